@@ -1,0 +1,36 @@
+# The two commands a user needs: `make run` and `make test`. Everything else is a helper.
+VENV := .venv
+PY := $(VENV)/bin/python
+BUILD := build/py
+# Warnings are errors in CI (CI=true) and wherever WERROR=ON is given.
+WERROR ?= $(if $(CI),ON,OFF)
+JOBS ?= 2
+
+.PHONY: run test bootstrap build test-cpp test-python bench clean
+
+run: build
+	$(VENV)/bin/wsfleet run experiments/scenarios/default.toml --out results/default --report
+
+test: build
+	$(MAKE) --no-print-directory test-cpp test-python
+
+bootstrap:
+	@scripts/bootstrap
+
+build: bootstrap
+	CMAKE_BUILD_PARALLEL_LEVEL=$(JOBS) $(PY) -m pip install -q --no-build-isolation --no-deps \
+	  -C cmake.define.WSFLEET_BUILD_TESTS=ON -C cmake.define.WSFLEET_WERROR=$(WERROR) .
+
+test-cpp:
+	cd $(BUILD) && $(CURDIR)/$(VENV)/bin/ctest --output-on-failure -j $(JOBS)
+
+test-python:
+	$(PY) -m pytest
+
+# Benchmarks print figures; they are not tests.
+bench: build
+	$(BUILD)/tests/bench_event_queue
+	$(PY) scripts/bench_run.py experiments/bench/million.toml
+
+clean:
+	rm -rf build results
