@@ -1,0 +1,1 @@
+#include "models/policy_params.hpp"
