@@ -10,6 +10,9 @@ namespace wsfleet::sim {
 /// One step of SplitMix64; used to expand seeds into generator state.
 std::uint64_t splitmix64(std::uint64_t& state);
 
+/// A stateless 64-bit mix (SplitMix64's finaliser applied to x + golden gamma): a stable hash of x.
+inline std::uint64_t mix64(std::uint64_t x) { return splitmix64(x); }
+
 /// 64-bit FNV-1a hash of a stream name: stable across platforms and runs.
 std::uint64_t stream_name_hash(std::string_view name);
 

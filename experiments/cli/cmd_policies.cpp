@@ -1,0 +1,180 @@
+// `wsfleet list`, `wsfleet backoff` and `wsfleet balance`: the real policy code, one call away.
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "experiments/cli/commands.hpp"
+#include "experiments/result_writer.hpp"
+#include "models/backoff_policy.hpp"
+#include "models/balancing_policy.hpp"
+#include "models/load_balancer.hpp"
+#include "sim/distribution.hpp"
+
+namespace wsfleet::cli {
+
+using experiments::format_number;
+
+std::map<std::string, double> parse_params(const std::vector<std::string>& items) {
+  std::map<std::string, double> out;
+  for (const auto& item : items) {
+    const auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0) throw std::invalid_argument("--param '" + item + "': expected NAME=VALUE");
+    const std::string name = item.substr(0, eq), text = item.substr(eq + 1);
+    std::size_t used = 0;
+    double v = 0;
+    try {
+      v = std::stod(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != text.size()) throw std::invalid_argument("--param " + name + ": '" + text + "' is not a number");
+    if (out.count(name)) throw std::invalid_argument("--param " + name + " given twice");
+    out[name] = v;
+  }
+  return out;
+}
+
+namespace {
+
+void print_policies(const std::string& title, const std::vector<models::PolicyInfo>& infos) {
+  std::cout << title << "\n";
+  for (const auto& p : infos) {
+    std::cout << "  " << p.name << ": " << p.summary << "\n";
+    for (const auto& s : p.params) {
+      std::cout << "      " << std::left << std::setw(14) << s.name << " default " << format_number(s.default_value)
+                << ", " << format_number(s.min_value) << ".." << format_number(s.max_value)
+                << (s.integer ? " (integer)" : "") << "  " << s.help << "\n";
+    }
+  }
+}
+
+nlohmann::ordered_json policies_json(const std::vector<models::PolicyInfo>& infos) {
+  auto arr = nlohmann::ordered_json::array();
+  for (const auto& p : infos) {
+    auto params = nlohmann::ordered_json::array();
+    for (const auto& s : p.params) {
+      params.push_back({{"name", s.name}, {"default", s.default_value}, {"min", s.min_value}, {"max", s.max_value},
+                        {"integer", s.integer}, {"help", s.help}});
+    }
+    arr.push_back({{"name", p.name}, {"summary", p.summary}, {"params", params}});
+  }
+  return arr;
+}
+
+struct PolicyOptions {
+  std::string policy;
+  std::vector<std::string> params;
+  std::uint32_t attempt = 0;
+  std::size_t samples = 1;
+  std::size_t picks = 1;
+  std::uint64_t seed = 1;
+  std::string weights;
+  bool json = false;
+};
+
+std::vector<double> parse_weights(const std::string& text) {
+  std::vector<double> w;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    std::size_t used = 0;
+    double v = 0;
+    try {
+      v = std::stod(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != item.size() || !(v > 0) || v > 1e6) {
+      throw std::invalid_argument("--weights: '" + item + "' is not a weight (a number > 0 and <= 1e6)");
+    }
+    w.push_back(v);
+  }
+  if (w.empty()) throw std::invalid_argument("--weights: give at least one weight, e.g. --weights 1,1,2");
+  if (w.size() > 100000) throw std::invalid_argument("--weights: at most 100000 backends");
+  return w;
+}
+
+}  // namespace
+
+Action add_list(CLI::App& app) {
+  auto opts = std::make_shared<PolicyOptions>();
+  auto* cmd = app.add_subcommand("list", "List balancing policies, backoff policies and distributions with their parameters");
+  cmd->add_flag("--json", opts->json, "Machine-readable output");
+  return [opts]() -> int {
+    if (opts->json) {
+      nlohmann::ordered_json j;
+      j["balancing"] = policies_json(models::balancing_policies());
+      j["backoff"] = policies_json(models::backoff_policies());
+      j["distributions"] = sim::Distribution::kind_names();
+      std::cout << j.dump(2) << "\n";
+      return 0;
+    }
+    print_policies("Balancing policies ([balancer] policy = NAME; parameters as keys of [balancer]):",
+                   models::balancing_policies());
+    std::cout << "\n";
+    print_policies("Backoff policies ([backoff] policy = NAME; parameters as keys of [backoff]):", models::backoff_policies());
+    std::cout << "\nSession-length distributions ([clients] session = {distribution = NAME, ...}):\n ";
+    for (const auto& d : sim::Distribution::kind_names()) std::cout << " " << d;
+    std::cout << "\n\nPresets of real balancers and client libraries: none yet.\n";
+    return 0;
+  };
+}
+
+Action add_backoff(CLI::App& app) {
+  auto opts = std::make_shared<PolicyOptions>();
+  auto* cmd = app.add_subcommand("backoff", "Print reconnect delays (ms) drawn with the real backoff policy code");
+  cmd->add_option("policy", opts->policy, "Backoff policy name (see 'wsfleet list')")->required();
+  cmd->add_option("--param", opts->params, "Policy parameter NAME=VALUE (repeatable), e.g. --param base_s=1");
+  cmd->add_option("--attempt", opts->attempt, "Retry number (0 = the first retry)")->required()->check(CLI::Range(0u, 1000000u));
+  cmd->add_option("--samples", opts->samples, "Number of delays to draw")->required()->check(CLI::Range(std::size_t{1}, std::size_t{100000000}));
+  cmd->add_option("--seed", opts->seed, "Seed of the draws");
+  return [opts]() -> int {
+    std::unique_ptr<models::BackoffPolicy> policy;
+    try {
+      policy = models::make_backoff_policy(opts->policy, parse_params(opts->params));
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "wsfleet backoff: " << e.what() << "\n";
+      return kExitBadInput;
+    }
+    sim::Rng rng = sim::StreamFactory(opts->seed, 0).stream("clients.backoff");
+    const auto delays = models::sample_backoff_delays(*policy, opts->attempt, opts->samples, rng);
+    std::ostringstream out;
+    for (auto d : delays) out << format_number(sim::to_millis(d)) << "\n";
+    std::cout << out.str();
+    return 0;
+  };
+}
+
+Action add_balance(CLI::App& app) {
+  auto opts = std::make_shared<PolicyOptions>();
+  auto* cmd = app.add_subcommand("balance", "Print the backends a fresh balancer picks (each pick opens a connection that stays open)");
+  cmd->add_option("policy", opts->policy, "Balancing policy name (see 'wsfleet list')")->required();
+  cmd->add_option("--weights", opts->weights, "Backend weights, comma-separated (default: 3 equal backends)");
+  cmd->add_option("--param", opts->params, "Policy parameter NAME=VALUE (repeatable)");
+  cmd->add_option("--picks", opts->picks, "Number of picks")->required()->check(CLI::Range(std::size_t{1}, std::size_t{100000000}));
+  cmd->add_option("--seed", opts->seed, "Seed of the balancer's random stream");
+  return [opts]() -> int {
+    std::unique_ptr<models::LoadBalancer> lb;
+    try {
+      const auto weights = opts->weights.empty() ? std::vector<double>{1, 1, 1} : parse_weights(opts->weights);
+      lb = std::make_unique<models::LoadBalancer>(models::make_balancing_policy(opts->policy, parse_params(opts->params)),
+                                                  weights, sim::StreamFactory(opts->seed, 0).stream("balancer"));
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "wsfleet balance: " << e.what() << "\n";
+      return kExitBadInput;
+    }
+    std::ostringstream out;
+    for (std::size_t i = 0; i < opts->picks; ++i) {
+      const int b = lb->pick(sim::mix64(i));
+      out << b << "\n";
+      if (b >= 0) lb->connection_opened(b);
+    }
+    std::cout << out.str();
+    return 0;
+  };
+}
+
+}  // namespace wsfleet::cli

@@ -1,0 +1,178 @@
+// `wsfleet run` and `wsfleet check`.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include "experiments/cli/commands.hpp"
+#include "experiments/result_writer.hpp"
+#include "experiments/scenario_loader.hpp"
+#include "models/fleet.hpp"
+
+namespace wsfleet::cli {
+
+namespace {
+
+struct RunOptions {
+  std::string scenario;
+  std::string out;
+  std::vector<std::string> sets;
+  std::int64_t seed = -1;
+  bool quiet = false;
+  bool report = false;
+};
+
+/// A progress line on stderr, shown only once a run has taken more than two seconds.
+class ProgressLine {
+ public:
+  ProgressLine(double duration_s, bool enabled)
+      : duration_s_(duration_s), enabled_(enabled), tty_(isatty(STDERR_FILENO) != 0),
+        start_(std::chrono::steady_clock::now()), last_(start_) {}
+  void update(sim::SimTime now, std::uint64_t events) {
+    if (!enabled_) return;
+    const auto t = std::chrono::steady_clock::now();
+    const double elapsed = std::chrono::duration<double>(t - start_).count();
+    const double since = std::chrono::duration<double>(t - last_).count();
+    if (elapsed < 2.0 || since < (tty_ ? 0.5 : 10.0)) return;
+    last_ = t;
+    shown_ = true;
+    std::ostringstream line;
+    line << "[wsfleet] simulated " << std::fixed << std::setprecision(1) << sim::to_seconds(now) << " / "
+         << duration_s_ << " s, " << std::setprecision(2) << static_cast<double>(events) / elapsed / 1e6
+         << "M events/s";
+    if (tty_) std::cerr << "\r" << line.str() << "\x1b[K" << std::flush;
+    else std::cerr << line.str() << "\n";
+  }
+  void finish() {
+    if (shown_ && tty_) std::cerr << "\r\x1b[K" << std::flush;
+  }
+
+ private:
+  double duration_s_;
+  bool enabled_, tty_, shown_ = false;
+  std::chrono::steady_clock::time_point start_, last_;
+};
+
+std::string pct(std::uint64_t part, std::uint64_t whole) {
+  if (whole == 0) return "-";
+  std::ostringstream os;
+  os << std::fixed << std::setprecision(2) << 100.0 * static_cast<double>(part) / static_cast<double>(whole) << "%";
+  return os.str();
+}
+
+std::string ms(double v) {
+  if (!(v == v)) return "-";
+  std::ostringstream os;
+  os << std::fixed << std::setprecision(v < 10 ? 3 : 1) << v << " ms";
+  return os.str();
+}
+
+void print_summary(const models::RunSummary& s) {
+  const auto& c = s.connections;
+  auto row = [](const std::string& k, const std::string& v) { std::cout << "  " << std::left << std::setw(28) << k << v << "\n"; };
+  std::cout << "wsfleet run: " << s.scenario_name << " (seed " << s.seed << ", replication " << s.replication << ")\n";
+  row("simulated", format_number(s.simulated_seconds) + " s in " + format_number(std::round(s.wall_seconds * 100) / 100) +
+                       " s wall, " + std::to_string(s.events_processed) + " events");
+  row("servers / clients", std::to_string(s.servers) + " / " + std::to_string(s.clients) + "  (" + s.balancer + ", " + s.backoff + ")");
+  row("connection attempts", std::to_string(c.attempted) + "  (retries " + std::to_string(c.retries) + ")");
+  row("established", std::to_string(c.established));
+  row("rejected", std::to_string(c.rejected) + "  (" + pct(c.rejected, c.attempted) + ")");
+  row("failed (handshake)", std::to_string(c.failed) + "  (" + pct(c.failed, c.attempted) + ")");
+  row("closed / dropped by crash", std::to_string(c.closed) + " / " + std::to_string(c.dropped));
+  row("active at end", std::to_string(c.active_at_end) + "  (peak " + std::to_string(s.peak_connections) + ")");
+  row("message latency p50/p99", ms(s.message_latency.p50_ms) + " / " + ms(s.message_latency.p99_ms) +
+                                      "  (p99.9 " + ms(s.message_latency.p999_ms) + ")");
+  row("handshake latency p99", ms(s.handshake_latency.p99_ms));
+  std::ostringstream cpu;
+  cpu << std::fixed << std::setprecision(1) << 100 * s.cpu_mean_utilisation << "% mean, " << 100 * s.cpu_peak_utilisation << "% peak";
+  row("CPU utilisation", cpu.str());
+  for (const auto& f : s.faults) {
+    std::ostringstream os;
+    os << "server " << f.server << " at " << format_number(f.at_s) << " s: " << f.connections_dropped << " dropped, ";
+    if (f.reconnected_within_s) os << "all back within " << format_number(std::round(*f.reconnected_within_s * 1000) / 1000) << " s";
+    else os << "not all back by the end";
+    row("crash", os.str());
+  }
+  row("conservation", "ok");
+}
+
+}  // namespace
+
+Action add_run(CLI::App& app) {
+  auto opts = std::make_shared<RunOptions>();
+  auto* cmd = app.add_subcommand("run", "Run one scenario; print a summary and optionally write results");
+  cmd->add_option("scenario", opts->scenario, "Scenario file (TOML)")->required();
+  cmd->add_option("--seed", opts->seed, "Master seed (overrides run.seed)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--out", opts->out, "Directory for summary.json, timeseries.csv, scenario.toml");
+  cmd->add_option("--set", opts->sets, "Override a scenario key, e.g. --set clients.count=5000 (repeatable)");
+  cmd->add_flag("--quiet,-q", opts->quiet, "No progress line");
+  cmd->add_flag("--report", opts->report, "Also write DIR/report.html (needs --out)");
+  return [opts]() -> int {
+    if (opts->report && opts->out.empty()) {
+      std::cerr << "wsfleet run: --report needs --out DIR\n";
+      return kExitBadInput;
+    }
+    std::vector<std::string> sets = opts->sets;
+    if (opts->seed >= 0) sets.push_back("run.seed=" + std::to_string(opts->seed));
+    models::FleetConfig cfg;
+    std::unique_ptr<models::Fleet> fleet;
+    try {
+      cfg = experiments::load_scenario_file(opts->scenario, sets);
+      fleet = std::make_unique<models::Fleet>(cfg);
+    } catch (const experiments::ScenarioError& e) {
+      std::cerr << e.what() << "\n";
+      return kExitBadInput;
+    } catch (const models::ParamError& e) {
+      std::cerr << opts->scenario << ": " << e.what() << "\n";
+      return kExitBadInput;
+    } catch (const std::invalid_argument& e) {
+      std::cerr << opts->scenario << ": " << e.what() << "\n";
+      return kExitBadInput;
+    }
+    ProgressLine progress(cfg.run.duration_s, !opts->quiet);
+    models::RunResult result;
+    try {
+      result = fleet->run([&](sim::SimTime now, std::uint64_t n) { progress.update(now, n); });
+    } catch (const models::ConservationError& e) {
+      progress.finish();
+      std::cerr << "wsfleet run: " << e.what() << "\n";
+      return kExitConservation;
+    }
+    progress.finish();
+    print_summary(result.summary);
+    if (!opts->out.empty()) {
+      experiments::write_run_directory(opts->out, cfg, result);
+      std::cout << "results written to " << opts->out << "/ (summary.json, timeseries.csv, scenario.toml)\n";
+      if (opts->report) return run_report(opts->out, "");
+    }
+    return 0;
+  };
+}
+
+Action add_check(CLI::App& app) {
+  auto opts = std::make_shared<RunOptions>();
+  auto* cmd = app.add_subcommand("check", "Validate a scenario file without running it");
+  cmd->add_option("scenario", opts->scenario, "Scenario file (TOML)")->required();
+  cmd->add_option("--set", opts->sets, "Override a scenario key (repeatable)");
+  return [opts]() -> int {
+    try {
+      const auto cfg = experiments::load_scenario_file(opts->scenario, opts->sets);
+      models::Fleet fleet(cfg);  // builds the policies: their parameters are validated too
+      std::cout << opts->scenario << ": ok (" << cfg.fleet.servers << " servers, " << cfg.clients.count << " clients, "
+                << cfg.balancer.policy << ", " << cfg.backoff.policy << ", " << format_number(cfg.run.duration_s)
+                << " s)\n";
+      return 0;
+    } catch (const experiments::ScenarioError& e) {
+      std::cerr << e.what() << "\n";
+    } catch (const std::invalid_argument& e) {
+      std::cerr << opts->scenario << ": " << e.what() << "\n";
+    }
+    return kExitBadInput;
+  };
+}
+
+}  // namespace wsfleet::cli

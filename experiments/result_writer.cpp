@@ -1,0 +1,173 @@
+#include "experiments/result_writer.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <ostream>
+#include <stdexcept>
+
+#include "experiments/scenario_loader.hpp"
+#include "experiments/version.hpp"
+
+namespace wsfleet::experiments {
+
+namespace {
+using nlohmann::ordered_json;
+
+ordered_json num(double v) { return std::isfinite(v) ? ordered_json(v) : ordered_json(nullptr); }
+
+ordered_json latency_json(const models::LatencyStats& s) {
+  return ordered_json{{"count", s.count}, {"mean", num(s.mean_ms)}, {"p50", num(s.p50_ms)}, {"p90", num(s.p90_ms)},
+                      {"p99", num(s.p99_ms)}, {"p999", num(s.p999_ms)}, {"max", num(s.max_ms)}};
+}
+
+ordered_json messages_json(const models::MessageCounts& m) {
+  return ordered_json{{"sent", m.sent}, {"delivered", m.delivered}, {"dropped", m.dropped},
+                      {"in_flight_at_end", m.in_flight_at_end}};
+}
+
+ordered_json summary_ordered(const models::RunSummary& s) {
+  ordered_json j;
+  j["wsfleet_version"] = kVersion;
+  j["scenario"] = {{"name", s.scenario_name}, {"description", s.scenario_description}};
+  j["seed"] = s.seed;
+  j["replication"] = s.replication;
+  j["simulated_seconds"] = s.simulated_seconds;
+  j["wall_seconds"] = s.wall_seconds;
+  j["events_processed"] = s.events_processed;
+  j["events_per_second"] = s.wall_seconds > 0 ? static_cast<double>(s.events_processed) / s.wall_seconds : 0.0;
+  j["fleet"] = {{"servers", s.servers}, {"max_connections_per_server", s.max_connections_per_server},
+                {"balancer", s.balancer}, {"backoff", s.backoff}};
+  j["clients"] = {{"count", s.clients}};
+  const auto& c = s.connections;
+  j["connections"] = {{"attempted", c.attempted}, {"established", c.established}, {"rejected", c.rejected},
+                      {"failed", c.failed}, {"pending_at_end", c.pending_at_end}, {"closed", c.closed},
+                      {"dropped", c.dropped}, {"active_at_end", c.active_at_end}, {"retries", c.retries},
+                      {"gave_up", c.gave_up}, {"waiting_at_end", c.waiting_at_end}, {"no_backend", c.no_backend},
+                      {"peak", s.peak_connections}, {"peak_per_server", s.peak_server_connections}};
+  j["messages"] = messages_json(s.messages);
+  j["messages"]["latency_ms"] = latency_json(s.message_latency);
+  j["heartbeats"] = messages_json(s.heartbeats);
+  j["handshake_latency_ms"] = latency_json(s.handshake_latency);
+  j["cpu"] = {{"mean_utilisation", num(s.cpu_mean_utilisation)}, {"peak_utilisation", num(s.cpu_peak_utilisation)}};
+  j["memory"] = {{"peak_server_mib", num(s.peak_server_memory_mib)}};
+  ordered_json faults = ordered_json::array();
+  for (const auto& f : s.faults) {
+    faults.push_back({{"type", "crash"},
+                      {"server", f.server},
+                      {"at_s", f.at_s},
+                      {"recover_after_s", f.recover_after_s ? num(*f.recover_after_s) : ordered_json(nullptr)},
+                      {"connections_dropped", f.connections_dropped},
+                      {"handshakes_failed", f.handshakes_failed},
+                      {"reconnected_within_s",
+                       f.reconnected_within_s ? num(*f.reconnected_within_s) : ordered_json(nullptr)}});
+  }
+  j["faults"] = faults;
+  bool ok = true;
+  ordered_json checks = ordered_json::object();
+  for (const auto& chk : s.conservation) {
+    ok = ok && chk.ok;
+    checks[chk.name] = {{"equation", chk.equation}, {"values", chk.values}, {"ok", chk.ok}};
+  }
+  j["conservation"] = {{"ok", ok}, {"checks", checks}};
+  return j;
+}
+
+void write_number(std::ostream& out, double v) {
+  if (std::isnan(v)) return;
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.write(buf, r.ptr - buf);
+}
+
+void open_or_throw(std::ofstream& f, const std::filesystem::path& p) {
+  f.open(p, std::ios::binary | std::ios::trunc);
+  if (!f) throw std::runtime_error(p.string() + ": cannot write file");
+}
+}  // namespace
+
+std::string format_number(double v) {
+  if (std::isnan(v)) return "";
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+
+nlohmann::json summary_to_json(const models::RunSummary& summary) {
+  return nlohmann::json::parse(summary_ordered(summary).dump());
+}
+
+std::string summary_json_text(const models::RunSummary& summary) { return summary_ordered(summary).dump(2) + "\n"; }
+
+void write_timeseries_csv(std::ostream& out, const models::RunResult& result) {
+  // One schema for both scopes: fleet-only columns are empty on server rows.
+  const auto& fleet = result.fleet;
+  const auto& servers = result.servers;
+  std::vector<std::string> cols = {"time_s", "scope", "server"};
+  for (const auto& name : fleet.columns()) {
+    if (name != "time_s") cols.push_back(name);
+  }
+  for (std::size_t i = 0; i < cols.size(); ++i) out << (i ? "," : "") << cols[i];
+  out << "\n";
+  // Resolve column positions once per table.
+  auto positions = [&](const sim::TimeSeries& ts) {
+    std::vector<int> pos;
+    for (std::size_t i = 3; i < cols.size(); ++i) {
+      int p = -1;
+      for (std::size_t c = 0; c < ts.columns().size(); ++c) {
+        if (ts.columns()[c] == cols[i]) p = static_cast<int>(c);
+      }
+      pos.push_back(p);
+    }
+    return pos;
+  };
+  const auto fpos = positions(fleet);
+  for (std::size_t r = 0; r < fleet.rows(); ++r) {
+    write_number(out, fleet.column(0)[r]);
+    out << ",fleet,-1";
+    for (int p : fpos) {
+      out << ",";
+      if (p >= 0) write_number(out, fleet.column(static_cast<std::size_t>(p))[r]);
+    }
+    out << "\n";
+  }
+  const auto spos = positions(servers);
+  const std::size_t server_col = servers.index_of("server");
+  for (std::size_t r = 0; r < servers.rows(); ++r) {
+    write_number(out, servers.column(0)[r]);
+    out << ",server,";
+    write_number(out, servers.column(server_col)[r]);
+    for (int p : spos) {
+      out << ",";
+      if (p >= 0) write_number(out, servers.column(static_cast<std::size_t>(p))[r]);
+    }
+    out << "\n";
+  }
+}
+
+void write_run_directory(const std::filesystem::path& dir, const models::FleetConfig& config,
+                         const models::RunResult& result) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw std::runtime_error(dir.string() + ": cannot create output directory: " + ec.message());
+  {
+    std::ofstream f;
+    open_or_throw(f, dir / "summary.json");
+    f << summary_json_text(result.summary);
+    if (!f) throw std::runtime_error((dir / "summary.json").string() + ": write failed");
+  }
+  {
+    std::ofstream f;
+    open_or_throw(f, dir / "timeseries.csv");
+    write_timeseries_csv(f, result);
+    if (!f) throw std::runtime_error((dir / "timeseries.csv").string() + ": write failed");
+  }
+  {
+    std::ofstream f;
+    open_or_throw(f, dir / "scenario.toml");
+    f << scenario_to_toml(config);
+    if (!f) throw std::runtime_error((dir / "scenario.toml").string() + ": write failed");
+  }
+}
+
+}  // namespace wsfleet::experiments

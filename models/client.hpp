@@ -1,0 +1,31 @@
+#pragma once
+// One client of the population. Kept small: a million of them live in one vector.
+#include <cstdint>
+
+#include "models/backoff_policy.hpp"
+
+namespace wsfleet::models {
+
+/// Where a client is in its life.
+enum class ClientState : std::uint8_t {
+  NotArrived,  ///< before its first connection time
+  Connecting,  ///< handshake in progress; holds a server slot
+  Connected,   ///< connection established
+  Waiting,     ///< in backoff, a retry is scheduled
+  Left,        ///< session over, left the population
+  GaveUp,      ///< exhausted its retries
+};
+
+/// A client. `gen` invalidates the client's pending timers whenever its connection changes.
+struct Client {
+  BackoffState backoff;              ///< retry memory
+  sim::SimTime attempt_at = 0;       ///< when the current/last connection attempt started, ns
+  std::uint32_t gen = 0;             ///< generation of the current connection attempt/connection
+  std::uint32_t slot = 0;            ///< index in its server's member list
+  std::int32_t server = -1;          ///< server holding its slot, -1 if none
+  std::uint16_t storm = 0;           ///< 1 + index of the crash that dropped it and it has not recovered from; 0 = none
+  ClientState state = ClientState::NotArrived;
+  bool retrying = false;             ///< the next attempt is a retry
+};
+
+}  // namespace wsfleet::models

@@ -1,0 +1,50 @@
+#include "models/cpu_queue.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace wsfleet::models {
+
+CpuQueue::CpuQueue(std::uint32_t cores) {
+  if (cores == 0) throw std::invalid_argument("CpuQueue: cores must be >= 1");
+  cores_.resize(cores);
+}
+
+sim::SimTime CpuQueue::submit(sim::SimTime now, sim::SimTime cost, int kind) {
+  // FCFS over identical cores: the job goes to the core that frees up first (lowest index on ties).
+  std::size_t best = 0;
+  for (std::size_t k = 1; k < cores_.size(); ++k) {
+    if (cores_[k].free_at < cores_[best].free_at) best = k;
+  }
+  Core& core = cores_[best];
+  const sim::SimTime start = std::max(now, core.free_at);
+  core.free_at = start + cost;
+  submitted_ns_ += cost;
+  if (kind >= 0) {
+    core.jobs.push_back(Job{core.free_at, core.free_at - now, kind});
+    ++tracked_;
+  }
+  return core.free_at;
+}
+
+sim::SimTime CpuQueue::wait_ns(sim::SimTime now) const {
+  sim::SimTime earliest = cores_.front().free_at;
+  for (const auto& c : cores_) earliest = std::min(earliest, c.free_at);
+  return std::max<sim::SimTime>(0, earliest - now);
+}
+
+std::uint64_t CpuQueue::tracked_pending(int kind) const {
+  std::uint64_t n = 0;
+  for (const auto& c : cores_) {
+    for (const auto& j : c.jobs) n += j.kind == kind ? 1 : 0;
+  }
+  return n;
+}
+
+sim::SimTime CpuQueue::remaining_work(sim::SimTime now) const {
+  sim::SimTime total = 0;
+  for (const auto& c : cores_) total += std::max<sim::SimTime>(0, c.free_at - now);
+  return total;
+}
+
+}  // namespace wsfleet::models

@@ -1,0 +1,83 @@
+#pragma once
+// A server's CPU as a first-come-first-served queue of work served by `cores` identical cores.
+// Completion times follow the Lindley recursion, so no event is needed per job: a job that arrives
+// at `now` with cost c starts when the earliest-free core frees up and ends c later. Jobs that must
+// be accounted for (messages, heartbeats) are remembered per core until they complete, so a crash
+// can drop exactly the unfinished ones.
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "sim/time.hpp"
+
+namespace wsfleet::models {
+
+/// A multi-core FCFS work queue with exact per-job latency.
+class CpuQueue {
+ public:
+  /// Marks a job whose completion is not tracked (e.g. a handshake, whose completion is an event).
+  static constexpr int kUntracked = -1;
+
+  /// A queue served by `cores` cores (>= 1).
+  explicit CpuQueue(std::uint32_t cores);
+
+  /// Submits `cost` ns of work at time `now` (non-decreasing across calls); returns its completion
+  /// time. A job with kind >= 0 is tracked until retired or dropped.
+  sim::SimTime submit(sim::SimTime now, sim::SimTime cost, int kind);
+
+  /// Retires every tracked job completed by `now`, calling fn(kind, latency_ns) for each
+  /// (latency = waiting + service).
+  template <class Fn>
+  void retire(sim::SimTime now, Fn&& fn) {
+    for (auto& core : cores_) {
+      while (!core.jobs.empty() && core.jobs.front().completion <= now) {
+        fn(core.jobs.front().kind, core.jobs.front().latency);
+        core.jobs.pop_front();
+        --tracked_;
+      }
+    }
+  }
+
+  /// Loses all unfinished work at `now` (a crash): retires completed jobs first with `on_done`,
+  /// then calls on_lost(kind) for each unfinished tracked job; the cores become idle.
+  template <class Done, class Lost>
+  void crash(sim::SimTime now, Done&& on_done, Lost&& on_lost) {
+    retire(now, on_done);
+    submitted_ns_ -= remaining_work(now);
+    for (auto& core : cores_) {
+      for (const auto& j : core.jobs) on_lost(j.kind);
+      core.jobs.clear();
+      core.free_at = now;
+    }
+    tracked_ = 0;
+  }
+
+  /// Core-nanoseconds of work completed by `now` since the start of the run.
+  sim::SimTime busy_ns(sim::SimTime now) const { return submitted_ns_ - remaining_work(now); }
+  /// How long a job arriving at `now` would wait before a core starts it, ns.
+  sim::SimTime wait_ns(sim::SimTime now) const;
+  /// Tracked jobs not yet retired.
+  std::uint64_t tracked_pending() const { return tracked_; }
+  /// Tracked jobs of one kind not yet retired (counts by walking the queues).
+  std::uint64_t tracked_pending(int kind) const;
+  /// Number of cores.
+  std::uint32_t cores() const { return static_cast<std::uint32_t>(cores_.size()); }
+
+ private:
+  struct Job {
+    sim::SimTime completion;
+    sim::SimTime latency;
+    int kind;
+  };
+  struct Core {
+    sim::SimTime free_at = 0;
+    std::deque<Job> jobs;
+  };
+  sim::SimTime remaining_work(sim::SimTime now) const;
+
+  std::vector<Core> cores_;
+  sim::SimTime submitted_ns_ = 0;
+  std::uint64_t tracked_ = 0;
+};
+
+}  // namespace wsfleet::models

@@ -1,0 +1,29 @@
+#pragma once
+// One server: a hard connection limit, a CPU queue, and its per-interval counters.
+#include <cstdint>
+#include <vector>
+
+#include "models/cpu_queue.hpp"
+#include "sim/histogram.hpp"
+
+namespace wsfleet::models {
+
+/// Counts during the current sample interval.
+struct ServerInterval {
+  std::uint64_t attempts = 0, established = 0, rejected = 0, failed = 0, closed = 0, dropped = 0;
+  std::uint64_t messages_delivered = 0;
+};
+
+/// A WebSocket server process.
+struct Server {
+  explicit Server(std::uint32_t cores) : cpu(cores) {}
+  bool up = true;                       ///< running (not crashed)
+  std::vector<std::uint32_t> members;   ///< clients holding a slot (handshaking or connected)
+  std::uint64_t connected = 0;          ///< established connections open
+  CpuQueue cpu;                         ///< work queue
+  ServerInterval interval;              ///< counters since the last sample
+  sim::LogHistogram interval_latency_ms;  ///< message latency during the current interval
+  sim::SimTime busy_at_last_sample = 0; ///< CpuQueue::busy_ns at the previous sample
+};
+
+}  // namespace wsfleet::models

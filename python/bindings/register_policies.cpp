@@ -1,0 +1,168 @@
+// The real C++ balancing and backoff policies, callable from Python without a simulation.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <memory>
+
+#include "models/backoff_policy.hpp"
+#include "models/balancing_policy.hpp"
+#include "models/load_balancer.hpp"
+#include "python/bindings/registration.hpp"
+
+namespace py = pybind11;
+
+namespace wsfleet::python {
+
+namespace {
+
+py::list infos_to_list(const std::vector<models::PolicyInfo>& infos) {
+  py::list out;
+  for (const auto& p : infos) {
+    py::list params;
+    for (const auto& s : p.params) {
+      py::dict d;
+      d["name"] = s.name;
+      d["default"] = s.default_value;
+      d["min"] = s.min_value;
+      d["max"] = s.max_value;
+      d["integer"] = s.integer;
+      d["help"] = s.help;
+      params.append(d);
+    }
+    py::dict d;
+    d["name"] = p.name;
+    d["summary"] = p.summary;
+    d["params"] = params;
+    out.append(d);
+  }
+  return out;
+}
+
+/// A policy plus its own random stream, for picking on a fleet state given from Python.
+struct PyBalancingPolicy {
+  std::unique_ptr<models::BalancingPolicy> policy;
+  sim::Rng rng;
+};
+
+/// A backoff policy; draws use the same stream name as the simulation's clients.
+struct PyBackoffPolicy {
+  std::unique_ptr<models::BackoffPolicy> policy;
+};
+
+}  // namespace
+
+void register_policies(py::module_& m) {
+  m.def("balancing_policies", [] { return infos_to_list(models::balancing_policies()); },
+        "Every balancing policy: name, summary, params");
+  m.def("backoff_policies", [] { return infos_to_list(models::backoff_policies()); },
+        "Every backoff policy: name, summary, params");
+
+  py::class_<PyBalancingPolicy>(m, "BalancingPolicy")
+      .def(py::init([](const std::string& name, const models::Params& params, std::uint64_t seed) {
+             return PyBalancingPolicy{models::make_balancing_policy(name, params),
+                                      sim::StreamFactory(seed, 0).stream("balancer")};
+           }),
+           py::arg("name"), py::arg("params") = models::Params{}, py::arg("seed") = 1)
+      .def_property_readonly("name", [](const PyBalancingPolicy& p) { return p.policy->name(); })
+      .def("pick",
+           [](PyBalancingPolicy& p, const std::vector<std::int64_t>& active_connections,
+              std::optional<std::vector<double>> weights, std::optional<std::vector<bool>> eligible,
+              std::optional<std::vector<double>> cpu_utilisation, std::optional<std::vector<double>> response_time_s,
+              std::uint64_t key) {
+             const std::size_t n = active_connections.size();
+             auto check = [n](std::size_t size, const char* what) {
+               if (size != n) throw py::value_error(std::string(what) + " must have one entry per backend");
+             };
+             std::vector<models::BackendState> backends(n);
+             for (std::size_t i = 0; i < n; ++i) {
+               if (active_connections[i] < 0) throw py::value_error("active_connections must be >= 0");
+               backends[i].active_connections = active_connections[i];
+             }
+             if (weights) {
+               check(weights->size(), "weights");
+               for (std::size_t i = 0; i < n; ++i) {
+                 if (!((*weights)[i] > 0)) throw py::value_error("weights must be > 0");
+                 backends[i].weight = (*weights)[i];
+               }
+             }
+             if (eligible) {
+               check(eligible->size(), "eligible");
+               for (std::size_t i = 0; i < n; ++i) backends[i].eligible = (*eligible)[i];
+             }
+             if (cpu_utilisation) {
+               check(cpu_utilisation->size(), "cpu_utilisation");
+               for (std::size_t i = 0; i < n; ++i) backends[i].cpu_utilisation = (*cpu_utilisation)[i];
+             }
+             if (response_time_s) {
+               check(response_time_s->size(), "response_time_s");
+               for (std::size_t i = 0; i < n; ++i) backends[i].response_time_s = (*response_time_s)[i];
+             }
+             p.policy->on_backends_changed(backends);
+             return p.policy->pick(backends, models::PickRequest{key}, p.rng);
+           },
+           py::arg("active_connections"), py::arg("weights") = py::none(), py::arg("eligible") = py::none(),
+           py::arg("cpu_utilisation") = py::none(), py::arg("response_time_s") = py::none(), py::arg("key") = 0,
+           "Index of the backend the policy picks for this fleet state, or -1 if none is eligible");
+
+  py::class_<models::LoadBalancer>(m, "LoadBalancer")
+      .def(py::init([](const std::string& name, const std::vector<double>& weights, const models::Params& params,
+                       std::uint64_t seed) {
+             return std::make_unique<models::LoadBalancer>(models::make_balancing_policy(name, params), weights,
+                                                           sim::StreamFactory(seed, 0).stream("balancer"));
+           }),
+           py::arg("name"), py::arg("weights"), py::arg("params") = models::Params{}, py::arg("seed") = 1)
+      .def("pick", &models::LoadBalancer::pick, py::arg("key") = 0)
+      .def("connection_opened", &models::LoadBalancer::connection_opened, py::arg("backend"))
+      .def("connection_closed", &models::LoadBalancer::connection_closed, py::arg("backend"))
+      .def("set_eligible", &models::LoadBalancer::set_eligible, py::arg("backend"), py::arg("eligible"))
+      .def("picks",
+           [](models::LoadBalancer& lb, std::size_t n) {
+             // Exactly what `wsfleet balance` does: pick i is keyed by mix64(i) and stays open.
+             std::vector<int> out;
+             out.reserve(n);
+             for (std::size_t i = 0; i < n; ++i) {
+               const int b = lb.pick(sim::mix64(i));
+               out.push_back(b);
+               if (b >= 0) lb.connection_opened(b);
+             }
+             return out;
+           },
+           py::arg("n"))
+      .def_property_readonly("active_connections", [](const models::LoadBalancer& lb) {
+        std::vector<std::int64_t> out;
+        for (const auto& b : lb.backends()) out.push_back(b.active_connections);
+        return out;
+      })
+      .def_property_readonly("policy", &models::LoadBalancer::policy_name);
+
+  py::class_<PyBackoffPolicy>(m, "BackoffPolicy")
+      .def(py::init([](const std::string& name, const models::Params& params) {
+             return PyBackoffPolicy{models::make_backoff_policy(name, params)};
+           }),
+           py::arg("name"), py::arg("params") = models::Params{})
+      .def_property_readonly("name", [](const PyBackoffPolicy& p) { return p.policy->name(); })
+      .def_property_readonly("max_retries", [](const PyBackoffPolicy& p) { return p.policy->max_retries(); })
+      .def("sample_ms",
+           [](const PyBackoffPolicy& p, std::uint32_t attempt, std::size_t samples, std::uint64_t seed) {
+             sim::Rng rng = sim::StreamFactory(seed, 0).stream("clients.backoff");
+             const auto d = models::sample_backoff_delays(*p.policy, attempt, samples, rng);
+             py::array_t<double> out(static_cast<py::ssize_t>(d.size()));
+             auto v = out.mutable_unchecked<1>();
+             for (std::size_t i = 0; i < d.size(); ++i) v(static_cast<py::ssize_t>(i)) = sim::to_millis(d[i]);
+             return out;
+           },
+           py::arg("attempt"), py::arg("samples"), py::arg("seed") = 1,
+           "Delays (ms) for retry number `attempt`, as `wsfleet backoff` prints them")
+      .def("sequence_ms",
+           [](const PyBackoffPolicy& p, std::uint32_t retries, std::uint64_t seed) {
+             sim::Rng rng = sim::StreamFactory(seed, 0).stream("clients.backoff");
+             models::BackoffState st;
+             std::vector<double> out;
+             for (std::uint32_t i = 0; i < retries; ++i) out.push_back(sim::to_millis(p.policy->next_delay(st, rng)));
+             return out;
+           },
+           py::arg("retries"), py::arg("seed") = 1, "One client's delays (ms) over consecutive failed retries");
+}
+
+}  // namespace wsfleet::python

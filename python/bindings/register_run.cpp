@@ -1,0 +1,86 @@
+// Scenario runs from Python: the same loader, engine and writers as the CLI, so results agree bit for bit.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <memory>
+
+#include "experiments/result_writer.hpp"
+#include "experiments/scenario_loader.hpp"
+#include "models/fleet.hpp"
+#include "python/bindings/registration.hpp"
+
+namespace py = pybind11;
+
+namespace wsfleet::python {
+
+namespace {
+
+/// A finished run, kept in C++ so that saving it writes exactly what the CLI writes.
+struct PyRunResult {
+  models::FleetConfig config;
+  models::RunResult result;
+};
+
+py::dict columns_of(const sim::TimeSeries& ts) {
+  py::dict out;
+  for (std::size_t c = 0; c < ts.columns().size(); ++c) {
+    const auto& v = ts.column(c);
+    out[py::str(ts.columns()[c])] = py::array_t<double>(static_cast<py::ssize_t>(v.size()), v.data());
+  }
+  return out;
+}
+
+std::shared_ptr<PyRunResult> run_config(models::FleetConfig cfg) {
+  auto out = std::make_shared<PyRunResult>();
+  out->config = std::move(cfg);
+  auto fleet = std::make_unique<models::Fleet>(out->config);  // validates policies (ValueError)
+  {
+    py::gil_scoped_release release;
+    out->result = fleet->run();
+  }
+  return out;
+}
+
+}  // namespace
+
+void register_run(py::module_& m) {
+  py::class_<PyRunResult, std::shared_ptr<PyRunResult>>(m, "RunResult", "A finished run (use wsfleet.run)")
+      .def("summary_json", [](const PyRunResult& r) { return experiments::summary_json_text(r.result.summary); },
+           "summary.json's text")
+      .def("fleet_columns", [](const PyRunResult& r) { return columns_of(r.result.fleet); },
+           "Fleet time series: column name -> numpy array")
+      .def("server_columns", [](const PyRunResult& r) { return columns_of(r.result.servers); },
+           "Per-server time series: column name -> numpy array")
+      .def("scenario_toml", [](const PyRunResult& r) { return experiments::scenario_to_toml(r.config); },
+           "The effective scenario as TOML")
+      .def("write", [](const PyRunResult& r, const std::string& dir) {
+        experiments::write_run_directory(dir, r.config, r.result);
+      }, py::arg("directory"), "Write summary.json, timeseries.csv and scenario.toml, as `wsfleet run --out` does");
+
+  m.def("load_scenario_text",
+        [](const std::string& text, const std::string& source, const std::vector<std::string>& overrides) {
+          return experiments::scenario_to_toml(experiments::load_scenario_string(text, source, overrides));
+        },
+        py::arg("text"), py::arg("source"), py::arg("overrides") = std::vector<std::string>{},
+        "Validate a scenario; returns the effective scenario as TOML or raises ScenarioError");
+  m.def("load_scenario_file",
+        [](const std::string& path, const std::vector<std::string>& overrides) {
+          return experiments::scenario_to_toml(experiments::load_scenario_file(path, overrides));
+        },
+        py::arg("path"), py::arg("overrides") = std::vector<std::string>{});
+  m.def("run_text",
+        [](const std::string& text, const std::string& source, const std::vector<std::string>& overrides) {
+          return run_config(experiments::load_scenario_string(text, source, overrides));
+        },
+        py::arg("text"), py::arg("source"), py::arg("overrides") = std::vector<std::string>{},
+        "Run a scenario given as TOML text (the GIL is released while the engine runs)");
+  m.def("run_file",
+        [](const std::string& path, const std::vector<std::string>& overrides) {
+          return run_config(experiments::load_scenario_file(path, overrides));
+        },
+        py::arg("path"), py::arg("overrides") = std::vector<std::string>{},
+        "Run a scenario file (the GIL is released while the engine runs)");
+}
+
+}  // namespace wsfleet::python

@@ -1,0 +1,11 @@
+#pragma once
+#include <pybind11/pybind11.h>
+
+namespace wsfleet::python {
+/// ScenarioError, ConservationError and the translation of C++ exceptions.
+void register_errors(pybind11::module_& m);
+/// Scenario loading and fleet runs.
+void register_run(pybind11::module_& m);
+/// Balancing and backoff policies, callable directly.
+void register_policies(pybind11::module_& m);
+}  // namespace wsfleet::python

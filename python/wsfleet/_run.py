@@ -1,0 +1,133 @@
+"""Running scenarios from Python: the same loader and engine as the `wsfleet` command."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Optional, Sequence, Union
+
+import pandas as pd
+import tomli_w
+
+from wsfleet import _core
+
+Scenario = Union[str, "os.PathLike[str]", Mapping[str, Any]]
+Overrides = Union[Mapping[str, Any], Sequence[str], None]
+
+
+def _format_value(value: Any) -> str:
+    """A Python value as the TOML text of an override (`--set key=value`)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)  # a TOML basic string
+    if isinstance(value, Mapping):
+        items = ", ".join(f"{k} = {_format_value(v)}" for k, v in value.items())
+        return "{" + items + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_format_value(v) for v in value) + "]"
+    raise TypeError(f"override value {value!r} has unsupported type {type(value).__name__}")
+
+
+def _override_list(overrides: Overrides, seed: Optional[int], replication: Optional[int]) -> list:
+    items: list = []
+    if overrides is None:
+        pass
+    elif isinstance(overrides, Mapping):
+        items = [f"{key}={_format_value(value)}" for key, value in overrides.items()]
+    elif isinstance(overrides, (str, bytes)):
+        raise TypeError("overrides must be a mapping {key: value} or a list of 'key=value' strings")
+    else:
+        items = [str(item) for item in overrides]
+    if seed is not None:
+        items.append(f"run.seed={int(seed)}")
+    if replication is not None:
+        items.append(f"run.replication={int(replication)}")
+    return items
+
+
+def _looks_like_path(text: str) -> bool:
+    return "\n" not in text and "=" not in text and "[" not in text
+
+
+def _dispatch(scenario: Scenario, overrides: list, file_fn, text_fn):
+    if isinstance(scenario, Mapping):
+        return text_fn(tomli_w.dumps(dict(scenario)), "<dict>", overrides)
+    if isinstance(scenario, os.PathLike):
+        return file_fn(os.fspath(scenario), overrides)
+    if isinstance(scenario, str):
+        if _looks_like_path(scenario):
+            return file_fn(scenario, overrides)
+        return text_fn(scenario, "<string>", overrides)
+    raise TypeError("scenario must be a path, a TOML string or a dict")
+
+
+@dataclass
+class RunResult:
+    """The result of one run.
+
+    summary: the same dict as summary.json. fleet: one row per sample time (fleet totals).
+    servers: one row per sample time per server. scenario_toml: the effective scenario.
+    """
+
+    summary: dict
+    fleet: pd.DataFrame
+    servers: pd.DataFrame
+    scenario_toml: str
+    _native: Any = field(repr=False, default=None)
+
+    @property
+    def timeseries(self) -> pd.DataFrame:
+        """Fleet and server rows in one tidy frame, as timeseries.csv has them."""
+        fleet = self.fleet.assign(scope="fleet", server=-1)
+        servers = self.servers.assign(scope="server")
+        return pd.concat([fleet, servers], ignore_index=True)
+
+    def save(self, directory: Union[str, "os.PathLike[str]"]) -> Path:
+        """Write summary.json, timeseries.csv and scenario.toml exactly as `wsfleet run --out` does."""
+        self._native.write(os.fspath(directory))
+        return Path(directory)
+
+
+def _frame(columns: dict, integer_columns: Sequence[str]) -> pd.DataFrame:
+    frame = pd.DataFrame({name: values for name, values in columns.items()})
+    for name in integer_columns:
+        if name in frame:
+            frame[name] = frame[name].astype("int64")
+    return frame
+
+
+def run(
+    scenario: Scenario,
+    *,
+    overrides: Overrides = None,
+    seed: Optional[int] = None,
+    replication: Optional[int] = None,
+) -> RunResult:
+    """Run one scenario: a file path, a TOML string, or a dict with the scenario's tables.
+
+    overrides: {"clients.count": 5000} or ["clients.count=5000"], validated like the file.
+    seed/replication: override run.seed/run.replication. The GIL is released while the engine runs.
+    Raises ScenarioError (a ValueError) on bad input, with .file, .line, .column and .key.
+    """
+    native = _dispatch(scenario, _override_list(overrides, seed, replication), _core.run_file, _core.run_text)
+    counts = ["up", "connections", "attempts", "established", "rejected", "failed", "closed", "dropped",
+              "messages_delivered", "retries", "waiting", "gave_up"]
+    fleet = _frame(native.fleet_columns(), counts)
+    servers = _frame(native.server_columns(), ["server"] + counts)
+    return RunResult(
+        summary=json.loads(native.summary_json()),
+        fleet=fleet,
+        servers=servers,
+        scenario_toml=native.scenario_toml(),
+        _native=native,
+    )
+
+
+def check(scenario: Scenario, *, overrides: Overrides = None) -> str:
+    """Validate a scenario without running it; returns the effective scenario as TOML."""
+    return _dispatch(scenario, _override_list(overrides, None, None), _core.load_scenario_file, _core.load_scenario_text)

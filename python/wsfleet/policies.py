@@ -1,0 +1,21 @@
+"""The real C++ balancing and backoff policies, callable without a simulation."""
+
+from __future__ import annotations
+
+from typing import Dict, List
+
+from wsfleet._core import BackoffPolicy, BalancingPolicy, LoadBalancer
+from wsfleet._core import backoff_policies as _backoff_policies
+from wsfleet._core import balancing_policies as _balancing_policies
+
+__all__ = ["BackoffPolicy", "BalancingPolicy", "LoadBalancer", "backoff_policies", "balancing_policies"]
+
+
+def balancing_policies() -> List[Dict]:
+    """Every balancing policy: [{"name", "summary", "params": [{"name", "default", "min", "max", "integer", "help"}]}]."""
+    return list(_balancing_policies())
+
+
+def backoff_policies() -> List[Dict]:
+    """Every backoff policy, in the same shape as balancing_policies()."""
+    return list(_backoff_policies())
