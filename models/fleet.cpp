@@ -36,6 +36,7 @@ Fleet::Fleet(const FleetConfig& config)
       rng_sessions_(sim::StreamFactory(config.run.seed, config.run.replication).stream("clients.sessions")),
       rng_messages_(sim::StreamFactory(config.run.seed, config.run.replication).stream("clients.messages")),
       rng_backoff_(sim::StreamFactory(config.run.seed, config.run.replication).stream("clients.backoff")),
+      rng_service_(sim::StreamFactory(config.run.seed, config.run.replication).stream("servers.service")),
       fleet_series_({"time_s", "up", "connections", "attempts", "established", "rejected", "failed", "closed",
                      "dropped", "cpu_utilisation", "cpu_backlog_ms", "memory_mib", "messages_delivered",
                      "latency_p50_ms", "latency_p99_ms", "retries", "waiting", "gave_up"}),
@@ -186,7 +187,7 @@ void Fleet::attempt(std::uint32_t c) {
   ++connecting_;
   balancer_->connection_opened(b);
   const sim::SimTime now = sim_.now();
-  const sim::SimTime done = s.cpu.submit(now, cost_handshake_, CpuQueue::kUntracked);
+  const sim::SimTime done = s.cpu.submit(now, service(cost_handshake_), CpuQueue::kUntracked);
   if (done - now <= connect_timeout_) {
     schedule_client(done, kHandshakeDone, c);
   } else {
@@ -233,7 +234,7 @@ void Fleet::heartbeat(std::uint32_t c) {
   Server& s = servers_[static_cast<std::size_t>(clients_[c].server)];
   const sim::SimTime now = sim_.now();
   settle(s);
-  s.cpu.submit(now, cost_heartbeat_, kJobHeartbeat);
+  s.cpu.submit(now, service(cost_heartbeat_), kJobHeartbeat);
   ++beats_.sent;
   schedule_client(now + heartbeat_interval_, kHeartbeat, c);
 }
@@ -242,7 +243,7 @@ void Fleet::message(std::uint32_t c) {
   Server& s = servers_[static_cast<std::size_t>(clients_[c].server)];
   const sim::SimTime now = sim_.now();
   settle(s);
-  s.cpu.submit(now, cost_message_, kJobMessage);
+  s.cpu.submit(now, service(cost_message_), kJobMessage);
   ++msgs_.sent;
   schedule_client(now + sim::from_seconds(rng_messages_.exponential(message_mean_gap_s_)), kMessage, c);
 }
@@ -296,6 +297,11 @@ void Fleet::retry_later(std::uint32_t c) {
   ++waiting_;
   const sim::SimTime at = sim_.now() + delay;
   if (at <= end_) sim_.schedule_at(at, self_, kAttempt, pack(c, cl.gen));
+}
+
+sim::SimTime Fleet::service(sim::SimTime cost) {
+  if (cfg_.fleet.cpu.service_time == ServiceTime::Deterministic || cost == 0) return cost;
+  return static_cast<sim::SimTime>(std::llround(rng_service_.exponential(static_cast<double>(cost))));
 }
 
 void Fleet::settle(Server& s) {

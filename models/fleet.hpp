@@ -62,6 +62,7 @@ class Fleet : public sim::EventHandler {
   void settle(Server& s);
   void on_job_done(Server& s, int kind, sim::SimTime latency);
   void check_conservation(RunSummary& summary) const;
+  sim::SimTime service(sim::SimTime cost);
   RunSummary make_summary() const;
 
   FleetConfig cfg_;
@@ -76,7 +77,7 @@ class Fleet : public sim::EventHandler {
   std::unique_ptr<LoadBalancer> balancer_;
   std::unique_ptr<BackoffPolicy> backoff_;
 
-  sim::Rng rng_sessions_, rng_messages_, rng_backoff_;
+  sim::Rng rng_sessions_, rng_messages_, rng_backoff_, rng_service_;
 
   // Converted configuration, ns.
   sim::SimTime cost_handshake_, cost_message_, cost_heartbeat_;

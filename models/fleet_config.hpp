@@ -20,12 +20,16 @@ struct RunConfig {
   std::uint64_t replication = 0;      ///< replication index (independent streams per index)
 };
 
+/// How one operation's CPU time varies around its cost.
+enum class ServiceTime { Deterministic, Exponential };
+
 /// CPU cost of each operation on a server, in microseconds of one core.
 struct CpuCosts {
   double handshake_us = 1000.0;        ///< WebSocket upgrade (HTTP + TLS resumption + auth)
   double inbound_message_us = 50.0;    ///< parse and handle one client message
   double outbound_message_us = 20.0;   ///< serialise and write one message to a client
   double heartbeat_us = 5.0;           ///< handle one ping and send its pong
+  ServiceTime service_time = ServiceTime::Deterministic;  ///< each job takes exactly its cost, or Exp(mean = cost)
 };
 
 /// [fleet]: identical servers behind one balancer.
