@@ -30,7 +30,7 @@ test-python:
 # Benchmarks print figures; they are not tests.
 bench: build
 	$(BUILD)/tests/bench_event_queue
-	$(PY) scripts/bench_run.py experiments/bench/million.toml
+	$(BUILD)/tests/bench_fleet experiments/bench/million.toml
 
 clean:
 	rm -rf build results
