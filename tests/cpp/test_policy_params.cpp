@@ -113,29 +113,15 @@ TEST_CASE("closest_match suggests only close candidates", "[params]") {
   CHECK(closest_match("random", {}).empty());
 }
 
-TEST_CASE("unknown policy names list the known ones, with a suggestion when close", "[params]") {
-  SECTION("balancing") {
-    try {
-      wsfleet::models::make_balancing_policy("least_conn", {});
-      FAIL("no error for an unknown balancing policy");
-    } catch (const ParamError& e) {
-      CHECK(e.param().empty());
-      CHECK(std::string(e.what()) ==
-            "unknown balancing policy 'least_conn'; did you mean 'least_connections'? "
-            "Known: round_robin, least_connections, random, random_two_choices");
-    }
-  }
-  SECTION("backoff") {
-    try {
-      wsfleet::models::make_backoff_policy("fibonacci", {});
-      FAIL("no error for an unknown backoff policy");
-    } catch (const ParamError& e) {
-      CHECK(e.param().empty());
-      const std::string message = e.what();
-      CHECK(contains(message, "unknown backoff policy 'fibonacci'"));
-      CHECK_FALSE(contains(message, "did you mean"));
-      CHECK(contains(message, "Known: immediate, constant, exponential, full_jitter, equal_jitter, decorrelated_jitter"));
-    }
+TEST_CASE("an unknown balancing policy name lists the known ones, with a suggestion when close", "[params]") {
+  try {
+    wsfleet::models::make_balancing_policy("least_conn", {});
+    FAIL("no error for an unknown balancing policy");
+  } catch (const ParamError& e) {
+    CHECK(e.param().empty());
+    CHECK(std::string(e.what()) ==
+          "unknown balancing policy 'least_conn'; did you mean 'least_connections'? "
+          "Known: round_robin, least_connections, random, random_two_choices");
   }
 }
 
