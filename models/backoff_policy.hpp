@@ -27,6 +27,10 @@ class BackoffPolicy {
   virtual sim::SimTime next_delay(BackoffState& state, sim::Rng& rng) const = 0;
   /// Retries allowed after a failure before the client gives up; 0 = unlimited.
   virtual std::uint32_t max_retries() const = 0;
+  /// True when a client in `state` must not retry again (its retries are exhausted).
+  virtual bool gives_up(const BackoffState& state) const {
+    return max_retries() != 0 && state.attempt >= max_retries();
+  }
 };
 
 /// Every registered backoff policy, in listing order.

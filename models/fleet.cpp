@@ -280,8 +280,7 @@ void Fleet::release_slot(std::uint32_t c) {
 void Fleet::retry_later(std::uint32_t c) {
   Client& cl = clients_[c];
   ++cl.gen;
-  const std::uint32_t max = backoff_->max_retries();
-  if (max != 0 && cl.backoff.attempt >= max) {
+  if (backoff_->gives_up(cl.backoff)) {
     cl.state = ClientState::GaveUp;
     ++conn_.gave_up;
     ++iv_gave_up_;

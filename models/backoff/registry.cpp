@@ -8,6 +8,7 @@
 #include "models/backoff/exponential_backoff.hpp"
 #include "models/backoff/full_jitter_backoff.hpp"
 #include "models/backoff/immediate_backoff.hpp"
+#include "models/backoff/no_retry_backoff.hpp"
 #include "models/backoff_policy.hpp"
 
 namespace wsfleet::models {
@@ -58,6 +59,8 @@ std::unique_ptr<BackoffPolicy> make_exponential_family(const std::string& policy
 
 const std::vector<BackoffEntry>& builtin_backoff_policies() {
   static const std::vector<BackoffEntry> entries = {
+      {{"none", "never retry: the client gives up after its first drop, rejection or failure", {}},
+       [](const Params&) { return std::make_unique<NoRetryBackoff>(); }},
       {{"immediate", "retry at once (no delay)", {max_retries_spec()}},
        [](const Params& p) { return std::make_unique<ImmediateBackoff>(max_retries_of(p)); }},
       {{"constant", "the same delay before every retry",

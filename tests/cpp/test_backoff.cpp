@@ -207,8 +207,20 @@ TEST_CASE("sample_backoff_delays draws the given retry from fresh, advanced stat
   CHECK(largest > 6 * kNanosPerSecond);  // beyond the first retry's range [1, 3) s: history was replayed
 }
 
-TEST_CASE("max_retries is a validated parameter of every backoff policy", "[backoff]") {
+TEST_CASE("none never retries", "[backoff]") {
+  auto policy = make_backoff_policy("none", {});
+  BackoffState fresh;
+  CHECK(policy->gives_up(fresh));
+  REQUIRE_THROWS_AS(make_backoff_policy("none", {{"max_retries", 1.0}}), ParamError);
+  // Every other policy retries from a fresh state.
   for (const auto& info : wsfleet::models::backoff_policies()) {
+    if (info.name != "none") CHECK_FALSE(make_backoff_policy(info.name, {})->gives_up(fresh));
+  }
+}
+
+TEST_CASE("max_retries is a validated parameter of every retrying backoff policy", "[backoff]") {
+  for (const auto& info : wsfleet::models::backoff_policies()) {
+    if (info.name == "none") continue;  // it has no retries to count
     CHECK(make_backoff_policy(info.name, {})->max_retries() == 0);
     CHECK(make_backoff_policy(info.name, {{"max_retries", 5.0}})->max_retries() == 5);
     CHECK(make_backoff_policy(info.name, {{"max_retries", 1e6}})->max_retries() == 1'000'000);
@@ -251,7 +263,7 @@ TEST_CASE("an unknown backoff policy name lists the known ones", "[backoff]") {
     CHECK(e.param().empty());
     CHECK(std::string(e.what()) ==
           "unknown backoff policy 'expnential'; did you mean 'exponential'? "
-          "Known: immediate, constant, exponential, full_jitter, equal_jitter, decorrelated_jitter");
+          "Known: none, immediate, constant, exponential, full_jitter, equal_jitter, decorrelated_jitter");
   }
   try {
     make_backoff_policy("fibonacci", {});
@@ -260,6 +272,6 @@ TEST_CASE("an unknown backoff policy name lists the known ones", "[backoff]") {
     CHECK(e.param().empty());
     CHECK(std::string(e.what()) ==
           "unknown backoff policy 'fibonacci'. "
-          "Known: immediate, constant, exponential, full_jitter, equal_jitter, decorrelated_jitter");
+          "Known: none, immediate, constant, exponential, full_jitter, equal_jitter, decorrelated_jitter");
   }
 }
