@@ -18,6 +18,8 @@ struct RunConfig {
   double sample_interval_s = 1.0;     ///< time-series step, s (> 0, <= duration)
   std::uint64_t seed = 1;             ///< master seed
   std::uint64_t replication = 0;      ///< replication index (independent streams per index)
+  /// Member-wise equality (exact for doubles).
+  bool operator==(const RunConfig&) const = default;
 };
 
 /// CPU cost of each operation on a server, in microseconds of one core.
@@ -26,6 +28,8 @@ struct CpuCosts {
   double inbound_message_us = 50.0;    ///< parse and handle one client message
   double outbound_message_us = 20.0;   ///< serialise and write one message to a client
   double heartbeat_us = 5.0;           ///< handle one ping and send its pong
+  /// Member-wise equality (exact for doubles).
+  bool operator==(const CpuCosts&) const = default;
 };
 
 /// [fleet]: identical servers behind one balancer.
@@ -37,6 +41,8 @@ struct FleetSection {
   double base_memory_mib = 256.0;             ///< memory of an idle server process, MiB
   std::vector<double> weights;                ///< per-server balancer weight; empty = all 1
   CpuCosts cpu;                               ///< [fleet.cpu]
+  /// Member-wise equality (exact for doubles).
+  bool operator==(const FleetSection&) const = default;
 };
 
 /// What a client does when its session ends normally.
@@ -52,18 +58,24 @@ struct ClientsSection {
   double replies_per_message = 1.0;                      ///< outbound messages the server sends per inbound one
   double heartbeat_interval_s = 25.0;                    ///< periodic ping per connection, 0 = off
   double connect_timeout_s = 10.0;                       ///< a handshake not done within this fails
+  /// Member-wise equality (exact for doubles).
+  bool operator==(const ClientsSection&) const = default;
 };
 
 /// [balancer]
 struct BalancerSection {
   std::string policy = "round_robin";   ///< a registered balancing policy
   Params params;                        ///< its parameters (validated)
+  /// Member-wise equality (exact for doubles).
+  bool operator==(const BalancerSection&) const = default;
 };
 
 /// [backoff]
 struct BackoffSection {
   std::string policy = "full_jitter";   ///< a registered backoff policy
   Params params;                        ///< its parameters (validated)
+  /// Member-wise equality (exact for doubles).
+  bool operator==(const BackoffSection&) const = default;
 };
 
 /// [[faults]]: one crash.
@@ -71,6 +83,8 @@ struct CrashFault {
   std::uint32_t server = 0;                   ///< 0-based server index
   double at_s = 0.0;                          ///< when it crashes, s
   std::optional<double> recover_after_s;      ///< it comes back this long after the crash (empty = never)
+  /// Member-wise equality (exact for doubles).
+  bool operator==(const CrashFault&) const = default;
 };
 
 /// A whole scenario.
@@ -83,6 +97,8 @@ struct FleetConfig {
   BalancerSection balancer;
   BackoffSection backoff;
   std::vector<CrashFault> faults;
+  /// Member-wise equality (exact for doubles).
+  bool operator==(const FleetConfig&) const = default;
 };
 
 }  // namespace wsfleet::models
