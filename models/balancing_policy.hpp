@@ -25,6 +25,8 @@ struct BackendState {
   double response_time_s = 0.0;          ///< smoothed response time, seconds
   double bandwidth_bps = 0.0;             ///< last reported traffic, bytes per second
   std::vector<double> metrics;            ///< custom metric vector (policy-defined meaning)
+  std::uint64_t id = 0;                   ///< stable identity (e.g. the server id) that survives other backends
+                                          ///< being added or removed; hashing policies place ring points by it
 };
 
 /// What is being routed.

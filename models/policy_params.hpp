@@ -45,7 +45,22 @@ struct PolicyInfo {
 /// unknown names get a "did you mean" suggestion when one is close.
 Params resolve_params(const std::string& policy, const std::vector<ParamSpec>& specs, const Params& given);
 
-/// The closest candidate to `word` by edit distance, or "" if none is close enough to suggest.
+/// The closest candidate to `word` by edit distance (case-insensitive, adjacent transpositions count
+/// as one edit), or "" if none is close enough to suggest: at most max(2, length/3) edits and fewer
+/// edits than `word` has characters. Equally close candidates: the first in `candidates` wins.
+/// Failing that, the first candidate that starts with `word` when '_' and '-' are ignored (an
+/// abbreviation of 4+ characters, e.g. "leastconn" for "least_connections").
 std::string closest_match(const std::string& word, const std::vector<std::string>& candidates);
+
+/// The shortest decimal text that reads back as `value` (e.g. "0.5", "1e-09", "inf"), for messages.
+std::string format_number(double value);
+
+/// The entry named `name` in `policies`, or nullptr.
+const PolicyInfo* find_policy(const std::vector<PolicyInfo>& policies, const std::string& name);
+
+/// The error for an unknown policy name: empty param(), message
+/// "unknown <kind> policy 'X'; did you mean 'Y'? Known: a, b, c" (the suggestion only when close).
+ParamError unknown_policy_error(const std::string& kind, const std::string& name,
+                                const std::vector<PolicyInfo>& known);
 
 }  // namespace wsfleet::models

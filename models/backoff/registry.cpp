@@ -1,0 +1,100 @@
+// The built-in backoff policies, registered explicitly in one table (no self-registration, which a
+// static library's linker may drop). Parameters are in seconds; the policies work in nanoseconds.
+#include <functional>
+
+#include "models/backoff/constant_backoff.hpp"
+#include "models/backoff/decorrelated_jitter_backoff.hpp"
+#include "models/backoff/equal_jitter_backoff.hpp"
+#include "models/backoff/exponential_backoff.hpp"
+#include "models/backoff/full_jitter_backoff.hpp"
+#include "models/backoff/immediate_backoff.hpp"
+#include "models/backoff_policy.hpp"
+
+namespace wsfleet::models {
+
+namespace {
+
+/// One registered policy: its description and how to build it from resolved parameters.
+struct BackoffEntry {
+  PolicyInfo info;
+  std::function<std::unique_ptr<BackoffPolicy>(const Params&)> make;
+};
+
+constexpr double kMaxDelayS = 86400.0;  // one day: longer waits are configuration mistakes
+constexpr double kMinBaseS = 1e-9;      // one nanosecond, the clock's resolution
+
+ParamSpec max_retries_spec() {
+  return {"max_retries", 0.0, 0.0, 1e6, true, "retries after a failure before the client gives up, 0 = unlimited (count)"};
+}
+
+std::vector<ParamSpec> exponential_specs() {
+  return {ParamSpec{"base_s", 1.0, kMinBaseS, kMaxDelayS, false, "delay before the first retry, doubling per retry (s)"},
+          ParamSpec{"cap_s", 30.0, kMinBaseS, kMaxDelayS, false, "largest delay, >= base_s (s)"}, max_retries_spec()};
+}
+
+std::uint32_t max_retries_of(const Params& p) { return static_cast<std::uint32_t>(p.at("max_retries")); }
+
+// Resolved base/cap in ns, after the cross-parameter check that resolve_params cannot do alone.
+struct BaseCap {
+  sim::SimTime base_ns;
+  sim::SimTime cap_ns;
+};
+
+BaseCap base_cap_of(const std::string& policy, const Params& p) {
+  const double base_s = p.at("base_s");
+  const double cap_s = p.at("cap_s");
+  if (cap_s < base_s) {
+    throw ParamError("cap_s", policy + ".cap_s must be >= base_s (got cap_s " + format_number(cap_s) +
+                                  ", base_s " + format_number(base_s) + ")");
+  }
+  return {sim::from_seconds(base_s), sim::from_seconds(cap_s)};
+}
+
+template <typename Policy>
+std::unique_ptr<BackoffPolicy> make_exponential_family(const std::string& policy, const Params& p) {
+  const BaseCap bc = base_cap_of(policy, p);
+  return std::make_unique<Policy>(bc.base_ns, bc.cap_ns, max_retries_of(p));
+}
+
+const std::vector<BackoffEntry>& builtin_backoff_policies() {
+  static const std::vector<BackoffEntry> entries = {
+      {{"immediate", "retry at once (no delay)", {max_retries_spec()}},
+       [](const Params& p) { return std::make_unique<ImmediateBackoff>(max_retries_of(p)); }},
+      {{"constant", "the same delay before every retry",
+        {ParamSpec{"delay_s", 1.0, 0.0, kMaxDelayS, false, "delay before each retry (s)"}, max_retries_spec()}},
+       [](const Params& p) {
+         return std::make_unique<ConstantBackoff>(sim::from_seconds(p.at("delay_s")), max_retries_of(p));
+       }},
+      {{"exponential", "min(cap_s, base_s * 2^n) before retry n (0 = first), no jitter", exponential_specs()},
+       [](const Params& p) { return make_exponential_family<ExponentialBackoff>("exponential", p); }},
+      {{"full_jitter", "uniform on [0, min(cap_s, base_s * 2^n)) (AWS full jitter)", exponential_specs()},
+       [](const Params& p) { return make_exponential_family<FullJitterBackoff>("full_jitter", p); }},
+      {{"equal_jitter", "v/2 + uniform on [0, v/2) with v = min(cap_s, base_s * 2^n) (AWS equal jitter)",
+        exponential_specs()},
+       [](const Params& p) { return make_exponential_family<EqualJitterBackoff>("equal_jitter", p); }},
+      {{"decorrelated_jitter", "min(cap_s, uniform on [base_s, 3 * previous delay)) (AWS decorrelated jitter)",
+        exponential_specs()},
+       [](const Params& p) { return make_exponential_family<DecorrelatedJitterBackoff>("decorrelated_jitter", p); }},
+  };
+  return entries;
+}
+
+}  // namespace
+
+const std::vector<PolicyInfo>& backoff_policies() {
+  static const std::vector<PolicyInfo> infos = [] {
+    std::vector<PolicyInfo> out;
+    for (const BackoffEntry& entry : builtin_backoff_policies()) out.push_back(entry.info);
+    return out;
+  }();
+  return infos;
+}
+
+std::unique_ptr<BackoffPolicy> make_backoff_policy(const std::string& name, const Params& params) {
+  for (const BackoffEntry& entry : builtin_backoff_policies()) {
+    if (entry.info.name == name) return entry.make(resolve_params(name, entry.info.params, params));
+  }
+  throw unknown_policy_error("backoff", name, backoff_policies());
+}
+
+}  // namespace wsfleet::models

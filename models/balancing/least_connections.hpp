@@ -1,0 +1,28 @@
+#pragma once
+// Weighted least connections, as NGINX least_conn and HAProxy leastconn.
+#include <cstddef>
+
+#include "models/balancing_policy.hpp"
+
+namespace wsfleet::models {
+
+/// `least_connections`: picks an eligible backend with the fewest active connections per unit of
+/// weight (conns/weight, compared by cross-multiplication as NGINX does, never divided).
+///
+/// Tie rule: round robin among the tied backends. The scan for the minimum starts at a rotating
+/// position (just after the previously picked index) and keeps the first minimum it meets, so equal
+/// backends take turns and a recovered empty server is not the only choice forever once it has
+/// caught up. This is HAProxy's rule (round robin among equal keys); NGINX instead runs a smooth
+/// weighted round robin among the tied peers, which differs only when the tied peers' weights differ.
+class LeastConnections final : public BalancingPolicy {
+ public:
+  /// The registry name, "least_connections".
+  std::string name() const override { return "least_connections"; }
+  /// An eligible backend with minimal active_connections/weight; ties as described above.
+  int pick(std::span<const BackendState> backends, const PickRequest& request, sim::Rng& rng) override;
+
+ private:
+  std::size_t start_ = 0;  ///< where the next scan begins (one past the last pick)
+};
+
+}  // namespace wsfleet::models
