@@ -16,7 +16,7 @@ std::string shortest(double value) {
 }
 }  // namespace
 
-std::string format_number(double value) {
+std::string human_number(double value) {
   if (std::isnan(value)) return "nan";
   if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
   if (value == std::floor(value) && std::fabs(value) < 1e15) {

@@ -10,7 +10,7 @@ namespace wsfleet::experiments {
 
 /// A number for a human: whole values below 1e15 without a fraction ("600"), others in the
 /// shortest form that reads back exactly ("1.5", "1e+20"); "nan", "inf", "-inf" as such.
-std::string format_number(double value);
+std::string human_number(double value);
 
 /// A TOML float literal that reads back to exactly `value`: shortest round-trip digits, with ".0"
 /// added to whole numbers ("600.0", "0.25", "1e+20"); nan and infinities as TOML's nan, inf, -inf.
