@@ -18,6 +18,8 @@ struct RunConfig {
   double sample_interval_s = 1.0;     ///< time-series step, s (> 0, <= duration)
   std::uint64_t seed = 1;             ///< master seed
   std::uint64_t replication = 0;      ///< replication index (independent streams per index)
+  /// Member-wise equality (exact for doubles).
+  bool operator==(const RunConfig&) const = default;
 };
 
 /// How one operation's CPU time varies around its cost.
@@ -30,6 +32,8 @@ struct CpuCosts {
   double outbound_message_us = 20.0;   ///< serialise and write one message to a client
   double heartbeat_us = 5.0;           ///< handle one ping and send its pong
   ServiceTime service_time = ServiceTime::Deterministic;  ///< each job takes exactly its cost, or Exp(mean = cost)
+  /// Member-wise equality (exact for doubles).
+  bool operator==(const CpuCosts&) const = default;
 };
 
 /// [fleet]: identical servers behind one balancer.
@@ -41,6 +45,8 @@ struct FleetSection {
   double base_memory_mib = 256.0;             ///< memory of an idle server process, MiB
   std::vector<double> weights;                ///< per-server balancer weight; empty = all 1
   CpuCosts cpu;                               ///< [fleet.cpu]
+  /// Member-wise equality (exact for doubles).
+  bool operator==(const FleetSection&) const = default;
 };
 
 /// What a client does when its session ends normally.
@@ -56,18 +62,24 @@ struct ClientsSection {
   double replies_per_message = 1.0;                      ///< outbound messages the server sends per inbound one
   double heartbeat_interval_s = 25.0;                    ///< periodic ping per connection, 0 = off
   double connect_timeout_s = 10.0;                       ///< a handshake not done within this fails
+  /// Member-wise equality (exact for doubles).
+  bool operator==(const ClientsSection&) const = default;
 };
 
 /// [balancer]
 struct BalancerSection {
   std::string policy = "round_robin";   ///< a registered balancing policy
   Params params;                        ///< its parameters (validated)
+  /// Member-wise equality (exact for doubles).
+  bool operator==(const BalancerSection&) const = default;
 };
 
 /// [backoff]
 struct BackoffSection {
   std::string policy = "full_jitter";   ///< a registered backoff policy
   Params params;                        ///< its parameters (validated)
+  /// Member-wise equality (exact for doubles).
+  bool operator==(const BackoffSection&) const = default;
 };
 
 /// [[faults]]: one crash.
@@ -75,6 +87,8 @@ struct CrashFault {
   std::uint32_t server = 0;                   ///< 0-based server index
   double at_s = 0.0;                          ///< when it crashes, s
   std::optional<double> recover_after_s;      ///< it comes back this long after the crash (empty = never)
+  /// Member-wise equality (exact for doubles).
+  bool operator==(const CrashFault&) const = default;
 };
 
 /// A whole scenario.
@@ -87,6 +101,8 @@ struct FleetConfig {
   BalancerSection balancer;
   BackoffSection backoff;
   std::vector<CrashFault> faults;
+  /// Member-wise equality (exact for doubles).
+  bool operator==(const FleetConfig&) const = default;
 };
 
 }  // namespace wsfleet::models

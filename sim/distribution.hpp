@@ -34,12 +34,25 @@ class Distribution {
   std::string describe() const;
   /// Names accepted by the scenario files, in a stable order.
   static const std::vector<std::string>& kind_names();
+  /// The parameters exactly as given to the factory, in its argument order, in the unit of the
+  /// quantity (seconds for durations; pareto shape is unitless): constant {value}, exponential
+  /// {mean}, uniform {low, high}, lognormal {mean, stddev}, pareto {scale, shape}, never {}.
+  /// `make(kind(), parameters())` rebuilds an identical distribution (scenario files rely on it).
+  std::vector<double> parameters() const;
+  /// Rebuilds a distribution from `kind` and its factory parameters (as `parameters()` returns them);
+  /// throws std::invalid_argument on a wrong parameter count or values the factory rejects.
+  static Distribution make(Kind kind, const std::vector<double>& parameters);
+  /// Same kind and same factory parameters.
+  bool operator==(const Distribution& other) const = default;
 
  private:
-  Distribution(Kind k, double a, double b) : kind_(k), a_(a), b_(b) {}
+  Distribution(Kind k, double a, double b, double given0 = 0.0, double given1 = 0.0)
+      : kind_(k), a_(a), b_(b), given0_(given0), given1_(given1) {}
   Kind kind_;
   double a_;
   double b_;
+  double given0_;  // factory parameters, kept because a_/b_ are transformed (lognormal: mu, sigma)
+  double given1_;
 };
 
 }  // namespace wsfleet::sim

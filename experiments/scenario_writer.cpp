@@ -1,0 +1,135 @@
+#include "experiments/scenario_writer.hpp"
+
+#include <cstdint>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+
+#include "experiments/distribution_keys.hpp"
+#include "experiments/toml_text.hpp"
+#include "models/backoff_policy.hpp"
+#include "models/balancing_policy.hpp"
+
+namespace wsfleet::experiments {
+
+namespace {
+
+// TOML integers are signed 64-bit.
+std::string toml_integer(std::uint64_t value, const char* key) {
+  if (value > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    throw std::invalid_argument(std::string("scenario_to_toml: ") + key + " = " + std::to_string(value) +
+                                " does not fit a TOML integer (at most 9223372036854775807)");
+  }
+  return std::to_string(value);
+}
+
+bool is_bare_key(const std::string& key) {
+  if (key.empty()) return false;
+  for (const char c : key) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// A policy section: `policy` and then every parameter, written as an integer when the registry
+// says it is one (and it is whole), else as a float.
+void write_policy(std::ostringstream& out, const std::string& section, const std::string& policy,
+                  const models::Params& params, const std::vector<models::PolicyInfo>& registry) {
+  out << "\n[" << section << "]\n";
+  out << "policy = " << toml_string(policy) << "\n";
+  const models::PolicyInfo* info = models::find_policy(registry, policy);
+  for (const auto& [name, value] : params) {
+    bool integer = false;
+    if (info != nullptr) {
+      for (const models::ParamSpec& spec : info->params) {
+        if (spec.name == name) integer = spec.integer;
+      }
+    }
+    out << (is_bare_key(name) ? name : toml_string(name)) << " = ";
+    if (integer && value == static_cast<double>(static_cast<std::int64_t>(value)) && value > -9e15 && value < 9e15) {
+      out << static_cast<std::int64_t>(value);
+    } else {
+      out << toml_float(value);
+    }
+    out << "\n";
+  }
+}
+
+std::string session_text(const sim::Distribution& session) {
+  const DistributionKeys& keys = distribution_keys(session.kind());
+  if (session.kind() == sim::Distribution::Kind::Never) return "\"never\"";
+  const std::vector<double> values = session.parameters();
+  std::string out = "{ distribution = " + toml_string(keys.name);
+  for (std::size_t i = 0; i < keys.keys.size() && i < values.size(); ++i) {
+    out += ", " + keys.keys[i] + " = " + toml_float(values[i]);
+  }
+  return out + " }";
+}
+
+}  // namespace
+
+std::string scenario_to_toml(const models::FleetConfig& config) {
+  std::ostringstream out;
+  out << "# wsfleet scenario: the effective configuration of a run, every key with the value used\n"
+         "# (defaults filled in). Load it again to repeat the run exactly.\n";
+
+  out << "\n[scenario]\n";
+  out << "name = " << toml_string(config.name) << "\n";
+  out << "description = " << toml_string(config.description) << "\n";
+
+  const models::RunConfig& run = config.run;
+  out << "\n[run]\n";
+  out << "duration_s = " << toml_float(run.duration_s) << "\n";
+  out << "sample_interval_s = " << toml_float(run.sample_interval_s) << "\n";
+  out << "seed = " << toml_integer(run.seed, "run.seed") << "\n";
+  out << "replication = " << toml_integer(run.replication, "run.replication") << "\n";
+
+  const models::FleetSection& fleet = config.fleet;
+  out << "\n[fleet]\n";
+  out << "servers = " << fleet.servers << "\n";
+  out << "max_connections = " << fleet.max_connections << "\n";
+  out << "cpu_cores = " << fleet.cpu_cores << "\n";
+  out << "memory_per_connection_kib = " << toml_float(fleet.memory_per_connection_kib) << "\n";
+  out << "base_memory_mib = " << toml_float(fleet.base_memory_mib) << "\n";
+  out << "weights = [";
+  for (std::size_t i = 0; i < fleet.weights.size(); ++i) out << (i > 0 ? ", " : "") << toml_float(fleet.weights[i]);
+  out << "]" << (fleet.weights.empty() ? "  # empty: every server has weight 1" : "") << "\n";
+
+  out << "\n[fleet.cpu]\n";
+  out << "handshake_us = " << toml_float(fleet.cpu.handshake_us) << "\n";
+  out << "inbound_message_us = " << toml_float(fleet.cpu.inbound_message_us) << "\n";
+  out << "outbound_message_us = " << toml_float(fleet.cpu.outbound_message_us) << "\n";
+  out << "heartbeat_us = " << toml_float(fleet.cpu.heartbeat_us) << "\n";
+
+  const models::ClientsSection& clients = config.clients;
+  out << "\n[clients]\n";
+  out << "count = " << toml_integer(clients.count, "clients.count") << "\n";
+  out << "ramp_s = " << toml_float(clients.ramp_s) << "\n";
+  out << "session = " << session_text(clients.session_s) << "\n";
+  out << "on_session_end = " << (clients.on_session_end == models::SessionEnd::Leave ? "\"leave\"" : "\"reconnect\"")
+      << "\n";
+  out << "messages_per_minute = " << toml_float(clients.messages_per_minute) << "\n";
+  out << "replies_per_message = " << toml_float(clients.replies_per_message) << "\n";
+  out << "heartbeat_interval_s = " << toml_float(clients.heartbeat_interval_s) << "\n";
+  out << "connect_timeout_s = " << toml_float(clients.connect_timeout_s) << "\n";
+
+  write_policy(out, "balancer", config.balancer.policy, config.balancer.params, models::balancing_policies());
+  write_policy(out, "backoff", config.backoff.policy, config.backoff.params, models::backoff_policies());
+
+  if (config.faults.empty()) out << "\n# No [[faults]]: every server stays up.\n";
+  for (const models::CrashFault& fault : config.faults) {
+    out << "\n[[faults]]\n";
+    out << "type = \"crash\"\n";
+    out << "server = " << fault.server << "\n";
+    out << "at_s = " << toml_float(fault.at_s) << "\n";
+    if (fault.recover_after_s) {
+      out << "recover_after_s = " << toml_float(*fault.recover_after_s) << "\n";
+    } else {
+      out << "# no recover_after_s: the server stays down\n";
+    }
+  }
+  return out.str();
+}
+
+}  // namespace wsfleet::experiments
