@@ -230,6 +230,12 @@ TEMPLATE_TEST_CASE("differential test against std::multiset", "[event_queue]", W
       return static_cast<SimTime>(r.below(std::uint64_t{1} << 56));  // up to ~2 years
     };
   }
+  SECTION("a handful of pending events microseconds apart") {
+    // On the scale of TinyRingBucketQueue's 16 us horizon: events land exactly one horizon ahead of
+    // the current bucket, the ring empties and refills, and slots are reused after wrapping.
+    delay = [](Rng& r, SimTime) { return static_cast<SimTime>(r.below(48)) * kNanosPerMicro + static_cast<SimTime>(r.below(3)); };
+    pending = 4;
+  }
   SECTION("sparse: a handful of pending events far apart") {
     delay = [](Rng& r, SimTime) { return exp_ns(r, 100.0); };
     pending = 3;
@@ -318,6 +324,20 @@ TEST_CASE("bucket queue parameters", "[event_queue][bucket_queue]") {
   const BucketQueue small(7, 64);
   CHECK(small.bucket_width() == 7);
   CHECK(small.bucket_count() == 64);
+}
+
+TEST_CASE("bucket queue: an event exactly one horizon ahead does not alias the current bucket",
+          "[event_queue][bucket_queue]") {
+  BucketQueue q(1, 16);  // 1 ns buckets, horizon 16 ns
+  q.push(make_event(0, 0));
+  q.push(make_event(5, 1));   // ring
+  q.push(make_event(21, 2));  // overflow; enters the ring window exactly when bucket 5 is current
+  CHECK(q.pop().seq == 0);    // bucket 5 becomes current, 21 = 5 + 16 must stay in overflow
+  CHECK(q.pop().seq == 1);
+  q.push(make_event(10, 3));  // between the last pop (5) and the overflow event (21)
+  CHECK(q.pop().seq == 3);
+  CHECK(q.pop().seq == 2);
+  CHECK(q.empty());
 }
 
 TEST_CASE("bucket queue moves far events through the overflow heap", "[event_queue][bucket_queue]") {
