@@ -15,6 +15,8 @@
 
 namespace wsfleet::cli {
 
+using experiments::format_number;
+
 namespace {
 
 struct RunOptions {
