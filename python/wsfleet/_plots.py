@@ -13,7 +13,6 @@ Crashes are dashed vertical lines, recoveries dotted ones, and a server's down t
 from __future__ import annotations
 
 import io
-import math
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -23,7 +22,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, NullFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 __all__ = ["Fault", "PlotData", "connections_figure", "attempts_figure", "cpu_figure",
            "latency_figure", "waiting_figure", "zoom_windows", "MAX_ZOOMS"]
@@ -451,6 +450,8 @@ def latency_figure(data: PlotData) -> Optional[bytes]:
         handles.append(line)
     if log:
         ax.set_yscale("log")
+        if positive.max() / positive.min() <= 1000:  # few decades: label 1-2-5 steps too
+            ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
         ax.yaxis.set_minor_formatter(NullFormatter())
     else:

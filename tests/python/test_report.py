@@ -87,6 +87,34 @@ def test_writes_self_contained_html(default_report: Path) -> None:
     assert "matplotlib.pyplot" not in sys.modules
 
 
+def test_html_is_well_formed(default_report: Path) -> None:
+    """Every block element that is opened is closed, in order (a cheap structural check)."""
+    from html.parser import HTMLParser
+
+    blocks = {"html", "head", "body", "header", "section", "div", "table", "thead", "tbody", "tr", "th",
+              "td", "ul", "li", "figure", "figcaption", "pre", "p", "h1", "h2", "h3", "style", "title",
+              "footer", "code", "strong", "span"}
+    stack: list = []
+
+    class Checker(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list) -> None:
+            if tag in blocks:
+                stack.append(tag)
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag in blocks:
+                assert stack and stack[-1] == tag, f"</{tag}> closes <{stack[-1] if stack else None}>"
+                stack.pop()
+
+    checker = Checker()
+    checker.feed(_html(default_report))
+    checker.close()
+    assert stack == []
+    text = _html(default_report)
+    for section in ("question", "headline", "plots", "scenario"):
+        assert f'<section id="{section}"' in text
+
+
 def test_title_and_headline_numbers(default_report: Path) -> None:
     text = _html(default_report)
     summary = _summary(default_report.parent)
