@@ -1,6 +1,6 @@
 """The capacity-planning report of one run: a single self-contained HTML file.
 
-    python -m wsfleet.report RUN_DIR [--out FILE]
+    python -m wsfleet.report RUN_DIR [--out FILE] [--no-plots]
 
 reads the run directory written by `wsfleet run SCENARIO --out RUN_DIR` (summary.json,
 timeseries.csv, scenario.toml) and writes RUN_DIR/report.html (or FILE): the question and the
@@ -745,8 +745,10 @@ def _headline(a: Analysis, summary: Mapping[str, Any]) -> str:
             + f"<h3>Key figures</h3><table><tbody>{_rows(rows)}</tbody></table>" + storm_html)
 
 
-def _figures(a: Analysis) -> str:
+def _figures(a: Analysis, plots: bool = True) -> str:
     d = a.plot_data
+    if not plots:
+        return '<p class="note">Plots were left out of this report (written without plots).</p>'
     crowded = (a.servers or 0) > _plots.MANY_SERVERS
     server_key = ("Crashed and busiest servers are coloured, the others are grey."
                   if crowded else "One line per server.")
@@ -826,8 +828,8 @@ def _metadata(run: Run, a: Analysis) -> str:
             f"<h3>The scenario file ({SCENARIO_FILE})</h3><pre>{_e(run.scenario_text)}</pre>")
 
 
-def render_report(run: Run) -> str:
-    """The report of a loaded run, as one HTML document."""
+def render_report(run: Run, plots: bool = True) -> str:
+    """The report of a loaded run, as one HTML document (`plots=False`: text and tables only, fast)."""
     a = analyse(run)
     scenario = run.scenario
     description = _get(scenario, "scenario", "description") or _get(run.summary, "scenario", "description")
@@ -863,7 +865,7 @@ def render_report(run: Run) -> str:
 </section>
 <section id="plots" class="page-break">
 <h2>3. What happened over time</h2>
-{_figures(a)}
+{_figures(a, plots)}
 </section>
 <section id="scenario" class="page-break">
 <h2>4. Scenario file and run metadata</h2>
@@ -876,14 +878,15 @@ def render_report(run: Run) -> str:
 """
 
 
-def write_report(run_dir: PathLike, out: Optional[PathLike] = None) -> Path:
+def write_report(run_dir: PathLike, out: Optional[PathLike] = None, *, plots: bool = True) -> Path:
     """Writes the HTML report of the run in `run_dir` to `out` (default run_dir/report.html) and
-    returns its path. Raises ReportError (naming the file) for a missing or invalid input."""
+    returns its path. Raises ReportError (naming the file) for a missing or invalid input.
+    `plots=False` leaves the figures out (a quick text-only report)."""
     run = load_run(run_dir)
     target = Path(out) if out is not None else run.run_dir / REPORT_FILE
     if target.is_dir():
         raise ReportError(target, "is a directory (expected a file name for the report)")
-    document = render_report(run)
+    document = render_report(run, plots=plots)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -911,9 +914,10 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
                         help=f"run directory written by `wsfleet run --out` ({SUMMARY_FILE}, "
                              f"{TIMESERIES_FILE}, {SCENARIO_FILE})")
     parser.add_argument("--out", metavar="FILE", help=f"where to write the report (default: RUN_DIR/{REPORT_FILE})")
+    parser.add_argument("--no-plots", action="store_true", help="leave the figures out (quick, text only)")
     args = parser.parse_args(argv)
     try:
-        path = write_report(args.run_dir, args.out)
+        path = write_report(args.run_dir, args.out, plots=not args.no_plots)
     except ReportError as exc:
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return 2

@@ -160,7 +160,8 @@ def test_scenario_file_and_metadata(default_report: Path) -> None:
     assert "attempted = established + rejected + failed + pending_at_end" in meta
 
 
-def test_custom_output_path_and_deterministic(run_dir: Path, tmp_path: Path) -> None:
+def test_custom_output_path_and_deterministic(make_run: Callable[..., Path], tmp_path: Path) -> None:
+    run_dir = make_run(duration_s=20.0, ramp_s=5.0, faults=[{"server": 1, "at_s": 10.0, "recover_after_s": 5.0}])
     out = tmp_path / "reports" / "nested" / "r.html"
     assert report.write_report(str(run_dir), out=str(out)) == out
     again = report.write_report(run_dir, out=tmp_path / "r2.html")
@@ -176,7 +177,7 @@ def test_custom_output_path_and_deterministic(run_dir: Path, tmp_path: Path) -> 
 def test_verdict_when_servers_hit_the_limit(make_run: Callable[..., Path]) -> None:
     run_dir = make_run(servers=4, max_connections=2600, clients=10000, faults=[{"server": 1, "at_s": 60.0}],
                        duration_s=120.0)
-    head = _section(_html(report.write_report(run_dir)), "headline")
+    head = _section(_html(report.write_report(run_dir, plots=False)), "headline")
     assert "NOT ENOUGH CAPACITY" in head
     assert "reached the limit of 2,600 connections per server" in head
     assert "had not all reconnected by the end of the run" in head
@@ -186,7 +187,7 @@ def test_verdict_when_servers_hit_the_limit(make_run: Callable[..., Path]) -> No
 
 def test_verdict_with_plenty_of_headroom(make_run: Callable[..., Path]) -> None:
     run_dir = make_run(servers=5, max_connections=20000, faults=[])
-    head = _section(_html(report.write_report(run_dir)), "headline")
+    head = _section(_html(report.write_report(run_dir, plots=False)), "headline")
     assert "Verdict: ENOUGH CAPACITY" in head
     assert "No action needed" in head
     assert "no reconnect storm" in head
@@ -195,14 +196,14 @@ def test_verdict_with_plenty_of_headroom(make_run: Callable[..., Path]) -> None:
 def test_single_server_crash_is_an_outage(make_run: Callable[..., Path]) -> None:
     run_dir = make_run(servers=1, clients=1000, faults=[{"server": 0, "at_s": 50.0, "recover_after_s": 20.0}],
                        duration_s=100.0)
-    head = _section(_html(report.write_report(run_dir)), "headline")
+    head = _section(_html(report.write_report(run_dir, plots=False)), "headline")
     assert "Total outage: no server was up from about 50 s until about 70 s." in head
     assert "Run at least two servers" in head and "NOT ENOUGH CAPACITY" in head
 
 
 def test_no_room_for_a_failure(make_run: Callable[..., Path]) -> None:
     run_dir = make_run(servers=4, max_connections=3000, clients=10000, faults=[], duration_s=60.0)
-    head = _section(_html(report.write_report(run_dir)), "headline")
+    head = _section(_html(report.write_report(run_dir, plots=False)), "headline")
     assert "Verdict: TIGHT" in head
     assert "if one server died at the peak, the other 3 could hold only 9,000 of the 10,000 connections" in head
 
@@ -211,7 +212,7 @@ def test_conservation_failure_is_flagged(run_dir: Path) -> None:
     def fail(summary: dict) -> None:
         summary["conservation"]["ok"] = False
     _edit_summary(run_dir, fail)
-    text = _html(report.write_report(run_dir))
+    text = _html(report.write_report(run_dir, plots=False))
     assert "Conservation check FAILED" in text
 
 
@@ -219,7 +220,7 @@ def test_gave_up_clients_are_a_problem(run_dir: Path) -> None:
     def gave_up(summary: dict) -> None:
         summary["connections"]["gave_up"] = 42
     _edit_summary(run_dir, gave_up)
-    head = _section(_html(report.write_report(run_dir)), "headline")
+    head = _section(_html(report.write_report(run_dir, plots=False)), "headline")
     assert "42 clients gave up reconnecting" in head and "NOT ENOUGH CAPACITY" in head
 
 
@@ -257,8 +258,8 @@ def test_no_messages_has_null_latencies(make_run: Callable[..., Path]) -> None:
 
 
 def test_many_servers(make_run: Callable[..., Path]) -> None:
-    run_dir = make_run(servers=100, clients=200000, max_connections=4000, duration_s=60.0, ramp_s=20.0,
-                       faults=[{"server": 17, "at_s": 30.0, "recover_after_s": 15.0}])
+    run_dir = make_run(servers=100, clients=200000, max_connections=4000, duration_s=40.0, ramp_s=10.0,
+                       faults=[{"server": 17, "at_s": 20.0, "recover_after_s": 10.0}])
     text = _html(report.write_report(run_dir))
     assert "Crashed and busiest servers are coloured, the others are grey." in text
     data = report.analyse(report.load_run(run_dir)).plot_data
@@ -301,9 +302,10 @@ def test_timeseries_without_optional_columns(run_dir: Path) -> None:
 
 
 def test_main_writes_report(run_dir: Path, capsys: pytest.CaptureFixture) -> None:
-    assert report.main([str(run_dir)]) == 0
+    assert report.main([str(run_dir), "--no-plots"]) == 0
     assert "report.html" in capsys.readouterr().out
-    assert (run_dir / "report.html").is_file()
+    text = _html(run_dir / "report.html")
+    assert "Plots were left out" in text and not IMG_RE.findall(text)
 
 
 def _bad(capsys: pytest.CaptureFixture, argv: list) -> str:
