@@ -1,0 +1,506 @@
+"""Number formatting and the plain-words statement of a scenario, for the run report.
+
+Pure Python (no compiled engine, no plotting): `describe_scenario` turns the effective
+scenario.toml of a run (already parsed into a dict) into a few sentences a capacity planner can
+check against what they meant to simulate. Unknown policies and parameters are described
+generically, so a scenario written for a newer engine still gets a readable description.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Dict, List, Mapping, Optional, Sequence
+
+__all__ = [
+    "fmt_int",
+    "fmt_num",
+    "fmt_seconds",
+    "fmt_duration",
+    "fmt_ms",
+    "fmt_mib",
+    "fmt_pct",
+    "fmt_share",
+    "as_float",
+    "describe_scenario",
+    "scenario_question",
+    "balancer_phrase",
+    "backoff_phrase",
+    "fault_list",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Numbers
+
+
+def as_float(value: Any) -> Optional[float]:
+    """`value` as a finite float, or None (missing, null, NaN, not a number)."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
+
+
+def fmt_int(value: Any) -> str:
+    """12345 -> "12,345"; missing -> "n/a"."""
+    x = as_float(value)
+    if x is None:
+        return "n/a"
+    return f"{int(round(x)):,}"
+
+
+def fmt_num(value: Any, digits: int = 3) -> str:
+    """A compact decimal without exponent: 1.0 -> "1", 0.5 -> "0.5", 12.345 -> "12.3",
+    1234.5 -> "1,234.5" (at most one decimal from 1,000 up); missing -> "n/a"."""
+    x = as_float(value)
+    if x is None:
+        return "n/a"
+    if x == 0:
+        return "0"
+    if abs(x) >= 1000:
+        text = f"{x:,.1f}"
+    else:
+        decimals = max(0, digits - 1 - int(math.floor(math.log10(abs(x)))))
+        text = f"{x:.{decimals}f}"
+        if float(text) != 0 and abs(float(text)) >= 10 ** digits:  # rounding carried a digit
+            text = f"{x:.0f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def fmt_seconds(value: Any) -> str:
+    """300 -> "300 s"; missing -> "n/a"."""
+    x = as_float(value)
+    return "n/a" if x is None else f"{fmt_num(x)} s"
+
+
+def fmt_duration(value: Any) -> str:
+    """A duration in the unit a person would use: 45 -> "45 s", 600 -> "10 min", 7200 -> "2 h"."""
+    x = as_float(value)
+    if x is None:
+        return "n/a"
+    if abs(x) < 120:
+        return f"{fmt_num(x)} s"
+    if abs(x) < 2 * 3600:
+        return f"{fmt_num(x / 60)} min"
+    if abs(x) < 2 * 86400:
+        return f"{fmt_num(x / 3600)} h"
+    return f"{fmt_num(x / 86400)} days"
+
+
+def fmt_ms(value: Any) -> str:
+    """A latency in milliseconds: 87.6 -> "87.6 ms", 2500 -> "2,500 ms"; missing -> "n/a"."""
+    x = as_float(value)
+    if x is None:
+        return "n/a"
+    if abs(x) >= 1000:
+        return f"{x:,.0f} ms"
+    return f"{fmt_num(x)} ms"
+
+
+def fmt_mib(value: Any) -> str:
+    """1234.5 -> "1,234.5 MiB"; 20480 -> "20,480 MiB (20 GiB)"."""
+    x = as_float(value)
+    if x is None:
+        return "n/a"
+    text = f"{fmt_num(x)} MiB"
+    if abs(x) >= 10 * 1024:
+        text += f" ({fmt_num(x / 1024)} GiB)"
+    return text
+
+
+def fmt_share(fraction: Any) -> str:
+    """A fraction as a percentage: 0.314 -> "31.4%", 1 -> "100%", 1e-5 -> "<0.01%"."""
+    x = as_float(fraction)
+    if x is None:
+        return "n/a"
+    pct = 100.0 * x
+    if 0 < abs(pct) < 0.01:
+        return "<0.01%"
+    if abs(pct) >= 99.95 and abs(pct) < 100:  # do not round a near miss up to 100%
+        return f"{math.floor(pct * 100) / 100:.2f}%"
+    if abs(pct) < 1:
+        return f"{pct:.2f}".rstrip("0").rstrip(".") + "%"
+    return f"{pct:.1f}".rstrip("0").rstrip(".") + "%"
+
+
+def fmt_pct(part: Any, whole: Any) -> str:
+    """`part` as a percentage of `whole`; "n/a" when either is missing or `whole` is 0."""
+    p, w = as_float(part), as_float(whole)
+    if p is None or w is None or w == 0:
+        return "n/a"
+    return fmt_share(p / w)
+
+
+def _plural(n: float, singular: str, plural: Optional[str] = None) -> str:
+    return singular if n == 1 else (plural or singular + "s")
+
+
+def _article(phrase: str) -> str:
+    lower = phrase.lower()
+    if lower.startswith(("uni", "use", "usu", "eu", "one")):
+        return "a"
+    return "an" if lower[:1] in "aeiou" else "a"
+
+
+def _join(items: Sequence[str], conj: str = "and") -> str:
+    items = [i for i in items if i]
+    if not items:
+        return ""
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + f" {conj} " + items[-1]
+
+
+def _table(scenario: Mapping[str, Any], key: str) -> Dict[str, Any]:
+    value = scenario.get(key)
+    return dict(value) if isinstance(value, Mapping) else {}
+
+
+# --------------------------------------------------------------------------------------------
+# Policies
+
+_BALANCERS = {
+    "round_robin": "round-robin",
+    "weighted_round_robin": "weighted round-robin",
+    "smooth_weighted_round_robin": "smooth weighted round-robin",
+    "least_connections": "least-connections",
+    "weighted_least_connections": "weighted least-connections",
+    "least_loaded": "least-loaded (CPU)",
+    "least_cpu": "least-loaded (CPU)",
+    "least_response_time": "least-response-time",
+    "least_bandwidth": "least-bandwidth",
+    "random": "random",
+    "weighted_random": "weighted random",
+    "power_of_two": "power-of-two-choices",
+    "power_of_two_choices": "power-of-two-choices",
+    "p2c": "power-of-two-choices",
+    "consistent_hash": "consistent-hashing",
+    "ring_hash": "ring-hashing",
+    "rendezvous_hash": "rendezvous-hashing",
+    "maglev": "Maglev-hashing",
+    "ip_hash": "IP-hashing",
+    "hash": "hashing",
+}
+
+_BACKOFFS = {
+    "full_jitter": "full-jitter exponential backoff",
+    "equal_jitter": "equal-jitter exponential backoff",
+    "decorrelated_jitter": "decorrelated-jitter backoff",
+    "exponential": "exponential backoff without jitter",
+    "exponential_backoff": "exponential backoff without jitter",
+    "linear": "linear backoff",
+    "constant": "a constant delay",
+    "fixed": "a fixed delay",
+    "immediate": "no delay",
+    "none": "no delay",
+}
+
+# How a parameter is named in a sentence; the unit comes from the suffix of its key.
+_PARAM_WORDS = {
+    "base": "base",
+    "cap": "cap",
+    "max": "cap",
+    "delay": "delay",
+    "initial": "initial delay",
+    "multiplier": "multiplier",
+    "factor": "factor",
+    "choices": "choices",
+    "report_interval": "load reports every",
+    "replicas": "ring replicas",
+    "virtual_nodes": "virtual nodes",
+    "table_size": "table size",
+    "jitter": "jitter",
+}
+
+_UNIT_SUFFIXES = (("_ms", "ms"), ("_us", "µs"), ("_s", "s"), ("_pct", "%"))
+
+
+def _policy_params(section: Mapping[str, Any]) -> Dict[str, Any]:
+    """Parameters of a [balancer]/[backoff] table: every key but `policy`, plus a `params` table."""
+    params = {k: v for k, v in section.items() if k not in ("policy", "params", "name")}
+    nested = section.get("params")
+    if isinstance(nested, Mapping):
+        params.update(nested)
+    return params
+
+
+def _param_phrase(key: str, value: Any) -> str:
+    unit = ""
+    stem = key
+    for suffix, u in _UNIT_SUFFIXES:
+        if key.endswith(suffix):
+            stem, unit = key[: -len(suffix)], u
+            break
+    word = _PARAM_WORDS.get(stem, stem.replace("_", " "))
+    x = as_float(value)
+    shown = fmt_num(x) if x is not None else str(value)
+    if unit == "%":
+        return f"{word} {shown}%"
+    return f"{word} {shown}" + (f" {unit}" if unit else "")
+
+
+def _policy_name(section: Mapping[str, Any], default: str) -> str:
+    name = section.get("policy", section.get("name", default))
+    return str(name) if name is not None else default
+
+
+def balancer_phrase(section: Mapping[str, Any]) -> str:
+    """E.g. "a least-connections balancer", "a power-of-two-choices balancer (choices 2)"."""
+    name = _policy_name(section, "round_robin")
+    phrase = _BALANCERS.get(name, name.replace("_", "-"))
+    params = [_param_phrase(k, v) for k, v in sorted(_policy_params(section).items())]
+    text = f"{_article(phrase)} {phrase} balancer"
+    if params:
+        text += f" ({', '.join(params)})"
+    return text
+
+
+def backoff_phrase(section: Mapping[str, Any]) -> str:
+    """E.g. "full-jitter exponential backoff (base 1 s, cap 30 s), never giving up"."""
+    name = _policy_name(section, "full_jitter")
+    phrase = _BACKOFFS.get(name, name.replace("_", "-") + " backoff")
+    params = _policy_params(section)
+    max_retries = params.pop("max_retries", params.pop("retries", None))
+    shown = [_param_phrase(k, v) for k, v in sorted(params.items(), key=lambda kv: _param_order(kv[0]))]
+    text = phrase + (f" ({', '.join(shown)})" if shown else "")
+    n = as_float(max_retries)
+    if n is not None and n > 0:
+        text += f", giving up after {fmt_int(n)} {_plural(n, 'retry', 'retries')}"
+    elif max_retries is not None:
+        text += ", never giving up"
+    return text
+
+
+def _param_order(key: str) -> tuple:
+    order = ["base_s", "initial_s", "delay_s", "multiplier", "factor", "cap_s", "max_s"]
+    return (order.index(key) if key in order else len(order), key)
+
+
+# --------------------------------------------------------------------------------------------
+# Clients
+
+
+def _dist_phrase(session: Any) -> Optional[str]:
+    """Sessions lengths in words; None for "never" (clients stay for the whole run)."""
+    if session is None:
+        return None
+    if isinstance(session, str):
+        return None if session.lower() in ("never", "inf", "infinite", "forever") else session
+    if not isinstance(session, Mapping):
+        x = as_float(session)
+        return f"exactly {fmt_duration(x)}" if x is not None else None
+    kind = str(session.get("distribution", session.get("kind", session.get("type", "")))).lower()
+
+    def get(*names: str) -> Optional[float]:
+        for n in names:
+            for key in (n + "_s", n):
+                if key in session:
+                    return as_float(session[key])
+        return None
+
+    if kind in ("never", "inf", "infinite"):
+        return None
+    if kind == "constant":
+        return f"exactly {fmt_duration(get('value', 'mean'))}"
+    if kind == "exponential":
+        return f"exponentially distributed with mean {fmt_duration(get('mean'))}"
+    if kind == "uniform":
+        return f"uniformly between {fmt_duration(get('low', 'min'))} and {fmt_duration(get('high', 'max'))}"
+    if kind in ("lognormal", "log_normal"):
+        return (f"log-normally distributed with mean {fmt_duration(get('mean'))} "
+                f"and standard deviation {fmt_duration(get('stddev', 'sd', 'std'))}")
+    if kind == "pareto":
+        shape = get("shape", "alpha")
+        return (f"Pareto-distributed (scale {fmt_duration(get('scale', 'xm'))}, "
+                f"shape {fmt_num(shape)})")
+    params = ", ".join(f"{k} {v}" for k, v in session.items() if k not in ("distribution", "kind", "type"))
+    return f"{kind or 'an unnamed'} distribution" + (f" ({params})" if params else "")
+
+
+def _cpu_cost(us: Any) -> Optional[str]:
+    x = as_float(us)
+    if x is None:
+        return None
+    return f"{fmt_num(x / 1000)} ms" if x >= 1000 else f"{fmt_num(x)} µs"
+
+
+# --------------------------------------------------------------------------------------------
+# Faults
+
+
+def fault_list(scenario: Mapping[str, Any]) -> List[Dict[str, Any]]:
+    """The [[faults]] entries of a scenario (tolerates a missing or malformed list)."""
+    faults = scenario.get("faults", [])
+    if isinstance(faults, Mapping):
+        faults = [faults]
+    if not isinstance(faults, list):
+        return []
+    return [dict(f) for f in faults if isinstance(f, Mapping)]
+
+
+def _fault_sentence(fault: Mapping[str, Any]) -> str:
+    kind = str(fault.get("type", "crash"))
+    server = fault.get("server", "?")
+    at = fmt_seconds(fault.get("at_s"))
+    recover = as_float(fault.get("recover_after_s"))
+    if kind == "crash":
+        text = f"server {server} crashes at {at}"
+    else:
+        text = f"server {server} suffers a {kind.replace('_', ' ')} at {at}"
+    if recover is not None:
+        text += f" and returns {fmt_seconds(recover)} later"
+    elif kind == "crash":
+        text += " and does not come back"
+    return text
+
+
+def _capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+# --------------------------------------------------------------------------------------------
+# The whole scenario
+
+
+def scenario_question(scenario: Mapping[str, Any]) -> str:
+    """The question the run answers, in one sentence."""
+    faults = fault_list(scenario)
+    if not faults:
+        return ("Does this fleet carry this load with headroom to spare, and how close does any "
+                "server come to its connection limit or CPU capacity?")
+    losses = _join([f"server {f.get('server', '?')} at {fmt_seconds(f.get('at_s'))}" for f in faults[:4]])
+    if len(faults) > 4:
+        losses += f" and {len(faults) - 4} more"
+    return (f"What happens when the fleet loses {losses}: do the reconnecting clients overload the "
+            "remaining servers, and how long until everyone is connected again?")
+
+
+def describe_scenario(scenario: Mapping[str, Any]) -> List[str]:
+    """The scenario in plain words, as a list of sentences (the first is the main one)."""
+    fleet = _table(scenario, "fleet")
+    clients = _table(scenario, "clients")
+    run = _table(scenario, "run")
+    balancer = _table(scenario, "balancer")
+    backoff = _table(scenario, "backoff")
+    cpu = _table(fleet, "cpu")
+
+    # Servers and balancer.
+    n_servers = as_float(fleet.get("servers"))
+    max_conn = as_float(fleet.get("max_connections"))
+    cores = as_float(fleet.get("cpu_cores", 1))
+    n_text = fmt_int(n_servers) if n_servers is not None else "An unstated number of"
+    parts = []
+    if max_conn is not None:
+        parts.append(f"limited to {fmt_int(max_conn)} connections")
+    if cores is not None:
+        parts.append(f"{fmt_num(cores)} CPU {_plural(cores, 'core')}")
+    each = ("each " + _join(parts)) if parts else ""
+    if n_servers == 1:
+        server_text = f"1 server{', ' + each.replace('each ', '', 1) if each else ''}"
+    else:
+        server_text = f"{n_text} servers{', ' + each if each else ''}"
+    weights = fleet.get("weights") or []
+    weight_values = [w for w in (as_float(v) for v in weights) if w is not None] if isinstance(weights, list) else []
+    weight_text = ""
+    if weight_values and min(weight_values) != max(weight_values):
+        if len(weight_values) <= 6:
+            weight_text = f" with weights {', '.join(fmt_num(w) for w in weight_values)}"
+        else:
+            weight_text = f" with weights from {fmt_num(min(weight_values))} to {fmt_num(max(weight_values))}"
+    first = f"{server_text}, behind {balancer_phrase(balancer)}{weight_text}."
+
+    # Clients.
+    count = as_float(clients.get("count"))
+    ramp = as_float(clients.get("ramp_s"))
+    who = f"{fmt_int(count)} {_plural(count or 0, 'client')}" if count is not None else "The clients"
+    one = count == 1
+
+    def verb(plural: str) -> str:
+        return (plural[:-1] + "ies" if plural.endswith("y") and plural[-2:-1] not in "aeiou" else plural + "s") \
+            if one else plural
+
+    if ramp is None:
+        connect = verb("connect")
+    elif ramp == 0:
+        connect = f"{verb('connect')} at once at the start"
+    else:
+        connect = f"{verb('connect')} over {fmt_duration(ramp)}"
+    dist = _dist_phrase(clients.get("session", "never"))
+    if dist is None:
+        stay = f"{verb('stay')} connected"
+    else:
+        end = str(clients.get("on_session_end", "leave")).lower()
+        after = f"then {verb('reconnect')} at once" if end == "reconnect" else f"then {verb('leave')}"
+        stay = f"{verb('hold')} sessions {dist}, {after}"
+    mpm = as_float(clients.get("messages_per_minute"))
+    hb = as_float(clients.get("heartbeat_interval_s"))
+    replies = as_float(clients.get("replies_per_message"))
+    habits = []
+    if mpm is not None:
+        if mpm == 0:
+            habits.append("sends no messages")
+        else:
+            msg = f"sends {fmt_num(mpm)} {_plural(mpm, 'message')} a minute"
+            if replies is not None:
+                msg += (" (no replies)" if replies == 0 else
+                        f" (the server answers each with {fmt_num(replies)} {_plural(replies, 'reply', 'replies')})")
+            habits.append(msg)
+    if hb is not None:
+        habits.append("no heartbeats" if hb == 0 else f"a heartbeat every {fmt_duration(hb)}")
+    second = f"{who} {connect} and {stay}"
+    if habits:
+        second += f"; each {_join(habits)}"
+    second += "."
+
+    # Faults and reconnection.
+    faults = fault_list(scenario)
+    retry = f"disconnected clients retry with {backoff_phrase(backoff)}"
+    if faults:
+        shown = [_fault_sentence(f) for f in faults[:6]]
+        if len(faults) > 6:
+            shown.append(f"{len(faults) - 6} more faults follow")
+        third = _capitalise("; ".join(shown)) + f"; {retry}."
+    else:
+        third = f"No server fails during the run; rejected or timed-out clients retry with {backoff_phrase(backoff)}."
+
+    sentences = [first, second, third]
+
+    # Costs.
+    costs = []
+    for key, label in (("handshake_us", "a handshake"), ("inbound_message_us", "receiving a message"),
+                       ("outbound_message_us", "sending a message"), ("heartbeat_us", "a heartbeat")):
+        c = _cpu_cost(cpu.get(key))
+        if c is not None:
+            costs.append(f"{label} {c}")
+    timeout = as_float(clients.get("connect_timeout_s"))
+    cost_text = ""
+    if costs:
+        cost_text = f"CPU cost per operation: {_join(costs)}."
+    mem_conn = as_float(fleet.get("memory_per_connection_kib"))
+    mem_base = as_float(fleet.get("base_memory_mib"))
+    if mem_conn is not None or mem_base is not None:
+        mem = []
+        if mem_base is not None:
+            mem.append(f"{fmt_num(mem_base)} MiB per idle server")
+        if mem_conn is not None:
+            mem.append(f"{fmt_num(mem_conn)} KiB per connection")
+        cost_text += (" " if cost_text else "") + f"Memory: {_join(mem, 'plus')}."
+    if timeout is not None:
+        cost_text += (" " if cost_text else "") + f"A handshake not completed within {fmt_duration(timeout)} fails."
+    if cost_text:
+        sentences.append(cost_text)
+
+    duration = as_float(run.get("duration_s"))
+    if duration is not None:
+        run_text = f"The run simulates {fmt_duration(duration)}"
+        if duration >= 120:
+            run_text += f" ({fmt_seconds(duration)})"
+        step = as_float(run.get("sample_interval_s"))
+        if step is not None:
+            run_text += f", sampled every {fmt_duration(step)}"
+        sentences.append(run_text + ".")
+    return sentences

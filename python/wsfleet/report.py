@@ -1,0 +1,929 @@
+"""The capacity-planning report of one run: a single self-contained HTML file.
+
+    python -m wsfleet.report RUN_DIR [--out FILE] [--no-plots]
+
+reads the run directory written by `wsfleet run SCENARIO --out RUN_DIR` (summary.json,
+timeseries.csv, scenario.toml) and writes RUN_DIR/report.html (or FILE): the question and the
+assumptions in plain words, the headline numbers with a verdict a planner can act on, the plots
+(embedded PNG), and the scenario file with the run metadata. The file needs no network and no
+JavaScript, and prints (or saves as PDF) one section per page.
+
+From Python: `write_report(run_dir, out=None) -> Path`. Bad inputs raise `ReportError`, whose
+message names the offending file; the command line prints it on one line and exits with status 2.
+
+This module is pure Python: it does not need the compiled engine (`wsfleet._core`).
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import html
+import json
+import math
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import pandas as pd
+
+try:  # Python 3.11+
+    import tomllib as _toml
+except ImportError:  # pragma: no cover - Python 3.9/3.10
+    import tomli as _toml  # type: ignore[no-redef]
+
+from . import _plots
+from ._describe import (as_float, describe_scenario, fault_list, fmt_duration, fmt_int, fmt_mib,
+                        fmt_ms, fmt_num, fmt_pct, fmt_seconds, fmt_share, scenario_question)
+
+__all__ = ["write_report", "render_report", "load_run", "analyse", "ReportError", "Run", "main",
+           "SUMMARY_FILE", "TIMESERIES_FILE", "SCENARIO_FILE", "REPORT_FILE"]
+
+SUMMARY_FILE = "summary.json"
+TIMESERIES_FILE = "timeseries.csv"
+SCENARIO_FILE = "scenario.toml"
+REPORT_FILE = "report.html"
+
+#: Below this much headroom (fraction of a server's limit) the verdict says "tight".
+HEADROOM_WARNING = 0.20
+#: A server whose CPU was busy at least this fraction of a sample interval counts as saturated.
+CPU_SATURATED = 0.99
+
+_REQUIRED_COLUMNS = ("time_s", "scope", "server")
+_NUMERIC_COLUMNS = ("time_s", "server", "up", "connections", "attempts", "established", "rejected",
+                    "failed", "closed", "dropped", "cpu_utilisation", "cpu_backlog_ms", "memory_mib",
+                    "messages_delivered", "latency_p50_ms", "latency_p99_ms", "retries", "waiting",
+                    "gave_up")
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+class ReportError(Exception):
+    """A run directory or one of its files is missing or invalid (the message names the file)."""
+
+    def __init__(self, path: PathLike, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+
+
+@dataclass
+class Run:
+    """The files of one run directory, parsed."""
+    run_dir: Path
+    summary: Dict[str, Any]
+    scenario: Dict[str, Any]
+    scenario_text: str
+    timeseries: pd.DataFrame
+
+
+def _read_text(path: Path) -> str:
+    if not path.exists():
+        raise ReportError(path, "file not found")
+    if not path.is_file():
+        raise ReportError(path, "not a regular file")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ReportError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise ReportError(path, exc.strerror or str(exc)) from None
+
+
+def _load_summary(path: Path) -> Dict[str, Any]:
+    text = _read_text(path)
+    try:
+        summary = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ReportError(path, f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+    if not isinstance(summary, dict):
+        raise ReportError(path, "expected a JSON object at the top level")
+    return summary
+
+
+def _load_scenario(path: Path) -> Tuple[Dict[str, Any], str]:
+    text = _read_text(path)
+    try:
+        scenario = _toml.loads(text)
+    except _toml.TOMLDecodeError as exc:
+        raise ReportError(path, f"invalid TOML: {exc}") from None
+    return scenario, text
+
+
+def _load_timeseries(path: Path) -> pd.DataFrame:
+    _read_text(path)  # existence, type and encoding, with the same messages as the other files
+    try:
+        frame = pd.read_csv(path, skipinitialspace=True)
+    except pd.errors.EmptyDataError:
+        raise ReportError(path, "empty file (expected a CSV header)") from None
+    except (pd.errors.ParserError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ReportError(path, f"invalid CSV: {first}") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    missing = [c for c in _REQUIRED_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ReportError(path, f"missing column(s): {', '.join(missing)}")
+    frame["scope"] = frame["scope"].astype(str).str.strip().str.lower()
+    for column in _NUMERIC_COLUMNS:
+        if column in frame.columns:
+            frame[column] = pd.to_numeric(frame[column], errors="coerce")
+    if frame["time_s"].isna().any():
+        raise ReportError(path, "column time_s has empty or non-numeric values")
+    return frame
+
+
+def load_run(run_dir: PathLike) -> Run:
+    """Reads and checks the three files of a run directory; raises ReportError naming the culprit."""
+    directory = Path(run_dir)
+    if not directory.exists():
+        raise ReportError(directory, "run directory not found")
+    if not directory.is_dir():
+        raise ReportError(directory, "not a directory (expected a run directory from `wsfleet run --out`)")
+    summary = _load_summary(directory / SUMMARY_FILE)
+    scenario, scenario_text = _load_scenario(directory / SCENARIO_FILE)
+    timeseries = _load_timeseries(directory / TIMESERIES_FILE)
+    return Run(directory, summary, scenario, scenario_text, timeseries)
+
+
+# --------------------------------------------------------------------------------------------
+# Analysis
+
+
+def _get(mapping: Any, *keys: str) -> Any:
+    """mapping[k1][k2]... or None when any level is missing or not a mapping."""
+    value = mapping
+    for key in keys:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _section(mapping: Mapping[str, Any], key: str) -> Dict[str, Any]:
+    value = mapping.get(key)
+    return dict(value) if isinstance(value, Mapping) else {}
+
+
+@dataclass
+class Storm:
+    """What one crash did."""
+    fault: _plots.Fault
+    dropped: Optional[float]
+    reconnected_within_s: Optional[float]
+    peak_attempts_per_s: Optional[float] = None
+    peak_rejected_per_s: Optional[float] = None
+    peak_waiting: Optional[float] = None
+
+
+@dataclass
+class Finding:
+    level: str      # "fail", "warn" or "ok"
+    text: str
+
+
+@dataclass
+class Analysis:
+    """The numbers the report shows, derived from the summary and the time series."""
+    name: str
+    servers: Optional[int]
+    max_connections: Optional[float]
+    sample_interval_s: float
+    end_s: float
+    plot_data: _plots.PlotData
+    peak_fleet_connections: Optional[float] = None
+    peak_fleet_time: Optional[float] = None
+    peak_server_connections: Optional[float] = None
+    peak_server: Optional[int] = None
+    peak_server_time: Optional[float] = None
+    servers_at_limit: List[Tuple[int, float]] = field(default_factory=list)    # (server, first time)
+    peak_cpu: Optional[float] = None
+    peak_cpu_server: Optional[int] = None
+    peak_cpu_time: Optional[float] = None
+    saturated_servers: List[Tuple[int, float]] = field(default_factory=list)   # (server, first time)
+    peak_backlog_ms: Optional[float] = None
+    peak_waiting: Optional[float] = None
+    peak_waiting_time: Optional[float] = None
+    storms: List[Storm] = field(default_factory=list)
+    findings: List[Finding] = field(default_factory=list)
+    status: str = "ok"
+    verdict: str = ""
+    action: str = ""
+    conservation_ok: Optional[bool] = None
+    conservation_failed: List[str] = field(default_factory=list)
+    conservation_checks: Dict[str, str] = field(default_factory=dict)
+
+
+def _faults(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> List[Tuple[_plots.Fault, Dict[str, Any]]]:
+    raw = summary.get("faults")
+    entries = [f for f in raw if isinstance(f, Mapping)] if isinstance(raw, list) else fault_list(scenario)
+    faults = []
+    for entry in entries:
+        at = as_float(entry.get("at_s"))
+        if at is None:
+            continue
+        server = as_float(entry.get("server"))
+        recover = as_float(entry.get("recover_after_s"))
+        faults.append((_plots.Fault(server=int(server) if server is not None else None, at_s=at,
+                                    recover_at_s=at + recover if recover is not None else None,
+                                    reconnected_within_s=as_float(entry.get("reconnected_within_s"))),
+                       dict(entry)))
+    return faults
+
+
+def _peak(frame: pd.DataFrame, column: str) -> Tuple[Optional[float], Optional[float], Optional[int]]:
+    """(max value, time of first max, server of first max) of a column, ignoring NaN."""
+    if frame.empty or column not in frame.columns:
+        return None, None, None
+    values = frame[column]
+    if not values.notna().any():
+        return None, None, None
+    idx = values.idxmax()
+    server = as_float(frame.at[idx, "server"])
+    return float(values[idx]), float(frame.at[idx, "time_s"]), int(server) if server is not None else None
+
+
+def _first_reaching(servers: pd.DataFrame, column: str, threshold: float) -> List[Tuple[int, float]]:
+    if servers.empty or column not in servers.columns:
+        return []
+    hits = servers[servers[column] >= threshold]
+    if hits.empty:
+        return []
+    first = hits.groupby("server")["time_s"].min().sort_values()
+    return [(int(s), float(t)) for s, t in first.items()]
+
+
+def _list_servers(items: Sequence[Tuple[int, float]], limit: int = 3) -> str:
+    parts = [f"server {s} (from {fmt_seconds(t)})" for s, t in items[:limit]]
+    if len(items) > limit:
+        parts.append(f"{len(items) - limit} more")
+    if len(parts) == 1:
+        return parts[0]
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def analyse(run: Run) -> Analysis:
+    """Derives the headline numbers, the storm impact and the verdict."""
+    summary, scenario, ts = run.summary, run.scenario, run.timeseries
+    fleet_cfg = _section(summary, "fleet")
+    scen_fleet = _section(scenario, "fleet")
+    scen_run = _section(scenario, "run")
+    name = str(_get(summary, "scenario", "name") or _get(scenario, "scenario", "name") or run.run_dir.name)
+
+    servers_frame = ts[ts["scope"] == "server"].sort_values(["time_s", "server"])
+    fleet_frame = ts[ts["scope"] == "fleet"].sort_values("time_s").drop_duplicates("time_s", keep="last")
+    fleet_frame = fleet_frame.reset_index(drop=True)
+    servers_frame = servers_frame.reset_index(drop=True)
+
+    n_servers = as_float(fleet_cfg.get("servers"))
+    if n_servers is None:
+        n_servers = as_float(scen_fleet.get("servers"))
+    if n_servers is None and not servers_frame.empty:
+        n_servers = float(servers_frame["server"].nunique())
+    max_conn = as_float(fleet_cfg.get("max_connections_per_server"))
+    if max_conn is None:
+        max_conn = as_float(fleet_cfg.get("max_connections"))
+    if max_conn is None:
+        max_conn = as_float(scen_fleet.get("max_connections"))
+
+    times = np.unique(ts["time_s"].to_numpy(dtype=float))
+    dt = as_float(scen_run.get("sample_interval_s"))
+    if dt is None or dt <= 0:
+        if times.size >= 2:
+            dt = float(np.median(np.diff(times)))
+        elif times.size == 1 and times[0] > 0:
+            dt = float(times[0])
+        else:
+            dt = 1.0
+    end_s = as_float(summary.get("simulated_seconds"))
+    if end_s is None:
+        end_s = as_float(scen_run.get("duration_s"))
+    if end_s is None:
+        end_s = float(times.max()) if times.size else 0.0
+
+    faults = _faults(summary, scenario)
+    plot_data = _plots.PlotData(servers=servers_frame, fleet=fleet_frame, faults=[f for f, _ in faults],
+                                max_connections=max_conn, sample_interval_s=dt, end_s=end_s)
+    a = Analysis(name=name, servers=int(n_servers) if n_servers is not None else None,
+                 max_connections=max_conn, sample_interval_s=dt, end_s=end_s, plot_data=plot_data)
+
+    # Connections.
+    a.peak_fleet_connections, a.peak_fleet_time, _ = _peak(fleet_frame, "connections")
+    if a.peak_fleet_connections is None and not servers_frame.empty and "connections" in servers_frame:
+        totals = servers_frame.groupby("time_s")["connections"].sum()
+        if not totals.empty:
+            a.peak_fleet_connections, a.peak_fleet_time = float(totals.max()), float(totals.idxmax())
+    a.peak_server_connections, a.peak_server_time, a.peak_server = _peak(servers_frame, "connections")
+    if max_conn is not None:
+        a.servers_at_limit = _first_reaching(servers_frame, "connections", max_conn)
+
+    # CPU.
+    a.peak_cpu, a.peak_cpu_time, a.peak_cpu_server = _peak(servers_frame, "cpu_utilisation")
+    summary_peak = as_float(_get(summary, "cpu", "peak_utilisation"))
+    if summary_peak is not None and (a.peak_cpu is None or summary_peak > a.peak_cpu):
+        a.peak_cpu = summary_peak
+    a.saturated_servers = _first_reaching(servers_frame, "cpu_utilisation", CPU_SATURATED)
+    a.peak_backlog_ms, _, _ = _peak(fleet_frame if "cpu_backlog_ms" in fleet_frame else servers_frame,
+                                    "cpu_backlog_ms")
+    a.peak_waiting, a.peak_waiting_time, _ = _peak(fleet_frame, "waiting")
+
+    # Storms.
+    windows = _plots.zoom_windows(plot_data, max_windows=len(faults) or 1)
+    for fault, entry in faults:
+        storm = Storm(fault=fault, dropped=as_float(entry.get("connections_dropped")),
+                      reconnected_within_s=fault.reconnected_within_s)
+        hi = next((w[1] for w in windows if fault in w[2]), fault.at_s + 60.0)
+        later = [f.at_s for f, _ in faults if f.at_s > fault.at_s]
+        if later:
+            hi = min(hi, min(later) - 1e-9)
+        if not fleet_frame.empty:
+            window = fleet_frame[(fleet_frame["time_s"] >= fault.at_s) & (fleet_frame["time_s"] <= hi)]
+            if not window.empty:
+                if "attempts" in window and window["attempts"].notna().any():
+                    storm.peak_attempts_per_s = float(window["attempts"].max()) / dt
+                if "rejected" in window and window["rejected"].notna().any():
+                    storm.peak_rejected_per_s = float(window["rejected"].max()) / dt
+                if "waiting" in window and window["waiting"].notna().any():
+                    storm.peak_waiting = float(window["waiting"].max())
+        a.storms.append(storm)
+
+    _conservation(a, summary)
+    _verdict(a, summary)
+    return a
+
+
+def _conservation(a: Analysis, summary: Mapping[str, Any]) -> None:
+    cons = summary.get("conservation")
+    if not isinstance(cons, Mapping):
+        return
+    ok = cons.get("ok")
+    a.conservation_ok = bool(ok) if isinstance(ok, bool) else None
+    checks = cons.get("checks")
+    if isinstance(checks, Mapping):
+        for key, value in checks.items():
+            if isinstance(value, Mapping):
+                formula = str(value.get("formula", value.get("check", "")))
+                if value.get("ok") is False:
+                    a.conservation_failed.append(str(key))
+            else:
+                formula = str(value)
+            a.conservation_checks[str(key)] = formula
+    failed = cons.get("failed")
+    if isinstance(failed, list):
+        a.conservation_failed.extend(str(f) for f in failed if str(f) not in a.conservation_failed)
+
+
+def _outages(fleet: pd.DataFrame) -> List[Tuple[float, Optional[float]]]:
+    """Sample-time spans with no server up: (first sample with none up, first sample with one up
+    again or None)."""
+    if fleet.empty or "up" not in fleet.columns:
+        return []
+    spans: List[Tuple[float, Optional[float]]] = []
+    start: Optional[float] = None
+    for t, up in zip(fleet["time_s"].to_numpy(dtype=float), fleet["up"].to_numpy(dtype=float)):
+        if not math.isfinite(up):
+            continue
+        if up <= 0 and start is None:
+            start = t
+        elif up > 0 and start is not None:
+            spans.append((start, t))
+            start = None
+    if start is not None:
+        spans.append((start, None))
+    return spans
+
+
+def _verdict(a: Analysis, summary: Mapping[str, Any]) -> None:
+    conn = _section(summary, "connections")
+    rejected = as_float(conn.get("rejected")) or 0.0
+    failed = as_float(conn.get("failed")) or 0.0
+    gave_up = as_float(conn.get("gave_up")) or 0.0
+    attempted = as_float(conn.get("attempted"))
+    findings: List[Finding] = []
+    cpu_saturated = bool(a.saturated_servers) or (a.peak_cpu is not None and a.peak_cpu >= CPU_SATURATED)
+    stranded = [s for s in a.storms if s.dropped and s.reconnected_within_s is None]
+    outages = _outages(a.plot_data.fleet)
+
+    # Problems.
+    if a.servers_at_limit:
+        findings.append(Finding("fail", f"{_capital(_list_servers(a.servers_at_limit))} reached the limit of "
+                                        f"{fmt_int(a.max_connections)} connections per server."))
+    if a.saturated_servers:
+        findings.append(Finding("fail", f"CPU saturated (busy ≥ {CPU_SATURATED:.0%} of a sample interval) on "
+                                        f"{_list_servers(a.saturated_servers)}."))
+    elif cpu_saturated:
+        findings.append(Finding("fail", f"CPU saturated: peak utilisation {fmt_share(a.peak_cpu)}."))
+    for start, stop in outages:
+        until = f"until about {fmt_seconds(stop)}" if stop is not None else "until the end of the run"
+        findings.append(Finding("fail", f"Total outage: no server was up from about {fmt_seconds(start)} {until}."))
+    if gave_up > 0:
+        findings.append(Finding("fail", f"{fmt_int(gave_up)} clients gave up reconnecting "
+                                        "(backoff retry limit reached)."))
+    for storm in stranded:
+        findings.append(Finding("fail", f"The {fmt_int(storm.dropped)} clients dropped when "
+                                        f"{storm.fault.label} crashed at {fmt_seconds(storm.fault.at_s)} "
+                                        "had not all reconnected by the end of the run."))
+
+    # Warnings.
+    if rejected > 0:
+        findings.append(Finding("warn", f"{fmt_int(rejected)} connection attempts were rejected "
+                                        f"({fmt_pct(rejected, attempted)} of attempts)."))
+    if failed > 0:
+        findings.append(Finding("warn", f"{fmt_int(failed)} handshakes timed out "
+                                        f"({fmt_pct(failed, attempted)} of attempts)."))
+    conn_headroom = cpu_headroom = None
+    if a.peak_server_connections is not None and a.max_connections:
+        conn_headroom = 1.0 - a.peak_server_connections / a.max_connections
+        if not a.servers_at_limit and conn_headroom < HEADROOM_WARNING:
+            findings.append(Finding("warn", f"Little connection headroom: server {a.peak_server} peaked at "
+                                            f"{fmt_int(a.peak_server_connections)} of "
+                                            f"{fmt_int(a.max_connections)} ({fmt_share(conn_headroom)} left)."))
+    if a.peak_cpu is not None:
+        cpu_headroom = 1.0 - a.peak_cpu
+        if not cpu_saturated and cpu_headroom < HEADROOM_WARNING:
+            where = f" on server {a.peak_cpu_server}" if a.peak_cpu_server is not None else ""
+            findings.append(Finding("warn", f"Little CPU headroom: utilisation peaked at "
+                                            f"{fmt_share(a.peak_cpu)}{where}."))
+    if not a.storms and a.servers is not None:
+        if a.servers == 1:
+            findings.append(Finding("warn", "A single server has no redundancy: if it fails, every client "
+                                            "is disconnected until it returns."))
+        elif a.max_connections and a.peak_fleet_connections is not None:
+            n1 = (a.servers - 1) * a.max_connections
+            if a.peak_fleet_connections > n1:
+                findings.append(Finding("warn", f"No room for a failure: if one server died at the peak, the "
+                                                f"other {fmt_int(a.servers - 1)} could hold only {fmt_int(n1)} "
+                                                f"of the {fmt_int(a.peak_fleet_connections)} connections."))
+
+    status = "fail" if any(f.level == "fail" for f in findings) else \
+        "warn" if any(f.level == "warn" for f in findings) else "ok"
+    head = []
+    if conn_headroom is not None:
+        head.append(f"{fmt_share(max(conn_headroom, 0.0))} of the connection limit left on the busiest server "
+                    f"({fmt_int(a.peak_server_connections)} of {fmt_int(a.max_connections)})")
+    if cpu_headroom is not None:
+        head.append(f"{fmt_share(max(cpu_headroom, 0.0))} of CPU left (peak utilisation {fmt_share(a.peak_cpu)})")
+    headroom = ("Headroom at the worst moment: " + "; ".join(head) + ".") if head else ""
+
+    if status == "fail":
+        what, per_server, todo = [], [], []
+        if a.servers_at_limit:
+            what.append("hit the per-server connection limit")
+            per_server.append("raise the per-server connection limit")
+        if cpu_saturated:
+            what.append("saturated the CPU")
+            per_server.append("add CPU cores per server")
+        if outages:
+            what.append("had no server up at all for a while")
+        if gave_up > 0 or stranded:
+            what.append("left clients disconnected")
+        if per_server:
+            todo.append(f"add servers (or {_join_and(per_server, 'and')})")
+        if outages and (a.servers or 0) <= 1:
+            todo.append("run at least two servers")
+        elif (outages or stranded) and not per_server:
+            todo.append("add spare servers for the ones that fail")
+        if gave_up > 0:
+            todo.append("allow more retries before clients give up")
+        if a.storms:
+            todo.append("spread the reconnect storm (longer backoff base or cap, more jitter)")
+        elif per_server:
+            todo.append("spread the connection ramp")
+        a.verdict = ("The fleet " + _join_and(what) + ". " + headroom).strip()
+        a.action = _capital(", ".join(todo)) + "; then re-run this scenario."
+    elif status == "warn":
+        a.verdict = ("Every server stayed within its limits, but with little margin or some refused "
+                     "connections. " + headroom).strip()
+        a.action = (f"Plan for growth: with under {HEADROOM_WARNING:.0%} headroom, or no spare server, a little "
+                    "more load or a failure would push servers over their limits; consider adding capacity.")
+    else:
+        a.verdict = ("Every server stayed below its connection limit and its CPU "
+                     "capacity throughout the run. " + headroom).strip()
+        a.action = "No action needed for this scenario; the headroom above is the margin for growth."
+    a.status = status
+    a.findings = findings
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _join_and(items: Sequence[str], conj: str = "and") -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {conj} " + items[-1]
+
+
+# --------------------------------------------------------------------------------------------
+# HTML
+
+_CSS = """
+:root { --ink: #1c1c1c; --muted: #5b5b5b; --rule: #d9d9d9; --ok: #2e7d32; --warn: #b26a00; --fail: #c62828; }
+* { box-sizing: border-box; }
+body { font-family: -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: var(--ink);
+       max-width: 60rem; margin: 2rem auto; padding: 0 1.5rem; line-height: 1.45; font-size: 15px; }
+h1 { font-size: 1.7rem; margin: 0 0 .2rem; }
+h2 { font-size: 1.3rem; border-bottom: 2px solid var(--ink); padding-bottom: .2rem; margin-top: 2.5rem; }
+h3 { font-size: 1.05rem; margin: 1.6rem 0 .4rem; }
+.subtitle { color: var(--muted); margin: 0 0 1.5rem; }
+.question { font-size: 1.08rem; font-weight: 600; }
+.description { font-style: italic; color: var(--muted); }
+.assumptions p { margin: .45rem 0; }
+.verdict { border: 2px solid; border-left-width: 10px; padding: .7rem 1rem; margin: 1rem 0 1.4rem;
+           page-break-inside: avoid; break-inside: avoid; }
+.verdict p { margin: .3rem 0; }
+.verdict ul { margin: .3rem 0 .3rem 1.2rem; padding: 0; }
+.verdict-word { font-weight: 700; font-size: 1.15rem; letter-spacing: .02em; }
+.status-ok { border-color: var(--ok); } .status-ok .verdict-word { color: var(--ok); }
+.status-warn { border-color: var(--warn); } .status-warn .verdict-word { color: var(--warn); }
+.status-fail { border-color: var(--fail); } .status-fail .verdict-word { color: var(--fail); }
+.tag { font-weight: 700; font-size: .8rem; padding: 0 .3rem; border: 1px solid; border-radius: 3px; }
+.tag-fail { color: var(--fail); } .tag-warn { color: var(--warn); } .tag-ok { color: var(--ok); }
+.cards { display: grid; grid-template-columns: repeat(3, 1fr); gap: .6rem; margin: 1rem 0; }
+.card { border: 1px solid var(--rule); padding: .5rem .7rem; break-inside: avoid; page-break-inside: avoid; }
+.card .value { font-size: 1.35rem; font-weight: 700; }
+.card .label { color: var(--muted); font-size: .85rem; }
+table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; font-size: .92rem; }
+th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid var(--rule); vertical-align: top; }
+th { font-weight: 600; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+tr { break-inside: avoid; page-break-inside: avoid; }
+.conservation-ok { color: var(--ok); font-weight: 600; }
+.conservation-fail { color: var(--fail); font-weight: 700; }
+figure { margin: 1.2rem 0 1.8rem; break-inside: avoid; page-break-inside: avoid; }
+figure img { width: 100%; height: auto; display: block; }
+figcaption { color: var(--muted); font-size: .9rem; margin-top: .3rem; }
+.note { color: var(--muted); font-style: italic; }
+pre { background: #f6f6f6; border: 1px solid var(--rule); padding: .7rem; font-size: .82rem;
+      white-space: pre-wrap; overflow-wrap: anywhere; word-break: break-word; }
+footer { color: var(--muted); font-size: .8rem; margin-top: 3rem; border-top: 1px solid var(--rule); padding-top: .5rem; }
+@media (max-width: 40rem) { .cards { grid-template-columns: 1fr 1fr; } }
+@page { size: A4; margin: 14mm 12mm; }
+@media print {
+  body { max-width: none; margin: 0; padding: 0; font-size: 10.5pt; }
+  section.page-break { break-before: page; page-break-before: always; }
+  h2 { margin-top: 0; }
+  h2, h3 { break-after: avoid; page-break-after: avoid; }
+  figure img { max-height: 235mm; object-fit: contain; }
+  .verdict, .card, .tag { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  a { color: inherit; text-decoration: none; }
+}
+"""
+
+_STATUS_WORDS = {"ok": "ENOUGH CAPACITY", "warn": "TIGHT", "fail": "NOT ENOUGH CAPACITY"}
+_LEVEL_TAGS = {"fail": "PROBLEM", "warn": "WATCH", "ok": "OK"}
+
+
+def _e(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _img(png: bytes, alt: str) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    return f'<img src="data:image/png;base64,{data}" alt="{_e(alt)}">'
+
+
+def _rows(rows: Sequence[Tuple[str, str, str]]) -> str:
+    """Table rows of (label, value, note); value and note are already HTML."""
+    return "\n".join(f"<tr><th scope=\"row\">{_e(label)}</th><td class=\"num\">{value}</td><td>{note}</td></tr>"
+                     for label, value, note in rows)
+
+
+def _latency_triplet(lat: Any) -> str:
+    return " / ".join(_e(fmt_ms(_get(lat, key))) for key in ("p50", "p99", "p999"))
+
+
+def _at(time_s: Optional[float]) -> str:
+    return f" at {fmt_seconds(time_s)}" if time_s is not None else ""
+
+
+def _headline(a: Analysis, summary: Mapping[str, Any]) -> str:
+    conn = _section(summary, "connections")
+    msgs = _section(summary, "messages")
+    hb = _section(summary, "heartbeats")
+    lat = msgs.get("latency_ms")
+    attempted = conn.get("attempted")
+
+    # Key figure cards.
+    storm_card = ("—", "no server fails in this run, so no reconnect storm")
+    if a.storms:
+        worst = a.storms[0]
+        for s in a.storms:
+            if s.reconnected_within_s is None and s.dropped:
+                worst = s
+                break
+            if (s.reconnected_within_s or 0) > (worst.reconnected_within_s or 0):
+                worst = s
+        if worst.reconnected_within_s is not None:
+            storm_card = (fmt_seconds(worst.reconnected_within_s),
+                          f"until all {fmt_int(worst.dropped)} clients dropped by the crash of "
+                          f"{worst.fault.label} were back")
+        elif worst.dropped:
+            storm_card = ("not all back", f"of the {fmt_int(worst.dropped)} clients dropped by the crash of "
+                          f"{worst.fault.label}, by the end of the run")
+        else:
+            storm_card = ("0", f"connections dropped by the crash of {worst.fault.label}")
+    limit_share = (fmt_pct(a.peak_server_connections, a.max_connections)
+                   if a.max_connections else "n/a")
+    cards = [
+        (fmt_int(a.peak_fleet_connections), f"peak open connections (fleet){_at(a.peak_fleet_time)}"),
+        (limit_share, "of the per-server connection limit used by the busiest server"),
+        (fmt_share(a.peak_cpu), "peak CPU utilisation of any server"),
+        (fmt_ms(_get(lat, "p99")), "p99 message latency (whole run)"),
+        (fmt_pct((as_float(conn.get("rejected")) or 0) + (as_float(conn.get("failed")) or 0), attempted)
+         if as_float(attempted) else "n/a", "of connection attempts rejected or timed out"),
+        storm_card,
+    ]
+    card_html = "\n".join(f'<div class="card"><div class="value">{_e(v)}</div><div class="label">{_e(l)}</div></div>'
+                          for v, l in cards)
+
+    # Verdict.
+    findings = "".join(f'<li><span class="tag tag-{f.level}">{_LEVEL_TAGS[f.level]}</span> {_e(f.text)}</li>'
+                       for f in a.findings)
+    verdict = (f'<div class="verdict status-{a.status}">'
+               f'<p class="verdict-word">Verdict: {_STATUS_WORDS[a.status]}</p>'
+               f'<p>{_e(a.verdict)}</p>'
+               + (f"<ul>{findings}</ul>" if findings else "")
+               + f'<p><strong>What to do:</strong> {_e(a.action)}</p></div>')
+
+    # Detailed table.
+    rows: List[Tuple[str, str, str]] = []
+    rows.append(("Peak open connections (fleet)", _e(fmt_int(a.peak_fleet_connections)),
+                 _e(f"{_at(a.peak_fleet_time).strip()}; {fmt_int(conn.get('active_at_end'))} open at the end")))
+    if a.servers and a.max_connections:
+        capacity = a.servers * a.max_connections
+        note = f"{fmt_int(a.servers)} × {fmt_int(a.max_connections)}; peak load used {fmt_pct(a.peak_fleet_connections, capacity)}"
+        rows.append(("Fleet connection capacity", _e(fmt_int(capacity)), _e(note)))
+        if a.servers > 1:
+            n1 = (a.servers - 1) * a.max_connections
+            share = as_float(a.peak_fleet_connections)
+            tail = ""
+            if share is not None:
+                tail = (" — the peak load would not fit" if share > n1 else
+                        f" — the peak load would use {fmt_pct(share, n1)} of it")
+            rows.append(("Capacity with one server down", _e(fmt_int(n1)),
+                         _e(f"{fmt_int(a.servers - 1)} × {fmt_int(a.max_connections)}{tail}")))
+    if a.peak_server_connections is not None:
+        rows.append(("Busiest server", _e(fmt_int(a.peak_server_connections)),
+                     _e(f"server {a.peak_server}{_at(a.peak_server_time)}; "
+                        f"{fmt_pct(a.peak_server_connections, a.max_connections)} of its limit"
+                        if a.max_connections else f"server {a.peak_server}{_at(a.peak_server_time)}")))
+    rows.append(("Connection attempts", _e(fmt_int(attempted)),
+                 _e(f"{fmt_int(conn.get('established'))} established ({fmt_pct(conn.get('established'), attempted)}); "
+                    f"{fmt_int(conn.get('retries'))} were reconnects")))
+    rows.append(("Rejected", _e(fmt_int(conn.get("rejected"))),
+                 _e(f"{fmt_pct(conn.get('rejected'), attempted)} of attempts (server full or none up)")))
+    rows.append(("Failed (handshake timeout)", _e(fmt_int(conn.get("failed"))),
+                 _e(f"{fmt_pct(conn.get('failed'), attempted)} of attempts")))
+    rows.append(("Gave up", _e(fmt_int(conn.get("gave_up"))),
+                 _e(f"clients that stopped retrying; {fmt_int(conn.get('waiting_at_end'))} still waiting in backoff at the end")))
+    rows.append(("Message latency p50 / p99 / p99.9", _latency_triplet(lat),
+                 _e(f"max {fmt_ms(_get(lat, 'max'))}; {fmt_int(msgs.get('delivered'))} of "
+                    f"{fmt_int(msgs.get('sent'))} messages delivered, {fmt_int(msgs.get('dropped'))} dropped")))
+    hs = summary.get("handshake_latency_ms")
+    rows.append(("Handshake latency p50 / p99 / p99.9", _latency_triplet(hs),
+                 _e(f"max {fmt_ms(_get(hs, 'max'))}")))
+    cpu_note = f"mean {fmt_share(_get(summary, 'cpu', 'mean_utilisation'))}"
+    if a.peak_cpu_server is not None:
+        cpu_note += f"; busiest: server {a.peak_cpu_server}{_at(a.peak_cpu_time)}"
+    if a.peak_backlog_ms is not None and a.peak_backlog_ms > 0:
+        cpu_note += f"; queued CPU work peaked at {fmt_ms(a.peak_backlog_ms)}"
+    rows.append(("Peak CPU utilisation", _e(fmt_share(a.peak_cpu)), _e(cpu_note)))
+    rows.append(("Peak server memory", _e(fmt_mib(_get(summary, "memory", "peak_server_mib"))), ""))
+    if a.peak_waiting is not None:
+        rows.append(("Most clients waiting in backoff", _e(fmt_int(a.peak_waiting)),
+                     _e(_at(a.peak_waiting_time).strip()) if a.peak_waiting > 0 else ""))
+    rows.append(("Heartbeats", _e(fmt_int(hb.get("delivered"))),
+                 _e(f"delivered of {fmt_int(hb.get('sent'))} sent; {fmt_int(hb.get('dropped'))} dropped")))
+
+    # Storm table.
+    if a.storms:
+        storm_rows = []
+        for s in a.storms:
+            if s.reconnected_within_s is not None:
+                back = fmt_seconds(s.reconnected_within_s)
+            elif s.dropped:
+                back = "not all reconnected by the end"
+            else:
+                back = "—"
+            recover = (f"{fmt_seconds(s.fault.recover_at_s - s.fault.at_s)} later"
+                       if s.fault.recover_at_s is not None else "never")
+            cells = [s.fault.label, fmt_seconds(s.fault.at_s), recover, fmt_int(s.dropped), back,
+                     fmt_num(s.peak_attempts_per_s) if s.peak_attempts_per_s is not None else "n/a",
+                     fmt_num(s.peak_rejected_per_s) if s.peak_rejected_per_s is not None else "n/a",
+                     fmt_int(s.peak_waiting)]
+            storm_rows.append("<tr>" + "".join(
+                (f'<td class="num">{_e(c)}</td>' if i else f"<td>{_e(c)}</td>") for i, c in enumerate(cells))
+                + "</tr>")
+        storm_html = ("<h3>Storm impact</h3><table><thead><tr><th>Crash</th><th>At</th><th>Returns</th>"
+                      "<th>Connections dropped</th><th>All reconnected within</th><th>Peak attempts/s</th>"
+                      "<th>Peak rejected/s</th><th>Peak waiting in backoff</th></tr></thead><tbody>"
+                      + "".join(storm_rows) + "</tbody></table>")
+    else:
+        storm_html = '<h3>Storm impact</h3><p class="note">No server fails in this scenario, so there is no reconnect storm.</p>'
+
+    # Conservation.
+    if a.conservation_ok is True and not a.conservation_failed:
+        names = ", ".join(a.conservation_checks) or "all"
+        cons = (f'<p class="conservation-ok">✓ Conservation check passed: every client, connection and '
+                f'message is accounted for ({_e(names)}).</p>')
+    elif a.conservation_ok is None and not a.conservation_failed:
+        cons = '<p class="note">The run did not report a conservation check.</p>'
+    else:
+        failed = (": " + ", ".join(a.conservation_failed)) if a.conservation_failed else ""
+        cons = (f'<p class="conservation-fail">✗ Conservation check FAILED{_e(failed)}. Some clients, '
+                'connections or messages are unaccounted for; treat these results as suspect and report '
+                'the run to the wsfleet maintainers.</p>')
+
+    return (verdict + f'<div class="cards">{card_html}</div>' + cons
+            + f"<h3>Key figures</h3><table><tbody>{_rows(rows)}</tbody></table>" + storm_html)
+
+
+def _figures(a: Analysis, plots: bool = True) -> str:
+    d = a.plot_data
+    if not plots:
+        return '<p class="note">Plots were left out of this report (written without plots).</p>'
+    crowded = (a.servers or 0) > _plots.MANY_SERVERS
+    server_key = ("Crashed and busiest servers are coloured, the others are grey."
+                  if crowded else "One line per server.")
+    fault_key = " Dashed lines mark crashes, dotted lines recoveries; the shading is a server's down time." \
+        if d.faults else ""
+    specs = [
+        ("connections", "Connections per server", _plots.connections_figure,
+         f"Open connections per server over time, with the per-server limit. {server_key}{fault_key} "
+         "Below: the fleet total against the capacity of the servers that are up.",
+         "No connection samples in this run."),
+        ("attempts", "Reconnect attempts, rejections and failures", _plots.attempts_figure,
+         "Connection attempts per second across the fleet (all attempts, the reconnects among them, "
+         "rejections and handshake time-outs)" + (", with a zoom on each crash." if d.faults else ".")
+         + fault_key, "No attempt counts in this run."),
+        ("cpu", "CPU utilisation per server", _plots.cpu_figure,
+         f"Fraction of each sample interval the server's CPU was busy. {server_key}{fault_key} "
+         "Below, when any work queued: the largest CPU backlog of any server.",
+         "No CPU samples in this run."),
+        ("latency", "Message latency", _plots.latency_figure,
+         "Median and 99th-percentile latency of the messages completed in each sample interval."
+         + fault_key, "No message completed during this run, so there is no latency to plot."),
+        ("waiting", "Clients waiting in backoff", _plots.waiting_figure,
+         "Clients that are disconnected and waiting for their backoff delay before retrying." + fault_key,
+         "No backoff samples in this run."),
+    ]
+    parts = []
+    if d.servers.empty and d.fleet.empty:
+        return '<p class="note">The time series is empty (the run produced no samples), so there is nothing to plot.</p>'
+    for key, title, draw, caption, empty in specs:
+        png = draw(d)
+        parts.append(f'<h3 id="plot-{key}">{_e(title)}</h3>')
+        if png is None:
+            parts.append(f'<p class="note">{_e(empty)}</p>')
+        else:
+            parts.append(f'<figure>{_img(png, title)}<figcaption>{_e(caption)}</figcaption></figure>')
+    if len(d.faults) > _plots.MAX_ZOOMS and _plots.zoom_windows(d, len(d.faults))[_plots.MAX_ZOOMS:]:
+        parts.append(f'<p class="note">Zoomed panels are shown for the first {_plots.MAX_ZOOMS} crash windows only.</p>')
+    return "\n".join(parts)
+
+
+def _metadata(run: Run, a: Analysis) -> str:
+    s = run.summary
+    scen = _section(run.scenario, "run")
+    ts = run.timeseries
+    rows = [
+        ("wsfleet version", _e(s.get("wsfleet_version", "n/a")), ""),
+        ("Seed", _e(s.get("seed", scen.get("seed", "n/a"))), ""),
+        ("Replication", _e(s.get("replication", scen.get("replication", "n/a"))), ""),
+        ("Simulated time", _e(fmt_seconds(s.get("simulated_seconds"))),
+         _e(fmt_duration(s.get("simulated_seconds"))) if (as_float(s.get("simulated_seconds")) or 0) >= 120 else ""),
+        ("Wall-clock time", _e(fmt_seconds(s.get("wall_seconds"))), ""),
+        ("Events processed", _e(fmt_int(s.get("events_processed"))),
+         _e(f"{fmt_int(s.get('events_per_second'))} events per second")),
+        ("Sample interval", _e(fmt_seconds(a.sample_interval_s)),
+         _e(f"{fmt_int(ts['time_s'].nunique())} sample times, {fmt_int(len(ts))} rows in {TIMESERIES_FILE}")),
+        ("Balancer / backoff", _e(f"{_get(s, 'fleet', 'balancer') or _get(run.scenario, 'balancer', 'policy') or 'n/a'}"
+                                  f" / {_get(s, 'fleet', 'backoff') or _get(run.scenario, 'backoff', 'policy') or 'n/a'}"), ""),
+        ("Run directory", _e(run.run_dir.name or str(run.run_dir)), ""),
+    ]
+    checks = ""
+    if a.conservation_checks:
+        items = "".join(f"<li><code>{_e(k)}</code>: {_e(v)}</li>" for k, v in a.conservation_checks.items())
+        status = {True: "passed", False: "FAILED", None: "not reported"}[
+            a.conservation_ok if not a.conservation_failed else False]
+        checks = f"<h3>Conservation checks ({status})</h3><ul>{items}</ul>"
+    all_counters = []
+    for sec in ("connections", "messages", "heartbeats"):
+        values = _section(s, sec)
+        flat = [(k, v) for k, v in values.items() if not isinstance(v, Mapping)]
+        if flat:
+            all_counters.append(f"<tr><th scope=\"row\">{_e(sec)}</th><td>"
+                                + ", ".join(f"{_e(k)} {_e(fmt_int(v) if as_float(v) is not None else v)}"
+                                            for k, v in flat) + "</td></tr>")
+    counters = (f"<h3>All counters</h3><table><tbody>{''.join(all_counters)}</tbody></table>"
+                if all_counters else "")
+    return (f"<table><tbody>{_rows(rows)}</tbody></table>{counters}{checks}"
+            f"<h3>The scenario file ({SCENARIO_FILE})</h3><pre>{_e(run.scenario_text)}</pre>")
+
+
+def render_report(run: Run, plots: bool = True) -> str:
+    """The report of a loaded run, as one HTML document (`plots=False`: text and tables only, fast)."""
+    a = analyse(run)
+    scenario = run.scenario
+    description = _get(scenario, "scenario", "description") or _get(run.summary, "scenario", "description")
+    plain = "".join(f"<p>{_e(s)}</p>" for s in describe_scenario(scenario))
+    version = run.summary.get("wsfleet_version", "")
+    subtitle = (f"wsfleet {_e(version)} · seed {_e(run.summary.get('seed', 'n/a'))} · "
+                f"replication {_e(run.summary.get('replication', 'n/a'))} · "
+                f"{_e(fmt_duration(a.end_s))} simulated")
+    desc_html = f'<p class="description">{_e(description)}</p>' if description else ""
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="wsfleet {_e(version)}">
+<title>Capacity report: {_e(a.name)}</title>
+<style>{_CSS}</style>
+</head>
+<body>
+<header>
+<h1>Capacity report: {_e(a.name)}</h1>
+<p class="subtitle">{subtitle}</p>
+</header>
+<section id="question">
+<h2>1. The question and the assumptions</h2>
+<p class="question">{_e(scenario_question(scenario))}</p>
+{desc_html}
+<div class="assumptions">{plain}</div>
+</section>
+<section id="headline" class="page-break">
+<h2>2. Headline numbers</h2>
+{_headline(a, run.summary)}
+</section>
+<section id="plots" class="page-break">
+<h2>3. What happened over time</h2>
+{_figures(a, plots)}
+</section>
+<section id="scenario" class="page-break">
+<h2>4. Scenario file and run metadata</h2>
+{_metadata(run, a)}
+</section>
+<footer>Written by wsfleet {_e(version)} from the run directory “{_e(run.run_dir.name)}”
+({SUMMARY_FILE}, {TIMESERIES_FILE}, {SCENARIO_FILE}). Self-contained: no network access needed.</footer>
+</body>
+</html>
+"""
+
+
+def write_report(run_dir: PathLike, out: Optional[PathLike] = None, *, plots: bool = True) -> Path:
+    """Writes the HTML report of the run in `run_dir` to `out` (default run_dir/report.html) and
+    returns its path. Raises ReportError (naming the file) for a missing or invalid input.
+    `plots=False` leaves the figures out (a quick text-only report)."""
+    run = load_run(run_dir)
+    target = Path(out) if out is not None else run.run_dir / REPORT_FILE
+    if target.is_dir():
+        raise ReportError(target, "is a directory (expected a file name for the report)")
+    document = render_report(run, plots=plots)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            tmp.write_text(document, encoding="utf-8")
+            os.replace(tmp, target)
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+    except OSError as exc:
+        raise ReportError(target, f"cannot write the report: {exc.strerror or exc}") from None
+    return target
+
+
+# --------------------------------------------------------------------------------------------
+# Command line
+
+
+def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> int:
+    """`python -m wsfleet.report RUN_DIR [--out FILE]`; returns the exit status."""
+    parser = argparse.ArgumentParser(
+        prog=prog or "python -m wsfleet.report",
+        description="Write the capacity-planning HTML report of one wsfleet run.")
+    parser.add_argument("run_dir", metavar="RUN_DIR",
+                        help=f"run directory written by `wsfleet run --out` ({SUMMARY_FILE}, "
+                             f"{TIMESERIES_FILE}, {SCENARIO_FILE})")
+    parser.add_argument("--out", metavar="FILE", help=f"where to write the report (default: RUN_DIR/{REPORT_FILE})")
+    parser.add_argument("--no-plots", action="store_true", help="leave the figures out (quick, text only)")
+    args = parser.parse_args(argv)
+    try:
+        path = write_report(args.run_dir, args.out, plots=not args.no_plots)
+    except ReportError as exc:
+        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,424 @@
+"""The capacity-planning HTML report (wsfleet.report), on synthetic run directories.
+
+The report is pure Python; these tests load it straight from python/wsfleet/ under a private
+package name, so they need neither the compiled engine nor an installed wsfleet (and never run
+wsfleet/__init__.py)."""
+from __future__ import annotations
+
+import base64
+import importlib
+import importlib.util
+import json
+import re
+import subprocess
+import sys
+import types
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PKG_DIR = ROOT / "python" / "wsfleet"
+SRC_PKG = "_wsfleet_report_src"
+
+
+def _load(module: str) -> types.ModuleType:
+    """python/wsfleet/<module>.py, imported as a submodule of a stand-in package (no __init__)."""
+    if SRC_PKG not in sys.modules:
+        pkg = types.ModuleType(SRC_PKG)
+        pkg.__path__ = [str(PKG_DIR)]  # type: ignore[attr-defined]
+        sys.modules[SRC_PKG] = pkg
+    return importlib.import_module(f"{SRC_PKG}.{module}")
+
+
+report = _load("report")
+describe = _load("_describe")
+plots = _load("_plots")
+
+IMG_RE = re.compile(r'<img\b[^>]*\bsrc="([^"]*)"', re.IGNORECASE)
+
+
+def _html(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def _section(html_text: str, section_id: str) -> str:
+    match = re.search(rf'<section id="{section_id}"[^>]*>(.*?)</section>', html_text, re.DOTALL)
+    assert match, f"no section {section_id}"
+    return match.group(1)
+
+
+def _summary(run_dir: Path) -> dict:
+    return json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+
+
+def _edit_summary(run_dir: Path, edit: Callable[[dict], Any]) -> None:
+    summary = _summary(run_dir)
+    edit(summary)
+    (run_dir / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+
+
+# --------------------------------------------------------------------------------------------
+# The report of a normal run (rendered once for the read-only checks)
+
+
+@pytest.fixture(scope="module")
+def default_report(tmp_path_factory: pytest.TempPathFactory, write_run: Callable[..., Path]) -> Path:
+    run_dir = write_run(tmp_path_factory.mktemp("default") / "run")
+    out = report.write_report(run_dir)
+    assert out == run_dir / "report.html"
+    return out
+
+
+def test_writes_self_contained_html(default_report: Path) -> None:
+    text = _html(default_report)
+    assert text.startswith("<!DOCTYPE html>")
+    assert "http://" not in text and "https://" not in text
+    assert not re.search(r'\b(?:src|href)\s*=\s*["\']?(?:https?:)?//', text, re.IGNORECASE)
+    assert "<script" not in text.lower() and "<link" not in text.lower()
+    sources = IMG_RE.findall(text)
+    assert len(sources) == 5  # connections, attempts, CPU, latency, waiting
+    for src in sources:
+        assert src.startswith("data:image/png;base64,")
+        assert base64.b64decode(src.split(",", 1)[1]).startswith(b"\x89PNG\r\n\x1a\n")
+    assert "@media print" in text and "break-before: page" in text
+    # Nothing global was changed to draw the plots.
+    assert "matplotlib.pyplot" not in sys.modules
+
+
+def test_html_is_well_formed(default_report: Path) -> None:
+    """Every block element that is opened is closed, in order (a cheap structural check)."""
+    from html.parser import HTMLParser
+
+    blocks = {"html", "head", "body", "header", "section", "div", "table", "thead", "tbody", "tr", "th",
+              "td", "ul", "li", "figure", "figcaption", "pre", "p", "h1", "h2", "h3", "style", "title",
+              "footer", "code", "strong", "span"}
+    stack: list = []
+
+    class Checker(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list) -> None:
+            if tag in blocks:
+                stack.append(tag)
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag in blocks:
+                assert stack and stack[-1] == tag, f"</{tag}> closes <{stack[-1] if stack else None}>"
+                stack.pop()
+
+    checker = Checker()
+    checker.feed(_html(default_report))
+    checker.close()
+    assert stack == []
+    text = _html(default_report)
+    for section in ("question", "headline", "plots", "scenario"):
+        assert f'<section id="{section}"' in text
+
+
+def test_title_and_headline_numbers(default_report: Path) -> None:
+    text = _html(default_report)
+    summary = _summary(default_report.parent)
+    conn = summary["connections"]
+    assert "<title>Capacity report: storm-test</title>" in text
+    assert "<h1>Capacity report: storm-test</h1>" in text
+    head = _section(text, "headline")
+    lat = summary["messages"]["latency_ms"]
+    assert "2.4 ms / 87.6 ms / 950 ms" in head                      # p50 / p99 / p99.9
+    assert f"{conn['attempted']:,}" in head
+    assert f"{conn['retries']:,} were reconnects" in head
+    assert describe.fmt_mib(summary["memory"]["peak_server_mib"]) in head
+    assert describe.fmt_share(summary["cpu"]["peak_utilisation"]) in head
+    assert describe.fmt_ms(lat["p99"]) == "87.6 ms"
+    fault = summary["faults"][0]
+    assert f"{fault['connections_dropped']:,}" in head
+    assert describe.fmt_seconds(fault["reconnected_within_s"]) in head
+    assert "Conservation check passed" in head
+    assert "Verdict:" in head
+    # The busiest server peaked at 2,499 of 3,000 connections: little headroom, said in words.
+    assert "TIGHT" in head and "16.7%" in head
+
+
+def test_plain_words_description(default_report: Path) -> None:
+    question = _section(_html(default_report), "question")
+    assert "5 servers, each limited to 3,000 connections and 1 CPU core" in question
+    assert "least-connections balancer" in question
+    assert "10,000 clients connect over 30 s and stay connected" in question
+    assert "3 messages a minute" in question and "heartbeat every 25 s" in question
+    assert "Server 2 crashes at 120 s and returns 60 s later" in question
+    assert "full-jitter exponential backoff (base 1 s, cap 30 s)" in question
+    assert "loses server 2 at 120 s" in question       # the question
+
+
+def test_scenario_file_and_metadata(default_report: Path) -> None:
+    text = _html(default_report)
+    meta = _section(text, "scenario")
+    assert "<pre>[scenario]" in meta
+    assert "name = &quot;storm-test&quot;" in meta
+    assert "&lt;&amp;&gt;" in meta and "<&>" not in text     # user text is escaped everywhere
+    assert "12,345,678" in meta                                # events processed
+    assert "1.9 s" in meta                                     # wall time
+    assert "attempted = established + rejected + failed + pending_at_end" in meta
+
+
+def test_custom_output_path_and_deterministic(make_run: Callable[..., Path], tmp_path: Path) -> None:
+    run_dir = make_run(duration_s=20.0, ramp_s=5.0, faults=[{"server": 1, "at_s": 10.0, "recover_after_s": 5.0}])
+    out = tmp_path / "reports" / "nested" / "r.html"
+    assert report.write_report(str(run_dir), out=str(out)) == out
+    again = report.write_report(run_dir, out=tmp_path / "r2.html")
+    assert out.read_bytes() == again.read_bytes()
+    assert not (run_dir / "report.html").exists()
+    assert not list(out.parent.glob(".*.tmp"))
+
+
+# --------------------------------------------------------------------------------------------
+# Verdicts
+
+
+def test_verdict_when_servers_hit_the_limit(make_run: Callable[..., Path]) -> None:
+    run_dir = make_run(servers=4, max_connections=2600, clients=10000, faults=[{"server": 1, "at_s": 60.0}],
+                       duration_s=120.0)
+    head = _section(_html(report.write_report(run_dir, plots=False)), "headline")
+    assert "NOT ENOUGH CAPACITY" in head
+    assert "reached the limit of 2,600 connections per server" in head
+    assert "had not all reconnected by the end of the run" in head
+    assert "does not come back" in _html(run_dir / "report.html")
+    assert "the peak load would not fit" in head
+
+
+def test_verdict_with_plenty_of_headroom(make_run: Callable[..., Path]) -> None:
+    run_dir = make_run(servers=5, max_connections=20000, faults=[])
+    head = _section(_html(report.write_report(run_dir, plots=False)), "headline")
+    assert "Verdict: ENOUGH CAPACITY" in head
+    assert "No action needed" in head
+    assert "no reconnect storm" in head
+
+
+def test_single_server_crash_is_an_outage(make_run: Callable[..., Path]) -> None:
+    run_dir = make_run(servers=1, clients=1000, faults=[{"server": 0, "at_s": 50.0, "recover_after_s": 20.0}],
+                       duration_s=100.0)
+    head = _section(_html(report.write_report(run_dir, plots=False)), "headline")
+    assert "Total outage: no server was up from about 50 s until about 70 s." in head
+    assert "Run at least two servers" in head and "NOT ENOUGH CAPACITY" in head
+
+
+def test_no_room_for_a_failure(make_run: Callable[..., Path]) -> None:
+    run_dir = make_run(servers=4, max_connections=3000, clients=10000, faults=[], duration_s=60.0)
+    head = _section(_html(report.write_report(run_dir, plots=False)), "headline")
+    assert "Verdict: TIGHT" in head
+    assert "if one server died at the peak, the other 3 could hold only 9,000 of the 10,000 connections" in head
+
+
+def test_conservation_failure_is_flagged(run_dir: Path) -> None:
+    def fail(summary: dict) -> None:
+        summary["conservation"]["ok"] = False
+    _edit_summary(run_dir, fail)
+    text = _html(report.write_report(run_dir, plots=False))
+    assert "Conservation check FAILED" in text
+
+
+def test_gave_up_clients_are_a_problem(run_dir: Path) -> None:
+    def gave_up(summary: dict) -> None:
+        summary["connections"]["gave_up"] = 42
+    _edit_summary(run_dir, gave_up)
+    head = _section(_html(report.write_report(run_dir, plots=False)), "headline")
+    assert "42 clients gave up reconnecting" in head and "NOT ENOUGH CAPACITY" in head
+
+
+# --------------------------------------------------------------------------------------------
+# Edge cases
+
+
+@pytest.mark.parametrize("options, expect", [
+    ({"faults": []}, "No server fails during the run"),
+    ({"messages_per_minute": 0.0}, "No message completed during this run"),
+    ({"servers": 1, "clients": 1000, "faults": [{"server": 0, "at_s": 50.0, "recover_after_s": 20.0}],
+      "duration_s": 100.0}, "1 server, limited to 3,000 connections"),
+    ({"duration_s": 2.0, "ramp_s": 1.0, "faults": []}, "The run simulates 2 s"),
+    ({"duration_s": 1.0, "ramp_s": 1.0, "faults": [{"server": 0, "at_s": 0.5}]}, "crashes at 0.5 s"),
+    ({"servers": 3, "faults": [{"server": 0, "at_s": 40.0, "recover_after_s": 10.0},
+                               {"server": 1, "at_s": 45.0, "recover_after_s": 10.0},
+                               {"server": 2, "at_s": 200.0}], "duration_s": 240.0},
+     "server 1 crashes at 45 s"),
+    ({"sample_interval_s": 5.0, "duration_s": 600.0}, "sampled every 5 s"),
+])
+def test_edge_cases_do_not_raise(make_run: Callable[..., Path], options: dict, expect: str) -> None:
+    run_dir = make_run(**options)
+    text = _html(report.write_report(run_dir))
+    assert expect in text
+    assert "http://" not in text
+
+
+def test_no_messages_has_null_latencies(make_run: Callable[..., Path]) -> None:
+    run_dir = make_run(messages_per_minute=0.0)
+    assert _summary(run_dir)["messages"]["latency_ms"]["p99"] is None
+    head = _section(_html(report.write_report(run_dir)), "headline")
+    assert "n/a / n/a / n/a" in head
+    assert "sends no messages" in _html(run_dir / "report.html")
+    assert len(IMG_RE.findall(_html(run_dir / "report.html"))) == 4  # no latency plot
+
+
+def test_many_servers(make_run: Callable[..., Path]) -> None:
+    run_dir = make_run(servers=100, clients=200000, max_connections=4000, duration_s=40.0, ramp_s=10.0,
+                       faults=[{"server": 17, "at_s": 20.0, "recover_after_s": 10.0}])
+    text = _html(report.write_report(run_dir))
+    assert "Crashed and busiest servers are coloured, the others are grey." in text
+    data = report.analyse(report.load_run(run_dir)).plot_data
+    wide = plots._wide(data.servers, "connections")
+    fig = plots._new_figure(3)
+    handles = plots._plot_servers(fig.add_subplot(1, 1, 1), wide, data,
+                                  plots._highlight(data, wide, plots._busiest(wide)), {17: "crashed"})
+    labels = [h.get_label() for h in handles]
+    assert len(labels) <= plots.MAX_HIGHLIGHT + 1
+    assert labels[0] == "server 17 (crashed)" and labels[-1].startswith("other servers (")
+
+
+def test_header_only_timeseries(run_dir: Path) -> None:
+    ts = run_dir / "timeseries.csv"
+    ts.write_text(ts.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    text = _html(report.write_report(run_dir))
+    assert "the run produced no samples" in text
+
+
+def test_summary_with_missing_sections(run_dir: Path) -> None:
+    (run_dir / "summary.json").write_text(json.dumps({"scenario": {"name": "sparse"}}), encoding="utf-8")
+    text = _html(report.write_report(run_dir))
+    assert "Capacity report: sparse" in text and "n/a" in text
+
+
+def test_timeseries_without_optional_columns(run_dir: Path) -> None:
+    ts = run_dir / "timeseries.csv"
+    lines = ts.read_text(encoding="utf-8").splitlines()
+    keep = ["time_s", "scope", "server", "connections"]
+    header = lines[0].split(",")
+    idx = [header.index(c) for c in keep]
+    ts.write_text("\n".join(",".join(line.split(",")[i] for i in idx) for line in lines) + "\n", encoding="utf-8")
+    text = _html(report.write_report(run_dir))
+    assert len(IMG_RE.findall(text)) == 1
+    assert "No CPU samples in this run." in text
+
+
+# --------------------------------------------------------------------------------------------
+# Bad inputs and the command line
+
+
+def test_main_writes_report(run_dir: Path, capsys: pytest.CaptureFixture) -> None:
+    assert report.main([str(run_dir), "--no-plots"]) == 0
+    assert "report.html" in capsys.readouterr().out
+    text = _html(run_dir / "report.html")
+    assert "Plots were left out" in text and not IMG_RE.findall(text)
+
+
+def _bad(capsys: pytest.CaptureFixture, argv: list) -> str:
+    assert report.main(argv) == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert "Traceback" not in err and err.startswith("python -m wsfleet.report: error: ")
+    return err
+
+
+def test_missing_directory(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    err = _bad(capsys, [str(tmp_path / "nope")])
+    assert str(tmp_path / "nope") in err and "not found" in err
+
+
+def test_not_a_directory(run_dir: Path, capsys: pytest.CaptureFixture) -> None:
+    err = _bad(capsys, [str(run_dir / "summary.json")])
+    assert "not a directory" in err
+
+
+@pytest.mark.parametrize("name", ["summary.json", "timeseries.csv", "scenario.toml"])
+def test_missing_file(run_dir: Path, capsys: pytest.CaptureFixture, name: str) -> None:
+    (run_dir / name).unlink()
+    err = _bad(capsys, [str(run_dir)])
+    assert str(run_dir / name) in err and "file not found" in err
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("summary.json", "{not json", "invalid JSON"),
+    ("summary.json", "[1, 2]", "expected a JSON object"),
+    ("scenario.toml", "[fleet\nservers = ", "invalid TOML"),
+    ("timeseries.csv", "", "empty file"),
+    ("timeseries.csv", "time_s,scope\n1,fleet\n", "missing column(s): server"),
+    ("timeseries.csv", "time_s,scope,server\nabc,fleet,-1\n", "time_s has empty or non-numeric values"),
+])
+def test_invalid_file(run_dir: Path, capsys: pytest.CaptureFixture, name: str, content: str, message: str) -> None:
+    (run_dir / name).write_text(content, encoding="utf-8")
+    err = _bad(capsys, [str(run_dir)])
+    assert str(run_dir / name) in err and message in err
+    with pytest.raises(report.ReportError) as info:
+        report.write_report(run_dir)
+    assert info.value.path == run_dir / name
+
+
+def test_output_is_a_directory(run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    err = _bad(capsys, [str(run_dir), "--out", str(tmp_path)])
+    assert str(tmp_path) in err
+
+
+def test_command_line_exit_status(tmp_path: Path) -> None:
+    """The module run as a program: exit status 2 and one line on stderr, no traceback."""
+    code = ("import runpy, sys, types; pkg = types.ModuleType(%r); pkg.__path__ = [%r]; "
+            "sys.modules[%r] = pkg; runpy.run_module(%r, run_name='__main__')"
+            % (SRC_PKG, str(PKG_DIR), SRC_PKG, SRC_PKG + ".report"))
+    missing = tmp_path / "missing-run"
+    proc = subprocess.run([sys.executable, "-c", code, str(missing)], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and str(missing) in proc.stderr
+
+
+def _installed_report_module() -> bool:
+    try:
+        return importlib.util.find_spec("wsfleet.report") is not None
+    except ImportError:
+        return False
+
+
+@pytest.mark.skipif(not _installed_report_module(), reason="wsfleet is not installed in this environment")
+def test_installed_module_entry_point(run_dir: Path, tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "wsfleet.report", str(tmp_path / "x")], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "wsfleet.report", str(run_dir), "--out", str(tmp_path / "r.html")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "r.html").is_file()
+
+
+# --------------------------------------------------------------------------------------------
+# Plain words and number formatting
+
+
+def test_describe_variants() -> None:
+    scenario = {
+        "fleet": {"servers": 8, "max_connections": 1000, "cpu_cores": 2, "weights": [1, 1, 2, 2, 1, 1, 3, 1]},
+        "clients": {"count": 1, "ramp_s": 0, "session": {"distribution": "lognormal", "mean_s": 600, "stddev_s": 300},
+                    "on_session_end": "reconnect", "messages_per_minute": 0.5, "replies_per_message": 0,
+                    "heartbeat_interval_s": 0},
+        "balancer": {"policy": "power_of_two_choices", "choices": 2},
+        "backoff": {"policy": "decorrelated_jitter", "params": {"base_s": 0.5, "cap_s": 60}, "max_retries": 5},
+        "faults": [{"type": "crash", "server": 4, "at_s": 10}],
+    }
+    text = " ".join(describe.describe_scenario(scenario))
+    assert "8 servers, each limited to 1,000 connections and 2 CPU cores" in text
+    assert "a power-of-two-choices balancer (choices 2) with weights from 1 to 3" in text
+    assert "1 client connects at once at the start" in text
+    assert "log-normally distributed with mean 10 min and standard deviation 5 min, then reconnects at once" in text
+    assert "0.5 messages a minute (no replies)" in text and "no heartbeats" in text
+    assert "Server 4 crashes at 10 s and does not come back" in text
+    assert "decorrelated-jitter backoff (base 0.5 s, cap 60 s), giving up after 5 retries" in text
+    assert "an unknown-policy balancer" in describe.balancer_phrase({"policy": "unknown_policy"})
+    assert describe.describe_scenario({})  # an empty scenario still gives sentences, no exception
+
+
+def test_number_formats() -> None:
+    assert describe.fmt_int(1234567) == "1,234,567"
+    assert describe.fmt_int(None) == "n/a"
+    assert describe.fmt_num(1.0) == "1" and describe.fmt_num(0.5) == "0.5" and describe.fmt_num(12.345) == "12.3"
+    assert describe.fmt_num(1234.5) == "1,234.5" and describe.fmt_num(float("nan")) == "n/a"
+    assert describe.fmt_ms(87.6) == "87.6 ms" and describe.fmt_ms(2500) == "2,500 ms"
+    assert describe.fmt_pct(1, 3) == "33.3%" and describe.fmt_pct(1, 0) == "n/a"
+    assert describe.fmt_share(0.99999) == "99.99%" and describe.fmt_share(1e-6) == "<0.01%"
+    assert describe.fmt_duration(600) == "10 min" and describe.fmt_duration(45) == "45 s"
+    assert describe.fmt_mib(20480) == "20,480 MiB (20 GiB)"
