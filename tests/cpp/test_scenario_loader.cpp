@@ -593,12 +593,30 @@ TEST_CASE("--set overrides: TOML values, bare strings, new keys, and the same va
           "--set balancer.policy=least_conn: unknown balancing policy 'least_conn'; did you mean 'least_connections'? "
           "Known: round_robin, least_connections, random, random_two_choices");
   }
+  SECTION("switching policy drops the file's parameters the new policy does not take") {
+    const std::string backoff = "[backoff]\npolicy = \"full_jitter\"\nbase_s = 2\ncap_s = 60\nmax_retries = 5\n";
+    const FleetConfig constant = load(backoff, {"backoff.policy=constant"});
+    CHECK(constant.backoff.policy == "constant");
+    CHECK(constant.backoff.params == wsfleet::models::Params{{"delay_s", 1.0}, {"max_retries", 5.0}});
+    const FleetConfig exponential = load(backoff, {"backoff.policy=exponential"});
+    CHECK(exponential.backoff.params == wsfleet::models::Params{{"base_s", 2.0}, {"cap_s", 60.0}, {"max_retries", 5.0}});
+    CHECK(load(backoff, {"backoff.policy=constant", "backoff.delay_s=3"}).backoff.params.at("delay_s") == 3.0);
+    // Parameters given by --set are still checked against the new policy ...
+    CHECK(std::string(error_of(backoff, {"backoff.policy=constant", "backoff.base_s=3"}).what()) ==
+          "--set backoff.base_s=3: unknown key 'base_s' in [backoff] for policy 'constant'. "
+          "Allowed: policy, delay_s, max_retries");
+    // ... and without a policy switch the file's stray parameters are errors as usual.
+    CHECK(error_of("[backoff]\npolicy = \"constant\"\nbase_s = 2\n").line() == 3);
+  }
   SECTION("malformed overrides") {
     CHECK(std::string(error_of(file, {"clients.count"}).what()) ==
           "--set clients.count: expected KEY=VALUE, e.g. clients.count=5000");
     CHECK(has(error_of(file, {"=5"}).message(), "invalid key ''"));
     CHECK(has(error_of(file, {"clients..count=5"}).message(), "invalid key 'clients..count'"));
     CHECK(has(error_of(file, {"clients.c ount=5"}).message(), "invalid key 'clients.c ount'"));
+    CHECK(has(error_of(file, {"clients.count=" + std::string(100000, '[')}).message(), "must be an integer (got string)"));
+    CHECK(has(error_of(file, {"scenario.name=\xff\xfe"}).what(), "--set scenario.name=\xff\xfe: "));  // not UTF-8
+    CHECK(has(error_of(file, {"faults.99999999999999999999.at_s=1"}).message(), "is out of range"));
     CHECK(std::string(error_of(file, {"clients.count.x=5"}).what()) ==
           "--set clients.count.x=5: 'clients.count' is an integer, not a table: nothing inside it can be set");
   }
