@@ -103,7 +103,7 @@ TEST_CASE("the attempt counter saturates instead of wrapping", "[backoff]") {
   CHECK(state.attempt == std::numeric_limits<std::uint32_t>::max());
 }
 
-TEST_CASE("full_jitter draws from [0, min(cap, base * 2^n)) with mean v/2", "[backoff]") {
+TEST_CASE("full_jitter draws uniformly below min(cap, base * 2^n) with mean v/2", "[backoff]") {
   auto policy = make_backoff_policy("full_jitter", {{"base_s", 0.5}, {"cap_s", 20.0}});
   Rng rng(2);
   for (const std::uint32_t n : {0u, 1u, 3u, 5u, 6u, 10u, 1000u}) {
@@ -126,7 +126,7 @@ TEST_CASE("full_jitter draws from [0, min(cap, base * 2^n)) with mean v/2", "[ba
   }
 }
 
-TEST_CASE("equal_jitter draws from [v/2, v) with mean 3v/4", "[backoff]") {
+TEST_CASE("equal_jitter draws between v/2 and v with mean 3v/4", "[backoff]") {
   auto policy = make_backoff_policy("equal_jitter", {});  // base 1 s, cap 30 s
   Rng rng(3);
   for (const std::uint32_t n : {0u, 1u, 2u, 4u, 5u, 9u, 1000u}) {
@@ -149,7 +149,7 @@ TEST_CASE("equal_jitter draws from [v/2, v) with mean 3v/4", "[backoff]") {
   }
 }
 
-TEST_CASE("decorrelated_jitter stays within [base, min(cap, 3 * prev)]", "[backoff]") {
+TEST_CASE("decorrelated_jitter stays between base and min(cap, 3 * prev)", "[backoff]") {
   const double base_s = 0.2;
   const double cap_s = 10.0;
   auto policy = make_backoff_policy("decorrelated_jitter", {{"base_s", base_s}, {"cap_s", cap_s}});
@@ -191,7 +191,7 @@ TEST_CASE("every exponential-family policy respects the cap for n = 1000", "[bac
   }
 }
 
-TEST_CASE("sample_backoff_delays draws retry `attempt` from fresh, advanced states", "[backoff]") {
+TEST_CASE("sample_backoff_delays draws the given retry from fresh, advanced states", "[backoff]") {
   Rng rng(6);
   auto exponential = make_backoff_policy("exponential", {});
   const std::vector<SimTime> delays = sample_backoff_delays(*exponential, 3, 7, rng);

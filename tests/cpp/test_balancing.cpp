@@ -244,10 +244,10 @@ TEST_CASE("random_two_choices keeps the load gap far below random's", "[balancin
   // (theory ln ln n / ln 2 + O(1)). Asserting a factor 10 leaves a wide margin either way.
   Rng rng_random(11);
   Rng rng_two(11);
-  auto random = make_balancing_policy("random", {});
-  auto two = make_balancing_policy("random_two_choices", {});
-  const double gap_random = load_gap(*random, 100, 100000, rng_random);
-  const double gap_two = load_gap(*two, 100, 100000, rng_two);
+  auto random_policy = make_balancing_policy("random", {});
+  auto two_choices = make_balancing_policy("random_two_choices", {});
+  const double gap_random = load_gap(*random_policy, 100, 100000, rng_random);
+  const double gap_two = load_gap(*two_choices, 100, 100000, rng_two);
   CHECK(gap_random > 30.0);
   CHECK(gap_two <= 4.0);
   CHECK(gap_two * 10.0 < gap_random);

@@ -151,3 +151,14 @@ TEST_CASE("every registered policy can be built with its defaults and reports it
     CHECK(has_max_retries);
   }
 }
+
+TEST_CASE("find_policy looks a policy up by its exact name", "[params]") {
+  const auto& policies = wsfleet::models::balancing_policies();
+  const wsfleet::models::PolicyInfo* found = wsfleet::models::find_policy(policies, "random_two_choices");
+  REQUIRE(found != nullptr);
+  CHECK(found->name == "random_two_choices");
+  REQUIRE(found->params.size() == 1);
+  CHECK(found->params[0].name == "choices");
+  CHECK(found->params[0].default_value == 2.0);
+  CHECK(wsfleet::models::find_policy(policies, "Random") == nullptr);
+}
