@@ -543,7 +543,7 @@ TEST_CASE("hostile input never crashes or hangs: it loads or raises ScenarioErro
   }
 }
 
-TEST_CASE("--set overrides: TOML values, bare strings, new keys, and the same validation as the file",
+TEST_CASE("overrides (--set): TOML values, bare strings, new keys, and the same validation as the file",
           "[scenario][overrides]") {
   const std::string file = "[clients]\ncount = 10\n\n[balancer]\npolicy = \"round_robin\"\n";
   SECTION("valid values of every type") {
