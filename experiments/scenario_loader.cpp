@@ -130,20 +130,23 @@ class ScenarioReader {
  private:
   // --- Errors and positions -------------------------------------------------------------------
 
+  // True for a region inside an override rather than the file.
+  bool from_override(const toml::source_region& region) const { return region.path && *region.path != source_; }
+
   // A node added by an override has the override ("--set k=v") as its source path: report it
   // there, without a position; everything else is in the file.
   [[noreturn]] void fail(const toml::source_region& where, const std::string& key, const std::string& message) const {
-    if (where.path && *where.path != source_) throw ScenarioError(*where.path, 0, 0, key, message);
+    if (from_override(where)) throw ScenarioError(*where.path, 0, 0, key, message);
     throw ScenarioError(source_, where.begin.line, where.begin.column, key, message);
   }
   [[noreturn]] void fail(const toml::node& at, const std::string& key, const std::string& message) const {
     fail(at.source(), key, message);
   }
 
-  // A key's own position when it has one (keys read from the file), else its value's (keys added
-  // by an override have no position of their own).
-  static const toml::source_region& key_region(const toml::key& key, const toml::node& value) {
-    return key.source().begin.line > 0 ? key.source() : value.source();
+  // A key's own position when the file gave its value, else its value's (a key added by an
+  // override has no position of its own, and one whose value an override replaced is the override's).
+  const toml::source_region& key_region(const toml::key& key, const toml::node& value) const {
+    return key.source().begin.line > 0 && !from_override(value.source()) ? key.source() : value.source();
   }
 
   static std::string got(const toml::node& node) { return "(got " + std::string(toml_type_name(node.type())) + ")"; }
@@ -162,14 +165,18 @@ class ScenarioReader {
   void check_keys(const toml::table& table, const std::string& where, const std::string& prefix,
                   const Names& allowed) const {
     for (auto&& [key, value] : table) {
-      const std::string name(key.str());
-      if (contains(allowed, name)) continue;
-      std::string message = "unknown key '" + name + "' in " + where;
-      const std::string suggestion = models::closest_match(name, allowed);
-      message += suggestion.empty() ? "." : "; did you mean '" + suggestion + "'?";
-      message += allowed.empty() ? " It takes no keys." : " Allowed: " + join(allowed, ", ");
-      fail(key_region(key, value), prefix + name, message);
+      if (!contains(allowed, key.str())) fail_unknown_key(key, value, where, prefix, allowed);
     }
+  }
+
+  [[noreturn]] void fail_unknown_key(const toml::key& key, const toml::node& value, const std::string& where,
+                                     const std::string& prefix, const Names& allowed) const {
+    const std::string name(key.str());
+    std::string message = "unknown key '" + name + "' in " + where;
+    const std::string suggestion = models::closest_match(name, allowed);
+    message += suggestion.empty() ? "." : "; did you mean '" + suggestion + "'?";
+    message += " Allowed: " + join(allowed, ", ");
+    fail(key_region(key, value), prefix + name, message);
   }
 
   // Top level: only the known sections. A lone key that belongs in a section says which.
@@ -459,11 +466,19 @@ class ScenarioReader {
     }
     Names allowed = {"policy"};
     for (const models::ParamSpec& spec : info->params) allowed.push_back(spec.name);
+    // `--set balancer.policy=...` switches policy: the file's parameters for its own policy that the
+    // new one does not take are dropped (an override cannot delete keys). Parameters the new policy
+    // does take are kept, and unknown parameters given by --set are still errors.
+    const bool policy_overridden = policy_node != nullptr && from_override(policy_node->source());
     models::Params given;
     if (table != nullptr) {
-      check_keys(*table, "[" + section + "] for policy '" + policy + "'", section + ".", allowed);
+      const std::string where = "[" + section + "] for policy '" + policy + "'";
       for (auto&& [key, value] : *table) {
         if (key.str() == "policy") continue;
+        if (!contains(allowed, key.str())) {
+          if (policy_overridden && !from_override(value.source())) continue;
+          fail_unknown_key(key, value, where, section + ".", allowed);
+        }
         given[std::string(key.str())] = number_of(value, section + "." + std::string(key.str()));
       }
     }

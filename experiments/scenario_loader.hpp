@@ -2,6 +2,7 @@
 // Scenario files: TOML in, a validated models::FleetConfig out. The schema, its defaults and its
 // ranges are documented in experiments/scenarios/default.toml; every rule is enforced here with a
 // message that points at the offending key ("FILE:LINE:COL: ...").
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
