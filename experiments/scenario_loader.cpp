@@ -45,7 +45,8 @@ const Names& fleet_keys() {
   return keys;
 }
 const Names& cpu_keys() {
-  static const Names keys = {"handshake_us", "inbound_message_us", "outbound_message_us", "heartbeat_us"};
+  static const Names keys = {"handshake_us", "inbound_message_us", "outbound_message_us", "heartbeat_us",
+                             "service_time"};
   return keys;
 }
 const Names& clients_keys() {
@@ -329,6 +330,11 @@ class ScenarioReader {
       read_float(*cpu, "fleet.cpu.", "inbound_message_us", cost, fleet.cpu.inbound_message_us);
       read_float(*cpu, "fleet.cpu.", "outbound_message_us", cost, fleet.cpu.outbound_message_us);
       read_float(*cpu, "fleet.cpu.", "heartbeat_us", cost, fleet.cpu.heartbeat_us);
+      std::string service;
+      if (read_choice(*cpu, "fleet.cpu.", "service_time", {"deterministic", "exponential"}, service)) {
+        fleet.cpu.service_time =
+            service == "deterministic" ? models::ServiceTime::Deterministic : models::ServiceTime::Exponential;
+      }
     }
   }
 

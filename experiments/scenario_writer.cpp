@@ -101,6 +101,9 @@ std::string scenario_to_toml(const models::FleetConfig& config) {
   out << "inbound_message_us = " << toml_float(fleet.cpu.inbound_message_us) << "\n";
   out << "outbound_message_us = " << toml_float(fleet.cpu.outbound_message_us) << "\n";
   out << "heartbeat_us = " << toml_float(fleet.cpu.heartbeat_us) << "\n";
+  out << "service_time = "
+      << (fleet.cpu.service_time == models::ServiceTime::Deterministic ? "\"deterministic\"" : "\"exponential\"")
+      << "\n";
 
   const models::ClientsSection& clients = config.clients;
   out << "\n[clients]\n";

@@ -100,6 +100,7 @@ handshake_us = 2000
 inbound_message_us = 40.5
 outbound_message_us = 10
 heartbeat_us = 0
+service_time = "exponential"
 
 [clients]
 count = 12345
@@ -148,6 +149,7 @@ at_s = 1200
   CHECK(c.fleet.cpu.inbound_message_us == 40.5);
   CHECK(c.fleet.cpu.outbound_message_us == 10.0);
   CHECK(c.fleet.cpu.heartbeat_us == 0.0);
+  CHECK(c.fleet.cpu.service_time == wsfleet::models::ServiceTime::Exponential);
   CHECK(c.clients.count == 12345);
   CHECK(c.clients.ramp_s == 0.0);
   CHECK(c.clients.session_s == Distribution::lognormal(300.0, 120.5));
@@ -672,7 +674,8 @@ TEST_CASE("scenario_to_toml writes every key and loads back to an identical Flee
                             "sample_interval_s = 1.0", "seed = 1", "replication = 0", "[fleet]", "servers = 10",
                             "max_connections = 20000", "cpu_cores = 1", "memory_per_connection_kib = 64.0",
                             "base_memory_mib = 256.0", "weights = []", "[fleet.cpu]", "handshake_us = 1000.0",
-                            "inbound_message_us", "outbound_message_us", "heartbeat_us", "[clients]",
+                            "inbound_message_us", "outbound_message_us", "heartbeat_us",
+                            "service_time = \"deterministic\"", "[clients]",
                             "count = 100000", "ramp_s", "session = \"never\"", "on_session_end = \"leave\"",
                             "messages_per_minute", "replies_per_message", "heartbeat_interval_s", "connect_timeout_s",
                             "[balancer]", "policy = \"round_robin\"", "[backoff]", "policy = \"full_jitter\"",
@@ -698,6 +701,7 @@ TEST_CASE("scenario_to_toml writes every key and loads back to an identical Flee
     c.fleet.memory_per_connection_kib = 1e-300;
     c.fleet.base_memory_mib = 0.0;
     c.fleet.weights = {0.1, 1e-5, 123456789.123};
+    c.fleet.cpu.service_time = wsfleet::models::ServiceTime::Exponential;
     c.fleet.cpu = {1.0 / 3.0, 2.0 / 3.0, 1e7, 0.0};
     c.clients.count = 1000000000;
     c.clients.ramp_s = 1e-9;
