@@ -274,3 +274,13 @@ def test_concurrent_runs_give_the_results_of_sequential_runs(scenario_path: Path
     assert not errors, errors
     for seed in seeds:
         assert_same_run(sequential[seed], concurrent[seed])
+
+
+def test_paths_with_equals_and_brackets(tmp_path: Path, result: wsfleet.RunResult) -> None:
+    """Hive-style directories (seed=7/) and brackets are paths when the file exists, not TOML text."""
+    for name in ("seed=11", "run[1]"):
+        directory = tmp_path / name
+        directory.mkdir()
+        path = write_scenario(directory)
+        assert_same_run(result, wsfleet.run(str(path)))
+        assert wsfleet.check(str(path)) == result.scenario_toml

@@ -345,3 +345,15 @@ def test_version_and_help() -> None:
         assert command in proc.stdout
     proc = cli("run", "--help")
     assert proc.returncode == 0 and "--set" in proc.stdout and "--seed" in proc.stdout
+
+
+def test_unwritable_out_is_an_io_error(tmp_path: Path) -> None:
+    """Exit status 1 (I/O), not 2 (bad input): the scenario was fine and the run happened."""
+    scenario = write_scenario(tmp_path)
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file, not a directory")
+    proc = cli("run", scenario, "--out", blocker / "out", "-q")
+    assert proc.returncode == 1, proc.stderr
+    assert str(blocker) in proc.stderr and "cannot create output directory" in proc.stderr
+    assert "Traceback" not in proc.stderr and "terminate called" not in proc.stderr
+    assert "conservation" in proc.stdout  # the summary was printed before writing failed
