@@ -16,7 +16,7 @@ CLIENTS = "2000"
 
 
 @pytest.fixture(scope="module")
-def kernel_name(tmp_path_factory: pytest.TempPathFactory) -> str:
+def jupyter_data_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A kernelspec that starts this very interpreter, found first on a private JUPYTER_PATH, so the
     notebooks import the wsfleet under test whatever other kernels the machine has."""
     pytest.importorskip("ipykernel")
@@ -30,10 +30,10 @@ def kernel_name(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_notebook_runs(path: Path, kernel_name: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_notebook_runs(path: Path, jupyter_data_dir: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
-    monkeypatch.setenv("JUPYTER_PATH", kernel_name)
+    monkeypatch.setenv("JUPYTER_PATH", jupyter_data_dir)
     monkeypatch.setenv("JUPYTER_PLATFORM_DIRS", "1")    # no deprecation warning from jupyter_core
     monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "runtime"))
     monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
