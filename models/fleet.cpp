@@ -29,6 +29,17 @@ LatencyStats stats_of(const sim::LogHistogram& h) {
 
 double quantile_or_nan(const sim::LogHistogram& h, double q) { return h.count() ? h.quantile(q) : kNaN; }
 
+// Scenario durations (ramp, heartbeat interval, timeout, recovery delay, session lengths, message
+// gaps) may be far longer than any run: the loader accepts e.g. recover_after_s = 1e300, meaning
+// "not within this run". sim::from_seconds cannot represent such times, so they saturate to a time
+// past the end of the run that can still be added to any time up to the end without overflow.
+// Durations sim::from_seconds can represent keep their exact value.
+sim::SimTime duration_ns(double seconds, sim::SimTime end) {
+  const sim::SimTime far = std::numeric_limits<sim::SimTime>::max() - end;
+  if (!(seconds < 9.0e9)) return far;  // from_seconds' limit; also +inf and NaN
+  return std::min(sim::from_seconds(seconds), far);
+}
+
 }  // namespace
 
 Fleet::Fleet(const FleetConfig& config)
@@ -66,8 +77,8 @@ Fleet::Fleet(const FleetConfig& config)
   cost_message_ = sim::from_micros(cfg_.fleet.cpu.inbound_message_us +
                                    cfg_.clients.replies_per_message * cfg_.fleet.cpu.outbound_message_us);
   cost_heartbeat_ = sim::from_micros(cfg_.fleet.cpu.heartbeat_us);
-  heartbeat_interval_ = sim::from_seconds(cfg_.clients.heartbeat_interval_s);
-  connect_timeout_ = sim::from_seconds(cfg_.clients.connect_timeout_s);
+  heartbeat_interval_ = duration_ns(cfg_.clients.heartbeat_interval_s, end_);
+  connect_timeout_ = duration_ns(cfg_.clients.connect_timeout_s, end_);
   message_mean_gap_s_ = cfg_.clients.messages_per_minute > 0 ? 60.0 / cfg_.clients.messages_per_minute : 0.0;
 
   // First connection times: a Poisson process over [0, ramp] conditioned on `count` arrivals,
@@ -75,7 +86,7 @@ Fleet::Fleet(const FleetConfig& config)
   clients_.resize(cfg_.clients.count);
   arrival_times_.resize(cfg_.clients.count);
   sim::Rng rng_arrivals = streams.stream("clients.arrivals");
-  const sim::SimTime ramp = sim::from_seconds(cfg_.clients.ramp_s);
+  const sim::SimTime ramp = duration_ns(cfg_.clients.ramp_s, end_);
   for (auto& t : arrival_times_) t = static_cast<sim::SimTime>(rng_arrivals.uniform01() * static_cast<double>(ramp));
   std::sort(arrival_times_.begin(), arrival_times_.end());
 
@@ -100,13 +111,13 @@ void Fleet::schedule_client(sim::SimTime t, Tag tag, std::uint32_t c) {
 
 RunResult Fleet::run(const ProgressFn& progress) {
   const auto wall_start = std::chrono::steady_clock::now();
-  if (!arrival_times_.empty()) sim_.schedule_at(arrival_times_[0], self_, kArrive, 0);
+  if (!arrival_times_.empty() && arrival_times_[0] <= end_) sim_.schedule_at(arrival_times_[0], self_, kArrive, 0);
   for (std::uint32_t i = 0; i < faults_.size(); ++i) {
     const auto& f = cfg_.faults[i];
     const sim::SimTime at = sim::from_seconds(f.at_s);
     if (at <= end_) sim_.schedule_at(at, self_, kCrash, i);
     if (f.recover_after_s) {
-      const sim::SimTime back = at + sim::from_seconds(*f.recover_after_s);
+      const sim::SimTime back = at + duration_ns(*f.recover_after_s, end_);
       if (back <= end_) sim_.schedule_at(back, self_, kRecover, i);
     }
   }
@@ -131,8 +142,11 @@ void Fleet::handle(const sim::Event& e) {
     case kArrive: {
       const auto c = static_cast<std::uint32_t>(e.data);
       ++arrived_;
-      if (c + 1 < arrival_times_.size()) sim_.schedule_at(arrival_times_[c + 1], self_, kArrive, c + 1);
-      else std::vector<sim::SimTime>().swap(arrival_times_);
+      if (c + 1 < arrival_times_.size()) {
+        if (arrival_times_[c + 1] <= end_) sim_.schedule_at(arrival_times_[c + 1], self_, kArrive, c + 1);
+      } else {
+        std::vector<sim::SimTime>().swap(arrival_times_);
+      }
       attempt(c);
       return;
     }
@@ -216,9 +230,9 @@ void Fleet::handshake_done(std::uint32_t c) {
   const sim::SimTime now = sim_.now();
   handshake_latency_ms_.record(sim::to_millis(now - cl.attempt_at));
   const double session_s = cfg_.clients.session_s.sample(rng_sessions_);
-  if (std::isfinite(session_s) && session_s < 1e10) schedule_client(now + sim::from_seconds(session_s), kSessionEnd, c);
+  schedule_client(now + duration_ns(session_s, end_), kSessionEnd, c);  // `never` (inf) saturates past the end
   if (heartbeat_interval_ > 0) schedule_client(now + heartbeat_interval_, kHeartbeat, c);
-  if (message_mean_gap_s_ > 0) schedule_client(now + sim::from_seconds(rng_messages_.exponential(message_mean_gap_s_)), kMessage, c);
+  if (message_mean_gap_s_ > 0) schedule_client(now + duration_ns(rng_messages_.exponential(message_mean_gap_s_), end_), kMessage, c);
 }
 
 void Fleet::handshake_timeout(std::uint32_t c) {
@@ -245,7 +259,7 @@ void Fleet::message(std::uint32_t c) {
   settle(s);
   s.cpu.submit(now, service(cost_message_), kJobMessage);
   ++msgs_.sent;
-  schedule_client(now + sim::from_seconds(rng_messages_.exponential(message_mean_gap_s_)), kMessage, c);
+  schedule_client(now + duration_ns(rng_messages_.exponential(message_mean_gap_s_), end_), kMessage, c);
 }
 
 void Fleet::session_end(std::uint32_t c) {

@@ -1,4 +1,5 @@
 // `wsfleet list`, `wsfleet backoff` and `wsfleet balance`: the real policy code, one call away.
+#include <cstdint>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -76,10 +77,14 @@ struct PolicyOptions {
 };
 
 std::vector<double> parse_weights(const std::string& text) {
+  if (text.empty()) throw std::invalid_argument("--weights: give at least one weight, e.g. --weights 1,1,2");
   std::vector<double> w;
-  std::stringstream ss(text);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
+  std::size_t begin = 0;
+  while (begin <= text.size()) {
+    std::size_t comma = text.find(',', begin);
+    if (comma == std::string::npos) comma = text.size();
+    const std::string item = text.substr(begin, comma - begin);
+    begin = comma + 1;
     std::size_t used = 0;
     double v = 0;
     try {
@@ -92,7 +97,6 @@ std::vector<double> parse_weights(const std::string& text) {
     }
     w.push_back(v);
   }
-  if (w.empty()) throw std::invalid_argument("--weights: give at least one weight, e.g. --weights 1,1,2");
   if (w.size() > 100000) throw std::invalid_argument("--weights: at most 100000 backends");
   return w;
 }
@@ -128,9 +132,9 @@ Action add_backoff(CLI::App& app) {
   auto* cmd = app.add_subcommand("backoff", "Print reconnect delays (ms) drawn with the real backoff policy code");
   cmd->add_option("policy", opts->policy, "Backoff policy name (see 'wsfleet list')")->required();
   cmd->add_option("--param", opts->params, "Policy parameter NAME=VALUE (repeatable), e.g. --param base_s=1");
-  cmd->add_option("--attempt", opts->attempt, "Retry number (0 = the first retry)")->required()->check(CLI::Range(0u, 1000000u));
-  cmd->add_option("--samples", opts->samples, "Number of delays to draw")->required()->check(CLI::Range(std::size_t{1}, std::size_t{100000000}));
-  cmd->add_option("--seed", opts->seed, "Seed of the draws");
+  cmd->add_option("--attempt", opts->attempt, "Retry number (0 = the first retry)")->required()->check(whole_number(0, 1000000));
+  cmd->add_option("--samples", opts->samples, "Number of delays to draw")->required()->check(whole_number(1, 100000000));
+  cmd->add_option("--seed", opts->seed, "Seed of the draws")->check(whole_number(0, UINT64_MAX));
   return [opts]() -> int {
     std::unique_ptr<models::BackoffPolicy> policy;
     try {
@@ -152,14 +156,16 @@ Action add_balance(CLI::App& app) {
   auto opts = std::make_shared<PolicyOptions>();
   auto* cmd = app.add_subcommand("balance", "Print the backends a fresh balancer picks (each pick opens a connection that stays open)");
   cmd->add_option("policy", opts->policy, "Balancing policy name (see 'wsfleet list')")->required();
-  cmd->add_option("--weights", opts->weights, "Backend weights, comma-separated (default: 3 equal backends)");
+  auto* weights_option =
+      cmd->add_option("--weights", opts->weights, "Backend weights, comma-separated (default: 3 equal backends)");
   cmd->add_option("--param", opts->params, "Policy parameter NAME=VALUE (repeatable)");
-  cmd->add_option("--picks", opts->picks, "Number of picks")->required()->check(CLI::Range(std::size_t{1}, std::size_t{100000000}));
-  cmd->add_option("--seed", opts->seed, "Seed of the balancer's random stream");
-  return [opts]() -> int {
+  cmd->add_option("--picks", opts->picks, "Number of picks")->required()->check(whole_number(1, 100000000));
+  cmd->add_option("--seed", opts->seed, "Seed of the balancer's random stream")->check(whole_number(0, UINT64_MAX));
+  return [opts, weights_option]() -> int {
     std::unique_ptr<models::LoadBalancer> lb;
     try {
-      const auto weights = opts->weights.empty() ? std::vector<double>{1, 1, 1} : parse_weights(opts->weights);
+      const auto weights =
+          weights_option->count() == 0 ? std::vector<double>{1, 1, 1} : parse_weights(opts->weights);
       lb = std::make_unique<models::LoadBalancer>(models::make_balancing_policy(opts->policy, parse_params(opts->params)),
                                                   weights, sim::StreamFactory(opts->seed, 0).stream("balancer"));
     } catch (const std::invalid_argument& e) {

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <sstream>
 
@@ -23,7 +24,7 @@ struct RunOptions {
   std::string scenario;
   std::string out;
   std::vector<std::string> sets;
-  std::int64_t seed = -1;
+  std::uint64_t seed = 0;  // used only when --seed is given
   bool quiet = false;
   bool report = false;
 };
@@ -108,18 +109,20 @@ Action add_run(CLI::App& app) {
   auto opts = std::make_shared<RunOptions>();
   auto* cmd = app.add_subcommand("run", "Run one scenario; print a summary and optionally write results");
   cmd->add_option("scenario", opts->scenario, "Scenario file (TOML)")->required();
-  cmd->add_option("--seed", opts->seed, "Master seed (overrides run.seed)")->check(CLI::NonNegativeNumber);
+  // run.seed is a TOML integer: at most 2^63 - 1.
+  auto* seed = cmd->add_option("--seed", opts->seed, "Master seed (overrides run.seed)")
+                   ->check(whole_number(0, static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())));
   cmd->add_option("--out", opts->out, "Directory for summary.json, timeseries.csv, scenario.toml");
   cmd->add_option("--set", opts->sets, "Override a scenario key, e.g. --set clients.count=5000 (repeatable)");
   cmd->add_flag("--quiet,-q", opts->quiet, "No progress line");
   cmd->add_flag("--report", opts->report, "Also write DIR/report.html (needs --out)");
-  return [opts]() -> int {
+  return [opts, seed]() -> int {
     if (opts->report && opts->out.empty()) {
       std::cerr << "wsfleet run: --report needs --out DIR\n";
       return kExitBadInput;
     }
     std::vector<std::string> sets = opts->sets;
-    if (opts->seed >= 0) sets.push_back("run.seed=" + std::to_string(opts->seed));
+    if (seed->count() > 0) sets.push_back("run.seed=" + std::to_string(opts->seed));
     models::FleetConfig cfg;
     std::unique_ptr<models::Fleet> fleet;
     try {

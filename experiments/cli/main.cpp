@@ -3,6 +3,32 @@
 
 #include "experiments/cli/commands.hpp"
 #include "experiments/version.hpp"
+#include "models/policy_params.hpp"
+
+namespace {
+
+/// The first argument that is not an option names the subcommand (the top level takes only flags).
+/// CLI11 reports an unknown one as "A subcommand is required"; say which word was not understood,
+/// what the commands are, and which one was probably meant. Returns true when it reported one.
+bool report_unknown_subcommand(int argc, char** argv, const std::vector<std::string>& names) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg.empty() || arg[0] == '-') continue;
+    for (const auto& name : names) {
+      if (name == arg) return false;
+    }
+    std::string message = "wsfleet: unknown command '" + arg + "'";
+    const std::string suggestion = wsfleet::models::closest_match(arg, names);
+    message += suggestion.empty() ? "." : "; did you mean '" + suggestion + "'?";
+    message += " Commands:";
+    for (std::size_t k = 0; k < names.size(); ++k) message += (k ? ", " : " ") + names[k];
+    std::cerr << message << "\nRun 'wsfleet --help' for usage.\n";
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"wsfleet: discrete-event simulator for scaling WebSocket server fleets"};
@@ -20,6 +46,9 @@ int main(int argc, char** argv) {
   add(wsfleet::cli::add_backoff);
   add(wsfleet::cli::add_balance);
   add(wsfleet::cli::add_report);
+  std::vector<std::string> names;
+  for (const auto& [sub, action] : commands) names.push_back(sub->get_name());
+  if (report_unknown_subcommand(argc, argv, names)) return wsfleet::cli::kExitBadInput;
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

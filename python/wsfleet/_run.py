@@ -51,7 +51,13 @@ def _override_list(overrides: Overrides, seed: Optional[int], replication: Optio
 
 
 def _looks_like_path(text: str) -> bool:
-    return "\n" not in text and "=" not in text and "[" not in text
+    """A one-line string naming an existing file is a path, even with '=' or '[' in it
+    ("results/seed=7/scenario.toml"); otherwise TOML text has '=', '[' or several lines."""
+    if "\n" in text:
+        return False
+    if os.path.isfile(text):
+        return True
+    return "=" not in text and "[" not in text
 
 
 def _dispatch(scenario: Scenario, overrides: list, file_fn, text_fn):
