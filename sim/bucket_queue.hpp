@@ -86,8 +86,12 @@ class BucketQueue {
   std::size_t overflow_size() const { return overflow_.size(); }
 
  private:
-  // Heap comparator giving a min-heap on (time, seq) with the std:: heap algorithms.
-  static bool later(const Event& a, const Event& b) { return event_before(b, a); }
+  // Heap comparator giving a min-heap on (time, seq) with the std:: heap algorithms. A function
+  // object, not a function pointer, so that it is inlined.
+  struct Later {
+    bool operator()(const Event& a, const Event& b) const { return event_before(b, a); }
+  };
+  static constexpr Later later{};
 
   // floor(t / bucket_width_), also for negative times.
   std::int64_t bucket_of(SimTime t) const {
