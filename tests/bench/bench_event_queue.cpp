@@ -20,6 +20,7 @@
 #include <cstring>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/binary_heap_queue.hpp"
@@ -177,14 +178,18 @@ int main(int argc, char** argv) {
   std::vector<Contender> contenders = {
       contender<BinaryHeapQueue>("BinaryHeapQueue"),
       contender<QuaternaryHeapQueue>("QuaternaryHeapQueue"),
-      contender<BucketQueue>("BucketQueue(1ms x 65536)"),
+      contender<BucketQueue>("BucketQueue(default)"),
   };
-  if (variants) {  // bucket parameters around the default
-    contenders.push_back(contender<BucketQueue>("BucketQueue(1ms x 131072)", kNanosPerMilli, std::size_t{131072}));
-    contenders.push_back(contender<BucketQueue>("BucketQueue(1ms x 32768)", kNanosPerMilli, std::size_t{32768}));
-    contenders.push_back(contender<BucketQueue>("BucketQueue(250us x 262144)", 250 * kNanosPerMicro, std::size_t{262144}));
-    contenders.push_back(contender<BucketQueue>("BucketQueue(4ms x 16384)", 4 * kNanosPerMilli, std::size_t{16384}));
-    contenders.push_back(contender<BucketQueue>("BucketQueue(16ms x 8192)", 16 * kNanosPerMilli, std::size_t{8192}));
+  if (variants) {  // bucket parameters around the default: width x count = horizon
+    const std::pair<SimTime, std::size_t> params[] = {
+        {kNanosPerMilli, 65536},       {kNanosPerMilli, 131072},     {250 * kNanosPerMicro, 262144},
+        {4 * kNanosPerMilli, 16384},   {8 * kNanosPerMilli, 16384},  {16 * kNanosPerMilli, 4096},
+        {16 * kNanosPerMilli, 8192},   {16 * kNanosPerMilli, 16384}, {32 * kNanosPerMilli, 4096},
+        {64 * kNanosPerMilli, 2048}};
+    for (const auto& [width, count] : params) {
+      contenders.push_back(contender<BucketQueue>(
+          "BucketQueue(" + std::to_string(width / kNanosPerMicro) + "us x " + std::to_string(count) + ")", width, count));
+    }
   }
 
   std::printf("hold workload: every pop re-arms at now+25s (70%%) or now+Exp(60s) (30%%); best of %d\n", repeat);
