@@ -1,8 +1,8 @@
 #include "sim/bucket_queue.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <stdexcept>
-#include <utility>
 
 namespace wsfleet::sim {
 
@@ -19,7 +19,11 @@ BucketQueue::BucketQueue(SimTime bucket_width, std::size_t bucket_count)
 void BucketQueue::clear() {
   current_.clear();
   if (ring_count_ > 0) {
-    for (auto& bucket : ring_) bucket.clear();
+    std::fill(ring_.begin(), ring_.end(), Bucket{});
+    // Every chunk is free again: chain them all into the free list.
+    const auto chunks = static_cast<std::uint32_t>(next_chunk_.size());
+    for (std::uint32_t c = 0; c < chunks; ++c) next_chunk_[c] = c + 1 < chunks ? c + 1 : kNoChunk;
+    free_chunk_ = chunks > 0 ? 0 : kNoChunk;
   }
   std::fill(occupied_.begin(), occupied_.end(), 0);
   ring_count_ = 0;
@@ -41,6 +45,36 @@ std::size_t BucketQueue::next_occupied_slot(std::size_t start) const {
   throw std::logic_error("BucketQueue: ring count and occupancy map disagree");
 }
 
+void BucketQueue::grow_pool() {
+  if (next_chunk_.size() + kChunksPerBlock > kNoChunk) throw std::length_error("BucketQueue: chunk pool exhausted");
+  const auto first = static_cast<std::uint32_t>(next_chunk_.size());
+  blocks_.push_back(std::make_unique<Event[]>(static_cast<std::size_t>(kChunksPerBlock) * kChunkEvents));
+  next_chunk_.resize(next_chunk_.size() + kChunksPerBlock);
+  for (std::uint32_t i = 0; i < kChunksPerBlock; ++i) {
+    next_chunk_[first + i] = i + 1 < kChunksPerBlock ? first + i + 1 : free_chunk_;
+  }
+  free_chunk_ = first;
+}
+
+void BucketQueue::take_bucket(std::size_t slot) {
+  Bucket& bucket = ring_[slot];
+  std::uint64_t left = bucket.count;
+  std::uint32_t c = bucket.head;
+  while (left > 0) {
+    const std::uint64_t n = left < kChunkEvents ? left : kChunkEvents;
+    const Event* events = chunk_events(c);
+    current_.insert(current_.end(), events, events + n);
+    left -= n;
+    const std::uint32_t next = next_chunk_[c];
+    next_chunk_[c] = free_chunk_;  // LIFO: the chunk just read is the next one reused (warm in cache)
+    free_chunk_ = c;
+    c = next;
+  }
+  ring_count_ -= bucket.count;
+  bucket = Bucket{};
+  occupied_[slot >> 6] &= ~(std::uint64_t{1} << (slot & 63));
+}
+
 void BucketQueue::advance() {
   if (ring_count_ == 0) {
     // Nothing within the horizon: jump straight to the overflow minimum.
@@ -51,9 +85,7 @@ void BucketQueue::advance() {
     // The slot of the current bucket itself is never occupied, so the distance is in 1 .. count-1.
     const std::size_t distance = (slot - here) & static_cast<std::size_t>(mask_);
     current_bucket_ += static_cast<std::int64_t>(distance);
-    std::swap(current_, ring_[slot]);  // current_ was empty: the slot keeps its capacity for reuse
-    occupied_[slot >> 6] &= ~(std::uint64_t{1} << (slot & 63));
-    ring_count_ -= current_.size();
+    take_bucket(slot);
     std::make_heap(current_.begin(), current_.end(), later);
   }
   pull_overflow();
@@ -73,10 +105,7 @@ void BucketQueue::pull_overflow() {
       current_.push_back(e);
       std::push_heap(current_.begin(), current_.end(), later);
     } else {
-      const std::size_t slot = static_cast<std::size_t>(static_cast<std::uint64_t>(b) & mask_);
-      ring_[slot].push_back(e);
-      occupied_[slot >> 6] |= std::uint64_t{1} << (slot & 63);
-      ++ring_count_;
+      append_to_ring(static_cast<std::size_t>(static_cast<std::uint64_t>(b) & mask_), e);
     }
   }
 }

@@ -297,6 +297,15 @@ TEMPLATE_TEST_CASE("clear empties the queue and it can be reused", "[event_queue
   CHECK(out[3].seq == 3);
   q.clear();  // clearing an empty queue is fine
   REQUIRE(q.empty());
+  // Refill past the earlier population (a bucket queue must recycle and then grow its storage),
+  // clear mid-run, and refill again.
+  for (int round = 0; round < 2; ++round) {
+    for (std::uint64_t s = 0; s < 3000; ++s) q.push(make_event(from_seconds(rng.exponential(10.0)), s));
+    q.clear();
+    REQUIRE(q.empty());
+    differential_run(q, [](Rng& r, SimTime) { return exp_ns(r, 1.0); }, 17 + static_cast<std::uint64_t>(round),
+                     40'000, 12'000);
+  }
 }
 
 TEMPLATE_TEST_CASE("size counts pushes minus pops", "[event_queue]", WSFLEET_ALL_QUEUES) {
