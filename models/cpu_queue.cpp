@@ -36,7 +36,7 @@ sim::SimTime CpuQueue::wait_ns(sim::SimTime now) const {
 std::uint64_t CpuQueue::tracked_pending(int kind) const {
   std::uint64_t n = 0;
   for (const auto& c : cores_) {
-    for (const auto& j : c.jobs) n += j.kind == kind ? 1 : 0;
+    c.jobs.for_each([&](const Job& j) { n += j.kind == kind ? 1 : 0; });
   }
   return n;
 }
