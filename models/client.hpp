@@ -16,11 +16,10 @@ enum class ClientState : std::uint8_t {
   GaveUp,      ///< exhausted its retries
 };
 
-/// A client. `gen` invalidates the client's pending timers whenever its connection changes.
+/// A client. (Its timer generation lives in Fleet::gens_, a compact array on the hot path.)
 struct Client {
   BackoffState backoff;              ///< retry memory
   sim::SimTime attempt_at = 0;       ///< when the current/last connection attempt started, ns
-  std::uint32_t gen = 0;             ///< generation of the current connection attempt/connection
   std::uint32_t slot = 0;            ///< index in its server's member list
   std::int32_t server = -1;          ///< server holding its slot, -1 if none
   std::uint16_t storm = 0;           ///< 1 + index of the crash that dropped it and it has not recovered from; 0 = none

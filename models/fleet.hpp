@@ -44,15 +44,19 @@ class Fleet : public sim::EventHandler {
                              kSessionEnd, kCrash, kRecover, kSample };
   enum JobKind : int { kJobMessage = 0, kJobHeartbeat = 1 };
 
+  // Connection timers carry their server in the tag's upper bits: kind | (server + 1) << 8.
+  static constexpr std::uint32_t kKindMask = 0xFFu;
+  static std::uint32_t conn_tag(Tag kind, std::uint32_t server) { return kind | ((server + 1u) << 8); }
+  static std::uint32_t server_of_tag(std::uint32_t tag) { return (tag >> 8) - 1u; }
   static std::uint64_t pack(std::uint32_t client, std::uint32_t gen) {
     return (static_cast<std::uint64_t>(gen) << 32) | client;
   }
-  void schedule_client(sim::SimTime t, Tag tag, std::uint32_t c);
+  void schedule_client(sim::SimTime t, std::uint32_t tag, std::uint32_t c);
   void attempt(std::uint32_t c);
   void handshake_done(std::uint32_t c);
   void handshake_timeout(std::uint32_t c);
-  void heartbeat(std::uint32_t c);
-  void message(std::uint32_t c);
+  void heartbeat(std::uint32_t c, std::uint32_t server);
+  void message(std::uint32_t c, std::uint32_t server);
   void session_end(std::uint32_t c);
   void crash(std::uint32_t fault);
   void recover(std::uint32_t fault);
@@ -72,6 +76,7 @@ class Fleet : public sim::EventHandler {
   sim::SimTime sample_interval_ = 0;
 
   std::vector<Client> clients_;
+  std::vector<std::uint32_t> gens_;  ///< per client: generation of its current attempt/connection
   std::vector<sim::SimTime> arrival_times_;
   std::vector<Server> servers_;
   std::unique_ptr<LoadBalancer> balancer_;
