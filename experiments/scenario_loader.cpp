@@ -125,6 +125,7 @@ class ScenarioReader {
     read_policy(balancing_kind(), config.balancer.policy, config.balancer.params);
     read_policy(backoff_kind(), config.backoff.policy, config.backoff.params);
     read_faults(config);
+    check_size(config);
     return config;
   }
 
@@ -360,6 +361,20 @@ class ScenarioReader {
                std::to_string(fleet.servers) + ": give one weight per server (or [] for all 1)");
     }
     fleet.weights = std::move(weights);
+  }
+
+  // The per-server time series is held in memory: refuse runs whose series alone would need
+  // gigabytes, with the keys that set its size, rather than failing half-way through.
+  void check_size(const models::FleetConfig& config) const {
+    constexpr double kMaxServerRows = 2e7;  // 16 columns of 8 bytes: about 2.5 GB
+    const double samples = std::ceil(config.run.duration_s / config.run.sample_interval_s);
+    const double rows = samples * static_cast<double>(config.fleet.servers);
+    if (rows <= kMaxServerRows) return;
+    const toml::node* servers = root_.at_path("fleet.servers").node();
+    fail(servers != nullptr ? servers->source() : no_region(), "fleet.servers",
+         "fleet.servers x (run.duration_s / run.sample_interval_s) must be <= " + human_number(kMaxServerRows) +
+             " per-server samples (got " + std::to_string(config.fleet.servers) + " x " + human_number(samples) +
+             "): raise run.sample_interval_s");
   }
 
   void read_clients(models::ClientsSection& clients) const {

@@ -785,3 +785,17 @@ TEST_CASE("the default and million-client scenarios say what they promise", "[sc
   CHECK(m.faults[0].at_s == 1800.0);
   CHECK_FALSE(m.faults[0].recover_after_s.has_value());
 }
+
+TEST_CASE("runs whose per-server time series would not fit in memory are refused up front", "[scenario][limits]") {
+  try {
+    load_scenario_string("[run]\nduration_s = 1000000\nsample_interval_s = 1\n[fleet]\nservers = 100\n", "big.toml");
+    FAIL("no error for 1e8 per-server samples");
+  } catch (const ScenarioError& e) {
+    CHECK(e.key() == "fleet.servers");
+    CHECK(e.line() == 5);
+    CHECK(std::string(e.what()).find("raise run.sample_interval_s") != std::string::npos);
+  }
+  // The same run sampled every 10 s is fine.
+  CHECK(load_scenario_string("[run]\nduration_s = 1000000\nsample_interval_s = 10\n[fleet]\nservers = 100\n", "ok.toml")
+            .fleet.servers == 100);
+}
