@@ -1,5 +1,6 @@
 // The `wsfleet` command line: run, check, list, backoff, balance, report.
 #include <iostream>
+#include <new>
 
 #include "experiments/cli/commands.hpp"
 #include "experiments/version.hpp"
@@ -67,6 +68,10 @@ int main(int argc, char** argv) {
     if (sub->parsed()) {
       try {
         return action();
+      } catch (const std::bad_alloc&) {
+        std::cerr << "wsfleet: out of memory: the scenario is too large for this machine "
+                     "(reduce clients.count or fleet.servers, or raise run.sample_interval_s)\n";
+        return 1;
       } catch (const std::exception& e) {
         std::cerr << "wsfleet: error: " << e.what() << "\n";
         return 1;
