@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <vector>
 
 #include "sim/binary_heap_queue.hpp"
@@ -114,7 +113,7 @@ class BucketQueue {
   };
 
   Event* chunk_events(std::uint32_t c) {
-    return blocks_[c / kChunksPerBlock].get() + static_cast<std::size_t>(c % kChunksPerBlock) * kChunkEvents;
+    return blocks_[c / kChunksPerBlock].data() + static_cast<std::size_t>(c % kChunksPerBlock) * kChunkEvents;
   }
 
   std::uint32_t allocate_chunk() {
@@ -161,7 +160,7 @@ class BucketQueue {
   std::vector<Bucket> ring_;         // slot b & mask_: events of bucket b, current < b < current + count
   std::vector<std::uint64_t> occupied_;  // bit per ring slot: is it non-empty?
   std::size_t ring_count_ = 0;       // events held in ring_
-  std::vector<std::unique_ptr<Event[]>> blocks_;  // the chunk pool, kChunksPerBlock chunks per block
+  std::vector<std::vector<Event>> blocks_;  // the chunk pool: fixed-size blocks of kChunksPerBlock chunks
   std::vector<std::uint32_t> next_chunk_;         // per chunk: the next chunk of its bucket or free list
   std::uint32_t free_chunk_ = kNoChunk;           // head of the free list
   BinaryHeapQueue overflow_;         // events with bucket >= current_bucket_ + bucket_count_
