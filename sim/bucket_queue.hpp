@@ -1,6 +1,6 @@
 #pragma once
 // A calendar queue for millions of pending timers: a ring of time buckets holding unsorted
-// vectors, a small heap for the bucket being drained, and an overflow heap beyond the horizon.
+// events, a small heap for the bucket being drained, and an overflow heap beyond the horizon.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -23,8 +23,9 @@ namespace wsfleet::sim {
 /// heapified and becomes current; when the ring is empty it jumps straight to the overflow minimum.
 ///
 /// Correct for any times (equal times, huge gaps, times beyond the horizon, even times before the
-/// last pop); only the speed depends on the bucket parameters. Best when about 1-100 events fall in
-/// one bucket and most events are scheduled less than bucket_width * bucket_count ahead.
+/// last pop); only the speed depends on the bucket parameters. Best when a bucket holds from a few
+/// to a few thousand events and most events are scheduled less than bucket_width * bucket_count
+/// ahead (the horizon). Copyable and movable like the heaps.
 /// Satisfies EventQueue. push is O(1) within the horizon, O(log n) beyond it; pop is
 /// O(log k) for k events in the current bucket plus the amortised cost of skipping empty buckets.
 class BucketQueue {
