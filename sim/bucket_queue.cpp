@@ -48,7 +48,7 @@ std::size_t BucketQueue::next_occupied_slot(std::size_t start) const {
 void BucketQueue::grow_pool() {
   if (next_chunk_.size() + kChunksPerBlock > kNoChunk) throw std::length_error("BucketQueue: chunk pool exhausted");
   const auto first = static_cast<std::uint32_t>(next_chunk_.size());
-  blocks_.push_back(std::make_unique<Event[]>(static_cast<std::size_t>(kChunksPerBlock) * kChunkEvents));
+  blocks_.emplace_back(static_cast<std::size_t>(kChunksPerBlock) * kChunkEvents);
   next_chunk_.resize(next_chunk_.size() + kChunksPerBlock);
   for (std::uint32_t i = 0; i < kChunksPerBlock; ++i) {
     next_chunk_[first + i] = i + 1 < kChunksPerBlock ? first + i + 1 : free_chunk_;

@@ -1,10 +1,9 @@
 #pragma once
 // A calendar queue for millions of pending timers: a ring of time buckets holding unsorted
-// vectors, a small heap for the bucket being drained, and an overflow heap beyond the horizon.
+// events, a small heap for the bucket being drained, and an overflow heap beyond the horizon.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <vector>
 
 #include "sim/binary_heap_queue.hpp"
@@ -24,8 +23,9 @@ namespace wsfleet::sim {
 /// heapified and becomes current; when the ring is empty it jumps straight to the overflow minimum.
 ///
 /// Correct for any times (equal times, huge gaps, times beyond the horizon, even times before the
-/// last pop); only the speed depends on the bucket parameters. Best when about 1-100 events fall in
-/// one bucket and most events are scheduled less than bucket_width * bucket_count ahead.
+/// last pop); only the speed depends on the bucket parameters. Best when a bucket holds from a few
+/// to a few thousand events and most events are scheduled less than bucket_width * bucket_count
+/// ahead (the horizon). Copyable and movable like the heaps.
 /// Satisfies EventQueue. push is O(1) within the horizon, O(log n) beyond it; pop is
 /// O(log k) for k events in the current bucket plus the amortised cost of skipping empty buckets.
 class BucketQueue {
@@ -114,7 +114,7 @@ class BucketQueue {
   };
 
   Event* chunk_events(std::uint32_t c) {
-    return blocks_[c / kChunksPerBlock].get() + static_cast<std::size_t>(c % kChunksPerBlock) * kChunkEvents;
+    return blocks_[c / kChunksPerBlock].data() + static_cast<std::size_t>(c % kChunksPerBlock) * kChunkEvents;
   }
 
   std::uint32_t allocate_chunk() {
@@ -161,7 +161,7 @@ class BucketQueue {
   std::vector<Bucket> ring_;         // slot b & mask_: events of bucket b, current < b < current + count
   std::vector<std::uint64_t> occupied_;  // bit per ring slot: is it non-empty?
   std::size_t ring_count_ = 0;       // events held in ring_
-  std::vector<std::unique_ptr<Event[]>> blocks_;  // the chunk pool, kChunksPerBlock chunks per block
+  std::vector<std::vector<Event>> blocks_;  // the chunk pool: fixed-size blocks of kChunksPerBlock chunks
   std::vector<std::uint32_t> next_chunk_;         // per chunk: the next chunk of its bucket or free list
   std::uint32_t free_chunk_ = kNoChunk;           // head of the free list
   BinaryHeapQueue overflow_;         // events with bucket >= current_bucket_ + bucket_count_

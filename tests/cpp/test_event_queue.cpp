@@ -308,6 +308,30 @@ TEMPLATE_TEST_CASE("clear empties the queue and it can be reused", "[event_queue
   }
 }
 
+TEMPLATE_TEST_CASE("a copied queue is independent of the original", "[event_queue]", WSFLEET_ALL_QUEUES) {
+  TestType q;
+  Rng rng(8);
+  std::uint64_t seq = 0;
+  for (; seq < 3000; ++seq) q.push(make_event(from_seconds(rng.exponential(30.0)), seq));
+  for (int i = 0; i < 500; ++i) q.pop();
+  TestType copy = q;
+  REQUIRE(copy.size() == q.size());
+  // Diverge: the original gets more events, the copy does not.
+  const SimTime now = q.top().time;
+  for (int i = 0; i < 100; ++i) q.push(make_event(now + i, seq++));
+  std::vector<Event> from_copy = drain(copy);
+  std::vector<Event> from_original = drain(q);
+  REQUIRE(from_copy.size() == 2500);
+  REQUIRE(from_original.size() == 2600);
+  std::vector<Event> original_without_new;
+  for (const Event& e : from_original) {
+    if (e.seq < 3000) original_without_new.push_back(e);
+  }
+  REQUIRE(original_without_new.size() == from_copy.size());
+  for (std::size_t i = 0; i < from_copy.size(); ++i) REQUIRE(same_event(from_copy[i], original_without_new[i]));
+  for (std::size_t i = 1; i < from_copy.size(); ++i) REQUIRE(event_before(from_copy[i - 1], from_copy[i]));
+}
+
 TEMPLATE_TEST_CASE("size counts pushes minus pops", "[event_queue]", WSFLEET_ALL_QUEUES) {
   TestType q;
   for (std::uint64_t s = 0; s < 300; ++s) {
