@@ -127,7 +127,10 @@ RunResult Fleet::run(const ProgressFn& progress) {
   if (progress) sim_.set_progress([&](sim::SimTime now, std::uint64_t n) { progress(now, n); }, 1u << 20);
 
   sim_.run_until(end_);
-  for (auto& s : servers_) settle(s);
+  for (auto& s : servers_) {
+    settle(s);  // jobs completing exactly at the end, after the last sample
+    message_latency_ms_.merge(s.interval_latency_ms);
+  }
 
   RunResult result;
   result.summary = make_summary();
@@ -336,9 +339,9 @@ void Fleet::on_job_done(Server& s, int kind, sim::SimTime latency) {
   ++msgs_.delivered;
   ++s.interval.messages_delivered;
   const double ms = sim::to_millis(latency);
-  message_latency_ms_.record(ms);
+  // One record per message: the fleet and whole-run histograms are merged from the servers' at
+  // each sample (merging is exact: same buckets).
   s.interval_latency_ms.record(ms);
-  fleet_interval_latency_ms_.record(ms);
 }
 
 void Fleet::crash(std::uint32_t fault) {
@@ -425,6 +428,7 @@ void Fleet::sample() {
     peak_mem_ = std::max(peak_mem_, mem);
     peak_server_conns_ = std::max<std::uint64_t>(peak_server_conns_, s.connected);
     s.interval = ServerInterval{};
+    fleet_interval_latency_ms_.merge(s.interval_latency_ms);
     s.interval_latency_ms.reset();
   }
   peak_conns_ = std::max(peak_conns_, conns);
@@ -436,6 +440,7 @@ void Fleet::sample() {
                         quantile_or_nan(fleet_interval_latency_ms_, 0.5),
                         quantile_or_nan(fleet_interval_latency_ms_, 0.99), static_cast<double>(iv_retries_),
                         static_cast<double>(waiting_), static_cast<double>(iv_gave_up_)});
+  message_latency_ms_.merge(fleet_interval_latency_ms_);
   fleet_interval_latency_ms_.reset();
   iv_retries_ = iv_gave_up_ = 0;
   last_sample_ = now;
