@@ -7,13 +7,8 @@
 
 namespace wsfleet::models {
 
-EqualJitterBackoff::EqualJitterBackoff(sim::SimTime base_ns, sim::SimTime cap_ns, std::uint32_t max_retries)
-    : base_ns_(base_ns), cap_ns_(cap_ns), max_retries_(max_retries) {
-  check_base_cap("equal_jitter", base_ns_, cap_ns_);
-}
-
 sim::SimTime EqualJitterBackoff::next_delay(BackoffState& state, sim::Rng& rng) const {
-  const sim::SimTime ceiling_ns = exponential_ceiling_ns(base_ns_, cap_ns_, state.attempt);
+  const sim::SimTime ceiling_ns = exponential_ceiling_ns(base_ns(), cap_ns(), state.attempt);
   const sim::SimTime half_ns = ceiling_ns - ceiling_ns / 2;  // ceil(v/2): the result never falls below v/2
   const sim::SimTime span_ns = ceiling_ns - half_ns;
   const sim::SimTime delay_ns =

@@ -7,13 +7,8 @@
 
 namespace wsfleet::models {
 
-FullJitterBackoff::FullJitterBackoff(sim::SimTime base_ns, sim::SimTime cap_ns, std::uint32_t max_retries)
-    : base_ns_(base_ns), cap_ns_(cap_ns), max_retries_(max_retries) {
-  check_base_cap("full_jitter", base_ns_, cap_ns_);
-}
-
 sim::SimTime FullJitterBackoff::next_delay(BackoffState& state, sim::Rng& rng) const {
-  const sim::SimTime ceiling_ns = exponential_ceiling_ns(base_ns_, cap_ns_, state.attempt);
+  const sim::SimTime ceiling_ns = exponential_ceiling_ns(base_ns(), cap_ns(), state.attempt);
   // Integer draw: exactly uniform over the nanoseconds of [0, v), never v itself.
   const auto delay_ns = static_cast<sim::SimTime>(rng.below(static_cast<std::uint64_t>(ceiling_ns)));
   record_retry(state, delay_ns);

@@ -2,31 +2,19 @@
 // Exponential backoff with full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter", 2015).
 #include <cstdint>
 
-#include "models/backoff_policy.hpp"
+#include "models/backoff/capped_backoff.hpp"
 
 namespace wsfleet::models {
 
 /// `full_jitter`: retry n waits U(0, v) with v = min(cap, base * 2^n), drawn as a whole number of
 /// nanoseconds uniform on [0, v).
-class FullJitterBackoff final : public BackoffPolicy {
+class FullJitterBackoff final : public CappedBackoff {
  public:
   /// `base_ns` > 0 and `cap_ns` >= base_ns, in ns; `max_retries`: 0 = unlimited.
-  FullJitterBackoff(sim::SimTime base_ns, sim::SimTime cap_ns, std::uint32_t max_retries);
-  /// The registry name, "full_jitter".
-  std::string name() const override { return "full_jitter"; }
+  FullJitterBackoff(sim::SimTime base_ns, sim::SimTime cap_ns, std::uint32_t max_retries)
+      : CappedBackoff("full_jitter", base_ns, cap_ns, max_retries) {}
   /// Uniform on [0, v) ns, v = min(cap_ns, base_ns * 2^n), n = state.attempt; advances `state`.
   sim::SimTime next_delay(BackoffState& state, sim::Rng& rng) const override;
-  /// Retries allowed before giving up; 0 = unlimited.
-  std::uint32_t max_retries() const override { return max_retries_; }
-  /// The first retry's base delay, ns.
-  sim::SimTime base_ns() const { return base_ns_; }
-  /// The largest delay, ns.
-  sim::SimTime cap_ns() const { return cap_ns_; }
-
- private:
-  sim::SimTime base_ns_;
-  sim::SimTime cap_ns_;
-  std::uint32_t max_retries_;
 };
 
 }  // namespace wsfleet::models
