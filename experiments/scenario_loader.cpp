@@ -1,5 +1,6 @@
 #include "experiments/scenario_loader.hpp"
 
+#include <utility>
 #include <algorithm>
 #include <cerrno>
 #include <cmath>

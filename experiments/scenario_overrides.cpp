@@ -1,5 +1,6 @@
 #include "experiments/scenario_overrides.hpp"
 
+#include <utility>
 #include <cstddef>
 #include <string_view>
 #include <vector>

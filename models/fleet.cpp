@@ -1,5 +1,6 @@
 #include "models/fleet.hpp"
 
+#include <utility>
 #include <algorithm>
 #include <chrono>
 #include <cmath>

@@ -1,5 +1,6 @@
 #include "models/load_balancer.hpp"
 
+#include <utility>
 #include <stdexcept>
 
 namespace wsfleet::models {

@@ -1,6 +1,7 @@
 #pragma once
 // Named numeric parameters for pluggable policies, with their specification (for validation,
 // `wsfleet list` and the Python bindings).
+#include <utility>
 #include <map>
 #include <stdexcept>
 #include <string>

@@ -1,5 +1,6 @@
 #include "sim/simulator.hpp"
 
+#include <utility>
 #include <stdexcept>
 #include <string>
 

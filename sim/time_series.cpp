@@ -1,5 +1,6 @@
 #include "sim/time_series.hpp"
 
+#include <utility>
 #include <stdexcept>
 
 namespace wsfleet::sim {

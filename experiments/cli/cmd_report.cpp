@@ -1,4 +1,6 @@
 // `wsfleet report`: the report is written by the Python package; this hands it over.
+#include <vector>
+#include <string>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>

@@ -2,6 +2,9 @@
 // The `wsfleet` subcommands. Each add_* registers one subcommand on the app and returns a flag the
 // main function checks to run it. Exit statuses: 0 ok, 1 I/O or internal error, 2 bad input,
 // 3 conservation check failed.
+#include <map>
+#include <stdexcept>
+#include <vector>
 #include <charconv>
 #include <cstdint>
 #include <functional>

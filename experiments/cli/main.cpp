@@ -1,4 +1,5 @@
 // The `wsfleet` command line: run, check, list, backoff, balance, report.
+#include <utility>
 #include <iostream>
 #include <new>
 

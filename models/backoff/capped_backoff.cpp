@@ -1,5 +1,7 @@
 #include "models/backoff/capped_backoff.hpp"
 
+#include <utility>
+
 #include "models/backoff/backoff_step.hpp"
 
 namespace wsfleet::models {

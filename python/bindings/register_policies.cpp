@@ -1,4 +1,5 @@
 // The real C++ balancing and backoff policies, callable from Python without a simulation.
+#include <optional>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>

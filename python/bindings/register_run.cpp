@@ -1,4 +1,5 @@
 // Scenario runs from Python: the same loader, engine and writers as the CLI, so results agree bit for bit.
+#include <utility>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>

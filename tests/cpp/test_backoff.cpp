@@ -1,5 +1,6 @@
 // Backoff policies: exact delays, jitter bounds and means, caps for huge retry numbers, max_retries,
 // reproducibility and sample_backoff_delays.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>

@@ -1,5 +1,6 @@
 // One suite run against every future-event list (as ns-3 does for its schedulers): each must pop
 // exactly the (time, seq) order, whatever the time distribution.
+#include <utility>
 #include <algorithm>
 #include <cstdint>
 #include <functional>

@@ -1,5 +1,6 @@
 // The engine against queueing theory (see shared/reference/validation.md): a server's CPU queue
 // against M/M/1, M/D/1 and M/M/c (Erlang C), and a hard connection limit against Erlang B.
+#include <utility>
 #include <cmath>
 
 #include "models/fleet.hpp"

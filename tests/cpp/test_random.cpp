@@ -1,6 +1,7 @@
 // Random streams and distributions: exact draws are pinned (a change to the generator, the seeding
 // or the stream derivation must be deliberate), and the samplers are checked statistically with
 // tolerances derived from their theoretical moments.
+#include <utility>
 #include <algorithm>
 #include <array>
 #include <cmath>
