@@ -155,7 +155,7 @@ TEST_CASE("sessions that end make clients leave or reconnect", "[fleet]") {
   }
 }
 
-TEST_CASE("same seed, same result; another seed or replication, another result", "[fleet][determinism]") {
+TEST_CASE("same seed gives the same result, and another seed or replication another result", "[fleet][determinism]") {
   auto cfg = small_fleet();
   cfg.faults.push_back({0, 50.0, 30.0});
   auto run = [](const models::FleetConfig& c) {
