@@ -18,6 +18,7 @@ BucketQueue::BucketQueue(SimTime bucket_width, std::size_t bucket_count)
 
 void BucketQueue::clear() {
   current_.clear();
+  extra_.clear();
   if (ring_count_ > 0) {
     std::fill(ring_.begin(), ring_.end(), Bucket{});
     // Every chunk is free again: chain them all into the free list.
@@ -86,7 +87,7 @@ void BucketQueue::advance() {
     const std::size_t distance = (slot - here) & static_cast<std::size_t>(mask_);
     current_bucket_ += static_cast<std::int64_t>(distance);
     take_bucket(slot);
-    std::make_heap(current_.begin(), current_.end(), later);
+    std::sort(current_.begin(), current_.end(), later);  // latest first: the earliest is at the back
   }
   pull_overflow();
 }
@@ -100,10 +101,8 @@ void BucketQueue::pull_overflow() {
     if (ahead >= bucket_count_) break;
     const Event e = overflow_.pop();
     if (ahead == 0) {
-      // Overflow pops in (time, seq) order, so pushing onto the heap's end keeps it a heap; the
-      // push_heap is one comparison per event.
-      current_.push_back(e);
-      std::push_heap(current_.begin(), current_.end(), later);
+      extra_.push_back(e);
+      std::push_heap(extra_.begin(), extra_.end(), later);
     } else {
       append_to_ring(static_cast<std::size_t>(static_cast<std::uint64_t>(b) & mask_), e);
     }

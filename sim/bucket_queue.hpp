@@ -15,19 +15,20 @@ namespace wsfleet::sim {
 /// Future-event list as a calendar (bucket) queue, ordered by event_before (time, then seq).
 ///
 /// Time is cut into buckets of `bucket_width` ns; bucket number b = floor(time / bucket_width).
-/// - the *current* bucket (and anything earlier) lives in a small binary heap: pop and top read it;
+/// - the *current* bucket (and anything earlier) is sorted once when it becomes current, plus a small
+///   heap for events pushed into it afterwards: pop and top read the earlier of the two;
 /// - the next bucket_count - 1 buckets live in a ring of unsorted buckets (push is an append to
 ///   the bucket's list of 16-event chunks, drawn from a pool shared by all buckets);
 /// - later events wait in an overflow heap and move into the ring as the current bucket advances.
-/// When the current heap runs dry, the next occupied ring bucket (found through a bitmap) is
-/// heapified and becomes current; when the ring is empty it jumps straight to the overflow minimum.
+/// When the current bucket runs dry, the next occupied ring bucket (found through a bitmap) is
+/// sorted and becomes current; when the ring is empty it jumps straight to the overflow minimum.
 ///
 /// Correct for any times (equal times, huge gaps, times beyond the horizon, even times before the
 /// last pop); only the speed depends on the bucket parameters. Best when a bucket holds from a few
 /// to a few thousand events and most events are scheduled less than bucket_width * bucket_count
 /// ahead (the horizon). Copyable and movable like the heaps.
 /// Satisfies EventQueue. push is O(1) within the horizon, O(log n) beyond it; pop is
-/// O(log k) for k events in the current bucket plus the amortised cost of skipping empty buckets.
+/// O(1) (O(log k) for the k events pushed into the current bucket after it was sorted) plus the amortised cost of skipping empty buckets.
 class BucketQueue {
  public:
   /// Default bucket width: 16 ms. Chosen by tests/bench/bench_event_queue --variants: on the fleet
@@ -51,8 +52,8 @@ class BucketQueue {
       current_bucket_ = b;
       current_.push_back(e);
     } else if (b <= current_bucket_) {
-      current_.push_back(e);
-      std::push_heap(current_.begin(), current_.end(), later);
+      extra_.push_back(e);
+      std::push_heap(extra_.begin(), extra_.end(), later);
     } else if (static_cast<std::uint64_t>(b) - static_cast<std::uint64_t>(current_bucket_) < bucket_count_) {
       append_to_ring(static_cast<std::size_t>(static_cast<std::uint64_t>(b) & mask_), e);
     } else {
@@ -63,16 +64,22 @@ class BucketQueue {
 
   /// Removes and returns the earliest event (lowest (time, seq)). Requires !empty().
   Event pop() {
-    std::pop_heap(current_.begin(), current_.end(), later);
-    const Event e = current_.back();
-    current_.pop_back();
+    Event e;
+    if (extra_first()) {
+      std::pop_heap(extra_.begin(), extra_.end(), later);
+      e = extra_.back();
+      extra_.pop_back();
+    } else {
+      e = current_.back();
+      current_.pop_back();
+    }
     --size_;
-    if (current_.empty() && size_ > 0) advance();
+    if (current_.empty() && extra_.empty() && size_ > 0) advance();
     return e;
   }
 
   /// The earliest event, without removing it. Requires !empty().
-  const Event& top() const { return current_.front(); }
+  const Event& top() const { return extra_first() ? extra_.front() : current_.back(); }
   /// True when no event is pending.
   bool empty() const { return size_ == 0; }
   /// Number of pending events.
@@ -94,6 +101,11 @@ class BucketQueue {
     bool operator()(const Event& a, const Event& b) const { return event_before(b, a); }
   };
   static constexpr Later later{};
+
+  // True when the earliest event is in extra_ rather than at the back of the sorted current_.
+  bool extra_first() const {
+    return !extra_.empty() && (current_.empty() || event_before(extra_.front(), current_.back()));
+  }
 
   // floor(t / bucket_width_), also for negative times.
   std::int64_t bucket_of(SimTime t) const {
@@ -146,9 +158,9 @@ class BucketQueue {
   void grow_pool();
   // Moves every event of ring bucket `slot` into current_ (unordered) and frees its chunks.
   void take_bucket(std::size_t slot);
-  // The current heap is empty and size_ > 0: make the next non-empty bucket current.
+  // The current bucket is empty and size_ > 0: make the next non-empty bucket current.
   void advance();
-  // Moves overflow events that now fall inside the ring window into the ring (or current heap).
+  // Moves overflow events that now fall inside the ring window into the ring (or the current bucket).
   void pull_overflow();
   // First occupied ring slot at or after `start`, cyclically. Requires ring_count_ > 0.
   std::size_t next_occupied_slot(std::size_t start) const;
@@ -157,7 +169,11 @@ class BucketQueue {
   std::size_t bucket_count_;
   std::uint64_t mask_;
   std::int64_t current_bucket_ = 0;  // bucket number of current_; every bucket <= it is in current_
-  std::vector<Event> current_;       // min-heap of the events with bucket <= current_bucket_
+  // The events with bucket <= current_bucket_: the bucket's events as it became current, sorted
+  // latest first (pop is a pop_back), plus a min-heap of those that arrived afterwards (usually
+  // few: a handshake completing within the same bucket). Sorting once beats a heap pop per event.
+  std::vector<Event> current_;
+  std::vector<Event> extra_;
   std::vector<Bucket> ring_;         // slot b & mask_: events of bucket b, current < b < current + count
   std::vector<std::uint64_t> occupied_;  // bit per ring slot: is it non-empty?
   std::size_t ring_count_ = 0;       // events held in ring_
