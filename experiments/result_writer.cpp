@@ -1,6 +1,5 @@
 #include "experiments/result_writer.hpp"
 
-#include <charconv>
 #include <cmath>
 #include <fstream>
 #include <ostream>
@@ -8,6 +7,9 @@
 
 #include "experiments/scenario_loader.hpp"
 #include "experiments/version.hpp"
+#include "models/policy_params.hpp"
+
+#include <nlohmann/json.hpp>
 
 namespace wsfleet::experiments {
 
@@ -73,11 +75,9 @@ ordered_json summary_ordered(const models::RunSummary& s) {
   return j;
 }
 
+// Shortest round-trip digits; a missing value (NaN) is an empty field.
 void write_number(std::ostream& out, double v) {
-  if (std::isnan(v)) return;
-  char buf[64];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.write(buf, r.ptr - buf);
+  if (!std::isnan(v)) out << models::format_number(v);
 }
 
 void open_or_throw(std::ofstream& f, const std::filesystem::path& p) {
@@ -85,17 +85,6 @@ void open_or_throw(std::ofstream& f, const std::filesystem::path& p) {
   if (!f) throw std::runtime_error(p.string() + ": cannot write file");
 }
 }  // namespace
-
-std::string format_number(double v) {
-  if (std::isnan(v)) return "";
-  char buf[64];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, r.ptr);
-}
-
-nlohmann::json summary_to_json(const models::RunSummary& summary) {
-  return nlohmann::json::parse(summary_ordered(summary).dump());
-}
 
 std::string summary_json_text(const models::RunSummary& summary) { return summary_ordered(summary).dump(2) + "\n"; }
 

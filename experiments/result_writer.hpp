@@ -4,18 +4,14 @@
 #include <iosfwd>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "models/fleet_config.hpp"
 #include "models/run_summary.hpp"
 
 namespace wsfleet::experiments {
 
-/// The summary as JSON (NaN becomes null). wall_seconds and events_per_second are the only
-/// fields that differ between two runs with the same scenario and seed.
-nlohmann::json summary_to_json(const models::RunSummary& summary);
-
-/// The summary as the text written to summary.json (2-space indented, keys in a fixed order).
+/// The summary as the text written to summary.json (2-space indented, keys in a fixed order, NaN
+/// as null). wall_seconds and events_per_second are the only fields that differ between two runs
+/// with the same scenario and seed.
 std::string summary_json_text(const models::RunSummary& summary);
 
 /// Writes the tidy time series: the fleet rows (scope "fleet", server -1) then the server rows
@@ -26,8 +22,5 @@ void write_timeseries_csv(std::ostream& out, const models::RunResult& result);
 /// Throws std::runtime_error naming the file on any I/O failure.
 void write_run_directory(const std::filesystem::path& dir, const models::FleetConfig& config,
                          const models::RunResult& result);
-
-/// A number in its shortest round-trip form ("" for NaN).
-std::string format_number(double v);
 
 }  // namespace wsfleet::experiments

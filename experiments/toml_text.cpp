@@ -1,5 +1,7 @@
 #include "experiments/toml_text.hpp"
 
+#include "models/policy_params.hpp"
+
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -8,12 +10,8 @@
 namespace wsfleet::experiments {
 
 namespace {
-// Shortest digits that parse back to the same double (std::to_chars without a precision).
-std::string shortest(double value) {
-  char buf[64];
-  const auto result = std::to_chars(buf, buf + sizeof buf, value);
-  return std::string(buf, result.ptr);
-}
+// Shortest digits that parse back to the same double.
+std::string shortest(double value) { return models::format_number(value); }
 }  // namespace
 
 std::string human_number(double value) {

@@ -255,22 +255,22 @@ void Fleet::handshake_timeout(std::uint32_t c) {
   retry_later(c);
 }
 
-void Fleet::heartbeat(std::uint32_t c, std::uint32_t server) {
+void Fleet::submit_job(std::uint32_t server, sim::SimTime cost, JobKind kind) {
   Server& s = servers_[server];
-  const sim::SimTime now = sim_.now();
   settle(s);
-  s.cpu.submit(now, service(cost_heartbeat_), kJobHeartbeat);
-  ++beats_.sent;
-  schedule_client(now + heartbeat_interval_, conn_tag(kHeartbeat, server), c);
+  s.cpu.submit(sim_.now(), service(cost), kind);
+  ++(kind == kJobHeartbeat ? beats_ : msgs_).sent;
+}
+
+void Fleet::heartbeat(std::uint32_t c, std::uint32_t server) {
+  submit_job(server, cost_heartbeat_, kJobHeartbeat);
+  schedule_client(sim_.now() + heartbeat_interval_, conn_tag(kHeartbeat, server), c);
 }
 
 void Fleet::message(std::uint32_t c, std::uint32_t server) {
-  Server& s = servers_[server];
-  const sim::SimTime now = sim_.now();
-  settle(s);
-  s.cpu.submit(now, service(cost_message_), kJobMessage);
-  ++msgs_.sent;
-  schedule_client(now + duration_ns(rng_messages_.exponential(message_mean_gap_s_), end_), conn_tag(kMessage, server), c);
+  submit_job(server, cost_message_, kJobMessage);
+  schedule_client(sim_.now() + duration_ns(rng_messages_.exponential(message_mean_gap_s_), end_),
+                  conn_tag(kMessage, server), c);
 }
 
 void Fleet::session_end(std::uint32_t c) {

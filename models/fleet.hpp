@@ -55,6 +55,8 @@ class Fleet : public sim::EventHandler {
   void attempt(std::uint32_t c);
   void handshake_done(std::uint32_t c);
   void handshake_timeout(std::uint32_t c);
+  /// Queues one tracked job (a heartbeat or a message) on a server's CPU and counts it as sent.
+  void submit_job(std::uint32_t server, sim::SimTime cost, JobKind kind);
   void heartbeat(std::uint32_t c, std::uint32_t server);
   void message(std::uint32_t c, std::uint32_t server);
   void session_end(std::uint32_t c);

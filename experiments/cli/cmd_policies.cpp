@@ -16,7 +16,7 @@
 
 namespace wsfleet::cli {
 
-using experiments::format_number;
+using models::format_number;
 
 std::map<std::string, double> parse_params(const std::vector<std::string>& items) {
   std::map<std::string, double> out;

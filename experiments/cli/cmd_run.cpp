@@ -16,7 +16,7 @@
 
 namespace wsfleet::cli {
 
-using experiments::format_number;
+using models::format_number;
 
 namespace {
 
