@@ -38,15 +38,22 @@ ordered_json summary_ordered(const models::RunSummary& s) {
   j["wall_seconds"] = s.wall_seconds;
   j["events_processed"] = s.events_processed;
   j["events_per_second"] = s.wall_seconds > 0 ? static_cast<double>(s.events_processed) / s.wall_seconds : 0.0;
-  j["fleet"] = {{"servers", s.servers}, {"max_connections_per_server", s.max_connections_per_server},
+  j["fleet"] = {{"servers", s.servers}, {"total_servers", s.total_servers},
+                {"max_connections_per_server", s.max_connections_per_server},
                 {"balancer", s.balancer}, {"backoff", s.backoff}};
   j["clients"] = {{"count", s.clients}};
   const auto& c = s.connections;
   j["connections"] = {{"attempted", c.attempted}, {"established", c.established}, {"rejected", c.rejected},
                       {"failed", c.failed}, {"pending_at_end", c.pending_at_end}, {"closed", c.closed},
-                      {"dropped", c.dropped}, {"active_at_end", c.active_at_end}, {"retries", c.retries},
-                      {"gave_up", c.gave_up}, {"waiting_at_end", c.waiting_at_end}, {"no_backend", c.no_backend},
+                      {"ended", c.ended}, {"dropped", c.dropped}, {"drained", c.drained},
+                      {"active_at_end", c.active_at_end}, {"retries", c.retries},
+                      {"gave_up", c.gave_up}, {"waiting_at_end", c.waiting_at_end},
                       {"peak", s.peak_connections}, {"peak_per_server", s.peak_server_connections}};
+  j["connections"]["rejected_by"] = {{"server_full", c.rejected_server_full}, {"no_backend", c.no_backend},
+                                     {"rate_limited", c.rejected_rate_limited}};
+  j["connections"]["failed_by"] = {{"timeout", c.failed_timeout}, {"backend_down", c.failed_backend_down},
+                                   {"source_ports", c.failed_source_ports}, {"balancer_down", c.failed_balancer_down},
+                                   {"crash", c.failed_crash}};
   j["messages"] = messages_json(s.messages);
   j["messages"]["latency_ms"] = latency_json(s.message_latency);
   j["heartbeats"] = messages_json(s.heartbeats);
@@ -55,16 +62,26 @@ ordered_json summary_ordered(const models::RunSummary& s) {
   j["memory"] = {{"peak_server_mib", num(s.peak_server_memory_mib)}};
   ordered_json faults = ordered_json::array();
   for (const auto& f : s.faults) {
-    faults.push_back({{"type", "crash"},
-                      {"server", f.server},
+    const bool server = f.target == "server";
+    faults.push_back({{"type", server ? "crash" : "balancer_crash"},
+                      {server ? "server" : "balancer", f.server},
                       {"at_s", f.at_s},
                       {"recover_after_s", f.recover_after_s ? num(*f.recover_after_s) : ordered_json(nullptr)},
                       {"connections_dropped", f.connections_dropped},
                       {"handshakes_failed", f.handshakes_failed},
                       {"reconnected_within_s",
-                       f.reconnected_within_s ? num(*f.reconnected_within_s) : ordered_json(nullptr)}});
+                       f.reconnected_within_s ? num(*f.reconnected_within_s) : ordered_json(nullptr)},
+                      {"detected_within_s", f.detected_within_s ? num(*f.detected_within_s) : ordered_json(nullptr)},
+                      {"tries_while_undetected", f.tries_while_undetected}});
   }
   j["faults"] = faults;
+  ordered_json balancers = ordered_json::array();
+  for (const auto& b : s.balancers) {
+    balancers.push_back({{"index", b.index}, {"routed", b.routed}, {"rate_limited", b.rate_limited},
+                         {"port_exhausted", b.port_exhausted}, {"failed_tries", b.failed_tries},
+                         {"marked_down", b.marked_down}, {"peak_ports_per_backend", b.peak_ports}});
+  }
+  j["balancers"] = balancers;
   bool ok = true;
   ordered_json checks = ordered_json::object();
   for (const auto& chk : s.conservation) {

@@ -17,6 +17,7 @@
 #include "experiments/scenario_overrides.hpp"
 #include "experiments/toml_text.hpp"
 #include "models/backoff_policy.hpp"
+#include "models/balancer/balancer_defaults.hpp"
 #include "models/balancing_policy.hpp"
 
 namespace wsfleet::experiments {
@@ -29,7 +30,7 @@ constexpr std::int64_t kIntMax = std::numeric_limits<std::int64_t>::max();
 
 // The schema. Keys are listed in documentation order; "Allowed: ..." messages show them so.
 const Names& section_names() {
-  static const Names names = {"scenario", "run", "fleet", "clients", "balancer", "backoff", "faults"};
+  static const Names names = {"scenario", "run", "fleet", "clients", "balancer", "backoff", "faults", "scaling"};
   return names;
 }
 const Names& scenario_keys() {
@@ -52,11 +53,35 @@ const Names& cpu_keys() {
 }
 const Names& clients_keys() {
   static const Names keys = {"count", "ramp_s", "session", "on_session_end", "messages_per_minute",
-                             "replies_per_message", "heartbeat_interval_s", "connect_timeout_s"};
+                             "replies_per_message", "message_bytes", "heartbeat_interval_s", "connect_timeout_s"};
   return keys;
 }
 const Names& fault_keys() {
-  static const Names keys = {"type", "server", "at_s", "recover_after_s"};
+  static const Names keys = {"type", "server", "balancer", "at_s", "recover_after_s"};
+  return keys;
+}
+// [balancer] keys that belong to the balancer itself; every other key is a parameter of its policy.
+const Names& balancer_keys() {
+  static const Names keys = {"policy",        "count",        "tries",       "max_connections_per_backend",
+                             "max_new_connections_per_s",   "source_ports", "source_addresses",
+                             "metrics_interval_s",          "sticky",       "failover_s",
+                             "health_check",  "passive",      "slow_start"};
+  return keys;
+}
+const Names& health_check_keys() {
+  static const Names keys = {"mode", "interval_s", "timeout_s", "fall", "rise"};
+  return keys;
+}
+const Names& passive_keys() {
+  static const Names keys = {"max_fails", "fail_timeout_s"};
+  return keys;
+}
+const Names& slow_start_keys() {
+  static const Names keys = {"window_s", "curve", "aggression", "min_weight_percent"};
+  return keys;
+}
+const Names& scaling_keys() {
+  static const Names keys = {"at_s", "add", "remove", "drain_timeout_s", "weight"};
   return keys;
 }
 
@@ -124,7 +149,9 @@ class ScenarioReader {
     read_fleet(config.fleet);
     read_clients(config.clients);
     read_policy(balancing_kind(), config.balancer.policy, config.balancer.params);
+    read_balancer(config.balancer);
     read_policy(backoff_kind(), config.backoff.policy, config.backoff.params);
+    read_scaling(config);
     read_faults(config);
     check_size(config);
     return config;
@@ -187,9 +214,12 @@ class ScenarioReader {
     const Names& sections = section_names();
     const std::vector<std::pair<std::string, const Names*>> homes = {
         {"scenario", &scenario_keys()}, {"run", &run_keys()},         {"fleet", &fleet_keys()},
-        {"fleet.cpu", &cpu_keys()},     {"clients", &clients_keys()}, {"faults", &fault_keys()}};
+        {"fleet.cpu", &cpu_keys()},     {"clients", &clients_keys()}, {"faults", &fault_keys()},
+        {"scaling", &scaling_keys()}};
     Names bracketed;
-    for (const std::string& s : sections) bracketed.push_back(s == "faults" ? "[[faults]]" : "[" + s + "]");
+    for (const std::string& s : sections) {
+      bracketed.push_back(s == "faults" || s == "scaling" ? "[[" + s + "]]" : "[" + s + "]");
+    }
     const std::string allowed = " Allowed sections: " + join(bracketed, ", ");
     for (auto&& [key, value] : root_) {
       const std::string name(key.str());
@@ -369,7 +399,7 @@ class ScenarioReader {
   void check_size(const models::FleetConfig& config) const {
     constexpr double kMaxServerRows = 2e7;  // 16 columns of 8 bytes: about 2.5 GB
     const double samples = std::ceil(config.run.duration_s / config.run.sample_interval_s);
-    const double rows = samples * static_cast<double>(config.fleet.servers);
+    const double rows = samples * static_cast<double>(config.total_servers());
     if (rows <= kMaxServerRows) return;
     const toml::node* servers = root_.at_path("fleet.servers").node();
     fail(servers != nullptr ? servers->source() : no_region(), "fleet.servers",
@@ -391,6 +421,7 @@ class ScenarioReader {
     }
     read_float(*table, "clients.", "messages_per_minute", between(0.0, 1e6), clients.messages_per_minute);
     read_float(*table, "clients.", "replies_per_message", between(0.0, 1e4), clients.replies_per_message);
+    read_float(*table, "clients.", "message_bytes", between(0.0, 1e9), clients.message_bytes);
     read_float(*table, "clients.", "heartbeat_interval_s", at_least(0.0), clients.heartbeat_interval_s);
     read_float(*table, "clients.", "connect_timeout_s", above(0.0), clients.connect_timeout_s);
   }
@@ -458,17 +489,19 @@ class ScenarioReader {
   // How one policy section ([balancer], [backoff]) differs from the other.
   struct PolicyKind {
     std::string section;                                         // "balancer"
+    const Names* own_keys;                                       // keys that are not policy parameters
     std::string noun;                                            // "balancing", for messages
     const std::vector<models::PolicyInfo>* registry;             // the known policies
     std::function<void(const std::string&, const models::Params&)> build;  // validates by building
   };
 
   static PolicyKind balancing_kind() {
-    return {"balancer", "balancing", &models::balancing_policies(),
+    return {"balancer", &balancer_keys(), "balancing", &models::balancing_policies(),
             [](const std::string& name, const models::Params& params) { models::make_balancing_policy(name, params); }};
   }
   static PolicyKind backoff_kind() {
-    return {"backoff", "backoff", &models::backoff_policies(),
+    static const Names backoff_own = {"policy"};
+    return {"backoff", &backoff_own, "backoff", &models::backoff_policies(),
             [](const std::string& name, const models::Params& params) { models::make_backoff_policy(name, params); }};
   }
 
@@ -486,7 +519,7 @@ class ScenarioReader {
       const models::ParamError error = models::unknown_policy_error(kind.noun, policy, *kind.registry);
       fail(policy_node != nullptr ? policy_node->source() : no_region(), section + ".policy", error.what());
     }
-    Names allowed = {"policy"};
+    Names allowed = *kind.own_keys;
     for (const models::ParamSpec& spec : info->params) allowed.push_back(spec.name);
     // `--set balancer.policy=...` switches policy: the file's parameters for its own policy that the
     // new one does not take are dropped (an override cannot delete keys). Parameters the new policy
@@ -496,7 +529,7 @@ class ScenarioReader {
     if (table != nullptr) {
       const std::string where = "[" + section + "] for policy '" + policy + "'";
       for (auto&& [key, value] : *table) {
-        if (key.str() == "policy") continue;
+        if (contains(*kind.own_keys, key.str())) continue;
         if (!contains(allowed, key.str())) {
           if (policy_overridden && !from_override(value.source())) continue;
           fail_unknown_key(key, value, where, section + ".", allowed);
@@ -522,11 +555,102 @@ class ScenarioReader {
     }
   }
 
+  // The balancer's own keys of [balancer], over the defaults of the software its policy imitates.
+  void read_balancer(models::BalancerSection& out) const {
+    models::BalancerSection b = models::balancer_defaults(out.policy);
+    b.policy = out.policy;
+    b.params = out.params;
+    const toml::table* table = table_at(root_, "balancer", "balancer");
+    if (table != nullptr) {
+      const std::string p = "balancer.";
+      read_int(*table, p, "count", 1, 64, b.count);
+      read_int(*table, p, "tries", 0, 1000000, b.tries);
+      read_int(*table, p, "max_connections_per_backend", 0, 1000000000, b.max_connections_per_backend);
+      read_float(*table, p, "max_new_connections_per_s", between(0.0, 1e9), b.max_new_connections_per_s);
+      read_int(*table, p, "source_ports", 0, 65536, b.source_ports);
+      read_int(*table, p, "source_addresses", 1, 65536, b.source_addresses);
+      read_float(*table, p, "metrics_interval_s", above_upto(0.0, kMaxDurationS), b.metrics_interval_s);
+      std::string sticky;
+      if (read_choice(*table, p, "sticky", {"none", "cookie", "source_ip"}, sticky)) {
+        b.sticky = sticky == "none" ? models::Stickiness::None
+                   : sticky == "cookie" ? models::Stickiness::Cookie
+                                        : models::Stickiness::SourceIp;
+      }
+      read_float(*table, p, "failover_s", at_least(0.0), b.failover_s);
+      if (const toml::table* hc = table_at(*table, "health_check", "balancer.health_check")) {
+        const std::string q = "balancer.health_check.";
+        check_keys(*hc, "[balancer.health_check]", q, health_check_keys());
+        std::string mode;
+        if (read_choice(*hc, q, "mode", {"active", "instant", "none"}, mode)) {
+          b.health_check.mode = mode == "active"    ? models::HealthCheckMode::Active
+                                : mode == "instant" ? models::HealthCheckMode::Instant
+                                                    : models::HealthCheckMode::None;
+        }
+        read_float(*hc, q, "interval_s", Range{1e-3, kMaxDurationS, false, false, "", ""}, b.health_check.interval_s);
+        read_float(*hc, q, "timeout_s", Range{1e-6, kMaxDurationS, false, false, "", ""}, b.health_check.timeout_s);
+        read_int(*hc, q, "fall", 1, 1000, b.health_check.fall);
+        read_int(*hc, q, "rise", 1, 1000, b.health_check.rise);
+      }
+      if (const toml::table* passive = table_at(*table, "passive", "balancer.passive")) {
+        const std::string q = "balancer.passive.";
+        check_keys(*passive, "[balancer.passive]", q, passive_keys());
+        read_int(*passive, q, "max_fails", 0, 1000000, b.passive.max_fails);
+        read_float(*passive, q, "fail_timeout_s", above_upto(0.0, kMaxDurationS), b.passive.fail_timeout_s);
+      }
+      if (const toml::table* ss = table_at(*table, "slow_start", "balancer.slow_start")) {
+        const std::string q = "balancer.slow_start.";
+        check_keys(*ss, "[balancer.slow_start]", q, slow_start_keys());
+        read_float(*ss, q, "window_s", between(0.0, kMaxDurationS), b.slow_start.window_s);
+        std::string curve;
+        if (read_choice(*ss, q, "curve", {"linear", "power"}, curve)) {
+          b.slow_start.curve = curve == "linear" ? models::SlowStartCurve::Linear : models::SlowStartCurve::Power;
+        }
+        read_float(*ss, q, "aggression", above_upto(0.0, 1e3), b.slow_start.aggression);
+        read_float(*ss, q, "min_weight_percent", above_upto(0.0, 100.0), b.slow_start.min_weight_percent);
+      }
+    }
+    out = b;
+  }
+
+  void read_scaling(models::FleetConfig& config) const {
+    const toml::node* node = root_.get("scaling");
+    if (node == nullptr) return;
+    const toml::array* events = node->as_array();
+    if (events == nullptr) {
+      fail(*node, "scaling", "scaling must be an array of tables, written [[scaling]] " + got(*node));
+    }
+    std::uint64_t total = config.fleet.servers;
+    for (std::size_t i = 0; i < events->size(); ++i) {
+      const std::string name = "scaling." + std::to_string(i);
+      const std::string prefix = name + ".";
+      const toml::node& element = *events->get(i);
+      const toml::table* table = element.as_table();
+      if (table == nullptr) fail(element, name, name + " must be a table such as {at_s = 300, add = 2} " + got(element));
+      check_keys(*table, "[[scaling]] entry " + std::to_string(i), prefix, scaling_keys());
+      models::ScalingEvent e;
+      if (!read_float(*table, prefix, "at_s", Range{0.0, config.run.duration_s, false, false, "", "run.duration_s"}, e.at_s)) {
+        fail(*table, prefix + "at_s", prefix + "at_s is required: when the fleet changes, s");
+      }
+      read_int(*table, prefix, "add", 0, 100000, e.add);
+      read_int(*table, prefix, "remove", 0, 100000, e.remove);
+      if (e.add == 0 && e.remove == 0) {
+        fail(*table, prefix + "add", name + " changes nothing: give add = N (servers that join) or remove = N (servers drained and removed)");
+      }
+      read_float(*table, prefix, "drain_timeout_s", at_least(0.0), e.drain_timeout_s);
+      read_float(*table, prefix, "weight", Range{0.0, 1e6, true, false, "", ""}, e.weight);
+      total += e.add;
+      if (total > 100000) fail(*table, prefix + "add", "fleet.servers plus every [[scaling]] add must be <= 100000 (got " + std::to_string(total) + ")");
+      config.scaling.push_back(e);
+    }
+  }
+
   void read_faults(models::FleetConfig& config) const {
     const toml::node* node = root_.get("faults");
     if (node == nullptr) return;
     const toml::array* faults = node->as_array();
     if (faults == nullptr) fail(*node, "faults", "faults must be an array of tables, written [[faults]] " + got(*node));
+    const std::int64_t last_server = static_cast<std::int64_t>(config.total_servers()) - 1;
+    const std::string last_label = config.scaling.empty() ? "fleet.servers - 1" : "fleet.servers + [[scaling]] adds - 1";
     for (std::size_t i = 0; i < faults->size(); ++i) {
       const std::string name = "faults." + std::to_string(i);
       const std::string prefix = name + ".";
@@ -537,12 +661,23 @@ class ScenarioReader {
       }
       check_keys(*table, "[[faults]] entry " + std::to_string(i), prefix, fault_keys());
       std::string type;
-      if (!read_choice(*table, prefix, "type", {"crash"}, type)) {
-        fail(*table, prefix + "type", prefix + "type is required: the kind of fault (one of: crash)");
+      if (!read_choice(*table, prefix, "type", {"crash", "balancer_crash"}, type)) {
+        fail(*table, prefix + "type", prefix + "type is required: the kind of fault (one of: crash, balancer_crash)");
       }
       models::CrashFault fault;
-      read_int(*table, prefix, "server", 0, static_cast<std::int64_t>(config.fleet.servers) - 1, fault.server,
-               "fleet.servers - 1");
+      if (type == "crash") {
+        if (const toml::node* wrong = table->get("balancer")) {
+          fail(*wrong, prefix + "balancer", prefix + "balancer is for type = \"balancer_crash\"; a crash names its server");
+        }
+        read_int(*table, prefix, "server", 0, last_server, fault.server, last_label);
+      } else {
+        if (const toml::node* wrong = table->get("server")) {
+          fail(*wrong, prefix + "server", prefix + "server is for type = \"crash\"; a balancer_crash names its balancer");
+        }
+        fault.target = models::FaultTarget::Balancer;
+        read_int(*table, prefix, "balancer", 0, static_cast<std::int64_t>(config.balancer.count) - 1, fault.balancer,
+                 "balancer.count - 1");
+      }
       read_float(*table, prefix, "at_s", Range{0.0, config.run.duration_s, false, false, "", "run.duration_s"},
                  fault.at_s);
       double recover_after_s = 0.0;

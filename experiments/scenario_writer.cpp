@@ -56,6 +56,39 @@ void write_policy(std::ostringstream& out, const std::string& section, const std
   }
 }
 
+// The balancer's own keys, after its policy's parameters in the same [balancer] table.
+void write_balancer(std::ostringstream& out, const models::BalancerSection& b) {
+  out << "count = " << b.count << "\n";
+  out << "tries = " << b.tries << "  # backends tried per connection, 0 = all\n";
+  out << "max_connections_per_backend = " << b.max_connections_per_backend << "  # 0 = unlimited\n";
+  out << "max_new_connections_per_s = " << toml_float(b.max_new_connections_per_s) << "  # 0 = unlimited\n";
+  out << "source_ports = " << b.source_ports << "  # per (balancer address, backend), 0 = unlimited\n";
+  out << "source_addresses = " << b.source_addresses << "\n";
+  out << "metrics_interval_s = " << toml_float(b.metrics_interval_s) << "\n";
+  out << "sticky = "
+      << (b.sticky == models::Stickiness::None ? "\"none\"" : b.sticky == models::Stickiness::Cookie ? "\"cookie\"" : "\"source_ip\"")
+      << "\n";
+  out << "failover_s = " << toml_float(b.failover_s) << "\n";
+  const models::HealthCheckSection& hc = b.health_check;
+  out << "\n[balancer.health_check]\n";
+  out << "mode = "
+      << (hc.mode == models::HealthCheckMode::Active ? "\"active\"" : hc.mode == models::HealthCheckMode::Instant ? "\"instant\"" : "\"none\"")
+      << "\n";
+  out << "interval_s = " << toml_float(hc.interval_s) << "\n";
+  out << "timeout_s = " << toml_float(hc.timeout_s) << "\n";
+  out << "fall = " << hc.fall << "\n";
+  out << "rise = " << hc.rise << "\n";
+  out << "\n[balancer.passive]\n";
+  out << "max_fails = " << b.passive.max_fails << "  # 0 = off\n";
+  out << "fail_timeout_s = " << toml_float(b.passive.fail_timeout_s) << "\n";
+  const models::SlowStartSection& ss = b.slow_start;
+  out << "\n[balancer.slow_start]\n";
+  out << "window_s = " << toml_float(ss.window_s) << "  # 0 = off\n";
+  out << "curve = " << (ss.curve == models::SlowStartCurve::Linear ? "\"linear\"" : "\"power\"") << "\n";
+  out << "aggression = " << toml_float(ss.aggression) << "\n";
+  out << "min_weight_percent = " << toml_float(ss.min_weight_percent) << "\n";
+}
+
 std::string session_text(const sim::Distribution& session) {
   const DistributionKeys& keys = distribution_keys(session.kind());
   if (session.kind() == sim::Distribution::Kind::Never) return "\"never\"";
@@ -114,17 +147,33 @@ std::string scenario_to_toml(const models::FleetConfig& config) {
       << "\n";
   out << "messages_per_minute = " << toml_float(clients.messages_per_minute) << "\n";
   out << "replies_per_message = " << toml_float(clients.replies_per_message) << "\n";
+  out << "message_bytes = " << toml_float(clients.message_bytes) << "\n";
   out << "heartbeat_interval_s = " << toml_float(clients.heartbeat_interval_s) << "\n";
   out << "connect_timeout_s = " << toml_float(clients.connect_timeout_s) << "\n";
 
   write_policy(out, "balancer", config.balancer.policy, config.balancer.params, models::balancing_policies());
+  write_balancer(out, config.balancer);
   write_policy(out, "backoff", config.backoff.policy, config.backoff.params, models::backoff_policies());
+
+  for (const models::ScalingEvent& e : config.scaling) {
+    out << "\n[[scaling]]\n";
+    out << "at_s = " << toml_float(e.at_s) << "\n";
+    out << "add = " << e.add << "\n";
+    out << "remove = " << e.remove << "\n";
+    out << "drain_timeout_s = " << toml_float(e.drain_timeout_s) << "\n";
+    out << "weight = " << toml_float(e.weight) << "\n";
+  }
 
   if (config.faults.empty()) out << "\n# No [[faults]]: every server stays up.\n";
   for (const models::CrashFault& fault : config.faults) {
     out << "\n[[faults]]\n";
-    out << "type = \"crash\"\n";
-    out << "server = " << fault.server << "\n";
+    if (fault.target == models::FaultTarget::Server) {
+      out << "type = \"crash\"\n";
+      out << "server = " << fault.server << "\n";
+    } else {
+      out << "type = \"balancer_crash\"\n";
+      out << "balancer = " << fault.balancer << "\n";
+    }
     out << "at_s = " << toml_float(fault.at_s) << "\n";
     if (fault.recover_after_s) {
       out << "recover_after_s = " << toml_float(*fault.recover_after_s) << "\n";

@@ -22,8 +22,10 @@ struct Client {
   sim::SimTime attempt_at = 0;       ///< when the current/last connection attempt started, ns
   std::uint32_t slot = 0;            ///< index in its server's member list
   std::int32_t server = -1;          ///< server holding its slot, -1 if none
+  std::int32_t sticky = -1;          ///< server its affinity cookie names, -1 if none
   std::uint16_t storm = 0;           ///< 1 + index of the crash that dropped it and it has not recovered from; 0 = none
   ClientState state = ClientState::NotArrived;
+  std::uint8_t balancer = 0;         ///< balancer its current connection goes through
   bool retrying = false;             ///< the next attempt is a retry
 };
 

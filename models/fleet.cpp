@@ -1,5 +1,7 @@
 #include "models/fleet.hpp"
 
+#include "models/balancer/slow_start.hpp"
+
 #include <utility>
 #include <algorithm>
 #include <chrono>
@@ -49,9 +51,11 @@ Fleet::Fleet(const FleetConfig& config)
       rng_messages_(sim::StreamFactory(config.run.seed, config.run.replication).stream("clients.messages")),
       rng_backoff_(sim::StreamFactory(config.run.seed, config.run.replication).stream("clients.backoff")),
       rng_service_(sim::StreamFactory(config.run.seed, config.run.replication).stream("servers.service")),
+      rng_probes_(sim::StreamFactory(config.run.seed, config.run.replication).stream("balancer.probes")),
       fleet_series_({"time_s", "up", "connections", "attempts", "established", "rejected", "failed", "closed",
                      "dropped", "cpu_utilisation", "cpu_backlog_ms", "memory_mib", "messages_delivered",
-                     "latency_p50_ms", "latency_p99_ms", "retries", "waiting", "gave_up"}),
+                     "latency_p50_ms", "latency_p99_ms", "retries", "waiting", "gave_up", "conn_max_over_mean",
+                     "conn_cv"}),
       server_series_({"time_s", "server", "up", "connections", "attempts", "established", "rejected", "failed",
                       "closed", "dropped", "cpu_utilisation", "cpu_backlog_ms", "memory_mib", "messages_delivered",
                       "latency_p50_ms", "latency_p99_ms"}) {
@@ -65,15 +69,51 @@ Fleet::Fleet(const FleetConfig& config)
   sample_interval_ = sim::from_seconds(cfg_.run.sample_interval_s);
   if (end_ <= 0 || sample_interval_ <= 0) throw std::invalid_argument("run.duration_s and run.sample_interval_s must be > 0");
 
+  const std::uint32_t total = cfg_.total_servers();
+  if (static_cast<std::uint64_t>(cfg_.fleet.servers) + (total - cfg_.fleet.servers) >= (1u << 24) - 1) {
+    throw std::invalid_argument("fleet.servers plus [[scaling]] additions must be below 16777215");
+  }
   std::vector<double> weights = cfg_.fleet.weights;
   if (weights.empty()) weights.assign(cfg_.fleet.servers, 1.0);
   if (weights.size() != cfg_.fleet.servers) throw std::invalid_argument("fleet.weights must have one entry per server");
-  balancer_ = std::make_unique<LoadBalancer>(make_balancing_policy(cfg_.balancer.policy, cfg_.balancer.params), weights,
-                                             streams.stream("balancer"));
+  for (const auto& e : cfg_.scaling) weights.insert(weights.end(), e.add, e.weight);
   backoff_ = make_backoff_policy(cfg_.backoff.policy, cfg_.backoff.params);
 
-  servers_.reserve(cfg_.fleet.servers);
-  for (std::uint32_t i = 0; i < cfg_.fleet.servers; ++i) servers_.emplace_back(cfg_.fleet.cpu_cores);
+  servers_.reserve(total);
+  for (std::uint32_t i = 0; i < total; ++i) {
+    servers_.emplace_back(cfg_.fleet.cpu_cores);
+    if (i >= cfg_.fleet.servers) servers_.back().up = servers_.back().present = false;
+  }
+  next_absent_ = cfg_.fleet.servers;
+
+  const BalancerSection& bal = cfg_.balancer;
+  if (bal.count == 0 || bal.count > 64) throw std::invalid_argument("balancer.count must be between 1 and 64");
+  const bool active = bal.health_check.mode == HealthCheckMode::Active;
+  nodes_.reserve(bal.count);
+  for (std::uint32_t i = 0; i < bal.count; ++i) {
+    auto lb = std::make_unique<LoadBalancer>(make_balancing_policy(bal.policy, bal.params), weights,
+                                             streams.stream("balancer", i));
+    lb->set_connection_cap(bal.max_connections_per_backend);
+    BalancerNode node(std::move(lb), total, bal.max_new_connections_per_s);
+    node.base_weight = weights;
+    for (std::uint32_t b = cfg_.fleet.servers; b < total; ++b) {
+      node.lb->block(static_cast<int>(b), LoadBalancer::kBlockAbsent);
+      if (active) {  // it must pass `rise` probes once it joins
+        node.health[b].set(false);
+        node.lb->block(static_cast<int>(b), LoadBalancer::kBlockDown);
+      }
+    }
+    if (bal.sticky == Stickiness::SourceIp) node.stick.assign(cfg_.clients.count, -1);
+    nodes_.push_back(std::move(node));
+    resolvable_.push_back(i);
+  }
+  probe_interval_ = sim::from_seconds(bal.health_check.interval_s);
+  probe_timeout_ = sim::from_seconds(bal.health_check.timeout_s);
+  fail_timeout_ = duration_ns(bal.passive.fail_timeout_s, end_);
+  failover_ = duration_ns(bal.failover_s, end_);
+  load_interval_ = sim::from_seconds(bal.metrics_interval_s);
+  if (active && probe_interval_ <= 0) throw std::invalid_argument("balancer.health_check.interval_s must be > 0");
+  if (load_interval_ <= 0) throw std::invalid_argument("balancer.metrics_interval_s must be > 0");
 
   cost_handshake_ = sim::from_micros(cfg_.fleet.cpu.handshake_us);
   cost_message_ = sim::from_micros(cfg_.fleet.cpu.inbound_message_us +
@@ -95,9 +135,12 @@ Fleet::Fleet(const FleetConfig& config)
 
   for (std::size_t i = 0; i < cfg_.faults.size(); ++i) {
     const auto& f = cfg_.faults[i];
-    if (f.server >= cfg_.fleet.servers) throw std::invalid_argument("faults: server index out of range");
+    const bool on_server = f.target == FaultTarget::Server;
+    if (on_server && f.server >= total) throw std::invalid_argument("faults: server index out of range");
+    if (!on_server && f.balancer >= bal.count) throw std::invalid_argument("faults: balancer index out of range");
     FaultState st;
-    st.outcome.server = f.server;
+    st.outcome.target = on_server ? "server" : "balancer";
+    st.outcome.server = on_server ? f.server : f.balancer;
     st.outcome.at_s = f.at_s;
     st.outcome.recover_after_s = f.recover_after_s;
     faults_.push_back(st);
@@ -125,6 +168,21 @@ RunResult Fleet::run(const ProgressFn& progress) {
     }
   }
   sim_.schedule_at(std::min(sample_interval_, end_), self_, kSample, 0);
+  for (std::uint32_t i = 0; i < cfg_.scaling.size(); ++i) {
+    const sim::SimTime at = sim::from_seconds(cfg_.scaling[i].at_s);
+    if (at <= end_) sim_.schedule_at(at, self_, kScale, i);
+  }
+  if (cfg_.balancer.health_check.mode == HealthCheckMode::Active) {
+    // Each balancer probes each backend every interval, starting at a random phase (HAProxy spreads
+    // its checks over the interval).
+    for (std::uint32_t n = 0; n < nodes_.size(); ++n) {
+      for (std::uint32_t b = 0; b < servers_.size(); ++b) {
+        const auto phase = static_cast<sim::SimTime>(rng_probes_.uniform01() * static_cast<double>(probe_interval_));
+        if (phase <= end_) sim_.schedule_at(phase, self_, kProbe, pack_backend(n, b));
+      }
+    }
+  }
+  sim_.schedule_at(std::min(load_interval_, end_), self_, kLoadReport, 0);
   if (progress) sim_.set_progress([&](sim::SimTime now, std::uint64_t n) { progress(now, n); }, 1u << 20);
 
   sim_.run_until(end_);
@@ -159,6 +217,14 @@ void Fleet::handle(const sim::Event& e) {
     case kCrash: crash(static_cast<std::uint32_t>(e.data)); return;
     case kRecover: recover(static_cast<std::uint32_t>(e.data)); return;
     case kSample: sample(); return;
+    case kLoadReport: load_report(); return;
+    case kScale: scale(static_cast<std::uint32_t>(e.data)); return;
+    case kDrainDeadline: drain_deadline(static_cast<std::uint32_t>(e.data)); return;
+    case kProbe:
+    case kProbeTimeout:
+    case kPassiveExpire:
+    case kWarmStep:
+    case kFailover: handle_balancer_timer(e.tag, e.data); return;
     default: break;
   }
   const auto c = static_cast<std::uint32_t>(e.data & 0xFFFFFFFFu);
@@ -177,50 +243,141 @@ void Fleet::handle(const sim::Event& e) {
   }
 }
 
+std::uint32_t Fleet::resolve_balancer(std::uint32_t c) const {
+  // DNS round robin over the tier: each client has a stable first choice; once a failed balancer's
+  // name has been withdrawn (failover_s after it failed), its clients spread over the others.
+  const auto n = static_cast<std::uint32_t>(nodes_.size());
+  if (n == 1) return 0;
+  const std::uint64_t h = sim::mix64(static_cast<std::uint64_t>(c) ^ 0xB1A5CEull);
+  const auto first = static_cast<std::uint32_t>(h % n);
+  if (nodes_[first].resolvable || resolvable_.empty()) return first;
+  return resolvable_[(h >> 20) % resolvable_.size()];
+}
+
 void Fleet::attempt(std::uint32_t c) {
   Client& cl = clients_[c];
   if (cl.state == ClientState::Waiting) --waiting_;
   ++gens_[c];
-  cl.attempt_at = sim_.now();
+  const sim::SimTime now = sim_.now();
+  cl.attempt_at = now;
   ++conn_.attempted;
+  ++iv_attempts_;
   if (cl.retrying) {
     ++conn_.retries;
     ++iv_retries_;
   }
-  const int b = balancer_->pick(sim::mix64(c));  // a stable identity, like a hashed source address;
-  if (b == kNoBackend) {
-    ++conn_.rejected;
-    ++conn_.no_backend;
-    retry_later(c);
+  const std::uint32_t bi = resolve_balancer(c);
+  BalancerNode& node = nodes_[bi];
+  if (!node.up) return refuse(c, Refusal::BalancerDown);
+  if (!node.limiter.take(now)) {
+    ++node.counts.rate_limited;
+    return refuse(c, Refusal::RateLimited);
+  }
+  LoadBalancer& lb = *node.lb;
+  const Stickiness sticky = cfg_.balancer.sticky;
+  int target = sticky == Stickiness::Cookie ? cl.sticky : sticky == Stickiness::SourceIp ? node.stick[c] : -1;
+  if (target >= 0 && lb.blocks(target) != 0) target = -1;  // the balancer thinks it is out: balance afresh
+  const std::uint64_t key = sim::mix64(c);  // a stable identity, like a hashed source address
+  const std::uint32_t tries = cfg_.balancer.tries == 0 ? static_cast<std::uint32_t>(servers_.size()) : cfg_.balancer.tries;
+  const std::int64_t port_limit =
+      static_cast<std::int64_t>(cfg_.balancer.source_ports) * static_cast<std::int64_t>(cfg_.balancer.source_addresses);
+  std::vector<int>& tried = tried_;
+  tried.clear();
+  auto untry = [&] {
+    for (int t : tried) lb.unblock(t, LoadBalancer::kBlockTried);
+  };
+  std::optional<Refusal> last;
+  for (std::uint32_t t = 0; t < tries; ++t) {
+    const int b = (t == 0 && target >= 0) ? target : lb.pick(key);
+    if (b == kNoBackend) break;
+    Server& s = servers_[static_cast<std::size_t>(b)];
+    const std::int64_t in_use = lb.backends()[static_cast<std::size_t>(b)].active_connections;
+    std::optional<Refusal> failure;
+    if (port_limit > 0 && in_use >= port_limit) {
+      ++node.counts.port_exhausted;  // connect() fails with EADDRNOTAVAIL: an error, like a refusal
+      failure = Refusal::SourcePorts;
+    } else if (!s.up) {
+      ++s.interval.attempts;
+      ++node.counts.failed_tries;
+      ++s.interval.failed;
+      if (s.crashed_by != 0) ++faults_[s.crashed_by - 1u].outcome.tries_while_undetected;
+      failure = Refusal::BackendDown;
+    }
+    if (failure) {
+      last = failure;
+      try_failed(node, b);
+      lb.block(b, LoadBalancer::kBlockTried);
+      tried.push_back(b);
+      continue;
+    }
+    untry();
+    node.fails[static_cast<std::size_t>(b)] = 0;  // a live backend answered (NGINX resets fails on success)
+    ++s.interval.attempts;
+    if (s.members.size() >= cfg_.fleet.max_connections) {
+      ++s.interval.rejected;
+      return refuse(c, Refusal::ServerFull);
+    }
+    ++node.counts.routed;
+    node.counts.peak_ports = std::max<std::uint64_t>(node.counts.peak_ports, static_cast<std::uint64_t>(in_use + 1));
+    cl.state = ClientState::Connecting;
+    cl.server = b;
+    cl.balancer = static_cast<std::uint8_t>(bi);
+    cl.slot = static_cast<std::uint32_t>(s.members.size());
+    s.members.push_back(c);
+    ++connecting_;
+    lb.connection_opened(b);
+    if (sticky == Stickiness::SourceIp) node.stick[c] = b;
+    const sim::SimTime done = s.cpu.submit(now, service(cost_handshake_), CpuQueue::kUntracked);
+    if (done - now <= connect_timeout_) {
+      schedule_client(done, kHandshakeDone, c);
+    } else {
+      schedule_client(now + connect_timeout_, kHandshakeTimeout, c);
+    }
     return;
   }
-  Server& s = servers_[static_cast<std::size_t>(b)];
-  ++s.interval.attempts;
-  if (s.members.size() >= cfg_.fleet.max_connections) {
-    ++conn_.rejected;
-    ++s.interval.rejected;
-    retry_later(c);
-    return;
+  untry();
+  refuse(c, last.value_or(Refusal::NoBackend));
+}
+
+void Fleet::refuse(std::uint32_t c, Refusal why) {
+  ++(why == Refusal::ServerFull || why == Refusal::NoBackend || why == Refusal::RateLimited ? iv_rejected_ : iv_failed_);
+  switch (why) {
+    case Refusal::ServerFull: ++conn_.rejected; ++conn_.rejected_server_full; break;
+    case Refusal::NoBackend: ++conn_.rejected; ++conn_.no_backend; break;
+    case Refusal::RateLimited: ++conn_.rejected; ++conn_.rejected_rate_limited; break;
+    case Refusal::Timeout: ++conn_.failed; ++conn_.failed_timeout; break;
+    case Refusal::BackendDown: ++conn_.failed; ++conn_.failed_backend_down; break;
+    case Refusal::SourcePorts: ++conn_.failed; ++conn_.failed_source_ports; break;
+    case Refusal::BalancerDown: ++conn_.failed; ++conn_.failed_balancer_down; break;
+    case Refusal::Crash: ++conn_.failed; ++conn_.failed_crash; break;
   }
-  cl.state = ClientState::Connecting;
-  cl.server = b;
-  cl.slot = static_cast<std::uint32_t>(s.members.size());
-  s.members.push_back(c);
-  ++connecting_;
-  balancer_->connection_opened(b);
+  retry_later(c);
+}
+
+void Fleet::try_failed(BalancerNode& node, int backend) {
+  // NGINX (ngx_http_upstream_round_robin.c, free_peer): a failure more than fail_timeout after the
+  // previous one starts a new count; max_fails failures take the peer out for fail_timeout. A
+  // one-server upstream never fails.
+  const PassiveSection& passive = cfg_.balancer.passive;
+  if (passive.max_fails == 0 || servers_.size() == 1) return;
+  const auto b = static_cast<std::size_t>(backend);
   const sim::SimTime now = sim_.now();
-  const sim::SimTime done = s.cpu.submit(now, service(cost_handshake_), CpuQueue::kUntracked);
-  if (done - now <= connect_timeout_) {
-    schedule_client(done, kHandshakeDone, c);
-  } else {
-    schedule_client(now + connect_timeout_, kHandshakeTimeout, c);
-  }
+  if (now - node.checked[b] > fail_timeout_) node.fails[b] = 0;
+  ++node.fails[b];
+  node.checked[b] = now;
+  if (node.fails[b] < passive.max_fails || (node.lb->blocks(backend) & LoadBalancer::kBlockPassive)) return;
+  const auto index = static_cast<std::uint32_t>(&node - nodes_.data());
+  node.lb->block(backend, LoadBalancer::kBlockPassive);
+  ++node.counts.marked_down;
+  note_detection(index, backend);
+  if (now + fail_timeout_ <= end_) sim_.schedule_at(now + fail_timeout_, self_, kPassiveExpire, pack_backend(index, static_cast<std::uint32_t>(b)));
 }
 
 void Fleet::handshake_done(std::uint32_t c) {
   Client& cl = clients_[c];
   Server& s = servers_[static_cast<std::size_t>(cl.server)];
   cl.state = ClientState::Connected;
+  if (cfg_.balancer.sticky == Stickiness::Cookie) cl.sticky = cl.server;
   cl.backoff = BackoffState{};
   cl.retrying = false;
   --connecting_;
@@ -248,11 +405,10 @@ void Fleet::handshake_done(std::uint32_t c) {
 
 void Fleet::handshake_timeout(std::uint32_t c) {
   Server& s = servers_[static_cast<std::size_t>(clients_[c].server)];
-  ++conn_.failed;
   ++s.interval.failed;
   --connecting_;
   release_slot(c);
-  retry_later(c);
+  refuse(c, Refusal::Timeout);
 }
 
 void Fleet::submit_job(std::uint32_t server, sim::SimTime cost, JobKind kind) {
@@ -277,6 +433,7 @@ void Fleet::session_end(std::uint32_t c) {
   Client& cl = clients_[c];
   Server& s = servers_[static_cast<std::size_t>(cl.server)];
   ++conn_.closed;
+  ++conn_.ended;
   ++s.interval.closed;
   --connected_;
   --s.connected;
@@ -298,7 +455,7 @@ void Fleet::release_slot(std::uint32_t c) {
   s.members[cl.slot] = last;
   clients_[last].slot = cl.slot;
   s.members.pop_back();
-  balancer_->connection_closed(cl.server);
+  nodes_[cl.balancer].lb->connection_closed(cl.server);
   cl.server = -1;
 }
 
@@ -339,54 +496,325 @@ void Fleet::on_job_done(Server& s, int kind, sim::SimTime latency) {
   }
   ++msgs_.delivered;
   ++s.interval.messages_delivered;
+  ++s.metrics_messages;
   const double ms = sim::to_millis(latency);
   // One record per message: the fleet and whole-run histograms are merged from the servers' at
   // each sample (merging is exact: same buckets).
   s.interval_latency_ms.record(ms);
 }
 
-void Fleet::crash(std::uint32_t fault) {
+void Fleet::cut_connection(std::uint32_t c, std::uint32_t fault, bool release) {
+  Client& cl = clients_[c];
+  Server& s = servers_[static_cast<std::size_t>(cl.server)];
   FaultState& f = faults_[fault];
-  Server& s = servers_[f.outcome.server];
-  if (!s.up) return;  // already down: a second crash changes nothing
+  const bool connected = cl.state == ClientState::Connected;
+  if (connected) {
+    ++conn_.closed;
+    ++conn_.dropped;
+    ++s.interval.closed;
+    ++s.interval.dropped;
+    --connected_;
+    --s.connected;
+    ++f.outcome.connections_dropped;
+    ++f.outstanding;
+    cl.storm = static_cast<std::uint16_t>(fault + 1);
+  } else {
+    ++s.interval.failed;
+    --connecting_;
+    ++f.outcome.handshakes_failed;
+  }
+  if (release) {
+    release_slot(c);
+  } else {
+    cl.server = -1;
+  }
+  if (connected) {
+    retry_later(c);
+  } else {
+    refuse(c, Refusal::Crash);
+  }
+}
+
+void Fleet::crash(std::uint32_t fault) {
+  if (cfg_.faults[fault].target == FaultTarget::Balancer) return crash_balancer(fault);
+  FaultState& f = faults_[fault];
+  const std::uint32_t b = f.outcome.server;
+  Server& s = servers_[b];
+  if (!s.up) return;  // already down, or not in the fleet: a crash changes nothing
   s.up = false;
+  s.crashed_by = static_cast<std::uint16_t>(fault + 1);
   s.cpu.crash(
       sim_.now(), [&](int kind, sim::SimTime latency) { on_job_done(s, kind, latency); },
       [&](int kind) { ++(kind == kJobHeartbeat ? beats_.dropped : msgs_.dropped); });
-  balancer_->set_eligible(static_cast<int>(f.outcome.server), false);
-  balancer_->drop_all(static_cast<int>(f.outcome.server));
+  constexpr std::uint8_t kOut = LoadBalancer::kBlockDown | LoadBalancer::kBlockPassive | LoadBalancer::kBlockDraining;
+  f.pending_nodes = 0;
+  for (std::uint32_t n = 0; n < nodes_.size(); ++n) {
+    nodes_[n].lb->drop_all(static_cast<int>(b));
+    if (nodes_[n].up && (nodes_[n].lb->blocks(static_cast<int>(b)) & kOut) == 0) f.pending_nodes |= 1ull << n;
+  }
+  if (f.pending_nodes == 0) f.outcome.detected_within_s = 0.0;
+  if (cfg_.balancer.health_check.mode == HealthCheckMode::Instant) {
+    for (std::uint32_t n = 0; n < nodes_.size(); ++n) {
+      if (nodes_[n].up) mark_health(n, static_cast<int>(b), false);
+    }
+  }
   std::vector<std::uint32_t> members;
   members.swap(s.members);
-  for (std::uint32_t c : members) {
-    Client& cl = clients_[c];
-    if (cl.state == ClientState::Connected) {
-      ++conn_.closed;
-      ++conn_.dropped;
-      ++s.interval.closed;
-      ++s.interval.dropped;
-      --connected_;
-      ++f.outcome.connections_dropped;
-      ++f.outstanding;
-      cl.storm = static_cast<std::uint16_t>(fault + 1);
-    } else {
-      ++conn_.failed;
-      ++s.interval.failed;
-      --connecting_;
-      ++f.outcome.handshakes_failed;
-    }
-    cl.server = -1;
-    retry_later(c);
-  }
+  for (std::uint32_t c : members) cut_connection(c, fault, false);
   s.connected = 0;
   if (f.outstanding == 0) f.outcome.reconnected_within_s = 0.0;
 }
 
+void Fleet::note_detection(std::uint32_t balancer, int backend) {
+  const Server& s = servers_[static_cast<std::size_t>(backend)];
+  if (s.up || s.crashed_by == 0) return;
+  FaultState& f = faults_[s.crashed_by - 1u];
+  if ((f.pending_nodes & (1ull << balancer)) == 0) return;
+  f.pending_nodes &= ~(1ull << balancer);
+  if (f.pending_nodes == 0 && !f.outcome.detected_within_s) {
+    f.outcome.detected_within_s = sim::to_seconds(sim_.now()) - f.outcome.at_s;
+  }
+}
+
+void Fleet::crash_balancer(std::uint32_t fault) {
+  FaultState& f = faults_[fault];
+  const std::uint32_t n = f.outcome.server;
+  BalancerNode& node = nodes_[n];
+  if (!node.up) return;
+  node.up = false;
+  ++node.down_gen;
+  // Every connection proxied through it dies with it (both halves: the servers see their side close).
+  for (std::uint32_t c = 0; c < clients_.size(); ++c) {
+    const Client& cl = clients_[c];
+    const bool through = (cl.state == ClientState::Connected || cl.state == ClientState::Connecting) &&
+                         cl.balancer == n && cl.server >= 0;
+    if (through) cut_connection(c, fault, true);
+  }
+  std::fill(node.stick.begin(), node.stick.end(), -1);  // its stick table is lost
+  // It no longer sends anything anywhere: stop waiting for it to notice crashed servers.
+  for (std::uint32_t b = 0; b < servers_.size(); ++b) note_detection(n, static_cast<int>(b));
+  if (f.outstanding == 0) f.outcome.reconnected_within_s = 0.0;
+  const sim::SimTime at = sim_.now() + failover_;
+  if (at <= end_) sim_.schedule_at(at, self_, kFailover, pack_backend(n, 0, node.down_gen));
+}
+
 void Fleet::recover(std::uint32_t fault) {
+  if (cfg_.faults[fault].target == FaultTarget::Balancer) return recover_balancer(fault);
   const std::uint32_t b = faults_[fault].outcome.server;
   Server& s = servers_[b];
-  if (s.up) return;
+  if (s.up || !s.present) return;
   s.up = true;
-  balancer_->set_eligible(static_cast<int>(b), true);
+  s.crashed_by = 0;
+  if (cfg_.balancer.health_check.mode == HealthCheckMode::Instant) {
+    for (std::uint32_t n = 0; n < nodes_.size(); ++n) {
+      if (nodes_[n].up) mark_health(n, static_cast<int>(b), true);
+    }
+  }
+  // Active checks find it on their own; with neither, passive detection lets it back after fail_timeout.
+}
+
+void Fleet::recover_balancer(std::uint32_t fault) {
+  const std::uint32_t n = faults_[fault].outcome.server;
+  BalancerNode& node = nodes_[n];
+  if (node.up) return;
+  node.up = true;
+  node.resolvable = true;
+  rebuild_resolvable();
+  // A restarted balancer starts with every configured backend up (HAProxy's default initial state)
+  // and a clean slate of failure counts; its checks correct the picture. The oracle knows the truth.
+  const bool instant = cfg_.balancer.health_check.mode == HealthCheckMode::Instant;
+  for (std::uint32_t b = 0; b < servers_.size(); ++b) {
+    const int backend = static_cast<int>(b);
+    if (!servers_[b].present) continue;
+    node.fails[b] = 0;
+    node.lb->unblock(backend, LoadBalancer::kBlockPassive);
+    node.health[b].set(instant ? servers_[b].up : true);
+    if (node.health[b].up()) {
+      node.lb->unblock(backend, LoadBalancer::kBlockDown);
+    } else {
+      node.lb->block(backend, LoadBalancer::kBlockDown);
+    }
+  }
+}
+
+void Fleet::rebuild_resolvable() {
+  resolvable_.clear();
+  for (std::uint32_t n = 0; n < nodes_.size(); ++n) {
+    if (nodes_[n].resolvable) resolvable_.push_back(n);
+  }
+}
+
+void Fleet::handle_balancer_timer(std::uint32_t tag, std::uint64_t data) {
+  const auto backend = static_cast<int>(data & 0xFFFFFFu);
+  const auto n = static_cast<std::uint32_t>((data >> 24) & 0xFFu);
+  const auto gen = static_cast<std::uint32_t>(data >> 32);
+  BalancerNode& node = nodes_[n];
+  switch (tag) {
+    case kProbe: probe(n, backend); return;
+    case kProbeTimeout: probe_result(n, backend, false); return;
+    case kPassiveExpire:
+      if (node.up) node.lb->unblock(backend, LoadBalancer::kBlockPassive);
+      return;
+    case kWarmStep: warm_step(n, backend, gen); return;
+    case kFailover:
+      if (!node.up && node.down_gen == gen) {
+        node.resolvable = false;
+        rebuild_resolvable();
+      }
+      return;
+    default: throw std::logic_error("Fleet: unknown balancer timer");
+  }
+}
+
+void Fleet::probe(std::uint32_t balancer, int backend) {
+  const sim::SimTime now = sim_.now();
+  if (now + probe_interval_ <= end_) sim_.schedule_at(now + probe_interval_, self_, kProbe, pack_backend(balancer, backend));
+  BalancerNode& node = nodes_[balancer];
+  if (!node.up) return;
+  Server& s = servers_[static_cast<std::size_t>(backend)];
+  if (!s.up) return probe_result(balancer, backend, false);  // refused (or no such host yet)
+  // The probe waits behind the server's queued work: a backlog longer than the timeout fails it.
+  const sim::SimTime wait = s.cpu.wait_ns(now);
+  if (wait > probe_timeout_) {
+    sim_.schedule_at(now + probe_timeout_, self_, kProbeTimeout, pack_backend(balancer, backend));
+    return;
+  }
+  const BackendState& view = node.lb->backends()[static_cast<std::size_t>(backend)];
+  // Response time as the balancer sees it: an exponentially weighted average of probe round trips.
+  const double rtt = 0.5 * view.response_time_s + 0.5 * sim::to_seconds(wait);
+  node.lb->set_load(backend, view.cpu_utilisation, rtt, view.bandwidth_bps);
+  probe_result(balancer, backend, true);
+}
+
+void Fleet::probe_result(std::uint32_t balancer, int backend, bool passed) {
+  BalancerNode& node = nodes_[balancer];
+  if (!node.up) return;
+  const HealthCheckSection& hc = cfg_.balancer.health_check;
+  if (node.health[static_cast<std::size_t>(backend)].record(passed, hc.fall, hc.rise)) {
+    mark_health(balancer, backend, node.health[static_cast<std::size_t>(backend)].up());
+  }
+}
+
+void Fleet::mark_health(std::uint32_t balancer, int backend, bool up) {
+  BalancerNode& node = nodes_[balancer];
+  LoadBalancer& lb = *node.lb;
+  const auto b = static_cast<std::size_t>(backend);
+  node.health[b].set(up);
+  const bool blocked = (lb.blocks(backend) & LoadBalancer::kBlockDown) != 0;
+  if (up && blocked) {
+    lb.unblock(backend, LoadBalancer::kBlockDown);
+    start_warmup(balancer, backend);
+  } else if (!up && !blocked) {
+    lb.block(backend, LoadBalancer::kBlockDown);
+    ++node.counts.marked_down;
+    if (node.warm_since[b] >= 0) {  // a ramp in progress ends; the next one starts from the beginning
+      node.warm_since[b] = -1;
+      ++node.warm_gen[b];
+      lb.set_weight(backend, node.base_weight[b]);
+    }
+    note_detection(balancer, backend);
+  }
+}
+
+void Fleet::start_warmup(std::uint32_t balancer, int backend) {
+  const SlowStartSection& ss = cfg_.balancer.slow_start;
+  if (!(ss.window_s > 0.0)) return;
+  BalancerNode& node = nodes_[balancer];
+  const auto b = static_cast<std::size_t>(backend);
+  node.warm_since[b] = sim_.now();
+  ++node.warm_gen[b];
+  warm_step(balancer, backend, node.warm_gen[b]);
+}
+
+void Fleet::warm_step(std::uint32_t balancer, int backend, std::uint32_t gen) {
+  BalancerNode& node = nodes_[balancer];
+  const auto b = static_cast<std::size_t>(backend);
+  if (gen != node.warm_gen[b] || node.warm_since[b] < 0) return;
+  const SlowStartSection& ss = cfg_.balancer.slow_start;
+  const sim::SimTime elapsed = sim_.now() - node.warm_since[b];
+  const double factor = slow_start_factor(ss, elapsed);
+  node.lb->set_weight(backend, node.base_weight[b] * factor);
+  if (factor >= 1.0) {
+    node.warm_since[b] = -1;
+    return;
+  }
+  const sim::SimTime next = node.warm_since[b] + slow_start_next_step(ss, elapsed);
+  if (next <= end_) sim_.schedule_at(next, self_, kWarmStep, pack_backend(balancer, backend, gen));
+}
+
+void Fleet::load_report() {
+  // Servers report their load every metrics interval; balancers pick on these (stale) figures.
+  const sim::SimTime now = sim_.now();
+  const double dt = sim::to_seconds(now - last_load_report_);
+  const bool probes = cfg_.balancer.health_check.mode == HealthCheckMode::Active;
+  const double bytes_per_message = cfg_.clients.message_bytes * (1.0 + cfg_.clients.replies_per_message);
+  for (std::size_t b = 0; b < servers_.size(); ++b) {
+    Server& s = servers_[b];
+    settle(s);
+    const sim::SimTime busy = s.cpu.busy_ns(now);
+    const double util = dt > 0 ? sim::to_seconds(busy - s.busy_at_last_report) / (dt * cfg_.fleet.cpu_cores) : 0.0;
+    const double bandwidth = dt > 0 ? static_cast<double>(s.metrics_messages) * bytes_per_message / dt : 0.0;
+    s.busy_at_last_report = busy;
+    s.metrics_messages = 0;
+    for (auto& node : nodes_) {
+      const BackendState& view = node.lb->backends()[b];
+      const double rt = probes ? view.response_time_s : sim::to_seconds(s.cpu.wait_ns(now));
+      node.lb->set_load(static_cast<int>(b), util, rt, bandwidth);
+    }
+  }
+  last_load_report_ = now;
+  if (now < end_) sim_.schedule_at(std::min(now + load_interval_, end_), self_, kLoadReport, 0);
+}
+
+void Fleet::scale(std::uint32_t event) {
+  const ScalingEvent& e = cfg_.scaling[event];
+  const bool active = cfg_.balancer.health_check.mode == HealthCheckMode::Active;
+  for (std::uint32_t k = 0; k < e.add && next_absent_ < servers_.size(); ++k) {
+    const std::uint32_t b = next_absent_++;
+    servers_[b].present = servers_[b].up = true;
+    for (std::uint32_t n = 0; n < nodes_.size(); ++n) {
+      nodes_[n].lb->unblock(static_cast<int>(b), LoadBalancer::kBlockAbsent);
+      if (!active && nodes_[n].up) start_warmup(n, static_cast<int>(b));  // active: after `rise` passed probes
+    }
+  }
+  std::uint32_t removed = 0;
+  for (std::uint32_t b = next_absent_; b-- > 0 && removed < e.remove;) {
+    Server& s = servers_[b];
+    if (!s.present || !s.up || s.draining) continue;
+    s.draining = true;
+    ++removed;
+    for (auto& node : nodes_) node.lb->block(static_cast<int>(b), LoadBalancer::kBlockDraining);
+    const sim::SimTime at = sim_.now() + duration_ns(e.drain_timeout_s, end_);
+    if (at <= end_) sim_.schedule_at(at, self_, kDrainDeadline, b);
+  }
+}
+
+void Fleet::drain_deadline(std::uint32_t server) {
+  Server& s = servers_[server];
+  // Whatever is still open is closed by the server (WebSocket close 1001 "going away"); its clients
+  // reconnect elsewhere through their backoff.
+  std::vector<std::uint32_t> members;
+  members.swap(s.members);
+  for (std::uint32_t c : members) {
+    Client& cl = clients_[c];
+    nodes_[cl.balancer].lb->connection_closed(static_cast<int>(server));
+    cl.server = -1;
+    if (cl.state == ClientState::Connected) {
+      ++conn_.closed;
+      ++conn_.drained;
+      ++s.interval.closed;
+      --connected_;
+      retry_later(c);
+    } else {
+      ++s.interval.failed;
+      --connecting_;
+      refuse(c, Refusal::Crash);
+    }
+  }
+  s.connected = 0;
+  s.draining = false;
+  s.present = s.up = false;
+  for (auto& node : nodes_) node.lb->block(static_cast<int>(server), LoadBalancer::kBlockAbsent);
 }
 
 void Fleet::sample() {
@@ -396,6 +824,8 @@ void Fleet::sample() {
   ServerInterval total;
   double util_sum = 0.0, backlog_max = 0.0, mem_sum = 0.0;
   std::uint64_t up = 0, conns = 0;
+  // Imbalance among the servers in service (up, not draining).
+  double in_service = 0.0, sum_c = 0.0, sum_c2 = 0.0, max_c = 0.0;
   for (std::size_t i = 0; i < servers_.size(); ++i) {
     Server& s = servers_[i];
     settle(s);
@@ -425,6 +855,13 @@ void Fleet::sample() {
     mem_sum += mem;
     up += s.up ? 1 : 0;
     conns += s.connected;
+    if (s.up && !s.draining) {
+      const auto c = static_cast<double>(s.connected);
+      in_service += 1.0;
+      sum_c += c;
+      sum_c2 += c * c;
+      max_c = std::max(max_c, c);
+    }
     peak_cpu_ = std::max(peak_cpu_, util);
     peak_mem_ = std::max(peak_mem_, mem);
     peak_server_conns_ = std::max<std::uint64_t>(peak_server_conns_, s.connected);
@@ -433,17 +870,21 @@ void Fleet::sample() {
     s.interval_latency_ms.reset();
   }
   peak_conns_ = std::max(peak_conns_, conns);
-  fleet_series_.append({t, static_cast<double>(up), static_cast<double>(conns), static_cast<double>(total.attempts),
-                        static_cast<double>(total.established), static_cast<double>(total.rejected),
-                        static_cast<double>(total.failed), static_cast<double>(total.closed),
+  const double mean_c = in_service > 0 ? sum_c / in_service : 0.0;
+  const double max_over_mean = mean_c > 0 ? max_c / mean_c : kNaN;
+  const double cv = mean_c > 0 ? std::sqrt(std::max(0.0, sum_c2 / in_service - mean_c * mean_c)) / mean_c : kNaN;
+  // Attempts and their refusals are the clients' (some never reach a server); the rest sum the servers.
+  fleet_series_.append({t, static_cast<double>(up), static_cast<double>(conns), static_cast<double>(iv_attempts_),
+                        static_cast<double>(total.established), static_cast<double>(iv_rejected_),
+                        static_cast<double>(iv_failed_), static_cast<double>(total.closed),
                         static_cast<double>(total.dropped), util_sum / static_cast<double>(servers_.size()),
                         backlog_max, mem_sum, static_cast<double>(total.messages_delivered),
                         quantile_or_nan(fleet_interval_latency_ms_, 0.5),
                         quantile_or_nan(fleet_interval_latency_ms_, 0.99), static_cast<double>(iv_retries_),
-                        static_cast<double>(waiting_), static_cast<double>(iv_gave_up_)});
+                        static_cast<double>(waiting_), static_cast<double>(iv_gave_up_), max_over_mean, cv});
   message_latency_ms_.merge(fleet_interval_latency_ms_);
   fleet_interval_latency_ms_.reset();
-  iv_retries_ = iv_gave_up_ = 0;
+  iv_retries_ = iv_gave_up_ = iv_attempts_ = iv_rejected_ = iv_failed_ = 0;
   last_sample_ = now;
   if (now < end_) sim_.schedule_at(std::min(now + sample_interval_, end_), self_, kSample, 0);
 }
@@ -457,6 +898,7 @@ RunSummary Fleet::make_summary() const {
   s.simulated_seconds = sim::to_seconds(sim_.now());
   s.events_processed = sim_.events_processed();
   s.servers = cfg_.fleet.servers;
+  s.total_servers = static_cast<std::uint32_t>(servers_.size());
   s.max_connections_per_server = cfg_.fleet.max_connections;
   s.balancer = cfg_.balancer.policy;
   s.backoff = cfg_.backoff.policy;
@@ -482,6 +924,10 @@ RunSummary Fleet::make_summary() const {
   s.peak_connections = peak_conns_;
   s.peak_server_connections = peak_server_conns_;
   for (const auto& f : faults_) s.faults.push_back(f.outcome);
+  for (std::uint32_t n = 0; n < nodes_.size(); ++n) {
+    const BalancerCounts& k = nodes_[n].counts;
+    s.balancers.push_back({n, k.routed, k.rate_limited, k.port_exhausted, k.failed_tries, k.marked_down, k.peak_ports});
+  }
   return s;
 }
 
@@ -500,6 +946,12 @@ void Fleet::check_conservation(RunSummary& summary) const {
   check("attempts", "attempted = established + rejected + failed + pending_at_end", k.attempted,
         {k.established, k.rejected, k.failed, k.pending_at_end});
   check("connections", "established = active_at_end + closed", k.established, {k.active_at_end, k.closed});
+  check("closes", "closed = ended + dropped + drained", k.closed, {k.ended, k.dropped, k.drained});
+  check("rejections", "rejected = rejected_server_full + no_backend + rejected_rate_limited", k.rejected,
+        {k.rejected_server_full, k.no_backend, k.rejected_rate_limited});
+  check("failures",
+        "failed = failed_timeout + failed_backend_down + failed_source_ports + failed_balancer_down + failed_crash",
+        k.failed, {k.failed_timeout, k.failed_backend_down, k.failed_source_ports, k.failed_balancer_down, k.failed_crash});
   std::uint64_t slots = 0, server_connected = 0;
   for (const auto& srv : servers_) {
     slots += srv.members.size();
@@ -521,8 +973,10 @@ void Fleet::check_conservation(RunSummary& summary) const {
         {census[0], census[1], census[2], census[3], census[4], census[5]});
   check("waiting", "clients in backoff = waiting_at_end", census[3], {k.waiting_at_end});
   std::uint64_t lb_conns = 0;
-  for (const auto& b : balancer_->backends()) lb_conns += static_cast<std::uint64_t>(b.active_connections);
-  check("balancer", "connections the balancer counts = active_at_end + pending_at_end", lb_conns,
+  for (const auto& node : nodes_) {
+    for (const auto& b : node.lb->backends()) lb_conns += static_cast<std::uint64_t>(b.active_connections);
+  }
+  check("balancer", "connections the balancers count = active_at_end + pending_at_end", lb_conns,
         {k.active_at_end, k.pending_at_end});
   std::ostringstream broken;
   for (const auto& c : summary.conservation) {

@@ -4,10 +4,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
 #include "models/backoff_policy.hpp"
+#include "models/balancer/balancer_node.hpp"
 #include "models/client.hpp"
 #include "models/fleet_config.hpp"
 #include "models/load_balancer.hpp"
@@ -41,7 +43,10 @@ class Fleet : public sim::EventHandler {
 
  private:
   enum Tag : std::uint32_t { kArrive, kAttempt, kHandshakeDone, kHandshakeTimeout, kHeartbeat, kMessage,
-                             kSessionEnd, kCrash, kRecover, kSample };
+                             kSessionEnd, kCrash, kRecover, kSample, kProbe, kProbeTimeout, kPassiveExpire,
+                             kWarmStep, kLoadReport, kScale, kDrainDeadline, kFailover };
+  /// Why a connection attempt did not get a connection.
+  enum class Refusal { ServerFull, NoBackend, RateLimited, Timeout, BackendDown, SourcePorts, BalancerDown, Crash };
   enum JobKind : int { kJobMessage = 0, kJobHeartbeat = 1 };
 
   // Connection timers carry their server in the tag's upper bits: kind | (server + 1) << 8.
@@ -51,7 +56,28 @@ class Fleet : public sim::EventHandler {
   static std::uint64_t pack(std::uint32_t client, std::uint32_t gen) {
     return (static_cast<std::uint64_t>(gen) << 32) | client;
   }
+  // Balancer timers carry (backend, balancer, generation) in their data.
+  static std::uint64_t pack_backend(std::uint32_t balancer, std::uint32_t backend, std::uint32_t gen = 0) {
+    return backend | (static_cast<std::uint64_t>(balancer) << 24) | (static_cast<std::uint64_t>(gen) << 32);
+  }
   void schedule_client(sim::SimTime t, std::uint32_t tag, std::uint32_t c);
+  void handle_balancer_timer(std::uint32_t tag, std::uint64_t data);
+  std::uint32_t resolve_balancer(std::uint32_t c) const;
+  void refuse(std::uint32_t c, Refusal why);
+  void try_failed(BalancerNode& node, int backend);
+  void mark_health(std::uint32_t balancer, int backend, bool up);
+  void start_warmup(std::uint32_t balancer, int backend);
+  void warm_step(std::uint32_t balancer, int backend, std::uint32_t gen);
+  void probe(std::uint32_t balancer, int backend);
+  void probe_result(std::uint32_t balancer, int backend, bool passed);
+  void note_detection(std::uint32_t balancer, int backend);
+  void crash_balancer(std::uint32_t fault);
+  void recover_balancer(std::uint32_t fault);
+  void rebuild_resolvable();
+  void load_report();
+  void scale(std::uint32_t event);
+  void drain_deadline(std::uint32_t server);
+  void cut_connection(std::uint32_t c, std::uint32_t fault, bool release);
   void attempt(std::uint32_t c);
   void handshake_done(std::uint32_t c);
   void handshake_timeout(std::uint32_t c);
@@ -81,10 +107,15 @@ class Fleet : public sim::EventHandler {
   std::vector<std::uint32_t> gens_;  ///< per client: generation of its current attempt/connection
   std::vector<sim::SimTime> arrival_times_;
   std::vector<Server> servers_;
-  std::unique_ptr<LoadBalancer> balancer_;
+  std::vector<BalancerNode> nodes_;
+  std::vector<std::uint32_t> resolvable_;   ///< balancers clients reach by DNS now
+  std::vector<int> tried_;                  ///< backends already tried for the connection being routed
+  std::uint32_t next_absent_ = 0;           ///< the next server a [[scaling]] add brings in
+  sim::SimTime probe_interval_ = 0, probe_timeout_ = 0, fail_timeout_ = 0, failover_ = 0, load_interval_ = 0;
+  sim::SimTime last_load_report_ = 0;
   std::unique_ptr<BackoffPolicy> backoff_;
 
-  sim::Rng rng_sessions_, rng_messages_, rng_backoff_, rng_service_;
+  sim::Rng rng_sessions_, rng_messages_, rng_backoff_, rng_service_, rng_probes_;
 
   // Converted configuration, ns.
   sim::SimTime cost_handshake_, cost_message_, cost_heartbeat_;
@@ -99,11 +130,12 @@ class Fleet : public sim::EventHandler {
     FaultOutcome outcome;
     std::uint64_t outstanding = 0;
     bool incomplete = false;
+    std::uint64_t pending_nodes = 0;   ///< server crash: bit per running balancer that still sends it new connections
   };
   std::vector<FaultState> faults_;
 
   // Per-interval fleet counters.
-  std::uint64_t iv_retries_ = 0, iv_gave_up_ = 0;
+  std::uint64_t iv_retries_ = 0, iv_gave_up_ = 0, iv_attempts_ = 0, iv_rejected_ = 0, iv_failed_ = 0;
   sim::SimTime last_sample_ = 0;
   double peak_cpu_ = 0.0, peak_mem_ = 0.0;
   std::uint64_t peak_conns_ = 0, peak_server_conns_ = 0;

@@ -60,16 +60,79 @@ struct ClientsSection {
   SessionEnd on_session_end = SessionEnd::Leave;         ///< leave the population, or open a new session at once
   double messages_per_minute = 1.0;                      ///< inbound messages per client (Poisson), 0 = none
   double replies_per_message = 1.0;                      ///< outbound messages the server sends per inbound one
+  double message_bytes = 256.0;                          ///< mean size of one message on the wire, bytes
   double heartbeat_interval_s = 25.0;                    ///< periodic ping per connection, 0 = off
   double connect_timeout_s = 10.0;                       ///< a handshake not done within this fails
   /// Member-wise equality (exact for doubles).
   bool operator==(const ClientsSection&) const = default;
 };
 
-/// [balancer]
+/// How a balancer learns that a backend is down or back.
+enum class HealthCheckMode {
+  Active,   ///< periodic probes: `fall` consecutive failures mark it down, `rise` successes mark it up
+  Instant,  ///< an oracle: the balancer knows at once (for theory checks and best-case baselines)
+  None,     ///< no probes: only passive failure detection (open-source NGINX)
+};
+
+/// [balancer.health_check]: active health checks (HAProxy `check inter fall rise`, ALB target groups).
+struct HealthCheckSection {
+  HealthCheckMode mode = HealthCheckMode::Active;
+  double interval_s = 2.0;   ///< between probes of one backend, s (HAProxy `inter` 2000ms)
+  double timeout_s = 2.0;    ///< a probe not answered within this fails, s (HAProxy: `inter` when `timeout check` is unset)
+  std::uint32_t fall = 3;    ///< consecutive failed probes that mark a backend down
+  std::uint32_t rise = 2;    ///< consecutive passed probes that mark it up again
+  /// Member-wise equality (exact for doubles).
+  bool operator==(const HealthCheckSection&) const = default;
+};
+
+/// [balancer.passive]: failures seen on real connection attempts (NGINX `max_fails`/`fail_timeout`).
+struct PassiveSection {
+  std::uint32_t max_fails = 0;     ///< failed tries within fail_timeout_s that take a backend out, 0 = off
+  double fail_timeout_s = 10.0;    ///< the window that counts failures, and how long the backend stays out, s
+  /// Member-wise equality (exact for doubles).
+  bool operator==(const PassiveSection&) const = default;
+};
+
+/// How a (re)joining backend's weight ramps up.
+enum class SlowStartCurve {
+  Linear,  ///< HAProxy `slowstart`: from 1/16 of the weight to all of it over the window, 1 s steps
+  Power,   ///< Envoy: max((t / window)^(1 / aggression), min_weight_percent / 100)
+};
+
+/// [balancer.slow_start]
+struct SlowStartSection {
+  double window_s = 0.0;                        ///< ramp length, s; 0 = off
+  SlowStartCurve curve = SlowStartCurve::Linear;
+  double aggression = 1.0;                      ///< Power curve only (> 0)
+  double min_weight_percent = 10.0;             ///< Power curve only: the floor of the ramp, % of the weight
+  /// Member-wise equality (exact for doubles).
+  bool operator==(const SlowStartSection&) const = default;
+};
+
+/// Session affinity.
+enum class Stickiness {
+  None,      ///< every connection is balanced afresh
+  Cookie,    ///< the client remembers its server (a cookie) and goes back to it while the balancer thinks it is up
+  SourceIp,  ///< each balancer remembers the server per client address (a stick table); lost if the balancer fails
+};
+
+/// [balancer]: one or more identical balancers side by side (a tier); clients reach one of them by
+/// DNS round robin.
 struct BalancerSection {
   std::string policy = "round_robin";   ///< a registered balancing policy
   Params params;                        ///< its parameters (validated)
+  std::uint32_t count = 1;              ///< balancers in the tier (>= 1)
+  std::uint32_t tries = 1;              ///< backends tried per connection when a try fails (NGINX proxy_next_upstream_tries); 0 = all
+  std::uint32_t max_connections_per_backend = 0;  ///< per balancer (NGINX max_conns, HAProxy maxconn); 0 = unlimited
+  double max_new_connections_per_s = 0.0;         ///< per balancer, beyond it new connections are refused; 0 = unlimited
+  std::uint32_t source_ports = 28232;   ///< usable source ports per (balancer address, backend): Linux 32768-60999; 0 = unlimited
+  std::uint32_t source_addresses = 1;   ///< source IP addresses each balancer connects from
+  double metrics_interval_s = 5.0;      ///< how often load reports (CPU, response time, traffic) reach the balancer, s
+  Stickiness sticky = Stickiness::None;
+  double failover_s = 30.0;             ///< after a balancer fails, clients keep resolving to it this long (DNS TTL), s
+  HealthCheckSection health_check;
+  PassiveSection passive;
+  SlowStartSection slow_start;
   /// Member-wise equality (exact for doubles).
   bool operator==(const BalancerSection&) const = default;
 };
@@ -82,13 +145,29 @@ struct BackoffSection {
   bool operator==(const BackoffSection&) const = default;
 };
 
-/// [[faults]]: one crash.
+/// What a fault takes down.
+enum class FaultTarget { Server, Balancer };
+
+/// [[faults]]: one crash of a server (type "crash") or of a balancer (type "balancer_crash").
 struct CrashFault {
-  std::uint32_t server = 0;                   ///< 0-based server index
+  std::uint32_t server = 0;                   ///< 0-based server index (target Server)
   double at_s = 0.0;                          ///< when it crashes, s
   std::optional<double> recover_after_s;      ///< it comes back this long after the crash (empty = never)
+  FaultTarget target = FaultTarget::Server;
+  std::uint32_t balancer = 0;                 ///< 0-based balancer index (target Balancer)
   /// Member-wise equality (exact for doubles).
   bool operator==(const CrashFault&) const = default;
+};
+
+/// [[scaling]]: servers join or leave at a given time.
+struct ScalingEvent {
+  double at_s = 0.0;                 ///< when, s
+  std::uint32_t add = 0;             ///< new servers that join (beyond fleet.servers and earlier additions)
+  std::uint32_t remove = 0;          ///< running servers drained and removed, the highest-numbered first
+  double drain_timeout_s = 30.0;     ///< removed servers close their remaining connections after this, s
+  double weight = 1.0;               ///< balancer weight of the added servers
+  /// Member-wise equality (exact for doubles).
+  bool operator==(const ScalingEvent&) const = default;
 };
 
 /// A whole scenario.
@@ -101,6 +180,13 @@ struct FleetConfig {
   BalancerSection balancer;
   BackoffSection backoff;
   std::vector<CrashFault> faults;
+  std::vector<ScalingEvent> scaling;
+  /// Servers that ever exist: fleet.servers plus every [[scaling]] add.
+  std::uint32_t total_servers() const {
+    std::uint64_t n = fleet.servers;
+    for (const auto& e : scaling) n += e.add;
+    return static_cast<std::uint32_t>(n);
+  }
   /// Member-wise equality (exact for doubles).
   bool operator==(const FleetConfig&) const = default;
 };

@@ -10,9 +10,11 @@ LoadBalancer::LoadBalancer(std::unique_ptr<BalancingPolicy> policy, const std::v
   if (!policy_) throw std::invalid_argument("LoadBalancer: null policy");
   if (weights.empty()) throw std::invalid_argument("LoadBalancer: needs at least one backend");
   backends_.resize(weights.size());
+  blocks_.assign(weights.size(), 0);
   for (std::size_t i = 0; i < weights.size(); ++i) {
     if (!(weights[i] > 0.0)) throw std::invalid_argument("LoadBalancer: weights must be > 0");
     backends_[i].weight = weights[i];
+    backends_[i].id = i;
   }
   policy_->on_backends_changed(backends_);
 }
@@ -30,19 +32,63 @@ BackendState& LoadBalancer::at(int b) {
   return backends_[static_cast<std::size_t>(b)];
 }
 
-void LoadBalancer::connection_opened(int b) { ++at(b).active_connections; }
+void LoadBalancer::connection_opened(int b) {
+  ++at(b).active_connections;
+  update_cap(b);
+}
 
 void LoadBalancer::connection_closed(int b) {
   auto& s = at(b);
   if (s.active_connections <= 0) throw std::logic_error("LoadBalancer: closing a connection that is not open");
   --s.active_connections;
+  update_cap(b);
 }
 
-void LoadBalancer::drop_all(int b) { at(b).active_connections = 0; }
+void LoadBalancer::drop_all(int b) {
+  at(b).active_connections = 0;
+  update_cap(b);
+}
 
-void LoadBalancer::set_eligible(int b, bool eligible) {
-  at(b).eligible = eligible;
+void LoadBalancer::block(int b, Block reason) {
+  auto& s = at(b);
+  blocks_[static_cast<std::size_t>(b)] |= reason;
+  s.eligible = false;
+}
+
+void LoadBalancer::unblock(int b, Block reason) {
+  auto& s = at(b);
+  auto& mask = blocks_[static_cast<std::size_t>(b)];
+  mask = static_cast<std::uint8_t>(mask & ~reason);
+  s.eligible = mask == 0;
+}
+
+void LoadBalancer::set_connection_cap(std::int64_t cap) {
+  if (cap < 0) throw std::invalid_argument("LoadBalancer: the connection cap must be >= 0");
+  cap_ = cap;
+  for (std::size_t b = 0; b < backends_.size(); ++b) update_cap(static_cast<int>(b));
+}
+
+void LoadBalancer::update_cap(int b) {
+  if (cap_ > 0 && at(b).active_connections >= cap_) {
+    block(b, kBlockCapped);
+  } else if (blocks_[static_cast<std::size_t>(b)] & kBlockCapped) {
+    unblock(b, kBlockCapped);
+  }
+}
+
+void LoadBalancer::set_weight(int b, double weight) {
+  if (!(weight > 0.0)) throw std::invalid_argument("LoadBalancer: weights must be > 0");
+  auto& s = at(b);
+  if (s.weight == weight) return;
+  s.weight = weight;
   policy_->on_backends_changed(backends_);
+}
+
+void LoadBalancer::set_load(int b, double cpu_utilisation, double response_time_s, double bandwidth_bps) {
+  auto& s = at(b);
+  s.cpu_utilisation = cpu_utilisation;
+  s.response_time_s = response_time_s;
+  s.bandwidth_bps = bandwidth_bps;
 }
 
 }  // namespace wsfleet::models

@@ -10,9 +10,21 @@
 
 namespace wsfleet::models {
 
-/// One load balancer: a policy plus the balancer's own view of the backends.
+/// One load balancer: a policy plus the balancer's own view of the backends. A backend is eligible
+/// when nothing blocks it; the reasons are kept apart so that, say, a health check bringing a backend
+/// back does not undo a drain.
 class LoadBalancer {
  public:
+  /// Why a backend may not be picked (bit flags).
+  enum Block : std::uint8_t {
+    kBlockDown = 1,       ///< health checks (or the oracle) say it is down
+    kBlockPassive = 2,    ///< out for fail_timeout after too many failed tries
+    kBlockDraining = 4,   ///< being removed: no new connections
+    kBlockCapped = 8,     ///< at max_connections_per_backend
+    kBlockAbsent = 16,    ///< not (yet, or no longer) part of the fleet
+    kBlockTried = 32,     ///< already tried for the connection being routed
+  };
+
   /// A balancer over one backend per weight (weights > 0), drawing from its own random stream.
   LoadBalancer(std::unique_ptr<BalancingPolicy> policy, const std::vector<double>& weights, sim::Rng rng);
 
@@ -24,8 +36,19 @@ class LoadBalancer {
   void connection_closed(int b);
   /// All connections to backend `b` are gone (it crashed).
   void drop_all(int b);
-  /// Marks backend `b` up (eligible) or down.
-  void set_eligible(int b, bool eligible);
+  /// Marks backend `b` up or down (the kBlockDown reason).
+  void set_eligible(int b, bool eligible) { eligible ? unblock(b, kBlockDown) : block(b, kBlockDown); }
+  /// Adds or removes one reason that keeps backend `b` from being picked.
+  void block(int b, Block reason);
+  void unblock(int b, Block reason);
+  /// The reasons that currently keep `b` out (0 = eligible).
+  std::uint8_t blocks(int b) const { return blocks_.at(static_cast<std::size_t>(b)); }
+  /// Caps every backend at `cap` connections from this balancer (0 = no cap).
+  void set_connection_cap(std::int64_t cap);
+  /// Sets backend `b`'s effective weight (> 0) and tells the policy.
+  void set_weight(int b, double weight);
+  /// Updates the load a backend last reported.
+  void set_load(int b, double cpu_utilisation, double response_time_s, double bandwidth_bps);
 
   /// The balancer's current view.
   std::span<const BackendState> backends() const { return backends_; }
@@ -34,8 +57,11 @@ class LoadBalancer {
 
  private:
   BackendState& at(int b);
+  void update_cap(int b);
   std::unique_ptr<BalancingPolicy> policy_;
   std::vector<BackendState> backends_;
+  std::vector<std::uint8_t> blocks_;
+  std::int64_t cap_ = 0;
   sim::Rng rng_;
 };
 

@@ -19,16 +19,25 @@ struct LatencyStats {
 struct ConnectionCounts {
   std::uint64_t attempted = 0;      ///< connection attempts made (first tries and retries)
   std::uint64_t established = 0;    ///< handshakes completed
-  std::uint64_t rejected = 0;       ///< refused at once (server full, or no live backend)
-  std::uint64_t failed = 0;         ///< handshake timed out or its server crashed during it
+  std::uint64_t rejected = 0;       ///< refused at once: rejected_server_full + no_backend + rejected_rate_limited
+  std::uint64_t failed = 0;         ///< failed_timeout + failed_backend_down + failed_source_ports + failed_balancer_down + failed_crash
   std::uint64_t pending_at_end = 0; ///< handshakes still in progress at the end
   std::uint64_t closed = 0;         ///< established connections that ended (normally or by a crash)
-  std::uint64_t dropped = 0;        ///< of `closed`, those cut by a server crash
+  std::uint64_t ended = 0;          ///< of `closed`, sessions the client ended
+  std::uint64_t dropped = 0;        ///< of `closed`, those cut by a server or balancer crash
+  std::uint64_t drained = 0;        ///< of `closed`, those a draining server closed at its deadline
   std::uint64_t active_at_end = 0;  ///< established connections open at the end
   std::uint64_t retries = 0;        ///< of `attempted`, those made after a drop, rejection or failure
   std::uint64_t gave_up = 0;        ///< clients that exhausted their retries
   std::uint64_t waiting_at_end = 0; ///< clients sitting in backoff at the end
-  std::uint64_t no_backend = 0;     ///< of `rejected`, those with no eligible backend at all
+  std::uint64_t no_backend = 0;     ///< of `rejected`, those with no eligible backend at all (NGINX "no live upstreams")
+  std::uint64_t rejected_server_full = 0;   ///< of `rejected`, refused by a server at its connection limit
+  std::uint64_t rejected_rate_limited = 0;  ///< of `rejected`, refused by a balancer over its new-connection rate
+  std::uint64_t failed_timeout = 0;         ///< of `failed`, handshakes not done within clients.connect_timeout_s
+  std::uint64_t failed_backend_down = 0;    ///< of `failed`, every try went to a backend that was down (refused)
+  std::uint64_t failed_source_ports = 0;    ///< of `failed`, the balancer had no free source port (EADDRNOTAVAIL)
+  std::uint64_t failed_balancer_down = 0;   ///< of `failed`, the client's balancer was down
+  std::uint64_t failed_crash = 0;           ///< of `failed`, handshakes cut by a crash or a drain deadline
 };
 
 /// Messages of one kind (data messages or heartbeats).
@@ -41,12 +50,26 @@ struct MessageCounts {
 
 /// What one crash fault did.
 struct FaultOutcome {
-  std::uint32_t server = 0;
+  std::string target = "server";                  ///< "server" or "balancer"
+  std::uint32_t server = 0;                       ///< the index of the server or balancer
+  std::optional<double> detected_within_s;        ///< server crash: until every running balancer stopped sending it new connections
+  std::uint64_t tries_while_undetected = 0;       ///< server crash: connection tries balancers sent to it while it was down
   double at_s = 0.0;
   std::optional<double> recover_after_s;
   std::uint64_t connections_dropped = 0;          ///< established connections cut
   std::uint64_t handshakes_failed = 0;            ///< handshakes in progress that were lost
   std::optional<double> reconnected_within_s;     ///< from the crash until every dropped client was connected again
+};
+
+/// What one balancer of the tier did.
+struct BalancerOutcome {
+  std::uint32_t index = 0;
+  std::uint64_t routed = 0;            ///< connections handed to a backend
+  std::uint64_t rate_limited = 0;      ///< new connections refused over its rate limit
+  std::uint64_t port_exhausted = 0;    ///< tries with no free source port
+  std::uint64_t failed_tries = 0;      ///< tries to a backend that was down
+  std::uint64_t marked_down = 0;       ///< times it took a backend out (health checks or passive)
+  std::uint64_t peak_ports = 0;        ///< most source ports it used towards one backend
 };
 
 /// One invariant checked at the end of a run.
@@ -66,7 +89,8 @@ struct RunSummary {
   double simulated_seconds = 0.0;
   double wall_seconds = 0.0;               ///< host time; the only field that varies between identical runs
   std::uint64_t events_processed = 0;
-  std::uint32_t servers = 0;
+  std::uint32_t servers = 0;               ///< servers at the start
+  std::uint32_t total_servers = 0;         ///< servers that ever existed (with [[scaling]] additions)
   std::uint32_t max_connections_per_server = 0;
   std::string balancer;
   std::string backoff;
@@ -82,6 +106,7 @@ struct RunSummary {
   std::uint64_t peak_connections = 0;      ///< highest fleet-wide open connections at a sample time
   std::uint64_t peak_server_connections = 0;  ///< highest open connections on one server at a sample time
   std::vector<FaultOutcome> faults;
+  std::vector<BalancerOutcome> balancers;
   std::vector<ConservationCheck> conservation;
 };
 

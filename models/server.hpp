@@ -17,7 +17,12 @@ struct ServerInterval {
 /// A WebSocket server process.
 struct Server {
   explicit Server(std::uint32_t cores) : cpu(cores) {}
-  bool up = true;                       ///< running (not crashed)
+  bool up = true;                       ///< running (not crashed, not yet added, not removed)
+  bool present = true;                  ///< part of the fleet (false before a [[scaling]] add and after removal)
+  bool draining = false;                ///< being removed: takes no new connections
+  std::uint16_t crashed_by = 0;         ///< 1 + index of the fault that crashed it while it is down, else 0
+  std::uint64_t metrics_messages = 0;   ///< messages done since the last load report
+  sim::SimTime busy_at_last_report = 0; ///< CpuQueue::busy_ns at the previous load report
   std::vector<std::uint32_t> members;   ///< clients holding a slot (handshaking or connected)
   std::uint64_t connected = 0;          ///< established connections open
   CpuQueue cpu;                         ///< work queue

@@ -22,6 +22,9 @@ models::FleetConfig small_fleet() {
   cfg.clients.messages_per_minute = 6.0;
   cfg.clients.heartbeat_interval_s = 25.0;
   cfg.balancer.policy = "least_connections";
+  // The balancer knows of crashes at once: these tests are about the storm, not its detection
+  // (tests/cpp/test_balancer_health.cpp covers health checks).
+  cfg.balancer.health_check.mode = models::HealthCheckMode::Instant;
   cfg.backoff.policy = "full_jitter";
   cfg.backoff.params = {{"base_s", 1.0}, {"cap_s", 30.0}};
   return cfg;

@@ -17,7 +17,7 @@ from wsfleet_testing import (STORM_TOML, cli, integers, numbers, read_summary, s
 TIMESERIES_COLUMNS = [
     "time_s", "scope", "server", "up", "connections", "attempts", "established", "rejected", "failed",
     "closed", "dropped", "cpu_utilisation", "cpu_backlog_ms", "memory_mib", "messages_delivered",
-    "latency_p50_ms", "latency_p99_ms", "retries", "waiting", "gave_up",
+    "latency_p50_ms", "latency_p99_ms", "retries", "waiting", "gave_up", "conn_max_over_mean", "conn_cv",
 ]
 # Scenario facts the checks below rely on (see STORM_TOML).
 SERVERS, STEPS, CLIENTS, SEED = 4, 60, 2000, 11
@@ -64,7 +64,7 @@ def test_run_writes_summary_json(storm_run: Dict) -> None:
     assert s["seed"] == SEED
     assert s["replication"] == 0
     assert s["scenario"]["name"] == "storm"
-    assert s["fleet"] == {"servers": SERVERS, "max_connections_per_server": 600,
+    assert s["fleet"] == {"servers": SERVERS, "total_servers": SERVERS, "max_connections_per_server": 600,
                           "balancer": "least_connections", "backoff": "full_jitter"}
     assert s["clients"]["count"] == CLIENTS
     conn = s["connections"]
@@ -97,9 +97,10 @@ def test_run_writes_tidy_timeseries_csv(storm_run: Dict) -> None:
     assert len(per_step) == STEPS
     assert all(list(v) == list(range(SERVERS)) for v in per_step)
     assert not servers.duplicated(["time_s", "server"]).any()
-    # Fleet rows are the totals of the server rows.
-    by_time = servers.groupby("time_s")[["connections", "attempts", "established", "rejected", "failed",
-                                          "dropped", "up"]].sum()
+    # Fleet rows are the totals of the server rows, except attempts and their refusals, which count the
+    # clients' attempts (a refusal by the balancer reaches no server; a try the balancer redirects
+    # reaches several).
+    by_time = servers.groupby("time_s")[["connections", "established", "closed", "dropped", "up"]].sum()
     for col in by_time.columns:
         np.testing.assert_array_equal(fleet.set_index("time_s")[col].to_numpy(), by_time[col].to_numpy(), col)
     # Fleet-only columns are empty on server rows.

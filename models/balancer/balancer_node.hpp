@@ -1,0 +1,55 @@
+#pragma once
+// One balancer of the tier as the fleet runs it: the LoadBalancer (policy and view) plus what this
+// balancer alone knows and limits: its belief about each backend's health, passive failure counts
+// (NGINX max_fails/fail_timeout), slow-start ramps, its new-connection rate limit, its source ports
+// and its stick table.
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "models/balancer/health_state.hpp"
+#include "models/fleet_config.hpp"
+#include "models/load_balancer.hpp"
+#include "sim/time.hpp"
+#include "sim/token_bucket.hpp"
+
+namespace wsfleet::models {
+
+/// Counters of one balancer over a run.
+struct BalancerCounts {
+  std::uint64_t routed = 0;            ///< connections it handed to a backend
+  std::uint64_t rate_limited = 0;      ///< new connections it refused over its rate limit
+  std::uint64_t port_exhausted = 0;    ///< tries that found no free source port to the backend
+  std::uint64_t failed_tries = 0;      ///< tries to a backend that was down (refused)
+  std::uint64_t marked_down = 0;       ///< health or passive transitions to "down"
+  std::uint64_t peak_ports = 0;        ///< most source ports in use towards one backend
+};
+
+/// The state of one balancer during a run.
+struct BalancerNode {
+  BalancerNode(std::unique_ptr<LoadBalancer> balancer, std::size_t backends, double rate_limit)
+      : lb(std::move(balancer)),
+        health(backends),
+        fails(backends, 0),
+        checked(backends, 0),
+        warm_since(backends, -1),
+        warm_gen(backends, 0),
+        base_weight(backends, 1.0),
+        limiter(rate_limit, rate_limit) {}
+
+  std::unique_ptr<LoadBalancer> lb;
+  std::vector<HealthState> health;          ///< per backend: the health-check belief
+  std::vector<std::uint32_t> fails;         ///< per backend: passive failures in the current window
+  std::vector<sim::SimTime> checked;        ///< per backend: time of the last passive failure
+  std::vector<sim::SimTime> warm_since;     ///< per backend: start of its slow start, -1 when not warming
+  std::vector<std::uint32_t> warm_gen;      ///< per backend: slow-start generation (stale steps are ignored)
+  std::vector<double> base_weight;          ///< per backend: configured weight
+  sim::TokenBucket limiter;                 ///< new connections per second
+  std::vector<std::int32_t> stick;          ///< per client: remembered backend (source-IP stickiness), -1 = none
+  bool up = true;                           ///< running
+  bool resolvable = true;                   ///< clients still reach it by DNS (false after failover_s down)
+  std::uint32_t down_gen = 0;               ///< times it went down (stale failover timers are ignored)
+  BalancerCounts counts;
+};
+
+}  // namespace wsfleet::models
