@@ -8,6 +8,8 @@
 #include <limits>
 #include <memory>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include "experiments/cli/commands.hpp"
 #include "experiments/result_writer.hpp"
@@ -83,9 +85,27 @@ void print_summary(const models::RunSummary& s) {
   row("servers / clients", std::to_string(s.servers) + " / " + std::to_string(s.clients) + "  (" + s.balancer + ", " + s.backoff + ")");
   row("connection attempts", std::to_string(c.attempted) + "  (retries " + std::to_string(c.retries) + ")");
   row("established", std::to_string(c.established));
-  row("rejected", std::to_string(c.rejected) + "  (" + pct(c.rejected, c.attempted) + ")");
-  row("failed (handshake)", std::to_string(c.failed) + "  (" + pct(c.failed, c.attempted) + ")");
-  row("closed / dropped by crash", std::to_string(c.closed) + " / " + std::to_string(c.dropped));
+  // "N  (x%: 12 server full, 3 no backend)": the reasons that occurred.
+  auto with_reasons = [&](std::uint64_t total, std::vector<std::pair<std::uint64_t, const char*>> reasons) {
+    std::string out = std::to_string(total) + "  (" + pct(total, c.attempted);
+    bool first = true;
+    for (const auto& [n, why] : reasons) {
+      if (n == 0) continue;
+      out += (first ? ": " : ", ") + std::to_string(n) + " " + why;
+      first = false;
+    }
+    return out + ")";
+  };
+  row("rejected", with_reasons(c.rejected, {{c.rejected_server_full, "server full"},
+                                            {c.no_backend, "no live backend"},
+                                            {c.rejected_rate_limited, "balancer rate limit"}}));
+  row("failed", with_reasons(c.failed, {{c.failed_backend_down, "sent to a down server"},
+                                        {c.failed_timeout, "handshake timeout"},
+                                        {c.failed_source_ports, "balancer out of source ports"},
+                                        {c.failed_balancer_down, "balancer down"},
+                                        {c.failed_crash, "cut by a crash or drain"}}));
+  row("closed / dropped / drained",
+      std::to_string(c.closed) + " / " + std::to_string(c.dropped) + " / " + std::to_string(c.drained));
   row("active at end", std::to_string(c.active_at_end) + "  (peak " + std::to_string(s.peak_connections) + ")");
   row("message latency p50/p99", ms(s.message_latency.p50_ms) + " / " + ms(s.message_latency.p99_ms) +
                                       "  (p99.9 " + ms(s.message_latency.p999_ms) + ")");
@@ -93,12 +113,31 @@ void print_summary(const models::RunSummary& s) {
   std::ostringstream cpu;
   cpu << std::fixed << std::setprecision(1) << 100 * s.cpu_mean_utilisation << "% mean, " << 100 * s.cpu_peak_utilisation << "% peak";
   row("CPU utilisation", cpu.str());
+  auto seconds = [](double v) { return format_number(std::round(v * 1000) / 1000) + " s"; };
   for (const auto& f : s.faults) {
     std::ostringstream os;
-    os << "server " << f.server << " at " << format_number(f.at_s) << " s: " << f.connections_dropped << " dropped, ";
-    if (f.reconnected_within_s) os << "all back within " << format_number(std::round(*f.reconnected_within_s * 1000) / 1000) << " s";
+    os << f.target << " " << f.server << " at " << format_number(f.at_s) << " s: ";
+    if (f.target == "server") {
+      if (f.detected_within_s) {
+        os << "out of the balancer after " << seconds(*f.detected_within_s);
+      } else {
+        os << "never taken out of the balancer";
+      }
+      if (f.tries_while_undetected > 0) os << " (" << f.tries_while_undetected << " tries reached it)";
+      os << ", ";
+    }
+    os << f.connections_dropped << " dropped, ";
+    if (f.reconnected_within_s) os << "all back within " << seconds(*f.reconnected_within_s);
     else os << "not all back by the end";
     row("crash", os.str());
+  }
+  for (const auto& b : s.balancers) {
+    if (b.port_exhausted == 0 && b.rate_limited == 0 && s.balancers.size() == 1) continue;
+    std::ostringstream os;
+    os << b.routed << " routed";
+    if (b.rate_limited) os << ", " << b.rate_limited << " over its rate limit";
+    if (b.port_exhausted) os << ", " << b.port_exhausted << " with no free source port (peak " << b.peak_ports << " per backend)";
+    row("balancer " + std::to_string(b.index), os.str());
   }
   row("conservation", "ok");
 }

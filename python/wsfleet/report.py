@@ -398,6 +398,21 @@ def _outages(fleet: pd.DataFrame) -> List[Tuple[float, Optional[float]]]:
     return spans
 
 
+REJECT_REASONS = {"server_full": "server full", "no_backend": "no live backend",
+                  "rate_limited": "balancer rate limit"}
+FAIL_REASONS = {"backend_down": "sent to a down server", "timeout": "handshake timeout",
+                "source_ports": "balancer out of source ports", "balancer_down": "balancer down",
+                "crash": "cut by a crash or drain"}
+
+
+def _reasons(by: Any, names: Mapping[str, str]) -> str:
+    """'; 12 server full, 3 no live backend' for the reasons that occurred, or ''."""
+    if not isinstance(by, Mapping):
+        return ""
+    parts = [f"{fmt_int(by[k])} {label}" for k, label in names.items() if (as_float(by.get(k)) or 0) > 0]
+    return ": " + ", ".join(parts) if parts else ""
+
+
 def _verdict(a: Analysis, summary: Mapping[str, Any]) -> None:
     conn = _section(summary, "connections")
     rejected = as_float(conn.get("rejected")) or 0.0
@@ -432,10 +447,21 @@ def _verdict(a: Analysis, summary: Mapping[str, Any]) -> None:
     # Warnings.
     if rejected > 0:
         findings.append(Finding("warn", f"{fmt_int(rejected)} connection attempts were rejected "
-                                        f"({fmt_pct(rejected, attempted)} of attempts)."))
+                                        f"({fmt_pct(rejected, attempted)} of attempts"
+                                        f"{_reasons(conn.get('rejected_by'), REJECT_REASONS)})."))
     if failed > 0:
-        findings.append(Finding("warn", f"{fmt_int(failed)} handshakes timed out "
-                                        f"({fmt_pct(failed, attempted)} of attempts)."))
+        findings.append(Finding("warn", f"{fmt_int(failed)} connection attempts failed "
+                                        f"({fmt_pct(failed, attempted)} of attempts"
+                                        f"{_reasons(conn.get('failed_by'), FAIL_REASONS)})."))
+    for fault in summary.get("faults") or []:
+        detected = fault.get("detected_within_s") if isinstance(fault, Mapping) else None
+        tries = as_float(fault.get("tries_while_undetected")) if isinstance(fault, Mapping) else None
+        if fault.get("type") == "crash" and tries:
+            when = (f"for {fmt_seconds(detected)} until the balancer took it out" if detected is not None
+                    else "for the rest of the run: the balancer never took it out")
+            findings.append(Finding("warn", f"Server {fault.get('server')} crashed at {fmt_seconds(fault.get('at_s'))}"
+                                            f" and kept receiving connection tries {when} "
+                                            f"({fmt_int(tries)} tries failed)."))
     conn_headroom = cpu_headroom = None
     if a.peak_server_connections is not None and a.max_connections:
         conn_headroom = 1.0 - a.peak_server_connections / a.max_connections
@@ -678,9 +704,11 @@ def _headline(a: Analysis, summary: Mapping[str, Any]) -> str:
                  _e(f"{fmt_int(conn.get('established'))} established ({fmt_pct(conn.get('established'), attempted)}); "
                     f"{fmt_int(conn.get('retries'))} were reconnects")))
     rows.append(("Rejected", _e(fmt_int(conn.get("rejected"))),
-                 _e(f"{fmt_pct(conn.get('rejected'), attempted)} of attempts (server full or none up)")))
-    rows.append(("Failed (handshake timeout)", _e(fmt_int(conn.get("failed"))),
-                 _e(f"{fmt_pct(conn.get('failed'), attempted)} of attempts")))
+                 _e(f"{fmt_pct(conn.get('rejected'), attempted)} of attempts"
+                    f"{_reasons(conn.get('rejected_by'), REJECT_REASONS)}")))
+    rows.append(("Failed", _e(fmt_int(conn.get("failed"))),
+                 _e(f"{fmt_pct(conn.get('failed'), attempted)} of attempts"
+                    f"{_reasons(conn.get('failed_by'), FAIL_REASONS)}")))
     rows.append(("Gave up", _e(fmt_int(conn.get("gave_up"))),
                  _e(f"clients that stopped retrying; {fmt_int(conn.get('waiting_at_end'))} still waiting in backoff at the end")))
     rows.append(("Message latency p50 / p99 / p99.9", _latency_triplet(lat),

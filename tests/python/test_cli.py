@@ -44,7 +44,7 @@ def test_run_prints_a_summary_table(storm_run: Dict) -> None:
     out = proc.stdout
     assert out.startswith(f"wsfleet run: storm (seed {SEED}, replication 0)")
     for label in ("simulated", "servers / clients", "connection attempts", "established", "rejected",
-                  "failed (handshake)", "closed / dropped by crash", "active at end", "message latency p50/p99",
+                  "failed", "closed / dropped / drained", "active at end", "message latency p50/p99",
                   "CPU utilisation", "crash", "conservation"):
         assert f"  {label}" in out, f"no row {label!r} in\n{out}"
     conn = summary["connections"]
