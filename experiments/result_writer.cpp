@@ -63,8 +63,10 @@ ordered_json summary_ordered(const models::RunSummary& s) {
   ordered_json faults = ordered_json::array();
   for (const auto& f : s.faults) {
     const bool server = f.target == "server";
-    faults.push_back({{"type", server ? "crash" : "balancer_crash"},
-                      {server ? "server" : "balancer", f.server},
+    const bool site = f.target == "site";
+    faults.push_back({{"type", server ? "crash" : site ? "site_crash" : "balancer_crash"},
+                      {server ? "server" : site ? "site" : "balancer",
+                       site ? ordered_json(f.site) : ordered_json(f.server)},
                       {"at_s", f.at_s},
                       {"recover_after_s", f.recover_after_s ? num(*f.recover_after_s) : ordered_json(nullptr)},
                       {"connections_dropped", f.connections_dropped},
@@ -82,6 +84,17 @@ ordered_json summary_ordered(const models::RunSummary& s) {
                          {"marked_down", b.marked_down}, {"peak_ports_per_backend", b.peak_ports}});
   }
   j["balancers"] = balancers;
+  if (!s.sites.empty()) {
+    ordered_json sites = ordered_json::array(), regions = ordered_json::array();
+    for (const auto& site : s.sites) {
+      sites.push_back({{"name", site.name}, {"servers", site.servers}, {"active_at_end", site.active_at_end}});
+    }
+    for (const auto& r : s.regions) {
+      regions.push_back({{"name", r.name}, {"clients", r.clients}, {"nearest_site", r.nearest_site},
+                         {"latency_ms", num(r.latency_ms)}});
+    }
+    j["topology"] = {{"sites", sites}, {"regions", regions}};
+  }
   bool ok = true;
   ordered_json checks = ordered_json::object();
   for (const auto& chk : s.conservation) {

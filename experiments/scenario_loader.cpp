@@ -19,6 +19,7 @@
 #include "models/backoff_policy.hpp"
 #include "models/balancer/balancer_defaults.hpp"
 #include "models/balancing_policy.hpp"
+#include "models/topology.hpp"
 
 namespace wsfleet::experiments {
 
@@ -30,7 +31,8 @@ constexpr std::int64_t kIntMax = std::numeric_limits<std::int64_t>::max();
 
 // The schema. Keys are listed in documentation order; "Allowed: ..." messages show them so.
 const Names& section_names() {
-  static const Names names = {"scenario", "run", "fleet", "clients", "balancer", "backoff", "faults", "scaling"};
+  static const Names names = {"scenario", "run",    "fleet",   "clients", "balancer",
+                              "backoff",  "faults", "scaling", "topology"};
   return names;
 }
 const Names& scenario_keys() {
@@ -57,7 +59,7 @@ const Names& clients_keys() {
   return keys;
 }
 const Names& fault_keys() {
-  static const Names keys = {"type", "server", "balancer", "at_s", "recover_after_s"};
+  static const Names keys = {"type", "server", "balancer", "site", "at_s", "recover_after_s"};
   return keys;
 }
 // [balancer] keys that belong to the balancer itself; every other key is a parameter of its policy.
@@ -78,6 +80,22 @@ const Names& passive_keys() {
 }
 const Names& slow_start_keys() {
   static const Names keys = {"window_s", "curve", "aggression", "min_weight_percent"};
+  return keys;
+}
+const Names& topology_keys() {
+  static const Names keys = {"links", "sites", "regions"};
+  return keys;
+}
+const Names& link_keys() {
+  static const Names keys = {"between", "latency_ms"};
+  return keys;
+}
+const Names& site_keys() {
+  static const Names keys = {"name", "servers"};
+  return keys;
+}
+const Names& region_keys() {
+  static const Names keys = {"name", "share"};
   return keys;
 }
 const Names& scaling_keys() {
@@ -152,6 +170,7 @@ class ScenarioReader {
     read_balancer(config.balancer);
     read_policy(backoff_kind(), config.backoff.policy, config.backoff.params);
     read_scaling(config);
+    read_topology(config);
     read_faults(config);
     check_size(config);
     return config;
@@ -644,6 +663,104 @@ class ScenarioReader {
     }
   }
 
+  // The array of tables at `key` of `table` ([[topology.links]] ...), each checked against `keys`.
+  std::vector<const toml::table*> table_array(const toml::table& table, std::string_view key, const std::string& dotted,
+                                              const Names& keys, const std::string& example) const {
+    std::vector<const toml::table*> out;
+    const toml::node* node = table.get(key);
+    if (node == nullptr) return out;
+    const toml::array* array = node->as_array();
+    if (array == nullptr) fail(*node, dotted, dotted + " must be an array of tables, written [[" + dotted + "]] " + got(*node));
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      const std::string name = dotted + "." + std::to_string(i);
+      const toml::node& element = *array->get(i);
+      const toml::table* entry = element.as_table();
+      if (entry == nullptr) fail(element, name, name + " must be a table such as " + example + " " + got(element));
+      check_keys(*entry, "[[" + dotted + "]] entry " + std::to_string(i), name + ".", keys);
+      out.push_back(entry);
+    }
+    return out;
+  }
+
+  // A required, non-empty string.
+  std::string required_name(const toml::table& table, const std::string& prefix, std::string_view key,
+                            const std::string& what) const {
+    std::string value;
+    if (!read_string(table, prefix, key, value)) fail(table, prefix + std::string(key), prefix + std::string(key) + " is required: " + what);
+    if (value.empty()) fail(*table.get(key), prefix + std::string(key), prefix + std::string(key) + " must not be empty");
+    return value;
+  }
+
+  void read_topology(models::FleetConfig& config) const {
+    const toml::table* table = table_at(root_, "topology", "topology");
+    if (table == nullptr) return;
+    check_keys(*table, "[topology]", "topology.", topology_keys());
+    models::TopologySection& topo = config.topology;
+    const auto links = table_array(*table, "links", "topology.links", link_keys(),
+                                   "{between = [\"eu\", \"eu-west\"], latency_ms = 12}");
+    for (std::size_t i = 0; i < links.size(); ++i) {
+      const std::string prefix = "topology.links." + std::to_string(i) + ".";
+      const toml::node* ends_node = links[i]->get("between");
+      const toml::array* ends = ends_node != nullptr ? ends_node->as_array() : nullptr;
+      if (ends == nullptr || ends->size() != 2 || !ends->get(0)->is_string() || !ends->get(1)->is_string()) {
+        fail(ends_node != nullptr ? ends_node->source() : links[i]->source(), prefix + "between",
+             prefix + "between must name the two places it joins, e.g. [\"eu\", \"eu-west\"]");
+      }
+      models::TopologyLink link;
+      link.a = ends->get(0)->as_string()->get();
+      link.b = ends->get(1)->as_string()->get();
+      if (link.a.empty() || link.b.empty() || link.a == link.b) {
+        fail(*ends_node, prefix + "between", prefix + "between must name two different, non-empty places");
+      }
+      if (!read_float(*links[i], prefix, "latency_ms", between(0.0, 1e6), link.latency_ms)) {
+        fail(*links[i], prefix + "latency_ms", prefix + "latency_ms is required: the one-way latency of the link, ms");
+      }
+      topo.links.push_back(link);
+    }
+    const auto sites = table_array(*table, "sites", "topology.sites", site_keys(), "{name = \"eu-west\", servers = 4}");
+    Names site_names;
+    for (std::size_t i = 0; i < sites.size(); ++i) {
+      const std::string prefix = "topology.sites." + std::to_string(i) + ".";
+      models::TopologySite site;
+      site.name = required_name(*sites[i], prefix, "name", "the place (a node of the links) the site is at");
+      if (contains(site_names, site.name)) fail(*sites[i]->get("name"), prefix + "name", prefix + "name '" + site.name + "' is used by an earlier site");
+      site_names.push_back(site.name);
+      if (!read_int(*sites[i], prefix, "servers", 1, 100000, site.servers)) {
+        fail(*sites[i], prefix + "servers", prefix + "servers is required: how many of the fleet's servers the site holds");
+      }
+      topo.sites.push_back(site);
+    }
+    const auto regions = table_array(*table, "regions", "topology.regions", region_keys(), "{name = \"eu\", share = 0.4}");
+    Names region_names;
+    for (std::size_t i = 0; i < regions.size(); ++i) {
+      const std::string prefix = "topology.regions." + std::to_string(i) + ".";
+      models::TopologyRegion region;
+      region.name = required_name(*regions[i], prefix, "name", "the place (a node of the links) the clients are at");
+      if (contains(region_names, region.name)) fail(*regions[i]->get("name"), prefix + "name", prefix + "name '" + region.name + "' is used by an earlier region");
+      region_names.push_back(region.name);
+      if (!read_float(*regions[i], prefix, "share", above_upto(0.0, 1.0), region.share)) {
+        fail(*regions[i], prefix + "share", prefix + "share is required: the fraction of the clients there");
+      }
+      topo.regions.push_back(region);
+    }
+    if (topo.sites.empty()) fail(*table, "topology.sites", "[topology] needs at least one [[topology.sites]] entry");
+    if (topo.regions.empty()) fail(*table, "topology.regions", "[topology] needs at least one [[topology.regions]] entry");
+    if (topo.regions.size() > 255) fail(*table, "topology.regions", "[topology] may have at most 255 regions");
+    if (topo.sites.size() * config.balancer.count > 64) {
+      fail(*table, "topology.sites", "sites x balancer.count must be <= 64 (got " + std::to_string(topo.sites.size()) +
+                                         " x " + std::to_string(config.balancer.count) + ")");
+    }
+    try {
+      models::Topology check(topo, config.total_servers());
+    } catch (const std::invalid_argument& e) {
+      std::string message = e.what();
+      const std::string key = message.find("share") != std::string::npos     ? "topology.regions"
+                              : message.find("servers") != std::string::npos ? "topology.sites"
+                                                                             : "topology";
+      fail(*table, key, message);
+    }
+  }
+
   void read_faults(models::FleetConfig& config) const {
     const toml::node* node = root_.get("faults");
     if (node == nullptr) return;
@@ -661,22 +778,36 @@ class ScenarioReader {
       }
       check_keys(*table, "[[faults]] entry " + std::to_string(i), prefix, fault_keys());
       std::string type;
-      if (!read_choice(*table, prefix, "type", {"crash", "balancer_crash"}, type)) {
-        fail(*table, prefix + "type", prefix + "type is required: the kind of fault (one of: crash, balancer_crash)");
+      if (!read_choice(*table, prefix, "type", {"crash", "balancer_crash", "site_crash"}, type)) {
+        fail(*table, prefix + "type",
+             prefix + "type is required: the kind of fault (one of: crash, balancer_crash, site_crash)");
       }
       models::CrashFault fault;
-      if (type == "crash") {
-        if (const toml::node* wrong = table->get("balancer")) {
-          fail(*wrong, prefix + "balancer", prefix + "balancer is for type = \"balancer_crash\"; a crash names its server");
+      for (const char* key : {"server", "balancer", "site"}) {
+        const bool belongs = (type == "crash" && std::string(key) == "server") ||
+                             (type == "balancer_crash" && std::string(key) == "balancer") ||
+                             (type == "site_crash" && std::string(key) == "site");
+        if (const toml::node* wrong = table->get(key); wrong != nullptr && !belongs) {
+          const std::string owner = std::string(key) == "server" ? "crash" : std::string(key) == "balancer" ? "balancer_crash" : "site_crash";
+          fail(*wrong, prefix + key, prefix + key + " is for type = \"" + owner + "\"; a " + type + " names its " +
+                                         (type == "crash" ? "server" : type == "balancer_crash" ? "balancer" : "site"));
         }
+      }
+      if (type == "site_crash") {
+        fault.target = models::FaultTarget::Site;
+        Names sites;
+        for (const auto& site : config.topology.sites) sites.push_back(site.name);
+        if (sites.empty()) fail(*table, prefix + "type", prefix + "type = \"site_crash\" needs [[topology.sites]]");
+        if (!read_choice(*table, prefix, "site", sites, fault.site)) {
+          fail(*table, prefix + "site", prefix + "site is required: the name of a [[topology.sites]] entry (" + join(sites, ", ") + ")");
+        }
+      } else if (type == "crash") {
         read_int(*table, prefix, "server", 0, last_server, fault.server, last_label);
       } else {
-        if (const toml::node* wrong = table->get("server")) {
-          fail(*wrong, prefix + "server", prefix + "server is for type = \"crash\"; a balancer_crash names its balancer");
-        }
         fault.target = models::FaultTarget::Balancer;
-        read_int(*table, prefix, "balancer", 0, static_cast<std::int64_t>(config.balancer.count) - 1, fault.balancer,
-                 "balancer.count - 1");
+        const std::int64_t sites = std::max<std::int64_t>(1, static_cast<std::int64_t>(config.topology.sites.size()));
+        read_int(*table, prefix, "balancer", 0, static_cast<std::int64_t>(config.balancer.count) * sites - 1,
+                 fault.balancer, sites > 1 ? "balancer.count x sites - 1" : "balancer.count - 1");
       }
       read_float(*table, prefix, "at_s", Range{0.0, config.run.duration_s, false, false, "", "run.duration_s"},
                  fault.at_s);

@@ -164,12 +164,32 @@ std::string scenario_to_toml(const models::FleetConfig& config) {
     out << "weight = " << toml_float(e.weight) << "\n";
   }
 
+  const models::TopologySection& topo = config.topology;
+  for (const models::TopologyLink& l : topo.links) {
+    out << "\n[[topology.links]]\n";
+    out << "between = [" << toml_string(l.a) << ", " << toml_string(l.b) << "]\n";
+    out << "latency_ms = " << toml_float(l.latency_ms) << "\n";
+  }
+  for (const models::TopologySite& site : topo.sites) {
+    out << "\n[[topology.sites]]\n";
+    out << "name = " << toml_string(site.name) << "\n";
+    out << "servers = " << site.servers << "\n";
+  }
+  for (const models::TopologyRegion& region : topo.regions) {
+    out << "\n[[topology.regions]]\n";
+    out << "name = " << toml_string(region.name) << "\n";
+    out << "share = " << toml_float(region.share) << "\n";
+  }
+
   if (config.faults.empty()) out << "\n# No [[faults]]: every server stays up.\n";
   for (const models::CrashFault& fault : config.faults) {
     out << "\n[[faults]]\n";
     if (fault.target == models::FaultTarget::Server) {
       out << "type = \"crash\"\n";
       out << "server = " << fault.server << "\n";
+    } else if (fault.target == models::FaultTarget::Site) {
+      out << "type = \"site_crash\"\n";
+      out << "site = " << toml_string(fault.site) << "\n";
     } else {
       out << "type = \"balancer_crash\"\n";
       out << "balancer = " << fault.balancer << "\n";

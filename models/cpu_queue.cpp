@@ -33,10 +33,10 @@ sim::SimTime CpuQueue::wait_ns(sim::SimTime now) const {
   return std::max<sim::SimTime>(0, earliest - now);
 }
 
-std::uint64_t CpuQueue::tracked_pending(int kind) const {
+std::uint64_t CpuQueue::tracked_pending(int kind, int mask) const {
   std::uint64_t n = 0;
   for (const auto& c : cores_) {
-    c.jobs.for_each([&](const Job& j) { n += j.kind == kind ? 1 : 0; });
+    c.jobs.for_each([&](const Job& j) { n += (j.kind & mask) == kind ? 1 : 0; });
   }
   return n;
 }

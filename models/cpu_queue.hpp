@@ -57,8 +57,8 @@ class CpuQueue {
   sim::SimTime wait_ns(sim::SimTime now) const;
   /// Tracked jobs not yet retired.
   std::uint64_t tracked_pending() const { return tracked_; }
-  /// Tracked jobs of one kind not yet retired (counts by walking the queues).
-  std::uint64_t tracked_pending(int kind) const;
+  /// Tracked jobs not yet retired whose kind has `kind` in the bits of `mask` (counts by walking the queues).
+  std::uint64_t tracked_pending(int kind, int mask = ~0) const;
   /// Number of cores.
   std::uint32_t cores() const { return static_cast<std::uint32_t>(cores_.size()); }
 

@@ -47,6 +47,7 @@ sim::SimTime duration_ns(double seconds, sim::SimTime end) {
 
 Fleet::Fleet(const FleetConfig& config)
     : cfg_(config),
+      topo_(config.topology, config.total_servers()),
       rng_sessions_(sim::StreamFactory(config.run.seed, config.run.replication).stream("clients.sessions")),
       rng_messages_(sim::StreamFactory(config.run.seed, config.run.replication).stream("clients.messages")),
       rng_backoff_(sim::StreamFactory(config.run.seed, config.run.replication).stream("clients.backoff")),
@@ -87,25 +88,40 @@ Fleet::Fleet(const FleetConfig& config)
   next_absent_ = cfg_.fleet.servers;
 
   const BalancerSection& bal = cfg_.balancer;
-  if (bal.count == 0 || bal.count > 64) throw std::invalid_argument("balancer.count must be between 1 and 64");
+  per_site_ = bal.count;
+  if (bal.count == 0 || bal.count * topo_.sites() > 64) {
+    throw std::invalid_argument("balancer.count x sites must be between 1 and 64");
+  }
   const bool active = bal.health_check.mode == HealthCheckMode::Active;
-  nodes_.reserve(bal.count);
-  for (std::uint32_t i = 0; i < bal.count; ++i) {
-    auto lb = std::make_unique<LoadBalancer>(make_balancing_policy(bal.policy, bal.params), weights,
-                                             streams.stream("balancer", i));
-    lb->set_connection_cap(bal.max_connections_per_backend);
-    BalancerNode node(std::move(lb), total, bal.max_new_connections_per_s);
-    node.base_weight = weights;
-    for (std::uint32_t b = cfg_.fleet.servers; b < total; ++b) {
-      node.lb->block(static_cast<int>(b), LoadBalancer::kBlockAbsent);
-      if (active) {  // it must pass `rise` probes once it joins
-        node.health[b].set(false);
-        node.lb->block(static_cast<int>(b), LoadBalancer::kBlockDown);
+  nodes_.reserve(bal.count * topo_.sites());
+  resolvable_.resize(topo_.sites());
+  for (std::uint32_t site = 0; site < topo_.sites(); ++site) {
+    const std::uint32_t first = topo_.first_server(site);
+    const std::uint32_t size = topo_.site_servers(site);
+    const std::vector<double> site_weights(weights.begin() + first, weights.begin() + first + size);
+    for (std::uint32_t k = 0; k < bal.count; ++k) {
+      const auto i = static_cast<std::uint32_t>(nodes_.size());
+      auto lb = std::make_unique<LoadBalancer>(make_balancing_policy(bal.policy, bal.params), site_weights,
+                                               streams.stream("balancer", i));
+      lb->set_connection_cap(bal.max_connections_per_backend);
+      BalancerNode node(std::move(lb), site, first, size, bal.max_new_connections_per_s);
+      node.base_weight = site_weights;
+      for (std::uint32_t b = std::max(first, cfg_.fleet.servers); b < first + size; ++b) {
+        node.lb->block(node.local(b), LoadBalancer::kBlockAbsent);
+        if (active) {  // it must pass `rise` probes once it joins
+          node.health[node.slot(b)].set(false);
+          node.lb->block(node.local(b), LoadBalancer::kBlockDown);
+        }
       }
+      if (bal.sticky == Stickiness::SourceIp) node.stick.assign(cfg_.clients.count, -1);
+      nodes_.push_back(std::move(node));
+      resolvable_[site].push_back(i);
     }
-    if (bal.sticky == Stickiness::SourceIp) node.stick.assign(cfg_.clients.count, -1);
-    nodes_.push_back(std::move(node));
-    resolvable_.push_back(i);
+  }
+  for (std::size_t r = 0; r < topo_.regions(); ++r) {
+    for (std::size_t site = 0; site < topo_.sites(); ++site) {
+      latency_ns_.push_back(static_cast<double>(sim::from_seconds(topo_.latency_ms(r, site) / 1000.0)));
+    }
   }
   probe_interval_ = sim::from_seconds(bal.health_check.interval_s);
   probe_timeout_ = sim::from_seconds(bal.health_check.timeout_s);
@@ -126,6 +142,10 @@ Fleet::Fleet(const FleetConfig& config)
   // First connection times: a Poisson process over [0, ramp] conditioned on `count` arrivals,
   // i.e. sorted uniform times.
   clients_.resize(cfg_.clients.count);
+  if (topo_.regions() > 255) throw std::invalid_argument("topology: at most 255 regions");
+  if (topo_.regions() > 1) {
+    for (std::uint32_t c = 0; c < clients_.size(); ++c) clients_[c].region = static_cast<std::uint8_t>(topo_.region_of(c));
+  }
   gens_.assign(cfg_.clients.count, 0);
   arrival_times_.resize(cfg_.clients.count);
   sim::Rng rng_arrivals = streams.stream("clients.arrivals");
@@ -135,12 +155,23 @@ Fleet::Fleet(const FleetConfig& config)
 
   for (std::size_t i = 0; i < cfg_.faults.size(); ++i) {
     const auto& f = cfg_.faults[i];
-    const bool on_server = f.target == FaultTarget::Server;
-    if (on_server && f.server >= total) throw std::invalid_argument("faults: server index out of range");
-    if (!on_server && f.balancer >= bal.count) throw std::invalid_argument("faults: balancer index out of range");
     FaultState st;
-    st.outcome.target = on_server ? "server" : "balancer";
-    st.outcome.server = on_server ? f.server : f.balancer;
+    if (f.target == FaultTarget::Server) {
+      if (f.server >= total) throw std::invalid_argument("faults: server index out of range");
+      st.outcome.target = "server";
+      st.outcome.server = f.server;
+    } else if (f.target == FaultTarget::Balancer) {
+      if (f.balancer >= nodes_.size()) throw std::invalid_argument("faults: balancer index out of range");
+      st.outcome.target = "balancer";
+      st.outcome.server = f.balancer;
+    } else {
+      std::uint32_t site = 0;
+      while (site < topo_.sites() && topo_.site_name(site) != f.site) ++site;
+      if (site == topo_.sites()) throw std::invalid_argument("faults: unknown site '" + f.site + "'");
+      st.outcome.target = "site";
+      st.outcome.site = f.site;
+      st.outcome.server = site;
+    }
     st.outcome.at_s = f.at_s;
     st.outcome.recover_after_s = f.recover_after_s;
     faults_.push_back(st);
@@ -176,7 +207,8 @@ RunResult Fleet::run(const ProgressFn& progress) {
     // Each balancer probes each backend every interval, starting at a random phase (HAProxy spreads
     // its checks over the interval).
     for (std::uint32_t n = 0; n < nodes_.size(); ++n) {
-      for (std::uint32_t b = 0; b < servers_.size(); ++b) {
+      const std::uint32_t first = nodes_[n].first;
+      for (std::uint32_t b = first; b < first + nodes_[n].lb->backends().size(); ++b) {
         const auto phase = static_cast<sim::SimTime>(rng_probes_.uniform01() * static_cast<double>(probe_interval_));
         if (phase <= end_) sim_.schedule_at(phase, self_, kProbe, pack_backend(n, b));
       }
@@ -243,15 +275,36 @@ void Fleet::handle(const sim::Event& e) {
   }
 }
 
+bool Fleet::site_in_service(std::uint32_t site) const {
+  for (std::uint32_t n : resolvable_[site]) {
+    if (nodes_[n].up && nodes_[n].lb->eligible_count() > 0) return true;
+  }
+  return false;
+}
+
 std::uint32_t Fleet::resolve_balancer(std::uint32_t c) const {
-  // DNS round robin over the tier: each client has a stable first choice; once a failed balancer's
-  // name has been withdrawn (failover_s after it failed), its clients spread over the others.
-  const auto n = static_cast<std::uint32_t>(nodes_.size());
-  if (n == 1) return 0;
+  // The front door (geo DNS or anycast) sends a client to the nearest site whose balancers have a
+  // backend in service, as those balancers see it; failing that, to the nearest site.
+  const auto& sites = topo_.nearest_sites(clients_[c].region);
+  std::uint32_t site = sites.front();
+  if (sites.size() > 1) {
+    for (std::uint32_t candidate : sites) {
+      if (site_in_service(candidate)) {
+        site = candidate;
+        break;
+      }
+    }
+  }
+  // DNS round robin over the site's balancers: each client has a stable first choice; once a
+  // failed balancer's name has been withdrawn (failover_s after it failed), its clients spread over
+  // the others.
+  const std::uint32_t base = site * per_site_;
+  if (per_site_ == 1) return base;
   const std::uint64_t h = sim::mix64(static_cast<std::uint64_t>(c) ^ 0xB1A5CEull);
-  const auto first = static_cast<std::uint32_t>(h % n);
-  if (nodes_[first].resolvable || resolvable_.empty()) return first;
-  return resolvable_[(h >> 20) % resolvable_.size()];
+  const std::uint32_t first = base + static_cast<std::uint32_t>(h % per_site_);
+  const auto& alive = resolvable_[site];
+  if (nodes_[first].resolvable || alive.empty()) return first;
+  return alive[(h >> 20) % alive.size()];
 }
 
 void Fleet::attempt(std::uint32_t c) {
@@ -274,11 +327,18 @@ void Fleet::attempt(std::uint32_t c) {
     return refuse(c, Refusal::RateLimited);
   }
   LoadBalancer& lb = *node.lb;
+  const auto site_size = static_cast<std::uint32_t>(lb.backends().size());
   const Stickiness sticky = cfg_.balancer.sticky;
-  int target = sticky == Stickiness::Cookie ? cl.sticky : sticky == Stickiness::SourceIp ? node.stick[c] : -1;
-  if (target >= 0 && lb.blocks(target) != 0) target = -1;  // the balancer thinks it is out: balance afresh
+  const std::int32_t remembered = sticky == Stickiness::Cookie     ? cl.sticky
+                                  : sticky == Stickiness::SourceIp ? node.stick[c]
+                                                                   : -1;
+  int target = -1;  // the remembered server's index at this balancer, when it has it and thinks it is up
+  if (remembered >= 0 && topo_.site_of(static_cast<std::uint32_t>(remembered)) == node.site) {
+    target = node.local(static_cast<std::uint32_t>(remembered));
+    if (lb.blocks(target) != 0) target = -1;
+  }
   const std::uint64_t key = sim::mix64(c);  // a stable identity, like a hashed source address
-  const std::uint32_t tries = cfg_.balancer.tries == 0 ? static_cast<std::uint32_t>(servers_.size()) : cfg_.balancer.tries;
+  const std::uint32_t tries = cfg_.balancer.tries == 0 ? site_size : cfg_.balancer.tries;
   const std::int64_t port_limit =
       static_cast<std::int64_t>(cfg_.balancer.source_ports) * static_cast<std::int64_t>(cfg_.balancer.source_addresses);
   std::vector<int>& tried = tried_;
@@ -288,10 +348,11 @@ void Fleet::attempt(std::uint32_t c) {
   };
   std::optional<Refusal> last;
   for (std::uint32_t t = 0; t < tries; ++t) {
-    const int b = (t == 0 && target >= 0) ? target : lb.pick(key);
-    if (b == kNoBackend) break;
-    Server& s = servers_[static_cast<std::size_t>(b)];
-    const std::int64_t in_use = lb.backends()[static_cast<std::size_t>(b)].active_connections;
+    const int local = (t == 0 && target >= 0) ? target : lb.pick(key);
+    if (local == kNoBackend) break;
+    const auto b = node.first + static_cast<std::uint32_t>(local);
+    Server& s = servers_[b];
+    const std::int64_t in_use = lb.backends()[static_cast<std::size_t>(local)].active_connections;
     std::optional<Refusal> failure;
     if (port_limit > 0 && in_use >= port_limit) {
       ++node.counts.port_exhausted;  // connect() fails with EADDRNOTAVAIL: an error, like a refusal
@@ -306,12 +367,12 @@ void Fleet::attempt(std::uint32_t c) {
     if (failure) {
       last = failure;
       try_failed(node, b);
-      lb.block(b, LoadBalancer::kBlockTried);
-      tried.push_back(b);
+      lb.block(local, LoadBalancer::kBlockTried);
+      tried.push_back(local);
       continue;
     }
     untry();
-    node.fails[static_cast<std::size_t>(b)] = 0;  // a live backend answered (NGINX resets fails on success)
+    node.fails[node.slot(b)] = 0;  // a live backend answered (NGINX resets fails on success)
     ++s.interval.attempts;
     if (s.members.size() >= cfg_.fleet.max_connections) {
       ++s.interval.rejected;
@@ -320,14 +381,16 @@ void Fleet::attempt(std::uint32_t c) {
     ++node.counts.routed;
     node.counts.peak_ports = std::max<std::uint64_t>(node.counts.peak_ports, static_cast<std::uint64_t>(in_use + 1));
     cl.state = ClientState::Connecting;
-    cl.server = b;
+    cl.server = static_cast<std::int32_t>(b);
     cl.balancer = static_cast<std::uint8_t>(bi);
     cl.slot = static_cast<std::uint32_t>(s.members.size());
     s.members.push_back(c);
     ++connecting_;
-    lb.connection_opened(b);
-    if (sticky == Stickiness::SourceIp) node.stick[c] = b;
-    const sim::SimTime done = s.cpu.submit(now, service(cost_handshake_), CpuQueue::kUntracked);
+    lb.connection_opened(local);
+    if (sticky == Stickiness::SourceIp) node.stick[c] = static_cast<std::int32_t>(b);
+    // The handshake takes one network round trip plus the server's work.
+    const auto rtt = static_cast<sim::SimTime>(2.0 * latency_ns_[cl.region * topo_.sites() + node.site]);
+    const sim::SimTime done = s.cpu.submit(now, service(cost_handshake_), CpuQueue::kUntracked) + rtt;
     if (done - now <= connect_timeout_) {
       schedule_client(done, kHandshakeDone, c);
     } else {
@@ -354,13 +417,14 @@ void Fleet::refuse(std::uint32_t c, Refusal why) {
   retry_later(c);
 }
 
-void Fleet::try_failed(BalancerNode& node, int backend) {
+void Fleet::try_failed(BalancerNode& node, std::uint32_t server) {
   // NGINX (ngx_http_upstream_round_robin.c, free_peer): a failure more than fail_timeout after the
   // previous one starts a new count; max_fails failures take the peer out for fail_timeout. A
   // one-server upstream never fails.
   const PassiveSection& passive = cfg_.balancer.passive;
-  if (passive.max_fails == 0 || servers_.size() == 1) return;
-  const auto b = static_cast<std::size_t>(backend);
+  if (passive.max_fails == 0 || node.lb->backends().size() == 1) return;
+  const std::size_t b = node.slot(server);
+  const int backend = node.local(server);
   const sim::SimTime now = sim_.now();
   if (now - node.checked[b] > fail_timeout_) node.fails[b] = 0;
   ++node.fails[b];
@@ -369,8 +433,8 @@ void Fleet::try_failed(BalancerNode& node, int backend) {
   const auto index = static_cast<std::uint32_t>(&node - nodes_.data());
   node.lb->block(backend, LoadBalancer::kBlockPassive);
   ++node.counts.marked_down;
-  note_detection(index, backend);
-  if (now + fail_timeout_ <= end_) sim_.schedule_at(now + fail_timeout_, self_, kPassiveExpire, pack_backend(index, static_cast<std::uint32_t>(b)));
+  note_detection(index, server);
+  if (now + fail_timeout_ <= end_) sim_.schedule_at(now + fail_timeout_, self_, kPassiveExpire, pack_backend(index, server));
 }
 
 void Fleet::handshake_done(std::uint32_t c) {
@@ -411,20 +475,23 @@ void Fleet::handshake_timeout(std::uint32_t c) {
   refuse(c, Refusal::Timeout);
 }
 
-void Fleet::submit_job(std::uint32_t server, sim::SimTime cost, JobKind kind) {
+void Fleet::submit_job(std::uint32_t server, sim::SimTime cost, JobKind kind, std::uint32_t c) {
   Server& s = servers_[server];
   settle(s);
-  s.cpu.submit(sim_.now(), service(cost), kind);
+  // The job's kind carries the client's region in its upper bits, for the network latency added
+  // when it completes (the client record is only read when there are regions).
+  const int region = topo_.regions() > 1 ? clients_[c].region : 0;
+  s.cpu.submit(sim_.now(), service(cost), kind | (region << 1));
   ++(kind == kJobHeartbeat ? beats_ : msgs_).sent;
 }
 
 void Fleet::heartbeat(std::uint32_t c, std::uint32_t server) {
-  submit_job(server, cost_heartbeat_, kJobHeartbeat);
+  submit_job(server, cost_heartbeat_, kJobHeartbeat, c);
   schedule_client(sim_.now() + heartbeat_interval_, conn_tag(kHeartbeat, server), c);
 }
 
 void Fleet::message(std::uint32_t c, std::uint32_t server) {
-  submit_job(server, cost_message_, kJobMessage);
+  submit_job(server, cost_message_, kJobMessage, c);
   schedule_client(sim_.now() + duration_ns(rng_messages_.exponential(message_mean_gap_s_), end_),
                   conn_tag(kMessage, server), c);
 }
@@ -455,7 +522,8 @@ void Fleet::release_slot(std::uint32_t c) {
   s.members[cl.slot] = last;
   clients_[last].slot = cl.slot;
   s.members.pop_back();
-  nodes_[cl.balancer].lb->connection_closed(cl.server);
+  BalancerNode& node = nodes_[cl.balancer];
+  node.lb->connection_closed(node.local(static_cast<std::uint32_t>(cl.server)));
   cl.server = -1;
 }
 
@@ -490,14 +558,19 @@ void Fleet::settle(Server& s) {
 }
 
 void Fleet::on_job_done(Server& s, int kind, sim::SimTime latency) {
-  if (kind == kJobHeartbeat) {
+  if ((kind & 1) == kJobHeartbeat) {
     ++beats_.delivered;
     return;
   }
   ++msgs_.delivered;
   ++s.interval.messages_delivered;
   ++s.metrics_messages;
-  const double ms = sim::to_millis(latency);
+  // Message latency: the trip from the client to its server plus the server's queueing and work.
+  double ms = sim::to_millis(latency);
+  if (cfg_.topology.enabled()) {
+    const auto server = static_cast<std::uint32_t>(&s - servers_.data());
+    ms += latency_ns_[static_cast<std::size_t>(kind >> 1) * topo_.sites() + topo_.site_of(server)] * 1e-6;
+  }
   // One record per message: the fleet and whole-run histograms are merged from the servers' at
   // each sample (merging is exact: same buckets).
   s.interval_latency_ms.record(ms);
@@ -536,40 +609,60 @@ void Fleet::cut_connection(std::uint32_t c, std::uint32_t fault, bool release) {
 }
 
 void Fleet::crash(std::uint32_t fault) {
-  if (cfg_.faults[fault].target == FaultTarget::Balancer) return crash_balancer(fault);
+  const CrashFault& cfg = cfg_.faults[fault];
+  if (cfg.target == FaultTarget::Balancer) return crash_balancer(fault);
   FaultState& f = faults_[fault];
-  const std::uint32_t b = f.outcome.server;
+  if (cfg.target == FaultTarget::Server) {
+    crash_server(f.outcome.server, fault);
+  } else {  // a whole site: every server in it
+    const std::uint32_t site = f.outcome.server;
+    for (std::uint32_t b = topo_.first_server(site); b < topo_.first_server(site + 1); ++b) crash_server(b, fault);
+  }
+  if (f.outstanding == 0) f.outcome.reconnected_within_s = 0.0;
+}
+
+void Fleet::crash_server(std::uint32_t b, std::uint32_t fault) {
+  FaultState& f = faults_[fault];
   Server& s = servers_[b];
   if (!s.up) return;  // already down, or not in the fleet: a crash changes nothing
   s.up = false;
   s.crashed_by = static_cast<std::uint16_t>(fault + 1);
   s.cpu.crash(
       sim_.now(), [&](int kind, sim::SimTime latency) { on_job_done(s, kind, latency); },
-      [&](int kind) { ++(kind == kJobHeartbeat ? beats_.dropped : msgs_.dropped); });
+      [&](int kind) { ++((kind & 1) == kJobHeartbeat ? beats_ : msgs_).dropped; });
   constexpr std::uint8_t kOut = LoadBalancer::kBlockDown | LoadBalancer::kBlockPassive | LoadBalancer::kBlockDraining;
-  f.pending_nodes = 0;
-  for (std::uint32_t n = 0; n < nodes_.size(); ++n) {
-    nodes_[n].lb->drop_all(static_cast<int>(b));
-    if (nodes_[n].up && (nodes_[n].lb->blocks(static_cast<int>(b)) & kOut) == 0) f.pending_nodes |= 1ull << n;
+  const bool instant = cfg_.balancer.health_check.mode == HealthCheckMode::Instant;
+  for (BalancerNode& node : site_nodes_of(b)) {
+    const auto n = static_cast<std::uint32_t>(&node - nodes_.data());
+    node.lb->drop_all(node.local(b));
+    if (node.up && (node.lb->blocks(node.local(b)) & kOut) == 0) f.pending_nodes |= 1ull << n;
   }
-  if (f.pending_nodes == 0) f.outcome.detected_within_s = 0.0;
-  if (cfg_.balancer.health_check.mode == HealthCheckMode::Instant) {
-    for (std::uint32_t n = 0; n < nodes_.size(); ++n) {
-      if (nodes_[n].up) mark_health(n, static_cast<int>(b), false);
+  if (f.pending_nodes == 0 && !f.outcome.detected_within_s) f.outcome.detected_within_s = 0.0;
+  if (instant) {
+    for (BalancerNode& node : site_nodes_of(b)) {
+      if (node.up) mark_health(static_cast<std::uint32_t>(&node - nodes_.data()), b, false);
     }
   }
   std::vector<std::uint32_t> members;
   members.swap(s.members);
   for (std::uint32_t c : members) cut_connection(c, fault, false);
   s.connected = 0;
-  if (f.outstanding == 0) f.outcome.reconnected_within_s = 0.0;
 }
 
-void Fleet::note_detection(std::uint32_t balancer, int backend) {
-  const Server& s = servers_[static_cast<std::size_t>(backend)];
+void Fleet::note_detection(std::uint32_t balancer, std::uint32_t server) {
+  const Server& s = servers_[server];
   if (s.up || s.crashed_by == 0) return;
   FaultState& f = faults_[s.crashed_by - 1u];
   if ((f.pending_nodes & (1ull << balancer)) == 0) return;
+  // A site crash is detected when every balancer has taken out every server: track per balancer
+  // that it has no crashed server of this fault left in service.
+  if (cfg_.faults[s.crashed_by - 1u].target == FaultTarget::Site) {
+    const BalancerNode& node = nodes_[balancer];
+    constexpr std::uint8_t kOut = LoadBalancer::kBlockDown | LoadBalancer::kBlockPassive | LoadBalancer::kBlockDraining;
+    for (std::uint32_t b = node.first; b < node.first + node.lb->backends().size(); ++b) {
+      if (servers_[b].crashed_by == s.crashed_by && node.up && (node.lb->blocks(node.local(b)) & kOut) == 0) return;
+    }
+  }
   f.pending_nodes &= ~(1ull << balancer);
   if (f.pending_nodes == 0 && !f.outcome.detected_within_s) {
     f.outcome.detected_within_s = sim::to_seconds(sim_.now()) - f.outcome.at_s;
@@ -592,25 +685,30 @@ void Fleet::crash_balancer(std::uint32_t fault) {
   }
   std::fill(node.stick.begin(), node.stick.end(), -1);  // its stick table is lost
   // It no longer sends anything anywhere: stop waiting for it to notice crashed servers.
-  for (std::uint32_t b = 0; b < servers_.size(); ++b) note_detection(n, static_cast<int>(b));
+  for (std::uint32_t b = node.first; b < node.first + node.lb->backends().size(); ++b) note_detection(n, b);
   if (f.outstanding == 0) f.outcome.reconnected_within_s = 0.0;
   const sim::SimTime at = sim_.now() + failover_;
   if (at <= end_) sim_.schedule_at(at, self_, kFailover, pack_backend(n, 0, node.down_gen));
 }
 
 void Fleet::recover(std::uint32_t fault) {
-  if (cfg_.faults[fault].target == FaultTarget::Balancer) return recover_balancer(fault);
-  const std::uint32_t b = faults_[fault].outcome.server;
-  Server& s = servers_[b];
-  if (s.up || !s.present) return;
-  s.up = true;
-  s.crashed_by = 0;
-  if (cfg_.balancer.health_check.mode == HealthCheckMode::Instant) {
-    for (std::uint32_t n = 0; n < nodes_.size(); ++n) {
-      if (nodes_[n].up) mark_health(n, static_cast<int>(b), true);
+  const CrashFault& cfg = cfg_.faults[fault];
+  if (cfg.target == FaultTarget::Balancer) return recover_balancer(fault);
+  const std::uint32_t index = faults_[fault].outcome.server;
+  const std::uint32_t from = cfg.target == FaultTarget::Server ? index : topo_.first_server(index);
+  const std::uint32_t to = cfg.target == FaultTarget::Server ? index + 1 : topo_.first_server(index + 1);
+  for (std::uint32_t b = from; b < to; ++b) {
+    Server& s = servers_[b];
+    if (s.up || !s.present || s.crashed_by != fault + 1) continue;
+    s.up = true;
+    s.crashed_by = 0;
+    if (cfg_.balancer.health_check.mode == HealthCheckMode::Instant) {
+      for (BalancerNode& node : site_nodes_of(b)) {
+        if (node.up) mark_health(static_cast<std::uint32_t>(&node - nodes_.data()), b, true);
+      }
     }
+    // Active checks find it on their own; with neither, passive detection lets it back after fail_timeout.
   }
-  // Active checks find it on their own; with neither, passive detection lets it back after fail_timeout.
 }
 
 void Fleet::recover_balancer(std::uint32_t fault) {
@@ -623,13 +721,13 @@ void Fleet::recover_balancer(std::uint32_t fault) {
   // A restarted balancer starts with every configured backend up (HAProxy's default initial state)
   // and a clean slate of failure counts; its checks correct the picture. The oracle knows the truth.
   const bool instant = cfg_.balancer.health_check.mode == HealthCheckMode::Instant;
-  for (std::uint32_t b = 0; b < servers_.size(); ++b) {
-    const int backend = static_cast<int>(b);
+  for (std::uint32_t b = node.first; b < node.first + node.lb->backends().size(); ++b) {
     if (!servers_[b].present) continue;
-    node.fails[b] = 0;
+    const int backend = node.local(b);
+    node.fails[node.slot(b)] = 0;
     node.lb->unblock(backend, LoadBalancer::kBlockPassive);
-    node.health[b].set(instant ? servers_[b].up : true);
-    if (node.health[b].up()) {
+    node.health[node.slot(b)].set(instant ? servers_[b].up : true);
+    if (node.health[node.slot(b)].up()) {
       node.lb->unblock(backend, LoadBalancer::kBlockDown);
     } else {
       node.lb->block(backend, LoadBalancer::kBlockDown);
@@ -638,24 +736,24 @@ void Fleet::recover_balancer(std::uint32_t fault) {
 }
 
 void Fleet::rebuild_resolvable() {
-  resolvable_.clear();
+  for (auto& site : resolvable_) site.clear();
   for (std::uint32_t n = 0; n < nodes_.size(); ++n) {
-    if (nodes_[n].resolvable) resolvable_.push_back(n);
+    if (nodes_[n].resolvable) resolvable_[nodes_[n].site].push_back(n);
   }
 }
 
 void Fleet::handle_balancer_timer(std::uint32_t tag, std::uint64_t data) {
-  const auto backend = static_cast<int>(data & 0xFFFFFFu);
+  const auto server = static_cast<std::uint32_t>(data & 0xFFFFFFu);
   const auto n = static_cast<std::uint32_t>((data >> 24) & 0xFFu);
   const auto gen = static_cast<std::uint32_t>(data >> 32);
   BalancerNode& node = nodes_[n];
   switch (tag) {
-    case kProbe: probe(n, backend); return;
-    case kProbeTimeout: probe_result(n, backend, false); return;
+    case kProbe: probe(n, server); return;
+    case kProbeTimeout: probe_result(n, server, false); return;
     case kPassiveExpire:
-      if (node.up) node.lb->unblock(backend, LoadBalancer::kBlockPassive);
+      if (node.up) node.lb->unblock(node.local(server), LoadBalancer::kBlockPassive);
       return;
-    case kWarmStep: warm_step(n, backend, gen); return;
+    case kWarmStep: warm_step(n, server, gen); return;
     case kFailover:
       if (!node.up && node.down_gen == gen) {
         node.resolvable = false;
@@ -666,44 +764,44 @@ void Fleet::handle_balancer_timer(std::uint32_t tag, std::uint64_t data) {
   }
 }
 
-void Fleet::probe(std::uint32_t balancer, int backend) {
+void Fleet::probe(std::uint32_t balancer, std::uint32_t server) {
   const sim::SimTime now = sim_.now();
-  if (now + probe_interval_ <= end_) sim_.schedule_at(now + probe_interval_, self_, kProbe, pack_backend(balancer, backend));
+  if (now + probe_interval_ <= end_) sim_.schedule_at(now + probe_interval_, self_, kProbe, pack_backend(balancer, server));
   BalancerNode& node = nodes_[balancer];
   if (!node.up) return;
-  Server& s = servers_[static_cast<std::size_t>(backend)];
-  if (!s.up) return probe_result(balancer, backend, false);  // refused (or no such host yet)
+  Server& s = servers_[server];
+  if (!s.up) return probe_result(balancer, server, false);  // refused (or no such host yet)
   // The probe waits behind the server's queued work: a backlog longer than the timeout fails it.
   const sim::SimTime wait = s.cpu.wait_ns(now);
   if (wait > probe_timeout_) {
-    sim_.schedule_at(now + probe_timeout_, self_, kProbeTimeout, pack_backend(balancer, backend));
+    sim_.schedule_at(now + probe_timeout_, self_, kProbeTimeout, pack_backend(balancer, server));
     return;
   }
-  const BackendState& view = node.lb->backends()[static_cast<std::size_t>(backend)];
+  const BackendState& view = node.lb->backends()[node.slot(server)];
   // Response time as the balancer sees it: an exponentially weighted average of probe round trips.
   const double rtt = 0.5 * view.response_time_s + 0.5 * sim::to_seconds(wait);
-  node.lb->set_load(backend, view.cpu_utilisation, rtt, view.bandwidth_bps);
-  probe_result(balancer, backend, true);
+  node.lb->set_load(node.local(server), view.cpu_utilisation, rtt, view.bandwidth_bps);
+  probe_result(balancer, server, true);
 }
 
-void Fleet::probe_result(std::uint32_t balancer, int backend, bool passed) {
+void Fleet::probe_result(std::uint32_t balancer, std::uint32_t server, bool passed) {
   BalancerNode& node = nodes_[balancer];
   if (!node.up) return;
   const HealthCheckSection& hc = cfg_.balancer.health_check;
-  if (node.health[static_cast<std::size_t>(backend)].record(passed, hc.fall, hc.rise)) {
-    mark_health(balancer, backend, node.health[static_cast<std::size_t>(backend)].up());
-  }
+  HealthState& health = node.health[node.slot(server)];
+  if (health.record(passed, hc.fall, hc.rise)) mark_health(balancer, server, health.up());
 }
 
-void Fleet::mark_health(std::uint32_t balancer, int backend, bool up) {
+void Fleet::mark_health(std::uint32_t balancer, std::uint32_t server, bool up) {
   BalancerNode& node = nodes_[balancer];
   LoadBalancer& lb = *node.lb;
-  const auto b = static_cast<std::size_t>(backend);
+  const std::size_t b = node.slot(server);
+  const int backend = node.local(server);
   node.health[b].set(up);
   const bool blocked = (lb.blocks(backend) & LoadBalancer::kBlockDown) != 0;
   if (up && blocked) {
     lb.unblock(backend, LoadBalancer::kBlockDown);
-    start_warmup(balancer, backend);
+    start_warmup(balancer, server);
   } else if (!up && !blocked) {
     lb.block(backend, LoadBalancer::kBlockDown);
     ++node.counts.marked_down;
@@ -712,34 +810,34 @@ void Fleet::mark_health(std::uint32_t balancer, int backend, bool up) {
       ++node.warm_gen[b];
       lb.set_weight(backend, node.base_weight[b]);
     }
-    note_detection(balancer, backend);
+    note_detection(balancer, server);
   }
 }
 
-void Fleet::start_warmup(std::uint32_t balancer, int backend) {
+void Fleet::start_warmup(std::uint32_t balancer, std::uint32_t server) {
   const SlowStartSection& ss = cfg_.balancer.slow_start;
   if (!(ss.window_s > 0.0)) return;
   BalancerNode& node = nodes_[balancer];
-  const auto b = static_cast<std::size_t>(backend);
+  const std::size_t b = node.slot(server);
   node.warm_since[b] = sim_.now();
   ++node.warm_gen[b];
-  warm_step(balancer, backend, node.warm_gen[b]);
+  warm_step(balancer, server, node.warm_gen[b]);
 }
 
-void Fleet::warm_step(std::uint32_t balancer, int backend, std::uint32_t gen) {
+void Fleet::warm_step(std::uint32_t balancer, std::uint32_t server, std::uint32_t gen) {
   BalancerNode& node = nodes_[balancer];
-  const auto b = static_cast<std::size_t>(backend);
+  const std::size_t b = node.slot(server);
   if (gen != node.warm_gen[b] || node.warm_since[b] < 0) return;
   const SlowStartSection& ss = cfg_.balancer.slow_start;
   const sim::SimTime elapsed = sim_.now() - node.warm_since[b];
   const double factor = slow_start_factor(ss, elapsed);
-  node.lb->set_weight(backend, node.base_weight[b] * factor);
+  node.lb->set_weight(node.local(server), node.base_weight[b] * factor);
   if (factor >= 1.0) {
     node.warm_since[b] = -1;
     return;
   }
   const sim::SimTime next = node.warm_since[b] + slow_start_next_step(ss, elapsed);
-  if (next <= end_) sim_.schedule_at(next, self_, kWarmStep, pack_backend(balancer, backend, gen));
+  if (next <= end_) sim_.schedule_at(next, self_, kWarmStep, pack_backend(balancer, server, gen));
 }
 
 void Fleet::load_report() {
@@ -748,7 +846,7 @@ void Fleet::load_report() {
   const double dt = sim::to_seconds(now - last_load_report_);
   const bool probes = cfg_.balancer.health_check.mode == HealthCheckMode::Active;
   const double bytes_per_message = cfg_.clients.message_bytes * (1.0 + cfg_.clients.replies_per_message);
-  for (std::size_t b = 0; b < servers_.size(); ++b) {
+  for (std::uint32_t b = 0; b < servers_.size(); ++b) {
     Server& s = servers_[b];
     settle(s);
     const sim::SimTime busy = s.cpu.busy_ns(now);
@@ -756,10 +854,10 @@ void Fleet::load_report() {
     const double bandwidth = dt > 0 ? static_cast<double>(s.metrics_messages) * bytes_per_message / dt : 0.0;
     s.busy_at_last_report = busy;
     s.metrics_messages = 0;
-    for (auto& node : nodes_) {
-      const BackendState& view = node.lb->backends()[b];
+    for (BalancerNode& node : site_nodes_of(b)) {
+      const BackendState& view = node.lb->backends()[node.slot(b)];
       const double rt = probes ? view.response_time_s : sim::to_seconds(s.cpu.wait_ns(now));
-      node.lb->set_load(static_cast<int>(b), util, rt, bandwidth);
+      node.lb->set_load(node.local(b), util, rt, bandwidth);
     }
   }
   last_load_report_ = now;
@@ -772,9 +870,10 @@ void Fleet::scale(std::uint32_t event) {
   for (std::uint32_t k = 0; k < e.add && next_absent_ < servers_.size(); ++k) {
     const std::uint32_t b = next_absent_++;
     servers_[b].present = servers_[b].up = true;
-    for (std::uint32_t n = 0; n < nodes_.size(); ++n) {
-      nodes_[n].lb->unblock(static_cast<int>(b), LoadBalancer::kBlockAbsent);
-      if (!active && nodes_[n].up) start_warmup(n, static_cast<int>(b));  // active: after `rise` passed probes
+    for (BalancerNode& node : site_nodes_of(b)) {
+      node.lb->unblock(node.local(b), LoadBalancer::kBlockAbsent);
+      // With active checks it joins after `rise` passed probes (and slow start begins then).
+      if (!active && node.up) start_warmup(static_cast<std::uint32_t>(&node - nodes_.data()), b);
     }
   }
   std::uint32_t removed = 0;
@@ -783,7 +882,7 @@ void Fleet::scale(std::uint32_t event) {
     if (!s.present || !s.up || s.draining) continue;
     s.draining = true;
     ++removed;
-    for (auto& node : nodes_) node.lb->block(static_cast<int>(b), LoadBalancer::kBlockDraining);
+    for (BalancerNode& node : site_nodes_of(b)) node.lb->block(node.local(b), LoadBalancer::kBlockDraining);
     const sim::SimTime at = sim_.now() + duration_ns(e.drain_timeout_s, end_);
     if (at <= end_) sim_.schedule_at(at, self_, kDrainDeadline, b);
   }
@@ -797,7 +896,8 @@ void Fleet::drain_deadline(std::uint32_t server) {
   members.swap(s.members);
   for (std::uint32_t c : members) {
     Client& cl = clients_[c];
-    nodes_[cl.balancer].lb->connection_closed(static_cast<int>(server));
+    BalancerNode& node = nodes_[cl.balancer];
+    node.lb->connection_closed(node.local(server));
     cl.server = -1;
     if (cl.state == ClientState::Connected) {
       ++conn_.closed;
@@ -814,7 +914,7 @@ void Fleet::drain_deadline(std::uint32_t server) {
   s.connected = 0;
   s.draining = false;
   s.present = s.up = false;
-  for (auto& node : nodes_) node.lb->block(static_cast<int>(server), LoadBalancer::kBlockAbsent);
+  for (BalancerNode& node : site_nodes_of(server)) node.lb->block(node.local(server), LoadBalancer::kBlockAbsent);
 }
 
 void Fleet::sample() {
@@ -910,8 +1010,8 @@ RunSummary Fleet::make_summary() const {
   s.messages = msgs_;
   s.heartbeats = beats_;
   for (const auto& srv : servers_) {
-    s.messages.in_flight_at_end += srv.cpu.tracked_pending(kJobMessage);
-    s.heartbeats.in_flight_at_end += srv.cpu.tracked_pending(kJobHeartbeat);
+    s.messages.in_flight_at_end += srv.cpu.tracked_pending(kJobMessage, 1);
+    s.heartbeats.in_flight_at_end += srv.cpu.tracked_pending(kJobHeartbeat, 1);
   }
   s.message_latency = stats_of(message_latency_ms_);
   s.handshake_latency = stats_of(handshake_latency_ms_);
@@ -927,6 +1027,19 @@ RunSummary Fleet::make_summary() const {
   for (std::uint32_t n = 0; n < nodes_.size(); ++n) {
     const BalancerCounts& k = nodes_[n].counts;
     s.balancers.push_back({n, k.routed, k.rate_limited, k.port_exhausted, k.failed_tries, k.marked_down, k.peak_ports});
+  }
+  if (cfg_.topology.enabled()) {
+    for (std::uint32_t site = 0; site < topo_.sites(); ++site) {
+      SiteOutcome out{topo_.site_name(site), topo_.site_servers(site), 0};
+      for (std::uint32_t b = topo_.first_server(site); b < topo_.first_server(site + 1); ++b) out.active_at_end += servers_[b].connected;
+      s.sites.push_back(out);
+    }
+    std::vector<std::uint64_t> per_region(topo_.regions(), 0);
+    for (const Client& c : clients_) ++per_region[c.region];
+    for (std::uint32_t r = 0; r < topo_.regions(); ++r) {
+      const std::uint32_t nearest = topo_.nearest_sites(r).front();
+      s.regions.push_back({topo_.region_name(r), per_region[r], topo_.site_name(nearest), topo_.latency_ms(r, nearest)});
+    }
   }
   return s;
 }

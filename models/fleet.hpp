@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "models/load_balancer.hpp"
 #include "models/run_summary.hpp"
 #include "models/server.hpp"
+#include "models/topology.hpp"
 #include "sim/histogram.hpp"
 #include "sim/simulator.hpp"
 
@@ -63,14 +65,21 @@ class Fleet : public sim::EventHandler {
   void schedule_client(sim::SimTime t, std::uint32_t tag, std::uint32_t c);
   void handle_balancer_timer(std::uint32_t tag, std::uint64_t data);
   std::uint32_t resolve_balancer(std::uint32_t c) const;
+  bool site_in_service(std::uint32_t site) const;
+  /// The balancers of the site holding `server`.
+  std::span<BalancerNode> site_nodes_of(std::uint32_t server) {
+    return {nodes_.data() + static_cast<std::size_t>(topo_.site_of(server)) * per_site_, per_site_};
+  }
   void refuse(std::uint32_t c, Refusal why);
-  void try_failed(BalancerNode& node, int backend);
-  void mark_health(std::uint32_t balancer, int backend, bool up);
-  void start_warmup(std::uint32_t balancer, int backend);
-  void warm_step(std::uint32_t balancer, int backend, std::uint32_t gen);
-  void probe(std::uint32_t balancer, int backend);
-  void probe_result(std::uint32_t balancer, int backend, bool passed);
-  void note_detection(std::uint32_t balancer, int backend);
+  void try_failed(BalancerNode& node, std::uint32_t server);
+  // Balancer-side handlers take the global server index.
+  void mark_health(std::uint32_t balancer, std::uint32_t server, bool up);
+  void start_warmup(std::uint32_t balancer, std::uint32_t server);
+  void warm_step(std::uint32_t balancer, std::uint32_t server, std::uint32_t gen);
+  void probe(std::uint32_t balancer, std::uint32_t server);
+  void probe_result(std::uint32_t balancer, std::uint32_t server, bool passed);
+  void note_detection(std::uint32_t balancer, std::uint32_t server);
+  void crash_server(std::uint32_t server, std::uint32_t fault);
   void crash_balancer(std::uint32_t fault);
   void recover_balancer(std::uint32_t fault);
   void rebuild_resolvable();
@@ -82,7 +91,7 @@ class Fleet : public sim::EventHandler {
   void handshake_done(std::uint32_t c);
   void handshake_timeout(std::uint32_t c);
   /// Queues one tracked job (a heartbeat or a message) on a server's CPU and counts it as sent.
-  void submit_job(std::uint32_t server, sim::SimTime cost, JobKind kind);
+  void submit_job(std::uint32_t server, sim::SimTime cost, JobKind kind, std::uint32_t c);
   void heartbeat(std::uint32_t c, std::uint32_t server);
   void message(std::uint32_t c, std::uint32_t server);
   void session_end(std::uint32_t c);
@@ -108,7 +117,10 @@ class Fleet : public sim::EventHandler {
   std::vector<sim::SimTime> arrival_times_;
   std::vector<Server> servers_;
   std::vector<BalancerNode> nodes_;
-  std::vector<std::uint32_t> resolvable_;   ///< balancers clients reach by DNS now
+  Topology topo_;
+  std::uint32_t per_site_ = 1;              ///< balancers per site (balancer.count)
+  std::vector<std::vector<std::uint32_t>> resolvable_;   ///< per site: balancers clients reach by DNS now
+  std::vector<double> latency_ns_;          ///< regions x sites: one-way network latency, ns
   std::vector<int> tried_;                  ///< backends already tried for the connection being routed
   std::uint32_t next_absent_ = 0;           ///< the next server a [[scaling]] add brings in
   sim::SimTime probe_interval_ = 0, probe_timeout_ = 0, fail_timeout_ = 0, failover_ = 0, load_interval_ = 0;

@@ -146,15 +146,25 @@ struct BackoffSection {
 };
 
 /// What a fault takes down.
-enum class FaultTarget { Server, Balancer };
+enum class FaultTarget { Server, Balancer, Site };
 
-/// [[faults]]: one crash of a server (type "crash") or of a balancer (type "balancer_crash").
+/// [[faults]]: one crash of a server (type "crash"), a balancer (type "balancer_crash") or every
+/// server of a site (type "site_crash").
 struct CrashFault {
   std::uint32_t server = 0;                   ///< 0-based server index (target Server)
   double at_s = 0.0;                          ///< when it crashes, s
   std::optional<double> recover_after_s;      ///< it comes back this long after the crash (empty = never)
   FaultTarget target = FaultTarget::Server;
   std::uint32_t balancer = 0;                 ///< 0-based balancer index (target Balancer)
+  std::string site;                           ///< site name (target Site): every server there crashes
+  /// A crash of one server.
+  static CrashFault of_server(std::uint32_t server, double at_s, std::optional<double> recover_after_s = std::nullopt) {
+    CrashFault f;
+    f.server = server;
+    f.at_s = at_s;
+    f.recover_after_s = recover_after_s;
+    return f;
+  }
   /// Member-wise equality (exact for doubles).
   bool operator==(const CrashFault&) const = default;
 };
@@ -170,6 +180,43 @@ struct ScalingEvent {
   bool operator==(const ScalingEvent&) const = default;
 };
 
+/// [[topology.links]]: a network link between two named places, with its one-way latency.
+struct TopologyLink {
+  std::string a, b;            ///< node names (regions, points of presence, sites)
+  double latency_ms = 0.0;     ///< one-way latency, ms (>= 0)
+  /// Member-wise equality (exact for doubles).
+  bool operator==(const TopologyLink&) const = default;
+};
+
+/// [[topology.sites]]: a data centre holding the next `servers` servers (in index order) and its
+/// own balancer tier.
+struct TopologySite {
+  std::string name;            ///< a node of the graph
+  std::uint32_t servers = 0;   ///< how many servers it holds (>= 1)
+  /// Member-wise equality (exact for doubles).
+  bool operator==(const TopologySite&) const = default;
+};
+
+/// [[topology.regions]]: where a share of the clients are.
+struct TopologyRegion {
+  std::string name;            ///< a node of the graph
+  double share = 0.0;          ///< fraction of the clients (the shares add up to 1)
+  /// Member-wise equality (exact for doubles).
+  bool operator==(const TopologyRegion&) const = default;
+};
+
+/// [topology]: regions, points of presence and sites as a graph with link latencies. Clients go
+/// to the nearest site (by shortest path) that has a server its balancers consider up. Empty =
+/// one site holding every server, clients at zero distance.
+struct TopologySection {
+  std::vector<TopologyLink> links;
+  std::vector<TopologySite> sites;
+  std::vector<TopologyRegion> regions;
+  bool enabled() const { return !sites.empty(); }
+  /// Member-wise equality (exact for doubles).
+  bool operator==(const TopologySection&) const = default;
+};
+
 /// A whole scenario.
 struct FleetConfig {
   std::string name = "scenario";        ///< [scenario] name, for reports
@@ -181,6 +228,7 @@ struct FleetConfig {
   BackoffSection backoff;
   std::vector<CrashFault> faults;
   std::vector<ScalingEvent> scaling;
+  TopologySection topology;
   /// Servers that ever exist: fleet.servers plus every [[scaling]] add.
   std::uint32_t total_servers() const {
     std::uint64_t n = fleet.servers;

@@ -11,6 +11,7 @@ LoadBalancer::LoadBalancer(std::unique_ptr<BalancingPolicy> policy, const std::v
   if (weights.empty()) throw std::invalid_argument("LoadBalancer: needs at least one backend");
   backends_.resize(weights.size());
   blocks_.assign(weights.size(), 0);
+  eligible_ = weights.size();
   for (std::size_t i = 0; i < weights.size(); ++i) {
     if (!(weights[i] > 0.0)) throw std::invalid_argument("LoadBalancer: weights must be > 0");
     backends_[i].weight = weights[i];
@@ -51,6 +52,7 @@ void LoadBalancer::drop_all(int b) {
 
 void LoadBalancer::block(int b, Block reason) {
   auto& s = at(b);
+  if (s.eligible) --eligible_;
   blocks_[static_cast<std::size_t>(b)] |= reason;
   s.eligible = false;
 }
@@ -59,6 +61,7 @@ void LoadBalancer::unblock(int b, Block reason) {
   auto& s = at(b);
   auto& mask = blocks_[static_cast<std::size_t>(b)];
   mask = static_cast<std::uint8_t>(mask & ~reason);
+  if (!s.eligible && mask == 0) ++eligible_;
   s.eligible = mask == 0;
 }
 

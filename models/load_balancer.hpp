@@ -50,6 +50,8 @@ class LoadBalancer {
   /// Updates the load a backend last reported.
   void set_load(int b, double cpu_utilisation, double response_time_s, double bandwidth_bps);
 
+  /// Backends nothing blocks.
+  std::size_t eligible_count() const { return eligible_; }
   /// The balancer's current view.
   std::span<const BackendState> backends() const { return backends_; }
   /// The policy's registry name.
@@ -62,6 +64,7 @@ class LoadBalancer {
   std::vector<BackendState> backends_;
   std::vector<std::uint8_t> blocks_;
   std::int64_t cap_ = 0;
+  std::size_t eligible_ = 0;
   sim::Rng rng_;
 };
 

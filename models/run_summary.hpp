@@ -50,8 +50,9 @@ struct MessageCounts {
 
 /// What one crash fault did.
 struct FaultOutcome {
-  std::string target = "server";                  ///< "server" or "balancer"
-  std::uint32_t server = 0;                       ///< the index of the server or balancer
+  std::string target = "server";                  ///< "server", "balancer" or "site"
+  std::uint32_t server = 0;                       ///< the index of the server, balancer or site
+  std::string site;                               ///< the site's name (target "site")
   std::optional<double> detected_within_s;        ///< server crash: until every running balancer stopped sending it new connections
   std::uint64_t tries_while_undetected = 0;       ///< server crash: connection tries balancers sent to it while it was down
   double at_s = 0.0;
@@ -70,6 +71,21 @@ struct BalancerOutcome {
   std::uint64_t failed_tries = 0;      ///< tries to a backend that was down
   std::uint64_t marked_down = 0;       ///< times it took a backend out (health checks or passive)
   std::uint64_t peak_ports = 0;        ///< most source ports it used towards one backend
+};
+
+/// One site of a [topology] at the end of a run.
+struct SiteOutcome {
+  std::string name;
+  std::uint32_t servers = 0;            ///< servers it holds (including ones added later)
+  std::uint64_t active_at_end = 0;      ///< connections open on its servers at the end
+};
+
+/// One client region of a [topology].
+struct RegionOutcome {
+  std::string name;
+  std::uint64_t clients = 0;            ///< clients placed there
+  std::string nearest_site;             ///< where its clients go while that site is up
+  double latency_ms = 0.0;              ///< one-way latency to the nearest site, ms
 };
 
 /// One invariant checked at the end of a run.
@@ -107,6 +123,8 @@ struct RunSummary {
   std::uint64_t peak_server_connections = 0;  ///< highest open connections on one server at a sample time
   std::vector<FaultOutcome> faults;
   std::vector<BalancerOutcome> balancers;
+  std::vector<SiteOutcome> sites;          ///< empty without a [topology]
+  std::vector<RegionOutcome> regions;      ///< empty without a [topology]
   std::vector<ConservationCheck> conservation;
 };
 

@@ -116,8 +116,9 @@ void print_summary(const models::RunSummary& s) {
   auto seconds = [](double v) { return format_number(std::round(v * 1000) / 1000) + " s"; };
   for (const auto& f : s.faults) {
     std::ostringstream os;
-    os << f.target << " " << f.server << " at " << format_number(f.at_s) << " s: ";
-    if (f.target == "server") {
+    os << f.target << " " << (f.target == "site" ? f.site : std::to_string(f.server)) << " at "
+       << format_number(f.at_s) << " s: ";
+    if (f.target != "balancer") {
       if (f.detected_within_s) {
         os << "out of the balancer after " << seconds(*f.detected_within_s);
       } else {

@@ -27,8 +27,12 @@ struct BalancerCounts {
 
 /// The state of one balancer during a run.
 struct BalancerNode {
-  BalancerNode(std::unique_ptr<LoadBalancer> balancer, std::size_t backends, double rate_limit)
+  /// A balancer in front of the servers [first, first + backends) of one site.
+  BalancerNode(std::unique_ptr<LoadBalancer> balancer, std::uint32_t site_index, std::uint32_t first_server,
+               std::size_t backends, double rate_limit)
       : lb(std::move(balancer)),
+        site(site_index),
+        first(first_server),
         health(backends),
         fails(backends, 0),
         checked(backends, 0),
@@ -38,6 +42,12 @@ struct BalancerNode {
         limiter(rate_limit, rate_limit) {}
 
   std::unique_ptr<LoadBalancer> lb;
+  std::uint32_t site;                       ///< the site it serves
+  std::uint32_t first;                      ///< its backend i is server first + i
+  /// Its index of server `server` (which must be in its site).
+  int local(std::uint32_t server) const { return static_cast<int>(server - first); }
+  /// The same, as a vector index.
+  std::size_t slot(std::uint32_t server) const { return server - first; }
   std::vector<HealthState> health;          ///< per backend: the health-check belief
   std::vector<std::uint32_t> fails;         ///< per backend: passive failures in the current window
   std::vector<sim::SimTime> checked;        ///< per backend: time of the last passive failure
@@ -45,7 +55,7 @@ struct BalancerNode {
   std::vector<std::uint32_t> warm_gen;      ///< per backend: slow-start generation (stale steps are ignored)
   std::vector<double> base_weight;          ///< per backend: configured weight
   sim::TokenBucket limiter;                 ///< new connections per second
-  std::vector<std::int32_t> stick;          ///< per client: remembered backend (source-IP stickiness), -1 = none
+  std::vector<std::int32_t> stick;          ///< per client: remembered server (source-IP stickiness), -1 = none
   bool up = true;                           ///< running
   bool resolvable = true;                   ///< clients still reach it by DNS (false after failover_s down)
   std::uint32_t down_gen = 0;               ///< times it went down (stale failover timers are ignored)

@@ -34,7 +34,7 @@ models::FleetConfig crash_fleet(models::HealthCheckMode mode) {
   cfg.balancer.health_check.timeout_s = 1.0;
   cfg.balancer.health_check.fall = 3;
   cfg.balancer.health_check.rise = 2;
-  cfg.faults.push_back({1, 60.0, std::nullopt});
+  cfg.faults.push_back(models::CrashFault::of_server(1, 60.0, std::nullopt));
   return cfg;
 }
 

@@ -123,7 +123,7 @@ TEST_CASE("cookie affinity sends reconnecting clients back to a dead server unti
   cfg.balancer.policy = "round_robin";
   cfg.balancer.health_check.mode = models::HealthCheckMode::Active;
   cfg.balancer.health_check.interval_s = 5.0;   // 10-15 s to notice
-  cfg.faults.push_back({1, 60.0, std::nullopt});
+  cfg.faults.push_back(models::CrashFault::of_server(1, 60.0, std::nullopt));
   const auto plain = models::Fleet(cfg).run();
   cfg.balancer.sticky = models::Stickiness::Cookie;
   const auto sticky = models::Fleet(cfg).run();

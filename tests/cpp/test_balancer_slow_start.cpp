@@ -50,7 +50,7 @@ models::FleetConfig rejoin(double window_s) {
   cfg.balancer.policy = "least_connections";
   cfg.clients.session_s = sim::Distribution::exponential(30.0);
   cfg.clients.on_session_end = models::SessionEnd::Reconnect;
-  cfg.faults.push_back({0, 30.0, 10.0});
+  cfg.faults.push_back(models::CrashFault::of_server(0, 30.0, 10.0));
   cfg.balancer.slow_start.window_s = window_s;
   return cfg;
 }

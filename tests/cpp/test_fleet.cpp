@@ -66,7 +66,7 @@ TEST_CASE("all clients connect when the fleet has room, and conservation holds",
 
 TEST_CASE("a crash drops its connections and the clients reconnect to the survivors", "[fleet][storm]") {
   auto cfg = small_fleet();
-  cfg.faults.push_back({1, 60.0, std::nullopt});
+  cfg.faults.push_back(models::CrashFault::of_server(1, 60.0, std::nullopt));
   models::Fleet fleet(cfg);
   const auto r = fleet.run();
   const auto& c = r.summary.connections;
@@ -92,7 +92,7 @@ TEST_CASE("a crash drops its connections and the clients reconnect to the surviv
 TEST_CASE("a recovered server rejoins and takes new connections", "[fleet][storm]") {
   auto cfg = small_fleet();
   cfg.fleet.max_connections = 600;  // 3 survivors hold 1800 of 2000: 200 wait for the recovery
-  cfg.faults.push_back({2, 30.0, 20.0});
+  cfg.faults.push_back(models::CrashFault::of_server(2, 30.0, 20.0));
   models::Fleet fleet(cfg);
   const auto r = fleet.run();
   CHECK(r.summary.connections.rejected > 0);
@@ -160,7 +160,7 @@ TEST_CASE("sessions that end make clients leave or reconnect", "[fleet]") {
 
 TEST_CASE("same seed gives the same result, and another seed or replication another result", "[fleet][determinism]") {
   auto cfg = small_fleet();
-  cfg.faults.push_back({0, 50.0, 30.0});
+  cfg.faults.push_back(models::CrashFault::of_server(0, 50.0, 30.0));
   auto run = [](const models::FleetConfig& c) {
     models::Fleet f(c);
     return f.run();
@@ -190,7 +190,7 @@ TEST_CASE("same seed gives the same result, and another seed or replication anot
 
 TEST_CASE("the balancer's choice shows: round robin keeps a recovered server empty, least connections fills it", "[fleet][storm]") {
   auto cfg = small_fleet();
-  cfg.faults.push_back({0, 30.0, 10.0});
+  cfg.faults.push_back(models::CrashFault::of_server(0, 30.0, 10.0));
   cfg.run.duration_s = 90.0;
   auto last_conns_server0 = [&](const std::string& policy) {
     auto c = cfg;

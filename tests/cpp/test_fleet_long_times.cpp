@@ -39,7 +39,7 @@ TEST_CASE("a recovery delay beyond the run means the server stays down", "[fleet
   for (const double delay : {1e10, 1e300, std::numeric_limits<double>::max()}) {
     INFO(delay);
     auto cfg = tiny_fleet();
-    cfg.faults.push_back({1, 10.0, delay});
+    cfg.faults.push_back(models::CrashFault::of_server(1, 10.0, delay));
     const auto r = run(cfg);
     REQUIRE(r.summary.faults.size() == 1);
     CHECK(r.summary.faults[0].connections_dropped == 100);
@@ -96,7 +96,7 @@ TEST_CASE("huge heartbeat intervals, timeouts, session lengths and message gaps 
 TEST_CASE("saturating long durations does not change ordinary runs", "[fleet][limits][determinism]") {
   // The same run with and without a far-future recovery is identical up to the recovery.
   auto cfg = tiny_fleet();
-  cfg.faults.push_back({0, 10.0, std::nullopt});
+  cfg.faults.push_back(models::CrashFault::of_server(0, 10.0, std::nullopt));
   const auto never = run(cfg);
   cfg.faults[0].recover_after_s = 1e300;
   const auto far = run(cfg);

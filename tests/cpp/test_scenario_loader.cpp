@@ -17,6 +17,7 @@ using wsfleet::experiments::load_scenario_string;
 using wsfleet::experiments::scenario_to_toml;
 using wsfleet::experiments::ScenarioError;
 using wsfleet::models::FleetConfig;
+using wsfleet::models::CrashFault;
 using wsfleet::models::SessionEnd;
 using wsfleet::sim::Distribution;
 
@@ -229,7 +230,7 @@ TEST_CASE("unknown keys and sections name the place, suggest the closest key and
     const ScenarioError e = error_of("[run]\nseed = 1\n\n[flet]\nservers = 3\n");
     CHECK(std::string(e.what()) ==
           "t.toml:4:2: unknown section [flet]; did you mean [fleet]? Allowed sections: [scenario], [run], [fleet], "
-          "[clients], [balancer], [backoff], [[faults]], [[scaling]]");
+          "[clients], [balancer], [backoff], [[faults]], [[scaling]], [topology]");
   }
   SECTION("a key outside any section says where it belongs") {
     const ScenarioError e = error_of("seed = 7\n");
@@ -258,7 +259,7 @@ TEST_CASE("unknown keys and sections name the place, suggest the closest key and
     const ScenarioError e = error_of("[[faults]]\ntype = \"crash\"\nrecover_after = 5\n");
     CHECK(std::string(e.what()) ==
           "t.toml:3:1: unknown key 'recover_after' in [[faults]] entry 0; did you mean 'recover_after_s'? "
-          "Allowed: type, server, balancer, at_s, recover_after_s");
+          "Allowed: type, server, balancer, site, at_s, recover_after_s");
     CHECK(e.key() == "faults.0.recover_after");
   }
 }
@@ -460,10 +461,10 @@ TEST_CASE("session errors name clients.session.* and list what is allowed", "[sc
 
 TEST_CASE("faults: type is required and must be known", "[scenario][errors]") {
   const ScenarioError missing = error_of("[run]\nduration_s = 60\n\n[[faults]]\nserver = 1\n");
-  CHECK(std::string(missing.what()) == "t.toml:4:1: faults.0.type is required: the kind of fault (one of: crash, balancer_crash)");
+  CHECK(std::string(missing.what()) == "t.toml:4:1: faults.0.type is required: the kind of fault (one of: crash, balancer_crash, site_crash)");
   CHECK(missing.key() == "faults.0.type");
   CHECK(error_of("[[faults]]\ntype = \"crsh\"").message() ==
-        "faults.0.type must be one of crash, balancer_crash (got 'crsh'); did you mean 'crash'?");
+        "faults.0.type must be one of crash, balancer_crash, site_crash (got 'crsh'); did you mean 'crash'?");
   // The second entry is named by its index.
   CHECK(error_of("[[faults]]\ntype = \"crash\"\n[[faults]]\ntype = \"crash\"\nat_s = -1").message() ==
         "faults.1.at_s must be between 0 and run.duration_s = 600 (got -1)");
@@ -655,7 +656,7 @@ TEST_CASE("overrides (--set): TOML values, bare strings, new keys, and the same 
           "--set faults.5.at_s=1: index 5 is out of range: 'faults' has 1 entry (use 0 to 1; index 1 appends one)");
     CHECK(has(error_of(faults, {"faults.first.at_s=1"}).message(), "'faults' is an array: select an entry by its index"));
     CHECK(std::string(error_of(faults, {"faults.1.at_s=5"}).what()) ==
-          "--set faults.1.at_s=5: faults.1.type is required: the kind of fault (one of: crash, balancer_crash)");
+          "--set faults.1.at_s=5: faults.1.type is required: the kind of fault (one of: crash, balancer_crash, site_crash)");
     CHECK(std::string(error_of(faults, {"faults.0.server=abc"}).what()) ==
           "--set faults.0.server=abc: faults.0.server must be an integer (got string)");
     CHECK(load("[fleet]\nservers = 2\nweights = [1, 1]", {"fleet.weights.1=4"}).fleet.weights ==
@@ -716,7 +717,7 @@ TEST_CASE("scenario_to_toml writes every key and loads back to an identical Flee
     c.balancer.params = {{"choices", 7.0}};
     c.backoff.policy = "equal_jitter";
     c.backoff.params = {{"base_s", 0.1}, {"cap_s", 0.30000000000000004}, {"max_retries", 1e6}};
-    c.faults = {{2, 0.0, std::nullopt}, {0, 1234.5678901234567, 0.7}, {1, 3.0, 1e300}};
+    c.faults = {CrashFault::of_server(2, 0.0), CrashFault::of_server(0, 1234.5678901234567, 0.7), CrashFault::of_server(1, 3.0, 1e300)};
     for (const Distribution& d :
          {Distribution::never(), Distribution::constant(0.0), Distribution::exponential(1.0 / 7.0),
           Distribution::uniform(0.0, 0.1), Distribution::lognormal(0.3, 0.7), Distribution::pareto(1e-3, 2.5)}) {

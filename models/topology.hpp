@@ -1,0 +1,47 @@
+#pragma once
+// The network the fleet lives in: named places (client regions, points of presence, data-centre
+// sites) joined by links with one-way latencies, held as a Boost.Graph graph. Shortest paths give
+// each region's distance to every site and the order in which a geo-aware DNS or anycast front
+// door tries them.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/fleet_config.hpp"
+
+namespace wsfleet::models {
+
+/// A validated topology. Without a [topology] section: one site with every server, one region at
+/// distance 0.
+class Topology {
+ public:
+  /// Builds the graph and the shortest paths. Throws std::invalid_argument naming the problem
+  /// (unknown node, region that reaches no site, server counts that do not add up).
+  Topology(const TopologySection& section, std::uint32_t total_servers);
+
+  std::size_t sites() const { return site_names_.size(); }
+  std::size_t regions() const { return region_names_.size(); }
+  const std::string& site_name(std::size_t s) const { return site_names_.at(s); }
+  const std::string& region_name(std::size_t r) const { return region_names_.at(r); }
+  /// The first server of site s; its servers are [first_server(s), first_server(s + 1)).
+  std::uint32_t first_server(std::size_t s) const { return first_.at(s); }
+  std::uint32_t site_servers(std::size_t s) const { return first_.at(s + 1) - first_.at(s); }
+  /// The site holding server b.
+  std::uint32_t site_of(std::uint32_t server) const { return site_of_.at(server); }
+  /// One-way latency from region r to site s over the shortest path, ms.
+  double latency_ms(std::size_t region, std::size_t site) const { return latency_.at(region * sites() + site); }
+  /// Sites in order of distance from region r (ties: configuration order).
+  const std::vector<std::uint32_t>& nearest_sites(std::size_t region) const { return order_.at(region); }
+  /// The region of client `index` (its share decides; the same client is always in the same region).
+  std::uint32_t region_of(std::uint64_t client) const;
+
+ private:
+  std::vector<std::string> site_names_, region_names_;
+  std::vector<std::uint32_t> first_;     ///< sites + 1 entries
+  std::vector<std::uint32_t> site_of_;   ///< per server
+  std::vector<double> latency_;          ///< regions x sites
+  std::vector<std::vector<std::uint32_t>> order_;
+  std::vector<double> cumulative_share_;
+};
+
+}  // namespace wsfleet::models
