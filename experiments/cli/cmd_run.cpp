@@ -14,6 +14,7 @@
 #include "experiments/cli/commands.hpp"
 #include "experiments/result_writer.hpp"
 #include "experiments/scenario_loader.hpp"
+#include "experiments/scenario_writer.hpp"
 #include "models/fleet.hpp"
 
 namespace wsfleet::cli {
@@ -203,10 +204,16 @@ Action add_check(CLI::App& app) {
   auto* cmd = app.add_subcommand("check", "Validate a scenario file without running it");
   cmd->add_option("scenario", opts->scenario, "Scenario file (TOML)")->required();
   cmd->add_option("--set", opts->sets, "Override a scenario key (repeatable)");
-  return [opts]() -> int {
+  auto effective = std::make_shared<bool>(false);
+  cmd->add_flag("--effective", *effective, "Print the effective scenario: every key with the value a run would use");
+  return [opts, effective]() -> int {
     try {
       const auto cfg = experiments::load_scenario_file(opts->scenario, opts->sets);
       models::Fleet fleet(cfg);  // builds the policies: their parameters are validated too
+      if (*effective) {
+        std::cout << experiments::scenario_to_toml(cfg);
+        return 0;
+      }
       std::cout << opts->scenario << ": ok (" << cfg.fleet.servers << " servers, " << cfg.clients.count << " clients, "
                 << cfg.balancer.policy << ", " << cfg.backoff.policy << ", " << format_number(cfg.run.duration_s)
                 << " s)\n";

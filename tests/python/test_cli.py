@@ -3,8 +3,14 @@ writes when the input is good. (Bad input: test_errors.py.)"""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Dict
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 import numpy as np
 import pandas as pd
@@ -358,3 +364,15 @@ def test_unwritable_out_is_an_io_error(tmp_path: Path) -> None:
     assert str(blocker) in proc.stderr and "cannot create output directory" in proc.stderr
     assert "Traceback" not in proc.stderr and "terminate called" not in proc.stderr
     assert "conservation" in proc.stdout  # the summary was printed before writing failed
+
+
+def test_check_effective_prints_the_scenario_a_run_uses(tmp_path: Path) -> None:
+    scenario = write_scenario(tmp_path)
+    proc = cli("check", scenario, "--set", "balancer.health_check.fall=5", "--effective")
+    assert proc.returncode == 0, proc.stderr
+    effective = tomllib.loads(proc.stdout)
+    assert effective["balancer"]["health_check"] == {"mode": "active", "interval_s": 2.0, "timeout_s": 2.0,
+                                                     "fall": 5, "rise": 2}
+    assert effective["balancer"]["policy"] == "least_connections"
+    # The same text the Python API gives.
+    assert proc.stdout == wsfleet.check(scenario, overrides=["balancer.health_check.fall=5"])
