@@ -46,6 +46,7 @@ ordered_json summary_ordered(const models::RunSummary& s) {
   j["connections"] = {{"attempted", c.attempted}, {"established", c.established}, {"rejected", c.rejected},
                       {"failed", c.failed}, {"pending_at_end", c.pending_at_end}, {"closed", c.closed},
                       {"ended", c.ended}, {"dropped", c.dropped}, {"drained", c.drained},
+                      {"vanished", c.vanished}, {"idle_cut", c.idle_cut},
                       {"active_at_end", c.active_at_end}, {"retries", c.retries},
                       {"gave_up", c.gave_up}, {"waiting_at_end", c.waiting_at_end},
                       {"peak", s.peak_connections}, {"peak_per_server", s.peak_server_connections}};
@@ -57,6 +58,14 @@ ordered_json summary_ordered(const models::RunSummary& s) {
   j["messages"] = messages_json(s.messages);
   j["messages"]["latency_ms"] = latency_json(s.message_latency);
   j["heartbeats"] = messages_json(s.heartbeats);
+  const auto& hb = s.heartbeat;
+  j["heartbeats"]["per_message"] = num(hb.frames_per_message);
+  j["heartbeats"]["bytes"] = num(hb.bytes);
+  j["heartbeats"]["half_open_detected"] = hb.ghosts_detected;
+  j["heartbeats"]["half_open_at_end"] = hb.ghosts_at_end;
+  j["heartbeats"]["detection_s"] = {{"count", hb.detection_s.count}, {"mean", num(hb.detection_s.mean_ms)},
+                                    {"p50", num(hb.detection_s.p50_ms)}, {"p99", num(hb.detection_s.p99_ms)},
+                                    {"max", num(hb.detection_s.max_ms)}};
   j["handshake_latency_ms"] = latency_json(s.handshake_latency);
   j["cpu"] = {{"mean_utilisation", num(s.cpu_mean_utilisation)}, {"peak_utilisation", num(s.cpu_peak_utilisation)}};
   j["memory"] = {{"peak_server_mib", num(s.peak_server_memory_mib)}};

@@ -19,6 +19,7 @@
 #include "models/backoff_policy.hpp"
 #include "models/balancer/balancer_defaults.hpp"
 #include "models/balancing_policy.hpp"
+#include "models/heartbeat_presets.hpp"
 #include "models/topology.hpp"
 
 namespace wsfleet::experiments {
@@ -32,7 +33,7 @@ constexpr std::int64_t kIntMax = std::numeric_limits<std::int64_t>::max();
 // The schema. Keys are listed in documentation order; "Allowed: ..." messages show them so.
 const Names& section_names() {
   static const Names names = {"scenario", "run",    "fleet",   "clients", "balancer",
-                              "backoff",  "faults", "scaling", "topology"};
+                              "backoff",  "heartbeat", "faults", "scaling", "topology"};
   return names;
 }
 const Names& scenario_keys() {
@@ -55,7 +56,8 @@ const Names& cpu_keys() {
 }
 const Names& clients_keys() {
   static const Names keys = {"count", "ramp_s", "session", "on_session_end", "messages_per_minute",
-                             "replies_per_message", "message_bytes", "heartbeat_interval_s", "connect_timeout_s"};
+                             "replies_per_message", "message_bytes", "heartbeat_interval_s", "connect_timeout_s",
+                             "vanish_share"};
   return keys;
 }
 const Names& fault_keys() {
@@ -66,8 +68,12 @@ const Names& fault_keys() {
 const Names& balancer_keys() {
   static const Names keys = {"policy",        "count",        "tries",       "max_connections_per_backend",
                              "max_new_connections_per_s",   "source_ports", "source_addresses",
-                             "metrics_interval_s",          "sticky",       "failover_s",
+                             "metrics_interval_s",          "sticky",       "failover_s",   "idle_timeout_s",
                              "health_check",  "passive",      "slow_start"};
+  return keys;
+}
+const Names& heartbeat_keys() {
+  static const Names keys = {"preset", "sender", "mode", "timeout_s", "peer_timeout_s", "frame_bytes"};
   return keys;
 }
 const Names& health_check_keys() {
@@ -169,6 +175,7 @@ class ScenarioReader {
     read_policy(balancing_kind(), config.balancer.policy, config.balancer.params);
     read_balancer(config.balancer);
     read_policy(backoff_kind(), config.backoff.policy, config.backoff.params);
+    read_heartbeat(config);
     read_scaling(config);
     read_topology(config);
     read_faults(config);
@@ -443,6 +450,7 @@ class ScenarioReader {
     read_float(*table, "clients.", "message_bytes", between(0.0, 1e9), clients.message_bytes);
     read_float(*table, "clients.", "heartbeat_interval_s", at_least(0.0), clients.heartbeat_interval_s);
     read_float(*table, "clients.", "connect_timeout_s", above(0.0), clients.connect_timeout_s);
+    read_float(*table, "clients.", "vanish_share", between(0.0, 1.0), clients.vanish_share);
   }
 
   // clients.session: "never", or a table {distribution = "...", <its parameters>}.
@@ -596,6 +604,7 @@ class ScenarioReader {
                                         : models::Stickiness::SourceIp;
       }
       read_float(*table, p, "failover_s", at_least(0.0), b.failover_s);
+      read_float(*table, p, "idle_timeout_s", at_least(0.0), b.idle_timeout_s);
       if (const toml::table* hc = table_at(*table, "health_check", "balancer.health_check")) {
         const std::string q = "balancer.health_check.";
         check_keys(*hc, "[balancer.health_check]", q, health_check_keys());
@@ -629,6 +638,36 @@ class ScenarioReader {
       }
     }
     out = b;
+  }
+
+  // [heartbeat]: a library preset's settings, overridden by the keys given (its ping interval goes
+  // to clients.heartbeat_interval_s unless that key is given).
+  void read_heartbeat(models::FleetConfig& config) const {
+    const toml::table* table = table_at(root_, "heartbeat", "heartbeat");
+    if (table == nullptr) return;
+    const std::string p = "heartbeat.";
+    check_keys(*table, "[heartbeat]", p, heartbeat_keys());
+    models::HeartbeatSection& hb = config.heartbeat;
+    Names presets;
+    for (const auto& preset : models::heartbeat_presets()) presets.push_back(preset.name);
+    std::string name;
+    if (read_choice(*table, p, "preset", presets, name)) {
+      const models::HeartbeatPreset* preset = models::find_heartbeat_preset(name);
+      hb = preset->section;
+      if (root_.at_path("clients.heartbeat_interval_s").node() == nullptr) {
+        config.clients.heartbeat_interval_s = preset->interval_s;
+      }
+    }
+    std::string sender, mode;
+    if (read_choice(*table, p, "sender", {"client", "server"}, sender)) {
+      hb.sender = sender == "client" ? models::HeartbeatSender::Client : models::HeartbeatSender::Server;
+    }
+    if (read_choice(*table, p, "mode", {"periodic", "when_idle"}, mode)) {
+      hb.mode = mode == "periodic" ? models::HeartbeatMode::Periodic : models::HeartbeatMode::WhenIdle;
+    }
+    read_float(*table, p, "timeout_s", at_least(0.0), hb.timeout_s);
+    read_float(*table, p, "peer_timeout_s", at_least(0.0), hb.peer_timeout_s);
+    read_float(*table, p, "frame_bytes", between(0.0, 1e6), hb.frame_bytes);
   }
 
   void read_scaling(models::FleetConfig& config) const {

@@ -69,6 +69,7 @@ void write_balancer(std::ostringstream& out, const models::BalancerSection& b) {
       << (b.sticky == models::Stickiness::None ? "\"none\"" : b.sticky == models::Stickiness::Cookie ? "\"cookie\"" : "\"source_ip\"")
       << "\n";
   out << "failover_s = " << toml_float(b.failover_s) << "\n";
+  out << "idle_timeout_s = " << toml_float(b.idle_timeout_s) << "  # 0 = never\n";
   const models::HealthCheckSection& hc = b.health_check;
   out << "\n[balancer.health_check]\n";
   out << "mode = "
@@ -150,6 +151,7 @@ std::string scenario_to_toml(const models::FleetConfig& config) {
   out << "message_bytes = " << toml_float(clients.message_bytes) << "\n";
   out << "heartbeat_interval_s = " << toml_float(clients.heartbeat_interval_s) << "\n";
   out << "connect_timeout_s = " << toml_float(clients.connect_timeout_s) << "\n";
+  out << "vanish_share = " << toml_float(clients.vanish_share) << "\n";
 
   write_policy(out, "balancer", config.balancer.policy, config.balancer.params, models::balancing_policies());
   write_balancer(out, config.balancer);
@@ -163,6 +165,15 @@ std::string scenario_to_toml(const models::FleetConfig& config) {
     out << "drain_timeout_s = " << toml_float(e.drain_timeout_s) << "\n";
     out << "weight = " << toml_float(e.weight) << "\n";
   }
+
+  const models::HeartbeatSection& hb = config.heartbeat;
+  out << "\n[heartbeat]  # the ping interval is clients.heartbeat_interval_s\n";
+  if (!hb.preset.empty()) out << "preset = " << toml_string(hb.preset) << "\n";
+  out << "sender = " << (hb.sender == models::HeartbeatSender::Client ? "\"client\"" : "\"server\"") << "\n";
+  out << "mode = " << (hb.mode == models::HeartbeatMode::Periodic ? "\"periodic\"" : "\"when_idle\"") << "\n";
+  out << "timeout_s = " << toml_float(hb.timeout_s) << "\n";
+  out << "peer_timeout_s = " << toml_float(hb.peer_timeout_s) << "  # 0 = the receiver never times out\n";
+  out << "frame_bytes = " << toml_float(hb.frame_bytes) << "\n";
 
   const models::TopologySection& topo = config.topology;
   for (const models::TopologyLink& l : topo.links) {

@@ -53,10 +53,11 @@ Fleet::Fleet(const FleetConfig& config)
       rng_backoff_(sim::StreamFactory(config.run.seed, config.run.replication).stream("clients.backoff")),
       rng_service_(sim::StreamFactory(config.run.seed, config.run.replication).stream("servers.service")),
       rng_probes_(sim::StreamFactory(config.run.seed, config.run.replication).stream("balancer.probes")),
+      rng_vanish_(sim::StreamFactory(config.run.seed, config.run.replication).stream("clients.vanish")),
       fleet_series_({"time_s", "up", "connections", "attempts", "established", "rejected", "failed", "closed",
                      "dropped", "cpu_utilisation", "cpu_backlog_ms", "memory_mib", "messages_delivered",
                      "latency_p50_ms", "latency_p99_ms", "retries", "waiting", "gave_up", "conn_max_over_mean",
-                     "conn_cv"}),
+                     "conn_cv", "half_open"}),
       server_series_({"time_s", "server", "up", "connections", "attempts", "established", "rejected", "failed",
                       "closed", "dropped", "cpu_utilisation", "cpu_backlog_ms", "memory_mib", "messages_delivered",
                       "latency_p50_ms", "latency_p99_ms"}) {
@@ -136,12 +137,21 @@ Fleet::Fleet(const FleetConfig& config)
                                    cfg_.clients.replies_per_message * cfg_.fleet.cpu.outbound_message_us);
   cost_heartbeat_ = sim::from_micros(cfg_.fleet.cpu.heartbeat_us);
   heartbeat_interval_ = duration_ns(cfg_.clients.heartbeat_interval_s, end_);
+  hb_timeout_ = duration_ns(cfg_.heartbeat.timeout_s, end_);
+  hb_peer_timeout_ = duration_ns(cfg_.heartbeat.peer_timeout_s, end_);
+  idle_timeout_ = duration_ns(cfg_.balancer.idle_timeout_s, end_);
+  idle_pings_ = cfg_.heartbeat.mode == HeartbeatMode::WhenIdle && heartbeat_interval_ > 0;
+  // The balancer cuts idle connections only if pings do not keep them busy: pings (periodic, or after
+  // `interval` of silence) at least once per idle timeout keep every connection alive.
+  idle_cuts_ = idle_timeout_ > 0 && !(heartbeat_interval_ > 0 && heartbeat_interval_ < idle_timeout_);
+  track_activity_ = idle_pings_ || idle_cuts_ || cfg_.clients.vanish_share > 0.0;
   connect_timeout_ = duration_ns(cfg_.clients.connect_timeout_s, end_);
   message_mean_gap_s_ = cfg_.clients.messages_per_minute > 0 ? 60.0 / cfg_.clients.messages_per_minute : 0.0;
 
   // First connection times: a Poisson process over [0, ramp] conditioned on `count` arrivals,
   // i.e. sorted uniform times.
   clients_.resize(cfg_.clients.count);
+  if (track_activity_) activity_.assign(cfg_.clients.count, 0);
   if (topo_.regions() > 255) throw std::invalid_argument("topology: at most 255 regions");
   if (topo_.regions() > 1) {
     for (std::uint32_t c = 0; c < clients_.size(); ++c) clients_[c].region = static_cast<std::uint8_t>(topo_.region_of(c));
@@ -257,6 +267,7 @@ void Fleet::handle(const sim::Event& e) {
     case kPassiveExpire:
     case kWarmStep:
     case kFailover: handle_balancer_timer(e.tag, e.data); return;
+    case kGhostGone: ghost_gone(static_cast<std::uint32_t>(e.data)); return;
     default: break;
   }
   const auto c = static_cast<std::uint32_t>(e.data & 0xFFFFFFFFu);
@@ -271,6 +282,7 @@ void Fleet::handle(const sim::Event& e) {
     case kHeartbeat: heartbeat(c, server_of_tag(e.tag)); break;
     case kMessage: message(c, server_of_tag(e.tag)); break;
     case kSessionEnd: session_end(c); break;
+    case kIdleCheck: idle_check(c); break;
     default: throw std::logic_error("Fleet: unknown event tag");
   }
 }
@@ -374,7 +386,7 @@ void Fleet::attempt(std::uint32_t c) {
     untry();
     node.fails[node.slot(b)] = 0;  // a live backend answered (NGINX resets fails on success)
     ++s.interval.attempts;
-    if (s.members.size() >= cfg_.fleet.max_connections) {
+    if (s.members.size() + s.ghosts >= cfg_.fleet.max_connections) {
       ++s.interval.rejected;
       return refuse(c, Refusal::ServerFull);
     }
@@ -462,6 +474,8 @@ void Fleet::handshake_done(std::uint32_t c) {
   schedule_client(now + duration_ns(session_s, end_), kSessionEnd, c);  // `never` (inf) saturates past the end
   const auto server = static_cast<std::uint32_t>(cl.server);
   if (heartbeat_interval_ > 0) schedule_client(now + heartbeat_interval_, conn_tag(kHeartbeat, server), c);
+  if (track_activity_) activity_[c] = now;
+  if (idle_cuts_) schedule_client(now + idle_timeout_, conn_tag(kIdleCheck, server), c);
   if (message_mean_gap_s_ > 0) {
     schedule_client(now + duration_ns(rng_messages_.exponential(message_mean_gap_s_), end_), conn_tag(kMessage, server), c);
   }
@@ -486,12 +500,38 @@ void Fleet::submit_job(std::uint32_t server, sim::SimTime cost, JobKind kind, st
 }
 
 void Fleet::heartbeat(std::uint32_t c, std::uint32_t server) {
+  const sim::SimTime now = sim_.now();
+  if (idle_pings_ && now - activity_[c] < heartbeat_interval_) {
+    // Frames flowed since: ping only after a full interval of silence.
+    schedule_client(activity_[c] + heartbeat_interval_, conn_tag(kHeartbeat, server), c);
+    return;
+  }
   submit_job(server, cost_heartbeat_, kJobHeartbeat, c);
-  schedule_client(sim_.now() + heartbeat_interval_, conn_tag(kHeartbeat, server), c);
+  if (track_activity_) activity_[c] = now;
+  schedule_client(now + heartbeat_interval_, conn_tag(kHeartbeat, server), c);
+}
+
+void Fleet::idle_check(std::uint32_t c) {
+  const sim::SimTime now = sim_.now();
+  if (now - activity_[c] < idle_timeout_) {
+    schedule_client(activity_[c] + idle_timeout_, conn_tag(kIdleCheck, static_cast<std::uint32_t>(clients_[c].server)), c);
+    return;
+  }
+  // No frame for the idle timeout: the balancer closes both sides; the client reconnects.
+  Client& cl = clients_[c];
+  Server& s = servers_[static_cast<std::size_t>(cl.server)];
+  ++conn_.closed;
+  ++conn_.idle_cut;
+  ++s.interval.closed;
+  --connected_;
+  --s.connected;
+  release_slot(c);
+  retry_later(c);
 }
 
 void Fleet::message(std::uint32_t c, std::uint32_t server) {
   submit_job(server, cost_message_, kJobMessage, c);
+  if (track_activity_) activity_[c] = sim_.now();
   schedule_client(sim_.now() + duration_ns(rng_messages_.exponential(message_mean_gap_s_), end_),
                   conn_tag(kMessage, server), c);
 }
@@ -500,11 +540,15 @@ void Fleet::session_end(std::uint32_t c) {
   Client& cl = clients_[c];
   Server& s = servers_[static_cast<std::size_t>(cl.server)];
   ++conn_.closed;
-  ++conn_.ended;
   ++s.interval.closed;
   --connected_;
   --s.connected;
-  release_slot(c);
+  if (cfg_.clients.vanish_share > 0.0 && rng_vanish_.uniform01() < cfg_.clients.vanish_share) {
+    vanish(c);
+  } else {
+    ++conn_.ended;
+    release_slot(c);
+  }
   ++gens_[c];
   if (cfg_.clients.on_session_end == SessionEnd::Reconnect) {
     cl.retrying = false;
@@ -513,6 +557,68 @@ void Fleet::session_end(std::uint32_t c) {
     cl.state = ClientState::Left;
     ++left_;
   }
+}
+
+void Fleet::vanish(std::uint32_t c) {
+  // The client's network dropped without a close: the client is gone, but its server (and the
+  // balancer's proxied socket) keep the connection, a slot and its memory until a heartbeat timeout
+  // notices. The ghost is counted per server; the client record is free to connect again.
+  ++conn_.vanished;
+  Client& cl = clients_[c];
+  const auto server = static_cast<std::uint32_t>(cl.server);
+  Server& s = servers_[server];
+  const std::uint32_t last = s.members.back();
+  s.members[cl.slot] = last;
+  clients_[last].slot = cl.slot;
+  s.members.pop_back();
+  ++s.ghosts;
+  const std::uint32_t balancer = cl.balancer;
+  cl.server = -1;
+  // When does the server notice?
+  const sim::SimTime now = sim_.now();
+  const HeartbeatSection& hb = cfg_.heartbeat;
+  std::optional<sim::SimTime> delay;
+  if (hb.sender == HeartbeatSender::Server && heartbeat_interval_ > 0) {
+    // Its next ping goes unanswered: the ping is due at a uniformly random point of the interval
+    // (periodic), or one interval after the last frame (when idle); then the pong timeout runs out.
+    const sim::SimTime to_ping =
+        idle_pings_ ? std::max<sim::SimTime>(0, activity_[c] + heartbeat_interval_ - now)
+                    : static_cast<sim::SimTime>(rng_vanish_.uniform01() * static_cast<double>(heartbeat_interval_));
+    delay = to_ping + hb_timeout_;
+  } else if (hb_peer_timeout_ > 0) {
+    // The server's own timer: no ping (or frame) from the client for peer_timeout.
+    const sim::SimTime last_ping =
+        hb.sender == HeartbeatSender::Client && heartbeat_interval_ > 0 && !idle_pings_
+            ? now - static_cast<sim::SimTime>(rng_vanish_.uniform01() * static_cast<double>(heartbeat_interval_))
+            : activity_[c];
+    delay = std::max<sim::SimTime>(0, last_ping + hb_peer_timeout_ - now);
+  }
+  // Without either, nothing ever notices: the ghost holds its slot for good (TCP keepalive's two
+  // hours aside).
+  if (delay && now + *delay <= end_) {
+    std::uint32_t index = 0;
+    if (ghost_free_.empty()) {
+      index = static_cast<std::uint32_t>(ghost_table_.size());
+      ghost_table_.emplace_back();
+    } else {
+      index = ghost_free_.back();
+      ghost_free_.pop_back();
+    }
+    ghost_table_[index] = {now, server, s.ghost_gen, static_cast<std::uint8_t>(balancer)};
+    sim_.schedule_at(now + *delay, self_, kGhostGone, index);
+  }
+}
+
+void Fleet::ghost_gone(std::uint32_t index) {
+  const Ghost g = ghost_table_[index];
+  ghost_free_.push_back(index);
+  Server& s = servers_[g.server];
+  if (g.gen != s.ghost_gen || s.ghosts == 0) return;  // a crash or drain already cleared it
+  --s.ghosts;
+  ++ghosts_detected_;
+  ghost_detection_s_.record(sim::to_seconds(sim_.now() - g.since));
+  BalancerNode& node = nodes_[g.balancer];
+  node.lb->connection_closed(node.local(g.server));
 }
 
 void Fleet::release_slot(std::uint32_t c) {
@@ -647,6 +753,8 @@ void Fleet::crash_server(std::uint32_t b, std::uint32_t fault) {
   members.swap(s.members);
   for (std::uint32_t c : members) cut_connection(c, fault, false);
   s.connected = 0;
+  s.ghosts = 0;  // half-open connections die with the process
+  ++s.ghost_gen;
 }
 
 void Fleet::note_detection(std::uint32_t balancer, std::uint32_t server) {
@@ -912,9 +1020,14 @@ void Fleet::drain_deadline(std::uint32_t server) {
     }
   }
   s.connected = 0;
+  s.ghosts = 0;
+  ++s.ghost_gen;
   s.draining = false;
   s.present = s.up = false;
-  for (BalancerNode& node : site_nodes_of(server)) node.lb->block(node.local(server), LoadBalancer::kBlockAbsent);
+  for (BalancerNode& node : site_nodes_of(server)) {
+    node.lb->drop_all(node.local(server));  // half-open connections go with it
+    node.lb->block(node.local(server), LoadBalancer::kBlockAbsent);
+  }
 }
 
 void Fleet::sample() {
@@ -923,7 +1036,7 @@ void Fleet::sample() {
   const double dt_core = static_cast<double>(now - last_sample_) * static_cast<double>(cfg_.fleet.cpu_cores);
   ServerInterval total;
   double util_sum = 0.0, backlog_max = 0.0, mem_sum = 0.0;
-  std::uint64_t up = 0, conns = 0;
+  std::uint64_t up = 0, conns = 0, ghosts = 0;
   // Imbalance among the servers in service (up, not draining).
   double in_service = 0.0, sum_c = 0.0, sum_c2 = 0.0, max_c = 0.0;
   for (std::size_t i = 0; i < servers_.size(); ++i) {
@@ -934,7 +1047,7 @@ void Fleet::sample() {
     s.busy_at_last_sample = busy;
     const double backlog_ms = sim::to_millis(s.cpu.wait_ns(now));
     const double mem = s.up ? cfg_.fleet.base_memory_mib +
-                                  static_cast<double>(s.members.size()) * cfg_.fleet.memory_per_connection_kib / 1024.0
+                                  static_cast<double>(s.members.size() + s.ghosts) * cfg_.fleet.memory_per_connection_kib / 1024.0
                             : 0.0;
     const auto& iv = s.interval;
     server_series_.append({t, static_cast<double>(i), s.up ? 1.0 : 0.0, static_cast<double>(s.connected),
@@ -955,6 +1068,7 @@ void Fleet::sample() {
     mem_sum += mem;
     up += s.up ? 1 : 0;
     conns += s.connected;
+    ghosts += s.ghosts;
     if (s.up && !s.draining) {
       const auto c = static_cast<double>(s.connected);
       in_service += 1.0;
@@ -981,7 +1095,8 @@ void Fleet::sample() {
                         backlog_max, mem_sum, static_cast<double>(total.messages_delivered),
                         quantile_or_nan(fleet_interval_latency_ms_, 0.5),
                         quantile_or_nan(fleet_interval_latency_ms_, 0.99), static_cast<double>(iv_retries_),
-                        static_cast<double>(waiting_), static_cast<double>(iv_gave_up_), max_over_mean, cv});
+                        static_cast<double>(waiting_), static_cast<double>(iv_gave_up_), max_over_mean, cv,
+                        static_cast<double>(ghosts)});
   message_latency_ms_.merge(fleet_interval_latency_ms_);
   fleet_interval_latency_ms_.reset();
   iv_retries_ = iv_gave_up_ = iv_attempts_ = iv_rejected_ = iv_failed_ = 0;
@@ -1028,6 +1143,12 @@ RunSummary Fleet::make_summary() const {
     const BalancerCounts& k = nodes_[n].counts;
     s.balancers.push_back({n, k.routed, k.rate_limited, k.port_exhausted, k.failed_tries, k.marked_down, k.peak_ports});
   }
+  HeartbeatOutcome& hb = s.heartbeat;
+  hb.frames_per_message = msgs_.sent > 0 ? static_cast<double>(beats_.sent) / static_cast<double>(msgs_.sent) : kNaN;
+  hb.bytes = static_cast<double>(beats_.sent) * cfg_.heartbeat.frame_bytes;
+  hb.ghosts_detected = ghosts_detected_;
+  for (const auto& srv : servers_) hb.ghosts_at_end += srv.ghosts;
+  hb.detection_s = stats_of(ghost_detection_s_);
   if (cfg_.topology.enabled()) {
     for (std::uint32_t site = 0; site < topo_.sites(); ++site) {
       SiteOutcome out{topo_.site_name(site), topo_.site_servers(site), 0};
@@ -1059,7 +1180,8 @@ void Fleet::check_conservation(RunSummary& summary) const {
   check("attempts", "attempted = established + rejected + failed + pending_at_end", k.attempted,
         {k.established, k.rejected, k.failed, k.pending_at_end});
   check("connections", "established = active_at_end + closed", k.established, {k.active_at_end, k.closed});
-  check("closes", "closed = ended + dropped + drained", k.closed, {k.ended, k.dropped, k.drained});
+  check("closes", "closed = ended + dropped + drained + vanished + idle_cut", k.closed,
+        {k.ended, k.dropped, k.drained, k.vanished, k.idle_cut});
   check("rejections", "rejected = rejected_server_full + no_backend + rejected_rate_limited", k.rejected,
         {k.rejected_server_full, k.no_backend, k.rejected_rate_limited});
   check("failures",
@@ -1078,7 +1200,13 @@ void Fleet::check_conservation(RunSummary& summary) const {
         {summary.heartbeats.delivered, summary.heartbeats.dropped, summary.heartbeats.in_flight_at_end});
   check("queued work", "jobs in server queues = messages in flight + heartbeats in flight", tracked,
         {summary.messages.in_flight_at_end, summary.heartbeats.in_flight_at_end});
-  check("server slots", "slots held on servers = active_at_end + pending_at_end", slots, {k.active_at_end, k.pending_at_end});
+  std::uint64_t ghosts = 0;
+  for (const auto& srv : servers_) {
+    slots += srv.ghosts;
+    ghosts += srv.ghosts;
+  }
+  check("server slots", "slots held on servers = active_at_end + pending_at_end + half_open_at_end", slots,
+        {k.active_at_end, k.pending_at_end, ghosts});
   check("server connections", "connections counted by servers = active_at_end", server_connected, {k.active_at_end});
   std::uint64_t census[6] = {0, 0, 0, 0, 0, 0};
   for (const auto& c : clients_) ++census[static_cast<int>(c.state)];
@@ -1089,8 +1217,8 @@ void Fleet::check_conservation(RunSummary& summary) const {
   for (const auto& node : nodes_) {
     for (const auto& b : node.lb->backends()) lb_conns += static_cast<std::uint64_t>(b.active_connections);
   }
-  check("balancer", "connections the balancers count = active_at_end + pending_at_end", lb_conns,
-        {k.active_at_end, k.pending_at_end});
+  check("balancer", "connections the balancers count = active_at_end + pending_at_end + half_open_at_end", lb_conns,
+        {k.active_at_end, k.pending_at_end, ghosts});
   std::ostringstream broken;
   for (const auto& c : summary.conservation) {
     if (!c.ok) broken << "\n  " << c.name << ": " << c.equation << " does not hold: " << c.values;

@@ -46,7 +46,7 @@ class Fleet : public sim::EventHandler {
  private:
   enum Tag : std::uint32_t { kArrive, kAttempt, kHandshakeDone, kHandshakeTimeout, kHeartbeat, kMessage,
                              kSessionEnd, kCrash, kRecover, kSample, kProbe, kProbeTimeout, kPassiveExpire,
-                             kWarmStep, kLoadReport, kScale, kDrainDeadline, kFailover };
+                             kWarmStep, kLoadReport, kScale, kDrainDeadline, kFailover, kIdleCheck, kGhostGone };
   /// Why a connection attempt did not get a connection.
   enum class Refusal { ServerFull, NoBackend, RateLimited, Timeout, BackendDown, SourcePorts, BalancerDown, Crash };
   enum JobKind : int { kJobMessage = 0, kJobHeartbeat = 1 };
@@ -95,6 +95,9 @@ class Fleet : public sim::EventHandler {
   void heartbeat(std::uint32_t c, std::uint32_t server);
   void message(std::uint32_t c, std::uint32_t server);
   void session_end(std::uint32_t c);
+  void idle_check(std::uint32_t c);
+  void vanish(std::uint32_t c);
+  void ghost_gone(std::uint32_t index);
   void crash(std::uint32_t fault);
   void recover(std::uint32_t fault);
   void sample();
@@ -127,7 +130,21 @@ class Fleet : public sim::EventHandler {
   sim::SimTime last_load_report_ = 0;
   std::unique_ptr<BackoffPolicy> backoff_;
 
-  sim::Rng rng_sessions_, rng_messages_, rng_backoff_, rng_service_, rng_probes_;
+  sim::Rng rng_sessions_, rng_messages_, rng_backoff_, rng_service_, rng_probes_, rng_vanish_;
+  std::vector<sim::SimTime> activity_;   ///< per client: time of the last frame on its connection (when needed)
+  sim::SimTime hb_timeout_ = 0, hb_peer_timeout_ = 0, idle_timeout_ = 0;
+  bool idle_pings_ = false, track_activity_ = false, idle_cuts_ = false;
+  std::uint64_t ghosts_detected_ = 0;
+  /// A half-open connection whose detection is scheduled.
+  struct Ghost {
+    sim::SimTime since;       ///< when the client vanished
+    std::uint32_t server;
+    std::uint32_t gen;        ///< the server's ghost_gen then
+    std::uint8_t balancer;
+  };
+  std::vector<Ghost> ghost_table_;
+  std::vector<std::uint32_t> ghost_free_;
+  sim::LogHistogram ghost_detection_s_;
 
   // Converted configuration, ns.
   sim::SimTime cost_handshake_, cost_message_, cost_heartbeat_;

@@ -61,7 +61,9 @@ struct ClientsSection {
   double messages_per_minute = 1.0;                      ///< inbound messages per client (Poisson), 0 = none
   double replies_per_message = 1.0;                      ///< outbound messages the server sends per inbound one
   double message_bytes = 256.0;                          ///< mean size of one message on the wire, bytes
-  double heartbeat_interval_s = 25.0;                    ///< periodic ping per connection, 0 = off
+  double heartbeat_interval_s = 25.0;                    ///< ping interval per connection, 0 = off ([heartbeat] has the rest)
+  double vanish_share = 0.0;                             ///< of sessions that end, those that end silently (the network
+                                                         ///< drops): the server keeps a half-open connection until it notices
   double connect_timeout_s = 10.0;                       ///< a handshake not done within this fails
   /// Member-wise equality (exact for doubles).
   bool operator==(const ClientsSection&) const = default;
@@ -116,6 +118,26 @@ enum class Stickiness {
   SourceIp,  ///< each balancer remembers the server per client address (a stick table); lost if the balancer fails
 };
 
+/// Which side sends the pings.
+enum class HeartbeatSender { Client, Server };
+/// When pings are sent.
+enum class HeartbeatMode {
+  Periodic,  ///< every interval, whatever else flows (Socket.IO, Phoenix, Centrifugo, SignalR, Ably)
+  WhenIdle,  ///< only after `interval` without any frame (pusher-js activityTimeout, uWebSockets auto ping)
+};
+
+/// [heartbeat]: ping/pong and dead-peer detection (the interval is clients.heartbeat_interval_s).
+struct HeartbeatSection {
+  std::string preset;                            ///< the library whose defaults these are ("" = none)
+  HeartbeatSender sender = HeartbeatSender::Client;
+  HeartbeatMode mode = HeartbeatMode::Periodic;
+  double timeout_s = 20.0;       ///< the sender closes a connection whose pong has not come back within this, s
+  double peer_timeout_s = 0.0;   ///< the receiver closes a connection that sent no ping for this long, s; 0 = never
+  double frame_bytes = 132.0;    ///< a ping and its pong on the wire (two minimal frames with TCP/IP headers), bytes
+  /// Member-wise equality (exact for doubles).
+  bool operator==(const HeartbeatSection&) const = default;
+};
+
 /// [balancer]: one or more identical balancers side by side (a tier); clients reach one of them by
 /// DNS round robin.
 struct BalancerSection {
@@ -130,6 +152,7 @@ struct BalancerSection {
   double metrics_interval_s = 5.0;      ///< how often load reports (CPU, response time, traffic) reach the balancer, s
   Stickiness sticky = Stickiness::None;
   double failover_s = 30.0;             ///< after a balancer fails, clients keep resolving to it this long (DNS TTL), s
+  double idle_timeout_s = 0.0;          ///< the balancer cuts a connection with no frame for this long (ALB 60 s, NGINX proxy_read_timeout); 0 = never
   HealthCheckSection health_check;
   PassiveSection passive;
   SlowStartSection slow_start;
@@ -226,6 +249,7 @@ struct FleetConfig {
   ClientsSection clients;
   BalancerSection balancer;
   BackoffSection backoff;
+  HeartbeatSection heartbeat;
   std::vector<CrashFault> faults;
   std::vector<ScalingEvent> scaling;
   TopologySection topology;

@@ -26,6 +26,8 @@ struct ConnectionCounts {
   std::uint64_t ended = 0;          ///< of `closed`, sessions the client ended
   std::uint64_t dropped = 0;        ///< of `closed`, those cut by a server or balancer crash
   std::uint64_t drained = 0;        ///< of `closed`, those a draining server closed at its deadline
+  std::uint64_t vanished = 0;       ///< of `closed`, sessions whose network dropped silently (half-open on the server)
+  std::uint64_t idle_cut = 0;       ///< of `closed`, cut by the balancer's idle timeout
   std::uint64_t active_at_end = 0;  ///< established connections open at the end
   std::uint64_t retries = 0;        ///< of `attempted`, those made after a drop, rejection or failure
   std::uint64_t gave_up = 0;        ///< clients that exhausted their retries
@@ -88,6 +90,15 @@ struct RegionOutcome {
   double latency_ms = 0.0;              ///< one-way latency to the nearest site, ms
 };
 
+/// Heartbeats and dead peers over a run.
+struct HeartbeatOutcome {
+  double frames_per_message = 0.0;      ///< heartbeat exchanges per data message (NaN without messages)
+  double bytes = 0.0;                   ///< heartbeat traffic, bytes (exchanges x frame_bytes)
+  std::uint64_t ghosts_detected = 0;    ///< half-open connections the server found and closed
+  std::uint64_t ghosts_at_end = 0;      ///< half-open connections still holding a slot at the end
+  LatencyStats detection_s{};           ///< time from the silent drop to the server closing it, s (in the _ms fields' places)
+};
+
 /// One invariant checked at the end of a run.
 struct ConservationCheck {
   std::string name;       ///< e.g. "attempts"
@@ -123,6 +134,7 @@ struct RunSummary {
   std::uint64_t peak_server_connections = 0;  ///< highest open connections on one server at a sample time
   std::vector<FaultOutcome> faults;
   std::vector<BalancerOutcome> balancers;
+  HeartbeatOutcome heartbeat;
   std::vector<SiteOutcome> sites;          ///< empty without a [topology]
   std::vector<RegionOutcome> regions;      ///< empty without a [topology]
   std::vector<ConservationCheck> conservation;

@@ -25,6 +25,8 @@ struct Server {
   sim::SimTime busy_at_last_report = 0; ///< CpuQueue::busy_ns at the previous load report
   std::vector<std::uint32_t> members;   ///< clients holding a slot (handshaking or connected)
   std::uint64_t connected = 0;          ///< established connections open
+  std::uint64_t ghosts = 0;             ///< half-open connections (the client is gone) still holding a slot
+  std::uint32_t ghost_gen = 0;          ///< bumped when a crash or drain clears the ghosts (stale timers are ignored)
   CpuQueue cpu;                         ///< work queue
   ServerInterval interval;              ///< counters since the last sample
   sim::LogHistogram interval_latency_ms;  ///< message latency during the current interval

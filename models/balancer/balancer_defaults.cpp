@@ -26,6 +26,7 @@ BalancerSection balancer_defaults(const std::string& policy) {
     b.health_check.mode = HealthCheckMode::None;
     b.passive = {1, 10.0};
     b.tries = 0;
+    b.idle_timeout_s = 60.0;  // proxy_read_timeout: an idle proxied WebSocket is cut after 60 s
   } else if (software == "HAProxy") {
     // `check` with the defaults inter 2000ms fall 3 rise 2; `retries 3` go to the same server and
     // `option redispatch` is off by default, so one backend per connection.
@@ -38,17 +39,20 @@ BalancerSection balancer_defaults(const std::string& policy) {
     b.health_check.mode = HealthCheckMode::None;
     b.passive = {5, 30.0};
     b.tries = 1;
+    b.idle_timeout_s = 300.0;  // the HTTP connection manager's stream_idle_timeout (5 min) covers upgraded streams
   } else if (software == "kube-proxy (IPVS)") {
     // Endpoints leave the IPVS table when the pod's readiness probe fails: periodSeconds 10,
     // timeoutSeconds 1, failureThreshold 3, successThreshold 1.
     b.health_check = {HealthCheckMode::Active, 10.0, 1.0, 3, 1};
     b.passive = {0, 10.0};
     b.tries = 1;
+    b.idle_timeout_s = 900.0;  // IPVS's established-TCP timeout
   } else if (software == "AWS ALB") {
     // Target group defaults: interval 30 s, timeout 5 s, unhealthy threshold 2, healthy threshold 5.
     b.health_check = {HealthCheckMode::Active, 30.0, 5.0, 2, 5};
     b.passive = {0, 10.0};
     b.tries = 1;
+    b.idle_timeout_s = 60.0;  // the load balancer's idle timeout attribute
   }
   return b;
 }

@@ -52,7 +52,7 @@ std::string known_names(const std::vector<wsfleet::models::PolicyInfo>& registry
 
 const std::string kClientsAllowed =
     "Allowed: count, ramp_s, session, on_session_end, messages_per_minute, replies_per_message, "
-    "message_bytes, heartbeat_interval_s, connect_timeout_s";
+    "message_bytes, heartbeat_interval_s, connect_timeout_s, vanish_share";
 
 }  // namespace
 
@@ -230,7 +230,7 @@ TEST_CASE("unknown keys and sections name the place, suggest the closest key and
     const ScenarioError e = error_of("[run]\nseed = 1\n\n[flet]\nservers = 3\n");
     CHECK(std::string(e.what()) ==
           "t.toml:4:2: unknown section [flet]; did you mean [fleet]? Allowed sections: [scenario], [run], [fleet], "
-          "[clients], [balancer], [backoff], [[faults]], [[scaling]], [topology]");
+          "[clients], [balancer], [backoff], [heartbeat], [[faults]], [[scaling]], [topology]");
   }
   SECTION("a key outside any section says where it belongs") {
     const ScenarioError e = error_of("seed = 7\n");
@@ -246,7 +246,7 @@ TEST_CASE("unknown keys and sections name the place, suggest the closest key and
     CHECK(std::string(e.what()) ==
           "t.toml:3:1: unknown key 'choices' in [balancer] for policy 'least_connections'. Allowed: policy, count, tries, "
           "max_connections_per_backend, max_new_connections_per_s, source_ports, source_addresses, metrics_interval_s, "
-          "sticky, failover_s, health_check, passive, slow_start");
+          "sticky, failover_s, idle_timeout_s, health_check, passive, slow_start");
   }
   SECTION("a misspelt policy parameter") {
     const ScenarioError e = error_of("[backoff]\npolicy = \"full_jitter\"\nbsae_s = 2\n");

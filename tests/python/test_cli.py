@@ -23,7 +23,7 @@ from wsfleet_testing import (STORM_TOML, cli, integers, numbers, read_summary, s
 TIMESERIES_COLUMNS = [
     "time_s", "scope", "server", "up", "connections", "attempts", "established", "rejected", "failed",
     "closed", "dropped", "cpu_utilisation", "cpu_backlog_ms", "memory_mib", "messages_delivered",
-    "latency_p50_ms", "latency_p99_ms", "retries", "waiting", "gave_up", "conn_max_over_mean", "conn_cv",
+    "latency_p50_ms", "latency_p99_ms", "retries", "waiting", "gave_up", "conn_max_over_mean", "conn_cv", "half_open",
 ]
 # Scenario facts the checks below rely on (see STORM_TOML).
 SERVERS, STEPS, CLIENTS, SEED = 4, 60, 2000, 11
