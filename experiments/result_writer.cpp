@@ -46,12 +46,12 @@ ordered_json summary_ordered(const models::RunSummary& s) {
   j["connections"] = {{"attempted", c.attempted}, {"established", c.established}, {"rejected", c.rejected},
                       {"failed", c.failed}, {"pending_at_end", c.pending_at_end}, {"closed", c.closed},
                       {"ended", c.ended}, {"dropped", c.dropped}, {"drained", c.drained},
-                      {"vanished", c.vanished}, {"idle_cut", c.idle_cut},
+                      {"vanished", c.vanished}, {"idle_cut", c.idle_cut}, {"rebalanced", c.rebalanced},
                       {"active_at_end", c.active_at_end}, {"retries", c.retries},
                       {"gave_up", c.gave_up}, {"waiting_at_end", c.waiting_at_end},
                       {"peak", s.peak_connections}, {"peak_per_server", s.peak_server_connections}};
   j["connections"]["rejected_by"] = {{"server_full", c.rejected_server_full}, {"no_backend", c.no_backend},
-                                     {"rate_limited", c.rejected_rate_limited}};
+                                     {"rate_limited", c.rejected_rate_limited}, {"shed", c.rejected_shed}};
   j["connections"]["failed_by"] = {{"timeout", c.failed_timeout}, {"backend_down", c.failed_backend_down},
                                    {"source_ports", c.failed_source_ports}, {"balancer_down", c.failed_balancer_down},
                                    {"crash", c.failed_crash}};

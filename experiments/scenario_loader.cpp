@@ -46,7 +46,7 @@ const Names& run_keys() {
 }
 const Names& fleet_keys() {
   static const Names keys = {"servers", "max_connections", "cpu_cores", "memory_per_connection_kib",
-                             "base_memory_mib", "weights", "cpu"};
+                             "base_memory_mib", "weights", "cpu", "admission", "rebalance"};
   return keys;
 }
 const Names& cpu_keys() {
@@ -70,6 +70,14 @@ const Names& balancer_keys() {
                              "max_new_connections_per_s",   "source_ports", "source_addresses",
                              "metrics_interval_s",          "sticky",       "failover_s",   "idle_timeout_s",
                              "health_check",  "passive",      "slow_start"};
+  return keys;
+}
+const Names& admission_keys() {
+  static const Names keys = {"max_handshakes_per_s", "reject_above_backlog_ms", "reject_us", "retry_after_s"};
+  return keys;
+}
+const Names& rebalance_keys() {
+  static const Names keys = {"interval_s", "tolerance", "max_per_interval"};
   return keys;
 }
 const Names& heartbeat_keys() {
@@ -381,6 +389,21 @@ class ScenarioReader {
     read_float(*table, "fleet.", "memory_per_connection_kib", at_least(0.0), fleet.memory_per_connection_kib);
     read_float(*table, "fleet.", "base_memory_mib", at_least(0.0), fleet.base_memory_mib);
     read_weights(*table, fleet);
+    if (const toml::table* adm = table_at(*table, "admission", "fleet.admission")) {
+      const std::string q = "fleet.admission.";
+      check_keys(*adm, "[fleet.admission]", q, admission_keys());
+      read_float(*adm, q, "max_handshakes_per_s", between(0.0, 1e9), fleet.admission.max_handshakes_per_s);
+      read_float(*adm, q, "reject_above_backlog_ms", between(0.0, 1e9), fleet.admission.reject_above_backlog_ms);
+      read_float(*adm, q, "reject_us", between(0.0, kMaxCpuCostUs), fleet.admission.reject_us);
+      read_float(*adm, q, "retry_after_s", between(0.0, kMaxDurationS), fleet.admission.retry_after_s);
+    }
+    if (const toml::table* rb = table_at(*table, "rebalance", "fleet.rebalance")) {
+      const std::string q = "fleet.rebalance.";
+      check_keys(*rb, "[fleet.rebalance]", q, rebalance_keys());
+      read_float(*rb, q, "interval_s", between(0.0, kMaxDurationS), fleet.rebalance.interval_s);
+      read_float(*rb, q, "tolerance", between(0.0, 100.0), fleet.rebalance.tolerance);
+      read_int(*rb, q, "max_per_interval", 1, 1000000000, fleet.rebalance.max_per_interval);
+    }
     if (const toml::table* cpu = table_at(*table, "cpu", "fleet.cpu")) {
       check_keys(*cpu, "[fleet.cpu]", "fleet.cpu.", cpu_keys());
       const Range cost = between(0.0, kMaxCpuCostUs);

@@ -139,6 +139,16 @@ std::string scenario_to_toml(const models::FleetConfig& config) {
       << (fleet.cpu.service_time == models::ServiceTime::Deterministic ? "\"deterministic\"" : "\"exponential\"")
       << "\n";
 
+  out << "\n[fleet.admission]\n";
+  out << "max_handshakes_per_s = " << toml_float(fleet.admission.max_handshakes_per_s) << "  # 0 = unlimited\n";
+  out << "reject_above_backlog_ms = " << toml_float(fleet.admission.reject_above_backlog_ms) << "  # 0 = never\n";
+  out << "reject_us = " << toml_float(fleet.admission.reject_us) << "\n";
+  out << "retry_after_s = " << toml_float(fleet.admission.retry_after_s) << "\n";
+  out << "\n[fleet.rebalance]\n";
+  out << "interval_s = " << toml_float(fleet.rebalance.interval_s) << "  # 0 = off\n";
+  out << "tolerance = " << toml_float(fleet.rebalance.tolerance) << "\n";
+  out << "max_per_interval = " << fleet.rebalance.max_per_interval << "\n";
+
   const models::ClientsSection& clients = config.clients;
   out << "\n[clients]\n";
   out << "count = " << toml_integer(clients.count, "clients.count") << "\n";

@@ -83,7 +83,7 @@ Fleet::Fleet(const FleetConfig& config)
 
   servers_.reserve(total);
   for (std::uint32_t i = 0; i < total; ++i) {
-    servers_.emplace_back(cfg_.fleet.cpu_cores);
+    servers_.emplace_back(cfg_.fleet.cpu_cores, cfg_.fleet.admission.max_handshakes_per_s);
     if (i >= cfg_.fleet.servers) servers_.back().up = servers_.back().present = false;
   }
   next_absent_ = cfg_.fleet.servers;
@@ -144,7 +144,11 @@ Fleet::Fleet(const FleetConfig& config)
   // The balancer cuts idle connections only if pings do not keep them busy: pings (periodic, or after
   // `interval` of silence) at least once per idle timeout keep every connection alive.
   idle_cuts_ = idle_timeout_ > 0 && !(heartbeat_interval_ > 0 && heartbeat_interval_ < idle_timeout_);
-  track_activity_ = idle_pings_ || idle_cuts_ || cfg_.clients.vanish_share > 0.0;
+  rebalance_interval_ = duration_ns(cfg_.fleet.rebalance.interval_s, end_);
+  track_activity_ = idle_pings_ || idle_cuts_ || cfg_.clients.vanish_share > 0.0 || rebalance_interval_ > 0;
+  shed_backlog_ = sim::from_micros(cfg_.fleet.admission.reject_above_backlog_ms * 1000.0);
+  retry_after_ = duration_ns(cfg_.fleet.admission.retry_after_s, end_);
+  cost_reject_ = sim::from_micros(cfg_.fleet.admission.reject_us);
   connect_timeout_ = duration_ns(cfg_.clients.connect_timeout_s, end_);
   message_mean_gap_s_ = cfg_.clients.messages_per_minute > 0 ? 60.0 / cfg_.clients.messages_per_minute : 0.0;
 
@@ -225,6 +229,7 @@ RunResult Fleet::run(const ProgressFn& progress) {
     }
   }
   sim_.schedule_at(std::min(load_interval_, end_), self_, kLoadReport, 0);
+  if (rebalance_interval_ > 0 && rebalance_interval_ <= end_) sim_.schedule_at(rebalance_interval_, self_, kRebalance, 0);
   if (progress) sim_.set_progress([&](sim::SimTime now, std::uint64_t n) { progress(now, n); }, 1u << 20);
 
   sim_.run_until(end_);
@@ -260,6 +265,7 @@ void Fleet::handle(const sim::Event& e) {
     case kRecover: recover(static_cast<std::uint32_t>(e.data)); return;
     case kSample: sample(); return;
     case kLoadReport: load_report(); return;
+    case kRebalance: rebalance(); return;
     case kScale: scale(static_cast<std::uint32_t>(e.data)); return;
     case kDrainDeadline: drain_deadline(static_cast<std::uint32_t>(e.data)); return;
     case kProbe:
@@ -390,6 +396,13 @@ void Fleet::attempt(std::uint32_t c) {
       ++s.interval.rejected;
       return refuse(c, Refusal::ServerFull);
     }
+    // Admission control: a cheap refusal (503 with Retry-After) instead of a handshake the server
+    // cannot afford now.
+    if ((shed_backlog_ > 0 && s.cpu.wait_ns(now) > shed_backlog_) || !s.admission.take(now)) {
+      ++s.interval.rejected;
+      s.cpu.submit(now, service(cost_reject_), CpuQueue::kUntracked);
+      return refuse(c, Refusal::Shed);
+    }
     ++node.counts.routed;
     node.counts.peak_ports = std::max<std::uint64_t>(node.counts.peak_ports, static_cast<std::uint64_t>(in_use + 1));
     cl.state = ClientState::Connecting;
@@ -415,11 +428,14 @@ void Fleet::attempt(std::uint32_t c) {
 }
 
 void Fleet::refuse(std::uint32_t c, Refusal why) {
-  ++(why == Refusal::ServerFull || why == Refusal::NoBackend || why == Refusal::RateLimited ? iv_rejected_ : iv_failed_);
+  const bool rejected =
+      why == Refusal::ServerFull || why == Refusal::NoBackend || why == Refusal::RateLimited || why == Refusal::Shed;
+  ++(rejected ? iv_rejected_ : iv_failed_);
   switch (why) {
     case Refusal::ServerFull: ++conn_.rejected; ++conn_.rejected_server_full; break;
     case Refusal::NoBackend: ++conn_.rejected; ++conn_.no_backend; break;
     case Refusal::RateLimited: ++conn_.rejected; ++conn_.rejected_rate_limited; break;
+    case Refusal::Shed: ++conn_.rejected; ++conn_.rejected_shed; return retry_later(c, retry_after_);
     case Refusal::Timeout: ++conn_.failed; ++conn_.failed_timeout; break;
     case Refusal::BackendDown: ++conn_.failed; ++conn_.failed_backend_down; break;
     case Refusal::SourcePorts: ++conn_.failed; ++conn_.failed_source_ports; break;
@@ -633,7 +649,7 @@ void Fleet::release_slot(std::uint32_t c) {
   cl.server = -1;
 }
 
-void Fleet::retry_later(std::uint32_t c) {
+void Fleet::retry_later(std::uint32_t c, sim::SimTime at_least) {
   Client& cl = clients_[c];
   ++gens_[c];
   if (backoff_->gives_up(cl.backoff)) {
@@ -646,7 +662,7 @@ void Fleet::retry_later(std::uint32_t c) {
     }
     return;
   }
-  const sim::SimTime delay = backoff_->next_delay(cl.backoff, rng_backoff_);
+  const sim::SimTime delay = std::max(at_least, backoff_->next_delay(cl.backoff, rng_backoff_));
   cl.state = ClientState::Waiting;
   cl.retrying = true;
   ++waiting_;
@@ -996,6 +1012,51 @@ void Fleet::scale(std::uint32_t event) {
   }
 }
 
+void Fleet::rebalance() {
+  // Each server in service compares what it holds with the fleet's mean and closes its excess,
+  // up to max_per_interval, longest-idle connections first; their clients reconnect through the
+  // balancer (and their backoff), which places them on emptier servers.
+  const RebalanceSection& rb = cfg_.fleet.rebalance;
+  const sim::SimTime now = sim_.now();
+  double total = 0.0, in_service = 0.0;
+  for (const Server& s : servers_) {
+    if (s.up && !s.draining) {
+      total += static_cast<double>(s.connected);
+      in_service += 1.0;
+    }
+  }
+  if (in_service > 0.0) {
+    const double target = total / in_service * (1.0 + rb.tolerance);
+    std::vector<std::uint32_t> connected;
+    for (Server& s : servers_) {
+      if (!s.up || s.draining || static_cast<double>(s.connected) <= target) continue;
+      const auto excess = static_cast<std::size_t>(std::floor(static_cast<double>(s.connected) - target));
+      const std::size_t shed = std::min<std::size_t>(excess, rb.max_per_interval);
+      if (shed == 0) continue;
+      connected.clear();
+      for (std::uint32_t c : s.members) {
+        if (clients_[c].state == ClientState::Connected) connected.push_back(c);
+      }
+      const std::size_t n = std::min(shed, connected.size());
+      std::partial_sort(connected.begin(), connected.begin() + static_cast<std::ptrdiff_t>(n), connected.end(),
+                        [&](std::uint32_t a, std::uint32_t b) {
+                          return activity_[a] != activity_[b] ? activity_[a] < activity_[b] : a < b;
+                        });
+      for (std::size_t i = 0; i < n; ++i) {
+        const std::uint32_t c = connected[i];
+        ++conn_.closed;
+        ++conn_.rebalanced;
+        ++s.interval.closed;
+        --connected_;
+        --s.connected;
+        release_slot(c);
+        retry_later(c);
+      }
+    }
+  }
+  if (now + rebalance_interval_ <= end_) sim_.schedule_at(now + rebalance_interval_, self_, kRebalance, 0);
+}
+
 void Fleet::drain_deadline(std::uint32_t server) {
   Server& s = servers_[server];
   // Whatever is still open is closed by the server (WebSocket close 1001 "going away"); its clients
@@ -1180,10 +1241,10 @@ void Fleet::check_conservation(RunSummary& summary) const {
   check("attempts", "attempted = established + rejected + failed + pending_at_end", k.attempted,
         {k.established, k.rejected, k.failed, k.pending_at_end});
   check("connections", "established = active_at_end + closed", k.established, {k.active_at_end, k.closed});
-  check("closes", "closed = ended + dropped + drained + vanished + idle_cut", k.closed,
-        {k.ended, k.dropped, k.drained, k.vanished, k.idle_cut});
-  check("rejections", "rejected = rejected_server_full + no_backend + rejected_rate_limited", k.rejected,
-        {k.rejected_server_full, k.no_backend, k.rejected_rate_limited});
+  check("closes", "closed = ended + dropped + drained + vanished + idle_cut + rebalanced", k.closed,
+        {k.ended, k.dropped, k.drained, k.vanished, k.idle_cut, k.rebalanced});
+  check("rejections", "rejected = rejected_server_full + no_backend + rejected_rate_limited + rejected_shed", k.rejected,
+        {k.rejected_server_full, k.no_backend, k.rejected_rate_limited, k.rejected_shed});
   check("failures",
         "failed = failed_timeout + failed_backend_down + failed_source_ports + failed_balancer_down + failed_crash",
         k.failed, {k.failed_timeout, k.failed_backend_down, k.failed_source_ports, k.failed_balancer_down, k.failed_crash});

@@ -46,9 +46,9 @@ class Fleet : public sim::EventHandler {
  private:
   enum Tag : std::uint32_t { kArrive, kAttempt, kHandshakeDone, kHandshakeTimeout, kHeartbeat, kMessage,
                              kSessionEnd, kCrash, kRecover, kSample, kProbe, kProbeTimeout, kPassiveExpire,
-                             kWarmStep, kLoadReport, kScale, kDrainDeadline, kFailover, kIdleCheck, kGhostGone };
+                             kWarmStep, kLoadReport, kScale, kDrainDeadline, kFailover, kIdleCheck, kGhostGone, kRebalance };
   /// Why a connection attempt did not get a connection.
-  enum class Refusal { ServerFull, NoBackend, RateLimited, Timeout, BackendDown, SourcePorts, BalancerDown, Crash };
+  enum class Refusal { ServerFull, NoBackend, RateLimited, Shed, Timeout, BackendDown, SourcePorts, BalancerDown, Crash };
   enum JobKind : int { kJobMessage = 0, kJobHeartbeat = 1 };
 
   // Connection timers carry their server in the tag's upper bits: kind | (server + 1) << 8.
@@ -101,7 +101,8 @@ class Fleet : public sim::EventHandler {
   void crash(std::uint32_t fault);
   void recover(std::uint32_t fault);
   void sample();
-  void retry_later(std::uint32_t c);
+  void retry_later(std::uint32_t c, sim::SimTime at_least = 0);
+  void rebalance();
   void release_slot(std::uint32_t c);
   void settle(Server& s);
   void on_job_done(Server& s, int kind, sim::SimTime latency);
@@ -134,6 +135,7 @@ class Fleet : public sim::EventHandler {
   std::vector<sim::SimTime> activity_;   ///< per client: time of the last frame on its connection (when needed)
   sim::SimTime hb_timeout_ = 0, hb_peer_timeout_ = 0, idle_timeout_ = 0;
   bool idle_pings_ = false, track_activity_ = false, idle_cuts_ = false;
+  sim::SimTime shed_backlog_ = 0, retry_after_ = 0, cost_reject_ = 0, rebalance_interval_ = 0;
   std::uint64_t ghosts_detected_ = 0;
   /// A half-open connection whose detection is scheduled.
   struct Ghost {

@@ -36,6 +36,26 @@ struct CpuCosts {
   bool operator==(const CpuCosts&) const = default;
 };
 
+/// [fleet.admission]: what a server refuses at the door to protect itself (load shedding).
+struct AdmissionSection {
+  double max_handshakes_per_s = 0.0;    ///< per server, beyond it new connections are refused; 0 = unlimited
+  double reject_above_backlog_ms = 0.0; ///< refuse new connections while the CPU queue is longer than this; 0 = never
+  double reject_us = 20.0;              ///< CPU time to refuse one (no TLS, no auth: cheap), microseconds of one core
+  double retry_after_s = 0.0;           ///< the refusal's Retry-After hint: clients wait at least this long; 0 = none
+  /// Member-wise equality (exact for doubles).
+  bool operator==(const AdmissionSection&) const = default;
+};
+
+/// [fleet.rebalance]: servers above their share close connections so that clients move (e.g. to
+/// servers added by a scale-out); the idle ones first.
+struct RebalanceSection {
+  double interval_s = 0.0;              ///< how often servers compare themselves with the fleet; 0 = off
+  double tolerance = 0.1;               ///< a server sheds what it holds above mean x (1 + tolerance)
+  std::uint32_t max_per_interval = 100; ///< connections one server closes per interval at most
+  /// Member-wise equality (exact for doubles).
+  bool operator==(const RebalanceSection&) const = default;
+};
+
 /// [fleet]: identical servers behind one balancer.
 struct FleetSection {
   std::uint32_t servers = 10;                 ///< number of servers (>= 1)
@@ -45,6 +65,8 @@ struct FleetSection {
   double base_memory_mib = 256.0;             ///< memory of an idle server process, MiB
   std::vector<double> weights;                ///< per-server balancer weight; empty = all 1
   CpuCosts cpu;                               ///< [fleet.cpu]
+  AdmissionSection admission;                 ///< [fleet.admission]
+  RebalanceSection rebalance;                 ///< [fleet.rebalance]
   /// Member-wise equality (exact for doubles).
   bool operator==(const FleetSection&) const = default;
 };

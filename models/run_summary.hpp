@@ -19,7 +19,7 @@ struct LatencyStats {
 struct ConnectionCounts {
   std::uint64_t attempted = 0;      ///< connection attempts made (first tries and retries)
   std::uint64_t established = 0;    ///< handshakes completed
-  std::uint64_t rejected = 0;       ///< refused at once: rejected_server_full + no_backend + rejected_rate_limited
+  std::uint64_t rejected = 0;       ///< refused at once: rejected_server_full + no_backend + rejected_rate_limited + rejected_shed
   std::uint64_t failed = 0;         ///< failed_timeout + failed_backend_down + failed_source_ports + failed_balancer_down + failed_crash
   std::uint64_t pending_at_end = 0; ///< handshakes still in progress at the end
   std::uint64_t closed = 0;         ///< established connections that ended (normally or by a crash)
@@ -28,6 +28,7 @@ struct ConnectionCounts {
   std::uint64_t drained = 0;        ///< of `closed`, those a draining server closed at its deadline
   std::uint64_t vanished = 0;       ///< of `closed`, sessions whose network dropped silently (half-open on the server)
   std::uint64_t idle_cut = 0;       ///< of `closed`, cut by the balancer's idle timeout
+  std::uint64_t rebalanced = 0;     ///< of `closed`, closed by a server shedding its excess ([fleet.rebalance])
   std::uint64_t active_at_end = 0;  ///< established connections open at the end
   std::uint64_t retries = 0;        ///< of `attempted`, those made after a drop, rejection or failure
   std::uint64_t gave_up = 0;        ///< clients that exhausted their retries
@@ -35,6 +36,7 @@ struct ConnectionCounts {
   std::uint64_t no_backend = 0;     ///< of `rejected`, those with no eligible backend at all (NGINX "no live upstreams")
   std::uint64_t rejected_server_full = 0;   ///< of `rejected`, refused by a server at its connection limit
   std::uint64_t rejected_rate_limited = 0;  ///< of `rejected`, refused by a balancer over its new-connection rate
+  std::uint64_t rejected_shed = 0;          ///< of `rejected`, refused by a server's admission control ([fleet.admission])
   std::uint64_t failed_timeout = 0;         ///< of `failed`, handshakes not done within clients.connect_timeout_s
   std::uint64_t failed_backend_down = 0;    ///< of `failed`, every try went to a backend that was down (refused)
   std::uint64_t failed_source_ports = 0;    ///< of `failed`, the balancer had no free source port (EADDRNOTAVAIL)

@@ -5,6 +5,7 @@
 
 #include "models/cpu_queue.hpp"
 #include "sim/histogram.hpp"
+#include "sim/token_bucket.hpp"
 
 namespace wsfleet::models {
 
@@ -16,7 +17,7 @@ struct ServerInterval {
 
 /// A WebSocket server process.
 struct Server {
-  explicit Server(std::uint32_t cores) : cpu(cores) {}
+  Server(std::uint32_t cores, double handshakes_per_s) : cpu(cores), admission(handshakes_per_s, handshakes_per_s) {}
   bool up = true;                       ///< running (not crashed, not yet added, not removed)
   bool present = true;                  ///< part of the fleet (false before a [[scaling]] add and after removal)
   bool draining = false;                ///< being removed: takes no new connections
@@ -28,6 +29,7 @@ struct Server {
   std::uint64_t ghosts = 0;             ///< half-open connections (the client is gone) still holding a slot
   std::uint32_t ghost_gen = 0;          ///< bumped when a crash or drain clears the ghosts (stale timers are ignored)
   CpuQueue cpu;                         ///< work queue
+  sim::TokenBucket admission;           ///< handshakes per second it accepts
   ServerInterval interval;              ///< counters since the last sample
   sim::LogHistogram interval_latency_ms;  ///< message latency during the current interval
   sim::SimTime busy_at_last_sample = 0; ///< CpuQueue::busy_ns at the previous sample

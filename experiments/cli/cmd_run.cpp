@@ -99,7 +99,8 @@ void print_summary(const models::RunSummary& s) {
   };
   row("rejected", with_reasons(c.rejected, {{c.rejected_server_full, "server full"},
                                             {c.no_backend, "no live backend"},
-                                            {c.rejected_rate_limited, "balancer rate limit"}}));
+                                            {c.rejected_rate_limited, "balancer rate limit"},
+                                            {c.rejected_shed, "shed by admission control"}}));
   row("failed", with_reasons(c.failed, {{c.failed_backend_down, "sent to a down server"},
                                         {c.failed_timeout, "handshake timeout"},
                                         {c.failed_source_ports, "balancer out of source ports"},

@@ -399,7 +399,7 @@ def _outages(fleet: pd.DataFrame) -> List[Tuple[float, Optional[float]]]:
 
 
 REJECT_REASONS = {"server_full": "server full", "no_backend": "no live backend",
-                  "rate_limited": "balancer rate limit"}
+                  "rate_limited": "balancer rate limit", "shed": "shed by admission control"}
 FAIL_REASONS = {"backend_down": "sent to a down server", "timeout": "handshake timeout",
                 "source_ports": "balancer out of source ports", "balancer_down": "balancer down",
                 "crash": "cut by a crash or drain"}
