@@ -191,7 +191,7 @@ void Fleet::attempt(std::uint32_t c) {
   if (b == kNoBackend) {
     ++conn_.rejected;
     ++conn_.no_backend;
-    retry_later(c);
+    retry_later(c, RetryCause::AttemptFailed);
     return;
   }
   Server& s = servers_[static_cast<std::size_t>(b)];
@@ -199,7 +199,7 @@ void Fleet::attempt(std::uint32_t c) {
   if (s.members.size() >= cfg_.fleet.max_connections) {
     ++conn_.rejected;
     ++s.interval.rejected;
-    retry_later(c);
+    retry_later(c, RetryCause::AttemptFailed);
     return;
   }
   cl.state = ClientState::Connecting;
@@ -221,7 +221,7 @@ void Fleet::handshake_done(std::uint32_t c) {
   Client& cl = clients_[c];
   Server& s = servers_[static_cast<std::size_t>(cl.server)];
   cl.state = ClientState::Connected;
-  cl.backoff = BackoffState{};
+  backoff_->on_connected(cl.backoff, sim_.now());
   cl.retrying = false;
   --connecting_;
   ++connected_;
@@ -252,7 +252,7 @@ void Fleet::handshake_timeout(std::uint32_t c) {
   ++s.interval.failed;
   --connecting_;
   release_slot(c);
-  retry_later(c);
+  retry_later(c, RetryCause::AttemptTimedOut);
 }
 
 void Fleet::submit_job(std::uint32_t server, sim::SimTime cost, JobKind kind) {
@@ -283,6 +283,7 @@ void Fleet::session_end(std::uint32_t c) {
   release_slot(c);
   ++gens_[c];
   if (cfg_.clients.on_session_end == SessionEnd::Reconnect) {
+    backoff_->on_session_restart(cl.backoff, sim_.now());
     cl.retrying = false;
     attempt(c);
   } else {
@@ -302,10 +303,13 @@ void Fleet::release_slot(std::uint32_t c) {
   cl.server = -1;
 }
 
-void Fleet::retry_later(std::uint32_t c) {
+void Fleet::retry_later(std::uint32_t c, RetryCause cause) {
   Client& cl = clients_[c];
   ++gens_[c];
-  if (backoff_->gives_up(cl.backoff)) {
+  const sim::SimTime now = sim_.now();
+  const RetryContext context{now, cause == RetryCause::ConnectionLost ? now : cl.attempt_at, cause};
+  const std::optional<sim::SimTime> delay = backoff_->retry_delay(cl.backoff, rng_backoff_, context);
+  if (!delay) {
     cl.state = ClientState::GaveUp;
     ++conn_.gave_up;
     ++iv_gave_up_;
@@ -315,11 +319,10 @@ void Fleet::retry_later(std::uint32_t c) {
     }
     return;
   }
-  const sim::SimTime delay = backoff_->next_delay(cl.backoff, rng_backoff_);
   cl.state = ClientState::Waiting;
   cl.retrying = true;
   ++waiting_;
-  const sim::SimTime at = sim_.now() + delay;
+  const sim::SimTime at = now + *delay;
   if (at <= end_) sim_.schedule_at(at, self_, kAttempt, pack(c, gens_[c]));
 }
 
@@ -374,8 +377,9 @@ void Fleet::crash(std::uint32_t fault) {
       --connecting_;
       ++f.outcome.handshakes_failed;
     }
+    const bool was_connected = cl.state == ClientState::Connected;
     cl.server = -1;
-    retry_later(c);
+    retry_later(c, was_connected ? RetryCause::ConnectionLost : RetryCause::AttemptFailed);
   }
   s.connected = 0;
   if (f.outstanding == 0) f.outcome.reconnected_within_s = 0.0;

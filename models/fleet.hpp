@@ -63,7 +63,7 @@ class Fleet : public sim::EventHandler {
   void crash(std::uint32_t fault);
   void recover(std::uint32_t fault);
   void sample();
-  void retry_later(std::uint32_t c);
+  void retry_later(std::uint32_t c, RetryCause cause);
   void release_slot(std::uint32_t c);
   void settle(Server& s);
   void on_job_done(Server& s, int kind, sim::SimTime latency);
