@@ -21,6 +21,9 @@ struct BackoffState {
                                   ///< another duration or a time here instead (each preset documents its use)
 };
 
+// A million clients each hold one: keep it at two words.
+static_assert(sizeof(BackoffState) == 16, "BackoffState must stay 16 bytes");
+
 /// Why a client must decide whether and when to retry.
 enum class RetryCause : std::uint8_t {
   AttemptFailed,    ///< a connection attempt was refused or failed (no backend, server full, crash during the handshake)
