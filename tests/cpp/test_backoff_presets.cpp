@@ -600,3 +600,30 @@ TEST_CASE("in a run, a preset's retry rule is what the fleet follows", "[presets
   CHECK(a.summary.connections.gave_up == 300);
   for (const auto& check : a.summary.conservation) CHECK(check.ok);
 }
+
+TEST_CASE("every preset survives a storm with rejections, timeouts, recoveries and new sessions", "[presets][fleet]") {
+  for (const auto& info : wsfleet::models::backoff_client_presets()) {
+    wsfleet::models::FleetConfig cfg = crash_without_recovery(info.name);
+    cfg.run.duration_s = 240.0;
+    cfg.fleet.servers = 3;
+    cfg.fleet.max_connections = 250;  // 600 clients, 500 slots once a server is down: rejections
+    cfg.fleet.cpu.handshake_us = 20000.0;
+    cfg.clients.count = 600;  // 120 handshakes/s per server at 20 ms each over the ramp: queues and timeouts
+    cfg.clients.connect_timeout_s = 0.5;
+    cfg.clients.messages_per_minute = 2.0;
+    cfg.clients.session_s = wsfleet::sim::Distribution::exponential(60.0);
+    cfg.clients.on_session_end = wsfleet::models::SessionEnd::Reconnect;
+    cfg.faults = {{1, 60.0, 40.0}, {2, 150.0, std::nullopt}};
+    wsfleet::models::Fleet first(cfg), second(cfg);
+    const auto a = first.run();  // throws ConservationError if any count is off
+    const auto b = second.run();
+    INFO(info.name);
+    CHECK(a.summary.backoff == info.name);
+    CHECK(a.summary.connections.dropped > 0);
+    CHECK(a.summary.connections.retries > 0);
+    CHECK(a.summary.connections.attempted == b.summary.connections.attempted);
+    CHECK(a.summary.connections.retries == b.summary.connections.retries);
+    CHECK(a.summary.connections.gave_up == b.summary.connections.gave_up);
+    for (const auto& check : a.summary.conservation) CHECK(check.ok);
+  }
+}
