@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -8,7 +10,7 @@ namespace wsfleet::models {
 std::vector<sim::SimTime> backoff_sequence(const BackoffPolicy& policy, std::uint32_t retries, sim::Rng& rng,
                                            RetryCause first) {
   std::vector<sim::SimTime> delays;
-  delays.reserve(retries);
+  delays.reserve(std::min<std::uint32_t>(retries, 1u << 16));  // grows past that only if the policy keeps retrying
   BackoffState state;
   // A lost connection had been up for an hour (long enough for every uptime rule a preset has).
   if (first == RetryCause::ConnectionLost) policy.on_connected(state, -3600 * sim::kNanosPerSecond);
@@ -26,6 +28,9 @@ std::vector<sim::SimTime> backoff_sequence(const BackoffPolicy& policy, std::uin
 
 std::vector<sim::SimTime> sample_backoff_delays(const BackoffPolicy& policy, std::uint32_t attempt,
                                                 std::size_t samples, sim::Rng& rng, RetryCause first) {
+  if (attempt == std::numeric_limits<std::uint32_t>::max()) {
+    throw std::invalid_argument("retry number " + std::to_string(attempt) + " is out of range");
+  }
   std::vector<sim::SimTime> delays;
   delays.reserve(samples);
   for (std::size_t i = 0; i < samples; ++i) {
