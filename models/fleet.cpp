@@ -435,14 +435,14 @@ void Fleet::refuse(std::uint32_t c, Refusal why) {
     case Refusal::ServerFull: ++conn_.rejected; ++conn_.rejected_server_full; break;
     case Refusal::NoBackend: ++conn_.rejected; ++conn_.no_backend; break;
     case Refusal::RateLimited: ++conn_.rejected; ++conn_.rejected_rate_limited; break;
-    case Refusal::Shed: ++conn_.rejected; ++conn_.rejected_shed; return retry_later(c, retry_after_);
+    case Refusal::Shed: ++conn_.rejected; ++conn_.rejected_shed; return retry_later(c, RetryCause::AttemptFailed, retry_after_);
     case Refusal::Timeout: ++conn_.failed; ++conn_.failed_timeout; break;
     case Refusal::BackendDown: ++conn_.failed; ++conn_.failed_backend_down; break;
     case Refusal::SourcePorts: ++conn_.failed; ++conn_.failed_source_ports; break;
     case Refusal::BalancerDown: ++conn_.failed; ++conn_.failed_balancer_down; break;
     case Refusal::Crash: ++conn_.failed; ++conn_.failed_crash; break;
   }
-  retry_later(c);
+  retry_later(c, why == Refusal::Timeout ? RetryCause::AttemptTimedOut : RetryCause::AttemptFailed);
 }
 
 void Fleet::try_failed(BalancerNode& node, std::uint32_t server) {
@@ -470,7 +470,7 @@ void Fleet::handshake_done(std::uint32_t c) {
   Server& s = servers_[static_cast<std::size_t>(cl.server)];
   cl.state = ClientState::Connected;
   if (cfg_.balancer.sticky == Stickiness::Cookie) cl.sticky = cl.server;
-  cl.backoff = BackoffState{};
+  backoff_->on_connected(cl.backoff, sim_.now());
   cl.retrying = false;
   --connecting_;
   ++connected_;
@@ -542,7 +542,7 @@ void Fleet::idle_check(std::uint32_t c) {
   --connected_;
   --s.connected;
   release_slot(c);
-  retry_later(c);
+  retry_later(c, RetryCause::ConnectionLost);
 }
 
 void Fleet::message(std::uint32_t c, std::uint32_t server) {
@@ -567,6 +567,7 @@ void Fleet::session_end(std::uint32_t c) {
   }
   ++gens_[c];
   if (cfg_.clients.on_session_end == SessionEnd::Reconnect) {
+    backoff_->on_session_restart(cl.backoff, sim_.now());
     cl.retrying = false;
     attempt(c);
   } else {
@@ -649,10 +650,13 @@ void Fleet::release_slot(std::uint32_t c) {
   cl.server = -1;
 }
 
-void Fleet::retry_later(std::uint32_t c, sim::SimTime at_least) {
+void Fleet::retry_later(std::uint32_t c, RetryCause cause, sim::SimTime at_least) {
   Client& cl = clients_[c];
   ++gens_[c];
-  if (backoff_->gives_up(cl.backoff)) {
+  const sim::SimTime now = sim_.now();
+  const RetryContext context{now, cause == RetryCause::ConnectionLost ? now : cl.attempt_at, cause};
+  const std::optional<sim::SimTime> delay = backoff_->retry_delay(cl.backoff, rng_backoff_, context);
+  if (!delay) {
     cl.state = ClientState::GaveUp;
     ++conn_.gave_up;
     ++iv_gave_up_;
@@ -662,11 +666,10 @@ void Fleet::retry_later(std::uint32_t c, sim::SimTime at_least) {
     }
     return;
   }
-  const sim::SimTime delay = std::max(at_least, backoff_->next_delay(cl.backoff, rng_backoff_));
   cl.state = ClientState::Waiting;
   cl.retrying = true;
   ++waiting_;
-  const sim::SimTime at = sim_.now() + delay;
+  const sim::SimTime at = now + std::max(at_least, *delay);
   if (at <= end_) sim_.schedule_at(at, self_, kAttempt, pack(c, gens_[c]));
 }
 
@@ -724,7 +727,7 @@ void Fleet::cut_connection(std::uint32_t c, std::uint32_t fault, bool release) {
     cl.server = -1;
   }
   if (connected) {
-    retry_later(c);
+    retry_later(c, RetryCause::ConnectionLost);
   } else {
     refuse(c, Refusal::Crash);
   }
@@ -1050,7 +1053,7 @@ void Fleet::rebalance() {
         --connected_;
         --s.connected;
         release_slot(c);
-        retry_later(c);
+        retry_later(c, RetryCause::ConnectionLost);
       }
     }
   }
@@ -1073,7 +1076,7 @@ void Fleet::drain_deadline(std::uint32_t server) {
       ++conn_.drained;
       ++s.interval.closed;
       --connected_;
-      retry_later(c);
+      retry_later(c, RetryCause::ConnectionLost);
     } else {
       ++s.interval.failed;
       --connecting_;

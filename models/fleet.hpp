@@ -101,7 +101,9 @@ class Fleet : public sim::EventHandler {
   void crash(std::uint32_t fault);
   void recover(std::uint32_t fault);
   void sample();
-  void retry_later(std::uint32_t c, sim::SimTime at_least = 0);
+  /// Schedules the client's next attempt through its backoff policy (not before `at_least` from now),
+  /// or makes it give up.
+  void retry_later(std::uint32_t c, RetryCause cause, sim::SimTime at_least = 0);
   void rebalance();
   void release_slot(std::uint32_t c);
   void settle(Server& s);

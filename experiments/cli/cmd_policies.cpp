@@ -65,6 +65,24 @@ nlohmann::ordered_json policies_json(const std::vector<models::PolicyInfo>& info
   return arr;
 }
 
+/// The backoff policies that are not client presets, or only the presets, in listing order.
+std::vector<models::PolicyInfo> backoff_infos(bool presets) {
+  std::vector<models::PolicyInfo> out;
+  for (const auto& info : models::backoff_policies()) {
+    bool is_preset = false;
+    for (const auto& p : models::backoff_client_presets()) is_preset = is_preset || p.name == info.name;
+    if (is_preset == presets) out.push_back(info);
+  }
+  return out;
+}
+
+/// `--after` of `wsfleet backoff`: what the sampled client went through before its first retry.
+models::RetryCause parse_after(const std::string& text) {
+  if (text == "loss") return models::RetryCause::ConnectionLost;
+  if (text == "failure") return models::RetryCause::AttemptFailed;
+  throw std::invalid_argument("--after '" + text + "': expected loss or failure");
+}
+
 struct PolicyOptions {
   std::string policy;
   std::vector<std::string> params;
@@ -73,6 +91,7 @@ struct PolicyOptions {
   std::size_t picks = 1;
   std::uint64_t seed = 1;
   std::string weights;
+  std::string after = "loss";
   bool json = false;
 };
 
@@ -112,6 +131,11 @@ Action add_list(CLI::App& app) {
       nlohmann::ordered_json j;
       j["balancing"] = policies_json(models::balancing_policies());
       j["backoff"] = policies_json(models::backoff_policies());
+      auto presets = nlohmann::ordered_json::array();
+      for (const auto& p : models::backoff_client_presets()) {
+        presets.push_back({{"name", p.name}, {"library", p.library}, {"source", p.source}});
+      }
+      j["backoff_client_presets"] = presets;
       j["distributions"] = sim::Distribution::kind_names();
       std::cout << j.dump(2) << "\n";
       return 0;
@@ -119,10 +143,14 @@ Action add_list(CLI::App& app) {
     print_policies("Balancing policies ([balancer] policy = NAME; parameters as keys of [balancer]):",
                    models::balancing_policies());
     std::cout << "\n";
-    print_policies("Backoff policies ([backoff] policy = NAME; parameters as keys of [backoff]):", models::backoff_policies());
+    print_policies("Backoff policies ([backoff] policy = NAME; parameters as keys of [backoff]):", backoff_infos(false));
+    std::cout << "\n";
+    print_policies("Client-library reconnect presets ([backoff] policy = NAME; the library's options as keys of [backoff]; "
+                   "docs/client_presets.md):",
+                   backoff_infos(true));
     std::cout << "\nSession-length distributions ([clients] session = {distribution = NAME, ...}):\n ";
     for (const auto& d : sim::Distribution::kind_names()) std::cout << " " << d;
-    std::cout << "\n\nPresets of real balancers and client libraries: none yet.\n";
+    std::cout << "\n\nPresets of real balancers: none yet.\n";
     return 0;
   };
 }
@@ -135,16 +163,19 @@ Action add_backoff(CLI::App& app) {
   cmd->add_option("--attempt", opts->attempt, "Retry number (0 = the first retry)")->required()->check(whole_number(0, 1000000));
   cmd->add_option("--samples", opts->samples, "Number of delays to draw")->required()->check(whole_number(1, 100000000));
   cmd->add_option("--seed", opts->seed, "Seed of the draws")->check(whole_number(0, UINT64_MAX));
+  cmd->add_option("--after", opts->after,
+                  "What came before the first retry: loss (an established connection was lost, the default) or "
+                  "failure (the client's first connection attempt failed); later attempts fail at once");
   return [opts]() -> int {
-    std::unique_ptr<models::BackoffPolicy> policy;
+    std::vector<sim::SimTime> delays;
     try {
-      policy = models::make_backoff_policy(opts->policy, parse_params(opts->params));
+      const auto policy = models::make_backoff_policy(opts->policy, parse_params(opts->params));
+      sim::Rng rng = sim::StreamFactory(opts->seed, 0).stream("clients.backoff");
+      delays = models::sample_backoff_delays(*policy, opts->attempt, opts->samples, rng, parse_after(opts->after));
     } catch (const std::invalid_argument& e) {
       std::cerr << "wsfleet backoff: " << e.what() << "\n";
       return kExitBadInput;
     }
-    sim::Rng rng = sim::StreamFactory(opts->seed, 0).stream("clients.backoff");
-    const auto delays = models::sample_backoff_delays(*policy, opts->attempt, opts->samples, rng);
     std::ostringstream out;
     for (auto d : delays) out << format_number(sim::to_millis(d)) << "\n";
     std::cout << out.str();

@@ -2,6 +2,7 @@
 // static library's linker may drop). Parameters are in seconds; the policies work in nanoseconds.
 #include <functional>
 
+#include "models/backoff/backoff_entry.hpp"
 #include "models/backoff/constant_backoff.hpp"
 #include "models/backoff/decorrelated_jitter_backoff.hpp"
 #include "models/backoff/equal_jitter_backoff.hpp"
@@ -15,25 +16,13 @@ namespace wsfleet::models {
 
 namespace {
 
-/// One registered policy: its description and how to build it from resolved parameters.
-struct BackoffEntry {
-  PolicyInfo info;
-  std::function<std::unique_ptr<BackoffPolicy>(const Params&)> make;
-};
-
-constexpr double kMaxDelayS = 86400.0;  // one day: longer waits are configuration mistakes
-constexpr double kMinBaseS = 1e-9;      // one nanosecond, the clock's resolution
-
-ParamSpec max_retries_spec() {
-  return {"max_retries", 0.0, 0.0, 1e6, true, "retries after a failure before the client gives up, 0 = unlimited (count)"};
-}
+constexpr double kMaxDelayS = kMaxBackoffDelayS;
+constexpr double kMinBaseS = kMinBackoffDelayS;
 
 std::vector<ParamSpec> exponential_specs() {
   return {ParamSpec{"base_s", 1.0, kMinBaseS, kMaxDelayS, false, "delay before the first retry, doubling per retry (s)"},
           ParamSpec{"cap_s", 30.0, kMinBaseS, kMaxDelayS, false, "largest delay, >= base_s (s)"}, max_retries_spec()};
 }
-
-std::uint32_t max_retries_of(const Params& p) { return static_cast<std::uint32_t>(p.at("max_retries")); }
 
 // Resolved base/cap in ns, after the cross-parameter check that resolve_params cannot do alone.
 struct BaseCap {
@@ -42,13 +31,8 @@ struct BaseCap {
 };
 
 BaseCap base_cap_of(const std::string& policy, const Params& p) {
-  const double base_s = p.at("base_s");
-  const double cap_s = p.at("cap_s");
-  if (cap_s < base_s) {
-    throw ParamError("cap_s", policy + ".cap_s must be >= base_s (got cap_s " + format_number(cap_s) +
-                                  ", base_s " + format_number(base_s) + ")");
-  }
-  return {sim::from_seconds(base_s), sim::from_seconds(cap_s)};
+  require_not_below(policy, p, "cap_s", "base_s");
+  return {sim::from_seconds(p.at("base_s")), sim::from_seconds(p.at("cap_s"))};
 }
 
 template <typename Policy>
@@ -57,7 +41,7 @@ std::unique_ptr<BackoffPolicy> make_exponential_family(const std::string& policy
   return std::make_unique<Policy>(bc.base_ns, bc.cap_ns, max_retries_of(p));
 }
 
-const std::vector<BackoffEntry>& builtin_backoff_policies() {
+const std::vector<BackoffEntry>& generic_backoff_policies() {
   static const std::vector<BackoffEntry> entries = {
       {{"none", "never retry: the client gives up after its first drop, rejection or failure", {}},
        [](const Params&) { return std::make_unique<NoRetryBackoff>(); }},
@@ -79,6 +63,16 @@ const std::vector<BackoffEntry>& builtin_backoff_policies() {
         exponential_specs()},
        [](const Params& p) { return make_exponential_family<DecorrelatedJitterBackoff>("decorrelated_jitter", p); }},
   };
+  return entries;
+}
+
+// The generic algorithms, then the client-library presets.
+const std::vector<BackoffEntry>& builtin_backoff_policies() {
+  static const std::vector<BackoffEntry> entries = [] {
+    std::vector<BackoffEntry> all = generic_backoff_policies();
+    for (const BackoffEntry& entry : client_preset_entries()) all.push_back(entry);
+    return all;
+  }();
   return entries;
 }
 

@@ -51,6 +51,13 @@ struct PyBackoffPolicy {
   std::unique_ptr<models::BackoffPolicy> policy;
 };
 
+/// `after` of sample_ms / sequence_ms, like `wsfleet backoff --after`.
+models::RetryCause retry_cause_after(const std::string& after) {
+  if (after == "loss") return models::RetryCause::ConnectionLost;
+  if (after == "failure") return models::RetryCause::AttemptFailed;
+  throw py::value_error("after must be 'loss' or 'failure' (got '" + after + "')");
+}
+
 }  // namespace
 
 void register_policies(py::module_& m) {
@@ -58,6 +65,20 @@ void register_policies(py::module_& m) {
         "Every balancing policy: name, summary, params");
   m.def("backoff_policies", [] { return infos_to_list(models::backoff_policies()); },
         "Every backoff policy: name, summary, params");
+  m.def(
+      "backoff_client_presets",
+      [] {
+        py::list out;
+        for (const auto& p : models::backoff_client_presets()) {
+          py::dict d;
+          d["name"] = p.name;
+          d["library"] = p.library;
+          d["source"] = p.source;
+          out.append(d);
+        }
+        return out;
+      },
+      "The backoff policies that reproduce a client library: name, library, source");
 
   py::class_<PyBalancingPolicy>(m, "BalancingPolicy")
       .def(py::init([](const std::string& name, const models::Params& params, std::uint64_t seed) {
@@ -145,25 +166,28 @@ void register_policies(py::module_& m) {
       .def_property_readonly("name", [](const PyBackoffPolicy& p) { return p.policy->name(); })
       .def_property_readonly("max_retries", [](const PyBackoffPolicy& p) { return p.policy->max_retries(); })
       .def("sample_ms",
-           [](const PyBackoffPolicy& p, std::uint32_t attempt, std::size_t samples, std::uint64_t seed) {
+           [](const PyBackoffPolicy& p, std::uint32_t attempt, std::size_t samples, std::uint64_t seed,
+              const std::string& after) {
              sim::Rng rng = sim::StreamFactory(seed, 0).stream("clients.backoff");
-             const auto d = models::sample_backoff_delays(*p.policy, attempt, samples, rng);
+             const auto d = models::sample_backoff_delays(*p.policy, attempt, samples, rng, retry_cause_after(after));
              py::array_t<double> out(static_cast<py::ssize_t>(d.size()));
              auto v = out.mutable_unchecked<1>();
              for (std::size_t i = 0; i < d.size(); ++i) v(static_cast<py::ssize_t>(i)) = sim::to_millis(d[i]);
              return out;
            },
-           py::arg("attempt"), py::arg("samples"), py::arg("seed") = 1,
-           "Delays (ms) for retry number `attempt`, as `wsfleet backoff` prints them")
+           py::arg("attempt"), py::arg("samples"), py::arg("seed") = 1, py::arg("after") = "loss",
+           "Delays (ms) for retry number `attempt`, as `wsfleet backoff` prints them (after: 'loss' or 'failure')")
       .def("sequence_ms",
-           [](const PyBackoffPolicy& p, std::uint32_t retries, std::uint64_t seed) {
+           [](const PyBackoffPolicy& p, std::uint32_t retries, std::uint64_t seed, const std::string& after) {
              sim::Rng rng = sim::StreamFactory(seed, 0).stream("clients.backoff");
-             models::BackoffState st;
              std::vector<double> out;
-             for (std::uint32_t i = 0; i < retries; ++i) out.push_back(sim::to_millis(p.policy->next_delay(st, rng)));
+             for (const auto d : models::backoff_sequence(*p.policy, retries, rng, retry_cause_after(after))) {
+               out.push_back(sim::to_millis(d));
+             }
              return out;
            },
-           py::arg("retries"), py::arg("seed") = 1, "One client's delays (ms) over consecutive failed retries");
+           py::arg("retries"), py::arg("seed") = 1, py::arg("after") = "loss",
+           "One client's delays (ms) over consecutive failed retries; shorter if the policy gives up first");
 }
 
 }  // namespace wsfleet::python

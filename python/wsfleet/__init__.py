@@ -19,6 +19,7 @@ from wsfleet.policies import (
     BackoffPolicy,
     BalancingPolicy,
     LoadBalancer,
+    backoff_client_presets,
     backoff_policies,
     balancing_policies,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "LoadBalancer",
     "RunResult",
     "ScenarioError",
+    "backoff_client_presets",
     "backoff_policies",
     "balancing_policies",
     "check",

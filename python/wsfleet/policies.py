@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Dict, List
 
 from wsfleet._core import BackoffPolicy, BalancingPolicy, LoadBalancer
+from wsfleet._core import backoff_client_presets as _backoff_client_presets
 from wsfleet._core import backoff_policies as _backoff_policies
 from wsfleet._core import balancing_policies as _balancing_policies
 
-__all__ = ["BackoffPolicy", "BalancingPolicy", "LoadBalancer", "backoff_policies", "balancing_policies"]
+__all__ = ["BackoffPolicy", "BalancingPolicy", "LoadBalancer", "backoff_client_presets", "backoff_policies",
+           "balancing_policies"]
 
 
 def balancing_policies() -> List[Dict]:
@@ -19,3 +21,9 @@ def balancing_policies() -> List[Dict]:
 def backoff_policies() -> List[Dict]:
     """Every backoff policy, in the same shape as balancing_policies()."""
     return list(_backoff_policies())
+
+
+def backoff_client_presets() -> List[Dict]:
+    """The backoff policies that reproduce a client library: [{"name", "library", "source"}] (each name is
+    also in backoff_policies())."""
+    return list(_backoff_client_presets())

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,17 @@ SimTime delay_at(const BackoffPolicy& policy, std::uint32_t n, Rng& rng) {
 // min(cap, base * 2^n) in ns, computed independently of the library (exact for the values used).
 SimTime expected_ceiling_ns(double base_s, double cap_s, std::uint32_t n) {
   return wsfleet::sim::from_seconds(std::min(cap_s, std::ldexp(base_s, static_cast<int>(std::min<std::uint32_t>(n, 200)))));
+}
+
+// The client presets whose delays are random (the others are fixed lists or formulas).
+const std::set<std::string> kRandomPresets = {"socketio", "ably", "reconnecting_websocket", "centrifuge", "grpc",
+                                              "aws_standard"};
+
+bool is_client_preset(const std::string& name) {
+  for (const auto& p : wsfleet::models::backoff_client_presets()) {
+    if (p.name == name) return true;
+  }
+  return false;
 }
 
 double mean_of(const std::vector<SimTime>& values) {
@@ -219,9 +231,9 @@ TEST_CASE("none never retries", "[backoff]") {
   }
 }
 
-TEST_CASE("max_retries is a validated parameter of every retrying backoff policy", "[backoff]") {
+TEST_CASE("max_retries is a validated parameter of every retrying generic backoff policy", "[backoff]") {
   for (const auto& info : wsfleet::models::backoff_policies()) {
-    if (info.name == "none") continue;  // it has no retries to count
+    if (info.name == "none" || is_client_preset(info.name)) continue;  // nothing to count / the library's options
     CHECK(make_backoff_policy(info.name, {})->max_retries() == 0);
     CHECK(make_backoff_policy(info.name, {{"max_retries", 5.0}})->max_retries() == 5);
     CHECK(make_backoff_policy(info.name, {{"max_retries", 1e6}})->max_retries() == 1'000'000);
@@ -251,7 +263,7 @@ TEST_CASE("the same seed gives the same delays", "[backoff]") {
       REQUIRE(da == policy->next_delay(sb, b));
       differs_with_other_seed = differs_with_other_seed || da != policy->next_delay(so, other);
     }
-    const bool jittered = info.name.find("jitter") != std::string::npos;
+    const bool jittered = info.name.find("jitter") != std::string::npos || kRandomPresets.count(info.name) != 0;
     CHECK(differs_with_other_seed == jittered);  // only the jittered policies use the rng
   }
 }
@@ -264,7 +276,8 @@ TEST_CASE("an unknown backoff policy name lists the known ones", "[backoff]") {
     CHECK(e.param().empty());
     CHECK(std::string(e.what()) ==
           "unknown backoff policy 'expnential'; did you mean 'exponential'? "
-          "Known: none, immediate, constant, exponential, full_jitter, equal_jitter, decorrelated_jitter");
+          "Known: none, immediate, constant, exponential, full_jitter, equal_jitter, decorrelated_jitter, "
+          "socketio, signalr, ably, phoenix, reconnecting_websocket, centrifuge, pusher, grpc, aws_standard");
   }
   try {
     make_backoff_policy("fibonacci", {});
@@ -273,6 +286,7 @@ TEST_CASE("an unknown backoff policy name lists the known ones", "[backoff]") {
     CHECK(e.param().empty());
     CHECK(std::string(e.what()) ==
           "unknown backoff policy 'fibonacci'. "
-          "Known: none, immediate, constant, exponential, full_jitter, equal_jitter, decorrelated_jitter");
+          "Known: none, immediate, constant, exponential, full_jitter, equal_jitter, decorrelated_jitter, "
+          "socketio, signalr, ably, phoenix, reconnecting_websocket, centrifuge, pusher, grpc, aws_standard");
   }
 }

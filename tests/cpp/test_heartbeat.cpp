@@ -27,7 +27,7 @@ TEST_CASE("heartbeat presets carry the libraries' defaults", "[heartbeat]") {
   CHECK(models::heartbeat_presets().size() == 7);
 }
 
-TEST_CASE("[heartbeat] preset sets the interval unless the scenario gives one; keys override", "[heartbeat][scenario]") {
+TEST_CASE("a heartbeat preset sets the interval unless the scenario gives one, and keys override", "[heartbeat][scenario]") {
   const auto a = experiments::load_scenario_string("[heartbeat]\npreset = \"phoenix\"\n", "t.toml");
   CHECK(a.clients.heartbeat_interval_s == 30.0);
   CHECK(a.heartbeat.sender == models::HeartbeatSender::Client);

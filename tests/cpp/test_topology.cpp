@@ -124,7 +124,7 @@ TEST_CASE("a whole-site failure sends its clients to the next nearest site, once
   CHECK(r.summary.message_latency.max_ms > 44.0);
 }
 
-TEST_CASE("[topology] in a scenario: read, checked and written back", "[topology][scenario]") {
+TEST_CASE("a topology in a scenario: read, checked and written back", "[topology][scenario]") {
   const std::string toml = R"(
 [fleet]
 servers = 4

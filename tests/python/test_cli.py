@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 
 import wsfleet
-from wsfleet_testing import (STORM_TOML, cli, integers, numbers, read_summary, stable, with_lines,
-                             write_scenario)
+from wsfleet_testing import (STORM_TOML, assert_clean_failure, cli, integers, numbers, read_summary, stable,
+                             with_lines, write_scenario)
 
 TIMESERIES_COLUMNS = [
     "time_s", "scope", "server", "up", "connections", "attempts", "established", "rejected", "failed",
@@ -306,6 +306,40 @@ def test_backoff_defaults_and_other_policies() -> None:
     proc = cli("backoff", "decorrelated_jitter", "--param", "cap_s=10", "--attempt", "5", "--samples", "500")
     assert proc.returncode == 0
     assert all(1000 <= d <= 10000 for d in numbers(proc.stdout))
+
+
+def test_backoff_client_presets() -> None:
+    proc = cli("backoff", "signalr", "--attempt", "2", "--samples", "2")
+    assert proc.returncode == 0, proc.stderr
+    assert numbers(proc.stdout) == [10000.0, 10000.0]
+    # SignalR stops after its fourth retry; a failed start is not retried at all.
+    assert "signalr gives up before retry 4" in assert_clean_failure(cli("backoff", "signalr", "--attempt", "4",
+                                                                         "--samples", "1"))
+    assert "after a failed first attempt" in assert_clean_failure(cli("backoff", "signalr", "--attempt", "0",
+                                                                      "--samples", "1", "--after", "failure"))
+    assert "expected loss or failure" in assert_clean_failure(cli("backoff", "grpc", "--attempt", "0", "--samples",
+                                                                  "1", "--after", "never"))
+    # The same draws as Python, with the library's options as parameters.
+    args = ("backoff", "socketio", "--param", "reconnection_delay_s=0.5", "--attempt", "3", "--samples", "300",
+            "--seed", "4", "--after", "failure")
+    proc = cli(*args)
+    assert proc.returncode == 0, proc.stderr
+    policy = wsfleet.BackoffPolicy("socketio", {"reconnection_delay_s": 0.5})
+    np.testing.assert_array_equal(np.array(numbers(proc.stdout)), policy.sample_ms(3, 300, seed=4, after="failure"))
+    bad = assert_clean_failure(cli("backoff", "grpc", "--param", "jitter=2", "--attempt", "0", "--samples", "1"))
+    assert "grpc.jitter must be between 0 and 0.99 (got 2)" in bad
+
+
+def test_list_shows_the_client_presets_apart() -> None:
+    proc = cli("list")
+    assert proc.returncode == 0, proc.stderr
+    generic, presets = proc.stdout.split("Client-library reconnect presets", 1)
+    for preset in wsfleet.backoff_client_presets():
+        assert f"  {preset['name']}: " in presets
+        assert f"  {preset['name']}: " not in generic
+    assert "  full_jitter: " in generic
+    listing = json.loads(cli("list", "--json").stdout)
+    assert listing["backoff_client_presets"] == wsfleet.backoff_client_presets()
 
 
 # ------------------------------------------------------------------------------------------------

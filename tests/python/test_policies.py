@@ -258,3 +258,142 @@ def test_max_retries() -> None:
         wsfleet.BackoffPolicy("immediate", {"max_retries": 2.5})
     with pytest.raises(TypeError):
         wsfleet.BackoffPolicy("full_jitter").sample_ms(-1, 3)
+
+
+# ------------------------------------------------------------------------------------------------
+# Client-library presets (their exact rules are pinned in tests/cpp/test_backoff_presets.cpp; here:
+# the same behaviour through Python, TOML and overrides)
+
+PRESETS = [p["name"] for p in wsfleet.backoff_client_presets()]
+
+
+def test_client_presets_are_listed_with_their_library() -> None:
+    assert PRESETS == ["socketio", "signalr", "ably", "phoenix", "reconnecting_websocket", "centrifuge", "pusher",
+                       "grpc", "aws_standard"]
+    for preset in wsfleet.backoff_client_presets():
+        assert set(preset) == {"name", "library", "source"}
+        assert preset["library"] and preset["source"]
+        assert preset["name"] in BACKOFFS
+
+
+def test_signalr_fixed_list_then_gives_up() -> None:
+    policy = wsfleet.BackoffPolicy("signalr")
+    assert policy.max_retries == 4
+    assert policy.sequence_ms(10) == [0, 2000, 10000, 30000]
+    assert policy.sample_ms(3, 2).tolist() == [30000.0, 30000.0]
+    with pytest.raises(ValueError, match="signalr gives up before retry 4"):
+        policy.sample_ms(4, 1)
+    # A failed start() is not retried, unless the application retries it by hand.
+    assert policy.sequence_ms(10, after="failure") == []
+    retrying = wsfleet.BackoffPolicy("signalr", {"retry_failed_start": 1})
+    assert retrying.sequence_ms(10, after="failure") == [0, 2000, 10000, 30000]
+    with pytest.raises(ValueError, match="after must be 'loss' or 'failure'"):
+        policy.sample_ms(0, 1, after="crash")
+
+
+def test_phoenix_table_then_5000() -> None:
+    assert wsfleet.BackoffPolicy("phoenix").sequence_ms(11) == [10, 50, 100, 150, 200, 250, 500, 1000, 2000, 5000,
+                                                                5000]
+
+
+def test_socketio_sign_and_size_share_one_random_number() -> None:
+    delays = wsfleet.BackoffPolicy("socketio").sample_ms(0, 20000, seed=2)
+    assert (delays == np.floor(delays)).all()  # whole milliseconds
+    assert ((delays > 500) & (delays < 1500)).all()
+    below = delays[delays <= 1000]
+    above = delays[delays > 1000]
+    # The tens digit band of the deviation is the tenths digit of the random number: even below, odd above.
+    assert (((1000 - below) // 50) % 2 == 0).all()
+    assert (((above - 1000) // 50) % 2 == 1).all()
+    assert abs(len(below) / len(delays) - 0.5) < 0.02
+
+
+def test_reconnecting_websocket_min_is_drawn_once_per_client() -> None:
+    policy = wsfleet.BackoffPolicy("reconnecting_websocket")
+    firsts = []
+    for seed in range(1, 200):
+        seq = policy.sequence_ms(10, seed=seed)
+        firsts.append(seq[0])
+        assert 1000 <= seq[0] < 5000
+        expected = np.minimum(seq[0] * 1.3 ** np.arange(10), 10000)
+        np.testing.assert_allclose(seq, expected, rtol=0, atol=1e-6)
+    assert len(set(firsts)) == len(firsts)
+
+
+def test_grpc_ably_centrifuge_pusher_aws_rules() -> None:
+    grpc = wsfleet.BackoffPolicy("grpc")
+    assert grpc.sequence_ms(2) == [0, 1000]  # new run at once after a loss, then INITIAL_BACKOFF without jitter
+    second = grpc.sample_ms(2, 3000)
+    assert (second >= 1280).all() and (second <= 1920).all() and second.min() < 1300 and second.max() > 1900
+    ably = wsfleet.BackoffPolicy("ably")
+    assert ably.sample_ms(0, 5).tolist() == [0.0] * 5
+    first_failure = ably.sample_ms(0, 2000, after="failure")  # n = 1
+    assert (first_failure > 12000).all() and (first_failure <= 15000).all()
+    after_loss = ably.sample_ms(1, 2000)  # n = 2: 15 s * 4/3 * (0.8, 1]
+    assert (after_loss > 16000).all() and (after_loss <= 20000).all()
+    centrifuge = wsfleet.BackoffPolicy("centrifuge").sample_ms(2, 3000)
+    assert (centrifuge >= 500).all() and (centrifuge <= 2500).all()
+    assert wsfleet.BackoffPolicy("pusher").sequence_ms(5) == [1000, 15000, 30000, 60000, 60000]
+    aws = wsfleet.BackoffPolicy("aws_standard")
+    assert aws.max_retries == 2
+    assert len(aws.sequence_ms(10)) == 2
+    first = aws.sample_ms(0, 3000)
+    assert (first >= 0).all() and (first < 100).all() and (first == np.floor(first)).all()
+
+
+def test_preset_parameters_are_validated_by_name() -> None:
+    with pytest.raises(ValueError, match=r"socketio.randomization_factor must be between 0 and 1 \(got 2\)"):
+        wsfleet.BackoffPolicy("socketio", {"randomization_factor": 2})
+    with pytest.raises(ValueError, match="unknown parameter 'base_s' for signalr"):
+        wsfleet.BackoffPolicy("signalr", {"base_s": 1})
+    with pytest.raises(ValueError, match="grpc.max_backoff_s must be >= initial_backoff_s"):
+        wsfleet.BackoffPolicy("grpc", {"initial_backoff_s": 10, "max_backoff_s": 5})
+
+
+PRESET_RUN_TOML = """\
+[run]
+duration_s = 120.0
+sample_interval_s = 1.0
+seed = 3
+
+[fleet]
+servers = 2
+max_connections = 1000
+
+[clients]
+count = 400
+ramp_s = 5.0
+messages_per_minute = 0.0
+
+[balancer.health_check]
+mode = "instant"  # the balancer knows of the crash at once: the retries, not the detection, are under test
+
+[backoff]
+policy = "signalr"
+
+[[faults]]
+type = "crash"
+server = 0
+at_s = 30.0
+"""
+
+
+def test_presets_run_from_toml_dict_and_overrides() -> None:
+    # SignalR from TOML: the crash drops server 0's clients, who reconnect to server 1 at once.
+    signalr = wsfleet.run(PRESET_RUN_TOML)
+    assert signalr.summary["fleet"]["backoff"] == "signalr"
+    assert signalr.summary["connections"]["dropped"] == 200
+    assert signalr.summary["connections"]["retries"] == 200
+    assert signalr.summary["connections"]["active_at_end"] == 400
+    assert signalr.summary["conservation"]["ok"] is True
+    # Any preset by override, with its parameters; the effective scenario keeps them.
+    for name in PRESETS:
+        result = wsfleet.run(PRESET_RUN_TOML, overrides={"backoff.policy": name})
+        assert result.summary["fleet"]["backoff"] == name
+        assert result.summary["conservation"]["ok"] is True
+    overridden = wsfleet.check(PRESET_RUN_TOML, overrides={"backoff.policy": "socketio",
+                                                           "backoff.reconnection_delay_s": 0.5})
+    assert 'policy = "socketio"' in overridden and "reconnection_delay_s = 0.5" in overridden
+    with pytest.raises(wsfleet.ScenarioError, match=r"backoff.randomization_factor must be between 0 and 1") as err:
+        wsfleet.run(PRESET_RUN_TOML, overrides={"backoff.policy": "socketio", "backoff.randomization_factor": 3})
+    assert err.value.key == "backoff.randomization_factor"

@@ -1,0 +1,38 @@
+// Checked against grpc/grpc doc/connection-backoff.md (ConnectWithBackoff: current_deadline = now +
+// INITIAL_BACKOFF for the first attempt; after a failure SleepUntil(current_deadline), then
+// current_backoff = min(current_backoff * MULTIPLIER, MAX_BACKOFF) and current_deadline = now +
+// current_backoff + UniformRandom(-JITTER * current_backoff, JITTER * current_backoff); INITIAL_BACKOFF
+// 1 s, MULTIPLIER 1.6, JITTER 0.2, MAX_BACKOFF 120 s, MIN_CONNECT_TIMEOUT 20 s; "Reset Backoff" when a
+// connection is accepted).
+#include "models/backoff/presets/grpc_backoff.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace wsfleet::models {
+
+sim::SimTime GrpcBackoff::unjittered_ns(std::uint32_t i) const {
+  double b = static_cast<double>(initial_ns_);
+  const double cap = static_cast<double>(max_ns_);
+  for (std::uint32_t k = 0; k < i && b < cap; ++k) b = std::min(b * multiplier_, cap);
+  return static_cast<sim::SimTime>(std::llround(b));
+}
+
+sim::SimTime GrpcBackoff::step(BackoffState& state, sim::Rng& rng, const RetryContext& context) const {
+  if (context.cause == RetryCause::ConnectionLost) {
+    state.attempt = 0;  // a new run: its first attempt starts now
+    state.last_delay = initial_ns_;
+    return 0;
+  }
+  const sim::SimTime current_ns = state.attempt == 0 ? initial_ns_ : state.last_delay;
+  const sim::SimTime delay_ns = std::max<sim::SimTime>(0, context.attempt_started + current_ns - context.now);
+  // The next attempt's backoff, jittered.
+  const std::uint32_t next = state.attempt < std::numeric_limits<std::uint32_t>::max() ? state.attempt + 1 : state.attempt;
+  const double b = static_cast<double>(unjittered_ns(next));
+  state.last_delay = static_cast<sim::SimTime>(std::llround(b + rng.uniform(-jitter_ * b, jitter_ * b)));
+  state.attempt = next;
+  return delay_ns;
+}
+
+}  // namespace wsfleet::models
