@@ -46,7 +46,8 @@ ordered_json summary_ordered(const models::RunSummary& s) {
   j["connections"] = {{"attempted", c.attempted}, {"established", c.established}, {"rejected", c.rejected},
                       {"failed", c.failed}, {"pending_at_end", c.pending_at_end}, {"closed", c.closed},
                       {"ended", c.ended}, {"dropped", c.dropped}, {"drained", c.drained},
-                      {"vanished", c.vanished}, {"idle_cut", c.idle_cut}, {"rebalanced", c.rebalanced},
+                      {"vanished", c.vanished}, {"idle_cut", c.idle_cut}, {"idle_closed", c.idle_closed},
+                      {"rebalanced", c.rebalanced},
                       {"active_at_end", c.active_at_end}, {"retries", c.retries},
                       {"gave_up", c.gave_up}, {"waiting_at_end", c.waiting_at_end},
                       {"peak", s.peak_connections}, {"peak_per_server", s.peak_server_connections}};

@@ -46,7 +46,7 @@ const Names& run_keys() {
 }
 const Names& fleet_keys() {
   static const Names keys = {"servers", "max_connections", "cpu_cores", "memory_per_connection_kib",
-                             "base_memory_mib", "weights", "cpu", "admission", "rebalance"};
+                             "base_memory_mib", "weights", "idle_close_s", "cpu", "admission", "rebalance"};
   return keys;
 }
 const Names& cpu_keys() {
@@ -389,6 +389,7 @@ class ScenarioReader {
     read_float(*table, "fleet.", "memory_per_connection_kib", at_least(0.0), fleet.memory_per_connection_kib);
     read_float(*table, "fleet.", "base_memory_mib", at_least(0.0), fleet.base_memory_mib);
     read_weights(*table, fleet);
+    read_float(*table, "fleet.", "idle_close_s", at_least(0.0), fleet.idle_close_s);
     if (const toml::table* adm = table_at(*table, "admission", "fleet.admission")) {
       const std::string q = "fleet.admission.";
       check_keys(*adm, "[fleet.admission]", q, admission_keys());

@@ -129,6 +129,7 @@ std::string scenario_to_toml(const models::FleetConfig& config) {
   out << "weights = [";
   for (std::size_t i = 0; i < fleet.weights.size(); ++i) out << (i > 0 ? ", " : "") << toml_float(fleet.weights[i]);
   out << "]" << (fleet.weights.empty() ? "  # empty: every server has weight 1" : "") << "\n";
+  out << "idle_close_s = " << toml_float(fleet.idle_close_s) << "  # 0 = never\n";
 
   out << "\n[fleet.cpu]\n";
   out << "handshake_us = " << toml_float(fleet.cpu.handshake_us) << "\n";

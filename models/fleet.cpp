@@ -156,6 +156,8 @@ Fleet::Fleet(const FleetConfig& config)
   // i.e. sorted uniform times.
   clients_.resize(cfg_.clients.count);
   if (track_activity_) activity_.assign(cfg_.clients.count, 0);
+  idle_close_ = duration_ns(cfg_.fleet.idle_close_s, end_);
+  if (idle_close_ > 0) data_activity_.assign(cfg_.clients.count, 0);
   if (topo_.regions() > 255) throw std::invalid_argument("topology: at most 255 regions");
   if (topo_.regions() > 1) {
     for (std::uint32_t c = 0; c < clients_.size(); ++c) clients_[c].region = static_cast<std::uint8_t>(topo_.region_of(c));
@@ -289,6 +291,7 @@ void Fleet::handle(const sim::Event& e) {
     case kMessage: message(c, server_of_tag(e.tag)); break;
     case kSessionEnd: session_end(c); break;
     case kIdleCheck: idle_check(c); break;
+    case kIdleClose: idle_close(c); break;
     default: throw std::logic_error("Fleet: unknown event tag");
   }
 }
@@ -492,6 +495,10 @@ void Fleet::handshake_done(std::uint32_t c) {
   if (heartbeat_interval_ > 0) schedule_client(now + heartbeat_interval_, conn_tag(kHeartbeat, server), c);
   if (track_activity_) activity_[c] = now;
   if (idle_cuts_) schedule_client(now + idle_timeout_, conn_tag(kIdleCheck, server), c);
+  if (idle_close_ > 0) {
+    data_activity_[c] = now;
+    schedule_client(now + idle_close_, conn_tag(kIdleClose, server), c);
+  }
   if (message_mean_gap_s_ > 0) {
     schedule_client(now + duration_ns(rng_messages_.exponential(message_mean_gap_s_), end_), conn_tag(kMessage, server), c);
   }
@@ -527,6 +534,24 @@ void Fleet::heartbeat(std::uint32_t c, std::uint32_t server) {
   schedule_client(now + heartbeat_interval_, conn_tag(kHeartbeat, server), c);
 }
 
+void Fleet::idle_close(std::uint32_t c) {
+  const sim::SimTime now = sim_.now();
+  Client& cl = clients_[c];
+  if (now - data_activity_[c] < idle_close_) {
+    schedule_client(data_activity_[c] + idle_close_, conn_tag(kIdleClose, static_cast<std::uint32_t>(cl.server)), c);
+    return;
+  }
+  // The server's idle policy: no data for idle_close_s, whatever pings said. The client reconnects.
+  Server& s = servers_[static_cast<std::size_t>(cl.server)];
+  ++conn_.closed;
+  ++conn_.idle_closed;
+  ++s.interval.closed;
+  --connected_;
+  --s.connected;
+  release_slot(c);
+  retry_later(c, RetryCause::ConnectionLost);
+}
+
 void Fleet::idle_check(std::uint32_t c) {
   const sim::SimTime now = sim_.now();
   if (now - activity_[c] < idle_timeout_) {
@@ -548,6 +573,7 @@ void Fleet::idle_check(std::uint32_t c) {
 void Fleet::message(std::uint32_t c, std::uint32_t server) {
   submit_job(server, cost_message_, kJobMessage, c);
   if (track_activity_) activity_[c] = sim_.now();
+  if (idle_close_ > 0) data_activity_[c] = sim_.now();
   schedule_client(sim_.now() + duration_ns(rng_messages_.exponential(message_mean_gap_s_), end_),
                   conn_tag(kMessage, server), c);
 }
@@ -1244,8 +1270,8 @@ void Fleet::check_conservation(RunSummary& summary) const {
   check("attempts", "attempted = established + rejected + failed + pending_at_end", k.attempted,
         {k.established, k.rejected, k.failed, k.pending_at_end});
   check("connections", "established = active_at_end + closed", k.established, {k.active_at_end, k.closed});
-  check("closes", "closed = ended + dropped + drained + vanished + idle_cut + rebalanced", k.closed,
-        {k.ended, k.dropped, k.drained, k.vanished, k.idle_cut, k.rebalanced});
+  check("closes", "closed = ended + dropped + drained + vanished + idle_cut + idle_closed + rebalanced", k.closed,
+        {k.ended, k.dropped, k.drained, k.vanished, k.idle_cut, k.idle_closed, k.rebalanced});
   check("rejections", "rejected = rejected_server_full + no_backend + rejected_rate_limited + rejected_shed", k.rejected,
         {k.rejected_server_full, k.no_backend, k.rejected_rate_limited, k.rejected_shed});
   check("failures",

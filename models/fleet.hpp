@@ -46,7 +46,7 @@ class Fleet : public sim::EventHandler {
  private:
   enum Tag : std::uint32_t { kArrive, kAttempt, kHandshakeDone, kHandshakeTimeout, kHeartbeat, kMessage,
                              kSessionEnd, kCrash, kRecover, kSample, kProbe, kProbeTimeout, kPassiveExpire,
-                             kWarmStep, kLoadReport, kScale, kDrainDeadline, kFailover, kIdleCheck, kGhostGone, kRebalance };
+                             kWarmStep, kLoadReport, kScale, kDrainDeadline, kFailover, kIdleCheck, kGhostGone, kRebalance, kIdleClose };
   /// Why a connection attempt did not get a connection.
   enum class Refusal { ServerFull, NoBackend, RateLimited, Shed, Timeout, BackendDown, SourcePorts, BalancerDown, Crash };
   enum JobKind : int { kJobMessage = 0, kJobHeartbeat = 1 };
@@ -96,6 +96,7 @@ class Fleet : public sim::EventHandler {
   void message(std::uint32_t c, std::uint32_t server);
   void session_end(std::uint32_t c);
   void idle_check(std::uint32_t c);
+  void idle_close(std::uint32_t c);
   void vanish(std::uint32_t c);
   void ghost_gone(std::uint32_t index);
   void crash(std::uint32_t fault);
@@ -135,7 +136,8 @@ class Fleet : public sim::EventHandler {
 
   sim::Rng rng_sessions_, rng_messages_, rng_backoff_, rng_service_, rng_probes_, rng_vanish_;
   std::vector<sim::SimTime> activity_;   ///< per client: time of the last frame on its connection (when needed)
-  sim::SimTime hb_timeout_ = 0, hb_peer_timeout_ = 0, idle_timeout_ = 0;
+  std::vector<sim::SimTime> data_activity_;  ///< per client: time of its last data message (when fleet.idle_close_s is set)
+  sim::SimTime hb_timeout_ = 0, hb_peer_timeout_ = 0, idle_timeout_ = 0, idle_close_ = 0;
   bool idle_pings_ = false, track_activity_ = false, idle_cuts_ = false;
   sim::SimTime shed_backlog_ = 0, retry_after_ = 0, cost_reject_ = 0, rebalance_interval_ = 0;
   std::uint64_t ghosts_detected_ = 0;

@@ -65,6 +65,7 @@ struct FleetSection {
   double base_memory_mib = 256.0;             ///< memory of an idle server process, MiB
   std::vector<double> weights;                ///< per-server balancer weight; empty = all 1
   CpuCosts cpu;                               ///< [fleet.cpu]
+  double idle_close_s = 0.0;                  ///< servers close connections without a data message (either way) for this long; pings do not count; 0 = never
   AdmissionSection admission;                 ///< [fleet.admission]
   RebalanceSection rebalance;                 ///< [fleet.rebalance]
   /// Member-wise equality (exact for doubles).

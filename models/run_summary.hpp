@@ -28,6 +28,7 @@ struct ConnectionCounts {
   std::uint64_t drained = 0;        ///< of `closed`, those a draining server closed at its deadline
   std::uint64_t vanished = 0;       ///< of `closed`, sessions whose network dropped silently (half-open on the server)
   std::uint64_t idle_cut = 0;       ///< of `closed`, cut by the balancer's idle timeout
+  std::uint64_t idle_closed = 0;    ///< of `closed`, closed by the server's idle policy (fleet.idle_close_s)
   std::uint64_t rebalanced = 0;     ///< of `closed`, closed by a server shedding its excess ([fleet.rebalance])
   std::uint64_t active_at_end = 0;  ///< established connections open at the end
   std::uint64_t retries = 0;        ///< of `attempted`, those made after a drop, rejection or failure

@@ -151,3 +151,50 @@ TEST_CASE("pings only when idle cost far less when messages flow", "[heartbeat]"
   CHECK(idle.summary.heartbeat.bytes < periodic.summary.heartbeat.bytes / 20);
   CHECK(conserved(idle));
 }
+
+TEST_CASE("the server's idle policy closes connections without data, whatever the pings say", "[heartbeat]") {
+  auto cfg = quiet(25.0, models::HeartbeatMode::Periodic);  // pings every 25 s keep the balancer happy
+  cfg.balancer.idle_timeout_s = 0.0;
+  cfg.fleet.idle_close_s = 180.0;  // a message every 2 minutes on average: gaps over 3 minutes happen
+  const auto r = models::Fleet(cfg).run();
+  REQUIRE(conserved(r));
+  // A Poisson gap exceeds 180 s with probability e^-1.5; about one connection in four to five
+  // reaches it before its next message.
+  CHECK(r.summary.connections.idle_closed > 1000);
+  CHECK(r.summary.connections.idle_cut == 0);
+  cfg.clients.messages_per_minute = 6.0;  // gaps of 3 minutes are now vanishingly rare (e^-18)
+  const auto busy = models::Fleet(cfg).run();
+  CHECK(busy.summary.connections.idle_closed == 0);
+}
+
+TEST_CASE("the fleet's shedding and idle keys are read, checked and written back", "[heartbeat][scenario]") {
+  const auto c = experiments::load_scenario_string(R"(
+[fleet]
+idle_close_s = 1800
+[fleet.admission]
+max_handshakes_per_s = 500
+reject_above_backlog_ms = 250
+reject_us = 15
+retry_after_s = 2
+[fleet.rebalance]
+interval_s = 10
+tolerance = 0.2
+max_per_interval = 50
+[clients]
+vanish_share = 0.05
+[balancer]
+idle_timeout_s = 60
+)", "t.toml");
+  CHECK(c.fleet.idle_close_s == 1800.0);
+  CHECK(c.fleet.admission == models::AdmissionSection{500.0, 250.0, 15.0, 2.0});
+  CHECK(c.fleet.rebalance == models::RebalanceSection{10.0, 0.2, 50});
+  CHECK(c.clients.vanish_share == 0.05);
+  CHECK(c.balancer.idle_timeout_s == 60.0);
+  CHECK(experiments::load_scenario_string(experiments::scenario_to_toml(c), "effective.toml") == c);
+  try {
+    experiments::load_scenario_string("[fleet.rebalance]\nmax_per_interval = 0\n", "t.toml");
+    FAIL("no error");
+  } catch (const std::exception& e) {
+    CHECK(std::string(e.what()) == "t.toml:2:20: fleet.rebalance.max_per_interval must be between 1 and 1000000000 (got 0)");
+  }
+}
