@@ -344,16 +344,19 @@ def fault_list(scenario: Mapping[str, Any]) -> List[Dict[str, Any]]:
 
 def _fault_sentence(fault: Mapping[str, Any]) -> str:
     kind = str(fault.get("type", "crash"))
-    server = fault.get("server", "?")
     at = fmt_seconds(fault.get("at_s"))
     recover = as_float(fault.get("recover_after_s"))
     if kind == "crash":
-        text = f"server {server} crashes at {at}"
+        text = f"server {fault.get('server', '?')} crashes at {at}"
+    elif kind == "balancer_crash":
+        text = f"balancer {fault.get('balancer', '?')} crashes at {at}, dropping every connection through it"
+    elif kind == "site_crash":
+        text = f"every server of site {fault.get('site', '?')} crashes at {at}"
     else:
-        text = f"server {server} suffers a {kind.replace('_', ' ')} at {at}"
+        text = f"a {kind.replace('_', ' ')} happens at {at}"
     if recover is not None:
         text += f" and returns {fmt_seconds(recover)} later"
-    elif kind == "crash":
+    else:
         text += " and does not come back"
     return text
 

@@ -43,14 +43,17 @@ DOWN_SHADE = "#d62728"
 
 @dataclass(frozen=True)
 class Fault:
-    """One crash, as the report needs it."""
-    server: Optional[int]
+    """One crash, as the report needs it: of a server, a balancer or a whole site."""
+    server: Optional[int]                # the crashed server (None for a balancer or a site)
     at_s: float
     recover_at_s: Optional[float]        # absolute time it came back; None = never
     reconnected_within_s: Optional[float] = None
+    what: str = ""                       # "balancer 2", "site ams": what crashed when it is not one server
 
     @property
     def label(self) -> str:
+        if self.what:
+            return self.what
         return f"server {self.server}" if self.server is not None else "a server"
 
 

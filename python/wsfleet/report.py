@@ -227,11 +227,14 @@ def _faults(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> List[Tup
         at = as_float(entry.get("at_s"))
         if at is None:
             continue
-        server = as_float(entry.get("server"))
+        kind = entry.get("type", "crash")
+        server = as_float(entry.get("server")) if kind == "crash" else None
+        what = (f"balancer {entry.get('balancer')}" if kind == "balancer_crash"
+                else f"site {entry.get('site')}" if kind == "site_crash" else "")
         recover = as_float(entry.get("recover_after_s"))
         faults.append((_plots.Fault(server=int(server) if server is not None else None, at_s=at,
                                     recover_at_s=at + recover if recover is not None else None,
-                                    reconnected_within_s=as_float(entry.get("reconnected_within_s"))),
+                                    reconnected_within_s=as_float(entry.get("reconnected_within_s")), what=what),
                        dict(entry)))
     return faults
 
@@ -456,10 +459,12 @@ def _verdict(a: Analysis, summary: Mapping[str, Any]) -> None:
     for fault in summary.get("faults") or []:
         detected = fault.get("detected_within_s") if isinstance(fault, Mapping) else None
         tries = as_float(fault.get("tries_while_undetected")) if isinstance(fault, Mapping) else None
-        if fault.get("type") == "crash" and tries:
-            when = (f"for {fmt_seconds(detected)} until the balancer took it out" if detected is not None
-                    else "for the rest of the run: the balancer never took it out")
-            findings.append(Finding("warn", f"Server {fault.get('server')} crashed at {fmt_seconds(fault.get('at_s'))}"
+        if fault.get("type") in ("crash", "site_crash") and tries:
+            what = (f"Server {fault.get('server')}" if fault.get("type") == "crash"
+                    else f"Site {fault.get('site')}")
+            when = (f"for {fmt_seconds(detected)} until the balancers took it out" if detected is not None
+                    else "for the rest of the run: the balancers never took it out")
+            findings.append(Finding("warn", f"{what} crashed at {fmt_seconds(fault.get('at_s'))}"
                                             f" and kept receiving connection tries {when} "
                                             f"({fmt_int(tries)} tries failed)."))
     conn_headroom = cpu_headroom = None
