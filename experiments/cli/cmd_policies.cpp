@@ -11,6 +11,7 @@
 #include "experiments/result_writer.hpp"
 #include "models/backoff_policy.hpp"
 #include "models/balancing_policy.hpp"
+#include "models/heartbeat_presets.hpp"
 #include "models/load_balancer.hpp"
 #include "sim/distribution.hpp"
 
@@ -83,6 +84,22 @@ models::RetryCause parse_after(const std::string& text) {
   throw std::invalid_argument("--after '" + text + "': expected loss or failure");
 }
 
+// Heartbeat presets as JSON: the [heartbeat] values each sets, and its ping interval.
+nlohmann::ordered_json heartbeat_presets_json() {
+  auto arr = nlohmann::ordered_json::array();
+  for (const auto& p : models::heartbeat_presets()) {
+    const auto& s = p.section;
+    arr.push_back({{"name", p.name},
+                   {"summary", p.summary},
+                   {"interval_s", p.interval_s},
+                   {"sender", s.sender == models::HeartbeatSender::Client ? "client" : "server"},
+                   {"mode", s.mode == models::HeartbeatMode::Periodic ? "periodic" : "when_idle"},
+                   {"timeout_s", s.timeout_s},
+                   {"peer_timeout_s", s.peer_timeout_s}});
+  }
+  return arr;
+}
+
 struct PolicyOptions {
   std::string policy;
   std::vector<std::string> params;
@@ -137,6 +154,7 @@ Action add_list(CLI::App& app) {
       }
       j["backoff_client_presets"] = presets;
       j["distributions"] = sim::Distribution::kind_names();
+      j["heartbeat_presets"] = heartbeat_presets_json();
       std::cout << j.dump(2) << "\n";
       return 0;
     }
@@ -148,6 +166,10 @@ Action add_list(CLI::App& app) {
     print_policies("Client-library reconnect presets ([backoff] policy = NAME; the library's options as keys of [backoff]; "
                    "docs/client_presets.md):",
                    backoff_infos(true));
+    std::cout << "\nHeartbeat presets ([heartbeat] preset = NAME; docs/connections.md):\n";
+    for (const auto& p : models::heartbeat_presets()) {
+      std::cout << "  " << std::left << std::setw(13) << p.name << p.summary << "\n";
+    }
     std::cout << "\nSession-length distributions ([clients] session = {distribution = NAME, ...}):\n ";
     for (const auto& d : sim::Distribution::kind_names()) std::cout << " " << d;
     std::cout << "\n\nPresets of real balancers: none yet.\n";

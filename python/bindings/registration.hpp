@@ -8,4 +8,5 @@ void register_errors(pybind11::module_& m);
 void register_run(pybind11::module_& m);
 /// Balancing and backoff policies, callable directly.
 void register_policies(pybind11::module_& m);
+void register_heartbeat(pybind11::module_& m);
 }  // namespace wsfleet::python

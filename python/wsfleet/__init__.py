@@ -20,6 +20,7 @@ from wsfleet.policies import (
     BalancingPolicy,
     LoadBalancer,
     backoff_client_presets,
+    heartbeat_presets,
     backoff_policies,
     balancing_policies,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "RunResult",
     "ScenarioError",
     "backoff_client_presets",
+    "heartbeat_presets",
     "backoff_policies",
     "balancing_policies",
     "check",

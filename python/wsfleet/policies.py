@@ -6,11 +6,12 @@ from typing import Dict, List
 
 from wsfleet._core import BackoffPolicy, BalancingPolicy, LoadBalancer
 from wsfleet._core import backoff_client_presets as _backoff_client_presets
+from wsfleet._core import heartbeat_presets as _heartbeat_presets
 from wsfleet._core import backoff_policies as _backoff_policies
 from wsfleet._core import balancing_policies as _balancing_policies
 
 __all__ = ["BackoffPolicy", "BalancingPolicy", "LoadBalancer", "backoff_client_presets", "backoff_policies",
-           "balancing_policies"]
+           "balancing_policies", "heartbeat_presets"]
 
 
 def balancing_policies() -> List[Dict]:
@@ -21,6 +22,11 @@ def balancing_policies() -> List[Dict]:
 def backoff_policies() -> List[Dict]:
     """Every backoff policy, in the same shape as balancing_policies()."""
     return list(_backoff_policies())
+
+
+def heartbeat_presets() -> List[Dict]:
+    """The heartbeat presets ([heartbeat] preset = NAME): who pings, how often, and the timeouts."""
+    return list(_heartbeat_presets())
 
 
 def backoff_client_presets() -> List[Dict]:

@@ -87,3 +87,18 @@ def test_report_names_what_crashed(tmp_path: Path) -> None:
     assert not re.search(r"\ba server\b(?!&)", text)  # every crash is named
     assert "kept receiving connection tries" in text
     assert "balancer down" in text
+
+
+def test_heartbeat_presets_from_python_and_the_cli() -> None:
+    from wsfleet_testing import cli
+    import json
+    presets = {p["name"]: p for p in wsfleet.heartbeat_presets()}
+    assert set(presets) == {"socketio", "phoenix", "signalr", "ably", "centrifugo", "uwebsockets", "pusher"}
+    assert presets["socketio"] == {"name": "socketio", "summary": presets["socketio"]["summary"], "interval_s": 25.0,
+                                   "sender": "server", "mode": "periodic", "timeout_s": 20.0, "peer_timeout_s": 45.0}
+    assert presets["pusher"]["mode"] == "when_idle"
+    listed = json.loads(cli("list", "--json").stdout)["heartbeat_presets"]
+    assert [p["name"] for p in listed] == list(presets)
+    # A preset's interval is what a run uses unless the scenario sets one.
+    effective = wsfleet.check("[heartbeat]\npreset = \"phoenix\"\n")
+    assert "heartbeat_interval_s = 30.0" in effective and 'preset = "phoenix"' in effective
