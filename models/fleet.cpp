@@ -695,7 +695,14 @@ void Fleet::retry_later(std::uint32_t c, RetryCause cause, sim::SimTime at_least
   cl.state = ClientState::Waiting;
   cl.retrying = true;
   ++waiting_;
-  const sim::SimTime at = now + std::max(at_least, *delay);
+  // A refused or failed attempt costs the client at least a round trip before it can try again, so
+  // even "retry at once" cannot spin at one instant: no retry comes sooner than kMinRetryGap (or the
+  // client's network round trip to its nearest site, when longer).
+  const sim::SimTime round_trip =
+      cfg_.topology.enabled()
+          ? static_cast<sim::SimTime>(2.0 * latency_ns_[cl.region * topo_.sites() + topo_.nearest_sites(cl.region).front()])
+          : 0;
+  const sim::SimTime at = now + std::max({at_least, *delay, kMinRetryGap, round_trip});
   if (at <= end_) sim_.schedule_at(at, self_, kAttempt, pack(c, gens_[c]));
 }
 

@@ -53,6 +53,8 @@ class Fleet : public sim::EventHandler {
 
   // Connection timers carry their server in the tag's upper bits: kind | (server + 1) << 8.
   static constexpr std::uint32_t kKindMask = 0xFFu;
+  /// The shortest time between a client's attempts: a refusal takes at least a round trip (1 ms).
+  static constexpr sim::SimTime kMinRetryGap = 1'000'000;
   static std::uint32_t conn_tag(Tag kind, std::uint32_t server) { return kind | ((server + 1u) << 8); }
   static std::uint32_t server_of_tag(std::uint32_t tag) { return (tag >> 8) - 1u; }
   static std::uint64_t pack(std::uint32_t client, std::uint32_t gen) {

@@ -1,0 +1,118 @@
+// Every feature against every other: random combinations of balancer, health, limits, tiers,
+// stickiness, scaling, topology, heartbeats, half-open connections, shedding and faults on small
+// fleets. Each run must finish, conserve everything, and repeat bit for bit.
+#include <string>
+
+#include "experiments/result_writer.hpp"
+#include "sim/random.hpp"
+#include "tests/cpp/catch.hpp"
+#include "tests/cpp/fleet_fixtures.hpp"
+
+using namespace wsfleet;
+
+namespace {
+
+models::FleetConfig random_config(std::uint64_t seed) {
+  sim::Rng rng = sim::StreamFactory(seed, 0).stream("combinations");
+  auto pick = [&](int n) { return static_cast<int>(rng.uniform01() * n); };
+  auto chance = [&](double p) { return rng.uniform01() < p; };
+  auto cfg = testing::small_fleet();
+  cfg.run.seed = seed;
+  cfg.run.duration_s = 90.0;
+  cfg.clients.count = 300 + static_cast<std::uint64_t>(pick(500));
+  cfg.fleet.servers = 2 + static_cast<std::uint32_t>(pick(4));
+  cfg.fleet.max_connections = 100 + static_cast<std::uint32_t>(pick(400));
+  const char* policies[] = {"round_robin", "least_connections", "random", "random_two_choices"};
+  cfg.balancer.policy = policies[pick(4)];
+  const char* backoffs[] = {"full_jitter", "socketio", "signalr", "ably", "grpc", "aws_standard", "immediate"};
+  cfg.backoff.policy = backoffs[pick(7)];
+  cfg.backoff.params.clear();
+  cfg.balancer.health_check.mode = static_cast<models::HealthCheckMode>(pick(3));
+  cfg.balancer.health_check.interval_s = 1.0 + pick(5);
+  if (chance(0.5)) cfg.balancer.passive = {static_cast<std::uint32_t>(1 + pick(3)), 5.0};
+  cfg.balancer.tries = static_cast<std::uint32_t>(pick(3));
+  if (chance(0.3)) cfg.balancer.max_connections_per_backend = 50 + static_cast<std::uint32_t>(pick(200));
+  if (chance(0.3)) cfg.balancer.max_new_connections_per_s = 20.0 + pick(100);
+  if (chance(0.3)) cfg.balancer.source_ports = 30 + static_cast<std::uint32_t>(pick(100));
+  cfg.balancer.count = 1 + static_cast<std::uint32_t>(pick(3));
+  cfg.balancer.sticky = static_cast<models::Stickiness>(pick(3));
+  if (chance(0.4)) cfg.balancer.slow_start.window_s = 5.0 + pick(20);
+  if (chance(0.3)) cfg.balancer.idle_timeout_s = 20.0 + pick(40);
+  if (chance(0.5)) {
+    cfg.clients.session_s = sim::Distribution::exponential(10.0 + pick(40));
+    cfg.clients.on_session_end = chance(0.8) ? models::SessionEnd::Reconnect : models::SessionEnd::Leave;
+  }
+  if (chance(0.4)) cfg.clients.vanish_share = 0.05 + 0.3 * rng.uniform01();
+  cfg.clients.heartbeat_interval_s = chance(0.2) ? 0.0 : 5.0 + pick(30);
+  cfg.heartbeat.sender = static_cast<models::HeartbeatSender>(pick(2));
+  cfg.heartbeat.mode = static_cast<models::HeartbeatMode>(pick(2));
+  cfg.heartbeat.peer_timeout_s = chance(0.5) ? 0.0 : 20.0 + pick(40);
+  if (chance(0.3)) cfg.fleet.idle_close_s = 15.0 + pick(60);
+  if (chance(0.3)) cfg.fleet.admission = {static_cast<double>(20 + pick(100)), chance(0.5) ? 50.0 : 0.0, 20.0, 0.5 * pick(4)};
+  if (chance(0.3)) cfg.fleet.rebalance = {3.0 + pick(5), 0.1, static_cast<std::uint32_t>(5 + pick(50))};
+  if (chance(0.4)) {
+    models::ScalingEvent e;
+    e.at_s = 20.0 + pick(40);
+    e.add = static_cast<std::uint32_t>(pick(3));
+    e.remove = e.add == 0 ? 1 : static_cast<std::uint32_t>(pick(2));
+    e.drain_timeout_s = 5.0 + pick(20);
+    cfg.scaling.push_back(e);
+  }
+  if (chance(0.3)) {
+    const std::uint32_t total = cfg.total_servers();
+    const std::uint32_t first = total / 2;
+    cfg.topology.links = {{"eu", "a", 5.0}, {"a", "b", 30.0}, {"us", "b", 3.0}};
+    cfg.topology.sites = {{"a", first}, {"b", total - first}};
+    cfg.topology.regions = {{"eu", 0.5}, {"us", 0.5}};
+    if (first == 0) cfg.topology = {};
+  }
+  const std::uint32_t total = cfg.total_servers();
+  for (int k = pick(4); k > 0; --k) {
+    const int kind = pick(3);
+    const double at = 10.0 + pick(60);
+    const std::optional<double> back = chance(0.5) ? std::optional<double>(5.0 + pick(30)) : std::nullopt;
+    models::CrashFault f = models::CrashFault::of_server(static_cast<std::uint32_t>(pick(static_cast<int>(total))), at, back);
+    if (kind == 1) {
+      f.target = models::FaultTarget::Balancer;
+      f.balancer = static_cast<std::uint32_t>(pick(static_cast<int>(cfg.balancer.count * (cfg.topology.enabled() ? 2 : 1))));
+    } else if (kind == 2 && cfg.topology.enabled()) {
+      f.target = models::FaultTarget::Site;
+      f.site = chance(0.5) ? "a" : "b";
+    }
+    cfg.faults.push_back(f);
+  }
+  return cfg;
+}
+
+}  // namespace
+
+TEST_CASE("random combinations of every feature conserve everything and repeat exactly", "[fleet][combinations]") {
+  for (std::uint64_t seed = 1; seed <= 30; ++seed) {
+    const models::FleetConfig cfg = random_config(seed);
+    INFO("combination seed " << seed);
+    const auto a = models::Fleet(cfg).run();  // throws ConservationError if anything is unaccounted for
+    REQUIRE(testing::conserved(a));
+    const auto b = models::Fleet(cfg).run();
+    auto strip = [](models::RunSummary s) {
+      s.wall_seconds = 0;
+      return experiments::summary_json_text(s);
+    };
+    CHECK(strip(a.summary) == strip(b.summary));
+  }
+}
+
+TEST_CASE("clients that retry at once cannot spin at one instant: a refusal costs a round trip", "[fleet][combinations]") {
+  auto cfg = testing::small_fleet();
+  cfg.clients.count = 20;
+  cfg.run.duration_s = 10.0;
+  cfg.fleet.servers = 1;
+  cfg.backoff.policy = "immediate";
+  cfg.backoff.params.clear();
+  cfg.balancer.health_check.mode = models::HealthCheckMode::Instant;
+  cfg.faults.push_back(models::CrashFault::of_server(0, 0.0));  // no backend, ever
+  const auto r = models::Fleet(cfg).run();
+  REQUIRE(testing::conserved(r));
+  // At most one attempt per client per millisecond.
+  CHECK(r.summary.connections.no_backend <= 20u * 10001u);
+  CHECK(r.summary.connections.no_backend > 20u * 9000u);
+}
