@@ -104,6 +104,7 @@ TEST_CASE("random combinations of every feature conserve everything and repeat e
 TEST_CASE("clients that retry at once cannot spin at one instant: a refusal costs a round trip", "[fleet][combinations]") {
   auto cfg = testing::small_fleet();
   cfg.clients.count = 20;
+  cfg.clients.ramp_s = 0.0;  // all arrive at once
   cfg.run.duration_s = 10.0;
   cfg.fleet.servers = 1;
   cfg.backoff.policy = "immediate";
