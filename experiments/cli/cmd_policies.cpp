@@ -111,18 +111,27 @@ Action add_list(CLI::App& app) {
     if (opts->json) {
       nlohmann::ordered_json j;
       j["balancing"] = policies_json(models::balancing_policies());
+      auto presets = nlohmann::ordered_json::array();
+      for (const auto& p : models::balancing_presets()) presets.push_back(p.name);
+      j["balancing_presets"] = presets;  // names in "balancing" that reproduce real software
       j["backoff"] = policies_json(models::backoff_policies());
       j["distributions"] = sim::Distribution::kind_names();
       std::cout << j.dump(2) << "\n";
       return 0;
     }
-    print_policies("Balancing policies ([balancer] policy = NAME; parameters as keys of [balancer]):",
-                   models::balancing_policies());
+    std::vector<models::PolicyInfo> generic;
+    for (const auto& p : models::balancing_policies()) {
+      if (!models::is_balancing_preset(p.name)) generic.push_back(p);
+    }
+    print_policies("Balancing policies ([balancer] policy = NAME; parameters as keys of [balancer]):", generic);
+    std::cout << "\n";
+    print_policies("Balancing presets of real software (used like any policy; see docs/balancing.md):",
+                   models::balancing_presets());
     std::cout << "\n";
     print_policies("Backoff policies ([backoff] policy = NAME; parameters as keys of [backoff]):", models::backoff_policies());
     std::cout << "\nSession-length distributions ([clients] session = {distribution = NAME, ...}):\n ";
     for (const auto& d : sim::Distribution::kind_names()) std::cout << " " << d;
-    std::cout << "\n\nPresets of real balancers and client libraries: none yet.\n";
+    std::cout << "\n";
     return 0;
   };
 }

@@ -21,6 +21,7 @@ from wsfleet.policies import (
     LoadBalancer,
     backoff_policies,
     balancing_policies,
+    balancing_presets,
 )
 
 __version__ = "0.1.0"
@@ -34,6 +35,7 @@ __all__ = [
     "ScenarioError",
     "backoff_policies",
     "balancing_policies",
+    "balancing_presets",
     "check",
     "report",
     "run",

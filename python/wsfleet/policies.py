@@ -7,13 +7,20 @@ from typing import Dict, List
 from wsfleet._core import BackoffPolicy, BalancingPolicy, LoadBalancer
 from wsfleet._core import backoff_policies as _backoff_policies
 from wsfleet._core import balancing_policies as _balancing_policies
+from wsfleet._core import balancing_presets as _balancing_presets
 
-__all__ = ["BackoffPolicy", "BalancingPolicy", "LoadBalancer", "backoff_policies", "balancing_policies"]
+__all__ = ["BackoffPolicy", "BalancingPolicy", "LoadBalancer", "backoff_policies", "balancing_policies",
+           "balancing_presets"]
 
 
 def balancing_policies() -> List[Dict]:
     """Every balancing policy: [{"name", "summary", "params": [{"name", "default", "min", "max", "integer", "help"}]}]."""
     return list(_balancing_policies())
+
+
+def balancing_presets() -> List[Dict]:
+    """The balancing policies that reproduce real software (NGINX, HAProxy, Envoy, IPVS, AWS ALB), same shape."""
+    return list(_balancing_presets())
 
 
 def backoff_policies() -> List[Dict]:
