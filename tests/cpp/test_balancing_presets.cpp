@@ -225,3 +225,32 @@ TEST_CASE("presets are deterministic for a seed", "[presets]") {
     CHECK(balance(p.name, {1, 2, 3, 1}, 200) == balance(p.name, {1, 2, 3, 1}, 200));
   }
 }
+
+TEST_CASE("least-connection presets never pick a busier eligible backend", "[presets]") {
+  Rng rng(9);
+  auto nginx = make_balancing_policy("nginx_least_conn", {});
+  auto sed = make_balancing_policy("ipvs_sed", {});
+  auto lc = make_balancing_policy("ipvs_lc", {});
+  for (int trial = 0; trial < 500; ++trial) {
+    std::vector<BackendState> backends(1 + rng.below(9));
+    for (auto& b : backends) {
+      b.weight = static_cast<double>(1 + rng.below(4));
+      b.active_connections = static_cast<std::int64_t>(rng.below(6));
+      b.inactive_connections = static_cast<std::int64_t>(rng.below(300));
+      b.eligible = rng.uniform01() < 0.7;
+    }
+    const int n = nginx->pick(backends, {}, rng);
+    const int s = sed->pick(backends, {}, rng);
+    const int l = lc->pick(backends, {}, rng);
+    for (const auto& b : backends) {
+      if (!b.eligible) continue;
+      REQUIRE(n >= 0);
+      const auto& bn = backends[static_cast<std::size_t>(n)];
+      CHECK(static_cast<double>(bn.active_connections) * b.weight <= static_cast<double>(b.active_connections) * bn.weight);
+      const auto& bs = backends[static_cast<std::size_t>(s)];
+      CHECK(static_cast<double>(bs.active_connections + 1) * b.weight <= static_cast<double>(b.active_connections + 1) * bs.weight);
+      const auto& bl = backends[static_cast<std::size_t>(l)];
+      CHECK(bl.active_connections * 256 + bl.inactive_connections <= b.active_connections * 256 + b.inactive_connections);
+    }
+  }
+}
