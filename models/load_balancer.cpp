@@ -15,7 +15,7 @@ LoadBalancer::LoadBalancer(std::unique_ptr<BalancingPolicy> policy, const std::v
   for (std::size_t i = 0; i < weights.size(); ++i) {
     if (!(weights[i] > 0.0)) throw std::invalid_argument("LoadBalancer: weights must be > 0");
     backends_[i].weight = weights[i];
-    backends_[i].id = i;
+    backends_[i].id = i;  // distinct identities for the hashing policies
   }
   policy_->on_backends_changed(backends_);
 }

@@ -147,6 +147,9 @@ Action add_list(CLI::App& app) {
     if (opts->json) {
       nlohmann::ordered_json j;
       j["balancing"] = policies_json(models::balancing_policies());
+      auto balancing_presets = nlohmann::ordered_json::array();
+      for (const auto& p : models::balancing_presets()) balancing_presets.push_back(p.name);
+      j["balancing_presets"] = balancing_presets;  // names in "balancing" that reproduce real software
       j["backoff"] = policies_json(models::backoff_policies());
       auto presets = nlohmann::ordered_json::array();
       for (const auto& p : models::backoff_client_presets()) {
@@ -158,8 +161,15 @@ Action add_list(CLI::App& app) {
       std::cout << j.dump(2) << "\n";
       return 0;
     }
-    print_policies("Balancing policies ([balancer] policy = NAME; parameters as keys of [balancer]):",
-                   models::balancing_policies());
+    std::vector<models::PolicyInfo> generic;
+    for (const auto& p : models::balancing_policies()) {
+      if (!models::is_balancing_preset(p.name)) generic.push_back(p);
+    }
+    print_policies("Balancing policies ([balancer] policy = NAME; parameters as keys of [balancer]):", generic);
+    std::cout << "\n";
+    print_policies("Balancing presets of real software (used like any policy; they also bring the software's health-check, "
+                   "retry and idle-timeout defaults: docs/balancing.md, docs/balancer.md):",
+                   models::balancing_presets());
     std::cout << "\n";
     print_policies("Backoff policies ([backoff] policy = NAME; parameters as keys of [backoff]):", backoff_infos(false));
     std::cout << "\n";
@@ -172,7 +182,7 @@ Action add_list(CLI::App& app) {
     }
     std::cout << "\nSession-length distributions ([clients] session = {distribution = NAME, ...}):\n ";
     for (const auto& d : sim::Distribution::kind_names()) std::cout << " " << d;
-    std::cout << "\n\nPresets of real balancers: none yet.\n";
+    std::cout << "\n";
     return 0;
   };
 }

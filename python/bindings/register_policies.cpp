@@ -63,6 +63,8 @@ models::RetryCause retry_cause_after(const std::string& after) {
 void register_policies(py::module_& m) {
   m.def("balancing_policies", [] { return infos_to_list(models::balancing_policies()); },
         "Every balancing policy: name, summary, params");
+  m.def("balancing_presets", [] { return infos_to_list(models::balancing_presets()); },
+        "The balancing policies that reproduce real software (a subset of balancing_policies())");
   m.def("backoff_policies", [] { return infos_to_list(models::backoff_policies()); },
         "Every backoff policy: name, summary, params");
   m.def(
@@ -91,41 +93,53 @@ void register_policies(py::module_& m) {
            [](PyBalancingPolicy& p, const std::vector<std::int64_t>& active_connections,
               std::optional<std::vector<double>> weights, std::optional<std::vector<bool>> eligible,
               std::optional<std::vector<double>> cpu_utilisation, std::optional<std::vector<double>> response_time_s,
-              std::uint64_t key) {
+              std::uint64_t key, std::optional<std::vector<double>> memory_utilisation,
+              std::optional<std::vector<double>> bandwidth_bps, std::optional<std::vector<std::int64_t>> max_connections,
+              std::optional<std::vector<std::int64_t>> queued, std::optional<std::vector<std::int64_t>> inactive_connections,
+              std::optional<std::vector<std::vector<double>>> metrics, std::optional<std::vector<std::uint64_t>> ids) {
              const std::size_t n = active_connections.size();
-             auto check = [n](std::size_t size, const char* what) {
-               if (size != n) throw py::value_error(std::string(what) + " must have one entry per backend");
-             };
              std::vector<models::BackendState> backends(n);
+             // Copies one optional per-backend column into the states, checking its length.
+             auto column = [&](const auto& values, const char* what, auto assign) {
+               if (!values) return;
+               if (values->size() != n) throw py::value_error(std::string(what) + " must have one entry per backend");
+               for (std::size_t i = 0; i < n; ++i) assign(backends[i], (*values)[i]);
+             };
+             auto non_negative = [](std::int64_t v, const char* what) {
+               if (v < 0) throw py::value_error(std::string(what) + " must be >= 0");
+               return v;
+             };
              for (std::size_t i = 0; i < n; ++i) {
-               if (active_connections[i] < 0) throw py::value_error("active_connections must be >= 0");
-               backends[i].active_connections = active_connections[i];
+               backends[i].active_connections = non_negative(active_connections[i], "active_connections");
+               backends[i].id = i;
              }
-             if (weights) {
-               check(weights->size(), "weights");
-               for (std::size_t i = 0; i < n; ++i) {
-                 if (!((*weights)[i] > 0)) throw py::value_error("weights must be > 0");
-                 backends[i].weight = (*weights)[i];
-               }
-             }
-             if (eligible) {
-               check(eligible->size(), "eligible");
-               for (std::size_t i = 0; i < n; ++i) backends[i].eligible = (*eligible)[i];
-             }
-             if (cpu_utilisation) {
-               check(cpu_utilisation->size(), "cpu_utilisation");
-               for (std::size_t i = 0; i < n; ++i) backends[i].cpu_utilisation = (*cpu_utilisation)[i];
-             }
-             if (response_time_s) {
-               check(response_time_s->size(), "response_time_s");
-               for (std::size_t i = 0; i < n; ++i) backends[i].response_time_s = (*response_time_s)[i];
-             }
+             column(weights, "weights", [](auto& b, double v) {
+               if (!(v > 0)) throw py::value_error("weights must be > 0");
+               b.weight = v;
+             });
+             column(eligible, "eligible", [](auto& b, bool v) { b.eligible = v; });
+             column(cpu_utilisation, "cpu_utilisation", [](auto& b, double v) { b.cpu_utilisation = v; });
+             column(response_time_s, "response_time_s", [](auto& b, double v) { b.response_time_s = v; });
+             column(memory_utilisation, "memory_utilisation", [](auto& b, double v) { b.memory_utilisation = v; });
+             column(bandwidth_bps, "bandwidth_bps", [](auto& b, double v) { b.bandwidth_bps = v; });
+             column(max_connections, "max_connections",
+                    [&](auto& b, std::int64_t v) { b.max_connections = non_negative(v, "max_connections"); });
+             column(queued, "queued", [&](auto& b, std::int64_t v) { b.queued = non_negative(v, "queued"); });
+             column(inactive_connections, "inactive_connections",
+                    [&](auto& b, std::int64_t v) { b.inactive_connections = non_negative(v, "inactive_connections"); });
+             column(metrics, "metrics", [](auto& b, const std::vector<double>& v) { b.metrics = v; });
+             column(ids, "ids", [](auto& b, std::uint64_t v) { b.id = v; });
              p.policy->on_backends_changed(backends);
              return p.policy->pick(backends, models::PickRequest{key}, p.rng);
            },
            py::arg("active_connections"), py::arg("weights") = py::none(), py::arg("eligible") = py::none(),
            py::arg("cpu_utilisation") = py::none(), py::arg("response_time_s") = py::none(), py::arg("key") = 0,
-           "Index of the backend the policy picks for this fleet state, or -1 if none is eligible");
+           py::arg("memory_utilisation") = py::none(), py::arg("bandwidth_bps") = py::none(),
+           py::arg("max_connections") = py::none(), py::arg("queued") = py::none(),
+           py::arg("inactive_connections") = py::none(), py::arg("metrics") = py::none(), py::arg("ids") = py::none(),
+           "Index of the backend the policy picks for this fleet state, or -1 if none is eligible")
+      .def("on_failure", [](PyBalancingPolicy& p, std::size_t backend) { p.policy->on_failure(backend); },
+           py::arg("backend"), "Reports a failed connection attempt to `backend` (NGINX lowers its effective weight)");
 
   py::class_<models::LoadBalancer>(m, "LoadBalancer")
       .def(py::init([](const std::string& name, const std::vector<double>& weights, const models::Params& params,

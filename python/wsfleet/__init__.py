@@ -23,6 +23,7 @@ from wsfleet.policies import (
     heartbeat_presets,
     backoff_policies,
     balancing_policies,
+    balancing_presets,
 )
 
 __version__ = "0.1.0"
@@ -38,6 +39,7 @@ __all__ = [
     "heartbeat_presets",
     "backoff_policies",
     "balancing_policies",
+    "balancing_presets",
     "check",
     "report",
     "run",

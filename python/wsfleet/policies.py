@@ -9,14 +9,20 @@ from wsfleet._core import backoff_client_presets as _backoff_client_presets
 from wsfleet._core import heartbeat_presets as _heartbeat_presets
 from wsfleet._core import backoff_policies as _backoff_policies
 from wsfleet._core import balancing_policies as _balancing_policies
+from wsfleet._core import balancing_presets as _balancing_presets
 
 __all__ = ["BackoffPolicy", "BalancingPolicy", "LoadBalancer", "backoff_client_presets", "backoff_policies",
-           "balancing_policies", "heartbeat_presets"]
+           "balancing_policies", "balancing_presets", "heartbeat_presets"]
 
 
 def balancing_policies() -> List[Dict]:
     """Every balancing policy: [{"name", "summary", "params": [{"name", "default", "min", "max", "integer", "help"}]}]."""
     return list(_balancing_policies())
+
+
+def balancing_presets() -> List[Dict]:
+    """The balancing policies that reproduce real software (NGINX, HAProxy, Envoy, IPVS, AWS ALB), same shape."""
+    return list(_balancing_presets())
 
 
 def backoff_policies() -> List[Dict]:

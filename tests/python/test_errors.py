@@ -94,7 +94,7 @@ CASES = [
     Case("unknown-balancing-policy", [('policy = "least_connections"', 'policy = "least_conection"')],
          'policy = "least_conection"', "balancer.policy",
          ["unknown balancing policy 'least_conection'", "did you mean 'least_connections'?",
-          "Known: round_robin, least_connections, random, random_two_choices"], column=10),
+          "Known: round_robin, weighted_round_robin, least_connections"], column=10),
     Case("unknown-backoff-policy", [('policy = "full_jitter"', 'policy = "ful_jitter"')], 'policy = "ful_jitter"',
          "backoff.policy", ["unknown backoff policy 'ful_jitter'", "did you mean 'full_jitter'?",
                             "Known: none, immediate, constant, exponential, full_jitter"]),

@@ -397,3 +397,63 @@ def test_presets_run_from_toml_dict_and_overrides() -> None:
     with pytest.raises(wsfleet.ScenarioError, match=r"backoff.randomization_factor must be between 0 and 1") as err:
         wsfleet.run(PRESET_RUN_TOML, overrides={"backoff.policy": "socketio", "backoff.randomization_factor": 3})
     assert err.value.key == "backoff.randomization_factor"
+
+# Algorithms and presets of real software
+
+
+def test_presets_are_listed_apart_and_usable_everywhere() -> None:
+    presets = wsfleet.balancing_presets()
+    names = {p["name"] for p in presets}
+    assert {"nginx_round_robin", "haproxy_roundrobin", "haproxy_static_rr", "envoy_round_robin", "ipvs_sh",
+            "aws_alb"} <= names
+    assert presets == [p for p in wsfleet.balancing_policies() if p["name"] in names]
+    assert {"weighted_round_robin", "maglev", "custom_load"} <= set(BALANCERS) - names
+
+
+def test_preset_orders_match_the_real_software() -> None:
+    assert wsfleet.LoadBalancer("nginx_round_robin", [5, 1, 1]).picks(7) == [0, 0, 1, 0, 2, 0, 0]
+    assert wsfleet.LoadBalancer("haproxy_roundrobin", [1, 2]).picks(3) == [1, 1, 0]
+    assert wsfleet.LoadBalancer("haproxy_static_rr", [1, 2]).picks(3) == [0, 1, 1]
+    assert wsfleet.LoadBalancer("envoy_round_robin", [5, 1, 1], {"random_start": 0}).picks(6) == [0, 0, 0, 0, 1, 2]
+
+
+def test_pick_reads_the_new_backend_fields() -> None:
+    custom = wsfleet.BalancingPolicy("custom_load", {"cpu": 0, "memory": 1, "metric0": 1})
+    assert custom.pick([0, 0, 0], memory_utilisation=[0.5, 0.2, 0.9], metrics=[[0.0], [0.5], [0.0]]) == 0
+    assert wsfleet.BalancingPolicy("ipvs_lc").pick([1, 0], inactive_connections=[0, 300]) == 0
+    first = wsfleet.BalancingPolicy("haproxy_first")
+    assert first.pick([2, 1, 0], max_connections=[2, 2, 2]) == 1
+    assert first.pick([2, 2, 2], max_connections=[2, 2, 2]) == -1
+    assert wsfleet.BalancingPolicy("haproxy_leastconn").pick([0, 0], queued=[3, 0]) == 1
+    assert wsfleet.BalancingPolicy("least_bandwidth").pick([0, 0], bandwidth_bps=[5e6, 1e6]) == 1
+    with pytest.raises(ValueError, match="queued must have one entry per backend"):
+        first.pick([0, 0], queued=[1])
+    with pytest.raises(ValueError, match="max_connections must be >= 0"):
+        first.pick([0], max_connections=[-1])
+
+
+def test_hash_presets_are_deterministic_and_skip_ineligible_backends() -> None:
+    for name in ("nginx_ip_hash", "nginx_hash_consistent", "haproxy_source", "haproxy_source_consistent",
+                 "envoy_ring_hash", "envoy_maglev", "ipvs_sh", "consistent_hash", "maglev", "ip_hash"):
+        policy = wsfleet.BalancingPolicy(name)
+        key = 0x0A010203
+        chosen = policy.pick([0, 0, 0, 0], key=key)
+        assert policy.pick([0, 0, 0, 0], key=key) == chosen, name
+        eligible = [i != chosen for i in range(4)]
+        other = policy.pick([0, 0, 0, 0], eligible=eligible, key=key)
+        assert other != chosen and other >= 0, name
+
+
+def test_nginx_failure_lowers_the_effective_weight() -> None:
+    policy = wsfleet.BalancingPolicy("nginx_round_robin")
+    assert policy.pick([0, 0], weights=[4, 1]) == 0
+    policy.on_failure(0)  # effective weight 4 -> 0: b gets the next pick
+    assert policy.pick([0, 0], weights=[4, 1]) == 1
+
+
+@pytest.mark.parametrize("name, params, param", [("maglev", {"table_size": 65536}, "table_size"),
+                                                 ("custom_load", {"cpu": 0, "memory": 0}, "coefficient"),
+                                                 ("nginx_round_robin", {"max_fails": 0}, "max_fails")])
+def test_bad_preset_parameters(name: str, params: dict, param: str) -> None:
+    with pytest.raises(ValueError, match=param):
+        wsfleet.BalancingPolicy(name, params)

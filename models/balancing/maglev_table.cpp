@@ -1,0 +1,43 @@
+#include "models/balancing/maglev_table.hpp"
+
+#include <algorithm>
+
+namespace wsfleet::models {
+
+bool is_prime(std::uint64_t n) {
+  if (n < 2) return false;
+  if (n % 2 == 0) return n == 2;
+  for (std::uint64_t d = 3; d * d <= n; d += 2) {
+    if (n % d == 0) return false;
+  }
+  return true;
+}
+
+std::vector<std::uint32_t> build_maglev_table(std::vector<MaglevEntry> entries, std::uint64_t table_size) {
+  std::vector<std::uint32_t> table;
+  if (entries.empty() || table_size == 0) return table;
+  constexpr std::uint32_t kFree = UINT32_MAX;
+  table.assign(table_size, kFree);
+  double max_weight = 0.0;
+  for (const MaglevEntry& e : entries) max_weight = std::max(max_weight, e.weight);
+  std::vector<double> target(entries.size(), 0.0);
+  std::vector<std::uint64_t> next(entries.size(), 0);
+  std::uint64_t filled = 0;
+  for (std::uint64_t round = 1; filled < table_size; ++round) {
+    for (std::size_t i = 0; i < entries.size() && filled < table_size; ++i) {
+      if (static_cast<double>(round) * entries[i].weight < target[i]) continue;
+      target[i] += max_weight;
+      std::uint64_t slot = (entries[i].offset + entries[i].skip * next[i]) % table_size;
+      while (table[slot] != kFree) {
+        ++next[i];
+        slot = (entries[i].offset + entries[i].skip * next[i]) % table_size;
+      }
+      table[slot] = static_cast<std::uint32_t>(entries[i].backend);
+      ++next[i];
+      ++filled;
+    }
+  }
+  return table;
+}
+
+}  // namespace wsfleet::models
