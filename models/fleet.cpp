@@ -452,6 +452,7 @@ void Fleet::try_failed(BalancerNode& node, std::uint32_t server) {
   // NGINX (ngx_http_upstream_round_robin.c, free_peer): a failure more than fail_timeout after the
   // previous one starts a new count; max_fails failures take the peer out for fail_timeout. A
   // one-server upstream never fails.
+  node.lb->failure(node.local(server));  // the policy's own reaction (NGINX lowers the effective weight)
   const PassiveSection& passive = cfg_.balancer.passive;
   if (passive.max_fails == 0 || node.lb->backends().size() == 1) return;
   const std::size_t b = node.slot(server);

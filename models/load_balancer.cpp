@@ -65,9 +65,15 @@ void LoadBalancer::unblock(int b, Block reason) {
   s.eligible = mask == 0;
 }
 
+void LoadBalancer::failure(int b) {
+  at(b);  // checks the index
+  policy_->on_failure(static_cast<std::size_t>(b));
+}
+
 void LoadBalancer::set_connection_cap(std::int64_t cap) {
   if (cap < 0) throw std::invalid_argument("LoadBalancer: the connection cap must be >= 0");
   cap_ = cap;
+  for (auto& b : backends_) b.max_connections = cap;  // what HAProxy's `first` and saturation checks read
   for (std::size_t b = 0; b < backends_.size(); ++b) update_cap(static_cast<int>(b));
 }
 

@@ -47,6 +47,8 @@ class LoadBalancer {
   void set_connection_cap(std::int64_t cap);
   /// Sets backend `b`'s effective weight (> 0) and tells the policy.
   void set_weight(int b, double weight);
+  /// A connection attempt to backend `b` failed (tells the policy: NGINX lowers its effective weight).
+  void failure(int b);
   /// Updates the load a backend last reported.
   void set_load(int b, double cpu_utilisation, double response_time_s, double bandwidth_bps);
 

@@ -7,6 +7,8 @@
 #include "experiments/scenario_loader.hpp"
 #include "experiments/scenario_writer.hpp"
 #include "models/balancer/balancer_defaults.hpp"
+#include "models/balancing_policy.hpp"
+#include "models/fleet.hpp"
 #include "tests/cpp/catch.hpp"
 
 using wsfleet::experiments::load_scenario_string;
@@ -160,4 +162,25 @@ TEST_CASE("balancer keys: errors name the key and what is allowed", "[scenario][
         "t.toml:3:12: faults.0.balancer is for type = \"balancer_crash\"; a crash names its server");
   CHECK(message_of("[fleet]\nservers = 2\n[[scaling]]\nat_s = 1\nadd = 1\n[[faults]]\ntype = \"crash\"\nserver = 3\n") ==
         "t.toml:8:10: faults.0.server must be between 0 and fleet.servers + [[scaling]] adds - 1 = 2 (got 3)");
+}
+
+TEST_CASE("a scenario naming a preset gets its software's balancer defaults, and every preset runs a storm", "[scenario][balancer]") {
+  const FleetConfig nginx = load_scenario_string("[balancer]\npolicy = \"nginx_least_conn\"\n", "t.toml");
+  CHECK(nginx.balancer.health_check.mode == HealthCheckMode::None);
+  CHECK(nginx.balancer.passive == PassiveSection{1, 10.0});
+  CHECK(nginx.balancer.idle_timeout_s == 60.0);
+  const FleetConfig alb = load_scenario_string(
+      "[balancer]\npolicy = \"aws_alb\"\n[balancer.health_check]\ninterval_s = 10\n", "t.toml");
+  CHECK(alb.balancer.health_check == HealthCheckSection{HealthCheckMode::Active, 10.0, 5.0, 2, 5});
+  for (const auto& preset : balancing_presets()) {
+    INFO(preset.name);
+    const FleetConfig c = load_scenario_string(
+        "[run]\nduration_s = 60\n[fleet]\nservers = 4\nmax_connections = 400\n[clients]\ncount = 800\nramp_s = 5\n"
+        "session = {distribution = \"exponential\", mean_s = 20}\non_session_end = \"reconnect\"\n"
+        "[balancer]\npolicy = \"" + preset.name + "\"\n[[faults]]\ntype = \"crash\"\nserver = 1\nat_s = 20\nrecover_after_s = 10\n",
+        "t.toml");
+    const auto r = Fleet(c).run();
+    for (const auto& check : r.summary.conservation) CHECK(check.ok);
+    CHECK(r.summary.connections.established > 800);
+  }
 }
