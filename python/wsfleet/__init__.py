@@ -15,6 +15,7 @@ Study a policy without a simulation::
 
 from wsfleet._core import ConservationError, ScenarioError
 from wsfleet._run import RunResult, check, run
+from wsfleet.sweep import Range, Sweep, SweepError, SweepResult, aggregate, load_sweep, sweep
 from wsfleet.policies import (
     BackoffPolicy,
     BalancingPolicy,
@@ -31,12 +32,19 @@ __all__ = [
     "ConservationError",
     "LoadBalancer",
     "RunResult",
+    "Range",
     "ScenarioError",
+    "Sweep",
+    "SweepError",
+    "SweepResult",
+    "aggregate",
     "backoff_policies",
     "balancing_policies",
     "check",
+    "load_sweep",
     "report",
     "run",
+    "sweep",
 ]
 
 
