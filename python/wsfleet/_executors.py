@@ -67,6 +67,7 @@ class LocalExecutor:
         if workers < 1:
             raise ValueError(f"workers must be >= 1 (got {workers})")
         self.workers = workers
+        self._pool: Optional[ProcessPoolExecutor] = None  # kept between run() calls until close()
 
     def run(self, fn: TaskFn, tasks: Iterable[Task], retries: int = 3) -> Iterator[Outcome]:
         context = multiprocessing.get_context("spawn")
@@ -76,7 +77,8 @@ class LocalExecutor:
         suspects: Deque[Task] = deque()
         tries: Dict[Tuple[str, int], int] = {}
         inflight: Dict[Future, Task] = {}
-        pool: Optional[ProcessPoolExecutor] = None
+        pool = self._pool
+        finished = False
         limit = 2 * self.workers  # a few queued per worker keeps them busy; an interrupt cancels the rest
         try:
             while pending or suspects or inflight:
@@ -118,12 +120,17 @@ class LocalExecutor:
                             suspects.appendleft(task)
                     else:
                         suspects.extend(lost)
+            finished = True
         finally:
-            if pool is not None:
+            if pool is not None and not finished:  # interrupted: drop what is queued
                 pool.shutdown(wait=False, cancel_futures=True)
+                pool = None
+            self._pool = pool
 
     def close(self) -> None:
-        pass
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
 
 class DaskExecutor:

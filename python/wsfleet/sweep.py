@@ -57,7 +57,7 @@ from wsfleet import _run
 from wsfleet._axes import METHODS, Axis, AxisError, Range, expand, make_axes, point_id
 from wsfleet._executors import make_executor
 from wsfleet._stats import t_quantile
-from wsfleet._store import ResultStore, StoreError, is_study_dir, load_results, read_study
+from wsfleet._store import ResultStore, StoreError, is_study_dir, load_results
 from wsfleet._task import Task, run_task
 
 __all__ = ["Sweep", "SweepResult", "SweepError", "Range", "sweep", "load_sweep", "aggregate", "main"]
@@ -441,26 +441,10 @@ def load_sweep(directory: PathLike) -> pd.DataFrame:
     every scalar metric a column. The same as pandas.read_parquet(DIR / "results"), in order."""
     if not is_study_dir(directory):
         raise SweepError(f"{directory}: not a sweep or plan directory (no study.json)")
-    read_study(directory)
-    return load_results(directory)
-
-
-def aggregate(self, metrics: Optional[Sequence[str]] = None, confidence: float = 0.95) -> pd.DataFrame:
-        return aggregate(self.frame, axes=self.axes, metrics=metrics, confidence=confidence)
-
-
-def load_sweep(directory: PathLike) -> pd.DataFrame:
-    """The results of a sweep (or plan) directory: one row per (point, replication), every axis and
-    every scalar metric a column. The same as pandas.read_parquet(DIR / "results"), in order."""
-    if not is_study_dir(directory):
-        raise SweepError(f"{directory}: not a sweep or plan directory (no study.json)")
-    read_study(directory)
-    return load_results(directory)
-
-
-def study_axes(directory: PathLike) -> List[str]:
-    spec = read_study(directory).get("spec", {})
-    return [a["key"] for a in spec.get("axes", [])]
+    try:
+        return load_results(directory)
+    except StoreError as exc:
+        raise SweepError(str(exc)) from None
 
 
 def aggregate(frame: pd.DataFrame, axes: Optional[Sequence[str]] = None, metrics: Optional[Sequence[str]] = None,
