@@ -16,6 +16,7 @@ Study a policy without a simulation::
 from wsfleet._core import ConservationError, ScenarioError
 from wsfleet._run import RunResult, check, run
 from wsfleet.sweep import Range, Sweep, SweepError, SweepResult, aggregate, load_sweep, sweep
+from wsfleet.plan import SLO, Plan, PlanError, PlanResult, plan
 from wsfleet.policies import (
     BackoffPolicy,
     BalancingPolicy,
@@ -31,7 +32,11 @@ __all__ = [
     "BalancingPolicy",
     "ConservationError",
     "LoadBalancer",
+    "Plan",
+    "PlanError",
+    "PlanResult",
     "RunResult",
+    "SLO",
     "Range",
     "ScenarioError",
     "Sweep",
@@ -42,6 +47,7 @@ __all__ = [
     "balancing_policies",
     "check",
     "load_sweep",
+    "plan",
     "report",
     "run",
     "sweep",

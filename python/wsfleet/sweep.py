@@ -60,7 +60,7 @@ from wsfleet._stats import t_quantile
 from wsfleet._store import ResultStore, StoreError, is_study_dir, load_results
 from wsfleet._task import Task, run_task
 
-__all__ = ["Sweep", "SweepResult", "SweepError", "Range", "sweep", "load_sweep", "aggregate", "main"]
+__all__ = ["Study", "Sweep", "SweepResult", "SweepError", "Range", "sweep", "load_sweep", "aggregate", "main"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 AGGREGATE_FILE = "aggregate.parquet"
@@ -162,7 +162,69 @@ def _seed_for(base_seed: int, pid: str, common: bool) -> int:
 # The sweep
 
 
-class Sweep:
+class Study:
+    """What a sweep and a plan share: a base scenario with fixed overrides, a list of points (axis
+    values), replications per point and the seeding rule. Subclasses fill base, overrides, seed,
+    common_random_numbers, replications, points and point_ids."""
+
+    base: BaseScenario
+    overrides: Tuple[str, ...]
+    seed: int
+    common_random_numbers: bool
+    replications: int
+    points: List[Dict[str, Any]]
+    point_ids: List[str]
+
+    def point_overrides(self, index: int) -> List[str]:
+        return [_format_override(k, v) for k, v in self.points[index].items()]
+
+    def _check_point(self, point: Mapping[str, Any], where: str, single: bool = False) -> None:
+        """Loads the base scenario with the point's values as `wsfleet check` would; raises SweepError
+        naming the axis (or the whole point) when the loader rejects it."""
+        overrides = list(self.overrides) + [_format_override(k, v) for k, v in point.items()]
+        try:
+            self.base.check(overrides)
+        except _run._core.ScenarioError as exc:
+            key = getattr(exc, "key", "") or ""
+            culprit = next((k for k in point if key == k or key.startswith(k + ".")), None)
+            if single and culprit is None and len(point) == 1:
+                # The value is fine alone in its table but breaks another key (a fault's server index
+                # beyond a smaller fleet): report it with the whole point.
+                return
+            if culprit is not None:
+                raise SweepError(f"{where}: axis '{culprit}' = {point[culprit]!r} is rejected: "
+                                 f"{_strip_override(str(exc))}") from None
+            values = ", ".join(f"{k} = {v!r}" for k, v in point.items())
+            raise SweepError(f"{where}: the point {values} is rejected: {exc}") from None
+
+    def add_point(self, values: Mapping[str, Any]) -> int:
+        """The index of the point with these values, appending it when new."""
+        pid = point_id(values)
+        if pid in self.point_ids:
+            return self.point_ids.index(pid)
+        self.points.append(dict(values))
+        self.point_ids.append(pid)
+        return len(self.points) - 1
+
+    def tasks(self, index: int) -> List[Task]:
+        pid = self.point_ids[index]
+        seed = _seed_for(self.seed, pid, self.common_random_numbers)
+        base = list(self.overrides) + self.point_overrides(index)
+        return [Task(index, pid, r, seed, self.base.text, self.base.source,
+                     tuple(base + [f"run.seed={seed}", f"run.replication={r}"]))
+                for r in range(self.replications)]
+
+    def row_prefix(self, index: int, replication: int, seed: int) -> Dict[str, Any]:
+        row: Dict[str, Any] = {"point": index, "point_id": self.point_ids[index], "replication": replication,
+                               "seed": seed}
+        row.update(self.points[index])
+        return row
+
+    def __len__(self) -> int:
+        return len(self.points)
+
+
+class Sweep(Study):
     """A base scenario, axes, and replications per point.
 
     scenario: a path, a TOML string or a dict; its [sweep] table (if any) supplies whatever the
@@ -223,9 +285,6 @@ class Sweep:
         self._validate(where_axes)
 
     # --- validation ---
-    def point_overrides(self, index: int) -> List[str]:
-        return [_format_override(k, v) for k, v in self.points[index].items()]
-
     def _validate(self, where: str) -> None:
         """Loads every point as `wsfleet check` would, before anything runs."""
         for axis in self.axes:  # one message per bad axis value, naming it
@@ -233,23 +292,6 @@ class Sweep:
                 self._check_point({axis.key: value}, where, single=True)
         for index, point in enumerate(self.points):
             self._check_point(point, where, single=False)
-
-    def _check_point(self, point: Mapping[str, Any], where: str, single: bool) -> None:
-        overrides = list(self.overrides) + [_format_override(k, v) for k, v in point.items()]
-        try:
-            self.base.check(overrides)
-        except _run._core.ScenarioError as exc:
-            key = getattr(exc, "key", "") or ""
-            culprit = next((k for k in point if key == k or key.startswith(k + ".")), None)
-            if single and culprit is None and len(point) == 1:
-                # The value is fine alone in its table but breaks another key (a fault's server index
-                # beyond a smaller fleet): report it with the whole point below.
-                return
-            if culprit is not None:
-                raise SweepError(f"{where}: axis '{culprit}' = {point[culprit]!r} is rejected: "
-                                 f"{_strip_override(str(exc))}") from None
-            values = ", ".join(f"{k} = {v!r}" for k, v in point.items())
-            raise SweepError(f"{where}: the point {values} is rejected: {exc}") from None
 
     # --- identity and tasks ---
     def spec(self) -> Dict[str, Any]:
@@ -270,23 +312,6 @@ class Sweep:
         spec = dict(self.spec())
         spec.pop("source")  # the same scenario text from another path is the same sweep
         return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
-
-    def tasks(self, index: int) -> List[Task]:
-        pid = self.point_ids[index]
-        seed = _seed_for(self.seed, pid, self.common_random_numbers)
-        base = list(self.overrides) + self.point_overrides(index)
-        return [Task(index, pid, r, seed, self.base.text, self.base.source,
-                     tuple(base + [f"run.seed={seed}", f"run.replication={r}"]))
-                for r in range(self.replications)]
-
-    def row_prefix(self, index: int, replication: int, seed: int) -> Dict[str, Any]:
-        row: Dict[str, Any] = {"point": index, "point_id": self.point_ids[index], "replication": replication,
-                               "seed": seed}
-        row.update(self.points[index])
-        return row
-
-    def __len__(self) -> int:
-        return len(self.points)
 
     def __repr__(self) -> str:
         return (f"Sweep({self.base.source!r}, {len(self.points)} points x {self.replications} replications, "
