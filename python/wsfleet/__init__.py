@@ -55,7 +55,7 @@ __all__ = [
 
 
 def report(run_dir, out=None):
-    """Write the HTML capacity-planning report of a run directory; returns its path."""
+    """Write the HTML capacity-planning report of a run, sweep or plan directory; returns its path."""
     from wsfleet.report import write_report
 
     return write_report(run_dir, out)

@@ -56,12 +56,15 @@ from wsfleet._metrics import P99_LATENCY, RECOVERY, REJECTED_FRACTION
 from wsfleet._stats import upper_bound
 from wsfleet._store import ResultStore, StoreError, _atomic_write
 from wsfleet._task import Task, run_task
+from wsfleet._axes import point_id
 from wsfleet.sweep import (BaseScenario, Study, SweepError, _add_common_arguments, _failure_message, _flatten_axes,
-                           execute, parse_axis, read_table)
+                           _seed_for, execute, parse_axis, read_table)
 
 __all__ = ["Plan", "PlanResult", "PlanError", "SLO", "plan", "main", "PLAN_FILE"]
 
 PLAN_FILE = "plan.json"
+#: A run directory (as `wsfleet run --out` writes) of the recommended configuration, replication 0.
+RECOMMENDED_DIR = "recommended"
 PLAN_KEYS = ("variable", "low", "high", "replications", "confidence", "lose_servers", "failure_at_s", "spare",
              "seed", "common_random_numbers", "slo", "candidates")
 #: Variables the loader caps (fleet.servers <= 100000; fleet.max_connections <= 1e9).
@@ -359,6 +362,14 @@ class Plan(Study):
         best = min(feasible, key=lambda r: (r.minimum, r.score)) if feasible else None
         result = PlanResult(Path(out), self.variable, self.slos, self.confidence, self.replications, self.spare,
                             self.lose_servers, results, best, frame)
+        if best is not None:
+            # The storm timeline of the answer, for the report: replication 0 at the recommended size.
+            values = {self.variable: result.recommended, **best.candidate}
+            overrides = list(self.overrides) + [f"{k}={_run._format_value(v)}" for k, v in values.items()]
+            seed = _seed_for(self.seed, point_id(values), self.common_random_numbers)
+            native = _run._core.run_text(self.base.text, self.base.source,
+                                         overrides + [f"run.seed={seed}", "run.replication=0"])
+            native.write(str(Path(out) / RECOMMENDED_DIR))
         _atomic_write(Path(out) / PLAN_FILE, json.dumps(self._describe(result), indent=2).encode())
         return result
 
