@@ -58,7 +58,7 @@ from wsfleet._store import ResultStore, StoreError, _atomic_write
 from wsfleet._task import Task, run_task
 from wsfleet._axes import point_id
 from wsfleet.sweep import (BaseScenario, Study, SweepError, _add_common_arguments, _failure_message, _flatten_axes,
-                           _seed_for, execute, parse_axis, read_table)
+                           _Progress, _seed_for, execute, parse_axis, read_table)
 
 __all__ = ["Plan", "PlanResult", "PlanError", "SLO", "plan", "main", "PLAN_FILE"]
 
@@ -326,6 +326,7 @@ class Plan(Study):
             raise PlanError(str(exc)) from None
         executor = make_executor(workers, scheduler)
         cache: Dict[str, pd.DataFrame] = {}
+        bar = _Progress(progress, None, 0, "plan")  # one bar for the whole search: points computed, rate
         try:
             states = [_Search(self, c) for c in self.candidates]
             while True:
@@ -343,7 +344,7 @@ class Plan(Study):
                 done = store.done(self.replications)
                 todo = sorted({i for i in indices.values() if self.point_ids[i] not in done})
                 errors = execute(self, store, todo, workers=workers, scheduler=scheduler, progress=progress,
-                                 retries=retries, task_fn=_task_fn, total=len(todo), executor=executor, label="plan")
+                                 retries=retries, task_fn=_task_fn, total=len(todo), executor=executor, bar=bar)
                 if errors:
                     raise PlanError(_failure_message(errors, len(todo), out))
                 frame = store.load()
@@ -355,6 +356,7 @@ class Plan(Study):
                         cache[pid] = rows
                     state.record(value, self._evaluate(rows, value))
         finally:
+            bar.close()
             executor.close()
         frame = store.load()
         results = [s.result() for s in states]

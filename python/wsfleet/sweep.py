@@ -365,11 +365,11 @@ def _failure_message(errors: List[Tuple[Task, BaseException]], attempted: int, o
 
 
 class _Progress:
-    def __init__(self, enabled: Optional[bool], total: int, initial: int, label: str) -> None:
+    def __init__(self, enabled: Optional[bool], total: Optional[int], initial: int, label: str) -> None:
         self.bar = None
         if enabled is None:
             enabled = _interactive()
-        if enabled and total > initial:
+        if enabled and (total is None or total > initial):
             self.bar = _tqdm()(total=total, initial=initial, unit="point", desc=label, dynamic_ncols=True,
                                smoothing=0.1)
 
@@ -411,7 +411,7 @@ def _tqdm():
 
 def execute(study: Any, store: ResultStore, todo: Sequence[int], *, workers: Optional[int], scheduler: Any,
             progress: Optional[bool], retries: int, task_fn: Callable[[Task], Any], total: int,
-            executor: Any = None, label: str = "sweep") -> List[Tuple[Task, BaseException]]:
+            executor: Any = None, label: str = "sweep", bar: Any = None) -> List[Tuple[Task, BaseException]]:
     """Runs the replications of the points `todo` of `study` (a Sweep, or anything with tasks(),
     row_prefix() and replications) and writes each point to `store` as soon as it is complete.
     Returns the failed tasks with their errors."""
@@ -421,7 +421,9 @@ def execute(study: Any, store: ResultStore, todo: Sequence[int], *, workers: Opt
     own = executor is None
     if executor is None:
         executor = make_executor(workers, scheduler)
-    bar = _Progress(progress, total, total - len(todo), label)
+    own_bar = bar is None
+    if bar is None:
+        bar = _Progress(progress, total, total - len(todo), label)
     pending: Dict[int, Dict[int, Dict[str, Any]]] = {i: {} for i in todo}
     failed_points = set()
     try:
@@ -440,7 +442,8 @@ def execute(study: Any, store: ResultStore, todo: Sequence[int], *, workers: Opt
                 del pending[task.point]
                 bar.update()
     finally:
-        bar.close()
+        if own_bar:
+            bar.close()
         if own:
             executor.close()
     return errors

@@ -64,3 +64,8 @@ def test_notebook_runs(path: Path, jupyter_data_dir: str, monkeypatch: pytest.Mo
         tables = "".join(o.get("data", {}).get("text/plain", "") for o in outputs)
         for policy in ("round_robin", "least_connections", "random_two_choices"):
             assert policy in tables
+    if path.name == "capacity_planning.ipynb":
+        assert f"{int(CLIENTS):,} clients" in text
+        assert "Recommendation: " in text and " servers (minimum " in text
+        assert "plan report:" in text and "report.html" in text
+        assert len(images) >= 2  # the sweep's rejections per backoff policy, the plan's search
