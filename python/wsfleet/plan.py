@@ -507,7 +507,7 @@ def _parse_slo(text: str) -> Tuple[str, float]:
 
 def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> int:
     parser = argparse.ArgumentParser(
-        prog=prog or "python -m wsfleet.plan",
+        prog=prog or "wsfleet plan",
         description="Find the smallest fleet (or other integer setting) that meets service-level objectives, by "
                     "bracketing and bisection with replications; settings from the scenario's [plan] table and/or "
                     "these options.")

@@ -524,7 +524,7 @@ def sweep(scenario: Any, axes: Optional[Mapping[str, Any]] = None, *, out: PathL
 
 
 # --------------------------------------------------------------------------------------------
-# Command line: `wsfleet sweep` hands over to `python -m wsfleet.sweep`.
+# Command line: `wsfleet sweep` (experiments/cli/cmd_sweep.cpp) calls main(argv, prog).
 
 
 def parse_axis(text: str) -> Tuple[str, Any]:
@@ -572,7 +572,7 @@ def _add_common_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> int:
     parser = argparse.ArgumentParser(
-        prog=prog or "python -m wsfleet.sweep",
+        prog=prog or "wsfleet sweep",
         description="Run a parameter sweep: the scenario's [sweep] table and/or --axis options.")
     _add_common_arguments(parser)
     parser.add_argument("--axis", action="append", default=[], metavar="KEY=VALUES",
