@@ -9,10 +9,12 @@ flattening the summary, encoding and writing the Parquet part). Worker start-up 
 """
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import wsfleet
@@ -47,6 +49,11 @@ def main() -> None:
         _core.run_text(task.scenario_text, task.source, list(task.overrides)).summary_json()
     bare = (time.perf_counter() - start) / len(sweep)
     print(f"{'plain loop of runs':>24}: {1 / bare:7.1f} runs/s ({bare * 1e3:.1f} ms per run)")
+    # What starting a worker costs (spawn a Python, import wsfleet): paid once per worker per sweep.
+    start = time.perf_counter()
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pool.submit(exec, "import wsfleet._task").result()
+    print(f"{'worker start-up':>24}: {(time.perf_counter() - start) * 1e3:.0f} ms")
     with tempfile.TemporaryDirectory() as tmp:
         rates = {}
         for label, workers in (("sweep, in-process", 0), ("sweep, 1 worker", 1), ("sweep, 2 workers", 2)):

@@ -11,6 +11,7 @@ import pytest
 import sweep_helpers
 import wsfleet
 from test_sweep import AXES, TINY, deterministic
+from wsfleet_testing import cli
 
 distributed = pytest.importorskip("dask.distributed")
 
@@ -53,3 +54,13 @@ def test_dask_worker_killed_mid_task_is_retried(client, markers: Path, tmp_path:
                                                             _task_fn=sweep_helpers.die_once)
     assert any(markers.glob("died-1-*"))
     pd.testing.assert_frame_equal(deterministic(result.frame), deterministic(reference))
+
+
+def test_cli_sweep_on_a_scheduler_address(client, tmp_path: Path) -> None:
+    scenario = tmp_path / "tiny.toml"
+    scenario.write_text(TINY + "\n[sweep]\nreplications = 2\n[sweep.axes]\n\"fleet.servers\" = [3, 4]\n",
+                        encoding="utf-8")
+    proc = cli("sweep", scenario, "--out", tmp_path / "out", "--scheduler", client.scheduler.address, "-q")
+    assert proc.returncode == 0, proc.stderr
+    local = wsfleet.Sweep(scenario).run(tmp_path / "local", workers=0).frame
+    pd.testing.assert_frame_equal(deterministic(wsfleet.load_sweep(tmp_path / "out")), deterministic(local))
