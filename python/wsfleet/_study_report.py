@@ -190,6 +190,12 @@ def _plan_report(directory: Path, plots: bool) -> str:
                         f"<td class=\"num\">{_e(_num(bound, slo['scale'], slo['unit']))}</td>"
                         f"<td class=\"num\">{_e(f'{headroom:.0%}' if headroom is not None else 'n/a')}</td>"
                         f"<td>{_e(below_text)}</td></tr>")
+        if entry.get("non_monotone"):
+            verdict += (f'<div class="verdict status-warn"><p class="verdict-word">Check the answer</p><p>'
+                        f"{_e(variable)} = {', '.join(str(v) for v in entry['non_monotone'])} failed although the "
+                        f"smaller {minimum} passed: the metric is not monotone in {_e(variable)} here (or the "
+                        "replications are too few to tell). Run more replications, or a sweep over these sizes, "
+                        "before relying on the minimum.</p></div>")
         margin_rows = (f"<h3>Margin at the minimum ({_e(variable)} = {minimum})</h3><table><thead><tr>"
                        f"<th>Objective</th><th>At most</th><th>Mean</th><th>{confidence:.0%} upper bound</th>"
                        f"<th>Headroom</th><th>One less ({minimum - 1})</th></tr></thead><tbody>"

@@ -30,7 +30,9 @@ given): the smallest value n of `variable` such that, for every SLO, the one-sid
 `confidence` bound of the metric's mean over `replications` runs (Student t) is within the
 threshold. The search assumes each metric is non-increasing in n (more servers or a higher limit
 never make things worse): it brackets by doubling from the scenario's value until a value passes,
-then bisects between the largest failing and the smallest passing value. Every point is run once
+then bisects between the largest failing and the smallest passing value; it then checks the value
+just above the answer and the recommended one (answer + spare), and reports any that fails
+(CandidateResult.non_monotone) instead of trusting the assumption blindly. Every point is run once
 and cached in the output directory (one Parquet part per point, as in a sweep): running the plan
 again, or with other SLOs or more candidates, reuses every point already computed. Replications
 use common random numbers across sizes and candidates (see wsfleet.sweep), which makes the
@@ -165,6 +167,14 @@ class CandidateResult:
     minimum: Optional[int]                 # the smallest passing value, None when none up to `high`
     evaluations: List[Evaluation]
     score: float = math.inf                # the largest (upper bound / threshold) at the minimum
+
+    @property
+    def non_monotone(self) -> List[int]:
+        """Values above the minimum that failed: the monotone assumption does not hold there, and the
+        minimum is then not trustworthy (more replications, or a finer look with a sweep, will tell)."""
+        if self.minimum is None:
+            return []
+        return [e.value for e in self.evaluations if e.value > self.minimum and not e.passed]
 
     @property
     def name(self) -> str:
@@ -421,6 +431,7 @@ class Plan(Study):
             "recommended": result.recommended,
             "best": result.best.candidate if result.best else None,
             "candidates": [{"candidate": r.candidate, "minimum": r.minimum, "score": r.score,
+                            "non_monotone": r.non_monotone,
                             "evaluations": [asdict(e) for e in r.evaluations]} for r in result.candidates],
         })
 
@@ -459,12 +470,20 @@ class _Search:
                 self.exhausted = True
                 return None
             return min(max(2 * self.fail, self.fail + 1), self.plan.high)
-        if self.pass_ - self.fail <= 1:
-            return None
-        return (self.fail + self.pass_) // 2
+        if self.pass_ - self.fail > 1:
+            return (self.fail + self.pass_) // 2
+        # Found. Check the assumption just above it, and the recommended size (minimum + spare): both
+        # must pass too; a failure there is reported rather than hidden.
+        tried = {e.value for e in self.evaluations}
+        for value in (self.pass_ + 1, self.pass_ + self.plan.spare):
+            if value <= self.plan.high and value not in tried:
+                return value
+        return None
 
     def record(self, value: int, evaluation: Evaluation) -> None:
         self.evaluations.append(evaluation)
+        if self.pass_ is not None and value > self.pass_:
+            return  # a check above the answer: it does not move the answer (see non_monotone)
         if evaluation.passed:
             self.pass_ = value if self.pass_ is None else min(self.pass_, value)
         else:
