@@ -203,15 +203,22 @@ def _plan_report(directory: Path, plots: bool) -> str:
     section2 = f'<section id="recommendation" class="page-break"><h2>2. Recommendation and margin</h2>{verdict}{margin_rows}'
 
     # Per-candidate comparison.
+    cost = plan.get("cost")
     cand_rows = []
-    for c in sorted(plan["candidates"], key=lambda c: (c["minimum"] is None, c["minimum"] or 0)):
+    for c in sorted(plan["candidates"], key=lambda c: (c["minimum"] is None, c.get("total_cost") or 0,
+                                                       c["minimum"] or 0)):
         tried = ", ".join(f"{e['value']}{'✓' if e['passed'] else '✗'}" for e in c["evaluations"])
+        total = (f"<td class=\"num\">{_e(_num(c.get('total_cost')))}</td>" if cost else "")
         cand_rows.append(f"<tr><td>{_e(cand_label(c['candidate']))}</td>"
                          f"<td class=\"num\">{_e(c['minimum'] if c['minimum'] is not None else 'none up to ' + str(plan['high']))}</td>"
-                         f"<td>{_e(tried)}</td></tr>")
-    section2 += ("<h3>Per-candidate comparison</h3><table><thead><tr><th>Candidate</th><th>Smallest "
-                 f"{_e(variable)} meeting every objective</th><th>Sizes evaluated (✓ met, ✗ failed)</th></tr></thead>"
-                 f"<tbody>{''.join(cand_rows)}</tbody></table></section>")
+                         f"{total}<td>{_e(tried)}</td></tr>")
+    cost_head = f"<th>{_e(variable)} × {_e(cost)}</th>" if cost else ""
+    rank = (f"Candidates are ranked by the minimum times {cost} (e.g. total cores: many small servers against few "
+            "large ones), then by the closest objective's headroom." if cost else
+            "Candidates are ranked by the minimum, then by the closest objective's headroom.")
+    section2 += (f"<h3>Per-candidate comparison</h3><p>{_e(rank)}</p><table><thead><tr><th>Candidate</th><th>Smallest "
+                 f"{_e(variable)} meeting every objective</th>{cost_head}<th>Sizes evaluated (✓ met, ✗ failed)</th>"
+                 f"</tr></thead><tbody>{''.join(cand_rows)}</tbody></table></section>")
 
     # 3. Figures: each objective's metric against the variable, one line per candidate.
     figures = []

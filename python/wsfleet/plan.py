@@ -18,6 +18,7 @@ table in the scenario:
     confidence = 0.95
     lose_servers = 1              # crash k servers (0 .. k-1) at failure_at_s (default: mid-run)
     spare = 1                     # N+k: servers added to the minimum in the recommendation
+    # cost = "fleet.cpu_cores"    # rank candidates by minimum x this key (many small vs few large)
     [plan.slo]
     p99_latency_ms = 250          # mean over replications of each run's p99 message latency
     rejected_pct = 1.0            # rejected connection attempts, % of attempts
@@ -67,7 +68,7 @@ __all__ = ["Plan", "PlanResult", "PlanError", "SLO", "plan", "main", "PLAN_FILE"
 PLAN_FILE = "plan.json"
 #: A run directory (as `wsfleet run --out` writes) of the recommended configuration, replication 0.
 RECOMMENDED_DIR = "recommended"
-PLAN_KEYS = ("variable", "low", "high", "replications", "confidence", "lose_servers", "failure_at_s", "spare",
+PLAN_KEYS = ("variable", "low", "high", "replications", "confidence", "lose_servers", "failure_at_s", "spare", "cost",
              "seed", "common_random_numbers", "slo", "candidates")
 #: Variables the loader caps (fleet.servers <= 100000; fleet.max_connections <= 1e9).
 VARIABLE_MAX = {"fleet.servers": 100000, "fleet.max_connections": 1000000000}
@@ -167,6 +168,12 @@ class CandidateResult:
     minimum: Optional[int]                 # the smallest passing value, None when none up to `high`
     evaluations: List[Evaluation]
     score: float = math.inf                # the largest (upper bound / threshold) at the minimum
+    unit_cost: float = 1.0                 # the value of the plan's cost key for this candidate (1 without)
+
+    @property
+    def total_cost(self) -> float:
+        """minimum x unit cost (e.g. servers x fleet.cpu_cores = cores); infinite when none passed."""
+        return self.minimum * self.unit_cost if self.minimum is not None else math.inf
 
     @property
     def non_monotone(self) -> List[int]:
@@ -221,14 +228,16 @@ class Plan(Study):
     1, or one more than the highest crashed server index for fleet.servers; and the loader's limit).
     candidates: {key: [values]} (every combination) or a list of {key: value}: each is searched.
     lose_servers: crash servers 0..k-1 at failure_at_s (default half the run) and never bring them
-    back. spare: added to the minimum in the recommendation (N+k). Other arguments as in Sweep.
+    back. spare: added to the minimum in the recommendation (N+k). cost: a numeric key (such as
+    fleet.cpu_cores) whose value times the minimum ranks the candidates: many small servers against
+    few large ones (default: the minimum itself). Other arguments as in Sweep.
     """
 
     def __init__(self, scenario: Any, slos: Any = None, *, variable: Optional[str] = None,
                  low: Optional[int] = None, high: Optional[int] = None, candidates: Any = None,
                  replications: Optional[int] = None, confidence: Optional[float] = None,
                  lose_servers: Optional[int] = None, failure_at_s: Optional[float] = None,
-                 spare: Optional[int] = None, seed: Optional[int] = None,
+                 spare: Optional[int] = None, cost: Optional[str] = None, seed: Optional[int] = None,
                  common_random_numbers: Optional[bool] = None, overrides: _run.Overrides = None) -> None:
         self.base = BaseScenario.load(scenario)
         source = self.base.source
@@ -244,6 +253,7 @@ class Plan(Study):
         self.confidence = float(pick(confidence, "confidence", 0.95))
         self.lose_servers = pick(lose_servers, "lose_servers", 0)
         self.spare = pick(spare, "spare", 0)
+        self.cost = pick(cost, "cost", None)
         self.common_random_numbers = pick(common_random_numbers, "common_random_numbers", True)
         for name, value, minimum in (("replications", self.replications, 2), ("lose_servers", self.lose_servers, 0),
                                      ("spare", self.spare, 0)):
@@ -281,9 +291,9 @@ class Plan(Study):
         if any(s.metric == RECOVERY for s in self.slos) and not faults and not self.lose_servers:
             raise PlanError(f"{where}: recovery_s needs a crash: set lose_servers (e.g. 1) or add [[faults]]")
         crashed = [int(f.get("server", 0)) for f in faults] + list(range(self.lose_servers))
-        default_low = (max(crashed) + 2 if crashed else 1) if self.variable == "fleet.servers" else 1
-        if self.lose_servers and self.variable == "fleet.servers":
-            default_low = max(default_low, self.lose_servers + 1)
+        # Every crashed index must exist, and one server must survive the crashes.
+        default_low = (max(max(crashed) + 1, len(set(crashed)) + 1) if crashed else 1) \
+            if self.variable == "fleet.servers" else 1
         self.low = int(pick(low, "low", default_low))
         self.high = int(pick(high, "high", VARIABLE_MAX.get(self.variable, 1000000000)))
         if not 1 <= self.low <= self.high:
@@ -371,7 +381,9 @@ class Plan(Study):
         frame = store.load()
         results = [s.result() for s in states]
         feasible = [r for r in results if r.minimum is not None]
-        best = min(feasible, key=lambda r: (r.minimum, r.score)) if feasible else None
+        for r in results:
+            r.unit_cost = self._unit_cost(r.candidate)
+        best = min(feasible, key=lambda r: (r.total_cost, r.minimum, r.score)) if feasible else None
         result = PlanResult(Path(out), self.variable, self.slos, self.confidence, self.replications, self.spare,
                             self.lose_servers, results, best, frame)
         if best is not None:
@@ -384,6 +396,18 @@ class Plan(Study):
             native.write(str(Path(out) / RECOMMENDED_DIR))
         _atomic_write(Path(out) / PLAN_FILE, json.dumps(self._describe(result), indent=2).encode())
         return result
+
+    def _unit_cost(self, candidate: Mapping[str, Any]) -> float:
+        """The cost key's value in the candidate's scenario (1 when the plan has no cost key)."""
+        if self.cost is None:
+            return 1.0
+        effective = self.base.effective(list(self.overrides) + [f"{k}={_run._format_value(v)}"
+                                                                for k, v in candidate.items()])
+        value = _lookup(effective, self.cost)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise PlanError(f"{self._where}: cost '{self.cost}' must name a numeric scenario key >= 0 "
+                            f"(it is {value!r} for candidate {candidate_name(candidate)})")
+        return float(value)
 
     def _evaluate(self, rows: pd.DataFrame, value: int) -> Evaluation:
         verdicts: Dict[str, Dict[str, float]] = {}
@@ -421,6 +445,7 @@ class Plan(Study):
             "lose_servers": self.lose_servers,
             "failure_at_s": self.failure_at_s if self.lose_servers else None,
             "spare": self.spare,
+            "cost": self.cost,
             "low": self.low,
             "high": self.high,
             "start": self.start,
@@ -431,6 +456,7 @@ class Plan(Study):
             "recommended": result.recommended,
             "best": result.best.candidate if result.best else None,
             "candidates": [{"candidate": r.candidate, "minimum": r.minimum, "score": r.score,
+                            "unit_cost": r.unit_cost, "total_cost": r.total_cost,
                             "non_monotone": r.non_monotone,
                             "evaluations": [asdict(e) for e in r.evaluations]} for r in result.candidates],
         })
@@ -540,6 +566,7 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
     parser.add_argument("--lose-servers", type=int, metavar="K", help="crash servers 0..K-1 mid-run")
     parser.add_argument("--failure-at", type=float, metavar="SECONDS", help="when they crash (default: mid-run)")
     parser.add_argument("--spare", type=int, metavar="K", help="N+K: servers added to the minimum")
+    parser.add_argument("--cost", metavar="KEY", help="compare candidates by minimum x this key, e.g. fleet.cpu_cores")
     parser.add_argument("--candidate", action="append", default=[], metavar="KEY=V1,V2",
                         help="settings to compare, every combination (repeatable; replaces [plan.candidates])")
     args = parser.parse_args(argv)
@@ -555,7 +582,7 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
                 candidates[key] = values
         p = Plan(args.scenario, slos, variable=args.variable, low=args.low, high=args.high, candidates=candidates,
                  replications=args.replications, confidence=args.confidence, lose_servers=args.lose_servers,
-                 failure_at_s=args.failure_at, spare=args.spare, seed=args.seed, overrides=args.overrides)
+                 failure_at_s=args.failure_at, spare=args.spare, cost=args.cost, seed=args.seed, overrides=args.overrides)
         if not args.quiet:
             print(f"{parser.prog}: {p.question()}", file=sys.stderr)
         result = p.run(args.out, workers=args.workers, scheduler=args.scheduler,

@@ -154,3 +154,19 @@ def test_a_non_monotone_metric_is_flagged(tmp_path: Path) -> None:
     assert {e.value: e.passed for e in cand.evaluations} == {2: False, 3: False, 4: True, 5: False}
     assert cand.minimum == 4 and cand.non_monotone == [5]
     assert "Check the answer" in Path(wsfleet.report(tmp_path / "p")).read_text(encoding="utf-8")
+
+
+def test_few_large_or_many_small_servers_ranked_by_cost(tmp_path: Path) -> None:
+    """Two server sizes for the same 600 clients: 1 core / 150 connections or 4 cores / 600. The
+    minimum fleet differs (more small ones); ranked by total cores (servers x fleet.cpu_cores)."""
+    small = {"fleet.cpu_cores": 1, "fleet.max_connections": 150}
+    large = {"fleet.cpu_cores": 4, "fleet.max_connections": 600}
+    result = wsfleet.plan(TINY, {"rejected_pct": 1.0}, candidates=[small, large], cost="fleet.cpu_cores",
+                          replications=2, out=tmp_path / "p", workers=0)
+    by = {c.candidate["fleet.cpu_cores"]: c for c in result.candidates}
+    assert by[1].minimum > by[4].minimum  # more small servers are needed than large ones
+    assert by[1].total_cost == by[1].minimum * 1 and by[4].total_cost == by[4].minimum * 4
+    cheapest = min(result.candidates, key=lambda c: c.total_cost)
+    assert result.best is cheapest
+    text = Path(wsfleet.report(tmp_path / "p")).read_text(encoding="utf-8")
+    assert "fleet.servers × fleet.cpu_cores" in text
