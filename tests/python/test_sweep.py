@@ -334,3 +334,10 @@ def test_cli_sweep_killed_mid_run_resumes(tmp_path: Path) -> None:
     reference = wsfleet.Sweep(path).run(tmp_path / "ref", workers=0).frame
     pd.testing.assert_frame_equal(deterministic(wsfleet.load_sweep(out)), deterministic(reference))
     assert np.isfinite(reference["connections.attempted"]).all()
+
+
+@pytest.mark.parametrize("df, p, expected", [(1, 0.975, 12.7062), (2, 0.975, 4.3027), (4, 0.95, 2.1318),
+                                             (9, 0.975, 2.2622), (29, 0.995, 2.7564), (200, 0.975, 1.9719)])
+def test_student_t_quantiles_match_the_tables(df: int, p: float, expected: float) -> None:
+    assert t_quantile(p, df) == pytest.approx(expected, abs=1e-4)
+    assert t_quantile(1 - p, df) == pytest.approx(-expected, abs=1e-4)
