@@ -14,8 +14,11 @@ the tasks of a lost worker and raises KilledWorker only for a task that kept kil
 """
 from __future__ import annotations
 
+import functools
+import math
 import multiprocessing
 import os
+import signal
 import uuid
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -37,6 +40,26 @@ class WorkerLost(RuntimeError):
 def _lost(task: Task, tries: int, why: str) -> WorkerLost:
     return WorkerLost(f"point {task.point} replication {task.replication}: its worker died {tries} time(s) "
                       f"({why}); giving up on it")
+
+
+def time_limited(fn: TaskFn, timeout_s: float, task: Task) -> Any:
+    """Runs fn(task) in a worker process that the kernel ends (SIGALRM, default action) if the task
+    takes longer than timeout_s: the engine runs without the GIL, so nothing in Python could stop
+    it. The executor then sees a dead worker, and the task is retried and finally reported."""
+    signal.alarm(max(1, math.ceil(timeout_s)))
+    try:
+        return fn(task)
+    finally:
+        signal.alarm(0)
+
+
+def _guard(fn: TaskFn, timeout_s: Optional[float]) -> TaskFn:
+    return fn if timeout_s is None else functools.partial(time_limited, fn, timeout_s)
+
+
+def _why(timeout_s: Optional[float]) -> str:
+    limit = f", or the run took longer than the {timeout_s:g} s time limit" if timeout_s is not None else ""
+    return f"the worker process exited abruptly: killed, out of memory{limit}"
 
 
 class SerialExecutor:
@@ -61,7 +84,8 @@ class LocalExecutor:
 
     name = "local"
 
-    def __init__(self, workers: Optional[int] = None) -> None:
+    def __init__(self, workers: Optional[int] = None, timeout_s: Optional[float] = None) -> None:
+        self.timeout_s = timeout_s
         if workers is None:
             workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         if workers < 1:
@@ -70,6 +94,7 @@ class LocalExecutor:
         self._pool: Optional[ProcessPoolExecutor] = None  # kept between run() calls until close()
 
     def run(self, fn: TaskFn, tasks: Iterable[Task], retries: int = 3) -> Iterator[Outcome]:
+        fn = _guard(fn, self.timeout_s)
         context = multiprocessing.get_context("spawn")
         pending: Deque[Task] = deque(tasks)
         # Tasks that were in the pool when a worker died. Which one killed it is unknown, so each is
@@ -115,7 +140,7 @@ class LocalExecutor:
                         task = lost[0]
                         tries[task.key] = tries.get(task.key, 0) + 1
                         if tries[task.key] > retries:
-                            yield task, False, _lost(task, tries[task.key], "the worker process exited abruptly")
+                            yield task, False, _lost(task, tries[task.key], _why(self.timeout_s))
                         else:
                             suspects.appendleft(task)
                     else:
@@ -138,9 +163,10 @@ class DaskExecutor:
 
     name = "dask"
 
-    def __init__(self, scheduler: Any) -> None:
+    def __init__(self, scheduler: Any, timeout_s: Optional[float] = None) -> None:
         from dask.distributed import Client
 
+        self.timeout_s = timeout_s
         if isinstance(scheduler, Client):
             self.client, self._own = scheduler, False
         elif isinstance(scheduler, str):
@@ -155,6 +181,7 @@ class DaskExecutor:
         from dask.distributed import as_completed
         from distributed.scheduler import KilledWorker
 
+        fn = _guard(fn, self.timeout_s)
         run_id = uuid.uuid4().hex[:8]
         tries: Dict[Tuple[str, int], int] = {}
         outstanding: Dict[str, Tuple[Any, Task]] = {}  # Dask key -> (future, task)
@@ -174,7 +201,8 @@ class DaskExecutor:
                 except KilledWorker as exc:
                     tries[task.key] = tries.get(task.key, 0) + 1
                     if tries[task.key] > retries:
-                        yield task, False, _lost(task, tries[task.key], str(exc).splitlines()[0])
+                        yield task, False, _lost(task, tries[task.key], str(exc).splitlines()[0]
+                                                 + (f" ({_why(self.timeout_s)})" if self.timeout_s else ""))
                     else:
                         futures.add(submit(task))
                 except Exception as exc:  # noqa: BLE001 - the task's own error
@@ -192,10 +220,16 @@ class DaskExecutor:
             self.client.close()
 
 
-def make_executor(workers: Optional[int] = None, scheduler: Any = None):
-    """The executor for `workers` (None: one per core; 0: in this process) or a Dask `scheduler`."""
+def make_executor(workers: Optional[int] = None, scheduler: Any = None, timeout_s: Optional[float] = None):
+    """The executor for `workers` (None: one per core; 0: in this process) or a Dask `scheduler`.
+    timeout_s: the longest one run may take (worker processes only: not with workers=0)."""
+    if timeout_s is not None and (not math.isfinite(timeout_s) or timeout_s <= 0):
+        raise ValueError(f"timeout must be a number of seconds > 0 (got {timeout_s!r})")
     if scheduler is not None:
-        return DaskExecutor(scheduler)
+        return DaskExecutor(scheduler, timeout_s)
     if workers == 0:
+        if timeout_s is not None:
+            raise ValueError("a time limit needs worker processes (workers >= 1 or a Dask scheduler), "
+                             "not workers=0")
         return SerialExecutor()
-    return LocalExecutor(workers)
+    return LocalExecutor(workers, timeout_s)

@@ -54,14 +54,13 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 import pandas as pd
 
 from wsfleet import _run
-from wsfleet._executors import make_executor
 from wsfleet._metrics import P99_LATENCY, RECOVERY, REJECTED_FRACTION
 from wsfleet._stats import upper_bound
 from wsfleet._store import ResultStore, StoreError, _atomic_write
 from wsfleet._task import Task, run_task
 from wsfleet._axes import point_id
 from wsfleet.sweep import (BaseScenario, Study, SweepError, _add_common_arguments, _failure_message, _flatten_axes,
-                           _Progress, _seed_for, execute, parse_axis, read_table)
+                           _executor, _Progress, _seed_for, execute, parse_axis, read_table)
 
 __all__ = ["Plan", "PlanResult", "PlanError", "SLO", "plan", "main", "PLAN_FILE"]
 
@@ -339,12 +338,13 @@ class Plan(Study):
 
     # --- running ---
     def run(self, out: Any, *, workers: Optional[int] = None, scheduler: Any = None, progress: Optional[bool] = None,
-            retries: int = 3, overwrite: bool = False, _task_fn: Callable[[Task], Any] = run_task) -> PlanResult:
+            retries: int = 3, overwrite: bool = False, timeout_s: Optional[float] = None,
+            _task_fn: Callable[[Task], Any] = run_task) -> PlanResult:
         try:
             store = ResultStore(out, "plan", self.spec(), self.identity(), self.base.text, overwrite=overwrite)
         except StoreError as exc:
             raise PlanError(str(exc)) from None
-        executor = make_executor(workers, scheduler)
+        executor = _executor(workers, scheduler, timeout_s)
         cache: Dict[str, pd.DataFrame] = {}
         bar = _Progress(progress, None, 0, "plan")  # one bar for the whole search: points computed, rate
         try:
@@ -525,10 +525,11 @@ class _Search:
 
 
 def plan(scenario: Any, slos: Any = None, *, out: Any, workers: Optional[int] = None, scheduler: Any = None,
-         progress: Optional[bool] = None, retries: int = 3, overwrite: bool = False, **options: Any) -> PlanResult:
+         progress: Optional[bool] = None, retries: int = 3, overwrite: bool = False,
+         timeout_s: Optional[float] = None, **options: Any) -> PlanResult:
     """Plan(scenario, slos, **options).run(out, ...): define and answer a capacity question in one call."""
     return Plan(scenario, slos, **options).run(out, workers=workers, scheduler=scheduler, progress=progress,
-                                               retries=retries, overwrite=overwrite)
+                                               retries=retries, overwrite=overwrite, timeout_s=timeout_s)
 
 
 def load_plan(directory: Any) -> Dict[str, Any]:
@@ -586,7 +587,8 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
         if not args.quiet:
             print(f"{parser.prog}: {p.question()}", file=sys.stderr)
         result = p.run(args.out, workers=args.workers, scheduler=args.scheduler,
-                       progress=False if args.quiet else None, retries=args.retries, overwrite=args.overwrite)
+                       progress=False if args.quiet else None, retries=args.retries, overwrite=args.overwrite,
+                       timeout_s=args.timeout)
     except (SweepError, StoreError, _run._core.ScenarioError) as exc:
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return 2

@@ -320,13 +320,15 @@ class Sweep(Study):
     # --- running ---
     def run(self, out: PathLike, *, workers: Optional[int] = None, scheduler: Any = None,
             progress: Optional[bool] = None, retries: int = 3, overwrite: bool = False,
-            _task_fn: Callable[[Task], Any] = run_task) -> "SweepResult":
+            timeout_s: Optional[float] = None, _task_fn: Callable[[Task], Any] = run_task) -> "SweepResult":
         """Runs every missing point into `out` and returns the results.
 
         workers: local worker processes (default: one per core; 0 runs in this process).
         scheduler: a Dask scheduler address ("tcp://host:8786") or a dask.distributed.Client.
         progress: a progress bar (default: when stderr is a terminal, or in a notebook).
         retries: how many times a task whose worker died is tried again.
+        timeout_s: the longest one run may take; a run past it is ended with its worker process and
+        counts as a dead worker (worker processes only).
         overwrite: replace a directory that holds a different study instead of refusing.
         Raises SweepError when points failed (the others are saved; running again retries them)."""
         try:
@@ -336,7 +338,7 @@ class Sweep(Study):
         done = store.done(self.replications)
         todo = [i for i, pid in enumerate(self.point_ids) if pid not in done]
         errors = execute(self, store, todo, workers=workers, scheduler=scheduler, progress=progress,
-                         retries=retries, task_fn=_task_fn, total=len(self.points))
+                         retries=retries, task_fn=_task_fn, total=len(self.points), timeout_s=timeout_s)
         frame = store.load()
         if not errors:
             agg = aggregate(frame, axes=[a.key for a in self.axes])
@@ -409,9 +411,17 @@ def _tqdm():
     return tqdm
 
 
+def _executor(workers: Optional[int], scheduler: Any, timeout_s: Optional[float]) -> Any:
+    try:
+        return make_executor(workers, scheduler, timeout_s)
+    except ValueError as exc:
+        raise SweepError(str(exc)) from None
+
+
 def execute(study: Any, store: ResultStore, todo: Sequence[int], *, workers: Optional[int], scheduler: Any,
             progress: Optional[bool], retries: int, task_fn: Callable[[Task], Any], total: int,
-            executor: Any = None, label: str = "sweep", bar: Any = None) -> List[Tuple[Task, BaseException]]:
+            executor: Any = None, label: str = "sweep", bar: Any = None,
+            timeout_s: Optional[float] = None) -> List[Tuple[Task, BaseException]]:
     """Runs the replications of the points `todo` of `study` (a Sweep, or anything with tasks(),
     row_prefix() and replications) and writes each point to `store` as soon as it is complete.
     Returns the failed tasks with their errors."""
@@ -420,7 +430,7 @@ def execute(study: Any, store: ResultStore, todo: Sequence[int], *, workers: Opt
         return errors
     own = executor is None
     if executor is None:
-        executor = make_executor(workers, scheduler)
+        executor = _executor(workers, scheduler, timeout_s)
     own_bar = bar is None
     if bar is None:
         bar = _Progress(progress, total, total - len(todo), label)
@@ -517,10 +527,10 @@ def aggregate(frame: pd.DataFrame, axes: Optional[Sequence[str]] = None, metrics
 
 def sweep(scenario: Any, axes: Optional[Mapping[str, Any]] = None, *, out: PathLike, workers: Optional[int] = None,
           scheduler: Any = None, progress: Optional[bool] = None, retries: int = 3, overwrite: bool = False,
-          **options: Any) -> SweepResult:
+          timeout_s: Optional[float] = None, **options: Any) -> SweepResult:
     """Sweep(scenario, axes, **options).run(out, ...): define and run a sweep in one call."""
     return Sweep(scenario, axes, **options).run(out, workers=workers, scheduler=scheduler, progress=progress,
-                                                retries=retries, overwrite=overwrite)
+                                                retries=retries, overwrite=overwrite, timeout_s=timeout_s)
 
 
 # --------------------------------------------------------------------------------------------
@@ -566,6 +576,8 @@ def _add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://host:8786")
     parser.add_argument("--retries", type=int, default=3, metavar="N", help="tries again when a worker dies (3)")
     parser.add_argument("--overwrite", action="store_true", help="replace an output directory holding another study")
+    parser.add_argument("--timeout", type=float, metavar="SECONDS",
+                        help="end a run that takes longer (with its worker; it is retried, then reported)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
     parser.add_argument("--report", action="store_true", help="write DIR/report.html as well")
 
@@ -589,7 +601,7 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
         if not args.quiet:
             print(f"{parser.prog}: {len(sw)} points x {sw.replications} replications -> {args.out}", file=sys.stderr)
         result = sw.run(args.out, workers=args.workers, scheduler=args.scheduler, progress=False if args.quiet else None,
-                        retries=args.retries, overwrite=args.overwrite)
+                        retries=args.retries, overwrite=args.overwrite, timeout_s=args.timeout)
     except (SweepError, StoreError, _run._core.ScenarioError) as exc:
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return 2

@@ -37,3 +37,12 @@ def counted(task: Task) -> Dict[str, Any]:
     """Runs the task and leaves a marker per (point, replication) run."""
     _marker(task, "ran").touch()
     return run_task(task)
+
+
+def hang_on_point_1(task: Task) -> Dict[str, Any]:
+    """Never finishes point 1 (as a run stuck in a loop would)."""
+    if task.point == 1:
+        import time
+
+        time.sleep(3600)
+    return run_task(task)

@@ -341,3 +341,15 @@ def test_cli_sweep_killed_mid_run_resumes(tmp_path: Path) -> None:
 def test_student_t_quantiles_match_the_tables(df: int, p: float, expected: float) -> None:
     assert t_quantile(p, df) == pytest.approx(expected, abs=1e-4)
     assert t_quantile(1 - p, df) == pytest.approx(-expected, abs=1e-4)
+
+
+def test_a_run_over_the_time_limit_is_ended_and_reported(tmp_path: Path) -> None:
+    start = time.monotonic()
+    with pytest.raises(wsfleet.SweepError) as info:
+        wsfleet.Sweep(TINY, AXES).run(tmp_path / "out", workers=2, retries=0, timeout_s=1,
+                                      _task_fn=sweep_helpers.hang_on_point_1)
+    assert time.monotonic() - start < 30
+    assert "point 1 replication 0: WorkerLost" in str(info.value) and "1 s time limit" in str(info.value)
+    assert set(wsfleet.load_sweep(tmp_path / "out")["point"]) == {0, 2, 3}
+    with pytest.raises(wsfleet.SweepError, match="worker processes"):
+        wsfleet.sweep(TINY, AXES, out=tmp_path / "serial", workers=0, timeout_s=5)
