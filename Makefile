@@ -32,6 +32,7 @@ test-python:
 bench: build
 	$(BUILD)/tests/bench_event_queue
 	$(BUILD)/tests/bench_fleet experiments/bench/million.toml
+	$(PY) tests/bench/bench_sweep.py
 
 clean:
 	rm -rf build results

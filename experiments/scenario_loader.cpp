@@ -32,8 +32,13 @@ constexpr std::int64_t kIntMax = std::numeric_limits<std::int64_t>::max();
 
 // The schema. Keys are listed in documentation order; "Allowed: ..." messages show them so.
 const Names& section_names() {
-  static const Names names = {"scenario", "run",    "fleet",   "clients", "balancer",
-                              "backoff",  "heartbeat", "faults", "scaling", "topology"};
+  static const Names names = {"scenario", "run", "fleet", "clients", "balancer", "backoff", "heartbeat", "faults", "scaling", "topology", "sweep", "plan"};
+  return names;
+}
+// Tables that describe a study of the scenario rather than one run: [sweep] (`wsfleet sweep`) and
+// [plan] (`wsfleet plan`). The Python package reads and validates their contents; a run skips them.
+const Names& study_sections() {
+  static const Names names = {"sweep", "plan"};
   return names;
 }
 const Names& scenario_keys() {
@@ -257,6 +262,9 @@ class ScenarioReader {
     const std::string allowed = " Allowed sections: " + join(bracketed, ", ");
     for (auto&& [key, value] : root_) {
       const std::string name(key.str());
+      if (contains(study_sections(), name) && !value.is_table()) {
+        fail(key_region(key, value), name, name + " must be a table, written [" + name + "] " + got(value));
+      }
       if (contains(sections, name)) continue;
       const std::string suggestion = models::closest_match(name, sections);
       const std::string did_you_mean = suggestion.empty() ? "." : "; did you mean [" + suggestion + "]?";

@@ -28,9 +28,19 @@ Action add_list(CLI::App& app);
 Action add_backoff(CLI::App& app);
 Action add_balance(CLI::App& app);
 Action add_report(CLI::App& app);
+Action add_sweep(CLI::App& app);
+Action add_plan(CLI::App& app);
 
 /// Runs `python -m wsfleet.report DIR [--out FILE]` with the Python that belongs to this install.
 int run_report(const std::string& dir, const std::string& out);
+
+/// Runs this installation's Python with `python_args` and returns its exit status (128 + signal
+/// when it was killed); `command` names the subcommand in messages.
+int run_python(const std::string& command, const std::vector<std::string>& python_args);
+
+/// A subcommand that hands every argument to `main(argv, prog)` of a Python module (sweep, plan).
+Action add_python_command(CLI::App& app, const std::string& name, const std::string& description,
+                          const std::string& module);
 
 /// A validator for a whole-number option: decimal digits only (no sign, no fraction), in [min, max].
 /// Its message names what is allowed and what was given: "--picks: must be a whole number from 1 to

@@ -1,4 +1,4 @@
-// The `wsfleet` command line: run, check, list, backoff, balance, report.
+// The `wsfleet` command line: run, check, list, backoff, balance, report, sweep, plan.
 #include <utility>
 #include <iostream>
 #include <new>
@@ -48,6 +48,8 @@ int main(int argc, char** argv) {
   add(wsfleet::cli::add_backoff);
   add(wsfleet::cli::add_balance);
   add(wsfleet::cli::add_report);
+  add(wsfleet::cli::add_sweep);
+  add(wsfleet::cli::add_plan);
   std::vector<std::string> names;
   for (const auto& [sub, action] : commands) names.push_back(sub->get_name());
   if (report_unknown_subcommand(argc, argv, names)) return wsfleet::cli::kExitBadInput;

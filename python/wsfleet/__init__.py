@@ -15,6 +15,8 @@ Study a policy without a simulation::
 
 from wsfleet._core import ConservationError, ScenarioError
 from wsfleet._run import RunResult, check, run
+from wsfleet.sweep import Range, Sweep, SweepError, SweepResult, aggregate, load_sweep, sweep
+from wsfleet.plan import SLO, Plan, PlanError, PlanResult, plan
 from wsfleet.policies import (
     BackoffPolicy,
     BalancingPolicy,
@@ -33,21 +35,33 @@ __all__ = [
     "BalancingPolicy",
     "ConservationError",
     "LoadBalancer",
+    "Plan",
+    "PlanError",
+    "PlanResult",
     "RunResult",
+    "SLO",
+    "Range",
     "ScenarioError",
     "backoff_client_presets",
     "heartbeat_presets",
+    "Sweep",
+    "SweepError",
+    "SweepResult",
+    "aggregate",
     "backoff_policies",
     "balancing_policies",
     "balancing_presets",
     "check",
+    "load_sweep",
+    "plan",
     "report",
     "run",
+    "sweep",
 ]
 
 
 def report(run_dir, out=None):
-    """Write the HTML capacity-planning report of a run directory; returns its path."""
+    """Write the HTML capacity-planning report of a run, sweep or plan directory; returns its path."""
     from wsfleet.report import write_report
 
     return write_report(run_dir, out)

@@ -2,6 +2,9 @@
 
     python -m wsfleet.report RUN_DIR [--out FILE] [--no-plots]
 
+(A sweep or plan directory, written by `wsfleet sweep|plan --out DIR`, gets the study report of
+wsfleet._study_report instead.)
+
 reads the run directory written by `wsfleet run SCENARIO --out RUN_DIR` (summary.json,
 timeseries.csv, scenario.toml) and writes RUN_DIR/report.html (or FILE): the question and the
 assumptions in plain words, the headline numbers with a verdict a planner can act on, the plots
@@ -22,6 +25,7 @@ import json
 import math
 import os
 import sys
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
@@ -915,11 +919,22 @@ def write_report(run_dir: PathLike, out: Optional[PathLike] = None, *, plots: bo
     """Writes the HTML report of the run in `run_dir` to `out` (default run_dir/report.html) and
     returns its path. Raises ReportError (naming the file) for a missing or invalid input.
     `plots=False` leaves the figures out (a quick text-only report)."""
-    run = load_run(run_dir)
-    target = Path(out) if out is not None else run.run_dir / REPORT_FILE
+    if Path(run_dir).is_dir() and (Path(run_dir) / "study.json").is_file():
+        # A sweep or plan directory (wsfleet sweep / wsfleet plan --out DIR).
+        from ._store import StoreError
+        from ._study_report import render_study_report
+
+        target = Path(out) if out is not None else Path(run_dir) / REPORT_FILE
+        try:
+            document = render_study_report(Path(run_dir), plots=plots)
+        except (StoreError, OSError, ValueError, KeyError) as exc:
+            raise ReportError(run_dir, f"cannot read the sweep or plan: {exc}") from None
+    else:
+        run = load_run(run_dir)
+        target = Path(out) if out is not None else run.run_dir / REPORT_FILE
+        document = render_report(run, plots=plots)
     if target.is_dir():
         raise ReportError(target, "is a directory (expected a file name for the report)")
-    document = render_report(run, plots=plots)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -942,10 +957,10 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
     """`python -m wsfleet.report RUN_DIR [--out FILE]`; returns the exit status."""
     parser = argparse.ArgumentParser(
         prog=prog or "python -m wsfleet.report",
-        description="Write the capacity-planning HTML report of one wsfleet run.")
+        description="Write the capacity-planning HTML report of one wsfleet run, sweep or plan.")
     parser.add_argument("run_dir", metavar="RUN_DIR",
                         help=f"run directory written by `wsfleet run --out` ({SUMMARY_FILE}, "
-                             f"{TIMESERIES_FILE}, {SCENARIO_FILE})")
+                             f"{TIMESERIES_FILE}, {SCENARIO_FILE}), or a `wsfleet sweep|plan --out` directory")
     parser.add_argument("--out", metavar="FILE", help=f"where to write the report (default: RUN_DIR/{REPORT_FILE})")
     parser.add_argument("--no-plots", action="store_true", help="leave the figures out (quick, text only)")
     args = parser.parse_args(argv)
@@ -957,6 +972,16 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
     print(f"wrote {path}")
     return 0
 
+
+class _CallableModule(types.ModuleType):
+    """Importing this module binds `wsfleet.report` to it, hiding the function wsfleet.report(dir)
+    the package defines; calling the module does what that function does."""
+
+    def __call__(self, run_dir: PathLike, out: Optional[PathLike] = None) -> Path:
+        return write_report(run_dir, out)
+
+
+sys.modules[__name__].__class__ = _CallableModule
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -230,7 +230,7 @@ TEST_CASE("unknown keys and sections name the place, suggest the closest key and
     const ScenarioError e = error_of("[run]\nseed = 1\n\n[flet]\nservers = 3\n");
     CHECK(std::string(e.what()) ==
           "t.toml:4:2: unknown section [flet]; did you mean [fleet]? Allowed sections: [scenario], [run], [fleet], "
-          "[clients], [balancer], [backoff], [heartbeat], [[faults]], [[scaling]], [topology]");
+          "[clients], [balancer], [backoff], [heartbeat], [[faults]], [[scaling]], [topology], [sweep], [plan]");
   }
   SECTION("a key outside any section says where it belongs") {
     const ScenarioError e = error_of("seed = 7\n");
@@ -801,4 +801,19 @@ TEST_CASE("runs whose per-server time series would not fit in memory are refused
   // The same run sampled every 10 s is fine.
   CHECK(load_scenario_string("[run]\nduration_s = 1000000\nsample_interval_s = 10\n[fleet]\nservers = 100\n", "ok.toml")
             .fleet.servers == 100);
+}
+
+TEST_CASE("[sweep] and [plan] tables are skipped by a run, and must be tables", "[scenario][study]") {
+  const FleetConfig plain = load("[fleet]\nservers = 4\n");
+  const FleetConfig with_study = load(
+      "[fleet]\nservers = 4\n\n[sweep]\nreplications = 3\n[sweep.axes]\n\"fleet.servers\" = [2, 4]\n\n"
+      "[plan]\nreplications = 5\n");
+  CHECK(scenario_to_toml(with_study) == scenario_to_toml(plain));
+  const ScenarioError sweep = error_of("sweep = 3\n");
+  CHECK(std::string(sweep.what()) == "t.toml:1:1: sweep must be a table, written [sweep] (got integer)");
+  const ScenarioError plan = error_of("[run]\nseed = 1\n[[plan]]\nx = 1\n");
+  CHECK(plan.key() == "plan");
+  CHECK(has(plan.what(), "plan must be a table, written [plan] (got array)"));
+  // Everything else is still checked.
+  CHECK(has(error_of("[sweep]\n[flet]\n").what(), "unknown section [flet]; did you mean [fleet]?"));
 }

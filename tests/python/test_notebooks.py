@@ -67,3 +67,8 @@ def test_notebook_runs(path: Path, jupyter_data_dir: str, monkeypatch: pytest.Mo
         for label in ("tries to the dead server", "checks every 10 s", "cookie affinity", "closed to rebalance"):
             assert label in tables, label
         assert "Most tries sent to the dead server" in text
+    if path.name == "capacity_planning.ipynb":
+        assert f"{int(CLIENTS):,} clients" in text
+        assert "Recommendation: " in text and " servers (minimum " in text
+        assert "plan report:" in text and "report.html" in text
+        assert len(images) >= 2  # the sweep's rejections per backoff policy, the plan's search

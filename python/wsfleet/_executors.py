@@ -1,0 +1,235 @@
+"""Where sweep tasks run: worker processes on this machine, or a Dask distributed cluster.
+
+Both executors yield (task, ok, value) as tasks finish, in completion order: value is the task's
+result, or the exception it raised. An exception raised by the task itself (a conservation check
+failing, say) is deterministic and is not retried. A worker that dies (killed, out of memory,
+crashed) takes its tasks with it; those are run again, and a task that kills its worker more than
+`retries` times is reported as WorkerLost while every other task completes.
+
+Local execution uses the standard library's ProcessPoolExecutor with the "spawn" start method:
+no scheduler to start, no ports opened, no threads inherited by fork, and a dead worker surfaces
+as BrokenProcessPool, after which the pool is replaced. Dask is used only when the user points
+at a cluster (a scheduler address or a dask.distributed.Client); its scheduler already reassigns
+the tasks of a lost worker and raises KilledWorker only for a task that kept killing workers.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import multiprocessing
+import os
+import signal
+import uuid
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Callable, Deque, Dict, Iterable, Iterator, Optional, Tuple
+
+from wsfleet._task import Task
+
+__all__ = ["WorkerLost", "LocalExecutor", "SerialExecutor", "DaskExecutor", "make_executor"]
+
+Outcome = Tuple[Task, bool, Any]
+TaskFn = Callable[[Task], Any]
+
+
+class WorkerLost(RuntimeError):
+    """A task's worker died every time it was tried."""
+
+
+def _lost(task: Task, tries: int, why: str) -> WorkerLost:
+    return WorkerLost(f"point {task.point} replication {task.replication}: its worker died {tries} time(s) "
+                      f"({why}); giving up on it")
+
+
+def time_limited(fn: TaskFn, timeout_s: float, task: Task) -> Any:
+    """Runs fn(task) in a worker process that the kernel ends (SIGALRM, default action) if the task
+    takes longer than timeout_s: the engine runs without the GIL, so nothing in Python could stop
+    it. The executor then sees a dead worker, and the task is retried and finally reported."""
+    signal.alarm(max(1, math.ceil(timeout_s)))
+    try:
+        return fn(task)
+    finally:
+        signal.alarm(0)
+
+
+def _guard(fn: TaskFn, timeout_s: Optional[float]) -> TaskFn:
+    return fn if timeout_s is None else functools.partial(time_limited, fn, timeout_s)
+
+
+def _why(timeout_s: Optional[float]) -> str:
+    limit = f", or the run took longer than the {timeout_s:g} s time limit" if timeout_s is not None else ""
+    return f"the worker process exited abruptly: killed, out of memory{limit}"
+
+
+class SerialExecutor:
+    """Runs tasks one after the other in this process (workers=0): for debugging and tiny studies."""
+
+    name = "serial"
+    workers = 0
+
+    def run(self, fn: TaskFn, tasks: Iterable[Task], retries: int = 3) -> Iterator[Outcome]:
+        for task in tasks:
+            try:
+                yield task, True, fn(task)
+            except Exception as exc:  # noqa: BLE001 - reported to the caller with its task
+                yield task, False, exc
+
+    def close(self) -> None:
+        pass
+
+
+class LocalExecutor:
+    """Worker processes on this machine (concurrent.futures, spawn start method)."""
+
+    name = "local"
+
+    def __init__(self, workers: Optional[int] = None, timeout_s: Optional[float] = None) -> None:
+        self.timeout_s = timeout_s
+        if workers is None:
+            workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        if workers < 1:
+            raise ValueError(f"workers must be >= 1 (got {workers})")
+        self.workers = workers
+        self._pool: Optional[ProcessPoolExecutor] = None  # kept between run() calls until close()
+
+    def run(self, fn: TaskFn, tasks: Iterable[Task], retries: int = 3) -> Iterator[Outcome]:
+        fn = _guard(fn, self.timeout_s)
+        context = multiprocessing.get_context("spawn")
+        pending: Deque[Task] = deque(tasks)
+        # Tasks that were in the pool when a worker died. Which one killed it is unknown, so each is
+        # run again alone: one that kills its worker while alone is the culprit, and is charged a try.
+        suspects: Deque[Task] = deque()
+        tries: Dict[Tuple[str, int], int] = {}
+        inflight: Dict[Future, Task] = {}
+        pool = self._pool
+        finished = False
+        limit = 2 * self.workers  # a few queued per worker keeps them busy; an interrupt cancels the rest
+        try:
+            while pending or suspects or inflight:
+                if pool is None:
+                    pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+                if suspects:
+                    if not inflight:
+                        task = suspects.popleft()
+                        inflight[pool.submit(fn, task)] = task
+                else:
+                    while pending and len(inflight) < limit:
+                        task = pending.popleft()
+                        inflight[pool.submit(fn, task)] = task
+                alone = len(inflight) == 1
+                done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+                broken = False
+                for future in done:
+                    task = inflight.pop(future)
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        inflight[future] = task  # handled with the others below
+                    except Exception as exc:  # noqa: BLE001 - the task's own error
+                        yield task, False, exc
+                    else:
+                        yield task, True, result
+                if broken:
+                    lost = list(inflight.values())
+                    inflight.clear()
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    pool = None
+                    if alone:
+                        task = lost[0]
+                        tries[task.key] = tries.get(task.key, 0) + 1
+                        if tries[task.key] > retries:
+                            yield task, False, _lost(task, tries[task.key], _why(self.timeout_s))
+                        else:
+                            suspects.appendleft(task)
+                    else:
+                        suspects.extend(lost)
+            finished = True
+        finally:
+            if pool is not None and not finished:  # interrupted: drop what is queued
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = None
+            self._pool = pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+
+class DaskExecutor:
+    """A Dask distributed cluster, given by its scheduler address or a connected Client."""
+
+    name = "dask"
+
+    def __init__(self, scheduler: Any, timeout_s: Optional[float] = None) -> None:
+        from dask.distributed import Client
+
+        self.timeout_s = timeout_s
+        if isinstance(scheduler, Client):
+            self.client, self._own = scheduler, False
+        elif isinstance(scheduler, str):
+            self.client, self._own = Client(scheduler), True
+        else:
+            raise TypeError(f"scheduler must be an address such as 'tcp://host:8786' or a "
+                            f"dask.distributed.Client (got {type(scheduler).__name__})")
+        info = self.client.scheduler_info()
+        self.workers = sum(w.get("nthreads", 1) for w in info.get("workers", {}).values())
+
+    def run(self, fn: TaskFn, tasks: Iterable[Task], retries: int = 3) -> Iterator[Outcome]:
+        from dask.distributed import as_completed
+        from distributed.scheduler import KilledWorker
+
+        fn = _guard(fn, self.timeout_s)
+        run_id = uuid.uuid4().hex[:8]
+        tries: Dict[Tuple[str, int], int] = {}
+        outstanding: Dict[str, Tuple[Any, Task]] = {}  # Dask key -> (future, task)
+
+        def submit(task: Task) -> Any:
+            key = f"wsfleet-{run_id}-{task.point_id}-r{task.replication}-t{tries.get(task.key, 0)}"
+            future = self.client.submit(fn, task, key=key, pure=False)
+            outstanding[future.key] = (future, task)
+            return future
+
+        futures = as_completed([submit(t) for t in tasks])
+        try:
+            for future in futures:
+                _, task = outstanding.pop(future.key)
+                try:
+                    result = future.result()
+                except KilledWorker as exc:
+                    tries[task.key] = tries.get(task.key, 0) + 1
+                    if tries[task.key] > retries:
+                        yield task, False, _lost(task, tries[task.key], str(exc).splitlines()[0]
+                                                 + (f" ({_why(self.timeout_s)})" if self.timeout_s else ""))
+                    else:
+                        futures.add(submit(task))
+                except Exception as exc:  # noqa: BLE001 - the task's own error
+                    yield task, False, exc
+                else:
+                    yield task, True, result
+                finally:
+                    future.release()
+        finally:
+            if outstanding:  # interrupted: stop what has not run yet
+                self.client.cancel([f for f, _ in outstanding.values()])
+
+    def close(self) -> None:
+        if self._own:
+            self.client.close()
+
+
+def make_executor(workers: Optional[int] = None, scheduler: Any = None, timeout_s: Optional[float] = None):
+    """The executor for `workers` (None: one per core; 0: in this process) or a Dask `scheduler`.
+    timeout_s: the longest one run may take (worker processes only: not with workers=0)."""
+    if timeout_s is not None and (not math.isfinite(timeout_s) or timeout_s <= 0):
+        raise ValueError(f"timeout must be a number of seconds > 0 (got {timeout_s!r})")
+    if scheduler is not None:
+        return DaskExecutor(scheduler, timeout_s)
+    if workers == 0:
+        if timeout_s is not None:
+            raise ValueError("a time limit needs worker processes (workers >= 1 or a Dask scheduler), "
+                             "not workers=0")
+        return SerialExecutor()
+    return LocalExecutor(workers, timeout_s)

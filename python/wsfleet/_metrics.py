@@ -1,0 +1,58 @@
+"""One run's summary (the dict of summary.json) as one flat row of scalar metrics.
+
+Nested keys are joined with dots ("connections.rejected", "messages.latency_ms.p99"), list entries
+by index ("faults.0.reconnected_within_s"). Left out: what does not measure the run (the version,
+the scenario's name and description, the seed and replication, which the sweep records itself),
+the per-check conservation equations (only "conservation.ok" is kept), and events_per_second.
+"wall_seconds" is kept: it is the one column that differs between identical runs.
+
+Derived metrics, named for what planners ask:
+- "connections.rejected_fraction": rejected / attempted connection attempts (0 with no attempts).
+- "recovery_s": the slowest crash's reconnected_within_s; infinite when a crash's clients had not
+  all reconnected by the end of the run, NaN for a run without crashes.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Dict, Mapping
+
+__all__ = ["flatten_summary", "REJECTED_FRACTION", "RECOVERY", "P99_LATENCY", "NONDETERMINISTIC"]
+
+REJECTED_FRACTION = "connections.rejected_fraction"
+RECOVERY = "recovery_s"
+P99_LATENCY = "messages.latency_ms.p99"
+#: Columns that differ between two runs of the same point and replication.
+NONDETERMINISTIC = ("wall_seconds",)
+
+_SKIP = {"wsfleet_version", "scenario", "seed", "replication", "events_per_second"}
+
+
+def _walk(prefix: str, value: Any, out: Dict[str, Any]) -> None:
+    if isinstance(value, Mapping):
+        for key, inner in value.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            if path in _SKIP or path == "conservation.checks":
+                continue
+            _walk(path, inner, out)
+    elif isinstance(value, (list, tuple)):
+        for index, inner in enumerate(value):
+            _walk(f"{prefix}.{index}", inner, out)
+    elif value is None or isinstance(value, (bool, int, float, str)):
+        out[prefix] = value
+
+
+def flatten_summary(summary: Mapping[str, Any]) -> Dict[str, Any]:
+    """The scalar metrics of one run, flat, with the derived ones added."""
+    row: Dict[str, Any] = {}
+    _walk("", summary, row)
+    connections = summary.get("connections") or {}
+    attempted = connections.get("attempted") or 0
+    rejected = connections.get("rejected") or 0
+    row[REJECTED_FRACTION] = float(rejected) / attempted if attempted else 0.0
+    faults = [f for f in summary.get("faults") or [] if isinstance(f, Mapping) and f.get("type") == "crash"]
+    if not faults:
+        row[RECOVERY] = math.nan
+    else:
+        times = [f.get("reconnected_within_s") for f in faults]
+        row[RECOVERY] = math.inf if any(t is None for t in times) else float(max(times))
+    return row

@@ -1,0 +1,208 @@
+"""The output directory of a sweep or plan: one Parquet part file per finished point.
+
+    DIR/study.json        what was asked (kind "sweep" or "plan", the spec, and its identity hash)
+    DIR/scenario.toml     the base scenario, as given
+    DIR/schema.json       the column types of the results (the union over every part written)
+    DIR/results/part-<point_id>.parquet   one row per replication of one point
+
+Each part is written to a hidden temporary file, flushed to disk, then renamed into place, so a part
+is either complete or absent: an interrupted study loses only the points still running, and
+pyarrow skips the hidden temporaries. `pandas.read_parquet("DIR/results")` loads the table;
+`load()` does the same with the schema of every part (columns a later part added are NaN in older
+parts) and in (point, replication) order.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+__all__ = ["ResultStore", "StoreError", "STUDY_FILE", "RESULTS_DIR", "is_study_dir", "read_study"]
+
+STUDY_FILE = "study.json"
+SCHEMA_FILE = "schema.json"
+SCENARIO_FILE = "scenario.toml"
+RESULTS_DIR = "results"
+FORMAT = "wsfleet-study"
+VERSION = 1
+
+
+class StoreError(ValueError):
+    """The output directory cannot hold this study (it holds another, or is unreadable)."""
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def is_study_dir(directory: os.PathLike) -> bool:
+    return (Path(directory) / STUDY_FILE).is_file()
+
+
+def read_study(directory: os.PathLike) -> Dict[str, Any]:
+    path = Path(directory) / STUDY_FILE
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise StoreError(f"{path}: cannot read: {exc}") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise StoreError(f"{path}: not a wsfleet sweep or plan directory")
+    return meta
+
+
+def _infer_type(values: Sequence[Any]) -> pa.DataType:
+    present = [v for v in values if v is not None]
+    if not present:
+        return pa.float64()
+    if all(isinstance(v, bool) for v in present):
+        return pa.bool_()
+    if any(isinstance(v, str) for v in present):
+        return pa.string()
+    if all(isinstance(v, int) for v in present):
+        return pa.int64()
+    return pa.float64()
+
+
+def _merge(known: pa.DataType, new: pa.DataType) -> pa.DataType:
+    if known == new:
+        return known
+    if {known, new} <= {pa.int64(), pa.float64()}:
+        return pa.float64()
+    return pa.string() if pa.string() in (known, new) else known
+
+
+class ResultStore:
+    """Opens (creating, or checking it holds the same study) an output directory."""
+
+    def __init__(self, directory: os.PathLike, kind: str, spec: Mapping[str, Any], identity: str,
+                 scenario_text: str, *, overwrite: bool = False) -> None:
+        self.directory = Path(directory)
+        self.results = self.directory / RESULTS_DIR
+        if self.directory.exists() and not self.directory.is_dir():
+            raise StoreError(f"{self.directory}: exists and is not a directory")
+        study = self.directory / STUDY_FILE
+        if study.exists():
+            meta = read_study(self.directory)
+            if meta.get("identity") != identity or meta.get("kind") != kind:
+                if not overwrite:
+                    raise StoreError(
+                        f"{self.directory} holds a different {meta.get('kind', 'study')} "
+                        f"({_difference(meta.get('spec', {}), spec)}): resuming would mix results. Use another "
+                        "output directory, or overwrite it (--overwrite, overwrite=True)")
+                self._clear()
+        elif self.directory.exists() and any(self.directory.iterdir()) and not overwrite:
+            raise StoreError(f"{self.directory} is not empty and holds no wsfleet study: choose an empty or new "
+                             "directory (or --overwrite)")
+        self.results.mkdir(parents=True, exist_ok=True)
+        if not study.exists():
+            _atomic_write(self.directory / SCENARIO_FILE, scenario_text.encode())
+            meta = {"format": FORMAT, "version": VERSION, "kind": kind, "identity": identity, "spec": dict(spec)}
+            _atomic_write(study, json.dumps(meta, indent=2, sort_keys=False).encode())
+        self.schema: Dict[str, pa.DataType] = self._read_schema()
+
+    def _clear(self) -> None:
+        for path in [self.directory / STUDY_FILE, self.directory / SCHEMA_FILE, self.directory / SCENARIO_FILE]:
+            if path.exists():
+                path.unlink()
+        if self.results.exists():
+            for part in self.results.glob("*.parquet"):
+                part.unlink()
+
+    def _read_schema(self) -> Dict[str, pa.DataType]:
+        path = self.directory / SCHEMA_FILE
+        if not path.exists():
+            return {}
+        names = json.loads(path.read_text(encoding="utf-8"))
+        return {name: pa.type_for_alias(alias) for name, alias in names}
+
+    def _part(self, point_id: str) -> Path:
+        return self.results / f"part-{point_id}.parquet"
+
+    def done(self, replications: int) -> Set[str]:
+        """The points whose part holds every replication 0..replications-1 (unreadable parts are
+        removed: they will be computed again)."""
+        out = set()
+        for part in self.results.glob("part-*.parquet"):
+            point_id = part.stem[len("part-"):]
+            try:
+                reps = pq.read_table(part, columns=["replication"]).column("replication").to_pylist()
+            except (OSError, pa.ArrowException, KeyError):
+                part.unlink()
+                continue
+            if sorted(reps) == list(range(replications)):
+                out.add(point_id)
+        return out
+
+    def write_point(self, point_id: str, rows: List[Dict[str, Any]]) -> None:
+        """Writes one finished point (one row per replication) atomically."""
+        names: List[str] = list(self.schema)
+        seen = set(names)
+        for row in rows:
+            for name in row:
+                if name not in seen:
+                    seen.add(name)
+                    names.append(name)
+        changed = False
+        for name in names[len(self.schema):]:
+            self.schema[name] = _infer_type([row.get(name) for row in rows])
+            changed = True
+        try:
+            table = pa.Table.from_pylist(rows, schema=pa.schema([(n, self.schema[n]) for n in names]))
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            # A value of another type than earlier parts had (a float where only integers were):
+            # widen the column's type.
+            for name in names:
+                merged = _merge(self.schema[name], _infer_type([row.get(name) for row in rows]))
+                changed |= merged != self.schema[name]
+                self.schema[name] = merged
+            table = pa.Table.from_pylist(rows, schema=pa.schema([(n, self.schema[n]) for n in names]))
+        if changed:
+            ordered = [[name, str(self.schema[name])] for name in names]
+            _atomic_write(self.directory / SCHEMA_FILE, json.dumps(ordered).encode())
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink, write_statistics=False, use_dictionary=False)
+        _atomic_write(self._part(point_id), sink.getvalue().to_pybytes())
+
+    def load(self) -> pd.DataFrame:
+        return load_results(self.directory)
+
+
+def load_results(directory: os.PathLike, schema: Optional[Dict[str, pa.DataType]] = None) -> pd.DataFrame:
+    """Every part of a study directory as one DataFrame, in (point, replication) order."""
+    directory = Path(directory)
+    results = directory / RESULTS_DIR
+    if schema is None:
+        path = directory / SCHEMA_FILE
+        names = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+        schema = {name: pa.type_for_alias(alias) for name, alias in names}
+    if not schema or not results.is_dir() or not any(results.glob("part-*.parquet")):
+        frame = pd.DataFrame({name: pd.Series(dtype=schema[name].to_pandas_dtype()) for name in schema})
+        frame.attrs["axes"] = study_axes(directory) if (directory / STUDY_FILE).is_file() else []
+        return frame
+    dataset = ds.dataset(str(results), format="parquet", schema=pa.schema(list(schema.items())))
+    frame = dataset.to_table().to_pandas()
+    frame = frame.sort_values(["point", "replication"], kind="stable").reset_index(drop=True)
+    frame.attrs["axes"] = study_axes(directory)
+    return frame
+
+
+def study_axes(directory: os.PathLike) -> List[str]:
+    """The axis columns of a study directory, from its study.json."""
+    spec = read_study(directory).get("spec", {})
+    return [a["key"] for a in spec.get("axes", [])]
+
+
+def _difference(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
+    keys = [k for k in list(old) + [k for k in new if k not in old] if old.get(k) != new.get(k)]
+    return "it differs in " + ", ".join(keys) if keys else "it was written by another version"

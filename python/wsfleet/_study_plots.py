@@ -1,0 +1,68 @@
+"""The figures of the sweep and plan reports: a metric against a numeric axis (the fleet size),
+one line per group (a balancer, a backoff policy) with its confidence band, an optional SLO
+threshold and a marked recommendation. Same conventions as wsfleet._plots (no pyplot, PNG bytes).
+"""
+from __future__ import annotations
+
+import math
+import textwrap
+from typing import Optional, Sequence, Tuple
+
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import MaxNLocator
+
+from wsfleet._plots import FONT, PALETTE, _legend, _new_figure, _png, _style_axes
+
+__all__ = ["metric_figure"]
+
+
+def metric_figure(data: pd.DataFrame, x: str, ylabel: str, xlabel: str, *, group: Optional[str] = None,
+                  scale: float = 1.0, threshold: Optional[float] = None, mark_x: Optional[float] = None,
+                  mark_label: str = "", log_x: bool = False) -> Optional[bytes]:
+    """`data`: the aggregate rows of one metric (columns x, mean, ci_low, ci_high and `group`).
+    Infinite values (a crash whose clients never all came back) are drawn as triangles at the top."""
+    if data.empty or x not in data.columns:
+        return None
+    fig = _new_figure(3.2)
+    ax = fig.add_subplot(1, 1, 1)
+    groups: Sequence[Tuple[str, pd.DataFrame]]
+    if group and group in data.columns:
+        groups = [(str(k), g) for k, g in data.groupby(group, sort=False)]
+    else:
+        groups = [("", data)]
+    finite_values = data["mean"].replace([np.inf, -np.inf], np.nan).dropna() * scale
+    top = float(finite_values.max()) if not finite_values.empty else 1.0
+    if threshold is not None and math.isfinite(threshold):
+        top = max(top, threshold * scale)
+    handles = []
+    for i, (label, g) in enumerate(groups):
+        g = g.sort_values(x)
+        colour = PALETTE[i % len(PALETTE)]
+        xs = g[x].astype(float).to_numpy()
+        mean = g["mean"].astype(float).to_numpy() * scale
+        lo = g["ci_low"].astype(float).to_numpy() * scale
+        hi = g["ci_high"].astype(float).to_numpy() * scale
+        finite = np.isfinite(mean)
+        (line,) = ax.plot(xs[finite], mean[finite], color=colour, marker="o", markersize=3.5, linewidth=1.4,
+                          label=label or "mean")
+        band = finite & np.isfinite(lo) & np.isfinite(hi)
+        if band.any():
+            ax.fill_between(xs[band], lo[band], hi[band], color=colour, alpha=0.18, linewidth=0)
+        if (~finite).any():
+            ax.plot(xs[~finite], np.full((~finite).sum(), top * 1.05), linestyle="none", marker="^", color=colour,
+                    markersize=6)
+        handles.append(line)
+    if threshold is not None and math.isfinite(threshold):
+        handles.append(ax.axhline(threshold * scale, color="#c62828", linestyle="--", linewidth=1.1,
+                                  label="objective (at most)"))
+    if mark_x is not None:
+        handles.append(ax.axvline(mark_x, color="#2e7d32", linestyle=":", linewidth=1.4, label=mark_label or "answer"))
+    if log_x:
+        ax.set_xscale("log")
+    elif np.allclose(data[x].astype(float), np.round(data[x].astype(float))):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    _style_axes(ax, textwrap.fill(ylabel, 32), xlabel)
+    if len(handles) > 1 or groups[0][0]:
+        _legend(ax, handles, fontsize=FONT - 0.5)
+    return _png(fig)

@@ -1,0 +1,398 @@
+"""The report of a sweep or plan directory: one self-contained HTML file (figures embedded as PNG,
+no network, no JavaScript), in the same style as the run report (wsfleet.report).
+
+A plan report states the question and the assumptions in words, the recommendation and its margin
+(each objective's bound against its threshold at the answer, and what failed one size below), the
+metrics against the fleet size with confidence bands, the per-candidate comparison, the
+sensitivity of the answer to the thresholds, and the storm timeline of the recommended fleet. A
+sweep report states the axes and replications, the key metrics per point with their intervals,
+the metrics against the first numeric axis (one line per value of the others) and the sensitivity
+of each metric to each axis.
+"""
+from __future__ import annotations
+
+import html
+import json
+import math
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Sequence
+
+import pandas as pd
+
+try:  # Python 3.11+
+    import tomllib as _toml
+except ImportError:  # pragma: no cover - Python 3.9/3.10
+    import tomli as _toml  # type: ignore[no-redef]
+
+from wsfleet import _plots
+from wsfleet._describe import describe_scenario
+from wsfleet._metrics import P99_LATENCY, RECOVERY, REJECTED_FRACTION
+from wsfleet._store import SCENARIO_FILE, load_results, read_study
+from wsfleet._study_plots import metric_figure
+
+__all__ = ["render_study_report", "KEY_METRICS"]
+
+#: The metrics a planner reads first: column -> (label, unit, scale).
+KEY_METRICS = {
+    REJECTED_FRACTION: ("rejected connection attempts", "%", 100.0),
+    P99_LATENCY: ("p99 message latency", "ms", 1.0),
+    RECOVERY: ("time until all clients of a crashed server reconnected", "s", 1.0),
+    "handshake_latency_ms.p99": ("p99 handshake latency", "ms", 1.0),
+    "cpu.peak_utilisation": ("peak CPU utilisation of any server", "%", 100.0),
+    "connections.peak_per_server": ("peak connections on one server", "", 1.0),
+}
+
+
+def _e(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _img(png: Optional[bytes], alt: str, caption: str) -> str:
+    if png is None:
+        return f'<p class="note">{_e(alt)}: nothing to draw.</p>'
+    import base64
+
+    data = base64.b64encode(png).decode("ascii")
+    return (f'<figure><img src="data:image/png;base64,{data}" alt="{_e(alt)}">'
+            f"<figcaption>{_e(caption)}</figcaption></figure>")
+
+
+def _num(value: Any, scale: float = 1.0, unit: str = "") -> str:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return "n/a"
+    if math.isnan(v):
+        return "n/a"
+    if math.isinf(v):
+        return "never" if v > 0 else "-inf"
+    v *= scale
+    text = f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"
+    return f"{text} {unit}".strip() if unit != "%" else f"{text} %"
+
+
+def _value_word(v: Any) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def _scenario(directory: Path) -> Dict[str, Any]:
+    try:
+        return _toml.loads((directory / SCENARIO_FILE).read_text(encoding="utf-8"))
+    except (OSError, _toml.TOMLDecodeError):
+        return {}
+
+
+def _assumptions(scenario: Mapping[str, Any]) -> str:
+    return "".join(f"<p>{_e(s)}</p>" for s in describe_scenario(scenario))
+
+
+def _aggregate(frame: pd.DataFrame, axes: Sequence[str], metrics: Sequence[str], confidence: float) -> pd.DataFrame:
+    from wsfleet.sweep import aggregate
+
+    present = [m for m in metrics if m in frame.columns]
+    return aggregate(frame, axes=list(axes), metrics=present, confidence=confidence)
+
+
+def _document(title: str, subtitle: str, body: str) -> str:
+    from wsfleet.report import _CSS  # the run report's stylesheet: one look for every report
+
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{_e(title)}</title>
+<style>{_CSS}</style>
+</head>
+<body>
+<header>
+<h1>{_e(title)}</h1>
+<p class="subtitle">{_e(subtitle)}</p>
+</header>
+{body}
+<footer>Written by wsfleet from the directory of the study. Self-contained: no network access needed.</footer>
+</body>
+</html>
+"""
+
+
+# --------------------------------------------------------------------------------------------
+# Plan
+
+
+def _plan_report(directory: Path, plots: bool) -> str:
+    plan = json.loads((directory / "plan.json").read_text(encoding="utf-8"))
+    scenario = _scenario(directory)
+    frame = load_results(directory)
+    variable = plan["variable"]
+    slos = plan["slos"]
+    confidence = float(plan["confidence"])
+    name = (scenario.get("scenario") or {}).get("name", directory.name)
+    cand_keys = sorted({k for c in plan["candidates"] for k in c["candidate"]})
+    frame = frame.assign(candidate=frame.apply(
+        lambda r: ", ".join(f"{k} = {r[k]}" for k in cand_keys) if cand_keys else "scenario settings", axis=1)) \
+        if not frame.empty else frame.assign(candidate=[])
+    best = plan.get("best")
+    recommended = plan.get("recommended")
+    minimum = plan.get("minimum")
+    spare = int(plan.get("spare") or 0)
+
+    def cand_label(c: Mapping[str, Any]) -> str:
+        return ", ".join(f"{k} = {v}" for k, v in c.items()) if c else "the scenario's own settings"
+
+    # 1. Question and assumptions.
+    method = (f"For each candidate, the search assumes every objective's metric does not get worse as "
+              f"{variable} grows (monotone). It brackets by doubling from the scenario's value "
+              f"({plan['start']}) until a value meets every objective, then bisects between the largest value "
+              f"that failed and the smallest that passed. A value meets an objective when the one-sided "
+              f"{confidence:.0%} upper confidence bound of the metric's mean over {plan['replications']} "
+              f"replications (Student t) is within the threshold; the latency objective applies to each run's "
+              f"own p99. Replication r of every size uses the same random numbers (common random numbers), so "
+              f"neighbouring sizes differ by the size, not by luck.")
+    loss = ""
+    if plan.get("lose_servers"):
+        k = plan["lose_servers"]
+        who = "server 0 crashes" if k == 1 else f"servers 0 to {k - 1} crash"
+        loss = (f"<p>Failure assumption: {who} at {plan['failure_at_s']:g} s and never come back (losing {k} "
+                f"server{'s' if k > 1 else ''}, on top of any crash in the scenario); the objectives include the "
+                "reconnect storm that follows.</p>")
+    spare_text = (f"<p>Capacity margin: {spare} spare server{'s' if spare != 1 else ''} on top of the minimum "
+                  f"(N+{spare}).</p>" if spare else "")
+    section1 = (f'<section id="question"><h2>1. The question and the assumptions</h2>'
+                f'<p class="question">{_e(plan["question"])}</p>{_assumptions(scenario)}{loss}{spare_text}'
+                f"<p>{_e(method)}</p></section>")
+
+    # 2. Recommendation and margin.
+    if best is None or recommended is None:
+        verdict = (f'<div class="verdict status-fail"><p class="verdict-word">No recommendation</p>'
+                   f"<p>No candidate met every objective for {_e(variable)} up to {plan['high']}. Relax an "
+                   f"objective, raise the search limit (high), or change the scenario.</p></div>")
+        margin_rows = ""
+    else:
+        extra = f" (the minimum {minimum} that meets every objective, plus {spare} spare)" if spare else ""
+        with_text = f" with {cand_label(best)}" if best else ""
+        verdict = (f'<div class="verdict status-ok"><p class="verdict-word">Recommendation: {_e(variable)} = '
+                   f"{recommended}{_e(with_text)}</p><p>{_e(variable)} = {recommended}{_e(extra)}.</p></div>")
+        entry = next(c for c in plan["candidates"] if c["candidate"] == best)
+        at = {e["value"]: e for e in entry["evaluations"]}
+        rows = []
+        for slo in slos:
+            here = at[minimum]["slos"][slo["name"]]
+            below = at.get(minimum - 1)
+            below_text = "not evaluated (the search range starts here)" if below is None else (
+                ("fails: " if not below["slos"][slo["name"]]["passed"] else "meets it too: ")
+                + _num(below["slos"][slo["name"]]["upper_bound"], slo["scale"], slo["unit"]))
+            bound = here["upper_bound"]
+            threshold = slo["max"]
+            headroom = (1 - float(bound) / threshold) if isinstance(bound, (int, float)) and threshold > 0 else None
+            rows.append(f"<tr><td>{_e(slo['label'])}</td><td class=\"num\">{_e(_num(threshold, slo['scale'], slo['unit']))}"
+                        f"</td><td class=\"num\">{_e(_num(here['mean'], slo['scale'], slo['unit']))}</td>"
+                        f"<td class=\"num\">{_e(_num(bound, slo['scale'], slo['unit']))}</td>"
+                        f"<td class=\"num\">{_e(f'{headroom:.0%}' if headroom is not None else 'n/a')}</td>"
+                        f"<td>{_e(below_text)}</td></tr>")
+        if entry.get("non_monotone"):
+            verdict += (f'<div class="verdict status-warn"><p class="verdict-word">Check the answer</p><p>'
+                        f"{_e(variable)} = {', '.join(str(v) for v in entry['non_monotone'])} failed although the "
+                        f"smaller {minimum} passed: the metric is not monotone in {_e(variable)} here (or the "
+                        "replications are too few to tell). Run more replications, or a sweep over these sizes, "
+                        "before relying on the minimum.</p></div>")
+        margin_rows = (f"<h3>Margin at the minimum ({_e(variable)} = {minimum})</h3><table><thead><tr>"
+                       f"<th>Objective</th><th>At most</th><th>Mean</th><th>{confidence:.0%} upper bound</th>"
+                       f"<th>Headroom</th><th>One less ({minimum - 1})</th></tr></thead><tbody>"
+                       + "".join(rows) + "</tbody></table>")
+    section2 = f'<section id="recommendation" class="page-break"><h2>2. Recommendation and margin</h2>{verdict}{margin_rows}'
+
+    # Per-candidate comparison.
+    cost = plan.get("cost")
+    cand_rows = []
+    for c in sorted(plan["candidates"], key=lambda c: (c["minimum"] is None, c.get("total_cost") or 0,
+                                                       c["minimum"] or 0)):
+        tried = ", ".join(f"{e['value']}{'✓' if e['passed'] else '✗'}" for e in c["evaluations"])
+        total = (f"<td class=\"num\">{_e(_num(c.get('total_cost')))}</td>" if cost else "")
+        cand_rows.append(f"<tr><td>{_e(cand_label(c['candidate']))}</td>"
+                         f"<td class=\"num\">{_e(c['minimum'] if c['minimum'] is not None else 'none up to ' + str(plan['high']))}</td>"
+                         f"{total}<td>{_e(tried)}</td></tr>")
+    cost_head = f"<th>{_e(variable)} × {_e(cost)}</th>" if cost else ""
+    rank = (f"Candidates are ranked by the minimum times {cost} (e.g. total cores: many small servers against few "
+            "large ones), then by the closest objective's headroom." if cost else
+            "Candidates are ranked by the minimum, then by the closest objective's headroom.")
+    section2 += (f"<h3>Per-candidate comparison</h3><p>{_e(rank)}</p><table><thead><tr><th>Candidate</th><th>Smallest "
+                 f"{_e(variable)} meeting every objective</th>{cost_head}<th>Sizes evaluated (✓ met, ✗ failed)</th>"
+                 f"</tr></thead><tbody>{''.join(cand_rows)}</tbody></table></section>")
+
+    # 3. Figures: each objective's metric against the variable, one line per candidate.
+    figures = []
+    if plots and not frame.empty:
+        for slo in slos:
+            agg = _aggregate(frame, [variable, "candidate"], [slo["metric"]], confidence)
+            png = metric_figure(agg, variable, f"{slo['label']} ({slo['unit']})".replace(" ()", ""), variable,
+                                group="candidate" if cand_keys else None, scale=slo["scale"], threshold=slo["max"],
+                                mark_x=minimum, mark_label=f"minimum {minimum}")
+            figures.append(f"<h3>{_e(slo['label'])} against {_e(variable)}</h3>" + _img(
+                png, f"{slo['label']} against {variable}",
+                f"Mean over replications with its {confidence:.0%} confidence band, at every size the search "
+                f"evaluated; dashed: the objective; dotted: the minimum that meets every objective. Triangles at "
+                f"the top: runs where not every client had reconnected by the end."))
+    elif not plots:
+        figures.append('<p class="note">Plots were left out of this report (written without plots).</p>')
+    section3 = f'<section id="plots" class="page-break"><h2>3. Metrics against {_e(variable)}</h2>{"".join(figures)}</section>'
+
+    # 4. Sensitivity: how the answer moves with the thresholds.
+    sens = []
+    if best is not None and minimum is not None:
+        entry = next(c for c in plan["candidates"] if c["candidate"] == best)
+        for slo in slos:
+            for factor in (0.8, 0.9, 1.1, 1.25):
+                limit = slo["max"] * factor
+                passing = [e["value"] for e in entry["evaluations"]
+                           if all((s2["upper_bound"] if isinstance(s2["upper_bound"], (int, float)) else math.inf)
+                                  <= (limit if n == slo["name"] else s2["max"]) for n, s2 in e["slos"].items())]
+                failing = [e["value"] for e in entry["evaluations"] if e["value"] not in passing]
+                lowest = min(passing) if passing else None
+                if lowest is None:
+                    answer = f"no evaluated size meets it (largest tried: {max(e['value'] for e in entry['evaluations'])})"
+                elif lowest - 1 in failing or lowest == plan["low"]:
+                    answer = f"{lowest}"
+                else:
+                    answer = f"at most {lowest} (smaller sizes were not all evaluated)"
+                sens.append(f"<tr><td>{_e(slo['label'])}</td><td class=\"num\">{factor:.0%}: "
+                            f"{_e(_num(limit, slo['scale'], slo['unit']))}</td><td>{_e(answer)}</td></tr>")
+    section4 = ('<section id="sensitivity"><h2>4. Sensitivity</h2><p>The smallest size, among those evaluated, that '
+                'would meet every objective if one threshold were tighter or looser (the others unchanged). A '
+                'steep change means the answer rests on that objective.</p><table><thead><tr><th>Objective</th>'
+                f"<th>Threshold</th><th>Smallest {_e(variable)}</th></tr></thead><tbody>{''.join(sens)}</tbody></table>"
+                "</section>")
+
+    # 5. The storm timeline of the recommended fleet.
+    timeline = ""
+    rec_dir = directory / "recommended"
+    if plots and (rec_dir / "summary.json").is_file():
+        from wsfleet.report import analyse, load_run
+
+        run = load_run(rec_dir)
+        a = analyse(run)
+        timeline = ('<section id="timeline" class="page-break"><h2>5. The recommended fleet over time</h2>'
+                    f"<p>One run (replication 0) of {_e(variable)} = {recommended}: connections per server and "
+                    "connection attempts, with the crashes marked.</p>"
+                    + _img(_plots.connections_figure(a.plot_data), "Connections per server",
+                           "Open connections per server, and the fleet total against the capacity that is up.")
+                    + _img(_plots.attempts_figure(a.plot_data), "Connection attempts",
+                           "Connection attempts, rejections and failures per second.")
+                    + "</section>")
+    subtitle = (f"Capacity plan · {len(frame)} runs ({frame['point'].nunique() if not frame.empty else 0} "
+                f"configurations × {plan['replications']} replications) · seed {plan['seed']}")
+    return _document(f"Capacity plan: {name}", subtitle, section1 + section2 + section3 + section4 + timeline)
+
+
+# --------------------------------------------------------------------------------------------
+# Sweep
+
+
+def _sweep_report(directory: Path, plots: bool, confidence: float = 0.95) -> str:
+    meta = read_study(directory)
+    spec = meta.get("spec", {})
+    scenario = _scenario(directory)
+    frame = load_results(directory)
+    axes = [a["key"] for a in spec.get("axes", [])]
+    name = (scenario.get("scenario") or {}).get("name", directory.name)
+    n_points = frame["point"].nunique() if not frame.empty else 0
+    reps = spec.get("replications", 1)
+
+    def axis_words(a: Mapping[str, Any]) -> str:
+        if "values" in a:
+            return f"{a['key']}: {', '.join(_value_word(v) for v in a['values'])}"
+        r = a["range"]
+        return (f"{a['key']}: {r['low']} to {r['high']}" + (" (log scale)" if r.get("log") else "")
+                + (f", {r['steps']} values" if "steps" in r else ""))
+
+    method = spec.get("method", "grid")
+    how = {"grid": "every combination of", "random": f"{spec.get('samples')} random points over",
+           "latin_hypercube": f"a Latin hypercube of {spec.get('samples')} points over"}.get(method, method)
+    crn = ("Replication r of every point uses the same random numbers (common random numbers), so differences "
+           "between points are not luck." if spec.get("common_random_numbers", True)
+           else "Each point has its own random numbers (a seed derived from its values).")
+    section1 = (f'<section id="question"><h2>1. The question and the assumptions</h2>'
+                f'<p class="question">How do the key metrics change across {_e(how)} '
+                f"{_e('; '.join(axis_words(a) for a in spec.get('axes', [])))}?</p>"
+                f"{_assumptions(scenario)}<p>{n_points} points × {reps} replications; means with "
+                f"{confidence:.0%} confidence intervals (Student t). {_e(crn)}</p></section>")
+
+    metrics = [m for m in KEY_METRICS if m in frame.columns]
+    agg = _aggregate(frame, axes, metrics, confidence) if not frame.empty else pd.DataFrame()
+    # 2. Table: key metrics per point.
+    rows = []
+    if not agg.empty:
+        for (point,), g in agg.groupby(["point"], sort=True):
+            first = g.iloc[0]
+            cells = "".join(f"<td>{_e(_value_word(first[a]))}</td>" for a in axes)
+            for m in metrics:
+                r = g[g["metric"] == m]
+                if r.empty:
+                    cells += "<td class=\"num\">n/a</td>"
+                    continue
+                r = r.iloc[0]
+                label, unit, scale = KEY_METRICS[m]
+                half = r["ci_half_width"]
+                ci = f" ± {_num(half, scale)}" if isinstance(half, float) and math.isfinite(half) else ""
+                cells += f"<td class=\"num\">{_e(_num(r['mean'], scale, unit) + ci)}</td>"
+            rows.append(f"<tr>{cells}</tr>")
+    head = "".join(f"<th>{_e(a)}</th>" for a in axes) + "".join(
+        f"<th>{_e(KEY_METRICS[m][0])}</th>" for m in metrics)
+    section2 = ('<section id="results" class="page-break"><h2>2. Results per point</h2>'
+                f"<p>Mean ± half-width of the {confidence:.0%} confidence interval over {reps} replications.</p>"
+                f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></section>")
+
+    # 3. Figures: each key metric against the first numeric axis, one line per combination of the others.
+    figures = []
+    numeric = [a for a in axes if not frame.empty and pd.api.types.is_numeric_dtype(frame[a])]
+    if plots and numeric and not agg.empty:
+        x = numeric[0]
+        others = [a for a in axes if a != x]
+        data = agg.assign(group=agg.apply(lambda r: ", ".join(f"{a} = {_value_word(r[a])}" for a in others), axis=1)
+                          if others else "")
+        log_x = any(a.get("range", {}).get("log") for a in spec.get("axes", []) if a["key"] == x)
+        for m in metrics:
+            label, unit, scale = KEY_METRICS[m]
+            png = metric_figure(data[data["metric"] == m], x, f"{label} ({unit})".replace(" ()", ""), x,
+                                group="group" if others else None, scale=scale, log_x=log_x)
+            figures.append(f"<h3>{_e(label)} against {_e(x)}</h3>" + _img(
+                png, f"{label} against {x}",
+                f"Mean over replications with its {confidence:.0%} confidence band"
+                + (f"; one line per {', '.join(others)}" if others else "") + "."))
+    elif not plots:
+        figures.append('<p class="note">Plots were left out of this report (written without plots).</p>')
+    else:
+        figures.append('<p class="note">No numeric axis to plot against; see the table above.</p>')
+    section3 = f'<section id="plots" class="page-break"><h2>3. Metrics against the axes</h2>{"".join(figures)}</section>'
+
+    # 4. Sensitivity: for each axis, the spread of each metric's mean over that axis's values (averaged
+    # over the other axes).
+    sens = []
+    if not agg.empty:
+        for a in axes:
+            for m in metrics:
+                sub = agg[agg["metric"] == m]
+                by = sub.groupby(a)["mean"].mean()
+                finite = by[by.map(lambda v: math.isfinite(v))]
+                if finite.empty:
+                    continue
+                label, unit, scale = KEY_METRICS[m]
+                lo_at, hi_at = finite.idxmin(), finite.idxmax()
+                sens.append(f"<tr><td>{_e(a)}</td><td>{_e(label)}</td><td class=\"num\">"
+                            f"{_e(_num(finite.min(), scale, unit))} ({_e(a)} = {_e(_value_word(lo_at))})</td>"
+                            f"<td class=\"num\">{_e(_num(finite.max(), scale, unit))} ({_e(a)} = {_e(_value_word(hi_at))})"
+                            "</td></tr>")
+    section4 = ('<section id="sensitivity"><h2>4. Sensitivity</h2><p>For each axis, the lowest and highest mean of '
+                "each metric over that axis's values (averaged over the other axes): the wider the spread, the more "
+                "the metric depends on that setting.</p><table><thead><tr><th>Axis</th><th>Metric</th><th>Lowest</th>"
+                f"<th>Highest</th></tr></thead><tbody>{''.join(sens)}</tbody></table></section>")
+    subtitle = f"Parameter sweep · {len(frame)} runs ({n_points} points × {reps} replications) · seed {spec.get('seed')}"
+    return _document(f"Sweep report: {name}", subtitle, section1 + section2 + section3 + section4)
+
+
+def render_study_report(directory: Path, plots: bool = True) -> str:
+    """The HTML report of a sweep or plan directory."""
+    kind = read_study(directory).get("kind")
+    if kind == "plan" and (directory / "plan.json").is_file():
+        return _plan_report(directory, plots)
+    return _sweep_report(directory, plots)

@@ -1,0 +1,608 @@
+"""Capacity planning: the smallest fleet that meets service-level objectives, with confidence.
+
+    import wsfleet
+    plan = wsfleet.plan("experiments/scenarios/default.toml",
+                        slos={"p99_latency_ms": 250, "rejected_pct": 1.0, "recovery_s": 30},
+                        lose_servers=1, spare=1, replications=5, confidence=0.95,
+                        candidates={"balancer.policy": ["round_robin", "least_connections"]},
+                        out="results/plan")
+    plan.recommended        # servers to run: the smallest that meets every SLO, plus `spare`
+    plan.best               # the candidate settings that need the fewest servers
+
+or `wsfleet plan SCENARIO --out DIR --slo p99_latency_ms=250 --slo rejected_pct=1 ...`, or a [plan]
+table in the scenario:
+
+    [plan]
+    variable = "fleet.servers"    # the integer key to size (fleet.max_connections for a limit)
+    replications = 5
+    confidence = 0.95
+    lose_servers = 1              # crash k servers (0 .. k-1) at failure_at_s (default: mid-run)
+    spare = 1                     # N+k: servers added to the minimum in the recommendation
+    # cost = "fleet.cpu_cores"    # rank candidates by minimum x this key (many small vs few large)
+    [plan.slo]
+    p99_latency_ms = 250          # mean over replications of each run's p99 message latency
+    rejected_pct = 1.0            # rejected connection attempts, % of attempts
+    recovery_s = 30               # the slowest crash's clients all reconnected within
+    [plan.candidates]
+    "balancer.policy" = ["round_robin", "least_connections"]
+
+The question for each candidate (a combination of the candidate settings; one when none are
+given): the smallest value n of `variable` such that, for every SLO, the one-sided upper
+`confidence` bound of the metric's mean over `replications` runs (Student t) is within the
+threshold. The search assumes each metric is non-increasing in n (more servers or a higher limit
+never make things worse): it brackets by doubling from the scenario's value until a value passes,
+then bisects between the largest failing and the smallest passing value; it then checks the value
+just above the answer and the recommended one (answer + spare), and reports any that fails
+(CandidateResult.non_monotone) instead of trusting the assumption blindly. Every point is run once
+and cached in the output directory (one Parquet part per point, as in a sweep): running the plan
+again, or with other SLOs or more candidates, reuses every point already computed. Replications
+use common random numbers across sizes and candidates (see wsfleet.sweep), which makes the
+comparisons between neighbouring sizes less noisy.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import itertools
+import json
+import math
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+
+import pandas as pd
+
+from wsfleet import _run
+from wsfleet._metrics import P99_LATENCY, RECOVERY, REJECTED_FRACTION
+from wsfleet._stats import upper_bound
+from wsfleet._store import ResultStore, StoreError, _atomic_write
+from wsfleet._task import Task, run_task
+from wsfleet._axes import point_id
+from wsfleet.sweep import (BaseScenario, Study, SweepError, _add_common_arguments, _failure_message, _flatten_axes,
+                           _executor, _Progress, _seed_for, execute, parse_axis, read_table)
+
+__all__ = ["Plan", "PlanResult", "PlanError", "SLO", "plan", "main", "PLAN_FILE"]
+
+PLAN_FILE = "plan.json"
+#: A run directory (as `wsfleet run --out` writes) of the recommended configuration, replication 0.
+RECOMMENDED_DIR = "recommended"
+PLAN_KEYS = ("variable", "low", "high", "replications", "confidence", "lose_servers", "failure_at_s", "spare", "cost",
+             "seed", "common_random_numbers", "slo", "candidates")
+#: Variables the loader caps (fleet.servers <= 100000; fleet.max_connections <= 1e9).
+VARIABLE_MAX = {"fleet.servers": 100000, "fleet.max_connections": 1000000000}
+
+
+class PlanError(SweepError):
+    """A plan is malformed, cannot be answered, or its runs failed; the message says why."""
+
+
+@dataclass(frozen=True)
+class SLO:
+    """A service-level objective: the mean of `metric` over replications must be at most `max`
+    (with the plan's confidence). `scale` converts the metric to the units shown (100 for %)."""
+    name: str
+    metric: str
+    max: float
+    label: str
+    unit: str = ""
+    scale: float = 1.0
+
+    def shown(self, value: float) -> str:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "n/a"
+        if math.isinf(value):
+            return "never" if self.metric == RECOVERY else "unbounded"
+        v = value * self.scale
+        text = f"{v:.3g}" if abs(v) < 1000 else f"{v:,.0f}"
+        return f"{text} {self.unit}".strip()
+
+
+#: Named SLOs: name -> (metric column, label, unit, scale from the threshold's unit to the metric's).
+KNOWN_SLOS = {
+    "p99_latency_ms": (P99_LATENCY, "p99 message latency", "ms", 1.0),
+    "rejected_pct": (REJECTED_FRACTION, "rejected connection attempts", "%", 100.0),
+    "recovery_s": (RECOVERY, "time until every client of a crashed server has reconnected", "s", 1.0),
+}
+
+
+def make_slos(slos: Any) -> List[SLO]:
+    """SLOs from {name: threshold} (names of KNOWN_SLOS, or any numeric metric column, whose
+    threshold is then in the metric's own units) or a list of SLO."""
+    if isinstance(slos, SLO):
+        return [slos]
+    if isinstance(slos, (list, tuple)) and all(isinstance(s, SLO) for s in slos):
+        return list(slos)
+    if not isinstance(slos, Mapping) or not slos:
+        raise PlanError("slos: give at least one objective, e.g. {'p99_latency_ms': 250, 'rejected_pct': 1, "
+                        "'recovery_s': 30}")
+    out = []
+    for name, threshold in slos.items():
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not math.isfinite(threshold) \
+                or threshold < 0:
+            raise PlanError(f"slo {name}: the threshold must be a finite number >= 0 (got {threshold!r})")
+        if name in KNOWN_SLOS:
+            metric, label, unit, scale = KNOWN_SLOS[name]
+            out.append(SLO(name, metric, float(threshold) / scale, label, unit, scale))
+        elif "." in name or name in (RECOVERY,):
+            out.append(SLO(name, name, float(threshold), name))
+        else:
+            raise PlanError(f"slo '{name}': unknown objective; use one of {', '.join(KNOWN_SLOS)} or a metric "
+                            "column of the results such as 'handshake_latency_ms.p99'")
+    return out
+
+
+def _candidates(spec: Any) -> List[Dict[str, Any]]:
+    if spec is None:
+        return [{}]
+    if isinstance(spec, Mapping):
+        keys = list(spec)
+        values = []
+        for key in keys:
+            v = spec[key]
+            values.append(list(v) if isinstance(v, (list, tuple)) else [v])
+            if not values[-1]:
+                raise PlanError(f"candidates: '{key}' has no values")
+        return [dict(zip(keys, combo)) for combo in itertools.product(*values)]
+    if isinstance(spec, (list, tuple)) and all(isinstance(c, Mapping) for c in spec) and spec:
+        return [dict(c) for c in spec]
+    raise PlanError("candidates: give {key: [values]} (every combination) or a list of {key: value} settings")
+
+
+def candidate_name(candidate: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k} = {v}" for k, v in candidate.items()) if candidate else "as in the scenario"
+
+
+@dataclass
+class Evaluation:
+    """One size of one candidate: whether it met every SLO, and each SLO's mean and upper bound."""
+    value: int
+    passed: bool
+    slos: Dict[str, Dict[str, float]] = field(default_factory=dict)
+
+
+@dataclass
+class CandidateResult:
+    candidate: Dict[str, Any]
+    minimum: Optional[int]                 # the smallest passing value, None when none up to `high`
+    evaluations: List[Evaluation]
+    score: float = math.inf                # the largest (upper bound / threshold) at the minimum
+    unit_cost: float = 1.0                 # the value of the plan's cost key for this candidate (1 without)
+
+    @property
+    def total_cost(self) -> float:
+        """minimum x unit cost (e.g. servers x fleet.cpu_cores = cores); infinite when none passed."""
+        return self.minimum * self.unit_cost if self.minimum is not None else math.inf
+
+    @property
+    def non_monotone(self) -> List[int]:
+        """Values above the minimum that failed: the monotone assumption does not hold there, and the
+        minimum is then not trustworthy (more replications, or a finer look with a sweep, will tell)."""
+        if self.minimum is None:
+            return []
+        return [e.value for e in self.evaluations if e.value > self.minimum and not e.passed]
+
+    @property
+    def name(self) -> str:
+        return candidate_name(self.candidate)
+
+
+@dataclass
+class PlanResult:
+    """What a plan found. recommended = minimum of the best candidate + spare (None if no candidate
+    met the SLOs up to `high`)."""
+    directory: Path
+    variable: str
+    slos: List[SLO]
+    confidence: float
+    replications: int
+    spare: int
+    lose_servers: int
+    candidates: List[CandidateResult]
+    best: Optional[CandidateResult]
+    frame: pd.DataFrame
+
+    @property
+    def minimum(self) -> Optional[int]:
+        return self.best.minimum if self.best else None
+
+    @property
+    def recommended(self) -> Optional[int]:
+        return self.minimum + self.spare if self.minimum is not None else None
+
+    def summary(self) -> str:
+        if self.best is None:
+            return f"No candidate meets every SLO up to the largest {self.variable} tried."
+        text = (f"{self.variable} = {self.recommended}"
+                + (f" (the minimum {self.minimum} + {self.spare} spare)" if self.spare else "")
+                + (f" with {self.best.name}" if self.best.candidate else ""))
+        return text
+
+
+class Plan(Study):
+    """The smallest value of `variable` that meets `slos` (see the module docstring).
+
+    slos: {name: threshold}: p99_latency_ms, rejected_pct, recovery_s, or a metric column.
+    variable: an integer scenario key (default fleet.servers). low/high: the search range (default
+    1, or one more than the highest crashed server index for fleet.servers; and the loader's limit).
+    candidates: {key: [values]} (every combination) or a list of {key: value}: each is searched.
+    lose_servers: crash servers 0..k-1 at failure_at_s (default half the run) and never bring them
+    back. spare: added to the minimum in the recommendation (N+k). cost: a numeric key (such as
+    fleet.cpu_cores) whose value times the minimum ranks the candidates: many small servers against
+    few large ones (default: the minimum itself). Other arguments as in Sweep.
+    """
+
+    def __init__(self, scenario: Any, slos: Any = None, *, variable: Optional[str] = None,
+                 low: Optional[int] = None, high: Optional[int] = None, candidates: Any = None,
+                 replications: Optional[int] = None, confidence: Optional[float] = None,
+                 lose_servers: Optional[int] = None, failure_at_s: Optional[float] = None,
+                 spare: Optional[int] = None, cost: Optional[str] = None, seed: Optional[int] = None,
+                 common_random_numbers: Optional[bool] = None, overrides: _run.Overrides = None) -> None:
+        self.base = BaseScenario.load(scenario)
+        source = self.base.source
+        table = self.base.table.get("plan")
+        given = read_table(table, source, "plan", PLAN_KEYS) if table is not None else {}
+        where = f"{source}: [plan]" if table is not None else "plan"
+
+        def pick(value: Any, key: str, default: Any) -> Any:
+            return value if value is not None else given.get(key, default)
+
+        self.variable = pick(variable, "variable", "fleet.servers")
+        self.replications = pick(replications, "replications", 5)
+        self.confidence = float(pick(confidence, "confidence", 0.95))
+        self.lose_servers = pick(lose_servers, "lose_servers", 0)
+        self.spare = pick(spare, "spare", 0)
+        self.cost = pick(cost, "cost", None)
+        self.common_random_numbers = pick(common_random_numbers, "common_random_numbers", True)
+        for name, value, minimum in (("replications", self.replications, 2), ("lose_servers", self.lose_servers, 0),
+                                     ("spare", self.spare, 0)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+                raise PlanError(f"{where}: {name} must be a whole number >= {minimum} (got {value!r})"
+                                + ("; a confidence bound needs at least two replications" if name == "replications"
+                                   else ""))
+        if not 0.5 <= self.confidence < 1:
+            raise PlanError(f"{where}: confidence must be in [0.5, 1), e.g. 0.95 (got {self.confidence!r})")
+        slo_spec = slos if slos is not None else given.get("slo")
+        try:
+            self.slos = make_slos(slo_spec)
+        except PlanError as exc:
+            raise PlanError(f"{where}: {exc}") from None
+        cand_spec = candidates if candidates is not None else given.get("candidates")
+        if isinstance(cand_spec, Mapping) and candidates is None:
+            cand_spec = _flatten_axes(cand_spec)
+        self.candidates = _candidates(cand_spec)
+
+        fixed = list(_run._override_list(overrides, None, None))
+        effective = self.base.effective(fixed)
+        if not isinstance(self.variable, str) or self.variable in ("run.seed", "run.replication"):
+            raise PlanError(f"{where}: variable must be an integer scenario key such as fleet.servers")
+        current = _lookup(effective, self.variable)
+        if not isinstance(current, int) or isinstance(current, bool):
+            raise PlanError(f"{where}: variable '{self.variable}' must name an integer key of the scenario "
+                            f"(it is {current!r}); e.g. fleet.servers or fleet.max_connections")
+        faults = list(effective.get("faults", []))
+        duration = float(effective["run"]["duration_s"])
+        self.failure_at_s = float(pick(failure_at_s, "failure_at_s", duration / 2))
+        for i in range(self.lose_servers):
+            k = len(faults) + i
+            fixed += [f'faults.{k}.type="crash"', f"faults.{k}.server={i}", f"faults.{k}.at_s={self.failure_at_s!r}"]
+        self.overrides = tuple(fixed)
+        if any(s.metric == RECOVERY for s in self.slos) and not faults and not self.lose_servers:
+            raise PlanError(f"{where}: recovery_s needs a crash: set lose_servers (e.g. 1) or add [[faults]]")
+        crashed = [int(f.get("server", 0)) for f in faults] + list(range(self.lose_servers))
+        # Every crashed index must exist, and one server must survive the crashes.
+        default_low = (max(max(crashed) + 1, len(set(crashed)) + 1) if crashed else 1) \
+            if self.variable == "fleet.servers" else 1
+        self.low = int(pick(low, "low", default_low))
+        self.high = int(pick(high, "high", VARIABLE_MAX.get(self.variable, 1000000000)))
+        if not 1 <= self.low <= self.high:
+            raise PlanError(f"{where}: need 1 <= low <= high (got low {self.low}, high {self.high})")
+        self.start = min(max(current, self.low), self.high)
+        seed = pick(seed, "seed", effective["run"]["seed"])
+        if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+            raise PlanError(f"{where}: seed must be a whole number >= 0 (got {seed!r})")
+        self.seed = seed
+        self.points: List[Dict[str, Any]] = []
+        self.point_ids: List[str] = []
+        # Validate each candidate at the low and high ends before anything runs.
+        for candidate in self.candidates:
+            for value in sorted({self.low, self.start}):
+                self._check_point({self.variable: value, **candidate}, f"{where}: candidate {candidate_name(candidate)}")
+        self._where = where
+
+    # --- identity ---
+    def spec(self) -> Dict[str, Any]:
+        return {
+            "scenario_sha256": hashlib.sha256(self.base.text.encode()).hexdigest(),
+            "source": self.base.source,
+            "overrides": list(self.overrides),
+            "variable": self.variable,
+            "axes": [{"key": self.variable}] + [{"key": k} for k in self.candidates[0]],
+            "replications": self.replications,
+            "seed": self.seed,
+            "common_random_numbers": self.common_random_numbers,
+        }
+
+    def identity(self) -> str:
+        spec = dict(self.spec())
+        spec.pop("source")
+        spec.pop("axes")  # other candidates may be added to the same cache
+        return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
+
+    def question(self) -> str:
+        slos = "; ".join(f"{s.label} <= {s.shown(s.max)}" for s in self.slos)
+        loss = (f", after losing {self.lose_servers} server{'s' if self.lose_servers > 1 else ''} at "
+                f"{self.failure_at_s:g} s" if self.lose_servers else "")
+        return (f"What is the smallest {self.variable} that meets every objective ({slos}){loss}, "
+                f"with {self.confidence:.0%} confidence over {self.replications} replications?")
+
+    # --- running ---
+    def run(self, out: Any, *, workers: Optional[int] = None, scheduler: Any = None, progress: Optional[bool] = None,
+            retries: int = 3, overwrite: bool = False, timeout_s: Optional[float] = None,
+            _task_fn: Callable[[Task], Any] = run_task) -> PlanResult:
+        try:
+            store = ResultStore(out, "plan", self.spec(), self.identity(), self.base.text, overwrite=overwrite)
+        except StoreError as exc:
+            raise PlanError(str(exc)) from None
+        executor = _executor(workers, scheduler, timeout_s)
+        cache: Dict[str, pd.DataFrame] = {}
+        bar = _Progress(progress, None, 0, "plan")  # one bar for the whole search: points computed, rate
+        try:
+            states = [_Search(self, c) for c in self.candidates]
+            while True:
+                wanted = {}
+                for state in states:
+                    value = state.next_value()
+                    if value is not None:
+                        wanted[(id(state), value)] = (state, value)
+                if not wanted:
+                    break
+                indices = {key: self.add_point({self.variable: value, **state.candidate})
+                           for key, (state, value) in wanted.items()}
+                for key, (state, value) in wanted.items():
+                    self._check_point(self.points[indices[key]], f"{self._where}: candidate {state.name}")
+                done = store.done(self.replications)
+                todo = sorted({i for i in indices.values() if self.point_ids[i] not in done})
+                errors = execute(self, store, todo, workers=workers, scheduler=scheduler, progress=progress,
+                                 retries=retries, task_fn=_task_fn, total=len(todo), executor=executor, bar=bar)
+                if errors:
+                    raise PlanError(_failure_message(errors, len(todo), out))
+                frame = store.load()
+                for key, (state, value) in wanted.items():
+                    pid = self.point_ids[indices[key]]
+                    rows = cache.get(pid)
+                    if rows is None:
+                        rows = frame[frame["point_id"] == pid]
+                        cache[pid] = rows
+                    state.record(value, self._evaluate(rows, value))
+        finally:
+            bar.close()
+            executor.close()
+        frame = store.load()
+        results = [s.result() for s in states]
+        feasible = [r for r in results if r.minimum is not None]
+        for r in results:
+            r.unit_cost = self._unit_cost(r.candidate)
+        best = min(feasible, key=lambda r: (r.total_cost, r.minimum, r.score)) if feasible else None
+        result = PlanResult(Path(out), self.variable, self.slos, self.confidence, self.replications, self.spare,
+                            self.lose_servers, results, best, frame)
+        if best is not None:
+            # The storm timeline of the answer, for the report: replication 0 at the recommended size.
+            values = {self.variable: result.recommended, **best.candidate}
+            overrides = list(self.overrides) + [f"{k}={_run._format_value(v)}" for k, v in values.items()]
+            seed = _seed_for(self.seed, point_id(values), self.common_random_numbers)
+            native = _run._core.run_text(self.base.text, self.base.source,
+                                         overrides + [f"run.seed={seed}", "run.replication=0"])
+            native.write(str(Path(out) / RECOMMENDED_DIR))
+        _atomic_write(Path(out) / PLAN_FILE, json.dumps(self._describe(result), indent=2).encode())
+        return result
+
+    def _unit_cost(self, candidate: Mapping[str, Any]) -> float:
+        """The cost key's value in the candidate's scenario (1 when the plan has no cost key)."""
+        if self.cost is None:
+            return 1.0
+        effective = self.base.effective(list(self.overrides) + [f"{k}={_run._format_value(v)}"
+                                                                for k, v in candidate.items()])
+        value = _lookup(effective, self.cost)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise PlanError(f"{self._where}: cost '{self.cost}' must name a numeric scenario key >= 0 "
+                            f"(it is {value!r} for candidate {candidate_name(candidate)})")
+        return float(value)
+
+    def _evaluate(self, rows: pd.DataFrame, value: int) -> Evaluation:
+        verdicts: Dict[str, Dict[str, float]] = {}
+        passed = True
+        for slo in self.slos:
+            if slo.metric not in rows.columns:
+                raise PlanError(f"{self._where}: slo '{slo.name}': the runs have no metric '{slo.metric}'")
+            values = rows[slo.metric].astype(float).tolist()
+            if all(math.isnan(v) for v in values):
+                raise PlanError(f"{self._where}: slo '{slo.name}': {slo.metric} is undefined in every run of "
+                                f"{self.variable} = {value} (no messages, or no crash?)")
+            bound = upper_bound(values, self.confidence)
+            mean = sum(values) / len(values)
+            ok = bound <= slo.max
+            passed &= ok
+            verdicts[slo.name] = {"mean": mean, "upper_bound": bound, "max": slo.max, "passed": ok}
+        return Evaluation(value, passed, verdicts)
+
+    def _describe(self, result: PlanResult) -> Dict[str, Any]:
+        def clean(x: Any) -> Any:
+            if isinstance(x, float) and not math.isfinite(x):
+                return None if math.isnan(x) else ("inf" if x > 0 else "-inf")
+            if isinstance(x, dict):
+                return {k: clean(v) for k, v in x.items()}
+            if isinstance(x, list):
+                return [clean(v) for v in x]
+            return x
+
+        return clean({
+            "question": self.question(),
+            "variable": self.variable,
+            "slos": [asdict(s) for s in self.slos],
+            "confidence": self.confidence,
+            "replications": self.replications,
+            "lose_servers": self.lose_servers,
+            "failure_at_s": self.failure_at_s if self.lose_servers else None,
+            "spare": self.spare,
+            "cost": self.cost,
+            "low": self.low,
+            "high": self.high,
+            "start": self.start,
+            "seed": self.seed,
+            "common_random_numbers": self.common_random_numbers,
+            "overrides": list(self.overrides),
+            "minimum": result.minimum,
+            "recommended": result.recommended,
+            "best": result.best.candidate if result.best else None,
+            "candidates": [{"candidate": r.candidate, "minimum": r.minimum, "score": r.score,
+                            "unit_cost": r.unit_cost, "total_cost": r.total_cost,
+                            "non_monotone": r.non_monotone,
+                            "evaluations": [asdict(e) for e in r.evaluations]} for r in result.candidates],
+        })
+
+
+def _lookup(table: Mapping[str, Any], dotted: str) -> Any:
+    node: Any = table
+    for part in dotted.split("."):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, Mapping) and part in node:
+            node = node[part]
+        else:
+            return None
+    return node
+
+
+class _Search:
+    """Bracketing then bisection for one candidate, under the monotone assumption."""
+
+    def __init__(self, plan: Plan, candidate: Dict[str, Any]) -> None:
+        self.plan = plan
+        self.candidate = candidate
+        self.name = candidate_name(candidate)
+        self.fail = plan.low - 1        # the largest value known to fail (low - 1: none yet)
+        self.pass_: Optional[int] = None  # the smallest value known to pass
+        self.evaluations: List[Evaluation] = []
+        self.exhausted = False
+
+    def next_value(self) -> Optional[int]:
+        if self.exhausted:
+            return None
+        if self.pass_ is None:
+            if not self.evaluations:
+                return self.plan.start
+            if self.fail >= self.plan.high:
+                self.exhausted = True
+                return None
+            return min(max(2 * self.fail, self.fail + 1), self.plan.high)
+        if self.pass_ - self.fail > 1:
+            return (self.fail + self.pass_) // 2
+        # Found. Check the assumption just above it, and the recommended size (minimum + spare): both
+        # must pass too; a failure there is reported rather than hidden.
+        tried = {e.value for e in self.evaluations}
+        for value in (self.pass_ + 1, self.pass_ + self.plan.spare):
+            if value <= self.plan.high and value not in tried:
+                return value
+        return None
+
+    def record(self, value: int, evaluation: Evaluation) -> None:
+        self.evaluations.append(evaluation)
+        if self.pass_ is not None and value > self.pass_:
+            return  # a check above the answer: it does not move the answer (see non_monotone)
+        if evaluation.passed:
+            self.pass_ = value if self.pass_ is None else min(self.pass_, value)
+        else:
+            self.fail = max(self.fail, value)
+
+    def result(self) -> CandidateResult:
+        score = math.inf
+        if self.pass_ is not None:
+            at = next(e for e in self.evaluations if e.value == self.pass_)
+            score = max((v["upper_bound"] / v["max"] if v["max"] > 0 else (0.0 if v["upper_bound"] <= 0 else math.inf))
+                        for v in at.slos.values())
+        return CandidateResult(self.candidate, self.pass_, sorted(self.evaluations, key=lambda e: e.value), score)
+
+
+def plan(scenario: Any, slos: Any = None, *, out: Any, workers: Optional[int] = None, scheduler: Any = None,
+         progress: Optional[bool] = None, retries: int = 3, overwrite: bool = False,
+         timeout_s: Optional[float] = None, **options: Any) -> PlanResult:
+    """Plan(scenario, slos, **options).run(out, ...): define and answer a capacity question in one call."""
+    return Plan(scenario, slos, **options).run(out, workers=workers, scheduler=scheduler, progress=progress,
+                                               retries=retries, overwrite=overwrite, timeout_s=timeout_s)
+
+
+def load_plan(directory: Any) -> Dict[str, Any]:
+    """The plan.json of a plan directory."""
+    path = Path(directory) / PLAN_FILE
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise PlanError(f"{path}: cannot read: {exc}") from None
+
+
+def _parse_slo(text: str) -> Tuple[str, float]:
+    if "=" not in text:
+        raise PlanError(f"--slo {text}: expected NAME=THRESHOLD, e.g. p99_latency_ms=250")
+    name, value = (p.strip() for p in text.split("=", 1))
+    try:
+        return name, float(value)
+    except ValueError:
+        raise PlanError(f"--slo {text}: the threshold must be a number (got {value!r})") from None
+
+
+def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog=prog or "wsfleet plan",
+        description="Find the smallest fleet (or other integer setting) that meets service-level objectives, by "
+                    "bracketing and bisection with replications; settings from the scenario's [plan] table and/or "
+                    "these options.")
+    _add_common_arguments(parser)
+    parser.add_argument("--slo", action="append", default=[], metavar="NAME=MAX",
+                        help=f"an objective: {', '.join(KNOWN_SLOS)} or a metric column (repeatable; replaces [plan.slo])")
+    parser.add_argument("--variable", metavar="KEY", help="the integer key to size (default fleet.servers)")
+    parser.add_argument("--low", type=int, help="smallest value to consider")
+    parser.add_argument("--high", type=int, help="largest value to consider")
+    parser.add_argument("--confidence", type=float, help="confidence of the SLO bounds (default 0.95)")
+    parser.add_argument("--lose-servers", type=int, metavar="K", help="crash servers 0..K-1 mid-run")
+    parser.add_argument("--failure-at", type=float, metavar="SECONDS", help="when they crash (default: mid-run)")
+    parser.add_argument("--spare", type=int, metavar="K", help="N+K: servers added to the minimum")
+    parser.add_argument("--cost", metavar="KEY", help="compare candidates by minimum x this key, e.g. fleet.cpu_cores")
+    parser.add_argument("--candidate", action="append", default=[], metavar="KEY=V1,V2",
+                        help="settings to compare, every combination (repeatable; replaces [plan.candidates])")
+    args = parser.parse_args(argv)
+    try:
+        slos = dict(_parse_slo(s) for s in args.slo) if args.slo else None
+        candidates = None
+        if args.candidate:
+            candidates = {}
+            for text in args.candidate:
+                key, values = parse_axis(text)
+                if not isinstance(values, list):
+                    raise PlanError(f"--candidate {text}: give a list of values KEY=V1,V2,...")
+                candidates[key] = values
+        p = Plan(args.scenario, slos, variable=args.variable, low=args.low, high=args.high, candidates=candidates,
+                 replications=args.replications, confidence=args.confidence, lose_servers=args.lose_servers,
+                 failure_at_s=args.failure_at, spare=args.spare, cost=args.cost, seed=args.seed, overrides=args.overrides)
+        if not args.quiet:
+            print(f"{parser.prog}: {p.question()}", file=sys.stderr)
+        result = p.run(args.out, workers=args.workers, scheduler=args.scheduler,
+                       progress=False if args.quiet else None, retries=args.retries, overwrite=args.overwrite,
+                       timeout_s=args.timeout)
+    except (SweepError, StoreError, _run._core.ScenarioError) as exc:
+        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{parser.prog}: interrupted; finished points are saved in {args.out}: run the same command again "
+              "to continue from them", file=sys.stderr)
+        return 130
+    print(result.summary())
+    if args.report:
+        from wsfleet.report import write_report
+
+        print(f"wrote {write_report(args.out)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
