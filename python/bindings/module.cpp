@@ -8,4 +8,5 @@ PYBIND11_MODULE(_core, m) {
   wsfleet::python::register_errors(m);
   wsfleet::python::register_run(m);
   wsfleet::python::register_policies(m);
+  wsfleet::python::register_requests(m);
 }

@@ -14,6 +14,7 @@ Study a policy without a simulation::
 """
 
 from wsfleet._core import ConservationError, ScenarioError
+from wsfleet._routing import RequestRoutingResult, route_requests
 from wsfleet._run import RunResult, check, run
 from wsfleet.policies import (
     BackoffPolicy,
@@ -31,6 +32,7 @@ __all__ = [
     "BalancingPolicy",
     "ConservationError",
     "LoadBalancer",
+    "RequestRoutingResult",
     "RunResult",
     "ScenarioError",
     "backoff_client_presets",
@@ -38,6 +40,7 @@ __all__ = [
     "balancing_policies",
     "check",
     "report",
+    "route_requests",
     "run",
 ]
 
