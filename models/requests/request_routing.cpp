@@ -1,5 +1,6 @@
 #include "models/requests/request_routing.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <stdexcept>
@@ -18,6 +19,9 @@ namespace {
 
 /// Relative accuracy of the response-time quantiles.
 constexpr double kQuantileAccuracy = 0.005;
+/// Draws are capped here: longer than any run (duration_s <= 1e9), so a capped request still ends
+/// after the run and nothing observable changes, but now + draw can never overflow SimTime.
+constexpr double kLongestDraw_s = 2e9;
 
 /// The model: arrivals, routing, per-server CPU queues and completions, driven by the kernel.
 class RequestRouter final : public sim::EventHandler {
@@ -65,7 +69,9 @@ class RequestRouter final : public sim::EventHandler {
     std::uint32_t server;
   };
 
-  sim::SimTime draw(const sim::Distribution& d, sim::Rng& rng) { return sim::from_seconds(d.sample(rng)); }
+  sim::SimTime draw(const sim::Distribution& d, sim::Rng& rng) {
+    return sim::from_seconds(std::min(d.sample(rng), kLongestDraw_s));
+  }
 
   void schedule_next_arrival() {
     const sim::SimTime t = sim_.now() + draw(cfg_.interarrival_s, arrivals_rng_);
