@@ -9,4 +9,5 @@ PYBIND11_MODULE(_core, m) {
   wsfleet::python::register_run(m);
   wsfleet::python::register_policies(m);
   wsfleet::python::register_heartbeat(m);
+  wsfleet::python::register_requests(m);
 }

@@ -14,6 +14,7 @@ Study a policy without a simulation::
 """
 
 from wsfleet._core import ConservationError, ScenarioError
+from wsfleet._routing import RequestRoutingResult, route_requests
 from wsfleet._run import RunResult, check, run
 from wsfleet.sweep import Range, Sweep, SweepError, SweepResult, aggregate, load_sweep, sweep
 from wsfleet.plan import SLO, Plan, PlanError, PlanResult, plan
@@ -38,6 +39,7 @@ __all__ = [
     "Plan",
     "PlanError",
     "PlanResult",
+    "RequestRoutingResult",
     "RunResult",
     "SLO",
     "Range",
@@ -55,6 +57,7 @@ __all__ = [
     "load_sweep",
     "plan",
     "report",
+    "route_requests",
     "run",
     "sweep",
 ]

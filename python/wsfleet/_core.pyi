@@ -1,6 +1,6 @@
 """Type stubs for wsfleet._core, the private C++ extension (use the wsfleet package instead)."""
 
-from typing import Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -72,3 +72,18 @@ class BackoffPolicy:
     def max_retries(self) -> int: ...
     def sample_ms(self, attempt: int, samples: int, seed: int = 1, after: str = "loss") -> npt.NDArray[np.float64]: ...
     def sequence_ms(self, retries: int, seed: int = 1, after: str = "loss") -> List[float]: ...
+
+def route_requests(
+    servers: int,
+    cores: int,
+    interarrival: str,
+    interarrival_params: Sequence[float],
+    service: str,
+    service_params: Sequence[float],
+    policy: str,
+    params: Mapping[str, float],
+    duration_s: float,
+    warmup_s: float,
+    seed: int,
+    replication: int,
+) -> Dict[str, Any]: ...
