@@ -543,14 +543,7 @@ void Fleet::idle_close(std::uint32_t c) {
     return;
   }
   // The server's idle policy: no data for idle_close_s, whatever pings said. The client reconnects.
-  Server& s = servers_[static_cast<std::size_t>(cl.server)];
-  ++conn_.closed;
-  ++conn_.idle_closed;
-  ++s.interval.closed;
-  --connected_;
-  --s.connected;
-  release_slot(c);
-  retry_later(c, RetryCause::ConnectionLost);
+  close_connection(c, conn_.idle_closed);
 }
 
 void Fleet::idle_check(std::uint32_t c) {
@@ -560,15 +553,7 @@ void Fleet::idle_check(std::uint32_t c) {
     return;
   }
   // No frame for the idle timeout: the balancer closes both sides; the client reconnects.
-  Client& cl = clients_[c];
-  Server& s = servers_[static_cast<std::size_t>(cl.server)];
-  ++conn_.closed;
-  ++conn_.idle_cut;
-  ++s.interval.closed;
-  --connected_;
-  --s.connected;
-  release_slot(c);
-  retry_later(c, RetryCause::ConnectionLost);
+  close_connection(c, conn_.idle_cut);
 }
 
 void Fleet::message(std::uint32_t c, std::uint32_t server) {
@@ -611,10 +596,7 @@ void Fleet::vanish(std::uint32_t c) {
   Client& cl = clients_[c];
   const auto server = static_cast<std::uint32_t>(cl.server);
   Server& s = servers_[server];
-  const std::uint32_t last = s.members.back();
-  s.members[cl.slot] = last;
-  clients_[last].slot = cl.slot;
-  s.members.pop_back();
+  leave_members(c);  // the balancer keeps counting it: its proxied socket is still open
   ++s.ghosts;
   const std::uint32_t balancer = cl.balancer;
   cl.server = -1;
@@ -665,16 +647,32 @@ void Fleet::ghost_gone(std::uint32_t index) {
   node.lb->connection_closed(node.local(g.server));
 }
 
-void Fleet::release_slot(std::uint32_t c) {
-  Client& cl = clients_[c];
+void Fleet::leave_members(std::uint32_t c) {
+  const Client& cl = clients_[c];
   Server& s = servers_[static_cast<std::size_t>(cl.server)];
   const std::uint32_t last = s.members.back();
   s.members[cl.slot] = last;
   clients_[last].slot = cl.slot;
   s.members.pop_back();
+}
+
+void Fleet::release_slot(std::uint32_t c) {
+  Client& cl = clients_[c];
+  leave_members(c);
   BalancerNode& node = nodes_[cl.balancer];
   node.lb->connection_closed(node.local(static_cast<std::uint32_t>(cl.server)));
   cl.server = -1;
+}
+
+void Fleet::close_connection(std::uint32_t c, std::uint64_t& reason) {
+  Server& s = servers_[static_cast<std::size_t>(clients_[c].server)];
+  ++conn_.closed;
+  ++reason;
+  ++s.interval.closed;
+  --connected_;
+  --s.connected;
+  release_slot(c);
+  retry_later(c, RetryCause::ConnectionLost);
 }
 
 void Fleet::retry_later(std::uint32_t c, RetryCause cause, sim::SimTime at_least) {
@@ -789,12 +787,11 @@ void Fleet::crash_server(std::uint32_t b, std::uint32_t fault) {
   s.cpu.crash(
       sim_.now(), [&](int kind, sim::SimTime latency) { on_job_done(s, kind, latency); },
       [&](int kind) { ++((kind & 1) == kJobHeartbeat ? beats_ : msgs_).dropped; });
-  constexpr std::uint8_t kOut = LoadBalancer::kBlockDown | LoadBalancer::kBlockPassive | LoadBalancer::kBlockDraining;
   const bool instant = cfg_.balancer.health_check.mode == HealthCheckMode::Instant;
   for (BalancerNode& node : site_nodes_of(b)) {
     const auto n = static_cast<std::uint32_t>(&node - nodes_.data());
     node.lb->drop_all(node.local(b));
-    if (node.up && (node.lb->blocks(node.local(b)) & kOut) == 0) f.pending_nodes |= 1ull << n;
+    if (node.up && (node.lb->blocks(node.local(b)) & LoadBalancer::kOutOfService) == 0) f.pending_nodes |= 1ull << n;
   }
   if (f.pending_nodes == 0 && !f.outcome.detected_within_s) f.outcome.detected_within_s = 0.0;
   if (instant) {
@@ -819,9 +816,8 @@ void Fleet::note_detection(std::uint32_t balancer, std::uint32_t server) {
   // that it has no crashed server of this fault left in service.
   if (cfg_.faults[s.crashed_by - 1u].target == FaultTarget::Site) {
     const BalancerNode& node = nodes_[balancer];
-    constexpr std::uint8_t kOut = LoadBalancer::kBlockDown | LoadBalancer::kBlockPassive | LoadBalancer::kBlockDraining;
-    for (std::uint32_t b = node.first; b < node.first + node.lb->backends().size(); ++b) {
-      if (servers_[b].crashed_by == s.crashed_by && node.up && (node.lb->blocks(node.local(b)) & kOut) == 0) return;
+      for (std::uint32_t b = node.first; b < node.first + node.lb->backends().size(); ++b) {
+      if (servers_[b].crashed_by == s.crashed_by && node.up && (node.lb->blocks(node.local(b)) & LoadBalancer::kOutOfService) == 0) return;
     }
   }
   f.pending_nodes &= ~(1ull << balancer);
@@ -1079,16 +1075,7 @@ void Fleet::rebalance() {
                         [&](std::uint32_t a, std::uint32_t b) {
                           return activity_[a] != activity_[b] ? activity_[a] < activity_[b] : a < b;
                         });
-      for (std::size_t i = 0; i < n; ++i) {
-        const std::uint32_t c = connected[i];
-        ++conn_.closed;
-        ++conn_.rebalanced;
-        ++s.interval.closed;
-        --connected_;
-        --s.connected;
-        release_slot(c);
-        retry_later(c, RetryCause::ConnectionLost);
-      }
+      for (std::size_t i = 0; i < n; ++i) close_connection(connected[i], conn_.rebalanced);
     }
   }
   if (now + rebalance_interval_ <= end_) sim_.schedule_at(now + rebalance_interval_, self_, kRebalance, 0);

@@ -108,7 +108,13 @@ class Fleet : public sim::EventHandler {
   /// or makes it give up.
   void retry_later(std::uint32_t c, RetryCause cause, sim::SimTime at_least = 0);
   void rebalance();
+  /// Removes the client from its server's member list (its slot), nothing else.
+  void leave_members(std::uint32_t c);
+  /// leave_members, and the balancer stops counting the connection.
   void release_slot(std::uint32_t c);
+  /// Closes an established connection from the server or balancer side (counted under `reason`);
+  /// the client reconnects through its backoff.
+  void close_connection(std::uint32_t c, std::uint64_t& reason);
   void settle(Server& s);
   void on_job_done(Server& s, int kind, sim::SimTime latency);
   void check_conservation(RunSummary& summary) const;

@@ -24,6 +24,8 @@ class LoadBalancer {
     kBlockAbsent = 16,    ///< not (yet, or no longer) part of the fleet
     kBlockTried = 32,     ///< already tried for the connection being routed
   };
+  /// The reasons that mean the balancer has taken a backend out (rather than a passing cap or try).
+  static constexpr std::uint8_t kOutOfService = kBlockDown | kBlockPassive | kBlockDraining;
 
   /// A balancer over one backend per weight (weights > 0), drawing from its own random stream.
   LoadBalancer(std::unique_ptr<BalancingPolicy> policy, const std::vector<double>& weights, sim::Rng rng);

@@ -4,29 +4,17 @@
 
 #include "models/fleet.hpp"
 #include "tests/cpp/catch.hpp"
+#include "tests/cpp/fleet_fixtures.hpp"
 
 using namespace wsfleet;
 
 namespace {
 
+// The shared small fleet, with the balancer knowing of crashes at once: these tests are about the
+// storm, not its detection (tests/cpp/test_balancer_health.cpp covers health checks).
 models::FleetConfig small_fleet() {
-  models::FleetConfig cfg;
-  cfg.name = "small";
-  cfg.run.duration_s = 120.0;
-  cfg.run.sample_interval_s = 1.0;
-  cfg.run.seed = 5;
-  cfg.fleet.servers = 4;
-  cfg.fleet.max_connections = 1000;
-  cfg.clients.count = 2000;
-  cfg.clients.ramp_s = 10.0;
-  cfg.clients.messages_per_minute = 6.0;
-  cfg.clients.heartbeat_interval_s = 25.0;
-  cfg.balancer.policy = "least_connections";
-  // The balancer knows of crashes at once: these tests are about the storm, not its detection
-  // (tests/cpp/test_balancer_health.cpp covers health checks).
+  auto cfg = testing::small_fleet();
   cfg.balancer.health_check.mode = models::HealthCheckMode::Instant;
-  cfg.backoff.policy = "full_jitter";
-  cfg.backoff.params = {{"base_s", 1.0}, {"cap_s", 30.0}};
   return cfg;
 }
 
