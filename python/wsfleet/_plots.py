@@ -25,7 +25,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 __all__ = ["Fault", "PlotData", "connections_figure", "attempts_figure", "cpu_figure",
-           "latency_figure", "waiting_figure", "zoom_windows", "MAX_ZOOMS"]
+           "latency_figure", "waiting_figure", "half_open_figure", "zoom_windows", "MAX_ZOOMS"]
 
 WIDTH_IN = 8.0
 DPI = 140
@@ -486,5 +486,31 @@ def waiting_figure(data: PlotData) -> Optional[bytes]:
     _style_axes(ax, "clients")
     _thousands(ax)
     ax.set_title("Clients waiting in backoff", loc="left", fontsize=FONT + 1)
+    _legend(ax, [line] + _fault_handles(data.faults))
+    return _png(fig)
+
+
+def half_open_figure(data: PlotData) -> Optional[bytes]:
+    """Half-open connections (clients gone silently, still held by their servers) across the fleet;
+    None when the run never had one."""
+    fleet = data.fleet
+    if fleet.empty or "half_open" not in fleet.columns:
+        return None
+    y = fleet["half_open"].to_numpy(dtype=float)
+    if not np.isfinite(y).any() or np.nanmax(y) <= 0:
+        return None
+    fig = _new_figure(2.8)
+    ax = fig.add_subplot(1, 1, 1)
+    x = fleet["time_s"].to_numpy(dtype=float)
+    line, = ax.plot(x, y, color="#8c564b", linewidth=1.2, label="half-open connections\nheld by the servers",
+                    drawstyle="steps-pre", **_marker(len(x)))
+    ax.fill_between(x, 0, np.nan_to_num(y), color="#8c564b", alpha=0.15, linewidth=0, step="pre")
+    _mark_faults(ax, data.faults, data.end_s)
+    _set_time_limits(ax, data, x)
+    ax.set_ylim(bottom=0)
+    _style_axes(ax, "connections")
+    _thousands(ax)
+    ax.set_title("Half-open connections (the client is gone, the server does not know yet)", loc="left",
+                 fontsize=FONT + 1)
     _legend(ax, [line] + _fault_handles(data.faults))
     return _png(fig)

@@ -39,6 +39,7 @@ except ImportError:  # pragma: no cover - Python 3.9/3.10
     import tomli as _toml  # type: ignore[no-redef]
 
 from . import _plots
+from ._life import connection_life
 from ._describe import (as_float, describe_scenario, fault_list, fmt_duration, fmt_int, fmt_mib,
                         fmt_ms, fmt_num, fmt_pct, fmt_seconds, fmt_share, scenario_question)
 
@@ -59,7 +60,7 @@ _REQUIRED_COLUMNS = ("time_s", "scope", "server")
 _NUMERIC_COLUMNS = ("time_s", "server", "up", "connections", "attempts", "established", "rejected",
                     "failed", "closed", "dropped", "cpu_utilisation", "cpu_backlog_ms", "memory_mib",
                     "messages_delivered", "latency_p50_ms", "latency_p99_ms", "retries", "waiting",
-                    "gave_up")
+                    "gave_up", "half_open")
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -865,6 +866,25 @@ def _metadata(run: Run, a: Analysis) -> str:
             f"<h3>The scenario file ({SCENARIO_FILE})</h3><pre>{_e(run.scenario_text)}</pre>")
 
 
+def _life(run: Run, a: Analysis, number: int, plots: bool) -> str:
+    """The section on the life of connections (heartbeats, dead peers, idle timeouts, shedding),
+    or "" when the run has none of them."""
+    topics = connection_life(run.summary, run.scenario, a.plot_data.fleet)
+    if not topics:
+        return ""
+    parts = [f'<section id="life" class="page-break">\n<h2>{number}. The life of connections</h2>']
+    for topic in topics:
+        parts.append(f'<h3 id="life-{topic.key}">{_e(topic.title)}</h3>')
+        parts.append("".join(f"<p>{_e(s)}</p>" for s in topic.sentences))
+        if topic.key == "half_open" and plots:
+            png = _plots.half_open_figure(a.plot_data)
+            if png is not None:
+                parts.append(f'<figure>{_img(png, "Half-open connections over time")}<figcaption>'
+                             "Connections whose client vanished without a close, still held by their "
+                             "servers until a heartbeat (or a receiver timeout) finds them.</figcaption></figure>")
+    return "\n".join(parts) + "\n</section>\n"
+
+
 def render_report(run: Run, plots: bool = True) -> str:
     """The report of a loaded run, as one HTML document (`plots=False`: text and tables only, fast)."""
     a = analyse(run)
@@ -876,6 +896,8 @@ def render_report(run: Run, plots: bool = True) -> str:
                 f"replication {_e(run.summary.get('replication', 'n/a'))} · "
                 f"{_e(fmt_duration(a.end_s))} simulated")
     desc_html = f'<p class="description">{_e(description)}</p>' if description else ""
+    life = _life(run, a, 3, plots)
+    n = 4 if life else 3
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -900,12 +922,12 @@ def render_report(run: Run, plots: bool = True) -> str:
 <h2>2. Headline numbers</h2>
 {_headline(a, run.summary)}
 </section>
-<section id="plots" class="page-break">
-<h2>3. What happened over time</h2>
+{life}<section id="plots" class="page-break">
+<h2>{n}. What happened over time</h2>
 {_figures(a, plots)}
 </section>
 <section id="scenario" class="page-break">
-<h2>4. Scenario file and run metadata</h2>
+<h2>{n + 1}. Scenario file and run metadata</h2>
 {_metadata(run, a)}
 </section>
 <footer>Written by wsfleet {_e(version)} from the run directory “{_e(run.run_dir.name)}”

@@ -1,0 +1,249 @@
+"""The life of a connection, in words, for the run report: what heartbeats cost, the half-open
+connections they found (and how fast), the connections idle timeouts cut, and the load the servers
+shed.
+
+`connection_life(summary, scenario, fleet)` reads summary.json (the dict), the effective
+scenario.toml (parsed) and the fleet rows of the time series, and returns one `Topic` per mechanism
+that left a trace in the run; a mechanism without data is left out, and a run with none of them
+gets an empty list (the report then has no such section). Pure Python, like the rest of the report.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, List, Mapping, Optional
+
+import pandas as pd
+
+from ._describe import as_float, fmt_int, fmt_num, fmt_pct, fmt_seconds, fmt_share
+
+__all__ = ["Topic", "connection_life", "heartbeat_cpu_seconds", "bits_per_second"]
+
+
+@dataclass
+class Topic:
+    """One mechanism: a title, sentences a planner reads, and the figures behind them."""
+    key: str                        # "heartbeats", "half_open", "idle", "shedding"
+    title: str
+    sentences: List[str] = field(default_factory=list)
+    figures: dict = field(default_factory=dict)
+
+
+def _get(mapping: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(mapping, Mapping):
+            return None
+        mapping = mapping.get(key)
+    return mapping
+
+
+def _num(mapping: Any, *keys: str) -> float:
+    return as_float(_get(mapping, *keys)) or 0.0
+
+
+def bits_per_second(bits: float) -> str:
+    """52300 -> "52.3 kbit/s"."""
+    for unit, scale in (("Gbit/s", 1e9), ("Mbit/s", 1e6), ("kbit/s", 1e3)):
+        if abs(bits) >= scale:
+            return f"{fmt_num(bits / scale)} {unit}"
+    return f"{fmt_num(bits)} bit/s"
+
+
+def heartbeat_cpu_seconds(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Optional[float]:
+    """CPU time the servers spent on ping exchanges: exchanges answered x fleet.cpu.heartbeat_us."""
+    cost_us = as_float(_get(scenario, "fleet", "cpu", "heartbeat_us"))
+    delivered = as_float(_get(summary, "heartbeats", "delivered"))
+    if cost_us is None or delivered is None:
+        return None
+    return delivered * cost_us * 1e-6
+
+
+def _cpu_busy_seconds(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Optional[float]:
+    """CPU seconds the whole fleet was busy over the run."""
+    capacity = _cpu_capacity_seconds(summary, scenario)
+    mean = as_float(_get(summary, "cpu", "mean_utilisation"))
+    return None if capacity is None or mean is None else mean * capacity
+
+
+def _cpu_capacity_seconds(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Optional[float]:
+    servers = as_float(_get(summary, "fleet", "total_servers")) or as_float(_get(summary, "fleet", "servers"))
+    cores = as_float(_get(scenario, "fleet", "cpu_cores")) or 1.0
+    seconds = as_float(summary.get("simulated_seconds"))
+    if servers is None or seconds is None or seconds <= 0:
+        return None
+    return servers * cores * seconds
+
+
+def _heartbeats(summary: Mapping[str, Any], scenario: Mapping[str, Any], fleet: pd.DataFrame) -> Optional[Topic]:
+    hb = summary.get("heartbeats")
+    if not isinstance(hb, Mapping) or _num(hb, "sent") <= 0:
+        return None
+    t = Topic("heartbeats", "What heartbeats cost")
+    interval = as_float(_get(scenario, "clients", "heartbeat_interval_s"))
+    sender = _get(scenario, "heartbeat", "sender")
+    mode = _get(scenario, "heartbeat", "mode")
+    preset = _get(scenario, "heartbeat", "preset")
+    who = f"the {sender}s ping" if sender in ("client", "server") else "pings go"
+    how = (f"after {fmt_seconds(interval)} without any frame" if mode == "when_idle"
+           else f"every {fmt_seconds(interval)}") if interval else ""
+    named = f" ({preset} defaults)" if preset else ""
+    sent, delivered = _num(hb, "sent"), _num(hb, "delivered")
+    per_message = as_float(hb.get("per_message"))
+    t.figures.update(sent=sent, per_message=per_message)
+    first = f"{fmt_int(sent)} ping exchanges: {who} {how}{named}".replace("  ", " ")
+    if per_message is not None:
+        first += (f", {fmt_num(per_message)} per data message" + (
+            " — more heartbeat frames than data messages" if per_message > 1 else ""))
+    t.sentences.append(first + ".")
+
+    cpu = heartbeat_cpu_seconds(summary, scenario)
+    busy = _cpu_busy_seconds(summary, scenario)
+    capacity = _cpu_capacity_seconds(summary, scenario)
+    if cpu is not None:
+        share = cpu / busy if busy else None
+        t.figures.update(cpu_s=cpu, cpu_share=share, cpu_capacity_share=cpu / capacity if capacity else None)
+        text = f"Answering them took {fmt_num(cpu)} s of server CPU"
+        if share is not None:
+            text += f": {fmt_share(share)} of all the CPU work the servers did"
+            if capacity:
+                text += f" ({fmt_share(cpu / capacity)} of the fleet's CPU capacity)"
+        t.sentences.append(text + ".")
+
+    hb_bytes = as_float(hb.get("bytes"))
+    seconds = as_float(summary.get("simulated_seconds"))
+    if hb_bytes is not None and seconds:
+        rate = 8.0 * hb_bytes / seconds
+        t.figures.update(bits_per_s=rate)
+        text = f"On the wire: {bits_per_second(rate)} on average"
+        open_conns = None
+        if "connections" in fleet.columns and not fleet.empty:
+            open_conns = as_float(fleet["connections"].mean())
+        if open_conns:
+            t.figures.update(bits_per_s_per_connection=rate / open_conns)
+            text += f", {bits_per_second(rate / open_conns)} per open connection"
+        msg_bytes = as_float(_get(scenario, "clients", "message_bytes"))
+        replies = as_float(_get(scenario, "clients", "replies_per_message")) or 0.0
+        sent_msgs = as_float(_get(summary, "messages", "sent"))
+        if msg_bytes is not None and sent_msgs is not None:
+            data = sent_msgs * msg_bytes * (1.0 + replies)
+            if data + hb_bytes > 0:
+                t.figures.update(bytes_share=hb_bytes / (data + hb_bytes))
+                text += f" — {fmt_share(hb_bytes / (data + hb_bytes))} of all WebSocket traffic"
+        t.sentences.append(text + ".")
+    if delivered < sent:
+        t.sentences.append(f"{fmt_int(sent - delivered)} pings were not answered (dropped with their "
+                           "connection or still queued at the end).")
+    return t
+
+
+def _half_open(summary: Mapping[str, Any], scenario: Mapping[str, Any], fleet: pd.DataFrame) -> Optional[Topic]:
+    vanished = _num(summary, "connections", "vanished")
+    detected = _num(summary, "heartbeats", "half_open_detected")
+    at_end = _num(summary, "heartbeats", "half_open_at_end")
+    if vanished <= 0 and detected <= 0 and at_end <= 0:
+        return None
+    t = Topic("half_open", "Half-open connections (dead peers)")
+    t.figures.update(vanished=vanished, detected=detected, at_end=at_end)
+    share = as_float(_get(scenario, "clients", "vanish_share"))
+    t.sentences.append(
+        f"{fmt_int(vanished)} sessions ended without a close (the client's network dropped"
+        + (f"; {fmt_share(share)} of session ends" if share else "")
+        + "): the client reconnected, but its server kept the old connection, its slot and its memory.")
+    det = _get(summary, "heartbeats", "detection_s")
+    if detected > 0:
+        t.figures.update(detection={k: as_float(_get(det, k)) for k in ("mean", "p50", "p99", "max")})
+        t.sentences.append(
+            f"The servers found and closed {fmt_int(detected)} of them; detection took "
+            f"{fmt_seconds(_get(det, 'p50'))} at the median, {fmt_seconds(_get(det, 'p99'))} at p99 and "
+            f"{fmt_seconds(_get(det, 'max'))} at most (mean {fmt_seconds(_get(det, 'mean'))}).")
+    else:
+        t.sentences.append("Nothing found any of them: no server pings and no receiver timeout "
+                           "(heartbeat.peer_timeout_s) watch these connections, so they pile up until the "
+                           "servers are restarted or full.")
+    if "half_open" in fleet.columns and not fleet.empty and fleet["half_open"].notna().any():
+        peak = float(fleet["half_open"].max())
+        when = float(fleet.loc[fleet["half_open"].idxmax(), "time_s"])
+        mean = float(fleet["half_open"].mean())
+        t.figures.update(peak=peak, peak_time_s=when, mean=mean)
+        open_conns = as_float(fleet["connections"].mean()) if "connections" in fleet.columns else None
+        text = (f"At any moment {fmt_num(mean)} dead connections were held on average, {fmt_int(peak)} at "
+                f"most (at {fmt_seconds(when)})")
+        if open_conns:
+            text += f": {fmt_pct(mean, open_conns)} of the live ones, slots a planner must count as used"
+        t.sentences.append(text + ".")
+    if at_end > 0:
+        t.sentences.append(f"{fmt_int(at_end)} were still held at the end of the run.")
+    return t
+
+
+def _idle(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Optional[Topic]:
+    cut = _num(summary, "connections", "idle_cut")
+    closed = _num(summary, "connections", "idle_closed")
+    if cut <= 0 and closed <= 0:
+        return None
+    t = Topic("idle", "Idle timeouts")
+    t.figures.update(idle_cut=cut, idle_closed=closed)
+    established = _num(summary, "connections", "established")
+    if cut > 0:
+        timeout = as_float(_get(scenario, "balancer", "idle_timeout_s"))
+        interval = as_float(_get(scenario, "clients", "heartbeat_interval_s"))
+        why = (f"no heartbeat keeps them busy" if not interval else
+               f"heartbeats every {fmt_seconds(interval)} are not more frequent than the timeout")
+        t.sentences.append(
+            f"The balancer cut {fmt_int(cut)} connections that carried no frame for "
+            f"{fmt_seconds(timeout) if timeout else 'its idle timeout'} ({why}); each client reconnected, "
+            f"which cost a handshake: {fmt_pct(cut, established)} of all established connections. "
+            "A heartbeat interval below the shortest idle timeout on the path avoids this.")
+    if closed > 0:
+        limit = as_float(_get(scenario, "fleet", "idle_close_s"))
+        t.sentences.append(
+            f"The servers' idle policy closed {fmt_int(closed)} connections without a data message for "
+            f"{fmt_seconds(limit) if limit else 'the idle limit'} (heartbeats do not count); their clients "
+            "reconnected.")
+    return t
+
+
+def _shedding(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Optional[Topic]:
+    shed = _num(summary, "connections", "rejected_by", "shed")
+    rebalanced = _num(summary, "connections", "rebalanced")
+    if shed <= 0 and rebalanced <= 0:
+        return None
+    t = Topic("shedding", "Load shedding and rebalancing")
+    t.figures.update(shed=shed, rebalanced=rebalanced)
+    if shed > 0:
+        adm = _get(scenario, "fleet", "admission")
+        rules = []
+        rate = as_float(_get(adm, "max_handshakes_per_s"))
+        backlog = as_float(_get(adm, "reject_above_backlog_ms"))
+        if rate:
+            rules.append(f"above {fmt_num(rate)} handshakes per second per server")
+        if backlog:
+            rules.append(f"while a server's CPU queue was longer than {fmt_num(backlog)} ms")
+        retry = as_float(_get(adm, "retry_after_s"))
+        cost = as_float(_get(adm, "reject_us"))
+        text = (f"Admission control refused {fmt_int(shed)} connection attempts "
+                f"({fmt_pct(shed, _num(summary, 'connections', 'attempted'))} of attempts)")
+        if rules:
+            text += " " + " or ".join(rules)
+        if cost is not None:
+            text += f", at {fmt_num(cost)} µs of CPU each instead of a full handshake"
+        text += "."
+        if retry:
+            text += f" The refused clients waited at least the Retry-After of {fmt_seconds(retry)} before retrying."
+        t.sentences.append(text)
+    if rebalanced > 0:
+        reb = _get(scenario, "fleet", "rebalance")
+        tol = as_float(_get(reb, "tolerance"))
+        t.sentences.append(
+            f"Rebalancing closed {fmt_int(rebalanced)} connections on servers holding more than the fleet's "
+            f"mean{f' + {fmt_share(tol)}' if tol is not None else ''}; their clients reconnected through the "
+            "balancer, onto the emptier servers.")
+    return t
+
+
+def connection_life(summary: Mapping[str, Any], scenario: Mapping[str, Any],
+                    fleet: Optional[pd.DataFrame] = None) -> List[Topic]:
+    """The topics with data in this run, in the order a connection meets them."""
+    frame = fleet if fleet is not None else pd.DataFrame()
+    topics = [_heartbeats(summary, scenario, frame), _half_open(summary, scenario, frame),
+              _idle(summary, scenario), _shedding(summary, scenario)]
+    return [t for t in topics if t is not None]
