@@ -72,3 +72,13 @@ def test_notebook_runs(path: Path, jupyter_data_dir: str, monkeypatch: pytest.Mo
         assert "Recommendation: " in text and " servers (minimum " in text
         assert "plan report:" in text and "report.html" in text
         assert len(images) >= 2  # the sweep's rejections per backoff policy, the plan's search
+    if path.name == "heartbeats.ipynb":
+        assert f"{int(CLIENTS):,} clients" in text
+        # The cells that compare the engine with the theory ran (they raise if it drifts).
+        assert "every preset's detection time is within 2 % of the theory" in text
+        assert "detection within 2 % of T/2 + timeout" in text
+        assert len(images) >= 2  # presets: detection and half-open over time; the interval sweep
+        tables = "".join(o.get("data", {}).get("text/plain", "") for o in outputs)
+        for preset in ("socketio", "phoenix", "signalr", "ably", "centrifugo", "uwebsockets", "pusher"):
+            assert preset in tables, preset
+        assert "The servers found and closed" in text  # the run report's section on connections' life
