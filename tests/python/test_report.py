@@ -298,6 +298,96 @@ def test_timeseries_without_optional_columns(run_dir: Path) -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# The life of connections: heartbeats, dead peers, idle timeouts, shedding
+
+
+def _text(fragment: str) -> str:
+    import html as _html_mod
+    return _html_mod.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", fragment)))
+
+
+def _with_connection_life(run_dir: Path) -> None:
+    """Gives a synthetic run every mechanism of the section, with numbers whose wording is known."""
+    def edit(s: dict) -> None:
+        s["heartbeats"].update(sent=2_000_000, delivered=2_000_000, dropped=0, per_message=2.5,
+                               bytes=2_000_000 * 132, half_open_detected=1150, half_open_at_end=50,
+                               detection_s={"count": 1150, "mean": 32.5, "p50": 32.2, "p99": 44.9, "max": 45.0})
+        s["connections"].update(vanished=1200, idle_cut=300, idle_closed=0, rebalanced=120,
+                                rejected_by={"server_full": 0, "no_backend": 0, "rate_limited": 0, "shed": 500})
+    _edit_summary(run_dir, edit)
+    scen = run_dir / "scenario.toml"
+    text = scen.read_text(encoding="utf-8").replace("[balancer]\n", "[balancer]\nidle_timeout_s = 60.0\n")
+    text += ("\n[fleet.admission]\nmax_handshakes_per_s = 0.0\nreject_above_backlog_ms = 250.0\nreject_us = 20.0\n"
+             "retry_after_s = 2.0\n\n[fleet.rebalance]\ninterval_s = 5.0\ntolerance = 0.1\nmax_per_interval = 100\n"
+             '\n[heartbeat]\npreset = "socketio"\nsender = "server"\nmode = "periodic"\n')
+    scen.write_text(text, encoding="utf-8")
+    ts = report._load_timeseries(run_dir / "timeseries.csv")
+    fleet = ts["scope"] == "fleet"
+    ts.loc[fleet, "half_open"] = 40.0
+    ts.loc[fleet & (ts["time_s"] == 150.0), "half_open"] = 61.0
+    ts.loc[~fleet, "half_open"] = 10.0
+    ts.to_csv(run_dir / "timeseries.csv", index=False)
+
+
+def test_connection_life_section_states_the_numbers(run_dir: Path) -> None:
+    _with_connection_life(run_dir)
+    page = _html(report.write_report(run_dir))
+    section = _section(page, "life")
+    assert "<h2>3. The life of connections</h2>" in section
+    assert "<h2>4. What happened over time</h2>" in page and "<h2>5. Scenario file and run metadata</h2>" in page
+    text = _text(section)
+    # Heartbeat cost: 2e6 exchanges x 5 us = 10 s of CPU, of 0.31 x 5 servers x 300 s = 465 s busy (2.2 %)
+    # and 1,500 s of capacity (0.67 %); 2e6 x 132 bytes x 8 / 300 s = 7.04 Mbit/s.
+    assert "2,000,000 ping exchanges: the servers ping every 25 s (socketio defaults), 2.5 per data message" in text
+    assert "more heartbeat frames than data messages" in text
+    assert "Answering them took 10 s of server CPU: 2.2% of all the CPU work the servers did" in text
+    assert "(0.67% of the fleet's CPU capacity)" in text
+    assert "On the wire: 7.04 Mbit/s on average" in text
+    # Dead peers: counts, percentiles and what the time series held.
+    assert "1,200 sessions ended without a close" in text
+    assert ("The servers found and closed 1,150 of them; detection took 32.2 s at the median, 44.9 s at p99 "
+            "and 45 s at most (mean 32.5 s).") in text
+    assert "61 at most (at 150 s)" in text
+    assert "50 were still held at the end of the run." in text
+    # Idle cuts and shedding.
+    assert "The balancer cut 300 connections that carried no frame for 60 s" in text
+    assert "idle policy" not in text  # no idle close in this run
+    assert "Admission control refused 500 connection attempts" in text
+    assert "while a server's CPU queue was longer than 250 ms" in text
+    assert "Retry-After of 2 s" in text
+    assert "Rebalancing closed 120 connections on servers holding more than the fleet's mean + 10%" in text
+    # The half-open connections over time are plotted in the section.
+    assert len(IMG_RE.findall(section)) == 1
+    assert len(IMG_RE.findall(page)) == 6
+    # Without plots: the words stay, the figure goes.
+    quick = _section(_html(report.write_report(run_dir, plots=False)), "life")
+    assert "The servers found and closed 1,150" in _text(quick) and not IMG_RE.findall(quick)
+
+
+def test_connection_life_topics_without_data_are_left_out(default_report: Path, make_run: Callable[..., Path]) -> None:
+    # The synthetic run has heartbeats but no dead peer, idle cut or shedding: only the cost is stated.
+    section = _section(_html(default_report), "life")
+    assert 'id="life-heartbeats"' in section
+    for topic in ("half_open", "idle", "shedding"):
+        assert f'id="life-{topic}"' not in section
+    assert not IMG_RE.findall(section)
+    # A run with none of them has no such section, and the sections keep their numbers.
+    run_dir = make_run("quiet")
+    _edit_summary(run_dir, lambda s: s["heartbeats"].update(sent=0, delivered=0, dropped=0))
+    page = _html(report.write_report(run_dir))
+    assert 'id="life"' not in page and "The life of connections" not in page
+    assert "<h2>3. What happened over time</h2>" in page and "<h2>4. Scenario file and run metadata</h2>" in page
+
+
+def test_connection_life_when_nothing_detects_dead_peers(run_dir: Path) -> None:
+    _edit_summary(run_dir, lambda s: (s["connections"].update(vanished=80),
+                                      s["heartbeats"].update(half_open_detected=0, half_open_at_end=80)))
+    text = _text(_section(_html(report.write_report(run_dir)), "life"))
+    assert "80 sessions ended without a close" in text
+    assert "Nothing found any of them" in text and "80 were still held at the end of the run." in text
+
+
+# --------------------------------------------------------------------------------------------
 # Bad inputs and the command line
 
 
