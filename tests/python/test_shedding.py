@@ -26,11 +26,13 @@ def test_shedding_keeps_the_fleet_up_where_the_same_fleet_without_it_collapses()
     assert collapsed["connections"]["failed_by"]["timeout"] > 50_000
     assert collapsed["connections"]["active_at_end"] < 0.7 * clients
     assert collapsed["connections"]["rejected_by"]["shed"] == 0
-    # With it: cheap refusals with a Retry-After keep the queues short; every client is back at the
-    # survivors' handshake rate (2 x 200 a second for 4,000 clients: 10 s), with no timeout at all.
+    # With it: cheap refusals with a Retry-After keep the queues short; every client is back, with no
+    # timeout at all. The retries come in synchronised waves (constant 1 s backoff), and a server admits
+    # 500 ms of handshakes (100) per wave: 4,000 clients over 2 survivors take 20 s.
     assert shed["connections"]["rejected_by"]["shed"] > 10_000
-    assert shed["faults"][0]["reconnected_within_s"] is not None
-    assert 10.0 <= shed["faults"][0]["reconnected_within_s"] < 15.0
+    back = [f["reconnected_within_s"] for f in shed["faults"]]
+    assert None not in back
+    assert 19.0 <= max(back) < 25.0
     assert shed["connections"]["failed_by"]["timeout"] == 0
     assert shed["connections"]["active_at_end"] == clients
 
