@@ -47,7 +47,7 @@ ordered_json summary_ordered(const models::RunSummary& s) {
                       {"failed", c.failed}, {"pending_at_end", c.pending_at_end}, {"closed", c.closed},
                       {"ended", c.ended}, {"dropped", c.dropped}, {"drained", c.drained},
                       {"vanished", c.vanished}, {"idle_cut", c.idle_cut}, {"idle_closed", c.idle_closed},
-                      {"rebalanced", c.rebalanced},
+                      {"rebalanced", c.rebalanced}, {"slow_consumer", c.slow_consumer},
                       {"active_at_end", c.active_at_end}, {"retries", c.retries},
                       {"gave_up", c.gave_up}, {"waiting_at_end", c.waiting_at_end},
                       {"peak", s.peak_connections}, {"peak_per_server", s.peak_server_connections}};
@@ -68,14 +68,49 @@ ordered_json summary_ordered(const models::RunSummary& s) {
                                     {"p50", num(hb.detection_s.p50_ms)}, {"p99", num(hb.detection_s.p99_ms)},
                                     {"max", num(hb.detection_s.max_ms)}};
   j["handshake_latency_ms"] = latency_json(s.handshake_latency);
+  if (s.pubsub.enabled) {
+    const auto& p = s.pubsub;
+    ordered_json ps;
+    ps["publications"] = {{"published", p.published}, {"from_feeds", p.from_feeds}, {"from_clients", p.from_clients},
+                          {"publish_failed", p.publish_failed}, {"arrived", p.arrived},
+                          {"lost_in_broker", p.lost_in_broker}, {"in_broker_at_end", p.in_broker_at_end}};
+    ps["fanouts"] = {{"dispatched", p.fanouts}, {"done", p.fanouts_done}, {"lost", p.fanouts_lost},
+                     {"pending_at_end", p.fanouts_pending_at_end}};
+    ps["copies"] = {{"created", p.copies}, {"delivered", p.delivered}, {"dropped_full", p.dropped_full},
+                    {"dropped_oldest", p.dropped_oldest}, {"dropped_volatile", p.dropped_volatile},
+                    {"conflated", p.conflated}, {"discarded", p.discarded}, {"buffered_at_end", p.buffered_at_end},
+                    {"bytes_delivered", num(p.bytes_delivered)}};
+    ps["latency_ms"] = latency_json(p.latency);
+    const auto drops = p.dropped_full + p.dropped_oldest + p.dropped_volatile + p.conflated + p.discarded;
+    ps["slow_consumers"] = {{"closed", c.slow_consumer}, {"memory_crashes", p.memory_crashes},
+                            {"peak_server_buffered_mib", num(p.peak_server_buffered_mib)},
+                            {"dropped", drops}};
+    const double attempts = static_cast<double>(p.resume_attempts);
+    ps["continuity"] = {{"expected", p.expected}, {"in_order", p.in_order}, {"recovered_resume", p.recovered_resume},
+                        {"recovered_history", p.recovered_history}, {"lost", p.lost},
+                        {"pending_at_end", p.pending_at_end}, {"duplicated", p.duplicated},
+                        {"out_of_order", p.out_of_order},
+                        {"exactly_once", p.lost == 0 && p.duplicated == 0}};
+    ps["resume"] = {{"attempts", p.resume_attempts}, {"resumed", p.resumed}, {"too_late", p.resume_too_late},
+                    {"evicted", p.resume_evicted},
+                    {"success_rate", attempts > 0 ? num(static_cast<double>(p.resumed) / attempts) : ordered_json(nullptr)},
+                    {"history_fetches", p.history_fetches}};
+    j["pubsub"] = ps;
+  }
   j["cpu"] = {{"mean_utilisation", num(s.cpu_mean_utilisation)}, {"peak_utilisation", num(s.cpu_peak_utilisation)}};
   j["memory"] = {{"peak_server_mib", num(s.peak_server_memory_mib)}};
   ordered_json faults = ordered_json::array();
   for (const auto& f : s.faults) {
-    const bool server = f.target == "server";
+    const bool server = f.target == "server" || f.target == "memory";
     const bool site = f.target == "site";
-    faults.push_back({{"type", server ? "crash" : site ? "site_crash" : "balancer_crash"},
-                      {server ? "server" : site ? "site" : "balancer",
+    const bool broker = f.target == "broker";
+    const char* type = f.target == "server"   ? "crash"
+                       : f.target == "memory" ? "out_of_memory"
+                       : site                 ? "site_crash"
+                       : broker               ? "broker_outage"
+                                              : "balancer_crash";
+    faults.push_back({{"type", type},
+                      {server ? "server" : site ? "site" : broker ? "broker" : "balancer",
                        site ? ordered_json(f.site) : ordered_json(f.server)},
                       {"at_s", f.at_s},
                       {"recover_after_s", f.recover_after_s ? num(*f.recover_after_s) : ordered_json(nullptr)},

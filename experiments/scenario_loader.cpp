@@ -32,7 +32,7 @@ constexpr std::int64_t kIntMax = std::numeric_limits<std::int64_t>::max();
 
 // The schema. Keys are listed in documentation order; "Allowed: ..." messages show them so.
 const Names& section_names() {
-  static const Names names = {"scenario", "run", "fleet", "clients", "balancer", "backoff", "heartbeat", "faults", "scaling", "topology", "sweep", "plan"};
+  static const Names names = {"scenario", "run", "fleet", "clients", "balancer", "backoff", "heartbeat", "faults", "scaling", "topology", "pubsub", "sweep", "plan"};
   return names;
 }
 // Tables that describe a study of the scenario rather than one run: [sweep] (`wsfleet sweep`) and
@@ -51,7 +51,8 @@ const Names& run_keys() {
 }
 const Names& fleet_keys() {
   static const Names keys = {"servers", "max_connections", "cpu_cores", "memory_per_connection_kib",
-                             "base_memory_mib", "weights", "idle_close_s", "cpu", "admission", "rebalance"};
+                             "base_memory_mib", "weights", "idle_close_s", "cpu", "admission", "rebalance",
+                             "memory_limit_mib", "restart_s"};
   return keys;
 }
 const Names& cpu_keys() {
@@ -115,6 +116,35 @@ const Names& site_keys() {
 }
 const Names& region_keys() {
   static const Names keys = {"name", "share"};
+  return keys;
+}
+const Names& pubsub_keys() {
+  static const Names keys = {"channels", "zipf_s", "subscriptions", "message_bytes", "fanout_us", "client_publish_share",
+                             "feed", "links", "buffer", "broker", "resume", "history"};
+  return keys;
+}
+const Names& feed_keys() {
+  static const Names keys = {"channels", "rate_per_s", "process"};
+  return keys;
+}
+const Names& link_class_keys() {
+  static const Names keys = {"name", "share", "drain_kib_per_s", "drain_messages_per_s"};
+  return keys;
+}
+const Names& buffer_keys() {
+  static const Names keys = {"preset", "policy", "limit_kib", "close_on_limit", "delta_ratio"};
+  return keys;
+}
+const Names& broker_keys() {
+  static const Names keys = {"mode", "capacity_per_s", "latency_ms"};
+  return keys;
+}
+const Names& resume_keys() {
+  static const Names keys = {"window_s", "cache_messages"};
+  return keys;
+}
+const Names& history_keys() {
+  static const Names keys = {"size", "ttl_s", "fetch_ms", "fetch", "rewind"};
   return keys;
 }
 const Names& scaling_keys() {
@@ -191,6 +221,7 @@ class ScenarioReader {
     read_heartbeat(config);
     read_scaling(config);
     read_topology(config);
+    read_pubsub(config);
     read_faults(config);
     check_size(config);
     return config;
@@ -336,6 +367,16 @@ class ScenarioReader {
     return true;
   }
 
+  // A TOML boolean; false when absent.
+  bool read_bool(const toml::table& table, const std::string& prefix, std::string_view key, bool& out) const {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) return false;
+    const auto* value = node->as_boolean();
+    if (value == nullptr) fail(*node, prefix + std::string(key), prefix + std::string(key) + " must be true or false " + got(*node));
+    out = value->get();
+    return true;
+  }
+
   // A string from a fixed list; false when absent.
   bool read_choice(const toml::table& table, const std::string& prefix, std::string_view key, const Names& choices,
                    std::string& out) const {
@@ -398,6 +439,8 @@ class ScenarioReader {
     read_float(*table, "fleet.", "base_memory_mib", at_least(0.0), fleet.base_memory_mib);
     read_weights(*table, fleet);
     read_float(*table, "fleet.", "idle_close_s", at_least(0.0), fleet.idle_close_s);
+    read_float(*table, "fleet.", "memory_limit_mib", between(0.0, 1e9), fleet.memory_limit_mib);
+    read_float(*table, "fleet.", "restart_s", between(0.0, kMaxDurationS), fleet.restart_s);
     if (const toml::table* adm = table_at(*table, "admission", "fleet.admission")) {
       const std::string q = "fleet.admission.";
       check_keys(*adm, "[fleet.admission]", q, admission_keys());
@@ -832,6 +875,147 @@ class ScenarioReader {
     }
   }
 
+  // [pubsub] and its sub-tables.
+  void read_pubsub(models::FleetConfig& config) const {
+    const toml::table* table = table_at(root_, "pubsub", "pubsub");
+    if (table == nullptr) return;
+    const std::string p = "pubsub.";
+    check_keys(*table, "[pubsub]", p, pubsub_keys());
+    models::PubSubSection& ps = config.pubsub;
+    read_int(*table, p, "channels", 0, 10000000, ps.channels);
+    if (ps.channels == 0) {
+      fail(*table, p + "channels", "[pubsub] needs pubsub.channels >= 1 (the number of channels); without it, leave [pubsub] out");
+    }
+    read_float(*table, p, "zipf_s", between(0.0, 10.0), ps.zipf_s);
+    read_int(*table, p, "subscriptions", 1, std::min<std::int64_t>(64, ps.channels), ps.subscriptions,
+             ps.channels < 64 ? "pubsub.channels" : "");
+    read_float(*table, p, "message_bytes", Range{0.0, 1e8, true, false, "", ""}, ps.message_bytes);
+    read_float(*table, p, "fanout_us", between(0.0, kMaxCpuCostUs), ps.fanout_us);
+    read_float(*table, p, "client_publish_share", between(0.0, 1.0), ps.client_publish_share);
+    if (const toml::table* feed = table_at(*table, "feed", "pubsub.feed")) {
+      const std::string q = "pubsub.feed.";
+      check_keys(*feed, "[pubsub.feed]", q, feed_keys());
+      read_int(*feed, q, "channels", 0, ps.channels, ps.feed.channels, "pubsub.channels");
+      read_float(*feed, q, "rate_per_s", Range{0.0, 1e6, true, false, "", ""}, ps.feed.rate_per_s);
+      std::string process;
+      if (read_choice(*feed, q, "process", {"poisson", "periodic"}, process)) {
+        ps.feed.process = process == "poisson" ? models::FeedProcess::Poisson : models::FeedProcess::Periodic;
+      }
+    }
+    const auto links = table_array(*table, "links", "pubsub.links", link_class_keys(),
+                                   "{name = \"mobile\", share = 0.2, drain_kib_per_s = 50}");
+    double total_share = 0.0;
+    for (std::size_t i = 0; i < links.size(); ++i) {
+      const std::string q = "pubsub.links." + std::to_string(i) + ".";
+      models::LinkClass link;
+      read_string(*links[i], q, "name", link.name);
+      if (!read_float(*links[i], q, "share", between(0.0, 1.0), link.share)) {
+        fail(*links[i], q + "share", q + "share is required: the fraction of the clients on such links");
+      }
+      double messages = 0.0;
+      const bool by_bytes = read_float(*links[i], q, "drain_kib_per_s", between(0.0, 1e9), link.drain_kib_per_s);
+      const bool by_messages = read_float(*links[i], q, "drain_messages_per_s", between(0.0, 1e9), messages);
+      if (by_bytes && by_messages) {
+        fail(*links[i]->get("drain_messages_per_s"), q + "drain_messages_per_s",
+             q + "drain_kib_per_s and " + q + "drain_messages_per_s are two ways to say the same thing: give one");
+      }
+      if (!by_bytes && !by_messages) {
+        fail(*links[i], q + "drain_kib_per_s",
+             q + "drain_kib_per_s (or drain_messages_per_s) is required: how fast such a client reads; 0 = at once");
+      }
+      if (by_messages) link.drain_kib_per_s = messages * ps.message_bytes / 1024.0;
+      total_share += link.share;
+      ps.links.push_back(link);
+    }
+    if (!links.empty() && std::abs(total_share - 1.0) > 1e-9) {
+      fail(*table->get("links"), "pubsub.links", "the shares of [[pubsub.links]] must add up to 1 (got " + human_number(total_share) + ")");
+    }
+    if (const toml::table* buffer = table_at(*table, "buffer", "pubsub.buffer")) read_buffer(*buffer, ps.buffer);
+    if (const toml::table* broker = table_at(*table, "broker", "pubsub.broker")) {
+      const std::string q = "pubsub.broker.";
+      check_keys(*broker, "[pubsub.broker]", q, broker_keys());
+      std::string mode;
+      if (read_choice(*broker, q, "mode", {"sharded", "broadcast"}, mode)) {
+        ps.broker.mode = mode == "sharded" ? models::BrokerMode::Sharded : models::BrokerMode::Broadcast;
+      }
+      read_float(*broker, q, "capacity_per_s", Range{0.0, 1e12, true, false, "", ""}, ps.broker.capacity_per_s);
+      read_float(*broker, q, "latency_ms", between(0.0, 1e6), ps.broker.latency_ms);
+    }
+    if (const toml::table* resume = table_at(*table, "resume", "pubsub.resume")) {
+      const std::string q = "pubsub.resume.";
+      check_keys(*resume, "[pubsub.resume]", q, resume_keys());
+      read_float(*resume, q, "window_s", between(0.0, kMaxDurationS), ps.resume.window_s);
+      read_int(*resume, q, "cache_messages", 0, 1000000000, ps.resume.cache_messages);
+    }
+    if (const toml::table* history = table_at(*table, "history", "pubsub.history")) {
+      const std::string q = "pubsub.history.";
+      check_keys(*history, "[pubsub.history]", q, history_keys());
+      read_int(*history, q, "size", 0, 1000000000, ps.history.size);
+      read_float(*history, q, "ttl_s", between(0.0, kMaxDurationS), ps.history.ttl_s);
+      read_float(*history, q, "fetch_ms", between(0.0, 1e7), ps.history.fetch_ms);
+      std::string fetch;
+      if (read_choice(*history, q, "fetch", {"position", "rewind"}, fetch)) {
+        ps.history.fetch = fetch == "position" ? models::HistoryFetch::Position : models::HistoryFetch::Rewind;
+      }
+      read_int(*history, q, "rewind", 1, 1000000000, ps.history.rewind);
+      if (!ps.history.enabled()) {
+        fail(*history, q + "size", "[pubsub.history] keeps nothing: give pubsub.history.size (messages per channel) or ttl_s (s), or leave it out");
+      }
+    }
+    const double cells = static_cast<double>(config.total_servers()) * ps.channels;
+    if (cells > 5e7) {
+      fail(*table->get("channels"), "pubsub.channels",
+           "servers x pubsub.channels must be <= 50,000,000 (got " + human_number(cells) + "): one subscriber list per pair");
+    }
+  }
+
+  // [pubsub.buffer]: a library's semantics (preset), overridden by the keys given.
+  void read_buffer(const toml::table& buffer, models::BufferSection& b) const {
+    const std::string q = "pubsub.buffer.";
+    check_keys(buffer, "[pubsub.buffer]", q, buffer_keys());
+    using models::BufferPolicy;
+    struct Preset {
+      const char* name;
+      BufferPolicy policy;
+      double limit_kib;
+      bool close;
+    };
+    // ws: bufferedAmount grows without bound. Socket.IO: the same, except `volatile` emits.
+    // Centrifugo: client.queue_max_size 1 MiB, then disconnect 3008. uWebSockets: maxBackpressure 64 KiB.
+    static const Preset presets[] = {{"ws", BufferPolicy::Unbounded, 1024.0, false},
+                                     {"socketio", BufferPolicy::Unbounded, 1024.0, false},
+                                     {"socketio_volatile", BufferPolicy::Volatile, 1024.0, false},
+                                     {"centrifugo", BufferPolicy::Close, 1024.0, false},
+                                     {"uws", BufferPolicy::Uws, 64.0, false},
+                                     {"uws_close", BufferPolicy::Uws, 64.0, true}};
+    Names preset_names;
+    for (const Preset& pr : presets) preset_names.push_back(pr.name);
+    std::string preset;
+    if (read_choice(buffer, q, "preset", preset_names, preset)) {
+      for (const Preset& pr : presets) {
+        if (preset == pr.name) {
+          b.policy = pr.policy;
+          b.limit_kib = pr.limit_kib;
+          b.close_on_limit = pr.close;
+        }
+      }
+    }
+    const Names policies = {"unbounded", "drop_newest", "drop_oldest", "close", "uws", "volatile", "conflate"};
+    std::string policy;
+    if (read_choice(buffer, q, "policy", policies, policy)) {
+      const BufferPolicy values[] = {BufferPolicy::Unbounded, BufferPolicy::DropNewest, BufferPolicy::DropOldest,
+                                     BufferPolicy::Close, BufferPolicy::Uws, BufferPolicy::Volatile, BufferPolicy::Conflate};
+      b.policy = values[std::find(policies.begin(), policies.end(), policy) - policies.begin()];
+    }
+    read_float(buffer, q, "limit_kib", Range{0.0, 1e9, true, false, "", ""}, b.limit_kib);
+    read_bool(buffer, q, "close_on_limit", b.close_on_limit);
+    if (b.close_on_limit && b.policy != BufferPolicy::Uws) {
+      fail(*buffer.get("close_on_limit"), q + "close_on_limit",
+           q + "close_on_limit is uWebSockets' closeOnBackpressureLimit: it needs policy = \"uws\" (for closing at the limit otherwise, use policy = \"close\")");
+    }
+    read_float(buffer, q, "delta_ratio", above_upto(0.0, 1.0), b.delta_ratio);
+  }
+
   void read_faults(models::FleetConfig& config) const {
     const toml::node* node = root_.get("faults");
     if (node == nullptr) return;
@@ -849,9 +1033,9 @@ class ScenarioReader {
       }
       check_keys(*table, "[[faults]] entry " + std::to_string(i), prefix, fault_keys());
       std::string type;
-      if (!read_choice(*table, prefix, "type", {"crash", "balancer_crash", "site_crash"}, type)) {
+      if (!read_choice(*table, prefix, "type", {"crash", "balancer_crash", "site_crash", "broker_outage"}, type)) {
         fail(*table, prefix + "type",
-             prefix + "type is required: the kind of fault (one of: crash, balancer_crash, site_crash)");
+             prefix + "type is required: the kind of fault (one of: crash, balancer_crash, site_crash, broker_outage)");
       }
       models::CrashFault fault;
       for (const char* key : {"server", "balancer", "site"}) {
@@ -860,11 +1044,16 @@ class ScenarioReader {
                              (type == "site_crash" && std::string(key) == "site");
         if (const toml::node* wrong = table->get(key); wrong != nullptr && !belongs) {
           const std::string owner = std::string(key) == "server" ? "crash" : std::string(key) == "balancer" ? "balancer_crash" : "site_crash";
-          fail(*wrong, prefix + key, prefix + key + " is for type = \"" + owner + "\"; a " + type + " names its " +
-                                         (type == "crash" ? "server" : type == "balancer_crash" ? "balancer" : "site"));
+          fail(*wrong, prefix + key, prefix + key + " is for type = \"" + owner + "\"; " +
+                                         (type == "broker_outage" ? std::string("a broker_outage names nothing (there is one broker)")
+                                                                  : "a " + type + " names its " +
+                                                                        (type == "crash" ? "server" : type == "balancer_crash" ? "balancer" : "site")));
         }
       }
-      if (type == "site_crash") {
+      if (type == "broker_outage") {
+        fault.target = models::FaultTarget::Broker;
+        if (!config.pubsub.enabled()) fail(*table, prefix + "type", prefix + "type = \"broker_outage\" needs [pubsub] (pubsub.channels >= 1)");
+      } else if (type == "site_crash") {
         fault.target = models::FaultTarget::Site;
         Names sites;
         for (const auto& site : config.topology.sites) sites.push_back(site.name);

@@ -101,6 +101,48 @@ std::string session_text(const sim::Distribution& session) {
   return out + " }";
 }
 
+void write_pubsub(std::ostringstream& out, const models::PubSubSection& p) {
+  if (!p.enabled()) return;
+  out << "\n[pubsub]\n";
+  out << "channels = " << p.channels << "\n";
+  out << "zipf_s = " << toml_float(p.zipf_s) << "\n";
+  out << "subscriptions = " << p.subscriptions << "\n";
+  out << "message_bytes = " << toml_float(p.message_bytes) << "\n";
+  out << "fanout_us = " << toml_float(p.fanout_us) << "\n";
+  out << "client_publish_share = " << toml_float(p.client_publish_share) << "\n";
+  out << "\n[pubsub.feed]\n";
+  out << "channels = " << p.feed.channels << "\n";
+  out << "rate_per_s = " << toml_float(p.feed.rate_per_s) << "\n";
+  out << "process = " << (p.feed.process == models::FeedProcess::Poisson ? "\"poisson\"" : "\"periodic\"") << "\n";
+  const char* policies[] = {"unbounded", "drop_newest", "drop_oldest", "close", "uws", "volatile", "conflate"};
+  out << "\n[pubsub.buffer]\n";
+  out << "policy = \"" << policies[static_cast<int>(p.buffer.policy)] << "\"\n";
+  out << "limit_kib = " << toml_float(p.buffer.limit_kib) << "\n";
+  out << "close_on_limit = " << (p.buffer.close_on_limit ? "true" : "false") << "\n";
+  out << "delta_ratio = " << toml_float(p.buffer.delta_ratio) << "\n";
+  out << "\n[pubsub.broker]\n";
+  out << "mode = " << (p.broker.mode == models::BrokerMode::Sharded ? "\"sharded\"" : "\"broadcast\"") << "\n";
+  out << "capacity_per_s = " << toml_float(p.broker.capacity_per_s) << "\n";
+  out << "latency_ms = " << toml_float(p.broker.latency_ms) << "\n";
+  out << "\n[pubsub.resume]\n";
+  out << "window_s = " << toml_float(p.resume.window_s) << "  # 0 = no resume\n";
+  out << "cache_messages = " << p.resume.cache_messages << "  # 0 = all within the window\n";
+  if (p.history.enabled()) {
+    out << "\n[pubsub.history]\n";
+    out << "size = " << p.history.size << "\n";
+    out << "ttl_s = " << toml_float(p.history.ttl_s) << "\n";
+    out << "fetch_ms = " << toml_float(p.history.fetch_ms) << "\n";
+    out << "fetch = " << (p.history.fetch == models::HistoryFetch::Position ? "\"position\"" : "\"rewind\"") << "\n";
+    out << "rewind = " << p.history.rewind << "\n";
+  }
+  for (const models::LinkClass& l : p.links) {
+    out << "\n[[pubsub.links]]\n";
+    out << "name = " << toml_string(l.name) << "\n";
+    out << "share = " << toml_float(l.share) << "\n";
+    out << "drain_kib_per_s = " << toml_float(l.drain_kib_per_s) << "  # 0 = reads at once\n";
+  }
+}
+
 }  // namespace
 
 std::string scenario_to_toml(const models::FleetConfig& config) {
@@ -130,6 +172,8 @@ std::string scenario_to_toml(const models::FleetConfig& config) {
   for (std::size_t i = 0; i < fleet.weights.size(); ++i) out << (i > 0 ? ", " : "") << toml_float(fleet.weights[i]);
   out << "]" << (fleet.weights.empty() ? "  # empty: every server has weight 1" : "") << "\n";
   out << "idle_close_s = " << toml_float(fleet.idle_close_s) << "  # 0 = never\n";
+  out << "memory_limit_mib = " << toml_float(fleet.memory_limit_mib) << "  # 0 = no limit\n";
+  out << "restart_s = " << toml_float(fleet.restart_s) << "\n";
 
   out << "\n[fleet.cpu]\n";
   out << "handshake_us = " << toml_float(fleet.cpu.handshake_us) << "\n";
@@ -203,12 +247,16 @@ std::string scenario_to_toml(const models::FleetConfig& config) {
     out << "share = " << toml_float(region.share) << "\n";
   }
 
+  write_pubsub(out, config.pubsub);
+
   if (config.faults.empty()) out << "\n# No [[faults]]: every server stays up.\n";
   for (const models::CrashFault& fault : config.faults) {
     out << "\n[[faults]]\n";
     if (fault.target == models::FaultTarget::Server) {
       out << "type = \"crash\"\n";
       out << "server = " << fault.server << "\n";
+    } else if (fault.target == models::FaultTarget::Broker) {
+      out << "type = \"broker_outage\"\n";
     } else if (fault.target == models::FaultTarget::Site) {
       out << "type = \"site_crash\"\n";
       out << "site = " << toml_string(fault.site) << "\n";

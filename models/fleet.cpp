@@ -180,6 +180,8 @@ Fleet::Fleet(const FleetConfig& config)
       if (f.balancer >= nodes_.size()) throw std::invalid_argument("faults: balancer index out of range");
       st.outcome.target = "balancer";
       st.outcome.server = f.balancer;
+    } else if (f.target == FaultTarget::Broker) {
+      st.outcome.target = "broker";
     } else {
       std::uint32_t site = 0;
       while (site < topo_.sites() && topo_.site_name(site) != f.site) ++site;
@@ -193,6 +195,10 @@ Fleet::Fleet(const FleetConfig& config)
     faults_.push_back(st);
   }
   if (faults_.size() >= 0xFFFF) throw std::invalid_argument("too many faults (at most 65534)");
+  pubsub_init();
+  if (!ps_ && std::any_of(cfg_.faults.begin(), cfg_.faults.end(), [](const CrashFault& f) { return f.target == FaultTarget::Broker; })) {
+    throw std::invalid_argument("faults: a broker_outage needs [pubsub]");
+  }
 
   self_ = sim_.add_handler(this);
 }
@@ -232,6 +238,7 @@ RunResult Fleet::run(const ProgressFn& progress) {
   }
   sim_.schedule_at(std::min(load_interval_, end_), self_, kLoadReport, 0);
   if (rebalance_interval_ > 0 && rebalance_interval_ <= end_) sim_.schedule_at(rebalance_interval_, self_, kRebalance, 0);
+  pubsub_start();
   if (progress) sim_.set_progress([&](sim::SimTime now, std::uint64_t n) { progress(now, n); }, 1u << 20);
 
   sim_.run_until(end_);
@@ -242,6 +249,7 @@ RunResult Fleet::run(const ProgressFn& progress) {
 
   RunResult result;
   result.summary = make_summary();
+  pubsub_finish(result.summary);
   result.summary.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   check_conservation(result.summary);
@@ -276,6 +284,16 @@ void Fleet::handle(const sim::Event& e) {
     case kWarmStep:
     case kFailover: handle_balancer_timer(e.tag, e.data); return;
     case kGhostGone: ghost_gone(static_cast<std::uint32_t>(e.data)); return;
+    case kPubFeed:
+    case kPubClient:
+    case kPubArrive:
+    case kPubFanout:
+    case kPubFetch: pubsub_handle(e.tag, e.data); return;
+    case kMemoryRestart: {
+      const auto fault = static_cast<std::uint32_t>(e.data);
+      restart_server(faults_[fault].outcome.server, fault);
+      return;
+    }
     default: break;
   }
   const auto c = static_cast<std::uint32_t>(e.data & 0xFFFFFFFFu);
@@ -503,6 +521,7 @@ void Fleet::handshake_done(std::uint32_t c) {
   if (message_mean_gap_s_ > 0) {
     schedule_client(now + duration_ns(rng_messages_.exponential(message_mean_gap_s_), end_), conn_tag(kMessage, server), c);
   }
+  if (ps_) pubsub_connect(c);
 }
 
 void Fleet::handshake_timeout(std::uint32_t c) {
@@ -513,14 +532,15 @@ void Fleet::handshake_timeout(std::uint32_t c) {
   refuse(c, Refusal::Timeout);
 }
 
-void Fleet::submit_job(std::uint32_t server, sim::SimTime cost, JobKind kind, std::uint32_t c) {
+sim::SimTime Fleet::submit_job(std::uint32_t server, sim::SimTime cost, JobKind kind, std::uint32_t c) {
   Server& s = servers_[server];
   settle(s);
   // The job's kind carries the client's region in its upper bits, for the network latency added
   // when it completes (the client record is only read when there are regions).
   const int region = topo_.regions() > 1 ? clients_[c].region : 0;
-  s.cpu.submit(sim_.now(), service(cost), kind | (region << 1));
+  const sim::SimTime done = s.cpu.submit(sim_.now(), service(cost), kind | (region << 1));
   ++(kind == kJobHeartbeat ? beats_ : msgs_).sent;
+  return done;
 }
 
 void Fleet::heartbeat(std::uint32_t c, std::uint32_t server) {
@@ -557,7 +577,8 @@ void Fleet::idle_check(std::uint32_t c) {
 }
 
 void Fleet::message(std::uint32_t c, std::uint32_t server) {
-  submit_job(server, cost_message_, kJobMessage, c);
+  const sim::SimTime done = submit_job(server, cost_message_, kJobMessage, c);
+  if (ps_ && cfg_.pubsub.client_publish_share > 0.0) pubsub_client_message(c, server, done);
   if (track_activity_) activity_[c] = sim_.now();
   if (idle_close_ > 0) data_activity_[c] = sim_.now();
   schedule_client(sim_.now() + duration_ns(rng_messages_.exponential(message_mean_gap_s_), end_),
@@ -565,6 +586,7 @@ void Fleet::message(std::uint32_t c, std::uint32_t server) {
 }
 
 void Fleet::session_end(std::uint32_t c) {
+  if (ps_) pubsub_disconnect(c, true);
   Client& cl = clients_[c];
   Server& s = servers_[static_cast<std::size_t>(cl.server)];
   ++conn_.closed;
@@ -665,6 +687,7 @@ void Fleet::release_slot(std::uint32_t c) {
 }
 
 void Fleet::close_connection(std::uint32_t c, std::uint64_t& reason) {
+  if (ps_) pubsub_disconnect(c, false);
   Server& s = servers_[static_cast<std::size_t>(clients_[c].server)];
   ++conn_.closed;
   ++reason;
@@ -682,6 +705,7 @@ void Fleet::retry_later(std::uint32_t c, RetryCause cause, sim::SimTime at_least
   const RetryContext context{now, cause == RetryCause::ConnectionLost ? now : cl.attempt_at, cause};
   const std::optional<sim::SimTime> delay = backoff_->retry_delay(cl.backoff, rng_backoff_, context);
   if (!delay) {
+    if (ps_) pubsub_end_session(c);
     cl.state = ClientState::GaveUp;
     ++conn_.gave_up;
     ++iv_gave_up_;
@@ -738,6 +762,7 @@ void Fleet::cut_connection(std::uint32_t c, std::uint32_t fault, bool release) {
   Server& s = servers_[static_cast<std::size_t>(cl.server)];
   FaultState& f = faults_[fault];
   const bool connected = cl.state == ClientState::Connected;
+  if (connected && ps_) pubsub_disconnect(c, false);
   if (connected) {
     ++conn_.closed;
     ++conn_.dropped;
@@ -768,6 +793,10 @@ void Fleet::cut_connection(std::uint32_t c, std::uint32_t fault, bool release) {
 void Fleet::crash(std::uint32_t fault) {
   const CrashFault& cfg = cfg_.faults[fault];
   if (cfg.target == FaultTarget::Balancer) return crash_balancer(fault);
+  if (cfg.target == FaultTarget::Broker) {
+    ps_->broker.go_down(sim_.now());  // what it holds is lost; publishing fails until it is back
+    return;
+  }
   FaultState& f = faults_[fault];
   if (cfg.target == FaultTarget::Server) {
     crash_server(f.outcome.server, fault);
@@ -784,6 +813,7 @@ void Fleet::crash_server(std::uint32_t b, std::uint32_t fault) {
   if (!s.up) return;  // already down, or not in the fleet: a crash changes nothing
   s.up = false;
   s.crashed_by = static_cast<std::uint16_t>(fault + 1);
+  if (ps_) ++ps_->server_epoch[b];  // fan-outs in its queue are lost
   s.cpu.crash(
       sim_.now(), [&](int kind, sim::SimTime latency) { on_job_done(s, kind, latency); },
       [&](int kind) { ++((kind & 1) == kJobHeartbeat ? beats_ : msgs_).dropped; });
@@ -814,7 +844,7 @@ void Fleet::note_detection(std::uint32_t balancer, std::uint32_t server) {
   if ((f.pending_nodes & (1ull << balancer)) == 0) return;
   // A site crash is detected when every balancer has taken out every server: track per balancer
   // that it has no crashed server of this fault left in service.
-  if (cfg_.faults[s.crashed_by - 1u].target == FaultTarget::Site) {
+  if (s.crashed_by - 1u < cfg_.faults.size() && cfg_.faults[s.crashed_by - 1u].target == FaultTarget::Site) {
     const BalancerNode& node = nodes_[balancer];
       for (std::uint32_t b = node.first; b < node.first + node.lb->backends().size(); ++b) {
       if (servers_[b].crashed_by == s.crashed_by && node.up && (node.lb->blocks(node.local(b)) & LoadBalancer::kOutOfService) == 0) return;
@@ -851,21 +881,24 @@ void Fleet::crash_balancer(std::uint32_t fault) {
 void Fleet::recover(std::uint32_t fault) {
   const CrashFault& cfg = cfg_.faults[fault];
   if (cfg.target == FaultTarget::Balancer) return recover_balancer(fault);
+  if (cfg.target == FaultTarget::Broker) return ps_->broker.come_up();
   const std::uint32_t index = faults_[fault].outcome.server;
   const std::uint32_t from = cfg.target == FaultTarget::Server ? index : topo_.first_server(index);
   const std::uint32_t to = cfg.target == FaultTarget::Server ? index + 1 : topo_.first_server(index + 1);
-  for (std::uint32_t b = from; b < to; ++b) {
-    Server& s = servers_[b];
-    if (s.up || !s.present || s.crashed_by != fault + 1) continue;
-    s.up = true;
-    s.crashed_by = 0;
-    if (cfg_.balancer.health_check.mode == HealthCheckMode::Instant) {
-      for (BalancerNode& node : site_nodes_of(b)) {
-        if (node.up) mark_health(static_cast<std::uint32_t>(&node - nodes_.data()), b, true);
-      }
+  for (std::uint32_t b = from; b < to; ++b) restart_server(b, fault);
+}
+
+void Fleet::restart_server(std::uint32_t b, std::uint32_t fault) {
+  Server& s = servers_[b];
+  if (s.up || !s.present || s.crashed_by != fault + 1) return;
+  s.up = true;
+  s.crashed_by = 0;
+  if (cfg_.balancer.health_check.mode == HealthCheckMode::Instant) {
+    for (BalancerNode& node : site_nodes_of(b)) {
+      if (node.up) mark_health(static_cast<std::uint32_t>(&node - nodes_.data()), b, true);
     }
-    // Active checks find it on their own; with neither, passive detection lets it back after fail_timeout.
   }
+  // Active checks find it on their own; with neither, passive detection lets it back after fail_timeout.
 }
 
 void Fleet::recover_balancer(std::uint32_t fault) {
@@ -1089,6 +1122,7 @@ void Fleet::drain_deadline(std::uint32_t server) {
   members.swap(s.members);
   for (std::uint32_t c : members) {
     Client& cl = clients_[c];
+    if (ps_ && cl.state == ClientState::Connected) pubsub_disconnect(c, false);
     BalancerNode& node = nodes_[cl.balancer];
     node.lb->connection_closed(node.local(server));
     cl.server = -1;
@@ -1120,7 +1154,7 @@ void Fleet::sample() {
   const double t = sim::to_seconds(now);
   const double dt_core = static_cast<double>(now - last_sample_) * static_cast<double>(cfg_.fleet.cpu_cores);
   ServerInterval total;
-  double util_sum = 0.0, backlog_max = 0.0, mem_sum = 0.0;
+  double util_sum = 0.0, backlog_max = 0.0, mem_sum = 0.0, buffered_sum = 0.0;
   std::uint64_t up = 0, conns = 0, ghosts = 0;
   // Imbalance among the servers in service (up, not draining).
   double in_service = 0.0, sum_c = 0.0, sum_c2 = 0.0, max_c = 0.0;
@@ -1131,16 +1165,25 @@ void Fleet::sample() {
     const double util = dt_core > 0 ? static_cast<double>(busy - s.busy_at_last_sample) / dt_core : 0.0;
     s.busy_at_last_sample = busy;
     const double backlog_ms = sim::to_millis(s.cpu.wait_ns(now));
+    const double buffered_mib = ps_ ? pubsub_server_buffered_mib(static_cast<std::uint32_t>(i)) : 0.0;
     const double mem = s.up ? cfg_.fleet.base_memory_mib +
-                                  static_cast<double>(s.members.size() + s.ghosts) * cfg_.fleet.memory_per_connection_kib / 1024.0
+                                  static_cast<double>(s.members.size() + s.ghosts) * cfg_.fleet.memory_per_connection_kib / 1024.0 +
+                                  buffered_mib
                             : 0.0;
     const auto& iv = s.interval;
-    server_series_.append({t, static_cast<double>(i), s.up ? 1.0 : 0.0, static_cast<double>(s.connected),
-                           static_cast<double>(iv.attempts), static_cast<double>(iv.established),
-                           static_cast<double>(iv.rejected), static_cast<double>(iv.failed),
-                           static_cast<double>(iv.closed), static_cast<double>(iv.dropped), util, backlog_ms, mem,
-                           static_cast<double>(iv.messages_delivered), quantile_or_nan(s.interval_latency_ms, 0.5),
-                           quantile_or_nan(s.interval_latency_ms, 0.99)});
+    std::vector<double> row{t, static_cast<double>(i), s.up ? 1.0 : 0.0, static_cast<double>(s.connected),
+                            static_cast<double>(iv.attempts), static_cast<double>(iv.established),
+                            static_cast<double>(iv.rejected), static_cast<double>(iv.failed),
+                            static_cast<double>(iv.closed), static_cast<double>(iv.dropped), util, backlog_ms, mem,
+                            static_cast<double>(iv.messages_delivered), quantile_or_nan(s.interval_latency_ms, 0.5),
+                            quantile_or_nan(s.interval_latency_ms, 0.99)};
+    if (ps_) {
+      buffered_sum += buffered_mib;
+      ps_->peak_buffered_mib = std::max(ps_->peak_buffered_mib, buffered_mib);
+      row.insert(row.end(), {buffered_mib * 1024.0, static_cast<double>(ps_->iv_delivered[i]), static_cast<double>(ps_->iv_dropped[i])});
+      ps_->iv_delivered[i] = ps_->iv_dropped[i] = 0;
+    }
+    server_series_.append(row);
     total.attempts += iv.attempts;
     total.established += iv.established;
     total.rejected += iv.rejected;
@@ -1173,15 +1216,25 @@ void Fleet::sample() {
   const double max_over_mean = mean_c > 0 ? max_c / mean_c : kNaN;
   const double cv = mean_c > 0 ? std::sqrt(std::max(0.0, sum_c2 / in_service - mean_c * mean_c)) / mean_c : kNaN;
   // Attempts and their refusals are the clients' (some never reach a server); the rest sum the servers.
-  fleet_series_.append({t, static_cast<double>(up), static_cast<double>(conns), static_cast<double>(iv_attempts_),
-                        static_cast<double>(total.established), static_cast<double>(iv_rejected_),
-                        static_cast<double>(iv_failed_), static_cast<double>(total.closed),
-                        static_cast<double>(total.dropped), util_sum / static_cast<double>(servers_.size()),
-                        backlog_max, mem_sum, static_cast<double>(total.messages_delivered),
-                        quantile_or_nan(fleet_interval_latency_ms_, 0.5),
-                        quantile_or_nan(fleet_interval_latency_ms_, 0.99), static_cast<double>(iv_retries_),
-                        static_cast<double>(waiting_), static_cast<double>(iv_gave_up_), max_over_mean, cv,
-                        static_cast<double>(ghosts)});
+  std::vector<double> row{t, static_cast<double>(up), static_cast<double>(conns), static_cast<double>(iv_attempts_),
+                          static_cast<double>(total.established), static_cast<double>(iv_rejected_),
+                          static_cast<double>(iv_failed_), static_cast<double>(total.closed),
+                          static_cast<double>(total.dropped), util_sum / static_cast<double>(servers_.size()),
+                          backlog_max, mem_sum, static_cast<double>(total.messages_delivered),
+                          quantile_or_nan(fleet_interval_latency_ms_, 0.5),
+                          quantile_or_nan(fleet_interval_latency_ms_, 0.99), static_cast<double>(iv_retries_),
+                          static_cast<double>(waiting_), static_cast<double>(iv_gave_up_), max_over_mean, cv,
+                          static_cast<double>(ghosts)};
+  if (ps_) {
+    PubSubRuntime& ps = *ps_;
+    row.insert(row.end(), {static_cast<double>(ps.iv_published), static_cast<double>(ps.iv_fleet_delivered),
+                           static_cast<double>(ps.iv_fleet_dropped), buffered_sum, quantile_or_nan(ps.interval_latency_ms, 0.99)});
+    ps.iv_published = ps.iv_fleet_delivered = ps.iv_fleet_dropped = 0;
+    ps.latency_ms.merge(ps.interval_latency_ms);
+    ps.interval_latency_ms.reset();
+    pubsub_trim_logs();
+  }
+  fleet_series_.append(row);
   message_latency_ms_.merge(fleet_interval_latency_ms_);
   fleet_interval_latency_ms_.reset();
   iv_retries_ = iv_gave_up_ = iv_attempts_ = iv_rejected_ = iv_failed_ = 0;
@@ -1265,8 +1318,8 @@ void Fleet::check_conservation(RunSummary& summary) const {
   check("attempts", "attempted = established + rejected + failed + pending_at_end", k.attempted,
         {k.established, k.rejected, k.failed, k.pending_at_end});
   check("connections", "established = active_at_end + closed", k.established, {k.active_at_end, k.closed});
-  check("closes", "closed = ended + dropped + drained + vanished + idle_cut + idle_closed + rebalanced", k.closed,
-        {k.ended, k.dropped, k.drained, k.vanished, k.idle_cut, k.idle_closed, k.rebalanced});
+  check("closes", "closed = ended + dropped + drained + vanished + idle_cut + idle_closed + rebalanced + slow_consumer",
+        k.closed, {k.ended, k.dropped, k.drained, k.vanished, k.idle_cut, k.idle_closed, k.rebalanced, k.slow_consumer});
   check("rejections", "rejected = rejected_server_full + no_backend + rejected_rate_limited + rejected_shed", k.rejected,
         {k.rejected_server_full, k.no_backend, k.rejected_rate_limited, k.rejected_shed});
   check("failures",
@@ -1304,6 +1357,7 @@ void Fleet::check_conservation(RunSummary& summary) const {
   }
   check("balancer", "connections the balancers count = active_at_end + pending_at_end + half_open_at_end", lb_conns,
         {k.active_at_end, k.pending_at_end, ghosts});
+  pubsub_conservation(summary);
   std::ostringstream broken;
   for (const auto& c : summary.conservation) {
     if (!c.ok) broken << "\n  " << c.name << ": " << c.equation << " does not hold: " << c.values;

@@ -14,6 +14,7 @@
 #include "models/client.hpp"
 #include "models/fleet_config.hpp"
 #include "models/load_balancer.hpp"
+#include "models/pubsub/pubsub_runtime.hpp"
 #include "models/run_summary.hpp"
 #include "models/server.hpp"
 #include "models/topology.hpp"
@@ -46,7 +47,8 @@ class Fleet : public sim::EventHandler {
  private:
   enum Tag : std::uint32_t { kArrive, kAttempt, kHandshakeDone, kHandshakeTimeout, kHeartbeat, kMessage,
                              kSessionEnd, kCrash, kRecover, kSample, kProbe, kProbeTimeout, kPassiveExpire,
-                             kWarmStep, kLoadReport, kScale, kDrainDeadline, kFailover, kIdleCheck, kGhostGone, kRebalance, kIdleClose };
+                             kWarmStep, kLoadReport, kScale, kDrainDeadline, kFailover, kIdleCheck, kGhostGone, kRebalance, kIdleClose,
+                             kPubFeed, kPubClient, kPubArrive, kPubFanout, kPubFetch, kMemoryRestart };
   /// Why a connection attempt did not get a connection.
   enum class Refusal { ServerFull, NoBackend, RateLimited, Shed, Timeout, BackendDown, SourcePorts, BalancerDown, Crash };
   enum JobKind : int { kJobMessage = 0, kJobHeartbeat = 1 };
@@ -92,8 +94,9 @@ class Fleet : public sim::EventHandler {
   void attempt(std::uint32_t c);
   void handshake_done(std::uint32_t c);
   void handshake_timeout(std::uint32_t c);
-  /// Queues one tracked job (a heartbeat or a message) on a server's CPU and counts it as sent.
-  void submit_job(std::uint32_t server, sim::SimTime cost, JobKind kind, std::uint32_t c);
+  /// Queues one tracked job (a heartbeat or a message) on a server's CPU and counts it as sent;
+  /// returns when it completes.
+  sim::SimTime submit_job(std::uint32_t server, sim::SimTime cost, JobKind kind, std::uint32_t c);
   void heartbeat(std::uint32_t c, std::uint32_t server);
   void message(std::uint32_t c, std::uint32_t server);
   void session_end(std::uint32_t c);
@@ -115,6 +118,31 @@ class Fleet : public sim::EventHandler {
   /// Closes an established connection from the server or balancer side (counted under `reason`);
   /// the client reconnects through its backoff.
   void close_connection(std::uint32_t c, std::uint64_t& reason);
+  void restart_server(std::uint32_t server, std::uint32_t fault);
+  // Pub/sub (models/fleet_pubsub.cpp).
+  void pubsub_init();
+  void pubsub_start();
+  void pubsub_handle(std::uint32_t tag, std::uint64_t data);
+  void pubsub_publish(std::uint32_t channel, bool from_client);
+  void pubsub_arrive(std::uint32_t pub);
+  void pubsub_fanout(std::uint32_t pub, std::uint32_t server, std::uint8_t epoch);
+  void pubsub_client_message(std::uint32_t c, std::uint32_t server, sim::SimTime done);
+  /// A connection was established: subscribe, and resume or account for what the client missed.
+  void pubsub_connect(std::uint32_t c);
+  /// A connection ends (call while the client still holds its server): unsubscribe, discard its
+  /// buffer; `session_over` when the client ends its session rather than losing the connection.
+  void pubsub_disconnect(std::uint32_t c, bool session_over);
+  /// A client not connected ends its session (gives up).
+  void pubsub_end_session(std::uint32_t c);
+  void pubsub_fetch_done(std::uint32_t c);
+  /// Brings a connection's send buffer up to `now`, delivering what has been written.
+  void pubsub_drain(std::uint32_t c, sim::SimTime now);
+  void pubsub_written(std::uint32_t c, const QueuedCopy& copy, sim::SimTime finish);
+  void pubsub_check_memory(std::uint32_t server);
+  double pubsub_server_buffered_mib(std::uint32_t server);
+  void pubsub_trim_logs();
+  void pubsub_finish(RunSummary& summary);
+  void pubsub_conservation(RunSummary& summary) const;
   void settle(Server& s);
   void on_job_done(Server& s, int kind, sim::SimTime latency);
   void check_conservation(RunSummary& summary) const;
@@ -183,6 +211,7 @@ class Fleet : public sim::EventHandler {
   double peak_cpu_ = 0.0, peak_mem_ = 0.0;
   std::uint64_t peak_conns_ = 0, peak_server_conns_ = 0;
   sim::TimeSeries fleet_series_, server_series_;
+  std::unique_ptr<PubSubRuntime> ps_;   ///< null without [pubsub]
 };
 
 }  // namespace wsfleet::models

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "models/policy_params.hpp"
+#include "models/pubsub/pubsub_config.hpp"
 #include "sim/distribution.hpp"
 
 namespace wsfleet::models {
@@ -68,6 +69,8 @@ struct FleetSection {
   double idle_close_s = 0.0;                  ///< servers close connections without a data message (either way) for this long; pings do not count; 0 = never
   AdmissionSection admission;                 ///< [fleet.admission]
   RebalanceSection rebalance;                 ///< [fleet.rebalance]
+  double memory_limit_mib = 0.0;              ///< a server whose memory exceeds this is killed (out of memory); 0 = no limit
+  double restart_s = 10.0;                    ///< a server killed for memory is back this long after, s
   /// Member-wise equality (exact for doubles).
   bool operator==(const FleetSection&) const = default;
 };
@@ -192,10 +195,10 @@ struct BackoffSection {
 };
 
 /// What a fault takes down.
-enum class FaultTarget { Server, Balancer, Site };
+enum class FaultTarget { Server, Balancer, Site, Broker };
 
-/// [[faults]]: one crash of a server (type "crash"), a balancer (type "balancer_crash") or every
-/// server of a site (type "site_crash").
+/// [[faults]]: one crash of a server (type "crash"), a balancer (type "balancer_crash"), every
+/// server of a site (type "site_crash") or the pub/sub broker (type "broker_outage").
 struct CrashFault {
   std::uint32_t server = 0;                   ///< 0-based server index (target Server)
   double at_s = 0.0;                          ///< when it crashes, s
@@ -276,6 +279,7 @@ struct FleetConfig {
   std::vector<CrashFault> faults;
   std::vector<ScalingEvent> scaling;
   TopologySection topology;
+  PubSubSection pubsub;
   /// Servers that ever exist: fleet.servers plus every [[scaling]] add.
   std::uint32_t total_servers() const {
     std::uint64_t n = fleet.servers;

@@ -30,6 +30,7 @@ struct ConnectionCounts {
   std::uint64_t idle_cut = 0;       ///< of `closed`, cut by the balancer's idle timeout
   std::uint64_t idle_closed = 0;    ///< of `closed`, closed by the server's idle policy (fleet.idle_close_s)
   std::uint64_t rebalanced = 0;     ///< of `closed`, closed by a server shedding its excess ([fleet.rebalance])
+  std::uint64_t slow_consumer = 0;  ///< of `closed`, closed by the server because the client read too slowly ([pubsub.buffer])
   std::uint64_t active_at_end = 0;  ///< established connections open at the end
   std::uint64_t retries = 0;        ///< of `attempted`, those made after a drop, rejection or failure
   std::uint64_t gave_up = 0;        ///< clients that exhausted their retries
@@ -102,6 +103,52 @@ struct HeartbeatOutcome {
   LatencyStats detection_s{};           ///< time from the silent drop to the server closing it, s (in the _ms fields' places)
 };
 
+/// Pub/sub over a run ([pubsub]): publications, their copies to subscribers, and continuity as the
+/// clients see it.
+struct PubSubOutcome {
+  bool enabled = false;
+  // Publications (one per message published on a channel).
+  std::uint64_t published = 0;          ///< accepted by the broker (each got a sequence number)
+  std::uint64_t from_feeds = 0;         ///< of `published`, by server-side feeds
+  std::uint64_t from_clients = 0;       ///< of `published`, by clients
+  std::uint64_t publish_failed = 0;     ///< refused because the broker was down (no sequence number)
+  std::uint64_t arrived = 0;            ///< of `published`, reached the servers
+  std::uint64_t lost_in_broker = 0;     ///< of `published`, queued in the broker when it went down
+  std::uint64_t in_broker_at_end = 0;   ///< of `published`, still on the way at the end
+  // Server fan-outs (one per publication per receiving server).
+  std::uint64_t fanouts = 0;
+  std::uint64_t fanouts_done = 0;
+  std::uint64_t fanouts_lost = 0;       ///< in the queue of a server that crashed
+  std::uint64_t fanouts_pending_at_end = 0;
+  // Copies (one per fan-out per subscribed connection).
+  std::uint64_t copies = 0;
+  std::uint64_t delivered = 0;          ///< written to the client
+  std::uint64_t dropped_full = 0;       ///< dropped by the buffer limit (drop_newest, uws)
+  std::uint64_t dropped_oldest = 0;     ///< dropped from the buffer to make room (drop_oldest)
+  std::uint64_t dropped_volatile = 0;   ///< volatile messages dropped while the connection was busy
+  std::uint64_t conflated = 0;          ///< replaced in the buffer by a newer message on the channel
+  std::uint64_t discarded = 0;          ///< unsent when the connection closed
+  std::uint64_t buffered_at_end = 0;    ///< still in send buffers at the end
+  double bytes_delivered = 0.0;
+  std::uint64_t memory_crashes = 0;     ///< servers that ran out of memory (fleet.memory_limit_mib)
+  double peak_server_buffered_mib = 0.0;  ///< the most one server held in send buffers at a sample time
+  LatencyStats latency{};               ///< publish to written to the client (broker, server queue, buffer, network), ms
+  // Continuity: each client's position on each of its channels.
+  std::uint64_t expected = 0;           ///< publications on clients' channels during their sessions
+  std::uint64_t in_order = 0;           ///< delivered live, the first time, in order
+  std::uint64_t recovered_resume = 0;   ///< recovered by resume after a reconnect
+  std::uint64_t recovered_history = 0;  ///< fetched from history after a reconnect
+  std::uint64_t lost = 0;               ///< never delivered (dropped, conflated, missed and not recovered)
+  std::uint64_t pending_at_end = 0;     ///< published, not yet with the client at the end
+  std::uint64_t duplicated = 0;         ///< delivered again although the client had it
+  std::uint64_t out_of_order = 0;       ///< delivered after a newer message of the channel
+  std::uint64_t resume_attempts = 0;    ///< reconnections after a lost connection, with resume on
+  std::uint64_t resumed = 0;            ///< of those, every missed message recovered
+  std::uint64_t resume_too_late = 0;    ///< of those, away longer than the window
+  std::uint64_t resume_evicted = 0;     ///< of those, missed messages no longer cached
+  std::uint64_t history_fetches = 0;
+};
+
 /// One invariant checked at the end of a run.
 struct ConservationCheck {
   std::string name;       ///< e.g. "attempts"
@@ -138,6 +185,7 @@ struct RunSummary {
   std::vector<FaultOutcome> faults;
   std::vector<BalancerOutcome> balancers;
   HeartbeatOutcome heartbeat;
+  PubSubOutcome pubsub;
   std::vector<SiteOutcome> sites;          ///< empty without a [topology]
   std::vector<RegionOutcome> regions;      ///< empty without a [topology]
   std::vector<ConservationCheck> conservation;

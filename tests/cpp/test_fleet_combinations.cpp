@@ -1,6 +1,7 @@
 // Every feature against every other: random combinations of balancer, health, limits, tiers,
-// stickiness, scaling, topology, heartbeats, half-open connections, shedding and faults on small
+// stickiness, scaling, topology, heartbeats, half-open connections, shedding, pub/sub and faults on small
 // fleets. Each run must finish, conserve everything, and repeat bit for bit.
+#include <algorithm>
 #include <string>
 
 #include "experiments/result_writer.hpp"
@@ -77,9 +78,49 @@ models::FleetConfig random_config(std::uint64_t seed) {
       f.balancer = static_cast<std::uint32_t>(pick(static_cast<int>(cfg.balancer.count * (cfg.topology.enabled() ? 2 : 1))));
     } else if (kind == 2 && cfg.topology.enabled()) {
       f.target = models::FaultTarget::Site;
-      f.site = chance(0.5) ? "a" : "b";
+      f.site = chance(0.5) ? std::string("a") : std::string("b");
     }
     cfg.faults.push_back(f);
+  }
+  // Pub/sub on half of the combinations (its own stream: the draws above stay as they were).
+  sim::Rng prng = sim::StreamFactory(seed, 0).stream("combinations.pubsub");
+  auto ppick = [&](int n) { return static_cast<int>(prng.uniform01() * n); };
+  if (prng.uniform01() < 0.5) {
+    models::PubSubSection& p = cfg.pubsub;
+    p.channels = 1 + static_cast<std::uint32_t>(ppick(30));
+    p.subscriptions = 1 + static_cast<std::uint32_t>(ppick(static_cast<int>(std::min<std::uint32_t>(p.channels, 4))));
+    p.zipf_s = 0.5 * ppick(4);
+    p.message_bytes = 200.0 + ppick(2000);
+    p.client_publish_share = ppick(2) == 0 ? 0.0 : 0.5;
+    p.feed.channels = static_cast<std::uint32_t>(ppick(static_cast<int>(p.channels) + 1));
+    p.feed.rate_per_s = 1.0 + ppick(30);
+    p.feed.process = static_cast<models::FeedProcess>(ppick(2));
+    if (ppick(2) == 0) p.links = {{"fast", 0.6, 0.0}, {"slow", 0.4, 1.0 + ppick(20)}};
+    p.buffer.policy = static_cast<models::BufferPolicy>(ppick(7));
+    p.buffer.limit_kib = 4.0 + ppick(60);
+    p.buffer.close_on_limit = p.buffer.policy == models::BufferPolicy::Uws && ppick(2) == 0;
+    if (ppick(3) == 0) p.buffer.delta_ratio = 0.3;
+    p.broker.mode = static_cast<models::BrokerMode>(ppick(2));
+    p.broker.capacity_per_s = 100.0 + ppick(5000);
+    if (ppick(2) == 0) p.resume = {10.0 + ppick(60), static_cast<std::uint32_t>(ppick(3) * 50)};
+    if (ppick(2) == 0) {
+      p.history.size = static_cast<std::uint32_t>(ppick(200));
+      p.history.ttl_s = ppick(2) == 0 ? 0.0 : 5.0 + ppick(60);
+      if (!p.history.enabled()) p.history.size = 20;
+      p.history.fetch = static_cast<models::HistoryFetch>(ppick(2));
+      p.history.fetch_ms = ppick(1000);
+    }
+    if (ppick(2) == 0) {
+      cfg.fleet.memory_limit_mib = cfg.fleet.base_memory_mib + 20.0 + ppick(60);
+      cfg.fleet.restart_s = 2.0 + ppick(10);
+    }
+    if (ppick(2) == 0) {
+      models::CrashFault outage;
+      outage.target = models::FaultTarget::Broker;
+      outage.at_s = 10.0 + ppick(60);
+      if (ppick(2) == 0) outage.recover_after_s = 1.0 + ppick(10);
+      cfg.faults.push_back(outage);
+    }
   }
   return cfg;
 }

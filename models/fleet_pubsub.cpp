@@ -1,0 +1,621 @@
+// Pub/sub in the fleet: channels with Zipf popularity, publishers (feeds and clients), the broker
+// between servers, fan-out on every server, per-connection send buffers with backpressure
+// policies, memory limits, and continuity (sequence numbers, resume, history).
+//
+// Events: one per publication (publish, arrival at the servers) and one per server fan-out. The
+// copies to subscribers are not events: each connection's send buffer is a FIFO written at its
+// link's rate and brought up to date when touched (SendQueue), so a copy's delivery time is exact.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "models/fleet.hpp"
+
+namespace wsfleet::models {
+
+namespace {
+constexpr std::uint32_t kNoFetch = std::numeric_limits<std::uint32_t>::max();
+constexpr double kMiB = 1024.0 * 1024.0;
+}  // namespace
+
+void Fleet::pubsub_init() {
+  const PubSubSection& p = cfg_.pubsub;
+  if (!p.enabled()) return;
+  if (p.subscriptions == 0 || p.subscriptions > p.channels) {
+    throw std::invalid_argument("pubsub.subscriptions must be between 1 and pubsub.channels");
+  }
+  if (p.subscriptions > 64) throw std::invalid_argument("pubsub.subscriptions must be <= 64");
+  const std::uint64_t cells = static_cast<std::uint64_t>(servers_.size()) * p.channels;
+  if (cells > 50'000'000ull) {
+    throw std::invalid_argument("servers x pubsub.channels must be <= 50,000,000 (one subscriber list per pair)");
+  }
+  const double ns_per_delivery = p.broker.capacity_per_s > 0 ? 1e9 / p.broker.capacity_per_s : 0.0;
+  ps_ = std::make_unique<PubSubRuntime>(p.channels, p.zipf_s, ns_per_delivery,
+                                        sim::from_seconds(p.broker.latency_ms / 1000.0));
+  PubSubRuntime& ps = *ps_;
+  const sim::StreamFactory streams(cfg_.run.seed, cfg_.run.replication);
+  ps.rng_feed = streams.stream("pubsub.feeds");
+  ps.rng_publish = streams.stream("pubsub.publish");
+  ps.keep_times = p.resume.window_s > 0.0 || p.history.ttl_s > 0.0;
+  ps.servers_subscribed.assign(p.channels, 0);
+  ps.subscribers.resize(cells);
+  ps.server_epoch.assign(servers_.size(), 0);
+  ps.buffered.assign(servers_.size(), 0);
+  ps.iv_delivered.assign(servers_.size(), 0);
+  ps.iv_dropped.assign(servers_.size(), 0);
+  ps.out.enabled = true;
+
+  const std::size_t n = clients_.size();
+  ps.k = p.subscriptions;
+  const std::size_t slots = n * ps.k;
+  ps.channel_of.resize(slots);
+  ps.have.assign(slots, 0);
+  ps.from.assign(slots, 0);
+  ps.list_pos.assign(slots, 0);
+  ps.live_from.assign(slots, 0);
+  if (p.history.enabled()) {
+    ps.fetch_from.assign(slots, kNoFetch);
+    ps.fetch_to.assign(slots, 0);
+  }
+  if (p.buffer.delta_ratio < 1.0) ps.sent_any.assign(slots, 0);
+  ps.queues.resize(n);
+  ps.connected_at.assign(n, 0);
+  ps.lost_at.assign(n, -1);
+  ps.in_session.assign(n, 0);
+  ps.fetching.assign(n, 0);
+  ps.link.assign(n, 0);
+
+  // Subscriptions: k distinct channels by popularity; link classes by their shares.
+  sim::Rng rng_subs = streams.stream("pubsub.subscriptions");
+  for (std::size_t c = 0; c < n; ++c) {
+    ps.popularity.sample_distinct(rng_subs, std::span<std::uint32_t>(ps.channel_of.data() + c * ps.k, ps.k));
+  }
+  if (p.links.empty()) {
+    ps.ns_per_byte.assign(1, 0.0);
+  } else {
+    if (p.links.size() > 255) throw std::invalid_argument("pubsub.links: at most 255 link classes");
+    for (const LinkClass& l : p.links) ps.ns_per_byte.push_back(l.drain_kib_per_s > 0 ? 1e9 / (l.drain_kib_per_s * 1024.0) : 0.0);
+    sim::Rng rng_links = streams.stream("pubsub.links");
+    for (std::size_t c = 0; c < n; ++c) {
+      double u = rng_links.uniform01();
+      std::size_t cls = 0;
+      while (cls + 1 < p.links.size() && u >= p.links[cls].share) u -= p.links[cls++].share;
+      ps.link[c] = static_cast<std::uint8_t>(cls);
+    }
+  }
+  std::vector<std::string> extra_fleet = fleet_series_.columns();
+  for (const char* c : {"published", "pubsub_delivered", "pubsub_dropped", "buffered_mib", "pubsub_latency_p99_ms"}) extra_fleet.emplace_back(c);
+  fleet_series_ = sim::TimeSeries(extra_fleet);
+  std::vector<std::string> extra_servers = server_series_.columns();
+  for (const char* c : {"buffered_kib", "pubsub_delivered", "pubsub_dropped"}) extra_servers.emplace_back(c);
+  server_series_ = sim::TimeSeries(extra_servers);
+}
+
+void Fleet::pubsub_start() {
+  if (!ps_) return;
+  const FeedSection& feed = cfg_.pubsub.feed;
+  if (feed.rate_per_s <= 0.0) return;
+  const double gap_s = 1.0 / feed.rate_per_s;
+  for (std::uint32_t ch = 0; ch < std::min(feed.channels, cfg_.pubsub.channels); ++ch) {
+    const double first = feed.process == FeedProcess::Periodic ? ps_->rng_feed.uniform01() * gap_s : ps_->rng_feed.exponential(gap_s);
+    const sim::SimTime at = sim::from_seconds(first);
+    if (at <= end_) sim_.schedule_at(at, self_, kPubFeed, ch);
+  }
+}
+
+void Fleet::pubsub_handle(std::uint32_t tag, std::uint64_t data) {
+  switch (tag) {
+    case kPubFeed: {
+      const auto ch = static_cast<std::uint32_t>(data);
+      pubsub_publish(ch, false);
+      const FeedSection& feed = cfg_.pubsub.feed;
+      const double gap_s = feed.process == FeedProcess::Periodic ? 1.0 / feed.rate_per_s : ps_->rng_feed.exponential(1.0 / feed.rate_per_s);
+      // Periodic feeds tick on a fixed grid from their phase, without drift.
+      const sim::SimTime next = sim_.now() + sim::from_seconds(gap_s);
+      if (next <= end_) sim_.schedule_at(next, self_, kPubFeed, ch);
+      return;
+    }
+    case kPubClient: {
+      // A client's message to its channel, once its server has handled it (if that server did not crash).
+      const auto ch = static_cast<std::uint32_t>(data & 0xFFFFFFFFu);
+      const auto server = static_cast<std::uint32_t>((data >> 32) & 0xFFFFFFu);
+      const auto epoch = static_cast<std::uint8_t>(data >> 56);
+      if (ps_->server_epoch[server] == epoch) pubsub_publish(ch, true);
+      return;
+    }
+    case kPubArrive: pubsub_arrive(static_cast<std::uint32_t>(data)); return;
+    case kPubFanout:
+      pubsub_fanout(static_cast<std::uint32_t>(data & 0xFFFFFFFFu), static_cast<std::uint32_t>((data >> 32) & 0xFFFFFFu),
+                    static_cast<std::uint8_t>(data >> 56));
+      return;
+    case kPubFetch: pubsub_fetch_done(static_cast<std::uint32_t>(data)); return;
+    default: throw std::logic_error("Fleet: unknown pub/sub event");
+  }
+}
+
+void Fleet::pubsub_publish(std::uint32_t channel, bool from_client) {
+  PubSubRuntime& ps = *ps_;
+  const sim::SimTime now = sim_.now();
+  if (!ps.broker.up()) {
+    ++ps.out.publish_failed;  // the publisher gets an error: no sequence number is taken
+    return;
+  }
+  const std::uint32_t seq = ps.logs[channel].append(now, ps.keep_times);
+  ++ps.out.published;
+  ++(from_client ? ps.out.from_clients : ps.out.from_feeds);
+  ++ps.iv_published;
+  std::uint32_t deliveries = ps.servers_subscribed[channel];
+  if (cfg_.pubsub.broker.mode == BrokerMode::Broadcast) {
+    deliveries = 0;
+    for (const Server& s : servers_) deliveries += s.up ? 1u : 0u;
+  }
+  const sim::SimTime depart = ps.broker.accept(now, deliveries);
+  std::uint32_t index = 0;
+  if (ps.free_pubs.empty()) {
+    index = static_cast<std::uint32_t>(ps.pubs.size());
+    ps.pubs.emplace_back();
+  } else {
+    index = ps.free_pubs.back();
+    ps.free_pubs.pop_back();
+  }
+  ps.pubs[index] = Publication{now, depart, channel, seq, ps.broker.epoch(), 0};
+  ++ps.in_broker;
+  const sim::SimTime arrival = ps.broker.arrival(depart);
+  if (arrival <= end_) sim_.schedule_at(arrival, self_, kPubArrive, index);
+}
+
+void Fleet::pubsub_arrive(std::uint32_t index) {
+  PubSubRuntime& ps = *ps_;
+  --ps.in_broker;
+  Publication& pub = ps.pubs[index];
+  if (ps.broker.lost(pub.epoch, pub.depart)) {
+    ++ps.out.lost_in_broker;
+    ps.free_pubs.push_back(index);
+    return;
+  }
+  ++ps.out.arrived;
+  ps.arrived_seq[pub.channel] = pub.seq;
+  const sim::SimTime now = sim_.now();
+  const std::uint32_t channels = cfg_.pubsub.channels;
+  const bool broadcast = cfg_.pubsub.broker.mode == BrokerMode::Broadcast;
+  for (std::uint32_t b = 0; b < servers_.size(); ++b) {
+    Server& s = servers_[b];
+    const std::size_t n = ps.subscribers[static_cast<std::size_t>(b) * channels + pub.channel].size();
+    if (!s.up || (!broadcast && n == 0)) continue;
+    // The server decodes it once and writes it to each local subscriber.
+    const sim::SimTime cost = sim::from_micros(cfg_.pubsub.fanout_us + static_cast<double>(n) * cfg_.fleet.cpu.outbound_message_us);
+    const sim::SimTime done = s.cpu.submit(now, service(cost), CpuQueue::kUntracked);
+    ++ps.out.fanouts;
+    ++ps.fanouts_pending;
+    ++pub.pending;
+    if (done <= end_) {
+      sim_.schedule_at(done, self_, kPubFanout,
+                       index | (static_cast<std::uint64_t>(b) << 32) | (static_cast<std::uint64_t>(ps.server_epoch[b]) << 56));
+    }
+  }
+  if (pub.pending == 0) ps.free_pubs.push_back(index);
+}
+
+void Fleet::pubsub_fanout(std::uint32_t index, std::uint32_t server, std::uint8_t epoch) {
+  PubSubRuntime& ps = *ps_;
+  --ps.fanouts_pending;
+  Publication& pub = ps.pubs[index];
+  const Publication p = pub;
+  if (--pub.pending == 0) ps.free_pubs.push_back(index);
+  if (ps.server_epoch[server] != epoch) {
+    ++ps.out.fanouts_lost;  // the server crashed with it in its queue
+    return;
+  }
+  ++ps.out.fanouts_done;
+  const sim::SimTime now = sim_.now();
+  const BufferSection& buf = cfg_.pubsub.buffer;
+  const double limit = buf.limit_kib * 1024.0;
+  const auto full_bytes = static_cast<std::uint32_t>(std::llround(cfg_.pubsub.message_bytes));
+  const auto delta_bytes = static_cast<std::uint32_t>(std::llround(cfg_.pubsub.message_bytes * buf.delta_ratio));
+  ps.victims.clear();
+  const std::vector<std::uint32_t>& list = ps.subscribers[static_cast<std::size_t>(server) * cfg_.pubsub.channels + p.channel];
+  for (const std::uint32_t c : list) {
+    std::uint16_t slot = 0;
+    while (ps.channel_of[static_cast<std::size_t>(c) * ps.k + slot] != p.channel) ++slot;
+    const std::size_t ck = static_cast<std::size_t>(c) * ps.k + slot;
+    // Publications that reached the servers before this connection existed were accounted for
+    // when it connected (resumed, fetched or missed).
+    if (p.seq <= ps.live_from[ck]) continue;
+    ++ps.out.copies;
+    std::uint32_t bytes = full_bytes;
+    if (!ps.sent_any.empty()) {
+      if (ps.sent_any[ck]) bytes = delta_bytes;
+      ps.sent_any[ck] = 1;
+    }
+    const QueuedCopy copy{p.published, p.seq, bytes, 1, slot, 0};
+    const double npb = ps.ns_per_byte[ps.link[c]];
+    if (npb == 0.0) {  // a client that reads at once: written now
+      pubsub_written(c, copy, now);
+      continue;
+    }
+    pubsub_drain(c, now);
+    SendQueue& q = ps.queues[c];
+    const double unsent = q.unsent(now, npb);
+    auto dropped = [&](std::uint64_t& reason) {
+      ++reason;
+      ++ps.iv_dropped[server];
+      ++ps.iv_fleet_dropped;
+    };
+    switch (buf.policy) {
+      case BufferPolicy::Conflate:
+        if (QueuedCopy* older = q.find_unsent(slot)) {  // the newer value replaces it where it stands
+          older->seq = p.seq;
+          older->published = p.published;
+          dropped(ps.out.conflated);
+          continue;
+        }
+        break;
+      case BufferPolicy::DropNewest:
+      case BufferPolicy::Uws:
+      case BufferPolicy::Volatile: {
+        const Verdict v = backpressure_verdict(buf.policy, unsent, bytes, limit, buf.close_on_limit);
+        if (v != Verdict::Queue) {
+          dropped(buf.policy == BufferPolicy::Volatile ? ps.out.dropped_volatile : ps.out.dropped_full);
+          if (v == Verdict::DropAndClose) ps.victims.push_back(c);
+          continue;
+        }
+        break;
+      }
+      default: break;
+    }
+    q.push(now, copy);
+    ps.buffered[server] += bytes;
+    if (buf.policy == BufferPolicy::DropOldest) {
+      QueuedCopy old;
+      while (q.unsent(now, npb) > limit && q.drop_oldest_unsent(old)) {
+        ps.buffered[server] -= old.bytes;
+        dropped(ps.out.dropped_oldest);
+      }
+    } else if (buf.policy == BufferPolicy::Close && q.unsent(now, npb) > limit) {
+      // Centrifugo's writer: enqueue, then `messages.Size() > MaxQueueSize` disconnects (3008 "slow").
+      ps.victims.push_back(c);
+    }
+  }
+  for (const std::uint32_t c : ps.victims) {
+    const Client& cl = clients_[c];
+    if (cl.state == ClientState::Connected && cl.server == static_cast<std::int32_t>(server)) {
+      close_connection(c, conn_.slow_consumer);
+    }
+  }
+  pubsub_check_memory(server);
+}
+
+void Fleet::pubsub_drain(std::uint32_t c, sim::SimTime now) {
+  PubSubRuntime& ps = *ps_;
+  SendQueue& q = ps.queues[c];
+  if (q.empty()) return;
+  const auto server = static_cast<std::uint32_t>(clients_[c].server);
+  q.drain(now, ps.ns_per_byte[ps.link[c]], [&](const QueuedCopy& copy, sim::SimTime finish) {
+    ps.buffered[server] -= copy.bytes;
+    pubsub_written(c, copy, finish);
+  });
+}
+
+void Fleet::pubsub_written(std::uint32_t c, const QueuedCopy& copy, sim::SimTime finish) {
+  PubSubRuntime& ps = *ps_;
+  PubSubOutcome& out = ps.out;
+  const std::size_t ck = static_cast<std::size_t>(c) * ps.k + copy.slot;
+  std::uint32_t& have = ps.have[ck];
+  if (copy.replay != 0) {  // a resume's missed messages, in order, before anything newer
+    out.recovered_resume += copy.count;
+    have = std::max(have, copy.seq);
+    return;
+  }
+  const auto server = static_cast<std::uint32_t>(clients_[c].server);
+  ++out.delivered;
+  ++ps.iv_delivered[server];
+  ++ps.iv_fleet_delivered;
+  out.bytes_delivered += copy.bytes;
+  double ms = sim::to_millis(finish - copy.published);
+  if (cfg_.topology.enabled()) ms += latency_ns_[clients_[c].region * topo_.sites() + topo_.site_of(server)] * 1e-6;
+  ps.interval_latency_ms.record(ms);
+  if (copy.seq <= have) {
+    ++out.duplicated;
+    return;
+  }
+  out.lost += copy.seq - have - 1;  // a gap: dropped, conflated, or lost in the broker
+  ++out.in_order;
+  have = copy.seq;
+}
+
+void Fleet::pubsub_connect(std::uint32_t c) {
+  PubSubRuntime& ps = *ps_;
+  PubSubOutcome& out = ps.out;
+  const PubSubSection& p = cfg_.pubsub;
+  const sim::SimTime now = sim_.now();
+  const auto server = static_cast<std::uint32_t>(clients_[c].server);
+  ps.connected_at[c] = now;
+  const std::size_t base = static_cast<std::size_t>(c) * ps.k;
+  for (std::uint32_t j = 0; j < ps.k; ++j) {
+    const std::uint32_t ch = ps.channel_of[base + j];
+    auto& list = ps.subscribers[static_cast<std::size_t>(server) * p.channels + ch];
+    ps.list_pos[base + j] = static_cast<std::uint32_t>(list.size());
+    list.push_back(c);
+    if (list.size() == 1) ++ps.servers_subscribed[ch];
+    ps.live_from[base + j] = ps.arrived_seq[ch];
+  }
+  if (!ps.in_session[c]) {  // a new session starts from what is published now
+    ps.in_session[c] = 1;
+    for (std::uint32_t j = 0; j < ps.k; ++j) {
+      const std::uint32_t b = ps.live_from[base + j];
+      ps.have[base + j] = std::max(ps.have[base + j], b);
+      ps.from[base + j] = ps.have[base + j];
+    }
+    return;
+  }
+  // A reconnection within the session: what reached the servers while it was away is missing.
+  const sim::SimTime away = now - ps.lost_at[c];
+  bool resumable = false;
+  if (p.resume.window_s > 0.0) {
+    ++out.resume_attempts;
+    const sim::SimTime window = sim::from_seconds(p.resume.window_s);
+    resumable = away <= window;
+    if (!resumable) {
+      ++out.resume_too_late;
+    } else {
+      for (std::uint32_t j = 0; j < ps.k && resumable; ++j) {
+        const std::uint32_t b = ps.live_from[base + j], have = ps.have[base + j];
+        if (b <= have) continue;
+        const ChannelLog& log = ps.logs[ps.channel_of[base + j]];
+        // Socket.IO keeps packets for maxDisconnectionDuration; Centrifugo keeps history_size.
+        const bool by_age = have + 1 >= log.first_since(now - window);
+        const bool by_count = p.resume.cache_messages == 0 || b - have <= p.resume.cache_messages;
+        resumable = by_age && by_count;
+      }
+      if (!resumable) ++out.resume_evicted;
+    }
+  }
+  if (resumable) {
+    ++out.resumed;
+    std::uint64_t recovered = 0;
+    const double npb = ps.ns_per_byte[ps.link[c]];
+    for (std::uint32_t j = 0; j < ps.k; ++j) {
+      const std::uint32_t b = ps.live_from[base + j], have = ps.have[base + j];
+      if (b <= have) continue;
+      const std::uint32_t n = b - have;
+      recovered += n;
+      const QueuedCopy block{now, b, static_cast<std::uint32_t>(std::min<double>(4e9, n * p.message_bytes)), n,
+                             static_cast<std::uint16_t>(j), 1};
+      if (npb == 0.0) {
+        pubsub_written(c, block, now);
+      } else {
+        ps.queues[c].push(now, block);
+        ps.buffered[server] += block.bytes;
+      }
+    }
+    if (recovered > 0) {
+      servers_[server].cpu.submit(now, service(sim::from_micros(static_cast<double>(recovered) * cfg_.fleet.cpu.outbound_message_us)),
+                                  CpuQueue::kUntracked);
+      pubsub_check_memory(server);
+    }
+  } else if (p.history.enabled() && !ps.fetching[c]) {
+    // The application fetches from history; live messages keep coming meanwhile.
+    ps.fetching[c] = 1;
+    ++out.history_fetches;
+    for (std::uint32_t j = 0; j < ps.k; ++j) {
+      const std::uint32_t b = ps.live_from[base + j];
+      ps.fetch_from[base + j] = ps.have[base + j];
+      ps.fetch_to[base + j] = std::max(b, ps.have[base + j]);
+      ps.have[base + j] = ps.fetch_to[base + j];
+    }
+    const sim::SimTime at = now + sim::from_seconds(p.history.fetch_ms / 1000.0);
+    if (at <= end_) sim_.schedule_at(at, self_, kPubFetch, c);
+  } else {
+    for (std::uint32_t j = 0; j < ps.k; ++j) {
+      const std::uint32_t b = ps.live_from[base + j];
+      std::uint32_t& have = ps.have[base + j];
+      if (b > have) {
+        out.lost += b - have;
+        have = b;
+      }
+    }
+  }
+  ps.lost_at[c] = -1;
+}
+
+void Fleet::pubsub_fetch_done(std::uint32_t c) {
+  PubSubRuntime& ps = *ps_;
+  PubSubOutcome& out = ps.out;
+  const HistorySection& h = cfg_.pubsub.history;
+  const sim::SimTime now = sim_.now();
+  ps.fetching[c] = 0;
+  const std::size_t base = static_cast<std::size_t>(c) * ps.k;
+  for (std::uint32_t j = 0; j < ps.k; ++j) {
+    const std::size_t ck = base + j;
+    const std::uint32_t from = ps.fetch_from[ck], to = ps.fetch_to[ck];
+    if (from == kNoFetch) continue;
+    ps.fetch_from[ck] = kNoFetch;
+    const ChannelLog& log = ps.logs[ps.channel_of[ck]];
+    // What history holds now: the last `size` publications, none older than ttl.
+    std::uint64_t lo = 1;
+    if (h.size > 0 && log.last() >= h.size) lo = std::max<std::uint64_t>(lo, log.last() - h.size + 1);
+    if (h.ttl_s > 0.0) lo = std::max<std::uint64_t>(lo, log.first_since(now - sim::from_seconds(h.ttl_s)));
+    // The range asked for: from the client's position, or the last `rewind` whatever it had.
+    std::uint64_t ask_lo = static_cast<std::uint64_t>(from) + 1;
+    if (h.fetch == HistoryFetch::Rewind) ask_lo = to >= h.rewind ? static_cast<std::uint64_t>(to) - h.rewind + 1 : 1;
+    const std::uint64_t got_lo = std::max(ask_lo, lo);
+    const std::uint64_t got = to >= got_lo ? to - got_lo + 1 : 0;
+    // Of what came back, the messages the client already had are duplicates.
+    const std::uint64_t had = got > 0 && from >= got_lo ? std::min<std::uint64_t>(got, from - got_lo + 1) : 0;
+    const std::uint64_t recovered = got - had;
+    out.duplicated += had;
+    out.recovered_history += recovered;
+    out.lost += (to - from) - recovered;
+    if (ps.have[ck] > to) out.out_of_order += recovered;  // newer live messages came first
+  }
+}
+
+void Fleet::pubsub_disconnect(std::uint32_t c, bool session_over) {
+  PubSubRuntime& ps = *ps_;
+  const sim::SimTime now = sim_.now();
+  const auto server = static_cast<std::uint32_t>(clients_[c].server);
+  pubsub_drain(c, now);
+  ps.queues[c].clear([&](const QueuedCopy& copy) {
+    ps.buffered[server] -= copy.bytes;
+    if (copy.replay != 0) return;  // a resume not completed: the client will miss these again
+    ++ps.out.discarded;
+    ++ps.iv_dropped[server];
+    ++ps.iv_fleet_dropped;
+  });
+  const std::uint32_t channels = cfg_.pubsub.channels;
+  const std::size_t base = static_cast<std::size_t>(c) * ps.k;
+  for (std::uint32_t j = 0; j < ps.k; ++j) {
+    const std::uint32_t ch = ps.channel_of[base + j];
+    auto& list = ps.subscribers[static_cast<std::size_t>(server) * channels + ch];
+    const std::uint32_t pos = ps.list_pos[base + j];
+    const std::uint32_t last = list.back();
+    list[pos] = last;
+    std::uint32_t lj = 0;
+    while (ps.channel_of[static_cast<std::size_t>(last) * ps.k + lj] != ch) ++lj;
+    ps.list_pos[static_cast<std::size_t>(last) * ps.k + lj] = pos;
+    list.pop_back();
+    if (list.empty()) --ps.servers_subscribed[ch];
+    if (!ps.sent_any.empty()) ps.sent_any[base + j] = 0;
+  }
+  if (session_over) {
+    pubsub_end_session(c);
+  } else {
+    ps.lost_at[c] = now;
+  }
+}
+
+void Fleet::pubsub_end_session(std::uint32_t c) {
+  PubSubRuntime& ps = *ps_;
+  if (!ps.in_session[c]) return;
+  ps.in_session[c] = 0;
+  ps.lost_at[c] = -1;
+  // The client stops expecting messages: what it had is what the session was owed.
+  const std::size_t base = static_cast<std::size_t>(c) * ps.k;
+  for (std::uint32_t j = 0; j < ps.k; ++j) ps.out.expected += ps.have[base + j] - ps.from[base + j];
+}
+
+void Fleet::pubsub_client_message(std::uint32_t c, std::uint32_t server, sim::SimTime done) {
+  PubSubRuntime& ps = *ps_;
+  if (!(ps.rng_publish.uniform01() < cfg_.pubsub.client_publish_share)) return;
+  const std::uint32_t ch = ps.channel_of[static_cast<std::size_t>(c) * ps.k + ps.rng_publish.below(ps.k)];
+  if (done > end_) return;
+  sim_.schedule_at(done, self_, kPubClient,
+                   ch | (static_cast<std::uint64_t>(server) << 32) | (static_cast<std::uint64_t>(ps.server_epoch[server]) << 56));
+}
+
+double Fleet::pubsub_server_buffered_mib(std::uint32_t server) {
+  // Brings every buffer of the server up to date, so its buffered bytes are exact now.
+  const sim::SimTime now = sim_.now();
+  for (const std::uint32_t c : servers_[server].members) {
+    if (clients_[c].state == ClientState::Connected) pubsub_drain(c, now);
+  }
+  return static_cast<double>(ps_->buffered[server]) / kMiB;
+}
+
+void Fleet::pubsub_check_memory(std::uint32_t server) {
+  const double limit = cfg_.fleet.memory_limit_mib;
+  if (!(limit > 0.0)) return;
+  Server& s = servers_[server];
+  if (!s.up) return;
+  const double fixed = cfg_.fleet.base_memory_mib +
+                       static_cast<double>(s.members.size() + s.ghosts) * cfg_.fleet.memory_per_connection_kib / 1024.0;
+  // The queued bytes only overstate what is unsent; look closer only when they would cross the limit.
+  if (fixed + static_cast<double>(ps_->buffered[server]) / kMiB <= limit) return;
+  if (fixed + pubsub_server_buffered_mib(server) <= limit) return;
+  // Out of memory: the kernel kills the process; its clients reconnect elsewhere.
+  FaultState st;
+  st.outcome.target = "memory";
+  st.outcome.server = server;
+  st.outcome.at_s = sim::to_seconds(sim_.now());
+  st.outcome.recover_after_s = cfg_.fleet.restart_s;
+  if (faults_.size() >= 0xFFFE) throw std::runtime_error("too many out-of-memory crashes in one run (65534)");
+  faults_.push_back(st);
+  const auto fault = static_cast<std::uint32_t>(faults_.size() - 1);
+  ++ps_->out.memory_crashes;
+  crash_server(server, fault);
+  if (faults_[fault].outstanding == 0) faults_[fault].outcome.reconnected_within_s = 0.0;
+  const sim::SimTime back = sim_.now() + sim::from_seconds(cfg_.fleet.restart_s);
+  if (back <= end_) sim_.schedule_at(back, self_, kMemoryRestart, fault);
+}
+
+void Fleet::pubsub_trim_logs() {
+  if (!ps_ || !ps_->keep_times) return;
+  const PubSubSection& p = cfg_.pubsub;
+  const double keep_s = std::max(p.resume.window_s, p.history.ttl_s) + p.history.fetch_ms / 1000.0 + 1.0;
+  const sim::SimTime before = sim_.now() - sim::from_seconds(keep_s);
+  if (before <= 0) return;
+  for (ChannelLog& log : ps_->logs) log.forget_before(before, 0);
+}
+
+void Fleet::pubsub_conservation(RunSummary& summary) const {
+  if (!ps_) return;
+  const PubSubOutcome& o = summary.pubsub;
+  auto check = [&](std::string name, std::string eq, std::uint64_t lhs, std::initializer_list<std::uint64_t> rhs) {
+    std::uint64_t sum = 0;
+    std::string values = std::to_string(lhs) + " =";
+    bool first = true;
+    for (std::uint64_t v : rhs) {
+      sum += v;
+      values += (first ? " " : " + ") + std::to_string(v);
+      first = false;
+    }
+    summary.conservation.push_back({std::move(name), std::move(eq), values, sum == lhs});
+  };
+  check("publications", "published = arrived + lost_in_broker + in_broker_at_end", o.published,
+        {o.arrived, o.lost_in_broker, o.in_broker_at_end});
+  check("fan-outs", "fanouts = fanouts_done + fanouts_lost + fanouts_pending_at_end", o.fanouts,
+        {o.fanouts_done, o.fanouts_lost, o.fanouts_pending_at_end});
+  check("copies",
+        "copies = delivered + dropped_full + dropped_oldest + dropped_volatile + conflated + discarded + buffered_at_end",
+        o.copies, {o.delivered, o.dropped_full, o.dropped_oldest, o.dropped_volatile, o.conflated, o.discarded, o.buffered_at_end});
+  check("continuity", "expected = in_order + recovered_resume + recovered_history + lost + pending_at_end", o.expected,
+        {o.in_order, o.recovered_resume, o.recovered_history, o.lost, o.pending_at_end});
+  std::uint64_t buffered = 0;
+  for (std::uint64_t b : ps_->buffered) buffered += b;
+  check("send buffers", "bytes left in send buffers after the end's accounting = 0", buffered, {});
+}
+
+void Fleet::pubsub_finish(RunSummary& summary) {
+  if (!ps_) return;
+  PubSubRuntime& ps = *ps_;
+  PubSubOutcome& out = ps.out;
+  const sim::SimTime now = sim_.now();
+  for (std::uint32_t c = 0; c < clients_.size(); ++c) {
+    if (clients_[c].state != ClientState::Connected) continue;
+    pubsub_drain(c, now);
+    const auto server = static_cast<std::uint32_t>(clients_[c].server);
+    ps.queues[c].clear([&](const QueuedCopy& copy) {
+      ps.buffered[server] -= copy.bytes;
+      if (copy.replay == 0) ++out.buffered_at_end;
+    });
+  }
+  ps.latency_ms.merge(ps.interval_latency_ms);
+  ps.interval_latency_ms.reset();
+  out.in_broker_at_end = ps.in_broker;
+  out.fanouts_pending_at_end = ps.fanouts_pending;
+  for (std::uint32_t c = 0; c < clients_.size(); ++c) {
+    const std::size_t base = static_cast<std::size_t>(c) * ps.k;
+    for (std::uint32_t j = 0; j < ps.k; ++j) {
+      // A fetch still under way at the end: its gap was neither recovered nor lost yet.
+      if (ps.fetching[c] && ps.fetch_from[base + j] != kNoFetch) out.pending_at_end += ps.fetch_to[base + j] - ps.fetch_from[base + j];
+      if (!ps.in_session[c]) continue;
+      const std::uint32_t last = ps.logs[ps.channel_of[base + j]].last();
+      out.expected += last - ps.from[base + j];
+      out.pending_at_end += last - ps.have[base + j];
+    }
+  }
+  out.peak_server_buffered_mib = ps.peak_buffered_mib;
+  summary.pubsub = out;
+  const sim::LogHistogram& h = ps.latency_ms;
+  LatencyStats& l = summary.pubsub.latency;
+  l.count = h.count();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  l.mean_ms = h.count() ? h.mean() : nan;
+  l.p50_ms = h.count() ? h.quantile(0.5) : nan;
+  l.p90_ms = h.count() ? h.quantile(0.9) : nan;
+  l.p99_ms = h.count() ? h.quantile(0.99) : nan;
+  l.p999_ms = h.count() ? h.quantile(0.999) : nan;
+  l.max_ms = h.count() ? h.max() : nan;
+}
+
+}  // namespace wsfleet::models
