@@ -352,6 +352,8 @@ def _fault_sentence(fault: Mapping[str, Any]) -> str:
         text = f"balancer {fault.get('balancer', '?')} crashes at {at}, dropping every connection through it"
     elif kind == "site_crash":
         text = f"every server of site {fault.get('site', '?')} crashes at {at}"
+    elif kind == "broker_outage":
+        text = f"the pub/sub broker goes down at {at}, losing the publications it holds"
     else:
         text = f"a {kind.replace('_', ' ')} happens at {at}"
     if recover is not None:

@@ -233,9 +233,11 @@ def _faults(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> List[Tup
         if at is None:
             continue
         kind = entry.get("type", "crash")
-        server = as_float(entry.get("server")) if kind == "crash" else None
+        server = as_float(entry.get("server")) if kind in ("crash", "out_of_memory") else None
         what = (f"balancer {entry.get('balancer')}" if kind == "balancer_crash"
-                else f"site {entry.get('site')}" if kind == "site_crash" else "")
+                else f"site {entry.get('site')}" if kind == "site_crash"
+                else "the broker" if kind == "broker_outage"
+                else "out of memory" if kind == "out_of_memory" else "")
         recover = as_float(entry.get("recover_after_s"))
         faults.append((_plots.Fault(server=int(server) if server is not None else None, at_s=at,
                                     recover_at_s=at + recover if recover is not None else None,
@@ -464,6 +466,10 @@ def _verdict(a: Analysis, summary: Mapping[str, Any]) -> None:
     for fault in summary.get("faults") or []:
         detected = fault.get("detected_within_s") if isinstance(fault, Mapping) else None
         tries = as_float(fault.get("tries_while_undetected")) if isinstance(fault, Mapping) else None
+        if fault.get("type") == "out_of_memory":
+            findings.append(Finding("warn", f"Server {fault.get('server')} ran out of memory at "
+                                            f"{fmt_seconds(fault.get('at_s'))} (slow consumers' send buffers) and was "
+                                            f"killed; it restarted {fmt_seconds(fault.get('recover_after_s'))} later."))
         if fault.get("type") in ("crash", "site_crash") and tries:
             what = (f"Server {fault.get('server')}" if fault.get("type") == "crash"
                     else f"Site {fault.get('site')}")
