@@ -17,6 +17,7 @@
 #include "models/run_summary.hpp"
 #include "models/server.hpp"
 #include "models/topology.hpp"
+#include "models/transport/fallback_transports.hpp"
 #include "sim/histogram.hpp"
 #include "sim/simulator.hpp"
 
@@ -44,6 +45,7 @@ class Fleet : public sim::EventHandler {
   void handle(const sim::Event& e) override;
 
  private:
+  friend class FallbackTransports;  // the fallback transports' mechanism (models/transport/) works on the fleet's state
   enum Tag : std::uint32_t { kArrive, kAttempt, kHandshakeDone, kHandshakeTimeout, kHeartbeat, kMessage,
                              kSessionEnd, kCrash, kRecover, kSample, kProbe, kProbeTimeout, kPassiveExpire,
                              kWarmStep, kLoadReport, kScale, kDrainDeadline, kFailover, kIdleCheck, kGhostGone, kRebalance, kIdleClose };
@@ -93,7 +95,8 @@ class Fleet : public sim::EventHandler {
   void handshake_done(std::uint32_t c);
   void handshake_timeout(std::uint32_t c);
   /// Queues one tracked job (a heartbeat or a message) on a server's CPU and counts it as sent.
-  void submit_job(std::uint32_t server, sim::SimTime cost, JobKind kind, std::uint32_t c);
+  /// Returns when it completes.
+  sim::SimTime submit_job(std::uint32_t server, sim::SimTime cost, JobKind kind, std::uint32_t c);
   void heartbeat(std::uint32_t c, std::uint32_t server);
   void message(std::uint32_t c, std::uint32_t server);
   void session_end(std::uint32_t c);
@@ -183,6 +186,7 @@ class Fleet : public sim::EventHandler {
   double peak_cpu_ = 0.0, peak_mem_ = 0.0;
   std::uint64_t peak_conns_ = 0, peak_server_conns_ = 0;
   sim::TimeSeries fleet_series_, server_series_;
+  std::unique_ptr<FallbackTransports> transport_;  ///< null unless a fallback share or a websocket_block fault is configured
 };
 
 }  // namespace wsfleet::models
