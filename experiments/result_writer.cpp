@@ -47,7 +47,8 @@ ordered_json summary_ordered(const models::RunSummary& s) {
                       {"failed", c.failed}, {"pending_at_end", c.pending_at_end}, {"closed", c.closed},
                       {"ended", c.ended}, {"dropped", c.dropped}, {"drained", c.drained},
                       {"vanished", c.vanished}, {"idle_cut", c.idle_cut}, {"idle_closed", c.idle_closed},
-                      {"rebalanced", c.rebalanced},
+                      {"rebalanced", c.rebalanced}, {"session_unknown", c.session_unknown},
+                      {"poll_failed", c.poll_failed},
                       {"active_at_end", c.active_at_end}, {"retries", c.retries},
                       {"gave_up", c.gave_up}, {"waiting_at_end", c.waiting_at_end},
                       {"peak", s.peak_connections}, {"peak_per_server", s.peak_server_connections}};
@@ -67,6 +68,24 @@ ordered_json summary_ordered(const models::RunSummary& s) {
   j["heartbeats"]["detection_s"] = {{"count", hb.detection_s.count}, {"mean", num(hb.detection_s.mean_ms)},
                                     {"p50", num(hb.detection_s.p50_ms)}, {"p99", num(hb.detection_s.p99_ms)},
                                     {"max", num(hb.detection_s.max_ms)}};
+  const auto& tr = s.transport;
+  auto per_transport = [](const models::TransportClients& t) {
+    return ordered_json{{"websocket", t.websocket}, {"long_polling", t.long_polling}, {"sse", t.sse}};
+  };
+  const auto& p = tr.polls;
+  j["transport"] = {{"clients_at_end", per_transport(tr.at_end)},
+                    {"peak_clients", per_transport(tr.peak)},
+                    {"fallback_share_at_end", num(tr.fallback_share_at_end)},
+                    {"peak_fallback_share", num(tr.peak_fallback_share)},
+                    {"polls", {{"sent", p.sent}, {"answered_with_data", p.answered_with_data}, {"timed_out", p.timed_out},
+                               {"failed", p.failed}, {"in_flight_at_end", p.in_flight_at_end},
+                               {"failed_by", {{"session_unknown", p.failed_session_unknown},
+                                              {"backend_down", p.failed_backend_down},
+                                              {"no_backend", p.failed_no_backend},
+                                              {"balancer_down", p.failed_balancer_down},
+                                              {"session_closed", p.failed_session_closed}}}}},
+                    {"posts", {{"sent", tr.posts_sent}, {"failed", tr.posts_failed}}},
+                    {"http_bytes", num(tr.http_bytes)}};
   j["handshake_latency_ms"] = latency_json(s.handshake_latency);
   j["cpu"] = {{"mean_utilisation", num(s.cpu_mean_utilisation)}, {"peak_utilisation", num(s.cpu_peak_utilisation)}};
   j["memory"] = {{"peak_server_mib", num(s.peak_server_memory_mib)}};
@@ -74,9 +93,10 @@ ordered_json summary_ordered(const models::RunSummary& s) {
   for (const auto& f : s.faults) {
     const bool server = f.target == "server";
     const bool site = f.target == "site";
-    faults.push_back({{"type", server ? "crash" : site ? "site_crash" : "balancer_crash"},
-                      {server ? "server" : site ? "site" : "balancer",
-                       site ? ordered_json(f.site) : ordered_json(f.server)},
+    const bool block = f.target == "websocket_block";
+    faults.push_back({{"type", server ? "crash" : site ? "site_crash" : block ? "websocket_block" : "balancer_crash"},
+                      {server ? "server" : site ? "site" : block ? "share" : "balancer",
+                       site ? ordered_json(f.site) : block ? num(f.share) : ordered_json(f.server)},
                       {"at_s", f.at_s},
                       {"recover_after_s", f.recover_after_s ? num(*f.recover_after_s) : ordered_json(nullptr)},
                       {"connections_dropped", f.connections_dropped},
@@ -85,6 +105,7 @@ ordered_json summary_ordered(const models::RunSummary& s) {
                        f.reconnected_within_s ? num(*f.reconnected_within_s) : ordered_json(nullptr)},
                       {"detected_within_s", f.detected_within_s ? num(*f.detected_within_s) : ordered_json(nullptr)},
                       {"tries_while_undetected", f.tries_while_undetected}});
+    if (block) faults.back()["clients_blocked"] = f.clients_blocked;
   }
   j["faults"] = faults;
   ordered_json balancers = ordered_json::array();
