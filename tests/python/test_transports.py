@@ -3,6 +3,7 @@ summary's transport section adds up, the time series has the per-transport colum
 overrides reach every key, bad values name the key, and runs repeat exactly."""
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,11 @@ def test_a_bad_value_from_the_cli_exits_2(tmp_path: Path) -> None:
     proc = cli("run", path, "--out", tmp_path / "x", "--set", "transport.long_polling_share=2")
     text = assert_clean_failure(proc)
     assert "transport.long_polling_share must be between 0 and 1 (got 2)" in text
+
+
+def test_the_report_shows_the_fallback_share_and_names_the_block(tmp_path: Path) -> None:
+    report = importlib.import_module("wsfleet.report")  # the module (wsfleet.report is also a function)
+    run_dir = wsfleet.run(FALLBACK).save(tmp_path / "run")
+    html = report.render_report(report.load_run(run_dir), plots=False)
+    assert "Peak share of clients on fallback transports" in html
+    assert "WebSocket (blocked for 50% of the clients)" in html
