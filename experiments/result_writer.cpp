@@ -48,6 +48,7 @@ ordered_json summary_ordered(const models::RunSummary& s) {
                       {"ended", c.ended}, {"dropped", c.dropped}, {"drained", c.drained},
                       {"vanished", c.vanished}, {"idle_cut", c.idle_cut}, {"idle_closed", c.idle_closed},
                       {"rebalanced", c.rebalanced}, {"slow_consumer", c.slow_consumer},
+                      {"session_unknown", c.session_unknown}, {"poll_failed", c.poll_failed},
                       {"active_at_end", c.active_at_end}, {"retries", c.retries},
                       {"gave_up", c.gave_up}, {"waiting_at_end", c.waiting_at_end},
                       {"peak", s.peak_connections}, {"peak_per_server", s.peak_server_connections}};
@@ -67,6 +68,24 @@ ordered_json summary_ordered(const models::RunSummary& s) {
   j["heartbeats"]["detection_s"] = {{"count", hb.detection_s.count}, {"mean", num(hb.detection_s.mean_ms)},
                                     {"p50", num(hb.detection_s.p50_ms)}, {"p99", num(hb.detection_s.p99_ms)},
                                     {"max", num(hb.detection_s.max_ms)}};
+  const auto& tr = s.transport;
+  auto per_transport = [](const models::TransportClients& t) {
+    return ordered_json{{"websocket", t.websocket}, {"long_polling", t.long_polling}, {"sse", t.sse}};
+  };
+  const auto& p = tr.polls;
+  j["transport"] = {{"clients_at_end", per_transport(tr.at_end)},
+                    {"peak_clients", per_transport(tr.peak)},
+                    {"fallback_share_at_end", num(tr.fallback_share_at_end)},
+                    {"peak_fallback_share", num(tr.peak_fallback_share)},
+                    {"polls", {{"sent", p.sent}, {"answered_with_data", p.answered_with_data}, {"timed_out", p.timed_out},
+                               {"failed", p.failed}, {"in_flight_at_end", p.in_flight_at_end},
+                               {"failed_by", {{"session_unknown", p.failed_session_unknown},
+                                              {"backend_down", p.failed_backend_down},
+                                              {"no_backend", p.failed_no_backend},
+                                              {"balancer_down", p.failed_balancer_down},
+                                              {"session_closed", p.failed_session_closed}}}}},
+                    {"posts", {{"sent", tr.posts_sent}, {"failed", tr.posts_failed}}},
+                    {"http_bytes", num(tr.http_bytes)}};
   j["handshake_latency_ms"] = latency_json(s.handshake_latency);
   if (s.pubsub.enabled) {
     const auto& p = s.pubsub;
@@ -104,14 +123,16 @@ ordered_json summary_ordered(const models::RunSummary& s) {
     const bool server = f.target == "server" || f.target == "memory";
     const bool site = f.target == "site";
     const bool broker = f.target == "broker";
+    const bool block = f.target == "websocket_block";
     const char* type = f.target == "server"   ? "crash"
                        : f.target == "memory" ? "out_of_memory"
                        : site                 ? "site_crash"
                        : broker               ? "broker_outage"
+                       : block                ? "websocket_block"
                                               : "balancer_crash";
     faults.push_back({{"type", type},
-                      {server ? "server" : site ? "site" : broker ? "broker" : "balancer",
-                       site ? ordered_json(f.site) : ordered_json(f.server)},
+                      {server ? "server" : site ? "site" : broker ? "broker" : block ? "share" : "balancer",
+                       site ? ordered_json(f.site) : block ? num(f.share) : ordered_json(f.server)},
                       {"at_s", f.at_s},
                       {"recover_after_s", f.recover_after_s ? num(*f.recover_after_s) : ordered_json(nullptr)},
                       {"connections_dropped", f.connections_dropped},
@@ -120,6 +141,7 @@ ordered_json summary_ordered(const models::RunSummary& s) {
                        f.reconnected_within_s ? num(*f.reconnected_within_s) : ordered_json(nullptr)},
                       {"detected_within_s", f.detected_within_s ? num(*f.detected_within_s) : ordered_json(nullptr)},
                       {"tries_while_undetected", f.tries_while_undetected}});
+    if (block) faults.back()["clients_blocked"] = f.clients_blocked;
   }
   j["faults"] = faults;
   ordered_json balancers = ordered_json::array();

@@ -32,7 +32,7 @@ constexpr std::int64_t kIntMax = std::numeric_limits<std::int64_t>::max();
 
 // The schema. Keys are listed in documentation order; "Allowed: ..." messages show them so.
 const Names& section_names() {
-  static const Names names = {"scenario", "run", "fleet", "clients", "balancer", "backoff", "heartbeat", "faults", "scaling", "topology", "pubsub", "sweep", "plan"};
+  static const Names names = {"scenario", "run", "fleet", "clients", "balancer", "backoff", "heartbeat", "faults", "scaling", "topology", "pubsub", "transport", "sweep", "plan"};
   return names;
 }
 // Tables that describe a study of the scenario rather than one run: [sweep] (`wsfleet sweep`) and
@@ -67,7 +67,19 @@ const Names& clients_keys() {
   return keys;
 }
 const Names& fault_keys() {
-  static const Names keys = {"type", "server", "balancer", "site", "at_s", "recover_after_s"};
+  static const Names keys = {"type", "server", "balancer", "site", "share", "at_s", "recover_after_s"};
+  return keys;
+}
+const Names& transport_keys() {
+  static const Names keys = {"long_polling_share", "sse_share", "long_polling", "sse"};
+  return keys;
+}
+const Names& long_polling_keys() {
+  static const Names keys = {"poll_timeout_s", "request_us", "memory_per_request_kib", "request_bytes", "pong_posts"};
+  return keys;
+}
+const Names& sse_keys() {
+  static const Names keys = {"request_us", "request_bytes"};
   return keys;
 }
 // [balancer] keys that belong to the balancer itself; every other key is a parameter of its policy.
@@ -222,6 +234,7 @@ class ScenarioReader {
     read_scaling(config);
     read_topology(config);
     read_pubsub(config);
+    read_transport(config.transport);
     read_faults(config);
     check_size(config);
     return config;
@@ -285,7 +298,7 @@ class ScenarioReader {
     const std::vector<std::pair<std::string, const Names*>> homes = {
         {"scenario", &scenario_keys()}, {"run", &run_keys()},         {"fleet", &fleet_keys()},
         {"fleet.cpu", &cpu_keys()},     {"clients", &clients_keys()}, {"faults", &fault_keys()},
-        {"scaling", &scaling_keys()}};
+        {"scaling", &scaling_keys()},   {"transport", &transport_keys()}};
     Names bracketed;
     for (const std::string& s : sections) {
       bracketed.push_back(s == "faults" || s == "scaling" ? "[[" + s + "]]" : "[" + s + "]");
@@ -371,8 +384,9 @@ class ScenarioReader {
   bool read_bool(const toml::table& table, const std::string& prefix, std::string_view key, bool& out) const {
     const toml::node* node = table.get(key);
     if (node == nullptr) return false;
+    const std::string dotted = prefix + std::string(key);
     const auto* value = node->as_boolean();
-    if (value == nullptr) fail(*node, prefix + std::string(key), prefix + std::string(key) + " must be true or false " + got(*node));
+    if (value == nullptr) fail(*node, dotted, dotted + " must be true or false " + got(*node));
     out = value->get();
     return true;
   }
@@ -1016,6 +1030,37 @@ class ScenarioReader {
     read_float(buffer, q, "delta_ratio", above_upto(0.0, 1.0), b.delta_ratio);
   }
 
+  // [transport]: the clients on fallback transports and what their HTTP requests cost (docs/transports.md).
+  void read_transport(models::TransportSection& t) const {
+    const toml::table* table = table_at(root_, "transport", "transport");
+    if (table == nullptr) return;
+    const std::string p = "transport.";
+    check_keys(*table, "[transport]", p, transport_keys());
+    read_float(*table, p, "long_polling_share", between(0.0, 1.0), t.long_polling_share);
+    read_float(*table, p, "sse_share", between(0.0, 1.0), t.sse_share);
+    if (t.long_polling_share + t.sse_share > 1.0) {
+      const toml::node* at = table->get("sse_share") != nullptr ? table->get("sse_share") : table->get("long_polling_share");
+      fail(*at, table->get("sse_share") != nullptr ? "transport.sse_share" : "transport.long_polling_share",
+           "transport.long_polling_share + transport.sse_share must be <= 1 (got " + human_number(t.long_polling_share) +
+               " + " + human_number(t.sse_share) + "): they are shares of the same clients");
+    }
+    if (const toml::table* lp = table_at(*table, "long_polling", "transport.long_polling")) {
+      const std::string q = "transport.long_polling.";
+      check_keys(*lp, "[transport.long_polling]", q, long_polling_keys());
+      read_float(*lp, q, "poll_timeout_s", between(1e-6, kMaxDurationS), t.long_polling.poll_timeout_s);
+      read_float(*lp, q, "request_us", between(0.0, kMaxCpuCostUs), t.long_polling.request_us);
+      read_float(*lp, q, "memory_per_request_kib", between(0.0, 1e7), t.long_polling.memory_per_request_kib);
+      read_float(*lp, q, "request_bytes", between(0.0, 1e9), t.long_polling.request_bytes);
+      read_bool(*lp, q, "pong_posts", t.long_polling.pong_posts);
+    }
+    if (const toml::table* sse = table_at(*table, "sse", "transport.sse")) {
+      const std::string q = "transport.sse.";
+      check_keys(*sse, "[transport.sse]", q, sse_keys());
+      read_float(*sse, q, "request_us", between(0.0, kMaxCpuCostUs), t.sse.request_us);
+      read_float(*sse, q, "request_bytes", between(0.0, 1e9), t.sse.request_bytes);
+    }
+  }
+
   void read_faults(models::FleetConfig& config) const {
     const toml::node* node = root_.get("faults");
     if (node == nullptr) return;
@@ -1033,26 +1078,31 @@ class ScenarioReader {
       }
       check_keys(*table, "[[faults]] entry " + std::to_string(i), prefix, fault_keys());
       std::string type;
-      if (!read_choice(*table, prefix, "type", {"crash", "balancer_crash", "site_crash", "broker_outage"}, type)) {
+      if (!read_choice(*table, prefix, "type", {"crash", "balancer_crash", "site_crash", "broker_outage", "websocket_block"}, type)) {
         fail(*table, prefix + "type",
-             prefix + "type is required: the kind of fault (one of: crash, balancer_crash, site_crash, broker_outage)");
+             prefix + "type is required: the kind of fault (one of: crash, balancer_crash, site_crash, broker_outage, websocket_block)");
       }
       models::CrashFault fault;
-      for (const char* key : {"server", "balancer", "site"}) {
-        const bool belongs = (type == "crash" && std::string(key) == "server") ||
-                             (type == "balancer_crash" && std::string(key) == "balancer") ||
-                             (type == "site_crash" && std::string(key) == "site");
+      for (const char* key : {"server", "balancer", "site", "share"}) {
+        const std::string k = key;
+        const bool belongs = (type == "crash" && k == "server") || (type == "balancer_crash" && k == "balancer") ||
+                             (type == "site_crash" && k == "site") || (type == "websocket_block" && k == "share");
         if (const toml::node* wrong = table->get(key); wrong != nullptr && !belongs) {
-          const std::string owner = std::string(key) == "server" ? "crash" : std::string(key) == "balancer" ? "balancer_crash" : "site_crash";
+          const std::string owner = k == "server" ? "crash" : k == "balancer" ? "balancer_crash" : k == "site" ? "site_crash" : "websocket_block";
           fail(*wrong, prefix + key, prefix + key + " is for type = \"" + owner + "\"; " +
                                          (type == "broker_outage" ? std::string("a broker_outage names nothing (there is one broker)")
                                                                   : "a " + type + " names its " +
-                                                                        (type == "crash" ? "server" : type == "balancer_crash" ? "balancer" : "site")));
+                                                                        (type == "crash" ? "server" : type == "balancer_crash" ? "balancer" : type == "site_crash" ? "site" : "share")));
         }
       }
       if (type == "broker_outage") {
         fault.target = models::FaultTarget::Broker;
         if (!config.pubsub.enabled()) fail(*table, prefix + "type", prefix + "type = \"broker_outage\" needs [pubsub] (pubsub.channels >= 1)");
+      } else if (type == "websocket_block") {
+        fault.target = models::FaultTarget::WebSocketBlock;
+        if (!read_float(*table, prefix, "share", above_upto(0.0, 1.0), fault.share)) {
+          fail(*table, prefix + "share", prefix + "share is required: the share of the clients whose WebSocket breaks, > 0 and <= 1");
+        }
       } else if (type == "site_crash") {
         fault.target = models::FaultTarget::Site;
         Names sites;

@@ -248,6 +248,19 @@ std::string scenario_to_toml(const models::FleetConfig& config) {
   }
 
   write_pubsub(out, config.pubsub);
+  const models::TransportSection& tr = config.transport;
+  out << "\n[transport]  # clients that cannot use WebSocket (docs/transports.md)\n";
+  out << "long_polling_share = " << toml_float(tr.long_polling_share) << "\n";
+  out << "sse_share = " << toml_float(tr.sse_share) << "\n";
+  out << "\n[transport.long_polling]\n";
+  out << "poll_timeout_s = " << toml_float(tr.long_polling.poll_timeout_s) << "\n";
+  out << "request_us = " << toml_float(tr.long_polling.request_us) << "\n";
+  out << "memory_per_request_kib = " << toml_float(tr.long_polling.memory_per_request_kib) << "\n";
+  out << "request_bytes = " << toml_float(tr.long_polling.request_bytes) << "\n";
+  out << "pong_posts = " << (tr.long_polling.pong_posts ? "true" : "false") << "\n";
+  out << "\n[transport.sse]\n";
+  out << "request_us = " << toml_float(tr.sse.request_us) << "\n";
+  out << "request_bytes = " << toml_float(tr.sse.request_bytes) << "\n";
 
   if (config.faults.empty()) out << "\n# No [[faults]]: every server stays up.\n";
   for (const models::CrashFault& fault : config.faults) {
@@ -260,6 +273,9 @@ std::string scenario_to_toml(const models::FleetConfig& config) {
     } else if (fault.target == models::FaultTarget::Site) {
       out << "type = \"site_crash\"\n";
       out << "site = " << toml_string(fault.site) << "\n";
+    } else if (fault.target == models::FaultTarget::WebSocketBlock) {
+      out << "type = \"websocket_block\"\n";
+      out << "share = " << toml_float(fault.share) << "\n";
     } else {
       out << "type = \"balancer_crash\"\n";
       out << "balancer = " << fault.balancer << "\n";
@@ -268,7 +284,8 @@ std::string scenario_to_toml(const models::FleetConfig& config) {
     if (fault.recover_after_s) {
       out << "recover_after_s = " << toml_float(*fault.recover_after_s) << "\n";
     } else {
-      out << "# no recover_after_s: the server stays down\n";
+      out << (fault.target == models::FaultTarget::WebSocketBlock ? "# no recover_after_s: WebSocket stays blocked\n"
+                                                                    : "# no recover_after_s: the server stays down\n");
     }
   }
   return out.str();

@@ -57,10 +57,10 @@ Fleet::Fleet(const FleetConfig& config)
       fleet_series_({"time_s", "up", "connections", "attempts", "established", "rejected", "failed", "closed",
                      "dropped", "cpu_utilisation", "cpu_backlog_ms", "memory_mib", "messages_delivered",
                      "latency_p50_ms", "latency_p99_ms", "retries", "waiting", "gave_up", "conn_max_over_mean",
-                     "conn_cv", "half_open"}),
+                     "conn_cv", "half_open", "clients_websocket", "clients_long_polling", "clients_sse", "polls"}),
       server_series_({"time_s", "server", "up", "connections", "attempts", "established", "rejected", "failed",
                       "closed", "dropped", "cpu_utilisation", "cpu_backlog_ms", "memory_mib", "messages_delivered",
-                      "latency_p50_ms", "latency_p99_ms"}) {
+                      "latency_p50_ms", "latency_p99_ms", "polls"}) {
   const sim::StreamFactory streams(cfg_.run.seed, cfg_.run.replication);
   if (cfg_.fleet.servers == 0) throw std::invalid_argument("fleet.servers must be >= 1");
   if (cfg_.fleet.servers >= (1u << 24) - 1) throw std::invalid_argument("fleet.servers must be below 16777215");
@@ -182,6 +182,10 @@ Fleet::Fleet(const FleetConfig& config)
       st.outcome.server = f.balancer;
     } else if (f.target == FaultTarget::Broker) {
       st.outcome.target = "broker";
+    } else if (f.target == FaultTarget::WebSocketBlock) {
+      if (!(f.share > 0.0 && f.share <= 1.0)) throw std::invalid_argument("faults: websocket_block share must be in (0, 1]");
+      st.outcome.target = "websocket_block";
+      st.outcome.share = f.share;
     } else {
       std::uint32_t site = 0;
       while (site < topo_.sites() && topo_.site_name(site) != f.site) ++site;
@@ -201,6 +205,7 @@ Fleet::Fleet(const FleetConfig& config)
   }
 
   self_ = sim_.add_handler(this);
+  if (FallbackTransports::needed(cfg_)) transport_ = std::make_unique<FallbackTransports>(*this);
 }
 
 void Fleet::schedule_client(sim::SimTime t, std::uint32_t tag, std::uint32_t c) {
@@ -511,17 +516,19 @@ void Fleet::handshake_done(std::uint32_t c) {
   const double session_s = cfg_.clients.session_s.sample(rng_sessions_);
   schedule_client(now + duration_ns(session_s, end_), kSessionEnd, c);  // `never` (inf) saturates past the end
   const auto server = static_cast<std::uint32_t>(cl.server);
-  if (heartbeat_interval_ > 0) schedule_client(now + heartbeat_interval_, conn_tag(kHeartbeat, server), c);
   if (track_activity_) activity_[c] = now;
+  if (ps_) pubsub_connect(c);  // every transport subscribes (a long-polling client's copies are written the same way)
+  const Transport transport = transport_ ? transport_->on_established(c) : Transport::WebSocket;
+  if (transport == Transport::LongPolling) return;  // its polls are its heartbeat; its messages are POSTs
+  if (heartbeat_interval_ > 0) schedule_client(now + heartbeat_interval_, conn_tag(kHeartbeat, server), c);
   if (idle_cuts_) schedule_client(now + idle_timeout_, conn_tag(kIdleCheck, server), c);
   if (idle_close_ > 0) {
     data_activity_[c] = now;
     schedule_client(now + idle_close_, conn_tag(kIdleClose, server), c);
   }
-  if (message_mean_gap_s_ > 0) {
+  if (message_mean_gap_s_ > 0 && transport == Transport::WebSocket) {
     schedule_client(now + duration_ns(rng_messages_.exponential(message_mean_gap_s_), end_), conn_tag(kMessage, server), c);
   }
-  if (ps_) pubsub_connect(c);
 }
 
 void Fleet::handshake_timeout(std::uint32_t c) {
@@ -589,6 +596,7 @@ void Fleet::session_end(std::uint32_t c) {
   if (ps_) pubsub_disconnect(c, true);
   Client& cl = clients_[c];
   Server& s = servers_[static_cast<std::size_t>(cl.server)];
+  if (transport_) transport_->on_closed(c);
   ++conn_.closed;
   ++s.interval.closed;
   --connected_;
@@ -689,6 +697,7 @@ void Fleet::release_slot(std::uint32_t c) {
 void Fleet::close_connection(std::uint32_t c, std::uint64_t& reason) {
   if (ps_) pubsub_disconnect(c, false);
   Server& s = servers_[static_cast<std::size_t>(clients_[c].server)];
+  if (transport_) transport_->on_closed(c);
   ++conn_.closed;
   ++reason;
   ++s.interval.closed;
@@ -764,6 +773,7 @@ void Fleet::cut_connection(std::uint32_t c, std::uint32_t fault, bool release) {
   const bool connected = cl.state == ClientState::Connected;
   if (connected && ps_) pubsub_disconnect(c, false);
   if (connected) {
+    if (transport_) transport_->on_closed(c);
     ++conn_.closed;
     ++conn_.dropped;
     ++s.interval.closed;
@@ -797,6 +807,7 @@ void Fleet::crash(std::uint32_t fault) {
     ps_->broker.go_down(sim_.now());  // what it holds is lost; publishing fails until it is back
     return;
   }
+  if (cfg.target == FaultTarget::WebSocketBlock) return transport_->block(fault);
   FaultState& f = faults_[fault];
   if (cfg.target == FaultTarget::Server) {
     crash_server(f.outcome.server, fault);
@@ -882,6 +893,7 @@ void Fleet::recover(std::uint32_t fault) {
   const CrashFault& cfg = cfg_.faults[fault];
   if (cfg.target == FaultTarget::Balancer) return recover_balancer(fault);
   if (cfg.target == FaultTarget::Broker) return ps_->broker.come_up();
+  if (cfg.target == FaultTarget::WebSocketBlock) return transport_->unblock(fault);
   const std::uint32_t index = faults_[fault].outcome.server;
   const std::uint32_t from = cfg.target == FaultTarget::Server ? index : topo_.first_server(index);
   const std::uint32_t to = cfg.target == FaultTarget::Server ? index + 1 : topo_.first_server(index + 1);
@@ -1127,6 +1139,7 @@ void Fleet::drain_deadline(std::uint32_t server) {
     node.lb->connection_closed(node.local(server));
     cl.server = -1;
     if (cl.state == ClientState::Connected) {
+      if (transport_) transport_->on_closed(c);
       ++conn_.closed;
       ++conn_.drained;
       ++s.interval.closed;
@@ -1154,7 +1167,7 @@ void Fleet::sample() {
   const double t = sim::to_seconds(now);
   const double dt_core = static_cast<double>(now - last_sample_) * static_cast<double>(cfg_.fleet.cpu_cores);
   ServerInterval total;
-  double util_sum = 0.0, backlog_max = 0.0, mem_sum = 0.0, buffered_sum = 0.0;
+  double util_sum = 0.0, backlog_max = 0.0, mem_sum = 0.0, buffered_sum = 0.0, polls_sum = 0.0;
   std::uint64_t up = 0, conns = 0, ghosts = 0;
   // Imbalance among the servers in service (up, not draining).
   double in_service = 0.0, sum_c = 0.0, sum_c2 = 0.0, max_c = 0.0;
@@ -1166,17 +1179,20 @@ void Fleet::sample() {
     s.busy_at_last_sample = busy;
     const double backlog_ms = sim::to_millis(s.cpu.wait_ns(now));
     const double buffered_mib = ps_ ? pubsub_server_buffered_mib(static_cast<std::uint32_t>(i)) : 0.0;
-    const double mem = s.up ? cfg_.fleet.base_memory_mib +
-                                  static_cast<double>(s.members.size() + s.ghosts) * cfg_.fleet.memory_per_connection_kib / 1024.0 +
-                                  buffered_mib
-                            : 0.0;
+    const double mem = (s.up ? cfg_.fleet.base_memory_mib +
+                                   static_cast<double>(s.members.size() + s.ghosts) * cfg_.fleet.memory_per_connection_kib / 1024.0 +
+                                   buffered_mib
+                             : 0.0) +
+                       (transport_ ? transport_->held_memory_mib(static_cast<std::uint32_t>(i)) : 0.0);
+    const auto polls = static_cast<double>(transport_ ? transport_->take_polls(static_cast<std::uint32_t>(i)) : 0);
+    polls_sum += polls;
     const auto& iv = s.interval;
     std::vector<double> row{t, static_cast<double>(i), s.up ? 1.0 : 0.0, static_cast<double>(s.connected),
                             static_cast<double>(iv.attempts), static_cast<double>(iv.established),
                             static_cast<double>(iv.rejected), static_cast<double>(iv.failed),
                             static_cast<double>(iv.closed), static_cast<double>(iv.dropped), util, backlog_ms, mem,
                             static_cast<double>(iv.messages_delivered), quantile_or_nan(s.interval_latency_ms, 0.5),
-                            quantile_or_nan(s.interval_latency_ms, 0.99)};
+                            quantile_or_nan(s.interval_latency_ms, 0.99), polls};
     if (ps_) {
       buffered_sum += buffered_mib;
       ps_->peak_buffered_mib = std::max(ps_->peak_buffered_mib, buffered_mib);
@@ -1212,6 +1228,8 @@ void Fleet::sample() {
     s.interval_latency_ms.reset();
   }
   peak_conns_ = std::max(peak_conns_, conns);
+  const TransportClients per_transport = transport_ ? transport_->clients(conns) : TransportClients{conns, 0, 0};
+  if (transport_) transport_->note_sample(conns);
   const double mean_c = in_service > 0 ? sum_c / in_service : 0.0;
   const double max_over_mean = mean_c > 0 ? max_c / mean_c : kNaN;
   const double cv = mean_c > 0 ? std::sqrt(std::max(0.0, sum_c2 / in_service - mean_c * mean_c)) / mean_c : kNaN;
@@ -1224,7 +1242,8 @@ void Fleet::sample() {
                           quantile_or_nan(fleet_interval_latency_ms_, 0.5),
                           quantile_or_nan(fleet_interval_latency_ms_, 0.99), static_cast<double>(iv_retries_),
                           static_cast<double>(waiting_), static_cast<double>(iv_gave_up_), max_over_mean, cv,
-                          static_cast<double>(ghosts)};
+                          static_cast<double>(ghosts), static_cast<double>(per_transport.websocket),
+                          static_cast<double>(per_transport.long_polling), static_cast<double>(per_transport.sse), polls_sum};
   if (ps_) {
     PubSubRuntime& ps = *ps_;
     row.insert(row.end(), {static_cast<double>(ps.iv_published), static_cast<double>(ps.iv_fleet_delivered),
@@ -1287,6 +1306,14 @@ RunSummary Fleet::make_summary() const {
   hb.ghosts_detected = ghosts_detected_;
   for (const auto& srv : servers_) hb.ghosts_at_end += srv.ghosts;
   hb.detection_s = stats_of(ghost_detection_s_);
+  if (transport_) {
+    transport_->summarise(s, connected_);
+  } else {
+    s.transport.at_end.websocket = connected_;
+    s.transport.peak.websocket = peak_conns_;
+    s.transport.fallback_share_at_end = connected_ > 0 ? 0.0 : kNaN;
+    s.transport.peak_fallback_share = peak_conns_ > 0 ? 0.0 : kNaN;
+  }
   if (cfg_.topology.enabled()) {
     for (std::uint32_t site = 0; site < topo_.sites(); ++site) {
       SiteOutcome out{topo_.site_name(site), topo_.site_servers(site), 0};
@@ -1318,8 +1345,11 @@ void Fleet::check_conservation(RunSummary& summary) const {
   check("attempts", "attempted = established + rejected + failed + pending_at_end", k.attempted,
         {k.established, k.rejected, k.failed, k.pending_at_end});
   check("connections", "established = active_at_end + closed", k.established, {k.active_at_end, k.closed});
-  check("closes", "closed = ended + dropped + drained + vanished + idle_cut + idle_closed + rebalanced + slow_consumer",
-        k.closed, {k.ended, k.dropped, k.drained, k.vanished, k.idle_cut, k.idle_closed, k.rebalanced, k.slow_consumer});
+  check("closes",
+        "closed = ended + dropped + drained + vanished + idle_cut + idle_closed + rebalanced + slow_consumer + session_unknown + poll_failed",
+        k.closed,
+        {k.ended, k.dropped, k.drained, k.vanished, k.idle_cut, k.idle_closed, k.rebalanced, k.slow_consumer, k.session_unknown,
+         k.poll_failed});
   check("rejections", "rejected = rejected_server_full + no_backend + rejected_rate_limited + rejected_shed", k.rejected,
         {k.rejected_server_full, k.no_backend, k.rejected_rate_limited, k.rejected_shed});
   check("failures",
@@ -1357,6 +1387,17 @@ void Fleet::check_conservation(RunSummary& summary) const {
   }
   check("balancer", "connections the balancers count = active_at_end + pending_at_end + half_open_at_end", lb_conns,
         {k.active_at_end, k.pending_at_end, ghosts});
+  const TransportOutcome& tr = summary.transport;
+  check("transports", "active_at_end = websocket + long_polling + sse (at end)", k.active_at_end,
+        {tr.at_end.websocket, tr.at_end.long_polling, tr.at_end.sse});
+  check("polls", "polls sent = answered_with_data + timed_out + failed + in_flight_at_end", tr.polls.sent,
+        {tr.polls.answered_with_data, tr.polls.timed_out, tr.polls.failed, tr.polls.in_flight_at_end});
+  check("poll failures", "failed = session_unknown + backend_down + no_backend + balancer_down + session_closed",
+        tr.polls.failed,
+        {tr.polls.failed_session_unknown, tr.polls.failed_backend_down, tr.polls.failed_no_backend,
+         tr.polls.failed_balancer_down, tr.polls.failed_session_closed});
+  check("held polls", "polls held by servers = in_flight_at_end", transport_ ? transport_->held_polls() : 0,
+        {tr.polls.in_flight_at_end});
   pubsub_conservation(summary);
   std::ostringstream broken;
   for (const auto& c : summary.conservation) {

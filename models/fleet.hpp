@@ -18,6 +18,7 @@
 #include "models/run_summary.hpp"
 #include "models/server.hpp"
 #include "models/topology.hpp"
+#include "models/transport/fallback_transports.hpp"
 #include "sim/histogram.hpp"
 #include "sim/simulator.hpp"
 
@@ -45,6 +46,7 @@ class Fleet : public sim::EventHandler {
   void handle(const sim::Event& e) override;
 
  private:
+  friend class FallbackTransports;  // the fallback transports' mechanism (models/transport/) works on the fleet's state
   enum Tag : std::uint32_t { kArrive, kAttempt, kHandshakeDone, kHandshakeTimeout, kHeartbeat, kMessage,
                              kSessionEnd, kCrash, kRecover, kSample, kProbe, kProbeTimeout, kPassiveExpire,
                              kWarmStep, kLoadReport, kScale, kDrainDeadline, kFailover, kIdleCheck, kGhostGone, kRebalance, kIdleClose,
@@ -212,6 +214,7 @@ class Fleet : public sim::EventHandler {
   std::uint64_t peak_conns_ = 0, peak_server_conns_ = 0;
   sim::TimeSeries fleet_series_, server_series_;
   std::unique_ptr<PubSubRuntime> ps_;   ///< null without [pubsub]
+  std::unique_ptr<FallbackTransports> transport_;  ///< null unless a fallback share or a websocket_block fault is configured
 };
 
 }  // namespace wsfleet::models

@@ -9,6 +9,7 @@
 
 #include "models/policy_params.hpp"
 #include "models/pubsub/pubsub_config.hpp"
+#include "models/transport/transport_config.hpp"
 #include "sim/distribution.hpp"
 
 namespace wsfleet::models {
@@ -195,10 +196,12 @@ struct BackoffSection {
 };
 
 /// What a fault takes down.
-enum class FaultTarget { Server, Balancer, Site, Broker };
+enum class FaultTarget { Server, Balancer, Site, Broker, WebSocketBlock };
 
 /// [[faults]]: one crash of a server (type "crash"), a balancer (type "balancer_crash"), every
-/// server of a site (type "site_crash") or the pub/sub broker (type "broker_outage").
+/// server of a site (type "site_crash"), the pub/sub broker (type "broker_outage"), or an incident
+/// that breaks WebSocket for a share of the clients (type "websocket_block": they fall back to long
+/// polling, docs/transports.md).
 struct CrashFault {
   std::uint32_t server = 0;                   ///< 0-based server index (target Server)
   double at_s = 0.0;                          ///< when it crashes, s
@@ -206,6 +209,7 @@ struct CrashFault {
   FaultTarget target = FaultTarget::Server;
   std::uint32_t balancer = 0;                 ///< 0-based balancer index (target Balancer)
   std::string site;                           ///< site name (target Site): every server there crashes
+  double share = 1.0;                         ///< target WebSocketBlock: the share of the clients whose WebSocket breaks (0, 1]
   /// A crash of one server.
   static CrashFault of_server(std::uint32_t server, double at_s, std::optional<double> recover_after_s = std::nullopt) {
     CrashFault f;
@@ -280,6 +284,7 @@ struct FleetConfig {
   std::vector<ScalingEvent> scaling;
   TopologySection topology;
   PubSubSection pubsub;
+  TransportSection transport;
   /// Servers that ever exist: fleet.servers plus every [[scaling]] add.
   std::uint32_t total_servers() const {
     std::uint64_t n = fleet.servers;

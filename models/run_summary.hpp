@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "models/transport/transport_outcome.hpp"
 #include "sim/time_series.hpp"
 
 namespace wsfleet::models {
@@ -31,6 +32,8 @@ struct ConnectionCounts {
   std::uint64_t idle_closed = 0;    ///< of `closed`, closed by the server's idle policy (fleet.idle_close_s)
   std::uint64_t rebalanced = 0;     ///< of `closed`, closed by a server shedding its excess ([fleet.rebalance])
   std::uint64_t slow_consumer = 0;  ///< of `closed`, closed by the server because the client read too slowly ([pubsub.buffer])
+  std::uint64_t session_unknown = 0;  ///< of `closed`, fallback sessions whose poll or POST reached a server without the session (non-sticky balancing)
+  std::uint64_t poll_failed = 0;    ///< of `closed`, fallback sessions whose poll or POST failed otherwise (balancer or backend down, no backend)
   std::uint64_t active_at_end = 0;  ///< established connections open at the end
   std::uint64_t retries = 0;        ///< of `attempted`, those made after a drop, rejection or failure
   std::uint64_t gave_up = 0;        ///< clients that exhausted their retries
@@ -56,7 +59,7 @@ struct MessageCounts {
 
 /// What one crash fault did.
 struct FaultOutcome {
-  std::string target = "server";                  ///< "server", "balancer" or "site"
+  std::string target = "server";                  ///< "server", "balancer", "site" or "websocket_block"
   std::uint32_t server = 0;                       ///< the index of the server, balancer or site
   std::string site;                               ///< the site's name (target "site")
   std::optional<double> detected_within_s;        ///< server crash: until every running balancer stopped sending it new connections
@@ -64,6 +67,8 @@ struct FaultOutcome {
   double at_s = 0.0;
   std::optional<double> recover_after_s;
   std::uint64_t connections_dropped = 0;          ///< established connections cut
+  double share = 0.0;                             ///< websocket_block: the share of the clients it targets
+  std::uint64_t clients_blocked = 0;              ///< websocket_block: clients whose WebSocket it breaks
   std::uint64_t handshakes_failed = 0;            ///< handshakes in progress that were lost
   std::optional<double> reconnected_within_s;     ///< from the crash until every dropped client was connected again
 };
@@ -186,6 +191,7 @@ struct RunSummary {
   std::vector<BalancerOutcome> balancers;
   HeartbeatOutcome heartbeat;
   PubSubOutcome pubsub;
+  TransportOutcome transport;              ///< clients per transport, polls, POSTs
   std::vector<SiteOutcome> sites;          ///< empty without a [topology]
   std::vector<RegionOutcome> regions;      ///< empty without a [topology]
   std::vector<ConservationCheck> conservation;

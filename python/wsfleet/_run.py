@@ -122,7 +122,8 @@ def run(
     """
     native = _dispatch(scenario, _override_list(overrides, seed, replication), _core.run_file, _core.run_text)
     counts = ["up", "connections", "attempts", "established", "rejected", "failed", "closed", "dropped",
-              "messages_delivered", "retries", "waiting", "gave_up", "half_open"]
+              "messages_delivered", "retries", "waiting", "gave_up", "half_open",
+              "clients_websocket", "clients_long_polling", "clients_sse", "polls"]
     fleet = _frame(native.fleet_columns(), counts)
     servers = _frame(native.server_columns(), ["server"] + counts)
     return RunResult(

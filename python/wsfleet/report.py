@@ -234,10 +234,13 @@ def _faults(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> List[Tup
             continue
         kind = entry.get("type", "crash")
         server = as_float(entry.get("server")) if kind in ("crash", "out_of_memory") else None
+        share = as_float(entry.get("share"))
         what = (f"balancer {entry.get('balancer')}" if kind == "balancer_crash"
                 else f"site {entry.get('site')}" if kind == "site_crash"
                 else "the broker" if kind == "broker_outage"
-                else "out of memory" if kind == "out_of_memory" else "")
+                else "out of memory" if kind == "out_of_memory"
+                else f"WebSocket (blocked for {share:.0%} of the clients)" if kind == "websocket_block" and share is not None
+                else "")
         recover = as_float(entry.get("recover_after_s"))
         faults.append((_plots.Fault(server=int(server) if server is not None else None, at_s=at,
                                     recover_at_s=at + recover if recover is not None else None,
@@ -698,6 +701,15 @@ def _headline(a: Analysis, summary: Mapping[str, Any]) -> str:
     rows: List[Tuple[str, str, str]] = []
     rows.append(("Peak open connections (fleet)", _e(fmt_int(a.peak_fleet_connections)),
                  _e(f"{_at(a.peak_fleet_time).strip()}; {fmt_int(conn.get('active_at_end'))} open at the end")))
+    transport = _section(summary, "transport")
+    fallback = as_float(transport.get("peak_fallback_share"))
+    if fallback:
+        ends = transport.get("clients_at_end") or {}
+        polls = transport.get("polls") or {}
+        unknown = (polls.get("failed_by") or {}).get("session_unknown")
+        rows.append(("Peak share of clients on fallback transports", _e(fmt_share(fallback)),
+                     _e(f"at the end {fmt_int(ends.get('long_polling'))} on long polling, {fmt_int(ends.get('sse'))} on SSE; "
+                        f"{fmt_int(polls.get('sent'))} polls, {fmt_int(unknown)} failed with \"Session ID unknown\"")))
     if a.servers and a.max_connections:
         capacity = a.servers * a.max_connections
         note = f"{fmt_int(a.servers)} × {fmt_int(a.max_connections)}; peak load used {fmt_pct(a.peak_fleet_connections, capacity)}"

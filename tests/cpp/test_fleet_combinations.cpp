@@ -1,5 +1,6 @@
 // Every feature against every other: random combinations of balancer, health, limits, tiers,
-// stickiness, scaling, topology, heartbeats, half-open connections, shedding, pub/sub and faults on small
+// stickiness, scaling, topology, heartbeats, half-open connections, shedding, pub/sub, fallback
+// transports (long polling, SSE, WebSocket blocks) and faults on small
 // fleets. Each run must finish, conserve everything, and repeat bit for bit.
 #include <algorithm>
 #include <string>
@@ -78,8 +79,24 @@ models::FleetConfig random_config(std::uint64_t seed) {
       f.balancer = static_cast<std::uint32_t>(pick(static_cast<int>(cfg.balancer.count * (cfg.topology.enabled() ? 2 : 1))));
     } else if (kind == 2 && cfg.topology.enabled()) {
       f.target = models::FaultTarget::Site;
-      f.site = chance(0.5) ? std::string("a") : std::string("b");
+      static const std::string kSites[] = {"a", "b"};
+      f.site = kSites[pick(2)];
     }
+    cfg.faults.push_back(f);
+  }
+  // Fallback transports (drawn last: the combinations above stay what they were).
+  if (chance(0.4)) {
+    cfg.transport.long_polling_share = 0.5 * rng.uniform01();
+    cfg.transport.sse_share = chance(0.5) ? 0.3 * rng.uniform01() : 0.0;
+    cfg.transport.long_polling.poll_timeout_s = 2.0 + pick(25);
+    cfg.transport.long_polling.pong_posts = chance(0.7);
+  }
+  if (chance(0.3)) {
+    models::CrashFault f;
+    f.target = models::FaultTarget::WebSocketBlock;
+    f.at_s = 10.0 + pick(60);
+    f.share = 0.1 + 0.9 * rng.uniform01();
+    if (chance(0.5)) f.recover_after_s = 5.0 + pick(30);
     cfg.faults.push_back(f);
   }
   // Pub/sub on half of the combinations (its own stream: the draws above stay as they were).

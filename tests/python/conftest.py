@@ -14,6 +14,7 @@ TIMESERIES_COLUMNS = [
     "time_s", "scope", "server", "up", "connections", "attempts", "established", "rejected", "failed",
     "closed", "dropped", "cpu_utilisation", "cpu_backlog_ms", "memory_mib", "messages_delivered",
     "latency_p50_ms", "latency_p99_ms", "retries", "waiting", "gave_up", "conn_max_over_mean", "conn_cv", "half_open",
+    "clients_websocket", "clients_long_polling", "clients_sse", "polls",
 ]
 
 

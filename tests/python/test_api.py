@@ -25,10 +25,11 @@ COUNT_COLUMNS = ["up", "connections", "attempts", "established", "rejected", "fa
 FLOAT_COLUMNS = ["time_s", "cpu_utilisation", "cpu_backlog_ms", "memory_mib", "latency_p50_ms", "latency_p99_ms"]
 FLEET_COLUMNS = ["time_s", "up", "connections", "attempts", "established", "rejected", "failed", "closed", "dropped",
                  "cpu_utilisation", "cpu_backlog_ms", "memory_mib", "messages_delivered", "latency_p50_ms",
-                 "latency_p99_ms", "retries", "waiting", "gave_up", "conn_max_over_mean", "conn_cv", "half_open"]
+                 "latency_p99_ms", "retries", "waiting", "gave_up", "conn_max_over_mean", "conn_cv", "half_open",
+                 "clients_websocket", "clients_long_polling", "clients_sse", "polls"]
 SERVER_COLUMNS = ["time_s", "server", "up", "connections", "attempts", "established", "rejected", "failed", "closed",
                   "dropped", "cpu_utilisation", "cpu_backlog_ms", "memory_mib", "messages_delivered",
-                  "latency_p50_ms", "latency_p99_ms"]
+                  "latency_p50_ms", "latency_p99_ms", "polls"]
 
 
 @pytest.fixture(scope="module")

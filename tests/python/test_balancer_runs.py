@@ -64,7 +64,8 @@ def test_tiers_sites_and_heartbeats_in_the_summary() -> None:
     assert sum(c["rejected_by"].values()) == c["rejected"]
     assert sum(c["failed_by"].values()) == c["failed"]
     assert c["closed"] == sum(c[k] for k in ("ended", "dropped", "drained", "vanished", "idle_cut",
-                                             "idle_closed", "rebalanced"))
+                                             "idle_closed", "rebalanced", "session_unknown",
+                                             "poll_failed"))
     assert c["vanished"] > 0
     assert [f["type"] for f in s["faults"]] == ["site_crash", "balancer_crash"]
     assert s["faults"][0]["site"] == "ams" and s["faults"][1]["balancer"] == 2
