@@ -49,7 +49,7 @@ CASES = [
          ["unknown key 'handshake_ms' in [fleet.cpu]", "did you mean 'handshake_us'?", "Allowed: handshake_us"],
          column=1),
     Case("unknown-key-in-fault", [("recover_after_s = 15.0", "recover_after = 15.0")], "recover_after =",
-         "faults.0.recover_after", ["did you mean 'recover_after_s'?", "Allowed: type, server, balancer, site, at_s, recover_after_s"]),
+         "faults.0.recover_after", ["did you mean 'recover_after_s'?", "Allowed: type, server, balancer, site, share, at_s, recover_after_s"]),
     Case("unknown-section", [("[clients]", "[clinets]")], "[clinets]", "clinets",
          ["unknown section [clinets]", "did you mean [clients]?", "Allowed sections: [scenario], [run], [fleet]"]),
     Case("key-outside-section", [("[scenario]", "count = 5\n[scenario]")], "count = 5", "count",
@@ -89,7 +89,7 @@ CASES = [
     Case("fault-without-type", [('type = "crash"\n', "")], "[[faults]]", "faults.0.type",
          ["faults.0.type is required", "crash"]),
     Case("fault-unknown-type", [('type = "crash"', 'type = "crsh"')], 'type = "crsh"', "faults.0.type",
-         ["faults.0.type must be one of crash, balancer_crash, site_crash (got 'crsh')"]),
+         ["faults.0.type must be one of crash, balancer_crash, site_crash, websocket_block (got 'crsh')"]),
     # Policies.
     Case("unknown-balancing-policy", [('policy = "least_connections"', 'policy = "least_conection"')],
          'policy = "least_conection"', "balancer.policy",
