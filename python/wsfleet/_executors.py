@@ -79,6 +79,15 @@ class SerialExecutor:
         pass
 
 
+def _submit(pool: ProcessPoolExecutor, fn: TaskFn, task: Task, inflight: Dict[Future, Task]) -> bool:
+    """Submits one task; False if the pool is already broken (a worker died)."""
+    try:
+        inflight[pool.submit(fn, task)] = task
+    except BrokenProcessPool:
+        return False
+    return True
+
+
 class LocalExecutor:
     """Worker processes on this machine (concurrent.futures, spawn start method)."""
 
@@ -109,17 +118,25 @@ class LocalExecutor:
             while pending or suspects or inflight:
                 if pool is None:
                     pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+                # A worker that dies while results are handed out breaks the pool before wait() says
+                # so: submit() then raises BrokenProcessPool, and the task goes back where it was.
+                submit_failed = False
                 if suspects:
                     if not inflight:
                         task = suspects.popleft()
-                        inflight[pool.submit(fn, task)] = task
+                        if not _submit(pool, fn, task, inflight):
+                            suspects.appendleft(task)
+                            submit_failed = True
                 else:
                     while pending and len(inflight) < limit:
                         task = pending.popleft()
-                        inflight[pool.submit(fn, task)] = task
-                alone = len(inflight) == 1
-                done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
-                broken = False
+                        if not _submit(pool, fn, task, inflight):
+                            pending.appendleft(task)
+                            submit_failed = True
+                            break
+                alone = len(inflight) == 1 and not submit_failed
+                done = set() if submit_failed else wait(list(inflight), return_when=FIRST_COMPLETED)[0]
+                broken = submit_failed
                 for future in done:
                     task = inflight.pop(future)
                     try:
