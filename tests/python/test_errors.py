@@ -89,7 +89,7 @@ CASES = [
     Case("fault-without-type", [('type = "crash"\n', "")], "[[faults]]", "faults.0.type",
          ["faults.0.type is required", "crash"]),
     Case("fault-unknown-type", [('type = "crash"', 'type = "crsh"')], 'type = "crsh"', "faults.0.type",
-         ["faults.0.type must be one of crash, balancer_crash, site_crash (got 'crsh')"]),
+         ["faults.0.type must be one of crash, balancer_crash, site_crash, broker_outage (got 'crsh')"]),
     # Policies.
     Case("unknown-balancing-policy", [('policy = "least_connections"', 'policy = "least_conection"')],
          'policy = "least_conection"', "balancer.policy",
