@@ -1,6 +1,6 @@
 """The life of a connection, in words, for the run report: what heartbeats cost, the half-open
-connections they found (and how fast), the connections idle timeouts cut, and the load the servers
-shed.
+connections they found (and how fast), the connections idle timeouts cut, the load the servers
+shed, and what pub/sub delivered (drops, slow consumers, memory crashes, continuity).
 
 `connection_life(summary, scenario, fleet)` reads summary.json (the dict), the effective
 scenario.toml (parsed) and the fleet rows of the time series, and returns one `Topic` per mechanism
@@ -14,7 +14,7 @@ from typing import Any, List, Mapping, Optional
 
 import pandas as pd
 
-from ._describe import as_float, fmt_int, fmt_num, fmt_pct, fmt_seconds, fmt_share
+from ._describe import _plural, as_float, fmt_int, fmt_mib, fmt_ms, fmt_num, fmt_pct, fmt_seconds, fmt_share
 
 __all__ = ["Topic", "connection_life", "heartbeat_cpu_seconds", "bits_per_second"]
 
@@ -22,7 +22,7 @@ __all__ = ["Topic", "connection_life", "heartbeat_cpu_seconds", "bits_per_second
 @dataclass
 class Topic:
     """One mechanism: a title, sentences a planner reads, and the figures behind them."""
-    key: str                        # "heartbeats", "half_open", "idle", "shedding"
+    key: str                        # "heartbeats", "half_open", "idle", "shedding", "pubsub"
     title: str
     sentences: List[str] = field(default_factory=list)
     figures: dict = field(default_factory=dict)
@@ -240,10 +240,109 @@ def _shedding(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Option
     return t
 
 
+_DROP_CAUSES = (("dropped_full", "refused by a full send buffer"),
+                ("dropped_oldest", "pushed out of a full buffer by newer ones (drop oldest)"),
+                ("dropped_volatile", "volatile sends skipped while the link was busy"),
+                ("conflated", "replaced by a newer message on their channel (conflation)"),
+                ("discarded", "thrown away with the buffer of a closed connection or a dead server"))
+
+
+def _pubsub(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Optional[Topic]:
+    ps = summary.get("pubsub")
+    if not isinstance(ps, Mapping):
+        return None
+    t = Topic("pubsub", "Pub/sub: fan-out, slow consumers and continuity")
+    pub = _get(ps, "publications")
+    published, feeds, clients = _num(pub, "published"), _num(pub, "from_feeds"), _num(pub, "from_clients")
+    t.figures.update(published=published)
+    origin = [f"{fmt_int(n)} {what}" for n, what in ((feeds, "from server-side feeds"), (clients, "from clients")) if n > 0]
+    text = f"{fmt_int(published)} publications" + (f" ({', '.join(origin)})" if origin else "")
+    failed, in_broker = _num(pub, "publish_failed"), _num(pub, "lost_in_broker")
+    if failed > 0 or in_broker > 0:
+        text += (f"; the broker refused {fmt_int(failed)} while it was down and lost {fmt_int(in_broker)} "
+                 "it held when it failed")
+    t.sentences.append(text + ".")
+
+    copies = _get(ps, "copies")
+    created, delivered = _num(copies, "created"), _num(copies, "delivered")
+    lat = _get(ps, "latency_ms")
+    t.figures.update(copies=created, delivered=delivered, latency_p50_ms=as_float(_get(lat, "p50")),
+                     latency_p99_ms=as_float(_get(lat, "p99")))
+    text = (f"The servers made {fmt_int(created)} copies for subscribers and wrote {fmt_int(delivered)} of them "
+            f"to their clients ({fmt_pct(delivered, created)})")
+    if as_float(_get(lat, "p50")) is not None:
+        text += (f"; from publication to delivery {fmt_ms(_get(lat, 'p50'))} at the median and "
+                 f"{fmt_ms(_get(lat, 'p99'))} at p99")
+    t.sentences.append(text + ".")
+
+    drops = {key: _num(copies, key) for key, _ in _DROP_CAUSES}
+    total = sum(drops.values())
+    t.figures.update(dropped=total, drops=drops)
+    if total > 0:
+        causes = [f"{fmt_int(drops[key])} {label}" for key, label in _DROP_CAUSES if drops[key] > 0]
+        t.sentences.append(f"{fmt_int(total)} copies never reached their client: " + "; ".join(causes) + ".")
+    else:
+        t.sentences.append("No copy was dropped.")
+
+    slow = _get(ps, "slow_consumers")
+    closed, crashes = _num(slow, "closed"), _num(slow, "memory_crashes")
+    peak = as_float(_get(slow, "peak_server_buffered_mib"))
+    t.figures.update(slow_closed=closed, memory_crashes=crashes, peak_buffered_mib=peak)
+    if closed > 0:
+        t.sentences.append(f"{fmt_int(closed)} slow consumers were disconnected because their send buffer "
+                           "passed its limit; they reconnected.")
+    if crashes > 0:
+        limit = as_float(_get(scenario, "fleet", "memory_limit_mib"))
+        t.sentences.append(
+            f"Send buffers ran {fmt_int(crashes)} {_plural(crashes, 'server')} out of memory"
+            + (f" (fleet.memory_limit_mib = {fmt_mib(limit)})" if limit else "")
+            + ": each was killed with all its connections, which reconnected elsewhere.")
+    if peak:
+        t.sentences.append(f"At the peak one server held {fmt_mib(peak)} of unsent messages.")
+
+    cont = _get(ps, "continuity")
+    lost, dup = _num(cont, "lost"), _num(cont, "duplicated")
+    exactly = bool(_get(cont, "exactly_once"))
+    t.figures.update(lost=lost, duplicated=dup, exactly_once=exactly,
+                     out_of_order=_num(cont, "out_of_order"), recovered_resume=_num(cont, "recovered_resume"),
+                     recovered_history=_num(cont, "recovered_history"))
+    text = (f"Of the {fmt_int(_num(cont, 'expected'))} messages the subscribers should have seen, "
+            f"{fmt_int(_num(cont, 'in_order'))} arrived live and in order")
+    for key, what in (("recovered_resume", "were recovered by resuming the session"),
+                      ("recovered_history", "were fetched from history")):
+        if _num(cont, key) > 0:
+            text += f", {fmt_int(_num(cont, key))} {what}"
+    text += f"; {fmt_int(lost)} were lost and {fmt_int(dup)} duplicated"
+    if _num(cont, "out_of_order") > 0:
+        text += f", {fmt_int(_num(cont, 'out_of_order'))} arrived out of order"
+    text += (". Exactly-once delivery held." if exactly else ". Exactly-once delivery did not hold.")
+    t.sentences.append(text)
+
+    res = _get(ps, "resume")
+    attempts = _num(res, "attempts")
+    if attempts > 0:
+        window = as_float(_get(scenario, "pubsub", "resume", "window_s"))
+        t.figures.update(resume_attempts=attempts, resumed=_num(res, "resumed"),
+                         resume_success_rate=as_float(_get(res, "success_rate")))
+        text = (f"{fmt_int(attempts)} reconnections tried to resume"
+                + (f" within the {fmt_seconds(window)} window" if window else "")
+                + f": {fmt_int(_num(res, 'resumed'))} succeeded ({fmt_share(_get(res, 'success_rate'))})")
+        late, evicted = _num(res, "too_late"), _num(res, "evicted")
+        if late > 0:
+            text += f", {fmt_int(late)} came too late"
+        if evicted > 0:
+            text += f", {fmt_int(evicted)} found their messages gone from the cache"
+        t.sentences.append(text + ".")
+    fetches = _num(res, "history_fetches")
+    if fetches > 0:
+        t.sentences.append(f"Clients fetched missed messages from history {fmt_int(fetches)} times.")
+    return t
+
+
 def connection_life(summary: Mapping[str, Any], scenario: Mapping[str, Any],
                     fleet: Optional[pd.DataFrame] = None) -> List[Topic]:
     """The topics with data in this run, in the order a connection meets them."""
     frame = fleet if fleet is not None else pd.DataFrame()
     topics = [_heartbeats(summary, scenario, frame), _half_open(summary, scenario, frame),
-              _idle(summary, scenario), _shedding(summary, scenario)]
+              _idle(summary, scenario), _shedding(summary, scenario), _pubsub(summary, scenario)]
     return [t for t in topics if t is not None]

@@ -885,7 +885,7 @@ def _metadata(run: Run, a: Analysis) -> str:
 
 
 def _life(run: Run, a: Analysis, number: int, plots: bool) -> str:
-    """The section on the life of connections (heartbeats, dead peers, idle timeouts, shedding),
+    """The section on the life of connections (heartbeats, dead peers, idle timeouts, shedding, pub/sub),
     or "" when the run has none of them."""
     topics = connection_life(run.summary, run.scenario, a.plot_data.fleet)
     if not topics:

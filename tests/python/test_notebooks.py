@@ -82,3 +82,23 @@ def test_notebook_runs(path: Path, jupyter_data_dir: str, monkeypatch: pytest.Mo
         for preset in ("socketio", "phoenix", "signalr", "ably", "centrifugo", "uwebsockets", "pusher"):
             assert preset in tables, preset
         assert "The servers found and closed" in text  # the run report's section on connections' life
+    if path.name == "slow_consumers.ipynb":
+        assert f"{int(CLIENTS):,} clients" in text
+        # The cells that compare the engine with the arithmetic ran (they raise if it drifts).
+        for line in ("buffer growth within 10 % of slow clients x 5 msgs/s x message bytes",
+                     "first memory crash within 15 % of headroom / growth",
+                     "delivered per slow client is 15/s within 10 %, drops 5/s per slow client within 10 %",
+                     "latency and closes match the buffer's size", "delta compression: no backlog, no loss"):
+            assert line in text, line
+        assert len(images) >= 1  # buffers and p99 over time
+        tables = "".join(o.get("data", {}).get("text/plain", "") for o in outputs)
+        for policy in ("unbounded + memory limit", "drop_newest", "centrifugo", "uws", "conflate", "delta_ratio"):
+            assert policy in tables, policy
+    if path.name == "reconnect_storm_resume.ipynb":
+        assert f"{int(CLIENTS):,} clients" in text
+        assert "continuity facts hold" in text
+        assert "exactly once held for: resume, 120 s window, history from position" in text
+        assert len(images) >= 1  # deliveries around the crash; recovered, lost and duplicated
+        tables = "".join(o.get("data", {}).get("text/plain", "") for o in outputs)
+        for variant in ("no resume", "resume, 10 ms window", "history rewind 2000", "history of 5 messages"):
+            assert variant in tables, variant

@@ -387,6 +387,71 @@ def test_connection_life_when_nothing_detects_dead_peers(run_dir: Path) -> None:
     assert "Nothing found any of them" in text and "80 were still held at the end of the run." in text
 
 
+def _with_pubsub(run_dir: Path) -> None:
+    """A synthetic pub/sub run: a slow-consumer workload with a memory crash and resume."""
+    def edit(s: dict) -> None:
+        s["connections"]["slow_consumer"] = 40
+        s["pubsub"] = {
+            "publications": {"published": 1200, "from_feeds": 1200, "from_clients": 0, "publish_failed": 0,
+                             "arrived": 1200, "lost_in_broker": 0, "in_broker_at_end": 0},
+            "fanouts": {"dispatched": 4800, "done": 4800, "lost": 0, "pending_at_end": 0},
+            "copies": {"created": 2_400_000, "delivered": 2_300_000, "dropped_full": 60_000, "dropped_oldest": 0,
+                       "dropped_volatile": 0, "conflated": 30_000, "discarded": 10_000, "buffered_at_end": 0,
+                       "bytes_delivered": 2.3e9},
+            "latency_ms": {"count": 2_300_000, "mean": 40.0, "p50": 5.2, "p90": 300.0, "p99": 1500.0,
+                           "p999": 2000.0, "max": 2500.0},
+            "slow_consumers": {"closed": 40, "memory_crashes": 2, "peak_server_buffered_mib": 12.5,
+                               "dropped": 100_000},
+            "continuity": {"expected": 2_400_000, "in_order": 2_290_000, "recovered_resume": 8_000,
+                           "recovered_history": 2_000, "lost": 100_000, "pending_at_end": 0, "duplicated": 0,
+                           "out_of_order": 2_000, "exactly_once": False},
+            "resume": {"attempts": 500, "resumed": 450, "too_late": 50, "evicted": 0, "success_rate": 0.9,
+                       "history_fetches": 50},
+        }
+    _edit_summary(run_dir, edit)
+    scen = run_dir / "scenario.toml"
+    text = scen.read_text(encoding="utf-8").replace("[fleet]\n", "[fleet]\nmemory_limit_mib = 300.0\n")
+    scen.write_text(text + "\n[pubsub]\nchannels = 1\n\n[pubsub.resume]\nwindow_s = 120.0\n", encoding="utf-8")
+
+
+def test_pubsub_section_states_the_numbers(run_dir: Path) -> None:
+    _with_pubsub(run_dir)
+    text = _text(_section(_html(report.write_report(run_dir, plots=False)), "life"))
+    assert 'Pub/sub: fan-out, slow consumers and continuity' in text
+    assert "1,200 publications (1,200 from server-side feeds)." in text
+    assert ("The servers made 2,400,000 copies for subscribers and wrote 2,300,000 of them to their clients "
+            "(95.8%); from publication to delivery 5.2 ms at the median and 1,500 ms at p99.") in text
+    assert ("100,000 copies never reached their client: 60,000 refused by a full send buffer; 30,000 replaced "
+            "by a newer message on their channel (conflation); 10,000 thrown away") in text
+    assert "drop oldest" not in text and "volatile" not in text  # causes without drops are not named
+    assert "40 slow consumers were disconnected" in text
+    assert "Send buffers ran 2 servers out of memory (fleet.memory_limit_mib = 300 MiB)" in text
+    assert "At the peak one server held 12.5 MiB of unsent messages." in text
+    assert ("Of the 2,400,000 messages the subscribers should have seen, 2,290,000 arrived live and in order, "
+            "8,000 were recovered by resuming the session, 2,000 were fetched from history; 100,000 were lost "
+            "and 0 duplicated, 2,000 arrived out of order. Exactly-once delivery did not hold.") in text
+    assert "500 reconnections tried to resume within the 120 s window: 450 succeeded (90%), 50 came too late." in text
+    assert "from history 50 times" in text
+
+
+def test_pubsub_exactly_once_and_omitted_without_pubsub(run_dir: Path, default_report: Path) -> None:
+    # The synthetic default run has no pub/sub: no such topic.
+    assert 'id="life-pubsub"' not in _html(default_report)
+    _with_pubsub(run_dir)
+    def clean(s: dict) -> None:
+        ps = s["pubsub"]
+        ps["copies"].update(dropped_full=0, conflated=0, discarded=0)
+        ps["continuity"].update(lost=0, exactly_once=True)
+        ps["slow_consumers"].update(closed=0, memory_crashes=0)
+        ps["resume"].update(attempts=0, resumed=0, too_late=0, success_rate=None, history_fetches=0)
+        s["connections"]["slow_consumer"] = 0
+    _edit_summary(run_dir, clean)
+    text = _text(_section(_html(report.write_report(run_dir, plots=False)), "life"))
+    assert "No copy was dropped." in text and "Exactly-once delivery held." in text
+    assert "slow consumers were disconnected" not in text and "out of memory" not in text
+    assert "tried to resume" not in text
+
+
 # --------------------------------------------------------------------------------------------
 # Bad inputs and the command line
 
