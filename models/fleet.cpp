@@ -649,8 +649,15 @@ void Fleet::vanish(std::uint32_t c) {
             : activity_[c];
     delay = std::max<sim::SimTime>(0, last_ping + hb_peer_timeout_ - now);
   }
-  // Without either, nothing ever notices: the ghost holds its slot for good (TCP keepalive's two
-  // hours aside).
+  // A balancer with an idle timeout cuts the proxied connection when no frame has crossed it for
+  // that long (ALB idle timeout, NGINX proxy_read_timeout): nothing crosses it unless the server
+  // pings the vanished client. The cut closes the server's side too.
+  if (idle_timeout_ > 0 && !(hb.sender == HeartbeatSender::Server && heartbeat_interval_ > 0)) {
+    const sim::SimTime cut = std::max<sim::SimTime>(0, activity_[c] + idle_timeout_ - now);
+    delay = delay ? std::min(*delay, cut) : cut;
+  }
+  // Without any of these, nothing ever notices: the ghost holds its slot for good (TCP keepalive's
+  // two hours aside).
   if (delay && now + *delay <= end_) {
     std::uint32_t index = 0;
     if (ghost_free_.empty()) {

@@ -102,6 +102,32 @@ TEST_CASE("without a server-side timer half-open connections leak until the serv
   CHECK(r.summary.peak_server_memory_mib > cfg.fleet.base_memory_mib + 900 * cfg.fleet.memory_per_connection_kib / 1024.0);
 }
 
+TEST_CASE("a balancer's idle timeout closes a half-open connection when only the client pinged", "[heartbeat]") {
+  // Client pings every 30 s, no data, no server timer: only the balancer notices, 60 s after the last
+  // frame crossed it (ALB idle timeout, NGINX proxy_read_timeout). The last frame is the last ping
+  // (or the handshake): for a session of length A ~ Exp(mean 30 s) that is A mod 30 before the end,
+  // whose mean is 30 - 30 e^-1 / (1 - e^-1) = 12.54 s; so the cut comes 60 - 12.54 = 47.46 s after.
+  auto cfg = vanishing(30.0, models::HeartbeatSender::Client, 30.0, 0.0);
+  cfg.clients.messages_per_minute = 0.0;
+  cfg.balancer.idle_timeout_s = 60.0;
+  const auto r = models::Fleet(cfg).run();
+  REQUIRE(conserved(r));
+  const auto& d = r.summary.heartbeat.detection_s;
+  CHECK(r.summary.heartbeat.ghosts_detected > 3000);
+  const double e = std::exp(-1.0);
+  CHECK(d.mean_ms == Approx(60.0 - (30.0 - 30.0 * e / (1.0 - e))).epsilon(0.03));
+  CHECK(d.max_ms <= 60.0 * 1.01);
+  CHECK(d.p50_ms >= 30.0 * 0.99);
+  // Server pings cross the balancer towards the vanished client and keep it from cutting: only the
+  // unanswered ping finds it, U(0, 30) + 100 s, however long that takes.
+  cfg.heartbeat.sender = models::HeartbeatSender::Server;
+  cfg.heartbeat.timeout_s = 100.0;
+  const auto pinged = models::Fleet(cfg).run();
+  REQUIRE(conserved(pinged));
+  CHECK(pinged.summary.heartbeat.detection_s.mean_ms == Approx(115.0).epsilon(0.05));
+  CHECK(pinged.summary.heartbeat.detection_s.p50_ms > 100.0);
+}
+
 namespace {
 
 // Quiet connections (one message every 2 minutes) behind a balancer that cuts after 60 s of silence.
