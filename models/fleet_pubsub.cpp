@@ -504,7 +504,9 @@ void Fleet::pubsub_client_message(std::uint32_t c, std::uint32_t server, sim::Si
 }
 
 double Fleet::pubsub_server_buffered_mib(std::uint32_t server) {
-  // Brings every buffer of the server up to date, so its buffered bytes are exact now.
+  // Brings every buffer of the server up to date, so its buffered bytes are exact now (nothing to do
+  // when every client reads at once and nothing was ever queued).
+  if (ps_->buffered[server] == 0) return 0.0;
   const sim::SimTime now = sim_.now();
   for (const std::uint32_t c : servers_[server].members) {
     if (clients_[c].state == ClientState::Connected) pubsub_drain(c, now);
