@@ -77,7 +77,7 @@ class RunResult:
     """The result of one run.
 
     summary: the same dict as summary.json. fleet: one row per sample time (fleet totals).
-    servers: one row per sample time per server. scenario_toml: the effective scenario.
+    servers: one row per sample time per server, with its class. scenario_toml: the effective scenario.
     """
 
     summary: dict
@@ -125,8 +125,14 @@ def run(
               "messages_delivered", "retries", "waiting", "gave_up", "half_open"]
     fleet = _frame(native.fleet_columns(), counts)
     servers = _frame(native.server_columns(), ["server"] + counts)
+    summary = json.loads(native.summary_json())
+    classes = summary.get("fleet", {}).get("server_class") or []
+    if classes and not servers.empty:
+        # Each server's class ([[fleet.classes]] name, "default" without classes), after "server".
+        servers.insert(servers.columns.get_loc("server") + 1, "class",
+                       pd.Categorical([classes[i] for i in servers["server"]], categories=list(dict.fromkeys(classes))))
     return RunResult(
-        summary=json.loads(native.summary_json()),
+        summary=summary,
         fleet=fleet,
         servers=servers,
         scenario_toml=native.scenario_toml(),
