@@ -136,8 +136,8 @@ class Override {
       if (text == name) return &entry;
       names.push_back(text);
     }
-    std::string message = "'" + path + "' has no entry named '" + name + "'";
-    if (names.empty()) fail(message + ": select an entry by its index, e.g. " + path + ".0");
+    if (names.empty()) fail("'" + path + "' is an array: select an entry by its index, e.g. " + path + ".0");
+    const std::string message = "'" + path + "' has no entry named '" + name + "'";
     std::string list;
     for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
     fail(message + " (names: " + list + "); select an entry by its name or its index, e.g. " + path + ".0");

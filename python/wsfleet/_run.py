@@ -90,7 +90,7 @@ class RunResult:
     def timeseries(self) -> pd.DataFrame:
         """Fleet and server rows in one tidy frame, as timeseries.csv has them."""
         fleet = self.fleet.assign(scope="fleet", server=-1)
-        servers = self.servers.assign(scope="server")
+        servers = self.servers.drop(columns="class", errors="ignore").assign(scope="server")
         return pd.concat([fleet, servers], ignore_index=True)
 
     def save(self, directory: Union[str, "os.PathLike[str]"]) -> Path:

@@ -26,7 +26,7 @@ FLOAT_COLUMNS = ["time_s", "cpu_utilisation", "cpu_backlog_ms", "memory_mib", "l
 FLEET_COLUMNS = ["time_s", "up", "connections", "attempts", "established", "rejected", "failed", "closed", "dropped",
                  "cpu_utilisation", "cpu_backlog_ms", "memory_mib", "messages_delivered", "latency_p50_ms",
                  "latency_p99_ms", "retries", "waiting", "gave_up", "conn_max_over_mean", "conn_cv", "half_open"]
-SERVER_COLUMNS = ["time_s", "server", "up", "connections", "attempts", "established", "rejected", "failed", "closed",
+SERVER_COLUMNS = ["time_s", "server", "class", "up", "connections", "attempts", "established", "rejected", "failed", "closed",
                   "dropped", "cpu_utilisation", "cpu_backlog_ms", "memory_mib", "messages_delivered",
                   "latency_p50_ms", "latency_p99_ms"]
 
@@ -153,6 +153,7 @@ def test_fleet_frame(result: wsfleet.RunResult) -> None:
 def test_server_frame(result: wsfleet.RunResult) -> None:
     servers = result.servers
     assert list(servers.columns) == SERVER_COLUMNS
+    assert set(servers["class"]) == {"default"}  # no [[fleet.classes]]: one class
     assert servers["server"].dtype == np.int64
     for col in COUNT_COLUMNS:
         assert servers[col].dtype == np.int64, col
