@@ -41,6 +41,27 @@ ordered_json summary_ordered(const models::RunSummary& s) {
   j["fleet"] = {{"servers", s.servers}, {"total_servers", s.total_servers},
                 {"max_connections_per_server", s.max_connections_per_server},
                 {"balancer", s.balancer}, {"backoff", s.backoff}};
+  ordered_json classes = ordered_json::array();
+  std::vector<std::uint64_t> at_start(s.classes.size(), 0), ever(s.classes.size(), 0);
+  for (std::size_t b = 0; b < s.server_class.size(); ++b) {
+    ++ever[s.server_class[b]];
+    if (b < s.servers) ++at_start[s.server_class[b]];
+  }
+  double cost = 0.0;
+  for (std::size_t k = 0; k < s.classes.size(); ++k) {
+    const models::ServerClass& c = s.classes[k];
+    cost += static_cast<double>(at_start[k]) * c.cost_per_hour;
+    classes.push_back({{"name", c.name}, {"servers", at_start[k]}, {"total_servers", ever[k]},
+                       {"max_connections", c.max_connections}, {"cpu_cores", c.cpu_cores},
+                       {"base_memory_mib", num(c.base_memory_mib)},
+                       {"memory_per_connection_kib", num(c.memory_per_connection_kib)}, {"weight", num(c.weight)},
+                       {"cost_per_hour", num(c.cost_per_hour)}});
+  }
+  j["fleet"]["cost_per_hour"] = num(cost);  // of the servers at the start
+  j["fleet"]["classes"] = classes;
+  ordered_json server_class = ordered_json::array();
+  for (const std::uint32_t k : s.server_class) server_class.push_back(s.classes.at(k).name);
+  j["fleet"]["server_class"] = server_class;
   j["clients"] = {{"count", s.clients}};
   const auto& c = s.connections;
   j["connections"] = {{"attempted", c.attempted}, {"established", c.established}, {"rejected", c.rejected},

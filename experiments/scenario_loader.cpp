@@ -20,6 +20,7 @@
 #include "models/balancer/balancer_defaults.hpp"
 #include "models/balancing_policy.hpp"
 #include "models/heartbeat_presets.hpp"
+#include "models/server_classes.hpp"
 #include "models/topology.hpp"
 
 namespace wsfleet::experiments {
@@ -51,8 +52,13 @@ const Names& run_keys() {
 }
 const Names& fleet_keys() {
   static const Names keys = {"servers", "max_connections", "cpu_cores", "memory_per_connection_kib",
-                             "base_memory_mib", "weights", "idle_close_s", "cpu", "admission", "rebalance",
+                             "base_memory_mib", "weights", "cost_per_hour", "classes", "idle_close_s", "cpu", "admission", "rebalance",
                              "memory_limit_mib", "restart_s"};
+  return keys;
+}
+const Names& class_keys() {
+  static const Names keys = {"name", "servers", "max_connections", "cpu_cores", "base_memory_mib",
+                             "memory_per_connection_kib", "weight", "cost_per_hour"};
   return keys;
 }
 const Names& cpu_keys() {
@@ -123,7 +129,7 @@ const Names& link_keys() {
   return keys;
 }
 const Names& site_keys() {
-  static const Names keys = {"name", "servers"};
+  static const Names keys = {"name", "servers", "share"};
   return keys;
 }
 const Names& region_keys() {
@@ -160,7 +166,7 @@ const Names& history_keys() {
   return keys;
 }
 const Names& scaling_keys() {
-  static const Names keys = {"at_s", "add", "remove", "drain_timeout_s", "weight"};
+  static const Names keys = {"at_s", "add", "remove", "drain_timeout_s", "weight", "class"};
   return keys;
 }
 
@@ -451,6 +457,8 @@ class ScenarioReader {
     read_int(*table, "fleet.", "cpu_cores", 1, 1024, fleet.cpu_cores);
     read_float(*table, "fleet.", "memory_per_connection_kib", at_least(0.0), fleet.memory_per_connection_kib);
     read_float(*table, "fleet.", "base_memory_mib", at_least(0.0), fleet.base_memory_mib);
+    read_float(*table, "fleet.", "cost_per_hour", between(0.0, 1e12), fleet.cost_per_hour);
+    read_classes(*table, fleet);
     read_weights(*table, fleet);
     read_float(*table, "fleet.", "idle_close_s", at_least(0.0), fleet.idle_close_s);
     read_float(*table, "fleet.", "memory_limit_mib", between(0.0, 1e9), fleet.memory_limit_mib);
@@ -483,6 +491,58 @@ class ScenarioReader {
             service == "deterministic" ? models::ServiceTime::Deterministic : models::ServiceTime::Exponential;
       }
     }
+  }
+
+  // [[fleet.classes]]: each class's keys default to [fleet]'s; fleet.servers becomes their sum (it
+  // must not be given as well: the classes' counts vary in sweeps and plans on their own).
+  void read_classes(const toml::table& table, models::FleetSection& fleet) const {
+    if (table.get("classes") == nullptr) return;
+    const auto entries = table_array(table, "classes", "fleet.classes", class_keys(),
+                                     "{name = \"large\", servers = 2, max_connections = 40000, cpu_cores = 4}");
+    if (entries.empty()) fail(*table.get("classes"), "fleet.classes", "fleet.classes needs at least one entry");
+    Names names;
+    std::uint64_t sum = 0;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      const toml::table& entry = *entries[i];
+      const std::string prefix = "fleet.classes." + std::to_string(i) + ".";
+      models::ServerClass c;
+      c.name = required_name(entry, prefix, "name", "the class's name, e.g. \"large\"");
+      if (contains(names, c.name)) fail(*entry.get("name"), prefix + "name", prefix + "name '" + c.name + "' is used by an earlier class");
+      if (c.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != std::string::npos ||
+          std::all_of(c.name.begin(), c.name.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
+        fail(*entry.get("name"), prefix + "name",
+             prefix + "name must be made of letters, digits, '_' and '-' and not be a number (got '" + c.name +
+                 "'): it names the class in keys such as fleet.classes.NAME.servers");
+      }
+      names.push_back(c.name);
+      if (!read_int(entry, prefix, "servers", 1, 100000, c.servers)) {
+        fail(entry, prefix + "servers", prefix + "servers is required: how many servers of this class (>= 1)");
+      }
+      c.max_connections = fleet.max_connections;
+      c.cpu_cores = fleet.cpu_cores;
+      c.base_memory_mib = fleet.base_memory_mib;
+      c.memory_per_connection_kib = fleet.memory_per_connection_kib;
+      c.cost_per_hour = fleet.cost_per_hour;
+      read_int(entry, prefix, "max_connections", 1, 1000000000, c.max_connections);
+      read_int(entry, prefix, "cpu_cores", 1, 1024, c.cpu_cores);
+      read_float(entry, prefix, "base_memory_mib", at_least(0.0), c.base_memory_mib);
+      read_float(entry, prefix, "memory_per_connection_kib", at_least(0.0), c.memory_per_connection_kib);
+      read_float(entry, prefix, "weight", Range{0.0, 1e6, true, false, "", ""}, c.weight);
+      read_float(entry, prefix, "cost_per_hour", between(0.0, 1e12), c.cost_per_hour);
+      sum += c.servers;
+      fleet.classes.push_back(c);
+    }
+    const toml::node* servers = table.get("servers");
+    if (servers != nullptr) {
+      fail(*servers, "fleet.servers",
+           "fleet.servers cannot be given with [[fleet.classes]]: the fleet is the sum of the classes' servers (" +
+               std::to_string(sum) + " here); remove fleet.servers and set fleet.classes.NAME.servers instead");
+    }
+    if (const toml::node* weights = table.get("weights")) {
+      fail(*weights, "fleet.weights", "fleet.weights cannot be given with [[fleet.classes]]: give each class a weight");
+    }
+    if (sum > 100000) fail(*table.get("classes"), "fleet.classes", "the [[fleet.classes]] servers must add up to <= 100000 (got " + std::to_string(sum) + ")");
+    fleet.servers = static_cast<std::uint32_t>(sum);
   }
 
   void read_weights(const toml::table& table, models::FleetSection& fleet) const {
@@ -784,7 +844,15 @@ class ScenarioReader {
         fail(*table, prefix + "add", name + " changes nothing: give add = N (servers that join) or remove = N (servers drained and removed)");
       }
       read_float(*table, prefix, "drain_timeout_s", at_least(0.0), e.drain_timeout_s);
-      read_float(*table, prefix, "weight", Range{0.0, 1e6, true, false, "", ""}, e.weight);
+      Names classes;
+      for (const models::ServerClass& c : models::fleet_classes(config.fleet)) classes.push_back(c.name);
+      if (!read_choice(*table, prefix, "class", classes, e.server_class) && !config.fleet.classes.empty()) {
+        e.server_class = classes.back();  // the last class by default
+      }
+      if (!read_float(*table, prefix, "weight", Range{0.0, 1e6, true, false, "", ""}, e.weight) &&
+          !config.fleet.classes.empty()) {
+        e.weight = config.fleet.classes[static_cast<std::size_t>(models::find_fleet_class(config.fleet, e.server_class))].weight;
+      }
       total += e.add;
       if (total > 100000) fail(*table, prefix + "add", "fleet.servers plus every [[scaling]] add must be <= 100000 (got " + std::to_string(total) + ")");
       config.scaling.push_back(e);
@@ -853,8 +921,13 @@ class ScenarioReader {
       site.name = required_name(*sites[i], prefix, "name", "the place (a node of the links) the site is at");
       if (contains(site_names, site.name)) fail(*sites[i]->get("name"), prefix + "name", prefix + "name '" + site.name + "' is used by an earlier site");
       site_names.push_back(site.name);
-      if (!read_int(*sites[i], prefix, "servers", 1, 100000, site.servers)) {
-        fail(*sites[i], prefix + "servers", prefix + "servers is required: how many of the fleet's servers the site holds");
+      const bool counted = read_int(*sites[i], prefix, "servers", 1, 100000, site.servers);
+      const bool shared = read_float(*sites[i], prefix, "share", above_upto(0.0, 1.0), site.share);
+      if (counted == shared) {
+        fail(*sites[i], prefix + (counted ? "share" : "servers"),
+             prefix + (counted ? "servers and share exclude each other" : "servers or share is required") +
+                 ": give how many of the fleet's servers the site holds (servers = 4), or its share of them "
+                 "(share = 0.5, which follows fleet.servers)");
       }
       topo.sites.push_back(site);
     }
@@ -877,6 +950,11 @@ class ScenarioReader {
     if (topo.sites.size() * config.balancer.count > 64) {
       fail(*table, "topology.sites", "sites x balancer.count must be <= 64 (got " + std::to_string(topo.sites.size()) +
                                          " x " + std::to_string(config.balancer.count) + ")");
+    }
+    try {
+      models::site_server_counts(topo.sites, config.total_servers());
+    } catch (const std::invalid_argument& e) {
+      fail(*table->get("sites"), "topology.sites", std::string(e.what()));
     }
     try {
       models::Topology check(topo, config.total_servers());

@@ -88,7 +88,11 @@ class Override {
         current = table->get(segment);
       } else if (auto* array = current->as_array()) {
         if (!is_index(segment)) {
-          fail("'" + path + "' is an array: select an entry by its index, e.g. " + path + ".0");
+          // An array of named tables ([[fleet.classes]], [[topology.sites]]): select by name.
+          current = named_entry(*array, segment, path);
+          path += "." + segment;
+          if (last) fail("'" + path + "' is a table: set one of its keys, e.g. " + path + ".servers");
+          continue;
         }
         const std::size_t size = array->size();
         if (segment.size() > kMaxIndexDigits || parse_index(segment) > size) {
@@ -120,6 +124,24 @@ class Override {
 
  private:
   [[noreturn]] void fail(const std::string& message) const { throw ScenarioError(origin_, 0, 0, key_, message); }
+
+  // The entry of `array` whose `name` is `name` (the first one).
+  toml::node* named_entry(toml::array& array, const std::string& name, const std::string& path) const {
+    std::vector<std::string> names;
+    for (toml::node& entry : array) {
+      const toml::table* table = entry.as_table();
+      const toml::node* entry_name = table != nullptr ? table->get("name") : nullptr;
+      if (entry_name == nullptr || !entry_name->is_string()) continue;
+      const std::string& text = entry_name->as_string()->get();
+      if (text == name) return &entry;
+      names.push_back(text);
+    }
+    if (names.empty()) fail("'" + path + "' is an array: select an entry by its index, e.g. " + path + ".0");
+    const std::string message = "'" + path + "' has no entry named '" + name + "'";
+    std::string list;
+    for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
+    fail(message + " (names: " + list + "); select an entry by its name or its index, e.g. " + path + ".0");
+  }
 
   // {"v": value}, parsed with the override as its source path.
   toml::table parse_value() const {

@@ -163,14 +163,21 @@ std::string scenario_to_toml(const models::FleetConfig& config) {
 
   const models::FleetSection& fleet = config.fleet;
   out << "\n[fleet]\n";
-  out << "servers = " << fleet.servers << "\n";
+  if (fleet.classes.empty()) {
+    out << "servers = " << fleet.servers << "\n";
+  } else {
+    out << "# servers = " << fleet.servers << ": the sum of the [[fleet.classes]] below\n";
+  }
   out << "max_connections = " << fleet.max_connections << "\n";
   out << "cpu_cores = " << fleet.cpu_cores << "\n";
   out << "memory_per_connection_kib = " << toml_float(fleet.memory_per_connection_kib) << "\n";
   out << "base_memory_mib = " << toml_float(fleet.base_memory_mib) << "\n";
-  out << "weights = [";
-  for (std::size_t i = 0; i < fleet.weights.size(); ++i) out << (i > 0 ? ", " : "") << toml_float(fleet.weights[i]);
-  out << "]" << (fleet.weights.empty() ? "  # empty: every server has weight 1" : "") << "\n";
+  if (fleet.classes.empty()) {
+    out << "weights = [";
+    for (std::size_t i = 0; i < fleet.weights.size(); ++i) out << (i > 0 ? ", " : "") << toml_float(fleet.weights[i]);
+    out << "]" << (fleet.weights.empty() ? "  # empty: every server has weight 1" : "") << "\n";
+  }
+  out << "cost_per_hour = " << toml_float(fleet.cost_per_hour) << "  # per server\n";
   out << "idle_close_s = " << toml_float(fleet.idle_close_s) << "  # 0 = never\n";
   out << "memory_limit_mib = " << toml_float(fleet.memory_limit_mib) << "  # 0 = no limit\n";
   out << "restart_s = " << toml_float(fleet.restart_s) << "\n";
@@ -193,6 +200,17 @@ std::string scenario_to_toml(const models::FleetConfig& config) {
   out << "interval_s = " << toml_float(fleet.rebalance.interval_s) << "  # 0 = off\n";
   out << "tolerance = " << toml_float(fleet.rebalance.tolerance) << "\n";
   out << "max_per_interval = " << fleet.rebalance.max_per_interval << "\n";
+  for (const models::ServerClass& c : fleet.classes) {
+    out << "\n[[fleet.classes]]\n";
+    out << "name = " << toml_string(c.name) << "\n";
+    out << "servers = " << c.servers << "\n";
+    out << "max_connections = " << c.max_connections << "\n";
+    out << "cpu_cores = " << c.cpu_cores << "\n";
+    out << "base_memory_mib = " << toml_float(c.base_memory_mib) << "\n";
+    out << "memory_per_connection_kib = " << toml_float(c.memory_per_connection_kib) << "\n";
+    out << "weight = " << toml_float(c.weight) << "\n";
+    out << "cost_per_hour = " << toml_float(c.cost_per_hour) << "\n";
+  }
 
   const models::ClientsSection& clients = config.clients;
   out << "\n[clients]\n";
@@ -219,6 +237,7 @@ std::string scenario_to_toml(const models::FleetConfig& config) {
     out << "remove = " << e.remove << "\n";
     out << "drain_timeout_s = " << toml_float(e.drain_timeout_s) << "\n";
     out << "weight = " << toml_float(e.weight) << "\n";
+    if (!e.server_class.empty()) out << "class = " << toml_string(e.server_class) << "\n";
   }
 
   const models::HeartbeatSection& hb = config.heartbeat;
@@ -239,7 +258,11 @@ std::string scenario_to_toml(const models::FleetConfig& config) {
   for (const models::TopologySite& site : topo.sites) {
     out << "\n[[topology.sites]]\n";
     out << "name = " << toml_string(site.name) << "\n";
-    out << "servers = " << site.servers << "\n";
+    if (site.share > 0.0) {
+      out << "share = " << toml_float(site.share) << "  # of the servers\n";
+    } else {
+      out << "servers = " << site.servers << "\n";
+    }
   }
   for (const models::TopologyRegion& region : topo.regions) {
     out << "\n[[topology.regions]]\n";

@@ -75,15 +75,14 @@ Fleet::Fleet(const FleetConfig& config)
   if (static_cast<std::uint64_t>(cfg_.fleet.servers) + (total - cfg_.fleet.servers) >= (1u << 24) - 1) {
     throw std::invalid_argument("fleet.servers plus [[scaling]] additions must be below 16777215");
   }
-  std::vector<double> weights = cfg_.fleet.weights;
-  if (weights.empty()) weights.assign(cfg_.fleet.servers, 1.0);
-  if (weights.size() != cfg_.fleet.servers) throw std::invalid_argument("fleet.weights must have one entry per server");
-  for (const auto& e : cfg_.scaling) weights.insert(weights.end(), e.add, e.weight);
+  specs_ = server_specs(cfg_);  // per-server limits, cores, memory and weight ([[fleet.classes]])
+  std::vector<double> weights;
+  for (const ServerSpec& spec : specs_) weights.push_back(spec.weight);
   backoff_ = make_backoff_policy(cfg_.backoff.policy, cfg_.backoff.params);
 
   servers_.reserve(total);
   for (std::uint32_t i = 0; i < total; ++i) {
-    servers_.emplace_back(cfg_.fleet.cpu_cores, cfg_.fleet.admission.max_handshakes_per_s);
+    servers_.emplace_back(specs_[i].cpu_cores, cfg_.fleet.admission.max_handshakes_per_s);
     if (i >= cfg_.fleet.servers) servers_.back().up = servers_.back().present = false;
   }
   next_absent_ = cfg_.fleet.servers;
@@ -418,7 +417,7 @@ void Fleet::attempt(std::uint32_t c) {
     untry();
     node.fails[node.slot(b)] = 0;  // a live backend answered (NGINX resets fails on success)
     ++s.interval.attempts;
-    if (s.members.size() + s.ghosts >= cfg_.fleet.max_connections) {
+    if (s.members.size() + s.ghosts >= specs_[b].max_connections) {
       ++s.interval.rejected;
       return refuse(c, Refusal::ServerFull);
     }
@@ -1059,7 +1058,7 @@ void Fleet::load_report() {
     Server& s = servers_[b];
     settle(s);
     const sim::SimTime busy = s.cpu.busy_ns(now);
-    const double util = dt > 0 ? sim::to_seconds(busy - s.busy_at_last_report) / (dt * cfg_.fleet.cpu_cores) : 0.0;
+    const double util = dt > 0 ? sim::to_seconds(busy - s.busy_at_last_report) / (dt * specs_[b].cpu_cores) : 0.0;
     const double bandwidth = dt > 0 ? static_cast<double>(s.metrics_messages) * bytes_per_message / dt : 0.0;
     s.busy_at_last_report = busy;
     s.metrics_messages = 0;
@@ -1169,10 +1168,16 @@ void Fleet::drain_deadline(std::uint32_t server) {
   }
 }
 
+double Fleet::fixed_memory_mib(std::uint32_t server) const {
+  const Server& s = servers_[server];
+  const ServerSpec& spec = specs_[server];
+  return spec.base_memory_mib + static_cast<double>(s.members.size() + s.ghosts) * spec.memory_per_connection_kib / 1024.0;
+}
+
 void Fleet::sample() {
   const sim::SimTime now = sim_.now();
   const double t = sim::to_seconds(now);
-  const double dt_core = static_cast<double>(now - last_sample_) * static_cast<double>(cfg_.fleet.cpu_cores);
+  const double dt = static_cast<double>(now - last_sample_);
   ServerInterval total;
   double util_sum = 0.0, backlog_max = 0.0, mem_sum = 0.0, buffered_sum = 0.0, polls_sum = 0.0;
   std::uint64_t up = 0, conns = 0, ghosts = 0;
@@ -1182,14 +1187,12 @@ void Fleet::sample() {
     Server& s = servers_[i];
     settle(s);
     const sim::SimTime busy = s.cpu.busy_ns(now);
+    const double dt_core = dt * static_cast<double>(specs_[i].cpu_cores);
     const double util = dt_core > 0 ? static_cast<double>(busy - s.busy_at_last_sample) / dt_core : 0.0;
     s.busy_at_last_sample = busy;
     const double backlog_ms = sim::to_millis(s.cpu.wait_ns(now));
     const double buffered_mib = ps_ ? pubsub_server_buffered_mib(static_cast<std::uint32_t>(i)) : 0.0;
-    const double mem = (s.up ? cfg_.fleet.base_memory_mib +
-                                   static_cast<double>(s.members.size() + s.ghosts) * cfg_.fleet.memory_per_connection_kib / 1024.0 +
-                                   buffered_mib
-                             : 0.0) +
+    const double mem = (s.up ? fixed_memory_mib(static_cast<std::uint32_t>(i)) + buffered_mib : 0.0) +
                        (transport_ ? transport_->held_memory_mib(static_cast<std::uint32_t>(i)) : 0.0);
     const auto polls = static_cast<double>(transport_ ? transport_->take_polls(static_cast<std::uint32_t>(i)) : 0);
     polls_sum += polls;
@@ -1278,7 +1281,10 @@ RunSummary Fleet::make_summary() const {
   s.events_processed = sim_.events_processed();
   s.servers = cfg_.fleet.servers;
   s.total_servers = static_cast<std::uint32_t>(servers_.size());
-  s.max_connections_per_server = cfg_.fleet.max_connections;
+  s.max_connections_per_server = 0;  // the largest limit (the classes' limits are in s.classes)
+  for (const ServerSpec& spec : specs_) s.max_connections_per_server = std::max(s.max_connections_per_server, spec.max_connections);
+  s.classes = fleet_classes(cfg_.fleet);
+  for (const ServerSpec& spec : specs_) s.server_class.push_back(spec.class_index);
   s.balancer = cfg_.balancer.policy;
   s.backoff = cfg_.backoff.policy;
   s.clients = cfg_.clients.count;
@@ -1296,7 +1302,9 @@ RunSummary Fleet::make_summary() const {
   s.handshake_latency = stats_of(handshake_latency_ms_);
   double busy = 0.0;
   for (const auto& srv : servers_) busy += static_cast<double>(srv.cpu.busy_ns(sim_.now()));
-  const double capacity = static_cast<double>(sim_.now()) * cfg_.fleet.cpu_cores * static_cast<double>(servers_.size());
+  double cores = 0.0;
+  for (const ServerSpec& spec : specs_) cores += spec.cpu_cores;
+  const double capacity = static_cast<double>(sim_.now()) * cores;
   s.cpu_mean_utilisation = capacity > 0 ? busy / capacity : 0.0;
   s.cpu_peak_utilisation = peak_cpu_;
   s.peak_server_memory_mib = peak_mem_;

@@ -17,6 +17,7 @@
 #include "models/pubsub/pubsub_runtime.hpp"
 #include "models/run_summary.hpp"
 #include "models/server.hpp"
+#include "models/server_classes.hpp"
 #include "models/topology.hpp"
 #include "models/transport/fallback_transports.hpp"
 #include "sim/histogram.hpp"
@@ -150,6 +151,8 @@ class Fleet : public sim::EventHandler {
   void check_conservation(RunSummary& summary) const;
   sim::SimTime service(sim::SimTime cost);
   RunSummary make_summary() const;
+  /// Memory of a running server without its send buffers: the process plus its connections, MiB.
+  double fixed_memory_mib(std::uint32_t server) const;
 
   FleetConfig cfg_;
   sim::Simulator sim_;
@@ -161,6 +164,7 @@ class Fleet : public sim::EventHandler {
   std::vector<std::uint32_t> gens_;  ///< per client: generation of its current attempt/connection
   std::vector<sim::SimTime> arrival_times_;
   std::vector<Server> servers_;
+  std::vector<ServerSpec> specs_;    ///< per server: its class's limits, cores, memory and weight
   std::vector<BalancerNode> nodes_;
   Topology topo_;
   std::uint32_t per_site_ = 1;              ///< balancers per site (balancer.count)

@@ -58,14 +58,33 @@ struct RebalanceSection {
   bool operator==(const RebalanceSection&) const = default;
 };
 
-/// [fleet]: identical servers behind one balancer.
+/// [[fleet.classes]]: a kind of server (a machine size). The fleet's servers are assigned to the
+/// classes in index order: the first class's `servers` are servers 0 .. n-1, and so on. A class's
+/// keys default to the [fleet] keys of the same name.
+struct ServerClass {
+  std::string name;                           ///< unique, for results and keys (fleet.classes.NAME.servers)
+  std::uint32_t servers = 1;                  ///< servers of this class at the start (>= 1)
+  std::uint32_t max_connections = 20000;      ///< hard limit per server
+  std::uint32_t cpu_cores = 1;                ///< cores per server
+  double base_memory_mib = 256.0;             ///< memory of an idle server process, MiB
+  double memory_per_connection_kib = 64.0;    ///< resident memory per open connection, KiB
+  double weight = 1.0;                        ///< balancer weight of each server (> 0)
+  double cost_per_hour = 0.0;                 ///< price of one server per hour (any currency; for plans and reports)
+  /// Member-wise equality (exact for doubles).
+  bool operator==(const ServerClass&) const = default;
+};
+
+/// [fleet]: servers behind one balancer: identical, or of several [[fleet.classes]].
 struct FleetSection {
   std::uint32_t servers = 10;                 ///< number of servers (>= 1)
   std::uint32_t max_connections = 20000;      ///< hard limit per server; attempts beyond it are rejected
   std::uint32_t cpu_cores = 1;                ///< cores per server; the CPU queue is served by this many cores
   double memory_per_connection_kib = 64.0;    ///< resident memory per open connection, KiB
   double base_memory_mib = 256.0;             ///< memory of an idle server process, MiB
-  std::vector<double> weights;                ///< per-server balancer weight; empty = all 1
+  std::vector<double> weights;                ///< per-server balancer weight; empty = all 1 (not with classes)
+  double cost_per_hour = 0.0;                 ///< price of one server per hour (the default of the classes' cost_per_hour)
+  std::vector<ServerClass> classes;           ///< [[fleet.classes]]; empty = one class of identical servers.
+                                              ///< With classes, `servers` is the sum of their servers.
   CpuCosts cpu;                               ///< [fleet.cpu]
   double idle_close_s = 0.0;                  ///< servers close connections without a data message (either way) for this long; pings do not count; 0 = never
   AdmissionSection admission;                 ///< [fleet.admission]
@@ -229,6 +248,7 @@ struct ScalingEvent {
   std::uint32_t remove = 0;          ///< running servers drained and removed, the highest-numbered first
   double drain_timeout_s = 30.0;     ///< removed servers close their remaining connections after this, s
   double weight = 1.0;               ///< balancer weight of the added servers
+  std::string server_class;          ///< [[fleet.classes]] name of the added servers ("" = the last class)
   /// Member-wise equality (exact for doubles).
   bool operator==(const ScalingEvent&) const = default;
 };
@@ -242,10 +262,12 @@ struct TopologyLink {
 };
 
 /// [[topology.sites]]: a data centre holding the next `servers` servers (in index order) and its
-/// own balancer tier.
+/// own balancer tier. Either every site gives `servers`, or every site gives a `share` of the fleet
+/// (then the counts follow fleet.servers: see models::site_server_counts).
 struct TopologySite {
   std::string name;            ///< a node of the graph
-  std::uint32_t servers = 0;   ///< how many servers it holds (>= 1)
+  std::uint32_t servers = 0;   ///< how many servers it holds (>= 1), when share is 0
+  double share = 0.0;          ///< fraction of every server that exists (0, 1]; 0 = `servers` gives the count
   /// Member-wise equality (exact for doubles).
   bool operator==(const TopologySite&) const = default;
 };

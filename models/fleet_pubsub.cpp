@@ -519,8 +519,7 @@ void Fleet::pubsub_check_memory(std::uint32_t server) {
   if (!(limit > 0.0)) return;
   Server& s = servers_[server];
   if (!s.up) return;
-  const double fixed = cfg_.fleet.base_memory_mib +
-                       static_cast<double>(s.members.size() + s.ghosts) * cfg_.fleet.memory_per_connection_kib / 1024.0;
+  const double fixed = fixed_memory_mib(server);
   // The queued bytes only overstate what is unsent; look closer only when they would cross the limit.
   if (fixed + static_cast<double>(ps_->buffered[server]) / kMiB <= limit) return;
   if (fixed + pubsub_server_buffered_mib(server) <= limit) return;

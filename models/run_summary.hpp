@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "models/transport/transport_outcome.hpp"
+#include "models/fleet_config.hpp"
 #include "sim/time_series.hpp"
 
 namespace wsfleet::models {
@@ -173,7 +174,9 @@ struct RunSummary {
   std::uint64_t events_processed = 0;
   std::uint32_t servers = 0;               ///< servers at the start
   std::uint32_t total_servers = 0;         ///< servers that ever existed (with [[scaling]] additions)
-  std::uint32_t max_connections_per_server = 0;
+  std::uint32_t max_connections_per_server = 0;  ///< the largest of the classes' limits
+  std::vector<ServerClass> classes;        ///< the server classes ("default" without [[fleet.classes]])
+  std::vector<std::uint32_t> server_class; ///< per server that ever existed: its index in `classes`
   std::string balancer;
   std::string backoff;
   std::uint64_t clients = 0;

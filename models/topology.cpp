@@ -22,6 +22,67 @@ using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS
 
 }  // namespace
 
+std::vector<std::uint32_t> site_server_counts(const std::vector<TopologySite>& sites, std::uint32_t total_servers) {
+  std::vector<std::uint32_t> counts;
+  if (sites.empty()) return counts;
+  const bool shares = sites.front().share > 0.0;
+  for (const auto& s : sites) {
+    if ((s.share > 0.0) != shares) {
+      throw std::invalid_argument("topology: give every site either servers or a share, not a mix (site " + s.name +
+                                  " differs from site " + sites.front().name + ")");
+    }
+  }
+  if (!shares) {
+    std::uint64_t sum = 0;
+    for (const auto& s : sites) {
+      if (s.servers == 0) throw std::invalid_argument("topology: site " + s.name + " holds no servers");
+      counts.push_back(s.servers);
+      sum += s.servers;
+    }
+    if (sum != total_servers) {
+      throw std::invalid_argument("topology: the sites hold " + std::to_string(sum) + " servers but the fleet has " +
+                                  std::to_string(total_servers) +
+                                  " (fleet.servers plus [[scaling]] adds); give each site a share instead of servers "
+                                  "to let the sites follow fleet.servers");
+    }
+    return counts;
+  }
+  // Largest remainder (Hamilton): every site gets the whole part of its quota, then the servers
+  // left over go one each to the largest fractional parts (ties: the earlier site).
+  double total_share = 0.0;
+  for (const auto& s : sites) {
+    if (!(s.share > 0.0 && s.share <= 1.0)) {
+      throw std::invalid_argument("topology: site " + s.name + " needs a share in (0, 1]");
+    }
+    total_share += s.share;
+  }
+  if (std::abs(total_share - 1.0) > 1e-9) {
+    throw std::invalid_argument("topology: the sites' shares add up to " + format_number(total_share) +
+                                ", not 1");
+  }
+  std::vector<double> remainder;
+  std::uint64_t given = 0;
+  for (const auto& s : sites) {
+    const double quota = s.share / total_share * static_cast<double>(total_servers);
+    const auto whole = static_cast<std::uint32_t>(std::floor(quota));
+    counts.push_back(whole);
+    remainder.push_back(quota - whole);
+    given += whole;
+  }
+  std::vector<std::size_t> order(sites.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return remainder[a] > remainder[b]; });
+  for (std::size_t k = 0; given < total_servers; ++k, ++given) ++counts[order[k % order.size()]];
+  for (std::size_t i = 0; i < sites.size(); ++i) {
+    if (counts[i] == 0) {
+      throw std::invalid_argument("topology: site " + sites[i].name + " gets no server of " +
+                                  std::to_string(total_servers) + " with share " + format_number(sites[i].share) +
+                                  ": every site needs at least one; raise fleet.servers or its share");
+    }
+  }
+  return counts;
+}
+
 Topology::Topology(const TopologySection& section, std::uint32_t total_servers) {
   if (!section.enabled()) {
     site_names_ = {"all"};
@@ -55,18 +116,15 @@ Topology::Topology(const TopologySection& section, std::uint32_t total_servers) 
     boost::add_edge(vertex.at(l.a), vertex.at(l.b), l.latency_ms, graph);
   }
 
+  const std::vector<std::uint32_t> counts = site_server_counts(section.sites, total_servers);
   std::uint32_t next = 0;
   first_.push_back(0);
-  for (const auto& s : section.sites) {
-    if (s.servers == 0) throw std::invalid_argument("topology: site " + s.name + " holds no servers");
+  for (std::size_t i = 0; i < section.sites.size(); ++i) {
+    const auto& s = section.sites[i];
     site_names_.push_back(s.name);
-    next += s.servers;
+    next += counts[i];
     first_.push_back(next);
-    site_of_.insert(site_of_.end(), s.servers, static_cast<std::uint32_t>(site_names_.size() - 1));
-  }
-  if (next != total_servers) {
-    throw std::invalid_argument("topology: the sites hold " + std::to_string(next) + " servers but the fleet has " +
-                                std::to_string(total_servers) + " (fleet.servers plus [[scaling]] adds)");
+    site_of_.insert(site_of_.end(), counts[i], static_cast<std::uint32_t>(i));
   }
 
   double total_share = 0.0;

@@ -11,6 +11,13 @@
 
 namespace wsfleet::models {
 
+/// How many servers each site holds, in site order, for a fleet of `total_servers` (fleet.servers
+/// plus [[scaling]] adds): the sites' `servers`, which must add up to it, or, when the sites give
+/// shares (adding up to 1), the largest-remainder apportionment of it (deterministic; ties go to the
+/// earlier site). Throws std::invalid_argument when a site would hold no server or the counts or
+/// shares do not add up.
+std::vector<std::uint32_t> site_server_counts(const std::vector<TopologySite>& sites, std::uint32_t total_servers);
+
 /// A validated topology. Without a [topology] section: one site with every server, one region at
 /// distance 0.
 class Topology {

@@ -384,6 +384,26 @@ def scenario_question(scenario: Mapping[str, Any]) -> str:
             "remaining servers, and how long until everyone is connected again?")
 
 
+def _class_phrase(c: Mapping[str, Any], fleet: Mapping[str, Any]) -> str:
+    """'3 "small" (1,000 connections, 2 CPU cores, weight 1, 0.1 an hour)': one [[fleet.classes]]
+    entry, its keys defaulting to [fleet]'s."""
+    def get(key: str, default: Any = None) -> Optional[float]:
+        return as_float(c.get(key, fleet.get(key, default)))
+
+    n, conns, cores = get("servers", 0), get("max_connections"), get("cpu_cores", 1)
+    weight, cost = as_float(c.get("weight", 1)), get("cost_per_hour", 0)
+    parts = []
+    if conns is not None:
+        parts.append(f"{fmt_int(conns)} connections")
+    if cores is not None:
+        parts.append(f"{fmt_num(cores)} CPU {_plural(cores, 'core')}")
+    if weight is not None:
+        parts.append(f"weight {fmt_num(weight)}")
+    if cost:
+        parts.append(f"{fmt_num(cost)} an hour")
+    return f"{fmt_int(n)} \"{c.get('name', '?')}\" ({', '.join(parts)})"
+
+
 def describe_scenario(scenario: Mapping[str, Any]) -> List[str]:
     """The scenario in plain words, as a list of sentences (the first is the main one)."""
     fleet = _table(scenario, "fleet")
@@ -394,7 +414,10 @@ def describe_scenario(scenario: Mapping[str, Any]) -> List[str]:
     cpu = _table(fleet, "cpu")
 
     # Servers and balancer.
+    classes = [c for c in fleet.get("classes") or [] if isinstance(c, Mapping)]
     n_servers = as_float(fleet.get("servers"))
+    if classes:
+        n_servers = sum(as_float(c.get("servers")) or 0 for c in classes)
     max_conn = as_float(fleet.get("max_connections"))
     cores = as_float(fleet.get("cpu_cores", 1))
     n_text = fmt_int(n_servers) if n_servers is not None else "An unstated number of"
@@ -416,6 +439,9 @@ def describe_scenario(scenario: Mapping[str, Any]) -> List[str]:
             weight_text = f" with weights {', '.join(fmt_num(w) for w in weight_values)}"
         else:
             weight_text = f" with weights from {fmt_num(min(weight_values))} to {fmt_num(max(weight_values))}"
+    if classes:
+        server_text = f"{fmt_int(n_servers)} servers of {len(classes)} {_plural(len(classes), 'class', 'classes')}: " \
+            + _join([_class_phrase(c, fleet) for c in classes])
     first = f"{server_text}, behind {balancer_phrase(balancer)}{weight_text}."
 
     # Clients.

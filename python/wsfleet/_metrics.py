@@ -3,13 +3,15 @@
 Nested keys are joined with dots ("connections.rejected", "messages.latency_ms.p99"), list entries
 by index ("faults.0.reconnected_within_s"). Left out: what does not measure the run (the version,
 the scenario's name and description, the seed and replication, which the sweep records itself),
-the per-check conservation equations (only "conservation.ok" is kept), and events_per_second.
+the per-check conservation equations (only "conservation.ok" is kept), events_per_second, and the
+class of every server ("fleet.server_class": "fleet.classes.K.servers" counts them).
 "wall_seconds" is kept: it is the one column that differs between identical runs.
 
 Derived metrics, named for what planners ask:
 - "connections.rejected_fraction": rejected / attempted connection attempts (0 with no attempts).
-- "recovery_s": the slowest crash's reconnected_within_s; infinite when a crash's clients had not
-  all reconnected by the end of the run, NaN for a run without crashes.
+- "recovery_s": the slowest crash's reconnected_within_s (server crashes and whole-site crashes);
+  infinite when a crash's clients had not all reconnected by the end of the run, NaN for a run
+  without crashes.
 """
 from __future__ import annotations
 
@@ -24,7 +26,9 @@ P99_LATENCY = "messages.latency_ms.p99"
 #: Columns that differ between two runs of the same point and replication.
 NONDETERMINISTIC = ("wall_seconds",)
 
-_SKIP = {"wsfleet_version", "scenario", "seed", "replication", "events_per_second"}
+_SKIP = {"wsfleet_version", "scenario", "seed", "replication", "events_per_second", "fleet.server_class"}
+#: Fault types whose clients' reconnection recovery_s measures.
+_CRASHES = ("crash", "site_crash")
 
 
 def _walk(prefix: str, value: Any, out: Dict[str, Any]) -> None:
@@ -49,7 +53,7 @@ def flatten_summary(summary: Mapping[str, Any]) -> Dict[str, Any]:
     attempted = connections.get("attempted") or 0
     rejected = connections.get("rejected") or 0
     row[REJECTED_FRACTION] = float(rejected) / attempted if attempted else 0.0
-    faults = [f for f in summary.get("faults") or [] if isinstance(f, Mapping) and f.get("type") == "crash"]
+    faults = [f for f in summary.get("faults") or [] if isinstance(f, Mapping) and f.get("type") in _CRASHES]
     if not faults:
         row[RECOVERY] = math.nan
     else:

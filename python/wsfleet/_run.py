@@ -77,7 +77,7 @@ class RunResult:
     """The result of one run.
 
     summary: the same dict as summary.json. fleet: one row per sample time (fleet totals).
-    servers: one row per sample time per server. scenario_toml: the effective scenario.
+    servers: one row per sample time per server, with its class. scenario_toml: the effective scenario.
     """
 
     summary: dict
@@ -90,7 +90,7 @@ class RunResult:
     def timeseries(self) -> pd.DataFrame:
         """Fleet and server rows in one tidy frame, as timeseries.csv has them."""
         fleet = self.fleet.assign(scope="fleet", server=-1)
-        servers = self.servers.assign(scope="server")
+        servers = self.servers.drop(columns="class", errors="ignore").assign(scope="server")
         return pd.concat([fleet, servers], ignore_index=True)
 
     def save(self, directory: Union[str, "os.PathLike[str]"]) -> Path:
@@ -126,8 +126,14 @@ def run(
               "clients_websocket", "clients_long_polling", "clients_sse", "polls"]
     fleet = _frame(native.fleet_columns(), counts)
     servers = _frame(native.server_columns(), ["server"] + counts)
+    summary = json.loads(native.summary_json())
+    classes = summary.get("fleet", {}).get("server_class") or []
+    if classes and not servers.empty:
+        # Each server's class ([[fleet.classes]] name, "default" without classes), after "server".
+        servers.insert(servers.columns.get_loc("server") + 1, "class",
+                       pd.Categorical([classes[i] for i in servers["server"]], categories=list(dict.fromkeys(classes))))
     return RunResult(
-        summary=json.loads(native.summary_json()),
+        summary=summary,
         fleet=fleet,
         servers=servers,
         scenario_toml=native.scenario_toml(),

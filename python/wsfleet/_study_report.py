@@ -156,6 +156,11 @@ def _plan_report(directory: Path, plots: bool) -> str:
         loss = (f"<p>Failure assumption: {who} at {plan['failure_at_s']:g} s and never come back (losing {k} "
                 f"server{'s' if k > 1 else ''}, on top of any crash in the scenario); the objectives include the "
                 "reconnect storm that follows.</p>")
+    if plan.get("lose_site"):
+        site = plan["lose_site"]
+        loss += (f"<p>Failure assumption: the whole site {_e(site)} crashes at {plan['failure_at_s']:g} s and never "
+                 f"comes back (every server there, N+site capacity); its clients reconnect to the other sites, and "
+                 "the objectives, recovery included, are judged after losing it.</p>")
     spare_text = (f"<p>Capacity margin: {spare} spare server{'s' if spare != 1 else ''} on top of the minimum "
                   f"(N+{spare}).</p>" if spare else "")
     section1 = (f'<section id="question"><h2>1. The question and the assumptions</h2>'
@@ -172,7 +177,10 @@ def _plan_report(directory: Path, plots: bool) -> str:
         extra = f" (the minimum {minimum} that meets every objective, plus {spare} spare)" if spare else ""
         with_text = f" with {cand_label(best)}" if best else ""
         verdict = (f'<div class="verdict status-ok"><p class="verdict-word">Recommendation: {_e(variable)} = '
-                   f"{recommended}{_e(with_text)}</p><p>{_e(variable)} = {recommended}{_e(extra)}.</p></div>")
+                   f"{recommended}{_e(with_text)}</p><p>{_e(variable)} = {recommended}{_e(extra)}."
+                   + (f" It assumes losing the whole site {_e(plan['lose_site'])}." if plan.get("lose_site") else "")
+                   + (f" The recommended fleet costs {_e(_num(plan['recommended_cost_per_hour']))} an hour."
+                      if plan.get("recommended_cost_per_hour") else "") + "</p></div>")
         entry = next(c for c in plan["candidates"] if c["candidate"] == best)
         at = {e["value"]: e for e in entry["evaluations"]}
         rows = []
@@ -212,8 +220,11 @@ def _plan_report(directory: Path, plots: bool) -> str:
         cand_rows.append(f"<tr><td>{_e(cand_label(c['candidate']))}</td>"
                          f"<td class=\"num\">{_e(c['minimum'] if c['minimum'] is not None else 'none up to ' + str(plan['high']))}</td>"
                          f"{total}<td>{_e(tried)}</td></tr>")
-    cost_head = f"<th>{_e(variable)} × {_e(cost)}</th>" if cost else ""
-    rank = (f"Candidates are ranked by the minimum times {cost} (e.g. total cores: many small servers against few "
+    cost_head = ("<th>Fleet cost an hour at the minimum</th>" if cost == "cost_per_hour" else
+                 f"<th>{_e(variable)} × {_e(cost)}</th>" if cost else "")
+    rank = ("Candidates are ranked by the fleet's price an hour at their minimum (every server class's servers "
+            "times its cost_per_hour), then by the closest objective's headroom." if cost == "cost_per_hour" else
+            f"Candidates are ranked by the minimum times {cost} (e.g. total cores: many small servers against few "
             "large ones), then by the closest objective's headroom." if cost else
             "Candidates are ranked by the minimum, then by the closest objective's headroom.")
     section2 += (f"<h3>Per-candidate comparison</h3><p>{_e(rank)}</p><table><thead><tr><th>Candidate</th><th>Smallest "

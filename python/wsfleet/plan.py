@@ -17,8 +17,10 @@ table in the scenario:
     replications = 5
     confidence = 0.95
     lose_servers = 1              # crash k servers (0 .. k-1) at failure_at_s (default: mid-run)
+    # lose_site = "eu-west"       # or crash a whole [[topology.sites]] site then (N+site)
     spare = 1                     # N+k: servers added to the minimum in the recommendation
-    # cost = "fleet.cpu_cores"    # rank candidates by minimum x this key (many small vs few large)
+    # cost = "fleet.cpu_cores"    # rank candidates by minimum x this key (many small vs few large),
+    #                             # or "cost_per_hour": the fleet's price from its classes' cost_per_hour
     [plan.slo]
     p99_latency_ms = 250          # mean over replications of each run's p99 message latency
     rejected_pct = 1.0            # rejected connection attempts, % of attempts
@@ -67,10 +69,29 @@ __all__ = ["Plan", "PlanResult", "PlanError", "SLO", "plan", "main", "PLAN_FILE"
 PLAN_FILE = "plan.json"
 #: A run directory (as `wsfleet run --out` writes) of the recommended configuration, replication 0.
 RECOMMENDED_DIR = "recommended"
-PLAN_KEYS = ("variable", "low", "high", "replications", "confidence", "lose_servers", "failure_at_s", "spare", "cost",
+PLAN_KEYS = ("variable", "low", "high", "replications", "confidence", "lose_servers", "lose_site", "failure_at_s",
+             "spare", "cost",
              "seed", "common_random_numbers", "slo", "candidates")
 #: Variables the loader caps (fleet.servers <= 100000; fleet.max_connections <= 1e9).
 VARIABLE_MAX = {"fleet.servers": 100000, "fleet.max_connections": 1000000000}
+#: The plan's cost objective that prices the whole fleet from its classes (fleet.cost_per_hour per server).
+FLEET_COST = "cost_per_hour"
+
+
+def _variable_max(variable: str) -> int:
+    if variable.startswith("fleet.classes.") and variable.endswith(".servers"):
+        return 100000
+    return VARIABLE_MAX.get(variable, 1000000000)
+
+
+def fleet_cost_per_hour(effective: Mapping[str, Any]) -> float:
+    """The price per hour of the fleet at the start, from an effective scenario: every class's servers
+    x its cost_per_hour, or fleet.servers x fleet.cost_per_hour without classes."""
+    fleet = effective.get("fleet") or {}
+    classes = fleet.get("classes") or []
+    if classes:
+        return float(sum(c["servers"] * c.get("cost_per_hour", 0.0) for c in classes))
+    return float(fleet.get("servers", 0) * fleet.get("cost_per_hour", 0.0))
 
 
 class PlanError(SweepError):
@@ -168,11 +189,15 @@ class CandidateResult:
     evaluations: List[Evaluation]
     score: float = math.inf                # the largest (upper bound / threshold) at the minimum
     unit_cost: float = 1.0                 # the value of the plan's cost key for this candidate (1 without)
+    fleet_cost: Optional[float] = None     # cost = "cost_per_hour": the fleet's price an hour at the minimum
 
     @property
     def total_cost(self) -> float:
-        """minimum x unit cost (e.g. servers x fleet.cpu_cores = cores); infinite when none passed."""
-        return self.minimum * self.unit_cost if self.minimum is not None else math.inf
+        """minimum x unit cost (e.g. servers x fleet.cpu_cores = cores), or the fleet's price an hour
+        (cost = "cost_per_hour"); infinite when none passed."""
+        if self.minimum is None:
+            return math.inf
+        return self.fleet_cost if self.fleet_cost is not None else self.minimum * self.unit_cost
 
     @property
     def non_monotone(self) -> List[int]:
@@ -201,6 +226,7 @@ class PlanResult:
     candidates: List[CandidateResult]
     best: Optional[CandidateResult]
     frame: pd.DataFrame
+    lose_site: Optional[str] = None
 
     @property
     def minimum(self) -> Optional[int]:
@@ -227,15 +253,18 @@ class Plan(Study):
     1, or one more than the highest crashed server index for fleet.servers; and the loader's limit).
     candidates: {key: [values]} (every combination) or a list of {key: value}: each is searched.
     lose_servers: crash servers 0..k-1 at failure_at_s (default half the run) and never bring them
-    back. spare: added to the minimum in the recommendation (N+k). cost: a numeric key (such as
+    back. lose_site: the name of a [[topology.sites]] site that crashes whole at failure_at_s and
+    never comes back (give the sites a share so that they follow fleet.servers). spare: added to the minimum in the recommendation (N+k). cost: a numeric key (such as
     fleet.cpu_cores) whose value times the minimum ranks the candidates: many small servers against
-    few large ones (default: the minimum itself). Other arguments as in Sweep.
+    few large ones (default: the minimum itself); "cost_per_hour" ranks by the fleet's price an hour
+    from its classes' cost_per_hour. Other arguments as in Sweep.
     """
 
     def __init__(self, scenario: Any, slos: Any = None, *, variable: Optional[str] = None,
                  low: Optional[int] = None, high: Optional[int] = None, candidates: Any = None,
                  replications: Optional[int] = None, confidence: Optional[float] = None,
-                 lose_servers: Optional[int] = None, failure_at_s: Optional[float] = None,
+                 lose_servers: Optional[int] = None, lose_site: Optional[str] = None,
+                 failure_at_s: Optional[float] = None,
                  spare: Optional[int] = None, cost: Optional[str] = None, seed: Optional[int] = None,
                  common_random_numbers: Optional[bool] = None, overrides: _run.Overrides = None) -> None:
         self.base = BaseScenario.load(scenario)
@@ -251,6 +280,7 @@ class Plan(Study):
         self.replications = pick(replications, "replications", 5)
         self.confidence = float(pick(confidence, "confidence", 0.95))
         self.lose_servers = pick(lose_servers, "lose_servers", 0)
+        self.lose_site = pick(lose_site, "lose_site", None)
         self.spare = pick(spare, "spare", 0)
         self.cost = pick(cost, "cost", None)
         self.common_random_numbers = pick(common_random_numbers, "common_random_numbers", True)
@@ -277,6 +307,11 @@ class Plan(Study):
         if not isinstance(self.variable, str) or self.variable in ("run.seed", "run.replication"):
             raise PlanError(f"{where}: variable must be an integer scenario key such as fleet.servers")
         current = _lookup(effective, self.variable)
+        classes = [c["name"] for c in (effective.get("fleet") or {}).get("classes") or []]
+        if classes and self.variable == "fleet.servers":
+            raise PlanError(f"{where}: the fleet has server classes ({', '.join(classes)}), so fleet.servers is "
+                            f"their sum: size one class with variable = \"fleet.classes.{classes[-1]}.servers\" "
+                            "(the others stay as they are)")
         if not isinstance(current, int) or isinstance(current, bool):
             raise PlanError(f"{where}: variable '{self.variable}' must name an integer key of the scenario "
                             f"(it is {current!r}); e.g. fleet.servers or fleet.max_connections")
@@ -286,15 +321,32 @@ class Plan(Study):
         for i in range(self.lose_servers):
             k = len(faults) + i
             fixed += [f'faults.{k}.type="crash"', f"faults.{k}.server={i}", f"faults.{k}.at_s={self.failure_at_s!r}"]
+        sites = (effective.get("topology") or {}).get("sites") or []
+        if self.lose_site is not None:
+            names = [site["name"] for site in sites]
+            if not isinstance(self.lose_site, str) or self.lose_site not in names:
+                raise PlanError(f"{where}: lose_site must name a [[topology.sites]] site"
+                                + (f" ({', '.join(names)})" if names else ": the scenario has no [topology]")
+                                + f" (got {self.lose_site!r})")
+            if len(names) < 2:
+                raise PlanError(f"{where}: lose_site = {self.lose_site!r} would lose the only site: nothing "
+                                "could recover")
+            k = len(faults) + self.lose_servers
+            fixed += [f'faults.{k}.type="site_crash"', f"faults.{k}.site={json.dumps(self.lose_site)}",
+                      f"faults.{k}.at_s={self.failure_at_s!r}"]
         self.overrides = tuple(fixed)
-        if any(s.metric == RECOVERY for s in self.slos) and not faults and not self.lose_servers:
-            raise PlanError(f"{where}: recovery_s needs a crash: set lose_servers (e.g. 1) or add [[faults]]")
+        if any(s.metric == RECOVERY for s in self.slos) and not faults and not self.lose_servers \
+                and self.lose_site is None:
+            raise PlanError(f"{where}: recovery_s needs a crash: set lose_servers (e.g. 1) or lose_site, or add "
+                            "[[faults]]")
         crashed = [int(f.get("server", 0)) for f in faults] + list(range(self.lose_servers))
         # Every crashed index must exist, and one server must survive the crashes.
         default_low = (max(max(crashed) + 1, len(set(crashed)) + 1) if crashed else 1) \
             if self.variable == "fleet.servers" else 1
+        if self.variable == "fleet.servers" and sites:
+            default_low = max(default_low, len(sites))  # site shares: every site needs a server
         self.low = int(pick(low, "low", default_low))
-        self.high = int(pick(high, "high", VARIABLE_MAX.get(self.variable, 1000000000)))
+        self.high = int(pick(high, "high", _variable_max(self.variable)))
         if not 1 <= self.low <= self.high:
             raise PlanError(f"{where}: need 1 <= low <= high (got low {self.low}, high {self.high})")
         self.start = min(max(current, self.low), self.high)
@@ -331,8 +383,12 @@ class Plan(Study):
 
     def question(self) -> str:
         slos = "; ".join(f"{s.label} <= {s.shown(s.max)}" for s in self.slos)
-        loss = (f", after losing {self.lose_servers} server{'s' if self.lose_servers > 1 else ''} at "
-                f"{self.failure_at_s:g} s" if self.lose_servers else "")
+        lost = []
+        if self.lose_servers:
+            lost.append(f"{self.lose_servers} server{'s' if self.lose_servers > 1 else ''}")
+        if self.lose_site is not None:
+            lost.append(f"the whole site {self.lose_site}")
+        loss = f", after losing {' and '.join(lost)} at {self.failure_at_s:g} s" if lost else ""
         return (f"What is the smallest {self.variable} that meets every objective ({slos}){loss}, "
                 f"with {self.confidence:.0%} confidence over {self.replications} replications?")
 
@@ -382,10 +438,13 @@ class Plan(Study):
         results = [s.result() for s in states]
         feasible = [r for r in results if r.minimum is not None]
         for r in results:
-            r.unit_cost = self._unit_cost(r.candidate)
+            if self.cost == FLEET_COST:
+                r.fleet_cost = self._fleet_cost(r.candidate, r.minimum) if r.minimum is not None else None
+            else:
+                r.unit_cost = self._unit_cost(r.candidate)
         best = min(feasible, key=lambda r: (r.total_cost, r.minimum, r.score)) if feasible else None
         result = PlanResult(Path(out), self.variable, self.slos, self.confidence, self.replications, self.spare,
-                            self.lose_servers, results, best, frame)
+                            self.lose_servers, results, best, frame, self.lose_site)
         if best is not None:
             # The storm timeline of the answer, for the report: replication 0 at the recommended size.
             values = {self.variable: result.recommended, **best.candidate}
@@ -396,6 +455,19 @@ class Plan(Study):
             native.write(str(Path(out) / RECOMMENDED_DIR))
         _atomic_write(Path(out) / PLAN_FILE, json.dumps(self._describe(result), indent=2).encode())
         return result
+
+    def _fleet_cost(self, candidate: Mapping[str, Any], value: int) -> float:
+        """The fleet's price an hour with `variable` = value and the candidate's settings."""
+        values = {self.variable: value, **candidate}
+        return fleet_cost_per_hour(self.base.effective(
+            list(self.overrides) + [f"{k}={_run._format_value(v)}" for k, v in values.items()]))
+
+    def _recommended_cost(self, result: PlanResult) -> Optional[float]:
+        """The recommended fleet's price an hour, when its servers have a cost_per_hour."""
+        if result.best is None or result.recommended is None:
+            return None
+        cost = self._fleet_cost(result.best.candidate, result.recommended)
+        return cost if cost > 0 else None
 
     def _unit_cost(self, candidate: Mapping[str, Any]) -> float:
         """The cost key's value in the candidate's scenario (1 when the plan has no cost key)."""
@@ -443,7 +515,8 @@ class Plan(Study):
             "confidence": self.confidence,
             "replications": self.replications,
             "lose_servers": self.lose_servers,
-            "failure_at_s": self.failure_at_s if self.lose_servers else None,
+            "lose_site": self.lose_site,
+            "failure_at_s": self.failure_at_s if self.lose_servers or self.lose_site is not None else None,
             "spare": self.spare,
             "cost": self.cost,
             "low": self.low,
@@ -455,18 +528,26 @@ class Plan(Study):
             "minimum": result.minimum,
             "recommended": result.recommended,
             "best": result.best.candidate if result.best else None,
+            "recommended_cost_per_hour": self._recommended_cost(result),
             "candidates": [{"candidate": r.candidate, "minimum": r.minimum, "score": r.score,
-                            "unit_cost": r.unit_cost, "total_cost": r.total_cost,
+                            "unit_cost": r.unit_cost, "fleet_cost": r.fleet_cost, "total_cost": r.total_cost,
                             "non_monotone": r.non_monotone,
                             "evaluations": [asdict(e) for e in r.evaluations]} for r in result.candidates],
         })
 
 
 def _lookup(table: Mapping[str, Any], dotted: str) -> Any:
+    """The value at a key path; list entries by index or, for named tables ([[fleet.classes]],
+    [[topology.sites]]), by name, as overrides select them."""
     node: Any = table
     for part in dotted.split("."):
         if isinstance(node, list) and part.isdigit() and int(part) < len(node):
             node = node[int(part)]
+        elif isinstance(node, list) and not part.isdigit():
+            named = [e for e in node if isinstance(e, Mapping) and e.get("name") == part]
+            if not named:
+                return None
+            node = named[0]
         elif isinstance(node, Mapping) and part in node:
             node = node[part]
         else:
@@ -565,9 +646,11 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
     parser.add_argument("--high", type=int, help="largest value to consider")
     parser.add_argument("--confidence", type=float, help="confidence of the SLO bounds (default 0.95)")
     parser.add_argument("--lose-servers", type=int, metavar="K", help="crash servers 0..K-1 mid-run")
+    parser.add_argument("--lose-site", metavar="NAME", help="crash this [[topology.sites]] site whole mid-run (N+site)")
     parser.add_argument("--failure-at", type=float, metavar="SECONDS", help="when they crash (default: mid-run)")
     parser.add_argument("--spare", type=int, metavar="K", help="N+K: servers added to the minimum")
-    parser.add_argument("--cost", metavar="KEY", help="compare candidates by minimum x this key, e.g. fleet.cpu_cores")
+    parser.add_argument("--cost", metavar="KEY", help="compare candidates by minimum x this key, e.g. fleet.cpu_cores, "
+                                                      "or by the fleet's price: cost_per_hour")
     parser.add_argument("--candidate", action="append", default=[], metavar="KEY=V1,V2",
                         help="settings to compare, every combination (repeatable; replaces [plan.candidates])")
     args = parser.parse_args(argv)
@@ -583,7 +666,7 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
                 candidates[key] = values
         p = Plan(args.scenario, slos, variable=args.variable, low=args.low, high=args.high, candidates=candidates,
                  replications=args.replications, confidence=args.confidence, lose_servers=args.lose_servers,
-                 failure_at_s=args.failure_at, spare=args.spare, cost=args.cost, seed=args.seed, overrides=args.overrides)
+                 lose_site=args.lose_site, failure_at_s=args.failure_at, spare=args.spare, cost=args.cost, seed=args.seed, overrides=args.overrides)
         if not args.quiet:
             print(f"{parser.prog}: {p.question()}", file=sys.stderr)
         result = p.run(args.out, workers=args.workers, scheduler=args.scheduler,

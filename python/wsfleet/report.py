@@ -207,6 +207,7 @@ class Analysis:
     peak_server: Optional[int] = None
     peak_server_time: Optional[float] = None
     servers_at_limit: List[Tuple[int, float]] = field(default_factory=list)    # (server, first time)
+    class_limits: bool = False             # server classes with different connection limits
     peak_cpu: Optional[float] = None
     peak_cpu_server: Optional[int] = None
     peak_cpu_time: Optional[float] = None
@@ -261,7 +262,17 @@ def _peak(frame: pd.DataFrame, column: str) -> Tuple[Optional[float], Optional[f
     return float(values[idx]), float(frame.at[idx, "time_s"]), int(server) if server is not None else None
 
 
-def _first_reaching(servers: pd.DataFrame, column: str, threshold: float) -> List[Tuple[int, float]]:
+def _server_limits(fleet: Mapping[str, Any]) -> Dict[int, float]:
+    """{server: its class's connection limit} when summary.json's classes differ in limit, else {}."""
+    classes = fleet.get("classes") or []
+    names = fleet.get("server_class") or []
+    limits = {c.get("name"): as_float(c.get("max_connections")) for c in classes if isinstance(c, Mapping)}
+    if len(set(limits.values())) <= 1:
+        return {}
+    return {b: limits[n] for b, n in enumerate(names) if limits.get(n) is not None}
+
+
+def _first_reaching(servers: pd.DataFrame, column: str, threshold: Any) -> List[Tuple[int, float]]:
     if servers.empty or column not in servers.columns:
         return []
     hits = servers[servers[column] >= threshold]
@@ -332,7 +343,13 @@ def analyse(run: Run) -> Analysis:
         if not totals.empty:
             a.peak_fleet_connections, a.peak_fleet_time = float(totals.max()), float(totals.idxmax())
     a.peak_server_connections, a.peak_server_time, a.peak_server = _peak(servers_frame, "connections")
-    if max_conn is not None:
+    own_limits = _server_limits(fleet_cfg)
+    if own_limits and not servers_frame.empty:
+        # Server classes with different limits: each server against its own class's.
+        limit_rows = servers_frame["server"].map(lambda b: own_limits.get(int(b), max_conn or math.inf))
+        a.servers_at_limit = _first_reaching(servers_frame, "connections", limit_rows)
+        a.class_limits = True
+    elif max_conn is not None:
         a.servers_at_limit = _first_reaching(servers_frame, "connections", max_conn)
 
     # CPU.
@@ -439,8 +456,9 @@ def _verdict(a: Analysis, summary: Mapping[str, Any]) -> None:
 
     # Problems.
     if a.servers_at_limit:
-        findings.append(Finding("fail", f"{_capital(_list_servers(a.servers_at_limit))} reached the limit of "
-                                        f"{fmt_int(a.max_connections)} connections per server."))
+        limit = ("the connection limit of its server class" if a.class_limits
+                 else f"the limit of {fmt_int(a.max_connections)} connections per server")
+        findings.append(Finding("fail", f"{_capital(_list_servers(a.servers_at_limit))} reached {limit}."))
     if a.saturated_servers:
         findings.append(Finding("fail", f"CPU saturated (busy ≥ {CPU_SATURATED:.0%} of a sample interval) on "
                                         f"{_list_servers(a.saturated_servers)}."))

@@ -186,7 +186,8 @@ at_s = 10
   CHECK(message(sites + "[[topology.regions]]\nname = \"a\"\nshare = 0.5\n") ==
         "t.toml:3:1: topology: the regions' shares add up to 0.5, not 1");
   CHECK(message("[[topology.sites]]\nname = \"a\"\nservers = 3\n[[topology.regions]]\nname = \"a\"\nshare = 1\n") ==
-        "t.toml:1:1: topology: the sites hold 3 servers but the fleet has 10 (fleet.servers plus [[scaling]] adds)");
+        "t.toml:1:1: topology: the sites hold 3 servers but the fleet has 10 (fleet.servers plus [[scaling]] adds); give each site a share "
+        "instead of servers to let the sites follow fleet.servers");
   CHECK(message("[[topology.links]]\nbetween = [\"a\"]\nlatency_ms = 1\n") ==
         "t.toml:2:11: topology.links.0.between must name the two places it joins, e.g. [\"eu\", \"eu-west\"]");
   CHECK(message(sites + "[[topology.regions]]\nname = \"a\"\nshare = 1\n[[faults]]\ntype = \"site_crash\"\nsite = \"b\"\n") ==

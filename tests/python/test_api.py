@@ -27,7 +27,7 @@ FLEET_COLUMNS = ["time_s", "up", "connections", "attempts", "established", "reje
                  "cpu_utilisation", "cpu_backlog_ms", "memory_mib", "messages_delivered", "latency_p50_ms",
                  "latency_p99_ms", "retries", "waiting", "gave_up", "conn_max_over_mean", "conn_cv", "half_open",
                  "clients_websocket", "clients_long_polling", "clients_sse", "polls"]
-SERVER_COLUMNS = ["time_s", "server", "up", "connections", "attempts", "established", "rejected", "failed", "closed",
+SERVER_COLUMNS = ["time_s", "server", "class", "up", "connections", "attempts", "established", "rejected", "failed", "closed",
                   "dropped", "cpu_utilisation", "cpu_backlog_ms", "memory_mib", "messages_delivered",
                   "latency_p50_ms", "latency_p99_ms", "polls"]
 
@@ -154,6 +154,7 @@ def test_fleet_frame(result: wsfleet.RunResult) -> None:
 def test_server_frame(result: wsfleet.RunResult) -> None:
     servers = result.servers
     assert list(servers.columns) == SERVER_COLUMNS
+    assert set(servers["class"]) == {"default"}  # no [[fleet.classes]]: one class
     assert servers["server"].dtype == np.int64
     for col in COUNT_COLUMNS:
         assert servers[col].dtype == np.int64, col

@@ -71,8 +71,11 @@ def test_run_writes_summary_json(storm_run: Dict) -> None:
     assert s["seed"] == SEED
     assert s["replication"] == 0
     assert s["scenario"]["name"] == "storm"
+    classes = s["fleet"].pop("classes")
+    assert s["fleet"].pop("server_class") == ["default"] * SERVERS  # no [[fleet.classes]]: one class
+    assert [(c["name"], c["servers"], c["max_connections"]) for c in classes] == [("default", SERVERS, 600)]
     assert s["fleet"] == {"servers": SERVERS, "total_servers": SERVERS, "max_connections_per_server": 600,
-                          "balancer": "least_connections", "backoff": "full_jitter"}
+                          "balancer": "least_connections", "backoff": "full_jitter", "cost_per_hour": 0.0}
     assert s["clients"]["count"] == CLIENTS
     conn = s["connections"]
     for key in ("attempted", "established", "rejected", "failed", "pending_at_end", "closed", "dropped",

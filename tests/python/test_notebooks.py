@@ -71,7 +71,8 @@ def test_notebook_runs(path: Path, jupyter_data_dir: str, monkeypatch: pytest.Mo
         assert f"{int(CLIENTS):,} clients" in text
         assert "Recommendation: " in text and " servers (minimum " in text
         assert "plan report:" in text and "report.html" in text
-        assert len(images) >= 2  # the sweep's rejections per backoff policy, the plan's search
+        assert len(images) >= 3  # the sweep's rejections per backoff policy, the plan's search, equal cost
+        assert "all at the same cost per hour" in text
     if path.name == "heartbeats.ipynb":
         assert f"{int(CLIENTS):,} clients" in text
         # The cells that compare the engine with the theory ran (they raise if it drifts).

@@ -1,0 +1,101 @@
+#include "models/server_classes.hpp"
+
+#include <stdexcept>
+
+namespace wsfleet::models {
+
+std::vector<ServerClass> fleet_classes(const FleetSection& fleet) {
+  if (!fleet.classes.empty()) return fleet.classes;
+  ServerClass c;
+  c.name = "default";
+  c.servers = fleet.servers;
+  c.max_connections = fleet.max_connections;
+  c.cpu_cores = fleet.cpu_cores;
+  c.base_memory_mib = fleet.base_memory_mib;
+  c.memory_per_connection_kib = fleet.memory_per_connection_kib;
+  c.cost_per_hour = fleet.cost_per_hour;
+  return {c};
+}
+
+int find_fleet_class(const FleetSection& fleet, const std::string& name) {
+  const std::vector<ServerClass> classes = fleet_classes(fleet);
+  for (std::size_t i = 0; i < classes.size(); ++i) {
+    if (classes[i].name == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+namespace {
+
+ServerSpec spec_of(const ServerClass& c, std::uint32_t index) {
+  ServerSpec s;
+  s.class_index = index;
+  s.max_connections = c.max_connections;
+  s.cpu_cores = c.cpu_cores;
+  s.base_memory_mib = c.base_memory_mib;
+  s.memory_per_connection_kib = c.memory_per_connection_kib;
+  s.weight = c.weight;
+  s.cost_per_hour = c.cost_per_hour;
+  return s;
+}
+
+void check_classes(const FleetSection& fleet) {
+  std::uint64_t sum = 0;
+  for (std::size_t i = 0; i < fleet.classes.size(); ++i) {
+    const ServerClass& c = fleet.classes[i];
+    const std::string key = "fleet.classes." + std::to_string(i);
+    if (c.name.empty()) throw std::invalid_argument(key + ".name must not be empty");
+    for (std::size_t j = 0; j < i; ++j) {
+      if (fleet.classes[j].name == c.name) {
+        throw std::invalid_argument(key + ".name '" + c.name + "' is used by an earlier class");
+      }
+    }
+    if (c.servers == 0) throw std::invalid_argument(key + ".servers must be >= 1");
+    if (c.max_connections == 0 || c.cpu_cores == 0) {
+      throw std::invalid_argument(key + ": max_connections and cpu_cores must be >= 1");
+    }
+    if (!(c.weight > 0.0)) throw std::invalid_argument(key + ".weight must be > 0");
+    sum += c.servers;
+  }
+  if (sum != fleet.servers) {
+    throw std::invalid_argument("fleet.servers is " + std::to_string(fleet.servers) + " but the [[fleet.classes]] hold " +
+                                std::to_string(sum) + " servers: with classes, fleet.servers is their sum");
+  }
+  if (!fleet.weights.empty()) {
+    throw std::invalid_argument("fleet.weights cannot be used with [[fleet.classes]]: give each class a weight");
+  }
+}
+
+}  // namespace
+
+std::vector<ServerSpec> server_specs(const FleetConfig& config) {
+  const FleetSection& fleet = config.fleet;
+  if (!fleet.classes.empty()) check_classes(fleet);
+  if (!fleet.weights.empty() && fleet.weights.size() != fleet.servers) {
+    throw std::invalid_argument("fleet.weights must have one entry per server");
+  }
+  const std::vector<ServerClass> classes = fleet_classes(fleet);
+  std::vector<ServerSpec> specs;
+  specs.reserve(config.total_servers());
+  for (std::uint32_t k = 0; k < classes.size(); ++k) {
+    for (std::uint32_t i = 0; i < classes[k].servers; ++i) specs.push_back(spec_of(classes[k], k));
+  }
+  for (std::size_t i = 0; i < fleet.weights.size(); ++i) specs[i].weight = fleet.weights[i];
+  for (std::size_t n = 0; n < config.scaling.size(); ++n) {
+    const ScalingEvent& e = config.scaling[n];
+    int k = static_cast<int>(classes.size()) - 1;
+    if (!e.server_class.empty()) {
+      k = find_fleet_class(fleet, e.server_class);
+      if (k < 0) {
+        throw std::invalid_argument("scaling." + std::to_string(n) + ".class '" + e.server_class +
+                                    "' is not a [[fleet.classes]] name");
+      }
+    }
+    ServerSpec s = spec_of(classes[static_cast<std::size_t>(k)], static_cast<std::uint32_t>(k));
+    s.weight = e.weight;
+    specs.insert(specs.end(), e.add, s);
+  }
+  return specs;
+}
+
+}  // namespace wsfleet::models
