@@ -145,6 +145,7 @@ Fleet::Fleet(const FleetConfig& config)
   idle_cuts_ = idle_timeout_ > 0 && !(heartbeat_interval_ > 0 && heartbeat_interval_ < idle_timeout_);
   rebalance_interval_ = duration_ns(cfg_.fleet.rebalance.interval_s, end_);
   track_activity_ = idle_pings_ || idle_cuts_ || cfg_.clients.vanish_share > 0.0 || rebalance_interval_ > 0;
+  if (track_activity_) heartbeat_tag_ = kHeartbeatTracked;
   shed_backlog_ = sim::from_micros(cfg_.fleet.admission.reject_above_backlog_ms * 1000.0);
   retry_after_ = duration_ns(cfg_.fleet.admission.retry_after_s, end_);
   cost_reject_ = sim::from_micros(cfg_.fleet.admission.reject_us);
@@ -157,6 +158,7 @@ Fleet::Fleet(const FleetConfig& config)
   if (track_activity_) activity_.assign(cfg_.clients.count, 0);
   idle_close_ = duration_ns(cfg_.fleet.idle_close_s, end_);
   if (idle_close_ > 0) data_activity_.assign(cfg_.clients.count, 0);
+  if (track_activity_ || idle_close_ > 0) message_tag_ = kMessageTracked;
   if (topo_.regions() > 255) throw std::invalid_argument("topology: at most 255 regions");
   if (topo_.regions() > 1) {
     for (std::uint32_t c = 0; c < clients_.size(); ++c) clients_[c].region = static_cast<std::uint8_t>(topo_.region_of(c));
@@ -309,8 +311,10 @@ void Fleet::handle(const sim::Event& e) {
     case kAttempt: attempt(c); break;
     case kHandshakeDone: handshake_done(c); break;
     case kHandshakeTimeout: handshake_timeout(c); break;
-    case kHeartbeat: heartbeat(c, server_of_tag(e.tag)); break;
-    case kMessage: message(c, server_of_tag(e.tag)); break;
+    case kHeartbeat: heartbeat<false>(c, server_of_tag(e.tag)); break;
+    case kHeartbeatTracked: heartbeat<true>(c, server_of_tag(e.tag)); break;
+    case kMessage: message<false>(c, server_of_tag(e.tag)); break;
+    case kMessageTracked: message<true>(c, server_of_tag(e.tag)); break;
     case kSessionEnd: session_end(c); break;
     case kIdleCheck: idle_check(c); break;
     case kIdleClose: idle_close(c); break;
@@ -519,14 +523,14 @@ void Fleet::handshake_done(std::uint32_t c) {
   if (ps_) pubsub_connect(c);  // every transport subscribes (a long-polling client's copies are written the same way)
   const Transport transport = transport_ ? transport_->on_established(c) : Transport::WebSocket;
   if (transport == Transport::LongPolling) return;  // its polls are its heartbeat; its messages are POSTs
-  if (heartbeat_interval_ > 0) schedule_client(now + heartbeat_interval_, conn_tag(kHeartbeat, server), c);
+  if (heartbeat_interval_ > 0) schedule_client(now + heartbeat_interval_, conn_tag(heartbeat_tag_, server), c);
   if (idle_cuts_) schedule_client(now + idle_timeout_, conn_tag(kIdleCheck, server), c);
   if (idle_close_ > 0) {
     data_activity_[c] = now;
     schedule_client(now + idle_close_, conn_tag(kIdleClose, server), c);
   }
   if (message_mean_gap_s_ > 0 && transport == Transport::WebSocket) {
-    schedule_client(now + duration_ns(rng_messages_.exponential(message_mean_gap_s_), end_), conn_tag(kMessage, server), c);
+    schedule_client(now + duration_ns(rng_messages_.exponential(message_mean_gap_s_), end_), conn_tag(message_tag_, server), c);
   }
 }
 
@@ -538,7 +542,8 @@ void Fleet::handshake_timeout(std::uint32_t c) {
   refuse(c, Refusal::Timeout);
 }
 
-sim::SimTime Fleet::submit_job(std::uint32_t server, sim::SimTime cost, JobKind kind, std::uint32_t c) {
+// Inline: it runs for every heartbeat and message (the call cost more than its own work).
+[[gnu::always_inline]] inline sim::SimTime Fleet::submit_job(std::uint32_t server, sim::SimTime cost, JobKind kind, std::uint32_t c) {
   Server& s = servers_[server];
   settle(s);
   // The job's kind carries the client's region in its upper bits, for the network latency added
@@ -549,16 +554,20 @@ sim::SimTime Fleet::submit_job(std::uint32_t server, sim::SimTime cost, JobKind 
   return done;
 }
 
+template <bool kTracked>
 void Fleet::heartbeat(std::uint32_t c, std::uint32_t server) {
   const sim::SimTime now = sim_.now();
-  if (idle_pings_ && now - activity_[c] < heartbeat_interval_) {
-    // Frames flowed since: ping only after a full interval of silence.
-    schedule_client(activity_[c] + heartbeat_interval_, conn_tag(kHeartbeat, server), c);
-    return;
+  constexpr Tag kind = kTracked ? kHeartbeatTracked : kHeartbeat;
+  if constexpr (kTracked) {
+    if (idle_pings_ && now - activity_[c] < heartbeat_interval_) {
+      // Frames flowed since: ping only after a full interval of silence.
+      schedule_client(activity_[c] + heartbeat_interval_, conn_tag(kind, server), c);
+      return;
+    }
   }
   submit_job(server, cost_heartbeat_, kJobHeartbeat, c);
-  if (track_activity_) activity_[c] = now;
-  schedule_client(now + heartbeat_interval_, conn_tag(kHeartbeat, server), c);
+  if constexpr (kTracked) activity_[c] = now;
+  schedule_client(now + heartbeat_interval_, conn_tag(kind, server), c);
 }
 
 void Fleet::idle_close(std::uint32_t c) {
@@ -582,13 +591,16 @@ void Fleet::idle_check(std::uint32_t c) {
   close_connection(c, conn_.idle_cut);
 }
 
+template <bool kTracked>
 void Fleet::message(std::uint32_t c, std::uint32_t server) {
   const sim::SimTime done = submit_job(server, cost_message_, kJobMessage, c);
   if (ps_ && cfg_.pubsub.client_publish_share > 0.0) pubsub_client_message(c, server, done);
-  if (track_activity_) activity_[c] = sim_.now();
-  if (idle_close_ > 0) data_activity_[c] = sim_.now();
+  if constexpr (kTracked) {
+    if (track_activity_) activity_[c] = sim_.now();
+    if (idle_close_ > 0) data_activity_[c] = sim_.now();
+  }
   schedule_client(sim_.now() + duration_ns(rng_messages_.exponential(message_mean_gap_s_), end_),
-                  conn_tag(kMessage, server), c);
+                  conn_tag(kTracked ? kMessageTracked : kMessage, server), c);
 }
 
 void Fleet::session_end(std::uint32_t c) {
@@ -753,7 +765,8 @@ void Fleet::settle(Server& s) {
   s.cpu.retire(sim_.now(), [&](int kind, sim::SimTime latency) { on_job_done(s, kind, latency); });
 }
 
-void Fleet::on_job_done(Server& s, int kind, sim::SimTime latency) {
+// Inline into settle: it runs for every heartbeat and message that completes.
+[[gnu::always_inline]] inline void Fleet::on_job_done(Server& s, int kind, sim::SimTime latency) {
   if ((kind & 1) == kJobHeartbeat) {
     ++beats_.delivered;
     return;

@@ -51,7 +51,8 @@ class Fleet : public sim::EventHandler {
   enum Tag : std::uint32_t { kArrive, kAttempt, kHandshakeDone, kHandshakeTimeout, kHeartbeat, kMessage,
                              kSessionEnd, kCrash, kRecover, kSample, kProbe, kProbeTimeout, kPassiveExpire,
                              kWarmStep, kLoadReport, kScale, kDrainDeadline, kFailover, kIdleCheck, kGhostGone, kRebalance, kIdleClose,
-                             kPubFeed, kPubClient, kPubArrive, kPubFanout, kPubFetch, kMemoryRestart };
+                             kPubFeed, kPubClient, kPubArrive, kPubFanout, kPubFetch, kMemoryRestart,
+                             kHeartbeatTracked, kMessageTracked };
   /// Why a connection attempt did not get a connection.
   enum class Refusal { ServerFull, NoBackend, RateLimited, Shed, Timeout, BackendDown, SourcePorts, BalancerDown, Crash };
   enum JobKind : int { kJobMessage = 0, kJobHeartbeat = 1 };
@@ -100,7 +101,13 @@ class Fleet : public sim::EventHandler {
   /// Queues one tracked job (a heartbeat or a message) on a server's CPU and counts it as sent;
   /// returns when it completes.
   sim::SimTime submit_job(std::uint32_t server, sim::SimTime cost, JobKind kind, std::uint32_t c);
+  // Heartbeats and messages are the bulk of the events. When no feature needs the time of a
+  // connection's last frame (activity_, data_activity_), they are scheduled as kHeartbeat/kMessage
+  // and run the <false> instantiation, which does nothing for those features; otherwise as the
+  // *Tracked kinds (the choice is made once, in the constructor: heartbeat_tag_, message_tag_).
+  template <bool kTracked>
   void heartbeat(std::uint32_t c, std::uint32_t server);
+  template <bool kTracked>
   void message(std::uint32_t c, std::uint32_t server);
   void session_end(std::uint32_t c);
   void idle_check(std::uint32_t c);
@@ -181,6 +188,7 @@ class Fleet : public sim::EventHandler {
   std::vector<sim::SimTime> data_activity_;  ///< per client: time of its last data message (when fleet.idle_close_s is set)
   sim::SimTime hb_timeout_ = 0, hb_peer_timeout_ = 0, idle_timeout_ = 0, idle_close_ = 0;
   bool idle_pings_ = false, track_activity_ = false, idle_cuts_ = false;
+  Tag heartbeat_tag_ = kHeartbeat, message_tag_ = kMessage;  ///< plain, or *Tracked when activity is needed
   sim::SimTime shed_backlog_ = 0, retry_after_ = 0, cost_reject_ = 0, rebalance_interval_ = 0;
   std::uint64_t ghosts_detected_ = 0;
   /// A half-open connection whose detection is scheduled.
