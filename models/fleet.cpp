@@ -554,6 +554,10 @@ void Fleet::handshake_timeout(std::uint32_t c) {
   return done;
 }
 
+sim::SimTime Fleet::submit_job_call(std::uint32_t server, sim::SimTime cost, JobKind kind, std::uint32_t c) {
+  return submit_job(server, cost, kind, c);
+}
+
 template <bool kTracked>
 void Fleet::heartbeat(std::uint32_t c, std::uint32_t server) {
   const sim::SimTime now = sim_.now();

@@ -101,6 +101,8 @@ class Fleet : public sim::EventHandler {
   /// Queues one tracked job (a heartbeat or a message) on a server's CPU and counts it as sent;
   /// returns when it completes.
   sim::SimTime submit_job(std::uint32_t server, sim::SimTime cost, JobKind kind, std::uint32_t c);
+  /// submit_job for callers outside fleet.cpp (submit_job is inlined into the per-event path there).
+  sim::SimTime submit_job_call(std::uint32_t server, sim::SimTime cost, JobKind kind, std::uint32_t c);
   // Heartbeats and messages are the bulk of the events. When no feature needs the time of a
   // connection's last frame (activity_, data_activity_), they are scheduled as kHeartbeat/kMessage
   // and run the <false> instantiation, which does nothing for those features; otherwise as the

@@ -248,7 +248,7 @@ void FallbackTransports::post(std::uint32_t c) {
   const sim::SimTime now = f.sim_.now();
   const bool polling = current_[c] == Transport::LongPolling;
   const sim::SimTime done =
-      f.submit_job(server, (polling ? cost_lp_request_ : cost_sse_request_) + f.cost_message_, Fleet::kJobMessage, c);
+      f.submit_job_call(server, (polling ? cost_lp_request_ : cost_sse_request_) + f.cost_message_, Fleet::kJobMessage, c);
   if (f.track_activity_) f.activity_[c] = now;
   if (f.idle_close_ > 0) f.data_activity_[c] = now;
   // Long polling: the server's reply goes out on the client's poll (SSE: on its stream).
