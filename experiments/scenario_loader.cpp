@@ -20,6 +20,7 @@
 #include "models/balancer/balancer_defaults.hpp"
 #include "models/balancing_policy.hpp"
 #include "models/heartbeat_presets.hpp"
+#include "models/pubsub/buffer_presets.hpp"
 #include "models/server_classes.hpp"
 #include "models/topology.hpp"
 
@@ -1065,43 +1066,18 @@ class ScenarioReader {
   void read_buffer(const toml::table& buffer, models::BufferSection& b) const {
     const std::string q = "pubsub.buffer.";
     check_keys(buffer, "[pubsub.buffer]", q, buffer_keys());
-    using models::BufferPolicy;
-    struct Preset {
-      const char* name;
-      BufferPolicy policy;
-      double limit_kib;
-      bool close;
-    };
-    // ws: bufferedAmount grows without bound. Socket.IO: the same, except `volatile` emits.
-    // Centrifugo: client.queue_max_size 1 MiB, then disconnect 3008. uWebSockets: maxBackpressure 64 KiB.
-    static const Preset presets[] = {{"ws", BufferPolicy::Unbounded, 1024.0, false},
-                                     {"socketio", BufferPolicy::Unbounded, 1024.0, false},
-                                     {"socketio_volatile", BufferPolicy::Volatile, 1024.0, false},
-                                     {"centrifugo", BufferPolicy::Close, 1024.0, false},
-                                     {"uws", BufferPolicy::Uws, 64.0, false},
-                                     {"uws_close", BufferPolicy::Uws, 64.0, true}};
     Names preset_names;
-    for (const Preset& pr : presets) preset_names.push_back(pr.name);
+    for (const auto& pr : models::buffer_presets()) preset_names.push_back(pr.name);
     std::string preset;
-    if (read_choice(buffer, q, "preset", preset_names, preset)) {
-      for (const Preset& pr : presets) {
-        if (preset == pr.name) {
-          b.policy = pr.policy;
-          b.limit_kib = pr.limit_kib;
-          b.close_on_limit = pr.close;
-        }
-      }
-    }
-    const Names policies = {"unbounded", "drop_newest", "drop_oldest", "close", "uws", "volatile", "conflate"};
+    if (read_choice(buffer, q, "preset", preset_names, preset)) b = models::find_buffer_preset(preset)->section;
+    const Names& policies = models::buffer_policy_names();
     std::string policy;
     if (read_choice(buffer, q, "policy", policies, policy)) {
-      const BufferPolicy values[] = {BufferPolicy::Unbounded, BufferPolicy::DropNewest, BufferPolicy::DropOldest,
-                                     BufferPolicy::Close, BufferPolicy::Uws, BufferPolicy::Volatile, BufferPolicy::Conflate};
-      b.policy = values[std::find(policies.begin(), policies.end(), policy) - policies.begin()];
+      b.policy = static_cast<models::BufferPolicy>(std::find(policies.begin(), policies.end(), policy) - policies.begin());
     }
     read_float(buffer, q, "limit_kib", Range{0.0, 1e9, true, false, "", ""}, b.limit_kib);
     read_bool(buffer, q, "close_on_limit", b.close_on_limit);
-    if (b.close_on_limit && b.policy != BufferPolicy::Uws) {
+    if (b.close_on_limit && b.policy != models::BufferPolicy::Uws) {
       fail(*buffer.get("close_on_limit"), q + "close_on_limit",
            q + "close_on_limit is uWebSockets' closeOnBackpressureLimit: it needs policy = \"uws\" (for closing at the limit otherwise, use policy = \"close\")");
     }

@@ -9,6 +9,7 @@
 #include "experiments/toml_text.hpp"
 #include "models/backoff_policy.hpp"
 #include "models/balancing_policy.hpp"
+#include "models/pubsub/buffer_presets.hpp"
 
 namespace wsfleet::experiments {
 
@@ -114,9 +115,8 @@ void write_pubsub(std::ostringstream& out, const models::PubSubSection& p) {
   out << "channels = " << p.feed.channels << "\n";
   out << "rate_per_s = " << toml_float(p.feed.rate_per_s) << "\n";
   out << "process = " << (p.feed.process == models::FeedProcess::Poisson ? "\"poisson\"" : "\"periodic\"") << "\n";
-  const char* policies[] = {"unbounded", "drop_newest", "drop_oldest", "close", "uws", "volatile", "conflate"};
   out << "\n[pubsub.buffer]\n";
-  out << "policy = \"" << policies[static_cast<int>(p.buffer.policy)] << "\"\n";
+  out << "policy = " << toml_string(models::buffer_policy_name(p.buffer.policy)) << "\n";
   out << "limit_kib = " << toml_float(p.buffer.limit_kib) << "\n";
   out << "close_on_limit = " << (p.buffer.close_on_limit ? "true" : "false") << "\n";
   out << "delta_ratio = " << toml_float(p.buffer.delta_ratio) << "\n";

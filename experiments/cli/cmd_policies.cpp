@@ -12,6 +12,7 @@
 #include "models/backoff_policy.hpp"
 #include "models/balancing_policy.hpp"
 #include "models/heartbeat_presets.hpp"
+#include "models/pubsub/buffer_presets.hpp"
 #include "models/load_balancer.hpp"
 #include "sim/distribution.hpp"
 
@@ -100,6 +101,19 @@ nlohmann::ordered_json heartbeat_presets_json() {
   return arr;
 }
 
+// Send-buffer presets as JSON: the [pubsub.buffer] values each sets.
+nlohmann::ordered_json buffer_presets_json() {
+  auto arr = nlohmann::ordered_json::array();
+  for (const auto& p : models::buffer_presets()) {
+    arr.push_back({{"name", p.name},
+                   {"summary", p.summary},
+                   {"policy", models::buffer_policy_name(p.section.policy)},
+                   {"limit_kib", p.section.limit_kib},
+                   {"close_on_limit", p.section.close_on_limit}});
+  }
+  return arr;
+}
+
 struct PolicyOptions {
   std::string policy;
   std::vector<std::string> params;
@@ -158,6 +172,8 @@ Action add_list(CLI::App& app) {
       j["backoff_client_presets"] = presets;
       j["distributions"] = sim::Distribution::kind_names();
       j["heartbeat_presets"] = heartbeat_presets_json();
+      j["buffer_presets"] = buffer_presets_json();
+      j["buffer_policies"] = models::buffer_policy_names();
       std::cout << j.dump(2) << "\n";
       return 0;
     }
@@ -180,6 +196,13 @@ Action add_list(CLI::App& app) {
     for (const auto& p : models::heartbeat_presets()) {
       std::cout << "  " << std::left << std::setw(13) << p.name << p.summary << "\n";
     }
+    std::cout << "\nSend-buffer presets ([pubsub.buffer] preset = NAME; docs/pubsub.md):\n";
+    for (const auto& p : models::buffer_presets()) {
+      std::cout << "  " << std::left << std::setw(19) << p.name << p.summary << "\n";
+    }
+    std::cout << "Send-buffer policies ([pubsub.buffer] policy = NAME):\n ";
+    for (const auto& name : models::buffer_policy_names()) std::cout << " " << name;
+    std::cout << "\n";
     std::cout << "\nSession-length distributions ([clients] session = {distribution = NAME, ...}):\n ";
     for (const auto& d : sim::Distribution::kind_names()) std::cout << " " << d;
     std::cout << "\n";

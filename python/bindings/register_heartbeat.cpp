@@ -1,7 +1,8 @@
-// Heartbeat presets of real libraries, for notebooks and listings.
+// Heartbeat and send-buffer presets of real libraries, for notebooks and listings.
 #include <pybind11/pybind11.h>
 
 #include "models/heartbeat_presets.hpp"
+#include "models/pubsub/buffer_presets.hpp"
 #include "python/bindings/registration.hpp"
 
 namespace py = pybind11;
@@ -27,6 +28,22 @@ void register_heartbeat(py::module_& m) {
         return out;
       },
       "Heartbeat presets: [{name, summary, interval_s, sender, mode, timeout_s, peer_timeout_s}]");
+  m.def(
+      "buffer_presets",
+      [] {
+        py::list out;
+        for (const auto& p : models::buffer_presets()) {
+          py::dict d;
+          d["name"] = p.name;
+          d["summary"] = p.summary;
+          d["policy"] = models::buffer_policy_name(p.section.policy);
+          d["limit_kib"] = p.section.limit_kib;
+          d["close_on_limit"] = p.section.close_on_limit;
+          out.append(d);
+        }
+        return out;
+      },
+      "Send-buffer presets ([pubsub.buffer] preset): [{name, summary, policy, limit_kib, close_on_limit}]");
 }
 
 }  // namespace wsfleet::python

@@ -6,13 +6,14 @@ from typing import Dict, List
 
 from wsfleet._core import BackoffPolicy, BalancingPolicy, LoadBalancer
 from wsfleet._core import backoff_client_presets as _backoff_client_presets
+from wsfleet._core import buffer_presets as _buffer_presets
 from wsfleet._core import heartbeat_presets as _heartbeat_presets
 from wsfleet._core import backoff_policies as _backoff_policies
 from wsfleet._core import balancing_policies as _balancing_policies
 from wsfleet._core import balancing_presets as _balancing_presets
 
 __all__ = ["BackoffPolicy", "BalancingPolicy", "LoadBalancer", "backoff_client_presets", "backoff_policies",
-           "balancing_policies", "balancing_presets", "heartbeat_presets"]
+           "balancing_policies", "balancing_presets", "buffer_presets", "heartbeat_presets"]
 
 
 def balancing_policies() -> List[Dict]:
@@ -33,6 +34,12 @@ def backoff_policies() -> List[Dict]:
 def heartbeat_presets() -> List[Dict]:
     """The heartbeat presets ([heartbeat] preset = NAME): who pings, how often, and the timeouts."""
     return list(_heartbeat_presets())
+
+
+def buffer_presets() -> List[Dict]:
+    """The send-buffer presets ([pubsub.buffer] preset = NAME): [{"name", "summary", "policy", "limit_kib",
+    "close_on_limit"}], the semantics of ws, Socket.IO, Centrifugo and uWebSockets."""
+    return list(_buffer_presets())
 
 
 def backoff_client_presets() -> List[Dict]:

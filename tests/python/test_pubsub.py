@@ -3,6 +3,7 @@ columns, out-of-memory crashes named in the report. (The mechanisms themselves a
 engine in tests/cpp/test_pubsub.cpp.)"""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import wsfleet
@@ -61,3 +62,14 @@ def test_out_of_memory_from_the_cli_and_in_the_report(tmp_path: Path) -> None:
     assert run.summary["pubsub"]["slow_consumers"]["memory_crashes"] == len(faults)
     page = render_report(run, plots=False)
     assert "ran out of memory" in page
+
+
+def test_buffer_presets_from_python_and_the_cli() -> None:
+    presets = {p["name"]: p for p in wsfleet.buffer_presets()}
+    assert presets["centrifugo"]["policy"] == "close" and presets["centrifugo"]["limit_kib"] == 1024
+    assert presets["uws"]["policy"] == "uws" and presets["uws"]["limit_kib"] == 64
+    assert presets["uws_close"]["close_on_limit"] is True
+    listed = json.loads(cli("list", "--json").stdout)
+    assert [p["name"] for p in listed["buffer_presets"]] == list(presets)
+    assert "conflate" in listed["buffer_policies"]
+    assert "Send-buffer presets" in cli("list").stdout
