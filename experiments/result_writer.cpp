@@ -1,5 +1,6 @@
 #include "experiments/result_writer.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <ostream>
@@ -207,12 +208,16 @@ void open_or_throw(std::ofstream& f, const std::filesystem::path& p) {
 std::string summary_json_text(const models::RunSummary& summary) { return summary_ordered(summary).dump(2) + "\n"; }
 
 void write_timeseries_csv(std::ostream& out, const models::RunResult& result) {
-  // One schema for both scopes: fleet-only columns are empty on server rows.
+  // One schema for both scopes: fleet-only columns are empty on server rows, server-only ones (after
+  // the fleet's) on fleet rows.
   const auto& fleet = result.fleet;
   const auto& servers = result.servers;
   std::vector<std::string> cols = {"time_s", "scope", "server"};
   for (const auto& name : fleet.columns()) {
     if (name != "time_s") cols.push_back(name);
+  }
+  for (const auto& name : servers.columns()) {
+    if (std::find(cols.begin(), cols.end(), name) == cols.end()) cols.push_back(name);
   }
   for (std::size_t i = 0; i < cols.size(); ++i) out << (i ? "," : "") << cols[i];
   out << "\n";

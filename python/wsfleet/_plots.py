@@ -25,7 +25,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 __all__ = ["Fault", "PlotData", "connections_figure", "attempts_figure", "cpu_figure",
-           "latency_figure", "waiting_figure", "half_open_figure", "zoom_windows", "MAX_ZOOMS"]
+           "latency_figure", "waiting_figure", "half_open_figure", "send_buffer_figure", "zoom_windows", "MAX_ZOOMS"]
 
 WIDTH_IN = 8.0
 DPI = 140
@@ -513,4 +513,49 @@ def half_open_figure(data: PlotData) -> Optional[bytes]:
     ax.set_title("Half-open connections (the client is gone, the server does not know yet)", loc="left",
                  fontsize=FONT + 1)
     _legend(ax, [line] + _fault_handles(data.faults))
+    return _png(fig)
+
+
+def send_buffer_figure(data: PlotData) -> Optional[bytes]:
+    """Pub/sub send buffers per server over time (top) and the copies dropped per second across the
+    fleet (bottom); None without pub/sub or when nothing was ever buffered or dropped."""
+    servers, fleet = data.servers, data.fleet
+    if fleet.empty or "buffered_mib" not in fleet.columns or "buffered_kib" not in servers.columns:
+        return None
+    buffered = fleet["buffered_mib"].to_numpy(dtype=float)
+    dropped = (fleet["pubsub_dropped"].to_numpy(dtype=float) if "pubsub_dropped" in fleet.columns
+               else np.zeros(len(fleet)))
+    if not (np.nanmax(np.nan_to_num(buffered)) > 0 or np.nanmax(np.nan_to_num(dropped)) > 0):
+        return None
+    fig = _new_figure(4.6)
+    top = fig.add_subplot(2, 1, 1)
+    per_server = servers.pivot_table(index="time_s", columns="server", values="buffered_kib", aggfunc="last") / 1024.0
+    handles = []
+    if per_server.shape[1] <= 10:
+        for sid in per_server.columns:
+            line, = top.plot(per_server.index, per_server[sid], linewidth=1.0, label=f"server {int(sid)}")
+            handles.append(line)
+    else:
+        line, = top.plot(per_server.index, per_server.max(axis=1), color="#d62728", linewidth=1.2,
+                         label="the fullest server")
+        median, = top.plot(per_server.index, per_server.median(axis=1), color="#1f77b4", linewidth=1.2,
+                           label="the median server")
+        handles += [line, median]
+    _mark_faults(top, data.faults, data.end_s)
+    x = fleet["time_s"].to_numpy(dtype=float)
+    _set_time_limits(top, data, x)
+    top.set_ylim(bottom=0)
+    _style_axes(top, "MiB buffered", xlabel=None)
+    top.set_title("Send buffers: what servers hold for clients that read too slowly", loc="left", fontsize=FONT + 1)
+    _legend(top, handles + _fault_handles(data.faults))
+    bottom = fig.add_subplot(2, 1, 2, sharex=top)
+    rate = dropped / max(data.sample_interval_s, 1e-9)
+    line, = bottom.plot(x, rate, color="#9467bd", linewidth=1.2, drawstyle="steps-pre",
+                        label="copies dropped, conflated\nor discarded per second", **_marker(len(x)))
+    bottom.fill_between(x, 0, np.nan_to_num(rate), color="#9467bd", alpha=0.15, linewidth=0, step="pre")
+    _mark_faults(bottom, data.faults, data.end_s, label=False)
+    bottom.set_ylim(bottom=0)
+    _style_axes(bottom, "per second")
+    _thousands(bottom)
+    _legend(bottom, [line])
     return _png(fig)

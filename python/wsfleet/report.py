@@ -918,6 +918,13 @@ def _life(run: Run, a: Analysis, number: int, plots: bool) -> str:
                 parts.append(f'<figure>{_img(png, "Half-open connections over time")}<figcaption>'
                              "Connections whose client vanished without a close, still held by their "
                              "servers until a heartbeat (or a receiver timeout) finds them.</figcaption></figure>")
+        if topic.key == "pubsub" and plots:
+            png = _plots.send_buffer_figure(a.plot_data)
+            if png is not None:
+                parts.append(f'<figure>{_img(png, "Send buffers and drops over time")}<figcaption>'
+                             "Bytes each server holds in its connections' send buffers (memory it pays for "
+                             "slow readers), and the copies the buffer policy dropped, conflated or discarded "
+                             "with a closed connection.</figcaption></figure>")
     return "\n".join(parts) + "\n</section>\n"
 
 

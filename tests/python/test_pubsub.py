@@ -62,6 +62,8 @@ def test_out_of_memory_from_the_cli_and_in_the_report(tmp_path: Path) -> None:
     assert run.summary["pubsub"]["slow_consumers"]["memory_crashes"] == len(faults)
     page = render_report(run, plots=False)
     assert "ran out of memory" in page
+    assert "Send buffers and drops over time" not in page
+    assert "Send buffers and drops over time" in render_report(run, plots=True)
 
 
 def test_buffer_presets_from_python_and_the_cli() -> None:
