@@ -56,7 +56,7 @@ ordered_json summary_ordered(const models::RunSummary& s) {
                        {"max_connections", c.max_connections}, {"cpu_cores", c.cpu_cores},
                        {"base_memory_mib", num(c.base_memory_mib)},
                        {"memory_per_connection_kib", num(c.memory_per_connection_kib)}, {"weight", num(c.weight)},
-                       {"cost_per_hour", num(c.cost_per_hour)}});
+                       {"cost_per_hour", num(c.cost_per_hour)}, {"memory_limit_mib", num(c.memory_limit_mib)}});
   }
   j["fleet"]["cost_per_hour"] = num(cost);  // of the servers at the start
   j["fleet"]["classes"] = classes;

@@ -59,7 +59,7 @@ const Names& fleet_keys() {
 }
 const Names& class_keys() {
   static const Names keys = {"name", "servers", "max_connections", "cpu_cores", "base_memory_mib",
-                             "memory_per_connection_kib", "weight", "cost_per_hour"};
+                             "memory_per_connection_kib", "weight", "cost_per_hour", "memory_limit_mib"};
   return keys;
 }
 const Names& cpu_keys() {
@@ -459,10 +459,10 @@ class ScenarioReader {
     read_float(*table, "fleet.", "memory_per_connection_kib", at_least(0.0), fleet.memory_per_connection_kib);
     read_float(*table, "fleet.", "base_memory_mib", at_least(0.0), fleet.base_memory_mib);
     read_float(*table, "fleet.", "cost_per_hour", between(0.0, 1e12), fleet.cost_per_hour);
+    read_float(*table, "fleet.", "memory_limit_mib", between(0.0, 1e9), fleet.memory_limit_mib);
     read_classes(*table, fleet);
     read_weights(*table, fleet);
     read_float(*table, "fleet.", "idle_close_s", at_least(0.0), fleet.idle_close_s);
-    read_float(*table, "fleet.", "memory_limit_mib", between(0.0, 1e9), fleet.memory_limit_mib);
     read_float(*table, "fleet.", "restart_s", between(0.0, kMaxDurationS), fleet.restart_s);
     if (const toml::table* adm = table_at(*table, "admission", "fleet.admission")) {
       const std::string q = "fleet.admission.";
@@ -524,12 +524,14 @@ class ScenarioReader {
       c.base_memory_mib = fleet.base_memory_mib;
       c.memory_per_connection_kib = fleet.memory_per_connection_kib;
       c.cost_per_hour = fleet.cost_per_hour;
+      c.memory_limit_mib = fleet.memory_limit_mib;
       read_int(entry, prefix, "max_connections", 1, 1000000000, c.max_connections);
       read_int(entry, prefix, "cpu_cores", 1, 1024, c.cpu_cores);
       read_float(entry, prefix, "base_memory_mib", at_least(0.0), c.base_memory_mib);
       read_float(entry, prefix, "memory_per_connection_kib", at_least(0.0), c.memory_per_connection_kib);
       read_float(entry, prefix, "weight", Range{0.0, 1e6, true, false, "", ""}, c.weight);
       read_float(entry, prefix, "cost_per_hour", between(0.0, 1e12), c.cost_per_hour);
+      read_float(entry, prefix, "memory_limit_mib", between(0.0, 1e9), c.memory_limit_mib);
       sum += c.servers;
       fleet.classes.push_back(c);
     }

@@ -210,6 +210,7 @@ std::string scenario_to_toml(const models::FleetConfig& config) {
     out << "memory_per_connection_kib = " << toml_float(c.memory_per_connection_kib) << "\n";
     out << "weight = " << toml_float(c.weight) << "\n";
     out << "cost_per_hour = " << toml_float(c.cost_per_hour) << "\n";
+    out << "memory_limit_mib = " << toml_float(c.memory_limit_mib) << "  # 0 = no limit\n";
   }
 
   const models::ClientsSection& clients = config.clients;

@@ -70,6 +70,7 @@ struct ServerClass {
   double memory_per_connection_kib = 64.0;    ///< resident memory per open connection, KiB
   double weight = 1.0;                        ///< balancer weight of each server (> 0)
   double cost_per_hour = 0.0;                 ///< price of one server per hour (any currency; for plans and reports)
+  double memory_limit_mib = 0.0;              ///< a server above this memory is killed (out of memory); 0 = no limit
   /// Member-wise equality (exact for doubles).
   bool operator==(const ServerClass&) const = default;
 };
@@ -89,7 +90,7 @@ struct FleetSection {
   double idle_close_s = 0.0;                  ///< servers close connections without a data message (either way) for this long; pings do not count; 0 = never
   AdmissionSection admission;                 ///< [fleet.admission]
   RebalanceSection rebalance;                 ///< [fleet.rebalance]
-  double memory_limit_mib = 0.0;              ///< a server whose memory exceeds this is killed (out of memory); 0 = no limit
+  double memory_limit_mib = 0.0;              ///< a server whose memory exceeds this is killed (out of memory); 0 = no limit (the default of the classes' memory_limit_mib)
   double restart_s = 10.0;                    ///< a server killed for memory is back this long after, s
   /// Member-wise equality (exact for doubles).
   bool operator==(const FleetSection&) const = default;

@@ -515,7 +515,7 @@ double Fleet::pubsub_server_buffered_mib(std::uint32_t server) {
 }
 
 void Fleet::pubsub_check_memory(std::uint32_t server) {
-  const double limit = cfg_.fleet.memory_limit_mib;
+  const double limit = specs_[server].memory_limit_mib;
   if (!(limit > 0.0)) return;
   Server& s = servers_[server];
   if (!s.up) return;

@@ -14,6 +14,7 @@ std::vector<ServerClass> fleet_classes(const FleetSection& fleet) {
   c.base_memory_mib = fleet.base_memory_mib;
   c.memory_per_connection_kib = fleet.memory_per_connection_kib;
   c.cost_per_hour = fleet.cost_per_hour;
+  c.memory_limit_mib = fleet.memory_limit_mib;
   return {c};
 }
 
@@ -36,6 +37,7 @@ ServerSpec spec_of(const ServerClass& c, std::uint32_t index) {
   s.memory_per_connection_kib = c.memory_per_connection_kib;
   s.weight = c.weight;
   s.cost_per_hour = c.cost_per_hour;
+  s.memory_limit_mib = c.memory_limit_mib;
   return s;
 }
 

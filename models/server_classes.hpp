@@ -19,6 +19,7 @@ struct ServerSpec {
   double memory_per_connection_kib = 0.0; ///< per open connection, KiB
   double weight = 1.0;                    ///< balancer weight
   double cost_per_hour = 0.0;             ///< price per hour
+  double memory_limit_mib = 0.0;          ///< killed above this memory, MiB; 0 = no limit
 };
 
 /// The fleet's classes: [[fleet.classes]], or without them one class named "default" with the

@@ -214,6 +214,25 @@ TEST_CASE("unbuffered growth crashes a server at its memory limit", "[pubsub][me
   CHECK(r.summary.pubsub.peak_server_buffered_mib < 270.0 - 256.0);
 }
 
+TEST_CASE("each server class has its own memory limit", "[pubsub][memory]") {
+  models::FleetConfig cfg = slow_fleet(15.0, BufferPolicy::Unbounded, 1024.0);
+  cfg.fleet.restart_s = 5.0;
+  models::ServerClass small, large;
+  small.name = "small";
+  small.servers = 2;
+  small.memory_limit_mib = 270.0;  // dies near 17 s, as above
+  large.name = "large";
+  large.servers = 2;
+  large.memory_limit_mib = 0.0;    // no limit
+  cfg.fleet.classes = {small, large};
+  const models::RunResult r = run(cfg);
+  REQUIRE(r.summary.pubsub.memory_crashes >= 2);
+  for (const auto& f : r.summary.faults) {
+    if (f.target == "memory") CHECK(f.server < 2);  // only the small servers (0 and 1) are killed
+  }
+  CHECK(experiments::load_scenario_string(experiments::scenario_to_toml(cfg), "effective.toml").fleet.classes == cfg.fleet.classes);
+}
+
 TEST_CASE("Centrifugo closes a consumer whose queue passes the limit, and the fast ones stay", "[pubsub][buffer]") {
   models::FleetConfig cfg = slow_fleet(15.0, BufferPolicy::Close, 16.0);
   cfg.pubsub.links = {{"fast", 0.5, 0.0}, {"slow", 0.5, 15.0 * 1000.0 / 1024.0}};
