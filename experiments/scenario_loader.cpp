@@ -461,6 +461,19 @@ class ScenarioReader {
     read_float(*table, "fleet.", "cost_per_hour", between(0.0, 1e12), fleet.cost_per_hour);
     read_float(*table, "fleet.", "memory_limit_mib", between(0.0, 1e9), fleet.memory_limit_mib);
     read_classes(*table, fleet);
+    // A limit at or below the idle process would kill the server the moment anything connects.
+    for (std::size_t i = 0; i < std::max<std::size_t>(1, fleet.classes.size()); ++i) {
+      const bool own = !fleet.classes.empty();
+      const double limit = own ? fleet.classes[i].memory_limit_mib : fleet.memory_limit_mib;
+      const double base = own ? fleet.classes[i].base_memory_mib : fleet.base_memory_mib;
+      if (limit > 0.0 && limit <= base) {
+        const std::string key = own ? "fleet.classes." + std::to_string(i) + ".memory_limit_mib" : "fleet.memory_limit_mib";
+        const toml::node* at = root_.at_path(key).node();
+        fail(at != nullptr ? at->source() : table->source(), key,
+             key + " = " + human_number(limit) + " must be above the server's base_memory_mib = " + human_number(base) +
+                 " (or 0 for no limit)");
+      }
+    }
     read_weights(*table, fleet);
     read_float(*table, "fleet.", "idle_close_s", at_least(0.0), fleet.idle_close_s);
     read_float(*table, "fleet.", "restart_s", between(0.0, kMaxDurationS), fleet.restart_s);

@@ -14,6 +14,22 @@ namespace wsfleet::models {
 namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
+
+double quantile_or_nan(const sim::LogHistogram& h, double q) { return h.count() ? h.quantile(q) : kNaN; }
+
+// Scenario durations (ramp, heartbeat interval, timeout, recovery delay, session lengths, message
+// gaps) may be far longer than any run: the loader accepts e.g. recover_after_s = 1e300, meaning
+// "not within this run". sim::from_seconds cannot represent such times, so they saturate to a time
+// past the end of the run that can still be added to any time up to the end without overflow.
+// Durations sim::from_seconds can represent keep their exact value.
+sim::SimTime duration_ns(double seconds, sim::SimTime end) {
+  const sim::SimTime far = std::numeric_limits<sim::SimTime>::max() - end;
+  if (!(seconds < 9.0e9)) return far;  // from_seconds' limit; also +inf and NaN
+  return std::min(sim::from_seconds(seconds), far);
+}
+
+}  // namespace
+
 LatencyStats stats_of(const sim::LogHistogram& h) {
   LatencyStats s{};
   s.count = h.count();
@@ -30,20 +46,17 @@ LatencyStats stats_of(const sim::LogHistogram& h) {
   return s;
 }
 
-double quantile_or_nan(const sim::LogHistogram& h, double q) { return h.count() ? h.quantile(q) : kNaN; }
-
-// Scenario durations (ramp, heartbeat interval, timeout, recovery delay, session lengths, message
-// gaps) may be far longer than any run: the loader accepts e.g. recover_after_s = 1e300, meaning
-// "not within this run". sim::from_seconds cannot represent such times, so they saturate to a time
-// past the end of the run that can still be added to any time up to the end without overflow.
-// Durations sim::from_seconds can represent keep their exact value.
-sim::SimTime duration_ns(double seconds, sim::SimTime end) {
-  const sim::SimTime far = std::numeric_limits<sim::SimTime>::max() - end;
-  if (!(seconds < 9.0e9)) return far;  // from_seconds' limit; also +inf and NaN
-  return std::min(sim::from_seconds(seconds), far);
+void add_conservation_check(RunSummary& summary, std::string name, std::string equation, std::uint64_t lhs,
+                            const std::vector<std::uint64_t>& rhs) {
+  std::uint64_t sum = 0;
+  std::ostringstream v;
+  v << lhs << " =";
+  for (std::size_t i = 0; i < rhs.size(); ++i) {
+    sum += rhs[i];
+    v << (i ? " + " : " ") << rhs[i];
+  }
+  summary.conservation.push_back({std::move(name), std::move(equation), v.str(), sum == lhs});
 }
-
-}  // namespace
 
 Fleet::Fleet(const FleetConfig& config)
     : cfg_(config),
@@ -309,7 +322,12 @@ void Fleet::handle(const sim::Event& e) {
   if (gens_[c] != gen) return;  // a timer of a connection that no longer exists
   switch (e.tag & kKindMask) {
     case kAttempt: attempt(c); break;
-    case kHandshakeDone: handshake_done(c); break;
+    case kHandshakeDone: {
+      const auto server = static_cast<std::uint32_t>(clients_[c].server);
+      handshake_done(c);
+      check_memory(server);  // one more connection's memory (after its timers: a kill cuts it cleanly)
+      break;
+    }
     case kHandshakeTimeout: handshake_timeout(c); break;
     case kHeartbeat: heartbeat<false>(c, server_of_tag(e.tag)); break;
     case kHeartbeatTracked: heartbeat<true>(c, server_of_tag(e.tag)); break;
@@ -1185,6 +1203,35 @@ void Fleet::drain_deadline(std::uint32_t server) {
   }
 }
 
+void Fleet::check_memory(std::uint32_t server) {
+  const double limit = specs_[server].memory_limit_mib;
+  if (!(limit > 0.0)) return;
+  Server& s = servers_[server];
+  if (!s.up) return;
+  const double fixed = fixed_memory_mib(server);
+  if (ps_) {
+    // The queued bytes only overstate what is unsent; look closer only when they would cross the limit.
+    if (fixed + static_cast<double>(ps_->buffered[server]) / (1024.0 * 1024.0) <= limit) return;
+    if (fixed + pubsub_server_buffered_mib(server) <= limit) return;
+  } else if (fixed <= limit) {
+    return;
+  }
+  // Out of memory: the kernel kills the process; its clients reconnect elsewhere.
+  FaultState st;
+  st.outcome.target = "memory";
+  st.outcome.server = server;
+  st.outcome.at_s = sim::to_seconds(sim_.now());
+  st.outcome.recover_after_s = cfg_.fleet.restart_s;
+  if (faults_.size() >= 0xFFFE) throw std::runtime_error("too many out-of-memory crashes in one run (65534)");
+  faults_.push_back(st);
+  const auto fault = static_cast<std::uint32_t>(faults_.size() - 1);
+  if (ps_) ++ps_->out.memory_crashes;
+  crash_server(server, fault);
+  if (faults_[fault].outstanding == 0) faults_[fault].outcome.reconnected_within_s = 0.0;
+  const sim::SimTime back = sim_.now() + sim::from_seconds(cfg_.fleet.restart_s);
+  if (back <= end_) sim_.schedule_at(back, self_, kMemoryRestart, fault);
+}
+
 double Fleet::fixed_memory_mib(std::uint32_t server) const {
   const Server& s = servers_[server];
   const ServerSpec& spec = specs_[server];
@@ -1363,15 +1410,8 @@ RunSummary Fleet::make_summary() const {
 }
 
 void Fleet::check_conservation(RunSummary& summary) const {
-  auto check = [&](std::string name, std::string eq, std::uint64_t lhs, std::vector<std::uint64_t> rhs) {
-    std::uint64_t sum = 0;
-    std::ostringstream v;
-    v << lhs << " =";
-    for (std::size_t i = 0; i < rhs.size(); ++i) {
-      sum += rhs[i];
-      v << (i ? " + " : " ") << rhs[i];
-    }
-    summary.conservation.push_back({std::move(name), std::move(eq), v.str(), sum == lhs});
+  auto check = [&](std::string name, std::string eq, std::uint64_t lhs, const std::vector<std::uint64_t>& rhs) {
+    add_conservation_check(summary, std::move(name), std::move(eq), lhs, rhs);
   };
   const auto& k = summary.connections;
   check("attempts", "attempted = established + rejected + failed + pending_at_end", k.attempted,

@@ -25,6 +25,12 @@
 
 namespace wsfleet::models {
 
+/// Percentiles of a histogram (NaN fields when it is empty).
+LatencyStats stats_of(const sim::LogHistogram& h);
+/// Appends the check `lhs = sum(rhs)` (named, with its equation and the numbers) to the summary.
+void add_conservation_check(RunSummary& summary, std::string name, std::string equation, std::uint64_t lhs,
+                            const std::vector<std::uint64_t>& rhs);
+
 /// Thrown when an end-of-run invariant does not hold: the numbers are wrong, the run is void.
 class ConservationError : public std::runtime_error {
  public:
@@ -131,6 +137,8 @@ class Fleet : public sim::EventHandler {
   /// the client reconnects through its backoff.
   void close_connection(std::uint32_t c, std::uint64_t& reason);
   void restart_server(std::uint32_t server, std::uint32_t fault);
+  /// Kills a server whose memory (connections and send buffers) is over its class's limit.
+  void check_memory(std::uint32_t server);
   // Pub/sub (models/fleet_pubsub.cpp).
   void pubsub_init();
   void pubsub_start();
@@ -150,7 +158,6 @@ class Fleet : public sim::EventHandler {
   /// Brings a connection's send buffer up to `now`, delivering what has been written.
   void pubsub_drain(std::uint32_t c, sim::SimTime now);
   void pubsub_written(std::uint32_t c, const QueuedCopy& copy, sim::SimTime finish);
-  void pubsub_check_memory(std::uint32_t server);
   double pubsub_server_buffered_mib(std::uint32_t server);
   void pubsub_trim_logs();
   void pubsub_finish(RunSummary& summary);

@@ -282,7 +282,7 @@ void Fleet::pubsub_fanout(std::uint32_t index, std::uint32_t server, std::uint8_
       close_connection(c, conn_.slow_consumer);
     }
   }
-  pubsub_check_memory(server);
+  check_memory(server);
 }
 
 void Fleet::pubsub_drain(std::uint32_t c, sim::SimTime now) {
@@ -391,7 +391,7 @@ void Fleet::pubsub_connect(std::uint32_t c) {
     if (recovered > 0) {
       servers_[server].cpu.submit(now, service(sim::from_micros(static_cast<double>(recovered) * cfg_.fleet.cpu.outbound_message_us)),
                                   CpuQueue::kUntracked);
-      pubsub_check_memory(server);
+      check_memory(server);
     }
   } else if (p.history.enabled() && !ps.fetching[c]) {
     // The application fetches from history; live messages keep coming meanwhile.
@@ -514,31 +514,6 @@ double Fleet::pubsub_server_buffered_mib(std::uint32_t server) {
   return static_cast<double>(ps_->buffered[server]) / kMiB;
 }
 
-void Fleet::pubsub_check_memory(std::uint32_t server) {
-  const double limit = specs_[server].memory_limit_mib;
-  if (!(limit > 0.0)) return;
-  Server& s = servers_[server];
-  if (!s.up) return;
-  const double fixed = fixed_memory_mib(server);
-  // The queued bytes only overstate what is unsent; look closer only when they would cross the limit.
-  if (fixed + static_cast<double>(ps_->buffered[server]) / kMiB <= limit) return;
-  if (fixed + pubsub_server_buffered_mib(server) <= limit) return;
-  // Out of memory: the kernel kills the process; its clients reconnect elsewhere.
-  FaultState st;
-  st.outcome.target = "memory";
-  st.outcome.server = server;
-  st.outcome.at_s = sim::to_seconds(sim_.now());
-  st.outcome.recover_after_s = cfg_.fleet.restart_s;
-  if (faults_.size() >= 0xFFFE) throw std::runtime_error("too many out-of-memory crashes in one run (65534)");
-  faults_.push_back(st);
-  const auto fault = static_cast<std::uint32_t>(faults_.size() - 1);
-  ++ps_->out.memory_crashes;
-  crash_server(server, fault);
-  if (faults_[fault].outstanding == 0) faults_[fault].outcome.reconnected_within_s = 0.0;
-  const sim::SimTime back = sim_.now() + sim::from_seconds(cfg_.fleet.restart_s);
-  if (back <= end_) sim_.schedule_at(back, self_, kMemoryRestart, fault);
-}
-
 void Fleet::pubsub_trim_logs() {
   if (!ps_ || !ps_->keep_times) return;
   const PubSubSection& p = cfg_.pubsub;
@@ -551,16 +526,8 @@ void Fleet::pubsub_trim_logs() {
 void Fleet::pubsub_conservation(RunSummary& summary) const {
   if (!ps_) return;
   const PubSubOutcome& o = summary.pubsub;
-  auto check = [&](std::string name, std::string eq, std::uint64_t lhs, std::initializer_list<std::uint64_t> rhs) {
-    std::uint64_t sum = 0;
-    std::string values = std::to_string(lhs) + " =";
-    bool first = true;
-    for (std::uint64_t v : rhs) {
-      sum += v;
-      values += (first ? " " : " + ") + std::to_string(v);
-      first = false;
-    }
-    summary.conservation.push_back({std::move(name), std::move(eq), values, sum == lhs});
+  auto check = [&](std::string name, std::string eq, std::uint64_t lhs, const std::vector<std::uint64_t>& rhs) {
+    add_conservation_check(summary, std::move(name), std::move(eq), lhs, rhs);
   };
   check("publications", "published = arrived + lost_in_broker + in_broker_at_end", o.published,
         {o.arrived, o.lost_in_broker, o.in_broker_at_end});
@@ -607,16 +574,7 @@ void Fleet::pubsub_finish(RunSummary& summary) {
   }
   out.peak_server_buffered_mib = ps.peak_buffered_mib;
   summary.pubsub = out;
-  const sim::LogHistogram& h = ps.latency_ms;
-  LatencyStats& l = summary.pubsub.latency;
-  l.count = h.count();
-  const double nan = std::numeric_limits<double>::quiet_NaN();
-  l.mean_ms = h.count() ? h.mean() : nan;
-  l.p50_ms = h.count() ? h.quantile(0.5) : nan;
-  l.p90_ms = h.count() ? h.quantile(0.9) : nan;
-  l.p99_ms = h.count() ? h.quantile(0.99) : nan;
-  l.p999_ms = h.count() ? h.quantile(0.999) : nan;
-  l.max_ms = h.count() ? h.max() : nan;
+  summary.pubsub.latency = stats_of(ps.latency_ms);
 }
 
 }  // namespace wsfleet::models

@@ -233,6 +233,22 @@ TEST_CASE("each server class has its own memory limit", "[pubsub][memory]") {
   CHECK(experiments::load_scenario_string(experiments::scenario_to_toml(cfg), "effective.toml").fleet.classes == cfg.fleet.classes);
 }
 
+TEST_CASE("a memory limit counts connections too, without pub/sub", "[memory]") {
+  // 4 servers of 1000 slots, 2000 clients: 500 each, 256 MiB + 500 x 64 KiB = 287.25 MiB at full load.
+  models::FleetConfig cfg = testing::small_fleet();
+  cfg.fleet.restart_s = 5.0;
+  cfg.fleet.memory_limit_mib = 280.0;  // crossed at the 385th connection of a server
+  const models::RunResult r = run(cfg);
+  std::size_t kills = 0;
+  for (const auto& f : r.summary.faults) kills += f.target == "memory" ? 1 : 0;
+  CHECK(kills >= 4);
+  CHECK(r.summary.peak_server_connections <= 384);
+  cfg.fleet.memory_limit_mib = 300.0;  // room for everyone
+  const models::RunResult fits = run(cfg);
+  CHECK(fits.summary.faults.empty());
+  CHECK(fits.summary.peak_server_connections >= 500);
+}
+
 TEST_CASE("Centrifugo closes a consumer whose queue passes the limit, and the fast ones stay", "[pubsub][buffer]") {
   models::FleetConfig cfg = slow_fleet(15.0, BufferPolicy::Close, 16.0);
   cfg.pubsub.links = {{"fast", 0.5, 0.0}, {"slow", 0.5, 15.0 * 1000.0 / 1024.0}};
@@ -410,4 +426,5 @@ TEST_CASE("bad pub/sub input names the key and what is allowed", "[pubsub][error
   CHECK(contains(message("[[faults]]\ntype = \"broker_outage\"\nat_s = 3\n"), "needs [pubsub]"));
   CHECK(contains(message("[pubsub]\nchannels = 3\n[pubsub.history]\nfetch_ms = 3\n"), "keeps nothing"));
   CHECK(contains(message("[pubsub]\nchannels = 3\n[pubsub.buffer]\ndelta_ratio = 0\n"), "pubsub.buffer.delta_ratio must be"));
+  CHECK(contains(message("[fleet]\nmemory_limit_mib = 200\n"), "fleet.memory_limit_mib = 200 must be above the server's base_memory_mib = 256"));
 }
