@@ -59,13 +59,14 @@ void write_policy(std::ostringstream& out, const std::string& section, const std
   }
 }
 
-// The keys of section `path` that `target` holds (bound to a member of S), one per line with the
-// schema's documentation as a comment; keys read by hand too unless `bound_only`.
+// The keys of section `path` that `target` holds (bound to a member of S), one per line; keys read
+// by hand too unless `bound_only`. Values only: the documentation is docs/scenario_reference.md, and
+// reports show this file.
 template <class S>
 void write_keys(std::ostringstream& out, const std::string& path, const S& target, bool bound_only = false) {
   for (const schema::Key& k : schema::section(path).keys) {
     if (!k.toml_value || k.owner == nullptr || *k.owner != typeid(S) || (bound_only && !k.bound())) continue;
-    out << k.name << " = " << k.toml_value(&target) << "  # " << k.doc << "\n";
+    out << k.name << " = " << k.toml_value(&target) << "\n";
   }
 }
 
