@@ -20,20 +20,14 @@
 #include "models/balancer/balancer_defaults.hpp"
 #include "models/balancing_policy.hpp"
 #include "models/heartbeat_presets.hpp"
+#include "models/server_classes.hpp"
 
 namespace wsfleet::experiments {
 
+using schema::contains;
 using schema::Names;
 using schema::Range;
 using schema::section;
-
-namespace {
-
-bool contains(const Names& names, std::string_view name) {
-  return std::find(names.begin(), names.end(), name) != names.end();
-}
-
-}  // namespace
 
 models::FleetConfig ScenarioReader::read() {
   models::FleetConfig config;
@@ -163,30 +157,23 @@ void ScenarioReader::read_classes(const toml::table& table, models::FleetSection
   if (entries.empty()) fail(*table.get("classes"), "fleet.classes", "fleet.classes needs at least one entry");
   Names names;
   std::uint64_t sum = 0;
+  const models::ServerClass from_fleet = models::fleet_classes(fleet).front();  // [fleet]'s values
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const toml::table& entry = *entries[i];
     const std::string prefix = "fleet.classes." + std::to_string(i) + ".";
-    models::ServerClass c;
-    c.name = required_name(entry, prefix, "name", "the class's name, e.g. \"large\"");
-    if (contains(names, c.name)) fail(*entry.get("name"), prefix + "name", prefix + "name '" + c.name + "' is used by an earlier class");
+    models::ServerClass c = from_fleet;
+    c.name = unique_name(entry, prefix, "the class's name, e.g. \"large\"", names, "class");
     if (c.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != std::string::npos ||
         std::all_of(c.name.begin(), c.name.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
       fail(*entry.get("name"), prefix + "name",
            prefix + "name must be made of letters, digits, '_' and '-' and not be a number (got '" + c.name +
                "'): it names the class in keys such as fleet.classes.NAME.servers");
     }
-    names.push_back(c.name);
     schema::Scalar servers;
     if (!read_value(entry, sec.key("servers"), prefix, servers)) {
       fail(entry, prefix + "servers", prefix + "servers is required: how many servers of this class (>= 1)");
     }
     c.servers = static_cast<std::uint32_t>(std::get<std::int64_t>(servers));
-    c.max_connections = fleet.max_connections;
-    c.cpu_cores = fleet.cpu_cores;
-    c.base_memory_mib = fleet.base_memory_mib;
-    c.memory_per_connection_kib = fleet.memory_per_connection_kib;
-    c.cost_per_hour = fleet.cost_per_hour;
-    c.memory_limit_mib = fleet.memory_limit_mib;
     for (const schema::Key& k : sec.keys) {
       if (k.bound()) read(entry, sec, k.name, prefix, c);
     }

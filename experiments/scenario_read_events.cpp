@@ -11,15 +11,12 @@
 
 namespace wsfleet::experiments {
 
+using schema::contains;
 using schema::Names;
 using schema::Range;
 using schema::section;
 
 namespace {
-
-bool contains(const Names& names, std::string_view name) {
-  return std::find(names.begin(), names.end(), name) != names.end();
-}
 
 // A time on the run's nanosecond clock, as a double: what the engine will use. Results computed
 // from it (a fault's detection time) can then never be before it.
@@ -99,9 +96,7 @@ void ScenarioReader::read_topology(models::FleetConfig& config) const {
   for (std::size_t i = 0; i < sites.size(); ++i) {
     const std::string prefix = "topology.sites." + std::to_string(i) + ".";
     models::TopologySite site;
-    site.name = required_name(*sites[i], prefix, "name", "the place (a node of the links) the site is at");
-    if (contains(site_names, site.name)) fail(*sites[i]->get("name"), prefix + "name", prefix + "name '" + site.name + "' is used by an earlier site");
-    site_names.push_back(site.name);
+    site.name = unique_name(*sites[i], prefix, "the place (a node of the links) the site is at", site_names, "site");
     const bool counted = read(*sites[i], site_sec, "servers", prefix, site);
     const bool shared = read(*sites[i], site_sec, "share", prefix, site);
     if (counted == shared) {
@@ -118,9 +113,7 @@ void ScenarioReader::read_topology(models::FleetConfig& config) const {
   for (std::size_t i = 0; i < regions.size(); ++i) {
     const std::string prefix = "topology.regions." + std::to_string(i) + ".";
     models::TopologyRegion region;
-    region.name = required_name(*regions[i], prefix, "name", "the place (a node of the links) the clients are at");
-    if (contains(region_names, region.name)) fail(*regions[i]->get("name"), prefix + "name", prefix + "name '" + region.name + "' is used by an earlier region");
-    region_names.push_back(region.name);
+    region.name = unique_name(*regions[i], prefix, "the place (a node of the links) the clients are at", region_names, "region");
     if (!read(*regions[i], region_sec, "share", prefix, region)) {
       fail(*regions[i], prefix + "share", prefix + "share is required: the fraction of the clients there");
     }

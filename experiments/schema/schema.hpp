@@ -23,6 +23,14 @@ using Names = std::vector<std::string>;
 inline constexpr double kInf = std::numeric_limits<double>::infinity();
 inline constexpr std::int64_t kIntMax = std::numeric_limits<std::int64_t>::max();
 
+/// True when `name` is one of `names`.
+inline bool contains(const Names& names, std::string_view name) {
+  for (const std::string& n : names) {
+    if (n == name) return true;
+  }
+  return false;
+}
+
 /// An allowed interval of a number. A bound may be named after the key it comes from
 /// ("run.duration_s"), so the message explains where the number came from. `or_zero` also allows
 /// exactly 0 (the "0 = off" keys whose other values have a floor).

@@ -8,14 +8,6 @@
 
 namespace wsfleet::experiments::schema {
 
-namespace {
-
-bool contains(const Names& names, std::string_view name) {
-  return std::find(names.begin(), names.end(), name) != names.end();
-}
-
-}  // namespace
-
 void TableReader::fail(const toml::source_region& where, const std::string& key, const std::string& message) const {
   // A node added by an override has the override ("--set k=v") as its source path: report it
   // there, without a position; everything else is in the file.
@@ -198,6 +190,14 @@ std::string TableReader::required_name(const toml::table& table, const std::stri
   if (!read_string(table, prefix, key, value)) fail(table, dotted, dotted + " is required: " + what);
   if (value.empty()) fail(*table.get(key), dotted, dotted + " must not be empty");
   return value;
+}
+
+std::string TableReader::unique_name(const toml::table& entry, const std::string& prefix, const std::string& what,
+                                     Names& seen, const std::string& noun) const {
+  std::string name = required_name(entry, prefix, "name", what);
+  if (contains(seen, name)) fail(*entry.get("name"), prefix + "name", prefix + "name '" + name + "' is used by an earlier " + noun);
+  seen.push_back(name);
+  return name;
 }
 
 }  // namespace wsfleet::experiments::schema

@@ -84,6 +84,9 @@ class TableReader {
   /// A required, non-empty string.
   std::string required_name(const toml::table& table, const std::string& prefix, std::string_view key,
                             const std::string& what) const;
+  /// An entry's required `name`, not among `seen` (earlier entries, named `noun`s in messages); added to it.
+  std::string unique_name(const toml::table& entry, const std::string& prefix, const std::string& what, Names& seen,
+                          const std::string& noun) const;
 
   // --- Errors and positions ------------------------------------------------------------------
 
