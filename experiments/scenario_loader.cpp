@@ -12,6 +12,7 @@
 #include <toml++/toml.h>
 
 #include "experiments/distribution_keys.hpp"
+#include "experiments/resource_estimate.hpp"
 #include "experiments/scenario_overrides.hpp"
 #include "experiments/scenario_reader.hpp"
 #include "experiments/schema/limits.hpp"
@@ -218,12 +219,19 @@ void ScenarioReader::read_weights(const toml::table& table, models::FleetSection
 }
 
 // The per-server time series is held in memory: refuse runs whose series alone would need
-// gigabytes, with the keys that set its size, rather than failing half-way through.
+// gigabytes, and runs that would not fit this machine's memory, with the keys that set their size,
+// rather than failing half-way through.
 void ScenarioReader::check_size(const models::FleetConfig& config) const {
   constexpr double kMaxServerRows = 2e7;  // 16 columns of 8 bytes: about 2.5 GB
   const double samples = std::ceil(config.run.duration_s / config.run.sample_interval_s);
   const double rows = samples * static_cast<double>(config.total_servers());
-  if (rows <= kMaxServerRows) return;
+  if (rows <= kMaxServerRows) {
+    const MemoryEstimate estimate = estimate_memory(config);
+    const std::string refusal = memory_refusal(estimate, machine_memory_bytes());
+    if (refusal.empty()) return;
+    const toml::node* at = root().at_path(estimate.largest_key).node();
+    fail(at != nullptr ? at->source() : no_region(), estimate.largest_key, refusal);
+  }
   const toml::node* servers = root().at_path("fleet.servers").node();
   fail(servers != nullptr ? servers->source() : no_region(), "fleet.servers",
        "fleet.servers x (run.duration_s / run.sample_interval_s) must be <= " + human_number(kMaxServerRows) +

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "experiments/resource_estimate.hpp"
 #include "experiments/scenario_loader.hpp"
 #include "experiments/schema/schema.hpp"
 #include "experiments/schema/schema_export.hpp"
@@ -172,4 +173,24 @@ TEST_CASE("--set: integers beyond 64 bits are out of range, denormals are number
   const std::string multi = error_of("", {"clients.count=1\n2"});
   CHECK_FALSE(multi.empty());
   CHECK(multi.find('\n') == std::string::npos);
+}
+
+TEST_CASE("a run that cannot fit this machine's memory is refused before it starts, naming the key", "[schema][limits]") {
+  namespace ex = wsfleet::experiments;
+  FleetConfig c;
+  c.clients.count = 1000000000;
+  const ex::MemoryEstimate huge = ex::estimate_memory(c);
+  CHECK(huge.largest_key == "clients.count");
+  CHECK(huge.bytes > 9e10);
+  CHECK(ex::memory_refusal(huge, 24e9) == "this scenario needs about 100.0 GB of memory; this machine has 24.0 GB: reduce clients.count");
+  CHECK(ex::memory_refusal(huge, 0.0).empty());  // unknown machine: no refusal
+  c.clients.count = 1000000;  // experiments/bench/million.toml's size, measured at about 130 MB
+  CHECK(ex::estimate_memory(c).bytes < 0.3e9);
+  c.pubsub.channels = 100;
+  c.pubsub.subscriptions = 10;
+  CHECK(ex::estimate_memory(c).bytes > 1.6e9);  // subscriptions cost more than the clients themselves
+  if (ex::machine_memory_bytes() > 0 && ex::machine_memory_bytes() < 9e10) {
+    const std::string message = error_of("[clients]\ncount = 1000000000\n");
+    CHECK(message.rfind("t.toml:2:9: this scenario needs about 100.0 GB of memory; this machine has ", 0) == 0);
+  }
 }
