@@ -165,7 +165,7 @@ TEST_CASE("a fault's time is on the nanosecond clock, so its detection time is n
   CHECK(load("[[faults]]\ntype = \"crash\"\nserver = 0\nat_s = 300.123456789\n").faults.at(0).at_s == 300.123456789);
 }
 
-TEST_CASE("--set: integers beyond 64 bits are out of range, denormals are numbers, messages are one line", "[schema][overrides]") {
+TEST_CASE("overrides: integers beyond 64 bits are out of range, denormals are numbers, messages are one line", "[schema][overrides]") {
   CHECK(error_of("", {"clients.count=9223372036854775808"}) ==
         "--set clients.count=9223372036854775808: clients.count = 9223372036854775808 is out of range: an integer must be "
         "between -9223372036854775808 and 9223372036854775807");
