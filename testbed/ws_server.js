@@ -3,7 +3,8 @@
 //   node ws_server.js --id 3 --port 9103 [--reply 1] [--slow-ms 0]
 //
 // Every upgrade response carries `X-Server: <id>`, so a client knows which server a balancer chose.
-// Each inbound text message is answered `--reply` times (an echo), and `ws` answers pings with
+// Each inbound text message is answered `--reply` times (an echo) unless it starts with "nr:" (no
+// reply: what `wsfleet calibrate` sends to measure inbound messages alone); `ws` answers pings with
 // pongs by itself. A plain HTTP request on the same port is the control interface (never proxied:
 // the testbed asks each server directly):
 //   GET  /stats          -> {"id","connections","handshakes","messages_in","messages_out","pings",
@@ -77,6 +78,7 @@ wss.on('connection', (ws) => {
   ws.on('message', (data) => {
     stats.messages_in++;
     burn(slowMs);
+    if (data.length >= 3 && data[0] === 0x6e && data[1] === 0x72 && data[2] === 0x3a) return;  // "nr:"
     for (let i = 0; i < reply; i++) { ws.send(data); stats.messages_out++; }
   });
   ws.on('ping', () => { stats.pings++; burn(slowMs); });
