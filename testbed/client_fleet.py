@@ -111,6 +111,7 @@ class ClientFleet:
         retry = False
         while not self.stopping.is_set():
             t0 = self.now()
+            self.rec.attempt(t0, retry)
             ws = None
             cause = None
             try:
@@ -130,7 +131,7 @@ class ClientFleet:
                 if server < 0:
                     await ws.close()
                     raise RuntimeError("testbed: a server answered without X-Server")
-                self.rec.established(t1, server, (t1 - t0) * 1000.0, retry)
+                self.rec.established(t1, server, (t1 - t0) * 1000.0)
                 self._sockets[i] = ws
                 lost = await self._hold(i, ws, rng)
                 self._sockets.pop(i, None)
@@ -143,7 +144,7 @@ class ClientFleet:
                 episode += 1
                 delays, index = self._delays(i, episode, "loss"), 0
             else:
-                self.rec.refused(t1, cause, retry)
+                self.rec.refused(t1, cause)
                 if delays is None:
                     episode += 1
                     delays, index = self._delays(i, episode, "failure"), 0

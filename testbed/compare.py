@@ -10,16 +10,25 @@ from typing import Dict, List, Optional, Sequence
 
 import wsfleet
 
-from testbed.storm import StormConfig
+from testbed.storm import Fault, StormConfig
 
 # Tolerances, from the measured run-to-run spread (docs/validation.md lists the runs they come from):
 # the crash is detected by health checks every 2 s whose phase is random against the crash (real and
 # simulated alike, 4-6 s), and the last client's retry lands anywhere in its full-jitter window, so
 # the time until every client is back varies by a few seconds between runs of either.
 RECOVERY_TOLERANCE_S = 4.0
-# The first second after the crash holds most retries (full jitter over [0, base)); the real clients'
-# own CPU and the proxy spread them a little, and the 1 s bins cut them at a random phase.
-PEAK_ATTEMPTS_RELATIVE_TOLERANCE = 0.35
+# The first second after the crash holds most retries (full jitter over [0, base)); both sides count
+# the most attempts in any 1 s window, and the real clients' own CPU and the proxy spread them a little.
+PEAK_ATTEMPTS_RELATIVE_TOLERANCE = 0.25
+
+
+def standard_storm(preset: str, seed: int) -> StormConfig:
+    """The storm the test and `make validate` measure: 4 servers, 2,000 clients arriving over 14 s,
+    server 0 SIGKILLed at 18 s and restarted (empty) 20 s later, once everyone is back; full jitter
+    (base 1 s, cap 8 s) after a loss."""
+    return StormConfig(servers=4, clients=2000, preset=preset, ramp_s=14.0, duration_s=40.0,
+                       backoff="full_jitter", backoff_params={"base_s": 1.0, "cap_s": 8.0},
+                       faults=[Fault("crash", at_s=18.0, server=0, recover_after_s=20.0)], seed=seed)
 
 
 def scenario_of(cfg: StormConfig, costs: Optional[Dict[str, float]] = None) -> dict:
@@ -75,15 +84,22 @@ def measured_figures(summary: dict) -> StormFigures:
                         float(crash["peak_attempts_per_s"]), list(summary["connections_per_server_at_end"]))
 
 
+# The simulation samples every 0.1 s, so that the peak over any 1 s window (as the testbed measures it
+# from each attempt's time) is found to within 0.1 s.
+PEAK_WINDOW_BINS = 10
+
+
 def simulate(cfg: StormConfig, costs: Optional[Dict[str, float]] = None, seed: Optional[int] = None) -> StormFigures:
-    result = wsfleet.run(scenario_of(cfg, costs), seed=seed if seed is not None else cfg.seed)
+    result = wsfleet.run(scenario_of(cfg, costs), seed=seed if seed is not None else cfg.seed,
+                         overrides={"run.sample_interval_s": 1.0 / PEAK_WINDOW_BINS})
     crash = next(f for f in result.summary["faults"] if f["type"] == "crash")
     fleet = result.fleet
     window = fleet[fleet["time_s"] > crash["at_s"]]
+    peak = float(window["attempts"].rolling(PEAK_WINDOW_BINS, min_periods=1).sum().max())
     servers = result.servers
     last = servers[servers["time_s"] == servers["time_s"].max()].sort_values("server")
-    return StormFigures(crash.get("reconnected_within_s"), crash.get("detected_within_s"),
-                        float(window["attempts"].max()), [int(x) for x in last["connections"]])
+    return StormFigures(crash.get("reconnected_within_s"), crash.get("detected_within_s"), peak,
+                        [int(x) for x in last["connections"]])
 
 
 @dataclass

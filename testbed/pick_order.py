@@ -4,10 +4,12 @@ wsfleet preset of the same name picks them (wsfleet.LoadBalancer, the C++ policy
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 from typing import List, Sequence
 
 from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
 
 import wsfleet
 
@@ -34,6 +36,37 @@ async def _real_order(url: str, picks: int) -> List[int]:
         for ws in sockets:
             ws.transport.abort()
     return order
+
+
+async def timed_connects(url: str, count: int, timeout_s: float = 20.0) -> List[tuple]:
+    """Opens `count` connections one after another through the proxy (each closed at once); for each,
+    (seconds until the answer, the server index or the proxy's HTTP status)."""
+    out: List[tuple] = []
+    for _ in range(count):
+        t0 = time.monotonic()
+        try:
+            async with asyncio.timeout(timeout_s):
+                ws = await connect(url, proxy=None, compression=None, open_timeout=None, ping_interval=None,
+                                   user_agent_header=None)
+        except InvalidStatus as e:
+            out.append((time.monotonic() - t0, e.response.status_code))
+            continue
+        out.append((time.monotonic() - t0, f"server {ws.response.headers['X-Server']}"))
+        ws.transport.abort()
+    return out
+
+
+def haproxy_retries_probe(retries: int, redispatch: bool, workdir: Path, count: int = 4) -> List[tuple]:
+    """HAProxy roundrobin over two servers, server 0 SIGKILLed and not yet detected (checks every
+    30 s): what `count` connections see (timed_connects)."""
+    with ProcessSet(Path(workdir)) as procs:
+        servers = ServerFleet(procs, 2, max_lifetime_s=120.0)
+        servers.start_all()
+        proxy = Proxy(procs, ProxySpec("haproxy_roundrobin", [1, 1], retries=retries, redispatch=redispatch,
+                                       check_interval_s=30.0), servers.ports)
+        proxy.start()
+        servers.kill(0)
+        return asyncio.run(timed_connects(proxy.url, count))
 
 
 def real_pick_order(preset: str, weights: Sequence[float], picks: int, workdir: Path) -> List[int]:

@@ -46,37 +46,40 @@ class Recorder:
         self.http_total = self.proxy_failed_total = self.down_total = self.refused_total = 0.0
         self.rows: List[Dict[str, object]] = []
         self.events: List[tuple] = []  # (t, kind, server) of every established / closed connection
+        self.attempt_times: List[float] = []  # when every connection attempt started
 
     @staticmethod
     def second(t: float) -> int:
         return max(1, math.ceil(t))
 
     def count(self, t: float, key: str, server: Optional[int] = None, n: float = 1.0) -> None:
+        if key == "attempts":
+            self.attempt_times.append(t)
         k = self.second(t)
         self.counts[k][key] += n
         if server is not None:
             self.per_server[k][server][key] += n
 
-    def established(self, t: float, server: int, handshake_ms: float, retry: bool) -> None:
+    def attempt(self, t: float, retry: bool) -> None:
+        """An attempt started at t (wsfleet counts attempts and retries when they start)."""
         self.count(t, "attempts")
-        self.count(t, "established", server)
         if retry:
             self.count(t, "retries")
+
+    def established(self, t: float, server: int, handshake_ms: float) -> None:
+        self.count(t, "established", server)
         self.handshake_ms[self.second(t)].append(handshake_ms)
         self.connections_now[server] += 1
         self.events.append((t, "established", server))
 
-    def refused(self, t: float, cause: str, retry: bool) -> None:
+    def refused(self, t: float, cause: str) -> None:
         """cause: failed_timeout, failed_other, or http_STATUS (the proxy answered with an error; sample()
         splits those into failed_backend_down and rejected_no_backend with the proxy's own counters)."""
-        self.count(t, "attempts")
         if cause.startswith("http_"):
             self.count(t, "http_refused")
         else:
             self.count(t, "failed")
             self.count(t, cause)
-        if retry:
-            self.count(t, "retries")
 
     def closed(self, t: float, server: int, dropped: bool) -> None:
         self.count(t, "closed", server)
@@ -153,6 +156,17 @@ class Recorder:
                 row["cpu_utilisation"] = s["cpu_utilisation"]
                 row["memory_mib"] = s["memory_mib"]
             self.rows.append(row)
+
+    def peak_attempts_per_s(self, since: float) -> int:
+        """The most attempts in any 1 s window that starts after `since` (not tied to the 1 s bins,
+        whose phase against the fault is arbitrary)."""
+        times = sorted(t for t in self.attempt_times if t > since)
+        best, j = 0, 0
+        for i, t in enumerate(times):
+            while j < len(times) and times[j] < t + 1.0:
+                j += 1
+            best = max(best, j - i)
+        return best
 
     def write_csv(self, path: Path) -> None:
         with open(path, "w", newline="") as f:

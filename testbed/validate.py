@@ -16,19 +16,13 @@ from typing import List
 
 from testbed import compare
 from testbed.pick_order import preset_pick_order, real_pick_order
-from testbed.storm import Fault, StormConfig, run_storm
+from testbed.storm import run_storm
 
 STORM_PRESETS = ["haproxy_leastconn", "haproxy_roundrobin"]
 PICK_PRESETS = ["haproxy_roundrobin", "haproxy_static_rr", "haproxy_leastconn", "haproxy_first",
                 "nginx_round_robin", "nginx_least_conn"]
 PICK_WEIGHTS = [[1, 1, 1], [1, 2, 3], [5, 1, 1, 2], [3, 3, 1, 1, 2]]
 SIM_SEEDS = 10
-
-
-def storm_config(preset: str, seed: int) -> StormConfig:
-    return StormConfig(servers=4, clients=2000, preset=preset, ramp_s=10.0, duration_s=45.0,
-                       backoff="full_jitter", backoff_params={"base_s": 1.0, "cap_s": 8.0},
-                       faults=[Fault("crash", at_s=15.0, server=0, recover_after_s=25.0)], seed=seed)
 
 
 def _version(argv: List[str]) -> str:
@@ -52,7 +46,7 @@ def main(argv=None) -> int:
     for preset in STORM_PRESETS:
         measured, lags, cfg = [], [], None
         for r in range(args.replications):
-            cfg = storm_config(preset, seed=1 + r)
+            cfg = compare.standard_storm(preset, seed=1 + r)
             summary = run_storm(cfg, out / preset / f"run{r + 1}")
             measured.append(compare.measured_figures(summary))
             lags.append(summary["client_loop_lag_storm_max_s"])
@@ -82,9 +76,9 @@ def main(argv=None) -> int:
         "## Reconnect storms",
         "",
         "Four Node.js `ws` servers behind HAProxy hold 2,000 real WebSocket connections (Python `websockets`, "
-        "first connections uniform over 10 s, a message every 30 s and a ping every 10 s per client). At 15 s "
+        "first connections uniform over 14 s, a message every 30 s and a ping every 10 s per client). At 18 s "
         "server 0 is SIGKILLed; its clients reconnect with wsfleet's `full_jitter` (base 1 s, cap 8 s) through "
-        "the C++ policy; it restarts (empty) at 40 s. HAProxy runs with its check defaults (`inter 2s fall 3 "
+        "the C++ policy; it restarts (empty) at 38 s (`testbed/compare.py: standard_storm`). HAProxy runs with its check defaults (`inter 2s fall 3 "
         "rise 2`) and `retries 0` (what the presets model; see issue 14, deviation 4). wsfleet simulates the "
         f"same scenario (`testbed/compare.py: scenario_of`) with {SIM_SEEDS} seeds; measured figures are "
         f"the mean of the runs shown, simulated figures the mean over the seeds.",
