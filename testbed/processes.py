@@ -43,7 +43,8 @@ class ProcessSet:
     running, whatever happened inside."""
 
     def __init__(self, workdir: Path):
-        self.workdir = Path(workdir)
+        # Absolute: the children run in this directory, and the paths in their configs must still hold.
+        self.workdir = Path(workdir).resolve()
         self.workdir.mkdir(parents=True, exist_ok=True)
         self._procs: Dict[str, subprocess.Popen] = {}
 

@@ -235,6 +235,13 @@ async def _run(cfg: StormConfig, workdir: Path) -> dict:
             if record["type"] == "crash":
                 record["reconnected_within_s"] = _all_back_within(rec.events, cfg.clients, record["at_s"])
                 record["peak_attempts_per_s"] = rec.peak_attempts_per_s(record["at_s"])
+                # How long after the kill the clients learnt of their loss (the simulation drops them all
+                # at the crash instant): the median and the last of the dropped connections' closes.
+                lost = sorted(t - record["at_s"] for t, kind, server in rec.events
+                              if kind == "closed" and server == record["server"] and t >= record["at_s"])
+                if lost:
+                    record["loss_seen_median_s"] = lost[len(lost) // 2]
+                    record["loss_seen_last_s"] = lost[-1]
         last = [r for r in rec.rows if r["scope"] == "server" and r["time_s"] == int(cfg.duration_s)]
         summary["connections_per_server_at_end"] = [r["connections"] for r in sorted(last, key=lambda r: r["server"])]
         summary["gave_up"] = fleet.gave_up
