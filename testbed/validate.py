@@ -107,10 +107,10 @@ def main(argv=None) -> int:
             "- Crash detected after: ± 2 s, one check interval.",
             f"- Peak attempts per second (the most attempts started in any 1 s window): "
             f"± {compare.PEAK_ATTEMPTS_RELATIVE_TOLERANCE:.0%}, the run-to-run spread of the measured peak. The "
-            "measured peaks lie below the simulated ones: the simulation drops every connection at the crash "
-            "instant, while the real clients learn of their loss over a spread of time (kernel reset, HAProxy "
-            "closing the client side, the client process handling 500 closes; the median and last close after "
-            f"the kill per run: {loss_spread}), which spreads the first retries.",
+            "measured peaks lie below the simulated ones, the more the later the client process's timers ran "
+            "(the lags above): a starved client process starts its retries late and spreads them. It is not "
+            "the loss itself: the clients learn of it within a tenth of a second of each other (the median "
+            f"and last close after the kill, per run: {loss_spread}).",
             "- Connections per server after recovery: exact (as a sorted list: which survivor gets the "
             "remainder depends on the order of arrivals), since the balancer is deterministic.", ""]
     Path(args.doc).write_text("\n".join(doc))
