@@ -9,6 +9,7 @@
 
 #include "experiments/cli/commands.hpp"
 #include "experiments/result_writer.hpp"
+#include "models/backoff/presets/connect_timeout.hpp"
 #include "models/backoff_policy.hpp"
 #include "models/balancing_policy.hpp"
 #include "models/faults/fault_type.hpp"
@@ -168,7 +169,11 @@ Action add_list(CLI::App& app) {
       j["backoff"] = policies_json(models::backoff_policies());
       auto presets = nlohmann::ordered_json::array();
       for (const auto& p : models::backoff_client_presets()) {
-        presets.push_back({{"name", p.name}, {"library", p.library}, {"source", p.source}});
+        const auto timeout = models::preset_connect_timeout(p.name, models::Params{});
+        presets.push_back({{"name", p.name},
+                           {"library", p.library},
+                           {"source", p.source},
+                           {"connect_timeout_s", timeout ? nlohmann::ordered_json(timeout->timeout_s) : nullptr}});
       }
       j["backoff_client_presets"] = presets;
       j["distributions"] = sim::Distribution::kind_names();

@@ -43,6 +43,7 @@ def buffer_presets() -> List[Dict]:
 
 
 def backoff_client_presets() -> List[Dict]:
-    """The backoff policies that reproduce a client library: [{"name", "library", "source"}] (each name is
-    also in backoff_policies())."""
+    """The backoff policies that reproduce a client library: [{"name", "library", "source",
+    "connect_timeout_s"}] (each name is also in backoff_policies(); connect_timeout_s is the library's own
+    per-attempt timeout, None when it has none)."""
     return list(_backoff_client_presets())
