@@ -40,6 +40,7 @@ except ImportError:  # pragma: no cover - Python 3.9/3.10
 
 from . import _plots
 from ._life import connection_life
+from ._limits import MARGIN, Limit, evaluate_limits, verdict
 from ._describe import (as_float, describe_scenario, fault_list, fmt_duration, fmt_int, fmt_mib,
                         fmt_ms, fmt_num, fmt_pct, fmt_seconds, fmt_share, scenario_question)
 
@@ -51,8 +52,8 @@ TIMESERIES_FILE = "timeseries.csv"
 SCENARIO_FILE = "scenario.toml"
 REPORT_FILE = "report.html"
 
-#: Below this much headroom (fraction of a server's limit) the verdict says "tight".
-HEADROOM_WARNING = 0.20
+#: Below this much headroom (fraction of any limit) the verdict says "tight".
+HEADROOM_WARNING = MARGIN
 #: A server whose CPU was busy at least this fraction of a sample interval counts as saturated.
 CPU_SATURATED = 0.99
 
@@ -223,6 +224,9 @@ class Analysis:
     conservation_ok: Optional[bool] = None
     conservation_failed: List[str] = field(default_factory=list)
     conservation_checks: Dict[str, str] = field(default_factory=dict)
+    scenario: Dict[str, Any] = field(default_factory=dict)
+    limits: List[Limit] = field(default_factory=list)
+    binding: Optional[Limit] = None
 
 
 def _faults(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> List[Tuple[_plots.Fault, Dict[str, Any]]]:
@@ -334,7 +338,8 @@ def analyse(run: Run) -> Analysis:
     plot_data = _plots.PlotData(servers=servers_frame, fleet=fleet_frame, faults=[f for f, _ in faults],
                                 max_connections=max_conn, sample_interval_s=dt, end_s=end_s)
     a = Analysis(name=name, servers=int(n_servers) if n_servers is not None else None,
-                 max_connections=max_conn, sample_interval_s=dt, end_s=end_s, plot_data=plot_data)
+                 max_connections=max_conn, sample_interval_s=dt, end_s=end_s, plot_data=plot_data,
+                 scenario=dict(scenario))
 
     # Connections.
     a.peak_fleet_connections, a.peak_fleet_time, _ = _peak(fleet_frame, "connections")
@@ -396,13 +401,15 @@ def _conservation(a: Analysis, summary: Mapping[str, Any]) -> None:
     checks = cons.get("checks")
     if isinstance(checks, Mapping):
         for key, value in checks.items():
-            if isinstance(value, Mapping):
-                formula = str(value.get("formula", value.get("check", "")))
-                if value.get("ok") is False:
-                    a.conservation_failed.append(str(key))
-            else:
-                formula = str(value)
-            a.conservation_checks[str(key)] = formula
+            if not isinstance(value, Mapping):
+                continue  # the engine writes {"equation", "values", "ok"} per check
+            equation = str(value.get("equation", ""))
+            values = value.get("values")
+            if values:
+                equation += f" ({values})"
+            if value.get("ok") is False:
+                a.conservation_failed.append(str(key))
+            a.conservation_checks[str(key)] = equation
     failed = cons.get("failed")
     if isinstance(failed, list):
         a.conservation_failed.extend(str(f) for f in failed if str(f) not in a.conservation_failed)
@@ -444,51 +451,37 @@ def _reasons(by: Any, names: Mapping[str, str]) -> str:
 
 
 def _verdict(a: Analysis, summary: Mapping[str, Any]) -> None:
-    conn = _section(summary, "connections")
-    rejected = as_float(conn.get("rejected")) or 0.0
-    failed = as_float(conn.get("failed")) or 0.0
-    gave_up = as_float(conn.get("gave_up")) or 0.0
-    attempted = as_float(conn.get("attempted"))
+    """The verdict from every limit of the model (wsfleet._limits), and notes on what happened
+    that is not a limit (a crashed server that kept receiving tries, an out-of-memory kill)."""
+    a.limits = evaluate_limits(summary, a.scenario, a.plot_data.servers, a.plot_data.fleet, a.sample_interval_s)
+    v = verdict(a.limits)
     findings: List[Finding] = []
-    cpu_saturated = bool(a.saturated_servers) or (a.peak_cpu is not None and a.peak_cpu >= CPU_SATURATED)
-    stranded = [s for s in a.storms if s.dropped and s.reconnected_within_s is None]
-    outages = _outages(a.plot_data.fleet)
-
-    # Problems.
-    if a.servers_at_limit:
-        limit = ("the connection limit of its server class" if a.class_limits
-                 else f"the limit of {fmt_int(a.max_connections)} connections per server")
-        findings.append(Finding("fail", f"{_capital(_list_servers(a.servers_at_limit))} reached {limit}."))
-    if a.saturated_servers:
-        findings.append(Finding("fail", f"CPU saturated (busy ≥ {CPU_SATURATED:.0%} of a sample interval) on "
-                                        f"{_list_servers(a.saturated_servers)}."))
-    elif cpu_saturated:
-        findings.append(Finding("fail", f"CPU saturated: peak utilisation {fmt_share(a.peak_cpu)}."))
-    for start, stop in outages:
+    for limit in a.limits:
+        if limit.state == "bound":
+            findings.append(Finding("fail", f"{_capital(limit.name)}: {limit.figure}"
+                                            + (f"; {limit.effect}" if limit.effect else "") + "."))
+        elif limit.state == "near":
+            findings.append(Finding("warn", f"{_capital(limit.name)}: {limit.figure}, "
+                                            f"{fmt_share(max(limit.headroom or 0.0, 0.0))} left."))
+    for start, stop in _outages(a.plot_data.fleet):
         until = f"until about {fmt_seconds(stop)}" if stop is not None else "until the end of the run"
         findings.append(Finding("fail", f"Total outage: no server was up from about {fmt_seconds(start)} {until}."))
-    if gave_up > 0:
-        findings.append(Finding("fail", f"{fmt_int(gave_up)} clients gave up reconnecting "
-                                        "(backoff retry limit reached)."))
-    for storm in stranded:
-        findings.append(Finding("fail", f"The {fmt_int(storm.dropped)} clients dropped when "
-                                        f"{storm.fault.label} crashed at {fmt_seconds(storm.fault.at_s)} "
-                                        "had not all reconnected by the end of the run."))
-
-    # Warnings.
-    if rejected > 0:
-        findings.append(Finding("warn", f"{fmt_int(rejected)} connection attempts were rejected "
-                                        f"({fmt_pct(rejected, attempted)} of attempts"
-                                        f"{_reasons(conn.get('rejected_by'), REJECT_REASONS)})."))
-    if failed > 0:
-        findings.append(Finding("warn", f"{fmt_int(failed)} connection attempts failed "
-                                        f"({fmt_pct(failed, attempted)} of attempts"
-                                        f"{_reasons(conn.get('failed_by'), FAIL_REASONS)})."))
+    conn = _section(summary, "connections")
+    attempted = as_float(conn.get("attempted"))
+    for key, by, names in (("rejected", "rejected_by", REJECT_REASONS), ("failed", "failed_by", FAIL_REASONS)):
+        count = as_float(conn.get(key)) or 0.0
+        if count > 0:
+            verb = "were refused" if key == "rejected" else "failed"
+            findings.append(Finding("note", f"{fmt_int(count)} connection attempts {verb} "
+                                            f"({fmt_pct(count, attempted)} of attempts"
+                                            f"{_reasons(conn.get(by), names)})."))
     for fault in summary.get("faults") or []:
-        detected = fault.get("detected_within_s") if isinstance(fault, Mapping) else None
-        tries = as_float(fault.get("tries_while_undetected")) if isinstance(fault, Mapping) else None
+        if not isinstance(fault, Mapping):
+            continue
+        detected = fault.get("detected_within_s")
+        tries = as_float(fault.get("tries_while_undetected"))
         if fault.get("type") == "out_of_memory":
-            findings.append(Finding("warn", f"Server {fault.get('server')} ran out of memory at "
+            findings.append(Finding("note", f"Server {fault.get('server')} ran out of memory at "
                                             f"{fmt_seconds(fault.get('at_s'))} (slow consumers' send buffers) and was "
                                             f"killed; it restarted {fmt_seconds(fault.get('recover_after_s'))} later."))
         if fault.get("type") in ("crash", "site_crash") and tries:
@@ -496,81 +489,39 @@ def _verdict(a: Analysis, summary: Mapping[str, Any]) -> None:
                     else f"Site {fault.get('site')}")
             when = (f"for {fmt_seconds(detected)} until the balancers took it out" if detected is not None
                     else "for the rest of the run: the balancers never took it out")
-            findings.append(Finding("warn", f"{what} crashed at {fmt_seconds(fault.get('at_s'))}"
+            findings.append(Finding("note", f"{what} crashed at {fmt_seconds(fault.get('at_s'))}"
                                             f" and kept receiving connection tries {when} "
                                             f"({fmt_int(tries)} tries failed)."))
-    conn_headroom = cpu_headroom = None
-    if a.peak_server_connections is not None and a.max_connections:
-        conn_headroom = 1.0 - a.peak_server_connections / a.max_connections
-        if not a.servers_at_limit and conn_headroom < HEADROOM_WARNING:
-            findings.append(Finding("warn", f"Little connection headroom: server {a.peak_server} peaked at "
-                                            f"{fmt_int(a.peak_server_connections)} of "
-                                            f"{fmt_int(a.max_connections)} ({fmt_share(conn_headroom)} left)."))
-    if a.peak_cpu is not None:
-        cpu_headroom = 1.0 - a.peak_cpu
-        if not cpu_saturated and cpu_headroom < HEADROOM_WARNING:
-            where = f" on server {a.peak_cpu_server}" if a.peak_cpu_server is not None else ""
-            findings.append(Finding("warn", f"Little CPU headroom: utilisation peaked at "
-                                            f"{fmt_share(a.peak_cpu)}{where}."))
-    if not a.storms and a.servers is not None:
-        if a.servers == 1:
-            findings.append(Finding("warn", "A single server has no redundancy: if it fails, every client "
-                                            "is disconnected until it returns."))
-        elif a.max_connections and a.peak_fleet_connections is not None:
-            n1 = (a.servers - 1) * a.max_connections
-            if a.peak_fleet_connections > n1:
-                findings.append(Finding("warn", f"No room for a failure: if one server died at the peak, the "
-                                                f"other {fmt_int(a.servers - 1)} could hold only {fmt_int(n1)} "
-                                                f"of the {fmt_int(a.peak_fleet_connections)} connections."))
-
-    status = "fail" if any(f.level == "fail" for f in findings) else \
-        "warn" if any(f.level == "warn" for f in findings) else "ok"
-    head = []
-    if conn_headroom is not None:
-        head.append(f"{fmt_share(max(conn_headroom, 0.0))} of the connection limit left on the busiest server "
-                    f"({fmt_int(a.peak_server_connections)} of {fmt_int(a.max_connections)})")
-    if cpu_headroom is not None:
-        head.append(f"{fmt_share(max(cpu_headroom, 0.0))} of CPU left (peak utilisation {fmt_share(a.peak_cpu)})")
-    headroom = ("Headroom at the worst moment: " + "; ".join(head) + ".") if head else ""
-
-    if status == "fail":
-        what, per_server, todo = [], [], []
-        if a.servers_at_limit:
-            what.append("hit the per-server connection limit")
-            per_server.append("raise the per-server connection limit")
-        if cpu_saturated:
-            what.append("saturated the CPU")
-            per_server.append("add CPU cores per server")
-        if outages:
-            what.append("had no server up at all for a while")
-        if gave_up > 0 or stranded:
-            what.append("left clients disconnected")
-        if per_server:
-            todo.append(f"add servers (or {_join_and(per_server, 'and')})")
-        if outages and (a.servers or 0) <= 1:
-            todo.append("run at least two servers")
-        elif (outages or stranded) and not per_server:
-            todo.append("add spare servers for the ones that fail")
-        if gave_up > 0:
-            todo.append("allow more retries before clients give up")
-        if a.storms:
-            todo.append("spread the reconnect storm (longer backoff base or cap, more jitter)")
-        elif per_server:
-            todo.append("spread the connection ramp")
-        a.verdict = ("The fleet " + _join_and(what) + ". " + headroom).strip()
-        a.action = _capital(", ".join(todo)) + "; then re-run this scenario."
-    elif status == "warn":
-        a.verdict = ("Every server stayed within its limits, but with little margin or some refused "
-                     "connections. " + headroom).strip()
-        a.action = (f"Plan for growth: with under {HEADROOM_WARNING:.0%} headroom, or no spare server, a little "
-                    "more load or a failure would push servers over their limits; consider adding capacity.")
-    else:
-        a.verdict = ("Every server stayed below its connection limit and its CPU "
-                     "capacity throughout the run. " + headroom).strip()
-        a.action = "No action needed for this scenario; the headroom above is the margin for growth."
+    if not a.storms and a.servers is not None and a.servers == 1:
+        findings.append(Finding("warn", "A single server has no redundancy: if it fails, every client "
+                                        "is disconnected until it returns."))
+    elif not a.storms and a.servers and a.max_connections and a.peak_fleet_connections is not None:
+        n1 = (a.servers - 1) * a.max_connections
+        if a.peak_fleet_connections > n1:
+            findings.append(Finding("warn", f"No room for a failure: if one server died at the peak, the "
+                                            f"other {fmt_int(a.servers - 1)} could hold only {fmt_int(n1)} "
+                                            f"of the {fmt_int(a.peak_fleet_connections)} connections."))
+            v.actions.append(f"Survive one failure at the peak with "
+                             f"{math.ceil(a.peak_fleet_connections / a.max_connections) + 1} servers "
+                             f"(this run: {fmt_int(a.servers)}).")
+    status = v.status
+    if status != "fail" and any(f.level == "fail" for f in findings):
+        status = "fail"
+    elif status == "ok" and any(f.level == "warn" for f in findings):
+        status = "warn"
     a.status = status
+    a.binding = v.binding
+    a.verdict = v.text
+    if v.actions:
+        a.action = " ".join(v.actions)
+    elif status == "ok" and v.binding is not None:
+        a.action = (f"No action needed for this scenario: the closest limit, the {v.binding.name}, has "
+                    f"{fmt_share(max(v.binding.headroom or 0.0, 0.0))} left for growth.")
+    elif status == "ok":
+        a.action = "No action needed for this scenario."
+    else:
+        a.action = "See the findings above; each names the figure it follows from."
     a.findings = findings
-
 
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
@@ -608,6 +559,7 @@ h3 { font-size: 1.05rem; margin: 1.6rem 0 .4rem; }
 .status-fail { border-color: var(--fail); } .status-fail .verdict-word { color: var(--fail); }
 .tag { font-weight: 700; font-size: .8rem; padding: 0 .3rem; border: 1px solid; border-radius: 3px; }
 .tag-fail { color: var(--fail); } .tag-warn { color: var(--warn); } .tag-ok { color: var(--ok); }
+.tag-note { color: var(--muted); }
 .cards { display: grid; grid-template-columns: repeat(3, 1fr); gap: .6rem; margin: 1rem 0; }
 .card { border: 1px solid var(--rule); padding: .5rem .7rem; break-inside: avoid; page-break-inside: avoid; }
 .card .value { font-size: 1.35rem; font-weight: 700; }
@@ -640,7 +592,7 @@ footer { color: var(--muted); font-size: .8rem; margin-top: 3rem; border-top: 1p
 """
 
 _STATUS_WORDS = {"ok": "ENOUGH CAPACITY", "warn": "TIGHT", "fail": "NOT ENOUGH CAPACITY"}
-_LEVEL_TAGS = {"fail": "PROBLEM", "warn": "WATCH", "ok": "OK"}
+_LEVEL_TAGS = {"fail": "PROBLEM", "warn": "WATCH", "ok": "OK", "note": "NOTE"}
 
 
 def _e(value: Any) -> str:
@@ -656,6 +608,41 @@ def _rows(rows: Sequence[Tuple[str, str, str]]) -> str:
     """Table rows of (label, value, note); value and note are already HTML."""
     return "\n".join(f"<tr><th scope=\"row\">{_e(label)}</th><td class=\"num\">{value}</td><td>{note}</td></tr>"
                      for label, value, note in rows)
+
+
+_STATE_WORDS = {"bound": "reached", "near": "near", "ok": "margin", "n/a": "not set"}
+
+
+def _limits_table(a: Analysis) -> str:
+    """One row per limit of the model: what the worst moment used of it, and what reaching it did."""
+    if not a.limits:
+        return ""
+    rows = []
+    for limit in sorted((l for l in a.limits if l.shown), key=lambda l: ("bound", "near", "ok", "n/a").index(l.state)):
+        used = fmt_share(limit.used) if limit.used is not None else "—"
+        rows.append(f'<tr class="limit-{limit.state}" data-limit="{_e(limit.key)}"><th scope="row">{_e(_capital(limit.name))}</th>'
+                    f'<td class="num">{_e(used)}</td><td>{_e(limit.figure)}</td><td>{_e(limit.limit)}</td>'
+                    f'<td><span class="tag tag-{_STATE_TAGS[limit.state]}">{_e(_STATE_WORDS[limit.state])}</span>'
+                    f'{(" " + _e(limit.effect)) if limit.effect else ""}</td></tr>')
+    return ('<h3 id="limits">Every limit of the model</h3><table class="limits"><thead><tr><th>Limit</th>'
+            '<th>Used</th><th>At the worst moment</th><th>Limit</th><th>State and effect</th></tr></thead><tbody>'
+            + "".join(rows) + "</tbody></table>")
+
+
+_STATE_TAGS = {"bound": "fail", "near": "warn", "ok": "ok", "n/a": "note"}
+
+
+def _unsuccessful_label(conn: Mapping[str, Any]) -> str:
+    """The card's label from the causes that occurred: "of connection attempts refused (server
+    full) or failed (sent to a down server)"."""
+    causes = []
+    for by, names, verb in (("rejected_by", REJECT_REASONS, "refused"), ("failed_by", FAIL_REASONS, "failed")):
+        seen = [label for key, label in names.items() if (as_float(_get(conn, by, key)) or 0) > 0]
+        if seen:
+            causes.append(f"{verb} ({', '.join(seen)})")
+    if not causes:
+        return "of connection attempts refused or failed"
+    return "of connection attempts " + " or ".join(causes)
 
 
 def _latency_triplet(lat: Any) -> str:
@@ -700,7 +687,7 @@ def _headline(a: Analysis, summary: Mapping[str, Any]) -> str:
         (fmt_share(a.peak_cpu), "peak CPU utilisation of any server"),
         (fmt_ms(_get(lat, "p99")), "p99 message latency (whole run)"),
         (fmt_pct((as_float(conn.get("rejected")) or 0) + (as_float(conn.get("failed")) or 0), attempted)
-         if as_float(attempted) else "n/a", "of connection attempts rejected or timed out"),
+         if as_float(attempted) else "n/a", _unsuccessful_label(conn)),
         storm_card,
     ]
     card_html = "\n".join(f'<div class="card"><div class="value">{_e(v)}</div><div class="label">{_e(l)}</div></div>'
@@ -732,15 +719,17 @@ def _headline(a: Analysis, summary: Mapping[str, Any]) -> str:
         capacity = a.servers * a.max_connections
         note = f"{fmt_int(a.servers)} × {fmt_int(a.max_connections)}; peak load used {fmt_pct(a.peak_fleet_connections, capacity)}"
         rows.append(("Fleet connection capacity", _e(fmt_int(capacity)), _e(note)))
-        if a.servers > 1:
-            n1 = (a.servers - 1) * a.max_connections
+        down = max(len({s.fault.server for s in a.storms if s.fault.server is not None}), 1)
+        if a.servers > down:
+            n1 = (a.servers - down) * a.max_connections
             share = as_float(a.peak_fleet_connections)
             tail = ""
             if share is not None:
                 tail = (" — the peak load would not fit" if share > n1 else
                         f" — the peak load would use {fmt_pct(share, n1)} of it")
-            rows.append(("Capacity with one server down", _e(fmt_int(n1)),
-                         _e(f"{fmt_int(a.servers - 1)} × {fmt_int(a.max_connections)}{tail}")))
+            label = "Capacity with one server down" if down == 1 else f"Capacity with {down} servers down"
+            rows.append((label, _e(fmt_int(n1)),
+                         _e(f"{fmt_int(a.servers - down)} × {fmt_int(a.max_connections)}{tail}")))
     if a.peak_server_connections is not None:
         rows.append(("Busiest server", _e(fmt_int(a.peak_server_connections)),
                      _e(f"server {a.peak_server}{_at(a.peak_server_time)}; "
@@ -815,7 +804,7 @@ def _headline(a: Analysis, summary: Mapping[str, Any]) -> str:
                 'connections or messages are unaccounted for; treat these results as suspect and report '
                 'the run to the wsfleet maintainers.</p>')
 
-    return (verdict + f'<div class="cards">{card_html}</div>' + cons
+    return (verdict + _limits_table(a) + f'<div class="cards">{card_html}</div>' + cons
             + f"<h3>Key figures</h3><table><tbody>{_rows(rows)}</tbody></table>" + storm_html)
 
 

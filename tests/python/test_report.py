@@ -179,7 +179,9 @@ def test_verdict_when_servers_hit_the_limit(make_run: Callable[..., Path]) -> No
                        duration_s=120.0)
     head = _section(_html(report.write_report(run_dir, plots=False)), "headline")
     assert "NOT ENOUGH CAPACITY" in head
-    assert "reached the limit of 2,600 connections per server" in head
+    assert "The binding constraint is the per-server connection limit: 2,600 of 2,600 connections" in head
+    # The advice follows from the figures: 10,000 clients / (2,600 x 0.8) = 5 servers, + 1 for the crash.
+    assert "takes 5 servers plus 1 for the crashed server: 6 (this run: 4)" in head
     assert "had not all reconnected by the end of the run" in head
     assert "does not come back" in _html(run_dir / "report.html")
     assert "the peak load would not fit" in head
@@ -198,7 +200,7 @@ def test_single_server_crash_is_an_outage(make_run: Callable[..., Path]) -> None
                        duration_s=100.0)
     head = _section(_html(report.write_report(run_dir, plots=False)), "headline")
     assert "Total outage: no server was up from about 50 s until about 70 s." in head
-    assert "Run at least two servers" in head and "NOT ENOUGH CAPACITY" in head
+    assert "run at least two servers" in head and "NOT ENOUGH CAPACITY" in head
 
 
 def test_no_room_for_a_failure(make_run: Callable[..., Path]) -> None:
