@@ -156,8 +156,13 @@ def _connections(summary: Mapping[str, Any], servers: pd.DataFrame, fleet: pd.Da
     peak = float(servers.at[share.idxmax(), "connections"]) if used is not None else None
     own = float(limits[share.idxmax()]) if used is not None else default
     effect = f"{fmt_int(refused)} connection attempts refused because the server was full" if refused else ""
+    classes, names = _class_of(summary)
+    of_class = ""
+    if len(classes) > 1 and server is not None and 0 <= server < len(names):
+        of_class = f" of class {names[server]}"
+    where = _where(server, t).replace(f"server {server}", f"server {server}{of_class}", 1)
     lim = Limit("connections", name, _state(used, refused), used,
-                f"{fmt_int(peak)} of {fmt_int(own)} connections{_where(server, t)}",
+                f"{fmt_int(peak)} of {fmt_int(own)} connections{where}",
                 f"{fmt_int(own)} connections per server", effect, severity=refused)
     if lim.state in ("bound", "near"):
         demand, _ = _demand(fleet)

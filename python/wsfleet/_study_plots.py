@@ -112,6 +112,9 @@ def category_figure(data: pd.DataFrame, x: str, ylabel: str, xlabel: str, *, gro
             ax.bar([pos], [top * 1.05], width=width * 0.9, color="none", edgecolor=colour, hatch="//")
             ax.text(pos, top * 1.06, "never", ha="center", va="bottom", fontsize=FONT - 1.5)
         handles.append(bars)
+    lowest = data["ci_low"].replace([np.inf, -np.inf], np.nan).fillna(0) * scale
+    if float(lowest.min()) >= 0:
+        ax.set_ylim(bottom=0)
     ax.set_xticks(range(len(categories)))
     ax.set_xticklabels([textwrap.fill(c, 14) for c in categories], fontsize=FONT - 1)
     _style_axes(ax, textwrap.fill(ylabel, 32), xlabel)

@@ -402,8 +402,15 @@ def _sweep_report(directory: Path, plots: bool, confidence: float = 0.95) -> str
            "between points are not luck." if spec.get("common_random_numbers", True)
            else "Each point has its own random numbers (a seed derived from its values).")
     common, per_point = _point_assumptions(scenario, spec.get("overrides") or [], frame, axes)
-    varied = (f"<p>The points differ only in {_e(', '.join(axes))}; what that changes is said per point in the "
-              "table of results.</p>") if axes else ""
+    varied = ""
+    if axes and per_point:
+        firsts = frame.groupby("point", sort=True).first()
+        point_rows = "".join(
+            "<tr>" + "".join(f"<td>{_e(_value_word(_plain(firsts.at[p, a])))}</td>" for a in axes)
+            + f"<td class=\"effective\">{_e(' '.join(words))}</td></tr>" for p, words in per_point.items())
+        varied = (f"<p>The points differ only in {_e(', '.join(axes))}. What each point ran:</p>"
+                  '<table class="points"><thead><tr>' + "".join(f"<th>{_e(a)}</th>" for a in axes)
+                  + f"<th>The scenario at this point</th></tr></thead><tbody>{point_rows}</tbody></table>")
     section1 = (f'<section id="question"><h2>1. The question and the assumptions</h2>'
                 f'<p class="question">How do the key metrics change across {_e(how)} '
                 f"{_e('; '.join(axis_words(a) for a in spec.get('axes', [])))}?</p>"
@@ -428,10 +435,9 @@ def _sweep_report(directory: Path, plots: bool, confidence: float = 0.95) -> str
                 half = r["ci_half_width"]
                 ci = f" ± {_num(half, scale)}" if isinstance(half, float) and math.isfinite(half) else ""
                 cells += f"<td class=\"num\">{_e(_num(r['mean'], scale, unit) + ci)}</td>"
-            words = " ".join(per_point.get(int(point), []))
-            rows.append(f"<tr>{cells}<td class=\"effective\">{_e(words)}</td></tr>")
+            rows.append(f"<tr>{cells}</tr>")
     head = "".join(f"<th>{_e(a)}</th>" for a in axes) + "".join(
-        f"<th>{_e(KEY_METRICS[m][0])}</th>" for m in metrics) + "<th>This point's scenario</th>"
+        f"<th>{_e(KEY_METRICS[m][0])}</th>" for m in metrics)
     section2 = ('<section id="results" class="page-break"><h2>2. Results per point</h2>'
                 f"<p>Mean ± half-width of the {confidence:.0%} confidence interval over {reps} replications.</p>"
                 f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
@@ -461,6 +467,10 @@ def _sweep_report(directory: Path, plots: bool, confidence: float = 0.95) -> str
                           if others else "")
         for m in metrics:
             label, unit, scale = KEY_METRICS[m]
+            rows_m = data[data["metric"] == m]
+            if not rows_m.empty and rows_m["mean"].eq(0).all() and rows_m["ci_high"].fillna(0).eq(0).all():
+                figures.append(f'<p class="note">{_e(label)}: 0 at every point, in every replication.</p>')
+                continue
             png = category_figure(data[data["metric"] == m], x, f"{label} ({unit})".replace(" ()", ""), x,
                                   group="group" if others else None, scale=scale)
             figures.append(f"<h3>{_e(label)} for each {_e(x)}</h3>" + _img(

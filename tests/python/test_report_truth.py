@@ -124,11 +124,15 @@ def test_a_sweep_over_a_categorical_axis_states_each_point_and_plots_bars(tmp_pa
                                                      "run.duration_s": 360.0})
     result = sweep.run(tmp_path / "sweep", workers=0, progress=False)
     document = result.report().read_text(encoding="utf-8")
-    question = _text(_section(document, "question"))
-    assert "2,000 clients" in question and "100,000" not in question
-    assert "least-connections balancer" not in question  # the balancer is the axis, said per point
+    section = _section(document, "question")
+    common, points = section.split('<table class="points">', 1)
+    assert "2,000 clients" in _text(common) and "100,000" not in _text(section)
+    assert " balancer" not in _text(common).replace("balancer.policy", "")  # the axis: said per point only
+    points = _text(points.split("</table>", 1)[0])
+    assert "behind a round-robin balancer" in points and "behind a least-connections balancer" in points
+    assert points.count("10 servers, each limited to 400 connections") == 2
     results = _text(_section(document, "results"))
-    assert "round-robin" in results and "least-connections" in results
+    assert "round_robin" in results and "least_connections" in results
     # Failed attempts and their causes, beside the refusals.
     assert "failed connection attempts" in results
     if result.frame["connections.failed_by.backend_down"].gt(0).any():
