@@ -50,6 +50,8 @@ int main(int argc, char** argv) {
   add(wsfleet::cli::add_report);
   add(wsfleet::cli::add_sweep);
   add(wsfleet::cli::add_plan);
+  add(wsfleet::cli::add_init);
+  add(wsfleet::cli::add_compare);
   std::vector<std::string> names;
   for (const auto& [sub, action] : commands) names.push_back(sub->get_name());
   if (report_unknown_subcommand(argc, argv, names)) return wsfleet::cli::kExitBadInput;

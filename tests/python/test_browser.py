@@ -1,5 +1,6 @@
 """Every kind of report, opened in a real browser (headless Chromium, Debian's package, which
-scripts/bootstrap installs): a run, a pub/sub run, a sweep over a categorical axis and a plan.
+scripts/bootstrap installs): a run, a pub/sub run, a sweep over a categorical axis, a plan and a
+comparison of two runs.
 
 A copy of each report gets a small probe: a capturing listener for every error event (an image that
 does not load, a script error) and for console.error, installed before anything else loads, and a
@@ -99,10 +100,16 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Path]:
     out["sweep"] = sweep.run(base / "sweep", workers=0, progress=False).report()
     plan = wsfleet.plan(TINY, {"rejected_pct": 5.0}, replications=2, out=base / "plan", workers=0, progress=False)
     out["plan"] = plan.report()
+    from wsfleet.compare import write_comparison
+
+    other = wsfleet.run(SCENARIOS / "default.toml", overrides={"clients.count": 20000, "fleet.max_connections": 4000,
+                                                               "balancer.policy": "round_robin"})
+    other.save(base / "run_rr")
+    out["compare"] = write_comparison([base / "run", base / "run_rr"], base / "compare" / "report.html")
     return out
 
 
-@pytest.mark.parametrize("kind,min_images", [("run", 5), ("pubsub", 6), ("sweep", 3), ("plan", 1)])
+@pytest.mark.parametrize("kind,min_images", [("run", 5), ("pubsub", 6), ("sweep", 3), ("plan", 1), ("compare", 3)])
 def test_each_report_renders_in_chromium(reports: Dict[str, Path], tmp_path: Path, kind: str, min_images: int) -> None:
     found = _open(reports[kind], tmp_path)
     _check(found, min_images)
