@@ -23,6 +23,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 import pandas as pd
 
 from ._describe import as_float, fmt_int, fmt_mib, fmt_ms, fmt_num, fmt_pct, fmt_seconds, fmt_share
+from ._life import _get, _num
 
 __all__ = ["Limit", "Verdict", "evaluate_limits", "verdict", "MARGIN", "DELIVERY_P99_MS", "RECOVERY_S",
            "STATES"]
@@ -66,18 +67,6 @@ class Verdict:
     binding: Optional[Limit]
     text: str
     actions: List[str]
-
-
-def _get(mapping: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(mapping, Mapping):
-            return None
-        mapping = mapping.get(key)
-    return mapping
-
-
-def _num(mapping: Any, *keys: str) -> float:
-    return as_float(_get(mapping, *keys)) or 0.0
 
 
 def _state(used: Optional[float], effect: float) -> str:

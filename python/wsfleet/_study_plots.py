@@ -18,6 +18,13 @@ from wsfleet._plots import FONT, PALETTE, _legend, _new_figure, _png, _style_axe
 __all__ = ["metric_figure", "category_figure"]
 
 
+def _groups(data: pd.DataFrame, group: Optional[str]) -> Sequence[Tuple[str, pd.DataFrame]]:
+    """(label, rows) per value of the `group` column, in order of appearance; one unlabelled group without it."""
+    if group and group in data.columns:
+        return [(str(k), g) for k, g in data.groupby(group, sort=False)]
+    return [("", data)]
+
+
 def metric_figure(data: pd.DataFrame, x: str, ylabel: str, xlabel: str, *, group: Optional[str] = None,
                   scale: float = 1.0, threshold: Optional[float] = None, mark_x: Optional[float] = None,
                   mark_label: str = "", log_x: bool = False) -> Optional[bytes]:
@@ -27,11 +34,7 @@ def metric_figure(data: pd.DataFrame, x: str, ylabel: str, xlabel: str, *, group
         return None
     fig = _new_figure(3.2)
     ax = fig.add_subplot(1, 1, 1)
-    groups: Sequence[Tuple[str, pd.DataFrame]]
-    if group and group in data.columns:
-        groups = [(str(k), g) for k, g in data.groupby(group, sort=False)]
-    else:
-        groups = [("", data)]
+    groups = _groups(data, group)
     finite_values = data["mean"].replace([np.inf, -np.inf], np.nan).dropna() * scale
     top = float(finite_values.max()) if not finite_values.empty else 1.0
     if threshold is not None and math.isfinite(threshold):
@@ -77,11 +80,7 @@ def category_figure(data: pd.DataFrame, x: str, ylabel: str, xlabel: str, *, gro
     if data.empty or x not in data.columns:
         return None
     categories = list(dict.fromkeys(str(v) for v in data[x]))
-    groups: Sequence[Tuple[str, pd.DataFrame]]
-    if group and group in data.columns:
-        groups = [(str(k), g) for k, g in data.groupby(group, sort=False)]
-    else:
-        groups = [("", data)]
+    groups = _groups(data, group)
     finite_values = data["mean"].replace([np.inf, -np.inf], np.nan).dropna() * scale
     top = float(finite_values.max()) if not finite_values.empty and finite_values.max() > 0 else 1.0
     fig = _new_figure(3.2)
