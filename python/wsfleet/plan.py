@@ -698,6 +698,8 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
                                                       "or by the fleet's price: cost_per_hour")
     parser.add_argument("--candidate", action="append", default=[], metavar="KEY=V1,V2",
                         help="settings to compare, every combination (repeatable; replaces [plan.candidates])")
+    parser.add_argument("--json", action="store_true", help="print plan.json (the answer, every size evaluated, "
+                                                             "flagged objectives) on stdout instead of the summary")
     args = parser.parse_args(argv)
     try:
         slos = dict(_parse_slo(s) for s in args.slo) if args.slo else None
@@ -724,11 +726,14 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
         print(f"{parser.prog}: interrupted; finished points are saved in {args.out}: run the same command again "
               "to continue from them", file=sys.stderr)
         return 130
-    print(result.summary())
+    if args.json:
+        print((Path(args.out) / PLAN_FILE).read_text(encoding="utf-8"), end="")
+    else:
+        print(result.summary())
     if args.report:
         from wsfleet.report import write_report
 
-        print(f"wrote {write_report(args.out)}")
+        print(f"wrote {write_report(args.out)}", file=sys.stderr if args.json else sys.stdout)
     return 0
 
 

@@ -38,6 +38,7 @@ except ImportError:  # pragma: no cover - Python 3.9/3.10
 
 from . import _plots
 from ._life import connection_life
+from ._theory import theory_html
 from ._analysis import (CPU_SATURATED, FAIL_REASONS, HEADROOM_WARNING, REJECT_REASONS, Analysis, Finding,  # noqa: F401
                         Storm, _capital, _cause_words, _get, _reasons, _section, analyse)
 from ._describe import (as_float, describe_scenario, fmt_duration, fmt_int, fmt_mib,
@@ -524,8 +525,12 @@ def render_report(run: Run, plots: bool = True) -> str:
 <h2>{n}. What happened over time</h2>
 {_figures(a, plots)}
 </section>
+<section id="theory">
+<h2>{n + 1}. Theory beside the simulation</h2>
+{theory_html(run.summary, scenario)}
+</section>
 <section id="scenario" class="page-break">
-<h2>{n + 1}. Scenario file and run metadata</h2>
+<h2>{n + 2}. Scenario file and run metadata</h2>
 {_metadata(run, a)}
 </section>
 <footer>Written by wsfleet {_e(version)} from the run directory “{_e(run.run_dir.name)}”

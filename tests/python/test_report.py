@@ -336,7 +336,7 @@ def test_connection_life_section_states_the_numbers(run_dir: Path) -> None:
     page = _html(report.write_report(run_dir))
     section = _section(page, "life")
     assert "<h2>3. The life of connections</h2>" in section
-    assert "<h2>4. What happened over time</h2>" in page and "<h2>5. Scenario file and run metadata</h2>" in page
+    assert "<h2>4. What happened over time</h2>" in page and "<h2>6. Scenario file and run metadata</h2>" in page
     text = _text(section)
     # Heartbeat cost: 2e6 exchanges x 5 us = 10 s of CPU, of 0.31 x 5 servers x 300 s = 465 s busy (2.2 %)
     # and 1,500 s of capacity (0.67 %); 2e6 x 132 bytes x 8 / 300 s = 7.04 Mbit/s.
@@ -378,7 +378,7 @@ def test_connection_life_topics_without_data_are_left_out(default_report: Path, 
     _edit_summary(run_dir, lambda s: s["heartbeats"].update(sent=0, delivered=0, dropped=0))
     page = _html(report.write_report(run_dir))
     assert 'id="life"' not in page and "The life of connections" not in page
-    assert "<h2>3. What happened over time</h2>" in page and "<h2>4. Scenario file and run metadata</h2>" in page
+    assert "<h2>3. What happened over time</h2>" in page and "<h2>5. Scenario file and run metadata</h2>" in page
 
 
 def test_connection_life_when_nothing_detects_dead_peers(run_dir: Path) -> None:
