@@ -1,4 +1,4 @@
-// Golden hashes: the bytes of summary.json (wall time zeroed) and timeseries.csv for every bundled
+// Golden hashes: the bytes of summary.json (wall time zeroed, conservation checks by name) and timeseries.csv for every bundled
 // scenario (big ones shrunk by overrides) and for 60 random combinations of every feature. A change
 // that moves any of them either is a bug or is made on purpose; then regenerate the file with
 //   WSFLEET_UPDATE_GOLDEN=1 build/py/tests/wsfleet_tests "[golden]"
@@ -8,6 +8,7 @@
 // per platform: on a platform with no hashes recorded the test says so and checks nothing else.
 #include <gnu/libc-version.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -49,6 +50,9 @@ std::string hex(std::uint64_t v) {
 std::string hashes_of(const models::FleetConfig& cfg) {
   models::RunResult r = models::Fleet(cfg).run();
   r.summary.wall_seconds = 0.0;
+  // The checks' order follows the order the components are gathered in; their content is the result.
+  std::sort(r.summary.conservation.begin(), r.summary.conservation.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
   std::ostringstream csv;
   experiments::write_timeseries_csv(csv, r);
   return hex(fnv1a(experiments::summary_json_text(r.summary))) + " " + hex(fnv1a(csv.str()));
