@@ -32,6 +32,7 @@ Action add_sweep(CLI::App& app);
 Action add_plan(CLI::App& app);
 Action add_init(CLI::App& app);
 Action add_compare(CLI::App& app);
+Action add_schema(CLI::App& app);
 
 /// Runs `python -m wsfleet.report DIR [--out FILE]` with the Python that belongs to this install.
 int run_report(const std::string& dir, const std::string& out);

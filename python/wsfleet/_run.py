@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import numbers
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -31,8 +32,10 @@ def _format_value(value: Any) -> str:
     """A Python value as the TOML text of an override (`--set key=value`)."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
+    if isinstance(value, numbers.Integral):
+        return str(int(value))  # numpy integers too
+    if isinstance(value, numbers.Real):
+        return repr(float(value))  # numpy floats too: "0.5", not "np.float64(0.5)"
     if isinstance(value, str):
         return json.dumps(value)  # a TOML basic string
     if isinstance(value, Mapping):
