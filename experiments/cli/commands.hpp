@@ -30,6 +30,8 @@ Action add_balance(CLI::App& app);
 Action add_report(CLI::App& app);
 Action add_sweep(CLI::App& app);
 Action add_plan(CLI::App& app);
+Action add_init(CLI::App& app);
+Action add_compare(CLI::App& app);
 Action add_schema(CLI::App& app);
 Action add_calibrate(CLI::App& app);
 
