@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 
 #include "models/fleet.hpp"
 
@@ -391,7 +392,10 @@ void Fleet::pubsub_connect(std::uint32_t c) {
     if (recovered > 0) {
       servers_[server].cpu.submit(now, service(sim::from_micros(static_cast<double>(recovered) * cfg_.fleet.cpu.outbound_message_us)),
                                   CpuQueue::kUntracked);
-      check_memory(server);
+      // No check_memory here: this runs inside handshake_done, before the connection's transport and
+      // timers are set up; a kill now would cut a half-made connection, which then went on as if it
+      // were open (a long-polling client polled, failed and unsubscribed twice: a crash). The
+      // kHandshakeDone handler checks memory once the connection is complete, replay included.
     }
   } else if (p.history.enabled() && !ps.fetching[c]) {
     // The application fetches from history; live messages keep coming meanwhile.
@@ -468,6 +472,7 @@ void Fleet::pubsub_disconnect(std::uint32_t c, bool session_over) {
     const std::uint32_t ch = ps.channel_of[base + j];
     auto& list = ps.subscribers[static_cast<std::size_t>(server) * channels + ch];
     const std::uint32_t pos = ps.list_pos[base + j];
+    if (pos >= list.size() || list[pos] != c) throw std::logic_error("pub/sub: a client unsubscribed twice");
     const std::uint32_t last = list.back();
     list[pos] = last;
     std::uint32_t lj = 0;
