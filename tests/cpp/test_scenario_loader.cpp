@@ -504,7 +504,8 @@ TEST_CASE("unreadable files: FILE: message, without a position", "[scenario][err
 TEST_CASE("hostile input never crashes or hangs: it loads or raises ScenarioError", "[scenario][errors]") {
   SECTION("specific nasties") {
     CHECK(load("") == load("\n"));
-    CHECK_FALSE(error_of(std::string("\0\x01\x02\xff\xfe garbage", 15)).message().empty());
+    constexpr char kBinary[] = "\0\x01\x02\xff\xfe garbage";  // NUL first: sized by the array, not strlen
+    CHECK_FALSE(error_of(std::string(kBinary, sizeof kBinary - 1)).message().empty());
     CHECK(has(error_of("\xef\xbb\xbf\xc3\x28").message(), "TOML syntax error"));  // BOM, then bad UTF-8
     CHECK(has(error_of("x = " + std::string(100000, '[')).message(), "TOML syntax error"));  // nesting limit
     CHECK(has(error_of(std::string(100000, '[')).message(), "TOML syntax error"));
