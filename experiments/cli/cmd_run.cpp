@@ -180,6 +180,7 @@ Action add_run(CLI::App& app) {
       std::cerr << opts->scenario << ": " << e.what() << "\n";
       return kExitBadInput;
     }
+    if (!opts->out.empty()) experiments::check_run_directory(opts->out);  // I/O error (exit 1) before the run, not after
     ProgressLine progress(cfg.run.duration_s, !opts->quiet);
     models::RunResult result;
     try {
