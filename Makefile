@@ -7,7 +7,7 @@ BUILD := build/py
 WERROR ?= OFF
 JOBS ?= 2
 
-.PHONY: run test bootstrap build test-cpp test-python bench clean sanitize
+.PHONY: run test bootstrap build test-cpp test-python bench clean sanitize fuzz
 
 run: build
 	$(VENV)/bin/wsfleet run experiments/scenarios/default.toml --out results/default --report
@@ -37,6 +37,12 @@ sanitize: bootstrap
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWSFLEET_SANITIZE=ON -DWSFLEET_BUILD_TESTS=ON -DWSFLEET_BUILD_PYTHON=OFF
 	$(VENV)/bin/cmake --build $(SAN_BUILD) -j $(JOBS) --target wsfleet wsfleet_tests
 	scripts/sanitize_runs $(SAN_BUILD)
+
+# The mutation fuzzer (loader, --set overrides, whole short runs) for FUZZ_SECONDS; findings are
+# written to results/fuzz/. `make test` runs a short seeded pass (tests/python/test_fuzz.py).
+FUZZ_SECONDS ?= 600
+fuzz: build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) $(PY) tests/python/wsfleet_fuzz.py
 
 # Benchmarks print figures; they are not tests.
 bench: build

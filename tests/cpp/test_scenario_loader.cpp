@@ -597,7 +597,7 @@ TEST_CASE("overrides (--set): TOML values, bare strings, new keys, and the same 
     CHECK(std::string(error_of(file, {"fleet.servers=0"}).what()) ==
           "--set fleet.servers=0: fleet.servers must be between 1 and 100000 (got 0)");
     CHECK(std::string(error_of(file, {"clients.count=5\nfleet.servers=3"}).what()) ==
-          "--set clients.count=5\nfleet.servers=3: clients.count must be an integer (got string)");
+          "--set clients.count=5\\nfleet.servers=3: clients.count must be an integer (got string)");  // one line
   }
   SECTION("an unknown key or section") {
     CHECK(std::string(error_of(file, {"clients.cout=5"}).what()) ==
