@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import numbers
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence, Union
 
+import numpy as np
 import pandas as pd
 import tomli_w
 
@@ -19,10 +21,13 @@ Overrides = Union[Mapping[str, Any], Sequence[str], None]
 
 def _format_value(value: Any) -> str:
     """A Python value as the TOML text of an override (`--set key=value`)."""
-    if isinstance(value, bool):
+    if isinstance(value, (bool, np.bool_)):
         return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
+    # numbers.Integral and Real include numpy's scalars, whose repr ("np.float64(0.5)") is not TOML.
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        return repr(float(value))
     if isinstance(value, str):
         return json.dumps(value)  # a TOML basic string
     if isinstance(value, Mapping):
@@ -44,10 +49,22 @@ def _override_list(overrides: Overrides, seed: Optional[int], replication: Optio
     else:
         items = [str(item) for item in overrides]
     if seed is not None:
-        items.append(f"run.seed={int(seed)}")
+        items.append(f"run.seed={_whole('seed', seed)}")
     if replication is not None:
-        items.append(f"run.replication={int(replication)}")
+        items.append(f"run.replication={_whole('replication', replication)}")
     return items
+
+
+def _whole(name: str, value: Any) -> int:
+    """`value` as an int when it is a whole number (2 or 2.0); otherwise a ValueError naming `name`
+    (int(1.7) would silently run seed 1)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a whole number (got {value!r})")
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if not float(value).is_integer():
+        raise ValueError(f"{name} must be a whole number (got {float(value)!r})")
+    return int(value)
 
 
 def _looks_like_path(text: str) -> bool:

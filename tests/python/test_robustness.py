@@ -2,6 +2,7 @@
 Every bad input ends in one clear message and exit status 2 (1 for I/O), never a crash."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -73,3 +74,24 @@ def test_memory_kill_during_resume_with_long_polling_does_not_crash(tmp_path: Pa
     py = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=300)
     assert py.returncode == 0, py.stderr
     assert int(py.stdout) > 0
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"seed": 1.7}, "seed must be a whole number (got 1.7)"),
+    ({"replication": 1.5}, "replication must be a whole number (got 1.5)"),
+    ({"seed": "3"}, "seed must be a whole number (got '3')"),
+])
+def test_fractional_seed_or_replication_is_refused(tmp_path: Path, kwargs: dict, message: str) -> None:
+    """int(1.7) used to run seed 1 silently."""
+    with pytest.raises(ValueError, match=re.escape(message)):
+        wsfleet.run(write_scenario(tmp_path), **kwargs)
+
+
+def test_numpy_numbers_in_overrides_are_numbers(tmp_path: Path) -> None:
+    """np.float64(0.5) used to reach the loader as the text 'np.float64(0.5)'."""
+    np = pytest.importorskip("numpy")
+    text = wsfleet.check(write_scenario(tmp_path), overrides={"clients.count": np.int64(123),
+                                                             "clients.ramp_s": np.float64(2.5),
+                                                             "fleet.weights": [np.float32(1.0), 2, 3, 4]})
+    assert "count = 123" in text and "ramp_s = 2.5" in text and "weights = [1.0, 2.0, 3.0, 4.0]" in text
+    assert wsfleet.run(write_scenario(tmp_path), seed=np.int64(5), replication=2.0).summary["seed"] == 5
