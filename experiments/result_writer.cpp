@@ -111,32 +111,32 @@ ordered_json summary_ordered(const models::RunSummary& s) {
                     {"http_bytes", num(tr.http_bytes)}};
   j["handshake_latency_ms"] = latency_json(s.handshake_latency);
   if (s.pubsub.enabled) {
-    const auto& p = s.pubsub;
+    const auto& o = s.pubsub;
     ordered_json ps;
-    ps["publications"] = {{"published", p.published}, {"from_feeds", p.from_feeds}, {"from_clients", p.from_clients},
-                          {"publish_failed", p.publish_failed}, {"arrived", p.arrived},
-                          {"lost_in_broker", p.lost_in_broker}, {"in_broker_at_end", p.in_broker_at_end}};
-    ps["fanouts"] = {{"dispatched", p.fanouts}, {"done", p.fanouts_done}, {"lost", p.fanouts_lost},
-                     {"pending_at_end", p.fanouts_pending_at_end}};
-    ps["copies"] = {{"created", p.copies}, {"delivered", p.delivered}, {"dropped_full", p.dropped_full},
-                    {"dropped_oldest", p.dropped_oldest}, {"dropped_volatile", p.dropped_volatile},
-                    {"conflated", p.conflated}, {"discarded", p.discarded}, {"buffered_at_end", p.buffered_at_end},
-                    {"bytes_delivered", num(p.bytes_delivered)}};
-    ps["latency_ms"] = latency_json(p.latency);
-    const auto drops = p.dropped_full + p.dropped_oldest + p.dropped_volatile + p.conflated + p.discarded;
-    ps["slow_consumers"] = {{"closed", c.slow_consumer}, {"memory_crashes", p.memory_crashes},
-                            {"peak_server_buffered_mib", num(p.peak_server_buffered_mib)},
+    ps["publications"] = {{"published", o.published}, {"from_feeds", o.from_feeds}, {"from_clients", o.from_clients},
+                          {"publish_failed", o.publish_failed}, {"arrived", o.arrived},
+                          {"lost_in_broker", o.lost_in_broker}, {"in_broker_at_end", o.in_broker_at_end}};
+    ps["fanouts"] = {{"dispatched", o.fanouts}, {"done", o.fanouts_done}, {"lost", o.fanouts_lost},
+                     {"pending_at_end", o.fanouts_pending_at_end}};
+    ps["copies"] = {{"created", o.copies}, {"delivered", o.delivered}, {"dropped_full", o.dropped_full},
+                    {"dropped_oldest", o.dropped_oldest}, {"dropped_volatile", o.dropped_volatile},
+                    {"conflated", o.conflated}, {"discarded", o.discarded}, {"buffered_at_end", o.buffered_at_end},
+                    {"bytes_delivered", num(o.bytes_delivered)}};
+    ps["latency_ms"] = latency_json(o.latency);
+    const auto drops = o.dropped_full + o.dropped_oldest + o.dropped_volatile + o.conflated + o.discarded;
+    ps["slow_consumers"] = {{"closed", c.slow_consumer}, {"memory_crashes", o.memory_crashes},
+                            {"peak_server_buffered_mib", num(o.peak_server_buffered_mib)},
                             {"dropped", drops}};
-    const double attempts = static_cast<double>(p.resume_attempts);
-    ps["continuity"] = {{"expected", p.expected}, {"in_order", p.in_order}, {"recovered_resume", p.recovered_resume},
-                        {"recovered_history", p.recovered_history}, {"lost", p.lost},
-                        {"pending_at_end", p.pending_at_end}, {"duplicated", p.duplicated},
-                        {"out_of_order", p.out_of_order},
-                        {"exactly_once", p.lost == 0 && p.duplicated == 0}};
-    ps["resume"] = {{"attempts", p.resume_attempts}, {"resumed", p.resumed}, {"too_late", p.resume_too_late},
-                    {"evicted", p.resume_evicted},
-                    {"success_rate", attempts > 0 ? num(static_cast<double>(p.resumed) / attempts) : ordered_json(nullptr)},
-                    {"history_fetches", p.history_fetches}};
+    const double attempts = static_cast<double>(o.resume_attempts);
+    ps["continuity"] = {{"expected", o.expected}, {"in_order", o.in_order}, {"recovered_resume", o.recovered_resume},
+                        {"recovered_history", o.recovered_history}, {"lost", o.lost},
+                        {"pending_at_end", o.pending_at_end}, {"duplicated", o.duplicated},
+                        {"out_of_order", o.out_of_order},
+                        {"exactly_once", o.lost == 0 && o.duplicated == 0}};
+    ps["resume"] = {{"attempts", o.resume_attempts}, {"resumed", o.resumed}, {"too_late", o.resume_too_late},
+                    {"evicted", o.resume_evicted},
+                    {"success_rate", attempts > 0 ? num(static_cast<double>(o.resumed) / attempts) : ordered_json(nullptr)},
+                    {"history_fetches", o.history_fetches}};
     j["pubsub"] = ps;
   }
   j["cpu"] = {{"mean_utilisation", num(s.cpu_mean_utilisation)}, {"peak_utilisation", num(s.cpu_peak_utilisation)}};

@@ -1,5 +1,5 @@
 #pragma once
-// The pub/sub state of one fleet run (used by models/fleet_pubsub.cpp): channels and their logs,
+// The pub/sub state of one fleet run (owned by the PubSub component, models/pubsub/pubsub.hpp): channels and their logs,
 // who subscribes where, each connection's send buffer, the broker, and the counters.
 #include <cstdint>
 #include <vector>

@@ -5,7 +5,9 @@
 #include <limits>
 #include <stdexcept>
 
-#include "models/fleet.hpp"
+#include "models/fleet/balancer_tier.hpp"
+#include "models/fleet/connections.hpp"
+#include "models/fleet/server_pool.hpp"
 
 namespace wsfleet::models {
 
@@ -28,8 +30,8 @@ double FallbackTransports::unit(std::uint32_t c, std::uint64_t salt) {
   return static_cast<double>(sim::mix64(static_cast<std::uint64_t>(c) ^ salt) >> 11) * 0x1.0p-53;
 }
 
-FallbackTransports::FallbackTransports(Fleet& fleet) : fleet_(fleet), cfg_(fleet.cfg_.transport) {
-  self_ = fleet_.sim_.add_handler(this);
+FallbackTransports::FallbackTransports(FleetState& state) : st_(state), cfg_(state.cfg.transport) {
+  self_ = st_.sim.add_handler(this);
   poll_timeout_ = sim::from_seconds(cfg_.long_polling.poll_timeout_s);
   if (poll_timeout_ <= 0) throw std::invalid_argument("transport.long_polling.poll_timeout_s must be > 0");
   cost_lp_request_ = sim::from_micros(cfg_.long_polling.request_us);
@@ -37,7 +39,7 @@ FallbackTransports::FallbackTransports(Fleet& fleet) : fleet_(fleet), cfg_(fleet
   if (cfg_.long_polling_share < 0.0 || cfg_.sse_share < 0.0 || cfg_.long_polling_share + cfg_.sse_share > 1.0) {
     throw std::invalid_argument("transport.long_polling_share + transport.sse_share must be between 0 and 1");
   }
-  const std::size_t n = fleet_.clients_.size();
+  const std::size_t n = st_.clients.size();
   base_.resize(n, Transport::WebSocket);
   for (std::size_t c = 0; c < n; ++c) {
     const double u = unit(static_cast<std::uint32_t>(c), kTransportSalt);
@@ -50,15 +52,15 @@ FallbackTransports::FallbackTransports(Fleet& fleet) : fleet_(fleet), cfg_(fleet
   current_.assign(n, Transport::WebSocket);
   blocked_.assign(n, 0);
   polls_.resize(n);
-  held_.assign(fleet_.servers_.size(), 0);
-  interval_polls_.assign(fleet_.servers_.size(), 0);
+  held_.assign(st_.servers.size(), 0);
+  interval_polls_.assign(st_.servers.size(), 0);
 }
 
 sim::SimTime FallbackTransports::round_trip(std::uint32_t c) const {
-  const Client& cl = fleet_.clients_[c];
-  if (cl.server < 0 || !fleet_.cfg_.topology.enabled()) return 0;
-  const std::uint32_t site = fleet_.topo_.site_of(static_cast<std::uint32_t>(cl.server));
-  return static_cast<sim::SimTime>(2.0 * fleet_.latency_ns_[cl.region * fleet_.topo_.sites() + site]);
+  const Client& cl = st_.clients[c];
+  if (cl.server < 0 || !st_.cfg.topology.enabled()) return 0;
+  const std::uint32_t site = st_.topo.site_of(static_cast<std::uint32_t>(cl.server));
+  return static_cast<sim::SimTime>(2.0 * st_.latency(cl.region, site));
 }
 
 Transport FallbackTransports::on_established(std::uint32_t c) {
@@ -67,7 +69,7 @@ Transport FallbackTransports::on_established(std::uint32_t c) {
   if (t == Transport::WebSocket && blocked_[c] > 0) t = Transport::LongPolling;
   current_[c] = t;
   if (t == Transport::WebSocket) return t;
-  const sim::SimTime now = fleet_.sim_.now();
+  const sim::SimTime now = st_.sim.now();
   if (t == Transport::LongPolling) {
     ++long_polling_;
     Poll& p = polls_[c];
@@ -76,7 +78,7 @@ Transport FallbackTransports::on_established(std::uint32_t c) {
     p.held = false;
     // The first poll leaves as the handshake's answer arrives: it reaches the server half a round trip later.
     const sim::SimTime at = now + round_trip(c) / 2;
-    if (at <= fleet_.end_) fleet_.sim_.schedule_at(at, self_, kPollArrive, Fleet::pack(c, p.seq));
+    if (at <= st_.end) st_.sim.schedule_at(at, self_, kPollArrive, FleetState::pack(c, p.seq));
   } else {
     ++sse_;
   }
@@ -116,49 +118,25 @@ void FallbackTransports::handle(const sim::Event& e) {
       }
       return;
     case kPost:
-      if (fleet_.gens_[c] == gen) post(c);
+      if (st_.gens[c] == gen) post(c);
       return;
     case kReplyReady:
-      if (fleet_.gens_[c] == gen) reply_ready(c);
+      if (st_.gens[c] == gen) reply_ready(c);
       return;
     default: throw std::logic_error("FallbackTransports: unknown event tag");
   }
 }
 
 FallbackTransports::Failure FallbackTransports::route(std::uint32_t c, std::uint32_t& server) {
-  // Every HTTP request is routed on its own, as a new connection would be: the client's balancer
-  // (by DNS), its stickiness, its policy's pick among the backends it has in service, and its
-  // passive failure counting. (Requests ride kept-alive upstream connections: no new-connection
-  // rate limit, no source port.)
-  Fleet& f = fleet_;
-  const Client& cl = f.clients_[c];
-  BalancerNode& node = f.nodes_[f.resolve_balancer(c)];
-  if (!node.up) return Failure::BalancerDown;
-  LoadBalancer& lb = *node.lb;
-  const Stickiness sticky = f.cfg_.balancer.sticky;
-  const std::int32_t remembered = sticky == Stickiness::Cookie     ? cl.sticky
-                                  : sticky == Stickiness::SourceIp ? node.stick[c]
-                                                                   : -1;
-  int local = kNoBackend;
-  if (remembered >= 0 && f.topo_.site_of(static_cast<std::uint32_t>(remembered)) == node.site) {
-    const int r = node.local(static_cast<std::uint32_t>(remembered));
-    if ((lb.blocks(r) & LoadBalancer::kOutOfService) == 0) local = r;  // else HAProxy redispatches
+  switch (st_.parts.balancers->route_request(c, server)) {
+    case RequestFailure::BalancerDown: return Failure::BalancerDown;
+    case RequestFailure::NoBackend: return Failure::NoBackend;
+    case RequestFailure::BackendDown: return Failure::BackendDown;
+    case RequestFailure::None: break;
   }
-  if (local == kNoBackend) local = lb.pick(sim::mix64(c));
-  if (local == kNoBackend) return Failure::NoBackend;
-  server = node.first + static_cast<std::uint32_t>(local);
-  Server& s = f.servers_[server];
-  if (!s.up) {
-    ++node.counts.failed_tries;
-    ++s.interval.failed;
-    f.try_failed(node, server);
-    return Failure::BackendDown;
-  }
-  node.fails[node.slot(server)] = 0;
-  if (static_cast<std::int32_t>(server) != cl.server) {
+  if (static_cast<std::int32_t>(server) != st_.clients[c].server) {
     // engine.io BaseServer.verify(): the sid is not in this server's clients: 400 "Session ID unknown".
-    const sim::SimTime cost = current_[c] == Transport::Sse ? cost_sse_request_ : cost_lp_request_;
-    s.cpu.submit(f.sim_.now(), f.service(cost), CpuQueue::kUntracked);
+    st_.parts.servers->submit_work(server, current_[c] == Transport::Sse ? cost_sse_request_ : cost_lp_request_);
     return Failure::SessionUnknown;
   }
   return Failure::None;
@@ -167,7 +145,7 @@ FallbackTransports::Failure FallbackTransports::route(std::uint32_t c, std::uint
 void FallbackTransports::fail_session(std::uint32_t c, Failure why) {
   // engine.io-client: a failed request is a transport error; the socket closes and Socket.IO's
   // manager reconnects through its backoff.
-  fleet_.close_connection(c, why == Failure::SessionUnknown ? fleet_.conn_.session_unknown : fleet_.conn_.poll_failed);
+  st_.parts.connections->close_connection(c, why == Failure::SessionUnknown ? st_.conn.session_unknown : st_.conn.poll_failed);
 }
 
 void FallbackTransports::poll_arrive(std::uint32_t c) {
@@ -185,17 +163,16 @@ void FallbackTransports::poll_arrive(std::uint32_t c) {
     }
     return fail_session(c, why);
   }
-  Fleet& f = fleet_;
-  const sim::SimTime now = f.sim_.now();
-  f.servers_[server].cpu.submit(now, f.service(cost_lp_request_), CpuQueue::kUntracked);
-  if (f.track_activity_) f.activity_[c] = now;
+  const sim::SimTime now = st_.sim.now();
+  st_.parts.servers->submit_work(server, cost_lp_request_);
+  st_.parts.connections->note_frame(c);
   Poll& p = polls_[c];
   p.held = true;
   p.server = server;
   ++held_[server];
   if (p.pending > 0) return answer(c, true);  // replies were waiting: answered at once
   const sim::SimTime at = now + poll_timeout_;
-  if (at <= f.end_) f.sim_.schedule_at(at, self_, kPollTimeout, Fleet::pack(c, p.seq));
+  if (at <= st_.end) st_.sim.schedule_at(at, self_, kPollTimeout, FleetState::pack(c, p.seq));
 }
 
 void FallbackTransports::release_hold(std::uint32_t c) {
@@ -215,10 +192,10 @@ void FallbackTransports::answer(std::uint32_t c, bool with_data) {
     // The empty answer carried the server's ping: the client sends its pong in a POST.
     std::uint32_t server = 0;
     if (!send_post(c, server)) return;  // the session is gone
-    fleet_.servers_[server].cpu.submit(fleet_.sim_.now(), fleet_.service(cost_lp_request_), CpuQueue::kUntracked);
+    st_.parts.servers->submit_work(server, cost_lp_request_);
   }
-  const sim::SimTime at = fleet_.sim_.now() + round_trip(c);
-  if (at <= fleet_.end_) fleet_.sim_.schedule_at(at, self_, kPollArrive, Fleet::pack(c, p.seq));
+  const sim::SimTime at = st_.sim.now() + round_trip(c);
+  if (at <= st_.end) st_.sim.schedule_at(at, self_, kPollArrive, FleetState::pack(c, p.seq));
 }
 
 bool FallbackTransports::send_post(std::uint32_t c, std::uint32_t& server) {
@@ -232,28 +209,27 @@ bool FallbackTransports::send_post(std::uint32_t c, std::uint32_t& server) {
 }
 
 void FallbackTransports::schedule_post(std::uint32_t c) {
-  const double gap_s = fleet_.message_mean_gap_s_;
+  const double gap_s = st_.parts.connections->message_mean_gap_s();
   if (!(gap_s > 0.0)) return;
-  const sim::SimTime now = fleet_.sim_.now();
-  const double wait_s = fleet_.rng_messages_.exponential(gap_s);
-  if (!(wait_s < sim::to_seconds(fleet_.end_ - now))) return;  // not within the run
-  fleet_.sim_.schedule_at(now + sim::from_seconds(wait_s), self_, kPost, Fleet::pack(c, fleet_.gens_[c]));
+  const sim::SimTime now = st_.sim.now();
+  const double wait_s = st_.parts.connections->message_stream().exponential(gap_s);
+  if (!(wait_s < sim::to_seconds(st_.end - now))) return;  // not within the run
+  st_.sim.schedule_at(now + sim::from_seconds(wait_s), self_, kPost, FleetState::pack(c, st_.gens[c]));
 }
 
 void FallbackTransports::post(std::uint32_t c) {
   // A client message: its own HTTP POST, then the usual message work on the session's server.
   std::uint32_t server = 0;
   if (!send_post(c, server)) return;
-  Fleet& f = fleet_;
-  const sim::SimTime now = f.sim_.now();
+  Connections& connections = *st_.parts.connections;
   const bool polling = current_[c] == Transport::LongPolling;
-  const sim::SimTime done =
-      f.submit_job_call(server, (polling ? cost_lp_request_ : cost_sse_request_) + f.cost_message_, Fleet::kJobMessage, c);
-  if (f.track_activity_) f.activity_[c] = now;
-  if (f.idle_close_ > 0) f.data_activity_[c] = now;
+  const sim::SimTime done = st_.parts.servers->submit_job(
+      server, (polling ? cost_lp_request_ : cost_sse_request_) + connections.message_cost(), kJobMessage, c);
+  connections.note_frame(c);
+  connections.note_data(c);
   // Long polling: the server's reply goes out on the client's poll (SSE: on its stream).
-  if (polling && f.cfg_.clients.replies_per_message > 0.0 && done <= f.end_) {
-    f.sim_.schedule_at(done, self_, kReplyReady, Fleet::pack(c, f.gens_[c]));
+  if (polling && st_.cfg.clients.replies_per_message > 0.0 && done <= st_.end) {
+    st_.sim.schedule_at(done, self_, kReplyReady, FleetState::pack(c, st_.gens[c]));
   }
   schedule_post(c);
 }
@@ -265,26 +241,25 @@ void FallbackTransports::reply_ready(std::uint32_t c) {
 }
 
 void FallbackTransports::block(std::uint32_t fault) {
-  Fleet& f = fleet_;
-  const CrashFault& spec = f.cfg_.faults[fault];
-  FaultOutcome& out = f.faults_[fault].outcome;
+  const CrashFault& spec = st_.cfg.faults[fault];
+  FaultOutcome& out = st_.faults[fault].outcome;
   out.share = spec.share;
   const std::uint64_t salt = kBlockSalt + fault;
-  for (std::uint32_t c = 0; c < f.clients_.size(); ++c) {
+  for (std::uint32_t c = 0; c < st_.clients.size(); ++c) {
     if (unit(c, salt) >= spec.share) continue;
     ++blocked_[c];
     if (base_[c] != Transport::WebSocket) continue;  // already on a fallback: not affected
     if (blocked_[c] == 1) ++out.clients_blocked;
     // Its WebSocket is cut mid-stream; it reconnects through its backoff, on long polling.
-    if (f.clients_[c].state == ClientState::Connected && current_[c] == Transport::WebSocket) {
-      f.cut_connection(c, fault, true);
+    if (st_.clients[c].state == ClientState::Connected && current_[c] == Transport::WebSocket) {
+      st_.parts.connections->cut_connection(c, fault, true);
     }
   }
-  if (f.faults_[fault].outstanding == 0) out.reconnected_within_s = 0.0;
+  if (st_.faults[fault].outstanding == 0) out.reconnected_within_s = 0.0;
 }
 
 void FallbackTransports::unblock(std::uint32_t fault) {
-  const double share = fleet_.cfg_.faults[fault].share;
+  const double share = st_.cfg.faults[fault].share;
   const std::uint64_t salt = kBlockSalt + fault;
   for (std::uint32_t c = 0; c < blocked_.size(); ++c) {
     if (unit(c, salt) < share && blocked_[c] > 0) --blocked_[c];
@@ -327,9 +302,9 @@ void FallbackTransports::summarise(RunSummary& summary, std::uint64_t connected)
   t.at_end = {};
   t.polls = counts_;
   t.polls.in_flight_at_end = 0;
-  for (std::uint32_t c = 0; c < fleet_.clients_.size(); ++c) {
+  for (std::uint32_t c = 0; c < st_.clients.size(); ++c) {
     if (polls_[c].held) ++t.polls.in_flight_at_end;
-    if (fleet_.clients_[c].state != ClientState::Connected) continue;
+    if (st_.clients[c].state != ClientState::Connected) continue;
     switch (current_[c]) {
       case Transport::WebSocket: ++t.at_end.websocket; break;
       case Transport::LongPolling: ++t.at_end.long_polling; break;

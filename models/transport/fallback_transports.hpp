@@ -24,14 +24,13 @@
 #include <cstdint>
 #include <vector>
 
+#include "models/fleet/fleet_state.hpp"
 #include "models/fleet_config.hpp"
 #include "models/run_summary.hpp"
 #include "sim/event_handler.hpp"
 #include "sim/time.hpp"
 
 namespace wsfleet::models {
-
-class Fleet;
 
 /// The transport a connection (a session) uses.
 enum class Transport : std::uint8_t { WebSocket = 0, LongPolling = 1, Sse = 2 };
@@ -42,8 +41,9 @@ class FallbackTransports : public sim::EventHandler {
   /// True when the scenario needs the module: a share of fallback clients or a websocket_block fault.
   static bool needed(const FleetConfig& config);
 
-  /// Attaches to `fleet` (its configuration, clients and servers) and registers its event handler.
-  explicit FallbackTransports(Fleet& fleet);
+  /// Attaches to the fleet's shared state (its configuration, clients and servers; it reaches the
+  /// connections, servers and balancers through state.parts) and registers its event handler.
+  explicit FallbackTransports(FleetState& state);
 
   void handle(const sim::Event& e) override;
 
@@ -83,7 +83,8 @@ class FallbackTransports : public sim::EventHandler {
     std::uint32_t pending = 0;   ///< replies waiting for the next poll
     bool held = false;           ///< a poll is held by `server`
   };
-  /// Routes one HTTP request of client `c`'s session through its balancer; returns the failure,
+  /// Routes one HTTP request of client `c`'s session through its balancer (and checks that it reached
+  /// the session's server); returns the failure,
   /// or None with `server` set to the session's server.
   Failure route(std::uint32_t c, std::uint32_t& server);
   /// A request failed: the client closes its session (transport error) and reconnects.
@@ -101,7 +102,7 @@ class FallbackTransports : public sim::EventHandler {
   /// A stable uniform number in [0, 1) per client and salt.
   static double unit(std::uint32_t c, std::uint64_t salt);
 
-  Fleet& fleet_;
+  FleetState& st_;
   std::uint32_t self_ = 0;
   const TransportSection& cfg_;
   sim::SimTime poll_timeout_ = 0, cost_lp_request_ = 0, cost_sse_request_ = 0;

@@ -8,9 +8,15 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <stdexcept>
 
-#include "models/fleet.hpp"
+#include "models/pubsub/pubsub.hpp"
+
+#include <stdexcept>
+#include <string>
+
+#include "models/fleet/connections.hpp"
+#include "models/fleet/server_pool.hpp"
+#include "models/fleet/summary_helpers.hpp"
 
 namespace wsfleet::models {
 
@@ -19,34 +25,40 @@ constexpr std::uint32_t kNoFetch = std::numeric_limits<std::uint32_t>::max();
 constexpr double kMiB = 1024.0 * 1024.0;
 }  // namespace
 
-void Fleet::pubsub_init() {
-  const PubSubSection& p = cfg_.pubsub;
-  if (!p.enabled()) return;
+namespace {
+/// The runtime state, after the pub/sub keys that size it are checked.
+PubSubRuntime make_runtime(const FleetConfig& cfg) {
+  const PubSubSection& p = cfg.pubsub;
   if (p.subscriptions == 0 || p.subscriptions > p.channels) {
     throw std::invalid_argument("pubsub.subscriptions must be between 1 and pubsub.channels");
   }
   if (p.subscriptions > 64) throw std::invalid_argument("pubsub.subscriptions must be <= 64");
-  const std::uint64_t cells = static_cast<std::uint64_t>(servers_.size()) * p.channels;
+  const std::uint64_t cells = static_cast<std::uint64_t>(cfg.total_servers()) * p.channels;
   if (cells > 50'000'000ull) {
     throw std::invalid_argument("servers x pubsub.channels must be <= 50,000,000 (one subscriber list per pair)");
   }
   const double ns_per_delivery = p.broker.capacity_per_s > 0 ? 1e9 / p.broker.capacity_per_s : 0.0;
-  ps_ = std::make_unique<PubSubRuntime>(p.channels, p.zipf_s, ns_per_delivery,
-                                        sim::from_seconds(p.broker.latency_ms / 1000.0));
-  PubSubRuntime& ps = *ps_;
-  const sim::StreamFactory streams(cfg_.run.seed, cfg_.run.replication);
+  return PubSubRuntime(p.channels, p.zipf_s, ns_per_delivery, sim::from_seconds(p.broker.latency_ms / 1000.0));
+}
+}  // namespace
+
+PubSub::PubSub(FleetState& state) : st_(state), ps_(make_runtime(state.cfg)) {
+  const PubSubSection& p = st_.cfg.pubsub;
+  const std::uint64_t cells = static_cast<std::uint64_t>(st_.servers.size()) * p.channels;
+  PubSubRuntime& ps = ps_;
+  const sim::StreamFactory& streams = st_.streams;
   ps.rng_feed = streams.stream("pubsub.feeds");
   ps.rng_publish = streams.stream("pubsub.publish");
   ps.keep_times = p.resume.window_s > 0.0 || p.history.ttl_s > 0.0;
   ps.servers_subscribed.assign(p.channels, 0);
   ps.subscribers.resize(cells);
-  ps.server_epoch.assign(servers_.size(), 0);
-  ps.buffered.assign(servers_.size(), 0);
-  ps.iv_delivered.assign(servers_.size(), 0);
-  ps.iv_dropped.assign(servers_.size(), 0);
+  ps.server_epoch.assign(st_.servers.size(), 0);
+  ps.buffered.assign(st_.servers.size(), 0);
+  ps.iv_delivered.assign(st_.servers.size(), 0);
+  ps.iv_dropped.assign(st_.servers.size(), 0);
   ps.out.enabled = true;
 
-  const std::size_t n = clients_.size();
+  const std::size_t n = st_.clients.size();
   ps.k = p.subscriptions;
   const std::size_t slots = n * ps.k;
   ps.channel_of.resize(slots);
@@ -84,59 +96,54 @@ void Fleet::pubsub_init() {
       ps.link[c] = static_cast<std::uint8_t>(cls);
     }
   }
-  std::vector<std::string> extra_fleet = fleet_series_.columns();
-  for (const char* c : {"published", "pubsub_delivered", "pubsub_dropped", "buffered_mib", "pubsub_latency_p99_ms"}) extra_fleet.emplace_back(c);
-  fleet_series_ = sim::TimeSeries(extra_fleet);
-  std::vector<std::string> extra_servers = server_series_.columns();
-  for (const char* c : {"buffered_kib", "pubsub_delivered", "pubsub_dropped"}) extra_servers.emplace_back(c);
-  server_series_ = sim::TimeSeries(extra_servers);
+  self_ = st_.sim.add_handler(this);
 }
 
-void Fleet::pubsub_start() {
-  if (!ps_) return;
-  const FeedSection& feed = cfg_.pubsub.feed;
+void PubSub::start() {
+  const FeedSection& feed = st_.cfg.pubsub.feed;
   if (feed.rate_per_s <= 0.0) return;
   const double gap_s = 1.0 / feed.rate_per_s;
-  for (std::uint32_t ch = 0; ch < std::min(feed.channels, cfg_.pubsub.channels); ++ch) {
-    const double first = feed.process == FeedProcess::Periodic ? ps_->rng_feed.uniform01() * gap_s : ps_->rng_feed.exponential(gap_s);
+  for (std::uint32_t ch = 0; ch < std::min(feed.channels, st_.cfg.pubsub.channels); ++ch) {
+    const double first = feed.process == FeedProcess::Periodic ? ps_.rng_feed.uniform01() * gap_s : ps_.rng_feed.exponential(gap_s);
     const sim::SimTime at = sim::from_seconds(first);
-    if (at <= end_) sim_.schedule_at(at, self_, kPubFeed, ch);
+    if (at <= st_.end) st_.sim.schedule_at(at, self_, kFeed, ch);
   }
 }
 
-void Fleet::pubsub_handle(std::uint32_t tag, std::uint64_t data) {
-  switch (tag) {
-    case kPubFeed: {
+void PubSub::handle(const sim::Event& e) {
+  const std::uint64_t data = e.data;
+  switch (e.tag) {
+    case kFeed: {
       const auto ch = static_cast<std::uint32_t>(data);
-      pubsub_publish(ch, false);
-      const FeedSection& feed = cfg_.pubsub.feed;
-      const double gap_s = feed.process == FeedProcess::Periodic ? 1.0 / feed.rate_per_s : ps_->rng_feed.exponential(1.0 / feed.rate_per_s);
+      publish(ch, false);
+      const FeedSection& feed = st_.cfg.pubsub.feed;
+      const double gap_s = feed.process == FeedProcess::Periodic ? 1.0 / feed.rate_per_s : ps_.rng_feed.exponential(1.0 / feed.rate_per_s);
       // Periodic feeds tick on a fixed grid from their phase, without drift.
-      const sim::SimTime next = sim_.now() + sim::from_seconds(gap_s);
-      if (next <= end_) sim_.schedule_at(next, self_, kPubFeed, ch);
+      const sim::SimTime next = st_.sim.now() + sim::from_seconds(gap_s);
+      if (next <= st_.end) st_.sim.schedule_at(next, self_, kFeed, ch);
       return;
     }
-    case kPubClient: {
+    case kClientPublish: {
       // A client's message to its channel, once its server has handled it (if that server did not crash).
       const auto ch = static_cast<std::uint32_t>(data & 0xFFFFFFFFu);
       const auto server = static_cast<std::uint32_t>((data >> 32) & 0xFFFFFFu);
       const auto epoch = static_cast<std::uint8_t>(data >> 56);
-      if (ps_->server_epoch[server] == epoch) pubsub_publish(ch, true);
+      if (ps_.server_epoch[server] == epoch) publish(ch, true);
       return;
     }
-    case kPubArrive: pubsub_arrive(static_cast<std::uint32_t>(data)); return;
-    case kPubFanout:
-      pubsub_fanout(static_cast<std::uint32_t>(data & 0xFFFFFFFFu), static_cast<std::uint32_t>((data >> 32) & 0xFFFFFFu),
+    case kArrive: arrive(static_cast<std::uint32_t>(data)); return;
+    case kFanout:
+      fanout(static_cast<std::uint32_t>(data & 0xFFFFFFFFu), static_cast<std::uint32_t>((data >> 32) & 0xFFFFFFu),
                     static_cast<std::uint8_t>(data >> 56));
       return;
-    case kPubFetch: pubsub_fetch_done(static_cast<std::uint32_t>(data)); return;
-    default: throw std::logic_error("Fleet: unknown pub/sub event");
+    case kFetch: fetch_done(static_cast<std::uint32_t>(data)); return;
+    default: throw std::logic_error("PubSub: unknown event tag");
   }
 }
 
-void Fleet::pubsub_publish(std::uint32_t channel, bool from_client) {
-  PubSubRuntime& ps = *ps_;
-  const sim::SimTime now = sim_.now();
+void PubSub::publish(std::uint32_t channel, bool from_client) {
+  PubSubRuntime& ps = ps_;
+  const sim::SimTime now = st_.sim.now();
   if (!ps.broker.up()) {
     ++ps.out.publish_failed;  // the publisher gets an error: no sequence number is taken
     return;
@@ -146,9 +153,9 @@ void Fleet::pubsub_publish(std::uint32_t channel, bool from_client) {
   ++(from_client ? ps.out.from_clients : ps.out.from_feeds);
   ++ps.iv_published;
   std::uint32_t deliveries = ps.servers_subscribed[channel];
-  if (cfg_.pubsub.broker.mode == BrokerMode::Broadcast) {
+  if (st_.cfg.pubsub.broker.mode == BrokerMode::Broadcast) {
     deliveries = 0;
-    for (const Server& s : servers_) deliveries += s.up ? 1u : 0u;
+    for (const Server& s : st_.servers) deliveries += s.up ? 1u : 0u;
   }
   const sim::SimTime depart = ps.broker.accept(now, deliveries);
   std::uint32_t index = 0;
@@ -162,11 +169,11 @@ void Fleet::pubsub_publish(std::uint32_t channel, bool from_client) {
   ps.pubs[index] = Publication{now, depart, channel, seq, ps.broker.epoch(), 0};
   ++ps.in_broker;
   const sim::SimTime arrival = ps.broker.arrival(depart);
-  if (arrival <= end_) sim_.schedule_at(arrival, self_, kPubArrive, index);
+  if (arrival <= st_.end) st_.sim.schedule_at(arrival, self_, kArrive, index);
 }
 
-void Fleet::pubsub_arrive(std::uint32_t index) {
-  PubSubRuntime& ps = *ps_;
+void PubSub::arrive(std::uint32_t index) {
+  PubSubRuntime& ps = ps_;
   --ps.in_broker;
   Publication& pub = ps.pubs[index];
   if (ps.broker.lost(pub.epoch, pub.depart)) {
@@ -176,29 +183,28 @@ void Fleet::pubsub_arrive(std::uint32_t index) {
   }
   ++ps.out.arrived;
   ps.arrived_seq[pub.channel] = pub.seq;
-  const sim::SimTime now = sim_.now();
-  const std::uint32_t channels = cfg_.pubsub.channels;
-  const bool broadcast = cfg_.pubsub.broker.mode == BrokerMode::Broadcast;
-  for (std::uint32_t b = 0; b < servers_.size(); ++b) {
-    Server& s = servers_[b];
+  const std::uint32_t channels = st_.cfg.pubsub.channels;
+  const bool broadcast = st_.cfg.pubsub.broker.mode == BrokerMode::Broadcast;
+  for (std::uint32_t b = 0; b < st_.servers.size(); ++b) {
+    Server& s = st_.servers[b];
     const std::size_t n = ps.subscribers[static_cast<std::size_t>(b) * channels + pub.channel].size();
     if (!s.up || (!broadcast && n == 0)) continue;
     // The server decodes it once and writes it to each local subscriber.
-    const sim::SimTime cost = sim::from_micros(cfg_.pubsub.fanout_us + static_cast<double>(n) * cfg_.fleet.cpu.outbound_message_us);
-    const sim::SimTime done = s.cpu.submit(now, service(cost), CpuQueue::kUntracked);
+    const sim::SimTime cost = sim::from_micros(st_.cfg.pubsub.fanout_us + static_cast<double>(n) * st_.cfg.fleet.cpu.outbound_message_us);
+    const sim::SimTime done = st_.parts.servers->submit_work(b, cost);
     ++ps.out.fanouts;
     ++ps.fanouts_pending;
     ++pub.pending;
-    if (done <= end_) {
-      sim_.schedule_at(done, self_, kPubFanout,
+    if (done <= st_.end) {
+      st_.sim.schedule_at(done, self_, kFanout,
                        index | (static_cast<std::uint64_t>(b) << 32) | (static_cast<std::uint64_t>(ps.server_epoch[b]) << 56));
     }
   }
   if (pub.pending == 0) ps.free_pubs.push_back(index);
 }
 
-void Fleet::pubsub_fanout(std::uint32_t index, std::uint32_t server, std::uint8_t epoch) {
-  PubSubRuntime& ps = *ps_;
+void PubSub::fanout(std::uint32_t index, std::uint32_t server, std::uint8_t epoch) {
+  PubSubRuntime& ps = ps_;
   --ps.fanouts_pending;
   Publication& pub = ps.pubs[index];
   const Publication p = pub;
@@ -208,13 +214,13 @@ void Fleet::pubsub_fanout(std::uint32_t index, std::uint32_t server, std::uint8_
     return;
   }
   ++ps.out.fanouts_done;
-  const sim::SimTime now = sim_.now();
-  const BufferSection& buf = cfg_.pubsub.buffer;
+  const sim::SimTime now = st_.sim.now();
+  const BufferSection& buf = st_.cfg.pubsub.buffer;
   const double limit = buf.limit_kib * 1024.0;
-  const auto full_bytes = static_cast<std::uint32_t>(std::llround(cfg_.pubsub.message_bytes));
-  const auto delta_bytes = static_cast<std::uint32_t>(std::llround(cfg_.pubsub.message_bytes * buf.delta_ratio));
+  const auto full_bytes = static_cast<std::uint32_t>(std::llround(st_.cfg.pubsub.message_bytes));
+  const auto delta_bytes = static_cast<std::uint32_t>(std::llround(st_.cfg.pubsub.message_bytes * buf.delta_ratio));
   ps.victims.clear();
-  const std::vector<std::uint32_t>& list = ps.subscribers[static_cast<std::size_t>(server) * cfg_.pubsub.channels + p.channel];
+  const std::vector<std::uint32_t>& list = ps.subscribers[static_cast<std::size_t>(server) * st_.cfg.pubsub.channels + p.channel];
   for (const std::uint32_t c : list) {
     std::uint16_t slot = 0;
     while (ps.channel_of[static_cast<std::size_t>(c) * ps.k + slot] != p.channel) ++slot;
@@ -231,10 +237,10 @@ void Fleet::pubsub_fanout(std::uint32_t index, std::uint32_t server, std::uint8_
     const QueuedCopy copy{p.published, p.seq, bytes, 1, slot, 0};
     const double npb = ps.ns_per_byte[ps.link[c]];
     if (npb == 0.0) {  // a client that reads at once: written now
-      pubsub_written(c, copy, now);
+      written(c, copy, now);
       continue;
     }
-    pubsub_drain(c, now);
+    drain(c, now);
     SendQueue& q = ps.queues[c];
     const double unsent = q.unsent(now, npb);
     auto dropped = [&](std::uint64_t& reason) {
@@ -278,27 +284,27 @@ void Fleet::pubsub_fanout(std::uint32_t index, std::uint32_t server, std::uint8_
     }
   }
   for (const std::uint32_t c : ps.victims) {
-    const Client& cl = clients_[c];
+    const Client& cl = st_.clients[c];
     if (cl.state == ClientState::Connected && cl.server == static_cast<std::int32_t>(server)) {
-      close_connection(c, conn_.slow_consumer);
+      st_.parts.connections->close_connection(c, st_.conn.slow_consumer);
     }
   }
-  check_memory(server);
+  st_.parts.servers->check_memory(server);
 }
 
-void Fleet::pubsub_drain(std::uint32_t c, sim::SimTime now) {
-  PubSubRuntime& ps = *ps_;
+void PubSub::drain(std::uint32_t c, sim::SimTime now) {
+  PubSubRuntime& ps = ps_;
   SendQueue& q = ps.queues[c];
   if (q.empty()) return;
-  const auto server = static_cast<std::uint32_t>(clients_[c].server);
+  const auto server = static_cast<std::uint32_t>(st_.clients[c].server);
   q.drain(now, ps.ns_per_byte[ps.link[c]], [&](const QueuedCopy& copy, sim::SimTime finish) {
     ps.buffered[server] -= copy.bytes;
-    pubsub_written(c, copy, finish);
+    written(c, copy, finish);
   });
 }
 
-void Fleet::pubsub_written(std::uint32_t c, const QueuedCopy& copy, sim::SimTime finish) {
-  PubSubRuntime& ps = *ps_;
+void PubSub::written(std::uint32_t c, const QueuedCopy& copy, sim::SimTime finish) {
+  PubSubRuntime& ps = ps_;
   PubSubOutcome& out = ps.out;
   const std::size_t ck = static_cast<std::size_t>(c) * ps.k + copy.slot;
   std::uint32_t& have = ps.have[ck];
@@ -307,13 +313,13 @@ void Fleet::pubsub_written(std::uint32_t c, const QueuedCopy& copy, sim::SimTime
     have = std::max(have, copy.seq);
     return;
   }
-  const auto server = static_cast<std::uint32_t>(clients_[c].server);
+  const auto server = static_cast<std::uint32_t>(st_.clients[c].server);
   ++out.delivered;
   ++ps.iv_delivered[server];
   ++ps.iv_fleet_delivered;
   out.bytes_delivered += copy.bytes;
   double ms = sim::to_millis(finish - copy.published);
-  if (cfg_.topology.enabled()) ms += latency_ns_[clients_[c].region * topo_.sites() + topo_.site_of(server)] * 1e-6;
+  if (st_.cfg.topology.enabled()) ms += st_.latency(st_.clients[c].region, st_.topo.site_of(server)) * 1e-6;
   ps.interval_latency_ms.record(ms);
   if (copy.seq <= have) {
     ++out.duplicated;
@@ -324,12 +330,12 @@ void Fleet::pubsub_written(std::uint32_t c, const QueuedCopy& copy, sim::SimTime
   have = copy.seq;
 }
 
-void Fleet::pubsub_connect(std::uint32_t c) {
-  PubSubRuntime& ps = *ps_;
+void PubSub::connect(std::uint32_t c) {
+  PubSubRuntime& ps = ps_;
   PubSubOutcome& out = ps.out;
-  const PubSubSection& p = cfg_.pubsub;
-  const sim::SimTime now = sim_.now();
-  const auto server = static_cast<std::uint32_t>(clients_[c].server);
+  const PubSubSection& p = st_.cfg.pubsub;
+  const sim::SimTime now = st_.sim.now();
+  const auto server = static_cast<std::uint32_t>(st_.clients[c].server);
   ps.connected_at[c] = now;
   const std::size_t base = static_cast<std::size_t>(c) * ps.k;
   for (std::uint32_t j = 0; j < ps.k; ++j) {
@@ -383,15 +389,14 @@ void Fleet::pubsub_connect(std::uint32_t c) {
       const QueuedCopy block{now, b, static_cast<std::uint32_t>(std::min<double>(4e9, n * p.message_bytes)), n,
                              static_cast<std::uint16_t>(j), 1};
       if (npb == 0.0) {
-        pubsub_written(c, block, now);
+        written(c, block, now);
       } else {
         ps.queues[c].push(now, block);
         ps.buffered[server] += block.bytes;
       }
     }
     if (recovered > 0) {
-      servers_[server].cpu.submit(now, service(sim::from_micros(static_cast<double>(recovered) * cfg_.fleet.cpu.outbound_message_us)),
-                                  CpuQueue::kUntracked);
+      st_.parts.servers->submit_work(server, sim::from_micros(static_cast<double>(recovered) * st_.cfg.fleet.cpu.outbound_message_us));
       // No check_memory here: this runs inside handshake_done, before the connection's transport and
       // timers are set up; a kill now would cut a half-made connection, which then went on as if it
       // were open (a long-polling client polled, failed and unsubscribed twice: a crash). The
@@ -408,7 +413,7 @@ void Fleet::pubsub_connect(std::uint32_t c) {
       ps.have[base + j] = ps.fetch_to[base + j];
     }
     const sim::SimTime at = now + sim::from_seconds(p.history.fetch_ms / 1000.0);
-    if (at <= end_) sim_.schedule_at(at, self_, kPubFetch, c);
+    if (at <= st_.end) st_.sim.schedule_at(at, self_, kFetch, c);
   } else {
     for (std::uint32_t j = 0; j < ps.k; ++j) {
       const std::uint32_t b = ps.live_from[base + j];
@@ -422,11 +427,11 @@ void Fleet::pubsub_connect(std::uint32_t c) {
   ps.lost_at[c] = -1;
 }
 
-void Fleet::pubsub_fetch_done(std::uint32_t c) {
-  PubSubRuntime& ps = *ps_;
+void PubSub::fetch_done(std::uint32_t c) {
+  PubSubRuntime& ps = ps_;
   PubSubOutcome& out = ps.out;
-  const HistorySection& h = cfg_.pubsub.history;
-  const sim::SimTime now = sim_.now();
+  const HistorySection& h = st_.cfg.pubsub.history;
+  const sim::SimTime now = st_.sim.now();
   ps.fetching[c] = 0;
   const std::size_t base = static_cast<std::size_t>(c) * ps.k;
   for (std::uint32_t j = 0; j < ps.k; ++j) {
@@ -454,11 +459,11 @@ void Fleet::pubsub_fetch_done(std::uint32_t c) {
   }
 }
 
-void Fleet::pubsub_disconnect(std::uint32_t c, bool session_over) {
-  PubSubRuntime& ps = *ps_;
-  const sim::SimTime now = sim_.now();
-  const auto server = static_cast<std::uint32_t>(clients_[c].server);
-  pubsub_drain(c, now);
+void PubSub::disconnect(std::uint32_t c, bool session_over) {
+  PubSubRuntime& ps = ps_;
+  const sim::SimTime now = st_.sim.now();
+  const auto server = static_cast<std::uint32_t>(st_.clients[c].server);
+  drain(c, now);
   ps.queues[c].clear([&](const QueuedCopy& copy) {
     ps.buffered[server] -= copy.bytes;
     if (copy.replay != 0) return;  // a resume not completed: the client will miss these again
@@ -466,7 +471,7 @@ void Fleet::pubsub_disconnect(std::uint32_t c, bool session_over) {
     ++ps.iv_dropped[server];
     ++ps.iv_fleet_dropped;
   });
-  const std::uint32_t channels = cfg_.pubsub.channels;
+  const std::uint32_t channels = st_.cfg.pubsub.channels;
   const std::size_t base = static_cast<std::size_t>(c) * ps.k;
   for (std::uint32_t j = 0; j < ps.k; ++j) {
     const std::uint32_t ch = ps.channel_of[base + j];
@@ -483,14 +488,14 @@ void Fleet::pubsub_disconnect(std::uint32_t c, bool session_over) {
     if (!ps.sent_any.empty()) ps.sent_any[base + j] = 0;
   }
   if (session_over) {
-    pubsub_end_session(c);
+    end_session(c);
   } else {
     ps.lost_at[c] = now;
   }
 }
 
-void Fleet::pubsub_end_session(std::uint32_t c) {
-  PubSubRuntime& ps = *ps_;
+void PubSub::end_session(std::uint32_t c) {
+  PubSubRuntime& ps = ps_;
   if (!ps.in_session[c]) return;
   ps.in_session[c] = 0;
   ps.lost_at[c] = -1;
@@ -499,37 +504,66 @@ void Fleet::pubsub_end_session(std::uint32_t c) {
   for (std::uint32_t j = 0; j < ps.k; ++j) ps.out.expected += ps.have[base + j] - ps.from[base + j];
 }
 
-void Fleet::pubsub_client_message(std::uint32_t c, std::uint32_t server, sim::SimTime done) {
-  PubSubRuntime& ps = *ps_;
-  if (!(ps.rng_publish.uniform01() < cfg_.pubsub.client_publish_share)) return;
+void PubSub::client_message(std::uint32_t c, std::uint32_t server, sim::SimTime done) {
+  PubSubRuntime& ps = ps_;
+  if (!(ps.rng_publish.uniform01() < st_.cfg.pubsub.client_publish_share)) return;
   const std::uint32_t ch = ps.channel_of[static_cast<std::size_t>(c) * ps.k + ps.rng_publish.below(ps.k)];
-  if (done > end_) return;
-  sim_.schedule_at(done, self_, kPubClient,
+  if (done > st_.end) return;
+  st_.sim.schedule_at(done, self_, kClientPublish,
                    ch | (static_cast<std::uint64_t>(server) << 32) | (static_cast<std::uint64_t>(ps.server_epoch[server]) << 56));
 }
 
-double Fleet::pubsub_server_buffered_mib(std::uint32_t server) {
+double PubSub::queued_mib(std::uint32_t server) const { return static_cast<double>(ps_.buffered[server]) / kMiB; }
+
+const std::vector<std::string>& PubSub::fleet_columns() {
+  static const std::vector<std::string> columns{"published", "pubsub_delivered", "pubsub_dropped", "buffered_mib",
+                                                "pubsub_latency_p99_ms"};
+  return columns;
+}
+
+const std::vector<std::string>& PubSub::server_columns() {
+  static const std::vector<std::string> columns{"buffered_kib", "pubsub_delivered", "pubsub_dropped"};
+  return columns;
+}
+
+void PubSub::append_server_sample(std::uint32_t i, double buffered_mib, std::vector<double>& row) {
+  ps_.peak_buffered_mib = std::max(ps_.peak_buffered_mib, buffered_mib);
+  row.insert(row.end(), {buffered_mib * 1024.0, static_cast<double>(ps_.iv_delivered[i]), static_cast<double>(ps_.iv_dropped[i])});
+  ps_.iv_delivered[i] = ps_.iv_dropped[i] = 0;
+}
+
+void PubSub::append_fleet_sample(double buffered_mib, std::vector<double>& row) {
+  PubSubRuntime& ps = ps_;
+  const double p99 = ps.interval_latency_ms.count() ? ps.interval_latency_ms.quantile(0.99) : std::numeric_limits<double>::quiet_NaN();
+  row.insert(row.end(), {static_cast<double>(ps.iv_published), static_cast<double>(ps.iv_fleet_delivered),
+                         static_cast<double>(ps.iv_fleet_dropped), buffered_mib, p99});
+  ps.iv_published = ps.iv_fleet_delivered = ps.iv_fleet_dropped = 0;
+  ps.latency_ms.merge(ps.interval_latency_ms);
+  ps.interval_latency_ms.reset();
+  trim_logs();
+}
+
+double PubSub::server_buffered_mib(std::uint32_t server) {
   // Brings every buffer of the server up to date, so its buffered bytes are exact now (nothing to do
   // when every client reads at once and nothing was ever queued).
-  if (ps_->buffered[server] == 0) return 0.0;
-  const sim::SimTime now = sim_.now();
-  for (const std::uint32_t c : servers_[server].members) {
-    if (clients_[c].state == ClientState::Connected) pubsub_drain(c, now);
+  if (ps_.buffered[server] == 0) return 0.0;
+  const sim::SimTime now = st_.sim.now();
+  for (const std::uint32_t c : st_.servers[server].members) {
+    if (st_.clients[c].state == ClientState::Connected) drain(c, now);
   }
-  return static_cast<double>(ps_->buffered[server]) / kMiB;
+  return static_cast<double>(ps_.buffered[server]) / kMiB;
 }
 
-void Fleet::pubsub_trim_logs() {
-  if (!ps_ || !ps_->keep_times) return;
-  const PubSubSection& p = cfg_.pubsub;
+void PubSub::trim_logs() {
+  if (!ps_.keep_times) return;
+  const PubSubSection& p = st_.cfg.pubsub;
   const double keep_s = std::max(p.resume.window_s, p.history.ttl_s) + p.history.fetch_ms / 1000.0 + 1.0;
-  const sim::SimTime before = sim_.now() - sim::from_seconds(keep_s);
+  const sim::SimTime before = st_.sim.now() - sim::from_seconds(keep_s);
   if (before <= 0) return;
-  for (ChannelLog& log : ps_->logs) log.forget_before(before, 0);
+  for (ChannelLog& log : ps_.logs) log.forget_before(before, 0);
 }
 
-void Fleet::pubsub_conservation(RunSummary& summary) const {
-  if (!ps_) return;
+void PubSub::conservation(RunSummary& summary) const {
   const PubSubOutcome& o = summary.pubsub;
   auto check = [&](std::string name, std::string eq, std::uint64_t lhs, const std::vector<std::uint64_t>& rhs) {
     add_conservation_check(summary, std::move(name), std::move(eq), lhs, rhs);
@@ -544,19 +578,18 @@ void Fleet::pubsub_conservation(RunSummary& summary) const {
   check("continuity", "expected = in_order + recovered_resume + recovered_history + lost + pending_at_end", o.expected,
         {o.in_order, o.recovered_resume, o.recovered_history, o.lost, o.pending_at_end});
   std::uint64_t buffered = 0;
-  for (std::uint64_t b : ps_->buffered) buffered += b;
+  for (std::uint64_t b : ps_.buffered) buffered += b;
   check("send buffers", "bytes left in send buffers after the end's accounting = 0", buffered, {});
 }
 
-void Fleet::pubsub_finish(RunSummary& summary) {
-  if (!ps_) return;
-  PubSubRuntime& ps = *ps_;
+void PubSub::finish(RunSummary& summary) {
+  PubSubRuntime& ps = ps_;
   PubSubOutcome& out = ps.out;
-  const sim::SimTime now = sim_.now();
-  for (std::uint32_t c = 0; c < clients_.size(); ++c) {
-    if (clients_[c].state != ClientState::Connected) continue;
-    pubsub_drain(c, now);
-    const auto server = static_cast<std::uint32_t>(clients_[c].server);
+  const sim::SimTime now = st_.sim.now();
+  for (std::uint32_t c = 0; c < st_.clients.size(); ++c) {
+    if (st_.clients[c].state != ClientState::Connected) continue;
+    drain(c, now);
+    const auto server = static_cast<std::uint32_t>(st_.clients[c].server);
     ps.queues[c].clear([&](const QueuedCopy& copy) {
       ps.buffered[server] -= copy.bytes;
       if (copy.replay == 0) ++out.buffered_at_end;
@@ -566,7 +599,7 @@ void Fleet::pubsub_finish(RunSummary& summary) {
   ps.interval_latency_ms.reset();
   out.in_broker_at_end = ps.in_broker;
   out.fanouts_pending_at_end = ps.fanouts_pending;
-  for (std::uint32_t c = 0; c < clients_.size(); ++c) {
+  for (std::uint32_t c = 0; c < st_.clients.size(); ++c) {
     const std::size_t base = static_cast<std::size_t>(c) * ps.k;
     for (std::uint32_t j = 0; j < ps.k; ++j) {
       // A fetch still under way at the end: its gap was neither recovered nor lost yet.

@@ -1,0 +1,470 @@
+#include "models/fleet/balancer_tier.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <stdexcept>
+
+#include "models/balancer/slow_start.hpp"
+#include "models/balancing_policy.hpp"
+#include "models/fleet/connections.hpp"
+#include "models/fleet/server_pool.hpp"
+
+namespace wsfleet::models {
+
+BalancerTier::BalancerTier(FleetState& state) : st_(state), rng_probes_(state.streams.stream("balancer.probes")) {
+  const FleetConfig& cfg = st_.cfg;
+  const BalancerSection& bal = cfg.balancer;
+  std::vector<double> weights;
+  for (const ServerSpec& spec : st_.specs) weights.push_back(spec.weight);
+  per_site_ = bal.count;
+  if (bal.count == 0 || bal.count * st_.topo.sites() > 64) {
+    throw std::invalid_argument("balancer.count x sites must be between 1 and 64");
+  }
+  const bool active = bal.health_check.mode == HealthCheckMode::Active;
+  nodes_.reserve(bal.count * st_.topo.sites());
+  resolvable_.resize(st_.topo.sites());
+  for (std::uint32_t site = 0; site < st_.topo.sites(); ++site) {
+    const std::uint32_t first = st_.topo.first_server(site);
+    const std::uint32_t size = st_.topo.site_servers(site);
+    const std::vector<double> site_weights(weights.begin() + first, weights.begin() + first + size);
+    for (std::uint32_t k = 0; k < bal.count; ++k) {
+      const auto i = static_cast<std::uint32_t>(nodes_.size());
+      auto lb = std::make_unique<LoadBalancer>(make_balancing_policy(bal.policy, bal.params), site_weights,
+                                               st_.streams.stream("balancer", i));
+      lb->set_connection_cap(bal.max_connections_per_backend);
+      BalancerNode node(std::move(lb), site, first, size, bal.max_new_connections_per_s);
+      node.base_weight = site_weights;
+      for (std::uint32_t b = std::max(first, cfg.fleet.servers); b < first + size; ++b) {
+        node.lb->block(node.local(b), LoadBalancer::kBlockAbsent);
+        if (active) {  // it must pass `rise` probes once it joins
+          node.health[node.slot(b)].set(false);
+          node.lb->block(node.local(b), LoadBalancer::kBlockDown);
+        }
+      }
+      if (bal.sticky == Stickiness::SourceIp) node.stick.assign(cfg.clients.count, -1);
+      nodes_.push_back(std::move(node));
+      resolvable_[site].push_back(i);
+    }
+  }
+  probe_interval_ = sim::from_seconds(bal.health_check.interval_s);
+  probe_timeout_ = sim::from_seconds(bal.health_check.timeout_s);
+  fail_timeout_ = st_.duration(bal.passive.fail_timeout_s);
+  failover_ = st_.duration(bal.failover_s);
+  load_interval_ = sim::from_seconds(bal.metrics_interval_s);
+  if (active && probe_interval_ <= 0) throw std::invalid_argument("balancer.health_check.interval_s must be > 0");
+  if (load_interval_ <= 0) throw std::invalid_argument("balancer.metrics_interval_s must be > 0");
+  self_ = st_.sim.add_handler(this);
+}
+
+void BalancerTier::start_health_checks() {
+  if (st_.cfg.balancer.health_check.mode != HealthCheckMode::Active) return;
+  // Each balancer probes each backend every interval, starting at a random phase (HAProxy spreads
+  // its checks over the interval).
+  for (std::uint32_t n = 0; n < nodes_.size(); ++n) {
+    const std::uint32_t first = nodes_[n].first;
+    for (std::uint32_t b = first; b < first + nodes_[n].lb->backends().size(); ++b) {
+      const auto phase = static_cast<sim::SimTime>(rng_probes_.uniform01() * static_cast<double>(probe_interval_));
+      if (phase <= st_.end) st_.sim.schedule_at(phase, self_, kProbe, pack_backend(n, b));
+    }
+  }
+}
+
+void BalancerTier::start_load_reports() { st_.sim.schedule_at(std::min(load_interval_, st_.end), self_, kLoadReport, 0); }
+
+void BalancerTier::handle(const sim::Event& e) {
+  if (e.tag == kLoadReport) return load_report();
+  const auto server = static_cast<std::uint32_t>(e.data & 0xFFFFFFu);
+  const auto n = static_cast<std::uint32_t>((e.data >> 24) & 0xFFu);
+  const auto gen = static_cast<std::uint32_t>(e.data >> 32);
+  BalancerNode& node = nodes_[n];
+  switch (e.tag) {
+    case kProbe: probe(n, server); return;
+    case kProbeTimeout: probe_result(n, server, false); return;
+    case kPassiveExpire:
+      if (node.up) node.lb->unblock(node.local(server), LoadBalancer::kBlockPassive);
+      return;
+    case kWarmStep: warm_step(n, server, gen); return;
+    case kFailover:
+      if (!node.up && node.down_gen == gen) {
+        node.resolvable = false;
+        rebuild_resolvable();
+      }
+      return;
+    default: throw std::logic_error("BalancerTier: unknown event tag");
+  }
+}
+
+bool BalancerTier::site_in_service(std::uint32_t site) const {
+  for (std::uint32_t n : resolvable_[site]) {
+    if (nodes_[n].up && nodes_[n].lb->eligible_count() > 0) return true;
+  }
+  return false;
+}
+
+std::uint32_t BalancerTier::resolve(std::uint32_t c) const {
+  // The front door (geo DNS or anycast) sends a client to the nearest site whose balancers have a
+  // backend in service, as those balancers see it; failing that, to the nearest site.
+  const auto& sites = st_.topo.nearest_sites(st_.clients[c].region);
+  std::uint32_t site = sites.front();
+  if (sites.size() > 1) {
+    for (std::uint32_t candidate : sites) {
+      if (site_in_service(candidate)) {
+        site = candidate;
+        break;
+      }
+    }
+  }
+  // DNS round robin over the site's balancers: each client has a stable first choice; once a
+  // failed balancer's name has been withdrawn (failover_s after it failed), its clients spread over
+  // the others.
+  const std::uint32_t base = site * per_site_;
+  if (per_site_ == 1) return base;
+  const std::uint64_t h = sim::mix64(static_cast<std::uint64_t>(c) ^ 0xB1A5CEull);
+  const std::uint32_t first = base + static_cast<std::uint32_t>(h % per_site_);
+  const auto& alive = resolvable_[site];
+  if (nodes_[first].resolvable || alive.empty()) return first;
+  return alive[(h >> 20) % alive.size()];
+}
+
+Route BalancerTier::connect(std::uint32_t c) {
+  const Client& cl = st_.clients[c];
+  const sim::SimTime now = st_.sim.now();
+  const std::uint32_t bi = resolve(c);
+  BalancerNode& node = nodes_[bi];
+  Route route{std::nullopt, 0, bi, node.site};
+  if (!node.up) {
+    route.refusal = Refusal::BalancerDown;
+    return route;
+  }
+  if (!node.limiter.take(now)) {
+    ++node.counts.rate_limited;
+    route.refusal = Refusal::RateLimited;
+    return route;
+  }
+  LoadBalancer& lb = *node.lb;
+  const auto site_size = static_cast<std::uint32_t>(lb.backends().size());
+  const Stickiness sticky = st_.cfg.balancer.sticky;
+  const std::int32_t remembered = sticky == Stickiness::Cookie     ? cl.sticky
+                                  : sticky == Stickiness::SourceIp ? node.stick[c]
+                                                                   : -1;
+  int target = -1;  // the remembered server's index at this balancer, when it has it and thinks it is up
+  if (remembered >= 0 && st_.topo.site_of(static_cast<std::uint32_t>(remembered)) == node.site) {
+    target = node.local(static_cast<std::uint32_t>(remembered));
+    if (lb.blocks(target) != 0) target = -1;
+  }
+  const std::uint64_t key = sim::mix64(c);  // a stable identity, like a hashed source address
+  const std::uint32_t tries = st_.cfg.balancer.tries == 0 ? site_size : st_.cfg.balancer.tries;
+  const std::int64_t port_limit =
+      static_cast<std::int64_t>(st_.cfg.balancer.source_ports) * static_cast<std::int64_t>(st_.cfg.balancer.source_addresses);
+  std::vector<int>& tried = tried_;
+  tried.clear();
+  auto untry = [&] {
+    for (int t : tried) lb.unblock(t, LoadBalancer::kBlockTried);
+  };
+  std::optional<Refusal> last;
+  for (std::uint32_t t = 0; t < tries; ++t) {
+    const int local = (t == 0 && target >= 0) ? target : lb.pick(key);
+    if (local == kNoBackend) break;
+    const auto b = node.first + static_cast<std::uint32_t>(local);
+    Server& s = st_.servers[b];
+    const std::int64_t in_use = lb.backends()[static_cast<std::size_t>(local)].active_connections;
+    std::optional<Refusal> failure;
+    if (port_limit > 0 && in_use >= port_limit) {
+      ++node.counts.port_exhausted;  // connect() fails with EADDRNOTAVAIL: an error, like a refusal
+      failure = Refusal::SourcePorts;
+    } else if (!s.up) {
+      ++s.interval.attempts;
+      ++node.counts.failed_tries;
+      ++s.interval.failed;
+      if (s.crashed_by != 0) ++st_.faults[s.crashed_by - 1u].outcome.tries_while_undetected;
+      failure = Refusal::BackendDown;
+    }
+    if (failure) {
+      last = failure;
+      try_failed(node, b);
+      lb.block(local, LoadBalancer::kBlockTried);
+      tried.push_back(local);
+      continue;
+    }
+    untry();
+    node.fails[node.slot(b)] = 0;  // a live backend answered (NGINX resets fails on success)
+    route.refusal = st_.parts.servers->admit(b);
+    if (route.refusal) return route;
+    ++node.counts.routed;
+    node.counts.peak_ports = std::max<std::uint64_t>(node.counts.peak_ports, static_cast<std::uint64_t>(in_use + 1));
+    lb.connection_opened(local);
+    if (sticky == Stickiness::SourceIp) node.stick[c] = static_cast<std::int32_t>(b);
+    route.server = b;
+    return route;
+  }
+  untry();
+  route.refusal = last.value_or(Refusal::NoBackend);
+  return route;
+}
+
+RequestFailure BalancerTier::route_request(std::uint32_t c, std::uint32_t& server) {
+  // Every HTTP request is routed on its own, as a new connection would be: the client's balancer
+  // (by DNS), its stickiness, its policy's pick among the backends it has in service, and its
+  // passive failure counting. (Requests ride kept-alive upstream connections: no new-connection
+  // rate limit, no source port.)
+  const Client& cl = st_.clients[c];
+  BalancerNode& node = nodes_[resolve(c)];
+  if (!node.up) return RequestFailure::BalancerDown;
+  LoadBalancer& lb = *node.lb;
+  const Stickiness sticky = st_.cfg.balancer.sticky;
+  const std::int32_t remembered = sticky == Stickiness::Cookie     ? cl.sticky
+                                  : sticky == Stickiness::SourceIp ? node.stick[c]
+                                                                   : -1;
+  int local = kNoBackend;
+  if (remembered >= 0 && st_.topo.site_of(static_cast<std::uint32_t>(remembered)) == node.site) {
+    const int r = node.local(static_cast<std::uint32_t>(remembered));
+    if ((lb.blocks(r) & LoadBalancer::kOutOfService) == 0) local = r;  // else HAProxy redispatches
+  }
+  if (local == kNoBackend) local = lb.pick(sim::mix64(c));
+  if (local == kNoBackend) return RequestFailure::NoBackend;
+  server = node.first + static_cast<std::uint32_t>(local);
+  Server& s = st_.servers[server];
+  if (!s.up) {
+    ++node.counts.failed_tries;
+    ++s.interval.failed;
+    try_failed(node, server);
+    return RequestFailure::BackendDown;
+  }
+  node.fails[node.slot(server)] = 0;
+  return RequestFailure::None;
+}
+
+void BalancerTier::try_failed(BalancerNode& node, std::uint32_t server) {
+  // NGINX (ngx_http_upstream_round_robin.c, free_peer): a failure more than fail_timeout after the
+  // previous one starts a new count; max_fails failures take the peer out for fail_timeout. A
+  // one-server upstream never fails.
+  node.lb->failure(node.local(server));  // the policy's own reaction (NGINX lowers the effective weight)
+  const PassiveSection& passive = st_.cfg.balancer.passive;
+  if (passive.max_fails == 0 || node.lb->backends().size() == 1) return;
+  const std::size_t b = node.slot(server);
+  const int backend = node.local(server);
+  const sim::SimTime now = st_.sim.now();
+  if (now - node.checked[b] > fail_timeout_) node.fails[b] = 0;
+  ++node.fails[b];
+  node.checked[b] = now;
+  if (node.fails[b] < passive.max_fails || (node.lb->blocks(backend) & LoadBalancer::kBlockPassive)) return;
+  const std::uint32_t index = index_of(node);
+  node.lb->block(backend, LoadBalancer::kBlockPassive);
+  ++node.counts.marked_down;
+  note_detection(index, server);
+  if (now + fail_timeout_ <= st_.end) st_.sim.schedule_at(now + fail_timeout_, self_, kPassiveExpire, pack_backend(index, server));
+}
+
+void BalancerTier::server_crashed(std::uint32_t b, std::uint32_t fault) {
+  FaultState& f = st_.faults[fault];
+  for (BalancerNode& node : site_nodes_of(b)) {
+    node.lb->drop_all(node.local(b));
+    if (node.up && (node.lb->blocks(node.local(b)) & LoadBalancer::kOutOfService) == 0) f.pending_nodes |= 1ull << index_of(node);
+  }
+  if (f.pending_nodes == 0 && !f.outcome.detected_within_s) f.outcome.detected_within_s = 0.0;
+  if (st_.cfg.balancer.health_check.mode == HealthCheckMode::Instant) {
+    for (BalancerNode& node : site_nodes_of(b)) {
+      if (node.up) mark_health(index_of(node), b, false);
+    }
+  }
+}
+
+void BalancerTier::server_restarted(std::uint32_t b) {
+  if (st_.cfg.balancer.health_check.mode == HealthCheckMode::Instant) {
+    for (BalancerNode& node : site_nodes_of(b)) {
+      if (node.up) mark_health(index_of(node), b, true);
+    }
+  }
+  // Active checks find it on their own; with neither, passive detection lets it back after fail_timeout.
+}
+
+void BalancerTier::server_added(std::uint32_t b) {
+  const bool active = st_.cfg.balancer.health_check.mode == HealthCheckMode::Active;
+  for (BalancerNode& node : site_nodes_of(b)) {
+    node.lb->unblock(node.local(b), LoadBalancer::kBlockAbsent);
+    // With active checks it joins after `rise` passed probes (and slow start begins then).
+    if (!active && node.up) start_warmup(index_of(node), b);
+  }
+}
+
+void BalancerTier::server_draining(std::uint32_t b) {
+  for (BalancerNode& node : site_nodes_of(b)) node.lb->block(node.local(b), LoadBalancer::kBlockDraining);
+}
+
+void BalancerTier::server_removed(std::uint32_t b) {
+  for (BalancerNode& node : site_nodes_of(b)) {
+    node.lb->drop_all(node.local(b));  // half-open connections go with it
+    node.lb->block(node.local(b), LoadBalancer::kBlockAbsent);
+  }
+}
+
+void BalancerTier::note_detection(std::uint32_t balancer, std::uint32_t server) {
+  const Server& s = st_.servers[server];
+  if (s.up || s.crashed_by == 0) return;
+  FaultState& f = st_.faults[s.crashed_by - 1u];
+  if ((f.pending_nodes & (1ull << balancer)) == 0) return;
+  // A site crash is detected when every balancer has taken out every server: track per balancer
+  // that it has no crashed server of this fault left in service.
+  if (s.crashed_by - 1u < st_.cfg.faults.size() && st_.cfg.faults[s.crashed_by - 1u].target == FaultTarget::Site) {
+    const BalancerNode& node = nodes_[balancer];
+    for (std::uint32_t b = node.first; b < node.first + node.lb->backends().size(); ++b) {
+      if (st_.servers[b].crashed_by == s.crashed_by && node.up && (node.lb->blocks(node.local(b)) & LoadBalancer::kOutOfService) == 0) return;
+    }
+  }
+  f.pending_nodes &= ~(1ull << balancer);
+  if (f.pending_nodes == 0 && !f.outcome.detected_within_s) {
+    f.outcome.detected_within_s = sim::to_seconds(st_.sim.now()) - f.outcome.at_s;
+  }
+}
+
+void BalancerTier::crash_balancer(std::uint32_t n, std::uint32_t fault) {
+  BalancerNode& node = nodes_[n];
+  if (!node.up) return;
+  node.up = false;
+  ++node.down_gen;
+  // Every connection proxied through it dies with it (both halves: the servers see their side close).
+  for (std::uint32_t c = 0; c < st_.clients.size(); ++c) {
+    const Client& cl = st_.clients[c];
+    const bool through = (cl.state == ClientState::Connected || cl.state == ClientState::Connecting) &&
+                         cl.balancer == n && cl.server >= 0;
+    if (through) st_.parts.connections->cut_connection(c, fault, true);
+  }
+  std::fill(node.stick.begin(), node.stick.end(), -1);  // its stick table is lost
+  // It no longer sends anything anywhere: stop waiting for it to notice crashed servers.
+  for (std::uint32_t b = node.first; b < node.first + node.lb->backends().size(); ++b) note_detection(n, b);
+  const sim::SimTime at = st_.sim.now() + failover_;
+  if (at <= st_.end) st_.sim.schedule_at(at, self_, kFailover, pack_backend(n, 0, node.down_gen));
+}
+
+void BalancerTier::recover_balancer(std::uint32_t n) {
+  BalancerNode& node = nodes_[n];
+  if (node.up) return;
+  node.up = true;
+  node.resolvable = true;
+  rebuild_resolvable();
+  // A restarted balancer starts with every configured backend up (HAProxy's default initial state)
+  // and a clean slate of failure counts; its checks correct the picture. The oracle knows the truth.
+  const bool instant = st_.cfg.balancer.health_check.mode == HealthCheckMode::Instant;
+  for (std::uint32_t b = node.first; b < node.first + node.lb->backends().size(); ++b) {
+    if (!st_.servers[b].present) continue;
+    const int backend = node.local(b);
+    node.fails[node.slot(b)] = 0;
+    node.lb->unblock(backend, LoadBalancer::kBlockPassive);
+    node.health[node.slot(b)].set(instant ? st_.servers[b].up : true);
+    if (node.health[node.slot(b)].up()) {
+      node.lb->unblock(backend, LoadBalancer::kBlockDown);
+    } else {
+      node.lb->block(backend, LoadBalancer::kBlockDown);
+    }
+  }
+}
+
+void BalancerTier::rebuild_resolvable() {
+  for (auto& site : resolvable_) site.clear();
+  for (std::uint32_t n = 0; n < nodes_.size(); ++n) {
+    if (nodes_[n].resolvable) resolvable_[nodes_[n].site].push_back(n);
+  }
+}
+
+void BalancerTier::probe(std::uint32_t balancer, std::uint32_t server) {
+  const sim::SimTime now = st_.sim.now();
+  if (now + probe_interval_ <= st_.end) st_.sim.schedule_at(now + probe_interval_, self_, kProbe, pack_backend(balancer, server));
+  BalancerNode& node = nodes_[balancer];
+  if (!node.up) return;
+  Server& s = st_.servers[server];
+  if (!s.up) return probe_result(balancer, server, false);  // refused (or no such host yet)
+  // The probe waits behind the server's queued work: a backlog longer than the timeout fails it.
+  const sim::SimTime wait = s.cpu.wait_ns(now);
+  if (wait > probe_timeout_) {
+    st_.sim.schedule_at(now + probe_timeout_, self_, kProbeTimeout, pack_backend(balancer, server));
+    return;
+  }
+  const BackendState& view = node.lb->backends()[node.slot(server)];
+  // Response time as the balancer sees it: an exponentially weighted average of probe round trips.
+  const double rtt = 0.5 * view.response_time_s + 0.5 * sim::to_seconds(wait);
+  node.lb->set_load(node.local(server), view.cpu_utilisation, rtt, view.bandwidth_bps);
+  probe_result(balancer, server, true);
+}
+
+void BalancerTier::probe_result(std::uint32_t balancer, std::uint32_t server, bool passed) {
+  BalancerNode& node = nodes_[balancer];
+  if (!node.up) return;
+  const HealthCheckSection& hc = st_.cfg.balancer.health_check;
+  HealthState& health = node.health[node.slot(server)];
+  if (health.record(passed, hc.fall, hc.rise)) mark_health(balancer, server, health.up());
+}
+
+void BalancerTier::mark_health(std::uint32_t balancer, std::uint32_t server, bool up) {
+  BalancerNode& node = nodes_[balancer];
+  LoadBalancer& lb = *node.lb;
+  const std::size_t b = node.slot(server);
+  const int backend = node.local(server);
+  node.health[b].set(up);
+  const bool blocked = (lb.blocks(backend) & LoadBalancer::kBlockDown) != 0;
+  if (up && blocked) {
+    lb.unblock(backend, LoadBalancer::kBlockDown);
+    start_warmup(balancer, server);
+  } else if (!up && !blocked) {
+    lb.block(backend, LoadBalancer::kBlockDown);
+    ++node.counts.marked_down;
+    if (node.warm_since[b] >= 0) {  // a ramp in progress ends; the next one starts from the beginning
+      node.warm_since[b] = -1;
+      ++node.warm_gen[b];
+      lb.set_weight(backend, node.base_weight[b]);
+    }
+    note_detection(balancer, server);
+  }
+}
+
+void BalancerTier::start_warmup(std::uint32_t balancer, std::uint32_t server) {
+  const SlowStartSection& ss = st_.cfg.balancer.slow_start;
+  if (!(ss.window_s > 0.0)) return;
+  BalancerNode& node = nodes_[balancer];
+  const std::size_t b = node.slot(server);
+  node.warm_since[b] = st_.sim.now();
+  ++node.warm_gen[b];
+  warm_step(balancer, server, node.warm_gen[b]);
+}
+
+void BalancerTier::warm_step(std::uint32_t balancer, std::uint32_t server, std::uint32_t gen) {
+  BalancerNode& node = nodes_[balancer];
+  const std::size_t b = node.slot(server);
+  if (gen != node.warm_gen[b] || node.warm_since[b] < 0) return;
+  const SlowStartSection& ss = st_.cfg.balancer.slow_start;
+  const sim::SimTime elapsed = st_.sim.now() - node.warm_since[b];
+  const double factor = slow_start_factor(ss, elapsed);
+  node.lb->set_weight(node.local(server), node.base_weight[b] * factor);
+  if (factor >= 1.0) {
+    node.warm_since[b] = -1;
+    return;
+  }
+  const sim::SimTime next = node.warm_since[b] + slow_start_next_step(ss, elapsed);
+  if (next <= st_.end) st_.sim.schedule_at(next, self_, kWarmStep, pack_backend(balancer, server, gen));
+}
+
+void BalancerTier::load_report() {
+  // Servers report their load every metrics interval; balancers pick on these (stale) figures.
+  const sim::SimTime now = st_.sim.now();
+  const double dt = sim::to_seconds(now - last_load_report_);
+  const bool probes = st_.cfg.balancer.health_check.mode == HealthCheckMode::Active;
+  const double bytes_per_message = st_.cfg.clients.message_bytes * (1.0 + st_.cfg.clients.replies_per_message);
+  ServerPool& pool = *st_.parts.servers;
+  for (std::uint32_t b = 0; b < st_.servers.size(); ++b) {
+    Server& s = st_.servers[b];
+    pool.settle(s);
+    const sim::SimTime busy = s.cpu.busy_ns(now);
+    const double util = dt > 0 ? sim::to_seconds(busy - s.busy_at_last_report) / (dt * st_.specs[b].cpu_cores) : 0.0;
+    const double bandwidth = dt > 0 ? static_cast<double>(s.metrics_messages) * bytes_per_message / dt : 0.0;
+    s.busy_at_last_report = busy;
+    s.metrics_messages = 0;
+    for (BalancerNode& node : site_nodes_of(b)) {
+      const BackendState& view = node.lb->backends()[node.slot(b)];
+      const double rt = probes ? view.response_time_s : sim::to_seconds(s.cpu.wait_ns(now));
+      node.lb->set_load(node.local(b), util, rt, bandwidth);
+    }
+  }
+  last_load_report_ = now;
+  if (now < st_.end) st_.sim.schedule_at(std::min(now + load_interval_, st_.end), self_, kLoadReport, 0);
+}
+
+}  // namespace wsfleet::models

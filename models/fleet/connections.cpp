@@ -1,0 +1,465 @@
+#include "models/fleet/connections.hpp"
+
+#include <algorithm>
+#include <optional>
+#include <stdexcept>
+
+#include "models/fleet/balancer_tier.hpp"
+#include "models/fleet/server_pool.hpp"
+#include "models/fleet/summary_helpers.hpp"
+#include "models/pubsub/pubsub.hpp"
+#include "models/transport/fallback_transports.hpp"
+
+namespace wsfleet::models {
+
+Connections::Connections(FleetState& state)
+    : st_(state),
+      backoff_(make_backoff_policy(state.cfg.backoff.policy, state.cfg.backoff.params)),
+      rng_sessions_(state.streams.stream("clients.sessions")),
+      rng_messages_(state.streams.stream("clients.messages")),
+      rng_backoff_(state.streams.stream("clients.backoff")),
+      rng_vanish_(state.streams.stream("clients.vanish")) {
+  const FleetConfig& cfg = st_.cfg;
+  cost_handshake_ = sim::from_micros(cfg.fleet.cpu.handshake_us);
+  cost_message_ = sim::from_micros(cfg.fleet.cpu.inbound_message_us + cfg.clients.replies_per_message * cfg.fleet.cpu.outbound_message_us);
+  cost_heartbeat_ = sim::from_micros(cfg.fleet.cpu.heartbeat_us);
+  heartbeat_interval_ = st_.duration(cfg.clients.heartbeat_interval_s);
+  hb_timeout_ = st_.duration(cfg.heartbeat.timeout_s);
+  hb_peer_timeout_ = st_.duration(cfg.heartbeat.peer_timeout_s);
+  idle_timeout_ = st_.duration(cfg.balancer.idle_timeout_s);
+  idle_pings_ = cfg.heartbeat.mode == HeartbeatMode::WhenIdle && heartbeat_interval_ > 0;
+  // The balancer cuts idle connections only if pings do not keep them busy: pings (periodic, or after
+  // `interval` of silence) at least once per idle timeout keep every connection alive.
+  idle_cuts_ = idle_timeout_ > 0 && !(heartbeat_interval_ > 0 && heartbeat_interval_ < idle_timeout_);
+  // Rebalancing closes the longest-idle connections first.
+  const bool rebalancing = st_.duration(cfg.fleet.rebalance.interval_s) > 0;
+  track_activity_ = idle_pings_ || idle_cuts_ || cfg.clients.vanish_share > 0.0 || rebalancing;
+  if (track_activity_) heartbeat_tag_ = kHeartbeatTracked;
+  retry_after_ = st_.duration(cfg.fleet.admission.retry_after_s);
+  connect_timeout_ = st_.duration(cfg.clients.connect_timeout_s);
+  message_mean_gap_s_ = cfg.clients.messages_per_minute > 0 ? 60.0 / cfg.clients.messages_per_minute : 0.0;
+
+  // First connection times: a Poisson process over [0, ramp] conditioned on `count` arrivals,
+  // i.e. sorted uniform times.
+  st_.clients.resize(cfg.clients.count);
+  if (track_activity_) activity_.assign(cfg.clients.count, 0);
+  idle_close_ = st_.duration(cfg.fleet.idle_close_s);
+  if (idle_close_ > 0) data_activity_.assign(cfg.clients.count, 0);
+  if (track_activity_ || idle_close_ > 0) message_tag_ = kMessageTracked;
+  if (st_.topo.regions() > 255) throw std::invalid_argument("topology: at most 255 regions");
+  if (st_.topo.regions() > 1) {
+    for (std::uint32_t c = 0; c < st_.clients.size(); ++c) st_.clients[c].region = static_cast<std::uint8_t>(st_.topo.region_of(c));
+  }
+  st_.gens.assign(cfg.clients.count, 0);
+  arrival_times_.resize(cfg.clients.count);
+  sim::Rng rng_arrivals = st_.streams.stream("clients.arrivals");
+  const sim::SimTime ramp = st_.duration(cfg.clients.ramp_s);
+  for (auto& t : arrival_times_) t = static_cast<sim::SimTime>(rng_arrivals.uniform01() * static_cast<double>(ramp));
+  std::sort(arrival_times_.begin(), arrival_times_.end());
+  self_ = st_.sim.add_handler(this);
+}
+
+void Connections::start() {
+  if (!arrival_times_.empty() && arrival_times_[0] <= st_.end) st_.sim.schedule_at(arrival_times_[0], self_, kArrive, 0);
+}
+
+void Connections::schedule_client(sim::SimTime t, std::uint32_t tag, std::uint32_t c) {
+  if (t > st_.end) return;  // would never fire inside the run; keeps the event list small
+  st_.sim.schedule_at(t, self_, tag, FleetState::pack(c, st_.gens[c]));
+}
+
+void Connections::handle(const sim::Event& e) {
+  switch (e.tag) {
+    case kArrive: {
+      const auto c = static_cast<std::uint32_t>(e.data);
+      ++arrived_;
+      if (c + 1 < arrival_times_.size()) {
+        if (arrival_times_[c + 1] <= st_.end) st_.sim.schedule_at(arrival_times_[c + 1], self_, kArrive, c + 1);
+      } else {
+        std::vector<sim::SimTime>().swap(arrival_times_);
+      }
+      attempt(c);
+      return;
+    }
+    case kGhostGone: ghost_gone(static_cast<std::uint32_t>(e.data)); return;
+    default: break;
+  }
+  const auto c = static_cast<std::uint32_t>(e.data & 0xFFFFFFFFu);
+  const auto gen = static_cast<std::uint32_t>(e.data >> 32);
+  // The generations live in their own compact array: the hottest events (heartbeats, messages)
+  // then never touch the client record, which for a million clients is a cache miss.
+  if (st_.gens[c] != gen) return;  // a timer of a connection that no longer exists
+  switch (e.tag & kKindMask) {
+    case kAttempt: attempt(c); break;
+    case kHandshakeDone: {
+      const auto server = static_cast<std::uint32_t>(st_.clients[c].server);
+      handshake_done(c);
+      st_.parts.servers->check_memory(server);  // one more connection's memory (after its timers: a kill cuts it cleanly)
+      break;
+    }
+    case kHandshakeTimeout: handshake_timeout(c); break;
+    case kHeartbeat: heartbeat<false>(c, server_of_tag(e.tag)); break;
+    case kHeartbeatTracked: heartbeat<true>(c, server_of_tag(e.tag)); break;
+    case kMessage: message<false>(c, server_of_tag(e.tag)); break;
+    case kMessageTracked: message<true>(c, server_of_tag(e.tag)); break;
+    case kSessionEnd: session_end(c); break;
+    case kIdleCheck: idle_check(c); break;
+    case kIdleClose: idle_close(c); break;
+    default: throw std::logic_error("Connections: unknown event tag");
+  }
+}
+
+void Connections::attempt(std::uint32_t c) {
+  Client& cl = st_.clients[c];
+  if (cl.state == ClientState::Waiting) --st_.waiting;
+  ++st_.gens[c];
+  const sim::SimTime now = st_.sim.now();
+  cl.attempt_at = now;
+  ++st_.conn.attempted;
+  ++st_.iv.attempts;
+  if (cl.retrying) {
+    ++st_.conn.retries;
+    ++st_.iv.retries;
+  }
+  const Route route = st_.parts.balancers->connect(c);
+  if (route.refusal) return refuse(c, *route.refusal);
+  Server& s = st_.servers[route.server];
+  cl.state = ClientState::Connecting;
+  cl.server = static_cast<std::int32_t>(route.server);
+  cl.balancer = static_cast<std::uint8_t>(route.balancer);
+  cl.slot = static_cast<std::uint32_t>(s.members.size());
+  s.members.push_back(c);
+  ++st_.connecting;
+  // The handshake takes one network round trip plus the server's work.
+  const auto rtt = static_cast<sim::SimTime>(2.0 * st_.latency(cl.region, route.site));
+  const sim::SimTime done = st_.parts.servers->submit_work(route.server, cost_handshake_) + rtt;
+  if (done - now <= connect_timeout_) {
+    schedule_client(done, kHandshakeDone, c);
+  } else {
+    schedule_client(now + connect_timeout_, kHandshakeTimeout, c);
+  }
+}
+
+void Connections::refuse(std::uint32_t c, Refusal why) {
+  ++(is_rejection(why) ? st_.iv.rejected : st_.iv.failed);
+  ConnectionCounts& k = st_.conn;
+  switch (why) {
+    case Refusal::ServerFull: ++k.rejected; ++k.rejected_server_full; break;
+    case Refusal::NoBackend: ++k.rejected; ++k.no_backend; break;
+    case Refusal::RateLimited: ++k.rejected; ++k.rejected_rate_limited; break;
+    case Refusal::Shed: ++k.rejected; ++k.rejected_shed; return retry_later(c, RetryCause::AttemptFailed, retry_after_);
+    case Refusal::Timeout: ++k.failed; ++k.failed_timeout; break;
+    case Refusal::BackendDown: ++k.failed; ++k.failed_backend_down; break;
+    case Refusal::SourcePorts: ++k.failed; ++k.failed_source_ports; break;
+    case Refusal::BalancerDown: ++k.failed; ++k.failed_balancer_down; break;
+    case Refusal::Crash: ++k.failed; ++k.failed_crash; break;
+  }
+  retry_later(c, why == Refusal::Timeout ? RetryCause::AttemptTimedOut : RetryCause::AttemptFailed);
+}
+
+void Connections::handshake_done(std::uint32_t c) {
+  Client& cl = st_.clients[c];
+  Server& s = st_.servers[static_cast<std::size_t>(cl.server)];
+  cl.state = ClientState::Connected;
+  if (st_.cfg.balancer.sticky == Stickiness::Cookie) cl.sticky = cl.server;
+  backoff_->on_connected(cl.backoff, st_.sim.now());
+  cl.retrying = false;
+  --st_.connecting;
+  ++st_.connected;
+  ++s.connected;
+  ++st_.conn.established;
+  ++s.interval.established;
+  if (cl.storm != 0) {
+    FaultState& f = st_.faults[cl.storm - 1u];
+    cl.storm = 0;
+    if (--f.outstanding == 0 && !f.incomplete) {
+      f.outcome.reconnected_within_s = sim::to_seconds(st_.sim.now()) - f.outcome.at_s;
+    }
+  }
+  const sim::SimTime now = st_.sim.now();
+  handshake_latency_ms_.record(sim::to_millis(now - cl.attempt_at));
+  const double session_s = st_.cfg.clients.session_s.sample(rng_sessions_);
+  schedule_client(now + st_.duration(session_s), kSessionEnd, c);  // `never` (inf) saturates past the end
+  const auto server = static_cast<std::uint32_t>(cl.server);
+  if (track_activity_) activity_[c] = now;
+  if (st_.parts.pubsub) st_.parts.pubsub->connect(c);  // every transport subscribes (a long-polling client's copies are written the same way)
+  const Transport transport = st_.parts.transports ? st_.parts.transports->on_established(c) : Transport::WebSocket;
+  if (transport == Transport::LongPolling) return;  // its polls are its heartbeat; its messages are POSTs
+  if (heartbeat_interval_ > 0) schedule_client(now + heartbeat_interval_, conn_tag(heartbeat_tag_, server), c);
+  if (idle_cuts_) schedule_client(now + idle_timeout_, conn_tag(kIdleCheck, server), c);
+  if (idle_close_ > 0) {
+    data_activity_[c] = now;
+    schedule_client(now + idle_close_, conn_tag(kIdleClose, server), c);
+  }
+  if (message_mean_gap_s_ > 0 && transport == Transport::WebSocket) {
+    schedule_client(now + st_.duration(rng_messages_.exponential(message_mean_gap_s_)), conn_tag(message_tag_, server), c);
+  }
+}
+
+void Connections::handshake_timeout(std::uint32_t c) {
+  Server& s = st_.servers[static_cast<std::size_t>(st_.clients[c].server)];
+  ++s.interval.failed;
+  --st_.connecting;
+  release_slot(c);
+  refuse(c, Refusal::Timeout);
+}
+
+template <bool kTracked>
+void Connections::heartbeat(std::uint32_t c, std::uint32_t server) {
+  const sim::SimTime now = st_.sim.now();
+  constexpr Tag kind = kTracked ? kHeartbeatTracked : kHeartbeat;
+  if constexpr (kTracked) {
+    if (idle_pings_ && now - activity_[c] < heartbeat_interval_) {
+      // Frames flowed since: ping only after a full interval of silence.
+      schedule_client(activity_[c] + heartbeat_interval_, conn_tag(kind, server), c);
+      return;
+    }
+  }
+  st_.parts.servers->submit_job(server, cost_heartbeat_, kJobHeartbeat, c);
+  if constexpr (kTracked) activity_[c] = now;
+  schedule_client(now + heartbeat_interval_, conn_tag(kind, server), c);
+}
+
+template <bool kTracked>
+void Connections::message(std::uint32_t c, std::uint32_t server) {
+  const sim::SimTime done = st_.parts.servers->submit_job(server, cost_message_, kJobMessage, c);
+  if (st_.parts.pubsub && st_.cfg.pubsub.client_publish_share > 0.0) st_.parts.pubsub->client_message(c, server, done);
+  if constexpr (kTracked) {
+    if (track_activity_) activity_[c] = st_.sim.now();
+    if (idle_close_ > 0) data_activity_[c] = st_.sim.now();
+  }
+  schedule_client(st_.sim.now() + st_.duration(rng_messages_.exponential(message_mean_gap_s_)),
+                  conn_tag(kTracked ? kMessageTracked : kMessage, server), c);
+}
+
+void Connections::idle_close(std::uint32_t c) {
+  const sim::SimTime now = st_.sim.now();
+  Client& cl = st_.clients[c];
+  if (now - data_activity_[c] < idle_close_) {
+    schedule_client(data_activity_[c] + idle_close_, conn_tag(kIdleClose, static_cast<std::uint32_t>(cl.server)), c);
+    return;
+  }
+  // The server's idle policy: no data for idle_close_s, whatever pings said. The client reconnects.
+  close_connection(c, st_.conn.idle_closed);
+}
+
+void Connections::idle_check(std::uint32_t c) {
+  const sim::SimTime now = st_.sim.now();
+  if (now - activity_[c] < idle_timeout_) {
+    schedule_client(activity_[c] + idle_timeout_, conn_tag(kIdleCheck, static_cast<std::uint32_t>(st_.clients[c].server)), c);
+    return;
+  }
+  // No frame for the idle timeout: the balancer closes both sides; the client reconnects.
+  close_connection(c, st_.conn.idle_cut);
+}
+
+void Connections::session_end(std::uint32_t c) {
+  if (st_.parts.pubsub) st_.parts.pubsub->disconnect(c, true);
+  Client& cl = st_.clients[c];
+  Server& s = st_.servers[static_cast<std::size_t>(cl.server)];
+  if (st_.parts.transports) st_.parts.transports->on_closed(c);
+  ++st_.conn.closed;
+  ++s.interval.closed;
+  --st_.connected;
+  --s.connected;
+  if (st_.cfg.clients.vanish_share > 0.0 && rng_vanish_.uniform01() < st_.cfg.clients.vanish_share) {
+    vanish(c);
+  } else {
+    ++st_.conn.ended;
+    release_slot(c);
+  }
+  ++st_.gens[c];
+  if (st_.cfg.clients.on_session_end == SessionEnd::Reconnect) {
+    backoff_->on_session_restart(cl.backoff, st_.sim.now());
+    cl.retrying = false;
+    attempt(c);
+  } else {
+    cl.state = ClientState::Left;
+    ++left_;
+  }
+}
+
+void Connections::vanish(std::uint32_t c) {
+  // The client's network dropped without a close: the client is gone, but its server (and the
+  // balancer's proxied socket) keep the connection, a slot and its memory until a heartbeat timeout
+  // notices. The ghost is counted per server; the client record is free to connect again.
+  ++st_.conn.vanished;
+  Client& cl = st_.clients[c];
+  const auto server = static_cast<std::uint32_t>(cl.server);
+  Server& s = st_.servers[server];
+  leave_members(c);  // the balancer keeps counting it: its proxied socket is still open
+  ++s.ghosts;
+  const std::uint32_t balancer = cl.balancer;
+  cl.server = -1;
+  // When does the server notice?
+  const sim::SimTime now = st_.sim.now();
+  const HeartbeatSection& hb = st_.cfg.heartbeat;
+  std::optional<sim::SimTime> delay;
+  if (hb.sender == HeartbeatSender::Server && heartbeat_interval_ > 0) {
+    // Its next ping goes unanswered: the ping is due at a uniformly random point of the interval
+    // (periodic), or one interval after the last frame (when idle); then the pong timeout runs out.
+    const sim::SimTime to_ping =
+        idle_pings_ ? std::max<sim::SimTime>(0, activity_[c] + heartbeat_interval_ - now)
+                    : static_cast<sim::SimTime>(rng_vanish_.uniform01() * static_cast<double>(heartbeat_interval_));
+    delay = to_ping + hb_timeout_;
+  } else if (hb_peer_timeout_ > 0) {
+    // The server's own timer: no ping (or frame) from the client for peer_timeout.
+    const sim::SimTime last_ping =
+        hb.sender == HeartbeatSender::Client && heartbeat_interval_ > 0 && !idle_pings_
+            ? now - static_cast<sim::SimTime>(rng_vanish_.uniform01() * static_cast<double>(heartbeat_interval_))
+            : activity_[c];
+    delay = std::max<sim::SimTime>(0, last_ping + hb_peer_timeout_ - now);
+  }
+  // A balancer with an idle timeout cuts the proxied connection when no frame has crossed it for
+  // that long (ALB idle timeout, NGINX proxy_read_timeout): nothing crosses it unless the server
+  // pings the vanished client. The cut closes the server's side too.
+  if (idle_timeout_ > 0 && !(hb.sender == HeartbeatSender::Server && heartbeat_interval_ > 0)) {
+    const sim::SimTime cut = std::max<sim::SimTime>(0, activity_[c] + idle_timeout_ - now);
+    delay = delay ? std::min(*delay, cut) : cut;
+  }
+  // Without any of these, nothing ever notices: the ghost holds its slot for good (TCP keepalive's
+  // two hours aside).
+  if (delay && now + *delay <= st_.end) {
+    std::uint32_t index = 0;
+    if (ghost_free_.empty()) {
+      index = static_cast<std::uint32_t>(ghost_table_.size());
+      ghost_table_.emplace_back();
+    } else {
+      index = ghost_free_.back();
+      ghost_free_.pop_back();
+    }
+    ghost_table_[index] = {now, server, s.ghost_gen, static_cast<std::uint8_t>(balancer)};
+    st_.sim.schedule_at(now + *delay, self_, kGhostGone, index);
+  }
+}
+
+void Connections::ghost_gone(std::uint32_t index) {
+  const Ghost g = ghost_table_[index];
+  ghost_free_.push_back(index);
+  Server& s = st_.servers[g.server];
+  if (g.gen != s.ghost_gen || s.ghosts == 0) return;  // a crash or drain already cleared it
+  --s.ghosts;
+  ++ghosts_detected_;
+  ghost_detection_s_.record(sim::to_seconds(st_.sim.now() - g.since));
+  st_.parts.balancers->connection_closed(g.balancer, g.server);
+}
+
+void Connections::leave_members(std::uint32_t c) {
+  const Client& cl = st_.clients[c];
+  Server& s = st_.servers[static_cast<std::size_t>(cl.server)];
+  const std::uint32_t last = s.members.back();
+  s.members[cl.slot] = last;
+  st_.clients[last].slot = cl.slot;
+  s.members.pop_back();
+}
+
+void Connections::release_slot(std::uint32_t c) {
+  Client& cl = st_.clients[c];
+  leave_members(c);
+  st_.parts.balancers->connection_closed(cl.balancer, static_cast<std::uint32_t>(cl.server));
+  cl.server = -1;
+}
+
+void Connections::close_connection(std::uint32_t c, std::uint64_t& reason) {
+  if (st_.parts.pubsub) st_.parts.pubsub->disconnect(c, false);
+  Server& s = st_.servers[static_cast<std::size_t>(st_.clients[c].server)];
+  if (st_.parts.transports) st_.parts.transports->on_closed(c);
+  ++st_.conn.closed;
+  ++reason;
+  ++s.interval.closed;
+  --st_.connected;
+  --s.connected;
+  release_slot(c);
+  retry_later(c, RetryCause::ConnectionLost);
+}
+
+void Connections::cut_connection(std::uint32_t c, std::uint32_t fault, bool release) {
+  Client& cl = st_.clients[c];
+  Server& s = st_.servers[static_cast<std::size_t>(cl.server)];
+  FaultState& f = st_.faults[fault];
+  const bool connected = cl.state == ClientState::Connected;
+  if (connected && st_.parts.pubsub) st_.parts.pubsub->disconnect(c, false);
+  if (connected) {
+    if (st_.parts.transports) st_.parts.transports->on_closed(c);
+    ++st_.conn.closed;
+    ++st_.conn.dropped;
+    ++s.interval.closed;
+    ++s.interval.dropped;
+    --st_.connected;
+    --s.connected;
+    ++f.outcome.connections_dropped;
+    ++f.outstanding;
+    cl.storm = static_cast<std::uint16_t>(fault + 1);
+  } else {
+    ++s.interval.failed;
+    --st_.connecting;
+    ++f.outcome.handshakes_failed;
+  }
+  if (release) {
+    release_slot(c);
+  } else {
+    cl.server = -1;
+  }
+  if (connected) {
+    retry_later(c, RetryCause::ConnectionLost);
+  } else {
+    refuse(c, Refusal::Crash);
+  }
+}
+
+void Connections::close_for_drain(std::uint32_t c, std::uint32_t server) {
+  Client& cl = st_.clients[c];
+  Server& s = st_.servers[server];
+  if (st_.parts.pubsub && cl.state == ClientState::Connected) st_.parts.pubsub->disconnect(c, false);
+  st_.parts.balancers->connection_closed(cl.balancer, server);
+  cl.server = -1;
+  if (cl.state == ClientState::Connected) {
+    if (st_.parts.transports) st_.parts.transports->on_closed(c);
+    ++st_.conn.closed;
+    ++st_.conn.drained;
+    ++s.interval.closed;
+    --st_.connected;
+    retry_later(c, RetryCause::ConnectionLost);
+  } else {
+    ++s.interval.failed;
+    --st_.connecting;
+    refuse(c, Refusal::Crash);
+  }
+}
+
+void Connections::retry_later(std::uint32_t c, RetryCause cause, sim::SimTime at_least) {
+  Client& cl = st_.clients[c];
+  ++st_.gens[c];
+  const sim::SimTime now = st_.sim.now();
+  const RetryContext context{now, cause == RetryCause::ConnectionLost ? now : cl.attempt_at, cause};
+  const std::optional<sim::SimTime> delay = backoff_->retry_delay(cl.backoff, rng_backoff_, context);
+  if (!delay) {
+    if (st_.parts.pubsub) st_.parts.pubsub->end_session(c);
+    cl.state = ClientState::GaveUp;
+    ++st_.conn.gave_up;
+    ++st_.iv.gave_up;
+    if (cl.storm != 0) {
+      st_.faults[cl.storm - 1u].incomplete = true;
+      cl.storm = 0;
+    }
+    return;
+  }
+  cl.state = ClientState::Waiting;
+  cl.retrying = true;
+  ++st_.waiting;
+  // A refused or failed attempt costs the client at least a round trip before it can try again, so
+  // even "retry at once" cannot spin at one instant: no retry comes sooner than kMinRetryGap (or the
+  // client's network round trip to its nearest site, when longer).
+  const sim::SimTime round_trip =
+      st_.cfg.topology.enabled() ? static_cast<sim::SimTime>(2.0 * st_.latency(cl.region, st_.topo.nearest_sites(cl.region).front())) : 0;
+  const sim::SimTime at = now + std::max({at_least, *delay, kMinRetryGap, round_trip});
+  if (at <= st_.end) st_.sim.schedule_at(at, self_, kAttempt, FleetState::pack(c, st_.gens[c]));
+}
+
+void Connections::summarise(RunSummary& s) const {
+  s.handshake_latency = stats_of(handshake_latency_ms_);
+  s.heartbeat.ghosts_detected = ghosts_detected_;
+  s.heartbeat.detection_s = stats_of(ghost_detection_s_);
+}
+
+}  // namespace wsfleet::models

@@ -1,0 +1,122 @@
+#pragma once
+// The clients' connections as a component: arrivals, attempts through the balancer tier, handshakes
+// and their timeouts, sessions, heartbeats and messages (the hot path), idle timeouts, half-open
+// connections left by vanished clients, closes and cuts, and retries through the backoff policy.
+// Its random streams: "clients.arrivals", "clients.sessions", "clients.messages",
+// "clients.backoff" and "clients.vanish".
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "models/backoff_policy.hpp"
+#include "models/fleet/fleet_state.hpp"
+#include "models/fleet/refusal.hpp"
+#include "sim/event_handler.hpp"
+#include "sim/histogram.hpp"
+
+namespace wsfleet::models {
+
+/// The connections of one run.
+class Connections : public sim::EventHandler {
+ public:
+  /// Creates the clients and draws their first connection times.
+  explicit Connections(FleetState& state);
+
+  void handle(const sim::Event& e) override;
+
+  /// Schedules the first arrival.
+  void start();
+  /// Closes client `c`'s established connection from the server or balancer side (counted under
+  /// `reason`); the client reconnects through its backoff.
+  void close_connection(std::uint32_t c, std::uint64_t& reason);
+  /// Cuts client `c`'s connection or handshake by fault `fault` (a crash); `release` when the
+  /// balancer still counts it (the server's own slot list is cleared by the caller otherwise).
+  void cut_connection(std::uint32_t c, std::uint32_t fault, bool release);
+  /// A draining server's deadline closes client `c`'s connection or handshake (WebSocket close 1001).
+  void close_for_drain(std::uint32_t c, std::uint32_t server);
+
+  /// Time of the last frame on each client's connection (empty unless a feature needs it).
+  const std::vector<sim::SimTime>& activity() const { return activity_; }
+  /// A frame crossed client `c`'s connection now (kept only when a feature needs it).
+  void note_frame(std::uint32_t c) {
+    if (track_activity_) activity_[c] = st_.sim.now();
+  }
+  /// Client `c` sent data now (kept only for fleet.idle_close_s).
+  void note_data(std::uint32_t c) {
+    if (idle_close_ > 0) data_activity_[c] = st_.sim.now();
+  }
+  /// CPU cost of one client message on its server (inbound plus replies), ns.
+  sim::SimTime message_cost() const { return cost_message_; }
+  /// Mean gap between a client's messages, s (0: no messages).
+  double message_mean_gap_s() const { return message_mean_gap_s_; }
+  /// The clients' message stream (the long-polling clients' POST gaps are drawn from it too).
+  sim::Rng& message_stream() { return rng_messages_; }
+
+  /// Fills the summary's client-side figures.
+  void summarise(RunSummary& summary) const;
+
+ private:
+  enum Tag : std::uint32_t { kArrive, kAttempt, kHandshakeDone, kHandshakeTimeout, kHeartbeat, kMessage,
+                             kSessionEnd, kIdleCheck, kGhostGone, kIdleClose, kHeartbeatTracked, kMessageTracked };
+  // Connection timers carry their server in the tag's upper bits: kind | (server + 1) << 8.
+  static constexpr std::uint32_t kKindMask = 0xFFu;
+  /// The shortest time between a client's attempts: a refusal takes at least a round trip (1 ms).
+  static constexpr sim::SimTime kMinRetryGap = 1'000'000;
+  static std::uint32_t conn_tag(Tag kind, std::uint32_t server) { return kind | ((server + 1u) << 8); }
+  static std::uint32_t server_of_tag(std::uint32_t tag) { return (tag >> 8) - 1u; }
+
+  void schedule_client(sim::SimTime t, std::uint32_t tag, std::uint32_t c);
+  void attempt(std::uint32_t c);
+  void refuse(std::uint32_t c, Refusal why);
+  void handshake_done(std::uint32_t c);
+  void handshake_timeout(std::uint32_t c);
+  // Heartbeats and messages are the bulk of the events. When no feature needs the time of a
+  // connection's last frame (activity_, data_activity_), they are scheduled as kHeartbeat/kMessage
+  // and run the <false> instantiation, which does nothing for those features; otherwise as the
+  // *Tracked kinds (the choice is made once, in the constructor: heartbeat_tag_, message_tag_).
+  template <bool kTracked>
+  void heartbeat(std::uint32_t c, std::uint32_t server);
+  template <bool kTracked>
+  void message(std::uint32_t c, std::uint32_t server);
+  void session_end(std::uint32_t c);
+  void idle_check(std::uint32_t c);
+  void idle_close(std::uint32_t c);
+  void vanish(std::uint32_t c);
+  void ghost_gone(std::uint32_t index);
+  /// Schedules the client's next attempt through its backoff policy (not before `at_least` from now),
+  /// or makes it give up.
+  void retry_later(std::uint32_t c, RetryCause cause, sim::SimTime at_least = 0);
+  /// Removes the client from its server's member list (its slot), nothing else.
+  void leave_members(std::uint32_t c);
+  /// leave_members, and the balancer stops counting the connection.
+  void release_slot(std::uint32_t c);
+
+  FleetState& st_;
+  std::uint32_t self_ = 0;
+  std::unique_ptr<BackoffPolicy> backoff_;
+  sim::Rng rng_sessions_, rng_messages_, rng_backoff_, rng_vanish_;
+  std::vector<sim::SimTime> arrival_times_;
+  std::vector<sim::SimTime> activity_;       ///< per client: time of the last frame on its connection (when needed)
+  std::vector<sim::SimTime> data_activity_;  ///< per client: time of its last data message (when fleet.idle_close_s is set)
+  // Converted configuration, ns.
+  sim::SimTime cost_handshake_ = 0, cost_message_ = 0, cost_heartbeat_ = 0;
+  sim::SimTime heartbeat_interval_ = 0, connect_timeout_ = 0, retry_after_ = 0;
+  sim::SimTime hb_timeout_ = 0, hb_peer_timeout_ = 0, idle_timeout_ = 0, idle_close_ = 0;
+  double message_mean_gap_s_ = 0.0;
+  bool idle_pings_ = false, track_activity_ = false, idle_cuts_ = false;
+  Tag heartbeat_tag_ = kHeartbeat, message_tag_ = kMessage;  ///< plain, or *Tracked when activity is needed
+
+  /// A half-open connection whose detection is scheduled.
+  struct Ghost {
+    sim::SimTime since;       ///< when the client vanished
+    std::uint32_t server;
+    std::uint32_t gen;        ///< the server's ghost_gen then
+    std::uint8_t balancer;
+  };
+  std::vector<Ghost> ghost_table_;
+  std::vector<std::uint32_t> ghost_free_;
+  sim::LogHistogram ghost_detection_s_, handshake_latency_ms_;
+  std::uint64_t ghosts_detected_ = 0, left_ = 0, arrived_ = 0;
+};
+
+}  // namespace wsfleet::models

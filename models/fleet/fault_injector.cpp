@@ -1,0 +1,42 @@
+#include "models/fleet/fault_injector.hpp"
+
+#include <stdexcept>
+
+namespace wsfleet::models {
+
+FaultInjector::FaultInjector(FleetState& state) : st_(state) {
+  for (const CrashFault& f : st_.cfg.faults) {
+    const FaultType& type = fault_type(f.target);
+    FaultState st;
+    type.prepare(st_, f, st.outcome);
+    st.outcome.at_s = f.at_s;
+    st.outcome.recover_after_s = f.recover_after_s;
+    st_.faults.push_back(st);
+    types_.push_back(&type);
+  }
+  if (st_.faults.size() >= 0xFFFF) throw std::invalid_argument("too many faults (at most 65534)");
+  self_ = st_.sim.add_handler(this);
+}
+
+void FaultInjector::start() {
+  for (std::uint32_t i = 0; i < types_.size(); ++i) {
+    const CrashFault& f = st_.cfg.faults[i];
+    const sim::SimTime at = sim::from_seconds(f.at_s);
+    if (at <= st_.end) st_.sim.schedule_at(at, self_, kStart, i);
+    if (f.recover_after_s) {
+      const sim::SimTime back = at + st_.duration(*f.recover_after_s);
+      if (back <= st_.end) st_.sim.schedule_at(back, self_, kEnd, i);
+    }
+  }
+}
+
+void FaultInjector::handle(const sim::Event& e) {
+  const auto fault = static_cast<std::uint32_t>(e.data);
+  switch (e.tag) {
+    case kStart: types_[fault]->start(st_, fault); return;
+    case kEnd: types_[fault]->end(st_, fault); return;
+    default: throw std::logic_error("FaultInjector: unknown event tag");
+  }
+}
+
+}  // namespace wsfleet::models

@@ -1,0 +1,120 @@
+#include "models/fleet/server_pool.hpp"
+
+#include <cmath>
+#include <stdexcept>
+#include <vector>
+
+#include "models/fleet/balancer_tier.hpp"
+#include "models/fleet/connections.hpp"
+#include "models/pubsub/pubsub.hpp"
+
+namespace wsfleet::models {
+
+ServerPool::ServerPool(FleetState& state)
+    : st_(state),
+      rng_service_(state.streams.stream("servers.service")),
+      exponential_(state.cfg.fleet.cpu.service_time != ServiceTime::Deterministic),
+      shed_backlog_(sim::from_micros(state.cfg.fleet.admission.reject_above_backlog_ms * 1000.0)),
+      cost_reject_(sim::from_micros(state.cfg.fleet.admission.reject_us)) {
+  const FleetConfig& cfg = st_.cfg;
+  const std::uint32_t total = cfg.total_servers();
+  st_.servers.reserve(total);
+  for (std::uint32_t i = 0; i < total; ++i) {
+    st_.servers.emplace_back(st_.specs[i].cpu_cores, cfg.fleet.admission.max_handshakes_per_s);
+    if (i >= cfg.fleet.servers) st_.servers.back().up = st_.servers.back().present = false;
+  }
+  self_ = st_.sim.add_handler(this);
+}
+
+void ServerPool::handle(const sim::Event& e) {
+  if (e.tag != kMemoryRestart) throw std::logic_error("ServerPool: unknown event tag");
+  const auto fault = static_cast<std::uint32_t>(e.data);
+  restart(st_.faults[fault].outcome.server, fault);
+}
+
+sim::SimTime ServerPool::service(sim::SimTime cost) {
+  if (!exponential_ || cost == 0) return cost;
+  return static_cast<sim::SimTime>(std::llround(rng_service_.exponential(static_cast<double>(cost))));
+}
+
+std::optional<Refusal> ServerPool::admit(std::uint32_t b) {
+  Server& s = st_.servers[b];
+  ++s.interval.attempts;
+  if (s.members.size() + s.ghosts >= st_.specs[b].max_connections) {
+    ++s.interval.rejected;
+    return Refusal::ServerFull;
+  }
+  // Admission control: a cheap refusal (503 with Retry-After) instead of a handshake the server
+  // cannot afford now.
+  const sim::SimTime now = st_.sim.now();
+  if ((shed_backlog_ > 0 && s.cpu.wait_ns(now) > shed_backlog_) || !s.admission.take(now)) {
+    ++s.interval.rejected;
+    s.cpu.submit(now, service(cost_reject_), CpuQueue::kUntracked);
+    return Refusal::Shed;
+  }
+  return std::nullopt;
+}
+
+double ServerPool::fixed_memory_mib(std::uint32_t server) const {
+  const Server& s = st_.servers[server];
+  const ServerSpec& spec = st_.specs[server];
+  return spec.base_memory_mib + static_cast<double>(s.members.size() + s.ghosts) * spec.memory_per_connection_kib / 1024.0;
+}
+
+void ServerPool::check_memory(std::uint32_t server) {
+  const double limit = st_.specs[server].memory_limit_mib;
+  if (!(limit > 0.0)) return;
+  Server& s = st_.servers[server];
+  if (!s.up) return;
+  const double fixed = fixed_memory_mib(server);
+  PubSub* ps = st_.parts.pubsub;
+  if (ps) {
+    // The queued bytes only overstate what is unsent; look closer only when they would cross the limit.
+    if (fixed + ps->queued_mib(server) <= limit) return;
+    if (fixed + ps->server_buffered_mib(server) <= limit) return;
+  } else if (fixed <= limit) {
+    return;
+  }
+  // Out of memory: the kernel kills the process; its clients reconnect elsewhere.
+  FaultState st;
+  st.outcome.target = "memory";
+  st.outcome.server = server;
+  st.outcome.at_s = sim::to_seconds(st_.sim.now());
+  st.outcome.recover_after_s = st_.cfg.fleet.restart_s;
+  if (st_.faults.size() >= 0xFFFE) throw std::runtime_error("too many out-of-memory crashes in one run (65534)");
+  st_.faults.push_back(st);
+  const auto fault = static_cast<std::uint32_t>(st_.faults.size() - 1);
+  if (ps) ps->count_memory_crash();
+  crash(server, fault);
+  if (st_.faults[fault].outstanding == 0) st_.faults[fault].outcome.reconnected_within_s = 0.0;
+  const sim::SimTime back = st_.sim.now() + sim::from_seconds(st_.cfg.fleet.restart_s);
+  if (back <= st_.end) st_.sim.schedule_at(back, self_, kMemoryRestart, fault);
+}
+
+void ServerPool::crash(std::uint32_t b, std::uint32_t fault) {
+  Server& s = st_.servers[b];
+  if (!s.up) return;  // already down, or not in the fleet: a crash changes nothing
+  s.up = false;
+  s.crashed_by = static_cast<std::uint16_t>(fault + 1);
+  if (st_.parts.pubsub) st_.parts.pubsub->server_crashed(b);  // fan-outs in its queue are lost
+  s.cpu.crash(
+      st_.sim.now(), [&](int kind, sim::SimTime latency) { on_job_done(s, kind, latency); },
+      [&](int kind) { ++((kind & 1) == kJobHeartbeat ? st_.beats : st_.msgs).dropped; });
+  st_.parts.balancers->server_crashed(b, fault);
+  std::vector<std::uint32_t> members;
+  members.swap(s.members);
+  for (std::uint32_t c : members) st_.parts.connections->cut_connection(c, fault, false);
+  s.connected = 0;
+  s.ghosts = 0;  // half-open connections die with the process
+  ++s.ghost_gen;
+}
+
+void ServerPool::restart(std::uint32_t b, std::uint32_t fault) {
+  Server& s = st_.servers[b];
+  if (s.up || !s.present || s.crashed_by != fault + 1) return;
+  s.up = true;
+  s.crashed_by = 0;
+  st_.parts.balancers->server_restarted(b);
+}
+
+}  // namespace wsfleet::models

@@ -1,0 +1,91 @@
+#pragma once
+// The servers of a run as a component: their CPU queues (the work every connection, heartbeat,
+// message and fan-out costs, and the latency it adds), their memory and its limit (an out-of-memory
+// kill and the restart after it), and what a crash or a restart does to a server. Its event: the
+// restart after an out-of-memory kill. Its random stream: "servers.service" (service times).
+#include <cstdint>
+#include <optional>
+
+#include "models/fleet/fleet_state.hpp"
+#include "models/fleet/refusal.hpp"
+#include "sim/event_handler.hpp"
+
+namespace wsfleet::models {
+
+/// Kinds of tracked CPU jobs (the job's kind carries the client's region in its upper bits).
+enum JobKind : int { kJobMessage = 0, kJobHeartbeat = 1 };
+
+/// The servers of one run.
+class ServerPool : public sim::EventHandler {
+ public:
+  /// Creates every server that ever exists (absent ones until a [[scaling]] add).
+  explicit ServerPool(FleetState& state);
+
+  void handle(const sim::Event& e) override;
+
+  /// A job's service time: its cost, or an exponential draw with that mean ([fleet.cpu] service_time).
+  sim::SimTime service(sim::SimTime cost);
+  /// Retires the jobs of `s` done by now (counting them delivered).
+  void settle(Server& s) {
+    s.cpu.retire(st_.sim.now(), [&](int kind, sim::SimTime latency) { on_job_done(s, kind, latency); });
+  }
+  /// Queues one tracked job (a heartbeat or a message of client `c`) on a server's CPU and counts it
+  /// as sent; returns when it completes. Inline: it runs for every heartbeat and message.
+  [[gnu::always_inline]] sim::SimTime submit_job(std::uint32_t server, sim::SimTime cost, JobKind kind, std::uint32_t c) {
+    Server& s = st_.servers[server];
+    settle(s);
+    // The client's region rides in the job's kind, for the network latency added when it completes
+    // (the client record is only read when there are regions).
+    const int region = st_.topo.regions() > 1 ? st_.clients[c].region : 0;
+    const sim::SimTime done = s.cpu.submit(st_.sim.now(), service(cost), kind | (region << 1));
+    ++(kind == kJobHeartbeat ? st_.beats : st_.msgs).sent;
+    return done;
+  }
+  /// Queues untracked work (a handshake, a refusal, a fan-out, a poll) on a server's CPU; returns
+  /// when it completes.
+  sim::SimTime submit_work(std::uint32_t server, sim::SimTime cost) {
+    return st_.servers[server].cpu.submit(st_.sim.now(), service(cost), CpuQueue::kUntracked);
+  }
+  /// Server `server` answers a new connection: its connection limit (ServerFull) and its admission
+  /// control ([fleet.admission]: a cheap refusal, Shed); nothing when it takes it.
+  std::optional<Refusal> admit(std::uint32_t server);
+  /// Memory of a running server without its send buffers: the process plus its connections, MiB.
+  double fixed_memory_mib(std::uint32_t server) const;
+  /// Kills a server whose memory (connections and send buffers) is over its class's limit.
+  void check_memory(std::uint32_t server);
+  /// Crashes a running server (fault `fault`): its queued work is lost, its balancers are told, its
+  /// connections and handshakes are cut.
+  void crash(std::uint32_t server, std::uint32_t fault);
+  /// Restarts a server that fault `fault` crashed.
+  void restart(std::uint32_t server, std::uint32_t fault);
+
+ private:
+  enum Tag : std::uint32_t { kMemoryRestart };
+  // Inline into settle: it runs for every heartbeat and message that completes.
+  [[gnu::always_inline]] void on_job_done(Server& s, int kind, sim::SimTime latency) {
+    if ((kind & 1) == kJobHeartbeat) {
+      ++st_.beats.delivered;
+      return;
+    }
+    ++st_.msgs.delivered;
+    ++s.interval.messages_delivered;
+    ++s.metrics_messages;
+    // Message latency: the trip from the client to its server plus the server's queueing and work.
+    double ms = sim::to_millis(latency);
+    if (st_.cfg.topology.enabled()) {
+      const auto server = static_cast<std::uint32_t>(&s - st_.servers.data());
+      ms += st_.latency(static_cast<std::uint32_t>(kind >> 1), st_.topo.site_of(server)) * 1e-6;
+    }
+    // One record per message: the fleet and whole-run histograms are merged from the servers' at
+    // each sample (merging is exact: same buckets).
+    s.interval_latency_ms.record(ms);
+  }
+
+  FleetState& st_;
+  std::uint32_t self_ = 0;
+  sim::Rng rng_service_;
+  bool exponential_ = false;
+  sim::SimTime shed_backlog_ = 0, cost_reject_ = 0;
+};
+
+}  // namespace wsfleet::models
