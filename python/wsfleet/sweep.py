@@ -64,6 +64,8 @@ __all__ = ["Study", "Sweep", "SweepResult", "SweepError", "Range", "sweep", "loa
 
 PathLike = Union[str, "os.PathLike[str]"]
 AGGREGATE_FILE = "aggregate.parquet"
+#: The largest run.seed (a TOML integer, signed 64-bit).
+MAX_SEED = 2**63 - 1
 SWEEP_KEYS = ("method", "replications", "samples", "seed", "common_random_numbers", "axes")
 _RANGE_FIELDS = {"low", "high", "min", "max", "steps", "log", "integer"}
 #: Columns every results row has before the axes and the metrics.
@@ -272,8 +274,9 @@ class Sweep(Study):
         except _run._core.ScenarioError as exc:
             raise SweepError(str(exc)) from None
         seed = seed if seed is not None else given.get("seed", effective["run"]["seed"])
-        if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-            raise SweepError(f"{where}: seed must be a whole number >= 0 (got {seed!r})")
+        if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
+            # run.seed is a TOML integer: past 2^63 - 1 every point would fail after validation.
+            raise SweepError(f"{where}: seed must be a whole number from 0 to {MAX_SEED} (got {seed!r})")
         self.seed = seed
         try:
             self.axes: List[Axis] = make_axes(axes)

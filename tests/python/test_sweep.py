@@ -304,6 +304,15 @@ def test_cli_sweep_runs_the_toml_sweep(tmp_path: Path) -> None:
     assert list(wsfleet.load_sweep(tmp_path / "axis")["backoff.base_s"]) == pytest.approx([0.5, 1.0, 2.0])
 
 
+def test_cli_sweep_seed_beyond_run_seed_is_refused_at_validation(tmp_path: Path) -> None:
+    """2^63 passed validation, then every point failed (run.seed is a signed 64-bit TOML integer)."""
+    path = write_tiny(tmp_path)
+    stderr = assert_clean_failure(cli("sweep", path, "--out", tmp_path / "out", "--seed", "9223372036854775808",
+                                      "--axis", "fleet.servers=2,3"))
+    assert "seed must be a whole number from 0 to 9223372036854775807 (got 9223372036854775808)" in stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_cli_sweep_bad_axis_is_bad_input(tmp_path: Path) -> None:
     path = write_tiny(tmp_path)
     stderr = assert_clean_failure(cli("sweep", path, "--out", tmp_path / "out", "--axis", "fleet.srvers=2,3"))
