@@ -76,6 +76,11 @@ class SweepError(ValueError):
     """A sweep is malformed, an axis value is rejected, or points failed; the message says which."""
 
 
+class PointsFailed(SweepError):
+    """Points failed while running (a worker lost, a run past its timeout, a failed conservation
+    check): every point was validated first, so this is not bad input (`wsfleet sweep` exits 1)."""
+
+
 # --------------------------------------------------------------------------------------------
 # The base scenario
 
@@ -347,7 +352,7 @@ class Sweep(Study):
             agg = aggregate(frame, axes=[a.key for a in self.axes])
             agg.to_parquet(Path(out) / AGGREGATE_FILE, index=False)
         if errors:
-            raise SweepError(_failure_message(errors, len(todo), out))
+            raise PointsFailed(_failure_message(errors, len(todo), out))
         return SweepResult(Path(out), frame, [a.key for a in self.axes])
 
 
@@ -605,6 +610,9 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
             print(f"{parser.prog}: {len(sw)} points x {sw.replications} replications -> {args.out}", file=sys.stderr)
         result = sw.run(args.out, workers=args.workers, scheduler=args.scheduler, progress=False if args.quiet else None,
                         retries=args.retries, overwrite=args.overwrite, timeout_s=args.timeout)
+    except PointsFailed as exc:
+        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+        return 1
     except (SweepError, StoreError, _run._core.ScenarioError) as exc:
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return 2

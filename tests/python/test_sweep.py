@@ -313,6 +313,27 @@ def test_cli_sweep_seed_beyond_run_seed_is_refused_at_validation(tmp_path: Path)
     assert not (tmp_path / "out").exists()
 
 
+def _lost_worker(task: Any) -> Any:
+    raise RuntimeError("worker died")
+
+
+def test_points_lost_at_run_time_are_an_error_not_bad_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture) -> None:
+    """Every point was validated first: points that fail while running exit 1 (error), not 2 (bad input)."""
+    import importlib
+    sweep_module = importlib.import_module("wsfleet.sweep")
+    sw = wsfleet.Sweep(TINY, AXES)
+    with pytest.raises(sweep_module.PointsFailed, match="point.s. failed"):
+        sw.run(tmp_path / "out", workers=0, _task_fn=_lost_worker)
+    real_run = sweep_module.Sweep.run
+    monkeypatch.setattr(sweep_module.Sweep, "run",
+                        lambda self, out, **kw: real_run(self, out, **{**kw, "_task_fn": _lost_worker}))
+    path = write_tiny(tmp_path)
+    assert sweep_module.main([str(path), "--out", str(tmp_path / "cli"), "--axis", "fleet.servers=2,3",
+                              "--workers", "0", "-q"]) == 1
+    assert "2 of 2 point(s) failed" in capsys.readouterr().err
+
+
 def test_cli_sweep_bad_axis_is_bad_input(tmp_path: Path) -> None:
     path = write_tiny(tmp_path)
     stderr = assert_clean_failure(cli("sweep", path, "--out", tmp_path / "out", "--axis", "fleet.srvers=2,3"))
