@@ -74,6 +74,10 @@ class ReportError(Exception):
         super().__init__(f"{self.path}: {reason}")
 
 
+class ReportWriteError(ReportError):
+    """The report could not be written (an I/O error: `wsfleet report` exits 1, as `run --out` does)."""
+
+
 # --------------------------------------------------------------------------------------------
 # Loading
 
@@ -1040,7 +1044,7 @@ def write_report(run_dir: PathLike, out: Optional[PathLike] = None, *, plots: bo
             if tmp.exists():
                 tmp.unlink()
     except OSError as exc:
-        raise ReportError(target, f"cannot write the report: {exc.strerror or exc}") from None
+        raise ReportWriteError(target, f"cannot write the report: {exc.strerror or exc}") from None
     return target
 
 
@@ -1063,7 +1067,7 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
         path = write_report(args.run_dir, args.out, plots=not args.no_plots)
     except ReportError as exc:
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
-        return 2
+        return 1 if isinstance(exc, ReportWriteError) else 2
     print(f"wrote {path}")
     return 0
 

@@ -604,3 +604,12 @@ def test_files_of_two_runs_are_refused(run_dir: Path, capsys: pytest.CaptureFixt
     err = _bad(capsys, [str(run_dir)])
     assert f"{scen}: incomplete run directory: its seed (8) is not the summary's (7)" in err
     assert "re-run `wsfleet run --out" in err
+
+
+def test_unwritable_report_is_an_io_error(run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """Exit 1 (I/O), as `wsfleet run --out` to an unwritable place: the input was fine."""
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file, not a directory")
+    assert report.main([str(run_dir), "--out", str(blocker / "r.html"), "--no-plots"]) == 1
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and f"{blocker / 'r.html'}: cannot write the report" in err
