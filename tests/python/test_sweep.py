@@ -366,6 +366,55 @@ def test_cli_sweep_killed_mid_run_resumes(tmp_path: Path) -> None:
     assert np.isfinite(reference["connections.attempted"]).all()
 
 
+def _children(pid: int) -> list:
+    """Pids of the live processes whose parent is `pid` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_workers_die_with_a_killed_driver(tmp_path: Path) -> None:
+    """kill -9 of the driver alone (not its process group) used to leave its workers blocked forever."""
+    code = ("import wsfleet, sweep_helpers; wsfleet.Sweep(%r, {'fleet.servers': [2, 3, 4, 5]}).run("
+            "%r, workers=2, _task_fn=sweep_helpers.hang_on_point_1)") % (TINY, str(tmp_path / "out"))
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).parent))
+    driver = subprocess.Popen([sys.executable, "-c", code], env=env, stderr=subprocess.DEVNULL)
+    workers: list = []
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(workers) < 2:
+            time.sleep(0.2)
+            workers = [w for w in _children(driver.pid)
+                       if "multiprocessing" in Path(f"/proc/{w}/cmdline").read_bytes().decode(errors="replace")]
+        assert len(workers) >= 2, "the workers never started"
+        time.sleep(3)  # the workers are busy (one hangs)
+        driver.kill()
+        driver.wait()
+        deadline = time.monotonic() + 20
+        alive = workers
+        while time.monotonic() < deadline and alive:
+            time.sleep(0.2)
+            alive = [w for w in alive if Path(f"/proc/{w}").exists()
+                     and Path(f"/proc/{w}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"]
+        assert not alive, f"orphaned workers: {alive}"
+    finally:
+        driver.kill()
+        for w in workers:  # never leave one behind, even when the test fails
+            try:
+                os.kill(w, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
 @pytest.mark.parametrize("df, p, expected", [(1, 0.975, 12.7062), (2, 0.975, 4.3027), (4, 0.95, 2.1318),
                                              (9, 0.975, 2.2622), (29, 0.995, 2.7564), (200, 0.975, 1.9719)])
 def test_student_t_quantiles_match_the_tables(df: int, p: float, expected: float) -> None:
