@@ -141,7 +141,9 @@ SMALL = ["clients.count=200", "run.duration_s=60"]
 def check_one(exe: str, args: List[str], text: str, timeout_s: float, stats: Stats, workdir: Path) -> None:
     path = workdir / "fuzz.toml"
     path.write_bytes(text.encode("utf-8", "surrogateescape"))
-    cmd = [str(Path(exe).resolve()) if os.sep in exe else exe, *[a.replace("{path}", str(path)) for a in args]]
+    # A command-line argument cannot hold a NUL byte (the OS would refuse to start the process).
+    cmd = [str(Path(exe).resolve()) if os.sep in exe else exe,
+           *[a.replace("{path}", str(path)).replace("\x00", "") for a in args]]
     stats.inputs += 1
     try:
         proc = subprocess.run(cmd, capture_output=True, timeout=timeout_s, cwd=workdir)
