@@ -94,7 +94,7 @@ TEST_CASE("every bundled scenario passes the depth scan", "[scenario][depth]") {
   CHECK(files >= 4);
 }
 
-TEST_CASE("--set refuses keys too long or too deep at once, without quadratic memory", "[scenario][errors][depth]") {
+TEST_CASE("overrides refuse keys too long or too deep at once, without quadratic memory", "[scenario][errors][depth]") {
   const auto start = std::chrono::steady_clock::now();
   const std::string deep = repeat("a", 40000, ".");
   REQUIRE_THROWS_WITH(load_scenario_string("", "s.toml", {deep + "=1"}),
