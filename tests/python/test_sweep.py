@@ -435,6 +435,28 @@ def test_workers_die_with_a_killed_driver(tmp_path: Path) -> None:
                 pass
 
 
+def test_cli_sweep_interrupted_by_ctrl_c_exits_130_and_resumes(tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT to the terminal's process group) ended `wsfleet sweep` by the signal; now the
+    sweep saves what is done and exits 130, and running it again finishes it."""
+    path = write_tiny(tmp_path, "\n[sweep]\nreplications = 3\n[sweep.axes]\n"
+                                "\"clients.count\" = {low = 4000, high = 12000, steps = 12}\n")
+    out = tmp_path / "out"
+    env = dict(os.environ, WSFLEET_PYTHON=sys.executable)
+    proc = subprocess.Popen([wsfleet_exe(), "sweep", str(path), "--out", str(out), "--workers", "1", "-q"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list((out / "results").glob("part-*.parquet"))) < 2:
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "interrupted; finished points are saved" in stderr and "Traceback" not in stderr
+    finish = cli("sweep", path, "--out", out, "--workers", "1", "-q")
+    assert finish.returncode == 0, finish.stderr
+    assert len(wsfleet.load_sweep(out)) == 36
+
+
 @pytest.mark.parametrize("df, p, expected", [(1, 0.975, 12.7062), (2, 0.975, 4.3027), (4, 0.95, 2.1318),
                                              (9, 0.975, 2.2622), (29, 0.995, 2.7564), (200, 0.975, 1.9719)])
 def test_student_t_quantiles_match_the_tables(df: int, p: float, expected: float) -> None:
