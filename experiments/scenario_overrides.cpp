@@ -37,6 +37,36 @@ bool is_index(std::string_view s) {
   return true;
 }
 
+// A decimal integer as TOML writes one: an optional sign, digits and single underscores between them.
+bool is_integer_literal(std::string_view s) {
+  if (!s.empty() && (s[0] == '+' || s[0] == '-')) s.remove_prefix(1);
+  if (s.empty() || s.front() == '_' || s.back() == '_') return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '_' && s[i + 1] == '_') return false;
+    if (s[i] != '_' && (s[i] < '0' || s[i] > '9')) return false;
+  }
+  return true;
+}
+
+// The override as it is named in messages: on one line, control characters escaped ("\n").
+std::string one_line(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += '?';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 // Indices longer than this are out of range of any array a scenario can hold.
 constexpr std::size_t kMaxIndexDigits = 9;
 
@@ -49,7 +79,7 @@ std::size_t parse_index(std::string_view s) {
 // One override being applied: its text (the source of everything it adds) and its parts.
 class Override {
  public:
-  explicit Override(const std::string& text) : origin_(std::string(kOverrideSourcePrefix) + text) {
+  explicit Override(const std::string& text) : origin_(std::string(kOverrideSourcePrefix) + one_line(text)) {
     const auto eq = text.find('=');
     if (eq == std::string::npos) fail("expected KEY=VALUE, e.g. clients.count=5000");
     key_ = std::string(trim(std::string_view(text).substr(0, eq)));
@@ -165,6 +195,11 @@ class Override {
       if (doc.size() == 1 && doc.contains("v")) return doc;
     } catch (const toml::parse_error&) {
       // Not one TOML value: a bare word, taken as a string below.
+    }
+    if (is_integer_literal(value_text_)) {
+      // toml++ refuses decimal integers beyond 64 bits; say so rather than taking it for a word.
+      fail(key_ + " = " + value_text_ + " is out of range: an integer must be between -9223372036854775808 and "
+           "9223372036854775807");
     }
     try {
       return toml::parse("v = " + toml_string(value_text_), std::string(origin_));

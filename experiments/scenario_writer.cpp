@@ -4,8 +4,10 @@
 #include <limits>
 #include <sstream>
 #include <stdexcept>
+#include <typeinfo>
 
 #include "experiments/distribution_keys.hpp"
+#include "experiments/schema/schema.hpp"
 #include "experiments/toml_text.hpp"
 #include "models/backoff_policy.hpp"
 #include "models/balancing_policy.hpp"
@@ -57,38 +59,30 @@ void write_policy(std::ostringstream& out, const std::string& section, const std
   }
 }
 
+// The keys of section `path` that `target` holds (bound to a member of S), one per line; keys read
+// by hand too unless `bound_only`. Values only: the documentation is docs/scenario_reference.md, and
+// reports show this file.
+template <class S>
+void write_keys(std::ostringstream& out, const std::string& path, const S& target, bool bound_only = false) {
+  for (const schema::Key& k : schema::section(path).keys) {
+    if (!k.toml_value || k.owner == nullptr || *k.owner != typeid(S) || (bound_only && !k.bound())) continue;
+    out << k.name << " = " << k.toml_value(&target) << "\n";
+  }
+}
+
+// A table [path] with the keys `target` holds.
+template <class S>
+void write_table(std::ostringstream& out, const std::string& path, const S& target) {
+  out << "\n[" << path << "]\n";
+  write_keys(out, path, target);
+}
+
 // The balancer's own keys, after its policy's parameters in the same [balancer] table.
 void write_balancer(std::ostringstream& out, const models::BalancerSection& b) {
-  out << "count = " << b.count << "\n";
-  out << "tries = " << b.tries << "  # backends tried per connection, 0 = all\n";
-  out << "max_connections_per_backend = " << b.max_connections_per_backend << "  # 0 = unlimited\n";
-  out << "max_new_connections_per_s = " << toml_float(b.max_new_connections_per_s) << "  # 0 = unlimited\n";
-  out << "source_ports = " << b.source_ports << "  # per (balancer address, backend), 0 = unlimited\n";
-  out << "source_addresses = " << b.source_addresses << "\n";
-  out << "metrics_interval_s = " << toml_float(b.metrics_interval_s) << "\n";
-  out << "sticky = "
-      << (b.sticky == models::Stickiness::None ? "\"none\"" : b.sticky == models::Stickiness::Cookie ? "\"cookie\"" : "\"source_ip\"")
-      << "\n";
-  out << "failover_s = " << toml_float(b.failover_s) << "\n";
-  out << "idle_timeout_s = " << toml_float(b.idle_timeout_s) << "  # 0 = never\n";
-  const models::HealthCheckSection& hc = b.health_check;
-  out << "\n[balancer.health_check]\n";
-  out << "mode = "
-      << (hc.mode == models::HealthCheckMode::Active ? "\"active\"" : hc.mode == models::HealthCheckMode::Instant ? "\"instant\"" : "\"none\"")
-      << "\n";
-  out << "interval_s = " << toml_float(hc.interval_s) << "\n";
-  out << "timeout_s = " << toml_float(hc.timeout_s) << "\n";
-  out << "fall = " << hc.fall << "\n";
-  out << "rise = " << hc.rise << "\n";
-  out << "\n[balancer.passive]\n";
-  out << "max_fails = " << b.passive.max_fails << "  # 0 = off\n";
-  out << "fail_timeout_s = " << toml_float(b.passive.fail_timeout_s) << "\n";
-  const models::SlowStartSection& ss = b.slow_start;
-  out << "\n[balancer.slow_start]\n";
-  out << "window_s = " << toml_float(ss.window_s) << "  # 0 = off\n";
-  out << "curve = " << (ss.curve == models::SlowStartCurve::Linear ? "\"linear\"" : "\"power\"") << "\n";
-  out << "aggression = " << toml_float(ss.aggression) << "\n";
-  out << "min_weight_percent = " << toml_float(ss.min_weight_percent) << "\n";
+  write_keys(out, "balancer", b);
+  write_table(out, "balancer.health_check", b.health_check);
+  write_table(out, "balancer.passive", b.passive);
+  write_table(out, "balancer.slow_start", b.slow_start);
 }
 
 std::string session_text(const sim::Distribution& session) {
@@ -104,42 +98,15 @@ std::string session_text(const sim::Distribution& session) {
 
 void write_pubsub(std::ostringstream& out, const models::PubSubSection& p) {
   if (!p.enabled()) return;
-  out << "\n[pubsub]\n";
-  out << "channels = " << p.channels << "\n";
-  out << "zipf_s = " << toml_float(p.zipf_s) << "\n";
-  out << "subscriptions = " << p.subscriptions << "\n";
-  out << "message_bytes = " << toml_float(p.message_bytes) << "\n";
-  out << "fanout_us = " << toml_float(p.fanout_us) << "\n";
-  out << "client_publish_share = " << toml_float(p.client_publish_share) << "\n";
-  out << "\n[pubsub.feed]\n";
-  out << "channels = " << p.feed.channels << "\n";
-  out << "rate_per_s = " << toml_float(p.feed.rate_per_s) << "\n";
-  out << "process = " << (p.feed.process == models::FeedProcess::Poisson ? "\"poisson\"" : "\"periodic\"") << "\n";
-  out << "\n[pubsub.buffer]\n";
-  out << "policy = " << toml_string(models::buffer_policy_name(p.buffer.policy)) << "\n";
-  out << "limit_kib = " << toml_float(p.buffer.limit_kib) << "\n";
-  out << "close_on_limit = " << (p.buffer.close_on_limit ? "true" : "false") << "\n";
-  out << "delta_ratio = " << toml_float(p.buffer.delta_ratio) << "\n";
-  out << "\n[pubsub.broker]\n";
-  out << "mode = " << (p.broker.mode == models::BrokerMode::Sharded ? "\"sharded\"" : "\"broadcast\"") << "\n";
-  out << "capacity_per_s = " << toml_float(p.broker.capacity_per_s) << "\n";
-  out << "latency_ms = " << toml_float(p.broker.latency_ms) << "\n";
-  out << "\n[pubsub.resume]\n";
-  out << "window_s = " << toml_float(p.resume.window_s) << "  # 0 = no resume\n";
-  out << "cache_messages = " << p.resume.cache_messages << "  # 0 = all within the window\n";
-  if (p.history.enabled()) {
-    out << "\n[pubsub.history]\n";
-    out << "size = " << p.history.size << "\n";
-    out << "ttl_s = " << toml_float(p.history.ttl_s) << "\n";
-    out << "fetch_ms = " << toml_float(p.history.fetch_ms) << "\n";
-    out << "fetch = " << (p.history.fetch == models::HistoryFetch::Position ? "\"position\"" : "\"rewind\"") << "\n";
-    out << "rewind = " << p.history.rewind << "\n";
-  }
+  write_table(out, "pubsub", p);
+  write_table(out, "pubsub.feed", p.feed);
+  write_table(out, "pubsub.buffer", p.buffer);
+  write_table(out, "pubsub.broker", p.broker);
+  write_table(out, "pubsub.resume", p.resume);
+  if (p.history.enabled()) write_table(out, "pubsub.history", p.history);
   for (const models::LinkClass& l : p.links) {
     out << "\n[[pubsub.links]]\n";
-    out << "name = " << toml_string(l.name) << "\n";
-    out << "share = " << toml_float(l.share) << "\n";
-    out << "drain_kib_per_s = " << toml_float(l.drain_kib_per_s) << "  # 0 = reads at once\n";
+    write_keys(out, "pubsub.links", l);
   }
 }
 
@@ -150,82 +117,35 @@ std::string scenario_to_toml(const models::FleetConfig& config) {
   out << "# wsfleet scenario: the effective configuration of a run, every key with the value used\n"
          "# (defaults filled in). Load it again to repeat the run exactly.\n";
 
-  out << "\n[scenario]\n";
-  out << "name = " << toml_string(config.name) << "\n";
-  out << "description = " << toml_string(config.description) << "\n";
-
-  const models::RunConfig& run = config.run;
-  out << "\n[run]\n";
-  out << "duration_s = " << toml_float(run.duration_s) << "\n";
-  out << "sample_interval_s = " << toml_float(run.sample_interval_s) << "\n";
-  out << "seed = " << toml_integer(run.seed, "run.seed") << "\n";
-  out << "replication = " << toml_integer(run.replication, "run.replication") << "\n";
+  write_table(out, "scenario", config);
+  // TOML integers are signed 64-bit: the loader never makes larger ones, but code may.
+  toml_integer(config.run.seed, "run.seed");
+  toml_integer(config.run.replication, "run.replication");
+  write_table(out, "run", config.run);
 
   const models::FleetSection& fleet = config.fleet;
   out << "\n[fleet]\n";
   if (fleet.classes.empty()) {
     out << "servers = " << fleet.servers << "\n";
-  } else {
-    out << "# servers = " << fleet.servers << ": the sum of the [[fleet.classes]] below\n";
-  }
-  out << "max_connections = " << fleet.max_connections << "\n";
-  out << "cpu_cores = " << fleet.cpu_cores << "\n";
-  out << "memory_per_connection_kib = " << toml_float(fleet.memory_per_connection_kib) << "\n";
-  out << "base_memory_mib = " << toml_float(fleet.base_memory_mib) << "\n";
-  if (fleet.classes.empty()) {
     out << "weights = [";
     for (std::size_t i = 0; i < fleet.weights.size(); ++i) out << (i > 0 ? ", " : "") << toml_float(fleet.weights[i]);
     out << "]" << (fleet.weights.empty() ? "  # empty: every server has weight 1" : "") << "\n";
+  } else {
+    out << "# servers = " << fleet.servers << ": the sum of the [[fleet.classes]] below\n";
   }
-  out << "cost_per_hour = " << toml_float(fleet.cost_per_hour) << "  # per server\n";
-  out << "idle_close_s = " << toml_float(fleet.idle_close_s) << "  # 0 = never\n";
-  out << "memory_limit_mib = " << toml_float(fleet.memory_limit_mib) << "  # 0 = no limit\n";
-  out << "restart_s = " << toml_float(fleet.restart_s) << "\n";
-
-  out << "\n[fleet.cpu]\n";
-  out << "handshake_us = " << toml_float(fleet.cpu.handshake_us) << "\n";
-  out << "inbound_message_us = " << toml_float(fleet.cpu.inbound_message_us) << "\n";
-  out << "outbound_message_us = " << toml_float(fleet.cpu.outbound_message_us) << "\n";
-  out << "heartbeat_us = " << toml_float(fleet.cpu.heartbeat_us) << "\n";
-  out << "service_time = "
-      << (fleet.cpu.service_time == models::ServiceTime::Deterministic ? "\"deterministic\"" : "\"exponential\"")
-      << "\n";
-
-  out << "\n[fleet.admission]\n";
-  out << "max_handshakes_per_s = " << toml_float(fleet.admission.max_handshakes_per_s) << "  # 0 = unlimited\n";
-  out << "reject_above_backlog_ms = " << toml_float(fleet.admission.reject_above_backlog_ms) << "  # 0 = never\n";
-  out << "reject_us = " << toml_float(fleet.admission.reject_us) << "\n";
-  out << "retry_after_s = " << toml_float(fleet.admission.retry_after_s) << "\n";
-  out << "\n[fleet.rebalance]\n";
-  out << "interval_s = " << toml_float(fleet.rebalance.interval_s) << "  # 0 = off\n";
-  out << "tolerance = " << toml_float(fleet.rebalance.tolerance) << "\n";
-  out << "max_per_interval = " << fleet.rebalance.max_per_interval << "\n";
+  write_keys(out, "fleet", fleet, true);
+  write_table(out, "fleet.cpu", fleet.cpu);
+  write_table(out, "fleet.admission", fleet.admission);
+  write_table(out, "fleet.rebalance", fleet.rebalance);
   for (const models::ServerClass& c : fleet.classes) {
     out << "\n[[fleet.classes]]\n";
-    out << "name = " << toml_string(c.name) << "\n";
-    out << "servers = " << c.servers << "\n";
-    out << "max_connections = " << c.max_connections << "\n";
-    out << "cpu_cores = " << c.cpu_cores << "\n";
-    out << "base_memory_mib = " << toml_float(c.base_memory_mib) << "\n";
-    out << "memory_per_connection_kib = " << toml_float(c.memory_per_connection_kib) << "\n";
-    out << "weight = " << toml_float(c.weight) << "\n";
-    out << "cost_per_hour = " << toml_float(c.cost_per_hour) << "\n";
-    out << "memory_limit_mib = " << toml_float(c.memory_limit_mib) << "  # 0 = no limit\n";
+    write_keys(out, "fleet.classes", c);
   }
 
   const models::ClientsSection& clients = config.clients;
-  out << "\n[clients]\n";
-  out << "count = " << toml_integer(clients.count, "clients.count") << "\n";
-  out << "ramp_s = " << toml_float(clients.ramp_s) << "\n";
+  toml_integer(clients.count, "clients.count");
+  write_table(out, "clients", clients);
   out << "session = " << session_text(clients.session_s) << "\n";
-  out << "on_session_end = " << (clients.on_session_end == models::SessionEnd::Leave ? "\"leave\"" : "\"reconnect\"")
-      << "\n";
-  out << "messages_per_minute = " << toml_float(clients.messages_per_minute) << "\n";
-  out << "replies_per_message = " << toml_float(clients.replies_per_message) << "\n";
-  out << "message_bytes = " << toml_float(clients.message_bytes) << "\n";
-  out << "heartbeat_interval_s = " << toml_float(clients.heartbeat_interval_s) << "\n";
-  out << "connect_timeout_s = " << toml_float(clients.connect_timeout_s) << "\n";
-  out << "vanish_share = " << toml_float(clients.vanish_share) << "\n";
 
   write_policy(out, "balancer", config.balancer.policy, config.balancer.params, models::balancing_policies());
   write_balancer(out, config.balancer);
@@ -233,22 +153,14 @@ std::string scenario_to_toml(const models::FleetConfig& config) {
 
   for (const models::ScalingEvent& e : config.scaling) {
     out << "\n[[scaling]]\n";
-    out << "at_s = " << toml_float(e.at_s) << "\n";
-    out << "add = " << e.add << "\n";
-    out << "remove = " << e.remove << "\n";
-    out << "drain_timeout_s = " << toml_float(e.drain_timeout_s) << "\n";
-    out << "weight = " << toml_float(e.weight) << "\n";
+    write_keys(out, "scaling", e);
     if (!e.server_class.empty()) out << "class = " << toml_string(e.server_class) << "\n";
   }
 
   const models::HeartbeatSection& hb = config.heartbeat;
   out << "\n[heartbeat]  # the ping interval is clients.heartbeat_interval_s\n";
   if (!hb.preset.empty()) out << "preset = " << toml_string(hb.preset) << "\n";
-  out << "sender = " << (hb.sender == models::HeartbeatSender::Client ? "\"client\"" : "\"server\"") << "\n";
-  out << "mode = " << (hb.mode == models::HeartbeatMode::Periodic ? "\"periodic\"" : "\"when_idle\"") << "\n";
-  out << "timeout_s = " << toml_float(hb.timeout_s) << "\n";
-  out << "peer_timeout_s = " << toml_float(hb.peer_timeout_s) << "  # 0 = the receiver never times out\n";
-  out << "frame_bytes = " << toml_float(hb.frame_bytes) << "\n";
+  write_keys(out, "heartbeat", hb);
 
   const models::TopologySection& topo = config.topology;
   for (const models::TopologyLink& l : topo.links) {
@@ -267,24 +179,13 @@ std::string scenario_to_toml(const models::FleetConfig& config) {
   }
   for (const models::TopologyRegion& region : topo.regions) {
     out << "\n[[topology.regions]]\n";
-    out << "name = " << toml_string(region.name) << "\n";
-    out << "share = " << toml_float(region.share) << "\n";
+    write_keys(out, "topology.regions", region);
   }
 
   write_pubsub(out, config.pubsub);
-  const models::TransportSection& tr = config.transport;
-  out << "\n[transport]  # clients that cannot use WebSocket (docs/transports.md)\n";
-  out << "long_polling_share = " << toml_float(tr.long_polling_share) << "\n";
-  out << "sse_share = " << toml_float(tr.sse_share) << "\n";
-  out << "\n[transport.long_polling]\n";
-  out << "poll_timeout_s = " << toml_float(tr.long_polling.poll_timeout_s) << "\n";
-  out << "request_us = " << toml_float(tr.long_polling.request_us) << "\n";
-  out << "memory_per_request_kib = " << toml_float(tr.long_polling.memory_per_request_kib) << "\n";
-  out << "request_bytes = " << toml_float(tr.long_polling.request_bytes) << "\n";
-  out << "pong_posts = " << (tr.long_polling.pong_posts ? "true" : "false") << "\n";
-  out << "\n[transport.sse]\n";
-  out << "request_us = " << toml_float(tr.sse.request_us) << "\n";
-  out << "request_bytes = " << toml_float(tr.sse.request_bytes) << "\n";
+  write_table(out, "transport", config.transport);
+  write_table(out, "transport.long_polling", config.transport.long_polling);
+  write_table(out, "transport.sse", config.transport.sse);
 
   if (config.faults.empty()) out << "\n# No [[faults]]: every server stays up.\n";
   for (const models::CrashFault& fault : config.faults) {

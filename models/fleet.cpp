@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <limits>
+#include <sstream>
 #include <stdexcept>
 
 #include "models/pubsub/pubsub.hpp"
@@ -99,19 +100,11 @@ RunSummary Fleet::make_summary() const {
   s.connections.pending_at_end = st_.connecting;
   s.connections.active_at_end = st_.connected;
   s.connections.waiting_at_end = st_.waiting;
-  s.messages = st_.msgs;
-  s.heartbeats = st_.beats;
-  for (const auto& srv : st_.servers) {
-    s.messages.in_flight_at_end += srv.cpu.tracked_pending(kJobMessage, 1);
-    s.heartbeats.in_flight_at_end += srv.cpu.tracked_pending(kJobHeartbeat, 1);
-  }
+  servers_->summarise(s);
   sampler_->summarise(s);
   connections_->summarise(s);
   for (const auto& f : st_.faults) s.faults.push_back(f.outcome);
-  for (std::uint32_t n = 0; n < balancers_->size(); ++n) {
-    const BalancerCounts& k = balancers_->nodes()[n].counts;
-    s.balancers.push_back({n, k.routed, k.rate_limited, k.port_exhausted, k.failed_tries, k.marked_down, k.peak_ports});
-  }
+  balancers_->summarise(s);
   HeartbeatOutcome& hb = s.heartbeat;
   hb.frames_per_message = st_.msgs.sent > 0 ? static_cast<double>(st_.beats.sent) / static_cast<double>(st_.msgs.sent) : kNaN;
   hb.bytes = static_cast<double>(st_.beats.sent) * cfg_.heartbeat.frame_bytes;
@@ -139,6 +132,20 @@ RunSummary Fleet::make_summary() const {
     }
   }
   return s;
+}
+
+void Fleet::check_conservation(RunSummary& summary) const {
+  // Each component checks what it accounts for.
+  connections_->conservation(summary);
+  servers_->conservation(summary);
+  balancers_->conservation(summary);
+  FallbackTransports::conservation(summary, transports_.get());
+  if (pubsub_) pubsub_->conservation(summary);
+  std::ostringstream broken;
+  for (const auto& c : summary.conservation) {
+    if (!c.ok) broken << "\n  " << c.name << ": " << c.equation << " does not hold: " << c.values;
+  }
+  if (!broken.str().empty()) throw ConservationError("conservation check failed (a bug in wsfleet):" + broken.str());
 }
 
 }  // namespace wsfleet::models

@@ -8,6 +8,7 @@
 #include "models/balancing_policy.hpp"
 #include "models/fleet/connections.hpp"
 #include "models/fleet/server_pool.hpp"
+#include "models/fleet/summary_helpers.hpp"
 
 namespace wsfleet::models {
 
@@ -465,6 +466,24 @@ void BalancerTier::load_report() {
   }
   last_load_report_ = now;
   if (now < st_.end) st_.sim.schedule_at(std::min(now + load_interval_, st_.end), self_, kLoadReport, 0);
+}
+
+void BalancerTier::summarise(RunSummary& s) const {
+  for (std::uint32_t n = 0; n < nodes_.size(); ++n) {
+    const BalancerCounts& k = nodes_[n].counts;
+    s.balancers.push_back({n, k.routed, k.rate_limited, k.port_exhausted, k.failed_tries, k.marked_down, k.peak_ports});
+  }
+}
+
+void BalancerTier::conservation(RunSummary& summary) const {
+  std::uint64_t counted = 0, ghosts = 0;
+  for (const auto& node : nodes_) {
+    for (const auto& b : node.lb->backends()) counted += static_cast<std::uint64_t>(b.active_connections);
+  }
+  for (const auto& srv : st_.servers) ghosts += srv.ghosts;
+  const auto& k = summary.connections;
+  add_conservation_check(summary, "balancer", "connections the balancers count = active_at_end + pending_at_end + half_open_at_end",
+                         counted, {k.active_at_end, k.pending_at_end, ghosts});
 }
 
 }  // namespace wsfleet::models

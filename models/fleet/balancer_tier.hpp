@@ -69,6 +69,10 @@ class BalancerTier : public sim::EventHandler {
   void recover_balancer(std::uint32_t balancer);
 
   std::size_t size() const { return nodes_.size(); }
+  /// Fills the summary's per-balancer outcomes.
+  void summarise(RunSummary& summary) const;
+  /// Adds its conservation check: the connections the balancers count.
+  void conservation(RunSummary& summary) const;
   const std::vector<BalancerNode>& nodes() const { return nodes_; }
 
  private:

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <optional>
 #include <stdexcept>
+#include <string>
+#include <utility>
 
 #include "models/fleet/balancer_tier.hpp"
 #include "models/fleet/server_pool.hpp"
@@ -460,6 +462,40 @@ void Connections::summarise(RunSummary& s) const {
   s.handshake_latency = stats_of(handshake_latency_ms_);
   s.heartbeat.ghosts_detected = ghosts_detected_;
   s.heartbeat.detection_s = stats_of(ghost_detection_s_);
+}
+
+void Connections::conservation(RunSummary& summary) const {
+  auto check = [&](std::string name, std::string eq, std::uint64_t lhs, const std::vector<std::uint64_t>& rhs) {
+    add_conservation_check(summary, std::move(name), std::move(eq), lhs, rhs);
+  };
+  const auto& k = summary.connections;
+  check("attempts", "attempted = established + rejected + failed + pending_at_end", k.attempted,
+        {k.established, k.rejected, k.failed, k.pending_at_end});
+  check("connections", "established = active_at_end + closed", k.established, {k.active_at_end, k.closed});
+  check("closes",
+        "closed = ended + dropped + drained + vanished + idle_cut + idle_closed + rebalanced + slow_consumer + session_unknown + poll_failed",
+        k.closed,
+        {k.ended, k.dropped, k.drained, k.vanished, k.idle_cut, k.idle_closed, k.rebalanced, k.slow_consumer, k.session_unknown,
+         k.poll_failed});
+  check("rejections", "rejected = rejected_server_full + no_backend + rejected_rate_limited + rejected_shed", k.rejected,
+        {k.rejected_server_full, k.no_backend, k.rejected_rate_limited, k.rejected_shed});
+  check("failures",
+        "failed = failed_timeout + failed_backend_down + failed_source_ports + failed_balancer_down + failed_crash",
+        k.failed, {k.failed_timeout, k.failed_backend_down, k.failed_source_ports, k.failed_balancer_down, k.failed_crash});
+  std::uint64_t slots = 0, server_connected = 0, ghosts = 0;
+  for (const auto& srv : st_.servers) {
+    slots += srv.members.size() + srv.ghosts;
+    server_connected += srv.connected;
+    ghosts += srv.ghosts;
+  }
+  check("server slots", "slots held on servers = active_at_end + pending_at_end + half_open_at_end", slots,
+        {k.active_at_end, k.pending_at_end, ghosts});
+  check("server connections", "connections counted by servers = active_at_end", server_connected, {k.active_at_end});
+  std::uint64_t census[6] = {0, 0, 0, 0, 0, 0};
+  for (const auto& c : st_.clients) ++census[static_cast<int>(c.state)];
+  check("clients", "clients = not_arrived + connecting + connected + waiting + left + gave_up", st_.clients.size(),
+        {census[0], census[1], census[2], census[3], census[4], census[5]});
+  check("waiting", "clients in backoff = waiting_at_end", census[3], {k.waiting_at_end});
 }
 
 }  // namespace wsfleet::models

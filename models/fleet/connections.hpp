@@ -49,11 +49,11 @@ class Connections : public sim::EventHandler {
   sim::SimTime message_cost() const { return cost_message_; }
   /// Mean gap between a client's messages, s (0: no messages).
   double message_mean_gap_s() const { return message_mean_gap_s_; }
-  /// The clients' message stream (the long-polling clients' POST gaps are drawn from it too).
-  sim::Rng& message_stream() { return rng_messages_; }
 
   /// Fills the summary's client-side figures.
   void summarise(RunSummary& summary) const;
+  /// Adds its conservation checks: every attempt, connection, close, refusal, server slot and client.
+  void conservation(RunSummary& summary) const;
 
  private:
   enum Tag : std::uint32_t { kArrive, kAttempt, kHandshakeDone, kHandshakeTimeout, kHeartbeat, kMessage,

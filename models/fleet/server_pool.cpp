@@ -6,6 +6,7 @@
 
 #include "models/fleet/balancer_tier.hpp"
 #include "models/fleet/connections.hpp"
+#include "models/fleet/summary_helpers.hpp"
 #include "models/pubsub/pubsub.hpp"
 
 namespace wsfleet::models {
@@ -115,6 +116,28 @@ void ServerPool::restart(std::uint32_t b, std::uint32_t fault) {
   s.up = true;
   s.crashed_by = 0;
   st_.parts.balancers->server_restarted(b);
+}
+
+void ServerPool::summarise(RunSummary& s) const {
+  s.messages = st_.msgs;
+  s.heartbeats = st_.beats;
+  for (const auto& srv : st_.servers) {
+    s.messages.in_flight_at_end += srv.cpu.tracked_pending(kJobMessage, 1);
+    s.heartbeats.in_flight_at_end += srv.cpu.tracked_pending(kJobHeartbeat, 1);
+  }
+}
+
+void ServerPool::conservation(RunSummary& summary) const {
+  std::uint64_t tracked = 0;
+  for (const auto& srv : st_.servers) tracked += srv.cpu.tracked_pending();
+  const MessageCounts& m = summary.messages;
+  const MessageCounts& h = summary.heartbeats;
+  add_conservation_check(summary, "messages", "sent = delivered + dropped + in_flight_at_end", m.sent,
+                         {m.delivered, m.dropped, m.in_flight_at_end});
+  add_conservation_check(summary, "heartbeats", "sent = delivered + dropped + in_flight_at_end", h.sent,
+                         {h.delivered, h.dropped, h.in_flight_at_end});
+  add_conservation_check(summary, "queued work", "jobs in server queues = messages in flight + heartbeats in flight", tracked,
+                         {m.in_flight_at_end, h.in_flight_at_end});
 }
 
 }  // namespace wsfleet::models

@@ -59,6 +59,11 @@ class ServerPool : public sim::EventHandler {
   /// Restarts a server that fault `fault` crashed.
   void restart(std::uint32_t server, std::uint32_t fault);
 
+  /// Fills the summary's messages and heartbeats (with what is still queued at the end).
+  void summarise(RunSummary& summary) const;
+  /// Adds its conservation checks: every message and heartbeat, and the work left in the queues.
+  void conservation(RunSummary& summary) const;
+
  private:
   enum Tag : std::uint32_t { kMemoryRestart };
   // Inline into settle: it runs for every heartbeat and message that completes.

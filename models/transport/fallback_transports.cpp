@@ -4,10 +4,14 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "models/fleet/balancer_tier.hpp"
 #include "models/fleet/connections.hpp"
 #include "models/fleet/server_pool.hpp"
+#include "models/fleet/summary_helpers.hpp"
 
 namespace wsfleet::models {
 
@@ -30,7 +34,8 @@ double FallbackTransports::unit(std::uint32_t c, std::uint64_t salt) {
   return static_cast<double>(sim::mix64(static_cast<std::uint64_t>(c) ^ salt) >> 11) * 0x1.0p-53;
 }
 
-FallbackTransports::FallbackTransports(FleetState& state) : st_(state), cfg_(state.cfg.transport) {
+FallbackTransports::FallbackTransports(FleetState& state)
+    : st_(state), cfg_(state.cfg.transport), rng_posts_(state.streams.stream("transport.posts")) {
   self_ = st_.sim.add_handler(this);
   poll_timeout_ = sim::from_seconds(cfg_.long_polling.poll_timeout_s);
   if (poll_timeout_ <= 0) throw std::invalid_argument("transport.long_polling.poll_timeout_s must be > 0");
@@ -212,7 +217,7 @@ void FallbackTransports::schedule_post(std::uint32_t c) {
   const double gap_s = st_.parts.connections->message_mean_gap_s();
   if (!(gap_s > 0.0)) return;
   const sim::SimTime now = st_.sim.now();
-  const double wait_s = st_.parts.connections->message_stream().exponential(gap_s);
+  const double wait_s = rng_posts_.exponential(gap_s);
   if (!(wait_s < sim::to_seconds(st_.end - now))) return;  // not within the run
   st_.sim.schedule_at(now + sim::from_seconds(wait_s), self_, kPost, FleetState::pack(c, st_.gens[c]));
 }
@@ -288,6 +293,23 @@ void FallbackTransports::note_sample(std::uint64_t connected) {
   if (connected > 0) {
     peak_share_ = std::max(peak_share_, static_cast<double>(now.long_polling + now.sse) / static_cast<double>(connected));
   }
+}
+
+void FallbackTransports::conservation(RunSummary& summary, const FallbackTransports* transports) {
+  auto check = [&](std::string name, std::string eq, std::uint64_t lhs, const std::vector<std::uint64_t>& rhs) {
+    add_conservation_check(summary, std::move(name), std::move(eq), lhs, rhs);
+  };
+  const TransportOutcome& tr = summary.transport;
+  check("transports", "active_at_end = websocket + long_polling + sse (at end)", summary.connections.active_at_end,
+        {tr.at_end.websocket, tr.at_end.long_polling, tr.at_end.sse});
+  check("polls", "polls sent = answered_with_data + timed_out + failed + in_flight_at_end", tr.polls.sent,
+        {tr.polls.answered_with_data, tr.polls.timed_out, tr.polls.failed, tr.polls.in_flight_at_end});
+  check("poll failures", "failed = session_unknown + backend_down + no_backend + balancer_down + session_closed",
+        tr.polls.failed,
+        {tr.polls.failed_session_unknown, tr.polls.failed_backend_down, tr.polls.failed_no_backend,
+         tr.polls.failed_balancer_down, tr.polls.failed_session_closed});
+  check("held polls", "polls held by servers = in_flight_at_end", transports ? transports->held_polls() : 0,
+        {tr.polls.in_flight_at_end});
 }
 
 std::uint64_t FallbackTransports::held_polls() const {

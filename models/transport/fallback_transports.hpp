@@ -71,6 +71,9 @@ class FallbackTransports : public sim::EventHandler {
   void summarise(RunSummary& summary, std::uint64_t connected) const;
   /// Polls held by servers now (what conservation compares with polls.in_flight_at_end).
   std::uint64_t held_polls() const;
+  /// Adds the transports' conservation checks (they hold with no fallback clients too: `transports`
+  /// may be null).
+  static void conservation(RunSummary& summary, const FallbackTransports* transports);
 
  private:
   enum Tag : std::uint32_t { kPollArrive, kPollTimeout, kPost, kReplyReady };
@@ -105,6 +108,7 @@ class FallbackTransports : public sim::EventHandler {
   FleetState& st_;
   std::uint32_t self_ = 0;
   const TransportSection& cfg_;
+  sim::Rng rng_posts_;                     ///< the gaps between a fallback client's messages (its own stream)
   sim::SimTime poll_timeout_ = 0, cost_lp_request_ = 0, cost_sse_request_ = 0;
   std::vector<Transport> base_;            ///< per client: the transport it can use
   std::vector<Transport> current_;         ///< per client: the transport of its current connection

@@ -23,11 +23,10 @@ def _format_value(value: Any) -> str:
     """A Python value as the TOML text of an override (`--set key=value`)."""
     if isinstance(value, (bool, np.bool_)):
         return "true" if value else "false"
-    # numbers.Integral and Real include numpy's scalars, whose repr ("np.float64(0.5)") is not TOML.
     if isinstance(value, numbers.Integral):
-        return str(int(value))
+        return str(int(value))  # numpy integers too
     if isinstance(value, numbers.Real):
-        return repr(float(value))
+        return repr(float(value))  # numpy floats too: "0.5", not "np.float64(0.5)"
     if isinstance(value, str):
         return json.dumps(value)  # a TOML basic string
     if isinstance(value, Mapping):

@@ -1,0 +1,210 @@
+// The scenario reader's [[scaling]], [topology] and [[faults]]: keys from the schema, and the
+// checks that tie them to the rest of the scenario (server and balancer indices, site names).
+#include <algorithm>
+#include <cstdint>
+
+#include "experiments/scenario_reader.hpp"
+#include "experiments/schema/limits.hpp"
+#include "models/server_classes.hpp"
+#include "models/topology.hpp"
+#include "sim/time.hpp"
+
+namespace wsfleet::experiments {
+
+using schema::contains;
+using schema::Names;
+using schema::Range;
+using schema::section;
+
+namespace {
+
+// A time on the run's nanosecond clock, as a double: what the engine will use. Results computed
+// from it (a fault's detection time) can then never be before it.
+double on_clock(double seconds) { return sim::to_seconds(sim::from_seconds(seconds)); }
+
+}  // namespace
+
+void ScenarioReader::read_scaling(models::FleetConfig& config) const {
+  const toml::node* node = root().get("scaling");
+  if (node == nullptr) return;
+  const toml::array* events = node->as_array();
+  if (events == nullptr) fail(*node, "scaling", "scaling must be an array of tables, written [[scaling]] " + got(*node));
+  const schema::Section& sec = section("scaling");
+  const Range when{0.0, config.run.duration_s, false, false, "", "run.duration_s", false};
+  std::uint64_t total = config.fleet.servers;
+  for (std::size_t i = 0; i < events->size(); ++i) {
+    const std::string name = "scaling." + std::to_string(i);
+    const std::string prefix = name + ".";
+    const toml::node& element = *events->get(i);
+    const toml::table* table = element.as_table();
+    if (table == nullptr) fail(element, name, name + " must be a table such as {at_s = 300, add = 2} " + got(element));
+    check_keys(*table, sec, "[[scaling]] entry " + std::to_string(i), prefix);
+    models::ScalingEvent e;
+    if (!read(*table, sec, "at_s", prefix, e, &when)) fail(*table, prefix + "at_s", prefix + "at_s is required: when the fleet changes, s");
+    read(*table, sec, "add", prefix, e);
+    read(*table, sec, "remove", prefix, e);
+    if (e.add == 0 && e.remove == 0) {
+      fail(*table, prefix + "add", name + " changes nothing: give add = N (servers that join) or remove = N (servers drained and removed)");
+    }
+    read(*table, sec, "drain_timeout_s", prefix, e);
+    Names classes;
+    for (const models::ServerClass& c : models::fleet_classes(config.fleet)) classes.push_back(c.name);
+    if (!read_choice(*table, prefix, "class", classes, e.server_class) && !config.fleet.classes.empty()) {
+      e.server_class = classes.back();  // the last class by default
+    }
+    schema::Scalar weight;
+    if (read_value(*table, sec.key("weight"), prefix, weight)) {
+      e.weight = std::get<double>(weight);
+    } else if (!config.fleet.classes.empty()) {
+      e.weight = config.fleet.classes[static_cast<std::size_t>(models::find_fleet_class(config.fleet, e.server_class))].weight;
+    }
+    total += e.add;
+    if (total > 100000) fail(*table, prefix + "add", "fleet.servers plus every [[scaling]] add must be <= 100000 (got " + std::to_string(total) + ")");
+    config.scaling.push_back(e);
+  }
+}
+
+void ScenarioReader::read_topology(models::FleetConfig& config) const {
+  const toml::table* table = table_at(root(), "topology", "topology");
+  if (table == nullptr) return;
+  check_keys(*table, section("topology"), "[topology]", "topology.");
+  models::TopologySection& topo = config.topology;
+  const schema::Section& link_sec = section("topology.links");
+  const auto links = table_array(*table, "links", link_sec, "{between = [\"eu\", \"eu-west\"], latency_ms = 12}");
+  for (std::size_t i = 0; i < links.size(); ++i) {
+    const std::string prefix = "topology.links." + std::to_string(i) + ".";
+    const toml::node* ends_node = links[i]->get("between");
+    const toml::array* ends = ends_node != nullptr ? ends_node->as_array() : nullptr;
+    if (ends == nullptr || ends->size() != 2 || !ends->get(0)->is_string() || !ends->get(1)->is_string()) {
+      fail(ends_node != nullptr ? ends_node->source() : links[i]->source(), prefix + "between",
+           prefix + "between must name the two places it joins, e.g. [\"eu\", \"eu-west\"]");
+    }
+    models::TopologyLink link;
+    link.a = ends->get(0)->as_string()->get();
+    link.b = ends->get(1)->as_string()->get();
+    if (link.a.empty() || link.b.empty() || link.a == link.b) {
+      fail(*ends_node, prefix + "between", prefix + "between must name two different, non-empty places");
+    }
+    if (!read(*links[i], link_sec, "latency_ms", prefix, link)) {
+      fail(*links[i], prefix + "latency_ms", prefix + "latency_ms is required: the one-way latency of the link, ms");
+    }
+    topo.links.push_back(link);
+  }
+  const schema::Section& site_sec = section("topology.sites");
+  const auto sites = table_array(*table, "sites", site_sec, "{name = \"eu-west\", servers = 4}");
+  Names site_names;
+  for (std::size_t i = 0; i < sites.size(); ++i) {
+    const std::string prefix = "topology.sites." + std::to_string(i) + ".";
+    models::TopologySite site;
+    site.name = unique_name(*sites[i], prefix, "the place (a node of the links) the site is at", site_names, "site");
+    const bool counted = read(*sites[i], site_sec, "servers", prefix, site);
+    const bool shared = read(*sites[i], site_sec, "share", prefix, site);
+    if (counted == shared) {
+      fail(*sites[i], prefix + (counted ? "share" : "servers"),
+           prefix + (counted ? "servers and share exclude each other" : "servers or share is required") +
+               ": give how many of the fleet's servers the site holds (servers = 4), or its share of them "
+               "(share = 0.5, which follows fleet.servers)");
+    }
+    topo.sites.push_back(site);
+  }
+  const schema::Section& region_sec = section("topology.regions");
+  const auto regions = table_array(*table, "regions", region_sec, "{name = \"eu\", share = 0.4}");
+  Names region_names;
+  for (std::size_t i = 0; i < regions.size(); ++i) {
+    const std::string prefix = "topology.regions." + std::to_string(i) + ".";
+    models::TopologyRegion region;
+    region.name = unique_name(*regions[i], prefix, "the place (a node of the links) the clients are at", region_names, "region");
+    if (!read(*regions[i], region_sec, "share", prefix, region)) {
+      fail(*regions[i], prefix + "share", prefix + "share is required: the fraction of the clients there");
+    }
+    topo.regions.push_back(region);
+  }
+  if (topo.sites.empty()) fail(*table, "topology.sites", "[topology] needs at least one [[topology.sites]] entry");
+  if (topo.regions.empty()) fail(*table, "topology.regions", "[topology] needs at least one [[topology.regions]] entry");
+  if (topo.regions.size() > 255) fail(*table, "topology.regions", "[topology] may have at most 255 regions");
+  if (topo.sites.size() * config.balancer.count > 64) {
+    fail(*table, "topology.sites", "sites x balancer.count must be <= 64 (got " + std::to_string(topo.sites.size()) +
+                                       " x " + std::to_string(config.balancer.count) + ")");
+  }
+  try {
+    models::site_server_counts(topo.sites, config.total_servers());
+  } catch (const std::invalid_argument& e) {
+    fail(*table->get("sites"), "topology.sites", std::string(e.what()));
+  }
+  try {
+    models::Topology check(topo, config.total_servers());
+  } catch (const std::invalid_argument& e) {
+    std::string message = e.what();
+    const std::string key = message.find("share") != std::string::npos     ? "topology.regions"
+                            : message.find("servers") != std::string::npos ? "topology.sites"
+                                                                           : "topology";
+    fail(*table, key, message);
+  }
+}
+
+void ScenarioReader::read_faults(models::FleetConfig& config) const {
+  const toml::node* node = root().get("faults");
+  if (node == nullptr) return;
+  const toml::array* faults = node->as_array();
+  if (faults == nullptr) fail(*node, "faults", "faults must be an array of tables, written [[faults]] " + got(*node));
+  const schema::Section& sec = section("faults");
+  const Names& types = sec.key("type").choices;
+  const std::int64_t last_server = static_cast<std::int64_t>(config.total_servers()) - 1;
+  const std::string last_label = config.scaling.empty() ? "fleet.servers - 1" : "fleet.servers + [[scaling]] adds - 1";
+  for (std::size_t i = 0; i < faults->size(); ++i) {
+    const std::string name = "faults." + std::to_string(i);
+    const std::string prefix = name + ".";
+    const toml::node& element = *faults->get(i);
+    const toml::table* table = element.as_table();
+    if (table == nullptr) fail(element, name, name + " must be a table such as {type = \"crash\", server = 3, at_s = 300} " + got(element));
+    check_keys(*table, sec, "[[faults]] entry " + std::to_string(i), prefix);
+    std::string type;
+    if (!read_choice(*table, prefix, "type", types, type)) {
+      fail(*table, prefix + "type", prefix + "type is required: the kind of fault (one of: " + join(types, ", ") + ")");
+    }
+    models::CrashFault fault;
+    for (const char* key : {"server", "balancer", "site", "share"}) {
+      const std::string k = key;
+      const bool belongs = (type == "crash" && k == "server") || (type == "balancer_crash" && k == "balancer") ||
+                           (type == "site_crash" && k == "site") || (type == "websocket_block" && k == "share");
+      if (const toml::node* wrong = table->get(key); wrong != nullptr && !belongs) {
+        const std::string owner = k == "server" ? "crash" : k == "balancer" ? "balancer_crash" : k == "site" ? "site_crash" : "websocket_block";
+        fail(*wrong, prefix + key, prefix + key + " is for type = \"" + owner + "\"; " +
+                                       (type == "broker_outage" ? std::string("a broker_outage names nothing (there is one broker)")
+                                                                : "a " + type + " names its " +
+                                                                      (type == "crash" ? "server" : type == "balancer_crash" ? "balancer" : type == "site_crash" ? "site" : "share")));
+      }
+    }
+    if (type == "broker_outage") {
+      fault.target = models::FaultTarget::Broker;
+      if (!config.pubsub.enabled()) fail(*table, prefix + "type", prefix + "type = \"broker_outage\" needs [pubsub] (pubsub.channels >= 1)");
+    } else if (type == "websocket_block") {
+      fault.target = models::FaultTarget::WebSocketBlock;
+      if (!read(*table, sec, "share", prefix, fault)) {
+        fail(*table, prefix + "share", prefix + "share is required: the share of the clients whose WebSocket breaks, > 0 and <= 1");
+      }
+    } else if (type == "site_crash") {
+      fault.target = models::FaultTarget::Site;
+      Names sites;
+      for (const auto& site : config.topology.sites) sites.push_back(site.name);
+      if (sites.empty()) fail(*table, prefix + "type", prefix + "type = \"site_crash\" needs [[topology.sites]]");
+      if (!read_choice(*table, prefix, "site", sites, fault.site)) {
+        fail(*table, prefix + "site", prefix + "site is required: the name of a [[topology.sites]] entry (" + join(sites, ", ") + ")");
+      }
+    } else if (type == "crash") {
+      read_int(*table, prefix, "server", 0, last_server, fault.server, last_label);
+    } else {
+      fault.target = models::FaultTarget::Balancer;
+      const std::int64_t sites = std::max<std::int64_t>(1, static_cast<std::int64_t>(config.topology.sites.size()));
+      read_int(*table, prefix, "balancer", 0, static_cast<std::int64_t>(config.balancer.count) * sites - 1,
+               fault.balancer, sites > 1 ? "balancer.count x sites - 1" : "balancer.count - 1");
+    }
+    const Range when{0.0, config.run.duration_s, false, false, "", "run.duration_s", false};
+    if (read(*table, sec, "at_s", prefix, fault, &when)) fault.at_s = on_clock(fault.at_s);
+    schema::Scalar recover;
+    if (read_value(*table, sec.key("recover_after_s"), prefix, recover)) fault.recover_after_s = std::get<double>(recover);
+    config.faults.push_back(fault);
+  }
+}
+
+}  // namespace wsfleet::experiments

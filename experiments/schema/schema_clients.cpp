@@ -1,0 +1,74 @@
+// [clients] and [heartbeat].
+#include "experiments/distribution_keys.hpp"
+#include "experiments/schema/limits.hpp"
+#include "experiments/schema/schema.hpp"
+#include "models/fleet_config.hpp"
+#include "models/heartbeat_presets.hpp"
+
+namespace wsfleet::experiments::schema {
+
+namespace {
+
+// clients.session: "never" or {distribution = NAME, its parameters}.
+std::string session_json() {
+  std::string kinds;
+  std::string params;
+  for (const DistributionKeys& d : distribution_keys()) {
+    if (d.kind == sim::Distribution::Kind::Never) continue;
+    kinds += std::string(kinds.empty() ? "" : ", ") + "\"" + d.name + "\"";
+    for (const std::string& p : d.keys) {
+      if (params.find("\"" + p + "\"") == std::string::npos) params += ", \"" + p + "\": {\"type\": \"number\", \"minimum\": 0}";
+    }
+  }
+  return R"({"oneOf": [{"const": "never"}, {"type": "object", "required": ["distribution"], "additionalProperties": false, )"
+         R"("properties": {"distribution": {"enum": [)" + kinds + "]}" + params + "}}]}";
+}
+
+Section clients() {
+  using C = models::ClientsSection;
+  Key session = manual("session", KeyType::Special,
+                       "session length: \"never\", or {distribution = \"exponential\", mean_s = 600}; also constant (value_s), "
+                       "uniform (low_s, high_s), lognormal (mean_s, stddev_s), pareto (scale_s, shape)",
+                       "\"never\"");
+  session.unit = "s";
+  session.json = session_json();
+  return {"clients", false, "The client population and what each client does.",
+          {integer("count", &C::count, 0, 1000000000, "clients in the population"),
+           number("ramp_s", &C::ramp_s, at_least(0.0), "first connections arrive as a Poisson process within [0, ramp_s]"),
+           session,
+           choice("on_session_end", &C::on_session_end, {"leave", "reconnect"}, "leave the population, or open a new session at once"),
+           number("messages_per_minute", &C::messages_per_minute, between(0.0, 1e6), "inbound messages per client (Poisson); 0 = none"),
+           number("replies_per_message", &C::replies_per_message, between(0.0, 1e4), "outbound messages the server sends per inbound one"),
+           number("message_bytes", &C::message_bytes, between(0.0, 1e9), "mean size of one message on the wire"),
+           default_is(number("heartbeat_interval_s", &C::heartbeat_interval_s, zero_or_at_least(kMinTimerS),
+                             "ping interval per connection; 0 = off ([heartbeat] has the rest)"),
+                      "25.0, or the [heartbeat] preset's interval"),
+           number("connect_timeout_s", &C::connect_timeout_s, above(0.0), "a handshake not done within this fails"),
+           number("vanish_share", &C::vanish_share, between(0.0, 1.0),
+                  "of sessions that end, those that end silently: the server keeps a half-open connection until it notices")},
+          false, ""};
+}
+
+Section heartbeat() {
+  using H = models::HeartbeatSection;
+  Names presets;
+  for (const auto& p : models::heartbeat_presets()) presets.push_back(p.name);
+  Key preset = manual("preset", KeyType::Choice, "a client library's heartbeat defaults (wsfleet list); the keys given override it");
+  preset.choices = presets;
+  preset.default_note = "none";
+  return {"heartbeat", false, "Ping/pong and dead-peer detection; the ping interval is clients.heartbeat_interval_s.",
+          {preset,
+           choice("sender", &H::sender, {"client", "server"}, "which side sends the pings"),
+           choice("mode", &H::mode, {"periodic", "when_idle"}, "every interval, or only after an interval without any frame"),
+           number("timeout_s", &H::timeout_s, at_least(0.0), "the sender closes a connection whose pong has not come back within this"),
+           number("peer_timeout_s", &H::peer_timeout_s, at_least(0.0),
+                  "the receiver closes a connection that sent no ping for this long; 0 = never"),
+           number("frame_bytes", &H::frame_bytes, between(0.0, 1e6), "a ping and its pong on the wire")},
+          false, ""};
+}
+
+}  // namespace
+
+std::vector<Section> clients_sections() { return {clients(), heartbeat()}; }
+
+}  // namespace wsfleet::experiments::schema

@@ -1,0 +1,188 @@
+#include "experiments/schema/schema_export.hpp"
+
+#include <cmath>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "experiments/schema/schema.hpp"
+
+namespace wsfleet::experiments::schema {
+
+namespace {
+
+using nlohmann::ordered_json;
+
+std::string child_path(const Section& parent, const Key& k) { return parent.path.empty() ? k.name : parent.path + "." + k.name; }
+
+// The JSON value of a TOML default literal, for "default" (strings, numbers, booleans; "" = none).
+bool default_json(const Key& k, ordered_json& out) {
+  if (k.default_text.empty()) return false;
+  try {
+    out = ordered_json::parse(k.default_text);
+    return true;
+  } catch (const std::exception&) {
+    return false;  // a TOML-only literal ("inf")
+  }
+}
+
+void put_range(ordered_json& j, const Range& r) {
+  if (std::isfinite(r.min)) j[r.min_open ? "exclusiveMinimum" : "minimum"] = r.min;
+  if (std::isfinite(r.max)) j[r.max_open ? "exclusiveMaximum" : "maximum"] = r.max;
+}
+
+std::string describe(const Key& k) {
+  std::string d = k.doc;
+  if (!k.unit.empty()) d += " [" + k.unit + "]";
+  return d;
+}
+
+ordered_json object_of(const Section& s);
+
+ordered_json value_of(const Section& parent, const Key& k) {
+  ordered_json j = ordered_json::object();
+  switch (k.type) {
+    case KeyType::Integer:
+      j["type"] = "integer";
+      j["minimum"] = k.int_min;
+      if (k.int_max != kIntMax) j["maximum"] = k.int_max;
+      break;
+    case KeyType::Float:
+      j["type"] = "number";
+      if (k.range.or_zero) {
+        ordered_json positive = ordered_json::object();
+        put_range(positive, k.range);
+        j["anyOf"] = ordered_json::array({ordered_json{{"const", 0}}, positive});
+      } else {
+        put_range(j, k.range);
+      }
+      break;
+    case KeyType::Boolean:
+      j["type"] = "boolean";
+      break;
+    case KeyType::String:
+      j["type"] = "string";
+      break;
+    case KeyType::Choice:
+      j["type"] = "string";
+      j["enum"] = k.choices;
+      break;
+    case KeyType::FloatArray: {
+      ordered_json item = {{"type", "number"}};
+      put_range(item, k.range);
+      j["type"] = "array";
+      j["items"] = item;
+      break;
+    }
+    case KeyType::Table:
+      j = object_of(section(child_path(parent, k)));
+      break;
+    case KeyType::TableArray:
+      j["type"] = "array";
+      j["items"] = object_of(section(child_path(parent, k)));
+      break;
+    case KeyType::Special:
+      j = ordered_json::parse(k.json);
+      break;
+  }
+  j["description"] = describe(k);
+  ordered_json def;
+  if (default_json(k, def)) j["default"] = def;
+  return j;
+}
+
+ordered_json object_of(const Section& s) {
+  ordered_json j = {{"type", "object"}, {"description", s.doc}};
+  ordered_json properties = ordered_json::object();
+  ordered_json required = ordered_json::array();
+  for (const Key& k : s.keys) {
+    properties[k.name] = value_of(s, k);
+    if (k.required) required.push_back(k.name);
+  }
+  j["properties"] = properties;
+  if (!required.empty()) j["required"] = required;
+  if (!s.open) {
+    j["additionalProperties"] = false;
+  } else if (!s.keys.empty()) {
+    j["additionalProperties"] = {{"type", "number"}, {"description", s.open_doc}};
+  }
+  return j;
+}
+
+std::string type_name(const Key& k) {
+  switch (k.type) {
+    case KeyType::Integer: return "integer";
+    case KeyType::Float: return "number";
+    case KeyType::Boolean: return "boolean";
+    case KeyType::String: return "string";
+    case KeyType::Choice: return "string";
+    case KeyType::FloatArray: return "array of numbers";
+    case KeyType::Table: return "table";
+    case KeyType::TableArray: return "array of tables";
+    case KeyType::Special: return k.name == "session" ? "string or table" : "array";
+  }
+  return "";
+}
+
+std::string allowed_text(const Key& k) {
+  switch (k.type) {
+    case KeyType::Integer:
+      return k.int_max == kIntMax ? ">= " + std::to_string(k.int_min) : std::to_string(k.int_min) + " .. " + std::to_string(k.int_max);
+    case KeyType::Float:
+    case KeyType::FloatArray:
+      return k.range.describe();
+    case KeyType::Choice: {
+      std::string out;
+      for (const std::string& c : k.choices) out += (out.empty() ? "" : ", ") + std::string("`") + c + "`";
+      return out;
+    }
+    default:
+      return "";
+  }
+}
+
+// A Markdown table cell: no pipes, no line breaks.
+std::string cell(std::string text) {
+  std::string out;
+  for (const char c : text) out += c == '|' ? std::string("\\|") : std::string(1, c);
+  return out;
+}
+
+}  // namespace
+
+std::string json_schema() {
+  ordered_json j = object_of(section(""));
+  ordered_json root = {{"$schema", "http://json-schema.org/draft-07/schema#"},
+                       {"title", "wsfleet scenario"}};
+  for (auto& [key, value] : j.items()) root[key] = value;
+  return root.dump(2) + "\n";
+}
+
+std::string markdown_reference() {
+  std::ostringstream out;
+  out << "# Scenario reference\n\n"
+         "<!-- Generated by `wsfleet schema --markdown > docs/scenario_reference.md` from experiments/schema/; "
+         "a test fails when it is stale. Do not edit by hand. -->\n\n"
+         "Every key of a scenario file, section by section. Keys left out keep the default shown; "
+         "`wsfleet check --effective FILE` prints the values a run uses. Units: s seconds, ms milliseconds, "
+         "us microseconds of one CPU core, KiB / MiB memory. `wsfleet schema` prints the same as a JSON Schema "
+         "for editors (see docs/scenario_schema.md).\n";
+  for (const Section& s : sections()) {
+    if (s.path.empty()) continue;
+    out << "\n## " << (s.array ? "[[" + s.path + "]]" : "[" + s.path + "]") << "\n\n" << s.doc << "\n";
+    if (s.open) out << "\nOther keys: " << s.open_doc << ".\n";
+    if (s.keys.empty()) continue;
+    out << "\n| key | type | unit | default | allowed | meaning |\n|---|---|---|---|---|---|\n";
+    for (const Key& k : s.keys) {
+      const bool sub = k.type == KeyType::Table || k.type == KeyType::TableArray;
+      const std::string name = sub ? (k.type == KeyType::Table ? "[" : "[[") + s.path + "." + k.name + (k.type == KeyType::Table ? "]" : "]]")
+                                   : k.name;
+      std::string def = k.required ? "required" : !k.default_text.empty() ? "`" + k.default_text + "`" : k.default_note;
+      out << "| `" << cell(name) << "` | " << type_name(k) << " | " << cell(k.unit) << " | " << cell(def) << " | "
+          << cell(allowed_text(k)) << " | " << cell(k.doc) << " |\n";
+    }
+  }
+  return out.str();
+}
+
+}  // namespace wsfleet::experiments::schema

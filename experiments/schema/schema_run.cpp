@@ -1,0 +1,41 @@
+// [scenario] and [run].
+#include "experiments/schema/limits.hpp"
+#include "experiments/schema/schema.hpp"
+#include "models/fleet_config.hpp"
+
+namespace wsfleet::experiments::schema {
+
+namespace {
+
+// [scenario] fills two members of FleetConfig itself.
+Section scenario() {
+  using C = models::FleetConfig;
+  return {"scenario", false, "The scenario's name and description, for reports and result files.",
+          {text("name", &C::name, "used in reports and result file names"),
+           text("description", &C::description, "one line for reports")},
+          false, ""};
+}
+
+Section run() {
+  using R = models::RunConfig;
+  return {"run", false, "Simulated time, the time series' resolution and the random seeds.",
+          {number("duration_s", &R::duration_s, above_upto(0.0, kMaxDurationS), "simulated time"),
+           number("sample_interval_s", &R::sample_interval_s, above_upto(0.0, kMaxDurationS),
+                  "time-series step (<= run.duration_s; at most 1e6 samples)"),
+           integer("seed", &R::seed, 0, kIntMax, "master seed: the same seed and replication give the same result, bit for bit"),
+           integer("replication", &R::replication, 0, kIntMax, "replication index: 0, 1, 2, ... give independent runs")},
+          false, ""};
+}
+
+}  // namespace
+
+std::vector<Section> run_sections() { return {scenario(), run()}; }
+
+std::vector<Section> study_sections() {
+  return {Section{"sweep", false, "Axes, replications and method of `wsfleet sweep` (docs/capacity_planning.md).", {}, true,
+                  "read and validated by the Python package"},
+          Section{"plan", false, "SLOs and search of `wsfleet plan` (docs/capacity_planning.md).", {}, true,
+                  "read and validated by the Python package"}};
+}
+
+}  // namespace wsfleet::experiments::schema
