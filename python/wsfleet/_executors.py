@@ -83,7 +83,10 @@ class SerialExecutor:
 def _die_with_parent(parent_pid: int) -> None:
     """In each worker: the kernel kills it when the driver dies, even by kill -9 (which runs no
     cleanup), instead of leaving it blocked forever on a queue nobody reads (Linux
-    PR_SET_PDEATHSIG; elsewhere a no-op)."""
+    PR_SET_PDEATHSIG; elsewhere a no-op). It also ignores Ctrl-C, which the terminal sends to the
+    whole process group: the driver handles it (saves what is done, ends the pool), and a worker
+    would only print a KeyboardInterrupt traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if not sys.platform.startswith("linux"):
         return
     import ctypes
