@@ -7,7 +7,7 @@ BUILD := build/py
 WERROR ?= OFF
 JOBS ?= 2
 
-.PHONY: run test bootstrap build test-cpp test-python bench clean sanitize fuzz
+.PHONY: run test bootstrap build test-cpp test-python bench validate clean sanitize fuzz
 
 run: build
 	$(VENV)/bin/wsfleet run experiments/scenarios/default.toml --out results/default --report
@@ -49,6 +49,11 @@ bench: build
 	$(BUILD)/tests/bench_event_queue
 	$(BUILD)/tests/bench_fleet experiments/bench/million.toml
 	$(PY) tests/bench/bench_sweep.py
+
+# The full comparison of measured (real HAProxy/NGINX, Node.js ws servers, thousands of real clients on
+# loopback) and simulated reconnect storms; writes docs/validation.md. Several minutes.
+validate: build
+	$(PY) -m testbed.validate --out results/validate --doc docs/validation.md
 
 clean:
 	rm -rf build results

@@ -9,6 +9,7 @@
 #include "experiments/atomic_directory.hpp"
 #include "experiments/scenario_loader.hpp"
 #include "experiments/version.hpp"
+#include "models/faults/fault_type.hpp"
 #include "models/policy_params.hpp"
 
 #include <nlohmann/json.hpp>
@@ -143,19 +144,12 @@ ordered_json summary_ordered(const models::RunSummary& s) {
   j["memory"] = {{"peak_server_mib", num(s.peak_server_memory_mib)}};
   ordered_json faults = ordered_json::array();
   for (const auto& f : s.faults) {
-    const bool server = f.target == "server" || f.target == "memory";
-    const bool site = f.target == "site";
-    const bool broker = f.target == "broker";
-    const bool block = f.target == "websocket_block";
-    const char* type = f.target == "server"   ? "crash"
-                       : f.target == "memory" ? "out_of_memory"
-                       : site                 ? "site_crash"
-                       : broker               ? "broker_outage"
-                       : block                ? "websocket_block"
-                                              : "balancer_crash";
+    // The kind's name and the key that names what it hit; an out-of-memory kill is the run's own.
+    const models::FaultType* kind = models::fault_type_of_outcome(f.target);
+    const std::string type = kind ? std::string(kind->name()) : "out_of_memory";
+    const std::string key = kind ? (kind->target_key().empty() ? f.target : std::string(kind->target_key())) : "server";
     faults.push_back({{"type", type},
-                      {server ? "server" : site ? "site" : broker ? "broker" : block ? "share" : "balancer",
-                       site ? ordered_json(f.site) : block ? num(f.share) : ordered_json(f.server)},
+                      {key, key == "site" ? ordered_json(f.site) : key == "share" ? num(f.share) : ordered_json(f.server)},
                       {"at_s", f.at_s},
                       {"recover_after_s", f.recover_after_s ? num(*f.recover_after_s) : ordered_json(nullptr)},
                       {"connections_dropped", f.connections_dropped},
@@ -164,7 +158,7 @@ ordered_json summary_ordered(const models::RunSummary& s) {
                        f.reconnected_within_s ? num(*f.reconnected_within_s) : ordered_json(nullptr)},
                       {"detected_within_s", f.detected_within_s ? num(*f.detected_within_s) : ordered_json(nullptr)},
                       {"tries_while_undetected", f.tries_while_undetected}});
-    if (block) faults.back()["clients_blocked"] = f.clients_blocked;
+    if (key == "share") faults.back()["clients_blocked"] = f.clients_blocked;
   }
   j["faults"] = faults;
   ordered_json balancers = ordered_json::array();

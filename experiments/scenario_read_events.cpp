@@ -5,6 +5,7 @@
 
 #include "experiments/scenario_reader.hpp"
 #include "experiments/schema/limits.hpp"
+#include "models/faults/fault_type.hpp"
 #include "models/server_classes.hpp"
 #include "models/topology.hpp"
 #include "sim/time.hpp"
@@ -162,39 +163,37 @@ void ScenarioReader::read_faults(models::FleetConfig& config) const {
     if (!read_choice(*table, prefix, "type", types, type)) {
       fail(*table, prefix + "type", prefix + "type is required: the kind of fault (one of: " + join(types, ", ") + ")");
     }
+    // The kind (models/faults/) says which key names what it hits: the others do not belong.
+    const models::FaultType& kind = *models::find_fault_type(type);
+    const std::string own_key(kind.target_key());
     models::CrashFault fault;
-    for (const char* key : {"server", "balancer", "site", "share"}) {
-      const std::string k = key;
-      const bool belongs = (type == "crash" && k == "server") || (type == "balancer_crash" && k == "balancer") ||
-                           (type == "site_crash" && k == "site") || (type == "websocket_block" && k == "share");
-      if (const toml::node* wrong = table->get(key); wrong != nullptr && !belongs) {
-        const std::string owner = k == "server" ? "crash" : k == "balancer" ? "balancer_crash" : k == "site" ? "site_crash" : "websocket_block";
-        fail(*wrong, prefix + key, prefix + key + " is for type = \"" + owner + "\"; " +
-                                       (type == "broker_outage" ? std::string("a broker_outage names nothing (there is one broker)")
-                                                                : "a " + type + " names its " +
-                                                                      (type == "crash" ? "server" : type == "balancer_crash" ? "balancer" : type == "site_crash" ? "site" : "share")));
+    fault.target = kind.target();
+    for (const models::FaultType* other : models::fault_types()) {
+      const std::string key(other->target_key());
+      if (key.empty() || key == own_key) continue;
+      if (const toml::node* wrong = table->get(key); wrong != nullptr) {
+        fail(*wrong, prefix + key, prefix + key + " is for type = \"" + std::string(other->name()) + "\"; " +
+                                       (own_key.empty() ? "a " + type + " names nothing (there is one broker)"
+                                                        : "a " + type + " names its " + own_key));
       }
     }
-    if (type == "broker_outage") {
-      fault.target = models::FaultTarget::Broker;
-      if (!config.pubsub.enabled()) fail(*table, prefix + "type", prefix + "type = \"broker_outage\" needs [pubsub] (pubsub.channels >= 1)");
-    } else if (type == "websocket_block") {
-      fault.target = models::FaultTarget::WebSocketBlock;
+    if (fault.target == models::FaultTarget::Broker && !config.pubsub.enabled()) {
+      fail(*table, prefix + "type", prefix + "type = \"" + type + "\" needs [pubsub] (pubsub.channels >= 1)");
+    }
+    if (own_key == "share") {
       if (!read(*table, sec, "share", prefix, fault)) {
         fail(*table, prefix + "share", prefix + "share is required: the share of the clients whose WebSocket breaks, > 0 and <= 1");
       }
-    } else if (type == "site_crash") {
-      fault.target = models::FaultTarget::Site;
+    } else if (own_key == "site") {
       Names sites;
       for (const auto& site : config.topology.sites) sites.push_back(site.name);
-      if (sites.empty()) fail(*table, prefix + "type", prefix + "type = \"site_crash\" needs [[topology.sites]]");
+      if (sites.empty()) fail(*table, prefix + "type", prefix + "type = \"" + type + "\" needs [[topology.sites]]");
       if (!read_choice(*table, prefix, "site", sites, fault.site)) {
         fail(*table, prefix + "site", prefix + "site is required: the name of a [[topology.sites]] entry (" + join(sites, ", ") + ")");
       }
-    } else if (type == "crash") {
+    } else if (own_key == "server") {
       read_int(*table, prefix, "server", 0, last_server, fault.server, last_label);
-    } else {
-      fault.target = models::FaultTarget::Balancer;
+    } else if (own_key == "balancer") {
       const std::int64_t sites = std::max<std::int64_t>(1, static_cast<std::int64_t>(config.topology.sites.size()));
       read_int(*table, prefix, "balancer", 0, static_cast<std::int64_t>(config.balancer.count) * sites - 1,
                fault.balancer, sites > 1 ? "balancer.count x sites - 1" : "balancer.count - 1");

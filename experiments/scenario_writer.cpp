@@ -11,6 +11,7 @@
 #include "experiments/toml_text.hpp"
 #include "models/backoff_policy.hpp"
 #include "models/balancing_policy.hpp"
+#include "models/faults/fault_type.hpp"
 #include "models/pubsub/buffer_presets.hpp"
 
 namespace wsfleet::experiments {
@@ -190,21 +191,13 @@ std::string scenario_to_toml(const models::FleetConfig& config) {
   if (config.faults.empty()) out << "\n# No [[faults]]: every server stays up.\n";
   for (const models::CrashFault& fault : config.faults) {
     out << "\n[[faults]]\n";
-    if (fault.target == models::FaultTarget::Server) {
-      out << "type = \"crash\"\n";
-      out << "server = " << fault.server << "\n";
-    } else if (fault.target == models::FaultTarget::Broker) {
-      out << "type = \"broker_outage\"\n";
-    } else if (fault.target == models::FaultTarget::Site) {
-      out << "type = \"site_crash\"\n";
-      out << "site = " << toml_string(fault.site) << "\n";
-    } else if (fault.target == models::FaultTarget::WebSocketBlock) {
-      out << "type = \"websocket_block\"\n";
-      out << "share = " << toml_float(fault.share) << "\n";
-    } else {
-      out << "type = \"balancer_crash\"\n";
-      out << "balancer = " << fault.balancer << "\n";
-    }
+    const models::FaultType& kind = models::fault_type(fault.target);
+    out << "type = " << toml_string(std::string(kind.name())) << "\n";
+    const std::string_view key = kind.target_key();
+    if (key == "server") out << "server = " << fault.server << "\n";
+    if (key == "balancer") out << "balancer = " << fault.balancer << "\n";
+    if (key == "site") out << "site = " << toml_string(fault.site) << "\n";
+    if (key == "share") out << "share = " << toml_float(fault.share) << "\n";
     out << "at_s = " << toml_float(fault.at_s) << "\n";
     if (fault.recover_after_s) {
       out << "recover_after_s = " << toml_float(*fault.recover_after_s) << "\n";

@@ -9,8 +9,10 @@
 
 #include "experiments/cli/commands.hpp"
 #include "experiments/result_writer.hpp"
+#include "models/backoff/presets/connect_timeout.hpp"
 #include "models/backoff_policy.hpp"
 #include "models/balancing_policy.hpp"
+#include "models/faults/fault_type.hpp"
 #include "models/heartbeat_presets.hpp"
 #include "models/pubsub/buffer_presets.hpp"
 #include "models/load_balancer.hpp"
@@ -167,13 +169,22 @@ Action add_list(CLI::App& app) {
       j["backoff"] = policies_json(models::backoff_policies());
       auto presets = nlohmann::ordered_json::array();
       for (const auto& p : models::backoff_client_presets()) {
-        presets.push_back({{"name", p.name}, {"library", p.library}, {"source", p.source}});
+        const auto timeout = models::preset_connect_timeout(p.name, models::Params{});
+        presets.push_back({{"name", p.name},
+                           {"library", p.library},
+                           {"source", p.source},
+                           {"connect_timeout_s", timeout ? nlohmann::ordered_json(timeout->timeout_s) : nullptr}});
       }
       j["backoff_client_presets"] = presets;
       j["distributions"] = sim::Distribution::kind_names();
       j["heartbeat_presets"] = heartbeat_presets_json();
       j["buffer_presets"] = buffer_presets_json();
       j["buffer_policies"] = models::buffer_policy_names();
+      nlohmann::ordered_json kinds = nlohmann::ordered_json::array();
+      for (const models::FaultType* kind : models::fault_types()) {
+        kinds.push_back({{"name", kind->name()}, {"key", kind->target_key()}, {"description", kind->description()}});
+      }
+      j["fault_types"] = kinds;
       std::cout << j.dump(2) << "\n";
       return 0;
     }
@@ -203,6 +214,11 @@ Action add_list(CLI::App& app) {
     std::cout << "Send-buffer policies ([pubsub.buffer] policy = NAME):\n ";
     for (const auto& name : models::buffer_policy_names()) std::cout << " " << name;
     std::cout << "\n";
+    std::cout << "\nFault kinds ([[faults]] type = NAME; the key that names what it hits):\n";
+    for (const models::FaultType* kind : models::fault_types()) {
+      const std::string key = kind->target_key().empty() ? "-" : std::string(kind->target_key());
+      std::cout << "  " << std::left << std::setw(16) << kind->name() << std::setw(9) << key << kind->description() << "\n";
+    }
     std::cout << "\nSession-length distributions ([clients] session = {distribution = NAME, ...}):\n ";
     for (const auto& d : sim::Distribution::kind_names()) std::cout << " " << d;
     std::cout << "\n";

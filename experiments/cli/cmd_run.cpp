@@ -17,6 +17,8 @@
 #include "experiments/scenario_writer.hpp"
 #include "models/fleet.hpp"
 
+#include <nlohmann/json.hpp>
+
 namespace wsfleet::cli {
 
 using models::format_number;
@@ -30,7 +32,16 @@ struct RunOptions {
   std::uint64_t seed = 0;  // used only when --seed is given
   bool quiet = false;
   bool report = false;
+  bool json = false;  // machine-readable stdout: summary.json for run, an object for check
 };
+
+/// `wsfleet check --json`'s answer for a bad scenario: where and what, as one JSON object.
+std::string error_json(const std::string& file, const std::string& message, std::uint32_t line = 0,
+                       std::uint32_t column = 0, const std::string& key = "") {
+  nlohmann::ordered_json j{{"ok", false}, {"file", file}, {"line", line}, {"column", column}, {"key", key},
+                           {"message", message}};
+  return j.dump() + "\n";
+}
 
 /// A progress line on stderr, shown only once a run has taken more than two seconds.
 class ProgressLine {
@@ -158,6 +169,7 @@ Action add_run(CLI::App& app) {
   cmd->add_option("--set", opts->sets, "Override a scenario key, e.g. --set clients.count=5000 (repeatable)");
   cmd->add_flag("--quiet,-q", opts->quiet, "No progress line");
   cmd->add_flag("--report", opts->report, "Also write DIR/report.html (needs --out)");
+  cmd->add_flag("--json", opts->json, "Print summary.json on stdout instead of the summary (implies --quiet)");
   return [opts, seed]() -> int {
     if (opts->report && opts->out.empty()) {
       std::cerr << "wsfleet run: --report needs --out DIR\n";
@@ -181,7 +193,7 @@ Action add_run(CLI::App& app) {
       return kExitBadInput;
     }
     if (!opts->out.empty()) experiments::check_run_directory(opts->out);  // I/O error (exit 1) before the run, not after
-    ProgressLine progress(cfg.run.duration_s, !opts->quiet);
+    ProgressLine progress(cfg.run.duration_s, !opts->quiet && !opts->json);
     models::RunResult result;
     try {
       result = fleet->run([&](sim::SimTime now, std::uint64_t n) { progress.update(now, n); });
@@ -191,10 +203,15 @@ Action add_run(CLI::App& app) {
       return kExitConservation;
     }
     progress.finish();
-    print_summary(result.summary);
+    if (opts->json) {
+      std::cout << experiments::summary_json_text(result.summary);
+    } else {
+      print_summary(result.summary);
+    }
     if (!opts->out.empty()) {
       experiments::write_run_directory(opts->out, cfg, result);
-      std::cout << "results written to " << opts->out << "/ (summary.json, timeseries.csv, scenario.toml)\n";
+      (opts->json ? std::cerr : std::cout) << "results written to " << opts->out
+                                           << "/ (summary.json, timeseries.csv, scenario.toml)\n";
       if (opts->report) return run_report(opts->out, "");
     }
     return 0;
@@ -208,6 +225,8 @@ Action add_check(CLI::App& app) {
   cmd->add_option("--set", opts->sets, "Override a scenario key (repeatable)");
   auto effective = std::make_shared<bool>(false);
   cmd->add_flag("--effective", *effective, "Print the effective scenario: every key with the value a run would use");
+  cmd->add_flag("--json", opts->json,
+                "Print one JSON object: ok, file, and the counts; or ok = false with file, line, column, key, message");
   return [opts, effective]() -> int {
     try {
       const auto cfg = experiments::load_scenario_file(opts->scenario, opts->sets);
@@ -216,14 +235,23 @@ Action add_check(CLI::App& app) {
         std::cout << experiments::scenario_to_toml(cfg);
         return 0;
       }
+      if (opts->json) {
+        nlohmann::ordered_json j{{"ok", true}, {"file", opts->scenario}, {"servers", cfg.fleet.servers},
+                                 {"clients", cfg.clients.count}, {"balancer", cfg.balancer.policy},
+                                 {"backoff", cfg.backoff.policy}, {"duration_s", cfg.run.duration_s}};
+        std::cout << j.dump() << "\n";
+        return 0;
+      }
       std::cout << opts->scenario << ": ok (" << cfg.fleet.servers << " servers, " << cfg.clients.count << " clients, "
                 << cfg.balancer.policy << ", " << cfg.backoff.policy << ", " << format_number(cfg.run.duration_s)
                 << " s)\n";
       return 0;
     } catch (const experiments::ScenarioError& e) {
       std::cerr << e.what() << "\n";
+      if (opts->json) std::cout << error_json(e.file(), e.message(), e.line(), e.column(), e.key());
     } catch (const std::invalid_argument& e) {
       std::cerr << opts->scenario << ": " << e.what() << "\n";
+      if (opts->json) std::cout << error_json(opts->scenario, e.what());
     }
     return kExitBadInput;
   };

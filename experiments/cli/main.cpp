@@ -1,4 +1,4 @@
-// The `wsfleet` command line: run, check, list, backoff, balance, report, sweep, plan, schema.
+// The `wsfleet` command line: run, check, list, backoff, balance, report, sweep, plan, init, compare, schema.
 #include <utility>
 #include <iostream>
 #include <new>
@@ -50,7 +50,10 @@ int main(int argc, char** argv) {
   add(wsfleet::cli::add_report);
   add(wsfleet::cli::add_sweep);
   add(wsfleet::cli::add_plan);
+  add(wsfleet::cli::add_init);
+  add(wsfleet::cli::add_compare);
   add(wsfleet::cli::add_schema);
+  add(wsfleet::cli::add_calibrate);
   std::vector<std::string> names;
   for (const auto& [sub, action] : commands) names.push_back(sub->get_name());
   if (report_unknown_subcommand(argc, argv, names)) return wsfleet::cli::kExitBadInput;

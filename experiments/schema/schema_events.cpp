@@ -1,6 +1,7 @@
 // [[faults]] and [[scaling]]: what happens to the fleet during the run.
 #include "experiments/schema/limits.hpp"
 #include "experiments/schema/schema.hpp"
+#include "models/faults/fault_type.hpp"
 #include "models/fleet_config.hpp"
 
 namespace wsfleet::experiments::schema {
@@ -10,7 +11,7 @@ namespace {
 Section faults() {
   using F = models::CrashFault;
   Key type = manual("type", KeyType::Choice, "the kind of fault");
-  type.choices = {"crash", "balancer_crash", "site_crash", "broker_outage", "websocket_block"};
+  for (const models::FaultType* kind : models::fault_types()) type.choices.emplace_back(kind->name());
   type.required = true;
   Key server = by_hand(integer("server", &F::server, 0, kIntMax, "type = \"crash\": the 0-based server index (< servers ever in the fleet)"));
   Key balancer = by_hand(integer("balancer", &F::balancer, 0, kIntMax,

@@ -23,7 +23,13 @@ void EnvoyRoundRobin::refresh(std::span<const BackendState> backends) {
   for (std::size_t i = 0; i < backends.size(); ++i) {
     if (backends[i].eligible) hosts_.push_back(i);
   }
-  rr_index_ = seed_;
+  // Envoy keeps the unweighted index across host-set and health changes (refreshHostSource:
+  // rr_indexes_.insert({source, seed_}) "on purpose so that we don't overwrite the index"): it starts
+  // at the seed once and then only advances.
+  if (!indexed_) {
+    rr_index_ = seed_;
+    indexed_ = true;
+  }
   weighted_ = hosts_.size() > 1 && !eligible_weights_equal(backends);
   edf_.clear();
   if (!weighted_) return;

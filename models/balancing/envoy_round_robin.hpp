@@ -19,9 +19,9 @@ namespace wsfleet::models {
 /// a's fifth deadline, 0.2 added five times in doubles, lands just before 2.0, as in Envoy).
 /// With `random_start` = 1 the schedule first skips a random number of picks below
 /// ceil(total weight / smallest weight), Envoy's randomised start (createWithPicks). The
-/// schedule is rebuilt, and the index reset to its start, when eligibility or the backend set changes
-/// (Envoy refreshes on health and membership changes); a weight-only change is applied when the
-/// host is next re-added, as in Envoy.
+/// schedule is rebuilt when eligibility or the backend set changes (Envoy refreshes on health and
+/// membership changes), but the equal-weight index is kept and goes on over the new host list (as
+/// Envoy's rr_indexes_); a weight-only change is applied when the host is next re-added, as in Envoy.
 class EnvoyRoundRobin final : public BalancingPolicy {
  public:
   explicit EnvoyRoundRobin(bool random_start) : random_start_(random_start) {}
@@ -36,6 +36,7 @@ class EnvoyRoundRobin final : public BalancingPolicy {
   std::vector<std::size_t> hosts_;  ///< eligible hosts at the last refresh
   bool weighted_ = false;
   std::uint64_t rr_index_ = 0;
+  bool indexed_ = false;  ///< rr_index_ has been set to its start
   EdfScheduler edf_;
   BackendSnapshot snapshot_;
 };

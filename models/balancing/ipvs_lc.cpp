@@ -7,7 +7,8 @@ int IpvsLc::pick(std::span<const BackendState> backends, const PickRequest& requ
   (void)rng;
   int least = kNoBackend;
   std::int64_t least_overhead = 0;
-  for (std::size_t i = 0; i < backends.size(); ++i) {
+  for (std::size_t k = 0; k < backends.size(); ++k) {
+    const std::size_t i = ipvs_list_index(k, backends.size(), newest_first_);
     if (!backends[i].eligible) continue;
     const std::int64_t overhead = backends[i].active_connections * 256 + backends[i].inactive_connections;
     if (least == kNoBackend || overhead < least_overhead) {

@@ -12,7 +12,8 @@ int IpvsSed::pick(std::span<const BackendState> backends, const PickRequest& req
   (void)rng;
   int least = kNoBackend;
   std::int64_t least_overhead = 0, least_weight = 1;
-  for (std::size_t i = 0; i < backends.size(); ++i) {
+  for (std::size_t k = 0; k < backends.size(); ++k) {
+    const std::size_t i = ipvs_list_index(k, backends.size(), newest_first_);
     if (!backends[i].eligible) continue;
     const std::int64_t overhead = backends[i].active_connections + 1;
     const std::int64_t weight = ipvs_weight(backends[i].weight);

@@ -61,6 +61,13 @@ std::uint64_t prime_table_size(const std::string& policy, const Params& p) {
   return size;
 }
 
+/// IPVS lists destinations newest first (each is added at the list's head); backends join in index
+/// order, so the list is n-1, ..., 0. 0 = index order (a list built oldest first).
+ParamSpec newest_first_spec() {
+  return {"newest_first", 1.0, 0.0, 1.0, true,
+          "1 = the kernel's list order, newest destination first (ties and rr order), 0 = index order (flag)"};
+}
+
 ParamSpec table_size_spec() {
   return ParamSpec{"table_size", 65537.0, 3.0, 5000011.0, true, "Maglev lookup table slots (a prime number)"};
 }
@@ -217,18 +224,20 @@ const std::vector<BalancingEntry>& builtin_balancing_policies() {
       {{"envoy_maglev", "Envoy maglev: xxHash64 Maglev table (65537 slots) over the healthy hosts", {table_size_spec()}},
        true,
        [](const Params& p) { return std::make_unique<EnvoyMaglev>(prime_table_size("envoy_maglev", p)); }},
-      {{"ipvs_rr", "Linux IPVS rr (kube-proxy default): next destination in order", {}},
+      {{"ipvs_rr", "Linux IPVS rr (kube-proxy default): next destination in list order (newest first)",
+        {newest_first_spec()}},
        true,
-       [](const Params&) { return std::make_unique<RoundRobin>("ipvs_rr"); }},
-      {{"ipvs_lc", "Linux IPVS lc: smallest active*256 + inactive, first on a tie (weights ignored)", {}},
+       [](const Params& p) { return std::make_unique<RoundRobin>("ipvs_rr", p.at("newest_first") != 0.0); }},
+      {{"ipvs_lc", "Linux IPVS lc: smallest active*256 + inactive, first in list order on a tie (weights ignored)",
+        {newest_first_spec()}},
        true,
-       [](const Params&) { return std::make_unique<IpvsLc>(); }},
+       [](const Params& p) { return std::make_unique<IpvsLc>(p.at("newest_first") != 0.0); }},
       {{"ipvs_sh", "Linux IPVS sh: 256-bucket source-hash table filled weight buckets at a time", {}},
        true,
        [](const Params&) { return std::make_unique<IpvsSh>(); }},
-      {{"ipvs_sed", "Linux IPVS sed: smallest (active + 1) / weight, first on a tie", {}},
+      {{"ipvs_sed", "Linux IPVS sed: smallest (active + 1) / weight, first in list order on a tie", {newest_first_spec()}},
        true,
-       [](const Params&) { return std::make_unique<IpvsSed>(); }},
+       [](const Params& p) { return std::make_unique<IpvsSed>(p.at("newest_first") != 0.0); }},
       {{"aws_alb", "AWS ALB target group default: round robin over healthy targets (idle timeout: the balancer's)", {}},
        true,
        [](const Params&) { return std::make_unique<RoundRobin>("aws_alb"); }},

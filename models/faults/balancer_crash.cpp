@@ -16,9 +16,10 @@ class BalancerCrash final : public FaultType {
   }
   std::string_view target_key() const override { return "balancer"; }
   FaultTarget target() const override { return FaultTarget::Balancer; }
+  std::string_view outcome_target() const override { return "balancer"; }
   void prepare(const FleetState& state, const CrashFault& f, FaultOutcome& outcome) const override {
     if (f.balancer >= state.parts.balancers->size()) throw std::invalid_argument("faults: balancer index out of range");
-    outcome.target = "balancer";
+    outcome.target = outcome_target();
     outcome.server = f.balancer;
   }
   void start(FleetState& state, std::uint32_t fault) const override {

@@ -15,9 +15,10 @@ class BrokerOutage final : public FaultType {
   }
   std::string_view target_key() const override { return ""; }
   FaultTarget target() const override { return FaultTarget::Broker; }
+  std::string_view outcome_target() const override { return "broker"; }
   void prepare(const FleetState& state, const CrashFault&, FaultOutcome& outcome) const override {
     if (state.parts.pubsub == nullptr) throw std::invalid_argument("faults: a broker_outage needs [pubsub]");
-    outcome.target = "broker";
+    outcome.target = outcome_target();
   }
   void start(FleetState& state, std::uint32_t) const override { state.parts.pubsub->broker().go_down(state.sim.now()); }
   void end(FleetState& state, std::uint32_t) const override { state.parts.pubsub->broker().come_up(); }

@@ -23,6 +23,8 @@ class FaultType {
   virtual std::string_view target_key() const = 0;
   /// The FaultTarget a scenario gives it.
   virtual FaultTarget target() const = 0;
+  /// What its outcome names as hit (FaultOutcome::target: "server", "balancer", "site", "broker", ...).
+  virtual std::string_view outcome_target() const = 0;
   /// Checks fault `f` against the built fleet and fills the identity of its outcome (target, index,
   /// site, share); throws std::invalid_argument naming the problem.
   virtual void prepare(const FleetState& state, const CrashFault& f, FaultOutcome& outcome) const = 0;
@@ -36,6 +38,11 @@ class FaultType {
 const std::vector<const FaultType*>& fault_types();
 /// The kind of fault of a configured target.
 const FaultType& fault_type(FaultTarget target);
+/// The kind named `name` ([[faults]] type), or null.
+const FaultType* find_fault_type(std::string_view name);
+/// The kind whose outcome names `outcome_target`, or null (an out-of-memory kill is of no kind:
+/// the run raises it).
+const FaultType* fault_type_of_outcome(std::string_view outcome_target);
 
 // The kinds (each defined in its own file).
 const FaultType& server_crash_fault();

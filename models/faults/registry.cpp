@@ -17,4 +17,18 @@ const FaultType& fault_type(FaultTarget target) {
   throw std::logic_error("fault_type: a fault target without a registered kind");
 }
 
+const FaultType* find_fault_type(std::string_view name) {
+  for (const FaultType* type : fault_types()) {
+    if (type->name() == name) return type;
+  }
+  return nullptr;
+}
+
+const FaultType* fault_type_of_outcome(std::string_view outcome_target) {
+  for (const FaultType* type : fault_types()) {
+    if (type->outcome_target() == outcome_target) return type;
+  }
+  return nullptr;
+}
+
 }  // namespace wsfleet::models

@@ -13,9 +13,10 @@ class ServerCrash final : public FaultType {
   std::string_view description() const override { return "a server crashes: its connections drop; it restarts after recover_after_s"; }
   std::string_view target_key() const override { return "server"; }
   FaultTarget target() const override { return FaultTarget::Server; }
+  std::string_view outcome_target() const override { return "server"; }
   void prepare(const FleetState& state, const CrashFault& f, FaultOutcome& outcome) const override {
     if (f.server >= state.servers.size()) throw std::invalid_argument("faults: server index out of range");
-    outcome.target = "server";
+    outcome.target = outcome_target();
     outcome.server = f.server;
   }
   void start(FleetState& state, std::uint32_t fault) const override {

@@ -13,11 +13,12 @@ class SiteCrash final : public FaultType {
   std::string_view description() const override { return "every server of a site crashes; they restart after recover_after_s"; }
   std::string_view target_key() const override { return "site"; }
   FaultTarget target() const override { return FaultTarget::Site; }
+  std::string_view outcome_target() const override { return "site"; }
   void prepare(const FleetState& state, const CrashFault& f, FaultOutcome& outcome) const override {
     std::uint32_t site = 0;
     while (site < state.topo.sites() && state.topo.site_name(site) != f.site) ++site;
     if (site == state.topo.sites()) throw std::invalid_argument("faults: unknown site '" + f.site + "'");
-    outcome.target = "site";
+    outcome.target = outcome_target();
     outcome.site = f.site;
     outcome.server = site;
   }

@@ -16,9 +16,10 @@ class WebSocketBlock final : public FaultType {
   }
   std::string_view target_key() const override { return "share"; }
   FaultTarget target() const override { return FaultTarget::WebSocketBlock; }
+  std::string_view outcome_target() const override { return "websocket_block"; }
   void prepare(const FleetState&, const CrashFault& f, FaultOutcome& outcome) const override {
     if (!(f.share > 0.0 && f.share <= 1.0)) throw std::invalid_argument("faults: websocket_block share must be in (0, 1]");
-    outcome.target = "websocket_block";
+    outcome.target = outcome_target();
     outcome.share = f.share;
   }
   void start(FleetState& state, std::uint32_t fault) const override { state.parts.transports->block(fault); }

@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "models/backoff/presets/connect_timeout.hpp"
 #include "models/backoff_policy.hpp"
 #include "models/balancing_policy.hpp"
 #include "models/load_balancer.hpp"
@@ -76,11 +77,14 @@ void register_policies(py::module_& m) {
           d["name"] = p.name;
           d["library"] = p.library;
           d["source"] = p.source;
+          // The library's per-attempt connect timeout (s), None when it has none of its own.
+          const auto timeout = models::preset_connect_timeout(p.name, models::Params{});
+          d["connect_timeout_s"] = timeout ? py::cast(timeout->timeout_s) : py::none();
           out.append(d);
         }
         return out;
       },
-      "The backoff policies that reproduce a client library: name, library, source");
+      "The backoff policies that reproduce a client library: name, library, source, connect_timeout_s");
 
   py::class_<PyBalancingPolicy>(m, "BalancingPolicy")
       .def(py::init([](const std::string& name, const models::Params& params, std::uint64_t seed) {

@@ -65,8 +65,9 @@ __all__ = [
 ]
 
 
-def report(run_dir, out=None):
-    """Write the HTML capacity-planning report of a run, sweep or plan directory; returns its path."""
+def report(run_dir, out=None, *, plots=True):
+    """Write the HTML capacity-planning report of a run, sweep or plan directory to `out` (default
+    DIRECTORY/report.html) and return its path; plots=False leaves the figures out."""
     from wsfleet.report import write_report
 
-    return write_report(run_dir, out)
+    return write_report(run_dir, out, plots=plots)

@@ -248,14 +248,67 @@ def _policy_name(section: Mapping[str, Any], default: str) -> str:
     return str(name) if name is not None else default
 
 
+#: The balancer's own keys (docs/balancer.md), described by _balancer_settings, not as policy parameters.
+_BALANCER_KEYS = ("count", "failover_s", "health_check", "idle_timeout_s", "max_connections_per_backend",
+                  "max_new_connections_per_s", "metrics_interval_s", "passive", "slow_start", "source_addresses",
+                  "source_ports", "sticky", "tries", "weights")
+#: Linux's ephemeral port range 32768-60999, the engine's default source_ports.
+_DEFAULT_SOURCE_PORTS = 28232
+
+
+def _balancer_settings(section: Mapping[str, Any]) -> List[str]:
+    """The balancer's own settings that differ from wsfleet's defaults, in words."""
+    words = []
+    count = as_float(section.get("count"))
+    if count is not None and count > 1:
+        words.append(f"{fmt_int(count)} balancers side by side")
+    rate = as_float(section.get("max_new_connections_per_s"))
+    if rate:
+        words.append(f"at most {fmt_num(rate)} new connections/s per balancer")
+    per_backend = as_float(section.get("max_connections_per_backend"))
+    if per_backend:
+        words.append(f"at most {fmt_int(per_backend)} connections per server per balancer")
+    ports = as_float(section.get("source_ports"))
+    addresses = as_float(section.get("source_addresses")) or 1.0
+    if (ports is not None and ports != _DEFAULT_SOURCE_PORTS) or addresses != 1:
+        words.append(f"{fmt_int((ports or _DEFAULT_SOURCE_PORTS) * addresses)} source ports to each server "
+                     f"({fmt_int(addresses)} source {_plural(addresses, 'address', 'addresses')})")
+    sticky = section.get("sticky")
+    if sticky and sticky != "none":
+        words.append(f"sticky sessions by {str(sticky).replace('_', ' ')}")
+    tries = as_float(section.get("tries"))
+    if tries is not None and tries != 1:
+        words.append("every server tried" if tries == 0 else f"up to {fmt_int(tries)} servers tried per connection")
+    idle = as_float(section.get("idle_timeout_s"))
+    if idle:
+        words.append(f"idle connections cut after {fmt_seconds(idle)}")
+    hc = section.get("health_check")
+    if isinstance(hc, Mapping):
+        mode = hc.get("mode", "active")
+        if mode == "active":
+            words.append(f"health checks every {fmt_seconds(hc.get('interval_s'))}, out after "
+                         f"{fmt_int(hc.get('fall'))} failed")
+        elif mode == "none":
+            words.append("no active health checks")
+        else:
+            words.append(f"{mode} health checks")
+    slow = section.get("slow_start")
+    if isinstance(slow, Mapping) and (as_float(slow.get("window_s")) or 0) > 0:
+        words.append(f"slow start over {fmt_seconds(slow.get('window_s'))}")
+    return words
+
+
 def balancer_phrase(section: Mapping[str, Any]) -> str:
-    """E.g. "a least-connections balancer", "a power-of-two-choices balancer (choices 2)"."""
+    """E.g. "a least-connections balancer", "a power-of-two-choices balancer (choices 2)"; the
+    balancer's own settings (health checks, limits) follow in words when they are not the defaults."""
     name = _policy_name(section, "round_robin")
     phrase = _BALANCERS.get(name, name.replace("_", "-"))
-    params = [_param_phrase(k, v) for k, v in sorted(_policy_params(section).items())]
+    params = [_param_phrase(k, v) for k, v in sorted(_policy_params(section).items())
+              if k not in _BALANCER_KEYS and not isinstance(v, (Mapping, list))]
     text = f"{_article(phrase)} {phrase} balancer"
-    if params:
-        text += f" ({', '.join(params)})"
+    details = params + _balancer_settings(section)
+    if details:
+        text += f" ({', '.join(details)})"
     return text
 
 
@@ -265,7 +318,8 @@ def backoff_phrase(section: Mapping[str, Any]) -> str:
     phrase = _BACKOFFS.get(name, name.replace("_", "-") + " backoff")
     params = _policy_params(section)
     max_retries = params.pop("max_retries", params.pop("retries", None))
-    shown = [_param_phrase(k, v) for k, v in sorted(params.items(), key=lambda kv: _param_order(kv[0]))]
+    shown = [_param_phrase(k, v) for k, v in sorted(params.items(), key=lambda kv: _param_order(kv[0]))
+             if not isinstance(v, (Mapping, list))]
     text = phrase + (f" ({', '.join(shown)})" if shown else "")
     n = as_float(max_retries)
     if n is not None and n > 0:

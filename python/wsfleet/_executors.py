@@ -26,6 +26,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Deque, Dict, Iterable, Iterator, Optional, Tuple
 
+from wsfleet._main_guard import GUARD_HINT, unguarded_call_line
 from wsfleet._task import Task
 
 __all__ = ["WorkerLost", "LocalExecutor", "SerialExecutor", "DaskExecutor", "make_executor"]
@@ -271,4 +272,7 @@ def make_executor(workers: Optional[int] = None, scheduler: Any = None, timeout_
             raise ValueError("a time limit needs worker processes (workers >= 1 or a Dask scheduler), "
                              "not workers=0")
         return SerialExecutor()
+    unguarded = unguarded_call_line()
+    if unguarded is not None:
+        raise ValueError(f"{unguarded[0]}:{unguarded[1]}: {GUARD_HINT}")
     return LocalExecutor(workers, timeout_s)

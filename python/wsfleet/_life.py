@@ -65,10 +65,19 @@ def _cpu_busy_seconds(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -
 
 
 def _cpu_capacity_seconds(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Optional[float]:
+    """Core-seconds the fleet had: the servers of each class (summary.json's fleet.classes) times
+    that class's cores, times the simulated time; a summary without classes uses fleet.cpu_cores."""
+    seconds = as_float(summary.get("simulated_seconds"))
+    if seconds is None or seconds <= 0:
+        return None
+    classes = [c for c in _get(summary, "fleet", "classes") or [] if isinstance(c, Mapping)]
+    core_count = sum((as_float(c.get("total_servers")) or as_float(c.get("servers")) or 0.0)
+                     * (as_float(c.get("cpu_cores")) or 1.0) for c in classes)
+    if core_count > 0:
+        return core_count * seconds
     servers = as_float(_get(summary, "fleet", "total_servers")) or as_float(_get(summary, "fleet", "servers"))
     cores = as_float(_get(scenario, "fleet", "cpu_cores")) or 1.0
-    seconds = as_float(summary.get("simulated_seconds"))
-    if servers is None or seconds is None or seconds <= 0:
+    if servers is None:
         return None
     return servers * cores * seconds
 

@@ -13,7 +13,7 @@ Crashes are dashed vertical lines, recoveries dotted ones, and a server's down t
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -66,6 +66,9 @@ class PlotData:
     max_connections: Optional[float]
     sample_interval_s: float
     end_s: float                         # end of the time axis (run duration, or last sample)
+    #: The legend's words for refused and failed attempts, from the causes the run had (summary.json's
+    #: rejected_by / failed_by); the defaults when unknown.
+    labels: Dict[str, str] = field(default_factory=dict)
 
     @property
     def crashed_servers(self) -> List[int]:
@@ -324,8 +327,8 @@ def zoom_windows(data: PlotData, max_windows: int = MAX_ZOOMS) -> List[Tuple[flo
 _RATE_SERIES = [  # column, label, colour, linestyle
     ("attempts", "connection attempts", "#1f77b4", "-"),
     ("retries", "of which reconnects (retries)", "#ff7f0e", "--"),
-    ("rejected", "rejected (server full / none up)", "#d62728", "-"),
-    ("failed", "failed (handshake timed out)", "#9467bd", ":"),
+    ("rejected", "refused", "#d62728", "-"),
+    ("failed", "failed", "#9467bd", ":"),
 ]
 
 
@@ -351,6 +354,7 @@ def attempts_figure(data: PlotData) -> Optional[bytes]:
     def draw(ax, lw: float) -> List:
         handles = []
         for column, label, colour, style in series:
+            label = data.labels.get(column, label)
             y = fleet[column].to_numpy(dtype=float) / dt
             line, = ax.plot(x, y, color=colour, linestyle=style, linewidth=lw, label=label,
                             drawstyle="steps-pre", **extra)

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import html
 import json
 import numbers
 import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, List, Mapping, Optional, Sequence, Tuple, Union
+
+try:  # Python 3.11+
+    import tomllib
+except ImportError:  # pragma: no cover - Python 3.9/3.10
+    import tomli as tomllib  # type: ignore[no-redef]
 
 import numpy as np
 import pandas as pd
 import tomli_w
 
 from wsfleet import _core
+
+if TYPE_CHECKING:
+    from wsfleet._limits import Verdict
 
 Scenario = Union[str, "os.PathLike[str]", Mapping[str, Any]]
 Overrides = Union[Mapping[str, Any], Sequence[str], None]
@@ -88,7 +98,7 @@ def _dispatch(scenario: Scenario, overrides: list, file_fn, text_fn):
     raise TypeError("scenario must be a path, a TOML string or a dict")
 
 
-@dataclass
+@dataclass(repr=False)
 class RunResult:
     """The result of one run.
 
@@ -113,6 +123,51 @@ class RunResult:
         """Write summary.json, timeseries.csv and scenario.toml exactly as `wsfleet run --out` does."""
         self._native.write(os.fspath(directory))
         return Path(directory)
+
+    def report(self, out: Union[str, "os.PathLike[str]", None] = None, *, plots: bool = True) -> Path:
+        """Save the run into directory `out` (default: a new temporary directory) and write its HTML
+        capacity report there; returns the report's path (out/report.html)."""
+        from wsfleet.report import write_report
+
+        directory = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="wsfleet-run-"))
+        self.save(directory)
+        return write_report(directory, plots=plots)
+
+    def verdict(self) -> "Verdict":
+        """The report's verdict: the status and the binding (or closest) limit, from every limit of the
+        model (wsfleet._limits)."""
+        from wsfleet._limits import evaluate_limits, verdict
+
+        scenario = tomllib.loads(self.scenario_toml)
+        dt = float(scenario.get("run", {}).get("sample_interval_s") or 1.0)
+        return verdict(evaluate_limits(self.summary, scenario, self.servers, self.fleet, dt))
+
+    def _headline(self) -> Tuple[str, List[Tuple[str, str]]]:
+        s = self.summary
+        conn = s.get("connections", {})
+        name = s.get("scenario", {}).get("name", "")
+        title = (f"RunResult {name!r}: {s.get('fleet', {}).get('servers')} servers, "
+                 f"{s.get('clients', {}).get('count', 0):,} clients, {s.get('simulated_seconds', 0):g} s simulated")
+        rows = [("peak connections", f"{conn.get('peak', 0):,} (busiest server {conn.get('peak_per_server', 0):,})"),
+                ("attempts", f"{conn.get('attempted', 0):,}: {conn.get('rejected', 0):,} refused, "
+                             f"{conn.get('failed', 0):,} failed"),
+                ("peak CPU", f"{100 * (s.get('cpu', {}).get('peak_utilisation') or 0):.1f} %"),
+                ("conservation", "ok" if s.get("conservation", {}).get("ok") else "FAILED")]
+        return title, rows
+
+    def __repr__(self) -> str:
+        title, rows = self._headline()
+        return title + "\n" + "\n".join(f"  {k}: {v}" for k, v in rows) + \
+            "\n  (.summary, .fleet, .servers, .report(), .verdict())"
+
+    def _repr_html_(self) -> str:
+        title, rows = self._headline()
+        v = self.verdict()
+        words = {"ok": "ENOUGH CAPACITY", "warn": "TIGHT", "fail": "NOT ENOUGH CAPACITY"}[v.status]
+        cells = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td style='text-align:left'>"
+                        f"{html.escape(val)}</td></tr>" for k, val in rows)
+        return (f"<div><strong>{html.escape(title)}</strong><table>{cells}</table>"
+                f"<p><strong>{words}</strong>: {html.escape(v.text)}</p></div>")
 
 
 def _frame(columns: dict, integer_columns: Sequence[str]) -> pd.DataFrame:

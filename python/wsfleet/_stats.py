@@ -1,64 +1,30 @@
-"""Confidence intervals over replications: Student's t, without SciPy.
-
-The t distribution's CDF for an integer number of degrees of freedom has a closed form
-(Abramowitz & Stegun 26.7.3 and 26.7.4); its quantile is found by bisection on that CDF, which is
-exact to the bisection's tolerance (1e-12) for every level and every df >= 1.
+"""Confidence intervals over replications (Student's t, from SciPy), and a test of whether a
+metric depends on a variable at all (Spearman's rank correlation, from SciPy).
 """
 from __future__ import annotations
 
 import math
-from typing import Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
-__all__ = ["t_cdf", "t_quantile", "mean_ci", "upper_bound"]
+from scipy import stats as _scipy_stats
+
+__all__ = ["t_cdf", "t_quantile", "mean_ci", "upper_bound", "trend"]
 
 
 def t_cdf(t: float, df: int) -> float:
     """P(T <= t) for Student's t with `df` (a whole number >= 1) degrees of freedom."""
     if df < 1 or int(df) != df:
         raise ValueError(f"degrees of freedom must be a whole number >= 1 (got {df!r})")
-    if math.isinf(t):
-        return 1.0 if t > 0 else 0.0
-    theta = math.atan(abs(t) / math.sqrt(df))
-    c2 = math.cos(theta) ** 2
-    s = math.sin(theta)
-    if df % 2 == 1:
-        # A(t|v) = 2/pi (theta + sin cos (1 + 2/3 cos^2 + 2*4/(3*5) cos^4 + ... up to cos^(v-3)))
-        total, term = 0.0, 1.0
-        if df > 1:
-            total = 1.0
-            for k in range(3, df - 1, 2):
-                term *= (k - 1) / k * c2
-                total += term
-        a = 2.0 / math.pi * (theta + (s * math.cos(theta) * total if df > 1 else 0.0))
-    else:
-        # A(t|v) = sin (1 + 1/2 cos^2 + 1*3/(2*4) cos^4 + ... up to cos^(v-2))
-        total, term = 1.0, 1.0
-        for k in range(2, df - 1, 2):
-            term *= (k - 1) / k * c2
-            total += term
-        a = s * total
-    a = min(max(a, 0.0), 1.0)
-    return 0.5 + 0.5 * a if t >= 0 else 0.5 - 0.5 * a
+    return float(_scipy_stats.t.cdf(t, df))
 
 
 def t_quantile(p: float, df: int) -> float:
     """The t with P(T <= t) = p (0 < p < 1)."""
     if not 0.0 < p < 1.0:
         raise ValueError(f"probability must be strictly between 0 and 1 (got {p!r})")
-    if p < 0.5:
-        return -t_quantile(1.0 - p, df)
-    lo, hi = 0.0, 1.0
-    while t_cdf(hi, df) < p:
-        hi *= 2.0
-        if hi > 1e12:
-            return math.inf
-    while hi - lo > 1e-12 * max(1.0, hi):
-        mid = 0.5 * (lo + hi)
-        if t_cdf(mid, df) < p:
-            lo = mid
-        else:
-            hi = mid
-    return 0.5 * (lo + hi)
+    if df < 1 or int(df) != df:
+        raise ValueError(f"degrees of freedom must be a whole number >= 1 (got {df!r})")
+    return float(_scipy_stats.t.ppf(p, df))
 
 
 def _clean(values: Sequence[float]) -> list:
@@ -97,3 +63,22 @@ def upper_bound(values: Sequence[float], confidence: float = 0.95) -> float:
     mean = math.fsum(xs) / n
     var = math.fsum((x - mean) ** 2 for x in xs) / (n - 1)
     return mean + t_quantile(confidence, n - 1) * math.sqrt(var / n)
+
+
+def trend(xs: Sequence[float], ys: Sequence[float]) -> Tuple[Optional[float], Optional[float]]:
+    """(Spearman's rank correlation of ys with xs, its two-sided p-value) over the non-NaN pairs, or
+    (None, None) when there are fewer than 3 distinct xs. A constant ys has correlation 0 and p 1:
+    it does not depend on xs at all."""
+    pairs = [(float(x), float(y)) for x, y in zip(xs, ys)
+             if x is not None and y is not None and math.isfinite(float(x)) and not math.isnan(float(y))]
+    finite = [y for _, y in pairs if math.isfinite(y)]
+    # The test uses ranks only: an infinite value (clients never all back) ranks above every finite one.
+    high = (max(finite) if finite else 0.0) + 1.0
+    low = (min(finite) if finite else 0.0) - 1.0
+    pairs = [(x, y if math.isfinite(y) else (high if y > 0 else low)) for x, y in pairs]
+    if len({x for x, _ in pairs}) < 3:
+        return None, None
+    if len({y for _, y in pairs}) <= 1:
+        return 0.0, 1.0
+    rho, p = _scipy_stats.spearmanr([x for x, _ in pairs], [y for _, y in pairs])
+    return float(rho), float(p)

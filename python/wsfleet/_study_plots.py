@@ -1,6 +1,7 @@
 """The figures of the sweep and plan reports: a metric against a numeric axis (the fleet size),
 one line per group (a balancer, a backoff policy) with its confidence band, an optional SLO
-threshold and a marked recommendation. Same conventions as wsfleet._plots (no pyplot, PNG bytes).
+threshold and a marked recommendation; or against a categorical axis (a balancing policy), one bar
+per category with its confidence interval, side by side per group. Same conventions as wsfleet._plots (no pyplot, PNG bytes).
 """
 from __future__ import annotations
 
@@ -14,7 +15,14 @@ from matplotlib.ticker import MaxNLocator
 
 from wsfleet._plots import FONT, PALETTE, _legend, _new_figure, _png, _style_axes
 
-__all__ = ["metric_figure"]
+__all__ = ["metric_figure", "category_figure"]
+
+
+def _groups(data: pd.DataFrame, group: Optional[str]) -> Sequence[Tuple[str, pd.DataFrame]]:
+    """(label, rows) per value of the `group` column, in order of appearance; one unlabelled group without it."""
+    if group and group in data.columns:
+        return [(str(k), g) for k, g in data.groupby(group, sort=False)]
+    return [("", data)]
 
 
 def metric_figure(data: pd.DataFrame, x: str, ylabel: str, xlabel: str, *, group: Optional[str] = None,
@@ -26,11 +34,7 @@ def metric_figure(data: pd.DataFrame, x: str, ylabel: str, xlabel: str, *, group
         return None
     fig = _new_figure(3.2)
     ax = fig.add_subplot(1, 1, 1)
-    groups: Sequence[Tuple[str, pd.DataFrame]]
-    if group and group in data.columns:
-        groups = [(str(k), g) for k, g in data.groupby(group, sort=False)]
-    else:
-        groups = [("", data)]
+    groups = _groups(data, group)
     finite_values = data["mean"].replace([np.inf, -np.inf], np.nan).dropna() * scale
     top = float(finite_values.max()) if not finite_values.empty else 1.0
     if threshold is not None and math.isfinite(threshold):
@@ -64,5 +68,55 @@ def metric_figure(data: pd.DataFrame, x: str, ylabel: str, xlabel: str, *, group
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     _style_axes(ax, textwrap.fill(ylabel, 32), xlabel)
     if len(handles) > 1 or groups[0][0]:
+        _legend(ax, handles, fontsize=FONT - 0.5)
+    return _png(fig)
+
+
+def category_figure(data: pd.DataFrame, x: str, ylabel: str, xlabel: str, *, group: Optional[str] = None,
+                    scale: float = 1.0) -> Optional[bytes]:
+    """`data`: the aggregate rows of one metric (columns x, mean, ci_low, ci_high and `group`): one bar
+    per value of x (in order of first appearance) with its confidence interval; several groups side
+    by side. Infinite means (clients never all back) are drawn as a hatched bar to the top, marked "never"."""
+    if data.empty or x not in data.columns:
+        return None
+    categories = list(dict.fromkeys(str(v) for v in data[x]))
+    groups = _groups(data, group)
+    finite_values = data["mean"].replace([np.inf, -np.inf], np.nan).dropna() * scale
+    top = float(finite_values.max()) if not finite_values.empty and finite_values.max() > 0 else 1.0
+    fig = _new_figure(3.2)
+    ax = fig.add_subplot(1, 1, 1)
+    width = 0.8 / len(groups)
+    handles = []
+    for i, (label, g) in enumerate(groups):
+        colour = PALETTE[i % len(PALETTE)]
+        by = {str(k): r for k, r in zip(g[x], g.to_dict("records"))}
+        xs, heights, errs_lo, errs_hi, never = [], [], [], [], []
+        for c, name in enumerate(categories):
+            r = by.get(name)
+            if r is None:
+                continue
+            mean = float(r["mean"]) * scale
+            pos = c - 0.4 + width * (i + 0.5)
+            if not math.isfinite(mean):
+                never.append(pos)
+                continue
+            lo, hi = float(r["ci_low"]) * scale, float(r["ci_high"]) * scale
+            xs.append(pos)
+            heights.append(mean)
+            errs_lo.append(max(mean - lo, 0.0) if math.isfinite(lo) else 0.0)
+            errs_hi.append(max(hi - mean, 0.0) if math.isfinite(hi) else 0.0)
+        bars = ax.bar(xs, heights, width=width * 0.9, color=colour, label=label or "mean",
+                      yerr=[errs_lo, errs_hi], capsize=3, error_kw={"elinewidth": 1.0, "ecolor": "#333333"})
+        for pos in never:
+            ax.bar([pos], [top * 1.05], width=width * 0.9, color="none", edgecolor=colour, hatch="//")
+            ax.text(pos, top * 1.06, "never", ha="center", va="bottom", fontsize=FONT - 1.5)
+        handles.append(bars)
+    lowest = data["ci_low"].replace([np.inf, -np.inf], np.nan).fillna(0) * scale
+    if float(lowest.min()) >= 0:
+        ax.set_ylim(bottom=0)
+    ax.set_xticks(range(len(categories)))
+    ax.set_xticklabels([textwrap.fill(c, 14) for c in categories], fontsize=FONT - 1)
+    _style_axes(ax, textwrap.fill(ylabel, 32), xlabel)
+    if len(groups) > 1:
         _legend(ax, handles, fontsize=FONT - 0.5)
     return _png(fig)

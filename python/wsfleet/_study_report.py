@@ -15,7 +15,7 @@ import html
 import json
 import math
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import pandas as pd
 
@@ -28,13 +28,18 @@ from wsfleet import _plots
 from wsfleet._describe import describe_scenario
 from wsfleet._metrics import P99_LATENCY, RECOVERY, REJECTED_FRACTION
 from wsfleet._store import SCENARIO_FILE, load_results, read_study
-from wsfleet._study_plots import metric_figure
+from wsfleet._study_plots import category_figure, metric_figure
+from wsfleet._study_points import cause_columns, effective_scenario, point_sentences
 
 __all__ = ["render_study_report", "KEY_METRICS"]
 
+#: Failed (not refused) attempts over all attempts, derived here from the results' counts.
+FAILED_FRACTION = "connections.failed_fraction"
+
 #: The metrics a planner reads first: column -> (label, unit, scale).
 KEY_METRICS = {
-    REJECTED_FRACTION: ("rejected connection attempts", "%", 100.0),
+    REJECTED_FRACTION: ("refused connection attempts", "%", 100.0),
+    FAILED_FRACTION: ("failed connection attempts", "%", 100.0),
     P99_LATENCY: ("p99 message latency", "ms", 1.0),
     RECOVERY: ("time until all clients of a crashed server reconnected", "s", 1.0),
     "handshake_latency_ms.p99": ("p99 handshake latency", "ms", 1.0),
@@ -86,11 +91,69 @@ def _assumptions(scenario: Mapping[str, Any]) -> str:
     return "".join(f"<p>{_e(s)}</p>" for s in describe_scenario(scenario))
 
 
+def _with_failed_fraction(frame: pd.DataFrame) -> pd.DataFrame:
+    if frame.empty or "connections.failed" not in frame.columns or "connections.attempted" not in frame.columns:
+        return frame
+    attempted = pd.to_numeric(frame["connections.attempted"], errors="coerce")
+    failed = pd.to_numeric(frame["connections.failed"], errors="coerce")
+    return frame.assign(**{FAILED_FRACTION: (failed / attempted.where(attempted > 0)).fillna(0.0)})
+
+
+def _point_assumptions(scenario: Mapping[str, Any], overrides: Sequence[str], frame: pd.DataFrame,
+                       keys: Sequence[str]) -> Tuple[str, Dict[int, List[str]]]:
+    """The assumptions every point shares (HTML), and per point the sentences that differ."""
+    if frame.empty or not keys:
+        common = [str(x) for x in point_sentences(scenario, overrides, [{}])[0]]
+        return "".join(f"<p>{_e(x)}</p>" for x in common), {}
+    firsts = frame.groupby("point", sort=True).first()
+    points = [{k: _plain(firsts.at[i, k]) for k in keys if k in firsts.columns} for i in firsts.index]
+    common, differing = point_sentences(scenario, overrides, points)
+    text = "".join(f"<p>{_e(x)}</p>" for x in common)
+    if overrides:
+        text += f"<p>Every run applies {_e(', '.join(overrides))} to the scenario file.</p>"
+    return text, {int(i): d for i, d in zip(firsts.index, differing)}
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars as Python values (for TOML-like use)."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def _causes_table(frame: pd.DataFrame, axes: Sequence[str]) -> str:
+    """Mean count per run of every cause of refused or failed attempts that occurred, per point."""
+    causes = cause_columns(frame)
+    if frame.empty or not causes:
+        return '<p class="note">No connection attempt was refused or failed in any run.</p>'
+    means = frame.groupby("point", sort=True)[list(causes)].mean()
+    firsts = frame.groupby("point", sort=True).first()
+    head = "".join(f"<th>{_e(a)}</th>" for a in axes) + "".join(f"<th>{_e(l)}</th>" for l in causes.values())
+    rows = []
+    for point in means.index:
+        cells = "".join(f"<td>{_e(_value_word(_plain(firsts.at[point, a])))}</td>" for a in axes)
+        cells += "".join(f'<td class="num">{_e(_num(means.at[point, c]))}</td>' for c in causes)
+        rows.append(f"<tr>{cells}</tr>")
+    return ("<h3>Why attempts were refused or failed</h3><p>Mean count per run of each cause that occurred "
+            f"in some run.</p><table class=\"causes\"><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}"
+            "</tbody></table>")
+
+
 def _aggregate(frame: pd.DataFrame, axes: Sequence[str], metrics: Sequence[str], confidence: float) -> pd.DataFrame:
     from wsfleet.sweep import aggregate
 
     present = [m for m in metrics if m in frame.columns]
     return aggregate(frame, axes=list(axes), metrics=present, confidence=confidence)
+
+
+def _minimum_words(c: Mapping[str, Any], plan: Mapping[str, Any], slos: Sequence[Mapping[str, Any]]) -> str:
+    """A candidate's minimum, or why it has none."""
+    if c.get("minimum") is not None:
+        return str(c["minimum"])
+    labels = {s["name"]: s["label"] for s in slos}
+    flat = [labels.get(f["slo"], f["slo"]) for f in c.get("flat_slos") or [] if f.get("decisive")]
+    if flat:
+        return (f"none: {', '.join(flat)} does not depend on {plan['variable']} "
+                f"(the search ended at {c.get('noise_minimum')} by noise)")
+    return f"none up to {plan['high']}"
 
 
 def _document(title: str, subtitle: str, body: str) -> str:
@@ -163,15 +226,27 @@ def _plan_report(directory: Path, plots: bool) -> str:
                  "the objectives, recovery included, are judged after losing it.</p>")
     spare_text = (f"<p>Capacity margin: {spare} spare server{'s' if spare != 1 else ''} on top of the minimum "
                   f"(N+{spare}).</p>" if spare else "")
+    shown = {variable: recommended, **best} if best is not None and recommended is not None else {}
+    overrides = plan.get("overrides") or []
+    plan_assumptions = _assumptions(effective_scenario(scenario, overrides, shown))
+    plan_assumptions += ("<p>" + _e(
+        (f"These sentences describe the recommended fleet ({', '.join(f'{k} = {v}' for k, v in shown.items())}). "
+         if shown else "") + f"The search varies {variable}"
+        + (f" and the candidates' {', '.join(cand_keys)}" if cand_keys else "")
+        + (f"; every run applies {', '.join(overrides)}" if overrides else "") + ".") + "</p>")
     section1 = (f'<section id="question"><h2>1. The question and the assumptions</h2>'
-                f'<p class="question">{_e(plan["question"])}</p>{_assumptions(scenario)}{loss}{spare_text}'
+                f'<p class="question">{_e(plan["question"])}</p>{plan_assumptions}{loss}{spare_text}'
                 f"<p>{_e(method)}</p></section>")
 
     # 2. Recommendation and margin.
+    flat_notes = [(c, f) for c in plan["candidates"] for f in c.get("flat_slos") or []]
     if best is None or recommended is None:
+        decisive = [f["text"] for _, f in flat_notes if f.get("decisive")]
+        why = (" ".join(dict.fromkeys(decisive)) if decisive else
+               f"No candidate met every objective for {variable} up to {plan['high']}. Relax an "
+               "objective, raise the search limit (high), or change the scenario.")
         verdict = (f'<div class="verdict status-fail"><p class="verdict-word">No recommendation</p>'
-                   f"<p>No candidate met every objective for {_e(variable)} up to {plan['high']}. Relax an "
-                   f"objective, raise the search limit (high), or change the scenario.</p></div>")
+                   f"<p>{_e(why)}</p></div>")
         margin_rows = ""
     else:
         extra = f" (the minimum {minimum} that meets every objective, plus {spare} spare)" if spare else ""
@@ -208,6 +283,10 @@ def _plan_report(directory: Path, plots: bool) -> str:
                        f"<th>Objective</th><th>At most</th><th>Mean</th><th>{confidence:.0%} upper bound</th>"
                        f"<th>Headroom</th><th>One less ({minimum - 1})</th></tr></thead><tbody>"
                        + "".join(rows) + "</tbody></table>")
+    notes = [f for c, f in flat_notes if not f.get("decisive") and (best is None or c["candidate"] == best)]
+    if notes:
+        verdict += ('<div class="verdict status-warn flat-slos"><p class="verdict-word">Objectives the size does not '
+                    'change</p>' + "".join(f"<p>{_e(f['text'])}</p>" for f in notes) + "</div>")
     section2 = f'<section id="recommendation" class="page-break"><h2>2. Recommendation and margin</h2>{verdict}{margin_rows}'
 
     # Per-candidate comparison.
@@ -218,7 +297,7 @@ def _plan_report(directory: Path, plots: bool) -> str:
         tried = ", ".join(f"{e['value']}{'✓' if e['passed'] else '✗'}" for e in c["evaluations"])
         total = (f"<td class=\"num\">{_e(_num(c.get('total_cost')))}</td>" if cost else "")
         cand_rows.append(f"<tr><td>{_e(cand_label(c['candidate']))}</td>"
-                         f"<td class=\"num\">{_e(c['minimum'] if c['minimum'] is not None else 'none up to ' + str(plan['high']))}</td>"
+                         f"<td class=\"num\">{_e(_minimum_words(c, plan, slos))}</td>"
                          f"{total}<td>{_e(tried)}</td></tr>")
     cost_head = ("<th>Fleet cost an hour at the minimum</th>" if cost == "cost_per_hour" else
                  f"<th>{_e(variable)} × {_e(cost)}</th>" if cost else "")
@@ -303,7 +382,7 @@ def _sweep_report(directory: Path, plots: bool, confidence: float = 0.95) -> str
     meta = read_study(directory)
     spec = meta.get("spec", {})
     scenario = _scenario(directory)
-    frame = load_results(directory)
+    frame = _with_failed_fraction(load_results(directory))
     axes = [a["key"] for a in spec.get("axes", [])]
     name = (scenario.get("scenario") or {}).get("name", directory.name)
     n_points = frame["point"].nunique() if not frame.empty else 0
@@ -322,10 +401,20 @@ def _sweep_report(directory: Path, plots: bool, confidence: float = 0.95) -> str
     crn = ("Replication r of every point uses the same random numbers (common random numbers), so differences "
            "between points are not luck." if spec.get("common_random_numbers", True)
            else "Each point has its own random numbers (a seed derived from its values).")
+    common, per_point = _point_assumptions(scenario, spec.get("overrides") or [], frame, axes)
+    varied = ""
+    if axes and per_point:
+        firsts = frame.groupby("point", sort=True).first()
+        point_rows = "".join(
+            "<tr>" + "".join(f"<td>{_e(_value_word(_plain(firsts.at[p, a])))}</td>" for a in axes)
+            + f"<td class=\"effective\">{_e(' '.join(words))}</td></tr>" for p, words in per_point.items())
+        varied = (f"<p>The points differ only in {_e(', '.join(axes))}. What each point ran:</p>"
+                  '<table class="points"><thead><tr>' + "".join(f"<th>{_e(a)}</th>" for a in axes)
+                  + f"<th>The scenario at this point</th></tr></thead><tbody>{point_rows}</tbody></table>")
     section1 = (f'<section id="question"><h2>1. The question and the assumptions</h2>'
                 f'<p class="question">How do the key metrics change across {_e(how)} '
                 f"{_e('; '.join(axis_words(a) for a in spec.get('axes', [])))}?</p>"
-                f"{_assumptions(scenario)}<p>{n_points} points × {reps} replications; means with "
+                f"{common}{varied}<p>{n_points} points × {reps} replications; means with "
                 f"{confidence:.0%} confidence intervals (Student t). {_e(crn)}</p></section>")
 
     metrics = [m for m in KEY_METRICS if m in frame.columns]
@@ -351,7 +440,8 @@ def _sweep_report(directory: Path, plots: bool, confidence: float = 0.95) -> str
         f"<th>{_e(KEY_METRICS[m][0])}</th>" for m in metrics)
     section2 = ('<section id="results" class="page-break"><h2>2. Results per point</h2>'
                 f"<p>Mean ± half-width of the {confidence:.0%} confidence interval over {reps} replications.</p>"
-                f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></section>")
+                f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+                f"{_causes_table(frame, axes)}</section>")
 
     # 3. Figures: each key metric against the first numeric axis, one line per combination of the others.
     figures = []
@@ -370,10 +460,27 @@ def _sweep_report(directory: Path, plots: bool, confidence: float = 0.95) -> str
                 png, f"{label} against {x}",
                 f"Mean over replications with its {confidence:.0%} confidence band"
                 + (f"; one line per {', '.join(others)}" if others else "") + "."))
+    elif plots and axes and not agg.empty:
+        x = axes[0]  # no numeric axis: one bar per category of the first
+        others = [a for a in axes if a != x]
+        data = agg.assign(group=agg.apply(lambda r: ", ".join(f"{a} = {_value_word(r[a])}" for a in others), axis=1)
+                          if others else "")
+        for m in metrics:
+            label, unit, scale = KEY_METRICS[m]
+            rows_m = data[data["metric"] == m]
+            if not rows_m.empty and rows_m["mean"].eq(0).all() and rows_m["ci_high"].fillna(0).eq(0).all():
+                figures.append(f'<p class="note">{_e(label)}: 0 at every point, in every replication.</p>')
+                continue
+            png = category_figure(data[data["metric"] == m], x, f"{label} ({unit})".replace(" ()", ""), x,
+                                  group="group" if others else None, scale=scale)
+            figures.append(f"<h3>{_e(label)} for each {_e(x)}</h3>" + _img(
+                png, f"{label} for each {x}",
+                f"Mean over replications (bar) with its {confidence:.0%} confidence interval"
+                + (f"; one bar per {', '.join(others)}" if others else "") + "."))
     elif not plots:
         figures.append('<p class="note">Plots were left out of this report (written without plots).</p>')
     else:
-        figures.append('<p class="note">No numeric axis to plot against; see the table above.</p>')
+        figures.append('<p class="note">The sweep has no results to plot yet.</p>')
     section3 = f'<section id="plots" class="page-break"><h2>3. Metrics against the axes</h2>{"".join(figures)}</section>'
 
     # 4. Sensitivity: for each axis, the spread of each metric's mean over that axis's values (averaged

@@ -61,6 +61,8 @@ from wsfleet._stats import upper_bound
 from wsfleet._store import ResultStore, StoreError, _atomic_write
 from wsfleet._task import Task, run_task
 from wsfleet._axes import point_id
+from wsfleet._flat_slos import FlatSLO, flat_slos
+from wsfleet._flat_slos import as_dict as flat_as_dict
 from wsfleet.sweep import (BaseScenario, Study, SweepError, _add_common_arguments, _failure_message, _flatten_axes,
                            _executor, _Progress, _seed_for, execute, parse_axis, read_table)
 
@@ -190,6 +192,8 @@ class CandidateResult:
     score: float = math.inf                # the largest (upper bound / threshold) at the minimum
     unit_cost: float = 1.0                 # the value of the plan's cost key for this candidate (1 without)
     fleet_cost: Optional[float] = None     # cost = "cost_per_hour": the fleet's price an hour at the minimum
+    flat: List[FlatSLO] = field(default_factory=list)  # SLOs whose metric does not depend on the variable
+    noise_minimum: Optional[int] = None    # the size the search ended at when a flat SLO decided it
 
     @property
     def total_cost(self) -> float:
@@ -212,7 +216,7 @@ class CandidateResult:
         return candidate_name(self.candidate)
 
 
-@dataclass
+@dataclass(repr=False)
 class PlanResult:
     """What a plan found. recommended = minimum of the best candidate + spare (None if no candidate
     met the SLOs up to `high`)."""
@@ -236,8 +240,33 @@ class PlanResult:
     def recommended(self) -> Optional[int]:
         return self.minimum + self.spare if self.minimum is not None else None
 
+    def report(self, out: Any = None, *, plots: bool = True) -> Path:
+        """Write the plan's HTML report (default: DIRECTORY/report.html); returns its path."""
+        from wsfleet.report import write_report
+
+        return write_report(self.directory, out, plots=plots)
+
+    def __repr__(self) -> str:
+        tried = sum(len(c.evaluations) for c in self.candidates)
+        return (f"PlanResult({self.variable}: {self.summary()}; {len(self.candidates)} candidate(s), {tried} sizes "
+                f"evaluated x {self.replications} replications, in {str(self.directory)!r})")
+
+    def _repr_html_(self) -> str:
+        import html as _html
+
+        rows = "".join(
+            f"<tr><td>{_html.escape(c.name or 'scenario settings')}</td><td>{c.minimum if c.minimum is not None else '—'}"
+            f"</td><td>{_html.escape(', '.join(f'{e.value}{chr(10003) if e.passed else chr(10007)}' for e in c.evaluations))}"
+            f"</td></tr>" for c in self.candidates)
+        return (f"<div><strong>Plan for {_html.escape(self.variable)}</strong>: {_html.escape(self.summary())}"
+                f"<table><tr><th>candidate</th><th>minimum</th><th>sizes (✓ met, ✗ failed)</th></tr>{rows}</table>"
+                f"<p>.report() writes the full report; .frame has every run.</p></div>")
+
     def summary(self) -> str:
         if self.best is None:
+            flat = [f.text for c in self.candidates for f in c.flat if f.decisive]
+            if flat:
+                return f"No size of {self.variable} can be trusted: " + " ".join(dict.fromkeys(flat))
             return f"No candidate meets every SLO up to the largest {self.variable} tried."
         text = (f"{self.variable} = {self.recommended}"
                 + (f" (the minimum {self.minimum} + {self.spare} spare)" if self.spare else "")
@@ -436,6 +465,11 @@ class Plan(Study):
             executor.close()
         frame = store.load()
         results = [s.result() for s in states]
+        for r in results:
+            pids = [point_id({self.variable: e.value, **r.candidate}) for e in r.evaluations]
+            r.flat = flat_slos(frame[frame["point_id"].isin(pids)], self.variable, self.slos, r.evaluations)
+            if r.minimum is not None and any(f.decisive for f in r.flat):
+                r.noise_minimum, r.minimum = r.minimum, None  # a size picked by noise is no answer
         feasible = [r for r in results if r.minimum is not None]
         for r in results:
             if self.cost == FLEET_COST:
@@ -532,6 +566,7 @@ class Plan(Study):
             "candidates": [{"candidate": r.candidate, "minimum": r.minimum, "score": r.score,
                             "unit_cost": r.unit_cost, "fleet_cost": r.fleet_cost, "total_cost": r.total_cost,
                             "non_monotone": r.non_monotone,
+                            "flat_slos": [flat_as_dict(f) for f in r.flat], "noise_minimum": r.noise_minimum,
                             "evaluations": [asdict(e) for e in r.evaluations]} for r in result.candidates],
         })
 
@@ -605,12 +640,22 @@ class _Search:
         return CandidateResult(self.candidate, self.pass_, sorted(self.evaluations, key=lambda e: e.value), score)
 
 
-def plan(scenario: Any, slos: Any = None, *, out: Any, workers: Optional[int] = None, scheduler: Any = None,
-         progress: Optional[bool] = None, retries: int = 3, overwrite: bool = False,
-         timeout_s: Optional[float] = None, **options: Any) -> PlanResult:
-    """Plan(scenario, slos, **options).run(out, ...): define and answer a capacity question in one call."""
-    return Plan(scenario, slos, **options).run(out, workers=workers, scheduler=scheduler, progress=progress,
-                                               retries=retries, overwrite=overwrite, timeout_s=timeout_s)
+def plan(scenario: Any, slos: Any = None, *, out: Any, variable: Optional[str] = None, low: Optional[int] = None,
+         high: Optional[int] = None, candidates: Any = None, replications: Optional[int] = None,
+         confidence: Optional[float] = None, lose_servers: Optional[int] = None, lose_site: Optional[str] = None,
+         failure_at_s: Optional[float] = None, spare: Optional[int] = None, cost: Optional[str] = None,
+         seed: Optional[int] = None, common_random_numbers: Optional[bool] = None, overrides: _run.Overrides = None,
+         workers: Optional[int] = None, scheduler: Any = None, progress: Optional[bool] = None, retries: int = 3,
+         overwrite: bool = False, timeout_s: Optional[float] = None) -> PlanResult:
+    """Define and answer a capacity question in one call: Plan(scenario, slos, variable=..., ...)
+    .run(out, workers=..., ...). See Plan for the question's arguments and Plan.run for how it runs.
+    Returns the PlanResult; raises PlanError."""
+    study = Plan(scenario, slos, variable=variable, low=low, high=high, candidates=candidates,
+                 replications=replications, confidence=confidence, lose_servers=lose_servers, lose_site=lose_site,
+                 failure_at_s=failure_at_s, spare=spare, cost=cost, seed=seed,
+                 common_random_numbers=common_random_numbers, overrides=overrides)
+    return study.run(out, workers=workers, scheduler=scheduler, progress=progress, retries=retries,
+                     overwrite=overwrite, timeout_s=timeout_s)
 
 
 def load_plan(directory: Any) -> Dict[str, Any]:
@@ -653,6 +698,8 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
                                                       "or by the fleet's price: cost_per_hour")
     parser.add_argument("--candidate", action="append", default=[], metavar="KEY=V1,V2",
                         help="settings to compare, every combination (repeatable; replaces [plan.candidates])")
+    parser.add_argument("--json", action="store_true", help="print plan.json (the answer, every size evaluated, "
+                                                             "flagged objectives) on stdout instead of the summary")
     args = parser.parse_args(argv)
     try:
         slos = dict(_parse_slo(s) for s in args.slo) if args.slo else None
@@ -679,11 +726,14 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
         print(f"{parser.prog}: interrupted; finished points are saved in {args.out}: run the same command again "
               "to continue from them", file=sys.stderr)
         return 130
-    print(result.summary())
+    if args.json:
+        print((Path(args.out) / PLAN_FILE).read_text(encoding="utf-8"), end="")
+    else:
+        print(result.summary())
     if args.report:
         from wsfleet.report import write_report
 
-        print(f"wrote {write_report(args.out)}")
+        print(f"wrote {write_report(args.out)}", file=sys.stderr if args.json else sys.stdout)
     return 0
 
 

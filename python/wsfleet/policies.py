@@ -43,6 +43,53 @@ def buffer_presets() -> List[Dict]:
 
 
 def backoff_client_presets() -> List[Dict]:
-    """The backoff policies that reproduce a client library: [{"name", "library", "source"}] (each name is
-    also in backoff_policies())."""
+    """The backoff policies that reproduce a client library: [{"name", "library", "source",
+    "connect_timeout_s"}] (each name is also in backoff_policies(); connect_timeout_s is the library's own
+    per-attempt timeout, None when it has none)."""
     return list(_backoff_client_presets())
+
+
+# Docstrings and short representations for the compiled classes (pybind11 heap types accept both).
+BalancingPolicy.__doc__ = (
+    "BalancingPolicy(name, params={}, seed=1): one of the real C++ balancing algorithms or presets "
+    "(wsfleet.balancing_policies(), wsfleet.balancing_presets()), with its parameters. pick(active_connections, "
+    "weights=None, eligible=None, ...) returns the index of the backend it would choose for those loads; "
+    "on_failure(backend) tells it a try failed. Raises ValueError naming a bad parameter.")
+LoadBalancer.__doc__ = (
+    "LoadBalancer(name, weights, params={}, seed=1): a balancing policy with its own connection counts over "
+    "len(weights) backends. pick(key=0) picks and counts a connection; connection_opened/closed(backend) and "
+    "set_eligible(backend, eligible) update its view; picks(n) makes n picks; active_connections and policy "
+    "are read-only.")
+BackoffPolicy.__doc__ = (
+    "BackoffPolicy(name, params={}): one of the real C++ reconnect backoff policies or client-library presets "
+    "(wsfleet.backoff_policies()). sample_ms(attempt, samples, seed=1, after='loss') draws the delay before "
+    "retry `attempt` (ms); sequence_ms(retries, seed=1) one client's successive delays; max_retries is 0 "
+    "when it never gives up.")
+
+
+def _balancing_repr(self: BalancingPolicy) -> str:
+    return f"BalancingPolicy({self.name!r})"
+
+
+def _load_balancer_repr(self: LoadBalancer) -> str:
+    return f"LoadBalancer({self.policy!r}, {len(self.active_connections)} backends, connections {self.active_connections})"
+
+
+def _backoff_repr(self: BackoffPolicy) -> str:
+    retries = f", gives up after {self.max_retries} retries" if self.max_retries else ""
+    return f"BackoffPolicy({self.name!r}{retries})"
+
+
+def _backoff_html(self: BackoffPolicy) -> str:
+    import html
+
+    delays = ", ".join(f"{d / 1000:.3g} s" for d in self.sequence_ms(6))
+    return f"<div><strong>{html.escape(repr(self))}</strong>: one client's first delays {html.escape(delays)}</div>"
+
+
+BalancingPolicy.__repr__ = _balancing_repr  # type: ignore[method-assign]
+BalancingPolicy._repr_html_ = lambda self: f"<code>{_balancing_repr(self)}</code>"  # type: ignore[attr-defined]
+LoadBalancer.__repr__ = _load_balancer_repr  # type: ignore[method-assign]
+LoadBalancer._repr_html_ = lambda self: f"<code>{_load_balancer_repr(self)}</code>"  # type: ignore[attr-defined]
+BackoffPolicy.__repr__ = _backoff_repr  # type: ignore[method-assign]
+BackoffPolicy._repr_html_ = _backoff_html  # type: ignore[attr-defined]

@@ -22,15 +22,13 @@ import argparse
 import base64
 import html
 import json
-import math
 import os
 import sys
 import types
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
-import numpy as np
 import pandas as pd
 
 try:  # Python 3.11+
@@ -40,7 +38,10 @@ except ImportError:  # pragma: no cover - Python 3.9/3.10
 
 from . import _plots
 from ._life import connection_life
-from ._describe import (as_float, describe_scenario, fault_list, fmt_duration, fmt_int, fmt_mib,
+from ._theory import theory_html
+from ._analysis import (CPU_SATURATED, FAIL_REASONS, HEADROOM_WARNING, REJECT_REASONS, Analysis, Finding,  # noqa: F401
+                        Storm, _capital, _cause_words, _get, _reasons, _section, analyse)
+from ._describe import (as_float, describe_scenario, fmt_duration, fmt_int, fmt_mib,
                         fmt_ms, fmt_num, fmt_pct, fmt_seconds, fmt_share, scenario_question)
 
 __all__ = ["write_report", "render_report", "load_run", "analyse", "ReportError", "Run", "main",
@@ -51,10 +52,6 @@ TIMESERIES_FILE = "timeseries.csv"
 SCENARIO_FILE = "scenario.toml"
 REPORT_FILE = "report.html"
 
-#: Below this much headroom (fraction of a server's limit) the verdict says "tight".
-HEADROOM_WARNING = 0.20
-#: A server whose CPU was busy at least this fraction of a sample interval counts as saturated.
-CPU_SATURATED = 0.99
 
 _REQUIRED_COLUMNS = ("time_s", "scope", "server")
 _NUMERIC_COLUMNS = ("time_s", "server", "up", "connections", "attempts", "established", "rejected",
@@ -191,490 +188,13 @@ def load_run(run_dir: PathLike) -> Run:
 
 
 # --------------------------------------------------------------------------------------------
-# Analysis
-
-
-def _get(mapping: Any, *keys: str) -> Any:
-    """mapping[k1][k2]... or None when any level is missing or not a mapping."""
-    value = mapping
-    for key in keys:
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(key)
-    return value
-
-
-def _section(mapping: Mapping[str, Any], key: str) -> Dict[str, Any]:
-    value = mapping.get(key)
-    return dict(value) if isinstance(value, Mapping) else {}
-
-
-@dataclass
-class Storm:
-    """What one crash did."""
-    fault: _plots.Fault
-    dropped: Optional[float]
-    reconnected_within_s: Optional[float]
-    peak_attempts_per_s: Optional[float] = None
-    peak_rejected_per_s: Optional[float] = None
-    peak_waiting: Optional[float] = None
-
-
-@dataclass
-class Finding:
-    level: str      # "fail", "warn" or "ok"
-    text: str
-
-
-@dataclass
-class Analysis:
-    """The numbers the report shows, derived from the summary and the time series."""
-    name: str
-    servers: Optional[int]
-    max_connections: Optional[float]
-    sample_interval_s: float
-    end_s: float
-    plot_data: _plots.PlotData
-    peak_fleet_connections: Optional[float] = None
-    peak_fleet_time: Optional[float] = None
-    peak_server_connections: Optional[float] = None
-    peak_server: Optional[int] = None
-    peak_server_time: Optional[float] = None
-    servers_at_limit: List[Tuple[int, float]] = field(default_factory=list)    # (server, first time)
-    class_limits: bool = False             # server classes with different connection limits
-    peak_cpu: Optional[float] = None
-    peak_cpu_server: Optional[int] = None
-    peak_cpu_time: Optional[float] = None
-    saturated_servers: List[Tuple[int, float]] = field(default_factory=list)   # (server, first time)
-    peak_backlog_ms: Optional[float] = None
-    peak_waiting: Optional[float] = None
-    peak_waiting_time: Optional[float] = None
-    storms: List[Storm] = field(default_factory=list)
-    findings: List[Finding] = field(default_factory=list)
-    status: str = "ok"
-    verdict: str = ""
-    action: str = ""
-    conservation_ok: Optional[bool] = None
-    conservation_failed: List[str] = field(default_factory=list)
-    conservation_checks: Dict[str, str] = field(default_factory=dict)
-
-
-def _faults(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> List[Tuple[_plots.Fault, Dict[str, Any]]]:
-    raw = summary.get("faults")
-    entries = [f for f in raw if isinstance(f, Mapping)] if isinstance(raw, list) else fault_list(scenario)
-    faults = []
-    for entry in entries:
-        at = as_float(entry.get("at_s"))
-        if at is None:
-            continue
-        kind = entry.get("type", "crash")
-        server = as_float(entry.get("server")) if kind in ("crash", "out_of_memory") else None
-        share = as_float(entry.get("share"))
-        what = (f"balancer {entry.get('balancer')}" if kind == "balancer_crash"
-                else f"site {entry.get('site')}" if kind == "site_crash"
-                else "the broker" if kind == "broker_outage"
-                else "out of memory" if kind == "out_of_memory"
-                else f"WebSocket (blocked for {share:.0%} of the clients)" if kind == "websocket_block" and share is not None
-                else "")
-        recover = as_float(entry.get("recover_after_s"))
-        faults.append((_plots.Fault(server=int(server) if server is not None else None, at_s=at,
-                                    recover_at_s=at + recover if recover is not None else None,
-                                    reconnected_within_s=as_float(entry.get("reconnected_within_s")), what=what),
-                       dict(entry)))
-    return faults
-
-
-def _peak(frame: pd.DataFrame, column: str) -> Tuple[Optional[float], Optional[float], Optional[int]]:
-    """(max value, time of first max, server of first max) of a column, ignoring NaN."""
-    if frame.empty or column not in frame.columns:
-        return None, None, None
-    values = frame[column]
-    if not values.notna().any():
-        return None, None, None
-    idx = values.idxmax()
-    server = as_float(frame.at[idx, "server"])
-    return float(values[idx]), float(frame.at[idx, "time_s"]), int(server) if server is not None else None
-
-
-def _server_limits(fleet: Mapping[str, Any]) -> Dict[int, float]:
-    """{server: its class's connection limit} when summary.json's classes differ in limit, else {}."""
-    classes = fleet.get("classes") or []
-    names = fleet.get("server_class") or []
-    limits = {c.get("name"): as_float(c.get("max_connections")) for c in classes if isinstance(c, Mapping)}
-    if len(set(limits.values())) <= 1:
-        return {}
-    return {b: limits[n] for b, n in enumerate(names) if limits.get(n) is not None}
-
-
-def _first_reaching(servers: pd.DataFrame, column: str, threshold: Any) -> List[Tuple[int, float]]:
-    if servers.empty or column not in servers.columns:
-        return []
-    hits = servers[servers[column] >= threshold]
-    if hits.empty:
-        return []
-    first = hits.groupby("server")["time_s"].min().sort_values()
-    return [(int(s), float(t)) for s, t in first.items()]
-
-
-def _list_servers(items: Sequence[Tuple[int, float]], limit: int = 3) -> str:
-    parts = [f"server {s} (from {fmt_seconds(t)})" for s, t in items[:limit]]
-    if len(items) > limit:
-        parts.append(f"{len(items) - limit} more")
-    if len(parts) == 1:
-        return parts[0]
-    return ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
-def analyse(run: Run) -> Analysis:
-    """Derives the headline numbers, the storm impact and the verdict."""
-    summary, scenario, ts = run.summary, run.scenario, run.timeseries
-    fleet_cfg = _section(summary, "fleet")
-    scen_fleet = _section(scenario, "fleet")
-    scen_run = _section(scenario, "run")
-    name = str(_get(summary, "scenario", "name") or _get(scenario, "scenario", "name") or run.run_dir.name)
-
-    servers_frame = ts[ts["scope"] == "server"].sort_values(["time_s", "server"])
-    fleet_frame = ts[ts["scope"] == "fleet"].sort_values("time_s").drop_duplicates("time_s", keep="last")
-    fleet_frame = fleet_frame.reset_index(drop=True)
-    servers_frame = servers_frame.reset_index(drop=True)
-
-    n_servers = as_float(fleet_cfg.get("servers"))
-    if n_servers is None:
-        n_servers = as_float(scen_fleet.get("servers"))
-    if n_servers is None and not servers_frame.empty:
-        n_servers = float(servers_frame["server"].nunique())
-    max_conn = as_float(fleet_cfg.get("max_connections_per_server"))
-    if max_conn is None:
-        max_conn = as_float(fleet_cfg.get("max_connections"))
-    if max_conn is None:
-        max_conn = as_float(scen_fleet.get("max_connections"))
-
-    times = np.unique(ts["time_s"].to_numpy(dtype=float))
-    dt = as_float(scen_run.get("sample_interval_s"))
-    if dt is None or dt <= 0:
-        if times.size >= 2:
-            dt = float(np.median(np.diff(times)))
-        elif times.size == 1 and times[0] > 0:
-            dt = float(times[0])
-        else:
-            dt = 1.0
-    end_s = as_float(summary.get("simulated_seconds"))
-    if end_s is None:
-        end_s = as_float(scen_run.get("duration_s"))
-    if end_s is None:
-        end_s = float(times.max()) if times.size else 0.0
-
-    faults = _faults(summary, scenario)
-    plot_data = _plots.PlotData(servers=servers_frame, fleet=fleet_frame, faults=[f for f, _ in faults],
-                                max_connections=max_conn, sample_interval_s=dt, end_s=end_s)
-    a = Analysis(name=name, servers=int(n_servers) if n_servers is not None else None,
-                 max_connections=max_conn, sample_interval_s=dt, end_s=end_s, plot_data=plot_data)
-
-    # Connections.
-    a.peak_fleet_connections, a.peak_fleet_time, _ = _peak(fleet_frame, "connections")
-    if a.peak_fleet_connections is None and not servers_frame.empty and "connections" in servers_frame:
-        totals = servers_frame.groupby("time_s")["connections"].sum()
-        if not totals.empty:
-            a.peak_fleet_connections, a.peak_fleet_time = float(totals.max()), float(totals.idxmax())
-    a.peak_server_connections, a.peak_server_time, a.peak_server = _peak(servers_frame, "connections")
-    own_limits = _server_limits(fleet_cfg)
-    if own_limits and not servers_frame.empty:
-        # Server classes with different limits: each server against its own class's.
-        limit_rows = servers_frame["server"].map(lambda b: own_limits.get(int(b), max_conn or math.inf))
-        a.servers_at_limit = _first_reaching(servers_frame, "connections", limit_rows)
-        a.class_limits = True
-    elif max_conn is not None:
-        a.servers_at_limit = _first_reaching(servers_frame, "connections", max_conn)
-
-    # CPU.
-    a.peak_cpu, a.peak_cpu_time, a.peak_cpu_server = _peak(servers_frame, "cpu_utilisation")
-    summary_peak = as_float(_get(summary, "cpu", "peak_utilisation"))
-    if summary_peak is not None and (a.peak_cpu is None or summary_peak > a.peak_cpu):
-        a.peak_cpu = summary_peak
-    a.saturated_servers = _first_reaching(servers_frame, "cpu_utilisation", CPU_SATURATED)
-    a.peak_backlog_ms, _, _ = _peak(fleet_frame if "cpu_backlog_ms" in fleet_frame else servers_frame,
-                                    "cpu_backlog_ms")
-    a.peak_waiting, a.peak_waiting_time, _ = _peak(fleet_frame, "waiting")
-
-    # Storms.
-    windows = _plots.zoom_windows(plot_data, max_windows=len(faults) or 1)
-    for fault, entry in faults:
-        storm = Storm(fault=fault, dropped=as_float(entry.get("connections_dropped")),
-                      reconnected_within_s=fault.reconnected_within_s)
-        hi = next((w[1] for w in windows if fault in w[2]), fault.at_s + 60.0)
-        later = [f.at_s for f, _ in faults if f.at_s > fault.at_s]
-        if later:
-            hi = min(hi, min(later) - 1e-9)
-        if not fleet_frame.empty:
-            window = fleet_frame[(fleet_frame["time_s"] >= fault.at_s) & (fleet_frame["time_s"] <= hi)]
-            if not window.empty:
-                if "attempts" in window and window["attempts"].notna().any():
-                    storm.peak_attempts_per_s = float(window["attempts"].max()) / dt
-                if "rejected" in window and window["rejected"].notna().any():
-                    storm.peak_rejected_per_s = float(window["rejected"].max()) / dt
-                if "waiting" in window and window["waiting"].notna().any():
-                    storm.peak_waiting = float(window["waiting"].max())
-        a.storms.append(storm)
-
-    _conservation(a, summary)
-    _verdict(a, summary)
-    return a
-
-
-def _conservation(a: Analysis, summary: Mapping[str, Any]) -> None:
-    cons = summary.get("conservation")
-    if not isinstance(cons, Mapping):
-        return
-    ok = cons.get("ok")
-    a.conservation_ok = bool(ok) if isinstance(ok, bool) else None
-    checks = cons.get("checks")
-    if isinstance(checks, Mapping):
-        for key, value in checks.items():
-            if isinstance(value, Mapping):
-                formula = str(value.get("formula", value.get("check", "")))
-                if value.get("ok") is False:
-                    a.conservation_failed.append(str(key))
-            else:
-                formula = str(value)
-            a.conservation_checks[str(key)] = formula
-    failed = cons.get("failed")
-    if isinstance(failed, list):
-        a.conservation_failed.extend(str(f) for f in failed if str(f) not in a.conservation_failed)
-
-
-def _outages(fleet: pd.DataFrame) -> List[Tuple[float, Optional[float]]]:
-    """Sample-time spans with no server up: (first sample with none up, first sample with one up
-    again or None)."""
-    if fleet.empty or "up" not in fleet.columns:
-        return []
-    spans: List[Tuple[float, Optional[float]]] = []
-    start: Optional[float] = None
-    for t, up in zip(fleet["time_s"].to_numpy(dtype=float), fleet["up"].to_numpy(dtype=float)):
-        if not math.isfinite(up):
-            continue
-        if up <= 0 and start is None:
-            start = t
-        elif up > 0 and start is not None:
-            spans.append((start, t))
-            start = None
-    if start is not None:
-        spans.append((start, None))
-    return spans
-
-
-REJECT_REASONS = {"server_full": "server full", "no_backend": "no live backend",
-                  "rate_limited": "balancer rate limit", "shed": "shed by admission control"}
-FAIL_REASONS = {"backend_down": "sent to a down server", "timeout": "handshake timeout",
-                "source_ports": "balancer out of source ports", "balancer_down": "balancer down",
-                "crash": "cut by a crash or drain"}
-
-
-def _reasons(by: Any, names: Mapping[str, str]) -> str:
-    """'; 12 server full, 3 no live backend' for the reasons that occurred, or ''."""
-    if not isinstance(by, Mapping):
-        return ""
-    parts = [f"{fmt_int(by[k])} {label}" for k, label in names.items() if (as_float(by.get(k)) or 0) > 0]
-    return ": " + ", ".join(parts) if parts else ""
-
-
-def _verdict(a: Analysis, summary: Mapping[str, Any]) -> None:
-    conn = _section(summary, "connections")
-    rejected = as_float(conn.get("rejected")) or 0.0
-    failed = as_float(conn.get("failed")) or 0.0
-    gave_up = as_float(conn.get("gave_up")) or 0.0
-    attempted = as_float(conn.get("attempted"))
-    findings: List[Finding] = []
-    cpu_saturated = bool(a.saturated_servers) or (a.peak_cpu is not None and a.peak_cpu >= CPU_SATURATED)
-    stranded = [s for s in a.storms if s.dropped and s.reconnected_within_s is None]
-    outages = _outages(a.plot_data.fleet)
-
-    # Problems.
-    if a.servers_at_limit:
-        limit = ("the connection limit of its server class" if a.class_limits
-                 else f"the limit of {fmt_int(a.max_connections)} connections per server")
-        findings.append(Finding("fail", f"{_capital(_list_servers(a.servers_at_limit))} reached {limit}."))
-    if a.saturated_servers:
-        findings.append(Finding("fail", f"CPU saturated (busy ≥ {CPU_SATURATED:.0%} of a sample interval) on "
-                                        f"{_list_servers(a.saturated_servers)}."))
-    elif cpu_saturated:
-        findings.append(Finding("fail", f"CPU saturated: peak utilisation {fmt_share(a.peak_cpu)}."))
-    for start, stop in outages:
-        until = f"until about {fmt_seconds(stop)}" if stop is not None else "until the end of the run"
-        findings.append(Finding("fail", f"Total outage: no server was up from about {fmt_seconds(start)} {until}."))
-    if gave_up > 0:
-        findings.append(Finding("fail", f"{fmt_int(gave_up)} clients gave up reconnecting "
-                                        "(backoff retry limit reached)."))
-    for storm in stranded:
-        findings.append(Finding("fail", f"The {fmt_int(storm.dropped)} clients dropped when "
-                                        f"{storm.fault.label} crashed at {fmt_seconds(storm.fault.at_s)} "
-                                        "had not all reconnected by the end of the run."))
-
-    # Warnings.
-    if rejected > 0:
-        findings.append(Finding("warn", f"{fmt_int(rejected)} connection attempts were rejected "
-                                        f"({fmt_pct(rejected, attempted)} of attempts"
-                                        f"{_reasons(conn.get('rejected_by'), REJECT_REASONS)})."))
-    if failed > 0:
-        findings.append(Finding("warn", f"{fmt_int(failed)} connection attempts failed "
-                                        f"({fmt_pct(failed, attempted)} of attempts"
-                                        f"{_reasons(conn.get('failed_by'), FAIL_REASONS)})."))
-    for fault in summary.get("faults") or []:
-        detected = fault.get("detected_within_s") if isinstance(fault, Mapping) else None
-        tries = as_float(fault.get("tries_while_undetected")) if isinstance(fault, Mapping) else None
-        if fault.get("type") == "out_of_memory":
-            findings.append(Finding("warn", f"Server {fault.get('server')} ran out of memory at "
-                                            f"{fmt_seconds(fault.get('at_s'))} (slow consumers' send buffers) and was "
-                                            f"killed; it restarted {fmt_seconds(fault.get('recover_after_s'))} later."))
-        if fault.get("type") in ("crash", "site_crash") and tries:
-            what = (f"Server {fault.get('server')}" if fault.get("type") == "crash"
-                    else f"Site {fault.get('site')}")
-            when = (f"for {fmt_seconds(detected)} until the balancers took it out" if detected is not None
-                    else "for the rest of the run: the balancers never took it out")
-            findings.append(Finding("warn", f"{what} crashed at {fmt_seconds(fault.get('at_s'))}"
-                                            f" and kept receiving connection tries {when} "
-                                            f"({fmt_int(tries)} tries failed)."))
-    conn_headroom = cpu_headroom = None
-    if a.peak_server_connections is not None and a.max_connections:
-        conn_headroom = 1.0 - a.peak_server_connections / a.max_connections
-        if not a.servers_at_limit and conn_headroom < HEADROOM_WARNING:
-            findings.append(Finding("warn", f"Little connection headroom: server {a.peak_server} peaked at "
-                                            f"{fmt_int(a.peak_server_connections)} of "
-                                            f"{fmt_int(a.max_connections)} ({fmt_share(conn_headroom)} left)."))
-    if a.peak_cpu is not None:
-        cpu_headroom = 1.0 - a.peak_cpu
-        if not cpu_saturated and cpu_headroom < HEADROOM_WARNING:
-            where = f" on server {a.peak_cpu_server}" if a.peak_cpu_server is not None else ""
-            findings.append(Finding("warn", f"Little CPU headroom: utilisation peaked at "
-                                            f"{fmt_share(a.peak_cpu)}{where}."))
-    if not a.storms and a.servers is not None:
-        if a.servers == 1:
-            findings.append(Finding("warn", "A single server has no redundancy: if it fails, every client "
-                                            "is disconnected until it returns."))
-        elif a.max_connections and a.peak_fleet_connections is not None:
-            n1 = (a.servers - 1) * a.max_connections
-            if a.peak_fleet_connections > n1:
-                findings.append(Finding("warn", f"No room for a failure: if one server died at the peak, the "
-                                                f"other {fmt_int(a.servers - 1)} could hold only {fmt_int(n1)} "
-                                                f"of the {fmt_int(a.peak_fleet_connections)} connections."))
-
-    status = "fail" if any(f.level == "fail" for f in findings) else \
-        "warn" if any(f.level == "warn" for f in findings) else "ok"
-    head = []
-    if conn_headroom is not None:
-        head.append(f"{fmt_share(max(conn_headroom, 0.0))} of the connection limit left on the busiest server "
-                    f"({fmt_int(a.peak_server_connections)} of {fmt_int(a.max_connections)})")
-    if cpu_headroom is not None:
-        head.append(f"{fmt_share(max(cpu_headroom, 0.0))} of CPU left (peak utilisation {fmt_share(a.peak_cpu)})")
-    headroom = ("Headroom at the worst moment: " + "; ".join(head) + ".") if head else ""
-
-    if status == "fail":
-        what, per_server, todo = [], [], []
-        if a.servers_at_limit:
-            what.append("hit the per-server connection limit")
-            per_server.append("raise the per-server connection limit")
-        if cpu_saturated:
-            what.append("saturated the CPU")
-            per_server.append("add CPU cores per server")
-        if outages:
-            what.append("had no server up at all for a while")
-        if gave_up > 0 or stranded:
-            what.append("left clients disconnected")
-        if per_server:
-            todo.append(f"add servers (or {_join_and(per_server, 'and')})")
-        if outages and (a.servers or 0) <= 1:
-            todo.append("run at least two servers")
-        elif (outages or stranded) and not per_server:
-            todo.append("add spare servers for the ones that fail")
-        if gave_up > 0:
-            todo.append("allow more retries before clients give up")
-        if a.storms:
-            todo.append("spread the reconnect storm (longer backoff base or cap, more jitter)")
-        elif per_server:
-            todo.append("spread the connection ramp")
-        a.verdict = ("The fleet " + _join_and(what) + ". " + headroom).strip()
-        a.action = _capital(", ".join(todo)) + "; then re-run this scenario."
-    elif status == "warn":
-        a.verdict = ("Every server stayed within its limits, but with little margin or some refused "
-                     "connections. " + headroom).strip()
-        a.action = (f"Plan for growth: with under {HEADROOM_WARNING:.0%} headroom, or no spare server, a little "
-                    "more load or a failure would push servers over their limits; consider adding capacity.")
-    else:
-        a.verdict = ("Every server stayed below its connection limit and its CPU "
-                     "capacity throughout the run. " + headroom).strip()
-        a.action = "No action needed for this scenario; the headroom above is the margin for growth."
-    a.status = status
-    a.findings = findings
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _join_and(items: Sequence[str], conj: str = "and") -> str:
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + f" {conj} " + items[-1]
-
-
-# --------------------------------------------------------------------------------------------
 # HTML
 
-_CSS = """
-:root { --ink: #1c1c1c; --muted: #5b5b5b; --rule: #d9d9d9; --ok: #2e7d32; --warn: #b26a00; --fail: #c62828; }
-* { box-sizing: border-box; }
-body { font-family: -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: var(--ink);
-       max-width: 60rem; margin: 2rem auto; padding: 0 1.5rem; line-height: 1.45; font-size: 15px; }
-h1 { font-size: 1.7rem; margin: 0 0 .2rem; }
-h2 { font-size: 1.3rem; border-bottom: 2px solid var(--ink); padding-bottom: .2rem; margin-top: 2.5rem; }
-h3 { font-size: 1.05rem; margin: 1.6rem 0 .4rem; }
-.subtitle { color: var(--muted); margin: 0 0 1.5rem; }
-.question { font-size: 1.08rem; font-weight: 600; }
-.description { font-style: italic; color: var(--muted); }
-.assumptions p { margin: .45rem 0; }
-.verdict { border: 2px solid; border-left-width: 10px; padding: .7rem 1rem; margin: 1rem 0 1.4rem;
-           page-break-inside: avoid; break-inside: avoid; }
-.verdict p { margin: .3rem 0; }
-.verdict ul { margin: .3rem 0 .3rem 1.2rem; padding: 0; }
-.verdict-word { font-weight: 700; font-size: 1.15rem; letter-spacing: .02em; }
-.status-ok { border-color: var(--ok); } .status-ok .verdict-word { color: var(--ok); }
-.status-warn { border-color: var(--warn); } .status-warn .verdict-word { color: var(--warn); }
-.status-fail { border-color: var(--fail); } .status-fail .verdict-word { color: var(--fail); }
-.tag { font-weight: 700; font-size: .8rem; padding: 0 .3rem; border: 1px solid; border-radius: 3px; }
-.tag-fail { color: var(--fail); } .tag-warn { color: var(--warn); } .tag-ok { color: var(--ok); }
-.cards { display: grid; grid-template-columns: repeat(3, 1fr); gap: .6rem; margin: 1rem 0; }
-.card { border: 1px solid var(--rule); padding: .5rem .7rem; break-inside: avoid; page-break-inside: avoid; }
-.card .value { font-size: 1.35rem; font-weight: 700; }
-.card .label { color: var(--muted); font-size: .85rem; }
-table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; font-size: .92rem; }
-th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid var(--rule); vertical-align: top; }
-th { font-weight: 600; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-tr { break-inside: avoid; page-break-inside: avoid; }
-.conservation-ok { color: var(--ok); font-weight: 600; }
-.conservation-fail { color: var(--fail); font-weight: 700; }
-figure { margin: 1.2rem 0 1.8rem; break-inside: avoid; page-break-inside: avoid; }
-figure img { width: 100%; height: auto; display: block; }
-figcaption { color: var(--muted); font-size: .9rem; margin-top: .3rem; }
-.note { color: var(--muted); font-style: italic; }
-pre { background: #f6f6f6; border: 1px solid var(--rule); padding: .7rem; font-size: .82rem;
-      white-space: pre-wrap; overflow-wrap: anywhere; word-break: break-word; }
-footer { color: var(--muted); font-size: .8rem; margin-top: 3rem; border-top: 1px solid var(--rule); padding-top: .5rem; }
-@media (max-width: 40rem) { .cards { grid-template-columns: 1fr 1fr; } }
-@page { size: A4; margin: 14mm 12mm; }
-@media print {
-  body { max-width: none; margin: 0; padding: 0; font-size: 10.5pt; }
-  section.page-break { break-before: page; page-break-before: always; }
-  h2 { margin-top: 0; }
-  h2, h3 { break-after: avoid; page-break-after: avoid; }
-  figure img { max-height: 235mm; object-fit: contain; }
-  .verdict, .card, .tag { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-  a { color: inherit; text-decoration: none; }
-}
-"""
+#: The stylesheet of every report (run, sweep, plan), embedded in each page.
+_CSS = (Path(__file__).with_name("report.css")).read_text(encoding="utf-8")
 
 _STATUS_WORDS = {"ok": "ENOUGH CAPACITY", "warn": "TIGHT", "fail": "NOT ENOUGH CAPACITY"}
-_LEVEL_TAGS = {"fail": "PROBLEM", "warn": "WATCH", "ok": "OK"}
+_LEVEL_TAGS = {"fail": "PROBLEM", "warn": "WATCH", "ok": "OK", "note": "NOTE"}
 
 
 def _e(value: Any) -> str:
@@ -690,6 +210,39 @@ def _rows(rows: Sequence[Tuple[str, str, str]]) -> str:
     """Table rows of (label, value, note); value and note are already HTML."""
     return "\n".join(f"<tr><th scope=\"row\">{_e(label)}</th><td class=\"num\">{value}</td><td>{note}</td></tr>"
                      for label, value, note in rows)
+
+
+_STATE_WORDS = {"bound": "reached", "near": "near", "ok": "margin", "n/a": "not set"}
+
+
+def _limits_table(a: Analysis) -> str:
+    """One row per limit of the model: what the worst moment used of it, and what reaching it did."""
+    if not a.limits:
+        return ""
+    rows = []
+    for limit in sorted((l for l in a.limits if l.shown), key=lambda l: ("bound", "near", "ok", "n/a").index(l.state)):
+        used = fmt_share(limit.used) if limit.used is not None else "—"
+        rows.append(f'<tr class="limit-{limit.state}" data-limit="{_e(limit.key)}"><th scope="row">{_e(_capital(limit.name))}</th>'
+                    f'<td class="num">{_e(used)}</td><td>{_e(limit.figure)}</td><td>{_e(limit.limit)}</td>'
+                    f'<td><span class="tag tag-{_STATE_TAGS[limit.state]}">{_e(_STATE_WORDS[limit.state])}</span>'
+                    f'{(" " + _e(limit.effect)) if limit.effect else ""}</td></tr>')
+    return ('<h3 id="limits">Every limit of the model</h3><table class="limits"><thead><tr><th>Limit</th>'
+            '<th>Used</th><th>At the worst moment</th><th>Limit</th><th>State and effect</th></tr></thead><tbody>'
+            + "".join(rows) + "</tbody></table>")
+
+
+_STATE_TAGS = {"bound": "fail", "near": "warn", "ok": "ok", "n/a": "note"}
+
+
+def _unsuccessful_label(conn: Mapping[str, Any]) -> str:
+    """The card's label from the causes that occurred: "of connection attempts refused (server
+    full) or failed (sent to a down server)"."""
+    causes = [_cause_words(verb, conn.get(by), names) for by, names, verb in (
+        ("rejected_by", REJECT_REASONS, "refused"), ("failed_by", FAIL_REASONS, "failed"))
+        if any((as_float(_get(conn, by, k)) or 0) > 0 for k in names)]
+    if not causes:
+        return "of connection attempts refused or failed"
+    return "of connection attempts " + " or ".join(causes)
 
 
 def _latency_triplet(lat: Any) -> str:
@@ -734,7 +287,7 @@ def _headline(a: Analysis, summary: Mapping[str, Any]) -> str:
         (fmt_share(a.peak_cpu), "peak CPU utilisation of any server"),
         (fmt_ms(_get(lat, "p99")), "p99 message latency (whole run)"),
         (fmt_pct((as_float(conn.get("rejected")) or 0) + (as_float(conn.get("failed")) or 0), attempted)
-         if as_float(attempted) else "n/a", "of connection attempts rejected or timed out"),
+         if as_float(attempted) else "n/a", _unsuccessful_label(conn)),
         storm_card,
     ]
     card_html = "\n".join(f'<div class="card"><div class="value">{_e(v)}</div><div class="label">{_e(l)}</div></div>'
@@ -766,15 +319,17 @@ def _headline(a: Analysis, summary: Mapping[str, Any]) -> str:
         capacity = a.servers * a.max_connections
         note = f"{fmt_int(a.servers)} × {fmt_int(a.max_connections)}; peak load used {fmt_pct(a.peak_fleet_connections, capacity)}"
         rows.append(("Fleet connection capacity", _e(fmt_int(capacity)), _e(note)))
-        if a.servers > 1:
-            n1 = (a.servers - 1) * a.max_connections
+        down = max(len({s.fault.server for s in a.storms if s.fault.server is not None}), 1)
+        if a.servers > down:
+            n1 = (a.servers - down) * a.max_connections
             share = as_float(a.peak_fleet_connections)
             tail = ""
             if share is not None:
                 tail = (" — the peak load would not fit" if share > n1 else
                         f" — the peak load would use {fmt_pct(share, n1)} of it")
-            rows.append(("Capacity with one server down", _e(fmt_int(n1)),
-                         _e(f"{fmt_int(a.servers - 1)} × {fmt_int(a.max_connections)}{tail}")))
+            label = "Capacity with one server down" if down == 1 else f"Capacity with {down} servers down"
+            rows.append((label, _e(fmt_int(n1)),
+                         _e(f"{fmt_int(a.servers - down)} × {fmt_int(a.max_connections)}{tail}")))
     if a.peak_server_connections is not None:
         rows.append(("Busiest server", _e(fmt_int(a.peak_server_connections)),
                      _e(f"server {a.peak_server}{_at(a.peak_server_time)}; "
@@ -849,7 +404,7 @@ def _headline(a: Analysis, summary: Mapping[str, Any]) -> str:
                 'connections or messages are unaccounted for; treat these results as suspect and report '
                 'the run to the wsfleet maintainers.</p>')
 
-    return (verdict + f'<div class="cards">{card_html}</div>' + cons
+    return (verdict + _limits_table(a) + f'<div class="cards">{card_html}</div>' + cons
             + f"<h3>Key figures</h3><table><tbody>{_rows(rows)}</tbody></table>" + storm_html)
 
 
@@ -869,7 +424,8 @@ def _figures(a: Analysis, plots: bool = True) -> str:
          "No connection samples in this run."),
         ("attempts", "Reconnect attempts, rejections and failures", _plots.attempts_figure,
          "Connection attempts per second across the fleet (all attempts, the reconnects among them, "
-         "rejections and handshake time-outs)" + (", with a zoom on each crash." if d.faults else ".")
+         f"{d.labels.get('rejected', 'refused')} and {d.labels.get('failed', 'failed')})"
+         + (", with a zoom on each crash." if d.faults else ".")
          + fault_key, "No attempt counts in this run."),
         ("cpu", "CPU utilisation per server", _plots.cpu_figure,
          f"Fraction of each sample interval the server's CPU was busy. {server_key}{fault_key} "
@@ -1003,8 +559,12 @@ def render_report(run: Run, plots: bool = True) -> str:
 <h2>{n}. What happened over time</h2>
 {_figures(a, plots)}
 </section>
+<section id="theory">
+<h2>{n + 1}. Theory beside the simulation</h2>
+{theory_html(run.summary, scenario)}
+</section>
 <section id="scenario" class="page-break">
-<h2>{n + 1}. Scenario file and run metadata</h2>
+<h2>{n + 2}. Scenario file and run metadata</h2>
 {_metadata(run, a)}
 </section>
 <footer>Written by wsfleet {_e(version)} from the run directory “{_e(run.run_dir.name)}”
@@ -1076,8 +636,8 @@ class _CallableModule(types.ModuleType):
     """Importing this module binds `wsfleet.report` to it, hiding the function wsfleet.report(dir)
     the package defines; calling the module does what that function does."""
 
-    def __call__(self, run_dir: PathLike, out: Optional[PathLike] = None) -> Path:
-        return write_report(run_dir, out)
+    def __call__(self, run_dir: PathLike, out: Optional[PathLike] = None, *, plots: bool = True) -> Path:
+        return write_report(run_dir, out, plots=plots)
 
 
 sys.modules[__name__].__class__ = _CallableModule

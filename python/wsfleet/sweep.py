@@ -41,6 +41,7 @@ import json
 import math
 import os
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
@@ -374,22 +375,52 @@ def _failure_message(errors: List[Tuple[Task, BaseException]], attempted: int, o
     return "\n".join(lines)
 
 
+#: Seconds between two plain progress lines when stderr is not a terminal (nohup, CI, a log file).
+PLAIN_PROGRESS_EVERY_S = 30.0
+
+
 class _Progress:
+    """A tqdm bar in a terminal or notebook; otherwise (progress=None and stderr is not a terminal) a
+    plain line on stderr at most every PLAIN_PROGRESS_EVERY_S seconds, and one at the end; nothing
+    with progress=False."""
+
     def __init__(self, enabled: Optional[bool], total: Optional[int], initial: int, label: str) -> None:
         self.bar = None
-        if enabled is None:
-            enabled = _interactive()
-        if enabled and (total is None or total > initial):
+        self.plain = False
+        self.label, self.total, self.done, self.initial = label, total, initial, initial
+        self.start = self.last = time.monotonic()
+        if enabled is False or (total is not None and total <= initial):
+            return
+        if enabled or _interactive():
             self.bar = _tqdm()(total=total, initial=initial, unit="point", desc=label, dynamic_ncols=True,
                                smoothing=0.1)
+        else:
+            self.plain = True
+
+    def _line(self) -> None:
+        elapsed = time.monotonic() - self.start
+        made = self.done - self.initial
+        rate = made / elapsed if elapsed > 0 else 0.0
+        of = f"/{self.total}" if self.total is not None else ""
+        left = ""
+        if self.total is not None and rate > 0:
+            left = f", about {math.ceil((self.total - self.done) / rate)} s left"
+        print(f"wsfleet {self.label}: {self.done}{of} points done, {elapsed:.0f} s elapsed{left}",
+              file=sys.stderr, flush=True)
+        self.last = time.monotonic()
 
     def update(self) -> None:
+        self.done += 1
         if self.bar is not None:
             self.bar.update(1)
+        elif self.plain and time.monotonic() - self.last >= PLAIN_PROGRESS_EVERY_S:
+            self._line()
 
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+        elif self.plain and self.done > self.initial:
+            self._line()
 
 
 def _in_notebook() -> bool:
@@ -471,12 +502,29 @@ def execute(study: Any, store: ResultStore, todo: Sequence[int], *, workers: Opt
 # Results
 
 
-@dataclass
+@dataclass(repr=False)
 class SweepResult:
     """The output of a sweep: its directory, the tidy table, and the axis columns."""
     directory: Path
     frame: pd.DataFrame
     axes: List[str]
+
+    def report(self, out: Optional[PathLike] = None, *, plots: bool = True) -> Path:
+        """Write the sweep's HTML report (default: DIRECTORY/report.html); returns its path."""
+        from wsfleet.report import write_report
+
+        return write_report(self.directory, out, plots=plots)
+
+    def __repr__(self) -> str:
+        points = self.frame["point"].nunique() if "point" in self.frame.columns else 0
+        return (f"SweepResult({points} points x {len(self.frame) // max(points, 1)} replications over "
+                f"{', '.join(self.axes)}, in {str(self.directory)!r}; .frame, .aggregate(), .report())")
+
+    def _repr_html_(self) -> str:
+        import html as _html
+
+        return (f"<div><strong>{_html.escape(repr(self))}</strong>"
+                + self.aggregate().head(12).to_html(index=False, max_cols=10) + "</div>")
 
     def aggregate(self, metrics: Optional[Sequence[str]] = None, confidence: float = 0.95) -> pd.DataFrame:
         return aggregate(self.frame, axes=self.axes, metrics=metrics, confidence=confidence)
@@ -533,12 +581,19 @@ def aggregate(frame: pd.DataFrame, axes: Optional[Sequence[str]] = None, metrics
     return out
 
 
-def sweep(scenario: Any, axes: Optional[Mapping[str, Any]] = None, *, out: PathLike, workers: Optional[int] = None,
-          scheduler: Any = None, progress: Optional[bool] = None, retries: int = 3, overwrite: bool = False,
-          timeout_s: Optional[float] = None, **options: Any) -> SweepResult:
-    """Sweep(scenario, axes, **options).run(out, ...): define and run a sweep in one call."""
-    return Sweep(scenario, axes, **options).run(out, workers=workers, scheduler=scheduler, progress=progress,
-                                                retries=retries, overwrite=overwrite, timeout_s=timeout_s)
+def sweep(scenario: Any, axes: Optional[Mapping[str, Any]] = None, *, out: PathLike, method: Optional[str] = None,
+          samples: Optional[int] = None, replications: Optional[int] = None, seed: Optional[int] = None,
+          common_random_numbers: Optional[bool] = None, overrides: _run.Overrides = None,
+          workers: Optional[int] = None, scheduler: Any = None, progress: Optional[bool] = None, retries: int = 3,
+          overwrite: bool = False, timeout_s: Optional[float] = None) -> "SweepResult":
+    """Define and run a sweep in one call: Sweep(scenario, axes, method=..., samples=...,
+    replications=..., seed=..., common_random_numbers=..., overrides=...).run(out, workers=...,
+    scheduler=..., progress=..., retries=..., overwrite=..., timeout_s=...). See Sweep and Sweep.run
+    for each argument. Returns the SweepResult; raises SweepError."""
+    study = Sweep(scenario, axes, method=method, samples=samples, replications=replications, seed=seed,
+                  common_random_numbers=common_random_numbers, overrides=overrides)
+    return study.run(out, workers=workers, scheduler=scheduler, progress=progress, retries=retries,
+                     overwrite=overwrite, timeout_s=timeout_s)
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "models/backoff/presets/connect_timeout.hpp"
 #include "models/backoff_policy.hpp"
 #include "models/fleet.hpp"
 #include "sim/random.hpp"
@@ -20,6 +21,7 @@ using wsfleet::models::BackoffPolicy;
 using wsfleet::models::BackoffState;
 using wsfleet::models::backoff_sequence;
 using wsfleet::models::make_backoff_policy;
+using wsfleet::models::preset_connect_timeout;
 using wsfleet::models::ParamError;
 using wsfleet::models::RetryCause;
 using wsfleet::models::RetryContext;
@@ -463,6 +465,46 @@ TEST_CASE("grpc: the backoff counts from the attempt's start", "[presets][grpc]"
   CHECK(retry(*policy, state, rng, failed_at(6 * kS)) == static_cast<SimTime>(std::llround(third)));
 }
 
+TEST_CASE("grpc jitter_first: C-core and Java jitter the first backoff too (0.8-1.2 s)", "[presets][grpc]") {
+  // grpc-java ExponentialBackoffPolicy: the first nextBackoffMillis() is INITIAL_BACKOFF (1 s) +
+  // uniformRandom(-0.2 s, 0.2 s); the later ones as before.
+  auto policy = make_backoff_policy("grpc", {{"jitter_first", 1.0}});
+  double lowest = 1e300, highest = 0;
+  for (std::uint64_t seed = 1; seed <= 2000; ++seed) {
+    Rng rng(seed), copy(seed);
+    const auto seq = sequence_ms(*policy, 3, rng);
+    REQUIRE(seq.size() == 3);
+    CHECK(seq[0] == 0);
+    const double first = 1e9 + copy.uniform(-0.2e9, 0.2e9);  // drawn first, for the run's first attempt
+    CHECK(seq[1] * 1e6 == Approx(static_cast<double>(std::llround(first))).margin(1.0));
+    lowest = std::min(lowest, seq[1]);
+    highest = std::max(highest, seq[1]);
+  }
+  CHECK(lowest >= 800.0);
+  CHECK(lowest < 810.0);
+  CHECK(highest <= 1200.0);
+  CHECK(highest > 1190.0);
+  // The default (the protocol document) keeps the first backoff exact.
+  auto spec = make_backoff_policy("grpc", {});
+  Rng rng(5);
+  CHECK(sequence_ms(*spec, 2, rng)[1] == 1000);
+}
+
+TEST_CASE("grpc from_attempt_start = 0: grpc-go waits the backoff after the failed attempt", "[presets][grpc]") {
+  auto go = make_backoff_policy("grpc", {{"from_attempt_start", 0.0}});
+  auto spec = make_backoff_policy("grpc", {});
+  Rng rng(3), rng_spec(3);
+  BackoffState state, state_spec;
+  // Refused 0.4 s after it started: grpc-go sleeps the whole 1 s, the document until 1 s after the start.
+  CHECK(retry(*go, state, rng, failed(400 * kMs, 0)) == 1 * kS);
+  CHECK(retry(*spec, state_spec, rng_spec, failed(400 * kMs, 0)) == 600 * kMs);
+  // A 5 s timeout: grpc-go still waits its (jittered 1.6 s) backoff, the document starts at once.
+  const SimTime go_second = retry(*go, state, rng, {6 * kS, 1 * kS, RetryCause::AttemptTimedOut});
+  CHECK(go_second >= 1280 * kMs);
+  CHECK(go_second <= 1920 * kMs);
+  CHECK(retry(*spec, state_spec, rng_spec, {6 * kS, 1 * kS, RetryCause::AttemptTimedOut}) == 0);
+}
+
 // ------------------------------------------------------------------------------------------------
 // AWS SDK standard retry
 
@@ -626,5 +668,28 @@ TEST_CASE("every preset survives a storm with rejections, timeouts, recoveries a
     CHECK(a.summary.connections.retries == b.summary.connections.retries);
     CHECK(a.summary.connections.gave_up == b.summary.connections.gave_up);
     for (const auto& check : a.summary.conservation) CHECK(check.ok);
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Connect timeouts (the libraries' per-attempt defaults, for the fleet to use)
+
+TEST_CASE("each client preset exposes its library's connect timeout", "[presets][timeout]") {
+  const std::map<std::string, double> expected = {{"reconnecting_websocket", 4.0}, {"centrifuge", 5.0},
+                                                  {"socketio", 20.0},            {"grpc", 20.0},
+                                                  {"ably", 10.0},                {"pusher", 15.0}};
+  for (const auto& [name, seconds] : expected) {
+    const auto t = preset_connect_timeout(name, {});
+    REQUIRE(t.has_value());
+    CHECK(t->timeout_s == seconds);
+    CHECK(!t->option.empty());
+    CHECK(t->at_least_backoff == (name == "grpc"));  // gRPC: max(MIN_CONNECT_TIMEOUT, the backoff)
+  }
+  CHECK(preset_connect_timeout("pusher", {})->doubles_to_s == 60.0);
+  const auto custom = preset_connect_timeout("pusher", {{"timeout_s", 8.0}, {"timeout_limit_s", 32.0}});
+  CHECK(custom->timeout_s == 8.0);
+  CHECK(custom->doubles_to_s == 32.0);
+  for (const char* none : {"signalr", "phoenix", "aws_standard", "full_jitter", "exponential"}) {
+    CHECK_FALSE(preset_connect_timeout(none, {}).has_value());
   }
 }

@@ -171,6 +171,22 @@ TEST_CASE("haproxy_source maps the raw address modulo the server map", "[presets
   CHECK(policy->pick(backends, {kIp10_1_2_3}, rng) == 1 + static_cast<int>(0x0A010203u % 2));
 }
 
+TEST_CASE("envoy_round_robin keeps its equal-weight index across health changes", "[presets]") {
+  // Envoy's refreshHostSource inserts the index only if absent: after a health change the index goes
+  // on over the new healthy list instead of restarting.
+  auto policy = make_balancing_policy("envoy_round_robin", {{"random_start", 0.0}});
+  auto backends = weighted({1, 1, 1});
+  policy->on_backends_changed(backends);
+  Rng rng(1);
+  CHECK(policy->pick(backends, {}, rng) == 0);  // index 0 -> 1
+  backends[1].eligible = false;                 // healthy hosts now 0, 2
+  CHECK(policy->pick(backends, {}, rng) == 2);  // hosts[1 % 2]; a reset index would give 0
+  CHECK(policy->pick(backends, {}, rng) == 0);  // hosts[2 % 2]
+  backends[1].eligible = true;                  // 0, 1, 2 again, index 3
+  CHECK(policy->pick(backends, {}, rng) == 0);
+  CHECK(policy->pick(backends, {}, rng) == 1);
+}
+
 TEST_CASE("envoy_round_robin: EDF with FIFO ties for unequal weights, index++ for equal ones", "[presets]") {
   CHECK(balance("envoy_round_robin", {5, 1, 1}, 14, {{"random_start", 0}}) ==
         std::vector<int>{0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 0, 0, 1, 2});
@@ -205,17 +221,23 @@ TEST_CASE("ipvs schedulers: lc overhead, sed expected delay, sh buckets", "[pres
   backends[0].active_connections = 1;      // overhead 256
   backends[1].inactive_connections = 255;  // overhead 255
   CHECK(lc->pick(backends, {}, rng) == 1);
-  backends[1].inactive_connections = 256;  // tie: the first
-  CHECK(lc->pick(backends, {}, rng) == 0);
-  // sed, weights 3,1: (0+1)/3 < 1/1; 2/3 < 1; 3/3 = 1/1 tie keeps a; then 4/3 > 1 -> b.
-  CHECK(balance("ipvs_sed", {3, 1}, 4) == std::vector<int>{0, 0, 0, 1});
+  backends[1].inactive_connections = 256;  // tie: the first in the kernel's list, the newest (index 1)
+  CHECK(lc->pick(backends, {}, rng) == 1);
+  CHECK(make_balancing_policy("ipvs_lc", {{"newest_first", 0.0}})->pick(backends, {}, rng) == 0);
+  // sed, weights 3,1, list b then a (newest first): 1/3 < 1/1 -> a; 2/3 < 1 -> a; 3/3 = 1/1 keeps b,
+  // the first in the list; then 3/3 < 2/1 -> a. In index order the tie keeps a: a a a b.
+  CHECK(balance("ipvs_sed", {3, 1}, 4) == std::vector<int>{0, 0, 1, 0});
+  CHECK(balance("ipvs_sed", {3, 1}, 4, {{"newest_first", 0.0}}) == std::vector<int>{0, 0, 0, 1});
   // sh: 256 buckets filled a b a b ...; 10.1.2.3 hashes to bucket hash_32(0x0A010203, 8) = 2 -> a;
   // 10.0.0.1 to bucket 39 -> b.
   auto sh = make_balancing_policy("ipvs_sh", {});
   auto two = weighted({1, 1});
   CHECK(sh->pick(two, {kIp10_1_2_3}, rng) == 0);
   CHECK(sh->pick(two, {0x0A000001u}, rng) == 1);
-  CHECK(balance("ipvs_rr", {1, 5, 1}, 4) == std::vector<int>{0, 1, 2, 0});
+  // rr walks the list from its head, newest first (ip_vs_rr.c: list_for_each_entry_continue_rcu from
+  // &svc->destinations), weights ignored.
+  CHECK(balance("ipvs_rr", {1, 5, 1}, 4) == std::vector<int>{2, 1, 0, 2});
+  CHECK(balance("ipvs_rr", {1, 5, 1}, 4, {{"newest_first", 0.0}}) == std::vector<int>{0, 1, 2, 0});
   CHECK(balance("aws_alb", {1, 5, 1}, 4) == std::vector<int>{0, 1, 2, 0});
 }
 

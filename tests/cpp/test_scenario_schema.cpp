@@ -110,7 +110,7 @@ TEST_CASE("docs/scenario_reference.md is generated from the schema and up to dat
 TEST_CASE("the JSON Schema is draft-07 with every section, closed where the loader is closed", "[schema]") {
   const std::string json = schema::json_schema();
   CHECK(json.find("\"$schema\": \"http://json-schema.org/draft-07/schema#\"") != std::string::npos);
-  for (const std::string& key : {"\"metrics_interval_s\"", "\"drain_messages_per_s\"", "\"websocket_block\"", "\"sweep\""}) {
+  for (const char* key : {"\"metrics_interval_s\"", "\"drain_messages_per_s\"", "\"websocket_block\"", "\"sweep\""}) {
     CHECK(json.find(key) != std::string::npos);
   }
   CHECK(json.find("\"additionalProperties\": false") != std::string::npos);

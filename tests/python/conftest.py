@@ -169,7 +169,10 @@ def write_synthetic_run(
                         "rejected": totals["rejected"], "failed": 0, "pending_at_end": 0,
                         "closed": totals["closed"], "dropped": totals["dropped"],
                         "active_at_end": int(sum(conn)), "retries": totals["retries"], "gave_up": 0,
-                        "waiting_at_end": int(pending_storm)},
+                        "waiting_at_end": int(pending_storm),
+                        # Every rejection of the synthetic model is a full server.
+                        "rejected_by": {"server_full": totals["rejected"], "no_backend": 0, "rate_limited": 0,
+                                        "shed": 0}},
         "messages": {"sent": delivered_total, "delivered": delivered_total, "dropped": 0,
                      "in_flight_at_end": 0, "latency_ms": latency},
         "heartbeats": {"sent": 1000, "delivered": 990, "dropped": 10, "in_flight_at_end": 0},
@@ -180,9 +183,12 @@ def write_synthetic_run(
                     "recover_after_s": f.get("recover_after_s"),
                     "connections_dropped": int(f["dropped"]),
                     "reconnected_within_s": f["reconnected"]} for f in fault_state],
+        # The shape the engine writes (experiments/result_writer.cpp).
         "conservation": {"ok": True, "checks": {
-            "attempts": "attempted = established + rejected + failed + pending_at_end",
-            "connections": "established = closed + active_at_end"}},
+            "attempts": {"equation": "attempted = established + rejected + failed + pending_at_end",
+                         "values": "100 = 100 + 0 + 0 + 0", "ok": True},
+            "connections": {"equation": "established = closed + active_at_end",
+                            "values": "100 = 0 + 100", "ok": True}}},
     }
     (directory / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
 

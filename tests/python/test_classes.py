@@ -111,7 +111,9 @@ def test_the_run_report_names_the_classes_and_their_own_limits(tmp_path: Path) -
     text = Path(wsfleet.report(tmp_path / "run")).read_text(encoding="utf-8")
     assert "3 servers of 2 classes: 2 &quot;small&quot; (100 connections, 1 CPU core, weight 1, 0.1 an hour)" in text
     assert "1 &quot;large&quot; (400 connections, 4 CPU cores, weight 4, 0.35 an hour)" in text
-    assert "reached the connection limit of its server class" in text
+    # Each server against its own class's limit: a small server at its 100.
+    assert "The binding constraint is the per-server connection limit: 100 of 100 connections (server 0 of " \
+           "class small at 10 s)" in text
 
 
 def test_a_sweep_over_one_class_count(tmp_path: Path) -> None:

@@ -179,7 +179,9 @@ def test_verdict_when_servers_hit_the_limit(make_run: Callable[..., Path]) -> No
                        duration_s=120.0)
     head = _section(_html(report.write_report(run_dir, plots=False)), "headline")
     assert "NOT ENOUGH CAPACITY" in head
-    assert "reached the limit of 2,600 connections per server" in head
+    assert "The binding constraint is the per-server connection limit: 2,600 of 2,600 connections" in head
+    # The advice follows from the figures: 10,000 clients / (2,600 x 0.8) = 5 servers, + 1 for the crash.
+    assert "takes 5 servers plus 1 for the crashed server: 6 (this run: 4)" in head
     assert "had not all reconnected by the end of the run" in head
     assert "does not come back" in _html(run_dir / "report.html")
     assert "the peak load would not fit" in head
@@ -198,7 +200,7 @@ def test_single_server_crash_is_an_outage(make_run: Callable[..., Path]) -> None
                        duration_s=100.0)
     head = _section(_html(report.write_report(run_dir, plots=False)), "headline")
     assert "Total outage: no server was up from about 50 s until about 70 s." in head
-    assert "Run at least two servers" in head and "NOT ENOUGH CAPACITY" in head
+    assert "run at least two servers" in head and "NOT ENOUGH CAPACITY" in head
 
 
 def test_no_room_for_a_failure(make_run: Callable[..., Path]) -> None:
@@ -334,7 +336,7 @@ def test_connection_life_section_states_the_numbers(run_dir: Path) -> None:
     page = _html(report.write_report(run_dir))
     section = _section(page, "life")
     assert "<h2>3. The life of connections</h2>" in section
-    assert "<h2>4. What happened over time</h2>" in page and "<h2>5. Scenario file and run metadata</h2>" in page
+    assert "<h2>4. What happened over time</h2>" in page and "<h2>6. Scenario file and run metadata</h2>" in page
     text = _text(section)
     # Heartbeat cost: 2e6 exchanges x 5 us = 10 s of CPU, of 0.31 x 5 servers x 300 s = 465 s busy (2.2 %)
     # and 1,500 s of capacity (0.67 %); 2e6 x 132 bytes x 8 / 300 s = 7.04 Mbit/s.
@@ -376,7 +378,7 @@ def test_connection_life_topics_without_data_are_left_out(default_report: Path, 
     _edit_summary(run_dir, lambda s: s["heartbeats"].update(sent=0, delivered=0, dropped=0))
     page = _html(report.write_report(run_dir))
     assert 'id="life"' not in page and "The life of connections" not in page
-    assert "<h2>3. What happened over time</h2>" in page and "<h2>4. Scenario file and run metadata</h2>" in page
+    assert "<h2>3. What happened over time</h2>" in page and "<h2>5. Scenario file and run metadata</h2>" in page
 
 
 def test_connection_life_when_nothing_detects_dead_peers(run_dir: Path) -> None:

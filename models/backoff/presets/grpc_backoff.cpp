@@ -3,7 +3,11 @@
 // current_backoff = min(current_backoff * MULTIPLIER, MAX_BACKOFF) and current_deadline = now +
 // current_backoff + UniformRandom(-JITTER * current_backoff, JITTER * current_backoff); INITIAL_BACKOFF
 // 1 s, MULTIPLIER 1.6, JITTER 0.2, MAX_BACKOFF 120 s, MIN_CONNECT_TIMEOUT 20 s; "Reset Backoff" when a
-// connection is accepted).
+// connection is accepted). Implementations: grpc/grpc-java ExponentialBackoffPolicy.nextBackoffMillis
+// returns current + uniformRandom(-jitter * current, jitter * current) from the first call on (the
+// first backoff is jittered too: 0.8-1.2 s), and InternalSubchannel waits that less the time since the
+// attempt started; C-core's BackOff does the same. grpc-go's backoff.Exponential returns BaseDelay
+// unjittered for retries == 0 and the transport sleeps that after the failed attempt returns.
 #include "models/backoff/presets/grpc_backoff.hpp"
 
 #include <algorithm>
@@ -25,14 +29,19 @@ sim::SimTime GrpcBackoff::step(BackoffState& state, sim::Rng& rng, const RetryCo
     state.last_delay = initial_ns_;
     return 0;
   }
-  const sim::SimTime current_ns = state.attempt == 0 ? initial_ns_ : state.last_delay;
-  const sim::SimTime delay_ns = std::max<sim::SimTime>(0, context.attempt_started + current_ns - context.now);
+  sim::SimTime current_ns = state.last_delay;
+  if (state.attempt == 0) current_ns = jitter_first_ ? jittered_ns(static_cast<double>(initial_ns_), rng) : initial_ns_;
+  const sim::SimTime from_ns = from_attempt_start_ ? context.attempt_started : context.now;
+  const sim::SimTime delay_ns = std::max<sim::SimTime>(0, from_ns + current_ns - context.now);
   // The next attempt's backoff, jittered.
   const std::uint32_t next = state.attempt < std::numeric_limits<std::uint32_t>::max() ? state.attempt + 1 : state.attempt;
-  const double b = static_cast<double>(unjittered_ns(next));
-  state.last_delay = static_cast<sim::SimTime>(std::llround(b + rng.uniform(-jitter_ * b, jitter_ * b)));
+  state.last_delay = jittered_ns(static_cast<double>(unjittered_ns(next)), rng);
   state.attempt = next;
   return delay_ns;
+}
+
+sim::SimTime GrpcBackoff::jittered_ns(double b, sim::Rng& rng) const {
+  return static_cast<sim::SimTime>(std::llround(b + rng.uniform(-jitter_ * b, jitter_ * b)));
 }
 
 }  // namespace wsfleet::models

@@ -9,15 +9,26 @@ namespace wsfleet::models {
 /// b = min(b * multiplier, max_backoff) plus a uniform jitter of +-jitter * b. After a failure the
 /// client sleeps until its attempt's start + that backoff (at once if the attempt took longer).
 /// Losing an established connection starts a new run at once (the backoff is reset when a
-/// connection is accepted). Never gives up. MIN_CONNECT_TIMEOUT (20 s) is the model's
-/// clients.connect_timeout_s, not part of this policy.
+/// connection is accepted). Never gives up. MIN_CONNECT_TIMEOUT (20 s; an attempt's timeout is
+/// max(MIN_CONNECT_TIMEOUT, its backoff)) is the model's clients.connect_timeout_s, not part of this
+/// policy (see preset_connect_timeout).
+/// Implementations differ around the formula: C-core and Java jitter the first backoff too
+/// (jitter_first: 0.8-1.2 s); grpc-go does not, and waits from the END of the failed attempt
+/// (from_attempt_start = false). The defaults follow the protocol document.
 /// State: attempt = attempts of this run that have failed; last_delay = the jittered backoff of the
 /// current attempt (ns).
 class GrpcBackoff final : public ClientPreset {
  public:
   /// Durations in ns: initial > 0, max >= initial; multiplier >= 1; jitter in [0, 1).
-  GrpcBackoff(sim::SimTime initial_ns, double multiplier, double jitter, sim::SimTime max_ns)
-      : ClientPreset("grpc"), initial_ns_(initial_ns), multiplier_(multiplier), jitter_(jitter), max_ns_(max_ns) {}
+  GrpcBackoff(sim::SimTime initial_ns, double multiplier, double jitter, sim::SimTime max_ns, bool jitter_first = false,
+              bool from_attempt_start = true)
+      : ClientPreset("grpc"),
+        initial_ns_(initial_ns),
+        multiplier_(multiplier),
+        jitter_(jitter),
+        max_ns_(max_ns),
+        jitter_first_(jitter_first),
+        from_attempt_start_(from_attempt_start) {}
   /// 0: never gives up.
   std::uint32_t max_retries() const override { return 0; }
   /// The backoff before jitter of attempt i of a run (0 = first): initial, then min(b * multiplier, max).
@@ -30,6 +41,9 @@ class GrpcBackoff final : public ClientPreset {
   sim::SimTime initial_ns_;
   double multiplier_, jitter_;
   sim::SimTime max_ns_;
+  bool jitter_first_, from_attempt_start_;
+  /// b +- jitter * b, rounded to ns.
+  sim::SimTime jittered_ns(double b, sim::Rng& rng) const;
 };
 
 }  // namespace wsfleet::models

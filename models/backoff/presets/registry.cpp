@@ -101,11 +101,17 @@ std::vector<BackoffEntry> make_entries() {
         {seconds("initial_backoff_s", 1.0, "INITIAL_BACKOFF: the first attempt's backoff, no jitter (s)"),
          {"multiplier", 1.6, 1.0, 100.0, false, "MULTIPLIER: growth of the backoff per attempt"},
          {"jitter", 0.2, 0.0, 0.99, false, "JITTER: the backoff varies uniformly by +- this share"},
-         seconds("max_backoff_s", 120.0, "MAX_BACKOFF: largest backoff before jitter, >= initial_backoff_s (s)")}},
+         seconds("max_backoff_s", 120.0, "MAX_BACKOFF: largest backoff before jitter, >= initial_backoff_s (s)"),
+         {"jitter_first", 0.0, 0.0, 1.0, true,
+          "1 = jitter the first backoff too (C-core, Java: 0.8-1.2 s), 0 = the protocol document and grpc-go (flag)"},
+         {"from_attempt_start", 1.0, 0.0, 1.0, true,
+          "1 = wait until the attempt's start + backoff (document, C-core, Java), 0 = backoff after the failure "
+          "(grpc-go) (flag)"}}},
        [](const Params& p) {
          require_not_below("grpc", p, "max_backoff_s", "initial_backoff_s");
          return std::make_unique<GrpcBackoff>(ns(p, "initial_backoff_s"), p.at("multiplier"), p.at("jitter"),
-                                              ns(p, "max_backoff_s"));
+                                              ns(p, "max_backoff_s"), p.at("jitter_first") != 0.0,
+                                              p.at("from_attempt_start") != 0.0);
        }});
   entries.push_back(
       {{"aws_standard",

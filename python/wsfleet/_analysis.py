@@ -1,0 +1,410 @@
+"""The numbers a run report shows, derived from a loaded run (summary.json, timeseries.csv,
+scenario.toml): peaks, the storm of each crash, the conservation checks, and the verdict from every
+limit of the model (wsfleet._limits) with the notes on what happened that is not a limit.
+
+`analyse(run) -> Analysis`. Pure Python, like the rest of the report.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+import numpy as np
+import pandas as pd
+
+from . import _plots
+from ._describe import as_float, fault_list, fmt_int, fmt_pct, fmt_seconds, fmt_share
+from ._limits import MARGIN, Limit, evaluate_limits, verdict
+
+__all__ = ["analyse", "Analysis", "Storm", "Finding", "REJECT_REASONS", "FAIL_REASONS", "CPU_SATURATED",
+           "HEADROOM_WARNING"]
+
+#: Below this much headroom (fraction of any limit) the verdict says "tight".
+HEADROOM_WARNING = MARGIN
+#: A server whose CPU was busy at least this fraction of a sample interval counts as saturated.
+CPU_SATURATED = 0.99
+
+
+
+def _get(mapping: Any, *keys: str) -> Any:
+    """mapping[k1][k2]... or None when any level is missing or not a mapping."""
+    value = mapping
+    for key in keys:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _section(mapping: Mapping[str, Any], key: str) -> Dict[str, Any]:
+    value = mapping.get(key)
+    return dict(value) if isinstance(value, Mapping) else {}
+
+
+@dataclass
+class Storm:
+    """What one crash did."""
+    fault: _plots.Fault
+    dropped: Optional[float]
+    reconnected_within_s: Optional[float]
+    peak_attempts_per_s: Optional[float] = None
+    peak_rejected_per_s: Optional[float] = None
+    peak_waiting: Optional[float] = None
+
+
+@dataclass
+class Finding:
+    level: str      # "fail", "warn" or "ok"
+    text: str
+
+
+@dataclass
+class Analysis:
+    """The numbers the report shows, derived from the summary and the time series."""
+    name: str
+    servers: Optional[int]
+    max_connections: Optional[float]
+    sample_interval_s: float
+    end_s: float
+    plot_data: _plots.PlotData
+    peak_fleet_connections: Optional[float] = None
+    peak_fleet_time: Optional[float] = None
+    peak_server_connections: Optional[float] = None
+    peak_server: Optional[int] = None
+    peak_server_time: Optional[float] = None
+    servers_at_limit: List[Tuple[int, float]] = field(default_factory=list)    # (server, first time)
+    class_limits: bool = False             # server classes with different connection limits
+    peak_cpu: Optional[float] = None
+    peak_cpu_server: Optional[int] = None
+    peak_cpu_time: Optional[float] = None
+    saturated_servers: List[Tuple[int, float]] = field(default_factory=list)   # (server, first time)
+    peak_backlog_ms: Optional[float] = None
+    peak_waiting: Optional[float] = None
+    peak_waiting_time: Optional[float] = None
+    storms: List[Storm] = field(default_factory=list)
+    findings: List[Finding] = field(default_factory=list)
+    status: str = "ok"
+    verdict: str = ""
+    action: str = ""
+    conservation_ok: Optional[bool] = None
+    conservation_failed: List[str] = field(default_factory=list)
+    conservation_checks: Dict[str, str] = field(default_factory=dict)
+    scenario: Dict[str, Any] = field(default_factory=dict)
+    limits: List[Limit] = field(default_factory=list)
+    binding: Optional[Limit] = None
+
+
+def _faults(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> List[Tuple[_plots.Fault, Dict[str, Any]]]:
+    raw = summary.get("faults")
+    entries = [f for f in raw if isinstance(f, Mapping)] if isinstance(raw, list) else fault_list(scenario)
+    faults = []
+    for entry in entries:
+        at = as_float(entry.get("at_s"))
+        if at is None:
+            continue
+        kind = entry.get("type", "crash")
+        server = as_float(entry.get("server")) if kind in ("crash", "out_of_memory") else None
+        share = as_float(entry.get("share"))
+        what = (f"balancer {entry.get('balancer')}" if kind == "balancer_crash"
+                else f"site {entry.get('site')}" if kind == "site_crash"
+                else "the broker" if kind == "broker_outage"
+                else "out of memory" if kind == "out_of_memory"
+                else f"WebSocket (blocked for {share:.0%} of the clients)" if kind == "websocket_block" and share is not None
+                else "")
+        recover = as_float(entry.get("recover_after_s"))
+        faults.append((_plots.Fault(server=int(server) if server is not None else None, at_s=at,
+                                    recover_at_s=at + recover if recover is not None else None,
+                                    reconnected_within_s=as_float(entry.get("reconnected_within_s")), what=what),
+                       dict(entry)))
+    return faults
+
+
+def _peak(frame: pd.DataFrame, column: str) -> Tuple[Optional[float], Optional[float], Optional[int]]:
+    """(max value, time of first max, server of first max) of a column, ignoring NaN."""
+    if frame.empty or column not in frame.columns:
+        return None, None, None
+    values = frame[column]
+    if not values.notna().any():
+        return None, None, None
+    idx = values.idxmax()
+    server = as_float(frame.at[idx, "server"])
+    return float(values[idx]), float(frame.at[idx, "time_s"]), int(server) if server is not None else None
+
+
+def _server_limits(fleet: Mapping[str, Any]) -> Dict[int, float]:
+    """{server: its class's connection limit} when summary.json's classes differ in limit, else {}."""
+    classes = fleet.get("classes") or []
+    names = fleet.get("server_class") or []
+    limits = {c.get("name"): as_float(c.get("max_connections")) for c in classes if isinstance(c, Mapping)}
+    if len(set(limits.values())) <= 1:
+        return {}
+    return {b: limits[n] for b, n in enumerate(names) if limits.get(n) is not None}
+
+
+def _first_reaching(servers: pd.DataFrame, column: str, threshold: Any) -> List[Tuple[int, float]]:
+    if servers.empty or column not in servers.columns:
+        return []
+    hits = servers[servers[column] >= threshold]
+    if hits.empty:
+        return []
+    first = hits.groupby("server")["time_s"].min().sort_values()
+    return [(int(s), float(t)) for s, t in first.items()]
+
+
+def _list_servers(items: Sequence[Tuple[int, float]], limit: int = 3) -> str:
+    parts = [f"server {s} (from {fmt_seconds(t)})" for s, t in items[:limit]]
+    if len(items) > limit:
+        parts.append(f"{len(items) - limit} more")
+    if len(parts) == 1:
+        return parts[0]
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def analyse(run: Any) -> Analysis:
+    """Derives the headline numbers, the storm impact and the verdict of a loaded run
+    (wsfleet.report.Run: summary, scenario, timeseries, run_dir)."""
+    summary, scenario, ts = run.summary, run.scenario, run.timeseries
+    fleet_cfg = _section(summary, "fleet")
+    scen_fleet = _section(scenario, "fleet")
+    scen_run = _section(scenario, "run")
+    name = str(_get(summary, "scenario", "name") or _get(scenario, "scenario", "name") or run.run_dir.name)
+
+    servers_frame = ts[ts["scope"] == "server"].sort_values(["time_s", "server"])
+    fleet_frame = ts[ts["scope"] == "fleet"].sort_values("time_s").drop_duplicates("time_s", keep="last")
+    fleet_frame = fleet_frame.reset_index(drop=True)
+    servers_frame = servers_frame.reset_index(drop=True)
+
+    n_servers = as_float(fleet_cfg.get("servers"))
+    if n_servers is None:
+        n_servers = as_float(scen_fleet.get("servers"))
+    if n_servers is None and not servers_frame.empty:
+        n_servers = float(servers_frame["server"].nunique())
+    max_conn = as_float(fleet_cfg.get("max_connections_per_server"))
+    if max_conn is None:
+        max_conn = as_float(fleet_cfg.get("max_connections"))
+    if max_conn is None:
+        max_conn = as_float(scen_fleet.get("max_connections"))
+
+    times = np.unique(ts["time_s"].to_numpy(dtype=float))
+    dt = as_float(scen_run.get("sample_interval_s"))
+    if dt is None or dt <= 0:
+        if times.size >= 2:
+            dt = float(np.median(np.diff(times)))
+        elif times.size == 1 and times[0] > 0:
+            dt = float(times[0])
+        else:
+            dt = 1.0
+    end_s = as_float(summary.get("simulated_seconds"))
+    if end_s is None:
+        end_s = as_float(scen_run.get("duration_s"))
+    if end_s is None:
+        end_s = float(times.max()) if times.size else 0.0
+
+    faults = _faults(summary, scenario)
+    conn = _section(summary, "connections")
+    labels = {key: _cause_words(verb, conn.get(by), names) for key, verb, by, names in (
+        ("rejected", "refused", "rejected_by", REJECT_REASONS), ("failed", "failed", "failed_by", FAIL_REASONS))}
+    plot_data = _plots.PlotData(servers=servers_frame, fleet=fleet_frame, faults=[f for f, _ in faults],
+                                max_connections=max_conn, sample_interval_s=dt, end_s=end_s, labels=labels)
+    a = Analysis(name=name, servers=int(n_servers) if n_servers is not None else None,
+                 max_connections=max_conn, sample_interval_s=dt, end_s=end_s, plot_data=plot_data,
+                 scenario=dict(scenario))
+
+    # Connections.
+    a.peak_fleet_connections, a.peak_fleet_time, _ = _peak(fleet_frame, "connections")
+    if a.peak_fleet_connections is None and not servers_frame.empty and "connections" in servers_frame:
+        totals = servers_frame.groupby("time_s")["connections"].sum()
+        if not totals.empty:
+            a.peak_fleet_connections, a.peak_fleet_time = float(totals.max()), float(totals.idxmax())
+    a.peak_server_connections, a.peak_server_time, a.peak_server = _peak(servers_frame, "connections")
+    own_limits = _server_limits(fleet_cfg)
+    if own_limits and not servers_frame.empty:
+        # Server classes with different limits: each server against its own class's.
+        limit_rows = servers_frame["server"].map(lambda b: own_limits.get(int(b), max_conn or math.inf))
+        a.servers_at_limit = _first_reaching(servers_frame, "connections", limit_rows)
+        a.class_limits = True
+    elif max_conn is not None:
+        a.servers_at_limit = _first_reaching(servers_frame, "connections", max_conn)
+
+    # CPU.
+    a.peak_cpu, a.peak_cpu_time, a.peak_cpu_server = _peak(servers_frame, "cpu_utilisation")
+    summary_peak = as_float(_get(summary, "cpu", "peak_utilisation"))
+    if summary_peak is not None and (a.peak_cpu is None or summary_peak > a.peak_cpu):
+        a.peak_cpu = summary_peak
+    a.saturated_servers = _first_reaching(servers_frame, "cpu_utilisation", CPU_SATURATED)
+    a.peak_backlog_ms, _, _ = _peak(fleet_frame if "cpu_backlog_ms" in fleet_frame else servers_frame,
+                                    "cpu_backlog_ms")
+    a.peak_waiting, a.peak_waiting_time, _ = _peak(fleet_frame, "waiting")
+
+    # Storms.
+    windows = _plots.zoom_windows(plot_data, max_windows=len(faults) or 1)
+    for fault, entry in faults:
+        storm = Storm(fault=fault, dropped=as_float(entry.get("connections_dropped")),
+                      reconnected_within_s=fault.reconnected_within_s)
+        hi = next((w[1] for w in windows if fault in w[2]), fault.at_s + 60.0)
+        later = [f.at_s for f, _ in faults if f.at_s > fault.at_s]
+        if later:
+            hi = min(hi, min(later) - 1e-9)
+        if not fleet_frame.empty:
+            window = fleet_frame[(fleet_frame["time_s"] >= fault.at_s) & (fleet_frame["time_s"] <= hi)]
+            if not window.empty:
+                if "attempts" in window and window["attempts"].notna().any():
+                    storm.peak_attempts_per_s = float(window["attempts"].max()) / dt
+                if "rejected" in window and window["rejected"].notna().any():
+                    storm.peak_rejected_per_s = float(window["rejected"].max()) / dt
+                if "waiting" in window and window["waiting"].notna().any():
+                    storm.peak_waiting = float(window["waiting"].max())
+        a.storms.append(storm)
+
+    _conservation(a, summary)
+    _verdict(a, summary)
+    return a
+
+
+def _conservation(a: Analysis, summary: Mapping[str, Any]) -> None:
+    cons = summary.get("conservation")
+    if not isinstance(cons, Mapping):
+        return
+    ok = cons.get("ok")
+    a.conservation_ok = bool(ok) if isinstance(ok, bool) else None
+    checks = cons.get("checks")
+    if isinstance(checks, Mapping):
+        for key, value in checks.items():
+            if not isinstance(value, Mapping):
+                continue  # the engine writes {"equation", "values", "ok"} per check
+            equation = str(value.get("equation", ""))
+            values = value.get("values")
+            if values:
+                equation += f" ({values})"
+            if value.get("ok") is False:
+                a.conservation_failed.append(str(key))
+            a.conservation_checks[str(key)] = equation
+    failed = cons.get("failed")
+    if isinstance(failed, list):
+        a.conservation_failed.extend(str(f) for f in failed if str(f) not in a.conservation_failed)
+
+
+def _outages(fleet: pd.DataFrame) -> List[Tuple[float, Optional[float]]]:
+    """Sample-time spans with no server up: (first sample with none up, first sample with one up
+    again or None)."""
+    if fleet.empty or "up" not in fleet.columns:
+        return []
+    spans: List[Tuple[float, Optional[float]]] = []
+    start: Optional[float] = None
+    for t, up in zip(fleet["time_s"].to_numpy(dtype=float), fleet["up"].to_numpy(dtype=float)):
+        if not math.isfinite(up):
+            continue
+        if up <= 0 and start is None:
+            start = t
+        elif up > 0 and start is not None:
+            spans.append((start, t))
+            start = None
+    if start is not None:
+        spans.append((start, None))
+    return spans
+
+
+REJECT_REASONS = {"server_full": "server full", "no_backend": "no live backend",
+                  "rate_limited": "balancer rate limit", "shed": "shed by admission control"}
+FAIL_REASONS = {"backend_down": "sent to a down server", "timeout": "handshake timeout",
+                "source_ports": "balancer out of source ports", "balancer_down": "balancer down",
+                "crash": "cut by a crash or drain"}
+
+
+def _cause_words(verb: str, by: Any, names: Mapping[str, str]) -> str:
+    """"failed (sent to a down server, balancer out of source ports)": the causes that occurred."""
+    seen = [label for key, label in names.items() if isinstance(by, Mapping) and (as_float(by.get(key)) or 0) > 0]
+    return f"{verb} ({', '.join(seen)})" if seen else verb
+
+
+def _reasons(by: Any, names: Mapping[str, str]) -> str:
+    """'; 12 server full, 3 no live backend' for the reasons that occurred, or ''."""
+    if not isinstance(by, Mapping):
+        return ""
+    parts = [f"{fmt_int(by[k])} {label}" for k, label in names.items() if (as_float(by.get(k)) or 0) > 0]
+    return ": " + ", ".join(parts) if parts else ""
+
+
+def _verdict(a: Analysis, summary: Mapping[str, Any]) -> None:
+    """The verdict from every limit of the model (wsfleet._limits), and notes on what happened
+    that is not a limit (a crashed server that kept receiving tries, an out-of-memory kill)."""
+    a.limits = evaluate_limits(summary, a.scenario, a.plot_data.servers, a.plot_data.fleet, a.sample_interval_s)
+    v = verdict(a.limits)
+    findings: List[Finding] = []
+    for limit in a.limits:
+        if limit.state == "bound":
+            findings.append(Finding("fail", f"{_capital(limit.name)}: {limit.figure}"
+                                            + (f"; {limit.effect}" if limit.effect else "") + "."))
+        elif limit.state == "near":
+            findings.append(Finding("warn", f"{_capital(limit.name)}: {limit.figure}, "
+                                            f"{fmt_share(max(limit.headroom or 0.0, 0.0))} left."))
+    for start, stop in _outages(a.plot_data.fleet):
+        until = f"until about {fmt_seconds(stop)}" if stop is not None else "until the end of the run"
+        findings.append(Finding("fail", f"Total outage: no server was up from about {fmt_seconds(start)} {until}."))
+    conn = _section(summary, "connections")
+    attempted = as_float(conn.get("attempted"))
+    for key, by, names in (("rejected", "rejected_by", REJECT_REASONS), ("failed", "failed_by", FAIL_REASONS)):
+        count = as_float(conn.get(key)) or 0.0
+        if count > 0:
+            verb = "were refused" if key == "rejected" else "failed"
+            findings.append(Finding("note", f"{fmt_int(count)} connection attempts {verb} "
+                                            f"({fmt_pct(count, attempted)} of attempts"
+                                            f"{_reasons(conn.get(by), names)})."))
+    for fault in summary.get("faults") or []:
+        if not isinstance(fault, Mapping):
+            continue
+        detected = fault.get("detected_within_s")
+        tries = as_float(fault.get("tries_while_undetected"))
+        if fault.get("type") == "out_of_memory":
+            findings.append(Finding("note", f"Server {fault.get('server')} ran out of memory at "
+                                            f"{fmt_seconds(fault.get('at_s'))} (slow consumers' send buffers) and was "
+                                            f"killed; it restarted {fmt_seconds(fault.get('recover_after_s'))} later."))
+        if fault.get("type") in ("crash", "site_crash") and tries:
+            what = (f"Server {fault.get('server')}" if fault.get("type") == "crash"
+                    else f"Site {fault.get('site')}")
+            when = (f"for {fmt_seconds(detected)} until the balancers took it out" if detected is not None
+                    else "for the rest of the run: the balancers never took it out")
+            findings.append(Finding("note", f"{what} crashed at {fmt_seconds(fault.get('at_s'))}"
+                                            f" and kept receiving connection tries {when} "
+                                            f"({fmt_int(tries)} tries failed)."))
+    if not a.storms and a.servers is not None and a.servers == 1:
+        findings.append(Finding("warn", "A single server has no redundancy: if it fails, every client "
+                                        "is disconnected until it returns."))
+    elif not a.storms and a.servers and a.max_connections and a.peak_fleet_connections is not None:
+        n1 = (a.servers - 1) * a.max_connections
+        if a.peak_fleet_connections > n1:
+            findings.append(Finding("warn", f"No room for a failure: if one server died at the peak, the "
+                                            f"other {fmt_int(a.servers - 1)} could hold only {fmt_int(n1)} "
+                                            f"of the {fmt_int(a.peak_fleet_connections)} connections."))
+            v.actions.append(f"Survive one failure at the peak with "
+                             f"{math.ceil(a.peak_fleet_connections / a.max_connections) + 1} servers "
+                             f"(this run: {fmt_int(a.servers)}).")
+    status = v.status
+    if status != "fail" and any(f.level == "fail" for f in findings):
+        status = "fail"
+    elif status == "ok" and any(f.level == "warn" for f in findings):
+        status = "warn"
+    a.status = status
+    a.binding = v.binding
+    a.verdict = v.text
+    if v.actions:
+        a.action = " ".join(v.actions)
+    elif status == "ok" and v.binding is not None:
+        a.action = (f"No action needed for this scenario: the closest limit, the {v.binding.name}, has "
+                    f"{fmt_share(max(v.binding.headroom or 0.0, 0.0))} left for growth.")
+    elif status == "ok":
+        a.action = "No action needed for this scenario."
+    else:
+        a.action = "See the findings above; each names the figure it follows from."
+    a.findings = findings
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _join_and(items: Sequence[str], conj: str = "and") -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {conj} " + items[-1]

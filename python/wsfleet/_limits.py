@@ -1,0 +1,529 @@
+"""Every limit the model has, measured against what a run used of it, for the report's verdict.
+
+`evaluate_limits(summary, scenario, servers, fleet, dt)` reads summary.json (the dict), the
+effective scenario.toml (parsed) and the per-server and fleet rows of the time series, and returns
+one `Limit` per limit of the model: the per-server connection limit, the balancer's source ports,
+CPU, memory, the balancer's new-connection rate, the pub/sub broker's capacity, send buffers,
+pub/sub delivery latency and loss, message continuity, and the time to recover from a crash.
+
+Each Limit says how much of it the worst moment used (`used`, a fraction), the figure behind that
+in words (`figure`), what hitting it did (`effect`: refused attempts, dropped copies, ...), whether
+it bound, came near (less than `MARGIN` left) or kept its margin, and advice whose numbers are
+computed from the run (`advice`). `verdict(limits)` names the binding constraint.
+
+Numbers the engine does not export are derived here from what it does (summary.json,
+timeseries.csv, scenario.toml); each such derivation says so in its docstring.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+import pandas as pd
+
+from ._describe import as_float, fmt_int, fmt_mib, fmt_ms, fmt_num, fmt_pct, fmt_seconds, fmt_share
+from ._life import _get, _num
+
+__all__ = ["Limit", "Verdict", "evaluate_limits", "verdict", "MARGIN", "DELIVERY_P99_MS", "RECOVERY_S",
+           "STATES"]
+
+#: A limit with less than this share left at the worst moment is "near".
+MARGIN = 0.20
+#: p99 pub/sub delivery latency above which a live feed no longer reads as live (ms).
+DELIVERY_P99_MS = 1000.0
+#: Time for a crash's clients to be back above which the recovery counts as slow (s).
+RECOVERY_S = 60.0
+#: The states of a limit, worst first.
+STATES = ("bound", "near", "ok", "n/a")
+#: Limits that are outcomes (what clients saw), not resources: a bound resource explains them, so
+#: the binding constraint is a resource whenever one bound.
+OUTCOMES = ("delivery_latency", "delivery_loss", "continuity", "recovery")
+
+
+@dataclass
+class Limit:
+    """One limit of the model and what the run used of it."""
+    key: str                     # "connections", "source_ports", "cpu", ...
+    name: str                    # "per-server connection limit"
+    state: str                   # "bound" (it stopped work), "near" (< MARGIN left), "ok", "n/a" (not set)
+    used: Optional[float]        # fraction of the limit used at the worst moment (None: not measurable)
+    figure: str                  # "19,950 of 20,000 connections (server 3 at 35 s)"
+    limit: str = ""              # "20,000 connections per server"
+    effect: str = ""             # what reaching it did, measured ("1,234 attempts refused: server full")
+    advice: str = ""             # what to change, with numbers computed from the run
+    severity: float = 0.0        # how much work it stopped (for ranking bound limits)
+    shown: bool = True           # False: the run has no such mechanism (no pub/sub), left out of the table
+
+    @property
+    def headroom(self) -> Optional[float]:
+        return None if self.used is None else 1.0 - self.used
+
+
+@dataclass
+class Verdict:
+    """The status ("ok", "warn", "fail"), the binding (or closest) limit and the sentences."""
+    status: str
+    binding: Optional[Limit]
+    text: str
+    actions: List[str]
+
+
+def _state(used: Optional[float], effect: float) -> str:
+    if effect > 0 or (used is not None and used >= 1.0):
+        return "bound"
+    if used is not None and used > 1.0 - MARGIN:
+        return "near"
+    return "ok"
+
+
+def _peak_row(frame: pd.DataFrame, values: pd.Series) -> Tuple[Optional[float], Optional[float], Optional[int]]:
+    """(max of values, its time, its server) over the rows of frame, ignoring NaN."""
+    if frame.empty or not values.notna().any():
+        return None, None, None
+    idx = values.idxmax()
+    server = as_float(frame.at[idx, "server"]) if "server" in frame.columns else None
+    return float(values[idx]), float(frame.at[idx, "time_s"]), int(server) if server is not None else None
+
+
+def _where(server: Optional[int], time_s: Optional[float]) -> str:
+    parts = []
+    if server is not None and server >= 0:
+        parts.append(f"server {server}")
+    if time_s is not None:
+        parts.append(f"at {fmt_seconds(time_s)}")
+    return f" ({' '.join(parts)})" if parts else ""
+
+
+def _class_of(summary: Mapping[str, Any]) -> Tuple[Dict[str, Dict[str, Any]], List[str]]:
+    classes = {str(c.get("name")): dict(c) for c in _get(summary, "fleet", "classes") or [] if isinstance(c, Mapping)}
+    names = [str(n) for n in _get(summary, "fleet", "server_class") or []]
+    return classes, names
+
+
+def _per_server(summary: Mapping[str, Any], servers: pd.DataFrame, key: str, default: Optional[float]) -> pd.Series:
+    """Each server row's own class value of `key` (e.g. max_connections), else `default`."""
+    classes, names = _class_of(summary)
+    by_server = {b: as_float(classes.get(n, {}).get(key)) for b, n in enumerate(names)}
+    return servers["server"].map(lambda b: by_server.get(int(b)) if by_server.get(int(b)) is not None
+                                 else default).astype(float)
+
+
+def _demand(fleet: pd.DataFrame) -> Tuple[Optional[float], Optional[float]]:
+    """Peak clients that wanted a connection (open + waiting in backoff) and its time. The engine
+    exports open and waiting separately; their sum per sample is the demand the fleet had to hold."""
+    if fleet.empty or "connections" not in fleet.columns:
+        return None, None
+    wanted = fleet["connections"].fillna(0)
+    if "waiting" in fleet.columns:
+        wanted = wanted + fleet["waiting"].fillna(0)
+    idx = wanted.idxmax()
+    return float(wanted[idx]), float(fleet.at[idx, "time_s"])
+
+
+def _crashed_servers(summary: Mapping[str, Any]) -> int:
+    return sum(1 for f in summary.get("faults") or [] if isinstance(f, Mapping) and f.get("type") == "crash")
+
+
+# --------------------------------------------------------------------------------------------
+# One function per limit
+
+
+def _connections(summary: Mapping[str, Any], servers: pd.DataFrame, fleet: pd.DataFrame) -> Limit:
+    default = as_float(_get(summary, "fleet", "max_connections_per_server"))
+    refused = _num(summary, "connections", "rejected_by", "server_full")
+    name = "per-server connection limit"
+    if servers.empty or "connections" not in servers.columns or not default:
+        peak = as_float(_get(summary, "connections", "peak_per_server"))
+        used = peak / default if peak is not None and default else None
+        return Limit("connections", name, _state(used, refused), used,
+                     f"{fmt_int(peak)} of {fmt_int(default)} connections" if used is not None else "n/a",
+                     f"{fmt_int(default)} connections per server", severity=refused)
+    limits = _per_server(summary, servers, "max_connections", default)
+    share = servers["connections"] / limits.where(limits > 0)
+    used, t, server = _peak_row(servers, share)
+    peak = float(servers.at[share.idxmax(), "connections"]) if used is not None else None
+    own = float(limits[share.idxmax()]) if used is not None else default
+    effect = f"{fmt_int(refused)} connection attempts refused because the server was full" if refused else ""
+    classes, names = _class_of(summary)
+    of_class = ""
+    if len(classes) > 1 and server is not None and 0 <= server < len(names):
+        of_class = f" of class {names[server]}"
+    where = _where(server, t).replace(f"server {server}", f"server {server}{of_class}", 1)
+    lim = Limit("connections", name, _state(used, refused), used,
+                f"{fmt_int(peak)} of {fmt_int(own)} connections{where}",
+                f"{fmt_int(own)} connections per server", effect, severity=refused)
+    if lim.state in ("bound", "near"):
+        demand, _ = _demand(fleet)
+        n = as_float(_get(summary, "fleet", "servers")) or 0
+        if demand and own:
+            crashed = _crashed_servers(summary)
+            need = math.ceil(demand / (own * (1 - MARGIN)))
+            spare = (f" plus {crashed} for the crashed {'server' if crashed == 1 else 'servers'}: {need + crashed}"
+                     if crashed else "")
+            lim.advice = (f"Holding the peak demand of {fmt_int(demand)} clients (open plus waiting to reconnect) "
+                          f"with {fmt_share(MARGIN)} margin at {fmt_int(own)} per server takes "
+                          f"{fmt_int(need)} servers{spare} (this run: {fmt_int(n)}), or a limit of "
+                          f"{fmt_int(math.ceil(demand / max(n - crashed, 1) / (1 - MARGIN)))} per server.")
+    return lim
+
+
+def _source_ports(summary: Mapping[str, Any], scenario: Mapping[str, Any], fleet: pd.DataFrame) -> Limit:
+    name = "balancer source ports"
+    ports = as_float(_get(scenario, "balancer", "source_ports"))
+    addresses = as_float(_get(scenario, "balancer", "source_addresses")) or 1.0
+    failed = _num(summary, "connections", "failed_by", "source_ports")
+    balancers = [b for b in summary.get("balancers") or [] if isinstance(b, Mapping)]
+    peaks = [(as_float(b.get("peak_ports_per_backend")) or 0.0, int(b.get("index", i))) for i, b in enumerate(balancers)]
+    if not ports or not peaks:
+        return Limit("source_ports", name, "bound" if failed else "n/a", None,
+                     "no source-port limit set" if not ports else "n/a", severity=failed,
+                     effect=f"{fmt_int(failed)} attempts failed: balancer out of source ports" if failed else "")
+    per_backend = ports * addresses
+    peak, index = max(peaks)
+    used = peak / per_backend
+    who = f"balancer {index}" if len(peaks) > 1 else "the balancer"
+    effect = (f"{fmt_int(failed)} connection attempts failed with \"Cannot assign requested address\" "
+              "(balancer out of source ports)") if failed else ""
+    lim = Limit("source_ports", name, _state(used, failed), used,
+                f"{fmt_int(peak)} of {fmt_int(per_backend)} ports from {who} to one server",
+                f"{fmt_int(ports)} ports × {fmt_int(addresses)} source "
+                f"{'address' if addresses == 1 else 'addresses'} per server", effect, severity=failed)
+    if lim.state in ("bound", "near"):
+        demand, _ = _demand(fleet)
+        n = as_float(_get(summary, "fleet", "servers")) or 1.0
+        if demand:
+            per_server = demand / max(n - _crashed_servers(summary), 1) / max(len(peaks), 1)
+            need = math.ceil(per_server / (ports * (1 - MARGIN)))
+            lim.advice = (f"Each server needs about {fmt_int(per_server)} connections from each balancer "
+                          f"({fmt_int(demand)} clients at peak over {fmt_int(n)} servers and {len(peaks)} "
+                          f"{'balancer' if len(peaks) == 1 else 'balancers'}); with {fmt_share(MARGIN)} margin "
+                          f"that takes balancer.source_addresses = {need} (this run: {fmt_int(addresses)}), "
+                          "or more servers or balancers. Raising the servers' connection limit does not help.")
+    return lim
+
+
+def _cpu(summary: Mapping[str, Any], servers: pd.DataFrame) -> Limit:
+    name = "CPU"
+    timeouts = _num(summary, "connections", "failed_by", "timeout")
+    used = t = server = None
+    if not servers.empty and "cpu_utilisation" in servers.columns:
+        used, t, server = _peak_row(servers, servers["cpu_utilisation"])
+    if used is None:
+        used = as_float(_get(summary, "cpu", "peak_utilisation"))
+    effect = (f"{fmt_int(timeouts)} handshakes timed out waiting for the CPU "
+              f"(client connect timeout)") if timeouts else ""
+    classes, names = _class_of(summary)
+    cores = None
+    if server is not None and 0 <= server < len(names):
+        cores = as_float(classes.get(names[server], {}).get("cpu_cores"))
+    if cores is None and classes:
+        cores = as_float(next(iter(classes.values())).get("cpu_cores"))
+    cores = cores or 1.0
+    lim = Limit("cpu", name, _state(used, timeouts), used,
+                f"{fmt_share(used)} busy{_where(server, t)}" if used is not None else "n/a",
+                f"{fmt_int(cores)} {'core' if cores == 1 else 'cores'} per server", effect, severity=timeouts)
+    if lim.state in ("bound", "near") and used is not None:
+        need = math.ceil(used * cores / (1 - MARGIN))
+        if used >= 0.99:
+            lim.advice = (f"The busiest server's CPU was saturated ({fmt_share(used)} of {fmt_int(cores)} "
+                          f"{'core' if cores == 1 else 'cores'} in a sample): at least {need} cores per server, "
+                          "or more servers to share the handshakes; the work that queued behind it is the "
+                          "demand the samples could not show.")
+        else:
+            lim.advice = (f"With {fmt_share(MARGIN)} margin the busiest server needs {need} "
+                          f"{'core' if need == 1 else 'cores'} (this run: {fmt_int(cores)}), or more servers.")
+    return lim
+
+
+def _memory(summary: Mapping[str, Any], servers: pd.DataFrame) -> Limit:
+    name = "server memory"
+    kills = [f for f in summary.get("faults") or [] if isinstance(f, Mapping) and f.get("type") == "out_of_memory"]
+    default = None
+    classes, _ = _class_of(summary)
+    limits = {as_float(c.get("memory_limit_mib")) or 0.0 for c in classes.values()}
+    peak_mib = as_float(_get(summary, "memory", "peak_server_mib"))
+    effect = (f"{len(kills)} {'server' if len(kills) == 1 else 'servers'} killed for running out of memory, "
+              f"{fmt_int(sum(as_float(f.get('connections_dropped')) or 0 for f in kills))} connections dropped"
+              if kills else "")
+    if not any(limits) or servers.empty or "memory_mib" not in servers.columns:
+        return Limit("memory", name, "bound" if kills else "n/a", None,
+                     f"peak {fmt_mib(peak_mib)} per server; no memory limit set" if not any(limits) else fmt_mib(peak_mib),
+                     effect=effect, severity=float(len(kills)))
+    per = _per_server(summary, servers, "memory_limit_mib", default)
+    share = servers["memory_mib"] / per.where(per > 0)
+    used, t, server = _peak_row(servers, share)
+    if used is None:
+        return Limit("memory", name, "bound" if kills else "n/a", None, fmt_mib(peak_mib), effect=effect,
+                     severity=float(len(kills)))
+    own = float(per[share.idxmax()])
+    mib = float(servers.at[share.idxmax(), "memory_mib"])
+    lim = Limit("memory", name, _state(used, float(len(kills))), used,
+                f"{fmt_mib(mib)} of {fmt_mib(own)}{_where(server, t)}", f"{fmt_mib(own)} per server", effect,
+                severity=float(len(kills)))
+    if lim.state in ("bound", "near"):
+        lim.advice = (f"With {fmt_share(MARGIN)} margin the busiest server needs a memory limit of "
+                      f"{fmt_mib(math.ceil(mib / (1 - MARGIN)))} (this run: {fmt_mib(own)}); if slow readers' send "
+                      "buffers grew it, a smaller buffer limit per connection caps it instead.")
+    return lim
+
+
+def _rate(summary: Mapping[str, Any], scenario: Mapping[str, Any], fleet: pd.DataFrame, dt: float) -> Limit:
+    name = "balancer new-connection rate"
+    per_balancer = as_float(_get(scenario, "balancer", "max_new_connections_per_s")) or 0.0
+    refused = _num(summary, "connections", "rejected_by", "rate_limited")
+    count = max(len(summary.get("balancers") or []), 1)
+    peak = t = None
+    if not fleet.empty and "attempts" in fleet.columns and fleet["attempts"].notna().any():
+        idx = fleet["attempts"].idxmax()
+        peak, t = float(fleet.at[idx, "attempts"]) / dt, float(fleet.at[idx, "time_s"])
+    effect = f"{fmt_int(refused)} connection attempts refused by the balancer's rate limit" if refused else ""
+    if per_balancer <= 0:
+        return Limit("new_connection_rate", name, "bound" if refused else "n/a", None,
+                     f"peak {fmt_num(peak)} attempts/s; no rate limit set" if peak is not None else "no rate limit set",
+                     effect=effect, severity=refused)
+    total = per_balancer * count
+    used = peak / total if peak is not None else None
+    lim = Limit("new_connection_rate", name, _state(used, refused), used,
+                f"{fmt_num(peak)} of {fmt_num(total)} new connections/s{_where(None, t)}",
+                f"{fmt_num(per_balancer)} new connections/s per balancer", effect, severity=refused)
+    if lim.state in ("bound", "near") and peak is not None:
+        lim.advice = (f"The peak of {fmt_num(peak)} attempts/s (a {fmt_seconds(dt)} sample) needs "
+                      f"balancer.max_new_connections_per_s = {fmt_int(math.ceil(peak / count / (1 - MARGIN)))} "
+                      f"(this run: {fmt_num(per_balancer)}), or a longer backoff to spread the attempts.")
+    return lim
+
+
+def _broker(summary: Mapping[str, Any], scenario: Mapping[str, Any], fleet: pd.DataFrame, dt: float) -> Limit:
+    """Broker load per second = publications per second (time series) x forwards per publication
+    (fanouts.dispatched / publications.published); the engine exports no broker queue length."""
+    name = "pub/sub broker capacity"
+    pubsub = summary.get("pubsub")
+    capacity = as_float(_get(scenario, "pubsub", "broker", "capacity_per_s")) or 0.0
+    if not isinstance(pubsub, Mapping) or capacity <= 0:
+        return Limit("broker", name, "n/a", None, "unlimited", shown=isinstance(pubsub, Mapping))
+    published = _num(pubsub, "publications", "published")
+    forwards = _num(pubsub, "fanouts", "dispatched")
+    per_pub = forwards / published if published else 0.0
+    peak = t = None
+    if not fleet.empty and "published" in fleet.columns and fleet["published"].notna().any():
+        idx = fleet["published"].idxmax()
+        peak, t = float(fleet.at[idx, "published"]) / dt * per_pub, float(fleet.at[idx, "time_s"])
+    else:
+        seconds = as_float(summary.get("simulated_seconds"))
+        peak = forwards / seconds if seconds else None
+    used = peak / capacity if peak is not None else None
+    lim = Limit("broker", name, _state(used, 0.0), used,
+                f"{fmt_num(peak)} of {fmt_num(capacity)} forwards/s{_where(None, t)}",
+                f"{fmt_num(capacity)} forwards/s")
+    if lim.state in ("bound", "near") and peak is not None:
+        lim.effect = "publications queue in the broker, so every delivery waits longer" if used >= 1 else ""
+        lim.advice = (f"With {fmt_share(MARGIN)} margin the broker needs pubsub.broker.capacity_per_s = "
+                      f"{fmt_int(math.ceil(peak / (1 - MARGIN)))} (this run: {fmt_num(capacity)}), or sharding.")
+    return lim
+
+
+def _send_buffers(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Limit:
+    name = "send buffers"
+    pubsub = summary.get("pubsub")
+    if not isinstance(pubsub, Mapping):
+        return Limit("send_buffers", name, "n/a", None, "no pub/sub", shown=False)
+    limit_kib = as_float(_get(scenario, "pubsub", "buffer", "limit_kib")) or 0.0
+    copies = _num(pubsub, "copies", "created")
+    dropped = _num(pubsub, "slow_consumers", "dropped")
+    closed = _num(pubsub, "slow_consumers", "closed")
+    peak_mib = as_float(_get(pubsub, "slow_consumers", "peak_server_buffered_mib"))
+    parts = []
+    if dropped:
+        parts.append(f"{fmt_int(dropped)} copies dropped or conflated ({fmt_pct(dropped, copies)} of {fmt_int(copies)})")
+    if closed:
+        parts.append(f"{fmt_int(closed)} slow readers disconnected")
+    lim = Limit("send_buffers", name, "bound" if parts else "ok", None,
+                f"peak {fmt_mib(peak_mib)} buffered on one server",
+                f"{fmt_num(limit_kib)} KiB per connection" if limit_kib else "no per-connection limit",
+                "; ".join(parts), severity=dropped + closed)
+    if parts:
+        lim.advice = (f"Readers slower than the publish rate fill any buffer: at {fmt_num(limit_kib)} KiB a slow "
+                      f"reader is cut or loses copies ({'; '.join(parts)}). Conflation, a lower publish rate per "
+                      "channel, or resume after the cut decide what those clients see.")
+    return lim
+
+
+def _delivery_latency(summary: Mapping[str, Any]) -> Limit:
+    name = "pub/sub delivery latency (p99)"
+    pubsub = summary.get("pubsub")
+    if not isinstance(pubsub, Mapping):
+        return Limit("delivery_latency", name, "n/a", None, "no pub/sub", shown=False)
+    p99 = as_float(_get(pubsub, "latency_ms", "p99"))
+    used = p99 / DELIVERY_P99_MS if p99 is not None else None
+    state = "bound" if used is not None and used > 1.0 else _state(used, 0.0) if used is not None else "n/a"
+    lim = Limit("delivery_latency", name, state, used, f"p99 {fmt_ms(p99)}",
+                f"{fmt_ms(DELIVERY_P99_MS)} for a live feed")
+    if state == "bound":
+        lim.effect = f"1 % of deliveries took {fmt_ms(p99)} or longer"
+        lim.advice = (f"A p99 of {fmt_ms(p99)} is {fmt_num(used)} × the {fmt_ms(DELIVERY_P99_MS)} a live feed "
+                      "allows: look at the send buffers of slow readers and the broker's load below.")
+    return lim
+
+
+def _delivery_loss(summary: Mapping[str, Any]) -> Limit:
+    name = "pub/sub delivery loss"
+    pubsub = summary.get("pubsub")
+    if not isinstance(pubsub, Mapping):
+        return Limit("delivery_loss", name, "n/a", None, "no pub/sub", shown=False)
+    copies = _num(pubsub, "copies", "created")
+    lost_broker = _num(pubsub, "publications", "lost_in_broker")
+    lost_fanouts = _num(pubsub, "fanouts", "lost")
+    failed_pub = _num(pubsub, "publications", "publish_failed")
+    delivered = _num(pubsub, "copies", "delivered")
+    parts = []
+    if lost_broker:
+        parts.append(f"{fmt_int(lost_broker)} publications lost in the broker")
+    if lost_fanouts:
+        parts.append(f"{fmt_int(lost_fanouts)} fan-outs lost with their server")
+    if failed_pub:
+        parts.append(f"{fmt_int(failed_pub)} publishes failed")
+    lim = Limit("delivery_loss", name, "bound" if parts else "ok", None,
+                f"{fmt_int(delivered)} of {fmt_int(copies)} copies delivered ({fmt_pct(delivered, copies)})",
+                "no loss", "; ".join(parts), severity=lost_broker + lost_fanouts + failed_pub)
+    if parts:
+        lim.advice = "Publications were lost before the send buffers: " + "; ".join(parts) + \
+                     ". A broker with persistence or publish retries would keep them."
+    return lim
+
+
+def _continuity(summary: Mapping[str, Any]) -> Limit:
+    name = "message continuity"
+    pubsub = summary.get("pubsub")
+    cont = _get(pubsub, "continuity")
+    if not isinstance(cont, Mapping):
+        return Limit("continuity", name, "n/a", None, "no pub/sub", shown=False)
+    expected, lost = _num(cont, "expected"), _num(cont, "lost")
+    duplicated, out_of_order = _num(cont, "duplicated"), _num(cont, "out_of_order")
+    parts = []
+    if lost:
+        parts.append(f"{fmt_int(lost)} messages never reached a client that expected them "
+                     f"({fmt_pct(lost, expected)} of {fmt_int(expected)})")
+    if duplicated:
+        parts.append(f"{fmt_int(duplicated)} duplicated")
+    if out_of_order:
+        parts.append(f"{fmt_int(out_of_order)} out of order")
+    held = "exactly once held" if cont.get("exactly_once") else "exactly once did not hold"
+    lim = Limit("continuity", name, "bound" if parts else "ok", None,
+                f"{fmt_int(expected)} messages expected; {held}", "every expected message once, in order",
+                "; ".join(parts), severity=lost + duplicated)
+    if lost:
+        resume = _get(pubsub, "resume") or {}
+        rate = as_float(resume.get("success_rate"))
+        tail = (f"; {fmt_share(rate)} of {fmt_int(resume.get('attempts'))} resume attempts succeeded"
+                if rate is not None else "")
+        lim.advice = (f"{fmt_int(lost)} messages were lost to clients{tail}: a longer resume window, a larger "
+                      "history per channel, or history fetches after a reconnect would recover them.")
+    return lim
+
+
+def _recovery(summary: Mapping[str, Any], fleet: pd.DataFrame) -> Limit:
+    name = "recovery after a crash"
+    crashes = [f for f in summary.get("faults") or [] if isinstance(f, Mapping)
+               and f.get("type") in ("crash", "site_crash", "out_of_memory", "balancer_crash")]
+    gave_up = _num(summary, "connections", "gave_up")
+    outage = None
+    if not fleet.empty and "up" in fleet.columns:
+        down = fleet[fleet["up"] <= 0]
+        if not down.empty:
+            outage = float(down["time_s"].iloc[0])
+    if not crashes and not gave_up and outage is None:
+        return Limit("recovery", name, "n/a", None, "no crash in this run")
+    stranded = [f for f in crashes if (as_float(f.get("connections_dropped")) or 0) > 0
+                and as_float(f.get("reconnected_within_s")) is None]
+    times = [(as_float(f.get("reconnected_within_s")), f) for f in crashes]
+    times = [(t, f) for t, f in times if t is not None]
+    worst_t, worst = max(times, key=lambda x: x[0]) if times else (None, None)
+    parts = []
+    if stranded:
+        parts.append(f"the clients of {len(stranded)} {'crash' if len(stranded) == 1 else 'crashes'} had not all "
+                     "reconnected by the end of the run")
+    if gave_up:
+        parts.append(f"{fmt_int(gave_up)} clients gave up reconnecting")
+    if outage is not None:
+        parts.append(f"no server was up from {fmt_seconds(outage)}")
+    used = worst_t / RECOVERY_S if worst_t is not None else None
+    what = _fault_label(worst) if worst is not None else ""
+    figure = (f"all {fmt_int(worst.get('connections_dropped'))} clients of {what} back within {fmt_seconds(worst_t)}"
+              if worst is not None else "no crash dropped a connection" if not stranded else "not all back")
+    state = "bound" if parts or (used is not None and used > 1.0) else _state(used, 0.0)
+    lim = Limit("recovery", name, state, used, figure, f"{fmt_seconds(RECOVERY_S)} to be back",
+                "; ".join(parts) or (f"recovery took {fmt_seconds(worst_t)}" if state == "bound" else ""),
+                severity=gave_up + sum(as_float(f.get("connections_dropped")) or 0 for f in stranded))
+    if state == "bound":
+        advice = []
+        if gave_up:
+            advice.append(f"allow more retries (backoff.max_retries) so the {fmt_int(gave_up)} clients keep trying")
+        if outage is not None:
+            servers = as_float(_get(summary, "fleet", "servers")) or 0
+            advice.append("run at least two servers" if servers <= 1 else
+                          f"run enough servers that a failure never leaves none up (this run: {fmt_int(servers)})")
+        if stranded or (used is not None and used > 1.0):
+            advice.append("add spare servers or a shorter backoff cap so a crash's clients find room sooner")
+        lim.advice = "To recover: " + "; ".join(advice) + "."
+    return lim
+
+
+def _fault_label(fault: Mapping[str, Any]) -> str:
+    kind = fault.get("type")
+    if kind == "site_crash":
+        return f"site {fault.get('site')}"
+    if kind == "balancer_crash":
+        return f"balancer {fault.get('balancer')}"
+    if kind == "out_of_memory":
+        return f"server {fault.get('server')} (out of memory)"
+    return f"the crash of server {fault.get('server')}"
+
+
+def evaluate_limits(summary: Mapping[str, Any], scenario: Mapping[str, Any], servers: pd.DataFrame,
+                    fleet: pd.DataFrame, dt: float) -> List[Limit]:
+    """Every limit of the model, measured (see the module docstring)."""
+    return [
+        _connections(summary, servers, fleet),
+        _source_ports(summary, scenario, fleet),
+        _cpu(summary, servers),
+        _memory(summary, servers),
+        _rate(summary, scenario, fleet, dt),
+        _broker(summary, scenario, fleet, dt),
+        _send_buffers(summary, scenario),
+        _delivery_latency(summary),
+        _delivery_loss(summary),
+        _continuity(summary),
+        _recovery(summary, fleet),
+    ]
+
+
+def _rank(limit: Limit) -> Tuple[int, int, float, float]:
+    return (STATES.index(limit.state), limit.key in OUTCOMES, -limit.severity, -(limit.used or 0.0))
+
+
+def verdict(limits: Sequence[Limit]) -> Verdict:
+    """The status, the binding (or closest) limit and sentences that follow from the figures."""
+    measured = [l for l in limits if l.state != "n/a"]
+    bound = sorted([l for l in measured if l.state == "bound"], key=_rank)
+    near = sorted([l for l in measured if l.state == "near"], key=lambda l: -(l.used or 0.0))
+    if bound:
+        top = bound[0]
+        text = f"The binding constraint is the {top.name}: {top.figure}" + (f"; {top.effect}" if top.effect else "") + "."
+        others = [l for l in bound[1:]]
+        if others:
+            text += " Also reached: " + "; ".join(f"the {l.name}, {l.effect or l.figure}" for l in others) + "."
+        actions = [l.advice for l in bound + near if l.advice]
+        return Verdict("fail", top, text, actions)
+    if near:
+        top = near[0]
+        text = (f"No limit stopped any work, but the {top.name} came within {fmt_share(MARGIN)}: "
+                f"{top.figure}, {fmt_share(max(top.headroom or 0.0, 0.0))} left.")
+        return Verdict("warn", top, text, [l.advice for l in near if l.advice])
+    with_use = sorted([l for l in measured if l.used is not None], key=lambda l: (l.key in OUTCOMES, -(l.used or 0.0)))
+    top = with_use[0] if with_use else None
+    if top is None:
+        return Verdict("ok", None, "No limit was reached.", [])
+    text = (f"Every limit kept at least {fmt_share(MARGIN)} margin; the closest is the {top.name}: "
+            f"{top.figure}, {fmt_share(max(top.headroom or 0.0, 0.0))} left.")
+    return Verdict("ok", top, text, [])

@@ -1,0 +1,141 @@
+"""`wsfleet compare DIR DIR... [--out FILE]`: run directories side by side in one HTML page.
+
+A table with one column per run (its verdict and binding limit, peaks, refused and failed attempts,
+recovery) and plots with one line per run (open connections, connection attempts per second, the
+busiest server's CPU). From Python: `write_comparison(run_dirs, out) -> Path`. Bad inputs raise
+ReportError naming the file; the command line prints it on one line and exits with status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, List, Optional, Sequence, Tuple
+
+import pandas as pd
+
+from wsfleet import _plots
+from wsfleet._analysis import Analysis, analyse
+from wsfleet._describe import fmt_int, fmt_ms, fmt_pct, fmt_seconds, fmt_share
+from wsfleet.report import _CSS, ReportError, Run, _e, _img, _STATUS_WORDS, load_run
+
+__all__ = ["write_comparison", "render_comparison", "main"]
+
+
+def _row(label: str, cells: Sequence[str], numeric: bool = True) -> str:
+    cls = ' class="num"' if numeric else ""
+    return f'<tr><th scope="row">{_e(label)}</th>' + "".join(f"<td{cls}>{_e(c)}</td>" for c in cells) + "</tr>"
+
+
+def _table(runs: Sequence[Tuple[Run, Analysis]]) -> str:
+    head = "".join(f"<th>{_e(r.run_dir.name or str(r.run_dir))}</th>" for r, _ in runs)
+    rows = []
+
+    def conn(r: Run, key: str) -> Any:
+        return (r.summary.get("connections") or {}).get(key)
+
+    rows.append(_row("Verdict", [_STATUS_WORDS[a.status] for _, a in runs], numeric=False))
+    rows.append(_row("Binding or closest limit", [
+        f"{a.binding.name}: {a.binding.figure}" if a.binding is not None else "—" for _, a in runs], numeric=False))
+    rows.append(_row("Servers", [fmt_int(a.servers) for _, a in runs]))
+    rows.append(_row("Clients", [fmt_int((r.summary.get("clients") or {}).get("count")) for r, _ in runs]))
+    rows.append(_row("Peak open connections", [fmt_int(a.peak_fleet_connections) for _, a in runs]))
+    rows.append(_row("Busiest server, share of its limit", [
+        fmt_pct(a.peak_server_connections, a.max_connections) for _, a in runs]))
+    rows.append(_row("Peak CPU of any server", [fmt_share(a.peak_cpu) for _, a in runs]))
+    rows.append(_row("Refused attempts", [
+        f"{fmt_int(conn(r, 'rejected'))} ({fmt_pct(conn(r, 'rejected'), conn(r, 'attempted'))})" for r, _ in runs]))
+    rows.append(_row("Failed attempts", [
+        f"{fmt_int(conn(r, 'failed'))} ({fmt_pct(conn(r, 'failed'), conn(r, 'attempted'))})" for r, _ in runs]))
+    rows.append(_row("p99 message latency", [
+        fmt_ms(((r.summary.get("messages") or {}).get("latency_ms") or {}).get("p99")) for r, _ in runs]))
+    rows.append(_row("Slowest recovery after a crash", [
+        fmt_seconds(max((s.reconnected_within_s for s in a.storms if s.reconnected_within_s is not None),
+                        default=None)) if a.storms else "no crash" for _, a in runs]))
+    return f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _overlay(runs: Sequence[Tuple[Run, Analysis]], column: str, ylabel: str, per_second: bool = False,
+             busiest: bool = False) -> Optional[bytes]:
+    fig = _plots._new_figure(3.2)
+    ax = fig.add_subplot(1, 1, 1)
+    handles = []
+    for i, (run, a) in enumerate(runs):
+        frame = a.plot_data.servers if busiest else a.plot_data.fleet
+        if frame.empty or column not in frame.columns:
+            continue
+        series: pd.Series = (frame.groupby("time_s")[column].max() if busiest
+                             else frame.set_index("time_s")[column])
+        if per_second:
+            series = series / (a.sample_interval_s or 1.0)
+        (line,) = ax.plot(series.index.to_numpy(dtype=float), series.to_numpy(dtype=float), linewidth=1.2,
+                          color=_plots.PALETTE[i % len(_plots.PALETTE)], label=run.run_dir.name or str(run.run_dir))
+        handles.append(line)
+    if not handles:
+        return None
+    _plots._style_axes(ax, ylabel)
+    _plots._legend(ax, handles, fontsize=_plots.FONT - 0.5)
+    return _plots._png(fig)
+
+
+def render_comparison(run_dirs: Sequence[Any], plots: bool = True) -> str:
+    """The comparison page of the run directories, as one HTML document."""
+    runs = [(run, analyse(run)) for run in (load_run(d) for d in run_dirs)]
+    figures = ""
+    if plots:
+        specs = [("connections", "open connections (fleet)", False, False, "Open connections, fleet total"),
+                 ("attempts", "connection attempts / s", True, False, "Connection attempts per second"),
+                 ("cpu_utilisation", "CPU busy (busiest server)", False, True, "CPU of the busiest server")]
+        for column, ylabel, rate, busiest, title in specs:
+            png = _overlay(runs, column, ylabel, per_second=rate, busiest=busiest)
+            if png is not None:
+                figures += f"<h3>{_e(title)}</h3><figure>{_img(png, title)}<figcaption>One line per run."\
+                           "</figcaption></figure>"
+    names = ", ".join(r.run_dir.name or str(r.run_dir) for r, _ in runs)
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Comparison: {_e(names)}</title>
+<style>{_CSS}</style>
+</head>
+<body>
+<header><h1>Comparison of {len(runs)} runs</h1><p class="subtitle">{_e(names)}</p></header>
+<section id="table"><h2>1. Side by side</h2>{_table(runs)}</section>
+<section id="plots" class="page-break"><h2>2. Over time</h2>{figures or '<p class="note">Plots were left out.</p>'}</section>
+<footer>Written by wsfleet compare. Self-contained: no network access needed.</footer>
+</body>
+</html>
+"""
+
+
+def write_comparison(run_dirs: Sequence[Any], out: Any, *, plots: bool = True) -> Path:
+    """Writes the comparison page of `run_dirs` (two or more run directories) to `out`."""
+    if len(run_dirs) < 2:
+        raise ReportError(Path(run_dirs[0]) if run_dirs else Path("."), "compare needs two or more run directories")
+    target = Path(out)
+    document = render_comparison(run_dirs, plots=plots)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(document, encoding="utf-8")
+    return target
+
+
+def main(argv: Optional[List[str]] = None, prog: Optional[str] = None) -> int:
+    parser = argparse.ArgumentParser(prog=prog or "python -m wsfleet.compare",
+                                     description="Put run directories side by side in one HTML page.")
+    parser.add_argument("run_dirs", nargs="+", metavar="DIR", help="directories written by `wsfleet run --out`")
+    parser.add_argument("--out", default="comparison.html", help="the page to write (default comparison.html)")
+    parser.add_argument("--no-plots", action="store_true", help="the table only")
+    args = parser.parse_args(argv)
+    try:
+        path = write_comparison(args.run_dirs, args.out, plots=not args.no_plots)
+    except ReportError as exc:
+        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
