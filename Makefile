@@ -7,7 +7,7 @@ BUILD := build/py
 WERROR ?= OFF
 JOBS ?= 2
 
-.PHONY: run test bootstrap build test-cpp test-python bench validate clean
+.PHONY: run test bootstrap build test-cpp test-python bench validate clean sanitize fuzz
 
 run: build
 	$(VENV)/bin/wsfleet run experiments/scenarios/default.toml --out results/default --report
@@ -27,6 +27,22 @@ test-cpp:
 
 test-python:
 	$(PY) -m pytest
+
+# AddressSanitizer + UndefinedBehaviorSanitizer over the C++ tests, every bundled scenario (smaller)
+# and feature-combination runs, in its own build (build/asan: the CLI and the tests, no Python).
+# About 15 minutes on 2 busy cores from scratch, a few once built; not part of `make test`.
+SAN_BUILD := build/asan
+sanitize: bootstrap
+	$(VENV)/bin/cmake -S . -B $(SAN_BUILD) -G Ninja -DCMAKE_MAKE_PROGRAM=$(CURDIR)/$(VENV)/bin/ninja \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWSFLEET_SANITIZE=ON -DWSFLEET_BUILD_TESTS=ON -DWSFLEET_BUILD_PYTHON=OFF
+	$(VENV)/bin/cmake --build $(SAN_BUILD) -j $(JOBS) --target wsfleet wsfleet_tests
+	scripts/sanitize_runs $(SAN_BUILD)
+
+# The mutation fuzzer (loader, --set overrides, whole short runs) for FUZZ_SECONDS; findings are
+# written to results/fuzz/. `make test` runs a short seeded pass (tests/python/test_fuzz.py).
+FUZZ_SECONDS ?= 600
+fuzz: build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) $(PY) tests/python/wsfleet_fuzz.py
 
 # Benchmarks print figures; they are not tests.
 bench: build

@@ -2,10 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <ostream>
+#include <sstream>
 #include <stdexcept>
 
+#include "experiments/atomic_directory.hpp"
 #include "experiments/scenario_loader.hpp"
 #include "experiments/version.hpp"
 #include "models/faults/fault_type.hpp"
@@ -193,10 +194,6 @@ void write_number(std::ostream& out, double v) {
   if (!std::isnan(v)) out << models::format_number(v);
 }
 
-void open_or_throw(std::ofstream& f, const std::filesystem::path& p) {
-  f.open(p, std::ios::binary | std::ios::trunc);
-  if (!f) throw std::runtime_error(p.string() + ": cannot write file");
-}
 }  // namespace
 
 std::string summary_json_text(const models::RunSummary& summary) { return summary_ordered(summary).dump(2) + "\n"; }
@@ -251,29 +248,26 @@ void write_timeseries_csv(std::ostream& out, const models::RunResult& result) {
   }
 }
 
+namespace {
+// The files a run directory may hold (report.html is written by `wsfleet report`).
+const std::initializer_list<std::string_view> kRunFiles = {"summary.json", "timeseries.csv", "scenario.toml",
+                                                                "report.html"};
+}  // namespace
+
+void check_run_directory(const std::filesystem::path& dir) { AtomicDirectory::check_target(dir, kRunFiles); }
+
 void write_run_directory(const std::filesystem::path& dir, const models::FleetConfig& config,
                          const models::RunResult& result) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) throw std::runtime_error(dir.string() + ": cannot create output directory: " + ec.message());
-  {
-    std::ofstream f;
-    open_or_throw(f, dir / "summary.json");
-    f << summary_json_text(result.summary);
-    if (!f) throw std::runtime_error((dir / "summary.json").string() + ": write failed");
-  }
-  {
-    std::ofstream f;
-    open_or_throw(f, dir / "timeseries.csv");
-    write_timeseries_csv(f, result);
-    if (!f) throw std::runtime_error((dir / "timeseries.csv").string() + ": write failed");
-  }
-  {
-    std::ofstream f;
-    open_or_throw(f, dir / "scenario.toml");
-    f << scenario_to_toml(config);
-    if (!f) throw std::runtime_error((dir / "scenario.toml").string() + ": write failed");
-  }
+  // Built in memory first (the CSV is the large part: a few MB per million samples), then written
+  // as one atomic directory: an interrupted write leaves the previous results, never a mix.
+  std::ostringstream csv;
+  write_timeseries_csv(csv, result);
+  if (!csv) throw std::runtime_error((dir / "timeseries.csv").string() + ": write failed");
+  AtomicDirectory out(dir, kRunFiles);
+  out.write("summary.json", summary_json_text(result.summary));
+  out.write("timeseries.csv", csv.str());
+  out.write("scenario.toml", scenario_to_toml(config));
+  out.commit();
 }
 
 }  // namespace wsfleet::experiments

@@ -18,9 +18,15 @@ std::string summary_json_text(const models::RunSummary& summary);
 /// (scope "server"), one header line, numbers in shortest round-trip form, missing values empty.
 void write_timeseries_csv(std::ostream& out, const models::RunResult& result);
 
-/// Creates `dir` if needed and writes summary.json, timeseries.csv and scenario.toml into it.
-/// Throws std::runtime_error naming the file on any I/O failure.
+/// Writes summary.json, timeseries.csv and scenario.toml as the directory `dir`, atomically: it
+/// appears complete or not at all (a previous `dir` of a run's files is replaced only once the new
+/// one is complete; a `dir` holding other files is refused). Throws std::runtime_error naming the
+/// path on any I/O failure.
 void write_run_directory(const std::filesystem::path& dir, const models::FleetConfig& config,
                          const models::RunResult& result);
+
+/// Throws the error write_run_directory would for `dir` being unusable (a file, or a directory
+/// holding other files), creating nothing: checked before a run, not after.
+void check_run_directory(const std::filesystem::path& dir);
 
 }  // namespace wsfleet::experiments

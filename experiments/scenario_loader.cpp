@@ -16,6 +16,7 @@
 #include "experiments/scenario_overrides.hpp"
 #include "experiments/scenario_reader.hpp"
 #include "experiments/schema/limits.hpp"
+#include "experiments/toml_depth.hpp"
 #include "experiments/toml_text.hpp"
 #include "models/backoff_policy.hpp"
 #include "models/balancer/balancer_defaults.hpp"
@@ -419,6 +420,7 @@ struct FileCloser {
 models::FleetConfig load_scenario_string(std::string_view toml, const std::string& source_name,
                                          const std::vector<std::string>& overrides) {
   toml::table root;
+  check_toml_depth(toml, source_name);  // before toml++, which recurses once per level
   try {
     root = toml::parse(toml, std::string(source_name));
   } catch (const toml::parse_error& e) {

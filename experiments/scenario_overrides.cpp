@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "experiments/scenario_error.hpp"
+#include "experiments/toml_depth.hpp"
 #include "experiments/toml_text.hpp"
 
 namespace wsfleet::experiments {
@@ -82,6 +83,11 @@ class Override {
     const auto eq = text.find('=');
     if (eq == std::string::npos) fail("expected KEY=VALUE, e.g. clients.count=5000");
     key_ = std::string(trim(std::string_view(text).substr(0, eq)));
+    if (key_.size() > kMaxOverrideKeyChars) {  // named by its start: the whole text could be megabytes
+      throw ScenarioError(std::string(kOverrideSourcePrefix) + key_.substr(0, 40) + "...", 0, 0, "",
+                          "the key is longer than " + std::to_string(kMaxOverrideKeyChars) +
+                              " characters (valid keys are well under 100)");
+    }
     value_text_ = std::string(trim(std::string_view(text).substr(eq + 1)));
     std::string_view rest = key_;
     while (true) {
@@ -89,6 +95,10 @@ class Override {
       segments_.emplace_back(rest.substr(0, dot));
       if (dot == std::string_view::npos) break;
       rest = rest.substr(dot + 1);
+    }
+    if (segments_.size() > kMaxTomlDepth) {
+      fail("the key has " + std::to_string(segments_.size()) + " parts: at most " + std::to_string(kMaxTomlDepth) +
+           " are allowed (valid keys have a handful)");
     }
     for (const auto& segment : segments_) {
       if (!is_bare_key(segment)) {
@@ -175,6 +185,11 @@ class Override {
 
   // {"v": value}, parsed with the override as its source path.
   toml::table parse_value() const {
+    try {
+      check_toml_depth("v = " + value_text_, origin_, segments_.size() - 1);  // the value sits under the key
+    } catch (const ScenarioError& e) {
+      fail("the value is " + e.message());  // no position: "v = " is not what the user typed
+    }
     try {
       toml::table doc = toml::parse("v = " + value_text_, std::string(origin_));
       if (doc.size() == 1 && doc.contains("v")) return doc;

@@ -192,6 +192,7 @@ Action add_run(CLI::App& app) {
       std::cerr << opts->scenario << ": " << e.what() << "\n";
       return kExitBadInput;
     }
+    if (!opts->out.empty()) experiments::check_run_directory(opts->out);  // I/O error (exit 1) before the run, not after
     ProgressLine progress(cfg.run.duration_s, !opts->quiet && !opts->json);
     models::RunResult result;
     try {

@@ -76,8 +76,8 @@ int main(int argc, char** argv) {
       try {
         return action();
       } catch (const std::bad_alloc&) {
-        std::cerr << "wsfleet: out of memory: the scenario is too large for this machine "
-                     "(reduce clients.count or fleet.servers, or raise run.sample_interval_s)\n";
+        std::cerr << "wsfleet: out of memory: this needs more memory than the machine has (the usual causes: "
+                     "clients.count, fleet.servers, or a short run.sample_interval_s)\n";
         return 1;
       } catch (const std::exception& e) {
         std::cerr << "wsfleet: error: " << e.what() << "\n";

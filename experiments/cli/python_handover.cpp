@@ -2,6 +2,7 @@
 // this installation and wait for it; its exit status is the command's.
 #include <vector>
 #include <string>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -55,10 +56,19 @@ int run_python(const std::string& command, const std::vector<std::string>& pytho
               << ". Set WSFLEET_PYTHON to the interpreter where the wsfleet package is installed.\n";
     return 1;
   }
+  // Ctrl-C reaches both processes (one process group): Python handles it (a sweep saves what is
+  // done and exits 130); this one only waits for that status instead of dying by the signal.
+  // Ignored only after the spawn: a child started with SIGINT ignored would never see it.
+  struct sigaction ignore {}, previous {};
+  ignore.sa_handler = SIG_IGN;
+  sigemptyset(&ignore.sa_mask);
+  sigaction(SIGINT, &ignore, &previous);
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return 1;
+  int waited = 0;
+  while ((waited = waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
   }
+  sigaction(SIGINT, &previous, nullptr);
+  if (waited < 0) return 1;
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "models/balancing/ring_budget.hpp"
+
 namespace wsfleet::models {
 
 int first_eligible_point(const HashRing& ring, std::size_t position, std::span<const BackendState> backends) {
@@ -19,8 +21,11 @@ int first_eligible_point(const HashRing& ring, std::size_t position, std::span<c
 void ConsistentHash::on_backends_changed(std::span<const BackendState> backends) {
   if (!snapshot_.weights_changed(backends)) return;
   ring_.clear();
+  double total = 0.0;
+  for (const BackendState& b : backends) total += std::max(1.0, std::round(points_per_weight_ * b.weight));
+  const double scale = ring_scale(total);
   for (std::size_t b = 0; b < backends.size(); ++b) {
-    const auto points = static_cast<std::uint64_t>(std::max(1.0, std::round(points_per_weight_ * backends[b].weight)));
+    const std::uint64_t points = ring_points(points_per_weight_ * backends[b].weight, scale);
     const std::uint64_t base = sim::mix64(backends[b].id);
     for (std::uint64_t i = 0; i < points; ++i) ring_.add(sim::mix64(base + i), b);
   }

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "models/balancing/backend_changes.hpp"
+#include "models/balancing/maglev_table.hpp"
 #include "models/balancing_policy.hpp"
 
 namespace wsfleet::models {
@@ -19,6 +20,10 @@ class Maglev final : public BalancingPolicy {
   explicit Maglev(std::uint64_t table_size) : table_size_(table_size) {}
   std::string name() const override { return "maglev"; }
   int pick(std::span<const BackendState> backends, const PickRequest& request, sim::Rng& rng) override;
+  /// Refuses a table_size not above the number of backends (Maglev's M > N).
+  void on_backends_changed(std::span<const BackendState> backends) override {
+    check_maglev_table_size(table_size_, backends.size());
+  }
   /// The current table (backend index per slot; empty when no backend is eligible), for tests.
   const std::vector<std::uint32_t>& table() const { return table_; }
 

@@ -1,6 +1,9 @@
 #include "models/balancing/maglev_table.hpp"
 
 #include <algorithm>
+#include <string>
+
+#include "models/policy_params.hpp"
 
 namespace wsfleet::models {
 
@@ -13,9 +16,18 @@ bool is_prime(std::uint64_t n) {
   return true;
 }
 
+void check_maglev_table_size(std::uint64_t table_size, std::size_t backends) {
+  // Maglev needs M > N (the paper: M prime, M >> N, e.g. 100 N): with fewer slots than backends,
+  // only some backends get a slot and the others no traffic at all.
+  if (backends < table_size) return;
+  throw ParamError("table_size", "table_size = " + std::to_string(table_size) + " must be larger than the number of backends (" +
+                                     std::to_string(backends) + "): use a prime of at least 100 x backends, e.g. 65537");
+}
+
 std::vector<std::uint32_t> build_maglev_table(std::vector<MaglevEntry> entries, std::uint64_t table_size) {
   std::vector<std::uint32_t> table;
   if (entries.empty() || table_size == 0) return table;
+  check_maglev_table_size(table_size, entries.size());
   constexpr std::uint32_t kFree = UINT32_MAX;
   table.assign(table_size, kFree);
   double max_weight = 0.0;

@@ -21,6 +21,9 @@ struct MaglevEntry {
 /// that weight every other round. Entries are taken in the given order. O(table size * entries) worst case.
 std::vector<std::uint32_t> build_maglev_table(std::vector<MaglevEntry> entries, std::uint64_t table_size);
 
+/// Throws ParamError("table_size") unless table_size > backends (Maglev's M > N).
+void check_maglev_table_size(std::uint64_t table_size, std::size_t backends);
+
 /// True when n is prime (trial division; n up to a few million).
 bool is_prime(std::uint64_t n);
 

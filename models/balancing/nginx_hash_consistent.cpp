@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "models/balancing/hash_functions.hpp"
+#include "models/balancing/ring_budget.hpp"
 
 namespace wsfleet::models {
 
@@ -10,13 +11,17 @@ void NginxHashConsistent::on_backends_changed(std::span<const BackendState> back
   wrr_.sync(backends);
   if (!snapshot_.weights_changed(backends)) return;
   ring_.clear();
+  double total = 0.0;
+  for (std::size_t p = 0; p < backends.size(); ++p) total += 160.0 * wrr_.weight(p);
+  const double scale = ring_scale(total);  // NGINX itself would allocate 160 x weight points
   for (std::size_t p = 0; p < backends.size(); ++p) {
     const std::string host = backend_host(backends[p].id);
     std::uint32_t base = crc32_update(0xFFFFFFFFu, host);
     base = crc32_update(base, std::string_view("\0", 1));
     base = crc32_update(base, "80");
     std::uint32_t prev = 0;
-    const auto points = static_cast<std::uint64_t>(160.0 * wrr_.weight(p));
+    const std::uint64_t points = scale < 1.0 ? ring_points(160.0 * wrr_.weight(p), scale)
+                                             : static_cast<std::uint64_t>(160.0 * wrr_.weight(p));
     for (std::uint64_t j = 0; j < points; ++j) {
       const char bytes[4] = {static_cast<char>(prev & 0xFFu), static_cast<char>((prev >> 8) & 0xFFu),
                              static_cast<char>((prev >> 16) & 0xFFu), static_cast<char>(prev >> 24)};

@@ -3,6 +3,7 @@
 // continuity counts (expected, in order, recovered, lost, duplicated, out of order).
 #include <algorithm>
 #include <cstdint>
+#include <stdexcept>
 
 #include "models/fleet/server_pool.hpp"
 #include "models/pubsub/pubsub.hpp"
@@ -76,7 +77,10 @@ void PubSub::connect(std::uint32_t c) {
     }
     if (recovered > 0) {
       st_.parts.servers->submit_work(server, sim::from_micros(static_cast<double>(recovered) * st_.cfg.fleet.cpu.outbound_message_us));
-      st_.parts.servers->check_memory(server);
+      // No check_memory here: this runs inside handshake_done, before the connection's transport and
+      // timers are set up; a kill now would cut a half-made connection, which then went on as if it
+      // were open (a long-polling client polled, failed and unsubscribed twice: a crash). The
+      // kHandshakeDone handler checks memory once the connection is complete, replay included.
     }
   } else if (p.history.enabled() && !ps.fetching[c]) {
     // The application fetches from history; live messages keep coming meanwhile.
@@ -153,6 +157,7 @@ void PubSub::disconnect(std::uint32_t c, bool session_over) {
     const std::uint32_t ch = ps.channel_of[base + j];
     auto& list = ps.subscribers[static_cast<std::size_t>(server) * channels + ch];
     const std::uint32_t pos = ps.list_pos[base + j];
+    if (pos >= list.size() || list[pos] != c) throw std::logic_error("pub/sub: a client unsubscribed twice");
     const std::uint32_t last = list.back();
     list[pos] = last;
     std::uint32_t lj = 0;

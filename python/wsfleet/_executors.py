@@ -19,6 +19,7 @@ import math
 import multiprocessing
 import os
 import signal
+import sys
 import uuid
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -80,6 +81,26 @@ class SerialExecutor:
         pass
 
 
+def _die_with_parent(parent_pid: int) -> None:
+    """In each worker: the kernel kills it when the driver dies, even by kill -9 (which runs no
+    cleanup), instead of leaving it blocked forever on a queue nobody reads (Linux
+    PR_SET_PDEATHSIG; elsewhere a no-op). It also ignores Ctrl-C, which the terminal sends to the
+    whole process group: the driver handles it (saves what is done, ends the pool), and a worker
+    would only print a KeyboardInterrupt traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent_pid:  # the driver died before prctl took effect
+        os._exit(1)
+
+
 def _submit(pool: ProcessPoolExecutor, fn: TaskFn, task: Task, inflight: Dict[Future, Task]) -> bool:
     """Submits one task; False if the pool is already broken (a worker died)."""
     try:
@@ -118,7 +139,8 @@ class LocalExecutor:
         try:
             while pending or suspects or inflight:
                 if pool is None:
-                    pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+                    pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
+                                               initializer=_die_with_parent, initargs=(os.getpid(),))
                 # A worker that dies while results are handed out breaks the pool before wait() says
                 # so: submit() then raises BrokenProcessPool, and the task goes back where it was.
                 submit_failed = False

@@ -16,6 +16,7 @@ try:  # Python 3.11+
 except ImportError:  # pragma: no cover - Python 3.9/3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
+import numpy as np
 import pandas as pd
 import tomli_w
 
@@ -30,7 +31,7 @@ Overrides = Union[Mapping[str, Any], Sequence[str], None]
 
 def _format_value(value: Any) -> str:
     """A Python value as the TOML text of an override (`--set key=value`)."""
-    if isinstance(value, bool):
+    if isinstance(value, (bool, np.bool_)):
         return "true" if value else "false"
     if isinstance(value, numbers.Integral):
         return str(int(value))  # numpy integers too
@@ -57,10 +58,22 @@ def _override_list(overrides: Overrides, seed: Optional[int], replication: Optio
     else:
         items = [str(item) for item in overrides]
     if seed is not None:
-        items.append(f"run.seed={int(seed)}")
+        items.append(f"run.seed={_whole('seed', seed)}")
     if replication is not None:
-        items.append(f"run.replication={int(replication)}")
+        items.append(f"run.replication={_whole('replication', replication)}")
     return items
+
+
+def _whole(name: str, value: Any) -> int:
+    """`value` as an int when it is a whole number (2 or 2.0); otherwise a ValueError naming `name`
+    (int(1.7) would silently run seed 1)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a whole number (got {value!r})")
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if not float(value).is_integer():
+        raise ValueError(f"{name} must be a whole number (got {float(value)!r})")
+    return int(value)
 
 
 def _looks_like_path(text: str) -> bool:

@@ -13,6 +13,7 @@ parts) and in (point, replication) order.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -116,7 +117,7 @@ class ResultStore:
             if path.exists():
                 path.unlink()
         if self.results.exists():
-            for part in self.results.glob("*.parquet"):
+            for part in [*self.results.glob("*.parquet"), *self.results.glob(".*.sha256")]:
                 part.unlink()
 
     def _read_schema(self) -> Dict[str, pa.DataType]:
@@ -129,16 +130,27 @@ class ResultStore:
     def _part(self, point_id: str) -> Path:
         return self.results / f"part-{point_id}.parquet"
 
+    @staticmethod
+    def _checksum_file(part: Path) -> Path:
+        # Hidden (a leading dot): pyarrow's dataset reader skips it.
+        return part.with_name(f".{part.name}.sha256")
+
     def done(self, replications: int) -> Set[str]:
         """The points whose part holds every replication 0..replications-1 (unreadable parts are
         removed: they will be computed again)."""
         out = set()
         for part in self.results.glob("part-*.parquet"):
             point_id = part.stem[len("part-"):]
+            checksum = self._checksum_file(part)
             try:
+                # A part whose bytes differ from the checksum written with it (a flipped byte in a
+                # data page reads back as valid numbers), or that has none (cut short), is redone.
+                if checksum.read_text().strip() != hashlib.sha256(part.read_bytes()).hexdigest():
+                    raise OSError("checksum mismatch")
                 reps = pq.read_table(part, columns=["replication"]).column("replication").to_pylist()
             except (OSError, pa.ArrowException, KeyError):
                 part.unlink()
+                checksum.unlink(missing_ok=True)
                 continue
             if sorted(reps) == list(range(replications)):
                 out.add(point_id)
@@ -172,7 +184,10 @@ class ResultStore:
             _atomic_write(self.directory / SCHEMA_FILE, json.dumps(ordered).encode())
         sink = pa.BufferOutputStream()
         pq.write_table(table, sink, write_statistics=False, use_dictionary=False)
-        _atomic_write(self._part(point_id), sink.getvalue().to_pybytes())
+        data = sink.getvalue().to_pybytes()
+        part = self._part(point_id)
+        _atomic_write(part, data)
+        _atomic_write(self._checksum_file(part), hashlib.sha256(data).hexdigest().encode())
 
     def load(self) -> pd.DataFrame:
         return load_results(self.directory)

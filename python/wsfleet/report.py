@@ -71,6 +71,10 @@ class ReportError(Exception):
         super().__init__(f"{self.path}: {reason}")
 
 
+class ReportWriteError(ReportError):
+    """The report could not be written (an I/O error: `wsfleet report` exits 1, as `run --out` does)."""
+
+
 # --------------------------------------------------------------------------------------------
 # Loading
 
@@ -140,6 +144,35 @@ def _load_timeseries(path: Path) -> pd.DataFrame:
     return frame
 
 
+def _check_complete(directory: Path, summary: Dict[str, Any], scenario: Dict[str, Any],
+                    timeseries: pd.DataFrame) -> None:
+    """Refuses a directory whose files are not of one complete run: a write cut short (wsfleet
+    writes run directories atomically; older versions and other tools may not) or files mixed
+    from two runs. Only what both sides state is compared, so hand-made directories still load."""
+    def incomplete(path: Path, why: str) -> ReportError:
+        return ReportError(path, f"incomplete run directory: {why} (re-run `wsfleet run --out {directory}`)")
+
+    with open(directory / TIMESERIES_FILE, "rb") as handle:
+        handle.seek(0, os.SEEK_END)
+        if handle.tell() > 0:
+            handle.seek(-1, os.SEEK_END)
+            if handle.read(1) != b"\n":
+                raise incomplete(directory / TIMESERIES_FILE, "the file is cut off in the middle of a line")
+    run = _section(scenario, "run")
+    pairs = (("seed", summary.get("seed"), run.get("seed")),
+             ("replication", summary.get("replication"), run.get("replication")),
+             ("duration", summary.get("simulated_seconds"), run.get("duration_s")))
+    for what, said, written in pairs:
+        if said is not None and written is not None and said != written:
+            raise incomplete(directory / SCENARIO_FILE, f"its {what} ({written}) is not the summary's ({said}): "
+                             f"the files come from different runs")
+    end = summary.get("simulated_seconds")
+    if isinstance(end, (int, float)) and len(timeseries) > 0:
+        last = float(timeseries["time_s"].max())
+        if abs(last - float(end)) > 1e-9 * max(1.0, abs(float(end))):
+            raise incomplete(directory / TIMESERIES_FILE, f"its samples end at {last:g} s, the run at {end:g} s")
+
+
 def load_run(run_dir: PathLike) -> Run:
     """Reads and checks the three files of a run directory; raises ReportError naming the culprit."""
     directory = Path(run_dir)
@@ -150,6 +183,7 @@ def load_run(run_dir: PathLike) -> Run:
     summary = _load_summary(directory / SUMMARY_FILE)
     scenario, scenario_text = _load_scenario(directory / SCENARIO_FILE)
     timeseries = _load_timeseries(directory / TIMESERIES_FILE)
+    _check_complete(directory, summary, scenario, timeseries)
     return Run(directory, summary, scenario, scenario_text, timeseries)
 
 
@@ -570,7 +604,7 @@ def write_report(run_dir: PathLike, out: Optional[PathLike] = None, *, plots: bo
             if tmp.exists():
                 tmp.unlink()
     except OSError as exc:
-        raise ReportError(target, f"cannot write the report: {exc.strerror or exc}") from None
+        raise ReportWriteError(target, f"cannot write the report: {exc.strerror or exc}") from None
     return target
 
 
@@ -593,7 +627,7 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
         path = write_report(args.run_dir, args.out, plots=not args.no_plots)
     except ReportError as exc:
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
-        return 2
+        return 1 if isinstance(exc, ReportWriteError) else 2
     print(f"wrote {path}")
     return 0
 

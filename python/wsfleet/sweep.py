@@ -65,6 +65,8 @@ __all__ = ["Study", "Sweep", "SweepResult", "SweepError", "Range", "sweep", "loa
 
 PathLike = Union[str, "os.PathLike[str]"]
 AGGREGATE_FILE = "aggregate.parquet"
+#: The largest run.seed (a TOML integer, signed 64-bit).
+MAX_SEED = 2**63 - 1
 SWEEP_KEYS = ("method", "replications", "samples", "seed", "common_random_numbers", "axes")
 _RANGE_FIELDS = {"low", "high", "min", "max", "steps", "log", "integer"}
 #: Columns every results row has before the axes and the metrics.
@@ -73,6 +75,11 @@ ID_COLUMNS = ("point", "point_id", "replication", "seed")
 
 class SweepError(ValueError):
     """A sweep is malformed, an axis value is rejected, or points failed; the message says which."""
+
+
+class PointsFailed(SweepError):
+    """Points failed while running (a worker lost, a run past its timeout, a failed conservation
+    check): every point was validated first, so this is not bad input (`wsfleet sweep` exits 1)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -273,8 +280,9 @@ class Sweep(Study):
         except _run._core.ScenarioError as exc:
             raise SweepError(str(exc)) from None
         seed = seed if seed is not None else given.get("seed", effective["run"]["seed"])
-        if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-            raise SweepError(f"{where}: seed must be a whole number >= 0 (got {seed!r})")
+        if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
+            # run.seed is a TOML integer: past 2^63 - 1 every point would fail after validation.
+            raise SweepError(f"{where}: seed must be a whole number from 0 to {MAX_SEED} (got {seed!r})")
         self.seed = seed
         try:
             self.axes: List[Axis] = make_axes(axes)
@@ -345,7 +353,7 @@ class Sweep(Study):
             agg = aggregate(frame, axes=[a.key for a in self.axes])
             agg.to_parquet(Path(out) / AGGREGATE_FILE, index=False)
         if errors:
-            raise SweepError(_failure_message(errors, len(todo), out))
+            raise PointsFailed(_failure_message(errors, len(todo), out))
         return SweepResult(Path(out), frame, [a.key for a in self.axes])
 
 
@@ -657,6 +665,9 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
             print(f"{parser.prog}: {len(sw)} points x {sw.replications} replications -> {args.out}", file=sys.stderr)
         result = sw.run(args.out, workers=args.workers, scheduler=args.scheduler, progress=False if args.quiet else None,
                         retries=args.retries, overwrite=args.overwrite, timeout_s=args.timeout)
+    except PointsFailed as exc:
+        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+        return 1
     except (SweepError, StoreError, _run._core.ScenarioError) as exc:
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return 2

@@ -579,3 +579,39 @@ def test_number_formats() -> None:
     assert describe.fmt_share(0.99999) == "99.99%" and describe.fmt_share(1e-6) == "<0.01%"
     assert describe.fmt_duration(600) == "10 min" and describe.fmt_duration(45) == "45 s"
     assert describe.fmt_mib(20480) == "20,480 MiB (20 GiB)"
+
+
+# --------------------------------------------------------------------------------------------
+# Incomplete run directories (a write cut short, or files of two runs) are refused
+
+
+def test_timeseries_cut_mid_line_is_refused(run_dir: Path, capsys: pytest.CaptureFixture) -> None:
+    ts = run_dir / "timeseries.csv"
+    ts.write_bytes(ts.read_bytes()[:-7])
+    err = _bad(capsys, [str(run_dir)])
+    assert f"{ts}: incomplete run directory: the file is cut off in the middle of a line" in err
+
+
+def test_timeseries_cut_between_lines_is_refused(run_dir: Path, capsys: pytest.CaptureFixture) -> None:
+    ts = run_dir / "timeseries.csv"
+    lines = ts.read_text(encoding="utf-8").splitlines(keepends=True)
+    ts.write_text("".join(lines[: len(lines) // 2]), encoding="utf-8")
+    err = _bad(capsys, [str(run_dir)])
+    assert "incomplete run directory: its samples end at" in err and "the run at 300 s" in err
+
+
+def test_files_of_two_runs_are_refused(run_dir: Path, capsys: pytest.CaptureFixture) -> None:
+    scen = run_dir / "scenario.toml"
+    scen.write_text(scen.read_text(encoding="utf-8").replace("seed = 7", "seed = 8"), encoding="utf-8")
+    err = _bad(capsys, [str(run_dir)])
+    assert f"{scen}: incomplete run directory: its seed (8) is not the summary's (7)" in err
+    assert "re-run `wsfleet run --out" in err
+
+
+def test_unwritable_report_is_an_io_error(run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """Exit 1 (I/O), as `wsfleet run --out` to an unwritable place: the input was fine."""
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file, not a directory")
+    assert report.main([str(run_dir), "--out", str(blocker / "r.html"), "--no-plots"]) == 1
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and f"{blocker / 'r.html'}: cannot write the report" in err

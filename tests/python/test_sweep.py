@@ -257,6 +257,26 @@ def test_interrupted_sweep_resumes_with_only_the_missing_points(tmp_path: Path, 
     assert list(markers.iterdir()) == []
 
 
+def test_a_part_with_one_flipped_byte_is_computed_again(tmp_path: Path, monkeypatch) -> None:
+    """Truncated parts were redone, but a byte flipped in a data page read back as valid numbers
+    (1,099,511,684,026 connections). Each part is checked against the SHA-256 written beside it."""
+    out = tmp_path / "out"
+    reference = wsfleet.Sweep(TINY, AXES, replications=2).run(out, workers=0).frame
+    part = sorted((out / "results").glob("part-*.parquet"))[1]
+    data = bytearray(part.read_bytes())
+    data[len(data) // 3] ^= 0x10
+    part.write_bytes(bytes(data))
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    monkeypatch.setenv(sweep_helpers.MARKERS, str(markers))
+    resumed = wsfleet.Sweep(TINY, AXES, replications=2).run(out, workers=0, _task_fn=sweep_helpers.counted).frame
+    ran = sorted(m.name for m in markers.iterdir())
+    assert len(ran) == 2 and ran[0].endswith("-0") and ran[1].endswith("-1")  # one point, both replications
+    pd.testing.assert_frame_equal(deterministic(resumed), deterministic(reference))
+    assert sorted(p.name for p in (out / "results").iterdir() if p.name.startswith(".")) == sorted(
+        f".{p.name}.sha256" for p in (out / "results").glob("part-*.parquet"))
+
+
 def test_a_different_sweep_into_the_same_directory_is_refused(tmp_path: Path) -> None:
     wsfleet.sweep(TINY, {"fleet.servers": [3]}, out=tmp_path / "out", workers=0)
     with pytest.raises(wsfleet.SweepError, match="differs in axes"):
@@ -304,6 +324,36 @@ def test_cli_sweep_runs_the_toml_sweep(tmp_path: Path) -> None:
     assert list(wsfleet.load_sweep(tmp_path / "axis")["backoff.base_s"]) == pytest.approx([0.5, 1.0, 2.0])
 
 
+def test_cli_sweep_seed_beyond_run_seed_is_refused_at_validation(tmp_path: Path) -> None:
+    """2^63 passed validation, then every point failed (run.seed is a signed 64-bit TOML integer)."""
+    path = write_tiny(tmp_path)
+    stderr = assert_clean_failure(cli("sweep", path, "--out", tmp_path / "out", "--seed", "9223372036854775808",
+                                      "--axis", "fleet.servers=2,3"))
+    assert "seed must be a whole number from 0 to 9223372036854775807 (got 9223372036854775808)" in stderr
+    assert not (tmp_path / "out").exists()
+
+
+def _lost_worker(task: Any) -> Any:
+    raise RuntimeError("worker died")
+
+
+def test_points_lost_at_run_time_are_an_error_not_bad_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture) -> None:
+    """Every point was validated first: points that fail while running exit 1 (error), not 2 (bad input)."""
+    import importlib
+    sweep_module = importlib.import_module("wsfleet.sweep")
+    sw = wsfleet.Sweep(TINY, AXES)
+    with pytest.raises(sweep_module.PointsFailed, match="point.s. failed"):
+        sw.run(tmp_path / "out", workers=0, _task_fn=_lost_worker)
+    real_run = sweep_module.Sweep.run
+    monkeypatch.setattr(sweep_module.Sweep, "run",
+                        lambda self, out, **kw: real_run(self, out, **{**kw, "_task_fn": _lost_worker}))
+    path = write_tiny(tmp_path)
+    assert sweep_module.main([str(path), "--out", str(tmp_path / "cli"), "--axis", "fleet.servers=2,3",
+                              "--workers", "0", "-q"]) == 1
+    assert "2 of 2 point(s) failed" in capsys.readouterr().err
+
+
 def test_cli_sweep_bad_axis_is_bad_input(tmp_path: Path) -> None:
     path = write_tiny(tmp_path)
     stderr = assert_clean_failure(cli("sweep", path, "--out", tmp_path / "out", "--axis", "fleet.srvers=2,3"))
@@ -334,6 +384,77 @@ def test_cli_sweep_killed_mid_run_resumes(tmp_path: Path) -> None:
     reference = wsfleet.Sweep(path).run(tmp_path / "ref", workers=0).frame
     pd.testing.assert_frame_equal(deterministic(wsfleet.load_sweep(out)), deterministic(reference))
     assert np.isfinite(reference["connections.attempted"]).all()
+
+
+def _children(pid: int) -> list:
+    """Pids of the live processes whose parent is `pid` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_workers_die_with_a_killed_driver(tmp_path: Path) -> None:
+    """kill -9 of the driver alone (not its process group) used to leave its workers blocked forever."""
+    code = ("import wsfleet, sweep_helpers; wsfleet.Sweep(%r, {'fleet.servers': [2, 3, 4, 5]}).run("
+            "%r, workers=2, _task_fn=sweep_helpers.hang_on_point_1)") % (TINY, str(tmp_path / "out"))
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).parent))
+    driver = subprocess.Popen([sys.executable, "-c", code], env=env, stderr=subprocess.DEVNULL)
+    workers: list = []
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(workers) < 2:
+            time.sleep(0.2)
+            workers = [w for w in _children(driver.pid)
+                       if "multiprocessing" in Path(f"/proc/{w}/cmdline").read_bytes().decode(errors="replace")]
+        assert len(workers) >= 2, "the workers never started"
+        time.sleep(3)  # the workers are busy (one hangs)
+        driver.kill()
+        driver.wait()
+        deadline = time.monotonic() + 20
+        alive = workers
+        while time.monotonic() < deadline and alive:
+            time.sleep(0.2)
+            alive = [w for w in alive if Path(f"/proc/{w}").exists()
+                     and Path(f"/proc/{w}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"]
+        assert not alive, f"orphaned workers: {alive}"
+    finally:
+        driver.kill()
+        for w in workers:  # never leave one behind, even when the test fails
+            try:
+                os.kill(w, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def test_cli_sweep_interrupted_by_ctrl_c_exits_130_and_resumes(tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT to the terminal's process group) ended `wsfleet sweep` by the signal; now the
+    sweep saves what is done and exits 130, and running it again finishes it."""
+    path = write_tiny(tmp_path, "\n[sweep]\nreplications = 3\n[sweep.axes]\n"
+                                "\"clients.count\" = {low = 4000, high = 12000, steps = 12}\n")
+    out = tmp_path / "out"
+    env = dict(os.environ, WSFLEET_PYTHON=sys.executable)
+    proc = subprocess.Popen([wsfleet_exe(), "sweep", str(path), "--out", str(out), "--workers", "1", "-q"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list((out / "results").glob("part-*.parquet"))) < 2:
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "interrupted; finished points are saved" in stderr and "Traceback" not in stderr
+    finish = cli("sweep", path, "--out", out, "--workers", "1", "-q")
+    assert finish.returncode == 0, finish.stderr
+    assert len(wsfleet.load_sweep(out)) == 36
 
 
 @pytest.mark.parametrize("df, p, expected", [(1, 0.975, 12.7062), (2, 0.975, 4.3027), (4, 0.95, 2.1318),
