@@ -9,6 +9,7 @@ import json
 import os
 import select
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -47,6 +48,7 @@ class ProcessSet:
         self.workdir = Path(workdir).resolve()
         self.workdir.mkdir(parents=True, exist_ok=True)
         self._procs: Dict[str, subprocess.Popen] = {}
+        self._held: Dict[int, socket.socket] = {}
 
     def __enter__(self) -> "ProcessSet":
         return self
@@ -57,6 +59,27 @@ class ProcessSet:
     def close(self) -> None:
         for name in list(self._procs):
             self.kill(name)
+        for port in list(self._held):
+            self.release_port(port)
+
+    def hold_port(self, port: int) -> None:
+        """Keeps a dead server's loopback port: bound but not listening, it refuses connections as the
+        dead process did, and no other program (another test on a busy machine picking a free port)
+        can take it and answer in its place. Nothing happens if the port is still in use."""
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            s.close()
+            return
+        self._held[port] = s
+
+    def release_port(self, port: int) -> None:
+        """Frees a port hold_port kept (before a server starts on it again)."""
+        held = self._held.pop(port, None)
+        if held is not None:
+            held.close()
 
     def start(self, name: str, argv: Sequence[str], env: Optional[Dict[str, str]] = None,
               ready_line: bool = False, timeout_s: float = 10.0) -> dict:

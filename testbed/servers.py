@@ -42,6 +42,8 @@ class ServerFleet:
                 "--reply", str(self.reply), "--max-lifetime-s", str(self.max_lifetime_s)]
 
     def start(self, i: int) -> None:
+        if self.ports[i]:
+            self.procs.release_port(self.ports[i])  # a restart: the port was kept while it was down
         env = {"NODE_PATH": os.pathsep.join(p for p in (NODE_PATH, os.environ.get("NODE_PATH", "")) if p)}
         info = self.procs.start(f"server{i}", self._argv(i), env=env, ready_line=True)
         self.ports[i] = int(info["port"])
@@ -53,6 +55,7 @@ class ServerFleet:
     def kill(self, i: int) -> None:
         """SIGKILL server i: the kernel resets its connections, as when a process crashes."""
         self.procs.kill(f"server{i}")
+        self.procs.hold_port(self.ports[i])
 
     def up(self, i: int) -> bool:
         return self.procs.running(f"server{i}")

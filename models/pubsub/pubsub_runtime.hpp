@@ -24,6 +24,9 @@ struct Publication {
   std::uint32_t pending = 0;      ///< server fan-outs not yet done
 };
 
+/// fetch_from's value when no history fetch is in progress.
+inline constexpr std::uint32_t kNoFetch = 0xFFFFFFFFu;
+
 struct PubSubRuntime {
   PubSubRuntime(std::uint32_t channels, double zipf_s, double ns_per_delivery, sim::SimTime broker_latency)
       : popularity(channels, zipf_s), logs(channels), arrived_seq(channels, 0), broker(ns_per_delivery, broker_latency) {}
