@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from . import _plots
-from ._describe import as_float, fault_list, fmt_int, fmt_pct, fmt_seconds, fmt_share
+from ._describe import as_float, capitalise, fault_list, fmt_int, fmt_pct, fmt_seconds, fmt_share
+from ._life import get_path
 from ._limits import MARGIN, Limit, evaluate_limits, verdict
 
 __all__ = ["analyse", "Analysis", "Storm", "Finding", "REJECT_REASONS", "FAIL_REASONS", "CPU_SATURATED",
@@ -27,17 +28,7 @@ CPU_SATURATED = 0.99
 
 
 
-def _get(mapping: Any, *keys: str) -> Any:
-    """mapping[k1][k2]... or None when any level is missing or not a mapping."""
-    value = mapping
-    for key in keys:
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(key)
-    return value
-
-
-def _section(mapping: Mapping[str, Any], key: str) -> Dict[str, Any]:
+def table_at(mapping: Mapping[str, Any], key: str) -> Dict[str, Any]:
     value = mapping.get(key)
     return dict(value) if isinstance(value, Mapping) else {}
 
@@ -165,10 +156,10 @@ def analyse(run: Any) -> Analysis:
     """Derives the headline numbers, the storm impact and the verdict of a loaded run
     (wsfleet.report.Run: summary, scenario, timeseries, run_dir)."""
     summary, scenario, ts = run.summary, run.scenario, run.timeseries
-    fleet_cfg = _section(summary, "fleet")
-    scen_fleet = _section(scenario, "fleet")
-    scen_run = _section(scenario, "run")
-    name = str(_get(summary, "scenario", "name") or _get(scenario, "scenario", "name") or run.run_dir.name)
+    fleet_cfg = table_at(summary, "fleet")
+    scen_fleet = table_at(scenario, "fleet")
+    scen_run = table_at(scenario, "run")
+    name = str(get_path(summary, "scenario", "name") or get_path(scenario, "scenario", "name") or run.run_dir.name)
 
     servers_frame = ts[ts["scope"] == "server"].sort_values(["time_s", "server"])
     fleet_frame = ts[ts["scope"] == "fleet"].sort_values("time_s").drop_duplicates("time_s", keep="last")
@@ -202,8 +193,8 @@ def analyse(run: Any) -> Analysis:
         end_s = float(times.max()) if times.size else 0.0
 
     faults = _faults(summary, scenario)
-    conn = _section(summary, "connections")
-    labels = {key: _cause_words(verb, conn.get(by), names) for key, verb, by, names in (
+    conn = table_at(summary, "connections")
+    labels = {key: cause_words(verb, conn.get(by), names) for key, verb, by, names in (
         ("rejected", "refused", "rejected_by", REJECT_REASONS), ("failed", "failed", "failed_by", FAIL_REASONS))}
     plot_data = _plots.PlotData(servers=servers_frame, fleet=fleet_frame, faults=[f for f, _ in faults],
                                 max_connections=max_conn, sample_interval_s=dt, end_s=end_s, labels=labels)
@@ -229,7 +220,7 @@ def analyse(run: Any) -> Analysis:
 
     # CPU.
     a.peak_cpu, a.peak_cpu_time, a.peak_cpu_server = _peak(servers_frame, "cpu_utilisation")
-    summary_peak = as_float(_get(summary, "cpu", "peak_utilisation"))
+    summary_peak = as_float(get_path(summary, "cpu", "peak_utilisation"))
     if summary_peak is not None and (a.peak_cpu is None or summary_peak > a.peak_cpu):
         a.peak_cpu = summary_peak
     a.saturated_servers = _first_reaching(servers_frame, "cpu_utilisation", CPU_SATURATED)
@@ -312,13 +303,13 @@ FAIL_REASONS = {"backend_down": "sent to a down server", "timeout": "handshake t
                 "crash": "cut by a crash or drain"}
 
 
-def _cause_words(verb: str, by: Any, names: Mapping[str, str]) -> str:
+def cause_words(verb: str, by: Any, names: Mapping[str, str]) -> str:
     """"failed (sent to a down server, balancer out of source ports)": the causes that occurred."""
     seen = [label for key, label in names.items() if isinstance(by, Mapping) and (as_float(by.get(key)) or 0) > 0]
     return f"{verb} ({', '.join(seen)})" if seen else verb
 
 
-def _reasons(by: Any, names: Mapping[str, str]) -> str:
+def reason_counts(by: Any, names: Mapping[str, str]) -> str:
     """'; 12 server full, 3 no live backend' for the reasons that occurred, or ''."""
     if not isinstance(by, Mapping):
         return ""
@@ -334,15 +325,15 @@ def _verdict(a: Analysis, summary: Mapping[str, Any]) -> None:
     findings: List[Finding] = []
     for limit in a.limits:
         if limit.state == "bound":
-            findings.append(Finding("fail", f"{_capital(limit.name)}: {limit.figure}"
+            findings.append(Finding("fail", f"{capitalise(limit.name)}: {limit.figure}"
                                             + (f"; {limit.effect}" if limit.effect else "") + "."))
         elif limit.state == "near":
-            findings.append(Finding("warn", f"{_capital(limit.name)}: {limit.figure}, "
+            findings.append(Finding("warn", f"{capitalise(limit.name)}: {limit.figure}, "
                                             f"{fmt_share(max(limit.headroom or 0.0, 0.0))} left."))
     for start, stop in _outages(a.plot_data.fleet):
         until = f"until about {fmt_seconds(stop)}" if stop is not None else "until the end of the run"
         findings.append(Finding("fail", f"Total outage: no server was up from about {fmt_seconds(start)} {until}."))
-    conn = _section(summary, "connections")
+    conn = table_at(summary, "connections")
     attempted = as_float(conn.get("attempted"))
     for key, by, names in (("rejected", "rejected_by", REJECT_REASONS), ("failed", "failed_by", FAIL_REASONS)):
         count = as_float(conn.get(key)) or 0.0
@@ -350,7 +341,7 @@ def _verdict(a: Analysis, summary: Mapping[str, Any]) -> None:
             verb = "were refused" if key == "rejected" else "failed"
             findings.append(Finding("note", f"{fmt_int(count)} connection attempts {verb} "
                                             f"({fmt_pct(count, attempted)} of attempts"
-                                            f"{_reasons(conn.get(by), names)})."))
+                                            f"{reason_counts(conn.get(by), names)})."))
     for fault in summary.get("faults") or []:
         if not isinstance(fault, Mapping):
             continue
@@ -398,9 +389,6 @@ def _verdict(a: Analysis, summary: Mapping[str, Any]) -> None:
     else:
         a.action = "See the findings above; each names the figure it follows from."
     a.findings = findings
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _join_and(items: Sequence[str], conj: str = "and") -> str:

@@ -135,7 +135,7 @@ def fmt_pct(part: Any, whole: Any) -> str:
     return fmt_share(p / w)
 
 
-def _plural(n: float, singular: str, plural: Optional[str] = None) -> str:
+def pluralise(n: float, singular: str, plural: Optional[str] = None) -> str:
     return singular if n == 1 else (plural or singular + "s")
 
 
@@ -272,7 +272,7 @@ def _balancer_settings(section: Mapping[str, Any]) -> List[str]:
     addresses = as_float(section.get("source_addresses")) or 1.0
     if (ports is not None and ports != _DEFAULT_SOURCE_PORTS) or addresses != 1:
         words.append(f"{fmt_int((ports or _DEFAULT_SOURCE_PORTS) * addresses)} source ports to each server "
-                     f"({fmt_int(addresses)} source {_plural(addresses, 'address', 'addresses')})")
+                     f"({fmt_int(addresses)} source {pluralise(addresses, 'address', 'addresses')})")
     sticky = section.get("sticky")
     if sticky and sticky != "none":
         words.append(f"sticky sessions by {str(sticky).replace('_', ' ')}")
@@ -323,7 +323,7 @@ def backoff_phrase(section: Mapping[str, Any]) -> str:
     text = phrase + (f" ({', '.join(shown)})" if shown else "")
     n = as_float(max_retries)
     if n is not None and n > 0:
-        text += f", giving up after {fmt_int(n)} {_plural(n, 'retry', 'retries')}"
+        text += f", giving up after {fmt_int(n)} {pluralise(n, 'retry', 'retries')}"
     elif max_retries is not None:
         text += ", never giving up"
     return text
@@ -417,7 +417,7 @@ def _fault_sentence(fault: Mapping[str, Any]) -> str:
     return text
 
 
-def _capitalise(text: str) -> str:
+def capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
@@ -450,7 +450,7 @@ def _class_phrase(c: Mapping[str, Any], fleet: Mapping[str, Any]) -> str:
     if conns is not None:
         parts.append(f"{fmt_int(conns)} connections")
     if cores is not None:
-        parts.append(f"{fmt_num(cores)} CPU {_plural(cores, 'core')}")
+        parts.append(f"{fmt_num(cores)} CPU {pluralise(cores, 'core')}")
     if weight is not None:
         parts.append(f"weight {fmt_num(weight)}")
     if cost:
@@ -479,7 +479,7 @@ def describe_scenario(scenario: Mapping[str, Any]) -> List[str]:
     if max_conn is not None:
         parts.append(f"limited to {fmt_int(max_conn)} connections")
     if cores is not None:
-        parts.append(f"{fmt_num(cores)} CPU {_plural(cores, 'core')}")
+        parts.append(f"{fmt_num(cores)} CPU {pluralise(cores, 'core')}")
     each = ("each " + _join(parts)) if parts else ""
     if n_servers == 1:
         server_text = f"1 server{', ' + each.replace('each ', '', 1) if each else ''}"
@@ -494,14 +494,15 @@ def describe_scenario(scenario: Mapping[str, Any]) -> List[str]:
         else:
             weight_text = f" with weights from {fmt_num(min(weight_values))} to {fmt_num(max(weight_values))}"
     if classes:
-        server_text = f"{fmt_int(n_servers)} servers of {len(classes)} {_plural(len(classes), 'class', 'classes')}: " \
+        kinds = pluralise(len(classes), "class", "classes")
+        server_text = f"{fmt_int(n_servers)} servers of {len(classes)} {kinds}: " \
             + _join([_class_phrase(c, fleet) for c in classes])
     first = f"{server_text}, behind {balancer_phrase(balancer)}{weight_text}."
 
     # Clients.
     count = as_float(clients.get("count"))
     ramp = as_float(clients.get("ramp_s"))
-    who = f"{fmt_int(count)} {_plural(count or 0, 'client')}" if count is not None else "The clients"
+    who = f"{fmt_int(count)} {pluralise(count or 0, 'client')}" if count is not None else "The clients"
     one = count == 1
 
     def verb(plural: str) -> str:
@@ -529,10 +530,10 @@ def describe_scenario(scenario: Mapping[str, Any]) -> List[str]:
         if mpm == 0:
             habits.append("sends no messages")
         else:
-            msg = f"sends {fmt_num(mpm)} {_plural(mpm, 'message')} a minute"
+            msg = f"sends {fmt_num(mpm)} {pluralise(mpm, 'message')} a minute"
             if replies is not None:
                 msg += (" (no replies)" if replies == 0 else
-                        f" (the server answers each with {fmt_num(replies)} {_plural(replies, 'reply', 'replies')})")
+                        f" (the server answers each with {fmt_num(replies)} {pluralise(replies, 'reply', 'replies')})")
             habits.append(msg)
     if hb is not None:
         habits.append("no heartbeats" if hb == 0 else f"a heartbeat every {fmt_duration(hb)}")
@@ -548,7 +549,7 @@ def describe_scenario(scenario: Mapping[str, Any]) -> List[str]:
         shown = [_fault_sentence(f) for f in faults[:6]]
         if len(faults) > 6:
             shown.append(f"{len(faults) - 6} more faults follow")
-        third = _capitalise("; ".join(shown)) + f"; {retry}."
+        third = capitalise("; ".join(shown)) + f"; {retry}."
     else:
         third = f"No server fails during the run; rejected or timed-out clients retry with {backoff_phrase(backoff)}."
 

@@ -14,7 +14,7 @@ from typing import Any, List, Mapping, Optional
 
 import pandas as pd
 
-from ._describe import _plural, as_float, fmt_int, fmt_mib, fmt_ms, fmt_num, fmt_pct, fmt_seconds, fmt_share
+from ._describe import as_float, fmt_int, fmt_mib, fmt_ms, fmt_num, fmt_pct, fmt_seconds, fmt_share, pluralise
 
 __all__ = ["Topic", "connection_life", "heartbeat_cpu_seconds", "bits_per_second"]
 
@@ -28,16 +28,19 @@ class Topic:
     figures: dict = field(default_factory=dict)
 
 
-def _get(mapping: Any, *keys: str) -> Any:
+def get_path(mapping: Any, *keys: str) -> Any:
+    """mapping[k1][k2]... or None when any level is missing or not a mapping."""
+    value = mapping
     for key in keys:
-        if not isinstance(mapping, Mapping):
+        if not isinstance(value, Mapping):
             return None
-        mapping = mapping.get(key)
-    return mapping
+        value = value.get(key)
+    return value
 
 
-def _num(mapping: Any, *keys: str) -> float:
-    return as_float(_get(mapping, *keys)) or 0.0
+def num_at(mapping: Any, *keys: str) -> float:
+    """get_path as a number; 0 when missing or not a number."""
+    return as_float(get_path(mapping, *keys)) or 0.0
 
 
 def bits_per_second(bits: float) -> str:
@@ -50,8 +53,8 @@ def bits_per_second(bits: float) -> str:
 
 def heartbeat_cpu_seconds(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Optional[float]:
     """CPU time the servers spent on ping exchanges: exchanges answered x fleet.cpu.heartbeat_us."""
-    cost_us = as_float(_get(scenario, "fleet", "cpu", "heartbeat_us"))
-    delivered = as_float(_get(summary, "heartbeats", "delivered"))
+    cost_us = as_float(get_path(scenario, "fleet", "cpu", "heartbeat_us"))
+    delivered = as_float(get_path(summary, "heartbeats", "delivered"))
     if cost_us is None or delivered is None:
         return None
     return delivered * cost_us * 1e-6
@@ -60,7 +63,7 @@ def heartbeat_cpu_seconds(summary: Mapping[str, Any], scenario: Mapping[str, Any
 def _cpu_busy_seconds(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Optional[float]:
     """CPU seconds the whole fleet was busy over the run."""
     capacity = _cpu_capacity_seconds(summary, scenario)
-    mean = as_float(_get(summary, "cpu", "mean_utilisation"))
+    mean = as_float(get_path(summary, "cpu", "mean_utilisation"))
     return None if capacity is None or mean is None else mean * capacity
 
 
@@ -70,13 +73,13 @@ def _cpu_capacity_seconds(summary: Mapping[str, Any], scenario: Mapping[str, Any
     seconds = as_float(summary.get("simulated_seconds"))
     if seconds is None or seconds <= 0:
         return None
-    classes = [c for c in _get(summary, "fleet", "classes") or [] if isinstance(c, Mapping)]
+    classes = [c for c in get_path(summary, "fleet", "classes") or [] if isinstance(c, Mapping)]
     core_count = sum((as_float(c.get("total_servers")) or as_float(c.get("servers")) or 0.0)
                      * (as_float(c.get("cpu_cores")) or 1.0) for c in classes)
     if core_count > 0:
         return core_count * seconds
-    servers = as_float(_get(summary, "fleet", "total_servers")) or as_float(_get(summary, "fleet", "servers"))
-    cores = as_float(_get(scenario, "fleet", "cpu_cores")) or 1.0
+    servers = as_float(get_path(summary, "fleet", "total_servers")) or as_float(get_path(summary, "fleet", "servers"))
+    cores = as_float(get_path(scenario, "fleet", "cpu_cores")) or 1.0
     if servers is None:
         return None
     return servers * cores * seconds
@@ -84,18 +87,18 @@ def _cpu_capacity_seconds(summary: Mapping[str, Any], scenario: Mapping[str, Any
 
 def _heartbeats(summary: Mapping[str, Any], scenario: Mapping[str, Any], fleet: pd.DataFrame) -> Optional[Topic]:
     hb = summary.get("heartbeats")
-    if not isinstance(hb, Mapping) or _num(hb, "sent") <= 0:
+    if not isinstance(hb, Mapping) or num_at(hb, "sent") <= 0:
         return None
     t = Topic("heartbeats", "What heartbeats cost")
-    interval = as_float(_get(scenario, "clients", "heartbeat_interval_s"))
-    sender = _get(scenario, "heartbeat", "sender")
-    mode = _get(scenario, "heartbeat", "mode")
-    preset = _get(scenario, "heartbeat", "preset")
+    interval = as_float(get_path(scenario, "clients", "heartbeat_interval_s"))
+    sender = get_path(scenario, "heartbeat", "sender")
+    mode = get_path(scenario, "heartbeat", "mode")
+    preset = get_path(scenario, "heartbeat", "preset")
     who = f"the {sender}s ping" if sender in ("client", "server") else "pings go"
     how = (f"after {fmt_seconds(interval)} without any frame" if mode == "when_idle"
            else f"every {fmt_seconds(interval)}") if interval else ""
     named = f" ({preset} defaults)" if preset else ""
-    sent, delivered = _num(hb, "sent"), _num(hb, "delivered")
+    sent, delivered = num_at(hb, "sent"), num_at(hb, "delivered")
     per_message = as_float(hb.get("per_message"))
     t.figures.update(sent=sent, per_message=per_message)
     first = f"{fmt_int(sent)} ping exchanges: {who} {how}{named}".replace("  ", " ")
@@ -129,9 +132,9 @@ def _heartbeats(summary: Mapping[str, Any], scenario: Mapping[str, Any], fleet: 
         if open_conns:
             t.figures.update(bits_per_s_per_connection=rate / open_conns)
             text += f", {bits_per_second(rate / open_conns)} per open connection"
-        msg_bytes = as_float(_get(scenario, "clients", "message_bytes"))
-        replies = as_float(_get(scenario, "clients", "replies_per_message")) or 0.0
-        sent_msgs = as_float(_get(summary, "messages", "sent"))
+        msg_bytes = as_float(get_path(scenario, "clients", "message_bytes"))
+        replies = as_float(get_path(scenario, "clients", "replies_per_message")) or 0.0
+        sent_msgs = as_float(get_path(summary, "messages", "sent"))
         if msg_bytes is not None and sent_msgs is not None:
             data = sent_msgs * msg_bytes * (1.0 + replies)
             if data + hb_bytes > 0:
@@ -145,25 +148,25 @@ def _heartbeats(summary: Mapping[str, Any], scenario: Mapping[str, Any], fleet: 
 
 
 def _half_open(summary: Mapping[str, Any], scenario: Mapping[str, Any], fleet: pd.DataFrame) -> Optional[Topic]:
-    vanished = _num(summary, "connections", "vanished")
-    detected = _num(summary, "heartbeats", "half_open_detected")
-    at_end = _num(summary, "heartbeats", "half_open_at_end")
+    vanished = num_at(summary, "connections", "vanished")
+    detected = num_at(summary, "heartbeats", "half_open_detected")
+    at_end = num_at(summary, "heartbeats", "half_open_at_end")
     if vanished <= 0 and detected <= 0 and at_end <= 0:
         return None
     t = Topic("half_open", "Half-open connections (dead peers)")
     t.figures.update(vanished=vanished, detected=detected, at_end=at_end)
-    share = as_float(_get(scenario, "clients", "vanish_share"))
+    share = as_float(get_path(scenario, "clients", "vanish_share"))
     t.sentences.append(
         f"{fmt_int(vanished)} sessions ended without a close (the client's network dropped"
         + (f"; {fmt_share(share)} of session ends" if share else "")
         + "): the client reconnected, but its server kept the old connection, its slot and its memory.")
-    det = _get(summary, "heartbeats", "detection_s")
+    det = get_path(summary, "heartbeats", "detection_s")
     if detected > 0:
-        t.figures.update(detection={k: as_float(_get(det, k)) for k in ("mean", "p50", "p99", "max")})
+        t.figures.update(detection={k: as_float(get_path(det, k)) for k in ("mean", "p50", "p99", "max")})
         t.sentences.append(
             f"The servers found and closed {fmt_int(detected)} of them; detection took "
-            f"{fmt_seconds(_get(det, 'p50'))} at the median, {fmt_seconds(_get(det, 'p99'))} at p99 and "
-            f"{fmt_seconds(_get(det, 'max'))} at most (mean {fmt_seconds(_get(det, 'mean'))}).")
+            f"{fmt_seconds(get_path(det, 'p50'))} at the median, {fmt_seconds(get_path(det, 'p99'))} at p99 and "
+            f"{fmt_seconds(get_path(det, 'max'))} at most (mean {fmt_seconds(get_path(det, 'mean'))}).")
     else:
         t.sentences.append("Nothing found any of them: no server pings and no receiver timeout "
                            "(heartbeat.peer_timeout_s) watch these connections, so they pile up until the "
@@ -185,16 +188,16 @@ def _half_open(summary: Mapping[str, Any], scenario: Mapping[str, Any], fleet: p
 
 
 def _idle(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Optional[Topic]:
-    cut = _num(summary, "connections", "idle_cut")
-    closed = _num(summary, "connections", "idle_closed")
+    cut = num_at(summary, "connections", "idle_cut")
+    closed = num_at(summary, "connections", "idle_closed")
     if cut <= 0 and closed <= 0:
         return None
     t = Topic("idle", "Idle timeouts")
     t.figures.update(idle_cut=cut, idle_closed=closed)
-    established = _num(summary, "connections", "established")
+    established = num_at(summary, "connections", "established")
     if cut > 0:
-        timeout = as_float(_get(scenario, "balancer", "idle_timeout_s"))
-        interval = as_float(_get(scenario, "clients", "heartbeat_interval_s"))
+        timeout = as_float(get_path(scenario, "balancer", "idle_timeout_s"))
+        interval = as_float(get_path(scenario, "clients", "heartbeat_interval_s"))
         why = (f"no heartbeat keeps them busy" if not interval else
                f"heartbeats every {fmt_seconds(interval)} are not more frequent than the timeout")
         t.sentences.append(
@@ -203,7 +206,7 @@ def _idle(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Optional[T
             f"which cost a handshake: {fmt_pct(cut, established)} of all established connections. "
             "A heartbeat interval below the shortest idle timeout on the path avoids this.")
     if closed > 0:
-        limit = as_float(_get(scenario, "fleet", "idle_close_s"))
+        limit = as_float(get_path(scenario, "fleet", "idle_close_s"))
         t.sentences.append(
             f"The servers' idle policy closed {fmt_int(closed)} connections without a data message for "
             f"{fmt_seconds(limit) if limit else 'the idle limit'} (heartbeats do not count); their clients "
@@ -212,25 +215,25 @@ def _idle(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Optional[T
 
 
 def _shedding(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Optional[Topic]:
-    shed = _num(summary, "connections", "rejected_by", "shed")
-    rebalanced = _num(summary, "connections", "rebalanced")
+    shed = num_at(summary, "connections", "rejected_by", "shed")
+    rebalanced = num_at(summary, "connections", "rebalanced")
     if shed <= 0 and rebalanced <= 0:
         return None
     t = Topic("shedding", "Load shedding and rebalancing")
     t.figures.update(shed=shed, rebalanced=rebalanced)
     if shed > 0:
-        adm = _get(scenario, "fleet", "admission")
+        adm = get_path(scenario, "fleet", "admission")
         rules = []
-        rate = as_float(_get(adm, "max_handshakes_per_s"))
-        backlog = as_float(_get(adm, "reject_above_backlog_ms"))
+        rate = as_float(get_path(adm, "max_handshakes_per_s"))
+        backlog = as_float(get_path(adm, "reject_above_backlog_ms"))
         if rate:
             rules.append(f"above {fmt_num(rate)} handshakes per second per server")
         if backlog:
             rules.append(f"while a server's CPU queue was longer than {fmt_num(backlog)} ms")
-        retry = as_float(_get(adm, "retry_after_s"))
-        cost = as_float(_get(adm, "reject_us"))
+        retry = as_float(get_path(adm, "retry_after_s"))
+        cost = as_float(get_path(adm, "reject_us"))
         text = (f"Admission control refused {fmt_int(shed)} connection attempts "
-                f"({fmt_pct(shed, _num(summary, 'connections', 'attempted'))} of attempts)")
+                f"({fmt_pct(shed, num_at(summary, 'connections', 'attempted'))} of attempts)")
         if rules:
             text += " " + " or ".join(rules)
         if cost is not None:
@@ -240,8 +243,8 @@ def _shedding(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Option
             text += f" The refused clients waited at least the Retry-After of {fmt_seconds(retry)} before retrying."
         t.sentences.append(text)
     if rebalanced > 0:
-        reb = _get(scenario, "fleet", "rebalance")
-        tol = as_float(_get(reb, "tolerance"))
+        reb = get_path(scenario, "fleet", "rebalance")
+        tol = as_float(get_path(reb, "tolerance"))
         t.sentences.append(
             f"Rebalancing closed {fmt_int(rebalanced)} connections on servers holding more than the fleet's "
             f"mean{f' + {fmt_share(tol)}' if tol is not None else ''}; their clients reconnected through the "
@@ -261,30 +264,30 @@ def _pubsub(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Optional
     if not isinstance(ps, Mapping):
         return None
     t = Topic("pubsub", "Pub/sub: fan-out, slow consumers and continuity")
-    pub = _get(ps, "publications")
-    published, feeds, clients = _num(pub, "published"), _num(pub, "from_feeds"), _num(pub, "from_clients")
+    pub = get_path(ps, "publications")
+    published, feeds, clients = num_at(pub, "published"), num_at(pub, "from_feeds"), num_at(pub, "from_clients")
     t.figures.update(published=published)
     origin = [f"{fmt_int(n)} {what}" for n, what in ((feeds, "from server-side feeds"), (clients, "from clients")) if n > 0]
     text = f"{fmt_int(published)} publications" + (f" ({', '.join(origin)})" if origin else "")
-    failed, in_broker = _num(pub, "publish_failed"), _num(pub, "lost_in_broker")
+    failed, in_broker = num_at(pub, "publish_failed"), num_at(pub, "lost_in_broker")
     if failed > 0 or in_broker > 0:
         text += (f"; the broker refused {fmt_int(failed)} while it was down and lost {fmt_int(in_broker)} "
                  "it held when it failed")
     t.sentences.append(text + ".")
 
-    copies = _get(ps, "copies")
-    created, delivered = _num(copies, "created"), _num(copies, "delivered")
-    lat = _get(ps, "latency_ms")
-    t.figures.update(copies=created, delivered=delivered, latency_p50_ms=as_float(_get(lat, "p50")),
-                     latency_p99_ms=as_float(_get(lat, "p99")))
+    copies = get_path(ps, "copies")
+    created, delivered = num_at(copies, "created"), num_at(copies, "delivered")
+    lat = get_path(ps, "latency_ms")
+    t.figures.update(copies=created, delivered=delivered, latency_p50_ms=as_float(get_path(lat, "p50")),
+                     latency_p99_ms=as_float(get_path(lat, "p99")))
     text = (f"The servers made {fmt_int(created)} copies for subscribers and wrote {fmt_int(delivered)} of them "
             f"to their clients ({fmt_pct(delivered, created)})")
-    if as_float(_get(lat, "p50")) is not None:
-        text += (f"; from publication to delivery {fmt_ms(_get(lat, 'p50'))} at the median and "
-                 f"{fmt_ms(_get(lat, 'p99'))} at p99")
+    if as_float(get_path(lat, "p50")) is not None:
+        text += (f"; from publication to delivery {fmt_ms(get_path(lat, 'p50'))} at the median and "
+                 f"{fmt_ms(get_path(lat, 'p99'))} at p99")
     t.sentences.append(text + ".")
 
-    drops = {key: _num(copies, key) for key, _ in _DROP_CAUSES}
+    drops = {key: num_at(copies, key) for key, _ in _DROP_CAUSES}
     total = sum(drops.values())
     t.figures.update(dropped=total, drops=drops)
     if total > 0:
@@ -293,56 +296,56 @@ def _pubsub(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Optional
     else:
         t.sentences.append("No copy was dropped.")
 
-    slow = _get(ps, "slow_consumers")
-    closed, crashes = _num(slow, "closed"), _num(slow, "memory_crashes")
-    peak = as_float(_get(slow, "peak_server_buffered_mib"))
+    slow = get_path(ps, "slow_consumers")
+    closed, crashes = num_at(slow, "closed"), num_at(slow, "memory_crashes")
+    peak = as_float(get_path(slow, "peak_server_buffered_mib"))
     t.figures.update(slow_closed=closed, memory_crashes=crashes, peak_buffered_mib=peak)
     if closed > 0:
         t.sentences.append(f"{fmt_int(closed)} slow consumers were disconnected because their send buffer "
                            "passed its limit; they reconnected.")
     if crashes > 0:
-        limit = as_float(_get(scenario, "fleet", "memory_limit_mib"))
+        limit = as_float(get_path(scenario, "fleet", "memory_limit_mib"))
         t.sentences.append(
-            f"Send buffers ran {fmt_int(crashes)} {_plural(crashes, 'server')} out of memory"
+            f"Send buffers ran {fmt_int(crashes)} {pluralise(crashes, 'server')} out of memory"
             + (f" (fleet.memory_limit_mib = {fmt_mib(limit)})" if limit else "")
             + ": each was killed with all its connections, which reconnected elsewhere.")
     if peak:
         t.sentences.append(f"At the peak one server held {fmt_mib(peak)} of unsent messages.")
 
-    cont = _get(ps, "continuity")
-    lost, dup = _num(cont, "lost"), _num(cont, "duplicated")
-    exactly = bool(_get(cont, "exactly_once"))
+    cont = get_path(ps, "continuity")
+    lost, dup = num_at(cont, "lost"), num_at(cont, "duplicated")
+    exactly = bool(get_path(cont, "exactly_once"))
     t.figures.update(lost=lost, duplicated=dup, exactly_once=exactly,
-                     out_of_order=_num(cont, "out_of_order"), recovered_resume=_num(cont, "recovered_resume"),
-                     recovered_history=_num(cont, "recovered_history"))
-    text = (f"Of the {fmt_int(_num(cont, 'expected'))} messages the subscribers should have seen, "
-            f"{fmt_int(_num(cont, 'in_order'))} arrived live and in order")
+                     out_of_order=num_at(cont, "out_of_order"), recovered_resume=num_at(cont, "recovered_resume"),
+                     recovered_history=num_at(cont, "recovered_history"))
+    text = (f"Of the {fmt_int(num_at(cont, 'expected'))} messages the subscribers should have seen, "
+            f"{fmt_int(num_at(cont, 'in_order'))} arrived live and in order")
     for key, what in (("recovered_resume", "were recovered by resuming the session"),
                       ("recovered_history", "were fetched from history")):
-        if _num(cont, key) > 0:
-            text += f", {fmt_int(_num(cont, key))} {what}"
+        if num_at(cont, key) > 0:
+            text += f", {fmt_int(num_at(cont, key))} {what}"
     text += f"; {fmt_int(lost)} were lost and {fmt_int(dup)} duplicated"
-    if _num(cont, "out_of_order") > 0:
-        text += f", {fmt_int(_num(cont, 'out_of_order'))} arrived out of order"
+    if num_at(cont, "out_of_order") > 0:
+        text += f", {fmt_int(num_at(cont, 'out_of_order'))} arrived out of order"
     text += (". Exactly-once delivery held." if exactly else ". Exactly-once delivery did not hold.")
     t.sentences.append(text)
 
-    res = _get(ps, "resume")
-    attempts = _num(res, "attempts")
+    res = get_path(ps, "resume")
+    attempts = num_at(res, "attempts")
     if attempts > 0:
-        window = as_float(_get(scenario, "pubsub", "resume", "window_s"))
-        t.figures.update(resume_attempts=attempts, resumed=_num(res, "resumed"),
-                         resume_success_rate=as_float(_get(res, "success_rate")))
+        window = as_float(get_path(scenario, "pubsub", "resume", "window_s"))
+        t.figures.update(resume_attempts=attempts, resumed=num_at(res, "resumed"),
+                         resume_success_rate=as_float(get_path(res, "success_rate")))
         text = (f"{fmt_int(attempts)} reconnections tried to resume"
                 + (f" within the {fmt_seconds(window)} window" if window else "")
-                + f": {fmt_int(_num(res, 'resumed'))} succeeded ({fmt_share(_get(res, 'success_rate'))})")
-        late, evicted = _num(res, "too_late"), _num(res, "evicted")
+                + f": {fmt_int(num_at(res, 'resumed'))} succeeded ({fmt_share(get_path(res, 'success_rate'))})")
+        late, evicted = num_at(res, "too_late"), num_at(res, "evicted")
         if late > 0:
             text += f", {fmt_int(late)} came too late"
         if evicted > 0:
             text += f", {fmt_int(evicted)} found their messages gone from the cache"
         t.sentences.append(text + ".")
-    fetches = _num(res, "history_fetches")
+    fetches = num_at(res, "history_fetches")
     if fetches > 0:
         t.sentences.append(f"Clients fetched missed messages from history {fmt_int(fetches)} times.")
     return t

@@ -23,7 +23,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 import pandas as pd
 
 from ._describe import as_float, fmt_int, fmt_mib, fmt_ms, fmt_num, fmt_pct, fmt_seconds, fmt_share
-from ._life import _get, _num
+from ._life import get_path, num_at
 
 __all__ = ["Limit", "Verdict", "evaluate_limits", "verdict", "MARGIN", "DELIVERY_P99_MS", "RECOVERY_S",
            "STATES"]
@@ -96,8 +96,9 @@ def _where(server: Optional[int], time_s: Optional[float]) -> str:
 
 
 def _class_of(summary: Mapping[str, Any]) -> Tuple[Dict[str, Dict[str, Any]], List[str]]:
-    classes = {str(c.get("name")): dict(c) for c in _get(summary, "fleet", "classes") or [] if isinstance(c, Mapping)}
-    names = [str(n) for n in _get(summary, "fleet", "server_class") or []]
+    classes = {str(c.get("name")): dict(c) for c in get_path(summary, "fleet", "classes") or []
+               if isinstance(c, Mapping)}
+    names = [str(n) for n in get_path(summary, "fleet", "server_class") or []]
     return classes, names
 
 
@@ -130,11 +131,11 @@ def _crashed_servers(summary: Mapping[str, Any]) -> int:
 
 
 def _connections(summary: Mapping[str, Any], servers: pd.DataFrame, fleet: pd.DataFrame) -> Limit:
-    default = as_float(_get(summary, "fleet", "max_connections_per_server"))
-    refused = _num(summary, "connections", "rejected_by", "server_full")
+    default = as_float(get_path(summary, "fleet", "max_connections_per_server"))
+    refused = num_at(summary, "connections", "rejected_by", "server_full")
     name = "per-server connection limit"
     if servers.empty or "connections" not in servers.columns or not default:
-        peak = as_float(_get(summary, "connections", "peak_per_server"))
+        peak = as_float(get_path(summary, "connections", "peak_per_server"))
         used = peak / default if peak is not None and default else None
         return Limit("connections", name, _state(used, refused), used,
                      f"{fmt_int(peak)} of {fmt_int(default)} connections" if used is not None else "n/a",
@@ -155,7 +156,7 @@ def _connections(summary: Mapping[str, Any], servers: pd.DataFrame, fleet: pd.Da
                 f"{fmt_int(own)} connections per server", effect, severity=refused)
     if lim.state in ("bound", "near"):
         demand, _ = _demand(fleet)
-        n = as_float(_get(summary, "fleet", "servers")) or 0
+        n = as_float(get_path(summary, "fleet", "servers")) or 0
         if demand and own:
             crashed = _crashed_servers(summary)
             need = math.ceil(demand / (own * (1 - MARGIN)))
@@ -170,9 +171,9 @@ def _connections(summary: Mapping[str, Any], servers: pd.DataFrame, fleet: pd.Da
 
 def _source_ports(summary: Mapping[str, Any], scenario: Mapping[str, Any], fleet: pd.DataFrame) -> Limit:
     name = "balancer source ports"
-    ports = as_float(_get(scenario, "balancer", "source_ports"))
-    addresses = as_float(_get(scenario, "balancer", "source_addresses")) or 1.0
-    failed = _num(summary, "connections", "failed_by", "source_ports")
+    ports = as_float(get_path(scenario, "balancer", "source_ports"))
+    addresses = as_float(get_path(scenario, "balancer", "source_addresses")) or 1.0
+    failed = num_at(summary, "connections", "failed_by", "source_ports")
     balancers = [b for b in summary.get("balancers") or [] if isinstance(b, Mapping)]
     peaks = [(as_float(b.get("peak_ports_per_backend")) or 0.0, int(b.get("index", i))) for i, b in enumerate(balancers)]
     if not ports or not peaks:
@@ -191,7 +192,7 @@ def _source_ports(summary: Mapping[str, Any], scenario: Mapping[str, Any], fleet
                 f"{'address' if addresses == 1 else 'addresses'} per server", effect, severity=failed)
     if lim.state in ("bound", "near"):
         demand, _ = _demand(fleet)
-        n = as_float(_get(summary, "fleet", "servers")) or 1.0
+        n = as_float(get_path(summary, "fleet", "servers")) or 1.0
         if demand:
             per_server = demand / max(n - _crashed_servers(summary), 1) / max(len(peaks), 1)
             need = math.ceil(per_server / (ports * (1 - MARGIN)))
@@ -205,12 +206,12 @@ def _source_ports(summary: Mapping[str, Any], scenario: Mapping[str, Any], fleet
 
 def _cpu(summary: Mapping[str, Any], servers: pd.DataFrame) -> Limit:
     name = "CPU"
-    timeouts = _num(summary, "connections", "failed_by", "timeout")
+    timeouts = num_at(summary, "connections", "failed_by", "timeout")
     used = t = server = None
     if not servers.empty and "cpu_utilisation" in servers.columns:
         used, t, server = _peak_row(servers, servers["cpu_utilisation"])
     if used is None:
-        used = as_float(_get(summary, "cpu", "peak_utilisation"))
+        used = as_float(get_path(summary, "cpu", "peak_utilisation"))
     effect = (f"{fmt_int(timeouts)} handshakes timed out waiting for the CPU "
               f"(client connect timeout)") if timeouts else ""
     classes, names = _class_of(summary)
@@ -242,7 +243,7 @@ def _memory(summary: Mapping[str, Any], servers: pd.DataFrame) -> Limit:
     default = None
     classes, _ = _class_of(summary)
     limits = {as_float(c.get("memory_limit_mib")) or 0.0 for c in classes.values()}
-    peak_mib = as_float(_get(summary, "memory", "peak_server_mib"))
+    peak_mib = as_float(get_path(summary, "memory", "peak_server_mib"))
     effect = (f"{len(kills)} {'server' if len(kills) == 1 else 'servers'} killed for running out of memory, "
               f"{fmt_int(sum(as_float(f.get('connections_dropped')) or 0 for f in kills))} connections dropped"
               if kills else "")
@@ -270,8 +271,8 @@ def _memory(summary: Mapping[str, Any], servers: pd.DataFrame) -> Limit:
 
 def _rate(summary: Mapping[str, Any], scenario: Mapping[str, Any], fleet: pd.DataFrame, dt: float) -> Limit:
     name = "balancer new-connection rate"
-    per_balancer = as_float(_get(scenario, "balancer", "max_new_connections_per_s")) or 0.0
-    refused = _num(summary, "connections", "rejected_by", "rate_limited")
+    per_balancer = as_float(get_path(scenario, "balancer", "max_new_connections_per_s")) or 0.0
+    refused = num_at(summary, "connections", "rejected_by", "rate_limited")
     count = max(len(summary.get("balancers") or []), 1)
     peak = t = None
     if not fleet.empty and "attempts" in fleet.columns and fleet["attempts"].notna().any():
@@ -299,11 +300,11 @@ def _broker(summary: Mapping[str, Any], scenario: Mapping[str, Any], fleet: pd.D
     (fanouts.dispatched / publications.published); the engine exports no broker queue length."""
     name = "pub/sub broker capacity"
     pubsub = summary.get("pubsub")
-    capacity = as_float(_get(scenario, "pubsub", "broker", "capacity_per_s")) or 0.0
+    capacity = as_float(get_path(scenario, "pubsub", "broker", "capacity_per_s")) or 0.0
     if not isinstance(pubsub, Mapping) or capacity <= 0:
         return Limit("broker", name, "n/a", None, "unlimited", shown=isinstance(pubsub, Mapping))
-    published = _num(pubsub, "publications", "published")
-    forwards = _num(pubsub, "fanouts", "dispatched")
+    published = num_at(pubsub, "publications", "published")
+    forwards = num_at(pubsub, "fanouts", "dispatched")
     per_pub = forwards / published if published else 0.0
     peak = t = None
     if not fleet.empty and "published" in fleet.columns and fleet["published"].notna().any():
@@ -328,11 +329,11 @@ def _send_buffers(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Li
     pubsub = summary.get("pubsub")
     if not isinstance(pubsub, Mapping):
         return Limit("send_buffers", name, "n/a", None, "no pub/sub", shown=False)
-    limit_kib = as_float(_get(scenario, "pubsub", "buffer", "limit_kib")) or 0.0
-    copies = _num(pubsub, "copies", "created")
-    dropped = _num(pubsub, "slow_consumers", "dropped")
-    closed = _num(pubsub, "slow_consumers", "closed")
-    peak_mib = as_float(_get(pubsub, "slow_consumers", "peak_server_buffered_mib"))
+    limit_kib = as_float(get_path(scenario, "pubsub", "buffer", "limit_kib")) or 0.0
+    copies = num_at(pubsub, "copies", "created")
+    dropped = num_at(pubsub, "slow_consumers", "dropped")
+    closed = num_at(pubsub, "slow_consumers", "closed")
+    peak_mib = as_float(get_path(pubsub, "slow_consumers", "peak_server_buffered_mib"))
     parts = []
     if dropped:
         parts.append(f"{fmt_int(dropped)} copies dropped or conflated ({fmt_pct(dropped, copies)} of {fmt_int(copies)})")
@@ -354,7 +355,7 @@ def _delivery_latency(summary: Mapping[str, Any]) -> Limit:
     pubsub = summary.get("pubsub")
     if not isinstance(pubsub, Mapping):
         return Limit("delivery_latency", name, "n/a", None, "no pub/sub", shown=False)
-    p99 = as_float(_get(pubsub, "latency_ms", "p99"))
+    p99 = as_float(get_path(pubsub, "latency_ms", "p99"))
     used = p99 / DELIVERY_P99_MS if p99 is not None else None
     state = "bound" if used is not None and used > 1.0 else _state(used, 0.0) if used is not None else "n/a"
     lim = Limit("delivery_latency", name, state, used, f"p99 {fmt_ms(p99)}",
@@ -371,11 +372,11 @@ def _delivery_loss(summary: Mapping[str, Any]) -> Limit:
     pubsub = summary.get("pubsub")
     if not isinstance(pubsub, Mapping):
         return Limit("delivery_loss", name, "n/a", None, "no pub/sub", shown=False)
-    copies = _num(pubsub, "copies", "created")
-    lost_broker = _num(pubsub, "publications", "lost_in_broker")
-    lost_fanouts = _num(pubsub, "fanouts", "lost")
-    failed_pub = _num(pubsub, "publications", "publish_failed")
-    delivered = _num(pubsub, "copies", "delivered")
+    copies = num_at(pubsub, "copies", "created")
+    lost_broker = num_at(pubsub, "publications", "lost_in_broker")
+    lost_fanouts = num_at(pubsub, "fanouts", "lost")
+    failed_pub = num_at(pubsub, "publications", "publish_failed")
+    delivered = num_at(pubsub, "copies", "delivered")
     parts = []
     if lost_broker:
         parts.append(f"{fmt_int(lost_broker)} publications lost in the broker")
@@ -395,11 +396,11 @@ def _delivery_loss(summary: Mapping[str, Any]) -> Limit:
 def _continuity(summary: Mapping[str, Any]) -> Limit:
     name = "message continuity"
     pubsub = summary.get("pubsub")
-    cont = _get(pubsub, "continuity")
+    cont = get_path(pubsub, "continuity")
     if not isinstance(cont, Mapping):
         return Limit("continuity", name, "n/a", None, "no pub/sub", shown=False)
-    expected, lost = _num(cont, "expected"), _num(cont, "lost")
-    duplicated, out_of_order = _num(cont, "duplicated"), _num(cont, "out_of_order")
+    expected, lost = num_at(cont, "expected"), num_at(cont, "lost")
+    duplicated, out_of_order = num_at(cont, "duplicated"), num_at(cont, "out_of_order")
     parts = []
     if lost:
         parts.append(f"{fmt_int(lost)} messages never reached a client that expected them "
@@ -413,7 +414,7 @@ def _continuity(summary: Mapping[str, Any]) -> Limit:
                 f"{fmt_int(expected)} messages expected; {held}", "every expected message once, in order",
                 "; ".join(parts), severity=lost + duplicated)
     if lost:
-        resume = _get(pubsub, "resume") or {}
+        resume = get_path(pubsub, "resume") or {}
         rate = as_float(resume.get("success_rate"))
         tail = (f"; {fmt_share(rate)} of {fmt_int(resume.get('attempts'))} resume attempts succeeded"
                 if rate is not None else "")
@@ -426,7 +427,7 @@ def _recovery(summary: Mapping[str, Any], fleet: pd.DataFrame) -> Limit:
     name = "recovery after a crash"
     crashes = [f for f in summary.get("faults") or [] if isinstance(f, Mapping)
                and f.get("type") in ("crash", "site_crash", "out_of_memory", "balancer_crash")]
-    gave_up = _num(summary, "connections", "gave_up")
+    gave_up = num_at(summary, "connections", "gave_up")
     outage = None
     if not fleet.empty and "up" in fleet.columns:
         down = fleet[fleet["up"] <= 0]
@@ -460,7 +461,7 @@ def _recovery(summary: Mapping[str, Any], fleet: pd.DataFrame) -> Limit:
         if gave_up:
             advice.append(f"allow more retries (backoff.max_retries) so the {fmt_int(gave_up)} clients keep trying")
         if outage is not None:
-            servers = as_float(_get(summary, "fleet", "servers")) or 0
+            servers = as_float(get_path(summary, "fleet", "servers")) or 0
             advice.append("run at least two servers" if servers <= 1 else
                           f"run enough servers that a failure never leaves none up (this run: {fmt_int(servers)})")
         if stranded or (used is not None and used > 1.0):

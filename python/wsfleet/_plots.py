@@ -83,19 +83,19 @@ class PlotData:
 # Helpers
 
 
-def _new_figure(height_in: float) -> Figure:
+def new_figure(height_in: float) -> Figure:
     fig = Figure(figsize=(WIDTH_IN, height_in), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
 
 
-def _png(fig: Figure) -> bytes:
+def to_png(fig: Figure) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, facecolor="white")
     return buf.getvalue()
 
 
-def _style_axes(ax, ylabel: str, xlabel: Optional[str] = "time (s)") -> None:
+def style_axes(ax, ylabel: str, xlabel: Optional[str] = "time (s)") -> None:
     ax.set_ylabel(ylabel, fontsize=FONT)
     if xlabel:
         ax.set_xlabel(xlabel, fontsize=FONT)
@@ -121,7 +121,7 @@ def _marker(n_points: int) -> Dict[str, object]:
     return {"marker": "o", "markersize": 3} if n_points < 4 else {}
 
 
-def _legend(ax, handles: Sequence, fontsize: float = FONT - 0.5) -> None:
+def add_legend(ax, handles: Sequence, fontsize: float = FONT - 0.5) -> None:
     if handles:
         ax.legend(handles=list(handles), loc="upper left", bbox_to_anchor=(1.01, 1.0),
                   fontsize=fontsize, frameon=False, borderaxespad=0.0)
@@ -262,7 +262,7 @@ def connections_figure(data: PlotData) -> Optional[bytes]:
     wide = _wide(data.servers, "connections")
     if wide.empty and data.fleet.empty:
         return None
-    fig = _new_figure(5.4)
+    fig = new_figure(5.4)
     ax, ax2 = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1.6]})
     busiest = _busiest(wide)
     handles = _plot_servers(ax, wide, data, _highlight(data, wide, busiest), _roles(data, busiest, "busiest"))
@@ -271,10 +271,10 @@ def connections_figure(data: PlotData) -> Optional[bytes]:
         handles.append(Line2D([], [], color="#d62728", linestyle="-.", linewidth=1.0,
                               label="connection limit"))
     _mark_faults(ax, data.faults, data.end_s)
-    _style_axes(ax, "open connections\nper server", xlabel=None)
+    style_axes(ax, "open connections\nper server", xlabel=None)
     _thousands(ax)
     ax.set_ylim(bottom=0)
-    _legend(ax, handles + _fault_handles(data.faults))
+    add_legend(ax, handles + _fault_handles(data.faults))
     ax.set_title("Connections per server", loc="left", fontsize=FONT + 1)
 
     fleet = data.fleet
@@ -293,11 +293,11 @@ def connections_figure(data: PlotData) -> Optional[bytes]:
     elif not wide.empty:
         _set_time_limits(ax2, data, wide.index.to_numpy(dtype=float))
     _mark_faults(ax2, data.faults, data.end_s, label=False)
-    _style_axes(ax2, "open connections\nfleet")
+    style_axes(ax2, "open connections\nfleet")
     _thousands(ax2)
     ax2.set_ylim(bottom=0)
-    _legend(ax2, handles2)
-    return _png(fig)
+    add_legend(ax2, handles2)
+    return to_png(fig)
 
 
 def zoom_windows(data: PlotData, max_windows: int = MAX_ZOOMS) -> List[Tuple[float, float, List[Fault]]]:
@@ -341,7 +341,7 @@ def attempts_figure(data: PlotData) -> Optional[bytes]:
     x = fleet["time_s"].to_numpy(dtype=float)
     dt = data.sample_interval_s if data.sample_interval_s > 0 else 1.0
     windows = zoom_windows(data)
-    fig = _new_figure(5.6 if windows else 3.2)
+    fig = new_figure(5.6 if windows else 3.2)
     if windows:
         gs = fig.add_gridspec(2, len(windows), height_ratios=[1.25, 1])
         top = fig.add_subplot(gs[0, :])
@@ -365,10 +365,10 @@ def attempts_figure(data: PlotData) -> Optional[bytes]:
     _mark_faults(top, data.faults, data.end_s)
     _set_time_limits(top, data, x)
     top.set_ylim(bottom=0)
-    _style_axes(top, "per second")
+    style_axes(top, "per second")
     _thousands(top)
     top.set_title("Connection attempts, rejections and failures (whole run)", loc="left", fontsize=FONT + 1)
-    _legend(top, handles + _fault_handles(data.faults))
+    add_legend(top, handles + _fault_handles(data.faults))
     for ax, (lo, hi, fs) in zip(zooms, windows):
         draw(ax, 1.2)
         _mark_faults(ax, data.faults, data.end_s, label=False)
@@ -381,14 +381,14 @@ def attempts_figure(data: PlotData) -> Optional[bytes]:
             if vals.size:
                 peak = max(peak, float(vals.max()))
         ax.set_ylim(0, peak * 1.08 if peak > 0 else 1.0)
-        _style_axes(ax, "per second" if ax is zooms[0] else "")
+        style_axes(ax, "per second" if ax is zooms[0] else "")
         _thousands(ax)
         if len(fs) == 1:
             title = f"Zoom: {fs[0].label} crashes at {fs[0].at_s:g} s"
         else:
             title = "Zoom: " + ", ".join(f"{f.label} at {f.at_s:g} s" for f in fs[:3]) + (" …" if len(fs) > 3 else "")
         ax.set_title(title, loc="left", fontsize=FONT)
-    return _png(fig)
+    return to_png(fig)
 
 
 def cpu_figure(data: PlotData) -> Optional[bytes]:
@@ -401,7 +401,7 @@ def cpu_figure(data: PlotData) -> Optional[bytes]:
         b = data.fleet["cpu_backlog_ms"].to_numpy(dtype=float)
         if np.isfinite(b).any() and np.nanmax(b) > 0:
             backlog = b
-    fig = _new_figure(5.0 if backlog is not None else 3.4)
+    fig = new_figure(5.0 if backlog is not None else 3.4)
     if backlog is not None:
         ax, ax2 = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [2.4, 1]})
     else:
@@ -415,18 +415,18 @@ def cpu_figure(data: PlotData) -> Optional[bytes]:
     peak = float(np.nanmax(wide.to_numpy(dtype=float))) * 100.0
     ax.set_ylim(0, max(105.0, peak * 1.05))
     _set_time_limits(ax, data, wide.index.to_numpy(dtype=float))
-    _style_axes(ax, "CPU busy (%)", xlabel=None if ax2 is not None else "time (s)")
+    style_axes(ax, "CPU busy (%)", xlabel=None if ax2 is not None else "time (s)")
     ax.set_title("CPU utilisation per server", loc="left", fontsize=FONT + 1)
-    _legend(ax, handles + _fault_handles(data.faults))
+    add_legend(ax, handles + _fault_handles(data.faults))
     if ax2 is not None and backlog is not None:
         x = data.fleet["time_s"].to_numpy(dtype=float)
         line, = ax2.plot(x, backlog, color="#8c564b", linewidth=1.1, label="largest CPU backlog\nof any server",
                          **_marker(len(x)))
         _mark_faults(ax2, data.faults, data.end_s, label=False)
-        _style_axes(ax2, "queued CPU\nwork (ms)")
+        style_axes(ax2, "queued CPU\nwork (ms)")
         ax2.set_ylim(bottom=0)
-        _legend(ax2, [line])
-    return _png(fig)
+        add_legend(ax2, [line])
+    return to_png(fig)
 
 
 def latency_figure(data: PlotData) -> Optional[bytes]:
@@ -441,7 +441,7 @@ def latency_figure(data: PlotData) -> Optional[bytes]:
         return None
     positive = finite[finite > 0]
     log = positive.size > 0 and positive.max() / positive.min() >= 100.0
-    fig = _new_figure(3.2)
+    fig = new_figure(3.2)
     ax = fig.add_subplot(1, 1, 1)
     x = fleet["time_s"].to_numpy(dtype=float)
     handles = []
@@ -465,10 +465,10 @@ def latency_figure(data: PlotData) -> Optional[bytes]:
         ax.set_ylim(bottom=0)
     _mark_faults(ax, data.faults, data.end_s)
     _set_time_limits(ax, data, x)
-    _style_axes(ax, "message latency (ms)" + (", log scale" if log else ""))
+    style_axes(ax, "message latency (ms)" + (", log scale" if log else ""))
     ax.set_title("Message latency (per sample interval)", loc="left", fontsize=FONT + 1)
-    _legend(ax, handles + _fault_handles(data.faults))
-    return _png(fig)
+    add_legend(ax, handles + _fault_handles(data.faults))
+    return to_png(fig)
 
 
 def waiting_figure(data: PlotData) -> Optional[bytes]:
@@ -479,7 +479,7 @@ def waiting_figure(data: PlotData) -> Optional[bytes]:
     y = fleet["waiting"].to_numpy(dtype=float)
     if not np.isfinite(y).any():
         return None
-    fig = _new_figure(2.8)
+    fig = new_figure(2.8)
     ax = fig.add_subplot(1, 1, 1)
     x = fleet["time_s"].to_numpy(dtype=float)
     line, = ax.plot(x, y, color="#ff7f0e", linewidth=1.2, label="clients waiting\nin backoff", **_marker(len(x)))
@@ -487,11 +487,11 @@ def waiting_figure(data: PlotData) -> Optional[bytes]:
     _mark_faults(ax, data.faults, data.end_s)
     _set_time_limits(ax, data, x)
     ax.set_ylim(bottom=0)
-    _style_axes(ax, "clients")
+    style_axes(ax, "clients")
     _thousands(ax)
     ax.set_title("Clients waiting in backoff", loc="left", fontsize=FONT + 1)
-    _legend(ax, [line] + _fault_handles(data.faults))
-    return _png(fig)
+    add_legend(ax, [line] + _fault_handles(data.faults))
+    return to_png(fig)
 
 
 def half_open_figure(data: PlotData) -> Optional[bytes]:
@@ -503,7 +503,7 @@ def half_open_figure(data: PlotData) -> Optional[bytes]:
     y = fleet["half_open"].to_numpy(dtype=float)
     if not np.isfinite(y).any() or np.nanmax(y) <= 0:
         return None
-    fig = _new_figure(2.8)
+    fig = new_figure(2.8)
     ax = fig.add_subplot(1, 1, 1)
     x = fleet["time_s"].to_numpy(dtype=float)
     line, = ax.plot(x, y, color="#8c564b", linewidth=1.2, label="half-open connections\nheld by the servers",
@@ -512,12 +512,12 @@ def half_open_figure(data: PlotData) -> Optional[bytes]:
     _mark_faults(ax, data.faults, data.end_s)
     _set_time_limits(ax, data, x)
     ax.set_ylim(bottom=0)
-    _style_axes(ax, "connections")
+    style_axes(ax, "connections")
     _thousands(ax)
     ax.set_title("Half-open connections (the client is gone, the server does not know yet)", loc="left",
                  fontsize=FONT + 1)
-    _legend(ax, [line] + _fault_handles(data.faults))
-    return _png(fig)
+    add_legend(ax, [line] + _fault_handles(data.faults))
+    return to_png(fig)
 
 
 def send_buffer_figure(data: PlotData) -> Optional[bytes]:
@@ -531,7 +531,7 @@ def send_buffer_figure(data: PlotData) -> Optional[bytes]:
                else np.zeros(len(fleet)))
     if not (np.nanmax(np.nan_to_num(buffered)) > 0 or np.nanmax(np.nan_to_num(dropped)) > 0):
         return None
-    fig = _new_figure(4.6)
+    fig = new_figure(4.6)
     top = fig.add_subplot(2, 1, 1)
     per_server = servers.pivot_table(index="time_s", columns="server", values="buffered_kib", aggfunc="last") / 1024.0
     handles = []
@@ -549,9 +549,9 @@ def send_buffer_figure(data: PlotData) -> Optional[bytes]:
     x = fleet["time_s"].to_numpy(dtype=float)
     _set_time_limits(top, data, x)
     top.set_ylim(bottom=0)
-    _style_axes(top, "MiB buffered", xlabel=None)
+    style_axes(top, "MiB buffered", xlabel=None)
     top.set_title("Send buffers: what servers hold for clients that read too slowly", loc="left", fontsize=FONT + 1)
-    _legend(top, handles + _fault_handles(data.faults))
+    add_legend(top, handles + _fault_handles(data.faults))
     bottom = fig.add_subplot(2, 1, 2, sharex=top)
     rate = dropped / max(data.sample_interval_s, 1e-9)
     line, = bottom.plot(x, rate, color="#9467bd", linewidth=1.2, drawstyle="steps-pre",
@@ -559,7 +559,7 @@ def send_buffer_figure(data: PlotData) -> Optional[bytes]:
     bottom.fill_between(x, 0, np.nan_to_num(rate), color="#9467bd", alpha=0.15, linewidth=0, step="pre")
     _mark_faults(bottom, data.faults, data.end_s, label=False)
     bottom.set_ylim(bottom=0)
-    _style_axes(bottom, "per second")
+    style_axes(bottom, "per second")
     _thousands(bottom)
-    _legend(bottom, [line])
-    return _png(fig)
+    add_legend(bottom, [line])
+    return to_png(fig)

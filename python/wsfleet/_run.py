@@ -29,7 +29,7 @@ Scenario = Union[str, "os.PathLike[str]", Mapping[str, Any]]
 Overrides = Union[Mapping[str, Any], Sequence[str], None]
 
 
-def _format_value(value: Any) -> str:
+def format_value(value: Any) -> str:
     """A Python value as the TOML text of an override (`--set key=value`)."""
     if isinstance(value, (bool, np.bool_)):
         return "true" if value else "false"
@@ -40,19 +40,19 @@ def _format_value(value: Any) -> str:
     if isinstance(value, str):
         return json.dumps(value)  # a TOML basic string
     if isinstance(value, Mapping):
-        items = ", ".join(f"{k} = {_format_value(v)}" for k, v in value.items())
+        items = ", ".join(f"{k} = {format_value(v)}" for k, v in value.items())
         return "{" + items + "}"
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_format_value(v) for v in value) + "]"
+        return "[" + ", ".join(format_value(v) for v in value) + "]"
     raise TypeError(f"override value {value!r} has unsupported type {type(value).__name__}")
 
 
-def _override_list(overrides: Overrides, seed: Optional[int], replication: Optional[int]) -> list:
+def override_list(overrides: Overrides, seed: Optional[int], replication: Optional[int]) -> list:
     items: list = []
     if overrides is None:
         pass
     elif isinstance(overrides, Mapping):
-        items = [f"{key}={_format_value(value)}" for key, value in overrides.items()]
+        items = [f"{key}={format_value(value)}" for key, value in overrides.items()]
     elif isinstance(overrides, (str, bytes)):
         raise TypeError("overrides must be a mapping {key: value} or a list of 'key=value' strings")
     else:
@@ -76,7 +76,7 @@ def _whole(name: str, value: Any) -> int:
     return int(value)
 
 
-def _looks_like_path(text: str) -> bool:
+def looks_like_path(text: str) -> bool:
     """A one-line string naming an existing file is a path, even with '=' or '[' in it
     ("results/seed=7/scenario.toml"); otherwise TOML text has '=', '[' or several lines."""
     if "\n" in text:
@@ -92,7 +92,7 @@ def _dispatch(scenario: Scenario, overrides: list, file_fn, text_fn):
     if isinstance(scenario, os.PathLike):
         return file_fn(os.fspath(scenario), overrides)
     if isinstance(scenario, str):
-        if _looks_like_path(scenario):
+        if looks_like_path(scenario):
             return file_fn(scenario, overrides)
         return text_fn(scenario, "<string>", overrides)
     raise TypeError("scenario must be a path, a TOML string or a dict")
@@ -191,7 +191,7 @@ def run(
     seed/replication: override run.seed/run.replication. The GIL is released while the engine runs.
     Raises ScenarioError (a ValueError) on bad input, with .file, .line, .column and .key.
     """
-    native = _dispatch(scenario, _override_list(overrides, seed, replication), _core.run_file, _core.run_text)
+    native = _dispatch(scenario, override_list(overrides, seed, replication), _core.run_file, _core.run_text)
     counts = ["up", "connections", "attempts", "established", "rejected", "failed", "closed", "dropped",
               "messages_delivered", "retries", "waiting", "gave_up", "half_open",
               "clients_websocket", "clients_long_polling", "clients_sse", "polls"]
@@ -214,4 +214,4 @@ def run(
 
 def check(scenario: Scenario, *, overrides: Overrides = None) -> str:
     """Validate a scenario without running it; returns the effective scenario as TOML."""
-    return _dispatch(scenario, _override_list(overrides, None, None), _core.load_scenario_file, _core.load_scenario_text)
+    return _dispatch(scenario, override_list(overrides, None, None), _core.load_scenario_file, _core.load_scenario_text)

@@ -38,7 +38,7 @@ class StoreError(ValueError):
     """The output directory cannot hold this study (it holds another, or is unreadable)."""
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "wb") as f:
         f.write(data)
@@ -107,9 +107,9 @@ class ResultStore:
                              "directory (or --overwrite)")
         self.results.mkdir(parents=True, exist_ok=True)
         if not study.exists():
-            _atomic_write(self.directory / SCENARIO_FILE, scenario_text.encode())
+            atomic_write(self.directory / SCENARIO_FILE, scenario_text.encode())
             meta = {"format": FORMAT, "version": VERSION, "kind": kind, "identity": identity, "spec": dict(spec)}
-            _atomic_write(study, json.dumps(meta, indent=2, sort_keys=False).encode())
+            atomic_write(study, json.dumps(meta, indent=2, sort_keys=False).encode())
         self.schema: Dict[str, pa.DataType] = self._read_schema()
 
     def _clear(self) -> None:
@@ -181,13 +181,13 @@ class ResultStore:
             table = pa.Table.from_pylist(rows, schema=pa.schema([(n, self.schema[n]) for n in names]))
         if changed:
             ordered = [[name, str(self.schema[name])] for name in names]
-            _atomic_write(self.directory / SCHEMA_FILE, json.dumps(ordered).encode())
+            atomic_write(self.directory / SCHEMA_FILE, json.dumps(ordered).encode())
         sink = pa.BufferOutputStream()
         pq.write_table(table, sink, write_statistics=False, use_dictionary=False)
         data = sink.getvalue().to_pybytes()
         part = self._part(point_id)
-        _atomic_write(part, data)
-        _atomic_write(self._checksum_file(part), hashlib.sha256(data).hexdigest().encode())
+        atomic_write(part, data)
+        atomic_write(self._checksum_file(part), hashlib.sha256(data).hexdigest().encode())
 
     def load(self) -> pd.DataFrame:
         return load_results(self.directory)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from wsfleet._plots import FONT, PALETTE, _legend, _new_figure, _png, _style_axes
+from wsfleet._plots import FONT, PALETTE, add_legend, new_figure, to_png, style_axes
 
 __all__ = ["metric_figure", "category_figure"]
 
@@ -32,7 +32,7 @@ def metric_figure(data: pd.DataFrame, x: str, ylabel: str, xlabel: str, *, group
     Infinite values (a crash whose clients never all came back) are drawn as triangles at the top."""
     if data.empty or x not in data.columns:
         return None
-    fig = _new_figure(3.2)
+    fig = new_figure(3.2)
     ax = fig.add_subplot(1, 1, 1)
     groups = _groups(data, group)
     finite_values = data["mean"].replace([np.inf, -np.inf], np.nan).dropna() * scale
@@ -66,10 +66,10 @@ def metric_figure(data: pd.DataFrame, x: str, ylabel: str, xlabel: str, *, group
         ax.set_xscale("log")
     elif np.allclose(data[x].astype(float), np.round(data[x].astype(float))):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    _style_axes(ax, textwrap.fill(ylabel, 32), xlabel)
+    style_axes(ax, textwrap.fill(ylabel, 32), xlabel)
     if len(handles) > 1 or groups[0][0]:
-        _legend(ax, handles, fontsize=FONT - 0.5)
-    return _png(fig)
+        add_legend(ax, handles, fontsize=FONT - 0.5)
+    return to_png(fig)
 
 
 def category_figure(data: pd.DataFrame, x: str, ylabel: str, xlabel: str, *, group: Optional[str] = None,
@@ -83,7 +83,7 @@ def category_figure(data: pd.DataFrame, x: str, ylabel: str, xlabel: str, *, gro
     groups = _groups(data, group)
     finite_values = data["mean"].replace([np.inf, -np.inf], np.nan).dropna() * scale
     top = float(finite_values.max()) if not finite_values.empty and finite_values.max() > 0 else 1.0
-    fig = _new_figure(3.2)
+    fig = new_figure(3.2)
     ax = fig.add_subplot(1, 1, 1)
     width = 0.8 / len(groups)
     handles = []
@@ -116,7 +116,7 @@ def category_figure(data: pd.DataFrame, x: str, ylabel: str, xlabel: str, *, gro
         ax.set_ylim(bottom=0)
     ax.set_xticks(range(len(categories)))
     ax.set_xticklabels([textwrap.fill(c, 14) for c in categories], fontsize=FONT - 1)
-    _style_axes(ax, textwrap.fill(ylabel, 32), xlabel)
+    style_axes(ax, textwrap.fill(ylabel, 32), xlabel)
     if len(groups) > 1:
-        _legend(ax, handles, fontsize=FONT - 0.5)
-    return _png(fig)
+        add_legend(ax, handles, fontsize=FONT - 0.5)
+    return to_png(fig)

@@ -11,7 +11,6 @@ of each metric to each axis.
 """
 from __future__ import annotations
 
-import html
 import json
 import math
 from pathlib import Path
@@ -25,8 +24,12 @@ except ImportError:  # pragma: no cover - Python 3.9/3.10
     import tomli as _toml  # type: ignore[no-redef]
 
 from wsfleet import _plots
+from wsfleet._aggregate import aggregate
+from wsfleet._analysis import analyse
 from wsfleet._describe import describe_scenario
+from wsfleet._html import CSS, esc, img
 from wsfleet._metrics import P99_LATENCY, RECOVERY, REJECTED_FRACTION
+from wsfleet._run_dir import load_run
 from wsfleet._store import SCENARIO_FILE, load_results, read_study
 from wsfleet._study_plots import category_figure, metric_figure
 from wsfleet._study_points import cause_columns, effective_scenario, point_sentences
@@ -48,18 +51,11 @@ KEY_METRICS = {
 }
 
 
-def _e(value: Any) -> str:
-    return html.escape(str(value), quote=True)
-
-
 def _img(png: Optional[bytes], alt: str, caption: str) -> str:
+    """A figure with its caption, or a note when there was nothing to draw."""
     if png is None:
-        return f'<p class="note">{_e(alt)}: nothing to draw.</p>'
-    import base64
-
-    data = base64.b64encode(png).decode("ascii")
-    return (f'<figure><img src="data:image/png;base64,{data}" alt="{_e(alt)}">'
-            f"<figcaption>{_e(caption)}</figcaption></figure>")
+        return f'<p class="note">{esc(alt)}: nothing to draw.</p>'
+    return f"<figure>{img(png, alt)}<figcaption>{esc(caption)}</figcaption></figure>"
 
 
 def _num(value: Any, scale: float = 1.0, unit: str = "") -> str:
@@ -88,7 +84,7 @@ def _scenario(directory: Path) -> Dict[str, Any]:
 
 
 def _assumptions(scenario: Mapping[str, Any]) -> str:
-    return "".join(f"<p>{_e(s)}</p>" for s in describe_scenario(scenario))
+    return "".join(f"<p>{esc(s)}</p>" for s in describe_scenario(scenario))
 
 
 def _with_failed_fraction(frame: pd.DataFrame) -> pd.DataFrame:
@@ -104,13 +100,13 @@ def _point_assumptions(scenario: Mapping[str, Any], overrides: Sequence[str], fr
     """The assumptions every point shares (HTML), and per point the sentences that differ."""
     if frame.empty or not keys:
         common = [str(x) for x in point_sentences(scenario, overrides, [{}])[0]]
-        return "".join(f"<p>{_e(x)}</p>" for x in common), {}
+        return "".join(f"<p>{esc(x)}</p>" for x in common), {}
     firsts = frame.groupby("point", sort=True).first()
     points = [{k: _plain(firsts.at[i, k]) for k in keys if k in firsts.columns} for i in firsts.index]
     common, differing = point_sentences(scenario, overrides, points)
-    text = "".join(f"<p>{_e(x)}</p>" for x in common)
+    text = "".join(f"<p>{esc(x)}</p>" for x in common)
     if overrides:
-        text += f"<p>Every run applies {_e(', '.join(overrides))} to the scenario file.</p>"
+        text += f"<p>Every run applies {esc(', '.join(overrides))} to the scenario file.</p>"
     return text, {int(i): d for i, d in zip(firsts.index, differing)}
 
 
@@ -126,11 +122,11 @@ def _causes_table(frame: pd.DataFrame, axes: Sequence[str]) -> str:
         return '<p class="note">No connection attempt was refused or failed in any run.</p>'
     means = frame.groupby("point", sort=True)[list(causes)].mean()
     firsts = frame.groupby("point", sort=True).first()
-    head = "".join(f"<th>{_e(a)}</th>" for a in axes) + "".join(f"<th>{_e(l)}</th>" for l in causes.values())
+    head = "".join(f"<th>{esc(a)}</th>" for a in axes) + "".join(f"<th>{esc(l)}</th>" for l in causes.values())
     rows = []
     for point in means.index:
-        cells = "".join(f"<td>{_e(_value_word(_plain(firsts.at[point, a])))}</td>" for a in axes)
-        cells += "".join(f'<td class="num">{_e(_num(means.at[point, c]))}</td>' for c in causes)
+        cells = "".join(f"<td>{esc(_value_word(_plain(firsts.at[point, a])))}</td>" for a in axes)
+        cells += "".join(f'<td class="num">{esc(_num(means.at[point, c]))}</td>' for c in causes)
         rows.append(f"<tr>{cells}</tr>")
     return ("<h3>Why attempts were refused or failed</h3><p>Mean count per run of each cause that occurred "
             f"in some run.</p><table class=\"causes\"><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}"
@@ -138,8 +134,6 @@ def _causes_table(frame: pd.DataFrame, axes: Sequence[str]) -> str:
 
 
 def _aggregate(frame: pd.DataFrame, axes: Sequence[str], metrics: Sequence[str], confidence: float) -> pd.DataFrame:
-    from wsfleet.sweep import aggregate
-
     present = [m for m in metrics if m in frame.columns]
     return aggregate(frame, axes=list(axes), metrics=present, confidence=confidence)
 
@@ -157,20 +151,18 @@ def _minimum_words(c: Mapping[str, Any], plan: Mapping[str, Any], slos: Sequence
 
 
 def _document(title: str, subtitle: str, body: str) -> str:
-    from wsfleet.report import _CSS  # the run report's stylesheet: one look for every report
-
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{_e(title)}</title>
-<style>{_CSS}</style>
+<title>{esc(title)}</title>
+<style>{CSS}</style>
 </head>
 <body>
 <header>
-<h1>{_e(title)}</h1>
-<p class="subtitle">{_e(subtitle)}</p>
+<h1>{esc(title)}</h1>
+<p class="subtitle">{esc(subtitle)}</p>
 </header>
 {body}
 <footer>Written by wsfleet from the directory of the study. Self-contained: no network access needed.</footer>
@@ -221,7 +213,7 @@ def _plan_report(directory: Path, plots: bool) -> str:
                 "reconnect storm that follows.</p>")
     if plan.get("lose_site"):
         site = plan["lose_site"]
-        loss += (f"<p>Failure assumption: the whole site {_e(site)} crashes at {plan['failure_at_s']:g} s and never "
+        loss += (f"<p>Failure assumption: the whole site {esc(site)} crashes at {plan['failure_at_s']:g} s and never "
                  f"comes back (every server there, N+site capacity); its clients reconnect to the other sites, and "
                  "the objectives, recovery included, are judged after losing it.</p>")
     spare_text = (f"<p>Capacity margin: {spare} spare server{'s' if spare != 1 else ''} on top of the minimum "
@@ -229,14 +221,14 @@ def _plan_report(directory: Path, plots: bool) -> str:
     shown = {variable: recommended, **best} if best is not None and recommended is not None else {}
     overrides = plan.get("overrides") or []
     plan_assumptions = _assumptions(effective_scenario(scenario, overrides, shown))
-    plan_assumptions += ("<p>" + _e(
+    plan_assumptions += ("<p>" + esc(
         (f"These sentences describe the recommended fleet ({', '.join(f'{k} = {v}' for k, v in shown.items())}). "
          if shown else "") + f"The search varies {variable}"
         + (f" and the candidates' {', '.join(cand_keys)}" if cand_keys else "")
         + (f"; every run applies {', '.join(overrides)}" if overrides else "") + ".") + "</p>")
     section1 = (f'<section id="question"><h2>1. The question and the assumptions</h2>'
-                f'<p class="question">{_e(plan["question"])}</p>{plan_assumptions}{loss}{spare_text}'
-                f"<p>{_e(method)}</p></section>")
+                f'<p class="question">{esc(plan["question"])}</p>{plan_assumptions}{loss}{spare_text}'
+                f"<p>{esc(method)}</p></section>")
 
     # 2. Recommendation and margin.
     flat_notes = [(c, f) for c in plan["candidates"] for f in c.get("flat_slos") or []]
@@ -246,15 +238,15 @@ def _plan_report(directory: Path, plots: bool) -> str:
                f"No candidate met every objective for {variable} up to {plan['high']}. Relax an "
                "objective, raise the search limit (high), or change the scenario.")
         verdict = (f'<div class="verdict status-fail"><p class="verdict-word">No recommendation</p>'
-                   f"<p>{_e(why)}</p></div>")
+                   f"<p>{esc(why)}</p></div>")
         margin_rows = ""
     else:
         extra = f" (the minimum {minimum} that meets every objective, plus {spare} spare)" if spare else ""
         with_text = f" with {cand_label(best)}" if best else ""
-        verdict = (f'<div class="verdict status-ok"><p class="verdict-word">Recommendation: {_e(variable)} = '
-                   f"{recommended}{_e(with_text)}</p><p>{_e(variable)} = {recommended}{_e(extra)}."
-                   + (f" It assumes losing the whole site {_e(plan['lose_site'])}." if plan.get("lose_site") else "")
-                   + (f" The recommended fleet costs {_e(_num(plan['recommended_cost_per_hour']))} an hour."
+        verdict = (f'<div class="verdict status-ok"><p class="verdict-word">Recommendation: {esc(variable)} = '
+                   f"{recommended}{esc(with_text)}</p><p>{esc(variable)} = {recommended}{esc(extra)}."
+                   + (f" It assumes losing the whole site {esc(plan['lose_site'])}." if plan.get("lose_site") else "")
+                   + (f" The recommended fleet costs {esc(_num(plan['recommended_cost_per_hour']))} an hour."
                       if plan.get("recommended_cost_per_hour") else "") + "</p></div>")
         entry = next(c for c in plan["candidates"] if c["candidate"] == best)
         at = {e["value"]: e for e in entry["evaluations"]}
@@ -268,25 +260,26 @@ def _plan_report(directory: Path, plots: bool) -> str:
             bound = here["upper_bound"]
             threshold = slo["max"]
             headroom = (1 - float(bound) / threshold) if isinstance(bound, (int, float)) and threshold > 0 else None
-            rows.append(f"<tr><td>{_e(slo['label'])}</td><td class=\"num\">{_e(_num(threshold, slo['scale'], slo['unit']))}"
-                        f"</td><td class=\"num\">{_e(_num(here['mean'], slo['scale'], slo['unit']))}</td>"
-                        f"<td class=\"num\">{_e(_num(bound, slo['scale'], slo['unit']))}</td>"
-                        f"<td class=\"num\">{_e(f'{headroom:.0%}' if headroom is not None else 'n/a')}</td>"
-                        f"<td>{_e(below_text)}</td></tr>")
+            rows.append(f"<tr><td>{esc(slo['label'])}</td>"
+                        f"<td class=\"num\">{esc(_num(threshold, slo['scale'], slo['unit']))}"
+                        f"</td><td class=\"num\">{esc(_num(here['mean'], slo['scale'], slo['unit']))}</td>"
+                        f"<td class=\"num\">{esc(_num(bound, slo['scale'], slo['unit']))}</td>"
+                        f"<td class=\"num\">{esc(f'{headroom:.0%}' if headroom is not None else 'n/a')}</td>"
+                        f"<td>{esc(below_text)}</td></tr>")
         if entry.get("non_monotone"):
             verdict += (f'<div class="verdict status-warn"><p class="verdict-word">Check the answer</p><p>'
-                        f"{_e(variable)} = {', '.join(str(v) for v in entry['non_monotone'])} failed although the "
-                        f"smaller {minimum} passed: the metric is not monotone in {_e(variable)} here (or the "
+                        f"{esc(variable)} = {', '.join(str(v) for v in entry['non_monotone'])} failed although the "
+                        f"smaller {minimum} passed: the metric is not monotone in {esc(variable)} here (or the "
                         "replications are too few to tell). Run more replications, or a sweep over these sizes, "
                         "before relying on the minimum.</p></div>")
-        margin_rows = (f"<h3>Margin at the minimum ({_e(variable)} = {minimum})</h3><table><thead><tr>"
+        margin_rows = (f"<h3>Margin at the minimum ({esc(variable)} = {minimum})</h3><table><thead><tr>"
                        f"<th>Objective</th><th>At most</th><th>Mean</th><th>{confidence:.0%} upper bound</th>"
                        f"<th>Headroom</th><th>One less ({minimum - 1})</th></tr></thead><tbody>"
                        + "".join(rows) + "</tbody></table>")
     notes = [f for c, f in flat_notes if not f.get("decisive") and (best is None or c["candidate"] == best)]
     if notes:
         verdict += ('<div class="verdict status-warn flat-slos"><p class="verdict-word">Objectives the size does not '
-                    'change</p>' + "".join(f"<p>{_e(f['text'])}</p>" for f in notes) + "</div>")
+                    'change</p>' + "".join(f"<p>{esc(f['text'])}</p>" for f in notes) + "</div>")
     section2 = f'<section id="recommendation" class="page-break"><h2>2. Recommendation and margin</h2>{verdict}{margin_rows}'
 
     # Per-candidate comparison.
@@ -295,19 +288,20 @@ def _plan_report(directory: Path, plots: bool) -> str:
     for c in sorted(plan["candidates"], key=lambda c: (c["minimum"] is None, c.get("total_cost") or 0,
                                                        c["minimum"] or 0)):
         tried = ", ".join(f"{e['value']}{'✓' if e['passed'] else '✗'}" for e in c["evaluations"])
-        total = (f"<td class=\"num\">{_e(_num(c.get('total_cost')))}</td>" if cost else "")
-        cand_rows.append(f"<tr><td>{_e(cand_label(c['candidate']))}</td>"
-                         f"<td class=\"num\">{_e(_minimum_words(c, plan, slos))}</td>"
-                         f"{total}<td>{_e(tried)}</td></tr>")
+        total = (f"<td class=\"num\">{esc(_num(c.get('total_cost')))}</td>" if cost else "")
+        cand_rows.append(f"<tr><td>{esc(cand_label(c['candidate']))}</td>"
+                         f"<td class=\"num\">{esc(_minimum_words(c, plan, slos))}</td>"
+                         f"{total}<td>{esc(tried)}</td></tr>")
     cost_head = ("<th>Fleet cost an hour at the minimum</th>" if cost == "cost_per_hour" else
-                 f"<th>{_e(variable)} × {_e(cost)}</th>" if cost else "")
+                 f"<th>{esc(variable)} × {esc(cost)}</th>" if cost else "")
     rank = ("Candidates are ranked by the fleet's price an hour at their minimum (every server class's servers "
             "times its cost_per_hour), then by the closest objective's headroom." if cost == "cost_per_hour" else
             f"Candidates are ranked by the minimum times {cost} (e.g. total cores: many small servers against few "
             "large ones), then by the closest objective's headroom." if cost else
             "Candidates are ranked by the minimum, then by the closest objective's headroom.")
-    section2 += (f"<h3>Per-candidate comparison</h3><p>{_e(rank)}</p><table><thead><tr><th>Candidate</th><th>Smallest "
-                 f"{_e(variable)} meeting every objective</th>{cost_head}<th>Sizes evaluated (✓ met, ✗ failed)</th>"
+    section2 += (f"<h3>Per-candidate comparison</h3><p>{esc(rank)}</p><table><thead><tr><th>Candidate</th>"
+                 f"<th>Smallest {esc(variable)} meeting every objective</th>{cost_head}"
+                 "<th>Sizes evaluated (✓ met, ✗ failed)</th>"
                  f"</tr></thead><tbody>{''.join(cand_rows)}</tbody></table></section>")
 
     # 3. Figures: each objective's metric against the variable, one line per candidate.
@@ -318,14 +312,15 @@ def _plan_report(directory: Path, plots: bool) -> str:
             png = metric_figure(agg, variable, f"{slo['label']} ({slo['unit']})".replace(" ()", ""), variable,
                                 group="candidate" if cand_keys else None, scale=slo["scale"], threshold=slo["max"],
                                 mark_x=minimum, mark_label=f"minimum {minimum}")
-            figures.append(f"<h3>{_e(slo['label'])} against {_e(variable)}</h3>" + _img(
+            figures.append(f"<h3>{esc(slo['label'])} against {esc(variable)}</h3>" + _img(
                 png, f"{slo['label']} against {variable}",
                 f"Mean over replications with its {confidence:.0%} confidence band, at every size the search "
                 f"evaluated; dashed: the objective; dotted: the minimum that meets every objective. Triangles at "
                 f"the top: runs where not every client had reconnected by the end."))
     elif not plots:
         figures.append('<p class="note">Plots were left out of this report (written without plots).</p>')
-    section3 = f'<section id="plots" class="page-break"><h2>3. Metrics against {_e(variable)}</h2>{"".join(figures)}</section>'
+    section3 = (f'<section id="plots" class="page-break"><h2>3. Metrics against {esc(variable)}</h2>'
+                f'{"".join(figures)}</section>')
 
     # 4. Sensitivity: how the answer moves with the thresholds.
     sens = []
@@ -345,24 +340,23 @@ def _plan_report(directory: Path, plots: bool) -> str:
                     answer = f"{lowest}"
                 else:
                     answer = f"at most {lowest} (smaller sizes were not all evaluated)"
-                sens.append(f"<tr><td>{_e(slo['label'])}</td><td class=\"num\">{factor:.0%}: "
-                            f"{_e(_num(limit, slo['scale'], slo['unit']))}</td><td>{_e(answer)}</td></tr>")
+                sens.append(f"<tr><td>{esc(slo['label'])}</td><td class=\"num\">{factor:.0%}: "
+                            f"{esc(_num(limit, slo['scale'], slo['unit']))}</td><td>{esc(answer)}</td></tr>")
     section4 = ('<section id="sensitivity"><h2>4. Sensitivity</h2><p>The smallest size, among those evaluated, that '
                 'would meet every objective if one threshold were tighter or looser (the others unchanged). A '
                 'steep change means the answer rests on that objective.</p><table><thead><tr><th>Objective</th>'
-                f"<th>Threshold</th><th>Smallest {_e(variable)}</th></tr></thead><tbody>{''.join(sens)}</tbody></table>"
+                f"<th>Threshold</th><th>Smallest {esc(variable)}</th></tr></thead>"
+                f"<tbody>{''.join(sens)}</tbody></table>"
                 "</section>")
 
     # 5. The storm timeline of the recommended fleet.
     timeline = ""
     rec_dir = directory / "recommended"
     if plots and (rec_dir / "summary.json").is_file():
-        from wsfleet.report import analyse, load_run
-
         run = load_run(rec_dir)
         a = analyse(run)
         timeline = ('<section id="timeline" class="page-break"><h2>5. The recommended fleet over time</h2>'
-                    f"<p>One run (replication 0) of {_e(variable)} = {recommended}: connections per server and "
+                    f"<p>One run (replication 0) of {esc(variable)} = {recommended}: connections per server and "
                     "connection attempts, with the crashes marked.</p>"
                     + _img(_plots.connections_figure(a.plot_data), "Connections per server",
                            "Open connections per server, and the fleet total against the capacity that is up.")
@@ -406,16 +400,16 @@ def _sweep_report(directory: Path, plots: bool, confidence: float = 0.95) -> str
     if axes and per_point:
         firsts = frame.groupby("point", sort=True).first()
         point_rows = "".join(
-            "<tr>" + "".join(f"<td>{_e(_value_word(_plain(firsts.at[p, a])))}</td>" for a in axes)
-            + f"<td class=\"effective\">{_e(' '.join(words))}</td></tr>" for p, words in per_point.items())
-        varied = (f"<p>The points differ only in {_e(', '.join(axes))}. What each point ran:</p>"
-                  '<table class="points"><thead><tr>' + "".join(f"<th>{_e(a)}</th>" for a in axes)
+            "<tr>" + "".join(f"<td>{esc(_value_word(_plain(firsts.at[p, a])))}</td>" for a in axes)
+            + f"<td class=\"effective\">{esc(' '.join(words))}</td></tr>" for p, words in per_point.items())
+        varied = (f"<p>The points differ only in {esc(', '.join(axes))}. What each point ran:</p>"
+                  '<table class="points"><thead><tr>' + "".join(f"<th>{esc(a)}</th>" for a in axes)
                   + f"<th>The scenario at this point</th></tr></thead><tbody>{point_rows}</tbody></table>")
     section1 = (f'<section id="question"><h2>1. The question and the assumptions</h2>'
-                f'<p class="question">How do the key metrics change across {_e(how)} '
-                f"{_e('; '.join(axis_words(a) for a in spec.get('axes', [])))}?</p>"
+                f'<p class="question">How do the key metrics change across {esc(how)} '
+                f"{esc('; '.join(axis_words(a) for a in spec.get('axes', [])))}?</p>"
                 f"{common}{varied}<p>{n_points} points × {reps} replications; means with "
-                f"{confidence:.0%} confidence intervals (Student t). {_e(crn)}</p></section>")
+                f"{confidence:.0%} confidence intervals (Student t). {esc(crn)}</p></section>")
 
     metrics = [m for m in KEY_METRICS if m in frame.columns]
     agg = _aggregate(frame, axes, metrics, confidence) if not frame.empty else pd.DataFrame()
@@ -424,7 +418,7 @@ def _sweep_report(directory: Path, plots: bool, confidence: float = 0.95) -> str
     if not agg.empty:
         for (point,), g in agg.groupby(["point"], sort=True):
             first = g.iloc[0]
-            cells = "".join(f"<td>{_e(_value_word(first[a]))}</td>" for a in axes)
+            cells = "".join(f"<td>{esc(_value_word(first[a]))}</td>" for a in axes)
             for m in metrics:
                 r = g[g["metric"] == m]
                 if r.empty:
@@ -434,10 +428,10 @@ def _sweep_report(directory: Path, plots: bool, confidence: float = 0.95) -> str
                 label, unit, scale = KEY_METRICS[m]
                 half = r["ci_half_width"]
                 ci = f" ± {_num(half, scale)}" if isinstance(half, float) and math.isfinite(half) else ""
-                cells += f"<td class=\"num\">{_e(_num(r['mean'], scale, unit) + ci)}</td>"
+                cells += f"<td class=\"num\">{esc(_num(r['mean'], scale, unit) + ci)}</td>"
             rows.append(f"<tr>{cells}</tr>")
-    head = "".join(f"<th>{_e(a)}</th>" for a in axes) + "".join(
-        f"<th>{_e(KEY_METRICS[m][0])}</th>" for m in metrics)
+    head = "".join(f"<th>{esc(a)}</th>" for a in axes) + "".join(
+        f"<th>{esc(KEY_METRICS[m][0])}</th>" for m in metrics)
     section2 = ('<section id="results" class="page-break"><h2>2. Results per point</h2>'
                 f"<p>Mean ± half-width of the {confidence:.0%} confidence interval over {reps} replications.</p>"
                 f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
@@ -456,7 +450,7 @@ def _sweep_report(directory: Path, plots: bool, confidence: float = 0.95) -> str
             label, unit, scale = KEY_METRICS[m]
             png = metric_figure(data[data["metric"] == m], x, f"{label} ({unit})".replace(" ()", ""), x,
                                 group="group" if others else None, scale=scale, log_x=log_x)
-            figures.append(f"<h3>{_e(label)} against {_e(x)}</h3>" + _img(
+            figures.append(f"<h3>{esc(label)} against {esc(x)}</h3>" + _img(
                 png, f"{label} against {x}",
                 f"Mean over replications with its {confidence:.0%} confidence band"
                 + (f"; one line per {', '.join(others)}" if others else "") + "."))
@@ -469,11 +463,11 @@ def _sweep_report(directory: Path, plots: bool, confidence: float = 0.95) -> str
             label, unit, scale = KEY_METRICS[m]
             rows_m = data[data["metric"] == m]
             if not rows_m.empty and rows_m["mean"].eq(0).all() and rows_m["ci_high"].fillna(0).eq(0).all():
-                figures.append(f'<p class="note">{_e(label)}: 0 at every point, in every replication.</p>')
+                figures.append(f'<p class="note">{esc(label)}: 0 at every point, in every replication.</p>')
                 continue
             png = category_figure(data[data["metric"] == m], x, f"{label} ({unit})".replace(" ()", ""), x,
                                   group="group" if others else None, scale=scale)
-            figures.append(f"<h3>{_e(label)} for each {_e(x)}</h3>" + _img(
+            figures.append(f"<h3>{esc(label)} for each {esc(x)}</h3>" + _img(
                 png, f"{label} for each {x}",
                 f"Mean over replications (bar) with its {confidence:.0%} confidence interval"
                 + (f"; one bar per {', '.join(others)}" if others else "") + "."))
@@ -496,9 +490,10 @@ def _sweep_report(directory: Path, plots: bool, confidence: float = 0.95) -> str
                     continue
                 label, unit, scale = KEY_METRICS[m]
                 lo_at, hi_at = finite.idxmin(), finite.idxmax()
-                sens.append(f"<tr><td>{_e(a)}</td><td>{_e(label)}</td><td class=\"num\">"
-                            f"{_e(_num(finite.min(), scale, unit))} ({_e(a)} = {_e(_value_word(lo_at))})</td>"
-                            f"<td class=\"num\">{_e(_num(finite.max(), scale, unit))} ({_e(a)} = {_e(_value_word(hi_at))})"
+                sens.append(f"<tr><td>{esc(a)}</td><td>{esc(label)}</td><td class=\"num\">"
+                            f"{esc(_num(finite.min(), scale, unit))} ({esc(a)} = {esc(_value_word(lo_at))})</td>"
+                            f"<td class=\"num\">{esc(_num(finite.max(), scale, unit))} "
+                            f"({esc(a)} = {esc(_value_word(hi_at))})"
                             "</td></tr>")
     section4 = ('<section id="sensitivity"><h2>4. Sensitivity</h2><p>For each axis, the lowest and highest mean of '
                 "each metric over that axis's values (averaged over the other axes): the wider the spread, the more "

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, List, Mapping, Optional
 
 from ._describe import as_float, fmt_int, fmt_ms, fmt_num, fmt_pct, fmt_share
-from ._life import _get, _num
+from ._life import get_path, num_at
 
 __all__ = ["erlang_b", "engset", "erlang_c", "Comparison", "theory"]
 
@@ -61,10 +61,10 @@ class Comparison:
 
 
 def _connections(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Comparison:
-    clients = _get(scenario, "clients") or {}
+    clients = get_path(scenario, "clients") or {}
     session = clients.get("session")
-    n_servers = int(as_float(_get(summary, "fleet", "servers")) or 1)
-    limit = int(as_float(_get(summary, "fleet", "max_connections_per_server")) or 0)
+    n_servers = int(as_float(get_path(summary, "fleet", "servers")) or 1)
+    limit = int(as_float(get_path(summary, "fleet", "max_connections_per_server")) or 0)
     count = as_float(clients.get("count")) or 0.0
     ramp = as_float(clients.get("ramp_s")) or 0.0
     mean = as_float(session.get("mean_s")) if isinstance(session, Mapping) else None
@@ -78,7 +78,7 @@ def _connections(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Com
                           "Engset have nothing to predict here.")
     rate = count / ramp
     a = rate * mean
-    policy = str(_get(scenario, "balancer", "policy") or "")
+    policy = str(get_path(scenario, "balancer", "policy") or "")
     pooled = "least" in policy
     if pooled:
         blocking = erlang_b(n_servers * limit, a)
@@ -86,10 +86,10 @@ def _connections(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Com
     else:
         blocking = erlang_b(limit, a / n_servers)
         model = f"Erlang B per server: {fmt_int(limit)} connections offered {fmt_num(a / n_servers)} erlangs"
-    attempted = _num(summary, "connections", "attempted")
-    full = _num(summary, "connections", "rejected_by", "server_full")
-    retries = _num(summary, "connections", "retries")
-    duration = as_float(_get(scenario, "run", "duration_s")) or ramp
+    attempted = num_at(summary, "connections", "attempted")
+    full = num_at(summary, "connections", "rejected_by", "server_full")
+    retries = num_at(summary, "connections", "retries")
+    duration = as_float(get_path(scenario, "run", "duration_s")) or ramp
     reasons = []
     if ramp < duration:
         reasons.append(f"arrivals are Poisson only while clients arrive (the first {fmt_num(ramp)} s of "
@@ -110,18 +110,18 @@ def _connections(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Com
 
 
 def _cpu(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Optional[Comparison]:
-    cpu = _get(scenario, "fleet", "cpu") or {}
+    cpu = get_path(scenario, "fleet", "cpu") or {}
     seconds = as_float(summary.get("simulated_seconds"))
-    n_servers = as_float(_get(summary, "fleet", "servers")) or 1.0
-    classes = [c for c in _get(summary, "fleet", "classes") or [] if isinstance(c, Mapping)]
-    cores = int(as_float(classes[0].get("cpu_cores")) if classes else as_float(_get(scenario, "fleet", "cpu_cores"))
+    n_servers = as_float(get_path(summary, "fleet", "servers")) or 1.0
+    classes = [c for c in get_path(summary, "fleet", "classes") or [] if isinstance(c, Mapping)]
+    cores = int(as_float(classes[0].get("cpu_cores")) if classes else as_float(get_path(scenario, "fleet", "cpu_cores"))
                 or 1)
     if not seconds:
         return None
-    ops = [(_num(summary, "connections", "established"), as_float(cpu.get("handshake_us")) or 0.0),
-           (_num(summary, "messages", "sent"), as_float(cpu.get("inbound_message_us")) or 0.0),
-           (_num(summary, "messages", "delivered"), as_float(cpu.get("outbound_message_us")) or 0.0),
-           (_num(summary, "heartbeats", "delivered"), as_float(cpu.get("heartbeat_us")) or 0.0)]
+    ops = [(num_at(summary, "connections", "established"), as_float(cpu.get("handshake_us")) or 0.0),
+           (num_at(summary, "messages", "sent"), as_float(cpu.get("inbound_message_us")) or 0.0),
+           (num_at(summary, "messages", "delivered"), as_float(cpu.get("outbound_message_us")) or 0.0),
+           (num_at(summary, "heartbeats", "delivered"), as_float(cpu.get("heartbeat_us")) or 0.0)]
     count = sum(n for n, cost in ops if cost > 0)
     work_s = sum(n * cost * 1e-6 for n, cost in ops)
     if count <= 0 or work_s <= 0:
@@ -130,7 +130,7 @@ def _cpu(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Optional[Co
     service_s = work_s / count                   # mean CPU time per operation
     a = lam * service_s                          # offered load, erlangs per server
     rho = a / cores
-    measured = as_float(_get(summary, "cpu", "mean_utilisation"))
+    measured = as_float(get_path(summary, "cpu", "mean_utilisation"))
     wait = erlang_c(cores, a) * service_s / (cores - a) if a < cores else math.inf
     return Comparison(
         "cpu", "CPU: an M/M/c queue per server",

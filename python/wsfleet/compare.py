@@ -17,24 +17,25 @@ import pandas as pd
 from wsfleet import _plots
 from wsfleet._analysis import Analysis, analyse
 from wsfleet._describe import fmt_int, fmt_ms, fmt_pct, fmt_seconds, fmt_share
-from wsfleet.report import _CSS, ReportError, Run, _e, _img, _STATUS_WORDS, load_run
+from wsfleet._html import CSS, STATUS_WORDS, esc, img
+from wsfleet._run_dir import ReportError, Run, load_run
 
 __all__ = ["write_comparison", "render_comparison", "main"]
 
 
 def _row(label: str, cells: Sequence[str], numeric: bool = True) -> str:
     cls = ' class="num"' if numeric else ""
-    return f'<tr><th scope="row">{_e(label)}</th>' + "".join(f"<td{cls}>{_e(c)}</td>" for c in cells) + "</tr>"
+    return f'<tr><th scope="row">{esc(label)}</th>' + "".join(f"<td{cls}>{esc(c)}</td>" for c in cells) + "</tr>"
 
 
 def _table(runs: Sequence[Tuple[Run, Analysis]]) -> str:
-    head = "".join(f"<th>{_e(r.run_dir.name or str(r.run_dir))}</th>" for r, _ in runs)
+    head = "".join(f"<th>{esc(r.run_dir.name or str(r.run_dir))}</th>" for r, _ in runs)
     rows = []
 
     def conn(r: Run, key: str) -> Any:
         return (r.summary.get("connections") or {}).get(key)
 
-    rows.append(_row("Verdict", [_STATUS_WORDS[a.status] for _, a in runs], numeric=False))
+    rows.append(_row("Verdict", [STATUS_WORDS[a.status] for _, a in runs], numeric=False))
     rows.append(_row("Binding or closest limit", [
         f"{a.binding.name}: {a.binding.figure}" if a.binding is not None else "—" for _, a in runs], numeric=False))
     rows.append(_row("Servers", [fmt_int(a.servers) for _, a in runs]))
@@ -57,7 +58,7 @@ def _table(runs: Sequence[Tuple[Run, Analysis]]) -> str:
 
 def _overlay(runs: Sequence[Tuple[Run, Analysis]], column: str, ylabel: str, per_second: bool = False,
              busiest: bool = False) -> Optional[bytes]:
-    fig = _plots._new_figure(3.2)
+    fig = _plots.new_figure(3.2)
     ax = fig.add_subplot(1, 1, 1)
     handles = []
     for i, (run, a) in enumerate(runs):
@@ -73,9 +74,9 @@ def _overlay(runs: Sequence[Tuple[Run, Analysis]], column: str, ylabel: str, per
         handles.append(line)
     if not handles:
         return None
-    _plots._style_axes(ax, ylabel)
-    _plots._legend(ax, handles, fontsize=_plots.FONT - 0.5)
-    return _plots._png(fig)
+    _plots.style_axes(ax, ylabel)
+    _plots.add_legend(ax, handles, fontsize=_plots.FONT - 0.5)
+    return _plots.to_png(fig)
 
 
 def render_comparison(run_dirs: Sequence[Any], plots: bool = True) -> str:
@@ -89,7 +90,7 @@ def render_comparison(run_dirs: Sequence[Any], plots: bool = True) -> str:
         for column, ylabel, rate, busiest, title in specs:
             png = _overlay(runs, column, ylabel, per_second=rate, busiest=busiest)
             if png is not None:
-                figures += f"<h3>{_e(title)}</h3><figure>{_img(png, title)}<figcaption>One line per run."\
+                figures += f"<h3>{esc(title)}</h3><figure>{img(png, title)}<figcaption>One line per run."\
                            "</figcaption></figure>"
     names = ", ".join(r.run_dir.name or str(r.run_dir) for r, _ in runs)
     return f"""<!DOCTYPE html>
@@ -97,11 +98,11 @@ def render_comparison(run_dirs: Sequence[Any], plots: bool = True) -> str:
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Comparison: {_e(names)}</title>
-<style>{_CSS}</style>
+<title>Comparison: {esc(names)}</title>
+<style>{CSS}</style>
 </head>
 <body>
-<header><h1>Comparison of {len(runs)} runs</h1><p class="subtitle">{_e(names)}</p></header>
+<header><h1>Comparison of {len(runs)} runs</h1><p class="subtitle">{esc(names)}</p></header>
 <section id="table"><h2>1. Side by side</h2>{_table(runs)}</section>
 <section id="plots" class="page-break"><h2>2. Over time</h2>{figures or '<p class="note">Plots were left out.</p>'}</section>
 <footer>Written by wsfleet compare. Self-contained: no network access needed.</footer>

@@ -55,16 +55,17 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import pandas as pd
 
-from wsfleet import _run
+from wsfleet import _core, _run
 from wsfleet._metrics import P99_LATENCY, RECOVERY, REJECTED_FRACTION
 from wsfleet._stats import upper_bound
-from wsfleet._store import ResultStore, StoreError, _atomic_write
+from wsfleet._store import ResultStore, StoreError, atomic_write
 from wsfleet._task import Task, run_task
 from wsfleet._axes import point_id
 from wsfleet._flat_slos import FlatSLO, flat_slos
 from wsfleet._flat_slos import as_dict as flat_as_dict
-from wsfleet.sweep import (BaseScenario, Study, SweepError, _add_common_arguments, _failure_message, _flatten_axes,
-                           _executor, _Progress, _seed_for, execute, parse_axis, read_table)
+from wsfleet._study import (BaseScenario, Progress, Study, SweepError, add_common_arguments, execute, failure_message,
+                            flatten_axes, read_table, seed_for, study_executor)
+from wsfleet.sweep import parse_axis
 
 __all__ = ["Plan", "PlanResult", "PlanError", "SLO", "plan", "main", "PLAN_FILE"]
 
@@ -328,10 +329,10 @@ class Plan(Study):
             raise PlanError(f"{where}: {exc}") from None
         cand_spec = candidates if candidates is not None else given.get("candidates")
         if isinstance(cand_spec, Mapping) and candidates is None:
-            cand_spec = _flatten_axes(cand_spec)
+            cand_spec = flatten_axes(cand_spec)
         self.candidates = _candidates(cand_spec)
 
-        fixed = list(_run._override_list(overrides, None, None))
+        fixed = list(_run.override_list(overrides, None, None))
         effective = self.base.effective(fixed)
         if not isinstance(self.variable, str) or self.variable in ("run.seed", "run.replication"):
             raise PlanError(f"{where}: variable must be an integer scenario key such as fleet.servers")
@@ -429,9 +430,9 @@ class Plan(Study):
             store = ResultStore(out, "plan", self.spec(), self.identity(), self.base.text, overwrite=overwrite)
         except StoreError as exc:
             raise PlanError(str(exc)) from None
-        executor = _executor(workers, scheduler, timeout_s)
+        executor = study_executor(workers, scheduler, timeout_s)
         cache: Dict[str, pd.DataFrame] = {}
-        bar = _Progress(progress, None, 0, "plan")  # one bar for the whole search: points computed, rate
+        bar = Progress(progress, None, 0, "plan")  # one bar for the whole search: points computed, rate
         try:
             states = [_Search(self, c) for c in self.candidates]
             while True:
@@ -451,7 +452,7 @@ class Plan(Study):
                 errors = execute(self, store, todo, workers=workers, scheduler=scheduler, progress=progress,
                                  retries=retries, task_fn=_task_fn, total=len(todo), executor=executor, bar=bar)
                 if errors:
-                    raise PlanError(_failure_message(errors, len(todo), out))
+                    raise PlanError(failure_message(errors, len(todo), out))
                 frame = store.load()
                 for key, (state, value) in wanted.items():
                     pid = self.point_ids[indices[key]]
@@ -482,19 +483,19 @@ class Plan(Study):
         if best is not None:
             # The storm timeline of the answer, for the report: replication 0 at the recommended size.
             values = {self.variable: result.recommended, **best.candidate}
-            overrides = list(self.overrides) + [f"{k}={_run._format_value(v)}" for k, v in values.items()]
-            seed = _seed_for(self.seed, point_id(values), self.common_random_numbers)
-            native = _run._core.run_text(self.base.text, self.base.source,
+            overrides = list(self.overrides) + [f"{k}={_run.format_value(v)}" for k, v in values.items()]
+            seed = seed_for(self.seed, point_id(values), self.common_random_numbers)
+            native = _core.run_text(self.base.text, self.base.source,
                                          overrides + [f"run.seed={seed}", "run.replication=0"])
             native.write(str(Path(out) / RECOMMENDED_DIR))
-        _atomic_write(Path(out) / PLAN_FILE, json.dumps(self._describe(result), indent=2).encode())
+        atomic_write(Path(out) / PLAN_FILE, json.dumps(self._describe(result), indent=2).encode())
         return result
 
     def _fleet_cost(self, candidate: Mapping[str, Any], value: int) -> float:
         """The fleet's price an hour with `variable` = value and the candidate's settings."""
         values = {self.variable: value, **candidate}
         return fleet_cost_per_hour(self.base.effective(
-            list(self.overrides) + [f"{k}={_run._format_value(v)}" for k, v in values.items()]))
+            list(self.overrides) + [f"{k}={_run.format_value(v)}" for k, v in values.items()]))
 
     def _recommended_cost(self, result: PlanResult) -> Optional[float]:
         """The recommended fleet's price an hour, when its servers have a cost_per_hour."""
@@ -507,7 +508,7 @@ class Plan(Study):
         """The cost key's value in the candidate's scenario (1 when the plan has no cost key)."""
         if self.cost is None:
             return 1.0
-        effective = self.base.effective(list(self.overrides) + [f"{k}={_run._format_value(v)}"
+        effective = self.base.effective(list(self.overrides) + [f"{k}={_run.format_value(v)}"
                                                                 for k, v in candidate.items()])
         value = _lookup(effective, self.cost)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
@@ -683,7 +684,7 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
         description="Find the smallest fleet (or other integer setting) that meets service-level objectives, by "
                     "bracketing and bisection with replications; settings from the scenario's [plan] table and/or "
                     "these options.")
-    _add_common_arguments(parser)
+    add_common_arguments(parser)
     parser.add_argument("--slo", action="append", default=[], metavar="NAME=MAX",
                         help=f"an objective: {', '.join(KNOWN_SLOS)} or a metric column (repeatable; replaces [plan.slo])")
     parser.add_argument("--variable", metavar="KEY", help="the integer key to size (default fleet.servers)")
@@ -719,7 +720,7 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
         result = p.run(args.out, workers=args.workers, scheduler=args.scheduler,
                        progress=False if args.quiet else None, retries=args.retries, overwrite=args.overwrite,
                        timeout_s=args.timeout)
-    except (SweepError, StoreError, _run._core.ScenarioError) as exc:
+    except (SweepError, StoreError, _core.ScenarioError) as exc:
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

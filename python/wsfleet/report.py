@@ -19,196 +19,36 @@ This module is pure Python: it does not need the compiled engine (`wsfleet._core
 from __future__ import annotations
 
 import argparse
-import base64
-import html
-import json
 import os
 import sys
 import types
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
-
-import pandas as pd
-
-try:  # Python 3.11+
-    import tomllib as _toml
-except ImportError:  # pragma: no cover - Python 3.9/3.10
-    import tomli as _toml  # type: ignore[no-redef]
+from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
 from . import _plots
-from ._life import connection_life
+from ._life import connection_life, get_path
 from ._theory import theory_html
+from ._html import CSS, STATUS_WORDS, esc, img
+from ._run_dir import (REPORT_FILE, SCENARIO_FILE, SUMMARY_FILE, TIMESERIES_FILE, PathLike, ReportError, ReportWriteError,
+                       Run, load_run)
 from ._analysis import (CPU_SATURATED, FAIL_REASONS, HEADROOM_WARNING, REJECT_REASONS, Analysis, Finding,  # noqa: F401
-                        Storm, _capital, _cause_words, _get, _reasons, _section, analyse)
-from ._describe import (as_float, describe_scenario, fmt_duration, fmt_int, fmt_mib,
+                        Storm, analyse, cause_words, reason_counts, table_at)
+from ._describe import (as_float, capitalise, describe_scenario, fmt_duration, fmt_int, fmt_mib,
                         fmt_ms, fmt_num, fmt_pct, fmt_seconds, fmt_share, scenario_question)
 
 __all__ = ["write_report", "render_report", "load_run", "analyse", "ReportError", "Run", "main",
            "SUMMARY_FILE", "TIMESERIES_FILE", "SCENARIO_FILE", "REPORT_FILE"]
 
-SUMMARY_FILE = "summary.json"
-TIMESERIES_FILE = "timeseries.csv"
-SCENARIO_FILE = "scenario.toml"
-REPORT_FILE = "report.html"
-
-
-_REQUIRED_COLUMNS = ("time_s", "scope", "server")
-_NUMERIC_COLUMNS = ("time_s", "server", "up", "connections", "attempts", "established", "rejected",
-                    "failed", "closed", "dropped", "cpu_utilisation", "cpu_backlog_ms", "memory_mib",
-                    "messages_delivered", "latency_p50_ms", "latency_p99_ms", "retries", "waiting",
-                    "gave_up", "half_open")
-
-PathLike = Union[str, "os.PathLike[str]"]
-
-
-class ReportError(Exception):
-    """A run directory or one of its files is missing or invalid (the message names the file)."""
-
-    def __init__(self, path: PathLike, reason: str) -> None:
-        self.path = Path(path)
-        self.reason = reason
-        super().__init__(f"{self.path}: {reason}")
-
-
-class ReportWriteError(ReportError):
-    """The report could not be written (an I/O error: `wsfleet report` exits 1, as `run --out` does)."""
-
-
-# --------------------------------------------------------------------------------------------
-# Loading
-
-
-@dataclass
-class Run:
-    """The files of one run directory, parsed."""
-    run_dir: Path
-    summary: Dict[str, Any]
-    scenario: Dict[str, Any]
-    scenario_text: str
-    timeseries: pd.DataFrame
-
-
-def _read_text(path: Path) -> str:
-    if not path.exists():
-        raise ReportError(path, "file not found")
-    if not path.is_file():
-        raise ReportError(path, "not a regular file")
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ReportError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise ReportError(path, exc.strerror or str(exc)) from None
-
-
-def _load_summary(path: Path) -> Dict[str, Any]:
-    text = _read_text(path)
-    try:
-        summary = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ReportError(path, f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
-    if not isinstance(summary, dict):
-        raise ReportError(path, "expected a JSON object at the top level")
-    return summary
-
-
-def _load_scenario(path: Path) -> Tuple[Dict[str, Any], str]:
-    text = _read_text(path)
-    try:
-        scenario = _toml.loads(text)
-    except _toml.TOMLDecodeError as exc:
-        raise ReportError(path, f"invalid TOML: {exc}") from None
-    return scenario, text
-
-
-def _load_timeseries(path: Path) -> pd.DataFrame:
-    _read_text(path)  # existence, type and encoding, with the same messages as the other files
-    try:
-        frame = pd.read_csv(path, skipinitialspace=True)
-    except pd.errors.EmptyDataError:
-        raise ReportError(path, "empty file (expected a CSV header)") from None
-    except (pd.errors.ParserError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ReportError(path, f"invalid CSV: {first}") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    missing = [c for c in _REQUIRED_COLUMNS if c not in frame.columns]
-    if missing:
-        raise ReportError(path, f"missing column(s): {', '.join(missing)}")
-    frame["scope"] = frame["scope"].astype(str).str.strip().str.lower()
-    for column in _NUMERIC_COLUMNS:
-        if column in frame.columns:
-            frame[column] = pd.to_numeric(frame[column], errors="coerce")
-    if frame["time_s"].isna().any():
-        raise ReportError(path, "column time_s has empty or non-numeric values")
-    return frame
-
-
-def _check_complete(directory: Path, summary: Dict[str, Any], scenario: Dict[str, Any],
-                    timeseries: pd.DataFrame) -> None:
-    """Refuses a directory whose files are not of one complete run: a write cut short (wsfleet
-    writes run directories atomically; older versions and other tools may not) or files mixed
-    from two runs. Only what both sides state is compared, so hand-made directories still load."""
-    def incomplete(path: Path, why: str) -> ReportError:
-        return ReportError(path, f"incomplete run directory: {why} (re-run `wsfleet run --out {directory}`)")
-
-    with open(directory / TIMESERIES_FILE, "rb") as handle:
-        handle.seek(0, os.SEEK_END)
-        if handle.tell() > 0:
-            handle.seek(-1, os.SEEK_END)
-            if handle.read(1) != b"\n":
-                raise incomplete(directory / TIMESERIES_FILE, "the file is cut off in the middle of a line")
-    run = _section(scenario, "run")
-    pairs = (("seed", summary.get("seed"), run.get("seed")),
-             ("replication", summary.get("replication"), run.get("replication")),
-             ("duration", summary.get("simulated_seconds"), run.get("duration_s")))
-    for what, said, written in pairs:
-        if said is not None and written is not None and said != written:
-            raise incomplete(directory / SCENARIO_FILE, f"its {what} ({written}) is not the summary's ({said}): "
-                             f"the files come from different runs")
-    end = summary.get("simulated_seconds")
-    if isinstance(end, (int, float)) and len(timeseries) > 0:
-        last = float(timeseries["time_s"].max())
-        if abs(last - float(end)) > 1e-9 * max(1.0, abs(float(end))):
-            raise incomplete(directory / TIMESERIES_FILE, f"its samples end at {last:g} s, the run at {end:g} s")
-
-
-def load_run(run_dir: PathLike) -> Run:
-    """Reads and checks the three files of a run directory; raises ReportError naming the culprit."""
-    directory = Path(run_dir)
-    if not directory.exists():
-        raise ReportError(directory, "run directory not found")
-    if not directory.is_dir():
-        raise ReportError(directory, "not a directory (expected a run directory from `wsfleet run --out`)")
-    summary = _load_summary(directory / SUMMARY_FILE)
-    scenario, scenario_text = _load_scenario(directory / SCENARIO_FILE)
-    timeseries = _load_timeseries(directory / TIMESERIES_FILE)
-    _check_complete(directory, summary, scenario, timeseries)
-    return Run(directory, summary, scenario, scenario_text, timeseries)
-
 
 # --------------------------------------------------------------------------------------------
 # HTML
 
-#: The stylesheet of every report (run, sweep, plan), embedded in each page.
-_CSS = (Path(__file__).with_name("report.css")).read_text(encoding="utf-8")
-
-_STATUS_WORDS = {"ok": "ENOUGH CAPACITY", "warn": "TIGHT", "fail": "NOT ENOUGH CAPACITY"}
 _LEVEL_TAGS = {"fail": "PROBLEM", "warn": "WATCH", "ok": "OK", "note": "NOTE"}
-
-
-def _e(value: Any) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def _img(png: bytes, alt: str) -> str:
-    data = base64.b64encode(png).decode("ascii")
-    return f'<img src="data:image/png;base64,{data}" alt="{_e(alt)}">'
 
 
 def _rows(rows: Sequence[Tuple[str, str, str]]) -> str:
     """Table rows of (label, value, note); value and note are already HTML."""
-    return "\n".join(f"<tr><th scope=\"row\">{_e(label)}</th><td class=\"num\">{value}</td><td>{note}</td></tr>"
+    return "\n".join(f"<tr><th scope=\"row\">{esc(label)}</th><td class=\"num\">{value}</td><td>{note}</td></tr>"
                      for label, value, note in rows)
 
 
@@ -222,10 +62,11 @@ def _limits_table(a: Analysis) -> str:
     rows = []
     for limit in sorted((l for l in a.limits if l.shown), key=lambda l: ("bound", "near", "ok", "n/a").index(l.state)):
         used = fmt_share(limit.used) if limit.used is not None else "—"
-        rows.append(f'<tr class="limit-{limit.state}" data-limit="{_e(limit.key)}"><th scope="row">{_e(_capital(limit.name))}</th>'
-                    f'<td class="num">{_e(used)}</td><td>{_e(limit.figure)}</td><td>{_e(limit.limit)}</td>'
-                    f'<td><span class="tag tag-{_STATE_TAGS[limit.state]}">{_e(_STATE_WORDS[limit.state])}</span>'
-                    f'{(" " + _e(limit.effect)) if limit.effect else ""}</td></tr>')
+        rows.append(f'<tr class="limit-{limit.state}" data-limit="{esc(limit.key)}">'
+                    f'<th scope="row">{esc(capitalise(limit.name))}</th>'
+                    f'<td class="num">{esc(used)}</td><td>{esc(limit.figure)}</td><td>{esc(limit.limit)}</td>'
+                    f'<td><span class="tag tag-{_STATE_TAGS[limit.state]}">{esc(_STATE_WORDS[limit.state])}</span>'
+                    f'{(" " + esc(limit.effect)) if limit.effect else ""}</td></tr>')
     return ('<h3 id="limits">Every limit of the model</h3><table class="limits"><thead><tr><th>Limit</th>'
             '<th>Used</th><th>At the worst moment</th><th>Limit</th><th>State and effect</th></tr></thead><tbody>'
             + "".join(rows) + "</tbody></table>")
@@ -237,16 +78,16 @@ _STATE_TAGS = {"bound": "fail", "near": "warn", "ok": "ok", "n/a": "note"}
 def _unsuccessful_label(conn: Mapping[str, Any]) -> str:
     """The card's label from the causes that occurred: "of connection attempts refused (server
     full) or failed (sent to a down server)"."""
-    causes = [_cause_words(verb, conn.get(by), names) for by, names, verb in (
+    causes = [cause_words(verb, conn.get(by), names) for by, names, verb in (
         ("rejected_by", REJECT_REASONS, "refused"), ("failed_by", FAIL_REASONS, "failed"))
-        if any((as_float(_get(conn, by, k)) or 0) > 0 for k in names)]
+        if any((as_float(get_path(conn, by, k)) or 0) > 0 for k in names)]
     if not causes:
         return "of connection attempts refused or failed"
     return "of connection attempts " + " or ".join(causes)
 
 
 def _latency_triplet(lat: Any) -> str:
-    return " / ".join(_e(fmt_ms(_get(lat, key))) for key in ("p50", "p99", "p999"))
+    return " / ".join(esc(fmt_ms(get_path(lat, key))) for key in ("p50", "p99", "p999"))
 
 
 def _at(time_s: Optional[float]) -> str:
@@ -254,9 +95,9 @@ def _at(time_s: Optional[float]) -> str:
 
 
 def _headline(a: Analysis, summary: Mapping[str, Any]) -> str:
-    conn = _section(summary, "connections")
-    msgs = _section(summary, "messages")
-    hb = _section(summary, "heartbeats")
+    conn = table_at(summary, "connections")
+    msgs = table_at(summary, "messages")
+    hb = table_at(summary, "heartbeats")
     lat = msgs.get("latency_ms")
     attempted = conn.get("attempted")
 
@@ -285,40 +126,41 @@ def _headline(a: Analysis, summary: Mapping[str, Any]) -> str:
         (fmt_int(a.peak_fleet_connections), f"peak open connections (fleet){_at(a.peak_fleet_time)}"),
         (limit_share, "of the per-server connection limit used by the busiest server"),
         (fmt_share(a.peak_cpu), "peak CPU utilisation of any server"),
-        (fmt_ms(_get(lat, "p99")), "p99 message latency (whole run)"),
+        (fmt_ms(get_path(lat, "p99")), "p99 message latency (whole run)"),
         (fmt_pct((as_float(conn.get("rejected")) or 0) + (as_float(conn.get("failed")) or 0), attempted)
          if as_float(attempted) else "n/a", _unsuccessful_label(conn)),
         storm_card,
     ]
-    card_html = "\n".join(f'<div class="card"><div class="value">{_e(v)}</div><div class="label">{_e(l)}</div></div>'
+    card_html = "\n".join(f'<div class="card"><div class="value">{esc(v)}</div><div class="label">{esc(l)}</div></div>'
                           for v, l in cards)
 
     # Verdict.
-    findings = "".join(f'<li><span class="tag tag-{f.level}">{_LEVEL_TAGS[f.level]}</span> {_e(f.text)}</li>'
+    findings = "".join(f'<li><span class="tag tag-{f.level}">{_LEVEL_TAGS[f.level]}</span> {esc(f.text)}</li>'
                        for f in a.findings)
     verdict = (f'<div class="verdict status-{a.status}">'
-               f'<p class="verdict-word">Verdict: {_STATUS_WORDS[a.status]}</p>'
-               f'<p>{_e(a.verdict)}</p>'
+               f'<p class="verdict-word">Verdict: {STATUS_WORDS[a.status]}</p>'
+               f'<p>{esc(a.verdict)}</p>'
                + (f"<ul>{findings}</ul>" if findings else "")
-               + f'<p><strong>What to do:</strong> {_e(a.action)}</p></div>')
+               + f'<p><strong>What to do:</strong> {esc(a.action)}</p></div>')
 
     # Detailed table.
     rows: List[Tuple[str, str, str]] = []
-    rows.append(("Peak open connections (fleet)", _e(fmt_int(a.peak_fleet_connections)),
-                 _e(f"{_at(a.peak_fleet_time).strip()}; {fmt_int(conn.get('active_at_end'))} open at the end")))
-    transport = _section(summary, "transport")
+    rows.append(("Peak open connections (fleet)", esc(fmt_int(a.peak_fleet_connections)),
+                 esc(f"{_at(a.peak_fleet_time).strip()}; {fmt_int(conn.get('active_at_end'))} open at the end")))
+    transport = table_at(summary, "transport")
     fallback = as_float(transport.get("peak_fallback_share"))
     if fallback:
         ends = transport.get("clients_at_end") or {}
         polls = transport.get("polls") or {}
         unknown = (polls.get("failed_by") or {}).get("session_unknown")
-        rows.append(("Peak share of clients on fallback transports", _e(fmt_share(fallback)),
-                     _e(f"at the end {fmt_int(ends.get('long_polling'))} on long polling, {fmt_int(ends.get('sse'))} on SSE; "
-                        f"{fmt_int(polls.get('sent'))} polls, {fmt_int(unknown)} failed with \"Session ID unknown\"")))
+        rows.append(("Peak share of clients on fallback transports", esc(fmt_share(fallback)),
+                     esc(f"at the end {fmt_int(ends.get('long_polling'))} on long polling, "
+                         f"{fmt_int(ends.get('sse'))} on SSE; "
+                         f"{fmt_int(polls.get('sent'))} polls, {fmt_int(unknown)} failed with \"Session ID unknown\"")))
     if a.servers and a.max_connections:
         capacity = a.servers * a.max_connections
         note = f"{fmt_int(a.servers)} × {fmt_int(a.max_connections)}; peak load used {fmt_pct(a.peak_fleet_connections, capacity)}"
-        rows.append(("Fleet connection capacity", _e(fmt_int(capacity)), _e(note)))
+        rows.append(("Fleet connection capacity", esc(fmt_int(capacity)), esc(note)))
         down = max(len({s.fault.server for s in a.storms if s.fault.server is not None}), 1)
         if a.servers > down:
             n1 = (a.servers - down) * a.max_connections
@@ -328,42 +170,43 @@ def _headline(a: Analysis, summary: Mapping[str, Any]) -> str:
                 tail = (" — the peak load would not fit" if share > n1 else
                         f" — the peak load would use {fmt_pct(share, n1)} of it")
             label = "Capacity with one server down" if down == 1 else f"Capacity with {down} servers down"
-            rows.append((label, _e(fmt_int(n1)),
-                         _e(f"{fmt_int(a.servers - down)} × {fmt_int(a.max_connections)}{tail}")))
+            rows.append((label, esc(fmt_int(n1)),
+                         esc(f"{fmt_int(a.servers - down)} × {fmt_int(a.max_connections)}{tail}")))
     if a.peak_server_connections is not None:
-        rows.append(("Busiest server", _e(fmt_int(a.peak_server_connections)),
-                     _e(f"server {a.peak_server}{_at(a.peak_server_time)}; "
+        rows.append(("Busiest server", esc(fmt_int(a.peak_server_connections)),
+                     esc(f"server {a.peak_server}{_at(a.peak_server_time)}; "
                         f"{fmt_pct(a.peak_server_connections, a.max_connections)} of its limit"
                         if a.max_connections else f"server {a.peak_server}{_at(a.peak_server_time)}")))
-    rows.append(("Connection attempts", _e(fmt_int(attempted)),
-                 _e(f"{fmt_int(conn.get('established'))} established ({fmt_pct(conn.get('established'), attempted)}); "
+    rows.append(("Connection attempts", esc(fmt_int(attempted)),
+                 esc(f"{fmt_int(conn.get('established'))} established ({fmt_pct(conn.get('established'), attempted)}); "
                     f"{fmt_int(conn.get('retries'))} were reconnects")))
-    rows.append(("Rejected", _e(fmt_int(conn.get("rejected"))),
-                 _e(f"{fmt_pct(conn.get('rejected'), attempted)} of attempts"
-                    f"{_reasons(conn.get('rejected_by'), REJECT_REASONS)}")))
-    rows.append(("Failed", _e(fmt_int(conn.get("failed"))),
-                 _e(f"{fmt_pct(conn.get('failed'), attempted)} of attempts"
-                    f"{_reasons(conn.get('failed_by'), FAIL_REASONS)}")))
-    rows.append(("Gave up", _e(fmt_int(conn.get("gave_up"))),
-                 _e(f"clients that stopped retrying; {fmt_int(conn.get('waiting_at_end'))} still waiting in backoff at the end")))
+    rows.append(("Rejected", esc(fmt_int(conn.get("rejected"))),
+                 esc(f"{fmt_pct(conn.get('rejected'), attempted)} of attempts"
+                    f"{reason_counts(conn.get('rejected_by'), REJECT_REASONS)}")))
+    rows.append(("Failed", esc(fmt_int(conn.get("failed"))),
+                 esc(f"{fmt_pct(conn.get('failed'), attempted)} of attempts"
+                    f"{reason_counts(conn.get('failed_by'), FAIL_REASONS)}")))
+    rows.append(("Gave up", esc(fmt_int(conn.get("gave_up"))),
+                 esc(f"clients that stopped retrying; {fmt_int(conn.get('waiting_at_end'))} still waiting in backoff "
+                     "at the end")))
     rows.append(("Message latency p50 / p99 / p99.9", _latency_triplet(lat),
-                 _e(f"max {fmt_ms(_get(lat, 'max'))}; {fmt_int(msgs.get('delivered'))} of "
+                 esc(f"max {fmt_ms(get_path(lat, 'max'))}; {fmt_int(msgs.get('delivered'))} of "
                     f"{fmt_int(msgs.get('sent'))} messages delivered, {fmt_int(msgs.get('dropped'))} dropped")))
     hs = summary.get("handshake_latency_ms")
     rows.append(("Handshake latency p50 / p99 / p99.9", _latency_triplet(hs),
-                 _e(f"max {fmt_ms(_get(hs, 'max'))}")))
-    cpu_note = f"mean {fmt_share(_get(summary, 'cpu', 'mean_utilisation'))}"
+                 esc(f"max {fmt_ms(get_path(hs, 'max'))}")))
+    cpu_note = f"mean {fmt_share(get_path(summary, 'cpu', 'mean_utilisation'))}"
     if a.peak_cpu_server is not None:
         cpu_note += f"; busiest: server {a.peak_cpu_server}{_at(a.peak_cpu_time)}"
     if a.peak_backlog_ms is not None and a.peak_backlog_ms > 0:
         cpu_note += f"; queued CPU work peaked at {fmt_ms(a.peak_backlog_ms)}"
-    rows.append(("Peak CPU utilisation", _e(fmt_share(a.peak_cpu)), _e(cpu_note)))
-    rows.append(("Peak server memory", _e(fmt_mib(_get(summary, "memory", "peak_server_mib"))), ""))
+    rows.append(("Peak CPU utilisation", esc(fmt_share(a.peak_cpu)), esc(cpu_note)))
+    rows.append(("Peak server memory", esc(fmt_mib(get_path(summary, "memory", "peak_server_mib"))), ""))
     if a.peak_waiting is not None:
-        rows.append(("Most clients waiting in backoff", _e(fmt_int(a.peak_waiting)),
-                     _e(_at(a.peak_waiting_time).strip()) if a.peak_waiting > 0 else ""))
-    rows.append(("Heartbeats", _e(fmt_int(hb.get("delivered"))),
-                 _e(f"delivered of {fmt_int(hb.get('sent'))} sent; {fmt_int(hb.get('dropped'))} dropped")))
+        rows.append(("Most clients waiting in backoff", esc(fmt_int(a.peak_waiting)),
+                     esc(_at(a.peak_waiting_time).strip()) if a.peak_waiting > 0 else ""))
+    rows.append(("Heartbeats", esc(fmt_int(hb.get("delivered"))),
+                 esc(f"delivered of {fmt_int(hb.get('sent'))} sent; {fmt_int(hb.get('dropped'))} dropped")))
 
     # Storm table.
     if a.storms:
@@ -382,7 +225,7 @@ def _headline(a: Analysis, summary: Mapping[str, Any]) -> str:
                      fmt_num(s.peak_rejected_per_s) if s.peak_rejected_per_s is not None else "n/a",
                      fmt_int(s.peak_waiting)]
             storm_rows.append("<tr>" + "".join(
-                (f'<td class="num">{_e(c)}</td>' if i else f"<td>{_e(c)}</td>") for i, c in enumerate(cells))
+                (f'<td class="num">{esc(c)}</td>' if i else f"<td>{esc(c)}</td>") for i, c in enumerate(cells))
                 + "</tr>")
         storm_html = ("<h3>Storm impact</h3><table><thead><tr><th>Crash</th><th>At</th><th>Returns</th>"
                       "<th>Connections dropped</th><th>All reconnected within</th><th>Peak attempts/s</th>"
@@ -395,12 +238,12 @@ def _headline(a: Analysis, summary: Mapping[str, Any]) -> str:
     if a.conservation_ok is True and not a.conservation_failed:
         names = ", ".join(a.conservation_checks) or "all"
         cons = (f'<p class="conservation-ok">✓ Conservation check passed: every client, connection and '
-                f'message is accounted for ({_e(names)}).</p>')
+                f'message is accounted for ({esc(names)}).</p>')
     elif a.conservation_ok is None and not a.conservation_failed:
         cons = '<p class="note">The run did not report a conservation check.</p>'
     else:
         failed = (": " + ", ".join(a.conservation_failed)) if a.conservation_failed else ""
-        cons = (f'<p class="conservation-fail">✗ Conservation check FAILED{_e(failed)}. Some clients, '
+        cons = (f'<p class="conservation-fail">✗ Conservation check FAILED{esc(failed)}. Some clients, '
                 'connections or messages are unaccounted for; treat these results as suspect and report '
                 'the run to the wsfleet maintainers.</p>')
 
@@ -443,11 +286,11 @@ def _figures(a: Analysis, plots: bool = True) -> str:
         return '<p class="note">The time series is empty (the run produced no samples), so there is nothing to plot.</p>'
     for key, title, draw, caption, empty in specs:
         png = draw(d)
-        parts.append(f'<h3 id="plot-{key}">{_e(title)}</h3>')
+        parts.append(f'<h3 id="plot-{key}">{esc(title)}</h3>')
         if png is None:
-            parts.append(f'<p class="note">{_e(empty)}</p>')
+            parts.append(f'<p class="note">{esc(empty)}</p>')
         else:
-            parts.append(f'<figure>{_img(png, title)}<figcaption>{_e(caption)}</figcaption></figure>')
+            parts.append(f'<figure>{img(png, title)}<figcaption>{esc(caption)}</figcaption></figure>')
     if len(d.faults) > _plots.MAX_ZOOMS and _plots.zoom_windows(d, len(d.faults))[_plots.MAX_ZOOMS:]:
         parts.append(f'<p class="note">Zoomed panels are shown for the first {_plots.MAX_ZOOMS} crash windows only.</p>')
     return "\n".join(parts)
@@ -455,41 +298,42 @@ def _figures(a: Analysis, plots: bool = True) -> str:
 
 def _metadata(run: Run, a: Analysis) -> str:
     s = run.summary
-    scen = _section(run.scenario, "run")
+    scen = table_at(run.scenario, "run")
     ts = run.timeseries
     rows = [
-        ("wsfleet version", _e(s.get("wsfleet_version", "n/a")), ""),
-        ("Seed", _e(s.get("seed", scen.get("seed", "n/a"))), ""),
-        ("Replication", _e(s.get("replication", scen.get("replication", "n/a"))), ""),
-        ("Simulated time", _e(fmt_seconds(s.get("simulated_seconds"))),
-         _e(fmt_duration(s.get("simulated_seconds"))) if (as_float(s.get("simulated_seconds")) or 0) >= 120 else ""),
-        ("Wall-clock time", _e(fmt_seconds(s.get("wall_seconds"))), ""),
-        ("Events processed", _e(fmt_int(s.get("events_processed"))),
-         _e(f"{fmt_int(s.get('events_per_second'))} events per second")),
-        ("Sample interval", _e(fmt_seconds(a.sample_interval_s)),
-         _e(f"{fmt_int(ts['time_s'].nunique())} sample times, {fmt_int(len(ts))} rows in {TIMESERIES_FILE}")),
-        ("Balancer / backoff", _e(f"{_get(s, 'fleet', 'balancer') or _get(run.scenario, 'balancer', 'policy') or 'n/a'}"
-                                  f" / {_get(s, 'fleet', 'backoff') or _get(run.scenario, 'backoff', 'policy') or 'n/a'}"), ""),
-        ("Run directory", _e(run.run_dir.name or str(run.run_dir)), ""),
+        ("wsfleet version", esc(s.get("wsfleet_version", "n/a")), ""),
+        ("Seed", esc(s.get("seed", scen.get("seed", "n/a"))), ""),
+        ("Replication", esc(s.get("replication", scen.get("replication", "n/a"))), ""),
+        ("Simulated time", esc(fmt_seconds(s.get("simulated_seconds"))),
+         esc(fmt_duration(s.get("simulated_seconds"))) if (as_float(s.get("simulated_seconds")) or 0) >= 120 else ""),
+        ("Wall-clock time", esc(fmt_seconds(s.get("wall_seconds"))), ""),
+        ("Events processed", esc(fmt_int(s.get("events_processed"))),
+         esc(f"{fmt_int(s.get('events_per_second'))} events per second")),
+        ("Sample interval", esc(fmt_seconds(a.sample_interval_s)),
+         esc(f"{fmt_int(ts['time_s'].nunique())} sample times, {fmt_int(len(ts))} rows in {TIMESERIES_FILE}")),
+        ("Balancer / backoff",
+         esc(f"{get_path(s, 'fleet', 'balancer') or get_path(run.scenario, 'balancer', 'policy') or 'n/a'} / "
+             f"{get_path(s, 'fleet', 'backoff') or get_path(run.scenario, 'backoff', 'policy') or 'n/a'}"), ""),
+        ("Run directory", esc(run.run_dir.name or str(run.run_dir)), ""),
     ]
     checks = ""
     if a.conservation_checks:
-        items = "".join(f"<li><code>{_e(k)}</code>: {_e(v)}</li>" for k, v in a.conservation_checks.items())
+        items = "".join(f"<li><code>{esc(k)}</code>: {esc(v)}</li>" for k, v in a.conservation_checks.items())
         status = {True: "passed", False: "FAILED", None: "not reported"}[
             a.conservation_ok if not a.conservation_failed else False]
         checks = f"<h3>Conservation checks ({status})</h3><ul>{items}</ul>"
     all_counters = []
     for sec in ("connections", "messages", "heartbeats"):
-        values = _section(s, sec)
+        values = table_at(s, sec)
         flat = [(k, v) for k, v in values.items() if not isinstance(v, Mapping)]
         if flat:
-            all_counters.append(f"<tr><th scope=\"row\">{_e(sec)}</th><td>"
-                                + ", ".join(f"{_e(k)} {_e(fmt_int(v) if as_float(v) is not None else v)}"
+            all_counters.append(f"<tr><th scope=\"row\">{esc(sec)}</th><td>"
+                                + ", ".join(f"{esc(k)} {esc(fmt_int(v) if as_float(v) is not None else v)}"
                                             for k, v in flat) + "</td></tr>")
     counters = (f"<h3>All counters</h3><table><tbody>{''.join(all_counters)}</tbody></table>"
                 if all_counters else "")
     return (f"<table><tbody>{_rows(rows)}</tbody></table>{counters}{checks}"
-            f"<h3>The scenario file ({SCENARIO_FILE})</h3><pre>{_e(run.scenario_text)}</pre>")
+            f"<h3>The scenario file ({SCENARIO_FILE})</h3><pre>{esc(run.scenario_text)}</pre>")
 
 
 def _life(run: Run, a: Analysis, number: int, plots: bool) -> str:
@@ -500,18 +344,18 @@ def _life(run: Run, a: Analysis, number: int, plots: bool) -> str:
         return ""
     parts = [f'<section id="life" class="page-break">\n<h2>{number}. The life of connections</h2>']
     for topic in topics:
-        parts.append(f'<h3 id="life-{topic.key}">{_e(topic.title)}</h3>')
-        parts.append("".join(f"<p>{_e(s)}</p>" for s in topic.sentences))
+        parts.append(f'<h3 id="life-{topic.key}">{esc(topic.title)}</h3>')
+        parts.append("".join(f"<p>{esc(s)}</p>" for s in topic.sentences))
         if topic.key == "half_open" and plots:
             png = _plots.half_open_figure(a.plot_data)
             if png is not None:
-                parts.append(f'<figure>{_img(png, "Half-open connections over time")}<figcaption>'
+                parts.append(f'<figure>{img(png, "Half-open connections over time")}<figcaption>'
                              "Connections whose client vanished without a close, still held by their "
                              "servers until a heartbeat (or a receiver timeout) finds them.</figcaption></figure>")
         if topic.key == "pubsub" and plots:
             png = _plots.send_buffer_figure(a.plot_data)
             if png is not None:
-                parts.append(f'<figure>{_img(png, "Send buffers and drops over time")}<figcaption>'
+                parts.append(f'<figure>{img(png, "Send buffers and drops over time")}<figcaption>'
                              "Bytes each server holds in its connections' send buffers (memory it pays for "
                              "slow readers), and the copies the buffer policy dropped, conflated or discarded "
                              "with a closed connection.</figcaption></figure>")
@@ -522,13 +366,13 @@ def render_report(run: Run, plots: bool = True) -> str:
     """The report of a loaded run, as one HTML document (`plots=False`: text and tables only, fast)."""
     a = analyse(run)
     scenario = run.scenario
-    description = _get(scenario, "scenario", "description") or _get(run.summary, "scenario", "description")
-    plain = "".join(f"<p>{_e(s)}</p>" for s in describe_scenario(scenario))
+    description = get_path(scenario, "scenario", "description") or get_path(run.summary, "scenario", "description")
+    plain = "".join(f"<p>{esc(s)}</p>" for s in describe_scenario(scenario))
     version = run.summary.get("wsfleet_version", "")
-    subtitle = (f"wsfleet {_e(version)} · seed {_e(run.summary.get('seed', 'n/a'))} · "
-                f"replication {_e(run.summary.get('replication', 'n/a'))} · "
-                f"{_e(fmt_duration(a.end_s))} simulated")
-    desc_html = f'<p class="description">{_e(description)}</p>' if description else ""
+    subtitle = (f"wsfleet {esc(version)} · seed {esc(run.summary.get('seed', 'n/a'))} · "
+                f"replication {esc(run.summary.get('replication', 'n/a'))} · "
+                f"{esc(fmt_duration(a.end_s))} simulated")
+    desc_html = f'<p class="description">{esc(description)}</p>' if description else ""
     life = _life(run, a, 3, plots)
     n = 4 if life else 3
     return f"""<!DOCTYPE html>
@@ -536,18 +380,18 @@ def render_report(run: Run, plots: bool = True) -> str:
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="wsfleet {_e(version)}">
-<title>Capacity report: {_e(a.name)}</title>
-<style>{_CSS}</style>
+<meta name="generator" content="wsfleet {esc(version)}">
+<title>Capacity report: {esc(a.name)}</title>
+<style>{CSS}</style>
 </head>
 <body>
 <header>
-<h1>Capacity report: {_e(a.name)}</h1>
+<h1>Capacity report: {esc(a.name)}</h1>
 <p class="subtitle">{subtitle}</p>
 </header>
 <section id="question">
 <h2>1. The question and the assumptions</h2>
-<p class="question">{_e(scenario_question(scenario))}</p>
+<p class="question">{esc(scenario_question(scenario))}</p>
 {desc_html}
 <div class="assumptions">{plain}</div>
 </section>
@@ -567,7 +411,7 @@ def render_report(run: Run, plots: bool = True) -> str:
 <h2>{n + 2}. Scenario file and run metadata</h2>
 {_metadata(run, a)}
 </section>
-<footer>Written by wsfleet {_e(version)} from the run directory “{_e(run.run_dir.name)}”
+<footer>Written by wsfleet {esc(version)} from the run directory “{esc(run.run_dir.name)}”
 ({SUMMARY_FILE}, {TIMESERIES_FILE}, {SCENARIO_FILE}). Self-contained: no network access needed.</footer>
 </body>
 </html>

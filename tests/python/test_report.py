@@ -266,7 +266,7 @@ def test_many_servers(make_run: Callable[..., Path]) -> None:
     assert "Crashed and busiest servers are coloured, the others are grey." in text
     data = report.analyse(report.load_run(run_dir)).plot_data
     wide = plots._wide(data.servers, "connections")
-    fig = plots._new_figure(3)
+    fig = plots.new_figure(3)
     handles = plots._plot_servers(fig.add_subplot(1, 1, 1), wide, data,
                                   plots._highlight(data, wide, plots._busiest(wide)), {17: "crashed"})
     labels = [h.get_label() for h in handles]
@@ -323,7 +323,7 @@ def _with_connection_life(run_dir: Path) -> None:
              "retry_after_s = 2.0\n\n[fleet.rebalance]\ninterval_s = 5.0\ntolerance = 0.1\nmax_per_interval = 100\n"
              '\n[heartbeat]\npreset = "socketio"\nsender = "server"\nmode = "periodic"\n')
     scen.write_text(text, encoding="utf-8")
-    ts = report._load_timeseries(run_dir / "timeseries.csv")
+    ts = report.load_run(run_dir).timeseries
     fleet = ts["scope"] == "fleet"
     ts.loc[fleet, "half_open"] = 40.0
     ts.loc[fleet & (ts["time_s"] == 150.0), "half_open"] = 61.0

@@ -13,7 +13,7 @@ import pytest
 import wsfleet
 import importlib
 
-sweep_module = importlib.import_module("wsfleet.sweep")  # the module (wsfleet.sweep is also a function)
+study_module = importlib.import_module("wsfleet._study")  # where the progress line of sweeps and plans lives
 from test_sweep import TINY
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,8 +72,8 @@ def test_public_functions_take_explicit_keywords_and_have_docstrings() -> None:
 
 
 def test_a_plain_progress_line_when_stderr_is_not_a_terminal(tmp_path: Path, monkeypatch, capsys) -> None:
-    monkeypatch.setattr(sweep_module, "PLAIN_PROGRESS_EVERY_S", 0.0)
-    monkeypatch.setattr(sweep_module, "_interactive", lambda: False)
+    monkeypatch.setattr(study_module, "PLAIN_PROGRESS_EVERY_S", 0.0)
+    monkeypatch.setattr(study_module, "interactive", lambda: False)
     wsfleet.Sweep(TINY, {"fleet.servers": [3, 4]}).run(tmp_path / "sw", workers=0)
     lines = [l for l in capsys.readouterr().err.splitlines() if l.startswith("wsfleet sweep:")]
     assert lines[0].startswith("wsfleet sweep: 1/2 points done")
