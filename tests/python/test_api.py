@@ -215,7 +215,7 @@ def test_save_to_an_unwritable_place(result: wsfleet.RunResult, tmp_path: Path) 
 # Half a second or more of engine time: long enough that a thread starved by a held GIL would be obvious.
 LONG_RUN: Dict = {
     "scenario": {"name": "long"},
-    "run": {"duration_s": 300.0, "sample_interval_s": 10.0},
+    "run": {"duration_s": 1200.0, "sample_interval_s": 10.0},
     "fleet": {"servers": 10, "max_connections": 5000},
     "clients": {"count": 20000, "ramp_s": 10.0, "messages_per_minute": 12.0, "heartbeat_interval_s": 5.0},
 }
