@@ -52,6 +52,8 @@ class ProxySpec:
     rise: int = 2
     retries: int = 0
     redispatch: bool = False
+    #: HAProxy health checks on the servers (False: none, so nothing but the retry logic reacts to a dead server).
+    checks: bool = True
     connect_timeout_s: float = 5.0
     queue_timeout_s: float = 5.0
     maxconn_per_server: int = 0        # HAProxy `maxconn` / NGINX `max_conns`; 0 = unlimited
@@ -71,7 +73,8 @@ def _haproxy_config(spec: ProxySpec, ports: Sequence[int], port: int, workdir: P
     lines = []
     for i, (p, w) in enumerate(zip(ports, spec.weights)):
         extra = f" maxconn {spec.maxconn_per_server}" if spec.maxconn_per_server else ""
-        lines.append(f"    server s{i} {LOOPBACK}:{p} weight {int(round(w))} check{extra}")
+        check = " check" if spec.checks else ""
+        lines.append(f"    server s{i} {LOOPBACK}:{p} weight {int(round(w))}{check}{extra}")
     return (TEMPLATES / "haproxy.cfg").read_text().format(
         preset=spec.preset, maxconn=_haproxy_maxconn(), workdir=workdir, host=LOOPBACK, port=port,
         connect_timeout_ms=int(spec.connect_timeout_s * 1000), queue_timeout_ms=int(spec.queue_timeout_s * 1000),
