@@ -48,25 +48,6 @@ bool is_integer_literal(std::string_view s) {
   return true;
 }
 
-// The override as it is named in messages: on one line, control characters escaped ("\n").
-std::string one_line(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += '?';
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 // Indices longer than this are out of range of any array a scenario can hold.
 constexpr std::size_t kMaxIndexDigits = 9;
 
@@ -79,7 +60,8 @@ std::size_t parse_index(std::string_view s) {
 // One override being applied: its text (the source of everything it adds) and its parts.
 class Override {
  public:
-  explicit Override(const std::string& text) : origin_(std::string(kOverrideSourcePrefix) + one_line(text)) {
+  // The override names itself in messages as given; ScenarioError puts every message on one line.
+  explicit Override(const std::string& text) : origin_(std::string(kOverrideSourcePrefix) + text) {
     const auto eq = text.find('=');
     if (eq == std::string::npos) fail("expected KEY=VALUE, e.g. clients.count=5000");
     key_ = std::string(trim(std::string_view(text).substr(0, eq)));

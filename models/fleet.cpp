@@ -44,7 +44,6 @@ Fleet::Fleet(const FleetConfig& config) : cfg_(config), st_(cfg_, sim_) {
     parts.transports = transports_.get();
   }
   faults_ = std::make_unique<FaultInjector>(st_);
-  parts.faults = faults_.get();
   scaling_ = std::make_unique<Scaling>(st_);
   rebalancer_ = std::make_unique<Rebalancer>(st_);
   sampler_ = std::make_unique<Sampler>(st_);

@@ -22,7 +22,6 @@ namespace wsfleet::models {
 class Connections;
 class ServerPool;
 class BalancerTier;
-class FaultInjector;
 class PubSub;
 class FallbackTransports;
 
@@ -56,7 +55,6 @@ struct Components {
   Connections* connections = nullptr;
   ServerPool* servers = nullptr;
   BalancerTier* balancers = nullptr;
-  FaultInjector* faults = nullptr;
   PubSub* pubsub = nullptr;                  ///< null without [pubsub]
   FallbackTransports* transports = nullptr;  ///< null without fallback clients or websocket_block faults
 };

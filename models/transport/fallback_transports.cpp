@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "models/faults/fault_type.hpp"
 #include "models/fleet/balancer_tier.hpp"
 #include "models/fleet/connections.hpp"
 #include "models/fleet/server_pool.hpp"
@@ -260,7 +261,7 @@ void FallbackTransports::block(std::uint32_t fault) {
       st_.parts.connections->cut_connection(c, fault, true);
     }
   }
-  if (st_.faults[fault].outstanding == 0) out.reconnected_within_s = 0.0;
+  note_nothing_to_reconnect(st_.faults[fault]);
 }
 
 void FallbackTransports::unblock(std::uint32_t fault) {
