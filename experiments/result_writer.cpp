@@ -161,6 +161,24 @@ ordered_json summary_ordered(const models::RunSummary& s) {
     if (key == "share") faults.back()["clients_blocked"] = f.clients_blocked;
   }
   j["faults"] = faults;
+  if (!s.deploys.empty()) {
+    ordered_json deploys = ordered_json::array();
+    auto opt = [](const std::optional<double>& v) { return v ? num(*v) : ordered_json(nullptr); };
+    for (const auto& d : s.deploys) {
+      deploys.push_back({{"strategy", d.strategy}, {"at_s", num(d.at_s)}, {"started_s", opt(d.started_s)},
+                         {"duration_s", opt(d.duration_s)}, {"finished_s", opt(d.finished_s)},
+                         {"all_reconnected_s", opt(d.all_reconnected_s)}, {"replicas", d.replicas},
+                         {"max_surge", d.max_surge}, {"max_unavailable", d.max_unavailable},
+                         {"servers_started", d.servers_started}, {"servers_terminated", d.servers_terminated},
+                         {"peak_servers", d.peak_servers}, {"min_available", d.min_available},
+                         {"connections_closed", d.connections_closed}, {"closed_at_sigterm", d.closed_at_sigterm},
+                         {"closed_spread", d.closed_spread}, {"closed_at_kill", d.closed_at_kill},
+                         {"handshakes_cut", d.handshakes_cut}, {"reconnected", d.reconnected}, {"gave_up", d.gave_up},
+                         {"not_reconnected_at_end", d.not_reconnected_at_end}, {"peak_disconnected", d.peak_disconnected},
+                         {"peak_retries_per_s", num(d.peak_retries_per_s)}, {"reconnect_s", latency_json(d.reconnect_s)}});
+    }
+    j["deploys"] = deploys;
+  }
   ordered_json balancers = ordered_json::array();
   for (const auto& b : s.balancers) {
     balancers.push_back({{"index", b.index}, {"routed", b.routed}, {"rate_limited", b.rate_limited},

@@ -43,6 +43,7 @@ models::FleetConfig ScenarioReader::read() {
   read_policy(backoff_kind(), config.backoff.policy, config.backoff.params);
   read_heartbeat(config);
   read_scaling(config);
+  read_deploys(config);
   read_topology(config);
   read_pubsub(config);
   read_transport(config.transport);

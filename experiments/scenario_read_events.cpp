@@ -2,11 +2,14 @@
 // checks that tie them to the rest of the scenario (server and balancer indices, site names).
 #include <algorithm>
 #include <cstdint>
+#include <string>
+#include <utility>
 
 #include "experiments/scenario_reader.hpp"
 #include "experiments/schema/limits.hpp"
 #include "models/faults/fault_type.hpp"
 #include "models/server_classes.hpp"
+#include "models/policy_params.hpp"
 #include "models/topology.hpp"
 #include "sim/time.hpp"
 
@@ -62,6 +65,87 @@ void ScenarioReader::read_scaling(models::FleetConfig& config) const {
     total += e.add;
     if (total > 100000) fail(*table, prefix + "add", "fleet.servers plus every [[scaling]] add must be <= 100000 (got " + std::to_string(total) + ")");
     config.scaling.push_back(e);
+  }
+}
+
+void ScenarioReader::read_count_or_percent(const toml::table& table, const std::string& prefix, std::string_view key,
+                                           double& value, bool& percent) const {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return;
+  const std::string dotted = prefix + std::string(key);
+  const std::string allowed = " must be a count (an integer >= 0) or a percent of the replicas such as \"25%\" (at most 100%)";
+  if (const auto* i = node->as_integer()) {
+    if (i->get() < 0 || i->get() > 100000) fail(*node, dotted, dotted + allowed + " (got " + std::to_string(i->get()) + ")");
+    value = static_cast<double>(i->get());
+    percent = false;
+    return;
+  }
+  const auto* s = node->as_string();
+  if (s == nullptr) fail(*node, dotted, dotted + allowed + " " + got(*node));
+  const std::string text = s->get();
+  std::size_t digits = 0;
+  bool dot = false, ok = text.size() >= 2 && text.back() == '%';
+  for (std::size_t k = 0; ok && k + 1 < text.size(); ++k) {
+    const char c = text[k];
+    if (c >= '0' && c <= '9') {
+      ++digits;
+    } else if (c == '.' && !dot && digits > 0) {
+      dot = true;
+    } else {
+      ok = false;
+    }
+  }
+  if (!ok || digits == 0 || text[text.size() - 2] == '.') fail(*node, dotted, dotted + allowed + " (got \"" + text + "\")");
+  const double v = std::stod(text.substr(0, text.size() - 1));
+  if (v > 100.0) fail(*node, dotted, dotted + allowed + " (got \"" + text + "\")");
+  value = v;
+  percent = true;
+}
+
+void ScenarioReader::read_deploys(models::FleetConfig& config) const {
+  const toml::node* node = root().get("deploys");
+  if (node == nullptr) return;
+  const toml::array* entries = node->as_array();
+  if (entries == nullptr) fail(*node, "deploys", "deploys must be an array of tables, written [[deploys]] " + got(*node));
+  if (const toml::table* topo = root().get_as<toml::table>("topology"); topo != nullptr && topo->get("sites") != nullptr) {
+    fail(*node, "deploys", "[[deploys]] cannot be combined with [[topology.sites]] yet (new servers would all land in the last site)");
+  }
+  const schema::Section& sec = section("deploys");
+  const Range when{0.0, config.run.duration_s, false, false, "", "run.duration_s", false};
+  for (std::size_t i = 0; i < entries->size(); ++i) {
+    const std::string name = "deploys." + std::to_string(i);
+    const std::string prefix = name + ".";
+    const toml::node& element = *entries->get(i);
+    const toml::table* table = element.as_table();
+    if (table == nullptr) fail(element, name, name + " must be a table such as {at_s = 300, max_surge = 1} " + got(element));
+    check_keys(*table, sec, "[[deploys]] entry " + std::to_string(i), prefix);
+    models::DeployEvent e;
+    if (!read(*table, sec, "at_s", prefix, e, &when)) fail(*table, prefix + "at_s", prefix + "at_s is required: when the rollout starts, s");
+    for (const char* key : {"strategy", "ready_after_s", "ready_jitter_s", "min_ready_s", "prestop_s", "grace_s", "on_sigterm",
+                            "canary_hold_s"}) {
+      read(*table, sec, key, prefix, e);
+    }
+    read_count_or_percent(*table, prefix, "max_surge", e.max_surge, e.max_surge_percent);
+    read_count_or_percent(*table, prefix, "max_unavailable", e.max_unavailable, e.max_unavailable_percent);
+    read_count_or_percent(*table, prefix, "canary", e.canary, e.canary_percent);
+    if (e.max_surge == 0.0 && e.max_unavailable == 0.0) {
+      const toml::node* at = table->get("max_unavailable");
+      fail(at ? *at : *table, prefix + "max_unavailable",
+           prefix + "max_unavailable may not be 0 when max_surge is 0: the rollout could never start (as the Deployment API rules)");
+    }
+    if (e.strategy == models::DeployStrategy::Canary && e.canary == 0.0) {
+      const toml::node* at = table->get("canary");
+      fail(at ? *at : *table, prefix + "canary", prefix + "canary must be at least 1 server (or a percent above 0)");
+    }
+    if (i > 0 && e.at_s < config.deploys.back().at_s) {
+      fail(*table, prefix + "at_s", prefix + "at_s must not be before the previous deploy's (" + models::format_number(config.deploys.back().at_s) + ")");
+    }
+    const std::uint64_t total = static_cast<std::uint64_t>(config.base_servers()) * (i + 2);
+    if (total > 100000) {
+      fail(*table, name, "every [[deploys]] entry starts a new set of fleet.servers plus [[scaling]] adds servers; with this one " +
+                             std::to_string(total) + " servers would exist, over 100000");
+    }
+    config.deploys.push_back(e);
   }
 }
 
@@ -151,7 +235,8 @@ void ScenarioReader::read_faults(models::FleetConfig& config) const {
   const schema::Section& sec = section("faults");
   const Names& types = sec.key("type").choices;
   const std::int64_t last_server = static_cast<std::int64_t>(config.total_servers()) - 1;
-  const std::string last_label = config.scaling.empty() ? "fleet.servers - 1" : "fleet.servers + [[scaling]] adds - 1";
+  std::string last_label = config.scaling.empty() ? "fleet.servers - 1" : "fleet.servers + [[scaling]] adds - 1";
+  if (!config.deploys.empty()) last_label = "(fleet.servers + [[scaling]] adds) x (1 + [[deploys]] entries) - 1";
   for (std::size_t i = 0; i < faults->size(); ++i) {
     const std::string name = "faults." + std::to_string(i);
     const std::string prefix = name + ".";
@@ -197,6 +282,18 @@ void ScenarioReader::read_faults(models::FleetConfig& config) const {
       const std::int64_t sites = std::max<std::int64_t>(1, static_cast<std::int64_t>(config.topology.sites.size()));
       read_int(*table, prefix, "balancer", 0, static_cast<std::int64_t>(config.balancer.count) * sites - 1,
                fault.balancer, sites > 1 ? "balancer.count x sites - 1" : "balancer.count - 1");
+    }
+    // The gray failures' own keys belong to their kind only.
+    const std::pair<const char*, models::FaultTarget> own[] = {{"factor", models::FaultTarget::SlowServer},
+                                                               {"period_s", models::FaultTarget::HealthFlap},
+                                                               {"latency_ms", models::FaultTarget::LinkDegrade}};
+    for (const auto& [key, target] : own) {
+      if (target == fault.target) {
+        read(*table, sec, key, prefix, fault);
+      } else if (const toml::node* wrong = table->get(key); wrong != nullptr) {
+        fail(*wrong, prefix + key, prefix + key + " is for type = \"" + std::string(models::fault_type(target).name()) +
+                                       "\", not \"" + type + "\"");
+      }
     }
     const Range when{0.0, config.run.duration_s, false, false, "", "run.duration_s", false};
     if (read(*table, sec, "at_s", prefix, fault, &when)) fault.at_s = on_clock(fault.at_s);

@@ -44,6 +44,10 @@ class ScenarioReader : public schema::TableReader {
   void read_balancer(models::BalancerSection& out) const;
   void read_heartbeat(models::FleetConfig& config) const;
   void read_scaling(models::FleetConfig& config) const;
+  void read_deploys(models::FleetConfig& config) const;
+  /// A Deployment IntOrString count: an integer >= 0, or a percent string "25%" (at most 100 %).
+  void read_count_or_percent(const toml::table& table, const std::string& prefix, std::string_view key, double& value,
+                             bool& percent) const;
   void read_topology(models::FleetConfig& config) const;
   void read_pubsub(models::FleetConfig& config) const;
   void read_links(const toml::table& table, models::PubSubSection& ps) const;

@@ -10,6 +10,7 @@
 #include "experiments/schema/schema.hpp"
 #include "experiments/toml_text.hpp"
 #include "models/backoff_policy.hpp"
+#include "models/policy_params.hpp"
 #include "models/balancing_policy.hpp"
 #include "models/faults/fault_type.hpp"
 #include "models/pubsub/buffer_presets.hpp"
@@ -158,6 +159,17 @@ std::string scenario_to_toml(const models::FleetConfig& config) {
     if (!e.server_class.empty()) out << "class = " << toml_string(e.server_class) << "\n";
   }
 
+  for (const models::DeployEvent& e : config.deploys) {
+    out << "\n[[deploys]]\n";
+    write_keys(out, "deploys", e);
+    auto count = [&](const char* key, double value, bool percent) {
+      out << key << " = " << (percent ? "\"" + models::format_number(value) + "%\"" : std::to_string(static_cast<std::uint64_t>(value))) << "\n";
+    };
+    count("max_surge", e.max_surge, e.max_surge_percent);
+    count("max_unavailable", e.max_unavailable, e.max_unavailable_percent);
+    count("canary", e.canary, e.canary_percent);
+  }
+
   const models::HeartbeatSection& hb = config.heartbeat;
   out << "\n[heartbeat]  # the ping interval is clients.heartbeat_interval_s\n";
   if (!hb.preset.empty()) out << "preset = " << toml_string(hb.preset) << "\n";
@@ -198,12 +210,18 @@ std::string scenario_to_toml(const models::FleetConfig& config) {
     if (key == "balancer") out << "balancer = " << fault.balancer << "\n";
     if (key == "site") out << "site = " << toml_string(fault.site) << "\n";
     if (key == "share") out << "share = " << toml_float(fault.share) << "\n";
+    if (fault.target == models::FaultTarget::SlowServer) out << "factor = " << toml_float(fault.factor) << "\n";
+    if (fault.target == models::FaultTarget::HealthFlap) out << "period_s = " << toml_float(fault.period_s) << "\n";
+    if (fault.target == models::FaultTarget::LinkDegrade) out << "latency_ms = " << toml_float(fault.latency_ms) << "\n";
     out << "at_s = " << toml_float(fault.at_s) << "\n";
     if (fault.recover_after_s) {
       out << "recover_after_s = " << toml_float(*fault.recover_after_s) << "\n";
     } else {
       out << (fault.target == models::FaultTarget::WebSocketBlock ? "# no recover_after_s: WebSocket stays blocked\n"
-                                                                    : "# no recover_after_s: the server stays down\n");
+              : fault.target == models::FaultTarget::Server || fault.target == models::FaultTarget::Site ||
+                        fault.target == models::FaultTarget::Balancer || fault.target == models::FaultTarget::Broker
+                  ? "# no recover_after_s: the server stays down\n"
+                  : "# no recover_after_s: it lasts to the end of the run\n");
     }
   }
   return out.str();

@@ -5,6 +5,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "models/fleet/deployer.hpp"
+#include "models/fleet/gray_failures.hpp"
 #include "models/pubsub/pubsub.hpp"
 #include "models/transport/fallback_transports.hpp"
 
@@ -20,7 +22,7 @@ Fleet::Fleet(const FleetConfig& config) : cfg_(config), st_(cfg_, sim_) {
     throw std::invalid_argument("run.duration_s and run.sample_interval_s must be > 0");
   }
   if (cfg_.total_servers() >= (1u << 24) - 1) {
-    throw std::invalid_argument("fleet.servers plus [[scaling]] additions must be below 16777215");
+    throw std::invalid_argument("fleet.servers plus [[scaling]] additions, times 1 + the [[deploys]], must be below 16777215");
   }
   st_.specs = server_specs(cfg_);  // per-server limits, cores, memory and weight ([[fleet.classes]])
   for (std::size_t r = 0; r < st_.topo.regions(); ++r) {
@@ -43,8 +45,16 @@ Fleet::Fleet(const FleetConfig& config) : cfg_(config), st_(cfg_, sim_) {
     transports_ = std::make_unique<FallbackTransports>(st_);
     parts.transports = transports_.get();
   }
+  if (GrayFailures::needed(cfg_)) {
+    gray_ = std::make_unique<GrayFailures>(st_);
+    parts.gray = gray_.get();
+  }
   faults_ = std::make_unique<FaultInjector>(st_);
   scaling_ = std::make_unique<Scaling>(st_);
+  if (!cfg_.deploys.empty()) {
+    deployer_ = std::make_unique<Deployer>(st_);
+    parts.deployer = deployer_.get();
+  }
   rebalancer_ = std::make_unique<Rebalancer>(st_);
   sampler_ = std::make_unique<Sampler>(st_);
 }
@@ -63,10 +73,12 @@ RunResult Fleet::run(const ProgressFn& progress) {
   balancers_->start_load_reports();
   rebalancer_->start();
   if (pubsub_) pubsub_->start();
+  if (deployer_) deployer_->start();
   if (progress) sim_.set_progress([&](sim::SimTime now, std::uint64_t n) { progress(now, n); }, 1u << 20);
 
   sim_.run_until(st_.end);
   sampler_->finish();
+  if (deployer_) deployer_->finish();
 
   RunResult result;
   result.summary = make_summary();
@@ -103,6 +115,7 @@ RunSummary Fleet::make_summary() const {
   sampler_->summarise(s);
   connections_->summarise(s);
   for (const auto& f : st_.faults) s.faults.push_back(f.outcome);
+  if (deployer_) deployer_->summarise(s);
   balancers_->summarise(s);
   HeartbeatOutcome& hb = s.heartbeat;
   hb.frames_per_message = st_.msgs.sent > 0 ? static_cast<double>(st_.beats.sent) / static_cast<double>(st_.msgs.sent) : kNaN;
@@ -140,6 +153,7 @@ void Fleet::check_conservation(RunSummary& summary) const {
   balancers_->conservation(summary);
   FallbackTransports::conservation(summary, transports_.get());
   if (pubsub_) pubsub_->conservation(summary);
+  if (deployer_) deployer_->conservation(summary, scaling_->drained());
   std::ostringstream broken;
   for (const auto& c : summary.conservation) {
     if (!c.ok) broken << "\n  " << c.name << ": " << c.equation << " does not hold: " << c.values;

@@ -24,6 +24,8 @@ namespace wsfleet::models {
 
 class PubSub;
 class FallbackTransports;
+class Deployer;
+class GrayFailures;
 
 /// One simulation of a fleet. Build it from a validated FleetConfig, call run() once.
 class Fleet {
@@ -55,6 +57,8 @@ class Fleet {
   std::unique_ptr<PubSub> pubsub_;                  ///< null without [pubsub]
   std::unique_ptr<FaultInjector> faults_;
   std::unique_ptr<Scaling> scaling_;
+  std::unique_ptr<Deployer> deployer_;              ///< null without [[deploys]]
+  std::unique_ptr<GrayFailures> gray_;              ///< null without slow_server or health_flap faults
   std::unique_ptr<Rebalancer> rebalancer_;
   std::unique_ptr<Sampler> sampler_;
   std::unique_ptr<FallbackTransports> transports_;  ///< null unless a fallback share or a websocket_block fault is configured

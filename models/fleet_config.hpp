@@ -2,6 +2,8 @@
 // The complete, validated description of one fleet simulation. Plain data: the scenario loader
 // (experiments/) fills it from TOML; the Fleet model (models/fleet.hpp) runs it. Units are in the
 // names; times in seconds here and converted to ns by the model.
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -216,7 +218,7 @@ struct BackoffSection {
 };
 
 /// What a fault takes down.
-enum class FaultTarget { Server, Balancer, Site, Broker, WebSocketBlock };
+enum class FaultTarget { Server, Balancer, Site, Broker, WebSocketBlock, SlowServer, HandshakeBlackhole, HealthFlap, LinkDegrade };
 
 /// [[faults]]: one crash of a server (type "crash"), a balancer (type "balancer_crash"), every
 /// server of a site (type "site_crash"), the pub/sub broker (type "broker_outage"), or an incident
@@ -230,6 +232,9 @@ struct CrashFault {
   std::uint32_t balancer = 0;                 ///< 0-based balancer index (target Balancer)
   std::string site;                           ///< site name (target Site): every server there crashes
   double share = 1.0;                         ///< target WebSocketBlock: the share of the clients whose WebSocket breaks (0, 1]
+  double factor = 2.0;                        ///< target SlowServer: the server does 1/factor of its work per second (> 1)
+  double period_s = 20.0;                     ///< target HealthFlap: its health fails the first half of every period, s
+  double latency_ms = 100.0;                  ///< target LinkDegrade: latency added to every region's path to the site, ms
   /// A crash of one server.
   static CrashFault of_server(std::uint32_t server, double at_s, std::optional<double> recover_after_s = std::nullopt) {
     CrashFault f;
@@ -253,6 +258,53 @@ struct ScalingEvent {
   /// Member-wise equality (exact for doubles).
   bool operator==(const ScalingEvent&) const = default;
 };
+
+/// How a [[deploys]] entry replaces the servers.
+enum class DeployStrategy : std::uint8_t {
+  Rolling,    ///< Kubernetes RollingUpdate: max_surge / max_unavailable
+  BlueGreen,  ///< a whole new set is started; the balancers switch to it once every new server is available
+  Canary,     ///< a rolling update that stops at `canary` new servers for canary_hold_s, then completes
+};
+
+/// What a terminating server does when SIGTERM arrives (after its preStop hook).
+enum class SigtermAction : std::uint8_t {
+  Close,   ///< closes every connection at once (WebSocket close 1001) and exits
+  Spread,  ///< closes its connections evenly over the rest of the grace period, then exits
+  Ignore,  ///< keeps serving; SIGKILL at the end of the grace period cuts what is left
+};
+
+/// [[deploys]]: a new version of the servers rolled out during the run, as the Kubernetes Deployment
+/// controller does it (pkg/controller/deployment/rolling.go), with the pods' termination lifecycle
+/// (preStop hook, SIGTERM, terminationGracePeriodSeconds, SIGKILL).
+struct DeployEvent {
+  double at_s = 0.0;                          ///< when the rollout starts, s
+  DeployStrategy strategy = DeployStrategy::Rolling;
+  double max_surge = 25.0;                    ///< extra servers above the replicas (a count, or a percent when max_surge_percent)
+  bool max_surge_percent = true;
+  double max_unavailable = 25.0;              ///< servers below the replicas allowed unavailable (count, or percent)
+  bool max_unavailable_percent = true;
+  double ready_after_s = 10.0;                ///< a new server's boot, image pull and readiness probe, s
+  double ready_jitter_s = 0.0;                ///< plus a uniform draw in [0, this), per server, s
+  double min_ready_s = 0.0;                   ///< minReadySeconds: ready this long before it counts as available, s
+  double prestop_s = 0.0;                     ///< the preStop hook (e.g. sleep), s; capped by grace_s
+  double grace_s = 30.0;                      ///< terminationGracePeriodSeconds, from the deletion, s
+  SigtermAction on_sigterm = SigtermAction::Close;
+  double canary = 10.0;                       ///< strategy "canary": new servers before the hold (count or percent)
+  bool canary_percent = true;
+  double canary_hold_s = 60.0;                ///< strategy "canary": how long the canary runs before the rest, s
+  /// Member-wise equality (exact for doubles).
+  bool operator==(const DeployEvent&) const = default;
+};
+
+/// A count given as an absolute number or a percent of `total`, as Kubernetes' IntOrString with
+/// GetScaledValueFromIntOrPercent: a percent rounds up or down as asked.
+inline std::uint32_t scaled_count(double value, bool percent, std::uint32_t total, bool round_up) {
+  if (!percent) return static_cast<std::uint32_t>(value);
+  const double v = value * static_cast<double>(total) / 100.0;
+  // A tiny tolerance keeps e.g. 10 % of 30 at exactly 3 (floating point gives 3.0000000000000004).
+  const double r = round_up ? std::ceil(v - 1e-9) : std::floor(v + 1e-9);
+  return static_cast<std::uint32_t>(std::max(0.0, r));
+}
 
 /// [[topology.links]]: a network link between two named places, with its one-way latency.
 struct TopologyLink {
@@ -305,14 +357,20 @@ struct FleetConfig {
   HeartbeatSection heartbeat;
   std::vector<CrashFault> faults;
   std::vector<ScalingEvent> scaling;
+  std::vector<DeployEvent> deploys;
   TopologySection topology;
   PubSubSection pubsub;
   TransportSection transport;
-  /// Servers that ever exist: fleet.servers plus every [[scaling]] add.
-  std::uint32_t total_servers() const {
+  /// Servers before any deploy: fleet.servers plus every [[scaling]] add.
+  std::uint32_t base_servers() const {
     std::uint64_t n = fleet.servers;
     for (const auto& e : scaling) n += e.add;
     return static_cast<std::uint32_t>(n);
+  }
+  /// Servers that ever exist: the base servers, plus a new set of them per [[deploys]] entry (each
+  /// deploy starts new servers, as a Deployment starts new pods: server indices are never reused).
+  std::uint32_t total_servers() const {
+    return static_cast<std::uint32_t>(static_cast<std::uint64_t>(base_servers()) * (1 + deploys.size()));
   }
   /// Member-wise equality (exact for doubles).
   bool operator==(const FleetConfig&) const = default;

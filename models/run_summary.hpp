@@ -74,6 +74,34 @@ struct FaultOutcome {
   std::optional<double> reconnected_within_s;     ///< from the crash until every dropped client was connected again
 };
 
+/// What one [[deploys]] entry did.
+struct DeployOutcome {
+  std::string strategy = "rolling";               ///< "rolling", "blue_green" or "canary"
+  double at_s = 0.0;                              ///< when it was due
+  std::optional<double> started_s;                ///< when it started (later than at_s when an earlier deploy was still running)
+  std::optional<double> duration_s;               ///< from its start until the rollout was complete (every new server available, no old one left in service)
+  std::optional<double> finished_s;               ///< from its start until the last old server was gone (its grace period over)
+  std::optional<double> all_reconnected_s;        ///< from its start until the last client it disconnected was connected again
+  std::uint32_t replicas = 0;                     ///< servers it replaced
+  std::uint32_t max_surge = 0;                    ///< resolved (a percent rounds up)
+  std::uint32_t max_unavailable = 0;              ///< resolved (a percent rounds down; 1 when both resolve to 0)
+  std::uint32_t servers_started = 0;              ///< new servers it started
+  std::uint32_t servers_terminated = 0;           ///< old servers it terminated
+  std::uint32_t peak_servers = 0;                 ///< most servers at once (old, new and terminating)
+  std::uint32_t min_available = 0;                ///< fewest available servers at once while it ran
+  std::uint64_t connections_closed = 0;           ///< established connections its terminating servers closed
+  std::uint64_t closed_at_sigterm = 0;            ///< of those, closed at once when SIGTERM came
+  std::uint64_t closed_spread = 0;                ///< of those, closed one by one over the grace period
+  std::uint64_t closed_at_kill = 0;               ///< of those, cut by SIGKILL at the end of the grace period
+  std::uint64_t handshakes_cut = 0;               ///< handshakes in progress on a server when it closed
+  std::uint64_t reconnected = 0;                  ///< closed connections whose client connected again
+  std::uint64_t gave_up = 0;                      ///< closed connections whose client gave up
+  std::uint64_t not_reconnected_at_end = 0;       ///< closed connections whose client was still away at the end
+  std::uint64_t peak_disconnected = 0;            ///< most of its clients away at once
+  double peak_retries_per_s = 0.0;                ///< highest fleet-wide reconnection attempts in one second while it ran or its clients were away
+  LatencyStats reconnect_s{};                     ///< from a close to the client connected again, s (in the _ms fields' places; 0.1 s resolution)
+};
+
 /// What one balancer of the tier did.
 struct BalancerOutcome {
   std::uint32_t index = 0;
@@ -191,6 +219,7 @@ struct RunSummary {
   std::uint64_t peak_connections = 0;      ///< highest fleet-wide open connections at a sample time
   std::uint64_t peak_server_connections = 0;  ///< highest open connections on one server at a sample time
   std::vector<FaultOutcome> faults;
+  std::vector<DeployOutcome> deploys;       ///< one per [[deploys]] entry
   std::vector<BalancerOutcome> balancers;
   HeartbeatOutcome heartbeat;
   PubSubOutcome pubsub;

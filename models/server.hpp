@@ -22,6 +22,8 @@ struct Server {
   bool present = true;                  ///< part of the fleet (false before a [[scaling]] add and after removal)
   bool draining = false;                ///< being removed: takes no new connections
   std::uint16_t crashed_by = 0;         ///< 1 + index of the fault that crashed it while it is down, else 0
+  bool blackhole = false;               ///< gray failure: accepts connections, never completes a handshake
+  bool health_failing = false;          ///< gray failure: its health endpoint fails (active probes fail), it serves on
   std::uint64_t metrics_messages = 0;   ///< messages done since the last load report
   sim::SimTime busy_at_last_report = 0; ///< CpuQueue::busy_ns at the previous load report
   std::vector<std::uint32_t> members;   ///< clients holding a slot (handshaking or connected)

@@ -34,6 +34,7 @@ Action add_init(CLI::App& app);
 Action add_compare(CLI::App& app);
 Action add_schema(CLI::App& app);
 Action add_calibrate(CLI::App& app);
+Action add_storm_map(CLI::App& app);
 
 /// Runs `python -m wsfleet.report DIR [--out FILE]` with the Python that belongs to this install.
 int run_report(const std::string& dir, const std::string& out);

@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
   add(wsfleet::cli::add_plan);
   add(wsfleet::cli::add_init);
   add(wsfleet::cli::add_compare);
+  add(wsfleet::cli::add_storm_map);
   add(wsfleet::cli::add_schema);
   add(wsfleet::cli::add_calibrate);
   std::vector<std::string> names;

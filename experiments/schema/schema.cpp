@@ -92,6 +92,7 @@ Section top_level() {
       table("heartbeat", "ping/pong and dead-peer detection"),
       table_array("faults", "crashes and incidents during the run"),
       table_array("scaling", "servers that join or leave during the run"),
+      table_array("deploys", "rolling, blue/green and canary deploys of a new server version"),
       table("topology", "sites, client regions and the links between them"),
       table("pubsub", "channels, publishers, send buffers, broker and resume"),
       table("transport", "clients on HTTP long polling or Server-Sent Events"),

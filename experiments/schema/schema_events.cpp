@@ -21,6 +21,12 @@ Section faults() {
   Key share = by_hand(number("share", &F::share, above_upto(0.0, 1.0),
                              "type = \"websocket_block\" (required): the share of the clients whose WebSocket breaks"));
   share.default_text.clear();
+  Key factor = by_hand(number("factor", &F::factor, above(1.0),
+                              "type = \"slow_server\": the server does 1/factor of its work per second"));
+  Key period = by_hand(number("period_s", &F::period_s, between(0.002, kMaxDurationS),
+                              "type = \"health_flap\": its health endpoint fails the first half of every period"));
+  Key latency = by_hand(number("latency_ms", &F::latency_ms, above_upto(0.0, 1e6),
+                               "type = \"link_degrade\": one-way latency added to every region's path to the site"));
   Key at = required(by_hand(number("at_s", &F::at_s, between(0.0, kMaxDurationS), "when it happens (<= run.duration_s)")));
   at.required = false;
   at.default_text = "0.0";
@@ -28,9 +34,10 @@ Section faults() {
   recover.range = above(0.0);  // longer than the run = not within it
   recover.default_note = "never";
   return {"faults", true,
-          "A crash of a server, a balancer or a whole site, a broker outage, or an incident that breaks WebSocket for a "
-          "share of the clients (they fall back to long polling).",
-          {type, server, balancer, site, share, at, recover},
+          "A crash of a server, a balancer or a whole site, a broker outage, an incident that breaks WebSocket for a "
+          "share of the clients (they fall back to long polling), or a gray failure: a slow server, a server that never "
+          "completes handshakes, a server whose health flaps, a slower link to a site (docs/operations.md).",
+          {type, server, balancer, site, share, factor, period, latency, at, recover},
           false, ""};
 }
 
@@ -50,8 +57,45 @@ Section scaling() {
           false, ""};
 }
 
+// An IntOrString count of the Deployment API: an integer, or a percent string such as "25%".
+Key count_or_percent(std::string name, std::string doc, std::string default_text) {
+  Key k = manual(std::move(name), KeyType::Special, std::move(doc), std::move(default_text));
+  k.json = R"({"oneOf": [{"type": "integer", "minimum": 0, "maximum": 100000}, )"
+           R"({"type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?%$"}]})";
+  return k;
+}
+
+Section deploys() {
+  using D = models::DeployEvent;
+  Key at = required(by_hand(number("at_s", &D::at_s, between(0.0, kMaxDurationS), "when the rollout starts (<= run.duration_s)")));
+  return {"deploys", true,
+          "A new version of the servers rolled out during the run, as the Kubernetes Deployment controller does it "
+          "(docs/operations.md): new servers start and join when ready; old ones leave the balancers, run their "
+          "preStop hook, get SIGTERM and are killed at the end of their grace period; their clients reconnect.",
+          {at,
+           choice("strategy", &D::strategy, {"rolling", "blue_green", "canary"},
+                  "rolling (maxSurge/maxUnavailable), blue_green (a whole new set, switched at once when every new server is "
+                  "available), canary (rolling, holding at `canary` new servers for canary_hold_s)"),
+           count_or_percent("max_surge", "servers started above the replicas: a count or a percent of them (rounded up)", "\"25%\""),
+           count_or_percent("max_unavailable",
+                            "servers below the replicas that may be unavailable: a count or a percent (rounded down); "
+                            "not 0 when max_surge is 0",
+                            "\"25%\""),
+           number("ready_after_s", &D::ready_after_s, between(0.0, kMaxDurationS), "a new server's boot, image pull and readiness probe"),
+           number("ready_jitter_s", &D::ready_jitter_s, between(0.0, kMaxDurationS), "plus a uniform draw in [0, this) per server"),
+           number("min_ready_s", &D::min_ready_s, between(0.0, kMaxDurationS), "minReadySeconds: ready this long before it counts as available"),
+           number("prestop_s", &D::prestop_s, between(0.0, kMaxDurationS), "the preStop hook's length (e.g. a sleep); capped by grace_s"),
+           number("grace_s", &D::grace_s, between(0.0, kMaxDurationS), "terminationGracePeriodSeconds, from the deletion"),
+           choice("on_sigterm", &D::on_sigterm, {"close", "spread", "ignore"},
+                  "what the server does at SIGTERM: close every connection at once, spread the closes over the rest of the "
+                  "grace period, or ignore it (SIGKILL cuts them at the end)"),
+           count_or_percent("canary", "strategy = \"canary\": new servers before the hold, a count or a percent (rounded up)", "\"10%\""),
+           number("canary_hold_s", &D::canary_hold_s, between(0.0, kMaxDurationS), "strategy = \"canary\": how long the canary runs alone")},
+          false, ""};
+}
+
 }  // namespace
 
-std::vector<Section> events_sections() { return {faults(), scaling()}; }
+std::vector<Section> events_sections() { return {faults(), scaling(), deploys()}; }
 
 }  // namespace wsfleet::experiments::schema

@@ -119,7 +119,9 @@ std::string type_name(const Key& k) {
     case KeyType::FloatArray: return "array of numbers";
     case KeyType::Table: return "table";
     case KeyType::TableArray: return "array of tables";
-    case KeyType::Special: return k.name == "session" ? "string or table" : "array";
+    case KeyType::Special:
+      if (k.name == "session") return "string or table";
+      return k.json.find("\"integer\"") != std::string::npos ? "integer or percent" : "array";
   }
   return "";
 }

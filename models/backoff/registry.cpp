@@ -10,6 +10,7 @@
 #include "models/backoff/full_jitter_backoff.hpp"
 #include "models/backoff/immediate_backoff.hpp"
 #include "models/backoff/no_retry_backoff.hpp"
+#include "models/backoff/retry_budget_backoff.hpp"
 #include "models/backoff_policy.hpp"
 
 namespace wsfleet::models {
@@ -62,6 +63,23 @@ const std::vector<BackoffEntry>& generic_backoff_policies() {
       {{"decorrelated_jitter", "min(cap_s, uniform on [base_s, 3 * previous delay)) (AWS decorrelated jitter)",
         exponential_specs()},
        [](const Params& p) { return make_exponential_family<DecorrelatedJitterBackoff>("decorrelated_jitter", p); }},
+      {{"retry_budget",
+        "full jitter, each retry paid from a per-client token bucket (the AWS SDK retry quota, made general)",
+        {ParamSpec{"base_s", 1.0, kMinBaseS, kMaxDelayS, false, "delay before the first retry, doubling per retry (s)"},
+         ParamSpec{"cap_s", 30.0, kMinBaseS, kMaxDelayS, false, "largest delay, >= base_s (s)"},
+         ParamSpec{"budget", 10.0, 0.0, 1e6, false, "tokens in a full bucket (tokens)"},
+         ParamSpec{"retry_cost", 1.0, 0.001, 1e6, false, "tokens one retry takes, <= budget (tokens)"},
+         ParamSpec{"refill_per_s", 0.1, 0.0, 1e6, false, "tokens the bucket regains per second (tokens/s)"},
+         ParamSpec{"success_refund", 0.0, 0.0, 1e6, false, "tokens a successful connection gives back (tokens)"},
+         ParamSpec{"when_empty", 0.0, 0.0, 1.0, true, "0: wait until the bucket can pay; 1: give up (as the AWS SDK) (flag)"},
+         max_retries_spec()}},
+       [](const Params& p) {
+         const BaseCap bc = base_cap_of("retry_budget", p);
+         require_not_below("retry_budget", p, "budget", "retry_cost");
+         return std::make_unique<RetryBudgetBackoff>(bc.base_ns, bc.cap_ns, p.at("budget"), p.at("retry_cost"),
+                                                     p.at("refill_per_s"), p.at("success_refund"), p.at("when_empty") != 0.0,
+                                                     max_retries_of(p));
+       }},
   };
   return entries;
 }

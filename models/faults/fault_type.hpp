@@ -50,6 +50,10 @@ const FaultType& balancer_crash_fault();
 const FaultType& site_crash_fault();
 const FaultType& broker_outage_fault();
 const FaultType& websocket_block_fault();
+const FaultType& slow_server_fault();
+const FaultType& handshake_blackhole_fault();
+const FaultType& health_flap_fault();
+const FaultType& link_degrade_fault();
 
 /// A crash that cut no connection has nothing to reconnect: its recovery time is 0.
 inline void note_nothing_to_reconnect(FaultState& f) {

@@ -135,7 +135,7 @@ void Connections::attempt(std::uint32_t c) {
   // The handshake takes one network round trip plus the server's work.
   const auto rtt = static_cast<sim::SimTime>(2.0 * st_.latency(cl.region, route.site));
   const sim::SimTime done = st_.parts.servers->submit_work(route.server, cost_handshake_) + rtt;
-  if (done - now <= connect_timeout_) {
+  if (done - now <= connect_timeout_ && !s.blackhole) {  // a blackholed server never completes it
     schedule_client(done, kHandshakeDone, c);
   } else {
     schedule_client(now + connect_timeout_, kHandshakeTimeout, c);

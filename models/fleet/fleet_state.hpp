@@ -24,6 +24,8 @@ class ServerPool;
 class BalancerTier;
 class PubSub;
 class FallbackTransports;
+class Deployer;
+class GrayFailures;
 
 /// Scenario durations (ramp, heartbeat interval, timeout, recovery delay, session lengths, message
 /// gaps) may be far longer than any run: the loader accepts e.g. recover_after_s = 1e300, meaning
@@ -57,6 +59,8 @@ struct Components {
   BalancerTier* balancers = nullptr;
   PubSub* pubsub = nullptr;                  ///< null without [pubsub]
   FallbackTransports* transports = nullptr;  ///< null without fallback clients or websocket_block faults
+  Deployer* deployer = nullptr;              ///< null without [[deploys]]
+  GrayFailures* gray = nullptr;              ///< null without slow_server or health_flap faults
 };
 
 /// The shared state of one fleet run.

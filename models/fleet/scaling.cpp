@@ -51,7 +51,10 @@ void Scaling::drain_deadline(std::uint32_t server) {
   // reconnect elsewhere through their backoff.
   std::vector<std::uint32_t> members;
   members.swap(s.members);
-  for (std::uint32_t c : members) st_.parts.connections->close_for_drain(c, server);
+  for (std::uint32_t c : members) {
+    if (st_.clients[c].state == ClientState::Connected) ++drained_;
+    st_.parts.connections->close_for_drain(c, server);
+  }
   s.connected = 0;
   s.ghosts = 0;
   ++s.ghost_gen;

@@ -16,6 +16,8 @@ class Scaling : public sim::EventHandler {
   void handle(const sim::Event& e) override;
   /// Schedules every [[scaling]] event.
   void start();
+  /// Established connections its drain deadlines closed.
+  std::uint64_t drained() const { return drained_; }
 
  private:
   enum Tag : std::uint32_t { kScale, kDrainDeadline };
@@ -25,6 +27,7 @@ class Scaling : public sim::EventHandler {
   FleetState& st_;
   std::uint32_t self_ = 0;
   std::uint32_t next_absent_ = 0;  ///< the next server an add brings in
+  std::uint64_t drained_ = 0;
 };
 
 }  // namespace wsfleet::models

@@ -18,6 +18,7 @@ from wsfleet._routing import RequestRoutingResult, route_requests
 from wsfleet._run import RunResult, check, run
 from wsfleet.sweep import Range, Sweep, SweepError, SweepResult, aggregate, load_sweep, sweep
 from wsfleet.plan import SLO, Plan, PlanError, PlanResult, plan
+from wsfleet.storm import StormMap, storm_map
 from wsfleet.policies import (
     BackoffPolicy,
     BalancingPolicy,
@@ -43,6 +44,7 @@ __all__ = [
     "RequestRoutingResult",
     "RunResult",
     "SLO",
+    "StormMap",
     "Range",
     "ScenarioError",
     "backoff_client_presets",
@@ -61,6 +63,7 @@ __all__ = [
     "report",
     "route_requests",
     "run",
+    "storm_map",
     "sweep",
 ]
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from . import _plots
-from ._describe import as_float, capitalise, fault_list, fmt_int, fmt_pct, fmt_seconds, fmt_share
+from ._describe import as_float, capitalise, fault_list, fmt_int, fmt_pct, fmt_seconds, fmt_share, gray_failure_label
 from ._life import get_path
 from ._limits import MARGIN, Limit, evaluate_limits, verdict
 
@@ -102,7 +102,7 @@ def _faults(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> List[Tup
                 else "the broker" if kind == "broker_outage"
                 else "out of memory" if kind == "out_of_memory"
                 else f"WebSocket (blocked for {share:.0%} of the clients)" if kind == "websocket_block" and share is not None
-                else "")
+                else gray_failure_label(entry) or "")
         recover = as_float(entry.get("recover_after_s"))
         faults.append((_plots.Fault(server=int(server) if server is not None else None, at_s=at,
                                     recover_at_s=at + recover if recover is not None else None,

@@ -25,6 +25,8 @@ __all__ = [
     "balancer_phrase",
     "backoff_phrase",
     "fault_list",
+    "gray_failure_label",
+    "GRAY_FAILURES",
 ]
 
 
@@ -190,6 +192,7 @@ _BACKOFFS = {
     "full_jitter": "full-jitter exponential backoff",
     "equal_jitter": "equal-jitter exponential backoff",
     "decorrelated_jitter": "decorrelated-jitter backoff",
+    "retry_budget": "full-jitter exponential backoff paid from a per-client retry budget",
     "exponential": "exponential backoff without jitter",
     "exponential_backoff": "exponential backoff without jitter",
     "linear": "linear backoff",
@@ -408,12 +411,90 @@ def _fault_sentence(fault: Mapping[str, Any]) -> str:
         text = f"every server of site {fault.get('site', '?')} crashes at {at}"
     elif kind == "broker_outage":
         text = f"the pub/sub broker goes down at {at}, losing the publications it holds"
+    elif kind == "slow_server":
+        factor = as_float(fault.get("factor"))
+        text = (f"server {fault.get('server', '?')} slows down at {at} to 1/{fmt_num(2.0 if factor is None else factor)} "
+                "of its CPU speed, still up and still taking connections")
+    elif kind == "handshake_blackhole":
+        text = (f"server {fault.get('server', '?')} stops completing handshakes at {at} (it still accepts "
+                "connections, so its clients wait for their connect timeout)")
+    elif kind == "health_flap":
+        period = as_float(fault.get("period_s"))
+        text = (f"the health endpoint of server {fault.get('server', '?')} starts failing half of every "
+                f"{fmt_seconds(20.0 if period is None else period)} at {at}, while the server serves on")
+    elif kind == "link_degrade":
+        latency = as_float(fault.get("latency_ms"))
+        text = (f"every path to site {fault.get('site', '?')} becomes {fmt_num(100.0 if latency is None else latency)} ms "
+                f"slower (one way) at {at}")
     else:
         text = f"a {kind.replace('_', ' ')} happens at {at}"
+    gray = kind in GRAY_FAILURES
     if recover is not None:
-        text += f" and returns {fmt_seconds(recover)} later"
+        text += f" and {'recovers' if gray else 'returns'} {fmt_seconds(recover)} later"
     else:
-        text += " and does not come back"
+        text += " until the end of the run" if gray else " and does not come back"
+    return text
+
+
+#: The gray failures among the fault kinds: the server (or link) stays up, degraded.
+GRAY_FAILURES = ("slow_server", "handshake_blackhole", "health_flap", "link_degrade")
+
+
+def gray_failure_label(fault: Mapping[str, Any]) -> Optional[str]:
+    """A short label of a gray failure for plots ("server 3 slow"), or None for other kinds."""
+    kind = fault.get("type")
+    server = fault.get("server", "?")
+    return {"slow_server": f"server {server} slow",
+            "handshake_blackhole": f"server {server} handshakes stall",
+            "health_flap": f"server {server} health flaps",
+            "link_degrade": f"link to {fault.get('site', '?')} slow"}.get(str(kind))
+
+
+def _entries(scenario: Mapping[str, Any], key: str) -> List[Dict[str, Any]]:
+    """The entries of an array of tables ([[deploys]]), tolerating a missing or malformed list."""
+    entries = scenario.get(key, [])
+    if isinstance(entries, Mapping):
+        entries = [entries]
+    if not isinstance(entries, list):
+        return []
+    return [dict(e) for e in entries if isinstance(e, Mapping)]
+
+
+def _count_phrase(value: Any) -> str:
+    """A Deployment count: 3 -> "3", "25%" -> "25 %"."""
+    if isinstance(value, str) and value.endswith("%"):
+        return f"{value[:-1]} %"
+    return fmt_int(value)
+
+
+_SIGTERM = {"close": "close every connection at SIGTERM", "spread": "spread their closes over the grace period",
+            "ignore": "ignore SIGTERM until SIGKILL cuts their connections"}
+
+
+def _deploy_sentence(deploy: Mapping[str, Any]) -> str:
+    """A [[deploys]] entry in one sentence."""
+    strategy = str(deploy.get("strategy", "rolling"))
+    at = fmt_seconds(deploy.get("at_s"))
+    if strategy == "blue_green":
+        text = (f"At {at} a blue/green deploy starts a whole new set of servers and switches the balancers to it "
+                "once every new server is available")
+    else:
+        text = (f"At {at} a {'canary rollout' if strategy == 'canary' else 'rolling update'} replaces the servers "
+                f"(max surge {_count_phrase(deploy.get('max_surge', '25%'))}, max unavailable "
+                f"{_count_phrase(deploy.get('max_unavailable', '25%'))}")
+        if strategy == "canary":
+            text += (f"; {_count_phrase(deploy.get('canary', '10%'))} new servers run alone for "
+                     f"{fmt_seconds(deploy.get('canary_hold_s', 60.0))} first")
+        text += ")"
+    ready = as_float(deploy.get("ready_after_s"))
+    text += f"; a new server is ready {fmt_seconds(10.0 if ready is None else ready)} after it starts"
+    prestop = as_float(deploy.get("prestop_s")) or 0.0
+    grace = as_float(deploy.get("grace_s"))
+    text += "; old servers leave the balancers"
+    if prestop > 0:
+        text += f", run a {fmt_seconds(prestop)} preStop hook"
+    text += (f", then {_SIGTERM.get(str(deploy.get('on_sigterm', 'close')), 'close their connections')}, within a "
+             f"{fmt_seconds(30.0 if grace is None else grace)} grace period, and their clients reconnect.")
     return text
 
 
@@ -428,6 +509,12 @@ def capitalise(text: str) -> str:
 def scenario_question(scenario: Mapping[str, Any]) -> str:
     """The question the run answers, in one sentence."""
     faults = fault_list(scenario)
+    if not faults and _entries(scenario, "deploys"):
+        return ("Is this deploy a reconnect storm: how many clients does it disconnect, how fast do they come "
+                "back, and how long does the rollout take?")
+    if faults and all(str(f.get("type")) in GRAY_FAILURES for f in faults):
+        return ("What does a gray failure cost: while a degraded server or link stays in service, how many "
+                "clients are slowed down, time out or reconnect, and do the balancers notice?")
     if not faults:
         return ("Does this fleet carry this load with headroom to spare, and how close does any "
                 "server come to its connection limit or CPU capacity?")
@@ -554,6 +641,7 @@ def describe_scenario(scenario: Mapping[str, Any]) -> List[str]:
         third = f"No server fails during the run; rejected or timed-out clients retry with {backoff_phrase(backoff)}."
 
     sentences = [first, second, third]
+    sentences.extend(_deploy_sentence(d) for d in _entries(scenario, "deploys"))
 
     # Costs.
     costs = []

@@ -27,6 +27,7 @@ from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
 from . import _plots
 from ._life import connection_life, get_path
+from ._operations import deploy_figure, deploy_sentences, gray_failure_sentences
 from ._theory import theory_html
 from ._html import CSS, STATUS_WORDS, esc, img
 from ._run_dir import (REPORT_FILE, SCENARIO_FILE, SUMMARY_FILE, TIMESERIES_FILE, PathLike, ReportError, ReportWriteError,
@@ -362,6 +363,32 @@ def _life(run: Run, a: Analysis, number: int, plots: bool) -> str:
     return "\n".join(parts) + "\n</section>\n"
 
 
+def _operations(run: Run, a: Analysis, number: int, plots: bool) -> str:
+    """The section on deploys ([[deploys]]) and gray failures, or "" when the run has neither."""
+    deploys = run.summary.get("deploys")
+    deploys = deploys if isinstance(deploys, list) else []
+    gray = gray_failure_sentences(run.summary, a.plot_data.fleet, a.plot_data.servers, a.end_s)
+    if not deploys and not gray:
+        return ""
+    title = "Deploys and gray failures" if deploys and gray else "Deploys" if deploys else "Gray failures"
+    parts = [f'<section id="operations" class="page-break">\n<h2>{number}. {title}</h2>']
+    if gray:
+        parts.append('<h3 id="operations-gray">Gray failures</h3>' if deploys else "")
+        parts.append("".join(f"<p>{esc(s)}</p>" for s in gray))
+    if deploys:
+        parts.append('<h3 id="operations-deploys">Deploys</h3>' if gray else "")
+        parts.append("".join(f"<p>{esc(s)}</p>" for s in deploy_sentences(deploys)))
+    if plots and deploys:
+        png = deploy_figure(a.plot_data.fleet)
+        if png is not None:
+            parts.append(f'<figure>{img(png, "Servers by version and the reconnect storm")}<figcaption>'
+                         "Above: the servers of the old and the new version, starting and terminating, at each "
+                         "sample. Below: the clients a deploy disconnected that are not connected again yet, the "
+                         "connections it closed and the fleet's reconnection attempts per sample interval."
+                         "</figcaption></figure>")
+    return "\n".join(parts) + "\n</section>\n"
+
+
 def render_report(run: Run, plots: bool = True) -> str:
     """The report of a loaded run, as one HTML document (`plots=False`: text and tables only, fast)."""
     a = analyse(run)
@@ -375,6 +402,8 @@ def render_report(run: Run, plots: bool = True) -> str:
     desc_html = f'<p class="description">{esc(description)}</p>' if description else ""
     life = _life(run, a, 3, plots)
     n = 4 if life else 3
+    operations = _operations(run, a, n, plots)
+    n += 1 if operations else 0
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -399,7 +428,7 @@ def render_report(run: Run, plots: bool = True) -> str:
 <h2>2. Headline numbers</h2>
 {_headline(a, run.summary)}
 </section>
-{life}<section id="plots" class="page-break">
+{life}{operations}<section id="plots" class="page-break">
 <h2>{n}. What happened over time</h2>
 {_figures(a, plots)}
 </section>

@@ -1,0 +1,225 @@
+"""Operations in the run report: the deploys of a run ([[deploys]]) and its gray failures
+([[faults]] slow_server, handshake_blackhole, health_flap, link_degrade), in words and one figure.
+
+`deploy_sentences(deploys)` turns summary.json's `deploys` into sentences a planner reads (how long
+each rollout took, what it closed, how fast the clients came back, the reconnect peak it caused,
+the servers it kept available), and `deploy_figure(fleet)` draws the servers by version and state
+and the clients a deploy disconnected over time. `gray_failure_sentences(summary, fleet, servers)`
+says what each gray failure did while it lasted, from the time series. A run without them gets no
+sentence and no figure. Pure Python over the run directory's files, like the rest of the report.
+"""
+from __future__ import annotations
+
+from typing import Any, List, Mapping, Optional
+
+import numpy as np
+import pandas as pd
+
+from ._describe import GRAY_FAILURES, as_float, fmt_int, fmt_ms, fmt_num, fmt_pct, fmt_seconds, pluralise
+from ._plots import add_legend, new_figure, style_axes, to_png
+
+__all__ = ["deploy_sentences", "deploy_figure", "gray_failure_sentences", "STRATEGY_WORDS", "SIGTERM_WORDS"]
+
+STRATEGY_WORDS = {
+    "rolling": "rolling update",
+    "blue_green": "blue/green switch",
+    "canary": "canary rollout",
+}
+
+SIGTERM_WORDS = {
+    "close": "closes every connection at SIGTERM",
+    "spread": "spreads its closes over the grace period",
+    "ignore": "ignores SIGTERM until SIGKILL cuts its connections",
+}
+
+
+def _closes_phrase(d: Mapping[str, Any]) -> str:
+    parts = []
+    for key, words in (("closed_at_sigterm", "at SIGTERM"), ("closed_spread", "spread over the grace period"),
+                       ("closed_at_kill", "by SIGKILL at the end of the grace period")):
+        n = as_float(d.get(key)) or 0
+        if n > 0:
+            parts.append(f"{fmt_int(n)} {words}")
+    return ", ".join(parts)
+
+
+def deploy_sentences(deploys: List[Mapping[str, Any]]) -> List[str]:
+    """One paragraph per deploy, then the trade-off between a deploy's length and its reconnect peak."""
+    out: List[str] = []
+    for i, d in enumerate(deploys):
+        strategy = STRATEGY_WORDS.get(str(d.get("strategy")), str(d.get("strategy")))
+        replicas = as_float(d.get("replicas")) or 0
+        started = as_float(d.get("started_s"))
+        head = f"Deploy {i + 1}, a {strategy} of {pluralise(replicas, 'server')}"
+        if str(d.get("strategy")) != "blue_green":
+            head += (f" (max surge {fmt_int(d.get('max_surge'))}, max unavailable "
+                     f"{fmt_int(d.get('max_unavailable'))})")
+        if started is None:
+            out.append(head + f", was due at {fmt_seconds(d.get('at_s'))} but did not start within the run.")
+            continue
+        text = head + f", started at {fmt_seconds(started)}"
+        duration = as_float(d.get("duration_s"))
+        finished = as_float(d.get("finished_s"))
+        if duration is None:
+            text += " and was not complete when the run ended."
+        else:
+            text += f" and was complete after {fmt_seconds(duration)}"
+            if finished is not None and finished > duration:
+                text += f"; its last old server was gone after {fmt_seconds(finished)}"
+            text += "."
+        text += (f" It started {pluralise(as_float(d.get('servers_started')) or 0, 'new server')}, kept at least "
+                 f"{pluralise(as_float(d.get('min_available')) or 0, 'server')} available and ran at most "
+                 f"{pluralise(as_float(d.get('peak_servers')) or 0, 'server')} at once.")
+        closed = as_float(d.get("connections_closed")) or 0
+        if closed == 0:
+            text += " It closed no connection."
+            out.append(text)
+            continue
+        text += f" Its terminating servers closed {fmt_int(closed)} connections ({_closes_phrase(d)})"
+        cut = as_float(d.get("handshakes_cut")) or 0
+        if cut:
+            text += f" and cut {fmt_int(cut)} handshakes in progress"
+        text += "."
+        rec = d.get("reconnect_s") or {}
+        reconnected = as_float(d.get("reconnected")) or 0
+        gave_up = as_float(d.get("gave_up")) or 0
+        away = as_float(d.get("not_reconnected_at_end")) or 0
+        back = f" {fmt_int(reconnected)} of those clients connected again"
+        if as_float(rec.get("p50")) is not None:
+            back += (f" (median {fmt_seconds(rec.get('p50'))}, 99th percentile {fmt_seconds(rec.get('p99'))}"
+                     f" after their close)")
+        all_back = as_float(d.get("all_reconnected_s"))
+        if all_back is not None:
+            back += f"; all were back {fmt_seconds(all_back)} after the deploy started"
+        if gave_up:
+            back += f"; {fmt_int(gave_up)} gave up"
+        if away:
+            back += f"; {fmt_int(away)} were still away at the end"
+        text += back + "."
+        text += (f" The reconnect peak: {fmt_int(d.get('peak_disconnected'))} of its clients away at once, "
+                 f"and {fmt_int(d.get('peak_retries_per_s'))} reconnection attempts in one second across the fleet.")
+        out.append(text)
+    started = [d for d in deploys if as_float(d.get("connections_closed"))]
+    if started:
+        out.append("The trade-off: the servers a deploy terminates at once set its reconnect peak (each takes its "
+                   "share of the connections with it), and how many it may terminate at once sets its length. A "
+                   "smaller max_surge and max_unavailable lower the peak and lengthen the deploy; "
+                   "on_sigterm = \"spread\" (closing connections over the grace period) or a longer grace period "
+                   "lowers the peak without a longer rollout, and a jittered client backoff flattens it.")
+    return out
+
+
+def deploy_figure(fleet: pd.DataFrame) -> Optional[bytes]:
+    """Servers by version and state (old, starting, new, terminating) and the clients a deploy
+    disconnected, over time; None without deploy columns."""
+    if fleet.empty or "deploy_old" not in fleet.columns:
+        return None
+    x = fleet["time_s"].to_numpy(dtype=float)
+    fig = new_figure(4.6)
+    top = fig.add_subplot(2, 1, 1)
+    series = [("deploy_old", "old version, in service", "#1f77b4"),
+              ("deploy_starting", "new version, starting", "#bcbd22"),
+              ("deploy_new", "new version, ready", "#2ca02c"),
+              ("deploy_terminating", "old version, terminating", "#d62728")]
+    ys = [np.nan_to_num(fleet[c].to_numpy(dtype=float)) for c, _, _ in series]
+    polys = top.stackplot(x, *ys, colors=[c for _, _, c in series], labels=[lbl for _, lbl, _ in series],
+                          alpha=0.8, step="pre")
+    style_axes(top, "servers", xlabel=None)
+    top.set_xlim(x.min() if len(x) else 0, x.max() if len(x) else 1)
+    top.set_title("Servers by version and state", loc="left", fontsize=9)
+    add_legend(top, list(polys))
+    bottom = fig.add_subplot(2, 1, 2, sharex=top)
+    away, = bottom.plot(x, fleet["deploy_away"].to_numpy(dtype=float), color="#ff7f0e", linewidth=1.2,
+                        drawstyle="steps-pre", label="clients a deploy disconnected, not yet back")
+    closed, = bottom.plot(x, fleet["deploy_closed"].to_numpy(dtype=float), color="#7f7f7f", linewidth=1.0,
+                          drawstyle="steps-pre", label="connections closed by the deploy in the interval")
+    handles = [away, closed]
+    if "retries" in fleet.columns:
+        retries, = bottom.plot(x, fleet["retries"].to_numpy(dtype=float), color="#9467bd", linewidth=0.9,
+                               linestyle="--", drawstyle="steps-pre", label="reconnection attempts in the interval")
+        handles.append(retries)
+    bottom.set_ylim(bottom=0)
+    style_axes(bottom, "clients")
+    bottom.set_title("The reconnect storm it causes", loc="left", fontsize=9)
+    add_legend(bottom, handles)
+    return to_png(fig)
+
+
+def _window(frame: pd.DataFrame, start: float, end: float) -> pd.DataFrame:
+    """Rows sampled in (start, end]."""
+    if frame.empty:
+        return frame
+    return frame[(frame["time_s"] > start) & (frame["time_s"] <= end)]
+
+
+def _mean(frame: pd.DataFrame, column: str) -> Optional[float]:
+    if frame.empty or column not in frame.columns:
+        return None
+    v = frame[column].astype(float)
+    return float(v.mean()) if v.notna().any() else None
+
+
+def _max(frame: pd.DataFrame, column: str) -> Optional[float]:
+    if frame.empty or column not in frame.columns:
+        return None
+    v = frame[column].astype(float)
+    return float(v.max()) if v.notna().any() else None
+
+
+def gray_failure_sentences(summary: Mapping[str, Any], fleet: pd.DataFrame, servers: pd.DataFrame,
+                           end_s: float) -> List[str]:
+    """What each gray failure of the run did while it lasted, measured on the time series."""
+    out: List[str] = []
+    for fault in summary.get("faults") or []:
+        if not isinstance(fault, Mapping) or fault.get("type") not in GRAY_FAILURES:
+            continue
+        kind = str(fault.get("type"))
+        at = as_float(fault.get("at_s")) or 0.0
+        recover = as_float(fault.get("recover_after_s"))
+        until = min(end_s, at + recover) if recover is not None else end_s
+        span = f"from {fmt_seconds(at)} to {fmt_seconds(until)}"
+        server = as_float(fault.get("server"))
+        mine = servers[servers["server"] == server] if server is not None and not servers.empty else servers.iloc[0:0]
+        others = servers[(servers["server"] != server) & (servers["up"] > 0)] if not servers.empty else servers
+        during, others_during = _window(mine, at, until), _window(others, at, until)
+        if kind == "slow_server":
+            cpu = _mean(during, "cpu_utilisation")
+            p99 = _max(during, "latency_p99_ms")
+            rest = _window(others, at, until).groupby("time_s")["latency_p99_ms"].median() if not others.empty else None
+            text = f"Server {fmt_int(server)} ran slow {span} and stayed in service"
+            if cpu is not None:
+                text += f": its CPU was {fmt_pct(cpu, 1)} busy on average, the stolen time included"
+            if p99 is not None:
+                text += f", its messages' 99th percentile latency reached {fmt_ms(p99)}"
+                if rest is not None and rest.notna().any():
+                    text += f" (the other servers: {fmt_ms(float(rest.max()))} at most)"
+            est = during["established"].sum() if "established" in during.columns else 0
+            text += (f", and it took {fmt_int(est)} new connections meanwhile: nothing in the balancers' "
+                     "view (connections, health checks) tells a slow server from a healthy one.")
+            out.append(text)
+        elif kind == "handshake_blackhole":
+            failed = during["failed"].sum() if "failed" in during.columns else 0
+            est = during["established"].sum() if "established" in during.columns else 0
+            timeouts = _window(fleet, at, until)["failed"].sum() if "failed" in fleet.columns else 0
+            out.append(f"Server {fmt_int(server)} accepted connections {span} but completed no handshake: "
+                       f"{fmt_int(failed)} handshakes it took timed out ({fmt_int(est)} established), and the fleet "
+                       f"counted {fmt_int(timeouts)} failed attempts in that time. Its open connections carried on; "
+                       "a balancer that counts connections sees it as the emptiest server and keeps sending it more.")
+        elif kind == "health_flap":
+            est = during["established"] if "established" in during.columns else pd.Series(dtype=float)
+            idle = int((est == 0).sum()) if not est.empty else 0
+            marked = sum(as_float(b.get("marked_down")) or 0 for b in summary.get("balancers") or []
+                         if isinstance(b, Mapping))
+            out.append(f"The health endpoint of server {fmt_int(server)} failed half of every period {span} while "
+                       f"the server served on: in {pluralise(idle, 'sample interval')} of that time it took no new "
+                       f"connection (out of the balancers' rotation), and the balancers took a server out "
+                       f"{pluralise(marked, 'time')} in the whole run. Its open connections were never cut.")
+        elif kind == "link_degrade":
+            before = _mean(_window(fleet, max(0.0, at - (until - at)), at), "latency_p50_ms")
+            while_ = _mean(_window(fleet, at, until), "latency_p50_ms")
+            text = f"The path to site {fault.get('site')} was slower {span}"
+            if before is not None and while_ is not None:
+                text += (f": the fleet's median message latency went from {fmt_ms(before)} to {fmt_ms(while_)}"
+                         f" (+{fmt_num(while_ - before)} ms)")
+            out.append(text + "; handshakes took two extra one-way delays, and nothing was cut.")
+    return out

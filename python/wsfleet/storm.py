@@ -1,0 +1,290 @@
+"""The storm map: which triggers a fleet recovers from, and which leave it overloaded for good.
+
+A trigger takes down a share of the servers (`size`: 0.25 = a quarter of them, crashed at `at_s`) for
+a time (`duration_s`: they restart empty after it). For every (size, duration) the scenario runs once
+more and the map records whether the fleet recovered after the trigger ended: its open connections
+back to `threshold` (99 %) of what they were just before the trigger, and how long that took. A run
+that did not recover and whose servers are still busy at the end (mean CPU of the last
+`tail_s` >= 90 %) is flagged *overloaded*: the trigger is gone but the retries it set off keep the
+fleet saturated, the metastable failure of Huang et al., "Metastable Failures in the Wild" (OSDI'22;
+their retry experiment, lexiangh/Metastability: past a threshold of trigger size and duration,
+retries keep the system overloaded until load is reduced).
+
+    m = wsfleet.storm_map("experiments/scenarios/storm_map.toml", sizes=[0.25, 0.5, 0.75],
+                          durations=[2, 10, 30])
+    m.frame                 # one row per (size, duration): recovered, recovery_s, overloaded, ...
+    m.boundary()            # per duration: the smallest size that did not recover (None: all did)
+    m.report("results/storm")   # results/storm/report.html: the phase diagram and the table
+
+`wsfleet storm-map SCENARIO --sizes 0.25,0.5 --durations 2,30 --out DIR` does the same from the shell.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+
+import pandas as pd
+
+from ._describe import fmt_int, fmt_seconds
+from ._html import CSS, esc, img
+from ._plots import new_figure, style_axes, to_png
+
+__all__ = ["storm_map", "StormMap", "main"]
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+@dataclass
+class StormMap:
+    """The outcome of every (size, duration) trigger."""
+
+    frame: pd.DataFrame
+    scenario: str
+    at_s: float
+    horizon_s: float
+    threshold: float
+    settings: Dict[str, Any] = field(default_factory=dict)
+
+    def boundary(self) -> Dict[float, Optional[float]]:
+        """For each duration: the smallest trigger size the fleet did not recover from (None when it
+        recovered from every size)."""
+        out: Dict[float, Optional[float]] = {}
+        for duration, rows in self.frame.groupby("duration_s"):
+            failed = rows[~rows["recovered"]]["size"]
+            out[float(duration)] = float(failed.min()) if not failed.empty else None
+        return out
+
+    def is_monotonic(self) -> bool:
+        """True when a larger or longer trigger never recovers where a smaller or shorter one did not."""
+        table = self.frame.pivot(index="size", columns="duration_s", values="recovered").sort_index().sort_index(axis=1)
+        values = table.to_numpy(dtype=bool)
+        down = all(not (not values[i, j] and values[i + 1, j]) for i in range(values.shape[0] - 1)
+                   for j in range(values.shape[1]))
+        across = all(not (not values[i, j] and values[i, j + 1]) for i in range(values.shape[0])
+                     for j in range(values.shape[1] - 1))
+        return down and across
+
+    def figure(self) -> bytes:
+        """The phase diagram: trigger size x duration, recovered (with the recovery time) or not."""
+        f = self.frame
+        fig = new_figure(3.6)
+        ax = fig.add_subplot(1, 1, 1)
+        rec = f[f["recovered"]]
+        stuck = f[~f["recovered"] & f["overloaded"]]
+        other = f[~f["recovered"] & ~f["overloaded"]]
+        if not rec.empty:
+            sc = ax.scatter(rec["duration_s"], rec["size"], c=rec["recovery_s"], cmap="viridis", marker="o", s=90,
+                            edgecolors="#333333", linewidths=0.5, label="recovered (colour: recovery time, s)")
+            bar = fig.colorbar(sc, ax=ax, pad=0.01)
+            bar.set_label("recovery time after the trigger (s)", fontsize=7)
+            bar.ax.tick_params(labelsize=7)
+        if not stuck.empty:
+            ax.scatter(stuck["duration_s"], stuck["size"], marker="X", s=110, color="#d62728",
+                       label="still overloaded at the end (metastable)")
+        if not other.empty:
+            ax.scatter(other["duration_s"], other["size"], marker="s", s=80, facecolors="none", edgecolors="#d62728",
+                       label="not recovered, servers not saturated")
+        # The boundary: per duration, below the smallest size that did not recover.
+        sizes = sorted(f["size"].unique())
+        xs, ys = [], []
+        for duration, smallest in sorted(self.boundary().items()):
+            if smallest is None:
+                continue
+            below = [s for s in sizes if s < smallest]
+            xs.append(duration)
+            ys.append((smallest + below[-1]) / 2 if below else smallest / 2)
+        if xs:
+            ax.plot(xs, ys, color="#d62728", linestyle="--", linewidth=1.0, drawstyle="steps-mid",
+                    label="the boundary")
+        if len(f["duration_s"].unique()) > 2 and f["duration_s"].min() > 0:
+            ax.set_xscale("log")
+        style_axes(ax, "share of servers lost", xlabel="trigger duration (s)")
+        ax.set_title("Storm map: which triggers the fleet recovers from", loc="left", fontsize=9)
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(0.0, -0.18), ncol=2, frameon=False)
+        return to_png(fig)
+
+    def save(self, directory: PathLike) -> Path:
+        """Writes storm_map.csv (the frame) into `directory`."""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        self.frame.to_csv(out / "storm_map.csv", index=False)
+        return out
+
+    def report(self, directory: PathLike) -> Path:
+        """Saves the frame and writes directory/report.html: the phase diagram, the boundary and the table."""
+        out = self.save(directory)
+        path = out / "report.html"
+        path.write_text(self.html(), encoding="utf-8")
+        return path
+
+    def sentences(self) -> List[str]:
+        f = self.frame
+        total, ok = len(f), int(f["recovered"].sum())
+        stuck = int((~f["recovered"] & f["overloaded"]).sum())
+        text = [f"{fmt_int(total)} triggers were run: {fmt_int(ok)} recovered after the trigger ended, "
+                f"{fmt_int(total - ok)} did not, {fmt_int(stuck)} of them with the servers still saturated at the end "
+                "(the retries, not the trigger, kept the fleet overloaded)."]
+        for duration, smallest in sorted(self.boundary().items()):
+            if smallest is None:
+                text.append(f"A {fmt_seconds(duration)} trigger: the fleet recovered from every size tried.")
+            else:
+                text.append(f"A {fmt_seconds(duration)} trigger: the fleet did not recover from losing "
+                            f"{smallest:.0%} of its servers or more.")
+        text.append("The boundary is " + ("monotonic: a larger or longer trigger never recovers where a smaller "
+                                          "or shorter one did not." if self.is_monotonic() else
+                                          "not monotonic here: a larger or longer trigger recovered where a smaller "
+                                          "or shorter one did not (look at the runs near the boundary; replications "
+                                          "or a finer grid may be needed)."))
+        return text
+
+    def html(self) -> str:
+        f = self.frame.sort_values(["size", "duration_s"])
+        rows = "".join(
+            f"<tr><td>{r.size:.0%}</td><td>{fmt_int(r.servers_lost)}</td><td>{fmt_seconds(r.duration_s)}</td>"
+            f"<td>{'yes' if r.recovered else 'no'}</td>"
+            f"<td>{fmt_seconds(r.recovery_s) if r.recovered else '—'}</td>"
+            f"<td>{'yes' if r.overloaded else 'no'}</td><td>{fmt_int(r.connections_before)}</td>"
+            f"<td>{fmt_int(r.connections_at_end)}</td><td>{r.cpu_at_end:.0%}</td></tr>"
+            for r in f.itertuples())
+        paragraphs = "".join(f"<p>{esc(s)}</p>" for s in self.sentences())
+        return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Storm map: {esc(self.scenario)}</title>
+<style>{CSS}</style>
+</head>
+<body>
+<header><h1>Storm map: {esc(self.scenario)}</h1>
+<p class="subtitle">A share of the servers crashes at {esc(fmt_seconds(self.at_s))} and restarts after the trigger's
+duration; the fleet has {esc(fmt_seconds(self.horizon_s))} after that to get {self.threshold:.0%} of its connections back.</p>
+</header>
+<section id="map"><h2>1. Which triggers the fleet recovers from</h2>
+{paragraphs}
+<figure>{img(self.figure(), "Storm map")}<figcaption>Each point is one run: a trigger of that size (share of the
+servers crashed) and duration. Circles recovered (their colour is the time from the end of the trigger until the
+connections were back); crosses were still overloaded at the end of the run, although the trigger had ended.
+</figcaption></figure>
+</section>
+<section id="runs"><h2>2. Every run</h2>
+<table><thead><tr><th>size</th><th>servers lost</th><th>duration</th><th>recovered</th><th>recovery time</th>
+<th>overloaded at the end</th><th>connections before</th><th>connections at the end</th><th>CPU at the end</th></tr></thead>
+<tbody>{rows}</tbody></table>
+</section>
+<footer>Written by wsfleet.storm; the table is storm_map.csv beside this file.</footer>
+</body>
+</html>
+"""
+
+
+def _outcome(fleet: pd.DataFrame, at_s: float, end_of_trigger: float, threshold: float, tail_s: float) -> Dict[str, Any]:
+    before_rows = fleet[fleet["time_s"] <= at_s]
+    before = float(before_rows["connections"].iloc[-1]) if not before_rows.empty else 0.0
+    after = fleet[fleet["time_s"] >= end_of_trigger]
+    back = after[after["connections"] >= threshold * before]
+    recovered = not back.empty and before > 0
+    last = fleet[fleet["time_s"] > float(fleet["time_s"].max()) - tail_s]
+    cpu = float(last["cpu_utilisation"].mean()) if not last.empty else 0.0
+    return {"recovered": bool(recovered),
+            "recovery_s": float(back["time_s"].iloc[0] - end_of_trigger) if recovered else math.nan,
+            "overloaded": bool(not recovered and cpu >= 0.9),
+            "connections_before": before,
+            "connections_at_end": float(fleet["connections"].iloc[-1]) if not fleet.empty else 0.0,
+            "cpu_at_end": cpu}
+
+
+def storm_map(scenario: Union[PathLike, Mapping[str, Any]], sizes: Sequence[float], durations: Sequence[float], *,
+              at_s: float = 60.0, horizon_s: float = 120.0, threshold: float = 0.99, tail_s: float = 20.0,
+              overrides: Optional[Mapping[str, Any]] = None, seed: Optional[int] = None,
+              progress: bool = False) -> StormMap:
+    """Runs `scenario` once per (size, duration) trigger and returns the map. The scenario's own
+    [[faults]] are replaced by the trigger; run.duration_s becomes at_s + duration + horizon_s."""
+    from ._run import run
+
+    if isinstance(scenario, Mapping):
+        base = dict(scenario)
+        name = str(base.get("scenario", {}).get("name", "scenario")) if isinstance(base.get("scenario"), Mapping) else "scenario"
+    else:
+        path = Path(os.fspath(scenario))
+        base = tomllib.loads(path.read_text(encoding="utf-8"))
+        name = str(base.get("scenario", {}).get("name", path.stem))
+    for s in sizes:
+        if not 0.0 < float(s) <= 1.0:
+            raise ValueError(f"storm_map: every size must be a share of the servers in (0, 1] (got {s})")
+    for d in durations:
+        if not float(d) > 0.0:
+            raise ValueError(f"storm_map: every duration must be > 0 s (got {d})")
+    if not sizes or not durations:
+        raise ValueError("storm_map: give at least one size and one duration")
+    servers = int(base.get("fleet", {}).get("servers", 10))
+    rows = []
+    for size in sorted(float(s) for s in sizes):
+        lost = max(1, min(servers, int(round(size * servers))))
+        for duration in sorted(float(d) for d in durations):
+            doc = {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in base.items()}
+            doc["faults"] = [{"type": "crash", "server": k, "at_s": at_s, "recover_after_s": duration}
+                             for k in range(lost)]
+            doc.setdefault("run", {})
+            doc["run"]["duration_s"] = at_s + duration + horizon_s
+            result = run(doc, overrides=dict(overrides or {}), seed=seed)
+            if not result.summary["conservation"]["ok"]:
+                raise RuntimeError(f"storm_map: conservation failed for size {size}, duration {duration}")
+            row = {"size": size, "servers_lost": lost, "duration_s": duration}
+            row.update(_outcome(result.fleet, at_s, at_s + duration, threshold, tail_s))
+            rows.append(row)
+            if progress:
+                print(f"size {size:.0%} ({lost} servers), {duration:g} s: "
+                      f"{'recovered' if row['recovered'] else 'overloaded' if row['overloaded'] else 'not recovered'}",
+                      file=sys.stderr)
+    frame = pd.DataFrame(rows)
+    return StormMap(frame, name, at_s, horizon_s, threshold,
+                    {"sizes": list(sizes), "durations": list(durations), "tail_s": tail_s})
+
+
+def _numbers(text: str, what: str) -> List[float]:
+    try:
+        return [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise SystemExit(f"wsfleet storm-map: --{what} must be numbers separated by commas (got {text!r})")
+
+
+def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> int:
+    parser = argparse.ArgumentParser(prog=prog or "wsfleet storm-map",
+                                     description="Map trigger size x duration to recovered or overloaded (a phase diagram).")
+    parser.add_argument("scenario", help="the scenario file (its [[faults]] are replaced by each trigger)")
+    parser.add_argument("--sizes", required=True, help="shares of the servers lost, e.g. 0.25,0.5,0.75")
+    parser.add_argument("--durations", required=True, help="trigger durations in seconds, e.g. 2,10,30")
+    parser.add_argument("--out", required=True, help="directory for storm_map.csv and report.html")
+    parser.add_argument("--at", type=float, default=60.0, help="when the trigger starts, s (default 60)")
+    parser.add_argument("--horizon", type=float, default=120.0, help="time after the trigger to recover, s (default 120)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a scenario key")
+    parser.add_argument("--seed", type=int, default=None)
+    args = parser.parse_args(argv)
+    overrides: Dict[str, Any] = {}
+    for item in args.set:
+        if "=" not in item:
+            print(f"{parser.prog}: --set takes KEY=VALUE (got {item!r})", file=sys.stderr)
+            return 2
+        key, value = item.split("=", 1)
+        overrides[key] = value
+    try:
+        m = storm_map(args.scenario, _numbers(args.sizes, "sizes"), _numbers(args.durations, "durations"),
+                      at_s=args.at, horizon_s=args.horizon, overrides=overrides, seed=args.seed, progress=True)
+    except (ValueError, OSError, tomllib.TOMLDecodeError) as e:
+        print(f"{parser.prog}: {e}", file=sys.stderr)
+        return 2
+    path = m.report(args.out)
+    for s in m.sentences():
+        print(s)
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
