@@ -214,6 +214,10 @@ def _cpu(summary: Mapping[str, Any], servers: pd.DataFrame) -> Limit:
         used = as_float(get_path(summary, "cpu", "peak_utilisation"))
     effect = (f"{fmt_int(timeouts)} handshakes timed out waiting for the CPU "
               f"(client connect timeout)") if timeouts else ""
+    if timeouts and any(isinstance(f, Mapping) and f.get("type") == "handshake_blackhole" for f in summary.get("faults") or []):
+        # A server that never completes handshakes times them out whatever its CPU does.
+        effect = f"{fmt_int(timeouts)} handshakes timed out, stalled by a handshake_blackhole fault (not the CPU)"
+        timeouts = 0
     classes, names = _class_of(summary)
     cores = None
     if server is not None and 0 <= server < len(names):

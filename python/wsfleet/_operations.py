@@ -33,6 +33,11 @@ SIGTERM_WORDS = {
 }
 
 
+def _count(n: float, noun: str) -> str:
+    """3 -> "3 servers", 1 -> "1 server"."""
+    return f"{fmt_int(n)} {pluralise(n, noun)}"
+
+
 def _closes_phrase(d: Mapping[str, Any]) -> str:
     parts = []
     for key, words in (("closed_at_sigterm", "at SIGTERM"), ("closed_spread", "spread over the grace period"),
@@ -50,7 +55,7 @@ def deploy_sentences(deploys: List[Mapping[str, Any]]) -> List[str]:
         strategy = STRATEGY_WORDS.get(str(d.get("strategy")), str(d.get("strategy")))
         replicas = as_float(d.get("replicas")) or 0
         started = as_float(d.get("started_s"))
-        head = f"Deploy {i + 1}, a {strategy} of {pluralise(replicas, 'server')}"
+        head = f"Deploy {i + 1}, a {strategy} of {_count(replicas, 'server')}"
         if str(d.get("strategy")) != "blue_green":
             head += (f" (max surge {fmt_int(d.get('max_surge'))}, max unavailable "
                      f"{fmt_int(d.get('max_unavailable'))})")
@@ -67,9 +72,9 @@ def deploy_sentences(deploys: List[Mapping[str, Any]]) -> List[str]:
             if finished is not None and finished > duration:
                 text += f"; its last old server was gone after {fmt_seconds(finished)}"
             text += "."
-        text += (f" It started {pluralise(as_float(d.get('servers_started')) or 0, 'new server')}, kept at least "
-                 f"{pluralise(as_float(d.get('min_available')) or 0, 'server')} available and ran at most "
-                 f"{pluralise(as_float(d.get('peak_servers')) or 0, 'server')} at once.")
+        text += (f" It started {_count(as_float(d.get('servers_started')) or 0, 'new server')}, kept at least "
+                 f"{_count(as_float(d.get('min_available')) or 0, 'server')} available and ran at most "
+                 f"{_count(as_float(d.get('peak_servers')) or 0, 'server')} at once.")
         closed = as_float(d.get("connections_closed")) or 0
         if closed == 0:
             text += " It closed no connection."
@@ -211,9 +216,9 @@ def gray_failure_sentences(summary: Mapping[str, Any], fleet: pd.DataFrame, serv
             marked = sum(as_float(b.get("marked_down")) or 0 for b in summary.get("balancers") or []
                          if isinstance(b, Mapping))
             out.append(f"The health endpoint of server {fmt_int(server)} failed half of every period {span} while "
-                       f"the server served on: in {pluralise(idle, 'sample interval')} of that time it took no new "
+                       f"the server served on: in {_count(idle, 'sample interval')} of that time it took no new "
                        f"connection (out of the balancers' rotation), and the balancers took a server out "
-                       f"{pluralise(marked, 'time')} in the whole run. Its open connections were never cut.")
+                       f"{_count(marked, 'time')} in the whole run. Its open connections were never cut.")
         elif kind == "link_degrade":
             before = _mean(_window(fleet, max(0.0, at - (until - at)), at), "latency_p50_ms")
             while_ = _mean(_window(fleet, at, until), "latency_p50_ms")

@@ -34,7 +34,7 @@ from ._run_dir import (REPORT_FILE, SCENARIO_FILE, SUMMARY_FILE, TIMESERIES_FILE
                        Run, load_run)
 from ._analysis import (CPU_SATURATED, FAIL_REASONS, HEADROOM_WARNING, REJECT_REASONS, Analysis, Finding,  # noqa: F401
                         Storm, analyse, cause_words, reason_counts, table_at)
-from ._describe import (as_float, capitalise, describe_scenario, fmt_duration, fmt_int, fmt_mib,
+from ._describe import (GRAY_FAILURES, as_float, capitalise, describe_scenario, fault_list, fmt_duration, fmt_int, fmt_mib,
                         fmt_ms, fmt_num, fmt_pct, fmt_seconds, fmt_share, scenario_question)
 
 __all__ = ["write_report", "render_report", "load_run", "analyse", "ReportError", "Run", "main",
@@ -261,6 +261,8 @@ def _figures(a: Analysis, plots: bool = True) -> str:
                   if crowded else "One line per server.")
     fault_key = " Dashed lines mark crashes, dotted lines recoveries; the shading is a server's down time." \
         if d.faults else ""
+    if d.faults and all(str(f.get("type")) in GRAY_FAILURES for f in fault_list(a.scenario)):
+        fault_key = " Dashed lines mark the start of each fault, dotted lines its end."
     specs = [
         ("connections", "Connections per server", _plots.connections_figure,
          f"Open connections per server over time, with the per-server limit. {server_key}{fault_key} "

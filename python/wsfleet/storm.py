@@ -184,7 +184,7 @@ connections were back); crosses were still overloaded at the end of the run, alt
 
 
 def _outcome(fleet: pd.DataFrame, at_s: float, end_of_trigger: float, threshold: float, tail_s: float) -> Dict[str, Any]:
-    before_rows = fleet[fleet["time_s"] <= at_s]
+    before_rows = fleet[fleet["time_s"] < at_s]  # the sample at at_s comes after the crash
     before = float(before_rows["connections"].iloc[-1]) if not before_rows.empty else 0.0
     after = fleet[fleet["time_s"] >= end_of_trigger]
     back = after[after["connections"] >= threshold * before]

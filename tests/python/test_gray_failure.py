@@ -32,10 +32,11 @@ def test_each_gray_failure_degrades_without_cutting() -> None:
     slow = _window(servers[servers["server"] == 1], 60, 120)
     rest = _window(servers[servers["server"] != 1], 60, 120)
     assert slow["cpu_utilisation"].mean() > 0.8
-    assert slow["latency_p99_ms"].median() > 5 * rest["latency_p99_ms"].median()
+    # 8 ms of every 10 ms slice taken: the p99 waits most of a slice (on top of the 10 ms network path).
+    assert slow["latency_p99_ms"].median() - rest["latency_p99_ms"].median() > 6.0
     assert slow["established"].sum() > 0                  # still taking connections
     # The blackhole: handshakes taken, none completed, timeouts across the fleet.
-    hole = _window(servers[servers["server"] == 2], 150, 210)
+    hole = _window(servers[servers["server"] == 2], 151, 210)  # handshakes begun before 150 s complete
     assert hole["established"].sum() == 0 and hole["failed"].sum() > 0
     assert s["connections"]["failed_by"]["timeout"] > 0
     # The flapping health endpoint: out of rotation for part of each period, never cut.
@@ -53,11 +54,12 @@ def test_the_report_explains_each_gray_failure(tmp_path: Path) -> None:
     page = Path(wsfleet.run(SCENARIO).report(tmp_path / "gray")).read_text(encoding="utf-8")
     text = _text(page)
     assert "What does a gray failure cost" in text
-    assert "server 1 slows down at 60 s to 1/5 of its CPU speed, still up and still taking connections" in text
+    assert "Server 1 slows down at 60 s to 1/5 of its CPU speed, still up and still taking connections" in text
     assert "server 2 stops completing handshakes at 150 s" in text
     assert "the health endpoint of server 3 starts failing half of every 30 s at 240 s" in text
     assert "every path to site dc becomes 150 ms slower (one way) at 360 s" in text
     assert 'id="operations"' in page and "Gray failures" in text
+    assert "stalled by a handshake_blackhole fault (not the CPU)" in text
     assert "Server 1 ran slow from 60 s to 120 s and stayed in service" in text
     assert "Server 2 accepted connections from 150 s to 210 s but completed no handshake" in text
     assert "The path to site dc was slower from 360 s to 420 s" in text
