@@ -114,6 +114,13 @@ struct ClientsSection {
   double vanish_share = 0.0;                             ///< of sessions that end, those that end silently (the network
                                                          ///< drops): the server keeps a half-open connection until it notices
   double connect_timeout_s = 10.0;                       ///< a handshake not done within this fails
+  double offline_mean_s = 0.0;                           ///< a client whose session ended silently (vanish_share) stays offline
+                                                         ///< for an exponential time with this mean before it reconnects
+                                                         ///< (on_session_end = "reconnect"), s; 0 = at once
+  double wave_share = 0.0;                               ///< share of the clients whose first connection comes in a wave
+                                                         ///< (a push notification) instead of the ramp, 0 = none
+  double wave_at_s = 0.0;                                ///< when the wave starts, s
+  double wave_window_s = 10.0;                           ///< the wave's clients arrive uniformly within this, s
   /// Member-wise equality (exact for doubles).
   bool operator==(const ClientsSection&) const = default;
 };
@@ -218,7 +225,8 @@ struct BackoffSection {
 };
 
 /// What a fault takes down.
-enum class FaultTarget { Server, Balancer, Site, Broker, WebSocketBlock, SlowServer, HandshakeBlackhole, HealthFlap, LinkDegrade };
+enum class FaultTarget { Server, Balancer, Site, Broker, WebSocketBlock, SlowServer, HandshakeBlackhole, HealthFlap, LinkDegrade,
+                         SitePartition };
 
 /// [[faults]]: one crash of a server (type "crash"), a balancer (type "balancer_crash"), every
 /// server of a site (type "site_crash"), the pub/sub broker (type "broker_outage"), or an incident

@@ -45,7 +45,14 @@ Section clients() {
                       "25.0, or the [heartbeat] preset's interval"),
            number("connect_timeout_s", &C::connect_timeout_s, above(0.0), "a handshake not done within this fails"),
            number("vanish_share", &C::vanish_share, between(0.0, 1.0),
-                  "of sessions that end, those that end silently: the server keeps a half-open connection until it notices")},
+                  "of sessions that end, those that end silently: the server keeps a half-open connection until it notices"),
+           number("offline_mean_s", &C::offline_mean_s, between(0.0, kMaxDurationS),
+                  "a client whose session ended silently stays offline an exponential time with this mean, then "
+                  "reconnects (on_session_end = \"reconnect\"); 0 = at once"),
+           number("wave_share", &C::wave_share, between(0.0, 1.0),
+                  "share of the clients whose first connection comes in a wave (a push notification) instead of the ramp"),
+           number("wave_at_s", &C::wave_at_s, between(0.0, kMaxDurationS), "when the wave starts"),
+           number("wave_window_s", &C::wave_window_s, between(0.0, kMaxDurationS), "the wave's clients arrive uniformly within this")},
           false, ""};
 }
 

@@ -54,6 +54,7 @@ const FaultType& slow_server_fault();
 const FaultType& handshake_blackhole_fault();
 const FaultType& health_flap_fault();
 const FaultType& link_degrade_fault();
+const FaultType& site_partition_fault();
 
 /// A crash that cut no connection has nothing to reconnect: its recovery time is 0.
 inline void note_nothing_to_reconnect(FaultState& f) {

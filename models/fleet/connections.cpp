@@ -20,7 +20,8 @@ Connections::Connections(FleetState& state)
       rng_sessions_(state.streams.stream("clients.sessions")),
       rng_messages_(state.streams.stream("clients.messages")),
       rng_backoff_(state.streams.stream("clients.backoff")),
-      rng_vanish_(state.streams.stream("clients.vanish")) {
+      rng_vanish_(state.streams.stream("clients.vanish")),
+      rng_offline_(state.streams.stream("clients.offline")) {
   const FleetConfig& cfg = st_.cfg;
   cost_handshake_ = sim::from_micros(cfg.fleet.cpu.handshake_us);
   cost_message_ = sim::from_micros(cfg.fleet.cpu.inbound_message_us + cfg.clients.replies_per_message * cfg.fleet.cpu.outbound_message_us);
@@ -57,6 +58,15 @@ Connections::Connections(FleetState& state)
   sim::Rng rng_arrivals = st_.streams.stream("clients.arrivals");
   const sim::SimTime ramp = st_.duration(cfg.clients.ramp_s);
   for (auto& t : arrival_times_) t = static_cast<sim::SimTime>(rng_arrivals.uniform01() * static_cast<double>(ramp));
+  if (cfg.clients.wave_share > 0.0) {
+    // A wave (a push notification): a share of the clients make their first connection within
+    // wave_window_s of wave_at_s instead of during the ramp.
+    sim::Rng rng_wave = st_.streams.stream("clients.wave");
+    const sim::SimTime at = st_.duration(cfg.clients.wave_at_s), window = st_.duration(cfg.clients.wave_window_s);
+    for (auto& t : arrival_times_) {
+      if (rng_wave.uniform01() < cfg.clients.wave_share) t = at + static_cast<sim::SimTime>(rng_wave.uniform01() * static_cast<double>(window));
+    }
+  }
   std::sort(arrival_times_.begin(), arrival_times_.end());
   self_ = st_.sim.add_handler(this);
 }
@@ -274,6 +284,13 @@ void Connections::session_end(std::uint32_t c) {
   if (st_.cfg.clients.on_session_end == SessionEnd::Reconnect) {
     backoff_->on_session_restart(cl.backoff, st_.sim.now());
     cl.retrying = false;
+    if (cl.server < 0 && st_.cfg.clients.offline_mean_s > 0.0) {
+      // Its network dropped (it vanished): it comes back online after a while, then reconnects.
+      cl.state = ClientState::Waiting;
+      ++st_.waiting;
+      schedule_client(st_.sim.now() + st_.duration(rng_offline_.exponential(st_.cfg.clients.offline_mean_s)), kAttempt, c);
+      return;
+    }
     attempt(c);
   } else {
     cl.state = ClientState::Left;

@@ -3,7 +3,8 @@
 // and their timeouts, sessions, heartbeats and messages (the hot path), idle timeouts, half-open
 // connections left by vanished clients, closes and cuts, and retries through the backoff policy.
 // Its random streams: "clients.arrivals", "clients.sessions", "clients.messages",
-// "clients.backoff" and "clients.vanish".
+// "clients.backoff", "clients.vanish", "clients.offline" (offline times after a silent drop) and
+// "clients.wave" (which clients a wave brings, and when).
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -94,7 +95,7 @@ class Connections : public sim::EventHandler {
   FleetState& st_;
   std::uint32_t self_ = 0;
   std::unique_ptr<BackoffPolicy> backoff_;
-  sim::Rng rng_sessions_, rng_messages_, rng_backoff_, rng_vanish_;
+  sim::Rng rng_sessions_, rng_messages_, rng_backoff_, rng_vanish_, rng_offline_;
   std::vector<sim::SimTime> arrival_times_;
   std::vector<sim::SimTime> activity_;       ///< per client: time of the last frame on its connection (when needed)
   std::vector<sim::SimTime> data_activity_;  ///< per client: time of its last data message (when fleet.idle_close_s is set)

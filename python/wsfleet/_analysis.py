@@ -99,6 +99,7 @@ def _faults(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> List[Tup
         share = as_float(entry.get("share"))
         what = (f"balancer {entry.get('balancer')}" if kind == "balancer_crash"
                 else f"site {entry.get('site')}" if kind == "site_crash"
+                else f"site {entry.get('site')} partitioned" if kind == "site_partition"
                 else "the broker" if kind == "broker_outage"
                 else "out of memory" if kind == "out_of_memory"
                 else f"WebSocket (blocked for {share:.0%} of the clients)" if kind == "websocket_block" and share is not None

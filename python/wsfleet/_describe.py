@@ -422,6 +422,9 @@ def _fault_sentence(fault: Mapping[str, Any]) -> str:
         period = as_float(fault.get("period_s"))
         text = (f"the health endpoint of server {fault.get('server', '?')} starts failing half of every "
                 f"{fmt_seconds(20.0 if period is None else period)} at {at}, while the server serves on")
+    elif kind == "site_partition":
+        text = (f"the servers of site {fault.get('site', '?')} become unreachable at {at} behind balancers that still "
+                "answer (their connections die, new handshakes hang)")
     elif kind == "link_degrade":
         latency = as_float(fault.get("latency_ms"))
         text = (f"every path to site {fault.get('site', '?')} becomes {fmt_num(100.0 if latency is None else latency)} ms "
@@ -518,7 +521,14 @@ def scenario_question(scenario: Mapping[str, Any]) -> str:
     if not faults:
         return ("Does this fleet carry this load with headroom to spare, and how close does any "
                 "server come to its connection limit or CPU capacity?")
-    losses = _join([f"server {f.get('server', '?')} at {fmt_seconds(f.get('at_s'))}" for f in faults[:4]])
+    def lost(f: Mapping[str, Any]) -> str:
+        kind = str(f.get("type", "crash"))
+        what = (f"site {f.get('site', '?')}" if kind in ("site_crash", "site_partition")
+                else f"balancer {f.get('balancer', '?')}" if kind == "balancer_crash"
+                else f"server {f.get('server', '?')}")
+        return f"{what} at {fmt_seconds(f.get('at_s'))}"
+
+    losses = _join([lost(f) for f in faults[:4]])
     if len(faults) > 4:
         losses += f" and {len(faults) - 4} more"
     return (f"What happens when the fleet loses {losses}: do the reconnecting clients overload the "
@@ -628,6 +638,16 @@ def describe_scenario(scenario: Mapping[str, Any]) -> List[str]:
     if habits:
         second += f"; each {_join(habits)}"
     second += "."
+    vanish = as_float(clients.get("vanish_share")) or 0.0
+    offline = as_float(clients.get("offline_mean_s")) or 0.0
+    if vanish > 0 and offline > 0:
+        second += (f" {fmt_share(vanish)} of the sessions end with the client's network dropping (mobile churn): "
+                   f"it stays offline {fmt_duration(offline)} on average (exponentially) before it reconnects.")
+    wave = as_float(clients.get("wave_share")) or 0.0
+    if wave > 0:
+        second += (f" A wave (a push notification) brings {fmt_share(wave)} of the clients for their first connection "
+                   f"within {fmt_duration(as_float(clients.get('wave_window_s')) or 10.0)} of "
+                   f"{fmt_seconds(clients.get('wave_at_s') or 0.0)}.")
 
     # Faults and reconnection.
     faults = fault_list(scenario)

@@ -430,7 +430,7 @@ def _continuity(summary: Mapping[str, Any]) -> Limit:
 def _recovery(summary: Mapping[str, Any], fleet: pd.DataFrame) -> Limit:
     name = "recovery after a crash"
     crashes = [f for f in summary.get("faults") or [] if isinstance(f, Mapping)
-               and f.get("type") in ("crash", "site_crash", "out_of_memory", "balancer_crash")]
+               and f.get("type") in ("crash", "site_crash", "out_of_memory", "balancer_crash", "site_partition")]
     gave_up = num_at(summary, "connections", "gave_up")
     outage = None
     if not fleet.empty and "up" in fleet.columns:
@@ -478,6 +478,8 @@ def _fault_label(fault: Mapping[str, Any]) -> str:
     kind = fault.get("type")
     if kind == "site_crash":
         return f"site {fault.get('site')}"
+    if kind == "site_partition":
+        return f"the partition of site {fault.get('site')}"
     if kind == "balancer_crash":
         return f"balancer {fault.get('balancer')}"
     if kind == "out_of_memory":

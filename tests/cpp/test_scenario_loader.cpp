@@ -52,7 +52,8 @@ std::string known_names(const std::vector<wsfleet::models::PolicyInfo>& registry
 
 const std::string kClientsAllowed =
     "Allowed: count, ramp_s, session, on_session_end, messages_per_minute, replies_per_message, "
-    "message_bytes, heartbeat_interval_s, connect_timeout_s, vanish_share";
+    "message_bytes, heartbeat_interval_s, connect_timeout_s, vanish_share, offline_mean_s, wave_share, wave_at_s, "
+    "wave_window_s";
 
 }  // namespace
 
@@ -462,11 +463,11 @@ TEST_CASE("session errors name clients.session.* and list what is allowed", "[sc
 
 TEST_CASE("faults: type is required and must be known", "[scenario][errors]") {
   const ScenarioError missing = error_of("[run]\nduration_s = 60\n\n[[faults]]\nserver = 1\n");
-  CHECK(std::string(missing.what()) == "t.toml:4:1: faults.0.type is required: the kind of fault (one of: crash, balancer_crash, site_crash, broker_outage, websocket_block, slow_server, handshake_blackhole, health_flap, link_degrade)");
+  CHECK(std::string(missing.what()) == "t.toml:4:1: faults.0.type is required: the kind of fault (one of: crash, balancer_crash, site_crash, broker_outage, websocket_block, slow_server, handshake_blackhole, health_flap, link_degrade, site_partition)");
   CHECK(missing.key() == "faults.0.type");
   CHECK(error_of("[[faults]]\ntype = \"crsh\"").message() ==
         "faults.0.type must be one of crash, balancer_crash, site_crash, broker_outage, websocket_block, slow_server, "
-        "handshake_blackhole, health_flap, link_degrade (got 'crsh'); did you mean 'crash'?");
+        "handshake_blackhole, health_flap, link_degrade, site_partition (got 'crsh'); did you mean 'crash'?");
   // The second entry is named by its index.
   CHECK(error_of("[[faults]]\ntype = \"crash\"\n[[faults]]\ntype = \"crash\"\nat_s = -1").message() ==
         "faults.1.at_s must be between 0 and run.duration_s = 600 (got -1)");
@@ -659,7 +660,7 @@ TEST_CASE("overrides (--set): TOML values, bare strings, new keys, and the same 
           "--set faults.5.at_s=1: index 5 is out of range: 'faults' has 1 entry (use 0 to 1; index 1 appends one)");
     CHECK(has(error_of(faults, {"faults.first.at_s=1"}).message(), "'faults' is an array: select an entry by its index"));
     CHECK(std::string(error_of(faults, {"faults.1.at_s=5"}).what()) ==
-          "--set faults.1.at_s=5: faults.1.type is required: the kind of fault (one of: crash, balancer_crash, site_crash, broker_outage, websocket_block, slow_server, handshake_blackhole, health_flap, link_degrade)");
+          "--set faults.1.at_s=5: faults.1.type is required: the kind of fault (one of: crash, balancer_crash, site_crash, broker_outage, websocket_block, slow_server, handshake_blackhole, health_flap, link_degrade, site_partition)");
     CHECK(std::string(error_of(faults, {"faults.0.server=abc"}).what()) ==
           "--set faults.0.server=abc: faults.0.server must be an integer (got string)");
     CHECK(load("[fleet]\nservers = 2\nweights = [1, 1]", {"fleet.weights.1=4"}).fleet.weights ==

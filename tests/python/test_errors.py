@@ -49,7 +49,8 @@ CASES = [
          ["unknown key 'handshake_ms' in [fleet.cpu]", "did you mean 'handshake_us'?", "Allowed: handshake_us"],
          column=1),
     Case("unknown-key-in-fault", [("recover_after_s = 15.0", "recover_after = 15.0")], "recover_after =",
-         "faults.0.recover_after", ["did you mean 'recover_after_s'?", "Allowed: type, server, balancer, site, share, at_s, recover_after_s"]),
+         "faults.0.recover_after", ["did you mean 'recover_after_s'?", "Allowed: type, server, balancer, site, share, factor, period_s, latency_ms, "
+                                  "at_s, recover_after_s"]),
     Case("unknown-section", [("[clients]", "[clinets]")], "[clinets]", "clinets",
          ["unknown section [clinets]", "did you mean [clients]?", "Allowed sections: [scenario], [run], [fleet]"]),
     Case("key-outside-section", [("[scenario]", "count = 5\n[scenario]")], "count = 5", "count",
