@@ -90,7 +90,8 @@ CASES = [
     Case("fault-without-type", [('type = "crash"\n', "")], "[[faults]]", "faults.0.type",
          ["faults.0.type is required", "crash"]),
     Case("fault-unknown-type", [('type = "crash"', 'type = "crsh"')], 'type = "crsh"', "faults.0.type",
-         ["faults.0.type must be one of crash, balancer_crash, site_crash, broker_outage, websocket_block (got 'crsh')"]),
+         ["faults.0.type must be one of crash, balancer_crash, site_crash, broker_outage, websocket_block, slow_server, "
+          "handshake_blackhole, health_flap, link_degrade, site_partition (got 'crsh')"]),
     # Policies.
     Case("unknown-balancing-policy", [('policy = "least_connections"', 'policy = "least_conection"')],
          'policy = "least_conection"', "balancer.policy",
