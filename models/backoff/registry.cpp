@@ -3,6 +3,7 @@
 #include <functional>
 
 #include "models/backoff/backoff_entry.hpp"
+#include "models/backoff/circuit_breaker_backoff.hpp"
 #include "models/backoff/constant_backoff.hpp"
 #include "models/backoff/decorrelated_jitter_backoff.hpp"
 #include "models/backoff/equal_jitter_backoff.hpp"
@@ -79,6 +80,18 @@ const std::vector<BackoffEntry>& generic_backoff_policies() {
          return std::make_unique<RetryBudgetBackoff>(bc.base_ns, bc.cap_ns, p.at("budget"), p.at("retry_cost"),
                                                      p.at("refill_per_s"), p.at("success_refund"), p.at("when_empty") != 0.0,
                                                      max_retries_of(p));
+       }},
+      {{"circuit_breaker",
+        "full jitter; after `failures` failed attempts in a row no attempt for open_s, then one trial (Polly's circuit breaker)",
+        {ParamSpec{"base_s", 1.0, kMinBaseS, kMaxDelayS, false, "delay before the first retry, doubling per retry (s)"},
+         ParamSpec{"cap_s", 30.0, kMinBaseS, kMaxDelayS, false, "largest delay while closed, >= base_s (s)"},
+         ParamSpec{"failures", 5.0, 1.0, 1e6, true, "consecutive failed attempts that open the circuit (count)"},
+         ParamSpec{"open_s", 30.0, 0.0, kMaxDelayS, false, "how long it stays open before a trial attempt (s)"},
+         max_retries_spec()}},
+       [](const Params& p) {
+         const BaseCap bc = base_cap_of("circuit_breaker", p);
+         return std::make_unique<CircuitBreakerBackoff>(bc.base_ns, bc.cap_ns, static_cast<std::uint32_t>(p.at("failures")),
+                                                        sim::from_seconds(p.at("open_s")), max_retries_of(p));
        }},
   };
   return entries;

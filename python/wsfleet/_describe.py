@@ -193,6 +193,7 @@ _BACKOFFS = {
     "equal_jitter": "equal-jitter exponential backoff",
     "decorrelated_jitter": "decorrelated-jitter backoff",
     "retry_budget": "full-jitter exponential backoff paid from a per-client retry budget",
+    "circuit_breaker": "full-jitter exponential backoff behind a client-side circuit breaker",
     "exponential": "exponential backoff without jitter",
     "exponential_backoff": "exponential backoff without jitter",
     "linear": "linear backoff",

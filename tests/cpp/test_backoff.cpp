@@ -264,7 +264,7 @@ TEST_CASE("the same seed gives the same delays", "[backoff]") {
       differs_with_other_seed = differs_with_other_seed || da != policy->next_delay(so, other);
     }
     const bool jittered = info.name.find("jitter") != std::string::npos || kRandomPresets.count(info.name) != 0 ||
-                          info.name == "retry_budget";  // full jitter paid from a budget
+                          info.name == "retry_budget" || info.name == "circuit_breaker";  // full jitter, budgeted or broken
     CHECK(differs_with_other_seed == jittered);  // only the jittered policies use the rng
   }
 }
@@ -278,7 +278,7 @@ TEST_CASE("an unknown backoff policy name lists the known ones", "[backoff]") {
     CHECK(std::string(e.what()) ==
           "unknown backoff policy 'expnential'; did you mean 'exponential'? "
           "Known: none, immediate, constant, exponential, full_jitter, equal_jitter, decorrelated_jitter, "
-          "retry_budget, socketio, signalr, ably, phoenix, reconnecting_websocket, centrifuge, pusher, grpc, aws_standard");
+          "retry_budget, circuit_breaker, socketio, signalr, ably, phoenix, reconnecting_websocket, centrifuge, pusher, grpc, aws_standard");
   }
   try {
     make_backoff_policy("fibonacci", {});
@@ -288,6 +288,6 @@ TEST_CASE("an unknown backoff policy name lists the known ones", "[backoff]") {
     CHECK(std::string(e.what()) ==
           "unknown backoff policy 'fibonacci'. "
           "Known: none, immediate, constant, exponential, full_jitter, equal_jitter, decorrelated_jitter, "
-          "retry_budget, socketio, signalr, ably, phoenix, reconnecting_websocket, centrifuge, pusher, grpc, aws_standard");
+          "retry_budget, circuit_breaker, socketio, signalr, ably, phoenix, reconnecting_websocket, centrifuge, pusher, grpc, aws_standard");
   }
 }

@@ -84,3 +84,17 @@ TEST_CASE("retry_budget bounds a storm's retries by budget + refill x time per c
   CHECK(budgeted.summary.connections.active_at_end == 1000);
   CHECK(budgeted.summary.connections.gave_up == 0);
 }
+
+TEST_CASE("circuit_breaker: jitter while closed, the break after `failures` in a row, a trial, reset on success",
+          "[retry_budget][circuit_breaker]") {
+  auto policy = make_backoff_policy("circuit_breaker", {{"base_s", 1.0}, {"cap_s", 1.0}, {"failures", 3.0}, {"open_s", 30.0}});
+  Rng rng(11);
+  BackoffState s;
+  CHECK(policy->next_delay(s, rng) < from_seconds(1.0));  // 1st failure
+  CHECK(policy->next_delay(s, rng) < from_seconds(1.0));  // 2nd
+  CHECK(policy->next_delay(s, rng) == from_seconds(30.0));  // 3rd in a row: open for 30 s
+  CHECK(policy->next_delay(s, rng) == from_seconds(30.0));  // the trial failed: open again
+  policy->on_connected(s, from_seconds(100.0));              // a success closes it
+  CHECK(policy->next_delay(s, rng) < from_seconds(1.0));
+  CHECK_THROWS(make_backoff_policy("circuit_breaker", {{"failures", 0.0}}));
+}
