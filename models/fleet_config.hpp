@@ -293,6 +293,14 @@ struct TopologySection {
   bool operator==(const TopologySection&) const = default;
 };
 
+/// [alerts]: Prometheus rules files evaluated on the run's series by `wsfleet alerts` and the
+/// report (python/wsfleet/alerts.py). Not used by the engine; carried so that the run directory's
+/// scenario.toml names them.
+struct AlertsSection {
+  std::string rules;  ///< rules file, absolute (the loader resolves it against the scenario's folder); "" = none
+  bool operator==(const AlertsSection&) const = default;
+};
+
 /// A whole scenario.
 struct FleetConfig {
   std::string name = "scenario";        ///< [scenario] name, for reports
@@ -308,6 +316,7 @@ struct FleetConfig {
   TopologySection topology;
   PubSubSection pubsub;
   TransportSection transport;
+  AlertsSection alerts;
   /// Servers that ever exist: fleet.servers plus every [[scaling]] add.
   std::uint32_t total_servers() const {
     std::uint64_t n = fleet.servers;

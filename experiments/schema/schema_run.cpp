@@ -32,7 +32,12 @@ Section run() {
 std::vector<Section> run_sections() { return {scenario(), run()}; }
 
 std::vector<Section> study_sections() {
-  return {Section{"sweep", false, "Axes, replications and method of `wsfleet sweep` (docs/capacity_planning.md).", {}, true,
+  using A = models::AlertsSection;
+  return {Section{"alerts", false, "Prometheus rules evaluated on the run by `wsfleet alerts` and the report (docs/monitoring.md).",
+                  {text("rules", &A::rules,
+                        "a Prometheus rules file (alerting and recording rules), relative to the scenario file's folder")},
+                  false, ""},
+          Section{"sweep", false, "Axes, replications and method of `wsfleet sweep` (docs/capacity_planning.md).", {}, true,
                   "read and validated by the Python package"},
           Section{"plan", false, "SLOs and search of `wsfleet plan` (docs/capacity_planning.md).", {}, true,
                   "read and validated by the Python package"}};
