@@ -132,8 +132,8 @@ def timeline_figure(run: Run, result: AlertsResult) -> Optional[bytes]:
     """Top: the storm (attempts, refusals and failures per second, clients waiting); bottom: one row
     per alert instance, pending light, firing dark; faults dashed, recoveries dotted."""
     fleet = run.timeseries[run.timeseries["scope"] == "fleet"].sort_values("time_s")
-    if fleet.empty:
-        return None
+    if fleet.empty or not {"attempts", "rejected", "failed", "waiting"} & set(fleet.columns):
+        return None  # no storm to draw (a hand-made series without the clients' columns)
     faults = [f for f in run.summary.get("faults") or [] if isinstance(f, Mapping)]
     keys: List[Tuple[str, str]] = []
     for e in result.episodes:
@@ -282,6 +282,8 @@ def monitoring_section(run: Run, number: int, plots: bool = True) -> str:
                  f"docs/monitoring.md explain how to use your own rules.</p>")
     parts.extend(f"<p>{esc(n)}</p>" for n in notes)
     parts.append("<h3>Time to detect</h3>")
+    parts.append("<p>For each fault, the first alert that fired at or after it, and what the users went through "
+                 "until then (sample intervals from the fault's to the alert's).</p>")
     parts.append(_detections_table(result))
     if plots:
         png = timeline_figure(run, result)
@@ -295,7 +297,9 @@ def monitoring_section(run: Run, number: int, plots: bool = True) -> str:
             parts.append(f'<figure>{img(png, "SLO burn rate")}<figcaption>Error-budget burn rate of the '
                          "connection-success SLO (failed or refused attempts over attempts, divided by the 0.1 % "
                          "budget) over each scaled window. The page alert needs 14.4x on both the 2 min and 10 s "
-                         "windows, or 6x on both 12 min and 1 min.</figcaption></figure>")
+                         "windows, or 6x on both 12 min and 1 min; the ticket 1x on 144 min and 12 min. A burn of "
+                         "zero is drawn at the bottom (0.01); a gap means no attempts in the window."
+                         "</figcaption></figure>")
     parts.append("<h3>Every alert</h3>")
     parts.append(_episodes_table(result))
     return "\n".join(parts) + "\n</section>\n"

@@ -20,6 +20,8 @@ import wsfleet
 from wsfleet._prom_series import METRICS, metric_table_markdown, run_series
 from wsfleet._run_dir import load_run
 from wsfleet.alerting import AlertsError, bundled_rules
+from wsfleet.alerting import main as alerts_main
+from wsfleet.export import main as export_main
 
 from wsfleet_testing import ROOT, STORM_TOML, assert_clean_failure, cli, located, write_scenario
 
@@ -140,18 +142,21 @@ def test_export_backfills_into_promtool_with_the_runs_values(storm_run, tmp_path
         csv[(csv["scope"] == "server") & (csv["server"] == 0) & (csv["time_s"] == 20)]["memory_mib"].iloc[0] * 1024 ** 2)
 
 
-def test_export_in_python_and_its_errors(storm_run, tmp_path):
+def test_export_in_python_and_its_errors(storm_run, tmp_path, capsys):
     text = wsfleet.export_openmetrics(storm_run, start="2026-01-01T01:00:00+01:00")
     # +01:00 is the same instant as START: the first counter sample is at START.
     first = next(line for line in text.splitlines() if line.startswith("wsfleet_client_connection_attempts_total"))
     assert first == f"wsfleet_client_connection_attempts_total 0 {START_MS // 1000}"
     assert "# TYPE wsfleet_server_memory_bytes gauge\n# UNIT wsfleet_server_memory_bytes bytes" in text
-    proc = cli("export", storm_run, "--start", "yesterday")
+    proc = cli("export", storm_run, "--start", "yesterday")  # the command line, once; the rest in-process
     assert "--start: not an RFC 3339 date-time" in assert_clean_failure(proc)
-    proc = cli("export", storm_run, "--format", "csv")
-    assert "unknown format 'csv' (allowed: openmetrics)" in assert_clean_failure(proc)
-    proc = cli("export", tmp_path / "missing")
-    assert "run directory not found" in assert_clean_failure(proc)
+    for args, message in ((["--format", "csv"], "unknown format 'csv' (allowed: openmetrics)"),
+                          (["--start", "2026-01-01T00:00:00"], "an offset such as Z or +01:00"),
+                          (["--out", str(tmp_path / "no" / "such" / "dir.om")], "No such file or directory")):
+        assert export_main([str(storm_run), *args]) in (1, 2)
+        assert message in capsys.readouterr().err
+    assert export_main([str(tmp_path / "missing")]) == 2
+    assert "run directory not found" in capsys.readouterr().err
 
 
 def test_every_metric_is_declared_once_and_documented():
@@ -224,6 +229,46 @@ def test_bundled_rules_on_the_crash_and_on_a_quiet_run(storm_run, quiet_run):
     assert quiet.detections == [] and quiet.first_firing_s is None
 
 
+@needs_promtool
+def test_the_default_crash_pages_within_a_second_and_server_down_fires_5_s_later(tmp_path):
+    # The default scenario as it ships (1.6 s to run): server 3 crashes at 300 s, back at 420 s.
+    proc = cli("run", ROOT / "experiments" / "scenarios" / "default.toml", "--out", tmp_path / "run")
+    assert proc.returncode == 0, proc.stderr
+    result = wsfleet.alerts(tmp_path / "run", [bundled_rules("slo"), bundled_rules("saturation")])
+    csv = pd.read_csv(tmp_path / "run" / "timeseries.csv")
+    s3 = csv[(csv["scope"] == "server") & (csv["server"] == 3)].sort_values("time_s")
+    first_down = s3[s3["up"] == 0]["time_s"].min()
+    back = s3[(s3["time_s"] > first_down) & (s3["up"] == 1)]["time_s"].min()
+    [down] = result.fired("WsfleetServerDown")
+    assert (down.labels["server"], down.pending_s, down.firing_s, down.resolved_s) == ("3", first_down,
+                                                                                         first_down + 5, back)
+    # The page alert, by hand from the CSV: per step t, the error ratio over a window w is the
+    # increase of (refused + failed) over the increase of attempts between the samples at t - w and t
+    # (Prometheus 2's closed range; both counters start at 0 at t = 0).
+    fleet = csv[csv["scope"] == "fleet"].sort_values("time_s")
+    times = [0.0] + fleet["time_s"].tolist()
+    errors = [0.0] + (fleet["rejected"] + fleet["failed"]).cumsum().tolist()
+    attempts = [0.0] + fleet["attempts"].cumsum().tolist()
+
+    def ratio(k: int, w: int) -> float:
+        a = max(0, k - w)
+        return (errors[k] - errors[a]) / (attempts[k] - attempts[a]) if attempts[k] > attempts[a] else float("nan")
+
+    paging = [times[k] for k in range(len(times))
+              if (ratio(k, 120) > 14.4 * 0.001 and ratio(k, 10) > 14.4 * 0.001)
+              or (ratio(k, 720) > 6 * 0.001 and ratio(k, 60) > 6 * 0.001)]
+    [page] = result.fired("WsfleetConnectionErrorBudgetBurn")
+    assert 300.0 <= page.firing_s <= 302.0  # the crash's failed handshakes spend the budget at once
+    if promtool_major() < 3:
+        assert page.firing_s == paging[0]
+        resolved = next(t for t in times if t > page.firing_s and t not in paging)
+        assert page.resolved_s == resolved and all(page.firing_s <= t < resolved for t in paging)
+    [detection] = result.detections
+    assert (detection.alertname, detection.time_to_detect_s) == ("WsfleetConnectionErrorBudgetBurn",
+                                                                 page.firing_s - 300.0)
+    assert detection.dropped == 10000 == s3[s3["time_s"] == first_down]["dropped"].iloc[0]
+
+
 def _synthetic_slo_run(directory: Path) -> Path:
     """300 s at 1 s: 2,000 attempts a second, 1 failure a second throughout, 70 refusals a second
     from 100 s to 200 s (the interval (t-1, t] is written at t)."""
@@ -283,7 +328,7 @@ def test_burn_rates_and_alert_times_match_hand_computed_values(tmp_path):
 
 
 @needs_promtool
-def test_a_malformed_rules_file_gets_promtools_message_with_file_and_line(storm_run, tmp_path):
+def test_a_malformed_rules_file_gets_promtools_message_with_file_and_line(storm_run, tmp_path, capsys):
     bad = tmp_path / "bad.yml"
     bad.write_text("groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: rate(x[5m] > 1\n", encoding="utf-8")
     with pytest.raises(AlertsError) as info:
@@ -292,13 +337,19 @@ def test_a_malformed_rules_file_gets_promtools_message_with_file_and_line(storm_
     assert f"{bad}: 5:15:" in message and "unclosed left parenthesis" in message and "promtool check rules" in message
     unknown = tmp_path / "unknown.yml"
     unknown.write_text("groups:\n  - name: g\n    rules:\n      - alert: A\n        exr: up\n", encoding="utf-8")
-    proc = cli("alerts", storm_run, "--rules", unknown)
+    proc = cli("alerts", storm_run, "--rules", unknown)  # the command line, once; the rest in-process
     err = assert_clean_failure(proc)
     assert "line 5: field exr not found" in err and str(unknown) in err
-    proc = cli("alerts", storm_run, "--rules", tmp_path / "none.yml")
-    assert "rules file not found" in assert_clean_failure(proc)
-    proc = cli("alerts", storm_run, "--rules", "bundled:nope")
-    assert "no bundled rules named 'nope' (bundled: saturation, slo)" in assert_clean_failure(proc)
+    for rules, message in ((str(tmp_path / "none.yml"), "rules file not found"),
+                           ("bundled:nope", "no bundled rules named 'nope' (bundled: saturation, slo)")):
+        assert alerts_main([str(storm_run), "--rules", rules]) == 2
+        assert message in capsys.readouterr().err
+    # A rule that parses but fails when evaluated: promtool's evaluation error, quoted.
+    failing = tmp_path / "failing.yml"
+    failing.write_text("groups:\n  - name: g\n    rules:\n      - record: x\n"
+                       "        expr: wsfleet_server_up + on() wsfleet_server_up\n", encoding="utf-8")
+    with pytest.raises(AlertsError, match=r"promtool could not evaluate the rules: .*many-to-many"):
+        wsfleet.alerts(storm_run, failing)
 
 
 @needs_promtool
