@@ -39,7 +39,7 @@ import pandas as pd
 from wsfleet._prom_series import Series, run_series
 from wsfleet._run_dir import PathLike, ReportError, Run, load_run
 
-__all__ = ["AlertsError", "AlertEpisode", "FaultDetection", "AlertsResult", "alerts", "evaluate", "bundled_rules",
+__all__ = ["AlertsError", "PromtoolError", "AlertEpisode", "FaultDetection", "AlertsResult", "alerts", "evaluate", "bundled_rules",
            "find_promtool", "main"]
 
 #: The bundled rules (package data): wsfleet.alerting.bundled_rules("slo") etc.
@@ -51,6 +51,10 @@ _TIMEOUT_S = 300
 class AlertsError(Exception):
     """The rules could not be evaluated: promtool missing, a bad rules file (promtool's message with
     file and line), or a rule that fails at evaluation."""
+
+
+class PromtoolError(AlertsError):
+    """promtool is missing or could not be run (not the rules' fault: `wsfleet alerts` exits 1)."""
 
 
 @dataclass
@@ -157,7 +161,7 @@ def find_promtool() -> str:
         return env
     found = shutil.which("promtool")
     if not found:
-        raise AlertsError("promtool not found: install Debian's `prometheus` package (scripts/bootstrap does), "
+        raise PromtoolError("promtool not found: install Debian's `prometheus` package (scripts/bootstrap does), "
                           "or set WSFLEET_PROMTOOL to its path")
     return found
 
@@ -167,9 +171,9 @@ def _promtool(args: Sequence[str], cwd: Optional[Path] = None) -> subprocess.Com
         return subprocess.run([find_promtool(), *args], cwd=cwd, capture_output=True, text=True,
                               timeout=_TIMEOUT_S, check=False)
     except OSError as exc:
-        raise AlertsError(f"cannot run promtool: {exc}") from None
+        raise PromtoolError(f"cannot run promtool: {exc}") from None
     except subprocess.TimeoutExpired:
-        raise AlertsError(f"promtool did not finish within {_TIMEOUT_S} s") from None
+        raise PromtoolError(f"promtool did not finish within {_TIMEOUT_S} s") from None
 
 
 def check_rules(path: Path) -> None:
@@ -465,7 +469,7 @@ def main(argv: Optional[List[str]] = None, prog: Optional[str] = None) -> int:
         result = alerts(args.run_dir, rules)
     except (AlertsError, ReportError) as exc:
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
-        return 2
+        return 1 if isinstance(exc, PromtoolError) else 2
     if args.json:
         print(json.dumps({"episodes": [e.__dict__ for e in result.episodes],
                           "detections": [d.__dict__ for d in result.detections],

@@ -412,3 +412,14 @@ def test_report_has_the_alerts_timeline_and_time_to_detect(storm_run, tmp_path):
     assert "Monitoring and alerts</h2>" in section and "Time to detect" in section
     assert "WsfleetServerDown" in section and "Alerts timeline under the storm timeline" in section
     assert "SLO burn rate" in section and "Back to steady state" in section
+
+
+def test_without_promtool_the_command_says_so_and_the_report_still_renders(storm_run, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("WSFLEET_PROMTOOL", str(tmp_path / "no-promtool"))
+    assert alerts_main([str(storm_run), "--rules", "bundled:slo"]) == 1  # not the rules' fault: status 1
+    assert "cannot run promtool" in capsys.readouterr().err
+    page = wsfleet.report(storm_run, tmp_path / "report.html", plots=False).read_text(encoding="utf-8")
+    section = page[page.index('<section id="monitoring"'):]
+    assert "The alert rules could not be evaluated: cannot run promtool" in section
+    assert "Back to steady state" in section
+
