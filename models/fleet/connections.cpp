@@ -308,6 +308,7 @@ void Connections::session_end(std::uint32_t c) {
   Client& cl = st_.clients[c];
   const auto server = static_cast<std::uint32_t>(cl.server);
   st_.parts.servers->catch_up_before(server);  // its heartbeats due before now were sent
+  st_.parts.servers->heartbeats_closed(server);
   if (st_.parts.pubsub) st_.parts.pubsub->disconnect(c, true);
   Server& s = st_.servers[server];
   if (st_.parts.transports) st_.parts.transports->on_closed(c);
@@ -417,6 +418,7 @@ void Connections::release_slot(std::uint32_t c) {
 void Connections::close_connection(std::uint32_t c, std::uint64_t& reason) {
   const auto server = static_cast<std::uint32_t>(st_.clients[c].server);
   st_.parts.servers->catch_up_before(server);  // its heartbeats due before now were sent
+  st_.parts.servers->heartbeats_closed(server);
   if (st_.parts.pubsub) st_.parts.pubsub->disconnect(c, false);
   Server& s = st_.servers[server];
   if (st_.parts.transports) st_.parts.transports->on_closed(c);
@@ -437,6 +439,7 @@ void Connections::cut_connection(std::uint32_t c, std::uint32_t fault, bool rele
   Server& s = st_.servers[server];
   FaultState& f = st_.faults[fault];
   const bool connected = cl.state == ClientState::Connected;
+  if (connected) st_.parts.servers->heartbeats_closed(server);
   if (connected && st_.parts.pubsub) st_.parts.pubsub->disconnect(c, false);
   if (connected) {
     if (st_.parts.transports) st_.parts.transports->on_closed(c);
@@ -470,6 +473,7 @@ void Connections::cut_connection(std::uint32_t c, std::uint32_t fault, bool rele
 void Connections::close_for_drain(std::uint32_t c, std::uint32_t server) {
   st_.parts.servers->catch_up_before(server);  // its heartbeats due before now were sent (its stream ends with the server)
   Client& cl = st_.clients[c];
+  if (cl.state == ClientState::Connected) st_.parts.servers->heartbeats_closed(server);
   Server& s = st_.servers[server];
   if (st_.parts.pubsub && cl.state == ClientState::Connected) st_.parts.pubsub->disconnect(c, false);
   st_.parts.balancers->connection_closed(cl.balancer, server);

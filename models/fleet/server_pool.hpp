@@ -11,6 +11,7 @@
 // CPU queue, its connections) — catch_up(). The CPU queue then sees the same jobs at the same times
 // as with one event per heartbeat (only same-nanosecond ties may be ordered differently).
 #include <cstdint>
+#include <limits>
 #include <optional>
 
 #include "models/fleet/fleet_state.hpp"
@@ -46,23 +47,27 @@ class ServerPool : public sim::EventHandler {
   void add_heartbeats(std::uint32_t server, std::uint32_t c) {
     catch_up(server);  // keeps the FIFO sorted: everything due by now is re-armed before this entry
     const sim::SimTime due = st_.sim.now() + hb_interval_;
-    if (due <= st_.end) hb_due_[server].push_back(DueHeartbeat{due, c, st_.gens[c]});
+    if (due > st_.end) return;
+    auto& q = hb_due_[server];
+    if (q.empty()) hb_next_[server] = due;
+    q.push_back(DueHeartbeat{due, c, st_.gens[c]});
+  }
+  /// An established connection of `server` closes (before its generation changes): its entry, if
+  /// any, is now stale. While a server has no stale entry, draining skips the generation check.
+  void heartbeats_closed(std::uint32_t server) {
+    if (hb_interval_ > 0) ++hb_stale_[server];
   }
   /// Submits the heartbeats of `server` due by now, in time order. Whatever reads or changes a
   /// server's CPU queue calls it first (the pool's own functions do).
   void catch_up(std::uint32_t server) {
-    if (hb_interval_ == 0) return;
-    const auto& q = hb_due_[server];
-    if (!q.empty() && q.front().due <= st_.sim.now()) run_heartbeats(server, st_.sim.now());
+    if (hb_interval_ > 0 && hb_next_[server] <= st_.sim.now()) run_heartbeats(server, st_.sim.now());
   }
   /// Submits the heartbeats of `server` due before now: called before a connection of `server`
   /// closes or the server crashes. A close or crash at the very instant a heartbeat is due comes
   /// first, as in the per-event model, where those events were scheduled before the heartbeat (a
   /// session's idle deadline and a heartbeat both counted from the handshake meet exactly).
   void catch_up_before(std::uint32_t server) {
-    if (hb_interval_ == 0) return;
-    const auto& q = hb_due_[server];
-    if (!q.empty() && q.front().due < st_.sim.now()) run_heartbeats(server, st_.sim.now() - 1);
+    if (hb_interval_ > 0 && hb_next_[server] < st_.sim.now()) run_heartbeats(server, st_.sim.now() - 1);
   }
   /// How long a job arriving now at `server` would wait for a core, ns.
   sim::SimTime cpu_wait_ns(std::uint32_t server) {
@@ -130,6 +135,7 @@ class ServerPool : public sim::EventHandler {
     s.interval_latency_ms.record(ms);
   }
 
+  static constexpr sim::SimTime kNever = std::numeric_limits<sim::SimTime>::max();
   /// A connection's next heartbeat, as its server's FIFO keeps it.
   struct DueHeartbeat {
     sim::SimTime due;
@@ -142,6 +148,8 @@ class ServerPool : public sim::EventHandler {
   std::uint32_t self_ = 0;
   sim::SimTime hb_interval_ = 0, hb_cost_ = 0;        ///< 0: heartbeats are the connections' events
   std::vector<sim::RingFifo<DueHeartbeat>> hb_due_;  ///< per server, sorted by due time
+  std::vector<sim::SimTime> hb_next_;                ///< per server: its FIFO's first due time (or never)
+  std::vector<std::uint64_t> hb_stale_;              ///< per server: at most this many stale entries
   sim::Rng rng_service_;
   bool exponential_ = false;
   sim::SimTime shed_backlog_ = 0, cost_reject_ = 0;
