@@ -20,6 +20,9 @@ struct RunConfig {
   double sample_interval_s = 1.0;     ///< time-series step, s (> 0, <= duration)
   std::uint64_t seed = 1;             ///< master seed
   std::uint64_t replication = 0;      ///< replication index (independent streams per index)
+  /// One event per heartbeat and per message timer of every connection (the reference model),
+  /// instead of heartbeats as a periodic load and one message stream per server.
+  bool per_connection_timers = false;
   /// Member-wise equality (exact for doubles).
   bool operator==(const RunConfig&) const = default;
 };
