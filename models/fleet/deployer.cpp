@@ -280,14 +280,15 @@ void Deployer::sigterm(std::uint32_t b) {
 void Deployer::spread_close(std::uint32_t b) {
   if (phase_[b] != Phase::Terminating) return;
   Server& s = st_.servers[b];
-  if (!s.members.empty()) {
-    const std::uint32_t c = s.members.back();
-    s.members.pop_back();
-    if (st_.clients[c].state == ClientState::Connected) {
-      --s.connected;
-      ++out_[deploy_of_[b]].closed_spread;
-    }
-    close_client(c, b);
+  // The most recently added established connection (handshakes in progress finish first; SIGKILL
+  // takes whatever is left at the end of the grace period).
+  for (std::size_t i = s.members.size(); i-- > 0;) {
+    const std::uint32_t c = s.members[i];
+    if (st_.clients[c].state != ClientState::Connected) continue;
+    ++out_[deploy_of_[b]].closed_spread;
+    note_closed(c, b);
+    st_.parts.connections->close_connection(c, st_.conn.drained);  // WebSocket close 1001, counted as drained
+    break;
   }
   if (s.members.empty()) remove_server(b, false);  // nothing left: the process exits
 }
@@ -314,9 +315,20 @@ void Deployer::remove_server(std::uint32_t b, bool killed) {
 }
 
 void Deployer::close_client(std::uint32_t c, std::uint32_t b) {
+  if (st_.clients[c].state == ClientState::Connected) {
+    note_closed(c, b);
+  } else {
+    ++out_[deploy_of_[b]].handshakes_cut;
+  }
+  // WebSocket close 1001 (going away), or the reset of a killed process: the client reconnects
+  // through its backoff; a handshake in progress fails.
+  st_.parts.connections->close_for_drain(c, b);
+}
+
+void Deployer::note_closed(std::uint32_t c, std::uint32_t b) {
   const std::uint32_t d = deploy_of_[b];
   DeployOutcome& o = out_[d];
-  if (st_.clients[c].state == ClientState::Connected) {
+  {
     ++o.connections_closed;
     ++interval_closed_;
     const sim::SimTime now = st_.sim.now();
@@ -334,12 +346,7 @@ void Deployer::close_client(std::uint32_t c, std::uint32_t b) {
     }
     ++away_[d];
     o.peak_disconnected = std::max(o.peak_disconnected, away_[d]);
-  } else {
-    ++o.handshakes_cut;
   }
-  // WebSocket close 1001 (going away), or the reset of a killed process: the client reconnects
-  // through its backoff; a handshake in progress fails.
-  st_.parts.connections->close_for_drain(c, b);
 }
 
 void Deployer::scan() {

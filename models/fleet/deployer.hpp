@@ -66,6 +66,9 @@ class Deployer : public sim::EventHandler {
   void remove_server(std::uint32_t server, bool killed);
   /// Closes client `c`'s connection or handshake on `server` (the caller has taken it off the member list).
   void close_client(std::uint32_t c, std::uint32_t server);
+  /// Counts client `c`'s established connection on `server` as closed by its deploy and follows the
+  /// client until it is connected again.
+  void note_closed(std::uint32_t c, std::uint32_t server);
   void tick();
   void scan();
   void check_complete(std::uint32_t d);

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "models/fleet/server_pool.hpp"
+
 namespace wsfleet::models {
 
 GrayFailures::GrayFailures(FleetState& state) : st_(state), active_(state.cfg.faults.size(), 0) { self_ = st_.sim.add_handler(this); }
@@ -24,6 +26,7 @@ void GrayFailures::handle(const sim::Event& e) {
       // Each core loses 1 - 1/factor of every slice: the work queues behind it, as behind a
       // throttled or shared CPU (the slices show as busy CPU in the time series).
       if (s.up) {
+        st_.parts.servers->catch_up(f.server);  // the heartbeats due by now go first (the queue's times only grow)
         const auto take = static_cast<sim::SimTime>(static_cast<double>(kSliceNs) * (1.0 - 1.0 / f.factor));
         for (std::uint32_t k = 0; k < s.cpu.cores() && take > 0; ++k) {
           s.cpu.submit(now, take, CpuQueue::kUntracked);

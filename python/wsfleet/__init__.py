@@ -19,6 +19,8 @@ from wsfleet._run import RunResult, check, run
 from wsfleet.sweep import Range, Sweep, SweepError, SweepResult, aggregate, load_sweep, sweep
 from wsfleet.plan import SLO, Plan, PlanError, PlanResult, plan
 from wsfleet.storm import StormMap, storm_map
+from wsfleet.export import export_openmetrics
+from wsfleet.alerting import AlertsError, AlertsResult, alerts, bundled_rules
 from wsfleet.policies import (
     BackoffPolicy,
     BalancingPolicy,
@@ -34,6 +36,8 @@ from wsfleet.policies import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "AlertsError",
+    "AlertsResult",
     "BackoffPolicy",
     "BalancingPolicy",
     "ConservationError",
@@ -54,6 +58,9 @@ __all__ = [
     "SweepError",
     "SweepResult",
     "aggregate",
+    "alerts",
+    "bundled_rules",
+    "export_openmetrics",
     "backoff_policies",
     "balancing_policies",
     "balancing_presets",
