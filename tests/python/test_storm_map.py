@@ -16,7 +16,7 @@ SCENARIO = ROOT / "experiments" / "scenarios" / "storm_map.toml"
 
 @pytest.fixture(scope="module")
 def storm() -> wsfleet.StormMap:
-    return wsfleet.storm_map(SCENARIO, sizes=[0.125, 0.25, 0.5], durations=[1.0, 10.0, 60.0], horizon_s=90.0)
+    return wsfleet.storm_map(SCENARIO, sizes=[0.125, 0.25, 0.75], durations=[1.0, 10.0, 60.0], horizon_s=90.0)
 
 
 def test_the_boundary_is_monotonic_with_both_sides(storm: wsfleet.StormMap) -> None:
