@@ -161,7 +161,7 @@ TEST_CASE("the termination lifecycle: preStop, SIGTERM and the grace period", "[
   }
 }
 
-TEST_CASE("blue/green starts a whole new set and switches at once; a canary holds", "[deploys]") {
+TEST_CASE("blue/green starts a whole new set and switches at once, and a canary holds", "[deploys]") {
   SECTION("blue/green") {
     models::FleetConfig cfg = deploy_fleet(1, 0);
     cfg.deploys[0].strategy = models::DeployStrategy::BlueGreen;

@@ -54,7 +54,7 @@ TEST_CASE("a slow server loses 1 - 1/factor of its CPU and its messages wait", "
   CHECK(r.summary.connections.active_at_end == 2000);  // nothing is cut: it is gray
 }
 
-TEST_CASE("a handshake blackhole accepts connections that then time out; its open connections carry on", "[gray]") {
+TEST_CASE("a handshake blackhole accepts connections that then time out, and its open connections carry on", "[gray]") {
   models::FleetConfig cfg = wsfleet::testing::small_fleet();
   cfg.clients.connect_timeout_s = 5.0;
   cfg.faults.push_back(gray(models::FaultTarget::HandshakeBlackhole, 0, 30.0, 40.0));

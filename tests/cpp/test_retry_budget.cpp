@@ -25,7 +25,7 @@ RetryContext at(double seconds) {
 }
 }  // namespace
 
-TEST_CASE("retry_budget: retries take tokens; an empty bucket waits for its refill", "[retry_budget]") {
+TEST_CASE("retry_budget: retries take tokens, and an empty bucket waits for its refill", "[retry_budget]") {
   // 3 tokens, 1 per retry, 0.5 tokens/s back; jitter below 1 s (base = cap = 1 s).
   auto policy = make_backoff_policy("retry_budget", {{"base_s", 1.0}, {"cap_s", 1.0}, {"budget", 3.0},
                                                       {"retry_cost", 1.0}, {"refill_per_s", 0.5}});
