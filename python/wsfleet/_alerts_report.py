@@ -105,8 +105,8 @@ def steady_state(run: Run) -> SteadyState:
         else:
             now = (f"clients made {tail_ratio:.2f} connection attempts per connection they got in {window} "
                    f"({per_min:,.0f} attempts a minute)")
-        sentence = (f"Back to steady state after the trigger ended at {trigger_end:g} s: {now}, against "
-                    f"{baseline:.2f} before the first fault (no sustained retry amplification).")
+        sentence = (f"Back to steady state after the trigger ended at {trigger_end:g} s: {now}; before the "
+                    f"first fault, {baseline:.2f} attempts per connection (no sustained retry amplification).")
     return SteadyState(trigger_end, baseline, tail_ratio, tail_start, per_min, flagged, sentence)
 
 
