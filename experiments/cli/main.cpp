@@ -1,4 +1,5 @@
-// The `wsfleet` command line: run, check, list, backoff, balance, report, sweep, plan, init, compare, schema.
+// The `wsfleet` command line: run, check, list, backoff, balance, report, sweep, plan, init, compare, schema,
+// calibrate, autoscale.
 #include <utility>
 #include <iostream>
 #include <new>
@@ -54,6 +55,7 @@ int main(int argc, char** argv) {
   add(wsfleet::cli::add_compare);
   add(wsfleet::cli::add_schema);
   add(wsfleet::cli::add_calibrate);
+  add(wsfleet::cli::add_autoscale);
   std::vector<std::string> names;
   for (const auto& [sub, action] : commands) names.push_back(sub->get_name());
   if (report_unknown_subcommand(argc, argv, names)) return wsfleet::cli::kExitBadInput;

@@ -11,9 +11,11 @@ Study a policy without a simulation::
 
     wsfleet.BalancingPolicy("least_connections").pick([3, 1, 2])
     wsfleet.BackoffPolicy("full_jitter", {"base_s": 1, "cap_s": 30}).sample_ms(attempt=3, samples=5)
+    wsfleet.autoscale("kubernetes_hpa", "trace.csv", {"target_utilization_pct": 60}, replicas=4, ready_after_s=90)
 """
 
 from wsfleet._core import ConservationError, ScenarioError
+from wsfleet.autoscaling import AutoscalingPolicy, autoscale, autoscaling_policies
 from wsfleet._routing import RequestRoutingResult, route_requests
 from wsfleet._run import RunResult, check, run
 from wsfleet.sweep import Range, Sweep, SweepError, SweepResult, aggregate, load_sweep, sweep
@@ -33,6 +35,7 @@ from wsfleet.policies import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "AutoscalingPolicy",
     "BackoffPolicy",
     "BalancingPolicy",
     "ConservationError",
@@ -52,6 +55,8 @@ __all__ = [
     "SweepError",
     "SweepResult",
     "aggregate",
+    "autoscale",
+    "autoscaling_policies",
     "backoff_policies",
     "balancing_policies",
     "balancing_presets",
