@@ -46,6 +46,10 @@ Fleet::Fleet(const FleetConfig& config) : cfg_(config), st_(cfg_, sim_) {
   faults_ = std::make_unique<FaultInjector>(st_);
   scaling_ = std::make_unique<Scaling>(st_);
   rebalancer_ = std::make_unique<Rebalancer>(st_);
+  if (cfg_.autoscaler.enabled()) {
+    autoscaler_ = std::make_unique<Autoscaler>(st_);
+    parts.autoscaler = autoscaler_.get();
+  }
   sampler_ = std::make_unique<Sampler>(st_);
 }
 
@@ -63,6 +67,7 @@ RunResult Fleet::run(const ProgressFn& progress) {
   balancers_->start_load_reports();
   rebalancer_->start();
   if (pubsub_) pubsub_->start();
+  if (autoscaler_) autoscaler_->start();
   if (progress) sim_.set_progress([&](sim::SimTime now, std::uint64_t n) { progress(now, n); }, 1u << 20);
 
   sim_.run_until(st_.end);
@@ -104,6 +109,7 @@ RunSummary Fleet::make_summary() const {
   connections_->summarise(s);
   for (const auto& f : st_.faults) s.faults.push_back(f.outcome);
   balancers_->summarise(s);
+  if (autoscaler_) autoscaler_->summarise(s);
   HeartbeatOutcome& hb = s.heartbeat;
   hb.frames_per_message = st_.msgs.sent > 0 ? static_cast<double>(st_.beats.sent) / static_cast<double>(st_.msgs.sent) : kNaN;
   hb.bytes = static_cast<double>(st_.beats.sent) * cfg_.heartbeat.frame_bytes;
@@ -140,6 +146,7 @@ void Fleet::check_conservation(RunSummary& summary) const {
   balancers_->conservation(summary);
   FallbackTransports::conservation(summary, transports_.get());
   if (pubsub_) pubsub_->conservation(summary);
+  if (autoscaler_) autoscaler_->conservation(summary);
   std::ostringstream broken;
   for (const auto& c : summary.conservation) {
     if (!c.ok) broken << "\n  " << c.name << ": " << c.equation << " does not hold: " << c.values;

@@ -97,6 +97,16 @@ std::vector<ServerSpec> server_specs(const FleetConfig& config) {
     s.weight = e.weight;
     specs.insert(specs.end(), e.add, s);
   }
+  if (config.autoscaler.enabled()) {
+    int k = static_cast<int>(classes.size()) - 1;
+    if (!config.autoscaler.server_class.empty()) {
+      k = find_fleet_class(fleet, config.autoscaler.server_class);
+      if (k < 0) {
+        throw std::invalid_argument("autoscaler.class '" + config.autoscaler.server_class + "' is not a [[fleet.classes]] name");
+      }
+    }
+    specs.insert(specs.end(), config.autoscaler.slots(), spec_of(classes[static_cast<std::size_t>(k)], static_cast<std::uint32_t>(k)));
+  }
   return specs;
 }
 

@@ -24,6 +24,7 @@ class ServerPool;
 class BalancerTier;
 class PubSub;
 class FallbackTransports;
+class Autoscaler;
 
 /// Scenario durations (ramp, heartbeat interval, timeout, recovery delay, session lengths, message
 /// gaps) may be far longer than any run: the loader accepts e.g. recover_after_s = 1e300, meaning
@@ -57,6 +58,7 @@ struct Components {
   BalancerTier* balancers = nullptr;
   PubSub* pubsub = nullptr;                  ///< null without [pubsub]
   FallbackTransports* transports = nullptr;  ///< null without fallback clients or websocket_block faults
+  Autoscaler* autoscaler = nullptr;          ///< null without [autoscaler]
 };
 
 /// The shared state of one fleet run.
