@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
 from . import _plots
+from ._autoscaling_report import autoscaler_section
 from ._life import connection_life, get_path
 from ._theory import theory_html
 from ._html import CSS, STATUS_WORDS, esc, img
@@ -375,6 +376,8 @@ def render_report(run: Run, plots: bool = True) -> str:
     desc_html = f'<p class="description">{esc(description)}</p>' if description else ""
     life = _life(run, a, 3, plots)
     n = 4 if life else 3
+    scaling = autoscaler_section(run.summary, scenario, a.plot_data.fleet, n, plots)
+    n += 1 if scaling else 0
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -399,7 +402,7 @@ def render_report(run: Run, plots: bool = True) -> str:
 <h2>2. Headline numbers</h2>
 {_headline(a, run.summary)}
 </section>
-{life}<section id="plots" class="page-break">
+{life}{scaling}<section id="plots" class="page-break">
 <h2>{n}. What happened over time</h2>
 {_figures(a, plots)}
 </section>
