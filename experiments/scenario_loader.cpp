@@ -235,6 +235,15 @@ void ScenarioReader::check_size(const models::FleetConfig& config) const {
     const toml::node* at = root().at_path(estimate.largest_key).node();
     fail(at != nullptr ? at->source() : no_region(), estimate.largest_key, refusal);
   }
+  if (config.autoscaler.enabled() && samples * (config.total_servers() - config.autoscaler.slots()) <= kMaxServerRows) {
+    // The slots the autoscaler reserves (2 x max_replicas) make the difference.
+    const toml::node* at = root().at_path("autoscaler.max_replicas").node();
+    fail(at != nullptr ? at->source() : no_region(), "autoscaler.max_replicas",
+         "autoscaler.max_replicas reserves 2 x max_replicas server slots, sampled like every server: (servers + slots) x "
+         "(run.duration_s / run.sample_interval_s) must be <= " + human_number(kMaxServerRows) + " (got " +
+             std::to_string(config.total_servers()) + " x " + human_number(samples) +
+             "): lower autoscaler.max_replicas or raise run.sample_interval_s");
+  }
   const toml::node* servers = root().at_path("fleet.servers").node();
   fail(servers != nullptr ? servers->source() : no_region(), "fleet.servers",
        "fleet.servers x (run.duration_s / run.sample_interval_s) must be <= " + human_number(kMaxServerRows) +
