@@ -143,3 +143,42 @@ TEST_CASE("autoscaler: same seed, same run; off by default", "[autoscaler][fleet
   const auto& columns = ro.fleet.columns();
   CHECK(std::find(columns.begin(), columns.end(), "replicas") == columns.end());
 }
+
+TEST_CASE("autoscaler: a drained server's slot is launched again and takes connections", "[autoscaler][fleet]") {
+  // 6 servers, 3000 clients arriving over 200 s: at 15 s the load is tiny (about 37 per server), so
+  // the HPA (no scale-down window) drains 4 servers; as the clients keep coming it scales out again
+  // to ceil(3000 / 600) = 5, launching into the drained slots first (servers 2, 3 and 4).
+  models::FleetConfig cfg = wave(10.0);
+  cfg.fleet.servers = 6;
+  cfg.clients.count = 3000;
+  cfg.clients.ramp_s = 200.0;
+  cfg.run.duration_s = 400.0;
+  cfg.autoscaler.params["down_stabilization_s"] = 0;
+  cfg.autoscaler.drain_timeout_s = 5.0;
+  models::Fleet fleet(cfg);
+  const auto r = fleet.run();
+  REQUIRE(conserved(r));
+  const auto& a = r.summary.autoscaler;
+  CHECK(a.drains_started == 4);
+  CHECK(a.drains_done == 4);
+  CHECK(a.launched >= 3);
+  CHECK(last(r, "connections") == 3000);
+  for (std::size_t server = 2; server <= 4; ++server) {
+    INFO("server " << server);
+    CHECK(wsfleet::testing::server_at(r, server, 400.0, "connections") > 0);
+  }
+}
+
+TEST_CASE("autoscaler: rebalancing evens out what the scale-out left uneven", "[autoscaler][fleet]") {
+  // The same wave with [fleet.rebalance]: servers above the mean close connections so that their
+  // clients move to the new servers; the imbalance the scale-out leaves (1.3+ without) is gone.
+  models::FleetConfig cfg = wave(20.0);
+  cfg.fleet.rebalance.interval_s = 10.0;
+  cfg.fleet.rebalance.tolerance = 0.1;
+  models::Fleet fleet(cfg);
+  const auto r = fleet.run();
+  REQUIRE(conserved(r));
+  CHECK(last(r, "connections") == 4000);
+  CHECK(last(r, "conn_max_over_mean") < 1.15);
+  CHECK(r.summary.connections.rebalanced > 0);
+}

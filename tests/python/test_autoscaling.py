@@ -161,6 +161,13 @@ def test_scenario_errors_of_the_section_as_a_whole() -> None:
         wsfleet.check(SECTION + "\n[[scaling]]\nat_s = 10.0\nadd = 1\n")
 
 
+def test_the_reserved_slots_count_in_the_size_check() -> None:
+    with pytest.raises(wsfleet.ScenarioError) as info:
+        wsfleet.check(SCENARIO, overrides={"autoscaler.max_replicas": 100000})
+    assert info.value.key == "autoscaler.max_replicas"
+    assert "got 200002 x 120" in str(info.value)
+
+
 def test_the_section_round_trips_through_the_writer() -> None:
     effective = tomllib.loads(wsfleet.check(SCENARIO))
     a = effective["autoscaler"]
