@@ -206,3 +206,12 @@ def test_kickoff_scaling_on_cpu_lags_the_connection_wave() -> None:
     by_conns = wsfleet.run(SCENARIO, overrides={"run.duration_s": 300.0}).summary
     assert by_cpu["autoscaler"]["servers"]["launched"] < by_conns["autoscaler"]["servers"]["launched"]
     assert by_cpu["connections"]["active_at_end"] < by_conns["connections"]["active_at_end"]
+
+
+def test_kickoff_recovers_sooner_with_faster_provisioning() -> None:
+    def served_at(mean_s: float) -> float:
+        fleet = wsfleet.run(SCENARIO, overrides={"autoscaler.provisioning.mean_s": mean_s,
+                                                 "autoscaler.provisioning.stddev_s": mean_s / 5}).fleet
+        return float(fleet.loc[fleet["connections"] >= 12000, "time_s"].iloc[0])
+    fast, slow = served_at(15.0), served_at(90.0)
+    assert fast + 60.0 < slow
