@@ -51,7 +51,7 @@ double last(const models::RunResult& r, const std::string& column) { return r.fl
 
 }  // namespace
 
-TEST_CASE("autoscaler: the HPA scales a connection wave out; the new servers get only new connections",
+TEST_CASE("autoscaler: the HPA scales a connection wave out, the new servers get only new connections",
           "[autoscaler][fleet]") {
   models::Fleet fleet(wave(20.0));
   const auto r = fleet.run();
@@ -104,7 +104,7 @@ TEST_CASE("autoscaler: CPU-based scaling lags a connection-heavy wave", "[autosc
   CHECK(last(rp, "connections") < 4000);
 }
 
-TEST_CASE("autoscaler: a scale-in drains servers; their connections reconnect elsewhere", "[autoscaler][fleet]") {
+TEST_CASE("autoscaler: a scale-in drains servers, their connections reconnect elsewhere", "[autoscaler][fleet]") {
   // 6 servers, 1200 clients: 20 % of the limit each; the HPA (60 % target, no scale-down window)
   // proposes ceil(0.2 / 0.6 x 6) = 2 and drains 4 servers, which close what they hold after 10 s.
   models::FleetConfig cfg = wave(20.0);
@@ -127,7 +127,7 @@ TEST_CASE("autoscaler: a scale-in drains servers; their connections reconnect el
   CHECK(a.launched == 0);
 }
 
-TEST_CASE("autoscaler: same seed, same run; off by default", "[autoscaler][fleet]") {
+TEST_CASE("autoscaler: same seed, same run, off by default", "[autoscaler][fleet]") {
   models::Fleet a(wave(20.0)), b(wave(20.0));
   const auto ra = a.run();
   const auto rb = b.run();

@@ -180,7 +180,7 @@ TEST_CASE("HPA: terminating pods are ignored", "[autoscaling]") {
   CHECK(KubernetesHpa(hpa_config(50)).decide(input_of(0, {steady(0.6), steady(0.6), leaving}, true, 2)).desired == 3);
 }
 
-TEST_CASE("HPA: several metrics take the largest proposal; an invalid one blocks a scale-down", "[autoscaling]") {
+TEST_CASE("HPA: several metrics take the largest proposal, an invalid one blocks a scale-down", "[autoscaling]") {
   HpaConfig c;
   c.metrics = {HpaMetricTarget{HpaMetricTarget::Kind::Utilization, 50},
                HpaMetricTarget{HpaMetricTarget::Kind::AverageValue, 1000}};
