@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <utility>
 
@@ -48,9 +49,37 @@ models::FleetConfig ScenarioReader::read() {
   read_pubsub(config);
   read_transport(config.transport);
   read_faults(config);
+  read_alerts(config.alerts);
   read_autoscaler(config);
   check_size(config);
   return config;
+}
+
+// [alerts] rules: a path relative to the folder of the file that gave it (an override's: the
+// working directory), stored absolute so that the run directory's scenario.toml still finds it.
+void ScenarioReader::read_alerts(models::AlertsSection& alerts) const {
+  const toml::table* table = table_at(root(), "alerts", "alerts");
+  if (table == nullptr) return;
+  read_all(*table, section("alerts"), "[alerts]", "alerts.", alerts);
+  if (alerts.rules.empty()) return;
+  const toml::node* node = table->get("rules");
+  namespace fs = std::filesystem;
+  fs::path path(alerts.rules);
+  std::error_code ec;
+  if (path.is_relative()) {
+    fs::path base = fs::current_path(ec);
+    if (node != nullptr && node->source().path && fs::is_regular_file(*node->source().path, ec)) {
+      base = fs::absolute(fs::path(*node->source().path), ec).parent_path();
+    }
+    path = base / path;
+  }
+  path = path.lexically_normal();
+  if (!fs::is_regular_file(path, ec)) {
+    fail(node != nullptr ? node->source() : no_region(), "alerts.rules",
+         "alerts.rules: rules file not found: " + path.string() +
+             " (a relative path is relative to the scenario file's folder)");
+  }
+  alerts.rules = path.string();
 }
 
 // Top level: only the known sections. A lone key that belongs in a section says which.

@@ -53,6 +53,7 @@ class ScenarioReader : public schema::TableReader {
   void read_buffer(const toml::table& buffer, models::BufferSection& b) const;
   void read_transport(models::TransportSection& t) const;
   void read_faults(models::FleetConfig& config) const;
+  void read_alerts(models::AlertsSection& alerts) const;
 };
 
 }  // namespace wsfleet::experiments

@@ -195,6 +195,7 @@ std::string scenario_to_toml(const models::FleetConfig& config) {
   write_table(out, "transport", config.transport);
   write_table(out, "transport.long_polling", config.transport.long_polling);
   write_table(out, "transport.sse", config.transport.sse);
+  if (!config.alerts.rules.empty()) write_table(out, "alerts", config.alerts);
 
   if (config.faults.empty()) out << "\n# No [[faults]]: every server stays up.\n";
   for (const models::CrashFault& fault : config.faults) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "sim/ring_fifo.hpp"
 #include "sim/time.hpp"
 
 namespace wsfleet::models {
@@ -68,41 +69,9 @@ class CpuQueue {
     sim::SimTime latency;
     int kind;
   };
-  /// FIFO of a core's tracked jobs: a power-of-two ring that only grows (cheaper than std::deque
-  /// on the per-message hot path; usually holds a handful of jobs).
-  class JobRing {
-   public:
-    bool empty() const { return size_ == 0; }
-    std::size_t size() const { return size_; }
-    const Job& front() const { return buf_[head_]; }
-    void pop_front() {
-      head_ = (head_ + 1) & (buf_.size() - 1);
-      --size_;
-    }
-    void push_back(const Job& j) {
-      if (size_ == buf_.size()) grow();
-      buf_[(head_ + size_) & (buf_.size() - 1)] = j;
-      ++size_;
-    }
-    void clear() { head_ = size_ = 0; }
-    template <class Fn>
-    void for_each(Fn&& fn) const {
-      for (std::size_t i = 0; i < size_; ++i) fn(buf_[(head_ + i) & (buf_.size() - 1)]);
-    }
-
-   private:
-    void grow() {
-      std::vector<Job> bigger(buf_.empty() ? 8 : buf_.size() * 2);
-      for (std::size_t i = 0; i < size_; ++i) bigger[i] = buf_[(head_ + i) & (buf_.size() - 1)];
-      buf_.swap(bigger);
-      head_ = 0;
-    }
-    std::vector<Job> buf_;
-    std::size_t head_ = 0, size_ = 0;
-  };
   struct Core {
     sim::SimTime free_at = 0;
-    JobRing jobs;
+    sim::RingFifo<Job> jobs;  ///< its tracked jobs, in completion order
   };
   sim::SimTime remaining_work(sim::SimTime now) const;
 

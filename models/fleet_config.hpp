@@ -20,6 +20,9 @@ struct RunConfig {
   double sample_interval_s = 1.0;     ///< time-series step, s (> 0, <= duration)
   std::uint64_t seed = 1;             ///< master seed
   std::uint64_t replication = 0;      ///< replication index (independent streams per index)
+  /// One event per heartbeat and per message timer of every connection (the reference model),
+  /// instead of heartbeats as a periodic load and one message stream per server.
+  bool per_connection_timers = false;
   /// Member-wise equality (exact for doubles).
   bool operator==(const RunConfig&) const = default;
 };
@@ -323,6 +326,14 @@ struct TopologySection {
   bool operator==(const TopologySection&) const = default;
 };
 
+/// [alerts]: Prometheus rules files evaluated on the run's series by `wsfleet alerts` and the
+/// report (python/wsfleet/alerts.py). Not used by the engine; carried so that the run directory's
+/// scenario.toml names them.
+struct AlertsSection {
+  std::string rules;  ///< rules file, absolute (the loader resolves it against the scenario's folder); "" = none
+  bool operator==(const AlertsSection&) const = default;
+};
+
 /// A whole scenario.
 struct FleetConfig {
   std::string name = "scenario";        ///< [scenario] name, for reports
@@ -338,6 +349,7 @@ struct FleetConfig {
   TopologySection topology;
   PubSubSection pubsub;
   TransportSection transport;
+  AlertsSection alerts;
   AutoscalerSection autoscaler;
   /// Servers that ever exist: fleet.servers plus every [[scaling]] add, then the [autoscaler]'s slots.
   std::uint32_t total_servers() const {

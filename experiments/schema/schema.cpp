@@ -98,6 +98,7 @@ Section top_level() {
       table("transport", "clients on HTTP long polling or Server-Sent Events"),
       table("sweep", "a study of the scenario (wsfleet sweep); read by the Python package"),
       table("plan", "a capacity plan of the scenario (wsfleet plan); read by the Python package"),
+      table("alerts", "Prometheus rules evaluated on the run (wsfleet alerts, the report)"),
   };
   return s;
 }

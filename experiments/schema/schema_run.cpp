@@ -23,7 +23,11 @@ Section run() {
            number("sample_interval_s", &R::sample_interval_s, above_upto(0.0, kMaxDurationS),
                   "time-series step (<= run.duration_s; at most 1e6 samples)"),
            integer("seed", &R::seed, 0, kIntMax, "master seed: the same seed and replication give the same result, bit for bit"),
-           integer("replication", &R::replication, 0, kIntMax, "replication index: 0, 1, 2, ... give independent runs")},
+           integer("replication", &R::replication, 0, kIntMax, "replication index: 0, 1, 2, ... give independent runs"),
+           flag("per_connection_timers", &R::per_connection_timers,
+                "the reference model: one event per heartbeat and per message of every connection (slower); "
+                "false: heartbeats as a periodic load on their server and one message stream per server, "
+                "equal in distribution")},
           false, ""};
 }
 
@@ -32,7 +36,12 @@ Section run() {
 std::vector<Section> run_sections() { return {scenario(), run()}; }
 
 std::vector<Section> study_sections() {
-  return {Section{"sweep", false, "Axes, replications and method of `wsfleet sweep` (docs/capacity_planning.md).", {}, true,
+  using A = models::AlertsSection;
+  return {Section{"alerts", false, "Prometheus rules evaluated on the run by `wsfleet alerts` and the report (docs/monitoring.md).",
+                  {text("rules", &A::rules,
+                        "a Prometheus rules file (alerting and recording rules), relative to the scenario file's folder")},
+                  false, ""},
+          Section{"sweep", false, "Axes, replications and method of `wsfleet sweep` (docs/capacity_planning.md).", {}, true,
                   "read and validated by the Python package"},
           Section{"plan", false, "SLOs and search of `wsfleet plan` (docs/capacity_planning.md).", {}, true,
                   "read and validated by the Python package"}};

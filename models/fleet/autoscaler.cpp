@@ -104,6 +104,8 @@ AutoscalingInput Autoscaler::observe(sim::SimTime now) {
     const Server& s = st_.servers[b];
     const ServerSpec& spec = st_.specs[b];
     // CPU busy over the window, for every server (a starting one works only for its own start-up: 0).
+    // The pool first submits the heartbeats due by now (its periodic heartbeat load).
+    pool.catch_up(b);
     const sim::SimTime busy = s.cpu.busy_ns(now);
     const double cores_used = static_cast<double>(busy - last_busy_[b]) / window_ns;
     last_busy_[b] = busy;

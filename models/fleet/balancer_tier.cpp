@@ -376,7 +376,7 @@ void BalancerTier::probe(std::uint32_t balancer, std::uint32_t server) {
   Server& s = st_.servers[server];
   if (!s.up) return probe_result(balancer, server, false);  // refused (or no such host yet)
   // The probe waits behind the server's queued work: a backlog longer than the timeout fails it.
-  const sim::SimTime wait = s.cpu.wait_ns(now);
+  const sim::SimTime wait = st_.parts.servers->cpu_wait_ns(server);
   if (wait > probe_timeout_) {
     st_.sim.schedule_at(now + probe_timeout_, self_, kProbeTimeout, pack_backend(balancer, server));
     return;

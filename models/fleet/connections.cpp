@@ -62,6 +62,17 @@ Connections::Connections(FleetState& state)
 }
 
 void Connections::start() {
+  const FleetConfig& cfg = st_.cfg;
+  const bool aggregate = !cfg.run.per_connection_timers;
+  pool_heartbeats_ = aggregate && heartbeat_interval_ > 0 && heartbeat_tag_ == kHeartbeat;
+  if (pool_heartbeats_) st_.parts.servers->keep_heartbeats(heartbeat_interval_, cost_heartbeat_);
+  // Fallback transports decide per connection whether it sends WebSocket messages: those runs keep
+  // one stream per connection.
+  server_messages_ = aggregate && message_mean_gap_s_ > 0 && message_tag_ == kMessage && st_.parts.transports == nullptr;
+  if (server_messages_) {
+    message_gen_.assign(st_.servers.size(), 0);
+    need_sender_ = st_.topo.regions() > 1 || (st_.parts.pubsub && cfg.pubsub.client_publish_share > 0.0);
+  }
   if (!arrival_times_.empty() && arrival_times_[0] <= st_.end) st_.sim.schedule_at(arrival_times_[0], self_, kArrive, 0);
 }
 
@@ -84,6 +95,11 @@ void Connections::handle(const sim::Event& e) {
       return;
     }
     case kGhostGone: ghost_gone(static_cast<std::uint32_t>(e.data)); return;
+    case kServerMessage: {
+      const auto server = static_cast<std::uint32_t>(e.data & 0xFFFFFFFFu);
+      if (message_gen_[server] == static_cast<std::uint32_t>(e.data >> 32)) server_message(server);
+      return;
+    }
     default: break;
   }
   const auto c = static_cast<std::uint32_t>(e.data & 0xFFFFFFFFu);
@@ -187,13 +203,19 @@ void Connections::handshake_done(std::uint32_t c) {
   if (st_.parts.pubsub) st_.parts.pubsub->connect(c);  // every transport subscribes (a long-polling client's copies are written the same way)
   const Transport transport = st_.parts.transports ? st_.parts.transports->on_established(c) : Transport::WebSocket;
   if (transport == Transport::LongPolling) return;  // its polls are its heartbeat; its messages are POSTs
-  if (heartbeat_interval_ > 0) schedule_client(now + heartbeat_interval_, conn_tag(heartbeat_tag_, server), c);
+  if (pool_heartbeats_) {
+    st_.parts.servers->add_heartbeats(server, c);
+  } else if (heartbeat_interval_ > 0) {
+    schedule_client(now + heartbeat_interval_, conn_tag(heartbeat_tag_, server), c);
+  }
   if (idle_cuts_) schedule_client(now + idle_timeout_, conn_tag(kIdleCheck, server), c);
   if (idle_close_ > 0) {
     data_activity_[c] = now;
     schedule_client(now + idle_close_, conn_tag(kIdleClose, server), c);
   }
-  if (message_mean_gap_s_ > 0 && transport == Transport::WebSocket) {
+  if (server_messages_) {
+    restart_messages(server);
+  } else if (message_mean_gap_s_ > 0 && transport == Transport::WebSocket) {
     schedule_client(now + st_.duration(rng_messages_.exponential(message_mean_gap_s_)), conn_tag(message_tag_, server), c);
   }
 }
@@ -234,6 +256,33 @@ void Connections::message(std::uint32_t c, std::uint32_t server) {
                   conn_tag(kTracked ? kMessageTracked : kMessage, server), c);
 }
 
+void Connections::server_message(std::uint32_t server) {
+  const Server& s = st_.servers[server];
+  if (!s.up || s.connected == 0) return;  // a crash or a drain took its connections: no stream until one connects
+  std::uint32_t c = 0;
+  if (need_sender_) {
+    // Uniform among its established connections: uniform among its slots, skipping handshakes.
+    do {
+      c = s.members[rng_messages_.below(s.members.size())];
+    } while (st_.clients[c].state != ClientState::Connected);
+  }
+  const sim::SimTime done = st_.parts.servers->submit_job(server, cost_message_, kJobMessage, c);
+  if (st_.parts.pubsub && st_.cfg.pubsub.client_publish_share > 0.0) st_.parts.pubsub->client_message(c, server, done);
+  next_message(server);
+}
+
+void Connections::restart_messages(std::uint32_t server) {
+  ++message_gen_[server];
+  const Server& s = st_.servers[server];
+  if (s.up && s.connected > 0) next_message(server);
+}
+
+void Connections::next_message(std::uint32_t server) {
+  const double gap = message_mean_gap_s_ / static_cast<double>(st_.servers[server].connected);
+  const sim::SimTime at = st_.sim.now() + st_.duration(rng_messages_.exponential(gap));
+  if (at <= st_.end) st_.sim.schedule_at(at, self_, kServerMessage, FleetState::pack(server, message_gen_[server]));
+}
+
 void Connections::idle_close(std::uint32_t c) {
   const sim::SimTime now = st_.sim.now();
   Client& cl = st_.clients[c];
@@ -256,14 +305,18 @@ void Connections::idle_check(std::uint32_t c) {
 }
 
 void Connections::session_end(std::uint32_t c) {
-  if (st_.parts.pubsub) st_.parts.pubsub->disconnect(c, true);
   Client& cl = st_.clients[c];
-  Server& s = st_.servers[static_cast<std::size_t>(cl.server)];
+  const auto server = static_cast<std::uint32_t>(cl.server);
+  st_.parts.servers->catch_up_before(server);  // its heartbeats due before now were sent
+  st_.parts.servers->heartbeats_closed(server);
+  if (st_.parts.pubsub) st_.parts.pubsub->disconnect(c, true);
+  Server& s = st_.servers[server];
   if (st_.parts.transports) st_.parts.transports->on_closed(c);
   ++st_.conn.closed;
   ++s.interval.closed;
   --st_.connected;
   --s.connected;
+  connections_changed(server);
   if (st_.cfg.clients.vanish_share > 0.0 && rng_vanish_.uniform01() < st_.cfg.clients.vanish_share) {
     vanish(c);
   } else {
@@ -363,23 +416,30 @@ void Connections::release_slot(std::uint32_t c) {
 }
 
 void Connections::close_connection(std::uint32_t c, std::uint64_t& reason) {
+  const auto server = static_cast<std::uint32_t>(st_.clients[c].server);
+  st_.parts.servers->catch_up_before(server);  // its heartbeats due before now were sent
+  st_.parts.servers->heartbeats_closed(server);
   if (st_.parts.pubsub) st_.parts.pubsub->disconnect(c, false);
-  Server& s = st_.servers[static_cast<std::size_t>(st_.clients[c].server)];
+  Server& s = st_.servers[server];
   if (st_.parts.transports) st_.parts.transports->on_closed(c);
   ++st_.conn.closed;
   ++reason;
   ++s.interval.closed;
   --st_.connected;
   --s.connected;
+  connections_changed(server);
   release_slot(c);
   retry_later(c, RetryCause::ConnectionLost);
 }
 
 void Connections::cut_connection(std::uint32_t c, std::uint32_t fault, bool release) {
   Client& cl = st_.clients[c];
-  Server& s = st_.servers[static_cast<std::size_t>(cl.server)];
+  const auto server = static_cast<std::uint32_t>(cl.server);
+  st_.parts.servers->catch_up_before(server);  // its heartbeats due before now were sent
+  Server& s = st_.servers[server];
   FaultState& f = st_.faults[fault];
   const bool connected = cl.state == ClientState::Connected;
+  if (connected) st_.parts.servers->heartbeats_closed(server);
   if (connected && st_.parts.pubsub) st_.parts.pubsub->disconnect(c, false);
   if (connected) {
     if (st_.parts.transports) st_.parts.transports->on_closed(c);
@@ -389,6 +449,7 @@ void Connections::cut_connection(std::uint32_t c, std::uint32_t fault, bool rele
     ++s.interval.dropped;
     --st_.connected;
     --s.connected;
+    if (s.up) connections_changed(server);  // a balancer's crash; a crashed server's stream just stops
     ++f.outcome.connections_dropped;
     ++f.outstanding;
     cl.storm = static_cast<std::uint16_t>(fault + 1);
@@ -410,7 +471,9 @@ void Connections::cut_connection(std::uint32_t c, std::uint32_t fault, bool rele
 }
 
 void Connections::close_for_drain(std::uint32_t c, std::uint32_t server) {
+  st_.parts.servers->catch_up_before(server);  // its heartbeats due before now were sent (its stream ends with the server)
   Client& cl = st_.clients[c];
+  if (cl.state == ClientState::Connected) st_.parts.servers->heartbeats_closed(server);
   Server& s = st_.servers[server];
   if (st_.parts.pubsub && cl.state == ClientState::Connected) st_.parts.pubsub->disconnect(c, false);
   st_.parts.balancers->connection_closed(cl.balancer, server);

@@ -4,6 +4,14 @@
 // connections left by vanished clients, closes and cuts, and retries through the backoff policy.
 // Its random streams: "clients.arrivals", "clients.sessions", "clients.messages",
 // "clients.backoff" and "clients.vanish".
+//
+// Unless run.per_connection_timers asks for one event per heartbeat and per message timer (the
+// reference model), and where no feature needs a connection's own frame times:
+// - heartbeats are a periodic load the server pool keeps (ServerPool::keep_heartbeats);
+// - the messages of a server's connections are one Poisson stream per server, of rate
+//   connections / mean gap, each message from a sender chosen uniformly among them (the
+//   superposition of independent Poisson streams; redrawn whenever the number changes, which the
+//   memoryless property allows). Equal in distribution to one stream per connection.
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -57,7 +65,8 @@ class Connections : public sim::EventHandler {
 
  private:
   enum Tag : std::uint32_t { kArrive, kAttempt, kHandshakeDone, kHandshakeTimeout, kHeartbeat, kMessage,
-                             kSessionEnd, kIdleCheck, kGhostGone, kIdleClose, kHeartbeatTracked, kMessageTracked };
+                             kSessionEnd, kIdleCheck, kGhostGone, kIdleClose, kHeartbeatTracked, kMessageTracked,
+                             kServerMessage };
   // Connection timers carry their server in the tag's upper bits: kind | (server + 1) << 8.
   static constexpr std::uint32_t kKindMask = 0xFFu;
   /// The shortest time between a client's attempts: a refusal takes at least a round trip (1 ms).
@@ -78,6 +87,16 @@ class Connections : public sim::EventHandler {
   void heartbeat(std::uint32_t c, std::uint32_t server);
   template <bool kTracked>
   void message(std::uint32_t c, std::uint32_t server);
+  /// The next message of server `server`'s stream (per-server messages).
+  void server_message(std::uint32_t server);
+  /// Redraws server `server`'s next message after its number of connections changed (per-server messages).
+  void restart_messages(std::uint32_t server);
+  /// Draws server `server`'s next message from its current number of connections (> 0).
+  void next_message(std::uint32_t server);
+  /// The number of established connections of `server` changed (in either direction).
+  void connections_changed(std::uint32_t server) {
+    if (server_messages_) restart_messages(server);
+  }
   void session_end(std::uint32_t c);
   void idle_check(std::uint32_t c);
   void idle_close(std::uint32_t c);
@@ -105,6 +124,10 @@ class Connections : public sim::EventHandler {
   double message_mean_gap_s_ = 0.0;
   bool idle_pings_ = false, track_activity_ = false, idle_cuts_ = false;
   Tag heartbeat_tag_ = kHeartbeat, message_tag_ = kMessage;  ///< plain, or *Tracked when activity is needed
+  bool pool_heartbeats_ = false;   ///< heartbeats are the server pool's periodic load, not events
+  bool server_messages_ = false;   ///< one message stream per server, not per connection
+  bool need_sender_ = false;       ///< a per-server message needs its sender (regions, client publishing)
+  std::vector<std::uint32_t> message_gen_;  ///< per server: generation of its message stream
 
   /// A half-open connection whose detection is scheduled.
   struct Ghost {

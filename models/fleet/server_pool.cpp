@@ -38,7 +38,51 @@ sim::SimTime ServerPool::service(sim::SimTime cost) {
   return static_cast<sim::SimTime>(std::llround(rng_service_.exponential(static_cast<double>(cost))));
 }
 
+void ServerPool::keep_heartbeats(sim::SimTime interval, sim::SimTime cost) {
+  if (interval <= 0) throw std::logic_error("ServerPool::keep_heartbeats: the interval must be > 0");
+  hb_interval_ = interval;
+  hb_cost_ = cost;
+  hb_due_.resize(st_.servers.size());
+  hb_next_.assign(st_.servers.size(), kNever);
+  hb_stale_.assign(st_.servers.size(), 0);
+}
+
+void ServerPool::run_heartbeats(std::uint32_t b, sim::SimTime until) {
+  Server& s = st_.servers[b];
+  auto& q = hb_due_[b];
+  const bool regions = st_.topo.regions() > 1;
+  std::uint64_t stale = hb_stale_[b], sent = 0;
+  while (!q.empty() && q.front().due <= until) {
+    const DueHeartbeat h = q.front();
+    q.pop_front();
+    // The connection closed before this ping? Only asked while the server has had closes whose
+    // entries were not met yet: in steady state no client record is read.
+    if (stale > 0 && st_.gens[h.client] != h.gen) {
+      --stale;
+      continue;
+    }
+    // As the event at h.due would have: the job arrives at its due time (every earlier arrival on
+    // this server came before it, every later one comes after this catch-up).
+    const int region = regions ? st_.clients[h.client].region : 0;
+    s.cpu.submit(h.due, service(hb_cost_), kJobHeartbeat | (region << 1));
+    ++sent;
+    if (h.due + hb_interval_ <= st_.end) q.push_back(DueHeartbeat{h.due + hb_interval_, h.client, h.gen});
+  }
+  // A close whose connection had no entry left (its next ping fell after the end) is never met:
+  // an empty FIFO has no stale entry.
+  hb_stale_[b] = q.empty() ? 0 : stale;
+  hb_next_[b] = q.empty() ? kNever : q.front().due;
+  st_.beats.sent += sent;
+}
+
+std::uint64_t ServerPool::heartbeats_due() const {
+  std::uint64_t n = 0;
+  for (const auto& q : hb_due_) n += q.size();
+  return n;
+}
+
 std::optional<Refusal> ServerPool::admit(std::uint32_t b) {
+  catch_up(b);
   Server& s = st_.servers[b];
   ++s.interval.attempts;
   if (s.members.size() + s.ghosts >= st_.specs[b].max_connections) {
@@ -95,6 +139,7 @@ void ServerPool::check_memory(std::uint32_t server) {
 void ServerPool::crash(std::uint32_t b, std::uint32_t fault) {
   Server& s = st_.servers[b];
   if (!s.up) return;  // already down, or not in the fleet: a crash changes nothing
+  catch_up_before(b);  // heartbeats due before the crash reached its queue (one due at this instant did not)
   s.up = false;
   s.crashed_by = static_cast<std::uint16_t>(fault + 1);
   if (st_.parts.pubsub) st_.parts.pubsub->server_crashed(b);  // fan-outs in its queue are lost

@@ -3,12 +3,21 @@
 // message and fan-out costs, and the latency it adds), their memory and its limit (an out-of-memory
 // kill and the restart after it), and what a crash or a restart does to a server. Its event: the
 // restart after an out-of-memory kill. Its random stream: "servers.service" (service times).
+//
+// Heartbeats as a periodic load: when the connections ask for it (keep_heartbeats), a connection's
+// heartbeats are not events but an entry in its server's FIFO of due heartbeats. With one fixed
+// interval, re-armed heartbeats stay in due-time order, so the FIFO is sorted; it is drained into the
+// CPU queue, each heartbeat at its own due time, whenever something reads or changes the server (its
+// CPU queue, its connections) — catch_up(). The CPU queue then sees the same jobs at the same times
+// as with one event per heartbeat (only same-nanosecond ties may be ordered differently).
 #include <cstdint>
+#include <limits>
 #include <optional>
 
 #include "models/fleet/fleet_state.hpp"
 #include "models/fleet/refusal.hpp"
 #include "sim/event_handler.hpp"
+#include "sim/ring_fifo.hpp"
 
 namespace wsfleet::models {
 
@@ -25,15 +34,51 @@ class ServerPool : public sim::EventHandler {
 
   /// A job's service time: its cost, or an exponential draw with that mean ([fleet.cpu] service_time).
   sim::SimTime service(sim::SimTime cost);
-  /// Retires the jobs of `s` done by now (counting them delivered).
+  /// Brings server `s` up to now (catch_up) and retires its jobs done by now (counting them delivered).
   void settle(Server& s) {
+    catch_up(static_cast<std::uint32_t>(&s - st_.servers.data()));
     s.cpu.retire(st_.sim.now(), [&](int kind, sim::SimTime latency) { on_job_done(s, kind, latency); });
+  }
+  /// Keeps heartbeats as a periodic load: every `interval` (> 0), `cost` ns of CPU per connection
+  /// added with add_heartbeats. Called before the run starts.
+  void keep_heartbeats(sim::SimTime interval, sim::SimTime cost);
+  /// Client `c`'s connection on `server` (now established, at generation st_.gens[c]) pings every
+  /// interval from now on, until its generation changes.
+  void add_heartbeats(std::uint32_t server, std::uint32_t c) {
+    catch_up(server);  // keeps the FIFO sorted: everything due by now is re-armed before this entry
+    const sim::SimTime due = st_.sim.now() + hb_interval_;
+    if (due > st_.end) return;
+    auto& q = hb_due_[server];
+    if (q.empty()) hb_next_[server] = due;
+    q.push_back(DueHeartbeat{due, c, st_.gens[c]});
+  }
+  /// An established connection of `server` closes (before its generation changes): its entry, if
+  /// any, is now stale. While a server has no stale entry, draining skips the generation check.
+  void heartbeats_closed(std::uint32_t server) {
+    if (hb_interval_ > 0) ++hb_stale_[server];
+  }
+  /// Submits the heartbeats of `server` due by now, in time order. Whatever reads or changes a
+  /// server's CPU queue calls it first (the pool's own functions do).
+  void catch_up(std::uint32_t server) {
+    if (hb_interval_ > 0 && hb_next_[server] <= st_.sim.now()) run_heartbeats(server, st_.sim.now());
+  }
+  /// Submits the heartbeats of `server` due before now: called before a connection of `server`
+  /// closes or the server crashes. A close or crash at the very instant a heartbeat is due comes
+  /// first, as in the per-event model, where those events were scheduled before the heartbeat (a
+  /// session's idle deadline and a heartbeat both counted from the handshake meet exactly).
+  void catch_up_before(std::uint32_t server) {
+    if (hb_interval_ > 0 && hb_next_[server] < st_.sim.now()) run_heartbeats(server, st_.sim.now() - 1);
+  }
+  /// How long a job arriving now at `server` would wait for a core, ns.
+  sim::SimTime cpu_wait_ns(std::uint32_t server) {
+    catch_up(server);
+    return st_.servers[server].cpu.wait_ns(st_.sim.now());
   }
   /// Queues one tracked job (a heartbeat or a message of client `c`) on a server's CPU and counts it
   /// as sent; returns when it completes. Inline: it runs for every heartbeat and message.
   [[gnu::always_inline]] sim::SimTime submit_job(std::uint32_t server, sim::SimTime cost, JobKind kind, std::uint32_t c) {
     Server& s = st_.servers[server];
-    settle(s);
+    settle(s);  // catches up first
     // The client's region rides in the job's kind, for the network latency added when it completes
     // (the client record is only read when there are regions).
     const int region = st_.topo.regions() > 1 ? st_.clients[c].region : 0;
@@ -44,6 +89,7 @@ class ServerPool : public sim::EventHandler {
   /// Queues untracked work (a handshake, a refusal, a fan-out, a poll) on a server's CPU; returns
   /// when it completes.
   sim::SimTime submit_work(std::uint32_t server, sim::SimTime cost) {
+    catch_up(server);
     return st_.servers[server].cpu.submit(st_.sim.now(), service(cost), CpuQueue::kUntracked);
   }
   /// Server `server` answers a new connection: its connection limit (ServerFull) and its admission
@@ -58,6 +104,9 @@ class ServerPool : public sim::EventHandler {
   void crash(std::uint32_t server, std::uint32_t fault);
   /// Restarts a server that fault `fault` crashed.
   void restart(std::uint32_t server, std::uint32_t fault);
+
+  /// Heartbeats waiting in the servers' FIFOs (a connection's next one, or a stale entry), for tests.
+  std::uint64_t heartbeats_due() const;
 
   /// Fills the summary's messages and heartbeats (with what is still queued at the end).
   void summarise(RunSummary& summary) const;
@@ -86,8 +135,21 @@ class ServerPool : public sim::EventHandler {
     s.interval_latency_ms.record(ms);
   }
 
+  static constexpr sim::SimTime kNever = std::numeric_limits<sim::SimTime>::max();
+  /// A connection's next heartbeat, as its server's FIFO keeps it.
+  struct DueHeartbeat {
+    sim::SimTime due;
+    std::uint32_t client, gen;
+  };
+  /// Submits the heartbeats of `server` due at or before `until`.
+  void run_heartbeats(std::uint32_t server, sim::SimTime until);
+
   FleetState& st_;
   std::uint32_t self_ = 0;
+  sim::SimTime hb_interval_ = 0, hb_cost_ = 0;        ///< 0: heartbeats are the connections' events
+  std::vector<sim::RingFifo<DueHeartbeat>> hb_due_;  ///< per server, sorted by due time
+  std::vector<sim::SimTime> hb_next_;                ///< per server: its FIFO's first due time (or never)
+  std::vector<std::uint64_t> hb_stale_;              ///< per server: at most this many stale entries
   sim::Rng rng_service_;
   bool exponential_ = false;
   sim::SimTime shed_backlog_ = 0, cost_reject_ = 0;

@@ -20,6 +20,8 @@ from wsfleet._routing import RequestRoutingResult, route_requests
 from wsfleet._run import RunResult, check, run
 from wsfleet.sweep import Range, Sweep, SweepError, SweepResult, aggregate, load_sweep, sweep
 from wsfleet.plan import SLO, Plan, PlanError, PlanResult, plan
+from wsfleet.export import export_openmetrics
+from wsfleet.alerting import AlertsError, AlertsResult, alerts, bundled_rules
 from wsfleet.policies import (
     BackoffPolicy,
     BalancingPolicy,
@@ -35,6 +37,8 @@ from wsfleet.policies import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "AlertsError",
+    "AlertsResult",
     "AutoscalingPolicy",
     "BackoffPolicy",
     "BalancingPolicy",
@@ -55,6 +59,9 @@ __all__ = [
     "SweepError",
     "SweepResult",
     "aggregate",
+    "alerts",
+    "bundled_rules",
+    "export_openmetrics",
     "autoscale",
     "autoscaling_policies",
     "backoff_policies",

@@ -29,6 +29,7 @@ from . import _plots
 from ._autoscaling_report import autoscaler_section
 from ._life import connection_life, get_path
 from ._theory import theory_html
+from ._alerts_report import monitoring_section
 from ._html import CSS, STATUS_WORDS, esc, img
 from ._run_dir import (REPORT_FILE, SCENARIO_FILE, SUMMARY_FILE, TIMESERIES_FILE, PathLike, ReportError, ReportWriteError,
                        Run, load_run)
@@ -414,7 +415,7 @@ def render_report(run: Run, plots: bool = True) -> str:
 <h2>{n + 2}. Scenario file and run metadata</h2>
 {_metadata(run, a)}
 </section>
-<footer>Written by wsfleet {esc(version)} from the run directory “{esc(run.run_dir.name)}”
+{monitoring_section(run, n + 3, plots)}<footer>Written by wsfleet {esc(version)} from the run directory “{esc(run.run_dir.name)}”
 ({SUMMARY_FILE}, {TIMESERIES_FILE}, {SCENARIO_FILE}). Self-contained: no network access needed.</footer>
 </body>
 </html>

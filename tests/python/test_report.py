@@ -78,7 +78,7 @@ def test_writes_self_contained_html(default_report: Path) -> None:
     assert not re.search(r'\b(?:src|href)\s*=\s*["\']?(?:https?:)?//', text, re.IGNORECASE)
     assert "<script" not in text.lower() and "<link" not in text.lower()
     sources = IMG_RE.findall(text)
-    assert len(sources) == 5  # connections, attempts, CPU, latency, waiting
+    assert len(sources) == 7  # connections, attempts, CPU, latency, waiting; alerts timeline, SLO burn (docs/monitoring.md)
     for src in sources:
         assert src.startswith("data:image/png;base64,")
         assert base64.b64decode(src.split(",", 1)[1]).startswith(b"\x89PNG\r\n\x1a\n")
@@ -256,7 +256,7 @@ def test_no_messages_has_null_latencies(make_run: Callable[..., Path]) -> None:
     head = _section(_html(report.write_report(run_dir)), "headline")
     assert "n/a / n/a / n/a" in head
     assert "sends no messages" in _html(run_dir / "report.html")
-    assert len(IMG_RE.findall(_html(run_dir / "report.html"))) == 4  # no latency plot
+    assert len(IMG_RE.findall(_html(run_dir / "report.html"))) == 6  # no latency plot; + the monitoring section's alerts timeline and SLO burn
 
 
 def test_many_servers(make_run: Callable[..., Path]) -> None:
@@ -360,7 +360,7 @@ def test_connection_life_section_states_the_numbers(run_dir: Path) -> None:
     assert "Rebalancing closed 120 connections on servers holding more than the fleet's mean + 10%" in text
     # The half-open connections over time are plotted in the section.
     assert len(IMG_RE.findall(section)) == 1
-    assert len(IMG_RE.findall(page)) == 6
+    assert len(IMG_RE.findall(page)) == 8  # + the monitoring section's alerts timeline and SLO burn
     # Without plots: the words stay, the figure goes.
     quick = _section(_html(report.write_report(run_dir, plots=False)), "life")
     assert "The servers found and closed 1,150" in _text(quick) and not IMG_RE.findall(quick)

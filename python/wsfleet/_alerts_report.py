@@ -1,0 +1,305 @@
+"""The run report's monitoring section: the bundled rules (and the scenario's [alerts] rules)
+evaluated by promtool on the run (wsfleet.alerts), shown as an alerts timeline under the storm
+timeline with the faults marked, the time to detect each fault, the SLO burn over the run, and a
+flag when the run does not return to steady state after its trigger ended.
+
+Steady state (sustained retry amplification, "metastable failure"): the retry amplification of a
+stretch of the run is its connection attempts per connection established, i.e. the attempts each
+client that wanted a connection made before it got one (a client keeps attempting until it does;
+infinite when attempts got no connection at all). Its baseline is measured over the steady part
+before the first fault (after the clients' ramp), and is at least 1 (1 when nobody attempted then:
+every client got its connection at the first try). The tail is the last 60 s of the run, or the
+second half of what follows the trigger's end (the last fault's at_s + recover_after_s) when that is
+shorter. The run is flagged when the tail's amplification is above 1.5 x the baseline while its
+attempts are more than 1 % of the clients per minute (a few stragglers are not a storm).
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+import numpy as np
+import pandas as pd
+
+from wsfleet import _plots
+from wsfleet._html import esc, img
+from wsfleet._run_dir import Run
+from wsfleet.alerting import AlertsError, AlertsResult, alerts, bundled_rules
+
+__all__ = ["SteadyState", "steady_state", "monitoring_section", "BURN_EXPRESSIONS"]
+
+#: The bundled connection-success SLO's error ratios (recording rules of rules/wsfleet_slo.yml) and their budget.
+CONNECTION_BUDGET = 0.001
+BURN_EXPRESSIONS = ("wsfleet:connection_errors:ratio_rate10s", "wsfleet:connection_errors:ratio_rate1m",
+                    "wsfleet:connection_errors:ratio_rate2m", "wsfleet:connection_errors:ratio_rate12m")
+AMPLIFICATION_FACTOR = 1.5
+TAIL_S = 60.0
+
+
+@dataclass
+class SteadyState:
+    """Whether the run came back to steady state after its trigger (see the module's doc)."""
+    trigger_end_s: Optional[float]
+    baseline: Optional[float]        # attempts per client wanting a connection, before the trigger
+    tail: Optional[float]            # the same over the tail
+    tail_start_s: Optional[float]
+    tail_attempts_per_min: float
+    flagged: bool
+    sentence: str
+
+
+def _ratio(frame: pd.DataFrame) -> Optional[float]:
+    """Attempts per connection established over the rows (infinite when attempts got none; None
+    when nobody attempted)."""
+    if frame.empty:
+        return None
+    attempts = float(frame["attempts"].fillna(0).sum())
+    established = float(frame["established"].fillna(0).sum())
+    if attempts <= 0:
+        return None
+    return attempts / established if established > 0 else math.inf
+
+
+def steady_state(run: Run) -> SteadyState:
+    """The steady-state check of the module's doc."""
+    fleet = run.timeseries[run.timeseries["scope"] == "fleet"].sort_values("time_s")
+    faults = [f for f in run.summary.get("faults") or [] if isinstance(f, Mapping)
+              and isinstance(f.get("at_s"), (int, float))]
+    end = float(run.summary.get("simulated_seconds") or (fleet["time_s"].max() if len(fleet) else 0.0))
+    clients = float((run.summary.get("clients") or {}).get("count") or 0)
+    if not faults or fleet.empty or not {"attempts", "established", "waiting"} <= set(fleet.columns):
+        return SteadyState(None, None, None, None, 0.0, False, "The run has no fault to recover from.")
+    first = min(float(f["at_s"]) for f in faults)
+    trigger_end = max(float(f["at_s"]) + float(f.get("recover_after_s") or 0.0) for f in faults)
+    ramp = float(((run.scenario.get("clients") or {}) if isinstance(run.scenario.get("clients"), Mapping) else {})
+                 .get("ramp_s") or 0.0)
+    before = fleet[(fleet["time_s"] > min(ramp, first)) & (fleet["time_s"] <= first)]
+    baseline = max(1.0, _ratio(before) or 1.0)  # 1: every client got its connection at the first attempt
+    after = end - trigger_end
+    if after <= 0:
+        return SteadyState(trigger_end, baseline, None, None, 0.0, False,
+                           f"The trigger lasts until the end of the run ({trigger_end:g} s): no time to recover.")
+    tail_start = end - min(TAIL_S, after / 2.0)
+    tail = fleet[fleet["time_s"] > tail_start]
+    tail_ratio = _ratio(tail)
+    span = max(end - tail_start, 1e-9)
+    per_min = float(tail["attempts"].fillna(0).sum()) / span * 60.0
+    busy = clients > 0 and per_min > 0.01 * clients
+    flagged = tail_ratio is not None and tail_ratio > AMPLIFICATION_FACTOR * baseline and busy
+    if flagged:
+        made = ("connection attempts that got no connection at all" if math.isinf(tail_ratio or 0.0) else
+                f"{tail_ratio:.2f} connection attempts per connection they got")
+        sentence = (f"NOT BACK TO STEADY STATE: after the trigger ended at {trigger_end:g} s, clients still make "
+                    f"{made} over the last {end - tail_start:g} s ({per_min:,.0f} attempts a minute), against "
+                    f"{baseline:.2f} before the first fault: sustained retry amplification (a metastable "
+                    f"failure). Capacity, backoff and admission limits are where to look.")
+    else:
+        shown = "no attempts" if tail_ratio is None else (
+            "attempts without a connection" if math.isinf(tail_ratio) else f"{tail_ratio:.2f} attempts per connection")
+        sentence = (f"Back to steady state: over the last {end - tail_start:g} s ({shown}, {per_min:,.0f} a minute) "
+                    f"against {baseline:.2f} before the first fault; the trigger ended at {trigger_end:g} s.")
+    return SteadyState(trigger_end, baseline, tail_ratio, tail_start, per_min, flagged, sentence)
+
+
+def _rules_for(run: Run) -> Tuple[List[Path], List[str]]:
+    rules = [bundled_rules("slo"), bundled_rules("saturation")]
+    notes = []
+    section = run.scenario.get("alerts") if isinstance(run.scenario.get("alerts"), Mapping) else {}
+    own = section.get("rules") if section else None
+    if isinstance(own, str) and own:
+        path = Path(own) if Path(own).is_absolute() else run.run_dir / own
+        if path.is_file():
+            rules.append(path)
+        else:
+            notes.append(f"The scenario's [alerts] rules file {own} is not there any more: left out.")
+    return rules, notes
+
+
+def _fault_lines(ax, faults: Sequence[Mapping[str, Any]]) -> None:
+    for f in faults:
+        at = f.get("at_s")
+        if isinstance(at, (int, float)):
+            ax.axvline(float(at), color=_plots.CRASH_COLOUR, linestyle="--", linewidth=0.9)
+            rec = f.get("recover_after_s")
+            if isinstance(rec, (int, float)):
+                ax.axvline(float(at) + float(rec), color=_plots.CRASH_COLOUR, linestyle=":", linewidth=0.9)
+
+
+def timeline_figure(run: Run, result: AlertsResult) -> Optional[bytes]:
+    """Top: the storm (attempts, refusals and failures per second, clients waiting); bottom: one row
+    per alert instance, pending light, firing dark; faults dashed, recoveries dotted."""
+    fleet = run.timeseries[run.timeseries["scope"] == "fleet"].sort_values("time_s")
+    if fleet.empty or not {"attempts", "rejected", "failed", "waiting"} & set(fleet.columns):
+        return None  # no storm to draw (a hand-made series without the clients' columns)
+    faults = [f for f in run.summary.get("faults") or [] if isinstance(f, Mapping)]
+    keys: List[Tuple[str, str]] = []
+    for e in result.episodes:
+        key = (e.alertname, json.dumps(e.labels, sort_keys=True))
+        if key not in keys:
+            keys.append(key)
+    rows = max(1, len(keys))
+    fig = _plots.new_figure(2.6 + 0.22 * rows)
+    gs = fig.add_gridspec(2, 1, height_ratios=[2.2, max(0.6, 0.22 * rows)])
+    top = fig.add_subplot(gs[0])
+    bottom = fig.add_subplot(gs[1], sharex=top)
+    x = fleet["time_s"].to_numpy(dtype=float)
+    dt = result.step_s or 1.0
+    for column, label, colour in (("attempts", "attempts/s", "#1f77b4"), ("rejected", "refused/s", "#d62728"),
+                                  ("failed", "failed/s", "#ff7f0e")):
+        if column in fleet.columns:
+            top.plot(x, fleet[column].to_numpy(dtype=float) / dt, color=colour, linewidth=1.0, label=label,
+                     drawstyle="steps-pre")
+    if "waiting" in fleet.columns:
+        top.plot(x, fleet["waiting"].to_numpy(dtype=float), color="#7f7f7f", linewidth=1.0, linestyle="--",
+                 label="waiting in backoff")
+    _fault_lines(top, faults)
+    top.set_ylim(bottom=0)
+    _plots.style_axes(top, "per second / clients", xlabel=None)
+    top.set_title("The storm and the alerts (dashed: fault, dotted: recovery)", loc="left", fontsize=_plots.FONT + 1)
+    _plots.add_legend(top, top.get_legend_handles_labels()[0])
+    labels = []
+    for row, key in enumerate(keys):
+        name, labels_json = key
+        extra = json.loads(labels_json)
+        short = f" (server {extra['server']})" if "server" in extra else ""
+        labels.append(f"{name.replace('Wsfleet', '')}{short}")
+        for e in result.episodes:
+            if (e.alertname, json.dumps(e.labels, sort_keys=True)) != key:
+                continue
+            end = e.resolved_s if e.resolved_s is not None else result.end_s
+            if e.pending_s is not None:
+                stop = e.firing_s if e.firing_s is not None else end
+                bottom.broken_barh([(e.pending_s, max(stop - e.pending_s, dt * 0.5))], (row - 0.35, 0.7),
+                                   facecolors="#f2c94c")
+            if e.firing_s is not None:
+                bottom.broken_barh([(e.firing_s, max(end - e.firing_s, dt * 0.5))], (row - 0.35, 0.7),
+                                   facecolors="#c0392b")
+    _fault_lines(bottom, faults)
+    bottom.set_yticks(range(len(labels)))
+    bottom.set_yticklabels(labels if labels else [], fontsize=_plots.FONT - 1)
+    bottom.set_ylim(-0.6, rows - 0.4)
+    bottom.invert_yaxis()
+    bottom.set_xlim(0, max(result.end_s, float(x.max())))
+    _plots.style_axes(bottom, "")
+    if not keys:
+        bottom.text(0.5, 0.5, "no alert became pending or fired", transform=bottom.transAxes, ha="center",
+                    va="center", fontsize=_plots.FONT)
+    from matplotlib.patches import Patch
+    _plots.add_legend(bottom, [Patch(color="#f2c94c", label="pending"), Patch(color="#c0392b", label="firing")])
+    return _plots.to_png(fig)
+
+
+def burn_figure(run: Run, result: AlertsResult) -> Optional[bytes]:
+    """The connection-success SLO's burn rate (error ratio / budget) over the run, per window."""
+    frames = [(expr, result.expressions.get(expr)) for expr in BURN_EXPRESSIONS]
+    frames = [(e, f) for e, f in frames if f is not None and not f.empty]
+    if not frames:
+        return None
+    fig = _plots.new_figure(2.8)
+    ax = fig.add_subplot(1, 1, 1)
+    for expr, frame in frames:
+        window = expr.rsplit("ratio_rate", 1)[-1]
+        burn = frame["value"].to_numpy(dtype=float) / CONNECTION_BUDGET
+        ax.plot(frame["time_s"].to_numpy(dtype=float), np.clip(burn, 1e-2, None), linewidth=1.0,
+                label=f"{window} window (scaled)")
+    for level, style in ((14.4, "-"), (6.0, "--"), (1.0, ":")):
+        ax.axhline(level, color="#555555", linestyle=style, linewidth=0.8)
+        ax.text(0.0, level, f" {level:g}x", fontsize=_plots.FONT - 1, va="bottom", color="#555555")
+    _fault_lines(ax, [f for f in run.summary.get("faults") or [] if isinstance(f, Mapping)])
+    if all(float(np.nanmax(f["value"].to_numpy(dtype=float), initial=0.0)) <= 0 for _, f in frames):
+        ax.text(0.5, 0.3, "no refused or failed attempts: zero burn (drawn at the bottom)", transform=ax.transAxes,
+                ha="center", fontsize=_plots.FONT)
+    ax.set_yscale("log")
+    ax.set_xlim(0, result.end_s)
+    _plots.style_axes(ax, "burn rate (x budget)")
+    ax.set_title("Connection-success SLO (99.9 %): error-budget burn rate", loc="left", fontsize=_plots.FONT + 1)
+    _plots.add_legend(ax, ax.get_legend_handles_labels()[0])
+    return _plots.to_png(fig)
+
+
+def _t(value: Optional[float]) -> str:
+    return "-" if value is None else f"{value:g} s"
+
+
+def _detections_table(result: AlertsResult) -> str:
+    if not result.detections:
+        first = result.first_firing_s
+        b = result.before_first_firing
+        if first is None:
+            return "<p>The run has no faults, and no alert fired.</p>"
+        return (f"<p>The run has no faults. The first alert fired at {first:g} s; before it, {b.get('refused', 0):,} "
+                f"attempts were refused and {b.get('failed', 0):,} failed.</p>")
+    rows = []
+    for d in result.detections:
+        if d.alertname is None:
+            detect = "<td>not detected</td><td>-</td>"
+        else:
+            detect = f"<td>{esc(d.alertname)} at {d.firing_s:g} s</td><td>{d.time_to_detect_s:g} s</td>"
+        lost = f"{d.refused:,} refused, {d.failed:,} failed, {d.dropped:,} dropped, up to {d.peak_waiting:,} waiting"
+        if d.messages_dropped:
+            lost += f", {d.messages_dropped:,} pub/sub copies dropped"
+        rows.append(f"<tr><td>{d.index}: {esc(d.type)} {esc(d.target)}</td><td>{d.at_s:g} s</td>{detect}"
+                    f"<td>{esc(lost)}</td></tr>")
+    return ("<table><thead><tr><th>fault</th><th>at</th><th>first alert firing after it</th>"
+            "<th>time to detect</th><th>users failing before that alert fired</th></tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table>")
+
+
+def _episodes_table(result: AlertsResult) -> str:
+    if not result.episodes:
+        return "<p>No alert became pending or fired.</p>"
+    rows = []
+    for e in result.episodes[:40]:
+        labels = ", ".join(f"{k}={v}" for k, v in sorted(e.labels.items()))
+        rows.append(f"<tr><td>{esc(e.alertname)}</td><td>{esc(labels)}</td><td>{_t(e.pending_s)}</td>"
+                    f"<td>{_t(e.firing_s) if e.firing_s is not None else 'never fired'}</td>"
+                    f"<td>{_t(e.resolved_s) if e.resolved_s is not None else 'active at the end'}</td></tr>")
+    more = f"<p>… and {len(result.episodes) - 40} more.</p>" if len(result.episodes) > 40 else ""
+    return ("<table><thead><tr><th>alert</th><th>labels</th><th>pending</th><th>firing</th><th>resolved</th>"
+            "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>" + more)
+
+
+def monitoring_section(run: Run, number: int, plots: bool = True) -> str:
+    """The report section (HTML) on monitoring and alerts."""
+    parts = [f'<section id="monitoring" class="page-break">\n<h2>{number}. Monitoring and alerts</h2>']
+    state = steady_state(run)
+    css = ' class="flag" style="border-left: 4px solid #c0392b; padding-left: 0.6em"' if state.flagged else ""
+    parts.append(f'<p id="steady-state"{css}><strong>{"Warning: " if state.flagged else ""}</strong>'
+                 f"{esc(state.sentence)}</p>")
+    rules, notes = _rules_for(run)
+    try:
+        result = alerts(run.run_dir, rules, expressions=BURN_EXPRESSIONS)
+    except AlertsError as exc:
+        parts.append(f"<p>The alert rules could not be evaluated: {esc(exc)}</p>")
+        return "\n".join(parts) + "\n</section>\n"
+    names = ", ".join(p.name for p in rules)
+    parts.append(f"<p>Rules evaluated by Prometheus's rule engine (promtool) every {result.step_s:g} s of the run: "
+                 f"{esc(names)}. The bundled SLO windows are the SRE workbook's divided by 30 (1 h becomes 2 min, "
+                 f"5 min becomes 10 s) so that minutes of simulated time exercise them; `wsfleet alerts` and "
+                 f"docs/monitoring.md explain how to use your own rules.</p>")
+    parts.extend(f"<p>{esc(n)}</p>" for n in notes)
+    parts.append("<h3>Time to detect</h3>")
+    parts.append("<p>For each fault, the first alert that fired at or after it, and what the users went through "
+                 "until then (sample intervals from the fault's to the alert's).</p>")
+    parts.append(_detections_table(result))
+    if plots:
+        png = timeline_figure(run, result)
+        if png is not None:
+            parts.append(f'<figure>{img(png, "Alerts timeline under the storm timeline")}<figcaption>'
+                         "The storm (attempts, refusals, failures per second, clients waiting in backoff) above, "
+                         "every alert instance below: pending in yellow, firing in red. Dashed lines: faults; "
+                         "dotted: recoveries.</figcaption></figure>")
+        png = burn_figure(run, result)
+        if png is not None:
+            parts.append(f'<figure>{img(png, "SLO burn rate")}<figcaption>Error-budget burn rate of the '
+                         "connection-success SLO (failed or refused attempts over attempts, divided by the 0.1 % "
+                         "budget) over each scaled window. The page alert needs 14.4x on both the 2 min and 10 s "
+                         "windows, or 6x on both 12 min and 1 min; the ticket 1x on 144 min and 12 min. A burn of "
+                         "zero is drawn at the bottom (0.01); a gap means no attempts in the window."
+                         "</figcaption></figure>")
+    parts.append("<h3>Every alert</h3>")
+    parts.append(_episodes_table(result))
+    return "\n".join(parts) + "\n</section>\n"

@@ -1,0 +1,342 @@
+"""A run's series in Prometheus terms: the one table that names every metric wsfleet exports
+(`METRICS`: name, type, help, unit, source), and `run_series(run)`, which turns a run directory's
+timeseries.csv and summary.json into labelled series of (time_s, value) samples.
+
+Names follow the Prometheus conventions (https://prometheus.io/docs/practices/naming/): a `wsfleet_`
+prefix, base units (seconds, bytes, ratios 0-1), counters end in `_total`. The engine samples every
+`run.sample_interval_s`; timeseries.csv holds per-interval counts, which become counters here by
+summing them from 0 at the start of the run (t = 0 gets an explicit 0: nothing had happened yet).
+
+Latency: the engine keeps a histogram per interval but writes only its p50 and p99 (and the summary
+its run-wide quantiles), not bucket counts, so latency is exported as OpenMetrics *summaries*
+(`{quantile="0.5"}`, `{quantile="0.99"}`) over a window of one sample interval, the way a Prometheus
+client's Summary reports quantiles over its sliding window, not as histograms. Adding bucket counts
+would need new columns from models/fleet/sampler.cpp.
+
+What the timeseries does not split by time is exported from summary.json as one sample at the end of
+the run (source "summary:..."): refusals and failures by cause, the balancers' counters, the sites.
+The engine has no per-interval series of ports in use or of refusals per cause.
+Pure Python."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+
+import pandas as pd
+
+from wsfleet._run_dir import Run
+
+__all__ = ["Metric", "METRICS", "Series", "run_series", "metric_table_markdown", "sample_times"]
+
+COUNTER, GAUGE, SUMMARY = "counter", "gauge", "summary"
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One exported metric family. `source` says where its values come from: "fleet:COLUMN" (the
+    fleet rows of timeseries.csv), "server:COLUMN" (server rows, label server), "summary:PATH"
+    (summary.json, one sample at the end of the run), or "derived:..." (computed, explained in help).
+    `scale` converts the column's unit to the base unit (ms -> s: 0.001). A counter's name is the
+    family name, its samples carry `_total`; a summary's samples carry the label quantile."""
+    name: str
+    type: str
+    help: str
+    unit: str
+    source: str
+    scale: float = 1.0
+    labels: Tuple[str, ...] = ()
+    pubsub_only: bool = False
+
+    @property
+    def sample_name(self) -> str:
+        return self.name + "_total" if self.type == COUNTER else self.name
+
+
+_MS = 0.001
+_MIB = 1024.0 * 1024.0
+_KIB = 1024.0
+
+#: Every metric wsfleet exports, declared once (docs/monitoring.md lists this table).
+METRICS: Tuple[Metric, ...] = (
+    # The clients' side (fleet rows): attempts and their outcomes are the clients' (some never reach a server).
+    Metric("wsfleet_client_connection_attempts", COUNTER, "Connection attempts made by clients (first tries and retries)",
+           "", "fleet:attempts"),
+    Metric("wsfleet_client_connection_rejections", COUNTER,
+           "Connection attempts refused (server full, no backend, rate limited, shed)", "", "fleet:rejected"),
+    Metric("wsfleet_client_connection_failures", COUNTER,
+           "Connection attempts that failed (timeout, backend or balancer down, source ports, crash)", "", "fleet:failed"),
+    Metric("wsfleet_client_connection_retries", COUNTER, "Reconnection attempts after a failure or a lost connection",
+           "", "fleet:retries"),
+    Metric("wsfleet_clients_waiting", GAUGE, "Clients waiting in backoff to reconnect", "", "fleet:waiting"),
+    Metric("wsfleet_client_gave_up", COUNTER, "Clients whose reconnect policy gave up", "", "fleet:gave_up"),
+    Metric("wsfleet_clients", GAUGE, "Connected clients by transport", "", "fleet:clients_{transport}",
+           labels=("transport",)),
+    Metric("wsfleet_connections_half_open", GAUGE, "Connections whose peer is gone but not yet detected (half open)",
+           "", "fleet:half_open"),
+    Metric("wsfleet_fleet_connection_imbalance_max_over_mean", GAUGE,
+           "Most loaded in-service server's connections over the mean", "", "fleet:conn_max_over_mean"),
+    Metric("wsfleet_fleet_connection_imbalance_cv", GAUGE,
+           "Coefficient of variation of connections over the in-service servers", "", "fleet:conn_cv"),
+    Metric("wsfleet_fleet_message_latency_seconds", SUMMARY,
+           "Message delivery latency over the fleet, quantiles over one sample interval", "seconds",
+           "fleet:latency_p50_ms,latency_p99_ms", scale=_MS, labels=("quantile",)),
+    Metric("wsfleet_pubsub_published", COUNTER, "Publications into the broker", "", "fleet:published", pubsub_only=True),
+    Metric("wsfleet_fleet_pubsub_latency_seconds", SUMMARY,
+           "Pub/sub delivery latency (publish to client), p99 over one sample interval", "seconds",
+           "fleet:pubsub_latency_p99_ms", scale=_MS, labels=("quantile",), pubsub_only=True),
+    # Per server (server rows).
+    Metric("wsfleet_server_up", GAUGE, "1 when the server is up, 0 when crashed or not started", "", "server:up",
+           labels=("server", "class")),
+    Metric("wsfleet_connections", GAUGE, "Open WebSocket connections on the server", "", "server:connections",
+           labels=("server", "class")),
+    Metric("wsfleet_server_connection_limit", GAUGE, "The server's connection limit (its class's max_connections)",
+           "", "derived:summary fleet.classes[fleet.server_class[server]].max_connections", labels=("server", "class")),
+    Metric("wsfleet_server_connection_attempts", COUNTER, "Connection attempts that reached the server", "",
+           "server:attempts", labels=("server", "class")),
+    Metric("wsfleet_server_connections_established", COUNTER, "Connections the server accepted", "",
+           "server:established", labels=("server", "class")),
+    Metric("wsfleet_server_connection_rejections", COUNTER, "Attempts the server refused", "", "server:rejected",
+           labels=("server", "class")),
+    Metric("wsfleet_server_connection_failures", COUNTER, "Attempts to the server that failed", "", "server:failed",
+           labels=("server", "class")),
+    Metric("wsfleet_server_connections_closed", COUNTER, "Connections closed normally (client left, drained, idle)",
+           "", "server:closed", labels=("server", "class")),
+    Metric("wsfleet_server_connections_dropped", COUNTER, "Connections lost abnormally (crash, fault)", "",
+           "server:dropped", labels=("server", "class")),
+    Metric("wsfleet_server_cpu_utilisation_ratio", GAUGE, "CPU busy time over capacity in the last interval (0-1)",
+           "ratio", "server:cpu_utilisation", labels=("server", "class")),
+    Metric("wsfleet_server_cpu_backlog_seconds", GAUGE, "Work queued on the server's CPU", "seconds",
+           "server:cpu_backlog_ms", scale=_MS, labels=("server", "class")),
+    Metric("wsfleet_server_memory_bytes", GAUGE, "Server memory in use (base, connections, buffers)", "bytes",
+           "server:memory_mib", scale=_MIB, labels=("server", "class")),
+    Metric("wsfleet_server_memory_limit_bytes", GAUGE, "The server's memory limit, when its class sets one", "bytes",
+           "derived:summary fleet.classes[...].memory_limit_mib", scale=_MIB, labels=("server", "class")),
+    Metric("wsfleet_server_messages_delivered", COUNTER, "Messages delivered to the server's clients", "",
+           "server:messages_delivered", labels=("server", "class")),
+    Metric("wsfleet_server_message_latency_seconds", SUMMARY,
+           "Message delivery latency on the server, quantiles over one sample interval", "seconds",
+           "server:latency_p50_ms,latency_p99_ms", scale=_MS, labels=("server", "class", "quantile")),
+    Metric("wsfleet_server_polls", COUNTER, "Long-polling requests the server answered", "", "server:polls",
+           labels=("server", "class")),
+    Metric("wsfleet_server_send_buffer_bytes", GAUGE, "Bytes queued in the server's per-connection send buffers",
+           "bytes", "server:buffered_kib", scale=_KIB, labels=("server", "class"), pubsub_only=True),
+    Metric("wsfleet_server_pubsub_delivered", COUNTER, "Pub/sub copies delivered by the server", "",
+           "server:pubsub_delivered", labels=("server", "class"), pubsub_only=True),
+    Metric("wsfleet_server_pubsub_dropped", COUNTER, "Pub/sub copies the server dropped (buffer policies)", "",
+           "server:pubsub_dropped", labels=("server", "class"), pubsub_only=True),
+    # Faults, as a gauge a dashboard or a rule can join on.
+    Metric("wsfleet_fault_active", GAUGE, "1 while a scenario fault is in effect (from at_s to at_s + recover_after_s)",
+           "", "derived:summary faults[].at_s, recover_after_s", labels=("fault", "type", "target")),
+    # End-of-run totals from summary.json (one sample at the end of the run).
+    Metric("wsfleet_client_connection_rejections_by_cause", COUNTER, "Refused attempts by cause, whole run", "",
+           "summary:connections.rejected_by", labels=("cause",)),
+    Metric("wsfleet_client_connection_failures_by_cause", COUNTER, "Failed attempts by cause, whole run", "",
+           "summary:connections.failed_by", labels=("cause",)),
+    Metric("wsfleet_handshake_latency_seconds", SUMMARY, "Handshake latency, quantiles over the whole run", "seconds",
+           "summary:handshake_latency_ms", scale=_MS, labels=("quantile",)),
+    Metric("wsfleet_message_latency_seconds", SUMMARY, "Message delivery latency, quantiles over the whole run",
+           "seconds", "summary:messages.latency_ms", scale=_MS, labels=("quantile",)),
+    Metric("wsfleet_balancer_routed", COUNTER, "Connections the balancer routed, whole run", "",
+           "summary:balancers[].routed", labels=("balancer",)),
+    Metric("wsfleet_balancer_rate_limited", COUNTER, "Attempts the balancer refused by its rate limit, whole run", "",
+           "summary:balancers[].rate_limited", labels=("balancer",)),
+    Metric("wsfleet_balancer_port_exhausted", COUNTER, "Attempts that found no free source port, whole run", "",
+           "summary:balancers[].port_exhausted", labels=("balancer",)),
+    Metric("wsfleet_balancer_failed_tries", COUNTER, "Tries to a backend that failed, whole run", "",
+           "summary:balancers[].failed_tries", labels=("balancer",)),
+    Metric("wsfleet_balancer_peak_ports_per_backend", GAUGE, "Most source ports in use towards one backend, whole run",
+           "", "summary:balancers[].peak_ports_per_backend", labels=("balancer",)),
+    Metric("wsfleet_site_servers", GAUGE, "Servers in the site", "", "summary:topology.sites[].servers",
+           labels=("site",)),
+    Metric("wsfleet_site_connections", GAUGE, "Connections open in the site at the end of the run", "",
+           "summary:topology.sites[].active_at_end", labels=("site",)),
+)
+
+_BY_NAME = {m.name: m for m in METRICS}
+_QUANTILES = (("0.5", "p50"), ("0.9", "p90"), ("0.99", "p99"), ("0.999", "p999"))
+
+
+@dataclass
+class Series:
+    """One labelled series: its metric, its labels (name -> value) and its samples (time_s, value)."""
+    metric: Metric
+    labels: Dict[str, str]
+    samples: List[Tuple[float, float]] = field(default_factory=list)
+
+    @property
+    def sample_name(self) -> str:
+        return self.metric.sample_name
+
+
+def metric_table_markdown() -> str:
+    """The metric table as Markdown (docs/monitoring.md embeds it; a test keeps the two equal)."""
+    lines = ["| metric | type | unit | labels | source | help |", "|---|---|---|---|---|---|"]
+    for m in METRICS:
+        name = m.sample_name if m.type == COUNTER else m.name
+        labels = ", ".join(m.labels) or "-"
+        lines.append(f"| `{name}` | {m.type} | {m.unit or '-'} | {labels} | `{m.source}` | {m.help} |")
+    return "\n".join(lines) + "\n"
+
+
+def _finite(value: Any) -> Optional[float]:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def sample_times(run: Run) -> List[float]:
+    """The sample times of the run (seconds from its start), ascending."""
+    fleet = run.timeseries[run.timeseries["scope"] == "fleet"]
+    return [float(t) for t in fleet["time_s"].tolist()]
+
+
+def _columns(metric: Metric) -> List[str]:
+    return metric.source.split(":", 1)[1].split(",")
+
+
+def _from_rows(metric: Metric, rows: pd.DataFrame, labels: Dict[str, str]) -> Iterator[Series]:
+    """The series of one timeseries metric over the rows of one scope (one server, or the fleet)."""
+    times = rows["time_s"].astype(float).tolist()
+    if metric.type == SUMMARY:
+        for column in _columns(metric):
+            if column not in rows.columns:
+                continue
+            quantile = {"p50": "0.5", "p90": "0.9", "p99": "0.99", "p999": "0.999"}[column.split("_")[-2]]
+            values = rows[column].tolist()
+            samples = [(t, v * metric.scale) for t, v in zip(times, (_finite(x) for x in values)) if v is not None]
+            yield Series(metric, {**labels, "quantile": quantile}, samples)
+        return
+    column = _columns(metric)[0]
+    if "{transport}" in column:
+        for transport in ("websocket", "long_polling", "sse"):
+            name = column.replace("{transport}", transport)
+            if name in rows.columns:
+                sub = Metric(metric.name, metric.type, metric.help, metric.unit, f"fleet:{name}", metric.scale,
+                             metric.labels, metric.pubsub_only)
+                for s in _from_rows(sub, rows, labels):
+                    yield Series(metric, {**labels, "transport": transport}, s.samples)
+        return
+    if column not in rows.columns:
+        return
+    values = [_finite(x) for x in rows[column].tolist()]
+    if metric.type == COUNTER:
+        total = 0.0
+        samples = [(0.0, 0.0)]  # nothing has happened at the start of the run
+        for t, v in zip(times, values):
+            total += (v or 0.0)
+            samples.append((t, total * metric.scale))
+        yield Series(metric, labels, samples)
+    else:
+        yield Series(metric, labels, [(t, v * metric.scale) for t, v in zip(times, values) if v is not None])
+
+
+def _server_classes(summary: Mapping[str, Any]) -> Tuple[List[str], Dict[str, Mapping[str, Any]]]:
+    fleet = summary.get("fleet") or {}
+    names = [str(n) for n in fleet.get("server_class") or []]
+    classes = {str(c.get("name")): c for c in fleet.get("classes") or [] if isinstance(c, Mapping)}
+    return names, classes
+
+
+def _fault_target(fault: Mapping[str, Any]) -> str:
+    for key in ("server", "site", "balancer", "share"):
+        if key in fault and fault[key] is not None:
+            return f"{key} {fault[key]}"
+    return ""
+
+
+def run_series(run: Run, *, include_summary: bool = True) -> List[Series]:
+    """Every series of the run, in the order of METRICS, each series's samples ascending in time.
+    include_summary=False leaves out the end-of-run totals (what rule evaluation does not need)."""
+    ts = run.timeseries
+    summary = run.summary
+    fleet_rows = ts[ts["scope"] == "fleet"].sort_values("time_s", kind="stable")
+    server_rows = ts[ts["scope"] == "server"]
+    servers = sorted({int(s) for s in server_rows["server"].dropna().tolist()})
+    class_of, classes = _server_classes(summary)
+    pubsub = "pubsub" in summary
+    end = float(summary.get("simulated_seconds") or (fleet_rows["time_s"].max() if len(fleet_rows) else 0.0))
+    times = fleet_rows["time_s"].astype(float).tolist()
+
+    def server_labels(i: int) -> Dict[str, str]:
+        labels = {"server": str(i)}
+        labels["class"] = class_of[i] if i < len(class_of) else ""
+        return labels
+
+    out: List[Series] = []
+    for metric in METRICS:
+        if metric.pubsub_only and not pubsub:
+            continue
+        kind, _, path = metric.source.partition(":")
+        if kind == "fleet":
+            out.extend(s for s in _from_rows(metric, fleet_rows, {}) if s.samples)
+        elif kind == "server":
+            for i in servers:
+                rows = server_rows[server_rows["server"] == i].sort_values("time_s", kind="stable")
+                out.extend(s for s in _from_rows(metric, rows, server_labels(i)) if s.samples)
+        elif metric.name in ("wsfleet_server_connection_limit", "wsfleet_server_memory_limit_bytes"):
+            key = "max_connections" if metric.name == "wsfleet_server_connection_limit" else "memory_limit_mib"
+            for i in servers:
+                labels = server_labels(i)
+                limit = _finite((classes.get(labels["class"]) or {}).get(key))
+                if limit is None or limit <= 0:
+                    continue
+                out.append(Series(metric, labels, [(t, limit * metric.scale) for t in times]))
+        elif metric.name == "wsfleet_fault_active":
+            for k, fault in enumerate(summary.get("faults") or []):
+                if not isinstance(fault, Mapping) or _finite(fault.get("at_s")) is None:
+                    continue
+                at = float(fault["at_s"])
+                recover = _finite(fault.get("recover_after_s"))
+                until = at + recover if recover is not None else math.inf
+                labels = {"fault": str(k), "type": str(fault.get("type", "")), "target": _fault_target(fault)}
+                out.append(Series(metric, labels, [(t, 1.0 if at <= t < until else 0.0) for t in times]))
+        elif kind == "summary" and include_summary:
+            out.extend(_summary_series(metric, path, summary, end))
+    return out
+
+
+def _dig(summary: Mapping[str, Any], path: str) -> Any:
+    value: Any = summary
+    for part in path.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _summary_series(metric: Metric, path: str, summary: Mapping[str, Any], end: float) -> Iterator[Series]:
+    if "[]." in path:  # a list of objects: one series per entry
+        list_path, _, key = path.partition("[].")
+        entries = _dig(summary, list_path) or []
+        label = metric.labels[0]
+        for k, entry in enumerate(entries):
+            if not isinstance(entry, Mapping):
+                continue
+            value = _finite(entry.get(key))
+            if value is None:
+                continue
+            name = str(entry.get("name", entry.get("index", k)))
+            yield Series(metric, {label: name}, [(end, value * metric.scale)])
+        return
+    node = _dig(summary, path)
+    if not isinstance(node, Mapping):
+        return
+    if metric.type == SUMMARY:
+        for quantile, key in _QUANTILES:
+            value = _finite(node.get(key))
+            if value is not None:
+                yield Series(metric, {"quantile": quantile}, [(end, value * metric.scale)])
+        return
+    for cause, raw in node.items():
+        value = _finite(raw)
+        if value is not None:
+            yield Series(metric, {"cause": str(cause)}, [(end, value * metric.scale)])
+
+
+def metric(name: str) -> Metric:
+    """The metric of that name (KeyError otherwise)."""
+    return _BY_NAME[name]
+
