@@ -14,25 +14,102 @@ Study a policy without a simulation::
     wsfleet.autoscale("kubernetes_hpa", "trace.csv", {"target_utilization_pct": 60}, replicas=4, ready_after_s=90)
 """
 
-from wsfleet._core import ConservationError, ScenarioError
-from wsfleet.autoscaling import AutoscalingPolicy, autoscale, autoscaling_policies
-from wsfleet._routing import RequestRoutingResult, route_requests
-from wsfleet._run import RunResult, check, run
-from wsfleet.sweep import Range, Sweep, SweepError, SweepResult, aggregate, load_sweep, sweep
-from wsfleet.plan import SLO, Plan, PlanError, PlanResult, plan
-from wsfleet.export import export_openmetrics
-from wsfleet.alerting import AlertsError, AlertsResult, alerts, bundled_rules
-from wsfleet.policies import (
-    BackoffPolicy,
-    BalancingPolicy,
-    LoadBalancer,
-    backoff_client_presets,
-    heartbeat_presets,
-    buffer_presets,
-    backoff_policies,
-    balancing_policies,
-    balancing_presets,
-)
+import sys
+import types
+from typing import TYPE_CHECKING
+
+# The public names and the module each lives in. They are imported on first use (PEP 562), so that
+# `import wsfleet` and `import wsfleet._core` (a sweep worker's start) do not load pandas and SciPy
+# before a result needs them.
+_PUBLIC = {
+    "ConservationError": "wsfleet._core",
+    "ScenarioError": "wsfleet._core",
+    "RequestRoutingResult": "wsfleet._routing",
+    "route_requests": "wsfleet._routing",
+    "RunResult": "wsfleet._run",
+    "check": "wsfleet._run",
+    "run": "wsfleet._run",
+    "Range": "wsfleet.sweep",
+    "Sweep": "wsfleet.sweep",
+    "SweepError": "wsfleet.sweep",
+    "SweepResult": "wsfleet.sweep",
+    "aggregate": "wsfleet.sweep",
+    "load_sweep": "wsfleet.sweep",
+    "sweep": "wsfleet.sweep",
+    "SLO": "wsfleet.plan",
+    "Plan": "wsfleet.plan",
+    "PlanError": "wsfleet.plan",
+    "PlanResult": "wsfleet.plan",
+    "plan": "wsfleet.plan",
+    "export_openmetrics": "wsfleet.export",
+    "AlertsError": "wsfleet.alerting",
+    "AlertsResult": "wsfleet.alerting",
+    "alerts": "wsfleet.alerting",
+    "bundled_rules": "wsfleet.alerting",
+    "BackoffPolicy": "wsfleet.policies",
+    "BalancingPolicy": "wsfleet.policies",
+    "LoadBalancer": "wsfleet.policies",
+    "backoff_client_presets": "wsfleet.policies",
+    "heartbeat_presets": "wsfleet.policies",
+    "buffer_presets": "wsfleet.policies",
+    "backoff_policies": "wsfleet.policies",
+    "balancing_policies": "wsfleet.policies",
+    "balancing_presets": "wsfleet.policies",
+    "AutoscalingPolicy": "wsfleet.autoscaling",
+    "autoscale": "wsfleet.autoscaling",
+    "autoscaling_policies": "wsfleet.autoscaling",
+}
+
+
+def __getattr__(name):
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'wsfleet' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_PUBLIC))
+
+
+class _Package(types.ModuleType):
+    """`wsfleet.sweep` and `wsfleet.plan` are functions, as they were when imported eagerly: importing
+    the submodules of the same names must not replace them (the import system sets the package's
+    attribute to the submodule; the submodules stay reachable through `from wsfleet.sweep import ...`)."""
+
+    def __setattr__(self, name, value):
+        if isinstance(value, types.ModuleType) and _PUBLIC.get(name) == f"wsfleet.{name}":
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
+
+if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
+    from wsfleet._core import ConservationError, ScenarioError
+    from wsfleet._routing import RequestRoutingResult, route_requests
+    from wsfleet._run import RunResult, check, run
+    from wsfleet.sweep import Range, Sweep, SweepError, SweepResult, aggregate, load_sweep, sweep
+    from wsfleet.plan import SLO, Plan, PlanError, PlanResult, plan
+    from wsfleet.export import export_openmetrics
+    from wsfleet.alerting import AlertsError, AlertsResult, alerts, bundled_rules
+    from wsfleet.autoscaling import AutoscalingPolicy, autoscale, autoscaling_policies
+    from wsfleet.policies import (
+        BackoffPolicy,
+        BalancingPolicy,
+        LoadBalancer,
+        backoff_client_presets,
+        heartbeat_presets,
+        buffer_presets,
+        backoff_policies,
+        balancing_policies,
+        balancing_presets,
+    )
 
 __version__ = "0.1.0"
 
