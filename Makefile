@@ -48,6 +48,12 @@ fuzz: build
 bench: build
 	$(BUILD)/tests/bench_event_queue
 	$(BUILD)/tests/bench_fleet experiments/bench/million.toml
+	@echo "--- the same model at 100k and 3M clients (cost per connection-hour should stay flat)"
+	$(BUILD)/tests/bench_fleet experiments/bench/million.toml clients.count=100000 fleet.servers=10 faults.0.server=7
+	$(BUILD)/tests/bench_fleet experiments/bench/million.toml clients.count=3000000 fleet.servers=300
+	@echo "--- heartbeats off, then the per-event reference model (one event per heartbeat and message timer)"
+	$(BUILD)/tests/bench_fleet experiments/bench/million.toml clients.heartbeat_interval_s=0
+	$(BUILD)/tests/bench_fleet experiments/bench/million.toml run.per_connection_timers=true
 	$(PY) tests/bench/bench_sweep.py
 
 # The full comparison of measured (real HAProxy/NGINX, Node.js ws servers, thousands of real clients on

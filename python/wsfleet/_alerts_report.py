@@ -97,10 +97,16 @@ def steady_state(run: Run) -> SteadyState:
                     f"{baseline:.2f} before the first fault: sustained retry amplification (a metastable "
                     f"failure). Capacity, backoff and admission limits are where to look.")
     else:
-        shown = "no attempts" if tail_ratio is None else (
-            "attempts without a connection" if math.isinf(tail_ratio) else f"{tail_ratio:.2f} attempts per connection")
-        sentence = (f"Back to steady state: over the last {end - tail_start:g} s ({shown}, {per_min:,.0f} a minute) "
-                    f"against {baseline:.2f} before the first fault; the trigger ended at {trigger_end:g} s.")
+        window = f"the last {end - tail_start:g} s"
+        if tail_ratio is None:
+            now = f"no client needed to connect in {window}"
+        elif math.isinf(tail_ratio):
+            now = f"{per_min:,.0f} attempts a minute got no connection in {window}, too few to sustain a storm"
+        else:
+            now = (f"clients made {tail_ratio:.2f} connection attempts per connection they got in {window} "
+                   f"({per_min:,.0f} attempts a minute)")
+        sentence = (f"Back to steady state after the trigger ended at {trigger_end:g} s: {now}; before the "
+                    f"first fault, {baseline:.2f} attempts per connection (no sustained retry amplification).")
     return SteadyState(trigger_end, baseline, tail_ratio, tail_start, per_min, flagged, sentence)
 
 

@@ -328,6 +328,7 @@ def execute(study: Any, store: ResultStore, todo: Sequence[int], *, workers: Opt
                 del pending[task.point]
                 bar.update()
     finally:
+        store.sync()  # the last group of parts reaches the disk before the study returns
         if own_bar:
             bar.close()
         if own:
