@@ -140,6 +140,25 @@ ordered_json summary_ordered(const models::RunSummary& s) {
                     {"history_fetches", o.history_fetches}};
     j["pubsub"] = ps;
   }
+  if (s.autoscaler.enabled) {
+    const auto& a = s.autoscaler;
+    j["autoscaler"] = {
+        {"policy", a.policy},
+        {"sync_period_s", num(a.sync_period_s)},
+        {"decisions", {{"total", a.decisions}, {"scale_up", a.scale_ups}, {"scale_down", a.scale_downs},
+                       {"no_change", a.no_changes}, {"limited", a.limited}, {"without_metrics", a.without_metrics}}},
+        {"servers", {{"initial", a.initial_servers}, {"launched", a.launched}, {"became_ready", a.became_ready},
+                     {"cancelled", a.cancelled}, {"drains_started", a.drains_started}, {"drains_done", a.drains_done},
+                     {"not_launched_no_slot", a.not_launched_no_slot}, {"booting_at_end", a.booting_at_end},
+                     {"starting_at_end", a.starting_at_end}, {"in_service_at_end", a.in_service_at_end},
+                     {"draining_at_end", a.draining_at_end}}},
+        {"replicas", {{"at_end", a.replicas_at_end}, {"peak", a.peak_replicas}, {"lowest", a.lowest_replicas}}},
+        {"connections_closed_by_scale_in", a.connections_closed_by_scale_in},
+        {"mean_launch_to_ready_s", num(a.mean_launch_to_ready_s)},
+        {"first_scale_up_s", num(a.first_scale_up_s)},
+        {"server_hours", num(a.server_hours)},
+        {"cost", num(a.cost)}};
+  }
   j["cpu"] = {{"mean_utilisation", num(s.cpu_mean_utilisation)}, {"peak_utilisation", num(s.cpu_peak_utilisation)}};
   j["memory"] = {{"peak_server_mib", num(s.peak_server_memory_mib)}};
   ordered_json faults = ordered_json::array();

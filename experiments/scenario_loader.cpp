@@ -19,6 +19,7 @@
 #include "experiments/schema/limits.hpp"
 #include "experiments/toml_depth.hpp"
 #include "experiments/toml_text.hpp"
+#include "models/autoscaling_policy.hpp"
 #include "models/backoff_policy.hpp"
 #include "models/balancer/balancer_defaults.hpp"
 #include "models/balancing_policy.hpp"
@@ -50,6 +51,7 @@ models::FleetConfig ScenarioReader::read() {
   read_transport(config.transport);
   read_faults(config);
   read_alerts(config.alerts);
+  read_autoscaler(config);
   check_size(config);
   return config;
 }
@@ -263,6 +265,15 @@ void ScenarioReader::check_size(const models::FleetConfig& config) const {
     const toml::node* at = root().at_path(estimate.largest_key).node();
     fail(at != nullptr ? at->source() : no_region(), estimate.largest_key, refusal);
   }
+  if (config.autoscaler.enabled() && samples * (config.total_servers() - config.autoscaler.slots()) <= kMaxServerRows) {
+    // The slots the autoscaler reserves (2 x max_replicas) make the difference.
+    const toml::node* at = root().at_path("autoscaler.max_replicas").node();
+    fail(at != nullptr ? at->source() : no_region(), "autoscaler.max_replicas",
+         "autoscaler.max_replicas reserves 2 x max_replicas server slots, sampled like every server: (servers + slots) x "
+         "(run.duration_s / run.sample_interval_s) must be <= " + human_number(kMaxServerRows) + " (got " +
+             std::to_string(config.total_servers()) + " x " + human_number(samples) +
+             "): lower autoscaler.max_replicas or raise run.sample_interval_s");
+  }
   const toml::node* servers = root().at_path("fleet.servers").node();
   fail(servers != nullptr ? servers->source() : no_region(), "fleet.servers",
        "fleet.servers x (run.duration_s / run.sample_interval_s) must be <= " + human_number(kMaxServerRows) +
@@ -302,6 +313,14 @@ void ScenarioReader::read_session(const toml::table& clients, models::ClientsSec
   if (table == nullptr) {
     fail(*node, key, key + " must be a table such as " + example + " or the string \"never\" " + got(*node));
   }
+  out.session_s = read_distribution_table(*table, key);
+}
+
+// A distribution written as a table {distribution = "...", <its parameters>} at `key`.
+sim::Distribution ScenarioReader::read_distribution_table(const toml::table& t, const std::string& key) const {
+  const toml::table* table = &t;
+  Names kinds;
+  for (const DistributionKeys& entry : distribution_keys()) kinds.push_back(entry.name);
   std::string name;
   if (!read_string(*table, key + ".", "distribution", name)) {
     fail(*table, key + ".distribution", key + " needs a 'distribution': one of " + join(kinds, ", "));
@@ -333,9 +352,63 @@ void ScenarioReader::read_session(const toml::table& clients, models::ClientsSec
     params.push_back(value);
   }
   try {
-    out.session_s = sim::Distribution::make(entry->kind, params);
+    return sim::Distribution::make(entry->kind, params);
   } catch (const std::invalid_argument& e) {
     fail(*table, key, key + ": " + e.what());
+  }
+}
+
+ScenarioReader::PolicyKind ScenarioReader::autoscaling_kind() {
+  return {"autoscaler", "autoscaling", &models::autoscaling_policies(),
+          [](const std::string& name, const models::Params& params) { models::make_autoscaling_policy(name, params); }};
+}
+
+// [autoscaler]: off without the section; with it, a policy and its parameters, the metric, the class
+// of the servers it adds and their provisioning.
+void ScenarioReader::read_autoscaler(models::FleetConfig& config) const {
+  const toml::table* table = table_at(root(), "autoscaler", "autoscaler");
+  if (table == nullptr) return;
+  models::AutoscalerSection& a = config.autoscaler;
+  const schema::Section& sec = section("autoscaler");
+  Names names;
+  for (const models::PolicyInfo& info : models::autoscaling_policies()) names.push_back(info.name);
+  if (table->get("policy") == nullptr) {
+    fail(*table, "autoscaler.policy", "[autoscaler] needs a policy: one of " + join(names, ", "));
+  }
+  read_policy(autoscaling_kind(), a.policy, a.params);
+  read(*table, sec, "metric", "autoscaler.", a);
+  read(*table, sec, "readiness_delay_s", "autoscaler.", a);
+  read(*table, sec, "drain_timeout_s", "autoscaler.", a);
+  if (read_string(*table, "autoscaler.", "class", a.server_class) &&
+      models::find_fleet_class(config.fleet, a.server_class) < 0) {
+    Names classes;
+    for (const models::ServerClass& c : config.fleet.classes) classes.push_back(c.name);
+    fail(*table->get("class"), "autoscaler.class",
+         "autoscaler.class '" + a.server_class + "' is not a [[fleet.classes]] name" +
+             (classes.empty() ? std::string(" (there are no [[fleet.classes]])") : " (classes: " + join(classes, ", ") + ")"));
+  }
+  if (const toml::node* node = table->get("provisioning")) {
+    const toml::table* dist = node->as_table();
+    if (dist == nullptr) {
+      fail(*node, "autoscaler.provisioning",
+           "autoscaler.provisioning must be a table such as {distribution = \"constant\", value_s = 60} " + got(*node));
+    }
+    a.provisioning_s = read_distribution_table(*dist, "autoscaler.provisioning");
+    if (a.provisioning_s.kind() == sim::Distribution::Kind::Never) {
+      fail(*node, "autoscaler.provisioning", "autoscaler.provisioning cannot be 'never': a server it adds must boot");
+    }
+  }
+  if (!config.scaling.empty()) {
+    fail(*table, "autoscaler", "[autoscaler] cannot be combined with [[scaling]]: both would add and remove servers");
+  }
+  if (!config.deploys.empty()) {
+    fail(*table, "autoscaler", "[autoscaler] cannot be combined with [[deploys]] yet: a deploy replaces the servers the autoscaler counts");
+  }
+  if (config.topology.enabled()) {
+    fail(*table, "autoscaler", "[autoscaler] is not supported with [topology] sites yet");
+  }
+  if (a.metric == models::AutoscalerMetric::BufferedBytes && !config.pubsub.enabled()) {
+    fail(*table, "autoscaler.metric", "autoscaler.metric = \"buffered_bytes\" needs [pubsub] (there are no send buffers without it)");
   }
 }
 

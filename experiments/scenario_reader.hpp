@@ -30,6 +30,7 @@ class ScenarioReader : public schema::TableReader {
   };
   static PolicyKind balancing_kind();
   static PolicyKind backoff_kind();
+  static PolicyKind autoscaling_kind();
 
   void check_sections() const;
   void read_scenario(models::FleetConfig& config) const;
@@ -40,6 +41,8 @@ class ScenarioReader : public schema::TableReader {
   void check_size(const models::FleetConfig& config) const;
   void read_clients(models::ClientsSection& clients) const;
   void read_session(const toml::table& clients, models::ClientsSection& out) const;
+  sim::Distribution read_distribution_table(const toml::table& table, const std::string& key) const;
+  void read_autoscaler(models::FleetConfig& config) const;
   void read_policy(const PolicyKind& kind, std::string& policy, models::Params& params) const;
   void read_balancer(models::BalancerSection& out) const;
   void read_heartbeat(models::FleetConfig& config) const;

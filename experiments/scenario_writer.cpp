@@ -9,6 +9,7 @@
 #include "experiments/distribution_keys.hpp"
 #include "experiments/schema/schema.hpp"
 #include "experiments/toml_text.hpp"
+#include "models/autoscaling_policy.hpp"
 #include "models/backoff_policy.hpp"
 #include "models/policy_params.hpp"
 #include "models/balancing_policy.hpp"
@@ -168,6 +169,12 @@ std::string scenario_to_toml(const models::FleetConfig& config) {
     count("max_surge", e.max_surge, e.max_surge_percent);
     count("max_unavailable", e.max_unavailable, e.max_unavailable_percent);
     count("canary", e.canary, e.canary_percent);
+  }
+  if (const models::AutoscalerSection& a = config.autoscaler; a.enabled()) {
+    write_policy(out, "autoscaler", a.policy, a.params, models::autoscaling_policies());
+    write_keys(out, "autoscaler", a);
+    if (!a.server_class.empty()) out << "class = " << toml_string(a.server_class) << "\n";
+    out << "provisioning = " << session_text(a.provisioning_s) << "\n";
   }
 
   const models::HeartbeatSection& hb = config.heartbeat;

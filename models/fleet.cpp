@@ -56,6 +56,10 @@ Fleet::Fleet(const FleetConfig& config) : cfg_(config), st_(cfg_, sim_) {
     parts.deployer = deployer_.get();
   }
   rebalancer_ = std::make_unique<Rebalancer>(st_);
+  if (cfg_.autoscaler.enabled()) {
+    autoscaler_ = std::make_unique<Autoscaler>(st_);
+    parts.autoscaler = autoscaler_.get();
+  }
   sampler_ = std::make_unique<Sampler>(st_);
 }
 
@@ -74,6 +78,7 @@ RunResult Fleet::run(const ProgressFn& progress) {
   rebalancer_->start();
   if (pubsub_) pubsub_->start();
   if (deployer_) deployer_->start();
+  if (autoscaler_) autoscaler_->start();
   if (progress) sim_.set_progress([&](sim::SimTime now, std::uint64_t n) { progress(now, n); }, 1u << 20);
 
   sim_.run_until(st_.end);
@@ -117,6 +122,7 @@ RunSummary Fleet::make_summary() const {
   for (const auto& f : st_.faults) s.faults.push_back(f.outcome);
   if (deployer_) deployer_->summarise(s);
   balancers_->summarise(s);
+  if (autoscaler_) autoscaler_->summarise(s);
   HeartbeatOutcome& hb = s.heartbeat;
   hb.frames_per_message = st_.msgs.sent > 0 ? static_cast<double>(st_.beats.sent) / static_cast<double>(st_.msgs.sent) : kNaN;
   hb.bytes = static_cast<double>(st_.beats.sent) * cfg_.heartbeat.frame_bytes;
@@ -154,6 +160,7 @@ void Fleet::check_conservation(RunSummary& summary) const {
   FallbackTransports::conservation(summary, transports_.get());
   if (pubsub_) pubsub_->conservation(summary);
   if (deployer_) deployer_->conservation(summary, scaling_->drained());
+  if (autoscaler_) autoscaler_->conservation(summary);
   std::ostringstream broken;
   for (const auto& c : summary.conservation) {
     if (!c.ok) broken << "\n  " << c.name << ": " << c.equation << " does not hold: " << c.values;

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 
+#include "models/fleet/autoscaler.hpp"
 #include "models/fleet/balancer_tier.hpp"
 #include "models/fleet/connections.hpp"
 #include "models/fleet/fault_injector.hpp"
@@ -60,6 +61,7 @@ class Fleet {
   std::unique_ptr<Deployer> deployer_;              ///< null without [[deploys]]
   std::unique_ptr<GrayFailures> gray_;              ///< null without slow_server or health_flap faults
   std::unique_ptr<Rebalancer> rebalancer_;
+  std::unique_ptr<Autoscaler> autoscaler_;         ///< null without [autoscaler]
   std::unique_ptr<Sampler> sampler_;
   std::unique_ptr<FallbackTransports> transports_;  ///< null unless a fallback share or a websocket_block fault is configured
 };

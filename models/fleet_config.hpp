@@ -317,6 +317,36 @@ inline std::uint32_t scaled_count(double value, bool percent, std::uint32_t tota
   return static_cast<std::uint32_t>(std::max(0.0, r));
 }
 
+/// What an [autoscaler] observes of each server: its metric and the capacity a utilization target
+/// divides it by.
+enum class AutoscalerMetric : std::uint8_t {
+  Cpu,            ///< cores busy over the sync period; capacity: the server's cores
+  Connections,    ///< open connections; capacity: its connection limit
+  Memory,         ///< MiB (process, connections, send buffers); capacity: its memory limit, else its memory when full
+  BufferedBytes,  ///< bytes in its send buffers ([pubsub]); capacity: 1 (use an average-value target)
+};
+
+/// [autoscaler]: a controller of models/autoscaling adds and removes servers of one class from what it
+/// observes. Off unless `policy` is set.
+struct AutoscalerSection {
+  std::string policy;                     ///< a registered autoscaling policy; "" = no autoscaler
+  Params params;                          ///< its parameters (validated)
+  AutoscalerMetric metric = AutoscalerMetric::Cpu;
+  std::string server_class;               ///< [[fleet.classes]] name of the servers it adds ("" = the last class)
+  sim::Distribution provisioning_s = sim::Distribution::constant(60.0);  ///< boot and image pull, s
+  double readiness_delay_s = 10.0;        ///< from its container start to its readiness probe passing, s
+  double drain_timeout_s = 30.0;          ///< a removed server closes what it still holds after this, s
+  bool enabled() const { return !policy.empty(); }
+  /// Server slots it may use: twice its max_replicas (servers draining still hold theirs).
+  std::uint32_t slots() const {
+    if (!enabled()) return 0;
+    const auto it = params.find("max_replicas");
+    return it == params.end() ? 0u : 2u * static_cast<std::uint32_t>(it->second);
+  }
+  /// Member-wise equality (exact for doubles).
+  bool operator==(const AutoscalerSection&) const = default;
+};
+
 /// [[topology.links]]: a network link between two named places, with its one-way latency.
 struct TopologyLink {
   std::string a, b;            ///< node names (regions, points of presence, sites)
@@ -381,6 +411,7 @@ struct FleetConfig {
   PubSubSection pubsub;
   TransportSection transport;
   AlertsSection alerts;
+  AutoscalerSection autoscaler;
   /// Servers before any deploy: fleet.servers plus every [[scaling]] add.
   std::uint32_t base_servers() const {
     std::uint64_t n = fleet.servers;
@@ -388,9 +419,10 @@ struct FleetConfig {
     return static_cast<std::uint32_t>(n);
   }
   /// Servers that ever exist: the base servers, plus a new set of them per [[deploys]] entry (each
-  /// deploy starts new servers, as a Deployment starts new pods: server indices are never reused).
+  /// deploy starts new servers, as a Deployment starts new pods: server indices are never reused),
+  /// then the [autoscaler]'s slots.
   std::uint32_t total_servers() const {
-    return static_cast<std::uint32_t>(static_cast<std::uint64_t>(base_servers()) * (1 + deploys.size()));
+    return static_cast<std::uint32_t>(static_cast<std::uint64_t>(base_servers()) * (1 + deploys.size()) + autoscaler.slots());
   }
   /// Member-wise equality (exact for doubles).
   bool operator==(const FleetConfig&) const = default;

@@ -183,6 +183,35 @@ struct PubSubOutcome {
   std::uint64_t history_fetches = 0;
 };
 
+/// The [autoscaler] over a run: its decisions, the servers it launched and removed, and the cost.
+struct AutoscalerOutcome {
+  bool enabled = false;
+  std::string policy;
+  double sync_period_s = 0.0;
+  std::uint64_t decisions = 0;          ///< syncs
+  std::uint64_t scale_ups = 0;          ///< of `decisions`, that raised the replica count
+  std::uint64_t scale_downs = 0;        ///< of `decisions`, that lowered it
+  std::uint64_t no_changes = 0;         ///< of `decisions`, that kept it
+  std::uint64_t limited = 0;            ///< decisions a rate limit, cooldown, disabled direction or min/max changed
+  std::uint64_t without_metrics = 0;    ///< decisions without a usable metric (kept the count)
+  std::uint64_t initial_servers = 0;    ///< in service at the start
+  std::uint64_t launched = 0;           ///< servers it asked for
+  std::uint64_t became_ready = 0;       ///< of `launched`, that joined the balancers
+  std::uint64_t cancelled = 0;          ///< of `launched`, removed by a scale-in before they were ready
+  std::uint64_t drains_started = 0;     ///< servers in service it removed (drained)
+  std::uint64_t drains_done = 0;        ///< of those, gone by the end
+  std::uint64_t not_launched_no_slot = 0;  ///< asked beyond the reserved server slots (2 x max_replicas)
+  std::uint64_t booting_at_end = 0, starting_at_end = 0, in_service_at_end = 0, draining_at_end = 0;
+  std::uint64_t replicas_at_end = 0;
+  std::uint64_t peak_replicas = 0;      ///< most replicas asked for after a decision
+  std::uint64_t lowest_replicas = 0;    ///< fewest replicas asked for after a decision
+  std::uint64_t connections_closed_by_scale_in = 0;  ///< open connections the drained servers closed at their deadline
+  double server_hours = 0.0;            ///< billed servers (booting to removed) x hours
+  double cost = 0.0;                    ///< sum of their cost_per_hour x hours
+  double mean_launch_to_ready_s = 0.0;  ///< decision to ready, s (NaN when none became ready)
+  double first_scale_up_s = 0.0;        ///< time of the first scale-up decision, s (NaN when none)
+};
+
 /// One invariant checked at the end of a run.
 struct ConservationCheck {
   std::string name;       ///< e.g. "attempts"
@@ -223,6 +252,7 @@ struct RunSummary {
   std::vector<BalancerOutcome> balancers;
   HeartbeatOutcome heartbeat;
   PubSubOutcome pubsub;
+  AutoscalerOutcome autoscaler;            ///< enabled only with [autoscaler]
   TransportOutcome transport;              ///< clients per transport, polls, POSTs
   std::vector<SiteOutcome> sites;          ///< empty without a [topology]
   std::vector<RegionOutcome> regions;      ///< empty without a [topology]

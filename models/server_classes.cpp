@@ -103,6 +103,16 @@ std::vector<ServerSpec> server_specs(const FleetConfig& config) {
   for (std::size_t d = 0; d < config.deploys.size(); ++d) {
     for (std::size_t i = 0; i < base; ++i) specs.push_back(specs[i]);
   }
+  if (config.autoscaler.enabled()) {
+    int k = static_cast<int>(classes.size()) - 1;
+    if (!config.autoscaler.server_class.empty()) {
+      k = find_fleet_class(fleet, config.autoscaler.server_class);
+      if (k < 0) {
+        throw std::invalid_argument("autoscaler.class '" + config.autoscaler.server_class + "' is not a [[fleet.classes]] name");
+      }
+    }
+    specs.insert(specs.end(), config.autoscaler.slots(), spec_of(classes[static_cast<std::size_t>(k)], static_cast<std::uint32_t>(k)));
+  }
   return specs;
 }
 

@@ -10,6 +10,7 @@
 #include "experiments/cli/commands.hpp"
 #include "experiments/result_writer.hpp"
 #include "models/backoff/presets/connect_timeout.hpp"
+#include "models/autoscaling_policy.hpp"
 #include "models/backoff_policy.hpp"
 #include "models/balancing_policy.hpp"
 #include "models/faults/fault_type.hpp"
@@ -176,6 +177,7 @@ Action add_list(CLI::App& app) {
                            {"connect_timeout_s", timeout ? nlohmann::ordered_json(timeout->timeout_s) : nullptr}});
       }
       j["backoff_client_presets"] = presets;
+      j["autoscaling"] = policies_json(models::autoscaling_policies());
       j["distributions"] = sim::Distribution::kind_names();
       j["heartbeat_presets"] = heartbeat_presets_json();
       j["buffer_presets"] = buffer_presets_json();
@@ -203,6 +205,9 @@ Action add_list(CLI::App& app) {
     print_policies("Client-library reconnect presets ([backoff] policy = NAME; the library's options as keys of [backoff]; "
                    "docs/client_presets.md):",
                    backoff_infos(true));
+    std::cout << "\n";
+    print_policies("Autoscaling policies ([autoscaler] policy = NAME; `wsfleet autoscale`; docs/autoscaling.md):",
+                   models::autoscaling_policies());
     std::cout << "\nHeartbeat presets ([heartbeat] preset = NAME; docs/connections.md):\n";
     for (const auto& p : models::heartbeat_presets()) {
       std::cout << "  " << std::left << std::setw(13) << p.name << p.summary << "\n";

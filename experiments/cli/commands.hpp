@@ -27,6 +27,7 @@ Action add_check(CLI::App& app);
 Action add_list(CLI::App& app);
 Action add_backoff(CLI::App& app);
 Action add_balance(CLI::App& app);
+Action add_autoscale(CLI::App& app);
 Action add_report(CLI::App& app);
 Action add_sweep(CLI::App& app);
 Action add_plan(CLI::App& app);

@@ -1,4 +1,5 @@
-// The `wsfleet` command line: run, check, list, backoff, balance, report, sweep, plan, init, compare, schema.
+// The `wsfleet` command line: run, check, list, backoff, balance, report, sweep, plan, init, compare, schema,
+// calibrate, autoscale.
 #include <utility>
 #include <iostream>
 #include <new>
@@ -57,6 +58,7 @@ int main(int argc, char** argv) {
   add(wsfleet::cli::add_calibrate);
   add([](CLI::App& a) { return wsfleet::cli::add_python_command(a, "export", "Write a run's series as OpenMetrics text (for promtool backfill)", "wsfleet.export"); });
   add([](CLI::App& a) { return wsfleet::cli::add_python_command(a, "alerts", "Evaluate Prometheus alerting rules on a run with promtool: alert times, time to detect", "wsfleet.alerting"); });
+  add(wsfleet::cli::add_autoscale);
   std::vector<std::string> names;
   for (const auto& [sub, action] : commands) names.push_back(sub->get_name());
   if (report_unknown_subcommand(argc, argv, names)) return wsfleet::cli::kExitBadInput;

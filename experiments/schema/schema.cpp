@@ -93,6 +93,7 @@ Section top_level() {
       table_array("faults", "crashes and incidents during the run"),
       table_array("scaling", "servers that join or leave during the run"),
       table_array("deploys", "rolling, blue/green and canary deploys of a new server version"),
+      table("autoscaler", "an autoscaling controller that adds and removes servers"),
       table("topology", "sites, client regions and the links between them"),
       table("pubsub", "channels, publishers, send buffers, broker and resume"),
       table("transport", "clients on HTTP long polling or Server-Sent Events"),
@@ -105,7 +106,7 @@ Section top_level() {
 
 std::vector<Section> build() {
   std::vector<Section> all = {top_level()};
-  for (auto part : {run_sections, fleet_sections, clients_sections, balancer_sections, events_sections,
+  for (auto part : {run_sections, fleet_sections, clients_sections, balancer_sections, events_sections, autoscaler_sections,
                     topology_sections, pubsub_sections, transport_sections, study_sections}) {
     for (Section& s : part()) all.push_back(std::move(s));
   }

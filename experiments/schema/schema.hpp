@@ -253,6 +253,7 @@ std::vector<Section> fleet_sections();      // [fleet] and its sub-tables, [[fle
 std::vector<Section> clients_sections();    // [clients], [heartbeat]
 std::vector<Section> balancer_sections();   // [balancer] and its sub-tables, [backoff]
 std::vector<Section> events_sections();     // [[faults]], [[scaling]]
+std::vector<Section> autoscaler_sections(); // [autoscaler]
 std::vector<Section> topology_sections();   // [topology] and its arrays
 std::vector<Section> pubsub_sections();     // [pubsub] and its sub-tables
 std::vector<Section> transport_sections();  // [transport] and its sub-tables

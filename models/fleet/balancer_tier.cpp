@@ -282,6 +282,7 @@ void BalancerTier::server_restarted(std::uint32_t b) {
 void BalancerTier::server_added(std::uint32_t b) {
   const bool active = st_.cfg.balancer.health_check.mode == HealthCheckMode::Active;
   for (BalancerNode& node : site_nodes_of(b)) {
+    node.lb->unblock(node.local(b), LoadBalancer::kBlockDraining);  // a slot the [autoscaler] drained and reuses
     node.lb->unblock(node.local(b), LoadBalancer::kBlockAbsent);
     // With active checks it joins after `rise` passed probes (and slow start begins then).
     if (!active && node.up) start_warmup(index_of(node), b);

@@ -26,6 +26,7 @@ class PubSub;
 class FallbackTransports;
 class Deployer;
 class GrayFailures;
+class Autoscaler;
 
 /// Scenario durations (ramp, heartbeat interval, timeout, recovery delay, session lengths, message
 /// gaps) may be far longer than any run: the loader accepts e.g. recover_after_s = 1e300, meaning
@@ -61,6 +62,7 @@ struct Components {
   FallbackTransports* transports = nullptr;  ///< null without fallback clients or websocket_block faults
   Deployer* deployer = nullptr;              ///< null without [[deploys]]
   GrayFailures* gray = nullptr;              ///< null without slow_server or health_flap faults
+  Autoscaler* autoscaler = nullptr;          ///< null without [autoscaler]
 };
 
 /// The shared state of one fleet run.

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "models/fleet/deployer.hpp"
+#include "models/fleet/autoscaler.hpp"
 #include "models/fleet/server_pool.hpp"
 #include "models/fleet/summary_helpers.hpp"
 #include "models/pubsub/pubsub.hpp"
@@ -20,8 +21,8 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 double quantile_or_nan(const sim::LogHistogram& h, double q) { return h.count() ? h.quantile(q) : kNaN; }
 
-std::vector<std::string> with(std::vector<std::string> columns, bool pubsub, const std::vector<std::string>& extra) {
-  if (pubsub) columns.insert(columns.end(), extra.begin(), extra.end());
+std::vector<std::string> with(std::vector<std::string> columns, bool enabled, const std::vector<std::string>& extra) {
+  if (enabled) columns.insert(columns.end(), extra.begin(), extra.end());
   return columns;
 }
 }  // namespace
@@ -29,12 +30,13 @@ std::vector<std::string> with(std::vector<std::string> columns, bool pubsub, con
 Sampler::Sampler(FleetState& state)
     : st_(state),
       interval_(sim::from_seconds(state.cfg.run.sample_interval_s)),
-      fleet_series_(with(with({"time_s", "up", "connections", "attempts", "established", "rejected", "failed", "closed",
+      fleet_series_(with(with(with({"time_s", "up", "connections", "attempts", "established", "rejected", "failed", "closed",
                           "dropped", "cpu_utilisation", "cpu_backlog_ms", "memory_mib", "messages_delivered",
                           "latency_p50_ms", "latency_p99_ms", "retries", "waiting", "gave_up", "conn_max_over_mean",
                           "conn_cv", "half_open", "clients_websocket", "clients_long_polling", "clients_sse", "polls"},
                          state.cfg.pubsub.enabled(), PubSub::fleet_columns()),
-                    !state.cfg.deploys.empty(), Deployer::fleet_columns())),
+                    !state.cfg.deploys.empty(), Deployer::fleet_columns()),
+                    state.cfg.autoscaler.enabled(), Autoscaler::fleet_columns())),
       server_series_(with({"time_s", "server", "up", "connections", "attempts", "established", "rejected", "failed",
                            "closed", "dropped", "cpu_utilisation", "cpu_backlog_ms", "memory_mib", "messages_delivered",
                            "latency_p50_ms", "latency_p99_ms", "polls"},
@@ -130,6 +132,7 @@ void Sampler::sample() {
                           static_cast<double>(per_transport.long_polling), static_cast<double>(per_transport.sse), polls_sum};
   if (ps) ps->append_fleet_sample(buffered_sum, row);
   if (st_.parts.deployer) st_.parts.deployer->append_fleet_sample(row);
+  if (st_.parts.autoscaler != nullptr) st_.parts.autoscaler->append_fleet_sample(row);
   fleet_series_.append(row);
   message_latency_ms_.merge(fleet_interval_latency_ms_);
   fleet_interval_latency_ms_.reset();

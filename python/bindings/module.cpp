@@ -9,5 +9,6 @@ PYBIND11_MODULE(_core, m) {
   wsfleet::python::register_run(m);
   wsfleet::python::register_policies(m);
   wsfleet::python::register_heartbeat(m);
+  wsfleet::python::register_autoscaling(m);
   wsfleet::python::register_requests(m);
 }

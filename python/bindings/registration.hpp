@@ -9,6 +9,8 @@ void register_run(pybind11::module_& m);
 /// Balancing and backoff policies, callable directly.
 void register_policies(pybind11::module_& m);
 void register_heartbeat(pybind11::module_& m);
+/// Autoscaling policies, callable directly (models/autoscaling).
+void register_autoscaling(pybind11::module_& m);
 /// Request-level routing runs (models/requests).
 void register_requests(pybind11::module_& m);
 }  // namespace wsfleet::python

@@ -11,6 +11,7 @@ Study a policy without a simulation::
 
     wsfleet.BalancingPolicy("least_connections").pick([3, 1, 2])
     wsfleet.BackoffPolicy("full_jitter", {"base_s": 1, "cap_s": 30}).sample_ms(attempt=3, samples=5)
+    wsfleet.autoscale("kubernetes_hpa", "trace.csv", {"target_utilization_pct": 60}, replicas=4, ready_after_s=90)
 """
 
 import sys
@@ -56,6 +57,9 @@ _PUBLIC = {
     "backoff_policies": "wsfleet.policies",
     "balancing_policies": "wsfleet.policies",
     "balancing_presets": "wsfleet.policies",
+    "AutoscalingPolicy": "wsfleet.autoscaling",
+    "autoscale": "wsfleet.autoscaling",
+    "autoscaling_policies": "wsfleet.autoscaling",
 }
 
 
@@ -97,6 +101,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from wsfleet.storm import StormMap, storm_map
     from wsfleet.export import export_openmetrics
     from wsfleet.alerting import AlertsError, AlertsResult, alerts, bundled_rules
+    from wsfleet.autoscaling import AutoscalingPolicy, autoscale, autoscaling_policies
     from wsfleet.policies import (
         BackoffPolicy,
         BalancingPolicy,
@@ -114,6 +119,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AlertsError",
     "AlertsResult",
+    "AutoscalingPolicy",
     "BackoffPolicy",
     "BalancingPolicy",
     "ConservationError",
@@ -137,6 +143,8 @@ __all__ = [
     "alerts",
     "bundled_rules",
     "export_openmetrics",
+    "autoscale",
+    "autoscaling_policies",
     "backoff_policies",
     "balancing_policies",
     "balancing_presets",

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
 from . import _plots
+from ._autoscaling_report import autoscaler_section
 from ._life import connection_life, get_path
 from ._operations import deploy_figure, deploy_sentences, gray_failure_sentences
 from ._theory import theory_html
@@ -407,6 +408,8 @@ def render_report(run: Run, plots: bool = True) -> str:
     n = 4 if life else 3
     operations = _operations(run, a, n, plots)
     n += 1 if operations else 0
+    scaling = autoscaler_section(run.summary, scenario, a.plot_data.fleet, n, plots)
+    n += 1 if scaling else 0
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -431,7 +434,7 @@ def render_report(run: Run, plots: bool = True) -> str:
 <h2>2. Headline numbers</h2>
 {_headline(a, run.summary)}
 </section>
-{life}{operations}<section id="plots" class="page-break">
+{life}{operations}{scaling}<section id="plots" class="page-break">
 <h2>{n}. What happened over time</h2>
 {_figures(a, plots)}
 </section>

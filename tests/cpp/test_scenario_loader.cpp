@@ -231,7 +231,7 @@ TEST_CASE("unknown keys and sections name the place, suggest the closest key and
     const ScenarioError e = error_of("[run]\nseed = 1\n\n[flet]\nservers = 3\n");
     CHECK(std::string(e.what()) ==
           "t.toml:4:2: unknown section [flet]; did you mean [fleet]? Allowed sections: [scenario], [run], [fleet], "
-          "[clients], [balancer], [backoff], [heartbeat], [[faults]], [[scaling]], [[deploys]], [topology], [pubsub], [transport], "
+          "[clients], [balancer], [backoff], [heartbeat], [[faults]], [[scaling]], [[deploys]], [autoscaler], [topology], [pubsub], [transport], "
           "[sweep], [plan], [alerts]");
   }
   SECTION("a key outside any section says where it belongs") {

@@ -1,0 +1,351 @@
+#include "models/fleet/autoscaler.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "models/fleet/balancer_tier.hpp"
+#include "models/fleet/connections.hpp"
+#include "models/fleet/server_pool.hpp"
+#include "models/fleet/summary_helpers.hpp"
+#include "models/pubsub/pubsub.hpp"
+
+namespace wsfleet::models {
+
+Autoscaler::Autoscaler(FleetState& state)
+    : st_(state),
+      policy_(make_autoscaling_policy(state.cfg.autoscaler.policy, state.cfg.autoscaler.params)),
+      rng_provisioning_(state.streams.stream("autoscaler.provisioning")),
+      period_(policy_->sync_period()),
+      readiness_delay_(state.duration(state.cfg.autoscaler.readiness_delay_s)),
+      drain_timeout_(state.duration(state.cfg.autoscaler.drain_timeout_s)),
+      slots_(state.servers.size()),
+      last_busy_(state.servers.size(), 0) {
+  self_ = st_.sim.add_handler(this);
+  // Every server present at the start is in service (up for long: past every initialization period).
+  for (std::uint32_t b = 0; b < st_.servers.size(); ++b) {
+    if (!st_.servers[b].present) continue;
+    slots_[b].phase = Phase::InService;
+    slots_[b].running_since = slots_[b].ready_at = -3600 * sim::kNanosPerSecond;
+    ++in_service_;
+    ++initial_;
+    cost_rate_ += st_.specs[b].cost_per_hour;
+    ++billed_;
+  }
+  peak_replicas_ = low_replicas_ = replicas();
+  last_desired_ = static_cast<std::int32_t>(replicas());
+}
+
+void Autoscaler::start() {
+  if (period_ <= st_.end) st_.sim.schedule_at(period_, self_, kSync, 0);
+}
+
+void Autoscaler::handle(const sim::Event& e) {
+  const auto slot = static_cast<std::uint32_t>(e.data & 0xffffffffu);
+  const auto gen = static_cast<std::uint32_t>(e.data >> 32);
+  switch (e.tag) {
+    case kSync: sync(); return;
+    case kBooted:
+      if (slots_[slot].gen == gen) booted(slot);
+      return;
+    case kReady:
+      if (slots_[slot].gen == gen) ready(slot);
+      return;
+    case kDrainDeadline:
+      if (slots_[slot].gen == gen) drain_deadline(slot);
+      return;
+    default: throw std::logic_error("Autoscaler: unknown event tag");
+  }
+}
+
+void Autoscaler::accrue() {
+  const sim::SimTime now = st_.sim.now();
+  const double hours = sim::to_seconds(now - accrued_at_) / 3600.0;
+  cost_ += cost_rate_ * hours;
+  server_hours_ += billed_ * hours;
+  accrued_at_ = now;
+}
+
+void Autoscaler::set_phase(std::uint32_t slot, Phase phase) {
+  accrue();
+  auto counter = [this](Phase p) -> std::uint32_t* {
+    switch (p) {
+      case Phase::Booting: return &booting_;
+      case Phase::Starting: return &starting_;
+      case Phase::InService: return &in_service_;
+      case Phase::Draining: return &draining_;
+      default: return nullptr;
+    }
+  };
+  const Phase old = slots_[slot].phase;
+  if (auto* c = counter(old)) --*c;
+  if (auto* c = counter(phase)) ++*c;
+  const bool billed_before = counter(old) != nullptr, billed_after = counter(phase) != nullptr;
+  if (billed_before != billed_after) {
+    const double sign = billed_after ? 1.0 : -1.0;
+    cost_rate_ += sign * st_.specs[slot].cost_per_hour;
+    billed_ += sign;
+  }
+  slots_[slot].phase = phase;
+}
+
+AutoscalingInput Autoscaler::observe(sim::SimTime now) {
+  AutoscalingInput in;
+  in.now = now;
+  in.replicas = static_cast<std::int32_t>(replicas());
+  in.metric_is_cpu = {st_.cfg.autoscaler.metric == AutoscalerMetric::Cpu};
+  in.metric_window = period_;
+  ServerPool& pool = *st_.parts.servers;
+  PubSub* ps = st_.parts.pubsub;
+  const double window_ns = static_cast<double>(period_);
+  for (std::uint32_t b = 0; b < slots_.size(); ++b) {
+    const Slot& slot = slots_[b];
+    const Server& s = st_.servers[b];
+    const ServerSpec& spec = st_.specs[b];
+    // CPU busy over the window, for every server (a starting one works only for its own start-up: 0).
+    // The pool first submits the heartbeats due by now (its periodic heartbeat load).
+    pool.catch_up(b);
+    const sim::SimTime busy = s.cpu.busy_ns(now);
+    const double cores_used = static_cast<double>(busy - last_busy_[b]) / window_ns;
+    last_busy_[b] = busy;
+    if (slot.phase == Phase::Unmanaged || slot.phase == Phase::Removed) continue;
+    ReplicaView pod;
+    pod.start_time = slot.running_since;
+    pod.ready_transition = slot.phase == Phase::InService ? slot.ready_at : slot.running_since;
+    switch (st_.cfg.autoscaler.metric) {
+      case AutoscalerMetric::Cpu: pod.capacity = spec.cpu_cores; break;
+      case AutoscalerMetric::Connections: pod.capacity = spec.max_connections; break;
+      case AutoscalerMetric::Memory:
+        pod.capacity = spec.memory_limit_mib > 0 ? spec.memory_limit_mib
+                                                 : spec.base_memory_mib + spec.max_connections * spec.memory_per_connection_kib / 1024.0;
+        break;
+      case AutoscalerMetric::BufferedBytes: pod.capacity = 1.0; break;
+    }
+    std::optional<double> value;
+    switch (st_.cfg.autoscaler.metric) {
+      case AutoscalerMetric::Cpu: value = cores_used; break;
+      case AutoscalerMetric::Connections: value = static_cast<double>(s.connected); break;
+      case AutoscalerMetric::Memory: value = pool.fixed_memory_mib(b) + (ps ? ps->server_buffered_mib(b) : 0.0); break;
+      case AutoscalerMetric::BufferedBytes: value = (ps ? ps->server_buffered_mib(b) : 0.0) * 1048576.0; break;
+    }
+    switch (slot.phase) {
+      case Phase::Booting:
+        pod.phase = ReplicaPhase::Pending;
+        pod.ready = false;
+        value.reset();
+        break;
+      case Phase::Starting:
+        pod.phase = ReplicaPhase::Running;
+        pod.ready = false;
+        if (now - slot.running_since < period_) value.reset();  // no full metric window yet
+        break;
+      case Phase::InService:
+        pod.phase = ReplicaPhase::Running;
+        pod.ready = s.up;
+        if (!s.up) {
+          value.reset();  // a crashed server reports nothing
+          pod.ready_transition = now;
+        }
+        break;
+      case Phase::Draining:
+        pod.phase = ReplicaPhase::Terminating;
+        pod.ready = false;
+        break;
+      default: break;
+    }
+    pod.metrics = {value};
+    in.pods.push_back(std::move(pod));
+  }
+  return in;
+}
+
+void Autoscaler::sync() {
+  const sim::SimTime now = st_.sim.now();
+  const AutoscalingInput input = observe(now);
+  const AutoscalingDecision d = policy_->decide(input);
+  ++decisions_;
+  switch (d.outcome) {
+    case ScaleOutcome::ScaleUp: ++ups_; break;
+    case ScaleOutcome::ScaleDown: ++downs_; break;
+    case ScaleOutcome::NoChange: ++no_changes_; break;
+  }
+  limited_ += d.limited ? 1 : 0;
+  without_metrics_ += d.had_metrics ? 0 : 1;
+  last_desired_ = d.desired;
+  const auto current = static_cast<std::int32_t>(replicas());
+  if (d.desired > current) {
+    if (first_scale_up_s_ < 0) first_scale_up_s_ = sim::to_seconds(now);
+    scale_up(static_cast<std::uint32_t>(d.desired - current));
+  } else if (d.desired < current) {
+    scale_down(static_cast<std::uint32_t>(current - d.desired));
+  }
+  peak_replicas_ = std::max(peak_replicas_, replicas());
+  low_replicas_ = std::min(low_replicas_, replicas());
+  if (now + period_ <= st_.end) st_.sim.schedule_at(now + period_, self_, kSync, 0);
+}
+
+void Autoscaler::scale_up(std::uint32_t count) {
+  const sim::SimTime now = st_.sim.now();
+  for (std::uint32_t b = 0; b < slots_.size() && count > 0; ++b) {
+    Slot& slot = slots_[b];
+    const bool free = (slot.phase == Phase::Unmanaged && !st_.servers[b].present) || slot.phase == Phase::Removed;
+    if (!free) continue;
+    set_phase(b, Phase::Booting);
+    ++slot.gen;
+    slot.launched_at = now;
+    ++launched_;
+    --count;
+    const double delay_s = st_.cfg.autoscaler.provisioning_s.sample(rng_provisioning_);
+    const sim::SimTime at = now + st_.duration(delay_s);
+    if (at <= st_.end) st_.sim.schedule_at(at, self_, kBooted, pack(b, slot.gen));
+  }
+  no_free_slot_ += count;  // more than the slots reserved (2 x max_replicas): not launched
+}
+
+void Autoscaler::scale_down(std::uint32_t count) {
+  // Like a ReplicaSet: pods not yet running first, then unready ones, then the newest ready ones.
+  auto pick = [&](Phase phase, bool crashed_first) -> int {
+    int best = -1;
+    for (std::uint32_t b = 0; b < slots_.size(); ++b) {
+      const Slot& slot = slots_[b];
+      if (slot.phase != phase) continue;
+      if (crashed_first && st_.servers[b].up) continue;
+      if (best < 0) {
+        best = static_cast<int>(b);
+        continue;
+      }
+      const Slot& cur = slots_[static_cast<std::size_t>(best)];
+      const sim::SimTime key = phase == Phase::InService ? slot.ready_at : slot.launched_at;
+      const sim::SimTime cur_key = phase == Phase::InService ? cur.ready_at : cur.launched_at;
+      if (key >= cur_key) best = static_cast<int>(b);  // the newest; ties: the highest index
+    }
+    return best;
+  };
+  BalancerTier& tier = *st_.parts.balancers;
+  while (count > 0) {
+    int b = pick(Phase::Booting, false);
+    if (b < 0) b = pick(Phase::Starting, false);
+    if (b >= 0) {
+      const auto slot = static_cast<std::uint32_t>(b);
+      ++slots_[slot].gen;  // its boot or readiness timer is void
+      set_phase(slot, Phase::Removed);
+      ++cancelled_;
+      --count;
+      continue;
+    }
+    b = pick(Phase::InService, true);
+    if (b < 0) b = pick(Phase::InService, false);
+    if (b < 0) break;
+    const auto slot = static_cast<std::uint32_t>(b);
+    Server& s = st_.servers[slot];
+    s.draining = true;
+    tier.server_draining(slot);
+    set_phase(slot, Phase::Draining);
+    ++drains_started_;
+    ++slots_[slot].gen;
+    --count;
+    const sim::SimTime at = st_.sim.now() + drain_timeout_;
+    if (at <= st_.end) st_.sim.schedule_at(at, self_, kDrainDeadline, pack(slot, slots_[slot].gen));
+  }
+}
+
+void Autoscaler::booted(std::uint32_t slot) {
+  set_phase(slot, Phase::Starting);
+  slots_[slot].running_since = st_.sim.now();
+  ++slots_[slot].gen;
+  const sim::SimTime at = st_.sim.now() + readiness_delay_;
+  if (at <= st_.end) st_.sim.schedule_at(at, self_, kReady, pack(slot, slots_[slot].gen));
+}
+
+void Autoscaler::ready(std::uint32_t slot) {
+  const sim::SimTime now = st_.sim.now();
+  set_phase(slot, Phase::InService);
+  Slot& sl = slots_[slot];
+  sl.ready_at = now;
+  ++sl.gen;
+  ++became_ready_;
+  ready_delay_sum_s_ += sim::to_seconds(now - sl.launched_at);
+  Server& s = st_.servers[slot];
+  s.present = s.up = true;
+  s.draining = false;
+  st_.parts.balancers->server_added(slot);
+}
+
+void Autoscaler::drain_deadline(std::uint32_t slot) {
+  // As [[scaling]] does (models/fleet/scaling.cpp): what is still open is closed by the server
+  // (WebSocket close 1001 "going away"); its clients reconnect elsewhere through their backoff.
+  Server& s = st_.servers[slot];
+  std::vector<std::uint32_t> members;
+  members.swap(s.members);
+  connections_closed_ += s.connected;
+  for (std::uint32_t c : members) st_.parts.connections->close_for_drain(c, slot);
+  s.connected = 0;
+  s.ghosts = 0;
+  ++s.ghost_gen;
+  s.draining = false;
+  s.present = s.up = false;
+  st_.parts.balancers->server_removed(slot);
+  set_phase(slot, Phase::Removed);
+  ++slots_[slot].gen;
+  ++drains_done_;
+}
+
+std::vector<std::string> Autoscaler::fleet_columns() { return {"replicas", "replicas_ready", "replicas_desired", "cost_per_hour"}; }
+
+void Autoscaler::append_fleet_sample(std::vector<double>& row) const {
+  row.push_back(static_cast<double>(replicas()));
+  row.push_back(static_cast<double>(in_service_));
+  row.push_back(static_cast<double>(last_desired_));
+  row.push_back(cost_rate_);
+}
+
+void Autoscaler::summarise(RunSummary& summary) const {
+  // The cost up to the end of the run.
+  const double hours = sim::to_seconds(st_.sim.now() - accrued_at_) / 3600.0;
+  AutoscalerOutcome& o = summary.autoscaler;
+  o.enabled = true;
+  o.policy = st_.cfg.autoscaler.policy;
+  o.sync_period_s = sim::to_seconds(period_);
+  o.decisions = decisions_;
+  o.scale_ups = ups_;
+  o.scale_downs = downs_;
+  o.no_changes = no_changes_;
+  o.limited = limited_;
+  o.without_metrics = without_metrics_;
+  o.initial_servers = initial_;
+  o.launched = launched_;
+  o.became_ready = became_ready_;
+  o.cancelled = cancelled_;
+  o.drains_started = drains_started_;
+  o.drains_done = drains_done_;
+  o.not_launched_no_slot = no_free_slot_;
+  o.booting_at_end = booting_;
+  o.starting_at_end = starting_;
+  o.in_service_at_end = in_service_;
+  o.draining_at_end = draining_;
+  o.replicas_at_end = replicas();
+  o.peak_replicas = peak_replicas_;
+  o.lowest_replicas = low_replicas_;
+  o.connections_closed_by_scale_in = connections_closed_;
+  o.server_hours = server_hours_ + billed_ * hours;
+  o.cost = cost_ + cost_rate_ * hours;
+  o.mean_launch_to_ready_s =
+      became_ready_ > 0 ? ready_delay_sum_s_ / static_cast<double>(became_ready_) : std::numeric_limits<double>::quiet_NaN();
+  o.first_scale_up_s = first_scale_up_s_ >= 0 ? first_scale_up_s_ : std::numeric_limits<double>::quiet_NaN();
+}
+
+void Autoscaler::conservation(RunSummary& summary) const {
+  add_conservation_check(summary, "autoscaler_decisions", "decisions = scale_ups + scale_downs + no_changes", decisions_,
+                         {ups_, downs_, no_changes_});
+  add_conservation_check(summary, "autoscaler_launches",
+                         "launched = became_ready + cancelled + booting_at_end + starting_at_end", launched_,
+                         {became_ready_, cancelled_, booting_, starting_});
+  // Servers in service came from the start or a launch and leave only by a drain.
+  add_conservation_check(summary, "autoscaler_in_service", "initial + became_ready = drains_started + in_service_at_end",
+                         initial_ + became_ready_, {drains_started_, in_service_});
+  add_conservation_check(summary, "autoscaler_drains", "drains_started = drains_done + draining_at_end", drains_started_,
+                         {drains_done_, draining_});
+}
+
+}  // namespace wsfleet::models

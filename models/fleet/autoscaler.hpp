@@ -1,0 +1,88 @@
+#pragma once
+// [autoscaler] as a component: a controller of models/autoscaling (the Kubernetes HPA, AWS target
+// tracking, KEDA, step scaling) syncs every period, observes every server (its metric, its phase and
+// readiness) and sets the replica count. A new server boots (boot and image pull: a distribution
+// drawn from its own stream "autoscaler.provisioning"), then starts and passes its readiness probe
+// `readiness_delay_s` later; only then does it join the balancers (which may still hold it back by
+// their own health checks and slow start). A scale-in cancels booting servers first, then drains the
+// newest ready ones: no new connections, and what they still hold is closed after drain_timeout_s
+// (WebSocket close 1001): those clients reconnect through their backoff. Its events: sync, booted,
+// ready, drain deadline. It accounts every decision and every server it launched, and the fleet's
+// cost (the billed servers' cost_per_hour over time).
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "models/autoscaling_policy.hpp"
+#include "models/fleet/fleet_state.hpp"
+#include "sim/event_handler.hpp"
+
+namespace wsfleet::models {
+
+/// The autoscaler of one run (only with [autoscaler]).
+class Autoscaler : public sim::EventHandler {
+ public:
+  explicit Autoscaler(FleetState& state);
+  void handle(const sim::Event& e) override;
+  /// Schedules the first sync (one period in: the first metric window is then complete).
+  void start();
+
+  /// Replicas asked for now: booting, starting and in service (draining ones excluded).
+  std::uint32_t replicas() const { return booting_ + starting_ + in_service_; }
+  /// Servers in service (ready, in the balancers; crashed ones included).
+  std::uint32_t ready_replicas() const { return in_service_; }
+  /// The fleet's cost per hour now: every billed server (booting, starting, in service, draining).
+  double cost_rate_per_hour() const { return cost_rate_; }
+  /// The last decision's desired count.
+  std::int32_t desired() const { return last_desired_; }
+
+  /// The time series columns it adds (fleet rows) and their values now.
+  static std::vector<std::string> fleet_columns();
+  void append_fleet_sample(std::vector<double>& row) const;
+
+  void summarise(RunSummary& summary) const;
+  void conservation(RunSummary& summary) const;
+
+ private:
+  enum Tag : std::uint32_t { kSync, kBooted, kReady, kDrainDeadline };
+  enum class Phase : std::uint8_t { Unmanaged, Booting, Starting, InService, Draining, Removed };
+  struct Slot {
+    Phase phase = Phase::Unmanaged;
+    std::uint32_t gen = 0;            ///< bumped when a pending timer of the slot becomes stale
+    sim::SimTime running_since = 0;   ///< container start, ns
+    sim::SimTime ready_at = 0;        ///< readiness (joined the balancers), ns
+    sim::SimTime launched_at = 0;     ///< the decision that asked for it, ns
+  };
+  static std::uint64_t pack(std::uint32_t slot, std::uint32_t gen) { return (static_cast<std::uint64_t>(gen) << 32) | slot; }
+
+  void sync();
+  AutoscalingInput observe(sim::SimTime now);
+  void scale_up(std::uint32_t count);
+  void scale_down(std::uint32_t count);
+  void booted(std::uint32_t slot);
+  void ready(std::uint32_t slot);
+  void drain_deadline(std::uint32_t slot);
+  void set_phase(std::uint32_t slot, Phase phase);
+  void accrue();
+
+  FleetState& st_;
+  std::uint32_t self_ = 0;
+  std::unique_ptr<AutoscalingPolicy> policy_;
+  sim::Rng rng_provisioning_;
+  sim::SimTime period_ = 0, readiness_delay_ = 0, drain_timeout_ = 0;
+  std::vector<Slot> slots_;                 ///< per server index
+  std::vector<sim::SimTime> last_busy_;     ///< per server: CPU busy ns at the previous sync
+  std::uint32_t booting_ = 0, starting_ = 0, in_service_ = 0, draining_ = 0;
+  std::int32_t last_desired_ = 0;
+  // Accounting.
+  std::uint64_t decisions_ = 0, ups_ = 0, downs_ = 0, no_changes_ = 0, limited_ = 0, without_metrics_ = 0;
+  std::uint64_t initial_ = 0, launched_ = 0, became_ready_ = 0, cancelled_ = 0, drains_started_ = 0, drains_done_ = 0;
+  std::uint64_t no_free_slot_ = 0, connections_closed_ = 0;
+  std::uint32_t peak_replicas_ = 0, low_replicas_ = 0;
+  double cost_rate_ = 0.0, cost_ = 0.0, server_hours_ = 0.0, billed_ = 0.0;
+  sim::SimTime accrued_at_ = 0;
+  double ready_delay_sum_s_ = 0.0;          ///< launch to ready, summed over the servers that became ready
+  double first_scale_up_s_ = -1.0;
+};
+
+}  // namespace wsfleet::models

@@ -1,0 +1,155 @@
+"""The report's section on the [autoscaler]: what the controller decided, how long new servers took
+to serve, what the scaling cost, and the replicas over time beside the load. Pure Python (reads
+summary.json's "autoscaler" block and the fleet rows of timeseries.csv)."""
+from __future__ import annotations
+
+from typing import Any, List, Mapping, Optional
+
+import numpy as np
+import pandas as pd
+
+from . import _plots
+from ._describe import as_float, fmt_int, fmt_num, fmt_seconds
+from ._html import esc, img
+from ._life import get_path
+
+__all__ = ["autoscaler_section", "autoscaler_sentences", "replicas_figure"]
+
+_METRIC_WORDS = {
+    "cpu": "CPU (cores busy over each sync period, against each server's cores)",
+    "connections": "open connections (against each server's connection limit)",
+    "memory": "memory (against each server's memory limit)",
+    "buffered_bytes": "bytes in send buffers",
+}
+
+
+def _target_words(scenario: Mapping[str, Any]) -> str:
+    section = get_path(scenario, "autoscaler") or {}
+    value = as_float(section.get("target_average_value"))
+    if value:
+        return f"an average of {fmt_num(value)} per server"
+    pct = as_float(section.get("target_utilization_pct"))
+    if pct:
+        return f"{fmt_num(pct)} % of capacity"
+    threshold = as_float(section.get("threshold"))
+    if threshold:
+        return f"{fmt_num(threshold)} per replica (KEDA threshold)"
+    return "the policy's default target"
+
+
+def autoscaler_sentences(summary: Mapping[str, Any], scenario: Mapping[str, Any],
+                         fleet: Optional[pd.DataFrame] = None) -> List[str]:
+    """Plain sentences on the autoscaler of a run; [] without one."""
+    a = summary.get("autoscaler")
+    if not isinstance(a, Mapping):
+        return []
+    section = get_path(scenario, "autoscaler") or {}
+    metric = str(section.get("metric", "cpu"))
+    decisions = a.get("decisions", {})
+    servers = a.get("servers", {})
+    replicas = a.get("replicas", {})
+    out = [
+        f"A {a.get('policy')} controller synced every {fmt_seconds(a.get('sync_period_s'))} on "
+        f"{_METRIC_WORDS.get(metric, metric)}, aiming at {_target_words(scenario)}. Of its "
+        f"{fmt_int(decisions.get('total'))} decisions, {fmt_int(decisions.get('scale_up'))} scaled up, "
+        f"{fmt_int(decisions.get('scale_down'))} scaled down and {fmt_int(decisions.get('no_change'))} kept the "
+        f"count; a rate limit, a cooldown or the bounds changed {fmt_int(decisions.get('limited'))} of them"
+        + (f", and {fmt_int(decisions.get('without_metrics'))} had no usable metric"
+           if (as_float(decisions.get("without_metrics")) or 0) > 0 else "") + ".",
+    ]
+    first = as_float(a.get("first_scale_up_s"))
+    ready = as_float(a.get("mean_launch_to_ready_s"))
+    launched = as_float(servers.get("launched")) or 0
+    if launched > 0:
+        out.append(
+            f"It launched {fmt_int(launched)} servers"
+            + (f", the first at {fmt_seconds(first)}" if first is not None else "")
+            + f"; {fmt_int(servers.get('became_ready'))} became ready and joined the balancers"
+            + (f", {fmt_num(ready)} s after the decision that asked for them on average" if ready is not None else "")
+            + (f"; {fmt_int(servers.get('cancelled'))} were cancelled by a scale-in before they were ready"
+               if (as_float(servers.get("cancelled")) or 0) > 0 else "")
+            + ". Until a server is ready its share of the load waits: rejected attempts retry through the "
+              "clients' backoff.")
+    else:
+        out.append("It never launched a server.")
+    if metric == "connections" and fleet is not None and "waiting" in fleet.columns and launched > 0:
+        waiting = fleet["waiting"].to_numpy(dtype=float)
+        if np.isfinite(waiting).any() and np.nanmax(waiting) > 0:
+            out.append(f"The controller counts open connections only: up to {fmt_int(np.nanmax(waiting))} clients "
+                       "refused during the wave waited in backoff, invisible to it, so it scaled in steps, each "
+                       "time the servers it had added filled up.")
+    drains = as_float(servers.get("drains_started")) or 0
+    if drains > 0:
+        out.append(f"It removed {fmt_int(drains)} servers by draining them; at their deadline they closed "
+                   f"{fmt_int(a.get('connections_closed_by_scale_in'))} open connections, whose clients "
+                   "reconnected elsewhere (a scale-in makes its own small storm).")
+    out.append(f"Replicas peaked at {fmt_int(replicas.get('peak'))} and ended at {fmt_int(replicas.get('at_end'))} "
+               f"({fmt_int(servers.get('in_service_at_end'))} in service). The fleet cost "
+               f"{fmt_num(a.get('cost'))} for {fmt_num(a.get('server_hours'))} server-hours (each server billed from "
+               "its launch to its removal at its class's cost_per_hour).")
+    if fleet is not None and not fleet.empty and "conn_max_over_mean" in fleet.columns:
+        last = fleet["conn_max_over_mean"].dropna()
+        if len(last) > 0 and float(last.iloc[-1]) > 1.2 and launched > 0:
+            out.append(f"At the end the busiest server held {fmt_num(float(last.iloc[-1]))} times the mean: "
+                       "WebSocket connections stay where they landed, so servers added during the wave got only "
+                       "the connections that arrived after they were ready (rebalancing moves them: "
+                       "[fleet.rebalance]).")
+    return out
+
+
+def replicas_figure(fleet: pd.DataFrame) -> Optional[bytes]:
+    """Replicas asked for, ready and desired over time (top) beside the open connections (bottom);
+    None without autoscaler columns."""
+    if fleet is None or fleet.empty or "replicas" not in fleet.columns:
+        return None
+    x = fleet["time_s"].to_numpy(dtype=float)
+    fig = _plots.new_figure(4.2)
+    top = fig.add_subplot(2, 1, 1)
+    handles = []
+    for column, colour, label, style in (("replicas", "#1f77b4", "replicas asked for", "-"),
+                                         ("replicas_ready", "#2ca02c", "ready (in the balancers)", "-"),
+                                         ("replicas_desired", "#d62728", "last decision", ":")):
+        if column in fleet.columns:
+            line, = top.plot(x, fleet[column].to_numpy(dtype=float), color=colour, linestyle=style, linewidth=1.3,
+                             label=label, drawstyle="steps-post")
+            handles.append(line)
+    top.set_ylim(bottom=0)
+    _plots.style_axes(top, "servers", xlabel=None)
+    top.set_title("Replicas: asked for, ready, and the controller's last decision", loc="left", fontsize=_plots.FONT + 1)
+    _plots.add_legend(top, handles)
+    bottom = fig.add_subplot(2, 1, 2, sharex=top)
+    conns, = bottom.plot(x, fleet["connections"].to_numpy(dtype=float), color="#444444", linewidth=1.2,
+                         label="open connections")
+    lower = [conns]
+    if "rejected" in fleet.columns:
+        ax2 = bottom.twinx()
+        dt = np.diff(x, prepend=0.0)
+        dt[dt <= 0] = np.nan
+        rate = fleet["rejected"].to_numpy(dtype=float) / dt
+        rej, = ax2.plot(x, rate, color="#ff7f0e", linewidth=1.0, label="refused attempts per second")
+        ax2.set_ylim(bottom=0)
+        ax2.tick_params(labelsize=_plots.FONT - 0.5)
+        ax2.set_ylabel("refused per s", fontsize=_plots.FONT)
+        lower.append(rej)
+    bottom.set_ylim(bottom=0)
+    _plots.style_axes(bottom, "connections")
+    # Inside the axes: the right-hand axis of the refusals takes the room beside them.
+    bottom.legend(handles=lower, loc="lower right", fontsize=_plots.FONT - 0.5, frameon=False)
+    return _plots.to_png(fig)
+
+
+def autoscaler_section(summary: Mapping[str, Any], scenario: Mapping[str, Any], fleet: pd.DataFrame,
+                       number: int, plots: bool = True) -> str:
+    """The report's autoscaler section, numbered `number`; "" when the run had no autoscaler."""
+    sentences = autoscaler_sentences(summary, scenario, fleet)
+    if not sentences:
+        return ""
+    parts = [f'<section id="autoscaler" class="page-break">\n<h2>{number}. The autoscaler</h2>']
+    parts.append("".join(f"<p>{esc(s)}</p>" for s in sentences))
+    if plots:
+        png = replicas_figure(fleet)
+        if png is not None:
+            parts.append(f'<figure>{img(png, "Replicas over time")}<figcaption>Replicas the controller asked for '
+                         "(booting ones included), the ones ready in the balancers, and its last decision; below, "
+                         "the open connections and the attempts refused while capacity was missing.</figcaption></figure>")
+    return "\n".join(parts) + "\n</section>\n"

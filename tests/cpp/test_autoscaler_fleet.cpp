@@ -1,0 +1,184 @@
+// The [autoscaler] component in fleet runs: a connection-heavy wave scaled out by the HPA (new
+// servers get only new connections), recovery falling with a shorter provisioning delay, CPU-based
+// scaling lagging a connection-heavy wave, a scale-in drain whose connections reconnect, the
+// accounting, the cost and determinism.
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "models/autoscaling_policy.hpp"
+#include "models/fleet.hpp"
+#include "tests/cpp/catch.hpp"
+#include "tests/cpp/fleet_fixtures.hpp"
+
+using namespace wsfleet;
+using wsfleet::testing::conserved;
+
+namespace {
+
+/// 2 servers x 1000 slots, 4000 clients arriving over 40 s, an HPA on connections at 60 % of the
+/// limit (600 per server: 7 servers for everyone), provisioning `boot_s`, readiness 5 s.
+models::FleetConfig wave(double boot_s, models::AutoscalerMetric metric = models::AutoscalerMetric::Connections) {
+  models::FleetConfig cfg = wsfleet::testing::small_fleet();
+  cfg.run.duration_s = 300.0;
+  cfg.fleet.servers = 2;
+  cfg.fleet.max_connections = 1000;
+  cfg.fleet.cost_per_hour = 1.0;
+  cfg.clients.count = 4000;
+  cfg.clients.ramp_s = 40.0;
+  cfg.balancer.health_check.mode = models::HealthCheckMode::Instant;
+  cfg.autoscaler.policy = "kubernetes_hpa";
+  cfg.autoscaler.metric = metric;
+  const auto* info = models::find_policy(models::autoscaling_policies(), "kubernetes_hpa");
+  cfg.autoscaler.params = models::resolve_params("kubernetes_hpa", info->params,
+                                                 {{"target_utilization_pct", 60}, {"min_replicas", 2}, {"max_replicas", 10}});
+  cfg.autoscaler.provisioning_s = sim::Distribution::constant(boot_s);
+  cfg.autoscaler.readiness_delay_s = 5.0;
+  return cfg;
+}
+
+/// The first sample time at which every client is connected, or -1.
+double all_connected_at(const models::RunResult& r, double clients) {
+  const auto& t = r.fleet.column("time_s");
+  const auto& c = r.fleet.column("connections");
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    if (c[i] >= clients) return t[i];
+  }
+  return -1.0;
+}
+
+double last(const models::RunResult& r, const std::string& column) { return r.fleet.column(column).back(); }
+
+}  // namespace
+
+TEST_CASE("autoscaler: the HPA scales a connection wave out, the new servers get only new connections",
+          "[autoscaler][fleet]") {
+  models::Fleet fleet(wave(20.0));
+  const auto r = fleet.run();
+  REQUIRE(conserved(r));
+  const auto& a = r.summary.autoscaler;
+  REQUIRE(a.enabled);
+  CHECK(a.decisions == 20);  // syncs at 15, 30, ..., 300 s
+  CHECK(a.decisions == a.scale_ups + a.scale_downs + a.no_changes);
+  CHECK(a.scale_ups >= 2);
+  CHECK(a.launched >= 5);
+  CHECK(a.became_ready == a.launched - a.cancelled - a.booting_at_end - a.starting_at_end);
+  // Everyone is served at the end: 4000 clients at most 600 per server -> at least 7 servers.
+  CHECK(last(r, "connections") == 4000);
+  CHECK(a.in_service_at_end >= 7);
+  CHECK(last(r, "replicas") == static_cast<double>(a.replicas_at_end));
+  // Every server launched is ready 25 s after its decision (20 s boot + 5 s readiness).
+  CHECK(a.mean_launch_to_ready_s == Approx(25.0));
+  // The two old servers filled up during the wave; the new ones took only what came after: the
+  // busiest holds well above the mean at the end.
+  CHECK(last(r, "conn_max_over_mean") > 1.3);
+  // The cost: 2 servers for the whole 300 s, and each launched one from its launch: between 2 x 300 s
+  // and (2 + launched) x 300 s, at 1 per hour.
+  CHECK(a.server_hours > 2 * 300.0 / 3600.0);
+  CHECK(a.server_hours < (2.0 + static_cast<double>(a.launched)) * 300.0 / 3600.0);
+  CHECK(a.cost == Approx(a.server_hours));
+}
+
+TEST_CASE("autoscaler: recovery time falls with a shorter provisioning delay", "[autoscaler][fleet]") {
+  models::Fleet fast(wave(10.0)), slow(wave(60.0));
+  const auto rf = fast.run();
+  const auto rs = slow.run();
+  REQUIRE(conserved(rf));
+  REQUIRE(conserved(rs));
+  const double t_fast = all_connected_at(rf, 4000), t_slow = all_connected_at(rs, 4000);
+  REQUIRE(t_fast > 0);
+  REQUIRE(t_slow > 0);
+  CHECK(t_fast + 30.0 < t_slow);
+  CHECK(rf.summary.connections.rejected < rs.summary.connections.rejected);
+}
+
+TEST_CASE("autoscaler: CPU-based scaling lags a connection-heavy wave", "[autoscaler][fleet]") {
+  // Holding a connection costs almost nothing (heartbeats and a message every 10 s): the CPU stays
+  // far below 60 % while the connection limits are full.
+  models::Fleet by_conns(wave(20.0)), by_cpu(wave(20.0, models::AutoscalerMetric::Cpu));
+  const auto rc = by_conns.run();
+  const auto rp = by_cpu.run();
+  REQUIRE(conserved(rp));
+  CHECK(rp.summary.autoscaler.launched < rc.summary.autoscaler.launched);
+  CHECK(rp.summary.connections.rejected > 2 * rc.summary.connections.rejected);
+  CHECK(last(rp, "connections") < 4000);
+}
+
+TEST_CASE("autoscaler: a scale-in drains servers, their connections reconnect elsewhere", "[autoscaler][fleet]") {
+  // 6 servers, 1200 clients: 20 % of the limit each; the HPA (60 % target, no scale-down window)
+  // proposes ceil(0.2 / 0.6 x 6) = 2 and drains 4 servers, which close what they hold after 10 s.
+  models::FleetConfig cfg = wave(20.0);
+  cfg.fleet.servers = 6;
+  cfg.clients.count = 1200;
+  cfg.clients.ramp_s = 10.0;
+  cfg.run.duration_s = 120.0;
+  cfg.autoscaler.params["down_stabilization_s"] = 0;
+  cfg.autoscaler.drain_timeout_s = 10.0;
+  models::Fleet fleet(cfg);
+  const auto r = fleet.run();
+  REQUIRE(conserved(r));
+  const auto& a = r.summary.autoscaler;
+  CHECK(a.drains_started == 4);
+  CHECK(a.drains_done == 4);
+  CHECK(a.in_service_at_end == 2);
+  CHECK(a.connections_closed_by_scale_in > 0);
+  CHECK(r.summary.connections.closed >= a.connections_closed_by_scale_in);
+  CHECK(last(r, "connections") == 1200);  // everyone reconnected to the 2 left (room for 2000)
+  CHECK(a.launched == 0);
+}
+
+TEST_CASE("autoscaler: same seed, same run, off by default", "[autoscaler][fleet]") {
+  models::Fleet a(wave(20.0)), b(wave(20.0));
+  const auto ra = a.run();
+  const auto rb = b.run();
+  CHECK(ra.summary.events_processed == rb.summary.events_processed);
+  CHECK(ra.fleet.column("replicas") == rb.fleet.column("replicas"));
+  CHECK(ra.summary.autoscaler.cost == rb.summary.autoscaler.cost);
+  // Without [autoscaler]: no component, no columns, no extra server slots.
+  models::FleetConfig plain = wsfleet::testing::small_fleet();
+  CHECK(plain.total_servers() == 4);
+  models::Fleet off(plain);
+  const auto ro = off.run();
+  CHECK_FALSE(ro.summary.autoscaler.enabled);
+  const auto& columns = ro.fleet.columns();
+  CHECK(std::find(columns.begin(), columns.end(), "replicas") == columns.end());
+}
+
+TEST_CASE("autoscaler: a drained server's slot is launched again and takes connections", "[autoscaler][fleet]") {
+  // 6 servers, 3000 clients arriving over 200 s: at 15 s the load is tiny (about 37 per server), so
+  // the HPA (no scale-down window) drains 4 servers; as the clients keep coming it scales out again
+  // to ceil(3000 / 600) = 5, launching into the drained slots first (servers 2, 3 and 4).
+  models::FleetConfig cfg = wave(10.0);
+  cfg.fleet.servers = 6;
+  cfg.clients.count = 3000;
+  cfg.clients.ramp_s = 200.0;
+  cfg.run.duration_s = 400.0;
+  cfg.autoscaler.params["down_stabilization_s"] = 0;
+  cfg.autoscaler.drain_timeout_s = 5.0;
+  models::Fleet fleet(cfg);
+  const auto r = fleet.run();
+  REQUIRE(conserved(r));
+  const auto& a = r.summary.autoscaler;
+  CHECK(a.drains_started == 4);
+  CHECK(a.drains_done == 4);
+  CHECK(a.launched >= 3);
+  CHECK(last(r, "connections") == 3000);
+  for (std::size_t server = 2; server <= 4; ++server) {
+    INFO("server " << server);
+    CHECK(wsfleet::testing::server_at(r, server, 400.0, "connections") > 0);
+  }
+}
+
+TEST_CASE("autoscaler: rebalancing evens out what the scale-out left uneven", "[autoscaler][fleet]") {
+  // The same wave with [fleet.rebalance]: servers above the mean close connections so that their
+  // clients move to the new servers; the imbalance the scale-out leaves (1.3+ without) is gone.
+  models::FleetConfig cfg = wave(20.0);
+  cfg.fleet.rebalance.interval_s = 10.0;
+  cfg.fleet.rebalance.tolerance = 0.1;
+  models::Fleet fleet(cfg);
+  const auto r = fleet.run();
+  REQUIRE(conserved(r));
+  CHECK(last(r, "connections") == 4000);
+  CHECK(last(r, "conn_max_over_mean") < 1.15);
+  CHECK(r.summary.connections.rebalanced > 0);
+}
