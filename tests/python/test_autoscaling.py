@@ -159,6 +159,9 @@ def test_scenario_errors_of_the_section_as_a_whole() -> None:
         wsfleet.check("[autoscaler]\nmetric = \"cpu\"\n")
     with pytest.raises(wsfleet.ScenarioError, match="cannot be combined with"):
         wsfleet.check(SECTION + "\n[[scaling]]\nat_s = 10.0\nadd = 1\n")
+    with pytest.raises(wsfleet.ScenarioError, match=r"cannot be combined with \[\[deploys\]\]") as info:
+        wsfleet.check(SECTION + "\n[[deploys]]\nat_s = 10.0\n")
+    assert info.value.key == "autoscaler"
 
 
 def test_the_reserved_slots_count_in_the_size_check() -> None:
