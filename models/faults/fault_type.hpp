@@ -4,6 +4,8 @@
 // (models/faults/registry.cpp) lists them. Faults the run causes itself (an out-of-memory kill) are
 // not configured: the servers raise them (models/fleet/server_pool.cpp).
 #include <cstdint>
+#include <stdexcept>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -55,6 +57,17 @@ const FaultType& handshake_blackhole_fault();
 const FaultType& health_flap_fault();
 const FaultType& link_degrade_fault();
 const FaultType& site_partition_fault();
+
+/// prepare() of the fault kinds aimed at a site (`f.site`): records the site, its index in
+/// outcome.server; an unknown site is an error.
+inline void prepare_site_target(const FleetState& state, const CrashFault& f, std::string_view target, FaultOutcome& outcome) {
+  std::uint32_t site = 0;
+  while (site < state.topo.sites() && state.topo.site_name(site) != f.site) ++site;
+  if (site == state.topo.sites()) throw std::invalid_argument("faults: unknown site '" + f.site + "'");
+  outcome.target = target;
+  outcome.site = f.site;
+  outcome.server = site;
+}
 
 /// A crash that cut no connection has nothing to reconnect: its recovery time is 0.
 inline void note_nothing_to_reconnect(FaultState& f) {

@@ -15,12 +15,7 @@ class SiteCrash final : public FaultType {
   FaultTarget target() const override { return FaultTarget::Site; }
   std::string_view outcome_target() const override { return "site"; }
   void prepare(const FleetState& state, const CrashFault& f, FaultOutcome& outcome) const override {
-    std::uint32_t site = 0;
-    while (site < state.topo.sites() && state.topo.site_name(site) != f.site) ++site;
-    if (site == state.topo.sites()) throw std::invalid_argument("faults: unknown site '" + f.site + "'");
-    outcome.target = outcome_target();
-    outcome.site = f.site;
-    outcome.server = site;
+    prepare_site_target(state, f, outcome_target(), outcome);
   }
   void start(FleetState& state, std::uint32_t fault) const override {
     FaultState& f = state.faults[fault];

@@ -75,12 +75,6 @@ void ServerPool::run_heartbeats(std::uint32_t b, sim::SimTime until) {
   st_.beats.sent += sent;
 }
 
-std::uint64_t ServerPool::heartbeats_due() const {
-  std::uint64_t n = 0;
-  for (const auto& q : hb_due_) n += q.size();
-  return n;
-}
-
 std::optional<Refusal> ServerPool::admit(std::uint32_t b) {
   catch_up(b);
   Server& s = st_.servers[b];

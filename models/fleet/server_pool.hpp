@@ -105,9 +105,6 @@ class ServerPool : public sim::EventHandler {
   /// Restarts a server that fault `fault` crashed.
   void restart(std::uint32_t server, std::uint32_t fault);
 
-  /// Heartbeats waiting in the servers' FIFOs (a connection's next one, or a stale entry), for tests.
-  std::uint64_t heartbeats_due() const;
-
   /// Fills the summary's messages and heartbeats (with what is still queued at the end).
   void summarise(RunSummary& summary) const;
   /// Adds its conservation checks: every message and heartbeat, and the work left in the queues.

@@ -45,28 +45,7 @@ const char* outcome_name(models::ScaleOutcome o) {
 void register_autoscaling(py::module_& m) {
   m.def(
       "autoscaling_policies",
-      [] {
-        py::list out;
-        for (const auto& p : models::autoscaling_policies()) {
-          py::list params;
-          for (const auto& s : p.params) {
-            py::dict d;
-            d["name"] = s.name;
-            d["default"] = s.default_value;
-            d["min"] = s.min_value;
-            d["max"] = s.max_value;
-            d["integer"] = s.integer;
-            d["help"] = s.help;
-            params.append(d);
-          }
-          py::dict d;
-          d["name"] = p.name;
-          d["summary"] = p.summary;
-          d["params"] = params;
-          out.append(d);
-        }
-        return out;
-      },
+      [] { return policy_infos(models::autoscaling_policies()); },
       "Every autoscaling policy: name, summary, params");
 
   py::class_<PyAutoscalingPolicy>(m, "AutoscalingPolicy")

@@ -16,9 +16,7 @@ namespace py = pybind11;
 
 namespace wsfleet::python {
 
-namespace {
-
-py::list infos_to_list(const std::vector<models::PolicyInfo>& infos) {
+py::list policy_infos(const std::vector<models::PolicyInfo>& infos) {
   py::list out;
   for (const auto& p : infos) {
     py::list params;
@@ -41,6 +39,8 @@ py::list infos_to_list(const std::vector<models::PolicyInfo>& infos) {
   return out;
 }
 
+namespace {
+
 /// A policy plus its own random stream, for picking on a fleet state given from Python.
 struct PyBalancingPolicy {
   std::unique_ptr<models::BalancingPolicy> policy;
@@ -62,11 +62,11 @@ models::RetryCause retry_cause_after(const std::string& after) {
 }  // namespace
 
 void register_policies(py::module_& m) {
-  m.def("balancing_policies", [] { return infos_to_list(models::balancing_policies()); },
+  m.def("balancing_policies", [] { return policy_infos(models::balancing_policies()); },
         "Every balancing policy: name, summary, params");
-  m.def("balancing_presets", [] { return infos_to_list(models::balancing_presets()); },
+  m.def("balancing_presets", [] { return policy_infos(models::balancing_presets()); },
         "The balancing policies that reproduce real software (a subset of balancing_policies())");
-  m.def("backoff_policies", [] { return infos_to_list(models::backoff_policies()); },
+  m.def("backoff_policies", [] { return policy_infos(models::backoff_policies()); },
         "Every backoff policy: name, summary, params");
   m.def(
       "backoff_client_presets",

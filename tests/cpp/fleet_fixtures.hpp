@@ -33,6 +33,17 @@ inline bool conserved(const models::RunResult& r) {
   return !r.summary.conservation.empty();
 }
 
+/// The value of the fleet's `column` in the last sample at or before `time_s` (-1 before the first).
+inline double fleet_at(const models::RunResult& r, double time_s, const std::string& column) {
+  const auto& t = r.fleet.column("time_s");
+  const auto& v = r.fleet.column(column);
+  double out = -1.0;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    if (t[i] <= time_s) out = v[i];
+  }
+  return out;
+}
+
 /// The value of `column` for `server` in the last sample at or before `time_s`.
 inline double server_at(const models::RunResult& r, std::size_t server, double time_s, const std::string& column) {
   const auto& t = r.servers.column("time_s");

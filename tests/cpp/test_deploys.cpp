@@ -33,15 +33,7 @@ models::FleetConfig deploy_fleet(double surge, double unavailable) {
   return cfg;
 }
 
-double fleet_at(const models::RunResult& r, double time_s, const std::string& column) {
-  const auto& t = r.fleet.column("time_s");
-  const auto& v = r.fleet.column(column);
-  double out = -1.0;
-  for (std::size_t i = 0; i < t.size(); ++i) {
-    if (t[i] <= time_s) out = v[i];
-  }
-  return out;
-}
+using wsfleet::testing::fleet_at;
 
 }  // namespace
 

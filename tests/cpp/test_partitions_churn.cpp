@@ -13,15 +13,7 @@ using wsfleet::testing::fleet_sum;
 
 namespace {
 
-double fleet_at(const models::RunResult& r, double time_s, const std::string& column) {
-  const auto& t = r.fleet.column("time_s");
-  const auto& v = r.fleet.column(column);
-  double out = -1.0;
-  for (std::size_t i = 0; i < t.size(); ++i) {
-    if (t[i] <= time_s) out = v[i];
-  }
-  return out;
-}
+using wsfleet::testing::fleet_at;
 
 }  // namespace
 

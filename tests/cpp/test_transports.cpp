@@ -42,15 +42,7 @@ double fleet_mean(const models::RunResult& r, double from_s, double to_s, const 
   return n > 0 ? sum / n : 0.0;
 }
 
-double fleet_at(const models::RunResult& r, double time_s, const std::string& column) {
-  const auto& t = r.fleet.column("time_s");
-  const auto& v = r.fleet.column(column);
-  double out = -1.0;
-  for (std::size_t i = 0; i < t.size(); ++i) {
-    if (t[i] <= time_s) out = v[i];
-  }
-  return out;
-}
+using wsfleet::testing::fleet_at;
 
 std::string stripped(models::RunSummary s) {
   s.wall_seconds = 0;
