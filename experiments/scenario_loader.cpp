@@ -141,6 +141,7 @@ void ScenarioReader::read_run(models::RunConfig& run) const {
   }
   read(*table, sec, "seed", "run.", run);
   read(*table, sec, "replication", "run.", run);
+  read(*table, sec, "per_connection_timers", "run.", run);
 }
 
 void ScenarioReader::read_fleet(models::FleetSection& fleet) const {

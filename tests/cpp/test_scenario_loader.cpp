@@ -88,6 +88,7 @@ duration_s = 1200
 sample_interval_s = 0.5
 seed = 42
 replication = 3
+per_connection_timers = true
 
 [fleet]
 servers = 4
@@ -141,6 +142,11 @@ at_s = 1200
   CHECK(c.run.sample_interval_s == 0.5);
   CHECK(c.run.seed == 42);
   CHECK(c.run.replication == 3);
+  CHECK(c.run.per_connection_timers);
+  CHECK_FALSE(load("").run.per_connection_timers);
+  const ScenarioError timers = error_of("[run]\nper_connection_timers = \"yes\"\n");
+  CHECK(timers.key() == "run.per_connection_timers");
+  CHECK(has(timers.what(), "true or false"));
   CHECK(c.fleet.servers == 4);
   CHECK(c.fleet.max_connections == 5000);
   CHECK(c.fleet.cpu_cores == 8);
