@@ -122,6 +122,20 @@ def _demand(fleet: pd.DataFrame) -> Tuple[Optional[float], Optional[float]]:
     return float(wanted[idx]), float(fleet.at[idx, "time_s"])
 
 
+def autoscaled_peak(summary: Mapping[str, Any]) -> Optional[int]:
+    """The most servers an [autoscaler] ran at once, or None without one."""
+    peak = as_float(get_path(summary, "autoscaler", "replicas", "peak"))
+    return int(peak) if peak is not None else None
+
+
+def this_run_servers(summary: Mapping[str, Any], n: float) -> str:
+    """"2", or "2 at the start; the autoscaler ran up to 8" for an autoscaled fleet."""
+    peak = autoscaled_peak(summary)
+    if peak is not None and peak != n:
+        return f"{fmt_int(n)} at the start; the autoscaler ran up to {fmt_int(peak)}"
+    return fmt_int(n)
+
+
 def _crashed_servers(summary: Mapping[str, Any]) -> int:
     return sum(1 for f in summary.get("faults") or [] if isinstance(f, Mapping) and f.get("type") == "crash")
 
@@ -164,7 +178,7 @@ def _connections(summary: Mapping[str, Any], servers: pd.DataFrame, fleet: pd.Da
                      if crashed else "")
             lim.advice = (f"Holding the peak demand of {fmt_int(demand)} clients (open plus waiting to reconnect) "
                           f"with {fmt_share(MARGIN)} margin at {fmt_int(own)} per server takes "
-                          f"{fmt_int(need)} servers{spare} (this run: {fmt_int(n)}), or a limit of "
+                          f"{fmt_int(need)} servers{spare} (this run: {this_run_servers(summary, n)}), or a limit of "
                           f"{fmt_int(math.ceil(demand / max(n - crashed, 1) / (1 - MARGIN)))} per server.")
     return lim
 

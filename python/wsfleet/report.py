@@ -28,6 +28,7 @@ from typing import Any, List, Mapping, Optional, Sequence, Tuple
 from . import _plots
 from ._autoscaling_report import autoscaler_section
 from ._life import connection_life, get_path
+from ._limits import autoscaled_peak
 from ._operations import deploy_figure, deploy_sentences, gray_failure_sentences
 from ._theory import theory_html
 from ._alerts_report import monitoring_section
@@ -163,6 +164,10 @@ def _headline(a: Analysis, summary: Mapping[str, Any]) -> str:
     if a.servers and a.max_connections:
         capacity = a.servers * a.max_connections
         note = f"{fmt_int(a.servers)} × {fmt_int(a.max_connections)}; peak load used {fmt_pct(a.peak_fleet_connections, capacity)}"
+        peak_servers = autoscaled_peak(summary)
+        if peak_servers is not None and peak_servers != a.servers:
+            note += (f" of the starting fleet; the autoscaler ran up to {fmt_int(peak_servers)} servers "
+                     f"({fmt_int(peak_servers * a.max_connections)} connections)")
         rows.append(("Fleet connection capacity", esc(fmt_int(capacity)), esc(note)))
         down = max(len({s.fault.server for s in a.storms if s.fault.server is not None}), 1)
         if a.servers > down:
