@@ -170,16 +170,20 @@ def _headline(a: Analysis, summary: Mapping[str, Any]) -> str:
                      f"({fmt_int(peak_servers * a.max_connections)} connections)")
         rows.append(("Fleet connection capacity", esc(fmt_int(capacity)), esc(note)))
         down = max(len({s.fault.server for s in a.storms if s.fault.server is not None}), 1)
-        if a.servers > down:
-            n1 = (a.servers - down) * a.max_connections
+        # The fleet that carried the peak: an autoscaler's servers up then, not the starting fleet.
+        fleet_n = a.servers_at_peak or a.servers
+        if fleet_n > down:
+            n1 = (fleet_n - down) * a.max_connections
             share = as_float(a.peak_fleet_connections)
             tail = ""
             if share is not None:
                 tail = (" — the peak load would not fit" if share > n1 else
                         f" — the peak load would use {fmt_pct(share, n1)} of it")
+            if fleet_n != a.servers:
+                tail = f" (the {fmt_int(fleet_n)} servers up at the peak, less {down}){tail}"
             label = "Capacity with one server down" if down == 1 else f"Capacity with {down} servers down"
             rows.append((label, esc(fmt_int(n1)),
-                         esc(f"{fmt_int(a.servers - down)} × {fmt_int(a.max_connections)}{tail}")))
+                         esc(f"{fmt_int(fleet_n - down)} × {fmt_int(a.max_connections)}{tail}")))
     if a.peak_server_connections is not None:
         rows.append(("Busiest server", esc(fmt_int(a.peak_server_connections)),
                      esc(f"server {a.peak_server}{_at(a.peak_server_time)}; "
