@@ -31,6 +31,7 @@ from ._life import connection_life, get_path
 from ._limits import autoscaled_peak
 from ._operations import deploy_figure, deploy_sentences, gray_failure_sentences
 from ._theory import theory_html
+from .views import Summary
 from ._alerts_report import monitoring_section
 from ._html import CSS, STATUS_WORDS, esc, img
 from ._run_dir import (REPORT_FILE, SCENARIO_FILE, SUMMARY_FILE, TIMESERIES_FILE, PathLike, ReportError, ReportWriteError,
@@ -162,8 +163,14 @@ def _headline(a: Analysis, summary: Mapping[str, Any]) -> str:
                          f"{fmt_int(ends.get('sse'))} on SSE; "
                          f"{fmt_int(polls.get('sent'))} polls, {fmt_int(unknown)} failed with \"Session ID unknown\"")))
     if a.servers and a.max_connections:
-        capacity = a.servers * a.max_connections
-        note = f"{fmt_int(a.servers)} × {fmt_int(a.max_connections)}; peak load used {fmt_pct(a.peak_fleet_connections, capacity)}"
+        # The engine's figure: each server at the start x its own class's limit (mixed classes differ).
+        fleet_view = Summary(summary).fleet
+        engine_capacity = as_float(fleet_view.connection_capacity) if fleet_view is not None else None
+        uniform = engine_capacity is None or engine_capacity == a.servers * a.max_connections
+        capacity = a.servers * a.max_connections if engine_capacity is None else engine_capacity
+        how = (f"{fmt_int(a.servers)} × {fmt_int(a.max_connections)}" if uniform
+               else f"{fmt_int(a.servers)} servers, each at its class's limit")
+        note = f"{how}; peak load used {fmt_pct(a.peak_fleet_connections, capacity)}"
         peak_servers = autoscaled_peak(summary)
         if peak_servers is not None and peak_servers != a.servers:
             note += (f" of the starting fleet; the autoscaler ran up to {fmt_int(peak_servers)} servers "

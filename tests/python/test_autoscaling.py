@@ -207,7 +207,7 @@ def test_kickoff_scenario_scales_out_and_reports_it(tmp_path: Path) -> None:
     up = int(fleet.loc[fleet["time_s"] == peak_time, "up"].iloc[0])
     limit = s["fleet"]["max_connections_per_server"]
     assert up > s["fleet"]["servers"]
-    row = re.search(r"Capacity with one server down</td><td[^>]*>([^<]*)</td><td[^>]*>([^<]*)</td>", document)
+    row = re.search(r"Capacity with one server down</th><td[^>]*>([^<]*)</td><td>([^<]*)</td>", document)
     assert row is not None
     assert row.group(1) == f"{(up - 1) * limit:,}"
     assert row.group(2).startswith(f"{up - 1:,} × {limit:,} (the {up:,} servers up at the peak, less 1)")
