@@ -370,30 +370,28 @@ _SIGTERM = {"close": "close every connection at SIGTERM", "spread": "spread thei
             "ignore": "ignore SIGTERM until SIGKILL cuts their connections"}
 
 
-def _deploy_sentence(deploy: Mapping[str, Any]) -> str:
-    """A [[deploys]] entry in one sentence."""
-    strategy = str(deploy.get("strategy", "rolling"))
-    at = fmt_seconds(deploy.get("at_s"))
+def _deploy_sentence(deploy: View) -> str:
+    """A [[deploys]] entry (a view of the scenario: keys left out are the schema's defaults) in one sentence."""
+    strategy = str(deploy.strategy)
+    at = fmt_seconds(deploy.at_s)
     if strategy == "blue_green":
         text = (f"At {at} a blue/green deploy starts a whole new set of servers and switches the balancers to it "
                 "once every new server is available")
     else:
         text = (f"At {at} a {'canary rollout' if strategy == 'canary' else 'rolling update'} replaces the servers "
-                f"(max surge {_count_phrase(deploy.get('max_surge', '25%'))}, max unavailable "
-                f"{_count_phrase(deploy.get('max_unavailable', '25%'))}")
+                f"(max surge {_count_phrase(deploy.max_surge)}, max unavailable "
+                f"{_count_phrase(deploy.max_unavailable)}")
         if strategy == "canary":
-            text += (f"; {_count_phrase(deploy.get('canary', '10%'))} new servers run alone for "
-                     f"{fmt_seconds(deploy.get('canary_hold_s', 60.0))} first")
+            text += (f"; {_count_phrase(deploy.canary)} new servers run alone for "
+                     f"{fmt_seconds(deploy.canary_hold_s)} first")
         text += ")"
-    ready = as_float(deploy.get("ready_after_s"))
-    text += f"; a new server is ready {fmt_seconds(10.0 if ready is None else ready)} after it starts"
-    prestop = as_float(deploy.get("prestop_s")) or 0.0
-    grace = as_float(deploy.get("grace_s"))
+    text += f"; a new server is ready {fmt_seconds(deploy.ready_after_s)} after it starts"
+    prestop = as_float(deploy.prestop_s) or 0.0
     text += "; old servers leave the balancers"
     if prestop > 0:
         text += f", run a {fmt_seconds(prestop)} preStop hook"
-    text += (f", then {_SIGTERM.get(str(deploy.get('on_sigterm', 'close')), 'close their connections')}, within a "
-             f"{fmt_seconds(30.0 if grace is None else grace)} grace period, and their clients reconnect.")
+    text += (f", then {_SIGTERM.get(str(deploy.on_sigterm), 'close their connections')}, within a "
+             f"{fmt_seconds(deploy.grace_s)} grace period, and their clients reconnect.")
     return text
 
 
@@ -510,11 +508,12 @@ def describe_scenario(scenario: Mapping[str, Any]) -> List[str]:
         connect = f"{verb('connect')} at once at the start"
     else:
         connect = f"{verb('connect')} over {fmt_duration(ramp)}"
-    dist = _dist_phrase(clients.get("session", "never"))
+    view = Scenario(scenario)
+    dist = _dist_phrase(view.clients.session)
     if dist is None:
         stay = f"{verb('stay')} connected"
     else:
-        end = str(clients.get("on_session_end", "leave")).lower()
+        end = str(view.clients.on_session_end).lower()
         after = f"then {verb('reconnect')} at once" if end == "reconnect" else f"then {verb('leave')}"
         stay = f"{verb('hold')} sessions {dist}, {after}"
     mpm = as_float(clients.get("messages_per_minute"))
@@ -559,7 +558,7 @@ def describe_scenario(scenario: Mapping[str, Any]) -> List[str]:
         third = f"No server fails during the run; rejected or timed-out clients retry with {backoff_phrase(backoff)}."
 
     sentences = [first, second, third]
-    sentences.extend(_deploy_sentence(d) for d in _entries(scenario, "deploys"))
+    sentences.extend(_deploy_sentence(d) for d in Scenario(scenario).deploys)
 
     # Costs.
     costs = []

@@ -160,3 +160,18 @@ def test_the_scenario_view_gives_the_schema_default_for_a_missing_key() -> None:
     assert sc.heartbeat.frame_bytes is not None and sc.balancer.policy == "least_connections"
     assert sc.backoff["base_s"] == 0.5                     # a policy parameter: open keys by name
     assert sc.faults[0].server == 1 and sc.pubsub.channels is not None
+
+
+def test_the_description_takes_left_out_keys_from_the_scenario_schema() -> None:
+    from wsfleet._describe import describe_scenario
+
+    # Only at_s given: strategy, surge, readiness, SIGTERM and grace period are the schema's defaults
+    # (experiments/schema/schema_events.cpp), not restated by the report.
+    text = " ".join(describe_scenario({"deploys": [{"at_s": 60.0}],
+                                       "clients": {"count": 10, "session": {"distribution": "exponential",
+                                                                            "mean_s": 30.0}}}))
+    assert ("At 60 s a rolling update replaces the servers (max surge 25 %, max unavailable 25 %); a new server is "
+            "ready 10 s after it starts; old servers leave the balancers, then close every connection at SIGTERM, "
+            "within a 30 s grace period") in text
+    assert "then leave" in text  # clients.on_session_end's default
+    assert "each 1 CPU core" in text  # fleet.cpu_cores's default
