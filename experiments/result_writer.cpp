@@ -51,16 +51,25 @@ ordered_json summary_ordered(const models::RunSummary& s) {
     if (b < s.servers) ++at_start[s.server_class[b]];
   }
   double cost = 0.0;
+  std::uint64_t connection_capacity = 0, cores = 0;
   for (std::size_t k = 0; k < s.classes.size(); ++k) {
     const models::ServerClass& c = s.classes[k];
     cost += static_cast<double>(at_start[k]) * c.cost_per_hour;
+    connection_capacity += at_start[k] * c.max_connections;
+    cores += at_start[k] * c.cpu_cores;
+    // A core does a microsecond of [fleet.cpu] work per microsecond: the class's CPU capacity in
+    // the costs' unit, per server.
     classes.push_back({{"name", c.name}, {"servers", at_start[k]}, {"total_servers", ever[k]},
                        {"max_connections", c.max_connections}, {"cpu_cores", c.cpu_cores},
                        {"base_memory_mib", num(c.base_memory_mib)},
                        {"memory_per_connection_kib", num(c.memory_per_connection_kib)}, {"weight", num(c.weight)},
-                       {"cost_per_hour", num(c.cost_per_hour)}, {"memory_limit_mib", num(c.memory_limit_mib)}});
+                       {"cost_per_hour", num(c.cost_per_hour)}, {"memory_limit_mib", num(c.memory_limit_mib)},
+                       {"cpu_capacity_us_per_s", num(1e6 * c.cpu_cores)},
+                       {"connection_capacity", at_start[k] * c.max_connections}});
   }
   j["fleet"]["cost_per_hour"] = num(cost);  // of the servers at the start
+  j["fleet"]["connection_capacity"] = connection_capacity;
+  j["fleet"]["cpu_cores"] = cores;
   j["fleet"]["classes"] = classes;
   ordered_json server_class = ordered_json::array();
   for (const std::uint32_t k : s.server_class) server_class.push_back(s.classes.at(k).name);
@@ -159,7 +168,8 @@ ordered_json summary_ordered(const models::RunSummary& s) {
         {"server_hours", num(a.server_hours)},
         {"cost", num(a.cost)}};
   }
-  j["cpu"] = {{"mean_utilisation", num(s.cpu_mean_utilisation)}, {"peak_utilisation", num(s.cpu_peak_utilisation)}};
+  j["cpu"] = {{"mean_utilisation", num(s.cpu_mean_utilisation)}, {"peak_utilisation", num(s.cpu_peak_utilisation)},
+              {"capacity_core_seconds", num(s.cpu_capacity_core_seconds)}};
   j["memory"] = {{"peak_server_mib", num(s.peak_server_memory_mib)}};
   ordered_json faults = ordered_json::array();
   for (const auto& f : s.faults) {

@@ -150,12 +150,21 @@ void Sampler::finish() {
 
 void Sampler::summarise(RunSummary& s) const {
   s.message_latency = stats_of(message_latency_ms_);
+  // The fleet's capacity counts a server's cores only while it is part of the fleet: a slot a
+  // [[scaling]] add, a deploy or the autoscaler fills later (or that left) is not idle capacity.
+  // Summed in integer core-nanoseconds: with every server present the whole run it is exactly
+  // now x cores, as before.
+  const sim::SimTime now = st_.sim.now();
   double busy = 0.0;
-  for (const auto& srv : st_.servers) busy += static_cast<double>(srv.cpu.busy_ns(st_.sim.now()));
-  double cores = 0.0;
-  for (const ServerSpec& spec : st_.specs) cores += spec.cpu_cores;
-  const double capacity = static_cast<double>(st_.sim.now()) * cores;
+  std::uint64_t core_ns = 0;
+  for (std::uint32_t i = 0; i < st_.servers.size(); ++i) {
+    const Server& srv = st_.servers[i];
+    busy += static_cast<double>(srv.cpu.busy_ns(now));
+    core_ns += static_cast<std::uint64_t>(srv.present_time(now)) * st_.specs[i].cpu_cores;
+  }
+  const double capacity = static_cast<double>(core_ns);
   s.cpu_mean_utilisation = capacity > 0 ? busy / capacity : 0.0;
+  s.cpu_capacity_core_seconds = capacity / 1e9;
   s.cpu_peak_utilisation = peak_cpu_;
   s.peak_server_memory_mib = peak_mem_;
   s.peak_connections = peak_conns_;

@@ -75,7 +75,8 @@ def test_run_writes_summary_json(storm_run: Dict) -> None:
     assert s["fleet"].pop("server_class") == ["default"] * SERVERS  # no [[fleet.classes]]: one class
     assert [(c["name"], c["servers"], c["max_connections"]) for c in classes] == [("default", SERVERS, 600)]
     assert s["fleet"] == {"servers": SERVERS, "total_servers": SERVERS, "max_connections_per_server": 600,
-                          "balancer": "least_connections", "backoff": "full_jitter", "cost_per_hour": 0.0}
+                          "balancer": "least_connections", "backoff": "full_jitter", "cost_per_hour": 0.0,
+                          "connection_capacity": SERVERS * 600, "cpu_cores": SERVERS}
     assert s["clients"]["count"] == CLIENTS
     conn = s["connections"]
     for key in ("attempted", "established", "rejected", "failed", "pending_at_end", "closed", "dropped",
