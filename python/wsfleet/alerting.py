@@ -267,7 +267,11 @@ def _every_step(name: str, q: int, step: float, steps: int) -> str:
         back = steps - k
         shifted = f"{name.strip()} offset {_duration(back * step)}" if back else name.strip()
         parts.append(f'label_replace({shifted}, "{_STEP_LABEL}", "{q}:{k}", "", "")')
-    return " or ".join(parts)
+    # A balanced tree of `or`: each `or` hashes the label sets of both sides, so a chain would cost
+    # O(steps^2), a tree O(steps log steps).
+    while len(parts) > 1:
+        parts = [f"({parts[i]} or {parts[i + 1]})" if i + 1 < len(parts) else parts[i] for i in range(0, len(parts), 2)]
+    return parts[0]
 
 
 _GOT = re.compile(r"^\s*got:\s?(.*)$")

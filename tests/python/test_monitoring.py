@@ -476,36 +476,46 @@ def test_refusals_by_server_and_cause_over_time(storm_run):
     rows = _check_refusals_add_up(storm_run)
     servers = rows["servers"]
     summary = json.loads((storm_run / "summary.json").read_text())
-    # The crash at 30 s cut server 1's handshakes in progress: those refusals are on server 1, at 30 s.
-    crash = servers[servers["refused_crash"] > 0]
-    assert summary["connections"]["failed_by"]["crash"] == crash["refused_crash"].sum() > 0
-    assert set(crash["server"]) == {1} and set(crash["time_s"]) == {30.0}
-    # In Prometheus terms, as the issue names them: wsfleet_connection_refusals_total{server, cause}.
+    # Server 1 is down from 30 s to 45 s: until the balancer stops sending it new connections, the
+    # attempts that found it down fail on it (backend_down); then the three survivors fill up and
+    # refuse (server_full) until it is back. In Prometheus terms, as the issue names them:
+    # wsfleet_connection_refusals_total{server, cause}.
+    down = servers[servers["refused_backend_down"] > 0]
+    assert set(down["server"]) == {1} and 30.0 < down["time_s"].min() and down["time_s"].max() <= 45.0
+    assert down["refused_backend_down"].sum() == summary["connections"]["failed_by"]["backend_down"] > 0
+    full = servers[servers["refused_server_full"] > 0]
+    assert set(full["server"]) == {0, 2, 3} and 30.0 < full["time_s"].min()
     series = {(s.sample_name, tuple(sorted(s.labels.items()))): s.samples for s in run_series(load_run(storm_run))}
-    key = ("wsfleet_connection_refusals_total", (("cause", "crash"), ("class", "default"), ("server", "1")))
-    samples = dict(series[key])
-    assert samples[0.0] == 0 and samples[29.0] == 0 and samples[30.0] == samples[60.0] == crash["refused_crash"].sum()
-    timeouts = servers.groupby("server")["refused_timeout"].sum()
-    for server, total in timeouts.items():
-        key = ("wsfleet_connection_refusals_total", (("cause", "timeout"), ("class", "default"), ("server", str(server))))
-        assert series[key][-1] == (60.0, total)
+    for server, cause, column in ((1, "backend_down", "refused_backend_down"), (2, "server_full", "refused_server_full")):
+        rows_of = servers[servers["server"] == server].sort_values("time_s")
+        samples = dict(series[("wsfleet_connection_refusals_total",
+                               (("cause", cause), ("class", "default"), ("server", str(server))))])
+        assert samples[0.0] == 0 and samples[30.0] == 0
+        assert [samples[t] for t in rows_of["time_s"]] == rows_of[column].cumsum().tolist()
+    assert series[("wsfleet_connection_refusals_total", (("cause", "server_full"), ("class", "default"),
+                                                         ("server", "1")))][-1] == (60.0, 0)
 
 
-def test_refusals_add_up_on_every_kind_of_refusal(tmp_path):
-    """A run with every cause the engine has: a full fleet, shedding, a rate limit, few source ports,
-    a slow CPU (timeouts), a crash with tries to the dead backend, and a balancer crash."""
-    text = STORM_TOML.replace("[balancer]\n", "[balancer]\ncount = 2\nsource_ports = 450\n"
-                              "max_new_connections_per_s = 60.0\n")
-    text = text.replace("max_connections = 600", "max_connections = 520")
-    text += ("\n[[faults]]\ntype = \"balancer_crash\"\nbalancer = 1\nat_s = 40.0\nrecover_after_s = 5.0\n"
-             "\n[fleet.admission]\nreject_above_backlog_ms = 300.0\n")
+def test_refusals_add_up_over_many_causes(tmp_path):
+    """Two balancers with a new-connection rate limit and 200 source ports per backend each, a CPU too
+    slow for the ramp (handshake timeouts), the crash of server 1 (tries to the dead backend) and of
+    balancer 1 at 40 s: five causes at once, each on its server or balancer, adding up."""
+    text = STORM_TOML.replace("[balancer]\n", "[balancer]\ncount = 2\nsource_ports = 200\n"
+                              "max_new_connections_per_s = 150.0\n")
+    text = text.replace("max_connections = 600", "max_connections = 520").replace("ramp_s = 20.0", "ramp_s = 35.0")
+    text += "\n[[faults]]\ntype = \"balancer_crash\"\nbalancer = 1\nat_s = 40.0\nrecover_after_s = 5.0\n"
     run = wsfleet.run(write_scenario(tmp_path, text)).save(tmp_path / "run")
     rows = _check_refusals_add_up(run)
     summary = json.loads((run / "summary.json").read_text())
     ledger = {**summary["connections"]["rejected_by"], **summary["connections"]["failed_by"]}
     happened = {cause for cause, n in ledger.items() if n > 0}
-    assert {"server_full", "rate_limited", "source_ports", "crash", "balancer_down", "timeout"} <= happened, ledger
-    assert set(rows["balancers"]["balancer"]) == {0, 1}
+    assert {"rate_limited", "timeout", "backend_down", "source_ports", "balancer_down"} <= happened, ledger
+    balancers = rows["balancers"]
+    assert set(balancers["balancer"]) == {0, 1}
+    # The crashed balancer's clients fail on it while it is down (40-45 s), and only then.
+    down = balancers[balancers["refused_balancer_down"] > 0]
+    assert set(down["balancer"]) == {1} and 40.0 < down["time_s"].min() and down["time_s"].max() <= 46.0
+    assert set(balancers[balancers["up"] == 0]["time_s"]) <= set(range(40, 46))
 
 
 @needs_promtool
@@ -548,7 +558,7 @@ def test_a_planned_scale_in_does_not_page_server_down(tmp_path, storm_run):
     assert [(e.labels["server"], e.pending_s) for e in wsfleet.alerts(tmp_path / "run", naive).fired("ServerGone")] \
         == [("3", gone)]
     planned = wsfleet.alerts(tmp_path / "run", bundled_rules("saturation"))
-    assert not planned.fired("WsfleetServerDown") and planned.episodes == []
+    assert not [e for e in planned.episodes if e.alertname == "WsfleetServerDown"]  # not even pending
     # An unplanned loss still pages: the crash of server 1 (it stays desired while down).
     crashed = wsfleet.alerts(storm_run, bundled_rules("saturation"))
     [down] = crashed.fired("WsfleetServerDown")
@@ -584,8 +594,11 @@ def test_latency_histogram_through_promtool_agrees_with_the_engines_p99(tmp_path
     assert ((counts[:, :-1] > 0) & (counts[:, :-1] < counts[:, -1:])).any(axis=0).sum() >= 3
 
     # promtool reads the exported buckets back; histogram_quantile() over the whole run and per
-    # interval falls in the bucket that holds the engine's own p99 (the engine's estimate is within
-    # 1 % of a true sample, so a p99 within 1 % of a bound may sit on either side of it).
+    # interval falls in the bucket that holds the engine's own p99. Two ranks: Prometheus takes the
+    # first bucket whose cumulative count reaches 0.99 n, the engine the value of 0-based rank
+    # floor(0.99 (n - 1)) (within 1 % of a true sample): over a few hundred messages the two ranks
+    # can sit on either side of a bound, so each is checked against its own rank, and the two buckets
+    # are the same or neighbours.
     whole = "histogram_quantile(0.99, sum by (le) (wsfleet_message_delivery_duration_seconds_bucket))"
     interval = ("histogram_quantile(0.99, sum by (le) (wsfleet_message_delivery_duration_seconds_bucket "
                 "- wsfleet_message_delivery_duration_seconds_bucket offset 1s))")
@@ -593,21 +606,30 @@ def test_latency_histogram_through_promtool_agrees_with_the_engines_p99(tmp_path
     result = wsfleet.alerts(tmp_path / "run", bundled_rules("slo"), expressions=[whole, interval, count])
     end = float(summary["simulated_seconds"])
 
-    def same_bucket(promql_s: float, engine_s: float) -> bool:
-        near = {_bucket_of(engine_s * f, bounds) for f in (0.99, 1.0, 1.01)}
-        return _bucket_of(promql_s, bounds) in near
+    def first_reaching(cumulative: np.ndarray, rank: float) -> int:
+        return int(np.argmax(np.append(cumulative, np.inf) >= rank))
+
+    def check(promql_s: float, engine_s: float, cumulative: np.ndarray, n: float) -> bool:
+        prom_bucket = _bucket_of(promql_s, bounds)
+        assert prom_bucket == first_reaching(cumulative, 0.99 * n), (promql_s, cumulative, n)
+        engine_buckets = {_bucket_of(engine_s * f, bounds) for f in (0.99, 1.0, 1.01)}
+        assert first_reaching(cumulative, math.floor(0.99 * (n - 1)) + 1) in engine_buckets, (engine_s, cumulative)
+        assert min(abs(prom_bucket - b) for b in engine_buckets) <= 1
+        return prom_bucket in engine_buckets
 
     got_count = result.expressions[count].set_index("time_s")["value"]
     assert got_count[end] == fleet["latency_count"].sum()  # the counter kept its value through promtool
+    totals = counts.sum(axis=0)
     p99_run = result.expressions[whole].set_index("time_s")["value"][end]
-    assert same_bucket(p99_run, summary["messages"]["latency_ms"]["p99"] / 1000.0)
+    assert check(p99_run, summary["messages"]["latency_ms"]["p99"] / 1000.0, totals[:-1], totals[-1])
     per_step = result.expressions[interval].set_index("time_s")["value"]
-    compared = 0
-    for _, row in fleet.iterrows():
-        if row["latency_count"] > 0 and row["time_s"] in per_step.index and math.isfinite(per_step[row["time_s"]]):
-            assert same_bucket(per_step[row["time_s"]], row["latency_p99_ms"] / 1000.0), row["time_s"]
+    compared = same = 0
+    for k, (_, row) in enumerate(fleet.iterrows()):
+        t = row["time_s"]
+        if row["latency_count"] > 0 and t in per_step.index and math.isfinite(per_step[t]):
+            same += check(per_step[t], row["latency_p99_ms"] / 1000.0, counts[k, :-1], counts[k, -1])
             compared += 1
-    assert compared >= 500
+    assert compared >= 500 and same >= 0.9 * compared
 
 
 def _synthetic_latency_run(directory: Path) -> Path:
@@ -653,7 +675,7 @@ def test_the_latency_slo_is_request_based_with_hand_computed_burn_rates(tmp_path
     # 30 % of messages slow during the incident (a time-based SLI would say 100 % of its intervals).
     assert result.expressions[exprs[0]].set_index("time_s")["value"][150] == pytest.approx(0.3, rel=1e-12)
     # The page: 6x (6 %) on 12 min and 1 min, or 14.4x on 2 min and 10 s; by hand from ratio().
-    paging = [t for t in range(0, 301) if (ratio(t, 720) > 0.06 and ratio(t, 60) > 0.06)
+    paging = [t for t in range(1, 301) if (ratio(t, 720) > 0.06 and ratio(t, 60) > 0.06)
               or (ratio(t, 120) > 0.144 and ratio(t, 10) > 0.144)]
     [page] = result.fired("WsfleetMessageLatencyBudgetBurn")
     assert page.firing_s == paging[0]
