@@ -246,16 +246,19 @@ void write_number(std::ostream& out, double v) {
 std::string summary_json_text(const models::RunSummary& summary) { return summary_ordered(summary).dump(2) + "\n"; }
 
 void write_timeseries_csv(std::ostream& out, const models::RunResult& result) {
-  // One schema for both scopes: fleet-only columns are empty on server rows, server-only ones (after
-  // the fleet's) on fleet rows.
+  // One schema for every scope: fleet-only columns are empty on server rows, server-only ones (after
+  // the fleet's) on fleet rows; balancer rows (server -1) come last, their own columns after the servers'.
   const auto& fleet = result.fleet;
   const auto& servers = result.servers;
+  const auto& balancers = result.balancers;
   std::vector<std::string> cols = {"time_s", "scope", "server"};
   for (const auto& name : fleet.columns()) {
     if (name != "time_s") cols.push_back(name);
   }
-  for (const auto& name : servers.columns()) {
-    if (std::find(cols.begin(), cols.end(), name) == cols.end()) cols.push_back(name);
+  for (const auto* table : {&servers, &balancers}) {
+    for (const auto& name : table->columns()) {
+      if (std::find(cols.begin(), cols.end(), name) == cols.end()) cols.push_back(name);
+    }
   }
   for (std::size_t i = 0; i < cols.size(); ++i) out << (i ? "," : "") << cols[i];
   out << "\n";
@@ -290,6 +293,17 @@ void write_timeseries_csv(std::ostream& out, const models::RunResult& result) {
     for (int p : spos) {
       out << ",";
       if (p >= 0) write_number(out, servers.column(static_cast<std::size_t>(p))[r]);
+    }
+    out << "\n";
+  }
+  if (balancers.columns().empty()) return;
+  const auto bpos = positions(balancers);
+  for (std::size_t r = 0; r < balancers.rows(); ++r) {
+    write_number(out, balancers.column(0)[r]);
+    out << ",balancer,-1";
+    for (int p : bpos) {
+      out << ",";
+      if (p >= 0) write_number(out, balancers.column(static_cast<std::size_t>(p))[r]);
     }
     out << "\n";
   }

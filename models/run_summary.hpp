@@ -267,6 +267,8 @@ struct RunResult {
   sim::TimeSeries fleet;
   /// One row per sample time per server.
   sim::TimeSeries servers;
+  /// One row per sample time per balancer: source ports in use, refusals by cause.
+  sim::TimeSeries balancers;
 };
 
 }  // namespace wsfleet::models

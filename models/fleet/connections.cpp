@@ -177,6 +177,7 @@ void Connections::attempt(std::uint32_t c) {
 }
 
 void Connections::refuse(std::uint32_t c, Refusal why) {
+  st_.refusals.refused(c, why);  // the monitoring series by server / balancer and cause
   ++(is_rejection(why) ? st_.iv.rejected : st_.iv.failed);
   ConnectionCounts& k = st_.conn;
   switch (why) {

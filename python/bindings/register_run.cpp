@@ -55,6 +55,8 @@ void register_run(py::module_& m) {
            "Fleet time series: column name -> numpy array")
       .def("server_columns", [](const PyRunResult& r) { return columns_of(r.result.servers); },
            "Per-server time series: column name -> numpy array")
+      .def("balancer_columns", [](const PyRunResult& r) { return columns_of(r.result.balancers); },
+           "Per-balancer time series: column name -> numpy array")
       .def("scenario_toml", [](const PyRunResult& r) { return experiments::scenario_to_toml(r.config); },
            "The effective scenario as TOML")
       .def("write", [](const PyRunResult& r, const std::string& dir) {
