@@ -1,0 +1,98 @@
+"""The sweep result store's cheaper paths give what the plain ones gave: the table of a study comes
+from memory for the parts this store wrote, equal to reading every part back; rows are converted in
+one step with the same result as pyarrow's from_pylist; parts are flushed to disk by a background
+thread, every one of them by the end, and a failed flush is reported."""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from wsfleet import _store
+from wsfleet._store import ResultStore, load_results
+
+
+def store(directory: Path) -> ResultStore:
+    return ResultStore(directory, "sweep", {"axes": []}, "identity", "[run]\n")
+
+
+def row(point: int, replication: int, **metrics) -> dict:
+    return {"point": point, "point_id": f"p{point}", "replication": replication, "seed": 1, **metrics}
+
+
+def write_points(s: ResultStore) -> None:
+    s.write_point("p0", [row(0, 0, count=3, name="a", late=None), row(0, 1, count=4, name="b")])
+    s.write_point("p1", [row(1, 0, count=5, ratio=0.5)])                      # a column earlier parts lack
+    s.write_point("p2", [row(2, 0, count=1.5, ratio=None, name=None)])       # count widened to double
+    s.write_point("p3", [row(3, 0, count=7, flag=True, late=2)])
+
+
+def test_the_table_from_memory_equals_the_parts_read_back(tmp_path: Path) -> None:
+    s = store(tmp_path / "out")
+    write_points(s)
+    s.sync()
+    from_memory = s.load()
+    from_disk = load_results(tmp_path / "out")
+    pd.testing.assert_frame_equal(from_memory, from_disk)
+    assert list(from_memory["count"]) == [3.0, 4.0, 5.0, 1.5, 7.0]
+    assert from_memory["ratio"].isna().tolist() == [True, True, False, True, True]
+    # Resuming: a new store over the same directory reads the earlier parts and keeps its own.
+    again = store(tmp_path / "out")
+    again.write_point("p4", [row(4, 0, count=8, extra="x")])
+    again.sync()
+    pd.testing.assert_frame_equal(again.load(), load_results(tmp_path / "out"))
+    assert len(again.load()) == 6 and again.load()["extra"].tolist()[-1] == "x"
+
+
+def test_a_float_after_integers_widens_the_column_instead_of_being_truncated(tmp_path: Path) -> None:
+    s = store(tmp_path / "out")
+    s.write_point("p0", [row(0, 0, value=2)])
+    s.write_point("p1", [row(1, 0, value=2.75)])
+    s.sync()
+    assert load_results(tmp_path / "out")["value"].tolist() == [2.0, 2.75]  # was [2, 2]
+    # A missing value does not widen an integer column.
+    s.write_point("p2", [row(2, 0, count=1)])
+    s.write_point("p3", [row(3, 0, count=None)])
+    assert s.schema["count"] == pa.int64()
+
+
+def test_rows_convert_as_from_pylist_does() -> None:
+    schema = pa.schema([("a", pa.int64()), ("b", pa.string()), ("c", pa.float64()), ("d", pa.bool_())])
+    rows = [{"a": 1, "b": "x", "c": 2.5, "d": True, "ignored": 3}, {"a": None, "c": 3}, {}]
+    assert _store._table(rows, schema).equals(pa.Table.from_pylist(rows, schema=schema))
+    for bad in ([{"a": "x"}], [{"b": 3}], [{"d": 2}]):
+        with pytest.raises((pa.ArrowInvalid, pa.ArrowTypeError)):
+            _store._table(bad, schema)
+
+
+def test_parts_are_flushed_in_the_background_and_all_by_the_end(tmp_path: Path, monkeypatch) -> None:
+    flushed, threads = [], set()
+
+    def record(path: Path) -> None:
+        flushed.append(Path(path).name)
+        threads.add(threading.current_thread().name)
+
+    monkeypatch.setattr(_store, "_fsync_path", record)
+    monkeypatch.setattr(_store, "SYNC_EVERY_S", 0.0)  # a group after every part
+    s = store(tmp_path / "out")
+    write_points(s)
+    s.sync()
+    parts = sorted(p.name for p in (tmp_path / "out" / "results").iterdir())
+    assert len(parts) == 8 and set(parts) <= set(flushed)  # every part and its checksum
+    assert "results" in flushed
+    assert any(name.startswith("wsfleet-fsync") for name in threads)
+
+
+def test_a_failed_flush_is_reported(tmp_path: Path, monkeypatch) -> None:
+    def fail(path: Path) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(_store, "_fsync_path", fail)
+    monkeypatch.setattr(_store, "SYNC_EVERY_S", 0.0)
+    s = store(tmp_path / "out")
+    with pytest.raises(OSError, match="No space left"):
+        write_points(s)  # the second write finds the first group's failure
+        s.sync()
