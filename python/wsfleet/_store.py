@@ -23,12 +23,14 @@ import os
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Set
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
+
+from wsfleet._parts import Encoded, encode, infer_type, merge_type, to_table
 
 __all__ = ["ResultStore", "StoreError", "STUDY_FILE", "RESULTS_DIR", "is_study_dir", "read_study"]
 
@@ -45,6 +47,7 @@ class StoreError(ValueError):
 
 
 SYNC_EVERY_S = 1.0  # the longest a finished part waits for its group's flush to disk
+ROWS_IN_MEMORY = 20_000  # rows of the parts written kept for load() (a few kB each); the rest are read back
 
 
 def atomic_write(path: Path, data: bytes, *, sync: bool = True) -> None:
@@ -89,34 +92,6 @@ def read_study(directory: os.PathLike) -> Dict[str, Any]:
     return meta
 
 
-def _infer_type(values: Sequence[Any]) -> pa.DataType:
-    present = [v for v in values if v is not None]
-    if not present:
-        return pa.float64()
-    if all(isinstance(v, bool) for v in present):
-        return pa.bool_()
-    if any(isinstance(v, str) for v in present):
-        return pa.string()
-    if all(isinstance(v, int) for v in present):
-        return pa.int64()
-    return pa.float64()
-
-
-def _table(rows: List[Dict[str, Any]], schema: pa.Schema) -> pa.Table:
-    """pa.Table.from_pylist(rows, schema=schema), converted as one struct array: the same table in
-    half the time (from_pylist converts, and looks up its settings, column by column)."""
-    array = pa.array(rows, type=pa.struct(list(schema)))
-    return pa.Table.from_batches([pa.RecordBatch.from_struct_array(array)], schema=schema)
-
-
-def _merge(known: pa.DataType, new: pa.DataType) -> pa.DataType:
-    if known == new:
-        return known
-    if {known, new} <= {pa.int64(), pa.float64()}:
-        return pa.float64()
-    return pa.string() if pa.string() in (known, new) else known
-
-
 class ResultStore:
     """Opens (creating, or checking it holds the same study) an output directory."""
 
@@ -149,9 +124,13 @@ class ResultStore:
         self._last_sync = time.monotonic()
         self._flusher: Optional[ThreadPoolExecutor] = None  # flushes groups in the background
         self._flushing: Optional[Future] = None              # the group being flushed
-        # The tables of the parts this store wrote, by point id: load() takes them from memory
-        # instead of reading their files back (parsing a part's footer costs more than writing it).
-        self._written: Dict[str, pa.Table] = {}
+        # The rows (and columns) of the parts this store wrote, by point id, up to ROWS_IN_MEMORY rows:
+        # load() takes them from memory instead of reading their files back (parsing a part's footer
+        # costs more than writing it).
+        self._written: Dict[str, Tuple[List[Dict[str, Any]], pa.Schema]] = {}
+        self._rows_in_memory = 0
+        self._arrow_schema: Optional[pa.Schema] = None  # the columns of the last part written
+        self._columns: Tuple[Tuple[str, str], ...] = ()
 
     def sync(self) -> None:
         """Flushes every part written so far (and the results folder) to disk, waiting for a group
@@ -227,8 +206,9 @@ class ResultStore:
                 out.add(point_id)
         return out
 
-    def write_point(self, point_id: str, rows: List[Dict[str, Any]]) -> None:
-        """Writes one finished point (one row per replication) atomically."""
+    def write_point(self, point_id: str, rows: List[Dict[str, Any]], encoded: Optional[Encoded] = None) -> None:
+        """Writes one finished point (one row per replication) atomically. `encoded`: the part as a
+        worker made it from the same one row, used when its columns are the ones this store gives it."""
         names: List[str] = list(self.schema)
         seen = set(names)
         for row in rows:
@@ -243,26 +223,30 @@ class ResultStore:
             values = [row.get(name) for row in rows]
             known = self.schema.get(name)
             if known is None:
-                self.schema[name] = _infer_type(values)
+                self.schema[name] = infer_type(values)
                 changed = True
             elif any(v is not None for v in values):
-                merged = _merge(known, _infer_type(values))
+                merged = merge_type(known, infer_type(values))
                 if merged != known:
                     self.schema[name] = merged
                     changed = True
-        table = _table(rows, pa.schema([(n, self.schema[n]) for n in names]))
+        if changed or self._arrow_schema is None or len(names) != len(self._arrow_schema):
+            self._arrow_schema = pa.schema([(n, self.schema[n]) for n in names])
+            self._columns = tuple((n, str(self.schema[n])) for n in names)
         if changed:
-            ordered = [[name, str(self.schema[name])] for name in names]
-            atomic_write(self.directory / SCHEMA_FILE, json.dumps(ordered).encode())
-        sink = pa.BufferOutputStream()
-        pq.write_table(table, sink, write_statistics=False, use_dictionary=False)
-        data = sink.getvalue().to_pybytes()
+            atomic_write(self.directory / SCHEMA_FILE, json.dumps([list(c) for c in self._columns]).encode())
+        if encoded is not None and len(rows) == 1 and encoded.columns == self._columns and encoded.row == rows[0]:
+            data = encoded.data  # the bytes this store would have made
+        else:
+            data = encode(to_table(rows, self._arrow_schema))
         part = self._part(point_id)
         checksum = self._checksum_file(part)
         atomic_write(part, data, sync=False)
         atomic_write(checksum, hashlib.sha256(data).hexdigest().encode(), sync=False)
         self._unsynced += [part, checksum]
-        self._written[point_id] = table
+        if self._rows_in_memory + len(rows) <= ROWS_IN_MEMORY:
+            self._written[point_id] = (rows, self._arrow_schema)
+            self._rows_in_memory += len(rows)
         if time.monotonic() - self._last_sync >= SYNC_EVERY_S:
             self._flush_group()
 
@@ -290,9 +274,10 @@ def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
 
 
 def load_results(directory: os.PathLike, schema: Optional[Dict[str, pa.DataType]] = None, *,
-                 written: Optional[Mapping[str, pa.Table]] = None) -> pd.DataFrame:
+                 written: Optional[Mapping[str, Tuple[List[Dict[str, Any]], pa.Schema]]] = None) -> pd.DataFrame:
     """Every part of a study directory as one DataFrame, in (point, replication) order. `written`:
-    tables of parts (by point id) known to hold what their files hold, taken instead of reading them."""
+    the rows and columns of parts (by point id) known to hold what their files hold, taken instead
+    of reading the files."""
     directory = Path(directory)
     results = directory / RESULTS_DIR
     if schema is None:
@@ -306,9 +291,15 @@ def load_results(directory: os.PathLike, schema: Optional[Dict[str, pa.DataType]
         return frame
     arrow_schema = pa.schema(list(schema.items()))
     written = written or {}
-    in_memory = [written[p.stem[len("part-"):]] for p in parts if p.stem[len("part-"):] in written]
-    on_disk = [str(p) for p in parts if p.stem[len("part-"):] not in written]
-    tables = [_conform(t, arrow_schema) for t in in_memory]
+    groups: Dict[int, Tuple[pa.Schema, List[Dict[str, Any]]]] = {}  # the rows written with the same columns
+    on_disk = []
+    for p in parts:
+        entry = written.get(p.stem[len("part-"):])
+        if entry is None:
+            on_disk.append(str(p))
+        else:
+            groups.setdefault(id(entry[1]), (entry[1], []))[1].extend(entry[0])
+    tables = [_conform(to_table(rows, columns), arrow_schema) for columns, rows in groups.values()]
     if on_disk:
         tables.append(ds.dataset(on_disk, format="parquet", schema=arrow_schema).to_table())
     frame = pa.concat_tables(tables).combine_chunks().to_pandas()

@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from wsfleet import _store
+from wsfleet import _parts, _store
 from wsfleet._store import ResultStore, load_results
 
 
@@ -62,10 +62,10 @@ def test_a_float_after_integers_widens_the_column_instead_of_being_truncated(tmp
 def test_rows_convert_as_from_pylist_does() -> None:
     schema = pa.schema([("a", pa.int64()), ("b", pa.string()), ("c", pa.float64()), ("d", pa.bool_())])
     rows = [{"a": 1, "b": "x", "c": 2.5, "d": True, "ignored": 3}, {"a": None, "c": 3}, {}]
-    assert _store._table(rows, schema).equals(pa.Table.from_pylist(rows, schema=schema))
+    assert _parts.to_table(rows, schema).equals(pa.Table.from_pylist(rows, schema=schema))
     for bad in ([{"a": "x"}], [{"b": 3}], [{"d": 2}]):
         with pytest.raises((pa.ArrowInvalid, pa.ArrowTypeError)):
-            _store._table(bad, schema)
+            _parts.to_table(bad, schema)
 
 
 def test_parts_are_flushed_in_the_background_and_all_by_the_end(tmp_path: Path, monkeypatch) -> None:
@@ -96,3 +96,41 @@ def test_a_failed_flush_is_reported(tmp_path: Path, monkeypatch) -> None:
     with pytest.raises(OSError, match="No space left"):
         write_points(s)  # the second write finds the first group's failure
         s.sync()
+
+
+def test_a_part_encoded_by_the_worker_is_the_part_the_store_would_write(tmp_path: Path, monkeypatch) -> None:
+    made = []
+    real_encode = _store.encode
+    monkeypatch.setattr(_store, "encode", lambda table: made.append(1) or real_encode(table))
+    first = row(0, 0, count=3, ratio=0.25, name="a", missing=None)
+    by_worker, by_store = store(tmp_path / "w"), store(tmp_path / "s")
+    by_worker.write_point("p0", [first], _parts.encode_row(first))
+    assert made == []  # the worker's bytes were taken
+    by_store.write_point("p0", [first])
+    assert made == [1]
+    part = Path("results") / "part-p0.parquet"
+    assert (tmp_path / "w" / part).read_bytes() == (tmp_path / "s" / part).read_bytes()
+    # A row whose columns differ from the store's (a column earlier parts had, a type they widened)
+    # is encoded by the store, with those columns.
+    second = row(1, 0, count=4.5, ratio=0.5, name="b")
+    by_worker.write_point("p1", [second], _parts.encode_row(second))
+    assert made == [1, 1]
+    assert by_worker.load()["count"].tolist() == [3.0, 4.5] and "missing" in by_worker.load().columns
+    # A stale encoding (another row) is not taken either.
+    third = row(2, 0, count=5.0, ratio=0.5, name="c", missing=None)
+    by_worker.write_point("p2", [third], _parts.encode_row(dict(third, count=6.0)))
+    by_worker.sync()
+    assert load_results(tmp_path / "w")["count"].tolist() == [3.0, 4.5, 5.0]
+
+
+def test_a_sweep_of_one_replication_writes_the_workers_parts(tmp_path: Path, monkeypatch) -> None:
+    import wsfleet
+
+    made = []
+    real_encode = _store.encode
+    monkeypatch.setattr(_store, "encode", lambda table: made.append(1) or real_encode(table))
+    scenario = "[run]\nduration_s = 20\n[fleet]\nservers = 2\n[clients]\ncount = 200\nramp_s = 5\n"
+    result = wsfleet.Sweep(scenario, {"clients.count": [100, 200, 300]}).run(tmp_path / "out", workers=0)
+    assert made == []  # every part came from the run's side
+    pd.testing.assert_frame_equal(result.frame, load_results(tmp_path / "out"))
+    assert result.frame["clients.count"].tolist() == [100, 200, 300]
