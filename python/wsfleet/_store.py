@@ -7,10 +7,9 @@
 
 Each part is written to a hidden temporary file, then renamed into place, so a part is either
 complete or absent: an interrupted study (Ctrl-C, kill -9, a dead worker) loses only the points
-still running, and pyarrow skips the hidden temporaries. Parts are flushed to disk in groups (about
-a second apart, by a background thread so that the driver keeps handing out work meanwhile, and all
-of them when the study ends) rather than one fsync per point: after a power loss or an
-operating-system crash, a part of the last second or so may be cut short, and its checksum (written
+still running, and pyarrow skips the hidden temporaries. Parts are flushed to disk in groups (at
+most a second apart, and when the study ends) rather than one fsync per point: after a power loss
+or an operating-system crash, a part of the last second may be cut short, and its checksum (written
 beside it) then makes the next run compute it again; a part is never read with wrong bytes. `pandas.read_parquet("DIR/results")` loads the table;
 `load()` does the same with the schema of every part (columns a later part added are NaN in older
 parts) and in (point, replication) order.
@@ -21,7 +20,6 @@ import hashlib
 import json
 import os
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
@@ -122,8 +120,6 @@ class ResultStore:
         self.schema: Dict[str, pa.DataType] = self._read_schema()
         self._unsynced: List[Path] = []
         self._last_sync = time.monotonic()
-        self._flusher: Optional[ThreadPoolExecutor] = None  # flushes groups in the background
-        self._flushing: Optional[Future] = None              # the group being flushed
         # The rows (and columns) of the parts this store wrote, by point id, up to ROWS_IN_MEMORY rows:
         # load() takes them from memory instead of reading their files back (parsing a part's footer
         # costs more than writing it).
@@ -133,33 +129,10 @@ class ResultStore:
         self._columns: Tuple[Tuple[str, str], ...] = ()
 
     def sync(self) -> None:
-        """Flushes every part written so far (and the results folder) to disk, waiting for a group
-        that the background thread is flushing; raises what a flush raised."""
-        flushing, self._flushing = self._flushing, None
-        try:
-            if flushing is not None:
-                flushing.result()
-            if self._unsynced:
-                _fsync_all(self._unsynced + [self.results])
-                self._unsynced.clear()
-        finally:
-            if self._flusher is not None:
-                self._flusher.shutdown(wait=True)
-                self._flusher = None
-            self._last_sync = time.monotonic()
-
-    def _flush_group(self) -> None:
-        """Hands the parts written since the last group to the background thread (one group at a
-        time: while one is being flushed, the next keeps growing)."""
-        if self._flushing is not None:
-            if not self._flushing.done():
-                return
-            flushed, self._flushing = self._flushing, None
-            flushed.result()  # a failed flush is reported here, by the next write
-        if self._flusher is None:
-            self._flusher = ThreadPoolExecutor(1, thread_name_prefix="wsfleet-fsync")
-        group, self._unsynced = self._unsynced + [self.results], []
-        self._flushing = self._flusher.submit(_fsync_all, group)
+        """Flushes the parts written since the last flush (and the results folder) to disk."""
+        if self._unsynced:
+            _fsync_all(self._unsynced + [self.results])
+            self._unsynced.clear()
         self._last_sync = time.monotonic()
 
     def _clear(self) -> None:
@@ -248,7 +221,7 @@ class ResultStore:
             self._written[point_id] = (rows, self._arrow_schema)
             self._rows_in_memory += len(rows)
         if time.monotonic() - self._last_sync >= SYNC_EVERY_S:
-            self._flush_group()
+            self.sync()
 
     def load(self) -> pd.DataFrame:
         """The study's table, as load_results(directory) reads it: the parts written by this store

@@ -1,10 +1,9 @@
 """The sweep result store's cheaper paths give what the plain ones gave: the table of a study comes
 from memory for the parts this store wrote, equal to reading every part back; rows are converted in
-one step with the same result as pyarrow's from_pylist; parts are flushed to disk by a background
-thread, every one of them by the end, and a failed flush is reported."""
+one step with the same result as pyarrow's from_pylist; a part a worker encoded is written as it is
+only when it is the part the store would make; parts are flushed to disk in groups, all by the end."""
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pandas as pd
@@ -68,34 +67,20 @@ def test_rows_convert_as_from_pylist_does() -> None:
             _parts.to_table(bad, schema)
 
 
-def test_parts_are_flushed_in_the_background_and_all_by_the_end(tmp_path: Path, monkeypatch) -> None:
-    flushed, threads = [], set()
-
-    def record(path: Path) -> None:
-        flushed.append(Path(path).name)
-        threads.add(threading.current_thread().name)
-
-    monkeypatch.setattr(_store, "_fsync_path", record)
-    monkeypatch.setattr(_store, "SYNC_EVERY_S", 0.0)  # a group after every part
+def test_parts_are_flushed_in_groups_and_all_by_the_end(tmp_path: Path, monkeypatch) -> None:
+    flushed = []
+    monkeypatch.setattr(_store, "_fsync_path", lambda path: flushed.append(Path(path).name))
+    monkeypatch.setattr(_store, "SYNC_EVERY_S", 3600.0)
     s = store(tmp_path / "out")
     write_points(s)
+    assert flushed == []  # within the group's time: no flush yet
     s.sync()
     parts = sorted(p.name for p in (tmp_path / "out" / "results").iterdir())
-    assert len(parts) == 8 and set(parts) <= set(flushed)  # every part and its checksum
-    assert "results" in flushed
-    assert any(name.startswith("wsfleet-fsync") for name in threads)
-
-
-def test_a_failed_flush_is_reported(tmp_path: Path, monkeypatch) -> None:
-    def fail(path: Path) -> None:
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(_store, "_fsync_path", fail)
-    monkeypatch.setattr(_store, "SYNC_EVERY_S", 0.0)
-    s = store(tmp_path / "out")
-    with pytest.raises(OSError, match="No space left"):
-        write_points(s)  # the second write finds the first group's failure
-        s.sync()
+    assert len(parts) == 8 and sorted(flushed) == sorted(parts + ["results"])  # every part and its checksum
+    monkeypatch.setattr(_store, "SYNC_EVERY_S", 0.0)  # a group after every part
+    flushed.clear()
+    s.write_point("p9", [row(9, 0, count=1)])
+    assert sorted(flushed) == [".part-p9.parquet.sha256", "part-p9.parquet", "results"]
 
 
 def test_a_part_encoded_by_the_worker_is_the_part_the_store_would_write(tmp_path: Path, monkeypatch) -> None:
