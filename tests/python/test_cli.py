@@ -73,7 +73,9 @@ def test_run_prints_a_summary_table(storm_run: Dict) -> None:
 
 def test_run_writes_summary_json(storm_run: Dict) -> None:
     s = storm_run["summary"]
-    assert isinstance(s["events_processed"], int) and s["events_processed"] > 10_000
+    # At least one event per connection attempt (its arrival or retry, then its handshake's end or
+    # timeout); heartbeats and messages are loads on their server, not events.
+    assert isinstance(s["events_processed"], int) and s["events_processed"] >= s["connections"]["attempted"] > 2_000
     assert isinstance(s["wall_seconds"], float) and s["wall_seconds"] >= 0
     assert s["simulated_seconds"] == 60.0
     assert s["seed"] == SEED
