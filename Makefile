@@ -38,11 +38,13 @@ sanitize: bootstrap
 	$(VENV)/bin/cmake --build $(SAN_BUILD) -j $(JOBS) --target wsfleet wsfleet_tests
 	scripts/sanitize_runs $(SAN_BUILD)
 
-# The mutation fuzzer (loader, --set overrides, whole short runs) for FUZZ_SECONDS; findings are
-# written to results/fuzz/. `make test` runs a short seeded pass (tests/python/test_fuzz.py).
+# The mutation fuzzer (loader, --set overrides, whole short runs) for FUZZ_SECONDS with FUZZ_JOBS
+# wsfleet processes at a time; it prints the CPU-minutes spent (its own and every wsfleet's) and
+# writes findings to results/fuzz/. `make test` runs a short seeded pass (tests/python/test_fuzz.py).
 FUZZ_SECONDS ?= 600
+FUZZ_JOBS ?= 1
 fuzz: build
-	FUZZ_SECONDS=$(FUZZ_SECONDS) $(PY) tests/python/wsfleet_fuzz.py
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) $(PY) tests/python/wsfleet_fuzz.py
 
 # Benchmarks print figures; they are not tests.
 bench: build

@@ -16,6 +16,7 @@ parts) and in (point, replication) order.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -28,7 +29,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-__all__ = ["ResultStore", "StoreError", "STUDY_FILE", "RESULTS_DIR", "is_study_dir", "read_study"]
+__all__ = ["ResultStore", "StoreError", "STUDY_FILE", "RESULTS_DIR", "is_study_dir", "read_study", "write_error"]
 
 STUDY_FILE = "study.json"
 SCHEMA_FILE = "schema.json"
@@ -48,12 +49,28 @@ SYNC_EVERY_S = 1.0  # the longest a finished part waits for its group's flush to
 def atomic_write(path: Path, data: bytes, *, sync: bool = True) -> None:
     """Writes `data` to `path` through a renamed temporary; flushed to disk first unless `sync` is False."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        if sync:
-            f.flush()
-            os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            if sync:
+                f.flush()
+                os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        # A full disk (or a Ctrl-C) mid-write: no cut-short temporary is left to take the space.
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_error(directory: os.PathLike, exc: OSError) -> str:
+    """One line for a study that could not write its output (a full disk, a read-only or vanished
+    directory): the directory, the system's reason, and that finished points are kept."""
+    where = f" (writing {exc.filename})" if exc.filename else ""
+    reason = exc.strerror or str(exc)
+    hint = ""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        hint = ": free some space, then run the same command again to compute only the missing points"
+    return f"cannot write to {directory}: {reason}{where}; the points finished before are kept{hint}"
 
 
 def _fsync_path(path: Path) -> None:
@@ -219,8 +236,14 @@ class ResultStore:
         data = sink.getvalue().to_pybytes()
         part = self._part(point_id)
         checksum = self._checksum_file(part)
-        atomic_write(part, data, sync=False)
+        # The checksum first: a part is never in place without the checksum that verifies it, and
+        # when the part cannot be written (a full disk) its new checksum goes too.
         atomic_write(checksum, hashlib.sha256(data).hexdigest().encode(), sync=False)
+        try:
+            atomic_write(part, data, sync=False)
+        except BaseException:
+            checksum.unlink(missing_ok=True)
+            raise
         self._unsynced += [part, checksum]
         if time.monotonic() - self._last_sync >= SYNC_EVERY_S:
             self.sync()

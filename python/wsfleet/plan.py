@@ -58,7 +58,7 @@ import pandas as pd
 from wsfleet import _core, _run
 from wsfleet._metrics import P99_LATENCY, RECOVERY, REJECTED_FRACTION
 from wsfleet._stats import upper_bound
-from wsfleet._store import ResultStore, StoreError, atomic_write
+from wsfleet._store import ResultStore, StoreError, atomic_write, write_error
 from wsfleet._task import Task, run_task
 from wsfleet._axes import point_id
 from wsfleet._flat_slos import FlatSLO, flat_slos
@@ -723,6 +723,9 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
     except (SweepError, StoreError, _core.ScenarioError) as exc:
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the output could not be written (a full disk): not bad input
+        print(f"{parser.prog}: error: {write_error(args.out, exc)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"{parser.prog}: interrupted; finished points are saved in {args.out}: run the same command again "
               "to continue from them", file=sys.stderr)
