@@ -232,6 +232,8 @@ def check_one(exe: str, args: List[str], text: str, timeout_s: float, stats: Sta
         stats.findings.append(Finding(f"exit {status}", stderr.strip()[-400:], args, text))
     elif status == 2:
         lines = stderr.rstrip("\n").split("\n")
+        if len(lines) == 2 and lines[1].startswith("Run 'wsfleet --help'"):
+            lines = lines[:1]  # a command-line usage error: its one line, then where the usage is
         if len(lines) != 1 or not lines[0].strip():
             stats.findings.append(Finding("message", f"{len(lines)} lines on stderr: {stderr[:400]!r}", args, text))
     if any(m in stderr for m in ("Traceback", "terminate called", "Sanitizer", "runtime error:")):
@@ -245,12 +247,13 @@ def seed_inputs() -> List[Tuple[str, List[str]]]:
 
 
 def _worker(exe: str, seed: int, deadline: float, max_inputs: Optional[int], run_share: float, timeout_s: float,
-            texts: Sequence[str], stats: Stats, lock: threading.Lock, issued: List[int]) -> None:
+            texts: Sequence[str], stats: Stats, lock: threading.Lock, issued: List[int],
+            cpu_until: Optional[float] = None, progress: bool = False) -> None:
     rng = random.Random(seed)
     local = Stats()
     with tempfile.TemporaryDirectory(prefix="wsfleet-fuzz-") as tmp:
         workdir = Path(tmp)
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and (cpu_until is None or cpu_seconds() < cpu_until):
             with lock:  # the inputs taken by all threads, against max_inputs
                 if max_inputs is not None and issued[0] >= max_inputs:
                     break
@@ -265,6 +268,9 @@ def _worker(exe: str, seed: int, deadline: float, max_inputs: Optional[int], run
                 args += ["--quiet", "--set", RUN_MAX_EVENTS] + [a for s in SMALL if s.split("=")[0].split(".")[-1] in text
                                                                 for a in ("--set", s)]
             check_one(exe, args, text, timeout_s, local, workdir)
+            if progress and local.inputs % 500 == 0:
+                print(f"  {time.strftime('%H:%M:%S')} thread 0: {local.inputs} inputs, {len(local.findings)} findings, "
+                      f"{cpu_seconds() / 60:.1f} CPU-minutes so far", flush=True)
     with lock:
         stats.inputs += local.inputs
         stats.runs += local.runs
@@ -274,10 +280,13 @@ def _worker(exe: str, seed: int, deadline: float, max_inputs: Optional[int], run
 
 
 def fuzz(exe: str, seed: int, seconds: float, max_inputs: Optional[int] = None, run_share: float = 0.1,
-         timeout_s: float = 20.0, jobs: int = 1) -> Stats:
-    """Feeds the issue's inputs, then mutated ones, to `exe` for `seconds` (or `max_inputs`), a
-    `run_share` of them as whole short runs, the rest to `check`, from `jobs` threads (each one
-    `wsfleet` process at a time, with its own random stream seed + i); returns what it saw."""
+         timeout_s: float = 20.0, jobs: int = 1, cpu_seconds_budget: Optional[float] = None,
+         progress: bool = False) -> Stats:
+    """Feeds the issue's inputs, then mutated ones, to `exe` for `seconds` (or `max_inputs`, or
+    until `cpu_seconds_budget` of CPU time is spent), a `run_share` of them as whole short runs,
+    the rest to `check`, from `jobs` threads (each one `wsfleet` process at a time, with its own
+    random stream seed + i); returns what it saw."""
+    cpu_until = cpu_seconds() + cpu_seconds_budget if cpu_seconds_budget is not None else None
     base = corpus()
     texts = [t for _, t in base]
     stats = Stats()
@@ -289,7 +298,7 @@ def fuzz(exe: str, seed: int, seconds: float, max_inputs: Optional[int] = None, 
             check_one(exe, args, text, max(timeout_s, 60.0), stats, Path(tmp))
     lock, issued = threading.Lock(), [stats.inputs]
     threads = [threading.Thread(target=_worker, args=(exe, seed + i, deadline, max_inputs, run_share, timeout_s, texts,
-                                                      stats, lock, issued))
+                                                      stats, lock, issued, cpu_until, progress and i == 0))
                for i in range(max(1, jobs))]
     for t in threads:
         t.start()
@@ -313,14 +322,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=float(os.environ.get("FUZZ_SECONDS", 600)))
     parser.add_argument("--seed", type=int, default=int(os.environ.get("FUZZ_SEED", time.time_ns() % 1_000_000)))
+    parser.add_argument("--run-share", type=float, default=float(os.environ.get("FUZZ_RUN_SHARE", 0.1)),
+                        help="the share of mutated inputs run whole (the rest are checked)")
     parser.add_argument("--jobs", type=int, default=int(os.environ.get("FUZZ_JOBS", 1)),
                         help="wsfleet processes at a time (one per thread)")
+    parser.add_argument("--cpu-minutes", type=float, default=float(os.environ.get("FUZZ_CPU_MINUTES", 0)) or None,
+                        help="stop once this much CPU time (this process and its wsfleet processes) is spent")
     parser.add_argument("--wsfleet", default=default_exe())
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "fuzz", help="where findings are written")
     args = parser.parse_args(argv)
-    print(f"fuzzing {args.wsfleet} for {args.seconds:g} s, seed {args.seed}, {args.jobs} jobs", flush=True)
+    print(f"fuzzing {args.wsfleet} for {args.seconds:g} s"
+          f"{f' or {args.cpu_minutes:g} CPU-minutes' if args.cpu_minutes else ''}, seed {args.seed}, {args.jobs} jobs, "
+          f"{args.run_share:g} of the inputs run whole", flush=True)
     start, cpu0 = time.monotonic(), cpu_seconds()
-    stats = fuzz(args.wsfleet, args.seed, args.seconds, jobs=args.jobs)
+    budget = args.cpu_minutes * 60.0 if args.cpu_minutes else None
+    stats = fuzz(args.wsfleet, args.seed, args.seconds, run_share=args.run_share, jobs=args.jobs,
+                 cpu_seconds_budget=budget, progress=True)
     wall, cpu = time.monotonic() - start, cpu_seconds() - cpu0
     print(f"{stats.inputs} inputs ({stats.runs} whole runs) in {wall:.0f} s wall, {cpu / 60:.1f} CPU-minutes "
           f"(user + system, this process and every wsfleet it started); exit statuses {stats.by_status}; "
