@@ -108,7 +108,7 @@ EventEstimate estimate_events(const models::FleetConfig& config) {
     const bool tracked = config.run.per_connection_timers || config.heartbeat.mode == models::HeartbeatMode::WhenIdle ||
                          config.balancer.idle_timeout_s > 0.0 || config.clients.vanish_share > 0.0 ||
                          config.fleet.rebalance.interval_s > 0.0;
-    terms.push_back({"clients.heartbeat_interval_s", tracked ? beats : 0.0, tracked ? 0.0 : beats});
+    terms.push_back({"clients.heartbeat_interval_s", tracked ? beats : 0.0, 0.0, tracked ? 0.0 : beats});
   }
   if (config.balancer.idle_timeout_s > 0.0) terms.push_back({"balancer.idle_timeout_s", connected_s / config.balancer.idle_timeout_s, 0.0});
   if (config.fleet.idle_close_s > 0.0) terms.push_back({"fleet.idle_close_s", connected_s / config.fleet.idle_close_s, 0.0});
@@ -176,13 +176,14 @@ EventEstimate estimate_events(const models::FleetConfig& config) {
   for (const EventTerm& t : terms) {
     e.events += t.events;
     e.deliveries += t.deliveries;
-    const double cost = t.events / kEventsPerSecond + t.deliveries / kDeliveriesPerSecond;
+    e.heartbeats += t.heartbeats;
+    const double cost = t.events / kEventsPerSecond + t.deliveries / kDeliveriesPerSecond + t.heartbeats / kHeartbeatsPerSecond;
+    e.seconds += cost;
     if (cost > largest) {
       largest = cost;
       e.largest_key = t.key;
     }
   }
-  e.seconds = e.events / kEventsPerSecond + e.deliveries / kDeliveriesPerSecond;
   e.largest_share = e.seconds > 0.0 ? largest / e.seconds : 0.0;
   e.terms = std::move(terms);
   return e;

@@ -30,7 +30,8 @@ std::string memory_refusal(const MemoryEstimate& estimate, double machine_bytes)
 struct EventTerm {
   std::string key;          ///< the scenario key to change to make it smaller, e.g. "clients.messages_per_minute"
   double events = 0.0;      ///< events it schedules
-  double deliveries = 0.0;  ///< work it does without an event of its own (see EventEstimate::deliveries)
+  double deliveries = 0.0;  ///< copies written to subscribers (see EventEstimate::deliveries)
+  double heartbeats = 0.0;  ///< pooled heartbeats (see EventEstimate::heartbeats)
 };
 
 /// How long a run takes, estimated from the scenario before it starts (the run-time twin of the
@@ -40,10 +41,12 @@ struct EventEstimate {
   /// for the bundled scenarios; tests/cpp/test_resource_estimate.cpp and tests/python/test_estimate.py).
   double events = 0.0;
   /// Work done in a loop inside an event rather than as events: a publication written to each
-  /// subscriber, and heartbeats when they are pooled per server (the default). Each costs a fraction
-  /// of an event; a run with many of them is slower than its event count says.
+  /// subscriber. Each costs a fraction of an event; a run with many is slower than its event count says.
   double deliveries = 0.0;
-  /// Wall time on one core at the engine's measured speed (kEventsPerSecond, kDeliveriesPerSecond).
+  /// Heartbeats pooled per server (the default): each a few instructions of a server's catch-up loop.
+  double heartbeats = 0.0;
+  /// CPU time on one core at the engine's measured speed (kEventsPerSecond, kDeliveriesPerSecond,
+  /// kHeartbeatsPerSecond).
   double seconds = 0.0;
   std::string largest_key;   ///< the key of the term that costs the most time
   double largest_share = 0.0;  ///< that term's share of `seconds`, 0..1
@@ -52,17 +55,19 @@ struct EventEstimate {
 
 /// The engine's speed on one core, measured with `wsfleet run --json` and /usr/bin/time (user CPU
 /// seconds) on the bundled scenarios: default.toml at 1e5 clients processes 3.2 M events in 0.48 s
-/// (2.4 M pooled heartbeats among them, 0.1 s); live_scores.toml at 5,000-20,000 clients writes
-/// 9-34 M copies at 8-18 M per second. Rounded down (slower machines, larger queues): 4 M events
-/// and 10 M deliveries per second.
+/// (2.4 M pooled heartbeats among them, 0.1 s); live_scores.toml at 5,000 and 20,000 clients
+/// writes 8.5 M and 34 M copies at 17 M and 6.6 M per second (slower as the fleet grows). Rounded
+/// down (slower machines, larger fleets): 4 M events and 5 M deliveries per second.
 inline constexpr double kEventsPerSecond = 4e6;
-inline constexpr double kDeliveriesPerSecond = 1e7;
+inline constexpr double kDeliveriesPerSecond = 5e6;
+/// default.toml at 1e5 clients without messages: 2.4 M pooled heartbeats and 0.25 M events in 0.1 s.
+inline constexpr double kHeartbeatsPerSecond = 2e7;
 
 /// The events and deliveries `config` will cost.
 EventEstimate estimate_events(const models::FleetConfig& config);
 
-/// "" when the run fits `max_events` (deliveries counted for the time they take: an event per
-/// kDeliveriesPerSecond / kEventsPerSecond of them), else the refusal, e.g. "this scenario needs
+/// "" when the run fits `max_events` (deliveries and pooled heartbeats counted for the time they
+/// take, in events: seconds x kEventsPerSecond), else the refusal, e.g. "this scenario needs
 /// about 1.0e+12 events (about 2.89 days of computing at 4 M events/s), more than run.max_events =
 /// 10 G: clients.messages_per_minute makes 98 % of them; lower clients.messages_per_minute or shorten
 /// run.duration_s, or raise run.max_events if you mean to run it".
