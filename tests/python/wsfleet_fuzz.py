@@ -251,32 +251,34 @@ def _worker(exe: str, seed: int, deadline: float, max_inputs: Optional[int], run
             cpu_until: Optional[float] = None, progress: bool = False) -> None:
     rng = random.Random(seed)
     local = Stats()
-    with tempfile.TemporaryDirectory(prefix="wsfleet-fuzz-") as tmp:
-        workdir = Path(tmp)
-        while time.monotonic() < deadline and (cpu_until is None or cpu_seconds() < cpu_until):
-            with lock:  # the inputs taken by all threads, against max_inputs
-                if max_inputs is not None and issued[0] >= max_inputs:
-                    break
-                issued[0] += 1
-            text = mutate(rng.choice(texts), rng, texts)
-            args = ["check", "{path}"]
-            for _ in range(rng.choice([0, 0, 1, 2])):
-                args += ["--set", override(text, rng)]
-            if rng.random() < run_share:
-                local.runs += 1
-                args[0] = "run"
-                args += ["--quiet", "--set", RUN_MAX_EVENTS] + [a for s in SMALL if s.split("=")[0].split(".")[-1] in text
-                                                                for a in ("--set", s)]
-            check_one(exe, args, text, timeout_s, local, workdir)
-            if progress and local.inputs % 500 == 0:
-                print(f"  {time.strftime('%H:%M:%S')} thread 0: {local.inputs} inputs, {len(local.findings)} findings, "
-                      f"{cpu_seconds() / 60:.1f} CPU-minutes so far", flush=True)
-    with lock:
-        stats.inputs += local.inputs
-        stats.runs += local.runs
-        for k, v in local.by_status.items():
-            stats.by_status[k] = stats.by_status.get(k, 0) + v
-        stats.findings.extend(local.findings)
+    try:
+        with tempfile.TemporaryDirectory(prefix="wsfleet-fuzz-") as tmp:
+            workdir = Path(tmp)
+            while time.monotonic() < deadline and (cpu_until is None or cpu_seconds() < cpu_until):
+                with lock:  # the inputs taken by all threads, against max_inputs
+                    if max_inputs is not None and issued[0] >= max_inputs:
+                        break
+                    issued[0] += 1
+                text = mutate(rng.choice(texts), rng, texts)
+                args = ["check", "{path}"]
+                for _ in range(rng.choice([0, 0, 1, 2])):
+                    args += ["--set", override(text, rng)]
+                if rng.random() < run_share:
+                    local.runs += 1
+                    args[0] = "run"
+                    args += ["--quiet", "--set", RUN_MAX_EVENTS] + [a for s in SMALL if s.split("=")[0].split(".")[-1] in text
+                                                                    for a in ("--set", s)]
+                check_one(exe, args, text, timeout_s, local, workdir)
+                if progress and local.inputs % 500 == 0:
+                    print(f"  {time.strftime('%H:%M:%S')} thread 0: {local.inputs} inputs, {len(local.findings)} findings, "
+                          f"{cpu_seconds() / 60:.1f} CPU-minutes so far", flush=True)
+    finally:  # what this thread saw counts even if it failed (e.g. the executable vanished)
+        with lock:
+            stats.inputs += local.inputs
+            stats.runs += local.runs
+            for k, v in local.by_status.items():
+                stats.by_status[k] = stats.by_status.get(k, 0) + v
+            stats.findings.extend(local.findings)
 
 
 def fuzz(exe: str, seed: int, seconds: float, max_inputs: Optional[int] = None, run_share: float = 0.1,
