@@ -30,7 +30,9 @@ test-python:
 
 # AddressSanitizer + UndefinedBehaviorSanitizer over the C++ tests, every bundled scenario (smaller)
 # and feature-combination runs, in its own build (build/asan: the CLI and the tests, no Python).
-# About 15 minutes on 2 busy cores from scratch, a few once built; not part of `make test`.
+# About an hour from scratch on 2 cores shared with other builds (-O0: the build is the cost; the
+# C++ tests under the sanitizers take many times their 20 s); not part of `make test`.
+# PART=tests or PART=runs (scripts/sanitize_runs) splits the runs in two.
 SAN_BUILD := build/asan
 sanitize: bootstrap
 	$(VENV)/bin/cmake -S . -B $(SAN_BUILD) -G Ninja -DCMAKE_MAKE_PROGRAM=$(CURDIR)/$(VENV)/bin/ninja \
