@@ -58,6 +58,8 @@ bench: build
 	@echo "--- heartbeats off, then the per-event reference model (one event per heartbeat and message timer)"
 	$(BUILD)/tests/bench_fleet experiments/bench/million.toml clients.heartbeat_interval_s=0
 	$(BUILD)/tests/bench_fleet experiments/bench/million.toml run.per_connection_timers=true
+	@echo "--- the same model in SimPy (tests/bench/simpy_model.py) at 2k and 10k clients: CPU time of each (about 2 minutes)"
+	$(PY) tests/bench/bench_simpy.py 2000 10000
 	$(PY) tests/bench/bench_sweep.py
 
 # The full comparison of measured (real HAProxy/NGINX, Node.js ws servers, thousands of real clients on

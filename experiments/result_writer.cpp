@@ -51,16 +51,25 @@ ordered_json summary_ordered(const models::RunSummary& s) {
     if (b < s.servers) ++at_start[s.server_class[b]];
   }
   double cost = 0.0;
+  std::uint64_t connection_capacity = 0, cores = 0;
   for (std::size_t k = 0; k < s.classes.size(); ++k) {
     const models::ServerClass& c = s.classes[k];
     cost += static_cast<double>(at_start[k]) * c.cost_per_hour;
+    connection_capacity += at_start[k] * c.max_connections;
+    cores += at_start[k] * c.cpu_cores;
+    // A core does a microsecond of [fleet.cpu] work per microsecond: the class's CPU capacity in
+    // the costs' unit, per server.
     classes.push_back({{"name", c.name}, {"servers", at_start[k]}, {"total_servers", ever[k]},
                        {"max_connections", c.max_connections}, {"cpu_cores", c.cpu_cores},
                        {"base_memory_mib", num(c.base_memory_mib)},
                        {"memory_per_connection_kib", num(c.memory_per_connection_kib)}, {"weight", num(c.weight)},
-                       {"cost_per_hour", num(c.cost_per_hour)}, {"memory_limit_mib", num(c.memory_limit_mib)}});
+                       {"cost_per_hour", num(c.cost_per_hour)}, {"memory_limit_mib", num(c.memory_limit_mib)},
+                       {"cpu_capacity_us_per_s", num(1e6 * c.cpu_cores)},
+                       {"connection_capacity", at_start[k] * c.max_connections}});
   }
   j["fleet"]["cost_per_hour"] = num(cost);  // of the servers at the start
+  j["fleet"]["connection_capacity"] = connection_capacity;
+  j["fleet"]["cpu_cores"] = cores;
   j["fleet"]["classes"] = classes;
   ordered_json server_class = ordered_json::array();
   for (const std::uint32_t k : s.server_class) server_class.push_back(s.classes.at(k).name);
@@ -159,7 +168,8 @@ ordered_json summary_ordered(const models::RunSummary& s) {
         {"server_hours", num(a.server_hours)},
         {"cost", num(a.cost)}};
   }
-  j["cpu"] = {{"mean_utilisation", num(s.cpu_mean_utilisation)}, {"peak_utilisation", num(s.cpu_peak_utilisation)}};
+  j["cpu"] = {{"mean_utilisation", num(s.cpu_mean_utilisation)}, {"peak_utilisation", num(s.cpu_peak_utilisation)},
+              {"capacity_core_seconds", num(s.cpu_capacity_core_seconds)}};
   j["memory"] = {{"peak_server_mib", num(s.peak_server_memory_mib)}};
   ordered_json faults = ordered_json::array();
   for (const auto& f : s.faults) {
@@ -236,16 +246,19 @@ void write_number(std::ostream& out, double v) {
 std::string summary_json_text(const models::RunSummary& summary) { return summary_ordered(summary).dump(2) + "\n"; }
 
 void write_timeseries_csv(std::ostream& out, const models::RunResult& result) {
-  // One schema for both scopes: fleet-only columns are empty on server rows, server-only ones (after
-  // the fleet's) on fleet rows.
+  // One schema for every scope: fleet-only columns are empty on server rows, server-only ones (after
+  // the fleet's) on fleet rows; balancer rows (server -1) come last, their own columns after the servers'.
   const auto& fleet = result.fleet;
   const auto& servers = result.servers;
+  const auto& balancers = result.balancers;
   std::vector<std::string> cols = {"time_s", "scope", "server"};
   for (const auto& name : fleet.columns()) {
     if (name != "time_s") cols.push_back(name);
   }
-  for (const auto& name : servers.columns()) {
-    if (std::find(cols.begin(), cols.end(), name) == cols.end()) cols.push_back(name);
+  for (const auto* table : {&servers, &balancers}) {
+    for (const auto& name : table->columns()) {
+      if (std::find(cols.begin(), cols.end(), name) == cols.end()) cols.push_back(name);
+    }
   }
   for (std::size_t i = 0; i < cols.size(); ++i) out << (i ? "," : "") << cols[i];
   out << "\n";
@@ -280,6 +293,17 @@ void write_timeseries_csv(std::ostream& out, const models::RunResult& result) {
     for (int p : spos) {
       out << ",";
       if (p >= 0) write_number(out, servers.column(static_cast<std::size_t>(p))[r]);
+    }
+    out << "\n";
+  }
+  if (balancers.columns().empty()) return;
+  const auto bpos = positions(balancers);
+  for (std::size_t r = 0; r < balancers.rows(); ++r) {
+    write_number(out, balancers.column(0)[r]);
+    out << ",balancer,-1";
+    for (int p : bpos) {
+      out << ",";
+      if (p >= 0) write_number(out, balancers.column(static_cast<std::size_t>(p))[r]);
     }
     out << "\n";
   }

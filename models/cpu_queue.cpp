@@ -11,12 +11,7 @@ CpuQueue::CpuQueue(std::uint32_t cores) {
 }
 
 sim::SimTime CpuQueue::submit(sim::SimTime now, sim::SimTime cost, int kind) {
-  // FCFS over identical cores: the job goes to the core that frees up first (lowest index on ties).
-  std::size_t best = 0;
-  for (std::size_t k = 1, n = cores_.size(); k < n; ++k) {
-    if (cores_[k].free_at < cores_[best].free_at) best = k;
-  }
-  Core& core = cores_[best];
+  Core& core = earliest_free();
   const sim::SimTime start = std::max(now, core.free_at);
   core.free_at = start + cost;
   submitted_ns_ += cost;

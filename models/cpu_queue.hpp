@@ -25,6 +25,31 @@ class CpuQueue {
   /// time. A job with kind >= 0 is tracked until retired or dropped.
   sim::SimTime submit(sim::SimTime now, sim::SimTime cost, int kind);
 
+  /// Submits a tracked job (kind >= 0) as submit() does, for a caller that has brought the run up to
+  /// `by` (>= now): the core's tracked jobs done by then are retired with fn(kind, latency_ns), and
+  /// this job too, at once instead of being remembered, if it completes by then (nothing after `by`
+  /// can lose it, and no job of its core completes before it unretired). Returns its completion time.
+  template <class Fn>
+  sim::SimTime submit_by(sim::SimTime now, sim::SimTime cost, int kind, sim::SimTime by, Fn&& fn) {
+    Core& core = earliest_free();
+    const sim::SimTime start = now > core.free_at ? now : core.free_at;
+    core.free_at = start + cost;
+    submitted_ns_ += cost;
+    // The core's earlier jobs done by `by` are retired first, in completion order (this one ends after them).
+    while (!core.jobs.empty() && core.jobs.front().completion <= by) {
+      fn(core.jobs.front().kind, core.jobs.front().latency);
+      core.jobs.pop_front();
+      --tracked_;
+    }
+    if (core.free_at <= by && core.jobs.empty()) {
+      fn(kind, core.free_at - now);
+    } else {
+      core.jobs.push_back(Job{core.free_at, core.free_at - now, kind});
+      ++tracked_;
+    }
+    return core.free_at;
+  }
+
   /// Retires every tracked job completed by `now`, calling fn(kind, latency_ns) for each
   /// (latency = waiting + service).
   template <class Fn>
@@ -74,6 +99,14 @@ class CpuQueue {
     sim::RingFifo<Job> jobs;  ///< its tracked jobs, in completion order
   };
   sim::SimTime remaining_work(sim::SimTime now) const;
+  /// The core that frees up first (lowest index on ties): FCFS over identical cores.
+  Core& earliest_free() {
+    std::size_t best = 0;
+    for (std::size_t k = 1, n = cores_.size(); k < n; ++k) {
+      if (cores_[k].free_at < cores_[best].free_at) best = k;
+    }
+    return cores_[best];
+  }
 
   std::vector<Core> cores_;
   sim::SimTime submitted_ns_ = 0;

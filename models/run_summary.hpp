@@ -242,7 +242,8 @@ struct RunSummary {
   MessageCounts heartbeats;
   LatencyStats message_latency;
   LatencyStats handshake_latency;
-  double cpu_mean_utilisation = 0.0;       ///< busy fraction over all servers and the whole run
+  double cpu_mean_utilisation = 0.0;       ///< busy core-time over cpu_capacity_core_seconds
+  double cpu_capacity_core_seconds = 0.0;  ///< cores x time each server was part of the fleet, s
   double cpu_peak_utilisation = 0.0;       ///< highest busy fraction of one server in one sample interval
   double peak_server_memory_mib = 0.0;     ///< highest memory of one server at a sample time
   std::uint64_t peak_connections = 0;      ///< highest fleet-wide open connections at a sample time
@@ -266,6 +267,8 @@ struct RunResult {
   sim::TimeSeries fleet;
   /// One row per sample time per server.
   sim::TimeSeries servers;
+  /// One row per sample time per balancer: source ports in use, refusals by cause.
+  sim::TimeSeries balancers;
 };
 
 }  // namespace wsfleet::models

@@ -35,6 +35,21 @@ struct Server {
   ServerInterval interval;              ///< counters since the last sample
   sim::LogHistogram interval_latency_ms;  ///< message latency during the current interval
   sim::SimTime busy_at_last_sample = 0; ///< CpuQueue::busy_ns at the previous sample
+  sim::SimTime present_since = 0;       ///< when it last became part of the fleet, ns
+  sim::SimTime present_before = 0;      ///< time it was part of the fleet before present_since, ns
+
+  /// Joins (true) or leaves (false) the fleet at `now`, keeping the time it was part of it (the CPU
+  /// capacity the summary divides by counts a server's cores only while it is present).
+  void set_present(bool p, sim::SimTime now) {
+    if (p == present) return;
+    if (present) present_before += now - present_since;
+    else present_since = now;
+    present = p;
+  }
+  /// Time it has been part of the fleet up to `now`, ns.
+  [[nodiscard]] sim::SimTime present_time(sim::SimTime now) const {
+    return present_before + (present ? now - present_since : 0);
+  }
 };
 
 }  // namespace wsfleet::models

@@ -87,6 +87,18 @@ double LogHistogram::quantile(double q) const {
   return max_;  // unreachable: the counts add up to count_
 }
 
+std::uint64_t LogHistogram::count_at_most(double x) const {
+  if (count_ == 0 || !(x >= min_)) return 0;  // NaN counts nothing
+  if (x >= max_) return count_;
+  std::uint64_t n = std::clamp(0.0, min_, max_) <= x ? zero_count_ : 0;
+  for (std::size_t k = 0; k < counts_.size(); ++k) {
+    if (counts_[k] == 0) continue;
+    if (std::clamp(representative(offset_ + static_cast<std::int64_t>(k)), min_, max_) > x) break;  // estimates ascend
+    n += counts_[k];
+  }
+  return n;
+}
+
 void LogHistogram::merge(const LogHistogram& other) {
   if (other.relative_accuracy_ != relative_accuracy_) {
     throw std::invalid_argument("LogHistogram::merge: relative accuracies differ");

@@ -64,6 +64,12 @@ class LogHistogram {
   /// quantile(0) is min() and quantile(1) is max() exactly. Returns NaN when empty.
   /// O(number of buckets).
   double quantile(double q) const;
+  /// Number of values counted at or below `x` (any finite x, the values' unit), consistent with
+  /// quantile(): a value counts when its bucket's estimate (clamped to [min, max]) is <= x, so the
+  /// answer is exact for x below min() or at or above max(), and otherwise within the relative
+  /// accuracy (a value within relative_accuracy() of x may be counted on either side). This is a
+  /// cumulative bucket count of a Prometheus histogram with upper bound `le` = x. O(buckets).
+  std::uint64_t count_at_most(double x) const;
   /// Adds every value recorded in `other`, as if they had been recorded here. Throws
   /// std::invalid_argument if the relative accuracies differ. Merging a histogram into itself
   /// doubles every count.

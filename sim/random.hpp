@@ -34,6 +34,10 @@ class Rng {
   std::uint64_t below(std::uint64_t n);
   /// Exponential with the given mean (> 0), by inversion.
   double exponential(double mean);
+  /// Exponential with the given mean (> 0), by Marsaglia and Tsang's ziggurat (256 layers): the same
+  /// distribution as exponential() from other draws, without a logarithm 98.9 % of the time. For
+  /// streams whose draws are the hot path (the servers' message streams).
+  double exponential_ziggurat(double mean);
   /// Standard normal by the Marsaglia polar method (one spare value is cached).
   double standard_normal();
 

@@ -267,7 +267,8 @@ void Autoscaler::ready(std::uint32_t slot) {
   ++became_ready_;
   ready_delay_sum_s_ += sim::to_seconds(now - sl.launched_at);
   Server& s = st_.servers[slot];
-  s.present = s.up = true;
+  s.set_present(true, now);
+  s.up = true;
   s.draining = false;
   st_.parts.balancers->server_added(slot);
 }
@@ -284,7 +285,8 @@ void Autoscaler::drain_deadline(std::uint32_t slot) {
   s.ghosts = 0;
   ++s.ghost_gen;
   s.draining = false;
-  s.present = s.up = false;
+  s.set_present(false, st_.sim.now());
+  s.up = false;
   st_.parts.balancers->server_removed(slot);
   set_phase(slot, Phase::Removed);
   ++slots_[slot].gen;

@@ -128,6 +128,12 @@ std::uint32_t BalancerTier::resolve(std::uint32_t c) const {
 }
 
 Route BalancerTier::connect(std::uint32_t c) {
+  const Route route = route_connection(c);
+  st_.refusals.routed(c, route.refusal ? route.tried : static_cast<std::int32_t>(route.server), route.balancer);
+  return route;
+}
+
+Route BalancerTier::route_connection(std::uint32_t c) {
   const Client& cl = st_.clients[c];
   const sim::SimTime now = st_.sim.now();
   const std::uint32_t bi = resolve(c);
@@ -182,6 +188,7 @@ Route BalancerTier::connect(std::uint32_t c) {
     }
     if (failure) {
       last = failure;
+      route.tried = static_cast<std::int32_t>(b);
       try_failed(node, b);
       lb.block(local, LoadBalancer::kBlockTried);
       tried.push_back(local);
@@ -190,7 +197,10 @@ Route BalancerTier::connect(std::uint32_t c) {
     untry();
     node.fails[node.slot(b)] = 0;  // a live backend answered (NGINX resets fails on success)
     route.refusal = st_.parts.servers->admit(b);
-    if (route.refusal) return route;
+    if (route.refusal) {
+      route.tried = static_cast<std::int32_t>(b);
+      return route;
+    }
     ++node.counts.routed;
     node.counts.peak_ports = std::max<std::uint64_t>(node.counts.peak_ports, static_cast<std::uint64_t>(in_use + 1));
     lb.connection_opened(local);

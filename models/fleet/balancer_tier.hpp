@@ -23,6 +23,7 @@ struct Route {
   std::uint32_t server = 0;        ///< the server that took it (a slot is reserved at the balancer)
   std::uint32_t balancer = 0;      ///< the balancer it went through
   std::uint32_t site = 0;          ///< that balancer's site
+  std::int32_t tried = -1;         ///< a refusal's server: the one that refused it or the last tried (-1: none)
 };
 
 /// Why one HTTP request of a fallback session could not be routed.
@@ -76,6 +77,7 @@ class BalancerTier : public sim::EventHandler {
   const std::vector<BalancerNode>& nodes() const { return nodes_; }
 
  private:
+  Route route_connection(std::uint32_t c);  // connect() without the refusal bookkeeping
   enum Tag : std::uint32_t { kProbe, kProbeTimeout, kPassiveExpire, kWarmStep, kLoadReport, kFailover };
   // Timers carry (backend, balancer, generation) in their data.
   static std::uint64_t pack_backend(std::uint32_t balancer, std::uint32_t backend, std::uint32_t gen = 0) {

@@ -80,8 +80,16 @@ void Connections::start() {
   // one stream per connection.
   server_messages_ = aggregate && message_mean_gap_s_ > 0 && message_tag_ == kMessage && st_.parts.transports == nullptr;
   if (server_messages_) {
-    message_gen_.assign(st_.servers.size(), 0);
-    need_sender_ = st_.topo.regions() > 1 || (st_.parts.pubsub && cfg.pubsub.client_publish_share > 0.0);
+    const bool publishing = st_.parts.pubsub && cfg.pubsub.client_publish_share > 0.0;
+    need_sender_ = st_.topo.regions() > 1 || publishing;
+    // A client's publication is an event at its message's time: those runs keep the stream's events;
+    // the others leave the messages to the server pool as a load drained with the heartbeats.
+    pool_messages_ = !publishing;
+    if (pool_messages_) {
+      st_.parts.servers->keep_messages(message_mean_gap_s_, cost_message_, need_sender_);
+    } else {
+      message_gen_.assign(st_.servers.size(), 0);
+    }
   }
   if (!arrival_times_.empty() && arrival_times_[0] <= st_.end) st_.sim.schedule_at(arrival_times_[0], self_, kArrive, 0);
 }
@@ -169,6 +177,7 @@ void Connections::attempt(std::uint32_t c) {
 }
 
 void Connections::refuse(std::uint32_t c, Refusal why) {
+  st_.refusals.refused(c, why);  // the monitoring series by server / balancer and cause
   ++(is_rejection(why) ? st_.iv.rejected : st_.iv.failed);
   ConnectionCounts& k = st_.conn;
   switch (why) {
@@ -188,6 +197,8 @@ void Connections::refuse(std::uint32_t c, Refusal why) {
 void Connections::handshake_done(std::uint32_t c) {
   Client& cl = st_.clients[c];
   Server& s = st_.servers[static_cast<std::size_t>(cl.server)];
+  // Pooled messages due before now are sent by the connections established before this one.
+  if (pool_messages_) st_.parts.servers->catch_up_before(static_cast<std::uint32_t>(cl.server));
   cl.state = ClientState::Connected;
   if (st_.cfg.balancer.sticky == Stickiness::Cookie) cl.sticky = cl.server;
   backoff_->on_connected(cl.backoff, st_.sim.now());
@@ -224,7 +235,7 @@ void Connections::handshake_done(std::uint32_t c) {
     schedule_client(now + idle_close_, conn_tag(kIdleClose, server), c);
   }
   if (server_messages_) {
-    restart_messages(server);
+    connections_changed(server);
   } else if (message_mean_gap_s_ > 0 && transport == Transport::WebSocket) {
     schedule_client(now + st_.duration(rng_messages_.exponential(message_mean_gap_s_)), conn_tag(message_tag_, server), c);
   }
@@ -286,6 +297,14 @@ void Connections::server_message(std::uint32_t server) {
   const sim::SimTime done = st_.parts.servers->submit_job(server, cost_message_, kJobMessage, c);
   if (st_.parts.pubsub && st_.cfg.pubsub.client_publish_share > 0.0) st_.parts.pubsub->client_message(c, server, done);
   next_message(server);
+}
+
+void Connections::connections_changed(std::uint32_t server) {
+  if (pool_messages_) {
+    st_.parts.servers->messages_changed(server);
+  } else if (server_messages_) {
+    restart_messages(server);
+  }
 }
 
 void Connections::restart_messages(std::uint32_t server) {

@@ -12,7 +12,9 @@
 // - the messages of a server's connections are one Poisson stream per server, of rate
 //   connections / mean gap, each message from a sender chosen uniformly among them (the
 //   superposition of independent Poisson streams; redrawn whenever the number changes, which the
-//   memoryless property allows). Equal in distribution to one stream per connection.
+//   memoryless property allows). Equal in distribution to one stream per connection. Unless a
+//   client's message is also a publication (pub/sub client publishing), the server pool keeps the
+//   streams as a load drained with the heartbeats (ServerPool::keep_messages): no event per message.
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -95,9 +97,7 @@ class Connections : public sim::EventHandler {
   /// Draws server `server`'s next message from its current number of connections (> 0).
   void next_message(std::uint32_t server);
   /// The number of established connections of `server` changed (in either direction).
-  void connections_changed(std::uint32_t server) {
-    if (server_messages_) restart_messages(server);
-  }
+  void connections_changed(std::uint32_t server);
   void session_end(std::uint32_t c);
   void idle_check(std::uint32_t c);
   void idle_close(std::uint32_t c);
@@ -128,6 +128,7 @@ class Connections : public sim::EventHandler {
   bool pool_heartbeats_ = false;   ///< heartbeats are the server pool's periodic load, not events
   bool server_messages_ = false;   ///< one message stream per server, not per connection
   bool need_sender_ = false;       ///< a per-server message needs its sender (regions, client publishing)
+  bool pool_messages_ = false;     ///< the per-server streams are the server pool's load, not events
   std::vector<std::uint32_t> message_gen_;  ///< per server: generation of its message stream
 
   /// A half-open connection whose detection is scheduled.

@@ -117,7 +117,8 @@ void Deployer::reconcile(std::uint32_t d) {
       // The switch: the balancers send every new connection to the green set; the blue set terminates.
       r.switched = true;
       for (std::uint32_t b : r.new_rs) {
-        st_.servers[b].present = st_.servers[b].up = true;
+        st_.servers[b].set_present(true, st_.sim.now());
+        st_.servers[b].up = true;
         st_.parts.balancers->server_added(b);
       }
       std::vector<std::uint32_t> old;
@@ -203,7 +204,8 @@ void Deployer::ready(std::uint32_t b) {
   if (st_.cfg.deploys[d].strategy != DeployStrategy::BlueGreen) {
     // The readiness probe passed: the server joins the endpoints (the balancers' own health checks
     // and slow start apply as for any server that joins).
-    st_.servers[b].present = st_.servers[b].up = true;
+    st_.servers[b].set_present(true, st_.sim.now());
+    st_.servers[b].up = true;
     st_.parts.balancers->server_added(b);
   }
   const double min_ready = st_.cfg.deploys[d].min_ready_s;
@@ -307,7 +309,8 @@ void Deployer::remove_server(std::uint32_t b, bool killed) {
   s.ghosts = 0;
   ++s.ghost_gen;
   s.draining = false;
-  s.present = s.up = false;
+  s.set_present(false, st_.sim.now());
+  s.up = false;
   st_.parts.balancers->server_removed(b);
   phase_[b] = Phase::Gone;
   --runs_[d].terminating;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "models/client.hpp"
+#include "models/fleet/refusal_tally.hpp"
 #include "models/fleet_config.hpp"
 #include "models/run_summary.hpp"
 #include "models/server.hpp"
@@ -88,6 +89,7 @@ struct FleetState {
   MessageCounts msgs, beats;          ///< data messages and heartbeats, as servers see them
   std::uint64_t connected = 0, connecting = 0, waiting = 0;
   IntervalCounts iv;
+  RefusalTally refusals;              ///< refusals per server and balancer by cause (sized and sampled by the Sampler)
   std::vector<FaultState> faults;     ///< configured faults first, then out-of-memory kills
   Components parts;
 

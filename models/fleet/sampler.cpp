@@ -5,10 +5,13 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "models/fleet/deployer.hpp"
 #include "models/fleet/autoscaler.hpp"
+#include "models/fleet/balancer_tier.hpp"
 #include "models/fleet/server_pool.hpp"
 #include "models/fleet/summary_helpers.hpp"
 #include "models/pubsub/pubsub.hpp"
@@ -25,27 +28,67 @@ std::vector<std::string> with(std::vector<std::string> columns, bool enabled, co
   if (enabled) columns.insert(columns.end(), extra.begin(), extra.end());
   return columns;
 }
+
+// The latency histogram's bounds: Prometheus client libraries' default buckets (5 ms .. 10 s) with
+// 1 and 2.5 ms below them, for fast fleets. Names as they appear in the columns.
+constexpr std::pair<double, const char*> kLatencyBounds[] = {
+    {1.0, "1"},     {2.5, "2.5"},   {5.0, "5"},     {10.0, "10"},     {25.0, "25"},     {50.0, "50"},    {100.0, "100"},
+    {250.0, "250"}, {500.0, "500"}, {1000.0, "1000"}, {2500.0, "2500"}, {5000.0, "5000"}, {10000.0, "10000"}};
+
+std::vector<std::string> latency_histogram_columns() {
+  std::vector<std::string> out;
+  for (const auto& [bound, name] : kLatencyBounds) out.push_back(std::string("latency_le_ms_") + name);
+  out.push_back("latency_count");
+  out.push_back("latency_sum_ms");
+  return out;
+}
+
+std::vector<std::string> server_refusal_columns() {
+  std::vector<std::string> out{"present"};
+  for (std::string_view cause : RefusalTally::kServerCauseNames) out.push_back("refused_" + std::string(cause));
+  return out;
+}
+
+std::vector<std::string> balancer_columns() {
+  std::vector<std::string> out{"time_s", "balancer", "up", "source_ports_in_use", "source_ports_limit"};
+  for (std::string_view cause : RefusalTally::kBalancerCauseNames) out.push_back("refused_" + std::string(cause));
+  return out;
+}
 }  // namespace
+
+const std::vector<double>& Sampler::latency_bounds_ms() {
+  static const std::vector<double> bounds = [] {
+    std::vector<double> out;
+    for (const auto& [bound, name] : kLatencyBounds) out.push_back(bound);
+    return out;
+  }();
+  return bounds;
+}
 
 Sampler::Sampler(FleetState& state)
     : st_(state),
       interval_(sim::from_seconds(state.cfg.run.sample_interval_s)),
-      fleet_series_(with(with(with({"time_s", "up", "connections", "attempts", "established", "rejected", "failed", "closed",
+      fleet_series_(with(with(with(with({"time_s", "up", "connections", "attempts", "established", "rejected", "failed", "closed",
                           "dropped", "cpu_utilisation", "cpu_backlog_ms", "memory_mib", "messages_delivered",
                           "latency_p50_ms", "latency_p99_ms", "retries", "waiting", "gave_up", "conn_max_over_mean",
                           "conn_cv", "half_open", "clients_websocket", "clients_long_polling", "clients_sse", "polls"},
                          state.cfg.pubsub.enabled(), PubSub::fleet_columns()),
                     !state.cfg.deploys.empty(), Deployer::fleet_columns()),
-                    state.cfg.autoscaler.enabled(), Autoscaler::fleet_columns())),
-      server_series_(with({"time_s", "server", "up", "connections", "attempts", "established", "rejected", "failed",
+                    state.cfg.autoscaler.enabled(), Autoscaler::fleet_columns()),
+                    true, latency_histogram_columns())),
+      server_series_(with(with({"time_s", "server", "up", "connections", "attempts", "established", "rejected", "failed",
                            "closed", "dropped", "cpu_utilisation", "cpu_backlog_ms", "memory_mib", "messages_delivered",
                            "latency_p50_ms", "latency_p99_ms", "polls"},
-                          state.cfg.pubsub.enabled(), PubSub::server_columns())) {
+                          state.cfg.pubsub.enabled(), PubSub::server_columns()), true, server_refusal_columns())),
+      balancer_series_(balancer_columns()) {
   if (interval_ <= 0) throw std::invalid_argument("run.duration_s and run.sample_interval_s must be > 0");
   self_ = st_.sim.add_handler(this);
 }
 
-void Sampler::start() { st_.sim.schedule_at(std::min(interval_, st_.end), self_, 0, 0); }
+void Sampler::start() {
+  st_.refusals.size(st_.servers.size(), st_.parts.balancers->size(), st_.clients.size());
+  st_.sim.schedule_at(std::min(interval_, st_.end), self_, 0, 0);
+}
 
 void Sampler::handle(const sim::Event&) { sample(); }
 
@@ -83,6 +126,12 @@ void Sampler::sample() {
     if (ps) {
       buffered_sum += buffered_mib;
       ps->append_server_sample(i, buffered_mib, row);
+    }
+    row.push_back(s.present ? 1.0 : 0.0);
+    for (std::size_t k = 0; k < RefusalTally::kServerCauses; ++k) {
+      const std::uint64_t n = st_.refusals.server_count(i, k);
+      server_refusals_ += n;
+      row.push_back(static_cast<double>(n));
     }
     server_series_.append(row);
     total.attempts += iv.attempts;
@@ -133,7 +182,16 @@ void Sampler::sample() {
   if (ps) ps->append_fleet_sample(buffered_sum, row);
   if (st_.parts.deployer) st_.parts.deployer->append_fleet_sample(row);
   if (st_.parts.autoscaler != nullptr) st_.parts.autoscaler->append_fleet_sample(row);
+  // Cumulative bucket counts (a value counts in every bucket whose bound is >= it), count and sum.
+  for (const double bound : latency_bounds_ms()) {
+    row.push_back(static_cast<double>(fleet_interval_latency_ms_.count_at_most(bound)));
+  }
+  row.push_back(static_cast<double>(fleet_interval_latency_ms_.count()));
+  row.push_back(fleet_interval_latency_ms_.sum());
+  latency_sampled_ += fleet_interval_latency_ms_.count();
   fleet_series_.append(row);
+  sample_balancers(t);
+  st_.refusals.reset_interval();
   message_latency_ms_.merge(fleet_interval_latency_ms_);
   fleet_interval_latency_ms_.reset();
   st_.iv = IntervalCounts{};
@@ -141,21 +199,75 @@ void Sampler::sample() {
   if (now < st_.end) st_.sim.schedule_at(std::min(now + interval_, st_.end), self_, 0, 0);
 }
 
+void Sampler::sample_balancers(double t) {
+  const auto& nodes = st_.parts.balancers->nodes();
+  const std::uint64_t limit =
+      static_cast<std::uint64_t>(st_.cfg.balancer.source_ports) * static_cast<std::uint64_t>(st_.cfg.balancer.source_addresses);
+  for (std::size_t b = 0; b < nodes.size(); ++b) {
+    // Source ports are per (source address, backend): the busiest backend is the one nearest exhaustion.
+    std::int64_t in_use = 0;
+    for (const auto& backend : nodes[b].lb->backends()) in_use = std::max<std::int64_t>(in_use, backend.active_connections);
+    std::vector<double> row{t, static_cast<double>(b), nodes[b].up ? 1.0 : 0.0, static_cast<double>(in_use),
+                            limit > 0 ? static_cast<double>(limit) : kNaN};
+    for (std::size_t k = 0; k < RefusalTally::kBalancerCauses; ++k) {
+      const std::uint64_t n = st_.refusals.balancer_count(b, k);
+      balancer_refusals_ += n;
+      row.push_back(static_cast<double>(n));
+    }
+    balancer_series_.append(row);
+  }
+}
+
 void Sampler::finish() {
   for (auto& s : st_.servers) {
     st_.parts.servers->settle(s);  // jobs completing exactly at the end, after the last sample
+    latency_after_last_ += s.interval_latency_ms.count();
     message_latency_ms_.merge(s.interval_latency_ms);
   }
 }
 
+void Sampler::conservation(RunSummary& summary) const {
+  // What happened after the last sample (same-time events scheduled after it) is in no row.
+  std::uint64_t server_pending = 0, balancer_pending = 0;
+  for (std::size_t i = 0; i < st_.refusals.servers(); ++i) {
+    for (std::size_t k = 0; k < RefusalTally::kServerCauses; ++k) server_pending += st_.refusals.server_count(i, k);
+  }
+  for (std::size_t b = 0; b < st_.refusals.balancers(); ++b) {
+    for (std::size_t k = 0; k < RefusalTally::kBalancerCauses; ++k) balancer_pending += st_.refusals.balancer_count(b, k);
+  }
+  const ConnectionCounts& k = summary.connections;
+  add_conservation_check(summary, "refusal series by server",
+                         "refused_* of the server rows + after the last sample = rejected_server_full + rejected_shed + "
+                         "failed_timeout + failed_backend_down + failed_crash",
+                         server_refusals_ + server_pending,
+                         {k.rejected_server_full, k.rejected_shed, k.failed_timeout, k.failed_backend_down, k.failed_crash});
+  add_conservation_check(summary, "refusal series by balancer",
+                         "refused_* of the balancer rows + after the last sample = no_backend + rejected_rate_limited + "
+                         "failed_balancer_down + failed_source_ports",
+                         balancer_refusals_ + balancer_pending,
+                         {k.no_backend, k.rejected_rate_limited, k.failed_balancer_down, k.failed_source_ports});
+  add_conservation_check(summary, "latency histogram series",
+                         "message latency samples = latency_count of the fleet rows + settled after the last sample",
+                         message_latency_ms_.count(), {latency_sampled_, latency_after_last_});
+}
+
 void Sampler::summarise(RunSummary& s) const {
   s.message_latency = stats_of(message_latency_ms_);
+  // The fleet's capacity counts a server's cores only while it is part of the fleet: a slot a
+  // [[scaling]] add, a deploy or the autoscaler fills later (or that left) is not idle capacity.
+  // Summed in integer core-nanoseconds: with every server present the whole run it is exactly
+  // now x cores, as before.
+  const sim::SimTime now = st_.sim.now();
   double busy = 0.0;
-  for (const auto& srv : st_.servers) busy += static_cast<double>(srv.cpu.busy_ns(st_.sim.now()));
-  double cores = 0.0;
-  for (const ServerSpec& spec : st_.specs) cores += spec.cpu_cores;
-  const double capacity = static_cast<double>(st_.sim.now()) * cores;
+  std::uint64_t core_ns = 0;
+  for (std::uint32_t i = 0; i < st_.servers.size(); ++i) {
+    const Server& srv = st_.servers[i];
+    busy += static_cast<double>(srv.cpu.busy_ns(now));
+    core_ns += static_cast<std::uint64_t>(srv.present_time(now)) * st_.specs[i].cpu_cores;
+  }
+  const double capacity = static_cast<double>(core_ns);
   s.cpu_mean_utilisation = capacity > 0 ? busy / capacity : 0.0;
+  s.cpu_capacity_core_seconds = capacity / 1e9;
   s.cpu_peak_utilisation = peak_cpu_;
   s.peak_server_memory_mib = peak_mem_;
   s.peak_connections = peak_conns_;
@@ -165,6 +277,7 @@ void Sampler::summarise(RunSummary& s) const {
 void Sampler::take_series(RunResult& result) {
   result.fleet = std::move(fleet_series_);
   result.servers = std::move(server_series_);
+  result.balancers = std::move(balancer_series_);
 }
 
 }  // namespace wsfleet::models

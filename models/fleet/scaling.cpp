@@ -30,7 +30,8 @@ void Scaling::scale(std::uint32_t event) {
   BalancerTier& tier = *st_.parts.balancers;
   for (std::uint32_t k = 0; k < e.add && next_absent_ < st_.servers.size(); ++k) {
     const std::uint32_t b = next_absent_++;
-    st_.servers[b].present = st_.servers[b].up = true;
+    st_.servers[b].set_present(true, st_.sim.now());
+    st_.servers[b].up = true;
     tier.server_added(b);
   }
   std::uint32_t removed = 0;
@@ -59,7 +60,8 @@ void Scaling::drain_deadline(std::uint32_t server) {
   s.ghosts = 0;
   ++s.ghost_gen;
   s.draining = false;
-  s.present = s.up = false;
+  s.set_present(false, st_.sim.now());
+  s.up = false;
   st_.parts.balancers->server_removed(server);
 }
 

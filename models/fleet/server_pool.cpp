@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "models/fleet/balancer_tier.hpp"
@@ -15,6 +16,7 @@ ServerPool::ServerPool(FleetState& state)
     : st_(state),
       rng_service_(state.streams.stream("servers.service")),
       exponential_(state.cfg.fleet.cpu.service_time != ServiceTime::Deterministic),
+      per_server_service_(exponential_ && !state.cfg.run.per_connection_timers),
       shed_backlog_(sim::from_micros(state.cfg.fleet.admission.reject_above_backlog_ms * 1000.0)),
       cost_reject_(sim::from_micros(state.cfg.fleet.admission.reject_us)) {
   const FleetConfig& cfg = st_.cfg;
@@ -23,6 +25,13 @@ ServerPool::ServerPool(FleetState& state)
   for (std::uint32_t i = 0; i < total; ++i) {
     st_.servers.emplace_back(st_.specs[i].cpu_cores, cfg.fleet.admission.max_handshakes_per_s);
     if (i >= cfg.fleet.servers) st_.servers.back().up = st_.servers.back().present = false;
+  }
+  hb_next_.assign(total, kNever);
+  msg_next_.assign(total, kNever);
+  next_due_.assign(total, kNever);
+  if (per_server_service_) {
+    rng_service_of_.reserve(total);
+    for (std::uint32_t i = 0; i < total; ++i) rng_service_of_.push_back(st_.streams.stream("servers.service", i));
   }
   self_ = st_.sim.add_handler(this);
 }
@@ -33,9 +42,8 @@ void ServerPool::handle(const sim::Event& e) {
   restart(st_.faults[fault].outcome.server, fault);
 }
 
-sim::SimTime ServerPool::service(sim::SimTime cost) {
-  if (!exponential_ || cost == 0) return cost;
-  return static_cast<sim::SimTime>(std::llround(rng_service_.exponential(static_cast<double>(cost))));
+sim::SimTime ServerPool::draw_service(sim::Rng& rng, sim::SimTime cost) {
+  return static_cast<sim::SimTime>(std::llround(rng.exponential(static_cast<double>(cost))));
 }
 
 void ServerPool::keep_heartbeats(sim::SimTime interval, sim::SimTime cost) {
@@ -43,8 +51,69 @@ void ServerPool::keep_heartbeats(sim::SimTime interval, sim::SimTime cost) {
   hb_interval_ = interval;
   hb_cost_ = cost;
   hb_due_.resize(st_.servers.size());
-  hb_next_.assign(st_.servers.size(), kNever);
   hb_stale_.assign(st_.servers.size(), 0);
+}
+
+void ServerPool::keep_messages(double mean_gap_s, sim::SimTime cost, bool need_sender) {
+  if (!(mean_gap_s > 0.0)) throw std::logic_error("ServerPool::keep_messages: the mean gap must be > 0");
+  msg_gap_s_ = mean_gap_s;
+  msg_cost_ = cost;
+  msg_sender_ = need_sender;
+  msg_mean_ns_.assign(st_.servers.size(), 0.0);
+  rng_messages_.reserve(st_.servers.size());
+  for (std::uint32_t i = 0; i < st_.servers.size(); ++i) rng_messages_.push_back(st_.streams.stream("servers.messages", i));
+}
+
+void ServerPool::messages_changed(std::uint32_t b) {
+  catch_up_before(b);  // the messages due before now went at the old rate
+  const Server& s = st_.servers[b];
+  msg_mean_ns_[b] = s.connected > 0 ? msg_gap_s_ * 1e9 / static_cast<double>(s.connected) : 0.0;
+  msg_next_[b] = s.up && s.connected > 0 ? next_message_after(b, st_.sim.now()) : kNever;
+  next_due_[b] = std::min(hb_next_[b], msg_next_[b]);
+}
+
+sim::SimTime ServerPool::next_message_after(std::uint32_t b, sim::SimTime from) {
+  const double gap_ns = rng_messages_[b].exponential_ziggurat(msg_mean_ns_[b]);
+  if (!(gap_ns <= static_cast<double>(st_.end - from))) return kNever;  // past the end of the run
+  const sim::SimTime at = from + static_cast<sim::SimTime>(gap_ns + 0.5);  // to the nearest ns
+  return at <= st_.end ? at : kNever;
+}
+
+std::uint32_t ServerPool::draw_sender(std::uint32_t b) {
+  // Uniform among its established connections: uniform among its slots, skipping handshakes. Almost
+  // every slot is an established connection; a bounded number of draws keeps a broken count from
+  // spinning (the invariant, not luck, ends the loop).
+  const Server& s = st_.servers[b];
+  for (int tries = 0; tries < 1'000'000 && !s.members.empty(); ++tries) {
+    const std::uint32_t c = s.members[rng_messages_[b].below(s.members.size())];
+    if (st_.clients[c].state == ClientState::Connected) return c;
+  }
+  throw std::logic_error("ServerPool: server " + std::to_string(b) + " counts " + std::to_string(s.connected) +
+                         " connections but holds no established one");
+}
+
+void ServerPool::send_message(std::uint32_t b, sim::SimTime at, sim::SimTime by) {
+  Server& s = st_.servers[b];
+  if (!s.up || s.connected == 0) {  // a crash or a drain took its connections: no stream until one connects
+    msg_next_[b] = kNever;
+    return;
+  }
+  const int region = msg_sender_ ? st_.clients[draw_sender(b)].region : 0;
+  ++st_.msgs.sent;
+  s.cpu.submit_by(at, service(b, msg_cost_), kJobMessage | (region << 1), by,
+                  [&](int kind, sim::SimTime latency) { on_job_done(s, kind, latency); });
+  msg_next_[b] = next_message_after(b, at);
+}
+
+void ServerPool::run_load(std::uint32_t b, sim::SimTime until) {
+  // Heartbeats and messages in time order (a heartbeat due at the very instant of a message first).
+  while (msg_next_[b] <= until) {
+    const sim::SimTime at = msg_next_[b];
+    if (hb_next_[b] <= at) run_heartbeats(b, at);
+    send_message(b, at, until);
+  }
+  if (hb_next_[b] <= until) run_heartbeats(b, until);
+  next_due_[b] = std::min(hb_next_[b], msg_next_[b]);
 }
 
 void ServerPool::run_heartbeats(std::uint32_t b, sim::SimTime until) {
@@ -64,8 +133,9 @@ void ServerPool::run_heartbeats(std::uint32_t b, sim::SimTime until) {
     // As the event at h.due would have: the job arrives at its due time (every earlier arrival on
     // this server came before it, every later one comes after this catch-up).
     const int region = regions ? st_.clients[h.client].region : 0;
-    s.cpu.submit(h.due, service(hb_cost_), kJobHeartbeat | (region << 1));
     ++sent;
+    s.cpu.submit_by(h.due, service(b, hb_cost_), kJobHeartbeat | (region << 1), until,
+                    [&](int kind, sim::SimTime latency) { on_job_done(s, kind, latency); });
     if (h.due + hb_interval_ <= st_.end) q.push_back(DueHeartbeat{h.due + hb_interval_, h.client, h.gen});
   }
   // A close whose connection had no entry left (its next ping fell after the end) is never met:
@@ -88,7 +158,7 @@ std::optional<Refusal> ServerPool::admit(std::uint32_t b) {
   const sim::SimTime now = st_.sim.now();
   if ((shed_backlog_ > 0 && s.cpu.wait_ns(now) > shed_backlog_) || !s.admission.take(now)) {
     ++s.interval.rejected;
-    s.cpu.submit(now, service(cost_reject_), CpuQueue::kUntracked);
+    s.cpu.submit(now, service(b, cost_reject_), CpuQueue::kUntracked);
     return Refusal::Shed;
   }
   return std::nullopt;

@@ -10,6 +10,16 @@
 // CPU queue, each heartbeat at its own due time, whenever something reads or changes the server (its
 // CPU queue, its connections) — catch_up(). The CPU queue then sees the same jobs at the same times
 // as with one event per heartbeat (only same-nanosecond ties may be ordered differently).
+//
+// Messages as a Poisson load: when the connections ask for it (keep_messages), the messages of a
+// server's connections are one Poisson stream per server, of rate connections / mean gap, kept as
+// the time of its next message and drained with the heartbeats, in time order, by the same
+// catch_up(); the rate changes only when the connections tell the pool (messages_changed), after
+// which the next message is drawn again from then (the stream is memoryless). Each server draws from
+// its own streams ("servers.messages" and, with exponential service times, "servers.service", one per
+// server), so when a server is caught up never changes its draws. Without the pooled loads
+// (run.per_connection_timers), service times come from one stream "servers.service" as before.
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -32,8 +42,12 @@ class ServerPool : public sim::EventHandler {
 
   void handle(const sim::Event& e) override;
 
-  /// A job's service time: its cost, or an exponential draw with that mean ([fleet.cpu] service_time).
-  sim::SimTime service(sim::SimTime cost);
+  /// A job's service time on server `b`: its cost, or an exponential draw with that mean ([fleet.cpu]
+  /// service_time).
+  sim::SimTime service(std::uint32_t b, sim::SimTime cost) {
+    if (!exponential_ || cost == 0) return cost;
+    return draw_service(per_server_service_ ? rng_service_of_[b] : rng_service_, cost);
+  }
   /// Brings server `s` up to now (catch_up) and retires its jobs done by now (counting them delivered).
   void settle(Server& s) {
     catch_up(static_cast<std::uint32_t>(&s - st_.servers.data()));
@@ -49,7 +63,10 @@ class ServerPool : public sim::EventHandler {
     const sim::SimTime due = st_.sim.now() + hb_interval_;
     if (due > st_.end) return;
     auto& q = hb_due_[server];
-    if (q.empty()) hb_next_[server] = due;
+    if (q.empty()) {
+      hb_next_[server] = due;
+      next_due_[server] = std::min(next_due_[server], due);
+    }
     q.push_back(DueHeartbeat{due, c, st_.gens[c]});
   }
   /// An established connection of `server` closes (before its generation changes): its entry, if
@@ -60,15 +77,23 @@ class ServerPool : public sim::EventHandler {
   /// Submits the heartbeats of `server` due by now, in time order. Whatever reads or changes a
   /// server's CPU queue calls it first (the pool's own functions do).
   void catch_up(std::uint32_t server) {
-    if (hb_interval_ > 0 && hb_next_[server] <= st_.sim.now()) run_heartbeats(server, st_.sim.now());
+    if (next_due_[server] <= st_.sim.now()) run_load(server, st_.sim.now());
   }
   /// Submits the heartbeats of `server` due before now: called before a connection of `server`
   /// closes or the server crashes. A close or crash at the very instant a heartbeat is due comes
   /// first, as in the per-event model, where those events were scheduled before the heartbeat (a
   /// session's idle deadline and a heartbeat both counted from the handshake meet exactly).
   void catch_up_before(std::uint32_t server) {
-    if (hb_interval_ > 0 && hb_next_[server] < st_.sim.now()) run_heartbeats(server, st_.sim.now() - 1);
+    if (next_due_[server] < st_.sim.now()) run_load(server, st_.sim.now() - 1);
   }
+  /// Keeps the connections' messages as a Poisson load (see the top of this file): each costs `cost`
+  /// ns of CPU, a connection sends one every `mean_gap_s` on average; with `need_sender`, each
+  /// message's sender is drawn among the server's established connections (its region adds network
+  /// latency). Called before the run starts.
+  void keep_messages(double mean_gap_s, sim::SimTime cost, bool need_sender);
+  /// The number of established connections of `server` changed (it may already show the new count):
+  /// the messages due before now are sent at the old rate, the next one is drawn from now at the new.
+  void messages_changed(std::uint32_t server);
   /// How long a job arriving now at `server` would wait for a core, ns.
   sim::SimTime cpu_wait_ns(std::uint32_t server) {
     catch_up(server);
@@ -82,7 +107,7 @@ class ServerPool : public sim::EventHandler {
     // The client's region rides in the job's kind, for the network latency added when it completes
     // (the client record is only read when there are regions).
     const int region = st_.topo.regions() > 1 ? st_.clients[c].region : 0;
-    const sim::SimTime done = s.cpu.submit(st_.sim.now(), service(cost), kind | (region << 1));
+    const sim::SimTime done = s.cpu.submit(st_.sim.now(), service(server, cost), kind | (region << 1));
     ++(kind == kJobHeartbeat ? st_.beats : st_.msgs).sent;
     return done;
   }
@@ -90,7 +115,7 @@ class ServerPool : public sim::EventHandler {
   /// when it completes.
   sim::SimTime submit_work(std::uint32_t server, sim::SimTime cost) {
     catch_up(server);
-    return st_.servers[server].cpu.submit(st_.sim.now(), service(cost), CpuQueue::kUntracked);
+    return st_.servers[server].cpu.submit(st_.sim.now(), service(server, cost), CpuQueue::kUntracked);
   }
   /// Server `server` answers a new connection: its connection limit (ServerFull) and its admission
   /// control ([fleet.admission]: a cheap refusal, Shed); nothing when it takes it.
@@ -138,8 +163,18 @@ class ServerPool : public sim::EventHandler {
     sim::SimTime due;
     std::uint32_t client, gen;
   };
+  /// Submits the heartbeats and messages of `server` due at or before `until`, in time order.
+  void run_load(std::uint32_t server, sim::SimTime until);
   /// Submits the heartbeats of `server` due at or before `until`.
   void run_heartbeats(std::uint32_t server, sim::SimTime until);
+  /// Submits server `b`'s message due at `at` (the server is being brought up to `by`) and draws its
+  /// next one.
+  void send_message(std::uint32_t b, sim::SimTime at, sim::SimTime by);
+  /// Draws the time of server `b`'s next message after `from` (never past the end of the run).
+  sim::SimTime next_message_after(std::uint32_t b, sim::SimTime from);
+  /// A uniformly chosen established connection of server `b` (for its region).
+  std::uint32_t draw_sender(std::uint32_t b);
+  static sim::SimTime draw_service(sim::Rng& rng, sim::SimTime cost);
 
   FleetState& st_;
   std::uint32_t self_ = 0;
@@ -147,8 +182,16 @@ class ServerPool : public sim::EventHandler {
   std::vector<sim::RingFifo<DueHeartbeat>> hb_due_;  ///< per server, sorted by due time
   std::vector<sim::SimTime> hb_next_;                ///< per server: its FIFO's first due time (or never)
   std::vector<std::uint64_t> hb_stale_;              ///< per server: at most this many stale entries
+  std::vector<sim::SimTime> next_due_;               ///< per server: its next heartbeat or message (or never)
+  sim::SimTime msg_cost_ = 0;                        ///< 0 with no pooled messages
+  double msg_gap_s_ = 0.0;                           ///< a connection's mean gap between messages, s
+  bool msg_sender_ = false;                          ///< each message draws its sender
+  std::vector<sim::SimTime> msg_next_;               ///< per server: its next message (or never)
+  std::vector<double> msg_mean_ns_;                  ///< per server: the current mean gap of its stream, ns
+  std::vector<sim::Rng> rng_messages_;               ///< per server: "servers.messages"
   sim::Rng rng_service_;
-  bool exponential_ = false;
+  std::vector<sim::Rng> rng_service_of_;             ///< per server: "servers.service" (pooled loads)
+  bool exponential_ = false, per_server_service_ = false;
   sim::SimTime shed_backlog_ = 0, cost_reject_ = 0;
 };
 

@@ -8,6 +8,8 @@
 
 #include "experiments/result_writer.hpp"
 #include "experiments/scenario_loader.hpp"
+#include "experiments/schema/schema_export.hpp"
+#include "experiments/summary_schema.hpp"
 #include "models/fleet.hpp"
 #include "python/bindings/registration.hpp"
 
@@ -53,12 +55,18 @@ void register_run(py::module_& m) {
            "Fleet time series: column name -> numpy array")
       .def("server_columns", [](const PyRunResult& r) { return columns_of(r.result.servers); },
            "Per-server time series: column name -> numpy array")
+      .def("balancer_columns", [](const PyRunResult& r) { return columns_of(r.result.balancers); },
+           "Per-balancer time series: column name -> numpy array")
       .def("scenario_toml", [](const PyRunResult& r) { return experiments::scenario_to_toml(r.config); },
            "The effective scenario as TOML")
       .def("write", [](const PyRunResult& r, const std::string& dir) {
         experiments::write_run_directory(dir, r.config, r.result);
       }, py::arg("directory"), "Write summary.json, timeseries.csv and scenario.toml, as `wsfleet run --out` does");
 
+  m.def("scenario_schema", [] { return experiments::schema::json_schema(); },
+        "The JSON Schema of a scenario file (`wsfleet schema`), as text");
+  m.def("summary_schema", [] { return experiments::summary::json_schema(); },
+        "The JSON Schema of summary.json (`wsfleet schema --summary`), as text");
   m.def("load_scenario_text",
         [](const std::string& text, const std::string& source, const std::vector<std::string>& overrides) {
           return experiments::scenario_to_toml(experiments::load_scenario_string(text, source, overrides));

@@ -17,6 +17,7 @@ from . import _plots
 from ._describe import as_float, capitalise, fault_list, fmt_int, fmt_pct, fmt_seconds, fmt_share, gray_failure_label
 from ._life import get_path
 from ._limits import MARGIN, Limit, evaluate_limits, verdict
+from .views import Summary
 
 __all__ = ["analyse", "Analysis", "Storm", "Finding", "REJECT_REASONS", "FAIL_REASONS", "CPU_SATURATED",
            "HEADROOM_WARNING"]
@@ -61,6 +62,9 @@ class Analysis:
     plot_data: _plots.PlotData
     peak_fleet_connections: Optional[float] = None
     peak_fleet_time: Optional[float] = None
+    # The servers that carried the peak: the fleet's servers up at the peak time in an autoscaled
+    # run (the autoscaler's fleet, not the starting one), else `servers`.
+    servers_at_peak: Optional[int] = None
     peak_server_connections: Optional[float] = None
     peak_server: Optional[int] = None
     peak_server_time: Optional[float] = None
@@ -153,6 +157,16 @@ def _list_servers(items: Sequence[Tuple[int, float]], limit: int = 3) -> str:
     return ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
+def _servers_at_peak(summary: Mapping[str, Any], fleet: pd.DataFrame, peak_time: Optional[float],
+                     servers: Optional[int]) -> Optional[int]:
+    """Servers up when the fleet held its peak, in a run with an [autoscaler] (summary.json has its
+    section); `servers` (the starting fleet) otherwise or without the time series' `up` column."""
+    if Summary(summary).autoscaler is None or peak_time is None or "up" not in fleet.columns:
+        return servers
+    up = fleet.loc[fleet["time_s"] == peak_time, "up"]
+    return int(up.iloc[0]) if not up.empty and pd.notna(up.iloc[0]) else servers
+
+
 def analyse(run: Any) -> Analysis:
     """Derives the headline numbers, the storm impact and the verdict of a loaded run
     (wsfleet.report.Run: summary, scenario, timeseries, run_dir)."""
@@ -209,6 +223,7 @@ def analyse(run: Any) -> Analysis:
         totals = servers_frame.groupby("time_s")["connections"].sum()
         if not totals.empty:
             a.peak_fleet_connections, a.peak_fleet_time = float(totals.max()), float(totals.idxmax())
+    a.servers_at_peak = _servers_at_peak(summary, fleet_frame, a.peak_fleet_time, a.servers)
     a.peak_server_connections, a.peak_server_time, a.peak_server = _peak(servers_frame, "connections")
     own_limits = _server_limits(fleet_cfg)
     if own_limits and not servers_frame.empty:
@@ -363,15 +378,18 @@ def _verdict(a: Analysis, summary: Mapping[str, Any]) -> None:
     if not a.storms and a.servers is not None and a.servers == 1:
         findings.append(Finding("warn", "A single server has no redundancy: if it fails, every client "
                                         "is disconnected until it returns."))
-    elif not a.storms and a.servers and a.max_connections and a.peak_fleet_connections is not None:
-        n1 = (a.servers - 1) * a.max_connections
+    elif not a.storms and a.servers_at_peak and a.max_connections and a.peak_fleet_connections is not None:
+        # The fleet that carried the peak (an autoscaler's, not the starting one) loses a server.
+        at_peak = a.servers_at_peak
+        n1 = (at_peak - 1) * a.max_connections
         if a.peak_fleet_connections > n1:
             findings.append(Finding("warn", f"No room for a failure: if one server died at the peak, the "
-                                            f"other {fmt_int(a.servers - 1)} could hold only {fmt_int(n1)} "
+                                            f"other {fmt_int(at_peak - 1)} could hold only {fmt_int(n1)} "
                                             f"of the {fmt_int(a.peak_fleet_connections)} connections."))
+            run_had = fmt_int(at_peak) if at_peak == a.servers else f"{fmt_int(at_peak)} up at the peak"
             v.actions.append(f"Survive one failure at the peak with "
                              f"{math.ceil(a.peak_fleet_connections / a.max_connections) + 1} servers "
-                             f"(this run: {fmt_int(a.servers)}).")
+                             f"(this run: {run_had}).")
     status = v.status
     if status != "fail" and any(f.level == "fail" for f in findings):
         status = "fail"

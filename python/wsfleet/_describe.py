@@ -1,14 +1,19 @@
-"""Number formatting and the plain-words statement of a scenario, for the run report.
+"""The plain-words statement of a scenario, for the run report (and the number formatting of
+_format.py, re-exported for its readers).
 
-Pure Python (no compiled engine, no plotting): `describe_scenario` turns the effective
+No plotting, and of the engine only the scenario's schema (wsfleet.views.Scenario, for the
+defaults of keys a file leaves out): `describe_scenario` turns the effective
 scenario.toml of a run (already parsed into a dict) into a few sentences a capacity planner can
 check against what they meant to simulate. Unknown policies and parameters are described
 generically, so a scenario written for a newer engine still gets a readable description.
 """
 from __future__ import annotations
 
-import math
 from typing import Any, Dict, List, Mapping, Optional, Sequence
+
+from ._format import (as_float, fmt_duration, fmt_int, fmt_mib, fmt_ms, fmt_num, fmt_pct, fmt_seconds, fmt_share,
+                      pluralise)
+from .views import Scenario, View
 
 __all__ = [
     "fmt_int",
@@ -20,6 +25,7 @@ __all__ = [
     "fmt_pct",
     "fmt_share",
     "as_float",
+    "pluralise",
     "describe_scenario",
     "scenario_question",
     "balancer_phrase",
@@ -28,117 +34,6 @@ __all__ = [
     "gray_failure_label",
     "GRAY_FAILURES",
 ]
-
-
-# --------------------------------------------------------------------------------------------
-# Numbers
-
-
-def as_float(value: Any) -> Optional[float]:
-    """`value` as a finite float, or None (missing, null, NaN, not a number)."""
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        return None
-    return x if math.isfinite(x) else None
-
-
-def fmt_int(value: Any) -> str:
-    """12345 -> "12,345"; missing -> "n/a"."""
-    x = as_float(value)
-    if x is None:
-        return "n/a"
-    return f"{int(round(x)):,}"
-
-
-def fmt_num(value: Any, digits: int = 3) -> str:
-    """A compact decimal without exponent: 1.0 -> "1", 0.5 -> "0.5", 12.345 -> "12.3",
-    1234.5 -> "1,234.5" (at most one decimal from 1,000 up); missing -> "n/a"."""
-    x = as_float(value)
-    if x is None:
-        return "n/a"
-    if x == 0:
-        return "0"
-    if abs(x) >= 1000:
-        text = f"{x:,.1f}"
-    else:
-        decimals = max(0, digits - 1 - int(math.floor(math.log10(abs(x)))))
-        text = f"{x:.{decimals}f}"
-        if float(text) != 0 and abs(float(text)) >= 10 ** digits:  # rounding carried a digit
-            text = f"{x:.0f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
-def fmt_seconds(value: Any) -> str:
-    """300 -> "300 s"; missing -> "n/a"."""
-    x = as_float(value)
-    return "n/a" if x is None else f"{fmt_num(x)} s"
-
-
-def fmt_duration(value: Any) -> str:
-    """A duration in the unit a person would use: 45 -> "45 s", 600 -> "10 min", 7200 -> "2 h"."""
-    x = as_float(value)
-    if x is None:
-        return "n/a"
-    if abs(x) < 120:
-        return f"{fmt_num(x)} s"
-    if abs(x) < 2 * 3600:
-        return f"{fmt_num(x / 60)} min"
-    if abs(x) < 2 * 86400:
-        return f"{fmt_num(x / 3600)} h"
-    return f"{fmt_num(x / 86400)} days"
-
-
-def fmt_ms(value: Any) -> str:
-    """A latency in milliseconds: 87.6 -> "87.6 ms", 2500 -> "2,500 ms"; missing -> "n/a"."""
-    x = as_float(value)
-    if x is None:
-        return "n/a"
-    if abs(x) >= 1000:
-        return f"{x:,.0f} ms"
-    return f"{fmt_num(x)} ms"
-
-
-def fmt_mib(value: Any) -> str:
-    """1234.5 -> "1,234.5 MiB"; 20480 -> "20,480 MiB (20 GiB)"."""
-    x = as_float(value)
-    if x is None:
-        return "n/a"
-    text = f"{fmt_num(x)} MiB"
-    if abs(x) >= 10 * 1024:
-        text += f" ({fmt_num(x / 1024)} GiB)"
-    return text
-
-
-def fmt_share(fraction: Any) -> str:
-    """A fraction as a percentage: 0.314 -> "31.4%", 1 -> "100%", 1e-5 -> "<0.01%"."""
-    x = as_float(fraction)
-    if x is None:
-        return "n/a"
-    pct = 100.0 * x
-    if 0 < abs(pct) < 0.01:
-        return "<0.01%"
-    if abs(pct) >= 99.95 and abs(pct) < 100:  # do not round a near miss up to 100%
-        return f"{math.floor(pct * 100) / 100:.2f}%"
-    if abs(pct) < 1:
-        return f"{pct:.2f}".rstrip("0").rstrip(".") + "%"
-    return f"{pct:.1f}".rstrip("0").rstrip(".") + "%"
-
-
-def fmt_pct(part: Any, whole: Any) -> str:
-    """`part` as a percentage of `whole`; "n/a" when either is missing or `whole` is 0."""
-    p, w = as_float(part), as_float(whole)
-    if p is None or w is None or w == 0:
-        return "n/a"
-    return fmt_share(p / w)
-
-
-def pluralise(n: float, singular: str, plural: Optional[str] = None) -> str:
-    return singular if n == 1 else (plural or singular + "s")
 
 
 def _article(phrase: str) -> str:
@@ -475,30 +370,28 @@ _SIGTERM = {"close": "close every connection at SIGTERM", "spread": "spread thei
             "ignore": "ignore SIGTERM until SIGKILL cuts their connections"}
 
 
-def _deploy_sentence(deploy: Mapping[str, Any]) -> str:
-    """A [[deploys]] entry in one sentence."""
-    strategy = str(deploy.get("strategy", "rolling"))
-    at = fmt_seconds(deploy.get("at_s"))
+def _deploy_sentence(deploy: View) -> str:
+    """A [[deploys]] entry (a view of the scenario: keys left out are the schema's defaults) in one sentence."""
+    strategy = str(deploy.strategy)
+    at = fmt_seconds(deploy.at_s)
     if strategy == "blue_green":
         text = (f"At {at} a blue/green deploy starts a whole new set of servers and switches the balancers to it "
                 "once every new server is available")
     else:
         text = (f"At {at} a {'canary rollout' if strategy == 'canary' else 'rolling update'} replaces the servers "
-                f"(max surge {_count_phrase(deploy.get('max_surge', '25%'))}, max unavailable "
-                f"{_count_phrase(deploy.get('max_unavailable', '25%'))}")
+                f"(max surge {_count_phrase(deploy.max_surge)}, max unavailable "
+                f"{_count_phrase(deploy.max_unavailable)}")
         if strategy == "canary":
-            text += (f"; {_count_phrase(deploy.get('canary', '10%'))} new servers run alone for "
-                     f"{fmt_seconds(deploy.get('canary_hold_s', 60.0))} first")
+            text += (f"; {_count_phrase(deploy.canary)} new servers run alone for "
+                     f"{fmt_seconds(deploy.canary_hold_s)} first")
         text += ")"
-    ready = as_float(deploy.get("ready_after_s"))
-    text += f"; a new server is ready {fmt_seconds(10.0 if ready is None else ready)} after it starts"
-    prestop = as_float(deploy.get("prestop_s")) or 0.0
-    grace = as_float(deploy.get("grace_s"))
+    text += f"; a new server is ready {fmt_seconds(deploy.ready_after_s)} after it starts"
+    prestop = as_float(deploy.prestop_s) or 0.0
     text += "; old servers leave the balancers"
     if prestop > 0:
         text += f", run a {fmt_seconds(prestop)} preStop hook"
-    text += (f", then {_SIGTERM.get(str(deploy.get('on_sigterm', 'close')), 'close their connections')}, within a "
-             f"{fmt_seconds(30.0 if grace is None else grace)} grace period, and their clients reconnect.")
+    text += (f", then {_SIGTERM.get(str(deploy.on_sigterm), 'close their connections')}, within a "
+             f"{fmt_seconds(deploy.grace_s)} grace period, and their clients reconnect.")
     return text
 
 
@@ -536,14 +429,15 @@ def scenario_question(scenario: Mapping[str, Any]) -> str:
             "remaining servers, and how long until everyone is connected again?")
 
 
-def _class_phrase(c: Mapping[str, Any], fleet: Mapping[str, Any]) -> str:
+def _class_phrase(c: View, fleet: View) -> str:
     """'3 "small" (1,000 connections, 2 CPU cores, weight 1, 0.1 an hour)': one [[fleet.classes]]
-    entry, its keys defaulting to [fleet]'s."""
-    def get(key: str, default: Any = None) -> Optional[float]:
-        return as_float(c.get(key, fleet.get(key, default)))
+    entry (a view of the scenario), its keys defaulting to [fleet]'s, and those to the schema's."""
+    def get(key: str) -> Optional[float]:
+        own = c.get(key)
+        return as_float(own if own is not None else getattr(fleet, key))
 
-    n, conns, cores = get("servers", 0), get("max_connections"), get("cpu_cores", 1)
-    weight, cost = as_float(c.get("weight", 1)), get("cost_per_hour", 0)
+    n, conns, cores = get("servers"), get("max_connections"), get("cpu_cores")
+    weight, cost = as_float(c.weight), get("cost_per_hour")
     parts = []
     if conns is not None:
         parts.append(f"{fmt_int(conns)} connections")
@@ -553,7 +447,7 @@ def _class_phrase(c: Mapping[str, Any], fleet: Mapping[str, Any]) -> str:
         parts.append(f"weight {fmt_num(weight)}")
     if cost:
         parts.append(f"{fmt_num(cost)} an hour")
-    return f"{fmt_int(n)} \"{c.get('name', '?')}\" ({', '.join(parts)})"
+    return f"{fmt_int(n)} \"{c.name or '?'}\" ({', '.join(parts)})"
 
 
 def describe_scenario(scenario: Mapping[str, Any]) -> List[str]:
@@ -571,7 +465,7 @@ def describe_scenario(scenario: Mapping[str, Any]) -> List[str]:
     if classes:
         n_servers = sum(as_float(c.get("servers")) or 0 for c in classes)
     max_conn = as_float(fleet.get("max_connections"))
-    cores = as_float(fleet.get("cpu_cores", 1))
+    cores = as_float(Scenario(scenario).fleet.cpu_cores)
     n_text = fmt_int(n_servers) if n_servers is not None else "An unstated number of"
     parts = []
     if max_conn is not None:
@@ -593,8 +487,9 @@ def describe_scenario(scenario: Mapping[str, Any]) -> List[str]:
             weight_text = f" with weights from {fmt_num(min(weight_values))} to {fmt_num(max(weight_values))}"
     if classes:
         kinds = pluralise(len(classes), "class", "classes")
+        view = Scenario(scenario).fleet
         server_text = f"{fmt_int(n_servers)} servers of {len(classes)} {kinds}: " \
-            + _join([_class_phrase(c, fleet) for c in classes])
+            + _join([_class_phrase(c, view) for c in view.classes])
     first = f"{server_text}, behind {balancer_phrase(balancer)}{weight_text}."
 
     # Clients.
@@ -613,11 +508,12 @@ def describe_scenario(scenario: Mapping[str, Any]) -> List[str]:
         connect = f"{verb('connect')} at once at the start"
     else:
         connect = f"{verb('connect')} over {fmt_duration(ramp)}"
-    dist = _dist_phrase(clients.get("session", "never"))
+    view = Scenario(scenario)
+    dist = _dist_phrase(view.clients.session)
     if dist is None:
         stay = f"{verb('stay')} connected"
     else:
-        end = str(clients.get("on_session_end", "leave")).lower()
+        end = str(view.clients.on_session_end).lower()
         after = f"then {verb('reconnect')} at once" if end == "reconnect" else f"then {verb('leave')}"
         stay = f"{verb('hold')} sessions {dist}, {after}"
     mpm = as_float(clients.get("messages_per_minute"))
@@ -662,7 +558,7 @@ def describe_scenario(scenario: Mapping[str, Any]) -> List[str]:
         third = f"No server fails during the run; rejected or timed-out clients retry with {backoff_phrase(backoff)}."
 
     sentences = [first, second, third]
-    sentences.extend(_deploy_sentence(d) for d in _entries(scenario, "deploys"))
+    sentences.extend(_deploy_sentence(d) for d in Scenario(scenario).deploys)
 
     # Costs.
     costs = []

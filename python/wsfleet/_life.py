@@ -14,6 +14,7 @@ from typing import Any, List, Mapping, Optional
 
 import pandas as pd
 
+from .views import Scenario, Summary
 from ._describe import as_float, fmt_int, fmt_mib, fmt_ms, fmt_num, fmt_pct, fmt_seconds, fmt_share, pluralise
 
 __all__ = ["Topic", "connection_life", "heartbeat_cpu_seconds", "bits_per_second"]
@@ -53,36 +54,29 @@ def bits_per_second(bits: float) -> str:
 
 def heartbeat_cpu_seconds(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Optional[float]:
     """CPU time the servers spent on ping exchanges: exchanges answered x fleet.cpu.heartbeat_us."""
-    cost_us = as_float(get_path(scenario, "fleet", "cpu", "heartbeat_us"))
-    delivered = as_float(get_path(summary, "heartbeats", "delivered"))
+    cost_us = as_float(Scenario(scenario).fleet.cpu.heartbeat_us)
+    heartbeats = Summary(summary).heartbeats
+    delivered = as_float(heartbeats.delivered) if heartbeats is not None else None
     if cost_us is None or delivered is None:
         return None
     return delivered * cost_us * 1e-6
 
 
-def _cpu_busy_seconds(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Optional[float]:
+def _cpu_capacity_seconds(summary: Mapping[str, Any]) -> Optional[float]:
+    """Core-seconds the fleet had, as the engine counted them (summary.json's
+    cpu.capacity_core_seconds: each server's cores while it was part of the fleet); None in a
+    summary written before the engine wrote it."""
+    cpu = Summary(summary).cpu
+    capacity = as_float(cpu.capacity_core_seconds) if cpu is not None else None
+    return capacity if capacity is not None and capacity > 0 else None
+
+
+def _cpu_busy_seconds(summary: Mapping[str, Any]) -> Optional[float]:
     """CPU seconds the whole fleet was busy over the run."""
-    capacity = _cpu_capacity_seconds(summary, scenario)
-    mean = as_float(get_path(summary, "cpu", "mean_utilisation"))
+    capacity = _cpu_capacity_seconds(summary)
+    cpu = Summary(summary).cpu
+    mean = as_float(cpu.mean_utilisation) if cpu is not None else None
     return None if capacity is None or mean is None else mean * capacity
-
-
-def _cpu_capacity_seconds(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Optional[float]:
-    """Core-seconds the fleet had: the servers of each class (summary.json's fleet.classes) times
-    that class's cores, times the simulated time; a summary without classes uses fleet.cpu_cores."""
-    seconds = as_float(summary.get("simulated_seconds"))
-    if seconds is None or seconds <= 0:
-        return None
-    classes = [c for c in get_path(summary, "fleet", "classes") or [] if isinstance(c, Mapping)]
-    core_count = sum((as_float(c.get("total_servers")) or as_float(c.get("servers")) or 0.0)
-                     * (as_float(c.get("cpu_cores")) or 1.0) for c in classes)
-    if core_count > 0:
-        return core_count * seconds
-    servers = as_float(get_path(summary, "fleet", "total_servers")) or as_float(get_path(summary, "fleet", "servers"))
-    cores = as_float(get_path(scenario, "fleet", "cpu_cores")) or 1.0
-    if servers is None:
-        return None
-    return servers * cores * seconds
 
 
 def _heartbeats(summary: Mapping[str, Any], scenario: Mapping[str, Any], fleet: pd.DataFrame) -> Optional[Topic]:
@@ -108,8 +102,8 @@ def _heartbeats(summary: Mapping[str, Any], scenario: Mapping[str, Any], fleet: 
     t.sentences.append(first + ".")
 
     cpu = heartbeat_cpu_seconds(summary, scenario)
-    busy = _cpu_busy_seconds(summary, scenario)
-    capacity = _cpu_capacity_seconds(summary, scenario)
+    busy = _cpu_busy_seconds(summary)
+    capacity = _cpu_capacity_seconds(summary)
     if cpu is not None:
         share = cpu / busy if busy else None
         t.figures.update(cpu_s=cpu, cpu_share=share, cpu_capacity_share=cpu / capacity if capacity else None)

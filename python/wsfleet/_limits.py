@@ -24,6 +24,7 @@ import pandas as pd
 
 from ._describe import as_float, fmt_int, fmt_mib, fmt_ms, fmt_num, fmt_pct, fmt_seconds, fmt_share
 from ._life import get_path, num_at
+from .views import Summary, View
 
 __all__ = ["Limit", "Verdict", "evaluate_limits", "verdict", "MARGIN", "DELIVERY_P99_MS", "RECOVERY_S",
            "STATES"]
@@ -95,17 +96,18 @@ def _where(server: Optional[int], time_s: Optional[float]) -> str:
     return f" ({' '.join(parts)})" if parts else ""
 
 
-def _class_of(summary: Mapping[str, Any]) -> Tuple[Dict[str, Dict[str, Any]], List[str]]:
-    classes = {str(c.get("name")): dict(c) for c in get_path(summary, "fleet", "classes") or []
-               if isinstance(c, Mapping)}
-    names = [str(n) for n in get_path(summary, "fleet", "server_class") or []]
-    return classes, names
+def _class_of(summary: Mapping[str, Any]) -> Tuple[Dict[str, View], List[str]]:
+    """The server classes as the engine wrote them (by name), and each server slot's class name."""
+    fleet = Summary(summary).fleet
+    if fleet is None:
+        return {}, []
+    return {str(c.name): c for c in fleet.classes}, [str(n) for n in fleet.server_class or []]
 
 
 def _per_server(summary: Mapping[str, Any], servers: pd.DataFrame, key: str, default: Optional[float]) -> pd.Series:
     """Each server row's own class value of `key` (e.g. max_connections), else `default`."""
     classes, names = _class_of(summary)
-    by_server = {b: as_float(classes.get(n, {}).get(key)) for b, n in enumerate(names)}
+    by_server = {b: as_float(getattr(classes[n], key)) if n in classes else None for b, n in enumerate(names)}
     return servers["server"].map(lambda b: by_server.get(int(b)) if by_server.get(int(b)) is not None
                                  else default).astype(float)
 
@@ -232,13 +234,12 @@ def _cpu(summary: Mapping[str, Any], servers: pd.DataFrame) -> Limit:
         # A server that never completes handshakes times them out whatever its CPU does.
         effect = f"{fmt_int(timeouts)} handshakes timed out, stalled by a handshake_blackhole fault (not the CPU)"
         timeouts = 0
+    # The busiest server's cores, as the engine wrote its class (the first class's without a server).
     classes, names = _class_of(summary)
-    cores = None
-    if server is not None and 0 <= server < len(names):
-        cores = as_float(classes.get(names[server], {}).get("cpu_cores"))
-    if cores is None and classes:
-        cores = as_float(next(iter(classes.values())).get("cpu_cores"))
-    cores = cores or 1.0
+    cls = classes.get(names[server]) if server is not None and 0 <= server < len(names) else None
+    if cls is None and classes:
+        cls = next(iter(classes.values()))
+    cores = (as_float(cls.cpu_cores) if cls is not None else None) or 1.0
     lim = Limit("cpu", name, _state(used, timeouts), used,
                 f"{fmt_share(used)} busy{_where(server, t)}" if used is not None else "n/a",
                 f"{fmt_int(cores)} {'core' if cores == 1 else 'cores'} per server", effect, severity=timeouts)
@@ -260,7 +261,7 @@ def _memory(summary: Mapping[str, Any], servers: pd.DataFrame) -> Limit:
     kills = [f for f in summary.get("faults") or [] if isinstance(f, Mapping) and f.get("type") == "out_of_memory"]
     default = None
     classes, _ = _class_of(summary)
-    limits = {as_float(c.get("memory_limit_mib")) or 0.0 for c in classes.values()}
+    limits = {as_float(c.memory_limit_mib) or 0.0 for c in classes.values()}
     peak_mib = as_float(get_path(summary, "memory", "peak_server_mib"))
     effect = (f"{len(kills)} {'server' if len(kills) == 1 else 'servers'} killed for running out of memory, "
               f"{fmt_int(sum(as_float(f.get('connections_dropped')) or 0 for f in kills))} connections dropped"

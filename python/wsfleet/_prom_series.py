@@ -7,15 +7,17 @@ prefix, base units (seconds, bytes, ratios 0-1), counters end in `_total`. The e
 `run.sample_interval_s`; timeseries.csv holds per-interval counts, which become counters here by
 summing them from 0 at the start of the run (t = 0 gets an explicit 0: nothing had happened yet).
 
-Latency: the engine keeps a histogram per interval but writes only its p50 and p99 (and the summary
-its run-wide quantiles), not bucket counts, so latency is exported as OpenMetrics *summaries*
-(`{quantile="0.5"}`, `{quantile="0.99"}`) over a window of one sample interval, the way a Prometheus
-client's Summary reports quantiles over its sliding window, not as histograms. Adding bucket counts
-would need new columns from models/fleet/sampler.cpp.
+Latency: the fleet rows carry each interval's message latency as cumulative bucket counts at fixed
+upper bounds (latency_le_ms_<le>, latency_count, latency_sum_ms), exported as an OpenMetrics
+*histogram* (`wsfleet_message_delivery_duration_seconds_bucket{le=...}`, `_count`, `_sum`: cumulative
+counters from the run's start), for `histogram_quantile()` and request-based SLIs. The interval's p50
+and p99 are exported too, as *summaries* (`{quantile="0.99"}`) over a window of one sample interval.
 
-What the timeseries does not split by time is exported from summary.json as one sample at the end of
-the run (source "summary:..."): refusals and failures by cause, the balancers' counters, the sites.
-The engine has no per-interval series of ports in use or of refusals per cause.
+Refusals by cause over time: the server rows count the refusals decided on a server (server_full, shed,
+timeout, backend_down, crash), the balancer rows (scope "balancer") those decided by a balancer
+(no_backend, rate_limited, balancer_down, source_ports), with the source ports in use towards the
+balancer's busiest backend and the port limit. What the timeseries does not split by time is exported
+from summary.json as one sample at the end of the run (source "summary:...").
 Pure Python."""
 from __future__ import annotations
 
@@ -27,18 +29,21 @@ import pandas as pd
 
 from wsfleet._run_dir import Run
 
-__all__ = ["Metric", "METRICS", "Series", "run_series", "metric_table_markdown", "sample_times"]
+__all__ = ["Metric", "METRICS", "Series", "run_series", "metric_table_markdown", "sample_times", "le_label",
+           "sample_names", "BUCKET_PREFIX", "HISTOGRAM"]
 
-COUNTER, GAUGE, SUMMARY = "counter", "gauge", "summary"
+COUNTER, GAUGE, SUMMARY, HISTOGRAM = "counter", "gauge", "summary", "histogram"
 
 
 @dataclass(frozen=True)
 class Metric:
     """One exported metric family. `source` says where its values come from: "fleet:COLUMN" (the
-    fleet rows of timeseries.csv), "server:COLUMN" (server rows, label server), "summary:PATH"
+    fleet rows of timeseries.csv), "server:COLUMN" (server rows, label server), "balancer:COLUMN"
+    (balancer rows, label balancer; `{cause}` in a column name makes one series per cause), "summary:PATH"
     (summary.json, one sample at the end of the run), or "derived:..." (computed, explained in help).
     `scale` converts the column's unit to the base unit (ms -> s: 0.001). A counter's name is the
-    family name, its samples carry `_total`; a summary's samples carry the label quantile."""
+    family name, its samples carry `_total`; a summary's samples carry the label quantile; a
+    histogram's series are `_bucket` (label le, seconds), `_count` and `_sum`."""
     name: str
     type: str
     help: str
@@ -81,6 +86,9 @@ METRICS: Tuple[Metric, ...] = (
     Metric("wsfleet_fleet_message_latency_seconds", SUMMARY,
            "Message delivery latency over the fleet, quantiles over one sample interval", "seconds",
            "fleet:latency_p50_ms,latency_p99_ms", scale=_MS, labels=("quantile",)),
+    Metric("wsfleet_message_delivery_duration_seconds", HISTOGRAM,
+           "Message delivery latency over the fleet (cumulative buckets, count and sum from the run's start)",
+           "seconds", "fleet:latency_le_ms_*,latency_count,latency_sum_ms", scale=_MS, labels=("le",)),
     Metric("wsfleet_pubsub_published", COUNTER, "Publications into the broker", "", "fleet:published", pubsub_only=True),
     Metric("wsfleet_fleet_pubsub_latency_seconds", SUMMARY,
            "Pub/sub delivery latency (publish to client), p99 over one sample interval", "seconds",
@@ -90,6 +98,9 @@ METRICS: Tuple[Metric, ...] = (
            labels=("server", "class")),
     Metric("wsfleet_connections", GAUGE, "Open WebSocket connections on the server", "", "server:connections",
            labels=("server", "class")),
+    Metric("wsfleet_server_desired", GAUGE,
+           "1 while the server is part of the fleet (added and not removed: a crash leaves it 1, a planned "
+           "scale-in, rollout or autoscaler removal sets it 0)", "", "server:present", labels=("server", "class")),
     Metric("wsfleet_server_connection_limit", GAUGE, "The server's connection limit (its class's max_connections)",
            "", "derived:summary fleet.classes[fleet.server_class[server]].max_connections", labels=("server", "class")),
     Metric("wsfleet_server_connection_attempts", COUNTER, "Connection attempts that reached the server", "",
@@ -100,6 +111,10 @@ METRICS: Tuple[Metric, ...] = (
            labels=("server", "class")),
     Metric("wsfleet_server_connection_failures", COUNTER, "Attempts to the server that failed", "", "server:failed",
            labels=("server", "class")),
+    Metric("wsfleet_connection_refusals", COUNTER,
+           "Clients' connection attempts refused or failed on the server, by cause (server_full, shed, timeout, "
+           "backend_down: the last backend tried was down, crash)", "", "server:refused_{cause}",
+           labels=("server", "class", "cause")),
     Metric("wsfleet_server_connections_closed", COUNTER, "Connections closed normally (client left, drained, idle)",
            "", "server:closed", labels=("server", "class")),
     Metric("wsfleet_server_connections_dropped", COUNTER, "Connections lost abnormally (crash, fault)", "",
@@ -125,6 +140,17 @@ METRICS: Tuple[Metric, ...] = (
            "server:pubsub_delivered", labels=("server", "class"), pubsub_only=True),
     Metric("wsfleet_server_pubsub_dropped", COUNTER, "Pub/sub copies the server dropped (buffer policies)", "",
            "server:pubsub_dropped", labels=("server", "class"), pubsub_only=True),
+    # Per balancer (balancer rows).
+    Metric("wsfleet_balancer_up", GAUGE, "1 when the balancer is up", "", "balancer:up", labels=("balancer",)),
+    Metric("wsfleet_balancer_source_ports_in_use", GAUGE,
+           "Source ports in use towards the balancer's busiest backend (ports run out per backend)", "",
+           "balancer:source_ports_in_use", labels=("balancer",)),
+    Metric("wsfleet_balancer_source_ports_limit", GAUGE,
+           "Usable source ports per backend (balancer.source_ports x source_addresses; absent when unlimited)", "",
+           "balancer:source_ports_limit", labels=("balancer",)),
+    Metric("wsfleet_balancer_connection_refusals", COUNTER,
+           "Clients' connection attempts refused or failed at the balancer, by cause (no_backend, rate_limited, "
+           "balancer_down, source_ports)", "", "balancer:refused_{cause}", labels=("balancer", "cause")),
     # Faults, as a gauge a dashboard or a rule can join on.
     Metric("wsfleet_fault_active", GAUGE, "1 while a scenario fault is in effect (from at_s to at_s + recover_after_s)",
            "", "derived:summary faults[].at_s, recover_after_s", labels=("fault", "type", "target")),
@@ -159,14 +185,16 @@ _QUANTILES = (("0.5", "p50"), ("0.9", "p90"), ("0.99", "p99"), ("0.999", "p999")
 
 @dataclass
 class Series:
-    """One labelled series: its metric, its labels (name -> value) and its samples (time_s, value)."""
+    """One labelled series: its metric, its labels (name -> value) and its samples (time_s, value).
+    `suffix` is a histogram series's "_bucket", "_count" or "_sum"."""
     metric: Metric
     labels: Dict[str, str]
     samples: List[Tuple[float, float]] = field(default_factory=list)
+    suffix: str = ""
 
     @property
     def sample_name(self) -> str:
-        return self.metric.sample_name
+        return self.metric.sample_name + self.suffix
 
 
 def metric_table_markdown() -> str:
@@ -197,8 +225,49 @@ def _columns(metric: Metric) -> List[str]:
     return metric.source.split(":", 1)[1].split(",")
 
 
+def _running_total(times: List[float], values: List[Optional[float]], scale: float) -> List[Tuple[float, float]]:
+    """Per-interval counts as a counter: summed from 0, with an explicit 0 at the run's start."""
+    total = 0.0
+    samples = [(0.0, 0.0)]  # nothing has happened at the start of the run
+    for t, v in zip(times, values):
+        total += (v or 0.0)
+        samples.append((t, total * scale))
+    return samples
+
+
+#: Column prefix of the latency histogram's cumulative bucket counts (upper bound in ms after it).
+BUCKET_PREFIX = "latency_le_ms_"
+
+
+def le_label(bound_ms: float) -> str:
+    """A bucket's le label (seconds) as Prometheus 3 normalises it too: "0.005", "1.0", "+Inf"."""
+    return "+Inf" if math.isinf(bound_ms) else repr(float(bound_ms) / 1000.0)
+
+
+def _histogram(metric: Metric, rows: pd.DataFrame, labels: Dict[str, str]) -> Iterator[Series]:
+    """A histogram's series: one `_bucket` per bound (cumulative in le, counters over time), +Inf
+    (= the count), `_count` and `_sum`."""
+    times = rows["time_s"].astype(float).tolist()
+    bounds = sorted((float(c[len(BUCKET_PREFIX):]), c) for c in rows.columns if c.startswith(BUCKET_PREFIX))
+    if not bounds or "latency_count" not in rows.columns:
+        return
+    count = [_finite(x) for x in rows["latency_count"].tolist()]
+    for bound, column in bounds:
+        yield Series(metric, {**labels, "le": le_label(bound)},
+                     _running_total(times, [_finite(x) for x in rows[column].tolist()], 1.0), "_bucket")
+    yield Series(metric, {**labels, "le": "+Inf"}, _running_total(times, count, 1.0), "_bucket")
+    yield Series(metric, dict(labels), _running_total(times, count, 1.0), "_count")
+    if "latency_sum_ms" in rows.columns:
+        yield Series(metric, dict(labels),
+                     _running_total(times, [_finite(x) for x in rows["latency_sum_ms"].tolist()], metric.scale), "_sum")
+
+
 def _from_rows(metric: Metric, rows: pd.DataFrame, labels: Dict[str, str]) -> Iterator[Series]:
-    """The series of one timeseries metric over the rows of one scope (one server, or the fleet)."""
+    """The series of one timeseries metric over the rows of one scope (one server, one balancer, or
+    the fleet)."""
+    if metric.type == HISTOGRAM:
+        yield from _histogram(metric, rows, labels)
+        return
     times = rows["time_s"].astype(float).tolist()
     if metric.type == SUMMARY:
         for column in _columns(metric):
@@ -219,16 +288,21 @@ def _from_rows(metric: Metric, rows: pd.DataFrame, labels: Dict[str, str]) -> It
                 for s in _from_rows(sub, rows, labels):
                     yield Series(metric, {**labels, "transport": transport}, s.samples)
         return
+    if "{cause}" in column:
+        prefix, _, rest = column.partition("{cause}")
+        for name in rows.columns:
+            if name.startswith(prefix) and name.endswith(rest) and len(name) > len(prefix) + len(rest):
+                cause = name[len(prefix):len(name) - len(rest)]
+                sub = Metric(metric.name, metric.type, metric.help, metric.unit, f"x:{name}", metric.scale,
+                             metric.labels, metric.pubsub_only)
+                for s in _from_rows(sub, rows, labels):
+                    yield Series(metric, {**labels, "cause": cause}, s.samples)
+        return
     if column not in rows.columns:
         return
     values = [_finite(x) for x in rows[column].tolist()]
     if metric.type == COUNTER:
-        total = 0.0
-        samples = [(0.0, 0.0)]  # nothing has happened at the start of the run
-        for t, v in zip(times, values):
-            total += (v or 0.0)
-            samples.append((t, total * metric.scale))
-        yield Series(metric, labels, samples)
+        yield Series(metric, labels, _running_total(times, values, metric.scale))
     else:
         yield Series(metric, labels, [(t, v * metric.scale) for t, v in zip(times, values) if v is not None])
 
@@ -247,14 +321,31 @@ def _fault_target(fault: Mapping[str, Any]) -> str:
     return ""
 
 
-def run_series(run: Run, *, include_summary: bool = True) -> List[Series]:
+def sample_names(metric: Metric) -> Tuple[str, ...]:
+    """The names its samples carry: `_total` for a counter, `_bucket`, `_count`, `_sum` for a histogram."""
+    if metric.type == HISTOGRAM:
+        return tuple(metric.name + suffix for suffix in ("_bucket", "_count", "_sum"))
+    return (metric.sample_name,)
+
+
+def _by_entity(rows: pd.DataFrame, column: str) -> Dict[int, pd.DataFrame]:
+    """The rows of each server (or balancer), each in time order: one pass, not a mask per metric."""
+    if column not in rows.columns or rows.empty:
+        return {}
+    return {int(k): g.sort_values("time_s", kind="stable") for k, g in rows.groupby(column, sort=True)}
+
+
+def run_series(run: Run, *, include_summary: bool = True, named_in: Optional[str] = None) -> List[Series]:
     """Every series of the run, in the order of METRICS, each series's samples ascending in time.
-    include_summary=False leaves out the end-of-run totals (what rule evaluation does not need)."""
+    include_summary=False leaves out the end-of-run totals (what rule evaluation does not need);
+    named_in (a text, e.g. rules files) keeps only the metrics one of whose sample names it contains."""
     ts = run.timeseries
     summary = run.summary
     fleet_rows = ts[ts["scope"] == "fleet"].sort_values("time_s", kind="stable")
     server_rows = ts[ts["scope"] == "server"]
-    servers = sorted({int(s) for s in server_rows["server"].dropna().tolist()})
+    by_server = _by_entity(server_rows, "server")
+    by_balancer = _by_entity(ts[ts["scope"] == "balancer"], "balancer")
+    servers = sorted(by_server)
     class_of, classes = _server_classes(summary)
     pubsub = "pubsub" in summary
     end = float(summary.get("simulated_seconds") or (fleet_rows["time_s"].max() if len(fleet_rows) else 0.0))
@@ -269,13 +360,17 @@ def run_series(run: Run, *, include_summary: bool = True) -> List[Series]:
     for metric in METRICS:
         if metric.pubsub_only and not pubsub:
             continue
+        if named_in is not None and not any(name in named_in for name in sample_names(metric)):
+            continue
         kind, _, path = metric.source.partition(":")
         if kind == "fleet":
             out.extend(s for s in _from_rows(metric, fleet_rows, {}) if s.samples)
         elif kind == "server":
             for i in servers:
-                rows = server_rows[server_rows["server"] == i].sort_values("time_s", kind="stable")
-                out.extend(s for s in _from_rows(metric, rows, server_labels(i)) if s.samples)
+                out.extend(s for s in _from_rows(metric, by_server[i], server_labels(i)) if s.samples)
+        elif kind == "balancer":
+            for b, rows in by_balancer.items():
+                out.extend(s for s in _from_rows(metric, rows, {"balancer": str(b)}) if s.samples)
         elif metric.name in ("wsfleet_server_connection_limit", "wsfleet_server_memory_limit_bytes"):
             key = "max_connections" if metric.name == "wsfleet_server_connection_limit" else "memory_limit_mib"
             for i in servers:

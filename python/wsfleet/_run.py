@@ -104,12 +104,14 @@ class RunResult:
 
     summary: the same dict as summary.json. fleet: one row per sample time (fleet totals).
     servers: one row per sample time per server, with its class. scenario_toml: the effective scenario.
+    balancers: one row per sample time per balancer (source ports in use, refusals by cause).
     """
 
     summary: dict
     fleet: pd.DataFrame
     servers: pd.DataFrame
     scenario_toml: str
+    balancers: pd.DataFrame = field(default_factory=pd.DataFrame)
     _native: Any = field(repr=False, default=None)
 
     @property
@@ -117,7 +119,10 @@ class RunResult:
         """Fleet and server rows in one tidy frame, as timeseries.csv has them."""
         fleet = self.fleet.assign(scope="fleet", server=-1)
         servers = self.servers.drop(columns="class", errors="ignore").assign(scope="server")
-        return pd.concat([fleet, servers], ignore_index=True)
+        frames = [fleet, servers]
+        if not self.balancers.empty:
+            frames.append(self.balancers.assign(scope="balancer", server=-1))
+        return pd.concat(frames, ignore_index=True)
 
     def save(self, directory: Union[str, "os.PathLike[str]"]) -> Path:
         """Write summary.json, timeseries.csv and scenario.toml exactly as `wsfleet run --out` does."""
@@ -195,8 +200,12 @@ def run(
     counts = ["up", "connections", "attempts", "established", "rejected", "failed", "closed", "dropped",
               "messages_delivered", "retries", "waiting", "gave_up", "half_open",
               "clients_websocket", "clients_long_polling", "clients_sse", "polls"]
-    fleet = _frame(native.fleet_columns(), counts)
-    servers = _frame(native.server_columns(), ["server"] + counts)
+    refusals = ["refused_server_full", "refused_shed", "refused_timeout", "refused_backend_down", "refused_crash",
+                "refused_no_backend", "refused_rate_limited", "refused_balancer_down", "refused_source_ports"]
+    fleet_columns = native.fleet_columns()
+    fleet = _frame(fleet_columns, counts + ["latency_count"] + [c for c in fleet_columns if c.startswith("latency_le_ms_")])
+    servers = _frame(native.server_columns(), ["server", "present"] + counts + refusals)
+    balancers = _frame(native.balancer_columns(), ["balancer", "up", "source_ports_in_use"] + refusals)
     summary = json.loads(native.summary_json())
     classes = summary.get("fleet", {}).get("server_class") or []
     if classes and not servers.empty:
@@ -207,6 +216,7 @@ def run(
         summary=summary,
         fleet=fleet,
         servers=servers,
+        balancers=balancers,
         scenario_toml=native.scenario_toml(),
         _native=native,
     )

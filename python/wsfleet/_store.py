@@ -22,12 +22,14 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Set
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
+
+from wsfleet._parts import Encoded, encode, infer_type, merge_type, to_table
 
 __all__ = ["ResultStore", "StoreError", "STUDY_FILE", "RESULTS_DIR", "is_study_dir", "read_study", "write_error"]
 
@@ -44,6 +46,7 @@ class StoreError(ValueError):
 
 
 SYNC_EVERY_S = 1.0  # the longest a finished part waits for its group's flush to disk
+ROWS_IN_MEMORY = 20_000  # rows of the parts written kept for load() (a few kB each); the rest are read back
 
 
 def atomic_write(path: Path, data: bytes, *, sync: bool = True) -> None:
@@ -84,6 +87,11 @@ def _fsync_path(path: Path) -> None:
         os.close(fd)
 
 
+def _fsync_all(paths: Sequence[Path]) -> None:
+    for path in paths:
+        _fsync_path(path)
+
+
 def is_study_dir(directory: os.PathLike) -> bool:
     return (Path(directory) / STUDY_FILE).is_file()
 
@@ -97,27 +105,6 @@ def read_study(directory: os.PathLike) -> Dict[str, Any]:
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise StoreError(f"{path}: not a wsfleet sweep or plan directory")
     return meta
-
-
-def _infer_type(values: Sequence[Any]) -> pa.DataType:
-    present = [v for v in values if v is not None]
-    if not present:
-        return pa.float64()
-    if all(isinstance(v, bool) for v in present):
-        return pa.bool_()
-    if any(isinstance(v, str) for v in present):
-        return pa.string()
-    if all(isinstance(v, int) for v in present):
-        return pa.int64()
-    return pa.float64()
-
-
-def _merge(known: pa.DataType, new: pa.DataType) -> pa.DataType:
-    if known == new:
-        return known
-    if {known, new} <= {pa.int64(), pa.float64()}:
-        return pa.float64()
-    return pa.string() if pa.string() in (known, new) else known
 
 
 class ResultStore:
@@ -150,15 +137,19 @@ class ResultStore:
         self.schema: Dict[str, pa.DataType] = self._read_schema()
         self._unsynced: List[Path] = []
         self._last_sync = time.monotonic()
+        # The rows (and columns) of the parts this store wrote, by point id, up to ROWS_IN_MEMORY rows:
+        # load() takes them from memory instead of reading their files back (parsing a part's footer
+        # costs more than writing it).
+        self._written: Dict[str, Tuple[List[Dict[str, Any]], pa.Schema]] = {}
+        self._rows_in_memory = 0
+        self._arrow_schema: Optional[pa.Schema] = None  # the columns of the last part written
+        self._columns: Tuple[Tuple[str, str], ...] = ()
 
     def sync(self) -> None:
         """Flushes the parts written since the last flush (and the results folder) to disk."""
-        if not self._unsynced:
-            return
-        for path in self._unsynced:
-            _fsync_path(path)
-        _fsync_path(self.results)
-        self._unsynced.clear()
+        if self._unsynced:
+            _fsync_all(self._unsynced + [self.results])
+            self._unsynced.clear()
         self._last_sync = time.monotonic()
 
     def _clear(self) -> None:
@@ -205,8 +196,9 @@ class ResultStore:
                 out.add(point_id)
         return out
 
-    def write_point(self, point_id: str, rows: List[Dict[str, Any]]) -> None:
-        """Writes one finished point (one row per replication) atomically."""
+    def write_point(self, point_id: str, rows: List[Dict[str, Any]], encoded: Optional[Encoded] = None) -> None:
+        """Writes one finished point (one row per replication) atomically. `encoded`: the part as a
+        worker made it from the same one row, used when its columns are the ones this store gives it."""
         names: List[str] = list(self.schema)
         seen = set(names)
         for row in rows:
@@ -214,26 +206,29 @@ class ResultStore:
                 if name not in seen:
                     seen.add(name)
                     names.append(name)
+        # Each column's type: inferred when new; widened when this point has a value the known type
+        # cannot hold (a float where only integers were: converting would truncate it silently).
         changed = False
-        for name in names[len(self.schema):]:
-            self.schema[name] = _infer_type([row.get(name) for row in rows])
-            changed = True
-        try:
-            table = pa.Table.from_pylist(rows, schema=pa.schema([(n, self.schema[n]) for n in names]))
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            # A value of another type than earlier parts had (a float where only integers were):
-            # widen the column's type.
-            for name in names:
-                merged = _merge(self.schema[name], _infer_type([row.get(name) for row in rows]))
-                changed |= merged != self.schema[name]
-                self.schema[name] = merged
-            table = pa.Table.from_pylist(rows, schema=pa.schema([(n, self.schema[n]) for n in names]))
+        for name in names:
+            values = [row.get(name) for row in rows]
+            known = self.schema.get(name)
+            if known is None:
+                self.schema[name] = infer_type(values)
+                changed = True
+            elif any(v is not None for v in values):
+                merged = merge_type(known, infer_type(values))
+                if merged != known:
+                    self.schema[name] = merged
+                    changed = True
+        if changed or self._arrow_schema is None or len(names) != len(self._arrow_schema):
+            self._arrow_schema = pa.schema([(n, self.schema[n]) for n in names])
+            self._columns = tuple((n, str(self.schema[n])) for n in names)
         if changed:
-            ordered = [[name, str(self.schema[name])] for name in names]
-            atomic_write(self.directory / SCHEMA_FILE, json.dumps(ordered).encode())
-        sink = pa.BufferOutputStream()
-        pq.write_table(table, sink, write_statistics=False, use_dictionary=False)
-        data = sink.getvalue().to_pybytes()
+            atomic_write(self.directory / SCHEMA_FILE, json.dumps([list(c) for c in self._columns]).encode())
+        if encoded is not None and len(rows) == 1 and encoded.columns == self._columns and encoded.row == rows[0]:
+            data = encoded.data  # the bytes this store would have made
+        else:
+            data = encode(to_table(rows, self._arrow_schema))
         part = self._part(point_id)
         checksum = self._checksum_file(part)
         # The checksum first: a part is never in place without the checksum that verifies it, and
@@ -245,27 +240,65 @@ class ResultStore:
             checksum.unlink(missing_ok=True)
             raise
         self._unsynced += [part, checksum]
+        if self._rows_in_memory + len(rows) <= ROWS_IN_MEMORY:
+            self._written[point_id] = (rows, self._arrow_schema)
+            self._rows_in_memory += len(rows)
         if time.monotonic() - self._last_sync >= SYNC_EVERY_S:
             self.sync()
 
     def load(self) -> pd.DataFrame:
-        return load_results(self.directory)
+        """The study's table, as load_results(directory) reads it: the parts written by this store
+        come from memory, the others (an earlier run's, when resuming) from their files."""
+        return load_results(self.directory, dict(self.schema), written=self._written)
 
 
-def load_results(directory: os.PathLike, schema: Optional[Dict[str, pa.DataType]] = None) -> pd.DataFrame:
-    """Every part of a study directory as one DataFrame, in (point, replication) order."""
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """`table` with exactly the columns of `schema`, as the dataset reader gives a part file: a column
+    the part lacks is null, a narrower type (int64 where a later part widened it to double) is cast."""
+    if table.schema.equals(schema):
+        return table
+    index = {name: i for i, name in enumerate(table.schema.names)}
+    columns = []
+    for field in schema:
+        i = index.get(field.name)
+        if i is None:
+            columns.append(pa.nulls(table.num_rows, field.type))
+        else:
+            column = table.column(i)
+            columns.append(column if column.type == field.type else column.cast(field.type))
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def load_results(directory: os.PathLike, schema: Optional[Dict[str, pa.DataType]] = None, *,
+                 written: Optional[Mapping[str, Tuple[List[Dict[str, Any]], pa.Schema]]] = None) -> pd.DataFrame:
+    """Every part of a study directory as one DataFrame, in (point, replication) order. `written`:
+    the rows and columns of parts (by point id) known to hold what their files hold, taken instead
+    of reading the files."""
     directory = Path(directory)
     results = directory / RESULTS_DIR
     if schema is None:
         path = directory / SCHEMA_FILE
         names = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
         schema = {name: pa.type_for_alias(alias) for name, alias in names}
-    if not schema or not results.is_dir() or not any(results.glob("part-*.parquet")):
+    parts = sorted(results.glob("part-*.parquet")) if results.is_dir() else []
+    if not schema or not parts:
         frame = pd.DataFrame({name: pd.Series(dtype=schema[name].to_pandas_dtype()) for name in schema})
         frame.attrs["axes"] = study_axes(directory) if (directory / STUDY_FILE).is_file() else []
         return frame
-    dataset = ds.dataset(str(results), format="parquet", schema=pa.schema(list(schema.items())))
-    frame = dataset.to_table().to_pandas()
+    arrow_schema = pa.schema(list(schema.items()))
+    written = written or {}
+    groups: Dict[int, Tuple[pa.Schema, List[Dict[str, Any]]]] = {}  # the rows written with the same columns
+    on_disk = []
+    for p in parts:
+        entry = written.get(p.stem[len("part-"):])
+        if entry is None:
+            on_disk.append(str(p))
+        else:
+            groups.setdefault(id(entry[1]), (entry[1], []))[1].extend(entry[0])
+    tables = [_conform(to_table(rows, columns), arrow_schema) for columns, rows in groups.values()]
+    if on_disk:
+        tables.append(ds.dataset(on_disk, format="parquet", schema=arrow_schema).to_table())
+    frame = pa.concat_tables(tables).combine_chunks().to_pandas()
     frame = frame.sort_values(["point", "replication"], kind="stable").reset_index(drop=True)
     frame.attrs["axes"] = study_axes(directory)
     return frame

@@ -24,7 +24,8 @@ from wsfleet import _core, _run
 from wsfleet._axes import point_id
 from wsfleet._executors import make_executor
 from wsfleet._store import ResultStore
-from wsfleet._task import Task
+from wsfleet._parts import Encoded
+from wsfleet._task import Task, run_part, run_task
 
 PathLike = Union[str, "os.PathLike[str]"]
 _RANGE_FIELDS = {"low", "high", "min", "max", "steps", "log", "integer"}
@@ -176,7 +177,8 @@ class Study:
         seed = seed_for(self.seed, pid, self.common_random_numbers)
         base = list(self.overrides) + self.point_overrides(index)
         return [Task(index, pid, r, seed, self.base.text, self.base.source,
-                     tuple(base + [f"run.seed={seed}", f"run.replication={r}"]))
+                     tuple(base + [f"run.seed={seed}", f"run.replication={r}"]),
+                     tuple(self.row_prefix(index, r, seed).items()))
                 for r in range(self.replications)]
 
     def row_prefix(self, index: int, replication: int, seed: int) -> Dict[str, Any]:
@@ -312,19 +314,23 @@ def execute(study: Any, store: ResultStore, todo: Sequence[int], *, workers: Opt
         bar = Progress(progress, total, total - len(todo), label)
     pending: Dict[int, Dict[int, Dict[str, Any]]] = {i: {} for i in todo}
     failed_points = set()
+    # A point of one replication is one row: the worker encodes its part too (run_part), and the
+    # driver only writes the bytes, when they are what it would have made (wsfleet._store).
+    fn = run_part if task_fn is run_task and study.replications == 1 else task_fn
     try:
         tasks = [t for i in todo for t in study.tasks(i)]
-        for task, ok, value in executor.run(task_fn, tasks, retries=retries):
+        for task, ok, value in executor.run(fn, tasks, retries=retries):
             if not ok:
                 errors.append((task, value))
                 failed_points.add(task.point)
                 continue
+            encoded = value if isinstance(value, Encoded) else None
             row = study.row_prefix(task.point, task.replication, task.seed)
-            row.update({k: v for k, v in value.items() if k not in row})
+            row.update({k: v for k, v in (encoded.row if encoded else value).items() if k not in row})
             reps = pending[task.point]
             reps[task.replication] = row
             if len(reps) == study.replications and task.point not in failed_points:
-                store.write_point(task.point_id, [reps[r] for r in sorted(reps)])
+                store.write_point(task.point_id, [reps[r] for r in sorted(reps)], encoded)
                 del pending[task.point]
                 bar.update()
     finally:

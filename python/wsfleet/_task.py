@@ -1,7 +1,9 @@
 """One unit of sweep work, run in a worker process: one replication of one point.
 
 A Task carries everything a worker needs (the scenario text, not its path, so a Dask worker on
-another machine needs only the wsfleet package). run_task returns the run's flat metrics row.
+another machine needs only the wsfleet package). run_task returns the run's flat metrics row;
+run_part also encodes the whole result row as the point's Parquet part (a point of one replication
+is then written by the driver as it is: the encoding's CPU time is spent in the workers).
 """
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Dict, Tuple
 
-__all__ = ["Task", "run_task"]
+__all__ = ["Task", "run_task", "run_part"]
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,7 @@ class Task:
     scenario_text: str
     source: str                      # the scenario's name in messages (its path, "<string>", ...)
     overrides: Tuple[str, ...]       # fixed overrides, then the point's axis values, then seed/replication
+    row: Tuple[Tuple[str, Any], ...] = ()  # the first columns of its result row (point, seed, axis values)
 
     @property
     def key(self) -> Tuple[str, int]:
@@ -34,3 +37,14 @@ def run_task(task: Task) -> Dict[str, Any]:
 
     native = _core.run_text(task.scenario_text, task.source, list(task.overrides))
     return flatten_summary(json.loads(native.summary_json()))
+
+
+def run_part(task: Task):
+    """run_task, and the task's result row (task.row, then the metrics) encoded as a one-row part
+    (a wsfleet._parts.Encoded)."""
+    from wsfleet._parts import encode_row
+
+    metrics = run_task(task)
+    row = dict(task.row)
+    row.update({k: v for k, v in metrics.items() if k not in row})
+    return encode_row(row)

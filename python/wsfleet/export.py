@@ -13,9 +13,9 @@ import math
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Optional, Tuple, Union
 
-from wsfleet._prom_series import COUNTER, METRICS, Series, run_series
+from wsfleet._prom_series import HISTOGRAM, METRICS, Series, run_series
 from wsfleet._run_dir import PathLike, ReportError, ReportWriteError, load_run
 
 __all__ = ["export_openmetrics", "parse_start", "ExportError", "main"]
@@ -83,6 +83,32 @@ def _label_text(labels: Dict[str, str]) -> str:
     return "{" + ",".join(f'{k}="{_escape(v)}"' for k, v in items) + "}"
 
 
+def _histogram_lines(family: List[Series], start_s: float) -> List[str]:
+    """A histogram's samples: OpenMetrics puts all the samples of one MetricPoint (its buckets in
+    ascending le, then _count and _sum) together, and the points of one labelled metric in time order."""
+    groups: Dict[str, List[Series]] = {}
+    for s in family:
+        key = _label_text({k: v for k, v in s.labels.items() if k != "le"})
+        groups.setdefault(key, []).append(s)
+    order = {"_bucket": 0, "_count": 1, "_sum": 2}
+
+    def rank(s: Series) -> Tuple[int, float]:
+        le = s.labels.get("le", "")
+        return order.get(s.suffix, 3), (math.inf if le == "+Inf" else float(le or 0.0))
+
+    lines: List[str] = []
+    for members in groups.values():
+        members = sorted(members, key=rank)
+        heads = [s.sample_name + _label_text(s.labels) for s in members]
+        by_time = [dict(s.samples) for s in members]
+        for t in sorted({t for s in members for t, _ in s.samples}):
+            stamp = _timestamp(start_s + t)
+            for head, values in zip(heads, by_time):
+                if t in values:
+                    lines.append(f"{head} {_number(values[t])} {stamp}")
+    return lines
+
+
 def openmetrics_text(series: List[Series], start_s: float) -> str:
     """The series as one OpenMetrics exposition: families in METRICS order, each with its # TYPE,
     # UNIT and # HELP, each series's samples contiguous and ascending in time, ending with # EOF."""
@@ -98,6 +124,9 @@ def openmetrics_text(series: List[Series], start_s: float) -> str:
         if metric.unit:
             lines.append(f"# UNIT {metric.name} {metric.unit}")
         lines.append(f"# HELP {metric.name} {_escape(metric.help)}")
+        if metric.type == HISTOGRAM:
+            lines.extend(_histogram_lines(family, start_s))
+            continue
         for s in family:
             head = s.sample_name + _label_text(s.labels)
             for t, v in s.samples:

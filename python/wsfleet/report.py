@@ -31,6 +31,7 @@ from ._life import connection_life, get_path
 from ._limits import autoscaled_peak
 from ._operations import deploy_figure, deploy_sentences, gray_failure_sentences
 from ._theory import theory_html
+from .views import Summary
 from ._alerts_report import monitoring_section
 from ._html import CSS, STATUS_WORDS, esc, img
 from ._run_dir import (REPORT_FILE, SCENARIO_FILE, SUMMARY_FILE, TIMESERIES_FILE, PathLike, ReportError, ReportWriteError,
@@ -162,24 +163,34 @@ def _headline(a: Analysis, summary: Mapping[str, Any]) -> str:
                          f"{fmt_int(ends.get('sse'))} on SSE; "
                          f"{fmt_int(polls.get('sent'))} polls, {fmt_int(unknown)} failed with \"Session ID unknown\"")))
     if a.servers and a.max_connections:
-        capacity = a.servers * a.max_connections
-        note = f"{fmt_int(a.servers)} × {fmt_int(a.max_connections)}; peak load used {fmt_pct(a.peak_fleet_connections, capacity)}"
+        # The engine's figure: each server at the start x its own class's limit (mixed classes differ).
+        fleet_view = Summary(summary).fleet
+        engine_capacity = as_float(fleet_view.connection_capacity) if fleet_view is not None else None
+        uniform = engine_capacity is None or engine_capacity == a.servers * a.max_connections
+        capacity = a.servers * a.max_connections if engine_capacity is None else engine_capacity
+        how = (f"{fmt_int(a.servers)} × {fmt_int(a.max_connections)}" if uniform
+               else f"{fmt_int(a.servers)} servers, each at its class's limit")
+        note = f"{how}; peak load used {fmt_pct(a.peak_fleet_connections, capacity)}"
         peak_servers = autoscaled_peak(summary)
         if peak_servers is not None and peak_servers != a.servers:
             note += (f" of the starting fleet; the autoscaler ran up to {fmt_int(peak_servers)} servers "
                      f"({fmt_int(peak_servers * a.max_connections)} connections)")
         rows.append(("Fleet connection capacity", esc(fmt_int(capacity)), esc(note)))
         down = max(len({s.fault.server for s in a.storms if s.fault.server is not None}), 1)
-        if a.servers > down:
-            n1 = (a.servers - down) * a.max_connections
+        # The fleet that carried the peak: an autoscaler's servers up then, not the starting fleet.
+        fleet_n = a.servers_at_peak or a.servers
+        if fleet_n > down:
+            n1 = (fleet_n - down) * a.max_connections
             share = as_float(a.peak_fleet_connections)
             tail = ""
             if share is not None:
                 tail = (" — the peak load would not fit" if share > n1 else
                         f" — the peak load would use {fmt_pct(share, n1)} of it")
+            if fleet_n != a.servers:
+                tail = f" (the {fmt_int(fleet_n)} servers up at the peak, less {down}){tail}"
             label = "Capacity with one server down" if down == 1 else f"Capacity with {down} servers down"
             rows.append((label, esc(fmt_int(n1)),
-                         esc(f"{fmt_int(a.servers - down)} × {fmt_int(a.max_connections)}{tail}")))
+                         esc(f"{fmt_int(fleet_n - down)} × {fmt_int(a.max_connections)}{tail}")))
     if a.peak_server_connections is not None:
         rows.append(("Busiest server", esc(fmt_int(a.peak_server_connections)),
                      esc(f"server {a.peak_server}{_at(a.peak_server_time)}; "

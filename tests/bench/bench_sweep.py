@@ -5,7 +5,9 @@
 Runs the same short runs (one replication per point) in a plain loop, then as a sweep in this
 process and with 1 and 2 local worker processes, and prints points per second and the per-point
 overhead of the sweep machinery over the plain loop (task pickling, the worker round trip,
-flattening the summary, encoding and writing the Parquet part). Worker start-up is included.
+flattening the summary, encoding and writing the Parquet part), and the driver's own CPU time per
+point (with 2 workers on 2 cores it competes with them). Worker start-up is included; the load
+average printed says how busy the machine was (other builds skew the 2-worker figure most).
 """
 from __future__ import annotations
 
@@ -57,15 +59,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         rates = {}
         for label, workers in (("sweep, in-process", 0), ("sweep, 1 worker", 1), ("sweep, 2 workers", 2)):
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             result = wsfleet.Sweep(SCENARIO, axes).run(Path(tmp) / str(workers), workers=workers, progress=False)
             wall = time.perf_counter() - start
+            driver = (time.process_time() - cpu) / len(result.frame)
             rates[workers] = len(result.frame) / wall
             overhead = wall / len(result.frame) - bare
             print(f"{label:>24}: {rates[workers]:7.1f} points/s"
-                  + (f"; overhead {overhead * 1e3:5.1f} ms per point over the plain loop" if workers < 2 else ""))
+                  + (f"; overhead {overhead * 1e3:5.1f} ms per point over the plain loop" if workers < 2 else "")
+                  + (f"; driver CPU {driver * 1e3:.1f} ms per point" if workers > 0 else ""))
         print(f"2 workers / 1 worker: {rates[2] / rates[1]:.2f}x the throughput "
-              f"({os.cpu_count()} cores; worker start-up included)")
+              f"({os.cpu_count()} cores; worker start-up included; load average {os.getloadavg()[0]:.2f})")
 
 
 if __name__ == "__main__":

@@ -260,3 +260,37 @@ TEST_CASE("histogram reset forgets everything", "[histogram]") {
   CHECK(h.mean() == 8.0);
   CHECK_THAT(h.quantile(0.5), Catch::Matchers::WithinRel(8.0, 0.02));
 }
+
+TEST_CASE("histogram cumulative counts at a bound agree with the sample within the accuracy", "[histogram]") {
+  // count_at_most(x) is a Prometheus bucket count with le = x: the values <= x, except that a value
+  // within the relative accuracy of x may fall on either side.
+  const Distribution d = Distribution::lognormal(50.0, 80.0);
+  std::vector<double> values = draw(d, 20000, 17);
+  values.push_back(0.0);  // the zero bucket counts below every bound >= 0
+  LogHistogram h(0.01);
+  for (double v : values) h.record(v);
+  std::sort(values.begin(), values.end());
+  const double a = h.relative_accuracy();
+  for (double x : {0.0, 1.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0}) {
+    const auto n = h.count_at_most(x);
+    const auto surely_below = static_cast<std::uint64_t>(std::upper_bound(values.begin(), values.end(), x * (1 - a)) - values.begin());
+    const auto at_most_above = static_cast<std::uint64_t>(std::upper_bound(values.begin(), values.end(), x * (1 + a)) - values.begin());
+    INFO("x = " << x << ": " << n << " in [" << surely_below << ", " << at_most_above << "]");
+    CHECK(n >= surely_below);
+    CHECK(n <= at_most_above);
+  }
+  // Exact outside the sample's range, and consistent with quantile(): q's estimate is <= x exactly
+  // when q's rank is among the values counted at x.
+  CHECK(h.count_at_most(-1.0) == 0);
+  CHECK(h.count_at_most(std::nan("")) == 0);
+  CHECK(h.count_at_most(values.back()) == h.count());
+  CHECK(h.count_at_most(1e300) == h.count());
+  for (double q : {0.1, 0.5, 0.9, 0.99, 0.999}) {
+    const double estimate = h.quantile(q);
+    const auto rank = static_cast<std::uint64_t>(std::floor(q * static_cast<double>(h.count() - 1)));
+    CHECK(h.count_at_most(estimate) > rank);
+    CHECK(h.count_at_most(std::nextafter(estimate, 0.0)) <= rank);
+  }
+  LogHistogram empty(0.01);
+  CHECK(empty.count_at_most(1.0) == 0);
+}

@@ -484,3 +484,29 @@ TEST_CASE("degenerate distributions", "[random][distribution]") {
   CHECK(Distribution::kind_names() ==
         std::vector<std::string>{"constant", "exponential", "uniform", "lognormal", "pareto", "never"});
 }
+
+TEST_CASE("the ziggurat exponential follows the exponential distribution", "[random]") {
+  Rng rng(47);
+  // Moments of Exp(mean 2): E[X^k] = k! 2^k.
+  check_mean_variance([&] { return rng.exponential_ziggurat(2.0); }, RawMoments{2.0, 8.0, 48.0, 384.0}, 400'000);
+  check_ks([&] { return rng.exponential_ziggurat(0.5); }, [](double x) { return 1 - std::exp(-x / 0.5); }, 400'000);
+  // Each part of the ziggurat is reached and right: the layers' rectangles (most draws), the wedges
+  // beyond them, and the tail past r = 7.697 (probability exp(-r) = 4.5e-4). Counts of X > t over
+  // n draws are binomial: within 5 standard deviations of n exp(-t).
+  const int n = 2'000'000;
+  std::array<double, 4> at{0.05, 1.0, 5.0, 9.0};
+  std::array<int, 4> above{};
+  double smallest = kInf;
+  for (int i = 0; i < n; ++i) {
+    const double x = rng.exponential_ziggurat(1.0);
+    REQUIRE(x >= 0.0);
+    smallest = std::min(smallest, x);
+    for (std::size_t k = 0; k < at.size(); ++k) above[k] += x > at[k] ? 1 : 0;
+  }
+  for (std::size_t k = 0; k < at.size(); ++k) {
+    const double p = std::exp(-at[k]);
+    INFO("P(X > " << at[k] << ") = " << above[k] / static_cast<double>(n) << " vs " << p);
+    CHECK(std::fabs(above[k] - n * p) <= 5.0 * std::sqrt(n * p * (1 - p)));
+  }
+  CHECK(smallest < 1e-5);  // the smallest of 2M draws: about 5e-7
+}

@@ -177,7 +177,9 @@ def write_synthetic_run(
                      "in_flight_at_end": 0, "latency_ms": latency},
         "heartbeats": {"sent": 1000, "delivered": 990, "dropped": 10, "in_flight_at_end": 0},
         "handshake_latency_ms": {"mean": 1.5, "p50": 1.1, "p90": 2.0, "p99": 4.2, "p999": 9.0, "max": 15.0},
-        "cpu": {"mean_utilisation": 0.31, "peak_utilisation": round(peak_cpu, 6)},
+        # Every server present the whole run, 1 core each (what the engine writes then).
+        "cpu": {"mean_utilisation": 0.31, "peak_utilisation": round(peak_cpu, 6),
+                "capacity_core_seconds": float(servers) * duration_s},
         "memory": {"peak_server_mib": round(peak_mem, 1)},
         "faults": [{"type": "crash", "server": f["server"], "at_s": f["at_s"],
                     "recover_after_s": f.get("recover_after_s"),

@@ -26,10 +26,15 @@ FLOAT_COLUMNS = ["time_s", "cpu_utilisation", "cpu_backlog_ms", "memory_mib", "l
 FLEET_COLUMNS = ["time_s", "up", "connections", "attempts", "established", "rejected", "failed", "closed", "dropped",
                  "cpu_utilisation", "cpu_backlog_ms", "memory_mib", "messages_delivered", "latency_p50_ms",
                  "latency_p99_ms", "retries", "waiting", "gave_up", "conn_max_over_mean", "conn_cv", "half_open",
-                 "clients_websocket", "clients_long_polling", "clients_sse", "polls"]
+                 "clients_websocket", "clients_long_polling", "clients_sse", "polls",
+                 *[f"latency_le_ms_{b}" for b in ("1", "2.5", "5", "10", "25", "50", "100", "250", "500", "1000",
+                                                  "2500", "5000", "10000")], "latency_count", "latency_sum_ms"]
 SERVER_COLUMNS = ["time_s", "server", "class", "up", "connections", "attempts", "established", "rejected", "failed", "closed",
                   "dropped", "cpu_utilisation", "cpu_backlog_ms", "memory_mib", "messages_delivered",
-                  "latency_p50_ms", "latency_p99_ms", "polls"]
+                  "latency_p50_ms", "latency_p99_ms", "polls", "present", "refused_server_full", "refused_shed",
+                  "refused_timeout", "refused_backend_down", "refused_crash"]
+BALANCER_COLUMNS = ["time_s", "balancer", "up", "source_ports_in_use", "source_ports_limit", "refused_no_backend",
+                    "refused_rate_limited", "refused_balancer_down", "refused_source_ports"]
 
 
 @pytest.fixture(scope="module")
@@ -170,6 +175,18 @@ def test_server_frame(result: wsfleet.RunResult) -> None:
     assert wide.shape == (60, 4)
     np.testing.assert_array_equal(wide.sum(axis=1).to_numpy(), result.fleet["connections"].to_numpy())
     assert servers["connections"].max() == result.summary["connections"]["peak_per_server"] <= 600
+
+
+def test_balancer_frame(result: wsfleet.RunResult) -> None:
+    balancers = result.balancers
+    assert list(balancers.columns) == BALANCER_COLUMNS
+    for col in ("balancer", "up", "source_ports_in_use", "refused_no_backend", "refused_rate_limited"):
+        assert balancers[col].dtype == np.int64, col
+    assert len(balancers) == 60 and (balancers["balancer"] == 0).all()
+    # The engine's default limit (Linux's ephemeral range 32768-60999) and the busiest backend's ports.
+    assert (balancers["source_ports_limit"] == 28232).all()
+    peak = max(b["peak_ports_per_backend"] for b in result.summary["balancers"])  # at any instant, not sampled
+    assert 0.95 * peak <= balancers["source_ports_in_use"].max() <= peak
 
 
 def test_timeseries_property_is_timeseries_csv(result: wsfleet.RunResult, tmp_path: Path) -> None:

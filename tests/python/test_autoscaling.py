@@ -202,6 +202,15 @@ def test_kickoff_scenario_scales_out_and_reports_it(tmp_path: Path) -> None:
     assert f"Of its {a['decisions']['total']} decisions" in document
     assert re.search(r"It launched \d+ servers, the first at", document)
     assert 'id="autoscaler"' in document and "Replicas over time" in document
+    # The N-1 row is the fleet that carried the peak (servers up then), not the 2 it started with.
+    peak_time = fleet.loc[fleet["connections"].idxmax(), "time_s"]
+    up = int(fleet.loc[fleet["time_s"] == peak_time, "up"].iloc[0])
+    limit = s["fleet"]["max_connections_per_server"]
+    assert up > s["fleet"]["servers"]
+    row = re.search(r"Capacity with one server down</th><td[^>]*>([^<]*)</td><td>([^<]*)</td>", document)
+    assert row is not None
+    assert row.group(1) == f"{(up - 1) * limit:,}"
+    assert row.group(2).startswith(f"{up - 1:,} × {limit:,} (the {up:,} servers up at the peak, less 1)")
 
 
 def test_kickoff_scaling_on_cpu_lags_the_connection_wave() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -100,6 +101,10 @@ def test_every_server_has_its_class_in_the_results() -> None:
     assert [(c["name"], c["servers"], c["max_connections"], c["cpu_cores"]) for c in fleet["classes"]] == [
         ("small", 2, 100, 1), ("large", 1, 400, 4)]
     assert fleet["cost_per_hour"] == pytest.approx(0.55)
+    # Capacities written by the engine: 2 x 100 + 1 x 400 connections, 2 x 1 + 4 cores.
+    assert (fleet["connection_capacity"], fleet["cpu_cores"]) == (600, 6)
+    assert [(c["connection_capacity"], c["cpu_capacity_us_per_s"]) for c in fleet["classes"]] == [(200, 1e6), (400, 4e6)]
+    assert r.summary["cpu"]["capacity_core_seconds"] == pytest.approx(6 * 60.0)
     assert list(r.servers.columns[:3]) == ["time_s", "server", "class"]
     last = r.servers[r.servers["time_s"] == r.servers["time_s"].max()]
     held = last.groupby("class", observed=True)["connections"].max().to_dict()
@@ -114,6 +119,9 @@ def test_the_run_report_names_the_classes_and_their_own_limits(tmp_path: Path) -
     # Each server against its own class's limit: a small server at its 100.
     assert "The binding constraint is the per-server connection limit: 100 of 100 connections (server 0 of " \
            "class small at 10 s)" in text
+    # The fleet's capacity is the engine's: each server at its own class's limit (not 3 x the largest).
+    assert re.search(r"Fleet connection capacity</th><td[^>]*>600</td><td>3 servers, each at its class&#x27;s limit",
+                     text)
 
 
 def test_a_sweep_over_one_class_count(tmp_path: Path) -> None:

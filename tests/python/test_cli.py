@@ -25,6 +25,14 @@ TIMESERIES_COLUMNS = [
     "closed", "dropped", "cpu_utilisation", "cpu_backlog_ms", "memory_mib", "messages_delivered",
     "latency_p50_ms", "latency_p99_ms", "retries", "waiting", "gave_up", "conn_max_over_mean", "conn_cv", "half_open",
     "clients_websocket", "clients_long_polling", "clients_sse", "polls",
+    # Monitoring (docs/monitoring.md): the fleet's latency histogram, the servers' presence and
+    # refusals by cause, the balancers' source ports and refusals by cause.
+    *[f"latency_le_ms_{b}" for b in ("1", "2.5", "5", "10", "25", "50", "100", "250", "500", "1000", "2500", "5000",
+                                     "10000")],
+    "latency_count", "latency_sum_ms",
+    "present", "refused_server_full", "refused_shed", "refused_timeout", "refused_backend_down", "refused_crash",
+    "balancer", "source_ports_in_use", "source_ports_limit", "refused_no_backend", "refused_rate_limited",
+    "refused_balancer_down", "refused_source_ports",
 ]
 # Scenario facts the checks below rely on (see STORM_TOML).
 SERVERS, STEPS, CLIENTS, SEED = 4, 60, 2000, 11
@@ -75,7 +83,8 @@ def test_run_writes_summary_json(storm_run: Dict) -> None:
     assert s["fleet"].pop("server_class") == ["default"] * SERVERS  # no [[fleet.classes]]: one class
     assert [(c["name"], c["servers"], c["max_connections"]) for c in classes] == [("default", SERVERS, 600)]
     assert s["fleet"] == {"servers": SERVERS, "total_servers": SERVERS, "max_connections_per_server": 600,
-                          "balancer": "least_connections", "backoff": "full_jitter", "cost_per_hour": 0.0}
+                          "balancer": "least_connections", "backoff": "full_jitter", "cost_per_hour": 0.0,
+                          "connection_capacity": SERVERS * 600, "cpu_cores": SERVERS}
     assert s["clients"]["count"] == CLIENTS
     conn = s["connections"]
     for key in ("attempted", "established", "rejected", "failed", "pending_at_end", "closed", "dropped",
@@ -95,11 +104,14 @@ def test_run_writes_summary_json(storm_run: Dict) -> None:
 def test_run_writes_tidy_timeseries_csv(storm_run: Dict) -> None:
     ts = pd.read_csv(storm_run["out"] / "timeseries.csv")
     assert list(ts.columns) == TIMESERIES_COLUMNS
-    assert set(ts["scope"]) == {"fleet", "server"}
+    assert set(ts["scope"]) == {"fleet", "server", "balancer"}
     fleet = ts[ts["scope"] == "fleet"]
     servers = ts[ts["scope"] == "server"]
-    # Fleet rows first, one per time step; then one row per time step per server.
-    assert len(fleet) == STEPS and len(servers) == STEPS * SERVERS
+    balancers = ts[ts["scope"] == "balancer"]
+    # Fleet rows first, one per time step; then one row per time step per server; then per balancer.
+    assert len(fleet) == STEPS and len(servers) == STEPS * SERVERS and len(balancers) == STEPS
+    assert (balancers["server"] == -1).all() and (balancers["balancer"] == 0).all()
+    assert (ts["scope"].iloc[-STEPS:] == "balancer").all()
     assert (ts["scope"].iloc[:STEPS] == "fleet").all()
     assert (fleet["server"] == -1).all()
     np.testing.assert_allclose(fleet["time_s"], np.arange(1, STEPS + 1))
