@@ -96,10 +96,19 @@ EventEstimate estimate_events(const models::FleetConfig& config) {
   sessions += clients * static_cast<double>(config.deploys.size());  // a rollout replaces every server: each connection moves once
   terms.push_back({"clients.count", 3.0 * sessions, 0.0});
 
-  // Messages: one event each (a per-server stream or a per-connection timer), plus the POST's reply
-  // on the fallback transports.
+  // Messages: pooled per server with the heartbeats (the default: models/fleet/server_pool), or one
+  // event each when a connection's activity is tracked, with per-connection timers, or with the
+  // fallback transports (plus the POST's reply there).
   const double messages = config.clients.messages_per_minute / 60.0 * connected_s;
-  terms.push_back({"clients.messages_per_minute", messages * (1.0 + lp + sse), 0.0});
+  const bool fallback = lp > 0.0 || sse > 0.0 ||
+                        std::any_of(config.faults.begin(), config.faults.end(),
+                                    [](const auto& f) { return f.target == FaultTarget::WebSocketBlock; });
+  const bool per_message_events = config.run.per_connection_timers || fallback || config.fleet.idle_close_s > 0.0 ||
+                                  config.heartbeat.mode == models::HeartbeatMode::WhenIdle ||
+                                  config.balancer.idle_timeout_s > 0.0 || config.clients.vanish_share > 0.0 ||
+                                  config.fleet.rebalance.interval_s > 0.0;
+  if (per_message_events) terms.push_back({"clients.messages_per_minute", messages * (1.0 + lp + sse), 0.0, 0.0});
+  else terms.push_back({"clients.messages_per_minute", 0.0, 0.0, messages});
 
   // Heartbeats: per-connection timers are events; pooled per server (the default, unless idle
   // tracking needs each connection's timer) they are a loop in the server's queue.

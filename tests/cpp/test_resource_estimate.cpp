@@ -29,20 +29,20 @@ TEST_CASE("the event estimate adds up the scenario's sources, by hand", "[estima
   const FleetConfig cfg = wsfleet::testing::small_fleet();
   const ex::EventEstimate e = ex::estimate_events(cfg);
   // 2000 clients connected from 5 s on average (ramp 10 s) to 120 s: 230,000 connection-seconds.
-  // Connections 3 x 2000; messages 6/min x 230,000 s = 23,000; samples 120; load reports 120 / 5;
-  // probes 1 balancer x 4 servers x 120 / 2. Heartbeats are pooled: 230,000 / 25 = 9,200 deliveries.
-  CHECK(e.events == Approx(6000.0 + 23000.0 + 120.0 + 24.0 + 240.0));
+  // Connections 3 x 2000; samples 120; load reports 120 / 5; probes 1 balancer x 4 servers x 120 / 2.
+  // Heartbeats (230,000 / 25 = 9,200) and messages (6/min x 230,000 s = 23,000) are pooled per server.
+  CHECK(e.events == Approx(6000.0 + 120.0 + 24.0 + 240.0));
   CHECK(e.deliveries == 0.0);
-  CHECK(e.heartbeats == Approx(9200.0));
-  CHECK(e.seconds == Approx(29384.0 / ex::kEventsPerSecond + 9200.0 / ex::kHeartbeatsPerSecond));
-  CHECK(e.largest_key == "clients.messages_per_minute");
-  CHECK(e.largest_share == Approx(23000.0 / ex::kEventsPerSecond / e.seconds));
-  CHECK(ex::describe_estimate(e) == "about 29.4 k events, ~0.0 s");
+  CHECK(e.heartbeats == Approx(9200.0 + 23000.0));
+  CHECK(e.seconds == Approx(6384.0 / ex::kEventsPerSecond + 32200.0 / ex::kHeartbeatsPerSecond));
+  CHECK(e.largest_key == "clients.count");
+  CHECK(e.largest_share == Approx(6000.0 / ex::kEventsPerSecond / e.seconds));
+  CHECK(ex::describe_estimate(e) == "about 6.38 k events, ~0.0 s");
   CHECK(ex::events_refusal(e, 1e10).empty());
   // Per-connection timers make each heartbeat an event.
   FleetConfig timers = cfg;
   timers.run.per_connection_timers = true;
-  CHECK(ex::estimate_events(timers).events == Approx(e.events + 9200.0));
+  CHECK(ex::estimate_events(timers).events == Approx(e.events + 9200.0 + 23000.0));
   CHECK(ex::estimate_events(timers).heartbeats == 0.0);
   // Pub/sub: 10 fed channels of 10 (one subscription each, so every client is on one of them) at
   // 2 publications a second for 120 s: 2,400 publications, each an event, an arrival and a fan-out
@@ -88,7 +88,8 @@ TEST_CASE("a run estimated beyond run.max_events is refused at the key that make
   const std::string by_default = error_of("[run]\nduration_s = 1e7\nsample_interval_s = 100\n");
   INFO(by_default);
   CHECK(by_default.rfind("t.toml:2:14: ", 0) == 0);
-  CHECK(by_default.find("clients.messages_per_minute makes 67 %") != std::string::npos);
+  CHECK(by_default.find("clients.heartbeat_interval_s makes 7") != std::string::npos);
+  CHECK(by_default.find("raise clients.heartbeat_interval_s") != std::string::npos);
   // A timer interval that dominates is to be raised, not lowered.
   const std::string probes =
       error_of("[run]\nduration_s = 1e7\nsample_interval_s = 10000\n[clients]\ncount = 10\n[fleet]\nservers = 1000\n"
