@@ -30,7 +30,9 @@ test-python:
 
 # AddressSanitizer + UndefinedBehaviorSanitizer over the C++ tests, every bundled scenario (smaller)
 # and feature-combination runs, in its own build (build/asan: the CLI and the tests, no Python).
-# About 15 minutes on 2 busy cores from scratch, a few once built; not part of `make test`.
+# About an hour from scratch on 2 cores shared with other builds (-O0: the build is the cost; the
+# C++ tests under the sanitizers take many times their 20 s); not part of `make test`.
+# PART=tests or PART=runs (scripts/sanitize_runs) splits the runs in two.
 SAN_BUILD := build/asan
 sanitize: bootstrap
 	$(VENV)/bin/cmake -S . -B $(SAN_BUILD) -G Ninja -DCMAKE_MAKE_PROGRAM=$(CURDIR)/$(VENV)/bin/ninja \
@@ -38,11 +40,13 @@ sanitize: bootstrap
 	$(VENV)/bin/cmake --build $(SAN_BUILD) -j $(JOBS) --target wsfleet wsfleet_tests
 	scripts/sanitize_runs $(SAN_BUILD)
 
-# The mutation fuzzer (loader, --set overrides, whole short runs) for FUZZ_SECONDS; findings are
-# written to results/fuzz/. `make test` runs a short seeded pass (tests/python/test_fuzz.py).
+# The mutation fuzzer (loader, --set overrides, whole short runs) for FUZZ_SECONDS with FUZZ_JOBS
+# wsfleet processes at a time; it prints the CPU-minutes spent (its own and every wsfleet's) and
+# writes findings to results/fuzz/. `make test` runs a short seeded pass (tests/python/test_fuzz.py).
 FUZZ_SECONDS ?= 600
+FUZZ_JOBS ?= 1
 fuzz: build
-	FUZZ_SECONDS=$(FUZZ_SECONDS) $(PY) tests/python/wsfleet_fuzz.py
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) $(PY) tests/python/wsfleet_fuzz.py
 
 # Benchmarks print figures; they are not tests.
 bench: build

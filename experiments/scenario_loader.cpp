@@ -142,6 +142,7 @@ void ScenarioReader::read_run(models::RunConfig& run) const {
   read(*table, sec, "seed", "run.", run);
   read(*table, sec, "replication", "run.", run);
   read(*table, sec, "per_connection_timers", "run.", run);
+  read(*table, sec, "max_events", "run.", run);
 }
 
 void ScenarioReader::read_fleet(models::FleetSection& fleet) const {
@@ -262,9 +263,20 @@ void ScenarioReader::check_size(const models::FleetConfig& config) const {
   if (rows <= kMaxServerRows) {
     const MemoryEstimate estimate = estimate_memory(config);
     const std::string refusal = memory_refusal(estimate, machine_memory_bytes());
-    if (refusal.empty()) return;
-    const toml::node* at = root().at_path(estimate.largest_key).node();
-    fail(at != nullptr ? at->source() : no_region(), estimate.largest_key, refusal);
+    if (!refusal.empty()) {
+      const toml::node* at = root().at_path(estimate.largest_key).node();
+      fail(at != nullptr ? at->source() : no_region(), estimate.largest_key, refusal);
+    }
+    // Runs that would take hours or days: refused before they start, at the key that makes most
+    // of their events (or, when it was not written, at run.max_events or run.duration_s).
+    const EventEstimate events = estimate_events(config);
+    const std::string too_long = events_refusal(events, config.run.max_events);
+    if (too_long.empty()) return;
+    const toml::node* at = root().at_path(events.largest_key).node();
+    for (const char* fallback : {"run.max_events", "run.duration_s"}) {
+      if (at == nullptr) at = root().at_path(fallback).node();
+    }
+    fail(at != nullptr ? at->source() : no_region(), events.largest_key, too_long);
   }
   if (config.autoscaler.enabled() && samples * (config.total_servers() - config.autoscaler.slots()) <= kMaxServerRows) {
     // The slots the autoscaler reserves (2 x max_replicas) make the difference.

@@ -25,6 +25,9 @@ struct RunConfig {
   /// One event per heartbeat and per message timer of every connection (the reference model),
   /// instead of heartbeats as a periodic load and one message stream per server.
   bool per_connection_timers = false;
+  /// The most events (experiments/resource_estimate: estimate_events) a run may be estimated to
+  /// need; a scenario above it is refused before it starts. 1e10 is about 40 minutes of computing.
+  double max_events = 1e10;
   /// Member-wise equality (exact for doubles).
   bool operator==(const RunConfig&) const = default;
 };

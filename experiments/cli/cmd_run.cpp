@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "experiments/cli/commands.hpp"
+#include "experiments/resource_estimate.hpp"
 #include "experiments/result_writer.hpp"
 #include "experiments/scenario_loader.hpp"
 #include "experiments/scenario_writer.hpp"
@@ -235,16 +236,26 @@ Action add_check(CLI::App& app) {
         std::cout << experiments::scenario_to_toml(cfg);
         return 0;
       }
+      // The estimates the loader checked (the same path as `run`), for the user to see.
+      const experiments::EventEstimate events = experiments::estimate_events(cfg);
+      const experiments::MemoryEstimate memory = experiments::estimate_memory(cfg);
       if (opts->json) {
         nlohmann::ordered_json j{{"ok", true}, {"file", opts->scenario}, {"servers", cfg.fleet.servers},
                                  {"clients", cfg.clients.count}, {"balancer", cfg.balancer.policy},
-                                 {"backoff", cfg.backoff.policy}, {"duration_s", cfg.run.duration_s}};
+                                 {"backoff", cfg.backoff.policy}, {"duration_s", cfg.run.duration_s},
+                                 {"estimated_events", events.events}, {"estimated_deliveries", events.deliveries},
+                                 {"estimated_seconds", events.seconds}, {"estimated_memory_bytes", memory.bytes}};
         std::cout << j.dump() << "\n";
         return 0;
       }
       std::cout << opts->scenario << ": ok (" << cfg.fleet.servers << " servers, " << cfg.clients.count << " clients, "
                 << cfg.balancer.policy << ", " << cfg.backoff.policy << ", " << format_number(cfg.run.duration_s)
                 << " s)\n";
+      std::ostringstream mem;
+      mem << std::fixed << std::setprecision(memory.bytes < 1e9 ? 0 : 1)
+          << (memory.bytes < 1e9 ? memory.bytes / 1e6 : memory.bytes / 1e9) << (memory.bytes < 1e9 ? " MB" : " GB");
+      std::cout << "  estimate: " << experiments::describe_estimate(events) << " of computing, about " << mem.str()
+                << " of memory\n";
       return 0;
     } catch (const experiments::ScenarioError& e) {
       std::cerr << e.what() << "\n";

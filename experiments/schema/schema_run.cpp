@@ -27,7 +27,11 @@ Section run() {
            flag("per_connection_timers", &R::per_connection_timers,
                 "the reference model: one event per heartbeat and per message of every connection (slower); "
                 "false: heartbeats as a periodic load on their server and one message stream per server, "
-                "equal in distribution")},
+                "equal in distribution"),
+           number("max_events", &R::max_events, between(1.0, 1e18),
+                  "a run estimated to need more events than this is refused before it starts (`wsfleet check` "
+                  "prints the estimate; pooled heartbeats and per-subscriber writes count for the time they take); "
+                  "the default 1e10 is about 40 minutes of computing, 50 times a simulated hour of a million clients")},
           false, ""};
 }
 

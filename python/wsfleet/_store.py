@@ -16,6 +16,7 @@ parts) and in (point, replication) order.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -30,7 +31,7 @@ import pyarrow.parquet as pq
 
 from wsfleet._parts import Encoded, encode, infer_type, merge_type, to_table
 
-__all__ = ["ResultStore", "StoreError", "STUDY_FILE", "RESULTS_DIR", "is_study_dir", "read_study"]
+__all__ = ["ResultStore", "StoreError", "STUDY_FILE", "RESULTS_DIR", "is_study_dir", "read_study", "write_error"]
 
 STUDY_FILE = "study.json"
 SCHEMA_FILE = "schema.json"
@@ -51,12 +52,28 @@ ROWS_IN_MEMORY = 20_000  # rows of the parts written kept for load() (a few kB e
 def atomic_write(path: Path, data: bytes, *, sync: bool = True) -> None:
     """Writes `data` to `path` through a renamed temporary; flushed to disk first unless `sync` is False."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        if sync:
-            f.flush()
-            os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            if sync:
+                f.flush()
+                os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        # A full disk (or a Ctrl-C) mid-write: no cut-short temporary is left to take the space.
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_error(directory: os.PathLike, exc: OSError) -> str:
+    """One line for a study that could not write its output (a full disk, a read-only or vanished
+    directory): the directory, the system's reason, and that finished points are kept."""
+    where = f" (writing {exc.filename})" if exc.filename else ""
+    reason = exc.strerror or str(exc)
+    hint = ""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        hint = ": free some space, then run the same command again to compute only the missing points"
+    return f"cannot write to {directory}: {reason}{where}; the points finished before are kept{hint}"
 
 
 def _fsync_path(path: Path) -> None:
@@ -214,8 +231,14 @@ class ResultStore:
             data = encode(to_table(rows, self._arrow_schema))
         part = self._part(point_id)
         checksum = self._checksum_file(part)
-        atomic_write(part, data, sync=False)
+        # The checksum first: a part is never in place without the checksum that verifies it, and
+        # when the part cannot be written (a full disk) its new checksum goes too.
         atomic_write(checksum, hashlib.sha256(data).hexdigest().encode(), sync=False)
+        try:
+            atomic_write(part, data, sync=False)
+        except BaseException:
+            checksum.unlink(missing_ok=True)
+            raise
         self._unsynced += [part, checksum]
         if self._rows_in_memory + len(rows) <= ROWS_IN_MEMORY:
             self._written[point_id] = (rows, self._arrow_schema)

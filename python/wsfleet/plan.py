@@ -52,7 +52,7 @@ from wsfleet import _core
 from wsfleet._plan_result import (KNOWN_SLOS, PLAN_FILE, CandidateResult, Evaluation, PlanError, PlanResult, SLO,
                                   load_plan, make_slos)
 from wsfleet._plan_search import Plan, plan
-from wsfleet._store import StoreError
+from wsfleet._store import StoreError, write_error
 from wsfleet._study import SweepError, add_common_arguments
 from wsfleet.sweep import parse_axis
 
@@ -117,6 +117,9 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
     except (SweepError, StoreError, _core.ScenarioError) as exc:
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the output could not be written (a full disk): not bad input
+        print(f"{parser.prog}: error: {write_error(args.out, exc)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"{parser.prog}: interrupted; finished points are saved in {args.out}: run the same command again "
               "to continue from them", file=sys.stderr)

@@ -53,7 +53,7 @@ except ImportError:  # pragma: no cover - Python 3.9/3.10
 from wsfleet import _core, _run
 from wsfleet._aggregate import aggregate
 from wsfleet._axes import METHODS, Axis, AxisError, Range, expand, make_axes, point_id
-from wsfleet._store import ResultStore, StoreError, is_study_dir, load_results
+from wsfleet._store import ResultStore, StoreError, is_study_dir, load_results, write_error
 from wsfleet._study import (BaseScenario, PointsFailed, Study, SweepError, add_common_arguments, execute,
                             failure_message, flatten_axes, read_table, suggest)
 from wsfleet._task import Task, run_task
@@ -310,6 +310,9 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
     except (SweepError, StoreError, _core.ScenarioError) as exc:
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the output could not be written (a full disk): not bad input
+        print(f"{parser.prog}: error: {write_error(args.out, exc)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"{parser.prog}: interrupted; finished points are saved in {args.out}: run the same command again "
               "to compute only the rest", file=sys.stderr)

@@ -2,6 +2,9 @@
 // stickiness, scaling, topology, heartbeats, half-open connections, shedding, pub/sub, fallback
 // transports (long polling, SSE, WebSocket blocks) and faults on small
 // fleets. Each run must finish, conserve everything, and repeat bit for bit.
+#include <cstdlib>
+#include <string>
+
 #include "experiments/result_writer.hpp"
 #include "tests/cpp/catch.hpp"
 #include "tests/cpp/fleet_fixtures.hpp"
@@ -22,6 +25,24 @@ TEST_CASE("random combinations of every feature conserve everything and repeat e
       return experiments::summary_json_text(s);
     };
     CHECK(strip(a.summary) == strip(b.summary));
+  }
+}
+
+// More combinations, from any seed: hidden (not in the default run), run by the sanitizer stage
+// (scripts/sanitize_runs) as `wsfleet_tests "[combinations_more]"` with WSFLEET_COMBINATIONS=FIRST:COUNT.
+TEST_CASE("more random combinations, from the seeds WSFLEET_COMBINATIONS names", "[.combinations_more]") {
+  std::uint64_t first = 31, count = 100;
+  if (const char* spec = std::getenv("WSFLEET_COMBINATIONS")) {
+    const std::string text(spec);
+    const auto colon = text.find(':');
+    REQUIRE(colon != std::string::npos);
+    first = std::stoull(text.substr(0, colon));
+    count = std::stoull(text.substr(colon + 1));
+  }
+  for (std::uint64_t seed = first; seed < first + count; ++seed) {
+    const models::FleetConfig cfg = testing::random_config(seed);
+    INFO("combination seed " << seed);
+    REQUIRE(testing::conserved(models::Fleet(cfg).run()));
   }
 }
 

@@ -319,7 +319,8 @@ TEST_CASE("out-of-range values state the allowed range", "[scenario][errors]") {
   CHECK(error_of("[run]\nduration_s = 0").message() == "run.duration_s must be > 0 and <= 10000000 (got 0)");
   CHECK(error_of("[run]\nduration_s = 1.5e7").message() ==
         "run.duration_s must be > 0 and <= 10000000 (got 15000000)");
-  CHECK(load("[run]\nduration_s = 1e7\nsample_interval_s = 100").run.duration_s == 1e7);  // the bound itself
+  // The bound itself (10 clients: 100,000 for 1e7 s would be refused by run.max_events).
+  CHECK(load("[run]\nduration_s = 1e7\nsample_interval_s = 100\n[clients]\ncount = 10").run.duration_s == 1e7);
   CHECK(error_of("[run]\nseed = -1").message() == "run.seed must be >= 0 (got -1)");
   CHECK(error_of("[run]\nreplication = -5").message() == "run.replication must be >= 0 (got -5)");
   CHECK(error_of("[clients]\ncount = -1").message() == "clients.count must be between 0 and 1000000000 (got -1)");
@@ -708,6 +709,7 @@ TEST_CASE("scenario_to_toml writes every key and loads back to an identical Flee
     c.run.sample_interval_s = 0.1;
     c.run.seed = 9223372036854775807ull;
     c.run.replication = 17;
+    c.run.max_events = 9.5e17;  // it is a large run; and the key round-trips too
     c.fleet.servers = 3;
     c.fleet.max_connections = 1000000000;
     c.fleet.cpu_cores = 1024;

@@ -223,8 +223,9 @@ def test_check_accepts_a_good_scenario(tmp_path: Path) -> None:
     scenario = write_scenario(tmp_path)
     proc = cli("check", scenario.name, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == ("scenario.toml: ok (4 servers, 2000 clients, least_connections, full_jitter, "
-                                   "60 s)")
+    first, estimate = proc.stdout.strip().split("\n")
+    assert first == "scenario.toml: ok (4 servers, 2000 clients, least_connections, full_jitter, 60 s)"
+    assert estimate.startswith("  estimate: about ")  # tests/python/test_estimate.py checks its figures
     assert proc.stderr == ""
     # Checking writes nothing.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["scenario.toml"]
