@@ -13,7 +13,7 @@ import pandas as pd
 
 from wsfleet._flat_slos import FlatSLO
 from wsfleet._metrics import P99_LATENCY, RECOVERY, REJECTED_FRACTION
-from wsfleet._study import SweepError
+from wsfleet._study import PointsFailed, SweepError
 
 __all__ = ["PLAN_FILE", "RECOMMENDED_DIR", "FLEET_COST", "PlanError", "SLO", "KNOWN_SLOS", "make_slos",
            "candidate_name", "Evaluation", "CandidateResult", "PlanResult", "fleet_cost_per_hour", "load_plan"]
@@ -37,6 +37,10 @@ def fleet_cost_per_hour(effective: Mapping[str, Any]) -> float:
 
 class PlanError(SweepError):
     """A plan is malformed, cannot be answered, or its runs failed; the message says why."""
+
+
+class PlanPointsFailed(PlanError, PointsFailed):
+    """Points of a validated plan failed while running (the others are saved): an error, not bad input."""
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from wsfleet._flat_slos import flat_slos
 from wsfleet._flat_slos import as_dict as flat_as_dict
 from wsfleet._metrics import RECOVERY
 from wsfleet._plan_result import (FLEET_COST, PLAN_FILE, RECOMMENDED_DIR, CandidateResult, Evaluation, PlanError,
-                                  PlanResult, candidate_name, fleet_cost_per_hour, make_slos)
+                                  PlanPointsFailed, PlanResult, candidate_name, fleet_cost_per_hour, make_slos)
 from wsfleet._stats import upper_bound
 from wsfleet._store import ResultStore, StoreError, atomic_write
 from wsfleet._task import Task, run_task
@@ -237,7 +237,7 @@ class Plan(Study):
                 errors = execute(self, store, todo, workers=workers, scheduler=scheduler, progress=progress,
                                  retries=retries, task_fn=_task_fn, total=len(todo), executor=executor, bar=bar)
                 if errors:
-                    raise PlanError(failure_message(errors, len(todo), out))
+                    raise PlanPointsFailed(failure_message(errors, len(todo), out))
                 frame = store.load()
                 for key, (state, value) in wanted.items():
                     pid = self.point_ids[indices[key]]

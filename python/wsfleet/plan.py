@@ -53,7 +53,7 @@ from wsfleet._plan_result import (KNOWN_SLOS, PLAN_FILE, CandidateResult, Evalua
                                   load_plan, make_slos)
 from wsfleet._plan_search import Plan, plan
 from wsfleet._store import StoreError, write_error
-from wsfleet._study import SweepError, add_common_arguments
+from wsfleet._study import PointsFailed, SweepError, add_common_arguments
 from wsfleet.sweep import parse_axis
 
 # The search is in _plan_search.py, the result types in _plan_result.py; this module is the front
@@ -114,6 +114,9 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
         result = p.run(args.out, workers=args.workers, scheduler=args.scheduler,
                        progress=False if args.quiet else None, retries=args.retries, overwrite=args.overwrite,
                        timeout_s=args.timeout)
+    except PointsFailed as exc:  # validated points that failed while running: not bad input
+        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+        return 1
     except (SweepError, StoreError, _core.ScenarioError) as exc:
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return 2

@@ -10,7 +10,7 @@ import pytest
 
 import sweep_helpers
 import wsfleet
-from test_sweep import TINY
+from test_sweep import TINY, write_tiny
 from wsfleet_testing import assert_clean_failure, cli
 
 # M/M/c/c: one server whose connection limit is c, Poisson attempts at 20/s, exponential sessions of
@@ -170,3 +170,25 @@ def test_few_large_or_many_small_servers_ranked_by_cost(tmp_path: Path) -> None:
     assert result.best is cheapest
     text = Path(wsfleet.report(tmp_path / "p")).read_text(encoding="utf-8")
     assert "fleet.servers × fleet.cpu_cores" in text
+
+
+def _lost_worker(task):
+    raise RuntimeError("worker died")
+
+
+def test_plan_points_lost_at_run_time_exit_1_not_bad_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture) -> None:
+    """As a sweep's: points of a validated plan that fail while running are an error (exit 1), not bad input (2)."""
+    import importlib
+    search = importlib.import_module("wsfleet._plan_search")
+    plan_cli = importlib.import_module("wsfleet.plan")
+    points_failed = importlib.import_module("wsfleet.sweep").PointsFailed
+    with pytest.raises(points_failed, match=r"point\(s\) failed"):
+        wsfleet.Plan(TINY, {"rejected_pct": 5.0}).run(tmp_path / "api", workers=0, _task_fn=_lost_worker)
+    real_run = search.Plan.run
+    monkeypatch.setattr(search.Plan, "run",
+                        lambda self, out, **kw: real_run(self, out, **{**kw, "_task_fn": _lost_worker}))
+    path = write_tiny(tmp_path)
+    assert plan_cli.main([str(path), "--out", str(tmp_path / "cli"), "--slo", "rejected_pct=5",
+                          "--workers", "0", "-q"]) == 1
+    assert "point(s) failed" in capsys.readouterr().err
