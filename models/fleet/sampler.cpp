@@ -102,6 +102,8 @@ void Sampler::sample() {
   ServerInterval total;
   double util_sum = 0.0, backlog_max = 0.0, mem_sum = 0.0, buffered_sum = 0.0, polls_sum = 0.0;
   std::uint64_t up = 0, conns = 0, ghosts = 0;
+  std::uint64_t in_fleet = 0;  // servers part of the fleet at some time in this interval
+  if (present_at_last_sample_.size() != st_.servers.size()) present_at_last_sample_.assign(st_.servers.size(), 0);
   // Imbalance among the servers in service (up, not draining).
   double in_service = 0.0, sum_c = 0.0, sum_c2 = 0.0, max_c = 0.0;
   for (std::uint32_t i = 0; i < st_.servers.size(); ++i) {
@@ -142,6 +144,9 @@ void Sampler::sample() {
     total.dropped += iv.dropped;
     total.messages_delivered += iv.messages_delivered;
     util_sum += util;
+    const sim::SimTime present = s.present_time(now);
+    in_fleet += present > present_at_last_sample_[i] ? 1 : 0;  // in the fleet for some of the interval
+    present_at_last_sample_[i] = present;
     backlog_max = std::max(backlog_max, backlog_ms);
     mem_sum += mem;
     up += s.up ? 1 : 0;
@@ -172,7 +177,8 @@ void Sampler::sample() {
   std::vector<double> row{t, static_cast<double>(up), static_cast<double>(conns), static_cast<double>(k.attempts),
                           static_cast<double>(total.established), static_cast<double>(k.rejected),
                           static_cast<double>(k.failed), static_cast<double>(total.closed),
-                          static_cast<double>(total.dropped), util_sum / static_cast<double>(st_.servers.size()),
+                          static_cast<double>(total.dropped),
+                          in_fleet > 0 ? util_sum / static_cast<double>(in_fleet) : 0.0,
                           backlog_max, mem_sum, static_cast<double>(total.messages_delivered),
                           quantile_or_nan(fleet_interval_latency_ms_, 0.5),
                           quantile_or_nan(fleet_interval_latency_ms_, 0.99), static_cast<double>(k.retries),

@@ -10,6 +10,7 @@
 // source ports in use towards their busiest backend, the port limit and the balancer's refusals by
 // cause (models/fleet/refusal_tally.hpp).
 #include <cstdint>
+#include <vector>
 
 #include "models/fleet/fleet_state.hpp"
 #include "sim/event_handler.hpp"
@@ -43,6 +44,9 @@ class Sampler : public sim::EventHandler {
   FleetState& st_;
   std::uint32_t self_ = 0;
   sim::SimTime interval_ = 0, last_sample_ = 0;
+  /// Per server: Server::present_time at the previous sample (the fleet's mean CPU utilisation is
+  /// over the servers part of the fleet during the interval, not over every slot).
+  std::vector<sim::SimTime> present_at_last_sample_;
   sim::TimeSeries fleet_series_, server_series_, balancer_series_;
   sim::LogHistogram message_latency_ms_, fleet_interval_latency_ms_;
   double peak_cpu_ = 0.0, peak_mem_ = 0.0;

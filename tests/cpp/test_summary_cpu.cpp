@@ -3,6 +3,7 @@
 // half a run, a removed server counts until it left. Hand-computed from deterministic CPU costs.
 #include "models/fleet.hpp"
 #include "tests/cpp/catch.hpp"
+#include "tests/cpp/fleet_fixtures.hpp"
 
 using Catch::Matchers::WithinRel;
 using namespace wsfleet;
@@ -66,4 +67,23 @@ TEST_CASE("mean CPU utilisation of a fleet present the whole run is busy over se
   const models::RunResult r = models::Fleet(quiet_fleet(3)).run();
   CHECK_THAT(r.summary.cpu_capacity_core_seconds, WithinRel(600.0, 1e-12));
   CHECK_THAT(r.summary.cpu_mean_utilisation, WithinRel(0.01 / 600.0, 1e-9));
+}
+
+TEST_CASE("the fleet's CPU utilisation series is the mean over the servers in the fleet, not every slot", "[summary][cpu]") {
+  // One server with 10 clients pinging every second at 10 ms of CPU each: 0.1 busy core-second per
+  // second on 2 cores, 5 % in every 5 s interval once all are connected (a multiple of the period).
+  // A second server joins at 50 s and takes no client (nobody reconnects): the fleet's mean is
+  // 5 % before it (over one server; over both slots it would read 2.5 %) and 2.5 % after.
+  models::FleetConfig cfg = quiet_fleet(1);
+  cfg.clients.heartbeat_interval_s = 1.0;
+  cfg.fleet.cpu.heartbeat_us = 10'000.0;
+  models::ScalingEvent add;
+  add.at_s = 50.0;
+  add.add = 1;
+  cfg.scaling.push_back(add);
+  const models::RunResult r = models::Fleet(cfg).run();
+  REQUIRE(r.summary.connections.established == 10);
+  CHECK_THAT(testing::fleet_at(r, 30.0, "cpu_utilisation"), WithinRel(0.05, 1e-9));
+  CHECK_THAT(testing::fleet_at(r, 45.0, "cpu_utilisation"), WithinRel(0.05, 1e-9));
+  CHECK_THAT(testing::fleet_at(r, 80.0, "cpu_utilisation"), WithinRel(0.025, 1e-9));
 }
