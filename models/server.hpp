@@ -46,6 +46,16 @@ struct Server {
     else present_since = now;
     present = p;
   }
+  /// Leaves the fleet at `now` (a [[scaling]] remove, a deploy's old server, an autoscaler's
+  /// scale-in), once its members were closed: no connection, no half-open one, down and absent.
+  void leave_fleet(sim::SimTime now) {
+    connected = 0;
+    ghosts = 0;
+    ++ghost_gen;
+    draining = false;
+    set_present(false, now);
+    up = false;
+  }
   /// Time it has been part of the fleet up to `now`, ns.
   [[nodiscard]] sim::SimTime present_time(sim::SimTime now) const {
     return present_before + (present ? now - present_since : 0);

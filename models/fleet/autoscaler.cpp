@@ -281,12 +281,7 @@ void Autoscaler::drain_deadline(std::uint32_t slot) {
   members.swap(s.members);
   connections_closed_ += s.connected;
   for (std::uint32_t c : members) st_.parts.connections->close_for_drain(c, slot);
-  s.connected = 0;
-  s.ghosts = 0;
-  ++s.ghost_gen;
-  s.draining = false;
-  s.set_present(false, st_.sim.now());
-  s.up = false;
+  s.leave_fleet(st_.sim.now());
   st_.parts.balancers->server_removed(slot);
   set_phase(slot, Phase::Removed);
   ++slots_[slot].gen;

@@ -280,20 +280,7 @@ void Connections::message(std::uint32_t c, std::uint32_t server) {
 void Connections::server_message(std::uint32_t server) {
   const Server& s = st_.servers[server];
   if (!s.up || s.connected == 0) return;  // a crash or a drain took its connections: no stream until one connects
-  std::uint32_t c = 0;
-  if (need_sender_) {
-    // Uniform among its established connections: uniform among its slots, skipping handshakes.
-    // Almost every slot is an established connection; a bounded number of draws keeps a broken
-    // count from spinning (the invariant, not luck, ends the loop).
-    for (int tries = 0;; ++tries) {
-      if (s.members.empty() || tries == 1'000'000) {
-        throw std::logic_error("Connections: server " + std::to_string(server) + " counts " + std::to_string(s.connected) +
-                               " connections but holds no established one");
-      }
-      c = s.members[rng_messages_.below(s.members.size())];
-      if (st_.clients[c].state == ClientState::Connected) break;
-    }
-  }
+  const std::uint32_t c = need_sender_ ? st_.parts.servers->draw_sender(server, rng_messages_) : 0;
   const sim::SimTime done = st_.parts.servers->submit_job(server, cost_message_, kJobMessage, c);
   if (st_.parts.pubsub && st_.cfg.pubsub.client_publish_share > 0.0) st_.parts.pubsub->client_message(c, server, done);
   next_message(server);

@@ -305,12 +305,7 @@ void Deployer::remove_server(std::uint32_t b, bool killed) {
     if (st_.clients[c].state == ClientState::Connected) ++(killed ? o.closed_at_kill : o.closed_at_sigterm);
     close_client(c, b);
   }
-  s.connected = 0;
-  s.ghosts = 0;
-  ++s.ghost_gen;
-  s.draining = false;
-  s.set_present(false, st_.sim.now());
-  s.up = false;
+  s.leave_fleet(st_.sim.now());
   st_.parts.balancers->server_removed(b);
   phase_[b] = Phase::Gone;
   --runs_[d].terminating;

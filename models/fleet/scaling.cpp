@@ -56,12 +56,7 @@ void Scaling::drain_deadline(std::uint32_t server) {
     if (st_.clients[c].state == ClientState::Connected) ++drained_;
     st_.parts.connections->close_for_drain(c, server);
   }
-  s.connected = 0;
-  s.ghosts = 0;
-  ++s.ghost_gen;
-  s.draining = false;
-  s.set_present(false, st_.sim.now());
-  s.up = false;
+  s.leave_fleet(st_.sim.now());
   st_.parts.balancers->server_removed(server);
 }
 

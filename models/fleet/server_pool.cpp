@@ -79,13 +79,13 @@ sim::SimTime ServerPool::next_message_after(std::uint32_t b, sim::SimTime from) 
   return at <= st_.end ? at : kNever;
 }
 
-std::uint32_t ServerPool::draw_sender(std::uint32_t b) {
+std::uint32_t ServerPool::draw_sender(std::uint32_t b, sim::Rng& rng) const {
   // Uniform among its established connections: uniform among its slots, skipping handshakes. Almost
   // every slot is an established connection; a bounded number of draws keeps a broken count from
   // spinning (the invariant, not luck, ends the loop).
   const Server& s = st_.servers[b];
   for (int tries = 0; tries < 1'000'000 && !s.members.empty(); ++tries) {
-    const std::uint32_t c = s.members[rng_messages_[b].below(s.members.size())];
+    const std::uint32_t c = s.members[rng.below(s.members.size())];
     if (st_.clients[c].state == ClientState::Connected) return c;
   }
   throw std::logic_error("ServerPool: server " + std::to_string(b) + " counts " + std::to_string(s.connected) +
@@ -98,7 +98,7 @@ void ServerPool::send_message(std::uint32_t b, sim::SimTime at, sim::SimTime by)
     msg_next_[b] = kNever;
     return;
   }
-  const int region = msg_sender_ ? st_.clients[draw_sender(b)].region : 0;
+  const int region = msg_sender_ ? st_.clients[draw_sender(b, rng_messages_[b])].region : 0;
   ++st_.msgs.sent;
   s.cpu.submit_by(at, service(b, msg_cost_), kJobMessage | (region << 1), by,
                   [&](int kind, sim::SimTime latency) { on_job_done(s, kind, latency); });

@@ -94,6 +94,9 @@ class ServerPool : public sim::EventHandler {
   /// The number of established connections of `server` changed (it may already show the new count):
   /// the messages due before now are sent at the old rate, the next one is drawn from now at the new.
   void messages_changed(std::uint32_t server);
+  /// A uniformly chosen established connection of server `b` (one with connected > 0), drawn from `rng`:
+  /// a message's sender.
+  std::uint32_t draw_sender(std::uint32_t b, sim::Rng& rng) const;
   /// How long a job arriving now at `server` would wait for a core, ns.
   sim::SimTime cpu_wait_ns(std::uint32_t server) {
     catch_up(server);
@@ -172,8 +175,6 @@ class ServerPool : public sim::EventHandler {
   void send_message(std::uint32_t b, sim::SimTime at, sim::SimTime by);
   /// Draws the time of server `b`'s next message after `from` (never past the end of the run).
   sim::SimTime next_message_after(std::uint32_t b, sim::SimTime from);
-  /// A uniformly chosen established connection of server `b` (for its region).
-  std::uint32_t draw_sender(std::uint32_t b);
   static sim::SimTime draw_service(sim::Rng& rng, sim::SimTime cost);
 
   FleetState& st_;
