@@ -691,12 +691,15 @@ TEST_CASE("scenario_to_toml writes every key and loads back to an identical Flee
                             "inbound_message_us", "outbound_message_us", "heartbeat_us",
                             "service_time = \"deterministic\"", "[clients]",
                             "count = 100000", "ramp_s", "session = \"never\"", "on_session_end = \"leave\"",
-                            "messages_per_minute", "replies_per_message", "heartbeat_interval_s", "connect_timeout_s",
+                            "messages_per_minute", "replies_per_message", "heartbeat_interval_s",
                             "[balancer]", "policy = \"round_robin\"", "[backoff]", "policy = \"full_jitter\"",
                             "base_s = 1.0", "cap_s = 30.0", "max_retries = 0"}) {
       INFO(key);
       CHECK(has(text, key));
     }
+    // clients.connect_timeout_s is left out (the backoff preset's own applies), so it is not written.
+    CHECK_FALSE(has(text, "connect_timeout_s"));
+    CHECK_FALSE(defaults.clients.connect_timeout_s.has_value());
     CHECK(load_scenario_string(text, "effective.toml") == defaults);
     // A default-constructed config differs only in the filled-in policy parameters.
     CHECK(load_scenario_string(scenario_to_toml(FleetConfig{}), "effective.toml") == defaults);
