@@ -16,7 +16,14 @@ BalancerTier::BalancerTier(FleetState& state) : st_(state), rng_probes_(state.st
   const FleetConfig& cfg = st_.cfg;
   const BalancerSection& bal = cfg.balancer;
   std::vector<double> weights;
-  for (const ServerSpec& spec : st_.specs) weights.push_back(spec.weight);
+  // IPVS weight 0 (ipvs_* policies only, checked by the loader): the schedulers skip the destination
+  // (ip_vs_rr/lc/sed/sh: `atomic_read(&dest->weight) == 0` or IP_VS_DEST_F_OVERLOAD), its open
+  // connections stay: drained from the start, balanced as weight 1 otherwise.
+  std::vector<bool> weight_zero;
+  for (const ServerSpec& spec : st_.specs) {
+    weight_zero.push_back(spec.weight == 0.0);
+    weights.push_back(spec.weight == 0.0 ? 1.0 : spec.weight);
+  }
   per_site_ = bal.count;
   if (bal.count == 0 || bal.count * st_.topo.sites() > 64) {
     throw std::invalid_argument("balancer.count x sites must be between 1 and 64");
@@ -35,6 +42,9 @@ BalancerTier::BalancerTier(FleetState& state) : st_(state), rng_probes_(state.st
       lb->set_connection_cap(bal.max_connections_per_backend);
       BalancerNode node(std::move(lb), site, first, size, bal.max_new_connections_per_s);
       node.base_weight = site_weights;
+      for (std::uint32_t b = first; b < first + size; ++b) {
+        if (weight_zero[b]) node.lb->block(node.local(b), LoadBalancer::kBlockDraining);
+      }
       for (std::uint32_t b = std::max(first, cfg.fleet.servers); b < first + size; ++b) {
         node.lb->block(node.local(b), LoadBalancer::kBlockAbsent);
         if (active) {  // it must pass `rise` probes once it joins
