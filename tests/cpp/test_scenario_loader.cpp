@@ -336,9 +336,11 @@ TEST_CASE("out-of-range values state the allowed range", "[scenario][errors]") {
         "clients.on_session_end must be one of leave, reconnect (got 'stay')");
   CHECK(error_of("[clients]\non_session_end = \"reconect\"").message() ==
         "clients.on_session_end must be one of leave, reconnect (got 'reconect'); did you mean 'reconnect'?");
-  CHECK(error_of("[fleet]\nservers = 2\nweights = [1, 0]").message() == "fleet.weights.1 must be a finite number > 0 and <= 1000000 (got 0)");
+  CHECK(error_of("[fleet]\nservers = 2\nweights = [1, 0]").message() ==
+        "fleet.weights.1 is 0, which only an ipvs_* balancer policy allows (IPVS weight 0: no new connections); "
+        "balancer.policy is \"round_robin\": give a weight > 0");
   CHECK(error_of("[fleet]\nservers = 2\nweights = [1, -inf]").message() ==
-        "fleet.weights.1 must be a finite number > 0 and <= 1000000 (got -inf)");
+        "fleet.weights.1 must be a finite number between 0 and 1000000 (got -inf)");
   CHECK(error_of("[[faults]]\ntype = \"crash\"\nrecover_after_s = 0").message() ==
         "faults.0.recover_after_s must be > 0 (got 0)");
 }
