@@ -70,6 +70,14 @@ class BackoffPolicy {
     (void)state;
     return std::nullopt;
   }
+  /// A limit (ns from `start`) the library puts on the attempt a client in `state` starts at `start`
+  /// whatever its connect timeout (ably-js aborts it when the connection-state TTL expires); no value
+  /// for none. The fleet applies it in every case.
+  virtual std::optional<sim::SimTime> attempt_abort(const BackoffState& state, sim::SimTime start) const {
+    (void)state;
+    (void)start;
+    return std::nullopt;
+  }
   /// A connection attempt of this client succeeded at `now`. Default: forget the retries (state = {}).
   virtual void on_connected(BackoffState& state, sim::SimTime now) const {
     (void)now;

@@ -203,10 +203,14 @@ void Connections::held_routed(std::uint32_t c, const Route& route) {
 }
 
 sim::SimTime Connections::attempt_timeout(const Client& cl) const {
-  if (!preset_timeout_) return connect_timeout_;
-  const std::optional<sim::SimTime> own = backoff_->attempt_timeout(cl.backoff);
-  if (!own) return connect_timeout_;
-  return std::min(*own, std::numeric_limits<sim::SimTime>::max() - st_.end);  // as FleetState::duration caps
+  sim::SimTime timeout = connect_timeout_;
+  if (preset_timeout_) {
+    const std::optional<sim::SimTime> own = backoff_->attempt_timeout(cl.backoff);
+    if (own) timeout = std::min(*own, std::numeric_limits<sim::SimTime>::max() - st_.end);  // as FleetState::duration caps
+  }
+  // A library's own abort (ably: the connection-state TTL) applies whatever the timeout.
+  const std::optional<sim::SimTime> abort = backoff_->attempt_abort(cl.backoff, cl.attempt_at);
+  return abort ? std::min(timeout, *abort) : timeout;
 }
 
 void Connections::refuse(std::uint32_t c, Refusal why) {

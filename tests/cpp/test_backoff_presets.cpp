@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "fleet_fixtures.hpp"
 #include "models/backoff/presets/connect_timeout.hpp"
 #include "models/backoff_policy.hpp"
 #include "models/fleet.hpp"
@@ -830,4 +831,46 @@ TEST_CASE("in a run, a scenario without clients.connect_timeout_s times attempts
   // at 0, 14, 28, 42, 56, 70, 84, 98 s: 8 attempts, 7 timeouts.
   auto constant = hopeless_handshakes("constant", {{"delay_s", 4.0}});
   CHECK(counts(constant) == std::pair<std::uint64_t, std::uint64_t>{8, 7});
+}
+
+TEST_CASE("ably: an attempt in flight when the connection-state TTL expires is aborted then", "[presets][timeout]") {
+  Rng rng(5);
+  const auto ably = make_backoff_policy("ably", {});
+  BackoffState st;
+  CHECK_FALSE(ably->attempt_abort(st, 0).has_value());  // no suspend timer yet
+  // The first attempt (started at 0) fails at 10 s: the suspend timer started with it, expiry 120 s.
+  retry(*ably, st, rng, {10 * kS, 0, RetryCause::AttemptTimedOut});
+  CHECK(*ably->attempt_abort(st, 100 * kS) == 20 * kS);
+  CHECK(*ably->attempt_abort(st, 115 * kS) == 5 * kS);
+  // Once suspended (a failure at or after the expiry) no abort: suspended retries run to their timeout.
+  retry(*ably, st, rng, {120 * kS, 115 * kS, RetryCause::AttemptTimedOut});
+  CHECK_FALSE(ably->attempt_abort(st, 150 * kS).has_value());
+  for (const char* other : {"socketio", "grpc", "pusher", "full_jitter"}) {
+    BackoffState s;
+    retry(*make_backoff_policy(other, {}), s, rng, {10 * kS, 0, RetryCause::AttemptTimedOut});
+    CHECK_FALSE(make_backoff_policy(other, {})->attempt_abort(s, 100 * kS).has_value());
+  }
+}
+
+TEST_CASE("in a run, ably's attempt that straddles the 120 s TTL fails at the expiry", "[presets][timeout][fleet]") {
+  // Attempts at 0, 22-25, 48-55, 78-90 s each time out after 10 s; the next one starts at 112-130 s
+  // (or the client is suspended first). One that starts before 120 s is aborted at 120 s instead of
+  // failing 10 s later; either way the suspended retry comes at 150 s. No attempt fails in
+  // (121 s, 149 s], with the preset's timeout or the scenario's.
+  int straddling = 0;
+  for (std::uint64_t seed = 1; seed <= 12; ++seed) {
+    for (const bool given : {false, true}) {
+      auto cfg = hopeless_handshakes("ably", {});
+      cfg.run.duration_s = 200.0;
+      cfg.run.seed = seed;
+      if (given) cfg.clients.connect_timeout_s = 10.0;
+      const auto r = wsfleet::models::Fleet(cfg).run();
+      for (const auto& check : r.summary.conservation) CHECK(check.ok);
+      INFO("seed " << seed << (given ? ", connect_timeout_s given" : ""));
+      CHECK(wsfleet::testing::fleet_sum(r, 121.0, 149.0, "failed") == 0.0);
+      CHECK(wsfleet::testing::fleet_sum(r, 119.0, 121.0, "failed") <= 1.0);
+      if (!given && wsfleet::testing::fleet_sum(r, 110.0, 120.0, "attempts") > 0.0) ++straddling;
+    }
+  }
+  CHECK(straddling > 0);  // the case is exercised
 }

@@ -30,6 +30,10 @@ class AblyBackoff final : public ClientPreset {
   std::optional<sim::SimTime> attempt_timeout(const BackoffState&) const override {
     return sim::from_seconds(kAblyConnectTimeoutS);
   }
+  /// The suspend timer: an attempt still in flight when connectionStateTtl expires is aborted
+  /// (notifyState('suspended') disposes every transport): the time left until the expiry, while the
+  /// timer runs and the client is not suspended yet.
+  std::optional<sim::SimTime> attempt_abort(const BackoffState& state, sim::SimTime start) const override;
   /// Connected: n = 0, suspend timer cancelled; the time of the last immediate reconnect is kept.
   void on_connected(BackoffState& state, sim::SimTime now) const override;
 
