@@ -331,6 +331,7 @@ void BalancerTier::server_added(std::uint32_t b) {
     node.lb->unblock(node.local(b), LoadBalancer::kBlockAbsent);
     // With active checks it joins after `rise` passed probes (and slow start begins then).
     if (!active && node.up) start_warmup(index_of(node), b);
+    if (!active && node.up && !node.queue.empty()) serve_queue_soon(index_of(node));  // HAProxy: it takes queued ones
   }
 }
 
