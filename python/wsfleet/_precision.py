@@ -174,24 +174,15 @@ def point_status(status: pd.DataFrame, precision: Precision) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def next_totals(frame: pd.DataFrame, precision: Precision, counts: Mapping[int, int]) -> Dict[int, int]:
-    """Per point of `frame` not yet meeting the rule and below the cap: the replications it should
-    have in all (Law and Kelton's estimate, at least one more)."""
-    out: Dict[int, int] = {}
-    for point, group in frame.groupby("point", sort=True):
-        n = counts.get(int(point), len(group))
-        if n >= precision.max_replications:
-            continue
-        need = max(replications_needed(group[m].tolist(), precision.relative, precision.max_replications,
-                                       precision.confidence) if m in group.columns else n
-                   for m in precision.metrics)
-        if need > n:
-            out[int(point)] = min(precision.max_replications, max(need, n + 1))
-    return out
-
-
-def counts_of(frame: pd.DataFrame) -> Dict[int, int]:
-    return {int(p): int(c) for p, c in frame.groupby("point").size().items()} if not frame.empty else {}
+def next_total(rows: pd.DataFrame, precision: Precision, n: int) -> Optional[int]:
+    """The replications one point (its `rows`, n of them) should have in all when it does not meet
+    the rule yet and is below the cap (Law and Kelton's estimate, at least one more); else None."""
+    if n >= precision.max_replications:
+        return None
+    need = max(replications_needed(rows[m].tolist(), precision.relative, precision.max_replications,
+                                   precision.confidence) if m in rows.columns else n
+               for m in precision.metrics)
+    return min(precision.max_replications, max(need, n + 1)) if need > n else None
 
 
 def describe_outcome(points: pd.DataFrame, precision: Precision) -> str:
@@ -209,4 +200,4 @@ def describe_outcome(points: pd.DataFrame, precision: Precision) -> str:
     return text + "."
 
 
-__all__ += ["next_totals", "counts_of", "describe_outcome"]
+__all__ += ["next_total", "describe_outcome"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import hashlib
+import itertools
 import math
 import os
 import sys
@@ -25,6 +26,7 @@ from wsfleet._axes import point_id
 from wsfleet._executors import make_executor
 from wsfleet._store import EXTRA_SEP, ResultStore
 from wsfleet._parts import Encoded
+from wsfleet._precision import Precision, missing_metrics, next_total
 from wsfleet._progress import interactive, tqdm_class
 from wsfleet._task import Task, run_part, run_task
 
@@ -321,6 +323,35 @@ def execute(study: Any, store: ResultStore, todo: Sequence[int], *, workers: Opt
         if own:
             executor.close()
     return errors
+
+
+def run_to_precision(study: Any, store: ResultStore, points: Sequence[int], precision: Precision,
+                     run_round: Callable[[List[int], Dict[int, Tuple[int, int]], int], None],
+                     check_metrics: bool = True) -> None:
+    """Precision-driven replication (wsfleet._precision) of `points` of `study`: rounds of
+    run_round(points, {point: (first replication, stop)}, round number) until every point has its
+    first study.replications runs and then meets the rule or has reached the cap. Points are
+    followed by point id (the store's replication counts), so a resumed study, or a plan whose
+    later search reaches the same point, continues where it stopped and ends with the same runs.
+    check_metrics: a rule metric that is not a result column is a SweepError (after the first runs)."""
+    counts_by_id = store.replication_counts()
+    for round_number in itertools.count(1):
+        counts = {i: counts_by_id.get(study.point_ids[i], 0) for i in points}
+        ranges = {i: (n, study.replications) for i, n in counts.items() if n < study.replications}
+        rest = [i for i in points if i not in ranges]
+        if rest:
+            frame = store.load()
+            problems = missing_metrics(precision, list(frame.columns)) if check_metrics else []
+            if problems:  # known only once runs exist: they are kept
+                raise SweepError("precision_metrics: " + "; ".join(problems))
+            for i in rest:
+                total = next_total(frame[frame["point_id"] == study.point_ids[i]], precision, counts[i])
+                if total is not None:
+                    ranges[i] = (counts[i], total)
+        if not ranges:
+            return
+        run_round(sorted(ranges), ranges, round_number)
+        counts_by_id.update({study.point_ids[i]: stop for i, (_, stop) in ranges.items()})
 
 
 # --------------------------------------------------------------------------------------------

@@ -275,11 +275,17 @@ def _plan_report(directory: Path, plots: bool) -> str:
         return ", ".join(f"{k} = {v}" for k, v in c.items()) if c else "the scenario's own settings"
 
     # 1. Question and assumptions.
+    reps_words = str(plan["replications"])
+    if plan.get("precision"):
+        rule = Precision.from_spec(plan["precision"])
+        sizes = frame.groupby("point").size() if not frame.empty else pd.Series([plan["replications"]])
+        reps_words = (f"{plan['replications']} or more (precision-driven: each size got more "
+                      f"{rule.words()}; {int(sizes.min())} to {int(sizes.max())} were run)")
     method = (f"For each candidate, the search assumes every objective's metric does not get worse as "
               f"{variable} grows (monotone). It brackets by doubling from the scenario's value "
               f"({plan['start']}) until a value meets every objective, then bisects between the largest value "
               f"that failed and the smallest that passed. A value meets an objective when the one-sided "
-              f"{confidence:.0%} upper confidence bound of the metric's mean over {plan['replications']} "
+              f"{confidence:.0%} upper confidence bound of the metric's mean over {reps_words} "
               f"replications (Student t) is within the threshold; the latency objective applies to each run's "
               f"own p99. Replication r of every size uses the same random numbers (common random numbers), so "
               f"neighbouring sizes differ by the size, not by luck.")

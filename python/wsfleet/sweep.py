@@ -17,6 +17,9 @@ or in the scenario file, run by `wsfleet sweep SCENARIO --out DIR`:
     # samples = 20                # random / latin_hypercube: how many points
     # seed = 1                    # default: the scenario's run.seed
     # common_random_numbers = true
+    # precision = 0.05            # replicate each point until the 95 % intervals are within ±5 %
+    # max_replications = 30       #   of the means of precision_metrics, at most this many runs
+    # precision_metrics = ["messages.latency_ms.p99"]
     [sweep.axes]
     "fleet.servers" = [8, 10, 12]
     "backoff.base_s" = {low = 0.1, high = 10, steps = 3, log = true}
@@ -36,7 +39,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import itertools
 import json
 import os
 import sys
@@ -53,12 +55,12 @@ except ImportError:  # pragma: no cover - Python 3.9/3.10
 
 from wsfleet import _core, _run
 from wsfleet._aggregate import aggregate
-from wsfleet._precision import (DEFAULT_PILOT, DEFAULT_RELATIVE, Precision, make_precision, missing_metrics,
-                                describe_outcome, next_totals, point_status, precision_status)
+from wsfleet._precision import (DEFAULT_PILOT, DEFAULT_RELATIVE, Precision, describe_outcome, make_precision,
+                                point_status, precision_status)
 from wsfleet._axes import METHODS, Axis, AxisError, Range, expand, make_axes, point_id
 from wsfleet._store import ResultStore, StoreError, is_study_dir, load_results, write_error
 from wsfleet._study import (BaseScenario, PointsFailed, Study, SweepError, add_common_arguments, execute,
-                            failure_message, flatten_axes, read_table, study_executor, suggest)
+                            failure_message, flatten_axes, read_table, run_to_precision, study_executor, suggest)
 from wsfleet._task import Task, run_task
 
 __all__ = ["Study", "Sweep", "SweepResult", "SweepError", "Range", "sweep", "load_sweep", "aggregate", "main"]
@@ -241,40 +243,29 @@ class Sweep(Study):
     def _run_to_precision(self, store: ResultStore, out: PathLike, *, workers: Optional[int], scheduler: Any,
                           progress: Optional[bool], retries: int, timeout_s: Optional[float],
                           task_fn: Callable[[Task], Any]) -> pd.DataFrame:
-        """Rounds of replications (wsfleet._precision): the first `replications` of every point, then
-        more for the points whose intervals are still too wide, until each has its precision or the
-        cap. Each point's decisions depend on its own replications only, so a resumed sweep ends
-        with the same replications as one that ran through."""
+        """Rounds of replications (wsfleet._study.run_to_precision): the first `replications` of every
+        point, then more for the points whose intervals are still too wide, until each has its
+        precision or the cap. Each point's decisions depend on its own replications only, so a
+        resumed sweep ends with the same replications as one that ran through."""
         assert self.precision is not None
-        index = {pid: i for i, pid in enumerate(self.point_ids)}
-        counts = {index[pid]: n for pid, n in store.replication_counts().items() if pid in index}
         executor = None
+
+        def run_round(todo: List[int], ranges: Dict[int, Tuple[int, int]], number: int) -> None:
+            nonlocal executor
+            if executor is None:
+                executor = study_executor(workers, scheduler, timeout_s)
+            errors = execute(self, store, todo, workers=workers, scheduler=scheduler, progress=progress,
+                             retries=retries, task_fn=task_fn, total=len(todo), executor=executor,
+                             label=f"sweep round {number}", ranges=ranges)
+            if errors:
+                raise PointsFailed(failure_message(errors, len(todo), out))
+
         try:
-            for round_number in itertools.count(1):
-                frame = store.load()
-                problems = missing_metrics(self.precision, list(frame.columns)) if not frame.empty else []
-                if problems:  # known only once runs exist: the first round's are kept
-                    raise SweepError("precision_metrics: " + "; ".join(problems))
-                ranges = {i: (counts.get(i, 0), self.replications) for i in range(len(self.points))
-                          if counts.get(i, 0) < self.replications}
-                more = next_totals(frame[frame["point"].isin([i for i in counts if i not in ranges])],
-                                   self.precision, counts) if "point" in frame.columns else {}
-                ranges.update({i: (counts[i], total) for i, total in more.items()})
-                if not ranges:
-                    return frame
-                if executor is None:
-                    executor = study_executor(workers, scheduler, timeout_s)
-                todo = sorted(ranges)
-                errors = execute(self, store, todo, workers=workers, scheduler=scheduler, progress=progress,
-                                 retries=retries, task_fn=task_fn, total=len(todo), executor=executor,
-                                 label=f"sweep round {round_number}", ranges=ranges)
-                if errors:
-                    raise PointsFailed(failure_message(errors, len(todo), out))
-                counts.update({i: stop for i, (_, stop) in ranges.items()})
+            run_to_precision(self, store, list(range(len(self.points))), self.precision, run_round)
         finally:
             if executor is not None:
                 executor.close()
-        raise AssertionError("unreachable")
+        return store.load()
 
 
 # --------------------------------------------------------------------------------------------

@@ -145,3 +145,32 @@ def test_a_real_sweep_to_precision_with_its_report(tmp_path: Path) -> None:
     assert "Replications were precision-driven" in page
     assert "Stopped because" in page
     assert "Steady state (warm-up removed by MSER-5)" in page
+
+
+X = "handshake_latency_ms.p99"
+
+
+def test_a_plan_replicates_each_size_to_precision(tmp_path: Path) -> None:
+    # A stand-in for a metric column (a task function makes it): X = 1000 / servers + Normal(0, 5): the smallest fleet with x <= 150 is 7 (142.9; 6 gives 166.7).
+    def fn(task: Task):
+        servers = dict(task.row)["fleet.servers"]
+        rng = np.random.default_rng([servers, task.replication, 3])
+        return {X: float(1000.0 / servers + 5.0 * rng.standard_normal())}
+
+    p = wsfleet.Plan(TINY, {X: 150}, replications=3, precision=0.02, max_replications=12)
+    assert "3 to 12 replications" in p.question()
+    result = p.run(tmp_path / "plan", workers=0, progress=False, _task_fn=fn)
+    assert result.minimum == 7
+    rule = Precision(0.02, 12, (X,))
+    for point, group in result.frame.groupby("point"):
+        n = len(group)
+        assert 3 <= n <= 12 and list(group["replication"]) == list(range(n))
+        xs = group[X]
+        half = stats.t.ppf(0.975, n - 1) * xs.std(ddof=1) / math.sqrt(n)
+        assert half <= rule.relative * abs(xs.mean()) or n == 12
+    # The same plan again reuses every run (no task is called).
+    again = wsfleet.Plan(TINY, {X: 150}, replications=3, precision=0.02, max_replications=12).run(
+        tmp_path / "plan", workers=0, progress=False, _task_fn=lambda task: pytest.fail("ran again"))
+    assert again.minimum == 7
+    page = again.report(plots=False).read_text(encoding="utf-8")
+    assert "precision-driven" in page and "runs)" in page
