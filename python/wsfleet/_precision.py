@@ -195,8 +195,10 @@ def describe_outcome(points: pd.DataFrame, precision: Precision) -> str:
     text = (f"Replications per point: {int(n.min())} to {int(n.max())} (median {n.median():g}); "
             f"{reached} of {len(points)} point(s) reached ±{precision.relative:.1%}")
     if capped:
+        worst = points[~points["met"]].sort_values("worst_relative_half_width", ascending=False).iloc[0]
         text += (f", {capped} stopped at the cap of {precision.max_replications} replications without reaching it "
-                 "(their intervals are wider: see the relative half-widths)")
+                 f"(the widest interval: {worst['worst_metric']} at ±{worst['worst_relative_half_width']:.1%} of "
+                 "its mean)")
     return text + "."
 
 

@@ -524,7 +524,9 @@ def _sweep_report(directory: Path, plots: bool, confidence: float = 0.95) -> str
                 cells += f"<td class=\"num\">{esc(_num(r['mean'], scale, unit) + ci)}</td>"
             if precision_by_point:
                 status = precision_by_point.get(int(point))
-                cells += (f'<td class="num">{status.n}</td><td>{esc(status.stopped)}</td>' if status is not None
+                why = status.stopped if status is None or status.met else (
+                    f"{status.stopped} ({status.worst_metric} ±{status.worst_relative_half_width:.1%})")
+                cells += (f'<td class="num">{status.n}</td><td>{esc(why)}</td>' if status is not None
                           else "<td></td><td></td>")
             rows.append(f"<tr>{cells}</tr>")
     head = "".join(f"<th>{esc(a)}</th>" for a in axes) + "".join(
