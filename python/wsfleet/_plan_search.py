@@ -10,7 +10,7 @@ import json
 import math
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 
 import pandas as pd
 
@@ -24,7 +24,7 @@ from wsfleet._plan_result import (FLEET_COST, PLAN_FILE, RECOMMENDED_DIR, Candid
 from wsfleet._stats import upper_bound
 from wsfleet._store import ResultStore, StoreError, atomic_write
 from wsfleet._task import Task, run_task
-from wsfleet._precision import Precision, make_precision
+from wsfleet._precision import DEFAULT_PILOT, DEFAULT_RELATIVE, Precision, make_precision
 from wsfleet._study import (BaseScenario, Progress, Study, execute, failure_message, flatten_axes, read_table,
                             run_to_precision, seed_for, study_executor)
 
@@ -76,12 +76,13 @@ class Plan(Study):
     from its classes' cost_per_hour. precision: replicate each size until the confidence interval
     of the mean of every SLO's metric is within ±precision of the mean, or max_replications
     (default 30) is reached (replications is then the first runs of every size); see
-    wsfleet._precision. Other arguments as in Sweep.
+    wsfleet._precision; replications="auto" is precision 0.05 from 3 replications. Other arguments
+    as in Sweep.
     """
 
     def __init__(self, scenario: Any, slos: Any = None, *, variable: Optional[str] = None,
                  low: Optional[int] = None, high: Optional[int] = None, candidates: Any = None,
-                 replications: Optional[int] = None, confidence: Optional[float] = None,
+                 replications: Union[int, str, None] = None, confidence: Optional[float] = None,
                  lose_servers: Optional[int] = None, lose_site: Optional[str] = None,
                  failure_at_s: Optional[float] = None,
                  spare: Optional[int] = None, cost: Optional[str] = None, seed: Optional[int] = None,
@@ -98,6 +99,9 @@ class Plan(Study):
 
         self.variable = pick(variable, "variable", "fleet.servers")
         self.replications = pick(replications, "replications", 5)
+        if self.replications == "auto":  # precision-driven with the defaults (wsfleet._precision)
+            self.replications = DEFAULT_PILOT
+            precision = DEFAULT_RELATIVE if pick(precision, "precision", None) is None else precision
         self.confidence = float(pick(confidence, "confidence", 0.95))
         self.lose_servers = pick(lose_servers, "lose_servers", 0)
         self.lose_site = pick(lose_site, "lose_site", None)

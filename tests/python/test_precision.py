@@ -172,5 +172,9 @@ def test_a_plan_replicates_each_size_to_precision(tmp_path: Path) -> None:
     again = wsfleet.Plan(TINY, {X: 150}, replications=3, precision=0.02, max_replications=12).run(
         tmp_path / "plan", workers=0, progress=False, _task_fn=lambda task: pytest.fail("ran again"))
     assert again.minimum == 7
+    auto = wsfleet.Plan(TINY, {X: 150}, replications="auto")
+    assert auto.replications == 3 and auto.precision == Precision(0.05, 30, (X,))
+    with pytest.raises(wsfleet.PlanError, match="max_replications needs precision"):
+        wsfleet.Plan(TINY, {X: 150}, max_replications=9)
     page = again.report(plots=False).read_text(encoding="utf-8")
     assert "precision-driven" in page and "runs)" in page
