@@ -178,3 +178,16 @@ def test_a_plan_replicates_each_size_to_precision(tmp_path: Path) -> None:
         wsfleet.Plan(TINY, {X: 150}, max_replications=9)
     page = again.report(plots=False).read_text(encoding="utf-8")
     assert "precision-driven" in page and "runs)" in page
+
+
+def test_a_lost_part_is_computed_again(tmp_path: Path) -> None:
+    fn = normal_metric([10.0])
+    sw = wsfleet.Sweep(TINY, {"fleet.servers": [3]}, precision=0.05, max_replications=30, precision_metrics=["x"])
+    whole = sw.run(tmp_path / "sw", workers=0, progress=False, _task_fn=fn)
+    parts = sorted((tmp_path / "sw" / "results").glob("part-*~*.parquet"), key=lambda p: int(p.stem.split("~")[1]))
+    assert parts, "the point got replications beyond the first 3 in parts of their own"
+    parts[0].unlink()  # a gap: the replications after it cannot be trusted to follow on
+    calls = []
+    again = sw.run(tmp_path / "sw", workers=0, progress=False, _task_fn=lambda t: calls.append(t) or fn(t))
+    assert calls and min(t.replication for t in calls) == PILOT
+    pd.testing.assert_frame_equal(again.frame, whole.frame)
