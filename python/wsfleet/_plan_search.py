@@ -21,7 +21,7 @@ from wsfleet._flat_slos import as_dict as flat_as_dict
 from wsfleet._metrics import RECOVERY
 from wsfleet._plan_result import (FLEET_COST, PLAN_FILE, RECOMMENDED_DIR, CandidateResult, Evaluation, PlanError,
                                   PlanPointsFailed, PlanResult, candidate_name, fleet_cost_per_hour, make_slos)
-from wsfleet._stats import upper_bound
+from wsfleet._stats import mean_ci, upper_bound
 from wsfleet._store import ResultStore, StoreError, atomic_write
 from wsfleet._task import Task, run_task
 from wsfleet._precision import DEFAULT_PILOT, DEFAULT_RELATIVE, Precision, make_precision
@@ -349,9 +349,11 @@ class Plan(Study):
                                 f"{self.variable} = {value} (no messages, or no crash?)")
             bound = upper_bound(values, self.confidence)
             mean = sum(values) / len(values)
+            _, half, _ = mean_ci(values, self.confidence)  # two-sided, for the reports and tables
             ok = bound <= slo.max
             passed &= ok
-            verdicts[slo.name] = {"mean": mean, "upper_bound": bound, "max": slo.max, "passed": ok}
+            verdicts[slo.name] = {"mean": mean, "ci_half_width": half, "n": len(values), "upper_bound": bound,
+                                  "max": slo.max, "passed": ok}
         return Evaluation(value, passed, verdicts)
 
     def _describe(self, result: PlanResult) -> Dict[str, Any]:

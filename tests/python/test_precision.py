@@ -191,3 +191,22 @@ def test_a_lost_part_is_computed_again(tmp_path: Path) -> None:
     again = sw.run(tmp_path / "sw", workers=0, progress=False, _task_fn=lambda t: calls.append(t) or fn(t))
     assert calls and min(t.replication for t in calls) == PILOT
     pd.testing.assert_frame_equal(again.frame, whole.frame)
+
+
+def test_plan_evaluations_carry_intervals_with_their_runs(tmp_path: Path) -> None:
+    def fn(task: Task):
+        servers = dict(task.row)["fleet.servers"]
+        rng = np.random.default_rng([servers, task.replication, 4])
+        return {X: float(1000.0 / servers + 5.0 * rng.standard_normal())}
+
+    result = wsfleet.Plan(TINY, {X: 150}, replications=4).run(tmp_path / "plan", workers=0, progress=False,
+                                                                _task_fn=fn)
+    table = result.evaluations()
+    assert set(table["fleet.servers"]) == {e.value for e in result.best.evaluations}
+    for _, row in table.iterrows():
+        xs = result.frame[result.frame["fleet.servers"] == row["fleet.servers"]][X]
+        assert row["n"] == len(xs) == 4
+        half = stats.t.ppf(0.975, 3) * xs.std(ddof=1) / 2.0
+        assert row["ci_half_width"] == pytest.approx(half)
+        assert row["upper_bound"] == pytest.approx(xs.mean() + stats.t.ppf(0.95, 3) * xs.std(ddof=1) / 2.0)
+        assert row["passed"] == (row["upper_bound"] <= 150)
