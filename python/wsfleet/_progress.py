@@ -1,7 +1,7 @@
 """Progress display: where it goes (a tqdm bar in a terminal or a notebook, a plain line on stderr
 otherwise) and the progress of one run (`RunProgress`, the hook wsfleet.run gives the engine).
 
-The engine calls the hook every 16,384 events with the simulated time (wsfleet._core.run_text/run_file's
+The engine calls the hook about every 50 ms of wall time with the simulated time (wsfleet._core.run_text/run_file's
 `progress`); the hook only reads it, so a run's results are the same with or without it. The
 binding also checks for Ctrl-C at each call, so an interrupt stops a run within a fraction of a second.
 """

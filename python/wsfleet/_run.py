@@ -236,9 +236,9 @@ def run(
     seed/replication: override run.seed/run.replication. The GIL is released while the engine runs.
     progress: None (default) shows a bar of the simulated time in a terminal or notebook, or a plain
     line on stderr every 30 s otherwise, once the run has taken 2 s; True a bar always; False
-    nothing; or a callable progress(simulated_s, end_s, events), called every 16,384 events. The
+    nothing; or a callable progress(simulated_s, end_s, events), called about every 50 ms. The
     results are the same whatever it is. Ctrl-C (a notebook's interrupt) stops the run with
-    KeyboardInterrupt within a fraction of a second (the engine checks every 16,384 events).
+    KeyboardInterrupt within about 50 ms (the engine looks at the clock every 256 events).
     Raises ScenarioError (a ValueError) on bad input, with .file, .line, .column and .key.
     """
     hook = make_hook(progress)
