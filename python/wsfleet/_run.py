@@ -195,7 +195,7 @@ class RunResult:
     def __repr__(self) -> str:
         title, rows = self._headline()
         return title + "\n" + "\n".join(f"  {k}: {v}" for k, v in rows) + \
-            "\n  (.summary, .fleet, .servers, .report(), .verdict())"
+            "\n  (.summary, .fleet, .servers, .report(), .verdict(), .steady_state())"
 
     def _repr_html_(self) -> str:
         title, rows = self._headline()

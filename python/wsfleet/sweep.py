@@ -312,12 +312,16 @@ class SweepResult:
         else:
             reps = f"{len(self.frame) // max(points, 1)} replications"
         return (f"SweepResult({points} points x {reps} over "
-                f"{', '.join(self.axes)}, in {str(self.directory)!r}; .frame, .aggregate(), .report())")
+                f"{', '.join(self.axes)}, in {str(self.directory)!r}; .frame, .aggregate(), "
+                f"{'.precision(), ' if self.precision_rule is not None else ''}.report())")
 
     def _repr_html_(self) -> str:
         import html as _html
 
-        return (f"<div><strong>{_html.escape(repr(self))}</strong>"
+        outcome = ""
+        if self.precision_rule is not None and not self.frame.empty:
+            outcome = f"<p>{_html.escape(describe_outcome(self.precision(), self.precision_rule))}</p>"
+        return (f"<div><strong>{_html.escape(repr(self))}</strong>{outcome}"
                 + self.aggregate().head(12).to_html(index=False, max_cols=10) + "</div>")
 
     def aggregate(self, metrics: Optional[Sequence[str]] = None, confidence: float = 0.95) -> pd.DataFrame:
