@@ -311,8 +311,9 @@ void write_timeseries_csv(std::ostream& out, const models::RunResult& result) {
 
 namespace {
 // The files a run directory may hold (report.html is written by `wsfleet report`).
+// timeseries.parquet: `run --format parquet` (the Python package writes it beside the CSV).
 const std::initializer_list<std::string_view> kRunFiles = {"summary.json", "timeseries.csv", "scenario.toml",
-                                                                "report.html"};
+                                                                "report.html", "timeseries.parquet"};
 }  // namespace
 
 void check_run_directory(const std::filesystem::path& dir) { AtomicDirectory::check_target(dir, kRunFiles); }
