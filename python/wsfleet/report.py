@@ -14,7 +14,8 @@ JavaScript, and prints (or saves as PDF) one section per page.
 From Python: `write_report(run_dir, out=None) -> Path`. Bad inputs raise `ReportError`, whose
 message names the offending file; the command line prints it on one line and exits with status 2.
 
-This module is pure Python: it does not need the compiled engine (`wsfleet._core`).
+This module is pure Python; of the compiled engine it uses only the schemas of summary.json and of
+scenario files, through the typed views it reads every key with (wsfleet.views).
 """
 from __future__ import annotations
 

@@ -47,7 +47,7 @@ TEST_CASE("a key or a type the table does not declare is found", "[summary][sche
                                         "conservation.checks.*.note (not declared)"});
 }
 
-TEST_CASE("a key every run writes that a summary lacks is found; an optional one is not", "[summary][schema]") {
+TEST_CASE("a key every run writes that a summary lacks is found, and an optional one is not", "[summary][schema]") {
   ordered_json j = summary_of(testing::small_fleet());
   j["connections"].erase("attempted");
   j["fleet"]["classes"][0].erase("name");

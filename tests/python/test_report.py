@@ -1,8 +1,8 @@
 """The capacity-planning HTML report (wsfleet.report), on synthetic run directories.
 
 The report is pure Python; these tests load it straight from python/wsfleet/ under a private
-package name, so they need neither the compiled engine nor an installed wsfleet (and never run
-wsfleet/__init__.py)."""
+package name (so they run the source, not an installed copy of the report). Of the engine it needs
+only the schemas behind its typed views (wsfleet.views, from the installed wsfleet._core)."""
 from __future__ import annotations
 
 import base64
