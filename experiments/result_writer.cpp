@@ -8,6 +8,7 @@
 
 #include "experiments/atomic_directory.hpp"
 #include "experiments/scenario_loader.hpp"
+#include "experiments/summary_schema.hpp"
 #include "experiments/version.hpp"
 #include "models/faults/fault_type.hpp"
 #include "models/policy_params.hpp"
@@ -243,7 +244,18 @@ void write_number(std::ostream& out, double v) {
 
 }  // namespace
 
-std::string summary_json_text(const models::RunSummary& summary) { return summary_ordered(summary).dump(2) + "\n"; }
+std::string summary_json_text(const models::RunSummary& summary) {
+  const ordered_json j = summary_ordered(summary);
+  // The declaration (experiments/summary_schema.cpp) is this writer's contract: a key it does not
+  // declare (a misspelling), a value of another type or a required key left out is a bug here,
+  // stopped on the first run that writes it rather than written into summary.json.
+  if (const std::vector<std::string> bad = experiments::summary::undeclared(j); !bad.empty()) {
+    std::string list;
+    for (const auto& b : bad) list += (list.empty() ? "" : ", ") + b;
+    throw std::logic_error("summary.json does not conform to experiments/summary_schema.cpp: " + list);
+  }
+  return j.dump(2) + "\n";
+}
 
 void write_timeseries_csv(std::ostream& out, const models::RunResult& result) {
   // One schema for every scope: fleet-only columns are empty on server rows, server-only ones (after
