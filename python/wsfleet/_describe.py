@@ -561,7 +561,7 @@ def describe_scenario(scenario: Mapping[str, Any]) -> List[str]:
         if mem_conn is not None:
             mem.append(f"{fmt_num(mem_conn)} KiB per connection")
         cost_text += (" " if cost_text else "") + f"Memory: {_join(mem, 'plus')}."
-    cost_text += (" " if cost_text else "") + connect_timeout_sentence(timeout, backoff)
+    cost_text += (" " if cost_text else "") + connect_timeout_sentence(timeout, sc.backoff)
     if cost_text:
         sentences.append(cost_text)
 
