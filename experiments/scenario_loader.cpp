@@ -412,11 +412,11 @@ void ScenarioReader::read_autoscaler(models::FleetConfig& config) const {
     }
   }
   if (!config.scaling.empty()) {
-    fail(*table, "autoscaler", "[autoscaler] cannot be combined with [[scaling]]: both would add and remove servers");
+    fail(*table, "autoscaler",
+         "[autoscaler] cannot be combined with [[scaling]]: both would set the number of servers (an HPA overrides manual "
+         "scaling of its Deployment); bound it with autoscaler.params.min_replicas / max_replicas instead");
   }
-  if (!config.deploys.empty()) {
-    fail(*table, "autoscaler", "[autoscaler] cannot be combined with [[deploys]] yet: a deploy replaces the servers the autoscaler counts");
-  }
+  // [[deploys]] under [autoscaler]: the rollout replaces the autoscaler's replicas (docs/autoscaling.md).
   if (config.topology.enabled()) {
     fail(*table, "autoscaler", "[autoscaler] is not supported with [topology] sites yet");
   }

@@ -325,6 +325,18 @@ def _fault_sentence(fault: Mapping[str, Any]) -> str:
         latency = as_float(fault.get("latency_ms"))
         text = (f"every path to site {fault.get('site', '?')} becomes {fmt_num(100.0 if latency is None else latency)} ms "
                 f"slower (one way) at {at}")
+    elif kind == "dropped_messages":
+        loss = as_float(fault.get("loss"))
+        text = (f"server {fault.get('server', '?')} starts silently dropping {fmt_num(100.0 * (0.1 if loss is None else loss))} % "
+                f"of its inbound messages and heartbeats at {at} (its clients see timeouts, not closes)")
+    elif kind == "link_loss":
+        loss = as_float(fault.get("loss"))
+        text = (f"every path to site {fault.get('site', '?')} starts losing {fmt_num(100.0 * (0.1 if loss is None else loss))} % "
+                f"of its packets at {at} (TCP retransmits them)")
+    elif kind == "link_down":
+        region = fault.get("region")
+        text = (f"the link from {('region ' + str(region)) if region else 'every region'} to site {fault.get('site', '?')} "
+                f"goes down at {at} (attempts time out, connections stall until their heartbeat timeout)")
     else:
         text = f"a {kind.replace('_', ' ')} happens at {at}"
     gray = kind in GRAY_FAILURES
@@ -336,7 +348,8 @@ def _fault_sentence(fault: Mapping[str, Any]) -> str:
 
 
 #: The gray failures among the fault kinds: the server (or link) stays up, degraded.
-GRAY_FAILURES = ("slow_server", "handshake_blackhole", "health_flap", "link_degrade")
+GRAY_FAILURES = ("slow_server", "handshake_blackhole", "health_flap", "link_degrade", "dropped_messages", "link_loss",
+                 "link_down")
 
 
 def gray_failure_label(fault: Mapping[str, Any]) -> Optional[str]:
@@ -346,7 +359,10 @@ def gray_failure_label(fault: Mapping[str, Any]) -> Optional[str]:
     return {"slow_server": f"server {server} slow",
             "handshake_blackhole": f"server {server} handshakes stall",
             "health_flap": f"server {server} health flaps",
-            "link_degrade": f"link to {fault.get('site', '?')} slow"}.get(str(kind))
+            "link_degrade": f"link to {fault.get('site', '?')} slow",
+            "dropped_messages": f"server {server} drops frames",
+            "link_loss": f"link to {fault.get('site', '?')} lossy",
+            "link_down": f"link to {fault.get('site', '?')} down"}.get(str(kind))
 
 
 def _entries(scenario: Mapping[str, Any], key: str) -> List[Dict[str, Any]]:
