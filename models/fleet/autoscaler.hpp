@@ -33,6 +33,8 @@ class Autoscaler : public sim::EventHandler {
   std::uint32_t ready_replicas() const { return in_service_; }
   /// The fleet's cost per hour now: every billed server (booting, starting, in service, draining).
   double cost_rate_per_hour() const { return cost_rate_; }
+  /// Connections its scale-in drain deadlines closed (counted as drained).
+  std::uint64_t drained() const { return connections_closed_; }
   /// The last decision's desired count.
   std::int32_t desired() const { return last_desired_; }
 

@@ -484,8 +484,13 @@ void Deployer::conservation(RunSummary& summary, std::uint64_t scaling_drained) 
                            o.connections_closed, {o.reconnected, o.gave_up, o.not_reconnected_at_end});
     closed += o.connections_closed;
   }
-  add_conservation_check(summary, "drains", "drained = closed by [[scaling]] drain deadlines + closed by deploys",
-                         summary.connections.drained, {scaling_drained, closed});
+  if (st_.parts.autoscaler) {
+    add_conservation_check(summary, "drains", "drained = closed by autoscaler scale-in drain deadlines + closed by deploys",
+                           summary.connections.drained, {scaling_drained, closed});
+  } else {
+    add_conservation_check(summary, "drains", "drained = closed by [[scaling]] drain deadlines + closed by deploys",
+                           summary.connections.drained, {scaling_drained, closed});
+  }
 }
 
 }  // namespace wsfleet::models

@@ -39,7 +39,8 @@ class Deployer : public sim::EventHandler {
   /// Fills the summary's deploys.
   void summarise(RunSummary& summary) const;
   /// Adds its conservation checks: every connection it closed is reconnected, gave up or still out;
-  /// `drained` (connections closed by draining servers) = those of [[scaling]] + those it closed.
+  /// `drained` (connections closed by draining servers) = those of [[scaling]] (or, under an
+  /// autoscaler, of its scale-ins: `scaling_drained`) + those it closed.
   void conservation(RunSummary& summary, std::uint64_t scaling_drained) const;
 
   /// Per server: where it is in a deploy's life.

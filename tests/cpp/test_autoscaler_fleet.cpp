@@ -335,3 +335,28 @@ TEST_CASE("autoscaler: the HPA on p99 latency scales on the servers' own 99th pe
   CHECK(r.summary.autoscaler.in_service_at_end > 2);
   CHECK(wsfleet::testing::fleet_at(r, 195.0, "latency_p99_ms") < 20.0);
 }
+
+TEST_CASE("autoscaler with a deploy, then a scale-in: every drained connection is accounted for",
+          "[autoscaler][fleet][deploys]") {
+  // The rolling deploy at 200 s of the scaled-out wave, then the clients leave (sessions of 250 s,
+  // restarted by the deploy's reconnections: they leave at 450-520 s): the HPA (no scale-down
+  // window) drains servers. Drained connections = those of the scale-in drains + the deploy's.
+  models::FleetConfig cfg = wave(20.0);
+  cfg.run.duration_s = 700.0;
+  cfg.clients.messages_per_minute = 0.0;
+  cfg.clients.session_s = sim::Distribution::constant(250.0);
+  cfg.clients.on_session_end = models::SessionEnd::Leave;
+  cfg.autoscaler.params["down_stabilization_s"] = 0;
+  cfg.autoscaler.drain_timeout_s = 5.0;
+  models::DeployEvent d;
+  d.at_s = 200.0;
+  d.ready_after_s = 10.0;
+  d.prestop_s = 0.0;
+  cfg.deploys.push_back(d);
+  const auto r = models::Fleet(cfg).run();
+  REQUIRE(conserved(r));
+  const auto& a = r.summary.autoscaler;
+  CHECK(a.drains_started > 0);
+  CHECK(r.summary.connections.drained == a.connections_closed_by_scale_in + r.summary.deploys[0].connections_closed);
+  CHECK(a.adopted.value() == r.summary.deploys[0].servers_started);
+}
