@@ -90,7 +90,7 @@ def test_lost_frames_are_counted_and_explained(tmp_path: Path) -> None:
     assert s["connections"]["active_at_end"] == 2000
     page = Path(run.report(tmp_path / "report")).read_text(encoding="utf-8")
     text = _text(page)
-    assert "server 0 starts silently dropping 100 % of its inbound messages and heartbeats at 40 s" in text
+    assert "Server 0 starts silently dropping 100 % of its inbound messages and heartbeats at 40 s" in text
     assert "the link from region eu to site ams goes down at 100 s" in text
     assert f"heartbeat timeouts then closed {dropped['heartbeat_timeouts']:,} connections" in text
 
