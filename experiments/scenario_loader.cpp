@@ -420,6 +420,14 @@ void ScenarioReader::read_autoscaler(models::FleetConfig& config) const {
   if (config.topology.enabled()) {
     fail(*table, "autoscaler", "[autoscaler] is not supported with [topology] sites yet");
   }
+  if (a.metric == models::AutoscalerMetric::P99Latency) {
+    const auto it = a.params.find("target_average_value");
+    if (it != a.params.end() && !(it->second > 0.0)) {
+      fail(*table, "autoscaler.target_average_value",
+           "autoscaler.metric = \"p99_latency\" needs target_average_value > 0: the p99 latency to aim for, ms "
+           "(a latency has no capacity to take target_utilization_pct of)");
+    }
+  }
   if (a.metric == models::AutoscalerMetric::BufferedBytes && !config.pubsub.enabled()) {
     fail(*table, "autoscaler.metric", "autoscaler.metric = \"buffered_bytes\" needs [pubsub] (there are no send buffers without it)");
   }

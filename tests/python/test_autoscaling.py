@@ -228,3 +228,10 @@ def test_kickoff_recovers_sooner_with_faster_provisioning() -> None:
         return float(fleet.loc[fleet["connections"] >= 12000, "time_s"].iloc[0])
     fast, slow = served_at(15.0), served_at(90.0)
     assert fast + 60.0 < slow
+
+
+def test_p99_latency_needs_an_average_value_target() -> None:
+    with pytest.raises(wsfleet.ScenarioError, match="needs target_average_value > 0") as info:
+        wsfleet.check(SECTION + 'metric = "p99_latency"\n')
+    assert info.value.key == "autoscaler.target_average_value"
+    assert "p99_latency" in wsfleet.check(SECTION + 'metric = "p99_latency"\ntarget_average_value = 50\n')
