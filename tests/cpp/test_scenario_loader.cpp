@@ -238,7 +238,7 @@ TEST_CASE("unknown keys and sections name the place, suggest the closest key and
     CHECK(std::string(e.what()) ==
           "t.toml:4:2: unknown section [flet]; did you mean [fleet]? Allowed sections: [scenario], [run], [fleet], "
           "[clients], [balancer], [backoff], [heartbeat], [[faults]], [[scaling]], [[deploys]], [autoscaler], [topology], [pubsub], [transport], "
-          "[sweep], [plan], [alerts]");
+          "[sweep], [plan], [storm], [alerts]");
   }
   SECTION("a key outside any section says where it belongs") {
     const ScenarioError e = error_of("seed = 7\n");
