@@ -61,6 +61,13 @@ Fleet::Fleet(const FleetConfig& config) : cfg_(config), st_(cfg_, sim_) {
     parts.autoscaler = autoscaler_.get();
   }
   sampler_ = std::make_unique<Sampler>(st_);
+  // Who is told of what, in this order (part of a run's definition).
+  st_.listeners.servers.push_back(balancers_.get());
+  if (pubsub_) {
+    st_.listeners.connections.push_back(pubsub_.get());
+    st_.listeners.servers.push_back(pubsub_.get());
+  }
+  if (transports_) st_.listeners.connections.push_back(transports_.get());
 }
 
 Fleet::~Fleet() = default;

@@ -5,7 +5,6 @@
 #include <limits>
 #include <stdexcept>
 
-#include "models/fleet/balancer_tier.hpp"
 #include "models/fleet/connections.hpp"
 #include "models/fleet/deployer.hpp"
 #include "models/fleet/server_pool.hpp"
@@ -246,7 +245,6 @@ void Autoscaler::scale_down(std::uint32_t count) {
     }
     return best;
   };
-  BalancerTier& tier = *st_.parts.balancers;
   while (count > 0) {
     int b = pick(Phase::Booting, false);
     if (b < 0) b = pick(Phase::Starting, false);
@@ -262,9 +260,7 @@ void Autoscaler::scale_down(std::uint32_t count) {
     if (b < 0) b = pick(Phase::InService, false);
     if (b < 0) break;
     const auto slot = static_cast<std::uint32_t>(b);
-    Server& s = st_.servers[slot];
-    s.draining = true;
-    tier.server_draining(slot);
+    st_.parts.servers->start_draining(slot);
     set_phase(slot, Phase::Draining);
     ++drains_started_;
     ++slots_[slot].gen;
@@ -290,11 +286,7 @@ void Autoscaler::ready(std::uint32_t slot) {
   ++sl.gen;
   ++became_ready_;
   ready_delay_sum_s_ += sim::to_seconds(now - sl.launched_at);
-  Server& s = st_.servers[slot];
-  s.set_present(true, now);
-  s.up = true;
-  s.draining = false;
-  st_.parts.balancers->server_added(slot);
+  st_.parts.servers->join(slot);
 }
 
 void Autoscaler::drain_deadline(std::uint32_t slot) {
@@ -305,8 +297,7 @@ void Autoscaler::drain_deadline(std::uint32_t slot) {
   members.swap(s.members);
   connections_closed_ += s.connected;
   for (std::uint32_t c : members) st_.parts.connections->close_for_drain(c, slot);
-  s.leave_fleet(st_.sim.now());
-  st_.parts.balancers->server_removed(slot);
+  st_.parts.servers->leave(slot);
   set_phase(slot, Phase::Removed);
   ++slots_[slot].gen;
   ++drains_done_;

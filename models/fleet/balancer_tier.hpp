@@ -12,6 +12,7 @@
 
 #include "models/balancer/balancer_node.hpp"
 #include "models/fleet/fleet_state.hpp"
+#include "models/fleet/listeners.hpp"
 #include "models/fleet/refusal.hpp"
 #include "sim/event_handler.hpp"
 
@@ -30,7 +31,7 @@ struct Route {
 enum class RequestFailure : std::uint8_t { None, BackendDown, NoBackend, BalancerDown };
 
 /// The balancers of one run.
-class BalancerTier : public sim::EventHandler {
+class BalancerTier : public sim::EventHandler, public ServerListener {
  public:
   /// Builds the balancers (policies are constructed and validated here; throws ParamError on bad ones).
   explicit BalancerTier(FleetState& state);
@@ -55,15 +56,15 @@ class BalancerTier : public sim::EventHandler {
   }
 
   /// A server crashed (fault `fault`): its balancers drop its connections; detection starts.
-  void server_crashed(std::uint32_t server, std::uint32_t fault);
+  void server_crashed(std::uint32_t server, std::uint32_t fault) override;
   /// A crashed server runs again (with instant checks, its balancers know at once).
-  void server_restarted(std::uint32_t server);
-  /// A [[scaling]] add brought `server` in.
-  void server_added(std::uint32_t server);
+  void server_restarted(std::uint32_t server) override;
+  /// `server` joined the fleet: the balancers add it (health checks and slow start apply).
+  void server_added(std::uint32_t server) override;
   /// `server` is being drained: no new connections.
-  void server_draining(std::uint32_t server);
-  /// `server` left the fleet (its drain deadline).
-  void server_removed(std::uint32_t server);
+  void server_draining(std::uint32_t server) override;
+  /// `server` left the fleet.
+  void server_removed(std::uint32_t server) override;
   /// Balancer `balancer` crashes (fault `fault`): every connection through it is cut.
   void crash_balancer(std::uint32_t balancer, std::uint32_t fault);
   /// It is back.

@@ -228,8 +228,8 @@ void Connections::handshake_done(std::uint32_t c) {
   schedule_client(now + st_.duration(session_s), kSessionEnd, c);  // `never` (inf) saturates past the end
   const auto server = static_cast<std::uint32_t>(cl.server);
   if (track_activity_) activity_[c] = now;
-  if (st_.parts.pubsub) st_.parts.pubsub->connect(c);  // every transport subscribes (a long-polling client's copies are written the same way)
-  const Transport transport = st_.parts.transports ? st_.parts.transports->on_established(c) : Transport::WebSocket;
+  st_.listeners.opened(c);  // pub/sub subscribes every transport; the transports pick this connection's
+  const Transport transport = st_.parts.transports ? st_.parts.transports->current(c) : Transport::WebSocket;
   if (transport == Transport::LongPolling) return;  // its polls are its heartbeat; its messages are POSTs
   if (pool_heartbeats_) {
     st_.parts.servers->add_heartbeats(server, c);
@@ -338,10 +338,8 @@ void Connections::session_end(std::uint32_t c) {
   Client& cl = st_.clients[c];
   const auto server = static_cast<std::uint32_t>(cl.server);
   st_.parts.servers->catch_up_before(server);  // its heartbeats due before now were sent
-  st_.parts.servers->heartbeats_closed(server);
-  if (st_.parts.pubsub) st_.parts.pubsub->disconnect(c, true);
+  connection_ends(c, server, true);
   Server& s = st_.servers[server];
-  if (st_.parts.transports) st_.parts.transports->on_closed(c);
   ++st_.conn.closed;
   ++s.interval.closed;
   --st_.connected;
@@ -452,13 +450,16 @@ void Connections::release_slot(std::uint32_t c) {
   cl.server = -1;
 }
 
+void Connections::connection_ends(std::uint32_t c, std::uint32_t server, bool session_over) {
+  st_.parts.servers->heartbeats_closed(server);
+  st_.listeners.closed(c, session_over);
+}
+
 void Connections::close_connection(std::uint32_t c, std::uint64_t& reason) {
   const auto server = static_cast<std::uint32_t>(st_.clients[c].server);
   st_.parts.servers->catch_up_before(server);  // its heartbeats due before now were sent
-  st_.parts.servers->heartbeats_closed(server);
-  if (st_.parts.pubsub) st_.parts.pubsub->disconnect(c, false);
+  connection_ends(c, server, false);
   Server& s = st_.servers[server];
-  if (st_.parts.transports) st_.parts.transports->on_closed(c);
   ++st_.conn.closed;
   ++reason;
   ++s.interval.closed;
@@ -476,10 +477,8 @@ void Connections::cut_connection(std::uint32_t c, std::uint32_t fault, bool rele
   Server& s = st_.servers[server];
   FaultState& f = st_.faults[fault];
   const bool connected = cl.state == ClientState::Connected;
-  if (connected) st_.parts.servers->heartbeats_closed(server);
-  if (connected && st_.parts.pubsub) st_.parts.pubsub->disconnect(c, false);
   if (connected) {
-    if (st_.parts.transports) st_.parts.transports->on_closed(c);
+    connection_ends(c, server, false);
     ++st_.conn.closed;
     ++st_.conn.dropped;
     ++s.interval.closed;
@@ -510,13 +509,11 @@ void Connections::cut_connection(std::uint32_t c, std::uint32_t fault, bool rele
 void Connections::close_for_drain(std::uint32_t c, std::uint32_t server) {
   st_.parts.servers->catch_up_before(server);  // its heartbeats due before now were sent (its stream ends with the server)
   Client& cl = st_.clients[c];
-  if (cl.state == ClientState::Connected) st_.parts.servers->heartbeats_closed(server);
   Server& s = st_.servers[server];
-  if (st_.parts.pubsub && cl.state == ClientState::Connected) st_.parts.pubsub->disconnect(c, false);
+  if (cl.state == ClientState::Connected) connection_ends(c, server, false);
   st_.parts.balancers->connection_closed(cl.balancer, server);
   cl.server = -1;
   if (cl.state == ClientState::Connected) {
-    if (st_.parts.transports) st_.parts.transports->on_closed(c);
     ++st_.conn.closed;
     ++st_.conn.drained;
     ++s.interval.closed;
@@ -536,7 +533,7 @@ void Connections::retry_later(std::uint32_t c, RetryCause cause, sim::SimTime at
   const RetryContext context{now, cause == RetryCause::ConnectionLost ? now : cl.attempt_at, cause};
   const std::optional<sim::SimTime> delay = backoff_->retry_delay(cl.backoff, rng_backoff_, context);
   if (!delay) {
-    if (st_.parts.pubsub) st_.parts.pubsub->end_session(c);
+    st_.listeners.session_ended(c);
     cl.state = ClientState::GaveUp;
     ++st_.conn.gave_up;
     ++st_.iv.gave_up;

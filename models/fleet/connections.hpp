@@ -110,6 +110,9 @@ class Connections : public sim::EventHandler {
   void leave_members(std::uint32_t c);
   /// leave_members, and the balancer stops counting the connection.
   void release_slot(std::uint32_t c);
+  /// Client `c`'s established connection on `server` ends: its heartbeats stop and the connection
+  /// listeners are told (while the client still holds its server).
+  void connection_ends(std::uint32_t c, std::uint32_t server, bool session_over);
 
   FleetState& st_;
   std::uint32_t self_ = 0;

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "models/fleet/autoscaler.hpp"
-#include "models/fleet/balancer_tier.hpp"
+#include "models/fleet/server_pool.hpp"
 #include "models/fleet/connections.hpp"
 #include "models/fleet/summary_helpers.hpp"
 
@@ -120,11 +120,7 @@ void Deployer::reconcile(std::uint32_t d) {
     if (!r.switched && r.new_available == r.replicas) {
       // The switch: the balancers send every new connection to the green set; the blue set terminates.
       r.switched = true;
-      for (std::uint32_t b : r.new_rs) {
-        st_.servers[b].set_present(true, st_.sim.now());
-        st_.servers[b].up = true;
-        st_.parts.balancers->server_added(b);
-      }
+      for (std::uint32_t b : r.new_rs) st_.parts.servers->join(b);
       std::vector<std::uint32_t> old;
       old.swap(r.old_rs);
       for (std::uint32_t b : old) terminate(d, b);
@@ -209,9 +205,7 @@ void Deployer::ready(std::uint32_t b) {
   if (st_.cfg.deploys[d].strategy != DeployStrategy::BlueGreen) {
     // The readiness probe passed: the server joins the endpoints (the balancers' own health checks
     // and slow start apply as for any server that joins).
-    st_.servers[b].set_present(true, st_.sim.now());
-    st_.servers[b].up = true;
-    st_.parts.balancers->server_added(b);
+    st_.parts.servers->join(b);
   }
   const double min_ready = st_.cfg.deploys[d].min_ready_s;
   if (min_ready > 0.0) {
@@ -246,8 +240,7 @@ void Deployer::terminate(std::uint32_t d, std::uint32_t b) {
   }
   // Deleted: out of the endpoints at once (the balancers send it nothing new), the preStop hook
   // runs, then SIGTERM; SIGKILL at the end of the grace period (counted from the deletion).
-  s.draining = true;
-  st_.parts.balancers->server_draining(b);
+  st_.parts.servers->start_draining(b);
   const sim::SimTime now = st_.sim.now();
   const sim::SimTime grace = st_.duration(cfg.grace_s);
   const sim::SimTime prestop = std::min(grace, st_.duration(cfg.prestop_s));
@@ -312,8 +305,7 @@ void Deployer::remove_server(std::uint32_t b, bool killed) {
     if (st_.clients[c].state == ClientState::Connected) ++(killed ? o.closed_at_kill : o.closed_at_sigterm);
     close_client(c, b);
   }
-  s.leave_fleet(st_.sim.now());
-  st_.parts.balancers->server_removed(b);
+  st_.parts.servers->leave(b);
   if (st_.parts.autoscaler) st_.parts.autoscaler->gone(b);
   phase_[b] = Phase::Gone;
   --runs_[d].terminating;

@@ -1,14 +1,16 @@
 #pragma once
 // The state every component of a fleet run shares, made explicit: the scenario, the simulator, the
 // network, the servers and the clients, the connection ledger and the faults' outcomes. Each
-// component owns the rest of its state (its events, its random streams, its own counters) and
-// reaches the others through their public interfaces (models/fleet/components.hpp).
+// component owns the rest of its state (its events, its random streams, its own counters), asks
+// others for work through their public interfaces (`Components`), and learns of connections and
+// servers through listeners (models/fleet/listeners.hpp).
 #include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <vector>
 
 #include "models/client.hpp"
+#include "models/fleet/listeners.hpp"
 #include "models/fleet/refusal_tally.hpp"
 #include "models/fleet_config.hpp"
 #include "models/run_summary.hpp"
@@ -92,6 +94,7 @@ struct FleetState {
   RefusalTally refusals;              ///< refusals per server and balancer by cause (sized and sampled by the Sampler)
   std::vector<FaultState> faults;     ///< configured faults first, then out-of-memory kills
   Components parts;
+  Listeners listeners;                ///< who is told of connections and servers (models/fleet/listeners.hpp)
 
   /// The duration, saturated past the end of the run (see duration_ns).
   sim::SimTime duration(double seconds) const { return duration_ns(seconds, end); }

@@ -3,7 +3,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "models/fleet/balancer_tier.hpp"
+#include "models/fleet/server_pool.hpp"
 #include "models/fleet/connections.hpp"
 
 namespace wsfleet::models {
@@ -27,20 +27,14 @@ void Scaling::handle(const sim::Event& e) {
 
 void Scaling::scale(std::uint32_t event) {
   const ScalingEvent& e = st_.cfg.scaling[event];
-  BalancerTier& tier = *st_.parts.balancers;
-  for (std::uint32_t k = 0; k < e.add && next_absent_ < st_.servers.size(); ++k) {
-    const std::uint32_t b = next_absent_++;
-    st_.servers[b].set_present(true, st_.sim.now());
-    st_.servers[b].up = true;
-    tier.server_added(b);
-  }
+  ServerPool& pool = *st_.parts.servers;
+  for (std::uint32_t k = 0; k < e.add && next_absent_ < st_.servers.size(); ++k) pool.join(next_absent_++);
   std::uint32_t removed = 0;
   for (std::uint32_t b = next_absent_; b-- > 0 && removed < e.remove;) {
     Server& s = st_.servers[b];
     if (!s.present || !s.up || s.draining) continue;
-    s.draining = true;
     ++removed;
-    tier.server_draining(b);
+    pool.start_draining(b);
     const sim::SimTime at = st_.sim.now() + st_.duration(e.drain_timeout_s);
     if (at <= st_.end) st_.sim.schedule_at(at, self_, kDrainDeadline, b);
   }
@@ -56,8 +50,7 @@ void Scaling::drain_deadline(std::uint32_t server) {
     if (st_.clients[c].state == ClientState::Connected) ++drained_;
     st_.parts.connections->close_for_drain(c, server);
   }
-  s.leave_fleet(st_.sim.now());
-  st_.parts.balancers->server_removed(server);
+  st_.parts.servers->leave(server);
 }
 
 }  // namespace wsfleet::models

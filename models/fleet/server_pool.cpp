@@ -5,7 +5,6 @@
 #include <string>
 #include <vector>
 
-#include "models/fleet/balancer_tier.hpp"
 #include "models/fleet/connections.hpp"
 #include "models/fleet/gray_failures.hpp"
 #include "models/fleet/summary_helpers.hpp"
@@ -219,11 +218,10 @@ void ServerPool::crash(std::uint32_t b, std::uint32_t fault) {
   catch_up_before(b);  // heartbeats due before the crash reached its queue (one due at this instant did not)
   s.up = false;
   s.crashed_by = static_cast<std::uint16_t>(fault + 1);
-  if (st_.parts.pubsub) st_.parts.pubsub->server_crashed(b);  // fan-outs in its queue are lost
   s.cpu.crash(
       st_.sim.now(), [&](int kind, sim::SimTime latency) { on_job_done(s, kind, latency); },
       [&](int kind) { ++((kind & 1) == kJobHeartbeat ? st_.beats : st_.msgs).dropped; });
-  st_.parts.balancers->server_crashed(b, fault);
+  for (ServerListener* l : st_.listeners.servers) l->server_crashed(b, fault);
   std::vector<std::uint32_t> members;
   members.swap(s.members);
   for (std::uint32_t c : members) st_.parts.connections->cut_connection(c, fault, false);
@@ -237,7 +235,27 @@ void ServerPool::restart(std::uint32_t b, std::uint32_t fault) {
   if (s.up || !s.present || s.crashed_by != fault + 1) return;
   s.up = true;
   s.crashed_by = 0;
-  st_.parts.balancers->server_restarted(b);
+  for (ServerListener* l : st_.listeners.servers) l->server_restarted(b);
+}
+
+void ServerPool::join(std::uint32_t b) {
+  Server& s = st_.servers[b];
+  s.set_present(true, st_.sim.now());
+  s.up = true;
+  s.draining = false;
+  for (ServerListener* l : st_.listeners.servers) l->server_added(b);
+}
+
+void ServerPool::start_draining(std::uint32_t b) {
+  st_.servers[b].draining = true;
+  for (ServerListener* l : st_.listeners.servers) l->server_draining(b);
+}
+
+void ServerPool::leave(std::uint32_t b) {
+  Server& s = st_.servers[b];
+  if (!s.members.empty()) throw std::logic_error("ServerPool::leave: the server still has connections");
+  s.leave_fleet(st_.sim.now());
+  for (ServerListener* l : st_.listeners.servers) l->server_removed(b);
 }
 
 void ServerPool::summarise(RunSummary& s) const {

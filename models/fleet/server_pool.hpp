@@ -1,8 +1,10 @@
 #pragma once
 // The servers of a run as a component: their CPU queues (the work every connection, heartbeat,
 // message and fan-out costs, and the latency it adds), their memory and its limit (an out-of-memory
-// kill and the restart after it), and what a crash or a restart does to a server. Its event: the
-// restart after an out-of-memory kill. Its random stream: "servers.service" (service times).
+// kill and the restart after it), and every change of a server's state: crash, restart, joining
+// the fleet, draining, leaving it; the server listeners (models/fleet/listeners.hpp) are told of
+// each. Its event: the restart after an out-of-memory kill. Its random stream: "servers.service"
+// (service times).
 //
 // Heartbeats as a periodic load: when the connections ask for it (keep_heartbeats), a connection's
 // heartbeats are not events but an entry in its server's FIFO of due heartbeats. With one fixed
@@ -150,11 +152,18 @@ class ServerPool : public sim::EventHandler {
   double fixed_memory_mib(std::uint32_t server) const;
   /// Kills a server whose memory (connections and send buffers) is over its class's limit.
   void check_memory(std::uint32_t server);
-  /// Crashes a running server (fault `fault`): its queued work is lost, its balancers are told, its
+  /// Crashes a running server (fault `fault`): its queued work is lost, the listeners are told, its
   /// connections and handshakes are cut.
   void crash(std::uint32_t server, std::uint32_t fault);
   /// Restarts a server that fault `fault` crashed.
   void restart(std::uint32_t server, std::uint32_t fault);
+  /// A server joins the fleet, running (a [[scaling]] addition, a deploy's or an autoscaler's new
+  /// server once ready).
+  void join(std::uint32_t server);
+  /// A server stops taking new connections; its open ones stay until it leaves.
+  void start_draining(std::uint32_t server);
+  /// A server leaves the fleet; its members must have been closed first.
+  void leave(std::uint32_t server);
 
   /// Fills the summary's messages and heartbeats (with what is still queued at the end).
   void summarise(RunSummary& summary) const;

@@ -12,13 +12,14 @@
 #include <vector>
 
 #include "models/fleet/fleet_state.hpp"
+#include "models/fleet/listeners.hpp"
 #include "models/pubsub/pubsub_runtime.hpp"
 #include "sim/event_handler.hpp"
 
 namespace wsfleet::models {
 
 /// The pub/sub of one run (created only with a [pubsub] section).
-class PubSub : public sim::EventHandler {
+class PubSub : public sim::EventHandler, public ConnectionListener, public ServerListener {
  public:
   /// Subscribes every client to its channels and draws its link class. Throws std::invalid_argument
   /// naming the key when the section cannot be run.
@@ -29,16 +30,15 @@ class PubSub : public sim::EventHandler {
   void start();
 
   /// A connection was established: subscribe, and resume or account for what the client missed.
-  void connect(std::uint32_t c);
-  /// A connection ends (call while the client still holds its server): unsubscribe, discard its
-  /// buffer; `session_over` when the client ends its session rather than losing the connection.
-  void disconnect(std::uint32_t c, bool session_over);
+  void connection_opened(std::uint32_t c) override { connect(c); }
+  /// A connection ends: unsubscribe, discard its buffer.
+  void connection_closed(std::uint32_t c, bool session_over) override { disconnect(c, session_over); }
   /// A client not connected ends its session (gives up).
-  void end_session(std::uint32_t c);
+  void session_ended(std::uint32_t c) override { end_session(c); }
+  /// A server crashed: the fan-outs in its queue are lost.
+  void server_crashed(std::uint32_t server, std::uint32_t /*fault*/) override { ++ps_.server_epoch[server]; }
   /// Client `c`'s message, done by `server` at `done`, may be a publication to one of its channels.
   void client_message(std::uint32_t c, std::uint32_t server, sim::SimTime done);
-  /// A server crashed: the fan-outs in its queue are lost.
-  void server_crashed(std::uint32_t server) { ++ps_.server_epoch[server]; }
   /// An out-of-memory kill (counted in the summary's pub/sub section).
   void count_memory_crash() { ++ps_.out.memory_crashes; }
   /// The broker (for its outages).
@@ -64,6 +64,10 @@ class PubSub : public sim::EventHandler {
 
  private:
   enum Tag : std::uint32_t { kFeed, kClientPublish, kArrive, kFanout, kFetch };
+  // The sessions' side (pubsub_sessions.cpp); the client still holds its server during each.
+  void connect(std::uint32_t c);
+  void disconnect(std::uint32_t c, bool session_over);
+  void end_session(std::uint32_t c);
   void publish(std::uint32_t channel, bool from_client);
   void arrive(std::uint32_t pub);
   void fanout(std::uint32_t pub, std::uint32_t server, std::uint8_t epoch);

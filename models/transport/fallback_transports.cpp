@@ -69,12 +69,12 @@ sim::SimTime FallbackTransports::round_trip(std::uint32_t c) const {
   return static_cast<sim::SimTime>(2.0 * st_.latency(cl.region, site));
 }
 
-Transport FallbackTransports::on_established(std::uint32_t c) {
+void FallbackTransports::connection_opened(std::uint32_t c) {
   Transport t = base_[c];
   // WebSocket is blocked for this client: its session opens on polling and the upgrade probe fails.
   if (t == Transport::WebSocket && blocked_[c] > 0) t = Transport::LongPolling;
   current_[c] = t;
-  if (t == Transport::WebSocket) return t;
+  if (t == Transport::WebSocket) return;
   const sim::SimTime now = st_.sim.now();
   if (t == Transport::LongPolling) {
     ++long_polling_;
@@ -89,10 +89,9 @@ Transport FallbackTransports::on_established(std::uint32_t c) {
     ++sse_;
   }
   schedule_post(c);
-  return t;
 }
 
-void FallbackTransports::on_closed(std::uint32_t c) {
+void FallbackTransports::connection_closed(std::uint32_t c, bool /*session_over*/) {
   const Transport t = current_[c];
   if (t == Transport::LongPolling) {
     --long_polling_;

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "models/fleet/fleet_state.hpp"
+#include "models/fleet/listeners.hpp"
 #include "models/fleet_config.hpp"
 #include "models/run_summary.hpp"
 #include "sim/event_handler.hpp"
@@ -36,7 +37,7 @@ namespace wsfleet::models {
 enum class Transport : std::uint8_t { WebSocket = 0, LongPolling = 1, Sse = 2 };
 
 /// The fallback transports of one Fleet run.
-class FallbackTransports : public sim::EventHandler {
+class FallbackTransports : public sim::EventHandler, public ConnectionListener {
  public:
   /// True when the scenario needs the module: a share of fallback clients or a websocket_block fault.
   static bool needed(const FleetConfig& config);
@@ -48,12 +49,14 @@ class FallbackTransports : public sim::EventHandler {
   void handle(const sim::Event& e) override;
 
   /// Client `c`'s connection was just established: picks its transport (its own, or long polling
-  /// while WebSocket is blocked for it) and starts that transport's timers. The Fleet runs the
-  /// WebSocket heartbeat and idle timers unless it returns LongPolling, and its message timer only
-  /// for WebSocket.
-  Transport on_established(std::uint32_t c);
-  /// Client `c`'s established connection ends (whatever the reason); its server is still set.
-  void on_closed(std::uint32_t c);
+  /// while WebSocket is blocked for it) and starts that transport's timers. The connections run
+  /// the WebSocket heartbeat and idle timers unless current(c) is LongPolling, and the message
+  /// timer only for WebSocket.
+  void connection_opened(std::uint32_t c) override;
+  /// Client `c`'s established connection ends (whatever the reason).
+  void connection_closed(std::uint32_t c, bool session_over) override;
+  /// The transport of client `c`'s current connection (WebSocket when it has none).
+  Transport current(std::uint32_t c) const { return current_[c]; }
   /// A websocket_block fault starts: WebSocket breaks for its share of the clients.
   void block(std::uint32_t fault);
   /// It ends: those clients use WebSocket again from their next connection.
