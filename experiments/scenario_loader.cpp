@@ -43,6 +43,17 @@ models::FleetConfig ScenarioReader::read() {
   read_policy(balancing_kind(), config.balancer.policy, config.balancer.params);
   read_balancer(config.balancer);
   read_policy(backoff_kind(), config.backoff.policy, config.backoff.params);
+  // Weight 0 is IPVS's "no new connections, existing ones kept" (the kernel schedulers skip such a
+  // destination); the other balancers have no such weight.
+  for (std::size_t i = 0; i < config.fleet.weights.size(); ++i) {
+    if (config.fleet.weights[i] != 0.0 || config.balancer.policy.rfind("ipvs_", 0) == 0) continue;
+    const std::string dotted = "fleet.weights." + std::to_string(i);
+    const toml::node* weights = root().at_path("fleet.weights").node();
+    const toml::array* array = weights != nullptr ? weights->as_array() : nullptr;
+    fail(array != nullptr && i < array->size() ? array->get(i)->source() : no_region(), dotted,
+         dotted + " is 0, which only an ipvs_* balancer policy allows (IPVS weight 0: no new connections); "
+                  "balancer.policy is \"" + config.balancer.policy + "\": give a weight > 0");
+  }
   read_heartbeat(config);
   read_scaling(config);
   read_deploys(config);

@@ -69,7 +69,9 @@ template <class S>
 void write_keys(std::ostringstream& out, const std::string& path, const S& target, bool bound_only = false) {
   for (const schema::Key& k : schema::section(path).keys) {
     if (!k.toml_value || k.owner == nullptr || *k.owner != typeid(S) || (bound_only && !k.bound())) continue;
-    out << k.name << " = " << k.toml_value(&target) << "\n";
+    const std::string value = k.toml_value(&target);
+    if (value.empty()) continue;  // an optional key left out (schema::optional_number)
+    out << k.name << " = " << value << "\n";
   }
 }
 

@@ -63,6 +63,21 @@ class BackoffPolicy {
     if (gives_up(state)) return std::nullopt;
     return next_delay(state, rng);
   }
+  /// The timeout (ns) the library itself gives the connection attempt a client in `state` starts now;
+  /// no value when it has none of its own (the generic policies; libraries that leave it to the
+  /// platform). The fleet applies it when the scenario leaves clients.connect_timeout_s out.
+  virtual std::optional<sim::SimTime> attempt_timeout(const BackoffState& state) const {
+    (void)state;
+    return std::nullopt;
+  }
+  /// A limit (ns from `start`) the library puts on the attempt a client in `state` starts at `start`
+  /// whatever its connect timeout (ably-js aborts it when the connection-state TTL expires); no value
+  /// for none. The fleet applies it in every case.
+  virtual std::optional<sim::SimTime> attempt_abort(const BackoffState& state, sim::SimTime start) const {
+    (void)state;
+    (void)start;
+    return std::nullopt;
+  }
   /// A connection attempt of this client succeeded at `now`. Default: forget the retries (state = {}).
   virtual void on_connected(BackoffState& state, sim::SimTime now) const {
     (void)now;

@@ -107,6 +107,9 @@ struct FleetSection {
 /// What a client does when its session ends normally.
 enum class SessionEnd { Leave, Reconnect };
 
+/// The connect timeout of a client whose backoff policy brings none and whose scenario gives none, s.
+inline constexpr double kDefaultConnectTimeoutS = 10.0;
+
 /// [clients]
 struct ClientsSection {
   std::uint64_t count = 100000;                          ///< clients in the population
@@ -119,7 +122,9 @@ struct ClientsSection {
   double heartbeat_interval_s = 25.0;                    ///< ping interval per connection, 0 = off ([heartbeat] has the rest)
   double vanish_share = 0.0;                             ///< of sessions that end, those that end silently (the network
                                                          ///< drops): the server keeps a half-open connection until it notices
-  double connect_timeout_s = 10.0;                       ///< a handshake not done within this fails
+  /// A handshake not done within this fails, s. No value (the key left out): the backoff preset's
+  /// own per-attempt timeout (models/backoff/presets/connect_timeout.hpp), else kDefaultConnectTimeoutS.
+  std::optional<double> connect_timeout_s;
   double offline_mean_s = 0.0;                           ///< a client whose session ended silently (vanish_share) stays offline
                                                          ///< for an exponential time with this mean before it reconnects
                                                          ///< (on_session_end = "reconnect"), s; 0 = at once

@@ -54,6 +54,9 @@ def scenario_of(cfg: StormConfig, costs: Optional[Dict[str, float]] = None) -> d
         faults.append(fault)
     backoff = {"policy": cfg.backoff}
     backoff.update(cfg.backoff_params)
+    balancer: dict = {"policy": cfg.preset}
+    if cfg.preset.startswith("haproxy_"):  # the real proxy's `retries` and `timeout connect` (testbed/storm.py)
+        balancer.update({"retries": cfg.proxy_retries, "timeout_connect_s": 5.0})
     return {
         "scenario": {"name": "testbed", "description": "the testbed's storm, simulated"},
         "run": {"duration_s": float(cfg.duration_s), "sample_interval_s": 1.0, "seed": cfg.seed},
@@ -62,7 +65,7 @@ def scenario_of(cfg: StormConfig, costs: Optional[Dict[str, float]] = None) -> d
                     "messages_per_minute": cfg.messages_per_minute, "replies_per_message": 1.0,
                     "message_bytes": float(cfg.message_bytes), "heartbeat_interval_s": cfg.heartbeat_interval_s,
                     "connect_timeout_s": cfg.connect_timeout_s},
-        "balancer": {"policy": cfg.preset},
+        "balancer": balancer,
         "backoff": backoff,
         "faults": faults,
     }

@@ -40,10 +40,10 @@ def free_port() -> int:
 
 @dataclass
 class ProxySpec:
-    """How the real proxy is set up. The defaults are what the wsfleet preset models: HAProxy with its
-    check defaults (inter 2 s, fall 3, rise 2) but `retries 0` and no redispatch (the preset sends each
-    connection to one server and fails at once), NGINX with one worker (the preset keeps one set of
-    least_conn counts) and its passive defaults max_fails=1 fail_timeout=10s."""
+    """How the real proxy is set up: HAProxy with its check defaults (inter 2 s, fall 3, rise 2) but
+    `retries 0` and no redispatch (each connection goes to one server and fails at once; the HAProxy
+    presets' `retries` parameter is set to match when the storm is simulated), NGINX with one worker (the
+    preset keeps one set of least_conn counts) and its passive defaults max_fails=1 fail_timeout=10s."""
 
     preset: str
     weights: Sequence[float]

@@ -83,7 +83,7 @@ def main(argv=None) -> int:
         "first connections uniform over 14 s, a message every 30 s and a ping every 10 s per client). At 18 s "
         "server 0 is SIGKILLed; its clients reconnect with wsfleet's `full_jitter` (base 1 s, cap 8 s) through "
         "the C++ policy; it restarts (empty) at 38 s (`testbed/compare.py: standard_storm`). HAProxy runs with its check defaults (`inter 2s fall 3 "
-        "rise 2`) and `retries 0` (what the presets model; see issue 14, deviation 4). wsfleet simulates the "
+        "rise 2`) and `retries 0` (the HAProxy preset's `retries` parameter is set to match). wsfleet simulates the "
         f"same scenario (`testbed/compare.py: scenario_of`) with {SIM_SEEDS} seeds; measured figures are "
         f"the mean of the runs shown, simulated figures the mean over the seeds.",
         "",

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <typeinfo>
@@ -146,6 +147,27 @@ Key number(std::string name, double S::*member, Range range, std::string doc) {
   k.default_text = toml_float(S{}.*member);
   k.assign = [member](void* t, const Scalar& v) { detail::of<S>(t).*member = std::get<double>(v); };
   k.toml_value = [member](const void* t) { return toml_float(detail::of<S>(t).*member); };
+  return k;
+}
+
+/// A number that may be left out, stored in a std::optional<double> member: absent means "computed"
+/// (`default_note` says how); the writer leaves it out when it holds no value, so the file it writes
+/// loads back to the same configuration.
+template <class S>
+Key optional_number(std::string name, std::optional<double> S::*member, Range range, std::string doc, std::string default_note) {
+  Key k;
+  k.type = KeyType::Float;
+  k.unit = unit_of(name);
+  k.name = std::move(name);
+  k.range = std::move(range);
+  k.doc = std::move(doc);
+  k.default_note = std::move(default_note);
+  k.owner = &typeid(S);
+  k.assign = [member](void* t, const Scalar& v) { detail::of<S>(t).*member = std::get<double>(v); };
+  k.toml_value = [member](const void* t) {
+    const std::optional<double>& v = detail::of<S>(t).*member;
+    return v ? toml_float(*v) : std::string();
+  };
   return k;
 }
 

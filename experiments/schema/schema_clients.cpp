@@ -43,7 +43,10 @@ Section clients() {
            default_is(number("heartbeat_interval_s", &C::heartbeat_interval_s, zero_or_at_least(kMinTimerS),
                              "ping interval per connection; 0 = off ([heartbeat] has the rest)"),
                       "25.0, or the [heartbeat] preset's interval"),
-           number("connect_timeout_s", &C::connect_timeout_s, above(0.0), "a handshake not done within this fails"),
+           optional_number("connect_timeout_s", &C::connect_timeout_s, above(0.0),
+                           "a handshake not done within this fails (every attempt); left out: the client preset's own",
+                           "the [backoff] preset's (reconnecting_websocket 4, centrifuge 5, ably 10, socketio 20, grpc "
+                           "max(20, the backoff), pusher 15 doubling to 60), else 10.0"),
            number("vanish_share", &C::vanish_share, between(0.0, 1.0),
                   "of sessions that end, those that end silently: the server keeps a half-open connection until it notices"),
            number("offline_mean_s", &C::offline_mean_s, between(0.0, kMaxDurationS),

@@ -13,8 +13,10 @@ constexpr std::int64_t kMaxCores = 1024;
 
 Section fleet() {
   using F = models::FleetSection;
-  Key weights = manual("weights", KeyType::FloatArray, "per-server balancer weight, one per server (not with [[fleet.classes]])", "[]");
-  weights.range = above_upto(0.0, kMaxWeight);
+  Key weights = manual("weights", KeyType::FloatArray,
+                       "per-server balancer weight, one per server (not with [[fleet.classes]]); 0 only with an ipvs_* "
+                       "policy: IPVS weight 0 (kube-proxy's graceful termination), no new connections", "[]");
+  weights.range = between(0.0, kMaxWeight);
   weights.default_note = "[] = every server has weight 1";
   return {"fleet", false, "The servers: identical, or of several [[fleet.classes]].",
           {by_hand(integer("servers", &F::servers, 1, kMaxServers, "number of servers (not with [[fleet.classes]]: their sum)")),

@@ -28,16 +28,17 @@ BalancerSection balancer_defaults(const std::string& policy) {
     b.tries = 0;
     b.idle_timeout_s = 60.0;  // proxy_read_timeout: an idle proxied WebSocket is cut after 60 s
   } else if (software == "HAProxy") {
-    // `check` with the defaults inter 2000ms fall 3 rise 2; `retries 3` go to the same server and
-    // `option redispatch` is off by default, so one backend per connection.
+    // `check` with the defaults inter 2000ms fall 3 rise 2. `retries 3` (to the same server, as
+    // `option redispatch` is off by default) and the maxconn queue are the preset's parameters
+    // (models/balancer/haproxy_backend.hpp); balancer.tries does not apply.
     b.health_check = {HealthCheckMode::Active, 2.0, 2.0, 3, 2};
     b.passive = {0, 10.0};
     b.tries = 1;
   } else if (software == "Envoy") {
-    // No active health checking unless configured; outlier detection's consecutive gateway
-    // failures (5) with a 30 s base ejection stands in as passive detection.
+    // No active health checking and no outlier detection unless configured (the preset's
+    // consecutive_5xx parameter turns Envoy's outlier detection on: models/balancer/envoy_outlier.hpp).
     b.health_check.mode = HealthCheckMode::None;
-    b.passive = {5, 30.0};
+    b.passive = {0, 30.0};
     b.tries = 1;
     b.idle_timeout_s = 300.0;  // the HTTP connection manager's stream_idle_timeout (5 min) covers upgraded streams
   } else if (software == "kube-proxy (IPVS)") {

@@ -4,6 +4,7 @@
 // (NGINX max_fails/fail_timeout), slow-start ramps, its new-connection rate limit, its source ports
 // and its stick table.
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <vector>
 
@@ -23,6 +24,28 @@ struct BalancerCounts {
   std::uint64_t failed_tries = 0;      ///< tries to a backend that was down (refused)
   std::uint64_t marked_down = 0;       ///< health or passive transitions to "down"
   std::uint64_t peak_ports = 0;        ///< most source ports in use towards one backend
+  // HAProxy presets only (models/balancer/haproxy_backend.hpp): the maxconn queue and the retries.
+  std::uint64_t queued = 0;            ///< connections that waited in its queue (every server at maxconn)
+  std::uint64_t dequeued = 0;          ///< of those, the ones a freed slot took
+  std::uint64_t queue_timeouts = 0;    ///< of those, the ones `timeout queue` answered with a 503
+  std::uint64_t queue_abandoned = 0;   ///< of those, the ones whose client timed out first
+  std::uint64_t queue_cut = 0;         ///< of those, the ones lost when the balancer crashed
+  std::uint64_t retry_waits = 0;       ///< retries that waited the turn-around (min(timeout connect, 1 s))
+  std::uint64_t retry_resumed = 0;     ///< of those, the ones whose wait ended with the retry
+  std::uint64_t retry_abandoned = 0;   ///< of those, the ones whose client timed out first
+  std::uint64_t retry_cut = 0;         ///< of those, the ones lost when the balancer crashed
+  std::uint64_t redispatches = 0;      ///< retries sent to another server (option redispatch)
+  // Envoy presets only (models/balancer/envoy_outlier.hpp).
+  std::uint64_t ejections = 0;         ///< hosts outlier detection ejected
+  std::uint64_t ejections_overflow = 0;  ///< ejections max_ejection_percent prevented
+  std::uint64_t unejections = 0;       ///< ejected hosts back in the rotation
+  std::uint64_t panic_picks = 0;       ///< picks made among every host (below the healthy panic threshold)
+};
+
+/// HAProxy: a connection waiting in a balancer's queue.
+struct QueuedConnection {
+  std::uint32_t client = 0;
+  sim::SimTime since = 0;  ///< when it joined the queue
 };
 
 /// The state of one balancer during a run.
@@ -59,6 +82,11 @@ struct BalancerNode {
   bool up = true;                           ///< running
   bool resolvable = true;                   ///< clients still reach it by DNS (false after failover_s down)
   std::uint32_t down_gen = 0;               ///< times it went down (stale failover timers are ignored)
+  std::deque<QueuedConnection> queue;       ///< HAProxy: clients waiting for a server below maxconn, oldest first
+  bool queue_served_soon = false;           ///< HAProxy: a pass over the queue is scheduled
+  std::vector<std::uint32_t> eject_backoff;  ///< Envoy: per backend, its ejection backoff (ejectTimeBackoff)
+  std::vector<sim::SimTime> ejected_at;      ///< Envoy: per backend, its last ejection
+  std::vector<sim::SimTime> unejected_at;    ///< Envoy: per backend, its last return (-1: never ejected)
   BalancerCounts counts;
 };
 

@@ -2,6 +2,10 @@
 // static library's linker may drop): the generic algorithms first, then the presets that reproduce
 // real software. docs/balancing.md describes each.
 #include <functional>
+#include <vector>
+
+#include "models/balancer/envoy_outlier.hpp"
+#include "models/balancer/haproxy_backend.hpp"
 
 #include "models/balancing/consistent_hash.hpp"
 #include "models/balancing/custom_load.hpp"
@@ -72,8 +76,23 @@ ParamSpec table_size_spec() {
   return ParamSpec{"table_size", 65537.0, 3.0, 5000011.0, true, "Maglev lookup table slots (a prime number)"};
 }
 
+/// Every HAProxy preset also takes the backend's connection settings (maxconn queue, retries,
+/// redispatch: models/balancer/haproxy_backend.hpp), and every Envoy preset the cluster's outlier
+/// detection and panic threshold (models/balancer/envoy_outlier.hpp); the balancer tier applies them.
+std::vector<BalancingEntry> with_balancer_settings(std::vector<BalancingEntry> entries) {
+  for (BalancingEntry& entry : entries) {
+    const std::string& name = entry.info.name;
+    if (name.rfind("haproxy_", 0) == 0) {
+      for (const ParamSpec& spec : HaproxyBackend::param_specs()) entry.info.params.push_back(spec);
+    } else if (name.rfind("envoy_", 0) == 0) {
+      for (const ParamSpec& spec : EnvoyOutlier::param_specs()) entry.info.params.push_back(spec);
+    }
+  }
+  return entries;
+}
+
 const std::vector<BalancingEntry>& builtin_balancing_policies() {
-  static const std::vector<BalancingEntry> entries = {
+  static const std::vector<BalancingEntry> entries = with_balancer_settings({
       // ---- generic algorithms -------------------------------------------------------------------
       {{"round_robin", "cycle through the backends in index order, skipping ineligible ones (weights ignored)", {}},
        false,
@@ -241,7 +260,7 @@ const std::vector<BalancingEntry>& builtin_balancing_policies() {
       {{"aws_alb", "AWS ALB target group default: round robin over healthy targets (idle timeout: the balancer's)", {}},
        true,
        [](const Params&) { return std::make_unique<RoundRobin>("aws_alb"); }},
-  };
+  });
   return entries;
 }
 

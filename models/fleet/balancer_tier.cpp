@@ -16,7 +16,14 @@ BalancerTier::BalancerTier(FleetState& state) : st_(state), rng_probes_(state.st
   const FleetConfig& cfg = st_.cfg;
   const BalancerSection& bal = cfg.balancer;
   std::vector<double> weights;
-  for (const ServerSpec& spec : st_.specs) weights.push_back(spec.weight);
+  // IPVS weight 0 (ipvs_* policies only, checked by the loader): the schedulers skip the destination
+  // (ip_vs_rr/lc/sed/sh: `atomic_read(&dest->weight) == 0` or IP_VS_DEST_F_OVERLOAD), its open
+  // connections stay: drained from the start, balanced as weight 1 otherwise.
+  std::vector<bool> weight_zero;
+  for (const ServerSpec& spec : st_.specs) {
+    weight_zero.push_back(spec.weight == 0.0);
+    weights.push_back(spec.weight == 0.0 ? 1.0 : spec.weight);
+  }
   per_site_ = bal.count;
   if (bal.count == 0 || bal.count * st_.topo.sites() > 64) {
     throw std::invalid_argument("balancer.count x sites must be between 1 and 64");
@@ -35,6 +42,9 @@ BalancerTier::BalancerTier(FleetState& state) : st_(state), rng_probes_(state.st
       lb->set_connection_cap(bal.max_connections_per_backend);
       BalancerNode node(std::move(lb), site, first, size, bal.max_new_connections_per_s);
       node.base_weight = site_weights;
+      for (std::uint32_t b = first; b < first + size; ++b) {
+        if (weight_zero[b]) node.lb->block(node.local(b), LoadBalancer::kBlockDraining);
+      }
       for (std::uint32_t b = std::max(first, cfg.fleet.servers); b < first + size; ++b) {
         node.lb->block(node.local(b), LoadBalancer::kBlockAbsent);
         if (active) {  // it must pass `rise` probes once it joins
@@ -52,12 +62,27 @@ BalancerTier::BalancerTier(FleetState& state) : st_(state), rng_probes_(state.st
   fail_timeout_ = st_.duration(bal.passive.fail_timeout_s);
   failover_ = st_.duration(bal.failover_s);
   load_interval_ = sim::from_seconds(bal.metrics_interval_s);
+  haproxy_ = HaproxyBackend::of(bal.policy, bal.params);
+  envoy_ = EnvoyOutlier::of(bal.policy, bal.params);
+  if (outlier_detection()) {
+    for (BalancerNode& node : nodes_) {
+      const std::size_t n = node.lb->backends().size();
+      node.eject_backoff.assign(n, 0);
+      node.ejected_at.assign(n, 0);
+      node.unejected_at.assign(n, -1);
+    }
+  }
   if (active && probe_interval_ <= 0) throw std::invalid_argument("balancer.health_check.interval_s must be > 0");
   if (load_interval_ <= 0) throw std::invalid_argument("balancer.metrics_interval_s must be > 0");
   self_ = st_.sim.add_handler(this);
 }
 
 void BalancerTier::start_health_checks() {
+  if (outlier_detection()) {  // Envoy's detector arms its interval timer when the cluster starts
+    for (std::uint32_t n = 0; n < nodes_.size(); ++n) {
+      if (envoy_->interval <= st_.end) st_.sim.schedule_at(envoy_->interval, self_, kOutlierInterval, n);
+    }
+  }
   if (st_.cfg.balancer.health_check.mode != HealthCheckMode::Active) return;
   // Each balancer probes each backend every interval, starting at a random phase (HAProxy spreads
   // its checks over the interval).
@@ -74,6 +99,13 @@ void BalancerTier::start_load_reports() { st_.sim.schedule_at(std::min(load_inte
 
 void BalancerTier::handle(const sim::Event& e) {
   if (e.tag == kLoadReport) return load_report();
+  if (e.tag == kServeQueue) return serve_queue(static_cast<std::uint32_t>(e.data));
+  if (e.tag == kOutlierInterval) return outlier_interval(static_cast<std::uint32_t>(e.data));
+  if (e.tag == kQueueTimeout || e.tag == kRetryTurnaround) {  // data: FleetState::pack(client, generation)
+    const auto c = static_cast<std::uint32_t>(e.data & 0xFFFFFFFFu);
+    const auto client_gen = static_cast<std::uint32_t>(e.data >> 32);
+    return e.tag == kQueueTimeout ? queue_timeout(c, client_gen) : retry_turnaround(c, client_gen);
+  }
   const auto server = static_cast<std::uint32_t>(e.data & 0xFFFFFFu);
   const auto n = static_cast<std::uint32_t>((e.data >> 24) & 0xFFu);
   const auto gen = static_cast<std::uint32_t>(e.data >> 32);
@@ -83,6 +115,7 @@ void BalancerTier::handle(const sim::Event& e) {
     case kProbeTimeout: probe_result(n, server, false); return;
     case kPassiveExpire:
       if (node.up) node.lb->unblock(node.local(server), LoadBalancer::kBlockPassive);
+      if (!node.queue.empty()) serve_queue_soon(n);
       return;
     case kWarmStep: warm_step(n, server, gen); return;
     case kFailover:
@@ -129,7 +162,7 @@ std::uint32_t BalancerTier::resolve(std::uint32_t c) const {
 
 Route BalancerTier::connect(std::uint32_t c) {
   const Route route = route_connection(c);
-  st_.refusals.routed(c, route.refusal ? route.tried : static_cast<std::int32_t>(route.server), route.balancer);
+  st_.refusals.routed(c, route.refusal || route.held ? route.tried : static_cast<std::int32_t>(route.server), route.balancer);
   return route;
 }
 
@@ -160,6 +193,7 @@ Route BalancerTier::route_connection(std::uint32_t c) {
     if (lb.blocks(target) != 0) target = -1;
   }
   const std::uint64_t key = sim::mix64(c);  // a stable identity, like a hashed source address
+  if (haproxy_) return route_haproxy(c, node, route, target);  // maxconn queue, retries, redispatch
   const std::uint32_t tries = st_.cfg.balancer.tries == 0 ? site_size : st_.cfg.balancer.tries;
   const std::int64_t port_limit =
       static_cast<std::int64_t>(st_.cfg.balancer.source_ports) * static_cast<std::int64_t>(st_.cfg.balancer.source_addresses);
@@ -170,7 +204,7 @@ Route BalancerTier::route_connection(std::uint32_t c) {
   };
   std::optional<Refusal> last;
   for (std::uint32_t t = 0; t < tries; ++t) {
-    const int local = (t == 0 && target >= 0) ? target : lb.pick(key);
+    const int local = (t == 0 && target >= 0) ? target : pick_for(node, key);
     if (local == kNoBackend) break;
     const auto b = node.first + static_cast<std::uint32_t>(local);
     Server& s = st_.servers[b];
@@ -231,7 +265,7 @@ RequestFailure BalancerTier::route_request(std::uint32_t c, std::uint32_t& serve
     const int r = node.local(static_cast<std::uint32_t>(remembered));
     if ((lb.blocks(r) & LoadBalancer::kOutOfService) == 0) local = r;  // else HAProxy redispatches
   }
-  if (local == kNoBackend) local = lb.pick(sim::mix64(c));
+  if (local == kNoBackend) local = pick_for(node, sim::mix64(c));
   if (local == kNoBackend) return RequestFailure::NoBackend;
   server = node.first + static_cast<std::uint32_t>(local);
   Server& s = st_.servers[server];
@@ -250,6 +284,7 @@ void BalancerTier::try_failed(BalancerNode& node, std::uint32_t server) {
   // previous one starts a new count; max_fails failures take the peer out for fail_timeout. A
   // one-server upstream never fails.
   node.lb->failure(node.local(server));  // the policy's own reaction (NGINX lowers the effective weight)
+  if (outlier_detection()) return envoy_failure(node, server);
   const PassiveSection& passive = st_.cfg.balancer.passive;
   if (passive.max_fails == 0 || node.lb->backends().size() == 1) return;
   const std::size_t b = node.slot(server);
@@ -296,6 +331,7 @@ void BalancerTier::server_added(std::uint32_t b) {
     node.lb->unblock(node.local(b), LoadBalancer::kBlockAbsent);
     // With active checks it joins after `rise` passed probes (and slow start begins then).
     if (!active && node.up) start_warmup(index_of(node), b);
+    if (!active && node.up && !node.queue.empty()) serve_queue_soon(index_of(node));  // HAProxy: it takes queued ones
   }
 }
 
@@ -342,6 +378,7 @@ void BalancerTier::crash_balancer(std::uint32_t n, std::uint32_t fault) {
     if (through) st_.parts.connections->cut_connection(c, fault, true);
   }
   std::fill(node.stick.begin(), node.stick.end(), -1);  // its stick table is lost
+  if (haproxy_) cut_held(n);  // the connections waiting in it are lost too
   // It no longer sends anything anywhere: stop waiting for it to notice crashed servers.
   for (std::uint32_t b = node.first; b < node.first + node.lb->backends().size(); ++b) note_detection(n, b);
   const sim::SimTime at = st_.sim.now() + failover_;
@@ -405,6 +442,12 @@ void BalancerTier::probe_result(std::uint32_t balancer, std::uint32_t server, bo
   const HealthCheckSection& hc = st_.cfg.balancer.health_check;
   HealthState& health = node.health[node.slot(server)];
   if (health.record(passed, hc.fall, hc.rise)) mark_health(balancer, server, health.up());
+  // Envoy (successful_active_health_check_uneject_host, on by default): a passed check of a healthy
+  // host ends its ejection.
+  if (outlier_detection() && passed && health.up() &&
+      (node.lb->blocks(node.local(server)) & LoadBalancer::kBlockPassive) != 0) {
+    uneject(node, node.slot(server));
+  }
 }
 
 void BalancerTier::mark_health(std::uint32_t balancer, std::uint32_t server, bool up) {
@@ -417,6 +460,7 @@ void BalancerTier::mark_health(std::uint32_t balancer, std::uint32_t server, boo
   if (up && blocked) {
     lb.unblock(backend, LoadBalancer::kBlockDown);
     start_warmup(balancer, server);
+    if (!node.queue.empty()) serve_queue_soon(balancer);  // HAProxy: a server back up takes queued connections
   } else if (!up && !blocked) {
     lb.block(backend, LoadBalancer::kBlockDown);
     ++node.counts.marked_down;
@@ -493,9 +537,11 @@ void BalancerTier::conservation(RunSummary& summary) const {
     for (const auto& b : node.lb->backends()) counted += static_cast<std::uint64_t>(b.active_connections);
   }
   for (const auto& srv : st_.servers) ghosts += srv.ghosts;
+  counted += held_now();  // HAProxy: attempts waiting at a balancer are pending and counted by none yet
   const auto& k = summary.connections;
   add_conservation_check(summary, "balancer", "connections the balancers count = active_at_end + pending_at_end + half_open_at_end",
                          counted, {k.active_at_end, k.pending_at_end, ghosts});
+  if (haproxy_) haproxy_conservation(summary);
 }
 
 }  // namespace wsfleet::models

@@ -8,9 +8,12 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <unordered_map>
 #include <vector>
 
 #include "models/balancer/balancer_node.hpp"
+#include "models/balancer/envoy_outlier.hpp"
+#include "models/balancer/haproxy_backend.hpp"
 #include "models/fleet/fleet_state.hpp"
 #include "models/fleet/listeners.hpp"
 #include "models/fleet/refusal.hpp"
@@ -25,6 +28,9 @@ struct Route {
   std::uint32_t balancer = 0;      ///< the balancer it went through
   std::uint32_t site = 0;          ///< that balancer's site
   std::int32_t tried = -1;         ///< a refusal's server: the one that refused it or the last tried (-1: none)
+  /// It waits at the balancer (HAProxy: in the maxconn queue, or for a retry's turn-around): the
+  /// balancer hands it on later through Connections::held_routed.
+  bool held = false;
 };
 
 /// Why one HTTP request of a fallback session could not be routed.
@@ -53,7 +59,12 @@ class BalancerTier : public sim::EventHandler, public ServerListener {
   void connection_closed(std::uint32_t balancer, std::uint32_t server) {
     BalancerNode& node = nodes_[balancer];
     node.lb->connection_closed(node.local(server));
+    if (!node.queue.empty()) serve_queue_soon(balancer);  // HAProxy: a freed slot takes a queued connection
   }
+  /// HAProxy: client `c`'s held attempt ended on the client's side (its connect timeout); forget it.
+  void abandon(std::uint32_t c);
+  /// Attempts waiting at the balancers (HAProxy presets): pending, on no server yet.
+  std::uint64_t held_now() const;
 
   /// A server crashed (fault `fault`): its balancers drop its connections; detection starts.
   void server_crashed(std::uint32_t server, std::uint32_t fault) override;
@@ -79,7 +90,39 @@ class BalancerTier : public sim::EventHandler, public ServerListener {
 
  private:
   Route route_connection(std::uint32_t c);  // connect() without the refusal bookkeeping
-  enum Tag : std::uint32_t { kProbe, kProbeTimeout, kPassiveExpire, kWarmStep, kLoadReport, kFailover };
+  enum Tag : std::uint32_t { kProbe, kProbeTimeout, kPassiveExpire, kWarmStep, kLoadReport, kFailover, kQueueTimeout,
+                             kRetryTurnaround, kServeQueue, kOutlierInterval };
+  // Envoy presets (balancer_tier_envoy.cpp): outlier detection and the panic threshold.
+  bool outlier_detection() const { return envoy_ && envoy_->consecutive_5xx > 0; }
+  /// The policy's pick, over every host when fewer than the panic threshold are healthy (Envoy).
+  int pick_for(BalancerNode& node, std::uint64_t key);
+  /// A failed connect to `server` through an Envoy balancer with outlier detection (consecutive 5xx).
+  void envoy_failure(BalancerNode& node, std::uint32_t server);
+  /// The detector's interval timer: ejected hosts whose time is up come back; backoffs shrink.
+  void outlier_interval(std::uint32_t balancer);
+  void uneject(BalancerNode& node, std::size_t backend);
+  // HAProxy presets (balancer_tier_haproxy.cpp): the maxconn queue, retries and redispatch.
+  Route route_haproxy(std::uint32_t c, BalancerNode& node, Route route, int target);
+  /// Tries backend `local` for client `c` and, while tries fail, HAProxy's retries; `conn_retries`
+  /// already spent, `direct`: chosen by persistence.
+  Route try_haproxy(std::uint32_t c, BalancerNode& node, Route route, int local, std::uint32_t conn_retries, bool direct);
+  /// A pick that avoids `last` when another backend is available (fwrr_get_next_server's srvtoavoid).
+  static int pick_other(LoadBalancer& lb, int last, std::uint64_t key);
+  /// True when the pick failed only because every usable server is at maxconn.
+  static bool only_full(const LoadBalancer& lb);
+  static std::size_t active_servers(const LoadBalancer& lb);
+  Route enqueue(std::uint32_t c, BalancerNode& node, Route route);
+  void serve_queue_soon(std::uint32_t balancer);
+  void serve_queue(std::uint32_t balancer);
+  void queue_timeout(std::uint32_t c, std::uint32_t gen);
+  void retry_turnaround(std::uint32_t c, std::uint32_t gen);
+  /// A held attempt is decided: tell Connections (server or refusal).
+  void resolve_held(std::uint32_t c, const Route& route);
+  /// Balancer `balancer` crashed: its held attempts fail.
+  void cut_held(std::uint32_t balancer);
+  bool is_held(std::uint32_t c, std::uint32_t gen) const;
+  /// HAProxy's conservation check (queue and retries), only with an HAProxy preset.
+  void haproxy_conservation(RunSummary& summary) const;
   // Timers carry (backend, balancer, generation) in their data.
   static std::uint64_t pack_backend(std::uint32_t balancer, std::uint32_t backend, std::uint32_t gen = 0) {
     return backend | (static_cast<std::uint64_t>(balancer) << 24) | (static_cast<std::uint64_t>(gen) << 32);
@@ -112,6 +155,16 @@ class BalancerTier : public sim::EventHandler, public ServerListener {
   sim::SimTime probe_interval_ = 0, probe_timeout_ = 0, fail_timeout_ = 0, failover_ = 0, load_interval_ = 0;
   sim::SimTime last_load_report_ = 0;
   sim::Rng rng_probes_;
+  std::optional<HaproxyBackend> haproxy_;  ///< set for an HAProxy preset
+  std::optional<EnvoyOutlier> envoy_;      ///< set for an Envoy preset
+  /// HAProxy: attempts waiting for a retry's turn-around, by client.
+  struct RetryWait {
+    std::uint32_t server = 0;         ///< the server it failed on
+    std::uint32_t conn_retries = 0;   ///< retries spent
+    bool redispatch = false;          ///< the retry goes to another server
+    bool direct = false;              ///< the stream was directed by persistence
+  };
+  std::unordered_map<std::uint32_t, RetryWait> retry_waits_;
 };
 
 }  // namespace wsfleet::models

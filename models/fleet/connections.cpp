@@ -1,6 +1,7 @@
 #include "models/fleet/connections.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -40,7 +41,10 @@ Connections::Connections(FleetState& state)
   track_activity_ = idle_pings_ || idle_cuts_ || cfg.clients.vanish_share > 0.0 || rebalancing;
   if (track_activity_) heartbeat_tag_ = kHeartbeatTracked;
   retry_after_ = st_.duration(cfg.fleet.admission.retry_after_s);
-  connect_timeout_ = st_.duration(cfg.clients.connect_timeout_s);
+  // clients.connect_timeout_s when given; else each attempt gets the backoff preset's own timeout
+  // (attempt_timeout), or kDefaultConnectTimeoutS for a policy without one.
+  connect_timeout_ = st_.duration(cfg.clients.connect_timeout_s.value_or(kDefaultConnectTimeoutS));
+  preset_timeout_ = !cfg.clients.connect_timeout_s.has_value();
   message_mean_gap_s_ = cfg.clients.messages_per_minute > 0 ? 60.0 / cfg.clients.messages_per_minute : 0.0;
 
   // First connection times: a Poisson process over [0, ramp] conditioned on `count` arrivals,
@@ -160,6 +164,20 @@ void Connections::attempt(std::uint32_t c) {
   }
   const Route route = st_.parts.balancers->connect(c);
   if (route.refusal) return refuse(c, *route.refusal);
+  const sim::SimTime deadline = now + attempt_timeout(cl);
+  if (route.held) {  // waiting at the balancer (HAProxy's queue or retry): on no server yet
+    cl.state = ClientState::Connecting;
+    cl.server = -1;
+    cl.balancer = static_cast<std::uint8_t>(route.balancer);
+    ++st_.connecting;
+    schedule_client(deadline, kHandshakeTimeout, c);
+    return;
+  }
+  start_handshake(c, route, deadline);
+}
+
+void Connections::start_handshake(std::uint32_t c, const Route& route, sim::SimTime deadline) {
+  Client& cl = st_.clients[c];
   Server& s = st_.servers[route.server];
   cl.state = ClientState::Connecting;
   cl.server = static_cast<std::int32_t>(route.server);
@@ -176,11 +194,30 @@ void Connections::attempt(std::uint32_t c) {
     hole = hole || extra < 0;
     done += std::max<sim::SimTime>(extra, 0);
   }
-  if (done - now <= connect_timeout_ && !hole) {
+  if (done <= deadline && !hole) {
     schedule_client(done, kHandshakeDone, c);
   } else {
-    schedule_client(now + connect_timeout_, kHandshakeTimeout, c);
+    schedule_client(deadline, kHandshakeTimeout, c);
   }
+}
+
+void Connections::held_routed(std::uint32_t c, const Route& route) {
+  Client& cl = st_.clients[c];
+  --st_.connecting;
+  ++st_.gens[c];  // its pending handshake timeout is scheduled again (or the refusal retries)
+  if (route.refusal) return refuse(c, *route.refusal);
+  start_handshake(c, route, cl.attempt_at + attempt_timeout(cl));
+}
+
+sim::SimTime Connections::attempt_timeout(const Client& cl) const {
+  sim::SimTime timeout = connect_timeout_;
+  if (preset_timeout_) {
+    const std::optional<sim::SimTime> own = backoff_->attempt_timeout(cl.backoff);
+    if (own) timeout = std::min(*own, std::numeric_limits<sim::SimTime>::max() - st_.end);  // as FleetState::duration caps
+  }
+  // A library's own abort (ably: the connection-state TTL) applies whatever the timeout.
+  const std::optional<sim::SimTime> abort = backoff_->attempt_abort(cl.backoff, cl.attempt_at);
+  return abort ? std::min(timeout, *abort) : timeout;
 }
 
 void Connections::refuse(std::uint32_t c, Refusal why) {
@@ -249,6 +286,11 @@ void Connections::handshake_done(std::uint32_t c) {
 }
 
 void Connections::handshake_timeout(std::uint32_t c) {
+  if (st_.clients[c].server < 0) {  // still waiting at its balancer (HAProxy): the client gives up first
+    st_.parts.balancers->abandon(c);
+    --st_.connecting;
+    return refuse(c, Refusal::Timeout);
+  }
   Server& s = st_.servers[static_cast<std::size_t>(st_.clients[c].server)];
   ++s.interval.failed;
   --st_.connecting;
@@ -585,6 +627,7 @@ void Connections::conservation(RunSummary& summary) const {
     server_connected += srv.connected;
     ghosts += srv.ghosts;
   }
+  slots += st_.parts.balancers->held_now();  // HAProxy: pending attempts still waiting at a balancer hold no slot yet
   check("server slots", "slots held on servers = active_at_end + pending_at_end + half_open_at_end", slots,
         {k.active_at_end, k.pending_at_end, ghosts});
   check("server connections", "connections counted by servers = active_at_end", server_connected, {k.active_at_end});

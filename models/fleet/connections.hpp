@@ -27,6 +27,8 @@
 
 namespace wsfleet::models {
 
+struct Route;
+
 /// The connections of one run.
 class Connections : public sim::EventHandler {
  public:
@@ -45,6 +47,9 @@ class Connections : public sim::EventHandler {
   void cut_connection(std::uint32_t c, std::uint32_t fault, bool release);
   /// A draining server's deadline closes client `c`'s connection or handshake (WebSocket close 1001).
   void close_for_drain(std::uint32_t c, std::uint32_t server);
+  /// Client `c`'s attempt that waited at its balancer (Route::held) is decided: `route` has its
+  /// server (the handshake starts, within the attempt's own timeout) or its refusal.
+  void held_routed(std::uint32_t c, const Route& route);
 
   /// Time of the last frame on each client's connection (empty unless a feature needs it).
   const std::vector<sim::SimTime>& activity() const { return activity_; }
@@ -80,6 +85,10 @@ class Connections : public sim::EventHandler {
   void schedule_client(sim::SimTime t, std::uint32_t tag, std::uint32_t c);
   void attempt(std::uint32_t c);
   void refuse(std::uint32_t c, Refusal why);
+  /// The handshake of client `c` on the server `route` chose, failing at `deadline` if not done by then.
+  void start_handshake(std::uint32_t c, const Route& route, sim::SimTime deadline);
+  /// The timeout of the attempt client `cl` starts now (clients.connect_timeout_s, or its preset's own).
+  sim::SimTime attempt_timeout(const Client& cl) const;
   void handshake_done(std::uint32_t c);
   void handshake_timeout(std::uint32_t c);
   // Heartbeats and messages are the bulk of the events. When no feature needs the time of a
@@ -124,6 +133,7 @@ class Connections : public sim::EventHandler {
   // Converted configuration, ns.
   sim::SimTime cost_handshake_ = 0, cost_message_ = 0, cost_heartbeat_ = 0;
   sim::SimTime heartbeat_interval_ = 0, connect_timeout_ = 0, retry_after_ = 0;
+  bool preset_timeout_ = false;  ///< clients.connect_timeout_s left out: the backoff policy's own per attempt
   sim::SimTime hb_timeout_ = 0, hb_peer_timeout_ = 0, idle_timeout_ = 0, idle_close_ = 0;
   double message_mean_gap_s_ = 0.0;
   bool idle_pings_ = false, track_activity_ = false, idle_cuts_ = false;

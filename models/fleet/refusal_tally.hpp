@@ -51,6 +51,8 @@ class RefusalTally {
     const int sc = server_cause(why);
     if (sc >= 0 && route_server_[c] >= 0) {
       ++server_iv_[static_cast<std::size_t>(route_server_[c]) * kServerCauses + static_cast<std::size_t>(sc)];
+    } else if (sc >= 0) {
+      ++unplaced_;  // a client timed out while waiting in an HAProxy queue: no server, no balancer cause
     } else {
       ++balancer_iv_[static_cast<std::size_t>(route_balancer_[c]) * kBalancerCauses + balancer_slot(why)];
     }
@@ -66,6 +68,9 @@ class RefusalTally {
   }
   /// Whole-run refusals of cause `why`, wherever counted.
   std::uint64_t total(Refusal why) const { return total_[static_cast<std::size_t>(why)]; }
+  /// Whole-run refusals of a server cause that reached no server (a connect timeout that ended while
+  /// the attempt waited in an HAProxy balancer's queue); in no series.
+  std::uint64_t unplaced() const { return unplaced_; }
   std::size_t servers() const { return servers_; }
   std::size_t balancers() const { return balancers_; }
 
@@ -89,8 +94,7 @@ class RefusalTally {
       case Refusal::RateLimited: return 1;
       case Refusal::BalancerDown: return 2;
       case Refusal::SourcePorts: return 3;
-      // A server cause without a server (never in a run): with no_backend, so the sums still hold.
-      default: return 0;
+      default: return 0;  // not reached: a server cause without a server is unplaced()
     }
   }
 
@@ -99,6 +103,7 @@ class RefusalTally {
   std::vector<std::int32_t> route_server_;
   std::vector<std::uint32_t> route_balancer_;
   std::array<std::uint64_t, kCauses> total_{};
+  std::uint64_t unplaced_ = 0;
 };
 
 }  // namespace wsfleet::models

@@ -245,7 +245,7 @@ void Sampler::conservation(RunSummary& summary) const {
   add_conservation_check(summary, "refusal series by server",
                          "refused_* of the server rows + after the last sample = rejected_server_full + rejected_shed + "
                          "failed_timeout + failed_backend_down + failed_crash",
-                         server_refusals_ + server_pending,
+                         server_refusals_ + server_pending + st_.refusals.unplaced(),  // (+ timeouts in an HAProxy queue)
                          {k.rejected_server_full, k.rejected_shed, k.failed_timeout, k.failed_backend_down, k.failed_crash});
   add_conservation_check(summary, "refusal series by balancer",
                          "refused_* of the balancer rows + after the last sample = no_backend + rejected_rate_limited + "

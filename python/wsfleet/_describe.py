@@ -13,7 +13,12 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from ._format import (as_float, fmt_duration, fmt_int, fmt_mib, fmt_ms, fmt_num, fmt_pct, fmt_seconds, fmt_share,
                       pluralise)
+from .policies import backoff_client_presets
 from .views import Scenario, View
+
+# The connect timeout of attempts whose backoff policy has none and whose scenario gives none, s
+# (models::kDefaultConnectTimeoutS).
+DEFAULT_CONNECT_TIMEOUT_S = 10.0
 
 __all__ = [
     "fmt_int",
@@ -30,6 +35,7 @@ __all__ = [
     "scenario_question",
     "balancer_phrase",
     "backoff_phrase",
+    "connect_timeout_sentence",
     "fault_list",
     "gray_failure_label",
     "GRAY_FAILURES",
@@ -231,6 +237,32 @@ def backoff_phrase(section: Mapping[str, Any]) -> str:
 def _param_order(key: str) -> tuple:
     order = ["base_s", "initial_s", "delay_s", "multiplier", "factor", "cap_s", "max_s"]
     return (order.index(key) if key in order else len(order), key)
+
+
+def connect_timeout_sentence(given_s: Optional[float], backoff: Mapping[str, Any]) -> str:
+    """Which connect timeout the run's attempts had: clients.connect_timeout_s when the scenario gives
+    it, else the backoff preset's own (the library's, per attempt), else the 10 s default."""
+    if given_s is not None:
+        return f"A handshake not completed within {fmt_duration(given_s)} fails (clients.connect_timeout_s)."
+    name = _policy_name(backoff, "full_jitter")
+    params = _policy_params(backoff)
+    own = {p["name"]: p for p in backoff_client_presets()}.get(name)
+    if own is None or own["connect_timeout_s"] is None:
+        return f"A handshake not completed within {fmt_duration(DEFAULT_CONNECT_TIMEOUT_S)} fails (the default)."
+    library = own["library"]
+    if name == "grpc":
+        floor = as_float(params.get("min_connect_timeout_s"))
+        floor = own["connect_timeout_s"] if floor is None else floor
+        return (f"Each connection attempt fails unless done within the longer of {fmt_duration(floor)} and its backoff "
+                f"({library}: MIN_CONNECT_TIMEOUT).")
+    if name == "pusher":
+        first = as_float(params.get("timeout_s"))
+        limit = as_float(params.get("timeout_limit_s"))
+        first = own["connect_timeout_s"] if first is None else first
+        limit = 60.0 if limit is None else limit
+        return (f"A connection attempt fails unless done within {fmt_duration(first)}, doubled for each next attempt "
+                f"of a reconnection up to {fmt_duration(limit)} ({library}: timeout, timeoutLimit).")
+    return f"A handshake not completed within {fmt_duration(own['connect_timeout_s'])} fails ({library}'s own timeout)."
 
 
 # --------------------------------------------------------------------------------------------
@@ -596,8 +628,7 @@ def describe_scenario(scenario: Mapping[str, Any]) -> List[str]:
         if mem_conn is not None:
             mem.append(f"{fmt_num(mem_conn)} KiB per connection")
         cost_text += (" " if cost_text else "") + f"Memory: {_join(mem, 'plus')}."
-    if timeout is not None:
-        cost_text += (" " if cost_text else "") + f"A handshake not completed within {fmt_duration(timeout)} fails."
+    cost_text += (" " if cost_text else "") + connect_timeout_sentence(timeout, backoff)
     if cost_text:
         sentences.append(cost_text)
 

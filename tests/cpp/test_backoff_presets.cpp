@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "fleet_fixtures.hpp"
 #include "models/backoff/presets/connect_timeout.hpp"
 #include "models/backoff_policy.hpp"
 #include "models/fleet.hpp"
@@ -692,4 +693,184 @@ TEST_CASE("each client preset exposes its library's connect timeout", "[presets]
   for (const char* none : {"signalr", "phoenix", "aws_standard", "full_jitter", "exponential"}) {
     CHECK_FALSE(preset_connect_timeout(none, {}).has_value());
   }
+}
+
+TEST_CASE("each preset's policy gives its library's timeout to every attempt", "[presets][timeout]") {
+  // A new client's first attempt gets the library's default, the same figure preset_connect_timeout lists.
+  for (const auto& info : wsfleet::models::backoff_client_presets()) {
+    const auto policy = make_backoff_policy(info.name, {});
+    const auto listed = preset_connect_timeout(info.name, {});
+    const auto own = policy->attempt_timeout(BackoffState{});
+    INFO(info.name);
+    REQUIRE(own.has_value() == listed.has_value());
+    if (own) CHECK(*own == wsfleet::sim::from_seconds(listed->timeout_s));
+  }
+  for (const char* generic : {"full_jitter", "exponential", "constant", "immediate", "decorrelated_jitter"}) {
+    CHECK_FALSE(make_backoff_policy(generic, {})->attempt_timeout(BackoffState{}).has_value());
+  }
+}
+
+TEST_CASE("pusher: the attempt timeout doubles within a connection run, 15, 30, 60, 60 s, and restarts after a loss",
+          "[presets][timeout]") {
+  // sequential_strategy.ts: timeout = min(timeout * 2, timeoutLimit) before each next attempt of a run.
+  Rng rng(1);
+  const auto pusher = make_backoff_policy("pusher", {});
+  BackoffState st;
+  std::vector<double> seen_s;
+  SimTime t = 0;
+  for (int i = 0; i < 5; ++i) {
+    const SimTime timeout = *pusher->attempt_timeout(st);
+    seen_s.push_back(wsfleet::sim::to_seconds(timeout));
+    // The attempt times out: the next starts when its timeout ends (delay 0 from then).
+    CHECK(retry(*pusher, st, rng, {t + timeout, t, RetryCause::AttemptTimedOut}) == 0);
+    t += timeout;
+  }
+  CHECK(seen_s == std::vector<double>{15.0, 30.0, 60.0, 60.0, 60.0});
+  pusher->on_connected(st, t);
+  CHECK(*pusher->attempt_timeout(st) == 15 * kS);  // connected: a new run
+  retry(*pusher, st, rng, lost(t + 100 * kS));
+  CHECK(*pusher->attempt_timeout(st) == 15 * kS);  // the run after a loss starts at the base again
+  const auto custom = make_backoff_policy("pusher", {{"timeout_s", 8.0}, {"timeout_limit_s", 20.0}});
+  BackoffState c;
+  std::vector<double> custom_s;
+  for (int i = 0; i < 4; ++i) {
+    custom_s.push_back(wsfleet::sim::to_seconds(*custom->attempt_timeout(c)));
+    retry(*custom, c, rng, {0, 0, RetryCause::AttemptTimedOut});
+  }
+  CHECK(custom_s == std::vector<double>{8.0, 16.0, 20.0, 20.0});
+}
+
+TEST_CASE("grpc: an attempt's timeout is max(MIN_CONNECT_TIMEOUT, its backoff)", "[presets][timeout]") {
+  // Without jitter the backoffs are 1.6^k s: 1, 1.6, 2.56, ..., 16.777216 (k = 6), 26.8435456 (k = 7),
+  // 42.94967296 (k = 8), ..., capped at 120. The timeouts are 20 s up to k = 6, then the backoff.
+  Rng rng(3);
+  const auto grpc = make_backoff_policy("grpc", {{"jitter", 0.0}});
+  BackoffState st;
+  std::vector<SimTime> timeouts;
+  for (int k = 0; k < 13; ++k) {
+    timeouts.push_back(*grpc->attempt_timeout(st));
+    retry(*grpc, st, rng, {timeouts.back(), 0, RetryCause::AttemptTimedOut});
+  }
+  for (int k = 0; k <= 6; ++k) CHECK(timeouts[static_cast<std::size_t>(k)] == 20 * kS);
+  CHECK(timeouts[7] == 26'843'545'600);  // 1.6^7 s, rounded to ns
+  CHECK(timeouts[8] == 42'949'672'960);  // 1.6^8 s
+  CHECK(timeouts[12] == 120 * kS);       // 1.6^11 = 175.9 s is past MAX_BACKOFF
+  // A lost connection starts a new run: 20 s again.
+  retry(*grpc, st, rng, lost(0));
+  CHECK(*grpc->attempt_timeout(st) == 20 * kS);
+  // With the default jitter each timeout is max(20 s, the jittered backoff the attempt was given).
+  const auto jittered = make_backoff_policy("grpc", {});
+  BackoffState j;
+  for (int k = 0; k < 12; ++k) retry(*jittered, j, rng, {0, 0, RetryCause::AttemptTimedOut});
+  CHECK(*jittered->attempt_timeout(j) == std::max<SimTime>(20 * kS, j.last_delay));
+  CHECK(j.last_delay > 20 * kS);  // 120 s +- 20 %
+  // min_connect_timeout_s (grpc-go ConnectParams.MinConnectTimeout) moves the floor.
+  const auto quick = make_backoff_policy("grpc", {{"jitter", 0.0}, {"min_connect_timeout_s", 2.0}});
+  BackoffState q;
+  std::vector<double> quick_s;
+  for (int k = 0; k < 4; ++k) {
+    quick_s.push_back(wsfleet::sim::to_seconds(*quick->attempt_timeout(q)));
+    retry(*quick, q, rng, {0, 0, RetryCause::AttemptTimedOut});
+  }
+  CHECK(quick_s == std::vector<double>{2.0, 2.0, 2.56, 4.096});
+  CHECK(preset_connect_timeout("grpc", {{"min_connect_timeout_s", 2.0}})->timeout_s == 2.0);
+}
+
+namespace {
+
+/// One client against one server whose handshakes never finish in time (each costs 1000 s of CPU):
+/// every attempt times out, and the run shows when.
+wsfleet::models::FleetConfig hopeless_handshakes(const std::string& backoff, wsfleet::models::Params params) {
+  wsfleet::models::FleetConfig cfg;
+  cfg.name = "hopeless handshakes";
+  cfg.run.duration_s = 100.0;
+  cfg.run.seed = 2;
+  cfg.fleet.servers = 1;
+  cfg.fleet.cpu.handshake_us = 1e9;
+  cfg.clients.count = 1;
+  cfg.clients.ramp_s = 0.0;  // the one client arrives at t = 0
+  cfg.clients.messages_per_minute = 0.0;
+  cfg.clients.heartbeat_interval_s = 0.0;
+  cfg.backoff.policy = backoff;
+  cfg.backoff.params = std::move(params);
+  cfg.balancer.health_check.mode = wsfleet::models::HealthCheckMode::Instant;  // the server stays in service
+  return cfg;
+}
+
+}  // namespace
+
+TEST_CASE("in a run, a scenario without clients.connect_timeout_s times attempts out as the preset does",
+          "[presets][timeout][fleet]") {
+  const auto counts = [](const wsfleet::models::FleetConfig& cfg) {
+    const auto r = wsfleet::models::Fleet(cfg).run();
+    for (const auto& check : r.summary.conservation) CHECK(check.ok);
+    return std::pair{r.summary.connections.attempted, r.summary.connections.failed_timeout};
+  };
+  // pusher: attempts at 0 (15 s), 15 (30 s), 45 (60 s: past the end), each next one started the
+  // moment (plus the 1 ms retry gap) the previous timed out: 3 attempts, 2 timeouts in 100 s.
+  auto pusher = hopeless_handshakes("pusher", {});
+  CHECK(counts(pusher) == std::pair<std::uint64_t, std::uint64_t>{3, 2});
+  // The scenario's 10 s: each attempt fails at 10 s, and pusher still starts the next when the
+  // library's timeout would have ended (15, 45 s): the same 3 attempts, but all 3 time out.
+  pusher.clients.connect_timeout_s = 10.0;
+  CHECK(counts(pusher) == std::pair<std::uint64_t, std::uint64_t>{3, 3});
+  // grpc without jitter: 20 s per attempt (the backoff 1, 1.6, 2.56, 4.096 s is shorter) and the
+  // next at once: attempts at 0, 20, 40, 60, 80 s: 5 attempts, 4 timeouts.
+  auto grpc = hopeless_handshakes("grpc", {{"jitter", 0.0}});
+  CHECK(counts(grpc) == std::pair<std::uint64_t, std::uint64_t>{5, 4});
+  // The scenario's 10 s: attempts at 0, 10, 20, 30, 40, 50 s (backoffs 1 ... 6.5536 s end before the
+  // timeout), then 50 + 10.48576 = 60.49 s and 60.49 + 16.777216 = 77.27 s; the next would start at
+  // 77.27 + 26.84 = 104.1 s: 8 attempts, all 8 timed out (the last at 87.27 s).
+  grpc.clients.connect_timeout_s = 10.0;
+  CHECK(counts(grpc) == std::pair<std::uint64_t, std::uint64_t>{8, 8});
+  // socket.io without jitter: 20 s per attempt, then 1, 2, 4, 5 s of backoff: attempts at 0, 21, 43,
+  // 67, 92 s: 5 attempts, 4 timeouts (the fifth would end at 112 s).
+  auto socketio = hopeless_handshakes("socketio", {{"randomization_factor", 0.0}});
+  CHECK(counts(socketio) == std::pair<std::uint64_t, std::uint64_t>{5, 4});
+  // A generic policy brings no timeout: 10 s (kDefaultConnectTimeoutS), then a constant 4 s: attempts
+  // at 0, 14, 28, 42, 56, 70, 84, 98 s: 8 attempts, 7 timeouts.
+  auto constant = hopeless_handshakes("constant", {{"delay_s", 4.0}});
+  CHECK(counts(constant) == std::pair<std::uint64_t, std::uint64_t>{8, 7});
+}
+
+TEST_CASE("ably: an attempt in flight when the connection-state TTL expires is aborted then", "[presets][timeout]") {
+  Rng rng(5);
+  const auto ably = make_backoff_policy("ably", {});
+  BackoffState st;
+  CHECK_FALSE(ably->attempt_abort(st, 0).has_value());  // no suspend timer yet
+  // The first attempt (started at 0) fails at 10 s: the suspend timer started with it, expiry 120 s.
+  retry(*ably, st, rng, {10 * kS, 0, RetryCause::AttemptTimedOut});
+  CHECK(*ably->attempt_abort(st, 100 * kS) == 20 * kS);
+  CHECK(*ably->attempt_abort(st, 115 * kS) == 5 * kS);
+  // Once suspended (a failure at or after the expiry) no abort: suspended retries run to their timeout.
+  retry(*ably, st, rng, {120 * kS, 115 * kS, RetryCause::AttemptTimedOut});
+  CHECK_FALSE(ably->attempt_abort(st, 150 * kS).has_value());
+  for (const char* other : {"socketio", "grpc", "pusher", "full_jitter"}) {
+    BackoffState s;
+    retry(*make_backoff_policy(other, {}), s, rng, {10 * kS, 0, RetryCause::AttemptTimedOut});
+    CHECK_FALSE(make_backoff_policy(other, {})->attempt_abort(s, 100 * kS).has_value());
+  }
+}
+
+TEST_CASE("in a run, ably's attempt that straddles the 120 s TTL fails at the expiry", "[presets][timeout][fleet]") {
+  // Attempts at 0, 22-25, 48-55, 78-90 s each time out after 10 s; the next one starts at 112-130 s
+  // (or the client is suspended first). One that starts before 120 s is aborted at 120 s instead of
+  // failing 10 s later; either way the suspended retry comes at 150 s. No attempt fails in
+  // (121 s, 149 s], with the preset's timeout or the scenario's.
+  int straddling = 0;
+  for (std::uint64_t seed = 1; seed <= 12; ++seed) {
+    for (const bool given : {false, true}) {
+      auto cfg = hopeless_handshakes("ably", {});
+      cfg.run.duration_s = 200.0;
+      cfg.run.seed = seed;
+      if (given) cfg.clients.connect_timeout_s = 10.0;
+      const auto r = wsfleet::models::Fleet(cfg).run();
+      for (const auto& check : r.summary.conservation) CHECK(check.ok);
+      INFO("seed " << seed << (given ? ", connect_timeout_s given" : ""));
+      CHECK(wsfleet::testing::fleet_sum(r, 121.0, 149.0, "failed") == 0.0);
+      CHECK(wsfleet::testing::fleet_sum(r, 119.0, 121.0, "failed") <= 1.0);
+      if (!given && wsfleet::testing::fleet_sum(r, 110.0, 120.0, "attempts") > 0.0) ++straddling;
+    }
+  }
+  CHECK(straddling > 0);  // the case is exercised
 }

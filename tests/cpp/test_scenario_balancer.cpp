@@ -130,7 +130,7 @@ TEST_CASE("a preset starts from its software's defaults, which keys override", "
   const BalancerSection alb = balancer_defaults("aws_alb");
   CHECK(alb.health_check == HealthCheckSection{HealthCheckMode::Active, 30.0, 5.0, 2, 5});
   CHECK(balancer_defaults("ipvs_rr").health_check.interval_s == 10.0);
-  CHECK(balancer_defaults("envoy_round_robin").passive.max_fails == 5);
+  CHECK(balancer_defaults("envoy_round_robin").passive.max_fails == 0);  // outlier detection is off unless configured
   CHECK(balancer_software("envoy_maglev") == "Envoy");
   CHECK(balancer_software("least_connections").empty());
   // A generic algorithm gets the generic defaults.

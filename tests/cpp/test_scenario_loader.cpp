@@ -336,9 +336,11 @@ TEST_CASE("out-of-range values state the allowed range", "[scenario][errors]") {
         "clients.on_session_end must be one of leave, reconnect (got 'stay')");
   CHECK(error_of("[clients]\non_session_end = \"reconect\"").message() ==
         "clients.on_session_end must be one of leave, reconnect (got 'reconect'); did you mean 'reconnect'?");
-  CHECK(error_of("[fleet]\nservers = 2\nweights = [1, 0]").message() == "fleet.weights.1 must be a finite number > 0 and <= 1000000 (got 0)");
+  CHECK(error_of("[fleet]\nservers = 2\nweights = [1, 0]").message() ==
+        "fleet.weights.1 is 0, which only an ipvs_* balancer policy allows (IPVS weight 0: no new connections); "
+        "balancer.policy is \"round_robin\": give a weight > 0");
   CHECK(error_of("[fleet]\nservers = 2\nweights = [1, -inf]").message() ==
-        "fleet.weights.1 must be a finite number > 0 and <= 1000000 (got -inf)");
+        "fleet.weights.1 must be a finite number between 0 and 1000000 (got -inf)");
   CHECK(error_of("[[faults]]\ntype = \"crash\"\nrecover_after_s = 0").message() ==
         "faults.0.recover_after_s must be > 0 (got 0)");
 }
@@ -692,12 +694,15 @@ TEST_CASE("scenario_to_toml writes every key and loads back to an identical Flee
                             "inbound_message_us", "outbound_message_us", "heartbeat_us",
                             "service_time = \"deterministic\"", "[clients]",
                             "count = 100000", "ramp_s", "session = \"never\"", "on_session_end = \"leave\"",
-                            "messages_per_minute", "replies_per_message", "heartbeat_interval_s", "connect_timeout_s",
+                            "messages_per_minute", "replies_per_message", "heartbeat_interval_s",
                             "[balancer]", "policy = \"round_robin\"", "[backoff]", "policy = \"full_jitter\"",
                             "base_s = 1.0", "cap_s = 30.0", "max_retries = 0"}) {
       INFO(key);
       CHECK(has(text, key));
     }
+    // clients.connect_timeout_s is left out (the backoff preset's own applies), so it is not written.
+    CHECK_FALSE(has(text, "connect_timeout_s"));
+    CHECK_FALSE(defaults.clients.connect_timeout_s.has_value());
     CHECK(load_scenario_string(text, "effective.toml") == defaults);
     // A default-constructed config differs only in the filled-in policy parameters.
     CHECK(load_scenario_string(scenario_to_toml(FleetConfig{}), "effective.toml") == defaults);

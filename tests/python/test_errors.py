@@ -122,7 +122,8 @@ CASES = [
     Case("weights-wrong-length", [("cpu_cores = 1", "cpu_cores = 1\nweights = [1, 2]")], "weights = [1, 2]",
          "fleet.weights", ["fleet.weights has 2 entries but fleet.servers is 4", "one weight per server"]),
     Case("weight-not-positive", [("cpu_cores = 1", "cpu_cores = 1\nweights = [1, 0, 1, 1]")], "weights =",
-         "fleet.weights.1", ["fleet.weights.1 must be a finite number > 0 and <= 1000000 (got 0)"]),
+         "fleet.weights.1", ["fleet.weights.1 is 0, which only an ipvs_* balancer policy allows",
+                             "balancer.policy is \"least_connections\": give a weight > 0"]),
 ]
 
 

@@ -569,6 +569,26 @@ def test_describe_variants() -> None:
     assert describe.describe_scenario({})  # an empty scenario still gives sentences, no exception
 
 
+def test_describe_says_which_connect_timeout_applied() -> None:
+    def text(clients: dict, backoff: dict) -> str:
+        return " ".join(describe.describe_scenario({"clients": clients, "backoff": backoff}))
+
+    # Given by the scenario: that, whatever the preset.
+    assert "not completed within 7 s fails (clients.connect_timeout_s)" in text({"connect_timeout_s": 7},
+                                                                                {"policy": "socketio"})
+    # Left out: the preset's own (the libraries' defaults), else the 10 s default.
+    assert "within 20 s fails (socket.io-client 4.x's own timeout)" in text({}, {"policy": "socketio"})
+    assert "within 4 s fails (reconnecting-websocket 4.4's own timeout)" in text({}, {"policy": "reconnecting_websocket"})
+    assert "within 5 s fails (centrifuge-js 5.x's own timeout)" in text({}, {"policy": "centrifuge"})
+    assert "the longer of 20 s and its backoff" in text({}, {"policy": "grpc"})
+    assert "the longer of 2 s and its backoff" in text({}, {"policy": "grpc", "min_connect_timeout_s": 2})
+    assert "within 8 s, doubled for each next attempt of a reconnection up to 32 s" in text(
+        {}, {"policy": "pusher", "timeout_s": 8, "timeout_limit_s": 32})
+    assert "within 15 s, doubled for each next attempt of a reconnection up to 60 s" in text({}, {"policy": "pusher"})
+    assert "within 10 s fails (the default)" in text({}, {"policy": "full_jitter"})
+    assert "within 10 s fails (the default)" in text({}, {"policy": "signalr"})
+
+
 def test_number_formats() -> None:
     assert describe.fmt_int(1234567) == "1,234,567"
     assert describe.fmt_int(None) == "n/a"

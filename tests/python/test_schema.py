@@ -91,3 +91,10 @@ def test_numpy_values_are_numbers_in_overrides() -> None:
     text = wsfleet.check(str(default), overrides={"clients.ramp_s": np.float64(0.5), "clients.count": np.int64(500)})
     effective = tomllib.loads(text)
     assert effective["clients"]["count"] == 500 and effective["clients"]["ramp_s"] == 0.5
+
+
+def test_the_effective_scenario_keeps_connect_timeout_left_out() -> None:
+    default = str(ROOT / "experiments" / "scenarios" / "default.toml")
+    assert "connect_timeout_s" not in tomllib.loads(wsfleet.check(default))["clients"]
+    given = tomllib.loads(wsfleet.check(default, overrides={"clients.connect_timeout_s": 3.0}))
+    assert given["clients"]["connect_timeout_s"] == 3.0

@@ -27,11 +27,11 @@ MAX_CLIENT_LAG_S = 1.0
 
 
 def test_haproxy_retries_wait_a_turn_around_and_redispatch_moves_on(tmp_path):
-    # What the presets do not model yet (issue 14, deviation 4), measured: with `retries 3` and no
-    # redispatch a refused connect is retried on the same dead server after a 1 s turn-around each,
-    # so the client gets its 503 after 3 s; `option redispatch` sends the retry to another server at
-    # once; `retries 0` (what the presets assume) answers 503 at once. Round robin alternates, so
-    # every other connection goes to the dead server 0.
+    # Measured on the real HAProxy (what the HAProxy presets' retries/redispatch parameters reproduce,
+    # tests/cpp/test_haproxy_backend.cpp): with `retries 3` and no redispatch a refused connect is
+    # retried on the same dead server after a 1 s turn-around each, so the client gets its 503 after
+    # 3 s; `option redispatch` sends the retry to another server at once; `retries 0` answers 503 at
+    # once. Round robin alternates, so every other connection goes to the dead server 0.
     for retries, redispatch, to_dead in ((0, False, (0.0, 0.5, 503)), (3, False, (2.9, 4.0, 503)),
                                          (3, True, (0.0, 0.5, "server 1"))):
         seen = haproxy_retries_probe(retries, redispatch, tmp_path / f"r{retries}{int(redispatch)}")

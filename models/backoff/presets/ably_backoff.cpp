@@ -26,6 +26,13 @@ void AblyBackoff::on_connected(BackoffState& state, sim::SimTime now) const {
   state.scratch &= ~(kTimerRunning | kSuspended);
 }
 
+std::optional<sim::SimTime> AblyBackoff::attempt_abort(const BackoffState& state, sim::SimTime start) const {
+  if ((state.scratch & kTimerRunning) == 0 || (state.scratch & kSuspended) != 0) return std::nullopt;
+  const sim::SimTime expiry = state.last_delay + state_ttl_ns_;
+  if (expiry <= start) return std::nullopt;  // not reached: a retry is scheduled before the expiry
+  return expiry - start;
+}
+
 sim::SimTime AblyBackoff::step(BackoffState& state, sim::Rng& rng, const RetryContext& context) const {
   const sim::SimTime now = context.now;
   if (context.cause == RetryCause::ConnectionLost) {

@@ -1,6 +1,7 @@
 #pragma once
 // ably-js realtime connection manager: disconnected retries, immediate reconnect, suspended state.
 #include "models/backoff/presets/client_preset.hpp"
+#include "models/backoff/presets/connect_timeout.hpp"
 
 namespace wsfleet::models {
 
@@ -25,6 +26,14 @@ class AblyBackoff final : public ClientPreset {
         state_ttl_ns_(state_ttl_ns) {}
   /// 0: never gives up.
   std::uint32_t max_retries() const override { return 0; }
+  /// `timeouts.webSocketConnectTimeout` (10 s).
+  std::optional<sim::SimTime> attempt_timeout(const BackoffState&) const override {
+    return sim::from_seconds(kAblyConnectTimeoutS);
+  }
+  /// The suspend timer: an attempt still in flight when connectionStateTtl expires is aborted
+  /// (notifyState('suspended') disposes every transport): the time left until the expiry, while the
+  /// timer runs and the client is not suspended yet.
+  std::optional<sim::SimTime> attempt_abort(const BackoffState& state, sim::SimTime start) const override;
   /// Connected: n = 0, suspend timer cancelled; the time of the last immediate reconnect is kept.
   void on_connected(BackoffState& state, sim::SimTime now) const override;
 

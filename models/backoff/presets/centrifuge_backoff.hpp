@@ -1,6 +1,7 @@
 #pragma once
 // centrifuge-js (Centrifugo's JavaScript SDK) reconnect backoff.
 #include "models/backoff/presets/client_preset.hpp"
+#include "models/backoff/presets/connect_timeout.hpp"
 
 namespace wsfleet::models {
 
@@ -14,6 +15,10 @@ class CentrifugeBackoff final : public ClientPreset {
   CentrifugeBackoff(double min_ms, double max_ms) : ClientPreset("centrifuge"), min_ms_(min_ms), max_ms_(max_ms) {}
   /// 0: never gives up.
   std::uint32_t max_retries() const override { return 0; }
+  /// `timeout` (5 s): the connect command's reply must come within it.
+  std::optional<sim::SimTime> attempt_timeout(const BackoffState&) const override {
+    return sim::from_seconds(kCentrifugeConnectTimeoutS);
+  }
 
  protected:
   sim::SimTime step(BackoffState& state, sim::Rng& rng, const RetryContext& context) const override;

@@ -1,13 +1,21 @@
 #pragma once
-// The connect timeout each client library applies to one attempt by default. The fleet's clients use
-// clients.connect_timeout_s; a preset's own value is exposed here for the fleet to take when a scenario
-// leaves that key out (issue 14, deviation 1).
+// The connect timeout each client library applies to one attempt by default (issue 14, deviation 1).
+// The fleet's clients use clients.connect_timeout_s when the scenario gives it; when it leaves it out,
+// each attempt gets the backoff policy's own (BackoffPolicy::attempt_timeout, which the presets
+// implement from the constants below); this describes it for listings and reports.
 #include <optional>
 #include <string>
 
 #include "models/policy_params.hpp"
 
 namespace wsfleet::models {
+
+// The libraries' own per-attempt connect timeouts, s (sources in connect_timeout.cpp).
+inline constexpr double kReconnectingWebSocketConnectTimeoutS = 4.0;  ///< reconnecting-websocket connectionTimeout
+inline constexpr double kCentrifugeConnectTimeoutS = 5.0;             ///< centrifuge-js timeout
+inline constexpr double kSocketIoConnectTimeoutS = 20.0;              ///< socket.io-client Manager timeout
+inline constexpr double kAblyConnectTimeoutS = 10.0;                  ///< ably-js timeouts.webSocketConnectTimeout
+inline constexpr double kGrpcMinConnectTimeoutS = 20.0;               ///< gRPC MIN_CONNECT_TIMEOUT
 
 /// One library's per-attempt connect timeout.
 struct PresetConnectTimeout {

@@ -40,6 +40,13 @@ sim::SimTime GrpcBackoff::step(BackoffState& state, sim::Rng& rng, const RetryCo
   return delay_ns;
 }
 
+std::optional<sim::SimTime> GrpcBackoff::attempt_timeout(const BackoffState& state) const {
+  // state.last_delay holds the current attempt's jittered backoff once a run's first attempt failed
+  // (attempt > 0); before that (a new client, or a run started by a lost connection) it is initial.
+  const sim::SimTime backoff_ns = state.attempt == 0 ? initial_ns_ : state.last_delay;
+  return std::max(min_connect_timeout_ns_, backoff_ns);
+}
+
 sim::SimTime GrpcBackoff::jittered_ns(double b, sim::Rng& rng) const {
   return static_cast<sim::SimTime>(std::llround(b + rng.uniform(-jitter_ * b, jitter_ * b)));
 }

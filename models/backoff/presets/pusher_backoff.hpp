@@ -18,6 +18,10 @@ class PusherBackoff final : public ClientPreset {
   std::uint32_t max_retries() const override { return 0; }
   /// The timeout of attempt i (0 = first) of a connection run, ns: timeout, then min(previous * 2, limit).
   sim::SimTime attempt_timeout_ns(std::uint32_t i) const;
+  /// The attempt's own timeout: attempt_timeout_ns(attempt of this connection run) (sequential_strategy.ts).
+  std::optional<sim::SimTime> attempt_timeout(const BackoffState& state) const override {
+    return attempt_timeout_ns(state.attempt);
+  }
 
  protected:
   sim::SimTime step(BackoffState& state, sim::Rng& rng, const RetryContext& context) const override;

@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "models/backoff/presets/client_preset.hpp"
+#include "models/backoff/presets/connect_timeout.hpp"
 
 namespace wsfleet::models {
 
@@ -27,6 +28,10 @@ class ReconnectingWebSocketBackoff final : public ClientPreset {
         max_retries_(max_retries) {}
   /// Retries allowed before giving up; 0 = unlimited.
   std::uint32_t max_retries() const override { return max_retries_; }
+  /// `connectionTimeout` (4 s): a socket not open by then is closed and retried.
+  std::optional<sim::SimTime> attempt_timeout(const BackoffState&) const override {
+    return sim::from_seconds(kReconnectingWebSocketConnectTimeoutS);
+  }
   /// Records when the connection opened; the count is not reset yet.
   void on_connected(BackoffState& state, sim::SimTime now) const override;
   /// reconnect(): the count starts again; the client's min_delay stays.

@@ -106,12 +106,15 @@ std::vector<BackoffEntry> make_entries() {
           "1 = jitter the first backoff too (C-core, Java: 0.8-1.2 s), 0 = the protocol document and grpc-go (flag)"},
          {"from_attempt_start", 1.0, 0.0, 1.0, true,
           "1 = wait until the attempt's start + backoff (document, C-core, Java), 0 = backoff after the failure "
-          "(grpc-go) (flag)"}}},
+          "(grpc-go) (flag)"},
+         seconds("min_connect_timeout_s", kGrpcMinConnectTimeoutS,
+                 "MIN_CONNECT_TIMEOUT: an attempt's timeout is max(this, its backoff), when the scenario leaves "
+                 "clients.connect_timeout_s out (s)")}},
        [](const Params& p) {
          require_not_below("grpc", p, "max_backoff_s", "initial_backoff_s");
          return std::make_unique<GrpcBackoff>(ns(p, "initial_backoff_s"), p.at("multiplier"), p.at("jitter"),
                                               ns(p, "max_backoff_s"), p.at("jitter_first") != 0.0,
-                                              p.at("from_attempt_start") != 0.0);
+                                              p.at("from_attempt_start") != 0.0, ns(p, "min_connect_timeout_s"));
        }});
   entries.push_back(
       {{"aws_standard",

@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "models/backoff/presets/client_preset.hpp"
+#include "models/backoff/presets/connect_timeout.hpp"
 
 namespace wsfleet::models {
 
@@ -19,6 +20,10 @@ class SocketIoBackoff final : public ClientPreset {
   SocketIoBackoff(double min_ms, double max_ms, double jitter, std::uint32_t max_retries);
   /// Retries allowed before giving up (reconnectionAttempts); 0 = unlimited.
   std::uint32_t max_retries() const override { return max_retries_; }
+  /// Manager `timeout` (20 s): an attempt not open by then fails ("timeout" error) and is retried.
+  std::optional<sim::SimTime> attempt_timeout(const BackoffState&) const override {
+    return sim::from_seconds(kSocketIoConnectTimeoutS);
+  }
 
  protected:
   sim::SimTime step(BackoffState& state, sim::Rng& rng, const RetryContext& context) const override;
