@@ -8,6 +8,7 @@
 
 #include "experiments/atomic_directory.hpp"
 #include "experiments/scenario_loader.hpp"
+#include "experiments/summary_schema.hpp"
 #include "experiments/version.hpp"
 #include "models/faults/fault_type.hpp"
 #include "models/policy_params.hpp"
@@ -255,7 +256,18 @@ void write_number(std::ostream& out, double v) {
 
 }  // namespace
 
-std::string summary_json_text(const models::RunSummary& summary) { return summary_ordered(summary).dump(2) + "\n"; }
+std::string summary_json_text(const models::RunSummary& summary) {
+  const ordered_json j = summary_ordered(summary);
+  // The declaration (experiments/summary_schema.cpp) is this writer's contract: a key it does not
+  // declare (a misspelling), a value of another type or a required key left out is a bug here,
+  // stopped on the first run that writes it rather than written into summary.json.
+  if (const std::vector<std::string> bad = experiments::summary::undeclared(j); !bad.empty()) {
+    std::string list;
+    for (const auto& b : bad) list += (list.empty() ? "" : ", ") + b;
+    throw std::logic_error("summary.json does not conform to experiments/summary_schema.cpp: " + list);
+  }
+  return j.dump(2) + "\n";
+}
 
 void write_timeseries_csv(std::ostream& out, const models::RunResult& result) {
   // One schema for every scope: fleet-only columns are empty on server rows, server-only ones (after
@@ -323,8 +335,9 @@ void write_timeseries_csv(std::ostream& out, const models::RunResult& result) {
 
 namespace {
 // The files a run directory may hold (report.html is written by `wsfleet report`).
+// timeseries.parquet: `run --format parquet` (the Python package writes it beside the CSV).
 const std::initializer_list<std::string_view> kRunFiles = {"summary.json", "timeseries.csv", "scenario.toml",
-                                                                "report.html"};
+                                                                "report.html", "timeseries.parquet"};
 }  // namespace
 
 void check_run_directory(const std::filesystem::path& dir) { AtomicDirectory::check_target(dir, kRunFiles); }

@@ -384,8 +384,28 @@ ordered_json schema_of(const std::string& path, const Field& self, const std::mu
   return j;
 }
 
-void check_value(const ordered_json& v, const std::string& path, const std::map<std::string, const Field*>& by_path,
-                 std::vector<std::string>& bad) {
+/// The table indexed: each path's row, and each object's rows beneath it.
+struct Index {
+  std::map<std::string, const Field*> by_path;
+  std::multimap<std::string, const Field*> children;
+};
+
+const Index& index() {
+  static const Field root{"", Type::Object, "", "", false};
+  static const Index idx = [] {
+    Index i;
+    i.by_path[""] = &root;
+    for (const Field& f : fields()) {
+      i.by_path[f.path] = &f;
+      i.children.emplace(parent_of(f.path), &f);
+    }
+    return i;
+  }();
+  return idx;
+}
+
+void check_value(const ordered_json& v, const std::string& path, const Index& idx, std::vector<std::string>& bad) {
+  const auto& by_path = idx.by_path;
   const auto it = by_path.find(path);
   if (it == by_path.end()) {
     bad.push_back(path + " (not declared)");
@@ -407,11 +427,15 @@ void check_value(const ordered_json& v, const std::string& path, const std::map<
     return;
   }
   if (f.type == Type::Object) {
-    for (const auto& [key, sub] : v.items()) check_value(sub, path.empty() ? key : path + "." + key, by_path, bad);
+    for (const auto& [key, sub] : v.items()) check_value(sub, path.empty() ? key : path + "." + key, idx, bad);
+    auto [lo, hi] = idx.children.equal_range(path);
+    for (auto c = lo; c != hi; ++c) {
+      if (!c->second->optional && !v.contains(last_key(c->second->path))) bad.push_back(c->second->path + " (missing)");
+    }
   } else if (f.type == Type::Map) {
-    for (const auto& [key, sub] : v.items()) check_value(sub, path + ".*", by_path, bad);
+    for (const auto& [key, sub] : v.items()) check_value(sub, path + ".*", idx, bad);
   } else if (f.type == Type::Array) {
-    for (const auto& sub : v) check_value(sub, path + "[]", by_path, bad);
+    for (const auto& sub : v) check_value(sub, path + "[]", idx, bad);
   }
 }
 
@@ -451,12 +475,8 @@ std::string json_schema() {
 }
 
 std::vector<std::string> undeclared(const ordered_json& summary) {
-  std::map<std::string, const Field*> by_path;
-  static const Field root{"", Type::Object, "", "", false};
-  by_path[""] = &root;
-  for (const Field& f : fields()) by_path[f.path] = &f;
   std::vector<std::string> bad;
-  check_value(summary, "", by_path, bad);
+  check_value(summary, "", index(), bad);
   return bad;
 }
 

@@ -2,7 +2,8 @@
 // The vocabulary of summary.json: every key the result writer writes, declared once with its type,
 // unit and one line of documentation. From this table come the JSON Schema of summary.json
 // (`wsfleet schema --summary`, docs/summary.schema.json), the typed Python views
-// (wsfleet.views.Summary) and the check that the writer writes nothing undeclared.
+// (wsfleet.views.Summary) and the check, on every summary the result writer writes, that it writes
+// nothing undeclared, nothing of another type, and every key the table does not mark optional.
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,8 +36,10 @@ const std::vector<Field>& fields();
 /// (additionalProperties false), every non-optional key required, units as "x-unit".
 std::string json_schema();
 
-/// The paths (in the notation of Field::path) of the keys of `summary` the table does not declare,
-/// and of the values whose JSON type is not the declared one; empty when it conforms.
+/// The paths (in the notation of Field::path) of the keys of `summary` the table does not declare
+/// ("... (not declared)"), of the values whose JSON type is not the declared one ("... (not of its
+/// declared type)") and of the non-optional keys an object lacks ("... (missing)"); empty when it
+/// conforms. The result writer checks every summary it writes with it.
 std::vector<std::string> undeclared(const nlohmann::ordered_json& summary);
 
 }  // namespace wsfleet::experiments::summary

@@ -72,7 +72,7 @@ Fleet::Fleet(const FleetConfig& config) : cfg_(config), st_(cfg_, sim_) {
 
 Fleet::~Fleet() = default;
 
-RunResult Fleet::run(const ProgressFn& progress) {
+RunResult Fleet::run(const ProgressFn& progress, std::uint64_t progress_every_events) {
   const auto wall_start = std::chrono::steady_clock::now();
   // The order of these first events is part of the run's definition (same-time events run in the
   // order they were scheduled).
@@ -86,7 +86,7 @@ RunResult Fleet::run(const ProgressFn& progress) {
   if (pubsub_) pubsub_->start();
   if (deployer_) deployer_->start();
   if (autoscaler_) autoscaler_->start();
-  if (progress) sim_.set_progress([&](sim::SimTime now, std::uint64_t n) { progress(now, n); }, 1u << 20);
+  if (progress) sim_.set_progress([&](sim::SimTime now, std::uint64_t n) { progress(now, n); }, progress_every_events);
 
   sim_.run_until(st_.end);
   sampler_->finish();

@@ -42,8 +42,8 @@ class Fleet {
   Fleet& operator=(const Fleet&) = delete;
 
   /// Runs to the configured duration and returns the result. Throws ConservationError if an
-  /// invariant fails. `progress` (optional) is called every ~1M events.
-  RunResult run(const ProgressFn& progress = {});
+  /// invariant fails. `progress` (optional) is called every `progress_every_events` events.
+  RunResult run(const ProgressFn& progress = {}, std::uint64_t progress_every_events = 1u << 20);
 
  private:
   RunSummary make_summary() const;

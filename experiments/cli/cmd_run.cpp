@@ -34,6 +34,7 @@ struct RunOptions {
   bool quiet = false;
   bool report = false;
   bool json = false;  // machine-readable stdout: summary.json for run, an object for check
+  std::string format = "csv";  // run --out: the time series as timeseries.csv, or also timeseries.parquet
 };
 
 /// `wsfleet check --json`'s answer for a bad scenario: where and what, as one JSON object.
@@ -171,9 +172,16 @@ Action add_run(CLI::App& app) {
   cmd->add_flag("--quiet,-q", opts->quiet, "No progress line");
   cmd->add_flag("--report", opts->report, "Also write DIR/report.html (needs --out)");
   cmd->add_flag("--json", opts->json, "Print summary.json on stdout instead of the summary (implies --quiet)");
+  cmd->add_option("--format", opts->format,
+                  "Time series format with --out: csv (timeseries.csv), or parquet (timeseries.parquet beside it)")
+      ->check(CLI::IsMember({"csv", "parquet"}));
   return [opts, seed]() -> int {
     if (opts->report && opts->out.empty()) {
       std::cerr << "wsfleet run: --report needs --out DIR\n";
+      return kExitBadInput;
+    }
+    if (opts->format != "csv" && opts->out.empty()) {
+      std::cerr << "wsfleet run: --format needs --out DIR\n";
       return kExitBadInput;
     }
     std::vector<std::string> sets = opts->sets;
@@ -213,6 +221,10 @@ Action add_run(CLI::App& app) {
       experiments::write_run_directory(opts->out, cfg, result);
       (opts->json ? std::cerr : std::cout) << "results written to " << opts->out
                                            << "/ (summary.json, timeseries.csv, scenario.toml)\n";
+      if (opts->format == "parquet") {
+        // The Parquet file is the CSV's table, written by the Python package (pyarrow).
+        if (const int rc = run_python("run", {"-m", "wsfleet._timeseries_parquet", opts->out}); rc != 0) return rc;
+      }
       if (opts->report) return run_report(opts->out, "");
     }
     return 0;

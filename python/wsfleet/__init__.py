@@ -29,6 +29,9 @@ _PUBLIC = {
     "RunResult": "wsfleet._run",
     "check": "wsfleet._run",
     "run": "wsfleet._run",
+    "load": "wsfleet._run",
+    "mser5": "wsfleet._warmup",
+    "Warmup": "wsfleet._warmup",
     "Range": "wsfleet.sweep",
     "Sweep": "wsfleet.sweep",
     "SweepError": "wsfleet.sweep",
@@ -95,7 +98,8 @@ sys.modules[__name__].__class__ = _Package
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
     from wsfleet._core import ConservationError, ScenarioError
     from wsfleet._routing import RequestRoutingResult, route_requests
-    from wsfleet._run import RunResult, check, run
+    from wsfleet._run import RunResult, check, load, run
+    from wsfleet._warmup import Warmup, mser5
     from wsfleet.sweep import Range, Sweep, SweepError, SweepResult, aggregate, load_sweep, sweep
     from wsfleet.plan import SLO, Plan, PlanError, PlanResult, plan
     from wsfleet.storm import StormMap, storm_map
@@ -149,7 +153,10 @@ __all__ = [
     "balancing_policies",
     "balancing_presets",
     "check",
+    "load",
     "load_sweep",
+    "mser5",
+    "Warmup",
     "plan",
     "report",
     "route_requests",

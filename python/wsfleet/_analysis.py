@@ -14,10 +14,9 @@ import numpy as np
 import pandas as pd
 
 from . import _plots
-from ._describe import as_float, capitalise, fault_list, fmt_int, fmt_pct, fmt_seconds, fmt_share, gray_failure_label
-from ._life import get_path
+from ._describe import as_float, capitalise, fmt_int, fmt_pct, fmt_seconds, fmt_share, gray_failure_label
 from ._limits import MARGIN, Limit, evaluate_limits, verdict
-from .views import Summary
+from .views import Scenario, Summary, View
 
 __all__ = ["analyse", "Analysis", "Storm", "Finding", "REJECT_REASONS", "FAIL_REASONS", "CPU_SATURATED",
            "HEADROOM_WARNING"]
@@ -26,12 +25,6 @@ __all__ = ["analyse", "Analysis", "Storm", "Finding", "REJECT_REASONS", "FAIL_RE
 HEADROOM_WARNING = MARGIN
 #: A server whose CPU was busy at least this fraction of a sample interval counts as saturated.
 CPU_SATURATED = 0.99
-
-
-
-def table_at(mapping: Mapping[str, Any], key: str) -> Dict[str, Any]:
-    value = mapping.get(key)
-    return dict(value) if isinstance(value, Mapping) else {}
 
 
 @dataclass
@@ -90,29 +83,30 @@ class Analysis:
     binding: Optional[Limit] = None
 
 
-def _faults(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> List[Tuple[_plots.Fault, Dict[str, Any]]]:
-    raw = summary.get("faults")
-    entries = [f for f in raw if isinstance(f, Mapping)] if isinstance(raw, list) else fault_list(scenario)
+def _faults(s: View, scenario: Mapping[str, Any]) -> List[Tuple[_plots.Fault, View]]:
+    """Each fault with what it did: summary.json's outcomes, else (a summary without them) the
+    scenario's [[faults]] entries, read through the summary's view of a fault (the keys both share)."""
+    entries = s.faults if "faults" in s else Summary({"faults": [f.raw for f in Scenario(scenario).faults]}).faults
     faults = []
     for entry in entries:
-        at = as_float(entry.get("at_s"))
+        at = as_float(entry.at_s)
         if at is None:
             continue
-        kind = entry.get("type", "crash")
-        server = as_float(entry.get("server")) if kind in ("crash", "out_of_memory") else None
-        share = as_float(entry.get("share"))
-        what = (f"balancer {entry.get('balancer')}" if kind == "balancer_crash"
-                else f"site {entry.get('site')}" if kind == "site_crash"
-                else f"site {entry.get('site')} partitioned" if kind == "site_partition"
+        kind = str(entry.type)
+        server = as_float(entry.server) if kind in ("crash", "out_of_memory") else None
+        share = as_float(entry.share)
+        what = (f"balancer {entry.balancer}" if kind == "balancer_crash"
+                else f"site {entry.site}" if kind == "site_crash"
+                else f"site {entry.site} partitioned" if kind == "site_partition"
                 else "the broker" if kind == "broker_outage"
                 else "out of memory" if kind == "out_of_memory"
                 else f"WebSocket (blocked for {share:.0%} of the clients)" if kind == "websocket_block" and share is not None
                 else gray_failure_label(entry) or "")
-        recover = as_float(entry.get("recover_after_s"))
+        recover = as_float(entry.recover_after_s)
         faults.append((_plots.Fault(server=int(server) if server is not None else None, at_s=at,
                                     recover_at_s=at + recover if recover is not None else None,
-                                    reconnected_within_s=as_float(entry.get("reconnected_within_s")), what=what),
-                       dict(entry)))
+                                    reconnected_within_s=as_float(entry.reconnected_within_s), what=what),
+                       entry))
     return faults
 
 
@@ -128,11 +122,10 @@ def _peak(frame: pd.DataFrame, column: str) -> Tuple[Optional[float], Optional[f
     return float(values[idx]), float(frame.at[idx, "time_s"]), int(server) if server is not None else None
 
 
-def _server_limits(fleet: Mapping[str, Any]) -> Dict[int, float]:
+def _server_limits(fleet: View) -> Dict[int, float]:
     """{server: its class's connection limit} when summary.json's classes differ in limit, else {}."""
-    classes = fleet.get("classes") or []
-    names = fleet.get("server_class") or []
-    limits = {c.get("name"): as_float(c.get("max_connections")) for c in classes if isinstance(c, Mapping)}
+    names = fleet.server_class or []
+    limits = {c.name: as_float(c.max_connections) for c in fleet.classes}
     if len(set(limits.values())) <= 1:
         return {}
     return {b: limits[n] for b, n in enumerate(names) if limits.get(n) is not None}
@@ -171,29 +164,28 @@ def analyse(run: Any) -> Analysis:
     """Derives the headline numbers, the storm impact and the verdict of a loaded run
     (wsfleet.report.Run: summary, scenario, timeseries, run_dir)."""
     summary, scenario, ts = run.summary, run.scenario, run.timeseries
-    fleet_cfg = table_at(summary, "fleet")
-    scen_fleet = table_at(scenario, "fleet")
-    scen_run = table_at(scenario, "run")
-    name = str(get_path(summary, "scenario", "name") or get_path(scenario, "scenario", "name") or run.run_dir.name)
+    s, sc = Summary(summary), Scenario(scenario)
+    name = str(s.scenario.name or sc.scenario.name or run.run_dir.name)
 
     servers_frame = ts[ts["scope"] == "server"].sort_values(["time_s", "server"])
     fleet_frame = ts[ts["scope"] == "fleet"].sort_values("time_s").drop_duplicates("time_s", keep="last")
     fleet_frame = fleet_frame.reset_index(drop=True)
     servers_frame = servers_frame.reset_index(drop=True)
 
-    n_servers = as_float(fleet_cfg.get("servers"))
+    # The engine's figures; a summary without them (hand-made): the scenario's, its file's values
+    # or the schema's defaults, as the engine would have used them.
+    n_servers = as_float(s.fleet.servers)
     if n_servers is None:
-        n_servers = as_float(scen_fleet.get("servers"))
+        n_servers = (sum(as_float(c.servers) or 0.0 for c in sc.fleet.classes) if sc.fleet.classes
+                     else as_float(sc.fleet.servers))
     if n_servers is None and not servers_frame.empty:
         n_servers = float(servers_frame["server"].nunique())
-    max_conn = as_float(fleet_cfg.get("max_connections_per_server"))
+    max_conn = as_float(s.fleet.max_connections_per_server)
     if max_conn is None:
-        max_conn = as_float(fleet_cfg.get("max_connections"))
-    if max_conn is None:
-        max_conn = as_float(scen_fleet.get("max_connections"))
+        max_conn = as_float(sc.fleet.max_connections)
 
     times = np.unique(ts["time_s"].to_numpy(dtype=float))
-    dt = as_float(scen_run.get("sample_interval_s"))
+    dt = as_float(sc.run.sample_interval_s)
     if dt is None or dt <= 0:
         if times.size >= 2:
             dt = float(np.median(np.diff(times)))
@@ -201,15 +193,15 @@ def analyse(run: Any) -> Analysis:
             dt = float(times[0])
         else:
             dt = 1.0
-    end_s = as_float(summary.get("simulated_seconds"))
+    end_s = as_float(s.simulated_seconds)
     if end_s is None:
-        end_s = as_float(scen_run.get("duration_s"))
+        end_s = as_float(sc.run.duration_s)
     if end_s is None:
         end_s = float(times.max()) if times.size else 0.0
 
-    faults = _faults(summary, scenario)
-    conn = table_at(summary, "connections")
-    labels = {key: cause_words(verb, conn.get(by), names) for key, verb, by, names in (
+    faults = _faults(s, scenario)
+    conn = s.connections
+    labels = {key: cause_words(verb, getattr(conn, by), names) for key, verb, by, names in (
         ("rejected", "refused", "rejected_by", REJECT_REASONS), ("failed", "failed", "failed_by", FAIL_REASONS))}
     plot_data = _plots.PlotData(servers=servers_frame, fleet=fleet_frame, faults=[f for f, _ in faults],
                                 max_connections=max_conn, sample_interval_s=dt, end_s=end_s, labels=labels)
@@ -225,7 +217,7 @@ def analyse(run: Any) -> Analysis:
             a.peak_fleet_connections, a.peak_fleet_time = float(totals.max()), float(totals.idxmax())
     a.servers_at_peak = _servers_at_peak(summary, fleet_frame, a.peak_fleet_time, a.servers)
     a.peak_server_connections, a.peak_server_time, a.peak_server = _peak(servers_frame, "connections")
-    own_limits = _server_limits(fleet_cfg)
+    own_limits = _server_limits(s.fleet)
     if own_limits and not servers_frame.empty:
         # Server classes with different limits: each server against its own class's.
         limit_rows = servers_frame["server"].map(lambda b: own_limits.get(int(b), max_conn or math.inf))
@@ -236,7 +228,7 @@ def analyse(run: Any) -> Analysis:
 
     # CPU.
     a.peak_cpu, a.peak_cpu_time, a.peak_cpu_server = _peak(servers_frame, "cpu_utilisation")
-    summary_peak = as_float(get_path(summary, "cpu", "peak_utilisation"))
+    summary_peak = as_float(s.cpu.peak_utilisation)
     if summary_peak is not None and (a.peak_cpu is None or summary_peak > a.peak_cpu):
         a.peak_cpu = summary_peak
     a.saturated_servers = _first_reaching(servers_frame, "cpu_utilisation", CPU_SATURATED)
@@ -247,7 +239,7 @@ def analyse(run: Any) -> Analysis:
     # Storms.
     windows = _plots.zoom_windows(plot_data, max_windows=len(faults) or 1)
     for fault, entry in faults:
-        storm = Storm(fault=fault, dropped=as_float(entry.get("connections_dropped")),
+        storm = Storm(fault=fault, dropped=as_float(entry.connections_dropped),
                       reconnected_within_s=fault.reconnected_within_s)
         hi = next((w[1] for w in windows if fault in w[2]), fault.at_s + 60.0)
         later = [f.at_s for f, _ in faults if f.at_s > fault.at_s]
@@ -264,32 +256,21 @@ def analyse(run: Any) -> Analysis:
                     storm.peak_waiting = float(window["waiting"].max())
         a.storms.append(storm)
 
-    _conservation(a, summary)
-    _verdict(a, summary)
+    _conservation(a, s)
+    _verdict(a, s)
     return a
 
 
-def _conservation(a: Analysis, summary: Mapping[str, Any]) -> None:
-    cons = summary.get("conservation")
-    if not isinstance(cons, Mapping):
-        return
-    ok = cons.get("ok")
-    a.conservation_ok = bool(ok) if isinstance(ok, bool) else None
-    checks = cons.get("checks")
-    if isinstance(checks, Mapping):
-        for key, value in checks.items():
-            if not isinstance(value, Mapping):
-                continue  # the engine writes {"equation", "values", "ok"} per check
-            equation = str(value.get("equation", ""))
-            values = value.get("values")
-            if values:
-                equation += f" ({values})"
-            if value.get("ok") is False:
-                a.conservation_failed.append(str(key))
-            a.conservation_checks[str(key)] = equation
-    failed = cons.get("failed")
-    if isinstance(failed, list):
-        a.conservation_failed.extend(str(f) for f in failed if str(f) not in a.conservation_failed)
+def _conservation(a: Analysis, s: View) -> None:
+    cons = s.conservation
+    a.conservation_ok = cons.ok if isinstance(cons.ok, bool) else None
+    for key, check in cons.checks.items():  # the engine writes {"equation", "values", "ok"} per check
+        equation = str(check.equation or "")
+        if check.values:
+            equation += f" ({check.values})"
+        if check.ok is False:
+            a.conservation_failed.append(str(key))
+        a.conservation_checks[str(key)] = equation
 
 
 def _outages(fleet: pd.DataFrame) -> List[Tuple[float, Optional[float]]]:
@@ -319,24 +300,25 @@ FAIL_REASONS = {"backend_down": "sent to a down server", "timeout": "handshake t
                 "crash": "cut by a crash or drain"}
 
 
-def cause_words(verb: str, by: Any, names: Mapping[str, str]) -> str:
-    """"failed (sent to a down server, balancer out of source ports)": the causes that occurred."""
-    seen = [label for key, label in names.items() if isinstance(by, Mapping) and (as_float(by.get(key)) or 0) > 0]
+def cause_words(verb: str, by: Optional[View], names: Mapping[str, str]) -> str:
+    """"failed (sent to a down server, balancer out of source ports)": the causes that occurred
+    (`by`: Summary.connections.rejected_by or .failed_by; `names`: its keys in words)."""
+    seen = [label for key, label in names.items() if by is not None and (as_float(by.get(key)) or 0) > 0]
     return f"{verb} ({', '.join(seen)})" if seen else verb
 
 
-def reason_counts(by: Any, names: Mapping[str, str]) -> str:
+def reason_counts(by: Optional[View], names: Mapping[str, str]) -> str:
     """'; 12 server full, 3 no live backend' for the reasons that occurred, or ''."""
-    if not isinstance(by, Mapping):
+    if by is None:
         return ""
-    parts = [f"{fmt_int(by[k])} {label}" for k, label in names.items() if (as_float(by.get(k)) or 0) > 0]
+    parts = [f"{fmt_int(by.get(k))} {label}" for k, label in names.items() if (as_float(by.get(k)) or 0) > 0]
     return ": " + ", ".join(parts) if parts else ""
 
 
-def _verdict(a: Analysis, summary: Mapping[str, Any]) -> None:
+def _verdict(a: Analysis, s: View) -> None:
     """The verdict from every limit of the model (wsfleet._limits), and notes on what happened
     that is not a limit (a crashed server that kept receiving tries, an out-of-memory kill)."""
-    a.limits = evaluate_limits(summary, a.scenario, a.plot_data.servers, a.plot_data.fleet, a.sample_interval_s)
+    a.limits = evaluate_limits(s.raw, a.scenario, a.plot_data.servers, a.plot_data.fleet, a.sample_interval_s)
     v = verdict(a.limits)
     findings: List[Finding] = []
     for limit in a.limits:
@@ -349,30 +331,27 @@ def _verdict(a: Analysis, summary: Mapping[str, Any]) -> None:
     for start, stop in _outages(a.plot_data.fleet):
         until = f"until about {fmt_seconds(stop)}" if stop is not None else "until the end of the run"
         findings.append(Finding("fail", f"Total outage: no server was up from about {fmt_seconds(start)} {until}."))
-    conn = table_at(summary, "connections")
-    attempted = as_float(conn.get("attempted"))
-    for key, by, names in (("rejected", "rejected_by", REJECT_REASONS), ("failed", "failed_by", FAIL_REASONS)):
-        count = as_float(conn.get(key)) or 0.0
+    conn = s.connections
+    attempted = as_float(conn.attempted)
+    for count, verb, by, names in ((conn.rejected, "were refused", conn.rejected_by, REJECT_REASONS),
+                                   (conn.failed, "failed", conn.failed_by, FAIL_REASONS)):
+        count = as_float(count) or 0.0
         if count > 0:
-            verb = "were refused" if key == "rejected" else "failed"
             findings.append(Finding("note", f"{fmt_int(count)} connection attempts {verb} "
                                             f"({fmt_pct(count, attempted)} of attempts"
-                                            f"{reason_counts(conn.get(by), names)})."))
-    for fault in summary.get("faults") or []:
-        if not isinstance(fault, Mapping):
-            continue
-        detected = fault.get("detected_within_s")
-        tries = as_float(fault.get("tries_while_undetected"))
-        if fault.get("type") == "out_of_memory":
-            findings.append(Finding("note", f"Server {fault.get('server')} ran out of memory at "
-                                            f"{fmt_seconds(fault.get('at_s'))} (slow consumers' send buffers) and was "
-                                            f"killed; it restarted {fmt_seconds(fault.get('recover_after_s'))} later."))
-        if fault.get("type") in ("crash", "site_crash") and tries:
-            what = (f"Server {fault.get('server')}" if fault.get("type") == "crash"
-                    else f"Site {fault.get('site')}")
+                                            f"{reason_counts(by, names)})."))
+    for fault in s.faults:
+        detected = fault.detected_within_s
+        tries = as_float(fault.tries_while_undetected)
+        if fault.type == "out_of_memory":
+            findings.append(Finding("note", f"Server {fault.server} ran out of memory at "
+                                            f"{fmt_seconds(fault.at_s)} (slow consumers' send buffers) and was "
+                                            f"killed; it restarted {fmt_seconds(fault.recover_after_s)} later."))
+        if fault.type in ("crash", "site_crash") and tries:
+            what = f"Server {fault.server}" if fault.type == "crash" else f"Site {fault.site}"
             when = (f"for {fmt_seconds(detected)} until the balancers took it out" if detected is not None
                     else "for the rest of the run: the balancers never took it out")
-            findings.append(Finding("note", f"{what} crashed at {fmt_seconds(fault.get('at_s'))}"
+            findings.append(Finding("note", f"{what} crashed at {fmt_seconds(fault.at_s)}"
                                             f" and kept receiving connection tries {when} "
                                             f"({fmt_int(tries)} tries failed)."))
     if not a.storms and a.servers is not None and a.servers == 1:

@@ -11,7 +11,7 @@ import pandas as pd
 from . import _plots
 from ._describe import as_float, fmt_int, fmt_num, fmt_seconds
 from ._html import esc, img
-from ._life import get_path
+from .views import Scenario, Summary
 
 __all__ = ["autoscaler_section", "autoscaler_sentences", "replicas_figure"]
 
@@ -25,7 +25,8 @@ _METRIC_WORDS = {
 
 
 def _target_words(scenario: Mapping[str, Any]) -> str:
-    section = get_path(scenario, "autoscaler") or {}
+    # The target is a policy parameter: [autoscaler]'s open keys, read by name (wsfleet list).
+    section = Scenario(scenario).autoscaler
     value = as_float(section.get("target_average_value"))
     if value:
         return f"an average of {fmt_num(value)} per server"
@@ -41,34 +42,31 @@ def _target_words(scenario: Mapping[str, Any]) -> str:
 def autoscaler_sentences(summary: Mapping[str, Any], scenario: Mapping[str, Any],
                          fleet: Optional[pd.DataFrame] = None) -> List[str]:
     """Plain sentences on the autoscaler of a run; [] without one."""
-    a = summary.get("autoscaler")
-    if not isinstance(a, Mapping):
+    a = Summary(summary).autoscaler
+    if a is None:  # a run without [autoscaler]
         return []
-    section = get_path(scenario, "autoscaler") or {}
-    metric = str(section.get("metric", "cpu"))
-    decisions = a.get("decisions", {})
-    servers = a.get("servers", {})
-    replicas = a.get("replicas", {})
+    metric = str(Scenario(scenario).autoscaler.metric)
+    decisions, servers, replicas = a.decisions, a.servers, a.replicas
     out = [
-        f"A {a.get('policy')} controller synced every {fmt_seconds(a.get('sync_period_s'))} on "
+        f"A {a.policy} controller synced every {fmt_seconds(a.sync_period_s)} on "
         f"{_METRIC_WORDS.get(metric, metric)}, aiming at {_target_words(scenario)}. Of its "
-        f"{fmt_int(decisions.get('total'))} decisions, {fmt_int(decisions.get('scale_up'))} scaled up, "
-        f"{fmt_int(decisions.get('scale_down'))} scaled down and {fmt_int(decisions.get('no_change'))} kept the "
-        f"count; a rate limit, a cooldown or the bounds changed {fmt_int(decisions.get('limited'))} of them"
-        + (f", and {fmt_int(decisions.get('without_metrics'))} had no usable metric"
-           if (as_float(decisions.get("without_metrics")) or 0) > 0 else "") + ".",
+        f"{fmt_int(decisions.total)} decisions, {fmt_int(decisions.scale_up)} scaled up, "
+        f"{fmt_int(decisions.scale_down)} scaled down and {fmt_int(decisions.no_change)} kept the "
+        f"count; a rate limit, a cooldown or the bounds changed {fmt_int(decisions.limited)} of them"
+        + (f", and {fmt_int(decisions.without_metrics)} had no usable metric"
+           if (as_float(decisions.without_metrics) or 0) > 0 else "") + ".",
     ]
-    first = as_float(a.get("first_scale_up_s"))
-    ready = as_float(a.get("mean_launch_to_ready_s"))
-    launched = as_float(servers.get("launched")) or 0
+    first = as_float(a.first_scale_up_s)
+    ready = as_float(a.mean_launch_to_ready_s)
+    launched = as_float(servers.launched) or 0
     if launched > 0:
         out.append(
             f"It launched {fmt_int(launched)} servers"
             + (f", the first at {fmt_seconds(first)}" if first is not None else "")
-            + f"; {fmt_int(servers.get('became_ready'))} became ready and joined the balancers"
+            + f"; {fmt_int(servers.became_ready)} became ready and joined the balancers"
             + (f", {fmt_num(ready)} s after the decision that asked for them on average" if ready is not None else "")
-            + (f"; {fmt_int(servers.get('cancelled'))} were cancelled by a scale-in before they were ready"
-               if (as_float(servers.get("cancelled")) or 0) > 0 else "")
+            + (f"; {fmt_int(servers.cancelled)} were cancelled by a scale-in before they were ready"
+               if (as_float(servers.cancelled) or 0) > 0 else "")
             + ". Until a server is ready its share of the load waits: rejected attempts retry through the "
               "clients' backoff.")
     else:
@@ -79,14 +77,14 @@ def autoscaler_sentences(summary: Mapping[str, Any], scenario: Mapping[str, Any]
             out.append(f"The controller counts open connections only: up to {fmt_int(np.nanmax(waiting))} clients "
                        "refused during the wave waited in backoff, invisible to it, so it scaled in steps, each "
                        "time the servers it had added filled up.")
-    drains = as_float(servers.get("drains_started")) or 0
+    drains = as_float(servers.drains_started) or 0
     if drains > 0:
         out.append(f"It removed {fmt_int(drains)} servers by draining them; at their deadline they closed "
-                   f"{fmt_int(a.get('connections_closed_by_scale_in'))} open connections, whose clients "
+                   f"{fmt_int(a.connections_closed_by_scale_in)} open connections, whose clients "
                    "reconnected elsewhere (a scale-in makes its own small storm).")
-    out.append(f"Replicas peaked at {fmt_int(replicas.get('peak'))} and ended at {fmt_int(replicas.get('at_end'))} "
-               f"({fmt_int(servers.get('in_service_at_end'))} in service). The fleet cost "
-               f"{fmt_num(a.get('cost'))} for {fmt_num(a.get('server_hours'))} server-hours (each server billed from "
+    out.append(f"Replicas peaked at {fmt_int(replicas.peak)} and ended at {fmt_int(replicas.at_end)} "
+               f"({fmt_int(servers.in_service_at_end)} in service). The fleet cost "
+               f"{fmt_num(a.cost)} for {fmt_num(a.server_hours)} server-hours (each server billed from "
                "its launch to its removal at its class's cost_per_hour).")
     if fleet is not None and not fleet.empty and "conn_max_over_mean" in fleet.columns:
         last = fleet["conn_max_over_mean"].dropna()

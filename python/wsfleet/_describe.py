@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 from ._format import (as_float, fmt_duration, fmt_int, fmt_mib, fmt_ms, fmt_num, fmt_pct, fmt_seconds, fmt_share,
                       pluralise)
 from .policies import backoff_client_presets
-from .views import Scenario, View
+from .views import Scenario, View, declared_keys
 
 # The connect timeout of attempts whose backoff policy has none and whose scenario gives none, s
 # (models::kDefaultConnectTimeoutS).
@@ -36,7 +36,6 @@ __all__ = [
     "balancer_phrase",
     "backoff_phrase",
     "connect_timeout_sentence",
-    "fault_list",
     "gray_failure_label",
     "GRAY_FAILURES",
 ]
@@ -58,9 +57,8 @@ def _join(items: Sequence[str], conj: str = "and") -> str:
     return ", ".join(items[:-1]) + f" {conj} " + items[-1]
 
 
-def _table(scenario: Mapping[str, Any], key: str) -> Dict[str, Any]:
-    value = scenario.get(key)
-    return dict(value) if isinstance(value, Mapping) else {}
+#: Every key at the scenario schema's default (what the engine uses for a key a file leaves out).
+_DEFAULT = Scenario()
 
 
 # --------------------------------------------------------------------------------------------
@@ -124,13 +122,10 @@ _PARAM_WORDS = {
 _UNIT_SUFFIXES = (("_ms", "ms"), ("_us", "µs"), ("_s", "s"), ("_pct", "%"))
 
 
-def _policy_params(section: Mapping[str, Any]) -> Dict[str, Any]:
-    """Parameters of a [balancer]/[backoff] table: every key but `policy`, plus a `params` table."""
-    params = {k: v for k, v in section.items() if k not in ("policy", "params", "name")}
-    nested = section.get("params")
-    if isinstance(nested, Mapping):
-        params.update(nested)
-    return params
+def _policy_params(section: View) -> Dict[str, Any]:
+    """A policy's parameters: the keys of its [balancer]/[backoff] table the schema leaves open."""
+    declared = set(declared_keys(section).values())
+    return {k: v for k, v in section.raw.items() if k not in declared}
 
 
 def _param_phrase(key: str, value: Any) -> str:
@@ -148,80 +143,70 @@ def _param_phrase(key: str, value: Any) -> str:
     return f"{word} {shown}" + (f" {unit}" if unit else "")
 
 
-def _policy_name(section: Mapping[str, Any], default: str) -> str:
-    name = section.get("policy", section.get("name", default))
-    return str(name) if name is not None else default
-
-
-#: The balancer's own keys (docs/balancer.md), described by _balancer_settings, not as policy parameters.
-_BALANCER_KEYS = ("count", "failover_s", "health_check", "idle_timeout_s", "max_connections_per_backend",
-                  "max_new_connections_per_s", "metrics_interval_s", "passive", "slow_start", "source_addresses",
-                  "source_ports", "sticky", "tries", "weights")
-#: Linux's ephemeral port range 32768-60999, the engine's default source_ports.
-_DEFAULT_SOURCE_PORTS = 28232
-
-
-def _balancer_settings(section: Mapping[str, Any]) -> List[str]:
-    """The balancer's own settings that differ from wsfleet's defaults, in words."""
+def _balancer_settings(b: View) -> List[str]:
+    """The balancer's own settings (keys the scenario schema declares for [balancer]) that differ
+    from the schema's defaults, in words."""
     words = []
-    count = as_float(section.get("count"))
-    if count is not None and count > 1:
+    default = _DEFAULT.balancer
+    count = as_float(b.count)
+    if count is not None and count > (as_float(default.count) or 1):
         words.append(f"{fmt_int(count)} balancers side by side")
-    rate = as_float(section.get("max_new_connections_per_s"))
+    rate = as_float(b.max_new_connections_per_s)
     if rate:
         words.append(f"at most {fmt_num(rate)} new connections/s per balancer")
-    per_backend = as_float(section.get("max_connections_per_backend"))
+    per_backend = as_float(b.max_connections_per_backend)
     if per_backend:
         words.append(f"at most {fmt_int(per_backend)} connections per server per balancer")
-    ports = as_float(section.get("source_ports"))
-    addresses = as_float(section.get("source_addresses")) or 1.0
-    if (ports is not None and ports != _DEFAULT_SOURCE_PORTS) or addresses != 1:
-        words.append(f"{fmt_int((ports or _DEFAULT_SOURCE_PORTS) * addresses)} source ports to each server "
+    ports = as_float(b.source_ports)
+    addresses = as_float(b.source_addresses) or 1.0
+    if ports != as_float(default.source_ports) or addresses != as_float(default.source_addresses):
+        words.append(f"{fmt_int((ports or 0) * addresses)} source ports to each server "
                      f"({fmt_int(addresses)} source {pluralise(addresses, 'address', 'addresses')})")
-    sticky = section.get("sticky")
-    if sticky and sticky != "none":
-        words.append(f"sticky sessions by {str(sticky).replace('_', ' ')}")
-    tries = as_float(section.get("tries"))
-    if tries is not None and tries != 1:
+    if b.sticky and b.sticky != default.sticky:
+        words.append(f"sticky sessions by {str(b.sticky).replace('_', ' ')}")
+    tries = as_float(b.tries)
+    if tries is not None and tries != as_float(default.tries):
         words.append("every server tried" if tries == 0 else f"up to {fmt_int(tries)} servers tried per connection")
-    idle = as_float(section.get("idle_timeout_s"))
+    idle = as_float(b.idle_timeout_s)
     if idle:
         words.append(f"idle connections cut after {fmt_seconds(idle)}")
-    hc = section.get("health_check")
-    if isinstance(hc, Mapping):
-        mode = hc.get("mode", "active")
-        if mode == "active":
-            words.append(f"health checks every {fmt_seconds(hc.get('interval_s'))}, out after "
-                         f"{fmt_int(hc.get('fall'))} failed")
-        elif mode == "none":
-            words.append("no active health checks")
-        else:
-            words.append(f"{mode} health checks")
-    slow = section.get("slow_start")
-    if isinstance(slow, Mapping) and (as_float(slow.get("window_s")) or 0) > 0:
-        words.append(f"slow start over {fmt_seconds(slow.get('window_s'))}")
+    hc = b.health_check
+    if hc.mode == "active":
+        words.append(f"health checks every {fmt_seconds(hc.interval_s)}, out after {fmt_int(hc.fall)} failed")
+    elif hc.mode == "none":
+        words.append("no active health checks")
+    else:
+        words.append(f"{hc.mode} health checks")
+    if (as_float(b.slow_start.window_s) or 0) > 0:
+        words.append(f"slow start over {fmt_seconds(b.slow_start.window_s)}")
     return words
 
 
-def balancer_phrase(section: Mapping[str, Any]) -> str:
+def _section(scenario_key: str, section: Any) -> View:
+    """A [balancer]/[backoff] table (parsed, or already a view) as the scenario's view of it."""
+    return section if isinstance(section, View) else getattr(Scenario({scenario_key: section}), scenario_key)
+
+
+def balancer_phrase(section: Any) -> str:
     """E.g. "a least-connections balancer", "a power-of-two-choices balancer (choices 2)"; the
     balancer's own settings (health checks, limits) follow in words when they are not the defaults."""
-    name = _policy_name(section, "round_robin")
+    b = _section("balancer", section)
+    name = str(b.policy)
     phrase = _BALANCERS.get(name, name.replace("_", "-"))
-    params = [_param_phrase(k, v) for k, v in sorted(_policy_params(section).items())
-              if k not in _BALANCER_KEYS and not isinstance(v, (Mapping, list))]
+    params = [_param_phrase(k, v) for k, v in sorted(_policy_params(b).items()) if not isinstance(v, (Mapping, list))]
     text = f"{_article(phrase)} {phrase} balancer"
-    details = params + _balancer_settings(section)
+    details = params + _balancer_settings(b)
     if details:
         text += f" ({', '.join(details)})"
     return text
 
 
-def backoff_phrase(section: Mapping[str, Any]) -> str:
+def backoff_phrase(section: Any) -> str:
     """E.g. "full-jitter exponential backoff (base 1 s, cap 30 s), never giving up"."""
-    name = _policy_name(section, "full_jitter")
+    b = _section("backoff", section)
+    name = str(b.policy)
     phrase = _BACKOFFS.get(name, name.replace("_", "-") + " backoff")
-    params = _policy_params(section)
+    params = _policy_params(b)
     max_retries = params.pop("max_retries", params.pop("retries", None))
     shown = [_param_phrase(k, v) for k, v in sorted(params.items(), key=lambda kv: _param_order(kv[0]))
              if not isinstance(v, (Mapping, list))]
@@ -239,13 +224,14 @@ def _param_order(key: str) -> tuple:
     return (order.index(key) if key in order else len(order), key)
 
 
-def connect_timeout_sentence(given_s: Optional[float], backoff: Mapping[str, Any]) -> str:
+def connect_timeout_sentence(given_s: Optional[float], backoff: Any) -> str:
     """Which connect timeout the run's attempts had: clients.connect_timeout_s when the scenario gives
     it, else the backoff preset's own (the library's, per attempt), else the 10 s default."""
     if given_s is not None:
         return f"A handshake not completed within {fmt_duration(given_s)} fails (clients.connect_timeout_s)."
-    name = _policy_name(backoff, "full_jitter")
-    params = _policy_params(backoff)
+    b = _section("backoff", backoff)
+    name = str(b.policy)
+    params = _policy_params(b)
     own = {p["name"]: p for p in backoff_client_presets()}.get(name)
     if own is None or own["connect_timeout_s"] is None:
         return f"A handshake not completed within {fmt_duration(DEFAULT_CONNECT_TIMEOUT_S)} fails (the default)."
@@ -270,39 +256,30 @@ def connect_timeout_sentence(given_s: Optional[float], backoff: Mapping[str, Any
 
 
 def _dist_phrase(session: Any) -> Optional[str]:
-    """Sessions lengths in words; None for "never" (clients stay for the whole run)."""
+    """Sessions lengths in words (clients.session: "never" or a view of its distribution's table);
+    None for "never" (clients stay for the whole run)."""
     if session is None:
         return None
     if isinstance(session, str):
         return None if session.lower() in ("never", "inf", "infinite", "forever") else session
-    if not isinstance(session, Mapping):
+    if not isinstance(session, View):
         x = as_float(session)
         return f"exactly {fmt_duration(x)}" if x is not None else None
-    kind = str(session.get("distribution", session.get("kind", session.get("type", "")))).lower()
-
-    def get(*names: str) -> Optional[float]:
-        for n in names:
-            for key in (n + "_s", n):
-                if key in session:
-                    return as_float(session[key])
-        return None
-
-    if kind in ("never", "inf", "infinite"):
-        return None
+    kind = str(session.distribution or "").lower()
     if kind == "constant":
-        return f"exactly {fmt_duration(get('value', 'mean'))}"
+        return f"exactly {fmt_duration(as_float(session.value_s))}"
     if kind == "exponential":
-        return f"exponentially distributed with mean {fmt_duration(get('mean'))}"
+        return f"exponentially distributed with mean {fmt_duration(as_float(session.mean_s))}"
     if kind == "uniform":
-        return f"uniformly between {fmt_duration(get('low', 'min'))} and {fmt_duration(get('high', 'max'))}"
-    if kind in ("lognormal", "log_normal"):
-        return (f"log-normally distributed with mean {fmt_duration(get('mean'))} "
-                f"and standard deviation {fmt_duration(get('stddev', 'sd', 'std'))}")
+        return (f"uniformly between {fmt_duration(as_float(session.low_s))} and "
+                f"{fmt_duration(as_float(session.high_s))}")
+    if kind == "lognormal":
+        return (f"log-normally distributed with mean {fmt_duration(as_float(session.mean_s))} "
+                f"and standard deviation {fmt_duration(as_float(session.stddev_s))}")
     if kind == "pareto":
-        shape = get("shape", "alpha")
-        return (f"Pareto-distributed (scale {fmt_duration(get('scale', 'xm'))}, "
-                f"shape {fmt_num(shape)})")
-    params = ", ".join(f"{k} {v}" for k, v in session.items() if k not in ("distribution", "kind", "type"))
+        return (f"Pareto-distributed (scale {fmt_duration(as_float(session.scale_s))}, "
+                f"shape {fmt_num(as_float(session.shape))})")
+    params = ", ".join(f"{k} {v}" for k, v in session.raw.items() if k != "distribution")
     return f"{kind or 'an unnamed'} distribution" + (f" ({params})" if params else "")
 
 
@@ -317,57 +294,45 @@ def _cpu_cost(us: Any) -> Optional[str]:
 # Faults
 
 
-def fault_list(scenario: Mapping[str, Any]) -> List[Dict[str, Any]]:
-    """The [[faults]] entries of a scenario (tolerates a missing or malformed list)."""
-    faults = scenario.get("faults", [])
-    if isinstance(faults, Mapping):
-        faults = [faults]
-    if not isinstance(faults, list):
-        return []
-    return [dict(f) for f in faults if isinstance(f, Mapping)]
-
-
-def _fault_sentence(fault: Mapping[str, Any]) -> str:
-    kind = str(fault.get("type", "crash"))
-    at = fmt_seconds(fault.get("at_s"))
-    recover = as_float(fault.get("recover_after_s"))
+def _fault_sentence(fault: View) -> str:
+    """A [[faults]] entry (a view of the scenario: keys left out are the schema's defaults) in words."""
+    kind = str(fault.type)
+    at = fmt_seconds(fault.at_s)
+    recover = as_float(fault.recover_after_s)
     if kind == "crash":
-        text = f"server {fault.get('server', '?')} crashes at {at}"
+        text = f"server {fault.server} crashes at {at}"
     elif kind == "balancer_crash":
-        text = f"balancer {fault.get('balancer', '?')} crashes at {at}, dropping every connection through it"
+        text = f"balancer {fault.balancer} crashes at {at}, dropping every connection through it"
     elif kind == "site_crash":
-        text = f"every server of site {fault.get('site', '?')} crashes at {at}"
+        text = f"every server of site {fault.site} crashes at {at}"
     elif kind == "broker_outage":
         text = f"the pub/sub broker goes down at {at}, losing the publications it holds"
     elif kind == "slow_server":
-        factor = as_float(fault.get("factor"))
-        text = (f"server {fault.get('server', '?')} slows down at {at} to 1/{fmt_num(2.0 if factor is None else factor)} "
+        text = (f"server {fault.server} slows down at {at} to 1/{fmt_num(as_float(fault.factor))} "
                 "of its CPU speed, still up and still taking connections")
     elif kind == "handshake_blackhole":
-        text = (f"server {fault.get('server', '?')} stops completing handshakes at {at} (it still accepts "
+        text = (f"server {fault.server} stops completing handshakes at {at} (it still accepts "
                 "connections, so its clients wait for their connect timeout)")
     elif kind == "health_flap":
-        period = as_float(fault.get("period_s"))
-        text = (f"the health endpoint of server {fault.get('server', '?')} starts failing half of every "
-                f"{fmt_seconds(20.0 if period is None else period)} at {at}, while the server serves on")
+        text = (f"the health endpoint of server {fault.server} starts failing half of every "
+                f"{fmt_seconds(fault.period_s)} at {at}, while the server serves on")
     elif kind == "site_partition":
-        text = (f"the servers of site {fault.get('site', '?')} become unreachable at {at} behind balancers that still "
+        text = (f"the servers of site {fault.site} become unreachable at {at} behind balancers that still "
                 "answer (their connections die, new handshakes hang)")
     elif kind == "link_degrade":
-        latency = as_float(fault.get("latency_ms"))
-        text = (f"every path to site {fault.get('site', '?')} becomes {fmt_num(100.0 if latency is None else latency)} ms "
+        text = (f"every path to site {fault.site} becomes {fmt_num(as_float(fault.latency_ms))} ms "
                 f"slower (one way) at {at}")
     elif kind == "dropped_messages":
-        loss = as_float(fault.get("loss"))
-        text = (f"server {fault.get('server', '?')} starts silently dropping {fmt_num(100.0 * (0.1 if loss is None else loss))} % "
+        loss = as_float(fault.loss)
+        text = (f"server {fault.server} starts silently dropping {fmt_num(100.0 * (0.1 if loss is None else loss))} % "
                 f"of its inbound messages and heartbeats at {at} (its clients see timeouts, not closes)")
     elif kind == "link_loss":
-        loss = as_float(fault.get("loss"))
-        text = (f"every path to site {fault.get('site', '?')} starts losing {fmt_num(100.0 * (0.1 if loss is None else loss))} % "
+        loss = as_float(fault.loss)
+        text = (f"every path to site {fault.site} starts losing {fmt_num(100.0 * (0.1 if loss is None else loss))} % "
                 f"of its packets at {at} (TCP retransmits them)")
     elif kind == "link_down":
-        region = fault.get("region")
-        text = (f"the link from {('region ' + str(region)) if region else 'every region'} to site {fault.get('site', '?')} "
+        region = fault.region
+        text = (f"the link from {('region ' + str(region)) if region else 'every region'} to site {fault.site} "
                 f"goes down at {at} (attempts time out, connections stall until their heartbeat timeout)")
     else:
         text = f"a {kind.replace('_', ' ')} happens at {at}"
@@ -384,27 +349,17 @@ GRAY_FAILURES = ("slow_server", "handshake_blackhole", "health_flap", "link_degr
                  "link_down")
 
 
-def gray_failure_label(fault: Mapping[str, Any]) -> Optional[str]:
-    """A short label of a gray failure for plots ("server 3 slow"), or None for other kinds."""
-    kind = fault.get("type")
-    server = fault.get("server", "?")
+def gray_failure_label(fault: Any) -> Optional[str]:
+    """A short label of a gray failure for plots ("server 3 slow"), or None for other kinds (`fault`:
+    a fault of the summary or of the scenario, as a view: both name type, server and site)."""
+    server = "?" if fault.server is None else fault.server
     return {"slow_server": f"server {server} slow",
             "handshake_blackhole": f"server {server} handshakes stall",
             "health_flap": f"server {server} health flaps",
-            "link_degrade": f"link to {fault.get('site', '?')} slow",
+            "link_degrade": f"link to {fault.site or '?'} slow",
             "dropped_messages": f"server {server} drops frames",
-            "link_loss": f"link to {fault.get('site', '?')} lossy",
-            "link_down": f"link to {fault.get('site', '?')} down"}.get(str(kind))
-
-
-def _entries(scenario: Mapping[str, Any], key: str) -> List[Dict[str, Any]]:
-    """The entries of an array of tables ([[deploys]]), tolerating a missing or malformed list."""
-    entries = scenario.get(key, [])
-    if isinstance(entries, Mapping):
-        entries = [entries]
-    if not isinstance(entries, list):
-        return []
-    return [dict(e) for e in entries if isinstance(e, Mapping)]
+            "link_loss": f"link to {fault.site or '?'} lossy",
+            "link_down": f"link to {fault.site or '?'} down"}.get(str(fault.type))
 
 
 def _count_phrase(value: Any) -> str:
@@ -453,22 +408,23 @@ def capitalise(text: str) -> str:
 
 def scenario_question(scenario: Mapping[str, Any]) -> str:
     """The question the run answers, in one sentence."""
-    faults = fault_list(scenario)
-    if not faults and _entries(scenario, "deploys"):
+    sc = Scenario(scenario)
+    faults = sc.faults
+    if not faults and sc.deploys:
         return ("Is this deploy a reconnect storm: how many clients does it disconnect, how fast do they come "
                 "back, and how long does the rollout take?")
-    if faults and all(str(f.get("type")) in GRAY_FAILURES for f in faults):
+    if faults and all(str(f.type) in GRAY_FAILURES for f in faults):
         return ("What does a gray failure cost: while a degraded server or link stays in service, how many "
                 "clients are slowed down, time out or reconnect, and do the balancers notice?")
     if not faults:
         return ("Does this fleet carry this load with headroom to spare, and how close does any "
                 "server come to its connection limit or CPU capacity?")
-    def lost(f: Mapping[str, Any]) -> str:
-        kind = str(f.get("type", "crash"))
-        what = (f"site {f.get('site', '?')}" if kind in ("site_crash", "site_partition")
-                else f"balancer {f.get('balancer', '?')}" if kind == "balancer_crash"
-                else f"server {f.get('server', '?')}")
-        return f"{what} at {fmt_seconds(f.get('at_s'))}"
+    def lost(f: View) -> str:
+        kind = str(f.type)
+        what = (f"site {f.site}" if kind in ("site_crash", "site_partition")
+                else f"balancer {f.balancer}" if kind == "balancer_crash"
+                else f"server {f.server}")
+        return f"{what} at {fmt_seconds(f.at_s)}"
 
     losses = _join([lost(f) for f in faults[:4]])
     if len(faults) > 4:
@@ -480,12 +436,12 @@ def scenario_question(scenario: Mapping[str, Any]) -> str:
 def _class_phrase(c: View, fleet: View) -> str:
     """'3 "small" (1,000 connections, 2 CPU cores, weight 1, 0.1 an hour)': one [[fleet.classes]]
     entry (a view of the scenario), its keys defaulting to [fleet]'s, and those to the schema's."""
-    def get(key: str) -> Optional[float]:
-        own = c.get(key)
-        return as_float(own if own is not None else getattr(fleet, key))
+    def own(value: Any, fleet_value: Any) -> Optional[float]:
+        return as_float(value if value is not None else fleet_value)
 
-    n, conns, cores = get("servers"), get("max_connections"), get("cpu_cores")
-    weight, cost = as_float(c.weight), get("cost_per_hour")
+    n, conns = own(c.servers, fleet.servers), own(c.max_connections, fleet.max_connections)
+    cores, cost = own(c.cpu_cores, fleet.cpu_cores), own(c.cost_per_hour, fleet.cost_per_hour)
+    weight = as_float(c.weight)
     parts = []
     if conns is not None:
         parts.append(f"{fmt_int(conns)} connections")
@@ -499,21 +455,18 @@ def _class_phrase(c: View, fleet: View) -> str:
 
 
 def describe_scenario(scenario: Mapping[str, Any]) -> List[str]:
-    """The scenario in plain words, as a list of sentences (the first is the main one)."""
-    fleet = _table(scenario, "fleet")
-    clients = _table(scenario, "clients")
-    run = _table(scenario, "run")
-    balancer = _table(scenario, "balancer")
-    backoff = _table(scenario, "backoff")
-    cpu = _table(fleet, "cpu")
+    """The scenario in plain words, as a list of sentences (the first is the main one). A key the
+    scenario leaves out is the schema's default, as the engine runs it (wsfleet.views.Scenario)."""
+    sc = Scenario(scenario)
+    fleet, clients, run = sc.fleet, sc.clients, sc.run
 
     # Servers and balancer.
-    classes = [c for c in fleet.get("classes") or [] if isinstance(c, Mapping)]
-    n_servers = as_float(fleet.get("servers"))
+    classes = fleet.classes
+    n_servers = as_float(fleet.servers)
     if classes:
-        n_servers = sum(as_float(c.get("servers")) or 0 for c in classes)
-    max_conn = as_float(fleet.get("max_connections"))
-    cores = as_float(Scenario(scenario).fleet.cpu_cores)
+        n_servers = sum(as_float(c.servers) or 0 for c in classes)
+    max_conn = as_float(fleet.max_connections)
+    cores = as_float(fleet.cpu_cores)
     n_text = fmt_int(n_servers) if n_servers is not None else "An unstated number of"
     parts = []
     if max_conn is not None:
@@ -525,7 +478,7 @@ def describe_scenario(scenario: Mapping[str, Any]) -> List[str]:
         server_text = f"1 server{', ' + each.replace('each ', '', 1) if each else ''}"
     else:
         server_text = f"{n_text} servers{', ' + each if each else ''}"
-    weights = fleet.get("weights") or []
+    weights = fleet.weights
     weight_values = [w for w in (as_float(v) for v in weights) if w is not None] if isinstance(weights, list) else []
     weight_text = ""
     if weight_values and min(weight_values) != max(weight_values):
@@ -535,14 +488,13 @@ def describe_scenario(scenario: Mapping[str, Any]) -> List[str]:
             weight_text = f" with weights from {fmt_num(min(weight_values))} to {fmt_num(max(weight_values))}"
     if classes:
         kinds = pluralise(len(classes), "class", "classes")
-        view = Scenario(scenario).fleet
         server_text = f"{fmt_int(n_servers)} servers of {len(classes)} {kinds}: " \
-            + _join([_class_phrase(c, view) for c in view.classes])
-    first = f"{server_text}, behind {balancer_phrase(balancer)}{weight_text}."
+            + _join([_class_phrase(c, fleet) for c in classes])
+    first = f"{server_text}, behind {balancer_phrase(sc.balancer)}{weight_text}."
 
     # Clients.
-    count = as_float(clients.get("count"))
-    ramp = as_float(clients.get("ramp_s"))
+    count = as_float(clients.count)
+    ramp = as_float(clients.ramp_s)
     who = f"{fmt_int(count)} {pluralise(count or 0, 'client')}" if count is not None else "The clients"
     one = count == 1
 
@@ -556,17 +508,16 @@ def describe_scenario(scenario: Mapping[str, Any]) -> List[str]:
         connect = f"{verb('connect')} at once at the start"
     else:
         connect = f"{verb('connect')} over {fmt_duration(ramp)}"
-    view = Scenario(scenario)
-    dist = _dist_phrase(view.clients.session)
+    dist = _dist_phrase(clients.session)
     if dist is None:
         stay = f"{verb('stay')} connected"
     else:
-        end = str(view.clients.on_session_end).lower()
+        end = str(clients.on_session_end).lower()
         after = f"then {verb('reconnect')} at once" if end == "reconnect" else f"then {verb('leave')}"
         stay = f"{verb('hold')} sessions {dist}, {after}"
-    mpm = as_float(clients.get("messages_per_minute"))
-    hb = as_float(clients.get("heartbeat_interval_s"))
-    replies = as_float(clients.get("replies_per_message"))
+    mpm = as_float(clients.messages_per_minute)
+    hb = as_float(clients.heartbeat_interval_s)
+    replies = as_float(clients.replies_per_message)
     habits = []
     if mpm is not None:
         if mpm == 0:
@@ -583,44 +534,42 @@ def describe_scenario(scenario: Mapping[str, Any]) -> List[str]:
     if habits:
         second += f"; each {_join(habits)}"
     second += "."
-    vanish = as_float(clients.get("vanish_share")) or 0.0
-    offline = as_float(clients.get("offline_mean_s")) or 0.0
+    vanish = as_float(clients.vanish_share) or 0.0
+    offline = as_float(clients.offline_mean_s) or 0.0
     if vanish > 0 and offline > 0:
         second += (f" {fmt_share(vanish)} of the sessions end with the client's network dropping (mobile churn): "
                    f"it stays offline {fmt_duration(offline)} on average (exponentially) before it reconnects.")
-    wave = as_float(clients.get("wave_share")) or 0.0
+    wave = as_float(clients.wave_share) or 0.0
     if wave > 0:
         second += (f" A wave (a push notification) brings {fmt_share(wave)} of the clients for their first connection "
-                   f"within {fmt_duration(as_float(clients.get('wave_window_s')) or 10.0)} of "
-                   f"{fmt_seconds(clients.get('wave_at_s') or 0.0)}.")
+                   f"within {fmt_duration(as_float(clients.wave_window_s))} of {fmt_seconds(clients.wave_at_s)}.")
 
     # Faults and reconnection.
-    faults = fault_list(scenario)
-    retry = f"disconnected clients retry with {backoff_phrase(backoff)}"
+    faults = sc.faults
+    retry = f"disconnected clients retry with {backoff_phrase(sc.backoff)}"
     if faults:
         shown = [_fault_sentence(f) for f in faults[:6]]
         if len(faults) > 6:
             shown.append(f"{len(faults) - 6} more faults follow")
         third = capitalise("; ".join(shown)) + f"; {retry}."
     else:
-        third = f"No server fails during the run; rejected or timed-out clients retry with {backoff_phrase(backoff)}."
+        third = f"No server fails during the run; rejected or timed-out clients retry with {backoff_phrase(sc.backoff)}."
 
     sentences = [first, second, third]
-    sentences.extend(_deploy_sentence(d) for d in Scenario(scenario).deploys)
+    sentences.extend(_deploy_sentence(d) for d in sc.deploys)
 
     # Costs.
-    costs = []
-    for key, label in (("handshake_us", "a handshake"), ("inbound_message_us", "receiving a message"),
-                       ("outbound_message_us", "sending a message"), ("heartbeat_us", "a heartbeat")):
-        c = _cpu_cost(cpu.get(key))
-        if c is not None:
-            costs.append(f"{label} {c}")
-    timeout = as_float(clients.get("connect_timeout_s"))
+    cpu = fleet.cpu
+    costs = [f"{label} {c}" for label, c in (
+        ("a handshake", _cpu_cost(cpu.handshake_us)), ("receiving a message", _cpu_cost(cpu.inbound_message_us)),
+        ("sending a message", _cpu_cost(cpu.outbound_message_us)), ("a heartbeat", _cpu_cost(cpu.heartbeat_us)))
+        if c is not None]
+    timeout = as_float(clients.connect_timeout_s)
     cost_text = ""
     if costs:
         cost_text = f"CPU cost per operation: {_join(costs)}."
-    mem_conn = as_float(fleet.get("memory_per_connection_kib"))
-    mem_base = as_float(fleet.get("base_memory_mib"))
+    mem_conn = as_float(fleet.memory_per_connection_kib)
+    mem_base = as_float(fleet.base_memory_mib)
     if mem_conn is not None or mem_base is not None:
         mem = []
         if mem_base is not None:
@@ -632,12 +581,12 @@ def describe_scenario(scenario: Mapping[str, Any]) -> List[str]:
     if cost_text:
         sentences.append(cost_text)
 
-    duration = as_float(run.get("duration_s"))
+    duration = as_float(run.duration_s)
     if duration is not None:
         run_text = f"The run simulates {fmt_duration(duration)}"
         if duration >= 120:
             run_text += f" ({fmt_seconds(duration)})"
-        step = as_float(run.get("sample_interval_s"))
+        step = as_float(run.sample_interval_s)
         if step is not None:
             run_text += f", sampled every {fmt_duration(step)}"
         sentences.append(run_text + ".")

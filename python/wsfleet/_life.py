@@ -14,10 +14,10 @@ from typing import Any, List, Mapping, Optional
 
 import pandas as pd
 
-from .views import Scenario, Summary
+from .views import Scenario, Summary, View
 from ._describe import as_float, fmt_int, fmt_mib, fmt_ms, fmt_num, fmt_pct, fmt_seconds, fmt_share, pluralise
 
-__all__ = ["Topic", "connection_life", "heartbeat_cpu_seconds", "bits_per_second"]
+__all__ = ["Topic", "connection_life", "heartbeat_cpu_seconds", "bits_per_second", "num"]
 
 
 @dataclass
@@ -29,21 +29,6 @@ class Topic:
     figures: dict = field(default_factory=dict)
 
 
-def get_path(mapping: Any, *keys: str) -> Any:
-    """mapping[k1][k2]... or None when any level is missing or not a mapping."""
-    value = mapping
-    for key in keys:
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(key)
-    return value
-
-
-def num_at(mapping: Any, *keys: str) -> float:
-    """get_path as a number; 0 when missing or not a number."""
-    return as_float(get_path(mapping, *keys)) or 0.0
-
-
 def bits_per_second(bits: float) -> str:
     """52300 -> "52.3 kbit/s"."""
     for unit, scale in (("Gbit/s", 1e9), ("Mbit/s", 1e6), ("kbit/s", 1e3)):
@@ -52,48 +37,49 @@ def bits_per_second(bits: float) -> str:
     return f"{fmt_num(bits)} bit/s"
 
 
+def num(value: Any) -> float:
+    """A summary's number as a float; 0 when absent or null (a count the run did not write)."""
+    return as_float(value) or 0.0
+
+
 def heartbeat_cpu_seconds(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Optional[float]:
     """CPU time the servers spent on ping exchanges: exchanges answered x fleet.cpu.heartbeat_us."""
     cost_us = as_float(Scenario(scenario).fleet.cpu.heartbeat_us)
-    heartbeats = Summary(summary).heartbeats
-    delivered = as_float(heartbeats.delivered) if heartbeats is not None else None
+    delivered = as_float(Summary(summary).heartbeats.delivered)
     if cost_us is None or delivered is None:
         return None
     return delivered * cost_us * 1e-6
 
 
-def _cpu_capacity_seconds(summary: Mapping[str, Any]) -> Optional[float]:
+def _cpu_capacity_seconds(s: View) -> Optional[float]:
     """Core-seconds the fleet had, as the engine counted them (summary.json's
     cpu.capacity_core_seconds: each server's cores while it was part of the fleet); None in a
     summary written before the engine wrote it."""
-    cpu = Summary(summary).cpu
-    capacity = as_float(cpu.capacity_core_seconds) if cpu is not None else None
+    capacity = as_float(s.cpu.capacity_core_seconds)
     return capacity if capacity is not None and capacity > 0 else None
 
 
-def _cpu_busy_seconds(summary: Mapping[str, Any]) -> Optional[float]:
+def _cpu_busy_seconds(s: View) -> Optional[float]:
     """CPU seconds the whole fleet was busy over the run."""
-    capacity = _cpu_capacity_seconds(summary)
-    cpu = Summary(summary).cpu
-    mean = as_float(cpu.mean_utilisation) if cpu is not None else None
+    capacity = _cpu_capacity_seconds(s)
+    mean = as_float(s.cpu.mean_utilisation)
     return None if capacity is None or mean is None else mean * capacity
 
 
-def _heartbeats(summary: Mapping[str, Any], scenario: Mapping[str, Any], fleet: pd.DataFrame) -> Optional[Topic]:
-    hb = summary.get("heartbeats")
-    if not isinstance(hb, Mapping) or num_at(hb, "sent") <= 0:
+def _heartbeats(s: View, sc: View, summary: Mapping[str, Any], scenario: Mapping[str, Any],
+                fleet: pd.DataFrame) -> Optional[Topic]:
+    hb = s.heartbeats
+    if num(hb.sent) <= 0:
         return None
     t = Topic("heartbeats", "What heartbeats cost")
-    interval = as_float(get_path(scenario, "clients", "heartbeat_interval_s"))
-    sender = get_path(scenario, "heartbeat", "sender")
-    mode = get_path(scenario, "heartbeat", "mode")
-    preset = get_path(scenario, "heartbeat", "preset")
+    interval = as_float(sc.clients.heartbeat_interval_s)
+    sender, mode, preset = sc.heartbeat.sender, sc.heartbeat.mode, sc.heartbeat.preset
     who = f"the {sender}s ping" if sender in ("client", "server") else "pings go"
     how = (f"after {fmt_seconds(interval)} without any frame" if mode == "when_idle"
            else f"every {fmt_seconds(interval)}") if interval else ""
     named = f" ({preset} defaults)" if preset else ""
-    sent, delivered = num_at(hb, "sent"), num_at(hb, "delivered")
-    per_message = as_float(hb.get("per_message"))
+    sent, delivered = num(hb.sent), num(hb.delivered)
+    per_message = as_float(hb.per_message)
     t.figures.update(sent=sent, per_message=per_message)
     first = f"{fmt_int(sent)} ping exchanges: {who} {how}{named}".replace("  ", " ")
     if per_message is not None:
@@ -102,8 +88,8 @@ def _heartbeats(summary: Mapping[str, Any], scenario: Mapping[str, Any], fleet: 
     t.sentences.append(first + ".")
 
     cpu = heartbeat_cpu_seconds(summary, scenario)
-    busy = _cpu_busy_seconds(summary)
-    capacity = _cpu_capacity_seconds(summary)
+    busy = _cpu_busy_seconds(s)
+    capacity = _cpu_capacity_seconds(s)
     if cpu is not None:
         share = cpu / busy if busy else None
         t.figures.update(cpu_s=cpu, cpu_share=share, cpu_capacity_share=cpu / capacity if capacity else None)
@@ -114,8 +100,8 @@ def _heartbeats(summary: Mapping[str, Any], scenario: Mapping[str, Any], fleet: 
                 text += f" ({fmt_share(cpu / capacity)} of the fleet's CPU capacity)"
         t.sentences.append(text + ".")
 
-    hb_bytes = as_float(hb.get("bytes"))
-    seconds = as_float(summary.get("simulated_seconds"))
+    hb_bytes = as_float(hb.bytes)
+    seconds = as_float(s.simulated_seconds)
     if hb_bytes is not None and seconds:
         rate = 8.0 * hb_bytes / seconds
         t.figures.update(bits_per_s=rate)
@@ -126,9 +112,9 @@ def _heartbeats(summary: Mapping[str, Any], scenario: Mapping[str, Any], fleet: 
         if open_conns:
             t.figures.update(bits_per_s_per_connection=rate / open_conns)
             text += f", {bits_per_second(rate / open_conns)} per open connection"
-        msg_bytes = as_float(get_path(scenario, "clients", "message_bytes"))
-        replies = as_float(get_path(scenario, "clients", "replies_per_message")) or 0.0
-        sent_msgs = as_float(get_path(summary, "messages", "sent"))
+        msg_bytes = as_float(sc.clients.message_bytes)
+        replies = as_float(sc.clients.replies_per_message) or 0.0
+        sent_msgs = as_float(s.messages.sent)
         if msg_bytes is not None and sent_msgs is not None:
             data = sent_msgs * msg_bytes * (1.0 + replies)
             if data + hb_bytes > 0:
@@ -141,26 +127,27 @@ def _heartbeats(summary: Mapping[str, Any], scenario: Mapping[str, Any], fleet: 
     return t
 
 
-def _half_open(summary: Mapping[str, Any], scenario: Mapping[str, Any], fleet: pd.DataFrame) -> Optional[Topic]:
-    vanished = num_at(summary, "connections", "vanished")
-    detected = num_at(summary, "heartbeats", "half_open_detected")
-    at_end = num_at(summary, "heartbeats", "half_open_at_end")
+def _half_open(s: View, sc: View, fleet: pd.DataFrame) -> Optional[Topic]:
+    vanished = num(s.connections.vanished)
+    detected = num(s.heartbeats.half_open_detected)
+    at_end = num(s.heartbeats.half_open_at_end)
     if vanished <= 0 and detected <= 0 and at_end <= 0:
         return None
     t = Topic("half_open", "Half-open connections (dead peers)")
     t.figures.update(vanished=vanished, detected=detected, at_end=at_end)
-    share = as_float(get_path(scenario, "clients", "vanish_share"))
+    share = as_float(sc.clients.vanish_share)
     t.sentences.append(
         f"{fmt_int(vanished)} sessions ended without a close (the client's network dropped"
         + (f"; {fmt_share(share)} of session ends" if share else "")
         + "): the client reconnected, but its server kept the old connection, its slot and its memory.")
-    det = get_path(summary, "heartbeats", "detection_s")
+    det = s.heartbeats.detection_s
     if detected > 0:
-        t.figures.update(detection={k: as_float(get_path(det, k)) for k in ("mean", "p50", "p99", "max")})
+        t.figures.update(detection={"mean": as_float(det.mean), "p50": as_float(det.p50), "p99": as_float(det.p99),
+                                    "max": as_float(det.max)})
         t.sentences.append(
             f"The servers found and closed {fmt_int(detected)} of them; detection took "
-            f"{fmt_seconds(get_path(det, 'p50'))} at the median, {fmt_seconds(get_path(det, 'p99'))} at p99 and "
-            f"{fmt_seconds(get_path(det, 'max'))} at most (mean {fmt_seconds(get_path(det, 'mean'))}).")
+            f"{fmt_seconds(det.p50)} at the median, {fmt_seconds(det.p99)} at p99 and "
+            f"{fmt_seconds(det.max)} at most (mean {fmt_seconds(det.mean)}).")
     else:
         t.sentences.append("Nothing found any of them: no server pings and no receiver timeout "
                            "(heartbeat.peer_timeout_s) watch these connections, so they pile up until the "
@@ -181,17 +168,17 @@ def _half_open(summary: Mapping[str, Any], scenario: Mapping[str, Any], fleet: p
     return t
 
 
-def _idle(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Optional[Topic]:
-    cut = num_at(summary, "connections", "idle_cut")
-    closed = num_at(summary, "connections", "idle_closed")
+def _idle(s: View, sc: View) -> Optional[Topic]:
+    cut = num(s.connections.idle_cut)
+    closed = num(s.connections.idle_closed)
     if cut <= 0 and closed <= 0:
         return None
     t = Topic("idle", "Idle timeouts")
     t.figures.update(idle_cut=cut, idle_closed=closed)
-    established = num_at(summary, "connections", "established")
+    established = num(s.connections.established)
     if cut > 0:
-        timeout = as_float(get_path(scenario, "balancer", "idle_timeout_s"))
-        interval = as_float(get_path(scenario, "clients", "heartbeat_interval_s"))
+        timeout = as_float(sc.balancer.idle_timeout_s)
+        interval = as_float(sc.clients.heartbeat_interval_s)
         why = (f"no heartbeat keeps them busy" if not interval else
                f"heartbeats every {fmt_seconds(interval)} are not more frequent than the timeout")
         t.sentences.append(
@@ -200,7 +187,7 @@ def _idle(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Optional[T
             f"which cost a handshake: {fmt_pct(cut, established)} of all established connections. "
             "A heartbeat interval below the shortest idle timeout on the path avoids this.")
     if closed > 0:
-        limit = as_float(get_path(scenario, "fleet", "idle_close_s"))
+        limit = as_float(sc.fleet.idle_close_s)
         t.sentences.append(
             f"The servers' idle policy closed {fmt_int(closed)} connections without a data message for "
             f"{fmt_seconds(limit) if limit else 'the idle limit'} (heartbeats do not count); their clients "
@@ -208,26 +195,26 @@ def _idle(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Optional[T
     return t
 
 
-def _shedding(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Optional[Topic]:
-    shed = num_at(summary, "connections", "rejected_by", "shed")
-    rebalanced = num_at(summary, "connections", "rebalanced")
+def _shedding(s: View, sc: View) -> Optional[Topic]:
+    shed = num(s.connections.rejected_by.shed)
+    rebalanced = num(s.connections.rebalanced)
     if shed <= 0 and rebalanced <= 0:
         return None
     t = Topic("shedding", "Load shedding and rebalancing")
     t.figures.update(shed=shed, rebalanced=rebalanced)
     if shed > 0:
-        adm = get_path(scenario, "fleet", "admission")
+        adm = sc.fleet.admission
         rules = []
-        rate = as_float(get_path(adm, "max_handshakes_per_s"))
-        backlog = as_float(get_path(adm, "reject_above_backlog_ms"))
+        rate = as_float(adm.max_handshakes_per_s)
+        backlog = as_float(adm.reject_above_backlog_ms)
         if rate:
             rules.append(f"above {fmt_num(rate)} handshakes per second per server")
         if backlog:
             rules.append(f"while a server's CPU queue was longer than {fmt_num(backlog)} ms")
-        retry = as_float(get_path(adm, "retry_after_s"))
-        cost = as_float(get_path(adm, "reject_us"))
+        retry = as_float(adm.retry_after_s)
+        cost = as_float(adm.reject_us)
         text = (f"Admission control refused {fmt_int(shed)} connection attempts "
-                f"({fmt_pct(shed, num_at(summary, 'connections', 'attempted'))} of attempts)")
+                f"({fmt_pct(shed, num(s.connections.attempted))} of attempts)")
         if rules:
             text += " " + " or ".join(rules)
         if cost is not None:
@@ -237,8 +224,7 @@ def _shedding(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Option
             text += f" The refused clients waited at least the Retry-After of {fmt_seconds(retry)} before retrying."
         t.sentences.append(text)
     if rebalanced > 0:
-        reb = get_path(scenario, "fleet", "rebalance")
-        tol = as_float(get_path(reb, "tolerance"))
+        tol = as_float(sc.fleet.rebalance.tolerance)
         t.sentences.append(
             f"Rebalancing closed {fmt_int(rebalanced)} connections on servers holding more than the fleet's "
             f"mean{f' + {fmt_share(tol)}' if tol is not None else ''}; their clients reconnected through the "
@@ -246,6 +232,7 @@ def _shedding(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Option
     return t
 
 
+#: The copies that never reached their client, by cause (attributes of Summary.pubsub.copies).
 _DROP_CAUSES = (("dropped_full", "refused by a full send buffer"),
                 ("dropped_oldest", "pushed out of a full buffer by newer ones (drop oldest)"),
                 ("dropped_volatile", "volatile sends skipped while the link was busy"),
@@ -253,35 +240,35 @@ _DROP_CAUSES = (("dropped_full", "refused by a full send buffer"),
                 ("discarded", "thrown away with the buffer of a closed connection or a dead server"))
 
 
-def _pubsub(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Optional[Topic]:
-    ps = summary.get("pubsub")
-    if not isinstance(ps, Mapping):
+def _pubsub(s: View, sc: View) -> Optional[Topic]:
+    ps = s.pubsub
+    if ps is None:  # a run without [pubsub]
         return None
     t = Topic("pubsub", "Pub/sub: fan-out, slow consumers and continuity")
-    pub = get_path(ps, "publications")
-    published, feeds, clients = num_at(pub, "published"), num_at(pub, "from_feeds"), num_at(pub, "from_clients")
+    pub = ps.publications
+    published, feeds, clients = num(pub.published), num(pub.from_feeds), num(pub.from_clients)
     t.figures.update(published=published)
     origin = [f"{fmt_int(n)} {what}" for n, what in ((feeds, "from server-side feeds"), (clients, "from clients")) if n > 0]
     text = f"{fmt_int(published)} publications" + (f" ({', '.join(origin)})" if origin else "")
-    failed, in_broker = num_at(pub, "publish_failed"), num_at(pub, "lost_in_broker")
+    failed, in_broker = num(pub.publish_failed), num(pub.lost_in_broker)
     if failed > 0 or in_broker > 0:
         text += (f"; the broker refused {fmt_int(failed)} while it was down and lost {fmt_int(in_broker)} "
                  "it held when it failed")
     t.sentences.append(text + ".")
 
-    copies = get_path(ps, "copies")
-    created, delivered = num_at(copies, "created"), num_at(copies, "delivered")
-    lat = get_path(ps, "latency_ms")
-    t.figures.update(copies=created, delivered=delivered, latency_p50_ms=as_float(get_path(lat, "p50")),
-                     latency_p99_ms=as_float(get_path(lat, "p99")))
+    copies = ps.copies
+    created, delivered = num(copies.created), num(copies.delivered)
+    lat = ps.latency_ms
+    t.figures.update(copies=created, delivered=delivered, latency_p50_ms=as_float(lat.p50),
+                     latency_p99_ms=as_float(lat.p99))
     text = (f"The servers made {fmt_int(created)} copies for subscribers and wrote {fmt_int(delivered)} of them "
             f"to their clients ({fmt_pct(delivered, created)})")
-    if as_float(get_path(lat, "p50")) is not None:
-        text += (f"; from publication to delivery {fmt_ms(get_path(lat, 'p50'))} at the median and "
-                 f"{fmt_ms(get_path(lat, 'p99'))} at p99")
+    if as_float(lat.p50) is not None:
+        text += (f"; from publication to delivery {fmt_ms(lat.p50)} at the median and "
+                 f"{fmt_ms(lat.p99)} at p99")
     t.sentences.append(text + ".")
 
-    drops = {key: num_at(copies, key) for key, _ in _DROP_CAUSES}
+    drops = {key: num(getattr(copies, key)) for key, _ in _DROP_CAUSES}
     total = sum(drops.values())
     t.figures.update(dropped=total, drops=drops)
     if total > 0:
@@ -290,15 +277,15 @@ def _pubsub(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Optional
     else:
         t.sentences.append("No copy was dropped.")
 
-    slow = get_path(ps, "slow_consumers")
-    closed, crashes = num_at(slow, "closed"), num_at(slow, "memory_crashes")
-    peak = as_float(get_path(slow, "peak_server_buffered_mib"))
+    slow = ps.slow_consumers
+    closed, crashes = num(slow.closed), num(slow.memory_crashes)
+    peak = as_float(slow.peak_server_buffered_mib)
     t.figures.update(slow_closed=closed, memory_crashes=crashes, peak_buffered_mib=peak)
     if closed > 0:
         t.sentences.append(f"{fmt_int(closed)} slow consumers were disconnected because their send buffer "
                            "passed its limit; they reconnected.")
     if crashes > 0:
-        limit = as_float(get_path(scenario, "fleet", "memory_limit_mib"))
+        limit = as_float(sc.fleet.memory_limit_mib)
         t.sentences.append(
             f"Send buffers ran {fmt_int(crashes)} {pluralise(crashes, 'server')} out of memory"
             + (f" (fleet.memory_limit_mib = {fmt_mib(limit)})" if limit else "")
@@ -306,40 +293,39 @@ def _pubsub(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Optional
     if peak:
         t.sentences.append(f"At the peak one server held {fmt_mib(peak)} of unsent messages.")
 
-    cont = get_path(ps, "continuity")
-    lost, dup = num_at(cont, "lost"), num_at(cont, "duplicated")
-    exactly = bool(get_path(cont, "exactly_once"))
-    t.figures.update(lost=lost, duplicated=dup, exactly_once=exactly,
-                     out_of_order=num_at(cont, "out_of_order"), recovered_resume=num_at(cont, "recovered_resume"),
-                     recovered_history=num_at(cont, "recovered_history"))
-    text = (f"Of the {fmt_int(num_at(cont, 'expected'))} messages the subscribers should have seen, "
-            f"{fmt_int(num_at(cont, 'in_order'))} arrived live and in order")
-    for key, what in (("recovered_resume", "were recovered by resuming the session"),
-                      ("recovered_history", "were fetched from history")):
-        if num_at(cont, key) > 0:
-            text += f", {fmt_int(num_at(cont, key))} {what}"
+    cont = ps.continuity
+    lost, dup, out_of_order = num(cont.lost), num(cont.duplicated), num(cont.out_of_order)
+    exactly = bool(cont.exactly_once)
+    t.figures.update(lost=lost, duplicated=dup, exactly_once=exactly, out_of_order=out_of_order,
+                     recovered_resume=num(cont.recovered_resume), recovered_history=num(cont.recovered_history))
+    text = (f"Of the {fmt_int(num(cont.expected))} messages the subscribers should have seen, "
+            f"{fmt_int(num(cont.in_order))} arrived live and in order")
+    for count, what in ((num(cont.recovered_resume), "were recovered by resuming the session"),
+                        (num(cont.recovered_history), "were fetched from history")):
+        if count > 0:
+            text += f", {fmt_int(count)} {what}"
     text += f"; {fmt_int(lost)} were lost and {fmt_int(dup)} duplicated"
-    if num_at(cont, "out_of_order") > 0:
-        text += f", {fmt_int(num_at(cont, 'out_of_order'))} arrived out of order"
+    if out_of_order > 0:
+        text += f", {fmt_int(out_of_order)} arrived out of order"
     text += (". Exactly-once delivery held." if exactly else ". Exactly-once delivery did not hold.")
     t.sentences.append(text)
 
-    res = get_path(ps, "resume")
-    attempts = num_at(res, "attempts")
+    res = ps.resume
+    attempts = num(res.attempts)
     if attempts > 0:
-        window = as_float(get_path(scenario, "pubsub", "resume", "window_s"))
-        t.figures.update(resume_attempts=attempts, resumed=num_at(res, "resumed"),
-                         resume_success_rate=as_float(get_path(res, "success_rate")))
+        window = as_float(sc.pubsub.resume.window_s)
+        t.figures.update(resume_attempts=attempts, resumed=num(res.resumed),
+                         resume_success_rate=as_float(res.success_rate))
         text = (f"{fmt_int(attempts)} reconnections tried to resume"
                 + (f" within the {fmt_seconds(window)} window" if window else "")
-                + f": {fmt_int(num_at(res, 'resumed'))} succeeded ({fmt_share(get_path(res, 'success_rate'))})")
-        late, evicted = num_at(res, "too_late"), num_at(res, "evicted")
+                + f": {fmt_int(num(res.resumed))} succeeded ({fmt_share(res.success_rate)})")
+        late, evicted = num(res.too_late), num(res.evicted)
         if late > 0:
             text += f", {fmt_int(late)} came too late"
         if evicted > 0:
             text += f", {fmt_int(evicted)} found their messages gone from the cache"
         t.sentences.append(text + ".")
-    fetches = num_at(res, "history_fetches")
+    fetches = num(res.history_fetches)
     if fetches > 0:
         t.sentences.append(f"Clients fetched missed messages from history {fmt_int(fetches)} times.")
     return t
@@ -349,6 +335,7 @@ def connection_life(summary: Mapping[str, Any], scenario: Mapping[str, Any],
                     fleet: Optional[pd.DataFrame] = None) -> List[Topic]:
     """The topics with data in this run, in the order a connection meets them."""
     frame = fleet if fleet is not None else pd.DataFrame()
-    topics = [_heartbeats(summary, scenario, frame), _half_open(summary, scenario, frame),
-              _idle(summary, scenario), _shedding(summary, scenario), _pubsub(summary, scenario)]
+    s, sc = Summary(summary), Scenario(scenario)
+    topics = [_heartbeats(s, sc, summary, scenario, frame), _half_open(s, sc, frame), _idle(s, sc), _shedding(s, sc),
+              _pubsub(s, sc)]
     return [t for t in topics if t is not None]

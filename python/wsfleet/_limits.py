@@ -23,8 +23,8 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 import pandas as pd
 
 from ._describe import as_float, fmt_int, fmt_mib, fmt_ms, fmt_num, fmt_pct, fmt_seconds, fmt_share
-from ._life import get_path, num_at
-from .views import Summary, View
+from ._life import num
+from .views import Scenario, Summary, View
 
 __all__ = ["Limit", "Verdict", "evaluate_limits", "verdict", "MARGIN", "DELIVERY_P99_MS", "RECOVERY_S",
            "STATES"]
@@ -96,17 +96,14 @@ def _where(server: Optional[int], time_s: Optional[float]) -> str:
     return f" ({' '.join(parts)})" if parts else ""
 
 
-def _class_of(summary: Mapping[str, Any]) -> Tuple[Dict[str, View], List[str]]:
+def _class_of(s: View) -> Tuple[Dict[str, View], List[str]]:
     """The server classes as the engine wrote them (by name), and each server slot's class name."""
-    fleet = Summary(summary).fleet
-    if fleet is None:
-        return {}, []
-    return {str(c.name): c for c in fleet.classes}, [str(n) for n in fleet.server_class or []]
+    return {str(c.name): c for c in s.fleet.classes}, [str(n) for n in s.fleet.server_class or []]
 
 
-def _per_server(summary: Mapping[str, Any], servers: pd.DataFrame, key: str, default: Optional[float]) -> pd.Series:
+def _per_server(s: View, servers: pd.DataFrame, key: str, default: Optional[float]) -> pd.Series:
     """Each server row's own class value of `key` (e.g. max_connections), else `default`."""
-    classes, names = _class_of(summary)
+    classes, names = _class_of(s)
     by_server = {b: as_float(getattr(classes[n], key)) if n in classes else None for b, n in enumerate(names)}
     return servers["server"].map(lambda b: by_server.get(int(b)) if by_server.get(int(b)) is not None
                                  else default).astype(float)
@@ -124,13 +121,14 @@ def _demand(fleet: pd.DataFrame) -> Tuple[Optional[float], Optional[float]]:
     return float(wanted[idx]), float(fleet.at[idx, "time_s"])
 
 
-def autoscaled_peak(summary: Mapping[str, Any]) -> Optional[int]:
-    """The most servers an [autoscaler] ran at once, or None without one."""
-    peak = as_float(get_path(summary, "autoscaler", "replicas", "peak"))
+def autoscaled_peak(summary: Any) -> Optional[int]:
+    """The most servers an [autoscaler] ran at once, or None without one (summary.json or its view)."""
+    autoscaler = Summary(summary).autoscaler
+    peak = as_float(autoscaler.replicas.peak) if autoscaler is not None else None
     return int(peak) if peak is not None else None
 
 
-def this_run_servers(summary: Mapping[str, Any], n: float) -> str:
+def this_run_servers(summary: Any, n: float) -> str:
     """"2", or "2 at the start; the autoscaler ran up to 8" for an autoscaled fleet."""
     peak = autoscaled_peak(summary)
     if peak is not None and peak != n:
@@ -138,31 +136,36 @@ def this_run_servers(summary: Mapping[str, Any], n: float) -> str:
     return fmt_int(n)
 
 
-def _crashed_servers(summary: Mapping[str, Any]) -> int:
-    return sum(1 for f in summary.get("faults") or [] if isinstance(f, Mapping) and f.get("type") == "crash")
+def _faults(s: View, *kinds: str) -> List[View]:
+    """The summary's fault outcomes of these kinds (every one without kinds)."""
+    return [f for f in s.faults if not kinds or f.type in kinds]
+
+
+def _crashed_servers(s: View) -> int:
+    return len(_faults(s, "crash"))
 
 
 # --------------------------------------------------------------------------------------------
 # One function per limit
 
 
-def _connections(summary: Mapping[str, Any], servers: pd.DataFrame, fleet: pd.DataFrame) -> Limit:
-    default = as_float(get_path(summary, "fleet", "max_connections_per_server"))
-    refused = num_at(summary, "connections", "rejected_by", "server_full")
+def _connections(s: View, servers: pd.DataFrame, fleet: pd.DataFrame) -> Limit:
+    default = as_float(s.fleet.max_connections_per_server)
+    refused = num(s.connections.rejected_by.server_full)
     name = "per-server connection limit"
     if servers.empty or "connections" not in servers.columns or not default:
-        peak = as_float(get_path(summary, "connections", "peak_per_server"))
+        peak = as_float(s.connections.peak_per_server)
         used = peak / default if peak is not None and default else None
         return Limit("connections", name, _state(used, refused), used,
                      f"{fmt_int(peak)} of {fmt_int(default)} connections" if used is not None else "n/a",
                      f"{fmt_int(default)} connections per server", severity=refused)
-    limits = _per_server(summary, servers, "max_connections", default)
+    limits = _per_server(s, servers, "max_connections", default)
     share = servers["connections"] / limits.where(limits > 0)
     used, t, server = _peak_row(servers, share)
     peak = float(servers.at[share.idxmax(), "connections"]) if used is not None else None
     own = float(limits[share.idxmax()]) if used is not None else default
     effect = f"{fmt_int(refused)} connection attempts refused because the server was full" if refused else ""
-    classes, names = _class_of(summary)
+    classes, names = _class_of(s)
     of_class = ""
     if len(classes) > 1 and server is not None and 0 <= server < len(names):
         of_class = f" of class {names[server]}"
@@ -172,26 +175,26 @@ def _connections(summary: Mapping[str, Any], servers: pd.DataFrame, fleet: pd.Da
                 f"{fmt_int(own)} connections per server", effect, severity=refused)
     if lim.state in ("bound", "near"):
         demand, _ = _demand(fleet)
-        n = as_float(get_path(summary, "fleet", "servers")) or 0
+        n = as_float(s.fleet.servers) or 0
         if demand and own:
-            crashed = _crashed_servers(summary)
+            crashed = _crashed_servers(s)
             need = math.ceil(demand / (own * (1 - MARGIN)))
             spare = (f" plus {crashed} for the crashed {'server' if crashed == 1 else 'servers'}: {need + crashed}"
                      if crashed else "")
             lim.advice = (f"Holding the peak demand of {fmt_int(demand)} clients (open plus waiting to reconnect) "
                           f"with {fmt_share(MARGIN)} margin at {fmt_int(own)} per server takes "
-                          f"{fmt_int(need)} servers{spare} (this run: {this_run_servers(summary, n)}), or a limit of "
+                          f"{fmt_int(need)} servers{spare} (this run: {this_run_servers(s, n)}), or a limit of "
                           f"{fmt_int(math.ceil(demand / max(n - crashed, 1) / (1 - MARGIN)))} per server.")
     return lim
 
 
-def _source_ports(summary: Mapping[str, Any], scenario: Mapping[str, Any], fleet: pd.DataFrame) -> Limit:
+def _source_ports(s: View, sc: View, fleet: pd.DataFrame) -> Limit:
     name = "balancer source ports"
-    ports = as_float(get_path(scenario, "balancer", "source_ports"))
-    addresses = as_float(get_path(scenario, "balancer", "source_addresses")) or 1.0
-    failed = num_at(summary, "connections", "failed_by", "source_ports")
-    balancers = [b for b in summary.get("balancers") or [] if isinstance(b, Mapping)]
-    peaks = [(as_float(b.get("peak_ports_per_backend")) or 0.0, int(b.get("index", i))) for i, b in enumerate(balancers)]
+    ports = as_float(sc.balancer.source_ports)
+    addresses = as_float(sc.balancer.source_addresses) or 1.0
+    failed = num(s.connections.failed_by.source_ports)
+    peaks = [(num(b.peak_ports_per_backend), int(b.index if b.index is not None else i))
+             for i, b in enumerate(s.balancers)]
     if not ports or not peaks:
         return Limit("source_ports", name, "bound" if failed else "n/a", None,
                      "no source-port limit set" if not ports else "n/a", severity=failed,
@@ -208,9 +211,9 @@ def _source_ports(summary: Mapping[str, Any], scenario: Mapping[str, Any], fleet
                 f"{'address' if addresses == 1 else 'addresses'} per server", effect, severity=failed)
     if lim.state in ("bound", "near"):
         demand, _ = _demand(fleet)
-        n = as_float(get_path(summary, "fleet", "servers")) or 1.0
+        n = as_float(s.fleet.servers) or 1.0
         if demand:
-            per_server = demand / max(n - _crashed_servers(summary), 1) / max(len(peaks), 1)
+            per_server = demand / max(n - _crashed_servers(s), 1) / max(len(peaks), 1)
             need = math.ceil(per_server / (ports * (1 - MARGIN)))
             lim.advice = (f"Each server needs about {fmt_int(per_server)} connections from each balancer "
                           f"({fmt_int(demand)} clients at peak over {fmt_int(n)} servers and {len(peaks)} "
@@ -220,22 +223,22 @@ def _source_ports(summary: Mapping[str, Any], scenario: Mapping[str, Any], fleet
     return lim
 
 
-def _cpu(summary: Mapping[str, Any], servers: pd.DataFrame) -> Limit:
+def _cpu(s: View, servers: pd.DataFrame) -> Limit:
     name = "CPU"
-    timeouts = num_at(summary, "connections", "failed_by", "timeout")
+    timeouts = num(s.connections.failed_by.timeout)
     used = t = server = None
     if not servers.empty and "cpu_utilisation" in servers.columns:
         used, t, server = _peak_row(servers, servers["cpu_utilisation"])
     if used is None:
-        used = as_float(get_path(summary, "cpu", "peak_utilisation"))
+        used = as_float(s.cpu.peak_utilisation)
     effect = (f"{fmt_int(timeouts)} handshakes timed out waiting for the CPU "
               f"(client connect timeout)") if timeouts else ""
-    if timeouts and any(isinstance(f, Mapping) and f.get("type") == "handshake_blackhole" for f in summary.get("faults") or []):
+    if timeouts and _faults(s, "handshake_blackhole"):
         # A server that never completes handshakes times them out whatever its CPU does.
         effect = f"{fmt_int(timeouts)} handshakes timed out, stalled by a handshake_blackhole fault (not the CPU)"
         timeouts = 0
     # The busiest server's cores, as the engine wrote its class (the first class's without a server).
-    classes, names = _class_of(summary)
+    classes, names = _class_of(s)
     cls = classes.get(names[server]) if server is not None and 0 <= server < len(names) else None
     if cls is None and classes:
         cls = next(iter(classes.values()))
@@ -256,21 +259,21 @@ def _cpu(summary: Mapping[str, Any], servers: pd.DataFrame) -> Limit:
     return lim
 
 
-def _memory(summary: Mapping[str, Any], servers: pd.DataFrame) -> Limit:
+def _memory(s: View, servers: pd.DataFrame) -> Limit:
     name = "server memory"
-    kills = [f for f in summary.get("faults") or [] if isinstance(f, Mapping) and f.get("type") == "out_of_memory"]
+    kills = _faults(s, "out_of_memory")
     default = None
-    classes, _ = _class_of(summary)
+    classes, _ = _class_of(s)
     limits = {as_float(c.memory_limit_mib) or 0.0 for c in classes.values()}
-    peak_mib = as_float(get_path(summary, "memory", "peak_server_mib"))
+    peak_mib = as_float(s.memory.peak_server_mib)
     effect = (f"{len(kills)} {'server' if len(kills) == 1 else 'servers'} killed for running out of memory, "
-              f"{fmt_int(sum(as_float(f.get('connections_dropped')) or 0 for f in kills))} connections dropped"
+              f"{fmt_int(sum(num(f.connections_dropped) for f in kills))} connections dropped"
               if kills else "")
     if not any(limits) or servers.empty or "memory_mib" not in servers.columns:
         return Limit("memory", name, "bound" if kills else "n/a", None,
                      f"peak {fmt_mib(peak_mib)} per server; no memory limit set" if not any(limits) else fmt_mib(peak_mib),
                      effect=effect, severity=float(len(kills)))
-    per = _per_server(summary, servers, "memory_limit_mib", default)
+    per = _per_server(s, servers, "memory_limit_mib", default)
     share = servers["memory_mib"] / per.where(per > 0)
     used, t, server = _peak_row(servers, share)
     if used is None:
@@ -288,11 +291,11 @@ def _memory(summary: Mapping[str, Any], servers: pd.DataFrame) -> Limit:
     return lim
 
 
-def _rate(summary: Mapping[str, Any], scenario: Mapping[str, Any], fleet: pd.DataFrame, dt: float) -> Limit:
+def _rate(s: View, sc: View, fleet: pd.DataFrame, dt: float) -> Limit:
     name = "balancer new-connection rate"
-    per_balancer = as_float(get_path(scenario, "balancer", "max_new_connections_per_s")) or 0.0
-    refused = num_at(summary, "connections", "rejected_by", "rate_limited")
-    count = max(len(summary.get("balancers") or []), 1)
+    per_balancer = as_float(sc.balancer.max_new_connections_per_s) or 0.0
+    refused = num(s.connections.rejected_by.rate_limited)
+    count = max(len(s.balancers), 1)
     peak = t = None
     if not fleet.empty and "attempts" in fleet.columns and fleet["attempts"].notna().any():
         idx = fleet["attempts"].idxmax()
@@ -314,23 +317,23 @@ def _rate(summary: Mapping[str, Any], scenario: Mapping[str, Any], fleet: pd.Dat
     return lim
 
 
-def _broker(summary: Mapping[str, Any], scenario: Mapping[str, Any], fleet: pd.DataFrame, dt: float) -> Limit:
+def _broker(s: View, sc: View, fleet: pd.DataFrame, dt: float) -> Limit:
     """Broker load per second = publications per second (time series) x forwards per publication
     (fanouts.dispatched / publications.published); the engine exports no broker queue length."""
     name = "pub/sub broker capacity"
-    pubsub = summary.get("pubsub")
-    capacity = as_float(get_path(scenario, "pubsub", "broker", "capacity_per_s")) or 0.0
-    if not isinstance(pubsub, Mapping) or capacity <= 0:
-        return Limit("broker", name, "n/a", None, "unlimited", shown=isinstance(pubsub, Mapping))
-    published = num_at(pubsub, "publications", "published")
-    forwards = num_at(pubsub, "fanouts", "dispatched")
+    pubsub = s.pubsub
+    capacity = as_float(sc.pubsub.broker.capacity_per_s) or 0.0
+    if pubsub is None or capacity <= 0:
+        return Limit("broker", name, "n/a", None, "unlimited", shown=pubsub is not None)
+    published = num(pubsub.publications.published)
+    forwards = num(pubsub.fanouts.dispatched)
     per_pub = forwards / published if published else 0.0
     peak = t = None
     if not fleet.empty and "published" in fleet.columns and fleet["published"].notna().any():
         idx = fleet["published"].idxmax()
         peak, t = float(fleet.at[idx, "published"]) / dt * per_pub, float(fleet.at[idx, "time_s"])
     else:
-        seconds = as_float(summary.get("simulated_seconds"))
+        seconds = as_float(s.simulated_seconds)
         peak = forwards / seconds if seconds else None
     used = peak / capacity if peak is not None else None
     lim = Limit("broker", name, _state(used, 0.0), used,
@@ -343,16 +346,18 @@ def _broker(summary: Mapping[str, Any], scenario: Mapping[str, Any], fleet: pd.D
     return lim
 
 
-def _send_buffers(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Limit:
+def _send_buffers(s: View, sc: View) -> Limit:
     name = "send buffers"
-    pubsub = summary.get("pubsub")
-    if not isinstance(pubsub, Mapping):
+    pubsub = s.pubsub
+    if pubsub is None:
         return Limit("send_buffers", name, "n/a", None, "no pub/sub", shown=False)
-    limit_kib = as_float(get_path(scenario, "pubsub", "buffer", "limit_kib")) or 0.0
-    copies = num_at(pubsub, "copies", "created")
-    dropped = num_at(pubsub, "slow_consumers", "dropped")
-    closed = num_at(pubsub, "slow_consumers", "closed")
-    peak_mib = as_float(get_path(pubsub, "slow_consumers", "peak_server_buffered_mib"))
+    buffer = sc.pubsub.buffer
+    # An unbounded buffer has no per-connection limit whatever limit_kib says.
+    limit_kib = 0.0 if buffer.policy == "unbounded" else as_float(buffer.limit_kib) or 0.0
+    copies = num(pubsub.copies.created)
+    dropped = num(pubsub.slow_consumers.dropped)
+    closed = num(pubsub.slow_consumers.closed)
+    peak_mib = as_float(pubsub.slow_consumers.peak_server_buffered_mib)
     parts = []
     if dropped:
         parts.append(f"{fmt_int(dropped)} copies dropped or conflated ({fmt_pct(dropped, copies)} of {fmt_int(copies)})")
@@ -369,12 +374,12 @@ def _send_buffers(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Li
     return lim
 
 
-def _delivery_latency(summary: Mapping[str, Any]) -> Limit:
+def _delivery_latency(s: View) -> Limit:
     name = "pub/sub delivery latency (p99)"
-    pubsub = summary.get("pubsub")
-    if not isinstance(pubsub, Mapping):
+    pubsub = s.pubsub
+    if pubsub is None:
         return Limit("delivery_latency", name, "n/a", None, "no pub/sub", shown=False)
-    p99 = as_float(get_path(pubsub, "latency_ms", "p99"))
+    p99 = as_float(pubsub.latency_ms.p99)
     used = p99 / DELIVERY_P99_MS if p99 is not None else None
     state = "bound" if used is not None and used > 1.0 else _state(used, 0.0) if used is not None else "n/a"
     lim = Limit("delivery_latency", name, state, used, f"p99 {fmt_ms(p99)}",
@@ -386,16 +391,16 @@ def _delivery_latency(summary: Mapping[str, Any]) -> Limit:
     return lim
 
 
-def _delivery_loss(summary: Mapping[str, Any]) -> Limit:
+def _delivery_loss(s: View) -> Limit:
     name = "pub/sub delivery loss"
-    pubsub = summary.get("pubsub")
-    if not isinstance(pubsub, Mapping):
+    pubsub = s.pubsub
+    if pubsub is None:
         return Limit("delivery_loss", name, "n/a", None, "no pub/sub", shown=False)
-    copies = num_at(pubsub, "copies", "created")
-    lost_broker = num_at(pubsub, "publications", "lost_in_broker")
-    lost_fanouts = num_at(pubsub, "fanouts", "lost")
-    failed_pub = num_at(pubsub, "publications", "publish_failed")
-    delivered = num_at(pubsub, "copies", "delivered")
+    copies = num(pubsub.copies.created)
+    lost_broker = num(pubsub.publications.lost_in_broker)
+    lost_fanouts = num(pubsub.fanouts.lost)
+    failed_pub = num(pubsub.publications.publish_failed)
+    delivered = num(pubsub.copies.delivered)
     parts = []
     if lost_broker:
         parts.append(f"{fmt_int(lost_broker)} publications lost in the broker")
@@ -412,14 +417,14 @@ def _delivery_loss(summary: Mapping[str, Any]) -> Limit:
     return lim
 
 
-def _continuity(summary: Mapping[str, Any]) -> Limit:
+def _continuity(s: View) -> Limit:
     name = "message continuity"
-    pubsub = summary.get("pubsub")
-    cont = get_path(pubsub, "continuity")
-    if not isinstance(cont, Mapping):
+    pubsub = s.pubsub
+    if pubsub is None:
         return Limit("continuity", name, "n/a", None, "no pub/sub", shown=False)
-    expected, lost = num_at(cont, "expected"), num_at(cont, "lost")
-    duplicated, out_of_order = num_at(cont, "duplicated"), num_at(cont, "out_of_order")
+    cont = pubsub.continuity
+    expected, lost = num(cont.expected), num(cont.lost)
+    duplicated, out_of_order = num(cont.duplicated), num(cont.out_of_order)
     parts = []
     if lost:
         parts.append(f"{fmt_int(lost)} messages never reached a client that expected them "
@@ -428,25 +433,24 @@ def _continuity(summary: Mapping[str, Any]) -> Limit:
         parts.append(f"{fmt_int(duplicated)} duplicated")
     if out_of_order:
         parts.append(f"{fmt_int(out_of_order)} out of order")
-    held = "exactly once held" if cont.get("exactly_once") else "exactly once did not hold"
+    held = "exactly once held" if cont.exactly_once else "exactly once did not hold"
     lim = Limit("continuity", name, "bound" if parts else "ok", None,
                 f"{fmt_int(expected)} messages expected; {held}", "every expected message once, in order",
                 "; ".join(parts), severity=lost + duplicated)
     if lost:
-        resume = get_path(pubsub, "resume") or {}
-        rate = as_float(resume.get("success_rate"))
-        tail = (f"; {fmt_share(rate)} of {fmt_int(resume.get('attempts'))} resume attempts succeeded"
+        resume = pubsub.resume
+        rate = as_float(resume.success_rate)
+        tail = (f"; {fmt_share(rate)} of {fmt_int(resume.attempts)} resume attempts succeeded"
                 if rate is not None else "")
         lim.advice = (f"{fmt_int(lost)} messages were lost to clients{tail}: a longer resume window, a larger "
                       "history per channel, or history fetches after a reconnect would recover them.")
     return lim
 
 
-def _recovery(summary: Mapping[str, Any], fleet: pd.DataFrame) -> Limit:
+def _recovery(s: View, fleet: pd.DataFrame) -> Limit:
     name = "recovery after a crash"
-    crashes = [f for f in summary.get("faults") or [] if isinstance(f, Mapping)
-               and f.get("type") in ("crash", "site_crash", "out_of_memory", "balancer_crash", "site_partition")]
-    gave_up = num_at(summary, "connections", "gave_up")
+    crashes = _faults(s, "crash", "site_crash", "out_of_memory", "balancer_crash", "site_partition")
+    gave_up = num(s.connections.gave_up)
     outage = None
     if not fleet.empty and "up" in fleet.columns:
         down = fleet[fleet["up"] <= 0]
@@ -454,9 +458,8 @@ def _recovery(summary: Mapping[str, Any], fleet: pd.DataFrame) -> Limit:
             outage = float(down["time_s"].iloc[0])
     if not crashes and not gave_up and outage is None:
         return Limit("recovery", name, "n/a", None, "no crash in this run")
-    stranded = [f for f in crashes if (as_float(f.get("connections_dropped")) or 0) > 0
-                and as_float(f.get("reconnected_within_s")) is None]
-    times = [(as_float(f.get("reconnected_within_s")), f) for f in crashes]
+    stranded = [f for f in crashes if num(f.connections_dropped) > 0 and as_float(f.reconnected_within_s) is None]
+    times = [(as_float(f.reconnected_within_s), f) for f in crashes]
     times = [(t, f) for t, f in times if t is not None]
     worst_t, worst = max(times, key=lambda x: x[0]) if times else (None, None)
     parts = []
@@ -469,18 +472,18 @@ def _recovery(summary: Mapping[str, Any], fleet: pd.DataFrame) -> Limit:
         parts.append(f"no server was up from {fmt_seconds(outage)}")
     used = worst_t / RECOVERY_S if worst_t is not None else None
     what = _fault_label(worst) if worst is not None else ""
-    figure = (f"all {fmt_int(worst.get('connections_dropped'))} clients of {what} back within {fmt_seconds(worst_t)}"
+    figure = (f"all {fmt_int(worst.connections_dropped)} clients of {what} back within {fmt_seconds(worst_t)}"
               if worst is not None else "no crash dropped a connection" if not stranded else "not all back")
     state = "bound" if parts or (used is not None and used > 1.0) else _state(used, 0.0)
     lim = Limit("recovery", name, state, used, figure, f"{fmt_seconds(RECOVERY_S)} to be back",
                 "; ".join(parts) or (f"recovery took {fmt_seconds(worst_t)}" if state == "bound" else ""),
-                severity=gave_up + sum(as_float(f.get("connections_dropped")) or 0 for f in stranded))
+                severity=gave_up + sum(num(f.connections_dropped) for f in stranded))
     if state == "bound":
         advice = []
         if gave_up:
             advice.append(f"allow more retries (backoff.max_retries) so the {fmt_int(gave_up)} clients keep trying")
         if outage is not None:
-            servers = as_float(get_path(summary, "fleet", "servers")) or 0
+            servers = as_float(s.fleet.servers) or 0
             advice.append("run at least two servers" if servers <= 1 else
                           f"run enough servers that a failure never leaves none up (this run: {fmt_int(servers)})")
         if stranded or (used is not None and used > 1.0):
@@ -489,34 +492,36 @@ def _recovery(summary: Mapping[str, Any], fleet: pd.DataFrame) -> Limit:
     return lim
 
 
-def _fault_label(fault: Mapping[str, Any]) -> str:
-    kind = fault.get("type")
+def _fault_label(fault: View) -> str:
+    """A fault outcome of the summary (Summary.faults[i]) in words."""
+    kind = fault.type
     if kind == "site_crash":
-        return f"site {fault.get('site')}"
+        return f"site {fault.site}"
     if kind == "site_partition":
-        return f"the partition of site {fault.get('site')}"
+        return f"the partition of site {fault.site}"
     if kind == "balancer_crash":
-        return f"balancer {fault.get('balancer')}"
+        return f"balancer {fault.balancer}"
     if kind == "out_of_memory":
-        return f"server {fault.get('server')} (out of memory)"
-    return f"the crash of server {fault.get('server')}"
+        return f"server {fault.server} (out of memory)"
+    return f"the crash of server {fault.server}"
 
 
 def evaluate_limits(summary: Mapping[str, Any], scenario: Mapping[str, Any], servers: pd.DataFrame,
                     fleet: pd.DataFrame, dt: float) -> List[Limit]:
     """Every limit of the model, measured (see the module docstring)."""
+    s, sc = Summary(summary), Scenario(scenario)
     return [
-        _connections(summary, servers, fleet),
-        _source_ports(summary, scenario, fleet),
-        _cpu(summary, servers),
-        _memory(summary, servers),
-        _rate(summary, scenario, fleet, dt),
-        _broker(summary, scenario, fleet, dt),
-        _send_buffers(summary, scenario),
-        _delivery_latency(summary),
-        _delivery_loss(summary),
-        _continuity(summary),
-        _recovery(summary, fleet),
+        _connections(s, servers, fleet),
+        _source_ports(s, sc, fleet),
+        _cpu(s, servers),
+        _memory(s, servers),
+        _rate(s, sc, fleet, dt),
+        _broker(s, sc, fleet, dt),
+        _send_buffers(s, sc),
+        _delivery_latency(s),
+        _delivery_loss(s),
+        _continuity(s),
+        _recovery(s, fleet),
     ]
 
 

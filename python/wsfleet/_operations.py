@@ -18,6 +18,7 @@ import pandas as pd
 
 from ._describe import GRAY_FAILURES, as_float, fmt_int, fmt_ms, fmt_num, fmt_pct, fmt_seconds, pluralise
 from ._plots import add_legend, new_figure, style_axes, to_png
+from .views import Summary, View
 
 __all__ = ["deploy_sentences", "deploy_figure", "gray_failure_sentences", "STRATEGY_WORDS", "SIGTERM_WORDS"]
 
@@ -39,33 +40,33 @@ def _count(n: float, noun: str) -> str:
     return f"{fmt_int(n)} {pluralise(n, noun)}"
 
 
-def _closes_phrase(d: Mapping[str, Any]) -> str:
+def _closes_phrase(d: View) -> str:
     parts = []
-    for key, words in (("closed_at_sigterm", "at SIGTERM"), ("closed_spread", "spread over the grace period"),
-                       ("closed_at_kill", "by SIGKILL at the end of the grace period")):
-        n = as_float(d.get(key)) or 0
+    for count, words in ((d.closed_at_sigterm, "at SIGTERM"), (d.closed_spread, "spread over the grace period"),
+                         (d.closed_at_kill, "by SIGKILL at the end of the grace period")):
+        n = as_float(count) or 0
         if n > 0:
             parts.append(f"{fmt_int(n)} {words}")
     return ", ".join(parts)
 
 
-def deploy_sentences(deploys: List[Mapping[str, Any]]) -> List[str]:
-    """One paragraph per deploy, then the trade-off between a deploy's length and its reconnect peak."""
+def deploy_sentences(deploys: List[View]) -> List[str]:
+    """One paragraph per deploy (Summary.deploys), then the trade-off between a deploy's length and
+    its reconnect peak."""
     out: List[str] = []
     for i, d in enumerate(deploys):
-        strategy = STRATEGY_WORDS.get(str(d.get("strategy")), str(d.get("strategy")))
-        replicas = as_float(d.get("replicas")) or 0
-        started = as_float(d.get("started_s"))
+        strategy = STRATEGY_WORDS.get(str(d.strategy), str(d.strategy))
+        replicas = as_float(d.replicas) or 0
+        started = as_float(d.started_s)
         head = f"Deploy {i + 1}, a {strategy} of {_count(replicas, 'server')}"
-        if str(d.get("strategy")) != "blue_green":
-            head += (f" (max surge {fmt_int(d.get('max_surge'))}, max unavailable "
-                     f"{fmt_int(d.get('max_unavailable'))})")
+        if str(d.strategy) != "blue_green":
+            head += f" (max surge {fmt_int(d.max_surge)}, max unavailable {fmt_int(d.max_unavailable)})"
         if started is None:
-            out.append(head + f", was due at {fmt_seconds(d.get('at_s'))} but did not start within the run.")
+            out.append(head + f", was due at {fmt_seconds(d.at_s)} but did not start within the run.")
             continue
         text = head + f", started at {fmt_seconds(started)}"
-        duration = as_float(d.get("duration_s"))
-        finished = as_float(d.get("finished_s"))
+        duration = as_float(d.duration_s)
+        finished = as_float(d.finished_s)
         if duration is None:
             text += " and was not complete when the run ended."
         else:
@@ -73,28 +74,27 @@ def deploy_sentences(deploys: List[Mapping[str, Any]]) -> List[str]:
             if finished is not None and finished > duration:
                 text += f"; its last old server was gone after {fmt_seconds(finished)}"
             text += "."
-        text += (f" It started {_count(as_float(d.get('servers_started')) or 0, 'new server')}, kept at least "
-                 f"{_count(as_float(d.get('min_available')) or 0, 'server')} available and ran at most "
-                 f"{_count(as_float(d.get('peak_servers')) or 0, 'server')} at once.")
-        closed = as_float(d.get("connections_closed")) or 0
+        text += (f" It started {_count(as_float(d.servers_started) or 0, 'new server')}, kept at least "
+                 f"{_count(as_float(d.min_available) or 0, 'server')} available and ran at most "
+                 f"{_count(as_float(d.peak_servers) or 0, 'server')} at once.")
+        closed = as_float(d.connections_closed) or 0
         if closed == 0:
             text += " It closed no connection."
             out.append(text)
             continue
         text += f" Its terminating servers closed {fmt_int(closed)} connections ({_closes_phrase(d)})"
-        cut = as_float(d.get("handshakes_cut")) or 0
+        cut = as_float(d.handshakes_cut) or 0
         if cut:
             text += f" and cut {fmt_int(cut)} handshakes in progress"
         text += "."
-        rec = d.get("reconnect_s") or {}
-        reconnected = as_float(d.get("reconnected")) or 0
-        gave_up = as_float(d.get("gave_up")) or 0
-        away = as_float(d.get("not_reconnected_at_end")) or 0
+        rec = d.reconnect_s
+        reconnected = as_float(d.reconnected) or 0
+        gave_up = as_float(d.gave_up) or 0
+        away = as_float(d.not_reconnected_at_end) or 0
         back = f" {fmt_int(reconnected)} of those clients connected again"
-        if as_float(rec.get("p50")) is not None:
-            back += (f" (median {fmt_seconds(rec.get('p50'))}, 99th percentile {fmt_seconds(rec.get('p99'))}"
-                     f" after their close)")
-        all_back = as_float(d.get("all_reconnected_s"))
+        if as_float(rec.p50) is not None:
+            back += f" (median {fmt_seconds(rec.p50)}, 99th percentile {fmt_seconds(rec.p99)} after their close)"
+        all_back = as_float(d.all_reconnected_s)
         if all_back is not None:
             back += f"; all were back {fmt_seconds(all_back)} after the deploy started"
         if gave_up:
@@ -102,10 +102,10 @@ def deploy_sentences(deploys: List[Mapping[str, Any]]) -> List[str]:
         if away:
             back += f"; {fmt_int(away)} were still away at the end"
         text += back + "."
-        text += (f" The reconnect peak: {fmt_int(d.get('peak_disconnected'))} of its clients away at once, "
-                 f"and {fmt_int(d.get('peak_retries_per_s'))} reconnection attempts in one second across the fleet.")
+        text += (f" The reconnect peak: {fmt_int(d.peak_disconnected)} of its clients away at once, "
+                 f"and {fmt_int(d.peak_retries_per_s)} reconnection attempts in one second across the fleet.")
         out.append(text)
-    started = [d for d in deploys if as_float(d.get("connections_closed"))]
+    started = [d for d in deploys if as_float(d.connections_closed)]
     if started:
         out.append("The trade-off: the servers a deploy terminates at once set its reconnect peak (each takes its "
                    "share of the connections with it), and how many it may terminate at once sets its length. A "
@@ -176,15 +176,16 @@ def gray_failure_sentences(summary: Mapping[str, Any], fleet: pd.DataFrame, serv
                            end_s: float) -> List[str]:
     """What each gray failure of the run did while it lasted, measured on the time series."""
     out: List[str] = []
-    for fault in summary.get("faults") or []:
-        if not isinstance(fault, Mapping) or fault.get("type") not in GRAY_FAILURES:
+    s = Summary(summary)
+    for fault in s.faults:
+        if fault.type not in GRAY_FAILURES:
             continue
-        kind = str(fault.get("type"))
-        at = as_float(fault.get("at_s")) or 0.0
-        recover = as_float(fault.get("recover_after_s"))
+        kind = str(fault.type)
+        at = as_float(fault.at_s) or 0.0
+        recover = as_float(fault.recover_after_s)
         until = min(end_s, at + recover) if recover is not None else end_s
         span = f"from {fmt_seconds(at)} to {fmt_seconds(until)}"
-        server = as_float(fault.get("server"))
+        server = as_float(fault.server)
         mine = servers[servers["server"] == server] if server is not None and not servers.empty else servers.iloc[0:0]
         others = servers[(servers["server"] != server) & (servers["up"] > 0)] if not servers.empty else servers
         during, others_during = _window(mine, at, until), _window(others, at, until)
@@ -214,8 +215,7 @@ def gray_failure_sentences(summary: Mapping[str, Any], fleet: pd.DataFrame, serv
         elif kind == "health_flap":
             est = during["established"] if "established" in during.columns else pd.Series(dtype=float)
             idle = int((est == 0).sum()) if not est.empty else 0
-            marked = sum(as_float(b.get("marked_down")) or 0 for b in summary.get("balancers") or []
-                         if isinstance(b, Mapping))
+            marked = sum(as_float(b.marked_down) or 0 for b in s.balancers)
             out.append(f"The health endpoint of server {fmt_int(server)} failed half of every period {span} while "
                        f"the server served on: in {_count(idle, 'sample interval')} of that time it took no new "
                        f"connection (out of the balancers' rotation), and the balancers took a server out "
@@ -223,7 +223,7 @@ def gray_failure_sentences(summary: Mapping[str, Any], fleet: pd.DataFrame, serv
         elif kind == "link_degrade":
             before = _mean(_window(fleet, max(0.0, at - (until - at)), at), "latency_p50_ms")
             while_ = _mean(_window(fleet, at, until), "latency_p50_ms")
-            text = f"The path to site {fault.get('site')} was slower {span}"
+            text = f"The path to site {fault.site} was slower {span}"
             if before is not None and while_ is not None:
                 text += (f": the fleet's median message latency went from {fmt_ms(before)} to {fmt_ms(while_)}"
                          f" (+{fmt_num(while_ - before)} ms)")

@@ -166,6 +166,22 @@ class PlanResult:
     def recommended(self) -> Optional[int]:
         return self.minimum + self.spare if self.minimum is not None else None
 
+    def evaluations(self) -> pd.DataFrame:
+        """Every size the search evaluated, one row per (candidate, size, SLO): the runs n, the mean
+        of the SLO's metric with the half-width and bounds of its two-sided `confidence` interval
+        (Student t), the one-sided upper bound the decision used, the threshold, and whether it met it."""
+        rows = []
+        for c in self.candidates:
+            for e in c.evaluations:
+                for name, v in e.slos.items():
+                    half = v.get("ci_half_width", math.nan)
+                    rows.append({"candidate": c.name, self.variable: e.value, "slo": name, "n": v.get("n"),
+                                 "mean": v["mean"], "ci_low": v["mean"] - half, "ci_high": v["mean"] + half,
+                                 "ci_half_width": half, "upper_bound": v["upper_bound"], "max": v["max"],
+                                 "passed": v["passed"], "size_passed": e.passed})
+        return pd.DataFrame(rows, columns=["candidate", self.variable, "slo", "n", "mean", "ci_low", "ci_high",
+                                           "ci_half_width", "upper_bound", "max", "passed", "size_passed"])
+
     def report(self, out: Any = None, *, plots: bool = True) -> Path:
         """Write the plan's HTML report (default: DIRECTORY/report.html); returns its path."""
         from wsfleet.report import write_report

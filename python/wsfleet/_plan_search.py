@@ -10,7 +10,7 @@ import json
 import math
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, Optional
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 
 import pandas as pd
 
@@ -21,17 +21,18 @@ from wsfleet._flat_slos import as_dict as flat_as_dict
 from wsfleet._metrics import RECOVERY
 from wsfleet._plan_result import (FLEET_COST, PLAN_FILE, RECOMMENDED_DIR, CandidateResult, Evaluation, PlanError,
                                   PlanPointsFailed, PlanResult, candidate_name, fleet_cost_per_hour, make_slos)
-from wsfleet._stats import upper_bound
+from wsfleet._stats import mean_ci, upper_bound
 from wsfleet._store import ResultStore, StoreError, atomic_write
 from wsfleet._task import Task, run_task
+from wsfleet._precision import DEFAULT_PILOT, DEFAULT_RELATIVE, Precision, make_precision
 from wsfleet._study import (BaseScenario, Progress, Study, execute, failure_message, flatten_axes, read_table,
-                            seed_for, study_executor)
+                            run_to_precision, seed_for, study_executor)
 
 __all__ = ["Plan", "plan", "PLAN_KEYS"]
 
 PLAN_KEYS = ("variable", "low", "high", "replications", "confidence", "lose_servers", "lose_site", "failure_at_s",
              "spare", "cost",
-             "seed", "common_random_numbers", "slo", "candidates")
+             "seed", "common_random_numbers", "slo", "candidates", "precision", "max_replications")
 #: Variables the loader caps (fleet.servers <= 100000; fleet.max_connections <= 1e9).
 VARIABLE_MAX = {"fleet.servers": 100000, "fleet.max_connections": 1000000000}
 
@@ -72,16 +73,21 @@ class Plan(Study):
     never comes back (give the sites a share so that they follow fleet.servers). spare: added to the minimum in the recommendation (N+k). cost: a numeric key (such as
     fleet.cpu_cores) whose value times the minimum ranks the candidates: many small servers against
     few large ones (default: the minimum itself); "cost_per_hour" ranks by the fleet's price an hour
-    from its classes' cost_per_hour. Other arguments as in Sweep.
+    from its classes' cost_per_hour. precision: replicate each size until the confidence interval
+    of the mean of every SLO's metric is within ±precision of the mean, or max_replications
+    (default 30) is reached (replications is then the first runs of every size); see
+    wsfleet._precision; replications="auto" is precision 0.05 from 3 replications. Other arguments
+    as in Sweep.
     """
 
     def __init__(self, scenario: Any, slos: Any = None, *, variable: Optional[str] = None,
                  low: Optional[int] = None, high: Optional[int] = None, candidates: Any = None,
-                 replications: Optional[int] = None, confidence: Optional[float] = None,
+                 replications: Union[int, str, None] = None, confidence: Optional[float] = None,
                  lose_servers: Optional[int] = None, lose_site: Optional[str] = None,
                  failure_at_s: Optional[float] = None,
                  spare: Optional[int] = None, cost: Optional[str] = None, seed: Optional[int] = None,
-                 common_random_numbers: Optional[bool] = None, overrides: _run.Overrides = None) -> None:
+                 common_random_numbers: Optional[bool] = None, overrides: _run.Overrides = None,
+                 precision: Optional[float] = None, max_replications: Optional[int] = None) -> None:
         self.base = BaseScenario.load(scenario)
         source = self.base.source
         table = self.base.table.get("plan")
@@ -93,6 +99,9 @@ class Plan(Study):
 
         self.variable = pick(variable, "variable", "fleet.servers")
         self.replications = pick(replications, "replications", 5)
+        if self.replications == "auto":  # precision-driven with the defaults (wsfleet._precision)
+            self.replications = DEFAULT_PILOT
+            precision = DEFAULT_RELATIVE if pick(precision, "precision", None) is None else precision
         self.confidence = float(pick(confidence, "confidence", 0.95))
         self.lose_servers = pick(lose_servers, "lose_servers", 0)
         self.lose_site = pick(lose_site, "lose_site", None)
@@ -112,6 +121,17 @@ class Plan(Study):
             self.slos = make_slos(slo_spec)
         except PlanError as exc:
             raise PlanError(f"{where}: {exc}") from None
+        precision = pick(precision, "precision", None)
+        max_replications = pick(max_replications, "max_replications", None)
+        self.precision: Optional[Precision] = None
+        if precision is None and max_replications is not None:
+            raise PlanError(f"{where}: max_replications needs precision (e.g. 0.05 for ±5 %)")
+        if precision is not None:
+            try:
+                self.precision = make_precision(precision, max_replications, [s.metric for s in self.slos],
+                                                self.replications, where, self.confidence)
+            except ValueError as exc:
+                raise PlanError(str(exc)) from None
         cand_spec = candidates if candidates is not None else given.get("candidates")
         if isinstance(cand_spec, Mapping) and candidates is None:
             cand_spec = flatten_axes(cand_spec)
@@ -188,6 +208,8 @@ class Plan(Study):
             "replications": self.replications,
             "seed": self.seed,
             "common_random_numbers": self.common_random_numbers,
+            # Only with precision-driven replication, so that the other plans' identities do not change.
+            **({"precision": self.precision.describe()} if self.precision is not None else {}),
         }
 
     def identity(self) -> str:
@@ -204,8 +226,11 @@ class Plan(Study):
         if self.lose_site is not None:
             lost.append(f"the whole site {self.lose_site}")
         loss = f", after losing {' and '.join(lost)} at {self.failure_at_s:g} s" if lost else ""
+        runs = (f"{self.replications} to {self.precision.max_replications} replications (until each SLO's "
+                f"interval is within ±{self.precision.relative:.1%})" if self.precision is not None
+                else f"{self.replications} replications")
         return (f"What is the smallest {self.variable} that meets every objective ({slos}){loss}, "
-                f"with {self.confidence:.0%} confidence over {self.replications} replications?")
+                f"with {self.confidence:.0%} confidence over {runs}?")
 
     # --- running ---
     def run(self, out: Any, *, workers: Optional[int] = None, scheduler: Any = None, progress: Optional[bool] = None,
@@ -232,12 +257,23 @@ class Plan(Study):
                            for key, (state, value) in wanted.items()}
                 for key, (state, value) in wanted.items():
                     self._check_point(self.points[indices[key]], f"{self._where}: candidate {state.name}")
-                done = store.done(self.replications)
-                todo = sorted({i for i in indices.values() if self.point_ids[i] not in done})
-                errors = execute(self, store, todo, workers=workers, scheduler=scheduler, progress=progress,
-                                 retries=retries, task_fn=_task_fn, total=len(todo), executor=executor, bar=bar)
-                if errors:
-                    raise PlanPointsFailed(failure_message(errors, len(todo), out))
+                if self.precision is not None:
+                    def run_round(todo: List[int], ranges: Dict[int, Tuple[int, int]], number: int) -> None:
+                        errors = execute(self, store, todo, workers=workers, scheduler=scheduler, progress=progress,
+                                         retries=retries, task_fn=_task_fn, total=len(todo), executor=executor,
+                                         bar=bar, ranges=ranges)
+                        if errors:
+                            raise PlanPointsFailed(failure_message(errors, len(todo), out))
+
+                    run_to_precision(self, store, sorted(set(indices.values())), self.precision, run_round,
+                                     check_metrics=False)
+                else:
+                    done = store.done(self.replications)
+                    todo = sorted({i for i in indices.values() if self.point_ids[i] not in done})
+                    errors = execute(self, store, todo, workers=workers, scheduler=scheduler, progress=progress,
+                                     retries=retries, task_fn=_task_fn, total=len(todo), executor=executor, bar=bar)
+                    if errors:
+                        raise PlanPointsFailed(failure_message(errors, len(todo), out))
                 frame = store.load()
                 for key, (state, value) in wanted.items():
                     pid = self.point_ids[indices[key]]
@@ -313,9 +349,11 @@ class Plan(Study):
                                 f"{self.variable} = {value} (no messages, or no crash?)")
             bound = upper_bound(values, self.confidence)
             mean = sum(values) / len(values)
+            _, half, _ = mean_ci(values, self.confidence)  # two-sided, for the reports and tables
             ok = bound <= slo.max
             passed &= ok
-            verdicts[slo.name] = {"mean": mean, "upper_bound": bound, "max": slo.max, "passed": ok}
+            verdicts[slo.name] = {"mean": mean, "ci_half_width": half, "n": len(values), "upper_bound": bound,
+                                  "max": slo.max, "passed": ok}
         return Evaluation(value, passed, verdicts)
 
     def _describe(self, result: PlanResult) -> Dict[str, Any]:
@@ -334,6 +372,7 @@ class Plan(Study):
             "slos": [asdict(s) for s in self.slos],
             "confidence": self.confidence,
             "replications": self.replications,
+            "precision": self.precision.describe() if self.precision is not None else None,
             "lose_servers": self.lose_servers,
             "lose_site": self.lose_site,
             "failure_at_s": self.failure_at_s if self.lose_servers or self.lose_site is not None else None,
@@ -432,13 +471,15 @@ def plan(scenario: Any, slos: Any = None, *, out: Any, variable: Optional[str] =
          failure_at_s: Optional[float] = None, spare: Optional[int] = None, cost: Optional[str] = None,
          seed: Optional[int] = None, common_random_numbers: Optional[bool] = None, overrides: _run.Overrides = None,
          workers: Optional[int] = None, scheduler: Any = None, progress: Optional[bool] = None, retries: int = 3,
-         overwrite: bool = False, timeout_s: Optional[float] = None) -> PlanResult:
+         overwrite: bool = False, timeout_s: Optional[float] = None, precision: Optional[float] = None,
+         max_replications: Optional[int] = None) -> PlanResult:
     """Define and answer a capacity question in one call: Plan(scenario, slos, variable=..., ...)
     .run(out, workers=..., ...). See Plan for the question's arguments and Plan.run for how it runs.
     Returns the PlanResult; raises PlanError."""
     study = Plan(scenario, slos, variable=variable, low=low, high=high, candidates=candidates,
                  replications=replications, confidence=confidence, lose_servers=lose_servers, lose_site=lose_site,
                  failure_at_s=failure_at_s, spare=spare, cost=cost, seed=seed,
-                 common_random_numbers=common_random_numbers, overrides=overrides)
+                 common_random_numbers=common_random_numbers, overrides=overrides, precision=precision,
+                 max_replications=max_replications)
     return study.run(out, workers=workers, scheduler=scheduler, progress=progress, retries=retries,
                      overwrite=overwrite, timeout_s=timeout_s)

@@ -21,11 +21,14 @@ import pandas as pd
 import tomli_w
 
 from wsfleet import _core
+from wsfleet._progress import ProgressHook, RunProgress, make_hook
 
 if TYPE_CHECKING:
     from wsfleet._limits import Verdict
 
 Scenario = Union[str, "os.PathLike[str]", Mapping[str, Any]]
+#: Fleet columns whose steady state RunResult.steady_state() reports by default.
+STEADY_COLUMNS = ("connections", "cpu_utilisation")
 Overrides = Union[Mapping[str, Any], Sequence[str], None]
 
 
@@ -86,15 +89,15 @@ def looks_like_path(text: str) -> bool:
     return "=" not in text and "[" not in text
 
 
-def _dispatch(scenario: Scenario, overrides: list, file_fn, text_fn):
+def _dispatch(scenario: Scenario, overrides: list, file_fn, text_fn, **extra: Any):
     if isinstance(scenario, Mapping):
-        return text_fn(tomli_w.dumps(dict(scenario)), "<dict>", overrides)
+        return text_fn(tomli_w.dumps(dict(scenario)), "<dict>", overrides, **extra)
     if isinstance(scenario, os.PathLike):
-        return file_fn(os.fspath(scenario), overrides)
+        return file_fn(os.fspath(scenario), overrides, **extra)
     if isinstance(scenario, str):
         if looks_like_path(scenario):
-            return file_fn(scenario, overrides)
-        return text_fn(scenario, "<string>", overrides)
+            return file_fn(scenario, overrides, **extra)
+        return text_fn(scenario, "<string>", overrides, **extra)
     raise TypeError("scenario must be a path, a TOML string or a dict")
 
 
@@ -124,10 +127,39 @@ class RunResult:
             frames.append(self.balancers.assign(scope="balancer", server=-1))
         return pd.concat(frames, ignore_index=True)
 
-    def save(self, directory: Union[str, "os.PathLike[str]"]) -> Path:
-        """Write summary.json, timeseries.csv and scenario.toml exactly as `wsfleet run --out` does."""
+    def save(self, directory: Union[str, "os.PathLike[str]"], *, format: str = "csv") -> Path:
+        """Write summary.json, timeseries.csv and scenario.toml exactly as `wsfleet run --out` does;
+        format="parquet" adds timeseries.parquet (the same table), as `--format parquet` does."""
+        if format not in ("csv", "parquet"):
+            raise ValueError(f"format must be 'csv' or 'parquet' (got {format!r})")
+        if self._native is None:
+            raise ValueError("this result was loaded from a directory (wsfleet.load): its files are there already")
         self._native.write(os.fspath(directory))
+        if format == "parquet":
+            from wsfleet._timeseries_parquet import write_timeseries_parquet
+
+            write_timeseries_parquet(directory)
         return Path(directory)
+
+    def steady_state(self, columns: Sequence[str] = STEADY_COLUMNS) -> pd.DataFrame:
+        """The fleet's steady-state figures: for each fleet time-series column, the warm-up MSER-5
+        finds in it (samples and seconds discarded), the mean and standard deviation of the rest,
+        and whether a steady state was found at all ("reliable": False when MSER-5's cut lies at the
+        middle of the run, i.e. the column still drifts). See wsfleet._warmup."""
+        from wsfleet._warmup import mser5
+
+        rows = []
+        times = self.fleet["time_s"].to_numpy(dtype=float) if "time_s" in self.fleet else None
+        for column in columns:
+            if column not in self.fleet.columns:
+                raise KeyError(f"no fleet time-series column {column!r}; columns: {', '.join(self.fleet.columns)}")
+            values = self.fleet[column].to_numpy(dtype=float)
+            keep = np.isfinite(values)
+            w = mser5(values[keep], times[keep] if times is not None else None)
+            rows.append({"column": column, "warmup_samples": w.truncated, "warmup_end_s": w.warmup_end_s,
+                         "steady_mean": w.steady_mean, "steady_std": w.steady_std,
+                         "whole_run_mean": float(values[keep].mean()), "reliable": w.reliable})
+        return pd.DataFrame(rows)
 
     def report(self, out: Union[str, "os.PathLike[str]", None] = None, *, plots: bool = True) -> Path:
         """Save the run into directory `out` (default: a new temporary directory) and write its HTML
@@ -163,7 +195,7 @@ class RunResult:
     def __repr__(self) -> str:
         title, rows = self._headline()
         return title + "\n" + "\n".join(f"  {k}: {v}" for k, v in rows) + \
-            "\n  (.summary, .fleet, .servers, .report(), .verdict())"
+            "\n  (.summary, .fleet, .servers, .report(), .verdict(), .steady_state())"
 
     def _repr_html_(self) -> str:
         title, rows = self._headline()
@@ -173,6 +205,13 @@ class RunResult:
                         f"{html.escape(val)}</td></tr>" for k, val in rows)
         return (f"<div><strong>{html.escape(title)}</strong><table>{cells}</table>"
                 f"<p><strong>{words}</strong>: {html.escape(v.text)}</p></div>")
+
+
+_COUNTS = ["up", "connections", "attempts", "established", "rejected", "failed", "closed", "dropped",
+           "messages_delivered", "retries", "waiting", "gave_up", "half_open",
+           "clients_websocket", "clients_long_polling", "clients_sse", "polls"]
+_REFUSALS = ["refused_server_full", "refused_shed", "refused_timeout", "refused_backend_down", "refused_crash",
+             "refused_no_backend", "refused_rate_limited", "refused_balancer_down", "refused_source_ports"]
 
 
 def _frame(columns: dict, integer_columns: Sequence[str]) -> pd.DataFrame:
@@ -189,24 +228,37 @@ def run(
     overrides: Overrides = None,
     seed: Optional[int] = None,
     replication: Optional[int] = None,
+    progress: Union[bool, None, "ProgressHook"] = None,
 ) -> RunResult:
     """Run one scenario: a file path, a TOML string, or a dict with the scenario's tables.
 
     overrides: {"clients.count": 5000} or ["clients.count=5000"], validated like the file.
     seed/replication: override run.seed/run.replication. The GIL is released while the engine runs.
+    progress: None (default) shows a bar of the simulated time in a terminal or notebook, or a plain
+    line on stderr every 30 s otherwise, once the run has taken 2 s; True a bar always; False
+    nothing; or a callable progress(simulated_s, end_s, events), called about every 50 ms. The
+    results are the same whatever it is. Ctrl-C (a notebook's interrupt) stops the run with
+    KeyboardInterrupt within about 50 ms (the engine looks at the clock every 256 events).
     Raises ScenarioError (a ValueError) on bad input, with .file, .line, .column and .key.
     """
-    native = _dispatch(scenario, override_list(overrides, seed, replication), _core.run_file, _core.run_text)
-    counts = ["up", "connections", "attempts", "established", "rejected", "failed", "closed", "dropped",
-              "messages_delivered", "retries", "waiting", "gave_up", "half_open",
-              "clients_websocket", "clients_long_polling", "clients_sse", "polls"]
-    refusals = ["refused_server_full", "refused_shed", "refused_timeout", "refused_backend_down", "refused_crash",
-                "refused_no_backend", "refused_rate_limited", "refused_balancer_down", "refused_source_ports"]
-    fleet_columns = native.fleet_columns()
-    fleet = _frame(fleet_columns, counts + ["latency_count"] + [c for c in fleet_columns if c.startswith("latency_le_ms_")])
-    servers = _frame(native.server_columns(), ["server", "present"] + counts + refusals)
-    balancers = _frame(native.balancer_columns(), ["balancer", "up", "source_ports_in_use"] + refusals)
-    summary = json.loads(native.summary_json())
+    hook = make_hook(progress)
+    finished = False
+    try:
+        native = _dispatch(scenario, override_list(overrides, seed, replication), _core.run_file, _core.run_text,
+                           progress=hook)
+        finished = True
+    finally:
+        if isinstance(hook, RunProgress):
+            hook.close(finished)
+    return _result(native.fleet_columns(), native.server_columns(), native.balancer_columns(),
+                   json.loads(native.summary_json()), native.scenario_toml(), native)
+
+
+def _result(fleet_columns: dict, server_columns: dict, balancer_columns: dict, summary: dict, scenario_toml: str,
+            native: Any) -> RunResult:
+    fleet = _frame(fleet_columns, _COUNTS + ["latency_count"] + [c for c in fleet_columns if c.startswith("latency_le_ms_")])
+    servers = _frame(server_columns, ["server", "present"] + _COUNTS + _REFUSALS)
+    balancers = _frame(balancer_columns, ["balancer", "up", "source_ports_in_use"] + _REFUSALS)
     classes = summary.get("fleet", {}).get("server_class") or []
     if classes and not servers.empty:
         # Each server's class ([[fleet.classes]] name, "default" without classes), after "server".
@@ -217,9 +269,34 @@ def run(
         fleet=fleet,
         servers=servers,
         balancers=balancers,
-        scenario_toml=native.scenario_toml(),
+        scenario_toml=scenario_toml,
         _native=native,
     )
+
+
+def load(directory: Union[str, "os.PathLike[str]"]) -> RunResult:
+    """A run directory (`wsfleet run --out DIR`, RunResult.save) as a RunResult: the summary, the
+    effective scenario and the time series (from timeseries.parquet when it is there, else
+    timeseries.csv), split into fleet, server and balancer rows as wsfleet.run gives them. A
+    column a scope never fills (a server-only column on fleet rows) is left out of that scope's
+    frame. Raises ReportError naming the file at fault; a sweep or plan directory is refused (use
+    wsfleet.load_sweep)."""
+    from wsfleet._run_dir import ReportError, load_run
+
+    if (Path(directory) / "study.json").is_file():
+        raise ReportError(directory, "a sweep or plan directory: load it with wsfleet.load_sweep")
+    run_dir = load_run(directory)
+    ts = run_dir.timeseries
+
+    def scope(name: str, index: Optional[str]) -> dict:
+        rows = ts[ts["scope"] == name].drop(columns=["scope"])
+        if index != "server":
+            rows = rows.drop(columns=["server"])
+        rows = rows.dropna(axis=1, how="all") if not rows.empty else rows.iloc[:, :0]
+        return {c: rows[c].to_numpy() for c in rows.columns}
+
+    return _result(scope("fleet", None), scope("server", "server"), scope("balancer", None), run_dir.summary,
+                   run_dir.scenario_text, None)
 
 
 def check(scenario: Scenario, *, overrides: Overrides = None) -> str:

@@ -18,6 +18,7 @@ except ImportError:  # pragma: no cover - Python 3.9/3.10
 
 SUMMARY_FILE = "summary.json"
 TIMESERIES_FILE = "timeseries.csv"
+PARQUET_FILE = "timeseries.parquet"  # optional, beside the CSV (wsfleet._timeseries_parquet)
 SCENARIO_FILE = "scenario.toml"
 REPORT_FILE = "report.html"  # where a report goes by default
 
@@ -91,7 +92,9 @@ def _load_scenario(path: Path) -> Tuple[Dict[str, Any], str]:
     return scenario, text
 
 
-def _load_timeseries(path: Path) -> pd.DataFrame:
+def load_timeseries_csv(path: Path) -> pd.DataFrame:
+    """timeseries.csv as a table: numeric columns as numbers, scope in lower case; ReportError
+    naming the file when it is missing or invalid."""
     _read_text(path)  # existence, type and encoding, with the same messages as the other files
     try:
         frame = pd.read_csv(path, skipinitialspace=True)
@@ -110,6 +113,21 @@ def _load_timeseries(path: Path) -> pd.DataFrame:
             frame[column] = pd.to_numeric(frame[column], errors="coerce")
     if frame["time_s"].isna().any():
         raise ReportError(path, "column time_s has empty or non-numeric values")
+    return frame
+
+
+def _load_timeseries_parquet(path: Path) -> pd.DataFrame:
+    """timeseries.parquet (wsfleet._timeseries_parquet: the CSV's table, typed)."""
+    import pyarrow.parquet as pq
+
+    try:
+        frame = pq.read_table(path).to_pandas()
+    except (OSError, ValueError) as exc:  # pyarrow's errors are OSError (ArrowIOError) or ValueError
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ReportError(path, f"invalid Parquet: {first}") from None
+    missing = [c for c in _REQUIRED_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ReportError(path, f"missing column(s): {', '.join(missing)}")
     return frame
 
 
@@ -143,7 +161,8 @@ def _check_complete(directory: Path, summary: Dict[str, Any], scenario: Dict[str
 
 
 def load_run(run_dir: PathLike) -> Run:
-    """Reads and checks the three files of a run directory; raises ReportError naming the culprit."""
+    """Reads and checks the three files of a run directory (the time series from timeseries.parquet
+    when it is there); raises ReportError naming the culprit."""
     directory = Path(run_dir)
     if not directory.exists():
         raise ReportError(directory, "run directory not found")
@@ -151,6 +170,11 @@ def load_run(run_dir: PathLike) -> Run:
         raise ReportError(directory, "not a directory (expected a run directory from `wsfleet run --out`)")
     summary = _load_summary(directory / SUMMARY_FILE)
     scenario, scenario_text = _load_scenario(directory / SCENARIO_FILE)
-    timeseries = _load_timeseries(directory / TIMESERIES_FILE)
+    # timeseries.parquet, when `run --format parquet` wrote it beside the CSV, is the same table.
+    parquet = directory / PARQUET_FILE
+    if parquet.is_file():
+        timeseries = _load_timeseries_parquet(parquet)
+    else:
+        timeseries = load_timeseries_csv(directory / TIMESERIES_FILE)
     _check_complete(directory, summary, scenario, timeseries)
     return Run(directory, summary, scenario, scenario_text, timeseries)

@@ -4,6 +4,8 @@
     DIR/scenario.toml     the base scenario, as given
     DIR/schema.json       the column types of the results (the union over every part written)
     DIR/results/part-<point_id>.parquet   one row per replication of one point
+    DIR/results/part-<point_id>~<r>.parquet   replications r, r+1, ... added to the point later
+                                              (precision-driven replication, wsfleet._precision)
 
 Each part is written to a hidden temporary file, then renamed into place, so a part is either
 complete or absent: an interrupted study (Ctrl-C, kill -9, a dead worker) loses only the points
@@ -31,7 +33,7 @@ import pyarrow.parquet as pq
 
 from wsfleet._parts import Encoded, encode, infer_type, merge_type, to_table
 
-__all__ = ["ResultStore", "StoreError", "STUDY_FILE", "RESULTS_DIR", "is_study_dir", "read_study", "write_error"]
+__all__ = ["ResultStore", "StoreError", "EXTRA_SEP", "STUDY_FILE", "RESULTS_DIR", "is_study_dir", "read_study", "write_error"]
 
 STUDY_FILE = "study.json"
 SCHEMA_FILE = "schema.json"
@@ -47,6 +49,8 @@ class StoreError(ValueError):
 
 SYNC_EVERY_S = 1.0  # the longest a finished part waits for its group's flush to disk
 ROWS_IN_MEMORY = 20_000  # rows of the parts written kept for load() (a few kB each); the rest are read back
+#: Separates a point id from the first replication of a part that adds replications to the point.
+EXTRA_SEP = "~"
 
 
 def atomic_write(path: Path, data: bytes, *, sync: bool = True) -> None:
@@ -175,12 +179,12 @@ class ResultStore:
         # Hidden (a leading dot): pyarrow's dataset reader skips it.
         return part.with_name(f".{part.name}.sha256")
 
-    def done(self, replications: int) -> Set[str]:
-        """The points whose part holds every replication 0..replications-1 (unreadable parts are
-        removed: they will be computed again)."""
-        out = set()
+    def _verified_parts(self) -> Dict[str, List[int]]:
+        """The replications of every part whose bytes match its checksum, by part name (what follows
+        "part-"); unreadable parts are removed: they will be computed again."""
+        out: Dict[str, List[int]] = {}
         for part in self.results.glob("part-*.parquet"):
-            point_id = part.stem[len("part-"):]
+            name = part.stem[len("part-"):]
             checksum = self._checksum_file(part)
             try:
                 # A part whose bytes differ from the checksum written with it (a flipped byte in a
@@ -192,9 +196,43 @@ class ResultStore:
                 part.unlink()
                 checksum.unlink(missing_ok=True)
                 continue
-            if sorted(reps) == list(range(replications)):
-                out.add(point_id)
+            out[name] = reps
         return out
+
+    def done(self, replications: int) -> Set[str]:
+        """The points whose part holds every replication 0..replications-1 (unreadable parts are
+        removed: they will be computed again)."""
+        return {name for name, reps in self._verified_parts().items()
+                if EXTRA_SEP not in name and sorted(reps) == list(range(replications))}
+
+    def replication_counts(self) -> Dict[str, int]:
+        """For a study that adds replications to its points (precision-driven replication): per point
+        id, k when its parts together hold replications 0..k-1 exactly. A point's first part is
+        part-<point_id>; the replications added later are in part-<point_id>~<first replication>.
+        Parts that leave a gap or overlap are removed (computed again)."""
+        by_point: Dict[str, List[Tuple[str, List[int]]]] = {}
+        for name, reps in self._verified_parts().items():
+            by_point.setdefault(name.split(EXTRA_SEP)[0], []).append((name, reps))
+        counts: Dict[str, int] = {}
+        for pid, parts in by_point.items():
+            parts.sort(key=lambda p: min(p[1]) if p[1] else -1)
+            expected = 0
+            for name, reps in parts:
+                if sorted(reps) != list(range(expected, expected + len(reps))) or not reps:
+                    break  # a gap (a part lost) or an overlap: this part and the later ones are redone
+                expected += len(reps)
+            else:
+                counts[pid] = expected
+                continue
+            keep = {n for n, r in parts if r and max(r) < expected}
+            for name, _ in parts:
+                if name not in keep:
+                    part = self._part(name)
+                    part.unlink(missing_ok=True)
+                    self._checksum_file(part).unlink(missing_ok=True)
+            if expected:
+                counts[pid] = expected
+        return counts
 
     def write_point(self, point_id: str, rows: List[Dict[str, Any]], encoded: Optional[Encoded] = None) -> None:
         """Writes one finished point (one row per replication) atomically. `encoded`: the part as a
@@ -240,6 +278,8 @@ class ResultStore:
             checksum.unlink(missing_ok=True)
             raise
         self._unsynced += [part, checksum]
+        if point_id in self._written:  # rewritten (a point computed again)
+            self._rows_in_memory -= len(self._written.pop(point_id)[0])
         if self._rows_in_memory + len(rows) <= ROWS_IN_MEMORY:
             self._written[point_id] = (rows, self._arrow_schema)
             self._rows_in_memory += len(rows)

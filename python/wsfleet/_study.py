@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import hashlib
+import itertools
 import math
 import os
 import sys
@@ -23,8 +24,10 @@ except ImportError:  # pragma: no cover - Python 3.9/3.10
 from wsfleet import _core, _run
 from wsfleet._axes import point_id
 from wsfleet._executors import make_executor
-from wsfleet._store import ResultStore
+from wsfleet._store import EXTRA_SEP, ResultStore
 from wsfleet._parts import Encoded
+from wsfleet._precision import Precision, missing_metrics, next_total
+from wsfleet._progress import interactive, tqdm_class
 from wsfleet._task import Task, run_part, run_task
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -172,14 +175,15 @@ class Study:
         self.point_ids.append(pid)
         return len(self.points) - 1
 
-    def tasks(self, index: int) -> List[Task]:
+    def tasks(self, index: int, start: int = 0, stop: Optional[int] = None) -> List[Task]:
+        """Replications start..stop-1 (default: all of them) of point `index`."""
         pid = self.point_ids[index]
         seed = seed_for(self.seed, pid, self.common_random_numbers)
         base = list(self.overrides) + self.point_overrides(index)
         return [Task(index, pid, r, seed, self.base.text, self.base.source,
                      tuple(base + [f"run.seed={seed}", f"run.replication={r}"]),
                      tuple(self.row_prefix(index, r, seed).items()))
-                for r in range(self.replications)]
+                for r in range(start, self.replications if stop is None else stop)]
 
     def row_prefix(self, index: int, replication: int, seed: int) -> Dict[str, Any]:
         row: Dict[str, Any] = {"point": index, "point_id": self.point_ids[index], "replication": replication,
@@ -230,7 +234,7 @@ class Progress:
         if enabled is False or (total is not None and total <= initial):
             return
         if enabled or interactive():
-            self.bar = _tqdm()(total=total, initial=initial, unit="point", desc=label, dynamic_ncols=True,
+            self.bar = tqdm_class()(total=total, initial=initial, unit="point", desc=label, dynamic_ncols=True,
                                smoothing=0.1)
         else:
             self.plain = True
@@ -261,33 +265,6 @@ class Progress:
             self._line()
 
 
-def _in_notebook() -> bool:
-    shell = sys.modules.get("IPython")
-    try:
-        return shell is not None and type(shell.get_ipython()).__name__ == "ZMQInteractiveShell"  # type: ignore
-    except Exception:  # noqa: BLE001
-        return False
-
-
-def interactive() -> bool:
-    return _in_notebook() or (hasattr(sys.stderr, "isatty") and sys.stderr.isatty())
-
-
-def _tqdm():
-    """tqdm's notebook widget when ipywidgets is there, else the text bar."""
-    if _in_notebook():
-        try:
-            import ipywidgets  # noqa: F401
-            from tqdm.notebook import tqdm
-
-            return tqdm
-        except ImportError:
-            pass
-    from tqdm.std import tqdm
-
-    return tqdm
-
-
 def study_executor(workers: Optional[int], scheduler: Any, timeout_s: Optional[float]) -> Any:
     """The executor for `workers` or `scheduler`; a bad choice is a SweepError."""
     try:
@@ -299,9 +276,12 @@ def study_executor(workers: Optional[int], scheduler: Any, timeout_s: Optional[f
 def execute(study: Any, store: ResultStore, todo: Sequence[int], *, workers: Optional[int], scheduler: Any,
             progress: Optional[bool], retries: int, task_fn: Callable[[Task], Any], total: int,
             executor: Any = None, label: str = "sweep", bar: Any = None,
-            timeout_s: Optional[float] = None) -> List[Tuple[Task, BaseException]]:
+            timeout_s: Optional[float] = None,
+            ranges: Optional[Mapping[int, Tuple[int, int]]] = None) -> List[Tuple[Task, BaseException]]:
     """Runs the replications of the points `todo` of `study` (a Sweep, or anything with tasks(),
     row_prefix() and replications) and writes each point to `store` as soon as it is complete.
+    ranges: per point, the replications (start, stop) to run instead of all of them; those added
+    to a point that has some already go to their own part (part-<point_id>~<start>).
     Returns the failed tasks with their errors."""
     errors: List[Tuple[Task, BaseException]] = []
     if not todo:
@@ -316,9 +296,10 @@ def execute(study: Any, store: ResultStore, todo: Sequence[int], *, workers: Opt
     failed_points = set()
     # A point of one replication is one row: the worker encodes its part too (run_part), and the
     # driver only writes the bytes, when they are what it would have made (wsfleet._store).
-    fn = run_part if task_fn is run_task and study.replications == 1 else task_fn
+    fn = run_part if task_fn is run_task and study.replications == 1 and ranges is None else task_fn
+    span = {i: (ranges[i] if ranges is not None else (0, study.replications)) for i in todo}
     try:
-        tasks = [t for i in todo for t in study.tasks(i)]
+        tasks = [t for i in todo for t in study.tasks(i, *span[i])]
         for task, ok, value in executor.run(fn, tasks, retries=retries):
             if not ok:
                 errors.append((task, value))
@@ -329,8 +310,10 @@ def execute(study: Any, store: ResultStore, todo: Sequence[int], *, workers: Opt
             row.update({k: v for k, v in (encoded.row if encoded else value).items() if k not in row})
             reps = pending[task.point]
             reps[task.replication] = row
-            if len(reps) == study.replications and task.point not in failed_points:
-                store.write_point(task.point_id, [reps[r] for r in sorted(reps)], encoded)
+            start, stop = span[task.point]
+            if len(reps) == stop - start and task.point not in failed_points:
+                name = task.point_id if start == 0 else f"{task.point_id}{EXTRA_SEP}{start}"
+                store.write_point(name, [reps[r] for r in sorted(reps)], encoded)
                 del pending[task.point]
                 bar.update()
     finally:
@@ -340,6 +323,35 @@ def execute(study: Any, store: ResultStore, todo: Sequence[int], *, workers: Opt
         if own:
             executor.close()
     return errors
+
+
+def run_to_precision(study: Any, store: ResultStore, points: Sequence[int], precision: Precision,
+                     run_round: Callable[[List[int], Dict[int, Tuple[int, int]], int], None],
+                     check_metrics: bool = True) -> None:
+    """Precision-driven replication (wsfleet._precision) of `points` of `study`: rounds of
+    run_round(points, {point: (first replication, stop)}, round number) until every point has its
+    first study.replications runs and then meets the rule or has reached the cap. Points are
+    followed by point id (the store's replication counts), so a resumed study, or a plan whose
+    later search reaches the same point, continues where it stopped and ends with the same runs.
+    check_metrics: a rule metric that is not a result column is a SweepError (after the first runs)."""
+    counts_by_id = store.replication_counts()
+    for round_number in itertools.count(1):
+        counts = {i: counts_by_id.get(study.point_ids[i], 0) for i in points}
+        ranges = {i: (n, study.replications) for i, n in counts.items() if n < study.replications}
+        rest = [i for i in points if i not in ranges]
+        if rest:
+            frame = store.load()
+            problems = missing_metrics(precision, list(frame.columns)) if check_metrics else []
+            if problems:  # known only once runs exist: they are kept
+                raise SweepError("precision_metrics: " + "; ".join(problems))
+            for i in rest:
+                total = next_total(frame[frame["point_id"] == study.point_ids[i]], precision, counts[i])
+                if total is not None:
+                    ranges[i] = (counts[i], total)
+        if not ranges:
+            return
+        run_round(sorted(ranges), ranges, round_number)
+        counts_by_id.update({study.point_ids[i]: stop for i, (_, stop) in ranges.items()})
 
 
 # --------------------------------------------------------------------------------------------

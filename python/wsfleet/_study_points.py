@@ -19,22 +19,15 @@ try:  # Python 3.11+
 except ImportError:  # pragma: no cover - Python 3.9/3.10
     import tomli as _toml  # type: ignore[no-redef]
 
+from wsfleet._analysis import FAIL_REASONS, REJECT_REASONS
 from wsfleet._describe import describe_scenario
 
 __all__ = ["effective_scenario", "point_sentences", "cause_columns", "CAUSES"]
 
-#: Per-cause columns of the results (flattened summary.json) -> what happened to those attempts.
-CAUSES = {
-    "connections.rejected_by.server_full": "refused: server full",
-    "connections.rejected_by.no_backend": "refused: no live backend",
-    "connections.rejected_by.rate_limited": "refused: balancer rate limit",
-    "connections.rejected_by.shed": "refused: shed by admission control",
-    "connections.failed_by.timeout": "failed: handshake timed out",
-    "connections.failed_by.backend_down": "failed: sent to a down server",
-    "connections.failed_by.source_ports": "failed: balancer out of source ports",
-    "connections.failed_by.balancer_down": "failed: balancer down",
-    "connections.failed_by.crash": "failed: cut by a crash or drain",
-}
+#: Per-cause columns of the results (flattened summary.json) -> what happened to those attempts: the
+#: summary's connections.rejected_by and .failed_by keys, in the report's words for them.
+CAUSES = {**{f"connections.rejected_by.{key}": f"refused: {words}" for key, words in REJECT_REASONS.items()},
+          **{f"connections.failed_by.{key}": f"failed: {words}" for key, words in FAIL_REASONS.items()}}
 
 
 def _parse_value(text: str) -> Any:

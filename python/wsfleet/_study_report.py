@@ -29,7 +29,9 @@ from wsfleet._analysis import analyse
 from wsfleet._describe import describe_scenario
 from wsfleet._html import CSS, esc, img
 from wsfleet._metrics import P99_LATENCY, RECOVERY, REJECTED_FRACTION
+from wsfleet._precision import Precision, describe_outcome, point_status, precision_status
 from wsfleet._run_dir import load_run
+from wsfleet._stats import mean_ci
 from wsfleet._store import SCENARIO_FILE, load_results, read_study
 from wsfleet._study_plots import category_figure, metric_figure
 from wsfleet._study_points import cause_columns, effective_scenario, point_sentences
@@ -138,6 +140,83 @@ def _aggregate(frame: pd.DataFrame, axes: Sequence[str], metrics: Sequence[str],
     return aggregate(frame, axes=list(axes), metrics=present, confidence=confidence)
 
 
+def _runs_at(frame: pd.DataFrame, variable: str, value: Any, candidate: Mapping[str, Any]) -> pd.DataFrame:
+    """The runs of one plan configuration: `variable` = value with the candidate's settings."""
+    if frame.empty or variable not in frame.columns:
+        return frame.iloc[:0]
+    mask = frame[variable] == value
+    for key, v in candidate.items():
+        if key in frame.columns:
+            mask &= frame[key] == v
+    return frame[mask]
+
+
+def _ci_words(runs: pd.DataFrame, metric: str, confidence: float, scale: float) -> str:
+    """" ± half-width (n runs)" of the two-sided Student-t interval of the mean, or " (n run)"."""
+    if runs.empty or metric not in runs.columns:
+        return ""
+    mean, half, n = mean_ci(pd.to_numeric(runs[metric], errors="coerce").tolist(), confidence)
+    width = f" ± {_num(half, scale)}" if math.isfinite(half) else ""
+    return f"{width} ({n} run{'s' if n != 1 else ''})"
+
+
+def _precision_words(spec: Mapping[str, Any], frame: pd.DataFrame, axes: Sequence[str]) -> Tuple[str, Dict[int, Any]]:
+    """For a sweep with precision-driven replication: a paragraph on the rule and its outcome, and
+    per point its row of point_status (n, stopped, worst metric)."""
+    if not spec.get("precision") or frame.empty:
+        return "", {}
+    rule = Precision.from_spec(spec["precision"])
+    points = point_status(precision_status(frame, rule, axes), rule)
+    text = (f"<p>Replications were precision-driven: every point started with {spec.get('replications')} and got more "
+            f"{esc(rule.words())} (Law and Kelton's sequential procedure). {esc(describe_outcome(points, rule))}</p>")
+    return text, {int(r.point): r for r in points.itertuples()}
+
+
+#: Steady-state columns (wsfleet._task.steady_state_metrics) shown per point: column -> (label, unit, scale).
+STEADY_METRICS = {
+    "steady_state.connections": ("open connections (fleet)", "", 1.0),
+    "steady_state.cpu_utilisation": ("mean CPU utilisation of the fleet", "%", 100.0),
+}
+
+
+def _steady_table(frame: pd.DataFrame, axes: Sequence[str], confidence: float) -> str:
+    """Per point: each steady-state figure's mean over the runs with its interval, where MSER-5
+    put the end of the warm-up (mean over the runs), and how many runs never settled."""
+    present = [m for m in STEADY_METRICS if f"{m}.mean" in frame.columns]
+    if frame.empty or not present:
+        return ""
+    head = "".join(f"<th>{esc(a)}</th>" for a in axes)
+    for m in present:
+        label = STEADY_METRICS[m][0]
+        head += f"<th>{esc(label)}: steady mean ± CI</th><th>warm-up ends (s)</th>"
+    rows = []
+    unsettled_total = 0
+    for point, group in frame.groupby("point", sort=True):
+        first = group.iloc[0]
+        cells = "".join(f"<td>{esc(_value_word(_plain(first[a])))}</td>" for a in axes)
+        for m in present:
+            _, unit, scale = STEADY_METRICS[m]
+            mean, half, n = mean_ci(pd.to_numeric(group[f"{m}.mean"], errors="coerce").tolist(), confidence)
+            width = f" ± {_num(half, scale)}" if math.isfinite(half) else ""
+            warm = pd.to_numeric(group[f"{m}.warmup_s"], errors="coerce")
+            reliable = group[f"{m}.reliable"] if f"{m}.reliable" in group.columns else pd.Series([True] * len(group))
+            measured = pd.to_numeric(group[f"{m}.mean"], errors="coerce").notna()
+            unsettled = int((~reliable.fillna(False).astype(bool) & measured).sum())
+            short = int((~measured).sum())
+            unsettled_total += unsettled
+            note = (f" ({unsettled} of {len(group)} runs never settled)" if unsettled else "") + (
+                f" ({short} of {len(group)} runs too short: MSER-5 needs 10 samples)" if short else "")
+            cells += (f'<td class="num">{esc(_num(mean, scale, unit) + width)}</td>'
+                      f'<td class="num">{esc(_num(warm.mean()) + note)}</td>')
+        rows.append(f"<tr>{cells}</tr>")
+    caveat = (" Runs marked as never settled still drift at the middle of the run (MSER-5's cut is at its "
+              "limit): their steady-state figure is not meaningful; lengthen the run." if unsettled_total else "")
+    return ("<h3>Steady state (warm-up removed by MSER-5)</h3><p>Each run's fleet time series with its warm-up "
+            "cut off where MSER-5 (the marginal standard error rule on batch means of 5 samples) puts it; mean "
+            f"over the runs ± the half-width of its {confidence:.0%} confidence interval.{esc(caveat)}</p>"
+            f'<table class="steady"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
+
+
 def _minimum_words(c: Mapping[str, Any], plan: Mapping[str, Any], slos: Sequence[Mapping[str, Any]]) -> str:
     """A candidate's minimum, or why it has none."""
     if c.get("minimum") is not None:
@@ -196,11 +275,17 @@ def _plan_report(directory: Path, plots: bool) -> str:
         return ", ".join(f"{k} = {v}" for k, v in c.items()) if c else "the scenario's own settings"
 
     # 1. Question and assumptions.
+    reps_words = str(plan["replications"])
+    if plan.get("precision"):
+        rule = Precision.from_spec(plan["precision"])
+        sizes = frame.groupby("point").size() if not frame.empty else pd.Series([plan["replications"]])
+        reps_words = (f"{plan['replications']} or more (precision-driven: each size got more "
+                      f"{rule.words()}; {int(sizes.min())} to {int(sizes.max())} were run)")
     method = (f"For each candidate, the search assumes every objective's metric does not get worse as "
               f"{variable} grows (monotone). It brackets by doubling from the scenario's value "
               f"({plan['start']}) until a value meets every objective, then bisects between the largest value "
               f"that failed and the smallest that passed. A value meets an objective when the one-sided "
-              f"{confidence:.0%} upper confidence bound of the metric's mean over {plan['replications']} "
+              f"{confidence:.0%} upper confidence bound of the metric's mean over {reps_words} "
               f"replications (Student t) is within the threshold; the latency objective applies to each run's "
               f"own p99. Replication r of every size uses the same random numbers (common random numbers), so "
               f"neighbouring sizes differ by the size, not by luck.")
@@ -250,9 +335,11 @@ def _plan_report(directory: Path, plots: bool) -> str:
                       if plan.get("recommended_cost_per_hour") else "") + "</p></div>")
         entry = next(c for c in plan["candidates"] if c["candidate"] == best)
         at = {e["value"]: e for e in entry["evaluations"]}
+        runs = _runs_at(frame, variable, minimum, best)
         rows = []
         for slo in slos:
             here = at[minimum]["slos"][slo["name"]]
+            ci = _ci_words(runs, slo["metric"], confidence, slo["scale"])
             below = at.get(minimum - 1)
             below_text = "not evaluated (the search range starts here)" if below is None else (
                 ("fails: " if not below["slos"][slo["name"]]["passed"] else "meets it too: ")
@@ -262,7 +349,7 @@ def _plan_report(directory: Path, plots: bool) -> str:
             headroom = (1 - float(bound) / threshold) if isinstance(bound, (int, float)) and threshold > 0 else None
             rows.append(f"<tr><td>{esc(slo['label'])}</td>"
                         f"<td class=\"num\">{esc(_num(threshold, slo['scale'], slo['unit']))}"
-                        f"</td><td class=\"num\">{esc(_num(here['mean'], slo['scale'], slo['unit']))}</td>"
+                        f"</td><td class=\"num\">{esc(_num(here['mean'], slo['scale'], slo['unit']) + ci)}</td>"
                         f"<td class=\"num\">{esc(_num(bound, slo['scale'], slo['unit']))}</td>"
                         f"<td class=\"num\">{esc(f'{headroom:.0%}' if headroom is not None else 'n/a')}</td>"
                         f"<td>{esc(below_text)}</td></tr>")
@@ -273,7 +360,8 @@ def _plan_report(directory: Path, plots: bool) -> str:
                         "replications are too few to tell). Run more replications, or a sweep over these sizes, "
                         "before relying on the minimum.</p></div>")
         margin_rows = (f"<h3>Margin at the minimum ({esc(variable)} = {minimum})</h3><table><thead><tr>"
-                       f"<th>Objective</th><th>At most</th><th>Mean</th><th>{confidence:.0%} upper bound</th>"
+                       f"<th>Objective</th><th>At most</th><th>Mean ± {confidence:.0%} CI (runs)</th>"
+                       f"<th>{confidence:.0%} upper bound</th>"
                        f"<th>Headroom</th><th>One less ({minimum - 1})</th></tr></thead><tbody>"
                        + "".join(rows) + "</tbody></table>")
     notes = [f for c, f in flat_notes if not f.get("decisive") and (best is None or c["candidate"] == best)]
@@ -396,6 +484,11 @@ def _sweep_report(directory: Path, plots: bool, confidence: float = 0.95) -> str
            "between points are not luck." if spec.get("common_random_numbers", True)
            else "Each point has its own random numbers (a seed derived from its values).")
     common, per_point = _point_assumptions(scenario, spec.get("overrides") or [], frame, axes)
+    precision_text, precision_by_point = _precision_words(spec, frame, axes)
+    reps_words = str(reps)
+    if precision_by_point:
+        counts = [r.n for r in precision_by_point.values()]
+        reps_words = f"{min(counts)} to {max(counts)}" if min(counts) != max(counts) else str(counts[0])
     varied = ""
     if axes and per_point:
         firsts = frame.groupby("point", sort=True).first()
@@ -408,8 +501,8 @@ def _sweep_report(directory: Path, plots: bool, confidence: float = 0.95) -> str
     section1 = (f'<section id="question"><h2>1. The question and the assumptions</h2>'
                 f'<p class="question">How do the key metrics change across {esc(how)} '
                 f"{esc('; '.join(axis_words(a) for a in spec.get('axes', [])))}?</p>"
-                f"{common}{varied}<p>{n_points} points × {reps} replications; means with "
-                f"{confidence:.0%} confidence intervals (Student t). {esc(crn)}</p></section>")
+                f"{common}{varied}<p>{n_points} points × {reps_words} replications; means with "
+                f"{confidence:.0%} confidence intervals (Student t). {esc(crn)}</p>{precision_text}</section>")
 
     metrics = [m for m in KEY_METRICS if m in frame.columns]
     agg = _aggregate(frame, axes, metrics, confidence) if not frame.empty else pd.DataFrame()
@@ -429,13 +522,23 @@ def _sweep_report(directory: Path, plots: bool, confidence: float = 0.95) -> str
                 half = r["ci_half_width"]
                 ci = f" ± {_num(half, scale)}" if isinstance(half, float) and math.isfinite(half) else ""
                 cells += f"<td class=\"num\">{esc(_num(r['mean'], scale, unit) + ci)}</td>"
+            if precision_by_point:
+                status = precision_by_point.get(int(point))
+                why = status.stopped if status is None or status.met else (
+                    f"{status.stopped} ({status.worst_metric} ±{status.worst_relative_half_width:.1%})")
+                cells += (f'<td class="num">{status.n}</td><td>{esc(why)}</td>' if status is not None
+                          else "<td></td><td></td>")
             rows.append(f"<tr>{cells}</tr>")
     head = "".join(f"<th>{esc(a)}</th>" for a in axes) + "".join(
         f"<th>{esc(KEY_METRICS[m][0])}</th>" for m in metrics)
+    if precision_by_point:
+        head += "<th>Replications</th><th>Stopped because</th>"
+    over = (f"over each point's replications (the Replications column)" if precision_by_point
+            else f"over {reps} replications")
     section2 = ('<section id="results" class="page-break"><h2>2. Results per point</h2>'
-                f"<p>Mean ± half-width of the {confidence:.0%} confidence interval over {reps} replications.</p>"
+                f"<p>Mean ± half-width of the {confidence:.0%} confidence interval {over}.</p>"
                 f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-                f"{_causes_table(frame, axes)}</section>")
+                f"{_causes_table(frame, axes)}{_steady_table(frame, axes, confidence)}</section>")
 
     # 3. Figures: each key metric against the first numeric axis, one line per combination of the others.
     figures = []
@@ -499,7 +602,8 @@ def _sweep_report(directory: Path, plots: bool, confidence: float = 0.95) -> str
                 "each metric over that axis's values (averaged over the other axes): the wider the spread, the more "
                 "the metric depends on that setting.</p><table><thead><tr><th>Axis</th><th>Metric</th><th>Lowest</th>"
                 f"<th>Highest</th></tr></thead><tbody>{''.join(sens)}</tbody></table></section>")
-    subtitle = f"Parameter sweep · {len(frame)} runs ({n_points} points × {reps} replications) · seed {spec.get('seed')}"
+    subtitle = (f"Parameter sweep · {len(frame)} runs ({n_points} points × {reps_words} replications) · "
+                f"seed {spec.get('seed')}")
     return _document(f"Sweep report: {name}", subtitle, section1 + section2 + section3 + section4)
 
 

@@ -36,7 +36,41 @@ def run_task(task: Task) -> Dict[str, Any]:
     from wsfleet._metrics import flatten_summary
 
     native = _core.run_text(task.scenario_text, task.source, list(task.overrides))
-    return flatten_summary(json.loads(native.summary_json()))
+    row = flatten_summary(json.loads(native.summary_json()))
+    row.update(steady_state_metrics(native.fleet_columns()))
+    return row
+
+
+#: Fleet time-series columns whose steady state (after MSER-5's warm-up) every study row records.
+STEADY_COLUMNS = ("connections", "cpu_utilisation")
+
+
+def steady_state_metrics(fleet_columns: Dict[str, Any]) -> Dict[str, Any]:
+    """For each STEADY_COLUMNS column of the fleet's time series: "steady_state.COLUMN.mean" (the mean
+    after the warm-up MSER-5 finds, wsfleet._warmup), "steady_state.COLUMN.warmup_s" (where the
+    warm-up ends) and "steady_state.COLUMN.reliable" (False when the column never settles). NaN
+    (reliable False) when the run has too few samples (fewer than 10)."""
+    import math
+
+    import numpy as np
+
+    from wsfleet._warmup import mser5
+
+    out: Dict[str, Any] = {}
+    times = np.asarray(fleet_columns.get("time_s", []), dtype=float)
+    for column in STEADY_COLUMNS:
+        values = np.asarray(fleet_columns.get(column, []), dtype=float)
+        keep = np.isfinite(values)
+        prefix = f"steady_state.{column}"
+        try:
+            w = mser5(values[keep], times[keep] if len(times) == len(values) else None)
+        except ValueError:  # too short a series
+            out.update({f"{prefix}.mean": math.nan, f"{prefix}.warmup_s": math.nan, f"{prefix}.reliable": False})
+            continue
+        out.update({f"{prefix}.mean": w.steady_mean,
+                    f"{prefix}.warmup_s": w.warmup_end_s if w.warmup_end_s is not None else math.nan,
+                    f"{prefix}.reliable": w.reliable})
+    return out
 
 
 def run_part(task: Task):

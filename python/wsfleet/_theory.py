@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any, List, Mapping, Optional
 
 from ._describe import as_float, fmt_int, fmt_ms, fmt_num, fmt_pct, fmt_share
-from ._life import get_path, num_at
+from ._life import num
+from .views import Scenario, Summary, View
 
 __all__ = ["erlang_b", "engset", "erlang_c", "Comparison", "theory"]
 
@@ -60,14 +61,14 @@ class Comparison:
     why: str              # when and why the simulation departs (or that it does not apply)
 
 
-def _connections(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Comparison:
-    clients = get_path(scenario, "clients") or {}
-    session = clients.get("session")
-    n_servers = int(as_float(get_path(summary, "fleet", "servers")) or 1)
-    limit = int(as_float(get_path(summary, "fleet", "max_connections_per_server")) or 0)
-    count = as_float(clients.get("count")) or 0.0
-    ramp = as_float(clients.get("ramp_s")) or 0.0
-    mean = as_float(session.get("mean_s")) if isinstance(session, Mapping) else None
+def _connections(s: View, sc: View) -> Comparison:
+    clients = sc.clients
+    session = clients.session  # "never" or a view of its distribution
+    n_servers = int(as_float(s.fleet.servers) or 1)
+    limit = int(as_float(s.fleet.max_connections_per_server) or 0)
+    count = as_float(clients.count) or 0.0
+    ramp = as_float(clients.ramp_s) or 0.0
+    mean = as_float(session.mean_s) if isinstance(session, View) else None
     title = "Connection limit: a loss system"
     if mean is None or ramp <= 0 or limit <= 0:
         per = count / max(n_servers, 1)
@@ -78,7 +79,7 @@ def _connections(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Com
                           "Engset have nothing to predict here.")
     rate = count / ramp
     a = rate * mean
-    policy = str(get_path(scenario, "balancer", "policy") or "")
+    policy = str(sc.balancer.policy or "")
     pooled = "least" in policy
     if pooled:
         blocking = erlang_b(n_servers * limit, a)
@@ -86,10 +87,10 @@ def _connections(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Com
     else:
         blocking = erlang_b(limit, a / n_servers)
         model = f"Erlang B per server: {fmt_int(limit)} connections offered {fmt_num(a / n_servers)} erlangs"
-    attempted = num_at(summary, "connections", "attempted")
-    full = num_at(summary, "connections", "rejected_by", "server_full")
-    retries = num_at(summary, "connections", "retries")
-    duration = as_float(get_path(scenario, "run", "duration_s")) or ramp
+    attempted = num(s.connections.attempted)
+    full = num(s.connections.rejected_by.server_full)
+    retries = num(s.connections.retries)
+    duration = as_float(sc.run.duration_s) or ramp
     reasons = []
     if ramp < duration:
         reasons.append(f"arrivals are Poisson only while clients arrive (the first {fmt_num(ramp)} s of "
@@ -109,19 +110,18 @@ def _connections(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Com
                       f"{fmt_pct(full, attempted)} of attempts refused (server full)", why + engset_note)
 
 
-def _cpu(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Optional[Comparison]:
-    cpu = get_path(scenario, "fleet", "cpu") or {}
-    seconds = as_float(summary.get("simulated_seconds"))
-    n_servers = as_float(get_path(summary, "fleet", "servers")) or 1.0
-    classes = [c for c in get_path(summary, "fleet", "classes") or [] if isinstance(c, Mapping)]
-    cores = int(as_float(classes[0].get("cpu_cores")) if classes else as_float(get_path(scenario, "fleet", "cpu_cores"))
-                or 1)
+def _cpu(s: View, sc: View) -> Optional[Comparison]:
+    cpu = sc.fleet.cpu
+    seconds = as_float(s.simulated_seconds)
+    n_servers = as_float(s.fleet.servers) or 1.0
+    classes = s.fleet.classes
+    cores = int(as_float(classes[0].cpu_cores if classes else sc.fleet.cpu_cores) or 1)
     if not seconds:
         return None
-    ops = [(num_at(summary, "connections", "established"), as_float(cpu.get("handshake_us")) or 0.0),
-           (num_at(summary, "messages", "sent"), as_float(cpu.get("inbound_message_us")) or 0.0),
-           (num_at(summary, "messages", "delivered"), as_float(cpu.get("outbound_message_us")) or 0.0),
-           (num_at(summary, "heartbeats", "delivered"), as_float(cpu.get("heartbeat_us")) or 0.0)]
+    ops = [(num(s.connections.established), as_float(cpu.handshake_us) or 0.0),
+           (num(s.messages.sent), as_float(cpu.inbound_message_us) or 0.0),
+           (num(s.messages.delivered), as_float(cpu.outbound_message_us) or 0.0),
+           (num(s.heartbeats.delivered), as_float(cpu.heartbeat_us) or 0.0)]
     count = sum(n for n, cost in ops if cost > 0)
     work_s = sum(n * cost * 1e-6 for n, cost in ops)
     if count <= 0 or work_s <= 0:
@@ -130,7 +130,7 @@ def _cpu(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Optional[Co
     service_s = work_s / count                   # mean CPU time per operation
     a = lam * service_s                          # offered load, erlangs per server
     rho = a / cores
-    measured = as_float(get_path(summary, "cpu", "mean_utilisation"))
+    measured = as_float(s.cpu.mean_utilisation)
     wait = erlang_c(cores, a) * service_s / (cores - a) if a < cores else math.inf
     return Comparison(
         "cpu", "CPU: an M/M/c queue per server",
@@ -145,8 +145,9 @@ def _cpu(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Optional[Co
 
 def theory(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> List[Comparison]:
     """The analytic results that apply to this run, each beside its simulated figure."""
-    found = [_connections(summary, scenario)]
-    cpu = _cpu(summary, scenario)
+    s, sc = Summary(summary), Scenario(scenario)
+    found = [_connections(s, sc)]
+    cpu = _cpu(s, sc)
     if cpu is not None:
         found.append(cpu)
     return found

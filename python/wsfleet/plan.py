@@ -21,6 +21,8 @@ table in the scenario:
     spare = 1                     # N+k: servers added to the minimum in the recommendation
     # cost = "fleet.cpu_cores"    # rank candidates by minimum x this key (many small vs few large),
     #                             # or "cost_per_hour": the fleet's price from its classes' cost_per_hour
+    # precision = 0.05            # more replications per size until each SLO metric's interval is
+    # max_replications = 30       #   within ±5 % of its mean, at most this many (replications: the first)
     [plan.slo]
     p99_latency_ms = 250          # mean over replications of each run's p99 message latency
     rejected_pct = 1.0            # rejected connection attempts, % of attempts
@@ -93,6 +95,11 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
                                                       "or by the fleet's price: cost_per_hour")
     parser.add_argument("--candidate", action="append", default=[], metavar="KEY=V1,V2",
                         help="settings to compare, every combination (repeatable; replaces [plan.candidates])")
+    parser.add_argument("--precision", type=float, metavar="R",
+                        help="replicate each size until the interval of every objective's metric is within ±R of its "
+                             "mean (0.05: ±5%%); --replications is then the first runs of every size")
+    parser.add_argument("--max-replications", type=int, metavar="N",
+                        help="with --precision: at most N replications per size (default 30)")
     parser.add_argument("--json", action="store_true", help="print plan.json (the answer, every size evaluated, "
                                                              "flagged objectives) on stdout instead of the summary")
     args = parser.parse_args(argv)
@@ -108,7 +115,8 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
                 candidates[key] = values
         p = Plan(args.scenario, slos, variable=args.variable, low=args.low, high=args.high, candidates=candidates,
                  replications=args.replications, confidence=args.confidence, lose_servers=args.lose_servers,
-                 lose_site=args.lose_site, failure_at_s=args.failure_at, spare=args.spare, cost=args.cost, seed=args.seed, overrides=args.overrides)
+                 lose_site=args.lose_site, failure_at_s=args.failure_at, spare=args.spare, cost=args.cost, seed=args.seed,
+                 overrides=args.overrides, precision=args.precision, max_replications=args.max_replications)
         if not args.quiet:
             print(f"{parser.prog}: {p.question()}", file=sys.stderr)
         result = p.run(args.out, workers=args.workers, scheduler=args.scheduler,

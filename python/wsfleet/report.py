@@ -14,7 +14,8 @@ JavaScript, and prints (or saves as PDF) one section per page.
 From Python: `write_report(run_dir, out=None) -> Path`. Bad inputs raise `ReportError`, whose
 message names the offending file; the command line prints it on one line and exits with status 2.
 
-This module is pure Python: it does not need the compiled engine (`wsfleet._core`).
+This module is pure Python; of the compiled engine it uses only the schemas of summary.json and of
+scenario files, through the typed views it reads every key with (wsfleet.views).
 """
 from __future__ import annotations
 
@@ -27,18 +28,18 @@ from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
 from . import _plots
 from ._autoscaling_report import autoscaler_section
-from ._life import connection_life, get_path
+from ._life import connection_life
 from ._limits import autoscaled_peak
 from ._operations import deploy_figure, deploy_sentences, gray_failure_sentences
 from ._theory import theory_html
-from .views import Summary
+from .views import Scenario, Summary, View
 from ._alerts_report import monitoring_section
 from ._html import CSS, STATUS_WORDS, esc, img
 from ._run_dir import (REPORT_FILE, SCENARIO_FILE, SUMMARY_FILE, TIMESERIES_FILE, PathLike, ReportError, ReportWriteError,
                        Run, load_run)
 from ._analysis import (CPU_SATURATED, FAIL_REASONS, HEADROOM_WARNING, REJECT_REASONS, Analysis, Finding,  # noqa: F401
-                        Storm, analyse, cause_words, reason_counts, table_at)
-from ._describe import (GRAY_FAILURES, as_float, capitalise, describe_scenario, fault_list, fmt_duration, fmt_int, fmt_mib,
+                        Storm, analyse, cause_words, reason_counts)
+from ._describe import (GRAY_FAILURES, as_float, capitalise, describe_scenario, fmt_duration, fmt_int, fmt_mib,
                         fmt_ms, fmt_num, fmt_pct, fmt_seconds, fmt_share, scenario_question)
 
 __all__ = ["write_report", "render_report", "load_run", "analyse", "ReportError", "Run", "main",
@@ -80,19 +81,24 @@ def _limits_table(a: Analysis) -> str:
 _STATE_TAGS = {"bound": "fail", "near": "warn", "ok": "ok", "n/a": "note"}
 
 
-def _unsuccessful_label(conn: Mapping[str, Any]) -> str:
+def _unsuccessful_label(conn: View) -> str:
     """The card's label from the causes that occurred: "of connection attempts refused (server
-    full) or failed (sent to a down server)"."""
-    causes = [cause_words(verb, conn.get(by), names) for by, names, verb in (
-        ("rejected_by", REJECT_REASONS, "refused"), ("failed_by", FAIL_REASONS, "failed"))
-        if any((as_float(get_path(conn, by, k)) or 0) > 0 for k in names)]
+    full) or failed (sent to a down server)" (`conn`: Summary.connections)."""
+    causes = [cause_words(verb, by, names) for by, names, verb in (
+        (conn.rejected_by, REJECT_REASONS, "refused"), (conn.failed_by, FAIL_REASONS, "failed"))
+        if any((as_float(by.get(k)) or 0) > 0 for k in names)]
     if not causes:
         return "of connection attempts refused or failed"
     return "of connection attempts " + " or ".join(causes)
 
 
-def _latency_triplet(lat: Any) -> str:
-    return " / ".join(esc(fmt_ms(get_path(lat, key))) for key in ("p50", "p99", "p999"))
+def _latency_triplet(lat: View) -> str:
+    """p50 / p99 / p99.9 of a latency distribution of the summary."""
+    return " / ".join(esc(fmt_ms(value)) for value in (lat.p50, lat.p99, lat.p999))
+
+
+def _or_na(value: Any) -> Any:
+    return "n/a" if value is None else value
 
 
 def _at(time_s: Optional[float]) -> str:
@@ -100,11 +106,10 @@ def _at(time_s: Optional[float]) -> str:
 
 
 def _headline(a: Analysis, summary: Mapping[str, Any]) -> str:
-    conn = table_at(summary, "connections")
-    msgs = table_at(summary, "messages")
-    hb = table_at(summary, "heartbeats")
-    lat = msgs.get("latency_ms")
-    attempted = conn.get("attempted")
+    sv = Summary(summary)
+    conn, msgs, hb = sv.connections, sv.messages, sv.heartbeats
+    lat = msgs.latency_ms
+    attempted = conn.attempted
 
     # Key figure cards.
     storm_card = ("—", "no server fails in this run, so no reconnect storm")
@@ -131,8 +136,8 @@ def _headline(a: Analysis, summary: Mapping[str, Any]) -> str:
         (fmt_int(a.peak_fleet_connections), f"peak open connections (fleet){_at(a.peak_fleet_time)}"),
         (limit_share, "of the per-server connection limit used by the busiest server"),
         (fmt_share(a.peak_cpu), "peak CPU utilisation of any server"),
-        (fmt_ms(get_path(lat, "p99")), "p99 message latency (whole run)"),
-        (fmt_pct((as_float(conn.get("rejected")) or 0) + (as_float(conn.get("failed")) or 0), attempted)
+        (fmt_ms(lat.p99), "p99 message latency (whole run)"),
+        (fmt_pct((as_float(conn.rejected) or 0) + (as_float(conn.failed) or 0), attempted)
          if as_float(attempted) else "n/a", _unsuccessful_label(conn)),
         storm_card,
     ]
@@ -151,27 +156,24 @@ def _headline(a: Analysis, summary: Mapping[str, Any]) -> str:
     # Detailed table.
     rows: List[Tuple[str, str, str]] = []
     rows.append(("Peak open connections (fleet)", esc(fmt_int(a.peak_fleet_connections)),
-                 esc(f"{_at(a.peak_fleet_time).strip()}; {fmt_int(conn.get('active_at_end'))} open at the end")))
-    transport = table_at(summary, "transport")
-    fallback = as_float(transport.get("peak_fallback_share"))
+                 esc(f"{_at(a.peak_fleet_time).strip()}; {fmt_int(conn.active_at_end)} open at the end")))
+    transport = sv.transport
+    fallback = as_float(transport.peak_fallback_share)
     if fallback:
-        ends = transport.get("clients_at_end") or {}
-        polls = transport.get("polls") or {}
-        unknown = (polls.get("failed_by") or {}).get("session_unknown")
+        ends, polls = transport.clients_at_end, transport.polls
         rows.append(("Peak share of clients on fallback transports", esc(fmt_share(fallback)),
-                     esc(f"at the end {fmt_int(ends.get('long_polling'))} on long polling, "
-                         f"{fmt_int(ends.get('sse'))} on SSE; "
-                         f"{fmt_int(polls.get('sent'))} polls, {fmt_int(unknown)} failed with \"Session ID unknown\"")))
+                     esc(f"at the end {fmt_int(ends.long_polling)} on long polling, "
+                         f"{fmt_int(ends.sse)} on SSE; {fmt_int(polls.sent)} polls, "
+                         f"{fmt_int(polls.failed_by.session_unknown)} failed with \"Session ID unknown\"")))
     if a.servers and a.max_connections:
         # The engine's figure: each server at the start x its own class's limit (mixed classes differ).
-        fleet_view = Summary(summary).fleet
-        engine_capacity = as_float(fleet_view.connection_capacity) if fleet_view is not None else None
+        engine_capacity = as_float(sv.fleet.connection_capacity)
         uniform = engine_capacity is None or engine_capacity == a.servers * a.max_connections
         capacity = a.servers * a.max_connections if engine_capacity is None else engine_capacity
         how = (f"{fmt_int(a.servers)} × {fmt_int(a.max_connections)}" if uniform
                else f"{fmt_int(a.servers)} servers, each at its class's limit")
         note = f"{how}; peak load used {fmt_pct(a.peak_fleet_connections, capacity)}"
-        peak_servers = autoscaled_peak(summary)
+        peak_servers = autoscaled_peak(sv)
         if peak_servers is not None and peak_servers != a.servers:
             note += (f" of the starting fleet; the autoscaler ran up to {fmt_int(peak_servers)} servers "
                      f"({fmt_int(peak_servers * a.max_connections)} connections)")
@@ -197,35 +199,35 @@ def _headline(a: Analysis, summary: Mapping[str, Any]) -> str:
                         f"{fmt_pct(a.peak_server_connections, a.max_connections)} of its limit"
                         if a.max_connections else f"server {a.peak_server}{_at(a.peak_server_time)}")))
     rows.append(("Connection attempts", esc(fmt_int(attempted)),
-                 esc(f"{fmt_int(conn.get('established'))} established ({fmt_pct(conn.get('established'), attempted)}); "
-                    f"{fmt_int(conn.get('retries'))} were reconnects")))
-    rows.append(("Rejected", esc(fmt_int(conn.get("rejected"))),
-                 esc(f"{fmt_pct(conn.get('rejected'), attempted)} of attempts"
-                    f"{reason_counts(conn.get('rejected_by'), REJECT_REASONS)}")))
-    rows.append(("Failed", esc(fmt_int(conn.get("failed"))),
-                 esc(f"{fmt_pct(conn.get('failed'), attempted)} of attempts"
-                    f"{reason_counts(conn.get('failed_by'), FAIL_REASONS)}")))
-    rows.append(("Gave up", esc(fmt_int(conn.get("gave_up"))),
-                 esc(f"clients that stopped retrying; {fmt_int(conn.get('waiting_at_end'))} still waiting in backoff "
+                 esc(f"{fmt_int(conn.established)} established ({fmt_pct(conn.established, attempted)}); "
+                    f"{fmt_int(conn.retries)} were reconnects")))
+    rows.append(("Rejected", esc(fmt_int(conn.rejected)),
+                 esc(f"{fmt_pct(conn.rejected, attempted)} of attempts"
+                    f"{reason_counts(conn.rejected_by, REJECT_REASONS)}")))
+    rows.append(("Failed", esc(fmt_int(conn.failed)),
+                 esc(f"{fmt_pct(conn.failed, attempted)} of attempts"
+                    f"{reason_counts(conn.failed_by, FAIL_REASONS)}")))
+    rows.append(("Gave up", esc(fmt_int(conn.gave_up)),
+                 esc(f"clients that stopped retrying; {fmt_int(conn.waiting_at_end)} still waiting in backoff "
                      "at the end")))
     rows.append(("Message latency p50 / p99 / p99.9", _latency_triplet(lat),
-                 esc(f"max {fmt_ms(get_path(lat, 'max'))}; {fmt_int(msgs.get('delivered'))} of "
-                    f"{fmt_int(msgs.get('sent'))} messages delivered, {fmt_int(msgs.get('dropped'))} dropped")))
-    hs = summary.get("handshake_latency_ms")
+                 esc(f"max {fmt_ms(lat.max)}; {fmt_int(msgs.delivered)} of "
+                    f"{fmt_int(msgs.sent)} messages delivered, {fmt_int(msgs.dropped)} dropped")))
+    hs = sv.handshake_latency_ms
     rows.append(("Handshake latency p50 / p99 / p99.9", _latency_triplet(hs),
-                 esc(f"max {fmt_ms(get_path(hs, 'max'))}")))
-    cpu_note = f"mean {fmt_share(get_path(summary, 'cpu', 'mean_utilisation'))}"
+                 esc(f"max {fmt_ms(hs.max)}")))
+    cpu_note = f"mean {fmt_share(sv.cpu.mean_utilisation)}"
     if a.peak_cpu_server is not None:
         cpu_note += f"; busiest: server {a.peak_cpu_server}{_at(a.peak_cpu_time)}"
     if a.peak_backlog_ms is not None and a.peak_backlog_ms > 0:
         cpu_note += f"; queued CPU work peaked at {fmt_ms(a.peak_backlog_ms)}"
     rows.append(("Peak CPU utilisation", esc(fmt_share(a.peak_cpu)), esc(cpu_note)))
-    rows.append(("Peak server memory", esc(fmt_mib(get_path(summary, "memory", "peak_server_mib"))), ""))
+    rows.append(("Peak server memory", esc(fmt_mib(sv.memory.peak_server_mib)), ""))
     if a.peak_waiting is not None:
         rows.append(("Most clients waiting in backoff", esc(fmt_int(a.peak_waiting)),
                      esc(_at(a.peak_waiting_time).strip()) if a.peak_waiting > 0 else ""))
-    rows.append(("Heartbeats", esc(fmt_int(hb.get("delivered"))),
-                 esc(f"delivered of {fmt_int(hb.get('sent'))} sent; {fmt_int(hb.get('dropped'))} dropped")))
+    rows.append(("Heartbeats", esc(fmt_int(hb.delivered)),
+                 esc(f"delivered of {fmt_int(hb.sent)} sent; {fmt_int(hb.dropped)} dropped")))
 
     # Storm table.
     if a.storms:
@@ -279,7 +281,7 @@ def _figures(a: Analysis, plots: bool = True) -> str:
                   if crowded else "One line per server.")
     fault_key = " Dashed lines mark crashes, dotted lines recoveries; the shading is a server's down time." \
         if d.faults else ""
-    if d.faults and all(str(f.get("type")) in GRAY_FAILURES for f in fault_list(a.scenario)):
+    if d.faults and all(str(f.type) in GRAY_FAILURES for f in Scenario(a.scenario).faults):
         fault_key = " Dashed lines mark the start of each fault, dotted lines its end."
     specs = [
         ("connections", "Connections per server", _plots.connections_figure,
@@ -318,23 +320,23 @@ def _figures(a: Analysis, plots: bool = True) -> str:
 
 
 def _metadata(run: Run, a: Analysis) -> str:
-    s = run.summary
-    scen = table_at(run.scenario, "run")
+    s, sc = Summary(run.summary), Scenario(run.scenario)
     ts = run.timeseries
+    seed = s.seed if s.seed is not None else sc.run.seed
+    replication = s.replication if s.replication is not None else sc.run.replication
     rows = [
-        ("wsfleet version", esc(s.get("wsfleet_version", "n/a")), ""),
-        ("Seed", esc(s.get("seed", scen.get("seed", "n/a"))), ""),
-        ("Replication", esc(s.get("replication", scen.get("replication", "n/a"))), ""),
-        ("Simulated time", esc(fmt_seconds(s.get("simulated_seconds"))),
-         esc(fmt_duration(s.get("simulated_seconds"))) if (as_float(s.get("simulated_seconds")) or 0) >= 120 else ""),
-        ("Wall-clock time", esc(fmt_seconds(s.get("wall_seconds"))), ""),
-        ("Events processed", esc(fmt_int(s.get("events_processed"))),
-         esc(f"{fmt_int(s.get('events_per_second'))} events per second")),
+        ("wsfleet version", esc(_or_na(s.wsfleet_version)), ""),
+        ("Seed", esc(seed), ""),
+        ("Replication", esc(replication), ""),
+        ("Simulated time", esc(fmt_seconds(s.simulated_seconds)),
+         esc(fmt_duration(s.simulated_seconds)) if (as_float(s.simulated_seconds) or 0) >= 120 else ""),
+        ("Wall-clock time", esc(fmt_seconds(s.wall_seconds)), ""),
+        ("Events processed", esc(fmt_int(s.events_processed)),
+         esc(f"{fmt_int(s.events_per_second)} events per second")),
         ("Sample interval", esc(fmt_seconds(a.sample_interval_s)),
          esc(f"{fmt_int(ts['time_s'].nunique())} sample times, {fmt_int(len(ts))} rows in {TIMESERIES_FILE}")),
         ("Balancer / backoff",
-         esc(f"{get_path(s, 'fleet', 'balancer') or get_path(run.scenario, 'balancer', 'policy') or 'n/a'} / "
-             f"{get_path(s, 'fleet', 'backoff') or get_path(run.scenario, 'backoff', 'policy') or 'n/a'}"), ""),
+         esc(f"{s.fleet.balancer or sc.balancer.policy} / {s.fleet.backoff or sc.backoff.policy}"), ""),
         ("Run directory", esc(run.run_dir.name or str(run.run_dir)), ""),
     ]
     checks = ""
@@ -344,9 +346,8 @@ def _metadata(run: Run, a: Analysis) -> str:
             a.conservation_ok if not a.conservation_failed else False]
         checks = f"<h3>Conservation checks ({status})</h3><ul>{items}</ul>"
     all_counters = []
-    for sec in ("connections", "messages", "heartbeats"):
-        values = table_at(s, sec)
-        flat = [(k, v) for k, v in values.items() if not isinstance(v, Mapping)]
+    for sec, view in (("connections", s.connections), ("messages", s.messages), ("heartbeats", s.heartbeats)):
+        flat = [(k, v) for k, v in view.raw.items() if not isinstance(v, Mapping)]
         if flat:
             all_counters.append(f"<tr><th scope=\"row\">{esc(sec)}</th><td>"
                                 + ", ".join(f"{esc(k)} {esc(fmt_int(v) if as_float(v) is not None else v)}"
@@ -385,8 +386,7 @@ def _life(run: Run, a: Analysis, number: int, plots: bool) -> str:
 
 def _operations(run: Run, a: Analysis, number: int, plots: bool) -> str:
     """The section on deploys ([[deploys]]) and gray failures, or "" when the run has neither."""
-    deploys = run.summary.get("deploys")
-    deploys = deploys if isinstance(deploys, list) else []
+    deploys = Summary(run.summary).deploys or []  # None: a run without [[deploys]]
     gray = gray_failure_sentences(run.summary, a.plot_data.fleet, a.plot_data.servers, a.end_s)
     if not deploys and not gray:
         return ""
@@ -413,11 +413,12 @@ def render_report(run: Run, plots: bool = True) -> str:
     """The report of a loaded run, as one HTML document (`plots=False`: text and tables only, fast)."""
     a = analyse(run)
     scenario = run.scenario
-    description = get_path(scenario, "scenario", "description") or get_path(run.summary, "scenario", "description")
-    plain = "".join(f"<p>{esc(s)}</p>" for s in describe_scenario(scenario))
-    version = run.summary.get("wsfleet_version", "")
-    subtitle = (f"wsfleet {esc(version)} · seed {esc(run.summary.get('seed', 'n/a'))} · "
-                f"replication {esc(run.summary.get('replication', 'n/a'))} · "
+    s = Summary(run.summary)
+    description = Scenario(scenario).scenario.description or s.scenario.description
+    plain = "".join(f"<p>{esc(sentence)}</p>" for sentence in describe_scenario(scenario))
+    version = s.wsfleet_version or ""
+    subtitle = (f"wsfleet {esc(version)} · seed {esc(_or_na(s.seed))} · "
+                f"replication {esc(_or_na(s.replication))} · "
                 f"{esc(fmt_duration(a.end_s))} simulated")
     desc_html = f'<p class="description">{esc(description)}</p>' if description else ""
     life = _life(run, a, 3, plots)

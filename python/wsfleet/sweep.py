@@ -17,6 +17,9 @@ or in the scenario file, run by `wsfleet sweep SCENARIO --out DIR`:
     # samples = 20                # random / latin_hypercube: how many points
     # seed = 1                    # default: the scenario's run.seed
     # common_random_numbers = true
+    # precision = 0.05            # replicate each point until the 95 % intervals are within ±5 %
+    # max_replications = 30       #   of the means of precision_metrics, at most this many runs
+    # precision_metrics = ["messages.latency_ms.p99"]
     [sweep.axes]
     "fleet.servers" = [8, 10, 12]
     "backoff.base_s" = {low = 0.1, high = 10, steps = 3, log = true}
@@ -52,10 +55,12 @@ except ImportError:  # pragma: no cover - Python 3.9/3.10
 
 from wsfleet import _core, _run
 from wsfleet._aggregate import aggregate
+from wsfleet._precision import (DEFAULT_PILOT, DEFAULT_RELATIVE, Precision, describe_outcome, make_precision,
+                                point_status, precision_status)
 from wsfleet._axes import METHODS, Axis, AxisError, Range, expand, make_axes, point_id
 from wsfleet._store import ResultStore, StoreError, is_study_dir, load_results, write_error
 from wsfleet._study import (BaseScenario, PointsFailed, Study, SweepError, add_common_arguments, execute,
-                            failure_message, flatten_axes, read_table, suggest)
+                            failure_message, flatten_axes, read_table, run_to_precision, study_executor, suggest)
 from wsfleet._task import Task, run_task
 
 __all__ = ["Study", "Sweep", "SweepResult", "SweepError", "Range", "sweep", "load_sweep", "aggregate", "main"]
@@ -64,7 +69,8 @@ PathLike = Union[str, "os.PathLike[str]"]
 AGGREGATE_FILE = "aggregate.parquet"
 #: The largest run.seed (a TOML integer, signed 64-bit).
 MAX_SEED = 2**63 - 1
-SWEEP_KEYS = ("method", "replications", "samples", "seed", "common_random_numbers", "axes")
+SWEEP_KEYS = ("method", "replications", "samples", "seed", "common_random_numbers", "axes", "precision",
+              "max_replications", "precision_metrics")
 
 
 # --------------------------------------------------------------------------------------------
@@ -80,12 +86,20 @@ class Sweep(Study):
     replications: runs per point (default 1). seed: the replications' run.seed and the sampling
     seed (default: the scenario's run.seed). common_random_numbers: see the module docstring
     (default True). overrides: fixed `--set` overrides applied to every point.
+    precision: replicate each point until the confidence interval of the mean of every metric in
+    precision_metrics (default: p99 message and handshake latency, peak CPU, peak connections per
+    server) is within ±precision of the mean (0.05: ±5 %), or max_replications (default 30) is
+    reached; replications is then the number each point starts with (default 3), and
+    replications="auto" means precision 0.05. See wsfleet._precision; SweepResult.precision()
+    says per point which happened.
     Raises SweepError naming the axis and value when a point does not validate.
     """
 
     def __init__(self, scenario: Any, axes: Optional[Mapping[str, Any]] = None, *, method: Optional[str] = None,
-                 samples: Optional[int] = None, replications: Optional[int] = None, seed: Optional[int] = None,
-                 common_random_numbers: Optional[bool] = None, overrides: _run.Overrides = None) -> None:
+                 samples: Optional[int] = None, replications: Union[int, str, None] = None, seed: Optional[int] = None,
+                 common_random_numbers: Optional[bool] = None, overrides: _run.Overrides = None,
+                 precision: Optional[float] = None, max_replications: Optional[int] = None,
+                 precision_metrics: Optional[Sequence[str]] = None) -> None:
         self.base = BaseScenario.load(scenario)
         source = self.base.source
         table = self.base.table.get("sweep")
@@ -108,8 +122,32 @@ class Sweep(Study):
         if not isinstance(crn, bool):
             raise SweepError(f"{where}: common_random_numbers must be true or false (got {crn!r})")
         self.common_random_numbers = crn
+        precision = precision if precision is not None else given.get("precision")
+        max_replications = max_replications if max_replications is not None else given.get("max_replications")
+        precision_metrics = precision_metrics if precision_metrics is not None else given.get("precision_metrics")
+        if self.replications == "auto":
+            self.replications = DEFAULT_PILOT
+            precision = DEFAULT_RELATIVE if precision is None else precision
+        elif (precision is not None or max_replications is not None or precision_metrics is not None) \
+                and replications is None and "replications" not in given:
+            self.replications = DEFAULT_PILOT
+        self.precision: Optional[Precision] = None
+        if precision is None and (max_replications is not None or precision_metrics is not None):
+            raise SweepError(f"{where}: max_replications and precision_metrics need precision (e.g. 0.05 for ±5 %) "
+                             "or replications = \"auto\"")
+        if precision is not None:
+            if not isinstance(self.replications, int) or isinstance(self.replications, bool) or self.replications < 2:
+                raise SweepError(f"{where}: with precision, replications (the first replications of every point) "
+                                 f"must be a whole number >= 2: a confidence interval needs two "
+                                 f"(got {self.replications!r})")
+            try:
+                self.precision = make_precision(precision, max_replications, precision_metrics, self.replications,
+                                                where)
+            except ValueError as exc:
+                raise SweepError(str(exc)) from None
         if not isinstance(self.replications, int) or isinstance(self.replications, bool) or self.replications < 1:
-            raise SweepError(f"{where}: replications must be a whole number >= 1 (got {self.replications!r})")
+            raise SweepError(f"{where}: replications must be a whole number >= 1, or \"auto\" "
+                             f"(got {self.replications!r})")
         if self.method not in METHODS:
             raise SweepError(f"{where}: method must be one of {', '.join(METHODS)} (got {self.method!r})"
                              f"{suggest(str(self.method), METHODS)}".rstrip("."))
@@ -154,6 +192,8 @@ class Sweep(Study):
             "replications": self.replications,
             "seed": self.seed,
             "common_random_numbers": self.common_random_numbers,
+            # Only with precision-driven replication, so that the other sweeps' identities do not change.
+            **({"precision": self.precision.describe()} if self.precision is not None else {}),
         }
 
     def identity(self) -> str:
@@ -162,7 +202,9 @@ class Sweep(Study):
         return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
 
     def __repr__(self) -> str:
-        return (f"Sweep({self.base.source!r}, {len(self.points)} points x {self.replications} replications, "
+        reps = (f"{self.replications} to {self.precision.max_replications} replications (precision "
+                f"±{self.precision.relative:.1%})" if self.precision is not None else f"{self.replications} replications")
+        return (f"Sweep({self.base.source!r}, {len(self.points)} points x {reps}, "
                 f"axes {[a.key for a in self.axes]}, method {self.method!r})")
 
     # --- running ---
@@ -183,17 +225,47 @@ class Sweep(Study):
             store = ResultStore(out, "sweep", self.spec(), self.identity(), self.base.text, overwrite=overwrite)
         except StoreError as exc:
             raise SweepError(str(exc)) from None
-        done = store.done(self.replications)
-        todo = [i for i, pid in enumerate(self.point_ids) if pid not in done]
-        errors = execute(self, store, todo, workers=workers, scheduler=scheduler, progress=progress,
-                         retries=retries, task_fn=_task_fn, total=len(self.points), timeout_s=timeout_s)
-        frame = store.load()
-        if not errors:
-            agg = aggregate(frame, axes=[a.key for a in self.axes])
-            agg.to_parquet(Path(out) / AGGREGATE_FILE, index=False)
-        if errors:
-            raise PointsFailed(failure_message(errors, len(todo), out))
-        return SweepResult(Path(out), frame, [a.key for a in self.axes])
+        if self.precision is not None:
+            frame = self._run_to_precision(store, out, workers=workers, scheduler=scheduler, progress=progress,
+                                           retries=retries, timeout_s=timeout_s, task_fn=_task_fn)
+        else:
+            done = store.done(self.replications)
+            todo = [i for i, pid in enumerate(self.point_ids) if pid not in done]
+            errors = execute(self, store, todo, workers=workers, scheduler=scheduler, progress=progress,
+                             retries=retries, task_fn=_task_fn, total=len(self.points), timeout_s=timeout_s)
+            if errors:
+                raise PointsFailed(failure_message(errors, len(todo), out))
+            frame = store.load()
+        agg = aggregate(frame, axes=[a.key for a in self.axes])
+        agg.to_parquet(Path(out) / AGGREGATE_FILE, index=False)
+        return SweepResult(Path(out), frame, [a.key for a in self.axes], self.precision)
+
+    def _run_to_precision(self, store: ResultStore, out: PathLike, *, workers: Optional[int], scheduler: Any,
+                          progress: Optional[bool], retries: int, timeout_s: Optional[float],
+                          task_fn: Callable[[Task], Any]) -> pd.DataFrame:
+        """Rounds of replications (wsfleet._study.run_to_precision): the first `replications` of every
+        point, then more for the points whose intervals are still too wide, until each has its
+        precision or the cap. Each point's decisions depend on its own replications only, so a
+        resumed sweep ends with the same replications as one that ran through."""
+        assert self.precision is not None
+        executor = None
+
+        def run_round(todo: List[int], ranges: Dict[int, Tuple[int, int]], number: int) -> None:
+            nonlocal executor
+            if executor is None:
+                executor = study_executor(workers, scheduler, timeout_s)
+            errors = execute(self, store, todo, workers=workers, scheduler=scheduler, progress=progress,
+                             retries=retries, task_fn=task_fn, total=len(todo), executor=executor,
+                             label=f"sweep round {number}", ranges=ranges)
+            if errors:
+                raise PointsFailed(failure_message(errors, len(todo), out))
+
+        try:
+            run_to_precision(self, store, list(range(len(self.points))), self.precision, run_round)
+        finally:
+            if executor is not None:
+                executor.close()
+        return store.load()
 
 
 # --------------------------------------------------------------------------------------------
@@ -202,10 +274,29 @@ class Sweep(Study):
 
 @dataclass(repr=False)
 class SweepResult:
-    """The output of a sweep: its directory, the tidy table, and the axis columns."""
+    """The output of a sweep: its directory, the tidy table, the axis columns, and the precision
+    rule when replications were precision-driven."""
     directory: Path
     frame: pd.DataFrame
     axes: List[str]
+    precision_rule: Optional[Precision] = None
+
+    def precision(self, by: str = "point") -> pd.DataFrame:
+        """Precision-driven replication's outcome. by="point": per point, its replications n, whether
+        every metric reached the relative precision ("stopped": "precision reached" or "cap
+        reached"), and the metric furthest from it. by="metric": per point and metric, n, the mean,
+        the half-width and the relative half-width of its interval, and whether it is met.
+        Raises SweepError for a sweep with a fixed number of replications."""
+        if self.precision_rule is None:
+            raise SweepError("this sweep ran a fixed number of replications (no precision was asked)")
+        status = precision_status(self.frame, self.precision_rule, self.axes)
+        if by == "metric":
+            return status
+        if by != "point":
+            raise ValueError(f"by must be 'point' or 'metric' (got {by!r})")
+        points = point_status(status, self.precision_rule)
+        firsts = self.frame.groupby("point", sort=True).first().reset_index()[["point", *self.axes]]
+        return firsts.merge(points, on="point")
 
     def report(self, out: Optional[PathLike] = None, *, plots: bool = True) -> Path:
         """Write the sweep's HTML report (default: DIRECTORY/report.html); returns its path."""
@@ -215,13 +306,22 @@ class SweepResult:
 
     def __repr__(self) -> str:
         points = self.frame["point"].nunique() if "point" in self.frame.columns else 0
-        return (f"SweepResult({points} points x {len(self.frame) // max(points, 1)} replications over "
-                f"{', '.join(self.axes)}, in {str(self.directory)!r}; .frame, .aggregate(), .report())")
+        if self.precision_rule is not None and points:
+            sizes = self.frame.groupby("point").size()
+            reps = f"{sizes.min()} to {sizes.max()} replications (precision ±{self.precision_rule.relative:.1%})"
+        else:
+            reps = f"{len(self.frame) // max(points, 1)} replications"
+        return (f"SweepResult({points} points x {reps} over "
+                f"{', '.join(self.axes)}, in {str(self.directory)!r}; .frame, .aggregate(), "
+                f"{'.precision(), ' if self.precision_rule is not None else ''}.report())")
 
     def _repr_html_(self) -> str:
         import html as _html
 
-        return (f"<div><strong>{_html.escape(repr(self))}</strong>"
+        outcome = ""
+        if self.precision_rule is not None and not self.frame.empty:
+            outcome = f"<p>{_html.escape(describe_outcome(self.precision(), self.precision_rule))}</p>"
+        return (f"<div><strong>{_html.escape(repr(self))}</strong>{outcome}"
                 + self.aggregate().head(12).to_html(index=False, max_cols=10) + "</div>")
 
     def aggregate(self, metrics: Optional[Sequence[str]] = None, confidence: float = 0.95) -> pd.DataFrame:
@@ -243,13 +343,16 @@ def sweep(scenario: Any, axes: Optional[Mapping[str, Any]] = None, *, out: PathL
           samples: Optional[int] = None, replications: Optional[int] = None, seed: Optional[int] = None,
           common_random_numbers: Optional[bool] = None, overrides: _run.Overrides = None,
           workers: Optional[int] = None, scheduler: Any = None, progress: Optional[bool] = None, retries: int = 3,
-          overwrite: bool = False, timeout_s: Optional[float] = None) -> "SweepResult":
+          overwrite: bool = False, timeout_s: Optional[float] = None, precision: Optional[float] = None,
+          max_replications: Optional[int] = None, precision_metrics: Optional[Sequence[str]] = None) -> "SweepResult":
     """Define and run a sweep in one call: Sweep(scenario, axes, method=..., samples=...,
-    replications=..., seed=..., common_random_numbers=..., overrides=...).run(out, workers=...,
-    scheduler=..., progress=..., retries=..., overwrite=..., timeout_s=...). See Sweep and Sweep.run
-    for each argument. Returns the SweepResult; raises SweepError."""
+    replications=..., seed=..., common_random_numbers=..., overrides=..., precision=...,
+    max_replications=..., precision_metrics=...).run(out, workers=..., scheduler=..., progress=...,
+    retries=..., overwrite=..., timeout_s=...). See Sweep and Sweep.run for each argument. Returns
+    the SweepResult; raises SweepError."""
     study = Sweep(scenario, axes, method=method, samples=samples, replications=replications, seed=seed,
-                  common_random_numbers=common_random_numbers, overrides=overrides)
+                  common_random_numbers=common_random_numbers, overrides=overrides, precision=precision,
+                  max_replications=max_replications, precision_metrics=precision_metrics)
     return study.run(out, workers=workers, scheduler=scheduler, progress=progress, retries=retries,
                      overwrite=overwrite, timeout_s=timeout_s)
 
@@ -295,13 +398,26 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
     parser.add_argument("--samples", type=int, metavar="N", help="points to draw (random, latin_hypercube)")
     parser.add_argument("--no-crn", action="store_true",
                         help="a different seed per point instead of common random numbers")
+    parser.add_argument("--precision", type=float, metavar="R",
+                        help="replicate each point until the 95%% confidence interval of every precision metric is "
+                             "within ±R of its mean (0.05: ±5%%); --replications is then the first replications "
+                             "(default 3)")
+    parser.add_argument("--max-replications", type=int, metavar="N",
+                        help="with --precision: at most N replications per point (default 30)")
+    parser.add_argument("--precision-metric", dest="precision_metrics", action="append", metavar="COLUMN",
+                        help="with --precision: a result column whose interval must be narrow (repeatable; default "
+                             "p99 message and handshake latency, peak CPU, peak connections per server)")
     args = parser.parse_args(argv)
     try:
         axes = dict(parse_axis(a) for a in args.axis) if args.axis else None
         sw = Sweep(args.scenario, axes, method=args.method, samples=args.samples, replications=args.replications,
-                   seed=args.seed, common_random_numbers=False if args.no_crn else None, overrides=args.overrides)
+                   seed=args.seed, common_random_numbers=False if args.no_crn else None, overrides=args.overrides,
+                   precision=args.precision, max_replications=args.max_replications,
+                   precision_metrics=args.precision_metrics)
         if not args.quiet:
-            print(f"{parser.prog}: {len(sw)} points x {sw.replications} replications -> {args.out}", file=sys.stderr)
+            reps = (f"{sw.replications} to {sw.precision.max_replications} replications (until ±"
+                    f"{sw.precision.relative:.1%})" if sw.precision is not None else f"{sw.replications} replications")
+            print(f"{parser.prog}: {len(sw)} points x {reps} -> {args.out}", file=sys.stderr)
         result = sw.run(args.out, workers=args.workers, scheduler=args.scheduler, progress=False if args.quiet else None,
                         retries=args.retries, overwrite=args.overwrite, timeout_s=args.timeout)
     except PointsFailed as exc:
@@ -319,6 +435,8 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
         return 130
     if not args.quiet:
         print(f"wrote {len(result.frame)} rows to {Path(args.out) / 'results'}")
+        if sw.precision is not None:
+            print(describe_outcome(result.precision(), sw.precision))
     if args.report:
         from wsfleet.report import write_report
 

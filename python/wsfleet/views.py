@@ -11,10 +11,18 @@ Each view is a class with one read-only attribute per key of its section, made f
 Schemas the engine exports (`wsfleet schema` for scenarios, `wsfleet schema --summary` for
 summary.json, both declared once in C++): the attribute's docstring is the key's documentation with
 its unit. A nested table is a view, an array of tables a list of views, a map (the conservation
-checks) a dict of views. A key the data lacks is the schema's default for a scenario, and None for a
-summary (a section only some runs write, a number the engine wrote as null because it is
-undefined). Keys the schema leaves open (a policy's parameters) are read with `view["name"]` or
-`view.get("name")`. `.raw` is the underlying mapping. Views never change the data.
+checks) a dict of views. A key the data lacks is the schema's default for a scenario. In a summary,
+a section or key the engine writes only in some runs (declared optional: [pubsub], [autoscaler],
+[topology], [[deploys]], a fault kind's own key) is None when absent, so a reader says what it does
+without it; a section every run writes is a view even when a hand-made summary lacks it (its numbers
+are then None), and a number the engine wrote as null (undefined) is None. Keys the schema leaves
+open (a policy's parameters) are read with `view["name"]` or `view.get("name")`. `.raw` is the
+underlying mapping. Views never change the data.
+
+A name the schema does not declare is an error, not a silent None: `summary.connections.teleported`
+raises AttributeError and, on a closed table (every table of a summary), `view.get("teleported")`
+and `view["teleported"]` raise KeyError, both naming the table and the schema that lacks the key.
+`declared_keys(view_or_class)` lists a table's keys (tests/python/test_views_readers.py uses it).
 """
 from __future__ import annotations
 
@@ -25,7 +33,8 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Type
 
 from wsfleet import _core
 
-__all__ = ["View", "Scenario", "Summary", "summary_schema", "scenario_schema", "attribute_name"]
+__all__ = ["View", "Scenario", "Summary", "summary_schema", "scenario_schema", "attribute_name", "declared_keys",
+           "UndeclaredKey"]
 
 
 def attribute_name(key: str) -> str:
@@ -46,13 +55,24 @@ def scenario_schema() -> Dict[str, Any]:
     return json.loads(_core.scenario_schema())
 
 
+class UndeclaredKey(KeyError):
+    """A reader asked a closed table for a key its schema does not declare."""
+
+    def __str__(self) -> str:  # KeyError quotes its argument; this is a sentence
+        return str(self.args[0]) if self.args else ""
+
+
 class View:
     """A read-only typed window on one table of a scenario or summary (see the module docstring)."""
 
     __slots__ = ("_data",)
     _keys: Dict[str, str] = {}  # attribute -> key
+    _closed = False             # the schema allows no other keys (additionalProperties false)
+    _where = "a table"          # "summary.json's connections" (for error messages)
 
-    def __init__(self, data: Optional[Mapping[str, Any]] = None) -> None:
+    def __init__(self, data: Any = None) -> None:
+        if isinstance(data, View):  # a view of a view reads the same mapping
+            data = data._data
         self._data: Mapping[str, Any] = data if isinstance(data, Mapping) else {}
 
     @property
@@ -60,11 +80,25 @@ class View:
         """The mapping this view reads."""
         return self._data
 
+    def _undeclared(self, key: str) -> str:
+        return (f"{self._where} has no key {key!r}: the schema does not declare it "
+                f"(declared: {', '.join(self._keys.values()) or 'none'})")
+
+    def __getattr__(self, name: str) -> Any:  # only for names that are not declared attributes
+        if name.startswith("_"):
+            raise AttributeError(name)
+        raise AttributeError(self._undeclared(name))
+
     def __getitem__(self, key: str) -> Any:
+        if self._closed and key not in self._keys.values():
+            raise UndeclaredKey(self._undeclared(key))
         return self._data[key]
 
     def get(self, key: str, default: Any = None) -> Any:
-        """A key's raw value, declared or not (a policy's parameters), else `default`."""
+        """A key's raw value, else `default`; on a closed table (all of a summary's) only a declared
+        key, on an open one also a policy's parameters."""
+        if self._closed and key not in self._keys.values():
+            raise UndeclaredKey(self._undeclared(key))
         return self._data.get(key, default)
 
     def __contains__(self, key: object) -> bool:
@@ -105,21 +139,28 @@ def _type_name(node: Mapping[str, Any]) -> str:
 _RESERVED = frozenset(name for name in dir(View) if not name.startswith("__"))
 
 
+def declared_keys(view: Any) -> Dict[str, str]:
+    """The keys a view (or view class) declares: attribute -> key."""
+    return dict(view._keys)
+
+
 class _Builder:
     """Makes one View class per object node of a schema (nested classes cached by path)."""
 
-    def __init__(self, defaults: bool) -> None:
+    def __init__(self, defaults: bool, file: str) -> None:
         self.defaults = defaults
+        self.file = file
 
-    def make(self, name: str, node: Mapping[str, Any]) -> Type[View]:
+    def make(self, name: str, node: Mapping[str, Any], where: str = "") -> Type[View]:
         props: Mapping[str, Any] = node.get("properties", {})
         required = set(node.get("required", []))
-        namespace: Dict[str, Any] = {"__slots__": (), "_keys": {}}
+        namespace: Dict[str, Any] = {"__slots__": (), "_keys": {}, "_closed": node.get("additionalProperties") is False,
+                                     "_where": f"{self.file}'s {where}" if where else self.file}
         lines = [_doc(node) or name, "", "Attributes:"]
         for key, sub in props.items():
             attr = attribute_name(key)
             namespace["_keys"][attr] = key
-            namespace[attr] = self.accessor(name, key, sub)
+            namespace[attr] = self.accessor(name, key, sub, key in required, f"{where}.{key}" if where else key)
             unit = sub.get("x-unit")
             unit_text = f" [{unit}]" if unit else ""
             lines.append(f"    {attr} ({_type_name(sub)}{unit_text}): {_doc(sub)}"
@@ -127,33 +168,36 @@ class _Builder:
         namespace["__doc__"] = "\n".join(lines)
         return type(name, (View,), namespace)
 
-    def accessor(self, owner: str, key: str, node: Mapping[str, Any]) -> property:
+    def accessor(self, owner: str, key: str, node: Mapping[str, Any], required: bool, where: str) -> property:
         doc = _doc(node) + (f" [{node['x-unit']}]" if node.get("x-unit") else "")
         child_name = owner + "".join(p.capitalize() for p in key.split("_"))
+        # A scenario's absent table is its defaults; a summary's absent section is an empty view when
+        # every run writes it (a hand-made summary), None when only some runs do.
+        empty_when_absent = self.defaults or required
         if _is_object(node):
-            cls = self.make(child_name, node)
-
-            defaults = self.defaults
+            cls = self.make(child_name, node, where)
 
             def get_object(self: View) -> Optional[View]:
                 value = self._data.get(key)
                 if isinstance(value, Mapping):
                     return cls(value)
-                return cls({}) if defaults else None  # a scenario's absent table: its defaults
+                return cls({}) if empty_when_absent else None
 
             return property(get_object, doc=doc)
         items = node.get("items") if node.get("type") == "array" else None
         if isinstance(items, Mapping) and _is_object(items):
-            cls = self.make(child_name + "Item", items)
+            cls = self.make(child_name + "Item", items, where + "[]")
 
-            def get_list(self: View) -> List[View]:
+            def get_list(self: View) -> Optional[List[View]]:
                 value = self._data.get(key)
-                return [cls(v) for v in value] if isinstance(value, list) else []
+                if isinstance(value, list):
+                    return [cls(v) for v in value]
+                return [] if empty_when_absent else None
 
             return property(get_list, doc=doc)
         extra = node.get("additionalProperties")
         if node.get("type") == "object" and isinstance(extra, Mapping) and _is_object(extra):
-            cls = self.make(child_name + "Entry", extra)
+            cls = self.make(child_name + "Entry", extra, where + ".*")
 
             def get_map(self: View) -> Dict[str, View]:
                 value = self._data.get(key)
@@ -161,6 +205,17 @@ class _Builder:
 
             return property(get_map, doc=doc)
         default = node.get("default") if self.defaults else None
+        tables = [n for n in node.get("oneOf", []) if isinstance(n, Mapping) and _is_object(n)]
+        if tables:  # a name or a table (clients.session: "never" or a distribution's table)
+            cls = self.make(child_name + "Table", tables[0], where)
+
+            def get_either(self: View) -> Any:
+                value = self._data.get(key)
+                if isinstance(value, Mapping):
+                    return cls(value)
+                return default if value is None else value
+
+            return property(get_either, doc=doc)
 
         def get_value(self: View) -> Any:
             value = self._data.get(key)
@@ -169,7 +224,7 @@ class _Builder:
         return property(get_value, doc=doc)
 
 
-Summary: Type[View] = _Builder(defaults=False).make("Summary", summary_schema())
+Summary: Type[View] = _Builder(defaults=False, file="summary.json").make("Summary", summary_schema())
 Summary.__module__ = __name__
-Scenario: Type[View] = _Builder(defaults=True).make("Scenario", scenario_schema())
+Scenario: Type[View] = _Builder(defaults=True, file="the scenario").make("Scenario", scenario_schema())
 Scenario.__module__ = __name__

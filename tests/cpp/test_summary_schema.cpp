@@ -47,6 +47,24 @@ TEST_CASE("a key or a type the table does not declare is found", "[summary][sche
                                         "conservation.checks.*.note (not declared)"});
 }
 
+TEST_CASE("a key every run writes that a summary lacks is found, and an optional one is not", "[summary][schema]") {
+  ordered_json j = summary_of(testing::small_fleet());
+  j["connections"].erase("attempted");
+  j["fleet"]["classes"][0].erase("name");
+  j["faults"].push_back({{"type", "crash"}, {"server", 1}, {"at_s", 1.0}, {"recover_after_s", nullptr},
+                         {"connections_dropped", 0}, {"handshakes_failed", 0}, {"reconnected_within_s", nullptr},
+                         {"detected_within_s", nullptr}, {"tries_while_undetected", 0}});
+  j["faults"].push_back({{"type", "crash"}, {"at_s", 1.0}});  // server is optional (kinds that hit one)
+  const auto bad = experiments::summary::undeclared(j);
+  CHECK(bad == std::vector<std::string>{"fleet.classes[].name (missing)", "connections.attempted (missing)",
+                                        "faults[].recover_after_s (missing)", "faults[].connections_dropped (missing)",
+                                        "faults[].handshakes_failed (missing)", "faults[].reconnected_within_s (missing)",
+                                        "faults[].detected_within_s (missing)",
+                                        "faults[].tries_while_undetected (missing)"});
+  j.erase("pubsub");  // not written without [pubsub]: nothing missing
+  CHECK(experiments::summary::undeclared(j) == bad);
+}
+
 TEST_CASE("the summary's JSON Schema closes its objects and requires what every run writes", "[summary][schema]") {
   const ordered_json schema = ordered_json::parse(experiments::summary::json_schema());
   CHECK(schema["$schema"] == "http://json-schema.org/draft-07/schema#");

@@ -1,8 +1,8 @@
 """The capacity-planning HTML report (wsfleet.report), on synthetic run directories.
 
 The report is pure Python; these tests load it straight from python/wsfleet/ under a private
-package name, so they need neither the compiled engine nor an installed wsfleet (and never run
-wsfleet/__init__.py)."""
+package name (so they run the source, not an installed copy of the report). Of the engine it needs
+only the schemas behind its typed views (wsfleet.views, from the installed wsfleet._core)."""
 from __future__ import annotations
 
 import base64
@@ -554,19 +554,25 @@ def test_describe_variants() -> None:
                     "on_session_end": "reconnect", "messages_per_minute": 0.5, "replies_per_message": 0,
                     "heartbeat_interval_s": 0},
         "balancer": {"policy": "power_of_two_choices", "choices": 2},
-        "backoff": {"policy": "decorrelated_jitter", "params": {"base_s": 0.5, "cap_s": 60}, "max_retries": 5},
+        "backoff": {"policy": "decorrelated_jitter", "base_s": 0.5, "cap_s": 60, "max_retries": 5},
         "faults": [{"type": "crash", "server": 4, "at_s": 10}],
     }
     text = " ".join(describe.describe_scenario(scenario))
     assert "8 servers, each limited to 1,000 connections and 2 CPU cores" in text
-    assert "a power-of-two-choices balancer (choices 2) with weights from 1 to 3" in text
+    # Active health checks are on unless the scenario turns them off: the schema's defaults.
+    assert ("a power-of-two-choices balancer (choices 2, health checks every 2 s, out after 3 failed) with weights "
+            "from 1 to 3") in text
     assert "1 client connects at once at the start" in text
     assert "log-normally distributed with mean 10 min and standard deviation 5 min, then reconnects at once" in text
     assert "0.5 messages a minute (no replies)" in text and "no heartbeats" in text
     assert "Server 4 crashes at 10 s and does not come back" in text
     assert "decorrelated-jitter backoff (base 0.5 s, cap 60 s), giving up after 5 retries" in text
     assert "an unknown-policy balancer" in describe.balancer_phrase({"policy": "unknown_policy"})
-    assert describe.describe_scenario({})  # an empty scenario still gives sentences, no exception
+    # An empty scenario is the engine's defaults (the scenario schema's), described as such.
+    fleet = json.loads((ROOT / "docs" / "scenario.schema.json").read_text())["properties"]["fleet"]["properties"]
+    assert describe.describe_scenario({})[0].startswith(
+        f"{fleet['servers']['default']} servers, each limited to {describe.fmt_int(fleet['max_connections']['default'])} "
+        "connections and 1 CPU core, behind a round-robin balancer")
 
 
 def test_describe_says_which_connect_timeout_applied() -> None:

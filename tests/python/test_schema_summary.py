@@ -176,4 +176,7 @@ def test_the_description_takes_left_out_keys_from_the_scenario_schema() -> None:
             "ready 10 s after it starts; old servers leave the balancers, then close every connection at SIGTERM, "
             "within a 30 s grace period") in text
     assert "then leave" in text  # clients.on_session_end's default
-    assert "each 1 CPU core" in text  # fleet.cpu_cores's default
+    # fleet.servers, fleet.max_connections and fleet.cpu_cores: the schema's defaults.
+    sc = Scenario({})
+    assert f"{sc.fleet.servers} servers, each limited to {sc.fleet.max_connections:,} connections and 1 CPU core" in text
+    assert sc.fleet.cpu_cores == 1

@@ -1,0 +1,217 @@
+"""The report's readers read summary.json and scenario files only through the typed views of
+wsfleet.views, which are made from the engine's two schemas (experiments/summary_schema.cpp,
+experiments/schema/) and refuse a key those schemas do not declare.
+
+Two guards, one static and one at run time:
+- the reader modules contain no raw read of a key by name (`.get("key")`, `getattr(x, "key")`,
+  `summary["key"]`, the old get_path/num_at/table_at helpers): every key is an attribute of a view,
+  except a policy's parameters (open keys of [autoscaler] etc., which the engine's policy registries
+  declare: `wsfleet list`);
+- a view raises on a key its schema does not declare (AttributeError for an attribute, KeyError for
+  `.get`/`[]` on a closed table), and every kind of run report is rendered from real runs whose
+  summaries hold every optional section (pub/sub, autoscaler, deploys, topology, transports, each
+  fault kind, server classes): a reader that asks for an undeclared key fails here, and a reader
+  made to misspell one is shown to fail.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import sys
+from pathlib import Path
+from typing import Dict, List
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+import pytest
+
+import wsfleet
+import wsfleet.policies
+from wsfleet import _life
+from wsfleet.report import write_report
+from wsfleet.views import Scenario, Summary, UndeclaredKey, declared_keys
+from wsfleet_testing import ROOT, STORM_TOML
+
+PACKAGE = ROOT / "python" / "wsfleet"
+#: The modules that read a run's summary.json and scenario.toml for the run report.
+READERS = ("report.py", "_analysis.py", "_describe.py", "_limits.py", "_life.py", "_theory.py", "_operations.py",
+           "_autoscaling_report.py")
+#: Helpers that read a mapping by key names: readers use views instead.
+RAW_HELPERS = {"get_path", "num_at", "table_at"}
+#: Names under which a reader holds a parsed summary or scenario (mappings, not views).
+RAW_NAMES = {"summary", "scenario", "raw"}
+#: Mappings of the readers' own that `.get("key")` may read: the plots' labels (made by _analysis).
+OWN_MAPPINGS = {"labels"}
+#: The keys a scenario's policy tables leave open ([balancer], [backoff], [autoscaler]) are the
+#: policies' parameters, declared by the engine's policy registries (`wsfleet list`): the one kind of
+#: key a reader may read by name.
+POLICY_PARAMETERS = {param["name"] for registry in (wsfleet.autoscaling_policies, wsfleet.policies.backoff_policies,
+                                                    wsfleet.policies.balancing_policies)
+                     for policy in registry() for param in policy["params"]}
+
+
+def raw_reads(source: str, name: str = "<source>") -> List[str]:
+    """Every read of a key by its name in `source` that does not go through a view's attribute."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            func, args = node.func, node.args
+            literal = [a.value for a in args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            holder = func.value if isinstance(func, ast.Attribute) else None
+            held = (holder.id if isinstance(holder, ast.Name) else holder.attr
+                    if isinstance(holder, ast.Attribute) else "")
+            if isinstance(func, ast.Attribute) and func.attr == "get" and args and isinstance(args[0], ast.Constant) \
+                    and isinstance(args[0].value, str) and held not in OWN_MAPPINGS \
+                    and (held in RAW_NAMES or args[0].value not in POLICY_PARAMETERS):
+                found.append(f"{name}:{node.lineno}: .get({args[0].value!r})")
+            elif isinstance(func, ast.Name) and func.id == "getattr" and len(args) >= 2 and isinstance(args[1], ast.Constant):
+                found.append(f"{name}:{node.lineno}: getattr(..., {args[1].value!r})")
+            elif isinstance(func, ast.Name) and func.id in RAW_HELPERS:
+                found.append(f"{name}:{node.lineno}: {func.id}(..., {', '.join(map(repr, literal))})")
+        elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) \
+                and isinstance(node.slice.value, str):
+            holder = node.value
+            held = holder.id if isinstance(holder, ast.Name) else holder.attr if isinstance(holder, ast.Attribute) else ""
+            if held in RAW_NAMES:
+                found.append(f"{name}:{node.lineno}: {held}[{node.slice.value!r}]")
+    return found
+
+
+@pytest.mark.parametrize("module", READERS)
+def test_readers_read_keys_only_through_the_views(module: str) -> None:
+    assert raw_reads((PACKAGE / module).read_text(encoding="utf-8"), module) == []
+
+
+def test_the_scan_sees_every_kind_of_raw_read() -> None:
+    source = ('a = summary.get("connections")\nb = get_path(summary, "cpu", "peak")\nc = run.summary["fleet"]\n'
+              'd = getattr(view, "attempted")\ne = frame["connections"]\nf = s.connections.attempted\n'
+              'g = words.get(key, key)\nh = d.labels.get("rejected", "refused")\n'
+              'i = Scenario(x).autoscaler.get("target_utilization_pct")\n')
+    assert raw_reads(source) == ["<source>:1: .get('connections')", "<source>:2: get_path(..., 'cpu', 'peak')",
+                                 "<source>:3: summary['fleet']", "<source>:4: getattr(..., 'attempted')"]
+
+
+# --------------------------------------------------------------------------------------------
+# The views refuse what the schemas do not declare
+
+
+def test_a_summary_view_refuses_an_undeclared_key() -> None:
+    s = Summary({"connections": {"attempted": 5, "rejected_by": {"server_full": 1}}})
+    assert s.connections.attempted == 5 and s.connections.rejected_by.get("server_full") == 1
+    with pytest.raises(AttributeError, match=r"summary.json's connections has no key 'teleported'"):
+        s.connections.teleported  # noqa: B018
+    with pytest.raises(UndeclaredKey, match=r"summary.json's connections.rejected_by has no key 'full'"):
+        s.connections.rejected_by.get("full")
+    with pytest.raises(KeyError):
+        s.connections["teleported"]  # noqa: B018
+    with pytest.raises(AttributeError, match=r"summary.json has no key 'formula'"):
+        s.formula  # noqa: B018
+    # The conservation checks are a map: any name, each check a closed table.
+    checks = Summary({"conservation": {"checks": {"attempts": {"equation": "a = b", "ok": True}}}}).conservation.checks
+    assert checks["attempts"].equation == "a = b"
+    with pytest.raises(AttributeError, match="'formula'"):
+        checks["attempts"].formula  # noqa: B018
+
+
+def test_optional_sections_are_none_and_every_run_s_sections_are_views() -> None:
+    s = Summary({})
+    # Written only by some runs (declared optional in summary_schema.cpp): None, said so.
+    assert s.pubsub is None and s.autoscaler is None and s.topology is None and s.deploys is None
+    # Written by every run: a view even of a hand-made summary that lacks it, its numbers None.
+    assert s.connections.attempted is None and s.messages.latency_ms.p99 is None and s.faults == []
+    fault = Summary({"faults": [{"type": "crash", "server": 2, "at_s": 1.0}]}).faults[0]
+    assert fault.server == 2 and fault.site is None and fault.share is None  # a fault kind's own keys
+    assert "(None when absent)" in type(s).__doc__.split("pubsub (", 1)[1].split("\n", 1)[0]
+
+
+def test_a_scenario_view_refuses_an_undeclared_key_but_not_a_policy_parameter() -> None:
+    sc = Scenario({"backoff": {"policy": "full_jitter", "base_s": 0.5}, "fleet": {"servers": 3}})
+    assert sc.backoff.get("base_s") == 0.5            # [backoff] is open: a policy's parameters
+    assert sc.fleet.servers == 3 and sc.fleet.max_connections is not None  # the schema's default
+    with pytest.raises(UndeclaredKey, match="the scenario's fleet has no key 'server'"):
+        sc.fleet.get("server")
+    with pytest.raises(AttributeError, match="'max_conections'"):
+        sc.fleet.max_conections  # noqa: B018
+    assert "policy" in declared_keys(sc.balancer).values()
+
+
+def test_a_session_table_is_a_view_of_its_distribution() -> None:
+    session = Scenario({"clients": {"session": {"distribution": "uniform", "low_s": 1.0, "high_s": 2.0}}}).clients.session
+    assert (session.distribution, session.low_s, session.high_s, session.mean_s) == ("uniform", 1.0, 2.0, None)
+    assert Scenario({}).clients.session == "never"
+    with pytest.raises(AttributeError):
+        session.min_s  # noqa: B018
+
+
+# --------------------------------------------------------------------------------------------
+# Every kind of run report, from real runs with every optional section
+
+BASE = ('[run]\nduration_s = 30.0\nsample_interval_s = 1.0\n[fleet]\nservers = 3\n[clients]\ncount = 300\n'
+        'ramp_s = 5.0\n')
+EXTRA = {
+    "classes": '[[fleet.classes]]\nname = "small"\nservers = 2\nmax_connections = 100\n'
+               '[[fleet.classes]]\nname = "big"\nservers = 1\nmax_connections = 400\ncpu_cores = 4\n'
+               '[[faults]]\ntype = "crash"\nserver = 2\nat_s = 10.0\nrecover_after_s = 5.0\n',
+    "balancer": '[balancer]\ncount = 2\n[[faults]]\ntype = "balancer_crash"\nbalancer = 1\nat_s = 10.0\n',
+    "transport": '[transport]\nlong_polling_share = 0.2\nsse_share = 0.1\n[[faults]]\ntype = "websocket_block"\n'
+                 'share = 0.5\nat_s = 10.0\nrecover_after_s = 10.0\n',
+    "broker": '[pubsub]\nchannels = 3\n[pubsub.feed]\nchannels = 3\nrate_per_s = 2.0\n[pubsub.resume]\nwindow_s = 30.0\n'
+              'cache_messages = 100\n[[faults]]\ntype = "broker_outage"\nat_s = 10.0\nrecover_after_s = 5.0\n'
+              '[[faults]]\ntype = "crash"\nserver = 0\nat_s = 15.0\nrecover_after_s = 5.0\n',
+}
+
+
+def _scenarios() -> Dict[str, str]:
+    out = {}
+    for path in sorted((ROOT / "experiments" / "scenarios").glob("*.toml")):
+        text = path.read_text(encoding="utf-8")
+        count = tomllib.loads(text)["clients"]["count"]
+        out[path.stem] = text.replace(f"count = {count}\n", f"count = {max(200, min(3000, count // 20))}\n", 1)
+    out["storm"] = STORM_TOML
+    # [[fleet.classes]] sets the servers: the base's fleet.servers goes.
+    out.update({f"fault-{key}": (BASE.replace("servers = 3\n", "") if key == "classes" else BASE) + text
+                for key, text in EXTRA.items()})
+    return out
+
+
+@pytest.fixture(scope="module")
+def run_dirs(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Path]:
+    root = tmp_path_factory.mktemp("kinds")
+    return {name: wsfleet.run(text).save(root / name) for name, text in _scenarios().items()}
+
+
+def test_the_runs_hold_every_optional_section(run_dirs: Dict[str, Path]) -> None:
+    sections = set()
+    fault_keys = set()
+    for directory in run_dirs.values():
+        summary = json.loads((directory / "summary.json").read_text(encoding="utf-8"))
+        sections.update(summary)
+        for fault in summary["faults"]:
+            fault_keys.update(fault)
+    optional = {key for key in Summary._keys.values() if key not in wsfleet.views.summary_schema()["required"]}
+    assert optional <= sections, "a run of every optional section"
+    faults = wsfleet.views.summary_schema()["properties"]["faults"]["items"]
+    assert set(faults["properties"]) - set(faults["required"]) <= fault_keys, "a run of every fault kind's own key"
+
+
+def test_every_kind_of_run_report_reads_only_declared_keys(run_dirs: Dict[str, Path]) -> None:
+    for name, directory in run_dirs.items():
+        html = write_report(directory, plots=False).read_text(encoding="utf-8")
+        assert "Verdict:" in html, name
+        if name == "live_scores":
+            assert 'id="life-pubsub"' in html and "publications" in html
+        if name == "rolling_deploy":
+            assert 'id="operations"' in html
+        if name == "autoscale_kickoff":
+            assert "autoscaler" in html.lower()
+
+
+def test_a_reader_that_misspells_a_key_fails(run_dirs: Dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    # The pub/sub section reads its drop causes by name from Summary.pubsub.copies: one misspelt
+    # name and the report of a pub/sub run fails, naming the key and the table.
+    monkeypatch.setattr(_life, "_DROP_CAUSES", _life._DROP_CAUSES + (("dropped_fulll", "misspelt"),))
+    with pytest.raises(AttributeError, match=r"summary.json's pubsub.copies has no key 'dropped_fulll'"):
+        write_report(run_dirs["live_scores"], plots=False)
