@@ -168,6 +168,9 @@ ordered_json summary_ordered(const models::RunSummary& s) {
         {"first_scale_up_s", num(a.first_scale_up_s)},
         {"server_hours", num(a.server_hours)},
         {"cost", num(a.cost)}};
+    if (a.held) j["autoscaler"]["decisions"]["held_during_rollouts"] = *a.held;
+    if (a.adopted) j["autoscaler"]["servers"]["adopted_from_rollouts"] = *a.adopted;
+    if (a.released) j["autoscaler"]["servers"]["released_to_rollouts"] = *a.released;
   }
   j["cpu"] = {{"mean_utilisation", num(s.cpu_mean_utilisation)}, {"peak_utilisation", num(s.cpu_peak_utilisation)},
               {"capacity_core_seconds", num(s.cpu_capacity_core_seconds)}};
@@ -189,6 +192,15 @@ ordered_json summary_ordered(const models::RunSummary& s) {
                       {"detected_within_s", f.detected_within_s ? num(*f.detected_within_s) : ordered_json(nullptr)},
                       {"tries_while_undetected", f.tries_while_undetected}});
     if (key == "share") faults.back()["clients_blocked"] = f.clients_blocked;
+    if (f.target == "dropped_messages" || f.target == "link_loss" || f.target == "link_down") {
+      faults.back()["messages_lost"] = f.messages_lost;
+      faults.back()["heartbeats_lost"] = f.heartbeats_lost;
+      faults.back()["heartbeat_timeouts"] = f.heartbeat_timeouts;
+    }
+    if (f.target == "link_loss") {
+      faults.back()["retransmissions"] = f.retransmissions;
+      faults.back()["handshakes_delayed"] = f.handshakes_delayed;
+    }
   }
   j["faults"] = faults;
   if (!s.deploys.empty()) {

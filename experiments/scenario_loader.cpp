@@ -423,13 +423,21 @@ void ScenarioReader::read_autoscaler(models::FleetConfig& config) const {
     }
   }
   if (!config.scaling.empty()) {
-    fail(*table, "autoscaler", "[autoscaler] cannot be combined with [[scaling]]: both would add and remove servers");
+    fail(*table, "autoscaler",
+         "[autoscaler] cannot be combined with [[scaling]]: both would set the number of servers (an HPA overrides manual "
+         "scaling of its Deployment); bound it with autoscaler.params.min_replicas / max_replicas instead");
   }
-  if (!config.deploys.empty()) {
-    fail(*table, "autoscaler", "[autoscaler] cannot be combined with [[deploys]] yet: a deploy replaces the servers the autoscaler counts");
-  }
+  // [[deploys]] under [autoscaler]: the rollout replaces the autoscaler's replicas (docs/autoscaling.md).
   if (config.topology.enabled()) {
     fail(*table, "autoscaler", "[autoscaler] is not supported with [topology] sites yet");
+  }
+  if (a.metric == models::AutoscalerMetric::P99Latency) {
+    const auto it = a.params.find("target_average_value");
+    if (it != a.params.end() && !(it->second > 0.0)) {
+      fail(*table, "autoscaler.target_average_value",
+           "autoscaler.metric = \"p99_latency\" needs target_average_value > 0: the p99 latency to aim for, ms "
+           "(a latency has no capacity to take target_utilization_pct of)");
+    }
   }
   if (a.metric == models::AutoscalerMetric::BufferedBytes && !config.pubsub.enabled()) {
     fail(*table, "autoscaler.metric", "autoscaler.metric = \"buffered_bytes\" needs [pubsub] (there are no send buffers without it)");

@@ -284,15 +284,30 @@ void ScenarioReader::read_faults(models::FleetConfig& config) const {
                fault.balancer, sites > 1 ? "balancer.count x sites - 1" : "balancer.count - 1");
     }
     // The gray failures' own keys belong to their kind only.
-    const std::pair<const char*, models::FaultTarget> own[] = {{"factor", models::FaultTarget::SlowServer},
-                                                               {"period_s", models::FaultTarget::HealthFlap},
-                                                               {"latency_ms", models::FaultTarget::LinkDegrade}};
-    for (const auto& [key, target] : own) {
-      if (target == fault.target) {
+    using T = models::FaultTarget;
+    const std::pair<const char*, std::vector<T>> own[] = {{"factor", {T::SlowServer}},
+                                                          {"period_s", {T::HealthFlap}},
+                                                          {"latency_ms", {T::LinkDegrade}},
+                                                          {"loss", {T::DroppedMessages, T::LinkLoss}},
+                                                          {"region", {T::LinkDown}}};
+    for (const auto& [key, targets] : own) {
+      if (std::find(targets.begin(), targets.end(), fault.target) != targets.end()) {
         read(*table, sec, key, prefix, fault);
       } else if (const toml::node* wrong = table->get(key); wrong != nullptr) {
-        fail(*wrong, prefix + key, prefix + key + " is for type = \"" + std::string(models::fault_type(target).name()) +
-                                       "\", not \"" + type + "\"");
+        std::string kinds;
+        for (const T t : targets) kinds += std::string(kinds.empty() ? "" : " or ") + "type = \"" + std::string(models::fault_type(t).name()) + "\"";
+        fail(*wrong, prefix + key, prefix + key + " is for " + kinds + ", not \"" + type + "\"");
+      }
+    }
+    if (fault.target == T::LinkLoss && !(fault.loss < 1.0)) {
+      fail(*table->get("loss"), prefix + "loss", prefix + "loss must be < 1 for type = \"link_loss\" (a link that loses every packet is type = \"link_down\")");
+    }
+    if (fault.target == T::LinkDown && !fault.region.empty()) {
+      Names regions;
+      for (const auto& r : config.topology.regions) regions.push_back(r.name);
+      if (regions.empty()) fail(*table->get("region"), prefix + "region", prefix + "region needs [[topology.regions]]");
+      if (!read_choice(*table, prefix, "region", regions, fault.region)) {
+        fail(*table, prefix + "region", prefix + "region must name a [[topology.regions]] entry (" + join(regions, ", ") + ")");
       }
     }
     const Range when{0.0, config.run.duration_s, false, false, "", "run.duration_s", false};

@@ -223,6 +223,10 @@ std::string scenario_to_toml(const models::FleetConfig& config) {
     if (fault.target == models::FaultTarget::SlowServer) out << "factor = " << toml_float(fault.factor) << "\n";
     if (fault.target == models::FaultTarget::HealthFlap) out << "period_s = " << toml_float(fault.period_s) << "\n";
     if (fault.target == models::FaultTarget::LinkDegrade) out << "latency_ms = " << toml_float(fault.latency_ms) << "\n";
+    if (fault.target == models::FaultTarget::DroppedMessages || fault.target == models::FaultTarget::LinkLoss) {
+      out << "loss = " << toml_float(fault.loss) << "\n";
+    }
+    if (fault.target == models::FaultTarget::LinkDown && !fault.region.empty()) out << "region = " << toml_string(fault.region) << "\n";
     out << "at_s = " << toml_float(fault.at_s) << "\n";
     if (fault.recover_after_s) {
       out << "recover_after_s = " << toml_float(*fault.recover_after_s) << "\n";

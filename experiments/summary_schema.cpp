@@ -216,6 +216,7 @@ std::vector<Field> build() {
   t.add("autoscaler.decisions.no_change", I, "decisions", "that kept it");
   t.add("autoscaler.decisions.limited", I, "decisions", "a rate limit, cooldown, disabled direction or min/max changed");
   t.add("autoscaler.decisions.without_metrics", I, "decisions", "without a usable metric (kept the count)");
+  t.add("autoscaler.decisions.held_during_rollouts", I, "syncs", "with [[deploys]]: syncs that held while a rollout replaced the replicas (not decisions)", opt);
   t.add("autoscaler.servers", O, "", "the servers it launched and removed");
   t.add("autoscaler.servers.initial", I, "servers", "in service at the start");
   t.add("autoscaler.servers.launched", I, "servers", "servers it asked for");
@@ -228,6 +229,8 @@ std::vector<Field> build() {
   t.add("autoscaler.servers.starting_at_end", I, "servers", "booted, not yet ready at the end");
   t.add("autoscaler.servers.in_service_at_end", I, "servers", "in service at the end");
   t.add("autoscaler.servers.draining_at_end", I, "servers", "draining at the end");
+  t.add("autoscaler.servers.adopted_from_rollouts", I, "servers", "with [[deploys]]: rollouts' new servers taken into service", opt);
+  t.add("autoscaler.servers.released_to_rollouts", I, "servers", "with [[deploys]]: servers in service that rollouts terminated", opt);
   t.add("autoscaler.replicas", O, "", "the replica count it asked for");
   t.add("autoscaler.replicas.at_end", I, "servers", "at the end");
   t.add("autoscaler.replicas.peak", I, "servers", "most after a decision");
@@ -261,6 +264,11 @@ std::vector<Field> build() {
   t.add("faults[].detected_within_s", N, "s", "server crash: until every running balancer stopped sending it new connections");
   t.add("faults[].tries_while_undetected", I, "attempts", "server crash: tries balancers sent to it while it was down");
   t.add("faults[].clients_blocked", I, "clients", "clients whose WebSocket it breaks (websocket_block)", opt);
+  t.add("faults[].messages_lost", I, "messages", "inbound messages it lost (dropped_messages, link_loss, link_down)", opt);
+  t.add("faults[].heartbeats_lost", I, "exchanges", "heartbeat exchanges it lost or delayed past heartbeat.timeout_s (dropped_messages, link_loss, link_down)", opt);
+  t.add("faults[].heartbeat_timeouts", I, "connections", "of heartbeats_lost, connections the heartbeat timeout then closed (= connections_dropped)", opt);
+  t.add("faults[].retransmissions", I, "packets", "TCP retransmissions of handshake packets and frames (link_loss)", opt);
+  t.add("faults[].handshakes_delayed", I, "attempts", "handshakes that needed a retransmission (link_loss)", opt);
 
   t.add("deploys", A, "", "one per [[deploys]] entry ([[deploys]] only)", opt);
   t.add("deploys[]", O, "", "what one rollout did");

@@ -41,6 +41,9 @@ struct AutoscalingInput {
   std::vector<ReplicaView> pods;               ///< every replica that exists (any phase)
   std::vector<bool> metric_is_cpu;             ///< per metric: CPU (the HPA ignores CPU samples of starting replicas)
   sim::SimTime metric_window = 15 * sim::kNanosPerSecond;  ///< the window each metric sample averages over, ns
+  /// Demand seen outside the replicas since the previous sync (in a fleet: connection attempts), for a
+  /// controller that must wake a workload at zero replicas (KEDA's activation); empty: none.
+  std::optional<double> activation;
 };
 
 /// How a sync ended, for the summary's accounting (every sync is exactly one of these).

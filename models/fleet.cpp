@@ -166,8 +166,9 @@ void Fleet::check_conservation(RunSummary& summary) const {
   balancers_->conservation(summary);
   FallbackTransports::conservation(summary, transports_.get());
   if (pubsub_) pubsub_->conservation(summary);
-  if (deployer_) deployer_->conservation(summary, scaling_->drained());
+  if (deployer_) deployer_->conservation(summary, autoscaler_ ? autoscaler_->drained() : scaling_->drained());
   if (autoscaler_) autoscaler_->conservation(summary);
+  if (gray_) gray_->conservation(summary);
   sampler_->conservation(summary);
   std::ostringstream broken;
   for (const auto& c : summary.conservation) {

@@ -237,7 +237,7 @@ struct BackoffSection {
 
 /// What a fault takes down.
 enum class FaultTarget { Server, Balancer, Site, Broker, WebSocketBlock, SlowServer, HandshakeBlackhole, HealthFlap, LinkDegrade,
-                         SitePartition };
+                         SitePartition, DroppedMessages, LinkLoss, LinkDown };
 
 /// [[faults]]: one crash of a server (type "crash"), a balancer (type "balancer_crash"), every
 /// server of a site (type "site_crash"), the pub/sub broker (type "broker_outage"), or an incident
@@ -254,6 +254,8 @@ struct CrashFault {
   double factor = 2.0;                        ///< target SlowServer: the server does 1/factor of its work per second (> 1)
   double period_s = 20.0;                     ///< target HealthFlap: its health fails the first half of every period, s
   double latency_ms = 100.0;                  ///< target LinkDegrade: latency added to every region's path to the site, ms
+  double loss = 0.1;                          ///< target DroppedMessages: share of inbound frames dropped; LinkLoss: packet loss probability
+  std::string region;                         ///< target LinkDown: the region cut off from the site ("" = every region)
   /// A crash of one server.
   static CrashFault of_server(std::uint32_t server, double at_s, std::optional<double> recover_after_s = std::nullopt) {
     CrashFault f;
@@ -332,6 +334,7 @@ enum class AutoscalerMetric : std::uint8_t {
   Connections,    ///< open connections; capacity: its connection limit
   Memory,         ///< MiB (process, connections, send buffers); capacity: its memory limit, else its memory when full
   BufferedBytes,  ///< bytes in its send buffers ([pubsub]); capacity: 1 (use an average-value target)
+  P99Latency,     ///< 99th percentile of its message latency over the sync period, ms; capacity: 1 (an average-value target)
 };
 
 /// [autoscaler]: a controller of models/autoscaling adds and removes servers of one class from what it

@@ -72,6 +72,12 @@ struct FaultOutcome {
   std::uint64_t clients_blocked = 0;              ///< websocket_block: clients whose WebSocket it breaks
   std::uint64_t handshakes_failed = 0;            ///< handshakes in progress that were lost
   std::optional<double> reconnected_within_s;     ///< from the crash until every dropped client was connected again
+  // Frame-level gray failures (dropped_messages, link_loss, link_down):
+  std::uint64_t messages_lost = 0;                ///< inbound data messages it dropped (never reached the server's CPU)
+  std::uint64_t heartbeats_lost = 0;              ///< heartbeat exchanges it lost (each starts its connection's heartbeat timeout)
+  std::uint64_t heartbeat_timeouts = 0;           ///< of heartbeats_lost: connections the heartbeat timeout then closed
+  std::uint64_t retransmissions = 0;              ///< link_loss: TCP retransmissions of handshake packets and frames
+  std::uint64_t handshakes_delayed = 0;           ///< link_loss: handshakes that needed at least one retransmission
 };
 
 /// What one [[deploys]] entry did.
@@ -194,6 +200,9 @@ struct AutoscalerOutcome {
   std::uint64_t no_changes = 0;         ///< of `decisions`, that kept it
   std::uint64_t limited = 0;            ///< decisions a rate limit, cooldown, disabled direction or min/max changed
   std::uint64_t without_metrics = 0;    ///< decisions without a usable metric (kept the count)
+  std::optional<std::uint64_t> held = std::nullopt;  ///< with [[deploys]]: syncs that held while a rollout replaced the replicas
+  std::optional<std::uint64_t> adopted = std::nullopt;   ///< with [[deploys]]: rollouts' new servers it took into service
+  std::optional<std::uint64_t> released = std::nullopt;  ///< with [[deploys]]: servers rollouts terminated
   std::uint64_t initial_servers = 0;    ///< in service at the start
   std::uint64_t launched = 0;           ///< servers it asked for
   std::uint64_t became_ready = 0;       ///< of `launched`, that joined the balancers

@@ -24,6 +24,7 @@ struct Server {
   std::uint16_t crashed_by = 0;         ///< 1 + index of the fault that crashed it while it is down, else 0
   bool blackhole = false;               ///< gray failure: accepts connections, never completes a handshake
   bool health_failing = false;          ///< gray failure: its health endpoint fails (active probes fail), it serves on
+  bool lossy = false;                   ///< gray failure: its inbound frames may be lost or retransmitted (GrayFailures::inbound)
   std::uint64_t metrics_messages = 0;   ///< messages done since the last load report
   sim::SimTime busy_at_last_report = 0; ///< CpuQueue::busy_ns at the previous load report
   std::vector<std::uint32_t> members;   ///< clients holding a slot (handshaking or connected)
@@ -34,6 +35,7 @@ struct Server {
   sim::TokenBucket admission;           ///< handshakes per second it accepts
   ServerInterval interval;              ///< counters since the last sample
   sim::LogHistogram interval_latency_ms;  ///< message latency during the current interval
+  sim::LogHistogram window_latency_ms;    ///< message latency since the autoscaler's last look (only when it scales on p99 latency)
   sim::SimTime busy_at_last_sample = 0; ///< CpuQueue::busy_ns at the previous sample
   sim::SimTime present_since = 0;       ///< when it last became part of the fleet, ns
   sim::SimTime present_before = 0;      ///< time it was part of the fleet before present_since, ns

@@ -222,7 +222,7 @@ Action add_list(CLI::App& app) {
     std::cout << "\nFault kinds ([[faults]] type = NAME; the key that names what it hits):\n";
     for (const models::FaultType* kind : models::fault_types()) {
       const std::string key = kind->target_key().empty() ? "-" : std::string(kind->target_key());
-      std::cout << "  " << std::left << std::setw(16) << kind->name() << std::setw(9) << key << kind->description() << "\n";
+      std::cout << "  " << std::left << std::setw(20) << kind->name() << std::setw(9) << key << kind->description() << "\n";
     }
     std::cout << "\nSession-length distributions ([clients] session = {distribution = NAME, ...}):\n ";
     for (const auto& d : sim::Distribution::kind_names()) std::cout << " " << d;

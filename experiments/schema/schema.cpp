@@ -99,6 +99,7 @@ Section top_level() {
       table("transport", "clients on HTTP long polling or Server-Sent Events"),
       table("sweep", "a study of the scenario (wsfleet sweep); read by the Python package"),
       table("plan", "a capacity plan of the scenario (wsfleet plan); read by the Python package"),
+      table("storm", "the triggers of a storm map (wsfleet storm-map); read by the Python package"),
       table("alerts", "Prometheus rules evaluated on the run (wsfleet alerts, the report)"),
   };
   return s;

@@ -41,9 +41,10 @@ Section autoscaler() {
           "servers every sync and adds or drains servers; a new one boots, passes its readiness probe, then joins the "
           "balancers (docs/autoscaling.md).",
           {policy,
-           choice("metric", &A::metric, {"cpu", "connections", "memory", "buffered_bytes"},
+           choice("metric", &A::metric, {"cpu", "connections", "memory", "buffered_bytes", "p99_latency"},
                   "what it scales on: cores busy (capacity: the server's cores), open connections (capacity: the "
-                  "connection limit), memory MiB (capacity: the memory limit), send-buffer bytes ([pubsub])"),
+                  "connection limit), memory MiB (capacity: the memory limit), send-buffer bytes ([pubsub]), the 99th "
+                  "percentile of message latency over the sync period in ms (a custom metric: use an average-value target)"),
            klass, provisioning,
            number("readiness_delay_s", &A::readiness_delay_s, between(0.0, kMaxDurationS),
                   "from a booted server's start to its readiness probe passing (then it joins the balancers)"),

@@ -27,6 +27,13 @@ Section faults() {
                               "type = \"health_flap\": its health endpoint fails the first half of every period"));
   Key latency = by_hand(number("latency_ms", &F::latency_ms, above_upto(0.0, 1e6),
                                "type = \"link_degrade\": one-way latency added to every region's path to the site"));
+  Key loss = by_hand(number("loss", &F::loss, above_upto(0.0, 1.0),
+                            "type = \"dropped_messages\": the share of the server's inbound messages and heartbeats it drops; "
+                            "type = \"link_loss\": the probability that a packet is lost (< 1; TCP retransmits it)"));
+  Key region = by_hand(text("region", &F::region,
+                            "type = \"link_down\": the [[topology.regions]] name cut off from the site; left out = every region"));
+  region.default_text.clear();
+  region.default_note = "every region";
   Key at = required(by_hand(number("at_s", &F::at_s, between(0.0, kMaxDurationS), "when it happens (<= run.duration_s)")));
   at.required = false;
   at.default_text = "0.0";
@@ -36,8 +43,9 @@ Section faults() {
   return {"faults", true,
           "A crash of a server, a balancer or a whole site, a broker outage, an incident that breaks WebSocket for a "
           "share of the clients (they fall back to long polling), or a gray failure: a slow server, a server that never "
-          "completes handshakes, a server whose health flaps, a slower link to a site (docs/operations.md).",
-          {type, server, balancer, site, share, factor, period, latency, at, recover},
+          "completes handshakes, a server whose health flaps, a slower link to a site, a server that drops a share of its "
+          "messages, a lossy link, a link from a region to a site that is down (docs/operations.md).",
+          {type, server, balancer, site, share, factor, period, latency, loss, region, at, recover},
           false, ""};
 }
 

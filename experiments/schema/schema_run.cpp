@@ -48,7 +48,11 @@ std::vector<Section> study_sections() {
           Section{"sweep", false, "Axes, replications and method of `wsfleet sweep` (docs/capacity_planning.md).", {}, true,
                   "read and validated by the Python package"},
           Section{"plan", false, "SLOs and search of `wsfleet plan` (docs/capacity_planning.md).", {}, true,
-                  "read and validated by the Python package"}};
+                  "read and validated by the Python package"},
+          Section{"storm", false,
+                  "Triggers of `wsfleet storm-map`: sizes, durations, the trigger kind (crash, slow_server, "
+                  "handshake_blackhole, dropped_messages) and its parameters (docs/operations.md).",
+                  {}, true, "read and validated by the Python package"}};
 }
 
 }  // namespace wsfleet::experiments::schema

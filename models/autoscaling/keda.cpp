@@ -43,7 +43,10 @@ AutoscalingDecision Keda::decide(const AutoscalingInput& input) {
   bool decided = false;
   if (input.now >= next_poll_) {
     next_poll_ = input.now + keda_.polling_interval;
-    const bool active = total > keda_.activation_threshold;
+    // At zero replicas no server reports: the scaler reads the demand from outside (a fleet gives
+    // the connection attempts since the last sync: the first attempts activate it).
+    const bool active = total > keda_.activation_threshold ||
+                        (current == 0 && input.activation && *input.activation > keda_.activation_threshold);
     if (active) last_active_ = input.now;
     if (current == 0 && active) {
       desired = std::max<std::int32_t>(keda_.min_replica_count, 1);

@@ -57,6 +57,9 @@ const FaultType& handshake_blackhole_fault();
 const FaultType& health_flap_fault();
 const FaultType& link_degrade_fault();
 const FaultType& site_partition_fault();
+const FaultType& dropped_messages_fault();
+const FaultType& link_loss_fault();
+const FaultType& link_down_fault();
 
 /// prepare() of the fault kinds aimed at a site (`f.site`): records the site, its index in
 /// outcome.server; an unknown site is an error.

@@ -8,7 +8,8 @@ const std::vector<const FaultType*>& fault_types() {
   static const std::vector<const FaultType*> types{&server_crash_fault(), &balancer_crash_fault(), &site_crash_fault(),
                                                    &broker_outage_fault(), &websocket_block_fault(),
                                                    &slow_server_fault(), &handshake_blackhole_fault(),
-                                                   &health_flap_fault(), &link_degrade_fault(), &site_partition_fault()};
+                                                   &health_flap_fault(), &link_degrade_fault(), &site_partition_fault(),
+                                                   &dropped_messages_fault(), &link_loss_fault(), &link_down_fault()};
   return types;
 }
 

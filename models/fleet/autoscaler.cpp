@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "models/fleet/connections.hpp"
+#include "models/fleet/deployer.hpp"
 #include "models/fleet/server_pool.hpp"
 #include "models/fleet/summary_helpers.hpp"
 #include "models/pubsub/pubsub.hpp"
@@ -22,6 +23,7 @@ Autoscaler::Autoscaler(FleetState& state)
       slots_(state.servers.size()),
       last_busy_(state.servers.size(), 0) {
   self_ = st_.sim.add_handler(this);
+  if (st_.cfg.autoscaler.metric == AutoscalerMetric::P99Latency) st_.parts.servers->keep_latency_window();
   // Every server present at the start is in service (up for long: past every initialization period).
   for (std::uint32_t b = 0; b < st_.servers.size(); ++b) {
     if (!st_.servers[b].present) continue;
@@ -74,6 +76,8 @@ void Autoscaler::set_phase(std::uint32_t slot, Phase phase) {
       case Phase::Starting: return &starting_;
       case Phase::InService: return &in_service_;
       case Phase::Draining: return &draining_;
+      case Phase::Deploying: return &deploying_;
+      case Phase::Terminating: return &terminating_;
       default: return nullptr;
     }
   };
@@ -95,6 +99,10 @@ AutoscalingInput Autoscaler::observe(sim::SimTime now) {
   in.replicas = static_cast<std::int32_t>(replicas());
   in.metric_is_cpu = {st_.cfg.autoscaler.metric == AutoscalerMetric::Cpu};
   in.metric_window = period_;
+  // What a scaler outside the servers sees of the demand (KEDA activates on it at zero replicas):
+  // the connection attempts since the previous sync, refused or not.
+  in.activation = static_cast<double>(st_.conn.attempted - attempts_at_last_sync_);
+  attempts_at_last_sync_ = st_.conn.attempted;
   ServerPool& pool = *st_.parts.servers;
   PubSub* ps = st_.parts.pubsub;
   const double window_ns = static_cast<double>(period_);
@@ -119,7 +127,8 @@ AutoscalingInput Autoscaler::observe(sim::SimTime now) {
         pod.capacity = spec.memory_limit_mib > 0 ? spec.memory_limit_mib
                                                  : spec.base_memory_mib + spec.max_connections * spec.memory_per_connection_kib / 1024.0;
         break;
-      case AutoscalerMetric::BufferedBytes: pod.capacity = 1.0; break;
+      case AutoscalerMetric::BufferedBytes:
+      case AutoscalerMetric::P99Latency: pod.capacity = 1.0; break;
     }
     std::optional<double> value;
     switch (st_.cfg.autoscaler.metric) {
@@ -127,6 +136,12 @@ AutoscalingInput Autoscaler::observe(sim::SimTime now) {
       case AutoscalerMetric::Connections: value = static_cast<double>(s.connected); break;
       case AutoscalerMetric::Memory: value = pool.fixed_memory_mib(b) + (ps ? ps->server_buffered_mib(b) : 0.0); break;
       case AutoscalerMetric::BufferedBytes: value = (ps ? ps->server_buffered_mib(b) : 0.0) * 1048576.0; break;
+      case AutoscalerMetric::P99Latency:
+        // Like a Prometheus histogram_quantile over the period: no message done, no sample (the HPA
+        // treats the pod's metric as missing).
+        value = pool.take_latency_p99(b);  // a crashed server's window is emptied, not reported
+        if (!s.up) value.reset();
+        break;
     }
     switch (slot.phase) {
       case Phase::Booting:
@@ -151,6 +166,8 @@ AutoscalingInput Autoscaler::observe(sim::SimTime now) {
         pod.phase = ReplicaPhase::Terminating;
         pod.ready = false;
         break;
+      case Phase::Deploying:
+      case Phase::Terminating: continue;  // a rollout's: not a replica of the autoscaler's (it holds meanwhile)
       default: break;
     }
     pod.metrics = {value};
@@ -162,6 +179,13 @@ AutoscalingInput Autoscaler::observe(sim::SimTime now) {
 void Autoscaler::sync() {
   const sim::SimTime now = st_.sim.now();
   const AutoscalingInput input = observe(now);
+  if (st_.parts.deployer && st_.parts.deployer->rolling_out()) {
+    // A rollout replaces the replicas: the controller holds until it is complete (the windows of
+    // CPU use it observed stay current).
+    ++held_syncs_;
+    if (now + period_ <= st_.end) st_.sim.schedule_at(now + period_, self_, kSync, 0);
+    return;
+  }
   const AutoscalingDecision d = policy_->decide(input);
   ++decisions_;
   switch (d.outcome) {
@@ -279,6 +303,54 @@ void Autoscaler::drain_deadline(std::uint32_t slot) {
   ++drains_done_;
 }
 
+std::uint32_t Autoscaler::hand_over() {
+  std::uint32_t cancelled = 0;
+  for (std::uint32_t b = 0; b < slots_.size(); ++b) {
+    if (slots_[b].phase != Phase::Booting && slots_[b].phase != Phase::Starting) continue;
+    ++slots_[b].gen;  // its boot or readiness timer is void
+    set_phase(b, Phase::Removed);
+    ++cancelled_;
+    ++cancelled;
+  }
+  handed_over_ += cancelled;
+  return cancelled;
+}
+
+std::uint32_t Autoscaler::claim_slot() {
+  for (std::uint32_t b = 0; b < slots_.size(); ++b) {
+    Slot& slot = slots_[b];
+    const bool free = (slot.phase == Phase::Unmanaged && !st_.servers[b].present) || slot.phase == Phase::Removed;
+    if (!free) continue;
+    set_phase(b, Phase::Deploying);
+    ++slot.gen;
+    slot.launched_at = st_.sim.now();
+    ++claimed_;
+    return b;
+  }
+  throw std::logic_error("Autoscaler: no free server slot for a rollout");
+}
+
+void Autoscaler::adopt(std::uint32_t b) {
+  if (slots_[b].phase != Phase::Deploying) return;
+  set_phase(b, Phase::InService);
+  slots_[b].running_since = slots_[b].ready_at = st_.sim.now();
+  ++adopted_;
+}
+
+void Autoscaler::release(std::uint32_t b) {
+  if (slots_[b].phase != Phase::InService && slots_[b].phase != Phase::Deploying) return;
+  if (slots_[b].phase == Phase::Deploying) ++adopted_;  // a new server of an earlier rollout replaced before it was available
+  set_phase(b, Phase::Terminating);
+  ++slots_[b].gen;
+  ++released_;
+}
+
+void Autoscaler::gone(std::uint32_t b) {
+  if (slots_[b].phase != Phase::Terminating) return;
+  set_phase(b, Phase::Removed);
+  ++gone_;
+}
+
 std::vector<std::string> Autoscaler::fleet_columns() { return {"replicas", "replicas_ready", "replicas_desired", "cost_per_hour"}; }
 
 void Autoscaler::append_fleet_sample(std::vector<double>& row) const {
@@ -301,6 +373,11 @@ void Autoscaler::summarise(RunSummary& summary) const {
   o.no_changes = no_changes_;
   o.limited = limited_;
   o.without_metrics = without_metrics_;
+  if (!st_.cfg.deploys.empty()) {
+    o.held = held_syncs_;
+    o.adopted = adopted_;
+    o.released = released_;
+  }
   o.initial_servers = initial_;
   o.launched = launched_;
   o.became_ready = became_ready_;
@@ -330,8 +407,19 @@ void Autoscaler::conservation(RunSummary& summary) const {
                          "launched = became_ready + cancelled + booting_at_end + starting_at_end", launched_,
                          {became_ready_, cancelled_, booting_, starting_});
   // Servers in service came from the start or a launch and leave only by a drain.
-  add_conservation_check(summary, "autoscaler_in_service", "initial + became_ready = drains_started + in_service_at_end",
-                         initial_ + became_ready_, {drains_started_, in_service_});
+  if (st_.cfg.deploys.empty()) {
+    add_conservation_check(summary, "autoscaler_in_service", "initial + became_ready = drains_started + in_service_at_end",
+                           initial_ + became_ready_, {drains_started_, in_service_});
+  } else {
+    // Rollouts hand servers in (adopted) and take them out (released).
+    add_conservation_check(summary, "autoscaler_in_service",
+                           "initial + became_ready + adopted = drains_started + released + in_service_at_end",
+                           initial_ + became_ready_ + adopted_, {drains_started_, released_, in_service_});
+    add_conservation_check(summary, "autoscaler_rollout_servers", "claimed = adopted + deploying_at_end", claimed_,
+                           {adopted_, deploying_});
+    add_conservation_check(summary, "autoscaler_released", "released = gone + terminating_at_end", released_,
+                           {gone_, terminating_});
+  }
   add_conservation_check(summary, "autoscaler_drains", "drains_started = drains_done + draining_at_end", drains_started_,
                          {drains_done_, draining_});
 }

@@ -33,8 +33,25 @@ class Autoscaler : public sim::EventHandler {
   std::uint32_t ready_replicas() const { return in_service_; }
   /// The fleet's cost per hour now: every billed server (booting, starting, in service, draining).
   double cost_rate_per_hour() const { return cost_rate_; }
+  /// Connections its scale-in drain deadlines closed (counted as drained).
+  std::uint64_t drained() const { return connections_closed_; }
   /// The last decision's desired count.
   std::int32_t desired() const { return last_desired_; }
+
+  // A [[deploys]] rollout of the autoscaled fleet, as a Deployment under an HPA: the rollout replaces
+  // the current replicas with new ones (models/fleet/deployer.hpp); the autoscaler holds its
+  // decisions while it is in progress (its syncs still observe) and manages the new servers after.
+  /// A rollout starts: the servers still booting or starting are cancelled (the new ReplicaSet will
+  /// supply them); returns how many, which the rollout adds to the servers it replaces.
+  std::uint32_t hand_over();
+  /// A free server slot for a rollout's new server (billed from now, not yet a replica it counts).
+  std::uint32_t claim_slot();
+  /// The rollout's new server `b` is available: a replica in service from now.
+  void adopt(std::uint32_t b);
+  /// The rollout terminates server `b`: no longer a replica (billed until gone).
+  void release(std::uint32_t b);
+  /// Server `b`, released, has left the fleet.
+  void gone(std::uint32_t b);
 
   /// The time series columns it adds (fleet rows) and their values now.
   static std::vector<std::string> fleet_columns();
@@ -45,7 +62,9 @@ class Autoscaler : public sim::EventHandler {
 
  private:
   enum Tag : std::uint32_t { kSync, kBooted, kReady, kDrainDeadline };
-  enum class Phase : std::uint8_t { Unmanaged, Booting, Starting, InService, Draining, Removed };
+  // Deploying: a rollout's new server before it is available; Terminating: an old server a rollout
+  // terminates (both billed, neither a replica it counts).
+  enum class Phase : std::uint8_t { Unmanaged, Booting, Starting, InService, Draining, Removed, Deploying, Terminating };
   struct Slot {
     Phase phase = Phase::Unmanaged;
     std::uint32_t gen = 0;            ///< bumped when a pending timer of the slot becomes stale
@@ -78,6 +97,9 @@ class Autoscaler : public sim::EventHandler {
   std::uint64_t decisions_ = 0, ups_ = 0, downs_ = 0, no_changes_ = 0, limited_ = 0, without_metrics_ = 0;
   std::uint64_t initial_ = 0, launched_ = 0, became_ready_ = 0, cancelled_ = 0, drains_started_ = 0, drains_done_ = 0;
   std::uint64_t no_free_slot_ = 0, connections_closed_ = 0;
+  std::uint64_t held_syncs_ = 0, handed_over_ = 0, claimed_ = 0, adopted_ = 0, released_ = 0, gone_ = 0;
+  std::uint32_t deploying_ = 0, terminating_ = 0;
+  std::uint64_t attempts_at_last_sync_ = 0;  ///< the fleet's connection attempts at the previous sync
   std::uint32_t peak_replicas_ = 0, low_replicas_ = 0;
   double cost_rate_ = 0.0, cost_ = 0.0, server_hours_ = 0.0, billed_ = 0.0;
   sim::SimTime accrued_at_ = 0;

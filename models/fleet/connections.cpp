@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "models/fleet/balancer_tier.hpp"
+#include "models/fleet/gray_failures.hpp"
 #include "models/fleet/server_pool.hpp"
 #include "models/fleet/summary_helpers.hpp"
 #include "models/pubsub/pubsub.hpp"
@@ -186,8 +187,14 @@ void Connections::start_handshake(std::uint32_t c, const Route& route, sim::SimT
   ++st_.connecting;
   // The handshake takes one network round trip plus the server's work.
   const auto rtt = static_cast<sim::SimTime>(2.0 * st_.latency(cl.region, route.site));
-  const sim::SimTime done = st_.parts.servers->submit_work(route.server, cost_handshake_) + rtt;
-  if (done <= deadline && !s.blackhole) {  // a blackholed server never completes it
+  sim::SimTime done = st_.parts.servers->submit_work(route.server, cost_handshake_) + rtt;
+  bool hole = s.blackhole;  // a blackholed server never completes it
+  if (st_.parts.gray && st_.parts.gray->paths_impaired()) {  // a lossy link retransmits, a link that is down blackholes
+    const sim::SimTime extra = st_.parts.gray->handshake_delay(cl.region, route.site);
+    hole = hole || extra < 0;
+    done += std::max<sim::SimTime>(extra, 0);
+  }
+  if (done <= deadline && !hole) {
     schedule_client(done, kHandshakeDone, c);
   } else {
     schedule_client(deadline, kHandshakeTimeout, c);
@@ -302,15 +309,15 @@ void Connections::heartbeat(std::uint32_t c, std::uint32_t server) {
       return;
     }
   }
-  st_.parts.servers->submit_job(server, cost_heartbeat_, kJobHeartbeat, c);
+  st_.parts.servers->submit_frame(server, cost_heartbeat_, kJobHeartbeat, c);
   if constexpr (kTracked) activity_[c] = now;
   schedule_client(now + heartbeat_interval_, conn_tag(kind, server), c);
 }
 
 template <bool kTracked>
 void Connections::message(std::uint32_t c, std::uint32_t server) {
-  const sim::SimTime done = st_.parts.servers->submit_job(server, cost_message_, kJobMessage, c);
-  if (st_.parts.pubsub && st_.cfg.pubsub.client_publish_share > 0.0) st_.parts.pubsub->client_message(c, server, done);
+  const sim::SimTime done = st_.parts.servers->submit_frame(server, cost_message_, kJobMessage, c);
+  if (done != ServerPool::kLost && st_.parts.pubsub && st_.cfg.pubsub.client_publish_share > 0.0) st_.parts.pubsub->client_message(c, server, done);
   if constexpr (kTracked) {
     if (track_activity_) activity_[c] = st_.sim.now();
     if (idle_close_ > 0) data_activity_[c] = st_.sim.now();
@@ -323,8 +330,8 @@ void Connections::server_message(std::uint32_t server) {
   const Server& s = st_.servers[server];
   if (!s.up || s.connected == 0) return;  // a crash or a drain took its connections: no stream until one connects
   const std::uint32_t c = need_sender_ ? st_.parts.servers->draw_sender(server, rng_messages_) : 0;
-  const sim::SimTime done = st_.parts.servers->submit_job(server, cost_message_, kJobMessage, c);
-  if (st_.parts.pubsub && st_.cfg.pubsub.client_publish_share > 0.0) st_.parts.pubsub->client_message(c, server, done);
+  const sim::SimTime done = st_.parts.servers->submit_frame(server, cost_message_, kJobMessage, c);
+  if (done != ServerPool::kLost && st_.parts.pubsub && st_.cfg.pubsub.client_publish_share > 0.0) st_.parts.pubsub->client_message(c, server, done);
   next_message(server);
 }
 

@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "models/fleet/autoscaler.hpp"
 #include "models/fleet/server_pool.hpp"
 #include "models/fleet/connections.hpp"
 #include "models/fleet/summary_helpers.hpp"
@@ -85,7 +86,10 @@ void Deployer::begin(std::uint32_t d) {
       deploy_of_[b] = d;
     }
   }
-  const auto replicas = static_cast<std::uint32_t>(r.old_rs.size());
+  // An autoscaled fleet (Kubernetes: a Deployment under an HPA): the replicas are what the
+  // autoscaler asked for; the servers it was still starting are left to the new ReplicaSet.
+  const std::uint32_t handed = st_.parts.autoscaler ? st_.parts.autoscaler->hand_over() : 0;
+  const auto replicas = static_cast<std::uint32_t>(r.old_rs.size()) + handed;
   r.replicas = replicas;
   // ResolveFenceposts (pkg/controller/deployment/util): maxSurge rounds up, maxUnavailable down;
   // when both come to 0, maxUnavailable is 1 (the API rejects both given as 0; the loader does too).
@@ -182,7 +186,8 @@ void Deployer::reconcile(std::uint32_t d) {
 void Deployer::start_server(std::uint32_t d) {
   Run& r = runs_[d];
   const DeployEvent& cfg = st_.cfg.deploys[d];
-  const std::uint32_t b = r.next_slot++;
+  // Under an autoscaler its free slots are the one pool of server indices.
+  const std::uint32_t b = st_.parts.autoscaler ? st_.parts.autoscaler->claim_slot() : r.next_slot++;
   if (b >= st_.servers.size()) throw std::logic_error("Deployer: no server slot left");
   r.new_rs.push_back(b);
   phase_[b] = Phase::Starting;
@@ -215,6 +220,7 @@ void Deployer::available(std::uint32_t b) {
   const std::uint32_t d = deploy_of_[b];
   if (phase_[b] != Phase::Ready) return;
   phase_[b] = Phase::Available;
+  if (st_.parts.autoscaler) st_.parts.autoscaler->adopt(b);
   ++runs_[d].new_available;
   reconcile(d);
 }
@@ -225,6 +231,7 @@ void Deployer::terminate(std::uint32_t d, std::uint32_t b) {
   Server& s = st_.servers[b];
   phase_[b] = Phase::Terminating;
   deploy_of_[b] = d;
+  if (st_.parts.autoscaler) st_.parts.autoscaler->release(b);
   ++r.terminating;
   ++out_[d].servers_terminated;
   if (!s.up) {
@@ -299,6 +306,7 @@ void Deployer::remove_server(std::uint32_t b, bool killed) {
     close_client(c, b);
   }
   st_.parts.servers->leave(b);
+  if (st_.parts.autoscaler) st_.parts.autoscaler->gone(b);
   phase_[b] = Phase::Gone;
   --runs_[d].terminating;
   check_complete(d);
@@ -468,8 +476,13 @@ void Deployer::conservation(RunSummary& summary, std::uint64_t scaling_drained) 
                            o.connections_closed, {o.reconnected, o.gave_up, o.not_reconnected_at_end});
     closed += o.connections_closed;
   }
-  add_conservation_check(summary, "drains", "drained = closed by [[scaling]] drain deadlines + closed by deploys",
-                         summary.connections.drained, {scaling_drained, closed});
+  if (st_.parts.autoscaler) {
+    add_conservation_check(summary, "drains", "drained = closed by autoscaler scale-in drain deadlines + closed by deploys",
+                           summary.connections.drained, {scaling_drained, closed});
+  } else {
+    add_conservation_check(summary, "drains", "drained = closed by [[scaling]] drain deadlines + closed by deploys",
+                           summary.connections.drained, {scaling_drained, closed});
+  }
 }
 
 }  // namespace wsfleet::models

@@ -28,6 +28,9 @@ class Deployer : public sim::EventHandler {
   /// At the end of the run: the clients it closed that are connected again by now count as reconnected.
   void finish();
 
+  /// A rollout is in progress (started, not yet complete).
+  bool rolling_out() const { return active_ >= 0 && !runs_[static_cast<std::size_t>(active_)].complete; }
+
   /// Its columns of the fleet time series (only with [[deploys]]).
   static std::vector<std::string> fleet_columns();
   /// Appends its values to a fleet row (in fleet_columns' order) and starts a new interval.
@@ -36,7 +39,8 @@ class Deployer : public sim::EventHandler {
   /// Fills the summary's deploys.
   void summarise(RunSummary& summary) const;
   /// Adds its conservation checks: every connection it closed is reconnected, gave up or still out;
-  /// `drained` (connections closed by draining servers) = those of [[scaling]] + those it closed.
+  /// `drained` (connections closed by draining servers) = those of [[scaling]] (or, under an
+  /// autoscaler, of its scale-ins: `scaling_drained`) + those it closed.
   void conservation(RunSummary& summary, std::uint64_t scaling_drained) const;
 
   /// Per server: where it is in a deploy's life.

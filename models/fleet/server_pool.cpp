@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "models/fleet/connections.hpp"
+#include "models/fleet/gray_failures.hpp"
 #include "models/fleet/summary_helpers.hpp"
 #include "models/pubsub/pubsub.hpp"
 
@@ -97,7 +98,12 @@ void ServerPool::send_message(std::uint32_t b, sim::SimTime at, sim::SimTime by)
     msg_next_[b] = kNever;
     return;
   }
-  const int region = msg_sender_ ? st_.clients[draw_sender(b, rng_messages_[b])].region : 0;
+  const std::uint32_t sender = msg_sender_ ? draw_sender(b, rng_messages_[b]) : 0;
+  const int region = msg_sender_ ? st_.clients[sender].region : 0;
+  if (s.lossy && lost(b, kJobMessage | (region << 1), at, sender, 0)) {  // a gray failure lost it
+    msg_next_[b] = next_message_after(b, at);
+    return;
+  }
   ++st_.msgs.sent;
   s.cpu.submit_by(at, service(b, msg_cost_), kJobMessage | (region << 1), by,
                   [&](int kind, sim::SimTime latency) { on_job_done(s, kind, latency); });
@@ -132,16 +138,23 @@ void ServerPool::run_heartbeats(std::uint32_t b, sim::SimTime until) {
     // As the event at h.due would have: the job arrives at its due time (every earlier arrival on
     // this server came before it, every later one comes after this catch-up).
     const int region = regions ? st_.clients[h.client].region : 0;
+    if (h.due + hb_interval_ <= st_.end) q.push_back(DueHeartbeat{h.due + hb_interval_, h.client, h.gen});
+    if (s.lossy && lost(b, kJobHeartbeat | (region << 1), h.due, h.client, h.gen)) continue;  // a gray failure lost it
     ++sent;
     s.cpu.submit_by(h.due, service(b, hb_cost_), kJobHeartbeat | (region << 1), until,
                     [&](int kind, sim::SimTime latency) { on_job_done(s, kind, latency); });
-    if (h.due + hb_interval_ <= st_.end) q.push_back(DueHeartbeat{h.due + hb_interval_, h.client, h.gen});
   }
   // A close whose connection had no entry left (its next ping fell after the end) is never met:
   // an empty FIFO has no stale entry.
   hb_stale_[b] = q.empty() ? 0 : stale;
   hb_next_[b] = q.empty() ? kNever : q.front().due;
   st_.beats.sent += sent;
+}
+
+bool ServerPool::lost(std::uint32_t server, int kind, sim::SimTime at, std::uint32_t c, std::uint32_t gen) {
+  // Only lossy servers ask: the gray failures component exists whenever a frame-level fault does.
+  const auto region = static_cast<std::uint32_t>(kind >> 1);
+  return st_.parts.gray->inbound(server, region, (kind & 1) == kJobHeartbeat, at, c, gen);
 }
 
 std::optional<Refusal> ServerPool::admit(std::uint32_t b) {

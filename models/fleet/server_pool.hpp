@@ -99,6 +99,18 @@ class ServerPool : public sim::EventHandler {
   /// A uniformly chosen established connection of server `b` (one with connected > 0), drawn from `rng`:
   /// a message's sender.
   std::uint32_t draw_sender(std::uint32_t b, sim::Rng& rng) const;
+  /// Keeps a window of each server's message latencies (an [autoscaler] on p99 latency reads it).
+  void keep_latency_window() { latency_window_ = true; }
+  /// The 99th percentile of server `b`'s message latency (network, queue and work, as the summary's)
+  /// over the messages done since the previous call, ms (empty: none done); starts a new window.
+  std::optional<double> take_latency_p99(std::uint32_t b) {
+    Server& s = st_.servers[b];
+    settle(s);  // the messages done by now are in
+    if (s.window_latency_ms.count() == 0) return std::nullopt;
+    const double p99 = s.window_latency_ms.quantile(0.99);
+    s.window_latency_ms.reset();
+    return p99;
+  }
   /// How long a job arriving now at `server` would wait for a core, ns.
   sim::SimTime cpu_wait_ns(std::uint32_t server) {
     catch_up(server);
@@ -116,6 +128,17 @@ class ServerPool : public sim::EventHandler {
     ++(kind == kJobHeartbeat ? st_.beats : st_.msgs).sent;
     return done;
   }
+  /// A frame of client `c`'s connection (a heartbeat or a message) reaches `server`: submit_job,
+  /// unless a frame-level gray failure loses it (then kLost; models/fleet/gray_failures.hpp).
+  [[gnu::always_inline]] sim::SimTime submit_frame(std::uint32_t server, sim::SimTime cost, JobKind kind, std::uint32_t c) {
+    if (st_.servers[server].lossy) [[unlikely]] {
+      const int region = st_.topo.regions() > 1 ? st_.clients[c].region : 0;
+      if (lost(server, kind | (region << 1), st_.sim.now(), c, st_.gens[c])) return kLost;
+    }
+    return submit_job(server, cost, kind, c);
+  }
+  /// What submit_frame returns for a lost frame.
+  static constexpr sim::SimTime kLost = -1;
   /// Queues untracked work (a handshake, a refusal, a fan-out, a poll) on a server's CPU; returns
   /// when it completes.
   sim::SimTime submit_work(std::uint32_t server, sim::SimTime cost) {
@@ -167,8 +190,11 @@ class ServerPool : public sim::EventHandler {
     // One record per message: the fleet and whole-run histograms are merged from the servers' at
     // each sample (merging is exact: same buckets).
     s.interval_latency_ms.record(ms);
+    if (latency_window_) [[unlikely]] s.window_latency_ms.record(ms);
   }
 
+  /// Asks the gray failures whether a frame of client `c` (generation `gen`) due at `at` is lost.
+  bool lost(std::uint32_t server, int kind, sim::SimTime at, std::uint32_t c, std::uint32_t gen);
   static constexpr sim::SimTime kNever = std::numeric_limits<sim::SimTime>::max();
   /// A connection's next heartbeat, as its server's FIFO keeps it.
   struct DueHeartbeat {
@@ -202,6 +228,7 @@ class ServerPool : public sim::EventHandler {
   sim::Rng rng_service_;
   std::vector<sim::Rng> rng_service_of_;             ///< per server: "servers.service" (pooled loads)
   bool exponential_ = false, per_server_service_ = false;
+  bool latency_window_ = false;                      ///< keep Server::window_latency_ms
   sim::SimTime shed_backlog_ = 0, cost_reject_ = 0;
 };
 

@@ -20,6 +20,7 @@ _METRIC_WORDS = {
     "connections": "open connections (against each server's connection limit)",
     "memory": "memory (against each server's memory limit)",
     "buffered_bytes": "bytes in send buffers",
+    "p99_latency": "the 99th percentile of message latency over each sync period (ms)",
 }
 
 

@@ -322,6 +322,18 @@ def _fault_sentence(fault: View) -> str:
     elif kind == "link_degrade":
         text = (f"every path to site {fault.site} becomes {fmt_num(as_float(fault.latency_ms))} ms "
                 f"slower (one way) at {at}")
+    elif kind == "dropped_messages":
+        loss = as_float(fault.loss)
+        text = (f"server {fault.server} starts silently dropping {fmt_num(100.0 * (0.1 if loss is None else loss))} % "
+                f"of its inbound messages and heartbeats at {at} (its clients see timeouts, not closes)")
+    elif kind == "link_loss":
+        loss = as_float(fault.loss)
+        text = (f"every path to site {fault.site} starts losing {fmt_num(100.0 * (0.1 if loss is None else loss))} % "
+                f"of its packets at {at} (TCP retransmits them)")
+    elif kind == "link_down":
+        region = fault.region
+        text = (f"the link from {('region ' + str(region)) if region else 'every region'} to site {fault.site} "
+                f"goes down at {at} (attempts time out, connections stall until their heartbeat timeout)")
     else:
         text = f"a {kind.replace('_', ' ')} happens at {at}"
     gray = kind in GRAY_FAILURES
@@ -333,7 +345,8 @@ def _fault_sentence(fault: View) -> str:
 
 
 #: The gray failures among the fault kinds: the server (or link) stays up, degraded.
-GRAY_FAILURES = ("slow_server", "handshake_blackhole", "health_flap", "link_degrade")
+GRAY_FAILURES = ("slow_server", "handshake_blackhole", "health_flap", "link_degrade", "dropped_messages", "link_loss",
+                 "link_down")
 
 
 def gray_failure_label(fault: Any) -> Optional[str]:
@@ -343,7 +356,10 @@ def gray_failure_label(fault: Any) -> Optional[str]:
     return {"slow_server": f"server {server} slow",
             "handshake_blackhole": f"server {server} handshakes stall",
             "health_flap": f"server {server} health flaps",
-            "link_degrade": f"link to {fault.site or '?'} slow"}.get(str(fault.type))
+            "link_degrade": f"link to {fault.site or '?'} slow",
+            "dropped_messages": f"server {server} drops frames",
+            "link_loss": f"link to {fault.site or '?'} lossy",
+            "link_down": f"link to {fault.site or '?'} down"}.get(str(fault.type))
 
 
 def _count_phrase(value: Any) -> str:

@@ -1,5 +1,6 @@
 """Operations in the run report: the deploys of a run ([[deploys]]) and its gray failures
-([[faults]] slow_server, handshake_blackhole, health_flap, link_degrade), in words and one figure.
+([[faults]] slow_server, handshake_blackhole, health_flap, link_degrade, dropped_messages, link_loss,
+link_down), in words and one figure.
 
 `deploy_sentences(deploys)` turns summary.json's `deploys` into sentences a planner reads (how long
 each rollout took, what it closed, how fast the clients came back, the reconnect peak it caused,
@@ -227,4 +228,17 @@ def gray_failure_sentences(summary: Mapping[str, Any], fleet: pd.DataFrame, serv
                 text += (f": the fleet's median message latency went from {fmt_ms(before)} to {fmt_ms(while_)}"
                          f" (+{fmt_num(while_ - before)} ms)")
             out.append(text + "; handshakes took two extra one-way delays, and nothing was cut.")
+        elif kind in ("dropped_messages", "link_loss", "link_down"):
+            where = (f"Server {fmt_int(server)} dropped frames" if kind == "dropped_messages"
+                     else f"The path to site {fault.get('site')} lost packets" if kind == "link_loss"
+                     else f"The link to site {fault.get('site')} was down")
+            text = (f"{where} {span}: {_count(as_float(fault.get('messages_lost')) or 0, 'message')} and "
+                    f"{_count(as_float(fault.get('heartbeats_lost')) or 0, 'heartbeat')} lost")
+            if kind == "link_loss":
+                text += (f", {_count(as_float(fault.get('retransmissions')) or 0, 'TCP retransmission')}, "
+                         f"{_count(as_float(fault.get('handshakes_delayed')) or 0, 'handshake')} slowed by one")
+            closed = as_float(fault.get("heartbeat_timeouts")) or 0
+            text += (f"; heartbeat timeouts then closed {_count(closed, 'connection')}" if closed
+                     else "; no heartbeat timeout closed a connection")
+            out.append(text + ". Nothing was closed at once: the clients saw timeouts, not closes.")
     return out

@@ -17,6 +17,21 @@ retries keep the system overloaded until load is reduced).
     m.report("results/storm")   # results/storm/report.html: the phase diagram and the table
 
 `wsfleet storm-map SCENARIO --sizes 0.25,0.5 --durations 2,30 --out DIR` does the same from the shell.
+
+A `[storm]` table in the scenario gives the map's defaults (the arguments override them):
+
+    [storm]
+    sizes = [0.125, 0.25, 0.5]
+    durations = [1, 10, 60]
+    trigger = "slow_server"     # crash (default), slow_server, handshake_blackhole, dropped_messages
+    factor = 5.0                # slow_server: its [[faults]] factor; dropped_messages: loss = 0.5
+    at_s = 60.0
+    horizon_s = 120.0
+    threshold = 0.99
+    tail_s = 20.0
+
+A trigger other than a crash hits the same share of the servers with that gray failure for the
+duration (docs/operations.md): a slow or blackholed or frame-dropping server stays in service.
 """
 from __future__ import annotations
 
@@ -35,9 +50,59 @@ from ._describe import fmt_int, fmt_seconds
 from ._html import CSS, esc, img
 from ._plots import new_figure, style_axes, to_png
 
-__all__ = ["storm_map", "StormMap", "main"]
+__all__ = ["storm_map", "StormMap", "main", "STORM_KEYS", "TRIGGERS"]
 
 PathLike = Union[str, "os.PathLike[str]"]
+
+#: The trigger kinds: each a [[faults]] type aimed at a server, with the parameter it takes from [storm].
+TRIGGERS: Dict[str, Optional[str]] = {"crash": None, "slow_server": "factor", "handshake_blackhole": None,
+                                      "dropped_messages": "loss"}
+#: The keys of a [storm] table.
+STORM_KEYS = ("sizes", "durations", "trigger", "factor", "loss", "at_s", "horizon_s", "threshold", "tail_s")
+
+
+def _storm_table(base: Mapping[str, Any], where: str) -> Dict[str, Any]:
+    """The scenario's [storm] table, checked: known keys, numbers where numbers go."""
+    table = base.get("storm", {})
+    if not isinstance(table, Mapping):
+        raise ValueError(f"{where}: storm must be a table ([storm])")
+    out: Dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in STORM_KEYS:
+            raise ValueError(f"{where}: unknown key 'storm.{key}' (allowed: {', '.join(STORM_KEYS)})")
+        if key in ("sizes", "durations"):
+            if not isinstance(value, list) or not value or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                                                   for v in value):
+                raise ValueError(f"{where}: storm.{key} must be a non-empty list of numbers (got {value!r})")
+            out[key] = [float(v) for v in value]
+        elif key == "trigger":
+            if value not in TRIGGERS:
+                raise ValueError(f"{where}: storm.trigger must be one of {', '.join(TRIGGERS)} (got {value!r})")
+            out[key] = value
+        else:
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                raise ValueError(f"{where}: storm.{key} must be a number (got {value!r})")
+            out[key] = float(value)
+    return out
+
+
+def _trigger_words(trigger: str) -> str:
+    return {"crash": "A share of the servers crashes (and restarts empty)",
+            "slow_server": "A share of the servers runs slow",
+            "handshake_blackhole": "A share of the servers stops completing handshakes",
+            "dropped_messages": "A share of the servers drops its inbound frames"}.get(trigger, f"A share of the servers: {trigger}")
+
+
+def _trigger_faults(trigger: str, lost: int, at_s: float, duration: float, params: Mapping[str, Any]) -> List[Dict[str, Any]]:
+    """The [[faults]] of one trigger: `lost` servers hit by `trigger` at at_s for `duration`."""
+    out = []
+    for k in range(lost):
+        fault: Dict[str, Any] = {"type": trigger, "server": k, "at_s": at_s, "recover_after_s": duration}
+        param = TRIGGERS[trigger]
+        if param is not None and param in params:
+            fault[param] = params[param]
+        out.append(fault)
+    return out
 
 
 @dataclass
@@ -162,8 +227,8 @@ class StormMap:
 </head>
 <body>
 <header><h1>Storm map: {esc(self.scenario)}</h1>
-<p class="subtitle">A share of the servers crashes at {esc(fmt_seconds(self.at_s))} and restarts after the trigger's
-duration; the fleet has {esc(fmt_seconds(self.horizon_s))} after that to get {self.threshold:.0%} of its connections back.</p>
+<p class="subtitle">{esc(_trigger_words(self.settings.get("trigger", "crash")))} at {esc(fmt_seconds(self.at_s))}
+for the trigger's duration; the fleet has {esc(fmt_seconds(self.horizon_s))} after that to get {self.threshold:.0%} of its connections back.</p>
 </header>
 <section id="map"><h2>1. Which triggers the fleet recovers from</h2>
 {paragraphs}
@@ -199,21 +264,38 @@ def _outcome(fleet: pd.DataFrame, at_s: float, end_of_trigger: float, threshold:
             "cpu_at_end": cpu}
 
 
-def storm_map(scenario: Union[PathLike, Mapping[str, Any]], sizes: Sequence[float], durations: Sequence[float], *,
-              at_s: float = 60.0, horizon_s: float = 120.0, threshold: float = 0.99, tail_s: float = 20.0,
-              overrides: Optional[Mapping[str, Any]] = None, seed: Optional[int] = None,
+def storm_map(scenario: Union[PathLike, Mapping[str, Any]], sizes: Optional[Sequence[float]] = None,
+              durations: Optional[Sequence[float]] = None, *, at_s: Optional[float] = None,
+              horizon_s: Optional[float] = None, threshold: Optional[float] = None, tail_s: Optional[float] = None,
+              trigger: Optional[str] = None, overrides: Optional[Mapping[str, Any]] = None, seed: Optional[int] = None,
               progress: bool = False) -> StormMap:
     """Runs `scenario` once per (size, duration) trigger and returns the map. The scenario's own
-    [[faults]] are replaced by the trigger; run.duration_s becomes at_s + duration + horizon_s."""
+    [[faults]] are replaced by the trigger; run.duration_s becomes at_s + duration + horizon_s.
+    Arguments left out come from the scenario's [storm] table, else the defaults (at 60 s, 120 s to
+    recover, 99 %, a 20 s tail, a crash)."""
     from ._run import run
 
     if isinstance(scenario, Mapping):
         base = dict(scenario)
         name = str(base.get("scenario", {}).get("name", "scenario")) if isinstance(base.get("scenario"), Mapping) else "scenario"
+        where = "storm_map"
     else:
         path = Path(os.fspath(scenario))
         base = tomllib.loads(path.read_text(encoding="utf-8"))
         name = str(base.get("scenario", {}).get("name", path.stem))
+        where = str(path)
+    table = _storm_table(base, where)
+    base.pop("storm", None)
+    sizes = list(sizes) if sizes is not None else table.get("sizes", [])
+    durations = list(durations) if durations is not None else table.get("durations", [])
+    at_s = float(at_s if at_s is not None else table.get("at_s", 60.0))
+    horizon_s = float(horizon_s if horizon_s is not None else table.get("horizon_s", 120.0))
+    threshold = float(threshold if threshold is not None else table.get("threshold", 0.99))
+    tail_s = float(tail_s if tail_s is not None else table.get("tail_s", 20.0))
+    trigger = trigger if trigger is not None else table.get("trigger", "crash")
+    if trigger not in TRIGGERS:
+        raise ValueError(f"storm_map: trigger must be one of {', '.join(TRIGGERS)} (got {trigger!r})")
+    params = {k: table[k] for k in ("factor", "loss") if k in table}
     for s in sizes:
         if not 0.0 < float(s) <= 1.0:
             raise ValueError(f"storm_map: every size must be a share of the servers in (0, 1] (got {s})")
@@ -221,15 +303,14 @@ def storm_map(scenario: Union[PathLike, Mapping[str, Any]], sizes: Sequence[floa
         if not float(d) > 0.0:
             raise ValueError(f"storm_map: every duration must be > 0 s (got {d})")
     if not sizes or not durations:
-        raise ValueError("storm_map: give at least one size and one duration")
+        raise ValueError("storm_map: give at least one size and one duration (arguments, or sizes and durations in [storm])")
     servers = int(base.get("fleet", {}).get("servers", 10))
     rows = []
     for size in sorted(float(s) for s in sizes):
         lost = max(1, min(servers, int(round(size * servers))))
         for duration in sorted(float(d) for d in durations):
             doc = {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in base.items()}
-            doc["faults"] = [{"type": "crash", "server": k, "at_s": at_s, "recover_after_s": duration}
-                             for k in range(lost)]
+            doc["faults"] = _trigger_faults(trigger, lost, at_s, duration, params)
             doc.setdefault("run", {})
             doc["run"]["duration_s"] = at_s + duration + horizon_s
             result = run(doc, overrides=dict(overrides or {}), seed=seed)
@@ -244,7 +325,7 @@ def storm_map(scenario: Union[PathLike, Mapping[str, Any]], sizes: Sequence[floa
                       file=sys.stderr)
     frame = pd.DataFrame(rows)
     return StormMap(frame, name, at_s, horizon_s, threshold,
-                    {"sizes": list(sizes), "durations": list(durations), "tail_s": tail_s})
+                    {"sizes": list(sizes), "durations": list(durations), "tail_s": tail_s, "trigger": trigger})
 
 
 def _numbers(text: str, what: str) -> List[float]:
@@ -258,11 +339,14 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
     parser = argparse.ArgumentParser(prog=prog or "wsfleet storm-map",
                                      description="Map trigger size x duration to recovered or overloaded (a phase diagram).")
     parser.add_argument("scenario", help="the scenario file (its [[faults]] are replaced by each trigger)")
-    parser.add_argument("--sizes", required=True, help="shares of the servers lost, e.g. 0.25,0.5,0.75")
-    parser.add_argument("--durations", required=True, help="trigger durations in seconds, e.g. 2,10,30")
+    parser.add_argument("--sizes", help="shares of the servers hit, e.g. 0.25,0.5,0.75 (default: [storm] sizes)")
+    parser.add_argument("--durations", help="trigger durations in seconds, e.g. 2,10,30 (default: [storm] durations)")
     parser.add_argument("--out", required=True, help="directory for storm_map.csv and report.html")
-    parser.add_argument("--at", type=float, default=60.0, help="when the trigger starts, s (default 60)")
-    parser.add_argument("--horizon", type=float, default=120.0, help="time after the trigger to recover, s (default 120)")
+    parser.add_argument("--at", type=float, default=None, help="when the trigger starts, s (default: [storm] at_s, else 60)")
+    parser.add_argument("--horizon", type=float, default=None,
+                        help="time after the trigger to recover, s (default: [storm] horizon_s, else 120)")
+    parser.add_argument("--trigger", choices=list(TRIGGERS), default=None,
+                        help="what hits the servers (default: [storm] trigger, else crash)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a scenario key")
     parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args(argv)
@@ -274,8 +358,10 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
         key, value = item.split("=", 1)
         overrides[key] = value
     try:
-        m = storm_map(args.scenario, _numbers(args.sizes, "sizes"), _numbers(args.durations, "durations"),
-                      at_s=args.at, horizon_s=args.horizon, overrides=overrides, seed=args.seed, progress=True)
+        m = storm_map(args.scenario, _numbers(args.sizes, "sizes") if args.sizes else None,
+                      _numbers(args.durations, "durations") if args.durations else None,
+                      at_s=args.at, horizon_s=args.horizon, trigger=args.trigger, overrides=overrides, seed=args.seed,
+                      progress=True)
     except (ValueError, OSError, tomllib.TOMLDecodeError) as e:
         print(f"{parser.prog}: {e}", file=sys.stderr)
         return 2

@@ -182,3 +182,181 @@ TEST_CASE("autoscaler: rebalancing evens out what the scale-out left uneven", "[
   CHECK(last(r, "conn_max_over_mean") < 1.15);
   CHECK(r.summary.connections.rebalanced > 0);
 }
+
+TEST_CASE("autoscaler with a rolling deploy: the rollout replaces the replicas the HPA set, then the HPA resumes",
+          "[autoscaler][fleet][deploys]") {
+  // The wave scales the fleet out to 7 servers by t = 150 s (4,000 clients at 600 per server). A
+  // deploy at t = 200 s with maxSurge 1, maxUnavailable 0 and new servers ready after 10 s replaces
+  // them one at a time (as a Deployment under an HPA: its replicas are the HPA's count): 7 new
+  // servers, 7 old ones terminated, the rollout complete after 7 x 10 = 70 s. The HPA holds while
+  // the rollout runs and manages the new servers after it.
+  models::FleetConfig cfg = wave(20.0);
+  cfg.clients.messages_per_minute = 0.0;
+  models::DeployEvent d;
+  d.at_s = 200.0;
+  d.max_surge = 1;
+  d.max_surge_percent = false;
+  d.max_unavailable = 0;
+  d.max_unavailable_percent = false;
+  d.ready_after_s = 10.0;
+  d.prestop_s = 0.0;
+  d.grace_s = 30.0;
+  cfg.deploys.push_back(d);
+  const auto r = models::Fleet(cfg).run();
+  REQUIRE(conserved(r));
+  const auto& a = r.summary.autoscaler;
+  REQUIRE(r.summary.deploys.size() == 1);
+  const auto& dep = r.summary.deploys[0];
+  REQUIRE(wsfleet::testing::fleet_at(r, 199.0, "replicas") == 7.0);
+  CHECK(dep.replicas == 7);
+  CHECK(dep.servers_started == 7);
+  CHECK(dep.servers_terminated == 7);
+  CHECK(dep.duration_s.value() == Approx(70.0));
+  CHECK(dep.min_available == 7);
+  CHECK(dep.peak_servers == 8);
+  REQUIRE(a.held.has_value());
+  // 210, 225, 240, 255 and 270 s: the sync at 270 s runs before the last new server's readiness at
+  // the same instant (same-time events run in the order they were scheduled: the sync at 255 s,
+  // the readiness when that server started at 260 s).
+  CHECK(*a.held == 5);
+  CHECK(a.decisions + *a.held == 20);
+  CHECK(a.adopted.value() == 7);
+  CHECK(a.released.value() == 7);
+  // At the end every server in service is a new one, in the autoscaler's hands.
+  CHECK(wsfleet::testing::fleet_at(r, 300.0, "deploy_new") == 7.0);
+  CHECK(wsfleet::testing::fleet_at(r, 300.0, "deploy_old") == 0.0);
+  CHECK(a.in_service_at_end == 7);
+  CHECK(last(r, "connections") == 4000);
+  CHECK(dep.not_reconnected_at_end == 0);
+}
+
+TEST_CASE("autoscaler with a deploy while servers still boot: they are left to the new ReplicaSet",
+          "[autoscaler][fleet][deploys]") {
+  // A deploy at t = 32 s, while the servers the HPA asked for at 15 and 30 s still boot (20 s): the
+  // rollout cancels them and counts them among the replicas it brings up, new.
+  models::FleetConfig cfg = wave(20.0);
+  cfg.clients.messages_per_minute = 0.0;
+  models::DeployEvent d;
+  d.at_s = 32.0;
+  d.ready_after_s = 10.0;
+  d.prestop_s = 0.0;
+  cfg.deploys.push_back(d);
+  const auto r = models::Fleet(cfg).run();
+  REQUIRE(conserved(r));
+  const auto& a = r.summary.autoscaler;
+  const auto& dep = r.summary.deploys[0];
+  const double replicas_before = wsfleet::testing::fleet_at(r, 31.0, "replicas");
+  REQUIRE(replicas_before > 2.0);  // servers were booting
+  CHECK(static_cast<double>(dep.replicas) == replicas_before);
+  CHECK(dep.servers_started == dep.replicas);
+  CHECK(dep.servers_terminated == 2);  // only the two that were in service
+  CHECK(a.cancelled >= dep.replicas - 2);
+  CHECK(last(r, "connections") == 4000);
+}
+
+TEST_CASE("autoscaler: KEDA scales an idle fleet to zero and the first connection attempts wake it",
+          "[autoscaler][fleet][keda]") {
+  // 1,000 clients connect in the first 10 s and leave after 60 s; 1,000 more come in a wave at
+  // 400 s. KEDA (minReplicaCount 0, cooldown 120 s, polling 30 s) on connections: idle after 70 s,
+  // at zero once cooled down. The wave's attempts find no backend; KEDA's next poll sees them (at
+  // zero no server reports: the scaler reads the attempts) and scales to 1; the HPA it created
+  // then scales on the total (threshold 300 connections per replica: 4 for 1,000).
+  models::FleetConfig cfg = wave(20.0);
+  cfg.run.duration_s = 700.0;
+  cfg.clients.count = 2000;
+  cfg.clients.ramp_s = 10.0;
+  cfg.clients.wave_share = 0.5;
+  cfg.clients.wave_at_s = 400.0;
+  cfg.clients.wave_window_s = 10.0;
+  cfg.clients.messages_per_minute = 0.0;
+  cfg.clients.session_s = sim::Distribution::constant(60.0);
+  cfg.clients.on_session_end = models::SessionEnd::Leave;
+  cfg.backoff.params = {{"base_s", 1.0}, {"cap_s", 5.0}};
+  cfg.autoscaler.policy = "keda";
+  const auto* info = models::find_policy(models::autoscaling_policies(), "keda");
+  cfg.autoscaler.params = models::resolve_params(
+      "keda", info->params, {{"threshold", 300}, {"min_replica_count", 0}, {"max_replicas", 10}, {"cooldown_period_s", 120}});
+  cfg.autoscaler.drain_timeout_s = 5.0;
+  const auto r = models::Fleet(cfg).run();
+  REQUIRE(conserved(r));
+  using wsfleet::testing::fleet_at;
+  CHECK(fleet_at(r, 390.0, "replicas") == 0.0);  // scaled to zero while idle
+  CHECK(fleet_at(r, 390.0, "up") == 0.0);
+  CHECK(r.summary.connections.no_backend > 0);   // the wave's first attempts
+  // Woken by the attempts: polls fall every 30 s from 15 s (15, 45, ..., 405, 435): the first after
+  // the wave starts at 400 s is at 405 s; the server is ready 25 s later.
+  const auto& t = r.fleet.column("time_s");
+  const auto& replicas = r.fleet.column("replicas");
+  double woke = -1.0;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    if (t[i] > 390.0 && replicas[i] > 0.0) {
+      woke = t[i];
+      break;
+    }
+  }
+  CHECK(fleet_at(r, 404.0, "replicas") == 0.0);
+  CHECK(woke == Approx(405.0));  // the sample at 405 s runs after the sync of that instant (scheduled first)
+  CHECK(fleet_at(r, 500.0, "replicas") >= 3.0);  // the HPA then follows the total: ceil(1000 / 300) = 4
+  // Everyone of the wave got a connection (and left after 60 s).
+  CHECK(r.summary.connections.established == 2000);
+}
+
+TEST_CASE("autoscaler: the HPA on p99 latency scales on the servers' own 99th percentile", "[autoscaler][fleet][p99]") {
+  // Single-core servers, each message 5 ms of CPU: 1,000 clients per server sending 10 a minute
+  // load each of the 2 servers to 83 %; the queue's p99 is tens of ms. An HPA with an average-value
+  // target of 20 ms: at its first sync (15 s) the proposal is ceil(sum of the two servers' p99 /
+  // 20 ms), computed here from the servers' own time series over the same window (samples every
+  // 15 s), and limited by the default scale-up rate (max(4 pods, 100 %): at most 6).
+  models::FleetConfig cfg = wave(20.0);
+  cfg.run.duration_s = 200.0;
+  cfg.run.sample_interval_s = 15.0;
+  cfg.clients.count = 2000;
+  cfg.clients.ramp_s = 1.0;
+  cfg.clients.messages_per_minute = 10.0;
+  cfg.fleet.cpu.inbound_message_us = 5000.0;
+  cfg.fleet.cpu.outbound_message_us = 0.0;
+  cfg.fleet.cpu_cores = 1;
+  // Sessions of 20 s on average, then a reconnect: the load spreads to the new servers.
+  cfg.clients.session_s = sim::Distribution::exponential(20.0);
+  cfg.clients.on_session_end = models::SessionEnd::Reconnect;
+  cfg.autoscaler.metric = models::AutoscalerMetric::P99Latency;
+  const auto* info = models::find_policy(models::autoscaling_policies(), "kubernetes_hpa");
+  cfg.autoscaler.params = models::resolve_params(
+      "kubernetes_hpa", info->params, {{"target_average_value", 20}, {"min_replicas", 2}, {"max_replicas", 10}});
+  const auto r = models::Fleet(cfg).run();
+  REQUIRE(conserved(r));
+  const double p0 = wsfleet::testing::server_at(r, 0, 15.0, "latency_p99_ms");
+  const double p1 = wsfleet::testing::server_at(r, 1, 15.0, "latency_p99_ms");
+  REQUIRE(p0 > 20.0);
+  const double proposal = std::min(6.0, std::ceil((p0 + p1) / 20.0 - 1e-9));
+  CHECK(wsfleet::testing::fleet_at(r, 30.0, "replicas_desired") == proposal);
+  CHECK(r.summary.autoscaler.first_scale_up_s == Approx(15.0));
+  // With more servers (the sessions spread the clients over them) the latency falls under the target.
+  CHECK(r.summary.autoscaler.in_service_at_end > 2);
+  CHECK(wsfleet::testing::fleet_at(r, 195.0, "latency_p99_ms") < 20.0);
+}
+
+TEST_CASE("autoscaler with a deploy, then a scale-in: every drained connection is accounted for",
+          "[autoscaler][fleet][deploys]") {
+  // The rolling deploy at 200 s of the scaled-out wave, then the clients leave (sessions of 250 s,
+  // restarted by the deploy's reconnections: they leave at 450-520 s): the HPA (no scale-down
+  // window) drains servers. Drained connections = those of the scale-in drains + the deploy's.
+  models::FleetConfig cfg = wave(20.0);
+  cfg.run.duration_s = 700.0;
+  cfg.clients.messages_per_minute = 0.0;
+  cfg.clients.session_s = sim::Distribution::constant(250.0);
+  cfg.clients.on_session_end = models::SessionEnd::Leave;
+  cfg.autoscaler.params["down_stabilization_s"] = 0;
+  cfg.autoscaler.drain_timeout_s = 5.0;
+  models::DeployEvent d;
+  d.at_s = 200.0;
+  d.ready_after_s = 10.0;
+  d.prestop_s = 0.0;
+  cfg.deploys.push_back(d);
+  const auto r = models::Fleet(cfg).run();
+  REQUIRE(conserved(r));
+  const auto& a = r.summary.autoscaler;
+  CHECK(a.drains_started > 0);
+  CHECK(r.summary.connections.drained == a.connections_closed_by_scale_in + r.summary.deploys[0].connections_closed);
+  CHECK(a.adopted.value() == r.summary.deploys[0].servers_started);
+}

@@ -238,7 +238,7 @@ TEST_CASE("unknown keys and sections name the place, suggest the closest key and
     CHECK(std::string(e.what()) ==
           "t.toml:4:2: unknown section [flet]; did you mean [fleet]? Allowed sections: [scenario], [run], [fleet], "
           "[clients], [balancer], [backoff], [heartbeat], [[faults]], [[scaling]], [[deploys]], [autoscaler], [topology], [pubsub], [transport], "
-          "[sweep], [plan], [alerts]");
+          "[sweep], [plan], [storm], [alerts]");
   }
   SECTION("a key outside any section says where it belongs") {
     const ScenarioError e = error_of("seed = 7\n");
@@ -267,7 +267,7 @@ TEST_CASE("unknown keys and sections name the place, suggest the closest key and
     const ScenarioError e = error_of("[[faults]]\ntype = \"crash\"\nrecover_after = 5\n");
     CHECK(std::string(e.what()) ==
           "t.toml:3:1: unknown key 'recover_after' in [[faults]] entry 0; did you mean 'recover_after_s'? "
-          "Allowed: type, server, balancer, site, share, factor, period_s, latency_ms, at_s, recover_after_s");
+          "Allowed: type, server, balancer, site, share, factor, period_s, latency_ms, loss, region, at_s, recover_after_s");
     CHECK(e.key() == "faults.0.recover_after");
   }
 }
@@ -472,11 +472,12 @@ TEST_CASE("session errors name clients.session.* and list what is allowed", "[sc
 
 TEST_CASE("faults: type is required and must be known", "[scenario][errors]") {
   const ScenarioError missing = error_of("[run]\nduration_s = 60\n\n[[faults]]\nserver = 1\n");
-  CHECK(std::string(missing.what()) == "t.toml:4:1: faults.0.type is required: the kind of fault (one of: crash, balancer_crash, site_crash, broker_outage, websocket_block, slow_server, handshake_blackhole, health_flap, link_degrade, site_partition)");
+  CHECK(std::string(missing.what()) == "t.toml:4:1: faults.0.type is required: the kind of fault (one of: crash, balancer_crash, site_crash, broker_outage, websocket_block, slow_server, handshake_blackhole, health_flap, link_degrade, site_partition, dropped_messages, link_loss, link_down)");
   CHECK(missing.key() == "faults.0.type");
   CHECK(error_of("[[faults]]\ntype = \"crsh\"").message() ==
         "faults.0.type must be one of crash, balancer_crash, site_crash, broker_outage, websocket_block, slow_server, "
-        "handshake_blackhole, health_flap, link_degrade, site_partition (got 'crsh'); did you mean 'crash'?");
+        "handshake_blackhole, health_flap, link_degrade, site_partition, dropped_messages, link_loss, link_down (got 'crsh'); "
+        "did you mean 'crash'?");
   // The second entry is named by its index.
   CHECK(error_of("[[faults]]\ntype = \"crash\"\n[[faults]]\ntype = \"crash\"\nat_s = -1").message() ==
         "faults.1.at_s must be between 0 and run.duration_s = 600 (got -1)");
@@ -669,7 +670,7 @@ TEST_CASE("overrides (--set): TOML values, bare strings, new keys, and the same 
           "--set faults.5.at_s=1: index 5 is out of range: 'faults' has 1 entry (use 0 to 1; index 1 appends one)");
     CHECK(has(error_of(faults, {"faults.first.at_s=1"}).message(), "'faults' is an array: select an entry by its index"));
     CHECK(std::string(error_of(faults, {"faults.1.at_s=5"}).what()) ==
-          "--set faults.1.at_s=5: faults.1.type is required: the kind of fault (one of: crash, balancer_crash, site_crash, broker_outage, websocket_block, slow_server, handshake_blackhole, health_flap, link_degrade, site_partition)");
+          "--set faults.1.at_s=5: faults.1.type is required: the kind of fault (one of: crash, balancer_crash, site_crash, broker_outage, websocket_block, slow_server, handshake_blackhole, health_flap, link_degrade, site_partition, dropped_messages, link_loss, link_down)");
     CHECK(std::string(error_of(faults, {"faults.0.server=abc"}).what()) ==
           "--set faults.0.server=abc: faults.0.server must be an integer (got string)");
     CHECK(load("[fleet]\nservers = 2\nweights = [1, 1]", {"fleet.weights.1=4"}).fleet.weights ==

@@ -157,11 +157,12 @@ def test_scenario_errors_name_the_key(extra: str, key: str, says: list) -> None:
 def test_scenario_errors_of_the_section_as_a_whole() -> None:
     with pytest.raises(wsfleet.ScenarioError, match="needs a policy"):
         wsfleet.check("[autoscaler]\nmetric = \"cpu\"\n")
-    with pytest.raises(wsfleet.ScenarioError, match="cannot be combined with"):
+    with pytest.raises(wsfleet.ScenarioError, match=r"cannot be combined with \[\[scaling\]\]") as info:
         wsfleet.check(SECTION + "\n[[scaling]]\nat_s = 10.0\nadd = 1\n")
-    with pytest.raises(wsfleet.ScenarioError, match=r"cannot be combined with \[\[deploys\]\]") as info:
-        wsfleet.check(SECTION + "\n[[deploys]]\nat_s = 10.0\n")
     assert info.value.key == "autoscaler"
+    assert "max_replicas" in str(info.value)
+    # A deploy of an autoscaled fleet is allowed: the rollout replaces the autoscaler's replicas.
+    assert "[[deploys]]" in wsfleet.check(SECTION + "\n[[deploys]]\nat_s = 10.0\n")
 
 
 def test_the_reserved_slots_count_in_the_size_check() -> None:
@@ -227,3 +228,10 @@ def test_kickoff_recovers_sooner_with_faster_provisioning() -> None:
         return float(fleet.loc[fleet["connections"] >= 12000, "time_s"].iloc[0])
     fast, slow = served_at(15.0), served_at(90.0)
     assert fast + 60.0 < slow
+
+
+def test_p99_latency_needs_an_average_value_target() -> None:
+    with pytest.raises(wsfleet.ScenarioError, match="needs target_average_value > 0") as info:
+        wsfleet.check(SECTION + 'metric = "p99_latency"\n')
+    assert info.value.key == "autoscaler.target_average_value"
+    assert "p99_latency" in wsfleet.check(SECTION + 'metric = "p99_latency"\ntarget_average_value = 50\n')

@@ -50,7 +50,7 @@ CASES = [
          column=1),
     Case("unknown-key-in-fault", [("recover_after_s = 15.0", "recover_after = 15.0")], "recover_after =",
          "faults.0.recover_after", ["did you mean 'recover_after_s'?", "Allowed: type, server, balancer, site, share, factor, period_s, latency_ms, "
-                                  "at_s, recover_after_s"]),
+                                  "loss, region, at_s, recover_after_s"]),
     Case("unknown-section", [("[clients]", "[clinets]")], "[clinets]", "clinets",
          ["unknown section [clinets]", "did you mean [clients]?", "Allowed sections: [scenario], [run], [fleet]"]),
     Case("key-outside-section", [("[scenario]", "count = 5\n[scenario]")], "count = 5", "count",
@@ -91,7 +91,7 @@ CASES = [
          ["faults.0.type is required", "crash"]),
     Case("fault-unknown-type", [('type = "crash"', 'type = "crsh"')], 'type = "crsh"', "faults.0.type",
          ["faults.0.type must be one of crash, balancer_crash, site_crash, broker_outage, websocket_block, slow_server, "
-          "handshake_blackhole, health_flap, link_degrade, site_partition (got 'crsh')"]),
+          "handshake_blackhole, health_flap, link_degrade, site_partition, dropped_messages, link_loss, link_down (got 'crsh')"]),
     # Policies.
     Case("unknown-balancing-policy", [('policy = "least_connections"', 'policy = "least_conection"')],
          'policy = "least_conection"', "balancer.policy",

@@ -38,7 +38,7 @@ def validator(schema: dict) -> jsonschema.Draft7Validator:
 def test_the_schema_is_draft_07_and_describes_every_section(schema: dict) -> None:
     assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
     assert list(schema["properties"]) == ["scenario", "run", "fleet", "clients", "balancer", "backoff", "heartbeat",
-                                          "faults", "scaling", "deploys", "autoscaler", "topology", "pubsub", "transport", "sweep", "plan", "alerts"]
+                                          "faults", "scaling", "deploys", "autoscaler", "topology", "pubsub", "transport", "sweep", "plan", "storm", "alerts"]
     metrics = schema["properties"]["balancer"]["properties"]["metrics_interval_s"]
     assert metrics["minimum"] == 0.001 and metrics["default"] == 5.0 and "[s]" in metrics["description"]
 

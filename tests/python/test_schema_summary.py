@@ -31,6 +31,8 @@ FAULT_KINDS = {
              'recover_after_s = 10.0\n',
     "broker": '[pubsub]\nchannels = 3\n[pubsub.feed]\nchannels = 3\nrate_per_s = 2.0\n[[faults]]\ntype = "broker_outage"\nat_s = 10.0\n'
               'recover_after_s = 5.0\n',
+    "link_loss": '[[topology.links]]\nbetween = ["eu", "dc"]\nlatency_ms = 5.0\n[[topology.sites]]\nname = "dc"\nservers = 3\n'
+                 '[[topology.regions]]\nname = "eu"\nshare = 1.0\n[[faults]]\ntype = "link_loss"\nsite = "dc"\nloss = 0.2\n',
 }
 BASE = ('[run]\nduration_s = 30.0\nsample_interval_s = 1.0\n[fleet]\nservers = 3\n[clients]\ncount = 300\n'
         'ramp_s = 5.0\n')

@@ -48,3 +48,39 @@ def test_the_cli_checks_its_arguments(tmp_path: Path) -> None:
     assert "every size must be a share of the servers in (0, 1]" in err
     with pytest.raises(ValueError, match="every duration must be > 0 s"):
         wsfleet.storm_map(SCENARIO, sizes=[0.5], durations=[0.0])
+
+
+def test_a_storm_table_gives_the_triggers_and_a_gray_trigger_cuts_nothing(tmp_path: Path) -> None:
+    # [storm] in the scenario: the same share of servers crashed, or slowed eightfold, for 10 s. A
+    # crash drops their connections (the fleet needs time to take them back); a slow server keeps
+    # every connection, so the fleet is whole at the first sample after the trigger.
+    text = SCENARIO.read_text(encoding="utf-8")
+    path = tmp_path / "storm.toml"
+    path.write_text(text + '\n[storm]\nsizes = [0.25]\ndurations = [10]\nhorizon_s = 60\n'
+                    'trigger = "slow_server"\nfactor = 8\n', encoding="utf-8")
+    slow = wsfleet.storm_map(path)
+    assert slow.settings["trigger"] == "slow_server"
+    assert list(slow.frame["size"]) == [0.25] and list(slow.frame["duration_s"]) == [10.0]
+    row = slow.frame.iloc[0]
+    assert row["recovered"] and row["recovery_s"] <= 1.0
+    crash = wsfleet.storm_map(path, trigger="crash").frame.iloc[0]
+    assert crash["recovery_s"] > row["recovery_s"] + 5.0
+    # The command line takes its sizes and durations from [storm] too.
+    out = cli("storm-map", path, "--out", tmp_path / "map")
+    assert out.returncode == 0, out.stderr
+    assert "A share of the servers runs slow" in (tmp_path / "map" / "report.html").read_text(encoding="utf-8")
+
+
+def test_a_bad_storm_table_names_the_key(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(SCENARIO.read_text(encoding="utf-8") + '\n[storm]\nsizes = [0.25]\ndurations = [10]\nsize = 1\n',
+                    encoding="utf-8")
+    with pytest.raises(ValueError, match=r"unknown key 'storm.size'"):
+        wsfleet.storm_map(path)
+    path.write_text(SCENARIO.read_text(encoding="utf-8") + '\n[storm]\nsizes = [0.25]\ndurations = [10]\ntrigger = "flood"\n',
+                    encoding="utf-8")
+    with pytest.raises(ValueError, match="storm.trigger must be one of crash, slow_server"):
+        wsfleet.storm_map(path)
+    # The scenario with its [storm] table is still a valid scenario for a run (the loader leaves the
+    # table to the Python package).
+    wsfleet.check(SCENARIO.read_text(encoding="utf-8") + '\n[storm]\nsizes = [0.25]\n')
