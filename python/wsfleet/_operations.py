@@ -230,14 +230,14 @@ def gray_failure_sentences(summary: Mapping[str, Any], fleet: pd.DataFrame, serv
             out.append(text + "; handshakes took two extra one-way delays, and nothing was cut.")
         elif kind in ("dropped_messages", "link_loss", "link_down"):
             where = (f"Server {fmt_int(server)} dropped frames" if kind == "dropped_messages"
-                     else f"The path to site {fault.get('site')} lost packets" if kind == "link_loss"
-                     else f"The link to site {fault.get('site')} was down")
-            text = (f"{where} {span}: {_count(as_float(fault.get('messages_lost')) or 0, 'message')} and "
-                    f"{_count(as_float(fault.get('heartbeats_lost')) or 0, 'heartbeat')} lost")
+                     else f"The path to site {fault.site} lost packets" if kind == "link_loss"
+                     else f"The link to site {fault.site} was down")
+            text = (f"{where} {span}: {_count(as_float(fault.messages_lost) or 0, 'message')} and "
+                    f"{_count(as_float(fault.heartbeats_lost) or 0, 'heartbeat')} lost")
             if kind == "link_loss":
-                text += (f", {_count(as_float(fault.get('retransmissions')) or 0, 'TCP retransmission')}, "
-                         f"{_count(as_float(fault.get('handshakes_delayed')) or 0, 'handshake')} slowed by one")
-            closed = as_float(fault.get("heartbeat_timeouts")) or 0
+                text += (f", {_count(as_float(fault.retransmissions) or 0, 'TCP retransmission')}, "
+                         f"{_count(as_float(fault.handshakes_delayed) or 0, 'handshake')} slowed by one")
+            closed = as_float(fault.heartbeat_timeouts) or 0
             text += (f"; heartbeat timeouts then closed {_count(closed, 'connection')}" if closed
                      else "; no heartbeat timeout closed a connection")
             out.append(text + ". Nothing was closed at once: the clients saw timeouts, not closes.")

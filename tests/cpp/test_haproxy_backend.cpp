@@ -77,7 +77,7 @@ TEST_CASE("HAProxy backend rules: defaults, turn-around and when a retry redispa
   CHECK(five.next(5, true, 3, false).redispatch);
 }
 
-TEST_CASE("HAProxy presets take the backend parameters; other policies do not", "[haproxy]") {
+TEST_CASE("HAProxy presets take the backend parameters and other policies do not", "[haproxy]") {
   for (const char* name : {"haproxy_roundrobin", "haproxy_static_rr", "haproxy_leastconn", "haproxy_first", "haproxy_source",
                            "haproxy_source_consistent", "haproxy_random"}) {
     INFO(name);

@@ -161,6 +161,12 @@ EXTRA = {
     "broker": '[pubsub]\nchannels = 3\n[pubsub.feed]\nchannels = 3\nrate_per_s = 2.0\n[pubsub.resume]\nwindow_s = 30.0\n'
               'cache_messages = 100\n[[faults]]\ntype = "broker_outage"\nat_s = 10.0\nrecover_after_s = 5.0\n'
               '[[faults]]\ntype = "crash"\nserver = 0\nat_s = 15.0\nrecover_after_s = 5.0\n',
+    "frames": 'heartbeat_interval_s = 2.0\nmessages_per_minute = 30.0\n'
+              '[[topology.links]]\nbetween = ["users", "dc"]\nlatency_ms = 10.0\n[[topology.sites]]\nname = "dc"\n'
+              'share = 1.0\n[[topology.regions]]\nname = "users"\nshare = 1.0\n'
+              '[[faults]]\ntype = "dropped_messages"\nserver = 1\nloss = 0.5\nat_s = 6.0\nrecover_after_s = 6.0\n'
+              '[[faults]]\ntype = "link_loss"\nsite = "dc"\nloss = 0.2\nat_s = 13.0\nrecover_after_s = 5.0\n'
+              '[[faults]]\ntype = "link_down"\nsite = "dc"\nat_s = 20.0\nrecover_after_s = 5.0\n',
 }
 
 
