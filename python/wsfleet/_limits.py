@@ -31,6 +31,10 @@ __all__ = ["Limit", "Verdict", "evaluate_limits", "verdict", "MARGIN", "DELIVERY
 
 #: A limit with less than this share left at the worst moment is "near".
 MARGIN = 0.20
+#: Fault kinds that make handshakes time out on their own (docs/operations.md).
+HANDSHAKE_STALLS = ("handshake_blackhole", "link_down", "link_loss", "site_partition")
+#: A sampled CPU utilisation from which handshake timeouts may be the CPU's queue.
+SATURATED = 0.95
 #: p99 pub/sub delivery latency above which a live feed no longer reads as live (ms).
 DELIVERY_P99_MS = 1000.0
 #: Time for a crash's clients to be back above which the recovery counts as slow (s).
@@ -233,10 +237,18 @@ def _cpu(s: View, servers: pd.DataFrame) -> Limit:
         used = as_float(s.cpu.peak_utilisation)
     effect = (f"{fmt_int(timeouts)} handshakes timed out waiting for the CPU "
               f"(client connect timeout)") if timeouts else ""
-    if timeouts and _faults(s, "handshake_blackhole"):
-        # A server that never completes handshakes times them out whatever its CPU does.
-        effect = f"{fmt_int(timeouts)} handshakes timed out, stalled by a handshake_blackhole fault (not the CPU)"
-        timeouts = 0
+    stalls = sorted({str(f.type) for f in _faults(s, *HANDSHAKE_STALLS)})
+    if timeouts and stalls:
+        # A server that never completes handshakes, or a path that loses them, times them out whatever
+        # the CPU does; a CPU that never came near saturation held none of them for a connect timeout.
+        kinds = " and ".join(stalls)
+        if used is None or used < SATURATED:
+            effect = (f"{fmt_int(timeouts)} handshakes timed out, stalled by a {kinds} fault (not the CPU, "
+                      f"{fmt_share(used) if used is not None else 'n/a'} busy at most)")
+            timeouts = 0
+        else:
+            effect = (f"{fmt_int(timeouts)} handshakes timed out: a {kinds} fault stalled some and the CPU was "
+                      f"saturated ({fmt_share(used)} busy)")
     # The busiest server's cores, as the engine wrote its class (the first class's without a server).
     classes, names = _class_of(s)
     cls = classes.get(names[server]) if server is not None and 0 <= server < len(names) else None

@@ -59,7 +59,7 @@ def test_the_report_explains_each_gray_failure(tmp_path: Path) -> None:
     assert "the health endpoint of server 3 starts failing half of every 30 s at 240 s" in text
     assert "every path to site dc becomes 150 ms slower (one way) at 360 s" in text
     assert 'id="operations"' in page and "Gray failures" in text
-    assert "stalled by a handshake_blackhole fault (not the CPU)" in text
+    assert "stalled by a handshake_blackhole fault (not the CPU, " in text
     assert "Server 1 ran slow from 60 s to 120 s and stayed in service" in text
     assert "Server 2 accepted connections from 150 s to 210 s but completed no handshake" in text
     assert "The path to site dc was slower from 360 s to 420 s" in text
