@@ -113,7 +113,9 @@ def _headline(a: Analysis, summary: Mapping[str, Any]) -> str:
 
     # Key figure cards.
     storm_card = ("—", "no server fails in this run, so no reconnect storm")
-    if a.storms:
+    if a.storms and not any(st.dropped for st in a.storms):
+        storm_card = ("0", "connections dropped by the faults of this run: no reconnect storm")
+    elif a.storms:
         worst = a.storms[0]
         for s in a.storms:
             if s.reconnected_within_s is None and s.dropped:
