@@ -234,7 +234,9 @@ def _headline(a: Analysis, summary: Mapping[str, Any]) -> str:
     if a.storms:
         storm_rows = []
         for s in a.storms:
-            if s.reconnected_within_s is not None:
+            if not s.dropped:
+                back = "— (none dropped)"
+            elif s.reconnected_within_s is not None:
                 back = fmt_seconds(s.reconnected_within_s)
             elif s.dropped:
                 back = "not all reconnected by the end"

@@ -65,6 +65,7 @@ def test_the_report_explains_each_gray_failure(tmp_path: Path) -> None:
     assert "Verdict: ENOUGH CAPACITY" in _text(page) and "needs 2 cores" not in _text(page)
     # No gray failure cut a connection: no storm card with "0 s until all 0 clients".
     assert "connections dropped by the faults of this run: no reconnect storm" in _text(page)
+    assert page.count("— (none dropped)") == 4 and "0 s until" not in _text(page)
     text = _text(page)
     assert "What does a gray failure cost" in text
     assert "Server 1 slows down at 60 s to 1/5 of its CPU speed, still up and still taking connections" in text
