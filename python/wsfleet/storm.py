@@ -311,7 +311,9 @@ def storm_map(scenario: Union[PathLike, Mapping[str, Any]], sizes: Optional[Sequ
             raise ValueError(f"storm_map: every duration must be > 0 s (got {d})")
     if not sizes or not durations:
         raise ValueError("storm_map: give at least one size and one duration (arguments, or sizes and durations in [storm])")
-    servers = int(Scenario(base).fleet.servers)
+    fleet = Scenario(base).fleet
+    # With [[fleet.classes]], fleet.servers is their sum (the scenario leaves it out).
+    servers = sum(int(c.servers) for c in fleet.classes) if fleet.classes else int(fleet.servers)
     rows = []
     for size in sorted(float(s) for s in sizes):
         lost = max(1, min(servers, int(round(size * servers))))
