@@ -59,7 +59,7 @@ MODULES = sorted(path.name for path in PACKAGE.glob("*.py"))
 #: Helpers that read a mapping by key names: readers use views instead.
 RAW_HELPERS = {"get_path", "num_at", "table_at"}
 #: Names under which a module would hold a parsed summary, scenario or study file (mappings, not views).
-RAW_NAMES = {"summary", "scenario", "raw", "plan", "meta", "spec", "study"}
+RAW_NAMES = {"summary", "scenario", "raw", "plan", "meta", "spec", "study", "effective"}
 #: Mappings of the readers' own that `.get("key")` may read: the plots' labels (made by _analysis).
 OWN_MAPPINGS = {"labels"}
 #: Reads by name that are not of summary.json, a scenario, study.json or plan.json, or that are of a
