@@ -145,6 +145,24 @@ def _faults(s: View, *kinds: str) -> List[View]:
     return [f for f in s.faults if not kinds or f.type in kinds]
 
 
+def _slowed_rows(s: View, servers: pd.DataFrame) -> pd.Series:
+    """The rows of the per-server samples taken while a slow_server fault slowed their server (a sample
+    covers the interval that ends at its time, so the one that holds the fault's end counts too)."""
+    rows = pd.Series(False, index=servers.index)
+    if "server" not in servers.columns or "time_s" not in servers.columns:
+        return rows
+    times = servers["time_s"].drop_duplicates().sort_values()
+    step = float(times.diff().median()) if len(times) > 1 else 0.0
+    for f in _faults(s, "slow_server"):
+        at = as_float(f.at_s)
+        recover = as_float(f.recover_after_s)
+        if at is None or f.server is None:
+            continue
+        end = at + recover + step if recover is not None else math.inf
+        rows |= (servers["server"] == f.server) & (servers["time_s"] > at) & (servers["time_s"] <= end)
+    return rows
+
+
 def _crashed_servers(s: View) -> int:
     return len(_faults(s, "crash"))
 
@@ -231,8 +249,17 @@ def _cpu(s: View, servers: pd.DataFrame) -> Limit:
     name = "CPU"
     timeouts = num(s.connections.failed_by.timeout)
     used = t = server = None
+    slowed = ""
     if not servers.empty and "cpu_utilisation" in servers.columns:
-        used, t, server = _peak_row(servers, servers["cpu_utilisation"])
+        util = servers["cpu_utilisation"]
+        healthy = util.where(~_slowed_rows(s, servers))
+        used, t, server = _peak_row(servers, util)
+        if healthy.notna().any() and float(healthy.max()) < used:
+            # The peak is a server a slow_server fault had slowed: what it says of the fault is in the
+            # gray failures' section; the capacity question is how busy the healthy servers were.
+            slowed = (f"; {fmt_share(used)} on server {server} at {fmt_seconds(t)} while a slow_server fault "
+                      "slowed it (not counted)")
+            used, t, server = _peak_row(servers, healthy)
     if used is None:
         used = as_float(s.cpu.peak_utilisation)
     effect = (f"{fmt_int(timeouts)} handshakes timed out waiting for the CPU "
@@ -256,7 +283,7 @@ def _cpu(s: View, servers: pd.DataFrame) -> Limit:
         cls = next(iter(classes.values()))
     cores = (as_float(cls.cpu_cores) if cls is not None else None) or 1.0
     lim = Limit("cpu", name, _state(used, timeouts), used,
-                f"{fmt_share(used)} busy{_where(server, t)}" if used is not None else "n/a",
+                f"{fmt_share(used)} busy{_where(server, t)}{slowed}" if used is not None else "n/a",
                 f"{fmt_int(cores)} {'core' if cores == 1 else 'cores'} per server", effect, severity=timeouts)
     if lim.state in ("bound", "near") and used is not None:
         need = math.ceil(used * cores / (1 - MARGIN))
