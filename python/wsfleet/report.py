@@ -105,6 +105,15 @@ def _at(time_s: Optional[float]) -> str:
     return f" at {fmt_seconds(time_s)}" if time_s is not None else ""
 
 
+def _worst_deploy(sv: View) -> Optional[Tuple[int, View]]:
+    """(its number from 1, its outcome) of the deploy whose clients took longest to come back (one not
+    all back first), among those that closed connections; None without one."""
+    closing = [(i, d) for i, d in enumerate(sv.deploys or [], 1) if (as_float(d.connections_closed) or 0) > 0]
+    if not closing:
+        return None
+    return max(closing, key=lambda item: (item[1].all_reconnected_s is None, as_float(item[1].all_reconnected_s) or 0.0))
+
+
 def _headline(a: Analysis, summary: Mapping[str, Any]) -> str:
     sv = Summary(summary)
     conn, msgs, hb = sv.connections, sv.messages, sv.heartbeats
@@ -113,7 +122,16 @@ def _headline(a: Analysis, summary: Mapping[str, Any]) -> str:
 
     # Key figure cards.
     storm_card = ("—", "no server fails in this run, so no reconnect storm")
-    if a.storms:
+    deploy = _worst_deploy(sv)
+    if deploy is not None and not any(st.dropped for st in a.storms):
+        i, d = deploy
+        closed = fmt_int(d.connections_closed)
+        storm_card = ((fmt_seconds(d.all_reconnected_s), f"until all {closed} clients disconnected by deploy {i} were back")
+                      if d.all_reconnected_s is not None else
+                      ("not all back", f"of the {closed} clients disconnected by deploy {i}, by the end of the run"))
+    elif a.storms and not any(st.dropped for st in a.storms):
+        storm_card = ("0", "connections dropped by the faults of this run: no reconnect storm")
+    elif a.storms:
         worst = a.storms[0]
         for s in a.storms:
             if s.reconnected_within_s is None and s.dropped:
@@ -123,13 +141,12 @@ def _headline(a: Analysis, summary: Mapping[str, Any]) -> str:
                 worst = s
         if worst.reconnected_within_s is not None:
             storm_card = (fmt_seconds(worst.reconnected_within_s),
-                          f"until all {fmt_int(worst.dropped)} clients dropped by the crash of "
-                          f"{worst.fault.label} were back")
+                          f"until all {fmt_int(worst.dropped)} clients dropped by {worst.fault.cause} were back")
         elif worst.dropped:
-            storm_card = ("not all back", f"of the {fmt_int(worst.dropped)} clients dropped by the crash of "
-                          f"{worst.fault.label}, by the end of the run")
+            storm_card = ("not all back", f"of the {fmt_int(worst.dropped)} clients dropped by {worst.fault.cause}, "
+                          "by the end of the run")
         else:
-            storm_card = ("0", f"connections dropped by the crash of {worst.fault.label}")
+            storm_card = ("0", f"connections dropped by {worst.fault.cause}")
     limit_share = (fmt_pct(a.peak_server_connections, a.max_connections)
                    if a.max_connections else "n/a")
     cards = [
@@ -233,7 +250,9 @@ def _headline(a: Analysis, summary: Mapping[str, Any]) -> str:
     if a.storms:
         storm_rows = []
         for s in a.storms:
-            if s.reconnected_within_s is not None:
+            if not s.dropped:
+                back = "— (none dropped)"
+            elif s.reconnected_within_s is not None:
                 back = fmt_seconds(s.reconnected_within_s)
             elif s.dropped:
                 back = "not all reconnected by the end"
@@ -248,12 +267,18 @@ def _headline(a: Analysis, summary: Mapping[str, Any]) -> str:
             storm_rows.append("<tr>" + "".join(
                 (f'<td class="num">{esc(c)}</td>' if i else f"<td>{esc(c)}</td>") for i, c in enumerate(cells))
                 + "</tr>")
-        storm_html = ("<h3>Storm impact</h3><table><thead><tr><th>Crash</th><th>At</th><th>Returns</th>"
+        head = "Crash" if all(st.fault.is_crash for st in a.storms) else "Fault"
+        storm_html = (f"<h3>Storm impact</h3><table><thead><tr><th>{head}</th><th>At</th><th>Returns</th>"
                       "<th>Connections dropped</th><th>All reconnected within</th><th>Peak attempts/s</th>"
                       "<th>Peak rejected/s</th><th>Peak waiting in backoff</th></tr></thead><tbody>"
                       + "".join(storm_rows) + "</tbody></table>")
     else:
-        storm_html = '<h3>Storm impact</h3><p class="note">No server fails in this scenario, so there is no reconnect storm.</p>'
+        deploy = _worst_deploy(sv)
+        storm_html = ('<h3>Storm impact</h3><p class="note">No server fails in this scenario, so there is no reconnect '
+                      'storm from a crash.</p>' if deploy is None else
+                      '<h3>Storm impact</h3><p class="note">No server fails in this scenario; the reconnections its '
+                      f'deploys caused ({fmt_int(sum(as_float(d.connections_closed) or 0 for d in sv.deploys))} connections '
+                      'closed) are under Deploys below.</p>')
 
     # Conservation.
     if a.conservation_ok is True and not a.conservation_failed:
