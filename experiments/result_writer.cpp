@@ -179,6 +179,22 @@ ordered_json summary_ordered(const models::RunSummary& s) {
     if (a.held) j["autoscaler"]["decisions"]["held_during_rollouts"] = *a.held;
     if (a.adopted) j["autoscaler"]["servers"]["adopted_from_rollouts"] = *a.adopted;
     if (a.released) j["autoscaler"]["servers"]["released_to_rollouts"] = *a.released;
+    if (a.scheduled_actions) {
+      j["autoscaler"]["scheduled_actions"] = {{"applied", *a.scheduled_actions},
+                                              {"launched", a.scheduled_launched.value_or(0)},
+                                              {"removed", a.scheduled_drains.value_or(0)}};
+    }
+    if (!a.sites.empty()) {
+      ordered_json sites = ordered_json::array();
+      for (const models::AutoscalerSiteOutcome& o : a.sites) {
+        sites.push_back({{"site", o.site}, {"min_replicas", o.min_replicas}, {"max_replicas", o.max_replicas},
+                         {"decisions", o.decisions}, {"scale_up", o.scale_ups}, {"scale_down", o.scale_downs},
+                         {"no_change", o.no_changes}, {"launched", o.launched}, {"drains_started", o.drains_started},
+                         {"replicas_at_end", o.replicas_at_end}, {"in_service_at_end", o.in_service_at_end},
+                         {"peak_replicas", o.peak_replicas}, {"lowest_replicas", o.lowest_replicas}});
+      }
+      j["autoscaler"]["sites"] = sites;
+    }
   }
   j["cpu"] = {{"mean_utilisation", num(s.cpu_mean_utilisation)}, {"peak_utilisation", num(s.cpu_peak_utilisation)},
               {"capacity_core_seconds", num(s.cpu_capacity_core_seconds)}};
@@ -205,9 +221,17 @@ ordered_json summary_ordered(const models::RunSummary& s) {
       faults.back()["heartbeats_lost"] = f.heartbeats_lost;
       faults.back()["heartbeat_timeouts"] = f.heartbeat_timeouts;
     }
+    if (f.target == "link_down") {
+      faults.back()["attempts_blocked"] = f.attempts_blocked;
+      faults.back()["syn_retransmissions"] = f.syn_retransmissions;
+      faults.back()["syn_timeouts"] = f.syn_timeouts;
+      faults.back()["attempts_through_after_link_back"] = f.attempts_through_after_link_back;
+    }
     if (f.target == "link_loss") {
       faults.back()["retransmissions"] = f.retransmissions;
       faults.back()["handshakes_delayed"] = f.handshakes_delayed;
+      faults.back()["messages_delayed"] = f.messages_delayed;
+      faults.back()["message_delay_s"] = num(f.message_delay_s);
     }
   }
   j["faults"] = faults;

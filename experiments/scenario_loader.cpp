@@ -289,7 +289,7 @@ void ScenarioReader::check_size(const models::FleetConfig& config) const {
     }
     fail(at != nullptr ? at->source() : no_region(), events.largest_key, too_long);
   }
-  if (config.autoscaler.enabled() && samples * (config.total_servers() - config.autoscaler.slots()) <= kMaxServerRows) {
+  if (config.autoscaler.enabled() && samples * (config.total_servers() - config.autoscaler_slots()) <= kMaxServerRows) {
     // The slots the autoscaler reserves (2 x max_replicas) make the difference.
     const toml::node* at = root().at_path("autoscaler.max_replicas").node();
     fail(at != nullptr ? at->source() : no_region(), "autoscaler.max_replicas",
@@ -422,15 +422,7 @@ void ScenarioReader::read_autoscaler(models::FleetConfig& config) const {
       fail(*node, "autoscaler.provisioning", "autoscaler.provisioning cannot be 'never': a server it adds must boot");
     }
   }
-  if (!config.scaling.empty()) {
-    fail(*table, "autoscaler",
-         "[autoscaler] cannot be combined with [[scaling]]: both would set the number of servers (an HPA overrides manual "
-         "scaling of its Deployment); bound it with autoscaler.params.min_replicas / max_replicas instead");
-  }
-  // [[deploys]] under [autoscaler]: the rollout replaces the autoscaler's replicas (docs/autoscaling.md).
-  if (config.topology.enabled()) {
-    fail(*table, "autoscaler", "[autoscaler] is not supported with [topology] sites yet");
-  }
+  read_autoscaler_sites(config, *table);
   if (a.metric == models::AutoscalerMetric::P99Latency) {
     const auto it = a.params.find("target_average_value");
     if (it != a.params.end() && !(it->second > 0.0)) {
@@ -441,6 +433,113 @@ void ScenarioReader::read_autoscaler(models::FleetConfig& config) const {
   }
   if (a.metric == models::AutoscalerMetric::BufferedBytes && !config.pubsub.enabled()) {
     fail(*table, "autoscaler.metric", "autoscaler.metric = \"buffered_bytes\" needs [pubsub] (there are no send buffers without it)");
+  }
+}
+
+// [[autoscaler.sites]] (one controller per [[topology.sites]] site, each with its own bounds) and the
+// [[scaling]] scheduled actions under [autoscaler]: every controller's bounds, replayed in time
+// order, must stay valid.
+void ScenarioReader::read_autoscaler_sites(models::FleetConfig& config, const toml::table& table) const {
+  models::AutoscalerSection& a = config.autoscaler;
+  const schema::Section& sec = section("autoscaler.sites");
+  Names site_names;
+  for (const models::TopologySite& site : config.topology.sites) site_names.push_back(site.name);
+  const std::vector<const toml::table*> entries =
+      table_array(table, "sites", sec, "{site = \"eu-west\", min_replicas = 2, max_replicas = 20}");
+  if (!entries.empty() && !config.topology.enabled()) {
+    fail(*table.get("sites"), "autoscaler.sites", "[[autoscaler.sites]] needs [[topology.sites]]: it gives a site's own bounds");
+  }
+  Names seen;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const std::string prefix = "autoscaler.sites." + std::to_string(i) + ".";
+    models::AutoscalerSite entry;
+    entry.site = required_name(*entries[i], prefix, "site", "a [[topology.sites]] name");
+    if (!contains(site_names, entry.site)) {
+      fail(*entries[i]->get("site"), prefix + "site",
+           prefix + "site '" + entry.site + "' is not a [[topology.sites]] name (sites: " + join(site_names, ", ") + ")");
+    }
+    if (contains(seen, entry.site)) fail(*entries[i]->get("site"), prefix + "site", prefix + "site '" + entry.site + "' is given twice");
+    seen.push_back(entry.site);
+    read(*entries[i], sec, "min_replicas", prefix, entry);
+    read(*entries[i], sec, "max_replicas", prefix, entry);
+    for (const char* key : {"min_replicas", "max_replicas"}) {
+      const std::optional<double>& v = std::string(key) == "min_replicas" ? entry.min_replicas : entry.max_replicas;
+      if (v && *v != std::floor(*v)) fail(*entries[i]->get(key), prefix + key, prefix + key + " must be a whole count (got " + models::format_number(*v) + ")");
+    }
+    a.sites.push_back(entry);
+  }
+  if (config.topology.enabled() && !config.deploys.empty()) {
+    fail(table, "autoscaler", "[autoscaler] with [[topology.sites]] cannot be combined with [[deploys]] yet");
+  }
+  if (config.topology.enabled()) {
+    // Each site's slots follow its own servers, so server numbers past the first site's are not the
+    // scenario's: a fault that names one is refused rather than hitting another server.
+    if (const toml::array* faults = root().get("faults") != nullptr ? root().get("faults")->as_array() : nullptr) {
+      for (std::size_t i = 0; i < faults->size(); ++i) {
+        const toml::table* f = faults->get(i)->as_table();
+        const toml::node* server = f != nullptr ? f->get("server") : nullptr;
+        if (server == nullptr) continue;
+        const std::string key = "faults." + std::to_string(i) + ".server";
+        fail(*server, key,
+             key + ": a fault that names a server cannot be combined with [autoscaler] and [[topology.sites]] yet "
+                   "(each site's autoscaler slots follow its own servers, so server numbers shift); use a site-level "
+                   "fault (site = NAME) instead");
+      }
+    }
+  }
+  // Each controller's parameters, then its bounds through the scheduled actions in time order.
+  Names groups = config.topology.enabled() ? site_names : Names{""};
+  std::vector<std::size_t> order(config.scaling.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t x, std::size_t y) { return config.scaling[x].at_s < config.scaling[y].at_s; });
+  for (std::size_t i = 0; i < config.scaling.size(); ++i) {
+    const models::ScalingEvent& e = config.scaling[i];
+    if (e.site.empty()) continue;
+    const std::string key = "scaling." + std::to_string(i) + ".site";
+    const toml::node* at = root().at_path(key).node();
+    if (!config.topology.enabled()) {
+      fail(at != nullptr ? at->source() : table.source(), key, key + " needs [[topology.sites]] (without sites there is one autoscaler)");
+    }
+    if (!contains(site_names, e.site)) {
+      fail(at != nullptr ? at->source() : table.source(), key,
+           key + " '" + e.site + "' is not a [[topology.sites]] name (sites: " + join(site_names, ", ") + ")");
+    }
+  }
+  for (std::size_t gi = 0; gi < groups.size(); ++gi) {
+    const std::string& site = groups[gi];
+    const models::Params params = a.site_params(site);
+    const std::string where = site.empty() ? std::string("autoscaler") : "autoscaler.sites (site " + site + ")";
+    std::unique_ptr<models::AutoscalingPolicy> policy;
+    try {
+      policy = models::make_autoscaling_policy(a.policy, params);
+    } catch (const std::exception& e) {
+      fail(table, "autoscaler.sites", "[autoscaler] for site " + site + ": " + e.what());
+    }
+    auto zero_check = [&](std::int32_t min, const std::string& key, const toml::source_region& region) {
+      if (config.topology.enabled() && min == 0) {
+        fail(region, key,
+             key + ": a site's autoscaler cannot go to zero servers (KEDA from zero reads the demand the fleet refuses, "
+                   "which with sites goes to the next site): give a minimum >= 1");
+      }
+    };
+    zero_check(policy->min_replicas(), where, table.source());
+    for (std::size_t k : order) {
+      const models::ScalingEvent& e = config.scaling[k];
+      if (!e.site.empty() && e.site != site) continue;
+      const std::int32_t min = e.min_replicas ? static_cast<std::int32_t>(*e.min_replicas) : policy->min_replicas();
+      const std::int32_t max = e.max_replicas ? static_cast<std::int32_t>(*e.max_replicas) : policy->max_replicas();
+      const std::string key = "scaling." + std::to_string(k);
+      const toml::node* at = root().at_path(key).node();
+      const toml::source_region& region = at != nullptr ? at->source() : table.source();
+      if (min > max) {
+        fail(region, key + (e.min_replicas ? ".min_replicas" : ".max_replicas"),
+             key + " leaves the autoscaler" + (site.empty() ? std::string() : " of site " + site) + " with min " +
+                 std::to_string(min) + " > max " + std::to_string(max) + " (bounds carry over from earlier entries and [autoscaler])");
+      }
+      zero_check(min, key + ".min_replicas", region);
+      policy->set_bounds(min, max);
+    }
   }
 }
 

@@ -1,6 +1,8 @@
 // The scenario reader's [[scaling]], [topology] and [[faults]]: keys from the schema, and the
 // checks that tie them to the rest of the scenario (server and balancer indices, site names).
 #include <algorithm>
+#include <cmath>
+#include <optional>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -47,6 +49,44 @@ void ScenarioReader::read_scaling(models::FleetConfig& config) const {
     if (!read(*table, sec, "at_s", prefix, e, &when)) fail(*table, prefix + "at_s", prefix + "at_s is required: when the fleet changes, s");
     read(*table, sec, "add", prefix, e);
     read(*table, sec, "remove", prefix, e);
+    read(*table, sec, "min_replicas", prefix, e);
+    read(*table, sec, "max_replicas", prefix, e);
+    read_string(*table, prefix, "site", e.site);
+    for (const char* key : {"min_replicas", "max_replicas"}) {
+      const std::optional<double>& v = std::string(key) == "min_replicas" ? e.min_replicas : e.max_replicas;
+      if (v && *v != std::floor(*v)) fail(*table->get(key), prefix + key, prefix + key + " must be a whole count (got " + models::format_number(*v) + ")");
+    }
+    // Under [autoscaler] an entry is a scheduled action (new bounds); without it, servers that join or leave.
+    const bool autoscaled = root().get("autoscaler") != nullptr;
+    if (autoscaled) {
+      for (const char* key : {"add", "remove", "class", "weight", "drain_timeout_s"}) {
+        if (const toml::node* n = table->get(key)) {
+          fail(*n, prefix + key,
+               prefix + key + " cannot be used with [autoscaler]: the autoscaler sets the number of servers (a manual scale of "
+               "an HPA-managed Deployment is overridden at the HPA's next sync). A [[scaling]] entry under [autoscaler] is a "
+               "scheduled action: give min_replicas and/or max_replicas, the autoscaler's bounds from at_s on (AWS scheduled "
+               "scaling: below the new minimum it scales out to it, above the new maximum in to it)");
+        }
+      }
+      if (!e.is_scheduled_action()) {
+        fail(*table, prefix + "min_replicas",
+             name + " changes nothing: under [autoscaler] a [[scaling]] entry is a scheduled action; give min_replicas "
+                    "and/or max_replicas (the autoscaler's new bounds from at_s on)");
+      }
+      if (e.min_replicas && e.max_replicas && *e.min_replicas > *e.max_replicas) {
+        fail(*table->get("min_replicas"), prefix + "min_replicas",
+             prefix + "min_replicas must be <= " + prefix + "max_replicas (got " + models::format_number(*e.min_replicas) +
+                 " > " + models::format_number(*e.max_replicas) + ")");
+      }
+      config.scaling.push_back(e);
+      continue;
+    }
+    for (const char* key : {"min_replicas", "max_replicas", "site"}) {
+      if (const toml::node* n = table->get(key)) {
+        fail(*n, prefix + key, prefix + key + " needs [autoscaler]: it is a scheduled action's new bound for the autoscaler "
+                                              "(without one, give add = N or remove = N)");
+      }
+    }
     if (e.add == 0 && e.remove == 0) {
       fail(*table, prefix + "add", name + " changes nothing: give add = N (servers that join) or remove = N (servers drained and removed)");
     }

@@ -43,6 +43,7 @@ class ScenarioReader : public schema::TableReader {
   void read_session(const toml::table& clients, models::ClientsSection& out) const;
   sim::Distribution read_distribution_table(const toml::table& table, const std::string& key) const;
   void read_autoscaler(models::FleetConfig& config) const;
+  void read_autoscaler_sites(models::FleetConfig& config, const toml::table& table) const;
   void read_policy(const PolicyKind& kind, std::string& policy, models::Params& params) const;
   void read_balancer(models::BalancerSection& out) const;
   void read_heartbeat(models::FleetConfig& config) const;

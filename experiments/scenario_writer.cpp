@@ -158,6 +158,14 @@ std::string scenario_to_toml(const models::FleetConfig& config) {
 
   for (const models::ScalingEvent& e : config.scaling) {
     out << "\n[[scaling]]\n";
+    if (e.is_scheduled_action()) {
+      // Under [autoscaler]: a scheduled action (its bounds only).
+      out << "at_s = " << toml_float(e.at_s) << "\n";
+      if (e.min_replicas) out << "min_replicas = " << toml_float(*e.min_replicas) << "\n";
+      if (e.max_replicas) out << "max_replicas = " << toml_float(*e.max_replicas) << "\n";
+      if (!e.site.empty()) out << "site = " << toml_string(e.site) << "\n";
+      continue;
+    }
     write_keys(out, "scaling", e);
     if (!e.server_class.empty()) out << "class = " << toml_string(e.server_class) << "\n";
   }
@@ -177,6 +185,10 @@ std::string scenario_to_toml(const models::FleetConfig& config) {
     write_keys(out, "autoscaler", a);
     if (!a.server_class.empty()) out << "class = " << toml_string(a.server_class) << "\n";
     out << "provisioning = " << session_text(a.provisioning_s) << "\n";
+    for (const models::AutoscalerSite& site : a.sites) {
+      out << "\n[[autoscaler.sites]]\n";
+      write_keys(out, "autoscaler.sites", site);
+    }
   }
 
   const models::HeartbeatSection& hb = config.heartbeat;

@@ -252,6 +252,25 @@ std::vector<Field> build() {
   t.add("autoscaler.first_scale_up_s", N, "s", "time of the first scale-up decision (null when none)");
   t.add("autoscaler.server_hours", N, "h", "billed servers (booting to removed) x hours");
   t.add("autoscaler.cost", N, "currency", "sum of their cost_per_hour x hours");
+  t.add("autoscaler.scheduled_actions", O, "", "with [[scaling]]: the scheduled actions (new bounds) it applied", opt);
+  t.add("autoscaler.scheduled_actions.applied", I, "actions", "bound changes applied (one per controller an entry bounds)");
+  t.add("autoscaler.scheduled_actions.launched", I, "servers", "of servers.launched, by a raised minimum");
+  t.add("autoscaler.scheduled_actions.removed", I, "servers", "of servers.drains_started and cancelled, by a lowered maximum");
+  t.add("autoscaler.sites", A, "", "with [[topology.sites]]: one controller per site, in site order", opt);
+  t.add("autoscaler.sites[]", O, "", "one site's controller");
+  t.add("autoscaler.sites[].site", S, "", "its site");
+  t.add("autoscaler.sites[].min_replicas", I, "servers", "its minimum at the end");
+  t.add("autoscaler.sites[].max_replicas", I, "servers", "its maximum at the end");
+  t.add("autoscaler.sites[].decisions", I, "decisions", "its syncs");
+  t.add("autoscaler.sites[].scale_up", I, "decisions", "that raised its replica count");
+  t.add("autoscaler.sites[].scale_down", I, "decisions", "that lowered it");
+  t.add("autoscaler.sites[].no_change", I, "decisions", "that kept it");
+  t.add("autoscaler.sites[].launched", I, "servers", "servers it asked for");
+  t.add("autoscaler.sites[].drains_started", I, "servers", "servers in service it removed");
+  t.add("autoscaler.sites[].replicas_at_end", I, "servers", "booting, starting and in service at the end");
+  t.add("autoscaler.sites[].in_service_at_end", I, "servers", "in service at the end");
+  t.add("autoscaler.sites[].peak_replicas", I, "servers", "most after a decision");
+  t.add("autoscaler.sites[].lowest_replicas", I, "servers", "fewest after a decision");
 
   t.add("cpu", O, "", "the servers' CPU");
   t.add("cpu.mean_utilisation", N, "share", "busy core-time over capacity_core_seconds");
@@ -281,6 +300,12 @@ std::vector<Field> build() {
   t.add("faults[].heartbeat_timeouts", I, "connections", "of heartbeats_lost, connections the heartbeat timeout then closed (= connections_dropped)", opt);
   t.add("faults[].retransmissions", I, "packets", "TCP retransmissions of handshake packets and frames (link_loss)", opt);
   t.add("faults[].handshakes_delayed", I, "attempts", "handshakes that needed a retransmission (link_loss)", opt);
+  t.add("faults[].attempts_blocked", I, "attempts", "attempts whose SYN the link swallowed: the balancer took nothing (link_down)", opt);
+  t.add("faults[].syn_retransmissions", I, "packets", "their SYN retransmissions (1, 2, 4, ... s apart) (link_down)", opt);
+  t.add("faults[].syn_timeouts", I, "attempts", "of attempts_blocked, ended by the connect timeout (link_down)", opt);
+  t.add("faults[].attempts_through_after_link_back", I, "attempts", "of attempts_blocked, a retransmitted SYN got through once the link was back (link_down)", opt);
+  t.add("faults[].messages_delayed", I, "messages", "messages that needed a retransmission (link_loss)", opt);
+  t.add("faults[].message_delay_s", N, "s", "their retransmission delays summed: in their latency (link_loss)", opt);
 
   t.add("deploys", A, "", "one per [[deploys]] entry ([[deploys]] only)", opt);
   t.add("deploys[]", O, "", "what one rollout did");

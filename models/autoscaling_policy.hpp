@@ -75,6 +75,9 @@ class AutoscalingPolicy {
   /// Its bounds on the replica count.
   virtual std::int32_t min_replicas() const = 0;
   virtual std::int32_t max_replicas() const = 0;
+  /// New bounds from now on (a scheduled action: AWS PutScheduledUpdateGroupAction's MinSize/MaxSize, an
+  /// edit of the HPA's minReplicas/maxReplicas). Needs 0 <= min <= max and max >= 1 (std::invalid_argument).
+  virtual void set_bounds(std::int32_t min, std::int32_t max) = 0;
   /// One sync: the replica count to set. Throws std::invalid_argument when `input` is inconsistent
   /// (a pod without a value slot per metric, times going backwards).
   virtual AutoscalingDecision decide(const AutoscalingInput& input) = 0;
@@ -85,6 +88,8 @@ const std::vector<PolicyInfo>& autoscaling_policies();
 /// Builds a fresh policy by name; validates `params` (ParamError naming the parameter).
 std::unique_ptr<AutoscalingPolicy> make_autoscaling_policy(const std::string& name, const Params& params);
 
+/// Checks bounds for set_bounds: 0 <= min <= max, max >= 1 (std::invalid_argument otherwise).
+void check_bounds(std::int32_t min, std::int32_t max);
 /// The outcome of a decision that sets `desired` while `replicas` are asked for.
 inline ScaleOutcome outcome_of(std::int32_t replicas, std::int32_t desired) {
   return desired > replicas ? ScaleOutcome::ScaleUp : desired < replicas ? ScaleOutcome::ScaleDown : ScaleOutcome::NoChange;

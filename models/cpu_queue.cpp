@@ -10,13 +10,13 @@ CpuQueue::CpuQueue(std::uint32_t cores) {
   cores_.resize(cores);
 }
 
-sim::SimTime CpuQueue::submit(sim::SimTime now, sim::SimTime cost, int kind) {
+sim::SimTime CpuQueue::submit(sim::SimTime now, sim::SimTime cost, int kind, sim::SimTime extra) {
   Core& core = earliest_free();
   const sim::SimTime start = std::max(now, core.free_at);
   core.free_at = start + cost;
   submitted_ns_ += cost;
   if (kind >= 0) {
-    core.jobs.push_back(Job{core.free_at, core.free_at - now, kind});
+    core.jobs.push_back(Job{core.free_at, core.free_at - now + extra, kind});
     ++tracked_;
   }
   return core.free_at;

@@ -22,15 +22,16 @@ class CpuQueue {
   explicit CpuQueue(std::uint32_t cores);
 
   /// Submits `cost` ns of work at time `now` (non-decreasing across calls); returns its completion
-  /// time. A job with kind >= 0 is tracked until retired or dropped.
-  sim::SimTime submit(sim::SimTime now, sim::SimTime cost, int kind);
+  /// time. A job with kind >= 0 is tracked until retired or dropped; `extra` ns (a delay before it
+  /// reached the server, e.g. TCP retransmissions) are added to the latency it is retired with.
+  sim::SimTime submit(sim::SimTime now, sim::SimTime cost, int kind, sim::SimTime extra = 0);
 
   /// Submits a tracked job (kind >= 0) as submit() does, for a caller that has brought the run up to
   /// `by` (>= now): the core's tracked jobs done by then are retired with fn(kind, latency_ns), and
   /// this job too, at once instead of being remembered, if it completes by then (nothing after `by`
   /// can lose it, and no job of its core completes before it unretired). Returns its completion time.
   template <class Fn>
-  sim::SimTime submit_by(sim::SimTime now, sim::SimTime cost, int kind, sim::SimTime by, Fn&& fn) {
+  sim::SimTime submit_by(sim::SimTime now, sim::SimTime cost, int kind, sim::SimTime by, Fn&& fn, sim::SimTime extra = 0) {
     Core& core = earliest_free();
     const sim::SimTime start = now > core.free_at ? now : core.free_at;
     core.free_at = start + cost;
@@ -42,9 +43,9 @@ class CpuQueue {
       --tracked_;
     }
     if (core.free_at <= by && core.jobs.empty()) {
-      fn(kind, core.free_at - now);
+      fn(kind, core.free_at - now + extra);
     } else {
-      core.jobs.push_back(Job{core.free_at, core.free_at - now, kind});
+      core.jobs.push_back(Job{core.free_at, core.free_at - now + extra, kind});
       ++tracked_;
     }
     return core.free_at;

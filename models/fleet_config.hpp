@@ -276,6 +276,12 @@ struct ScalingEvent {
   double drain_timeout_s = 30.0;     ///< removed servers close their remaining connections after this, s
   double weight = 1.0;               ///< balancer weight of the added servers
   std::string server_class;          ///< [[fleet.classes]] name of the added servers ("" = the last class)
+  // Under [autoscaler] an entry is a scheduled action instead (AWS scheduled scaling): new bounds for
+  // the autoscaler from at_s on; add and remove are refused there (an HPA overrides a manual scale).
+  std::optional<double> min_replicas;  ///< the autoscaler's new minimum (count)
+  std::optional<double> max_replicas;  ///< the autoscaler's new maximum (count)
+  std::string site;                  ///< with [[topology.sites]]: the site whose autoscaler it bounds ("" = every site)
+  bool is_scheduled_action() const { return min_replicas.has_value() || max_replicas.has_value(); }
   /// Member-wise equality (exact for doubles).
   bool operator==(const ScalingEvent&) const = default;
 };
@@ -337,8 +343,18 @@ enum class AutoscalerMetric : std::uint8_t {
   P99Latency,     ///< 99th percentile of its message latency over the sync period, ms; capacity: 1 (an average-value target)
 };
 
+/// [[autoscaler.sites]]: one site's own bounds (with [[topology.sites]], each site has its own autoscaler).
+struct AutoscalerSite {
+  std::string site;                    ///< a [[topology.sites]] name
+  std::optional<double> min_replicas;  ///< its minimum (count); unset: the [autoscaler] setting
+  std::optional<double> max_replicas;  ///< its maximum (count); unset: the [autoscaler] setting
+  /// Member-wise equality (exact for doubles).
+  bool operator==(const AutoscalerSite&) const = default;
+};
+
 /// [autoscaler]: a controller of models/autoscaling adds and removes servers of one class from what it
-/// observes. Off unless `policy` is set.
+/// observes. Off unless `policy` is set. With [[topology.sites]] every site has its own controller of
+/// the same policy, over the site's own servers (one HPA per cluster), bounded by its own min and max.
 struct AutoscalerSection {
   std::string policy;                     ///< a registered autoscaling policy; "" = no autoscaler
   Params params;                          ///< its parameters (validated)
@@ -347,13 +363,23 @@ struct AutoscalerSection {
   sim::Distribution provisioning_s = sim::Distribution::constant(60.0);  ///< boot and image pull, s
   double readiness_delay_s = 10.0;        ///< from its container start to its readiness probe passing, s
   double drain_timeout_s = 30.0;          ///< a removed server closes what it still holds after this, s
+  std::vector<AutoscalerSite> sites;      ///< per-site bounds (only with [[topology.sites]])
   bool enabled() const { return !policy.empty(); }
-  /// Server slots it may use: twice its max_replicas (servers draining still hold theirs).
-  std::uint32_t slots() const {
-    if (!enabled()) return 0;
-    const auto it = params.find("max_replicas");
-    return it == params.end() ? 0u : 2u * static_cast<std::uint32_t>(it->second);
+  /// The policy's name of its minimum (KEDA: min_replica_count).
+  std::string min_key() const { return policy == "keda" ? "min_replica_count" : "min_replicas"; }
+  /// The parameters of the controller of site `site` ("" = the whole fleet): the section's, with the
+  /// site's [[autoscaler.sites]] bounds.
+  Params site_params(const std::string& site) const {
+    Params p = params;
+    for (const AutoscalerSite& s : sites) {
+      if (s.site != site) continue;
+      if (s.min_replicas) p[min_key()] = *s.min_replicas;
+      if (s.max_replicas) p["max_replicas"] = *s.max_replicas;
+    }
+    return p;
   }
+  // Its server slots: FleetConfig::autoscaler_slots (twice the largest max_replicas: servers draining
+  // still hold theirs).
   /// Member-wise equality (exact for doubles).
   bool operator==(const AutoscalerSection&) const = default;
 };
@@ -429,11 +455,37 @@ struct FleetConfig {
     for (const auto& e : scaling) n += e.add;
     return static_cast<std::uint32_t>(n);
   }
+  /// The server slots the [autoscaler]'s controller of site `site` ("" = the whole fleet) reserves:
+  /// twice the largest maximum it may have (its own, or a [[scaling]] scheduled action's).
+  std::uint32_t autoscaler_slots_of(const std::string& site) const {
+    const Params p = autoscaler.site_params(site);
+    const auto it = p.find("max_replicas");
+    double most = it == p.end() ? 0.0 : it->second;
+    for (const ScalingEvent& e : scaling) {
+      if (e.max_replicas && (site.empty() || e.site.empty() || e.site == site)) most = std::max(most, *e.max_replicas);
+    }
+    return 2u * static_cast<std::uint32_t>(most);
+  }
+  /// The [autoscaler]'s server slots per [[topology.sites]] site; empty without an autoscaler or sites.
+  std::vector<std::uint32_t> autoscaler_site_slots() const {
+    std::vector<std::uint32_t> out;
+    if (!autoscaler.enabled() || !topology.enabled()) return out;
+    for (const TopologySite& s : topology.sites) out.push_back(autoscaler_slots_of(s.name));
+    return out;
+  }
+  /// Every server slot the [autoscaler] reserves.
+  std::uint32_t autoscaler_slots() const {
+    if (!autoscaler.enabled()) return 0;
+    if (!topology.enabled()) return autoscaler_slots_of("");
+    std::uint64_t n = 0;
+    for (std::uint32_t k : autoscaler_site_slots()) n += k;
+    return static_cast<std::uint32_t>(n);
+  }
   /// Servers that ever exist: the base servers, plus a new set of them per [[deploys]] entry (each
   /// deploy starts new servers, as a Deployment starts new pods: server indices are never reused),
-  /// then the [autoscaler]'s slots.
+  /// then the [autoscaler]'s slots (with sites: each site's slots follow its own servers).
   std::uint32_t total_servers() const {
-    return static_cast<std::uint32_t>(static_cast<std::uint64_t>(base_servers()) * (1 + deploys.size()) + autoscaler.slots());
+    return static_cast<std::uint32_t>(static_cast<std::uint64_t>(base_servers()) * (1 + deploys.size()) + autoscaler_slots());
   }
   /// Member-wise equality (exact for doubles).
   bool operator==(const FleetConfig&) const = default;

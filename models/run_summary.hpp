@@ -78,6 +78,12 @@ struct FaultOutcome {
   std::uint64_t heartbeat_timeouts = 0;           ///< of heartbeats_lost: connections the heartbeat timeout then closed
   std::uint64_t retransmissions = 0;              ///< link_loss: TCP retransmissions of handshake packets and frames
   std::uint64_t handshakes_delayed = 0;           ///< link_loss: handshakes that needed at least one retransmission
+  std::uint64_t messages_delayed = 0;             ///< link_loss: messages that needed at least one retransmission
+  double message_delay_s = 0.0;                   ///< link_loss: their retransmission delays, summed, s
+  std::uint64_t attempts_blocked = 0;             ///< link_down: attempts whose SYN it swallowed (the balancer saw nothing)
+  std::uint64_t syn_retransmissions = 0;          ///< link_down: their SYN retransmissions
+  std::uint64_t syn_timeouts = 0;                 ///< link_down: of attempts_blocked, ended by the connect timeout (or ETIMEDOUT)
+  std::uint64_t attempts_through_after_link_back = 0;  ///< link_down: of attempts_blocked, a retransmitted SYN got through
 };
 
 /// What one [[deploys]] entry did.
@@ -208,8 +214,21 @@ struct PubSubOutcome {
 };
 
 /// The [autoscaler] over a run: its decisions, the servers it launched and removed, and the cost.
+/// One site's autoscaler (with [[topology.sites]]: one controller per site).
+struct AutoscalerSiteOutcome {
+  std::string site;
+  std::int64_t min_replicas = 0, max_replicas = 0;  ///< its bounds at the end
+  std::uint64_t decisions = 0, scale_ups = 0, scale_downs = 0, no_changes = 0;
+  std::uint64_t launched = 0, drains_started = 0;
+  std::uint64_t replicas_at_end = 0, in_service_at_end = 0, peak_replicas = 0, lowest_replicas = 0;
+};
+
 struct AutoscalerOutcome {
   bool enabled = false;
+  std::vector<AutoscalerSiteOutcome> sites;  ///< one per [[topology.sites]] site (empty without sites)
+  std::optional<std::uint64_t> scheduled_actions = std::nullopt;  ///< with [[scaling]]: bound changes applied (per controller)
+  std::optional<std::uint64_t> scheduled_launched = std::nullopt;  ///< of launched, by a raised minimum
+  std::optional<std::uint64_t> scheduled_drains = std::nullopt;    ///< of drains_started and cancelled, by a lowered maximum
   std::string policy;
   double sync_period_s = 0.0;
   std::uint64_t decisions = 0;          ///< syncs

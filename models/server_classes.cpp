@@ -1,6 +1,9 @@
 #include "models/server_classes.hpp"
 
 #include <stdexcept>
+#include <utility>
+
+#include "models/topology.hpp"
 
 namespace wsfleet::models {
 
@@ -111,7 +114,24 @@ std::vector<ServerSpec> server_specs(const FleetConfig& config) {
         throw std::invalid_argument("autoscaler.class '" + config.autoscaler.server_class + "' is not a [[fleet.classes]] name");
       }
     }
-    specs.insert(specs.end(), config.autoscaler.slots(), spec_of(classes[static_cast<std::size_t>(k)], static_cast<std::uint32_t>(k)));
+    const ServerSpec added = spec_of(classes[static_cast<std::size_t>(k)], static_cast<std::uint32_t>(k));
+    const std::vector<std::uint32_t> site_slots = config.autoscaler_site_slots();
+    if (site_slots.empty()) {
+      specs.insert(specs.end(), config.autoscaler_slots(), added);
+    } else {
+      // One autoscaler per site: each site's slots follow its own servers (models::Topology's extra).
+      const std::vector<std::uint32_t> counts = site_server_counts(config.topology.sites, static_cast<std::uint32_t>(specs.size()));
+      std::vector<ServerSpec> laid;
+      laid.reserve(config.total_servers());
+      std::size_t next = 0;
+      for (std::size_t site = 0; site < counts.size(); ++site) {
+        laid.insert(laid.end(), specs.begin() + static_cast<std::ptrdiff_t>(next),
+                    specs.begin() + static_cast<std::ptrdiff_t>(next + counts[site]));
+        next += counts[site];
+        laid.insert(laid.end(), site_slots[site], added);
+      }
+      specs = std::move(laid);
+    }
   }
   return specs;
 }

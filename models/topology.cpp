@@ -83,7 +83,14 @@ std::vector<std::uint32_t> site_server_counts(const std::vector<TopologySite>& s
   return counts;
 }
 
-Topology::Topology(const TopologySection& section, std::uint32_t total_servers) {
+Topology::Topology(const TopologySection& section, std::uint32_t total_servers, const std::vector<std::uint32_t>& extra) {
+  if (!extra.empty() && extra.size() != section.sites.size()) {
+    throw std::invalid_argument("topology: extra server slots need one count per site");
+  }
+  extra_ = extra;
+  std::uint32_t extra_total = 0;
+  for (std::uint32_t k : extra) extra_total += k;
+  if (extra_total > total_servers) throw std::invalid_argument("topology: more extra slots than servers");
   if (!section.enabled()) {
     site_names_ = {"all"};
     region_names_ = {"all"};
@@ -116,15 +123,16 @@ Topology::Topology(const TopologySection& section, std::uint32_t total_servers) 
     boost::add_edge(vertex.at(l.a), vertex.at(l.b), l.latency_ms, graph);
   }
 
-  const std::vector<std::uint32_t> counts = site_server_counts(section.sites, total_servers);
+  const std::vector<std::uint32_t> counts = site_server_counts(section.sites, total_servers - extra_total);
   std::uint32_t next = 0;
   first_.push_back(0);
   for (std::size_t i = 0; i < section.sites.size(); ++i) {
     const auto& s = section.sites[i];
     site_names_.push_back(s.name);
-    next += counts[i];
+    const std::uint32_t n = counts[i] + (extra.empty() ? 0u : extra[i]);
+    next += n;
     first_.push_back(next);
-    site_of_.insert(site_of_.end(), counts[i], static_cast<std::uint32_t>(i));
+    site_of_.insert(site_of_.end(), n, static_cast<std::uint32_t>(i));
   }
 
   double total_share = 0.0;

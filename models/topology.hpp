@@ -23,8 +23,10 @@ std::vector<std::uint32_t> site_server_counts(const std::vector<TopologySite>& s
 class Topology {
  public:
   /// Builds the graph and the shortest paths. Throws std::invalid_argument naming the problem
-  /// (unknown node, region that reaches no site, server counts that do not add up).
-  Topology(const TopologySection& section, std::uint32_t total_servers);
+  /// (unknown node, region that reaches no site, server counts that do not add up). `extra`, when
+  /// given (one entry per site), adds that many server slots at the end of each site's range (an
+  /// autoscaler's per site): the sites' counts then share total_servers minus their sum.
+  Topology(const TopologySection& section, std::uint32_t total_servers, const std::vector<std::uint32_t>& extra = {});
 
   std::size_t sites() const { return site_names_.size(); }
   std::size_t regions() const { return region_names_.size(); }
@@ -33,6 +35,8 @@ class Topology {
   /// The first server of site s; its servers are [first_server(s), first_server(s + 1)).
   std::uint32_t first_server(std::size_t s) const { return first_.at(s); }
   std::uint32_t site_servers(std::size_t s) const { return first_.at(s + 1) - first_.at(s); }
+  /// The end of site s's own servers: [first_server(s), own_end(s)) before its extra slots.
+  std::uint32_t own_end(std::size_t s) const { return first_.at(s + 1) - (extra_.empty() ? 0u : extra_.at(s)); }
   /// The site holding server b.
   std::uint32_t site_of(std::uint32_t server) const { return site_of_.at(server); }
   /// One-way latency from region r to site s over the shortest path, ms.
@@ -46,6 +50,7 @@ class Topology {
   std::vector<std::string> site_names_, region_names_;
   std::vector<std::uint32_t> first_;     ///< sites + 1 entries
   std::vector<std::uint32_t> site_of_;   ///< per server
+  std::vector<std::uint32_t> extra_;     ///< per site: slots after its own servers (empty: none)
   std::vector<double> latency_;          ///< regions x sites
   std::vector<std::vector<std::uint32_t>> order_;
   std::vector<double> cumulative_share_;

@@ -49,12 +49,27 @@ Section autoscaler() {
            number("readiness_delay_s", &A::readiness_delay_s, between(0.0, kMaxDurationS),
                   "from a booted server's start to its readiness probe passing (then it joins the balancers)"),
            number("drain_timeout_s", &A::drain_timeout_s, between(0.0, kMaxDurationS),
-                  "a server removed by a scale-in closes what it still holds after this (terminationGracePeriodSeconds)")},
+                  "a server removed by a scale-in closes what it still holds after this (terminationGracePeriodSeconds)"),
+           table_array("sites", "with [[topology.sites]]: one site's own min_replicas / max_replicas (every site has its own "
+                                "autoscaler; without an entry a site takes the section's)")},
           true, "the policy's parameters (wsfleet list), numbers; max_replicas reserves 2 x max_replicas server slots"};
+}
+
+Section sites() {
+  using S = models::AutoscalerSite;
+  return {"autoscaler.sites", true,
+          "One site's bounds: with [[topology.sites]] every site's servers form their own autoscaled group (one HPA per "
+          "cluster), with the section's policy and settings and these bounds.",
+          {required(by_hand(text("site", &S::site, "a [[topology.sites]] name (each at most once)"))),
+           by_hand(optional_number("min_replicas", &S::min_replicas, between(0.0, 100000.0),
+                                   "its minimum (KEDA: its min_replica_count)", "the section's")),
+           by_hand(optional_number("max_replicas", &S::max_replicas, between(1.0, 100000.0),
+                                   "its maximum (reserves 2 x max_replicas server slots in the site)", "the section's"))},
+          false, ""};
 }
 
 }  // namespace
 
-std::vector<Section> autoscaler_sections() { return {autoscaler()}; }
+std::vector<Section> autoscaler_sections() { return {autoscaler(), sites()}; }
 
 }  // namespace wsfleet::experiments::schema

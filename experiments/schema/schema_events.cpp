@@ -54,14 +54,32 @@ Section scaling() {
   Key at = required(by_hand(number("at_s", &E::at_s, between(0.0, kMaxDurationS), "when the fleet changes (<= run.duration_s)")));
   Key klass = manual("class", KeyType::String, "the [[fleet.classes]] name of the added servers");
   klass.default_note = "the last class";
-  return {"scaling", true, "Servers that join (slow start applies) or are drained and removed during the run.",
+  Key site = by_hand(text("site", &E::site, "with [autoscaler] and [[topology.sites]]: the site whose autoscaler the "
+                                             "scheduled action bounds"));
+  site.default_text.clear();
+  site.default_note = "every site";
+  site.toml_value = [](const void* t) {
+    const std::string& v = static_cast<const E*>(t)->site;
+    return v.empty() ? std::string() : toml_string(v);
+  };
+  return {"scaling", true,
+          "Servers that join (slow start applies) or are drained and removed during the run. Under [autoscaler] an entry "
+          "is a scheduled action instead: new min_replicas / max_replicas for the autoscaler from at_s on (AWS scheduled "
+          "scaling); add and remove are refused there (an HPA overrides a manual scale at its next sync).",
           {at,
            integer("add", &E::add, 0, 100000, "new servers that join"),
            integer("remove", &E::remove, 0, 100000, "running servers drained and removed, the highest-numbered first"),
            number("drain_timeout_s", &E::drain_timeout_s, at_least(0.0), "a draining server closes what is left after this"),
            default_is(by_hand(number("weight", &E::weight, above_upto(0.0, kMaxWeight), "balancer weight of the added servers")),
                       "1.0, or the class's weight"),
-           klass},
+           klass,
+           by_hand(optional_number("min_replicas", &E::min_replicas, between(0.0, 100000.0),
+                                   "under [autoscaler]: its new minimum from at_s on (below it, it scales out to it at once)",
+                                   "unchanged")),
+           by_hand(optional_number("max_replicas", &E::max_replicas, between(1.0, 100000.0),
+                                   "under [autoscaler]: its new maximum from at_s on (above it, it scales in to it at once)",
+                                   "unchanged")),
+           site},
           false, ""};
 }
 

@@ -9,6 +9,7 @@
 // replicas); outside the tolerance, ceil(total / target)), minReplicas max(minReplicaCount, 1), then
 // the HPA's stabilization and behavior. The metric is the fleet's total of the scaled metric.
 // Assumption: the operator starts with the workload counted as active at its first poll.
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -30,6 +31,11 @@ class Keda : public KubernetesHpa {
   explicit Keda(KedaConfig config);
   std::string name() const override { return "keda"; }
   std::int32_t min_replicas() const override { return keda_.min_replica_count; }
+  /// minReplicaCount and maxReplicaCount; the HPA it created follows (its minReplicas is max(min, 1)).
+  void set_bounds(std::int32_t min, std::int32_t max) override {
+    KubernetesHpa::set_bounds(std::max<std::int32_t>(min, 1), max);
+    keda_.min_replica_count = min;
+  }
   AutoscalingDecision decide(const AutoscalingInput& input) override;
 
  private:

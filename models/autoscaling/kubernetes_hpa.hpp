@@ -85,6 +85,11 @@ class KubernetesHpa : public AutoscalingPolicy {
   sim::SimTime sync_period() const override { return config_.sync_period; }
   std::int32_t min_replicas() const override { return config_.min_replicas; }
   std::int32_t max_replicas() const override { return config_.max_replicas; }
+  void set_bounds(std::int32_t min, std::int32_t max) override {
+    check_bounds(min, max);
+    config_.min_replicas = min;
+    config_.max_replicas = max;
+  }
   AutoscalingDecision decide(const AutoscalingInput& input) override;
 
   /// The replica proposal of metric `index` alone for `input` (the replica calculator).

@@ -1,6 +1,8 @@
 // The built-in autoscaling policies, registered explicitly in one table (no self-registration, which a
 // static library's linker may drop). Parameters are in seconds, counts and the metric's unit.
 #include <functional>
+#include <stdexcept>
+#include <string>
 
 #include "models/autoscaling/aws_target_tracking.hpp"
 #include "models/autoscaling/keda.hpp"
@@ -181,6 +183,13 @@ const std::vector<AutoscalingEntry>& entries() {
 }
 
 }  // namespace
+
+void check_bounds(std::int32_t min, std::int32_t max) {
+  if (min < 0 || max < 1 || min > max) {
+    throw std::invalid_argument("autoscaling bounds need 0 <= min <= max and max >= 1 (got min " + std::to_string(min) +
+                                ", max " + std::to_string(max) + ")");
+  }
+}
 
 const std::vector<PolicyInfo>& autoscaling_policies() {
   static const std::vector<PolicyInfo> infos = [] {

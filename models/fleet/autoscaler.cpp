@@ -15,27 +15,58 @@ namespace wsfleet::models {
 
 Autoscaler::Autoscaler(FleetState& state)
     : st_(state),
-      policy_(make_autoscaling_policy(state.cfg.autoscaler.policy, state.cfg.autoscaler.params)),
       rng_provisioning_(state.streams.stream("autoscaler.provisioning")),
-      period_(policy_->sync_period()),
       readiness_delay_(state.duration(state.cfg.autoscaler.readiness_delay_s)),
       drain_timeout_(state.duration(state.cfg.autoscaler.drain_timeout_s)),
       slots_(state.servers.size()),
       last_busy_(state.servers.size(), 0) {
   self_ = st_.sim.add_handler(this);
-  if (st_.cfg.autoscaler.metric == AutoscalerMetric::P99Latency) st_.parts.servers->keep_latency_window();
+  const AutoscalerSection& a = st_.cfg.autoscaler;
+  if (st_.cfg.autoscaler_site_slots().empty()) {
+    Group g;
+    g.policy = make_autoscaling_policy(a.policy, a.params);
+    g.first = 0;
+    g.end = static_cast<std::uint32_t>(st_.servers.size());
+    groups_.push_back(std::move(g));
+  } else {
+    // One controller per site, over the site's own servers and slots (one HPA per cluster).
+    for (std::size_t site = 0; site < st_.topo.sites(); ++site) {
+      Group g;
+      g.site = st_.topo.site_name(site);
+      g.policy = make_autoscaling_policy(a.policy, a.site_params(g.site));
+      g.first = st_.topo.first_server(site);
+      g.end = g.first + st_.topo.site_servers(site);
+      groups_.push_back(std::move(g));
+    }
+  }
+  period_ = groups_.front().policy->sync_period();
+  if (a.metric == AutoscalerMetric::P99Latency) st_.parts.servers->keep_latency_window();
   // Every server present at the start is in service (up for long: past every initialization period).
   for (std::uint32_t b = 0; b < st_.servers.size(); ++b) {
     if (!st_.servers[b].present) continue;
     slots_[b].phase = Phase::InService;
     slots_[b].running_since = slots_[b].ready_at = -3600 * sim::kNanosPerSecond;
     ++in_service_;
+    ++group_of(b).in_service;
     ++initial_;
     cost_rate_ += st_.specs[b].cost_per_hour;
     ++billed_;
   }
+  for (Group& g : groups_) {
+    g.peak = g.low = g.replicas();
+    g.last_desired = static_cast<std::int32_t>(g.replicas());
+  }
   peak_replicas_ = low_replicas_ = replicas();
-  last_desired_ = static_cast<std::int32_t>(replicas());
+}
+
+Autoscaler::Group& Autoscaler::group_of(std::uint32_t b) {
+  return groups_.size() == 1 ? groups_.front() : groups_[st_.topo.site_of(b)];
+}
+
+std::int32_t Autoscaler::desired() const {
+  std::int32_t n = 0;
+  for (const Group& g : groups_) n += g.last_desired;
+  return n;
 }
 
 void Autoscaler::start() {
@@ -84,6 +115,17 @@ void Autoscaler::set_phase(std::uint32_t slot, Phase phase) {
   const Phase old = slots_[slot].phase;
   if (auto* c = counter(old)) --*c;
   if (auto* c = counter(phase)) ++*c;
+  auto group_counter = [](Group& g, Phase p) -> std::uint32_t* {
+    switch (p) {
+      case Phase::Booting: return &g.booting;
+      case Phase::Starting: return &g.starting;
+      case Phase::InService: return &g.in_service;
+      default: return nullptr;
+    }
+  };
+  Group& g = group_of(slot);
+  if (auto* c = group_counter(g, old)) --*c;
+  if (auto* c = group_counter(g, phase)) ++*c;
   const bool billed_before = counter(old) != nullptr, billed_after = counter(phase) != nullptr;
   if (billed_before != billed_after) {
     const double sign = billed_after ? 1.0 : -1.0;
@@ -93,10 +135,10 @@ void Autoscaler::set_phase(std::uint32_t slot, Phase phase) {
   slots_[slot].phase = phase;
 }
 
-AutoscalingInput Autoscaler::observe(sim::SimTime now) {
+AutoscalingInput Autoscaler::observe(Group& g, sim::SimTime now) {
   AutoscalingInput in;
   in.now = now;
-  in.replicas = static_cast<std::int32_t>(replicas());
+  in.replicas = static_cast<std::int32_t>(g.replicas());
   in.metric_is_cpu = {st_.cfg.autoscaler.metric == AutoscalerMetric::Cpu};
   in.metric_window = period_;
   // What a scaler outside the servers sees of the demand (KEDA activates on it at zero replicas):
@@ -106,7 +148,7 @@ AutoscalingInput Autoscaler::observe(sim::SimTime now) {
   ServerPool& pool = *st_.parts.servers;
   PubSub* ps = st_.parts.pubsub;
   const double window_ns = static_cast<double>(period_);
-  for (std::uint32_t b = 0; b < slots_.size(); ++b) {
+  for (std::uint32_t b = g.first; b < g.end; ++b) {
     const Slot& slot = slots_[b];
     const Server& s = st_.servers[b];
     const ServerSpec& spec = st_.specs[b];
@@ -178,39 +220,78 @@ AutoscalingInput Autoscaler::observe(sim::SimTime now) {
 
 void Autoscaler::sync() {
   const sim::SimTime now = st_.sim.now();
-  const AutoscalingInput input = observe(now);
+  // Every controller observes (the windows of CPU use stay current), in site order.
+  std::vector<AutoscalingInput> inputs;
+  inputs.reserve(groups_.size());
+  for (Group& g : groups_) inputs.push_back(observe(g, now));
   if (st_.parts.deployer && st_.parts.deployer->rolling_out()) {
-    // A rollout replaces the replicas: the controller holds until it is complete (the windows of
-    // CPU use it observed stay current).
+    // A rollout replaces the replicas: the controller holds until it is complete.
     ++held_syncs_;
-    if (now + period_ <= st_.end) st_.sim.schedule_at(now + period_, self_, kSync, 0);
-    return;
+  } else {
+    for (std::size_t i = 0; i < groups_.size(); ++i) decide(groups_[i], inputs[i], now);
+    peak_replicas_ = std::max(peak_replicas_, replicas());
+    low_replicas_ = std::min(low_replicas_, replicas());
   }
-  const AutoscalingDecision d = policy_->decide(input);
-  ++decisions_;
-  switch (d.outcome) {
-    case ScaleOutcome::ScaleUp: ++ups_; break;
-    case ScaleOutcome::ScaleDown: ++downs_; break;
-    case ScaleOutcome::NoChange: ++no_changes_; break;
-  }
-  limited_ += d.limited ? 1 : 0;
-  without_metrics_ += d.had_metrics ? 0 : 1;
-  last_desired_ = d.desired;
-  const auto current = static_cast<std::int32_t>(replicas());
-  if (d.desired > current) {
-    if (first_scale_up_s_ < 0) first_scale_up_s_ = sim::to_seconds(now);
-    scale_up(static_cast<std::uint32_t>(d.desired - current));
-  } else if (d.desired < current) {
-    scale_down(static_cast<std::uint32_t>(current - d.desired));
-  }
-  peak_replicas_ = std::max(peak_replicas_, replicas());
-  low_replicas_ = std::min(low_replicas_, replicas());
   if (now + period_ <= st_.end) st_.sim.schedule_at(now + period_, self_, kSync, 0);
 }
 
-void Autoscaler::scale_up(std::uint32_t count) {
+void Autoscaler::decide(Group& g, const AutoscalingInput& input, sim::SimTime now) {
+  const AutoscalingDecision d = g.policy->decide(input);
+  ++decisions_;
+  ++g.decisions;
+  switch (d.outcome) {
+    case ScaleOutcome::ScaleUp: ++ups_; ++g.ups; break;
+    case ScaleOutcome::ScaleDown: ++downs_; ++g.downs; break;
+    case ScaleOutcome::NoChange: ++no_changes_; ++g.no_changes; break;
+  }
+  limited_ += d.limited ? 1 : 0;
+  without_metrics_ += d.had_metrics ? 0 : 1;
+  g.last_desired = d.desired;
+  const auto current = static_cast<std::int32_t>(g.replicas());
+  if (d.desired > current) {
+    if (first_scale_up_s_ < 0) first_scale_up_s_ = sim::to_seconds(now);
+    scale_up(g, static_cast<std::uint32_t>(d.desired - current));
+  } else if (d.desired < current) {
+    scale_down(g, static_cast<std::uint32_t>(current - d.desired));
+  }
+  g.peak = std::max(g.peak, g.replicas());
+  g.low = std::min(g.low, g.replicas());
+}
+
+void Autoscaler::scheduled_action(std::uint32_t event) {
+  // AWS scheduled scaling (Application Auto Scaling's "How scheduled scaling works"; an EC2 Auto
+  // Scaling group's PutScheduledUpdateGroupAction): the action sets MinCapacity and/or MaxCapacity at
+  // its time; below the new minimum the target scales out to it, above the new maximum in to it; the
+  // scaling policy then works within the new bounds. An edit of an HPA's minReplicas/maxReplicas
+  // (a CronJob patching it) takes effect the same way at the HPA's next reconcile.
+  const ScalingEvent& e = st_.cfg.scaling[event];
+  for (Group& g : groups_) {
+    if (!e.site.empty() && e.site != g.site) continue;
+    const std::int32_t min = e.min_replicas ? static_cast<std::int32_t>(*e.min_replicas) : g.policy->min_replicas();
+    const std::int32_t max = e.max_replicas ? static_cast<std::int32_t>(*e.max_replicas) : g.policy->max_replicas();
+    g.policy->set_bounds(min, max);
+    ++scheduled_actions_;
+    const auto current = static_cast<std::int32_t>(g.replicas());
+    if (current < min) {
+      const std::uint64_t before = launched_;
+      scale_up(g, static_cast<std::uint32_t>(min - current));
+      scheduled_launched_ += launched_ - before;
+    } else if (current > max) {
+      const std::uint64_t before = drains_started_ + cancelled_;
+      scale_down(g, static_cast<std::uint32_t>(current - max));
+      scheduled_drains_ += drains_started_ + cancelled_ - before;
+    }
+    g.last_desired = static_cast<std::int32_t>(g.replicas());
+    g.peak = std::max(g.peak, g.replicas());
+    g.low = std::min(g.low, g.replicas());
+  }
+  peak_replicas_ = std::max(peak_replicas_, replicas());
+  low_replicas_ = std::min(low_replicas_, replicas());
+}
+
+void Autoscaler::scale_up(Group& g, std::uint32_t count) {
   const sim::SimTime now = st_.sim.now();
-  for (std::uint32_t b = 0; b < slots_.size() && count > 0; ++b) {
+  for (std::uint32_t b = g.first; b < g.end && count > 0; ++b) {
     Slot& slot = slots_[b];
     const bool free = (slot.phase == Phase::Unmanaged && !st_.servers[b].present) || slot.phase == Phase::Removed;
     if (!free) continue;
@@ -218,6 +299,7 @@ void Autoscaler::scale_up(std::uint32_t count) {
     ++slot.gen;
     slot.launched_at = now;
     ++launched_;
+    ++g.launched;
     --count;
     const double delay_s = st_.cfg.autoscaler.provisioning_s.sample(rng_provisioning_);
     const sim::SimTime at = now + st_.duration(delay_s);
@@ -226,11 +308,11 @@ void Autoscaler::scale_up(std::uint32_t count) {
   no_free_slot_ += count;  // more than the slots reserved (2 x max_replicas): not launched
 }
 
-void Autoscaler::scale_down(std::uint32_t count) {
+void Autoscaler::scale_down(Group& g, std::uint32_t count) {
   // Like a ReplicaSet: pods not yet running first, then unready ones, then the newest ready ones.
   auto pick = [&](Phase phase, bool crashed_first) -> int {
     int best = -1;
-    for (std::uint32_t b = 0; b < slots_.size(); ++b) {
+    for (std::uint32_t b = g.first; b < g.end; ++b) {
       const Slot& slot = slots_[b];
       if (slot.phase != phase) continue;
       if (crashed_first && st_.servers[b].up) continue;
@@ -263,6 +345,7 @@ void Autoscaler::scale_down(std::uint32_t count) {
     st_.parts.servers->start_draining(slot);
     set_phase(slot, Phase::Draining);
     ++drains_started_;
+    ++g.drains;
     ++slots_[slot].gen;
     --count;
     const sim::SimTime at = st_.sim.now() + drain_timeout_;
@@ -356,7 +439,7 @@ std::vector<std::string> Autoscaler::fleet_columns() { return {"replicas", "repl
 void Autoscaler::append_fleet_sample(std::vector<double>& row) const {
   row.push_back(static_cast<double>(replicas()));
   row.push_back(static_cast<double>(in_service_));
-  row.push_back(static_cast<double>(last_desired_));
+  row.push_back(static_cast<double>(desired()));
   row.push_back(cost_rate_);
 }
 
@@ -398,6 +481,30 @@ void Autoscaler::summarise(RunSummary& summary) const {
   o.mean_launch_to_ready_s =
       became_ready_ > 0 ? ready_delay_sum_s_ / static_cast<double>(became_ready_) : std::numeric_limits<double>::quiet_NaN();
   o.first_scale_up_s = first_scale_up_s_ >= 0 ? first_scale_up_s_ : std::numeric_limits<double>::quiet_NaN();
+  if (!st_.cfg.scaling.empty()) {
+    o.scheduled_actions = scheduled_actions_;
+    o.scheduled_launched = scheduled_launched_;
+    o.scheduled_drains = scheduled_drains_;
+  }
+  if (groups_.size() > 1 || !groups_.front().site.empty()) {
+    for (const Group& g : groups_) {
+      AutoscalerSiteOutcome so;
+      so.site = g.site;
+      so.min_replicas = g.policy->min_replicas();
+      so.max_replicas = g.policy->max_replicas();
+      so.decisions = g.decisions;
+      so.scale_ups = g.ups;
+      so.scale_downs = g.downs;
+      so.no_changes = g.no_changes;
+      so.launched = g.launched;
+      so.drains_started = g.drains;
+      so.replicas_at_end = g.replicas();
+      so.in_service_at_end = g.in_service;
+      so.peak_replicas = g.peak;
+      so.lowest_replicas = g.low;
+      o.sites.push_back(std::move(so));
+    }
+  }
 }
 
 void Autoscaler::conservation(RunSummary& summary) const {
@@ -422,6 +529,29 @@ void Autoscaler::conservation(RunSummary& summary) const {
   }
   add_conservation_check(summary, "autoscaler_drains", "drains_started = drains_done + draining_at_end", drains_started_,
                          {drains_done_, draining_});
+  if (!groups_.front().site.empty()) {
+    // The sites' controllers add up to the fleet's, and each one's count is its own servers'.
+    std::uint64_t decisions = 0, launched = 0, drains = 0, replicas = 0;
+    for (const Group& g : groups_) {
+      decisions += g.decisions;
+      launched += g.launched;
+      drains += g.drains;
+      replicas += g.replicas();
+      add_conservation_check(summary, "autoscaler_site_decisions_" + g.site,
+                             "decisions = scale_ups + scale_downs + no_changes (site " + g.site + ")", g.decisions,
+                             {g.ups, g.downs, g.no_changes});
+      std::uint64_t counted = 0;
+      for (std::uint32_t b = g.first; b < g.end; ++b) {
+        const Phase p = slots_[b].phase;
+        counted += (p == Phase::Booting || p == Phase::Starting || p == Phase::InService) ? 1 : 0;
+      }
+      add_conservation_check(summary, "autoscaler_site_replicas_" + g.site,
+                             "replicas = its servers booting, starting or in service (site " + g.site + ")", g.replicas(),
+                             {counted});
+    }
+    add_conservation_check(summary, "autoscaler_sites", "decisions + launched + drains + replicas = sum over the sites",
+                           decisions_ + launched_ + drains_started_ + this->replicas(), {decisions, launched, drains, replicas});
+  }
 }
 
 }  // namespace wsfleet::models

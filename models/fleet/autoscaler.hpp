@@ -9,8 +9,14 @@
 // (WebSocket close 1001): those clients reconnect through their backoff. Its events: sync, booted,
 // ready, drain deadline. It accounts every decision and every server it launched, and the fleet's
 // cost (the billed servers' cost_per_hour over time).
+// With [[topology.sites]] it runs one controller per site (one HPA per cluster or region): each has
+// its own policy object and bounds ([[autoscaler.sites]]), observes only its site's servers, and
+// launches into its site's own slots (models::Topology's extra slots), which join that site's
+// balancers. [[scaling]] entries are then scheduled actions: new bounds at their time (AWS scheduled
+// scaling: below the new minimum it scales out to it, above the new maximum in to it, at once).
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "models/autoscaling_policy.hpp"
@@ -35,8 +41,11 @@ class Autoscaler : public sim::EventHandler {
   double cost_rate_per_hour() const { return cost_rate_; }
   /// Connections its scale-in drain deadlines closed (counted as drained).
   std::uint64_t drained() const { return connections_closed_; }
-  /// The last decision's desired count.
-  std::int32_t desired() const { return last_desired_; }
+  /// The last decision's desired count (summed over the sites' controllers).
+  std::int32_t desired() const;
+  /// A scheduled action ([[scaling]] entry `event` under [autoscaler]): the bounds of the site's
+  /// controller (every site's when it names none) change now; replicas outside them go to the bound.
+  void scheduled_action(std::uint32_t event);
 
   // A [[deploys]] rollout of the autoscaled fleet, as a Deployment under an HPA: the rollout replaces
   // the current replicas with new ones (models/fleet/deployer.hpp); the autoscaler holds its
@@ -73,11 +82,24 @@ class Autoscaler : public sim::EventHandler {
     sim::SimTime launched_at = 0;     ///< the decision that asked for it, ns
   };
   static std::uint64_t pack(std::uint32_t slot, std::uint32_t gen) { return (static_cast<std::uint64_t>(gen) << 32) | slot; }
+  /// One controller: the whole fleet, or one site's servers [first, end).
+  struct Group {
+    std::string site;                          ///< "" without sites
+    std::unique_ptr<AutoscalingPolicy> policy;
+    std::uint32_t first = 0, end = 0;
+    std::uint32_t booting = 0, starting = 0, in_service = 0;
+    std::int32_t last_desired = 0;
+    std::uint64_t decisions = 0, ups = 0, downs = 0, no_changes = 0, launched = 0, drains = 0;
+    std::uint32_t peak = 0, low = 0;
+    std::uint32_t replicas() const { return booting + starting + in_service; }
+  };
 
+  Group& group_of(std::uint32_t server);
   void sync();
-  AutoscalingInput observe(sim::SimTime now);
-  void scale_up(std::uint32_t count);
-  void scale_down(std::uint32_t count);
+  AutoscalingInput observe(Group& g, sim::SimTime now);
+  void decide(Group& g, const AutoscalingInput& input, sim::SimTime now);
+  void scale_up(Group& g, std::uint32_t count);
+  void scale_down(Group& g, std::uint32_t count);
   void booted(std::uint32_t slot);
   void ready(std::uint32_t slot);
   void drain_deadline(std::uint32_t slot);
@@ -86,13 +108,13 @@ class Autoscaler : public sim::EventHandler {
 
   FleetState& st_;
   std::uint32_t self_ = 0;
-  std::unique_ptr<AutoscalingPolicy> policy_;
+  std::vector<Group> groups_;               ///< one, or one per site (site order)
   sim::Rng rng_provisioning_;
   sim::SimTime period_ = 0, readiness_delay_ = 0, drain_timeout_ = 0;
   std::vector<Slot> slots_;                 ///< per server index
   std::vector<sim::SimTime> last_busy_;     ///< per server: CPU busy ns at the previous sync
   std::uint32_t booting_ = 0, starting_ = 0, in_service_ = 0, draining_ = 0;
-  std::int32_t last_desired_ = 0;
+  std::uint64_t scheduled_actions_ = 0, scheduled_launched_ = 0, scheduled_drains_ = 0;
   // Accounting.
   std::uint64_t decisions_ = 0, ups_ = 0, downs_ = 0, no_changes_ = 0, limited_ = 0, without_metrics_ = 0;
   std::uint64_t initial_ = 0, launched_ = 0, became_ready_ = 0, cancelled_ = 0, drains_started_ = 0, drains_done_ = 0;

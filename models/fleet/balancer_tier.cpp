@@ -1,5 +1,7 @@
 #include "models/fleet/balancer_tier.hpp"
 
+#include "models/fleet/gray_failures.hpp"
+
 #include <algorithm>
 #include <memory>
 #include <stdexcept>
@@ -8,6 +10,7 @@
 #include "models/balancer/slow_start.hpp"
 #include "models/balancing_policy.hpp"
 #include "models/fleet/connections.hpp"
+#include "models/fleet/gray_failures.hpp"
 #include "models/fleet/server_pool.hpp"
 #include "models/fleet/summary_helpers.hpp"
 
@@ -30,6 +33,7 @@ BalancerTier::BalancerTier(FleetState& state) : st_(state), rng_probes_(state.st
     throw std::invalid_argument("balancer.count x sites must be between 1 and 64");
   }
   const bool active = bal.health_check.mode == HealthCheckMode::Active;
+  const bool per_site_slots = !cfg.autoscaler_site_slots().empty();
   nodes_.reserve(bal.count * st_.topo.sites());
   resolvable_.resize(st_.topo.sites());
   for (std::uint32_t site = 0; site < st_.topo.sites(); ++site) {
@@ -51,7 +55,9 @@ BalancerTier::BalancerTier(FleetState& state) : st_(state), rng_probes_(state.st
       for (std::uint32_t b = first; b < first + size; ++b) {
         if (weight_zero[b]) node.lb->block(node.local(b), LoadBalancer::kBlockDraining);
       }
-      for (std::uint32_t b = std::max(first, cfg.fleet.servers); b < first + size; ++b) {
+      // Absent at the start: past fleet.servers, or with an autoscaler per site past the site's own servers.
+      const std::uint32_t absent_from = per_site_slots ? st_.topo.own_end(site) : std::max(first, cfg.fleet.servers);
+      for (std::uint32_t b = absent_from; b < first + size; ++b) {
         node.lb->block(node.local(b), LoadBalancer::kBlockAbsent);
         if (active) {  // it must pass `rise` probes once it joins
           node.health[node.slot(b)].set(false);
@@ -168,7 +174,8 @@ std::uint32_t BalancerTier::resolve(std::uint32_t c) const {
 
 Route BalancerTier::connect(std::uint32_t c) {
   const Route route = route_connection(c);
-  st_.refusals.routed(c, route.refusal || route.held ? route.tried : static_cast<std::int32_t>(route.server), route.balancer);
+  st_.refusals.routed(c, route.refusal || route.held || route.unreachable ? route.tried : static_cast<std::int32_t>(route.server),
+                      route.balancer);
   return route;
 }
 
@@ -178,6 +185,10 @@ Route BalancerTier::route_connection(std::uint32_t c) {
   const std::uint32_t bi = resolve(c);
   BalancerNode& node = nodes_[bi];
   Route route{std::nullopt, 0, bi, node.site};
+  if (st_.parts.gray && st_.parts.gray->down_fault(cl.region, node.site) >= 0) {
+    route.unreachable = true;  // the SYN never reaches the balancer: it takes no slot, no port, no server
+    return route;
+  }
   if (!node.up) {
     route.refusal = Refusal::BalancerDown;
     return route;
@@ -547,6 +558,7 @@ void BalancerTier::conservation(RunSummary& summary) const {
   }
   for (const auto& srv : st_.servers) ghosts += srv.ghosts;
   counted += held_now();  // HAProxy: attempts waiting at a balancer are pending and counted by none yet
+  counted += st_.parts.connections->syn_pending();  // link_down: SYNs that never arrived are pending, counted by none
   const auto& k = summary.connections;
   add_conservation_check(summary, "balancer", "connections the balancers count = active_at_end + pending_at_end + half_open_at_end",
                          counted, {k.active_at_end, k.pending_at_end, ghosts});

@@ -32,6 +32,9 @@ struct Route {
   /// It waits at the balancer (HAProxy: in the maxconn queue, or for a retry's turn-around): the
   /// balancer hands it on later through Connections::held_routed.
   bool held = false;
+  /// The link from the client's region to the balancer's site is down (a link_down fault): its SYN
+  /// never arrives, the balancer takes nothing; Connections retransmits it as TCP does.
+  bool unreachable = false;
 };
 
 /// Why one HTTP request of a fallback session could not be routed.

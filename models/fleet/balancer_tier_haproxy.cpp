@@ -273,7 +273,7 @@ void BalancerTier::haproxy_conservation(RunSummary& summary) const {
   add_conservation_check(summary, "haproxy retries", "turn-around waits = resumed + abandoned + cut + waiting_at_end",
                          t.retry_waits, {t.retry_resumed, t.retry_abandoned, t.retry_cut, retry_waits_.size()});
   std::uint64_t held_clients = 0;
-  for (const Client& cl : st_.clients) held_clients += cl.state == ClientState::Connecting && cl.server < 0 ? 1 : 0;
+  for (const Client& cl : st_.clients) held_clients += cl.state == ClientState::Connecting && cl.server == -1 ? 1 : 0;  // -2: a SYN a link swallowed
   add_conservation_check(summary, "haproxy held", "clients waiting at a balancer = queued_at_end + waiting_at_end",
                          held_clients, {in_queue, retry_waits_.size()});
 }

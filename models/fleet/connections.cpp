@@ -139,6 +139,8 @@ void Connections::handle(const sim::Event& e) {
       break;
     }
     case kHandshakeTimeout: handshake_timeout(c); break;
+    case kSynRetry: syn_retry(c); break;
+    case kSynGiveUp: syn_give_up(c); break;
     case kHeartbeat: heartbeat<false>(c, server_of_tag(e.tag)); break;
     case kHeartbeatTracked: heartbeat<true>(c, server_of_tag(e.tag)); break;
     case kMessage: message<false>(c, server_of_tag(e.tag)); break;
@@ -164,7 +166,18 @@ void Connections::attempt(std::uint32_t c) {
   }
   const Route route = st_.parts.balancers->connect(c);
   if (route.refusal) return refuse(c, *route.refusal);
-  const sim::SimTime deadline = now + attempt_timeout(cl);
+  if (route.unreachable) {
+    if (syn_sent_.empty()) syn_sent_.assign(st_.clients.size(), 0);
+    syn_sent_[c] = 0;
+    return syn_blocked(c, route);
+  }
+  routed(c, route, now + attempt_timeout(cl));
+}
+
+void Connections::routed(std::uint32_t c, const Route& route, sim::SimTime deadline) {
+  Client& cl = st_.clients[c];
+  if (route.refusal) return refuse(c, *route.refusal);
+  if (route.unreachable) return syn_blocked(c, route);
   if (route.held) {  // waiting at the balancer (HAProxy's queue or retry): on no server yet
     cl.state = ClientState::Connecting;
     cl.server = -1;
@@ -174,6 +187,65 @@ void Connections::attempt(std::uint32_t c) {
     return;
   }
   start_handshake(c, route, deadline);
+}
+
+void Connections::syn_blocked(std::uint32_t c, const Route& route) {
+  Client& cl = st_.clients[c];
+  if (syn_fault_.empty()) {
+    syn_fault_.assign(st_.clients.size(), 0);
+    syn_site_.assign(st_.clients.size(), 0);
+  }
+  const std::int32_t fault = st_.parts.gray->down_fault(cl.region, route.site);
+  if (fault < 0) throw std::logic_error("Connections: a SYN blocked on a link that is up");
+  cl.state = ClientState::Connecting;
+  cl.server = kSynPending;
+  cl.balancer = static_cast<std::uint8_t>(route.balancer);
+  ++st_.connecting;
+  ++syn_pending_;
+  syn_fault_[c] = static_cast<std::uint32_t>(fault);
+  syn_site_[c] = route.site;
+  ++st_.faults[static_cast<std::size_t>(fault)].outcome.attempts_blocked;
+  syn_schedule(c);
+}
+
+void Connections::syn_schedule(std::uint32_t c) {
+  const Client& cl = st_.clients[c];
+  // Linux: the n-th SYN (n >= 1 sent) is retransmitted (2^n - 1) s after the first, up to
+  // tcp_syn_retries = 6; ETIMEDOUT 127 s after the first (TCP_TIMEOUT_INIT 1 s, doubled each time).
+  constexpr std::uint8_t kSynRetries = 6;
+  const std::uint8_t sent = ++syn_sent_[c];
+  const sim::SimTime give_up = std::min(cl.attempt_at + attempt_timeout(cl), cl.attempt_at + 127 * sim::kNanosPerSecond);
+  const sim::SimTime next = cl.attempt_at + ((sim::SimTime{1} << sent) - 1) * sim::kNanosPerSecond;
+  if (sent <= kSynRetries && next < give_up) {
+    schedule_client(next, kSynRetry, c);
+  } else {
+    schedule_client(give_up, kSynGiveUp, c);
+  }
+}
+
+void Connections::syn_retry(std::uint32_t c) {
+  Client& cl = st_.clients[c];
+  const std::uint32_t fault = syn_fault_[c];
+  ++st_.faults[fault].outcome.syn_retransmissions;
+  if (st_.parts.gray->down_fault(cl.region, syn_site_[c]) >= 0) return syn_schedule(c);  // lost again
+  // The link is back: this SYN reaches the balancer, which routes it now (within the same attempt).
+  ++st_.faults[fault].outcome.attempts_through_after_link_back;
+  --st_.connecting;
+  --syn_pending_;
+  cl.server = -1;
+  const Route route = st_.parts.balancers->connect(c);
+  routed(c, route, cl.attempt_at + attempt_timeout(cl));
+}
+
+void Connections::syn_give_up(std::uint32_t c) {
+  // The connect timeout (or ETIMEDOUT) ends the attempt: nothing was held anywhere.
+  Client& cl = st_.clients[c];
+  ++st_.faults[syn_fault_[c]].outcome.handshakes_failed;
+  ++st_.faults[syn_fault_[c]].outcome.syn_timeouts;
+  --st_.connecting;
+  --syn_pending_;
+  cl.server = -1;
+  refuse(c, Refusal::Timeout);
 }
 
 void Connections::start_handshake(std::uint32_t c, const Route& route, sim::SimTime deadline) {
@@ -609,6 +681,21 @@ void Connections::conservation(RunSummary& summary) const {
   auto check = [&](std::string name, std::string eq, std::uint64_t lhs, const std::vector<std::uint64_t>& rhs) {
     add_conservation_check(summary, std::move(name), std::move(eq), lhs, rhs);
   };
+  if (!syn_fault_.empty()) {
+    // Every attempt a link_down swallowed timed out, got through once the link was back, or still waits.
+    std::vector<std::uint64_t> pending(st_.faults.size(), 0);
+    for (std::uint32_t c = 0; c < st_.clients.size(); ++c) {
+      const Client& cl = st_.clients[c];
+      if (cl.state == ClientState::Connecting && cl.server == kSynPending) ++pending[syn_fault_[c]];
+    }
+    for (std::size_t f = 0; f < st_.faults.size(); ++f) {
+      const FaultOutcome& o = st_.faults[f].outcome;
+      if (o.attempts_blocked == 0) continue;
+      check("link_down_syn_" + std::to_string(f),
+            "attempts_blocked = syn_timeouts + attempts_through_after_link_back + blocked_at_end", o.attempts_blocked,
+            {o.syn_timeouts, o.attempts_through_after_link_back, pending[f]});
+    }
+  }
   const auto& k = summary.connections;
   check("attempts", "attempted = established + rejected + failed + pending_at_end", k.attempted,
         {k.established, k.rejected, k.failed, k.pending_at_end});
@@ -630,6 +717,7 @@ void Connections::conservation(RunSummary& summary) const {
     ghosts += srv.ghosts;
   }
   slots += st_.parts.balancers->held_now();  // HAProxy: pending attempts still waiting at a balancer hold no slot yet
+  slots += syn_pending_;                      // link_down: pending attempts whose SYN never arrived hold none either
   check("server slots", "slots held on servers = active_at_end + pending_at_end + half_open_at_end", slots,
         {k.active_at_end, k.pending_at_end, ghosts});
   check("server connections", "connections counted by servers = active_at_end", server_connected, {k.active_at_end});

@@ -68,13 +68,15 @@ class Connections : public sim::EventHandler {
 
   /// Fills the summary's client-side figures.
   void summarise(RunSummary& summary) const;
+  /// Attempts pending whose SYN a link_down swallowed (they hold no balancer or server slot).
+  std::uint64_t syn_pending() const { return syn_pending_; }
   /// Adds its conservation checks: every attempt, connection, close, refusal, server slot and client.
   void conservation(RunSummary& summary) const;
 
  private:
   enum Tag : std::uint32_t { kArrive, kAttempt, kHandshakeDone, kHandshakeTimeout, kHeartbeat, kMessage,
                              kSessionEnd, kIdleCheck, kGhostGone, kIdleClose, kHeartbeatTracked, kMessageTracked,
-                             kServerMessage };
+                             kServerMessage, kSynRetry, kSynGiveUp };
   // Connection timers carry their server in the tag's upper bits: kind | (server + 1) << 8.
   static constexpr std::uint32_t kKindMask = 0xFFu;
   /// The shortest time between a client's attempts: a refusal takes at least a round trip (1 ms).
@@ -84,6 +86,18 @@ class Connections : public sim::EventHandler {
 
   void schedule_client(sim::SimTime t, std::uint32_t tag, std::uint32_t c);
   void attempt(std::uint32_t c);
+  /// What an attempt does with the balancer's answer (a refusal, a wait at the balancer, a handshake,
+  /// or a SYN that a link_down fault swallows).
+  void routed(std::uint32_t c, const Route& route, sim::SimTime deadline);
+  // A SYN through a link that is down (link_down) never arrives: the balancer holds nothing. The
+  // client's kernel retransmits it after TCP's initial timeout, doubling (Linux TCP_TIMEOUT_INIT 1 s,
+  // tcp_syn_retries 6: at +1, 3, 7, 15, 31 and 63 s, ETIMEDOUT at +127 s); the client's connect
+  // timeout ends it first when shorter. A retransmission after the link is back gets through.
+  void syn_blocked(std::uint32_t c, const Route& route);
+  void syn_schedule(std::uint32_t c);
+  void syn_retry(std::uint32_t c);
+  void syn_give_up(std::uint32_t c);
+  static constexpr std::int32_t kSynPending = -2;  ///< Client::server while its SYN is swallowed by a link that is down
   void refuse(std::uint32_t c, Refusal why);
   /// The handshake of client `c` on the server `route` chose, failing at `deadline` if not done by then.
   void start_handshake(std::uint32_t c, const Route& route, sim::SimTime deadline);
@@ -130,6 +144,10 @@ class Connections : public sim::EventHandler {
   std::vector<sim::SimTime> arrival_times_;
   std::vector<sim::SimTime> activity_;       ///< per client: time of the last frame on its connection (when needed)
   std::vector<sim::SimTime> data_activity_;  ///< per client: time of its last data message (when fleet.idle_close_s is set)
+  std::vector<std::uint32_t> syn_fault_;     ///< per client (sized at the first SYN a link_down swallows): that fault
+  std::vector<std::uint8_t> syn_sent_;       ///< per client: SYNs sent in its attempt (the first, then retransmissions)
+  std::vector<std::uint32_t> syn_site_;      ///< per client: the site its SYN goes to
+  std::uint64_t syn_pending_ = 0;            ///< clients whose SYN is swallowed now
   // Converted configuration, ns.
   sim::SimTime cost_handshake_ = 0, cost_message_ = 0, cost_heartbeat_ = 0;
   sim::SimTime heartbeat_interval_ = 0, connect_timeout_ = 0, retry_after_ = 0;

@@ -75,7 +75,7 @@ struct FleetState {
         sim(simulator),
         streams(config.run.seed, config.run.replication),
         end(sim::from_seconds(config.run.duration_s)),
-        topo(config.topology, config.total_servers()) {}
+        topo(config.topology, config.total_servers(), config.autoscaler_site_slots()) {}
 
   const FleetConfig& cfg;
   sim::Simulator& sim;

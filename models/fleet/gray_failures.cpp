@@ -182,15 +182,15 @@ sim::SimTime GrayFailures::retransmission_time(sim::SimTime rto, std::uint32_t l
   return total;
 }
 
-bool GrayFailures::inbound(std::uint32_t server, std::uint32_t region, bool heartbeat, sim::SimTime at, std::uint32_t c,
-                           std::uint32_t gen) {
+sim::SimTime GrayFailures::inbound(std::uint32_t server, std::uint32_t region, bool heartbeat, sim::SimTime at,
+                                   std::uint32_t c, std::uint32_t gen) {
   const std::uint32_t site = st_.topo.site_of(server);
   const std::vector<std::uint32_t>& path = on_path_[static_cast<std::size_t>(region) * st_.topo.sites() + site];
   // A link that is down: nothing crosses.
   for (std::uint32_t fault : path) {
     if (st_.cfg.faults[fault].target == FaultTarget::LinkDown) {
       lose(fault, heartbeat, at, c, gen);
-      return true;
+      return kLost;
     }
   }
   sim::Rng& rng = rng_frames_[server];
@@ -198,29 +198,37 @@ bool GrayFailures::inbound(std::uint32_t server, std::uint32_t region, bool hear
   for (std::uint32_t fault : on_server_[server]) {
     if (rng.uniform01() < st_.cfg.faults[fault].loss) {
       lose(fault, heartbeat, at, c, gen);
-      return true;
+      return kLost;
     }
   }
   // A lossy link: TCP retransmits each lost packet (the ping, and for a heartbeat its pong) after
-  // its retransmission timeout. The frame arrives late; a heartbeat whose exchange takes past the
-  // heartbeat timeout counts as lost: the sender closes the connection.
+  // its retransmission timeout. The frame arrives that much later (its latency includes it); a
+  // heartbeat whose exchange takes past the heartbeat timeout counts as lost: the sender closes the
+  // connection.
+  sim::SimTime delay = 0;
   for (std::uint32_t fault : path) {
     const double p = st_.cfg.faults[fault].loss;
     const auto rtt = static_cast<sim::SimTime>(2.0 * st_.latency(region, site));
-    sim::SimTime delay = 0;
+    sim::SimTime own = 0;
     std::uint32_t total = 0;
     for (int packet = 0; packet < (heartbeat ? 2 : 1); ++packet) {
       const std::uint32_t k = losses(rng, p);
       total += k;
-      delay += retransmission_time(data_rto(rtt), k);
+      own += retransmission_time(data_rto(rtt), k);
     }
-    st_.faults[fault].outcome.retransmissions += total;
+    FaultOutcome& o = st_.faults[fault].outcome;
+    o.retransmissions += total;
+    delay += own;
     if (heartbeat && hb_timeout_ > 0 && delay >= hb_timeout_) {
       lose(fault, heartbeat, at, c, gen);
-      return true;
+      return kLost;
+    }
+    if (!heartbeat && own > 0) {
+      ++o.messages_delayed;
+      o.message_delay_s += sim::to_seconds(own);
     }
   }
-  return false;
+  return delay;
 }
 
 void GrayFailures::lose(std::uint32_t fault, bool heartbeat, sim::SimTime at, std::uint32_t c, std::uint32_t gen) {

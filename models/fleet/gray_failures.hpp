@@ -48,11 +48,22 @@ class GrayFailures : public sim::EventHandler {
   /// It ends.
   void frames_end(std::uint32_t fault);
   /// A frame from a client in `region` reaches lossy server `server` at `at`: a heartbeat (of client
-  /// `c`'s connection at generation `gen`) or a data message. True when it is lost (it never reaches
-  /// the server's CPU; a lost heartbeat starts its connection's heartbeat timeout).
-  bool inbound(std::uint32_t server, std::uint32_t region, bool heartbeat, sim::SimTime at, std::uint32_t c, std::uint32_t gen);
+  /// `c`'s connection at generation `gen`) or a data message. kLost when it is lost (it never reaches
+  /// the server's CPU; a lost heartbeat starts its connection's heartbeat timeout), else the delay
+  /// its TCP retransmissions add (0: none), ns: a message's latency includes it.
+  sim::SimTime inbound(std::uint32_t server, std::uint32_t region, bool heartbeat, sim::SimTime at, std::uint32_t c,
+                       std::uint32_t gen);
+  static constexpr sim::SimTime kLost = -1;
   /// True while some link_loss or link_down fault runs.
   bool paths_impaired() const { return impaired_paths_ > 0; }
+  /// The running link_down fault that cuts region `region` off site `site` (-1: the link is up).
+  std::int32_t down_fault(std::uint32_t region, std::uint32_t site) const {
+    if (impaired_paths_ == 0) return -1;
+    for (std::uint32_t fault : on_path_[static_cast<std::size_t>(region) * st_.topo.sites() + site]) {
+      if (st_.cfg.faults[fault].target == FaultTarget::LinkDown) return static_cast<std::int32_t>(fault);
+    }
+    return -1;
+  }
   /// Extra time a handshake from `region` through site `site` takes (its packets' retransmissions),
   /// ns; -1 when a link between them is down (it never completes).
   sim::SimTime handshake_delay(std::uint32_t region, std::uint32_t site);

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "models/fleet/server_pool.hpp"
+#include "models/fleet/autoscaler.hpp"
 #include "models/fleet/connections.hpp"
 
 namespace wsfleet::models {
@@ -27,6 +28,11 @@ void Scaling::handle(const sim::Event& e) {
 
 void Scaling::scale(std::uint32_t event) {
   const ScalingEvent& e = st_.cfg.scaling[event];
+  if (e.is_scheduled_action()) {
+    // Under [autoscaler]: new bounds for its controllers (the loader allows nothing else there).
+    st_.parts.autoscaler->scheduled_action(event);
+    return;
+  }
   ServerPool& pool = *st_.parts.servers;
   for (std::uint32_t k = 0; k < e.add && next_absent_ < st_.servers.size(); ++k) pool.join(next_absent_++);
   std::uint32_t removed = 0;

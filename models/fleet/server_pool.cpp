@@ -21,10 +21,14 @@ ServerPool::ServerPool(FleetState& state)
       cost_reject_(sim::from_micros(state.cfg.fleet.admission.reject_us)) {
   const FleetConfig& cfg = st_.cfg;
   const std::uint32_t total = cfg.total_servers();
+  const bool per_site_slots = !cfg.autoscaler_site_slots().empty();
   st_.servers.reserve(total);
   for (std::uint32_t i = 0; i < total; ++i) {
     st_.servers.emplace_back(st_.specs[i].cpu_cores, cfg.fleet.admission.max_handshakes_per_s);
-    if (i >= cfg.fleet.servers) st_.servers.back().up = st_.servers.back().present = false;
+    // Present at the start: the first fleet.servers; with an autoscaler per site, each site's own
+    // servers (its slots follow them).
+    const bool present = per_site_slots ? i < st_.topo.own_end(st_.topo.site_of(i)) : i < cfg.fleet.servers;
+    if (!present) st_.servers.back().up = st_.servers.back().present = false;
   }
   hb_next_.assign(total, kNever);
   msg_next_.assign(total, kNever);
@@ -100,13 +104,15 @@ void ServerPool::send_message(std::uint32_t b, sim::SimTime at, sim::SimTime by)
   }
   const std::uint32_t sender = msg_sender_ ? draw_sender(b, rng_messages_[b]) : 0;
   const int region = msg_sender_ ? st_.clients[sender].region : 0;
-  if (s.lossy && lost(b, kJobMessage | (region << 1), at, sender, 0)) {  // a gray failure lost it
+  // A gray failure may lose it, or a lossy link delay it (TCP retransmissions: in its latency).
+  const sim::SimTime delay = s.lossy ? frame_delay(b, kJobMessage | (region << 1), at, sender, 0) : 0;
+  if (delay == kLost) {
     msg_next_[b] = next_message_after(b, at);
     return;
   }
   ++st_.msgs.sent;
   s.cpu.submit_by(at, service(b, msg_cost_), kJobMessage | (region << 1), by,
-                  [&](int kind, sim::SimTime latency) { on_job_done(s, kind, latency); });
+                  [&](int kind, sim::SimTime latency) { on_job_done(s, kind, latency); }, delay);
   msg_next_[b] = next_message_after(b, at);
 }
 
@@ -139,7 +145,7 @@ void ServerPool::run_heartbeats(std::uint32_t b, sim::SimTime until) {
     // this server came before it, every later one comes after this catch-up).
     const int region = regions ? st_.clients[h.client].region : 0;
     if (h.due + hb_interval_ <= st_.end) q.push_back(DueHeartbeat{h.due + hb_interval_, h.client, h.gen});
-    if (s.lossy && lost(b, kJobHeartbeat | (region << 1), h.due, h.client, h.gen)) continue;  // a gray failure lost it
+    if (s.lossy && frame_delay(b, kJobHeartbeat | (region << 1), h.due, h.client, h.gen) == kLost) continue;  // a gray failure lost it
     ++sent;
     s.cpu.submit_by(h.due, service(b, hb_cost_), kJobHeartbeat | (region << 1), until,
                     [&](int kind, sim::SimTime latency) { on_job_done(s, kind, latency); });
@@ -151,7 +157,7 @@ void ServerPool::run_heartbeats(std::uint32_t b, sim::SimTime until) {
   st_.beats.sent += sent;
 }
 
-bool ServerPool::lost(std::uint32_t server, int kind, sim::SimTime at, std::uint32_t c, std::uint32_t gen) {
+sim::SimTime ServerPool::frame_delay(std::uint32_t server, int kind, sim::SimTime at, std::uint32_t c, std::uint32_t gen) {
   // Only lossy servers ask: the gray failures component exists whenever a frame-level fault does.
   const auto region = static_cast<std::uint32_t>(kind >> 1);
   return st_.parts.gray->inbound(server, region, (kind & 1) == kJobHeartbeat, at, c, gen);

@@ -118,13 +118,14 @@ class ServerPool : public sim::EventHandler {
   }
   /// Queues one tracked job (a heartbeat or a message of client `c`) on a server's CPU and counts it
   /// as sent; returns when it completes. Inline: it runs for every heartbeat and message.
-  [[gnu::always_inline]] sim::SimTime submit_job(std::uint32_t server, sim::SimTime cost, JobKind kind, std::uint32_t c) {
+  [[gnu::always_inline]] sim::SimTime submit_job(std::uint32_t server, sim::SimTime cost, JobKind kind, std::uint32_t c,
+                                                 sim::SimTime extra = 0) {
     Server& s = st_.servers[server];
     settle(s);  // catches up first
     // The client's region rides in the job's kind, for the network latency added when it completes
     // (the client record is only read when there are regions).
     const int region = st_.topo.regions() > 1 ? st_.clients[c].region : 0;
-    const sim::SimTime done = s.cpu.submit(st_.sim.now(), service(server, cost), kind | (region << 1));
+    const sim::SimTime done = s.cpu.submit(st_.sim.now(), service(server, cost), kind | (region << 1), extra);
     ++(kind == kJobHeartbeat ? st_.beats : st_.msgs).sent;
     return done;
   }
@@ -133,7 +134,9 @@ class ServerPool : public sim::EventHandler {
   [[gnu::always_inline]] sim::SimTime submit_frame(std::uint32_t server, sim::SimTime cost, JobKind kind, std::uint32_t c) {
     if (st_.servers[server].lossy) [[unlikely]] {
       const int region = st_.topo.regions() > 1 ? st_.clients[c].region : 0;
-      if (lost(server, kind | (region << 1), st_.sim.now(), c, st_.gens[c])) return kLost;
+      const sim::SimTime delay = frame_delay(server, kind | (region << 1), st_.sim.now(), c, st_.gens[c]);
+      if (delay == kLost) return kLost;
+      return submit_job(server, cost, kind, c, delay) + delay;  // done once its retransmissions got through
     }
     return submit_job(server, cost, kind, c);
   }
@@ -200,8 +203,9 @@ class ServerPool : public sim::EventHandler {
     if (latency_window_) [[unlikely]] s.window_latency_ms.record(ms);
   }
 
-  /// Asks the gray failures whether a frame of client `c` (generation `gen`) due at `at` is lost.
-  bool lost(std::uint32_t server, int kind, sim::SimTime at, std::uint32_t c, std::uint32_t gen);
+  /// Asks the gray failures what becomes of a frame of client `c` (generation `gen`) due at `at`:
+  /// kLost, or the delay its TCP retransmissions add (0: none), ns.
+  sim::SimTime frame_delay(std::uint32_t server, int kind, sim::SimTime at, std::uint32_t c, std::uint32_t gen);
   static constexpr sim::SimTime kNever = std::numeric_limits<sim::SimTime>::max();
   /// A connection's next heartbeat, as its server's FIFO keeps it.
   struct DueHeartbeat {

@@ -86,6 +86,19 @@ def autoscaler_sentences(summary: Mapping[str, Any], scenario: Mapping[str, Any]
                f"({fmt_int(servers.in_service_at_end)} in service). The fleet cost "
                f"{fmt_num(a.cost)} for {fmt_num(a.server_hours)} server-hours (each server billed from "
                "its launch to its removal at its class's cost_per_hour).")
+    actions = a.scheduled_actions
+    if actions is not None and (as_float(actions.applied) or 0) > 0:
+        out.append(f"{fmt_int(actions.applied)} scheduled actions ([[scaling]]) changed its bounds: they launched "
+                   f"{fmt_int(actions.launched)} servers up to a raised minimum and removed {fmt_int(actions.removed)} "
+                   "above a lowered maximum at once.")
+    sites = a.sites
+    if sites:
+        words = []
+        for site in sites:
+            words.append(f"{site.site}: {fmt_int(site.scale_up)} scale-ups, {fmt_int(site.scale_down)} scale-downs, "
+                         f"peak {fmt_int(site.peak_replicas)}, {fmt_int(site.replicas_at_end)} at the end "
+                         f"(bounds {fmt_int(site.min_replicas)}..{fmt_int(site.max_replicas)})")
+        out.append("Each site had its own controller over its own servers: " + "; ".join(words) + ".")
     if fleet is not None and not fleet.empty and "conn_max_over_mean" in fleet.columns:
         last = fleet["conn_max_over_mean"].dropna()
         if len(last) > 0 and float(last.iloc[-1]) > 1.2 and launched > 0:

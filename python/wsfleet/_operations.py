@@ -237,6 +237,19 @@ def gray_failure_sentences(summary: Mapping[str, Any], fleet: pd.DataFrame, serv
             if kind == "link_loss":
                 text += (f", {_count(as_float(fault.retransmissions) or 0, 'TCP retransmission')}, "
                          f"{_count(as_float(fault.handshakes_delayed) or 0, 'handshake')} slowed by one")
+                delayed = as_float(fault.messages_delayed) or 0
+                if delayed:
+                    mean_ms = 1000.0 * (as_float(fault.message_delay_s) or 0.0) / delayed
+                    text += (f", {_count(delayed, 'message')} late by {fmt_num(mean_ms)} ms on average "
+                             "(in their latency)")
+            if kind == "link_down":
+                blocked = as_float(fault.attempts_blocked) or 0
+                if blocked:
+                    text += (f"; {_count(blocked, 'connection attempt')} never reached the balancers (their SYNs were "
+                             f"retransmitted {fmt_int(as_float(fault.syn_retransmissions) or 0)} times): "
+                             f"{fmt_int(as_float(fault.syn_timeouts) or 0)} ended at the connect timeout, "
+                             f"{fmt_int(as_float(fault.attempts_through_after_link_back) or 0)} got through once the "
+                             "link was back")
             closed = as_float(fault.heartbeat_timeouts) or 0
             text += (f"; heartbeat timeouts then closed {_count(closed, 'connection')}" if closed
                      else "; no heartbeat timeout closed a connection")

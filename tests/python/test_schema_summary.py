@@ -33,6 +33,15 @@ FAULT_KINDS = {
               'recover_after_s = 5.0\n',
     "link_loss": '[[topology.links]]\nbetween = ["eu", "dc"]\nlatency_ms = 5.0\n[[topology.sites]]\nname = "dc"\nservers = 3\n'
                  '[[topology.regions]]\nname = "eu"\nshare = 1.0\n[[faults]]\ntype = "link_loss"\nsite = "dc"\nloss = 0.2\n',
+    "link_down": '[[topology.links]]\nbetween = ["eu", "dc"]\nlatency_ms = 5.0\n[[topology.sites]]\nname = "dc"\nservers = 3\n'
+                 '[[topology.regions]]\nname = "eu"\nshare = 1.0\n[[faults]]\ntype = "link_down"\nsite = "dc"\nat_s = 2.0\n'
+                 'recover_after_s = 10.0\n',
+    # An autoscaler per site, with a site's own bounds and a scheduled action.
+    "autoscaler_sites": '[[topology.links]]\nbetween = ["eu", "a"]\nlatency_ms = 5.0\n[[topology.links]]\nbetween = ["eu", "b"]\n'
+                        'latency_ms = 9.0\n[[topology.sites]]\nname = "a"\nservers = 2\n[[topology.sites]]\nname = "b"\n'
+                        'servers = 1\n[[topology.regions]]\nname = "eu"\nshare = 1.0\n[autoscaler]\npolicy = "kubernetes_hpa"\n'
+                        'min_replicas = 1\nmax_replicas = 4\n[[autoscaler.sites]]\nsite = "b"\nmax_replicas = 2\n'
+                        '[[scaling]]\nat_s = 10.0\nmin_replicas = 2\nsite = "b"\n',
 }
 BASE = ('[run]\nduration_s = 30.0\nsample_interval_s = 1.0\n[fleet]\nservers = 3\n[clients]\ncount = 300\n'
         'ramp_s = 5.0\n')
