@@ -259,10 +259,19 @@ def test_interrupted_sweep_resumes_with_only_the_missing_points(tmp_path: Path, 
 
 def test_a_part_with_one_flipped_byte_is_computed_again(tmp_path: Path, monkeypatch) -> None:
     """Truncated parts were redone, but a byte flipped in a data page read back as valid numbers
-    (1,099,511,684,026 connections). Each part is checked against the SHA-256 written beside it."""
+    (1,099,511,684,026 connections). Each part is checked against the SHA-256 written beside it; the
+    points of a part that fails are computed again (all of them, and only them)."""
+    import pyarrow.parquet as pq
+
+    from wsfleet import _store
+
+    monkeypatch.setattr(_store, "GROUP_MAX_ROWS", 4)  # groups of two points (of two replications)
     out = tmp_path / "out"
     reference = wsfleet.Sweep(TINY, AXES, replications=2).run(out, workers=0).frame
-    part = sorted((out / "results").glob("part-*.parquet"))[1]
+    parts = sorted((out / "results").glob("part-*.parquet"))
+    assert [pq.read_metadata(p).num_rows for p in parts] == [4, 4]
+    part = parts[1]
+    held = pq.read_table(part, columns=["point", "replication"]).to_pylist()
     data = bytearray(part.read_bytes())
     data[len(data) // 3] ^= 0x10
     part.write_bytes(bytes(data))
@@ -271,7 +280,8 @@ def test_a_part_with_one_flipped_byte_is_computed_again(tmp_path: Path, monkeypa
     monkeypatch.setenv(sweep_helpers.MARKERS, str(markers))
     resumed = wsfleet.Sweep(TINY, AXES, replications=2).run(out, workers=0, _task_fn=sweep_helpers.counted).frame
     ran = sorted(m.name for m in markers.iterdir())
-    assert len(ran) == 2 and ran[0].endswith("-0") and ran[1].endswith("-1")  # one point, both replications
+    assert ran == sorted(f"ran-{r['point']}-{r['replication']}" for r in held)
+    assert len(ran) == 4
     pd.testing.assert_frame_equal(deterministic(resumed), deterministic(reference))
     assert sorted(p.name for p in (out / "results").iterdir() if p.name.startswith(".")) == sorted(
         f".{p.name}.sha256" for p in (out / "results").glob("part-*.parquet"))
@@ -363,25 +373,40 @@ def test_cli_sweep_bad_axis_is_bad_input(tmp_path: Path) -> None:
     assert help_text.returncode == 0 and "--scheduler" in help_text.stdout and "wsfleet sweep" in help_text.stdout
 
 
+def committed(out: Path) -> Dict[Path, int]:
+    """The parts in place (each with its checksum), by path: their modification times."""
+    found = {}
+    for part in (out / "results").glob("part-*.parquet"):
+        if part.with_name(f".{part.name}.sha256").exists():
+            found[part] = part.stat().st_mtime_ns
+    return found
+
+
 def test_cli_sweep_killed_mid_run_resumes(tmp_path: Path) -> None:
-    """The whole coordinator is killed (SIGKILL) while points are running; running the command again
-    finishes the sweep, and the table equals that of an uninterrupted sweep."""
+    """The whole coordinator is killed (SIGKILL) while points are running, after some groups were
+    committed; running the command again finishes the sweep without computing a committed point
+    again, and the table equals that of an uninterrupted sweep."""
+    import pyarrow.parquet as pq
+
     path = write_tiny(tmp_path, "\n[sweep]\nreplications = 3\n[sweep.axes]\n"
                                 "\"clients.count\" = {low = 4000, high = 12000, steps = 12}\n")
     out = tmp_path / "out"
+    slow = ["--set", "run.duration_s=1200"]  # runs of tens of milliseconds: a few groups of a second
     env = dict(os.environ, WSFLEET_PYTHON=sys.executable)
-    proc = subprocess.Popen([wsfleet_exe(), "sweep", str(path), "--out", str(out), "--workers", "1", "-q"],
+    proc = subprocess.Popen([wsfleet_exe(), "sweep", str(path), "--out", str(out), "--workers", "1", "-q", *slow],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(list((out / "results").glob("part-*.parquet"))) < 2:
+    while time.monotonic() < deadline and not committed(out):
         time.sleep(0.02)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    parts = len(list((out / "results").glob("part-*.parquet")))
-    assert 2 <= parts < 12, parts  # killed mid-sweep
-    finish = cli("sweep", path, "--out", out, "--workers", "1", "-q")
+    before = committed(out)
+    points = {pid for part in before for pid in pq.read_table(part, columns=["point_id"]).column(0).to_pylist()}
+    assert 1 <= len(points) < 12, points  # killed mid-sweep
+    finish = cli("sweep", path, "--out", out, "--workers", "1", "-q", *slow)
     assert finish.returncode == 0, finish.stderr
-    reference = wsfleet.Sweep(path).run(tmp_path / "ref", workers=0).frame
+    assert all(committed(out).get(p) == t for p, t in before.items())  # committed points are not redone
+    reference = wsfleet.Sweep(path, overrides=slow[1:]).run(tmp_path / "ref", workers=0).frame
     pd.testing.assert_frame_equal(deterministic(wsfleet.load_sweep(out)), deterministic(reference))
     assert np.isfinite(reference["connections.attempted"]).all()
 
