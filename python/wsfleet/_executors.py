@@ -202,7 +202,9 @@ class LocalExecutor:
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True)
+            # Every task has finished: the workers are told to exit and do so while the study assembles
+            # its table (waiting for them cost 0.1-0.2 s at the end of every sweep).
+            self._pool.shutdown(wait=False)
             self._pool = None
 
 

@@ -226,6 +226,35 @@ def test_aggregate_gives_the_t_interval(tmp_path: Path) -> None:
 # Interruption, resume, worker failure
 
 
+def test_aggregate_equals_the_interval_of_each_group_computed_alone() -> None:
+    """aggregate() sums each point's block of rows with numpy; every figure equals mean_ci and the
+    standard deviation of that point's values alone, with NaN skipped, an infinite value making the
+    interval infinite, unequal replication counts, and points not in order."""
+    rng = np.random.default_rng(3)
+    rows = []
+    for p, reps in [(3, 3), (0, 1), (2, 5), (1, 2)]:
+        for r in range(reps):
+            rows.append({"point": p, "point_id": f"id{p}", "replication": r, "seed": 1, "fleet.servers": p + 2,
+                         "a": rng.normal(), "b": [1.0, math.inf, 2.0, math.nan, 3.0][r],
+                         "c": math.nan if p == 1 else float(rng.integers(0, 9)), "flag": True, "wall_seconds": 0.1})
+    frame = pd.DataFrame(rows)
+    agg = wsfleet.aggregate(frame, axes=["fleet.servers"], confidence=0.9)
+    assert list(agg["point"]) == [0] * 3 + [1] * 3 + [2] * 3 + [3] * 3 and list(agg["metric"][:3]) == ["a", "b", "c"]
+    assert list(agg["fleet.servers"][::3]) == [2, 3, 4, 5] and list(agg["point_id"][::3]) == ["id0", "id1", "id2", "id3"]
+    for rec in agg.to_dict("records"):
+        values = frame.loc[frame["point"] == rec["point"], rec["metric"]].tolist()
+        mean, half, n = mean_ci(values, 0.9)
+        assert rec["n"] == n
+        for got, want in ((rec["mean"], mean), (rec["ci_half_width"], half)):
+            assert (math.isnan(got) and math.isnan(want)) or got == pytest.approx(want, rel=1e-12)
+        finite = [v for v in values if math.isfinite(v)]
+        if n >= 2 and not any(math.isinf(v) for v in values):
+            assert rec["std"] == pytest.approx(np.std(finite, ddof=1), rel=1e-12)
+            assert rec["ci_low"] == pytest.approx(mean - half, rel=1e-12)
+        else:
+            assert math.isnan(rec["std"])
+
+
 def test_interrupted_sweep_resumes_with_only_the_missing_points(tmp_path: Path, monkeypatch) -> None:
     reference = wsfleet.sweep(TINY, AXES, out=tmp_path / "ref", replications=2, workers=0).frame
     out = tmp_path / "out"
@@ -302,6 +331,18 @@ def test_a_killed_worker_is_replaced_and_its_points_retried(tmp_path: Path, monk
                                                             _task_fn=sweep_helpers.die_once)
     assert (tmp_path / "died-1-0").exists() or (tmp_path / "died-1-1").exists()
     pd.testing.assert_frame_equal(deterministic(result.frame), deterministic(reference))
+
+
+def test_workers_load_neither_pandas_nor_pyarrow_and_give_the_in_process_table(tmp_path: Path) -> None:
+    """A worker returns its run's row; the driver gathers the rows and encodes the groups' parts, so
+    a worker starts without pandas and pyarrow (a third of its start-up), and the table is the same
+    with 2 workers as in this process."""
+    result = wsfleet.Sweep(TINY, AXES, replications=2).run(tmp_path / "w", workers=2,
+                                                           _task_fn=sweep_helpers.report_modules).frame
+    assert not result["worker.pandas"].any() and not result["worker.pyarrow"].any()
+    reference = wsfleet.sweep(TINY, AXES, out=tmp_path / "ref", replications=2, workers=0).frame
+    pd.testing.assert_frame_equal(deterministic(result.drop(columns=["worker.pandas", "worker.pyarrow"])),
+                                  deterministic(reference))
 
 
 def test_a_task_that_always_kills_its_worker_fails_alone(tmp_path: Path) -> None:
