@@ -57,18 +57,35 @@ def once(workers: int, points: int) -> dict:
     import wsfleet
 
     wsfleet.Sweep  # the package's lazy imports (pandas, pyarrow) are not timed: the sweep is
+    from wsfleet import _store
+
+    # When the driver receives each finished point (the store's add_point; write_point in versions
+    # that wrote a part per point): the start-up (to the first point), the steady rate in between, the
+    # end (from the last point: the last group, the table, the aggregate).
+    stamps = []
+    for name in ("add_point", "write_point"):
+        real = getattr(_store.ResultStore, name, None)
+        if real is not None:
+            def stamped(self, *a, _real=real, **k):
+                stamps.append(time.perf_counter())
+                return _real(self, *a, **k)
+            setattr(_store.ResultStore, name, stamped)
     with tempfile.TemporaryDirectory() as tmp:
         load = os.getloadavg()[0]
         start, cpu = time.perf_counter(), time.process_time()
         children = os.times()
         result = wsfleet.Sweep(SCENARIO, axes(points)).run(Path(tmp) / "out", workers=workers, progress=False)
-        wall = time.perf_counter() - start
+        end = time.perf_counter()
+        wall = end - start
+        for child in multiprocessing.active_children():  # the workers exit after the sweep returns:
+            child.join()                                 # their CPU time counts once they are reaped
         after = os.times()
         rows = len(result.frame)
     return {"workers": workers, "points_per_s": rows / wall, "driver_cpu_ms": (time.process_time() - cpu) / rows * 1e3,
             "workers_cpu_ms": (after.children_user + after.children_system - children.children_user
                                - children.children_system) / rows * 1e3,
-            "load_before": load, "load_after": os.getloadavg()[0]}
+            "load_before": load, "load_after": os.getloadavg()[0], "first_point_s": stamps[0] - start,
+            "steady_points_per_s": (rows - 1) / (stamps[-1] - stamps[0]), "end_s": end - stamps[-1]}
 
 
 def paired(rounds: int, old: str, points: int) -> None:
@@ -80,20 +97,27 @@ def paired(rounds: int, old: str, points: int) -> None:
                 env = dict(os.environ)
                 if path:
                     env["PYTHONPATH"] = path + os.pathsep + env.get("PYTHONPATH", "")
-                out = subprocess.run([sys.executable, __file__, "--once", str(w), str(points)], env=env,
-                                     capture_output=True, text=True, check=True).stdout
+                proc = subprocess.run([sys.executable, __file__, "--once", str(w), str(points)], env=env,
+                                      capture_output=True, text=True)
+                if proc.returncode != 0:
+                    sys.exit(f"the {version} sweep with {w} worker(s) failed:\n{proc.stderr}")
+                out = proc.stdout
                 f = json.loads(out.strip().splitlines()[-1])
                 figures[(version, w)].append(f)
-                print(f"round {r + 1} {version:>3} {w} worker(s): {f['points_per_s']:6.1f} points/s, driver CPU "
-                      f"{f['driver_cpu_ms']:4.1f} ms/point, workers' CPU {f['workers_cpu_ms']:5.1f} ms/point, load "
-                      f"{f['load_before']:.2f} -> {f['load_after']:.2f}", flush=True)
+                print(f"round {r + 1} {version:>3} {w} worker(s): {f['points_per_s']:6.1f} points/s (steady "
+                      f"{f['steady_points_per_s']:5.1f}; first point at {f['first_point_s']:.2f} s, end "
+                      f"{f['end_s']:.2f} s), driver CPU {f['driver_cpu_ms']:4.1f} ms/point, workers' CPU "
+                      f"{f['workers_cpu_ms']:5.1f} ms/point, load {f['load_before']:.2f} -> {f['load_after']:.2f}",
+                      flush=True)
     med = {k: statistics.median(x["points_per_s"] for x in v) for k, v in figures.items()}
+    steady = {k: statistics.median(x["steady_points_per_s"] for x in v) for k, v in figures.items()}
     loads = [x["load_before"] for v in figures.values() for x in v]
     print(f"medians over {rounds} rounds of {points} points ({os.cpu_count()} cores; load average "
           f"{min(loads):.2f} to {max(loads):.2f}, median {statistics.median(loads):.2f}):")
     for version, _ in versions:
         print(f"  {version}: 1 worker {med[(version, 1)]:.1f} points/s, 2 workers {med[(version, 2)]:.1f} points/s: "
-              f"{med[(version, 2)] / med[(version, 1)]:.2f}x")
+              f"{med[(version, 2)] / med[(version, 1)]:.2f}x; steady (first to last point) "
+              f"{steady[(version, 1)]:.1f} and {steady[(version, 2)]:.1f}: {steady[(version, 2)] / steady[(version, 1)]:.2f}x")
     if old:
         for w in (1, 2):
             ratios = [n["points_per_s"] / o["points_per_s"] for n, o in zip(figures[("new", w)], figures[("old", w)])]
