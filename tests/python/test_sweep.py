@@ -432,7 +432,7 @@ def test_cli_sweep_killed_mid_run_resumes(tmp_path: Path) -> None:
     path = write_tiny(tmp_path, "\n[sweep]\nreplications = 3\n[sweep.axes]\n"
                                 "\"clients.count\" = {low = 4000, high = 12000, steps = 12}\n")
     out = tmp_path / "out"
-    slow = ["--set", "run.duration_s=1200"]  # runs of tens of milliseconds: a few groups of a second
+    slow = ["--set", "run.duration_s=400"]  # runs of 25-120 ms: a few groups of a second
     env = dict(os.environ, WSFLEET_PYTHON=sys.executable)
     proc = subprocess.Popen([wsfleet_exe(), "sweep", str(path), "--out", str(out), "--workers", "1", "-q", *slow],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
@@ -507,20 +507,21 @@ def test_cli_sweep_interrupted_by_ctrl_c_exits_130_and_resumes(tmp_path: Path) -
     path = write_tiny(tmp_path, "\n[sweep]\nreplications = 3\n[sweep.axes]\n"
                                 "\"clients.count\" = {low = 4000, high = 12000, steps = 30}\n")  # long enough to be interrupted
     out = tmp_path / "out"
+    slow = ["--set", "run.duration_s=200"]  # runs of 10-60 ms: groups of a second, a few seconds in all
     env = dict(os.environ, WSFLEET_PYTHON=sys.executable)
     # Started as a terminal's shell starts a job: SIGINT at its default. (Now and then the test process
     # itself was found ignoring SIGINT when this test ran after the others, and a child inherits that.)
-    proc = subprocess.Popen([wsfleet_exe(), "sweep", str(path), "--out", str(out), "--workers", "1", "-q"],
+    proc = subprocess.Popen([wsfleet_exe(), "sweep", str(path), "--out", str(out), "--workers", "1", "-q", *slow],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                             start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(list((out / "results").glob("part-*.parquet"))) < 2:
+    while time.monotonic() < deadline and not committed(out):
         time.sleep(0.02)
     os.killpg(proc.pid, signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr
     assert "interrupted; finished points are saved" in stderr and "Traceback" not in stderr
-    finish = cli("sweep", path, "--out", out, "--workers", "1", "-q")
+    finish = cli("sweep", path, "--out", out, "--workers", "1", "-q", *slow)
     assert finish.returncode == 0, finish.stderr
     assert len(wsfleet.load_sweep(out)) == 90
 
