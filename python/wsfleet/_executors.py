@@ -71,6 +71,7 @@ class SerialExecutor:
 
     name = "serial"
     workers = 0
+    ticks = False  # a run in this process cannot be interrupted to tick
 
     def run(self, fn: TaskFn, tasks: Iterable[Task], retries: int = 3) -> Iterator[Outcome]:
         for task in tasks:
@@ -212,6 +213,7 @@ class DaskExecutor:
     """A Dask distributed cluster, given by its scheduler address or a connected Client."""
 
     name = "dask"
+    ticks = False
 
     def __init__(self, scheduler: Any, timeout_s: Optional[float] = None) -> None:
         from dask.distributed import Client

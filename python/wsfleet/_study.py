@@ -300,7 +300,7 @@ def execute(study: Any, store: ResultStore, todo: Sequence[int], *, workers: Opt
     # An executor that ticks (local workers) wakes this loop at least every TICK_S, so a group is
     # committed when its oldest point has waited GROUP_DELAY_S. For the others (in this process, Dask)
     # the group is committed when the next outcome is expected to come too late (the recent gaps).
-    ticks = getattr(executor, "ticks", False)
+    ticks = executor.ticks
     gap = _ExpectedGap()
     try:
         tasks = [t for i in todo for t in study.tasks(i, *span[i])]
