@@ -1,17 +1,14 @@
-"""A study point's rows as a Parquet part: the column types (inferred from the values, widened when
-a later point needs it), the conversion of rows to an Arrow table and its encoding. pyarrow only (no
-pandas): a sweep worker imports it to encode its own point's part (wsfleet._task.run_part), and the
-result store (wsfleet._store) uses the same functions, so the bytes are the same wherever they are
-made."""
+"""A study's rows as a Parquet part: the column types (inferred from the values, widened when a later
+point needs it), the conversion of rows to an Arrow table and its encoding (pyarrow only: no
+pandas). The result store (wsfleet._store) writes each group of finished points with them."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Sequence
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-__all__ = ["Encoded", "infer_type", "merge_type", "to_table", "encode", "encode_row"]
+__all__ = ["infer_type", "merge_type", "to_table", "encode"]
 
 
 def infer_type(values: Sequence[Any]) -> pa.DataType:
@@ -49,20 +46,3 @@ def encode(table: pa.Table) -> bytes:
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, write_statistics=False, use_dictionary=False)
     return sink.getvalue().to_pybytes()
-
-
-@dataclass(frozen=True)
-class Encoded:
-    """A one-row part made where the row was computed (a sweep worker): the row, its columns (name,
-    type) as inferred from it, and the Parquet bytes. The store writes the bytes as they are when it
-    would have made the same part (the same row and columns), and encodes the row itself otherwise."""
-    row: Dict[str, Any]
-    columns: Tuple[Tuple[str, str], ...]
-    data: bytes
-
-
-def encode_row(row: Dict[str, Any]) -> Encoded:
-    """The part of one row, each column's type inferred from its value."""
-    fields = [(name, infer_type([value])) for name, value in row.items()]
-    data = encode(to_table([row], pa.schema(fields)))
-    return Encoded(row, tuple((name, str(t)) for name, t in fields), data)

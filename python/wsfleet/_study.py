@@ -24,11 +24,10 @@ except ImportError:  # pragma: no cover - Python 3.9/3.10
 from wsfleet import _core, _run
 from wsfleet._axes import point_id
 from wsfleet._executors import make_executor
-from wsfleet._store import EXTRA_SEP, ResultStore
-from wsfleet._parts import Encoded
+from wsfleet._store import EXTRA_SEP, GROUP_DELAY_S, ResultStore
 from wsfleet._precision import Precision, missing_metrics, next_total
 from wsfleet._progress import interactive, tqdm_class
-from wsfleet._task import Task, run_part, run_task
+from wsfleet._task import Task, run_task
 
 PathLike = Union[str, "os.PathLike[str]"]
 _RANGE_FIELDS = {"low", "high", "min", "max", "steps", "log", "integer"}
@@ -251,10 +250,12 @@ class Progress:
               file=sys.stderr, flush=True)
         self.last = time.monotonic()
 
-    def update(self) -> None:
-        self.done += 1
+    def update(self, points: int = 1) -> None:
+        if points <= 0:
+            return
+        self.done += points
         if self.bar is not None:
-            self.bar.update(1)
+            self.bar.update(points)
         elif self.plain and time.monotonic() - self.last >= PLAIN_PROGRESS_EVERY_S:
             self._line()
 
@@ -279,9 +280,10 @@ def execute(study: Any, store: ResultStore, todo: Sequence[int], *, workers: Opt
             timeout_s: Optional[float] = None,
             ranges: Optional[Mapping[int, Tuple[int, int]]] = None) -> List[Tuple[Task, BaseException]]:
     """Runs the replications of the points `todo` of `study` (a Sweep, or anything with tasks(),
-    row_prefix() and replications) and writes each point to `store` as soon as it is complete.
-    ranges: per point, the replications (start, stop) to run instead of all of them; those added
-    to a point that has some already go to their own part (part-<point_id>~<start>).
+    row_prefix() and replications) and hands each point to `store` as soon as it is complete; the
+    store commits them in groups (wsfleet._store), and a point counts as done (progress) once its
+    group is committed. ranges: per point, the replications (start, stop) to run instead of all of
+    them; those added to a point that has some already are named <point_id>~<start> in the store.
     Returns the failed tasks with their errors."""
     errors: List[Tuple[Task, BaseException]] = []
     if not todo:
@@ -294,35 +296,64 @@ def execute(study: Any, store: ResultStore, todo: Sequence[int], *, workers: Opt
         bar = Progress(progress, total, total - len(todo), label)
     pending: Dict[int, Dict[int, Dict[str, Any]]] = {i: {} for i in todo}
     failed_points = set()
-    # A point of one replication is one row: the worker encodes its part too (run_part), and the
-    # driver only writes the bytes, when they are what it would have made (wsfleet._store).
-    fn = run_part if task_fn is run_task and study.replications == 1 and ranges is None else task_fn
     span = {i: (ranges[i] if ranges is not None else (0, study.replications)) for i in todo}
+    # An executor that ticks (local workers) wakes this loop at least every TICK_S, so a group is
+    # committed when its oldest point has waited GROUP_DELAY_S. For the others (in this process, Dask)
+    # the group is committed when the next outcome is expected to come too late (the recent gaps).
+    ticks = executor.ticks
+    gap = _ExpectedGap()
     try:
         tasks = [t for i in todo for t in study.tasks(i, *span[i])]
-        for task, ok, value in executor.run(fn, tasks, retries=retries):
-            if not ok:
-                errors.append((task, value))
-                failed_points.add(task.point)
-                continue
-            encoded = value if isinstance(value, Encoded) else None
-            row = study.row_prefix(task.point, task.replication, task.seed)
-            row.update({k: v for k, v in (encoded.row if encoded else value).items() if k not in row})
-            reps = pending[task.point]
-            reps[task.replication] = row
-            start, stop = span[task.point]
-            if len(reps) == stop - start and task.point not in failed_points:
-                name = task.point_id if start == 0 else f"{task.point_id}{EXTRA_SEP}{start}"
-                store.write_point(name, [reps[r] for r in sorted(reps)], encoded)
-                del pending[task.point]
-                bar.update()
+        for outcome in executor.run(task_fn, tasks, retries=retries, **({"tick_s": TICK_S} if ticks else {})):
+            if outcome is not None:
+                gap.outcome()
+                task, ok, value = outcome
+                if not ok:
+                    errors.append((task, value))
+                    failed_points.add(task.point)
+                    continue
+                row = study.row_prefix(task.point, task.replication, task.seed)
+                row.update({k: v for k, v in value.items() if k not in row})
+                reps = pending[task.point]
+                reps[task.replication] = row
+                start, stop = span[task.point]
+                if len(reps) == stop - start and task.point not in failed_points:
+                    name = task.point_id if start == 0 else f"{task.point_id}{EXTRA_SEP}{start}"
+                    bar.update(store.add_point(name, [reps[r] for r in sorted(reps)]))
+                    del pending[task.point]
+            if store.due(0.0 if ticks else gap.expected()):
+                bar.update(store.commit())
     finally:
-        store.sync()  # the last group of parts reaches the disk before the study returns
+        # The last group (or, on Ctrl-C, what finished before it) is committed before the study returns.
+        bar.update(store.commit())
         if own_bar:
             bar.close()
         if own:
             executor.close()
     return errors
+
+
+#: How often a ticking executor wakes the driver when no run finishes (seconds).
+TICK_S = GROUP_DELAY_S / 4
+
+
+class _ExpectedGap:
+    """The expected time until the next outcome: a moving average of the gaps between the last ones
+    (GROUP_DELAY_S before there are two, so that the first point is committed at once)."""
+
+    def __init__(self) -> None:
+        self.last: Optional[float] = None
+        self.mean = GROUP_DELAY_S
+
+    def outcome(self) -> None:
+        now = time.monotonic()
+        if self.last is not None:
+            gap = now - self.last
+            self.mean = gap if self.mean >= GROUP_DELAY_S else 0.7 * self.mean + 0.3 * gap
+        self.last = now
+
+    def expected(self) -> float:
+        return self.mean
 
 
 def run_to_precision(study: Any, store: ResultStore, points: Sequence[int], precision: Precision,

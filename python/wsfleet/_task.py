@@ -1,9 +1,9 @@
 """One unit of sweep work, run in a worker process: one replication of one point.
 
 A Task carries everything a worker needs (the scenario text, not its path, so a Dask worker on
-another machine needs only the wsfleet package). run_task returns the run's flat metrics row;
-run_part also encodes the whole result row as the point's Parquet part (a point of one replication
-is then written by the driver as it is: the encoding's CPU time is spent in the workers).
+another machine needs only the wsfleet package). run_task returns the run's flat metrics row; the
+driver gathers the rows of finished points and writes them in groups (wsfleet._store), so a worker
+imports neither pandas nor pyarrow.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Dict, Tuple
 
-__all__ = ["Task", "run_task", "run_part"]
+__all__ = ["Task", "run_task"]
 
 
 @dataclass(frozen=True)
@@ -71,14 +71,3 @@ def steady_state_metrics(fleet_columns: Dict[str, Any]) -> Dict[str, Any]:
                     f"{prefix}.warmup_s": w.warmup_end_s if w.warmup_end_s is not None else math.nan,
                     f"{prefix}.reliable": w.reliable})
     return out
-
-
-def run_part(task: Task):
-    """run_task, and the task's result row (task.row, then the metrics) encoded as a one-row part
-    (a wsfleet._parts.Encoded)."""
-    from wsfleet._parts import encode_row
-
-    metrics = run_task(task)
-    row = dict(task.row)
-    row.update({k: v for k, v in metrics.items() if k not in row})
-    return encode_row(row)

@@ -32,8 +32,9 @@ of one point are independent streams. With common_random_numbers = false each po
 seed, a hash of the sweep seed and the point's axis values (still independent of its position).
 
 Every point is validated (the same loader and messages as `wsfleet check`) before anything runs.
-Results are written as each point finishes (see wsfleet._store); running the same sweep into the
-same directory again computes only the points that are missing, with identical results.
+Finished points are committed in groups, at most a second after they finish (see wsfleet._store);
+running the same sweep into the same directory again computes only the points that are missing,
+with identical results.
 """
 from __future__ import annotations
 

@@ -46,3 +46,12 @@ def hang_on_point_1(task: Task) -> Dict[str, Any]:
 
         time.sleep(3600)
     return run_task(task)
+
+
+def report_modules(task: Task) -> Dict[str, Any]:
+    """Runs the task and says whether the worker has loaded pandas or pyarrow by then."""
+    import sys
+
+    row = run_task(task)
+    row.update({"worker.pandas": "pandas" in sys.modules, "worker.pyarrow": "pyarrow" in sys.modules})
+    return row

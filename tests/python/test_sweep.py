@@ -226,6 +226,35 @@ def test_aggregate_gives_the_t_interval(tmp_path: Path) -> None:
 # Interruption, resume, worker failure
 
 
+def test_aggregate_equals_the_interval_of_each_group_computed_alone() -> None:
+    """aggregate() sums each point's block of rows with numpy; every figure equals mean_ci and the
+    standard deviation of that point's values alone, with NaN skipped, an infinite value making the
+    interval infinite, unequal replication counts, and points not in order."""
+    rng = np.random.default_rng(3)
+    rows = []
+    for p, reps in [(3, 3), (0, 1), (2, 5), (1, 2)]:
+        for r in range(reps):
+            rows.append({"point": p, "point_id": f"id{p}", "replication": r, "seed": 1, "fleet.servers": p + 2,
+                         "a": rng.normal(), "b": [1.0, math.inf, 2.0, math.nan, 3.0][r],
+                         "c": math.nan if p == 1 else float(rng.integers(0, 9)), "flag": True, "wall_seconds": 0.1})
+    frame = pd.DataFrame(rows)
+    agg = wsfleet.aggregate(frame, axes=["fleet.servers"], confidence=0.9)
+    assert list(agg["point"]) == [0] * 3 + [1] * 3 + [2] * 3 + [3] * 3 and list(agg["metric"][:3]) == ["a", "b", "c"]
+    assert list(agg["fleet.servers"][::3]) == [2, 3, 4, 5] and list(agg["point_id"][::3]) == ["id0", "id1", "id2", "id3"]
+    for rec in agg.to_dict("records"):
+        values = frame.loc[frame["point"] == rec["point"], rec["metric"]].tolist()
+        mean, half, n = mean_ci(values, 0.9)
+        assert rec["n"] == n
+        for got, want in ((rec["mean"], mean), (rec["ci_half_width"], half)):
+            assert (math.isnan(got) and math.isnan(want)) or got == pytest.approx(want, rel=1e-12)
+        finite = [v for v in values if math.isfinite(v)]
+        if n >= 2 and not any(math.isinf(v) for v in values):
+            assert rec["std"] == pytest.approx(np.std(finite, ddof=1), rel=1e-12)
+            assert rec["ci_low"] == pytest.approx(mean - half, rel=1e-12)
+        else:
+            assert math.isnan(rec["std"])
+
+
 def test_interrupted_sweep_resumes_with_only_the_missing_points(tmp_path: Path, monkeypatch) -> None:
     reference = wsfleet.sweep(TINY, AXES, out=tmp_path / "ref", replications=2, workers=0).frame
     out = tmp_path / "out"
@@ -259,10 +288,19 @@ def test_interrupted_sweep_resumes_with_only_the_missing_points(tmp_path: Path, 
 
 def test_a_part_with_one_flipped_byte_is_computed_again(tmp_path: Path, monkeypatch) -> None:
     """Truncated parts were redone, but a byte flipped in a data page read back as valid numbers
-    (1,099,511,684,026 connections). Each part is checked against the SHA-256 written beside it."""
+    (1,099,511,684,026 connections). Each part is checked against the SHA-256 written beside it; the
+    points of a part that fails are computed again (all of them, and only them)."""
+    import pyarrow.parquet as pq
+
+    from wsfleet import _store
+
+    monkeypatch.setattr(_store, "GROUP_MAX_ROWS", 4)  # groups of two points (of two replications)
     out = tmp_path / "out"
     reference = wsfleet.Sweep(TINY, AXES, replications=2).run(out, workers=0).frame
-    part = sorted((out / "results").glob("part-*.parquet"))[1]
+    parts = sorted((out / "results").glob("part-*.parquet"))
+    assert [pq.read_metadata(p).num_rows for p in parts] == [4, 4]
+    part = parts[1]
+    held = pq.read_table(part, columns=["point", "replication"]).to_pylist()
     data = bytearray(part.read_bytes())
     data[len(data) // 3] ^= 0x10
     part.write_bytes(bytes(data))
@@ -271,7 +309,8 @@ def test_a_part_with_one_flipped_byte_is_computed_again(tmp_path: Path, monkeypa
     monkeypatch.setenv(sweep_helpers.MARKERS, str(markers))
     resumed = wsfleet.Sweep(TINY, AXES, replications=2).run(out, workers=0, _task_fn=sweep_helpers.counted).frame
     ran = sorted(m.name for m in markers.iterdir())
-    assert len(ran) == 2 and ran[0].endswith("-0") and ran[1].endswith("-1")  # one point, both replications
+    assert ran == sorted(f"ran-{r['point']}-{r['replication']}" for r in held)
+    assert len(ran) == 4
     pd.testing.assert_frame_equal(deterministic(resumed), deterministic(reference))
     assert sorted(p.name for p in (out / "results").iterdir() if p.name.startswith(".")) == sorted(
         f".{p.name}.sha256" for p in (out / "results").glob("part-*.parquet"))
@@ -292,6 +331,18 @@ def test_a_killed_worker_is_replaced_and_its_points_retried(tmp_path: Path, monk
                                                             _task_fn=sweep_helpers.die_once)
     assert (tmp_path / "died-1-0").exists() or (tmp_path / "died-1-1").exists()
     pd.testing.assert_frame_equal(deterministic(result.frame), deterministic(reference))
+
+
+def test_workers_load_neither_pandas_nor_pyarrow_and_give_the_in_process_table(tmp_path: Path) -> None:
+    """A worker returns its run's row; the driver gathers the rows and encodes the groups' parts, so
+    a worker starts without pandas and pyarrow (a third of its start-up), and the table is the same
+    with 2 workers as in this process."""
+    result = wsfleet.Sweep(TINY, AXES, replications=2).run(tmp_path / "w", workers=2,
+                                                           _task_fn=sweep_helpers.report_modules).frame
+    assert not result["worker.pandas"].any() and not result["worker.pyarrow"].any()
+    reference = wsfleet.sweep(TINY, AXES, out=tmp_path / "ref", replications=2, workers=0).frame
+    pd.testing.assert_frame_equal(deterministic(result.drop(columns=["worker.pandas", "worker.pyarrow"])),
+                                  deterministic(reference))
 
 
 def test_a_task_that_always_kills_its_worker_fails_alone(tmp_path: Path) -> None:
@@ -363,25 +414,40 @@ def test_cli_sweep_bad_axis_is_bad_input(tmp_path: Path) -> None:
     assert help_text.returncode == 0 and "--scheduler" in help_text.stdout and "wsfleet sweep" in help_text.stdout
 
 
+def committed(out: Path) -> Dict[Path, int]:
+    """The parts in place (each with its checksum), by path: their modification times."""
+    found = {}
+    for part in (out / "results").glob("part-*.parquet"):
+        if part.with_name(f".{part.name}.sha256").exists():
+            found[part] = part.stat().st_mtime_ns
+    return found
+
+
 def test_cli_sweep_killed_mid_run_resumes(tmp_path: Path) -> None:
-    """The whole coordinator is killed (SIGKILL) while points are running; running the command again
-    finishes the sweep, and the table equals that of an uninterrupted sweep."""
+    """The whole coordinator is killed (SIGKILL) while points are running, after some groups were
+    committed; running the command again finishes the sweep without computing a committed point
+    again, and the table equals that of an uninterrupted sweep."""
+    import pyarrow.parquet as pq
+
     path = write_tiny(tmp_path, "\n[sweep]\nreplications = 3\n[sweep.axes]\n"
                                 "\"clients.count\" = {low = 4000, high = 12000, steps = 12}\n")
     out = tmp_path / "out"
+    slow = ["--set", "run.duration_s=400"]  # runs of 25-120 ms: a few groups of a second
     env = dict(os.environ, WSFLEET_PYTHON=sys.executable)
-    proc = subprocess.Popen([wsfleet_exe(), "sweep", str(path), "--out", str(out), "--workers", "1", "-q"],
+    proc = subprocess.Popen([wsfleet_exe(), "sweep", str(path), "--out", str(out), "--workers", "1", "-q", *slow],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(list((out / "results").glob("part-*.parquet"))) < 2:
+    while time.monotonic() < deadline and not committed(out):
         time.sleep(0.02)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    parts = len(list((out / "results").glob("part-*.parquet")))
-    assert 2 <= parts < 12, parts  # killed mid-sweep
-    finish = cli("sweep", path, "--out", out, "--workers", "1", "-q")
+    before = committed(out)
+    points = {pid for part in before for pid in pq.read_table(part, columns=["point_id"]).column(0).to_pylist()}
+    assert 1 <= len(points) < 12, points  # killed mid-sweep
+    finish = cli("sweep", path, "--out", out, "--workers", "1", "-q", *slow)
     assert finish.returncode == 0, finish.stderr
-    reference = wsfleet.Sweep(path).run(tmp_path / "ref", workers=0).frame
+    assert all(committed(out).get(p) == t for p, t in before.items())  # committed points are not redone
+    reference = wsfleet.Sweep(path, overrides=slow[1:]).run(tmp_path / "ref", workers=0).frame
     pd.testing.assert_frame_equal(deterministic(wsfleet.load_sweep(out)), deterministic(reference))
     assert np.isfinite(reference["connections.attempted"]).all()
 
@@ -441,20 +507,21 @@ def test_cli_sweep_interrupted_by_ctrl_c_exits_130_and_resumes(tmp_path: Path) -
     path = write_tiny(tmp_path, "\n[sweep]\nreplications = 3\n[sweep.axes]\n"
                                 "\"clients.count\" = {low = 4000, high = 12000, steps = 30}\n")  # long enough to be interrupted
     out = tmp_path / "out"
+    slow = ["--set", "run.duration_s=200"]  # runs of 10-60 ms: groups of a second, a few seconds in all
     env = dict(os.environ, WSFLEET_PYTHON=sys.executable)
     # Started as a terminal's shell starts a job: SIGINT at its default. (Now and then the test process
     # itself was found ignoring SIGINT when this test ran after the others, and a child inherits that.)
-    proc = subprocess.Popen([wsfleet_exe(), "sweep", str(path), "--out", str(out), "--workers", "1", "-q"],
+    proc = subprocess.Popen([wsfleet_exe(), "sweep", str(path), "--out", str(out), "--workers", "1", "-q", *slow],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                             start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(list((out / "results").glob("part-*.parquet"))) < 2:
+    while time.monotonic() < deadline and not committed(out):
         time.sleep(0.02)
     os.killpg(proc.pid, signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr
     assert "interrupted; finished points are saved" in stderr and "Traceback" not in stderr
-    finish = cli("sweep", path, "--out", out, "--workers", "1", "-q")
+    finish = cli("sweep", path, "--out", out, "--workers", "1", "-q", *slow)
     assert finish.returncode == 0, finish.stderr
     assert len(wsfleet.load_sweep(out)) == 90
 
