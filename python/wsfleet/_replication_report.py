@@ -64,6 +64,9 @@ METRIC_WORDS = {
     "messages.latency_ms.p99": "p99 message latency",
     "handshake_latency_ms.p99": "p99 handshake latency",
     "cpu.peak_utilisation": "peak CPU utilisation of any server",
+    "cpu.mean_utilisation": "mean CPU utilisation",
+    "messages.latency_ms.mean": "mean message latency",
+    "connections.peak": "peak open connections (fleet)",
     "connections.peak_per_server": "peak connections on one server",
     "recovery_s": "time until every client of a crash was back",
     "steady_state.connections.mean": "steady-state open connections (fleet)",
@@ -134,7 +137,7 @@ def replications_html(reps: Replications) -> str:
         reached = f"±{fmt_share(rel)}" if math.isfinite(rel) else "—"
         state = "met" if m["met"] else "not met"
         rows.append(f'<tr data-metric="{esc(name)}" class="precision-{"met" if m["met"] else "unmet"}">'
-                    f'<th scope="row">{esc(words)} <code>{esc(name)}</code></th>'
+                    f'<th scope="row">{esc(words)}{f" <code>{esc(name)}</code>" if words != name else ""}</th>'
                     f'<td class="num">{esc(interval)}</td><td class="num">{esc(reached)}</td>'
                     f'<td class="num">±{esc(fmt_share(rule.relative))}</td><td>{state}</td></tr>')
     n = int(doc["replications"])
@@ -158,8 +161,9 @@ def replicated_cards(cards: List[tuple], reps: Replications) -> List[tuple]:
         text = card_text(figure, reps.frame, reps.confidence)
         if text is None:
             continue
-        value, label = out[figure.card]
-        out[figure.card] = (text, f"{label} (mean of {n} replications ± {reps.confidence:.0%} CI)")
+        # The figure's own words: the card's may hold replication 0's details (its peak time, its
+        # causes, the clients its crash dropped), which other replications need not share.
+        out[figure.card] = (text, f"{figure.label} (mean of {n} replications ± {reps.confidence:.0%} CI)")
     return out
 
 

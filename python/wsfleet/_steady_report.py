@@ -16,7 +16,7 @@ __all__ = ["STEADY_SERIES", "steady_rows", "steady_sentence", "steady_html"]
 
 #: Fleet columns shown: column -> (words, how a value is written).
 STEADY_SERIES: List[Tuple[str, str, Callable[[float], str]]] = [
-    ("connections", "open connections (fleet)", lambda v: fmt_int(v) if abs(v) >= 100 else fmt_num(v)),
+    ("connections", "open connections (fleet)", fmt_num),
     ("cpu_utilisation", "CPU utilisation (fleet mean)", fmt_share),
 ]
 
@@ -36,7 +36,8 @@ def steady_rows(fleet: pd.DataFrame, confidence: float = 0.95) -> List[Tuple[str
 
 def steady_sentence(words: str, fmt: Callable[[float], str], f: SteadyFigure,
                     faults: Sequence[Tuple[float, str]] = ()) -> str:
-    """One series' sentence. faults: (time, what) of the run's faults, to say which fall in the kept window."""
+    """One series' sentence. faults: (time, words) of the run's faults ("the crash of server 3"), to say
+    which fall in the kept window."""
     name = words[:1].upper() + words[1:]
     if f.batches == 0:
         return f"{name}: no steady state can be judged: {f.why}."
@@ -57,9 +58,8 @@ def steady_sentence(words: str, fmt: Callable[[float], str], f: SteadyFigure,
     start = f.warmup_end_s
     inside = [(t, what) for t, what in faults if start is not None and t >= start]
     if inside:
-        listed = ", ".join(f"“{what}” at {fmt_seconds(t)}" for t, what in inside)
-        text += (f" The kept window includes the fault{'s' if len(inside) > 1 else ''} {listed}: the mean "
-                 "includes what followed.")
+        listed = ", ".join(f"{what} at {fmt_seconds(t)}" for t, what in inside)
+        text += f" The kept window includes {listed}: the mean includes what followed."
     return text
 
 
