@@ -204,12 +204,15 @@ Action add_run(CLI::App& app) {
       ->check(CLI::IsMember({"csv", "parquet"}));
   auto* precision = cmd->add_option("--precision", opts->precision,
                                     "Replicate (run.replication = 0, 1, ...) until the 95% confidence interval of "
-                                    "each --metric's mean is within +-R of the mean (0 < R < 1, e.g. 0.05)");
+                                    "each --metric's mean is within +-R of the mean (0 < R < 1, e.g. 0.05)")
+                        ->type_name("R");
   auto* metric = cmd->add_option("--metric", opts->metrics,
                                  "With --precision: a metric held to it, e.g. messages.latency_ms.p99 (repeatable; "
-                                 "default p99 message and handshake latency, peak CPU, peak connections per server)");
+                                 "default p99 message and handshake latency, peak CPU, peak connections per server)")
+                     ->type_name("NAME");
   auto* cap = cmd->add_option("--max-replications", opts->max_replications,
-                              "With --precision: at most N replications (N >= 2, default 30)");
+                              "With --precision: at most N replications (N >= 2, default 30)")
+                  ->type_name("N");
   return [opts, seed, precision, metric, cap]() -> int {
     if (precision->count() > 0 || metric->count() > 0 || cap->count() > 0) {
       // Every check (values, metric names, --report/--format without --out) is the Python side's.

@@ -12,7 +12,7 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import NoReturn, Optional, Sequence
 
 from wsfleet import _core
 from wsfleet._replicated import CLI_NAMES, outcome_words
@@ -58,8 +58,15 @@ def summary_lines(result: ReplicatedRunResult) -> list:
     return lines
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one line per error (no usage block): "wsfleet run: error: argument --precision: ..."."""
+
+    def error(self, message: str) -> "NoReturn":  # type: ignore[override]
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
 def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=prog or "wsfleet run",
         description="Run a scenario, replicated until the confidence intervals of chosen metrics are narrow enough.")
     parser.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML)")

@@ -199,7 +199,7 @@ def test_cli_bad_options(tmp_path: Path, args, message) -> None:
                           timeout=120)
     assert done.returncode == 2
     assert message in done.stderr
-    assert len(done.stderr.strip().splitlines()) <= 2  # one error (argparse adds its usage line)
+    assert len(done.stderr.strip().splitlines()) == 1  # one error
     assert "Traceback" not in done.stderr
 
 
