@@ -52,9 +52,12 @@ def summary_lines(result: ReplicatedRunResult) -> list:
         reached = f"±{100 * rel:.2g} %" if math.isfinite(rel) else "—"
         lines.append(f"  {m['metric']:<34}{interval:<34}{reached:>10}  {'met' if m['met'] else 'NOT met'}")
     conn = result.summary.get("connections") or {}
+    checks = result.frame["conservation.ok"].tolist() if "conservation.ok" in result.frame.columns else []
+    failed = [int(r) for r, ok in zip(result.frame["replication"], checks) if not ok]
+    conservation = ("ok in every replication" if checks and not failed else
+                    f"FAILED in replication(s) {', '.join(map(str, failed))}" if failed else "not reported")
     lines.append(f"  replication 0: {conn.get('attempted', 0):,} attempts, {conn.get('rejected', 0):,} refused, "
-                 f"{conn.get('failed', 0):,} failed; conservation "
-                 f"{'ok' if (result.summary.get('conservation') or {}).get('ok') else 'FAILED'} in every replication")
+                 f"{conn.get('failed', 0):,} failed; conservation {conservation}")
     return lines
 
 
