@@ -158,9 +158,10 @@ void print_summary(const models::RunSummary& s) {
   auto seconds = [](double v) { return format_number(std::round(v * 1000) / 1000) + " s"; };
   for (const auto& f : s.faults) {
     std::ostringstream os;
-    os << f.target << " " << (f.target == "site" ? f.site : std::to_string(f.server)) << " at "
-       << format_number(f.at_s) << " s: ";
-    if (f.target != "balancer") {
+    // A fault on a site or a link names the site; the others their server (or balancer) index.
+    const bool on_site = !f.site.empty();
+    os << f.target << " " << (on_site ? f.site : std::to_string(f.server)) << " at " << format_number(f.at_s) << " s: ";
+    if (f.target != "balancer" && (f.target == "site" || !on_site)) {
       if (f.detected_within_s) {
         os << "out of the balancer after " << seconds(*f.detected_within_s);
       } else {
@@ -169,10 +170,18 @@ void print_summary(const models::RunSummary& s) {
       if (f.tries_while_undetected > 0) os << " (" << f.tries_while_undetected << " tries reached it)";
       os << ", ";
     }
-    os << f.connections_dropped << " dropped, ";
-    if (f.reconnected_within_s) os << "all back within " << seconds(*f.reconnected_within_s);
-    else os << "not all back by the end";
-    row("crash", os.str());
+    if (f.messages_lost + f.heartbeats_lost > 0) {
+      os << f.messages_lost << " messages and " << f.heartbeats_lost << " heartbeats lost, ";
+    }
+    if (f.connections_dropped == 0) {
+      os << "no connection dropped";
+    } else {
+      os << f.connections_dropped << " dropped, ";
+      if (f.reconnected_within_s) os << "all back within " << seconds(*f.reconnected_within_s);
+      else os << "not all back by the end";
+    }
+    const bool crash = f.target == "server" || f.target == "balancer" || f.target == "site";
+    row(crash ? "crash" : "fault", os.str());
   }
   for (const auto& b : s.balancers) {
     if (b.port_exhausted == 0 && b.rate_limited == 0 && s.balancers.size() == 1) continue;

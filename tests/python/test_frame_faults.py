@@ -106,3 +106,22 @@ def test_bad_frame_fault_keys_name_the_key(extra: str, key: str, says: str) -> N
         wsfleet.check(base + extra)
     assert info.value.key == key
     assert says in str(info.value)
+
+
+def test_the_cli_names_each_frame_fault_by_its_kind_and_site(tmp_path: Path) -> None:
+    from wsfleet_testing import cli
+
+    path = tmp_path / "frames.toml"
+    path.write_text(SCENARIO, encoding="utf-8")
+    done = cli("run", path)
+    assert done.returncode == 0, done.stderr
+    faults = [line.split(None, 1)[1] for line in done.stdout.splitlines() if line.split()[:1] in (["fault"], ["crash"])]
+    s = wsfleet.run(path).summary
+    dropped, down = s["faults"]
+    # Neither is a crash; the link fault names its site (not a server index) and what it lost.
+    assert [line.split(":")[0] for line in faults] == ["dropped_messages 0 at 40 s", "link_down ams at 100 s"]
+    assert (f"{dropped['messages_lost']} messages and {dropped['heartbeats_lost']} heartbeats lost, "
+            f"{dropped['connections_dropped']} dropped") in faults[0]
+    assert "out of the balancer" not in faults[1]
+    assert f"{down['heartbeats_lost']} heartbeats lost" in faults[1]
+    assert not any(line.startswith("  crash") for line in done.stdout.splitlines())
