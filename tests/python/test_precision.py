@@ -231,3 +231,14 @@ def test_plan_evaluations_carry_intervals_with_their_runs(tmp_path: Path) -> Non
         assert row["ci_half_width"] == pytest.approx(half)
         assert row["upper_bound"] == pytest.approx(xs.mean() + stats.t.ppf(0.95, 3) * xs.std(ddof=1) / 2.0)
         assert row["passed"] == (row["upper_bound"] <= 150)
+
+
+def test_lower_bound() -> None:
+    from wsfleet._stats import lower_bound
+
+    xs = [10.0, 12.0, 14.0]  # mean 12, s = 2
+    assert lower_bound(xs, 0.95) == pytest.approx(12 - stats.t.ppf(0.95, 2) * 2 / math.sqrt(3))
+    assert lower_bound([math.inf, math.inf]) == math.inf          # unbounded in every run: clearly above
+    assert lower_bound([1.0, math.inf]) == -math.inf              # a mix claims nothing
+    assert lower_bound([1.0, math.nan, 2.0]) == -math.inf         # nor does an undefined run
+    assert lower_bound([5.0]) == -math.inf                        # nor a single run
