@@ -105,7 +105,8 @@ def _faults(s: View, scenario: Mapping[str, Any]) -> List[Tuple[_plots.Fault, Vi
         recover = as_float(entry.recover_after_s)
         faults.append((_plots.Fault(server=int(server) if server is not None else None, at_s=at,
                                     recover_at_s=at + recover if recover is not None else None,
-                                    reconnected_within_s=as_float(entry.reconnected_within_s), what=what),
+                                    reconnected_within_s=as_float(entry.reconnected_within_s), what=what,
+                                    kind=kind),
                        entry))
     return faults
 

@@ -31,6 +31,10 @@ __all__ = ["Limit", "Verdict", "evaluate_limits", "verdict", "MARGIN", "DELIVERY
 
 #: A limit with less than this share left at the worst moment is "near".
 MARGIN = 0.20
+#: Fault kinds that make handshakes time out on their own (docs/operations.md).
+HANDSHAKE_STALLS = ("handshake_blackhole", "link_down", "link_loss", "site_partition")
+#: A sampled CPU utilisation from which handshake timeouts may be the CPU's queue.
+SATURATED = 0.95
 #: p99 pub/sub delivery latency above which a live feed no longer reads as live (ms).
 DELIVERY_P99_MS = 1000.0
 #: Time for a crash's clients to be back above which the recovery counts as slow (s).
@@ -141,6 +145,24 @@ def _faults(s: View, *kinds: str) -> List[View]:
     return [f for f in s.faults if not kinds or f.type in kinds]
 
 
+def _slowed_rows(s: View, servers: pd.DataFrame) -> pd.Series:
+    """The rows of the per-server samples taken while a slow_server fault slowed their server (a sample
+    covers the interval that ends at its time, so the one that holds the fault's end counts too)."""
+    rows = pd.Series(False, index=servers.index)
+    if "server" not in servers.columns or "time_s" not in servers.columns:
+        return rows
+    times = servers["time_s"].drop_duplicates().sort_values()
+    step = float(times.diff().median()) if len(times) > 1 else 0.0
+    for f in _faults(s, "slow_server"):
+        at = as_float(f.at_s)
+        recover = as_float(f.recover_after_s)
+        if at is None or f.server is None:
+            continue
+        end = at + recover + step if recover is not None else math.inf
+        rows |= (servers["server"] == f.server) & (servers["time_s"] > at) & (servers["time_s"] <= end)
+    return rows
+
+
 def _crashed_servers(s: View) -> int:
     return len(_faults(s, "crash"))
 
@@ -227,16 +249,33 @@ def _cpu(s: View, servers: pd.DataFrame) -> Limit:
     name = "CPU"
     timeouts = num(s.connections.failed_by.timeout)
     used = t = server = None
+    slowed = ""
     if not servers.empty and "cpu_utilisation" in servers.columns:
-        used, t, server = _peak_row(servers, servers["cpu_utilisation"])
+        util = servers["cpu_utilisation"]
+        healthy = util.where(~_slowed_rows(s, servers))
+        used, t, server = _peak_row(servers, util)
+        if healthy.notna().any() and float(healthy.max()) < used:
+            # The peak is a server a slow_server fault had slowed: what it says of the fault is in the
+            # gray failures' section; the capacity question is how busy the healthy servers were.
+            slowed = (f"; {fmt_share(used)} on server {server} at {fmt_seconds(t)} while a slow_server fault "
+                      "slowed it (not counted)")
+            used, t, server = _peak_row(servers, healthy)
     if used is None:
         used = as_float(s.cpu.peak_utilisation)
     effect = (f"{fmt_int(timeouts)} handshakes timed out waiting for the CPU "
               f"(client connect timeout)") if timeouts else ""
-    if timeouts and _faults(s, "handshake_blackhole"):
-        # A server that never completes handshakes times them out whatever its CPU does.
-        effect = f"{fmt_int(timeouts)} handshakes timed out, stalled by a handshake_blackhole fault (not the CPU)"
-        timeouts = 0
+    stalls = sorted({str(f.type) for f in _faults(s, *HANDSHAKE_STALLS)})
+    if timeouts and stalls:
+        # A server that never completes handshakes, or a path that loses them, times them out whatever
+        # the CPU does; a CPU that never came near saturation held none of them for a connect timeout.
+        kinds = " and ".join(stalls)
+        if used is None or used < SATURATED:
+            effect = (f"{fmt_int(timeouts)} handshakes timed out, stalled by a {kinds} fault (not the CPU, "
+                      f"{fmt_share(used) if used is not None else 'n/a'} busy at most)")
+            timeouts = 0
+        else:
+            effect = (f"{fmt_int(timeouts)} handshakes timed out: a {kinds} fault stalled some and the CPU was "
+                      f"saturated ({fmt_share(used)} busy)")
     # The busiest server's cores, as the engine wrote its class (the first class's without a server).
     classes, names = _class_of(s)
     cls = classes.get(names[server]) if server is not None and 0 <= server < len(names) else None
@@ -244,7 +283,7 @@ def _cpu(s: View, servers: pd.DataFrame) -> Limit:
         cls = next(iter(classes.values()))
     cores = (as_float(cls.cpu_cores) if cls is not None else None) or 1.0
     lim = Limit("cpu", name, _state(used, timeouts), used,
-                f"{fmt_share(used)} busy{_where(server, t)}" if used is not None else "n/a",
+                f"{fmt_share(used)} busy{_where(server, t)}{slowed}" if used is not None else "n/a",
                 f"{fmt_int(cores)} {'core' if cores == 1 else 'cores'} per server", effect, severity=timeouts)
     if lim.state in ("bound", "near") and used is not None:
         need = math.ceil(used * cores / (1 - MARGIN))

@@ -49,6 +49,18 @@ class Fault:
     recover_at_s: Optional[float]        # absolute time it came back; None = never
     reconnected_within_s: Optional[float] = None
     what: str = ""                       # "balancer 2", "site ams": what crashed when it is not one server
+    kind: str = "crash"                  # its [[faults]] type
+
+    @property
+    def is_crash(self) -> bool:
+        """A crash cuts connections at once (a server, balancer or site down, a memory kill); the other
+        kinds degrade something that stays up."""
+        return self.kind in ("crash", "balancer_crash", "site_crash", "out_of_memory")
+
+    @property
+    def cause(self) -> str:
+        """What dropped its connections, for a sentence: "the crash of server 3", "the fault 'link to dc down'"."""
+        return f"the crash of {self.label}" if self.is_crash else f"the fault “{self.label}”"
 
     @property
     def label(self) -> str:

@@ -123,7 +123,9 @@ def _headline(a: Analysis, summary: Mapping[str, Any], reps: Optional[Replicatio
 
     # Key figure cards.
     storm_card = ("—", "no server fails in this run, so no reconnect storm")
-    if a.storms:
+    if a.storms and not any(st.dropped for st in a.storms):
+        storm_card = ("0", "connections dropped by the faults of this run: no reconnect storm")
+    elif a.storms:
         worst = a.storms[0]
         for s in a.storms:
             if s.reconnected_within_s is None and s.dropped:
@@ -133,13 +135,12 @@ def _headline(a: Analysis, summary: Mapping[str, Any], reps: Optional[Replicatio
                 worst = s
         if worst.reconnected_within_s is not None:
             storm_card = (fmt_seconds(worst.reconnected_within_s),
-                          f"until all {fmt_int(worst.dropped)} clients dropped by the crash of "
-                          f"{worst.fault.label} were back")
+                          f"until all {fmt_int(worst.dropped)} clients dropped by {worst.fault.cause} were back")
         elif worst.dropped:
-            storm_card = ("not all back", f"of the {fmt_int(worst.dropped)} clients dropped by the crash of "
-                          f"{worst.fault.label}, by the end of the run")
+            storm_card = ("not all back", f"of the {fmt_int(worst.dropped)} clients dropped by {worst.fault.cause}, "
+                          "by the end of the run")
         else:
-            storm_card = ("0", f"connections dropped by the crash of {worst.fault.label}")
+            storm_card = ("0", f"connections dropped by {worst.fault.cause}")
     limit_share = (fmt_pct(a.peak_server_connections, a.max_connections)
                    if a.max_connections else "n/a")
     cards = [
@@ -245,7 +246,9 @@ def _headline(a: Analysis, summary: Mapping[str, Any], reps: Optional[Replicatio
     if a.storms:
         storm_rows = []
         for s in a.storms:
-            if s.reconnected_within_s is not None:
+            if not s.dropped:
+                back = "— (none dropped)"
+            elif s.reconnected_within_s is not None:
                 back = fmt_seconds(s.reconnected_within_s)
             elif s.dropped:
                 back = "not all reconnected by the end"
@@ -260,7 +263,8 @@ def _headline(a: Analysis, summary: Mapping[str, Any], reps: Optional[Replicatio
             storm_rows.append("<tr>" + "".join(
                 (f'<td class="num">{esc(c)}</td>' if i else f"<td>{esc(c)}</td>") for i, c in enumerate(cells))
                 + "</tr>")
-        storm_html = ("<h3>Storm impact</h3><table><thead><tr><th>Crash</th><th>At</th><th>Returns</th>"
+        head = "Crash" if all(st.fault.is_crash for st in a.storms) else "Fault"
+        storm_html = (f"<h3>Storm impact</h3><table><thead><tr><th>{head}</th><th>At</th><th>Returns</th>"
                       "<th>Connections dropped</th><th>All reconnected within</th><th>Peak attempts/s</th>"
                       "<th>Peak rejected/s</th><th>Peak waiting in backoff</th></tr></thead><tbody>"
                       + "".join(storm_rows) + "</tbody></table>")

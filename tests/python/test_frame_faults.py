@@ -93,6 +93,15 @@ def test_lost_frames_are_counted_and_explained(tmp_path: Path) -> None:
     assert "Server 0 starts silently dropping 100 % of its inbound messages and heartbeats at 40 s" in text
     assert "the link from region eu to site ams goes down at 100 s" in text
     assert f"heartbeat timeouts then closed {dropped['heartbeat_timeouts']:,} connections" in text
+    # The attempts that timed out on the downed link are the link's, not the CPU's (it stayed far from
+    # saturation): the verdict does not blame the CPU, and the storm card names the fault, not a crash.
+    timeouts = s["connections"]["failed_by"]["timeout"]
+    assert timeouts > 0 and s["cpu"]["peak_utilisation"] < 0.5
+    assert f"{timeouts:,} handshakes timed out, stalled by a link_down fault (not the CPU" in text
+    assert "waiting for the CPU" not in text and "binding constraint is the CPU" not in text
+    assert "dropped by the crash of" not in text
+    assert re.search(r"dropped by the fault “(server 0 drops frames|link to ams down)” were back", text)
+    assert "<th>Fault</th>" in page
 
 
 @pytest.mark.parametrize("extra, key, says", [

@@ -51,7 +51,21 @@ def test_each_gray_failure_degrades_without_cutting() -> None:
 
 
 def test_the_report_explains_each_gray_failure(tmp_path: Path) -> None:
-    page = Path(wsfleet.run(SCENARIO).report(tmp_path / "gray")).read_text(encoding="utf-8")
+    run = wsfleet.run(SCENARIO)
+    page = Path(run.report(tmp_path / "gray")).read_text(encoding="utf-8")
+    # The CPU limit is the healthy servers' peak: the slowed server's busy time is the fault's (said in
+    # the gray failures' section), not a capacity shortfall that more cores would fix.
+    servers = run.servers
+    slowed = (servers["server"] == 1) & (servers["time_s"] > 60) & (servers["time_s"] <= 121)
+    healthy_peak = servers.loc[~slowed, "cpu_utilisation"].max()
+    slowed_peak = servers.loc[slowed, "cpu_utilisation"].max()
+    assert slowed_peak > 0.8 > 0.5 > healthy_peak
+    cpu_row = _text(page).split("Every limit of the model", 1)[1].split("CPU", 1)[1].split("Server memory", 1)[0]
+    assert f"{100 * healthy_peak:.1f}% busy" in cpu_row and "while a slow_server fault slowed it (not counted)" in cpu_row
+    assert "Verdict: ENOUGH CAPACITY" in _text(page) and "needs 2 cores" not in _text(page)
+    # No gray failure cut a connection: no storm card with "0 s until all 0 clients".
+    assert "connections dropped by the faults of this run: no reconnect storm" in _text(page)
+    assert page.count("— (none dropped)") == 4 and "0 s until" not in _text(page)
     text = _text(page)
     assert "What does a gray failure cost" in text
     assert "Server 1 slows down at 60 s to 1/5 of its CPU speed, still up and still taking connections" in text
@@ -59,7 +73,7 @@ def test_the_report_explains_each_gray_failure(tmp_path: Path) -> None:
     assert "the health endpoint of server 3 starts failing half of every 30 s at 240 s" in text
     assert "every path to site dc becomes 150 ms slower (one way) at 360 s" in text
     assert 'id="operations"' in page and "Gray failures" in text
-    assert "stalled by a handshake_blackhole fault (not the CPU)" in text
+    assert "stalled by a handshake_blackhole fault (not the CPU, " in text
     assert "Server 1 ran slow from 60 s to 120 s and stayed in service" in text
     assert "Server 2 accepted connections from 150 s to 210 s but completed no handshake" in text
     assert "The path to site dc was slower from 360 s to 420 s" in text
