@@ -108,13 +108,6 @@ def _at(time_s: Optional[float]) -> str:
     return f" at {fmt_seconds(time_s)}" if time_s is not None else ""
 
 
-def _fault_words(fault: Any) -> str:
-    """A fault of the plots' list in a sentence: "the crash of server 3", or its own label for the
-    other kinds ("slow server 2 ...", "the broker")."""
-    crash = not fault.what or (fault.what.startswith(("balancer ", "site ")) and "partition" not in fault.what)
-    return f"the crash of {fault.label}" if crash else fault.label
-
-
 def _headline(a: Analysis, summary: Mapping[str, Any], reps: Optional[Replications] = None) -> str:
     sv = Summary(summary)
     conn, msgs, hb = sv.connections, sv.messages, sv.heartbeats
@@ -287,7 +280,7 @@ def _headline(a: Analysis, summary: Mapping[str, Any], reps: Optional[Replicatio
     replicated = replications_html(reps) if reps is not None else ""
     return (verdict + _limits_table(a) + f'<div class="cards">{card_html}</div>' + replicated + cons
             + f"<h3>Key figures</h3><table><tbody>{_rows(rows)}</tbody></table>"
-            + steady_html(a.plot_data.fleet, [(f.at_s, _fault_words(f)) for f in a.plot_data.faults]) + storm_html)
+            + steady_html(a.plot_data.fleet, [(f.at_s, f.cause) for f in a.plot_data.faults]) + storm_html)
 
 
 def _figures(a: Analysis, plots: bool = True) -> str:
