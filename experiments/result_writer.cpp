@@ -148,6 +148,14 @@ ordered_json summary_ordered(const models::RunSummary& s) {
                     {"evicted", o.resume_evicted},
                     {"success_rate", attempts > 0 ? num(static_cast<double>(o.resumed) / attempts) : ordered_json(nullptr)},
                     {"history_fetches", o.history_fetches}};
+    if (o.joins.enabled) {
+      const auto& jn = o.joins;
+      ps["channel_joins"] = {{"attempted", jn.attempted}, {"on_open", jn.on_open}, {"retried", jn.retried},
+                             {"succeeded", jn.succeeded}, {"timed_out", jn.timed_out}, {"refused", jn.refused},
+                             {"cancelled", jn.cancelled}, {"in_flight_at_end", jn.in_flight_at_end},
+                             {"leaves", jn.leaves}, {"joined_at_end", jn.joined_at_end},
+                             {"waiting_at_end", jn.waiting_at_end}};
+    }
     j["pubsub"] = ps;
   }
   if (s.autoscaler.enabled) {

@@ -205,6 +205,18 @@ std::vector<Field> build() {
   t.add("pubsub.resume.evicted", I, "reconnections", "of attempts, missed messages no longer cached");
   t.add("pubsub.resume.success_rate", N, "share", "resumed / attempts (null without attempts)");
   t.add("pubsub.resume.history_fetches", I, "requests", "history fetches");
+  t.add("pubsub.channel_joins", O, "", "channel joins the client library sends on every connection (backoff.policy = phoenix only)", opt);
+  t.add("pubsub.channel_joins.attempted", I, "joins", "join messages sent");
+  t.add("pubsub.channel_joins.on_open", I, "joins", "of attempted, sent when the connection opened");
+  t.add("pubsub.channel_joins.retried", I, "joins", "of attempted, sent again by the rejoin timer after a failed join");
+  t.add("pubsub.channel_joins.succeeded", I, "joins", "of attempted, answered ok within the timeout");
+  t.add("pubsub.channel_joins.timed_out", I, "joins", "of attempted, no reply within the timeout (a leave was sent)");
+  t.add("pubsub.channel_joins.refused", I, "joins", "of attempted, refused by a server shedding load ([fleet.admission])");
+  t.add("pubsub.channel_joins.cancelled", I, "joins", "of attempted, in flight when the connection closed");
+  t.add("pubsub.channel_joins.in_flight_at_end", I, "joins", "of attempted, without a reply at the end");
+  t.add("pubsub.channel_joins.leaves", I, "messages", "leave messages sent after a timed-out join");
+  t.add("pubsub.channel_joins.joined_at_end", I, "channels", "channels of connected clients joined at the end");
+  t.add("pubsub.channel_joins.waiting_at_end", I, "channels", "channels waiting for their rejoin timer at the end");
 
   t.add("autoscaler", O, "", "the autoscaler's decisions, servers and cost ([autoscaler] only)", opt);
   t.add("autoscaler.policy", S, "", "autoscaler.policy");

@@ -38,6 +38,18 @@ struct RetryContext {
   RetryCause cause = RetryCause::AttemptFailed;
 };
 
+/// What a client library does with its channels on each connection (phoenix.js: every channel sends a
+/// join message when the socket opens, and a join that fails or times out is sent again on a schedule).
+struct ChannelRejoin {
+  sim::SimTime join_timeout = 0;       ///< a join without a reply by then has failed (the push's timeout), ns
+  std::vector<sim::SimTime> schedule;  ///< the wait before rejoin number n (1-based) is schedule[n - 1], ns ...
+  sim::SimTime after = 0;              ///< ... and this once the schedule is exhausted, ns
+  /// The wait before rejoin number `tries` (1-based) of a channel since its last success or open socket.
+  sim::SimTime delay(std::uint32_t tries) const {
+    return tries >= 1 && tries <= schedule.size() ? schedule[tries - 1] : after;
+  }
+};
+
 /// A reconnect-delay algorithm. The generic policies need only `next_delay` and `gives_up`; the client
 /// presets (models/backoff/client_presets/) also use the cause and the times of the retry context and the
 /// connection hooks, to reproduce what a client library does beyond a delay per retry number.
@@ -78,6 +90,9 @@ class BackoffPolicy {
     (void)start;
     return std::nullopt;
   }
+  /// The library's channel joins, when it sends one per channel on every connection and retries a
+  /// failed one on its own schedule (the fleet models them with [pubsub]); no value when it does not.
+  virtual std::optional<ChannelRejoin> channel_rejoin() const { return std::nullopt; }
   /// A connection attempt of this client succeeded at `now`. Default: forget the retries (state = {}).
   virtual void on_connected(BackoffState& state, sim::SimTime now) const {
     (void)now;

@@ -26,6 +26,7 @@ struct Client {
   std::uint16_t storm = 0;           ///< 1 + index of the crash that dropped it and it has not recovered from; 0 = none
   ClientState state = ClientState::NotArrived;
   std::uint8_t balancer = 0;         ///< balancer its current connection goes through
+  std::uint8_t worker = 0;           ///< that balancer's worker process that accepted it (NGINX `workers`)
   std::uint8_t region = 0;           ///< where it is ([topology] regions)
   bool retrying = false;             ///< the next attempt is a retry
 };

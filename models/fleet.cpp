@@ -7,6 +7,7 @@
 
 #include "models/fleet/deployer.hpp"
 #include "models/fleet/gray_failures.hpp"
+#include "models/pubsub/channel_joins.hpp"
 #include "models/pubsub/pubsub.hpp"
 #include "models/transport/fallback_transports.hpp"
 
@@ -40,6 +41,7 @@ Fleet::Fleet(const FleetConfig& config) : cfg_(config), st_(cfg_, sim_) {
   if (cfg_.pubsub.enabled()) {
     pubsub_ = std::make_unique<PubSub>(st_);
     parts.pubsub = pubsub_.get();
+    if (ChannelJoins::needed(cfg_)) joins_ = std::make_unique<ChannelJoins>(st_);
   }
   if (FallbackTransports::needed(cfg_)) {
     transports_ = std::make_unique<FallbackTransports>(st_);
@@ -67,6 +69,7 @@ Fleet::Fleet(const FleetConfig& config) : cfg_(config), st_(cfg_, sim_) {
     st_.listeners.connections.push_back(pubsub_.get());
     st_.listeners.servers.push_back(pubsub_.get());
   }
+  if (joins_) st_.listeners.connections.push_back(joins_.get());
   if (transports_) st_.listeners.connections.push_back(transports_.get());
 }
 
@@ -95,6 +98,7 @@ RunResult Fleet::run(const ProgressFn& progress, std::uint64_t progress_every_ev
   RunResult result;
   result.summary = make_summary();
   if (pubsub_) pubsub_->finish(result.summary);
+  if (joins_) joins_->summarise(result.summary);
   result.summary.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   check_conservation(result.summary);
   sampler_->take_series(result);
@@ -166,6 +170,7 @@ void Fleet::check_conservation(RunSummary& summary) const {
   balancers_->conservation(summary);
   FallbackTransports::conservation(summary, transports_.get());
   if (pubsub_) pubsub_->conservation(summary);
+  if (joins_) joins_->conservation(summary);
   if (deployer_) deployer_->conservation(summary, autoscaler_ ? autoscaler_->drained() : scaling_->drained());
   if (autoscaler_) autoscaler_->conservation(summary);
   if (gray_) gray_->conservation(summary);

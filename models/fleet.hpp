@@ -24,6 +24,7 @@
 namespace wsfleet::models {
 
 class PubSub;
+class ChannelJoins;
 class FallbackTransports;
 class Deployer;
 class GrayFailures;
@@ -56,6 +57,7 @@ class Fleet {
   std::unique_ptr<ServerPool> servers_;
   std::unique_ptr<BalancerTier> balancers_;
   std::unique_ptr<PubSub> pubsub_;                  ///< null without [pubsub]
+  std::unique_ptr<ChannelJoins> joins_;             ///< null unless [pubsub] with a library that joins channels (phoenix)
   std::unique_ptr<FaultInjector> faults_;
   std::unique_ptr<Scaling> scaling_;
   std::unique_ptr<Deployer> deployer_;              ///< null without [[deploys]]

@@ -31,13 +31,33 @@ class LoadBalancer {
   LoadBalancer(std::unique_ptr<BalancingPolicy> policy, const std::vector<double>& weights, sim::Rng rng);
 
   /// Picks a backend for a new connection from a client with stable identity `key`; kNoBackend if none is eligible.
+  /// With several workers, the pick is the current worker's (see accept()), over its own counts and caps.
   int pick(std::uint64_t key);
-  /// A connection to backend `b` was opened (counts toward its active connections).
+  /// A connection to backend `b` was opened (counts toward its active connections) by the current worker.
   void connection_opened(int b);
-  /// A connection to backend `b` closed.
-  void connection_closed(int b);
+  /// A connection to backend `b` that worker `worker` opened closed.
+  void connection_closed(int b, std::uint32_t worker = 0);
   /// All connections to backend `b` are gone (it crashed).
   void drop_all(int b);
+
+  /// NGINX without a shared `zone`: the balancer runs 1 + more.size() worker processes, each with its
+  /// own policy (its own smooth-WRR state), its own count of connections per backend (least_conn reads
+  /// it) and its own cap (max_conns applies per worker); health and weights are the balancer's. Each
+  /// new connection is accepted by one worker (accept()). `accept_rng` is drawn from with `reuseport`.
+  void set_workers(std::vector<std::unique_ptr<BalancingPolicy>> more, bool reuseport, sim::Rng accept_rng);
+  /// Worker processes (1 unless set_workers).
+  std::uint32_t workers() const { return static_cast<std::uint32_t>(1 + more_.size()); }
+  /// The worker that accepts the next connection: with `reuseport`, the kernel's hash of the
+  /// connection's 4-tuple (a fresh source port each time: a uniform draw); without, the workers take
+  /// turns (round robin). Nothing with one worker.
+  void accept();
+  /// The current worker (the one the last accept() chose).
+  std::uint32_t worker() const { return worker_; }
+  /// Connections worker `w` has open to backend `b`.
+  std::int64_t worker_connections(std::uint32_t w, int b) const {
+    return more_.empty() ? backends_.at(static_cast<std::size_t>(b)).active_connections
+                         : per_worker_.at(static_cast<std::size_t>(w) * backends_.size() + static_cast<std::size_t>(b));
+  }
   /// Marks backend `b` up or down (the kBlockDown reason).
   void set_eligible(int b, bool eligible) { eligible ? unblock(b, kBlockDown) : block(b, kBlockDown); }
   /// Adds or removes one reason that keeps backend `b` from being picked.
@@ -64,7 +84,15 @@ class LoadBalancer {
  private:
   BackendState& at(int b);
   void update_cap(int b);
+  /// The policy of worker `w`.
+  BalancingPolicy& policy_of(std::uint32_t w) { return w == 0 ? *policy_ : *more_[w - 1]; }
   std::unique_ptr<BalancingPolicy> policy_;
+  std::vector<std::unique_ptr<BalancingPolicy>> more_;  ///< workers 1.. (NGINX without a zone)
+  std::vector<std::int64_t> per_worker_;                 ///< worker x backend: its open connections
+  std::vector<BackendState> view_;                       ///< the current worker's view, rebuilt per pick
+  std::uint32_t worker_ = 0, next_worker_ = 0;
+  bool reuseport_ = false;
+  sim::Rng accept_rng_{0};
   std::vector<BackendState> backends_;
   std::vector<std::uint8_t> blocks_;
   std::int64_t cap_ = 0;

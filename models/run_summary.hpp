@@ -143,10 +143,28 @@ struct HeartbeatOutcome {
   LatencyStats detection_s{};           ///< time from the silent drop to the server closing it, s (in the _ms fields' places)
 };
 
+/// Channel joins of a client library that sends one per channel on every connection and retries a
+/// failed one on its own schedule (the phoenix preset; models/pubsub/channel_joins.hpp).
+struct ChannelJoinOutcome {
+  bool enabled = false;
+  std::uint64_t attempted = 0;          ///< join messages sent
+  std::uint64_t on_open = 0;            ///< of attempted, sent when the socket opened
+  std::uint64_t retried = 0;            ///< of attempted, sent again by the rejoin timer after a failure
+  std::uint64_t succeeded = 0;          ///< of attempted, answered "ok" within the timeout
+  std::uint64_t timed_out = 0;          ///< of attempted, no reply within the timeout (a leave is sent)
+  std::uint64_t refused = 0;            ///< of attempted, answered "error": the server was shedding load
+  std::uint64_t cancelled = 0;          ///< of attempted, in flight when the connection closed
+  std::uint64_t in_flight_at_end = 0;   ///< of attempted, without an answer at the end
+  std::uint64_t leaves = 0;             ///< leave messages sent after a timed-out join
+  std::uint64_t joined_at_end = 0;      ///< channels joined at the end
+  std::uint64_t waiting_at_end = 0;     ///< channels waiting for their rejoin timer at the end
+};
+
 /// Pub/sub over a run ([pubsub]): publications, their copies to subscribers, and continuity as the
 /// clients see it.
 struct PubSubOutcome {
   bool enabled = false;
+  ChannelJoinOutcome joins{};           ///< channel joins (joins.enabled: the client library sends them)
   // Publications (one per message published on a channel).
   std::uint64_t published = 0;          ///< accepted by the broker (each got a sequence number)
   std::uint64_t from_feeds = 0;         ///< of `published`, by server-side feeds

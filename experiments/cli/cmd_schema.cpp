@@ -1,5 +1,7 @@
 // `wsfleet schema`: the scenario schema as a JSON Schema (for editors), Markdown (the reference
-// docs) or the list of every key's dotted path; `--summary`: the JSON Schema of summary.json.
+// docs) or the list of every key's dotted path; `--summary`: the JSON Schema of summary.json;
+// `--study` and `--plan`: those of a sweep's or plan's study.json and plan.json, which the Python
+// package writes and declares (wsfleet/study_schema.py), so they are handed over to it.
 #include <iostream>
 #include <memory>
 
@@ -15,6 +17,8 @@ struct SchemaOptions {
   bool markdown = false;
   bool keys = false;
   bool summary = false;
+  bool study = false;
+  bool plan = false;
 };
 }  // namespace
 
@@ -23,10 +27,24 @@ Action add_schema(CLI::App& app) {
   auto* cmd = app.add_subcommand("schema", "Print the scenario schema: a JSON Schema (draft-07) for editors, or the reference as Markdown");
   auto* markdown = cmd->add_flag("--markdown", opts->markdown, "Print docs/scenario_reference.md instead");
   auto* keys = cmd->add_flag("--keys", opts->keys, "Print every key's dotted path, one a line")->excludes(markdown);
-  cmd->add_flag("--summary", opts->summary, "Print the JSON Schema of summary.json (docs/summary.schema.json) instead")
+  auto* summary = cmd->add_flag("--summary", opts->summary,
+                                "Print the JSON Schema of summary.json (docs/summary.schema.json) instead")
+                      ->excludes(markdown)
+                      ->excludes(keys);
+  auto* study = cmd->add_flag("--study", opts->study,
+                              "Print the JSON Schema of a sweep's or plan's study.json (docs/study.schema.json) instead")
+                    ->excludes(markdown)
+                    ->excludes(keys)
+                    ->excludes(summary);
+  cmd->add_flag("--plan", opts->plan, "Print the JSON Schema of a plan's plan.json (docs/plan.schema.json) instead")
       ->excludes(markdown)
-      ->excludes(keys);
+      ->excludes(keys)
+      ->excludes(summary)
+      ->excludes(study);
   return [opts]() -> int {
+    if (opts->study || opts->plan) {
+      return run_python("schema", {"-m", "wsfleet.study_schema", opts->plan ? "--plan" : "--study"});
+    }
     if (opts->summary) {
       std::cout << experiments::summary::json_schema();
     } else if (opts->markdown) {

@@ -17,6 +17,9 @@ Section pubsub() {
            number("message_bytes", &P::message_bytes, above_upto(0.0, 1e8), "a publication on the wire"),
            number("fanout_us", &P::fanout_us, between(0.0, kMaxCpuCostUs),
                   "server CPU per publication received; plus fleet.cpu.outbound_message_us per subscriber"),
+           number("join_us", &P::join_us, between(0.0, kMaxCpuCostUs),
+                  "server CPU per channel join message (a library that joins each channel on every connection and "
+                  "rejoins a failed join: backoff.policy = \"phoenix\")"),
            number("client_publish_share", &P::client_publish_share, between(0.0, 1.0),
                   "of client messages, those published to one of the client's channels (chat)"),
            table("feed", "server-side publishers on the most popular channels"),

@@ -45,6 +45,18 @@ namespace wsfleet::models {
 
 namespace {
 
+/// The parameters every NGINX preset shares: its worker processes without a shared zone
+/// (models/balancer/nginx_workers.hpp; they act in a fleet run, not in a bare pick sequence).
+std::vector<ParamSpec> nginx_specs(std::vector<ParamSpec> own) {
+  own.push_back(ParamSpec{"workers", 1.0, 1.0, 64.0, true,
+                          "worker_processes without a shared zone: each keeps its own connection counts (least_conn), "
+                          "max_conns and round-robin state; 1 = one worker or a shared zone (count)"});
+  own.push_back(ParamSpec{"reuseport", 0.0, 0.0, 1.0, true,
+                          "listen ... reuseport: the kernel hashes each connection to a worker (a uniform draw); "
+                          "0 = the workers take turns at the shared socket (flag)"});
+  return own;
+}
+
 /// One registered policy: its description, whether it is a preset of real software, and how to
 /// build it from resolved parameters.
 struct BalancingEntry {
@@ -166,21 +178,21 @@ const std::vector<BalancingEntry>& builtin_balancing_policies() {
       // ---- presets of real software -------------------------------------------------------------
       {{"nginx_round_robin",
         "NGINX default: smooth WRR with effective_weight; a failure lowers it by weight/max_fails",
-        {ParamSpec{"max_fails", 1.0, 1.0, 1000.0, true, "NGINX max_fails: failures that take a peer's weight to 0 (count)"}}},
+        nginx_specs({ParamSpec{"max_fails", 1.0, 1.0, 1000.0, true, "NGINX max_fails: failures that take a peer's weight to 0 (count)"}})},
        true,
        [](const Params& p) { return std::make_unique<NginxRoundRobin>(p.at("max_fails")); }},
-      {{"nginx_least_conn", "NGINX least_conn: fewest conns/weight, smooth WRR among the tied", {}},
+      {{"nginx_least_conn", "NGINX least_conn: fewest conns/weight, smooth WRR among the tied", nginx_specs({})},
        true,
        [](const Params&) { return std::make_unique<NginxLeastConn>(); }},
-      {{"nginx_ip_hash", "NGINX ip_hash: 89/113/6271 hash of the first 3 octets, 20 tries, then round robin", {}},
+      {{"nginx_ip_hash", "NGINX ip_hash: 89/113/6271 hash of the first 3 octets, 20 tries, then round robin", nginx_specs({})},
        true,
        [](const Params&) { return std::make_unique<NginxIpHash>(); }},
       {{"nginx_hash_consistent",
-        "NGINX hash $remote_addr consistent: ketama ring, 160 crc32 points per weight, next point on failure", {}},
+        "NGINX hash $remote_addr consistent: ketama ring, 160 crc32 points per weight, next point on failure", nginx_specs({})},
        true,
        [](const Params&) { return std::make_unique<NginxHashConsistent>(); }},
       {{"nginx_random_two_least_conn",
-        "NGINX random two least_conn: two distinct weighted draws, fewer conns/weight wins (tie: the second)", {}},
+        "NGINX random two least_conn: two distinct weighted draws, fewer conns/weight wins (tie: the second)", nginx_specs({})},
        true,
        [](const Params&) { return std::make_unique<NginxRandomTwoLeastConn>(); }},
       {{"haproxy_roundrobin",

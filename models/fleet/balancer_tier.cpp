@@ -4,6 +4,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "models/balancer/nginx_workers.hpp"
 #include "models/balancer/slow_start.hpp"
 #include "models/balancing_policy.hpp"
 #include "models/fleet/connections.hpp"
@@ -40,6 +41,11 @@ BalancerTier::BalancerTier(FleetState& state) : st_(state), rng_probes_(state.st
       auto lb = std::make_unique<LoadBalancer>(make_balancing_policy(bal.policy, bal.params), site_weights,
                                                st_.streams.stream("balancer", i));
       lb->set_connection_cap(bal.max_connections_per_backend);
+      if (const auto workers = NginxWorkers::of(bal.policy, bal.params); workers && workers->workers > 1) {
+        std::vector<std::unique_ptr<BalancingPolicy>> more;
+        for (std::uint32_t w = 1; w < workers->workers; ++w) more.push_back(make_balancing_policy(bal.policy, bal.params));
+        lb->set_workers(std::move(more), workers->reuseport, st_.streams.stream("balancer.accept", i));
+      }
       BalancerNode node(std::move(lb), site, first, size, bal.max_new_connections_per_s);
       node.base_weight = site_weights;
       for (std::uint32_t b = first; b < first + size; ++b) {
@@ -182,6 +188,8 @@ Route BalancerTier::route_connection(std::uint32_t c) {
     return route;
   }
   LoadBalancer& lb = *node.lb;
+  lb.accept();  // NGINX `workers`: the worker process that accepts this connection
+  route.worker = lb.worker();
   const auto site_size = static_cast<std::uint32_t>(lb.backends().size());
   const Stickiness sticky = st_.cfg.balancer.sticky;
   const std::int32_t remembered = sticky == Stickiness::Cookie     ? cl.sticky
@@ -256,6 +264,7 @@ RequestFailure BalancerTier::route_request(std::uint32_t c, std::uint32_t& serve
   BalancerNode& node = nodes_[resolve(c)];
   if (!node.up) return RequestFailure::BalancerDown;
   LoadBalancer& lb = *node.lb;
+  lb.accept();  // NGINX `workers`: the worker that takes the request
   const Stickiness sticky = st_.cfg.balancer.sticky;
   const std::int32_t remembered = sticky == Stickiness::Cookie     ? cl.sticky
                                   : sticky == Stickiness::SourceIp ? node.stick[c]

@@ -27,6 +27,7 @@ struct Route {
   std::uint32_t server = 0;        ///< the server that took it (a slot is reserved at the balancer)
   std::uint32_t balancer = 0;      ///< the balancer it went through
   std::uint32_t site = 0;          ///< that balancer's site
+  std::uint32_t worker = 0;        ///< the balancer's worker process that accepted it (NGINX `workers`; else 0)
   std::int32_t tried = -1;         ///< a refusal's server: the one that refused it or the last tried (-1: none)
   /// It waits at the balancer (HAProxy: in the maxconn queue, or for a retry's turn-around): the
   /// balancer hands it on later through Connections::held_routed.
@@ -55,10 +56,10 @@ class BalancerTier : public sim::EventHandler, public ServerListener {
   /// Routes one HTTP request of client `c` (kept-alive upstream: no rate limit, no source port);
   /// on None, `server` is where it went.
   RequestFailure route_request(std::uint32_t c, std::uint32_t& server);
-  /// The balancer stops counting a connection of `server` it proxied.
-  void connection_closed(std::uint32_t balancer, std::uint32_t server) {
+  /// The balancer stops counting a connection of `server` it proxied (accepted by its worker `worker`).
+  void connection_closed(std::uint32_t balancer, std::uint32_t server, std::uint32_t worker) {
     BalancerNode& node = nodes_[balancer];
-    node.lb->connection_closed(node.local(server));
+    node.lb->connection_closed(node.local(server), worker);
     if (!node.queue.empty()) serve_queue_soon(balancer);  // HAProxy: a freed slot takes a queued connection
   }
   /// HAProxy: client `c`'s held attempt ended on the client's side (its connect timeout); forget it.

@@ -182,6 +182,7 @@ void Connections::start_handshake(std::uint32_t c, const Route& route, sim::SimT
   cl.state = ClientState::Connecting;
   cl.server = static_cast<std::int32_t>(route.server);
   cl.balancer = static_cast<std::uint8_t>(route.balancer);
+  cl.worker = static_cast<std::uint8_t>(route.worker);
   cl.slot = static_cast<std::uint32_t>(s.members.size());
   s.members.push_back(c);
   ++st_.connecting;
@@ -422,6 +423,7 @@ void Connections::vanish(std::uint32_t c) {
   leave_members(c);  // the balancer keeps counting it: its proxied socket is still open
   ++s.ghosts;
   const std::uint32_t balancer = cl.balancer;
+  const std::uint8_t worker = cl.worker;
   cl.server = -1;
   // When does the server notice?
   const sim::SimTime now = st_.sim.now();
@@ -460,7 +462,7 @@ void Connections::vanish(std::uint32_t c) {
       index = ghost_free_.back();
       ghost_free_.pop_back();
     }
-    ghost_table_[index] = {now, server, s.ghost_gen, static_cast<std::uint8_t>(balancer)};
+    ghost_table_[index] = {now, server, s.ghost_gen, static_cast<std::uint8_t>(balancer), worker};
     st_.sim.schedule_at(now + *delay, self_, kGhostGone, index);
   }
 }
@@ -473,7 +475,7 @@ void Connections::ghost_gone(std::uint32_t index) {
   --s.ghosts;
   ++ghosts_detected_;
   ghost_detection_s_.record(sim::to_seconds(st_.sim.now() - g.since));
-  st_.parts.balancers->connection_closed(g.balancer, g.server);
+  st_.parts.balancers->connection_closed(g.balancer, g.server, g.worker);
 }
 
 void Connections::leave_members(std::uint32_t c) {
@@ -488,7 +490,7 @@ void Connections::leave_members(std::uint32_t c) {
 void Connections::release_slot(std::uint32_t c) {
   Client& cl = st_.clients[c];
   leave_members(c);
-  st_.parts.balancers->connection_closed(cl.balancer, static_cast<std::uint32_t>(cl.server));
+  st_.parts.balancers->connection_closed(cl.balancer, static_cast<std::uint32_t>(cl.server), cl.worker);
   cl.server = -1;
 }
 
@@ -553,7 +555,7 @@ void Connections::close_for_drain(std::uint32_t c, std::uint32_t server) {
   Client& cl = st_.clients[c];
   Server& s = st_.servers[server];
   if (cl.state == ClientState::Connected) connection_ends(c, server, false);
-  st_.parts.balancers->connection_closed(cl.balancer, server);
+  st_.parts.balancers->connection_closed(cl.balancer, server, cl.worker);
   cl.server = -1;
   if (cl.state == ClientState::Connected) {
     ++st_.conn.closed;

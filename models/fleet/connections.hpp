@@ -150,6 +150,7 @@ class Connections : public sim::EventHandler {
     std::uint32_t server;
     std::uint32_t gen;        ///< the server's ghost_gen then
     std::uint8_t balancer;
+    std::uint8_t worker;      ///< the balancer's worker that accepted it
   };
   std::vector<Ghost> ghost_table_;
   std::vector<std::uint32_t> ghost_free_;

@@ -145,6 +145,13 @@ class ServerPool : public sim::EventHandler {
     catch_up(server);
     return st_.servers[server].cpu.submit(st_.sim.now(), service(server, cost), CpuQueue::kUntracked);
   }
+  /// True while server `server` sheds load ([fleet.admission] reject_above_backlog_ms: its CPU queue is
+  /// longer than that); false without that limit.
+  bool over_backlog(std::uint32_t server) {
+    return shed_backlog_ > 0 && cpu_wait_ns(server) > shed_backlog_;
+  }
+  /// The CPU a refusal costs ([fleet.admission] reject_us), ns.
+  sim::SimTime reject_cost() const { return cost_reject_; }
   /// Server `server` answers a new connection: its connection limit (ServerFull) and its admission
   /// control ([fleet.admission]: a cheap refusal, Shed); nothing when it takes it.
   std::optional<Refusal> admit(std::uint32_t server);

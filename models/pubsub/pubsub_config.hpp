@@ -100,6 +100,7 @@ struct PubSubSection {
   std::uint32_t subscriptions = 1;  ///< distinct channels each client subscribes to (<= channels)
   double message_bytes = 512.0;     ///< a publication on the wire, bytes
   double fanout_us = 10.0;          ///< server CPU per publication received (decode, look up subscribers), us; plus fleet.cpu.outbound_message_us per subscriber
+  double join_us = 50.0;            ///< server CPU per channel join message, us (client libraries that join each channel on every connection: the phoenix preset)
   double client_publish_share = 0.0;  ///< of client messages, those published to one of the client's channels (chat)
   FeedSection feed;
   std::vector<LinkClass> links;     ///< empty = every client reads at once

@@ -154,7 +154,8 @@ void register_policies(py::module_& m) {
            py::arg("name"), py::arg("weights"), py::arg("params") = models::Params{}, py::arg("seed") = 1)
       .def("pick", &models::LoadBalancer::pick, py::arg("key") = 0)
       .def("connection_opened", &models::LoadBalancer::connection_opened, py::arg("backend"))
-      .def("connection_closed", &models::LoadBalancer::connection_closed, py::arg("backend"))
+      .def("connection_closed", [](models::LoadBalancer& lb, int backend) { lb.connection_closed(backend); },
+           py::arg("backend"))
       .def("set_eligible", &models::LoadBalancer::set_eligible, py::arg("backend"), py::arg("eligible"))
       .def("picks",
            [](models::LoadBalancer& lb, std::size_t n) {

@@ -19,7 +19,7 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
@@ -28,6 +28,7 @@ from wsfleet import _plots
 from wsfleet._html import esc, img
 from wsfleet._run_dir import Run
 from wsfleet.alerting import AlertsError, AlertsResult, alerts, bundled_rules
+from wsfleet.views import Scenario, Summary, View
 
 __all__ = ["SteadyState", "steady_state", "monitoring_section", "BURN_EXPRESSIONS"]
 
@@ -66,16 +67,15 @@ def _ratio(frame: pd.DataFrame) -> Optional[float]:
 def steady_state(run: Run) -> SteadyState:
     """The steady-state check of the module's doc."""
     fleet = run.timeseries[run.timeseries["scope"] == "fleet"].sort_values("time_s")
-    faults = [f for f in run.summary.get("faults") or [] if isinstance(f, Mapping)
-              and isinstance(f.get("at_s"), (int, float))]
-    end = float(run.summary.get("simulated_seconds") or (fleet["time_s"].max() if len(fleet) else 0.0))
-    clients = float((run.summary.get("clients") or {}).get("count") or 0)
+    s = Summary(run.summary)
+    faults = [f for f in s.faults if isinstance(f.at_s, (int, float))]
+    end = float(s.simulated_seconds or (fleet["time_s"].max() if len(fleet) else 0.0))
+    clients = float(s.clients.count or 0)
     if not faults or fleet.empty or not {"attempts", "established", "waiting"} <= set(fleet.columns):
         return SteadyState(None, None, None, None, 0.0, False, "The run has no fault to recover from.")
-    first = min(float(f["at_s"]) for f in faults)
-    trigger_end = max(float(f["at_s"]) + float(f.get("recover_after_s") or 0.0) for f in faults)
-    ramp = float(((run.scenario.get("clients") or {}) if isinstance(run.scenario.get("clients"), Mapping) else {})
-                 .get("ramp_s") or 0.0)
+    first = min(float(f.at_s) for f in faults)
+    trigger_end = max(float(f.at_s) + float(f.recover_after_s or 0.0) for f in faults)
+    ramp = float(Scenario(run.scenario).clients.ramp_s or 0.0)
     before = fleet[(fleet["time_s"] > min(ramp, first)) & (fleet["time_s"] <= first)]
     baseline = max(1.0, _ratio(before) or 1.0)  # 1: every client got its connection at the first attempt
     after = end - trigger_end
@@ -113,8 +113,7 @@ def steady_state(run: Run) -> SteadyState:
 def _rules_for(run: Run) -> Tuple[List[Path], List[str]]:
     rules = [bundled_rules("slo"), bundled_rules("saturation")]
     notes = []
-    section = run.scenario.get("alerts") if isinstance(run.scenario.get("alerts"), Mapping) else {}
-    own = section.get("rules") if section else None
+    own = Scenario(run.scenario).alerts.rules
     if isinstance(own, str) and own:
         path = Path(own) if Path(own).is_absolute() else run.run_dir / own
         if path.is_file():
@@ -124,12 +123,13 @@ def _rules_for(run: Run) -> Tuple[List[Path], List[str]]:
     return rules, notes
 
 
-def _fault_lines(ax, faults: Sequence[Mapping[str, Any]]) -> None:
+def _fault_lines(ax, faults: Sequence[View]) -> None:
+    """Each fault of Summary.faults dashed at its start, dotted at its recovery."""
     for f in faults:
-        at = f.get("at_s")
+        at = f.at_s
         if isinstance(at, (int, float)):
             ax.axvline(float(at), color=_plots.CRASH_COLOUR, linestyle="--", linewidth=0.9)
-            rec = f.get("recover_after_s")
+            rec = f.recover_after_s
             if isinstance(rec, (int, float)):
                 ax.axvline(float(at) + float(rec), color=_plots.CRASH_COLOUR, linestyle=":", linewidth=0.9)
 
@@ -140,7 +140,7 @@ def timeline_figure(run: Run, result: AlertsResult) -> Optional[bytes]:
     fleet = run.timeseries[run.timeseries["scope"] == "fleet"].sort_values("time_s")
     if fleet.empty or not {"attempts", "rejected", "failed", "waiting"} & set(fleet.columns):
         return None  # no storm to draw (a hand-made series without the clients' columns)
-    faults = [f for f in run.summary.get("faults") or [] if isinstance(f, Mapping)]
+    faults = Summary(run.summary).faults
     keys: List[Tuple[str, str]] = []
     for e in result.episodes:
         key = (e.alertname, json.dumps(e.labels, sort_keys=True))
@@ -214,7 +214,7 @@ def burn_figure(run: Run, result: AlertsResult) -> Optional[bytes]:
     for level, style in ((14.4, "-"), (6.0, "--"), (1.0, ":")):
         ax.axhline(level, color="#555555", linestyle=style, linewidth=0.8)
         ax.text(0.0, level, f" {level:g}x", fontsize=_plots.FONT - 1, va="bottom", color="#555555")
-    _fault_lines(ax, [f for f in run.summary.get("faults") or [] if isinstance(f, Mapping)])
+    _fault_lines(ax, Summary(run.summary).faults)
     if all(float(np.nanmax(f["value"].to_numpy(dtype=float), initial=0.0)) <= 0 for _, f in frames):
         ax.text(0.5, 0.3, "no refused or failed attempts: zero burn (drawn at the bottom)", transform=ax.transAxes,
                 ha="center", fontsize=_plots.FONT)
@@ -236,8 +236,8 @@ def _detections_table(result: AlertsResult) -> str:
         b = result.before_first_firing
         if first is None:
             return "<p>The run has no faults, and no alert fired.</p>"
-        return (f"<p>The run has no faults. The first alert fired at {first:g} s; before it, {b.get('refused', 0):,} "
-                f"attempts were refused and {b.get('failed', 0):,} failed.</p>")
+        return (f"<p>The run has no faults. The first alert fired at {first:g} s; before it, {b['refused']:,} "
+                f"attempts were refused and {b['failed']:,} failed.</p>")
     rows = []
     for d in result.detections:
         if d.alertname is None:

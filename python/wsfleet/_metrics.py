@@ -18,6 +18,8 @@ from __future__ import annotations
 import math
 from typing import Any, Dict, Mapping
 
+from wsfleet.views import Summary
+
 __all__ = ["flatten_summary", "REJECTED_FRACTION", "RECOVERY", "P99_LATENCY", "NONDETERMINISTIC"]
 
 REJECTED_FRACTION = "connections.rejected_fraction"
@@ -49,14 +51,14 @@ def flatten_summary(summary: Mapping[str, Any]) -> Dict[str, Any]:
     """The scalar metrics of one run, flat, with the derived ones added."""
     row: Dict[str, Any] = {}
     _walk("", summary, row)
-    connections = summary.get("connections") or {}
-    attempted = connections.get("attempted") or 0
-    rejected = connections.get("rejected") or 0
+    s = Summary(summary)
+    attempted = s.connections.attempted or 0
+    rejected = s.connections.rejected or 0
     row[REJECTED_FRACTION] = float(rejected) / attempted if attempted else 0.0
-    faults = [f for f in summary.get("faults") or [] if isinstance(f, Mapping) and f.get("type") in _CRASHES]
+    faults = [f for f in s.faults if f.type in _CRASHES]
     if not faults:
         row[RECOVERY] = math.nan
     else:
-        times = [f.get("reconnected_within_s") for f in faults]
+        times = [f.reconnected_within_s for f in faults]
         row[RECOVERY] = math.inf if any(t is None for t in times) else float(max(times))
     return row

@@ -14,6 +14,7 @@ import pandas as pd
 from wsfleet._flat_slos import FlatSLO
 from wsfleet._metrics import P99_LATENCY, RECOVERY, REJECTED_FRACTION
 from wsfleet._study import PointsFailed, SweepError
+from wsfleet.views import Scenario
 
 __all__ = ["STEADY_CPU", "PLAN_FILE", "RECOMMENDED_DIR", "FLEET_COST", "PlanError", "SLO", "KNOWN_SLOS", "make_slos",
            "candidate_name", "Evaluation", "CandidateResult", "PlanResult", "fleet_cost_per_hour", "load_plan"]
@@ -30,11 +31,10 @@ FLEET_COST = "cost_per_hour"
 def fleet_cost_per_hour(effective: Mapping[str, Any]) -> float:
     """The price per hour of the fleet at the start, from an effective scenario: every class's servers
     x its cost_per_hour, or fleet.servers x fleet.cost_per_hour without classes."""
-    fleet = effective.get("fleet") or {}
-    classes = fleet.get("classes") or []
-    if classes:
-        return float(sum(c["servers"] * c.get("cost_per_hour", 0.0) for c in classes))
-    return float(fleet.get("servers", 0) * fleet.get("cost_per_hour", 0.0))
+    fleet = Scenario(effective).fleet
+    if fleet.classes:
+        return float(sum(c.servers * (c.cost_per_hour or 0.0) for c in fleet.classes))
+    return float(fleet.servers * (fleet.cost_per_hour or 0.0))
 
 
 class PlanError(SweepError):
@@ -183,8 +183,8 @@ class PlanResult:
         for c in self.candidates:
             for e in c.evaluations:
                 for name, v in e.slos.items():
-                    half = v.get("ci_half_width", math.nan)
-                    rows.append({"candidate": c.name, self.variable: e.value, "slo": name, "n": v.get("n"),
+                    half = v["ci_half_width"]
+                    rows.append({"candidate": c.name, self.variable: e.value, "slo": name, "n": v["n"],
                                  "mean": v["mean"], "ci_low": v["mean"] - half, "ci_high": v["mean"] + half,
                                  "ci_half_width": half, "upper_bound": v["upper_bound"], "max": v["max"],
                                  "passed": v["passed"], "size_passed": e.passed, "decided_early": e.early})

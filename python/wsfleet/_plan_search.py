@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 
 import pandas as pd
 
-from wsfleet import _core, _run
+from wsfleet import _core, _run, study_schema
 from wsfleet._axes import point_id
 from wsfleet._flat_slos import flat_slos
 from wsfleet._flat_slos import as_dict as flat_as_dict
@@ -25,6 +25,7 @@ from wsfleet._stats import lower_bound, mean_ci, upper_bound
 from wsfleet._store import ResultStore, StoreError, atomic_write
 from wsfleet._task import Task, run_task, steady_flag
 from wsfleet._precision import DEFAULT_PILOT, DEFAULT_RELATIVE, Precision, make_precision, precision_status
+from wsfleet.views import Scenario
 from wsfleet._study import (BaseScenario, Progress, Study, execute, failure_message, flatten_axes, read_table,
                             run_to_precision, seed_for, study_executor)
 
@@ -142,7 +143,8 @@ class Plan(Study):
         if not isinstance(self.variable, str) or self.variable in ("run.seed", "run.replication"):
             raise PlanError(f"{where}: variable must be an integer scenario key such as fleet.servers")
         current = _lookup(effective, self.variable)
-        classes = [c["name"] for c in (effective.get("fleet") or {}).get("classes") or []]
+        sc = Scenario(effective)
+        classes = [c.name for c in sc.fleet.classes]
         if classes and self.variable == "fleet.servers":
             raise PlanError(f"{where}: the fleet has server classes ({', '.join(classes)}), so fleet.servers is "
                             f"their sum: size one class with variable = \"fleet.classes.{classes[-1]}.servers\" "
@@ -150,15 +152,15 @@ class Plan(Study):
         if not isinstance(current, int) or isinstance(current, bool):
             raise PlanError(f"{where}: variable '{self.variable}' must name an integer key of the scenario "
                             f"(it is {current!r}); e.g. fleet.servers or fleet.max_connections")
-        faults = list(effective.get("faults", []))
-        duration = float(effective["run"]["duration_s"])
+        faults = sc.faults
+        duration = float(sc.run.duration_s)
         self.failure_at_s = float(pick(failure_at_s, "failure_at_s", duration / 2))
         for i in range(self.lose_servers):
             k = len(faults) + i
             fixed += [f'faults.{k}.type="crash"', f"faults.{k}.server={i}", f"faults.{k}.at_s={self.failure_at_s!r}"]
-        sites = (effective.get("topology") or {}).get("sites") or []
+        sites = sc.topology.sites
         if self.lose_site is not None:
-            names = [site["name"] for site in sites]
+            names = [site.name for site in sites]
             if not isinstance(self.lose_site, str) or self.lose_site not in names:
                 raise PlanError(f"{where}: lose_site must name a [[topology.sites]] site"
                                 + (f" ({', '.join(names)})" if names else ": the scenario has no [topology]")
@@ -174,7 +176,7 @@ class Plan(Study):
                 and self.lose_site is None:
             raise PlanError(f"{where}: recovery_s needs a crash: set lose_servers (e.g. 1) or lose_site, or add "
                             "[[faults]]")
-        crashed = [int(f.get("server", 0)) for f in faults] + list(range(self.lose_servers))
+        crashed = [int(f.server) for f in faults] + list(range(self.lose_servers))
         # Every crashed index must exist, and one server must survive the crashes.
         default_low = (max(max(crashed) + 1, len(set(crashed)) + 1) if crashed else 1) \
             if self.variable == "fleet.servers" else 1
@@ -185,7 +187,7 @@ class Plan(Study):
         if not 1 <= self.low <= self.high:
             raise PlanError(f"{where}: need 1 <= low <= high (got low {self.low}, high {self.high})")
         self.start = min(max(current, self.low), self.high)
-        seed = pick(seed, "seed", effective["run"]["seed"])
+        seed = pick(seed, "seed", sc.run.seed)
         if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
             raise PlanError(f"{where}: seed must be a whole number >= 0 (got {seed!r})")
         self.seed = seed
@@ -309,7 +311,9 @@ class Plan(Study):
             native = _core.run_text(self.base.text, self.base.source,
                                          overrides + [f"run.seed={seed}", "run.replication=0"])
             native.write(str(Path(out) / RECOMMENDED_DIR))
-        atomic_write(Path(out) / PLAN_FILE, json.dumps(self._describe(result), indent=2).encode())
+        described = self._describe(result)
+        study_schema.check("plan", described)  # its declaration (wsfleet.study_schema) is this writer's contract
+        atomic_write(Path(out) / PLAN_FILE, json.dumps(described, indent=2).encode())
         return result
 
     def _fleet_cost(self, candidate: Mapping[str, Any], value: int) -> float:

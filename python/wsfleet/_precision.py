@@ -21,7 +21,7 @@ from __future__ import annotations
 import difflib
 import math
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import pandas as pd
 
@@ -52,11 +52,6 @@ class Precision:
     def describe(self) -> Dict[str, Any]:
         return {"relative": self.relative, "max_replications": self.max_replications, "metrics": list(self.metrics),
                 "confidence": self.confidence}
-
-    @classmethod
-    def from_spec(cls, spec: Mapping[str, Any]) -> "Precision":
-        return cls(float(spec["relative"]), int(spec["max_replications"]), tuple(spec["metrics"]),
-                   float(spec.get("confidence", 0.95)))
 
     def words(self) -> str:
         return (f"until the {self.confidence:.0%} confidence interval of the mean of {', '.join(self.metrics)} "

@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import pandas as pd
 
 from wsfleet._run_dir import Run
+from wsfleet.views import Summary, View, attribute_name, declared_keys
 
 __all__ = ["Metric", "METRICS", "Series", "run_series", "metric_table_markdown", "sample_times", "le_label",
            "sample_names", "BUCKET_PREFIX", "HISTOGRAM"]
@@ -307,17 +308,23 @@ def _from_rows(metric: Metric, rows: pd.DataFrame, labels: Dict[str, str]) -> It
         yield Series(metric, labels, [(t, v * metric.scale) for t, v in zip(times, values) if v is not None])
 
 
-def _server_classes(summary: Mapping[str, Any]) -> Tuple[List[str], Dict[str, Mapping[str, Any]]]:
-    fleet = summary.get("fleet") or {}
-    names = [str(n) for n in fleet.get("server_class") or []]
-    classes = {str(c.get("name")): c for c in fleet.get("classes") or [] if isinstance(c, Mapping)}
+def _server_classes(s: View) -> Tuple[List[str], Dict[str, View]]:
+    """Each server's class name, and each class's view by name (`s`: the run's Summary)."""
+    names = [str(n) for n in s.fleet.server_class or []]
+    classes = {str(c.name): c for c in s.fleet.classes}
     return names, classes
 
 
-def _fault_target(fault: Mapping[str, Any]) -> str:
-    for key in ("server", "site", "balancer", "share"):
-        if key in fault and fault[key] is not None:
-            return f"{key} {fault[key]}"
+#: The keys of summary.json's faults[] that name what a fault hits, in the order a target is looked for.
+FAULT_TARGETS = ("server", "site", "balancer", "share")
+
+
+def fault_target(fault: View) -> str:
+    """What a fault (one of Summary.faults) hits, e.g. "server 2" or "site eu"; "" for the fleet's."""
+    for key in FAULT_TARGETS:
+        value = fault.get(key)
+        if value is not None:
+            return f"{key} {value}"
     return ""
 
 
@@ -340,15 +347,15 @@ def run_series(run: Run, *, include_summary: bool = True, named_in: Optional[str
     include_summary=False leaves out the end-of-run totals (what rule evaluation does not need);
     named_in (a text, e.g. rules files) keeps only the metrics one of whose sample names it contains."""
     ts = run.timeseries
-    summary = run.summary
+    summary = Summary(run.summary)
     fleet_rows = ts[ts["scope"] == "fleet"].sort_values("time_s", kind="stable")
     server_rows = ts[ts["scope"] == "server"]
     by_server = _by_entity(server_rows, "server")
     by_balancer = _by_entity(ts[ts["scope"] == "balancer"], "balancer")
     servers = sorted(by_server)
     class_of, classes = _server_classes(summary)
-    pubsub = "pubsub" in summary
-    end = float(summary.get("simulated_seconds") or (fleet_rows["time_s"].max() if len(fleet_rows) else 0.0))
+    pubsub = summary.pubsub is not None
+    end = float(summary.simulated_seconds or (fleet_rows["time_s"].max() if len(fleet_rows) else 0.0))
     times = fleet_rows["time_s"].astype(float).tolist()
 
     def server_labels(i: int) -> Dict[str, str]:
@@ -375,49 +382,55 @@ def run_series(run: Run, *, include_summary: bool = True, named_in: Optional[str
             key = "max_connections" if metric.name == "wsfleet_server_connection_limit" else "memory_limit_mib"
             for i in servers:
                 labels = server_labels(i)
-                limit = _finite((classes.get(labels["class"]) or {}).get(key))
+                of_class = classes.get(labels["class"])
+                limit = _finite(of_class.get(key)) if of_class is not None else None
                 if limit is None or limit <= 0:
                     continue
                 out.append(Series(metric, labels, [(t, limit * metric.scale) for t in times]))
         elif metric.name == "wsfleet_fault_active":
-            for k, fault in enumerate(summary.get("faults") or []):
-                if not isinstance(fault, Mapping) or _finite(fault.get("at_s")) is None:
+            for k, fault in enumerate(summary.faults):
+                if _finite(fault.at_s) is None:
                     continue
-                at = float(fault["at_s"])
-                recover = _finite(fault.get("recover_after_s"))
+                at = float(fault.at_s)
+                recover = _finite(fault.recover_after_s)
                 until = at + recover if recover is not None else math.inf
-                labels = {"fault": str(k), "type": str(fault.get("type", "")), "target": _fault_target(fault)}
+                labels = {"fault": str(k), "type": str(fault.type or ""), "target": fault_target(fault)}
                 out.append(Series(metric, labels, [(t, 1.0 if at <= t < until else 0.0) for t in times]))
         elif kind == "summary" and include_summary:
             out.extend(_summary_series(metric, path, summary, end))
     return out
 
 
-def _dig(summary: Mapping[str, Any], path: str) -> Any:
+def _dig(summary: View, path: str) -> Any:
+    """The view (or value) at a dotted path of summary.json; None when an optional section is absent.
+    A path the schema does not declare is an AttributeError: METRICS names only declared keys."""
     value: Any = summary
     for part in path.split("."):
-        if not isinstance(value, Mapping):
+        if not isinstance(value, View):
             return None
-        value = value.get(part)
+        value = getattr(value, attribute_name(part))
     return value
 
 
-def _summary_series(metric: Metric, path: str, summary: Mapping[str, Any], end: float) -> Iterator[Series]:
+#: The keys that name an entry of a list of summary.json (balancers[].index, topology.sites[].name).
+_ENTRY_NAMES = ("name", "index")
+
+
+def _summary_series(metric: Metric, path: str, summary: View, end: float) -> Iterator[Series]:
     if "[]." in path:  # a list of objects: one series per entry
         list_path, _, key = path.partition("[].")
         entries = _dig(summary, list_path) or []
         label = metric.labels[0]
         for k, entry in enumerate(entries):
-            if not isinstance(entry, Mapping):
-                continue
-            value = _finite(entry.get(key))
+            value = _finite(getattr(entry, attribute_name(key)))
             if value is None:
                 continue
-            name = str(entry.get("name", entry.get("index", k)))
+            names = [entry.get(n) for n in _ENTRY_NAMES if n in declared_keys(entry).values()]
+            name = str(next((n for n in names if n is not None), k))
             yield Series(metric, {label: name}, [(end, value * metric.scale)])
         return
     node = _dig(summary, path)
-    if not isinstance(node, Mapping):
+    if not isinstance(node, View):
         return
     if metric.type == SUMMARY:
         for quantile, key in _QUANTILES:
@@ -425,8 +438,8 @@ def _summary_series(metric: Metric, path: str, summary: Mapping[str, Any], end: 
             if value is not None:
                 yield Series(metric, {"quantile": quantile}, [(end, value * metric.scale)])
         return
-    for cause, raw in node.items():
-        value = _finite(raw)
+    for cause in node:
+        value = _finite(node[cause])
         if value is not None:
             yield Series(metric, {"cause": str(cause)}, [(end, value * metric.scale)])
 

@@ -147,6 +147,13 @@ def stopped(status: pd.DataFrame) -> str:
     return "precision reached" if bool(status["met"].all()) else "cap reached"
 
 
+def rule_of(doc: Mapping[str, Any]) -> Precision:
+    """The rule of a precision document (its "rule": Precision.describe())."""
+    spec = doc["rule"]
+    return Precision(float(spec["relative"]), int(spec["max_replications"]), tuple(spec["metrics"]),
+                     float(spec.get("confidence", 0.95)))
+
+
 def _finite_or_none(x: Any) -> Any:
     if isinstance(x, float) and not math.isfinite(x):
         return None if math.isnan(x) else ("inf" if x > 0 else "-inf")
@@ -170,7 +177,7 @@ def _pct(x: float) -> str:
 def outcome_words(doc: Mapping[str, Any]) -> str:
     """One or two sentences from a precision document: how many replications, what stopped them, the
     achieved relative half-widths against the target."""
-    rule = Precision.from_spec(doc["rule"])
+    rule = rule_of(doc)
     n = int(doc["replications"])
     target = f"±{_pct(rule.relative)}"
     measured = [m for m in doc["metrics"] if m["measured"]]
@@ -245,4 +252,4 @@ def metric_values(frame: pd.DataFrame, column: str) -> Sequence[float]:
     return pd.to_numeric(frame[column], errors="coerce").astype(float).tolist() if column in frame.columns else []
 
 
-__all__ += ["metric_values"]
+__all__ += ["metric_values", "rule_of"]

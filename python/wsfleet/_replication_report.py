@@ -15,8 +15,7 @@ import pandas as pd
 
 from wsfleet._format import fmt_int, fmt_ms, fmt_num, fmt_seconds, fmt_share
 from wsfleet._html import esc
-from wsfleet._precision import Precision
-from wsfleet._replicated import Replications, metric_values, outcome_words
+from wsfleet._replicated import Replications, metric_values, outcome_words, rule_of
 from wsfleet._stats import mean_ci
 
 __all__ = ["Figure", "HEADLINE_FIGURES", "figure_interval", "card_text", "replications_html", "METRIC_WORDS"]
@@ -120,7 +119,7 @@ def _metric_value(metric: str, x: float) -> str:
 def replications_html(reps: Replications) -> str:
     """The paragraph and the table of a replicated run's precision, for the headline section."""
     doc = reps.doc
-    rule = Precision.from_spec(doc["rule"])
+    rule = rule_of(doc)
     conf = f"{rule.confidence:.0%}"
     rows = []
     for m in doc["metrics"]:

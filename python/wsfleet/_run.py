@@ -22,6 +22,8 @@ import tomli_w
 
 from wsfleet import _core
 from wsfleet._progress import ProgressHook, RunProgress, make_hook
+from wsfleet.views import Scenario as ScenarioView
+from wsfleet.views import Summary
 
 if TYPE_CHECKING:
     from wsfleet._limits import Verdict
@@ -181,20 +183,20 @@ class RunResult:
         from wsfleet._limits import evaluate_limits, verdict
 
         scenario = tomllib.loads(self.scenario_toml)
-        dt = float(scenario.get("run", {}).get("sample_interval_s") or 1.0)
+        dt = float(ScenarioView(scenario).run.sample_interval_s or 1.0)
         return verdict(evaluate_limits(self.summary, scenario, self.servers, self.fleet, dt))
 
     def _headline(self) -> Tuple[str, List[Tuple[str, str]]]:
-        s = self.summary
-        conn = s.get("connections", {})
-        name = s.get("scenario", {}).get("name", "")
-        title = (f"RunResult {name!r}: {s.get('fleet', {}).get('servers')} servers, "
-                 f"{s.get('clients', {}).get('count', 0):,} clients, {s.get('simulated_seconds', 0):g} s simulated")
-        rows = [("peak connections", f"{conn.get('peak', 0):,} (busiest server {conn.get('peak_per_server', 0):,})"),
-                ("attempts", f"{conn.get('attempted', 0):,}: {conn.get('rejected', 0):,} refused, "
-                             f"{conn.get('failed', 0):,} failed"),
-                ("peak CPU", f"{100 * (s.get('cpu', {}).get('peak_utilisation') or 0):.1f} %"),
-                ("conservation", "ok" if s.get("conservation", {}).get("ok") else "FAILED")]
+        s = Summary(self.summary)
+        conn = s.connections
+        name = s.scenario.name or ""
+        title = (f"RunResult {name!r}: {s.fleet.servers} servers, "
+                 f"{s.clients.count or 0:,} clients, {s.simulated_seconds or 0:g} s simulated")
+        rows = [("peak connections", f"{conn.peak or 0:,} (busiest server {conn.peak_per_server or 0:,})"),
+                ("attempts", f"{conn.attempted or 0:,}: {conn.rejected or 0:,} refused, "
+                             f"{conn.failed or 0:,} failed"),
+                ("peak CPU", f"{100 * (s.cpu.peak_utilisation or 0):.1f} %"),
+                ("conservation", "ok" if s.conservation.ok else "FAILED")]
         return title, rows
 
     def __repr__(self) -> str:
@@ -381,7 +383,7 @@ def _result(fleet_columns: dict, server_columns: dict, balancer_columns: dict, s
     fleet = _frame(fleet_columns, _COUNTS + ["latency_count"] + [c for c in fleet_columns if c.startswith("latency_le_ms_")])
     servers = _frame(server_columns, ["server", "present"] + _COUNTS + _REFUSALS)
     balancers = _frame(balancer_columns, ["balancer", "up", "source_ports_in_use"] + _REFUSALS)
-    classes = summary.get("fleet", {}).get("server_class") or []
+    classes = Summary(summary).fleet.server_class or []
     if classes and not servers.empty:
         # Each server's class ([[fleet.classes]] name, "default" without classes), after "server".
         servers.insert(servers.columns.get_loc("server") + 1, "class",

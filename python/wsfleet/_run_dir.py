@@ -11,6 +11,8 @@ from typing import Any, Dict, Tuple, Union
 
 import pandas as pd
 
+from wsfleet.views import Scenario, Summary
+
 try:  # Python 3.11+
     import tomllib as _toml
 except ImportError:  # pragma: no cover - Python 3.9/3.10
@@ -145,15 +147,19 @@ def _check_complete(directory: Path, summary: Dict[str, Any], scenario: Dict[str
             handle.seek(-1, os.SEEK_END)
             if handle.read(1) != b"\n":
                 raise incomplete(directory / TIMESERIES_FILE, "the file is cut off in the middle of a line")
-    run = scenario.get("run") if isinstance(scenario.get("run"), dict) else {}
-    pairs = (("seed", summary.get("seed"), run.get("seed")),
-             ("replication", summary.get("replication"), run.get("replication")),
-             ("duration", summary.get("simulated_seconds"), run.get("duration_s")))
+    s, run = Summary(summary), Scenario(scenario).run
+
+    def written(key: str) -> Any:  # what scenario.toml says, None when it leaves the key out
+        return getattr(run, key) if key in run else None
+
+    pairs = (("seed", s.seed, written("seed")),
+             ("replication", s.replication, written("replication")),
+             ("duration", s.simulated_seconds, written("duration_s")))
     for what, said, written in pairs:
         if said is not None and written is not None and said != written:
             raise incomplete(directory / SCENARIO_FILE, f"its {what} ({written}) is not the summary's ({said}): "
                              f"the files come from different runs")
-    end = summary.get("simulated_seconds")
+    end = s.simulated_seconds
     if isinstance(end, (int, float)) and len(timeseries) > 0:
         last = float(timeseries["time_s"].max())
         if abs(last - float(end)) > 1e-9 * max(1.0, abs(float(end))):

@@ -1,6 +1,7 @@
 """The output directory of a sweep or plan: one Parquet part file per finished point.
 
-    DIR/study.json        what was asked (kind "sweep" or "plan", the spec, and its identity hash)
+    DIR/study.json        what was asked (kind "sweep" or "plan", the spec, and its identity hash;
+                          its keys are declared in wsfleet.study_schema, checked before writing)
     DIR/scenario.toml     the base scenario, as given
     DIR/schema.json       the column types of the results (the union over every part written)
     DIR/results/part-<point_id>.parquet   one row per replication of one point
@@ -31,7 +32,9 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from wsfleet import study_schema
 from wsfleet._parts import Encoded, encode, infer_type, merge_type, to_table
+from wsfleet.views import StudyFile
 
 __all__ = ["ResultStore", "StoreError", "EXTRA_SEP", "STUDY_FILE", "RESULTS_DIR", "is_study_dir", "read_study", "write_error"]
 
@@ -106,7 +109,7 @@ def read_study(directory: os.PathLike) -> Dict[str, Any]:
         meta = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise StoreError(f"{path}: cannot read: {exc}") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+    if not isinstance(meta, dict) or StudyFile(meta).format != FORMAT:
         raise StoreError(f"{path}: not a wsfleet sweep or plan directory")
     return meta
 
@@ -122,12 +125,12 @@ class ResultStore:
             raise StoreError(f"{self.directory}: exists and is not a directory")
         study = self.directory / STUDY_FILE
         if study.exists():
-            meta = read_study(self.directory)
-            if meta.get("identity") != identity or meta.get("kind") != kind:
+            held = StudyFile(read_study(self.directory))
+            if held.identity != identity or held.kind != kind:
                 if not overwrite:
                     raise StoreError(
-                        f"{self.directory} holds a different {meta.get('kind', 'study')} "
-                        f"({_difference(meta.get('spec', {}), spec)}): resuming would mix results. Use another "
+                        f"{self.directory} holds a different {held.kind or 'study'} "
+                        f"({_difference(held.spec.raw, spec)}): resuming would mix results. Use another "
                         "output directory, or overwrite it (--overwrite, overwrite=True)")
                 self._clear()
         elif self.directory.exists() and any(self.directory.iterdir()) and not overwrite:
@@ -137,6 +140,7 @@ class ResultStore:
         if not study.exists():
             atomic_write(self.directory / SCENARIO_FILE, scenario_text.encode())
             meta = {"format": FORMAT, "version": VERSION, "kind": kind, "identity": identity, "spec": dict(spec)}
+            study_schema.check("study", meta)  # its declaration (wsfleet.study_schema) is this writer's contract
             atomic_write(study, json.dumps(meta, indent=2, sort_keys=False).encode())
         self.schema: Dict[str, pa.DataType] = self._read_schema()
         self._unsynced: List[Path] = []
@@ -346,8 +350,7 @@ def load_results(directory: os.PathLike, schema: Optional[Dict[str, pa.DataType]
 
 def study_axes(directory: os.PathLike) -> List[str]:
     """The axis columns of a study directory, from its study.json."""
-    spec = read_study(directory).get("spec", {})
-    return [a["key"] for a in spec.get("axes", [])]
+    return [a.key for a in StudyFile(read_study(directory)).spec.axes]
 
 
 def _difference(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:

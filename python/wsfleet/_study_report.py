@@ -36,6 +36,7 @@ from wsfleet._stats import mean_ci
 from wsfleet._store import SCENARIO_FILE, load_results, read_study
 from wsfleet._study_plots import category_figure, metric_figure
 from wsfleet._study_points import cause_columns, effective_scenario, point_sentences
+from wsfleet.views import PlanFile, Scenario, StudyFile, View
 
 __all__ = ["render_study_report", "KEY_METRICS"]
 
@@ -84,6 +85,12 @@ def _scenario(directory: Path) -> Dict[str, Any]:
         return _toml.loads((directory / SCENARIO_FILE).read_text(encoding="utf-8"))
     except (OSError, _toml.TOMLDecodeError):
         return {}
+
+
+def _name(scenario: Mapping[str, Any], directory: Path) -> str:
+    """The scenario's name, else the directory's."""
+    identity = Scenario(scenario).scenario
+    return str(identity.name) if "name" in identity else directory.name
 
 
 def _assumptions(scenario: Mapping[str, Any]) -> str:
@@ -161,14 +168,21 @@ def _ci_words(runs: pd.DataFrame, metric: str, confidence: float, scale: float) 
     return f"{width} ({n} run{'s' if n != 1 else ''})"
 
 
-def _precision_words(spec: Mapping[str, Any], frame: pd.DataFrame, axes: Sequence[str]) -> Tuple[str, Dict[int, Any]]:
-    """For a sweep with precision-driven replication: a paragraph on the rule and its outcome, and
-    per point its row of point_status (n, stopped, worst metric)."""
-    if not spec.get("precision") or frame.empty:
+def _rule(precision: View) -> Precision:
+    """The precision-driven replication rule a study file describes (study.json's or plan.json's)."""
+    confidence = precision.confidence
+    return Precision(float(precision.relative), int(precision.max_replications), tuple(precision.metrics),
+                     float(0.95 if confidence is None else confidence))
+
+
+def _precision_words(spec: View, frame: pd.DataFrame, axes: Sequence[str]) -> Tuple[str, Dict[int, Any]]:
+    """For a sweep with precision-driven replication (`spec`: study.json's spec): a paragraph on the
+    rule and its outcome, and per point its row of point_status (n, stopped, worst metric)."""
+    if not spec.precision or frame.empty:
         return "", {}
-    rule = Precision.from_spec(spec["precision"])
+    rule = _rule(spec.precision)
     points = point_status(precision_status(frame, rule, axes), rule)
-    text = (f"<p>Replications were precision-driven: every point started with {spec.get('replications')} and got more "
+    text = (f"<p>Replications were precision-driven: every point started with {spec.replications} and got more "
             f"{esc(rule.words())} (Law and Kelton's sequential procedure). {esc(describe_outcome(points, rule))}</p>")
     return text, {int(r.point): r for r in points.itertuples()}
 
@@ -218,16 +232,16 @@ def _steady_table(frame: pd.DataFrame, axes: Sequence[str], confidence: float) -
             f'<table class="steady"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
 
 
-def _minimum_words(c: Mapping[str, Any], plan: Mapping[str, Any], slos: Sequence[Mapping[str, Any]]) -> str:
-    """A candidate's minimum, or why it has none."""
-    if c.get("minimum") is not None:
-        return str(c["minimum"])
-    labels = {s["name"]: s["label"] for s in slos}
-    flat = [labels.get(f["slo"], f["slo"]) for f in c.get("flat_slos") or [] if f.get("decisive")]
+def _minimum_words(c: View, plan: View) -> str:
+    """A candidate's minimum (`c`: one of plan.json's candidates), or why it has none."""
+    if c.minimum is not None:
+        return str(c.minimum)
+    labels = {s.name: s.label for s in plan.slos}
+    flat = [labels.get(f.slo, f.slo) for f in c.flat_slos or [] if f.decisive]
     if flat:
-        return (f"none: {', '.join(flat)} does not depend on {plan['variable']} "
-                f"(the search ended at {c.get('noise_minimum')} by noise)")
-    return f"none up to {plan['high']}"
+        return (f"none: {', '.join(flat)} does not depend on {plan.variable} "
+                f"(the search ended at {c.noise_minimum} by noise)")
+    return f"none up to {plan.high}"
 
 
 def _early_words(plan: Mapping[str, Any], slos: Sequence[Mapping[str, Any]], cand_label: Any) -> str:
@@ -288,62 +302,62 @@ def _document(title: str, subtitle: str, body: str) -> str:
 
 
 def _plan_report(directory: Path, plots: bool) -> str:
-    plan = json.loads((directory / "plan.json").read_text(encoding="utf-8"))
+    plan = PlanFile(json.loads((directory / "plan.json").read_text(encoding="utf-8")))
     scenario = _scenario(directory)
     frame = load_results(directory)
-    variable = plan["variable"]
-    slos = plan["slos"]
-    confidence = float(plan["confidence"])
-    name = (scenario.get("scenario") or {}).get("name", directory.name)
-    cand_keys = sorted({k for c in plan["candidates"] for k in c["candidate"]})
+    variable = plan.variable
+    slos = plan.slos
+    confidence = float(plan.confidence)
+    name = _name(scenario, directory)
+    cand_keys = sorted({k for c in plan.candidates for k in c.candidate})
     frame = frame.assign(candidate=frame.apply(
         lambda r: ", ".join(f"{k} = {r[k]}" for k in cand_keys) if cand_keys else "scenario settings", axis=1)) \
         if not frame.empty else frame.assign(candidate=[])
-    best = plan.get("best")
-    recommended = plan.get("recommended")
-    minimum = plan.get("minimum")
-    spare = int(plan.get("spare") or 0)
+    best = plan.best
+    recommended = plan.recommended
+    minimum = plan.minimum
+    spare = int(plan.spare or 0)
 
     def cand_label(c: Mapping[str, Any]) -> str:
         return ", ".join(f"{k} = {v}" for k, v in c.items()) if c else "the scenario's own settings"
 
     # 1. Question and assumptions.
-    reps_words = str(plan["replications"])
-    if plan.get("precision"):
-        rule = Precision.from_spec(plan["precision"])
-        sizes = frame.groupby("point").size() if not frame.empty else pd.Series([plan["replications"]])
-        reps_words = (f"{plan['replications']} or more (precision-driven: each size got more "
+    reps_words = str(plan.replications)
+    if plan.precision:
+        rule = _rule(plan.precision)
+        sizes = frame.groupby("point").size() if not frame.empty else pd.Series([plan.replications])
+        reps_words = (f"{plan.replications} or more (precision-driven: each size got more "
                       f"{rule.words()}; {int(sizes.min())} to {int(sizes.max())} were run)")
     method = (f"For each candidate, the search assumes every objective's metric does not get worse as "
               f"{variable} grows (monotone). It brackets by doubling from the scenario's value "
-              f"({plan['start']}) until a value meets every objective, then bisects between the largest value "
+              f"({plan.start}) until a value meets every objective, then bisects between the largest value "
               f"that failed and the smallest that passed. A value meets an objective when the one-sided "
               f"{confidence:.0%} upper confidence bound of the metric's mean over {reps_words} "
               f"replications (Student t) is within the threshold; the latency objective applies to each run's "
               f"own p99. Replication r of every size uses the same random numbers (common random numbers), so "
               f"neighbouring sizes differ by the size, not by luck.")
-    steady = [s["label"] for s in slos if steady_flag(s["metric"]) is not None]
+    steady = [s.label for s in slos if steady_flag(s.metric) is not None]
     if steady:
         kind = "is a steady-state figure" if len(steady) == 1 else "are steady-state figures"
         method += (f" {capitalise(', '.join(steady))} {kind}: each run's mean after the warm-up that MSER-5 finds "
                    "in its time series; a run with no steady state (still drifting at the middle, or ending in a "
                    "storm) has no such mean and counts as failing the objective.")
     loss = ""
-    if plan.get("lose_servers"):
-        k = plan["lose_servers"]
+    if plan.lose_servers:
+        k = plan.lose_servers
         who = "server 0 crashes" if k == 1 else f"servers 0 to {k - 1} crash"
-        loss = (f"<p>Failure assumption: {who} at {plan['failure_at_s']:g} s and never come back (losing {k} "
+        loss = (f"<p>Failure assumption: {who} at {plan.failure_at_s:g} s and never come back (losing {k} "
                 f"server{'s' if k > 1 else ''}, on top of any crash in the scenario); the objectives include the "
                 "reconnect storm that follows.</p>")
-    if plan.get("lose_site"):
-        site = plan["lose_site"]
-        loss += (f"<p>Failure assumption: the whole site {esc(site)} crashes at {plan['failure_at_s']:g} s and never "
+    if plan.lose_site:
+        site = plan.lose_site
+        loss += (f"<p>Failure assumption: the whole site {esc(site)} crashes at {plan.failure_at_s:g} s and never "
                  f"comes back (every server there, N+site capacity); its clients reconnect to the other sites, and "
                  "the objectives, recovery included, are judged after losing it.</p>")
     spare_text = (f"<p>Capacity margin: {spare} spare server{'s' if spare != 1 else ''} on top of the minimum "
                   f"(N+{spare}).</p>" if spare else "")
     shown = {variable: recommended, **best} if best is not None and recommended is not None else {}
-    overrides = plan.get("overrides") or []
+    overrides = plan.overrides or []
     plan_assumptions = _assumptions(effective_scenario(scenario, overrides, shown))
     plan_assumptions += ("<p>" + esc(
         (f"These sentences describe the recommended fleet ({', '.join(f'{k} = {v}' for k, v in shown.items())}). "
@@ -351,15 +365,15 @@ def _plan_report(directory: Path, plots: bool) -> str:
         + (f" and the candidates' {', '.join(cand_keys)}" if cand_keys else "")
         + (f"; every run applies {', '.join(overrides)}" if overrides else "") + ".") + "</p>")
     section1 = (f'<section id="question"><h2>1. The question and the assumptions</h2>'
-                f'<p class="question">{esc(plan["question"])}</p>{plan_assumptions}{loss}{spare_text}'
+                f'<p class="question">{esc(plan.question)}</p>{plan_assumptions}{loss}{spare_text}'
                 f"<p>{esc(method)}</p></section>")
 
     # 2. Recommendation and margin.
-    flat_notes = [(c, f) for c in plan["candidates"] for f in c.get("flat_slos") or []]
+    flat_notes = [(c, f) for c in plan.candidates for f in c.flat_slos or []]
     if best is None or recommended is None:
-        decisive = [f["text"] for _, f in flat_notes if f.get("decisive")]
+        decisive = [f.text for _, f in flat_notes if f.decisive]
         why = (" ".join(dict.fromkeys(decisive)) if decisive else
-               f"No candidate met every objective for {variable} up to {plan['high']}. Relax an "
+               f"No candidate met every objective for {variable} up to {plan.high}. Relax an "
                "objective, raise the search limit (high), or change the scenario.")
         verdict = (f'<div class="verdict status-fail"><p class="verdict-word">No recommendation</p>'
                    f"<p>{esc(why)}</p></div>")
@@ -369,36 +383,36 @@ def _plan_report(directory: Path, plots: bool) -> str:
         with_text = f" with {cand_label(best)}" if best else ""
         verdict = (f'<div class="verdict status-ok"><p class="verdict-word">Recommendation: {esc(variable)} = '
                    f"{recommended}{esc(with_text)}</p><p>{esc(variable)} = {recommended}{esc(extra)}."
-                   + (f" It assumes losing the whole site {esc(plan['lose_site'])}." if plan.get("lose_site") else "")
-                   + (f" The recommended fleet costs {esc(_num(plan['recommended_cost_per_hour']))} an hour."
-                      if plan.get("recommended_cost_per_hour") else "") + "</p></div>")
-        entry = next(c for c in plan["candidates"] if c["candidate"] == best)
-        at = {e["value"]: e for e in entry["evaluations"]}
+                   + (f" It assumes losing the whole site {esc(plan.lose_site)}." if plan.lose_site else "")
+                   + (f" The recommended fleet costs {esc(_num(plan.recommended_cost_per_hour))} an hour."
+                      if plan.recommended_cost_per_hour else "") + "</p></div>")
+        entry = next(c for c in plan.candidates if c.candidate == best)
+        at = {e.value: e for e in entry.evaluations}
         runs = _runs_at(frame, variable, minimum, best)
         rows = []
         for slo in slos:
-            here = at[minimum]["slos"][slo["name"]]
-            ci = _ci_words(runs, slo["metric"], confidence, slo["scale"])
+            here = at[minimum].slos[slo.name]
+            ci = _ci_words(runs, slo.metric, confidence, slo.scale)
             below = at.get(minimum - 1)
             below_text = "not evaluated (the search range starts here)" if below is None else (
-                ("fails: " if not below["slos"][slo["name"]]["passed"] else "meets it too: ")
-                + _num(below["slos"][slo["name"]]["upper_bound"], slo["scale"], slo["unit"]))
-            if below is not None and below["slos"][slo["name"]].get("unsettled"):
-                b = below["slos"][slo["name"]]
+                ("fails: " if not below.slos[slo.name].passed else "meets it too: ")
+                + _num(below.slos[slo.name].upper_bound, slo.scale, slo.unit))
+            bound = here.upper_bound
+            threshold = slo.max
+            if below is not None and below.slos[slo.name].raw.get("unsettled"):
+                b = below.slos[slo.name].raw
                 below_text = (f"fails: {b['unsettled']} of {b['n']} runs had no steady state (no steady-state mean, "
                               "which counts as failing)")
-            bound = here["upper_bound"]
-            threshold = slo["max"]
             headroom = (1 - float(bound) / threshold) if isinstance(bound, (int, float)) and threshold > 0 else None
-            rows.append(f"<tr><td>{esc(slo['label'])}</td>"
-                        f"<td class=\"num\">{esc(_num(threshold, slo['scale'], slo['unit']))}"
-                        f"</td><td class=\"num\">{esc(_num(here['mean'], slo['scale'], slo['unit']) + ci)}</td>"
-                        f"<td class=\"num\">{esc(_num(bound, slo['scale'], slo['unit']))}</td>"
+            rows.append(f"<tr><td>{esc(slo.label)}</td>"
+                        f"<td class=\"num\">{esc(_num(threshold, slo.scale, slo.unit))}"
+                        f"</td><td class=\"num\">{esc(_num(here.mean, slo.scale, slo.unit) + ci)}</td>"
+                        f"<td class=\"num\">{esc(_num(bound, slo.scale, slo.unit))}</td>"
                         f"<td class=\"num\">{esc(f'{headroom:.0%}' if headroom is not None else 'n/a')}</td>"
                         f"<td>{esc(below_text)}</td></tr>")
-        if entry.get("non_monotone"):
+        if entry.non_monotone:
             verdict += (f'<div class="verdict status-warn"><p class="verdict-word">Check the answer</p><p>'
-                        f"{esc(variable)} = {', '.join(str(v) for v in entry['non_monotone'])} failed although the "
+                        f"{esc(variable)} = {', '.join(str(v) for v in entry.non_monotone)} failed although the "
                         f"smaller {minimum} passed: the metric is not monotone in {esc(variable)} here (or the "
                         "replications are too few to tell). Run more replications, or a sweep over these sizes, "
                         "before relying on the minimum.</p></div>")
@@ -407,21 +421,20 @@ def _plan_report(directory: Path, plots: bool) -> str:
                        f"<th>{confidence:.0%} upper bound</th>"
                        f"<th>Headroom</th><th>One less ({minimum - 1})</th></tr></thead><tbody>"
                        + "".join(rows) + "</tbody></table>")
-    notes = [f for c, f in flat_notes if not f.get("decisive") and (best is None or c["candidate"] == best)]
+    notes = [f for c, f in flat_notes if not f.decisive and (best is None or c.candidate == best)]
     if notes:
         verdict += ('<div class="verdict status-warn flat-slos"><p class="verdict-word">Objectives the size does not '
-                    'change</p>' + "".join(f"<p>{esc(f['text'])}</p>" for f in notes) + "</div>")
+                    'change</p>' + "".join(f"<p>{esc(f.text)}</p>" for f in notes) + "</div>")
     section2 = f'<section id="recommendation" class="page-break"><h2>2. Recommendation and margin</h2>{verdict}{margin_rows}'
 
     # Per-candidate comparison.
-    cost = plan.get("cost")
+    cost = plan.cost
     cand_rows = []
-    for c in sorted(plan["candidates"], key=lambda c: (c["minimum"] is None, c.get("total_cost") or 0,
-                                                       c["minimum"] or 0)):
-        tried = ", ".join(f"{e['value']}{'✓' if e['passed'] else '✗'}" for e in c["evaluations"])
-        total = (f"<td class=\"num\">{esc(_num(c.get('total_cost')))}</td>" if cost else "")
-        cand_rows.append(f"<tr><td>{esc(cand_label(c['candidate']))}</td>"
-                         f"<td class=\"num\">{esc(_minimum_words(c, plan, slos))}</td>"
+    for c in sorted(plan.candidates, key=lambda c: (c.minimum is None, c.total_cost or 0, c.minimum or 0)):
+        tried = ", ".join(f"{e.value}{'✓' if e.passed else '✗'}" for e in c.evaluations)
+        total = (f"<td class=\"num\">{esc(_num(c.total_cost))}</td>" if cost else "")
+        cand_rows.append(f"<tr><td>{esc(cand_label(c.candidate))}</td>"
+                         f"<td class=\"num\">{esc(_minimum_words(c, plan))}</td>"
                          f"{total}<td>{esc(tried)}</td></tr>")
     cost_head = ("<th>Fleet cost an hour at the minimum</th>" if cost == "cost_per_hour" else
                  f"<th>{esc(variable)} × {esc(cost)}</th>" if cost else "")
@@ -430,7 +443,7 @@ def _plan_report(directory: Path, plots: bool) -> str:
             f"Candidates are ranked by the minimum times {cost} (e.g. total cores: many small servers against few "
             "large ones), then by the closest objective's headroom." if cost else
             "Candidates are ranked by the minimum, then by the closest objective's headroom.")
-    section2 += _early_words(plan, slos, cand_label)
+    section2 += _early_words(plan.raw, [s.raw for s in slos], cand_label)
     section2 += (f"<h3>Per-candidate comparison</h3><p>{esc(rank)}</p><table><thead><tr><th>Candidate</th>"
                  f"<th>Smallest {esc(variable)} meeting every objective</th>{cost_head}"
                  "<th>Sizes evaluated (✓ met, ✗ failed)</th>"
@@ -440,12 +453,12 @@ def _plan_report(directory: Path, plots: bool) -> str:
     figures = []
     if plots and not frame.empty:
         for slo in slos:
-            agg = _aggregate(frame, [variable, "candidate"], [slo["metric"]], confidence)
-            png = metric_figure(agg, variable, f"{slo['label']} ({slo['unit']})".replace(" ()", ""), variable,
-                                group="candidate" if cand_keys else None, scale=slo["scale"], threshold=slo["max"],
+            agg = _aggregate(frame, [variable, "candidate"], [slo.metric], confidence)
+            png = metric_figure(agg, variable, f"{slo.label} ({slo.unit})".replace(" ()", ""), variable,
+                                group="candidate" if cand_keys else None, scale=slo.scale, threshold=slo.max,
                                 mark_x=minimum, mark_label=f"minimum {minimum}")
-            figures.append(f"<h3>{esc(slo['label'])} against {esc(variable)}</h3>" + _img(
-                png, f"{slo['label']} against {variable}",
+            figures.append(f"<h3>{esc(slo.label)} against {esc(variable)}</h3>" + _img(
+                png, f"{slo.label} against {variable}",
                 f"Mean over replications with its {confidence:.0%} confidence band, at every size the search "
                 f"evaluated; dashed: the objective; dotted: the minimum that meets every objective. Triangles at "
                 f"the top: runs where not every client had reconnected by the end."))
@@ -457,23 +470,23 @@ def _plan_report(directory: Path, plots: bool) -> str:
     # 4. Sensitivity: how the answer moves with the thresholds.
     sens = []
     if best is not None and minimum is not None:
-        entry = next(c for c in plan["candidates"] if c["candidate"] == best)
+        entry = next(c for c in plan.candidates if c.candidate == best)
         for slo in slos:
             for factor in (0.8, 0.9, 1.1, 1.25):
-                limit = slo["max"] * factor
-                passing = [e["value"] for e in entry["evaluations"]
-                           if all((s2["upper_bound"] if isinstance(s2["upper_bound"], (int, float)) else math.inf)
-                                  <= (limit if n == slo["name"] else s2["max"]) for n, s2 in e["slos"].items())]
-                failing = [e["value"] for e in entry["evaluations"] if e["value"] not in passing]
+                limit = slo.max * factor
+                passing = [e.value for e in entry.evaluations
+                           if all((s2.upper_bound if isinstance(s2.upper_bound, (int, float)) else math.inf)
+                                  <= (limit if n == slo.name else s2.max) for n, s2 in e.slos.items())]
+                failing = [e.value for e in entry.evaluations if e.value not in passing]
                 lowest = min(passing) if passing else None
                 if lowest is None:
-                    answer = f"no evaluated size meets it (largest tried: {max(e['value'] for e in entry['evaluations'])})"
-                elif lowest - 1 in failing or lowest == plan["low"]:
+                    answer = f"no evaluated size meets it (largest tried: {max(e.value for e in entry.evaluations)})"
+                elif lowest - 1 in failing or lowest == plan.low:
                     answer = f"{lowest}"
                 else:
                     answer = f"at most {lowest} (smaller sizes were not all evaluated)"
-                sens.append(f"<tr><td>{esc(slo['label'])}</td><td class=\"num\">{factor:.0%}: "
-                            f"{esc(_num(limit, slo['scale'], slo['unit']))}</td><td>{esc(answer)}</td></tr>")
+                sens.append(f"<tr><td>{esc(slo.label)}</td><td class=\"num\">{factor:.0%}: "
+                            f"{esc(_num(limit, slo.scale, slo.unit))}</td><td>{esc(answer)}</td></tr>")
     section4 = ('<section id="sensitivity"><h2>4. Sensitivity</h2><p>The smallest size, among those evaluated, that '
                 'would meet every objective if one threshold were tighter or looser (the others unchanged). A '
                 'steep change means the answer rests on that objective.</p><table><thead><tr><th>Objective</th>'
@@ -496,7 +509,7 @@ def _plan_report(directory: Path, plots: bool) -> str:
                            "Connection attempts, rejections and failures per second.")
                     + "</section>")
     subtitle = (f"Capacity plan · {len(frame)} runs ({frame['point'].nunique() if not frame.empty else 0} "
-                f"configurations × {plan['replications']} replications) · seed {plan['seed']}")
+                f"configurations × {plan.replications} replications) · seed {plan.seed}")
     return _document(f"Capacity plan: {name}", subtitle, section1 + section2 + section3 + section4 + timeline)
 
 
@@ -505,29 +518,28 @@ def _plan_report(directory: Path, plots: bool) -> str:
 
 
 def _sweep_report(directory: Path, plots: bool, confidence: float = 0.95) -> str:
-    meta = read_study(directory)
-    spec = meta.get("spec", {})
+    spec = StudyFile(read_study(directory)).spec
     scenario = _scenario(directory)
     frame = _with_failed_fraction(load_results(directory))
-    axes = [a["key"] for a in spec.get("axes", [])]
-    name = (scenario.get("scenario") or {}).get("name", directory.name)
+    axes = [a.key for a in spec.axes]
+    name = _name(scenario, directory)
     n_points = frame["point"].nunique() if not frame.empty else 0
-    reps = spec.get("replications", 1)
+    reps = 1 if spec.replications is None else spec.replications
 
-    def axis_words(a: Mapping[str, Any]) -> str:
-        if "values" in a:
-            return f"{a['key']}: {', '.join(_value_word(v) for v in a['values'])}"
-        r = a["range"]
-        return (f"{a['key']}: {r['low']} to {r['high']}" + (" (log scale)" if r.get("log") else "")
-                + (f", {r['steps']} values" if "steps" in r else ""))
+    def axis_words(a: View) -> str:
+        if a.values is not None:
+            return f"{a.key}: {', '.join(_value_word(v) for v in a.values)}"
+        r = a.range
+        return (f"{a.key}: {r.low} to {r.high}" + (" (log scale)" if r.log else "")
+                + (f", {r.steps} values" if r.steps is not None else ""))
 
-    method = spec.get("method", "grid")
-    how = {"grid": "every combination of", "random": f"{spec.get('samples')} random points over",
-           "latin_hypercube": f"a Latin hypercube of {spec.get('samples')} points over"}.get(method, method)
+    method = spec.method or "grid"
+    how = {"grid": "every combination of", "random": f"{spec.samples} random points over",
+           "latin_hypercube": f"a Latin hypercube of {spec.samples} points over"}.get(method, method)
     crn = ("Replication r of every point uses the same random numbers (common random numbers), so differences "
-           "between points are not luck." if spec.get("common_random_numbers", True)
+           "between points are not luck." if spec.common_random_numbers is not False
            else "Each point has its own random numbers (a seed derived from its values).")
-    common, per_point = _point_assumptions(scenario, spec.get("overrides") or [], frame, axes)
+    common, per_point = _point_assumptions(scenario, spec.overrides or [], frame, axes)
     precision_text, precision_by_point = _precision_words(spec, frame, axes)
     reps_words = str(reps)
     if precision_by_point:
@@ -544,7 +556,7 @@ def _sweep_report(directory: Path, plots: bool, confidence: float = 0.95) -> str
                   + f"<th>The scenario at this point</th></tr></thead><tbody>{point_rows}</tbody></table>")
     section1 = (f'<section id="question"><h2>1. The question and the assumptions</h2>'
                 f'<p class="question">How do the key metrics change across {esc(how)} '
-                f"{esc('; '.join(axis_words(a) for a in spec.get('axes', [])))}?</p>"
+                f"{esc('; '.join(axis_words(a) for a in spec.axes))}?</p>"
                 f"{common}{varied}<p>{n_points} points × {reps_words} replications; means with "
                 f"{confidence:.0%} confidence intervals (Student t). {esc(crn)}</p>{precision_text}</section>")
 
@@ -592,7 +604,7 @@ def _sweep_report(directory: Path, plots: bool, confidence: float = 0.95) -> str
         others = [a for a in axes if a != x]
         data = agg.assign(group=agg.apply(lambda r: ", ".join(f"{a} = {_value_word(r[a])}" for a in others), axis=1)
                           if others else "")
-        log_x = any(a.get("range", {}).get("log") for a in spec.get("axes", []) if a["key"] == x)
+        log_x = any(a.range is not None and a.range.log for a in spec.axes if a.key == x)
         for m in metrics:
             label, unit, scale = KEY_METRICS[m]
             png = metric_figure(data[data["metric"] == m], x, f"{label} ({unit})".replace(" ()", ""), x,
@@ -647,13 +659,13 @@ def _sweep_report(directory: Path, plots: bool, confidence: float = 0.95) -> str
                 "the metric depends on that setting.</p><table><thead><tr><th>Axis</th><th>Metric</th><th>Lowest</th>"
                 f"<th>Highest</th></tr></thead><tbody>{''.join(sens)}</tbody></table></section>")
     subtitle = (f"Parameter sweep · {len(frame)} runs ({n_points} points × {reps_words} replications) · "
-                f"seed {spec.get('seed')}")
+                f"seed {spec.seed}")
     return _document(f"Sweep report: {name}", subtitle, section1 + section2 + section3 + section4)
 
 
 def render_study_report(directory: Path, plots: bool = True) -> str:
     """The HTML report of a sweep or plan directory."""
-    kind = read_study(directory).get("kind")
+    kind = StudyFile(read_study(directory)).kind
     if kind == "plan" and (directory / "plan.json").is_file():
         return _plan_report(directory, plots)
     return _sweep_report(directory, plots)

@@ -32,12 +32,13 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import pandas as pd
 
-from wsfleet._prom_series import Series, run_series
+from wsfleet._prom_series import Series, fault_target, run_series
 from wsfleet._run_dir import PathLike, ReportError, Run, load_run
+from wsfleet.views import Scenario, Summary
 
 __all__ = ["AlertsError", "PromtoolError", "AlertEpisode", "FaultDetection", "AlertsResult", "alerts", "evaluate", "bundled_rules",
            "find_promtool", "main"]
@@ -226,9 +227,8 @@ def _selector(s: Series) -> str:
 def _grid(run: Run) -> Tuple[float, int]:
     """(step_s, steps): rules are evaluated at k * step_s for k = 0..steps (the run's sample grid;
     a last, shorter interval that ends off the grid is left out)."""
-    run_table = run.scenario.get("run") if isinstance(run.scenario.get("run"), dict) else {}
-    step = run_table.get("sample_interval_s")
-    end = float(run.summary.get("simulated_seconds") or 0.0)
+    step = Scenario(run.scenario).run.sample_interval_s
+    end = float(Summary(run.summary).simulated_seconds or 0.0)
     if not isinstance(step, (int, float)) or step <= 0:
         fleet = run.timeseries[run.timeseries["scope"] == "fleet"]["time_s"].astype(float).tolist()
         step = fleet[0] if fleet else 1.0
@@ -430,13 +430,6 @@ def episodes_of(states: pd.DataFrame, step: float, steps: int) -> List[AlertEpis
     return out
 
 
-def _fault_target(fault: Mapping[str, Any]) -> str:
-    for key in ("server", "site", "balancer", "share"):
-        if fault.get(key) is not None:
-            return f"{key} {fault[key]}"
-    return ""
-
-
 def _failing_between(run: Run, start: float, end: Optional[float]) -> Dict[str, Any]:
     fleet = run.timeseries[run.timeseries["scope"] == "fleet"]
     window = fleet[(fleet["time_s"] >= start) & ((fleet["time_s"] <= end) if end is not None else True)]
@@ -453,14 +446,14 @@ def _failing_between(run: Run, start: float, end: Optional[float]) -> Dict[str, 
 def _detections(run: Run, episodes: List[AlertEpisode]) -> List[FaultDetection]:
     fired = sorted((e.firing_s, e.alertname) for e in episodes if e.firing_s is not None)
     out = []
-    for index, fault in enumerate(run.summary.get("faults") or []):
-        if not isinstance(fault, Mapping) or not isinstance(fault.get("at_s"), (int, float)):
+    for index, fault in enumerate(Summary(run.summary).faults):
+        if not isinstance(fault.at_s, (int, float)):
             continue
-        at = float(fault["at_s"])
+        at = float(fault.at_s)
         first = next(((t, name) for t, name in fired if t >= at), None)
         firing = first[0] if first else None
         counts = _failing_between(run, at, firing)
-        out.append(FaultDetection(index, str(fault.get("type", "")), _fault_target(fault), at,
+        out.append(FaultDetection(index, str(fault.type or ""), fault_target(fault), at,
                                   first[1] if first else None, firing,
                                   firing - at if firing is not None else None, **counts))
     return out
@@ -474,8 +467,7 @@ def alerts(run_dir: PathLike, rules: Any = None, *, expressions: Sequence[str] =
     step as well (for example recording rules' names), in AlertsResult.expressions."""
     run = load_run(run_dir)
     if rules is None:
-        section = run.scenario.get("alerts") if isinstance(run.scenario.get("alerts"), dict) else {}
-        configured = section.get("rules")
+        configured = Scenario(run.scenario).alerts.rules
         if not configured:
             raise AlertsError(f"{run.run_dir}: no rules given and the scenario has no [alerts] rules")
         rules = [configured] if isinstance(configured, str) else list(configured)

@@ -19,6 +19,7 @@ from wsfleet._analysis import Analysis, analyse
 from wsfleet._describe import fmt_int, fmt_ms, fmt_pct, fmt_seconds, fmt_share
 from wsfleet._html import CSS, STATUS_WORDS, esc, img
 from wsfleet._run_dir import ReportError, Run, load_run
+from wsfleet.views import Summary
 
 __all__ = ["write_comparison", "render_comparison", "main"]
 
@@ -32,24 +33,23 @@ def _table(runs: Sequence[Tuple[Run, Analysis]]) -> str:
     head = "".join(f"<th>{esc(r.run_dir.name or str(r.run_dir))}</th>" for r, _ in runs)
     rows = []
 
-    def conn(r: Run, key: str) -> Any:
-        return (r.summary.get("connections") or {}).get(key)
+    sums = [Summary(r.summary) for r, _ in runs]
 
     rows.append(_row("Verdict", [STATUS_WORDS[a.status] for _, a in runs], numeric=False))
     rows.append(_row("Binding or closest limit", [
         f"{a.binding.name}: {a.binding.figure}" if a.binding is not None else "—" for _, a in runs], numeric=False))
     rows.append(_row("Servers", [fmt_int(a.servers) for _, a in runs]))
-    rows.append(_row("Clients", [fmt_int((r.summary.get("clients") or {}).get("count")) for r, _ in runs]))
+    rows.append(_row("Clients", [fmt_int(s.clients.count) for s in sums]))
     rows.append(_row("Peak open connections", [fmt_int(a.peak_fleet_connections) for _, a in runs]))
     rows.append(_row("Busiest server, share of its limit", [
         fmt_pct(a.peak_server_connections, a.max_connections) for _, a in runs]))
     rows.append(_row("Peak CPU of any server", [fmt_share(a.peak_cpu) for _, a in runs]))
     rows.append(_row("Refused attempts", [
-        f"{fmt_int(conn(r, 'rejected'))} ({fmt_pct(conn(r, 'rejected'), conn(r, 'attempted'))})" for r, _ in runs]))
+        f"{fmt_int(s.connections.rejected)} ({fmt_pct(s.connections.rejected, s.connections.attempted)})" for s in sums]))
     rows.append(_row("Failed attempts", [
-        f"{fmt_int(conn(r, 'failed'))} ({fmt_pct(conn(r, 'failed'), conn(r, 'attempted'))})" for r, _ in runs]))
+        f"{fmt_int(s.connections.failed)} ({fmt_pct(s.connections.failed, s.connections.attempted)})" for s in sums]))
     rows.append(_row("p99 message latency", [
-        fmt_ms(((r.summary.get("messages") or {}).get("latency_ms") or {}).get("p99")) for r, _ in runs]))
+        fmt_ms(s.messages.latency_ms.p99) for s in sums]))
     rows.append(_row("Slowest recovery after a crash", [
         fmt_seconds(max((s.reconnected_within_s for s in a.storms if s.reconnected_within_s is not None),
                         default=None)) if a.storms else "no crash" for _, a in runs]))

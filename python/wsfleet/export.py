@@ -17,6 +17,7 @@ from typing import Dict, List, Optional, Tuple, Union
 
 from wsfleet._prom_series import HISTOGRAM, METRICS, Series, run_series
 from wsfleet._run_dir import PathLike, ReportError, ReportWriteError, load_run
+from wsfleet.views import Summary
 
 __all__ = ["export_openmetrics", "parse_start", "ExportError", "main"]
 
@@ -140,7 +141,7 @@ def export_openmetrics(run_dir: PathLike, out: Optional[PathLike] = None,
     """The run's series as OpenMetrics text, timestamps from `start` (the run's t = 0); written to
     `out` too when given. Raises ReportError for a bad run directory, ExportError for a bad start."""
     run = load_run(run_dir)
-    duration = float(run.summary.get("simulated_seconds") or 0.0)
+    duration = float(Summary(run.summary).simulated_seconds or 0.0)
     text = openmetrics_text(run_series(run), _start_seconds(start, duration))
     if out is not None:
         path = Path(out)

@@ -108,6 +108,15 @@ def _at(time_s: Optional[float]) -> str:
     return f" at {fmt_seconds(time_s)}" if time_s is not None else ""
 
 
+def _worst_deploy(sv: View) -> Optional[Tuple[int, View]]:
+    """(its number from 1, its outcome) of the deploy whose clients took longest to come back (one not
+    all back first), among those that closed connections; None without one."""
+    closing = [(i, d) for i, d in enumerate(sv.deploys or [], 1) if (as_float(d.connections_closed) or 0) > 0]
+    if not closing:
+        return None
+    return max(closing, key=lambda item: (item[1].all_reconnected_s is None, as_float(item[1].all_reconnected_s) or 0.0))
+
+
 def _headline(a: Analysis, summary: Mapping[str, Any], reps: Optional[Replications] = None) -> str:
     sv = Summary(summary)
     conn, msgs, hb = sv.connections, sv.messages, sv.heartbeats
@@ -116,7 +125,14 @@ def _headline(a: Analysis, summary: Mapping[str, Any], reps: Optional[Replicatio
 
     # Key figure cards.
     storm_card = ("—", "no server fails in this run, so no reconnect storm")
-    if a.storms and not any(st.dropped for st in a.storms):
+    deploy = _worst_deploy(sv)
+    if deploy is not None and not any(st.dropped for st in a.storms):
+        i, d = deploy
+        closed = fmt_int(d.connections_closed)
+        storm_card = ((fmt_seconds(d.all_reconnected_s), f"until all {closed} clients disconnected by deploy {i} were back")
+                      if d.all_reconnected_s is not None else
+                      ("not all back", f"of the {closed} clients disconnected by deploy {i}, by the end of the run"))
+    elif a.storms and not any(st.dropped for st in a.storms):
         storm_card = ("0", "connections dropped by the faults of this run: no reconnect storm")
     elif a.storms:
         worst = a.storms[0]
@@ -262,7 +278,12 @@ def _headline(a: Analysis, summary: Mapping[str, Any], reps: Optional[Replicatio
                       "<th>Peak rejected/s</th><th>Peak waiting in backoff</th></tr></thead><tbody>"
                       + "".join(storm_rows) + "</tbody></table>")
     else:
-        storm_html = '<h3>Storm impact</h3><p class="note">No server fails in this scenario, so there is no reconnect storm.</p>'
+        deploy = _worst_deploy(sv)
+        storm_html = ('<h3>Storm impact</h3><p class="note">No server fails in this scenario, so there is no reconnect '
+                      'storm from a crash.</p>' if deploy is None else
+                      '<h3>Storm impact</h3><p class="note">No server fails in this scenario; the reconnections its '
+                      f'deploys caused ({fmt_int(sum(as_float(d.connections_closed) or 0 for d in sv.deploys))} connections '
+                      'closed) are under Deploys below.</p>')
 
     # Conservation.
     if a.conservation_ok is True and not a.conservation_failed:

@@ -49,6 +49,7 @@ import pandas as pd
 from ._describe import fmt_int, fmt_seconds
 from ._html import CSS, esc, img
 from ._plots import new_figure, style_axes, to_png
+from .views import Scenario, Summary
 
 __all__ = ["storm_map", "StormMap", "main", "STORM_KEYS", "TRIGGERS"]
 
@@ -84,6 +85,12 @@ def _storm_table(base: Mapping[str, Any], where: str) -> Dict[str, Any]:
                 raise ValueError(f"{where}: storm.{key} must be a number (got {value!r})")
             out[key] = float(value)
     return out
+
+
+def _name(base: Mapping[str, Any], otherwise: str) -> str:
+    """The scenario's name, else `otherwise`."""
+    identity = Scenario(base).scenario
+    return str(identity.name) if "name" in identity else otherwise
 
 
 def _trigger_words(trigger: str) -> str:
@@ -277,25 +284,25 @@ def storm_map(scenario: Union[PathLike, Mapping[str, Any]], sizes: Optional[Sequ
 
     if isinstance(scenario, Mapping):
         base = dict(scenario)
-        name = str(base.get("scenario", {}).get("name", "scenario")) if isinstance(base.get("scenario"), Mapping) else "scenario"
+        name = _name(base, "scenario")
         where = "storm_map"
     else:
         path = Path(os.fspath(scenario))
         base = tomllib.loads(path.read_text(encoding="utf-8"))
-        name = str(base.get("scenario", {}).get("name", path.stem))
+        name = _name(base, path.stem)
         where = str(path)
-    table = _storm_table(base, where)
+    storm_table = _storm_table(base, where)
     base.pop("storm", None)
-    sizes = list(sizes) if sizes is not None else table.get("sizes", [])
-    durations = list(durations) if durations is not None else table.get("durations", [])
-    at_s = float(at_s if at_s is not None else table.get("at_s", 60.0))
-    horizon_s = float(horizon_s if horizon_s is not None else table.get("horizon_s", 120.0))
-    threshold = float(threshold if threshold is not None else table.get("threshold", 0.99))
-    tail_s = float(tail_s if tail_s is not None else table.get("tail_s", 20.0))
-    trigger = trigger if trigger is not None else table.get("trigger", "crash")
+    sizes = list(sizes) if sizes is not None else storm_table.get("sizes", [])
+    durations = list(durations) if durations is not None else storm_table.get("durations", [])
+    at_s = float(at_s if at_s is not None else storm_table.get("at_s", 60.0))
+    horizon_s = float(horizon_s if horizon_s is not None else storm_table.get("horizon_s", 120.0))
+    threshold = float(threshold if threshold is not None else storm_table.get("threshold", 0.99))
+    tail_s = float(tail_s if tail_s is not None else storm_table.get("tail_s", 20.0))
+    trigger = trigger if trigger is not None else storm_table.get("trigger", "crash")
     if trigger not in TRIGGERS:
         raise ValueError(f"storm_map: trigger must be one of {', '.join(TRIGGERS)} (got {trigger!r})")
-    params = {k: table[k] for k in ("factor", "loss") if k in table}
+    params = {k: storm_table[k] for k in ("factor", "loss") if k in storm_table}
     for s in sizes:
         if not 0.0 < float(s) <= 1.0:
             raise ValueError(f"storm_map: every size must be a share of the servers in (0, 1] (got {s})")
@@ -304,7 +311,9 @@ def storm_map(scenario: Union[PathLike, Mapping[str, Any]], sizes: Optional[Sequ
             raise ValueError(f"storm_map: every duration must be > 0 s (got {d})")
     if not sizes or not durations:
         raise ValueError("storm_map: give at least one size and one duration (arguments, or sizes and durations in [storm])")
-    servers = int(base.get("fleet", {}).get("servers", 10))
+    fleet = Scenario(base).fleet
+    # With [[fleet.classes]], fleet.servers is their sum (the scenario leaves it out).
+    servers = sum(int(c.servers) for c in fleet.classes) if fleet.classes else int(fleet.servers)
     rows = []
     for size in sorted(float(s) for s in sizes):
         lost = max(1, min(servers, int(round(size * servers))))
@@ -314,7 +323,7 @@ def storm_map(scenario: Union[PathLike, Mapping[str, Any]], sizes: Optional[Sequ
             doc.setdefault("run", {})
             doc["run"]["duration_s"] = at_s + duration + horizon_s
             result = run(doc, overrides=dict(overrides or {}), seed=seed)
-            if not result.summary["conservation"]["ok"]:
+            if not Summary(result.summary).conservation.ok:
                 raise RuntimeError(f"storm_map: conservation failed for size {size}, duration {duration}")
             row = {"size": size, "servers_lost": lost, "duration_s": duration}
             row.update(_outcome(result.fleet, at_s, at_s + duration, threshold, tail_s))

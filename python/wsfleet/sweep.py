@@ -62,6 +62,7 @@ from wsfleet._store import ResultStore, StoreError, is_study_dir, load_results, 
 from wsfleet._study import (BaseScenario, PointsFailed, Study, SweepError, add_common_arguments, execute,
                             failure_message, flatten_axes, read_table, run_to_precision, study_executor, suggest)
 from wsfleet._task import Task, run_task
+from wsfleet.views import Scenario
 
 __all__ = ["Study", "Sweep", "SweepResult", "SweepError", "Range", "sweep", "load_sweep", "aggregate", "main"]
 
@@ -156,7 +157,7 @@ class Sweep(Study):
             effective = self.base.effective(self.overrides)
         except _core.ScenarioError as exc:
             raise SweepError(str(exc)) from None
-        seed = seed if seed is not None else given.get("seed", effective["run"]["seed"])
+        seed = seed if seed is not None else given.get("seed", Scenario(effective).run.seed)
         if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
             # run.seed is a TOML integer: past 2^63 - 1 every point would fail after validation.
             raise SweepError(f"{where}: seed must be a whole number from 0 to {MAX_SEED} (got {seed!r})")

@@ -23,6 +23,11 @@ A name the schema does not declare is an error, not a silent None: `summary.conn
 raises AttributeError and, on a closed table (every table of a summary), `view.get("teleported")`
 and `view["teleported"]` raise KeyError, both naming the table and the schema that lacks the key.
 `declared_keys(view_or_class)` lists a table's keys (tests/python/test_views_readers.py uses it).
+
+A sweep's or plan's directory has two more files, declared in Python (wsfleet.study_schema, the
+JSON Schemas `wsfleet schema --study` and `--plan`): StudyFile(read_study(dir)) views study.json
+(what was asked), PlanFile(json.load(open("DIR/plan.json"))) views plan.json (what a plan found).
+A key written as null (a plan without a winner has no minimum, no precision rule) is None.
 """
 from __future__ import annotations
 
@@ -31,10 +36,10 @@ import keyword
 from functools import lru_cache
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Type
 
-from wsfleet import _core
+from wsfleet import _core, study_schema
 
-__all__ = ["View", "Scenario", "Summary", "summary_schema", "scenario_schema", "attribute_name", "declared_keys",
-           "UndeclaredKey"]
+__all__ = ["View", "Scenario", "Summary", "StudyFile", "PlanFile", "summary_schema", "scenario_schema",
+           "study_file_schema", "attribute_name", "declared_keys", "UndeclaredKey"]
 
 
 def attribute_name(key: str) -> str:
@@ -53,6 +58,13 @@ def summary_schema() -> Dict[str, Any]:
 def scenario_schema() -> Dict[str, Any]:
     """The JSON Schema of a scenario file, as the engine declares it (docs/scenario.schema.json)."""
     return json.loads(_core.scenario_schema())
+
+
+@lru_cache(maxsize=None)
+def study_file_schema(which: str) -> Dict[str, Any]:
+    """The JSON Schema of a study directory's "study" (study.json) or "plan" (plan.json), as
+    wsfleet.study_schema declares it (docs/study.schema.json, docs/plan.schema.json)."""
+    return study_schema.json_schema(which)
 
 
 class UndeclaredKey(KeyError):
@@ -121,8 +133,14 @@ class View:
         return f"{type(self).__name__}({shown}{', ...' if len(self._keys) > 6 else ''})"
 
 
+def _has_type(node: Mapping[str, Any], name: str) -> bool:
+    """The node's type is `name`, or a list of types holding it (["object", "null"]: a table or null)."""
+    t = node.get("type")
+    return t == name or (isinstance(t, list) and name in t)
+
+
 def _is_object(node: Mapping[str, Any]) -> bool:
-    return node.get("type") == "object" and "properties" in node
+    return _has_type(node, "object") and "properties" in node
 
 
 def _doc(node: Mapping[str, Any]) -> str:
@@ -181,10 +199,12 @@ class _Builder:
                 value = self._data.get(key)
                 if isinstance(value, Mapping):
                     return cls(value)
+                if value is None and key in self._data:  # written as null: it does not apply
+                    return None
                 return cls({}) if empty_when_absent else None
 
             return property(get_object, doc=doc)
-        items = node.get("items") if node.get("type") == "array" else None
+        items = node.get("items") if _has_type(node, "array") else None
         if isinstance(items, Mapping) and _is_object(items):
             cls = self.make(child_name + "Item", items, where + "[]")
 
@@ -196,7 +216,7 @@ class _Builder:
 
             return property(get_list, doc=doc)
         extra = node.get("additionalProperties")
-        if node.get("type") == "object" and isinstance(extra, Mapping) and _is_object(extra):
+        if _has_type(node, "object") and isinstance(extra, Mapping) and _is_object(extra):
             cls = self.make(child_name + "Entry", extra, where + ".*")
 
             def get_map(self: View) -> Dict[str, View]:
@@ -228,3 +248,7 @@ Summary: Type[View] = _Builder(defaults=False, file="summary.json").make("Summar
 Summary.__module__ = __name__
 Scenario: Type[View] = _Builder(defaults=True, file="the scenario").make("Scenario", scenario_schema())
 Scenario.__module__ = __name__
+StudyFile: Type[View] = _Builder(defaults=False, file="study.json").make("StudyFile", study_file_schema("study"))
+StudyFile.__module__ = __name__
+PlanFile: Type[View] = _Builder(defaults=False, file="plan.json").make("PlanFile", study_file_schema("plan"))
+PlanFile.__module__ = __name__

@@ -77,6 +77,11 @@ def test_the_report_has_a_deploys_section_that_reads_well(tmp_path: Path) -> Non
     assert f"closed {d['connections_closed']:,} connections ({d['closed_at_sigterm']:,} at SIGTERM)" in text
     assert f"{d['peak_disconnected']:,} of its clients away at once" in text
     assert "The trade-off:" in text
+    # No server fails, yet the deploy disconnected its clients: the headline's storm card and the storm
+    # section say so instead of "no reconnect storm".
+    assert f"{d['all_reconnected_s']:.1f} s until all {d['connections_closed']:,} clients disconnected by deploy 1 were back" in text
+    assert "so no reconnect storm" not in text
+    assert f"the reconnections its deploys caused ({d['connections_closed']:,} connections closed) are under Deploys" in text
     assert 'id="operations"' in page and "Servers by version and state" not in text  # the title is in the PNG
 
 

@@ -21,7 +21,7 @@ import pytest
 
 import wsfleet
 from wsfleet._metrics import NONDETERMINISTIC
-from wsfleet_testing import cli
+from wsfleet_testing import SWEEP_SPEC, cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -132,7 +132,7 @@ def test_a_write_cut_by_enospc_leaves_neither_temporary_nor_unverified_part(tmp_
 
     from wsfleet import _store
 
-    store = _store.ResultStore(tmp_path / "sw", "sweep", {"axes": {}}, "id", TINY)
+    store = _store.ResultStore(tmp_path / "sw", "sweep", SWEEP_SPEC, "id", TINY)
     real_open = open
 
     class FullDisk:

@@ -63,6 +63,8 @@ def summaries() -> Dict[str, Dict[str, Any]]:
     out["storm"] = wsfleet.run(STORM_TOML).summary
     for key, text in FAULT_KINDS.items():
         out[f"fault-{key}"] = wsfleet.run(BASE + text).summary
+    # A library that joins channels on every connection writes pubsub.channel_joins.
+    out["phoenix-joins"] = wsfleet.run(BASE + '[backoff]\npolicy = "phoenix"\n[pubsub]\nchannels = 3\nsubscriptions = 2\n').summary
     return out
 
 

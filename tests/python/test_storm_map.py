@@ -84,3 +84,14 @@ def test_a_bad_storm_table_names_the_key(tmp_path: Path) -> None:
     # The scenario with its [storm] table is still a valid scenario for a run (the loader leaves the
     # table to the Python package).
     wsfleet.check(SCENARIO.read_text(encoding="utf-8") + '\n[storm]\nsizes = [0.25]\n')
+
+
+def test_a_fleet_of_classes_loses_a_share_of_its_classes_servers() -> None:
+    # [[fleet.classes]] set the servers (2 + 2): half of them is 2 servers, not half of the default 10
+    # (which crashed servers 0 to 4 of 4 and made every run invalid).
+    scenario = {"run": {"duration_s": 20.0, "sample_interval_s": 1.0},
+                "fleet": {"classes": [{"name": "small", "servers": 2, "max_connections": 100},
+                                      {"name": "big", "servers": 2, "max_connections": 200}]},
+                "clients": {"count": 200, "ramp_s": 2.0}}
+    m = wsfleet.storm_map(scenario, sizes=[0.5, 1.0], durations=[2.0], at_s=5.0, horizon_s=10.0)
+    assert m.frame["servers_lost"].tolist() == [2, 4]

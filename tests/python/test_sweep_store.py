@@ -12,10 +12,11 @@ import pytest
 
 from wsfleet import _parts, _store
 from wsfleet._store import ResultStore, load_results
+from wsfleet_testing import SWEEP_SPEC
 
 
 def store(directory: Path) -> ResultStore:
-    return ResultStore(directory, "sweep", {"axes": []}, "identity", "[run]\n")
+    return ResultStore(directory, "sweep", SWEEP_SPEC, "identity", "[run]\n")
 
 
 def row(point: int, replication: int, **metrics) -> dict:

@@ -161,3 +161,9 @@ def with_lines(text: str, replacements: Iterable[Sequence[str]]) -> str:
         assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times"
         text = text.replace(old, new)
     return text
+
+
+#: A sweep's spec as study.json declares it (wsfleet.study_schema), for tests that open a ResultStore
+#: directly: the store checks what it writes against the declaration.
+SWEEP_SPEC = {"scenario_sha256": "0" * 64, "source": "<string>", "overrides": [], "axes": [], "method": "grid",
+              "samples": None, "replications": 1, "seed": 1, "common_random_numbers": True}

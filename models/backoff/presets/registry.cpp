@@ -60,8 +60,15 @@ std::vector<BackoffEntry> make_entries() {
          return std::make_unique<AblyBackoff>(ns(p, "disconnected_retry_timeout_s"), ns(p, "suspended_retry_timeout_s"),
                                               ns(p, "connection_state_ttl_s"));
        }});
-  entries.push_back({{"phoenix", "Phoenix JS: 10, 50, 100, 150, 200, 250, 500, 1000, 2000 ms, then 5000 ms; no jitter", {}},
-                     [](const Params&) { return std::make_unique<PhoenixBackoff>(); }});
+  entries.push_back(
+      {{"phoenix",
+        "Phoenix JS: 10, 50, 100, 150, 200, 250, 500, 1000, 2000 ms, then 5000 ms; no jitter; with [pubsub] each "
+        "channel joins on every connection, a failed join again after 1, 2, 5, then 10 s",
+        {{"rejoin_channels", 1.0, 0.0, 1.0, true,
+          "1 = with [pubsub], each of a client's channels sends a join (pubsub.join_us of server CPU) when the socket "
+          "opens and a failed join is sent again after rejoinAfterMs 1, 2, 5, then 10 s; 0 = no joins (flag)"},
+         seconds("timeout_s", 10.0, "the socket's timeout (DEFAULT_TIMEOUT): a join without a reply by then has failed (s)")}},
+       [](const Params& p) { return std::make_unique<PhoenixBackoff>(p.at("rejoin_channels") != 0.0, ns(p, "timeout_s")); }});
   entries.push_back(
       {{"reconnecting_websocket",
         "reconnecting-websocket 4.4: min * 1.3^(k-1) up to 10 s, min = 1 + 4 random s drawn once per client; "
