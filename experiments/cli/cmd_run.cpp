@@ -35,7 +35,34 @@ struct RunOptions {
   bool report = false;
   bool json = false;  // machine-readable stdout: summary.json for run, an object for check
   std::string format = "csv";  // run --out: the time series as timeseries.csv, or also timeseries.parquet
+  // A replicated run (--precision): handed to the Python package (wsfleet._run_cli), which checks them.
+  std::string precision;
+  std::vector<std::string> metrics;
+  std::string max_replications;
 };
+
+/// `wsfleet run ... --precision R`: the arguments for wsfleet._run_cli.main, as the user gave them.
+std::vector<std::string> replicated_run_args(const RunOptions& o, bool seed_given) {
+  std::vector<std::string> args = {"-c",
+                                   "import sys; from wsfleet._run_cli import main; "
+                                   "sys.exit(main(sys.argv[1:], prog='wsfleet run'))",
+                                   o.scenario};
+  auto option = [&](const char* name, const std::string& value) {
+    args.push_back(name);
+    args.push_back(value);
+  };
+  if (!o.out.empty()) option("--out", o.out);
+  for (const auto& s : o.sets) option("--set", s);
+  if (seed_given) option("--seed", std::to_string(o.seed));
+  if (o.quiet) args.push_back("--quiet");
+  if (o.report) args.push_back("--report");
+  if (o.json) args.push_back("--json");
+  option("--format", o.format);
+  if (!o.precision.empty()) option("--precision", o.precision);
+  for (const auto& m : o.metrics) option("--metric", m);
+  if (!o.max_replications.empty()) option("--max-replications", o.max_replications);
+  return args;
+}
 
 /// `wsfleet check --json`'s answer for a bad scenario: where and what, as one JSON object.
 std::string error_json(const std::string& file, const std::string& message, std::uint32_t line = 0,
@@ -184,7 +211,22 @@ Action add_run(CLI::App& app) {
   cmd->add_option("--format", opts->format,
                   "Time series format with --out: csv (timeseries.csv), or parquet (timeseries.parquet beside it)")
       ->check(CLI::IsMember({"csv", "parquet"}));
-  return [opts, seed]() -> int {
+  auto* precision = cmd->add_option("--precision", opts->precision,
+                                    "Replicate (run.replication = 0, 1, ...) until the 95% confidence interval of "
+                                    "each --metric's mean is within +-R of the mean (0 < R < 1, e.g. 0.05)")
+                        ->type_name("R");
+  auto* metric = cmd->add_option("--metric", opts->metrics,
+                                 "With --precision: a metric held to it, e.g. messages.latency_ms.p99 (repeatable; "
+                                 "default p99 message and handshake latency, peak CPU, peak connections per server)")
+                     ->type_name("NAME");
+  auto* cap = cmd->add_option("--max-replications", opts->max_replications,
+                              "With --precision: at most N replications (N >= 2, default 30)")
+                  ->type_name("N");
+  return [opts, seed, precision, metric, cap]() -> int {
+    if (precision->count() > 0 || metric->count() > 0 || cap->count() > 0) {
+      // Every check (values, metric names, --report/--format without --out) is the Python side's.
+      return run_python("run", replicated_run_args(*opts, seed->count() > 0));
+    }
     if (opts->report && opts->out.empty()) {
       std::cerr << "wsfleet run: --report needs --out DIR\n";
       return kExitBadInput;

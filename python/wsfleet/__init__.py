@@ -27,6 +27,7 @@ _PUBLIC = {
     "RequestRoutingResult": "wsfleet._routing",
     "route_requests": "wsfleet._routing",
     "RunResult": "wsfleet._run",
+    "ReplicatedRunResult": "wsfleet._run",
     "check": "wsfleet._run",
     "run": "wsfleet._run",
     "load": "wsfleet._run",
@@ -98,7 +99,7 @@ sys.modules[__name__].__class__ = _Package
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
     from wsfleet._core import ConservationError, ScenarioError
     from wsfleet._routing import RequestRoutingResult, route_requests
-    from wsfleet._run import RunResult, check, load, run
+    from wsfleet._run import ReplicatedRunResult, RunResult, check, load, run
     from wsfleet._warmup import Warmup, mser5
     from wsfleet.sweep import Range, Sweep, SweepError, SweepResult, aggregate, load_sweep, sweep
     from wsfleet.plan import SLO, Plan, PlanError, PlanResult, plan
@@ -132,6 +133,7 @@ __all__ = [
     "PlanError",
     "PlanResult",
     "RequestRoutingResult",
+    "ReplicatedRunResult",
     "RunResult",
     "SLO",
     "StormMap",

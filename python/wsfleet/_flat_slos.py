@@ -16,6 +16,7 @@ from typing import Any, Dict, List, Sequence
 import pandas as pd
 
 from wsfleet._stats import trend
+from wsfleet._task import steady_flag
 
 __all__ = ["FlatSLO", "flat_slos", "SIGNIFICANCE"]
 
@@ -51,6 +52,12 @@ def flat_slos(rows: pd.DataFrame, variable: str, slos: Sequence[Any], evaluation
     for slo in slos:
         if slo.metric not in rows.columns:
             continue
+        flag = steady_flag(slo.metric)
+        if flag is not None and flag in rows.columns:
+            # A run with no steady state fails a steady-state objective whatever its mean: it ranks
+            # above every value, as a crash whose clients never all came back does.
+            settled = rows[flag].fillna(False).astype(bool)
+            rows = rows.assign(**{slo.metric: rows[slo.metric].astype(float).where(settled, math.inf)})
         xs = rows[variable].astype(float).tolist()
         ys = rows[slo.metric].astype(float).tolist()
         rho, p = trend(xs, ys)

@@ -16,10 +16,12 @@ from wsfleet._metrics import P99_LATENCY, RECOVERY, REJECTED_FRACTION
 from wsfleet._study import PointsFailed, SweepError
 from wsfleet.views import Scenario
 
-__all__ = ["PLAN_FILE", "RECOMMENDED_DIR", "FLEET_COST", "PlanError", "SLO", "KNOWN_SLOS", "make_slos",
+__all__ = ["STEADY_CPU", "PLAN_FILE", "RECOMMENDED_DIR", "FLEET_COST", "PlanError", "SLO", "KNOWN_SLOS", "make_slos",
            "candidate_name", "Evaluation", "CandidateResult", "PlanResult", "fleet_cost_per_hour", "load_plan"]
 
 PLAN_FILE = "plan.json"
+#: The steady-state mean CPU utilisation of the fleet (after MSER-5's warm-up), a run's row column.
+STEADY_CPU = "steady_state.cpu_utilisation.mean"
 #: A run directory (as `wsfleet run --out` writes) of the recommended configuration, replication 0.
 RECOMMENDED_DIR = "recommended"
 #: The plan's cost objective that prices the whole fleet from its classes (fleet.cost_per_hour per server).
@@ -69,7 +71,9 @@ KNOWN_SLOS = {
     "p99_latency_ms": (P99_LATENCY, "p99 message latency", "ms", 1.0),
     "rejected_pct": (REJECTED_FRACTION, "rejected connection attempts", "%", 100.0),
     "recovery_s": (RECOVERY, "time until every client of a crashed server has reconnected", "s", 1.0),
+    "steady_cpu_pct": (STEADY_CPU, "steady-state mean CPU utilisation of the fleet", "%", 100.0),
 }
+
 
 
 def make_slos(slos: Any) -> List[SLO]:
@@ -108,6 +112,9 @@ class Evaluation:
     value: int
     passed: bool
     slos: Dict[str, Dict[str, float]] = field(default_factory=dict)
+    #: With precision-driven replication: "meets" or "fails" when the size's replications stopped
+    #: before the precision because the intervals already decided it (Plan._decision); else None.
+    early: Optional[str] = None
 
 
 @dataclass
@@ -169,7 +176,9 @@ class PlanResult:
     def evaluations(self) -> pd.DataFrame:
         """Every size the search evaluated, one row per (candidate, size, SLO): the runs n, the mean
         of the SLO's metric with the half-width and bounds of its two-sided `confidence` interval
-        (Student t), the one-sided upper bound the decision used, the threshold, and whether it met it."""
+        (Student t), the one-sided upper bound the decision used, the threshold, whether it met it,
+        and with precision-driven replication "decided_early": "meets"/"fails" when the size stopped
+        before the precision because its bounds already decided it (else None)."""
         rows = []
         for c in self.candidates:
             for e in c.evaluations:
@@ -178,9 +187,10 @@ class PlanResult:
                     rows.append({"candidate": c.name, self.variable: e.value, "slo": name, "n": v["n"],
                                  "mean": v["mean"], "ci_low": v["mean"] - half, "ci_high": v["mean"] + half,
                                  "ci_half_width": half, "upper_bound": v["upper_bound"], "max": v["max"],
-                                 "passed": v["passed"], "size_passed": e.passed})
+                                 "passed": v["passed"], "size_passed": e.passed, "decided_early": e.early})
         return pd.DataFrame(rows, columns=["candidate", self.variable, "slo", "n", "mean", "ci_low", "ci_high",
-                                           "ci_half_width", "upper_bound", "max", "passed", "size_passed"])
+                                           "ci_half_width", "upper_bound", "max", "passed", "size_passed",
+                                           "decided_early"])
 
     def report(self, out: Any = None, *, plots: bool = True) -> Path:
         """Write the plan's HTML report (default: DIRECTORY/report.html); returns its path."""

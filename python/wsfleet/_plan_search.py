@@ -20,11 +20,11 @@ from wsfleet._flat_slos import flat_slos
 from wsfleet._flat_slos import as_dict as flat_as_dict
 from wsfleet._metrics import RECOVERY
 from wsfleet._plan_result import (FLEET_COST, PLAN_FILE, RECOMMENDED_DIR, CandidateResult, Evaluation, PlanError,
-                                  PlanPointsFailed, PlanResult, candidate_name, fleet_cost_per_hour, make_slos)
-from wsfleet._stats import mean_ci, upper_bound
+                                  PlanPointsFailed, PlanResult, candidate_name, fleet_cost_per_hour, make_slos, SLO)
+from wsfleet._stats import lower_bound, mean_ci, upper_bound
 from wsfleet._store import ResultStore, StoreError, atomic_write
-from wsfleet._task import Task, run_task
-from wsfleet._precision import DEFAULT_PILOT, DEFAULT_RELATIVE, Precision, make_precision
+from wsfleet._task import Task, run_task, steady_flag
+from wsfleet._precision import DEFAULT_PILOT, DEFAULT_RELATIVE, Precision, make_precision, precision_status
 from wsfleet.views import Scenario
 from wsfleet._study import (BaseScenario, Progress, Study, execute, failure_message, flatten_axes, read_table,
                             run_to_precision, seed_for, study_executor)
@@ -268,7 +268,7 @@ class Plan(Study):
                             raise PlanPointsFailed(failure_message(errors, len(todo), out))
 
                     run_to_precision(self, store, sorted(set(indices.values())), self.precision, run_round,
-                                     check_metrics=False)
+                                     check_metrics=False, decided=lambda rows: self._decision(rows) is not None)
                 else:
                     done = store.done(self.replications)
                     todo = sorted({i for i in indices.values() if self.point_ids[i] not in done})
@@ -341,24 +341,67 @@ class Plan(Study):
                             f"(it is {value!r} for candidate {candidate_name(candidate)})")
         return float(value)
 
+    def _slo_values(self, rows: pd.DataFrame, slo: SLO) -> Tuple[List[float], Optional[int]]:
+        """The SLO's metric in each run, and for a steady-state metric how many runs had no steady
+        state (their value is NaN: no steady-state mean, which fails the objective); None otherwise."""
+        values = rows[slo.metric].astype(float).tolist()
+        flag = steady_flag(slo.metric)
+        if flag is None or flag not in rows.columns:
+            return values, None
+        settled = rows[flag].fillna(False).astype(bool).tolist()
+        return [v if ok else math.nan for v, ok in zip(values, settled)], settled.count(False)
+
+    def _decision(self, rows: pd.DataFrame) -> Optional[str]:
+        """With precision-driven replication: "meets" when every objective's one-sided upper bound
+        is already within its threshold, "fails" when some objective's one-sided lower bound is
+        above its threshold (more runs would not change the verdict at this confidence); None while
+        the intervals straddle a threshold."""
+        if len(rows) < 2:
+            return None
+        meets = True
+        for slo in self.slos:
+            if slo.metric not in rows.columns:
+                return None
+            values, _ = self._slo_values(rows, slo)
+            if lower_bound(values, self.confidence) > slo.max:
+                return "fails"
+            meets &= upper_bound(values, self.confidence) <= slo.max
+        return "meets" if meets else None
+
     def _evaluate(self, rows: pd.DataFrame, value: int) -> Evaluation:
         verdicts: Dict[str, Dict[str, float]] = {}
         passed = True
         for slo in self.slos:
             if slo.metric not in rows.columns:
                 raise PlanError(f"{self._where}: slo '{slo.name}': the runs have no metric '{slo.metric}'")
-            values = rows[slo.metric].astype(float).tolist()
+            # A run with no steady state (still drifting, or ending in a storm) has no steady-state
+            # mean: it counts as failing the objective (upper_bound treats NaN so).
+            values, unsettled = self._slo_values(rows, slo)
+            if unsettled is not None and unsettled == len(values):
+                verdicts[slo.name] = {"mean": math.nan, "ci_half_width": math.nan, "n": len(values),
+                                      "upper_bound": math.inf, "max": slo.max, "passed": False,
+                                      "unsettled": unsettled}
+                passed = False
+                continue
             if all(math.isnan(v) for v in values):
                 raise PlanError(f"{self._where}: slo '{slo.name}': {slo.metric} is undefined in every run of "
                                 f"{self.variable} = {value} (no messages, or no crash?)")
             bound = upper_bound(values, self.confidence)
-            mean = sum(values) / len(values)
+            finite = [v for v in values if not math.isnan(v)]
+            mean = sum(finite) / len(finite) if unsettled else sum(values) / len(values)
             _, half, _ = mean_ci(values, self.confidence)  # two-sided, for the reports and tables
             ok = bound <= slo.max
             passed &= ok
             verdicts[slo.name] = {"mean": mean, "ci_half_width": half, "n": len(values), "upper_bound": bound,
                                   "max": slo.max, "passed": ok}
-        return Evaluation(value, passed, verdicts)
+            if unsettled is not None:
+                verdicts[slo.name]["unsettled"] = unsettled
+        early = None
+        if self.precision is not None and len(rows) < self.precision.max_replications:
+            status = precision_status(rows, self.precision)
+            if not bool(status["met"].all()):
+                early = self._decision(rows)  # stopped before the precision: the intervals decided
+        return Evaluation(value, passed, verdicts, early)
 
     def _describe(self, result: PlanResult) -> Dict[str, Any]:
         def clean(x: Any) -> Any:

@@ -147,7 +147,10 @@ class RunResult:
         """The fleet's steady-state figures: for each fleet time-series column, the warm-up MSER-5
         finds in it (samples and seconds discarded), the mean and standard deviation of the rest,
         and whether a steady state was found at all ("reliable": False when MSER-5's cut lies at the
-        middle of the run, i.e. the column still drifts). See wsfleet._warmup."""
+        middle of the run, i.e. the column still drifts). ci_half_width: the half-width of the 95 %
+        interval of the steady mean from 10 batch means; steady: False also when the run ended in a
+        transient (its last tenth outside the range of the rest). See wsfleet._warmup, wsfleet._steady."""
+        from wsfleet._steady import steady_figure
         from wsfleet._warmup import mser5
 
         rows = []
@@ -158,9 +161,11 @@ class RunResult:
             values = self.fleet[column].to_numpy(dtype=float)
             keep = np.isfinite(values)
             w = mser5(values[keep], times[keep] if times is not None else None)
+            f = steady_figure(values[keep], times[keep] if times is not None else None)
             rows.append({"column": column, "warmup_samples": w.truncated, "warmup_end_s": w.warmup_end_s,
                          "steady_mean": w.steady_mean, "steady_std": w.steady_std,
-                         "whole_run_mean": float(values[keep].mean()), "reliable": w.reliable})
+                         "whole_run_mean": float(values[keep].mean()), "reliable": w.reliable,
+                         "ci_half_width": f.half_width, "steady": f.steady})
         return pd.DataFrame(rows)
 
     def report(self, out: Union[str, "os.PathLike[str]", None] = None, *, plots: bool = True) -> Path:
@@ -209,6 +214,105 @@ class RunResult:
                 f"<p><strong>{words}</strong>: {html.escape(v.text)}</p></div>")
 
 
+@dataclass(repr=False)
+class ReplicatedRunResult(RunResult):
+    """A run replicated until its chosen metrics have the asked precision (wsfleet.run(...,
+    precision=...)). As a RunResult it is replication 0 (summary, fleet, servers, report(),
+    verdict(): the plain run of the same scenario and seed); besides:
+
+    replications: every replication's RunResult, in order (replication r ran with run.replication = r).
+    frame: one row per replication: replication, seed, then the metrics a sweep's results row has.
+    rule: the stopping rule (wsfleet._precision.Precision); seed: the run.seed of every replication.
+    """
+
+    replications: List[RunResult] = field(default_factory=list)
+    frame: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rule: Any = None
+    seed: int = 0
+    pilot: int = 2
+
+    def precision(self) -> pd.DataFrame:
+        """Per chosen metric: n, the mean, the half-width of its 95 % interval, the relative
+        half-width (half-width / |mean|), whether the run measures it and whether it is met."""
+        from wsfleet._replicated import metric_status
+
+        return metric_status(self.frame, self.rule)
+
+    @property
+    def stopped(self) -> str:
+        """"precision reached" or "cap reached"."""
+        from wsfleet._replicated import stopped
+
+        return stopped(self.precision())
+
+    def intervals(self, metrics: Optional[Sequence[str]] = None, confidence: float = 0.95) -> pd.DataFrame:
+        """The mean of each metric over the replications with its two-sided Student-t interval
+        (default metrics: every numeric column), as wsfleet.aggregate gives a sweep's point."""
+        from wsfleet._aggregate import aggregate
+
+        frame = self.frame.assign(point=0, point_id="run")
+        table = aggregate(frame, axes=[], metrics=metrics, confidence=confidence)
+        return table.drop(columns=["point", "point_id"])
+
+    def precision_document(self) -> dict:
+        """What precision.json holds: the rule, the replications, what stopped them ("precision
+        reached" or "cap reached") and per metric what it reached."""
+        from wsfleet._replicated import precision_document
+
+        return precision_document(self.frame, self.rule, self.pilot, self.seed)
+
+    def save(self, directory: Union[str, "os.PathLike[str]"], *, format: str = "csv") -> Path:
+        """Replication 0's files (as RunResult.save), plus replications.parquet (one row per
+        replication) and precision.json (the rule and what it reached), which the report reads."""
+        from wsfleet._replicated import write_replications
+
+        path = super().save(directory, format=format)
+        write_replications(path, self.frame, self.precision_document())
+        return path
+
+    def __repr__(self) -> str:
+        from wsfleet._replicated import outcome_words
+
+        title, rows = self._headline()
+        return ("Replicated" + title + " (replication 0)\n" + "\n".join(f"  {k}: {v}" for k, v in rows)
+                + "\n  " + outcome_words(self.precision_document())
+                + "\n  (.replications, .frame, .precision(), .intervals(), .summary, .fleet, .report(), .verdict())")
+
+    def _repr_html_(self) -> str:
+        from wsfleet._replicated import outcome_words
+
+        return super()._repr_html_().replace(
+            "</div>", f"<p>{html.escape(outcome_words(self.precision_document()))}</p></div>", 1)
+
+
+def replicated_run(scenario: Scenario, overrides: Overrides, seed: Optional[int],
+                   progress: Union[bool, None, "ProgressHook"], precision: Any, metrics: Any,
+                   max_replications: Any, names: Any = None, *, replication: Optional[int] = None
+                   ) -> ReplicatedRunResult:
+    """wsfleet.run with a precision (see wsfleet._replicated); `names`: how the options are called in
+    error messages (wsfleet._replicated.API_NAMES or CLI_NAMES)."""
+    from wsfleet._replicated import API_NAMES, check_metrics, make_rule, replicate, replication_row
+
+    names = names or API_NAMES
+    rule, pilot = make_rule(precision, metrics, max_replications, names)
+    if replication is not None:
+        raise ValueError(f"{names.replication} cannot be given with {names.precision}: the replications are "
+                         "0, 1, 2, ... (as a sweep's), each with the same seed")
+    if seed is None:
+        seed = tomllib.loads(check(scenario, overrides=overrides))["run"]["seed"]
+    seed = _whole("seed", seed)
+
+    def one(r: int) -> Tuple[RunResult, dict]:
+        result = _one_run(scenario, overrides, seed, r, progress, f"replication {r}")
+        return result, replication_row(r, seed, result.summary, result._native.fleet_columns())
+
+    results, frame = replicate(one, rule, pilot, lambda row: check_metrics(rule, row, names))
+    first = results[0]
+    return ReplicatedRunResult(summary=first.summary, fleet=first.fleet, servers=first.servers,
+                               scenario_toml=first.scenario_toml, balancers=first.balancers, _native=first._native,
+                               replications=results, frame=frame, rule=rule, seed=seed, pilot=pilot)
+
+
 _COUNTS = ["up", "connections", "attempts", "established", "rejected", "failed", "closed", "dropped",
            "messages_delivered", "retries", "waiting", "gave_up", "half_open",
            "clients_websocket", "clients_long_polling", "clients_sse", "polls"]
@@ -231,6 +335,9 @@ def run(
     seed: Optional[int] = None,
     replication: Optional[int] = None,
     progress: Union[bool, None, "ProgressHook"] = None,
+    precision: Optional[float] = None,
+    metrics: Optional[Sequence[str]] = None,
+    max_replications: Optional[int] = None,
 ) -> RunResult:
     """Run one scenario: a file path, a TOML string, or a dict with the scenario's tables.
 
@@ -241,9 +348,24 @@ def run(
     nothing; or a callable progress(simulated_s, end_s, events), called about every 50 ms. The
     results are the same whatever it is. Ctrl-C (a notebook's interrupt) stops the run with
     KeyboardInterrupt within about 50 ms (the engine looks at the clock every 256 events).
+    precision: replicate the run (run.replication = 0, 1, 2, ... with the same run.seed: the
+    replications of a sweep's point, bit for bit) until the 95 % confidence interval of the mean of
+    every metric in `metrics` is within ±precision of the mean (0.05: ±5 %), or max_replications
+    (default 30, at least 2) is reached; metrics: columns of the flattened summary or its
+    steady-state figures (default: p99 message and handshake latency, peak CPU, peak connections
+    per server). Returns a ReplicatedRunResult (every replication, the intervals, what was reached;
+    see wsfleet._replicated); without precision nothing changes.
     Raises ScenarioError (a ValueError) on bad input, with .file, .line, .column and .key.
     """
-    hook = make_hook(progress)
+    if precision is not None or metrics is not None or max_replications is not None:
+        return replicated_run(scenario, overrides, seed, progress, precision, metrics, max_replications,
+                              replication=replication)
+    return _one_run(scenario, overrides, seed, replication, progress, "run")
+
+
+def _one_run(scenario: Scenario, overrides: Overrides, seed: Optional[int], replication: Optional[int],
+             progress: Union[bool, None, "ProgressHook"], label: str) -> RunResult:
+    hook = make_hook(progress, label)
     finished = False
     try:
         native = _dispatch(scenario, override_list(overrides, seed, replication), _core.run_file, _core.run_text,

@@ -8,7 +8,7 @@ from typing import Optional, Sequence, Tuple
 
 from scipy import stats as _scipy_stats
 
-__all__ = ["t_cdf", "t_quantile", "mean_ci", "upper_bound", "trend"]
+__all__ = ["t_cdf", "t_quantile", "mean_ci", "upper_bound", "lower_bound", "trend"]
 
 
 def t_cdf(t: float, df: int) -> float:
@@ -63,6 +63,26 @@ def upper_bound(values: Sequence[float], confidence: float = 0.95) -> float:
     mean = math.fsum(xs) / n
     var = math.fsum((x - mean) ** 2 for x in xs) / (n - 1)
     return mean + t_quantile(confidence, n - 1) * math.sqrt(var / n)
+
+
+def lower_bound(values: Sequence[float], confidence: float = 0.95) -> float:
+    """The one-sided lower `confidence` bound of the mean: mean - t(confidence, n-1) s / sqrt(n).
+
+    Every value infinite gives infinity (the metric is unbounded in every replication); a NaN value,
+    a mix of finite and infinite values, or fewer than two values give minus infinity, so that
+    nothing is claimed from them."""
+    raw = list(values)
+    if any(v is None or math.isnan(float(v)) for v in raw) or len(raw) < 2:
+        return -math.inf
+    xs = [float(v) for v in raw]
+    if all(math.isinf(x) and x > 0 for x in xs):
+        return math.inf
+    if any(math.isinf(x) for x in xs):
+        return -math.inf
+    n = len(xs)
+    mean = math.fsum(xs) / n
+    var = math.fsum((x - mean) ** 2 for x in xs) / (n - 1)
+    return mean - t_quantile(confidence, n - 1) * math.sqrt(var / n)
 
 
 def trend(xs: Sequence[float], ys: Sequence[float]) -> Tuple[Optional[float], Optional[float]]:

@@ -358,13 +358,16 @@ class _ExpectedGap:
 
 def run_to_precision(study: Any, store: ResultStore, points: Sequence[int], precision: Precision,
                      run_round: Callable[[List[int], Dict[int, Tuple[int, int]], int], None],
-                     check_metrics: bool = True) -> None:
+                     check_metrics: bool = True,
+                     decided: Optional[Callable[[Any], bool]] = None) -> None:
     """Precision-driven replication (wsfleet._precision) of `points` of `study`: rounds of
     run_round(points, {point: (first replication, stop)}, round number) until every point has its
     first study.replications runs and then meets the rule or has reached the cap. Points are
     followed by point id (the store's replication counts), so a resumed study, or a plan whose
     later search reaches the same point, continues where it stopped and ends with the same runs.
-    check_metrics: a rule metric that is not a result column is a SweepError (after the first runs)."""
+    check_metrics: a rule metric that is not a result column is a SweepError (after the first runs).
+    decided(rows): True when a point's runs so far settle what the study needs of it (a plan's size
+    clearly meets or clearly fails its objectives): it gets no more replications."""
     counts_by_id = store.replication_counts()
     for round_number in itertools.count(1):
         counts = {i: counts_by_id.get(study.point_ids[i], 0) for i in points}
@@ -376,7 +379,10 @@ def run_to_precision(study: Any, store: ResultStore, points: Sequence[int], prec
             if problems:  # known only once runs exist: they are kept
                 raise SweepError("precision_metrics: " + "; ".join(problems))
             for i in rest:
-                total = next_total(frame[frame["point_id"] == study.point_ids[i]], precision, counts[i])
+                rows = frame[frame["point_id"] == study.point_ids[i]]
+                if decided is not None and decided(rows):
+                    continue
+                total = next_total(rows, precision, counts[i])
                 if total is not None:
                     ranges[i] = (counts[i], total)
         if not ranges:

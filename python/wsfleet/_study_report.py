@@ -26,7 +26,8 @@ except ImportError:  # pragma: no cover - Python 3.9/3.10
 from wsfleet import _plots
 from wsfleet._aggregate import aggregate
 from wsfleet._analysis import analyse
-from wsfleet._describe import describe_scenario
+from wsfleet._describe import capitalise, describe_scenario
+from wsfleet._task import steady_flag
 from wsfleet._html import CSS, esc, img
 from wsfleet._metrics import P99_LATENCY, RECOVERY, REJECTED_FRACTION
 from wsfleet._precision import Precision, describe_outcome, point_status, precision_status
@@ -243,6 +244,38 @@ def _minimum_words(c: View, plan: View) -> str:
     return f"none up to {plan.high}"
 
 
+def _early_words(plan: Mapping[str, Any], slos: Sequence[Mapping[str, Any]], cand_label: Any) -> str:
+    """With precision-driven replication: which sizes stopped before the precision because their
+    intervals already decided them, each with the bound that did ("" when none)."""
+    if not plan.get("precision"):
+        return ""
+    confidence = float(plan["confidence"])
+    items = []
+    for c in plan["candidates"]:
+        for e in c["evaluations"]:
+            if not e.get("early"):
+                continue
+            n = max(int(v.get("n") or 0) for v in e["slos"].values())
+            if e["early"] == "fails":
+                worst = [s for s in slos if not e["slos"][s["name"]]["passed"]]
+                why = "; ".join(f"{s['label']} {_num(e['slos'][s['name']]['mean'], s['scale'], s['unit'])} on average "
+                                f"against at most {_num(s['max'], s['scale'], s['unit'])}" for s in worst)
+                words = f"fails after {n} runs ({why})"
+            else:
+                why = "; ".join(f"{s['label']} at most {_num(e['slos'][s['name']]['upper_bound'], s['scale'], s['unit'])}"
+                                f" against {_num(s['max'], s['scale'], s['unit'])}" for s in slos)
+                words = f"meets every objective after {n} runs (upper bounds: {why})"
+            who = f" ({cand_label(c['candidate'])})" if len(plan["candidates"]) > 1 else ""
+            items.append(f"<li>{esc(plan['variable'])} = {e['value']}{esc(who)}: {esc(words)}</li>")
+    if not items:
+        return ""
+    return ('<h3 id="early">Sizes decided before their precision</h3><p>'
+            + esc(f"These sizes got no more replications once their {confidence:.0%} one-sided bounds settled the "
+                  "verdict (every upper bound within its threshold: meets; some lower bound above it: fails), "
+                  "although their intervals were still wider than the precision asked:")
+            + f"</p><ul>{''.join(items)}</ul>")
+
+
 def _document(title: str, subtitle: str, body: str) -> str:
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -303,6 +336,12 @@ def _plan_report(directory: Path, plots: bool) -> str:
               f"replications (Student t) is within the threshold; the latency objective applies to each run's "
               f"own p99. Replication r of every size uses the same random numbers (common random numbers), so "
               f"neighbouring sizes differ by the size, not by luck.")
+    steady = [s.label for s in slos if steady_flag(s.metric) is not None]
+    if steady:
+        kind = "is a steady-state figure" if len(steady) == 1 else "are steady-state figures"
+        method += (f" {capitalise(', '.join(steady))} {kind}: each run's mean after the warm-up that MSER-5 finds "
+                   "in its time series; a run with no steady state (still drifting at the middle, or ending in a "
+                   "storm) has no such mean and counts as failing the objective.")
     loss = ""
     if plan.lose_servers:
         k = plan.lose_servers
@@ -360,6 +399,10 @@ def _plan_report(directory: Path, plots: bool) -> str:
                 + _num(below.slos[slo.name].upper_bound, slo.scale, slo.unit))
             bound = here.upper_bound
             threshold = slo.max
+            if below is not None and below.slos[slo.name].raw.get("unsettled"):
+                b = below.slos[slo.name].raw
+                below_text = (f"fails: {b['unsettled']} of {b['n']} runs had no steady state (no steady-state mean, "
+                              "which counts as failing)")
             headroom = (1 - float(bound) / threshold) if isinstance(bound, (int, float)) and threshold > 0 else None
             rows.append(f"<tr><td>{esc(slo.label)}</td>"
                         f"<td class=\"num\">{esc(_num(threshold, slo.scale, slo.unit))}"
@@ -400,6 +443,7 @@ def _plan_report(directory: Path, plots: bool) -> str:
             f"Candidates are ranked by the minimum times {cost} (e.g. total cores: many small servers against few "
             "large ones), then by the closest objective's headroom." if cost else
             "Candidates are ranked by the minimum, then by the closest objective's headroom.")
+    section2 += _early_words(plan.raw, [s.raw for s in slos], cand_label)
     section2 += (f"<h3>Per-candidate comparison</h3><p>{esc(rank)}</p><table><thead><tr><th>Candidate</th>"
                  f"<th>Smallest {esc(variable)} meeting every objective</th>{cost_head}"
                  "<th>Sizes evaluated (✓ met, ✗ failed)</th>"

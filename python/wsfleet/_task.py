@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, Optional, Tuple
 
-__all__ = ["Task", "run_task"]
+__all__ = ["Task", "run_task", "steady_state_metrics", "steady_flag", "STEADY_COLUMNS"]
 
 
 @dataclass(frozen=True)
@@ -48,12 +48,14 @@ STEADY_COLUMNS = ("connections", "cpu_utilisation")
 def steady_state_metrics(fleet_columns: Dict[str, Any]) -> Dict[str, Any]:
     """For each STEADY_COLUMNS column of the fleet's time series: "steady_state.COLUMN.mean" (the mean
     after the warm-up MSER-5 finds, wsfleet._warmup), "steady_state.COLUMN.warmup_s" (where the
-    warm-up ends) and "steady_state.COLUMN.reliable" (False when the column never settles). NaN
-    (reliable False) when the run has too few samples (fewer than 10)."""
+    warm-up ends), "steady_state.COLUMN.reliable" (False when the column never settles) and
+    "steady_state.COLUMN.steady" (False also when the run ended in a transient, or has fewer than
+    20 samples: wsfleet._steady). NaN (reliable False) when the run has too few samples (fewer than 10)."""
     import math
 
     import numpy as np
 
+    from wsfleet._steady import steady_figure
     from wsfleet._warmup import mser5
 
     out: Dict[str, Any] = {}
@@ -65,9 +67,21 @@ def steady_state_metrics(fleet_columns: Dict[str, Any]) -> Dict[str, Any]:
         try:
             w = mser5(values[keep], times[keep] if len(times) == len(values) else None)
         except ValueError:  # too short a series
-            out.update({f"{prefix}.mean": math.nan, f"{prefix}.warmup_s": math.nan, f"{prefix}.reliable": False})
+            out.update({f"{prefix}.mean": math.nan, f"{prefix}.warmup_s": math.nan, f"{prefix}.reliable": False,
+                        f"{prefix}.steady": False})
             continue
         out.update({f"{prefix}.mean": w.steady_mean,
                     f"{prefix}.warmup_s": w.warmup_end_s if w.warmup_end_s is not None else math.nan,
-                    f"{prefix}.reliable": w.reliable})
+                    f"{prefix}.reliable": w.reliable,
+                    f"{prefix}.steady": steady_figure(values[keep], times[keep] if len(times) == len(values)
+                                                      else None).steady})
     return out
+
+
+def steady_flag(metric: str) -> Optional[str]:
+    """For a steady-state metric ("steady_state.COLUMN.mean", see steady_state_metrics) the column
+    saying whether the run had a steady state at all; None for any other metric."""
+    if metric.startswith("steady_state.") and metric.endswith(".mean"):
+        return metric[:-len(".mean")] + ".steady"
+    return None
+

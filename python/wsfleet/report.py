@@ -29,6 +29,9 @@ from typing import Any, List, Mapping, Optional, Sequence, Tuple
 from . import _plots
 from ._autoscaling_report import autoscaler_section
 from ._life import connection_life
+from ._replicated import Replications, read_replications
+from ._replication_report import replicated_cards, replications_html
+from ._steady_report import steady_html
 from ._limits import autoscaled_peak
 from ._operations import deploy_figure, deploy_sentences, gray_failure_sentences
 from ._theory import theory_html
@@ -114,7 +117,7 @@ def _worst_deploy(sv: View) -> Optional[Tuple[int, View]]:
     return max(closing, key=lambda item: (item[1].all_reconnected_s is None, as_float(item[1].all_reconnected_s) or 0.0))
 
 
-def _headline(a: Analysis, summary: Mapping[str, Any]) -> str:
+def _headline(a: Analysis, summary: Mapping[str, Any], reps: Optional[Replications] = None) -> str:
     sv = Summary(summary)
     conn, msgs, hb = sv.connections, sv.messages, sv.heartbeats
     lat = msgs.latency_ms
@@ -158,6 +161,8 @@ def _headline(a: Analysis, summary: Mapping[str, Any]) -> str:
          if as_float(attempted) else "n/a", _unsuccessful_label(conn)),
         storm_card,
     ]
+    if reps is not None:
+        cards = replicated_cards(cards, reps)
     card_html = "\n".join(f'<div class="card"><div class="value">{esc(v)}</div><div class="label">{esc(l)}</div></div>'
                           for v, l in cards)
 
@@ -293,8 +298,10 @@ def _headline(a: Analysis, summary: Mapping[str, Any]) -> str:
                 'connections or messages are unaccounted for; treat these results as suspect and report '
                 'the run to the wsfleet maintainers.</p>')
 
-    return (verdict + _limits_table(a) + f'<div class="cards">{card_html}</div>' + cons
-            + f"<h3>Key figures</h3><table><tbody>{_rows(rows)}</tbody></table>" + storm_html)
+    replicated = replications_html(reps) if reps is not None else ""
+    return (verdict + _limits_table(a) + f'<div class="cards">{card_html}</div>' + replicated + cons
+            + f"<h3>Key figures</h3><table><tbody>{_rows(rows)}</tbody></table>"
+            + steady_html(a.plot_data.fleet, [(f.at_s, f.cause) for f in a.plot_data.faults]) + storm_html)
 
 
 def _figures(a: Analysis, plots: bool = True) -> str:
@@ -439,11 +446,16 @@ def render_report(run: Run, plots: bool = True) -> str:
     a = analyse(run)
     scenario = run.scenario
     s = Summary(run.summary)
+    try:
+        reps = read_replications(run.run_dir)
+    except ValueError as exc:
+        raise ReportError(run.run_dir, str(exc)) from None
     description = Scenario(scenario).scenario.description or s.scenario.description
     plain = "".join(f"<p>{esc(sentence)}</p>" for sentence in describe_scenario(scenario))
     version = s.wsfleet_version or ""
     subtitle = (f"wsfleet {esc(version)} · seed {esc(_or_na(s.seed))} · "
-                f"replication {esc(_or_na(s.replication))} · "
+                f"replication {esc(_or_na(s.replication))}"
+                + (f" of {reps.n} run to a precision" if reps is not None else "") + " · "
                 f"{esc(fmt_duration(a.end_s))} simulated")
     desc_html = f'<p class="description">{esc(description)}</p>' if description else ""
     life = _life(run, a, 3, plots)
@@ -474,7 +486,7 @@ def render_report(run: Run, plots: bool = True) -> str:
 </section>
 <section id="headline" class="page-break">
 <h2>2. Headline numbers</h2>
-{_headline(a, run.summary)}
+{_headline(a, run.summary, reps)}
 </section>
 {life}{operations}{scaling}<section id="plots" class="page-break">
 <h2>{n}. What happened over time</h2>

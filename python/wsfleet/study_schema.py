@@ -168,6 +168,12 @@ PLAN_FIELDS: Tuple[Field, ...] = (
           "the one-sided upper confidence bound of the mean the decision used"),
     Field("candidates[].evaluations[].slos.*.max", "number", "the threshold"),
     Field("candidates[].evaluations[].slos.*.passed", "boolean", "upper_bound <= max"),
+    Field("candidates[].evaluations[].slos.*.unsettled", "integer", "for a steady-state objective: the runs with "
+                                                                    "no steady state (they fail it)", "runs",
+          optional=True),
+    Field("candidates[].evaluations[].early", "string", "with precision: \"meets\" or \"fails\" when the size "
+                                                       "stopped before the precision because its bounds decided "
+                                                       "it; null otherwise", nullable=True),
 )
 
 #: Each file: (its name, its title, its rows).

@@ -1,5 +1,5 @@
 """Every kind of report, opened in a real browser (headless Chromium, Debian's package, which
-scripts/bootstrap installs): a run, a pub/sub run, a sweep over a categorical axis, a plan and a
+scripts/bootstrap installs): a run, a run replicated to a precision, a pub/sub run, a sweep over a categorical axis, a plan and a
 comparison of two runs.
 
 A copy of each report gets a small probe: a capturing listener for every error event (an image that
@@ -93,6 +93,9 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Path]:
     out: Dict[str, Path] = {}
     run = wsfleet.run(SCENARIOS / "default.toml", overrides={"clients.count": 20000, "fleet.max_connections": 4000})
     out["run"] = run.report(base / "run")
+    replicated = wsfleet.run(TINY, precision=0.003, metrics=["cpu.mean_utilisation"], max_replications=5,
+                             progress=False)
+    out["replicated"] = replicated.report(base / "replicated")
     pubsub = wsfleet.run(SCENARIOS / "live_scores.toml",
                          overrides={"clients.count": 3000, "fleet.servers": 5, "run.duration_s": 200.0})
     out["pubsub"] = pubsub.report(base / "pubsub")
@@ -109,7 +112,8 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Path]:
     return out
 
 
-@pytest.mark.parametrize("kind,min_images", [("run", 5), ("pubsub", 6), ("sweep", 3), ("plan", 1), ("compare", 3)])
+@pytest.mark.parametrize("kind,min_images", [("run", 5), ("replicated", 5), ("pubsub", 6), ("sweep", 3), ("plan", 1),
+                                             ("compare", 3)])
 def test_each_report_renders_in_chromium(reports: Dict[str, Path], tmp_path: Path, kind: str, min_images: int) -> None:
     found = _open(reports[kind], tmp_path)
     _check(found, min_images)

@@ -4,6 +4,7 @@ cap, resuming, and a real small sweep with its report and command line."""
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -162,12 +163,23 @@ def test_a_plan_replicates_each_size_to_precision(tmp_path: Path) -> None:
     result = p.run(tmp_path / "plan", workers=0, progress=False, _task_fn=fn)
     assert result.minimum == 7
     rule = Precision(0.02, 12, (X,))
+    early = {e.value: e.early for e in result.best.evaluations}
     for point, group in result.frame.groupby("point"):
         n = len(group)
         assert 3 <= n <= 12 and list(group["replication"]) == list(range(n))
         xs = group[X]
         half = stats.t.ppf(0.975, n - 1) * xs.std(ddof=1) / math.sqrt(n)
-        assert half <= rule.relative * abs(xs.mean()) or n == 12
+        size = int(group["fleet.servers"].iloc[0])
+        if half <= rule.relative * abs(xs.mean()) or n == 12:
+            assert early[size] is None
+            continue
+        # Stopped before the precision: the one-sided 95 % bounds already decided the size.
+        t = stats.t.ppf(0.95, n - 1) * xs.std(ddof=1) / math.sqrt(n)
+        assert early[size] == ("meets" if xs.mean() + t <= 150 else "fails")
+        assert xs.mean() + t <= 150 or xs.mean() - t > 150
+    # Far from the threshold (1000/servers against 150), the search's first sizes are decided at once.
+    assert any(e == "fails" for e in early.values()) and any(e == "meets" for e in early.values())
+    assert len(result.frame) < 12 * result.frame["point"].nunique()
     # The same plan again reuses every run (no task is called).
     again = wsfleet.Plan(TINY, {X: 150}, replications=3, precision=0.02, max_replications=12).run(
         tmp_path / "plan", workers=0, progress=False, _task_fn=lambda task: pytest.fail("ran again"))
@@ -178,6 +190,15 @@ def test_a_plan_replicates_each_size_to_precision(tmp_path: Path) -> None:
         wsfleet.Plan(TINY, {X: 150}, max_replications=9)
     page = again.report(plots=False).read_text(encoding="utf-8")
     assert "precision-driven" in page and "runs)" in page
+    # The report lists each size decided early, with the runs it took.
+    section = re.search(r'<h3 id="early">.*?</ul>', page, re.S).group(0)
+    for size, decision in early.items():
+        if decision is None:
+            assert f"fleet.servers = {size}:" not in section
+            continue
+        n = int((result.frame["fleet.servers"] == size).sum())
+        words = "fails after" if decision == "fails" else "meets every objective after"
+        assert f"fleet.servers = {size}: {words} {n} runs" in section
 
 
 def test_a_lost_part_is_computed_again(tmp_path: Path) -> None:
@@ -210,3 +231,14 @@ def test_plan_evaluations_carry_intervals_with_their_runs(tmp_path: Path) -> Non
         assert row["ci_half_width"] == pytest.approx(half)
         assert row["upper_bound"] == pytest.approx(xs.mean() + stats.t.ppf(0.95, 3) * xs.std(ddof=1) / 2.0)
         assert row["passed"] == (row["upper_bound"] <= 150)
+
+
+def test_lower_bound() -> None:
+    from wsfleet._stats import lower_bound
+
+    xs = [10.0, 12.0, 14.0]  # mean 12, s = 2
+    assert lower_bound(xs, 0.95) == pytest.approx(12 - stats.t.ppf(0.95, 2) * 2 / math.sqrt(3))
+    assert lower_bound([math.inf, math.inf]) == math.inf          # unbounded in every run: clearly above
+    assert lower_bound([1.0, math.inf]) == -math.inf              # a mix claims nothing
+    assert lower_bound([1.0, math.nan, 2.0]) == -math.inf         # nor does an undefined run
+    assert lower_bound([5.0]) == -math.inf                        # nor a single run

@@ -1,0 +1,169 @@
+"""The run report's figures over the replications of a replicated run (wsfleet._replicated): the
+headline cards as the mean over the replications with the half-width of its confidence interval,
+and a table of what the precision rule reached.
+
+Every figure here is computed from replications.parquet (one row per replication); the sentences
+say which figures are over the replications and which are replication 0's.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, List, Optional, Sequence
+
+import pandas as pd
+
+from wsfleet._format import fmt_int, fmt_ms, fmt_num, fmt_seconds, fmt_share
+from wsfleet._html import esc
+from wsfleet._replicated import Replications, metric_values, outcome_words, rule_of
+from wsfleet._stats import mean_ci
+
+__all__ = ["Figure", "HEADLINE_FIGURES", "figure_interval", "card_text", "replications_html", "METRIC_WORDS"]
+
+
+def _column(name: str) -> Callable[[pd.DataFrame], List[float]]:
+    return lambda frame: list(metric_values(frame, name))
+
+
+def _ratio(num: Sequence[str], den: str) -> Callable[[pd.DataFrame], List[float]]:
+    def values(frame: pd.DataFrame) -> List[float]:
+        if den not in frame.columns or any(c not in frame.columns for c in num):
+            return []
+        top = sum(pd.to_numeric(frame[c], errors="coerce").astype(float) for c in num)
+        bottom = pd.to_numeric(frame[den], errors="coerce").astype(float)
+        return [t / b if b else math.nan for t, b in zip(top, bottom)]
+    return values
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A headline figure: the card it replaces (its index in the run report's cards), its words, how
+    each replication's value is computed from its row, and how a value is written."""
+    card: int
+    label: str
+    values: Callable[[pd.DataFrame], List[float]]
+    fmt: Callable[[float], str]
+
+
+#: The run report's cards, in its order, as figures of the replications' rows.
+HEADLINE_FIGURES = [
+    Figure(0, "peak open connections (fleet)", _column("connections.peak"), fmt_int),
+    Figure(1, "of the per-server connection limit used by the busiest server",
+           _ratio(["connections.peak_per_server"], "fleet.max_connections_per_server"), fmt_share),
+    Figure(2, "peak CPU utilisation of any server", _column("cpu.peak_utilisation"), fmt_share),
+    Figure(3, "p99 message latency (whole run)", _column("messages.latency_ms.p99"), fmt_ms),
+    Figure(4, "of connection attempts refused or failed",
+           _ratio(["connections.rejected", "connections.failed"], "connections.attempted"), fmt_share),
+    Figure(5, "until every client dropped by a crash was back (the slowest crash)", _column("recovery_s"),
+           fmt_seconds),
+]
+
+#: Words for the metrics a precision rule names most often.
+METRIC_WORDS = {
+    "messages.latency_ms.p99": "p99 message latency",
+    "handshake_latency_ms.p99": "p99 handshake latency",
+    "cpu.peak_utilisation": "peak CPU utilisation of any server",
+    "cpu.mean_utilisation": "mean CPU utilisation",
+    "messages.latency_ms.mean": "mean message latency",
+    "connections.peak": "peak open connections (fleet)",
+    "connections.peak_per_server": "peak connections on one server",
+    "recovery_s": "time until every client of a crash was back",
+    "steady_state.connections.mean": "steady-state open connections (fleet)",
+    "steady_state.cpu_utilisation.mean": "steady-state mean CPU utilisation",
+}
+
+
+@dataclass(frozen=True)
+class Interval:
+    mean: float
+    half: float
+    n: int          # replications where the figure is defined (not NaN)
+    infinite: int   # replications where it is infinite (clients never all back)
+    total: int
+
+
+def figure_interval(values: Sequence[float], confidence: float) -> Interval:
+    xs = [float(v) for v in values]
+    infinite = sum(1 for v in xs if math.isinf(v))
+    mean, half, n = mean_ci(xs, confidence)
+    return Interval(mean, half, n, infinite, len(xs))
+
+
+def card_text(figure: Figure, frame: pd.DataFrame, confidence: float) -> Optional[str]:
+    """The card's value over the replications: "mean ± half-width", or None when the figure is not
+    defined in any replication."""
+    iv = figure_interval(figure.values(frame), confidence)
+    if iv.n == 0:
+        return None
+    if iv.infinite:
+        return f"never in {iv.infinite} of {iv.total}"
+    if not math.isfinite(iv.half):
+        return figure.fmt(iv.mean)
+    return f"{figure.fmt(iv.mean)} ± {figure.fmt(iv.half)}"
+
+
+def _rel(x: object) -> float:
+    return math.inf if x in ("inf", None) else float(x)  # type: ignore[arg-type]
+
+
+def _metric_value(metric: str, x: float) -> str:
+    if metric.endswith("_ms.p99") or "latency_ms" in metric:
+        return fmt_ms(x)
+    if metric.endswith("utilisation") or metric.endswith("utilisation.mean"):
+        return fmt_share(x)
+    if metric.endswith("_s"):
+        return fmt_seconds(x)
+    return fmt_num(x)
+
+
+def replications_html(reps: Replications) -> str:
+    """The paragraph and the table of a replicated run's precision, for the headline section."""
+    doc = reps.doc
+    rule = rule_of(doc)
+    conf = f"{rule.confidence:.0%}"
+    rows = []
+    for m in doc["metrics"]:
+        name = m["metric"]
+        words = METRIC_WORDS.get(name, name)
+        if not m["measured"]:
+            rows.append(f'<tr data-metric="{esc(name)}"><th scope="row">{esc(words)}</th><td>not measured</td>'
+                        f"<td>—</td><td>±{esc(fmt_share(rule.relative))}</td><td>not held to it (undefined in every "
+                        "replication)</td></tr>")
+            continue
+        half, rel = _rel(m["ci_half_width"]), _rel(m["relative_half_width"])
+        interval = (f"{_metric_value(name, float(m['mean']))} ± {_metric_value(name, half)}" if math.isfinite(half)
+                    else f"{_metric_value(name, float(m['mean']))} (an infinite value: no interval)")
+        reached = f"±{fmt_share(rel)}" if math.isfinite(rel) else "—"
+        state = "met" if m["met"] else "not met"
+        rows.append(f'<tr data-metric="{esc(name)}" class="precision-{"met" if m["met"] else "unmet"}">'
+                    f'<th scope="row">{esc(words)}{f" <code>{esc(name)}</code>" if words != name else ""}</th>'
+                    f'<td class="num">{esc(interval)}</td><td class="num">{esc(reached)}</td>'
+                    f'<td class="num">±{esc(fmt_share(rule.relative))}</td><td>{state}</td></tr>')
+    n = int(doc["replications"])
+    note = (f"The cards above are the mean over the {n} replications ± the half-width of its {conf} confidence "
+            f"interval (Student t); the verdict, the limits, the tables and the plots below are replication 0's: "
+            f"the run that the same command without --precision gives (seed {doc['seed']}).")
+    return (f'<div class="replications" id="replications"><h3>Replications and precision</h3>'
+            f"<p>{esc(outcome_words(doc))}</p><p>{esc(note)}</p>"
+            '<table class="precision"><thead><tr><th>Metric</th><th>Mean ± half-width</th>'
+            "<th>Relative half-width reached</th><th>Target</th><th>State</th></tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table></div>")
+
+
+def replicated_cards(cards: List[tuple], reps: Replications) -> List[tuple]:
+    """The run report's cards [(value, label)] with each figure's value over the replications."""
+    out = list(cards)
+    n = reps.n
+    for figure in HEADLINE_FIGURES:
+        if figure.card >= len(out):
+            continue
+        text = card_text(figure, reps.frame, reps.confidence)
+        if text is None:
+            continue
+        # The figure's own words: the card's may hold replication 0's details (its peak time, its
+        # causes, the clients its crash dropped), which other replications need not share.
+        out[figure.card] = (text, f"{figure.label} (mean of {n} replications ± {reps.confidence:.0%} CI)")
+    return out
+
+
+__all__ += ["replicated_cards", "Interval"]
