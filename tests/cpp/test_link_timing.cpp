@@ -83,7 +83,7 @@ TEST_CASE("link_loss: a message's retransmission delay is in its latency, as the
   CHECK(r.summary.message_latency.p99_ms > base.summary.message_latency.p99_ms + 400.0);  // P(k >= 2) = 4 %: 630 ms
 }
 
-TEST_CASE("link_down: SYNs are retransmitted 1, 3, 7, 15 s after the first; one after the link is back gets through",
+TEST_CASE("link_down: SYNs are retransmitted 1, 3, 7, 15 s after the first and one after the link is back gets through",
           "[frames][link_timing]") {
   // 100 clients arrive in [0, 1) s; the eu-ams link is down from 0 to 10 s; connect timeout 30 s.
   // Each SYN is lost at t0, t0 + 1, + 3, + 7 and gets through at t0 + 15 (in [15, 16) s): the four
