@@ -17,6 +17,7 @@ from typing import NoReturn, Optional, Sequence
 from wsfleet import _core
 from wsfleet._replicated import CLI_NAMES, outcome_words
 from wsfleet._run import ReplicatedRunResult, replicated_run
+from wsfleet.views import Summary
 
 __all__ = ["main", "summary_lines"]
 
@@ -34,7 +35,8 @@ def summary_lines(result: ReplicatedRunResult) -> list:
     """The text the command prints: what ran, what stopped it, and per chosen metric the mean, the
     half-width of its interval and the relative half-width reached against the target."""
     doc = result.precision_document()
-    name = (result.summary.get("scenario") or {}).get("name", "")
+    sv = Summary(result.summary)
+    name = sv.scenario.name or ""
     lines = [f"wsfleet run: {name} (replicated to a precision)", "  " + outcome_words(doc)]
     conf = f"{result.rule.confidence:.0%}"
     lines.append(f"  {'metric':<34}{'mean ± half-width (' + conf + ' CI)':<34}{'reached':>10}  target ±"
@@ -51,13 +53,13 @@ def summary_lines(result: ReplicatedRunResult) -> list:
         interval = f"{_number(mean)} ± {_number(half)}" if math.isfinite(half) else f"{_number(mean)} (no interval)"
         reached = f"±{100 * rel:.2g} %" if math.isfinite(rel) else "—"
         lines.append(f"  {m['metric']:<34}{interval:<34}{reached:>10}  {'met' if m['met'] else 'NOT met'}")
-    conn = result.summary.get("connections") or {}
+    conn = sv.connections
     checks = result.frame["conservation.ok"].tolist() if "conservation.ok" in result.frame.columns else []
     failed = [int(r) for r, ok in zip(result.frame["replication"], checks) if not ok]
     conservation = ("ok in every replication" if checks and not failed else
                     f"FAILED in replication(s) {', '.join(map(str, failed))}" if failed else "not reported")
-    lines.append(f"  replication 0: {conn.get('attempted', 0):,} attempts, {conn.get('rejected', 0):,} refused, "
-                 f"{conn.get('failed', 0):,} failed; conservation {conservation}")
+    lines.append(f"  replication 0: {conn.attempted or 0:,} attempts, {conn.rejected or 0:,} refused, "
+                 f"{conn.failed or 0:,} failed; conservation {conservation}")
     return lines
 
 

@@ -244,29 +244,29 @@ def _minimum_words(c: View, plan: View) -> str:
     return f"none up to {plan.high}"
 
 
-def _early_words(plan: Mapping[str, Any], slos: Sequence[Mapping[str, Any]], cand_label: Any) -> str:
+def _early_words(plan: View, slos: Sequence[View], cand_label: Any) -> str:
     """With precision-driven replication: which sizes stopped before the precision because their
     intervals already decided them, each with the bound that did ("" when none)."""
-    if not plan.get("precision"):
+    if not plan.precision:
         return ""
-    confidence = float(plan["confidence"])
+    confidence = float(plan.confidence)
     items = []
-    for c in plan["candidates"]:
-        for e in c["evaluations"]:
-            if not e.get("early"):
+    for c in plan.candidates:
+        for e in c.evaluations:
+            if not e.early:
                 continue
-            n = max(int(v.get("n") or 0) for v in e["slos"].values())
-            if e["early"] == "fails":
-                worst = [s for s in slos if not e["slos"][s["name"]]["passed"]]
-                why = "; ".join(f"{s['label']} {_num(e['slos'][s['name']]['mean'], s['scale'], s['unit'])} on average "
-                                f"against at most {_num(s['max'], s['scale'], s['unit'])}" for s in worst)
+            n = max(int(v.n or 0) for v in e.slos.values())
+            if e.early == "fails":
+                worst = [o for o in slos if not e.slos[o.name].passed]
+                why = "; ".join(f"{o.label} {_num(e.slos[o.name].mean, o.scale, o.unit)} on average "
+                                f"against at most {_num(o.max, o.scale, o.unit)}" for o in worst)
                 words = f"fails after {n} runs ({why})"
             else:
-                why = "; ".join(f"{s['label']} at most {_num(e['slos'][s['name']]['upper_bound'], s['scale'], s['unit'])}"
-                                f" against {_num(s['max'], s['scale'], s['unit'])}" for s in slos)
+                why = "; ".join(f"{o.label} at most {_num(e.slos[o.name].upper_bound, o.scale, o.unit)}"
+                                f" against {_num(o.max, o.scale, o.unit)}" for o in slos)
                 words = f"meets every objective after {n} runs (upper bounds: {why})"
-            who = f" ({cand_label(c['candidate'])})" if len(plan["candidates"]) > 1 else ""
-            items.append(f"<li>{esc(plan['variable'])} = {e['value']}{esc(who)}: {esc(words)}</li>")
+            who = f" ({cand_label(c.candidate)})" if len(plan.candidates) > 1 else ""
+            items.append(f"<li>{esc(plan.variable)} = {e.value}{esc(who)}: {esc(words)}</li>")
     if not items:
         return ""
     return ('<h3 id="early">Sizes decided before their precision</h3><p>'
@@ -399,9 +399,9 @@ def _plan_report(directory: Path, plots: bool) -> str:
                 + _num(below.slos[slo.name].upper_bound, slo.scale, slo.unit))
             bound = here.upper_bound
             threshold = slo.max
-            if below is not None and below.slos[slo.name].raw.get("unsettled"):
-                b = below.slos[slo.name].raw
-                below_text = (f"fails: {b['unsettled']} of {b['n']} runs had no steady state (no steady-state mean, "
+            if below is not None and below.slos[slo.name].unsettled:
+                b = below.slos[slo.name]
+                below_text = (f"fails: {b.unsettled} of {b.n} runs had no steady state (no steady-state mean, "
                               "which counts as failing)")
             headroom = (1 - float(bound) / threshold) if isinstance(bound, (int, float)) and threshold > 0 else None
             rows.append(f"<tr><td>{esc(slo.label)}</td>"
@@ -443,7 +443,7 @@ def _plan_report(directory: Path, plots: bool) -> str:
             f"Candidates are ranked by the minimum times {cost} (e.g. total cores: many small servers against few "
             "large ones), then by the closest objective's headroom." if cost else
             "Candidates are ranked by the minimum, then by the closest objective's headroom.")
-    section2 += _early_words(plan.raw, [s.raw for s in slos], cand_label)
+    section2 += _early_words(plan, slos, cand_label)
     section2 += (f"<h3>Per-candidate comparison</h3><p>{esc(rank)}</p><table><thead><tr><th>Candidate</th>"
                  f"<th>Smallest {esc(variable)} meeting every objective</th>{cost_head}"
                  "<th>Sizes evaluated (✓ met, ✗ failed)</th>"

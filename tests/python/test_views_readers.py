@@ -77,6 +77,8 @@ OWN_KEYS = {
     "_axes.py": ({"values", "low", "high", "min", "max", "steps", "log", "integer"},
                  "a sweep axis's table (its values, or a range), checked against these keys beside the reads"),
     "_study_points.py": ({"name"}, "the named entry of an array of tables an override path selects"),
+    "_replicated.py": ({"relative", "max_replications", "metrics", "confidence", "replications"},
+                       "precision.json's rule and replication count, which _replicated writes and reads back itself"),
     "_aggregate.py": ({"axes"}, "DataFrame.attrs, set by _store.load_results"),
     "_task.py": ({"time_s"}, "a column of the engine's time series"),
     "_study.py": ({"key"}, "the key a ScenarioError names (an exception's attribute)"),
