@@ -111,27 +111,33 @@ def test_in_a_notebook_kernel_a_bar_shows_and_the_interrupt_stops_the_run(tmp_pa
 
         def execute(code: str, interrupt_after_s: float = 0.0):
             msg_id = kc.execute(code)
-            streams, reply = [], None
+            # The shell reply can come before the last output on iopub: the cell is over only when
+            # both the reply and the kernel's "idle" status for this request have arrived.
+            streams, reply, idle, elapsed = [], None, False, None
             deadline = time.monotonic() + 300
             interrupted = False
             started = time.monotonic()
-            while reply is None and time.monotonic() < deadline:
+            while (reply is None or not idle) and time.monotonic() < deadline:
                 if interrupt_after_s and not interrupted and time.monotonic() - started > interrupt_after_s:
                     km.interrupt_kernel()
                     interrupted = True
                 try:
                     msg = kc.get_iopub_msg(timeout=0.2)
-                    if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "stream":
-                        streams.append(msg["content"]["text"])
+                    if msg["parent_header"].get("msg_id") == msg_id:
+                        if msg["msg_type"] == "stream":
+                            streams.append(msg["content"]["text"])
+                        elif msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                            idle = True
                 except Exception:  # noqa: BLE001 - queue.Empty
                     pass
-                try:
-                    r = kc.get_shell_msg(timeout=0.01)
-                    if r["parent_header"].get("msg_id") == msg_id:
-                        reply = r
-                except Exception:  # noqa: BLE001
-                    pass
-            return reply, "".join(streams), time.monotonic() - started
+                if reply is None:
+                    try:
+                        r = kc.get_shell_msg(timeout=0.01)
+                        if r["parent_header"].get("msg_id") == msg_id:
+                            reply, elapsed = r, time.monotonic() - started
+                    except Exception:  # noqa: BLE001
+                        pass
+            return reply, "".join(streams), elapsed
 
         setup = (f"import wsfleet\nfrom wsfleet import _progress\n_progress.RUN_PROGRESS_DELAY_S = 0.0\n"
                  f"TINY = {TINY!r}\nBUSY = {BUSY!r}\n")
