@@ -384,6 +384,13 @@ def _metadata(run: Run, a: Analysis) -> str:
             all_counters.append(f"<tr><th scope=\"row\">{esc(sec)}</th><td>"
                                 + ", ".join(f"{esc(k)} {esc(fmt_int(v) if as_float(v) is not None else v)}"
                                             for k, v in flat) + "</td></tr>")
+    for b in s.balancers:  # each balancer's counters, with its HAProxy queue or Envoy outlier detection
+        flat = [(k, v) for k, v in b.raw.items() if k != "index" and not isinstance(v, Mapping)]
+        for part, nested in (("haproxy", b.haproxy), ("outlier", b.outlier)):
+            if nested is not None:
+                flat += [(f"{part}.{k}", v) for k, v in nested.raw.items()]
+        all_counters.append(f"<tr><th scope=\"row\">{esc(f'balancer {fmt_int(b.index)}')}</th><td>"
+                            + ", ".join(f"{esc(k)} {esc(fmt_int(v))}" for k, v in flat) + "</td></tr>")
     counters = (f"<h3>All counters</h3><table><tbody>{''.join(all_counters)}</tbody></table>"
                 if all_counters else "")
     return (f"<table><tbody>{_rows(rows)}</tbody></table>{counters}{checks}"
