@@ -2,8 +2,10 @@
 headline cards as the mean over the replications with the half-width of its confidence interval,
 and a table of what the precision rule reached.
 
-Every figure here is computed from replications.parquet (one row per replication); the sentences
-say which figures are over the replications and which are replication 0's.
+Every figure here is computed from replications.parquet (one row per replication) or, for the
+figure of the time series across the replications, from every replication's own run directory
+(replications/K, read with wsfleet._run_dir.load_run); the sentences say which figures are over the
+replications and which are replication 0's.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from typing import Callable, List, Optional, Sequence
 import pandas as pd
 
 from wsfleet._format import fmt_int, fmt_ms, fmt_num, fmt_seconds, fmt_share
-from wsfleet._html import esc
+from wsfleet._html import esc, img
 from wsfleet._replicated import Replications, metric_values, outcome_words, rule_of
 from wsfleet._stats import mean_ci
 
@@ -140,9 +142,11 @@ def replications_html(reps: Replications) -> str:
                     f'<td class="num">{esc(interval)}</td><td class="num">{esc(reached)}</td>'
                     f'<td class="num">±{esc(fmt_share(rule.relative))}</td><td>{state}</td></tr>')
     n = int(doc["replications"])
+    across = (" and so are the plots below but the first, which shows every replication's time series (mean, "
+              "interval, range)" if reps.runs is not None else " and so are the plots below")
     note = (f"The cards above are the mean over the {n} replications ± the half-width of its {conf} confidence "
-            f"interval (Student t); the verdict, the limits, the tables and the plots below are replication 0's: "
-            f"the run that the same command without --precision gives (seed {doc['seed']}).")
+            f"interval (Student t); the verdict, the limits and the tables below are replication 0's: the run that "
+            f"the same command without --precision gives (seed {doc['seed']}),{across}.")
     return (f'<div class="replications" id="replications"><h3>Replications and precision</h3>'
             f"<p>{esc(outcome_words(doc))}</p><p>{esc(note)}</p>"
             '<table class="precision"><thead><tr><th>Metric</th><th>Mean ± half-width</th>'
@@ -166,4 +170,112 @@ def replicated_cards(cards: List[tuple], reps: Replications) -> List[tuple]:
     return out
 
 
-__all__ += ["replicated_cards", "Interval"]
+def _series(reps: Replications) -> Optional[List[pd.DataFrame]]:
+    """Every replication's time series (each run directory read and checked by load_run), or None
+    when the run was saved before they were kept."""
+    from wsfleet._run_dir import load_run
+
+    if reps.runs is None:
+        return None
+    return [load_run(reps.run_dir(k)).timeseries for k in range(reps.n)]
+
+
+def _fleet_tidy(series: List[pd.DataFrame]) -> pd.DataFrame:
+    """One long frame of the fleet rows, a `replication` column first, with `busiest_cpu`: the CPU
+    utilisation of the busiest server at each sample time (from the server rows)."""
+    frames = []
+    for k, ts in enumerate(series):
+        fleet = ts[ts["scope"] == "fleet"].copy()
+        servers = ts[ts["scope"] == "server"]
+        if "cpu_utilisation" in servers.columns and not servers.empty:
+            busiest = pd.to_numeric(servers["cpu_utilisation"], errors="coerce").groupby(servers["time_s"]).max()
+            fleet["busiest_cpu"] = fleet["time_s"].map(busiest)
+        fleet.insert(0, "replication", k)
+        frames.append(fleet)
+    return pd.concat(frames, ignore_index=True)
+
+
+@dataclass(frozen=True)
+class _Trace:
+    column: str
+    title: str
+    ylabel: str
+    fmt: Callable[[float], str]
+    words: str
+    scale: float = 1.0
+    thousands: bool = False
+    interval: bool = False
+
+
+_TRACES = [
+    _Trace("connections", "Open connections (fleet)", "connections", fmt_int, "the fleet's open connections",
+           thousands=True),
+    _Trace("busiest_cpu", "CPU utilisation of the busiest server", "CPU busy (%)", fmt_share,
+           "the CPU utilisation of the busiest server", scale=100.0, interval=True),
+    _Trace("latency_p99_ms", "p99 message latency (per sample interval)", "latency (ms)", fmt_ms,
+           "the p99 message latency of a sample interval", interval=True),
+]
+
+
+def bands_html(reps: Replications, plots: bool, end_s: float) -> str:
+    """The figure of the time series across the replications (connections, busiest CPU, p99 latency:
+    mean, its interval, min to max) with one sentence per panel computed from the band: where the
+    replications spread widest. Empty for a run saved before every replication's series was kept."""
+    from wsfleet._band_plots import Panel, band_figure
+    from wsfleet._replicated import band
+
+    series = _series(reps)
+    if series is None:
+        return ('<p class="note">This replicated run was saved before wsfleet kept every replication\'s time '
+                "series: the plots below are replication 0's only.</p>")
+    tidy = _fleet_tidy(series)
+    grids = {tuple(g["time_s"].astype(float)) for _, g in tidy.groupby("replication")}
+    n, conf = reps.n, reps.confidence
+    head = f'<h3 id="plot-replications">Across the {n} replications</h3>'
+    if len(grids) != 1:
+        return head + ('<p class="note">The replications were not sampled at the same times, so their time series '
+                       "are not drawn against each other; the plots below are replication 0's.</p>")
+    panels, sentences = [], []
+    for trace in _TRACES:
+        if trace.column not in tidy.columns:
+            continue
+        b = band(tidy, trace.column, conf)
+        if b.empty or b["n"].max() == 0:
+            continue
+        panels.append(Panel(trace.title, trace.ylabel, b, trace.scale, trace.thousands, trace.interval))
+        spread = (b["max"] - b["min"]).where(b["n"] > 0)
+        if spread.notna().any() and spread.max() > 0:
+            at = b.loc[spread.idxmax()]
+            k = int(at["n"])
+            over = "" if k == n else f" over the {k} replication{'s' if k != 1 else ''} that have it"
+            sentences.append(f"{capitalise_first(trace.words)}: the replications differ most "
+                             f"{'in the sample interval ending at' if trace.interval else 'at'} {fmt_num(at['time_s'])} s, "
+                             f"from {trace.fmt(at['min'])} to {trace.fmt(at['max'])} (mean {trace.fmt(at['mean'])}{over}).")
+        else:
+            sentences.append(f"{capitalise_first(trace.words)}: the same in every replication at every sample time.")
+        partial = b[(b["n"] > 0) & (b["n"] < n)]
+        if len(partial):
+            sentences.append(f"In {len(partial)} of {len(b)} sample intervals some replications had no message, so "
+                             f"{trace.words} is undefined there for them: the mean and the range are over those that "
+                             "had.")
+    if not panels:
+        return head + '<p class="note">No time series of this run has a number to draw.</p>'
+    caption = (f"Each panel: at each sample time, the mean over the {n} replications (line), the {conf:.0%} "
+               f"Student-t interval of that mean (dark band) and the lowest to the highest replication (light band). "
+               "The replications share every sample time (same scenario, same seed, run.replication 0 to "
+               f"{n - 1}). The other figures of this section are replication 0's.")
+    text = "".join(f"<p>{esc(x)}</p>" for x in sentences)
+    if not plots:
+        return head + text
+    png = band_figure(panels, conf, end_s)
+    if png is None:
+        return head + text
+    return head + f'<figure>{img(png, f"Time series across the {n} replications")}<figcaption>{esc(caption)}' \
+        f"</figcaption></figure>" + text
+
+
+def capitalise_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+__all__ += ["replicated_cards", "Interval", "bands_html"]

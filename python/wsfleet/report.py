@@ -30,7 +30,7 @@ from . import _plots
 from ._autoscaling_report import autoscaler_section
 from ._life import connection_life
 from ._replicated import Replications, read_replications
-from ._replication_report import replicated_cards, replications_html
+from ._replication_report import bands_html, replicated_cards, replications_html
 from ._steady_report import steady_html
 from ._limits import autoscaled_peak
 from ._operations import deploy_figure, deploy_sentences, gray_failure_sentences
@@ -304,10 +304,11 @@ def _headline(a: Analysis, summary: Mapping[str, Any], reps: Optional[Replicatio
             + steady_html(a.plot_data.fleet, [(f.at_s, f.cause) for f in a.plot_data.faults]) + storm_html)
 
 
-def _figures(a: Analysis, plots: bool = True) -> str:
+def _figures(a: Analysis, plots: bool = True, reps: Optional[Replications] = None) -> str:
     d = a.plot_data
+    across = bands_html(reps, plots, d.end_s) if reps is not None else ""
     if not plots:
-        return '<p class="note">Plots were left out of this report (written without plots).</p>'
+        return across + '<p class="note">Plots were left out of this report (written without plots).</p>'
     crowded = (a.servers or 0) > _plots.MANY_SERVERS
     server_key = ("Crashed and busiest servers are coloured, the others are grey."
                   if crowded else "One line per server.")
@@ -336,7 +337,7 @@ def _figures(a: Analysis, plots: bool = True) -> str:
          "Clients that are disconnected and waiting for their backoff delay before retrying." + fault_key,
          "No backoff samples in this run."),
     ]
-    parts = []
+    parts = [across] if across else []
     if d.servers.empty and d.fleet.empty:
         return '<p class="note">The time series is empty (the run produced no samples), so there is nothing to plot.</p>'
     for key, title, draw, caption, empty in specs:
@@ -490,7 +491,7 @@ def render_report(run: Run, plots: bool = True) -> str:
 </section>
 {life}{operations}{scaling}<section id="plots" class="page-break">
 <h2>{n}. What happened over time</h2>
-{_figures(a, plots)}
+{_figures(a, plots, reps)}
 </section>
 <section id="theory">
 <h2>{n + 1}. Theory beside the simulation</h2>
