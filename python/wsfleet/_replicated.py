@@ -13,11 +13,20 @@ Student-t interval (t quantiles from SciPy) is above the target, as many more as
 and standard deviation say are needed, up to the cap. A metric the run does not measure (NaN in
 every replication) does not hold it back; one with an infinite value stops at the cap.
 
+The replications run on the sweeps' executors (wsfleet._executors: local worker processes, or this
+process with workers=0), fed one index at a time (_Feed). The rule still decides on replications
+0 .. total-1 in index order, as the one-after-another run does, so the result does not depend on
+the number of workers, bit for bit; to keep the workers busy, up to `workers` replications may start
+beyond the current total, and when the rule stops, those still running are ended and all of them
+dropped (replicate).
+
 Each replication's row holds the same metrics as a sweep's results row: the flattened summary
 (wsfleet._metrics) and the steady-state figures of the fleet's time series (wsfleet._task).
 A saved replicated run is a run directory (replication 0's summary.json, timeseries.csv and
-scenario.toml, as `wsfleet run --out` writes) plus REPLICATIONS_FILE (one row per replication) and
-PRECISION_FILE (the rule and what it reached), which the run report reads.
+scenario.toml, as `wsfleet run --out` writes) plus every replication's own run directory
+(RUNS_DIR/K), REPLICATIONS_FILE (one row per replication) and PRECISION_FILE (the rule and what it
+reached; its keys declared in PRECISION_KEYS and checked when read), which the run report and
+wsfleet.load read.
 """
 from __future__ import annotations
 
@@ -136,40 +145,47 @@ class _Feed:
 
 
 class ReplicationProgress:
-    """Replications done out of those the rule has asked for so far (a tqdm bar in a terminal or
-    notebook, a plain line on stderr every 30 s otherwise, nothing with enabled=False)."""
+    """Replications done out of those the rule has asked for so far: a tqdm bar in a terminal or
+    notebook, or a plain line on stderr every 30 s otherwise and one at the end, once the run has
+    taken RUN_PROGRESS_DELAY_S (short runs stay quiet, as a single run's progress); nothing with
+    enabled=False."""
 
     def __init__(self, enabled: Optional[bool], total: int) -> None:
-        from wsfleet._progress import RUN_PLAIN_EVERY_S, interactive, tqdm_class
+        from wsfleet._progress import RUN_PLAIN_EVERY_S, RUN_PROGRESS_DELAY_S, interactive
 
-        self.bar, self.plain, self.done, self.total = None, False, 0, total
-        self.every = RUN_PLAIN_EVERY_S
+        self.enabled, self.bar_wanted = enabled, bool(enabled) or interactive()
+        self.bar, self.done, self.total = None, 0, total
+        self.every, self.delay = RUN_PLAIN_EVERY_S, RUN_PROGRESS_DELAY_S
         self.start = self.last = time.monotonic()
-        if enabled is False:
-            return
-        if enabled or interactive():
-            self.bar = tqdm_class()(total=total, unit="replication", desc="replications", dynamic_ncols=True)
-        else:
-            self.plain = True
+        self.shown = False
 
     def update(self, done: int, total: int) -> None:
+        from wsfleet._progress import tqdm_class
+
         self.done, self.total = done, total
-        if self.bar is not None:
-            self.bar.total = total
-            self.bar.n = done
-            self.bar.refresh()
-        elif self.plain and time.monotonic() - self.last >= self.every:
+        if self.enabled is False:
+            return
+        now = time.monotonic()
+        if self.bar_wanted:
+            if self.bar is None and (self.enabled or now - self.start >= self.delay):
+                self.bar = tqdm_class()(total=total, initial=done, unit="replication", desc="replications",
+                                        dynamic_ncols=True)
+            elif self.bar is not None:
+                self.bar.total = total
+                self.bar.n = done
+                self.bar.refresh()
+        elif now - self.start >= self.delay and (not self.shown or now - self.last >= self.every):
             self._line()
 
     def _line(self) -> None:
-        print(f"wsfleet run: {self.done} of {self.total} replications asked for so far done, "
+        print(f"wsfleet run: {self.done} replications done (the rule asks for {self.total} so far), "
               f"{time.monotonic() - self.start:.0f} s elapsed", file=sys.stderr, flush=True)
-        self.last = time.monotonic()
+        self.last, self.shown = time.monotonic(), True
 
-    def close(self) -> None:
+    def close(self, finished: bool) -> None:
         if self.bar is not None:
             self.bar.close()
-        elif self.plain and self.done:
+        elif finished and self.shown:
             self._line()
 
 
@@ -191,6 +207,7 @@ def replicate(make_task: Callable[[int], Any], fn: Callable[[Any], Dict[str, Any
     extra = {"kill_running": True} if executor.name == "local" else {}
     outcomes = executor.run(fn, feed, **extra)
     frame = pd.DataFrame()
+    finished = False
     try:
         for outcome in outcomes:
             if outcome is None:
@@ -222,10 +239,11 @@ def replicate(make_task: Callable[[int], Any], fn: Callable[[Any], Dict[str, Any
                 progress.update(sum(1 for r in done if r < feed.target), feed.target)
             if feed.stopped:
                 break
+        finished = feed.stopped
     finally:
         outcomes.close()  # the replications still running beyond the stop (or on Ctrl-C) are ended
         if progress is not None:
-            progress.close()
+            progress.close(finished)
     if not feed.stopped:  # cannot happen: the cap always stops the rule
         raise RuntimeError("the replications ended before the stopping rule did")
     return [done[r] for r in range(feed.target)], frame

@@ -330,3 +330,75 @@ def test_a_plain_script_without_the_main_guard_fails_at_once(tmp_path: Path) -> 
     assert done.returncode == 1
     assert f"{script}:2: worker processes re-import the script that starts them" in done.stderr
     assert "or pass workers=0" in done.stderr
+
+
+def _descendants(pid: int) -> List[int]:
+    """Pids of the live descendants of `pid` (from /proc)."""
+    parents: Dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        kids = [c for c, parent in parents.items() if parent == p]
+        found += kids
+        todo += kids
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_ctrl_c_stops_the_replications_cleanly(tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT to the terminal's process group) while two workers run replications: exit 130 with
+    one line, no traceback, no worker left behind, nothing written."""
+    import os
+    import signal
+    import sys
+    import time
+
+    scenario = tmp_path / "tiny.toml"
+    scenario.write_text(TINY, encoding="utf-8")
+    slow = ["--set", "run.duration_s=3000", "--set", "clients.count=20000", "--set", "fleet.max_connections=10000",
+            "--set", "clients.messages_per_minute=60"]  # about 3 s a replication
+    out = tmp_path / "out"
+    env = dict(os.environ, WSFLEET_PYTHON=sys.executable)
+    proc = subprocess.Popen([str(WSFLEET), "run", str(scenario), "--out", str(out), "--precision", "0.0001",
+                             "--max-replications", "20", "--workers", "2", "-q", *slow], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    seen: List[int] = []
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            time.sleep(0.2)
+            seen = sorted(set(seen) | set(_descendants(proc.pid)))
+            workers = [p for p in seen if _alive(p) and b"multiprocessing" in Path(f"/proc/{p}/cmdline").read_bytes()]
+            if len(workers) >= 2:
+                break
+        assert len(workers) >= 2, "the workers never started"
+        time.sleep(2)  # they are running replications
+        os.killpg(proc.pid, signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+        assert proc.returncode == 130, stderr
+        assert stderr.strip() == "wsfleet run: interrupted"
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and any(_alive(p) for p in seen):
+            time.sleep(0.2)
+        assert not [p for p in seen if _alive(p)], "worker processes left behind"
+        assert not out.exists()
+    finally:
+        proc.kill()
+        for p in [p for p in seen if _alive(p)]:  # never leave one behind, even when the test fails
+            try:
+                os.kill(p, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
