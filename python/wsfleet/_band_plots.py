@@ -20,6 +20,7 @@ from wsfleet._plots import FONT, add_legend, new_figure, style_axes, to_png
 __all__ = ["Panel", "band_figure"]
 
 MEAN_COLOUR = "#1f77b4"
+FAULT_COLOUR = "#222222"
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,9 @@ class Panel:
     interval: bool = False  # a figure of each sample interval (drawn as steps over it), not of an instant
 
 
-def band_figure(panels: Sequence[Panel], confidence: float, end_s: float) -> Optional[bytes]:
+def band_figure(panels: Sequence[Panel], confidence: float, end_s: float,
+                fault_starts: Sequence[float] = ()) -> Optional[bytes]:
+    """The panels one above the other on a shared time axis; a dashed line at each of fault_starts."""
     drawn: List[Panel] = [p for p in panels if not p.band.empty and np.isfinite(p.band["mean"].to_numpy(float)).any()]
     if not drawn:
         return None
@@ -67,9 +70,14 @@ def band_figure(panels: Sequence[Panel], confidence: float, end_s: float) -> Opt
             ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
         style_axes(ax, panel.ylabel, xlabel="time (s)" if i == len(drawn) - 1 else None)
         ax.set_title(panel.title, loc="left", fontsize=FONT + 1)
+        for at in fault_starts:
+            ax.axvline(at, color=FAULT_COLOUR, linestyle="--", linewidth=0.9, zorder=4)
         if i == 0:
+            extra = [Line2D([], [], color=FAULT_COLOUR, linestyle="--", linewidth=0.9, label="fault starts")] \
+                if fault_starts else []
             add_legend(ax, [Line2D([], [], color=MEAN_COLOUR, linewidth=1.1, label="mean of the replications"),
                             Patch(color=MEAN_COLOUR, alpha=0.40, linewidth=0,
                                   label=f"{confidence:.0%} interval of the mean"),
-                            Patch(color=MEAN_COLOUR, alpha=0.15, linewidth=0, label="min to max of the replications")])
+                            Patch(color=MEAN_COLOUR, alpha=0.15, linewidth=0, label="min to max of the replications")]
+                       + extra)
     return to_png(fig)

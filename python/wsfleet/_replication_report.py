@@ -170,14 +170,23 @@ def replicated_cards(cards: List[tuple], reps: Replications) -> List[tuple]:
     return out
 
 
-def _series(reps: Replications) -> Optional[List[pd.DataFrame]]:
-    """Every replication's time series (each run directory read and checked by load_run), or None
-    when the run was saved before they were kept."""
+def _runs(reps: Replications) -> Optional[list]:
+    """Every replication's run directory read and checked by load_run, or None when the run was saved
+    before they were kept."""
     from wsfleet._run_dir import load_run
 
     if reps.runs is None:
         return None
-    return [load_run(reps.run_dir(k)).timeseries for k in range(reps.n)]
+    return [load_run(reps.run_dir(k)) for k in range(reps.n)]
+
+
+def _common_faults(runs: list) -> List[tuple]:
+    """(start time, type) of the faults that start at the same time in every replication (those the
+    scenario schedules), sorted by time."""
+    from wsfleet.views import Summary
+
+    sets = [{(float(f.at_s), str(f.type)) for f in Summary(run.summary).faults if f.at_s is not None} for run in runs]
+    return sorted(set.intersection(*sets)) if sets else []
 
 
 def _fleet_tidy(series: List[pd.DataFrame]) -> pd.DataFrame:
@@ -224,11 +233,12 @@ def bands_html(reps: Replications, plots: bool, end_s: float) -> str:
     from wsfleet._band_plots import Panel, band_figure
     from wsfleet._replicated import band
 
-    series = _series(reps)
-    if series is None:
+    runs = _runs(reps)
+    if runs is None:
         return ('<p class="note">This replicated run was saved before wsfleet kept every replication\'s time '
                 "series: the plots below are replication 0's only.</p>")
-    tidy = _fleet_tidy(series)
+    tidy = _fleet_tidy([run.timeseries for run in runs])
+    faults = _common_faults(runs)
     grids = {tuple(g["time_s"].astype(float)) for _, g in tidy.groupby("replication")}
     n, conf = reps.n, reps.confidence
     head = f'<h3 id="plot-replications">Across the {n} replications</h3>'
@@ -264,10 +274,13 @@ def bands_html(reps: Replications, plots: bool, end_s: float) -> str:
                f"Student-t interval of that mean (dark band) and the lowest to the highest replication (light band). "
                "The replications share every sample time (same scenario, same seed, run.replication 0 to "
                f"{n - 1}). The other figures of this section are replication 0's.")
+    if faults:
+        caption += (" Dashed lines: the start of each fault, at the same time in every replication ("
+                    + "; ".join(f"{kind} at {fmt_num(at)} s" for at, kind in faults) + ").")
     text = "".join(f"<p>{esc(x)}</p>" for x in sentences)
     if not plots:
         return head + text
-    png = band_figure(panels, conf, end_s)
+    png = band_figure(panels, conf, end_s, [at for at, _ in faults])
     if png is None:
         return head + text
     return head + f'<figure>{img(png, f"Time series across the {n} replications")}<figcaption>{esc(caption)}' \

@@ -260,6 +260,9 @@ def test_the_report_shows_every_replication_and_its_sentences_follow_from_the_nu
     section = page[page.index('id="plot-replications"'):page.index('id="plot-connections"')]
     assert f"Across the {n} replications" in _text(section)
     assert section.count("<img") == 1
+    # TINY's crash of server 1 at 20 s is scheduled: the same in every replication, marked and named.
+    assert "Dashed lines: the start of each fault, at the same time in every replication (crash at 20 s)." in \
+        _text(section)
     text = _text(section)
     # Connections: the fleet's open connections at each sample time.
     b = r.band("connections")
