@@ -296,14 +296,27 @@ class ReplicatedRunResult(RunResult):
         """Replication 0's files (as RunResult.save), every replication's run directory in
         replications/K (K = 0, 1, ...: summary.json, timeseries.csv, scenario.toml, and with
         format="parquet" timeseries.parquet), replications.parquet (one row per replication) and
-        precision.json (the rule and what it reached), which the report reads."""
-        from wsfleet._replicated import RUNS_DIR, write_replications
+        precision.json (the rule and what it reached), which the report reads.
+        The directory is written at once (wsfleet._atomic_dir): an interrupted save leaves the
+        previous results, and a directory holding anything else is refused (FileExistsError)."""
+        from wsfleet._atomic_dir import write_directory
+        from wsfleet._replicated import PRECISION_FILE, REPLICATIONS_FILE, RUNS_DIR, write_replications
+        from wsfleet._timeseries_parquet import write_timeseries_parquet
 
-        path = super().save(directory, format=format)
-        for k in range(len(self.replications)):
-            self.replication(k).save(path / RUNS_DIR / str(k), format=format)
-        write_replications(path, self.frame, self.precision_document())
-        return path
+        if format not in ("csv", "parquet"):
+            raise ValueError(f"format must be 'csv' or 'parquet' (got {format!r})")
+        runs = [self.replication(k)._native for k in range(len(self.replications))]
+        if not all(isinstance(native, _Files) for native in [self._native, *runs]):
+            raise ValueError("this result was loaded from a directory (wsfleet.load): its files are there already")
+
+        def fill(stage: Path) -> None:
+            for target, native in [(stage, self._native)] + [(stage / RUNS_DIR / str(k), n) for k, n in enumerate(runs)]:
+                native.copy_into(target)
+                if format == "parquet":
+                    write_timeseries_parquet(target)
+            write_replications(stage, self.frame, self.precision_document())
+
+        return write_directory(directory, (*RUN_FILES, RUNS_DIR, REPLICATIONS_FILE, PRECISION_FILE), fill)
 
     def __repr__(self) -> str:
         from wsfleet._replicated import outcome_words
@@ -333,21 +346,30 @@ class _Scratch:
         self.remove = weakref.finalize(self, shutil.rmtree, str(self.path), True)
 
 
+#: What `wsfleet run --out` may replace in a run directory (experiments/result_writer.cpp's kRunFiles).
+RUN_FILES = ("summary.json", "timeseries.csv", "scenario.toml", "report.html", "timeseries.parquet")
+
+
 class _Files:
     """A replication's run directory as its run wrote it (summary.json, timeseries.csv, scenario.toml),
-    in the replicated run's scratch folder: RunResult.save copies it, file for file."""
+    in the replicated run's scratch folder: RunResult.save copies it, file for file, as one atomic
+    directory (wsfleet._atomic_dir), refusing a target that holds other files as the engine does."""
 
     def __init__(self, scratch: _Scratch, replication: int) -> None:
         self.scratch, self.path = scratch, scratch.path / str(replication)
 
-    def write(self, directory: str) -> None:
+    def copy_into(self, target: Path) -> None:
         import shutil
 
-        target = Path(directory)
         target.mkdir(parents=True, exist_ok=True)
         for item in sorted(self.path.iterdir()):
             if item.is_file():
                 shutil.copyfile(item, target / item.name)
+
+    def write(self, directory: str) -> None:
+        from wsfleet._atomic_dir import write_directory
+
+        write_directory(directory, RUN_FILES, self.copy_into)
 
 
 def _local_replica(progress: Union[bool, None, "ProgressHook"], task: Any) -> dict:

@@ -405,3 +405,42 @@ def test_ctrl_c_stops_the_replications_cleanly(tmp_path: Path) -> None:
                 os.kill(p, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
+
+
+def test_a_replicated_save_is_atomic_and_refuses_foreign_files(by_workers, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import wsfleet._replicated as replicated_module
+
+    r = by_workers[0]
+    n = len(r.replications)
+    out = r.save(tmp_path / "run")
+    # Saved again over itself, with fewer replications: replaced at once, no stale replication left.
+    fewer = wsfleet.run(TINY, progress=False, workers=0, precision=0.5, metrics=["connections.peak"],
+                        max_replications=3)
+    assert len(fewer.replications) < n
+    fewer.save(out)
+    assert sorted(int(p.name) for p in (out / RUNS_DIR).iterdir()) == list(range(len(fewer.replications)))
+    assert len(wsfleet.load(out).replications) == len(fewer.replications)
+    # A save cut short (here: precision.json cannot be written) leaves the previous results whole.
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(replicated_module, "write_replications", broken)
+    with pytest.raises(OSError, match="No space left"):
+        r.save(out)
+    monkeypatch.undo()
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no staging folder left behind
+    # A directory that holds something else is refused, as `wsfleet run --out` refuses it.
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    with pytest.raises(FileExistsError, match="holds 'notes.txt', which is not a run's output"):
+        r.save(tmp_path / "mine")
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
+    # One replication saved on its own is a plain run directory, written the same way.
+    single = r.replication(2).save(tmp_path / "rep2")
+    assert sorted(p.name for p in single.iterdir()) == ["scenario.toml", "summary.json", "timeseries.csv"]
+    plain = wsfleet.run(TINY, replication=2, progress=False).save(tmp_path / "plain2")
+    assert (single / "timeseries.csv").read_bytes() == (plain / "timeseries.csv").read_bytes()
