@@ -118,7 +118,7 @@ def _metric_value(metric: str, x: float) -> str:
     return fmt_num(x)
 
 
-def replications_html(reps: Replications) -> str:
+def replications_html(reps: Replications, runs: Optional[list] = None) -> str:
     """The paragraph and the table of a replicated run's precision, for the headline section."""
     doc = reps.doc
     rule = rule_of(doc)
@@ -149,6 +149,7 @@ def replications_html(reps: Replications) -> str:
             f"the same command without --precision gives (seed {doc['seed']}),{across}.")
     return (f'<div class="replications" id="replications"><h3>Replications and precision</h3>'
             f"<p>{esc(outcome_words(doc))}</p><p>{esc(note)}</p>"
+            + (f'<p class="verdicts">{esc(verdicts_sentence(runs))}</p>' if runs else "") +
             '<table class="precision"><thead><tr><th>Metric</th><th>Mean ± half-width</th>'
             "<th>Relative half-width reached</th><th>Target</th><th>State</th></tr></thead><tbody>"
             + "".join(rows) + "</tbody></table></div>")
@@ -170,7 +171,7 @@ def replicated_cards(cards: List[tuple], reps: Replications) -> List[tuple]:
     return out
 
 
-def _runs(reps: Replications) -> Optional[list]:
+def replication_runs(reps: Replications) -> Optional[list]:
     """Every replication's run directory read and checked by load_run, or None when the run was saved
     before they were kept."""
     from wsfleet._run_dir import load_run
@@ -226,14 +227,13 @@ _TRACES = [
 ]
 
 
-def bands_html(reps: Replications, plots: bool, end_s: float) -> str:
+def bands_html(reps: Replications, runs: Optional[list], plots: bool, end_s: float) -> str:
     """The figure of the time series across the replications (connections, busiest CPU, p99 latency:
     mean, its interval, min to max) with one sentence per panel computed from the band: where the
     replications spread widest. Empty for a run saved before every replication's series was kept."""
     from wsfleet._band_plots import Panel, band_figure
     from wsfleet._replicated import band
 
-    runs = _runs(reps)
     if runs is None:
         return ('<p class="note">This replicated run was saved before wsfleet kept every replication\'s time '
                 "series: the plots below are replication 0's only.</p>")
@@ -287,8 +287,42 @@ def bands_html(reps: Replications, plots: bool, end_s: float) -> str:
         f"</figcaption></figure>" + text
 
 
+def verdicts_sentence(runs: list) -> str:
+    """Whether replication 0's verdict (its status and binding or closest limit, wsfleet._limits) is
+    every replication's, and the range of that limit's use across the replications; the replications
+    whose verdict differs are named with theirs."""
+    from wsfleet._analysis import analyse
+    from wsfleet._html import STATUS_WORDS
+    from wsfleet._limits import verdict
+
+    found = []
+    for run in runs:
+        limits = analyse(run).limits
+        v = verdict(limits)
+        found.append((v.status, v.binding.key if v.binding is not None else None,
+                      v.binding.name if v.binding is not None else "no limit", {l.key: l.used for l in limits}))
+    n = len(found)
+    status0, key0, name0, _ = found[0]
+    what0 = f"{STATUS_WORDS[status0]}, {'binding' if status0 == 'fail' else 'closest'} limit: the {name0}"
+    used = [f[3].get(key0) for f in found] if key0 is not None else []
+    used = [u for u in used if u is not None and math.isfinite(u)]
+    spread = (f" The {name0} used {fmt_share(min(used))} to {fmt_share(max(used))} of its limit across the "
+              f"replications." if len(used) == n and key0 is not None else "")
+    others = [(k, f) for k, f in enumerate(found) if (f[0], f[1]) != (status0, key0)]
+    if not others:
+        return f"Every one of the {n} replications gets replication 0's verdict ({what0}).{spread}"
+    groups: dict = {}
+    for k, (status, _, name, _) in others:
+        words = f"{STATUS_WORDS[status]}, {'binding' if status == 'fail' else 'closest'} limit: the {name}"
+        groups.setdefault(words, []).append(k)
+    listed = "; ".join(f"replication{'s' if len(ks) > 1 else ''} {', '.join(map(str, ks))}: {words}"
+                       for words, ks in groups.items())
+    return (f"Replication 0's verdict ({what0}) is that of {n - len(others)} of the {n} replications; the "
+            f"others differ ({listed}).{spread}")
+
+
 def capitalise_first(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-__all__ += ["replicated_cards", "Interval", "bands_html"]
+__all__ += ["replicated_cards", "Interval", "bands_html", "replication_runs", "verdicts_sentence"]

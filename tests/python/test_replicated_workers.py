@@ -444,3 +444,45 @@ def test_a_replicated_save_is_atomic_and_refuses_foreign_files(by_workers, tmp_p
     assert sorted(p.name for p in single.iterdir()) == ["scenario.toml", "summary.json", "timeseries.csv"]
     plain = wsfleet.run(TINY, replication=2, progress=False).save(tmp_path / "plain2")
     assert (single / "timeseries.csv").read_bytes() == (plain / "timeseries.csv").read_bytes()
+
+
+def test_the_report_says_whether_every_replication_gets_replication_0s_verdict(by_workers, tmp_path: Path) -> None:
+    r = by_workers[2]
+    n = len(r.replications)
+    page = r.report(tmp_path / "run", plots=False).read_text(encoding="utf-8")
+    sentence = _text(re.search(r'<p class="verdicts">(.*?)</p>', page, re.S).group(1))
+    # Each replication's verdict from the Python API (the same limits, from its in-memory frames).
+    verdicts = [r.replication(k).verdict() for k in range(n)]
+    words = {"ok": "ENOUGH CAPACITY", "warn": "TIGHT", "fail": "NOT ENOUGH CAPACITY"}
+    v0 = verdicts[0]
+    kind = "binding" if v0.status == "fail" else "closest"
+    what = f"{words[v0.status]}, {kind} limit: the {v0.binding.name}"
+    if all((v.status, v.binding.key) == (v0.status, v0.binding.key) for v in verdicts):
+        assert sentence.startswith(f"Every one of the {n} replications gets replication 0's verdict ({what}).")
+    else:
+        assert sentence.startswith(f"Replication 0's verdict ({what}) is that of ")
+    used = [v.binding.used for v in verdicts]
+    from wsfleet._format import fmt_share
+
+    assert f"used {fmt_share(min(used))} to {fmt_share(max(used))} of its limit across the replications" in sentence
+
+
+def test_a_replication_with_another_verdict_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    import wsfleet._analysis as analysis
+    from wsfleet._limits import Limit
+    from wsfleet._replication_report import verdicts_sentence
+
+    def limits(cpu: float) -> list:
+        return [Limit("connections", "per-server connection limit", "ok", 0.5, "x"),
+                Limit("cpu", "CPU", "ok" if cpu < 0.8 else "near" if cpu < 1 else "bound", cpu, "y",
+                      severity=1.0 if cpu >= 1 else 0.0)]
+
+    cpu = {0: 0.4, 1: 0.85, 2: 0.3, 3: 1.0}
+    monkeypatch.setattr(analysis, "analyse", lambda run: SimpleNamespace(limits=limits(cpu[run])))
+    text = verdicts_sentence([0, 1, 2, 3])
+    assert text == ("Replication 0's verdict (ENOUGH CAPACITY, closest limit: the per-server connection limit) is "
+                    "that of 2 of the 4 replications; the others differ (replication 1: TIGHT, closest limit: the "
+                    "CPU; replication 3: NOT ENOUGH CAPACITY, binding limit: the CPU). The per-server connection "
+                    "limit used 50% to 50% of its limit across the replications.")
