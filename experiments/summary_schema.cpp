@@ -343,6 +343,10 @@ std::vector<Field> build() {
   t.add("balancers[].failed_tries", I, "attempts", "tries to a backend that was down");
   t.add("balancers[].marked_down", I, "", "times it took a backend out (health checks or passive)");
   t.add("balancers[].peak_ports_per_backend", I, "ports", "most source ports it used towards one backend");
+  t.add("balancers[].connect_timeouts", I, "attempts",
+        "its connects to a server that never answered (a site_partition) that ended at its connect timeout "
+        "(balancer.connect_timeout_s; only with a site_partition fault)",
+        opt);
 
   t.add("topology", O, "", "sites and client regions ([topology] only)", opt);
   t.add("topology.sites", A, "", "one per site");
