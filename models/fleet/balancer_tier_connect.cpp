@@ -52,14 +52,14 @@ void BalancerTier::connect_timeout(std::uint32_t c, std::uint32_t gen) {
   ++node.counts.connect_timeouts;
   ++node.counts.failed_tries;
   connection_closed(w.balancer, w.server, w.worker);  // the slot is free again
-  try_failed(node, w.server);                        // passive detection counts the timeout
+  LoadBalancer& lb = *node.lb;
+  const std::uint32_t turn = lb.worker();
+  lb.resume(w.worker);         // the worker that accepted the client goes on with it
+  try_failed(node, w.server);  // passive detection counts the timeout (that worker's own count)
   const int local = node.local(w.server);
   Route route{std::nullopt, 0, w.balancer, node.site};
   route.worker = w.worker;
   route.tried = static_cast<std::int32_t>(w.server);
-  LoadBalancer& lb = *node.lb;
-  const std::uint32_t turn = lb.worker();
-  lb.resume(w.worker);  // the worker that accepted the client goes on with it
   if (haproxy_) {
     const std::uint32_t retries = w.conn_retries + 1;
     if (retries > haproxy_->retries) {  // retries exhausted: 503 to the client
