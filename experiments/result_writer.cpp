@@ -258,6 +258,7 @@ ordered_json summary_ordered(const models::RunSummary& s) {
     ordered_json bj = {{"index", b.index}, {"routed", b.routed}, {"rate_limited", b.rate_limited},
                        {"port_exhausted", b.port_exhausted}, {"failed_tries", b.failed_tries},
                        {"marked_down", b.marked_down}, {"peak_ports_per_backend", b.peak_ports}};
+    if (b.connect_timeouts) bj["connect_timeouts"] = *b.connect_timeouts;
     if (b.haproxy) {
       const models::HaproxyOutcome& h = *b.haproxy;
       bj["haproxy"] = {{"queued", h.queued}, {"dequeued", h.dequeued}, {"queue_timeouts", h.queue_timeouts},

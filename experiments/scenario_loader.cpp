@@ -468,22 +468,21 @@ void ScenarioReader::read_autoscaler_sites(models::FleetConfig& config, const to
     }
     a.sites.push_back(entry);
   }
-  if (config.topology.enabled() && !config.deploys.empty()) {
-    fail(table, "autoscaler", "[autoscaler] with [[topology.sites]] cannot be combined with [[deploys]] yet");
-  }
   if (config.topology.enabled()) {
-    // Each site's slots follow its own servers, so server numbers past the first site's are not the
-    // scenario's: a fault that names one is refused rather than hitting another server.
+    // Each site's slots follow its own servers, so a fault's server number counts the scenario's own
+    // servers (site by site, as [[topology.sites]] lays them out) and the run maps it into its site
+    // (models::Topology::scenario_server); a server an autoscaler launches has no number of its own.
     if (const toml::array* faults = root().get("faults") != nullptr ? root().get("faults")->as_array() : nullptr) {
       for (std::size_t i = 0; i < faults->size(); ++i) {
         const toml::table* f = faults->get(i)->as_table();
         const toml::node* server = f != nullptr ? f->get("server") : nullptr;
-        if (server == nullptr) continue;
+        if (server == nullptr || config.faults[i].server < config.base_servers()) continue;
         const std::string key = "faults." + std::to_string(i) + ".server";
         fail(*server, key,
-             key + ": a fault that names a server cannot be combined with [autoscaler] and [[topology.sites]] yet "
-                   "(each site's autoscaler slots follow its own servers, so server numbers shift); use a site-level "
-                   "fault (site = NAME) instead");
+             key + " must be at most " + std::to_string(config.base_servers() - 1) +
+                 " (fleet.servers + [[scaling]] adds - 1) with [autoscaler] and [[topology.sites]]: a fault names one of "
+                 "the scenario's own servers, numbered site by site; the servers a site's autoscaler launches have no "
+                 "number in the scenario (got " + std::to_string(config.faults[i].server) + ")");
       }
     }
   }
@@ -509,21 +508,41 @@ void ScenarioReader::read_autoscaler_sites(models::FleetConfig& config, const to
   for (std::size_t gi = 0; gi < groups.size(); ++gi) {
     const std::string& site = groups[gi];
     const models::Params params = a.site_params(site);
-    const std::string where = site.empty() ? std::string("autoscaler") : "autoscaler.sites (site " + site + ")";
     std::unique_ptr<models::AutoscalingPolicy> policy;
     try {
       policy = models::make_autoscaling_policy(a.policy, params);
     } catch (const std::exception& e) {
       fail(table, "autoscaler.sites", "[autoscaler] for site " + site + ": " + e.what());
     }
+    // A site at zero has no server to report its metric: only a controller that reads the demand
+    // from outside can bring it back (KEDA: its activation reads the site's own demand). The others
+    // would stay at zero for good, so a per-site minimum of 0 is refused for them, with the reason.
     auto zero_check = [&](std::int32_t min, const std::string& key, const toml::source_region& region) {
-      if (config.topology.enabled() && min == 0) {
-        fail(region, key,
-             key + ": a site's autoscaler cannot go to zero servers (KEDA from zero reads the demand the fleet refuses, "
-                   "which with sites goes to the next site): give a minimum >= 1");
-      }
+      if (!config.topology.enabled() || min != 0 || a.policy == "keda") return;
+      const std::string why =
+          a.policy == "kubernetes_hpa"
+              ? "the HPA allows minReplicas 0 only behind the alpha HPAScaleToZero feature gate and with an Object or "
+                "External metric, and this autoscaler's metric is per pod (Resource/Pods): the API refuses it, and a "
+                "site at zero would have no pod to report and never scale back"
+              : "at zero instances no instance reports the metric (its alarms have no datapoints), so the site would "
+                "never scale back";
+      fail(region, key,
+           key + ": site " + site + "'s " + a.policy + " autoscaler cannot have a minimum of 0: " + why +
+               "; give a minimum >= 1, or use policy = \"keda\" (its activation reads the site's own demand from "
+               "outside and scales it back from zero)");
     };
-    zero_check(policy->min_replicas(), where, table.source());
+    {
+      // Point at the key that set this site's minimum: its [[autoscaler.sites]] entry, else the section's.
+      std::string key = "autoscaler." + a.min_key();
+      const toml::node* at = table.get(a.min_key());
+      for (std::size_t i = 0; i < entries.size(); ++i) {
+        if (a.sites[i].site == site && a.sites[i].min_replicas) {
+          key = "autoscaler.sites." + std::to_string(i) + ".min_replicas";
+          at = entries[i]->get("min_replicas");
+        }
+      }
+      zero_check(policy->min_replicas(), key, at != nullptr ? at->source() : table.source());
+    }
     for (std::size_t k : order) {
       const models::ScalingEvent& e = config.scaling[k];
       if (!e.site.empty() && e.site != site) continue;
@@ -613,6 +632,11 @@ void ScenarioReader::read_balancer(models::BalancerSection& out) const {
     const schema::Section& sec = section("balancer");
     for (const schema::Key& k : sec.keys) {
       if (k.bound()) read(*table, sec, k.name, "balancer.", b);
+    }
+    if (const toml::node* ct = table->get("connect_timeout_s"); ct != nullptr && models::balancer_software(b.policy) == "HAProxy") {
+      fail(*ct, "balancer.connect_timeout_s",
+           "balancer.connect_timeout_s does not apply to an HAProxy preset (" + b.policy +
+               "): HAProxy's `timeout connect` is its parameter timeout_connect_s (it also paces its retries)");
     }
     if (const toml::table* hc = table_at(*table, "health_check", "balancer.health_check")) {
       read_all(*hc, section("balancer.health_check"), "[balancer.health_check]", "balancer.health_check.", b.health_check);

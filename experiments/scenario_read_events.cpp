@@ -147,8 +147,11 @@ void ScenarioReader::read_deploys(models::FleetConfig& config) const {
   if (node == nullptr) return;
   const toml::array* entries = node->as_array();
   if (entries == nullptr) fail(*node, "deploys", "deploys must be an array of tables, written [[deploys]] " + got(*node));
-  if (const toml::table* topo = root().get_as<toml::table>("topology"); topo != nullptr && topo->get("sites") != nullptr) {
-    fail(*node, "deploys", "[[deploys]] cannot be combined with [[topology.sites]] yet (new servers would all land in the last site)");
+  if (const toml::table* topo = root().get_as<toml::table>("topology");
+      topo != nullptr && topo->get("sites") != nullptr && root().get("autoscaler") == nullptr) {
+    fail(*node, "deploys",
+         "[[deploys]] with [[topology.sites]] needs [autoscaler] (one controller per site: a rollout's new servers take "
+         "the slots of the site whose servers they replace); without it the new servers would all land in the last site");
   }
   const schema::Section& sec = section("deploys");
   const Range when{0.0, config.run.duration_s, false, false, "", "run.duration_s", false};

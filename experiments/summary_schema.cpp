@@ -343,6 +343,10 @@ std::vector<Field> build() {
   t.add("balancers[].failed_tries", I, "attempts", "tries to a backend that was down");
   t.add("balancers[].marked_down", I, "", "times it took a backend out (health checks or passive; with NGINX workers, per worker)");
   t.add("balancers[].peak_ports_per_backend", I, "ports", "most source ports it used towards one backend");
+  t.add("balancers[].connect_timeouts", I, "attempts",
+        "its connects to a server that never answered (a site_partition) that ended at its connect timeout "
+        "(balancer.connect_timeout_s; only with a site_partition fault)",
+        opt);
   t.add("balancers[].haproxy", O, "", "its maxconn queue and connect retries (haproxy_* presets only)", opt);
   t.add("balancers[].haproxy.queued", I, "connections", "connections that waited in its queue (every server at maxconn)");
   t.add("balancers[].haproxy.dequeued", I, "connections", "of queued, the ones a freed slot took");

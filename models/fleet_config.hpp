@@ -220,6 +220,12 @@ struct BalancerSection {
   Stickiness sticky = Stickiness::None;
   double failover_s = 30.0;             ///< after a balancer fails, clients keep resolving to it this long (DNS TTL), s
   double idle_timeout_s = 0.0;          ///< the balancer cuts a connection with no frame for this long (ALB 60 s, NGINX proxy_read_timeout); 0 = never
+  /// The balancer's own connect to a server that does not answer (a site_partition) fails after this
+  /// and the balancer tries the next backend (tries) or answers the client with an error: NGINX
+  /// proxy_connect_timeout 60 s, Envoy connect_timeout 5 s, ALB 10 s, generic 5 s (HAProxy presets:
+  /// their timeout_connect_s). 0 = an L4 forwarder (IPVS): the client's SYN goes on to the server and
+  /// only the client's own connect timeout ends the attempt. s.
+  double connect_timeout_s = 5.0;
   HealthCheckSection health_check;
   PassiveSection passive;
   SlowStartSection slow_start;
@@ -484,9 +490,13 @@ struct FleetConfig {
   /// Servers that ever exist: the base servers, plus a new set of them per [[deploys]] entry (each
   /// deploy starts new servers, as a Deployment starts new pods: server indices are never reused),
   /// then the [autoscaler]'s slots (with sites: each site's slots follow its own servers).
+  /// With [[topology.sites]] a deploy needs an [autoscaler] (one per site) and its new servers take
+  /// the sites' autoscaler slots: no new set is reserved.
   std::uint32_t total_servers() const {
-    return static_cast<std::uint32_t>(static_cast<std::uint64_t>(base_servers()) * (1 + deploys.size()) + autoscaler_slots());
+    return static_cast<std::uint32_t>(static_cast<std::uint64_t>(base_servers()) * (1 + deploy_sets()) + autoscaler_slots());
   }
+  /// The sets of new servers reserved for [[deploys]] (one per entry; none with sites: see total_servers).
+  std::size_t deploy_sets() const { return topology.enabled() ? 0 : deploys.size(); }
   /// Member-wise equality (exact for doubles).
   bool operator==(const FleetConfig&) const = default;
 };

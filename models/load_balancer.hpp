@@ -53,6 +53,8 @@ class LoadBalancer {
   void accept();
   /// The current worker (the one the last accept() chose).
   std::uint32_t worker() const { return worker_; }
+  /// Worker `w` goes on with a connection it accepted earlier (its next pick and open are its own).
+  void resume(std::uint32_t w) { worker_ = w; }
   /// Connections worker `w` has open to backend `b`.
   std::int64_t worker_connections(std::uint32_t w, int b) const {
     return more_.empty() ? backends_.at(static_cast<std::size_t>(b)).active_connections

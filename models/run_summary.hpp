@@ -145,6 +145,7 @@ struct BalancerOutcome {
   std::uint64_t failed_tries = 0;      ///< tries to a backend that was down
   std::uint64_t marked_down = 0;       ///< times it took a backend out (health checks or passive; with NGINX workers, per worker)
   std::uint64_t peak_ports = 0;        ///< most source ports it used towards one backend
+  std::optional<std::uint64_t> connect_timeouts;  ///< its connects to unreachable servers that timed out (with a site_partition)
   std::optional<HaproxyOutcome> haproxy;  ///< HAProxy presets only
   std::optional<OutlierOutcome> outlier;  ///< Envoy outlier detection only
 };

@@ -23,6 +23,7 @@ struct Server {
   bool draining = false;                ///< being removed: takes no new connections
   std::uint16_t crashed_by = 0;         ///< 1 + index of the fault that crashed it while it is down, else 0
   bool blackhole = false;               ///< gray failure: accepts connections, never completes a handshake
+  bool unreachable = false;             ///< site_partition: the balancers' connects to it get no answer
   bool health_failing = false;          ///< gray failure: its health endpoint fails (active probes fail), it serves on
   bool lossy = false;                   ///< gray failure: its inbound frames may be lost or retransmitted (GrayFailures::inbound)
   std::uint64_t metrics_messages = 0;   ///< messages done since the last load report

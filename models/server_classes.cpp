@@ -103,7 +103,7 @@ std::vector<ServerSpec> server_specs(const FleetConfig& config) {
   // Each [[deploys]] entry's new servers: a copy of the base servers (the k-th new server started
   // has the spec of base server k).
   const std::size_t base = specs.size();
-  for (std::size_t d = 0; d < config.deploys.size(); ++d) {
+  for (std::size_t d = 0; d < config.deploy_sets(); ++d) {
     for (std::size_t i = 0; i < base; ++i) specs.push_back(specs[i]);
   }
   if (config.autoscaler.enabled()) {

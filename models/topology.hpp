@@ -5,6 +5,7 @@
 // door tries them.
 #include <cstdint>
 #include <string>
+#include <stdexcept>
 #include <vector>
 
 #include "models/fleet_config.hpp"
@@ -39,6 +40,17 @@ class Topology {
   std::uint32_t own_end(std::size_t s) const { return first_.at(s + 1) - (extra_.empty() ? 0u : extra_.at(s)); }
   /// The site holding server b.
   std::uint32_t site_of(std::uint32_t server) const { return site_of_.at(server); }
+  /// The index in the run of the scenario's server `k` (its servers numbered site by site, without
+  /// the extra slots): k itself without extra slots; else the k-th own server, in its site's range.
+  std::uint32_t scenario_server(std::uint32_t k) const {
+    if (extra_.empty()) return k;
+    for (std::size_t s = 0; s + 1 < first_.size(); ++s) {
+      const std::uint32_t own = own_end(s) - first_[s];
+      if (k < own) return first_[s] + k;
+      k -= own;
+    }
+    throw std::invalid_argument("topology: server number past the scenario's servers");
+  }
   /// One-way latency from region r to site s over the shortest path, ms.
   double latency_ms(std::size_t region, std::size_t site) const { return latency_.at(region * sites() + site); }
   /// Sites in order of distance from region r (ties: configuration order).

@@ -62,7 +62,8 @@ Section sites() {
           "cluster), with the section's policy and settings and these bounds.",
           {required(by_hand(text("site", &S::site, "a [[topology.sites]] name (each at most once)"))),
            by_hand(optional_number("min_replicas", &S::min_replicas, between(0.0, 100000.0),
-                                   "its minimum (KEDA: its min_replica_count)", "the section's")),
+                                   "its minimum (KEDA: its min_replica_count; 0 only with keda, which wakes the site on "
+                                   "its own clients' attempts)", "the section's")),
            by_hand(optional_number("max_replicas", &S::max_replicas, between(1.0, 100000.0),
                                    "its maximum (reserves 2 x max_replicas server slots in the site)", "the section's"))},
           false, ""};

@@ -38,6 +38,10 @@ Section balancer() {
                   "after a balancer fails, clients keep resolving to it this long (DNS TTL)"),
            number("idle_timeout_s", &B::idle_timeout_s, at_least(0.0),
                   "the balancer cuts a connection with no frame for this long (ALB 60 s); 0 = never"),
+           number("connect_timeout_s", &B::connect_timeout_s, at_least(0.0),
+                  "its own connect to a server that does not answer (site_partition) fails after this, then the next "
+                  "try or an error to the client (NGINX 60 s, Envoy 5 s, ALB 10 s; HAProxy presets: timeout_connect_s); "
+                  "0 = L4 forwarding (IPVS): the client's own connect timeout"),
            table("health_check", "active health checks"),
            table("passive", "failures seen on real connection attempts"),
            table("slow_start", "how a (re)joining backend's weight ramps up")},

@@ -13,7 +13,8 @@ Section faults() {
   Key type = manual("type", KeyType::Choice, "the kind of fault");
   for (const models::FaultType* kind : models::fault_types()) type.choices.emplace_back(kind->name());
   type.required = true;
-  Key server = by_hand(integer("server", &F::server, 0, kIntMax, "type = \"crash\": the 0-based server index (< servers ever in the fleet)"));
+  Key server = by_hand(integer("server", &F::server, 0, kIntMax, "type = \"crash\": the 0-based server index (< servers ever in the fleet; with "
+                                                          "[autoscaler] and sites: of the scenario's own servers, site by site)"));
   Key balancer = by_hand(integer("balancer", &F::balancer, 0, kIntMax,
                                  "type = \"balancer_crash\": the 0-based balancer index (< balancer.count x sites)"));
   Key site = by_hand(text("site", &F::site, "type = \"site_crash\": the name of a [[topology.sites]] entry"));
@@ -97,7 +98,8 @@ Section deploys() {
   return {"deploys", true,
           "A new version of the servers rolled out during the run, as the Kubernetes Deployment controller does it "
           "(docs/operations.md): new servers start and join when ready; old ones leave the balancers, run their "
-          "preStop hook, get SIGTERM and are killed at the end of their grace period; their clients reconnect.",
+          "preStop hook, get SIGTERM and are killed at the end of their grace period; their clients reconnect. With "
+          "[[topology.sites]] it needs [autoscaler]: each site's new servers replace its own (docs/autoscaling.md).",
           {at,
            choice("strategy", &D::strategy, {"rolling", "blue_green", "canary"},
                   "rolling (maxSurge/maxUnavailable), blue_green (a whole new set, switched at once when every new server is "

@@ -41,12 +41,18 @@ AutoscalingDecision Keda::decide(const AutoscalingInput& input) {
   }
   std::int32_t desired = current;
   bool decided = false;
+  if (input.activation) {
+    activation_since_poll_ += *input.activation;
+    activation_given_ = true;
+  }
   if (input.now >= next_poll_) {
     next_poll_ = input.now + keda_.polling_interval;
     // At zero replicas no server reports: the scaler reads the demand from outside (a fleet gives
-    // the connection attempts since the last sync: the first attempts activate it).
+    // the connection attempts, summed here since the previous poll: the first attempts activate it).
     const bool active = total > keda_.activation_threshold ||
-                        (current == 0 && input.activation && *input.activation > keda_.activation_threshold);
+                        (current == 0 && activation_given_ && activation_since_poll_ > keda_.activation_threshold);
+    activation_since_poll_ = 0.0;
+    activation_given_ = false;
     if (active) last_active_ = input.now;
     if (current == 0 && active) {
       desired = std::max<std::int32_t>(keda_.min_replica_count, 1);

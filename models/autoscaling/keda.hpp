@@ -8,7 +8,10 @@
 // (pkg/controller/podautoscaler GetExternalPerPodMetricReplicas: ratio = total / (target x
 // replicas); outside the tolerance, ceil(total / target)), minReplicas max(minReplicaCount, 1), then
 // the HPA's stabilization and behavior. The metric is the fleet's total of the scaled metric.
-// Assumption: the operator starts with the workload counted as active at its first poll.
+// Assumption: the operator starts with the workload counted as active at its first poll. At zero
+// replicas the scaler's metric is the demand seen outside the replicas (AutoscalingInput::activation,
+// given at every sync), summed since the previous poll: a poll reads what happened since the one
+// before, as a trigger's query over its polling interval does.
 #include <algorithm>
 #include <cstdint>
 #include <string>
@@ -43,6 +46,8 @@ class Keda : public KubernetesHpa {
   KedaConfig keda_;
   sim::SimTime next_poll_ = 0;
   sim::SimTime last_active_ = 0;
+  double activation_since_poll_ = 0.0;  ///< the demand seen outside (AutoscalingInput::activation) since the previous poll
+  bool activation_given_ = false;
   bool started_ = false;
 };
 

@@ -27,6 +27,7 @@ BalancerSection balancer_defaults(const std::string& policy) {
     b.passive = {1, 10.0};
     b.tries = 0;
     b.idle_timeout_s = 60.0;  // proxy_read_timeout: an idle proxied WebSocket is cut after 60 s
+    b.connect_timeout_s = 60.0;  // proxy_connect_timeout (default 60 s)
   } else if (software == "HAProxy") {
     // `check` with the defaults inter 2000ms fall 3 rise 2. `retries 3` (to the same server, as
     // `option redispatch` is off by default) and the maxconn queue are the preset's parameters
@@ -41,6 +42,7 @@ BalancerSection balancer_defaults(const std::string& policy) {
     b.passive = {0, 30.0};
     b.tries = 1;
     b.idle_timeout_s = 300.0;  // the HTTP connection manager's stream_idle_timeout (5 min) covers upgraded streams
+    b.connect_timeout_s = 5.0;  // the cluster's connect_timeout (default 5 s)
   } else if (software == "kube-proxy (IPVS)") {
     // Endpoints leave the IPVS table when the pod's readiness probe fails: periodSeconds 10,
     // timeoutSeconds 1, failureThreshold 3, successThreshold 1.
@@ -48,12 +50,14 @@ BalancerSection balancer_defaults(const std::string& policy) {
     b.passive = {0, 10.0};
     b.tries = 1;
     b.idle_timeout_s = 900.0;  // IPVS's established-TCP timeout
+    b.connect_timeout_s = 0.0;  // L4 forwarding (DNAT): no connect of its own; the client's SYN goes to the pod
   } else if (software == "AWS ALB") {
     // Target group defaults: interval 30 s, timeout 5 s, unhealthy threshold 2, healthy threshold 5.
     b.health_check = {HealthCheckMode::Active, 30.0, 5.0, 2, 5};
     b.passive = {0, 10.0};
     b.tries = 1;
     b.idle_timeout_s = 60.0;  // the load balancer's idle timeout attribute
+    b.connect_timeout_s = 10.0;  // a target that does not accept the connection within 10 s: HTTP 504
   }
   return b;
 }

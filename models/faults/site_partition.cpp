@@ -1,7 +1,10 @@
 // type = "site_partition": a network partition between a site's balancers and its servers. The
 // balancers still answer (clients resolve and reach them), the servers are unreachable: every
-// established connection through the site dies (its clients reconnect), every new connection sent
-// there hangs until the client's connect timeout, and the balancers' health probes fail, so after
+// established connection through the site dies (its clients reconnect), a new connection sent there
+// waits for the balancer's own connect to the server, which gets no answer: the balancer frees its
+// slot at its connect timeout and tries the next server or answers the client with an error
+// (BalancerTier, balancer.connect_timeout_s; an L4 forwarder: the client's own connect timeout),
+// and the balancers' health probes fail, so after
 // `fall` probes they take the servers out and the site has nothing to offer: its clients go to the
 // next nearest site (docs/balancer.md). The servers themselves keep running; when the partition
 // heals, the probes pass again and the site takes connections once more.
@@ -31,7 +34,7 @@ class SitePartition final : public FaultType {
     const std::uint32_t site = f.outcome.server;
     for (std::uint32_t b = state.topo.first_server(site); b < state.topo.first_server(site + 1); ++b) {
       Server& s = state.servers[b];
-      s.blackhole = true;        // new handshakes never complete
+      s.unreachable = true;      // the balancers' connects get no answer
       s.health_failing = true;   // probes from the balancers do not get through
       // Established connections and handshakes through the partition die; their clients reconnect.
       const std::vector<std::uint32_t> members = s.members;
@@ -42,7 +45,7 @@ class SitePartition final : public FaultType {
   void end(FleetState& state, std::uint32_t fault) const override {
     const std::uint32_t site = state.faults[fault].outcome.server;
     for (std::uint32_t b = state.topo.first_server(site); b < state.topo.first_server(site + 1); ++b) {
-      state.servers[b].blackhole = false;
+      state.servers[b].unreachable = false;
       state.servers[b].health_failing = false;
     }
   }

@@ -33,11 +33,14 @@ Autoscaler::Autoscaler(FleetState& state)
     for (std::size_t site = 0; site < st_.topo.sites(); ++site) {
       Group g;
       g.site = st_.topo.site_name(site);
+      g.site_index = static_cast<std::uint32_t>(site);
       g.policy = make_autoscaling_policy(a.policy, a.site_params(g.site));
       g.first = st_.topo.first_server(site);
       g.end = g.first + st_.topo.site_servers(site);
       groups_.push_back(std::move(g));
     }
+    // Each site's scaler reads its own site's demand from outside (its KEDA activation from zero).
+    st_.home_attempts.assign(st_.topo.sites(), 0);
   }
   period_ = groups_.front().policy->sync_period();
   if (a.metric == AutoscalerMetric::P99Latency) st_.parts.servers->keep_latency_window();
@@ -142,9 +145,19 @@ AutoscalingInput Autoscaler::observe(Group& g, sim::SimTime now) {
   in.metric_is_cpu = {st_.cfg.autoscaler.metric == AutoscalerMetric::Cpu};
   in.metric_window = period_;
   // What a scaler outside the servers sees of the demand (KEDA activates on it at zero replicas):
-  // the connection attempts since the previous sync, refused or not.
-  in.activation = static_cast<double>(st_.conn.attempted - attempts_at_last_sync_);
-  attempts_at_last_sync_ = st_.conn.attempted;
+  // the connection attempts since the previous sync, refused or not. With sites, a site's scaler
+  // sees its own site's demand: the attempts of the clients whose nearest site it is (a site at zero
+  // has none of its servers in the balancers, so the front door sends those attempts to the next
+  // site and they succeed there: only the site's front-door metric still shows them, as a KEDA
+  // trigger on a per-site ingress or DNS query rate would).
+  if (g.site.empty()) {
+    in.activation = static_cast<double>(st_.conn.attempted - attempts_at_last_sync_);
+    attempts_at_last_sync_ = st_.conn.attempted;
+  } else {
+    const std::uint64_t seen = st_.home_attempts[g.site_index];
+    in.activation = static_cast<double>(seen - g.home_attempts_at_sync);
+    g.home_attempts_at_sync = seen;
+  }
   ServerPool& pool = *st_.parts.servers;
   PubSub* ps = st_.parts.pubsub;
   const double window_ns = static_cast<double>(period_);
@@ -386,21 +399,29 @@ void Autoscaler::drain_deadline(std::uint32_t slot) {
   ++drains_done_;
 }
 
-std::uint32_t Autoscaler::hand_over() {
+std::uint32_t Autoscaler::hand_over(std::vector<std::uint32_t>* by_site) {
   std::uint32_t cancelled = 0;
+  if (by_site != nullptr) by_site->assign(groups_.size(), 0);
   for (std::uint32_t b = 0; b < slots_.size(); ++b) {
     if (slots_[b].phase != Phase::Booting && slots_[b].phase != Phase::Starting) continue;
     ++slots_[b].gen;  // its boot or readiness timer is void
     set_phase(b, Phase::Removed);
     ++cancelled_;
     ++cancelled;
+    if (by_site != nullptr) ++(*by_site)[per_site() ? st_.topo.site_of(b) : 0];
   }
   handed_over_ += cancelled;
   return cancelled;
 }
 
-std::uint32_t Autoscaler::claim_slot() {
-  for (std::uint32_t b = 0; b < slots_.size(); ++b) {
+std::uint32_t Autoscaler::claim_slot(std::int32_t site) {
+  std::uint32_t from = 0, to = static_cast<std::uint32_t>(slots_.size());
+  if (site >= 0 && per_site()) {
+    const Group& g = groups_[static_cast<std::size_t>(site)];
+    from = g.first;
+    to = g.end;
+  }
+  for (std::uint32_t b = from; b < to; ++b) {
     Slot& slot = slots_[b];
     const bool free = (slot.phase == Phase::Unmanaged && !st_.servers[b].present) || slot.phase == Phase::Removed;
     if (!free) continue;
@@ -410,7 +431,8 @@ std::uint32_t Autoscaler::claim_slot() {
     ++claimed_;
     return b;
   }
-  throw std::logic_error("Autoscaler: no free server slot for a rollout");
+  throw std::logic_error("Autoscaler: no free server slot for a rollout" +
+                         (site >= 0 && per_site() ? " in site " + groups_[static_cast<std::size_t>(site)].site : std::string()));
 }
 
 void Autoscaler::adopt(std::uint32_t b) {

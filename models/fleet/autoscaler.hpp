@@ -14,6 +14,9 @@
 // launches into its site's own slots (models::Topology's extra slots), which join that site's
 // balancers. [[scaling]] entries are then scheduled actions: new bounds at their time (AWS scheduled
 // scaling: below the new minimum it scales out to it, above the new maximum in to it, at once).
+// A site's KEDA may take it to zero (the front door then sends its clients to the next site) and
+// reads the site's own demand from outside (FleetState::home_attempts) to wake it; a [[deploys]]
+// rollout takes each site's new servers from that site's slots (claim_slot(site)).
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -52,9 +55,13 @@ class Autoscaler : public sim::EventHandler {
   // decisions while it is in progress (its syncs still observe) and manages the new servers after.
   /// A rollout starts: the servers still booting or starting are cancelled (the new ReplicaSet will
   /// supply them); returns how many, which the rollout adds to the servers it replaces.
-  std::uint32_t hand_over();
-  /// A free server slot for a rollout's new server (billed from now, not yet a replica it counts).
-  std::uint32_t claim_slot();
+  /// `by_site` (when given) receives how many were cancelled per controller (per site, in site order).
+  std::uint32_t hand_over(std::vector<std::uint32_t>* by_site = nullptr);
+  /// A free server slot for a rollout's new server (billed from now, not yet a replica it counts); with
+  /// per-site controllers, one of site `site`'s slots (site < 0: any).
+  std::uint32_t claim_slot(std::int32_t site = -1);
+  /// One controller per [[topology.sites]] site.
+  bool per_site() const { return !groups_.front().site.empty(); }
   /// The rollout's new server `b` is available: a replica in service from now.
   void adopt(std::uint32_t b);
   /// The rollout terminates server `b`: no longer a replica (billed until gone).
@@ -85,6 +92,8 @@ class Autoscaler : public sim::EventHandler {
   /// One controller: the whole fleet, or one site's servers [first, end).
   struct Group {
     std::string site;                          ///< "" without sites
+    std::uint32_t site_index = 0;              ///< its [[topology.sites]] index (with sites)
+    std::uint64_t home_attempts_at_sync = 0;   ///< FleetState::home_attempts of its site at the previous sync
     std::unique_ptr<AutoscalingPolicy> policy;
     std::uint32_t first = 0, end = 0;
     std::uint32_t booting = 0, starting = 0, in_service = 0;

@@ -29,6 +29,7 @@ BalancerTier::BalancerTier(FleetState& state) : st_(state), rng_probes_(state.st
     weights.push_back(spec.weight == 0.0 ? 1.0 : spec.weight);
   }
   per_site_ = bal.count;
+  connect_timeout_ = st_.duration(bal.connect_timeout_s);
   if (bal.count == 0 || bal.count * st_.topo.sites() > 64) {
     throw std::invalid_argument("balancer.count x sites must be between 1 and 64");
   }
@@ -116,9 +117,10 @@ void BalancerTier::handle(const sim::Event& e) {
   if (e.tag == kLoadReport) return load_report();
   if (e.tag == kServeQueue) return serve_queue(static_cast<std::uint32_t>(e.data));
   if (e.tag == kOutlierInterval) return outlier_interval(static_cast<std::uint32_t>(e.data));
-  if (e.tag == kQueueTimeout || e.tag == kRetryTurnaround) {  // data: FleetState::pack(client, generation)
+  if (e.tag == kQueueTimeout || e.tag == kRetryTurnaround || e.tag == kConnectTimeout) {  // data: FleetState::pack(client, generation)
     const auto c = static_cast<std::uint32_t>(e.data & 0xFFFFFFFFu);
     const auto client_gen = static_cast<std::uint32_t>(e.data >> 32);
+    if (e.tag == kConnectTimeout) return connect_timeout(c, client_gen);
     return e.tag == kQueueTimeout ? queue_timeout(c, client_gen) : retry_turnaround(c, client_gen);
   }
   const auto server = static_cast<std::uint32_t>(e.data & 0xFFFFFFu);
@@ -214,17 +216,23 @@ Route BalancerTier::route_connection(std::uint32_t c) {
     target = node.local(static_cast<std::uint32_t>(remembered));
     if (lb.blocks(target) != 0) target = -1;
   }
-  const std::uint64_t key = sim::mix64(c);  // a stable identity, like a hashed source address
   if (haproxy_) return route_haproxy(c, node, route, target);  // maxconn queue, retries, redispatch
   const std::uint32_t tries = st_.cfg.balancer.tries == 0 ? site_size : st_.cfg.balancer.tries;
+  tried_.clear();
+  return try_backends(c, node, route, target, tries, std::nullopt);
+}
+
+Route BalancerTier::try_backends(std::uint32_t c, BalancerNode& node, Route route, int target, std::uint32_t tries,
+                                 std::optional<Refusal> last) {
+  LoadBalancer& lb = *node.lb;
+  const Stickiness sticky = st_.cfg.balancer.sticky;
+  const std::uint64_t key = sim::mix64(c);  // a stable identity, like a hashed source address
   const std::int64_t port_limit =
       static_cast<std::int64_t>(st_.cfg.balancer.source_ports) * static_cast<std::int64_t>(st_.cfg.balancer.source_addresses);
-  std::vector<int>& tried = tried_;
-  tried.clear();
+  std::vector<int>& tried = tried_;  // backends this attempt tried (blocked as tried until it returns)
   auto untry = [&] {
     for (int t : tried) lb.unblock(t, LoadBalancer::kBlockTried);
   };
-  std::optional<Refusal> last;
   for (std::uint32_t t = 0; t < tries; ++t) {
     const int local = (t == 0 && target >= 0) ? target : pick_for(node, key);
     if (local == kNoBackend) break;
@@ -251,11 +259,21 @@ Route BalancerTier::route_connection(std::uint32_t c) {
       continue;
     }
     untry();
-    node.fails[fail_slot(node, b)] = 0;  // a live backend answered (NGINX resets fails on success)
-    route.refusal = st_.parts.servers->admit(b);
-    if (route.refusal) {
+    if (s.unreachable && connect_timeout_ > 0) {
+      // Its connect gets no answer (site_partition): the balancer holds the attempt and a slot
+      // towards the server until its connect timeout (balancer_tier_connect.cpp).
+      hold_connect(c, node, route, local, tries - t - 1, 0, false);
+      route.held = true;
       route.tried = static_cast<std::int32_t>(b);
       return route;
+    }
+    if (!s.unreachable) {  // an L4 forwarder passes an unreachable server the SYN: it never sees it
+      node.fails[fail_slot(node, b)] = 0;  // a live backend answered (NGINX resets fails on success)
+      route.refusal = st_.parts.servers->admit(b);
+      if (route.refusal) {
+        route.tried = static_cast<std::int32_t>(b);
+        return route;
+      }
     }
     ++node.counts.routed;
     node.counts.peak_ports = std::max<std::uint64_t>(node.counts.peak_ports, static_cast<std::uint64_t>(in_use + 1));
@@ -334,6 +352,7 @@ void BalancerTier::server_crashed(std::uint32_t b, std::uint32_t fault) {
     node.lb->drop_all(node.local(b));
     if (node.up && (node.lb->blocks_everywhere(node.local(b)) & LoadBalancer::kOutOfService) == 0) f.pending_nodes |= 1ull << index_of(node);
   }
+  keep_connect_slots(b);
   if (f.pending_nodes == 0 && !f.outcome.detected_within_s) f.outcome.detected_within_s = 0.0;
   if (st_.cfg.balancer.health_check.mode == HealthCheckMode::Instant) {
     for (BalancerNode& node : site_nodes_of(b)) {
@@ -371,6 +390,7 @@ void BalancerTier::server_removed(std::uint32_t b) {
     node.lb->drop_all(node.local(b));  // half-open connections go with it
     node.lb->block(node.local(b), LoadBalancer::kBlockAbsent);
   }
+  keep_connect_slots(b);
 }
 
 void BalancerTier::note_detection(std::uint32_t balancer, std::uint32_t server) {
@@ -406,6 +426,11 @@ void BalancerTier::crash_balancer(std::uint32_t n, std::uint32_t fault) {
   }
   std::fill(node.stick.begin(), node.stick.end(), -1);  // its stick table is lost
   if (haproxy_) cut_held(n);  // the connections waiting in it are lost too
+  for (std::uint32_t c : cut_connects(n)) {  // and those waiting for its connect to an unreachable server
+    Route route{std::nullopt, 0, n, node.site};
+    route.refusal = Refusal::BalancerDown;
+    resolve_held(c, route);
+  }
   // It no longer sends anything anywhere: stop waiting for it to notice crashed servers.
   for (std::uint32_t b = node.first; b < node.first + node.lb->backends().size(); ++b) note_detection(n, b);
   const sim::SimTime at = st_.sim.now() + failover_;
@@ -556,7 +581,8 @@ void BalancerTier::load_report() {
 void BalancerTier::summarise(RunSummary& s) const {
   for (std::uint32_t n = 0; n < nodes_.size(); ++n) {
     const BalancerCounts& k = nodes_[n].counts;
-    BalancerOutcome out{n, k.routed, k.rate_limited, k.port_exhausted, k.failed_tries, k.marked_down, k.peak_ports, {}, {}};
+    BalancerOutcome out{n, k.routed, k.rate_limited, k.port_exhausted, k.failed_tries, k.marked_down, k.peak_ports, {}, {}, {}};
+    if (has_partition()) out.connect_timeouts = k.connect_timeouts;
     if (haproxy_) {
       out.haproxy = HaproxyOutcome{k.queued,      k.dequeued,      k.queue_timeouts,  k.queue_abandoned, k.queue_cut,
                                    k.retry_waits, k.retry_resumed, k.retry_abandoned, k.retry_cut,       k.redispatches};
@@ -578,6 +604,18 @@ void BalancerTier::conservation(RunSummary& summary) const {
   add_conservation_check(summary, "balancer", "connections the balancers count = active_at_end + pending_at_end + half_open_at_end",
                          counted, {k.active_at_end, k.pending_at_end, ghosts});
   if (haproxy_) haproxy_conservation(summary);
+  if (has_partition()) {
+    add_conservation_check(summary, "balancer connects",
+                           "connects to unreachable servers = timed_out + abandoned + cut + waiting_at_end", connect_holds_,
+                           {connect_timeouts_, connect_abandoned_, connect_cut_, connect_waits_.size()});
+  }
+}
+
+bool BalancerTier::has_partition() const {
+  for (const CrashFault& f : st_.cfg.faults) {
+    if (f.target == FaultTarget::SitePartition) return true;
+  }
+  return false;
 }
 
 }  // namespace wsfleet::models

@@ -69,6 +69,9 @@ class BalancerTier : public sim::EventHandler, public ServerListener {
   void abandon(std::uint32_t c);
   /// Attempts waiting at the balancers (HAProxy presets): pending, on no server yet.
   std::uint64_t held_now() const;
+  /// Attempts whose balancer waits for its own connect to a server that does not answer (a
+  /// site_partition): pending, on no server, each holding a slot the balancer counts.
+  std::uint64_t connect_waits_now() const { return connect_waits_.size(); }
 
   /// A server crashed (fault `fault`): its balancers drop its connections; detection starts.
   void server_crashed(std::uint32_t server, std::uint32_t fault) override;
@@ -94,8 +97,30 @@ class BalancerTier : public sim::EventHandler, public ServerListener {
 
  private:
   Route route_connection(std::uint32_t c);  // connect() without the refusal bookkeeping
+  /// Up to `tries` backends for client `c` (the first `target` when >= 0; those in tried_ already
+  /// tried and blocked); `last`: the failure so far. The generic and NGINX/Envoy/IPVS/ALB path.
+  Route try_backends(std::uint32_t c, BalancerNode& node, Route route, int target, std::uint32_t tries,
+                     std::optional<Refusal> last);
   enum Tag : std::uint32_t { kProbe, kProbeTimeout, kPassiveExpire, kWarmStep, kLoadReport, kFailover, kQueueTimeout,
-                             kRetryTurnaround, kServeQueue, kOutlierInterval };
+                             kRetryTurnaround, kServeQueue, kOutlierInterval, kConnectTimeout };
+  // The balancer's own connect to a server that does not answer (balancer_tier_connect.cpp).
+  /// Client `c`'s attempt waits for the connect to backend `local`: a slot held (counted as a
+  /// connection of the backend) until the connect timeout. `tries_left` (generic) or `conn_retries` and
+  /// `direct` (HAProxy) say what the balancer does after it.
+  void hold_connect(std::uint32_t c, BalancerNode& node, const Route& route, int local, std::uint32_t tries_left,
+                    std::uint32_t conn_retries, bool direct);
+  /// The connect timeout of client `c`'s wait (generation `gen`): the slot is freed, the try failed;
+  /// the next try, or the balancer's error to the client.
+  void connect_timeout(std::uint32_t c, std::uint32_t gen);
+  /// Client `c` gave up while its balancer waited for a connect: the slot is freed. False: no such wait.
+  bool abandon_connect(std::uint32_t c);
+  /// Balancer `balancer` crashed: its connect waits are lost (returns their clients).
+  std::vector<std::uint32_t> cut_connects(std::uint32_t balancer);
+  /// The run has a site_partition fault (its connect accounting is reported).
+  bool has_partition() const;
+  /// `server`'s counts were dropped (it crashed or left): the connects still waiting for it keep
+  /// their slots (their SYNs still go unanswered until the connect timeout).
+  void keep_connect_slots(std::uint32_t server);
   // Envoy presets (balancer_tier_envoy.cpp): outlier detection and the panic threshold.
   bool outlier_detection() const { return envoy_ && envoy_->consecutive_5xx > 0; }
   /// The policy's pick, over every host when fewer than the panic threshold are healthy (Envoy).
@@ -173,6 +198,17 @@ class BalancerTier : public sim::EventHandler, public ServerListener {
     bool direct = false;              ///< the stream was directed by persistence
   };
   std::unordered_map<std::uint32_t, RetryWait> retry_waits_;
+  sim::SimTime connect_timeout_ = 0;  ///< balancer.connect_timeout_s (HAProxy: timeout_connect), ns; 0 = L4 forwarding
+  /// Attempts waiting for the balancer's connect to a server that does not answer, by client.
+  struct ConnectWait {
+    std::uint32_t balancer = 0, server = 0, worker = 0;
+    std::uint32_t tries_left = 0;        ///< generic: tries after this one
+    std::uint32_t conn_retries = 0;      ///< HAProxy: retries spent before this connect
+    bool direct = false;                 ///< HAProxy: directed by persistence
+    std::vector<int> tried;              ///< generic: backends tried before it
+  };
+  std::unordered_map<std::uint32_t, ConnectWait> connect_waits_;
+  std::uint64_t connect_holds_ = 0, connect_timeouts_ = 0, connect_abandoned_ = 0, connect_cut_ = 0;
 };
 
 }  // namespace wsfleet::models

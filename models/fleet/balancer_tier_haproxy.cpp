@@ -59,6 +59,13 @@ Route BalancerTier::try_haproxy(std::uint32_t c, BalancerNode& node, Route route
       if (s.crashed_by != 0) ++st_.faults[s.crashed_by - 1u].outcome.tries_while_undetected;
       failure = Refusal::BackendDown;
     }
+    if (!failure && s.unreachable) {
+      // Its connect gets no answer (site_partition): held until `timeout connect` (balancer_tier_connect.cpp).
+      hold_connect(c, node, route, local, 0, conn_retries, direct);
+      route.held = true;
+      route.tried = static_cast<std::int32_t>(b);
+      return route;
+    }
     if (!failure) {
       node.fails[node.slot(b)] = 0;
       route.refusal = st_.parts.servers->admit(b);
@@ -213,6 +220,7 @@ void BalancerTier::resolve_held(std::uint32_t c, const Route& route) {
 }
 
 void BalancerTier::abandon(std::uint32_t c) {
+  if (abandon_connect(c)) return;  // it waited for a connect to an unreachable server (any preset)
   if (retry_waits_.erase(c) != 0) {
     ++nodes_[st_.clients[c].balancer].counts.retry_abandoned;
     return;
@@ -274,8 +282,14 @@ void BalancerTier::haproxy_conservation(RunSummary& summary) const {
                          t.retry_waits, {t.retry_resumed, t.retry_abandoned, t.retry_cut, retry_waits_.size()});
   std::uint64_t held_clients = 0;
   for (const Client& cl : st_.clients) held_clients += cl.state == ClientState::Connecting && cl.server == -1 ? 1 : 0;  // -2: a SYN a link swallowed
-  add_conservation_check(summary, "haproxy held", "clients waiting at a balancer = queued_at_end + waiting_at_end",
-                         held_clients, {in_queue, retry_waits_.size()});
+  if (has_partition()) {  // with a site_partition, attempts also wait for its connects to unreachable servers
+    add_conservation_check(summary, "haproxy held",
+                           "clients waiting at a balancer = queued_at_end + waiting_at_end + connecting_at_end", held_clients,
+                           {in_queue, retry_waits_.size(), connect_waits_.size()});
+  } else {
+    add_conservation_check(summary, "haproxy held", "clients waiting at a balancer = queued_at_end + waiting_at_end",
+                           held_clients, {in_queue, retry_waits_.size()});
+  }
 }
 
 }  // namespace wsfleet::models

@@ -160,6 +160,7 @@ void Connections::attempt(std::uint32_t c) {
   cl.attempt_at = now;
   ++st_.conn.attempted;
   ++st_.iv.attempts;
+  if (!st_.home_attempts.empty()) ++st_.home_attempts[st_.topo.nearest_sites(cl.region).front()];
   if (cl.retrying) {
     ++st_.conn.retries;
     ++st_.iv.retries;
@@ -259,6 +260,10 @@ void Connections::start_handshake(std::uint32_t c, const Route& route, sim::SimT
   s.members.push_back(c);
   ++st_.connecting;
   // The handshake takes one network round trip plus the server's work.
+  if (s.unreachable) {  // site_partition through an L4 forwarder: the SYN never reaches the server, the client times out
+    schedule_client(deadline, kHandshakeTimeout, c);
+    return;
+  }
   const auto rtt = static_cast<sim::SimTime>(2.0 * st_.latency(cl.region, route.site));
   sim::SimTime done = st_.parts.servers->submit_work(route.server, cost_handshake_) + rtt;
   bool hole = s.blackhole;  // a blackholed server never completes it
@@ -718,6 +723,7 @@ void Connections::conservation(RunSummary& summary) const {
   }
   slots += st_.parts.balancers->held_now();  // HAProxy: pending attempts still waiting at a balancer hold no slot yet
   slots += syn_pending_;                      // link_down: pending attempts whose SYN never arrived hold none either
+  slots += st_.parts.balancers->connect_waits_now();  // site_partition: waiting for the balancer's connect, on no server
   check("server slots", "slots held on servers = active_at_end + pending_at_end + half_open_at_end", slots,
         {k.active_at_end, k.pending_at_end, ghosts});
   check("server connections", "connections counted by servers = active_at_end", server_connected, {k.active_at_end});

@@ -88,7 +88,16 @@ void Deployer::begin(std::uint32_t d) {
   }
   // An autoscaled fleet (Kubernetes: a Deployment under an HPA): the replicas are what the
   // autoscaler asked for; the servers it was still starting are left to the new ReplicaSet.
-  const std::uint32_t handed = st_.parts.autoscaler ? st_.parts.autoscaler->hand_over() : 0;
+  const bool per_site = st_.parts.autoscaler && st_.parts.autoscaler->per_site();
+  std::vector<std::uint32_t> handed_by_site;
+  const std::uint32_t handed = st_.parts.autoscaler ? st_.parts.autoscaler->hand_over(per_site ? &handed_by_site : nullptr) : 0;
+  if (per_site) {
+    // One Deployment spread over the sites, each site under its own autoscaler: every site's new
+    // servers replace its own replicas (the new ReplicaSet keeps the old one's spread, as a topology
+    // spread constraint over the sites would), so no site grows or shrinks through the rollout.
+    r.quota = handed_by_site;
+    for (std::uint32_t b : r.old_rs) ++r.quota[st_.topo.site_of(b)];
+  }
   const auto replicas = static_cast<std::uint32_t>(r.old_rs.size()) + handed;
   r.replicas = replicas;
   // ResolveFenceposts (pkg/controller/deployment/util): maxSurge rounds up, maxUnavailable down;
@@ -160,8 +169,9 @@ void Deployer::reconcile(std::uint32_t d) {
       if (available > min_available) {
         const std::int64_t want = available - min_available;
         while (down < want && r.old_rs.size() > floor) {
-          const std::uint32_t b = r.old_rs.back();  // the newest pod first (ties of ActivePods' ranking)
-          r.old_rs.pop_back();
+          const std::size_t at = next_old(r);  // the newest pod first (ties of ActivePods' ranking)
+          const std::uint32_t b = r.old_rs[at];
+          r.old_rs.erase(r.old_rs.begin() + static_cast<std::ptrdiff_t>(at));
           terminate(d, b);
           ++down;
         }
@@ -187,7 +197,7 @@ void Deployer::start_server(std::uint32_t d) {
   Run& r = runs_[d];
   const DeployEvent& cfg = st_.cfg.deploys[d];
   // Under an autoscaler its free slots are the one pool of server indices.
-  const std::uint32_t b = st_.parts.autoscaler ? st_.parts.autoscaler->claim_slot() : r.next_slot++;
+  const std::uint32_t b = st_.parts.autoscaler ? st_.parts.autoscaler->claim_slot(site_for_new(r)) : r.next_slot++;
   if (b >= st_.servers.size()) throw std::logic_error("Deployer: no server slot left");
   r.new_rs.push_back(b);
   phase_[b] = Phase::Starting;
@@ -197,6 +207,32 @@ void Deployer::start_server(std::uint32_t d) {
   if (cfg.ready_jitter_s > 0.0) delay += cfg.ready_jitter_s * rng_ready_.uniform01();
   const sim::SimTime at = st_.sim.now() + st_.duration(delay);
   if (at <= st_.end) st_.sim.schedule_at(at, self_, kReady, b);
+}
+
+std::int32_t Deployer::site_for_new(const Run& r) const {
+  if (r.quota.empty()) return -1;
+  std::vector<std::int64_t> missing(r.quota.begin(), r.quota.end());
+  for (std::uint32_t b : r.new_rs) --missing[st_.topo.site_of(b)];
+  std::size_t best = 0;
+  for (std::size_t s = 1; s < missing.size(); ++s) {
+    if (missing[s] > missing[best]) best = s;
+  }
+  return static_cast<std::int32_t>(best);
+}
+
+std::size_t Deployer::next_old(const Run& r) const {
+  if (r.quota.empty()) return r.old_rs.size() - 1;
+  // Each site's servers over its quota (old + new - quota); the newest old server of the site with
+  // most (as the ReplicaSet controller deletes first the pods on the nodes with most replicas).
+  std::vector<std::int64_t> over(r.quota.size(), 0);
+  for (std::size_t s = 0; s < over.size(); ++s) over[s] = -static_cast<std::int64_t>(r.quota[s]);
+  for (std::uint32_t b : r.old_rs) ++over[st_.topo.site_of(b)];
+  for (std::uint32_t b : r.new_rs) ++over[st_.topo.site_of(b)];
+  std::size_t best = r.old_rs.size() - 1;
+  for (std::size_t i = r.old_rs.size(); i-- > 0;) {
+    if (over[st_.topo.site_of(r.old_rs[i])] > over[st_.topo.site_of(r.old_rs[best])]) best = i;
+  }
+  return best;
 }
 
 void Deployer::ready(std::uint32_t b) {

@@ -54,12 +54,21 @@ class Deployer : public sim::EventHandler {
     std::vector<std::uint32_t> old_rs;   ///< old servers still in the old ReplicaSet (not terminating)
     std::vector<std::uint32_t> new_rs;   ///< new servers started, in start order
     std::uint32_t new_available = 0, terminating = 0, next_slot = 0;
+    /// With one autoscaler per site: per site, the replicas it had when the rollout started (its old
+    /// servers and those its autoscaler was starting), which its new servers replace (empty otherwise).
+    std::vector<std::uint32_t> quota;
     bool started = false, complete = false, switched = false, canary_held = false;
   };
 
   void begin(std::uint32_t d);
   void reconcile(std::uint32_t d);
   void start_server(std::uint32_t d);
+  /// With per-site autoscalers: the site whose next new server is most missing (its quota less the
+  /// new servers it has; ties: the first site); -1 otherwise.
+  std::int32_t site_for_new(const Run& r) const;
+  /// The old server the rollout terminates next (an index in old_rs): the newest, from the site that
+  /// has most servers over its quota with per-site autoscalers.
+  std::size_t next_old(const Run& r) const;
   void ready(std::uint32_t server);
   void available(std::uint32_t server);
   void terminate(std::uint32_t d, std::uint32_t server);

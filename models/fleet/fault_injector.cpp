@@ -5,8 +5,12 @@
 namespace wsfleet::models {
 
 FaultInjector::FaultInjector(FleetState& state) : st_(state) {
-  for (const CrashFault& f : st_.cfg.faults) {
-    const FaultType& type = fault_type(f.target);
+  for (const CrashFault& configured : st_.cfg.faults) {
+    const FaultType& type = fault_type(configured.target);
+    // A server number counts the scenario's servers; with per-site autoscalers each site's slots
+    // follow its own servers, so the number is mapped into its site (the outcome names the run's index).
+    CrashFault f = configured;
+    if (type.target_key() == "server") f.server = st_.topo.scenario_server(f.server);
     FaultState st;
     type.prepare(st_, f, st.outcome);
     st.outcome.at_s = f.at_s;

@@ -88,6 +88,10 @@ struct FleetState {
   std::vector<Client> clients;
   std::vector<std::uint32_t> gens;    ///< per client: generation of its current attempt/connection
   ConnectionCounts conn;              ///< the whole run's connection ledger
+  /// Per [[topology.sites]] site: connection attempts by the clients whose nearest site it is (the
+  /// demand its front door sees, wherever the attempt is then sent). Sized only for per-site
+  /// autoscalers (their KEDA activation from zero); empty otherwise.
+  std::vector<std::uint64_t> home_attempts;
   MessageCounts msgs, beats;          ///< data messages and heartbeats, as servers see them
   std::uint64_t connected = 0, connecting = 0, waiting = 0;
   IntervalCounts iv;

@@ -2,6 +2,7 @@
 // own servers with its own bounds, launching into its own site's slots (which join that site's
 // balancers); and [[scaling]] entries under [autoscaler] as scheduled actions (new bounds at their
 // time, AWS scheduled scaling). Decisions computed by hand, conservation, determinism, loader errors.
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -252,4 +253,270 @@ share = 1.0
   CHECK(ok.autoscaler_site_slots() == std::vector<std::uint32_t>{12, 6});
   CHECK(ok.scaling.at(0).site == "a");
   CHECK(ok.scaling.at(0).add == 0);
+}
+
+namespace {
+
+models::Params keda_params(double min, double max) {
+  const auto* info = models::find_policy(models::autoscaling_policies(), "keda");
+  return models::resolve_params("keda", info->params,
+                                {{"threshold", 100}, {"cooldown_period_s", 60}, {"min_replica_count", min}, {"max_replicas", max}});
+}
+
+/// Two sites of one server each: "a" (slots [1, 9)) and "b" (its server 9, slots [10, 18)). Every client
+/// is in region "rb", 5 ms from b and 20 ms from a. KEDA per site on connections (threshold 100 per
+/// replica, cooldown 60 s, polls every 30 s, its HPA every 15 s); a keeps at least 1, b may go to 0.
+/// No client connects before a wave of all 300 at 200-210 s; each session lasts 55 s, then the client
+/// connects again at once. Servers boot in 20 s, ready 5 s later.
+models::FleetConfig keda_sites() {
+  models::FleetConfig cfg = wsfleet::testing::small_fleet();
+  cfg.run.duration_s = 300.0;
+  cfg.fleet.servers = 2;
+  cfg.fleet.max_connections = 1000;
+  cfg.clients.count = 300;
+  cfg.clients.messages_per_minute = 0.0;
+  cfg.clients.wave_share = 1.0;
+  cfg.clients.wave_at_s = 200.0;
+  cfg.clients.wave_window_s = 10.0;
+  cfg.clients.session_s = sim::Distribution::constant(55.0);
+  cfg.clients.on_session_end = models::SessionEnd::Reconnect;
+  cfg.balancer.health_check.mode = models::HealthCheckMode::Instant;
+  cfg.topology.links = {{"rb", "b", 5.0}, {"rb", "a", 20.0}};
+  cfg.topology.sites = {{"a", 1}, {"b", 1}};
+  cfg.topology.regions = {{"rb", 1.0}};
+  cfg.autoscaler.policy = "keda";
+  cfg.autoscaler.metric = models::AutoscalerMetric::Connections;
+  cfg.autoscaler.params = keda_params(1, 4);
+  cfg.autoscaler.sites = {{"b", 0.0, std::nullopt}};
+  cfg.autoscaler.provisioning_s = sim::Distribution::constant(20.0);
+  cfg.autoscaler.readiness_delay_s = 5.0;
+  return cfg;
+}
+
+}  // namespace
+
+TEST_CASE("autoscaler per site: KEDA takes an idle site to zero, its clients go elsewhere, its own demand wakes it",
+          "[autoscaler][sites][zero]") {
+  const models::FleetConfig cfg = keda_sites();
+  const models::RunResult r = models::Fleet(cfg).run();
+  REQUIRE(conserved(r));
+  const auto& b = site(r, "b");
+  // b's polls: 15 s (the first counts as active), 45 s (idle), 75 s: idle since the last active poll
+  // (15 s) for the 60 s cooldown, min_replica_count 0 -> 0: its server 9 is drained at 75 s (gone at
+  // 105 s, the 30 s drain timeout).
+  CHECK(server_at(r, 9, 74.0, "present") == 1.0);
+  CHECK(server_at(r, 9, 105.0, "present") == 0.0);
+  // The wave (200-210 s): b has no server in its balancers, so the front door sends its clients to
+  // the next site, a, whose one server takes all 300 (none refused, none failed).
+  CHECK(server_at(r, 0, 215.0, "connections") == 300.0);
+  for (std::size_t s = 9; s < 18; ++s) CHECK(server_at(r, s, 249.0, "connections") <= 0.0);  // b: nothing
+  CHECK(r.summary.connections.rejected == 0);
+  CHECK(r.summary.connections.failed == 0);
+  // b's scaler reads its own demand from outside: the 300 attempts of its clients (sync at 210 s,
+  // summed up to the next poll, 225 s, when b is at zero) > activation_threshold 0 -> active ->
+  // max(min_replica_count, 1) = 1, launched at 225 s into b's first free slot (its own server 9,
+  // gone since 105 s), ready at 250 s.
+  CHECK(server_at(r, 9, 249.0, "present") == 0.0);
+  CHECK(server_at(r, 9, 250.0, "present") == 1.0);
+  // The sessions end from 255 s; the clients connect again, now to b (nearest, a server in service).
+  CHECK(server_at(r, 9, 268.0, "connections") == 300.0);
+  CHECK(server_at(r, 0, 268.0, "connections") == 0.0);
+  // 270 s: its HPA sees 300 / 100 per replica -> 3 (within 4 pods or 100 % per 15 s): 2 more at 270 s
+  // (slots 10 and 11), ready at 295 s. The 285 s poll is active (300 > 0): no return to zero.
+  CHECK(server_at(r, 10, 294.0, "present") == 0.0);
+  CHECK(server_at(r, 10, 295.0, "present") == 1.0);
+  CHECK(server_at(r, 11, 295.0, "present") == 1.0);
+  CHECK(server_at(r, 12, 300.0, "present") == 0.0);
+  CHECK(b.min_replicas == 0);
+  CHECK(b.decisions == 20);  // 15, 30, ..., 300 s
+  CHECK(b.scale_downs == 1);
+  CHECK(b.scale_ups == 2);
+  CHECK(b.no_changes == 17);
+  CHECK(b.launched == 3);
+  CHECK(b.drains_started == 1);
+  CHECK(b.lowest_replicas == 0);
+  CHECK(b.peak_replicas == 3);
+  CHECK(b.replicas_at_end == 3);
+  CHECK(b.in_service_at_end == 3);
+  // a never went below its minimum of 1.
+  CHECK(site(r, "a").lowest_replicas == 1);
+  CHECK(r.summary.connections.active_at_end == 300);
+  // Same seed, same run.
+  const models::RunResult again = models::Fleet(cfg).run();
+  CHECK(again.servers.column("connections") == r.servers.column("connections"));
+}
+
+TEST_CASE("autoscaler per site: a rollout replaces each site's replicas in that site", "[autoscaler][sites][deploys]") {
+  // Two sites of 2 servers, near [0, 10) and far [10, 20) (8 slots each: 2 x max 4); 200 clients
+  // nearest each site (10 % of the limit: each HPA holds its minimum 2). A rolling deploy at 60 s with
+  // maxSurge 1, maxUnavailable 0, new servers ready after 5 s.
+  models::FleetConfig cfg = wsfleet::testing::small_fleet();
+  cfg.run.duration_s = 100.0;
+  cfg.fleet.servers = 4;
+  cfg.clients.count = 400;
+  cfg.clients.messages_per_minute = 0.0;
+  cfg.balancer.health_check.mode = models::HealthCheckMode::Instant;
+  cfg.topology.links = {{"here", "near", 5.0}, {"there", "far", 5.0}, {"near", "far", 40.0}};
+  cfg.topology.sites = {{"near", 2}, {"far", 2}};
+  cfg.topology.regions = {{"here", 0.5}, {"there", 0.5}};
+  cfg.autoscaler.policy = "kubernetes_hpa";
+  cfg.autoscaler.metric = models::AutoscalerMetric::Connections;
+  cfg.autoscaler.params = hpa_params(2, 4);
+  models::DeployEvent d;
+  d.at_s = 60.0;
+  d.max_surge = 1.0;
+  d.max_surge_percent = false;
+  d.max_unavailable = 0.0;
+  d.max_unavailable_percent = false;
+  d.ready_after_s = 5.0;
+  d.prestop_s = 0.0;
+  cfg.deploys.push_back(d);
+  CHECK(cfg.total_servers() == 20);  // the sites' slots take the new servers: no set reserved per deploy
+  const models::RunResult r = models::Fleet(cfg).run();
+  REQUIRE(conserved(r));
+  // By hand (Deployment rolling arithmetic, 4 replicas, at most 5 servers, 4 available): 60 s: a new
+  // server in the site missing most (near: its first free slot, 2); 65 s: 2 available -> near is one
+  // over: its newest old server (1) goes, and a new one starts where most is missing (far: slot 12);
+  // 70 s: 12 available -> far's newest old (11) goes, near gets a new one (its first free slot: 1,
+  // free again); 75 s: near's old 0 goes, far gets 11; 80 s: far's old 10 goes. Complete at 80 s.
+  auto present = [&](std::size_t s, double t) { return server_at(r, s, t, "present"); };
+  CHECK(present(2, 60.0) == 0.0);  // starting: not in the balancers yet
+  CHECK(present(2, 65.0) == 1.0);
+  CHECK(present(1, 65.0) == 0.0);
+  CHECK(present(12, 65.0) == 0.0);
+  CHECK(present(12, 70.0) == 1.0);
+  CHECK(present(11, 70.0) == 0.0);
+  CHECK(present(1, 70.0) == 0.0);
+  CHECK(present(1, 75.0) == 1.0);
+  CHECK(present(0, 75.0) == 0.0);
+  CHECK(present(11, 80.0) == 1.0);
+  CHECK(present(10, 80.0) == 0.0);
+  for (std::size_t s : {0, 10}) CHECK(present(s, 100.0) == 0.0);
+  for (std::size_t s : {1, 2, 11, 12}) CHECK(present(s, 100.0) == 1.0);
+  for (std::size_t s : {3, 4, 5, 6, 7, 8, 9, 13, 14, 15, 16, 17, 18, 19}) CHECK(present(s, 100.0) == 0.0);
+  // Never more than one server over the 4 replicas, and each site within one of its 2 throughout.
+  for (double t = 60.0; t <= 100.0; t += 1.0) {
+    double near = 0.0, far = 0.0;
+    for (std::size_t s = 0; s < 10; ++s) near += present(s, t);
+    for (std::size_t s = 10; s < 20; ++s) far += present(s, t);
+    CHECK(near + far <= 4.0);  // present = in the balancers: starting ones are not yet
+    CHECK(near >= 1.0);
+    CHECK(far >= 1.0);
+  }
+  REQUIRE(r.summary.deploys.size() == 1);
+  CHECK(r.summary.deploys[0].servers_started == 4);
+  CHECK(r.summary.deploys[0].servers_terminated == 4);
+  CHECK(r.summary.deploys[0].duration_s == 20.0);
+  // Each site kept its 2 replicas; its autoscaler held during the rollout, then manages the new ones.
+  CHECK(site(r, "near").replicas_at_end == 2);
+  CHECK(site(r, "far").replicas_at_end == 2);
+  CHECK(site(r, "near").in_service_at_end == 2);
+  const auto& a = r.summary.autoscaler;
+  REQUIRE(a.held.has_value());
+  CHECK(*a.held >= 1);
+  CHECK(*a.adopted == 4);
+  CHECK(*a.released == 4);
+  CHECK(r.summary.connections.active_at_end == 400);
+}
+
+TEST_CASE("autoscaler per site: a fault naming a server hits that server in its site", "[autoscaler][sites][faults]") {
+  // The scenario's servers 0, 1 are near's, 2, 3 far's; with the sites' slots the run's indices are
+  // near [0, 10) and far [10, 20): the scenario's server 2 is the run's server 10.
+  models::FleetConfig cfg = wsfleet::testing::small_fleet();
+  cfg.run.duration_s = 60.0;
+  cfg.fleet.servers = 4;
+  cfg.clients.count = 400;
+  cfg.clients.messages_per_minute = 0.0;
+  cfg.balancer.health_check.mode = models::HealthCheckMode::Instant;
+  cfg.topology.links = {{"here", "near", 5.0}, {"there", "far", 5.0}, {"near", "far", 40.0}};
+  cfg.topology.sites = {{"near", 2}, {"far", 2}};
+  cfg.topology.regions = {{"here", 0.5}, {"there", 0.5}};
+  cfg.autoscaler.policy = "kubernetes_hpa";
+  cfg.autoscaler.metric = models::AutoscalerMetric::Connections;
+  cfg.autoscaler.params = hpa_params(2, 4);
+  cfg.faults.push_back(models::CrashFault::of_server(2, 30.0, std::nullopt));
+  const models::Topology topo(cfg.topology, cfg.total_servers(), cfg.autoscaler_site_slots());
+  CHECK(topo.scenario_server(0) == 0);
+  CHECK(topo.scenario_server(1) == 1);
+  CHECK(topo.scenario_server(2) == 10);
+  CHECK(topo.scenario_server(3) == 11);
+  const models::RunResult r = models::Fleet(cfg).run();
+  REQUIRE(conserved(r));
+  REQUIRE(r.summary.faults.size() == 1);
+  CHECK(r.summary.faults[0].server == 10);
+  CHECK(server_at(r, 10, 31.0, "up") == 0.0);
+  CHECK(server_at(r, 2, 31.0, "present") == 0.0);  // near's first slot: untouched, never launched
+  CHECK(server_at(r, 0, 31.0, "up") == 1.0);
+  // Its 100 connections dropped; far's other server took them back (nearest site still in service).
+  CHECK(r.summary.faults[0].connections_dropped > 0);
+  CHECK(r.summary.connections.active_at_end == 400);
+}
+
+TEST_CASE("autoscaler per site: zero minimums, deploys and faults from TOML", "[autoscaler][sites][zero]") {
+  const std::string base = R"(
+[run]
+duration_s = 60
+[fleet]
+servers = 2
+[clients]
+count = 10
+)";
+  const std::string sites = R"(
+[topology]
+[[topology.links]]
+between = ["eu", "a"]
+latency_ms = 5
+[[topology.links]]
+between = ["eu", "b"]
+latency_ms = 9
+[[topology.sites]]
+name = "a"
+servers = 1
+[[topology.sites]]
+name = "b"
+servers = 1
+[[topology.regions]]
+name = "eu"
+share = 1.0
+)";
+  auto error_of = [](const std::string& text) -> std::string {
+    try {
+      experiments::load_scenario_string(text, "t.toml");
+    } catch (const experiments::ScenarioError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  const std::string hpa = "\n[autoscaler]\npolicy = \"kubernetes_hpa\"\nmin_replicas = 1\nmax_replicas = 6\n";
+  // The HPA at zero: refused with the reason, at the key that set it (FILE:LINE:COL).
+  const std::string hpa_zero = error_of(base + hpa + sites + "\n[[autoscaler.sites]]\nsite = \"b\"\nmin_replicas = 0\n");
+  CHECK(hpa_zero.find("autoscaler.sites.0.min_replicas") != std::string::npos);
+  CHECK(hpa_zero.find("HPAScaleToZero") != std::string::npos);
+  CHECK(hpa_zero.find("policy = \"keda\"") != std::string::npos);
+  const std::size_t line = 1 + static_cast<std::size_t>(std::count(base.begin(), base.end(), '\n') +
+                                                          std::count(hpa.begin(), hpa.end(), '\n') +
+                                                          std::count(sites.begin(), sites.end(), '\n')) + 3;
+  CHECK(hpa_zero.find("t.toml:" + std::to_string(line) + ":") == 0);
+  // A scheduled action to 0 for an HPA site: refused too.
+  CHECK(error_of(base + hpa + sites + "\n[[scaling]]\nat_s = 10\nmin_replicas = 0\nsite = \"a\"\n").find("HPAScaleToZero") !=
+        std::string::npos);
+  CHECK(error_of(base + "\n[autoscaler]\npolicy = \"step_scaling\"\nmin_replicas = 0\nmax_replicas = 4\n" + sites)
+            .find("no instance reports the metric") != std::string::npos);
+  // KEDA may take a site to zero (its minReplicaCount defaults to 0).
+  const std::string keda = "\n[autoscaler]\npolicy = \"keda\"\nmetric = \"connections\"\nmax_replicas = 4\n";
+  const models::FleetConfig k = experiments::load_scenario_string(base + keda + sites, "t.toml");
+  CHECK(k.autoscaler_site_slots() == std::vector<std::uint32_t>{8, 8});
+  // [[deploys]] with sites: needs the per-site autoscalers; with them it loads.
+  const std::string deploy = "\n[[deploys]]\nat_s = 30\n";
+  CHECK(error_of(base + sites + deploy).find("[[deploys]] with [[topology.sites]] needs [autoscaler]") != std::string::npos);
+  const models::FleetConfig dk = experiments::load_scenario_string(base + hpa + sites + deploy, "t.toml");
+  CHECK(dk.deploys.size() == 1);
+  CHECK(dk.total_servers() == 2 + 12 + 12);
+  // A fault naming a server: one of the scenario's own (0 or 1 here), never an autoscaler's slot.
+  const models::FleetConfig fk =
+      experiments::load_scenario_string(base + hpa + sites + "\n[[faults]]\ntype = \"crash\"\nserver = 1\nat_s = 10\n", "t.toml");
+  CHECK(fk.faults.at(0).server == 1);
+  const std::string past = error_of(base + hpa + sites + "\n[[faults]]\ntype = \"crash\"\nserver = 5\nat_s = 10\n");
+  CHECK(past.find("faults.0.server") != std::string::npos);
+  CHECK(past.find("t.toml:") == 0);
 }

@@ -35,8 +35,17 @@ TEST_CASE("a site partition cuts its connections, its balancers take the servers
   // Everyone was in Amsterdam (nearest); the partition cut all of them.
   CHECK(out.connections_dropped == 2000);
   // The servers were never down: the balancers saw failed probes (3 x 2 s) and took them out; the
-  // clients meanwhile hung in handshakes (timeouts) and then went to Frankfurt.
-  CHECK(r.summary.connections.failed_timeout > 0);
+  // clients' attempts meanwhile waited at the balancers for their connects to the servers, which
+  // timed out after the generic balancer.connect_timeout_s (5 s, before the clients' own 10 s): each
+  // one a failed try and a 504 to its client (backend_down), then they went to Frankfurt.
+  std::uint64_t connect_timeouts = 0;
+  for (const auto& b : r.summary.balancers) {
+    REQUIRE(b.connect_timeouts.has_value());
+    connect_timeouts += *b.connect_timeouts;
+  }
+  CHECK(connect_timeouts > 0);
+  CHECK(r.summary.connections.failed_backend_down == connect_timeouts);
+  CHECK(r.summary.connections.failed_timeout == 0);
   REQUIRE(out.reconnected_within_s.has_value());
   CHECK(*out.reconnected_within_s > 4.0);
   CHECK(*out.reconnected_within_s < 60.0);
@@ -96,4 +105,107 @@ TEST_CASE("a wave brings a share of the clients within its window", "[churn]") {
   CHECK(fleet_at(r, 80.0, "connections") == 10000.0);
   cfg.clients.wave_share = 0.0;
   CHECK(fleet_sum(models::Fleet(cfg).run(), 60.0, 70.0, "attempts") == 0.0);
+}
+
+namespace {
+
+/// One client, in region eu: 5 ms from ams (2 servers), 15 ms from fra (1 server). No health checks
+/// and no passive marking, so ams's balancer keeps sending it to ams's servers while they are cut off
+/// (from 10 s on). The client retries 1 s after every failure (constant backoff) and gives an attempt
+/// 30 s (clients.connect_timeout_s).
+models::FleetConfig one_client_partition() {
+  models::FleetConfig cfg = wsfleet::testing::small_fleet();
+  cfg.run.duration_s = 57.0;
+  cfg.fleet.servers = 3;
+  cfg.clients.count = 1;
+  cfg.clients.ramp_s = 1.0;
+  cfg.clients.messages_per_minute = 0.0;
+  cfg.clients.connect_timeout_s = 30.0;
+  cfg.backoff.policy = "constant";
+  cfg.backoff.params = {{"delay_s", 1.0}};
+  cfg.balancer.policy = "round_robin";
+  cfg.balancer.tries = 2;
+  cfg.balancer.health_check.mode = models::HealthCheckMode::None;
+  cfg.topology.links = {{"eu", "ams", 5.0}, {"eu", "fra", 15.0}};
+  cfg.topology.sites = {{"ams", 2}, {"fra", 1}};
+  cfg.topology.regions = {{"eu", 1.0}};
+  models::CrashFault f;
+  f.target = models::FaultTarget::SitePartition;
+  f.site = "ams";
+  f.at_s = 10.0;
+  cfg.faults.push_back(f);
+  return cfg;
+}
+
+std::uint64_t connect_timeouts(const models::RunResult& r) {
+  std::uint64_t n = 0;
+  for (const auto& b : r.summary.balancers) n += b.connect_timeouts.value_or(0);
+  return n;
+}
+
+const models::ConservationCheck* check_named(const models::RunResult& r, const std::string& name) {
+  for (const auto& c : r.summary.conservation) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("a partitioned server's connect times out at the balancer, which frees its slot and tries the next",
+          "[partition][connect]") {
+  SECTION("generic: 5 s per try, 2 tries, then a 504 to the client") {
+    const models::RunResult r = models::Fleet(one_client_partition()).run();
+    REQUIRE(conserved(r));
+    // Cut at 10 s; the client tries again at 11 s: the balancer's connect to ams-0 gets no answer
+    // until 16 s, to ams-1 until 21 s (the slot held meanwhile is freed at each timeout), then the
+    // client gets its error (backend_down) and retries at 22 s: failures at 21, 32, 43 and 54 s; the
+    // attempt of 55 s still waits at the end (its first timeout would be at 60 s).
+    CHECK(r.summary.faults.at(0).connections_dropped == 1);
+    CHECK(r.summary.connections.attempted == 6);
+    CHECK(r.summary.connections.established == 1);
+    CHECK(r.summary.connections.failed_backend_down == 4);
+    CHECK(r.summary.connections.failed_timeout == 0);
+    CHECK(connect_timeouts(r) == 8);
+    CHECK(r.summary.connections.pending_at_end == 1);
+    const models::ConservationCheck* held = check_named(r, "balancer connects");
+    REQUIRE(held != nullptr);
+    CHECK(held->values == "9 = 8 + 0 + 0 + 1");
+  }
+  SECTION("NGINX: proxy_connect_timeout 60 s, longer than the client's 30 s: the client gives up first") {
+    models::FleetConfig cfg = one_client_partition();
+    cfg.balancer.policy = "nginx_round_robin";
+    cfg.balancer.connect_timeout_s = 60.0;
+    const models::RunResult r = models::Fleet(cfg).run();
+    REQUIRE(conserved(r));
+    // 11 s: waits at the balancer; 41 s: the client's timeout (failed_by.timeout), the balancer frees
+    // the slot at once; 42 s: the next attempt, still waiting at the end.
+    CHECK(r.summary.connections.failed_timeout == 1);
+    CHECK(r.summary.connections.failed_backend_down == 0);
+    CHECK(connect_timeouts(r) == 0);
+    const models::ConservationCheck* held = check_named(r, "balancer connects");
+    REQUIRE(held != nullptr);
+    CHECK(held->values == "2 = 0 + 1 + 0 + 1");
+  }
+  SECTION("L4 forwarding (connect_timeout_s = 0): the client's own timeout, as IPVS") {
+    models::FleetConfig cfg = one_client_partition();
+    cfg.balancer.connect_timeout_s = 0.0;
+    const models::RunResult r = models::Fleet(cfg).run();
+    REQUIRE(conserved(r));
+    CHECK(r.summary.connections.failed_timeout == 1);  // 11 s + 30 s
+    CHECK(r.summary.connections.failed_backend_down == 0);
+    CHECK(connect_timeouts(r) == 0);
+  }
+  SECTION("HAProxy: timeout connect 5 s, 3 retries on the same server at once, then a 503") {
+    models::FleetConfig cfg = one_client_partition();
+    cfg.balancer.policy = "haproxy_roundrobin";
+    cfg.balancer.params = {{"timeout_connect_s", 5.0}};
+    const models::RunResult r = models::Fleet(cfg).run();
+    REQUIRE(conserved(r));
+    // 11 s: 4 connects of 5 s each (the first and 3 retries, no turn-around after a timeout): the
+    // error at 31 s; 32 s: again, the error at 52 s; 53 s: waits at the end.
+    CHECK(r.summary.connections.failed_backend_down == 2);
+    CHECK(r.summary.connections.failed_timeout == 0);
+    CHECK(connect_timeouts(r) == 8);
+  }
 }

@@ -254,7 +254,7 @@ TEST_CASE("unknown keys and sections name the place, suggest the closest key and
     CHECK(std::string(e.what()) ==
           "t.toml:3:1: unknown key 'choices' in [balancer] for policy 'least_connections'. Allowed: policy, count, tries, "
           "max_connections_per_backend, max_new_connections_per_s, source_ports, source_addresses, metrics_interval_s, "
-          "sticky, failover_s, idle_timeout_s, health_check, passive, slow_start");
+          "sticky, failover_s, idle_timeout_s, connect_timeout_s, health_check, passive, slow_start");
   }
   SECTION("a misspelt policy parameter") {
     const ScenarioError e = error_of("[backoff]\npolicy = \"full_jitter\"\nbsae_s = 2\n");
@@ -700,8 +700,12 @@ TEST_CASE("scenario_to_toml writes every key and loads back to an identical Flee
       INFO(key);
       CHECK(has(text, key));
     }
-    // clients.connect_timeout_s is left out (the backoff preset's own applies), so it is not written.
-    CHECK_FALSE(has(text, "connect_timeout_s"));
+    // clients.connect_timeout_s is left out (the backoff preset's own applies), so it is not written
+    // (balancer.connect_timeout_s, the balancer's own towards the servers, is).
+    const std::size_t clients_at = text.find("[clients]");
+    REQUIRE(clients_at != std::string::npos);
+    CHECK_FALSE(has(text.substr(clients_at, text.find("\n[", clients_at + 1) - clients_at), "connect_timeout_s"));
+    CHECK(has(text, "connect_timeout_s = 5.0"));
     CHECK_FALSE(defaults.clients.connect_timeout_s.has_value());
     CHECK(load_scenario_string(text, "effective.toml") == defaults);
     // A default-constructed config differs only in the filled-in policy parameters.

@@ -36,6 +36,11 @@ FAULT_KINDS = {
     "link_down": '[[topology.links]]\nbetween = ["eu", "dc"]\nlatency_ms = 5.0\n[[topology.sites]]\nname = "dc"\nservers = 3\n'
                  '[[topology.regions]]\nname = "eu"\nshare = 1.0\n[[faults]]\ntype = "link_down"\nsite = "dc"\nat_s = 2.0\n'
                  'recover_after_s = 10.0\n',
+    # A partition: the balancers' connects to its servers time out (balancers[].connect_timeouts).
+    "site_partition": '[[topology.links]]\nbetween = ["eu", "a"]\nlatency_ms = 5.0\n[[topology.links]]\nbetween = ["eu", "b"]\n'
+                      'latency_ms = 9.0\n[[topology.sites]]\nname = "a"\nservers = 2\n[[topology.sites]]\nname = "b"\n'
+                      'servers = 1\n[[topology.regions]]\nname = "eu"\nshare = 1.0\n[[faults]]\ntype = "site_partition"\n'
+                      'site = "a"\nat_s = 10.0\nrecover_after_s = 10.0\n',
     # An autoscaler per site, with a site's own bounds and a scheduled action.
     "autoscaler_sites": '[[topology.links]]\nbetween = ["eu", "a"]\nlatency_ms = 5.0\n[[topology.links]]\nbetween = ["eu", "b"]\n'
                         'latency_ms = 9.0\n[[topology.sites]]\nname = "a"\nservers = 2\n[[topology.sites]]\nname = "b"\n'
