@@ -72,7 +72,9 @@ OWN_MAPPINGS = {"labels"}
 #: table the module itself declares and checks: module -> (the keys, why).
 OWN_KEYS = {
     "views.py": ({"type", "description", "properties", "additionalProperties", "required", "x-unit", "items",
-                  "default", "oneOf"}, "the JSON Schema keywords of the schemas the views are made from"),
+                  "default", "oneOf", "x-scopes", "unit"},
+                 "the JSON Schema keywords of the schemas the views are made from (x-scopes: a time-series "
+                 "column's meaning per kind of row, its type, unit and description)"),
     "sweep.py": ({"sweep", *SWEEP_KEYS},
                  "the scenario's [sweep] table, whose keys SWEEP_KEYS declares and _study.read_table checks"),
     "_plan_search.py": ({"plan", *PLAN_KEYS, "name"},
@@ -136,7 +138,9 @@ FRAME_METHODS = {"sort_values", "groupby", "drop_duplicates", "drop", "dropna", 
 #: Frames that are not the time series but have a column of the same name: module -> (names, why).
 OWN_COLUMNS = {
     "autoscaling.py": ({"time_s"}, "a demand trace's columns (wsfleet.autoscale's input), not timeseries.csv"),
-    "_alerts_report.py": ({"time_s"}, "promtool's evaluated series (time_s, labels, value), not timeseries.csv"),
+    "_alerts_report.py": ({"time_s", "server", "failed"},
+                          "promtool's evaluated series (time_s, labels, value), an alert's labels (server) and the "
+                          "alerts' own counts before the first firing (refused, failed), not timeseries.csv"),
 }
 
 
