@@ -525,7 +525,7 @@ def site_lines(ax, sites: pd.DataFrame, label: Callable[[int], str], column: str
     for k, (site, rows) in enumerate(sites.groupby(C.site, sort=True)):
         rows = rows.sort_values(C.time_s, kind="stable")
         line, = ax.plot(rows[C.time_s].to_numpy(dtype=float), rows[column].to_numpy(dtype=float),
-                        color=PALETTE[(k + 4) % len(PALETTE)], linewidth=linewidth, drawstyle="steps-pre",
+                        color=PALETTE[(k + 4) % len(PALETTE)], linewidth=linewidth, drawstyle="steps-post",
                         label=label(int(site)))
         handles.append(line)
     return handles
@@ -533,8 +533,9 @@ def site_lines(ax, sites: pd.DataFrame, label: Callable[[int], str], column: str
 
 def sites_figure(data: PlotData) -> Optional[bytes]:
     """The fleet's size per site (site rows: only with two or more sites): each site's servers ready
-    (taking connections), up (dotted, when some are draining or not ready) and draining (dashed), and
-    below its open connections; None without site rows."""
+    (taking connections), up (dotted, when some are draining or not ready) and draining (dashed), each
+    held from its sample time to the next (as the autoscaler's replicas figure draws them), and below
+    its open connections; None without site rows."""
     sites = data.sites
     if sites.empty or C.site not in sites.columns:
         return None
@@ -549,14 +550,14 @@ def sites_figure(data: PlotData) -> Optional[bytes]:
         x = rows[C.time_s].to_numpy(dtype=float)
         ready, up = rows[C.ready].to_numpy(dtype=float), rows[C.up].to_numpy(dtype=float)
         draining = rows[C.draining].to_numpy(dtype=float)
-        line, = top.plot(x, ready, color=colour, linewidth=1.4, drawstyle="steps-pre", label=f"{name}: ready")
+        line, = top.plot(x, ready, color=colour, linewidth=1.4, drawstyle="steps-post", label=f"{name}: ready")
         handles.append(line)
         if (up != ready).any():
-            line, = top.plot(x, up, color=colour, linewidth=1.0, linestyle=":", drawstyle="steps-pre",
+            line, = top.plot(x, up, color=colour, linewidth=1.0, linestyle=":", drawstyle="steps-post",
                              label=f"{name}: up")
             handles.append(line)
         if (draining > 0).any():
-            line, = top.plot(x, draining, color=colour, linewidth=1.0, linestyle="--", drawstyle="steps-pre",
+            line, = top.plot(x, draining, color=colour, linewidth=1.0, linestyle="--", drawstyle="steps-post",
                              label=f"{name}: draining")
             handles.append(line)
         line, = bottom.plot(x, rows[C.connections].to_numpy(dtype=float), color=colour, linewidth=1.2,
