@@ -9,6 +9,7 @@
 #include "experiments/atomic_directory.hpp"
 #include "experiments/scenario_loader.hpp"
 #include "experiments/summary_schema.hpp"
+#include "experiments/timeseries_schema.hpp"
 #include "experiments/version.hpp"
 #include "models/faults/fault_type.hpp"
 #include "models/policy_params.hpp"
@@ -316,20 +317,13 @@ std::string summary_json_text(const models::RunSummary& summary) {
 }
 
 void write_timeseries_csv(std::ostream& out, const models::RunResult& result) {
-  // One schema for every scope: fleet-only columns are empty on server rows, server-only ones (after
-  // the fleet's) on fleet rows; balancer rows (server -1) come last, their own columns after the servers'.
-  const auto& fleet = result.fleet;
-  const auto& servers = result.servers;
-  const auto& balancers = result.balancers;
-  std::vector<std::string> cols = {"time_s", "scope", "server"};
-  for (const auto& name : fleet.columns()) {
-    if (name != "time_s") cols.push_back(name);
-  }
-  for (const auto* table : {&servers, &balancers}) {
-    for (const auto& name : table->columns()) {
-      if (std::find(cols.begin(), cols.end(), name) == cols.end()) cols.push_back(name);
-    }
-  }
+  // One schema for every scope, in the order experiments/timeseries_schema.cpp declares: fleet-only
+  // columns are empty on server rows, server-only ones (after the fleet's) on fleet rows; balancer
+  // rows (server -1) come next, then site rows (server -1; only with several sites), their own
+  // columns after the servers'. A column the sampler wrote but the table does not declare (or one
+  // it declares for this run but the sampler left out) stops the write.
+  timeseries::check(result);
+  const std::vector<std::string> cols = timeseries::csv_columns(timeseries::Features::of(result.summary));
   for (std::size_t i = 0; i < cols.size(); ++i) out << (i ? "," : "") << cols[i];
   out << "\n";
   // Resolve column positions once per table.
@@ -344,39 +338,29 @@ void write_timeseries_csv(std::ostream& out, const models::RunResult& result) {
     }
     return pos;
   };
-  const auto fpos = positions(fleet);
-  for (std::size_t r = 0; r < fleet.rows(); ++r) {
-    write_number(out, fleet.column(0)[r]);
-    out << ",fleet,-1";
-    for (int p : fpos) {
-      out << ",";
-      if (p >= 0) write_number(out, fleet.column(static_cast<std::size_t>(p))[r]);
+  auto rows = [&](const sim::TimeSeries& ts, const char* scope, bool per_server) {
+    if (ts.columns().empty()) return;
+    const auto pos = positions(ts);
+    const std::size_t server_col = per_server ? ts.index_of("server") : 0;
+    for (std::size_t r = 0; r < ts.rows(); ++r) {
+      write_number(out, ts.column(0)[r]);
+      out << "," << scope << ",";
+      if (per_server) {
+        write_number(out, ts.column(server_col)[r]);
+      } else {
+        out << "-1";
+      }
+      for (int p : pos) {
+        out << ",";
+        if (p >= 0) write_number(out, ts.column(static_cast<std::size_t>(p))[r]);
+      }
+      out << "\n";
     }
-    out << "\n";
-  }
-  const auto spos = positions(servers);
-  const std::size_t server_col = servers.index_of("server");
-  for (std::size_t r = 0; r < servers.rows(); ++r) {
-    write_number(out, servers.column(0)[r]);
-    out << ",server,";
-    write_number(out, servers.column(server_col)[r]);
-    for (int p : spos) {
-      out << ",";
-      if (p >= 0) write_number(out, servers.column(static_cast<std::size_t>(p))[r]);
-    }
-    out << "\n";
-  }
-  if (balancers.columns().empty()) return;
-  const auto bpos = positions(balancers);
-  for (std::size_t r = 0; r < balancers.rows(); ++r) {
-    write_number(out, balancers.column(0)[r]);
-    out << ",balancer,-1";
-    for (int p : bpos) {
-      out << ",";
-      if (p >= 0) write_number(out, balancers.column(static_cast<std::size_t>(p))[r]);
-    }
-    out << "\n";
-  }
+  };
+  rows(result.fleet, "fleet", false);
+  rows(result.servers, "server", true);
+  rows(result.balancers, "balancer", false);
+  rows(result.sites, "site", false);
 }
 
 namespace {

@@ -340,6 +340,9 @@ struct RunResult {
   sim::TimeSeries servers;
   /// One row per sample time per balancer: source ports in use, refusals by cause.
   sim::TimeSeries balancers;
+  /// With two or more sites, one row per sample time per site: its servers up, ready, draining and
+  /// its connections (no columns otherwise).
+  sim::TimeSeries sites;
 };
 
 }  // namespace wsfleet::models

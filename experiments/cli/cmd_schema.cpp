@@ -1,5 +1,6 @@
 // `wsfleet schema`: the scenario schema as a JSON Schema (for editors), Markdown (the reference
 // docs) or the list of every key's dotted path; `--summary`: the JSON Schema of summary.json;
+// `--timeseries`: that of one row of timeseries.csv (experiments/timeseries_schema.cpp);
 // `--study` and `--plan`: those of a sweep's or plan's study.json and plan.json, which the Python
 // package writes and declares (wsfleet/study_schema.py), so they are handed over to it.
 #include <iostream>
@@ -9,6 +10,7 @@
 #include "experiments/schema/schema.hpp"
 #include "experiments/schema/schema_export.hpp"
 #include "experiments/summary_schema.hpp"
+#include "experiments/timeseries_schema.hpp"
 
 namespace wsfleet::cli {
 
@@ -19,6 +21,7 @@ struct SchemaOptions {
   bool summary = false;
   bool study = false;
   bool plan = false;
+  bool timeseries = false;
 };
 }  // namespace
 
@@ -36,16 +39,26 @@ Action add_schema(CLI::App& app) {
                     ->excludes(markdown)
                     ->excludes(keys)
                     ->excludes(summary);
-  cmd->add_flag("--plan", opts->plan, "Print the JSON Schema of a plan's plan.json (docs/plan.schema.json) instead")
+  auto* plan = cmd->add_flag("--plan", opts->plan, "Print the JSON Schema of a plan's plan.json (docs/plan.schema.json) instead")
+                   ->excludes(markdown)
+                   ->excludes(keys)
+                   ->excludes(summary)
+                   ->excludes(study);
+  cmd->add_flag("--timeseries", opts->timeseries,
+                "Print the JSON Schema of one row of timeseries.csv: every column, its unit and the rows and runs that "
+                "write it (docs/timeseries.schema.json) instead")
       ->excludes(markdown)
       ->excludes(keys)
       ->excludes(summary)
-      ->excludes(study);
+      ->excludes(study)
+      ->excludes(plan);
   return [opts]() -> int {
     if (opts->study || opts->plan) {
       return run_python("schema", {"-m", "wsfleet.study_schema", opts->plan ? "--plan" : "--study"});
     }
-    if (opts->summary) {
+    if (opts->timeseries) {
+      std::cout << experiments::timeseries::json_schema();
+    } else if (opts->summary) {
       std::cout << experiments::summary::json_schema();
     } else if (opts->markdown) {
       std::cout << experiments::schema::markdown_reference();

@@ -80,7 +80,9 @@ Sampler::Sampler(FleetState& state)
                            "closed", "dropped", "cpu_utilisation", "cpu_backlog_ms", "memory_mib", "messages_delivered",
                            "latency_p50_ms", "latency_p99_ms", "polls"},
                           state.cfg.pubsub.enabled(), PubSub::server_columns()), true, server_refusal_columns())),
-      balancer_series_(balancer_columns()) {
+      balancer_series_(balancer_columns()),
+      site_series_(state.topo.sites() > 1 ? std::vector<std::string>{"time_s", "site", "up", "ready", "draining", "connections"}
+                                          : std::vector<std::string>{}) {
   if (interval_ <= 0) throw std::invalid_argument("run.duration_s and run.sample_interval_s must be > 0");
   self_ = st_.sim.add_handler(this);
 }
@@ -197,6 +199,7 @@ void Sampler::sample() {
   latency_sampled_ += fleet_interval_latency_ms_.count();
   fleet_series_.append(row);
   sample_balancers(t);
+  sample_sites(t);
   st_.refusals.reset_interval();
   message_latency_ms_.merge(fleet_interval_latency_ms_);
   fleet_interval_latency_ms_.reset();
@@ -221,6 +224,22 @@ void Sampler::sample_balancers(double t) {
       row.push_back(static_cast<double>(n));
     }
     balancer_series_.append(row);
+  }
+}
+
+void Sampler::sample_sites(double t) {
+  const Topology& topo = st_.topo;
+  if (topo.sites() < 2) return;
+  for (std::uint32_t site = 0; site < topo.sites(); ++site) {
+    double up = 0, ready = 0, draining = 0, conns = 0;
+    for (std::uint32_t b = topo.first_server(site); b < topo.first_server(site + 1); ++b) {
+      const Server& s = st_.servers[b];
+      if (!s.up) continue;
+      up += 1;
+      (s.draining ? draining : ready) += 1;
+      conns += static_cast<double>(s.connected);
+    }
+    site_series_.append({t, static_cast<double>(site), up, ready, draining, conns});
   }
 }
 
@@ -284,6 +303,7 @@ void Sampler::take_series(RunResult& result) {
   result.fleet = std::move(fleet_series_);
   result.servers = std::move(server_series_);
   result.balancers = std::move(balancer_series_);
+  result.sites = std::move(site_series_);
 }
 
 }  // namespace wsfleet::models

@@ -8,7 +8,11 @@
 // latency_count, latency_sum_ms); the server rows whether the server is part of the fleet
 // (`present`: a planned removal is not a crash) and its refusals by cause; the balancer rows the
 // source ports in use towards their busiest backend, the port limit and the balancer's refusals by
-// cause (models/fleet/refusal_tally.hpp).
+// cause (models/fleet/refusal_tally.hpp). With two or more sites, one row per site: its servers up,
+// ready (in service) and draining, and its connections.
+//
+// Every column is declared in experiments/timeseries_schema.cpp (its unit, meaning and the runs that
+// write it); the result writer checks each run's columns against it before writing anything.
 #include <cstdint>
 #include <vector>
 
@@ -40,6 +44,7 @@ class Sampler : public sim::EventHandler {
  private:
   void sample();
   void sample_balancers(double t);
+  void sample_sites(double t);
 
   FleetState& st_;
   std::uint32_t self_ = 0;
@@ -47,7 +52,7 @@ class Sampler : public sim::EventHandler {
   /// Per server: Server::present_time at the previous sample (the fleet's mean CPU utilisation is
   /// over the servers part of the fleet during the interval, not over every slot).
   std::vector<sim::SimTime> present_at_last_sample_;
-  sim::TimeSeries fleet_series_, server_series_, balancer_series_;
+  sim::TimeSeries fleet_series_, server_series_, balancer_series_, site_series_;
   sim::LogHistogram message_latency_ms_, fleet_interval_latency_ms_;
   double peak_cpu_ = 0.0, peak_mem_ = 0.0;
   std::uint64_t peak_conns_ = 0, peak_server_conns_ = 0;

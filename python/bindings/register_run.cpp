@@ -12,6 +12,7 @@
 #include "experiments/scenario_loader.hpp"
 #include "experiments/schema/schema_export.hpp"
 #include "experiments/summary_schema.hpp"
+#include "experiments/timeseries_schema.hpp"
 #include "models/fleet.hpp"
 #include "python/bindings/registration.hpp"
 
@@ -67,6 +68,9 @@ std::shared_ptr<PyRunResult> run_config(models::FleetConfig cfg, const py::objec
       if (has_progress) progress(sim::to_seconds(now), end_s, events);
     }, kHookEveryEvents);
   }
+  // The columns the sampler wrote are the declared ones (experiments/timeseries_schema.cpp), as the
+  // CSV writer checks: Python's frames never hold a column the declaration lacks.
+  experiments::timeseries::check(out->result);
   return out;
 }
 
@@ -82,6 +86,8 @@ void register_run(py::module_& m) {
            "Per-server time series: column name -> numpy array")
       .def("balancer_columns", [](const PyRunResult& r) { return columns_of(r.result.balancers); },
            "Per-balancer time series: column name -> numpy array")
+      .def("site_columns", [](const PyRunResult& r) { return columns_of(r.result.sites); },
+           "Per-site time series (only with two or more sites): column name -> numpy array")
       .def("scenario_toml", [](const PyRunResult& r) { return experiments::scenario_to_toml(r.config); },
            "The effective scenario as TOML")
       .def("write", [](const PyRunResult& r, const std::string& dir) {
@@ -92,6 +98,8 @@ void register_run(py::module_& m) {
         "The JSON Schema of a scenario file (`wsfleet schema`), as text");
   m.def("summary_schema", [] { return experiments::summary::json_schema(); },
         "The JSON Schema of summary.json (`wsfleet schema --summary`), as text");
+  m.def("timeseries_schema", [] { return experiments::timeseries::json_schema(); },
+        "The JSON Schema of one row of timeseries.csv (`wsfleet schema --timeseries`), as text");
   m.def("load_scenario_text",
         [](const std::string& text, const std::string& source, const std::vector<std::string>& overrides) {
           return experiments::scenario_to_toml(experiments::load_scenario_string(text, source, overrides));

@@ -29,6 +29,7 @@ from wsfleet._html import esc, img
 from wsfleet._run_dir import Run
 from wsfleet.alerting import AlertsError, AlertsResult, alerts, bundled_rules
 from wsfleet.views import Scenario, Summary, View
+from wsfleet.views import COLUMNS as C
 
 __all__ = ["SteadyState", "steady_state", "monitoring_section", "BURN_EXPRESSIONS"]
 
@@ -57,8 +58,8 @@ def _ratio(frame: pd.DataFrame) -> Optional[float]:
     when nobody attempted)."""
     if frame.empty:
         return None
-    attempts = float(frame["attempts"].fillna(0).sum())
-    established = float(frame["established"].fillna(0).sum())
+    attempts = float(frame[C.attempts].fillna(0).sum())
+    established = float(frame[C.established].fillna(0).sum())
     if attempts <= 0:
         return None
     return attempts / established if established > 0 else math.inf
@@ -66,27 +67,27 @@ def _ratio(frame: pd.DataFrame) -> Optional[float]:
 
 def steady_state(run: Run) -> SteadyState:
     """The steady-state check of the module's doc."""
-    fleet = run.timeseries[run.timeseries["scope"] == "fleet"].sort_values("time_s")
+    fleet = run.timeseries[run.timeseries[C.scope] == "fleet"].sort_values(C.time_s)
     s = Summary(run.summary)
     faults = [f for f in s.faults if isinstance(f.at_s, (int, float))]
-    end = float(s.simulated_seconds or (fleet["time_s"].max() if len(fleet) else 0.0))
+    end = float(s.simulated_seconds or (fleet[C.time_s].max() if len(fleet) else 0.0))
     clients = float(s.clients.count or 0)
-    if not faults or fleet.empty or not {"attempts", "established", "waiting"} <= set(fleet.columns):
+    if not faults or fleet.empty or not {C.attempts, C.established, C.waiting} <= set(fleet.columns):
         return SteadyState(None, None, None, None, 0.0, False, "The run has no fault to recover from.")
     first = min(float(f.at_s) for f in faults)
     trigger_end = max(float(f.at_s) + float(f.recover_after_s or 0.0) for f in faults)
     ramp = float(Scenario(run.scenario).clients.ramp_s or 0.0)
-    before = fleet[(fleet["time_s"] > min(ramp, first)) & (fleet["time_s"] <= first)]
+    before = fleet[(fleet[C.time_s] > min(ramp, first)) & (fleet[C.time_s] <= first)]
     baseline = max(1.0, _ratio(before) or 1.0)  # 1: every client got its connection at the first attempt
     after = end - trigger_end
     if after <= 0:
         return SteadyState(trigger_end, baseline, None, None, 0.0, False,
                            f"The trigger lasts until the end of the run ({trigger_end:g} s): no time to recover.")
     tail_start = end - min(TAIL_S, after / 2.0)
-    tail = fleet[fleet["time_s"] > tail_start]
+    tail = fleet[fleet[C.time_s] > tail_start]
     tail_ratio = _ratio(tail)
     span = max(end - tail_start, 1e-9)
-    per_min = float(tail["attempts"].fillna(0).sum()) / span * 60.0
+    per_min = float(tail[C.attempts].fillna(0).sum()) / span * 60.0
     busy = clients > 0 and per_min > 0.01 * clients
     flagged = tail_ratio is not None and tail_ratio > AMPLIFICATION_FACTOR * baseline and busy
     if flagged:
@@ -137,8 +138,8 @@ def _fault_lines(ax, faults: Sequence[View]) -> None:
 def timeline_figure(run: Run, result: AlertsResult) -> Optional[bytes]:
     """Top: the storm (attempts, refusals and failures per second, clients waiting); bottom: one row
     per alert instance, pending light, firing dark; faults dashed, recoveries dotted."""
-    fleet = run.timeseries[run.timeseries["scope"] == "fleet"].sort_values("time_s")
-    if fleet.empty or not {"attempts", "rejected", "failed", "waiting"} & set(fleet.columns):
+    fleet = run.timeseries[run.timeseries[C.scope] == "fleet"].sort_values(C.time_s)
+    if fleet.empty or not {C.attempts, C.rejected, C.failed, C.waiting} & set(fleet.columns):
         return None  # no storm to draw (a hand-made series without the clients' columns)
     faults = Summary(run.summary).faults
     keys: List[Tuple[str, str]] = []
@@ -151,15 +152,15 @@ def timeline_figure(run: Run, result: AlertsResult) -> Optional[bytes]:
     gs = fig.add_gridspec(2, 1, height_ratios=[2.2, max(0.6, 0.22 * rows)])
     top = fig.add_subplot(gs[0])
     bottom = fig.add_subplot(gs[1], sharex=top)
-    x = fleet["time_s"].to_numpy(dtype=float)
+    x = fleet[C.time_s].to_numpy(dtype=float)
     dt = result.step_s or 1.0
-    for column, label, colour in (("attempts", "attempts/s", "#1f77b4"), ("rejected", "refused/s", "#d62728"),
-                                  ("failed", "failed/s", "#ff7f0e")):
+    for column, label, colour in ((C.attempts, "attempts/s", "#1f77b4"), (C.rejected, "refused/s", "#d62728"),
+                                  (C.failed, "failed/s", "#ff7f0e")):
         if column in fleet.columns:
             top.plot(x, fleet[column].to_numpy(dtype=float) / dt, color=colour, linewidth=1.0, label=label,
                      drawstyle="steps-pre")
-    if "waiting" in fleet.columns:
-        top.plot(x, fleet["waiting"].to_numpy(dtype=float), color="#7f7f7f", linewidth=1.0, linestyle="--",
+    if C.waiting in fleet.columns:
+        top.plot(x, fleet[C.waiting].to_numpy(dtype=float), color="#7f7f7f", linewidth=1.0, linestyle="--",
                  label="waiting in backoff")
     _fault_lines(top, faults)
     top.set_ylim(bottom=0)

@@ -17,6 +17,7 @@ from . import _plots
 from ._describe import as_float, capitalise, fmt_int, fmt_pct, fmt_seconds, fmt_share, gray_failure_label
 from ._limits import MARGIN, Limit, evaluate_limits, verdict
 from .views import Scenario, Summary, View
+from .views import COLUMNS as C
 
 __all__ = ["analyse", "Analysis", "Storm", "Finding", "REJECT_REASONS", "FAIL_REASONS", "CPU_SATURATED",
            "HEADROOM_WARNING"]
@@ -119,8 +120,8 @@ def _peak(frame: pd.DataFrame, column: str) -> Tuple[Optional[float], Optional[f
     if not values.notna().any():
         return None, None, None
     idx = values.idxmax()
-    server = as_float(frame.at[idx, "server"])
-    return float(values[idx]), float(frame.at[idx, "time_s"]), int(server) if server is not None else None
+    server = as_float(frame.at[idx, C.server])
+    return float(values[idx]), float(frame.at[idx, C.time_s]), int(server) if server is not None else None
 
 
 def _server_limits(fleet: View) -> Dict[int, float]:
@@ -138,7 +139,7 @@ def _first_reaching(servers: pd.DataFrame, column: str, threshold: Any) -> List[
     hits = servers[servers[column] >= threshold]
     if hits.empty:
         return []
-    first = hits.groupby("server")["time_s"].min().sort_values()
+    first = hits.groupby(C.server)[C.time_s].min().sort_values()
     return [(int(s), float(t)) for s, t in first.items()]
 
 
@@ -155,9 +156,9 @@ def _servers_at_peak(summary: Mapping[str, Any], fleet: pd.DataFrame, peak_time:
                      servers: Optional[int]) -> Optional[int]:
     """Servers up when the fleet held its peak, in a run with an [autoscaler] (summary.json has its
     section); `servers` (the starting fleet) otherwise or without the time series' `up` column."""
-    if Summary(summary).autoscaler is None or peak_time is None or "up" not in fleet.columns:
+    if Summary(summary).autoscaler is None or peak_time is None or C.up not in fleet.columns:
         return servers
-    up = fleet.loc[fleet["time_s"] == peak_time, "up"]
+    up = fleet.loc[fleet[C.time_s] == peak_time, C.up]
     return int(up.iloc[0]) if not up.empty and pd.notna(up.iloc[0]) else servers
 
 
@@ -168,8 +169,8 @@ def analyse(run: Any) -> Analysis:
     s, sc = Summary(summary), Scenario(scenario)
     name = str(s.scenario.name or sc.scenario.name or run.run_dir.name)
 
-    servers_frame = ts[ts["scope"] == "server"].sort_values(["time_s", "server"])
-    fleet_frame = ts[ts["scope"] == "fleet"].sort_values("time_s").drop_duplicates("time_s", keep="last")
+    servers_frame = ts[ts[C.scope] == "server"].sort_values([C.time_s, C.server])
+    fleet_frame = ts[ts[C.scope] == "fleet"].sort_values(C.time_s).drop_duplicates(C.time_s, keep="last")
     fleet_frame = fleet_frame.reset_index(drop=True)
     servers_frame = servers_frame.reset_index(drop=True)
 
@@ -180,12 +181,12 @@ def analyse(run: Any) -> Analysis:
         n_servers = (sum(as_float(c.servers) or 0.0 for c in sc.fleet.classes) if sc.fleet.classes
                      else as_float(sc.fleet.servers))
     if n_servers is None and not servers_frame.empty:
-        n_servers = float(servers_frame["server"].nunique())
+        n_servers = float(servers_frame[C.server].nunique())
     max_conn = as_float(s.fleet.max_connections_per_server)
     if max_conn is None:
         max_conn = as_float(sc.fleet.max_connections)
 
-    times = np.unique(ts["time_s"].to_numpy(dtype=float))
+    times = np.unique(ts[C.time_s].to_numpy(dtype=float))
     dt = as_float(sc.run.sample_interval_s)
     if dt is None or dt <= 0:
         if times.size >= 2:
@@ -204,38 +205,46 @@ def analyse(run: Any) -> Analysis:
     conn = s.connections
     labels = {key: cause_words(verb, getattr(conn, by), names) for key, verb, by, names in (
         ("rejected", "refused", "rejected_by", REJECT_REASONS), ("failed", "failed", "failed_by", FAIL_REASONS))}
+    # Site rows (two or more sites: each site's servers up, ready, draining), named from the summary.
+    sites_frame = ts[ts[C.scope] == "site"]
+    if not sites_frame.empty and C.site in sites_frame.columns:
+        sites_frame = sites_frame.sort_values([C.time_s, C.site], kind="stable").reset_index(drop=True)
+    else:
+        sites_frame = sites_frame.iloc[0:0]
+    site_names = [str(site.name) for site in s.topology.sites] if s.topology is not None else []
     plot_data = _plots.PlotData(servers=servers_frame, fleet=fleet_frame, faults=[f for f, _ in faults],
-                                max_connections=max_conn, sample_interval_s=dt, end_s=end_s, labels=labels)
+                                max_connections=max_conn, sample_interval_s=dt, end_s=end_s, labels=labels,
+                                sites=sites_frame, site_names=site_names)
     a = Analysis(name=name, servers=int(n_servers) if n_servers is not None else None,
                  max_connections=max_conn, sample_interval_s=dt, end_s=end_s, plot_data=plot_data,
                  scenario=dict(scenario))
 
     # Connections.
-    a.peak_fleet_connections, a.peak_fleet_time, _ = _peak(fleet_frame, "connections")
-    if a.peak_fleet_connections is None and not servers_frame.empty and "connections" in servers_frame:
-        totals = servers_frame.groupby("time_s")["connections"].sum()
+    a.peak_fleet_connections, a.peak_fleet_time, _ = _peak(fleet_frame, C.connections)
+    if a.peak_fleet_connections is None and not servers_frame.empty and C.connections in servers_frame:
+        totals = servers_frame.groupby(C.time_s)[C.connections].sum()
         if not totals.empty:
             a.peak_fleet_connections, a.peak_fleet_time = float(totals.max()), float(totals.idxmax())
     a.servers_at_peak = _servers_at_peak(summary, fleet_frame, a.peak_fleet_time, a.servers)
-    a.peak_server_connections, a.peak_server_time, a.peak_server = _peak(servers_frame, "connections")
+    a.peak_server_connections, a.peak_server_time, a.peak_server = _peak(servers_frame, C.connections)
     own_limits = _server_limits(s.fleet)
     if own_limits and not servers_frame.empty:
         # Server classes with different limits: each server against its own class's.
-        limit_rows = servers_frame["server"].map(lambda b: own_limits.get(int(b), max_conn or math.inf))
-        a.servers_at_limit = _first_reaching(servers_frame, "connections", limit_rows)
+        limit_rows = servers_frame[C.server].map(lambda b: own_limits.get(int(b), max_conn or math.inf))
+        a.servers_at_limit = _first_reaching(servers_frame, C.connections, limit_rows)
         a.class_limits = True
     elif max_conn is not None:
-        a.servers_at_limit = _first_reaching(servers_frame, "connections", max_conn)
+        a.servers_at_limit = _first_reaching(servers_frame, C.connections, max_conn)
 
     # CPU.
-    a.peak_cpu, a.peak_cpu_time, a.peak_cpu_server = _peak(servers_frame, "cpu_utilisation")
+    a.peak_cpu, a.peak_cpu_time, a.peak_cpu_server = _peak(servers_frame, C.cpu_utilisation)
     summary_peak = as_float(s.cpu.peak_utilisation)
     if summary_peak is not None and (a.peak_cpu is None or summary_peak > a.peak_cpu):
         a.peak_cpu = summary_peak
-    a.saturated_servers = _first_reaching(servers_frame, "cpu_utilisation", CPU_SATURATED)
-    a.peak_backlog_ms, _, _ = _peak(fleet_frame if "cpu_backlog_ms" in fleet_frame else servers_frame,
-                                    "cpu_backlog_ms")
-    a.peak_waiting, a.peak_waiting_time, _ = _peak(fleet_frame, "waiting")
+    a.saturated_servers = _first_reaching(servers_frame, C.cpu_utilisation, CPU_SATURATED)
+    a.peak_backlog_ms, _, _ = _peak(fleet_frame if C.cpu_backlog_ms in fleet_frame else servers_frame,
+                                    C.cpu_backlog_ms)
+    a.peak_waiting, a.peak_waiting_time, _ = _peak(fleet_frame, C.waiting)
 
     # Storms.
     windows = _plots.zoom_windows(plot_data, max_windows=len(faults) or 1)
@@ -247,14 +256,14 @@ def analyse(run: Any) -> Analysis:
         if later:
             hi = min(hi, min(later) - 1e-9)
         if not fleet_frame.empty:
-            window = fleet_frame[(fleet_frame["time_s"] >= fault.at_s) & (fleet_frame["time_s"] <= hi)]
+            window = fleet_frame[(fleet_frame[C.time_s] >= fault.at_s) & (fleet_frame[C.time_s] <= hi)]
             if not window.empty:
-                if "attempts" in window and window["attempts"].notna().any():
-                    storm.peak_attempts_per_s = float(window["attempts"].max()) / dt
-                if "rejected" in window and window["rejected"].notna().any():
-                    storm.peak_rejected_per_s = float(window["rejected"].max()) / dt
-                if "waiting" in window and window["waiting"].notna().any():
-                    storm.peak_waiting = float(window["waiting"].max())
+                if C.attempts in window and window[C.attempts].notna().any():
+                    storm.peak_attempts_per_s = float(window[C.attempts].max()) / dt
+                if C.rejected in window and window[C.rejected].notna().any():
+                    storm.peak_rejected_per_s = float(window[C.rejected].max()) / dt
+                if C.waiting in window and window[C.waiting].notna().any():
+                    storm.peak_waiting = float(window[C.waiting].max())
         a.storms.append(storm)
 
     _conservation(a, s)
@@ -277,11 +286,11 @@ def _conservation(a: Analysis, s: View) -> None:
 def _outages(fleet: pd.DataFrame) -> List[Tuple[float, Optional[float]]]:
     """Sample-time spans with no server up: (first sample with none up, first sample with one up
     again or None)."""
-    if fleet.empty or "up" not in fleet.columns:
+    if fleet.empty or C.up not in fleet.columns:
         return []
     spans: List[Tuple[float, Optional[float]]] = []
     start: Optional[float] = None
-    for t, up in zip(fleet["time_s"].to_numpy(dtype=float), fleet["up"].to_numpy(dtype=float)):
+    for t, up in zip(fleet[C.time_s].to_numpy(dtype=float), fleet[C.up].to_numpy(dtype=float)):
         if not math.isfinite(up):
             continue
         if up <= 0 and start is None:

@@ -12,6 +12,7 @@ from . import _plots
 from ._describe import as_float, fmt_int, fmt_num, fmt_seconds
 from ._html import esc, img
 from .views import Scenario, Summary
+from .views import COLUMNS as C
 
 __all__ = ["autoscaler_section", "autoscaler_sentences", "replicas_figure"]
 
@@ -71,8 +72,8 @@ def autoscaler_sentences(summary: Mapping[str, Any], scenario: Mapping[str, Any]
               "clients' backoff.")
     else:
         out.append("It never launched a server.")
-    if metric == "connections" and fleet is not None and "waiting" in fleet.columns and launched > 0:
-        waiting = fleet["waiting"].to_numpy(dtype=float)
+    if metric == "connections" and fleet is not None and C.waiting in fleet.columns and launched > 0:
+        waiting = fleet[C.waiting].to_numpy(dtype=float)
         if np.isfinite(waiting).any() and np.nanmax(waiting) > 0:
             out.append(f"The controller counts open connections only: up to {fmt_int(np.nanmax(waiting))} clients "
                        "refused during the wave waited in backoff, invisible to it, so it scaled in steps, each "
@@ -99,8 +100,8 @@ def autoscaler_sentences(summary: Mapping[str, Any], scenario: Mapping[str, Any]
                          f"peak {fmt_int(site.peak_replicas)}, {fmt_int(site.replicas_at_end)} at the end "
                          f"(bounds {fmt_int(site.min_replicas)}..{fmt_int(site.max_replicas)})")
         out.append("Each site had its own controller over its own servers: " + "; ".join(words) + ".")
-    if fleet is not None and not fleet.empty and "conn_max_over_mean" in fleet.columns:
-        last = fleet["conn_max_over_mean"].dropna()
+    if fleet is not None and not fleet.empty and C.conn_max_over_mean in fleet.columns:
+        last = fleet[C.conn_max_over_mean].dropna()
         if len(last) > 0 and float(last.iloc[-1]) > 1.2 and launched > 0:
             out.append(f"At the end the busiest server held {fmt_num(float(last.iloc[-1]))} times the mean: "
                        "WebSocket connections stay where they landed, so servers added during the wave got only "
@@ -109,35 +110,38 @@ def autoscaler_sentences(summary: Mapping[str, Any], scenario: Mapping[str, Any]
     return out
 
 
-def replicas_figure(fleet: pd.DataFrame) -> Optional[bytes]:
+def replicas_figure(fleet: pd.DataFrame, data: Optional[_plots.PlotData] = None) -> Optional[bytes]:
     """Replicas asked for, ready and desired over time (top) beside the open connections (bottom);
-    None without autoscaler columns."""
-    if fleet is None or fleet.empty or "replicas" not in fleet.columns:
+    with several sites (`data`'s site rows), each site's servers ready too. None without autoscaler
+    columns."""
+    if fleet is None or fleet.empty or C.replicas not in fleet.columns:
         return None
-    x = fleet["time_s"].to_numpy(dtype=float)
+    x = fleet[C.time_s].to_numpy(dtype=float)
     fig = _plots.new_figure(4.2)
     top = fig.add_subplot(2, 1, 1)
     handles = []
-    for column, colour, label, style in (("replicas", "#1f77b4", "replicas asked for", "-"),
-                                         ("replicas_ready", "#2ca02c", "ready (in the balancers)", "-"),
-                                         ("replicas_desired", "#d62728", "last decision", ":")):
+    for column, colour, label, style in ((C.replicas, "#1f77b4", "replicas asked for", "-"),
+                                         (C.replicas_ready, "#2ca02c", "ready (in the balancers)", "-"),
+                                         (C.replicas_desired, "#d62728", "last decision", ":")):
         if column in fleet.columns:
             line, = top.plot(x, fleet[column].to_numpy(dtype=float), color=colour, linestyle=style, linewidth=1.3,
                              label=label, drawstyle="steps-post")
             handles.append(line)
+    if data is not None and not data.sites.empty:
+        handles += _plots.site_lines(top, data.sites, lambda k: f"{data.site_name(k)}: ready", linewidth=1.0)
     top.set_ylim(bottom=0)
     _plots.style_axes(top, "servers", xlabel=None)
     top.set_title("Replicas: asked for, ready, and the controller's last decision", loc="left", fontsize=_plots.FONT + 1)
     _plots.add_legend(top, handles)
     bottom = fig.add_subplot(2, 1, 2, sharex=top)
-    conns, = bottom.plot(x, fleet["connections"].to_numpy(dtype=float), color="#444444", linewidth=1.2,
+    conns, = bottom.plot(x, fleet[C.connections].to_numpy(dtype=float), color="#444444", linewidth=1.2,
                          label="open connections")
     lower = [conns]
-    if "rejected" in fleet.columns:
+    if C.rejected in fleet.columns:
         ax2 = bottom.twinx()
         dt = np.diff(x, prepend=0.0)
         dt[dt <= 0] = np.nan
-        rate = fleet["rejected"].to_numpy(dtype=float) / dt
+        rate = fleet[C.rejected].to_numpy(dtype=float) / dt
         rej, = ax2.plot(x, rate, color="#ff7f0e", linewidth=1.0, label="refused attempts per second")
         ax2.set_ylim(bottom=0)
         ax2.tick_params(labelsize=_plots.FONT - 0.5)
@@ -151,17 +155,21 @@ def replicas_figure(fleet: pd.DataFrame) -> Optional[bytes]:
 
 
 def autoscaler_section(summary: Mapping[str, Any], scenario: Mapping[str, Any], fleet: pd.DataFrame,
-                       number: int, plots: bool = True) -> str:
-    """The report's autoscaler section, numbered `number`; "" when the run had no autoscaler."""
+                       number: int, plots: bool = True, data: Optional[_plots.PlotData] = None) -> str:
+    """The report's autoscaler section, numbered `number`; "" when the run had no autoscaler. `data`
+    (the report's plot data): with several sites, the replicas figure shows each site's servers ready."""
     sentences = autoscaler_sentences(summary, scenario, fleet)
     if not sentences:
         return ""
     parts = [f'<section id="autoscaler" class="page-break">\n<h2>{number}. The autoscaler</h2>']
     parts.append("".join(f"<p>{esc(s)}</p>" for s in sentences))
     if plots:
-        png = replicas_figure(fleet)
+        png = replicas_figure(fleet, data)
         if png is not None:
+            per_site = ("; thin lines: each site's servers ready (the site rows of timeseries.csv)"
+                        if data is not None and not data.sites.empty else "")
             parts.append(f'<figure>{img(png, "Replicas over time")}<figcaption>Replicas the controller asked for '
-                         "(booting ones included), the ones ready in the balancers, and its last decision; below, "
-                         "the open connections and the attempts refused while capacity was missing.</figcaption></figure>")
+                         f"(booting ones included), the ones ready in the balancers, and its last decision{per_site}; "
+                         "below, the open connections and the attempts refused while capacity was missing."
+                         "</figcaption></figure>")
     return "\n".join(parts) + "\n</section>\n"

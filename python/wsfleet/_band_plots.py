@@ -16,6 +16,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from wsfleet._plots import FONT, add_legend, new_figure, style_axes, to_png
+from wsfleet.views import COLUMNS as C
 
 __all__ = ["Panel", "band_figure"]
 
@@ -45,7 +46,7 @@ def band_figure(panels: Sequence[Panel], confidence: float, end_s: float,
     axes = fig.subplots(len(drawn), 1, sharex=True, squeeze=False)[:, 0]
     for i, (ax, panel) in enumerate(zip(axes, drawn)):
         b = panel.band
-        x = b["time_s"].to_numpy(float)
+        x = b[C.time_s].to_numpy(float)
         mean = b["mean"].to_numpy(float) * panel.scale
         half = b["ci_half_width"].to_numpy(float) * panel.scale
         low, high = b["min"].to_numpy(float) * panel.scale, b["max"].to_numpy(float) * panel.scale

@@ -16,6 +16,7 @@ import pandas as pd
 
 from .views import Scenario, Summary, View
 from ._describe import as_float, fmt_int, fmt_mib, fmt_ms, fmt_num, fmt_pct, fmt_seconds, fmt_share, pluralise
+from .views import COLUMNS as C
 
 __all__ = ["Topic", "connection_life", "heartbeat_cpu_seconds", "bits_per_second", "num"]
 
@@ -107,8 +108,8 @@ def _heartbeats(s: View, sc: View, summary: Mapping[str, Any], scenario: Mapping
         t.figures.update(bits_per_s=rate)
         text = f"On the wire: {bits_per_second(rate)} on average"
         open_conns = None
-        if "connections" in fleet.columns and not fleet.empty:
-            open_conns = as_float(fleet["connections"].mean())
+        if C.connections in fleet.columns and not fleet.empty:
+            open_conns = as_float(fleet[C.connections].mean())
         if open_conns:
             t.figures.update(bits_per_s_per_connection=rate / open_conns)
             text += f", {bits_per_second(rate / open_conns)} per open connection"
@@ -152,12 +153,12 @@ def _half_open(s: View, sc: View, fleet: pd.DataFrame) -> Optional[Topic]:
         t.sentences.append("Nothing found any of them: no server pings and no receiver timeout "
                            "(heartbeat.peer_timeout_s) watch these connections, so they pile up until the "
                            "servers are restarted or full.")
-    if "half_open" in fleet.columns and not fleet.empty and fleet["half_open"].notna().any():
-        peak = float(fleet["half_open"].max())
-        when = float(fleet.loc[fleet["half_open"].idxmax(), "time_s"])
-        mean = float(fleet["half_open"].mean())
+    if C.half_open in fleet.columns and not fleet.empty and fleet[C.half_open].notna().any():
+        peak = float(fleet[C.half_open].max())
+        when = float(fleet.loc[fleet[C.half_open].idxmax(), C.time_s])
+        mean = float(fleet[C.half_open].mean())
         t.figures.update(peak=peak, peak_time_s=when, mean=mean)
-        open_conns = as_float(fleet["connections"].mean()) if "connections" in fleet.columns else None
+        open_conns = as_float(fleet[C.connections].mean()) if C.connections in fleet.columns else None
         text = (f"At any moment {fmt_num(mean)} dead connections were held on average, {fmt_int(peak)} at "
                 f"most (at {fmt_seconds(when)})")
         if open_conns:

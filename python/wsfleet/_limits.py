@@ -25,6 +25,7 @@ import pandas as pd
 from ._describe import as_float, fmt_int, fmt_mib, fmt_ms, fmt_num, fmt_pct, fmt_seconds, fmt_share
 from ._life import num
 from .views import Scenario, Summary, View
+from .views import COLUMNS as C
 
 __all__ = ["Limit", "Verdict", "evaluate_limits", "verdict", "MARGIN", "DELIVERY_P99_MS", "RECOVERY_S",
            "STATES"]
@@ -87,8 +88,8 @@ def _peak_row(frame: pd.DataFrame, values: pd.Series) -> Tuple[Optional[float], 
     if frame.empty or not values.notna().any():
         return None, None, None
     idx = values.idxmax()
-    server = as_float(frame.at[idx, "server"]) if "server" in frame.columns else None
-    return float(values[idx]), float(frame.at[idx, "time_s"]), int(server) if server is not None else None
+    server = as_float(frame.at[idx, C.server]) if C.server in frame.columns else None
+    return float(values[idx]), float(frame.at[idx, C.time_s]), int(server) if server is not None else None
 
 
 def _where(server: Optional[int], time_s: Optional[float]) -> str:
@@ -109,20 +110,20 @@ def _per_server(s: View, servers: pd.DataFrame, key: str, default: Optional[floa
     """Each server row's own class value of `key` (e.g. max_connections), else `default`."""
     classes, names = _class_of(s)
     by_server = {b: as_float(getattr(classes[n], key)) if n in classes else None for b, n in enumerate(names)}
-    return servers["server"].map(lambda b: by_server.get(int(b)) if by_server.get(int(b)) is not None
+    return servers[C.server].map(lambda b: by_server.get(int(b)) if by_server.get(int(b)) is not None
                                  else default).astype(float)
 
 
 def _demand(fleet: pd.DataFrame) -> Tuple[Optional[float], Optional[float]]:
     """Peak clients that wanted a connection (open + waiting in backoff) and its time. The engine
     exports open and waiting separately; their sum per sample is the demand the fleet had to hold."""
-    if fleet.empty or "connections" not in fleet.columns:
+    if fleet.empty or C.connections not in fleet.columns:
         return None, None
-    wanted = fleet["connections"].fillna(0)
-    if "waiting" in fleet.columns:
-        wanted = wanted + fleet["waiting"].fillna(0)
+    wanted = fleet[C.connections].fillna(0)
+    if C.waiting in fleet.columns:
+        wanted = wanted + fleet[C.waiting].fillna(0)
     idx = wanted.idxmax()
-    return float(wanted[idx]), float(fleet.at[idx, "time_s"])
+    return float(wanted[idx]), float(fleet.at[idx, C.time_s])
 
 
 def autoscaled_peak(summary: Any) -> Optional[int]:
@@ -149,9 +150,9 @@ def _slowed_rows(s: View, servers: pd.DataFrame) -> pd.Series:
     """The rows of the per-server samples taken while a slow_server fault slowed their server (a sample
     covers the interval that ends at its time, so the one that holds the fault's end counts too)."""
     rows = pd.Series(False, index=servers.index)
-    if "server" not in servers.columns or "time_s" not in servers.columns:
+    if C.server not in servers.columns or C.time_s not in servers.columns:
         return rows
-    times = servers["time_s"].drop_duplicates().sort_values()
+    times = servers[C.time_s].drop_duplicates().sort_values()
     step = float(times.diff().median()) if len(times) > 1 else 0.0
     for f in _faults(s, "slow_server"):
         at = as_float(f.at_s)
@@ -159,7 +160,7 @@ def _slowed_rows(s: View, servers: pd.DataFrame) -> pd.Series:
         if at is None or f.server is None:
             continue
         end = at + recover + step if recover is not None else math.inf
-        rows |= (servers["server"] == f.server) & (servers["time_s"] > at) & (servers["time_s"] <= end)
+        rows |= (servers[C.server] == f.server) & (servers[C.time_s] > at) & (servers[C.time_s] <= end)
     return rows
 
 
@@ -175,16 +176,16 @@ def _connections(s: View, servers: pd.DataFrame, fleet: pd.DataFrame) -> Limit:
     default = as_float(s.fleet.max_connections_per_server)
     refused = num(s.connections.rejected_by.server_full)
     name = "per-server connection limit"
-    if servers.empty or "connections" not in servers.columns or not default:
+    if servers.empty or C.connections not in servers.columns or not default:
         peak = as_float(s.connections.peak_per_server)
         used = peak / default if peak is not None and default else None
         return Limit("connections", name, _state(used, refused), used,
                      f"{fmt_int(peak)} of {fmt_int(default)} connections" if used is not None else "n/a",
                      f"{fmt_int(default)} connections per server", severity=refused)
     limits = _per_server(s, servers, "max_connections", default)
-    share = servers["connections"] / limits.where(limits > 0)
+    share = servers[C.connections] / limits.where(limits > 0)
     used, t, server = _peak_row(servers, share)
-    peak = float(servers.at[share.idxmax(), "connections"]) if used is not None else None
+    peak = float(servers.at[share.idxmax(), C.connections]) if used is not None else None
     own = float(limits[share.idxmax()]) if used is not None else default
     effect = f"{fmt_int(refused)} connection attempts refused because the server was full" if refused else ""
     classes, names = _class_of(s)
@@ -250,8 +251,8 @@ def _cpu(s: View, servers: pd.DataFrame) -> Limit:
     timeouts = num(s.connections.failed_by.timeout)
     used = t = server = None
     slowed = ""
-    if not servers.empty and "cpu_utilisation" in servers.columns:
-        util = servers["cpu_utilisation"]
+    if not servers.empty and C.cpu_utilisation in servers.columns:
+        util = servers[C.cpu_utilisation]
         healthy = util.where(~_slowed_rows(s, servers))
         used, t, server = _peak_row(servers, util)
         if healthy.notna().any() and float(healthy.max()) < used:
@@ -308,18 +309,18 @@ def _memory(s: View, servers: pd.DataFrame) -> Limit:
     effect = (f"{len(kills)} {'server' if len(kills) == 1 else 'servers'} killed for running out of memory, "
               f"{fmt_int(sum(num(f.connections_dropped) for f in kills))} connections dropped"
               if kills else "")
-    if not any(limits) or servers.empty or "memory_mib" not in servers.columns:
+    if not any(limits) or servers.empty or C.memory_mib not in servers.columns:
         return Limit("memory", name, "bound" if kills else "n/a", None,
                      f"peak {fmt_mib(peak_mib)} per server; no memory limit set" if not any(limits) else fmt_mib(peak_mib),
                      effect=effect, severity=float(len(kills)))
     per = _per_server(s, servers, "memory_limit_mib", default)
-    share = servers["memory_mib"] / per.where(per > 0)
+    share = servers[C.memory_mib] / per.where(per > 0)
     used, t, server = _peak_row(servers, share)
     if used is None:
         return Limit("memory", name, "bound" if kills else "n/a", None, fmt_mib(peak_mib), effect=effect,
                      severity=float(len(kills)))
     own = float(per[share.idxmax()])
-    mib = float(servers.at[share.idxmax(), "memory_mib"])
+    mib = float(servers.at[share.idxmax(), C.memory_mib])
     lim = Limit("memory", name, _state(used, float(len(kills))), used,
                 f"{fmt_mib(mib)} of {fmt_mib(own)}{_where(server, t)}", f"{fmt_mib(own)} per server", effect,
                 severity=float(len(kills)))
@@ -336,9 +337,9 @@ def _rate(s: View, sc: View, fleet: pd.DataFrame, dt: float) -> Limit:
     refused = num(s.connections.rejected_by.rate_limited)
     count = max(len(s.balancers), 1)
     peak = t = None
-    if not fleet.empty and "attempts" in fleet.columns and fleet["attempts"].notna().any():
-        idx = fleet["attempts"].idxmax()
-        peak, t = float(fleet.at[idx, "attempts"]) / dt, float(fleet.at[idx, "time_s"])
+    if not fleet.empty and C.attempts in fleet.columns and fleet[C.attempts].notna().any():
+        idx = fleet[C.attempts].idxmax()
+        peak, t = float(fleet.at[idx, C.attempts]) / dt, float(fleet.at[idx, C.time_s])
     effect = f"{fmt_int(refused)} connection attempts refused by the balancer's rate limit" if refused else ""
     if per_balancer <= 0:
         return Limit("new_connection_rate", name, "bound" if refused else "n/a", None,
@@ -368,9 +369,9 @@ def _broker(s: View, sc: View, fleet: pd.DataFrame, dt: float) -> Limit:
     forwards = num(pubsub.fanouts.dispatched)
     per_pub = forwards / published if published else 0.0
     peak = t = None
-    if not fleet.empty and "published" in fleet.columns and fleet["published"].notna().any():
-        idx = fleet["published"].idxmax()
-        peak, t = float(fleet.at[idx, "published"]) / dt * per_pub, float(fleet.at[idx, "time_s"])
+    if not fleet.empty and C.published in fleet.columns and fleet[C.published].notna().any():
+        idx = fleet[C.published].idxmax()
+        peak, t = float(fleet.at[idx, C.published]) / dt * per_pub, float(fleet.at[idx, C.time_s])
     else:
         seconds = as_float(s.simulated_seconds)
         peak = forwards / seconds if seconds else None
@@ -491,10 +492,10 @@ def _recovery(s: View, fleet: pd.DataFrame) -> Limit:
     crashes = _faults(s, "crash", "site_crash", "out_of_memory", "balancer_crash", "site_partition")
     gave_up = num(s.connections.gave_up)
     outage = None
-    if not fleet.empty and "up" in fleet.columns:
-        down = fleet[fleet["up"] <= 0]
+    if not fleet.empty and C.up in fleet.columns:
+        down = fleet[fleet[C.up] <= 0]
         if not down.empty:
-            outage = float(down["time_s"].iloc[0])
+            outage = float(down[C.time_s].iloc[0])
     if not crashes and not gave_up and outage is None:
         return Limit("recovery", name, "n/a", None, "no crash in this run")
     stranded = [f for f in crashes if num(f.connections_dropped) > 0 and as_float(f.reconnected_within_s) is None]

@@ -19,6 +19,7 @@ import pandas as pd
 from ._describe import GRAY_FAILURES, as_float, fmt_int, fmt_ms, fmt_num, fmt_pct, fmt_seconds, pluralise
 from ._plots import add_legend, new_figure, style_axes, to_png
 from .views import Summary, View
+from .views import COLUMNS as C
 
 __all__ = ["deploy_sentences", "deploy_figure", "gray_failure_sentences", "STRATEGY_WORDS", "SIGTERM_WORDS"]
 
@@ -118,15 +119,15 @@ def deploy_sentences(deploys: List[View]) -> List[str]:
 def deploy_figure(fleet: pd.DataFrame) -> Optional[bytes]:
     """Servers by version and state (old, starting, new, terminating) and the clients a deploy
     disconnected, over time; None without deploy columns."""
-    if fleet.empty or "deploy_old" not in fleet.columns:
+    if fleet.empty or C.deploy_old not in fleet.columns:
         return None
-    x = fleet["time_s"].to_numpy(dtype=float)
+    x = fleet[C.time_s].to_numpy(dtype=float)
     fig = new_figure(4.6)
     top = fig.add_subplot(2, 1, 1)
-    series = [("deploy_old", "old version, in service", "#1f77b4"),
-              ("deploy_starting", "new version, starting", "#bcbd22"),
-              ("deploy_new", "new version, ready", "#2ca02c"),
-              ("deploy_terminating", "old version, terminating", "#d62728")]
+    series = [(C.deploy_old, "old version, in service", "#1f77b4"),
+              (C.deploy_starting, "new version, starting", "#bcbd22"),
+              (C.deploy_new, "new version, ready", "#2ca02c"),
+              (C.deploy_terminating, "old version, terminating", "#d62728")]
     ys = [np.nan_to_num(fleet[c].to_numpy(dtype=float)) for c, _, _ in series]
     polys = top.stackplot(x, *ys, colors=[c for _, _, c in series], labels=[lbl for _, lbl, _ in series],
                           alpha=0.8, step="pre")
@@ -135,13 +136,13 @@ def deploy_figure(fleet: pd.DataFrame) -> Optional[bytes]:
     top.set_title("Servers by version and state", loc="left", fontsize=9)
     add_legend(top, list(polys))
     bottom = fig.add_subplot(2, 1, 2, sharex=top)
-    away, = bottom.plot(x, fleet["deploy_away"].to_numpy(dtype=float), color="#ff7f0e", linewidth=1.2,
+    away, = bottom.plot(x, fleet[C.deploy_away].to_numpy(dtype=float), color="#ff7f0e", linewidth=1.2,
                         drawstyle="steps-pre", label="clients a deploy disconnected, not yet back")
-    closed, = bottom.plot(x, fleet["deploy_closed"].to_numpy(dtype=float), color="#7f7f7f", linewidth=1.0,
+    closed, = bottom.plot(x, fleet[C.deploy_closed].to_numpy(dtype=float), color="#7f7f7f", linewidth=1.0,
                           drawstyle="steps-pre", label="connections closed by the deploy in the interval")
     handles = [away, closed]
-    if "retries" in fleet.columns:
-        retries, = bottom.plot(x, fleet["retries"].to_numpy(dtype=float), color="#9467bd", linewidth=0.9,
+    if C.retries in fleet.columns:
+        retries, = bottom.plot(x, fleet[C.retries].to_numpy(dtype=float), color="#9467bd", linewidth=0.9,
                                linestyle="--", drawstyle="steps-pre", label="reconnection attempts in the interval")
         handles.append(retries)
     bottom.set_ylim(bottom=0)
@@ -155,7 +156,7 @@ def _window(frame: pd.DataFrame, start: float, end: float) -> pd.DataFrame:
     """Rows sampled in (start, end]."""
     if frame.empty:
         return frame
-    return frame[(frame["time_s"] > start) & (frame["time_s"] <= end)]
+    return frame[(frame[C.time_s] > start) & (frame[C.time_s] <= end)]
 
 
 def _mean(frame: pd.DataFrame, column: str) -> Optional[float]:
@@ -186,13 +187,13 @@ def gray_failure_sentences(summary: Mapping[str, Any], fleet: pd.DataFrame, serv
         until = min(end_s, at + recover) if recover is not None else end_s
         span = f"from {fmt_seconds(at)} to {fmt_seconds(until)}"
         server = as_float(fault.server)
-        mine = servers[servers["server"] == server] if server is not None and not servers.empty else servers.iloc[0:0]
-        others = servers[(servers["server"] != server) & (servers["up"] > 0)] if not servers.empty else servers
+        mine = servers[servers[C.server] == server] if server is not None and not servers.empty else servers.iloc[0:0]
+        others = servers[(servers[C.server] != server) & (servers[C.up] > 0)] if not servers.empty else servers
         during, others_during = _window(mine, at, until), _window(others, at, until)
         if kind == "slow_server":
-            cpu = _mean(during, "cpu_utilisation")
-            p99 = _max(during, "latency_p99_ms")
-            rest = _window(others, at, until).groupby("time_s")["latency_p99_ms"].median() if not others.empty else None
+            cpu = _mean(during, C.cpu_utilisation)
+            p99 = _max(during, C.latency_p99_ms)
+            rest = _window(others, at, until).groupby(C.time_s)[C.latency_p99_ms].median() if not others.empty else None
             text = f"Server {fmt_int(server)} ran slow {span} and stayed in service"
             if cpu is not None:
                 text += f": its CPU was {fmt_pct(cpu, 1)} busy on average, the stolen time included"
@@ -200,20 +201,20 @@ def gray_failure_sentences(summary: Mapping[str, Any], fleet: pd.DataFrame, serv
                 text += f", its messages' 99th percentile latency reached {fmt_ms(p99)}"
                 if rest is not None and rest.notna().any():
                     text += f" (the other servers: {fmt_ms(float(rest.max()))} at most)"
-            est = during["established"].sum() if "established" in during.columns else 0
+            est = during[C.established].sum() if C.established in during.columns else 0
             text += (f", and it took {fmt_int(est)} new connections meanwhile: nothing in the balancers' "
                      "view (connections, health checks) tells a slow server from a healthy one.")
             out.append(text)
         elif kind == "handshake_blackhole":
-            failed = during["failed"].sum() if "failed" in during.columns else 0
-            est = during["established"].sum() if "established" in during.columns else 0
-            timeouts = _window(fleet, at, until)["failed"].sum() if "failed" in fleet.columns else 0
+            failed = during[C.failed].sum() if C.failed in during.columns else 0
+            est = during[C.established].sum() if C.established in during.columns else 0
+            timeouts = _window(fleet, at, until)[C.failed].sum() if C.failed in fleet.columns else 0
             out.append(f"Server {fmt_int(server)} accepted connections {span} but completed no handshake: "
                        f"{fmt_int(failed)} handshakes it took timed out ({fmt_int(est)} established), and the fleet "
                        f"counted {fmt_int(timeouts)} failed attempts in that time. Its open connections carried on; "
                        "a balancer that counts connections sees it as the emptiest server and keeps sending it more.")
         elif kind == "health_flap":
-            est = during["established"] if "established" in during.columns else pd.Series(dtype=float)
+            est = during[C.established] if C.established in during.columns else pd.Series(dtype=float)
             idle = int((est == 0).sum()) if not est.empty else 0
             marked = sum(as_float(b.marked_down) or 0 for b in s.balancers)
             out.append(f"The health endpoint of server {fmt_int(server)} failed half of every period {span} while "
@@ -221,8 +222,8 @@ def gray_failure_sentences(summary: Mapping[str, Any], fleet: pd.DataFrame, serv
                        f"connection (out of the balancers' rotation), and the balancers took a server out "
                        f"{_count(marked, 'time')} in the whole run. Its open connections were never cut.")
         elif kind == "link_degrade":
-            before = _mean(_window(fleet, max(0.0, at - (until - at)), at), "latency_p50_ms")
-            while_ = _mean(_window(fleet, at, until), "latency_p50_ms")
+            before = _mean(_window(fleet, max(0.0, at - (until - at)), at), C.latency_p50_ms)
+            while_ = _mean(_window(fleet, at, until), C.latency_p50_ms)
             text = f"The path to site {fault.site} was slower {span}"
             if before is not None and while_ is not None:
                 text += (f": the fleet's median message latency went from {fmt_ms(before)} to {fmt_ms(while_)}"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
@@ -23,9 +23,11 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+from wsfleet.views import COLUMNS as C
 
 __all__ = ["Fault", "PlotData", "connections_figure", "attempts_figure", "cpu_figure",
-           "latency_figure", "waiting_figure", "half_open_figure", "send_buffer_figure", "zoom_windows", "MAX_ZOOMS"]
+           "latency_figure", "waiting_figure", "half_open_figure", "send_buffer_figure", "sites_figure",
+           "site_lines", "zoom_windows", "MAX_ZOOMS"]
 
 WIDTH_IN = 8.0
 DPI = 140
@@ -81,6 +83,13 @@ class PlotData:
     #: The legend's words for refused and failed attempts, from the causes the run had (summary.json's
     #: rejected_by / failed_by); the defaults when unknown.
     labels: Dict[str, str] = field(default_factory=dict)
+    #: scope == "site", sorted by time then site (only with two or more sites; empty otherwise), and
+    #: each site's name by its number (summary.json's topology.sites).
+    sites: pd.DataFrame = field(default_factory=pd.DataFrame)
+    site_names: List[str] = field(default_factory=list)
+
+    def site_name(self, site: int) -> str:
+        return self.site_names[site] if 0 <= site < len(self.site_names) else f"site {site}"
 
     @property
     def crashed_servers(self) -> List[int]:
@@ -191,8 +200,8 @@ def _wide(servers: pd.DataFrame, column: str) -> pd.DataFrame:
     """time x server table of one column (NaN where a server has no row)."""
     if column not in servers.columns or servers.empty:
         return pd.DataFrame()
-    rows = servers[["time_s", "server", column]].drop_duplicates(["time_s", "server"], keep="last")
-    wide = rows.pivot(index="time_s", columns="server", values=column).sort_index()
+    rows = servers[[C.time_s, C.server, column]].drop_duplicates([C.time_s, C.server], keep="last")
+    wide = rows.pivot(index=C.time_s, columns=C.server, values=column).sort_index()
     return wide.astype(float)
 
 
@@ -271,7 +280,7 @@ def _roles(data: PlotData, busiest: Sequence[int], busiest_role: str) -> Dict[in
 
 def connections_figure(data: PlotData) -> Optional[bytes]:
     """Open connections per server, and the fleet total against the capacity of the servers up."""
-    wide = _wide(data.servers, "connections")
+    wide = _wide(data.servers, C.connections)
     if wide.empty and data.fleet.empty:
         return None
     fig = new_figure(5.4)
@@ -291,13 +300,13 @@ def connections_figure(data: PlotData) -> Optional[bytes]:
 
     fleet = data.fleet
     handles2: List = []
-    if not fleet.empty and "connections" in fleet.columns:
-        x = fleet["time_s"].to_numpy(dtype=float)
-        line, = ax2.plot(x, fleet["connections"].to_numpy(dtype=float), color="#1f77b4",
+    if not fleet.empty and C.connections in fleet.columns:
+        x = fleet[C.time_s].to_numpy(dtype=float)
+        line, = ax2.plot(x, fleet[C.connections].to_numpy(dtype=float), color="#1f77b4",
                          linewidth=1.2, label="fleet total", **_marker(len(x)))
         handles2.append(line)
-        if data.max_connections is not None and "up" in fleet.columns:
-            cap = fleet["up"].to_numpy(dtype=float) * data.max_connections
+        if data.max_connections is not None and C.up in fleet.columns:
+            cap = fleet[C.up].to_numpy(dtype=float) * data.max_connections
             line, = ax2.plot(x, cap, color="#d62728", linestyle="-.", linewidth=1.0,
                              drawstyle="steps-pre", label="capacity of servers up", **_marker(len(x)))
             handles2.append(line)
@@ -337,10 +346,10 @@ def zoom_windows(data: PlotData, max_windows: int = MAX_ZOOMS) -> List[Tuple[flo
 
 
 _RATE_SERIES = [  # column, label, colour, linestyle
-    ("attempts", "connection attempts", "#1f77b4", "-"),
-    ("retries", "of which reconnects (retries)", "#ff7f0e", "--"),
-    ("rejected", "refused", "#d62728", "-"),
-    ("failed", "failed", "#9467bd", ":"),
+    (C.attempts, "connection attempts", "#1f77b4", "-"),
+    (C.retries, "of which reconnects (retries)", "#ff7f0e", "--"),
+    (C.rejected, "refused", "#d62728", "-"),
+    (C.failed, "failed", "#9467bd", ":"),
 ]
 
 
@@ -350,7 +359,7 @@ def attempts_figure(data: PlotData) -> Optional[bytes]:
     series = [s for s in _RATE_SERIES if s[0] in fleet.columns]
     if fleet.empty or not series:
         return None
-    x = fleet["time_s"].to_numpy(dtype=float)
+    x = fleet[C.time_s].to_numpy(dtype=float)
     dt = data.sample_interval_s if data.sample_interval_s > 0 else 1.0
     windows = zoom_windows(data)
     fig = new_figure(5.6 if windows else 3.2)
@@ -405,12 +414,12 @@ def attempts_figure(data: PlotData) -> Optional[bytes]:
 
 def cpu_figure(data: PlotData) -> Optional[bytes]:
     """CPU utilisation per server (busy fraction per sample interval); CPU backlog if any."""
-    wide = _wide(data.servers, "cpu_utilisation")
+    wide = _wide(data.servers, C.cpu_utilisation)
     if wide.empty or not np.isfinite(wide.to_numpy()).any():
         return None
     backlog = None
-    if "cpu_backlog_ms" in data.fleet.columns and not data.fleet.empty:
-        b = data.fleet["cpu_backlog_ms"].to_numpy(dtype=float)
+    if C.cpu_backlog_ms in data.fleet.columns and not data.fleet.empty:
+        b = data.fleet[C.cpu_backlog_ms].to_numpy(dtype=float)
         if np.isfinite(b).any() and np.nanmax(b) > 0:
             backlog = b
     fig = new_figure(5.0 if backlog is not None else 3.4)
@@ -431,7 +440,7 @@ def cpu_figure(data: PlotData) -> Optional[bytes]:
     ax.set_title("CPU utilisation per server", loc="left", fontsize=FONT + 1)
     add_legend(ax, handles + _fault_handles(data.faults))
     if ax2 is not None and backlog is not None:
-        x = data.fleet["time_s"].to_numpy(dtype=float)
+        x = data.fleet[C.time_s].to_numpy(dtype=float)
         line, = ax2.plot(x, backlog, color="#8c564b", linewidth=1.1, label="largest CPU backlog\nof any server",
                          **_marker(len(x)))
         _mark_faults(ax2, data.faults, data.end_s, label=False)
@@ -444,7 +453,7 @@ def cpu_figure(data: PlotData) -> Optional[bytes]:
 def latency_figure(data: PlotData) -> Optional[bytes]:
     """Message latency p50 and p99 per sample interval (log scale when it spans decades)."""
     fleet = data.fleet
-    cols = [c for c in ("latency_p50_ms", "latency_p99_ms") if c in fleet.columns]
+    cols = [c for c in (C.latency_p50_ms, C.latency_p99_ms) if c in fleet.columns]
     if fleet.empty or not cols:
         return None
     values = fleet[cols].to_numpy(dtype=float)
@@ -455,10 +464,10 @@ def latency_figure(data: PlotData) -> Optional[bytes]:
     log = positive.size > 0 and positive.max() / positive.min() >= 100.0
     fig = new_figure(3.2)
     ax = fig.add_subplot(1, 1, 1)
-    x = fleet["time_s"].to_numpy(dtype=float)
+    x = fleet[C.time_s].to_numpy(dtype=float)
     handles = []
-    for col, label, colour, style in (("latency_p50_ms", "median (p50)", "#1f77b4", "-"),
-                                      ("latency_p99_ms", "p99", "#d62728", "-")):
+    for col, label, colour, style in ((C.latency_p50_ms, "median (p50)", "#1f77b4", "-"),
+                                      (C.latency_p99_ms, "p99", "#d62728", "-")):
         if col not in fleet.columns:
             continue
         y = fleet[col].to_numpy(dtype=float)
@@ -486,14 +495,14 @@ def latency_figure(data: PlotData) -> Optional[bytes]:
 def waiting_figure(data: PlotData) -> Optional[bytes]:
     """Clients sitting in backoff (disconnected, waiting to retry) across the fleet."""
     fleet = data.fleet
-    if fleet.empty or "waiting" not in fleet.columns:
+    if fleet.empty or C.waiting not in fleet.columns:
         return None
-    y = fleet["waiting"].to_numpy(dtype=float)
+    y = fleet[C.waiting].to_numpy(dtype=float)
     if not np.isfinite(y).any():
         return None
     fig = new_figure(2.8)
     ax = fig.add_subplot(1, 1, 1)
-    x = fleet["time_s"].to_numpy(dtype=float)
+    x = fleet[C.time_s].to_numpy(dtype=float)
     line, = ax.plot(x, y, color="#ff7f0e", linewidth=1.2, label="clients waiting\nin backoff", **_marker(len(x)))
     ax.fill_between(x, 0, np.nan_to_num(y), color="#ff7f0e", alpha=0.15, linewidth=0)
     _mark_faults(ax, data.faults, data.end_s)
@@ -506,18 +515,82 @@ def waiting_figure(data: PlotData) -> Optional[bytes]:
     return to_png(fig)
 
 
+def site_lines(ax, sites: pd.DataFrame, label: Callable[[int], str], column: str = C.ready,
+               linewidth: float = 1.3) -> List:
+    """One stepped line per site of a site-row column (servers ready by default) on `ax`, labelled
+    label(site number); the handles."""
+    handles = []
+    if sites.empty or column not in sites.columns:
+        return handles
+    for k, (site, rows) in enumerate(sites.groupby(C.site, sort=True)):
+        rows = rows.sort_values(C.time_s, kind="stable")
+        line, = ax.plot(rows[C.time_s].to_numpy(dtype=float), rows[column].to_numpy(dtype=float),
+                        color=PALETTE[(k + 4) % len(PALETTE)], linewidth=linewidth, drawstyle="steps-post",
+                        label=label(int(site)))
+        handles.append(line)
+    return handles
+
+
+def sites_figure(data: PlotData) -> Optional[bytes]:
+    """The fleet's size per site (site rows: only with two or more sites): each site's servers ready
+    (taking connections), up (dotted, when some are draining or not ready) and draining (dashed), each
+    held from its sample time to the next (as the autoscaler's replicas figure draws them), and below
+    its open connections; None without site rows."""
+    sites = data.sites
+    if sites.empty or C.site not in sites.columns:
+        return None
+    fig = new_figure(4.4)
+    top = fig.add_subplot(2, 1, 1)
+    bottom = fig.add_subplot(2, 1, 2, sharex=top)
+    handles, lower = [], []
+    for k, (site, rows) in enumerate(sites.groupby(C.site, sort=True)):
+        rows = rows.sort_values(C.time_s, kind="stable")
+        colour = PALETTE[k % len(PALETTE)]
+        name = data.site_name(int(site))
+        x = rows[C.time_s].to_numpy(dtype=float)
+        ready, up = rows[C.ready].to_numpy(dtype=float), rows[C.up].to_numpy(dtype=float)
+        draining = rows[C.draining].to_numpy(dtype=float)
+        line, = top.plot(x, ready, color=colour, linewidth=1.4, drawstyle="steps-post", label=f"{name}: ready")
+        handles.append(line)
+        if (up != ready).any():
+            line, = top.plot(x, up, color=colour, linewidth=1.0, linestyle=":", drawstyle="steps-post",
+                             label=f"{name}: up")
+            handles.append(line)
+        if (draining > 0).any():
+            line, = top.plot(x, draining, color=colour, linewidth=1.0, linestyle="--", drawstyle="steps-post",
+                             label=f"{name}: draining")
+            handles.append(line)
+        line, = bottom.plot(x, rows[C.connections].to_numpy(dtype=float), color=colour, linewidth=1.2,
+                            label=name, **_marker(len(x)))
+        lower.append(line)
+    _mark_faults(top, data.faults, data.end_s)
+    _set_time_limits(top, data, sites[C.time_s].to_numpy(dtype=float))
+    top.set_ylim(bottom=0)
+    top.yaxis.get_major_locator().set_params(integer=True)
+    style_axes(top, "servers", xlabel=None)
+    top.set_title("Servers per site: ready (solid), up (dotted), draining (dashed)", loc="left", fontsize=FONT + 1)
+    add_legend(top, handles + _fault_handles(data.faults))
+    _mark_faults(bottom, data.faults, data.end_s, label=False)
+    bottom.set_ylim(bottom=0)
+    style_axes(bottom, "connections")
+    _thousands(bottom)
+    bottom.set_title("Open connections per site", loc="left", fontsize=FONT + 1)
+    add_legend(bottom, lower)
+    return to_png(fig)
+
+
 def half_open_figure(data: PlotData) -> Optional[bytes]:
     """Half-open connections (clients gone silently, still held by their servers) across the fleet;
     None when the run never had one."""
     fleet = data.fleet
-    if fleet.empty or "half_open" not in fleet.columns:
+    if fleet.empty or C.half_open not in fleet.columns:
         return None
-    y = fleet["half_open"].to_numpy(dtype=float)
+    y = fleet[C.half_open].to_numpy(dtype=float)
     if not np.isfinite(y).any() or np.nanmax(y) <= 0:
         return None
     fig = new_figure(2.8)
     ax = fig.add_subplot(1, 1, 1)
-    x = fleet["time_s"].to_numpy(dtype=float)
+    x = fleet[C.time_s].to_numpy(dtype=float)
     line, = ax.plot(x, y, color="#8c564b", linewidth=1.2, label="half-open connections\nheld by the servers",
                     drawstyle="steps-pre", **_marker(len(x)))
     ax.fill_between(x, 0, np.nan_to_num(y), color="#8c564b", alpha=0.15, linewidth=0, step="pre")
@@ -536,16 +609,16 @@ def send_buffer_figure(data: PlotData) -> Optional[bytes]:
     """Pub/sub send buffers per server over time (top) and the copies dropped per second across the
     fleet (bottom); None without pub/sub or when nothing was ever buffered or dropped."""
     servers, fleet = data.servers, data.fleet
-    if fleet.empty or "buffered_mib" not in fleet.columns or "buffered_kib" not in servers.columns:
+    if fleet.empty or C.buffered_mib not in fleet.columns or C.buffered_kib not in servers.columns:
         return None
-    buffered = fleet["buffered_mib"].to_numpy(dtype=float)
-    dropped = (fleet["pubsub_dropped"].to_numpy(dtype=float) if "pubsub_dropped" in fleet.columns
+    buffered = fleet[C.buffered_mib].to_numpy(dtype=float)
+    dropped = (fleet[C.pubsub_dropped].to_numpy(dtype=float) if C.pubsub_dropped in fleet.columns
                else np.zeros(len(fleet)))
     if not (np.nanmax(np.nan_to_num(buffered)) > 0 or np.nanmax(np.nan_to_num(dropped)) > 0):
         return None
     fig = new_figure(4.6)
     top = fig.add_subplot(2, 1, 1)
-    per_server = servers.pivot_table(index="time_s", columns="server", values="buffered_kib", aggfunc="last") / 1024.0
+    per_server = servers.pivot_table(index=C.time_s, columns=C.server, values=C.buffered_kib, aggfunc="last") / 1024.0
     handles = []
     if per_server.shape[1] <= 10:
         for sid in per_server.columns:
@@ -558,7 +631,7 @@ def send_buffer_figure(data: PlotData) -> Optional[bytes]:
                            label="the median server")
         handles += [line, median]
     _mark_faults(top, data.faults, data.end_s)
-    x = fleet["time_s"].to_numpy(dtype=float)
+    x = fleet[C.time_s].to_numpy(dtype=float)
     _set_time_limits(top, data, x)
     top.set_ylim(bottom=0)
     style_axes(top, "MiB buffered", xlabel=None)

@@ -29,6 +29,7 @@ import pandas as pd
 
 from wsfleet._run_dir import Run
 from wsfleet.views import Summary, View, attribute_name, declared_keys
+from wsfleet.views import COLUMNS as C
 
 __all__ = ["Metric", "METRICS", "Series", "run_series", "metric_table_markdown", "sample_times", "le_label",
            "sample_names", "BUCKET_PREFIX", "HISTOGRAM"]
@@ -40,7 +41,8 @@ COUNTER, GAUGE, SUMMARY, HISTOGRAM = "counter", "gauge", "summary", "histogram"
 class Metric:
     """One exported metric family. `source` says where its values come from: "fleet:COLUMN" (the
     fleet rows of timeseries.csv), "server:COLUMN" (server rows, label server), "balancer:COLUMN"
-    (balancer rows, label balancer; `{cause}` in a column name makes one series per cause), "summary:PATH"
+    (balancer rows, label balancer; `{cause}` in a column name makes one series per cause), "site:COLUMN"
+    (site rows, with two or more sites: label site, the site's name), "summary:PATH"
     (summary.json, one sample at the end of the run), or "derived:..." (computed, explained in help).
     `scale` converts the column's unit to the base unit (ms -> s: 0.001). A counter's name is the
     family name, its samples carry `_total`; a summary's samples carry the label quantile; a
@@ -176,6 +178,12 @@ METRICS: Tuple[Metric, ...] = (
            "", "summary:balancers[].peak_ports_per_backend", labels=("balancer",)),
     Metric("wsfleet_site_servers", GAUGE, "Servers in the site", "", "summary:topology.sites[].servers",
            labels=("site",)),
+    # Per site over time (site rows: two or more sites).
+    Metric("wsfleet_site_servers_up", GAUGE, "The site's servers running", "", "site:up", labels=("site",)),
+    Metric("wsfleet_site_servers_ready", GAUGE, "The site's servers in service (taking new connections)", "",
+           "site:ready", labels=("site",)),
+    Metric("wsfleet_site_servers_draining", GAUGE, "The site's servers draining before they leave", "",
+           "site:draining", labels=("site",)),
     Metric("wsfleet_site_connections", GAUGE, "Connections open in the site at the end of the run", "",
            "summary:topology.sites[].active_at_end", labels=("site",)),
 )
@@ -218,12 +226,23 @@ def _finite(value: Any) -> Optional[float]:
 
 def sample_times(run: Run) -> List[float]:
     """The sample times of the run (seconds from its start), ascending."""
-    fleet = run.timeseries[run.timeseries["scope"] == "fleet"]
-    return [float(t) for t in fleet["time_s"].tolist()]
+    fleet = run.timeseries[run.timeseries[C.scope] == "fleet"]
+    return [float(t) for t in fleet[C.time_s].tolist()]
 
 
 def _columns(metric: Metric) -> List[str]:
-    return metric.source.split(":", 1)[1].split(",")
+    """The time-series columns a metric reads, each declared (experiments/timeseries_schema.cpp): a
+    name the declaration lacks raises UndeclaredColumn rather than exporting nothing. A pattern
+    (latency_le_ms_*, refused_{cause}, clients_{transport}) must match a declared column."""
+    names = metric.source.split(":", 1)[1].split(",")
+    for name in names:
+        if "*" in name or "{" in name:
+            prefix = name.split("*", 1)[0].split("{", 1)[0]
+            if not any(column.startswith(prefix) for column in C):
+                C.of(name)
+        else:
+            C.of(name)
+    return names
 
 
 def _running_total(times: List[float], values: List[Optional[float]], scale: float) -> List[Tuple[float, float]]:
@@ -248,28 +267,29 @@ def le_label(bound_ms: float) -> str:
 def _histogram(metric: Metric, rows: pd.DataFrame, labels: Dict[str, str]) -> Iterator[Series]:
     """A histogram's series: one `_bucket` per bound (cumulative in le, counters over time), +Inf
     (= the count), `_count` and `_sum`."""
-    times = rows["time_s"].astype(float).tolist()
+    times = rows[C.time_s].astype(float).tolist()
     bounds = sorted((float(c[len(BUCKET_PREFIX):]), c) for c in rows.columns if c.startswith(BUCKET_PREFIX))
-    if not bounds or "latency_count" not in rows.columns:
+    if not bounds or C.latency_count not in rows.columns:
         return
-    count = [_finite(x) for x in rows["latency_count"].tolist()]
+    count = [_finite(x) for x in rows[C.latency_count].tolist()]
     for bound, column in bounds:
         yield Series(metric, {**labels, "le": le_label(bound)},
                      _running_total(times, [_finite(x) for x in rows[column].tolist()], 1.0), "_bucket")
     yield Series(metric, {**labels, "le": "+Inf"}, _running_total(times, count, 1.0), "_bucket")
     yield Series(metric, dict(labels), _running_total(times, count, 1.0), "_count")
-    if "latency_sum_ms" in rows.columns:
+    if C.latency_sum_ms in rows.columns:
         yield Series(metric, dict(labels),
-                     _running_total(times, [_finite(x) for x in rows["latency_sum_ms"].tolist()], metric.scale), "_sum")
+                     _running_total(times, [_finite(x) for x in rows[C.latency_sum_ms].tolist()], metric.scale), "_sum")
 
 
 def _from_rows(metric: Metric, rows: pd.DataFrame, labels: Dict[str, str]) -> Iterator[Series]:
     """The series of one timeseries metric over the rows of one scope (one server, one balancer, or
     the fleet)."""
+    _columns(metric)  # every column it reads is declared
     if metric.type == HISTOGRAM:
         yield from _histogram(metric, rows, labels)
         return
-    times = rows["time_s"].astype(float).tolist()
+    times = rows[C.time_s].astype(float).tolist()
     if metric.type == SUMMARY:
         for column in _columns(metric):
             if column not in rows.columns:
@@ -339,7 +359,7 @@ def _by_entity(rows: pd.DataFrame, column: str) -> Dict[int, pd.DataFrame]:
     """The rows of each server (or balancer), each in time order: one pass, not a mask per metric."""
     if column not in rows.columns or rows.empty:
         return {}
-    return {int(k): g.sort_values("time_s", kind="stable") for k, g in rows.groupby(column, sort=True)}
+    return {int(k): g.sort_values(C.time_s, kind="stable") for k, g in rows.groupby(column, sort=True)}
 
 
 def run_series(run: Run, *, include_summary: bool = True, named_in: Optional[str] = None) -> List[Series]:
@@ -348,15 +368,17 @@ def run_series(run: Run, *, include_summary: bool = True, named_in: Optional[str
     named_in (a text, e.g. rules files) keeps only the metrics one of whose sample names it contains."""
     ts = run.timeseries
     summary = Summary(run.summary)
-    fleet_rows = ts[ts["scope"] == "fleet"].sort_values("time_s", kind="stable")
-    server_rows = ts[ts["scope"] == "server"]
-    by_server = _by_entity(server_rows, "server")
-    by_balancer = _by_entity(ts[ts["scope"] == "balancer"], "balancer")
+    fleet_rows = ts[ts[C.scope] == "fleet"].sort_values(C.time_s, kind="stable")
+    server_rows = ts[ts[C.scope] == "server"]
+    by_server = _by_entity(server_rows, C.server)
+    by_balancer = _by_entity(ts[ts[C.scope] == "balancer"], C.balancer)
+    by_site = _by_entity(ts[ts[C.scope] == "site"], C.site) if C.site in ts.columns else {}
+    site_names = [str(site.name) for site in summary.topology.sites] if summary.topology is not None else []
     servers = sorted(by_server)
     class_of, classes = _server_classes(summary)
     pubsub = summary.pubsub is not None
-    end = float(summary.simulated_seconds or (fleet_rows["time_s"].max() if len(fleet_rows) else 0.0))
-    times = fleet_rows["time_s"].astype(float).tolist()
+    end = float(summary.simulated_seconds or (fleet_rows[C.time_s].max() if len(fleet_rows) else 0.0))
+    times = fleet_rows[C.time_s].astype(float).tolist()
 
     def server_labels(i: int) -> Dict[str, str]:
         labels = {"server": str(i)}
@@ -378,6 +400,10 @@ def run_series(run: Run, *, include_summary: bool = True, named_in: Optional[str
         elif kind == "balancer":
             for b, rows in by_balancer.items():
                 out.extend(s for s in _from_rows(metric, rows, {"balancer": str(b)}) if s.samples)
+        elif kind == "site":
+            for k, rows in by_site.items():
+                name = site_names[k] if k < len(site_names) else str(k)
+                out.extend(s for s in _from_rows(metric, rows, {"site": name}) if s.samples)
         elif metric.name in ("wsfleet_server_connection_limit", "wsfleet_server_memory_limit_bytes"):
             key = "max_connections" if metric.name == "wsfleet_server_connection_limit" else "memory_limit_mib"
             for i in servers:

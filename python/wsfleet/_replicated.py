@@ -43,6 +43,7 @@ import pandas as pd
 from wsfleet._precision import (DEFAULT_MAX_REPLICATIONS, DEFAULT_METRICS, DEFAULT_PILOT, Precision, next_total,
                                 precision_status)
 from wsfleet._task import replica_row
+from wsfleet.views import COLUMNS as C
 
 __all__ = ["REPLICATIONS_FILE", "PRECISION_FILE", "OptionNames", "API_NAMES", "CLI_NAMES", "make_rule",
            "check_metrics", "replication_row", "replicate", "metric_status", "stopped", "precision_document",
@@ -447,12 +448,12 @@ def band(tidy: pd.DataFrame, column: str, confidence: float = 0.95) -> pd.DataFr
         raise KeyError(f"no fleet time-series column {column!r}; columns: {', '.join(map(str, tidy.columns))}")
     values = pd.to_numeric(tidy[column], errors="coerce").astype(float)
     rows = []
-    for time_s, group in values.groupby(tidy["time_s"].astype(float), sort=True):
+    for time_s, group in values.groupby(tidy[C.time_s].astype(float), sort=True):
         xs = [v for v in group.tolist() if math.isfinite(v)]
         mean, half, n = mean_ci(xs, confidence)
-        rows.append({"time_s": time_s, "n": n, "mean": mean, "ci_half_width": half,
+        rows.append({C.time_s: time_s, "n": n, "mean": mean, "ci_half_width": half,
                      "min": min(xs) if xs else math.nan, "max": max(xs) if xs else math.nan})
-    return pd.DataFrame(rows, columns=["time_s", "n", "mean", "ci_half_width", "min", "max"])
+    return pd.DataFrame(rows, columns=[C.time_s, "n", "mean", "ci_half_width", "min", "max"])
 
 
 def metric_values(frame: pd.DataFrame, column: str) -> Sequence[float]:

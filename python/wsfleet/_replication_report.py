@@ -19,6 +19,7 @@ from wsfleet._format import fmt_int, fmt_ms, fmt_num, fmt_seconds, fmt_share
 from wsfleet._html import esc, img
 from wsfleet._replicated import Replications, metric_values, outcome_words, rule_of
 from wsfleet._stats import mean_ci
+from wsfleet.views import COLUMNS as C
 
 __all__ = ["Figure", "HEADLINE_FIGURES", "figure_interval", "card_text", "replications_html", "METRIC_WORDS"]
 
@@ -195,11 +196,11 @@ def _fleet_tidy(series: List[pd.DataFrame]) -> pd.DataFrame:
     utilisation of the busiest server at each sample time (from the server rows)."""
     frames = []
     for k, ts in enumerate(series):
-        fleet = ts[ts["scope"] == "fleet"].copy()
-        servers = ts[ts["scope"] == "server"]
-        if "cpu_utilisation" in servers.columns and not servers.empty:
-            busiest = pd.to_numeric(servers["cpu_utilisation"], errors="coerce").groupby(servers["time_s"]).max()
-            fleet["busiest_cpu"] = fleet["time_s"].map(busiest)
+        fleet = ts[ts[C.scope] == "fleet"].copy()
+        servers = ts[ts[C.scope] == "server"]
+        if C.cpu_utilisation in servers.columns and not servers.empty:
+            busiest = pd.to_numeric(servers[C.cpu_utilisation], errors="coerce").groupby(servers[C.time_s]).max()
+            fleet["busiest_cpu"] = fleet[C.time_s].map(busiest)
         fleet.insert(0, "replication", k)
         frames.append(fleet)
     return pd.concat(frames, ignore_index=True)
@@ -218,11 +219,11 @@ class _Trace:
 
 
 _TRACES = [
-    _Trace("connections", "Open connections (fleet)", "connections", fmt_int, "the fleet's open connections",
+    _Trace(C.connections, "Open connections (fleet)", "connections", fmt_int, "the fleet's open connections",
            thousands=True),
     _Trace("busiest_cpu", "CPU utilisation of the busiest server", "CPU busy (%)", fmt_share,
            "the CPU utilisation of the busiest server", scale=100.0, interval=True),
-    _Trace("latency_p99_ms", "p99 message latency (per sample interval)", "latency (ms)", fmt_ms,
+    _Trace(C.latency_p99_ms, "p99 message latency (per sample interval)", "latency (ms)", fmt_ms,
            "the p99 message latency of a sample interval", interval=True),
 ]
 
@@ -239,7 +240,7 @@ def bands_html(reps: Replications, runs: Optional[list], plots: bool, end_s: flo
                 "series: the plots below are replication 0's only.</p>")
     tidy = _fleet_tidy([run.timeseries for run in runs])
     faults = _common_faults(runs)
-    grids = {tuple(g["time_s"].astype(float)) for _, g in tidy.groupby("replication")}
+    grids = {tuple(g[C.time_s].astype(float)) for _, g in tidy.groupby("replication")}
     n, conf = reps.n, reps.confidence
     head = f'<h3 id="plot-replications">Across the {n} replications</h3>'
     if len(grids) != 1:
@@ -259,7 +260,7 @@ def bands_html(reps: Replications, runs: Optional[list], plots: bool, end_s: flo
             k = int(at["n"])
             over = "" if k == n else f" over the {k} replication{'s' if k != 1 else ''} that have it"
             sentences.append(f"{capitalise_first(trace.words)}: the replications differ most "
-                             f"{'in the sample interval ending at' if trace.interval else 'at'} {fmt_num(at['time_s'])} s, "
+                             f"{'in the sample interval ending at' if trace.interval else 'at'} {fmt_num(at[C.time_s])} s, "
                              f"from {trace.fmt(at['min'])} to {trace.fmt(at['max'])} (mean {trace.fmt(at['mean'])}{over}).")
         else:
             sentences.append(f"{capitalise_first(trace.words)}: the same in every replication at every sample time.")

@@ -23,6 +23,7 @@ import tomli_w
 from wsfleet import _core
 from wsfleet._progress import ProgressHook, RunProgress, make_hook
 from wsfleet.views import Scenario as ScenarioView
+from wsfleet.views import COLUMNS as C
 from wsfleet.views import Summary
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
 Scenario = Union[str, "os.PathLike[str]", Mapping[str, Any]]
 #: Fleet columns whose steady state RunResult.steady_state() reports by default.
-STEADY_COLUMNS = ("connections", "cpu_utilisation")
+STEADY_COLUMNS = (C.connections, C.cpu_utilisation)
 Overrides = Union[Mapping[str, Any], Sequence[str], None]
 
 
@@ -110,6 +111,9 @@ class RunResult:
     summary: the same dict as summary.json. fleet: one row per sample time (fleet totals).
     servers: one row per sample time per server, with its class. scenario_toml: the effective scenario.
     balancers: one row per sample time per balancer (source ports in use, refusals by cause).
+    sites: with two or more [[topology.sites]], one row per sample time per site (its servers up,
+    ready and draining, its connections; empty otherwise). Every column is declared in
+    experiments/timeseries_schema.cpp (`wsfleet schema --timeseries`; wsfleet.views.COLUMNS).
     """
 
     summary: dict
@@ -118,15 +122,18 @@ class RunResult:
     scenario_toml: str
     balancers: pd.DataFrame = field(default_factory=pd.DataFrame)
     _native: Any = field(repr=False, default=None)
+    sites: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def timeseries(self) -> pd.DataFrame:
-        """Fleet and server rows in one tidy frame, as timeseries.csv has them."""
+        """Fleet, server, balancer and site rows in one tidy frame, as timeseries.csv has them."""
         fleet = self.fleet.assign(scope="fleet", server=-1)
         servers = self.servers.drop(columns="class", errors="ignore").assign(scope="server")
         frames = [fleet, servers]
         if not self.balancers.empty:
             frames.append(self.balancers.assign(scope="balancer", server=-1))
+        if not self.sites.empty:
+            frames.append(self.sites.assign(scope="site", server=-1))
         return pd.concat(frames, ignore_index=True)
 
     def save(self, directory: Union[str, "os.PathLike[str]"], *, format: str = "csv") -> Path:
@@ -154,9 +161,9 @@ class RunResult:
         from wsfleet._warmup import mser5
 
         rows = []
-        times = self.fleet["time_s"].to_numpy(dtype=float) if "time_s" in self.fleet else None
+        times = self.fleet[C.time_s].to_numpy(dtype=float) if C.time_s in self.fleet else None
         for column in columns:
-            if column not in self.fleet.columns:
+            if C.of(column) not in self.fleet.columns:
                 raise KeyError(f"no fleet time-series column {column!r}; columns: {', '.join(self.fleet.columns)}")
             values = self.fleet[column].to_numpy(dtype=float)
             keep = np.isfinite(values)
@@ -451,21 +458,15 @@ def replicated_run(scenario: Scenario, overrides: Overrides, seed: Optional[int]
     results = []
     for r, out in enumerate(outcomes):
         results.append(_result(out["fleet"], out["servers"], out["balancers"], json.loads(out["summary_json"]),
-                               out["scenario_toml"], _Files(keep, r)))
+                               out["scenario_toml"], _Files(keep, r), out["sites"]))
     for extra in scratch.iterdir():  # replications run beyond the stop: dropped
         if not (extra.name.isdigit() and int(extra.name) < len(results)):
             shutil.rmtree(extra, ignore_errors=True)
     first = results[0]
     return ReplicatedRunResult(summary=first.summary, fleet=first.fleet, servers=first.servers,
                                scenario_toml=first.scenario_toml, balancers=first.balancers, _native=first._native,
+                               sites=first.sites,
                                replications=results, frame=frame, rule=rule, seed=seed, pilot=pilot)
-
-
-_COUNTS = ["up", "connections", "attempts", "established", "rejected", "failed", "closed", "dropped",
-           "messages_delivered", "retries", "waiting", "gave_up", "half_open",
-           "clients_websocket", "clients_long_polling", "clients_sse", "polls"]
-_REFUSALS = ["refused_server_full", "refused_shed", "refused_timeout", "refused_backend_down", "refused_crash",
-             "refused_no_backend", "refused_rate_limited", "refused_balancer_down", "refused_source_ports"]
 
 
 def _frame(columns: dict, integer_columns: Sequence[str]) -> pd.DataFrame:
@@ -532,19 +533,21 @@ def _one_run(scenario: Scenario, overrides: Overrides, seed: Optional[int], repl
         if isinstance(hook, RunProgress):
             hook.close(finished)
     return _result(native.fleet_columns(), native.server_columns(), native.balancer_columns(),
-                   json.loads(native.summary_json()), native.scenario_toml(), native)
+                   json.loads(native.summary_json()), native.scenario_toml(), native, native.site_columns())
 
 
 def _result(fleet_columns: dict, server_columns: dict, balancer_columns: dict, summary: dict, scenario_toml: str,
-            native: Any) -> RunResult:
-    fleet = _frame(fleet_columns, _COUNTS + ["latency_count"] + [c for c in fleet_columns if c.startswith("latency_le_ms_")])
-    servers = _frame(server_columns, ["server", "present"] + _COUNTS + _REFUSALS)
-    balancers = _frame(balancer_columns, ["balancer", "up", "source_ports_in_use"] + _REFUSALS)
+            native: Any, site_columns: Optional[dict] = None) -> RunResult:
+    # Whole-number columns (declared integer or flag for their scope) are int64.
+    fleet = _frame(fleet_columns, C.whole("fleet"))
+    servers = _frame(server_columns, C.whole("server"))
+    balancers = _frame(balancer_columns, C.whole("balancer"))
+    sites = _frame(site_columns or {}, C.whole("site"))
     classes = Summary(summary).fleet.server_class or []
     if classes and not servers.empty:
         # Each server's class ([[fleet.classes]] name, "default" without classes), after "server".
-        servers.insert(servers.columns.get_loc("server") + 1, "class",
-                       pd.Categorical([classes[i] for i in servers["server"]], categories=list(dict.fromkeys(classes))))
+        servers.insert(servers.columns.get_loc(C.server) + 1, "class",
+                       pd.Categorical([classes[i] for i in servers[C.server]], categories=list(dict.fromkeys(classes))))
     return RunResult(
         summary=summary,
         fleet=fleet,
@@ -552,6 +555,7 @@ def _result(fleet_columns: dict, server_columns: dict, balancer_columns: dict, s
         balancers=balancers,
         scenario_toml=scenario_toml,
         _native=native,
+        sites=sites,
     )
 
 
@@ -593,14 +597,14 @@ def load(directory: Union[str, "os.PathLike[str]"]) -> RunResult:
     ts = run_dir.timeseries
 
     def scope(name: str, index: Optional[str]) -> dict:
-        rows = ts[ts["scope"] == name].drop(columns=["scope"])
-        if index != "server":
-            rows = rows.drop(columns=["server"])
+        rows = ts[ts[C.scope] == name].drop(columns=[C.scope])
+        if index != C.server:
+            rows = rows.drop(columns=[C.server])
         rows = rows.dropna(axis=1, how="all") if not rows.empty else rows.iloc[:, :0]
         return {c: rows[c].to_numpy() for c in rows.columns}
 
-    first = _result(scope("fleet", None), scope("server", "server"), scope("balancer", None), run_dir.summary,
-                    run_dir.scenario_text, None)
+    first = _result(scope("fleet", None), scope("server", C.server), scope("balancer", None), run_dir.summary,
+                    run_dir.scenario_text, None, scope("site", None))
     try:
         reps = read_replications(directory)
     except ValueError as exc:
@@ -610,7 +614,7 @@ def load(directory: Union[str, "os.PathLike[str]"]) -> RunResult:
     doc = reps.doc
     return ReplicatedRunResult(summary=first.summary, fleet=first.fleet, servers=first.servers,
                                scenario_toml=first.scenario_toml, balancers=first.balancers, _native=None,
-                               replications=_SavedReplications(reps, first), frame=reps.frame, rule=rule_of(doc),
+                               sites=first.sites, replications=_SavedReplications(reps, first), frame=reps.frame, rule=rule_of(doc),
                                seed=int(doc["seed"]), pilot=int(doc["pilot"]))
 
 

@@ -11,6 +11,7 @@ from typing import Any, Dict, Tuple, Union
 
 import pandas as pd
 
+from wsfleet.views import COLUMNS as C
 from wsfleet.views import Scenario, Summary
 
 try:  # Python 3.11+
@@ -25,11 +26,10 @@ SCENARIO_FILE = "scenario.toml"
 REPORT_FILE = "report.html"  # where a report goes by default
 
 
-_REQUIRED_COLUMNS = ("time_s", "scope", "server")
-_NUMERIC_COLUMNS = ("time_s", "server", "up", "connections", "attempts", "established", "rejected",
-                    "failed", "closed", "dropped", "cpu_utilisation", "cpu_backlog_ms", "memory_mib",
-                    "messages_delivered", "latency_p50_ms", "latency_p99_ms", "retries", "waiting",
-                    "gave_up", "half_open")
+# The columns every row has; every declared column but scope is a number
+# (experiments/timeseries_schema.cpp).
+_REQUIRED_COLUMNS = (C.time_s, C.scope, C.server)
+_NUMERIC_COLUMNS = tuple(name for name in C.names() if name != C.scope)
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -109,11 +109,11 @@ def load_timeseries_csv(path: Path) -> pd.DataFrame:
     missing = [c for c in _REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise ReportError(path, f"missing column(s): {', '.join(missing)}")
-    frame["scope"] = frame["scope"].astype(str).str.strip().str.lower()
+    frame[C.scope] = frame[C.scope].astype(str).str.strip().str.lower()
     for column in _NUMERIC_COLUMNS:
         if column in frame.columns:
             frame[column] = pd.to_numeric(frame[column], errors="coerce")
-    if frame["time_s"].isna().any():
+    if frame[C.time_s].isna().any():
         raise ReportError(path, "column time_s has empty or non-numeric values")
     return frame
 
@@ -161,7 +161,7 @@ def _check_complete(directory: Path, summary: Dict[str, Any], scenario: Dict[str
                              f"the files come from different runs")
     end = s.simulated_seconds
     if isinstance(end, (int, float)) and len(timeseries) > 0:
-        last = float(timeseries["time_s"].max())
+        last = float(timeseries[C.time_s].max())
         if abs(last - float(end)) > 1e-9 * max(1.0, abs(float(end))):
             raise incomplete(directory / TIMESERIES_FILE, f"its samples end at {last:g} s, the run at {end:g} s")
 

@@ -11,13 +11,14 @@ import pandas as pd
 from wsfleet._format import fmt_int, fmt_num, fmt_seconds, fmt_share
 from wsfleet._html import esc
 from wsfleet._steady import BATCHES, END_CONFIDENCE, SteadyFigure, steady_figure
+from wsfleet.views import COLUMNS as C
 
 __all__ = ["STEADY_SERIES", "steady_rows", "steady_sentence", "steady_html"]
 
 #: Fleet columns shown: column -> (words, how a value is written).
 STEADY_SERIES: List[Tuple[str, str, Callable[[float], str]]] = [
-    ("connections", "open connections (fleet)", fmt_num),
-    ("cpu_utilisation", "CPU utilisation (fleet mean)", fmt_share),
+    (C.connections, "open connections (fleet)", fmt_num),
+    (C.cpu_utilisation, "CPU utilisation (fleet mean)", fmt_share),
 ]
 
 
@@ -25,9 +26,9 @@ def steady_rows(fleet: pd.DataFrame, confidence: float = 0.95) -> List[Tuple[str
                                                                            SteadyFigure]]:
     """(column, words, format, figure) for each STEADY_SERIES column the fleet rows have."""
     out = []
-    if fleet.empty or "time_s" not in fleet.columns:
+    if fleet.empty or C.time_s not in fleet.columns:
         return out
-    times = fleet["time_s"].to_numpy(dtype=float)
+    times = fleet[C.time_s].to_numpy(dtype=float)
     for column, words, fmt in STEADY_SERIES:
         if column in fleet.columns:
             out.append((column, words, fmt, steady_figure(fleet[column].to_numpy(dtype=float), times, confidence)))

@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Dict, Optional, Tuple
 
+from wsfleet.views import COLUMNS as C
+
 __all__ = ["Task", "run_task", "steady_state_metrics", "steady_flag", "STEADY_COLUMNS", "ReplicaTask", "run_replica",
            "replica_row"]
 
@@ -43,7 +45,7 @@ def run_task(task: Task) -> Dict[str, Any]:
 
 
 #: Fleet time-series columns whose steady state (after MSER-5's warm-up) every study row records.
-STEADY_COLUMNS = ("connections", "cpu_utilisation")
+STEADY_COLUMNS = (C.connections, C.cpu_utilisation)
 
 
 def steady_state_metrics(fleet_columns: Dict[str, Any]) -> Dict[str, Any]:
@@ -60,7 +62,7 @@ def steady_state_metrics(fleet_columns: Dict[str, Any]) -> Dict[str, Any]:
     from wsfleet._warmup import mser5
 
     out: Dict[str, Any] = {}
-    times = np.asarray(fleet_columns.get("time_s", []), dtype=float)
+    times = np.asarray(fleet_columns.get(C.time_s, []), dtype=float)
     for column in STEADY_COLUMNS:
         values = np.asarray(fleet_columns.get(column, []), dtype=float)
         keep = np.isfinite(values)
@@ -123,4 +125,5 @@ def run_replica(task: ReplicaTask, progress: Any = None) -> Dict[str, Any]:
     fleet = native.fleet_columns()
     return {"row": replica_row(task.replication, task.seed, json.loads(summary_text), fleet),
             "summary_json": summary_text, "scenario_toml": native.scenario_toml(), "fleet": dict(fleet),
-            "servers": dict(native.server_columns()), "balancers": dict(native.balancer_columns())}
+            "servers": dict(native.server_columns()), "balancers": dict(native.balancer_columns()),
+            "sites": dict(native.site_columns())}

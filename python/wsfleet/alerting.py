@@ -39,6 +39,7 @@ import pandas as pd
 from wsfleet._prom_series import Series, fault_target, run_series
 from wsfleet._run_dir import PathLike, ReportError, Run, load_run
 from wsfleet.views import Scenario, Summary
+from wsfleet.views import COLUMNS as C
 
 __all__ = ["AlertsError", "PromtoolError", "AlertEpisode", "FaultDetection", "AlertsResult", "alerts", "evaluate", "bundled_rules",
            "find_promtool", "main"]
@@ -230,7 +231,7 @@ def _grid(run: Run) -> Tuple[float, int]:
     step = Scenario(run.scenario).run.sample_interval_s
     end = float(Summary(run.summary).simulated_seconds or 0.0)
     if not isinstance(step, (int, float)) or step <= 0:
-        fleet = run.timeseries[run.timeseries["scope"] == "fleet"]["time_s"].astype(float).tolist()
+        fleet = run.timeseries[run.timeseries[C.scope] == "fleet"][C.time_s].astype(float).tolist()
         step = fleet[0] if fleet else 1.0
     step = float(step)
     steps = int(math.floor(end / step + 1e-9))
@@ -431,16 +432,16 @@ def episodes_of(states: pd.DataFrame, step: float, steps: int) -> List[AlertEpis
 
 
 def _failing_between(run: Run, start: float, end: Optional[float]) -> Dict[str, Any]:
-    fleet = run.timeseries[run.timeseries["scope"] == "fleet"]
-    window = fleet[(fleet["time_s"] >= start) & ((fleet["time_s"] <= end) if end is not None else True)]
+    fleet = run.timeseries[run.timeseries[C.scope] == "fleet"]
+    window = fleet[(fleet[C.time_s] >= start) & ((fleet[C.time_s] <= end) if end is not None else True)]
 
     def total(column: str) -> int:
         return int(window[column].fillna(0).sum()) if column in window.columns else 0
 
-    peak = window["waiting"].max() if "waiting" in window.columns and len(window) else 0
-    return {"refused": total("rejected"), "failed": total("failed"), "dropped": total("dropped"),
+    peak = window[C.waiting].max() if C.waiting in window.columns and len(window) else 0
+    return {"refused": total(C.rejected), "failed": total(C.failed), "dropped": total(C.dropped),
             "peak_waiting": int(peak) if isinstance(peak, (int, float)) and not math.isnan(peak) else 0,
-            "messages_dropped": total("pubsub_dropped") if "pubsub_dropped" in window.columns else None}
+            "messages_dropped": total(C.pubsub_dropped) if C.pubsub_dropped in window.columns else None}
 
 
 def _detections(run: Run, episodes: List[AlertEpisode]) -> List[FaultDetection]:

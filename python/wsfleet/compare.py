@@ -20,6 +20,7 @@ from wsfleet._describe import fmt_int, fmt_ms, fmt_pct, fmt_seconds, fmt_share
 from wsfleet._html import CSS, STATUS_WORDS, esc, img
 from wsfleet._run_dir import ReportError, Run, load_run
 from wsfleet.views import Summary
+from wsfleet.views import COLUMNS as C
 
 __all__ = ["write_comparison", "render_comparison", "main"]
 
@@ -65,8 +66,8 @@ def _overlay(runs: Sequence[Tuple[Run, Analysis]], column: str, ylabel: str, per
         frame = a.plot_data.servers if busiest else a.plot_data.fleet
         if frame.empty or column not in frame.columns:
             continue
-        series: pd.Series = (frame.groupby("time_s")[column].max() if busiest
-                             else frame.set_index("time_s")[column])
+        series: pd.Series = (frame.groupby(C.time_s)[column].max() if busiest
+                             else frame.set_index(C.time_s)[column])
         if per_second:
             series = series / (a.sample_interval_s or 1.0)
         (line,) = ax.plot(series.index.to_numpy(dtype=float), series.to_numpy(dtype=float), linewidth=1.2,
@@ -84,9 +85,9 @@ def render_comparison(run_dirs: Sequence[Any], plots: bool = True) -> str:
     runs = [(run, analyse(run)) for run in (load_run(d) for d in run_dirs)]
     figures = ""
     if plots:
-        specs = [("connections", "open connections (fleet)", False, False, "Open connections, fleet total"),
-                 ("attempts", "connection attempts / s", True, False, "Connection attempts per second"),
-                 ("cpu_utilisation", "CPU busy (busiest server)", False, True, "CPU of the busiest server")]
+        specs = [(C.connections, "open connections (fleet)", False, False, "Open connections, fleet total"),
+                 (C.attempts, "connection attempts / s", True, False, "Connection attempts per second"),
+                 (C.cpu_utilisation, "CPU busy (busiest server)", False, True, "CPU of the busiest server")]
         for column, ylabel, rate, busiest, title in specs:
             png = _overlay(runs, column, ylabel, per_second=rate, busiest=busiest)
             if png is not None:

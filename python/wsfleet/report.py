@@ -35,6 +35,7 @@ from ._steady_report import steady_html
 from ._limits import autoscaled_peak
 from ._operations import deploy_figure, deploy_sentences, gray_failure_sentences
 from ._theory import theory_html
+from .views import COLUMNS as C
 from .views import Scenario, Summary, View
 from ._alerts_report import monitoring_section
 from ._html import CSS, STATUS_WORDS, esc, img
@@ -339,6 +340,12 @@ def _figures(a: Analysis, plots: bool = True, reps: Optional[Replications] = Non
          "Clients that are disconnected and waiting for their backoff delay before retrying." + fault_key,
          "No backoff samples in this run."),
     ]
+    if not d.sites.empty:  # two or more sites: the fleet's size per site
+        specs.insert(1, ("sites", "Servers per site", _plots.sites_figure,
+                         "Each site's servers over time: ready (taking new connections), up (running, dotted "
+                         "where it differs: some draining) and draining (dashed), from the site rows of "
+                         f"{TIMESERIES_FILE}; below, the connections open on each site's servers." + fault_key,
+                         "No site samples in this run."))
     parts = [across] if across else []
     if d.servers.empty and d.fleet.empty:
         return '<p class="note">The time series is empty (the run produced no samples), so there is nothing to plot.</p>'
@@ -369,7 +376,7 @@ def _metadata(run: Run, a: Analysis) -> str:
         ("Events processed", esc(fmt_int(s.events_processed)),
          esc(f"{fmt_int(s.events_per_second)} events per second")),
         ("Sample interval", esc(fmt_seconds(a.sample_interval_s)),
-         esc(f"{fmt_int(ts['time_s'].nunique())} sample times, {fmt_int(len(ts))} rows in {TIMESERIES_FILE}")),
+         esc(f"{fmt_int(ts[C.time_s].nunique())} sample times, {fmt_int(len(ts))} rows in {TIMESERIES_FILE}")),
         ("Balancer / backoff",
          esc(f"{s.fleet.balancer or sc.balancer.policy} / {s.fleet.backoff or sc.backoff.policy}"), ""),
         ("Run directory", esc(run.run_dir.name or str(run.run_dir)), ""),
@@ -473,7 +480,7 @@ def render_report(run: Run, plots: bool = True) -> str:
     n = 4 if life else 3
     operations = _operations(run, a, n, plots)
     n += 1 if operations else 0
-    scaling = autoscaler_section(run.summary, scenario, a.plot_data.fleet, n, plots)
+    scaling = autoscaler_section(run.summary, scenario, a.plot_data.fleet, n, plots, a.plot_data)
     n += 1 if scaling else 0
     return f"""<!DOCTYPE html>
 <html lang="en">

@@ -50,6 +50,7 @@ from ._describe import fmt_int, fmt_seconds
 from ._html import CSS, esc, img
 from ._plots import new_figure, style_axes, to_png
 from .views import Scenario, Summary
+from .views import COLUMNS as C
 
 __all__ = ["storm_map", "StormMap", "main", "STORM_KEYS", "TRIGGERS"]
 
@@ -256,18 +257,18 @@ connections were back); crosses were still overloaded at the end of the run, alt
 
 
 def _outcome(fleet: pd.DataFrame, at_s: float, end_of_trigger: float, threshold: float, tail_s: float) -> Dict[str, Any]:
-    before_rows = fleet[fleet["time_s"] < at_s]  # the sample at at_s comes after the crash
-    before = float(before_rows["connections"].iloc[-1]) if not before_rows.empty else 0.0
-    after = fleet[fleet["time_s"] >= end_of_trigger]
-    back = after[after["connections"] >= threshold * before]
+    before_rows = fleet[fleet[C.time_s] < at_s]  # the sample at at_s comes after the crash
+    before = float(before_rows[C.connections].iloc[-1]) if not before_rows.empty else 0.0
+    after = fleet[fleet[C.time_s] >= end_of_trigger]
+    back = after[after[C.connections] >= threshold * before]
     recovered = not back.empty and before > 0
-    last = fleet[fleet["time_s"] > float(fleet["time_s"].max()) - tail_s]
-    cpu = float(last["cpu_utilisation"].mean()) if not last.empty else 0.0
+    last = fleet[fleet[C.time_s] > float(fleet[C.time_s].max()) - tail_s]
+    cpu = float(last[C.cpu_utilisation].mean()) if not last.empty else 0.0
     return {"recovered": bool(recovered),
-            "recovery_s": float(back["time_s"].iloc[0] - end_of_trigger) if recovered else math.nan,
+            "recovery_s": float(back[C.time_s].iloc[0] - end_of_trigger) if recovered else math.nan,
             "overloaded": bool(not recovered and cpu >= 0.9),
             "connections_before": before,
-            "connections_at_end": float(fleet["connections"].iloc[-1]) if not fleet.empty else 0.0,
+            "connections_at_end": float(fleet[C.connections].iloc[-1]) if not fleet.empty else 0.0,
             "cpu_at_end": cpu}
 
 

@@ -28,6 +28,15 @@ A sweep's or plan's directory has two more files, declared in Python (wsfleet.st
 JSON Schemas `wsfleet schema --study` and `--plan`): StudyFile(read_study(dir)) views study.json
 (what was asked), PlanFile(json.load(open("DIR/plan.json"))) views plan.json (what a plan found).
 A key written as null (a plan without a winner has no minimum, no precision rule) is None.
+
+A run's time series (timeseries.csv, timeseries.parquet, RunResult.fleet/.servers/.balancers/.sites)
+is declared in C++ too (experiments/timeseries_schema.cpp, `wsfleet schema --timeseries`): COLUMNS
+names its columns, one attribute per column whose value is the column's name, so readers index frames
+with declared names only (`fleet[COLUMNS.connections]`, `COLUMNS.half_open in fleet.columns`,
+`COLUMNS.of(f"latency_le_ms_{le}")` for a name made at run time); an undeclared name raises
+UndeclaredColumn (AttributeError for an attribute) naming the file. `COLUMNS.unit("up", "site")`,
+`.doc(...)`, `.names("site")` read the declaration. TimeSeries(frame) reads a frame's columns as
+attributes (`TimeSeries(r.fleet).connections`, a pandas Series) and its rows of one scope.
 """
 from __future__ import annotations
 
@@ -39,7 +48,8 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Type
 from wsfleet import _core, study_schema
 
 __all__ = ["View", "Scenario", "Summary", "StudyFile", "PlanFile", "summary_schema", "scenario_schema",
-           "study_file_schema", "attribute_name", "declared_keys", "UndeclaredKey"]
+           "study_file_schema", "attribute_name", "declared_keys", "UndeclaredKey", "timeseries_schema",
+           "TimeSeriesColumns", "COLUMNS", "TimeSeries", "UndeclaredColumn", "SCOPES"]
 
 
 def attribute_name(key: str) -> str:
@@ -65,6 +75,14 @@ def study_file_schema(which: str) -> Dict[str, Any]:
     """The JSON Schema of a study directory's "study" (study.json) or "plan" (plan.json), as
     wsfleet.study_schema declares it (docs/study.schema.json, docs/plan.schema.json)."""
     return study_schema.json_schema(which)
+
+
+@lru_cache(maxsize=None)
+def timeseries_schema() -> Dict[str, Any]:
+    """The JSON Schema of one row of timeseries.csv, as the engine declares it
+    (docs/timeseries.schema.json): every column, and per scope its type, unit, meaning and the runs
+    that write it (x-scopes)."""
+    return json.loads(_core.timeseries_schema())
 
 
 class UndeclaredKey(KeyError):
@@ -252,3 +270,131 @@ StudyFile: Type[View] = _Builder(defaults=False, file="study.json").make("StudyF
 StudyFile.__module__ = __name__
 PlanFile: Type[View] = _Builder(defaults=False, file="plan.json").make("PlanFile", study_file_schema("plan"))
 PlanFile.__module__ = __name__
+
+
+# --------------------------------------------------------------------------------------------
+# The time series
+
+#: The kinds of row of timeseries.csv, in the order the engine writes them (site rows: only with two
+#: or more [[topology.sites]]).
+SCOPES = ("fleet", "server", "balancer", "site")
+
+
+class UndeclaredColumn(KeyError, AttributeError):
+    """A reader asked for a time-series column experiments/timeseries_schema.cpp does not declare."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class TimeSeriesColumns:
+    """The columns of timeseries.csv as experiments/timeseries_schema.cpp declares them: one
+    attribute per column, whose value is its name (`COLUMNS.connections == "connections"`), so that a
+    reader indexes a frame by a declared name only; an undeclared name raises UndeclaredColumn."""
+
+    __slots__ = ("_scopes",)
+
+    def __init__(self, schema: Mapping[str, Any]) -> None:
+        props: Mapping[str, Any] = schema.get("properties", {})
+        self._scopes: Dict[str, Dict[str, Any]] = {name: dict(node.get("x-scopes", {})) for name, node in props.items()}
+
+    def _refuse(self, name: str) -> UndeclaredColumn:
+        return UndeclaredColumn(f"timeseries.csv has no column {name!r}: experiments/timeseries_schema.cpp does not "
+                                f"declare it (`wsfleet schema --timeseries` lists every column)")
+
+    def __getattr__(self, name: str) -> str:  # only for names that are not the class's own
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name in self._scopes:
+            return name
+        raise self._refuse(name)
+
+    def __dir__(self) -> List[str]:
+        return sorted(set(self._scopes) | set(dir(type(self))))
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._scopes
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._scopes)
+
+    def of(self, name: str) -> str:
+        """`name` when it is a declared column (a name made at run time: latency_le_ms_<le>), else
+        UndeclaredColumn."""
+        if name not in self._scopes:
+            raise self._refuse(name)
+        return name
+
+    def names(self, scope: Optional[str] = None) -> List[str]:
+        """Every column, or those of one scope ("fleet", "server", "balancer", "site"), in order."""
+        if scope is not None and scope not in SCOPES:
+            raise ValueError(f"no scope {scope!r}; scopes: {', '.join(SCOPES)}")
+        return [n for n, scopes in self._scopes.items() if scope is None or scope in scopes]
+
+    def _scope_of(self, name: str, scope: Optional[str]) -> Dict[str, Any]:
+        scopes = self._scopes[self.of(name)]
+        if scope is None:
+            return next(iter(scopes.values()), {})
+        if scope not in scopes:
+            raise self._refuse(f"{name} on {scope} rows")
+        return dict(scopes[scope])
+
+    def unit(self, name: str, scope: Optional[str] = None) -> str:
+        """The column's unit on `scope`'s rows (its first scope's when None); "" for a flag or an index."""
+        return str(self._scope_of(name, scope).get("unit", ""))
+
+    def doc(self, name: str, scope: Optional[str] = None) -> str:
+        """The column's one line of documentation on `scope`'s rows."""
+        return str(self._scope_of(name, scope).get("description", ""))
+
+    def kind(self, name: str, scope: Optional[str] = None) -> str:
+        """"integer", "number" (empty cells when undefined) or "flag" (0 or 1)."""
+        return str(self._scope_of(name, scope).get("type", "number"))
+
+    def whole(self, scope: str) -> List[str]:
+        """The columns of `scope` whose values are whole numbers (integer or flag): int64 in frames."""
+        return [n for n in self.names(scope) if self.kind(n, scope) in ("integer", "flag")]
+
+    def __repr__(self) -> str:
+        return f"TimeSeriesColumns({len(self._scopes)} columns)"
+
+
+#: The declared columns of timeseries.csv (see TimeSeriesColumns).
+COLUMNS = TimeSeriesColumns(timeseries_schema())
+
+
+class TimeSeries:
+    """A read-only view of a time-series frame (timeseries.csv's table, or RunResult.fleet, .servers,
+    .balancers, .sites) that reads only declared columns: `TimeSeries(frame).connections` is the
+    column (a pandas Series); an undeclared name raises UndeclaredColumn, a declared one the frame
+    lacks KeyError. `.has(name)`: declared, present and holding a value. `.scope("fleet")`: that
+    scope's rows (of the whole table), in time order."""
+
+    __slots__ = ("frame",)
+
+    def __init__(self, frame: Any) -> None:
+        self.frame = frame.frame if isinstance(frame, TimeSeries) else frame
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self[name]
+
+    def __getitem__(self, name: str) -> Any:
+        column = COLUMNS.of(name)
+        if column not in self.frame.columns:
+            raise KeyError(f"this time series has no column {column!r} (declared, not written by this run or scope)")
+        return self.frame[column]
+
+    def has(self, name: str) -> bool:
+        column = COLUMNS.of(name)
+        return column in self.frame.columns and bool(self.frame[column].notna().any())
+
+    def scope(self, scope: str) -> "TimeSeries":
+        if scope not in SCOPES:
+            raise ValueError(f"no scope {scope!r}; scopes: {', '.join(SCOPES)}")
+        rows = self.frame[self.frame[COLUMNS.scope] == scope]
+        return TimeSeries(rows.sort_values(COLUMNS.time_s, kind="stable"))
+
+    def __len__(self) -> int:
+        return len(self.frame)

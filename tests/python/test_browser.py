@@ -1,6 +1,6 @@
 """Every kind of report, opened in a real browser (headless Chromium, Debian's package, which
-scripts/bootstrap installs): a run, a run replicated to a precision, a pub/sub run, a sweep over a categorical axis, a plan and a
-comparison of two runs.
+scripts/bootstrap installs): a run, a run replicated to a precision, a pub/sub run, an autoscaled run
+over two sites (its servers-per-site plot), a sweep over a categorical axis, a plan and a comparison of two runs.
 
 A copy of each report gets a small probe: a capturing listener for every error event (an image that
 does not load, a script error) and for console.error, installed before anything else loads, and a
@@ -99,6 +99,9 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Path]:
     pubsub = wsfleet.run(SCENARIOS / "live_scores.toml",
                          overrides={"clients.count": 3000, "fleet.servers": 5, "run.duration_s": 200.0})
     out["pubsub"] = pubsub.report(base / "pubsub")
+    from test_timeseries_schema import AUTOSCALED_SITES
+
+    out["sites"] = wsfleet.run(AUTOSCALED_SITES, progress=False).report(base / "sites")
     sweep = wsfleet.Sweep(TINY, {"balancer.policy": ["round_robin", "least_connections"]}, replications=2)
     out["sweep"] = sweep.run(base / "sweep", workers=0, progress=False).report()
     plan = wsfleet.plan(TINY, {"rejected_pct": 5.0}, replications=2, out=base / "plan", workers=0, progress=False)
@@ -112,8 +115,8 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Path]:
     return out
 
 
-@pytest.mark.parametrize("kind,min_images", [("run", 5), ("replicated", 6), ("pubsub", 6), ("sweep", 3), ("plan", 1),
-                                             ("compare", 3)])
+@pytest.mark.parametrize("kind,min_images", [("run", 5), ("replicated", 6), ("pubsub", 6), ("sites", 7), ("sweep", 3),
+                                             ("plan", 1), ("compare", 3)])
 def test_each_report_renders_in_chromium(reports: Dict[str, Path], tmp_path: Path, kind: str, min_images: int) -> None:
     found = _open(reports[kind], tmp_path)
     _check(found, min_images)

@@ -17,6 +17,12 @@ Two guards, one static and one at run time:
   made to misspell one is shown to fail. The comparison, the OpenMetrics export, the Prometheus
   series, the alerts report's steady-state check, a sweep's row of metrics and RunResult's headline
   read the same runs.
+
+The same for the time series (timeseries.csv, timeseries.parquet, RunResult's frames), whose columns
+experiments/timeseries_schema.cpp declares: no module indexes a frame by a column's name written out
+(`fleet["connections"]`, `"half_open" in fleet.columns`, `.sort_values("time_s")`, `.loc[m, "up"]`):
+it uses wsfleet.views.COLUMNS (`fleet[C.connections]`), which refuses an undeclared name, but for the
+few frames that are not the time series whose columns share a name (listed in OWN_COLUMNS).
 """
 from __future__ import annotations
 
@@ -50,7 +56,7 @@ from wsfleet.alerting import alerts, bundled_rules
 from wsfleet.compare import render_comparison
 from wsfleet.export import export_openmetrics
 from wsfleet.report import write_report
-from wsfleet.views import Scenario, Summary, UndeclaredKey, declared_keys
+from wsfleet.views import COLUMNS, Scenario, Summary, TimeSeries, UndeclaredColumn, UndeclaredKey, declared_keys
 from wsfleet_testing import ROOT, STORM_TOML
 
 PACKAGE = ROOT / "python" / "wsfleet"
@@ -66,7 +72,9 @@ OWN_MAPPINGS = {"labels"}
 #: table the module itself declares and checks: module -> (the keys, why).
 OWN_KEYS = {
     "views.py": ({"type", "description", "properties", "additionalProperties", "required", "x-unit", "items",
-                  "default", "oneOf"}, "the JSON Schema keywords of the schemas the views are made from"),
+                  "default", "oneOf", "x-scopes", "unit"},
+                 "the JSON Schema keywords of the schemas the views are made from (x-scopes: a time-series "
+                 "column's meaning per kind of row, its type, unit and description)"),
     "sweep.py": ({"sweep", *SWEEP_KEYS},
                  "the scenario's [sweep] table, whose keys SWEEP_KEYS declares and _study.read_table checks"),
     "_plan_search.py": ({"plan", *PLAN_KEYS, "name"},
@@ -80,7 +88,6 @@ OWN_KEYS = {
     "_replicated.py": ({"relative", "max_replications", "metrics", "confidence", "replications"},
                        "precision.json's rule and replication count, which _replicated writes and reads back itself"),
     "_aggregate.py": ({"axes"}, "DataFrame.attrs, set by _store.load_results"),
-    "_task.py": ({"time_s"}, "a column of the engine's time series"),
     "_study.py": ({"key"}, "the key a ScenarioError names (an exception's attribute)"),
     "alerting.py": ({"WSFLEET_PROMTOOL"}, "an environment variable"),
     "_main_guard.py": ({"__main__", "__file__", "end_lineno"}, "Python's module table and syntax tree"),
@@ -123,6 +130,91 @@ def raw_reads(source: str, name: str = "<source>", allowed: Iterable[str] = ()) 
             if held in RAW_NAMES and node.slice.value not in allowed:
                 found.append(f"{name}:{node.lineno}: {held}[{node.slice.value!r}]")
     return found
+
+
+#: Methods of a pandas frame that take column names.
+FRAME_METHODS = {"sort_values", "groupby", "drop_duplicates", "drop", "dropna", "set_index", "pivot", "pivot_table",
+                 "idxmax", "idxmin", "nlargest", "nsmallest", "merge", "filter", "reindex", "value_counts"}
+#: Frames that are not the time series but have a column of the same name: module -> (names, why).
+OWN_COLUMNS = {
+    "autoscaling.py": ({"time_s"}, "a demand trace's columns (wsfleet.autoscale's input), not timeseries.csv"),
+    "_alerts_report.py": ({"time_s", "server", "failed"},
+                          "promtool's evaluated series (time_s, labels, value), an alert's labels (server) and the "
+                          "alerts' own counts before the first firing (refused, failed), not timeseries.csv"),
+}
+
+
+def column_reads(source: str, name: str = "<source>", allowed: Iterable[str] = ()) -> List[str]:
+    """Every read in `source` of a declared time-series column by its name written out: a frame
+    indexed by it (`f["up"]`, `f[["time_s", "server"]]`, `f.loc[m, "up"]`), asked whether it has it
+    (`"up" in f.columns`), or a frame method given it (`f.sort_values("time_s")`)."""
+    declared = set(COLUMNS) - set(allowed)
+    found = []
+
+    def named(node: ast.AST) -> List[str]:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in declared:
+            return [node.value]
+        if isinstance(node, (ast.Tuple, ast.List)):
+            return [v for e in node.elts for v in named(e) if isinstance(e, ast.Constant)]
+        return []
+
+    for node in ast.walk(ast.parse(source)):
+        hits: List[str] = []
+        if isinstance(node, ast.Subscript):
+            hits = named(node.slice)
+        elif isinstance(node, ast.Compare) and any(isinstance(o, (ast.In, ast.NotIn)) for o in node.ops):
+            hits = named(node.left)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in FRAME_METHODS:
+            hits = [v for a in [*node.args, *(k.value for k in node.keywords)] for v in named(a)]
+        found.extend(f"{name}:{node.lineno}: column {h!r}" for h in hits)
+    return found
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_every_module_reads_time_series_columns_through_the_declaration(module: str) -> None:
+    allowed = OWN_COLUMNS.get(module, ((), ""))[0]
+    assert column_reads((PACKAGE / module).read_text(encoding="utf-8"), module, allowed) == []
+
+
+@pytest.mark.parametrize("module", sorted(OWN_COLUMNS))
+def test_every_column_allowance_is_still_needed(module: str) -> None:
+    assert column_reads((PACKAGE / module).read_text(encoding="utf-8"), module) != [], f"{module}: {OWN_COLUMNS[module][1]}"
+
+
+def test_the_column_scan_sees_every_kind_of_raw_column_read() -> None:
+    source = ('a = fleet["connections"]\nb = ts[["time_s", "server"]]\nc = fleet.loc[m, "up"]\n'
+              'd = "half_open" in fleet.columns\ne = f.sort_values("time_s")\ng = f.groupby(by="server")\n'
+              'h = fleet[C.connections]\ni = plan["variable"]\nj = labels.get("up")\nk = f.pivot(index="time_s")\n'
+              'l = d["teleported"]\n')
+    assert column_reads(source) == [
+        "<source>:1: column 'connections'", "<source>:2: column 'time_s'", "<source>:2: column 'server'",
+        "<source>:3: column 'up'", "<source>:4: column 'half_open'", "<source>:5: column 'time_s'",
+        "<source>:6: column 'server'", "<source>:10: column 'time_s'"]
+    assert column_reads(source, allowed={"time_s"}) == [
+        "<source>:1: column 'connections'", "<source>:2: column 'server'", "<source>:3: column 'up'",
+        "<source>:4: column 'half_open'", "<source>:6: column 'server'"]
+
+
+def test_the_columns_refuse_an_undeclared_name() -> None:
+    assert COLUMNS.connections == "connections" and COLUMNS.of("latency_le_ms_250") == "latency_le_ms_250"
+    with pytest.raises(AttributeError, match=r"timeseries.csv has no column 'conections'"):
+        COLUMNS.conections  # noqa: B018
+    with pytest.raises(UndeclaredColumn, match=r"no column 'latency_le_ms_3'"):
+        COLUMNS.of("latency_le_ms_3")
+    # Per scope: the unit, the meaning, and which scopes have a column.
+    assert COLUMNS.unit("up", "site") == "servers" and COLUMNS.kind("up", "server") == "flag"
+    assert COLUMNS.names("site") == ["time_s", "up", "connections", "site", "ready", "draining"]
+    assert "ready" not in COLUMNS.names("fleet") and "present" in COLUMNS.whole("server")
+    with pytest.raises(UndeclaredColumn, match="ready on fleet rows"):
+        COLUMNS.unit("ready", "fleet")
+    ts = TimeSeries(wsfleet.run(BASE).fleet)
+    assert list(ts.connections) == list(ts.frame["connections"]) and ts.has("waiting")
+    with pytest.raises(UndeclaredColumn):
+        ts.conections  # noqa: B018
+    with pytest.raises(KeyError, match="'replicas'"):
+        ts.replicas  # noqa: B018  (declared, written only with [autoscaler])
+    with pytest.raises(UndeclaredColumn):
+        wsfleet.run(BASE).steady_state(["connectionz"])
 
 
 @pytest.mark.parametrize("module", MODULES)
