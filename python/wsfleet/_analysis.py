@@ -310,7 +310,7 @@ def session_opening_sentence(summary: View) -> Optional[str]:
         return None
     per = int(opening.requests_per_open or 0) + 1  # and the WebSocket handshake itself
     line = f"each reconnect cost {per} HTTP requests ({opening.library}: {per - 1} before the WebSocket upgrade)"
-    failed = summary.connections.failed_by.get("session_unknown") or 0
+    failed = summary.connections.failed_by.session_unknown or 0
     if failed:
         line += f"; {int(failed):,} sessions failed with Session ID unknown: the balancer is not sticky"
     else:
