@@ -362,7 +362,7 @@ std::vector<Field> build() {
   t.add("balancers[].rate_limited", I, "attempts", "new connections refused over its rate limit");
   t.add("balancers[].port_exhausted", I, "attempts", "tries with no free source port");
   t.add("balancers[].failed_tries", I, "attempts", "tries to a backend that was down");
-  t.add("balancers[].marked_down", I, "", "times it took a backend out (health checks or passive)");
+  t.add("balancers[].marked_down", I, "", "times it took a backend out (health checks or passive; with NGINX workers, per worker)");
   t.add("balancers[].peak_ports_per_backend", I, "ports", "most source ports it used towards one backend");
 
   t.add("topology", O, "", "sites and client regions ([topology] only)", opt);

@@ -28,7 +28,8 @@ int LoadBalancer::pick(std::uint64_t key) {
     for (std::size_t i = 0; i < n; ++i) {
       const std::int64_t mine = per_worker_[static_cast<std::size_t>(worker_) * n + i];
       view_[i].active_connections = mine;
-      view_[i].eligible = backends_[i].eligible && !(cap_ > 0 && mine >= cap_);
+      view_[i].eligible = backends_[i].eligible && !(cap_ > 0 && mine >= cap_) &&
+                          worker_passive_[static_cast<std::size_t>(worker_) * n + i] == 0;
     }
     BalancingPolicy& policy = policy_of(worker_);
     const int b = policy.pick(view_, PickRequest{key}, rng_);
@@ -55,6 +56,8 @@ void LoadBalancer::set_workers(std::vector<std::unique_ptr<BalancingPolicy>> mor
   reuseport_ = reuseport;
   accept_rng_ = accept_rng;
   per_worker_.assign(static_cast<std::size_t>(workers()) * backends_.size(), 0);
+  worker_passive_.assign(static_cast<std::size_t>(workers()) * backends_.size(), 0);
+  worker_passive_count_ = 0;
   worker_ = next_worker_ = 0;
   for (auto& p : more_) p->on_backends_changed(backends_);
   // The cap is per worker now: the balancer-wide block no longer applies.
@@ -101,6 +104,48 @@ void LoadBalancer::drop_all(int b) {
     for (std::uint32_t w = 0; w < workers(); ++w) per_worker_[static_cast<std::size_t>(w) * backends_.size() + static_cast<std::size_t>(b)] = 0;
   }
   update_cap(b);
+}
+
+std::uint8_t LoadBalancer::blocks_everywhere(int b) const {
+  const std::uint8_t shared = blocks_.at(static_cast<std::size_t>(b));
+  if (more_.empty()) return shared;
+  for (std::uint32_t w = 0; w < workers(); ++w) {
+    if (!passive_in(w, b)) return shared;
+  }
+  return static_cast<std::uint8_t>(shared | kBlockPassive);
+}
+
+void LoadBalancer::block_passive(std::uint32_t w, int b) {
+  if (more_.empty()) return block(b, kBlockPassive);
+  at(b);
+  if (w >= workers()) throw std::out_of_range("LoadBalancer: bad worker index");
+  std::uint8_t& flag = worker_passive_[static_cast<std::size_t>(w) * backends_.size() + static_cast<std::size_t>(b)];
+  if (flag == 0) ++worker_passive_count_;
+  flag = 1;
+}
+
+void LoadBalancer::unblock_passive(std::uint32_t w, int b) {
+  if (more_.empty()) return unblock(b, kBlockPassive);
+  at(b);
+  if (w >= workers()) throw std::out_of_range("LoadBalancer: bad worker index");
+  std::uint8_t& flag = worker_passive_[static_cast<std::size_t>(w) * backends_.size() + static_cast<std::size_t>(b)];
+  if (flag != 0) --worker_passive_count_;
+  flag = 0;
+}
+
+std::size_t LoadBalancer::eligible_count() const {
+  if (worker_passive_count_ == 0) return eligible_;
+  std::size_t n = 0;
+  for (std::size_t b = 0; b < backends_.size(); ++b) {
+    if (!backends_[b].eligible) continue;
+    for (std::uint32_t w = 0; w < workers(); ++w) {
+      if (worker_passive_[static_cast<std::size_t>(w) * backends_.size() + b] == 0) {
+        ++n;
+        break;
+      }
+    }
+  }
+  return n;
 }
 
 void LoadBalancer::block(int b, Block reason) {

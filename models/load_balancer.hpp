@@ -63,8 +63,24 @@ class LoadBalancer {
   /// Adds or removes one reason that keeps backend `b` from being picked.
   void block(int b, Block reason);
   void unblock(int b, Block reason);
-  /// The reasons that currently keep `b` out (0 = eligible).
-  std::uint8_t blocks(int b) const { return blocks_.at(static_cast<std::size_t>(b)); }
+  /// The reasons that currently keep `b` out for the current worker (0 = eligible): the balancer's
+  /// own, plus kBlockPassive when the current worker's max_fails took it out.
+  std::uint8_t blocks(int b) const {
+    const std::uint8_t shared = blocks_.at(static_cast<std::size_t>(b));
+    return passive_in(worker_, b) ? static_cast<std::uint8_t>(shared | kBlockPassive) : shared;
+  }
+  /// The reasons that keep `b` out for every worker: kBlockPassive only when all workers took it out.
+  std::uint8_t blocks_everywhere(int b) const;
+
+  /// NGINX `max_fails` per worker (no shared `zone`): worker `w` takes backend `b` out, or back. With
+  /// one worker this is the balancer's kBlockPassive.
+  void block_passive(std::uint32_t w, int b);
+  void unblock_passive(std::uint32_t w, int b);
+  /// Whether worker `w` has taken `b` out after its own failed tries (the balancer's block with one worker).
+  bool passive_in(std::uint32_t w, int b) const {
+    if (more_.empty()) return (blocks_.at(static_cast<std::size_t>(b)) & kBlockPassive) != 0;
+    return worker_passive_.at(static_cast<std::size_t>(w) * backends_.size() + static_cast<std::size_t>(b)) != 0;
+  }
   /// Caps every backend at `cap` connections from this balancer (0 = no cap).
   void set_connection_cap(std::int64_t cap);
   /// Sets backend `b`'s effective weight (> 0) and tells the policy.
@@ -74,8 +90,8 @@ class LoadBalancer {
   /// Updates the load a backend last reported.
   void set_load(int b, double cpu_utilisation, double response_time_s, double bandwidth_bps);
 
-  /// Backends nothing blocks.
-  std::size_t eligible_count() const { return eligible_; }
+  /// Backends nothing blocks (for at least one worker, with several).
+  std::size_t eligible_count() const;
   /// The balancer's current view.
   std::span<const BackendState> backends() const { return backends_; }
   /// The policy's registry name.
@@ -89,6 +105,8 @@ class LoadBalancer {
   std::unique_ptr<BalancingPolicy> policy_;
   std::vector<std::unique_ptr<BalancingPolicy>> more_;  ///< workers 1.. (NGINX without a zone)
   std::vector<std::int64_t> per_worker_;                 ///< worker x backend: its open connections
+  std::vector<std::uint8_t> worker_passive_;             ///< worker x backend: out after that worker's max_fails
+  std::size_t worker_passive_count_ = 0;                 ///< entries of worker_passive_ that are set
   std::vector<BackendState> view_;                       ///< the current worker's view, rebuilt per pick
   std::uint32_t worker_ = 0, next_worker_ = 0;
   bool reuseport_ = false;

@@ -123,7 +123,7 @@ struct BalancerOutcome {
   std::uint64_t rate_limited = 0;      ///< new connections refused over its rate limit
   std::uint64_t port_exhausted = 0;    ///< tries with no free source port
   std::uint64_t failed_tries = 0;      ///< tries to a backend that was down
-  std::uint64_t marked_down = 0;       ///< times it took a backend out (health checks or passive)
+  std::uint64_t marked_down = 0;       ///< times it took a backend out (health checks or passive; with NGINX workers, per worker)
   std::uint64_t peak_ports = 0;        ///< most source ports it used towards one backend
 };
 

@@ -52,6 +52,9 @@ BalancerTier::BalancerTier(FleetState& state) : st_(state), rng_probes_(state.st
       }
       BalancerNode node(std::move(lb), site, first, size, bal.max_new_connections_per_s);
       node.base_weight = site_weights;
+      // NGINX without a zone: each worker counts its own max_fails (worker x backend).
+      node.fails.assign(static_cast<std::size_t>(node.lb->workers()) * size, 0);
+      node.checked.assign(static_cast<std::size_t>(node.lb->workers()) * size, 0);
       for (std::uint32_t b = first; b < first + size; ++b) {
         if (weight_zero[b]) node.lb->block(node.local(b), LoadBalancer::kBlockDraining);
       }
@@ -125,8 +128,8 @@ void BalancerTier::handle(const sim::Event& e) {
   switch (e.tag) {
     case kProbe: probe(n, server); return;
     case kProbeTimeout: probe_result(n, server, false); return;
-    case kPassiveExpire:
-      if (node.up) node.lb->unblock(node.local(server), LoadBalancer::kBlockPassive);
+    case kPassiveExpire:  // `gen` holds the worker whose max_fails took it out
+      if (node.up) node.lb->unblock_passive(gen, node.local(server));
       if (!node.queue.empty()) serve_queue_soon(n);
       return;
     case kWarmStep: warm_step(n, server, gen); return;
@@ -248,7 +251,7 @@ Route BalancerTier::route_connection(std::uint32_t c) {
       continue;
     }
     untry();
-    node.fails[node.slot(b)] = 0;  // a live backend answered (NGINX resets fails on success)
+    node.fails[fail_slot(node, b)] = 0;  // a live backend answered (NGINX resets fails on success)
     route.refusal = st_.parts.servers->admit(b);
     if (route.refusal) {
       route.tried = static_cast<std::int32_t>(b);
@@ -295,7 +298,7 @@ RequestFailure BalancerTier::route_request(std::uint32_t c, std::uint32_t& serve
     try_failed(node, server);
     return RequestFailure::BackendDown;
   }
-  node.fails[node.slot(server)] = 0;
+  node.fails[fail_slot(node, server)] = 0;
   return RequestFailure::None;
 }
 
@@ -313,25 +316,29 @@ void BalancerTier::try_failed(BalancerNode& node, std::uint32_t server) {
   if (outlier_detection()) return envoy_failure(node, server);
   const PassiveSection& passive = st_.cfg.balancer.passive;
   if (passive.max_fails == 0 || node.lb->backends().size() == 1) return;
-  const std::size_t b = node.slot(server);
+  // Without a shared `zone` each NGINX worker keeps its own counts (peer->fails, peer->checked live in
+  // the worker's memory): the worker that made the try counts it and takes the peer out for itself.
+  const std::uint32_t worker = node.lb->worker();
+  const std::size_t b = fail_slot(node, server);
   const int backend = node.local(server);
   const sim::SimTime now = st_.sim.now();
   if (now - node.checked[b] > fail_timeout_) node.fails[b] = 0;
   ++node.fails[b];
   node.checked[b] = now;
-  if (node.fails[b] < passive.max_fails || (node.lb->blocks(backend) & LoadBalancer::kBlockPassive)) return;
+  if (node.fails[b] < passive.max_fails || node.lb->passive_in(worker, backend)) return;
   const std::uint32_t index = index_of(node);
-  node.lb->block(backend, LoadBalancer::kBlockPassive);
-  ++node.counts.marked_down;
-  note_detection(index, server);
-  if (now + fail_timeout_ <= st_.end) st_.sim.schedule_at(now + fail_timeout_, self_, kPassiveExpire, pack_backend(index, server));
+  node.lb->block_passive(worker, backend);
+  ++node.counts.marked_down;  // per worker, as each worker logs "upstream server temporarily disabled"
+  // The balancer has taken it out once every worker has.
+  if (node.lb->blocks_everywhere(backend) & LoadBalancer::kBlockPassive) note_detection(index, server);
+  if (now + fail_timeout_ <= st_.end) st_.sim.schedule_at(now + fail_timeout_, self_, kPassiveExpire, pack_backend(index, server, worker));
 }
 
 void BalancerTier::server_crashed(std::uint32_t b, std::uint32_t fault) {
   FaultState& f = st_.faults[fault];
   for (BalancerNode& node : site_nodes_of(b)) {
     node.lb->drop_all(node.local(b));
-    if (node.up && (node.lb->blocks(node.local(b)) & LoadBalancer::kOutOfService) == 0) f.pending_nodes |= 1ull << index_of(node);
+    if (node.up && (node.lb->blocks_everywhere(node.local(b)) & LoadBalancer::kOutOfService) == 0) f.pending_nodes |= 1ull << index_of(node);
   }
   if (f.pending_nodes == 0 && !f.outcome.detected_within_s) f.outcome.detected_within_s = 0.0;
   if (st_.cfg.balancer.health_check.mode == HealthCheckMode::Instant) {
@@ -382,7 +389,7 @@ void BalancerTier::note_detection(std::uint32_t balancer, std::uint32_t server) 
   if (s.crashed_by - 1u < st_.cfg.faults.size() && st_.cfg.faults[s.crashed_by - 1u].target == FaultTarget::Site) {
     const BalancerNode& node = nodes_[balancer];
     for (std::uint32_t b = node.first; b < node.first + node.lb->backends().size(); ++b) {
-      if (st_.servers[b].crashed_by == s.crashed_by && node.up && (node.lb->blocks(node.local(b)) & LoadBalancer::kOutOfService) == 0) return;
+      if (st_.servers[b].crashed_by == s.crashed_by && node.up && (node.lb->blocks_everywhere(node.local(b)) & LoadBalancer::kOutOfService) == 0) return;
     }
   }
   f.pending_nodes &= ~(1ull << balancer);
@@ -423,8 +430,10 @@ void BalancerTier::recover_balancer(std::uint32_t n) {
   for (std::uint32_t b = node.first; b < node.first + node.lb->backends().size(); ++b) {
     if (!st_.servers[b].present) continue;
     const int backend = node.local(b);
-    node.fails[node.slot(b)] = 0;
-    node.lb->unblock(backend, LoadBalancer::kBlockPassive);
+    for (std::uint32_t w = 0; w < node.lb->workers(); ++w) {
+      node.fails[static_cast<std::size_t>(w) * node.lb->backends().size() + node.slot(b)] = 0;
+      node.lb->unblock_passive(w, backend);
+    }
     node.health[node.slot(b)].set(instant ? st_.servers[b].up : true);
     if (node.health[node.slot(b)].up()) {
       node.lb->unblock(backend, LoadBalancer::kBlockDown);

@@ -138,3 +138,74 @@ TEST_CASE("in a run, NGINX workers without a zone let a server exceed max_conns"
   CHECK(hashed.summary.connections.active_at_end == 400);
   for (std::size_t s = 0; s < 4; ++s) CHECK(testing::server_at(hashed, s, 30.0, "connections") <= 200.0);
 }
+
+TEST_CASE("max_fails per worker: a worker that saw a peer fail skips it, the others still pick it", "[nginx_workers]") {
+  // Two workers taking turns, two peers. Worker 1 takes peer 0 out for itself (its own peer->fails
+  // reached max_fails): worker 0 still sees peer 0, worker 1 sees only peer 1. The balancer has
+  // taken peer 0 out only once both workers have.
+  LoadBalancer lb = least_conn(2, 2);
+  lb.block_passive(1, 0);
+  CHECK_FALSE(lb.passive_in(0, 0));
+  CHECK(lb.passive_in(1, 0));
+  CHECK((lb.blocks_everywhere(0) & LoadBalancer::kBlockPassive) == 0);
+  CHECK(lb.eligible_count() == 2);
+  CHECK(open(lb, 4) == std::vector<int>{0, 1, 1, 1});  // worker 0: peer 0, then 1 (least conns); worker 1: peer 1 twice
+  lb.accept();  // worker 0 again: its blocks() shows no passive block on peer 0
+  CHECK((lb.blocks(0) & LoadBalancer::kBlockPassive) == 0);
+  lb.accept();  // worker 1: it does
+  CHECK((lb.blocks(0) & LoadBalancer::kBlockPassive) != 0);
+  lb.block_passive(0, 0);
+  CHECK((lb.blocks_everywhere(0) & LoadBalancer::kBlockPassive) != 0);
+  CHECK(lb.eligible_count() == 1);
+  lb.block_passive(0, 1);
+  lb.block_passive(1, 1);
+  CHECK(lb.eligible_count() == 0);
+  lb.accept();
+  CHECK(lb.pick(7) == models::kNoBackend);
+  lb.unblock_passive(1, 0);  // worker 1's fail_timeout ends
+  CHECK(lb.eligible_count() == 1);
+  lb.accept();  // worker 1: peer 0 again
+  CHECK(lb.pick(7) == 0);
+  lb.accept();  // worker 0: still nothing
+  CHECK(lb.pick(7) == models::kNoBackend);
+  // With one worker the per-worker block is the balancer's own kBlockPassive.
+  LoadBalancer one = least_conn(2, 1);
+  one.block_passive(0, 1);
+  CHECK(one.blocks(1) == LoadBalancer::kBlockPassive);
+  CHECK(one.eligible_count() == 1);
+  one.unblock_passive(0, 1);
+  CHECK(one.blocks(1) == 0);
+}
+
+TEST_CASE("in a run, each NGINX worker must see a dead server fail max_fails times before it is out", "[nginx_workers]") {
+  // A crash at 60 s, no active checks, max_fails = 1 and a fail_timeout longer than the run: with
+  // one worker the first failed try takes the server out for good, so exactly 1 try fails. With 4
+  // workers taking turns, each worker's own round robin reaches the dead server once and takes it
+  // out for itself only: exactly 4 failed tries, 4 "temporarily disabled", and the balancer has
+  // taken it out at the 4th. With max_fails = 2: 2 and 8.
+  auto cfg = testing::small_fleet();
+  cfg.balancer.policy = "nginx_round_robin";
+  cfg.balancer.health_check.mode = models::HealthCheckMode::None;
+  cfg.balancer.passive.fail_timeout_s = 1000.0;
+  cfg.faults.push_back(models::CrashFault::of_server(1, 60.0, std::nullopt));
+  for (const std::uint32_t max_fails : {1u, 2u}) {
+    cfg.balancer.passive.max_fails = max_fails;
+    for (const double reuseport : {0.0, 1.0}) {
+      cfg.balancer.params = {};
+      const models::RunResult one = models::Fleet(cfg).run();
+      REQUIRE(testing::conserved(one));
+      CHECK(one.summary.balancers.at(0).failed_tries == max_fails);
+      CHECK(one.summary.balancers.at(0).marked_down == 1);
+      REQUIRE(one.summary.faults.at(0).detected_within_s.has_value());
+      cfg.balancer.params = {{"workers", 4.0}, {"reuseport", reuseport}};
+      const models::RunResult four = models::Fleet(cfg).run();
+      REQUIRE(testing::conserved(four));
+      CHECK(four.summary.balancers.at(0).failed_tries == 4 * max_fails);
+      CHECK(four.summary.balancers.at(0).marked_down == 4);
+      CHECK(four.summary.faults.at(0).tries_while_undetected == 4 * max_fails);
+      REQUIRE(four.summary.faults.at(0).detected_within_s.has_value());
+      CHECK(*four.summary.faults.at(0).detected_within_s > *one.summary.faults.at(0).detected_within_s);
+      CHECK(four.summary.connections.active_at_end == one.summary.connections.active_at_end);
+    }
+  }
+}
