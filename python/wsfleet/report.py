@@ -191,7 +191,8 @@ def _headline(a: Analysis, summary: Mapping[str, Any], reps: Optional[Replicatio
     if opening_line is not None:
         opening = sv.session_opening
         rows.append(("HTTP requests before the WebSocket", esc(fmt_int(opening.requests.sent)),
-                     esc(f"{opening_line}; {fmt_int(opening.requests.failed)} of them failed")))
+                     esc(f"{opening_line} ({fmt_int(opening.requests.failed)} of the {fmt_int(opening.requests.sent)} "
+                         "requests failed)")))
     if a.servers and a.max_connections:
         # The engine's figure: each server at the start x its own class's limit (mixed classes differ).
         engine_capacity = as_float(sv.fleet.connection_capacity)
