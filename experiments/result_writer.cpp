@@ -271,9 +271,22 @@ ordered_json summary_ordered(const models::RunSummary& s) {
   }
   ordered_json balancers = ordered_json::array();
   for (const auto& b : s.balancers) {
-    balancers.push_back({{"index", b.index}, {"routed", b.routed}, {"rate_limited", b.rate_limited},
-                         {"port_exhausted", b.port_exhausted}, {"failed_tries", b.failed_tries},
-                         {"marked_down", b.marked_down}, {"peak_ports_per_backend", b.peak_ports}});
+    ordered_json bj = {{"index", b.index}, {"routed", b.routed}, {"rate_limited", b.rate_limited},
+                       {"port_exhausted", b.port_exhausted}, {"failed_tries", b.failed_tries},
+                       {"marked_down", b.marked_down}, {"peak_ports_per_backend", b.peak_ports}};
+    if (b.haproxy) {
+      const models::HaproxyOutcome& h = *b.haproxy;
+      bj["haproxy"] = {{"queued", h.queued}, {"dequeued", h.dequeued}, {"queue_timeouts", h.queue_timeouts},
+                       {"queue_abandoned", h.queue_abandoned}, {"queue_cut", h.queue_cut}, {"retry_waits", h.retry_waits},
+                       {"retry_resumed", h.retry_resumed}, {"retry_abandoned", h.retry_abandoned},
+                       {"retry_cut", h.retry_cut}, {"redispatches", h.redispatches}};
+    }
+    if (b.outlier) {
+      const models::OutlierOutcome& o = *b.outlier;
+      bj["outlier"] = {{"ejections", o.ejections}, {"ejections_overflow", o.ejections_overflow},
+                       {"unejections", o.unejections}, {"panic_picks", o.panic_picks}};
+    }
+    balancers.push_back(std::move(bj));
   }
   j["balancers"] = balancers;
   if (!s.sites.empty()) {

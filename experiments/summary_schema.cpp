@@ -364,6 +364,22 @@ std::vector<Field> build() {
   t.add("balancers[].failed_tries", I, "attempts", "tries to a backend that was down");
   t.add("balancers[].marked_down", I, "", "times it took a backend out (health checks or passive; with NGINX workers, per worker)");
   t.add("balancers[].peak_ports_per_backend", I, "ports", "most source ports it used towards one backend");
+  t.add("balancers[].haproxy", O, "", "its maxconn queue and connect retries (haproxy_* presets only)", opt);
+  t.add("balancers[].haproxy.queued", I, "connections", "connections that waited in its queue (every server at maxconn)");
+  t.add("balancers[].haproxy.dequeued", I, "connections", "of queued, the ones a freed slot took");
+  t.add("balancers[].haproxy.queue_timeouts", I, "connections", "of queued, the ones `timeout queue` answered with a 503");
+  t.add("balancers[].haproxy.queue_abandoned", I, "connections", "of queued, the ones whose client timed out first");
+  t.add("balancers[].haproxy.queue_cut", I, "connections", "of queued, the ones lost when the balancer crashed");
+  t.add("balancers[].haproxy.retry_waits", I, "tries", "connect retries that waited the turn-around (min(timeout connect, 1 s))");
+  t.add("balancers[].haproxy.retry_resumed", I, "tries", "of retry_waits, the ones whose wait ended with the retry");
+  t.add("balancers[].haproxy.retry_abandoned", I, "tries", "of retry_waits, the ones whose client timed out first");
+  t.add("balancers[].haproxy.retry_cut", I, "tries", "of retry_waits, the ones lost when the balancer crashed");
+  t.add("balancers[].haproxy.redispatches", I, "tries", "retries sent to another server (option redispatch)");
+  t.add("balancers[].outlier", O, "", "its outlier detection (envoy_* presets with consecutive_5xx set only)", opt);
+  t.add("balancers[].outlier.ejections", I, "", "hosts it ejected");
+  t.add("balancers[].outlier.ejections_overflow", I, "", "ejections max_ejection_percent prevented");
+  t.add("balancers[].outlier.unejections", I, "", "ejected hosts back in the rotation");
+  t.add("balancers[].outlier.panic_picks", I, "picks", "picks among every host, below the healthy panic threshold");
 
   t.add("topology", O, "", "sites and client regions ([topology] only)", opt);
   t.add("topology.sites", A, "", "one per site");

@@ -116,6 +116,28 @@ struct DeployOutcome {
   LatencyStats reconnect_s{};                     ///< from a close to the client connected again, s (in the _ms fields' places; 0.1 s resolution)
 };
 
+/// An HAProxy balancer's queue and retries (haproxy_* presets).
+struct HaproxyOutcome {
+  std::uint64_t queued = 0;            ///< connections that waited in its queue (every server at maxconn)
+  std::uint64_t dequeued = 0;          ///< of those, the ones a freed slot took
+  std::uint64_t queue_timeouts = 0;    ///< of those, the ones `timeout queue` answered with a 503
+  std::uint64_t queue_abandoned = 0;   ///< of those, the ones whose client timed out first
+  std::uint64_t queue_cut = 0;         ///< of those, the ones lost when the balancer crashed
+  std::uint64_t retry_waits = 0;       ///< retries that waited the turn-around
+  std::uint64_t retry_resumed = 0;     ///< of those, the ones whose wait ended with the retry
+  std::uint64_t retry_abandoned = 0;   ///< of those, the ones whose client timed out first
+  std::uint64_t retry_cut = 0;         ///< of those, the ones lost when the balancer crashed
+  std::uint64_t redispatches = 0;      ///< retries sent to another server (option redispatch)
+};
+
+/// An Envoy balancer's outlier detection (envoy_* presets with consecutive_5xx set).
+struct OutlierOutcome {
+  std::uint64_t ejections = 0;           ///< hosts it ejected
+  std::uint64_t ejections_overflow = 0;  ///< ejections max_ejection_percent prevented
+  std::uint64_t unejections = 0;         ///< ejected hosts back in the rotation
+  std::uint64_t panic_picks = 0;         ///< picks among every host (below the healthy panic threshold)
+};
+
 /// What one balancer of the tier did.
 struct BalancerOutcome {
   std::uint32_t index = 0;
@@ -125,6 +147,8 @@ struct BalancerOutcome {
   std::uint64_t failed_tries = 0;      ///< tries to a backend that was down
   std::uint64_t marked_down = 0;       ///< times it took a backend out (health checks or passive; with NGINX workers, per worker)
   std::uint64_t peak_ports = 0;        ///< most source ports it used towards one backend
+  std::optional<HaproxyOutcome> haproxy;  ///< HAProxy presets only
+  std::optional<OutlierOutcome> outlier;  ///< Envoy outlier detection only
 };
 
 /// One site of a [topology] at the end of a run.

@@ -39,6 +39,7 @@ struct RunOptions {
   std::string precision;
   std::vector<std::string> metrics;
   std::string max_replications;
+  std::string workers;  // --workers N: worker processes running the replications
 };
 
 /// `wsfleet run ... --precision R`: the arguments for wsfleet._run_cli.main, as the user gave them.
@@ -61,6 +62,7 @@ std::vector<std::string> replicated_run_args(const RunOptions& o, bool seed_give
   if (!o.precision.empty()) option("--precision", o.precision);
   for (const auto& m : o.metrics) option("--metric", m);
   if (!o.max_replications.empty()) option("--max-replications", o.max_replications);
+  if (!o.workers.empty()) option("--workers", o.workers);
   return args;
 }
 
@@ -233,8 +235,12 @@ Action add_run(CLI::App& app) {
   auto* cap = cmd->add_option("--max-replications", opts->max_replications,
                               "With --precision: at most N replications (N >= 2, default 30)")
                   ->type_name("N");
-  return [opts, seed, precision, metric, cap]() -> int {
-    if (precision->count() > 0 || metric->count() > 0 || cap->count() > 0) {
+  auto* workers = cmd->add_option("--workers", opts->workers,
+                                  "With --precision: worker processes running the replications (default one per "
+                                  "core, as sweeps; 0: one after another); the result is the same whatever N")
+                      ->type_name("N");
+  return [opts, seed, precision, metric, cap, workers]() -> int {
+    if (precision->count() > 0 || metric->count() > 0 || cap->count() > 0 || workers->count() > 0) {
       // Every check (values, metric names, --report/--format without --out) is the Python side's.
       return run_python("run", replicated_run_args(*opts, seed->count() > 0));
     }

@@ -562,7 +562,13 @@ void BalancerTier::load_report() {
 void BalancerTier::summarise(RunSummary& s) const {
   for (std::uint32_t n = 0; n < nodes_.size(); ++n) {
     const BalancerCounts& k = nodes_[n].counts;
-    s.balancers.push_back({n, k.routed, k.rate_limited, k.port_exhausted, k.failed_tries, k.marked_down, k.peak_ports});
+    BalancerOutcome out{n, k.routed, k.rate_limited, k.port_exhausted, k.failed_tries, k.marked_down, k.peak_ports, {}, {}};
+    if (haproxy_) {
+      out.haproxy = HaproxyOutcome{k.queued,      k.dequeued,      k.queue_timeouts,  k.queue_abandoned, k.queue_cut,
+                                   k.retry_waits, k.retry_resumed, k.retry_abandoned, k.retry_cut,       k.redispatches};
+    }
+    if (outlier_detection()) out.outlier = OutlierOutcome{k.ejections, k.ejections_overflow, k.unejections, k.panic_picks};
+    s.balancers.push_back(out);
   }
 }
 

@@ -8,6 +8,13 @@ failing, say) is deterministic and is not retried. A worker that dies (killed, o
 crashed) takes its tasks with it; those are run again, and a task that kills its worker more than
 `retries` times is reported as WorkerLost while every other task completes.
 
+Instead of a list, the local and serial executors also take a feed (an object with take(room) ->
+list of tasks): it is asked for more tasks whenever there is room, after each outcome has been handed
+to the caller, so the caller decides what runs next from what has finished (a replicated run's
+sequential stopping rule, wsfleet._replicated). Closing the generator early (the caller stops, or
+Ctrl-C) cancels what is queued; with kill_running=True the runs still going in the workers are
+killed too instead of being left to finish.
+
 Local execution uses the standard library's ProcessPoolExecutor with the "spawn" start method:
 no scheduler to start, no ports opened, no threads inherited by fork, and a dead worker surfaces
 as BrokenProcessPool, after which the pool is replaced. Dask is used only when the user points
@@ -74,7 +81,7 @@ class SerialExecutor:
     ticks = False  # a run in this process cannot be interrupted to tick
 
     def run(self, fn: TaskFn, tasks: Iterable[Task], retries: int = 3) -> Iterator[Outcome]:
-        for task in tasks:
+        for task in _feed_iter(tasks):
             try:
                 yield task, True, fn(task)
             except Exception as exc:  # noqa: BLE001 - reported to the caller with its task
@@ -104,6 +111,23 @@ def _die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
+def _is_feed(tasks: Any) -> bool:
+    """A feed hands out tasks as the caller allows them (take(room) -> list), instead of all at once."""
+    return hasattr(tasks, "take")
+
+
+def _feed_iter(tasks: Any) -> Iterator[Task]:
+    """The tasks one by one; a feed is asked for the next only once the previous outcome is handed out."""
+    if not _is_feed(tasks):
+        yield from tasks
+        return
+    while True:
+        batch = tasks.take(1)
+        if not batch:
+            return
+        yield from batch
+
+
 def _submit(pool: ProcessPoolExecutor, fn: TaskFn, task: Task, inflight: Dict[Future, Task]) -> bool:
     """Submits one task; False if the pool is already broken (a worker died)."""
     try:
@@ -129,10 +153,11 @@ class LocalExecutor:
         self._pool: Optional[ProcessPoolExecutor] = None  # kept between run() calls until close()
 
     def run(self, fn: TaskFn, tasks: Iterable[Task], retries: int = 3,
-            tick_s: Optional[float] = None) -> Iterator[Optional[Outcome]]:
+            tick_s: Optional[float] = None, kill_running: bool = False) -> Iterator[Optional[Outcome]]:
         fn = _guard(fn, self.timeout_s)
         context = multiprocessing.get_context("spawn")
-        pending: Deque[Task] = deque(tasks)
+        feed = tasks if _is_feed(tasks) else None
+        pending: Deque[Task] = deque() if feed is not None else deque(tasks)
         # Tasks that were in the pool when a worker died. Which one killed it is unknown, so each is
         # run again alone: one that kills its worker while alone is the culprit, and is charged a try.
         suspects: Deque[Task] = deque()
@@ -141,7 +166,15 @@ class LocalExecutor:
         pool = self._pool
         finished = False
         limit = 2 * self.workers  # a few queued per worker keeps them busy; an interrupt cancels the rest
+
+        def refill() -> None:
+            if feed is not None and not suspects:
+                room = limit - len(inflight) - len(pending)
+                if room > 0:
+                    pending.extend(feed.take(room))
+
         try:
+            refill()
             while pending or suspects or inflight:
                 if pool is None:
                     pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
@@ -167,6 +200,7 @@ class LocalExecutor:
                                                         return_when=FIRST_COMPLETED)[0]
                 if not done and not submit_failed:
                     yield None  # a tick: nothing finished within tick_s
+                    refill()
                     continue
                 broken = submit_failed
                 for future in done:
@@ -194,10 +228,16 @@ class LocalExecutor:
                             suspects.appendleft(task)
                     else:
                         suspects.extend(lost)
+                refill()
             finished = True
         finally:
             if pool is not None and not finished:  # interrupted: drop what is queued
+                # The worker processes, taken before shutdown forgets them (the standard library's
+                # own table: Python 3.14's terminate_workers() does the same).
+                running = list((pool._processes or {}).values()) if kill_running else []
                 pool.shutdown(wait=False, cancel_futures=True)
+                for process in running:
+                    process.kill()
                 pool = None
             self._pool = pool
 

@@ -2,8 +2,10 @@
 headline cards as the mean over the replications with the half-width of its confidence interval,
 and a table of what the precision rule reached.
 
-Every figure here is computed from replications.parquet (one row per replication); the sentences
-say which figures are over the replications and which are replication 0's.
+Every figure here is computed from replications.parquet (one row per replication) or, for the
+figure of the time series across the replications, from every replication's own run directory
+(replications/K, read with wsfleet._run_dir.load_run); the sentences say which figures are over the
+replications and which are replication 0's.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from typing import Callable, List, Optional, Sequence
 import pandas as pd
 
 from wsfleet._format import fmt_int, fmt_ms, fmt_num, fmt_seconds, fmt_share
-from wsfleet._html import esc
+from wsfleet._html import esc, img
 from wsfleet._replicated import Replications, metric_values, outcome_words, rule_of
 from wsfleet._stats import mean_ci
 
@@ -116,7 +118,7 @@ def _metric_value(metric: str, x: float) -> str:
     return fmt_num(x)
 
 
-def replications_html(reps: Replications) -> str:
+def replications_html(reps: Replications, runs: Optional[list] = None) -> str:
     """The paragraph and the table of a replicated run's precision, for the headline section."""
     doc = reps.doc
     rule = rule_of(doc)
@@ -140,11 +142,14 @@ def replications_html(reps: Replications) -> str:
                     f'<td class="num">{esc(interval)}</td><td class="num">{esc(reached)}</td>'
                     f'<td class="num">±{esc(fmt_share(rule.relative))}</td><td>{state}</td></tr>')
     n = int(doc["replications"])
+    across = (" and so are the plots below but the first, which shows every replication's time series (mean, "
+              "interval, range)" if reps.runs is not None else " and so are the plots below")
     note = (f"The cards above are the mean over the {n} replications ± the half-width of its {conf} confidence "
-            f"interval (Student t); the verdict, the limits, the tables and the plots below are replication 0's: "
-            f"the run that the same command without --precision gives (seed {doc['seed']}).")
+            f"interval (Student t); the verdict, the limits and the tables below are replication 0's: the run that "
+            f"the same command without --precision gives (seed {doc['seed']}),{across}.")
     return (f'<div class="replications" id="replications"><h3>Replications and precision</h3>'
             f"<p>{esc(outcome_words(doc))}</p><p>{esc(note)}</p>"
+            + (f'<p class="verdicts">{esc(verdicts_sentence(runs))}</p>' if runs else "") +
             '<table class="precision"><thead><tr><th>Metric</th><th>Mean ± half-width</th>'
             "<th>Relative half-width reached</th><th>Target</th><th>State</th></tr></thead><tbody>"
             + "".join(rows) + "</tbody></table></div>")
@@ -166,4 +171,158 @@ def replicated_cards(cards: List[tuple], reps: Replications) -> List[tuple]:
     return out
 
 
-__all__ += ["replicated_cards", "Interval"]
+def replication_runs(reps: Replications) -> Optional[list]:
+    """Every replication's run directory read and checked by load_run, or None when the run was saved
+    before they were kept."""
+    from wsfleet._run_dir import load_run
+
+    if reps.runs is None:
+        return None
+    return [load_run(reps.run_dir(k)) for k in range(reps.n)]
+
+
+def _common_faults(runs: list) -> List[tuple]:
+    """(start time, type) of the faults that start at the same time in every replication (those the
+    scenario schedules), sorted by time."""
+    from wsfleet.views import Summary
+
+    sets = [{(float(f.at_s), str(f.type)) for f in Summary(run.summary).faults if f.at_s is not None} for run in runs]
+    return sorted(set.intersection(*sets)) if sets else []
+
+
+def _fleet_tidy(series: List[pd.DataFrame]) -> pd.DataFrame:
+    """One long frame of the fleet rows, a `replication` column first, with `busiest_cpu`: the CPU
+    utilisation of the busiest server at each sample time (from the server rows)."""
+    frames = []
+    for k, ts in enumerate(series):
+        fleet = ts[ts["scope"] == "fleet"].copy()
+        servers = ts[ts["scope"] == "server"]
+        if "cpu_utilisation" in servers.columns and not servers.empty:
+            busiest = pd.to_numeric(servers["cpu_utilisation"], errors="coerce").groupby(servers["time_s"]).max()
+            fleet["busiest_cpu"] = fleet["time_s"].map(busiest)
+        fleet.insert(0, "replication", k)
+        frames.append(fleet)
+    return pd.concat(frames, ignore_index=True)
+
+
+@dataclass(frozen=True)
+class _Trace:
+    column: str
+    title: str
+    ylabel: str
+    fmt: Callable[[float], str]
+    words: str
+    scale: float = 1.0
+    thousands: bool = False
+    interval: bool = False
+
+
+_TRACES = [
+    _Trace("connections", "Open connections (fleet)", "connections", fmt_int, "the fleet's open connections",
+           thousands=True),
+    _Trace("busiest_cpu", "CPU utilisation of the busiest server", "CPU busy (%)", fmt_share,
+           "the CPU utilisation of the busiest server", scale=100.0, interval=True),
+    _Trace("latency_p99_ms", "p99 message latency (per sample interval)", "latency (ms)", fmt_ms,
+           "the p99 message latency of a sample interval", interval=True),
+]
+
+
+def bands_html(reps: Replications, runs: Optional[list], plots: bool, end_s: float) -> str:
+    """The figure of the time series across the replications (connections, busiest CPU, p99 latency:
+    mean, its interval, min to max) with one sentence per panel computed from the band: where the
+    replications spread widest. Empty for a run saved before every replication's series was kept."""
+    from wsfleet._band_plots import Panel, band_figure
+    from wsfleet._replicated import band
+
+    if runs is None:
+        return ('<p class="note">This replicated run was saved before wsfleet kept every replication\'s time '
+                "series: the plots below are replication 0's only.</p>")
+    tidy = _fleet_tidy([run.timeseries for run in runs])
+    faults = _common_faults(runs)
+    grids = {tuple(g["time_s"].astype(float)) for _, g in tidy.groupby("replication")}
+    n, conf = reps.n, reps.confidence
+    head = f'<h3 id="plot-replications">Across the {n} replications</h3>'
+    if len(grids) != 1:
+        return head + ('<p class="note">The replications were not sampled at the same times, so their time series '
+                       "are not drawn against each other; the plots below are replication 0's.</p>")
+    panels, sentences = [], []
+    for trace in _TRACES:
+        if trace.column not in tidy.columns:
+            continue
+        b = band(tidy, trace.column, conf)
+        if b.empty or b["n"].max() == 0:
+            continue
+        panels.append(Panel(trace.title, trace.ylabel, b, trace.scale, trace.thousands, trace.interval))
+        spread = (b["max"] - b["min"]).where(b["n"] > 0)
+        if spread.notna().any() and spread.max() > 0:
+            at = b.loc[spread.idxmax()]
+            k = int(at["n"])
+            over = "" if k == n else f" over the {k} replication{'s' if k != 1 else ''} that have it"
+            sentences.append(f"{capitalise_first(trace.words)}: the replications differ most "
+                             f"{'in the sample interval ending at' if trace.interval else 'at'} {fmt_num(at['time_s'])} s, "
+                             f"from {trace.fmt(at['min'])} to {trace.fmt(at['max'])} (mean {trace.fmt(at['mean'])}{over}).")
+        else:
+            sentences.append(f"{capitalise_first(trace.words)}: the same in every replication at every sample time.")
+        partial = b[(b["n"] > 0) & (b["n"] < n)]
+        if len(partial):
+            sentences.append(f"In {len(partial)} of {len(b)} sample intervals some replications had no message, so "
+                             f"{trace.words} is undefined there for them: the mean and the range are over those that "
+                             "had.")
+    if not panels:
+        return head + '<p class="note">No time series of this run has a number to draw.</p>'
+    caption = (f"Each panel: at each sample time, the mean over the {n} replications (line), the {conf:.0%} "
+               f"Student-t interval of that mean (dark band) and the lowest to the highest replication (light band). "
+               "The replications share every sample time (same scenario, same seed, run.replication 0 to "
+               f"{n - 1}). The other figures of this section are replication 0's.")
+    if faults:
+        caption += (" Dashed lines: the start of each fault, at the same time in every replication ("
+                    + "; ".join(f"{kind} at {fmt_num(at)} s" for at, kind in faults) + ").")
+    text = "".join(f"<p>{esc(x)}</p>" for x in sentences)
+    if not plots:
+        return head + text
+    png = band_figure(panels, conf, end_s, [at for at, _ in faults])
+    if png is None:
+        return head + text
+    return head + f'<figure>{img(png, f"Time series across the {n} replications")}<figcaption>{esc(caption)}' \
+        f"</figcaption></figure>" + text
+
+
+def verdicts_sentence(runs: list) -> str:
+    """Whether replication 0's verdict (its status and binding or closest limit, wsfleet._limits) is
+    every replication's, and the range of that limit's use across the replications; the replications
+    whose verdict differs are named with theirs."""
+    from wsfleet._analysis import analyse
+    from wsfleet._html import STATUS_WORDS
+    from wsfleet._limits import verdict
+
+    found = []
+    for run in runs:
+        limits = analyse(run).limits
+        v = verdict(limits)
+        found.append((v.status, v.binding.key if v.binding is not None else None,
+                      v.binding.name if v.binding is not None else "no limit", {l.key: l.used for l in limits}))
+    n = len(found)
+    status0, key0, name0, _ = found[0]
+    what0 = f"{STATUS_WORDS[status0]}, {'binding' if status0 == 'fail' else 'closest'} limit: the {name0}"
+    used = [f[3].get(key0) for f in found] if key0 is not None else []
+    used = [u for u in used if u is not None and math.isfinite(u)]
+    spread = (f" The {name0} used {fmt_share(min(used))} to {fmt_share(max(used))} of its limit across the "
+              f"replications." if len(used) == n and key0 is not None else "")
+    others = [(k, f) for k, f in enumerate(found) if (f[0], f[1]) != (status0, key0)]
+    if not others:
+        return f"Every one of the {n} replications gets replication 0's verdict ({what0}).{spread}"
+    groups: dict = {}
+    for k, (status, _, name, _) in others:
+        words = f"{STATUS_WORDS[status]}, {'binding' if status == 'fail' else 'closest'} limit: the {name}"
+        groups.setdefault(words, []).append(k)
+    listed = "; ".join(f"replication{'s' if len(ks) > 1 else ''} {', '.join(map(str, ks))}: {words}"
+                       for words, ks in groups.items())
+    return (f"Replication 0's verdict ({what0}) is that of {n - len(others)} of the {n} replications; the "
+            f"others differ ({listed}).{spread}")
+
+
+def capitalise_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+__all__ += ["replicated_cards", "Interval", "bands_html", "replication_runs", "verdicts_sentence"]

@@ -217,19 +217,50 @@ class RunResult:
 @dataclass(repr=False)
 class ReplicatedRunResult(RunResult):
     """A run replicated until its chosen metrics have the asked precision (wsfleet.run(...,
-    precision=...)). As a RunResult it is replication 0 (summary, fleet, servers, report(),
-    verdict(): the plain run of the same scenario and seed); besides:
+    precision=...)), or such a run loaded back (wsfleet.load). As a RunResult it is replication 0
+    (summary, fleet, servers, report(), verdict(): the plain run of the same scenario and seed);
+    besides:
 
-    replications: every replication's RunResult, in order (replication r ran with run.replication = r).
-    frame: one row per replication: replication, seed, then the metrics a sweep's results row has.
-    rule: the stopping rule (wsfleet._precision.Precision); seed: the run.seed of every replication.
+    replications: every replication's RunResult, in order (replication r ran with run.replication = r);
+    replication(k) is the k-th. frame: one row per replication: replication, seed, then the metrics
+    a sweep's results row has. rule: the stopping rule (wsfleet._precision.Precision); seed: the
+    run.seed of every replication. precision(): what the rule reached; intervals(): the mean of any
+    metric with its interval. tidy(scope): every replication's time series in one long frame (a
+    `replication` column first); band(column): per sample time the mean across the replications,
+    its interval, the minimum and the maximum.
     """
 
-    replications: List[RunResult] = field(default_factory=list)
+    replications: Sequence[RunResult] = field(default_factory=list)
     frame: pd.DataFrame = field(default_factory=pd.DataFrame)
     rule: Any = None
     seed: int = 0
     pilot: int = 2
+
+    def replication(self, k: int) -> RunResult:
+        """Replication k's RunResult (its summary, fleet, servers, balancers; k = 0 is this result's own)."""
+        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 0 <= k < len(self.replications):
+            raise IndexError(f"replication must be a whole number from 0 to {len(self.replications) - 1} (got {k!r})")
+        return self.replications[int(k)]
+
+    def tidy(self, scope: str = "fleet") -> pd.DataFrame:
+        """Every replication's time series of one scope ("fleet", "servers" or "balancers", as the
+        RunResult attributes of those names) in one long frame, a `replication` column first: one
+        row per replication per sample time (per server, per balancer)."""
+        if scope not in ("fleet", "servers", "balancers"):
+            raise ValueError(f"scope must be 'fleet', 'servers' or 'balancers' (got {scope!r})")
+        frames = []
+        for k in range(len(self.replications)):
+            part = getattr(self.replication(k), scope)
+            frames.append(part.assign(replication=k)[["replication", *part.columns]])
+        return pd.concat(frames, ignore_index=True)
+
+    def band(self, column: str, confidence: float = 0.95) -> pd.DataFrame:
+        """Per sample time, a fleet time-series column across the replications: n (replications where
+        it is defined at that time), the mean, the half-width of the mean's two-sided Student-t
+        interval (NaN below two), the minimum and the maximum (wsfleet._replicated.band)."""
+        from wsfleet._replicated import band
+
+        return band(self.tidy("fleet"), column, confidence)
 
     def precision(self) -> pd.DataFrame:
         """Per chosen metric: n, the mean, the half-width of its 95 % interval, the relative
@@ -262,13 +293,30 @@ class ReplicatedRunResult(RunResult):
         return precision_document(self.frame, self.rule, self.pilot, self.seed)
 
     def save(self, directory: Union[str, "os.PathLike[str]"], *, format: str = "csv") -> Path:
-        """Replication 0's files (as RunResult.save), plus replications.parquet (one row per
-        replication) and precision.json (the rule and what it reached), which the report reads."""
-        from wsfleet._replicated import write_replications
+        """Replication 0's files (as RunResult.save), every replication's run directory in
+        replications/K (K = 0, 1, ...: summary.json, timeseries.csv, scenario.toml, and with
+        format="parquet" timeseries.parquet), replications.parquet (one row per replication) and
+        precision.json (the rule and what it reached), which the report reads.
+        The directory is written at once (wsfleet._atomic_dir): an interrupted save leaves the
+        previous results, and a directory holding anything else is refused (FileExistsError)."""
+        from wsfleet._atomic_dir import write_directory
+        from wsfleet._replicated import PRECISION_FILE, REPLICATIONS_FILE, RUNS_DIR, write_replications
+        from wsfleet._timeseries_parquet import write_timeseries_parquet
 
-        path = super().save(directory, format=format)
-        write_replications(path, self.frame, self.precision_document())
-        return path
+        if format not in ("csv", "parquet"):
+            raise ValueError(f"format must be 'csv' or 'parquet' (got {format!r})")
+        runs = [self.replication(k)._native for k in range(len(self.replications))]
+        if not all(isinstance(native, _Files) for native in [self._native, *runs]):
+            raise ValueError("this result was loaded from a directory (wsfleet.load): its files are there already")
+
+        def fill(stage: Path) -> None:
+            for target, native in [(stage, self._native)] + [(stage / RUNS_DIR / str(k), n) for k, n in enumerate(runs)]:
+                native.copy_into(target)
+                if format == "parquet":
+                    write_timeseries_parquet(target)
+            write_replications(stage, self.frame, self.precision_document())
+
+        return write_directory(directory, (*RUN_FILES, RUNS_DIR, REPLICATIONS_FILE, PRECISION_FILE), fill)
 
     def __repr__(self) -> str:
         from wsfleet._replicated import outcome_words
@@ -276,7 +324,8 @@ class ReplicatedRunResult(RunResult):
         title, rows = self._headline()
         return ("Replicated" + title + " (replication 0)\n" + "\n".join(f"  {k}: {v}" for k, v in rows)
                 + "\n  " + outcome_words(self.precision_document())
-                + "\n  (.replications, .frame, .precision(), .intervals(), .summary, .fleet, .report(), .verdict())")
+                + "\n  (.replications, .replication(k), .frame, .precision(), .intervals(), .tidy(), .band(), .summary, "
+                "\n   .fleet, .report(), .verdict())")
 
     def _repr_html_(self) -> str:
         from wsfleet._replicated import outcome_words
@@ -285,28 +334,127 @@ class ReplicatedRunResult(RunResult):
             "</div>", f"<p>{html.escape(outcome_words(self.precision_document()))}</p></div>", 1)
 
 
+class _Scratch:
+    """The folder where a replicated run's replications write their files; removed when no result
+    refers to it any more (or at exit)."""
+
+    def __init__(self) -> None:
+        import shutil
+        import weakref
+
+        self.path = Path(tempfile.mkdtemp(prefix="wsfleet-replications-"))
+        self.remove = weakref.finalize(self, shutil.rmtree, str(self.path), True)
+
+
+#: What `wsfleet run --out` may replace in a run directory (experiments/result_writer.cpp's kRunFiles).
+RUN_FILES = ("summary.json", "timeseries.csv", "scenario.toml", "report.html", "timeseries.parquet")
+
+
+class _Files:
+    """A replication's run directory as its run wrote it (summary.json, timeseries.csv, scenario.toml),
+    in the replicated run's scratch folder: RunResult.save copies it, file for file, as one atomic
+    directory (wsfleet._atomic_dir), refusing a target that holds other files as the engine does."""
+
+    def __init__(self, scratch: _Scratch, replication: int) -> None:
+        self.scratch, self.path = scratch, scratch.path / str(replication)
+
+    def copy_into(self, target: Path) -> None:
+        import shutil
+
+        target.mkdir(parents=True, exist_ok=True)
+        for item in sorted(self.path.iterdir()):
+            if item.is_file():
+                shutil.copyfile(item, target / item.name)
+
+    def write(self, directory: str) -> None:
+        from wsfleet._atomic_dir import write_directory
+
+        write_directory(directory, RUN_FILES, self.copy_into)
+
+
+def _local_replica(progress: Union[bool, None, "ProgressHook"], task: Any) -> dict:
+    """One replication in this process (workers=0), with the run's own progress display."""
+    from wsfleet._task import run_replica
+
+    hook = make_hook(progress, f"replication {task.replication}")
+    finished = False
+    try:
+        out = run_replica(task, progress=hook)
+        finished = True
+    finally:
+        if isinstance(hook, RunProgress):
+            hook.close(finished)
+    return out
+
+
 def replicated_run(scenario: Scenario, overrides: Overrides, seed: Optional[int],
                    progress: Union[bool, None, "ProgressHook"], precision: Any, metrics: Any,
-                   max_replications: Any, names: Any = None, *, replication: Optional[int] = None
-                   ) -> ReplicatedRunResult:
+                   max_replications: Any, names: Any = None, *, replication: Optional[int] = None,
+                   workers: Optional[int] = None) -> ReplicatedRunResult:
     """wsfleet.run with a precision (see wsfleet._replicated); `names`: how the options are called in
-    error messages (wsfleet._replicated.API_NAMES or CLI_NAMES)."""
-    from wsfleet._replicated import API_NAMES, check_metrics, make_rule, replicate, replication_row
+    error messages (wsfleet._replicated.API_NAMES or CLI_NAMES). workers: local worker processes
+    (None: one per core, as sweeps; 0: one after another in this process)."""
+    import functools
+    import shutil
+
+    from wsfleet._executors import make_executor
+    from wsfleet._replicated import (API_NAMES, ReplicationProgress, check_metrics, make_rule, replicate)
+    from wsfleet._task import ReplicaTask, run_replica
 
     names = names or API_NAMES
     rule, pilot = make_rule(precision, metrics, max_replications, names)
     if replication is not None:
         raise ValueError(f"{names.replication} cannot be given with {names.precision}: the replications are "
                          "0, 1, 2, ... (as a sweep's), each with the same seed")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, numbers.Integral) or workers < 0):
+        raise ValueError(f"{names.workers} must be a whole number >= 0: worker processes, 0 to run the replications "
+                         f"one after another in this process (got {workers!r})")
+    if callable(progress) and not isinstance(progress, bool) and workers != 0:
+        raise ValueError(f"a progress callable is called in this process: it needs {names.workers}=0 (replications "
+                         "one after another here); with worker processes pass progress=True, False or None")
+    effective = check(scenario, overrides=overrides)  # a bad scenario: one ScenarioError here, before any worker
     if seed is None:
-        seed = tomllib.loads(check(scenario, overrides=overrides))["run"]["seed"]
+        seed = tomllib.loads(effective)["run"]["seed"]
     seed = _whole("seed", seed)
+    base = override_list(overrides, None, None)
+    if isinstance(scenario, Mapping):
+        path, text, source = "", tomli_w.dumps(dict(scenario)), "<dict>"
+    elif isinstance(scenario, os.PathLike) or (isinstance(scenario, str) and looks_like_path(scenario)):
+        path, text, source = os.fspath(scenario), "", os.fspath(scenario)
+    elif isinstance(scenario, str):
+        path, text, source = "", scenario, "<string>"
+    else:
+        raise TypeError("scenario must be a path, a TOML string or a dict")
+    keep = _Scratch()
+    scratch = keep.path
 
-    def one(r: int) -> Tuple[RunResult, dict]:
-        result = _one_run(scenario, overrides, seed, r, progress, f"replication {r}")
-        return result, replication_row(r, seed, result.summary, result._native.fleet_columns())
+    def task(r: int) -> ReplicaTask:
+        return ReplicaTask(point=0, point_id="run", replication=r, seed=seed, scenario_text=text, source=source,
+                           overrides=tuple(base + [f"run.seed={seed}", f"run.replication={r}"]), path=path,
+                           files=str(scratch / str(r)))
 
-    results, frame = replicate(one, rule, pilot, lambda row: check_metrics(rule, row, names))
+    executor = make_executor(workers)
+    if executor.workers == 0:
+        fn: Any = functools.partial(_local_replica, progress)
+        bar = None
+    else:
+        fn = run_replica
+        bar = ReplicationProgress(None if progress is None else bool(progress), pilot)
+    try:
+        outcomes, frame = replicate(task, fn, rule, pilot, executor, lambda row: check_metrics(rule, row, names),
+                                    bar)
+    except BaseException:
+        keep.remove()
+        raise
+    finally:
+        executor.close()
+    results = []
+    for r, out in enumerate(outcomes):
+        results.append(_result(out["fleet"], out["servers"], out["balancers"], json.loads(out["summary_json"]),
+                               out["scenario_toml"], _Files(keep, r)))
+    for extra in scratch.iterdir():  # replications run beyond the stop: dropped
+        if not (extra.name.isdigit() and int(extra.name) < len(results)):
+            shutil.rmtree(extra, ignore_errors=True)
     first = results[0]
     return ReplicatedRunResult(summary=first.summary, fleet=first.fleet, servers=first.servers,
                                scenario_toml=first.scenario_toml, balancers=first.balancers, _native=first._native,
@@ -338,6 +486,7 @@ def run(
     precision: Optional[float] = None,
     metrics: Optional[Sequence[str]] = None,
     max_replications: Optional[int] = None,
+    workers: Optional[int] = None,
 ) -> RunResult:
     """Run one scenario: a file path, a TOML string, or a dict with the scenario's tables.
 
@@ -354,12 +503,20 @@ def run(
     (default 30, at least 2) is reached; metrics: columns of the flattened summary or its
     steady-state figures (default: p99 message and handshake latency, peak CPU, peak connections
     per server). Returns a ReplicatedRunResult (every replication, the intervals, what was reached;
-    see wsfleet._replicated); without precision nothing changes.
+    see wsfleet._replicated); without precision nothing changes. workers: with precision, the local
+    worker processes that run the replications (default: one per core, as sweeps; 0: one after
+    another in this process). The result is the same whatever their number, bit for bit: the rule
+    decides on replications 0, 1, ... in order, and a replication started beyond its stop is dropped.
+    Worker processes re-import a script that starts them: call from `if __name__ == "__main__":` (or a
+    notebook), or pass workers=0.
     Raises ScenarioError (a ValueError) on bad input, with .file, .line, .column and .key.
     """
     if precision is not None or metrics is not None or max_replications is not None:
         return replicated_run(scenario, overrides, seed, progress, precision, metrics, max_replications,
-                              replication=replication)
+                              replication=replication, workers=workers)
+    if workers is not None:
+        raise ValueError("workers needs precision (the replications it runs are those of a run to a precision, "
+                         "e.g. precision=0.05)")
     return _one_run(scenario, overrides, seed, replication, progress, "run")
 
 
@@ -398,13 +555,36 @@ def _result(fleet_columns: dict, server_columns: dict, balancer_columns: dict, s
     )
 
 
+class _SavedReplications(Sequence):
+    """The replications of a saved replicated run, each read (wsfleet.load) when first asked for."""
+
+    def __init__(self, reps: Any, first: RunResult) -> None:
+        self._reps = reps
+        self._loaded: dict = {0: first}  # replication 0 is the directory's own files
+
+    def __len__(self) -> int:
+        return self._reps.n
+
+    def __getitem__(self, k: Any) -> Any:
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        if k < 0:
+            k += len(self)
+        if k not in self._loaded:
+            self._loaded[k] = load(self._reps.run_dir(k))
+        return self._loaded[k]
+
+
 def load(directory: Union[str, "os.PathLike[str]"]) -> RunResult:
     """A run directory (`wsfleet run --out DIR`, RunResult.save) as a RunResult: the summary, the
     effective scenario and the time series (from timeseries.parquet when it is there, else
     timeseries.csv), split into fleet, server and balancer rows as wsfleet.run gives them. A
     column a scope never fills (a server-only column on fleet rows) is left out of that scope's
-    frame. Raises ReportError naming the file at fault; a sweep or plan directory is refused (use
-    wsfleet.load_sweep)."""
+    frame. A run replicated to a precision (precision.json beside) loads as a ReplicatedRunResult:
+    replication 0 as above, with .replications (each read from replications/K when first used),
+    .frame, .precision(), .tidy(), .band(), as wsfleet.run gave them. Raises ReportError naming the
+    file at fault; a sweep or plan directory is refused (use wsfleet.load_sweep)."""
+    from wsfleet._replicated import read_replications, rule_of
     from wsfleet._run_dir import ReportError, load_run
 
     if (Path(directory) / "study.json").is_file():
@@ -419,8 +599,19 @@ def load(directory: Union[str, "os.PathLike[str]"]) -> RunResult:
         rows = rows.dropna(axis=1, how="all") if not rows.empty else rows.iloc[:, :0]
         return {c: rows[c].to_numpy() for c in rows.columns}
 
-    return _result(scope("fleet", None), scope("server", "server"), scope("balancer", None), run_dir.summary,
-                   run_dir.scenario_text, None)
+    first = _result(scope("fleet", None), scope("server", "server"), scope("balancer", None), run_dir.summary,
+                    run_dir.scenario_text, None)
+    try:
+        reps = read_replications(directory)
+    except ValueError as exc:
+        raise ReportError(directory, str(exc)) from None
+    if reps is None:
+        return first
+    doc = reps.doc
+    return ReplicatedRunResult(summary=first.summary, fleet=first.fleet, servers=first.servers,
+                               scenario_toml=first.scenario_toml, balancers=first.balancers, _native=None,
+                               replications=_SavedReplications(reps, first), frame=reps.frame, rule=rule_of(doc),
+                               seed=int(doc["seed"]), pilot=int(doc["pilot"]))
 
 
 def check(scenario: Scenario, *, overrides: Overrides = None) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import NoReturn, Optional, Sequence
 
 from wsfleet import _core
-from wsfleet._replicated import CLI_NAMES, outcome_words
+from wsfleet._replicated import CLI_NAMES, RUNS_DIR, outcome_words
 from wsfleet._run import ReplicatedRunResult, replicated_run
 from wsfleet.views import Summary
 
@@ -93,7 +93,14 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
                              "peak CPU, peak connections per server)")
     parser.add_argument("--max-replications", type=int, metavar="N",
                         help="at most N replications (N >= 2; default 30)")
+    parser.add_argument("--workers", type=int, metavar="N",
+                        help="worker processes running the replications (default: one per core, as sweeps; 0: one "
+                             "after another in this process); the result is the same whatever N")
     args = parser.parse_args(argv)
+    if args.workers is not None and args.precision is None and args.metrics is None and args.max_replications is None:
+        print(f"{parser.prog}: error: --workers needs --precision (it runs the replications of a run to a precision)",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
     if args.report and not args.out:
         print(f"{parser.prog}: --report needs --out DIR", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -102,7 +109,8 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
         return EXIT_BAD_INPUT
     try:
         result = replicated_run(args.scenario, args.overrides, args.seed, False if (args.quiet or args.json) else None,
-                                args.precision, args.metrics, args.max_replications, CLI_NAMES)
+                                args.precision, args.metrics, args.max_replications, CLI_NAMES,
+                                workers=args.workers)
     except _core.ConservationError as exc:
         print(f"{parser.prog}: {exc}", file=sys.stderr)
         return EXIT_CONSERVATION
@@ -123,7 +131,8 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
             print(f"{parser.prog}: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
             return 1
         print(f"results written to {args.out}/ (replication 0: summary.json, timeseries.csv, scenario.toml; "
-              f"every replication: replications.parquet, precision.json)", file=sys.stderr if args.json else sys.stdout)
+              f"replication K's own files: {RUNS_DIR}/K/; one row per replication: replications.parquet; the rule "
+              f"and what it reached: precision.json)", file=sys.stderr if args.json else sys.stdout)
         if args.report:
             from wsfleet.report import ReportError, write_report
 

@@ -11,7 +11,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Dict, Optional, Tuple
 
-__all__ = ["Task", "run_task", "steady_state_metrics", "steady_flag", "STEADY_COLUMNS"]
+__all__ = ["Task", "run_task", "steady_state_metrics", "steady_flag", "STEADY_COLUMNS", "ReplicaTask", "run_replica",
+           "replica_row"]
 
 
 @dataclass(frozen=True)
@@ -85,3 +86,41 @@ def steady_flag(metric: str) -> Optional[str]:
         return metric[:-len(".mean")] + ".steady"
     return None
 
+
+
+@dataclass(frozen=True)
+class ReplicaTask(Task):
+    """One replication of a replicated run (wsfleet._replicated), in this process or a worker: the
+    scenario is run from its file when `path` is set (relative paths inside it are then relative to
+    its folder, as `wsfleet run FILE` has them), else from scenario_text; the run's files (summary.json,
+    timeseries.csv, scenario.toml, as `wsfleet run --out` writes them) go to the directory `files`."""
+    path: str = ""
+    files: str = ""
+
+
+def replica_row(replication: int, seed: int, summary: Dict[str, Any], fleet_columns: Dict[str, Any]) -> Dict[str, Any]:
+    """One replication's row: its number and seed, then the metrics a sweep's row has."""
+    from wsfleet._metrics import flatten_summary
+
+    row: Dict[str, Any] = {"replication": replication, "seed": seed}
+    row.update(flatten_summary(summary))
+    row.update(steady_state_metrics(dict(fleet_columns)))
+    return row
+
+
+def run_replica(task: ReplicaTask, progress: Any = None) -> Dict[str, Any]:
+    """Runs one replication; returns its row and everything its RunResult holds (the summary's and
+    the scenario's text, the fleet, server and balancer columns as numpy arrays), which pickle to the
+    driver unchanged, and writes its files to task.files."""
+    from wsfleet import _core
+
+    overrides = list(task.overrides)
+    native = (_core.run_file(task.path, overrides, progress=progress) if task.path else
+              _core.run_text(task.scenario_text, task.source, overrides, progress=progress))
+    if task.files:
+        native.write(task.files)
+    summary_text = native.summary_json()
+    fleet = native.fleet_columns()
+    return {"row": replica_row(task.replication, task.seed, json.loads(summary_text), fleet),
+            "summary_json": summary_text, "scenario_toml": native.scenario_toml(), "fleet": dict(fleet),
+            "servers": dict(native.server_columns()), "balancers": dict(native.balancer_columns())}

@@ -30,7 +30,7 @@ from . import _plots
 from ._autoscaling_report import autoscaler_section
 from ._life import connection_life
 from ._replicated import Replications, read_replications
-from ._replication_report import replicated_cards, replications_html
+from ._replication_report import bands_html, replicated_cards, replication_runs, replications_html
 from ._steady_report import steady_html
 from ._limits import autoscaled_peak
 from ._operations import deploy_figure, deploy_sentences, gray_failure_sentences
@@ -117,7 +117,8 @@ def _worst_deploy(sv: View) -> Optional[Tuple[int, View]]:
     return max(closing, key=lambda item: (item[1].all_reconnected_s is None, as_float(item[1].all_reconnected_s) or 0.0))
 
 
-def _headline(a: Analysis, summary: Mapping[str, Any], reps: Optional[Replications] = None) -> str:
+def _headline(a: Analysis, summary: Mapping[str, Any], reps: Optional[Replications] = None,
+              runs: Optional[list] = None) -> str:
     sv = Summary(summary)
     conn, msgs, hb = sv.connections, sv.messages, sv.heartbeats
     lat = msgs.latency_ms
@@ -304,16 +305,18 @@ def _headline(a: Analysis, summary: Mapping[str, Any], reps: Optional[Replicatio
                 'connections or messages are unaccounted for; treat these results as suspect and report '
                 'the run to the wsfleet maintainers.</p>')
 
-    replicated = replications_html(reps) if reps is not None else ""
+    replicated = replications_html(reps, runs) if reps is not None else ""
     return (verdict + _limits_table(a) + f'<div class="cards">{card_html}</div>' + replicated + cons
             + f"<h3>Key figures</h3><table><tbody>{_rows(rows)}</tbody></table>"
             + steady_html(a.plot_data.fleet, [(f.at_s, f.cause) for f in a.plot_data.faults]) + storm_html)
 
 
-def _figures(a: Analysis, plots: bool = True) -> str:
+def _figures(a: Analysis, plots: bool = True, reps: Optional[Replications] = None,
+             runs: Optional[list] = None) -> str:
     d = a.plot_data
+    across = bands_html(reps, runs, plots, d.end_s) if reps is not None else ""
     if not plots:
-        return '<p class="note">Plots were left out of this report (written without plots).</p>'
+        return across + '<p class="note">Plots were left out of this report (written without plots).</p>'
     crowded = (a.servers or 0) > _plots.MANY_SERVERS
     server_key = ("Crashed and busiest servers are coloured, the others are grey."
                   if crowded else "One line per server.")
@@ -342,7 +345,7 @@ def _figures(a: Analysis, plots: bool = True) -> str:
          "Clients that are disconnected and waiting for their backoff delay before retrying." + fault_key,
          "No backoff samples in this run."),
     ]
-    parts = []
+    parts = [across] if across else []
     if d.servers.empty and d.fleet.empty:
         return '<p class="note">The time series is empty (the run produced no samples), so there is nothing to plot.</p>'
     for key, title, draw, caption, empty in specs:
@@ -390,6 +393,13 @@ def _metadata(run: Run, a: Analysis) -> str:
             all_counters.append(f"<tr><th scope=\"row\">{esc(sec)}</th><td>"
                                 + ", ".join(f"{esc(k)} {esc(fmt_int(v) if as_float(v) is not None else v)}"
                                             for k, v in flat) + "</td></tr>")
+    for b in s.balancers:  # each balancer's counters, with its HAProxy queue or Envoy outlier detection
+        flat = [(k, v) for k, v in b.raw.items() if k != "index" and not isinstance(v, Mapping)]
+        for part, nested in (("haproxy", b.haproxy), ("outlier", b.outlier)):
+            if nested is not None:
+                flat += [(f"{part}.{k}", v) for k, v in nested.raw.items()]
+        all_counters.append(f"<tr><th scope=\"row\">{esc(f'balancer {fmt_int(b.index)}')}</th><td>"
+                            + ", ".join(f"{esc(k)} {esc(fmt_int(v))}" for k, v in flat) + "</td></tr>")
     counters = (f"<h3>All counters</h3><table><tbody>{''.join(all_counters)}</tbody></table>"
                 if all_counters else "")
     return (f"<table><tbody>{_rows(rows)}</tbody></table>{counters}{checks}"
@@ -454,6 +464,7 @@ def render_report(run: Run, plots: bool = True) -> str:
     s = Summary(run.summary)
     try:
         reps = read_replications(run.run_dir)
+        runs = replication_runs(reps) if reps is not None else None  # every replication's directory, read once
     except ValueError as exc:
         raise ReportError(run.run_dir, str(exc)) from None
     description = Scenario(scenario).scenario.description or s.scenario.description
@@ -492,11 +503,11 @@ def render_report(run: Run, plots: bool = True) -> str:
 </section>
 <section id="headline" class="page-break">
 <h2>2. Headline numbers</h2>
-{_headline(a, run.summary, reps)}
+{_headline(a, run.summary, reps, runs)}
 </section>
 {life}{operations}{scaling}<section id="plots" class="page-break">
 <h2>{n}. What happened over time</h2>
-{_figures(a, plots)}
+{_figures(a, plots, reps, runs)}
 </section>
 <section id="theory">
 <h2>{n + 1}. Theory beside the simulation</h2>

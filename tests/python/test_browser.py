@@ -112,7 +112,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Path]:
     return out
 
 
-@pytest.mark.parametrize("kind,min_images", [("run", 5), ("replicated", 5), ("pubsub", 6), ("sweep", 3), ("plan", 1),
+@pytest.mark.parametrize("kind,min_images", [("run", 5), ("replicated", 6), ("pubsub", 6), ("sweep", 3), ("plan", 1),
                                              ("compare", 3)])
 def test_each_report_renders_in_chromium(reports: Dict[str, Path], tmp_path: Path, kind: str, min_images: int) -> None:
     found = _open(reports[kind], tmp_path)

@@ -74,6 +74,9 @@ def summaries() -> Dict[str, Dict[str, Any]]:
         out[f"fault-{key}"] = wsfleet.run(BASE + text).summary
     # A library that joins channels on every connection writes pubsub.channel_joins.
     out["phoenix-joins"] = wsfleet.run(BASE + '[backoff]\npolicy = "phoenix"\n[pubsub]\nchannels = 3\nsubscriptions = 2\n').summary
+    # HAProxy presets write their queue and retries; Envoy with outlier detection its ejections.
+    out["haproxy"] = wsfleet.run(BASE + '[balancer]\npolicy = "haproxy_roundrobin"\n').summary
+    out["envoy-outlier"] = wsfleet.run(BASE + '[balancer]\npolicy = "envoy_round_robin"\nconsecutive_5xx = 5\n').summary
     return out
 
 
