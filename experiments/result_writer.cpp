@@ -92,6 +92,10 @@ ordered_json summary_ordered(const models::RunSummary& s) {
   j["connections"]["failed_by"] = {{"timeout", c.failed_timeout}, {"backend_down", c.failed_backend_down},
                                    {"source_ports", c.failed_source_ports}, {"balancer_down", c.failed_balancer_down},
                                    {"crash", c.failed_crash}};
+  if (s.session_opening.enabled) {
+    // Only with a client library that sends requests before its WebSocket: other runs' summaries stay as they were.
+    j["connections"]["failed_by"]["session_unknown"] = c.failed_session_unknown;
+  }
   j["messages"] = messages_json(s.messages);
   j["messages"]["latency_ms"] = latency_json(s.message_latency);
   j["heartbeats"] = messages_json(s.heartbeats);
@@ -121,6 +125,18 @@ ordered_json summary_ordered(const models::RunSummary& s) {
                                               {"session_closed", p.failed_session_closed}}}}},
                     {"posts", {{"sent", tr.posts_sent}, {"failed", tr.posts_failed}}},
                     {"http_bytes", num(tr.http_bytes)}};
+  if (s.session_opening.enabled) {
+    const auto& o = s.session_opening;
+    j["session_opening"] = {{"library", o.library}, {"requests_per_open", o.requests_per_open}, {"opens", o.opens},
+                            {"requests", {{"sent", o.requests_sent}, {"answered", o.requests_answered}, {"failed", o.requests_failed},
+                                          {"failed_by", {{"session_unknown", o.failed_session_unknown},
+                                                         {"backend_down", o.failed_backend_down},
+                                                         {"no_backend", o.failed_no_backend},
+                                                         {"balancer_down", o.failed_balancer_down}}}}},
+                            {"upgrades", {{"reached_a_server", o.upgrades}, {"session_unknown", o.upgrades_session_unknown}}},
+                            {"cpu_seconds", num(o.cpu_seconds)},
+                            {"http_bytes", num(o.http_bytes)}};
+  }
   j["handshake_latency_ms"] = latency_json(s.handshake_latency);
   if (s.pubsub.enabled) {
     const auto& o = s.pubsub;

@@ -118,6 +118,8 @@ std::vector<Field> build() {
   t.add("connections.failed_by.source_ports", I, "attempts", "the balancer had no free source port");
   t.add("connections.failed_by.balancer_down", I, "attempts", "the client's balancer was down");
   t.add("connections.failed_by.crash", I, "attempts", "cut by a crash or a drain deadline");
+  t.add("connections.failed_by.session_unknown", I, "attempts",
+        "a request before the WebSocket, or its upgrade, reached a server without the session (with session_opening only)", true);
 
   t.messages("messages", "messages", "data messages");
   t.latency("messages.latency_ms", "ms", "message latency: queueing and CPU on the server");
@@ -155,6 +157,25 @@ std::vector<Field> build() {
   t.add("transport.posts.sent", I, "requests", "POSTs sent");
   t.add("transport.posts.failed", I, "requests", "POSTs that failed");
   t.add("transport.http_bytes", N, "bytes", "HTTP overhead of the fallback transports");
+  t.add("session_opening", O, "",
+        "HTTP requests the client library sends before each WebSocket (socketio: polling then upgrade; signalr: negotiate)", true);
+  t.add("session_opening.library", S, "", "\"engine.io\" (handshake GET, CONNECT POST, two polls, then the upgrade) or \"signalr\" (POST /negotiate)");
+  t.add("session_opening.requests_per_open", I, "requests", "HTTP requests before the WebSocket handshake of an attempt whose requests all succeed");
+  t.add("session_opening.opens", I, "attempts", "attempts that started the sequence");
+  t.add("session_opening.requests", O, "", "the HTTP requests before the WebSocket");
+  t.add("session_opening.requests.sent", I, "requests", "reached a balancer (= answered + failed)");
+  t.add("session_opening.requests.answered", I, "requests", "answered by the server holding (or opening) the session");
+  t.add("session_opening.requests.failed", I, "requests", "failed (the sum of failed_by); each ends its attempt");
+  t.add("session_opening.requests.failed_by", O, "", "why requests failed");
+  t.add("session_opening.requests.failed_by.session_unknown", I, "requests", "reached a server without the session (HTTP 400 \"Session ID unknown\")");
+  t.add("session_opening.requests.failed_by.backend_down", I, "requests", "routed to a server that was down");
+  t.add("session_opening.requests.failed_by.no_backend", I, "requests", "no eligible backend");
+  t.add("session_opening.requests.failed_by.balancer_down", I, "requests", "the client's balancer was down");
+  t.add("session_opening.upgrades", O, "", "WebSocket handshakes after a complete sequence");
+  t.add("session_opening.upgrades.reached_a_server", I, "requests", "routed to a server");
+  t.add("session_opening.upgrades.session_unknown", I, "requests", "of those, on a server without the session (engine.io 400, SignalR 404)");
+  t.add("session_opening.cpu_seconds", N, "core-s", "CPU the requests and the failed upgrades cost (transport.long_polling.request_us each)");
+  t.add("session_opening.http_bytes", N, "bytes", "HTTP overhead of the requests (transport.long_polling.request_bytes each)");
   t.latency("handshake_latency_ms", "ms", "from a connection attempt to the handshake done");
 
   const bool opt = true;

@@ -10,6 +10,7 @@
 #include "models/pubsub/channel_joins.hpp"
 #include "models/pubsub/pubsub.hpp"
 #include "models/transport/fallback_transports.hpp"
+#include "models/transport/session_opening.hpp"
 
 namespace wsfleet::models {
 
@@ -46,6 +47,10 @@ Fleet::Fleet(const FleetConfig& config) : cfg_(config), st_(cfg_, sim_) {
   if (FallbackTransports::needed(cfg_)) {
     transports_ = std::make_unique<FallbackTransports>(st_);
     parts.transports = transports_.get();
+  }
+  if (SessionOpening::needed(cfg_)) {
+    opening_ = std::make_unique<SessionOpening>(st_);
+    parts.opening = opening_.get();
   }
   if (GrayFailures::needed(cfg_)) {
     gray_ = std::make_unique<GrayFailures>(st_);
@@ -99,6 +104,7 @@ RunResult Fleet::run(const ProgressFn& progress, std::uint64_t progress_every_ev
   result.summary = make_summary();
   if (pubsub_) pubsub_->finish(result.summary);
   if (joins_) joins_->summarise(result.summary);
+  if (opening_) opening_->summarise(result.summary);
   result.summary.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   check_conservation(result.summary);
   sampler_->take_series(result);
@@ -171,6 +177,7 @@ void Fleet::check_conservation(RunSummary& summary) const {
   FallbackTransports::conservation(summary, transports_.get());
   if (pubsub_) pubsub_->conservation(summary);
   if (joins_) joins_->conservation(summary);
+  if (opening_) opening_->conservation(summary);
   if (deployer_) deployer_->conservation(summary, autoscaler_ ? autoscaler_->drained() : scaling_->drained());
   if (autoscaler_) autoscaler_->conservation(summary);
   if (gray_) gray_->conservation(summary);

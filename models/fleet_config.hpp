@@ -107,6 +107,14 @@ struct FleetSection {
 /// What a client does when its session ends normally.
 enum class SessionEnd { Leave, Reconnect };
 
+/// clients.upgrade_from_polling: does a session open on HTTP long polling and upgrade to WebSocket
+/// (Engine.IO's default transports ["polling", "websocket", "webtransport"])?
+enum class UpgradeFromPolling {
+  Preset,  ///< as the backoff preset's library does: yes for socketio, no otherwise
+  On,      ///< every attempt opens on polling and upgrades (transports ["polling", "websocket"])
+  Off,     ///< straight to WebSocket (socket.io-client with transports: ["websocket"])
+};
+
 /// The connect timeout of a client whose backoff policy brings none and whose scenario gives none, s.
 inline constexpr double kDefaultConnectTimeoutS = 10.0;
 
@@ -132,6 +140,11 @@ struct ClientsSection {
                                                          ///< (a push notification) instead of the ramp, 0 = none
   double wave_at_s = 0.0;                                ///< when the wave starts, s
   double wave_window_s = 10.0;                           ///< the wave's clients arrive uniformly within this, s
+  /// Whether each attempt first opens an Engine.IO session on HTTP long polling and then upgrades
+  /// (models/transport/session_opening.hpp).
+  UpgradeFromPolling upgrade_from_polling = UpgradeFromPolling::Preset;
+  bool skip_negotiation = false;                         ///< SignalR (backoff.policy = signalr): no POST /negotiate
+                                                         ///< before the WebSocket (skipNegotiation, WebSockets only)
   /// Member-wise equality (exact for doubles).
   bool operator==(const ClientsSection&) const = default;
 };

@@ -48,6 +48,8 @@ struct ConnectionCounts {
   std::uint64_t failed_source_ports = 0;    ///< of `failed`, the balancer had no free source port (EADDRNOTAVAIL)
   std::uint64_t failed_balancer_down = 0;   ///< of `failed`, the client's balancer was down
   std::uint64_t failed_crash = 0;           ///< of `failed`, handshakes cut by a crash or a drain deadline
+  std::uint64_t failed_session_unknown = 0; ///< of `failed`, a request before or the upgrade itself reached a server
+                                            ///< without the session (only with a session opening: summary.session_opening)
 };
 
 /// Messages of one kind (data messages or heartbeats).
@@ -326,6 +328,7 @@ struct RunSummary {
   PubSubOutcome pubsub;
   AutoscalerOutcome autoscaler;            ///< enabled only with [autoscaler]
   TransportOutcome transport;              ///< clients per transport, polls, POSTs
+  SessionOpeningOutcome session_opening;   ///< the HTTP requests before each WebSocket (socketio polling, signalr negotiate)
   std::vector<SiteOutcome> sites;          ///< empty without a [topology]
   std::vector<RegionOutcome> regions;      ///< empty without a [topology]
   std::vector<ConservationCheck> conservation;

@@ -147,7 +147,18 @@ void print_summary(const models::RunSummary& s) {
                                         {c.failed_timeout, "handshake timeout"},
                                         {c.failed_source_ports, "balancer out of source ports"},
                                         {c.failed_balancer_down, "balancer down"},
-                                        {c.failed_crash, "cut by a crash or drain"}}));
+                                        {c.failed_crash, "cut by a crash or drain"},
+                                        {c.failed_session_unknown, "Session ID unknown"}}));
+  if (s.session_opening.enabled) {
+    // The HTTP requests the client library sends before its WebSocket (docs/client_presets.md).
+    const auto& o = s.session_opening;
+    std::string line = "each reconnect cost " + std::to_string(o.requests_per_open + 1) + " HTTP requests (" + o.library + ": " +
+                       std::to_string(o.requests_per_open) + " before the WebSocket upgrade); ";
+    line += c.failed_session_unknown > 0
+                ? std::to_string(c.failed_session_unknown) + " sessions failed with Session ID unknown: the balancer is not sticky"
+                : "no session failed with Session ID unknown";
+    row("before the WebSocket", line);
+  }
   row("closed / dropped / drained",
       std::to_string(c.closed) + " / " + std::to_string(c.dropped) + " / " + std::to_string(c.drained));
   row("active at end", std::to_string(c.active_at_end) + "  (peak " + std::to_string(s.peak_connections) + ")");

@@ -55,7 +55,14 @@ Section clients() {
            number("wave_share", &C::wave_share, between(0.0, 1.0),
                   "share of the clients whose first connection comes in a wave (a push notification) instead of the ramp"),
            number("wave_at_s", &C::wave_at_s, between(0.0, kMaxDurationS), "when the wave starts"),
-           number("wave_window_s", &C::wave_window_s, between(0.0, kMaxDurationS), "the wave's clients arrive uniformly within this")},
+           number("wave_window_s", &C::wave_window_s, between(0.0, kMaxDurationS), "the wave's clients arrive uniformly within this"),
+           choice("upgrade_from_polling", &C::upgrade_from_polling, {"preset", "on", "off"},
+                  "each attempt opens an Engine.IO session on HTTP long polling (handshake GET, CONNECT POST, two polls) "
+                  "and then upgrades to WebSocket: \"preset\" = as socket.io-client does with backoff.policy = \"socketio\" "
+                  "(default transports), \"off\" = transports: [\"websocket\"]"),
+           flag("skip_negotiation", &C::skip_negotiation,
+                "backoff.policy = \"signalr\": connect the WebSocket without the POST /negotiate first (skipNegotiation, "
+                "WebSockets only)")},
           false, ""};
 }
 

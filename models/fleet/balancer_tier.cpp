@@ -320,6 +320,12 @@ RequestFailure BalancerTier::route_request(std::uint32_t c, std::uint32_t& serve
   return RequestFailure::None;
 }
 
+void BalancerTier::remember(std::uint32_t c, std::uint32_t server) {
+  if (st_.cfg.balancer.sticky != Stickiness::SourceIp) return;
+  BalancerNode& node = nodes_[resolve(c)];
+  if (!node.stick.empty()) node.stick[c] = static_cast<std::int32_t>(server);
+}
+
 void BalancerTier::try_failed(BalancerNode& node, std::uint32_t server) {
   // NGINX (ngx_http_upstream_round_robin.c, free_peer): a failure more than fail_timeout after the
   // previous one starts a new count; max_fails failures take the peer out for fail_timeout. A

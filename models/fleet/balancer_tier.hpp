@@ -59,6 +59,11 @@ class BalancerTier : public sim::EventHandler, public ServerListener {
   /// Routes one HTTP request of client `c` (kept-alive upstream: no rate limit, no source port);
   /// on None, `server` is where it went.
   RequestFailure route_request(std::uint32_t c, std::uint32_t& server);
+  /// Client `c`'s session was opened on `server` by an HTTP request: a source-IP balancer remembers
+  /// it for the client's next requests and connection (HAProxy `stick on src`). Nothing otherwise.
+  void remember(std::uint32_t c, std::uint32_t server);
+  /// The balancer client `c` resolves to now.
+  std::uint32_t balancer_of(std::uint32_t c) const { return resolve(c); }
   /// The balancer stops counting a connection of `server` it proxied (accepted by its worker `worker`).
   void connection_closed(std::uint32_t balancer, std::uint32_t server, std::uint32_t worker) {
     BalancerNode& node = nodes_[balancer];

@@ -13,6 +13,7 @@
 #include "models/fleet/summary_helpers.hpp"
 #include "models/pubsub/pubsub.hpp"
 #include "models/transport/fallback_transports.hpp"
+#include "models/transport/session_opening.hpp"
 
 namespace wsfleet::models {
 
@@ -165,6 +166,11 @@ void Connections::attempt(std::uint32_t c) {
     ++st_.conn.retries;
     ++st_.iv.retries;
   }
+  if (st_.parts.opening) {
+    // The library's HTTP requests before its WebSocket (engine.io's polling handshake, SignalR's negotiate).
+    const SessionOpening::Failure f = st_.parts.opening->open(c);
+    if (f != SessionOpening::Failure::None) return opening_failed(c, f);
+  }
   const Route route = st_.parts.balancers->connect(c);
   if (route.refusal) return refuse(c, *route.refusal);
   if (route.unreachable) {
@@ -249,8 +255,44 @@ void Connections::syn_give_up(std::uint32_t c) {
   refuse(c, Refusal::Timeout);
 }
 
+void Connections::opening_failed(std::uint32_t c, SessionOpening::Failure why) {
+  const SessionOpening& o = *st_.parts.opening;
+  switch (why) {
+    case SessionOpening::Failure::SessionUnknown: return session_unknown(c);
+    case SessionOpening::Failure::BackendDown:
+      st_.refusals.routed(c, o.failed_server(), o.failed_balancer());
+      return refuse(c, Refusal::BackendDown);
+    case SessionOpening::Failure::NoBackend:
+      st_.refusals.routed(c, -1, o.failed_balancer());
+      return refuse(c, Refusal::NoBackend);
+    case SessionOpening::Failure::BalancerDown:
+      st_.refusals.routed(c, -1, o.failed_balancer());
+      return refuse(c, Refusal::BalancerDown);
+    case SessionOpening::Failure::None: break;
+  }
+  throw std::logic_error("Connections: an opening that did not fail");
+}
+
+void Connections::session_unknown(std::uint32_t c) {
+  // A request of the attempt (or its WebSocket upgrade) reached a server without the session: the
+  // library takes the error response as a failed attempt (engine.io-client: a transport error,
+  // then the Manager's backoff; SignalR: start() or the reconnect attempt fails).
+  ++st_.iv.failed;
+  ++st_.conn.failed;
+  ++st_.conn.failed_session_unknown;
+  retry_later(c, RetryCause::AttemptFailed);
+}
+
 void Connections::start_handshake(std::uint32_t c, const Route& route, sim::SimTime deadline) {
   Client& cl = st_.clients[c];
+  if (st_.parts.opening && !st_.parts.opening->upgrade_reaches(c, route.server)) {
+    // The WebSocket upgrade carries the session (sid, connection token) to a server that does not
+    // hold it: answered at once with an error; the balancer's upstream connection closes.
+    st_.parts.balancers->connection_closed(route.balancer, route.server, route.worker);
+    ++st_.servers[route.server].interval.failed;
+    cl.server = -1;
+    return session_unknown(c);
+  }
   Server& s = st_.servers[route.server];
   cl.state = ClientState::Connecting;
   cl.server = static_cast<std::int32_t>(route.server);
@@ -712,9 +754,18 @@ void Connections::conservation(RunSummary& summary) const {
          k.poll_failed});
   check("rejections", "rejected = rejected_server_full + no_backend + rejected_rate_limited + rejected_shed", k.rejected,
         {k.rejected_server_full, k.no_backend, k.rejected_rate_limited, k.rejected_shed});
-  check("failures",
-        "failed = failed_timeout + failed_backend_down + failed_source_ports + failed_balancer_down + failed_crash",
-        k.failed, {k.failed_timeout, k.failed_backend_down, k.failed_source_ports, k.failed_balancer_down, k.failed_crash});
+  if (st_.parts.opening) {
+    check("failures",
+          "failed = failed_timeout + failed_backend_down + failed_source_ports + failed_balancer_down + failed_crash + "
+          "failed_session_unknown",
+          k.failed,
+          {k.failed_timeout, k.failed_backend_down, k.failed_source_ports, k.failed_balancer_down, k.failed_crash,
+           k.failed_session_unknown});
+  } else {
+    check("failures",
+          "failed = failed_timeout + failed_backend_down + failed_source_ports + failed_balancer_down + failed_crash",
+          k.failed, {k.failed_timeout, k.failed_backend_down, k.failed_source_ports, k.failed_balancer_down, k.failed_crash});
+  }
   std::uint64_t slots = 0, server_connected = 0, ghosts = 0;
   for (const auto& srv : st_.servers) {
     slots += srv.members.size() + srv.ghosts;

@@ -22,6 +22,7 @@
 #include "models/backoff_policy.hpp"
 #include "models/fleet/fleet_state.hpp"
 #include "models/fleet/refusal.hpp"
+#include "models/transport/session_opening.hpp"
 #include "sim/event_handler.hpp"
 #include "sim/histogram.hpp"
 
@@ -99,6 +100,10 @@ class Connections : public sim::EventHandler {
   void syn_give_up(std::uint32_t c);
   static constexpr std::int32_t kSynPending = -2;  ///< Client::server while its SYN is swallowed by a link that is down
   void refuse(std::uint32_t c, Refusal why);
+  /// The library's requests before the WebSocket failed (SessionOpening): counted, then the backoff.
+  void opening_failed(std::uint32_t c, SessionOpening::Failure why);
+  /// The attempt failed because a request or the upgrade reached a server without its session.
+  void session_unknown(std::uint32_t c);
   /// The handshake of client `c` on the server `route` chose, failing at `deadline` if not done by then.
   void start_handshake(std::uint32_t c, const Route& route, sim::SimTime deadline);
   /// The timeout of the attempt client `cl` starts now (clients.connect_timeout_s, or its preset's own).

@@ -27,6 +27,7 @@ class ServerPool;
 class BalancerTier;
 class PubSub;
 class FallbackTransports;
+class SessionOpening;
 class Deployer;
 class GrayFailures;
 class Autoscaler;
@@ -63,6 +64,7 @@ struct Components {
   BalancerTier* balancers = nullptr;
   PubSub* pubsub = nullptr;                  ///< null without [pubsub]
   FallbackTransports* transports = nullptr;  ///< null without fallback clients or websocket_block faults
+  SessionOpening* opening = nullptr;         ///< null unless the clients' library sends HTTP requests before its WebSocket
   Deployer* deployer = nullptr;              ///< null without [[deploys]]
   GrayFailures* gray = nullptr;              ///< null without slow_server or health_flap faults
   Autoscaler* autoscaler = nullptr;          ///< null without [autoscaler]

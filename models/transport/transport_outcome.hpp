@@ -2,6 +2,7 @@
 // What the fallback transports (HTTP long polling, Server-Sent Events) did over one run: part of
 // RunSummary. Reference: docs/transports.md.
 #include <cstdint>
+#include <string>
 
 namespace wsfleet::models {
 
@@ -25,6 +26,28 @@ struct TransportClients {
   std::uint64_t websocket = 0;
   std::uint64_t long_polling = 0;
   std::uint64_t sse = 0;
+};
+
+/// The HTTP requests a client library sends before its WebSocket handshake, over one run
+/// (models/transport/session_opening.hpp). Conservation: requests_sent = requests_answered +
+/// requests_failed, requests_failed = the sum of the failed_* counts, and connections.failed_session_unknown
+/// = failed_session_unknown + upgrades_session_unknown.
+struct SessionOpeningOutcome {
+  bool enabled = false;                      ///< a client library that sends them (socketio upgrading from polling, signalr negotiating)
+  std::string library;                       ///< "engine.io" (polling, then upgrade) or "signalr" (negotiate)
+  std::uint32_t requests_per_open = 0;       ///< HTTP requests before the WebSocket handshake of one attempt that succeeds
+  std::uint64_t opens = 0;                   ///< attempts that started the sequence
+  std::uint64_t requests_sent = 0;           ///< those HTTP requests that reached a balancer
+  std::uint64_t requests_answered = 0;       ///< answered by the server holding the session (or opening it)
+  std::uint64_t requests_failed = 0;         ///< failed_session_unknown + failed_backend_down + failed_no_backend + failed_balancer_down
+  std::uint64_t failed_session_unknown = 0;  ///< reached a server without the session (HTTP 400 "Session ID unknown")
+  std::uint64_t failed_backend_down = 0;     ///< routed to a server that was down
+  std::uint64_t failed_no_backend = 0;       ///< the balancer had no backend in service
+  std::uint64_t failed_balancer_down = 0;    ///< the client's balancer was down
+  std::uint64_t upgrades = 0;                ///< WebSocket handshakes that followed a complete sequence and reached a server
+  std::uint64_t upgrades_session_unknown = 0;  ///< of upgrades, those on a server without the session (engine.io 400, SignalR 404)
+  double cpu_seconds = 0.0;                  ///< CPU the requests cost the servers they reached (request_us each), core-s
+  double http_bytes = 0.0;                   ///< their HTTP overhead (requests reaching a balancer x request_bytes)
 };
 
 /// The fallback transports over one run.

@@ -307,7 +307,24 @@ REJECT_REASONS = {"server_full": "server full", "no_backend": "no live backend",
                   "rate_limited": "balancer rate limit", "shed": "shed by admission control"}
 FAIL_REASONS = {"backend_down": "sent to a down server", "timeout": "handshake timeout",
                 "source_ports": "balancer out of source ports", "balancer_down": "balancer down",
-                "crash": "cut by a crash or drain"}
+                "crash": "cut by a crash or drain", "session_unknown": "Session ID unknown"}
+
+
+def session_opening_sentence(summary: View) -> Optional[str]:
+    """The run report's line on the HTTP requests a client library sends before each WebSocket
+    (`summary`: a Summary view; None when the run's clients send none): "each reconnect cost 5 HTTP
+    requests; 12 sessions failed with Session ID unknown: the balancer is not sticky"."""
+    opening = summary.session_opening
+    if opening is None:
+        return None
+    per = int(opening.requests_per_open or 0) + 1  # and the WebSocket handshake itself
+    line = f"each reconnect cost {per} HTTP requests ({opening.library}: {per - 1} before the WebSocket upgrade)"
+    failed = summary.connections.failed_by.session_unknown or 0
+    if failed:
+        line += f"; {int(failed):,} sessions failed with Session ID unknown: the balancer is not sticky"
+    else:
+        line += "; no session failed with Session ID unknown"
+    return line
 
 
 def cause_words(verb: str, by: Optional[View], names: Mapping[str, str]) -> str:

@@ -42,7 +42,7 @@ from ._html import CSS, STATUS_WORDS, esc, img
 from ._run_dir import (REPORT_FILE, SCENARIO_FILE, SUMMARY_FILE, TIMESERIES_FILE, PathLike, ReportError, ReportWriteError,
                        Run, load_run)
 from ._analysis import (CPU_SATURATED, FAIL_REASONS, HEADROOM_WARNING, REJECT_REASONS, Analysis, Finding,  # noqa: F401
-                        Storm, analyse, cause_words, reason_counts)
+                        Storm, analyse, cause_words, reason_counts, session_opening_sentence)
 from ._describe import (GRAY_FAILURES, as_float, capitalise, describe_scenario, fmt_duration, fmt_int, fmt_mib,
                         fmt_ms, fmt_num, fmt_pct, fmt_seconds, fmt_share, scenario_question)
 
@@ -189,6 +189,12 @@ def _headline(a: Analysis, summary: Mapping[str, Any], reps: Optional[Replicatio
                      esc(f"at the end {fmt_int(ends.long_polling)} on long polling, "
                          f"{fmt_int(ends.sse)} on SSE; {fmt_int(polls.sent)} polls, "
                          f"{fmt_int(polls.failed_by.session_unknown)} failed with \"Session ID unknown\"")))
+    opening_line = session_opening_sentence(sv)
+    if opening_line is not None:
+        opening = sv.session_opening
+        rows.append(("HTTP requests before the WebSocket", esc(fmt_int(opening.requests.sent)),
+                     esc(f"{opening_line} ({fmt_int(opening.requests.failed)} of the {fmt_int(opening.requests.sent)} "
+                         "requests failed)")))
     if a.servers and a.max_connections:
         # The engine's figure: each server at the start x its own class's limit (mixed classes differ).
         engine_capacity = as_float(sv.fleet.connection_capacity)

@@ -658,6 +658,9 @@ TEST_CASE("every preset survives a storm with rejections, timeouts, recoveries a
     cfg.clients.session_s = wsfleet::sim::Distribution::exponential(60.0);
     cfg.clients.on_session_end = wsfleet::models::SessionEnd::Reconnect;
     cfg.faults = {wsfleet::models::CrashFault::of_server(1, 60.0, 40.0), wsfleet::models::CrashFault::of_server(2, 150.0)};
+    // Sticky sessions, as socket.io (polling, then the upgrade) and SignalR (negotiate, then the
+    // WebSocket) require behind round robin: without them their attempts fail with Session ID unknown.
+    cfg.balancer.sticky = wsfleet::models::Stickiness::Cookie;
     wsfleet::models::Fleet first(cfg), second(cfg);
     const auto a = first.run();  // throws ConservationError if any count is off
     const auto b = second.run();

@@ -1,0 +1,79 @@
+"""socket.io's polling handshake and upgrade in a storm, with and without sticky sessions
+(experiments/scenarios/socketio_sticky.toml; models/transport/session_opening.*)."""
+from pathlib import Path
+
+import pytest
+
+import wsfleet
+from wsfleet._analysis import session_opening_sentence
+from wsfleet.views import Summary
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIO = str(ROOT / "experiments" / "scenarios" / "socketio_sticky.toml")
+
+
+@pytest.fixture(scope="module")
+def runs():
+    return {
+        "cookie": wsfleet.run(SCENARIO, progress=False),
+        "none": wsfleet.run(SCENARIO, overrides={"balancer.sticky": "none"}, progress=False),
+        "ip_hash": wsfleet.run(SCENARIO, overrides={"balancer.sticky": "none", "balancer.policy": "ip_hash"},
+                               progress=False),
+    }
+
+
+def test_sticky_sessions_bring_everyone_back(runs):
+    for name in ("cookie", "ip_hash"):
+        s = Summary(runs[name].summary)
+        assert s.connections.active_at_end == 8000, name
+        assert s.connections.failed_by.session_unknown == 0, name
+        opening = s.session_opening
+        assert opening.library == "engine.io"
+        assert opening.requests_per_open == 4
+        # 8,000 first connections and the 2,000 reconnects of the crashed server's clients at least.
+        assert s.connections.established >= 10000
+        assert opening.requests.answered >= 4 * s.connections.established
+        assert opening.requests.failed_by.session_unknown == 0
+        assert opening.upgrades.session_unknown == 0
+        line = session_opening_sentence(s)
+        assert line.startswith("each reconnect cost 5 HTTP requests")
+        assert "no session failed" in line
+
+
+def test_without_sticky_sessions_round_robin_never_connects(runs):
+    s = Summary(runs["none"].summary)
+    assert s.connections.established == 0
+    unknown = s.connections.failed_by.session_unknown
+    assert unknown == s.connections.attempted - s.connections.pending_at_end
+    # Each attempt: the handshake GET (answered) and the POST (400 on the next server).
+    assert s.session_opening.requests.sent == 2 * s.session_opening.opens
+    assert s.session_opening.requests.failed_by.session_unknown == unknown
+    line = session_opening_sentence(s)
+    assert f"{unknown:,} sessions failed with Session ID unknown: the balancer is not sticky" in line
+
+
+def test_requests_cost_cpu_and_are_conserved(runs):
+    for r in runs.values():
+        s = Summary(r.summary)
+        o = s.session_opening
+        assert o.requests.sent == o.requests.answered + o.requests.failed
+        reached = o.requests.answered + o.requests.failed_by.session_unknown + o.upgrades.session_unknown
+        assert o.cpu_seconds == pytest.approx(150e-6 * reached)
+        assert r.summary["conservation"]["ok"]
+        assert r.summary["conservation"]["checks"]["session opening cpu"]["ok"]
+
+
+def test_report_has_the_line(runs, tmp_path):
+    runs["none"].report(str(tmp_path / "none"))
+    html = (tmp_path / "none" / "report.html").read_text()
+    assert "each reconnect cost 5 HTTP requests" in html
+    assert "the balancer is not sticky" in html
+
+
+def test_websocket_only_clients_send_no_requests_first():
+    r = wsfleet.run(SCENARIO, overrides={"clients.upgrade_from_polling": "off", "balancer.sticky": "none",
+                                         "run.duration_s": 70}, progress=False)
+    s = Summary(r.summary)
+    assert s.session_opening is None
+    assert s.connections.active_at_end == 8000
+    assert session_opening_sentence(s) is None
