@@ -152,11 +152,21 @@ void print_summary(const models::RunSummary& s) {
   if (s.session_opening.enabled) {
     // The HTTP requests the client library sends before its WebSocket (docs/client_presets.md).
     const auto& o = s.session_opening;
-    std::string line = "each reconnect cost " + std::to_string(o.requests_per_open + 1) + " HTTP requests (" + o.library + ": " +
-                       std::to_string(o.requests_per_open) + " before the WebSocket upgrade); ";
-    line += c.failed_session_unknown > 0
-                ? std::to_string(c.failed_session_unknown) + " sessions failed with Session ID unknown: the balancer is not sticky"
-                : "no session failed with Session ID unknown";
+    const std::string cost = std::to_string(o.requests_per_open + 1) + " HTTP requests (" + o.library + ": " +
+                             std::to_string(o.requests_per_open) + " before the WebSocket upgrade)";
+    std::string line;
+    if (c.failed_session_unknown == 0) {
+      line = "each reconnect cost " + cost + "; no session failed with Session ID unknown";
+    } else {
+      // Failed attempts stop at the request that missed the session: say what they did send.
+      std::ostringstream each;
+      if (o.opens > 0) {
+        each << "; its " << o.opens << " attempts sent " << o.requests_sent << " requests (" << std::fixed
+             << std::setprecision(1) << static_cast<double>(o.requests_sent) / static_cast<double>(o.opens) << " each)";
+      }
+      line = "a complete session opening costs " + cost + each.str() + "; " + std::to_string(c.failed_session_unknown) +
+             " sessions failed with Session ID unknown: the balancer is not sticky";
+    }
     row("before the WebSocket", line);
   }
   row("closed / dropped / drained",

@@ -318,13 +318,17 @@ def session_opening_sentence(summary: View) -> Optional[str]:
     if opening is None:
         return None
     per = int(opening.requests_per_open or 0) + 1  # and the WebSocket handshake itself
-    line = f"each reconnect cost {per} HTTP requests ({opening.library}: {per - 1} before the WebSocket upgrade)"
     failed = summary.connections.failed_by.session_unknown or 0
-    if failed:
-        line += f"; {int(failed):,} sessions failed with Session ID unknown: the balancer is not sticky"
-    else:
-        line += "; no session failed with Session ID unknown"
-    return line
+    if not failed:
+        return (f"each reconnect cost {per} HTTP requests ({opening.library}: {per - 1} before the WebSocket "
+                "upgrade); no session failed with Session ID unknown")
+    # Failed attempts stop at the request that missed the session: say what they did send.
+    opens = int(opening.opens or 0)
+    sent = int(opening.requests.sent or 0)
+    each = f"; its {opens:,} attempts sent {sent:,} requests ({sent / opens:.1f} each)" if opens else ""
+    return (f"a complete session opening costs {per} HTTP requests ({opening.library}: {per - 1} before the "
+            f"WebSocket upgrade){each}; {int(failed):,} sessions failed with Session ID unknown: the balancer is "
+            "not sticky")
 
 
 def cause_words(verb: str, by: Optional[View], names: Mapping[str, str]) -> str:

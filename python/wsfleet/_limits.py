@@ -457,6 +457,35 @@ def _delivery_loss(s: View) -> Limit:
     return lim
 
 
+def _sticky_sessions(s: View) -> Limit:
+    """socket.io's polling-then-upgrade and SignalR's negotiate need every request of an attempt on
+    one server: without sticky sessions the attempt fails with "Session ID unknown", whatever the
+    capacity."""
+    name = "sticky sessions"
+    opening = s.session_opening
+    if opening is None:
+        return Limit("sticky_sessions", name, "n/a", None, "no requests before the WebSocket", shown=False)
+    unknown = num(s.connections.failed_by.session_unknown)
+    attempted = num(s.connections.attempted)
+    library = "socket.io (engine.io)" if opening.library == "engine.io" else "SignalR"
+    figure = (f"{fmt_int(unknown)} of {fmt_int(attempted)} attempts failed with Session ID unknown"
+              + (f" ({fmt_pct(unknown, attempted)})" if attempted else ""))
+    effect = ""
+    if unknown:
+        effect = (f"{library}'s requests before the WebSocket reached servers without the session"
+                  + ("; no client connected" if num(s.connections.established) == 0 else "")
+                  + "; more servers would not help")
+    lim = Limit("sticky_sessions", name, "bound" if unknown else "ok", None, figure,
+                f"{fmt_int(opening.requests_per_open)} requests and the upgrade on the server that holds the session",
+                effect, severity=unknown)
+    if unknown:
+        skip = ('clients.upgrade_from_polling = "off"' if opening.library == "engine.io"
+                else "clients.skip_negotiation = true")
+        lim.advice = ('Make the balancer sticky (balancer.sticky = "cookie" or "source_ip"), or let the clients '
+                      f"open on the WebSocket directly ({skip}).")
+    return lim
+
+
 def _continuity(s: View) -> Limit:
     name = "message continuity"
     pubsub = s.pubsub
@@ -499,7 +528,7 @@ def _recovery(s: View, fleet: pd.DataFrame) -> Limit:
     if not crashes and not gave_up and outage is None:
         return Limit("recovery", name, "n/a", None, "no crash in this run")
     stranded = [f for f in crashes if num(f.connections_dropped) > 0 and as_float(f.reconnected_within_s) is None]
-    times = [(as_float(f.reconnected_within_s), f) for f in crashes]
+    times = [(as_float(f.reconnected_within_s), f) for f in crashes if num(f.connections_dropped) > 0]
     times = [(t, f) for t, f in times if t is not None]
     worst_t, worst = max(times, key=lambda x: x[0]) if times else (None, None)
     parts = []
@@ -561,6 +590,7 @@ def evaluate_limits(summary: Mapping[str, Any], scenario: Mapping[str, Any], ser
         _delivery_latency(s),
         _delivery_loss(s),
         _continuity(s),
+        _sticky_sessions(s),
         _recovery(s, fleet),
     ]
 

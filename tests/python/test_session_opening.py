@@ -50,6 +50,9 @@ def test_without_sticky_sessions_round_robin_never_connects(runs):
     assert s.session_opening.requests.failed_by.session_unknown == unknown
     line = session_opening_sentence(s)
     assert f"{unknown:,} sessions failed with Session ID unknown: the balancer is not sticky" in line
+    # What those attempts did send, not what a complete opening would have cost.
+    assert line.startswith("a complete session opening costs 5 HTTP requests")
+    assert f"its {s.session_opening.opens:,} attempts sent {s.session_opening.requests.sent:,} requests (2.0 each)" in line
 
 
 def test_requests_cost_cpu_and_are_conserved(runs):
@@ -66,8 +69,13 @@ def test_requests_cost_cpu_and_are_conserved(runs):
 def test_report_has_the_line(runs, tmp_path):
     runs["none"].report(str(tmp_path / "none"))
     html = (tmp_path / "none" / "report.html").read_text()
-    assert "each reconnect cost 5 HTTP requests" in html
+    assert "a complete session opening costs 5 HTTP requests" in html and "(2.0 each)" in html
     assert "the balancer is not sticky" in html
+    # The verdict names the missing stickiness, not the capacity, and says what to change.
+    assert "The binding constraint is the sticky sessions" in html and "more servers would not help" in html
+    assert "balancer.sticky" in html
+    # The crash dropped no connection (nobody was connected): no "all 0 clients back within 0 s".
+    assert "all 0 clients" not in html and "no crash dropped a connection" in html
 
 
 def test_websocket_only_clients_send_no_requests_first():
