@@ -370,6 +370,9 @@ count = 400
 ramp_s = 5.0
 messages_per_minute = 0.0
 
+[balancer]
+sticky = "cookie"  # SignalR's negotiate and socket.io's polling need sticky sessions (docs/client_presets.md)
+
 [balancer.health_check]
 mode = "instant"  # the balancer knows of the crash at once: the retries, not the detection, are under test
 

@@ -72,7 +72,7 @@ def test_steady_state_of_a_run() -> None:
     # The steady mean is the mean of the whole batches after the warm-up.
     whole = (len(r.fleet) // 5) * 5
     assert row["steady_mean"] == pytest.approx(kept.iloc[:whole - int(row["warmup_samples"])].mean())
-    with pytest.raises(KeyError, match="no fleet time-series column"):
+    with pytest.raises(KeyError, match="has no column 'nope'"):
         r.steady_state(["nope"])
 
 
