@@ -456,7 +456,7 @@ void BalancerTier::recover_balancer(std::uint32_t n) {
     if (!st_.servers[b].present) continue;
     const int backend = node.local(b);
     for (std::uint32_t w = 0; w < node.lb->workers(); ++w) {
-      node.fails[static_cast<std::size_t>(w) * node.lb->backends().size() + node.slot(b)] = 0;
+      node.fails[fail_slot(node, b, w)] = 0;
       node.lb->unblock_passive(w, backend);
     }
     node.health[node.slot(b)].set(instant ? st_.servers[b].up : true);

@@ -166,9 +166,13 @@ class BalancerTier : public sim::EventHandler, public ServerListener {
     return {nodes_.data() + static_cast<std::size_t>(st_.topo.site_of(server)) * per_site_, per_site_};
   }
   std::uint32_t index_of(const BalancerNode& node) const { return static_cast<std::uint32_t>(&node - nodes_.data()); }
-  /// The passive failure slot of `server` for the node's current worker (worker x backend).
+  /// The passive failure slot of `server` for worker `worker` (worker x backend).
+  static std::size_t fail_slot(const BalancerNode& node, std::uint32_t server, std::uint32_t worker) {
+    return static_cast<std::size_t>(worker) * node.lb->backends().size() + node.slot(server);
+  }
+  /// The same for the node's current worker.
   static std::size_t fail_slot(const BalancerNode& node, std::uint32_t server) {
-    return static_cast<std::size_t>(node.lb->worker()) * node.lb->backends().size() + node.slot(server);
+    return fail_slot(node, server, node.lb->worker());
   }
   std::uint32_t resolve(std::uint32_t c) const;
   bool site_in_service(std::uint32_t site) const;
