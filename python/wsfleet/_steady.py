@@ -41,12 +41,12 @@ T_995_8 = 3.355387331333395
 
 
 def _t(p: float, df: int) -> float:
-    from wsfleet._stats import t_quantile  # SciPy, only for another confidence
-
     if (p, df) == (0.975, BATCHES - 1):
         return T_975_9
     if (p, df) == (0.995, BATCHES - 2):
         return T_995_8
+    from wsfleet._stats import t_quantile  # SciPy, only for another confidence: not at a worker's start
+
     return t_quantile(p, df)
 
 

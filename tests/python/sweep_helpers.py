@@ -49,9 +49,9 @@ def hang_on_point_1(task: Task) -> Dict[str, Any]:
 
 
 def report_modules(task: Task) -> Dict[str, Any]:
-    """Runs the task and says whether the worker has loaded pandas or pyarrow by then."""
+    """Runs the task and says whether the worker has loaded pandas, pyarrow or SciPy by then."""
     import sys
 
     row = run_task(task)
-    row.update({"worker.pandas": "pandas" in sys.modules, "worker.pyarrow": "pyarrow" in sys.modules})
+    row.update({f"worker.{name}": name in sys.modules for name in ("pandas", "pyarrow", "scipy")})
     return row
