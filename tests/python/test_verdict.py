@@ -90,6 +90,13 @@ at_s = 20.0
 recover_after_s = 10.0
 """
 
+BROKER_OUTAGE = """
+[[faults]]
+type = "broker_outage"
+at_s = 20.0
+recover_after_s = 5.0
+"""
+
 
 def _pubsub(feed_rate: float = 2, drain: str = "kib_per_s = 0", broker_capacity: float = 100000,
             broker_latency_ms: float = 1.0, resume_s: float = 60) -> str:
@@ -108,6 +115,8 @@ CASES = {
     "send_buffers": (_pubsub(feed_rate=50, drain="messages_per_s = 5"), {}, "send buffers",
                      "slow readers disconnected"),
     "delivery_latency": (_pubsub(broker_latency_ms=1500), {}, "pub/sub delivery latency (p99)", "p99 1,5"),
+    # The broker is down 5 s: the feed's publishes in that window fail (40 at 2/s on 4 channels).
+    "delivery_loss": (_pubsub() + BROKER_OUTAGE, {}, "pub/sub delivery loss", "40 publishes failed"),
     "continuity": (_pubsub(resume_s=0) + CRASH, {}, "message continuity", "messages never reached a client"),
     "recovery": (CRASH, {"backoff.max_retries": 1, "fleet.max_connections": 110}, "recovery after a crash",
                  "clients gave up reconnecting"),
