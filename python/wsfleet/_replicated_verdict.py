@@ -29,8 +29,8 @@ from wsfleet._stats import mean_ci
 __all__ = ["RULE", "LimitAcross", "ReplicatedVerdict", "limits_across", "replicated_verdict"]
 
 #: The rule in words, for the report and the docs.
-RULE = ("Each limit is judged at the upper bound of the {conf} confidence interval of its mean use over the "
-        "replications: it binds when that bound reaches 100 % or when it stopped work in any replication, and "
+RULE = ("each limit is judged at the upper bound of the {conf} confidence interval of its mean use over the "
+        "replications: it binds when that bound reaches 100% or when it stopped work in any replication, and "
         "comes near when that bound is above {near}; the verdict follows from those states as a single run's does.")
 
 
@@ -96,7 +96,7 @@ def _across(per_rep: Sequence[Limit], confidence: float) -> LimitAcross:
         parts.append(f"near in {near_in} of {n_reps} replications")
     if src.effect and src.state == "bound":
         parts.append(f"replication {worst}: {src.effect}")
-    figure = (f"replication {worst}, the worst: {src.figure}" if n_reps > 1 else src.figure)
+    figure = (f"replication {worst}, the worst: {src.figure}" if n_reps > 1 and state != "n/a" else src.figure)
     limit = replace(src, state=state, used=upper, figure=figure, effect="; ".join(parts),
                     severity=math.fsum(l.severity for l in per_rep) / n_reps,
                     advice=src.advice if state in ("bound", "near") else "",

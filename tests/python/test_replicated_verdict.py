@@ -155,7 +155,7 @@ def test_a_replicated_run_straddling_the_threshold(straddling, tmp_path: Path) -
     assert f"replication {worst}, the worst: {round(uses[worst] * MAX_CONNECTIONS)} of 140 connections" in row
     assert f"near in {counts['warn']} of {n} replications" in row
     # The rule is stated under the cards.
-    assert "Each limit is judged at the upper bound of the 95% confidence interval of its mean use" in _text(page)
+    assert "each limit is judged at the upper bound of the 95% confidence interval of its mean use" in _text(page)
 
 
 def test_the_cli_prints_the_verdict_over_the_replications(straddling, tmp_path: Path) -> None:
