@@ -40,6 +40,7 @@ struct RunOptions {
   std::vector<std::string> metrics;
   std::string max_replications;
   std::string workers;  // --workers N: worker processes running the replications
+  std::string scheduler;  // --scheduler ADDRESS: a Dask cluster running them instead
 };
 
 /// `wsfleet run ... --precision R`: the arguments for wsfleet._run_cli.main, as the user gave them.
@@ -63,6 +64,7 @@ std::vector<std::string> replicated_run_args(const RunOptions& o, bool seed_give
   for (const auto& m : o.metrics) option("--metric", m);
   if (!o.max_replications.empty()) option("--max-replications", o.max_replications);
   if (!o.workers.empty()) option("--workers", o.workers);
+  if (!o.scheduler.empty()) option("--scheduler", o.scheduler);
   return args;
 }
 
@@ -249,8 +251,13 @@ Action add_run(CLI::App& app) {
                                   "With --precision: worker processes running the replications (default one per "
                                   "core, as sweeps; 0: one after another); the result is the same whatever N")
                       ->type_name("N");
-  return [opts, seed, precision, metric, cap, workers]() -> int {
-    if (precision->count() > 0 || metric->count() > 0 || cap->count() > 0 || workers->count() > 0) {
+  auto* scheduler = cmd->add_option("--scheduler", opts->scheduler,
+                                    "With --precision: run the replications on a Dask cluster instead, e.g. "
+                                    "tcp://host:8786 (as sweeps); the result is the same")
+                        ->type_name("ADDRESS");
+  return [opts, seed, precision, metric, cap, workers, scheduler]() -> int {
+    if (precision->count() > 0 || metric->count() > 0 || cap->count() > 0 || workers->count() > 0 ||
+        scheduler->count() > 0) {
       // Every check (values, metric names, --report/--format without --out) is the Python side's.
       return run_python("run", replicated_run_args(*opts, seed->count() > 0));
     }

@@ -20,7 +20,7 @@ from .views import Scenario, Summary, View
 from .views import COLUMNS as C
 
 __all__ = ["analyse", "Analysis", "Storm", "Finding", "REJECT_REASONS", "FAIL_REASONS", "CPU_SATURATED",
-           "HEADROOM_WARNING"]
+           "HEADROOM_WARNING", "limit_findings", "action_words"]
 
 #: Below this much headroom (fraction of any limit) the verdict says "tight".
 HEADROOM_WARNING = MARGIN
@@ -43,6 +43,7 @@ class Storm:
 class Finding:
     level: str      # "fail", "warn" or "ok"
     text: str
+    limit: str = ""  # the key of the limit it reports (wsfleet._limits), "" for the other notes
 
 
 @dataclass
@@ -346,19 +347,37 @@ def reason_counts(by: Optional[View], names: Mapping[str, str]) -> str:
     return ": " + ", ".join(parts) if parts else ""
 
 
+def limit_findings(limits: Sequence[Limit]) -> List[Finding]:
+    """One finding per limit that bound ("fail") or came near ("warn"), with its figure."""
+    findings = []
+    for limit in limits:
+        if limit.state == "bound":
+            findings.append(Finding("fail", f"{capitalise(limit.name)}: {limit.figure}"
+                                            + (f"; {limit.effect}" if limit.effect else "") + ".", limit.key))
+        elif limit.state == "near":
+            findings.append(Finding("warn", f"{capitalise(limit.name)}: {limit.figure}, "
+                                            f"{fmt_share(max(limit.headroom or 0.0, 0.0))} left.", limit.key))
+    return findings
+
+
+def action_words(status: str, actions: Sequence[str], binding: Optional[Limit]) -> str:
+    """The report's "What to do": the advice of the bound and near limits, or why none is needed."""
+    if actions:
+        return " ".join(actions)
+    if status == "ok" and binding is not None:
+        return (f"No action needed for this scenario: the closest limit, the {binding.name}, has "
+                f"{fmt_share(max(binding.headroom or 0.0, 0.0))} left for growth.")
+    if status == "ok":
+        return "No action needed for this scenario."
+    return "See the findings above; each names the figure it follows from."
+
+
 def _verdict(a: Analysis, s: View) -> None:
     """The verdict from every limit of the model (wsfleet._limits), and notes on what happened
     that is not a limit (a crashed server that kept receiving tries, an out-of-memory kill)."""
     a.limits = evaluate_limits(s.raw, a.scenario, a.plot_data.servers, a.plot_data.fleet, a.sample_interval_s)
     v = verdict(a.limits)
-    findings: List[Finding] = []
-    for limit in a.limits:
-        if limit.state == "bound":
-            findings.append(Finding("fail", f"{capitalise(limit.name)}: {limit.figure}"
-                                            + (f"; {limit.effect}" if limit.effect else "") + "."))
-        elif limit.state == "near":
-            findings.append(Finding("warn", f"{capitalise(limit.name)}: {limit.figure}, "
-                                            f"{fmt_share(max(limit.headroom or 0.0, 0.0))} left."))
+    findings: List[Finding] = limit_findings(a.limits)
     for start, stop in _outages(a.plot_data.fleet):
         until = f"until about {fmt_seconds(stop)}" if stop is not None else "until the end of the run"
         findings.append(Finding("fail", f"Total outage: no server was up from about {fmt_seconds(start)} {until}."))
@@ -401,22 +420,15 @@ def _verdict(a: Analysis, s: View) -> None:
                              f"{math.ceil(a.peak_fleet_connections / a.max_connections) + 1} servers "
                              f"(this run: {run_had}).")
     status = v.status
-    if status != "fail" and any(f.level == "fail" for f in findings):
+    # A misconfigured run keeps its word: its bound setting is why findings fail (no capacity bound).
+    if status not in ("fail", "misconfigured") and any(f.level == "fail" for f in findings):
         status = "fail"
     elif status == "ok" and any(f.level == "warn" for f in findings):
         status = "warn"
     a.status = status
     a.binding = v.binding
     a.verdict = v.text
-    if v.actions:
-        a.action = " ".join(v.actions)
-    elif status == "ok" and v.binding is not None:
-        a.action = (f"No action needed for this scenario: the closest limit, the {v.binding.name}, has "
-                    f"{fmt_share(max(v.binding.headroom or 0.0, 0.0))} left for growth.")
-    elif status == "ok":
-        a.action = "No action needed for this scenario."
-    else:
-        a.action = "See the findings above; each names the figure it follows from."
+    a.action = action_words(status, v.actions, v.binding)
     a.findings = findings
 
 

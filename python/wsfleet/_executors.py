@@ -8,7 +8,7 @@ failing, say) is deterministic and is not retried. A worker that dies (killed, o
 crashed) takes its tasks with it; those are run again, and a task that kills its worker more than
 `retries` times is reported as WorkerLost while every other task completes.
 
-Instead of a list, the local and serial executors also take a feed (an object with take(room) ->
+Instead of a list, every executor (local, serial, Dask) also takes a feed (an object with take(room) ->
 list of tasks): it is asked for more tasks whenever there is room, after each outcome has been handed
 to the caller, so the caller decides what runs next from what has finished (a replicated run's
 sequential stopping rule, wsfleet._replicated). Closing the generator early (the caller stops, or
@@ -284,7 +284,11 @@ class DaskExecutor:
             outstanding[future.key] = (future, task)
             return future
 
-        futures = as_completed([submit(t) for t in tasks])
+        # A feed (a replicated run) is asked for more after each outcome is handed out, so that what
+        # runs next follows what has finished; a few per worker are kept in flight, as locally.
+        feed = tasks if _is_feed(tasks) else None
+        limit = 2 * max(self.workers, 1)
+        futures = as_completed([submit(t) for t in (feed.take(limit) if feed is not None else tasks)])
         try:
             for future in futures:
                 _, task = outstanding.pop(future.key)
@@ -303,6 +307,9 @@ class DaskExecutor:
                     yield task, True, result
                 finally:
                     future.release()
+                if feed is not None:
+                    for more in feed.take(limit - len(outstanding)):
+                        futures.add(submit(more))
         finally:
             if outstanding:  # interrupted: stop what has not run yet
                 self.client.cancel([f for f, _ in outstanding.values()])

@@ -7,11 +7,12 @@ import html
 from pathlib import Path
 from typing import Any
 
+from ._limits import STATUS_WORDS  # the verdict's words, by status, declared with the statuses
+
+__all__ = ["CSS", "STATUS_WORDS", "esc", "img"]
+
 #: The stylesheet of every report (run, sweep, plan, comparison), embedded in each page.
 CSS = (Path(__file__).with_name("report.css")).read_text(encoding="utf-8")
-
-#: The verdict's words, by status.
-STATUS_WORDS = {"ok": "ENOUGH CAPACITY", "warn": "TIGHT", "fail": "NOT ENOUGH CAPACITY"}
 
 
 def esc(value: Any) -> str:

@@ -28,7 +28,7 @@ from .views import Scenario, Summary, View
 from .views import COLUMNS as C
 
 __all__ = ["Limit", "Verdict", "evaluate_limits", "verdict", "MARGIN", "DELIVERY_P99_MS", "RECOVERY_S",
-           "STATES"]
+           "STATES", "STATUS_WORDS", "CONFIGURATION"]
 
 #: A limit with less than this share left at the worst moment is "near".
 MARGIN = 0.20
@@ -45,6 +45,13 @@ STATES = ("bound", "near", "ok", "n/a")
 #: Limits that are outcomes (what clients saw), not resources: a bound resource explains them, so
 #: the binding constraint is a resource whenever one bound.
 OUTCOMES = ("delivery_latency", "delivery_loss", "continuity", "recovery")
+#: Limits that are settings, not capacity: the balancer or the clients stop work that the servers have
+#: room for. When one binds and no capacity resource does, the verdict is "misconfigured" (adding
+#: servers is not the fix; the limit's `setting` is), not "fail". A bound capacity resource ranks first.
+CONFIGURATION = ("sticky_sessions", "source_ports", "new_connection_rate", "backend_cap")
+#: The verdict's words, by status (every report, the command line, `--json`).
+STATUS_WORDS = {"ok": "ENOUGH CAPACITY", "warn": "TIGHT", "fail": "NOT ENOUGH CAPACITY",
+                "misconfigured": "MISCONFIGURED"}
 
 
 @dataclass
@@ -60,6 +67,18 @@ class Limit:
     advice: str = ""             # what to change, with numbers computed from the run
     severity: float = 0.0        # how much work it stopped (for ranking bound limits)
     shown: bool = True           # False: the run has no such mechanism (no pub/sub), left out of the table
+    setting: str = ""            # a configuration limit (CONFIGURATION): the keys that move it
+    used_text: str = ""          # over replications: "62% ± 3% (55% to 70%)" (wsfleet._replicated_verdict)
+
+    @property
+    def used_words(self) -> str:
+        """The table's "Used" cell: the share used, or over replications the mean ± half-width (range)."""
+        return self.used_text or (fmt_share(self.used) if self.used is not None else "—")
+
+    @property
+    def configuration(self) -> bool:
+        """A setting, not capacity (CONFIGURATION)."""
+        return self.key in CONFIGURATION
 
     @property
     def headroom(self) -> Optional[float]:
@@ -68,11 +87,26 @@ class Limit:
 
 @dataclass
 class Verdict:
-    """The status ("ok", "warn", "fail"), the binding (or closest) limit and the sentences."""
+    """The status ("ok", "warn", "fail", "misconfigured"; STATUS_WORDS), the binding (or closest) limit
+    and the sentences."""
     status: str
     binding: Optional[Limit]
     text: str
     actions: List[str]
+
+    @property
+    def words(self) -> str:
+        """"ENOUGH CAPACITY", "TIGHT", "NOT ENOUGH CAPACITY" or "MISCONFIGURED"."""
+        return STATUS_WORDS[self.status]
+
+    def document(self) -> Dict[str, Any]:
+        """The verdict as `--json` prints it: status, words, the binding (or closest) limit's key,
+        name and figure, the setting to change for a misconfigured run, the sentence and the actions."""
+        b = self.binding
+        return {"status": self.status, "words": self.words, "limit": b.key if b is not None else None,
+                "limit_name": b.name if b is not None else None, "figure": b.figure if b is not None else None,
+                "setting": b.setting if b is not None and self.status == "misconfigured" else None,
+                "text": self.text, "actions": list(self.actions)}
 
 
 def _state(used: Optional[float], effect: float) -> str:
@@ -231,7 +265,8 @@ def _source_ports(s: View, sc: View, fleet: pd.DataFrame) -> Limit:
     lim = Limit("source_ports", name, _state(used, failed), used,
                 f"{fmt_int(peak)} of {fmt_int(per_backend)} ports from {who} to one server",
                 f"{fmt_int(ports)} ports × {fmt_int(addresses)} source "
-                f"{'address' if addresses == 1 else 'addresses'} per server", effect, severity=failed)
+                f"{'address' if addresses == 1 else 'addresses'} per server", effect, severity=failed,
+                setting="balancer.source_addresses")
     if lim.state in ("bound", "near"):
         demand, _ = _demand(fleet)
         n = as_float(s.fleet.servers) or 1.0
@@ -349,11 +384,48 @@ def _rate(s: View, sc: View, fleet: pd.DataFrame, dt: float) -> Limit:
     used = peak / total if peak is not None else None
     lim = Limit("new_connection_rate", name, _state(used, refused), used,
                 f"{fmt_num(peak)} of {fmt_num(total)} new connections/s{_where(None, t)}",
-                f"{fmt_num(per_balancer)} new connections/s per balancer", effect, severity=refused)
+                f"{fmt_num(per_balancer)} new connections/s per balancer", effect, severity=refused,
+                setting="balancer.max_new_connections_per_s")
     if lim.state in ("bound", "near") and peak is not None:
         lim.advice = (f"The peak of {fmt_num(peak)} attempts/s (a {fmt_seconds(dt)} sample) needs "
                       f"balancer.max_new_connections_per_s = {fmt_int(math.ceil(peak / count / (1 - MARGIN)))} "
                       f"(this run: {fmt_num(per_balancer)}), or a longer backoff to spread the attempts.")
+    return lim
+
+
+def _backend_cap(s: View, sc: View, servers: pd.DataFrame) -> Limit:
+    """balancer.max_connections_per_backend (NGINX max_conns, HAProxy maxconn) is per balancer: a
+    server takes at most that many from each balancer. Once every server is at it, attempts are
+    refused with no_backend ("no live upstreams"), whatever room the servers have. The engine counts
+    those refusals with an outage's (rejected_by.no_backend); the peak per-server connections against
+    the cap tell the two apart."""
+    name = "balancer connections per server (max_conns)"
+    cap = as_float(sc.balancer.max_connections_per_backend) or 0.0
+    if cap <= 0:
+        return Limit("backend_cap", name, "n/a", None, "no cap set", shown=False)
+    count = max(len(s.balancers), 1)
+    per_server = cap * count
+    refused = num(s.connections.rejected_by.no_backend)
+    peak = t = server = None
+    if not servers.empty and C.connections in servers.columns:
+        peak, t, server = _peak_row(servers, servers[C.connections])
+    if peak is None:
+        peak = as_float(s.connections.peak_per_server)
+    used = peak / per_server if peak is not None else None
+    at_cap = used is not None and used >= 1.0
+    own = as_float(s.fleet.max_connections_per_server)
+    state = "bound" if at_cap and refused else _state(min(used, 0.999) if used is not None else None, 0.0)
+    effect = (f"{fmt_int(refused)} connection attempts refused with no live backend: every server at the "
+              "balancers' cap" + (f", below the servers' own {fmt_int(own)}" if own and own > per_server else "")
+              if state == "bound" else "")
+    lim = Limit("backend_cap", name, state, used,
+                f"{fmt_int(peak)} of {fmt_int(per_server)} connections{_where(server, t)}",
+                f"{fmt_int(cap)} per server from each of {count} {'balancer' if count == 1 else 'balancers'}",
+                effect, severity=refused if state == "bound" else 0.0, setting="balancer.max_connections_per_backend")
+    if state in ("bound", "near") and own:
+        lim.advice = (f"The servers take {fmt_int(own)} connections each: balancer.max_connections_per_backend = "
+                      f"{math.ceil(own / count)} (this run: {fmt_int(cap)}) lets the balancers fill them, "
+                      "or 0 for no cap.")
     return lim
 
 
@@ -481,6 +553,7 @@ def _sticky_sessions(s: View) -> Limit:
     if unknown:
         skip = ('clients.upgrade_from_polling = "off"' if opening.library == "engine.io"
                 else "clients.skip_negotiation = true")
+        lim.setting = f"balancer.sticky, or {skip.split(' =', 1)[0]}"
         lim.advice = ('Make the balancer sticky (balancer.sticky = "cookie" or "source_ip"), or let the clients '
                       f"open on the WebSocket directly ({skip}).")
     return lim
@@ -585,6 +658,7 @@ def evaluate_limits(summary: Mapping[str, Any], scenario: Mapping[str, Any], ser
         _cpu(s, servers),
         _memory(s, servers),
         _rate(s, sc, fleet, dt),
+        _backend_cap(s, sc, servers),
         _broker(s, sc, fleet, dt),
         _send_buffers(s, sc),
         _delivery_latency(s),
@@ -595,8 +669,24 @@ def evaluate_limits(summary: Mapping[str, Any], scenario: Mapping[str, Any], ser
     ]
 
 
+def _category(limit: Limit) -> int:
+    """0: a capacity resource, 1: a setting (CONFIGURATION), 2: an outcome (OUTCOMES)."""
+    return 2 if limit.key in OUTCOMES else 1 if limit.configuration else 0
+
+
 def _rank(limit: Limit) -> Tuple[int, int, float, float]:
-    return (STATES.index(limit.state), limit.key in OUTCOMES, -limit.severity, -(limit.used or 0.0))
+    return (STATES.index(limit.state), _category(limit), -limit.severity, -(limit.used or 0.0))
+
+
+def _room(limits: Sequence[Limit]) -> str:
+    """"the per-server connection limit: 6,000 of 8,000 connections, 25% left": the capacity resource
+    that came closest, for a verdict that says the servers had room."""
+    resources = sorted([l for l in limits if _category(l) == 0 and l.state != "n/a" and l.used is not None],
+                       key=lambda l: -(l.used or 0.0))
+    if not resources:
+        return ""
+    top = resources[0]
+    return f"the {top.name}: {top.figure}, {fmt_share(max(top.headroom or 0.0, 0.0))} left"
 
 
 def verdict(limits: Sequence[Limit]) -> Verdict:
@@ -611,6 +701,12 @@ def verdict(limits: Sequence[Limit]) -> Verdict:
         if others:
             text += " Also reached: " + "; ".join(f"the {l.name}, {l.effect or l.figure}" for l in others) + "."
         actions = [l.advice for l in bound + near if l.advice]
+        if top.configuration:
+            room = _room(measured)
+            text += (" It is a setting, not a lack of capacity: "
+                     + (f"the servers had room (the closest capacity limit is {room}); " if room else "")
+                     + f"change {top.setting}.")
+            return Verdict("misconfigured", top, text, actions)
         return Verdict("fail", top, text, actions)
     if near:
         top = near[0]

@@ -62,10 +62,11 @@ class OptionNames:
     max_replications: str
     replication: str
     workers: str = "workers"
+    scheduler: str = "scheduler"
 
 
 API_NAMES = OptionNames("precision", "metrics", "max_replications", "replication", "workers")
-CLI_NAMES = OptionNames("--precision", "--metric", "--max-replications", "--replication", "--workers")
+CLI_NAMES = OptionNames("--precision", "--metric", "--max-replications", "--replication", "--workers", "--scheduler")
 
 
 def make_rule(precision: Any, metrics: Any, max_replications: Any,

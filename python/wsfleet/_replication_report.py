@@ -17,6 +17,8 @@ import pandas as pd
 
 from wsfleet._format import fmt_int, fmt_ms, fmt_num, fmt_seconds, fmt_share
 from wsfleet._html import esc, img
+from wsfleet._limits import MARGIN
+from wsfleet._replicated_verdict import RULE, replicated_verdict
 from wsfleet._replicated import Replications, metric_values, outcome_words, rule_of
 from wsfleet._stats import mean_ci
 from wsfleet.views import COLUMNS as C
@@ -146,8 +148,11 @@ def replications_html(reps: Replications, runs: Optional[list] = None) -> str:
     across = (" and so are the plots below but the first, which shows every replication's time series (mean, "
               "interval, range)" if reps.runs is not None else " and so are the plots below")
     note = (f"The cards above are the mean over the {n} replications ± the half-width of its {conf} confidence "
-            f"interval (Student t); the verdict, the limits and the tables below are replication 0's: the run that "
-            f"the same command without --precision gives (seed {doc['seed']}),{across}.")
+            f"interval (Student t). " + (f"The verdict and the limits table are over every replication: "
+                                         f"{RULE.format(conf=conf, near=fmt_share(1.0 - MARGIN))} "
+                                         if runs else "The verdict and the limits are replication 0's. ")
+            + f"The tables below are replication 0's: the run that the same command without --precision gives "
+            f"(seed {doc['seed']}),{across}.")
     return (f'<div class="replications" id="replications"><h3>Replications and precision</h3>'
             f"<p>{esc(outcome_words(doc))}</p><p>{esc(note)}</p>"
             + (f'<p class="verdicts">{esc(verdicts_sentence(runs))}</p>' if runs else "") +
@@ -304,7 +309,7 @@ def verdicts_sentence(runs: list) -> str:
                       v.binding.name if v.binding is not None else "no limit", {l.key: l.used for l in limits}))
     n = len(found)
     status0, key0, name0, _ = found[0]
-    what0 = f"{STATUS_WORDS[status0]}, {'binding' if status0 == 'fail' else 'closest'} limit: the {name0}"
+    what0 = f"{STATUS_WORDS[status0]}, {'binding' if status0 in ('fail', 'misconfigured') else 'closest'} limit: the {name0}"
     used = [f[3].get(key0) for f in found] if key0 is not None else []
     used = [u for u in used if u is not None and math.isfinite(u)]
     spread = (f" The {name0} used {fmt_share(min(used))} to {fmt_share(max(used))} of its limit across the "
@@ -314,7 +319,7 @@ def verdicts_sentence(runs: list) -> str:
         return f"Every one of the {n} replications gets replication 0's verdict ({what0}).{spread}"
     groups: dict = {}
     for k, (status, _, name, _) in others:
-        words = f"{STATUS_WORDS[status]}, {'binding' if status == 'fail' else 'closest'} limit: the {name}"
+        words = f"{STATUS_WORDS[status]}, {'binding' if status in ('fail', 'misconfigured') else 'closest'} limit: the {name}"
         groups.setdefault(words, []).append(k)
     listed = "; ".join(f"replication{'s' if len(ks) > 1 else ''} {', '.join(map(str, ks))}: {words}"
                        for words, ks in groups.items())
@@ -322,8 +327,31 @@ def verdicts_sentence(runs: list) -> str:
             f"others differ ({listed}).{spread}")
 
 
+def across_replications(a: object, runs: list, confidence: float) -> None:
+    """Puts the verdict over every replication (wsfleet._replicated_verdict) into replication 0's
+    Analysis `a` (wsfleet._analysis): its status, binding limit, sentences, limits (each with its use
+    over the replications) and findings (the limits' over the replications; the other notes are
+    replication 0's and say so). runs[0] is replication 0, whose analysis `a` is."""
+    from wsfleet._analysis import Finding, action_words, analyse, limit_findings
+
+    analyses = [a] + [analyse(run) for run in runs[1:]]
+    rv = replicated_verdict([x.limits for x in analyses], confidence)  # type: ignore[attr-defined]
+    status = rv.verdict.status
+    others = [f for x in analyses for f in x.findings if not f.limit]  # type: ignore[attr-defined]
+    if status not in ("fail", "misconfigured") and any(f.level == "fail" for f in others):
+        status = "fail"  # an outage in some replication, say
+    a.status = status  # type: ignore[attr-defined]
+    a.binding = rv.verdict.binding  # type: ignore[attr-defined]
+    a.limits = [x.limit for x in rv.limits]  # type: ignore[attr-defined]
+    a.verdict = rv.text  # type: ignore[attr-defined]
+    a.action = action_words(status, rv.verdict.actions, rv.verdict.binding)  # type: ignore[attr-defined]
+    a.findings = limit_findings(a.limits) + [  # type: ignore[attr-defined]
+        Finding(f.level, f"Replication 0: {f.text}") for f in a.findings if not f.limit]  # type: ignore[attr-defined]
+
+
 def capitalise_first(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-__all__ += ["replicated_cards", "Interval", "bands_html", "replication_runs", "verdicts_sentence"]
+__all__ += ["replicated_cards", "Interval", "bands_html", "replication_runs", "verdicts_sentence",
+            "across_replications"]

@@ -184,14 +184,21 @@ class RunResult:
         self.save(directory)
         return write_report(directory, plots=plots)
 
-    def verdict(self) -> "Verdict":
-        """The report's verdict: the status and the binding (or closest) limit, from every limit of the
-        model (wsfleet._limits)."""
-        from wsfleet._limits import evaluate_limits, verdict
+    def limits(self) -> list:
+        """Every limit of the model measured in this run (wsfleet._limits.Limit)."""
+        from wsfleet._limits import evaluate_limits
 
         scenario = tomllib.loads(self.scenario_toml)
         dt = float(ScenarioView(scenario).run.sample_interval_s or 1.0)
-        return verdict(evaluate_limits(self.summary, scenario, self.servers, self.fleet, dt))
+        return evaluate_limits(self.summary, scenario, self.servers, self.fleet, dt)
+
+    def verdict(self) -> "Verdict":
+        """The report's verdict: the status ("ok", "warn", "fail", "misconfigured"; .words gives
+        ENOUGH CAPACITY, TIGHT, NOT ENOUGH CAPACITY or MISCONFIGURED) and the binding (or closest) limit,
+        from every limit of the model (wsfleet._limits)."""
+        from wsfleet._limits import verdict
+
+        return verdict(self.limits())
 
     def _headline(self) -> Tuple[str, List[Tuple[str, str]]]:
         s = Summary(self.summary)
@@ -214,11 +221,10 @@ class RunResult:
     def _repr_html_(self) -> str:
         title, rows = self._headline()
         v = self.verdict()
-        words = {"ok": "ENOUGH CAPACITY", "warn": "TIGHT", "fail": "NOT ENOUGH CAPACITY"}[v.status]
         cells = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td style='text-align:left'>"
                         f"{html.escape(val)}</td></tr>" for k, val in rows)
         return (f"<div><strong>{html.escape(title)}</strong><table>{cells}</table>"
-                f"<p><strong>{words}</strong>: {html.escape(v.text)}</p></div>")
+                f"<p><strong>{v.words}</strong>: {html.escape(v.text)}</p></div>")
 
 
 @dataclass(repr=False)
@@ -242,6 +248,16 @@ class ReplicatedRunResult(RunResult):
     rule: Any = None
     seed: int = 0
     pilot: int = 2
+
+    def verdict(self) -> "Verdict":
+        """The verdict over every replication (wsfleet._replicated_verdict): each limit judged at the
+        upper bound of the 95 % interval of its mean use, bound if it stopped work in any replication;
+        .text also says how many replications reach each status on their own."""
+        from wsfleet._replicated_verdict import replicated_verdict
+
+        rv = replicated_verdict([self.replication(k).limits() for k in range(len(self.replications))])
+        rv.verdict.text = rv.text
+        return rv.verdict
 
     def replication(self, k: int) -> RunResult:
         """Replication k's RunResult (its summary, fleet, servers, balancers; k = 0 is this result's own)."""
@@ -397,10 +413,12 @@ def _local_replica(progress: Union[bool, None, "ProgressHook"], task: Any) -> di
 def replicated_run(scenario: Scenario, overrides: Overrides, seed: Optional[int],
                    progress: Union[bool, None, "ProgressHook"], precision: Any, metrics: Any,
                    max_replications: Any, names: Any = None, *, replication: Optional[int] = None,
-                   workers: Optional[int] = None) -> ReplicatedRunResult:
+                   workers: Optional[int] = None, scheduler: Any = None) -> ReplicatedRunResult:
     """wsfleet.run with a precision (see wsfleet._replicated); `names`: how the options are called in
     error messages (wsfleet._replicated.API_NAMES or CLI_NAMES). workers: local worker processes
-    (None: one per core, as sweeps; 0: one after another in this process)."""
+    (None: one per core, as sweeps; 0: one after another in this process); scheduler: a Dask
+    cluster instead (an address or a dask.distributed.Client), as sweeps take it. The replications'
+    files come back from the Dask workers in their outcomes, so a cluster on other machines works."""
     import functools
     import shutil
 
@@ -416,7 +434,10 @@ def replicated_run(scenario: Scenario, overrides: Overrides, seed: Optional[int]
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, numbers.Integral) or workers < 0):
         raise ValueError(f"{names.workers} must be a whole number >= 0: worker processes, 0 to run the replications "
                          f"one after another in this process (got {workers!r})")
-    if callable(progress) and not isinstance(progress, bool) and workers != 0:
+    if scheduler is not None and workers is not None:
+        raise ValueError(f"{names.workers} and {names.scheduler} cannot both be given: the replications run either "
+                         "in local worker processes or on the Dask cluster")
+    if callable(progress) and not isinstance(progress, bool) and (workers != 0 or scheduler is not None):
         raise ValueError(f"a progress callable is called in this process: it needs {names.workers}=0 (replications "
                          "one after another here); with worker processes pass progress=True, False or None")
     effective = check(scenario, overrides=overrides)  # a bad scenario: one ScenarioError here, before any worker
@@ -438,9 +459,10 @@ def replicated_run(scenario: Scenario, overrides: Overrides, seed: Optional[int]
     def task(r: int) -> ReplicaTask:
         return ReplicaTask(point=0, point_id="run", replication=r, seed=seed, scenario_text=text, source=source,
                            overrides=tuple(base + [f"run.seed={seed}", f"run.replication={r}"]), path=path,
-                           files=str(scratch / str(r)))
+                           files="" if ship else str(scratch / str(r)), ship_files=ship)
 
-    executor = make_executor(workers)
+    ship = scheduler is not None
+    executor = make_executor(workers, scheduler)
     if executor.workers == 0:
         fn: Any = functools.partial(_local_replica, progress)
         bar = None
@@ -457,6 +479,10 @@ def replicated_run(scenario: Scenario, overrides: Overrides, seed: Optional[int]
         executor.close()
     results = []
     for r, out in enumerate(outcomes):
+        if ship:  # a Dask worker's files, written here as a local worker writes them
+            (scratch / str(r)).mkdir()
+            for name, data in out["files"].items():
+                (scratch / str(r) / name).write_bytes(data)
         results.append(_result(out["fleet"], out["servers"], out["balancers"], json.loads(out["summary_json"]),
                                out["scenario_toml"], _Files(keep, r), out["sites"]))
     for extra in scratch.iterdir():  # replications run beyond the stop: dropped
@@ -488,6 +514,7 @@ def run(
     metrics: Optional[Sequence[str]] = None,
     max_replications: Optional[int] = None,
     workers: Optional[int] = None,
+    scheduler: Any = None,
 ) -> RunResult:
     """Run one scenario: a file path, a TOML string, or a dict with the scenario's tables.
 
@@ -509,12 +536,17 @@ def run(
     another in this process). The result is the same whatever their number, bit for bit: the rule
     decides on replications 0, 1, ... in order, and a replication started beyond its stop is dropped.
     Worker processes re-import a script that starts them: call from `if __name__ == "__main__":` (or a
-    notebook), or pass workers=0.
+    notebook), or pass workers=0. scheduler: with precision, run the replications on a Dask cluster
+    instead (an address such as "tcp://host:8786" or a dask.distributed.Client, as a sweep's
+    scheduler=); the result is the same, bit for bit.
     Raises ScenarioError (a ValueError) on bad input, with .file, .line, .column and .key.
     """
     if precision is not None or metrics is not None or max_replications is not None:
         return replicated_run(scenario, overrides, seed, progress, precision, metrics, max_replications,
-                              replication=replication, workers=workers)
+                              replication=replication, workers=workers, scheduler=scheduler)
+    if scheduler is not None:
+        raise ValueError("scheduler needs precision (the replications it runs are those of a run to a precision, "
+                         "e.g. precision=0.05)")
     if workers is not None:
         raise ValueError("workers needs precision (the replications it runs are those of a run to a precision, "
                          "e.g. precision=0.05)")

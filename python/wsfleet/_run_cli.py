@@ -1,4 +1,5 @@
-"""`wsfleet run SCENARIO --precision R [--metric NAME]... [--max-replications N]`: the command line of a
+"""`wsfleet run SCENARIO --precision R [--metric NAME]... [--max-replications N] [--workers N | --scheduler
+ADDRESS]`: the command line of a
 replicated run (wsfleet._replicated). The compiled `wsfleet run` hands its arguments here when one
 of the three options is given; without them it runs as before, in C++.
 
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import NoReturn, Optional, Sequence
 
 from wsfleet import _core
+from wsfleet._limits import Verdict
 from wsfleet._replicated import CLI_NAMES, RUNS_DIR, outcome_words
 from wsfleet._run import ReplicatedRunResult, replicated_run
 from wsfleet.views import Summary
@@ -31,9 +33,10 @@ def _number(v: float) -> str:
     return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
 
 
-def summary_lines(result: ReplicatedRunResult) -> list:
-    """The text the command prints: what ran, what stopped it, and per chosen metric the mean, the
-    half-width of its interval and the relative half-width reached against the target."""
+def summary_lines(result: ReplicatedRunResult, verdict: Optional[Verdict] = None) -> list:
+    """The text the command prints: what ran, what stopped it, per chosen metric the mean, the
+    half-width of its interval and the relative half-width reached against the target, and the
+    verdict over the replications (ReplicatedRunResult.verdict(), when given)."""
     doc = result.precision_document()
     sv = Summary(result.summary)
     name = sv.scenario.name or ""
@@ -60,6 +63,8 @@ def summary_lines(result: ReplicatedRunResult) -> list:
                     f"FAILED in replication(s) {', '.join(map(str, failed))}" if failed else "not reported")
     lines.append(f"  replication 0: {conn.attempted or 0:,} attempts, {conn.rejected or 0:,} refused, "
                  f"{conn.failed or 0:,} failed; conservation {conservation}")
+    if verdict is not None:
+        lines.append(f"  verdict over the replications: {verdict.words}: {verdict.text}")
     return lines
 
 
@@ -83,7 +88,8 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress")
     parser.add_argument("--report", action="store_true", help="also write DIR/report.html (needs --out)")
     parser.add_argument("--json", action="store_true",
-                        help="print {\"summary\": replication 0's summary.json, \"precision\": ...} instead of the text")
+                        help="print {\"summary\": replication 0's summary.json, \"precision\": ..., \"verdict\": the verdict over "
+                             "the replications} instead of the text")
     parser.add_argument("--format", choices=("csv", "parquet"), default="csv", help="time series format with --out")
     parser.add_argument("--precision", type=float, metavar="R",
                         help="replicate until the 95%% confidence interval of every chosen metric's mean is within "
@@ -96,11 +102,16 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
     parser.add_argument("--workers", type=int, metavar="N",
                         help="worker processes running the replications (default: one per core, as sweeps; 0: one "
                              "after another in this process); the result is the same whatever N")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="run the replications on a Dask cluster instead, e.g. tcp://host:8786 (as sweeps); the "
+                             "result is the same")
     args = parser.parse_args(argv)
-    if args.workers is not None and args.precision is None and args.metrics is None and args.max_replications is None:
-        print(f"{parser.prog}: error: --workers needs --precision (it runs the replications of a run to a precision)",
-              file=sys.stderr)
-        return EXIT_BAD_INPUT
+    replicated = args.precision is not None or args.metrics is not None or args.max_replications is not None
+    for option, value in (("--workers", args.workers), ("--scheduler", args.scheduler)):
+        if value is not None and not replicated:
+            print(f"{parser.prog}: error: {option} needs --precision (it runs the replications of a run to a "
+                  "precision)", file=sys.stderr)
+            return EXIT_BAD_INPUT
     if args.report and not args.out:
         print(f"{parser.prog}: --report needs --out DIR", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -110,7 +121,7 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
     try:
         result = replicated_run(args.scenario, args.overrides, args.seed, False if (args.quiet or args.json) else None,
                                 args.precision, args.metrics, args.max_replications, CLI_NAMES,
-                                workers=args.workers)
+                                workers=args.workers, scheduler=args.scheduler)
     except _core.ConservationError as exc:
         print(f"{parser.prog}: {exc}", file=sys.stderr)
         return EXIT_CONSERVATION
@@ -120,10 +131,12 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
     except KeyboardInterrupt:
         print(f"{parser.prog}: interrupted", file=sys.stderr)
         return 130
+    verdict = result.verdict()
     if args.json:
-        print(json.dumps({"summary": result.summary, "precision": result.precision_document()}, indent=2))
+        print(json.dumps({"summary": result.summary, "precision": result.precision_document(),
+                          "verdict": verdict.document()}, indent=2))
     else:
-        print("\n".join(summary_lines(result)))
+        print("\n".join(summary_lines(result, verdict)))
     if args.out:
         try:
             result.save(args.out, format=args.format)

@@ -95,9 +95,12 @@ class ReplicaTask(Task):
     """One replication of a replicated run (wsfleet._replicated), in this process or a worker: the
     scenario is run from its file when `path` is set (relative paths inside it are then relative to
     its folder, as `wsfleet run FILE` has them), else from scenario_text; the run's files (summary.json,
-    timeseries.csv, scenario.toml, as `wsfleet run --out` writes them) go to the directory `files`."""
+    timeseries.csv, scenario.toml, as `wsfleet run --out` writes them) go to the directory `files`, or,
+    with ship_files (a Dask worker, maybe on another machine), back to the driver in the outcome's
+    "files" ({name: bytes}), which writes them there."""
     path: str = ""
     files: str = ""
+    ship_files: bool = False
 
 
 def replica_row(replication: int, seed: int, summary: Dict[str, Any], fleet_columns: Dict[str, Any]) -> Dict[str, Any]:
@@ -119,11 +122,22 @@ def run_replica(task: ReplicaTask, progress: Any = None) -> Dict[str, Any]:
     overrides = list(task.overrides)
     native = (_core.run_file(task.path, overrides, progress=progress) if task.path else
               _core.run_text(task.scenario_text, task.source, overrides, progress=progress))
-    if task.files:
+    shipped: Dict[str, bytes] = {}
+    if task.ship_files:
+        import tempfile
+        from pathlib import Path
+
+        with tempfile.TemporaryDirectory(prefix="wsfleet-replica-") as tmp:
+            native.write(tmp)
+            shipped = {f.name: f.read_bytes() for f in sorted(Path(tmp).iterdir()) if f.is_file()}
+    elif task.files:
         native.write(task.files)
     summary_text = native.summary_json()
     fleet = native.fleet_columns()
-    return {"row": replica_row(task.replication, task.seed, json.loads(summary_text), fleet),
-            "summary_json": summary_text, "scenario_toml": native.scenario_toml(), "fleet": dict(fleet),
-            "servers": dict(native.server_columns()), "balancers": dict(native.balancer_columns()),
-            "sites": dict(native.site_columns())}
+    out = {"row": replica_row(task.replication, task.seed, json.loads(summary_text), fleet),
+           "summary_json": summary_text, "scenario_toml": native.scenario_toml(), "fleet": dict(fleet),
+           "servers": dict(native.server_columns()), "balancers": dict(native.balancer_columns()),
+           "sites": dict(native.site_columns())}
+    if task.ship_files:
+        out["files"] = shipped
+    return out

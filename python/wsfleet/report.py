@@ -30,7 +30,8 @@ from . import _plots
 from ._autoscaling_report import autoscaler_section
 from ._life import connection_life
 from ._replicated import Replications, read_replications
-from ._replication_report import bands_html, replicated_cards, replication_runs, replications_html
+from ._replication_report import (across_replications, bands_html, replicated_cards, replication_runs,
+                                  replications_html)
 from ._steady_report import steady_html
 from ._limits import autoscaled_peak
 from ._operations import deploy_figure, deploy_sentences, gray_failure_sentences
@@ -71,7 +72,7 @@ def _limits_table(a: Analysis) -> str:
         return ""
     rows = []
     for limit in sorted((l for l in a.limits if l.shown), key=lambda l: ("bound", "near", "ok", "n/a").index(l.state)):
-        used = fmt_share(limit.used) if limit.used is not None else "—"
+        used = limit.used_words
         rows.append(f'<tr class="limit-{limit.state}" data-limit="{esc(limit.key)}">'
                     f'<th scope="row">{esc(capitalise(limit.name))}</th>'
                     f'<td class="num">{esc(used)}</td><td>{esc(limit.figure)}</td><td>{esc(limit.limit)}</td>'
@@ -464,16 +465,25 @@ def _operations(run: Run, a: Analysis, number: int, plots: bool) -> str:
     return "\n".join(parts) + "\n</section>\n"
 
 
-def render_report(run: Run, plots: bool = True) -> str:
-    """The report of a loaded run, as one HTML document (`plots=False`: text and tables only, fast)."""
+def _analysed(run: Run) -> Tuple[Analysis, Optional[Replications], Optional[list]]:
+    """The run's analysis, its replications (None for a plain run) and every replication's directory;
+    for a replicated run the verdict and the limits are over every replication."""
     a = analyse(run)
-    scenario = run.scenario
-    s = Summary(run.summary)
     try:
         reps = read_replications(run.run_dir)
         runs = replication_runs(reps) if reps is not None else None  # every replication's directory, read once
     except ValueError as exc:
         raise ReportError(run.run_dir, str(exc)) from None
+    if runs:
+        across_replications(a, runs, reps.confidence)  # type: ignore[union-attr]
+    return a, reps, runs
+
+
+def render_report(run: Run, plots: bool = True) -> str:
+    """The report of a loaded run, as one HTML document (`plots=False`: text and tables only, fast)."""
+    a, reps, runs = _analysed(run)
+    scenario = run.scenario
+    s = Summary(run.summary)
     description = Scenario(scenario).scenario.description or s.scenario.description
     plain = "".join(f"<p>{esc(sentence)}</p>" for sentence in describe_scenario(scenario))
     version = s.wsfleet_version or ""
@@ -586,7 +596,20 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return 1 if isinstance(exc, ReportWriteError) else 2
     print(f"wrote {path}")
+    line = verdict_line(args.run_dir)
+    if line:
+        print(line)
     return 0
+
+
+def verdict_line(run_dir: PathLike) -> str:
+    """"verdict: MISCONFIGURED: The binding constraint is ...": the verdict of a run directory (over
+    every replication for a replicated run), as `wsfleet report` and `wsfleet run --report` print it
+    after the report; "" for a sweep or plan directory."""
+    if (Path(run_dir) / "study.json").is_file() or not (Path(run_dir) / SUMMARY_FILE).is_file():
+        return ""
+    a, _, _ = _analysed(load_run(run_dir))
+    return f"verdict: {STATUS_WORDS[a.status]}: {a.verdict}"
 
 
 class _CallableModule(types.ModuleType):

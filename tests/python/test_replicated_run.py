@@ -233,7 +233,9 @@ def test_the_report_figures_are_the_replications(replicated, tmp_path: Path) -> 
     for m in doc["metrics"]:
         row = _text(re.search(rf'<tr data-metric="{re.escape(m["metric"])}".*?</tr>', headline, re.S).group(0))
         assert ("not met" in row) == (not m["met"])
-    assert "the verdict, the limits and the tables below are replication 0's" in text
+    assert "The verdict and the limits table are over every replication: each limit is judged at the upper " \
+        "bound of the 95% confidence interval of its mean use over the replications" in text
+    assert "The tables below are replication 0's" in text
     # The subtitle says which replication the rest of the report is.
     assert f"replication 0 of {n} run to a precision" in _text(page)
 

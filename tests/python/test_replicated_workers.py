@@ -4,7 +4,9 @@
 
 The stopping rule decides on replications 0, 1, ... in index order, so the outcome does not depend on
 the number of workers: the same precision.json and summary for 0, 1 and 2 workers, bit for bit.
-The ordering is checked by hand on an executor that hands outcomes back in reverse order."""
+The ordering is checked by hand on an executor that hands outcomes back in reverse order. On a Dask
+cluster (a LocalCluster of two worker processes, skipped without dask.distributed) the result and the
+saved files are the same too."""
 from __future__ import annotations
 
 import html
@@ -72,6 +74,62 @@ def test_the_result_does_not_depend_on_the_workers(by_workers, tmp_path: Path) -
     assert docs[0] == docs[1] == docs[2]
     a, b = (json.loads((tmp_path / f"w{w}" / "summary.json").read_text()) for w in (1, 2))
     assert _summary(a) == _summary(b)
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    """A real Dask cluster, as the sweeps' Dask tests use: a LocalCluster of two worker processes."""
+    distributed = pytest.importorskip("dask.distributed")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                       silence_logs=50)
+    with distributed.Client(cluster) as client:
+        yield client
+    cluster.close()
+
+
+def test_a_dask_cluster_gives_the_same_result_bit_for_bit(by_workers, dask_client, tmp_path: Path) -> None:
+    serial = by_workers[0]
+    n = len(serial.replications)
+    ref = serial.save(tmp_path / "serial")
+    for name, scheduler in (("client", dask_client), ("address", dask_client.scheduler.address)):
+        r = wsfleet.run(TINY, progress=False, scheduler=scheduler, **RULE)
+        assert len(r.replications) == len(r.frame) == n, name
+        assert r.precision_document() == serial.precision_document(), name
+        pd.testing.assert_frame_equal(_frame(r.frame), _frame(serial.frame))
+        for k in range(n):
+            mine, theirs = r.replication(k), serial.replication(k)
+            assert _summary(mine.summary) == _summary(theirs.summary), (name, k)
+            pd.testing.assert_frame_equal(mine.fleet, theirs.fleet)
+            pd.testing.assert_frame_equal(mine.servers, theirs.servers)
+        # The files the Dask workers sent back are the engine's own, byte for byte.
+        out = r.save(tmp_path / name)
+        assert (out / PRECISION_FILE).read_bytes() == (ref / PRECISION_FILE).read_bytes()
+        assert sorted(int(p.name) for p in (out / RUNS_DIR).iterdir()) == list(range(n))
+        for k in range(n):
+            for f in ("timeseries.csv", "scenario.toml"):
+                assert (out / RUNS_DIR / str(k) / f).read_bytes() == (ref / RUNS_DIR / str(k) / f).read_bytes()
+        assert r.verdict().text == serial.verdict().text
+
+
+def test_the_cli_runs_the_replications_on_a_scheduler_address(dask_client, tmp_path: Path) -> None:
+    scenario = tmp_path / "tiny.toml"
+    scenario.write_text(TINY, encoding="utf-8")
+    docs = {}
+    for how, option in (("workers", ["--workers", "0"]), ("dask", ["--scheduler", dask_client.scheduler.address])):
+        out = tmp_path / how
+        done = subprocess.run([str(WSFLEET), "run", str(scenario), "--out", str(out), "--precision", "0.003",
+                               "--metric", "cpu.mean_utilisation", "--max-replications", "6", "-q", *option],
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        docs[how] = (out / PRECISION_FILE).read_bytes()
+    assert docs["workers"] == docs["dask"]
+
+
+def test_scheduler_needs_precision_and_excludes_workers() -> None:
+    with pytest.raises(ValueError, match="scheduler needs precision"):
+        wsfleet.run(TINY, scheduler="tcp://127.0.0.1:1", progress=False)
+    with pytest.raises(ValueError, match="workers and scheduler cannot both be given"):
+        wsfleet.run(TINY, precision=0.05, workers=2, scheduler="tcp://127.0.0.1:1", progress=False)
 
 
 def test_every_replication_is_the_plain_run_of_its_number(by_workers) -> None:
@@ -453,7 +511,8 @@ def test_the_report_says_whether_every_replication_gets_replication_0s_verdict(b
     sentence = _text(re.search(r'<p class="verdicts">(.*?)</p>', page, re.S).group(1))
     # Each replication's verdict from the Python API (the same limits, from its in-memory frames).
     verdicts = [r.replication(k).verdict() for k in range(n)]
-    words = {"ok": "ENOUGH CAPACITY", "warn": "TIGHT", "fail": "NOT ENOUGH CAPACITY"}
+    from wsfleet._limits import STATUS_WORDS as words
+
     v0 = verdicts[0]
     kind = "binding" if v0.status == "fail" else "closest"
     what = f"{words[v0.status]}, {kind} limit: the {v0.binding.name}"

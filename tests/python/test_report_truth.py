@@ -107,6 +107,11 @@ def test_a_port_bound_run_blames_the_source_ports(tmp_path: Path) -> None:
     assert f"{failed:,} connection attempts failed with \"Cannot assign requested address\"" in verdict
     assert "balancer.source_addresses = 2" in verdict  # 7,000 per server / (6,000 x 0.8) -> 2 addresses
     assert "The binding constraint is the CPU" not in verdict
+    # The servers had room (at most 6,000 of 8,000 connections each): a setting, not capacity.
+    assert "Verdict: MISCONFIGURED" in verdict and "NOT ENOUGH CAPACITY" not in verdict
+    assert "the servers had room (the closest capacity limit is the per-server connection limit: 6,000 of 8,000" \
+        in verdict
+    assert "change balancer.source_addresses." in verdict
     head = _text(_section(document, "headline"))
     assert "balancer out of source ports" in head
 
