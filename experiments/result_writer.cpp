@@ -266,7 +266,16 @@ ordered_json summary_ordered(const models::RunSummary& s) {
                          {"closed_spread", d.closed_spread}, {"closed_at_kill", d.closed_at_kill},
                          {"handshakes_cut", d.handshakes_cut}, {"reconnected", d.reconnected}, {"gave_up", d.gave_up},
                          {"not_reconnected_at_end", d.not_reconnected_at_end}, {"peak_disconnected", d.peak_disconnected},
-                         {"peak_retries_per_s", num(d.peak_retries_per_s)}, {"reconnect_s", latency_json(d.reconnect_s)}});
+                         {"peak_retries_per_s", num(d.peak_retries_per_s)}, {"reconnect_s", latency_json(d.reconnect_s)},
+                         {"per_site", d.per_site}});
+      if (d.per_site) {
+        ordered_json sites = ordered_json::array();
+        for (const auto& site : d.sites) {
+          sites.push_back({{"site", site.site}, {"replicas", site.replicas}, {"max_surge", site.max_surge},
+                           {"max_unavailable", site.max_unavailable}});
+        }
+        deploys.back()["sites"] = std::move(sites);
+      }
     }
     j["deploys"] = deploys;
   }
@@ -276,6 +285,7 @@ ordered_json summary_ordered(const models::RunSummary& s) {
                        {"port_exhausted", b.port_exhausted}, {"failed_tries", b.failed_tries},
                        {"marked_down", b.marked_down}, {"peak_ports_per_backend", b.peak_ports}};
     if (b.connect_timeouts) bj["connect_timeouts"] = *b.connect_timeouts;
+    if (b.connect_completions) bj["connect_completions"] = *b.connect_completions;
     if (b.haproxy) {
       const models::HaproxyOutcome& h = *b.haproxy;
       bj["haproxy"] = {{"queued", h.queued}, {"dequeued", h.dequeued}, {"queue_timeouts", h.queue_timeouts},

@@ -517,19 +517,33 @@ void ScenarioReader::read_autoscaler_sites(models::FleetConfig& config, const to
     // A site at zero has no server to report its metric: only a controller that reads the demand
     // from outside can bring it back (KEDA: its activation reads the site's own demand). The others
     // would stay at zero for good, so a per-site minimum of 0 is refused for them, with the reason.
+    // The HPA with the HPAScaleToZero gate on (scale_to_zero = 1) and an External metric
+    // (external_target_per_s > 0: the site's own demand, read from outside) may go to zero.
+    const bool gate = a.policy == "kubernetes_hpa" && params.count("scale_to_zero") != 0 && params.at("scale_to_zero") == 1.0;
+    const bool external = a.policy == "kubernetes_hpa" && params.count("external_target_per_s") != 0 &&
+                          params.at("external_target_per_s") > 0.0;
     auto zero_check = [&](std::int32_t min, const std::string& key, const toml::source_region& region) {
-      if (!config.topology.enabled() || min != 0 || a.policy == "keda") return;
-      const std::string why =
-          a.policy == "kubernetes_hpa"
-              ? "the HPA allows minReplicas 0 only behind the alpha HPAScaleToZero feature gate and with an Object or "
-                "External metric, and this autoscaler's metric is per pod (Resource/Pods): the API refuses it, and a "
-                "site at zero would have no pod to report and never scale back"
-              : "at zero instances no instance reports the metric (its alarms have no datapoints), so the site would "
-                "never scale back";
+      if (!config.topology.enabled() || min != 0 || a.policy == "keda" || (gate && external)) return;
+      std::string why;
+      if (a.policy != "kubernetes_hpa") {
+        why = "at zero instances no instance reports the metric (its alarms have no datapoints), so the site would "
+              "never scale back";
+      } else if (!gate) {
+        why = "the HPA allows minReplicas 0 only behind the alpha HPAScaleToZero feature gate (scale_to_zero = 1, off) "
+              "and with an Object or External metric; this autoscaler's metric is per pod (Resource/Pods): the API "
+              "refuses it, and a site at zero would have no pod to report and never scale back";
+      } else {
+        why = "scale_to_zero = 1 (HPAScaleToZero) needs an Object or External metric, and this autoscaler's only metric is "
+              "per pod (Resource/Pods), which no pod reports at zero: give external_target_per_s > 0 (the site's "
+              "connection attempts per second per replica, read from outside)";
+      }
       fail(region, key,
            key + ": site " + site + "'s " + a.policy + " autoscaler cannot have a minimum of 0: " + why +
-               "; give a minimum >= 1, or use policy = \"keda\" (its activation reads the site's own demand from "
-               "outside and scales it back from zero)");
+               "; give a minimum >= 1, " + (a.policy == "kubernetes_hpa" && !(gate && external)
+                                                ? "set scale_to_zero = 1 with external_target_per_s > 0, "
+                                                : "") +
+               "or use policy = \"keda\" (its activation reads the site's own demand from outside and scales it back "
+               "from zero)");
     };
     {
       // Point at the key that set this site's minimum: its [[autoscaler.sites]] entry, else the section's.

@@ -171,6 +171,15 @@ void ScenarioReader::read_deploys(models::FleetConfig& config) const {
     read_count_or_percent(*table, prefix, "max_surge", e.max_surge, e.max_surge_percent);
     read_count_or_percent(*table, prefix, "max_unavailable", e.max_unavailable, e.max_unavailable_percent);
     read_count_or_percent(*table, prefix, "canary", e.canary, e.canary_percent);
+    if (const toml::node* ps = table->get("per_site")) {
+      const std::string dotted = prefix + "per_site";
+      if (const auto* b = ps->as_boolean()) {
+        e.per_site = b->get();
+      } else if (const auto* s = ps->as_string(); s == nullptr || s->get() != "auto") {
+        fail(*ps, dotted, dotted + " must be true (one Deployment per site), false (one over every site) or \"auto\" " +
+                              (s != nullptr ? "(got \"" + s->get() + "\")" : got(*ps)));
+      }
+    }
     if (e.max_surge == 0.0 && e.max_unavailable == 0.0) {
       const toml::node* at = table->get("max_unavailable");
       fail(at ? *at : *table, prefix + "max_unavailable",

@@ -179,6 +179,7 @@ std::string scenario_to_toml(const models::FleetConfig& config) {
     count("max_surge", e.max_surge, e.max_surge_percent);
     count("max_unavailable", e.max_unavailable, e.max_unavailable_percent);
     count("canary", e.canary, e.canary_percent);
+    if (e.per_site) out << "per_site = " << (*e.per_site ? "true" : "false") << "\n";
   }
   if (const models::AutoscalerSection& a = config.autoscaler; a.enabled()) {
     write_policy(out, "autoscaler", a.policy, a.params, models::autoscaling_policies());

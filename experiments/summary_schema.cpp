@@ -354,6 +354,15 @@ std::vector<Field> build() {
   t.add("deploys[].peak_disconnected", I, "clients", "most of its clients away at once");
   t.add("deploys[].peak_retries_per_s", N, "attempts/s", "highest fleet-wide reconnection attempts in one second");
   t.latency("deploys[].reconnect_s", "s", "from a close to the client connected again (0.1 s resolution)");
+  t.add("deploys[].per_site", B, "",
+        "one Deployment per topology site, each rolled with its own rounding, all at once (deploys[].per_site); then "
+        "replicas, max_surge and max_unavailable are the sites' sums");
+  t.add("deploys[].sites", A, "", "per site, its own Deployment (only when per_site)", opt);
+  t.add("deploys[].sites[]", O, "", "one site's Deployment");
+  t.add("deploys[].sites[].site", S, "", "the site's name");
+  t.add("deploys[].sites[].replicas", I, "servers", "the site's servers it replaced");
+  t.add("deploys[].sites[].max_surge", I, "servers", "maxSurge resolved from the site's replicas (a percent rounds up)");
+  t.add("deploys[].sites[].max_unavailable", I, "servers", "maxUnavailable resolved from the site's replicas (a percent rounds down)");
 
   t.add("balancers", A, "", "one per balancer");
   t.add("balancers[]", O, "", "what one balancer did");
@@ -367,6 +376,11 @@ std::vector<Field> build() {
   t.add("balancers[].connect_timeouts", I, "attempts",
         "its connects to a server that never answered (a site_partition) that ended at its connect timeout "
         "(balancer.connect_timeout_s; only with a site_partition fault)",
+        opt);
+  t.add("balancers[].connect_completions", I, "attempts",
+        "its connects to a server behind a site_partition that a SYN retransmission got through once the partition "
+        "healed, before its connect timeout (Linux: +1, 3, 7, 15, 31, 63 s after the first SYN; only with a "
+        "site_partition fault)",
         opt);
   t.add("balancers[].haproxy", O, "", "its maxconn queue and connect retries (haproxy_* presets only)", opt);
   t.add("balancers[].haproxy.queued", I, "connections", "connections that waited in its queue (every server at maxconn)");

@@ -338,6 +338,9 @@ struct DeployEvent {
   double canary = 10.0;                       ///< strategy "canary": new servers before the hold (count or percent)
   bool canary_percent = true;
   double canary_hold_s = 60.0;                ///< strategy "canary": how long the canary runs before the rest, s
+  /// One Deployment per topology site, each with its own maxSurge/maxUnavailable rounding (true), or
+  /// one spread over the sites (false); empty ("auto"): per site when each site has its own autoscaler.
+  std::optional<bool> per_site;
   /// Member-wise equality (exact for doubles).
   bool operator==(const DeployEvent&) const = default;
 };

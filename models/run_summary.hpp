@@ -89,6 +89,12 @@ struct FaultOutcome {
 };
 
 /// What one [[deploys]] entry did.
+/// One site's Deployment of a deploy rolled per site (deploys[].per_site).
+struct DeploySiteOutcome {
+  std::string site;
+  std::uint32_t replicas = 0, max_surge = 0, max_unavailable = 0;  ///< its own, resolved from its own replicas
+};
+
 struct DeployOutcome {
   std::string strategy = "rolling";               ///< "rolling", "blue_green" or "canary"
   double at_s = 0.0;                              ///< when it was due
@@ -99,6 +105,8 @@ struct DeployOutcome {
   std::uint32_t replicas = 0;                     ///< servers it replaced
   std::uint32_t max_surge = 0;                    ///< resolved (a percent rounds up)
   std::uint32_t max_unavailable = 0;              ///< resolved (a percent rounds down; 1 when both resolve to 0)
+  bool per_site = false;                          ///< one Deployment per site (max_surge, max_unavailable: their sums)
+  std::vector<DeploySiteOutcome> sites;           ///< per site when per_site
   std::uint32_t servers_started = 0;              ///< new servers it started
   std::uint32_t servers_terminated = 0;           ///< old servers it terminated
   std::uint32_t peak_servers = 0;                 ///< most servers at once (old, new and terminating)
@@ -148,6 +156,7 @@ struct BalancerOutcome {
   std::uint64_t marked_down = 0;       ///< times it took a backend out (health checks or passive; with NGINX workers, per worker)
   std::uint64_t peak_ports = 0;        ///< most source ports it used towards one backend
   std::optional<std::uint64_t> connect_timeouts;  ///< its connects to unreachable servers that timed out (with a site_partition)
+  std::optional<std::uint64_t> connect_completions;  ///< its connects to unreachable servers answered after the partition healed
   std::optional<HaproxyOutcome> haproxy;  ///< HAProxy presets only
   std::optional<OutlierOutcome> outlier;  ///< Envoy outlier detection only
 };

@@ -92,6 +92,18 @@ Key count_or_percent(std::string name, std::string doc, std::string default_text
   return k;
 }
 
+// deploys[].per_site: true, false or "auto".
+Key per_site_key() {
+  Key k = manual("per_site", KeyType::Special,
+                 "with [[topology.sites]]: true rolls one Deployment per site (each with its own maxSurge/maxUnavailable "
+                 "rounding of its own replicas, all sites at once, as one manifest applied to every cluster), false one "
+                 "Deployment spread over the sites (fleet-wide rounding); \"auto\": per site, since each site has its own "
+                 "autoscaler",
+                 "\"auto\"");
+  k.json = R"({"oneOf": [{"type": "boolean"}, {"type": "string", "enum": ["auto"]}]})";
+  return k;
+}
+
 Section deploys() {
   using D = models::DeployEvent;
   Key at = required(by_hand(number("at_s", &D::at_s, between(0.0, kMaxDurationS), "when the rollout starts (<= run.duration_s)")));
@@ -118,7 +130,8 @@ Section deploys() {
                   "what the server does at SIGTERM: close every connection at once, spread the closes over the rest of the "
                   "grace period, or ignore it (SIGKILL cuts them at the end)"),
            count_or_percent("canary", "strategy = \"canary\": new servers before the hold, a count or a percent (rounded up)", "\"10%\""),
-           number("canary_hold_s", &D::canary_hold_s, between(0.0, kMaxDurationS), "strategy = \"canary\": how long the canary runs alone")},
+           number("canary_hold_s", &D::canary_hold_s, between(0.0, kMaxDurationS), "strategy = \"canary\": how long the canary runs alone"),
+           per_site_key()},
           false, ""};
 }
 

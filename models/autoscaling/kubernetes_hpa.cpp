@@ -43,6 +43,7 @@ KubernetesHpa::KubernetesHpa(HpaConfig config) : config_(std::move(config)) {
   for (const auto& m : config_.metrics) {
     if (!(m.value > 0)) throw std::invalid_argument("kubernetes_hpa: a metric target must be > 0");
   }
+  if (!(config_.external_target_per_s >= 0)) throw std::invalid_argument("kubernetes_hpa: the External target must be >= 0");
   check_rules(config_.scale_up, "scale-up");
   check_rules(config_.scale_down, "scale-down");
 }
@@ -161,6 +162,29 @@ HpaProposal KubernetesHpa::propose(const AutoscalingInput& input, std::size_t in
     return out;
   }
   out.replicas = replicas;
+  return out;
+}
+
+HpaProposal KubernetesHpa::propose_external(const AutoscalingInput& input) const {
+  HpaProposal out;
+  if (config_.external_target_per_s <= 0 || !input.activation) return out;
+  // GetExternalPerPodMetricReplicas: usage / (target x status replicas); outside the tolerance,
+  // ceil(usage / target), else the current count. At zero replicas the ratio is +Inf for any usage
+  // (a scale-up from zero) and NaN for none (the count stays 0).
+  const double period_s = sim::to_seconds(config_.sync_period);
+  const std::int64_t usage = milli(*input.activation / period_s);
+  const std::int64_t target = milli(config_.external_target_per_s);
+  const std::int32_t current = input.replicas;
+  out.valid = true;
+  out.metric_value = static_cast<double>(usage) / 1000.0;
+  if (current == 0) {
+    out.usage_ratio = usage > 0 ? std::numeric_limits<double>::infinity() : std::numeric_limits<double>::quiet_NaN();
+    out.replicas = usage > 0 ? ceil_replicas(static_cast<double>(usage) / static_cast<double>(target)) : 0;
+    return out;
+  }
+  out.usage_ratio = static_cast<double>(usage) / (static_cast<double>(target) * current);
+  out.replicas = within(out.usage_ratio, config_.tolerance) ? current
+                                                             : ceil_replicas(static_cast<double>(usage) / static_cast<double>(target));
   return out;
 }
 
@@ -286,20 +310,21 @@ AutoscalingDecision KubernetesHpa::decide(const AutoscalingInput& input) {
   } else {
     // computeReplicasForMetrics: the largest proposal; invalid metrics block a scale-down.
     std::int32_t replicas = 0;
-    std::size_t invalid = 0;
-    for (std::size_t m = 0; m < config_.metrics.size(); ++m) {
-      const HpaProposal p = propose(input, m);
+    std::size_t invalid = 0, valid = 0;
+    auto take = [&](const HpaProposal& p) {
       if (!p.valid) {
         ++invalid;
-        continue;
+        return;
       }
-      if (replicas == 0 || p.replicas > replicas) {
+      if (valid++ == 0 || p.replicas > replicas) {
         replicas = p.replicas;
         d.usage_ratio = p.usage_ratio;
         d.metric_value = p.metric_value;
       }
-    }
-    if (invalid == config_.metrics.size() || (invalid > 0 && replicas < current)) {
+    };
+    for (std::size_t m = 0; m < config_.metrics.size(); ++m) take(propose(input, m));
+    if (config_.external_target_per_s > 0) take(propose_external(input));
+    if (valid == 0 || (invalid > 0 && replicas < current)) {
       d.had_metrics = false;
       d.recommendation = current;
       desired = current;

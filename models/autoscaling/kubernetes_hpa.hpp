@@ -66,6 +66,11 @@ struct HpaConfig {
   HpaScalingRules scale_down{300 * sim::kNanosPerSecond, HpaSelectPolicy::Max,
                              {{HpaRatePolicy::Type::Percent, 100, 15 * sim::kNanosPerSecond}}};
   std::vector<HpaMetricTarget> metrics{HpaMetricTarget{}};
+  /// An External metric with an AverageValue target (GetExternalPerPodMetricReplicas): the demand seen
+  /// outside the replicas (AutoscalingInput::activation, per sync) as a rate per second, divided by
+  /// this target per replica; 0 = no External metric. With minReplicas 0 (the HPAScaleToZero gate)
+  /// it is what scales the target up from zero replicas, where no pod reports a per-pod metric.
+  double external_target_per_s = 0.0;
 };
 
 /// One metric's proposal (GetResourceReplicas / calcPlainMetricReplicas), exposed for tests.
@@ -94,6 +99,8 @@ class KubernetesHpa : public AutoscalingPolicy {
 
   /// The replica proposal of metric `index` alone for `input` (the replica calculator).
   HpaProposal propose(const AutoscalingInput& input, std::size_t index) const;
+  /// The External metric's proposal (invalid when there is none or the input has no demand value).
+  HpaProposal propose_external(const AutoscalingInput& input) const;
   const HpaConfig& config() const { return config_; }
 
  protected:

@@ -50,7 +50,13 @@ std::vector<ParamSpec> hpa_specs() {
                        "used only when ready for a full metric window (s)"},
              ParamSpec{"initial_readiness_delay_s", 30, 0, 86400, false,
                        "--horizontal-pod-autoscaler-initial-readiness-delay: an unready pod that turned unready "
-                       "within this of its start counts as never ready (s)"}} +
+                       "within this of its start counts as never ready (s)"},
+             ParamSpec{"scale_to_zero", 0, 0, 1, true,
+                       "1 = the alpha HPAScaleToZero feature gate is on: a per-site min_replicas of 0 is allowed with "
+                       "an External metric (external_target_per_s)"},
+             ParamSpec{"external_target_per_s", 0, 0, 1e9, false,
+                       "an External metric with an AverageValue target: connection attempts per second of the "
+                       "clients whose nearest site it is (the fleet's, without sites) per replica; 0 = none"}} +
          target_specs(80) + hpa_behavior_specs();
 }
 
@@ -78,6 +84,7 @@ const std::vector<AutoscalingEntry>& entries() {
          const InstanceTarget t = instance_target_of(p);
          c.metrics = {HpaMetricTarget{t.percent ? HpaMetricTarget::Kind::Utilization : HpaMetricTarget::Kind::AverageValue,
                                       t.value}};
+         c.external_target_per_s = p.at("external_target_per_s");
          return std::make_unique<KubernetesHpa>(c);
        }},
       {{"aws_target_tracking",

@@ -25,6 +25,7 @@ struct BalancerCounts {
   std::uint64_t marked_down = 0;       ///< health or passive transitions to "down"
   std::uint64_t peak_ports = 0;        ///< most source ports in use towards one backend
   std::uint64_t connect_timeouts = 0;  ///< its connects to a server that never answered (site_partition), timed out
+  std::uint64_t connect_completions = 0;  ///< of those connects, answered at a SYN retransmission after the partition healed
   // HAProxy presets only (models/balancer/haproxy_backend.hpp): the maxconn queue and the retries.
   std::uint64_t queued = 0;            ///< connections that waited in its queue (every server at maxconn)
   std::uint64_t dequeued = 0;          ///< of those, the ones a freed slot took

@@ -117,10 +117,11 @@ void BalancerTier::handle(const sim::Event& e) {
   if (e.tag == kLoadReport) return load_report();
   if (e.tag == kServeQueue) return serve_queue(static_cast<std::uint32_t>(e.data));
   if (e.tag == kOutlierInterval) return outlier_interval(static_cast<std::uint32_t>(e.data));
-  if (e.tag == kQueueTimeout || e.tag == kRetryTurnaround || e.tag == kConnectTimeout) {  // data: FleetState::pack(client, generation)
+  if (e.tag == kQueueTimeout || e.tag == kRetryTurnaround || e.tag == kConnectTimeout || e.tag == kConnectSyn) {  // data: FleetState::pack(client, generation)
     const auto c = static_cast<std::uint32_t>(e.data & 0xFFFFFFFFu);
     const auto client_gen = static_cast<std::uint32_t>(e.data >> 32);
     if (e.tag == kConnectTimeout) return connect_timeout(c, client_gen);
+    if (e.tag == kConnectSyn) return connect_syn(c, client_gen);
     return e.tag == kQueueTimeout ? queue_timeout(c, client_gen) : retry_turnaround(c, client_gen);
   }
   const auto server = static_cast<std::uint32_t>(e.data & 0xFFFFFFu);
@@ -588,7 +589,10 @@ void BalancerTier::summarise(RunSummary& s) const {
   for (std::uint32_t n = 0; n < nodes_.size(); ++n) {
     const BalancerCounts& k = nodes_[n].counts;
     BalancerOutcome out{n, k.routed, k.rate_limited, k.port_exhausted, k.failed_tries, k.marked_down, k.peak_ports, {}, {}, {}};
-    if (has_partition()) out.connect_timeouts = k.connect_timeouts;
+    if (has_partition()) {
+      out.connect_timeouts = k.connect_timeouts;
+      out.connect_completions = k.connect_completions;
+    }
     if (haproxy_) {
       out.haproxy = HaproxyOutcome{k.queued,      k.dequeued,      k.queue_timeouts,  k.queue_abandoned, k.queue_cut,
                                    k.retry_waits, k.retry_resumed, k.retry_abandoned, k.retry_cut,       k.redispatches};
@@ -612,8 +616,8 @@ void BalancerTier::conservation(RunSummary& summary) const {
   if (haproxy_) haproxy_conservation(summary);
   if (has_partition()) {
     add_conservation_check(summary, "balancer connects",
-                           "connects to unreachable servers = timed_out + abandoned + cut + waiting_at_end", connect_holds_,
-                           {connect_timeouts_, connect_abandoned_, connect_cut_, connect_waits_.size()});
+                           "connects to unreachable servers = timed_out + answered_after_heal + abandoned + cut + waiting_at_end",
+                           connect_holds_, {connect_timeouts_, connect_completed_, connect_abandoned_, connect_cut_, connect_waits_.size()});
   }
 }
 

@@ -107,7 +107,7 @@ class BalancerTier : public sim::EventHandler, public ServerListener {
   Route try_backends(std::uint32_t c, BalancerNode& node, Route route, int target, std::uint32_t tries,
                      std::optional<Refusal> last);
   enum Tag : std::uint32_t { kProbe, kProbeTimeout, kPassiveExpire, kWarmStep, kLoadReport, kFailover, kQueueTimeout,
-                             kRetryTurnaround, kServeQueue, kOutlierInterval, kConnectTimeout };
+                             kRetryTurnaround, kServeQueue, kOutlierInterval, kConnectTimeout, kConnectSyn };
   // The balancer's own connect to a server that does not answer (balancer_tier_connect.cpp).
   /// Client `c`'s attempt waits for the connect to backend `local`: a slot held (counted as a
   /// connection of the backend) until the connect timeout. `tries_left` (generic) or `conn_retries` and
@@ -117,6 +117,13 @@ class BalancerTier : public sim::EventHandler, public ServerListener {
   /// The connect timeout of client `c`'s wait (generation `gen`): the slot is freed, the try failed;
   /// the next try, or the balancer's error to the client.
   void connect_timeout(std::uint32_t c, std::uint32_t gen);
+  struct ConnectWait;
+  /// Schedules the next SYN retransmission of client `c`'s wait `w` (Linux's schedule), if one comes
+  /// before its connect timeout.
+  void schedule_connect_syn(std::uint32_t c, ConnectWait& w);
+  /// A SYN retransmission of client `c`'s wait (generation `gen`): lost again while the server is
+  /// unreachable or down; else the server answers and the attempt goes on to it.
+  void connect_syn(std::uint32_t c, std::uint32_t gen);
   /// Client `c` gave up while its balancer waited for a connect: the slot is freed. False: no such wait.
   bool abandon_connect(std::uint32_t c);
   /// Balancer `balancer` crashed: its connect waits are lost (returns their clients).
@@ -211,6 +218,10 @@ class BalancerTier : public sim::EventHandler, public ServerListener {
   /// Attempts waiting for the balancer's connect to a server that does not answer, by client.
   struct ConnectWait {
     std::uint32_t balancer = 0, server = 0, worker = 0;
+    sim::SimTime since = 0;              ///< its first SYN
+    sim::SimTime timeout_at = 0;         ///< its connect timeout
+    sim::SimTime next_syn = -1;          ///< its next SYN retransmission (-1: none before the timeout)
+    std::uint8_t syns = 1;               ///< SYNs sent (the first and the retransmissions)
     std::uint32_t tries_left = 0;        ///< generic: tries after this one
     std::uint32_t conn_retries = 0;      ///< HAProxy: retries spent before this connect
     bool direct = false;                 ///< HAProxy: directed by persistence
@@ -218,6 +229,7 @@ class BalancerTier : public sim::EventHandler, public ServerListener {
   };
   std::unordered_map<std::uint32_t, ConnectWait> connect_waits_;
   std::uint64_t connect_holds_ = 0, connect_timeouts_ = 0, connect_abandoned_ = 0, connect_cut_ = 0;
+  std::uint64_t connect_completed_ = 0;  ///< a SYN retransmitted after the partition healed was answered
 };
 
 }  // namespace wsfleet::models

@@ -10,8 +10,10 @@
 // balancer.connect_timeout_s (NGINX proxy_connect_timeout 60 s, Envoy connect_timeout 5 s, ALB 10 s;
 // generic 5 s), HAProxy's timeout_connect_s. The client's own connect timeout keeps running: when it
 // comes first the client gives up (failed_by.timeout) and the balancer frees the slot at once (NGINX
-// aborts the upstream connect when the client closes). An attempt already waiting when the partition
-// heals still times out (the balancer's SYN retransmissions are not modelled). An L4 forwarder (IPVS,
+// aborts the upstream connect when the client closes). Meanwhile the balancer's kernel retransmits
+// the SYN as Linux does for any connect() (syn_retransmissions.hpp: +1, 3, 7, 15, 31, 63 s): the first
+// retransmission after the partition healed is answered (by a server that is up), and the attempt goes
+// on to that server at that instant, as a connect that took long. An L4 forwarder (IPVS,
 // connect_timeout_s = 0) has no connect of its own: Connections holds the attempt until the client's
 // timeout.
 #include <algorithm>
@@ -19,6 +21,8 @@
 
 #include "models/fleet/balancer_tier.hpp"
 #include "models/fleet/connections.hpp"
+#include "models/fleet/server_pool.hpp"
+#include "models/fleet/syn_retransmissions.hpp"
 
 namespace wsfleet::models {
 
@@ -34,11 +38,52 @@ void BalancerTier::hold_connect(std::uint32_t c, BalancerNode& node, const Route
   w.conn_retries = conn_retries;
   w.direct = direct;
   w.tried = tried_;
-  connect_waits_[c] = std::move(w);
-  ++connect_holds_;
   const sim::SimTime timeout = haproxy_ ? haproxy_->timeout_connect : connect_timeout_;
-  const sim::SimTime at = st_.sim.now() + timeout;
+  w.since = st_.sim.now();
+  w.timeout_at = w.since + timeout;
+  ConnectWait& held = connect_waits_[c] = std::move(w);
+  ++connect_holds_;
+  schedule_connect_syn(c, held);
+  const sim::SimTime at = held.timeout_at;
   if (at <= st_.end) st_.sim.schedule_at(at, self_, kConnectTimeout, FleetState::pack(c, st_.gens[c]));
+}
+
+void BalancerTier::schedule_connect_syn(std::uint32_t c, ConnectWait& w) {
+  const std::optional<sim::SimTime> next = next_syn_retransmission(w.since, w.syns, w.timeout_at);
+  w.next_syn = next.value_or(-1);
+  if (next && *next <= st_.end) st_.sim.schedule_at(*next, self_, kConnectSyn, FleetState::pack(c, st_.gens[c]));
+}
+
+void BalancerTier::connect_syn(std::uint32_t c, std::uint32_t gen) {
+  if (!is_held(c, gen)) return;
+  const auto it = connect_waits_.find(c);
+  if (it == connect_waits_.end() || it->second.next_syn != st_.sim.now()) return;  // a timer of an earlier wait
+  ConnectWait& w = it->second;
+  ++w.syns;
+  const Server& s = st_.servers[w.server];
+  if (s.unreachable || !s.up) return schedule_connect_syn(c, w);  // lost again, or nobody answers it
+  // The server answers this SYN: the connect is done, the attempt goes on to it with the slot it holds.
+  const ConnectWait done = w;
+  connect_waits_.erase(it);
+  ++connect_completed_;
+  BalancerNode& node = nodes_[done.balancer];
+  ++node.counts.connect_completions;
+  LoadBalancer& lb = *node.lb;
+  Route route{std::nullopt, 0, done.balancer, node.site};
+  route.worker = done.worker;
+  route.tried = static_cast<std::int32_t>(done.server);
+  node.fails[fail_slot(node, done.server, done.worker)] = 0;  // a live backend answered (NGINX resets fails on success)
+  route.refusal = st_.parts.servers->admit(done.server);
+  if (route.refusal) {
+    connection_closed(done.balancer, done.server, done.worker);  // it refused at once: the slot is free
+    return resolve_held(c, route);
+  }
+  ++node.counts.routed;
+  const std::int64_t in_use = lb.backends()[static_cast<std::size_t>(node.local(done.server))].active_connections;
+  node.counts.peak_ports = std::max<std::uint64_t>(node.counts.peak_ports, static_cast<std::uint64_t>(in_use));
+  if (st_.cfg.balancer.sticky == Stickiness::SourceIp) node.stick[c] = static_cast<std::int32_t>(done.server);
+  route.server = done.server;
+  resolve_held(c, route);
 }
 
 void BalancerTier::connect_timeout(std::uint32_t c, std::uint32_t gen) {

@@ -11,6 +11,7 @@
 #include "models/fleet/gray_failures.hpp"
 #include "models/fleet/server_pool.hpp"
 #include "models/fleet/summary_helpers.hpp"
+#include "models/fleet/syn_retransmissions.hpp"
 #include "models/pubsub/pubsub.hpp"
 #include "models/transport/fallback_transports.hpp"
 #include "models/transport/session_opening.hpp"
@@ -217,14 +218,11 @@ void Connections::syn_blocked(std::uint32_t c, const Route& route) {
 
 void Connections::syn_schedule(std::uint32_t c) {
   const Client& cl = st_.clients[c];
-  // Linux: the n-th SYN (n >= 1 sent) is retransmitted (2^n - 1) s after the first, up to
-  // tcp_syn_retries = 6; ETIMEDOUT 127 s after the first (TCP_TIMEOUT_INIT 1 s, doubled each time).
-  constexpr std::uint8_t kSynRetries = 6;
+  // Linux's SYN retransmissions (syn_retransmissions.hpp) until the client's connect timeout or ETIMEDOUT.
   const std::uint8_t sent = ++syn_sent_[c];
-  const sim::SimTime give_up = std::min(cl.attempt_at + attempt_timeout(cl), cl.attempt_at + 127 * sim::kNanosPerSecond);
-  const sim::SimTime next = cl.attempt_at + ((sim::SimTime{1} << sent) - 1) * sim::kNanosPerSecond;
-  if (sent <= kSynRetries && next < give_up) {
-    schedule_client(next, kSynRetry, c);
+  const sim::SimTime give_up = std::min(cl.attempt_at + attempt_timeout(cl), cl.attempt_at + kSynGiveUpAfter);
+  if (const std::optional<sim::SimTime> next = next_syn_retransmission(cl.attempt_at, sent, give_up)) {
+    schedule_client(*next, kSynRetry, c);
   } else {
     schedule_client(give_up, kSynGiveUp, c);
   }

@@ -29,6 +29,7 @@ Deployer::Deployer(FleetState& state)
       out_(state.cfg.deploys.size()),
       phase_(state.servers.size(), Phase::None),
       deploy_of_(state.servers.size(), 0),
+      unit_of_(state.servers.size(), 0),
       pending_pos_(state.cfg.clients.count, kNone),
       reconnect_s_(state.cfg.deploys.size()),
       away_(state.cfg.deploys.size(), 0) {
@@ -59,7 +60,7 @@ void Deployer::handle(const sim::Event& e) {
       return;
     case kTick: tick(); return;
     case kCanaryDone:
-      runs_[x].target_new = runs_[x].replicas;
+      for (Unit& unit : runs_[x].units) unit.target_new = unit.replicas;
       reconcile(x);
       return;
     default: throw std::logic_error("Deployer: unknown event tag");
@@ -77,45 +78,64 @@ void Deployer::begin(std::uint32_t d) {
   DeployOutcome& o = out_[d];
   r.started = true;
   o.started_s = sim::to_seconds(st_.sim.now());
-  // The old ReplicaSet: every server in service (running or crashed, not draining or terminating).
+  // An autoscaled fleet (Kubernetes: a Deployment under an HPA): the replicas are what the
+  // autoscaler asked for; the servers it was still starting are left to the new ReplicaSet.
+  const bool per_site_scalers = st_.parts.autoscaler && st_.parts.autoscaler->per_site();
+  // deploys[].per_site: one Deployment per site (the same manifest applied to every cluster, each
+  // under its own HPA: the default with per-site autoscalers), or one spread over the sites.
+  const bool split = cfg.per_site.value_or(per_site_scalers) && st_.topo.sites() > 1;
+  if (split && !per_site_scalers) throw std::logic_error("Deployer: per-site Deployments need per-site autoscalers");
+  r.units.assign(split ? st_.topo.sites() : 1, Unit{});
+  for (std::size_t u = 0; u < r.units.size(); ++u) r.units[u].site = split ? static_cast<std::int32_t>(u) : -1;
+  // The old ReplicaSets: every server in service (running or crashed, not draining or terminating).
   for (std::uint32_t b = 0; b < st_.servers.size(); ++b) {
     const Server& s = st_.servers[b];
     if (s.present && !s.draining && phase_[b] != Phase::Terminating) {
-      r.old_rs.push_back(b);
+      const std::uint32_t u = split ? st_.topo.site_of(b) : 0;
+      r.units[u].old_rs.push_back(b);
+      ++r.units[u].replicas;
       phase_[b] = Phase::Old;
       deploy_of_[b] = d;
+      unit_of_[b] = u;
     }
   }
-  // An autoscaled fleet (Kubernetes: a Deployment under an HPA): the replicas are what the
-  // autoscaler asked for; the servers it was still starting are left to the new ReplicaSet.
-  const bool per_site = st_.parts.autoscaler && st_.parts.autoscaler->per_site();
   std::vector<std::uint32_t> handed_by_site;
-  const std::uint32_t handed = st_.parts.autoscaler ? st_.parts.autoscaler->hand_over(per_site ? &handed_by_site : nullptr) : 0;
-  if (per_site) {
+  const std::uint32_t handed =
+      st_.parts.autoscaler ? st_.parts.autoscaler->hand_over(per_site_scalers ? &handed_by_site : nullptr) : 0;
+  for (std::size_t u = 0; u < r.units.size(); ++u) r.units[u].replicas += split ? handed_by_site[u] : (u == 0 ? handed : 0);
+  if (per_site_scalers && !split) {
     // One Deployment spread over the sites, each site under its own autoscaler: every site's new
     // servers replace its own replicas (the new ReplicaSet keeps the old one's spread, as a topology
     // spread constraint over the sites would), so no site grows or shrinks through the rollout.
-    r.quota = handed_by_site;
-    for (std::uint32_t b : r.old_rs) ++r.quota[st_.topo.site_of(b)];
+    Unit& unit = r.units.front();
+    unit.quota = handed_by_site;
+    for (std::uint32_t b : unit.old_rs) ++unit.quota[st_.topo.site_of(b)];
   }
-  const auto replicas = static_cast<std::uint32_t>(r.old_rs.size()) + handed;
-  r.replicas = replicas;
-  // ResolveFenceposts (pkg/controller/deployment/util): maxSurge rounds up, maxUnavailable down;
-  // when both come to 0, maxUnavailable is 1 (the API rejects both given as 0; the loader does too).
-  r.surge = scaled_count(cfg.max_surge, cfg.max_surge_percent, replicas, true);
-  r.unavailable = std::min(replicas, scaled_count(cfg.max_unavailable, cfg.max_unavailable_percent, replicas, false));
-  if (r.surge == 0 && r.unavailable == 0) r.unavailable = 1;
-  r.target_new = replicas;
-  if (cfg.strategy == DeployStrategy::Canary) {
-    r.target_new = std::min(replicas, std::max<std::uint32_t>(1, scaled_count(cfg.canary, cfg.canary_percent, replicas, true)));
+  o.per_site = split;
+  o.replicas = o.max_surge = o.max_unavailable = 0;
+  for (Unit& unit : r.units) {
+    const std::uint32_t replicas = unit.replicas;
+    // ResolveFenceposts (pkg/controller/deployment/util), per Deployment: maxSurge rounds up,
+    // maxUnavailable down; when both come to 0, maxUnavailable is 1 (the API rejects both given as
+    // 0; the loader does too).
+    unit.surge = scaled_count(cfg.max_surge, cfg.max_surge_percent, replicas, true);
+    unit.unavailable = std::min(replicas, scaled_count(cfg.max_unavailable, cfg.max_unavailable_percent, replicas, false));
+    if (unit.surge == 0 && unit.unavailable == 0) unit.unavailable = 1;
+    unit.target_new = replicas;
+    if (cfg.strategy == DeployStrategy::Canary) {
+      unit.target_new = std::min(replicas, std::max<std::uint32_t>(1, scaled_count(cfg.canary, cfg.canary_percent, replicas, true)));
+    }
+    if (cfg.strategy == DeployStrategy::BlueGreen) unit.surge = replicas;  // the whole green set at once
+    o.replicas += replicas;
+    o.max_surge += unit.surge;
+    o.max_unavailable += unit.unavailable;
+    if (split) {
+      o.sites.push_back({st_.topo.site_name(static_cast<std::size_t>(unit.site)), replicas, unit.surge, unit.unavailable});
+    }
   }
-  if (cfg.strategy == DeployStrategy::BlueGreen) r.surge = replicas;  // the whole green set at once
   r.next_slot = st_.cfg.base_servers() * (d + 1);
-  o.replicas = replicas;
-  o.max_surge = r.surge;
-  o.max_unavailable = r.unavailable;
-  o.min_available = replicas;
-  o.peak_servers = replicas;
+  o.min_available = o.replicas;
+  o.peak_servers = o.replicas;
   ensure_ticking();
   reconcile(d);
   check_complete(d);
@@ -124,8 +144,36 @@ void Deployer::begin(std::uint32_t d) {
 void Deployer::reconcile(std::uint32_t d) {
   const DeployEvent& cfg = st_.cfg.deploys[d];
   Run& r = runs_[d];
+  for (std::uint32_t u = 0; u < r.units.size(); ++u) reconcile_unit(d, u);
+  if (cfg.strategy == DeployStrategy::Canary && !r.canary_held) {
+    // The canary holds once every Deployment has its canary servers available and no more old ones.
+    bool at_canary = false, all = true;
+    for (const Unit& unit : r.units) {
+      at_canary = at_canary || unit.target_new < unit.replicas;
+      all = all && unit.new_available >= unit.target_new && unit.old_rs.size() <= unit.replicas - unit.target_new;
+    }
+    if (at_canary && all) {
+      r.canary_held = true;
+      const sim::SimTime at = st_.sim.now() + st_.duration(cfg.canary_hold_s);
+      if (at <= st_.end) st_.sim.schedule_at(at, self_, kCanaryDone, d);
+    }
+  }
+  DeployOutcome& o = out_[d];
+  // Available servers in service (a green set serves only after the switch).
+  std::uint32_t available = 0;
+  for (const Unit& unit : r.units) {
+    available += cfg.strategy == DeployStrategy::BlueGreen && !unit.switched ? 0 : unit.new_available;
+    for (std::uint32_t b : unit.old_rs) available += st_.servers[b].up ? 1 : 0;
+  }
+  o.min_available = std::min(o.min_available, available);
+  check_complete(d);
+}
+
+void Deployer::reconcile_unit(std::uint32_t d, std::uint32_t u) {
+  const DeployEvent& cfg = st_.cfg.deploys[d];
+  Unit& r = runs_[d].units[u];
   if (cfg.strategy == DeployStrategy::BlueGreen) {
-    while (r.new_rs.size() < r.replicas) start_server(d);
+    while (r.new_rs.size() < r.replicas) start_server(d, u);
     if (!r.switched && r.new_available == r.replicas) {
       // The switch: the balancers send every new connection to the green set; the blue set terminates.
       r.switched = true;
@@ -134,74 +182,64 @@ void Deployer::reconcile(std::uint32_t d) {
       old.swap(r.old_rs);
       for (std::uint32_t b : old) terminate(d, b);
     }
-  } else {
-    // The Deployment controller's rolloutRolling, one sync after another until nothing changes
-    // (each scale of a ReplicaSet requeues the Deployment at once): scale the new ReplicaSet up
-    // (NewRSNewReplicas), else the old ones down (reconcileOldReplicaSets). Terminating pods are
-    // no longer counted in any ReplicaSet's replicas.
-    for (;;) {
-      const auto current = static_cast<std::int64_t>(r.old_rs.size() + r.new_rs.size());
-      const std::int64_t max_total = static_cast<std::int64_t>(r.replicas) + r.surge;
-      if (r.new_rs.size() < r.target_new && current < max_total) {
-        const std::int64_t up = std::min<std::int64_t>(max_total - current, static_cast<std::int64_t>(r.target_new - r.new_rs.size()));
-        for (std::int64_t k = 0; k < up; ++k) start_server(d);
-        continue;
-      }
-      if (r.old_rs.empty()) break;
-      const std::int64_t min_available = static_cast<std::int64_t>(r.replicas) - r.unavailable;
-      const auto new_unavailable = static_cast<std::int64_t>(r.new_rs.size()) - r.new_available;
-      const std::int64_t max_scaled_down = current - min_available - new_unavailable;
-      if (max_scaled_down <= 0) break;
-      const std::size_t floor = r.replicas - r.target_new;  // a canary keeps the rest of the old set
-      // cleanupUnhealthyReplicas: unavailable old pods (crashed servers) go first.
-      std::int64_t cleaned = 0;
-      for (std::size_t i = r.old_rs.size(); i-- > 0 && cleaned < max_scaled_down && r.old_rs.size() > floor;) {
-        const std::uint32_t b = r.old_rs[i];
-        if (st_.servers[b].up) continue;
-        r.old_rs.erase(r.old_rs.begin() + static_cast<std::ptrdiff_t>(i));
-        terminate(d, b);
-        ++cleaned;
-      }
-      // scaleDownOldReplicaSetsForRollingUpdate: down to minAvailable available pods.
-      std::int64_t available = r.new_available;
-      for (std::uint32_t b : r.old_rs) available += st_.servers[b].up ? 1 : 0;
-      std::int64_t down = 0;
-      if (available > min_available) {
-        const std::int64_t want = available - min_available;
-        while (down < want && r.old_rs.size() > floor) {
-          const std::size_t at = next_old(r);  // the newest pod first (ties of ActivePods' ranking)
-          const std::uint32_t b = r.old_rs[at];
-          r.old_rs.erase(r.old_rs.begin() + static_cast<std::ptrdiff_t>(at));
-          terminate(d, b);
-          ++down;
-        }
-      }
-      if (cleaned + down == 0) break;
-    }
-    if (cfg.strategy == DeployStrategy::Canary && !r.canary_held && r.target_new < r.replicas &&
-        r.new_available >= r.target_new && r.old_rs.size() <= r.replicas - r.target_new) {
-      r.canary_held = true;
-      const sim::SimTime at = st_.sim.now() + st_.duration(cfg.canary_hold_s);
-      if (at <= st_.end) st_.sim.schedule_at(at, self_, kCanaryDone, d);
-    }
+    return;
   }
-  DeployOutcome& o = out_[d];
-  // Available servers in service (a green set serves only after the switch).
-  std::uint32_t available = cfg.strategy == DeployStrategy::BlueGreen && !r.switched ? 0 : r.new_available;
-  for (std::uint32_t b : r.old_rs) available += st_.servers[b].up ? 1 : 0;
-  o.min_available = std::min(o.min_available, available);
-  check_complete(d);
+  // The Deployment controller's rolloutRolling, one sync after another until nothing changes
+  // (each scale of a ReplicaSet requeues the Deployment at once): scale the new ReplicaSet up
+  // (NewRSNewReplicas), else the old ones down (reconcileOldReplicaSets). Terminating pods are
+  // no longer counted in any ReplicaSet's replicas.
+  for (;;) {
+    const auto current = static_cast<std::int64_t>(r.old_rs.size() + r.new_rs.size());
+    const std::int64_t max_total = static_cast<std::int64_t>(r.replicas) + r.surge;
+    if (r.new_rs.size() < r.target_new && current < max_total) {
+      const std::int64_t up = std::min<std::int64_t>(max_total - current, static_cast<std::int64_t>(r.target_new - r.new_rs.size()));
+      for (std::int64_t k = 0; k < up; ++k) start_server(d, u);
+      continue;
+    }
+    if (r.old_rs.empty()) break;
+    const std::int64_t min_available = static_cast<std::int64_t>(r.replicas) - r.unavailable;
+    const auto new_unavailable = static_cast<std::int64_t>(r.new_rs.size()) - r.new_available;
+    const std::int64_t max_scaled_down = current - min_available - new_unavailable;
+    if (max_scaled_down <= 0) break;
+    const std::size_t floor = r.replicas - r.target_new;  // a canary keeps the rest of the old set
+    // cleanupUnhealthyReplicas: unavailable old pods (crashed servers) go first.
+    std::int64_t cleaned = 0;
+    for (std::size_t i = r.old_rs.size(); i-- > 0 && cleaned < max_scaled_down && r.old_rs.size() > floor;) {
+      const std::uint32_t b = r.old_rs[i];
+      if (st_.servers[b].up) continue;
+      r.old_rs.erase(r.old_rs.begin() + static_cast<std::ptrdiff_t>(i));
+      terminate(d, b);
+      ++cleaned;
+    }
+    // scaleDownOldReplicaSetsForRollingUpdate: down to minAvailable available pods.
+    std::int64_t available = r.new_available;
+    for (std::uint32_t b : r.old_rs) available += st_.servers[b].up ? 1 : 0;
+    std::int64_t down = 0;
+    if (available > min_available) {
+      const std::int64_t want = available - min_available;
+      while (down < want && r.old_rs.size() > floor) {
+        const std::size_t at = next_old(r);  // the newest pod first (ties of ActivePods' ranking)
+        const std::uint32_t b = r.old_rs[at];
+        r.old_rs.erase(r.old_rs.begin() + static_cast<std::ptrdiff_t>(at));
+        terminate(d, b);
+        ++down;
+      }
+    }
+    if (cleaned + down == 0) break;
+  }
 }
 
-void Deployer::start_server(std::uint32_t d) {
-  Run& r = runs_[d];
+void Deployer::start_server(std::uint32_t d, std::uint32_t u) {
+  Run& run = runs_[d];
+  Unit& r = run.units[u];
   const DeployEvent& cfg = st_.cfg.deploys[d];
   // Under an autoscaler its free slots are the one pool of server indices.
-  const std::uint32_t b = st_.parts.autoscaler ? st_.parts.autoscaler->claim_slot(site_for_new(r)) : r.next_slot++;
+  const std::uint32_t b = st_.parts.autoscaler ? st_.parts.autoscaler->claim_slot(site_for_new(r)) : run.next_slot++;
   if (b >= st_.servers.size()) throw std::logic_error("Deployer: no server slot left");
   r.new_rs.push_back(b);
   phase_[b] = Phase::Starting;
   deploy_of_[b] = d;
+  unit_of_[b] = u;
   ++out_[d].servers_started;
   double delay = cfg.ready_after_s;
   if (cfg.ready_jitter_s > 0.0) delay += cfg.ready_jitter_s * rng_ready_.uniform01();
@@ -209,7 +247,8 @@ void Deployer::start_server(std::uint32_t d) {
   if (at <= st_.end) st_.sim.schedule_at(at, self_, kReady, b);
 }
 
-std::int32_t Deployer::site_for_new(const Run& r) const {
+std::int32_t Deployer::site_for_new(const Unit& r) const {
+  if (r.site >= 0) return r.site;
   if (r.quota.empty()) return -1;
   std::vector<std::int64_t> missing(r.quota.begin(), r.quota.end());
   for (std::uint32_t b : r.new_rs) --missing[st_.topo.site_of(b)];
@@ -220,7 +259,7 @@ std::int32_t Deployer::site_for_new(const Run& r) const {
   return static_cast<std::int32_t>(best);
 }
 
-std::size_t Deployer::next_old(const Run& r) const {
+std::size_t Deployer::next_old(const Unit& r) const {
   if (r.quota.empty()) return r.old_rs.size() - 1;
   // Each site's servers over its quota (old + new - quota); the newest old server of the site with
   // most (as the ReplicaSet controller deletes first the pods on the nodes with most replicas).
@@ -257,7 +296,7 @@ void Deployer::available(std::uint32_t b) {
   if (phase_[b] != Phase::Ready) return;
   phase_[b] = Phase::Available;
   if (st_.parts.autoscaler) st_.parts.autoscaler->adopt(b);
-  ++runs_[d].new_available;
+  ++runs_[d].units[unit_of_[b]].new_available;
   reconcile(d);
 }
 
@@ -445,7 +484,11 @@ void Deployer::check_complete(std::uint32_t d) {
   DeployOutcome& o = out_[d];
   const double since = sim::to_seconds(st_.sim.now()) - o.started_s.value_or(0.0);
   const bool blue_green = st_.cfg.deploys[d].strategy == DeployStrategy::BlueGreen;
-  if (!r.complete && r.new_available == r.replicas && r.old_rs.empty() && (!blue_green || r.switched || r.replicas == 0)) {
+  bool done = true;
+  for (const Unit& unit : r.units) {
+    done = done && unit.new_available == unit.replicas && unit.old_rs.empty() && (!blue_green || unit.switched || unit.replicas == 0);
+  }
+  if (!r.complete && done) {
     r.complete = true;
     o.duration_s = since;
   }

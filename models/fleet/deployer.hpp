@@ -48,27 +48,38 @@ class Deployer : public sim::EventHandler {
 
  private:
   enum Tag : std::uint32_t { kStart, kReady, kAvailable, kSigterm, kSpreadClose, kKill, kTick, kCanaryDone };
-  /// The runtime state of one deploy.
-  struct Run {
+  /// One Deployment of a deploy: the whole fleet's, or one site's (deploys[].per_site), each rolled
+  /// with its own maxSurge/maxUnavailable rounding.
+  struct Unit {
+    std::int32_t site = -1;              ///< its site (per-site Deployments), -1: the whole fleet
     std::uint32_t replicas = 0, surge = 0, unavailable = 0, target_new = 0;
     std::vector<std::uint32_t> old_rs;   ///< old servers still in the old ReplicaSet (not terminating)
     std::vector<std::uint32_t> new_rs;   ///< new servers started, in start order
-    std::uint32_t new_available = 0, terminating = 0, next_slot = 0;
-    /// With one autoscaler per site: per site, the replicas it had when the rollout started (its old
-    /// servers and those its autoscaler was starting), which its new servers replace (empty otherwise).
+    std::uint32_t new_available = 0;
+    /// One fleet-wide Deployment over per-site autoscalers: per site, the replicas it had when the
+    /// rollout started (its old servers and those its autoscaler was starting), which its new servers
+    /// replace (empty otherwise).
     std::vector<std::uint32_t> quota;
-    bool started = false, complete = false, switched = false, canary_held = false;
+    bool switched = false;               ///< blue/green: its green set took over
+  };
+  /// The runtime state of one deploy.
+  struct Run {
+    std::vector<Unit> units;             ///< its Deployments, all rolling at once
+    std::uint32_t terminating = 0, next_slot = 0;
+    bool started = false, complete = false, canary_held = false;
   };
 
   void begin(std::uint32_t d);
   void reconcile(std::uint32_t d);
-  void start_server(std::uint32_t d);
-  /// With per-site autoscalers: the site whose next new server is most missing (its quota less the
-  /// new servers it has; ties: the first site); -1 otherwise.
-  std::int32_t site_for_new(const Run& r) const;
-  /// The old server the rollout terminates next (an index in old_rs): the newest, from the site that
-  /// has most servers over its quota with per-site autoscalers.
-  std::size_t next_old(const Run& r) const;
+  /// One Deployment's rolloutRolling (or blue/green), one sync after another until nothing changes.
+  void reconcile_unit(std::uint32_t d, std::uint32_t u);
+  void start_server(std::uint32_t d, std::uint32_t u);
+  /// The site of a Deployment's next new server: its own; over per-site autoscalers, the site most
+  /// missing (its quota less the new servers it has; ties: the first site); -1 otherwise.
+  std::int32_t site_for_new(const Unit& unit) const;
+  /// The old server a Deployment terminates next (an index in old_rs): the newest, from the site that
+  /// has most servers over its quota for one Deployment over per-site autoscalers.
+  std::size_t next_old(const Unit& unit) const;
   void ready(std::uint32_t server);
   void available(std::uint32_t server);
   void terminate(std::uint32_t d, std::uint32_t server);
@@ -95,6 +106,7 @@ class Deployer : public sim::EventHandler {
   std::vector<DeployOutcome> out_;
   std::vector<Phase> phase_;            ///< per server
   std::vector<std::uint32_t> deploy_of_;  ///< per server: the deploy that started or terminates it
+  std::vector<std::uint32_t> unit_of_;    ///< per server: its Deployment in that deploy (Run::units)
   std::int32_t active_ = -1;            ///< the deploy in progress, -1 = none
   std::vector<std::uint32_t> queued_;   ///< deploys whose time came while another was in progress
   // Clients whose connection a deploy closed and that are not connected again yet.

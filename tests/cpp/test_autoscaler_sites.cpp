@@ -4,6 +4,7 @@
 // time, AWS scheduled scaling). Decisions computed by hand, conservation, determinism, loader errors.
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <string>
 
 #include "experiments/scenario_error.hpp"
@@ -346,10 +347,11 @@ TEST_CASE("autoscaler per site: KEDA takes an idle site to zero, its clients go 
   CHECK(again.servers.column("connections") == r.servers.column("connections"));
 }
 
-TEST_CASE("autoscaler per site: a rollout replaces each site's replicas in that site", "[autoscaler][sites][deploys]") {
+TEST_CASE("autoscaler per site: one Deployment over the sites replaces each site's replicas in that site",
+          "[autoscaler][sites][deploys]") {
   // Two sites of 2 servers, near [0, 10) and far [10, 20) (8 slots each: 2 x max 4); 200 clients
   // nearest each site (10 % of the limit: each HPA holds its minimum 2). A rolling deploy at 60 s with
-  // maxSurge 1, maxUnavailable 0, new servers ready after 5 s.
+  // maxSurge 1, maxUnavailable 0, new servers ready after 5 s, as one Deployment (per_site = false).
   models::FleetConfig cfg = wsfleet::testing::small_fleet();
   cfg.run.duration_s = 100.0;
   cfg.fleet.servers = 4;
@@ -370,6 +372,7 @@ TEST_CASE("autoscaler per site: a rollout replaces each site's replicas in that 
   d.max_unavailable_percent = false;
   d.ready_after_s = 5.0;
   d.prestop_s = 0.0;
+  d.per_site = false;
   cfg.deploys.push_back(d);
   CHECK(cfg.total_servers() == 20);  // the sites' slots take the new servers: no set reserved per deploy
   const models::RunResult r = models::Fleet(cfg).run();
@@ -419,6 +422,114 @@ TEST_CASE("autoscaler per site: a rollout replaces each site's replicas in that 
   CHECK(r.summary.connections.active_at_end == 400);
 }
 
+namespace {
+
+/// Sites a (3 servers) and b (5), each under its own HPA held at its size (min = max), a [0, 9) and
+/// b [9, 24) (2 x max slots after its own); 80 clients, half nearest each site. A rolling deploy at
+/// 60 s with the defaults maxSurge 25 %, maxUnavailable 25 %, new servers ready after 5 s.
+models::FleetConfig sites_3_and_5(std::optional<bool> per_site) {
+  models::FleetConfig cfg = wsfleet::testing::small_fleet();
+  cfg.run.duration_s = 100.0;
+  cfg.fleet.servers = 8;
+  cfg.clients.count = 80;
+  cfg.clients.messages_per_minute = 0.0;
+  cfg.balancer.health_check.mode = models::HealthCheckMode::Instant;
+  cfg.topology.links = {{"here", "a", 5.0}, {"there", "b", 5.0}, {"a", "b", 40.0}};
+  cfg.topology.sites = {{"a", 3}, {"b", 5}};
+  cfg.topology.regions = {{"here", 0.5}, {"there", 0.5}};
+  cfg.autoscaler.policy = "kubernetes_hpa";
+  cfg.autoscaler.metric = models::AutoscalerMetric::Connections;
+  cfg.autoscaler.params = hpa_params(1, 8);
+  cfg.autoscaler.sites = {{"a", 3.0, 3.0}, {"b", 5.0, 5.0}};
+  models::DeployEvent d;
+  d.at_s = 60.0;
+  d.ready_after_s = 5.0;
+  d.prestop_s = 0.0;
+  d.per_site = per_site;
+  cfg.deploys.push_back(d);
+  return cfg;
+}
+
+/// Servers of [first, end) in the balancers at `t`.
+double present_in(const models::RunResult& r, std::size_t first, std::size_t end, double t) {
+  double n = 0.0;
+  for (std::size_t s = first; s < end; ++s) n += server_at(r, s, t, "present");
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("autoscaler per site: a rollout is one Deployment per site, each with its own rounding",
+          "[autoscaler][sites][deploys]") {
+  const models::FleetConfig cfg = sites_3_and_5(std::nullopt);  // "auto": per site, as each site has its HPA
+  const models::Topology topo(cfg.topology, cfg.total_servers(), cfg.autoscaler_site_slots());
+  REQUIRE(topo.first_server(1) == 9);
+  REQUIRE(topo.first_server(2) == 24);
+  const models::RunResult r = models::Fleet(cfg).run();
+  REQUIRE(conserved(r));
+  REQUIRE(r.summary.deploys.size() == 1);
+  const models::DeployOutcome& d = r.summary.deploys[0];
+  CHECK(d.per_site);
+  // ResolveFenceposts per site: a: surge ceil(0.75) = 1, unavailable floor(0.75) = 0; b: ceil(1.25) = 2,
+  // floor(1.25) = 1. The fleet as a whole may have 3 over and 1 below its 8.
+  REQUIRE(d.sites.size() == 2);
+  CHECK(d.sites[0].site == "a");
+  CHECK(d.sites[0].replicas == 3);
+  CHECK(d.sites[0].max_surge == 1);
+  CHECK(d.sites[0].max_unavailable == 0);
+  CHECK(d.sites[1].site == "b");
+  CHECK(d.sites[1].replicas == 5);
+  CHECK(d.sites[1].max_surge == 2);
+  CHECK(d.sites[1].max_unavailable == 1);
+  CHECK(d.replicas == 8);
+  CHECK(d.max_surge == 3);
+  CHECK(d.max_unavailable == 1);
+  // By hand (rolling.go, both sites at once; a new server is in the balancers when ready, 5 s later):
+  // a (at most 4, at least 3 available): 60 s: 1 new; 65 s: it is available, an old one goes, 1 new;
+  // 70 s: the same; 75 s: the last old one goes: complete.
+  // b (at most 7, at least 4): 60 s: 2 new, 1 old goes (5 > 4 available), 1 more new; 65 s: the
+  // 3 new are available one by one: each lets an old one go and the first two start one more
+  // (1 old + 3 new left); 70 s: the last 2 are available, the last old one goes: complete.
+  CHECK(present_in(r, 0, 9, 62.0) == 3.0);   // 3 old
+  CHECK(present_in(r, 9, 24, 62.0) == 4.0);  // 4 old
+  CHECK(present_in(r, 0, 9, 67.0) == 3.0);   // 2 old + 1 new
+  CHECK(present_in(r, 9, 24, 67.0) == 4.0);  // 1 old + 3 new
+  CHECK(present_in(r, 0, 9, 72.0) == 3.0);   // 1 old + 2 new
+  CHECK(present_in(r, 9, 24, 72.0) == 5.0);  // 5 new
+  CHECK(present_in(r, 0, 9, 77.0) == 3.0);   // 3 new
+  // Each site's new servers took its own slots only (a freed old slot is taken again).
+  CHECK(present_in(r, 0, 9, 100.0) == 3.0);
+  CHECK(present_in(r, 9, 24, 100.0) == 5.0);
+  REQUIRE(d.duration_s.has_value());
+  CHECK(*d.duration_s == 15.0);  // a's 3 steps of 5 s
+  CHECK(d.min_available == 7);   // 3 + 4 at 60 s
+  CHECK(d.servers_started == 8);
+  CHECK(d.servers_terminated == 8);
+  CHECK(site(r, "a").replicas_at_end == 3);
+  CHECK(site(r, "b").replicas_at_end == 5);
+  CHECK(r.summary.connections.active_at_end == 80);
+}
+
+TEST_CASE("autoscaler per site: per_site = false rounds over the whole fleet", "[autoscaler][sites][deploys]") {
+  const models::RunResult r = models::Fleet(sites_3_and_5(false)).run();
+  REQUIRE(conserved(r));
+  const models::DeployOutcome& d = r.summary.deploys.at(0);
+  CHECK_FALSE(d.per_site);
+  CHECK(d.sites.empty());
+  // Of the 8 replicas: surge ceil(2) = 2, unavailable floor(2) = 2.
+  CHECK(d.max_surge == 2);
+  CHECK(d.max_unavailable == 2);
+  // 60 s: 2 new go to b (most missing), then 2 old ones go, both b's (most over its count): b is down
+  // to 3 of its 5 while a keeps its 3; 2 more new start (a, then b).
+  CHECK(present_in(r, 0, 9, 62.0) == 3.0);
+  CHECK(present_in(r, 9, 24, 62.0) == 3.0);
+  CHECK(d.min_available == 6);
+  CHECK(d.servers_started == 8);
+  CHECK(site(r, "a").replicas_at_end == 3);
+  CHECK(site(r, "b").replicas_at_end == 5);
+  CHECK(r.summary.connections.active_at_end == 80);
+}
+
 TEST_CASE("autoscaler per site: a fault naming a server hits that server in its site", "[autoscaler][sites][faults]") {
   // The scenario's servers 0, 1 are near's, 2, 3 far's; with the sites' slots the run's indices are
   // near [0, 10) and far [10, 20): the scenario's server 2 is the run's server 10.
@@ -450,6 +561,68 @@ TEST_CASE("autoscaler per site: a fault naming a server hits that server in its 
   // Its 100 connections dropped; far's other server took them back (nearest site still in service).
   CHECK(r.summary.faults[0].connections_dropped > 0);
   CHECK(r.summary.connections.active_at_end == 400);
+}
+
+namespace {
+
+/// As keda_sites, with one HPA per site (HPAScaleToZero on: scale_to_zero = 1) on connections (60 % of
+/// 1000 per replica) plus an External metric: the site's own connection attempts per second, 10 per
+/// replica; a keeps at least 1, b may go to 0. Half the 200 clients arrive in the first 10 s, the other
+/// half in a wave at 400-410 s; each session lasts 30 s, then the client leaves.
+models::FleetConfig hpa_zero_sites() {
+  models::FleetConfig cfg = keda_sites();
+  cfg.run.duration_s = 450.0;
+  cfg.clients.count = 200;
+  cfg.clients.ramp_s = 10.0;
+  cfg.clients.wave_share = 0.5;
+  cfg.clients.wave_at_s = 400.0;
+  cfg.clients.wave_window_s = 10.0;
+  cfg.clients.session_s = sim::Distribution::constant(30.0);
+  cfg.clients.on_session_end = models::SessionEnd::Leave;
+  cfg.autoscaler.policy = "kubernetes_hpa";
+  const auto* info = models::find_policy(models::autoscaling_policies(), "kubernetes_hpa");
+  cfg.autoscaler.params = models::resolve_params(
+      "kubernetes_hpa", info->params,
+      {{"target_utilization_pct", 60}, {"min_replicas", 1}, {"max_replicas", 4}, {"scale_to_zero", 1}, {"external_target_per_s", 10}});
+  cfg.autoscaler.sites = {{"b", 0.0, std::nullopt}};
+  return cfg;
+}
+
+}  // namespace
+
+TEST_CASE("autoscaler per site: an HPA with HPAScaleToZero and an External metric takes an idle site to zero and back",
+          "[autoscaler][sites][zero]") {
+  const models::RunResult r = models::Fleet(hpa_zero_sites()).run();
+  REQUIRE(conserved(r));
+  const auto& b = site(r, "b");
+  // b's syncs: 15 s: ~100 connections (100 / 600: ceil(0.17 x 1) = 1) and ~100 attempts in 15 s (6.7/s
+  // per 10/s and replica: ratio 0.67, outside the tolerance: ceil(0.67) = 1): 1. 30 s: connections
+  // still open (sessions end from 30 s), no attempt: 1. From 45 s: no connection, no attempt: 0 by
+  // both metrics, but the scale-down window (300 s) holds the 1 of 30 s until 330 s: at 330 s, 0.
+  CHECK(server_at(r, 9, 329.0, "present") == 1.0);
+  CHECK(server_at(r, 9, 361.0, "present") == 0.0);  // drained from 330 s, gone at the 30 s drain timeout
+  // The wave (400-410 s): b has no server in service, its clients go to a.
+  CHECK(server_at(r, 0, 412.0, "connections") > 0.0);
+  // 405 s: at zero replicas the connections metric has no pod (invalid), the External one counts: the
+  // attempts of (390, 405] (some of the wave's ~100, at most 150) per 15 s: ratio +Inf, ceil(n / 15 / 10)
+  // = 1 (scaleUp from 0: up to 4 pods per 15 s): launched into b's first free slot (its server 9),
+  // booted at 425 s, ready at 430 s.
+  CHECK(server_at(r, 9, 429.0, "present") == 0.0);
+  CHECK(server_at(r, 9, 430.0, "present") == 1.0);
+  CHECK(b.min_replicas == 0);
+  CHECK(b.decisions == 30);  // 15, 30, ..., 450 s
+  CHECK(b.scale_downs == 1);
+  CHECK(b.scale_ups == 1);
+  CHECK(b.launched == 1);
+  CHECK(b.drains_started == 1);
+  CHECK(b.lowest_replicas == 0);
+  CHECK(b.replicas_at_end == 1);
+  CHECK(site(r, "a").lowest_replicas == 1);
+  CHECK(r.summary.connections.rejected == 0);
+  CHECK(r.summary.connections.failed == 0);
+  // Without the External metric the loader refuses the 0 (below); with the gate off as well.
+  const models::RunResult again = models::Fleet(hpa_zero_sites()).run();
+  CHECK(again.servers.column("present") == r.servers.column("present"));
 }
 
 TEST_CASE("autoscaler per site: zero minimums, deploys and faults from TOML", "[autoscaler][sites][zero]") {
@@ -497,6 +670,18 @@ share = 1.0
                                                           std::count(hpa.begin(), hpa.end(), '\n') +
                                                           std::count(sites.begin(), sites.end(), '\n')) + 3;
   CHECK(hpa_zero.find("t.toml:" + std::to_string(line) + ":") == 0);
+  // With the gate on but only the per-pod metric: refused, naming the External metric it needs.
+  const std::string gate_only =
+      error_of(base + hpa + "scale_to_zero = 1\n" + sites + "\n[[autoscaler.sites]]\nsite = \"b\"\nmin_replicas = 0\n");
+  CHECK(gate_only.find("autoscaler.sites.0.min_replicas") != std::string::npos);
+  CHECK(gate_only.find("needs an Object or External metric") != std::string::npos);
+  CHECK(gate_only.find("external_target_per_s > 0") != std::string::npos);
+  CHECK(gate_only.find("t.toml:" + std::to_string(line + 1) + ":") == 0);
+  // The gate and an External metric: it loads.
+  const models::FleetConfig zero_ok = experiments::load_scenario_string(
+      base + hpa + "scale_to_zero = 1\nexternal_target_per_s = 10\n" + sites + "\n[[autoscaler.sites]]\nsite = \"b\"\nmin_replicas = 0\n",
+      "t.toml");
+  CHECK(zero_ok.autoscaler.sites.at(0).min_replicas == 0.0);
   // A scheduled action to 0 for an HPA site: refused too.
   CHECK(error_of(base + hpa + sites + "\n[[scaling]]\nat_s = 10\nmin_replicas = 0\nsite = \"a\"\n").find("HPAScaleToZero") !=
         std::string::npos);

@@ -215,4 +215,12 @@ TEST_CASE("a deploy is off by default and its keys load, write back and fail cle
   CHECK_THAT(error_of("[[deploys]]\nat_s = 1\non_sigterm = \"wait\"\n"), Catch::Matchers::Contains("on_sigterm"));
   CHECK_THAT(error_of("[[deploys]]\nmax_surge = 1\n"), Catch::Matchers::Contains("deploys.0.at_s is required"));
   CHECK_THAT(error_of("[[deploys]]\nat_s = 20\n[[deploys]]\nat_s = 10\n"), Catch::Matchers::Contains("deploys.1.at_s must not be before"));
+  // per_site: true, false or "auto" (left out).
+  CHECK_FALSE(cfg.deploys[0].per_site.has_value());
+  CHECK_FALSE(experiments::load_scenario_string(base + "[[deploys]]\nat_s = 1\nper_site = \"auto\"\n", "t.toml").deploys[0].per_site.has_value());
+  CHECK(experiments::load_scenario_string(base + "[[deploys]]\nat_s = 1\nper_site = true\n", "t.toml").deploys[0].per_site == true);
+  CHECK(experiments::load_scenario_string(base + "[[deploys]]\nat_s = 1\nper_site = false\n", "t.toml").deploys[0].per_site == false);
+  CHECK_THAT(error_of("[[deploys]]\nat_s = 1\nper_site = \"yes\"\n"),
+             Catch::Matchers::Contains("t.toml:7:12:") && Catch::Matchers::Contains("deploys.0.per_site must be true") &&
+                 Catch::Matchers::Contains("\"auto\"") && Catch::Matchers::Contains("got \"yes\""));
 }

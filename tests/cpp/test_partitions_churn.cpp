@@ -170,7 +170,7 @@ TEST_CASE("a partitioned server's connect times out at the balancer, which frees
     CHECK(r.summary.connections.pending_at_end == 1);
     const models::ConservationCheck* held = check_named(r, "balancer connects");
     REQUIRE(held != nullptr);
-    CHECK(held->values == "9 = 8 + 0 + 0 + 1");
+    CHECK(held->values == "9 = 8 + 0 + 0 + 0 + 1");
   }
   SECTION("NGINX: proxy_connect_timeout 60 s, longer than the client's 30 s: the client gives up first") {
     models::FleetConfig cfg = one_client_partition();
@@ -185,7 +185,7 @@ TEST_CASE("a partitioned server's connect times out at the balancer, which frees
     CHECK(connect_timeouts(r) == 0);
     const models::ConservationCheck* held = check_named(r, "balancer connects");
     REQUIRE(held != nullptr);
-    CHECK(held->values == "2 = 0 + 1 + 0 + 1");
+    CHECK(held->values == "2 = 0 + 0 + 1 + 0 + 1");
   }
   SECTION("L4 forwarding (connect_timeout_s = 0): the client's own timeout, as IPVS") {
     models::FleetConfig cfg = one_client_partition();
@@ -207,5 +207,86 @@ TEST_CASE("a partitioned server's connect times out at the balancer, which frees
     CHECK(r.summary.connections.failed_backend_down == 2);
     CHECK(r.summary.connections.failed_timeout == 0);
     CHECK(connect_timeouts(r) == 8);
+  }
+}
+
+namespace {
+
+/// The client's attempt of 11 s, waiting at the balancer for its connect to ams-0, once the partition
+/// (from 10 s) heals `heal_s` later; the run ends at `end_s`.
+models::RunResult healing_partition(const std::string& policy, double connect_timeout_s, double heal_s, double end_s) {
+  models::FleetConfig cfg = one_client_partition();
+  cfg.balancer.policy = policy;
+  cfg.balancer.connect_timeout_s = connect_timeout_s;
+  cfg.faults.at(0).recover_after_s = heal_s;
+  cfg.run.duration_s = end_s;
+  return models::Fleet(cfg).run();
+}
+
+std::uint64_t connect_completions(const models::RunResult& r) {
+  std::uint64_t n = 0;
+  for (const auto& b : r.summary.balancers) n += b.connect_completions.value_or(0);
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("a partition that heals while the balancer connects: the next SYN retransmission gets through",
+          "[partition][connect]") {
+  // The balancer's connect() starts at 11 s; Linux retransmits its SYN at 11 + 1, 3, 7, 15, 31 s
+  // (12, 14, 18, 26, 42 s), each lost while the partition lasts.
+  SECTION("NGINX (60 s): healed at 20 s, the SYN of 26 s is answered, not one before") {
+    const models::RunResult before = healing_partition("nginx_round_robin", 60.0, 10.0, 25.999);
+    REQUIRE(conserved(before));
+    CHECK(connect_completions(before) == 0);
+    CHECK(before.summary.connections.established == 1);  // the first connection only
+    CHECK(before.summary.connections.pending_at_end == 1);
+    const models::RunResult at = healing_partition("nginx_round_robin", 60.0, 10.0, 26.0);
+    REQUIRE(conserved(at));
+    CHECK(connect_completions(at) == 1);  // at 26 s exactly; its handshake is under way at the end
+    CHECK(at.summary.connections.pending_at_end == 1);
+    const models::RunResult after = healing_partition("nginx_round_robin", 60.0, 10.0, 40.0);
+    REQUIRE(conserved(after));
+    CHECK(connect_completions(after) == 1);
+    CHECK(after.summary.connections.attempted == 2);
+    CHECK(after.summary.connections.established == 2);  // the same attempt, on ams-0
+    CHECK(after.summary.connections.failed_timeout == 0);
+    CHECK(connect_timeouts(after) == 0);
+    CHECK(after.summary.connections.active_at_end == 1);
+    CHECK(after.summary.sites[0].active_at_end == 1);
+    const models::ConservationCheck* held = check_named(after, "balancer connects");
+    REQUIRE(held != nullptr);
+    CHECK(held->values == "1 = 0 + 1 + 0 + 0 + 0");
+    // Reconnected 16 s after the cut (at 26 s) plus the handshake: under a second more.
+    REQUIRE(after.summary.faults[0].reconnected_within_s.has_value());
+    CHECK(*after.summary.faults[0].reconnected_within_s >= 16.0);
+    CHECK(*after.summary.faults[0].reconnected_within_s < 17.0);
+  }
+  SECTION("generic (5 s): healed at 13.5 s, the SYN of 14 s is answered") {
+    const models::RunResult before = healing_partition("round_robin", 5.0, 3.5, 13.999);
+    REQUIRE(conserved(before));
+    CHECK(connect_completions(before) == 0);
+    const models::RunResult after = healing_partition("round_robin", 5.0, 3.5, 30.0);
+    REQUIRE(conserved(after));
+    CHECK(connect_completions(after) == 1);
+    CHECK(connect_timeouts(after) == 0);
+    CHECK(after.summary.connections.established == 2);
+    CHECK(after.summary.connections.failed_backend_down == 0);
+    REQUIRE(after.summary.faults[0].reconnected_within_s.has_value());
+    CHECK(*after.summary.faults[0].reconnected_within_s >= 4.0);
+    CHECK(*after.summary.faults[0].reconnected_within_s < 5.0);
+  }
+  SECTION("generic (5 s): healed at 14.5 s, no SYN is left before the timeout of 16 s") {
+    // The next would go at 18 s: the connect times out at 16 s (a failed try) and the balancer's next
+    // try, ams-1, now answers at once.
+    const models::RunResult r = healing_partition("round_robin", 5.0, 4.5, 30.0);
+    REQUIRE(conserved(r));
+    CHECK(connect_completions(r) == 0);
+    CHECK(connect_timeouts(r) == 1);
+    CHECK(r.summary.connections.established == 2);
+    CHECK(r.summary.connections.failed_backend_down == 0);
+    REQUIRE(r.summary.faults[0].reconnected_within_s.has_value());
+    CHECK(*r.summary.faults[0].reconnected_within_s >= 6.0);
+    CHECK(*r.summary.faults[0].reconnected_within_s < 7.0);
   }
 }

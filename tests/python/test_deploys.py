@@ -5,6 +5,7 @@ controller's arithmetic is checked by hand-computed sequences in tests/cpp/test_
 from __future__ import annotations
 
 import html
+import json
 import re
 from pathlib import Path
 
@@ -99,3 +100,76 @@ def test_deploy_keys_from_the_cli_check_and_effective_scenario(tmp_path: Path) -
     series = pd.read_csv(out / "timeseries.csv")
     fleet = series[series["scope"] == "fleet"]
     assert fleet["deploy_starting"].max() == 20  # the whole green set at once
+
+
+SITES_3_AND_5 = """
+[run]
+duration_s = 100.0
+[fleet]
+servers = 8
+[clients]
+count = 80
+messages_per_minute = 0
+[balancer.health_check]
+mode = "instant"
+[topology]
+[[topology.links]]
+between = ["here", "a"]
+latency_ms = 5
+[[topology.links]]
+between = ["there", "b"]
+latency_ms = 5
+[[topology.links]]
+between = ["a", "b"]
+latency_ms = 40
+[[topology.sites]]
+name = "a"
+servers = 3
+[[topology.sites]]
+name = "b"
+servers = 5
+[[topology.regions]]
+name = "here"
+share = 0.5
+[[topology.regions]]
+name = "there"
+share = 0.5
+[autoscaler]
+policy = "kubernetes_hpa"
+metric = "connections"
+min_replicas = 1
+max_replicas = 8
+[[autoscaler.sites]]
+site = "a"
+min_replicas = 3
+max_replicas = 3
+[[autoscaler.sites]]
+site = "b"
+min_replicas = 5
+max_replicas = 5
+[[deploys]]
+at_s = 60
+ready_after_s = 5
+"""
+
+
+def test_a_rollout_over_two_sites_is_one_deployment_per_site_in_summary_json(tmp_path: Path) -> None:
+    # Sites of 3 and 5 under their own HPAs, maxSurge and maxUnavailable 25 % (the defaults): per site
+    # ceil(0.75) = 1 and ceil(1.25) = 2 over, floor(0.75) = 0 and floor(1.25) = 1 under; one
+    # Deployment over the 8 would allow ceil(2) = 2 and floor(2) = 2.
+    path = write_scenario(tmp_path, SITES_3_AND_5)
+    proc = cli("run", str(path), "--out", str(tmp_path / "run"))
+    assert proc.returncode == 0, proc.stderr
+    s = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert s["conservation"]["ok"]
+    (d,) = s["deploys"]
+    assert d["per_site"] is True
+    assert [(x["site"], x["replicas"], x["max_surge"], x["max_unavailable"]) for x in d["sites"]] == [
+        ("a", 3, 1, 0), ("b", 5, 2, 1)]
+    assert (d["replicas"], d["max_surge"], d["max_unavailable"]) == (8, 3, 1)
+    assert d["duration_s"] == 15.0 and d["min_available"] == 7   # site a's three steps of 5 s; 3 + 4 at 60 s
+    assert s["connections"]["active_at_end"] == 80
+    fleet_wide = wsfleet.run(SITES_3_AND_5 + "per_site = false\n").summary
+    (f,) = fleet_wide["deploys"]
+    assert f["per_site"] is False and "sites" not in f
+    assert (f["max_surge"], f["max_unavailable"], f["min_available"]) == (2, 2, 6)

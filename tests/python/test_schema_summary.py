@@ -46,7 +46,9 @@ FAULT_KINDS = {
                         'latency_ms = 9.0\n[[topology.sites]]\nname = "a"\nservers = 2\n[[topology.sites]]\nname = "b"\n'
                         'servers = 1\n[[topology.regions]]\nname = "eu"\nshare = 1.0\n[autoscaler]\npolicy = "kubernetes_hpa"\n'
                         'min_replicas = 1\nmax_replicas = 4\n[[autoscaler.sites]]\nsite = "b"\nmax_replicas = 2\n'
-                        '[[scaling]]\nat_s = 10.0\nmin_replicas = 2\nsite = "b"\n',
+                        '[[scaling]]\nat_s = 10.0\nmin_replicas = 2\nsite = "b"\n'
+                        # A rollout: one Deployment per site (deploys[].sites).
+                        '[[deploys]]\nat_s = 15.0\nready_after_s = 2.0\n',
 }
 BASE = ('[run]\nduration_s = 30.0\nsample_interval_s = 1.0\n[fleet]\nservers = 3\n[clients]\ncount = 300\n'
         'ramp_s = 5.0\n')
