@@ -10,7 +10,7 @@ import pandas as pd
 
 from . import _plots
 from ._describe import as_float, fmt_int, fmt_num, fmt_seconds
-from ._html import esc, img
+from ._html import render
 from .views import Scenario, Summary
 from .views import COLUMNS as C
 
@@ -161,15 +161,7 @@ def autoscaler_section(summary: Mapping[str, Any], scenario: Mapping[str, Any], 
     sentences = autoscaler_sentences(summary, scenario, fleet)
     if not sentences:
         return ""
-    parts = [f'<section id="autoscaler" class="page-break">\n<h2>{number}. The autoscaler</h2>']
-    parts.append("".join(f"<p>{esc(s)}</p>" for s in sentences))
-    if plots:
-        png = replicas_figure(fleet, data)
-        if png is not None:
-            per_site = ("; thin lines: each site's servers ready (the site rows of timeseries.csv)"
-                        if data is not None and not data.sites.empty else "")
-            parts.append(f'<figure>{img(png, "Replicas over time")}<figcaption>Replicas the controller asked for '
-                         f"(booting ones included), the ones ready in the balancers, and its last decision{per_site}; "
-                         "below, the open connections and the attempts refused while capacity was missing."
-                         "</figcaption></figure>")
-    return "\n".join(parts) + "\n</section>\n"
+    png = replicas_figure(fleet, data) if plots else None
+    per_site = ("; thin lines: each site's servers ready (the site rows of timeseries.csv)"
+                if data is not None and not data.sites.empty else "")
+    return render("autoscaler.html.j2", number=number, sentences=sentences, png=png, per_site=per_site)
