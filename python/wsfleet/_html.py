@@ -35,11 +35,6 @@ def data_url(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def img(png: bytes, alt: str) -> str:
-    """An <img> with the PNG embedded as a data: URL (the report needs no other file)."""
-    return f'<img src="{data_url(png)}" alt="{esc(alt)}">'
-
-
 def _finalize(value: Any) -> Any:
     """Every printed value, escaped by html.escape (so `"` prints as &quot; and `'` as &#x27;, as every
     report has always spelt them; markup a template rendered passes as it is)."""
