@@ -11,6 +11,7 @@ import pandas as pd
 from . import _plots
 from ._describe import as_float, fmt_int, fmt_num, fmt_seconds
 from ._html import render
+from ._site_plots import site_lines
 from .views import Scenario, Summary
 from .views import COLUMNS as C
 
@@ -128,7 +129,7 @@ def replicas_figure(fleet: pd.DataFrame, data: Optional[_plots.PlotData] = None)
                              label=label, drawstyle="steps-post")
             handles.append(line)
     if data is not None and not data.sites.empty:
-        handles += _plots.site_lines(top, data.sites, lambda k: f"{data.site_name(k)}: ready", linewidth=1.0)
+        handles += site_lines(top, data.sites, lambda k: f"{data.site_name(k)}: ready", linewidth=1.0)
     top.set_ylim(bottom=0)
     _plots.style_axes(top, "servers", xlabel=None)
     top.set_title("Replicas: asked for, ready, and the controller's last decision", loc="left", fontsize=_plots.FONT + 1)

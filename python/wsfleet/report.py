@@ -29,8 +29,10 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 from . import _plots
 from ._autoscaling_report import autoscaler_section
 from ._life import connection_life
+from ._life_plots import half_open_figure, send_buffer_figure
 from ._replicated import Replications, read_replications
 from ._replication_report import bands_html, replicated_cards, replication_runs, replications_html
+from ._site_plots import sites_figure
 from ._steady_report import steady_html
 from ._limits import autoscaled_peak
 from ._operations import deploy_figure, deploy_sentences, gray_failure_sentences
@@ -310,7 +312,7 @@ def _figures(a: Analysis, plots: bool = True, reps: Optional[Replications] = Non
          "No backoff samples in this run."),
     ]
     if not d.sites.empty:  # two or more sites: the fleet's size per site
-        specs.insert(1, ("sites", "Servers per site", _plots.sites_figure,
+        specs.insert(1, ("sites", "Servers per site", sites_figure,
                          "Each site's servers over time: ready (taking new connections), up (running, dotted "
                          "where it differs: some draining) and draining (dashed), from the site rows of "
                          f"{TIMESERIES_FILE}; below, the connections open on each site's servers." + fault_key,
@@ -371,11 +373,11 @@ def _life(run: Run, a: Analysis, number: int, plots: bool) -> Optional[Dict[str,
     for topic in topics:
         png, alt, caption = None, "", ""
         if topic.key == "half_open" and plots:
-            png, alt = _plots.half_open_figure(a.plot_data), "Half-open connections over time"
+            png, alt = half_open_figure(a.plot_data), "Half-open connections over time"
             caption = ("Connections whose client vanished without a close, still held by their servers until a "
                        "heartbeat (or a receiver timeout) finds them.")
         if topic.key == "pubsub" and plots:
-            png, alt = _plots.send_buffer_figure(a.plot_data), "Send buffers and drops over time"
+            png, alt = send_buffer_figure(a.plot_data), "Send buffers and drops over time"
             caption = ("Bytes each server holds in its connections' send buffers (memory it pays for slow readers), "
                        "and the copies the buffer policy dropped, conflated or discarded with a closed connection.")
         shown.append({"key": topic.key, "title": topic.title, "sentences": topic.sentences, "png": png, "alt": alt,
