@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from wsfleet import _plots
-from wsfleet._html import esc, img
+from wsfleet._html import render
 from wsfleet._run_dir import Run
 from wsfleet.alerting import AlertsError, AlertsResult, alerts, bundled_rules
 from wsfleet.views import Scenario, Summary, View
@@ -231,82 +231,40 @@ def _t(value: Optional[float]) -> str:
     return "-" if value is None else f"{value:g} s"
 
 
-def _detections_table(result: AlertsResult) -> str:
-    if not result.detections:
-        first = result.first_firing_s
-        b = result.before_first_firing
-        if first is None:
-            return "<p>The run has no faults, and no alert fired.</p>"
-        return (f"<p>The run has no faults. The first alert fired at {first:g} s; before it, {b['refused']:,} "
-                f"attempts were refused and {b['failed']:,} failed.</p>")
+def _detections(result: AlertsResult) -> List[List[str]]:
+    """One row per fault: the first alert firing after it, and what the users went through until then."""
     rows = []
     for d in result.detections:
-        if d.alertname is None:
-            detect = "<td>not detected</td><td>-</td>"
-        else:
-            detect = f"<td>{esc(d.alertname)} at {d.firing_s:g} s</td><td>{d.time_to_detect_s:g} s</td>"
+        detect = (["not detected", "-"] if d.alertname is None else
+                  [f"{d.alertname} at {d.firing_s:g} s", f"{d.time_to_detect_s:g} s"])
         lost = f"{d.refused:,} refused, {d.failed:,} failed, {d.dropped:,} dropped, up to {d.peak_waiting:,} waiting"
         if d.messages_dropped:
             lost += f", {d.messages_dropped:,} pub/sub copies dropped"
-        rows.append(f"<tr><td>{d.index}: {esc(d.type)} {esc(d.target)}</td><td>{d.at_s:g} s</td>{detect}"
-                    f"<td>{esc(lost)}</td></tr>")
-    return ("<table><thead><tr><th>fault</th><th>at</th><th>first alert firing after it</th>"
-            "<th>time to detect</th><th>users failing before that alert fired</th></tr></thead><tbody>"
-            + "".join(rows) + "</tbody></table>")
+        rows.append([f"{d.index}: {d.type} {d.target}", f"{d.at_s:g} s", *detect, lost])
+    return rows
 
 
-def _episodes_table(result: AlertsResult) -> str:
-    if not result.episodes:
-        return "<p>No alert became pending or fired.</p>"
-    rows = []
-    for e in result.episodes[:40]:
-        labels = ", ".join(f"{k}={v}" for k, v in sorted(e.labels.items()))
-        rows.append(f"<tr><td>{esc(e.alertname)}</td><td>{esc(labels)}</td><td>{_t(e.pending_s)}</td>"
-                    f"<td>{_t(e.firing_s) if e.firing_s is not None else 'never fired'}</td>"
-                    f"<td>{_t(e.resolved_s) if e.resolved_s is not None else 'active at the end'}</td></tr>")
-    more = f"<p>… and {len(result.episodes) - 40} more.</p>" if len(result.episodes) > 40 else ""
-    return ("<table><thead><tr><th>alert</th><th>labels</th><th>pending</th><th>firing</th><th>resolved</th>"
-            "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>" + more)
+def _episodes(result: AlertsResult) -> List[List[str]]:
+    """The first 40 alert episodes: pending, firing and resolved times."""
+    return [[e.alertname, ", ".join(f"{k}={v}" for k, v in sorted(e.labels.items())), _t(e.pending_s),
+             _t(e.firing_s) if e.firing_s is not None else "never fired",
+             _t(e.resolved_s) if e.resolved_s is not None else "active at the end"] for e in result.episodes[:40]]
 
 
 def monitoring_section(run: Run, number: int, plots: bool = True) -> str:
     """The report section (HTML) on monitoring and alerts."""
-    parts = [f'<section id="monitoring" class="page-break">\n<h2>{number}. Monitoring and alerts</h2>']
     state = steady_state(run)
-    css = ' class="flag" style="border-left: 4px solid #c0392b; padding-left: 0.6em"' if state.flagged else ""
-    parts.append(f'<p id="steady-state"{css}><strong>{"Warning: " if state.flagged else ""}</strong>'
-                 f"{esc(state.sentence)}</p>")
+    head = {"number": number, "flagged": state.flagged, "steady": state.sentence}
     rules, notes = _rules_for(run)
     try:
         result = alerts(run.run_dir, rules, expressions=BURN_EXPRESSIONS)
     except AlertsError as exc:
-        parts.append(f"<p>The alert rules could not be evaluated: {esc(exc)}</p>")
-        return "\n".join(parts) + "\n</section>\n"
-    names = ", ".join(p.name for p in rules)
-    parts.append(f"<p>Rules evaluated by Prometheus's rule engine (promtool) every {result.step_s:g} s of the run: "
-                 f"{esc(names)}. The bundled SLO windows are the SRE workbook's divided by 30 (1 h becomes 2 min, "
-                 f"5 min becomes 10 s) so that minutes of simulated time exercise them; `wsfleet alerts` and "
-                 f"docs/monitoring.md explain how to use your own rules.</p>")
-    parts.extend(f"<p>{esc(n)}</p>" for n in notes)
-    parts.append("<h3>Time to detect</h3>")
-    parts.append("<p>For each fault, the first alert that fired at or after it, and what the users went through "
-                 "until then (sample intervals from the fault's to the alert's).</p>")
-    parts.append(_detections_table(result))
-    if plots:
-        png = timeline_figure(run, result)
-        if png is not None:
-            parts.append(f'<figure>{img(png, "Alerts timeline under the storm timeline")}<figcaption>'
-                         "The storm (attempts, refusals, failures per second, clients waiting in backoff) above, "
-                         "every alert instance below: pending in yellow, firing in red. Dashed lines: faults; "
-                         "dotted: recoveries.</figcaption></figure>")
-        png = burn_figure(run, result)
-        if png is not None:
-            parts.append(f'<figure>{img(png, "SLO burn rate")}<figcaption>Error-budget burn rate of the '
-                         "connection-success SLO (failed or refused attempts over attempts, divided by the 0.1 % "
-                         "budget) over each scaled window. The page alert needs 14.4x on both the 2 min and 10 s "
-                         "windows, or 6x on both 12 min and 1 min; the ticket 1x on 144 min and 12 min. A burn of "
-                         "zero is drawn at the bottom (0.01); a gap means no attempts in the window."
-                         "</figcaption></figure>")
-    parts.append("<h3>Every alert</h3>")
-    parts.append(_episodes_table(result))
-    return "\n".join(parts) + "\n</section>\n"
+        return render("monitoring.html.j2", **head, error=str(exc))
+    first = result.first_firing_s
+    b = result.before_first_firing if first is not None and not result.detections else {"refused": 0, "failed": 0}
+    return render(
+        "monitoring.html.j2", **head, error=None, step=f"{result.step_s:g}", rules=", ".join(p.name for p in rules),
+        notes=notes, detections=_detections(result), first_firing=None if first is None else f"{first:g}",
+        refused=f"{b['refused']:,}", failed=f"{b['failed']:,}",
+        timeline=timeline_figure(run, result) if plots else None, burn=burn_figure(run, result) if plots else None,
+        episodes=_episodes(result), more=len(result.episodes) - 40 if len(result.episodes) > 40 else 0)

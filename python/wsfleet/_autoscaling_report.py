@@ -10,7 +10,8 @@ import pandas as pd
 
 from . import _plots
 from ._describe import as_float, fmt_int, fmt_num, fmt_seconds
-from ._html import esc, img
+from ._html import render
+from ._site_plots import site_lines
 from .views import Scenario, Summary
 from .views import COLUMNS as C
 
@@ -128,7 +129,7 @@ def replicas_figure(fleet: pd.DataFrame, data: Optional[_plots.PlotData] = None)
                              label=label, drawstyle="steps-post")
             handles.append(line)
     if data is not None and not data.sites.empty:
-        handles += _plots.site_lines(top, data.sites, lambda k: f"{data.site_name(k)}: ready", linewidth=1.0)
+        handles += site_lines(top, data.sites, lambda k: f"{data.site_name(k)}: ready", linewidth=1.0)
     top.set_ylim(bottom=0)
     _plots.style_axes(top, "servers", xlabel=None)
     top.set_title("Replicas: asked for, ready, and the controller's last decision", loc="left", fontsize=_plots.FONT + 1)
@@ -161,15 +162,7 @@ def autoscaler_section(summary: Mapping[str, Any], scenario: Mapping[str, Any], 
     sentences = autoscaler_sentences(summary, scenario, fleet)
     if not sentences:
         return ""
-    parts = [f'<section id="autoscaler" class="page-break">\n<h2>{number}. The autoscaler</h2>']
-    parts.append("".join(f"<p>{esc(s)}</p>" for s in sentences))
-    if plots:
-        png = replicas_figure(fleet, data)
-        if png is not None:
-            per_site = ("; thin lines: each site's servers ready (the site rows of timeseries.csv)"
-                        if data is not None and not data.sites.empty else "")
-            parts.append(f'<figure>{img(png, "Replicas over time")}<figcaption>Replicas the controller asked for '
-                         f"(booting ones included), the ones ready in the balancers, and its last decision{per_site}; "
-                         "below, the open connections and the attempts refused while capacity was missing."
-                         "</figcaption></figure>")
-    return "\n".join(parts) + "\n</section>\n"
+    png = replicas_figure(fleet, data) if plots else None
+    per_site = ("; thin lines: each site's servers ready (the site rows of timeseries.csv)"
+                if data is not None and not data.sites.empty else "")
+    return render("autoscaler.html.j2", number=number, sentences=sentences, png=png, per_site=per_site)

@@ -9,12 +9,15 @@ Legibility rules, so a figure reads the same for 3 or 300 servers: with up to 10
 server gets its own colour and a legend entry; with more, the servers that matter (crashed ones,
 the busiest) are coloured and labelled and the rest are thin grey lines under one legend entry.
 Crashes are dashed vertical lines, recoveries dotted ones, and a server's down time is shaded.
+
+The figures of the servers per site are in _site_plots, those of the life of connections (half-open
+connections, send buffers) in _life_plots; both draw with this module's style and fault marks.
 """
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
@@ -26,8 +29,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 from wsfleet.views import COLUMNS as C
 
 __all__ = ["Fault", "PlotData", "connections_figure", "attempts_figure", "cpu_figure",
-           "latency_figure", "waiting_figure", "half_open_figure", "send_buffer_figure", "sites_figure",
-           "site_lines", "zoom_windows", "MAX_ZOOMS"]
+           "latency_figure", "waiting_figure", "zoom_windows", "MAX_ZOOMS"]
 
 WIDTH_IN = 8.0
 DPI = 140
@@ -127,7 +129,7 @@ def style_axes(ax, ylabel: str, xlabel: Optional[str] = "time (s)") -> None:
         ax.spines[side].set_visible(False)
 
 
-def _thousands(ax) -> None:
+def thousands_axis(ax) -> None:
     def fmt(x: float, _pos: int) -> str:
         if abs(x) >= 1e6:
             return f"{x / 1e6:g}M"
@@ -137,7 +139,7 @@ def _thousands(ax) -> None:
     ax.yaxis.set_major_formatter(FuncFormatter(fmt))
 
 
-def _marker(n_points: int) -> Dict[str, object]:
+def point_markers(n_points: int) -> Dict[str, object]:
     """Short series (very short runs) get markers, or a single sample would be invisible."""
     return {"marker": "o", "markersize": 3} if n_points < 4 else {}
 
@@ -148,7 +150,7 @@ def add_legend(ax, handles: Sequence, fontsize: float = FONT - 0.5) -> None:
                   fontsize=fontsize, frameon=False, borderaxespad=0.0)
 
 
-def _mark_faults(ax, faults: Sequence[Fault], end_s: float, label: bool = True) -> None:
+def mark_faults(ax, faults: Sequence[Fault], end_s: float, label: bool = True) -> None:
     """Shade each crashed server's down time; dashed line at the crash, dotted at the recovery.
     Crashes close together (within 4% of the run) share one label. (Set the x limits afterwards:
     marks outside them are clipped.)"""
@@ -186,7 +188,7 @@ def _fault_groups(faults: Sequence[Fault], gap: float) -> List[List[Fault]]:
     return groups
 
 
-def _fault_handles(faults: Sequence[Fault]) -> List:
+def fault_handles(faults: Sequence[Fault]) -> List:
     if not faults:
         return []
     handles = [Line2D([], [], color=CRASH_COLOUR, linestyle="--", linewidth=0.9, label="crash")]
@@ -231,7 +233,7 @@ def _plot_servers(ax, wide: pd.DataFrame, data: PlotData, highlight: Sequence[in
         return []
     x = wide.index.to_numpy(dtype=float)
     servers = [int(s) for s in wide.columns]
-    extra = _marker(len(x))
+    extra = point_markers(len(x))
     handles: List = []
     crowded = len(servers) > MANY_SERVERS
     if crowded:
@@ -257,7 +259,7 @@ def _plot_servers(ax, wide: pd.DataFrame, data: PlotData, highlight: Sequence[in
     return handles
 
 
-def _set_time_limits(ax, data: PlotData, x: np.ndarray) -> None:
+def set_time_limits(ax, data: PlotData, x: np.ndarray) -> None:
     lo = 0.0
     hi = max(float(np.nanmax(x)) if len(x) else 0.0, data.end_s)
     if hi <= lo:
@@ -291,11 +293,11 @@ def connections_figure(data: PlotData) -> Optional[bytes]:
         ax.axhline(data.max_connections, color="#d62728", linestyle="-.", linewidth=1.0, zorder=2)
         handles.append(Line2D([], [], color="#d62728", linestyle="-.", linewidth=1.0,
                               label="connection limit"))
-    _mark_faults(ax, data.faults, data.end_s)
+    mark_faults(ax, data.faults, data.end_s)
     style_axes(ax, "open connections\nper server", xlabel=None)
-    _thousands(ax)
+    thousands_axis(ax)
     ax.set_ylim(bottom=0)
-    add_legend(ax, handles + _fault_handles(data.faults))
+    add_legend(ax, handles + fault_handles(data.faults))
     ax.set_title("Connections per server", loc="left", fontsize=FONT + 1)
 
     fleet = data.fleet
@@ -303,19 +305,19 @@ def connections_figure(data: PlotData) -> Optional[bytes]:
     if not fleet.empty and C.connections in fleet.columns:
         x = fleet[C.time_s].to_numpy(dtype=float)
         line, = ax2.plot(x, fleet[C.connections].to_numpy(dtype=float), color="#1f77b4",
-                         linewidth=1.2, label="fleet total", **_marker(len(x)))
+                         linewidth=1.2, label="fleet total", **point_markers(len(x)))
         handles2.append(line)
         if data.max_connections is not None and C.up in fleet.columns:
             cap = fleet[C.up].to_numpy(dtype=float) * data.max_connections
             line, = ax2.plot(x, cap, color="#d62728", linestyle="-.", linewidth=1.0,
-                             drawstyle="steps-pre", label="capacity of servers up", **_marker(len(x)))
+                             drawstyle="steps-pre", label="capacity of servers up", **point_markers(len(x)))
             handles2.append(line)
-        _set_time_limits(ax2, data, x)
+        set_time_limits(ax2, data, x)
     elif not wide.empty:
-        _set_time_limits(ax2, data, wide.index.to_numpy(dtype=float))
-    _mark_faults(ax2, data.faults, data.end_s, label=False)
+        set_time_limits(ax2, data, wide.index.to_numpy(dtype=float))
+    mark_faults(ax2, data.faults, data.end_s, label=False)
     style_axes(ax2, "open connections\nfleet")
-    _thousands(ax2)
+    thousands_axis(ax2)
     ax2.set_ylim(bottom=0)
     add_legend(ax2, handles2)
     return to_png(fig)
@@ -370,7 +372,7 @@ def attempts_figure(data: PlotData) -> Optional[bytes]:
     else:
         top = fig.add_subplot(1, 1, 1)
         zooms = []
-    extra = _marker(len(x))
+    extra = point_markers(len(x))
 
     def draw(ax, lw: float) -> List:
         handles = []
@@ -383,16 +385,16 @@ def attempts_figure(data: PlotData) -> Optional[bytes]:
         return handles
 
     handles = draw(top, 1.0)
-    _mark_faults(top, data.faults, data.end_s)
-    _set_time_limits(top, data, x)
+    mark_faults(top, data.faults, data.end_s)
+    set_time_limits(top, data, x)
     top.set_ylim(bottom=0)
     style_axes(top, "per second")
-    _thousands(top)
+    thousands_axis(top)
     top.set_title("Connection attempts, rejections and failures (whole run)", loc="left", fontsize=FONT + 1)
-    add_legend(top, handles + _fault_handles(data.faults))
+    add_legend(top, handles + fault_handles(data.faults))
     for ax, (lo, hi, fs) in zip(zooms, windows):
         draw(ax, 1.2)
-        _mark_faults(ax, data.faults, data.end_s, label=False)
+        mark_faults(ax, data.faults, data.end_s, label=False)
         ax.set_xlim(lo, hi)
         inside = (x >= lo) & (x <= hi)
         peak = 0.0
@@ -403,7 +405,7 @@ def attempts_figure(data: PlotData) -> Optional[bytes]:
                 peak = max(peak, float(vals.max()))
         ax.set_ylim(0, peak * 1.08 if peak > 0 else 1.0)
         style_axes(ax, "per second" if ax is zooms[0] else "")
-        _thousands(ax)
+        thousands_axis(ax)
         if len(fs) == 1:
             title = f"Zoom: {fs[0].label} crashes at {fs[0].at_s:g} s"
         else:
@@ -432,18 +434,18 @@ def cpu_figure(data: PlotData) -> Optional[bytes]:
                             scale=100.0, drawstyle="steps-pre")
     ax.axhline(100.0, color="#d62728", linestyle="-.", linewidth=1.0, zorder=2)
     handles.append(Line2D([], [], color="#d62728", linestyle="-.", linewidth=1.0, label="saturated (100%)"))
-    _mark_faults(ax, data.faults, data.end_s)
+    mark_faults(ax, data.faults, data.end_s)
     peak = float(np.nanmax(wide.to_numpy(dtype=float))) * 100.0
     ax.set_ylim(0, max(105.0, peak * 1.05))
-    _set_time_limits(ax, data, wide.index.to_numpy(dtype=float))
+    set_time_limits(ax, data, wide.index.to_numpy(dtype=float))
     style_axes(ax, "CPU busy (%)", xlabel=None if ax2 is not None else "time (s)")
     ax.set_title("CPU utilisation per server", loc="left", fontsize=FONT + 1)
-    add_legend(ax, handles + _fault_handles(data.faults))
+    add_legend(ax, handles + fault_handles(data.faults))
     if ax2 is not None and backlog is not None:
         x = data.fleet[C.time_s].to_numpy(dtype=float)
         line, = ax2.plot(x, backlog, color="#8c564b", linewidth=1.1, label="largest CPU backlog\nof any server",
-                         **_marker(len(x)))
-        _mark_faults(ax2, data.faults, data.end_s, label=False)
+                         **point_markers(len(x)))
+        mark_faults(ax2, data.faults, data.end_s, label=False)
         style_axes(ax2, "queued CPU\nwork (ms)")
         ax2.set_ylim(bottom=0)
         add_legend(ax2, [line])
@@ -474,7 +476,7 @@ def latency_figure(data: PlotData) -> Optional[bytes]:
         if log:
             y = np.where(y > 0, y, np.nan)
         n = int(np.isfinite(y).sum())
-        line, = ax.plot(x, y, color=colour, linestyle=style, linewidth=1.1, label=label, **_marker(n))
+        line, = ax.plot(x, y, color=colour, linestyle=style, linewidth=1.1, label=label, **point_markers(n))
         handles.append(line)
     if log:
         ax.set_yscale("log")
@@ -484,11 +486,11 @@ def latency_figure(data: PlotData) -> Optional[bytes]:
         ax.yaxis.set_minor_formatter(NullFormatter())
     else:
         ax.set_ylim(bottom=0)
-    _mark_faults(ax, data.faults, data.end_s)
-    _set_time_limits(ax, data, x)
+    mark_faults(ax, data.faults, data.end_s)
+    set_time_limits(ax, data, x)
     style_axes(ax, "message latency (ms)" + (", log scale" if log else ""))
     ax.set_title("Message latency (per sample interval)", loc="left", fontsize=FONT + 1)
-    add_legend(ax, handles + _fault_handles(data.faults))
+    add_legend(ax, handles + fault_handles(data.faults))
     return to_png(fig)
 
 
@@ -503,148 +505,13 @@ def waiting_figure(data: PlotData) -> Optional[bytes]:
     fig = new_figure(2.8)
     ax = fig.add_subplot(1, 1, 1)
     x = fleet[C.time_s].to_numpy(dtype=float)
-    line, = ax.plot(x, y, color="#ff7f0e", linewidth=1.2, label="clients waiting\nin backoff", **_marker(len(x)))
+    line, = ax.plot(x, y, color="#ff7f0e", linewidth=1.2, label="clients waiting\nin backoff", **point_markers(len(x)))
     ax.fill_between(x, 0, np.nan_to_num(y), color="#ff7f0e", alpha=0.15, linewidth=0)
-    _mark_faults(ax, data.faults, data.end_s)
-    _set_time_limits(ax, data, x)
+    mark_faults(ax, data.faults, data.end_s)
+    set_time_limits(ax, data, x)
     ax.set_ylim(bottom=0)
     style_axes(ax, "clients")
-    _thousands(ax)
+    thousands_axis(ax)
     ax.set_title("Clients waiting in backoff", loc="left", fontsize=FONT + 1)
-    add_legend(ax, [line] + _fault_handles(data.faults))
-    return to_png(fig)
-
-
-def site_lines(ax, sites: pd.DataFrame, label: Callable[[int], str], column: str = C.ready,
-               linewidth: float = 1.3) -> List:
-    """One stepped line per site of a site-row column (servers ready by default) on `ax`, labelled
-    label(site number); the handles."""
-    handles = []
-    if sites.empty or column not in sites.columns:
-        return handles
-    for k, (site, rows) in enumerate(sites.groupby(C.site, sort=True)):
-        rows = rows.sort_values(C.time_s, kind="stable")
-        line, = ax.plot(rows[C.time_s].to_numpy(dtype=float), rows[column].to_numpy(dtype=float),
-                        color=PALETTE[(k + 4) % len(PALETTE)], linewidth=linewidth, drawstyle="steps-post",
-                        label=label(int(site)))
-        handles.append(line)
-    return handles
-
-
-def sites_figure(data: PlotData) -> Optional[bytes]:
-    """The fleet's size per site (site rows: only with two or more sites): each site's servers ready
-    (taking connections), up (dotted, when some are draining or not ready) and draining (dashed), each
-    held from its sample time to the next (as the autoscaler's replicas figure draws them), and below
-    its open connections; None without site rows."""
-    sites = data.sites
-    if sites.empty or C.site not in sites.columns:
-        return None
-    fig = new_figure(4.4)
-    top = fig.add_subplot(2, 1, 1)
-    bottom = fig.add_subplot(2, 1, 2, sharex=top)
-    handles, lower = [], []
-    for k, (site, rows) in enumerate(sites.groupby(C.site, sort=True)):
-        rows = rows.sort_values(C.time_s, kind="stable")
-        colour = PALETTE[k % len(PALETTE)]
-        name = data.site_name(int(site))
-        x = rows[C.time_s].to_numpy(dtype=float)
-        ready, up = rows[C.ready].to_numpy(dtype=float), rows[C.up].to_numpy(dtype=float)
-        draining = rows[C.draining].to_numpy(dtype=float)
-        line, = top.plot(x, ready, color=colour, linewidth=1.4, drawstyle="steps-post", label=f"{name}: ready")
-        handles.append(line)
-        if (up != ready).any():
-            line, = top.plot(x, up, color=colour, linewidth=1.0, linestyle=":", drawstyle="steps-post",
-                             label=f"{name}: up")
-            handles.append(line)
-        if (draining > 0).any():
-            line, = top.plot(x, draining, color=colour, linewidth=1.0, linestyle="--", drawstyle="steps-post",
-                             label=f"{name}: draining")
-            handles.append(line)
-        line, = bottom.plot(x, rows[C.connections].to_numpy(dtype=float), color=colour, linewidth=1.2,
-                            label=name, **_marker(len(x)))
-        lower.append(line)
-    _mark_faults(top, data.faults, data.end_s)
-    _set_time_limits(top, data, sites[C.time_s].to_numpy(dtype=float))
-    top.set_ylim(bottom=0)
-    top.yaxis.get_major_locator().set_params(integer=True)
-    style_axes(top, "servers", xlabel=None)
-    top.set_title("Servers per site: ready (solid), up (dotted), draining (dashed)", loc="left", fontsize=FONT + 1)
-    add_legend(top, handles + _fault_handles(data.faults))
-    _mark_faults(bottom, data.faults, data.end_s, label=False)
-    bottom.set_ylim(bottom=0)
-    style_axes(bottom, "connections")
-    _thousands(bottom)
-    bottom.set_title("Open connections per site", loc="left", fontsize=FONT + 1)
-    add_legend(bottom, lower)
-    return to_png(fig)
-
-
-def half_open_figure(data: PlotData) -> Optional[bytes]:
-    """Half-open connections (clients gone silently, still held by their servers) across the fleet;
-    None when the run never had one."""
-    fleet = data.fleet
-    if fleet.empty or C.half_open not in fleet.columns:
-        return None
-    y = fleet[C.half_open].to_numpy(dtype=float)
-    if not np.isfinite(y).any() or np.nanmax(y) <= 0:
-        return None
-    fig = new_figure(2.8)
-    ax = fig.add_subplot(1, 1, 1)
-    x = fleet[C.time_s].to_numpy(dtype=float)
-    line, = ax.plot(x, y, color="#8c564b", linewidth=1.2, label="half-open connections\nheld by the servers",
-                    drawstyle="steps-pre", **_marker(len(x)))
-    ax.fill_between(x, 0, np.nan_to_num(y), color="#8c564b", alpha=0.15, linewidth=0, step="pre")
-    _mark_faults(ax, data.faults, data.end_s)
-    _set_time_limits(ax, data, x)
-    ax.set_ylim(bottom=0)
-    style_axes(ax, "connections")
-    _thousands(ax)
-    ax.set_title("Half-open connections (the client is gone, the server does not know yet)", loc="left",
-                 fontsize=FONT + 1)
-    add_legend(ax, [line] + _fault_handles(data.faults))
-    return to_png(fig)
-
-
-def send_buffer_figure(data: PlotData) -> Optional[bytes]:
-    """Pub/sub send buffers per server over time (top) and the copies dropped per second across the
-    fleet (bottom); None without pub/sub or when nothing was ever buffered or dropped."""
-    servers, fleet = data.servers, data.fleet
-    if fleet.empty or C.buffered_mib not in fleet.columns or C.buffered_kib not in servers.columns:
-        return None
-    buffered = fleet[C.buffered_mib].to_numpy(dtype=float)
-    dropped = (fleet[C.pubsub_dropped].to_numpy(dtype=float) if C.pubsub_dropped in fleet.columns
-               else np.zeros(len(fleet)))
-    if not (np.nanmax(np.nan_to_num(buffered)) > 0 or np.nanmax(np.nan_to_num(dropped)) > 0):
-        return None
-    fig = new_figure(4.6)
-    top = fig.add_subplot(2, 1, 1)
-    per_server = servers.pivot_table(index=C.time_s, columns=C.server, values=C.buffered_kib, aggfunc="last") / 1024.0
-    handles = []
-    if per_server.shape[1] <= 10:
-        for sid in per_server.columns:
-            line, = top.plot(per_server.index, per_server[sid], linewidth=1.0, label=f"server {int(sid)}")
-            handles.append(line)
-    else:
-        line, = top.plot(per_server.index, per_server.max(axis=1), color="#d62728", linewidth=1.2,
-                         label="the fullest server")
-        median, = top.plot(per_server.index, per_server.median(axis=1), color="#1f77b4", linewidth=1.2,
-                           label="the median server")
-        handles += [line, median]
-    _mark_faults(top, data.faults, data.end_s)
-    x = fleet[C.time_s].to_numpy(dtype=float)
-    _set_time_limits(top, data, x)
-    top.set_ylim(bottom=0)
-    style_axes(top, "MiB buffered", xlabel=None)
-    top.set_title("Send buffers: what servers hold for clients that read too slowly", loc="left", fontsize=FONT + 1)
-    add_legend(top, handles + _fault_handles(data.faults))
-    bottom = fig.add_subplot(2, 1, 2, sharex=top)
-    rate = dropped / max(data.sample_interval_s, 1e-9)
-    line, = bottom.plot(x, rate, color="#9467bd", linewidth=1.2, drawstyle="steps-pre",
-                        label="copies dropped, conflated\nor discarded per second", **_marker(len(x)))
-    bottom.fill_between(x, 0, np.nan_to_num(rate), color="#9467bd", alpha=0.15, linewidth=0, step="pre")
-    _mark_faults(bottom, data.faults, data.end_s, label=False)
-    bottom.set_ylim(bottom=0)
-    style_axes(bottom, "per second")
-    _thousands(bottom)
-    add_legend(bottom, [line])
+    add_legend(ax, [line] + fault_handles(data.faults))
     return to_png(fig)

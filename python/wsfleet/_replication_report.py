@@ -16,7 +16,7 @@ from typing import Callable, List, Optional, Sequence
 import pandas as pd
 
 from wsfleet._format import fmt_int, fmt_ms, fmt_num, fmt_seconds, fmt_share
-from wsfleet._html import esc, img
+from wsfleet._html import render
 from wsfleet._limits import MARGIN
 from wsfleet._replicated_verdict import RULE, replicated_verdict
 from wsfleet._replicated import Replications, metric_values, outcome_words, rule_of
@@ -131,19 +131,14 @@ def replications_html(reps: Replications, runs: Optional[list] = None) -> str:
         name = m["metric"]
         words = METRIC_WORDS.get(name, name)
         if not m["measured"]:
-            rows.append(f'<tr data-metric="{esc(name)}"><th scope="row">{esc(words)}</th><td>not measured</td>'
-                        f"<td>—</td><td>±{esc(fmt_share(rule.relative))}</td><td>not held to it (undefined in every "
-                        "replication)</td></tr>")
+            rows.append({"name": name, "words": words, "measured": False})
             continue
         half, rel = _rel(m["ci_half_width"]), _rel(m["relative_half_width"])
         interval = (f"{_metric_value(name, float(m['mean']))} ± {_metric_value(name, half)}" if math.isfinite(half)
                     else f"{_metric_value(name, float(m['mean']))} (an infinite value: no interval)")
         reached = f"±{fmt_share(rel)}" if math.isfinite(rel) else "—"
-        state = "met" if m["met"] else "not met"
-        rows.append(f'<tr data-metric="{esc(name)}" class="precision-{"met" if m["met"] else "unmet"}">'
-                    f'<th scope="row">{esc(words)}{f" <code>{esc(name)}</code>" if words != name else ""}</th>'
-                    f'<td class="num">{esc(interval)}</td><td class="num">{esc(reached)}</td>'
-                    f'<td class="num">±{esc(fmt_share(rule.relative))}</td><td>{state}</td></tr>')
+        rows.append({"name": name, "words": words, "measured": True, "met": bool(m["met"]), "interval": interval,
+                     "reached": reached})
     n = int(doc["replications"])
     across = (" and so are the plots below but the first, which shows every replication's time series (mean, "
               "interval, range)" if reps.runs is not None else " and so are the plots below")
@@ -153,12 +148,8 @@ def replications_html(reps: Replications, runs: Optional[list] = None) -> str:
                                          if runs else "The verdict and the limits are replication 0's. ")
             + f"The tables below are replication 0's: the run that the same command without --precision gives "
             f"(seed {doc['seed']}),{across}.")
-    return (f'<div class="replications" id="replications"><h3>Replications and precision</h3>'
-            f"<p>{esc(outcome_words(doc))}</p><p>{esc(note)}</p>"
-            + (f'<p class="verdicts">{esc(verdicts_sentence(runs))}</p>' if runs else "") +
-            '<table class="precision"><thead><tr><th>Metric</th><th>Mean ± half-width</th>'
-            "<th>Relative half-width reached</th><th>Target</th><th>State</th></tr></thead><tbody>"
-            + "".join(rows) + "</tbody></table></div>")
+    return render("replications.html.j2", outcome=outcome_words(doc), note=note,
+                  verdicts=verdicts_sentence(runs) if runs else "", rows=rows, target=fmt_share(rule.relative))
 
 
 def replicated_cards(cards: List[tuple], reps: Replications) -> List[tuple]:
@@ -241,16 +232,15 @@ def bands_html(reps: Replications, runs: Optional[list], plots: bool, end_s: flo
     from wsfleet._replicated import band
 
     if runs is None:
-        return ('<p class="note">This replicated run was saved before wsfleet kept every replication\'s time '
-                "series: the plots below are replication 0's only.</p>")
+        return render("bands.html.j2", n=0, why="This replicated run was saved before wsfleet kept every "
+                      "replication's time series: the plots below are replication 0's only.")
     tidy = _fleet_tidy([run.timeseries for run in runs])
     faults = _common_faults(runs)
     grids = {tuple(g[C.time_s].astype(float)) for _, g in tidy.groupby("replication")}
     n, conf = reps.n, reps.confidence
-    head = f'<h3 id="plot-replications">Across the {n} replications</h3>'
     if len(grids) != 1:
-        return head + ('<p class="note">The replications were not sampled at the same times, so their time series '
-                       "are not drawn against each other; the plots below are replication 0's.</p>")
+        return render("bands.html.j2", n=n, why="The replications were not sampled at the same times, so their time "
+                      "series are not drawn against each other; the plots below are replication 0's.")
     panels, sentences = [], []
     for trace in _TRACES:
         if trace.column not in tidy.columns:
@@ -275,7 +265,7 @@ def bands_html(reps: Replications, runs: Optional[list], plots: bool, end_s: flo
                              f"{trace.words} is undefined there for them: the mean and the range are over those that "
                              "had.")
     if not panels:
-        return head + '<p class="note">No time series of this run has a number to draw.</p>'
+        return render("bands.html.j2", n=n, why="No time series of this run has a number to draw.")
     caption = (f"Each panel: at each sample time, the mean over the {n} replications (line), the {conf:.0%} "
                f"Student-t interval of that mean (dark band) and the lowest to the highest replication (light band). "
                "The replications share every sample time (same scenario, same seed, run.replication 0 to "
@@ -283,14 +273,8 @@ def bands_html(reps: Replications, runs: Optional[list], plots: bool, end_s: flo
     if faults:
         caption += (" Dashed lines: the start of each fault, at the same time in every replication ("
                     + "; ".join(f"{kind} at {fmt_num(at)} s" for at, kind in faults) + ").")
-    text = "".join(f"<p>{esc(x)}</p>" for x in sentences)
-    if not plots:
-        return head + text
-    png = band_figure(panels, conf, end_s, [at for at, _ in faults])
-    if png is None:
-        return head + text
-    return head + f'<figure>{img(png, f"Time series across the {n} replications")}<figcaption>{esc(caption)}' \
-        f"</figcaption></figure>" + text
+    png = band_figure(panels, conf, end_s, [at for at, _ in faults]) if plots else None
+    return render("bands.html.j2", n=n, why=None, png=png, caption=caption, sentences=sentences)
 
 
 def verdicts_sentence(runs: list) -> str:

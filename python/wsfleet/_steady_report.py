@@ -9,7 +9,7 @@ from typing import Callable, List, Sequence, Tuple
 import pandas as pd
 
 from wsfleet._format import fmt_int, fmt_num, fmt_seconds, fmt_share
-from wsfleet._html import esc
+from wsfleet._html import render
 from wsfleet._steady import BATCHES, END_CONFIDENCE, SteadyFigure, steady_figure
 from wsfleet.views import COLUMNS as C
 
@@ -69,7 +69,7 @@ def steady_html(fleet: pd.DataFrame, faults: Sequence[Tuple[float, str]] = (), c
     rows = steady_rows(fleet, confidence)
     if not rows:
         return ""
-    body = []
+    shown = []
     for column, words, fmt, f in rows:
         if f.batches == 0:
             warm, mean, state = "—", "—", "too short"
@@ -78,12 +78,6 @@ def steady_html(fleet: pd.DataFrame, faults: Sequence[Tuple[float, str]] = (), c
                     else "none")
             mean = f"{fmt(f.mean)} ± {fmt(f.half_width)}" if f.steady else "—"
             state = "steady" if f.steady else "no steady state"
-        body.append(f'<tr data-series="{esc(column)}"><th scope="row">{esc(words)}</th><td>{esc(warm)}</td>'
-                    f'<td class="num">{esc(mean)}</td><td>{esc(state)}</td></tr>')
-    sentences = "".join(f"<p>{esc(steady_sentence(w, fmt, f, faults))}</p>" for _, w, fmt, f in rows)
-    return ('<h3 id="steady-state">Steady state (warm-up found from the data)</h3>'
-            "<p>The warm-up is cut where MSER-5 (the marginal standard error rule on batch means of 5 samples) "
-            "puts it; the interval of the steady-state mean comes from batch means of what is left.</p>"
-            '<table class="steady"><thead><tr><th>Series</th><th>Warm-up removed</th>'
-            f"<th>Steady-state mean ± {confidence:.0%} CI</th><th>State</th></tr></thead><tbody>"
-            + "".join(body) + "</tbody></table>" + sentences)
+        shown.append((column, words, warm, mean, state))
+    return render("steady.html.j2", rows=shown, confidence=f"{confidence:.0%}",
+                  sentences=[steady_sentence(w, fmt, f, faults) for _, w, fmt, f in rows])

@@ -28,7 +28,7 @@ from wsfleet._aggregate import aggregate
 from wsfleet._analysis import analyse
 from wsfleet._describe import capitalise, describe_scenario
 from wsfleet._task import steady_flag
-from wsfleet._html import CSS, esc, img
+from wsfleet._html import render
 from wsfleet._metrics import P99_LATENCY, RECOVERY, REJECTED_FRACTION
 from wsfleet._precision import Precision, describe_outcome, point_status, precision_status
 from wsfleet._run_dir import load_run
@@ -53,13 +53,6 @@ KEY_METRICS = {
     "cpu.peak_utilisation": ("peak CPU utilisation of any server", "%", 100.0),
     "connections.peak_per_server": ("peak connections on one server", "", 1.0),
 }
-
-
-def _img(png: Optional[bytes], alt: str, caption: str) -> str:
-    """A figure with its caption, or a note when there was nothing to draw."""
-    if png is None:
-        return f'<p class="note">{esc(alt)}: nothing to draw.</p>'
-    return f"<figure>{img(png, alt)}<figcaption>{esc(caption)}</figcaption></figure>"
 
 
 def _num(value: Any, scale: float = 1.0, unit: str = "") -> str:
@@ -93,10 +86,6 @@ def _name(scenario: Mapping[str, Any], directory: Path) -> str:
     return str(identity.name) if "name" in identity else directory.name
 
 
-def _assumptions(scenario: Mapping[str, Any]) -> str:
-    return "".join(f"<p>{esc(s)}</p>" for s in describe_scenario(scenario))
-
-
 def _with_failed_fraction(frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty or "connections.failed" not in frame.columns or "connections.attempted" not in frame.columns:
         return frame
@@ -106,17 +95,16 @@ def _with_failed_fraction(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _point_assumptions(scenario: Mapping[str, Any], overrides: Sequence[str], frame: pd.DataFrame,
-                       keys: Sequence[str]) -> Tuple[str, Dict[int, List[str]]]:
-    """The assumptions every point shares (HTML), and per point the sentences that differ."""
+                       keys: Sequence[str]) -> Tuple[List[str], Dict[int, List[str]]]:
+    """The assumptions every point shares (sentences), and per point the sentences that differ."""
     if frame.empty or not keys:
-        common = [str(x) for x in point_sentences(scenario, overrides, [{}])[0]]
-        return "".join(f"<p>{esc(x)}</p>" for x in common), {}
+        return [str(x) for x in point_sentences(scenario, overrides, [{}])[0]], {}
     firsts = frame.groupby("point", sort=True).first()
     points = [{k: _plain(firsts.at[i, k]) for k in keys if k in firsts.columns} for i in firsts.index]
     common, differing = point_sentences(scenario, overrides, points)
-    text = "".join(f"<p>{esc(x)}</p>" for x in common)
+    text = [str(x) for x in common]
     if overrides:
-        text += f"<p>Every run applies {esc(', '.join(overrides))} to the scenario file.</p>"
+        text.append(f"Every run applies {', '.join(overrides)} to the scenario file.")
     return text, {int(i): d for i, d in zip(firsts.index, differing)}
 
 
@@ -125,22 +113,17 @@ def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
-def _causes_table(frame: pd.DataFrame, axes: Sequence[str]) -> str:
-    """Mean count per run of every cause of refused or failed attempts that occurred, per point."""
+def _causes_table(frame: pd.DataFrame, axes: Sequence[str]) -> Optional[Dict[str, Any]]:
+    """Mean count per run of every cause of refused or failed attempts that occurred, per point (None:
+    no attempt was refused or failed)."""
     causes = cause_columns(frame)
     if frame.empty or not causes:
-        return '<p class="note">No connection attempt was refused or failed in any run.</p>'
+        return None
     means = frame.groupby("point", sort=True)[list(causes)].mean()
     firsts = frame.groupby("point", sort=True).first()
-    head = "".join(f"<th>{esc(a)}</th>" for a in axes) + "".join(f"<th>{esc(l)}</th>" for l in causes.values())
-    rows = []
-    for point in means.index:
-        cells = "".join(f"<td>{esc(_value_word(_plain(firsts.at[point, a])))}</td>" for a in axes)
-        cells += "".join(f'<td class="num">{esc(_num(means.at[point, c]))}</td>' for c in causes)
-        rows.append(f"<tr>{cells}</tr>")
-    return ("<h3>Why attempts were refused or failed</h3><p>Mean count per run of each cause that occurred "
-            f"in some run.</p><table class=\"causes\"><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}"
-            "</tbody></table>")
+    rows = [[(_value_word(_plain(firsts.at[point, a])), None) for a in axes]
+            + [(_num(means.at[point, c]), "num") for c in causes] for point in means.index]
+    return {"head": list(axes) + list(causes.values()), "rows": rows}
 
 
 def _aggregate(frame: pd.DataFrame, axes: Sequence[str], metrics: Sequence[str], confidence: float) -> pd.DataFrame:
@@ -182,8 +165,8 @@ def _precision_words(spec: View, frame: pd.DataFrame, axes: Sequence[str]) -> Tu
         return "", {}
     rule = _rule(spec.precision)
     points = point_status(precision_status(frame, rule, axes), rule)
-    text = (f"<p>Replications were precision-driven: every point started with {spec.replications} and got more "
-            f"{esc(rule.words())} (Law and Kelton's sequential procedure). {esc(describe_outcome(points, rule))}</p>")
+    text = (f"Replications were precision-driven: every point started with {spec.replications} and got more "
+            f"{rule.words()} (Law and Kelton's sequential procedure). {describe_outcome(points, rule)}")
     return text, {int(r.point): r for r in points.itertuples()}
 
 
@@ -194,21 +177,20 @@ STEADY_METRICS = {
 }
 
 
-def _steady_table(frame: pd.DataFrame, axes: Sequence[str], confidence: float) -> str:
+def _steady_table(frame: pd.DataFrame, axes: Sequence[str], confidence: float) -> Optional[Dict[str, Any]]:
     """Per point: each steady-state figure's mean over the runs with its interval, where MSER-5
     put the end of the warm-up (mean over the runs), and how many runs never settled."""
     present = [m for m in STEADY_METRICS if f"{m}.mean" in frame.columns]
     if frame.empty or not present:
-        return ""
-    head = "".join(f"<th>{esc(a)}</th>" for a in axes)
+        return None
+    head = list(axes)
     for m in present:
-        label = STEADY_METRICS[m][0]
-        head += f"<th>{esc(label)}: steady mean ± CI</th><th>warm-up ends (s)</th>"
+        head += [f"{STEADY_METRICS[m][0]}: steady mean ± CI", "warm-up ends (s)"]
     rows = []
     unsettled_total = 0
     for point, group in frame.groupby("point", sort=True):
         first = group.iloc[0]
-        cells = "".join(f"<td>{esc(_value_word(_plain(first[a])))}</td>" for a in axes)
+        cells = [(_value_word(_plain(first[a])), None) for a in axes]
         for m in present:
             _, unit, scale = STEADY_METRICS[m]
             mean, half, n = mean_ci(pd.to_numeric(group[f"{m}.mean"], errors="coerce").tolist(), confidence)
@@ -221,15 +203,11 @@ def _steady_table(frame: pd.DataFrame, axes: Sequence[str], confidence: float) -
             unsettled_total += unsettled
             note = (f" ({unsettled} of {len(group)} runs never settled)" if unsettled else "") + (
                 f" ({short} of {len(group)} runs too short: MSER-5 needs 10 samples)" if short else "")
-            cells += (f'<td class="num">{esc(_num(mean, scale, unit) + width)}</td>'
-                      f'<td class="num">{esc(_num(warm.mean()) + note)}</td>')
-        rows.append(f"<tr>{cells}</tr>")
+            cells += [(_num(mean, scale, unit) + width, "num"), (_num(warm.mean()) + note, "num")]
+        rows.append(cells)
     caveat = (" Runs marked as never settled still drift at the middle of the run (MSER-5's cut is at its "
               "limit): their steady-state figure is not meaningful; lengthen the run." if unsettled_total else "")
-    return ("<h3>Steady state (warm-up removed by MSER-5)</h3><p>Each run's fleet time series with its warm-up "
-            "cut off where MSER-5 (the marginal standard error rule on batch means of 5 samples) puts it; mean "
-            f"over the runs ± the half-width of its {confidence:.0%} confidence interval.{esc(caveat)}</p>"
-            f'<table class="steady"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
+    return {"head": head, "rows": rows, "caveat": caveat}
 
 
 def _minimum_words(c: View, plan: View) -> str:
@@ -244,12 +222,11 @@ def _minimum_words(c: View, plan: View) -> str:
     return f"none up to {plan.high}"
 
 
-def _early_words(plan: View, slos: Sequence[View], cand_label: Any) -> str:
+def _early_words(plan: View, slos: Sequence[View], cand_label: Any) -> List[str]:
     """With precision-driven replication: which sizes stopped before the precision because their
-    intervals already decided them, each with the bound that did ("" when none)."""
+    intervals already decided them, each with the bound that did ([] when none)."""
     if not plan.precision:
-        return ""
-    confidence = float(plan.confidence)
+        return []
     items = []
     for c in plan.candidates:
         for e in c.evaluations:
@@ -266,35 +243,8 @@ def _early_words(plan: View, slos: Sequence[View], cand_label: Any) -> str:
                                 f" against {_num(o.max, o.scale, o.unit)}" for o in slos)
                 words = f"meets every objective after {n} runs (upper bounds: {why})"
             who = f" ({cand_label(c.candidate)})" if len(plan.candidates) > 1 else ""
-            items.append(f"<li>{esc(plan.variable)} = {e.value}{esc(who)}: {esc(words)}</li>")
-    if not items:
-        return ""
-    return ('<h3 id="early">Sizes decided before their precision</h3><p>'
-            + esc(f"These sizes got no more replications once their {confidence:.0%} one-sided bounds settled the "
-                  "verdict (every upper bound within its threshold: meets; some lower bound above it: fails), "
-                  "although their intervals were still wider than the precision asked:")
-            + f"</p><ul>{''.join(items)}</ul>")
-
-
-def _document(title: str, subtitle: str, body: str) -> str:
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{esc(title)}</title>
-<style>{CSS}</style>
-</head>
-<body>
-<header>
-<h1>{esc(title)}</h1>
-<p class="subtitle">{esc(subtitle)}</p>
-</header>
-{body}
-<footer>Written by wsfleet from the directory of the study. Self-contained: no network access needed.</footer>
-</body>
-</html>
-"""
+            items.append(f"{plan.variable} = {e.value}{who}: {words}")
+    return items
 
 
 # --------------------------------------------------------------------------------------------
@@ -342,54 +292,40 @@ def _plan_report(directory: Path, plots: bool) -> str:
         method += (f" {capitalise(', '.join(steady))} {kind}: each run's mean after the warm-up that MSER-5 finds "
                    "in its time series; a run with no steady state (still drifting at the middle, or ending in a "
                    "storm) has no such mean and counts as failing the objective.")
-    loss = ""
+    losses = []
     if plan.lose_servers:
         k = plan.lose_servers
         who = "server 0 crashes" if k == 1 else f"servers 0 to {k - 1} crash"
-        loss = (f"<p>Failure assumption: {who} at {plan.failure_at_s:g} s and never come back (losing {k} "
-                f"server{'s' if k > 1 else ''}, on top of any crash in the scenario); the objectives include the "
-                "reconnect storm that follows.</p>")
+        losses.append(f"Failure assumption: {who} at {plan.failure_at_s:g} s and never come back (losing {k} "
+                      f"server{'s' if k > 1 else ''}, on top of any crash in the scenario); the objectives include "
+                      "the reconnect storm that follows.")
     if plan.lose_site:
-        site = plan.lose_site
-        loss += (f"<p>Failure assumption: the whole site {esc(site)} crashes at {plan.failure_at_s:g} s and never "
-                 f"comes back (every server there, N+site capacity); its clients reconnect to the other sites, and "
-                 "the objectives, recovery included, are judged after losing it.</p>")
-    spare_text = (f"<p>Capacity margin: {spare} spare server{'s' if spare != 1 else ''} on top of the minimum "
-                  f"(N+{spare}).</p>" if spare else "")
+        losses.append(f"Failure assumption: the whole site {plan.lose_site} crashes at {plan.failure_at_s:g} s and "
+                      "never comes back (every server there, N+site capacity); its clients reconnect to the other "
+                      "sites, and the objectives, recovery included, are judged after losing it.")
     shown = {variable: recommended, **best} if best is not None and recommended is not None else {}
     overrides = plan.overrides or []
-    plan_assumptions = _assumptions(effective_scenario(scenario, overrides, shown))
-    plan_assumptions += ("<p>" + esc(
+    assumptions = list(describe_scenario(effective_scenario(scenario, overrides, shown)))
+    assumptions.append(
         (f"These sentences describe the recommended fleet ({', '.join(f'{k} = {v}' for k, v in shown.items())}). "
          if shown else "") + f"The search varies {variable}"
         + (f" and the candidates' {', '.join(cand_keys)}" if cand_keys else "")
-        + (f"; every run applies {', '.join(overrides)}" if overrides else "") + ".") + "</p>")
-    section1 = (f'<section id="question"><h2>1. The question and the assumptions</h2>'
-                f'<p class="question">{esc(plan.question)}</p>{plan_assumptions}{loss}{spare_text}'
-                f"<p>{esc(method)}</p></section>")
+        + (f"; every run applies {', '.join(overrides)}" if overrides else "") + ".")
 
     # 2. Recommendation and margin.
     flat_notes = [(c, f) for c in plan.candidates for f in c.flat_slos or []]
+    rec: Optional[Dict[str, Any]] = None
+    why = ""
     if best is None or recommended is None:
         decisive = [f.text for _, f in flat_notes if f.decisive]
         why = (" ".join(dict.fromkeys(decisive)) if decisive else
                f"No candidate met every objective for {variable} up to {plan.high}. Relax an "
                "objective, raise the search limit (high), or change the scenario.")
-        verdict = (f'<div class="verdict status-fail"><p class="verdict-word">No recommendation</p>'
-                   f"<p>{esc(why)}</p></div>")
-        margin_rows = ""
     else:
-        extra = f" (the minimum {minimum} that meets every objective, plus {spare} spare)" if spare else ""
-        with_text = f" with {cand_label(best)}" if best else ""
-        verdict = (f'<div class="verdict status-ok"><p class="verdict-word">Recommendation: {esc(variable)} = '
-                   f"{recommended}{esc(with_text)}</p><p>{esc(variable)} = {recommended}{esc(extra)}."
-                   + (f" It assumes losing the whole site {esc(plan.lose_site)}." if plan.lose_site else "")
-                   + (f" The recommended fleet costs {esc(_num(plan.recommended_cost_per_hour))} an hour."
-                      if plan.recommended_cost_per_hour else "") + "</p></div>")
         entry = next(c for c in plan.candidates if c.candidate == best)
         at = {e.value: e for e in entry.evaluations}
         runs = _runs_at(frame, variable, minimum, best)
-        rows = []
+        margin = []
         for slo in slos:
             here = at[minimum].slos[slo.name]
             ci = _ci_words(runs, slo.metric, confidence, slo.scale)
@@ -404,50 +340,31 @@ def _plan_report(directory: Path, plots: bool) -> str:
                 below_text = (f"fails: {b.unsettled} of {b.n} runs had no steady state (no steady-state mean, "
                               "which counts as failing)")
             headroom = (1 - float(bound) / threshold) if isinstance(bound, (int, float)) and threshold > 0 else None
-            rows.append(f"<tr><td>{esc(slo.label)}</td>"
-                        f"<td class=\"num\">{esc(_num(threshold, slo.scale, slo.unit))}"
-                        f"</td><td class=\"num\">{esc(_num(here.mean, slo.scale, slo.unit) + ci)}</td>"
-                        f"<td class=\"num\">{esc(_num(bound, slo.scale, slo.unit))}</td>"
-                        f"<td class=\"num\">{esc(f'{headroom:.0%}' if headroom is not None else 'n/a')}</td>"
-                        f"<td>{esc(below_text)}</td></tr>")
-        if entry.non_monotone:
-            verdict += (f'<div class="verdict status-warn"><p class="verdict-word">Check the answer</p><p>'
-                        f"{esc(variable)} = {', '.join(str(v) for v in entry.non_monotone)} failed although the "
-                        f"smaller {minimum} passed: the metric is not monotone in {esc(variable)} here (or the "
-                        "replications are too few to tell). Run more replications, or a sweep over these sizes, "
-                        "before relying on the minimum.</p></div>")
-        margin_rows = (f"<h3>Margin at the minimum ({esc(variable)} = {minimum})</h3><table><thead><tr>"
-                       f"<th>Objective</th><th>At most</th><th>Mean ± {confidence:.0%} CI (runs)</th>"
-                       f"<th>{confidence:.0%} upper bound</th>"
-                       f"<th>Headroom</th><th>One less ({minimum - 1})</th></tr></thead><tbody>"
-                       + "".join(rows) + "</tbody></table>")
-    notes = [f for c, f in flat_notes if not f.decisive and (best is None or c.candidate == best)]
-    if notes:
-        verdict += ('<div class="verdict status-warn flat-slos"><p class="verdict-word">Objectives the size does not '
-                    'change</p>' + "".join(f"<p>{esc(f.text)}</p>" for f in notes) + "</div>")
-    section2 = f'<section id="recommendation" class="page-break"><h2>2. Recommendation and margin</h2>{verdict}{margin_rows}'
+            margin.append([slo.label, _num(threshold, slo.scale, slo.unit), _num(here.mean, slo.scale, slo.unit) + ci,
+                           _num(bound, slo.scale, slo.unit), f"{headroom:.0%}" if headroom is not None else "n/a",
+                           below_text])
+        rec = {"recommended": recommended, "minimum": minimum, "with_text": f" with {cand_label(best)}" if best else "",
+               "extra": f" (the minimum {minimum} that meets every objective, plus {spare} spare)" if spare else "",
+               "lose_site": plan.lose_site or "",
+               "cost": _num(plan.recommended_cost_per_hour) if plan.recommended_cost_per_hour else "",
+               "non_monotone": ", ".join(str(v) for v in entry.non_monotone) if entry.non_monotone else "",
+               "margin": margin}
+    notes = [f.text for c, f in flat_notes if not f.decisive and (best is None or c.candidate == best)]
 
     # Per-candidate comparison.
     cost = plan.cost
-    cand_rows = []
+    candidates = []
     for c in sorted(plan.candidates, key=lambda c: (c.minimum is None, c.total_cost or 0, c.minimum or 0)):
         tried = ", ".join(f"{e.value}{'✓' if e.passed else '✗'}" for e in c.evaluations)
-        total = (f"<td class=\"num\">{esc(_num(c.total_cost))}</td>" if cost else "")
-        cand_rows.append(f"<tr><td>{esc(cand_label(c.candidate))}</td>"
-                         f"<td class=\"num\">{esc(_minimum_words(c, plan))}</td>"
-                         f"{total}<td>{esc(tried)}</td></tr>")
-    cost_head = ("<th>Fleet cost an hour at the minimum</th>" if cost == "cost_per_hour" else
-                 f"<th>{esc(variable)} × {esc(cost)}</th>" if cost else "")
+        candidates.append([cand_label(c.candidate), _minimum_words(c, plan)] + ([_num(c.total_cost)] if cost else [])
+                          + [tried])
+    cost_head = ("Fleet cost an hour at the minimum" if cost == "cost_per_hour" else
+                 f"{variable} × {cost}" if cost else "")
     rank = ("Candidates are ranked by the fleet's price an hour at their minimum (every server class's servers "
             "times its cost_per_hour), then by the closest objective's headroom." if cost == "cost_per_hour" else
             f"Candidates are ranked by the minimum times {cost} (e.g. total cores: many small servers against few "
             "large ones), then by the closest objective's headroom." if cost else
             "Candidates are ranked by the minimum, then by the closest objective's headroom.")
-    section2 += _early_words(plan, slos, cand_label)
-    section2 += (f"<h3>Per-candidate comparison</h3><p>{esc(rank)}</p><table><thead><tr><th>Candidate</th>"
-                 f"<th>Smallest {esc(variable)} meeting every objective</th>{cost_head}"
-                 "<th>Sizes evaluated (✓ met, ✗ failed)</th>"
-                 f"</tr></thead><tbody>{''.join(cand_rows)}</tbody></table></section>")
 
     # 3. Figures: each objective's metric against the variable, one line per candidate.
     figures = []
@@ -457,15 +374,10 @@ def _plan_report(directory: Path, plots: bool) -> str:
             png = metric_figure(agg, variable, f"{slo.label} ({slo.unit})".replace(" ()", ""), variable,
                                 group="candidate" if cand_keys else None, scale=slo.scale, threshold=slo.max,
                                 mark_x=minimum, mark_label=f"minimum {minimum}")
-            figures.append(f"<h3>{esc(slo.label)} against {esc(variable)}</h3>" + _img(
-                png, f"{slo.label} against {variable}",
+            figures.append((f"{slo.label} against {variable}", png, f"{slo.label} against {variable}",
                 f"Mean over replications with its {confidence:.0%} confidence band, at every size the search "
                 f"evaluated; dashed: the objective; dotted: the minimum that meets every objective. Triangles at "
                 f"the top: runs where not every client had reconnected by the end."))
-    elif not plots:
-        figures.append('<p class="note">Plots were left out of this report (written without plots).</p>')
-    section3 = (f'<section id="plots" class="page-break"><h2>3. Metrics against {esc(variable)}</h2>'
-                f'{"".join(figures)}</section>')
 
     # 4. Sensitivity: how the answer moves with the thresholds.
     sens = []
@@ -485,32 +397,25 @@ def _plan_report(directory: Path, plots: bool) -> str:
                     answer = f"{lowest}"
                 else:
                     answer = f"at most {lowest} (smaller sizes were not all evaluated)"
-                sens.append(f"<tr><td>{esc(slo.label)}</td><td class=\"num\">{factor:.0%}: "
-                            f"{esc(_num(limit, slo.scale, slo.unit))}</td><td>{esc(answer)}</td></tr>")
-    section4 = ('<section id="sensitivity"><h2>4. Sensitivity</h2><p>The smallest size, among those evaluated, that '
-                'would meet every objective if one threshold were tighter or looser (the others unchanged). A '
-                'steep change means the answer rests on that objective.</p><table><thead><tr><th>Objective</th>'
-                f"<th>Threshold</th><th>Smallest {esc(variable)}</th></tr></thead>"
-                f"<tbody>{''.join(sens)}</tbody></table>"
-                "</section>")
+                sens.append([slo.label, f"{factor:.0%}: {_num(limit, slo.scale, slo.unit)}", answer])
 
     # 5. The storm timeline of the recommended fleet.
-    timeline = ""
+    timeline = None
     rec_dir = directory / "recommended"
     if plots and (rec_dir / "summary.json").is_file():
-        run = load_run(rec_dir)
-        a = analyse(run)
-        timeline = ('<section id="timeline" class="page-break"><h2>5. The recommended fleet over time</h2>'
-                    f"<p>One run (replication 0) of {esc(variable)} = {recommended}: connections per server and "
-                    "connection attempts, with the crashes marked.</p>"
-                    + _img(_plots.connections_figure(a.plot_data), "Connections per server",
-                           "Open connections per server, and the fleet total against the capacity that is up.")
-                    + _img(_plots.attempts_figure(a.plot_data), "Connection attempts",
-                           "Connection attempts, rejections and failures per second.")
-                    + "</section>")
+        a = analyse(load_run(rec_dir))
+        timeline = {"recommended": recommended, "figures": [
+            (_plots.connections_figure(a.plot_data), "Connections per server",
+             "Open connections per server, and the fleet total against the capacity that is up."),
+            (_plots.attempts_figure(a.plot_data), "Connection attempts",
+             "Connection attempts, rejections and failures per second.")]}
     subtitle = (f"Capacity plan · {len(frame)} runs ({frame['point'].nunique() if not frame.empty else 0} "
                 f"configurations × {plan.replications} replications) · seed {plan.seed}")
-    return _document(f"Capacity plan: {name}", subtitle, section1 + section2 + section3 + section4 + timeline)
+    return render("plan.html.j2", title=f"Capacity plan: {name}", subtitle=subtitle, question=plan.question,
+                  assumptions=assumptions, losses=losses, spare=spare, method=method, variable=variable, rec=rec,
+                  why=why, flat_notes=notes, confidence=f"{confidence:.0%}", early=_early_words(plan, slos, cand_label),
+                  rank=rank, cost_head=cost_head, candidates=candidates, plots=plots, figures=figures,
+                  sensitivity=sens, timeline=timeline)
 
 
 # --------------------------------------------------------------------------------------------
@@ -545,20 +450,11 @@ def _sweep_report(directory: Path, plots: bool, confidence: float = 0.95) -> str
     if precision_by_point:
         counts = [r.n for r in precision_by_point.values()]
         reps_words = f"{min(counts)} to {max(counts)}" if min(counts) != max(counts) else str(counts[0])
-    varied = ""
+    points = []
     if axes and per_point:
         firsts = frame.groupby("point", sort=True).first()
-        point_rows = "".join(
-            "<tr>" + "".join(f"<td>{esc(_value_word(_plain(firsts.at[p, a])))}</td>" for a in axes)
-            + f"<td class=\"effective\">{esc(' '.join(words))}</td></tr>" for p, words in per_point.items())
-        varied = (f"<p>The points differ only in {esc(', '.join(axes))}. What each point ran:</p>"
-                  '<table class="points"><thead><tr>' + "".join(f"<th>{esc(a)}</th>" for a in axes)
-                  + f"<th>The scenario at this point</th></tr></thead><tbody>{point_rows}</tbody></table>")
-    section1 = (f'<section id="question"><h2>1. The question and the assumptions</h2>'
-                f'<p class="question">How do the key metrics change across {esc(how)} '
-                f"{esc('; '.join(axis_words(a) for a in spec.axes))}?</p>"
-                f"{common}{varied}<p>{n_points} points × {reps_words} replications; means with "
-                f"{confidence:.0%} confidence intervals (Student t). {esc(crn)}</p>{precision_text}</section>")
+        points = [[(_value_word(_plain(firsts.at[p, a])), None) for a in axes] + [(" ".join(words), "effective")]
+                  for p, words in per_point.items()]
 
     metrics = [m for m in KEY_METRICS if m in frame.columns]
     agg = _aggregate(frame, axes, metrics, confidence) if not frame.empty else pd.DataFrame()
@@ -567,34 +463,28 @@ def _sweep_report(directory: Path, plots: bool, confidence: float = 0.95) -> str
     if not agg.empty:
         for (point,), g in agg.groupby(["point"], sort=True):
             first = g.iloc[0]
-            cells = "".join(f"<td>{esc(_value_word(first[a]))}</td>" for a in axes)
+            cells = [(_value_word(first[a]), None) for a in axes]
             for m in metrics:
                 r = g[g["metric"] == m]
                 if r.empty:
-                    cells += "<td class=\"num\">n/a</td>"
+                    cells.append(("n/a", "num"))
                     continue
                 r = r.iloc[0]
                 label, unit, scale = KEY_METRICS[m]
                 half = r["ci_half_width"]
                 ci = f" ± {_num(half, scale)}" if isinstance(half, float) and math.isfinite(half) else ""
-                cells += f"<td class=\"num\">{esc(_num(r['mean'], scale, unit) + ci)}</td>"
+                cells.append((_num(r['mean'], scale, unit) + ci, "num"))
             if precision_by_point:
                 status = precision_by_point.get(int(point))
                 why = status.stopped if status is None or status.met else (
                     f"{status.stopped} ({status.worst_metric} ±{status.worst_relative_half_width:.1%})")
-                cells += (f'<td class="num">{status.n}</td><td>{esc(why)}</td>' if status is not None
-                          else "<td></td><td></td>")
-            rows.append(f"<tr>{cells}</tr>")
-    head = "".join(f"<th>{esc(a)}</th>" for a in axes) + "".join(
-        f"<th>{esc(KEY_METRICS[m][0])}</th>" for m in metrics)
+                cells += ([(status.n, "num"), (why, None)] if status is not None else [("", None), ("", None)])
+            rows.append(cells)
+    head = list(axes) + [KEY_METRICS[m][0] for m in metrics]
     if precision_by_point:
-        head += "<th>Replications</th><th>Stopped because</th>"
+        head += ["Replications", "Stopped because"]
     over = (f"over each point's replications (the Replications column)" if precision_by_point
             else f"over {reps} replications")
-    section2 = ('<section id="results" class="page-break"><h2>2. Results per point</h2>'
-                f"<p>Mean ± half-width of the {confidence:.0%} confidence interval {over}.</p>"
-                f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-                f"{_causes_table(frame, axes)}{_steady_table(frame, axes, confidence)}</section>")
 
     # 3. Figures: each key metric against the first numeric axis, one line per combination of the others.
     figures = []
@@ -609,8 +499,7 @@ def _sweep_report(directory: Path, plots: bool, confidence: float = 0.95) -> str
             label, unit, scale = KEY_METRICS[m]
             png = metric_figure(data[data["metric"] == m], x, f"{label} ({unit})".replace(" ()", ""), x,
                                 group="group" if others else None, scale=scale, log_x=log_x)
-            figures.append(f"<h3>{esc(label)} against {esc(x)}</h3>" + _img(
-                png, f"{label} against {x}",
+            figures.append((f"{label} against {x}", png, f"{label} against {x}",
                 f"Mean over replications with its {confidence:.0%} confidence band"
                 + (f"; one line per {', '.join(others)}" if others else "") + "."))
     elif plots and axes and not agg.empty:
@@ -622,19 +511,17 @@ def _sweep_report(directory: Path, plots: bool, confidence: float = 0.95) -> str
             label, unit, scale = KEY_METRICS[m]
             rows_m = data[data["metric"] == m]
             if not rows_m.empty and rows_m["mean"].eq(0).all() and rows_m["ci_high"].fillna(0).eq(0).all():
-                figures.append(f'<p class="note">{esc(label)}: 0 at every point, in every replication.</p>')
+                figures.append((None, None, None, f"{label}: 0 at every point, in every replication."))
                 continue
             png = category_figure(data[data["metric"] == m], x, f"{label} ({unit})".replace(" ()", ""), x,
                                   group="group" if others else None, scale=scale)
-            figures.append(f"<h3>{esc(label)} for each {esc(x)}</h3>" + _img(
-                png, f"{label} for each {x}",
+            figures.append((f"{label} for each {x}", png, f"{label} for each {x}",
                 f"Mean over replications (bar) with its {confidence:.0%} confidence interval"
                 + (f"; one bar per {', '.join(others)}" if others else "") + "."))
     elif not plots:
-        figures.append('<p class="note">Plots were left out of this report (written without plots).</p>')
+        figures.append((None, None, None, "Plots were left out of this report (written without plots)."))
     else:
-        figures.append('<p class="note">The sweep has no results to plot yet.</p>')
-    section3 = f'<section id="plots" class="page-break"><h2>3. Metrics against the axes</h2>{"".join(figures)}</section>'
+        figures.append((None, None, None, "The sweep has no results to plot yet."))
 
     # 4. Sensitivity: for each axis, the spread of each metric's mean over that axis's values (averaged
     # over the other axes).
@@ -649,18 +536,16 @@ def _sweep_report(directory: Path, plots: bool, confidence: float = 0.95) -> str
                     continue
                 label, unit, scale = KEY_METRICS[m]
                 lo_at, hi_at = finite.idxmin(), finite.idxmax()
-                sens.append(f"<tr><td>{esc(a)}</td><td>{esc(label)}</td><td class=\"num\">"
-                            f"{esc(_num(finite.min(), scale, unit))} ({esc(a)} = {esc(_value_word(lo_at))})</td>"
-                            f"<td class=\"num\">{esc(_num(finite.max(), scale, unit))} "
-                            f"({esc(a)} = {esc(_value_word(hi_at))})"
-                            "</td></tr>")
-    section4 = ('<section id="sensitivity"><h2>4. Sensitivity</h2><p>For each axis, the lowest and highest mean of '
-                "each metric over that axis's values (averaged over the other axes): the wider the spread, the more "
-                "the metric depends on that setting.</p><table><thead><tr><th>Axis</th><th>Metric</th><th>Lowest</th>"
-                f"<th>Highest</th></tr></thead><tbody>{''.join(sens)}</tbody></table></section>")
+                sens.append([a, label, f"{_num(finite.min(), scale, unit)} ({a} = {_value_word(lo_at)})",
+                             f"{_num(finite.max(), scale, unit)} ({a} = {_value_word(hi_at)})"])
     subtitle = (f"Parameter sweep · {len(frame)} runs ({n_points} points × {reps_words} replications) · "
                 f"seed {spec.seed}")
-    return _document(f"Sweep report: {name}", subtitle, section1 + section2 + section3 + section4)
+    return render("sweep.html.j2", title=f"Sweep report: {name}", subtitle=subtitle, how=how,
+                  axes_words="; ".join(axis_words(a) for a in spec.axes), common=common, axes=axes, points=points,
+                  n_points=n_points, reps_words=reps_words, confidence=f"{confidence:.0%}", crn=crn,
+                  precision=precision_text, over=over, results_head=head, results=rows,
+                  causes=_causes_table(frame, axes), steady=_steady_table(frame, axes, confidence), figures=figures,
+                  sensitivity=sens)
 
 
 def render_study_report(directory: Path, plots: bool = True) -> str:

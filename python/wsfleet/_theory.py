@@ -155,11 +155,6 @@ def theory(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> List[Comp
 
 def theory_html(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> str:
     """The report's table of analytic against simulated figures, with the reasons they differ."""
-    from html import escape
+    from ._html import render
 
-    rows = "".join(
-        f'<tr data-theory="{escape(c.key)}"><th scope="row">{escape(c.title)}</th><td>{escape(c.model)}</td>'
-        f"<td>{escape(c.analytic)}</td><td>{escape(c.simulated)}</td></tr>"
-        f'<tr><td colspan="4" class="note">{escape(c.why)}</td></tr>' for c in theory(summary, scenario))
-    return ('<table class="theory"><thead><tr><th>Limit</th><th>Model</th><th>Theory</th><th>Simulation</th></tr>'
-            f"</thead><tbody>{rows}</tbody></table>")
+    return render("theory.html.j2", comparisons=theory(summary, scenario))

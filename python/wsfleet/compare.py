@@ -17,7 +17,7 @@ import pandas as pd
 from wsfleet import _plots
 from wsfleet._analysis import Analysis, analyse
 from wsfleet._describe import fmt_int, fmt_ms, fmt_pct, fmt_seconds, fmt_share
-from wsfleet._html import CSS, STATUS_WORDS, esc, img
+from wsfleet._html import STATUS_WORDS, render
 from wsfleet._run_dir import ReportError, Run, load_run
 from wsfleet.views import Summary
 from wsfleet.views import COLUMNS as C
@@ -25,36 +25,30 @@ from wsfleet.views import COLUMNS as C
 __all__ = ["write_comparison", "render_comparison", "main"]
 
 
-def _row(label: str, cells: Sequence[str], numeric: bool = True) -> str:
-    cls = ' class="num"' if numeric else ""
-    return f'<tr><th scope="row">{esc(label)}</th>' + "".join(f"<td{cls}>{esc(c)}</td>" for c in cells) + "</tr>"
-
-
-def _table(runs: Sequence[Tuple[Run, Analysis]]) -> str:
-    head = "".join(f"<th>{esc(r.run_dir.name or str(r.run_dir))}</th>" for r, _ in runs)
-    rows = []
-
+def _rows(runs: Sequence[Tuple[Run, Analysis]]) -> List[Tuple[str, List[str], bool]]:
+    """The table's rows: (label, one cell per run, whether the cells are numbers)."""
     sums = [Summary(r.summary) for r, _ in runs]
-
-    rows.append(_row("Verdict", [STATUS_WORDS[a.status] for _, a in runs], numeric=False))
-    rows.append(_row("Binding or closest limit", [
-        f"{a.binding.name}: {a.binding.figure}" if a.binding is not None else "—" for _, a in runs], numeric=False))
-    rows.append(_row("Servers", [fmt_int(a.servers) for _, a in runs]))
-    rows.append(_row("Clients", [fmt_int(s.clients.count) for s in sums]))
-    rows.append(_row("Peak open connections", [fmt_int(a.peak_fleet_connections) for _, a in runs]))
-    rows.append(_row("Busiest server, share of its limit", [
-        fmt_pct(a.peak_server_connections, a.max_connections) for _, a in runs]))
-    rows.append(_row("Peak CPU of any server", [fmt_share(a.peak_cpu) for _, a in runs]))
-    rows.append(_row("Refused attempts", [
-        f"{fmt_int(s.connections.rejected)} ({fmt_pct(s.connections.rejected, s.connections.attempted)})" for s in sums]))
-    rows.append(_row("Failed attempts", [
-        f"{fmt_int(s.connections.failed)} ({fmt_pct(s.connections.failed, s.connections.attempted)})" for s in sums]))
-    rows.append(_row("p99 message latency", [
-        fmt_ms(s.messages.latency_ms.p99) for s in sums]))
-    rows.append(_row("Slowest recovery after a crash", [
-        fmt_seconds(max((s.reconnected_within_s for s in a.storms if s.reconnected_within_s is not None),
-                        default=None)) if a.storms else "no crash" for _, a in runs]))
-    return f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return [
+        ("Verdict", [STATUS_WORDS[a.status] for _, a in runs], False),
+        ("Binding or closest limit", [
+            f"{a.binding.name}: {a.binding.figure}" if a.binding is not None else "—" for _, a in runs], False),
+        ("Servers", [fmt_int(a.servers) for _, a in runs], True),
+        ("Clients", [fmt_int(s.clients.count) for s in sums], True),
+        ("Peak open connections", [fmt_int(a.peak_fleet_connections) for _, a in runs], True),
+        ("Busiest server, share of its limit", [
+            fmt_pct(a.peak_server_connections, a.max_connections) for _, a in runs], True),
+        ("Peak CPU of any server", [fmt_share(a.peak_cpu) for _, a in runs], True),
+        ("Refused attempts", [
+            f"{fmt_int(s.connections.rejected)} ({fmt_pct(s.connections.rejected, s.connections.attempted)})"
+            for s in sums], True),
+        ("Failed attempts", [
+            f"{fmt_int(s.connections.failed)} ({fmt_pct(s.connections.failed, s.connections.attempted)})"
+            for s in sums], True),
+        ("p99 message latency", [fmt_ms(s.messages.latency_ms.p99) for s in sums], True),
+        ("Slowest recovery after a crash", [
+            fmt_seconds(max((s.reconnected_within_s for s in a.storms if s.reconnected_within_s is not None),
+                            default=None)) if a.storms else "no crash" for _, a in runs], True),
+    ]
 
 
 def _overlay(runs: Sequence[Tuple[Run, Analysis]], column: str, ylabel: str, per_second: bool = False,
@@ -83,7 +77,7 @@ def _overlay(runs: Sequence[Tuple[Run, Analysis]], column: str, ylabel: str, per
 def render_comparison(run_dirs: Sequence[Any], plots: bool = True) -> str:
     """The comparison page of the run directories, as one HTML document."""
     runs = [(run, analyse(run)) for run in (load_run(d) for d in run_dirs)]
-    figures = ""
+    figures = []
     if plots:
         specs = [(C.connections, "open connections (fleet)", False, False, "Open connections, fleet total"),
                  (C.attempts, "connection attempts / s", True, False, "Connection attempts per second"),
@@ -91,25 +85,10 @@ def render_comparison(run_dirs: Sequence[Any], plots: bool = True) -> str:
         for column, ylabel, rate, busiest, title in specs:
             png = _overlay(runs, column, ylabel, per_second=rate, busiest=busiest)
             if png is not None:
-                figures += f"<h3>{esc(title)}</h3><figure>{img(png, title)}<figcaption>One line per run."\
-                           "</figcaption></figure>"
-    names = ", ".join(r.run_dir.name or str(r.run_dir) for r, _ in runs)
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Comparison: {esc(names)}</title>
-<style>{CSS}</style>
-</head>
-<body>
-<header><h1>Comparison of {len(runs)} runs</h1><p class="subtitle">{esc(names)}</p></header>
-<section id="table"><h2>1. Side by side</h2>{_table(runs)}</section>
-<section id="plots" class="page-break"><h2>2. Over time</h2>{figures or '<p class="note">Plots were left out.</p>'}</section>
-<footer>Written by wsfleet compare. Self-contained: no network access needed.</footer>
-</body>
-</html>
-"""
+                figures.append((title, png))
+    return render("compare.html.j2", names=", ".join(r.run_dir.name or str(r.run_dir) for r, _ in runs),
+                  runs=len(runs), head=[r.run_dir.name or str(r.run_dir) for r, _ in runs], rows=_rows(runs),
+                  figures=figures)
 
 
 def write_comparison(run_dirs: Sequence[Any], out: Any, *, plots: bool = True) -> Path:

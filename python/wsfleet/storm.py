@@ -47,7 +47,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 import pandas as pd
 
 from ._describe import fmt_int, fmt_seconds
-from ._html import CSS, esc, img
+from ._html import render
 from ._plots import new_figure, style_axes, to_png
 from .views import Scenario, Summary
 from .views import COLUMNS as C
@@ -217,43 +217,16 @@ class StormMap:
         return text
 
     def html(self) -> str:
+        """The storm map's page: the sentences, the phase diagram and every run."""
         f = self.frame.sort_values(["size", "duration_s"])
-        rows = "".join(
-            f"<tr><td>{r.size:.0%}</td><td>{fmt_int(r.servers_lost)}</td><td>{fmt_seconds(r.duration_s)}</td>"
-            f"<td>{'yes' if r.recovered else 'no'}</td>"
-            f"<td>{fmt_seconds(r.recovery_s) if r.recovered else '—'}</td>"
-            f"<td>{'yes' if r.overloaded else 'no'}</td><td>{fmt_int(r.connections_before)}</td>"
-            f"<td>{fmt_int(r.connections_at_end)}</td><td>{r.cpu_at_end:.0%}</td></tr>"
-            for r in f.itertuples())
-        paragraphs = "".join(f"<p>{esc(s)}</p>" for s in self.sentences())
-        return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>Storm map: {esc(self.scenario)}</title>
-<style>{CSS}</style>
-</head>
-<body>
-<header><h1>Storm map: {esc(self.scenario)}</h1>
-<p class="subtitle">{esc(_trigger_words(self.settings.get("trigger", "crash")))} at {esc(fmt_seconds(self.at_s))}
-for the trigger's duration; the fleet has {esc(fmt_seconds(self.horizon_s))} after that to get {self.threshold:.0%} of its connections back.</p>
-</header>
-<section id="map"><h2>1. Which triggers the fleet recovers from</h2>
-{paragraphs}
-<figure>{img(self.figure(), "Storm map")}<figcaption>Each point is one run: a trigger of that size (share of the
-servers crashed) and duration. Circles recovered (their colour is the time from the end of the trigger until the
-connections were back); crosses were still overloaded at the end of the run, although the trigger had ended.
-</figcaption></figure>
-</section>
-<section id="runs"><h2>2. Every run</h2>
-<table><thead><tr><th>size</th><th>servers lost</th><th>duration</th><th>recovered</th><th>recovery time</th>
-<th>overloaded at the end</th><th>connections before</th><th>connections at the end</th><th>CPU at the end</th></tr></thead>
-<tbody>{rows}</tbody></table>
-</section>
-<footer>Written by wsfleet.storm; the table is storm_map.csv beside this file.</footer>
-</body>
-</html>
-"""
+        rows = [[f"{r.size:.0%}", fmt_int(r.servers_lost), fmt_seconds(r.duration_s), "yes" if r.recovered else "no",
+                 fmt_seconds(r.recovery_s) if r.recovered else "—", "yes" if r.overloaded else "no",
+                 fmt_int(r.connections_before), fmt_int(r.connections_at_end), f"{r.cpu_at_end:.0%}"]
+                for r in f.itertuples()]
+        return render("storm.html.j2", scenario=self.scenario,
+                      trigger=_trigger_words(self.settings.get("trigger", "crash")), at=fmt_seconds(self.at_s),
+                      horizon=fmt_seconds(self.horizon_s), threshold=f"{self.threshold:.0%}",
+                      sentences=self.sentences(), png=self.figure(), rows=rows)
 
 
 def _outcome(fleet: pd.DataFrame, at_s: float, end_of_trigger: float, threshold: float, tail_s: float) -> Dict[str, Any]:
