@@ -128,6 +128,9 @@ ordered_json summary_ordered(const models::RunSummary& s) {
   if (s.session_opening.enabled) {
     const auto& o = s.session_opening;
     j["session_opening"] = {{"library", o.library}, {"requests_per_open", o.requests_per_open}, {"opens", o.opens},
+                            {"straight_to_websocket", o.straight_to_websocket},
+                            {"sequences", {{"completed", o.sequences_completed}, {"failed", o.sequences_failed},
+                                           {"timed_out", o.sequences_timed_out}, {"in_flight_at_end", o.sequences_in_flight_at_end}}},
                             {"requests", {{"sent", o.requests_sent}, {"answered", o.requests_answered}, {"failed", o.requests_failed},
                                           {"failed_by", {{"session_unknown", o.failed_session_unknown},
                                                          {"backend_down", o.failed_backend_down},
@@ -136,6 +139,20 @@ ordered_json summary_ordered(const models::RunSummary& s) {
                             {"upgrades", {{"reached_a_server", o.upgrades}, {"session_unknown", o.upgrades_session_unknown}}},
                             {"cpu_seconds", num(o.cpu_seconds)},
                             {"http_bytes", num(o.http_bytes)}};
+  }
+  if (s.pusher_fallback.enabled) {
+    const auto& o = s.pusher_fallback;
+    j["pusher_fallback"] = {{"transport", o.transport},
+                            {"won_by", {{"websocket", o.won_by_websocket}, {"fallback", o.won_by_fallback}}},
+                            {"fallback", {{"started", o.fallback_started}, {"refused", o.fallback_refused},
+                                          {"too_slow", o.fallback_too_slow}, {"lost", o.fallback_lost},
+                                          {"took_over", o.fallback_took_over},
+                                          {"failed_after_takeover", o.fallback_failed_after_takeover},
+                                          {"connecting_at_end", o.fallback_connecting_at_end}}},
+                            {"losers_closed", {{"websocket", o.losers_closed_websocket}, {"fallback", o.losers_closed_fallback}}},
+                            {"cache", {{"tried_websocket", o.cached_websocket}, {"tried_fallback", o.cached_fallback},
+                                       {"flushed", o.cache_flushed}}},
+                            {"not_raced_held", o.not_raced_held}};
   }
   j["handshake_latency_ms"] = latency_json(s.handshake_latency);
   if (s.pubsub.enabled) {

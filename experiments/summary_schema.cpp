@@ -162,6 +162,13 @@ std::vector<Field> build() {
   t.add("session_opening.library", S, "", "\"engine.io\" (handshake GET, CONNECT POST, two polls, then the upgrade) or \"signalr\" (POST /negotiate)");
   t.add("session_opening.requests_per_open", I, "requests", "HTTP requests before the WebSocket handshake of an attempt whose requests all succeed");
   t.add("session_opening.opens", I, "attempts", "attempts that started the sequence");
+  t.add("session_opening.straight_to_websocket", I, "attempts",
+        "attempts with no request before the WebSocket (clients.remember_upgrade after a connection that upgraded)");
+  t.add("session_opening.sequences", O, "", "how the sequences ended (opens = completed + failed + timed_out + in_flight_at_end)");
+  t.add("session_opening.sequences.completed", I, "attempts", "every request answered: the WebSocket followed the last reply");
+  t.add("session_opening.sequences.failed", I, "attempts", "ended by a failed request");
+  t.add("session_opening.sequences.timed_out", I, "attempts", "still running at the attempt's timeout");
+  t.add("session_opening.sequences.in_flight_at_end", I, "attempts", "still running at the end");
   t.add("session_opening.requests", O, "", "the HTTP requests before the WebSocket");
   t.add("session_opening.requests.sent", I, "requests", "reached a balancer (= answered + failed)");
   t.add("session_opening.requests.answered", I, "requests", "answered by the server holding (or opening) the session");
@@ -176,6 +183,29 @@ std::vector<Field> build() {
   t.add("session_opening.upgrades.session_unknown", I, "requests", "of those, on a server without the session (engine.io 400, SignalR 404)");
   t.add("session_opening.cpu_seconds", N, "core-s", "CPU the requests and the failed upgrades cost (transport.long_polling.request_us each)");
   t.add("session_opening.http_bytes", N, "bytes", "HTTP overhead of the requests (transport.long_polling.request_bytes each)");
+  t.add("pusher_fallback", O, "",
+        "pusher-js's HTTP fallback raced against the WebSocket, and its transport cache (clients.pusher_fallback)", true);
+  t.add("pusher_fallback.transport", S, "", "the fallback: \"xhr_streaming\" (run as SSE) or \"xhr_polling\" (long polling)");
+  t.add("pusher_fallback.won_by", O, "", "connections established, by the transport that connected first (= connections.established)");
+  t.add("pusher_fallback.won_by.websocket", I, "connections", "over the WebSocket");
+  t.add("pusher_fallback.won_by.fallback", I, "connections", "over the fallback transport");
+  t.add("pusher_fallback.fallback", O, "", "fallback connects (started = refused + too_slow + lost + took_over)");
+  t.add("pusher_fallback.fallback.started", I, "attempts", "started after the delay with the client not connected, or first from the cache");
+  t.add("pusher_fallback.fallback.refused", I, "attempts", "the balancer gave it no server");
+  t.add("pusher_fallback.fallback.too_slow", I, "attempts", "would not be done before the attempt's timeout");
+  t.add("pusher_fallback.fallback.lost", I, "attempts", "the WebSocket connected first: the fallback was closed");
+  t.add("pusher_fallback.fallback.took_over", I, "attempts",
+        "connected first (= won_by.fallback + failed_after_takeover + connecting_at_end)");
+  t.add("pusher_fallback.fallback.failed_after_takeover", I, "attempts", "its handshake was cut after it took over (a crash, a drain)");
+  t.add("pusher_fallback.fallback.connecting_at_end", I, "attempts", "its handshake still running at the end");
+  t.add("pusher_fallback.losers_closed", O, "", "connects the client closed because the other transport won");
+  t.add("pusher_fallback.losers_closed.websocket", I, "attempts", "WebSocket handshakes still in flight when the fallback won");
+  t.add("pusher_fallback.losers_closed.fallback", I, "attempts", "fallback connects (= fallback.lost)");
+  t.add("pusher_fallback.cache", O, "", "the transport cache (localStorage, clients.pusher_transport_cache_ttl_s)");
+  t.add("pusher_fallback.cache.tried_websocket", I, "attempts", "attempts that tried the cached WebSocket first");
+  t.add("pusher_fallback.cache.tried_fallback", I, "attempts", "attempts that tried the cached fallback first");
+  t.add("pusher_fallback.cache.flushed", I, "attempts", "cached transports that failed their fail-fast try");
+  t.add("pusher_fallback.not_raced_held", I, "attempts", "fallbacks not started because the WebSocket waited at its balancer");
   t.latency("handshake_latency_ms", "ms", "from a connection attempt to the handshake done");
 
   const bool opt = true;

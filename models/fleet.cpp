@@ -10,6 +10,7 @@
 #include "models/pubsub/channel_joins.hpp"
 #include "models/pubsub/pubsub.hpp"
 #include "models/transport/fallback_transports.hpp"
+#include "models/transport/pusher_fallback.hpp"
 #include "models/transport/session_opening.hpp"
 
 namespace wsfleet::models {
@@ -48,6 +49,10 @@ Fleet::Fleet(const FleetConfig& config) : cfg_(config), st_(cfg_, sim_) {
     transports_ = std::make_unique<FallbackTransports>(st_);
     parts.transports = transports_.get();
   }
+  if (PusherFallbackRace::needed(cfg_)) {
+    race_ = std::make_unique<PusherFallbackRace>(st_);
+    parts.race = race_.get();
+  }
   if (SessionOpening::needed(cfg_)) {
     opening_ = std::make_unique<SessionOpening>(st_);
     parts.opening = opening_.get();
@@ -76,6 +81,8 @@ Fleet::Fleet(const FleetConfig& config) : cfg_(config), st_(cfg_, sim_) {
   }
   if (joins_) st_.listeners.connections.push_back(joins_.get());
   if (transports_) st_.listeners.connections.push_back(transports_.get());
+  if (race_) st_.listeners.connections.push_back(race_.get());
+  if (opening_ && cfg_.clients.remember_upgrade) st_.listeners.connections.push_back(opening_.get());  // priorWebsocketSuccess  // after the transports: the connection's transport is set
 }
 
 Fleet::~Fleet() = default;
@@ -105,6 +112,7 @@ RunResult Fleet::run(const ProgressFn& progress, std::uint64_t progress_every_ev
   if (pubsub_) pubsub_->finish(result.summary);
   if (joins_) joins_->summarise(result.summary);
   if (opening_) opening_->summarise(result.summary);
+  if (race_) race_->summarise(result.summary);
   result.summary.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   check_conservation(result.summary);
   sampler_->take_series(result);
@@ -178,6 +186,7 @@ void Fleet::check_conservation(RunSummary& summary) const {
   if (pubsub_) pubsub_->conservation(summary);
   if (joins_) joins_->conservation(summary);
   if (opening_) opening_->conservation(summary);
+  if (race_) race_->conservation(summary);
   if (deployer_) deployer_->conservation(summary, autoscaler_ ? autoscaler_->drained() : scaling_->drained());
   if (autoscaler_) autoscaler_->conservation(summary);
   if (gray_) gray_->conservation(summary);

@@ -115,6 +115,20 @@ enum class UpgradeFromPolling {
   Off,     ///< straight to WebSocket (socket.io-client with transports: ["websocket"])
 };
 
+/// clients.pusher_fallback: does an attempt race pusher-js's HTTP fallback transport against its
+/// WebSocket (models/transport/pusher_fallback.hpp)?
+enum class PusherFallback {
+  Preset,  ///< as the backoff preset's library does in a browser: yes for pusher, no otherwise
+  On,      ///< every attempt races the fallback (with the backoff policy's own attempt timeouts)
+  Off,     ///< WebSocket only (pusher-js with enabledTransports: ["ws"], or outside a browser)
+};
+
+/// clients.pusher_fallback_transport: the HTTP transport pusher-js falls back to.
+enum class PusherFallbackTransport {
+  XhrStreaming,  ///< xhr_streaming (a held HTTP response stream, messages as POSTs): the project's SSE transport
+  XhrPolling,    ///< xhr_polling (long polling): the project's long-polling transport
+};
+
 /// The connect timeout of a client whose backoff policy brings none and whose scenario gives none, s.
 inline constexpr double kDefaultConnectTimeoutS = 10.0;
 
@@ -145,6 +159,12 @@ struct ClientsSection {
   UpgradeFromPolling upgrade_from_polling = UpgradeFromPolling::Preset;
   bool skip_negotiation = false;                         ///< SignalR (backoff.policy = signalr): no POST /negotiate
                                                          ///< before the WebSocket (skipNegotiation, WebSockets only)
+  bool remember_upgrade = false;                         ///< socket.io (engine.io-client rememberUpgrade): after a successful
+                                                         ///< upgrade, the next connection goes straight to WebSocket
+  PusherFallback pusher_fallback = PusherFallback::Preset;  ///< race pusher-js's HTTP fallback against the WebSocket
+  double pusher_fallback_delay_s = 2.0;                  ///< the fallback starts this long after the attempt (useTLS: 2 s; non-TLS 5 s)
+  PusherFallbackTransport pusher_fallback_transport = PusherFallbackTransport::XhrStreaming;
+  double pusher_transport_cache_ttl_s = 1800.0;          ///< how long the transport that connected last is tried first; 0 = no cache
   /// Member-wise equality (exact for doubles).
   bool operator==(const ClientsSection&) const = default;
 };

@@ -337,6 +337,7 @@ struct RunSummary {
   PubSubOutcome pubsub;
   AutoscalerOutcome autoscaler;            ///< enabled only with [autoscaler]
   TransportOutcome transport;              ///< clients per transport, polls, POSTs
+  PusherFallbackOutcome pusher_fallback;   ///< pusher-js's HTTP fallback raced against the WebSocket
   SessionOpeningOutcome session_opening;   ///< the HTTP requests before each WebSocket (socketio polling, signalr negotiate)
   std::vector<SiteOutcome> sites;          ///< empty without a [topology]
   std::vector<RegionOutcome> regions;      ///< empty without a [topology]

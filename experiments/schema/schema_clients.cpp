@@ -62,7 +62,23 @@ Section clients() {
                   "(default transports), \"off\" = transports: [\"websocket\"]"),
            flag("skip_negotiation", &C::skip_negotiation,
                 "backoff.policy = \"signalr\": connect the WebSocket without the POST /negotiate first (skipNegotiation, "
-                "WebSockets only)")},
+                "WebSockets only)"),
+           flag("remember_upgrade", &C::remember_upgrade,
+                "socket.io (engine.io-client rememberUpgrade, default false): after a connection that upgraded to "
+                "WebSocket, the next attempt goes straight to WebSocket without the polling requests; an attempt that "
+                "fails clears it (priorWebsocketSuccess)"),
+           choice("pusher_fallback", &C::pusher_fallback, {"preset", "on", "off"},
+                  "race pusher-js's HTTP fallback transport against the WebSocket: an attempt not connected after "
+                  "pusher_fallback_delay_s opens the fallback too, the first to connect wins and the other is closed "
+                  "(default_strategy.ts); \"preset\" = on with backoff.policy = \"pusher\" (a browser), \"off\" = "
+                  "WebSocket only (enabledTransports: [\"ws\"], Node.js)"),
+           number("pusher_fallback_delay_s", &C::pusher_fallback_delay_s, between(0.0, kMaxDurationS),
+                  "when the fallback starts after the attempt (DelayedStrategy: 2 with useTLS, 5 without)"),
+           choice("pusher_fallback_transport", &C::pusher_fallback_transport, {"xhr_streaming", "xhr_polling"},
+                  "the fallback: xhr_streaming runs as an SSE connection, xhr_polling as long polling ([transport])"),
+           number("pusher_transport_cache_ttl_s", &C::pusher_transport_cache_ttl_s, between(0.0, kMaxDurationS),
+                  "the transport that connected last is tried first, fail-fast, for this long (CachedStrategy ttl "
+                  "1800 s); 0 = no cache (no localStorage)")},
           false, ""};
 }
 

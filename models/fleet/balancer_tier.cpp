@@ -1,4 +1,5 @@
 #include "models/fleet/balancer_tier.hpp"
+#include "models/transport/session_opening.hpp"
 
 #include "models/fleet/gray_failures.hpp"
 
@@ -610,6 +611,7 @@ void BalancerTier::conservation(RunSummary& summary) const {
   for (const auto& srv : st_.servers) ghosts += srv.ghosts;
   counted += held_now();  // HAProxy: attempts waiting at a balancer are pending and counted by none yet
   counted += st_.parts.connections->syn_pending();  // link_down: SYNs that never arrived are pending, counted by none
+  if (st_.parts.opening) counted += st_.parts.opening->in_flight();  // requests before the WebSocket: pending, on no balancer slot
   const auto& k = summary.connections;
   add_conservation_check(summary, "balancer", "connections the balancers count = active_at_end + pending_at_end + half_open_at_end",
                          counted, {k.active_at_end, k.pending_at_end, ghosts});

@@ -56,6 +56,9 @@ class BalancerTier : public sim::EventHandler, public ServerListener {
   /// Routes client `c`'s new connection: its balancer, the rate limit, up to `tries` backends, source
   /// ports, and the chosen server's admission. On success the balancer counts the connection.
   Route connect(std::uint32_t c);
+  /// Routes a second connection of client `c` while its attempt goes on (pusher-js's fallback
+  /// transport): as connect(), but not recorded as the attempt's route for the refusal tally.
+  Route connect_second(std::uint32_t c) { return route_connection(c); }
   /// Routes one HTTP request of client `c` (kept-alive upstream: no rate limit, no source port);
   /// on None, `server` is where it went.
   RequestFailure route_request(std::uint32_t c, std::uint32_t& server);

@@ -14,9 +14,28 @@
 #include "models/fleet/syn_retransmissions.hpp"
 #include "models/pubsub/pubsub.hpp"
 #include "models/transport/fallback_transports.hpp"
+#include "models/transport/pusher_fallback.hpp"
 #include "models/transport/session_opening.hpp"
 
 namespace wsfleet::models {
+
+namespace {
+
+/// Client `c`'s handshake starts on the server `route` chose: it joins the server's slot list.
+Server& place_connecting(FleetState& st, std::uint32_t c, const Route& route) {
+  Client& cl = st.clients[c];
+  Server& s = st.servers[route.server];
+  cl.state = ClientState::Connecting;
+  cl.server = static_cast<std::int32_t>(route.server);
+  cl.balancer = static_cast<std::uint8_t>(route.balancer);
+  cl.worker = static_cast<std::uint8_t>(route.worker);
+  cl.slot = static_cast<std::uint32_t>(s.members.size());
+  s.members.push_back(c);
+  ++st.connecting;
+  return s;
+}
+
+}  // namespace
 
 Connections::Connections(FleetState& state)
     : st_(state),
@@ -167,11 +186,29 @@ void Connections::attempt(std::uint32_t c) {
     ++st_.conn.retries;
     ++st_.iv.retries;
   }
-  if (st_.parts.opening) {
-    // The library's HTTP requests before its WebSocket (engine.io's polling handshake, SignalR's negotiate).
-    const SessionOpening::Failure f = st_.parts.opening->open(c);
-    if (f != SessionOpening::Failure::None) return opening_failed(c, f);
+  // pusher-js: the cached fallback transport may take the attempt over; else its fallback is scheduled.
+  if (st_.parts.race && st_.parts.race->attempt_started(c, now + attempt_timeout(cl))) return;
+  if (st_.parts.opening && !st_.parts.opening->straight_to_websocket(c)) {
+    // The library's HTTP requests before its WebSocket (engine.io's polling handshake, SignalR's
+    // negotiate), one after the other: the WebSocket follows the last reply (opening_done).
+    cl.state = ClientState::Connecting;
+    cl.server = kOpening;
+    ++st_.connecting;
+    schedule_client(now + attempt_timeout(cl), kHandshakeTimeout, c);
+    return st_.parts.opening->open(c);
   }
+  route_websocket(c);
+}
+
+void Connections::opening_done(std::uint32_t c) {
+  --st_.connecting;
+  st_.clients[c].server = -1;
+  ++st_.gens[c];  // its timeout is scheduled again by the handshake (or the refusal retries)
+  route_websocket(c);
+}
+
+void Connections::route_websocket(std::uint32_t c) {
+  const Client& cl = st_.clients[c];
   const Route route = st_.parts.balancers->connect(c);
   if (route.refusal) return refuse(c, *route.refusal);
   if (route.unreachable) {
@@ -179,7 +216,7 @@ void Connections::attempt(std::uint32_t c) {
     syn_sent_[c] = 0;
     return syn_blocked(c, route);
   }
-  routed(c, route, now + attempt_timeout(cl));
+  routed(c, route, cl.attempt_at + attempt_timeout(cl));
 }
 
 void Connections::routed(std::uint32_t c, const Route& route, sim::SimTime deadline) {
@@ -255,6 +292,9 @@ void Connections::syn_give_up(std::uint32_t c) {
 
 void Connections::opening_failed(std::uint32_t c, SessionOpening::Failure why) {
   const SessionOpening& o = *st_.parts.opening;
+  --st_.connecting;
+  st_.clients[c].server = -1;
+  ++st_.gens[c];  // its timeout is void
   switch (why) {
     case SessionOpening::Failure::SessionUnknown: return session_unknown(c);
     case SessionOpening::Failure::BackendDown:
@@ -291,14 +331,7 @@ void Connections::start_handshake(std::uint32_t c, const Route& route, sim::SimT
     cl.server = -1;
     return session_unknown(c);
   }
-  Server& s = st_.servers[route.server];
-  cl.state = ClientState::Connecting;
-  cl.server = static_cast<std::int32_t>(route.server);
-  cl.balancer = static_cast<std::uint8_t>(route.balancer);
-  cl.worker = static_cast<std::uint8_t>(route.worker);
-  cl.slot = static_cast<std::uint32_t>(s.members.size());
-  s.members.push_back(c);
-  ++st_.connecting;
+  Server& s = place_connecting(st_, c, route);
   // The handshake takes one network round trip plus the server's work.
   if (s.unreachable) {  // site_partition through an L4 forwarder: the SYN never reaches the server, the client times out
     schedule_client(deadline, kHandshakeTimeout, c);
@@ -312,11 +345,29 @@ void Connections::start_handshake(std::uint32_t c, const Route& route, sim::SimT
     hole = hole || extra < 0;
     done += std::max<sim::SimTime>(extra, 0);
   }
+  if (st_.parts.race) st_.parts.race->websocket_due(c, done <= deadline && !hole ? done : PusherFallbackRace::kNever);
   if (done <= deadline && !hole) {
     schedule_client(done, kHandshakeDone, c);
   } else {
     schedule_client(deadline, kHandshakeTimeout, c);
   }
+}
+
+void Connections::fallback_takeover(std::uint32_t c, const Route& route, sim::SimTime done, bool fresh) {
+  Client& cl = st_.clients[c];
+  if (!fresh) {
+    if (cl.state == ClientState::Connecting) {  // the WebSocket handshake still in flight: the client closes it
+      release_slot(c);
+      --st_.connecting;
+    } else {  // its WebSocket failed and the loop waits out its timeout: the fallback's connect is an attempt of its own
+      --st_.waiting;
+      ++st_.conn.attempted;
+      ++st_.iv.attempts;
+    }
+  }
+  ++st_.gens[c];  // the WebSocket's timers (its handshake, its timeout, the loop's next turn) are void
+  place_connecting(st_, c, route);
+  schedule_client(done, kHandshakeDone, c);
 }
 
 void Connections::held_routed(std::uint32_t c, const Route& route) {
@@ -404,6 +455,12 @@ void Connections::handshake_done(std::uint32_t c) {
 }
 
 void Connections::handshake_timeout(std::uint32_t c) {
+  if (st_.clients[c].server == kOpening) {  // the library's requests before the WebSocket took too long
+    st_.parts.opening->abandon(c);
+    --st_.connecting;
+    st_.clients[c].server = -1;
+    return refuse(c, Refusal::Timeout);
+  }
   if (st_.clients[c].server < 0) {  // still waiting at its balancer (HAProxy): the client gives up first
     st_.parts.balancers->abandon(c);
     --st_.connecting;
@@ -772,7 +829,8 @@ void Connections::conservation(RunSummary& summary) const {
   }
   slots += st_.parts.balancers->held_now();  // HAProxy: pending attempts still waiting at a balancer hold no slot yet
   slots += syn_pending_;                      // link_down: pending attempts whose SYN never arrived hold none either
-  slots += st_.parts.balancers->connect_waits_now();  // site_partition: waiting for the balancer's connect, on no server
+  slots += st_.parts.balancers->connect_waits_now();
+  if (st_.parts.opening) slots += st_.parts.opening->in_flight();  // their requests before the WebSocket run, on no server yet  // site_partition: waiting for the balancer's connect, on no server
   check("server slots", "slots held on servers = active_at_end + pending_at_end + half_open_at_end", slots,
         {k.active_at_end, k.pending_at_end, ghosts});
   check("server connections", "connections counted by servers = active_at_end", server_connected, {k.active_at_end});

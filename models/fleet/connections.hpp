@@ -52,6 +52,18 @@ class Connections : public sim::EventHandler {
   /// server (the handshake starts, within the attempt's own timeout) or its refusal.
   void held_routed(std::uint32_t c, const Route& route);
 
+  /// pusher-js's fallback transport (PusherFallbackRace), routed by `route`, will connect client `c`
+  /// at `done`, first: the WebSocket's handshake still in flight is closed (or, when it already
+  /// failed, the fallback counts as an attempt of its own) and the client connects on route.server.
+  /// `fresh`: the attempt started with the cached fallback (it has no WebSocket).
+  void fallback_takeover(std::uint32_t c, const Route& route, sim::SimTime done, bool fresh);
+
+  /// Client `c`'s library's requests before the WebSocket (SessionOpening) were all answered: its
+  /// WebSocket handshake is routed now, within the attempt's timeout.
+  void opening_done(std::uint32_t c);
+  /// One of them failed: counted, then the backoff.
+  void opening_failed(std::uint32_t c, SessionOpening::Failure why);
+
   /// Time of the last frame on each client's connection (empty unless a feature needs it).
   const std::vector<sim::SimTime>& activity() const { return activity_; }
   /// A frame crossed client `c`'s connection now (kept only when a feature needs it).
@@ -98,10 +110,11 @@ class Connections : public sim::EventHandler {
   void syn_schedule(std::uint32_t c);
   void syn_retry(std::uint32_t c);
   void syn_give_up(std::uint32_t c);
-  static constexpr std::int32_t kSynPending = -2;  ///< Client::server while its SYN is swallowed by a link that is down
+  static constexpr std::int32_t kSynPending = -2;
+  static constexpr std::int32_t kOpening = -3;  ///< Client::server while its library's requests before the WebSocket run
+  /// Routes client `c`'s WebSocket connection now, within the attempt's timeout.
+  void route_websocket(std::uint32_t c);  ///< Client::server while its SYN is swallowed by a link that is down
   void refuse(std::uint32_t c, Refusal why);
-  /// The library's requests before the WebSocket failed (SessionOpening): counted, then the backoff.
-  void opening_failed(std::uint32_t c, SessionOpening::Failure why);
   /// The attempt failed because a request or the upgrade reached a server without its session.
   void session_unknown(std::uint32_t c);
   /// The handshake of client `c` on the server `route` chose, failing at `deadline` if not done by then.

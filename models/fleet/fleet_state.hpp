@@ -28,6 +28,7 @@ class BalancerTier;
 class PubSub;
 class FallbackTransports;
 class SessionOpening;
+class PusherFallbackRace;
 class Deployer;
 class GrayFailures;
 class Autoscaler;
@@ -64,6 +65,7 @@ struct Components {
   BalancerTier* balancers = nullptr;
   PubSub* pubsub = nullptr;                  ///< null without [pubsub]
   FallbackTransports* transports = nullptr;  ///< null without fallback clients or websocket_block faults
+  PusherFallbackRace* race = nullptr;        ///< null unless the clients race pusher-js's HTTP fallback (clients.pusher_fallback)
   SessionOpening* opening = nullptr;         ///< null unless the clients' library sends HTTP requests before its WebSocket
   Deployer* deployer = nullptr;              ///< null without [[deploys]]
   GrayFailures* gray = nullptr;              ///< null without slow_server or health_flap faults

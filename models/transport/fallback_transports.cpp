@@ -13,6 +13,7 @@
 #include "models/fleet/connections.hpp"
 #include "models/fleet/server_pool.hpp"
 #include "models/fleet/summary_helpers.hpp"
+#include "models/transport/pusher_fallback.hpp"
 
 namespace wsfleet::models {
 
@@ -24,7 +25,7 @@ constexpr std::uint64_t kBlockSalt = 0xB10C'4ED0'0000'0000ull;
 }  // namespace
 
 bool FallbackTransports::needed(const FleetConfig& config) {
-  if (config.transport.any_share()) return true;
+  if (config.transport.any_share() || PusherFallbackRace::needed(config)) return true;
   for (const CrashFault& f : config.faults) {
     if (f.target == FaultTarget::WebSocketBlock) return true;
   }
@@ -73,6 +74,10 @@ void FallbackTransports::connection_opened(std::uint32_t c) {
   Transport t = base_[c];
   // WebSocket is blocked for this client: its session opens on polling and the upgrade probe fails.
   if (t == Transport::WebSocket && blocked_[c] > 0) t = Transport::LongPolling;
+  if (!next_.empty() && next_[c] != 0) {  // pusher-js's fallback won the race for this connection
+    t = static_cast<Transport>(next_[c] - 1u);
+    next_[c] = 0;
+  }
   current_[c] = t;
   if (t == Transport::WebSocket) return;
   const sim::SimTime now = st_.sim.now();

@@ -55,6 +55,11 @@ class FallbackTransports : public sim::EventHandler, public ConnectionListener {
   void connection_opened(std::uint32_t c) override;
   /// Client `c`'s established connection ends (whatever the reason).
   void connection_closed(std::uint32_t c, bool session_over) override;
+  /// Client `c`'s next connection runs on `t` (pusher-js's fallback took its attempt over).
+  void next_connection_on(std::uint32_t c, Transport t) {
+    if (next_.empty()) next_.assign(st_.clients.size(), 0);
+    next_[c] = static_cast<std::uint8_t>(static_cast<std::uint8_t>(t) + 1u);
+  }
   /// The transport of client `c`'s current connection (WebSocket when it has none).
   Transport current(std::uint32_t c) const { return current_[c]; }
   /// A websocket_block fault starts: WebSocket breaks for its share of the clients.
@@ -115,6 +120,7 @@ class FallbackTransports : public sim::EventHandler, public ConnectionListener {
   sim::SimTime poll_timeout_ = 0, cost_lp_request_ = 0, cost_sse_request_ = 0;
   std::vector<Transport> base_;            ///< per client: the transport it can use
   std::vector<Transport> current_;         ///< per client: the transport of its current connection
+  std::vector<std::uint8_t> next_;          ///< per client (sized on first use): 1 + the transport its next connection runs on, 0: its own
   std::vector<std::uint16_t> blocked_;      ///< per client: websocket_block faults in force for it
   std::vector<Poll> polls_;                ///< per client (long polling)
   std::vector<std::uint64_t> held_;        ///< per server: polls held

@@ -29,20 +29,30 @@
 // costs transport.long_polling.request_us of its CPU (the cost model of the fallback transports'
 // requests), queued with the server's other work; a 400 or 404 costs the same.
 //
-// Simplifications: the requests of one attempt are routed at the attempt's start one after the
-// other (their CPU is charged at once; the WebSocket handshake that follows on the session's
-// server queues behind them); their round trips are not added to the handshake's time; the last
-// poll, which engine.io-client sends while the WebSocket probe runs, is routed before the
-// WebSocket; a session that a failed sequence leaves on a server costs it nothing more (engine.io
-// closes it at its ping timeout); SignalR's negotiate redirects (Azure SignalR Service) are not
-// modelled. No events, no random stream.
+// In time, as the libraries send them: the first request leaves at the attempt's start and each
+// next one when the previous reply arrives, i.e. after its server's queueing and work and one
+// round trip (2 x the client region's latency to the server's site); the WebSocket handshake
+// starts when the last reply arrives (Connections::opening_done), so the attempt's handshake
+// latency includes the sequence, and a least-connections balancer sees the fleet as it is when
+// each request leaves. The attempt's timeout runs from its start over the whole sequence (a
+// sequence still running then is abandoned: `timed_out`).
+//
+// Simplifications: a request that fails (a down backend, no backend, a down balancer, Session ID
+// unknown) ends the attempt at once rather than one round trip later; a server that crashes while
+// a request waits on it still answers it; the last poll, which engine.io-client sends while the
+// WebSocket probe runs, is answered before the WebSocket starts; a session that a failed sequence
+// leaves on a server costs it nothing more (engine.io closes it at its ping timeout); SignalR's
+// negotiate redirects (Azure SignalR Service) are not modelled. Its events (the replies) go to its
+// own handler; no random stream.
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "models/fleet/fleet_state.hpp"
+#include "models/fleet/listeners.hpp"
 #include "models/fleet_config.hpp"
 #include "models/run_summary.hpp"
+#include "sim/event_handler.hpp"
 
 namespace wsfleet::models {
 
@@ -50,7 +60,7 @@ namespace wsfleet::models {
 enum class OpeningLibrary : std::uint8_t { None, EngineIo, SignalR };
 
 /// The session openings of one run.
-class SessionOpening {
+class SessionOpening : public sim::EventHandler, public ConnectionListener {
  public:
   /// Why an opening sequence failed (None: its requests were answered).
   enum class Failure : std::uint8_t { None, SessionUnknown, BackendDown, NoBackend, BalancerDown };
@@ -65,9 +75,25 @@ class SessionOpening {
 
   explicit SessionOpening(FleetState& state);
 
-  /// Client `c` starts an attempt: sends the requests before its WebSocket, stopping at the first
-  /// that fails. On None the WebSocket handshake follows (its server must hold the session).
-  Failure open(std::uint32_t c);
+  void handle(const sim::Event& e) override;
+
+  /// Client `c` starts an attempt (Connections holds it as opening): sends the first request now,
+  /// each next one when the previous reply arrives. The first request that fails ends it through
+  /// Connections::opening_failed; the last reply hands it to Connections::opening_done (the
+  /// WebSocket handshake, whose server must hold the session).
+  void open(std::uint32_t c);
+  /// engine.io-client rememberUpgrade (clients.remember_upgrade): true when client `c`'s last
+  /// connection upgraded to WebSocket and no attempt failed since (priorWebsocketSuccess): this
+  /// attempt goes straight to WebSocket, with no request before it (and no session to hold).
+  bool straight_to_websocket(std::uint32_t c);
+  /// A connection was established (after its upgrade): priorWebsocketSuccess (registered as a
+  /// listener only with clients.remember_upgrade).
+  void connection_opened(std::uint32_t c) override { if (remember_) prior_ws_[c] = 1; }
+  void connection_closed(std::uint32_t /*c*/, bool /*session_over*/) override {}
+  /// Client `c`'s attempt timed out during its sequence: the reply on its way is ignored.
+  void abandon(std::uint32_t c);
+  /// Sequences running now.
+  std::uint64_t in_flight() const { return in_flight_; }
   /// The balancer of the request that failed last (for the refusal tally), and its server (-1: none).
   std::uint32_t failed_balancer() const { return failed_balancer_; }
   std::int32_t failed_server() const { return failed_server_; }
@@ -82,13 +108,25 @@ class SessionOpening {
   void conservation(RunSummary& summary) const;
 
  private:
-  /// Routes one request of client `c`; `opens_session`: the request that opens it (any server will do).
-  Failure send(std::uint32_t c, bool opens_session);
+  enum Tag : std::uint32_t { kReply };
+  /// Routes request number step_[c] of client `c` now; on success its reply is scheduled, on failure
+  /// the attempt ends.
+  void send_next(std::uint32_t c);
+  /// Routes one request of client `c`; `opens_session`: the request that opens it (any server will
+  /// do). On None `reply_at` is when its reply reaches the client.
+  Failure send(std::uint32_t c, bool opens_session, sim::SimTime& reply_at);
 
   FleetState& st_;
   OpeningLibrary library_;
   sim::SimTime cost_ = 0;
+  std::uint32_t self_ = 0;
   std::vector<std::int32_t> session_;   ///< per client: the server holding the session of its current attempt (-1: none)
+  std::vector<std::uint32_t> seq_;      ///< per client: bumped per sequence and when one is abandoned (stale replies are ignored)
+  std::vector<std::uint8_t> step_;      ///< per client: the request its sequence is at
+  std::uint64_t in_flight_ = 0;
+  bool remember_ = false;               ///< clients.remember_upgrade
+  std::vector<std::uint8_t> prior_ws_;  ///< per client (with remember_): priorWebsocketSuccess
+  std::vector<std::uint8_t> direct_;    ///< per client (with remember_): its attempt went straight to WebSocket
   std::uint32_t failed_balancer_ = 0;
   std::int32_t failed_server_ = -1;
   SessionOpeningOutcome out_;

@@ -37,6 +37,11 @@ struct SessionOpeningOutcome {
   std::string library;                       ///< "engine.io" (polling, then upgrade) or "signalr" (negotiate)
   std::uint32_t requests_per_open = 0;       ///< HTTP requests before the WebSocket handshake of one attempt that succeeds
   std::uint64_t opens = 0;                   ///< attempts that started the sequence
+  std::uint64_t straight_to_websocket = 0;   ///< attempts with no request before the WebSocket (rememberUpgrade after an upgrade)
+  std::uint64_t sequences_completed = 0;     ///< every request answered: the WebSocket followed
+  std::uint64_t sequences_failed = 0;        ///< ended by a failed request (= requests_failed)
+  std::uint64_t sequences_timed_out = 0;     ///< still running at the attempt's timeout
+  std::uint64_t sequences_in_flight_at_end = 0;  ///< still running at the end
   std::uint64_t requests_sent = 0;           ///< those HTTP requests that reached a balancer
   std::uint64_t requests_answered = 0;       ///< answered by the server holding the session (or opening it)
   std::uint64_t requests_failed = 0;         ///< failed_session_unknown + failed_backend_down + failed_no_backend + failed_balancer_down
@@ -48,6 +53,31 @@ struct SessionOpeningOutcome {
   std::uint64_t upgrades_session_unknown = 0;  ///< of upgrades, those on a server without the session (engine.io 400, SignalR 404)
   double cpu_seconds = 0.0;                  ///< CPU the requests cost the servers they reached (request_us each), core-s
   double http_bytes = 0.0;                   ///< their HTTP overhead (requests reaching a balancer x request_bytes)
+};
+
+/// pusher-js's transport race over one run (models/transport/pusher_fallback.hpp). Conservation:
+/// fallback_started = fallback_refused + fallback_too_slow + fallback_lost + fallback_took_over;
+/// fallback_took_over = won_by_fallback + fallback_failed_after_takeover + fallback_connecting_at_end;
+/// connections.established = won_by_websocket + won_by_fallback; losers_closed_fallback = fallback_lost;
+/// losers_closed_websocket <= fallback_took_over.
+struct PusherFallbackOutcome {
+  bool enabled = false;
+  std::string transport;                          ///< "xhr_streaming" or "xhr_polling"
+  std::uint64_t won_by_websocket = 0;             ///< connections established over the WebSocket
+  std::uint64_t won_by_fallback = 0;              ///< connections established over the fallback transport
+  std::uint64_t fallback_started = 0;             ///< fallback connects started (after the delay, or first from the cache)
+  std::uint64_t fallback_refused = 0;             ///< the balancer gave it no server (refused, down, queued, unreachable)
+  std::uint64_t fallback_too_slow = 0;            ///< reached a server but would not be done before the attempt's timeout
+  std::uint64_t fallback_lost = 0;                ///< the WebSocket would connect first: the fallback was closed
+  std::uint64_t fallback_took_over = 0;           ///< it would connect first: the WebSocket (if still open) was closed
+  std::uint64_t fallback_failed_after_takeover = 0;  ///< its handshake was cut afterwards (a crash, a drain)
+  std::uint64_t fallback_connecting_at_end = 0;   ///< its handshake still running at the end
+  std::uint64_t losers_closed_websocket = 0;      ///< WebSocket handshakes still in flight that the client closed
+  std::uint64_t losers_closed_fallback = 0;       ///< fallback connects the client closed (= fallback_lost)
+  std::uint64_t cached_websocket = 0;             ///< attempts that tried a cached WebSocket first
+  std::uint64_t cached_fallback = 0;              ///< attempts that tried the cached fallback first
+  std::uint64_t cache_flushed = 0;                ///< cached transports that failed their fail-fast try
+  std::uint64_t not_raced_held = 0;               ///< fallbacks not started: the WebSocket waited at its balancer (not modelled)
 };
 
 /// The fallback transports over one run.

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "experiments/result_writer.hpp"
+#include "experiments/scenario_loader.hpp"
 #include "models/transport/session_opening.hpp"
 #include "tests/cpp/catch.hpp"
 #include "tests/cpp/fleet_fixtures.hpp"
@@ -179,9 +180,12 @@ TEST_CASE("a socket.io storm: Session ID unknown with round robin, none with a s
   REQUIRE(testing::conserved(rr));
   REQUIRE(testing::conserved(cookie));
   REQUIRE(testing::conserved(hashed));
-  // Round robin: each client's requests go to consecutive servers: nobody ever connects.
-  CHECK(rr.summary.connections.established == 0);
-  CHECK(rr.summary.connections.failed_session_unknown == rr.summary.connections.attempted - rr.summary.connections.pending_at_end);
+  // Round robin: each request goes to the next server in the balancer's turn. With the requests
+  // spread in time, other clients' requests come between one client's, so a request lands on its
+  // session's server only when the turn comes round to it: all but a few attempts fail.
+  const auto& k = rr.summary.connections;
+  CHECK(k.established < k.attempted / 100);
+  CHECK(k.failed_session_unknown + k.established + k.failed_crash == k.attempted - k.pending_at_end);
   CHECK(rr.summary.session_opening.failed_session_unknown > 4000);
   for (const auto* r : {&cookie, &hashed}) {
     const auto& k = r->summary.connections;
@@ -226,4 +230,75 @@ TEST_CASE("summary.json has session_opening only when the clients send such requ
   r = models::Fleet(cfg).run();
   json = experiments::summary_json_text(r.summary);
   CHECK(json.find("session_opening") == std::string::npos);
+}
+
+TEST_CASE("socket.io's requests follow each other: each leaves when the previous reply arrives", "[opening]") {
+  // One client 10 ms from its site (a 20 ms round trip), 5 ms of CPU per request, 1 ms per
+  // handshake, ip_hash: the handshake GET, the POST and two polls each take 5 + 20 ms, then the
+  // WebSocket 1 + 20 ms: the attempt's handshake latency is 4 x 25 + 21 = 121 ms.
+  const std::string toml =
+      "[run]\nduration_s = 30.0\n[fleet]\nservers = 4\n[fleet.cpu]\nhandshake_us = 1000.0\n"
+      "[clients]\ncount = 1\nramp_s = 1.0\nmessages_per_minute = 0.0\nheartbeat_interval_s = 0.0\n"
+      "[transport.long_polling]\nrequest_us = 5000.0\n"
+      "[balancer]\npolicy = \"ip_hash\"\n[balancer.health_check]\nmode = \"instant\"\n[backoff]\npolicy = \"socketio\"\n"
+      "[topology]\nlinks = [{between = [\"eu\", \"ams\"], latency_ms = 10}]\n"
+      "[[topology.sites]]\nname = \"ams\"\nservers = 4\n[[topology.regions]]\nname = \"eu\"\nshare = 1.0\n";
+  const auto cfg = experiments::load_scenario_string(toml, "t.toml");
+  const auto r = models::Fleet(cfg).run();
+  REQUIRE(testing::conserved(r));
+  const auto& o = r.summary.session_opening;
+  CHECK(r.summary.connections.established == 1);
+  CHECK(o.requests_answered == 4);
+  CHECK(o.sequences_completed == 1);
+  CHECK(r.summary.handshake_latency.max_ms == Approx(121.0).epsilon(0.02));
+  // SignalR: the negotiate (25 ms), then the WebSocket (21 ms): 46 ms.
+  auto signalr = cfg;
+  signalr.backoff.policy = "signalr";
+  signalr.backoff.params = {};
+  const auto s = models::Fleet(signalr).run();
+  REQUIRE(testing::conserved(s));
+  CHECK(s.summary.session_opening.requests_answered == 1);
+  CHECK(s.summary.handshake_latency.max_ms == Approx(46.0).epsilon(0.02));
+}
+
+TEST_CASE("socket.io: a sequence longer than the 20 s timeout is abandoned", "[opening]") {
+  // 6 s per request: the replies arrive at 6, 12, 18 and 24 s; socket.io's timeout (20 s) ends the
+  // attempt during the 4th request. Each attempt sends 4 requests and none connects.
+  auto cfg = lone_client("socketio", "ip_hash", 4);
+  cfg.run.duration_s = 100.0;
+  cfg.transport.long_polling.request_us = 6e6;
+  const auto r = models::Fleet(cfg).run();
+  REQUIRE(testing::conserved(r));
+  const auto& k = r.summary.connections;
+  const auto& o = r.summary.session_opening;
+  CHECK(k.established == 0);
+  REQUIRE(o.sequences_timed_out >= 2);
+  CHECK(k.failed_timeout == o.sequences_timed_out);
+  CHECK(o.sequences_completed == 0);
+  // Every abandoned sequence sent its 4 requests; one still running at the end sent 1 to 4.
+  CHECK(o.requests_sent >= 4 * o.sequences_timed_out);
+  CHECK(o.requests_sent <= 4 * (o.sequences_timed_out + o.sequences_in_flight_at_end));
+  CHECK(o.opens == o.sequences_timed_out + o.sequences_in_flight_at_end);
+}
+
+TEST_CASE("socket.io rememberUpgrade: the reconnect after an upgrade goes straight to WebSocket", "[opening]") {
+  // One client, 10 s sessions, reconnecting at once, for 15 s: two connections. Without
+  // rememberUpgrade (the default) each opens on polling: 8 requests. With it the second goes
+  // straight to WebSocket: 4 requests, one attempt counted in straight_to_websocket.
+  auto cfg = lone_client("socketio", "ip_hash", 4);
+  cfg.run.duration_s = 15.0;
+  cfg.clients.session_s = sim::Distribution::constant(10.0);
+  cfg.clients.on_session_end = models::SessionEnd::Reconnect;
+  const auto plain = models::Fleet(cfg).run();
+  REQUIRE(testing::conserved(plain));
+  CHECK(plain.summary.connections.established == 2);
+  CHECK(plain.summary.session_opening.requests_sent == 8);
+  CHECK(plain.summary.session_opening.straight_to_websocket == 0);
+  cfg.clients.remember_upgrade = true;
+  const auto remembered = models::Fleet(cfg).run();
+  REQUIRE(testing::conserved(remembered));
+  CHECK(remembered.summary.connections.established == 2);
+  CHECK(remembered.summary.session_opening.requests_sent == 4);
+  CHECK(remembered.summary.session_opening.straight_to_websocket == 1);
+  CHECK(remembered.summary.session_opening.upgrades == 1);
 }

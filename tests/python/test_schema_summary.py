@@ -84,6 +84,8 @@ def summaries() -> Dict[str, Dict[str, Any]]:
     # HAProxy presets write their queue and retries; Envoy with outlier detection its ejections.
     out["haproxy"] = wsfleet.run(BASE + '[balancer]\npolicy = "haproxy_roundrobin"\n').summary
     out["envoy-outlier"] = wsfleet.run(BASE + '[balancer]\npolicy = "envoy_round_robin"\nconsecutive_5xx = 5\n').summary
+    # pusher-js races its HTTP fallback in a browser: pusher_fallback.
+    out["pusher"] = wsfleet.run(BASE + '[backoff]\npolicy = "pusher"\n').summary
     return out
 
 

@@ -40,19 +40,25 @@ def test_sticky_sessions_bring_everyone_back(runs):
         assert "no session failed" in line
 
 
-def test_without_sticky_sessions_round_robin_never_connects(runs):
+def test_without_sticky_sessions_round_robin_almost_never_connects(runs):
     s = Summary(runs["none"].summary)
-    assert s.connections.established == 0
+    # The requests follow each other in time, so other clients' requests come between one client's
+    # and round robin's turn brings a few of them back to the session's server: under 1 % connect.
+    assert 0 < s.connections.established < s.connections.attempted / 100
     unknown = s.connections.failed_by.session_unknown
-    assert unknown == s.connections.attempted - s.connections.pending_at_end
-    # Each attempt: the handshake GET (answered) and the POST (400 on the next server).
-    assert s.session_opening.requests.sent == 2 * s.session_opening.opens
-    assert s.session_opening.requests.failed_by.session_unknown == unknown
+    assert unknown == s.connections.attempted - s.connections.pending_at_end - s.connections.established - s.connections.failed_by.crash
+    # A failed attempt sent the handshake GET (answered) and then requests until one reached another
+    # server (400): 2 at least; a complete one 4.
+    o = s.session_opening
+    seq = o.sequences
+    assert seq.completed + seq.failed + seq.timed_out + seq.in_flight_at_end == o.opens
+    assert 2 * seq.failed + 4 * seq.completed <= o.requests.sent <= 4 * o.opens
+    assert o.requests.failed_by.session_unknown + o.upgrades.session_unknown == unknown
     line = session_opening_sentence(s)
     assert f"{unknown:,} sessions failed with Session ID unknown: the balancer is not sticky" in line
     # What those attempts did send, not what a complete opening would have cost.
     assert line.startswith("a complete session opening costs 5 HTTP requests")
-    assert f"its {s.session_opening.opens:,} attempts sent {s.session_opening.requests.sent:,} requests (2.0 each)" in line
+    assert f"its {s.session_opening.opens:,} attempts sent {s.session_opening.requests.sent:,} requests ({s.session_opening.requests.sent / s.session_opening.opens:.1f} each)" in line
 
 
 def test_requests_cost_cpu_and_are_conserved(runs):
@@ -69,13 +75,13 @@ def test_requests_cost_cpu_and_are_conserved(runs):
 def test_report_has_the_line(runs, tmp_path):
     runs["none"].report(str(tmp_path / "none"))
     html = (tmp_path / "none" / "report.html").read_text()
-    assert "a complete session opening costs 5 HTTP requests" in html and "(2.0 each)" in html
+    assert "a complete session opening costs 5 HTTP requests" in html and " each)" in html
     assert "the balancer is not sticky" in html
     # The verdict names the missing stickiness, not the capacity, and says what to change.
     assert "The binding constraint is the sticky sessions" in html and "more servers would not help" in html
     assert "balancer.sticky" in html
-    # The crash dropped no connection (nobody was connected): no "all 0 clients back within 0 s".
-    assert "all 0 clients" not in html and "no crash dropped a connection" in html
+    # No "all 0 clients back within 0 s" (the few clients connected by chance make the crash drop some).
+    assert "all 0 clients" not in html
 
 
 def test_websocket_only_clients_send_no_requests_first():

@@ -315,6 +315,8 @@ EXTRA = {
               '[[faults]]\ntype = "dropped_messages"\nserver = 1\nloss = 0.5\nat_s = 6.0\nrecover_after_s = 6.0\n'
               '[[faults]]\ntype = "link_loss"\nsite = "dc"\nloss = 0.2\nat_s = 13.0\nrecover_after_s = 5.0\n'
               '[[faults]]\ntype = "link_down"\nsite = "dc"\nat_s = 20.0\nrecover_after_s = 5.0\n',
+    "pusher": '[backoff]\npolicy = "pusher"\n[[faults]]\ntype = "handshake_blackhole"\nserver = 0\nat_s = 0.0\n'
+              'recover_after_s = 10.0\n',
 }
 
 

@@ -7,8 +7,8 @@ namespace wsfleet::models {
 /// `pusher`: when an established connection closes the client connects again after closed_retry
 /// (retryIn(1000)). Within a connection run, a failed WebSocket attempt is not retried at once: the
 /// strategy waits for the attempt's own timeout, counted from the attempt's start (15 s, doubling per
-/// attempt up to 60 s), and then starts the next attempt. Never gives up. Only the WebSocket
-/// transport is modelled (the HTTP fallbacks pusher-js races after 2-5 s are not).
+/// attempt up to 60 s), and then starts the next attempt. Never gives up. The HTTP fallback that
+/// pusher-js races against the WebSocket, and its transport cache, are models/transport/pusher_fallback.hpp.
 class PusherBackoff final : public ClientPreset {
  public:
   /// Durations in ns: closed_retry >= 0, timeout > 0, timeout_limit > 0.
