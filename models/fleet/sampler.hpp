@@ -1,7 +1,7 @@
 #pragma once
 // Sampling as a component: every run.sample_interval_s, one row of fleet totals and one row per
 // server (the tidy time series of timeseries.csv), one row per balancer, and the peaks the summary
-// reports. Pub/sub adds its own columns (PubSub::fleet_columns, server_columns).
+// reports. Pub/sub, the deployer and the autoscaler add their own columns (their columns()).
 //
 // For monitoring (docs/monitoring.md): the fleet rows carry the interval's message latency as
 // cumulative bucket counts at fixed upper bounds (a Prometheus histogram: latency_le_ms_<le>,
@@ -11,11 +11,16 @@
 // cause (models/fleet/refusal_tally.hpp). With two or more sites, one row per site: its servers up,
 // ready (in service) and draining, and its connections.
 //
-// Every column is declared in experiments/timeseries_schema.cpp (its unit, meaning and the runs that
-// write it); the result writer checks each run's columns against it before writing anything.
+// Each component declares the columns it writes (models/fleet/column.hpp: name, type, unit, one line,
+// kind of row, the runs that write it) and fills its cells by them; the sampler gathers the
+// declarations (columns()) and builds each kind of row from those the run writes. The result writer
+// takes the CSV header and the JSON Schema from the gathered list (experiments/timeseries_schema.*)
+// and checks each run's columns against it before writing anything.
 #include <cstdint>
 #include <vector>
 
+#include "models/fleet/column.hpp"
+#include "models/fleet/declared_series.hpp"
 #include "models/fleet/fleet_state.hpp"
 #include "sim/event_handler.hpp"
 #include "sim/histogram.hpp"
@@ -36,8 +41,11 @@ class Sampler : public sim::EventHandler {
   void summarise(RunSummary& summary) const;
   /// Checks that the refusal and latency series account for every refusal and latency sample.
   void conservation(RunSummary& summary) const;
-  /// Upper bounds (ms) of the latency histogram columns latency_le_ms_<bound>, ascending.
-  static const std::vector<double>& latency_bounds_ms();
+  /// Every column of every kind of row, as the components declare them: grouped by scope (fleet,
+  /// server, balancer, site, class), each scope's in the order its rows hold them (`time_s` first).
+  static const std::vector<const timeseries::Column*>& columns();
+  /// The columns of `scope` a run with `features` writes, in order.
+  static std::vector<const timeseries::Column*> columns(timeseries::Scope scope, const timeseries::Features& features);
   /// Hands over the series (once, at the end).
   void take_series(RunResult& result);
 
@@ -52,7 +60,7 @@ class Sampler : public sim::EventHandler {
   /// Per server: Server::present_time at the previous sample (the fleet's mean CPU utilisation is
   /// over the servers part of the fleet during the interval, not over every slot).
   std::vector<sim::SimTime> present_at_last_sample_;
-  sim::TimeSeries fleet_series_, server_series_, balancer_series_, site_series_;
+  timeseries::DeclaredSeries fleet_series_, server_series_, balancer_series_, site_series_;
   sim::LogHistogram message_latency_ms_, fleet_interval_latency_ms_;
   double peak_cpu_ = 0.0, peak_mem_ = 0.0;
   std::uint64_t peak_conns_ = 0, peak_server_conns_ = 0;
