@@ -50,12 +50,12 @@ const std::vector<std::string>& columns_of(const models::RunResult& r, Scope s) 
     case Scope::Server: return r.servers.columns();
     case Scope::Balancer: return r.balancers.columns();
     case Scope::Site: return r.sites.columns();
-    case Scope::Class: return r.sites.columns();  // (no class rows yet)
+    case Scope::Class: return r.classes.columns();
   }
   return r.fleet.columns();
 }
 
-constexpr Scope kScopes[] = {Scope::Fleet, Scope::Server, Scope::Balancer, Scope::Site};
+constexpr Scope kScopes[] = {Scope::Fleet, Scope::Server, Scope::Balancer, Scope::Site, Scope::Class};
 
 }  // namespace
 
@@ -135,9 +135,10 @@ std::string json_schema() {
   std::map<std::string, Type> type_of;
   props["time_s"] = ordered_json::object();
   props["scope"] = {{"type", "string"},
-                    {"enum", {"fleet", "server", "balancer", "site"}},
-                    {"description", "the kind of row: fleet totals, one server, one balancer, one site (site rows: only with "
-                                    "two or more [[topology.sites]])"}};
+                    {"enum", {"fleet", "server", "balancer", "site", "class"}},
+                    {"description", "the kind of row: fleet totals, one server, one balancer, one site, one server class "
+                                    "(site rows: only with two or more [[topology.sites]]; class rows: only with two or more "
+                                    "[[fleet.classes]])"}};
   props["server"] = ordered_json::object();
   for (const Column* col : columns()) {
     const Column& c = *col;
@@ -163,7 +164,7 @@ std::string json_schema() {
       doc += (doc.empty() ? "" : "; ") + scope + ": " + s["description"].get<std::string>();
       if (s.contains("unit")) doc += " [" + s["unit"].get<std::string>() + "]";
     }
-    if (name == "server") doc += "; -1 on fleet, balancer and site rows";
+    if (name == "server") doc += "; -1 on fleet, balancer, site and class rows";
     out["description"] = doc;
     out["x-scopes"] = node["x-scopes"];
     node = out;
@@ -185,7 +186,10 @@ std::string json_schema() {
                                    : c->type == Type::Integer ? ordered_json{{"type", "integer"}}
                                                               : ordered_json{{"type", {"number", "null"}}};
         // (a site row exists only with sites: its columns are required on it)
-        if (c->when == When::Always || (sc == Scope::Site && c->when == When::Sites)) then["required"].push_back(name);
+        if (c->when == When::Always || (sc == Scope::Site && c->when == When::Sites) ||
+            (sc == Scope::Class && c->when == When::Classes)) {
+          then["required"].push_back(name);
+        }
       }
     }
     per_scope.push_back({{"if", {{"properties", {{"scope", {{"const", scope_name(sc)}}}}}}}, {"then", then}});
@@ -195,8 +199,9 @@ std::string json_schema() {
   j["$id"] = "https://wsfleet.invalid/timeseries.schema.json";
   j["title"] = "wsfleet timeseries.csv";
   j["description"] = "One row of timeseries.csv (and timeseries.parquet) as an object keyed by column: the fleet rows, "
-                     "then one per server, one per balancer and one per site at each sample time; a cell of a column "
-                     "its row's scope does not write is empty (null). Declared in experiments/timeseries_schema.cpp.";
+                     "then one per server, one per balancer, one per site and one per server class at each sample time; a "
+                     "cell of a column its row's scope does not write is empty (null). Each column is declared by the "
+                     "engine component that writes it (models/fleet/column.hpp), gathered by models::Sampler::columns().";
   j["type"] = "object";
   j["properties"] = props;
   j["required"] = {"time_s", "scope", "server"};

@@ -157,6 +157,25 @@ struct SamplerColumns {
                                          "of up, draining: taking no new connections before they leave", When::Sites);
   const Column& site_connections = head.add(Scope::Site, "connections", I, "connections",
                                             "established connections open on the site's servers", When::Sites);
+
+  // Class rows (two or more [[fleet.classes]]).
+  const Column& class_time = head.add(Scope::Class, "time_s", N, "s", "sample time", When::Classes);
+  const Column& class_class = head.add(Scope::Class, "class", I, "",
+                                       "the class's number: its place in [[fleet.classes]] and summary.json's fleet.classes",
+                                       When::Classes);
+  const Column& class_up = head.add(Scope::Class, "up", I, "servers", "the class's servers running", When::Classes);
+  const Column& class_ready = head.add(Scope::Class, "ready", I, "servers",
+                                       "of up, in service: taking new connections (not draining)", When::Classes);
+  const Column& class_connections = head.add(Scope::Class, "connections", I, "connections",
+                                             "established connections open on the class's servers", When::Classes);
+  const Column& class_cpu = head.add(Scope::Class, "cpu_utilisation", N, "share",
+                                     "mean CPU utilisation over the interval of the class's servers part of the fleet during it",
+                                     When::Classes);
+  const Column& class_cpu_max = head.add(Scope::Class, "cpu_utilisation_max", N, "share",
+                                         "highest CPU utilisation over the interval among the class's servers", When::Classes);
+  const Column& class_refused = head.add(Scope::Class, "refusals", I, "attempts",
+                                         kInIv + "attempts its servers refused or failed (their server rows' refused_*, summed)",
+                                         When::Classes);
 };
 
 const SamplerColumns& cols() { return timeseries::declarations<SamplerColumns>(); }
@@ -208,8 +227,10 @@ Sampler::Sampler(FleetState& state)
       fleet_series_(columns(Scope::Fleet, features_of(state))),
       server_series_(columns(Scope::Server, features_of(state))),
       balancer_series_(columns(Scope::Balancer, features_of(state))),
-      site_series_(columns(Scope::Site, features_of(state))) {
+      site_series_(columns(Scope::Site, features_of(state))),
+      class_series_(columns(Scope::Class, features_of(state))) {
   if (interval_ <= 0) throw std::invalid_argument("run.duration_s and run.sample_interval_s must be > 0");
+  if (features_of(state).classes) classes_.resize(state.cfg.fleet.classes.size());
   self_ = st_.sim.add_handler(this);
 }
 
@@ -271,11 +292,13 @@ void Sampler::sample() {
       ps->sample_server(i, buffered_mib, row);
     }
     row.set(col.s_present, s.present ? 1.0 : 0.0);
+    std::uint64_t refused = 0;
     for (std::size_t k = 0; k < RefusalTally::kServerCauses; ++k) {
       const std::uint64_t n = st_.refusals.server_count(i, k);
-      server_refusals_ += n;
+      refused += n;
       row.set(*col.s_refused[k], static_cast<double>(n));
     }
+    server_refusals_ += refused;
     row.end_row();
     total.attempts += iv.attempts;
     total.established += iv.established;
@@ -286,8 +309,19 @@ void Sampler::sample() {
     total.messages_delivered += iv.messages_delivered;
     util_sum += util;
     const sim::SimTime present = s.present_time(now);
-    in_fleet += present > present_at_last_sample_[i] ? 1 : 0;  // in the fleet for some of the interval
+    const bool was_in_fleet = present > present_at_last_sample_[i];  // in the fleet for some of the interval
+    in_fleet += was_in_fleet ? 1 : 0;
     present_at_last_sample_[i] = present;
+    if (!classes_.empty()) {
+      ClassSample& c = classes_[st_.specs[i].class_index];
+      c.up += s.up ? 1 : 0;
+      c.ready += s.up && !s.draining ? 1 : 0;
+      c.connections += s.connected;
+      c.util_sum += util;
+      c.util_max = std::max(c.util_max, util);
+      c.in_fleet += was_in_fleet ? 1 : 0;
+      c.refused += refused;
+    }
     backlog_max = std::max(backlog_max, backlog_ms);
     mem_sum += mem;
     up += s.up ? 1 : 0;
@@ -354,6 +388,7 @@ void Sampler::sample() {
   fleet.end_row();
   sample_balancers(t);
   sample_sites(t);
+  sample_classes(t);
   st_.refusals.reset_interval();
   message_latency_ms_.merge(fleet_interval_latency_ms_);
   fleet_interval_latency_ms_.reset();
@@ -407,6 +442,25 @@ void Sampler::sample_sites(double t) {
     row.set(col.site_draining, draining);
     row.set(col.site_connections, conns);
     row.end_row();
+  }
+}
+
+void Sampler::sample_classes(double t) {
+  const SamplerColumns& col = cols();
+  DeclaredSeries& row = class_series_;
+  for (std::size_t k = 0; k < classes_.size(); ++k) {
+    const ClassSample& c = classes_[k];
+    row.set(col.class_time, t);
+    row.set(col.class_class, static_cast<double>(k));
+    row.set(col.class_up, static_cast<double>(c.up));
+    row.set(col.class_ready, static_cast<double>(c.ready));
+    row.set(col.class_connections, static_cast<double>(c.connections));
+    // As the fleet's: over the servers part of the fleet during the interval.
+    row.set(col.class_cpu, c.in_fleet > 0 ? c.util_sum / static_cast<double>(c.in_fleet) : 0.0);
+    row.set(col.class_cpu_max, c.util_max);
+    row.set(col.class_refused, static_cast<double>(c.refused));
+    row.end_row();
+    classes_[k] = ClassSample{};
   }
 }
 
@@ -471,6 +525,7 @@ void Sampler::take_series(RunResult& result) {
   result.servers = server_series_.take();
   result.balancers = balancer_series_.take();
   result.sites = site_series_.take();
+  result.classes = class_series_.take();
 }
 
 }  // namespace wsfleet::models

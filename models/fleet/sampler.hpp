@@ -9,7 +9,8 @@
 // (`present`: a planned removal is not a crash) and its refusals by cause; the balancer rows the
 // source ports in use towards their busiest backend, the port limit and the balancer's refusals by
 // cause (models/fleet/refusal_tally.hpp). With two or more sites, one row per site: its servers up,
-// ready (in service) and draining, and its connections.
+// ready (in service) and draining, and its connections. With two or more [[fleet.classes]], one row
+// per class: its servers up and ready, their connections, mean and highest CPU utilisation and refusals.
 //
 // Each component declares the columns it writes (models/fleet/column.hpp: name, type, unit, one line,
 // kind of row, the runs that write it) and fills its cells by them; the sampler gathers the
@@ -53,6 +54,13 @@ class Sampler : public sim::EventHandler {
   void sample();
   void sample_balancers(double t);
   void sample_sites(double t);
+  void sample_classes(double t);
+
+  /// One class's servers in the current sample (class rows: two or more [[fleet.classes]]).
+  struct ClassSample {
+    std::uint64_t up = 0, ready = 0, connections = 0, in_fleet = 0, refused = 0;
+    double util_sum = 0.0, util_max = 0.0;
+  };
 
   FleetState& st_;
   std::uint32_t self_ = 0;
@@ -60,7 +68,8 @@ class Sampler : public sim::EventHandler {
   /// Per server: Server::present_time at the previous sample (the fleet's mean CPU utilisation is
   /// over the servers part of the fleet during the interval, not over every slot).
   std::vector<sim::SimTime> present_at_last_sample_;
-  timeseries::DeclaredSeries fleet_series_, server_series_, balancer_series_, site_series_;
+  timeseries::DeclaredSeries fleet_series_, server_series_, balancer_series_, site_series_, class_series_;
+  std::vector<ClassSample> classes_;  ///< per class, while a sample is taken (empty without class rows)
   sim::LogHistogram message_latency_ms_, fleet_interval_latency_ms_;
   double peak_cpu_ = 0.0, peak_mem_ = 0.0;
   std::uint64_t peak_conns_ = 0, peak_server_conns_ = 0;

@@ -26,7 +26,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 from wsfleet.views import COLUMNS as C
 
 __all__ = ["Fault", "PlotData", "connections_figure", "attempts_figure", "cpu_figure",
-           "latency_figure", "waiting_figure", "half_open_figure", "send_buffer_figure", "sites_figure",
+           "latency_figure", "waiting_figure", "half_open_figure", "send_buffer_figure", "sites_figure", "classes_figure",
            "site_lines", "zoom_windows", "MAX_ZOOMS"]
 
 WIDTH_IN = 8.0
@@ -88,8 +88,16 @@ class PlotData:
     sites: pd.DataFrame = field(default_factory=pd.DataFrame)
     site_names: List[str] = field(default_factory=list)
 
+    #: scope == "class", sorted by time then class (only with two or more [[fleet.classes]]; empty
+    #: otherwise), and each class's name by its number (summary.json's fleet.classes).
+    classes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    class_names: List[str] = field(default_factory=list)
+
     def site_name(self, site: int) -> str:
         return self.site_names[site] if 0 <= site < len(self.site_names) else f"site {site}"
+
+    def class_name(self, k: int) -> str:
+        return self.class_names[k] if 0 <= k < len(self.class_names) else f"class {k}"
 
     @property
     def crashed_servers(self) -> List[int]:
@@ -531,52 +539,86 @@ def site_lines(ax, sites: pd.DataFrame, label: Callable[[int], str], column: str
     return handles
 
 
-def sites_figure(data: PlotData) -> Optional[bytes]:
-    """The fleet's size per site (site rows: only with two or more sites): each site's servers ready
-    (taking connections), up (dotted, when some are draining or not ready) and draining (dashed), each
-    held from its sample time to the next (as the autoscaler's replicas figure draws them), and below
-    its open connections; None without site rows."""
-    sites = data.sites
-    if sites.empty or C.site not in sites.columns:
-        return None
-    fig = new_figure(4.4)
-    top = fig.add_subplot(2, 1, 1)
-    bottom = fig.add_subplot(2, 1, 2, sharex=top)
-    handles, lower = [], []
-    for k, (site, rows) in enumerate(sites.groupby(C.site, sort=True)):
+def _per_group_figure(data: PlotData, frame: pd.DataFrame, key: str, name_of: Callable[[int], str], noun: str,
+                      cpu: bool = False) -> bytes:
+    """Site or class rows drawn per group (`key`: its number's column): its servers ready, up (dotted,
+    when some are draining or not ready) and draining (dashed, when the rows have that column), each
+    held from its sample time to the next (as the autoscaler's replicas figure draws them); below, its
+    open connections; with `cpu`, its servers' mean CPU utilisation and the highest one (dashed)."""
+    draws_draining = C.draining in frame.columns
+    fig = new_figure(6.2 if cpu else 4.4)
+    panels = 3 if cpu else 2
+    top = fig.add_subplot(panels, 1, 1)
+    middle = fig.add_subplot(panels, 1, 2, sharex=top)
+    bottom = fig.add_subplot(panels, 1, 3, sharex=top) if cpu else None
+    handles: List = []
+    lower: List = []
+    cpus: List = []
+    for k, (group, rows) in enumerate(frame.groupby(key, sort=True)):
         rows = rows.sort_values(C.time_s, kind="stable")
         colour = PALETTE[k % len(PALETTE)]
-        name = data.site_name(int(site))
+        name = name_of(int(group))
         x = rows[C.time_s].to_numpy(dtype=float)
         ready, up = rows[C.ready].to_numpy(dtype=float), rows[C.up].to_numpy(dtype=float)
-        draining = rows[C.draining].to_numpy(dtype=float)
         line, = top.plot(x, ready, color=colour, linewidth=1.4, drawstyle="steps-post", label=f"{name}: ready")
         handles.append(line)
         if (up != ready).any():
             line, = top.plot(x, up, color=colour, linewidth=1.0, linestyle=":", drawstyle="steps-post",
                              label=f"{name}: up")
             handles.append(line)
-        if (draining > 0).any():
-            line, = top.plot(x, draining, color=colour, linewidth=1.0, linestyle="--", drawstyle="steps-post",
-                             label=f"{name}: draining")
+        if draws_draining and (rows[C.draining].to_numpy(dtype=float) > 0).any():
+            line, = top.plot(x, rows[C.draining].to_numpy(dtype=float), color=colour, linewidth=1.0, linestyle="--",
+                             drawstyle="steps-post", label=f"{name}: draining")
             handles.append(line)
-        line, = bottom.plot(x, rows[C.connections].to_numpy(dtype=float), color=colour, linewidth=1.2,
+        line, = middle.plot(x, rows[C.connections].to_numpy(dtype=float), color=colour, linewidth=1.2,
                             label=name, **_marker(len(x)))
         lower.append(line)
+        if bottom is not None:
+            mean = rows[C.cpu_utilisation].to_numpy(dtype=float)
+            line, = bottom.plot(x, 100.0 * mean, color=colour, linewidth=1.2, label=f"{name}: mean", **_marker(len(x)))
+            cpus.append(line)
+            peak = rows[C.cpu_utilisation_max].to_numpy(dtype=float)
+            if (np.abs(peak - mean) > 1e-9).any():
+                line, = bottom.plot(x, 100.0 * peak, color=colour, linewidth=0.9, linestyle="--", label=f"{name}: highest")
+                cpus.append(line)
     _mark_faults(top, data.faults, data.end_s)
-    _set_time_limits(top, data, sites[C.time_s].to_numpy(dtype=float))
+    _set_time_limits(top, data, frame[C.time_s].to_numpy(dtype=float))
     top.set_ylim(bottom=0)
     top.yaxis.get_major_locator().set_params(integer=True)
     style_axes(top, "servers", xlabel=None)
-    top.set_title("Servers per site: ready (solid), up (dotted), draining (dashed)", loc="left", fontsize=FONT + 1)
+    top.set_title(f"Servers per {noun}: ready (solid), up (dotted)" + (", draining (dashed)" if draws_draining else ""),
+                  loc="left", fontsize=FONT + 1)
     add_legend(top, handles + _fault_handles(data.faults))
-    _mark_faults(bottom, data.faults, data.end_s, label=False)
-    bottom.set_ylim(bottom=0)
-    style_axes(bottom, "connections")
-    _thousands(bottom)
-    bottom.set_title("Open connections per site", loc="left", fontsize=FONT + 1)
-    add_legend(bottom, lower)
+    panels_below = [(middle, "connections", f"Open connections per {noun}", lower)]
+    if bottom is not None:
+        panels_below.append((bottom, "CPU (%)", f"CPU utilisation per {noun}: mean (solid), highest server (dashed)", cpus))
+    for ax, ylabel, title, lines in panels_below:
+        _mark_faults(ax, data.faults, data.end_s, label=False)
+        ax.set_ylim(bottom=0)
+        style_axes(ax, ylabel, xlabel="time (s)" if ax is panels_below[-1][0] else None)
+        if ax is middle:
+            _thousands(ax)
+        ax.set_title(title, loc="left", fontsize=FONT + 1)
+        add_legend(ax, lines)
     return to_png(fig)
+
+
+def sites_figure(data: PlotData) -> Optional[bytes]:
+    """The fleet's size per site (site rows: only with two or more sites): each site's servers ready
+    (taking connections), up (dotted, when some are draining or not ready) and draining (dashed), and
+    below its open connections; None without site rows."""
+    if data.sites.empty or C.site not in data.sites.columns:
+        return None
+    return _per_group_figure(data, data.sites, C.site, data.site_name, "site")
+
+
+def classes_figure(data: PlotData) -> Optional[bytes]:
+    """The fleet per server class (class rows: only with two or more [[fleet.classes]]): each class's
+    servers ready (up dotted, where some are draining), its open connections, and its servers' mean CPU
+    utilisation (the highest one dashed); None without class rows."""
+    if data.classes.empty or C.class_ not in data.classes.columns:
+        return None
+    return _per_group_figure(data, data.classes, C.class_, data.class_name, "class", cpu=True)
 
 
 def half_open_figure(data: PlotData) -> Optional[bytes]:

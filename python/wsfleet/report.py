@@ -352,6 +352,12 @@ def _figures(a: Analysis, plots: bool = True, reps: Optional[Replications] = Non
                          "where it differs: some draining) and draining (dashed), from the site rows of "
                          f"{TIMESERIES_FILE}; below, the connections open on each site's servers." + fault_key,
                          "No site samples in this run."))
+    if not d.classes.empty:  # two or more server classes: servers, connections and CPU per class
+        specs.insert(1, ("classes", "Servers and CPU per class", _plots.classes_figure,
+                         "Each server class's servers over time: ready (taking new connections) and up (dotted "
+                         "where it differs); the connections open on its servers; and its servers' mean CPU "
+                         f"utilisation, the highest one dashed, from the class rows of {TIMESERIES_FILE}." + fault_key,
+                         "No class samples in this run."))
     parts = [across] if across else []
     if d.servers.empty and d.fleet.empty:
         return '<p class="note">The time series is empty (the run produced no samples), so there is nothing to plot.</p>'
