@@ -362,8 +362,8 @@ std::string summary_json_text(const models::RunSummary& summary) {
 void write_timeseries_csv(std::ostream& out, const models::RunResult& result) {
   // One schema for every scope, in the order experiments/timeseries_schema.cpp declares: fleet-only
   // columns are empty on server rows, server-only ones (after the fleet's) on fleet rows; balancer
-  // rows (server -1) come next, then site rows (server -1; only with several sites), their own
-  // columns after the servers'. A column the sampler wrote but the table does not declare (or one
+  // rows (server -1) come next, then site rows (server -1; only with several sites) and class rows
+  // (server -1; only with several [[fleet.classes]]), their own columns after the servers'. A column the sampler wrote but the table does not declare (or one
   // it declares for this run but the sampler left out) stops the write.
   timeseries::check(result);
   const std::vector<std::string> cols = timeseries::csv_columns(timeseries::Features::of(result.summary));
@@ -404,6 +404,7 @@ void write_timeseries_csv(std::ostream& out, const models::RunResult& result) {
   rows(result.servers, "server", true);
   rows(result.balancers, "balancer", false);
   rows(result.sites, "site", false);
+  rows(result.classes, "class", false);
 }
 
 namespace {

@@ -1,7 +1,8 @@
 #pragma once
 // The vocabulary of timeseries.csv (and of timeseries.parquet, the same table): every column of
-// every kind of row, declared once with its type, unit, one line of documentation and the runs
-// that write it. From this table come the CSV's header and column order (result_writer.cpp), the
+// every kind of row, declared once, by the component that writes it (models/fleet/column.hpp: its
+// type, unit, one line of documentation and the runs that write it), gathered by the sampler
+// (models::Sampler::columns()). From the gathered list come the CSV's header and column order (result_writer.cpp), the
 // check, on every run's series, that the sampler wrote exactly the declared columns of each kind
 // of row (a column written but not declared, or declared for such a run but missing, is an error,
 // not a silently written or silently empty column), the JSON Schema of one row
@@ -10,50 +11,23 @@
 #include <string>
 #include <vector>
 
+#include "models/fleet/column.hpp"
 #include "models/run_summary.hpp"
 
 namespace wsfleet::experiments::timeseries {
 
-/// The kind of a row (its `scope` cell): fleet totals, one server, one balancer, one site.
-enum class Scope { Fleet, Server, Balancer, Site };
+// The declaration types live with the components that declare their columns (models/fleet/column.hpp).
+using models::timeseries::Column;
+using models::timeseries::Features;
+using models::timeseries::Scope;
+using models::timeseries::scope_name;
+using models::timeseries::Type;
+using models::timeseries::When;
 
-/// A cell's type. Integer: a whole number (a count, an index); Number: a real number, empty when
-/// undefined (a percentile of no samples); Flag: 0 or 1.
-enum class Type { Integer, Number, Flag };
-
-/// Which runs write a column (on its scope's rows).
-enum class When {
-  Always,
-  PubSub,      ///< a [pubsub] section
-  Deploys,     ///< one or more [[deploys]]
-  Autoscaler,  ///< an [autoscaler]
-  Sites,       ///< two or more [[topology.sites]] (the site rows)
-};
-
-/// One column of one kind of row.
-struct Column {
-  Scope scope = Scope::Fleet;
-  std::string name;
-  Type type = Type::Integer;
-  std::string unit;  ///< "s", "connections", "share", ... ("" for a flag or an index)
-  std::string doc;   ///< one line
-  When when = When::Always;
-};
-
-/// What a run has, deciding which optional columns it writes.
-struct Features {
-  bool pubsub = false, deploys = false, autoscaler = false, sites = false;
-  /// The features of a finished run, from its summary.
-  static Features of(const models::RunSummary& summary);
-  [[nodiscard]] bool has(When when) const;
-};
-
-/// The name of a scope as written in the `scope` column: "fleet", "server", "balancer", "site".
-const char* scope_name(Scope scope);
-
-/// Every column, grouped by scope (fleet, server, balancer, site), each scope's in the order the
-/// sampler writes them (its sim::TimeSeries' columns, `time_s` first).
-const std::vector<Column>& columns();
+/// Every column, as the components declare them (models::Sampler::columns()), grouped by scope
+/// (fleet, server, balancer, site, class), each scope's in the order the sampler writes them
+/// (`time_s` first). Checked once: each name once per scope, never the CSV's own `scope`.
+const std::vector<const Column*>& columns();
 
 /// The columns of `scope` a run with `features` writes, in order.
 std::vector<std::string> scope_columns(Scope scope, const Features& features);

@@ -356,6 +356,9 @@ struct RunResult {
   /// With two or more sites, one row per sample time per site: its servers up, ready, draining and
   /// its connections (no columns otherwise).
   sim::TimeSeries sites;
+  /// With two or more [[fleet.classes]], one row per sample time per class: its servers up and ready,
+  /// their connections, mean and highest CPU utilisation, and the attempts they refused.
+  sim::TimeSeries classes;
 };
 
 }  // namespace wsfleet::models

@@ -456,13 +456,31 @@ void Autoscaler::gone(std::uint32_t b) {
   ++gone_;
 }
 
-std::vector<std::string> Autoscaler::fleet_columns() { return {"replicas", "replicas_ready", "replicas_desired", "cost_per_hour"}; }
+namespace {
+using timeseries::Column, timeseries::Scope, timeseries::Type, timeseries::When;
 
-void Autoscaler::append_fleet_sample(std::vector<double>& row) const {
-  row.push_back(static_cast<double>(replicas()));
-  row.push_back(static_cast<double>(in_service_));
-  row.push_back(static_cast<double>(desired()));
-  row.push_back(cost_rate_);
+/// Its columns of the time series (fleet rows), in the order it declares them.
+struct AutoscalerColumns {
+  timeseries::ColumnGroup group;
+  const Column& replicas = group.add(Scope::Fleet, "replicas", Type::Integer, "servers",
+                                     "the autoscaler's replicas (launched and not removed)", When::Autoscaler);
+  const Column& ready =
+      group.add(Scope::Fleet, "replicas_ready", Type::Integer, "servers", "of replicas, ready and in service", When::Autoscaler);
+  const Column& desired = group.add(Scope::Fleet, "replicas_desired", Type::Integer, "servers",
+                                    "the replica count the autoscaler last asked for", When::Autoscaler);
+  const Column& cost_per_hour =
+      group.add(Scope::Fleet, "cost_per_hour", Type::Number, "currency/h", "cost rate of the servers running", When::Autoscaler);
+};
+}  // namespace
+
+std::vector<const timeseries::Column*> Autoscaler::columns() { return timeseries::declarations<AutoscalerColumns>().group.all(); }
+
+void Autoscaler::sample_fleet(timeseries::DeclaredSeries& row) const {
+  const auto& col = timeseries::declarations<AutoscalerColumns>();
+  row.set(col.replicas, static_cast<double>(replicas()));
+  row.set(col.ready, static_cast<double>(in_service_));
+  row.set(col.desired, static_cast<double>(desired()));
+  row.set(col.cost_per_hour, cost_rate_);
 }
 
 void Autoscaler::summarise(RunSummary& summary) const {

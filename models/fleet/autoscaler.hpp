@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "models/autoscaling_policy.hpp"
+#include "models/fleet/declared_series.hpp"
 #include "models/fleet/fleet_state.hpp"
 #include "sim/event_handler.hpp"
 
@@ -69,9 +70,10 @@ class Autoscaler : public sim::EventHandler {
   /// Server `b`, released, has left the fleet.
   void gone(std::uint32_t b);
 
-  /// The time series columns it adds (fleet rows) and their values now.
-  static std::vector<std::string> fleet_columns();
-  void append_fleet_sample(std::vector<double>& row) const;
+  /// The time-series columns it declares and writes (fleet rows, only with [autoscaler]).
+  static std::vector<const timeseries::Column*> columns();
+  /// Fills its cells of a fleet row with their values now.
+  void sample_fleet(timeseries::DeclaredSeries& row) const;
 
   void summarise(RunSummary& summary) const;
   void conservation(RunSummary& summary) const;

@@ -515,11 +515,30 @@ void Deployer::finish() {
   }
 }
 
-std::vector<std::string> Deployer::fleet_columns() {
-  return {"deploy_old", "deploy_starting", "deploy_new", "deploy_terminating", "deploy_closed", "deploy_away"};
-}
+namespace {
+using timeseries::Column, timeseries::Scope, timeseries::Type, timeseries::When;
 
-void Deployer::append_fleet_sample(std::vector<double>& row) {
+/// Its columns of the time series (fleet rows), in the order it declares them.
+struct DeployerColumns {
+  timeseries::ColumnGroup group;
+  const Column& old = group.add(Scope::Fleet, "deploy_old", Type::Integer, "servers", "servers of the old version", When::Deploys);
+  const Column& starting =
+      group.add(Scope::Fleet, "deploy_starting", Type::Integer, "servers", "new servers not yet ready", When::Deploys);
+  const Column& fresh =
+      group.add(Scope::Fleet, "deploy_new", Type::Integer, "servers", "new servers ready (or available)", When::Deploys);
+  const Column& terminating = group.add(Scope::Fleet, "deploy_terminating", Type::Integer, "servers",
+                                        "old servers shutting down (preStop, grace period)", When::Deploys);
+  const Column& closed = group.add(Scope::Fleet, "deploy_closed", Type::Integer, "connections",
+                                   "in the interval: connections a rollout closed", When::Deploys);
+  const Column& away = group.add(Scope::Fleet, "deploy_away", Type::Integer, "clients",
+                                 "clients a rollout disconnected that are not connected again", When::Deploys);
+};
+}  // namespace
+
+std::vector<const timeseries::Column*> Deployer::columns() { return timeseries::declarations<DeployerColumns>().group.all(); }
+
+void Deployer::sample_fleet(timeseries::DeclaredSeries& row) {
+  const auto& col = timeseries::declarations<DeployerColumns>();
   double counts[7] = {0, 0, 0, 0, 0, 0, 0};
   for (Phase p : phase_) counts[static_cast<int>(p)] += 1.0;
   if (active_ >= 0) {
@@ -530,12 +549,12 @@ void Deployer::append_fleet_sample(std::vector<double>& row) {
     DeployOutcome& o = out_[static_cast<std::size_t>(active_)];
     o.peak_servers = std::max(o.peak_servers, static_cast<std::uint32_t>(all));
   }
-  row.push_back(counts[static_cast<int>(Phase::Old)]);
-  row.push_back(counts[static_cast<int>(Phase::Starting)]);
-  row.push_back(counts[static_cast<int>(Phase::Ready)] + counts[static_cast<int>(Phase::Available)]);
-  row.push_back(counts[static_cast<int>(Phase::Terminating)]);
-  row.push_back(static_cast<double>(interval_closed_));
-  row.push_back(static_cast<double>(pending_.size()));
+  row.set(col.old, counts[static_cast<int>(Phase::Old)]);
+  row.set(col.starting, counts[static_cast<int>(Phase::Starting)]);
+  row.set(col.fresh, counts[static_cast<int>(Phase::Ready)] + counts[static_cast<int>(Phase::Available)]);
+  row.set(col.terminating, counts[static_cast<int>(Phase::Terminating)]);
+  row.set(col.closed, static_cast<double>(interval_closed_));
+  row.set(col.away, static_cast<double>(pending_.size()));
   interval_closed_ = 0;
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "models/fleet/declared_series.hpp"
 #include "models/fleet/fleet_state.hpp"
 #include "sim/event_handler.hpp"
 #include "sim/histogram.hpp"
@@ -31,10 +32,10 @@ class Deployer : public sim::EventHandler {
   /// A rollout is in progress (started, not yet complete).
   bool rolling_out() const { return active_ >= 0 && !runs_[static_cast<std::size_t>(active_)].complete; }
 
-  /// Its columns of the fleet time series (only with [[deploys]]).
-  static std::vector<std::string> fleet_columns();
-  /// Appends its values to a fleet row (in fleet_columns' order) and starts a new interval.
-  void append_fleet_sample(std::vector<double>& row);
+  /// The time-series columns it declares and writes (fleet rows, only with [[deploys]]).
+  static std::vector<const timeseries::Column*> columns();
+  /// Fills its cells of a fleet row and starts a new interval.
+  void sample_fleet(timeseries::DeclaredSeries& row);
 
   /// Fills the summary's deploys.
   void summarise(RunSummary& summary) const;

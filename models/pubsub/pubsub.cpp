@@ -340,28 +340,52 @@ void PubSub::client_message(std::uint32_t c, std::uint32_t server, sim::SimTime 
 
 double PubSub::queued_mib(std::uint32_t server) const { return static_cast<double>(ps_.buffered[server]) / kMiB; }
 
-const std::vector<std::string>& PubSub::fleet_columns() {
-  static const std::vector<std::string> columns{"published", "pubsub_delivered", "pubsub_dropped", "buffered_mib",
-                                                "pubsub_latency_p99_ms"};
-  return columns;
-}
+namespace {
+using timeseries::Column, timeseries::Scope, timeseries::Type, timeseries::When;
 
-const std::vector<std::string>& PubSub::server_columns() {
-  static const std::vector<std::string> columns{"buffered_kib", "pubsub_delivered", "pubsub_dropped"};
-  return columns;
-}
+/// Its columns of the time series, in the order it declares them.
+struct PubSubColumns {
+  timeseries::ColumnGroup group;
+  const Column& published = group.add(Scope::Fleet, "published", Type::Integer, "publications",
+                                      "in the interval: publications (feeds and clients)", When::PubSub);
+  const Column& delivered = group.add(Scope::Fleet, "pubsub_delivered", Type::Integer, "copies",
+                                      "in the interval: publication copies delivered to clients", When::PubSub);
+  const Column& dropped = group.add(Scope::Fleet, "pubsub_dropped", Type::Integer, "copies",
+                                    "in the interval: publication copies dropped by the send-buffer policy", When::PubSub);
+  const Column& buffered_mib = group.add(Scope::Fleet, "buffered_mib", Type::Number, "MiB",
+                                         "bytes in every send buffer, summed", When::PubSub);
+  const Column& latency_p99_ms =
+      group.add(Scope::Fleet, "pubsub_latency_p99_ms", Type::Number, "ms",
+                "in the interval: 99th percentile of publication delivery latency (empty without deliveries)", When::PubSub);
+  const Column& server_buffered_kib = group.add(Scope::Server, "buffered_kib", Type::Number, "KiB",
+                                                "bytes in its connections' send buffers", When::PubSub);
+  const Column& server_delivered = group.add(Scope::Server, "pubsub_delivered", Type::Integer, "copies",
+                                             "in the interval: publication copies it delivered", When::PubSub);
+  const Column& server_dropped = group.add(Scope::Server, "pubsub_dropped", Type::Integer, "copies",
+                                           "in the interval: publication copies it dropped", When::PubSub);
+};
+}  // namespace
 
-void PubSub::append_server_sample(std::uint32_t i, double buffered_mib, std::vector<double>& row) {
+std::vector<const timeseries::Column*> PubSub::columns() { return timeseries::declarations<PubSubColumns>().group.all(); }
+
+void PubSub::sample_server(std::uint32_t i, double buffered_mib, timeseries::DeclaredSeries& row) {
+  const auto& col = timeseries::declarations<PubSubColumns>();
   ps_.peak_buffered_mib = std::max(ps_.peak_buffered_mib, buffered_mib);
-  row.insert(row.end(), {buffered_mib * 1024.0, static_cast<double>(ps_.iv_delivered[i]), static_cast<double>(ps_.iv_dropped[i])});
+  row.set(col.server_buffered_kib, buffered_mib * 1024.0);
+  row.set(col.server_delivered, static_cast<double>(ps_.iv_delivered[i]));
+  row.set(col.server_dropped, static_cast<double>(ps_.iv_dropped[i]));
   ps_.iv_delivered[i] = ps_.iv_dropped[i] = 0;
 }
 
-void PubSub::append_fleet_sample(double buffered_mib, std::vector<double>& row) {
+void PubSub::sample_fleet(double buffered_mib, timeseries::DeclaredSeries& row) {
+  const auto& col = timeseries::declarations<PubSubColumns>();
   PubSubRuntime& ps = ps_;
   const double p99 = ps.interval_latency_ms.count() ? ps.interval_latency_ms.quantile(0.99) : std::numeric_limits<double>::quiet_NaN();
-  row.insert(row.end(), {static_cast<double>(ps.iv_published), static_cast<double>(ps.iv_fleet_delivered),
-                         static_cast<double>(ps.iv_fleet_dropped), buffered_mib, p99});
+  row.set(col.published, static_cast<double>(ps.iv_published));
+  row.set(col.delivered, static_cast<double>(ps.iv_fleet_delivered));
+  row.set(col.dropped, static_cast<double>(ps.iv_fleet_dropped));
+  row.set(col.buffered_mib, buffered_mib);
+  row.set(col.latency_p99_ms, p99);
   ps.iv_published = ps.iv_fleet_delivered = ps.iv_fleet_dropped = 0;
   ps.latency_ms.merge(ps.interval_latency_ms);
   ps.interval_latency_ms.reset();

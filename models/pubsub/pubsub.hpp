@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "models/fleet/declared_series.hpp"
 #include "models/fleet/fleet_state.hpp"
 #include "models/fleet/listeners.hpp"
 #include "models/pubsub/pubsub_runtime.hpp"
@@ -49,13 +50,12 @@ class PubSub : public sim::EventHandler, public ConnectionListener, public Serve
   /// What a server's send buffers hold now, exactly (brings them up to date), MiB.
   double server_buffered_mib(std::uint32_t server);
 
-  /// The time-series columns it adds: fleet rows, then server rows.
-  static const std::vector<std::string>& fleet_columns();
-  static const std::vector<std::string>& server_columns();
-  /// Appends its server columns to a server's sample row (and starts the server's next interval).
-  void append_server_sample(std::uint32_t server, double buffered_mib, std::vector<double>& row);
-  /// Appends its fleet columns to a fleet sample row (and starts the next interval).
-  void append_fleet_sample(double buffered_mib, std::vector<double>& row);
+  /// The time-series columns it declares and writes (fleet and server rows, only with [pubsub]).
+  static std::vector<const timeseries::Column*> columns();
+  /// Fills its cells of a server's row (and starts the server's next interval).
+  void sample_server(std::uint32_t server, double buffered_mib, timeseries::DeclaredSeries& row);
+  /// Fills its cells of a fleet row (and starts the next interval).
+  void sample_fleet(double buffered_mib, timeseries::DeclaredSeries& row);
 
   /// Settles the buffers at the end and fills summary.pubsub.
   void finish(RunSummary& summary);

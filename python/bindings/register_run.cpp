@@ -88,6 +88,8 @@ void register_run(py::module_& m) {
            "Per-balancer time series: column name -> numpy array")
       .def("site_columns", [](const PyRunResult& r) { return columns_of(r.result.sites); },
            "Per-site time series (only with two or more sites): column name -> numpy array")
+      .def("class_columns", [](const PyRunResult& r) { return columns_of(r.result.classes); },
+           "Per-class time series (only with two or more [[fleet.classes]]): column name -> numpy array")
       .def("scenario_toml", [](const PyRunResult& r) { return experiments::scenario_to_toml(r.config); },
            "The effective scenario as TOML")
       .def("write", [](const PyRunResult& r, const std::string& dir) {

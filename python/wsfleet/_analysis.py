@@ -213,9 +213,16 @@ def analyse(run: Any) -> Analysis:
     else:
         sites_frame = sites_frame.iloc[0:0]
     site_names = [str(site.name) for site in s.topology.sites] if s.topology is not None else []
+    # Class rows (two or more [[fleet.classes]]), named from the summary likewise.
+    classes_frame = ts[ts[C.scope] == "class"]
+    if not classes_frame.empty and C.class_ in classes_frame.columns:
+        classes_frame = classes_frame.sort_values([C.time_s, C.class_], kind="stable").reset_index(drop=True)
+    else:
+        classes_frame = classes_frame.iloc[0:0]
     plot_data = _plots.PlotData(servers=servers_frame, fleet=fleet_frame, faults=[f for f, _ in faults],
                                 max_connections=max_conn, sample_interval_s=dt, end_s=end_s, labels=labels,
-                                sites=sites_frame, site_names=site_names)
+                                sites=sites_frame, site_names=site_names, classes=classes_frame,
+                                class_names=[str(c.name) for c in s.fleet.classes])
     a = Analysis(name=name, servers=int(n_servers) if n_servers is not None else None,
                  max_connections=max_conn, sample_interval_s=dt, end_s=end_s, plot_data=plot_data,
                  scenario=dict(scenario))

@@ -11,7 +11,7 @@ import pandas as pd
 from . import _plots
 from ._describe import as_float, fmt_int, fmt_num, fmt_seconds
 from ._html import render
-from ._site_plots import site_lines
+from ._group_plots import site_lines
 from .views import Scenario, Summary
 from .views import COLUMNS as C
 

@@ -10,7 +10,7 @@ server gets its own colour and a legend entry; with more, the servers that matte
 the busiest) are coloured and labelled and the rest are thin grey lines under one legend entry.
 Crashes are dashed vertical lines, recoveries dotted ones, and a server's down time is shaded.
 
-The figures of the servers per site are in _site_plots, those of the life of connections (half-open
+The figures per site and per server class are in _group_plots, those of the life of connections (half-open
 connections, send buffers) in _life_plots; both draw with this module's style and fault marks.
 """
 from __future__ import annotations
@@ -92,6 +92,17 @@ class PlotData:
 
     def site_name(self, site: int) -> str:
         return self.site_names[site] if 0 <= site < len(self.site_names) else f"site {site}"
+
+    #: scope == "class", sorted by time then class (only with two or more [[fleet.classes]]; empty
+    #: otherwise), and each class's name by its number (summary.json's fleet.classes).
+    classes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    class_names: List[str] = field(default_factory=list)
+
+    def site_name(self, site: int) -> str:
+        return self.site_names[site] if 0 <= site < len(self.site_names) else f"site {site}"
+
+    def class_name(self, k: int) -> str:
+        return self.class_names[k] if 0 <= k < len(self.class_names) else f"class {k}"
 
     @property
     def crashed_servers(self) -> List[int]:

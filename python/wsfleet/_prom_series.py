@@ -42,7 +42,8 @@ class Metric:
     """One exported metric family. `source` says where its values come from: "fleet:COLUMN" (the
     fleet rows of timeseries.csv), "server:COLUMN" (server rows, label server), "balancer:COLUMN"
     (balancer rows, label balancer; `{cause}` in a column name makes one series per cause), "site:COLUMN"
-    (site rows, with two or more sites: label site, the site's name), "summary:PATH"
+    (site rows, with two or more sites: label site, the site's name), "class:COLUMN" (class rows, with
+    two or more [[fleet.classes]]: label class, the class's name), "summary:PATH"
     (summary.json, one sample at the end of the run), or "derived:..." (computed, explained in help).
     `scale` converts the column's unit to the base unit (ms -> s: 0.001). A counter's name is the
     family name, its samples carry `_total`; a summary's samples carry the label quantile; a
@@ -186,6 +187,21 @@ METRICS: Tuple[Metric, ...] = (
            "site:draining", labels=("site",)),
     Metric("wsfleet_site_connections", GAUGE, "Connections open in the site at the end of the run", "",
            "summary:topology.sites[].active_at_end", labels=("site",)),
+    # Per server class over time (class rows: two or more [[fleet.classes]]).
+    Metric("wsfleet_class_servers_up", GAUGE, "The class's servers running", "", "class:up", labels=("class",)),
+    Metric("wsfleet_class_servers_ready", GAUGE, "The class's servers in service (taking new connections)", "",
+           "class:ready", labels=("class",)),
+    Metric("wsfleet_class_connections", GAUGE, "Open WebSocket connections on the class's servers", "",
+           "class:connections", labels=("class",)),
+    Metric("wsfleet_class_cpu_utilisation_ratio", GAUGE,
+           "Mean CPU utilisation of the class's servers part of the fleet in the last interval (0-1)", "ratio",
+           "class:cpu_utilisation", labels=("class",)),
+    Metric("wsfleet_class_cpu_utilisation_max_ratio", GAUGE,
+           "Highest CPU utilisation among the class's servers in the last interval (0-1)", "ratio",
+           "class:cpu_utilisation_max", labels=("class",)),
+    Metric("wsfleet_class_connection_refusals", COUNTER,
+           "Clients' connection attempts refused or failed on the class's servers (every server cause)", "",
+           "class:refusals", labels=("class",)),
 )
 
 _BY_NAME = {m.name: m for m in METRICS}
@@ -374,16 +390,18 @@ def run_series(run: Run, *, include_summary: bool = True, named_in: Optional[str
     by_balancer = _by_entity(ts[ts[C.scope] == "balancer"], C.balancer)
     by_site = _by_entity(ts[ts[C.scope] == "site"], C.site) if C.site in ts.columns else {}
     site_names = [str(site.name) for site in summary.topology.sites] if summary.topology is not None else []
+    by_class = _by_entity(ts[ts[C.scope] == "class"], C.class_) if C.class_ in ts.columns else {}
     servers = sorted(by_server)
     class_of, classes = _server_classes(summary)
     pubsub = summary.pubsub is not None
     end = float(summary.simulated_seconds or (fleet_rows[C.time_s].max() if len(fleet_rows) else 0.0))
     times = fleet_rows[C.time_s].astype(float).tolist()
 
+    def class_name_of(i: int) -> str:
+        return class_of[i] if i < len(class_of) else ""
+
     def server_labels(i: int) -> Dict[str, str]:
-        labels = {"server": str(i)}
-        labels["class"] = class_of[i] if i < len(class_of) else ""
-        return labels
+        return {"server": str(i), "class": class_name_of(i)}
 
     out: List[Series] = []
     for metric in METRICS:
@@ -404,11 +422,16 @@ def run_series(run: Run, *, include_summary: bool = True, named_in: Optional[str
             for k, rows in by_site.items():
                 name = site_names[k] if k < len(site_names) else str(k)
                 out.extend(s for s in _from_rows(metric, rows, {"site": name}) if s.samples)
+        elif kind == "class":
+            class_names = [str(c.name) for c in summary.fleet.classes]
+            for k, rows in by_class.items():
+                name = class_names[k] if k < len(class_names) else str(k)
+                out.extend(s for s in _from_rows(metric, rows, {"class": name}) if s.samples)
         elif metric.name in ("wsfleet_server_connection_limit", "wsfleet_server_memory_limit_bytes"):
             key = "max_connections" if metric.name == "wsfleet_server_connection_limit" else "memory_limit_mib"
             for i in servers:
                 labels = server_labels(i)
-                of_class = classes.get(labels["class"])
+                of_class = classes.get(class_name_of(i))
                 limit = _finite(of_class.get(key)) if of_class is not None else None
                 if limit is None or limit <= 0:
                     continue

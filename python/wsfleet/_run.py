@@ -112,8 +112,11 @@ class RunResult:
     servers: one row per sample time per server, with its class. scenario_toml: the effective scenario.
     balancers: one row per sample time per balancer (source ports in use, refusals by cause).
     sites: with two or more [[topology.sites]], one row per sample time per site (its servers up,
-    ready and draining, its connections; empty otherwise). Every column is declared in
-    experiments/timeseries_schema.cpp (`wsfleet schema --timeseries`; wsfleet.views.COLUMNS).
+    ready and draining, its connections; empty otherwise). classes: with two or more
+    [[fleet.classes]], one row per sample time per class (column `class`: its number in
+    summary.json's fleet.classes; its servers up and ready, its connections, its servers' mean and
+    highest CPU utilisation, the attempts they refused; empty otherwise). Every column is declared
+    by the engine component that writes it (`wsfleet schema --timeseries`; wsfleet.views.COLUMNS).
     """
 
     summary: dict
@@ -123,17 +126,21 @@ class RunResult:
     balancers: pd.DataFrame = field(default_factory=pd.DataFrame)
     _native: Any = field(repr=False, default=None)
     sites: pd.DataFrame = field(default_factory=pd.DataFrame)
+    classes: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def timeseries(self) -> pd.DataFrame:
-        """Fleet, server, balancer and site rows in one tidy frame, as timeseries.csv has them."""
+        """Fleet, server, balancer, site and class rows in one tidy frame, as timeseries.csv has them."""
         fleet = self.fleet.assign(scope="fleet", server=-1)
-        servers = self.servers.drop(columns="class", errors="ignore").assign(scope="server")
+        # (the servers' class names: the CSV's class column is the class rows' number)
+        servers = self.servers.drop(columns=C.class_, errors="ignore").assign(scope="server")
         frames = [fleet, servers]
         if not self.balancers.empty:
             frames.append(self.balancers.assign(scope="balancer", server=-1))
         if not self.sites.empty:
             frames.append(self.sites.assign(scope="site", server=-1))
+        if not self.classes.empty:
+            frames.append(self.classes.assign(scope="class", server=-1))
         return pd.concat(frames, ignore_index=True)
 
     def save(self, directory: Union[str, "os.PathLike[str]"], *, format: str = "csv") -> Path:
@@ -484,14 +491,14 @@ def replicated_run(scenario: Scenario, overrides: Overrides, seed: Optional[int]
             for name, data in out["files"].items():
                 (scratch / str(r) / name).write_bytes(data)
         results.append(_result(out["fleet"], out["servers"], out["balancers"], json.loads(out["summary_json"]),
-                               out["scenario_toml"], _Files(keep, r), out["sites"]))
+                               out["scenario_toml"], _Files(keep, r), out["sites"], out["classes"]))
     for extra in scratch.iterdir():  # replications run beyond the stop: dropped
         if not (extra.name.isdigit() and int(extra.name) < len(results)):
             shutil.rmtree(extra, ignore_errors=True)
     first = results[0]
     return ReplicatedRunResult(summary=first.summary, fleet=first.fleet, servers=first.servers,
                                scenario_toml=first.scenario_toml, balancers=first.balancers, _native=first._native,
-                               sites=first.sites,
+                               sites=first.sites, classes=first.classes,
                                replications=results, frame=frame, rule=rule, seed=seed, pilot=pilot)
 
 
@@ -565,16 +572,18 @@ def _one_run(scenario: Scenario, overrides: Overrides, seed: Optional[int], repl
         if isinstance(hook, RunProgress):
             hook.close(finished)
     return _result(native.fleet_columns(), native.server_columns(), native.balancer_columns(),
-                   json.loads(native.summary_json()), native.scenario_toml(), native, native.site_columns())
+                   json.loads(native.summary_json()), native.scenario_toml(), native, native.site_columns(),
+                   native.class_columns())
 
 
 def _result(fleet_columns: dict, server_columns: dict, balancer_columns: dict, summary: dict, scenario_toml: str,
-            native: Any, site_columns: Optional[dict] = None) -> RunResult:
+            native: Any, site_columns: Optional[dict] = None, class_columns: Optional[dict] = None) -> RunResult:
     # Whole-number columns (declared integer or flag for their scope) are int64.
     fleet = _frame(fleet_columns, C.whole("fleet"))
     servers = _frame(server_columns, C.whole("server"))
     balancers = _frame(balancer_columns, C.whole("balancer"))
     sites = _frame(site_columns or {}, C.whole("site"))
+    class_rows = _frame(class_columns or {}, C.whole("class"))
     classes = Summary(summary).fleet.server_class or []
     if classes and not servers.empty:
         # Each server's class ([[fleet.classes]] name, "default" without classes), after "server".
@@ -588,6 +597,7 @@ def _result(fleet_columns: dict, server_columns: dict, balancer_columns: dict, s
         scenario_toml=scenario_toml,
         _native=native,
         sites=sites,
+        classes=class_rows,
     )
 
 
@@ -636,7 +646,7 @@ def load(directory: Union[str, "os.PathLike[str]"]) -> RunResult:
         return {c: rows[c].to_numpy() for c in rows.columns}
 
     first = _result(scope("fleet", None), scope("server", C.server), scope("balancer", None), run_dir.summary,
-                    run_dir.scenario_text, None, scope("site", None))
+                    run_dir.scenario_text, None, scope("site", None), scope("class", None))
     try:
         reps = read_replications(directory)
     except ValueError as exc:
@@ -646,7 +656,7 @@ def load(directory: Union[str, "os.PathLike[str]"]) -> RunResult:
     doc = reps.doc
     return ReplicatedRunResult(summary=first.summary, fleet=first.fleet, servers=first.servers,
                                scenario_toml=first.scenario_toml, balancers=first.balancers, _native=None,
-                               sites=first.sites, replications=_SavedReplications(reps, first), frame=reps.frame, rule=rule_of(doc),
+                               sites=first.sites, classes=first.classes, replications=_SavedReplications(reps, first), frame=reps.frame, rule=rule_of(doc),
                                seed=int(doc["seed"]), pilot=int(doc["pilot"]))
 
 

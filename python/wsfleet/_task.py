@@ -137,7 +137,7 @@ def run_replica(task: ReplicaTask, progress: Any = None) -> Dict[str, Any]:
     out = {"row": replica_row(task.replication, task.seed, json.loads(summary_text), fleet),
            "summary_json": summary_text, "scenario_toml": native.scenario_toml(), "fleet": dict(fleet),
            "servers": dict(native.server_columns()), "balancers": dict(native.balancer_columns()),
-           "sites": dict(native.site_columns())}
+           "sites": dict(native.site_columns()), "classes": dict(native.class_columns())}
     if task.ship_files:
         out["files"] = shipped
     return out

@@ -33,7 +33,7 @@ from ._life_plots import half_open_figure, send_buffer_figure
 from ._replicated import Replications, read_replications
 from ._replication_report import (across_replications, bands_html, replicated_cards, replication_runs,
                                   replications_html)
-from ._site_plots import sites_figure
+from ._group_plots import classes_figure, sites_figure
 from ._steady_report import steady_html
 from ._limits import autoscaled_peak
 from ._operations import deploy_figure, deploy_sentences, gray_failure_sentences
@@ -318,6 +318,12 @@ def _figures(a: Analysis, plots: bool = True, reps: Optional[Replications] = Non
                          "where it differs: some draining) and draining (dashed), from the site rows of "
                          f"{TIMESERIES_FILE}; below, the connections open on each site's servers." + fault_key,
                          "No site samples in this run."))
+    if not d.classes.empty:  # two or more server classes: servers, connections and CPU per class
+        specs.insert(1, ("classes", "Servers and CPU per class", classes_figure,
+                         "Each server class's servers over time: ready (taking new connections) and up (dotted "
+                         "where it differs); the connections open on its servers; and its servers' mean CPU "
+                         f"utilisation, the highest one dashed, from the class rows of {TIMESERIES_FILE}." + fault_key,
+                         "No class samples in this run."))
     if d.servers.empty and d.fleet.empty:
         return {"plots": True, "empty": True}
     zooms = len(d.faults) > _plots.MAX_ZOOMS and bool(_plots.zoom_windows(d, len(d.faults))[_plots.MAX_ZOOMS:])

@@ -30,7 +30,7 @@ JSON Schemas `wsfleet schema --study` and `--plan`): StudyFile(read_study(dir)) 
 A key written as null (a plan without a winner has no minimum, no precision rule) is None.
 
 A run's time series (timeseries.csv, timeseries.parquet, RunResult.fleet/.servers/.balancers/.sites)
-is declared in C++ too (experiments/timeseries_schema.cpp, `wsfleet schema --timeseries`): COLUMNS
+is declared in C++ too (by the engine component that writes each column, `wsfleet schema --timeseries`): COLUMNS
 names its columns, one attribute per column whose value is the column's name, so readers index frames
 with declared names only (`fleet[COLUMNS.connections]`, `COLUMNS.half_open in fleet.columns`,
 `COLUMNS.of(f"latency_le_ms_{le}")` for a name made at run time); an undeclared name raises
@@ -276,21 +276,22 @@ PlanFile.__module__ = __name__
 # The time series
 
 #: The kinds of row of timeseries.csv, in the order the engine writes them (site rows: only with two
-#: or more [[topology.sites]]).
-SCOPES = ("fleet", "server", "balancer", "site")
+#: or more [[topology.sites]]; class rows: only with two or more [[fleet.classes]]).
+SCOPES = ("fleet", "server", "balancer", "site", "class")
 
 
 class UndeclaredColumn(KeyError, AttributeError):
-    """A reader asked for a time-series column experiments/timeseries_schema.cpp does not declare."""
+    """A reader asked for a time-series column the engine does not declare (`wsfleet schema --timeseries`)."""
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
 
 
 class TimeSeriesColumns:
-    """The columns of timeseries.csv as experiments/timeseries_schema.cpp declares them: one
+    """The columns of timeseries.csv as the engine declares them (`wsfleet schema --timeseries`): one
     attribute per column, whose value is its name (`COLUMNS.connections == "connections"`), so that a
-    reader indexes a frame by a declared name only; an undeclared name raises UndeclaredColumn."""
+    reader indexes a frame by a declared name only; an undeclared name raises UndeclaredColumn. A
+    column named as a Python keyword is the attribute with "_" appended (`COLUMNS.class_ == "class"`)."""
 
     __slots__ = ("_scopes",)
 
@@ -299,14 +300,16 @@ class TimeSeriesColumns:
         self._scopes: Dict[str, Dict[str, Any]] = {name: dict(node.get("x-scopes", {})) for name, node in props.items()}
 
     def _refuse(self, name: str) -> UndeclaredColumn:
-        return UndeclaredColumn(f"timeseries.csv has no column {name!r}: experiments/timeseries_schema.cpp does not "
-                                f"declare it (`wsfleet schema --timeseries` lists every column)")
+        return UndeclaredColumn(f"timeseries.csv has no column {name!r}: the engine does not declare it "
+                                f"(`wsfleet schema --timeseries` lists every column)")
 
     def __getattr__(self, name: str) -> str:  # only for names that are not the class's own
         if name.startswith("_"):
             raise AttributeError(name)
         if name in self._scopes:
             return name
+        if name.endswith("_") and keyword.iskeyword(name[:-1]) and name[:-1] in self._scopes:
+            return name[:-1]
         raise self._refuse(name)
 
     def __dir__(self) -> List[str]:
@@ -326,7 +329,7 @@ class TimeSeriesColumns:
         return name
 
     def names(self, scope: Optional[str] = None) -> List[str]:
-        """Every column, or those of one scope ("fleet", "server", "balancer", "site"), in order."""
+        """Every column, or those of one scope ("fleet", "server", "balancer", "site", "class"), in order."""
         if scope is not None and scope not in SCOPES:
             raise ValueError(f"no scope {scope!r}; scopes: {', '.join(SCOPES)}")
         return [n for n, scopes in self._scopes.items() if scope is None or scope in scopes]

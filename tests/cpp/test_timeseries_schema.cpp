@@ -2,7 +2,8 @@
 // declared columns of every kind of row for runs of every feature; a column written but not
 // declared, or declared for the run but missing, stops the writer; the CSV's header is the
 // declaration's order; with several sites, the site rows count each site's servers up, ready and
-// draining and its connections, as a crash and a drain change them.
+// draining and its connections, as a crash and a drain change them; with several server classes,
+// the class rows count each class's servers, connections, CPU and refusals through a crash.
 #include <map>
 #include <sstream>
 
@@ -116,10 +117,18 @@ TEST_CASE("the declared header is the CSV's: shared names once, scopes in order"
   // The JSON Schema: one property per CSV column, closed.
   const auto j = nlohmann::json::parse(ts::json_schema());
   CHECK(j["additionalProperties"] == false);
-  CHECK(j["properties"].size() == ts::csv_columns({true, true, true, true}).size());
+  CHECK(j["properties"].size() == ts::csv_columns({true, true, true, true, true}).size());
   CHECK(j["properties"]["up"]["x-scopes"]["site"]["unit"] == "servers");
   CHECK(j["properties"]["up"]["x-scopes"]["server"]["type"] == "flag");
   CHECK(j["properties"]["ready"]["x-scopes"]["site"]["when"] == "sites");
+  // Class columns only with two or more classes, after the site columns.
+  ts::Features classes;
+  classes.classes = true;
+  const std::vector<std::string> with_classes = ts::csv_columns(classes);
+  CHECK(std::vector<std::string>(with_classes.end() - 4, with_classes.end()) ==
+        std::vector<std::string>{"class", "ready", "cpu_utilisation_max", "refusals"});
+  CHECK(with_classes.size() == plain.size() + 4);
+  CHECK(j["properties"]["refusals"]["x-scopes"]["class"]["when"] == "classes");
 }
 
 TEST_CASE("site rows count each site's servers up, ready and draining through a crash and a drain", "[timeseries][sites]") {
@@ -183,4 +192,106 @@ drain_timeout_s = 5.0
   const models::RunResult one = models::Fleet(testing::small_fleet()).run();
   CHECK(one.sites.columns().empty());
   CHECK(header_of(one).find(",ready,") == std::string::npos);
+}
+
+namespace {
+/// The value of `column` on the class row of `k` at sample time `t`.
+double class_at(const models::RunResult& r, double t, int k, const std::string& column) {
+  const auto& time = r.classes.column("time_s");
+  for (std::size_t i = 0; i < r.classes.rows(); ++i) {
+    if (time[i] == t && r.classes.column("class")[i] == k) return r.classes.column(column)[i];
+  }
+  FAIL("no class row at " << t << " for class " << k);
+  return -1;
+}
+
+/// The server rows of sample time `t` of the servers [first, last): the sum of `column`, or its largest.
+double servers_sum(const models::RunResult& r, double t, int first, int last, const std::string& column) {
+  double sum = 0;
+  for (std::size_t i = 0; i < r.servers.rows(); ++i) {
+    const double s = r.servers.column("server")[i];
+    if (r.servers.column("time_s")[i] == t && s >= first && s < last) sum += r.servers.column(column)[i];
+  }
+  return sum;
+}
+double servers_max(const models::RunResult& r, double t, int first, int last, const std::string& column) {
+  double most = 0;
+  for (std::size_t i = 0; i < r.servers.rows(); ++i) {
+    const double s = r.servers.column("server")[i];
+    if (r.servers.column("time_s")[i] == t && s >= first && s < last) most = std::max(most, r.servers.column(column)[i]);
+  }
+  return most;
+}
+}  // namespace
+
+TEST_CASE("class rows count each class's servers, connections, CPU and refusals through a crash", "[timeseries][classes]") {
+  // Class small: servers 0 and 1, at most 20 connections each; class big: servers 2 and 3, 1000
+  // each, two cores. 200 clients through round robin: the small servers fill to their limit and
+  // refuse the rest (server_full), who retry until a big server takes them. Server 0 crashes at
+  // 5.5 s for good: its 20 clients reconnect, and the small class is server 1 alone, full.
+  const std::string text = R"(
+[run]
+duration_s = 20.0
+sample_interval_s = 1.0
+[clients]
+count = 200
+ramp_s = 2.0
+[[fleet.classes]]
+name = "small"
+servers = 2
+max_connections = 20
+[[fleet.classes]]
+name = "big"
+servers = 2
+max_connections = 1000
+cpu_cores = 2
+[[faults]]
+type = "crash"
+server = 0
+at_s = 5.5
+)";
+  const models::RunResult r = models::Fleet(experiments::load_scenario_string(text, "t.toml")).run();
+  REQUIRE(ts::mismatches(r).empty());
+  REQUIRE(r.classes.rows() == 2 * 20);
+  // [up, ready, connections] of small, [up, ready] of big at a time (big's connections: the rest,
+  // checked against the fleet row below; some refused clients are still in backoff).
+  auto counts = [&](double t) {
+    return std::vector<double>{class_at(r, t, 0, "up"), class_at(r, t, 0, "ready"), class_at(r, t, 0, "connections"),
+                               class_at(r, t, 1, "up"), class_at(r, t, 1, "ready")};
+  };
+  CHECK(counts(5.0) == std::vector<double>{2, 2, 40, 2, 2});   // each small server at its limit
+  CHECK(counts(20.0) == std::vector<double>{1, 1, 20, 2, 2});  // server 0 down: server 1 alone, full
+  // The small class refused clients at its limit; the big class never did.
+  double small_refused = 0, big_refused = 0;
+  for (double t = 1.0; t <= 20.0; t += 1.0) {
+    small_refused += class_at(r, t, 0, "refusals");
+    big_refused += class_at(r, t, 1, "refusals");
+  }
+  CHECK(small_refused > 0);
+  CHECK(big_refused == 0);
+  // Each sample's class rows add up to its fleet row, and each class row to its servers' rows.
+  const auto& ft = r.fleet.column("time_s");
+  for (std::size_t i = 0; i < r.fleet.rows(); ++i) {
+    const double t = ft[i];
+    INFO("t = " << t);
+    CHECK(class_at(r, t, 0, "up") + class_at(r, t, 1, "up") == r.fleet.column("up")[i]);
+    CHECK(class_at(r, t, 0, "connections") + class_at(r, t, 1, "connections") == r.fleet.column("connections")[i]);
+    // Every server stays part of the fleet (a crash is not a removal): the fleet's mean is the classes' mean.
+    CHECK(r.fleet.column("cpu_utilisation")[i] ==
+          Approx((class_at(r, t, 0, "cpu_utilisation") + class_at(r, t, 1, "cpu_utilisation")) / 2).epsilon(1e-12));
+    for (int k = 0; k < 2; ++k) {
+      const int first = 2 * k, last = 2 * k + 2;
+      double refused = 0;
+      for (const char* cause : {"refused_server_full", "refused_shed", "refused_timeout", "refused_backend_down", "refused_crash"}) {
+        refused += servers_sum(r, t, first, last, cause);
+      }
+      CHECK(class_at(r, t, k, "refusals") == refused);
+      CHECK(class_at(r, t, k, "cpu_utilisation_max") == servers_max(r, t, first, last, "cpu_utilisation"));
+      CHECK(class_at(r, t, k, "cpu_utilisation") == Approx(servers_sum(r, t, first, last, "cpu_utilisation") / 2).epsilon(1e-12));
+    }
+  }
+  // One class (no [[fleet.classes]], or a single one): no class rows, no class columns in the CSV.
+  const models::RunResult one = models::Fleet(testing::small_fleet()).run();
+  CHECK(one.classes.columns().empty());
+  CHECK(header_of(one).find(",cpu_utilisation_max") == std::string::npos);
 }

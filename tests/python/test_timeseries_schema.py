@@ -1,9 +1,10 @@
 """`wsfleet schema --timeseries`: the columns of timeseries.csv (and timeseries.parquet), declared once
 in experiments/timeseries_schema.cpp. The committed docs/timeseries.schema.json is up to date; every
-row of runs of every kind (pub/sub, deploys, autoscaler, several sites) validates against it; the
-Python column names (wsfleet.views.COLUMNS) are the declared ones; and with two or more sites the
-site rows count each site's servers, reach Python, the Parquet twin, the report's plots and the
-OpenMetrics export."""
+row of runs of every kind (pub/sub, deploys, autoscaler, several sites, several server classes)
+validates against it; the Python column names (wsfleet.views.COLUMNS) are the declared ones; with two
+or more sites the site rows count each site's servers, and with two or more [[fleet.classes]] the
+class rows each class's servers, connections, CPU and refusals; both reach Python, the Parquet twin,
+the report's plots and the OpenMetrics export."""
 from __future__ import annotations
 
 import csv
@@ -28,6 +29,13 @@ TWO_SITES = ('[run]\nduration_s = 40.0\nsample_interval_s = 1.0\n[fleet]\nserver
              '[[topology.sites]]\nname = "b"\nservers = 2\n[[topology.regions]]\nname = "eu"\nshare = 1.0\n'
              '[[faults]]\ntype = "crash"\nserver = 0\nat_s = 10.5\n'
              '[[scaling]]\nat_s = 20.5\nremove = 1\ndrain_timeout_s = 5.0\n')
+# Class small: servers 0 and 1, 20 connections each; class big: servers 2 and 3, 1000 each, two cores.
+# Round robin fills the small servers to their limit (the rest are refused and retry onto big ones);
+# server 0 crashes at 5.5 s for good, and its clients reconnect to the big servers.
+TWO_CLASSES = ('[run]\nduration_s = 30.0\nsample_interval_s = 1.0\n[clients]\ncount = 200\nramp_s = 2.0\n'
+               '[[fleet.classes]]\nname = "small"\nservers = 2\nmax_connections = 20\n'
+               '[[fleet.classes]]\nname = "big"\nservers = 2\nmax_connections = 1000\ncpu_cores = 2\n'
+               '[[faults]]\ntype = "crash"\nserver = 0\nat_s = 5.5\n')
 AUTOSCALED_SITES = ('[run]\nduration_s = 60.0\nsample_interval_s = 1.0\n[fleet]\nservers = 3\n[clients]\ncount = 600\n'
                     'ramp_s = 20.0\n[[topology.links]]\nbetween = ["eu", "a"]\nlatency_ms = 5.0\n[[topology.links]]\n'
                     'between = ["eu", "b"]\nlatency_ms = 9.0\n[[topology.sites]]\nname = "a"\nservers = 2\n'
@@ -55,6 +63,7 @@ def run_dirs(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Path]:
         "autoscaler": (SCENARIOS / "autoscale_kickoff.toml", {"clients.count": 2000, "run.sample_interval_s": 10.0}),
         "sites": (TWO_SITES, {}),
         "autoscaled_sites": (AUTOSCALED_SITES, {}),
+        "classes": (TWO_CLASSES, {}),
     }
     out = {}
     for name, (scenario, overrides) in runs.items():
@@ -165,3 +174,47 @@ def test_a_misspelt_column_in_a_reader_fails(run_dirs: Dict[str, Path], monkeypa
     monkeypatch.setattr(_prom_series, "METRICS", [*_prom_series.METRICS, dataclasses.replace(up, source="site:upp")])
     with pytest.raises(KeyError, match="no column 'upp'"):
         _prom_series.run_series(load_run(run_dirs["sites"]))
+
+
+def test_class_rows_count_each_class_s_servers_connections_cpu_and_refusals(run_dirs: Dict[str, Path]) -> None:
+    run = wsfleet.load(run_dirs["classes"])
+    classes, fleet = run.classes, run.fleet.set_index("time_s")
+    assert list(classes.columns) == ["time_s", "up", "connections", "cpu_utilisation", "class", "ready",
+                                     "cpu_utilisation_max", "refusals"]
+    assert str(classes["up"].dtype) == "int64" and len(classes) == 2 * len(fleet)
+    by_time = classes.groupby("time_s")
+    assert (by_time["up"].sum() == fleet["up"]).all()
+    assert (by_time["connections"].sum() == fleet["connections"]).all()
+    small, big = (classes[classes["class"] == k].set_index("time_s") for k in (0, 1))
+    # Each small server at its limit of 20; after server 0's crash at 5.5 s the small class is server 1 alone.
+    assert small.loc[5.0, ["up", "ready", "connections"]].tolist() == [2, 2, 40]
+    assert small.loc[30.0, ["up", "ready", "connections"]].tolist() == [1, 1, 20]
+    assert big.loc[30.0, ["up", "ready"]].tolist() == [2, 2]
+    assert big.loc[30.0, "connections"] == fleet.loc[30.0, "connections"] - 20
+    assert small["refusals"].sum() > 0 and big["refusals"].sum() == 0
+    # Each class row is its servers' rows: refusals summed, the busiest server's CPU.
+    servers = run.servers
+    refused = servers[[c for c in servers.columns if c.startswith("refused_")]].sum(axis=1)
+    for k, name in enumerate(["small", "big"]):
+        mine = servers[servers["class"] == name]
+        assert (refused[mine.index].groupby(mine["time_s"]).sum() == classes[classes["class"] == k].set_index("time_s")["refusals"]).all()
+        assert (mine.groupby("time_s")["cpu_utilisation"].max() ==
+                classes[classes["class"] == k].set_index("time_s")["cpu_utilisation_max"]).all()
+    # The same rows from wsfleet.run, in the Parquet twin; none without classes.
+    assert len(wsfleet.run(TWO_CLASSES, progress=False).classes) == len(classes)
+    parquet = pd.read_parquet(run_dirs["classes"] / "timeseries.parquet")
+    assert (parquet["scope"] == "class").sum() == len(classes)
+    assert wsfleet.load(run_dirs["default"]).classes.empty
+    assert "cpu_utilisation_max" not in (run_dirs["default"] / "timeseries.csv").read_text(encoding="utf-8").split("\n", 1)[0]
+
+
+def test_the_report_and_the_export_show_the_classes(run_dirs: Dict[str, Path]) -> None:
+    html = write_report(run_dirs["classes"]).read_text(encoding="utf-8")
+    assert 'id="plot-classes"' in html and "Servers and CPU per class" in html
+    assert 'id="plot-classes"' not in write_report(run_dirs["default"]).read_text(encoding="utf-8")
+    text = export_openmetrics(run_dirs["classes"])
+    small = [line for line in text.splitlines() if line.startswith('wsfleet_class_connections{class="small"}')]
+    assert small and small[-1].split()[1] == "20"  # server 1 alone, at its limit
+    up_big = [line for line in text.splitlines() if line.startswith('wsfleet_class_servers_up{class="big"}')]
+    assert up_big and up_big[-1].split()[1] == "2"
+    assert "wsfleet_class_servers_up" not in export_openmetrics(run_dirs["default"])
