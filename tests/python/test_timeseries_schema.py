@@ -8,6 +8,7 @@ the report's plots and the OpenMetrics export."""
 from __future__ import annotations
 
 import csv
+import html as html_lib
 import json
 from pathlib import Path
 from typing import Any, Dict, Iterator
@@ -155,7 +156,7 @@ def test_the_report_and_the_export_show_the_sites(run_dirs: Dict[str, Path]) -> 
     assert 'id="plot-sites"' in html and "Servers per site" in html
     assert 'id="plot-sites"' not in write_report(run_dirs["default"]).read_text(encoding="utf-8")
     scaled = write_report(run_dirs["autoscaled_sites"]).read_text(encoding="utf-8")
-    assert 'id="plot-sites"' in scaled and "each site's servers ready" in scaled
+    assert 'id="plot-sites"' in scaled and "each site's servers ready" in html_lib.unescape(scaled)
     text = export_openmetrics(run_dirs["sites"])
     ready_b = [line for line in text.splitlines() if line.startswith('wsfleet_site_servers_ready{site="b"}')]
     assert ready_b and ready_b[-1].split()[1] == "1"  # one of b's two servers left at 25.5 s
