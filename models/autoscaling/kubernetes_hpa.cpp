@@ -293,6 +293,13 @@ AutoscalingDecision KubernetesHpa::decide(const AutoscalingInput& input) {
   check_input(input, config_.metrics.size());
   AutoscalingDecision d;
   const std::int32_t current = input.replicas;
+  // recordInitialRecommendation (horizontal.go, reconcileAutoscaler): the controller's first sync of
+  // an HPA records the current replica count as a recommendation, so a new HPA keeps at least that
+  // many for its first scale-down stabilization window instead of scaling down at once.
+  if (!recorded_initial_) {
+    recommendations_.push_back({current, input.now});
+    recorded_initial_ = true;
+  }
   d.usage_ratio = std::numeric_limits<double>::quiet_NaN();
   d.metric_value = std::numeric_limits<double>::quiet_NaN();
   std::int32_t desired = current;

@@ -123,6 +123,7 @@ class KubernetesHpa : public AutoscalingPolicy {
 
   HpaConfig config_;
   std::deque<Timestamped> recommendations_;
+  bool recorded_initial_ = false;  ///< recordInitialRecommendation has seeded the windows
   std::deque<Timestamped> up_events_;
   std::deque<Timestamped> down_events_;
   sim::SimTime last_sync_ = -1;

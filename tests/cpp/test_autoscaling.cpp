@@ -78,6 +78,14 @@ HpaConfig hpa_config(double target_pct) {
   return c;
 }
 
+// The same without a scale-down stabilization window: a fresh controller's first decision is then the
+// replica calculation itself (with the default 300 s window it keeps the current count, below).
+HpaConfig unstabilized(double target_pct) {
+  HpaConfig c = hpa_config(target_pct);
+  c.scale_down.stabilization_window = 0;
+  return c;
+}
+
 }  // namespace
 
 TEST_CASE("HPA: no change inside the tolerance band, ceil(ratio x ready) outside it", "[autoscaling]") {
@@ -87,12 +95,27 @@ TEST_CASE("HPA: no change inside the tolerance band, ceil(ratio x ready) outside
   // 46 % -> 0.92: inside; 44 % -> 0.88: ceil(3.52) = 4, no change either.
   CHECK(KubernetesHpa(hpa_config(50)).decide(uniform(0, 4, 0.46)).desired == 4);
   CHECK(KubernetesHpa(hpa_config(50)).decide(uniform(0, 4, 0.44)).desired == 4);
-  // 30 % -> 0.6: ceil(2.4) = 3; a fresh controller has no recommendation in its window yet.
-  const AutoscalingDecision d = KubernetesHpa(hpa_config(50)).decide(uniform(0, 4, 0.30));
+  // 30 % -> 0.6: ceil(2.4) = 3, without a stabilization window.
+  const AutoscalingDecision d = KubernetesHpa(unstabilized(50)).decide(uniform(0, 4, 0.30));
   CHECK(d.desired == 3);
   CHECK(d.outcome == ScaleOutcome::ScaleDown);
   CHECK(d.usage_ratio == Approx(0.6));
   CHECK(d.metric_value == Approx(0.30));
+}
+
+TEST_CASE("HPA: a new controller keeps its current count for the first scale-down window", "[autoscaling]") {
+  // horizontal.go recordInitialRecommendation: the first sync records the current count (4) as a
+  // recommendation, so the 300 s window holds max(4, 3) = 4 until that record leaves it.
+  KubernetesHpa hpa(hpa_config(50));
+  const AutoscalingDecision first = hpa.decide(uniform(0, 4, 0.30));
+  CHECK(first.recommendation == 3);
+  CHECK(first.desired == 4);
+  CHECK(first.outcome == ScaleOutcome::NoChange);
+  for (SimTime t = 15 * kS; t < 300 * kS; t += 15 * kS) CHECK(hpa.decide(uniform(t, 4, 0.30)).desired == 4);
+  // At 300 s the window is (0 s, 300 s]: the record at 0 s has left it, only the proposals of 3 remain.
+  CHECK(hpa.decide(uniform(300 * kS, 4, 0.30)).desired == 3);
+  // A scale-up is not held: the record only bounds scale-downs.
+  CHECK(KubernetesHpa(hpa_config(50)).decide(uniform(0, 4, 0.75)).desired == 6);
 }
 
 TEST_CASE("HPA: utilization is an integer percent of the summed requests", "[autoscaling]") {
@@ -127,7 +150,7 @@ TEST_CASE("HPA: pending pods count as 0 % on a scale-up", "[autoscaling]") {
 TEST_CASE("HPA: pending pods are left out of a scale-down", "[autoscaling]") {
   // 2 ready at 20 % (target 50: 0.4), 2 pending: not rebalanced, ceil(0.4 x 2) = 1.
   AutoscalingInput in = input_of(0, {steady(0.2), steady(0.2), pending(), pending()});
-  CHECK(KubernetesHpa(hpa_config(50)).decide(in).desired == 1);
+  CHECK(KubernetesHpa(unstabilized(50)).decide(in).desired == 1);
 }
 
 TEST_CASE("HPA: missing metrics count as 100 % on a scale-down and 0 % on a scale-up", "[autoscaling]") {
@@ -289,7 +312,7 @@ TEST_CASE("HPA: a scale-up stabilization window keeps the lowest recommendation"
 }
 
 TEST_CASE("HPA: min and max replicas", "[autoscaling]") {
-  HpaConfig c = hpa_config(50);
+  HpaConfig c = unstabilized(50);
   c.min_replicas = 2;
   c.max_replicas = 5;
   CHECK(KubernetesHpa(c).decide(uniform(0, 4, 5.0)).desired == 5);           // 40 -> max 5
