@@ -15,12 +15,12 @@ from typing import Any, Optional
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-#: The folder of the report templates (packaged with the wheel beside this module).
-TEMPLATES = Path(__file__).with_name("templates")
-
 from ._limits import STATUS_WORDS  # the verdict's words, by status, declared with the statuses
 
-__all__ = ["CSS", "STATUS_WORDS", "esc", "img"]
+__all__ = ["CSS", "STATUS_WORDS", "TEMPLATES", "data_url", "environment", "esc", "render"]
+
+#: The folder of the report templates (packaged with the wheel beside this module).
+TEMPLATES = Path(__file__).with_name("templates")
 
 #: The stylesheet of every report (run, sweep, plan, comparison), embedded in each page.
 CSS = (Path(__file__).with_name("report.css")).read_text(encoding="utf-8")

@@ -89,10 +89,6 @@ class PlotData:
     #: each site's name by its number (summary.json's topology.sites).
     sites: pd.DataFrame = field(default_factory=pd.DataFrame)
     site_names: List[str] = field(default_factory=list)
-
-    def site_name(self, site: int) -> str:
-        return self.site_names[site] if 0 <= site < len(self.site_names) else f"site {site}"
-
     #: scope == "class", sorted by time then class (only with two or more [[fleet.classes]]; empty
     #: otherwise), and each class's name by its number (summary.json's fleet.classes).
     classes: pd.DataFrame = field(default_factory=pd.DataFrame)

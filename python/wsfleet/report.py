@@ -35,7 +35,7 @@ from ._replication_report import (across_replications, bands_html, replicated_ca
                                   replications_html)
 from ._group_plots import classes_figure, sites_figure
 from ._steady_report import steady_html
-from ._limits import autoscaled_peak
+from ._limits import STATUS_WORDS, autoscaled_peak
 from ._operations import deploy_figure, deploy_sentences, gray_failure_sentences
 from ._theory import theory_html
 from .views import COLUMNS as C
