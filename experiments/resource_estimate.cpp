@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <limits>
 
+#include "models/transport/session_opening.hpp"
+
 namespace wsfleet::experiments {
 
 namespace {
@@ -95,6 +97,12 @@ EventEstimate estimate_events(const models::FleetConfig& config) {
   }
   sessions += clients * static_cast<double>(config.deploys.size());  // a rollout replaces every server: each connection moves once
   terms.push_back({"clients.count", 3.0 * sessions, 0.0});
+  // Session opening (socket.io's polling handshake, SignalR's negotiate): one event per request, each
+  // sent when the previous reply arrives (models/transport/session_opening).
+  if (const auto library = models::SessionOpening::library_of(config); library != models::OpeningLibrary::None) {
+    terms.push_back({library == models::OpeningLibrary::EngineIo ? "clients.upgrade_from_polling" : "clients.skip_negotiation",
+                     sessions * static_cast<double>(models::SessionOpening::requests_per_open(library)), 0.0});
+  }
 
   // Messages: pooled per server with the heartbeats (the default: models/fleet/server_pool), or one
   // event each when a connection's activity is tracked, with per-connection timers, or with the
