@@ -1,9 +1,11 @@
 """One unit of sweep work, run in a worker process: one replication of one point.
 
 A Task carries everything a worker needs (the scenario text, not its path, so a Dask worker on
-another machine needs only the wsfleet package). run_task returns the run's flat metrics row; the
-driver gathers the rows of finished points and writes them in groups (wsfleet._store), so a worker
-imports neither pandas nor pyarrow.
+another machine needs only the wsfleet package). run_task returns the run's flat metrics row with
+its verdict, measured on the run's time series here, where they are (wsfleet._point_verdicts: the
+limits read them as pandas frames, so a worker loads pandas, and with it pyarrow: about 0.3 s once
+per worker); the driver gathers the rows of finished points and writes them in groups
+(wsfleet._store). A worker does not import SciPy.
 """
 from __future__ import annotations
 
@@ -34,13 +36,21 @@ class Task:
 
 
 def run_task(task: Task) -> Dict[str, Any]:
-    """Runs the task's scenario and returns its metrics (see wsfleet._metrics.flatten_summary)."""
+    """Runs the task's scenario and returns its metrics (see wsfleet._metrics.flatten_summary), its
+    steady-state figures and its verdict (wsfleet._point_verdicts.verdict_columns)."""
     from wsfleet import _core
     from wsfleet._metrics import flatten_summary
+    from wsfleet._point_verdicts import verdict_columns
+    from wsfleet._run import _result
 
     native = _core.run_text(task.scenario_text, task.source, list(task.overrides))
-    row = flatten_summary(json.loads(native.summary_json()))
-    row.update(steady_state_metrics(native.fleet_columns()))
+    summary = json.loads(native.summary_json())
+    row = flatten_summary(summary)
+    fleet_columns = native.fleet_columns()
+    row.update(steady_state_metrics(fleet_columns))
+    result = _result(fleet_columns, native.server_columns(), native.balancer_columns(), summary,
+                     native.scenario_toml(), None)
+    row.update(verdict_columns(result.limits()))
     return row
 
 
