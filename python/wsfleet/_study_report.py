@@ -252,8 +252,8 @@ def _early_words(plan: View, slos: Sequence[View], cand_label: Any) -> List[str]
 # Plan
 
 
-#: What the sweep's verdict column says, under its table.
-_VERDICT_RULE = ("Verdict: every limit of the model measured on each run's time series, as the run report's verdict "
+#: How the sweep's verdict per point is reached, above its table.
+_VERDICT_RULE = ("Every limit of the model is measured on each run's time series, as in the run report's verdict "
                  "(docs/reports.md). Over a point's replications each limit is judged at the upper bound of the 95% "
                  "confidence interval of its mean use, and binds when it stopped work in any replication; the "
                  "binding (or closest) limit's use is then the mean ± half-width (lowest to highest replication).")
@@ -486,8 +486,9 @@ def _sweep_report(directory: Path, plots: bool, confidence: float = 0.95) -> str
     metrics = [m for m in KEY_METRICS if m in frame.columns]
     agg = _aggregate(frame, axes, metrics, confidence) if not frame.empty else pd.DataFrame()
     verdicts = point_verdicts(frame, confidence)
-    # 2. Table: key metrics per point.
+    # 2. Tables: each point's verdict, and its key metrics.
     rows = []
+    verdict_rows: List[List[Tuple[Any, Optional[str]]]] = []
     if not agg.empty:
         for (point,), g in agg.groupby(["point"], sort=True):
             first = g.iloc[0]
@@ -507,16 +508,15 @@ def _sweep_report(directory: Path, plots: bool, confidence: float = 0.95) -> str
                 why = status.stopped if status is None or status.met else (
                     f"{status.stopped} ({status.worst_metric} ±{status.worst_relative_half_width:.1%})")
                 cells += ([(status.n, "num"), (why, None)] if status is not None else [("", None), ("", None)])
-            if verdicts:
-                pv = verdicts.get(int(point))
-                tone = {"misconfigured": "fail"}.get(pv.status, pv.status) if pv is not None else ""
-                cells.append((pv.cell, f"verdict-cell tag-{tone}") if pv is not None else ("", None))
             rows.append(cells)
+            pv = verdicts.get(int(point))
+            if pv is not None:
+                tone = {"misconfigured": "fail"}.get(pv.status, pv.status)
+                verdict_rows.append(cells[:len(axes)] + [(pv.words, f"verdict-cell tag-{tone}"),
+                                                         (pv.cell.split(": ", 1)[1], None)])
     head = list(axes) + [KEY_METRICS[m][0] for m in metrics]
     if precision_by_point:
         head += ["Replications", "Stopped because"]
-    if verdicts:
-        head.append("Verdict (binding or closest limit)")
     over = ("over each point's replications (the Replications column)" if precision_by_point
             else f"over {reps} replications")
 
@@ -578,7 +578,8 @@ def _sweep_report(directory: Path, plots: bool, confidence: float = 0.95) -> str
                   axes_words="; ".join(axis_words(a) for a in spec.axes), common=common, axes=axes, points=points,
                   n_points=n_points, reps_words=reps_words, confidence=f"{confidence:.0%}", crn=crn,
                   precision=precision_text, over=over, results_head=head, results=rows,
-                  verdict_rule=_VERDICT_RULE if verdicts else "",
+                  verdict_rule=_VERDICT_RULE, verdicts=verdict_rows,
+                  verdict_head=list(axes) + ["Verdict", "Binding or closest limit"],
                   causes=_causes_table(frame, axes), steady=_steady_table(frame, axes, confidence), figures=figures,
                   sensitivity=sens)
 

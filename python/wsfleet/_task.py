@@ -16,7 +16,7 @@ from typing import Any, Dict, Optional, Tuple
 from wsfleet.views import COLUMNS as C
 
 __all__ = ["Task", "run_task", "steady_state_metrics", "steady_flag", "STEADY_COLUMNS", "ReplicaTask", "run_replica",
-           "replica_row"]
+           "replica_row", "verdict_of"]
 
 
 @dataclass(frozen=True)
@@ -40,18 +40,25 @@ def run_task(task: Task) -> Dict[str, Any]:
     steady-state figures and its verdict (wsfleet._point_verdicts.verdict_columns)."""
     from wsfleet import _core
     from wsfleet._metrics import flatten_summary
-    from wsfleet._point_verdicts import verdict_columns
-    from wsfleet._run import _result
 
     native = _core.run_text(task.scenario_text, task.source, list(task.overrides))
     summary = json.loads(native.summary_json())
     row = flatten_summary(summary)
     fleet_columns = native.fleet_columns()
     row.update(steady_state_metrics(fleet_columns))
+    row.update(verdict_of(native, summary, fleet_columns))
+    return row
+
+
+def verdict_of(native: Any, summary: Dict[str, Any], fleet_columns: Any) -> Dict[str, Any]:
+    """The run's verdict columns (wsfleet._point_verdicts.verdict_columns), from every limit of the
+    model measured on its time series (RunResult.limits())."""
+    from wsfleet._point_verdicts import verdict_columns
+    from wsfleet._run import _result
+
     result = _result(fleet_columns, native.server_columns(), native.balancer_columns(), summary,
                      native.scenario_toml(), None)
-    row.update(verdict_columns(result.limits()))
-    return row
+    return verdict_columns(result.limits())
 
 
 #: Fleet time-series columns whose steady state (after MSER-5's warm-up) every study row records.
@@ -144,7 +151,9 @@ def run_replica(task: ReplicaTask, progress: Any = None) -> Dict[str, Any]:
         native.write(task.files)
     summary_text = native.summary_json()
     fleet = native.fleet_columns()
-    out = {"row": replica_row(task.replication, task.seed, json.loads(summary_text), fleet),
+    row = replica_row(task.replication, task.seed, json.loads(summary_text), fleet)
+    row.update(verdict_of(native, json.loads(summary_text), fleet))  # as a sweep's row has it
+    out = {"row": row,
            "summary_json": summary_text, "scenario_toml": native.scenario_toml(), "fleet": dict(fleet),
            "servers": dict(native.server_columns()), "balancers": dict(native.balancer_columns()),
            "sites": dict(native.site_columns()), "classes": dict(native.class_columns())}

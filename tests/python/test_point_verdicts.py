@@ -26,7 +26,8 @@ SCENARIO = BASE.format(name="point-verdicts", duration_s=40)
 
 
 def _rows(text: str) -> List[List[str]]:
-    """The results table's rows (section 2 of the sweep report), each cell's text unescaped."""
+    """The first table's rows of section 2 of the sweep report (the verdict per point), each cell's
+    text unescaped."""
     section = text.split('<section id="results"', 1)[1].split("</table>", 1)[0]
     rows = []
     for tr in re.findall(r"<tr>(.*?)</tr>", section, re.S):
@@ -83,11 +84,13 @@ def test_each_point_is_judged_over_its_replications(sweep: wsfleet.SweepResult) 
 def test_the_sweep_report_shows_each_points_verdict(sweep: wsfleet.SweepResult, tmp_path: Path) -> None:
     text = write_report(sweep.directory, tmp_path / "sweep.html", plots=False).read_text(encoding="utf-8")
     plain = html.unescape(text)
-    assert "Verdict (binding or closest limit)" in plain
-    by_value: Dict[str, str] = {row[0]: row[-1] for row in _rows(text) if row}
-    assert by_value["80"].startswith("NOT ENOUGH CAPACITY: per-server connection limit, 100% ± 0% (100%)"), by_value
-    assert "2 of 2 replications read so on their own" in by_value["80"]
-    assert by_value["1000"].startswith("ENOUGH CAPACITY: per-server connection limit, 10%"), by_value
+    assert "Verdict per point" in plain and "Binding or closest limit" in plain
+    by_value: Dict[str, List[str]] = {row[0]: row[1:] for row in _rows(text) if row}
+    words, limit = by_value["80"]
+    assert words == "NOT ENOUGH CAPACITY" and limit.startswith("per-server connection limit, 100% ± 0% (100%)"), limit
+    assert "2 of 2 replications read so on their own" in limit
+    words, limit = by_value["1000"]
+    assert words == "ENOUGH CAPACITY" and limit.startswith("per-server connection limit, 10%"), limit
     assert "each limit is judged at the upper bound of the 95% confidence interval of its mean use" in plain
 
 
