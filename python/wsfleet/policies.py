@@ -11,6 +11,7 @@ from wsfleet._core import heartbeat_presets as _heartbeat_presets
 from wsfleet._core import backoff_policies as _backoff_policies
 from wsfleet._core import balancing_policies as _balancing_policies
 from wsfleet._core import balancing_presets as _balancing_presets
+from wsfleet._notebook import policy_html
 
 __all__ = ["BackoffPolicy", "BalancingPolicy", "LoadBalancer", "backoff_client_presets", "backoff_policies",
            "balancing_policies", "balancing_presets", "buffer_presets", "heartbeat_presets"]
@@ -81,15 +82,13 @@ def _backoff_repr(self: BackoffPolicy) -> str:
 
 
 def _backoff_html(self: BackoffPolicy) -> str:
-    import html
-
     delays = ", ".join(f"{d / 1000:.3g} s" for d in self.sequence_ms(6))
-    return f"<div><strong>{html.escape(repr(self))}</strong>: one client's first delays {html.escape(delays)}</div>"
+    return policy_html(repr(self), f"one client's first delays {delays}")
 
 
 BalancingPolicy.__repr__ = _balancing_repr  # type: ignore[method-assign]
-BalancingPolicy._repr_html_ = lambda self: f"<code>{_balancing_repr(self)}</code>"  # type: ignore[attr-defined]
+BalancingPolicy._repr_html_ = lambda self: policy_html(_balancing_repr(self))  # type: ignore[attr-defined]
 LoadBalancer.__repr__ = _load_balancer_repr  # type: ignore[method-assign]
-LoadBalancer._repr_html_ = lambda self: f"<code>{_load_balancer_repr(self)}</code>"  # type: ignore[attr-defined]
+LoadBalancer._repr_html_ = lambda self: policy_html(_load_balancer_repr(self))  # type: ignore[attr-defined]
 BackoffPolicy.__repr__ = _backoff_repr  # type: ignore[method-assign]
 BackoffPolicy._repr_html_ = _backoff_html  # type: ignore[attr-defined]
