@@ -86,8 +86,9 @@ class PointVerdict:
         what = self.used if len(self.statuses) > 1 else self.limit.figure
         agree = ""
         if len(self.statuses) > 1:
-            own = sum(1 for s in self.statuses if s == self.status)
-            agree = f"; {own} of {len(self.statuses)} replications read so on their own"
+            own, n = sum(1 for s in self.statuses if s == self.status), len(self.statuses)
+            agree = (f"; each replication alone reads {self.words}" if own == n
+                     else f"; {own} of {n} replications alone read {self.words}")
         return f"{self.words}: {self.limit.name}, {what}{agree}"
 
 

@@ -501,8 +501,10 @@ def _sweep_report(directory: Path, plots: bool, confidence: float = 0.95) -> str
                 r = r.iloc[0]
                 label, unit, scale = KEY_METRICS[m]
                 half = r["ci_half_width"]
-                ci = f" ± {_num(half, scale)}" if isinstance(half, float) and math.isfinite(half) else ""
-                cells.append((_num(r['mean'], scale, unit) + ci, "num"))
+                # "1.26 % ± 0.546 %": each figure keeps its unit, and a wide table may wrap at the ±
+                ci = (" ±\u00a0" + _num(half, scale, unit).replace(" ", "\u00a0")
+                      if isinstance(half, float) and math.isfinite(half) else "")
+                cells.append((_num(r['mean'], scale, unit).replace(" ", "\u00a0") + ci, "num wrap"))
             if precision_by_point:
                 status = precision_by_point.get(int(point))
                 why = status.stopped if status is None or status.met else (

@@ -76,7 +76,7 @@ def test_each_point_is_judged_over_its_replications(sweep: wsfleet.SweepResult) 
     assert (full.status, full.words, full.limit.key) == ("fail", "NOT ENOUGH CAPACITY", "connections")
     assert full.statuses == ["fail", "fail"]
     # Both replications at 100 %: the mean with a zero half-width, the range one value.
-    assert full.used == "100% ± 0% (100%)", full.used
+    assert full.used == "100% in each of the 2 replications", full.used
     assert (roomy.status, roomy.words, roomy.limit.key) == ("ok", "ENOUGH CAPACITY", "connections")
     assert "Every limit keeps at least 20% margin" in roomy.text
 
@@ -87,8 +87,8 @@ def test_the_sweep_report_shows_each_points_verdict(sweep: wsfleet.SweepResult, 
     assert "Verdict per point" in plain and "Binding or closest limit" in plain
     by_value: Dict[str, List[str]] = {row[0]: row[1:] for row in _rows(text) if row}
     words, limit = by_value["80"]
-    assert words == "NOT ENOUGH CAPACITY" and limit.startswith("per-server connection limit, 100% ± 0% (100%)"), limit
-    assert "2 of 2 replications read so on their own" in limit
+    assert words == "NOT ENOUGH CAPACITY" and limit.startswith("per-server connection limit, 100% in each of the 2 replications"), limit
+    assert "each replication alone reads NOT ENOUGH CAPACITY" in limit
     words, limit = by_value["1000"]
     assert words == "ENOUGH CAPACITY" and limit.startswith("per-server connection limit, 10%"), limit
     assert "each limit is judged at the upper bound of the 95% confidence interval of its mean use" in plain
@@ -109,7 +109,7 @@ def test_the_plan_names_the_binding_limit_at_its_answer_and_one_size_below(tmp_p
     at2 = re.search(r"At fleet\.servers = 2: (.*?)\.\s", box, re.S).group(1)
     assert at3.startswith("TIGHT over 2 replications; the closest limit is the per-server connection limit, 8"), at3
     assert at2.startswith("NOT ENOUGH CAPACITY over 2 replications; the binding constraint is the per-server "
-                          "connection limit, 100% ± 0%"), at2
+                          "connection limit, 100% in each of the 2 replications"), at2
     frame = result.frame
     at_2 = frame[frame["fleet.servers"] == 2]
     used_3 = frame.loc[frame["fleet.servers"] == 3, "verdict.limits.connections.used"]
