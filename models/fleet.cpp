@@ -5,6 +5,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "models/fleet/attempt_steps.hpp"
 #include "models/fleet/deployer.hpp"
 #include "models/fleet/gray_failures.hpp"
 #include "models/pubsub/channel_joins.hpp"
@@ -56,6 +57,10 @@ Fleet::Fleet(const FleetConfig& config) : cfg_(config), st_(cfg_, sim_) {
   if (SessionOpening::needed(cfg_)) {
     opening_ = std::make_unique<SessionOpening>(st_);
     parts.opening = opening_.get();
+  }
+  if (AttemptSteps::needed(st_)) {
+    steps_ = std::make_unique<AttemptSteps>(st_);
+    parts.steps = steps_.get();
   }
   if (GrayFailures::needed(cfg_)) {
     gray_ = std::make_unique<GrayFailures>(st_);

@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "models/fleet/attempt_steps.hpp"
 #include "models/fleet/balancer_tier.hpp"
 #include "models/fleet/connections.hpp"
 #include "models/fleet/server_pool.hpp"
@@ -105,7 +106,7 @@ void SessionOpening::send_next(std::uint32_t c) {
     session_[c] = -1;
     --in_flight_;
     ++out_.sequences_failed;
-    return st_.parts.connections->opening_failed(c, f);
+    return st_.parts.steps->opening_failed(c, f);
   }
   // The next request (or the WebSocket) leaves when this reply arrives.
   st_.sim.schedule_at(std::max(reply_at, st_.sim.now()), self_, kReply, FleetState::pack(c, seq_[c]));
@@ -118,7 +119,7 @@ void SessionOpening::handle(const sim::Event& e) {
   if (++step_[c] < requests_per_open(library_)) return send_next(c);
   --in_flight_;
   ++out_.sequences_completed;
-  st_.parts.connections->opening_done(c);
+  st_.parts.steps->opening_done(c);
 }
 
 bool SessionOpening::straight_to_websocket(std::uint32_t c) {
