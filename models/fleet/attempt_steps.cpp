@@ -4,7 +4,9 @@
 
 #include "models/fleet/balancer_tier.hpp"
 #include "models/fleet/connections.hpp"
+#include "models/transport/fallback_transports.hpp"
 #include "models/transport/pusher_fallback.hpp"
+#include "models/transport/signalr_fallback.hpp"
 
 namespace wsfleet::models {
 
@@ -14,6 +16,7 @@ bool AttemptSteps::attempt_started(std::uint32_t c, sim::SimTime deadline) {
   if (st_.parts.opening && !st_.parts.opening->straight_to_websocket(c)) {
     // The library's HTTP requests before its WebSocket (engine.io's polling handshake, SignalR's
     // negotiate), one after the other: the WebSocket follows the last reply (opening_done).
+    if (st_.parts.signalr) st_.parts.signalr->attempt_started(c);
     st_.parts.connections->hold(c, kOpening, deadline);
     st_.parts.opening->open(c);
     return true;
@@ -25,7 +28,46 @@ void AttemptSteps::opening_done(std::uint32_t c) {
   Connections& connections = *st_.parts.connections;
   connections.unhold(c);
   ++st_.gens[c];  // its timeout is scheduled again by the handshake (or the refusal retries)
-  connections.route_websocket(c);
+  if (SignalRFallback* signalr = st_.parts.signalr) {
+    // SignalR starts the transport the negotiation is for: the WebSocket, or SSE / long polling after it.
+    const Transport t = signalr->start_transport(c);
+    if (t == Transport::WebSocket && st_.parts.transports->websocket_blocked(c)) {
+      // The WebSocket's upgrade fails (a proxy that blocks it): the start rejects, the next transport follows.
+      if (signalr->fall_back(c, SignalRFallback::Cause::Blocked)) return renegotiate(c);
+      throw std::logic_error("AttemptSteps: a blocked WebSocket without a transport after it");
+    }
+    if (t != Transport::WebSocket) st_.parts.transports->next_connection_on(c, t);
+  }
+  connections.route_websocket(c);  // the transport's connection, routed as the WebSocket's
+}
+
+bool AttemptSteps::falls_back(std::uint32_t c, std::optional<Refusal> why) {
+  SignalRFallback* signalr = st_.parts.signalr;
+  if (signalr == nullptr) return false;
+  using Cause = SignalRFallback::Cause;
+  const Cause cause = !why ? Cause::SessionUnknown : *why == Refusal::Timeout ? Cause::TimedOut : Cause::Refused;
+  st_.parts.transports->forget_next(c);
+  if (!signalr->fall_back(c, cause)) {
+    st_.clients[c].attempt_at = signalr->attempt_start(c);  // the attempt ends: its backoff sees its real start
+    return false;
+  }
+  renegotiate(c);
+  return true;
+}
+
+void AttemptSteps::renegotiate(std::uint32_t c) {
+  // HttpConnection._createTransport: `negotiate = undefined` after a failed start, so the next
+  // transport POSTs /negotiate again. Its try gets a timeout of its own from now (attempt_at marks
+  // the try's start; the attempt's own start stays with SignalRFallback).
+  Connections& connections = *st_.parts.connections;
+  ++st_.gens[c];  // the failed transport's timers are void
+  st_.clients[c].attempt_at = st_.sim.now();
+  connections.hold(c, kOpening, connections.deadline(c));
+  st_.parts.opening->open(c);
+}
+
+sim::SimTime AttemptSteps::attempt_start(std::uint32_t c) const {
+  return st_.parts.signalr ? st_.parts.signalr->attempt_start(c) : st_.clients[c].attempt_at;
 }
 
 void AttemptSteps::opening_failed(std::uint32_t c, SessionOpening::Failure why) {

@@ -3,15 +3,19 @@
 // (the attempt's lifecycle) and the transport models that run them:
 // - the HTTP requests before the WebSocket (models/transport/session_opening.hpp: engine.io's
 //   polling handshake, SignalR's negotiate), during which the attempt is held on no server;
-// - pusher-js's HTTP fallback raced against the WebSocket (models/transport/pusher_fallback.hpp).
-// The Connections ask it at four points (an attempt starts, its WebSocket handshake reaches a
+// - pusher-js's HTTP fallback raced against the WebSocket (models/transport/pusher_fallback.hpp);
+// - SignalR's fallback to Server-Sent Events, then long polling, after a transport fails to start,
+//   with a new negotiate before each (models/transport/signalr_fallback.hpp).
+// The Connections ask it at six points (an attempt starts, its WebSocket handshake reaches a
 // server, that handshake's completion time is known, the attempt times out while its requests
-// run); SessionOpening and PusherFallbackRace report back to it, and it drives the attempt through
+// run, its transport fails to start, its connection is established); SessionOpening and PusherFallbackRace report back to it, and it drives the attempt through
 // the Connections' public attempt interface (hold, unhold, route_websocket, refuse, session_unknown,
 // connect_at). It has no events and no random stream of its own.
 #include <cstdint>
+#include <optional>
 
 #include "models/fleet/fleet_state.hpp"
+#include "models/fleet/refusal.hpp"
 #include "models/transport/session_opening.hpp"
 #include "sim/time.hpp"
 
@@ -44,6 +48,12 @@ class AttemptSteps {
   /// The attempt's timeout came while its requests before the WebSocket ran: they are abandoned and
   /// the attempt fails (timeout).
   void opening_timed_out(std::uint32_t c);
+  /// The transport client `c` was starting failed (`why`; nullopt: Session ID unknown). True when
+  /// SignalR falls back to its next transport (SignalRFallback): the client negotiates again now,
+  /// within a timeout of its own, and the Connections count nothing. False: the attempt fails.
+  bool falls_back(std::uint32_t c, std::optional<Refusal> why);
+  /// When client `c`'s attempt started (SignalR: its first negotiate; else Client::attempt_at), ns.
+  sim::SimTime attempt_start(std::uint32_t c) const;
 
   /// SessionOpening: every request of client `c` was answered: its WebSocket is routed now.
   void opening_done(std::uint32_t c);
@@ -59,6 +69,9 @@ class AttemptSteps {
   std::uint64_t held_now() const;
 
  private:
+  /// SignalR: client `c` negotiates again now for its next transport.
+  void renegotiate(std::uint32_t c);
+
   FleetState& st_;
 };
 

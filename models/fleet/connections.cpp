@@ -191,7 +191,8 @@ void Connections::routed(std::uint32_t c, const Route& route, sim::SimTime deadl
 void Connections::session_unknown(std::uint32_t c) {
   // A request of the attempt (or its WebSocket upgrade) reached a server without the session: the
   // library takes the error response as a failed attempt (engine.io-client: a transport error,
-  // then the Manager's backoff; SignalR: start() or the reconnect attempt fails).
+  // then the Manager's backoff; SignalR: its next transport, or start() fails after the last one).
+  if (st_.parts.steps && st_.parts.steps->falls_back(c, std::nullopt)) return;
   ++st_.iv.failed;
   ++st_.conn.failed;
   ++st_.conn.failed_session_unknown;
@@ -247,6 +248,7 @@ sim::SimTime Connections::attempt_timeout(const Client& cl) const {
 }
 
 void Connections::refuse(std::uint32_t c, Refusal why) {
+  if (st_.parts.steps && st_.parts.steps->falls_back(c, why)) return;  // SignalR tries its next transport
   st_.refusals.refused(c, why);  // the monitoring series by server / balancer and cause
   ++(is_rejection(why) ? st_.iv.rejected : st_.iv.failed);
   ConnectionCounts& k = st_.conn;
@@ -286,7 +288,7 @@ void Connections::handshake_done(std::uint32_t c) {
     }
   }
   const sim::SimTime now = st_.sim.now();
-  handshake_latency_ms_.record(sim::to_millis(now - cl.attempt_at));
+  handshake_latency_ms_.record(sim::to_millis(now - (st_.parts.steps ? st_.parts.steps->attempt_start(c) : cl.attempt_at)));
   const double session_s = st_.cfg.clients.session_s.sample(rng_sessions_);
   schedule_client(now + st_.duration(session_s), kSessionEnd, c);  // `never` (inf) saturates past the end
   const auto server = static_cast<std::uint32_t>(cl.server);

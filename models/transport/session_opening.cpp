@@ -173,9 +173,17 @@ void SessionOpening::conservation(RunSummary& summary) const {
   add_conservation_check(summary, "session opening sequences",
                          "opens = sequences_completed + sequences_failed + sequences_timed_out + sequences_in_flight_at_end",
                          o.opens, {o.sequences_completed, o.sequences_failed, o.sequences_timed_out, o.sequences_in_flight_at_end});
-  add_conservation_check(summary, "session unknown attempts",
-                         "connections.failed_session_unknown = failed_session_unknown + upgrades_session_unknown",
-                         summary.connections.failed_session_unknown, {o.failed_session_unknown, o.upgrades_session_unknown});
+  if (summary.signalr_fallback.enabled) {  // a 404 on a transport that is not the last one falls back instead
+    add_conservation_check(summary, "session unknown attempts",
+                           "connections.failed_session_unknown + signalr_fallback.fallbacks_by.session_unknown = "
+                           "failed_session_unknown + upgrades_session_unknown",
+                           summary.connections.failed_session_unknown + summary.signalr_fallback.fallbacks_session_unknown,
+                           {o.failed_session_unknown, o.upgrades_session_unknown});
+  } else {
+    add_conservation_check(summary, "session unknown attempts",
+                           "connections.failed_session_unknown = failed_session_unknown + upgrades_session_unknown",
+                           summary.connections.failed_session_unknown, {o.failed_session_unknown, o.upgrades_session_unknown});
+  }
   // CPU: every request that reached a server, and every upgrade that reached the wrong one, cost request_us.
   const std::uint64_t reached = o.requests_answered + o.failed_session_unknown + o.upgrades_session_unknown;
   if (cost_ > 0) add_conservation_check(summary, "session opening cpu", "cpu_seconds / request_us = requests reaching a server",
