@@ -4,6 +4,7 @@
 #include <string>
 
 #include "models/fleet/summary_helpers.hpp"
+#include "models/transport/pusher_fallback.hpp"
 #include "models/transport/session_opening.hpp"
 
 namespace wsfleet::models {
@@ -33,7 +34,9 @@ std::vector<Transport> SignalRFallback::allowed(SignalRTransport option) {
 }
 
 bool SignalRFallback::needed(const FleetConfig& cfg) {
-  return SessionOpening::library_of(cfg) == OpeningLibrary::SignalR && cfg.clients.signalr_transport != SignalRTransport::WebSockets;
+  // clients.pusher_fallback = "on" makes these clients race pusher-js's fallback instead (one fallback model per run).
+  return SessionOpening::library_of(cfg) == OpeningLibrary::SignalR && cfg.clients.signalr_transport != SignalRTransport::WebSockets &&
+         !PusherFallbackRace::needed(cfg);
 }
 
 SignalRFallback::SignalRFallback(FleetState& state) : st_(state), order_(allowed(state.cfg.clients.signalr_transport)) {

@@ -51,7 +51,8 @@ class SignalRFallback : public ConnectionListener {
   /// Why a transport's start failed.
   enum class Cause : std::uint8_t { Blocked, Refused, TimedOut, SessionUnknown };
 
-  /// backoff.policy = "signalr" negotiating (no skip_negotiation) with a transport besides WebSockets allowed.
+  /// backoff.policy = "signalr" negotiating (no skip_negotiation) with a transport besides WebSockets
+  /// allowed, and clients.pusher_fallback not "on" (which races pusher-js's fallback instead).
   static bool needed(const FleetConfig& cfg);
   /// The transports `option` allows, in the server's order (WebSockets, ServerSentEvents, LongPolling).
   static std::vector<Transport> allowed(SignalRTransport option);

@@ -64,6 +64,9 @@ TEST_CASE("SignalR's allowed transports, in the server's order", "[signalr_fallb
   cfg.clients.skip_negotiation = true;  // skipNegotiation: WebSockets only
   CHECK_FALSE(models::SignalRFallback::needed(cfg));
   cfg.clients.skip_negotiation = false;
+  cfg.clients.pusher_fallback = models::PusherFallback::On;  // pusher-js's race instead
+  CHECK_FALSE(models::SignalRFallback::needed(cfg));
+  cfg.clients.pusher_fallback = models::PusherFallback::Preset;
   cfg.backoff.policy = "socketio";
   CHECK_FALSE(models::SignalRFallback::needed(cfg));
 }
