@@ -154,6 +154,18 @@ ordered_json summary_ordered(const models::RunSummary& s) {
                                        {"flushed", o.cache_flushed}}},
                             {"not_raced_held", o.not_raced_held}};
   }
+  if (s.signalr_fallback.enabled) {
+    const auto& o = s.signalr_fallback;
+    j["signalr_fallback"] = {{"transports", o.transports},
+                             {"starts", per_transport(o.starts)},
+                             {"connections", per_transport(o.connections)},
+                             {"fallbacks", o.fallbacks},
+                             {"fallbacks_from", {{"websocket", o.fallbacks_from_websocket}, {"sse", o.fallbacks_from_sse}}},
+                             {"fallbacks_by", {{"blocked", o.fallbacks_blocked}, {"refused", o.fallbacks_refused},
+                                               {"timed_out", o.fallbacks_timed_out}, {"session_unknown", o.fallbacks_session_unknown}}},
+                             {"exhausted", o.exhausted},
+                             {"starting_at_end", o.starting_at_end}};
+  }
   j["handshake_latency_ms"] = latency_json(s.handshake_latency);
   if (s.pubsub.enabled) {
     const auto& o = s.pubsub;

@@ -206,6 +206,34 @@ std::vector<Field> build() {
   t.add("pusher_fallback.cache.tried_fallback", I, "attempts", "attempts that tried the cached fallback first");
   t.add("pusher_fallback.cache.flushed", I, "attempts", "cached transports that failed their fail-fast try");
   t.add("pusher_fallback.not_raced_held", I, "attempts", "fallbacks not started because the WebSocket waited at its balancer");
+  t.add("signalr_fallback", O, "",
+        "SignalR's transport fallback: after a transport fails to start, a new negotiate and the next allowed transport "
+        "(backoff.policy = \"signalr\" unless clients.skip_negotiation or clients.signalr_transport = \"websockets\")", true);
+  t.add("signalr_fallback.transports", S, "", "clients.signalr_transport: the transports the client allows, joined by |");
+  t.add("signalr_fallback.starts", O, "",
+        "transport connects started after their negotiate was answered (all = connections + fallbacks + exhausted + starting_at_end)");
+  t.add("signalr_fallback.connections", O, "", "connections established, by transport (all = connections.established)");
+  for (const char* k : {"starts", "connections"}) {
+    const std::string at = std::string("signalr_fallback.") + k;
+    t.add(at + ".websocket", I, "attempts", "WebSocket");
+    t.add(at + ".long_polling", I, "attempts", "HTTP long polling");
+    t.add(at + ".sse", I, "attempts", "Server-Sent Events");
+  }
+  t.add("signalr_fallback.fallbacks", I, "attempts",
+        "starts that failed with a transport left: the client negotiated again and started the next (= sum of fallbacks_by = "
+        "sum of fallbacks_from; session_opening.opens = connections.attempted + fallbacks)");
+  t.add("signalr_fallback.fallbacks_from", O, "", "the transport that failed");
+  t.add("signalr_fallback.fallbacks_from.websocket", I, "attempts", "the WebSocket");
+  t.add("signalr_fallback.fallbacks_from.sse", I, "attempts", "Server-Sent Events");
+  t.add("signalr_fallback.fallbacks_by", O, "", "why it failed");
+  t.add("signalr_fallback.fallbacks_by.blocked", I, "attempts", "the WebSocket was blocked for the client (websocket_block)");
+  t.add("signalr_fallback.fallbacks_by.refused", I, "attempts",
+        "refused or failed at the balancer or the server, or its handshake cut by a crash or a drain");
+  t.add("signalr_fallback.fallbacks_by.timed_out", I, "attempts", "not connected within the timeout");
+  t.add("signalr_fallback.fallbacks_by.session_unknown", I, "attempts",
+        "reached a server without the negotiated connection (404; counted in session_opening.upgrades.session_unknown)");
+  t.add("signalr_fallback.exhausted", I, "attempts", "starts of the last allowed transport that failed: start() failed (the attempt failed)");
+  t.add("signalr_fallback.starting_at_end", I, "attempts", "starts still connecting at the end");
   t.latency("handshake_latency_ms", "ms", "from a connection attempt to the handshake done");
 
   const bool opt = true;
