@@ -40,7 +40,8 @@ def run_task(task: Task) -> Dict[str, Any]:
 
     native = _core.run_text(task.scenario_text, task.source, list(task.overrides))
     row = flatten_summary(json.loads(native.summary_json()))
-    row.update(steady_state_metrics(native.fleet_columns()))
+    # (the three columns as lists: the worker never loads numpy)
+    row.update(steady_state_metrics(native.fleet_lists([C.time_s, *STEADY_COLUMNS])))
     return row
 
 
@@ -56,19 +57,19 @@ def steady_state_metrics(fleet_columns: Dict[str, Any]) -> Dict[str, Any]:
     20 samples: wsfleet._steady). NaN (reliable False) when the run has too few samples (fewer than 10)."""
     import math
 
-    import numpy as np
-
     from wsfleet._steady import steady_figure
-    from wsfleet._warmup import mser5
+    from wsfleet._warmup import as_floats, mser5
 
     out: Dict[str, Any] = {}
-    times = np.asarray(fleet_columns.get(C.time_s, []), dtype=float)
+    times = as_floats(fleet_columns.get(C.time_s, []), "time_s")
     for column in STEADY_COLUMNS:
-        values = np.asarray(fleet_columns.get(column, []), dtype=float)
-        keep = np.isfinite(values)
+        values = as_floats(fleet_columns.get(column, []), column)
+        keep = [math.isfinite(v) for v in values]
+        kept = [v for v, k in zip(values, keep) if k]
+        kept_times = [v for v, k in zip(times, keep) if k] if len(times) == len(values) else None
         prefix = f"steady_state.{column}"
         try:
-            w = mser5(values[keep], times[keep] if len(times) == len(values) else None)
+            w = mser5(kept, kept_times)
         except ValueError:  # too short a series
             out.update({f"{prefix}.mean": math.nan, f"{prefix}.warmup_s": math.nan, f"{prefix}.reliable": False,
                         f"{prefix}.steady": False})
@@ -76,8 +77,7 @@ def steady_state_metrics(fleet_columns: Dict[str, Any]) -> Dict[str, Any]:
         out.update({f"{prefix}.mean": w.steady_mean,
                     f"{prefix}.warmup_s": w.warmup_end_s if w.warmup_end_s is not None else math.nan,
                     f"{prefix}.reliable": w.reliable,
-                    f"{prefix}.steady": steady_figure(values[keep], times[keep] if len(times) == len(values)
-                                                      else None).steady})
+                    f"{prefix}.steady": steady_figure(kept, kept_times).steady})
     return out
 
 

@@ -333,16 +333,17 @@ def test_a_killed_worker_is_replaced_and_its_points_retried(tmp_path: Path, monk
     pd.testing.assert_frame_equal(deterministic(result.frame), deterministic(reference))
 
 
-def test_workers_load_neither_pandas_nor_pyarrow_nor_scipy_and_give_the_in_process_table(tmp_path: Path) -> None:
+def test_workers_load_no_pandas_pyarrow_scipy_or_numpy_and_give_the_in_process_table(tmp_path: Path) -> None:
     """A worker returns its run's row; the driver gathers the rows and encodes the groups' parts, so
     a worker starts without pandas and pyarrow (a third of its start-up), nor SciPy (the steady-state
     figures use the t quantiles written out in wsfleet._steady; importing SciPy took most of a
-    worker's start-up), and the table is the same with 2 workers as in this process."""
+    worker's start-up), nor numpy (MSER-5 is plain Python, on the two fleet columns read as lists),
+    and the table is the same with 2 workers as in this process."""
     sampled = TINY.replace("sample_interval_s = 10", "sample_interval_s = 1")  # enough samples for MSER-5
     result = wsfleet.Sweep(sampled, AXES, replications=2).run(tmp_path / "w", workers=2,
                                                               _task_fn=sweep_helpers.report_modules).frame
     assert result["steady_state.connections.reliable"].all()  # the steady-state figures were computed
-    flags = ["worker.pandas", "worker.pyarrow", "worker.scipy"]
+    flags = ["worker.pandas", "worker.pyarrow", "worker.scipy", "worker.numpy"]
     assert not result[flags].any().any(), result[flags]
     reference = wsfleet.sweep(sampled, AXES, out=tmp_path / "ref", replications=2, workers=0).frame
     pd.testing.assert_frame_equal(deterministic(result.drop(columns=flags)), deterministic(reference))
