@@ -45,7 +45,7 @@ import keyword
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Type
 
-from wsfleet import _core, study_schema
+from wsfleet import _core
 
 __all__ = ["View", "Scenario", "Summary", "StudyFile", "PlanFile", "summary_schema", "scenario_schema",
            "study_file_schema", "attribute_name", "declared_keys", "UndeclaredKey", "timeseries_schema",
@@ -74,6 +74,8 @@ def scenario_schema() -> Dict[str, Any]:
 def study_file_schema(which: str) -> Dict[str, Any]:
     """The JSON Schema of a study directory's "study" (study.json) or "plan" (plan.json), as
     wsfleet.study_schema declares it (docs/study.schema.json, docs/plan.schema.json)."""
+    from wsfleet import study_schema  # (not at a sweep worker's start: it reads no study file)
+
     return study_schema.json_schema(which)
 
 
