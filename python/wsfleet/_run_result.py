@@ -99,6 +99,12 @@ class RunResult:
         for name, value in zip(FRAMES, (fleet, servers, balancers, sites, classes)):
             setattr(self, name, value)
 
+    def __getstate__(self) -> Dict[str, Any]:
+        """Pickled with every frame built (a frame not built yet holds a function)."""
+        state = dict(self.__dict__)
+        state["_frames"] = {name: getattr(self, name) for name in FRAMES}
+        return state
+
     def _shared_frames(self) -> Dict[str, Any]:
         """Each frame as it is held (a DataFrame, or a Pending not built yet), to share with another result."""
         return dict(self._frames)

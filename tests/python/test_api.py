@@ -224,6 +224,14 @@ def test_a_run_read_for_its_summary_never_loads_pandas(scenario_path: Path, resu
     pd.testing.assert_frame_equal(balancers, result.balancers)
 
 
+def test_a_loaded_run_pickles_with_its_frames(result: wsfleet.RunResult, tmp_path: Path) -> None:
+    loaded = wsfleet.load(result.save(tmp_path / "run"))  # no frame read yet
+    again = pickle.loads(pickle.dumps(loaded))
+    assert again.summary == loaded.summary
+    pd.testing.assert_frame_equal(again.fleet, loaded.fleet)
+    pd.testing.assert_frame_equal(again.servers, loaded.servers)
+
+
 # ------------------------------------------------------------------------------------------------
 # RunResult.save writes what the CLI writes
 
