@@ -29,7 +29,6 @@ import multiprocessing
 import os
 import signal
 import sys
-import uuid
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -272,6 +271,8 @@ class DaskExecutor:
     def run(self, fn: TaskFn, tasks: Iterable[Task], retries: int = 3) -> Iterator[Outcome]:
         from dask.distributed import as_completed
         from distributed.scheduler import KilledWorker
+
+        import uuid  # here, not at a local worker's start (it loads platform)
 
         fn = _guard(fn, self.timeout_s)
         run_id = uuid.uuid4().hex[:8]

@@ -23,9 +23,7 @@ import math
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
-import numpy as np
-
-from wsfleet._warmup import BATCH, mser5
+from wsfleet._warmup import BATCH, as_floats, mean_std, mser5
 
 __all__ = ["BATCHES", "END_CONFIDENCE", "SteadyFigure", "steady_figure"]
 
@@ -77,11 +75,11 @@ def _too_short(n: int, why: str) -> SteadyFigure:
 def steady_figure(values: Sequence[float], times: Optional[Sequence[float]] = None,
                   confidence: float = 0.95) -> SteadyFigure:
     """The steady-state figure of `values` (in time order; NaN and infinite samples are left out)."""
-    x = np.asarray(values, dtype=float)
-    t = np.asarray(times, dtype=float) if times is not None else None
-    keep = np.isfinite(x)
-    x = x[keep]
-    t = t[keep] if t is not None else None
+    x = as_floats(values, "steady_figure")
+    t = as_floats(times, "steady_figure") if times is not None else None
+    keep = [math.isfinite(v) for v in x]
+    x = [v for v, k in zip(x, keep) if k]
+    t = [v for v, k in zip(t, keep) if k] if t is not None else None
     need = max(2 * BATCH, BATCHES * 2)
     if len(x) < need:
         return _too_short(len(x), f"the run has {len(x)} samples; at least {need} are needed")
@@ -92,15 +90,14 @@ def steady_figure(values: Sequence[float], times: Optional[Sequence[float]] = No
     if m < 1:
         return _too_short(len(x), f"only {len(tail)} samples are left after the warm-up")
     used = tail[len(tail) - BATCHES * m:]
-    y = used.reshape(BATCHES, m).mean(axis=1)
+    y = [math.fsum(used[j:j + m]) / m for j in range(0, BATCHES * m, m)]
     mean = w.steady_mean
-    s = float(y.std(ddof=1))
+    s = mean_std(y)[1]
     half = _t(0.5 + confidence / 2.0, BATCHES - 1) * s / math.sqrt(BATCHES)
-    rest = y[:-1]
-    rest_mean, rest_s = float(rest.mean()), float(rest.std(ddof=1))
+    rest_mean, rest_s = mean_std(y[:-1])
     spread = _t(0.5 + END_CONFIDENCE / 2.0, BATCHES - 2) * rest_s * math.sqrt(1 + 1 / (BATCHES - 1))
     low, high = rest_mean - spread, rest_mean + spread
-    end = float(y[-1])
+    end = y[-1]
     # A constant series (spread 0) has its end "within" when it is the same value.
     end_ok = low - 1e-12 * max(1.0, abs(rest_mean)) <= end <= high + 1e-12 * max(1.0, abs(rest_mean))
     why = ""

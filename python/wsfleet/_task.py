@@ -44,20 +44,20 @@ def run_task(task: Task) -> Dict[str, Any]:
     native = _core.run_text(task.scenario_text, task.source, list(task.overrides))
     summary = json.loads(native.summary_json())
     row = flatten_summary(summary)
-    fleet_columns = native.fleet_columns()
-    row.update(steady_state_metrics(fleet_columns))
-    row.update(verdict_of(native, summary, fleet_columns))
+    # (the three columns as lists: MSER-5 needs no numpy)
+    row.update(steady_state_metrics(native.fleet_lists([C.time_s, *STEADY_COLUMNS])))
+    row.update(verdict_of(native, summary))
     return row
 
 
-def verdict_of(native: Any, summary: Dict[str, Any], fleet_columns: Any) -> Dict[str, Any]:
+def verdict_of(native: Any, summary: Dict[str, Any]) -> Dict[str, Any]:
     """The run's verdict columns (wsfleet._point_verdicts.verdict_columns), from every limit of the
     model measured on its time series (RunResult.limits())."""
     from wsfleet._point_verdicts import verdict_columns
-    from wsfleet._run import _result
+    from wsfleet._run_result import result_of_columns
 
-    result = _result(fleet_columns, native.server_columns(), native.balancer_columns(), summary,
-                     native.scenario_toml(), None)
+    result = result_of_columns(native.fleet_columns(), native.server_columns(), native.balancer_columns(), summary,
+                               native.scenario_toml(), None)
     return verdict_columns(result.limits())
 
 
@@ -73,19 +73,19 @@ def steady_state_metrics(fleet_columns: Dict[str, Any]) -> Dict[str, Any]:
     20 samples: wsfleet._steady). NaN (reliable False) when the run has too few samples (fewer than 10)."""
     import math
 
-    import numpy as np
-
     from wsfleet._steady import steady_figure
-    from wsfleet._warmup import mser5
+    from wsfleet._warmup import as_floats, mser5
 
     out: Dict[str, Any] = {}
-    times = np.asarray(fleet_columns.get(C.time_s, []), dtype=float)
+    times = as_floats(fleet_columns.get(C.time_s, []), "time_s")
     for column in STEADY_COLUMNS:
-        values = np.asarray(fleet_columns.get(column, []), dtype=float)
-        keep = np.isfinite(values)
+        values = as_floats(fleet_columns.get(column, []), column)
+        keep = [math.isfinite(v) for v in values]
+        kept = [v for v, k in zip(values, keep) if k]
+        kept_times = [v for v, k in zip(times, keep) if k] if len(times) == len(values) else None
         prefix = f"steady_state.{column}"
         try:
-            w = mser5(values[keep], times[keep] if len(times) == len(values) else None)
+            w = mser5(kept, kept_times)
         except ValueError:  # too short a series
             out.update({f"{prefix}.mean": math.nan, f"{prefix}.warmup_s": math.nan, f"{prefix}.reliable": False,
                         f"{prefix}.steady": False})
@@ -93,8 +93,7 @@ def steady_state_metrics(fleet_columns: Dict[str, Any]) -> Dict[str, Any]:
         out.update({f"{prefix}.mean": w.steady_mean,
                     f"{prefix}.warmup_s": w.warmup_end_s if w.warmup_end_s is not None else math.nan,
                     f"{prefix}.reliable": w.reliable,
-                    f"{prefix}.steady": steady_figure(values[keep], times[keep] if len(times) == len(values)
-                                                      else None).steady})
+                    f"{prefix}.steady": steady_figure(kept, kept_times).steady})
     return out
 
 
@@ -152,7 +151,7 @@ def run_replica(task: ReplicaTask, progress: Any = None) -> Dict[str, Any]:
     summary_text = native.summary_json()
     fleet = native.fleet_columns()
     row = replica_row(task.replication, task.seed, json.loads(summary_text), fleet)
-    row.update(verdict_of(native, json.loads(summary_text), fleet))  # as a sweep's row has it
+    row.update(verdict_of(native, json.loads(summary_text)))  # as a sweep's row has it
     out = {"row": row,
            "summary_json": summary_text, "scenario_toml": native.scenario_toml(), "fleet": dict(fleet),
            "servers": dict(native.server_columns()), "balancers": dict(native.balancer_columns()),

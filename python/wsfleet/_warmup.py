@@ -20,11 +20,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
-import numpy as np
-
-__all__ = ["Warmup", "mser5", "BATCH"]
+__all__ = ["Warmup", "mser5", "mean_std", "as_floats", "BATCH"]
 
 #: Observations per batch: the "5" of MSER-5.
 BATCH = 5
@@ -51,37 +49,60 @@ class Warmup:
                 f"{self.steady_mean:.4g}{unit} over the rest")
 
 
+def as_floats(values: Sequence[float], what: str) -> List[float]:
+    """`values` as a list of floats (a list, a tuple, a numpy array or a pandas Series)."""
+    try:  # (a 2-D array's or a list of lists' items are no numbers)
+        return [float(v) for v in (values.tolist() if hasattr(values, "tolist") else values)]
+    except TypeError:
+        raise ValueError(f"{what}: expected one series (a 1-D sequence)") from None
+
+
+def mean_std(x: Sequence[float]) -> Tuple[float, float]:
+    """The mean of x and its standard deviation with n - 1 (NaN below two values), from exactly
+    rounded sums (math.fsum)."""
+    n = len(x)
+    mean = math.fsum(x) / n
+    if n < 2:
+        return mean, math.nan
+    return mean, math.sqrt(math.fsum((v - mean) ** 2 for v in x) / (n - 1))
+
+
 def mser5(values: Sequence[float], times: Optional[Sequence[float]] = None) -> Warmup:
     """MSER-5 over `values` (in time order; NaN values are not allowed). `times`: each value's time,
-    to report where the warm-up ends. At least 10 values (two batches) are needed."""
-    x = np.asarray(values, dtype=float)
-    if x.ndim != 1:
-        raise ValueError("mser5: expected one series (a 1-D sequence)")
-    if not np.all(np.isfinite(x)):
+    to report where the warm-up ends. At least 10 values (two batches) are needed. In plain Python
+    (a sweep's worker computes it for every run without loading numpy)."""
+    x = as_floats(values, "mser5")
+    if not all(math.isfinite(v) for v in x):
         raise ValueError("mser5: the series has NaN or infinite values")
     b = len(x) // BATCH
     if b < 2:
         raise ValueError(f"mser5: needs at least {2 * BATCH} values (got {len(x)})")
-    z = x[:b * BATCH].reshape(b, BATCH).mean(axis=1)
-    # Suffix sums give every d's mean and sum of squares in one pass.
-    rev = z[::-1]
-    count = np.arange(1, b + 1, dtype=float)
-    sums = np.cumsum(rev)[::-1]                 # sum of Z_{d+1..b}, d = 0..b-1
-    squares = np.cumsum(rev * rev)[::-1]
-    kept = count[::-1]                           # b - d
-    sse = np.maximum(squares - sums * sums / kept, 0.0)
-    stat = sse / (kept * kept)
-    half = max(1, b // 2)                        # d = 0 .. ceil(b/2) - 1: keep at least half
-    d = int(np.argmin(stat[:half]))
+    z = [math.fsum(x[j:j + BATCH]) / BATCH for j in range(0, b * BATCH, BATCH)]
+    # Suffix sums give every d's mean and sum of squares in one pass, from the end.
+    sums = [0.0] * b      # sum of Z_{d+1..b}, d = 0..b-1
+    squares = [0.0] * b
+    total = total2 = 0.0
+    for d in range(b - 1, -1, -1):
+        total += z[d]
+        total2 += z[d] * z[d]
+        sums[d], squares[d] = total, total2
+    half = max(1, b // 2)  # d = 0 .. ceil(b/2) - 1: keep at least half
+    best, best_stat = 0, math.inf
+    for d in range(half):
+        kept = b - d
+        stat = max(squares[d] - sums[d] * sums[d] / kept, 0.0) / (kept * kept)
+        if stat < best_stat:  # the first d of the smallest statistic
+            best, best_stat = d, stat
+    d = best
     # A minimum on the last d searched means MSER still falls there: the series has not settled.
     reliable = d < half - 1 or half == 1
     tail = x[d * BATCH:b * BATCH]
     end = None
     if times is not None:
-        t = np.asarray(times, dtype=float)
+        t = as_floats(times, "mser5")
         if len(t) != len(x):
             raise ValueError("mser5: times and values differ in length")
-        end = float(t[d * BATCH])
-    return Warmup(truncated=d * BATCH, batches=b, mser=float(stat[d]), steady_mean=float(tail.mean()),
-                  steady_std=float(tail.std(ddof=1)) if len(tail) > 1 else math.nan, reliable=reliable,
-                  warmup_end_s=end)
+        end = t[d * BATCH]
+    mean, std = mean_std(tail)
+    return Warmup(truncated=d * BATCH, batches=b, mser=best_stat, steady_mean=mean, steady_std=std,
+                  reliable=reliable, warmup_end_s=end)

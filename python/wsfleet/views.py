@@ -43,9 +43,9 @@ from __future__ import annotations
 import json
 import keyword
 from functools import lru_cache
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Type
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Type
 
-from wsfleet import _core, study_schema
+from wsfleet import _core
 
 __all__ = ["View", "Scenario", "Summary", "StudyFile", "PlanFile", "summary_schema", "scenario_schema",
            "study_file_schema", "attribute_name", "declared_keys", "UndeclaredKey", "timeseries_schema",
@@ -74,6 +74,8 @@ def scenario_schema() -> Dict[str, Any]:
 def study_file_schema(which: str) -> Dict[str, Any]:
     """The JSON Schema of a study directory's "study" (study.json) or "plan" (plan.json), as
     wsfleet.study_schema declares it (docs/study.schema.json, docs/plan.schema.json)."""
+    from wsfleet import study_schema  # (not at a sweep worker's start: it reads no study file)
+
     return study_schema.json_schema(which)
 
 
@@ -262,14 +264,29 @@ class _Builder:
         return property(get_value, doc=doc)
 
 
-Summary: Type[View] = _Builder(defaults=False, file="summary.json").make("Summary", summary_schema())
-Summary.__module__ = __name__
-Scenario: Type[View] = _Builder(defaults=True, file="the scenario").make("Scenario", scenario_schema())
-Scenario.__module__ = __name__
-StudyFile: Type[View] = _Builder(defaults=False, file="study.json").make("StudyFile", study_file_schema("study"))
-StudyFile.__module__ = __name__
-PlanFile: Type[View] = _Builder(defaults=False, file="plan.json").make("PlanFile", study_file_schema("plan"))
-PlanFile.__module__ = __name__
+#: The views, each built from its schema when first imported (PEP 562): a sweep's worker, which
+#: reads summaries only, never builds the scenario's (the largest).
+_VIEWS: Dict[str, Any] = {
+    "Summary": lambda: _Builder(defaults=False, file="summary.json").make("Summary", summary_schema()),
+    "Scenario": lambda: _Builder(defaults=True, file="the scenario").make("Scenario", scenario_schema()),
+    "StudyFile": lambda: _Builder(defaults=False, file="study.json").make("StudyFile", study_file_schema("study")),
+    "PlanFile": lambda: _Builder(defaults=False, file="plan.json").make("PlanFile", study_file_schema("plan")),
+}
+if TYPE_CHECKING:
+    Summary: Type[View]
+    Scenario: Type[View]
+    StudyFile: Type[View]
+    PlanFile: Type[View]
+
+
+def __getattr__(name: str) -> Any:
+    make = _VIEWS.get(name)
+    if make is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    view = make()
+    view.__module__ = __name__
+    globals()[name] = view  # later lookups skip __getattr__
+    return view
 
 
 # --------------------------------------------------------------------------------------------

@@ -49,9 +49,9 @@ def hang_on_point_1(task: Task) -> Dict[str, Any]:
 
 
 def report_modules(task: Task) -> Dict[str, Any]:
-    """Runs the task and says whether the worker has loaded pandas, pyarrow or SciPy by then."""
+    """Runs the task and says whether the worker has loaded pandas, pyarrow, SciPy or numpy by then."""
     import sys
 
     row = run_task(task)
-    row.update({f"worker.{name}": name in sys.modules for name in ("pandas", "pyarrow", "scipy")})
+    row.update({f"worker.{name}": name in sys.modules for name in ("pandas", "pyarrow", "scipy", "numpy")})
     return row

@@ -2,6 +2,8 @@
 tidy DataFrames, RunResult.save, and the GIL being released while the engine runs."""
 from __future__ import annotations
 
+import pickle
+import subprocess
 import sys
 import threading
 import time
@@ -197,6 +199,37 @@ def test_timeseries_property_is_timeseries_csv(result: wsfleet.RunResult, tmp_pa
     assert set(tidy.columns) == set(csv.columns)
     tidy = tidy[list(csv.columns)]
     pd.testing.assert_frame_equal(tidy.reset_index(drop=True), csv, check_dtype=False)
+
+
+def test_a_run_read_for_its_summary_never_loads_pandas(scenario_path: Path, result: wsfleet.RunResult) -> None:
+    """The frames are built when first read: `import wsfleet`, a run, its summary and its headline
+    leave pandas unloaded (it is most of a second); the first frame read loads it, and the frames
+    are those of a run whose frames were all read (the module's fixture)."""
+    code = "\n".join([
+        "import sys, wsfleet",
+        f"r = wsfleet.run({str(scenario_path)!r}, progress=False)",
+        "print(r.summary['connections']['peak'], 'pandas' in sys.modules)",
+        "repr(r)",
+        "print('pandas' in sys.modules)",
+        "fleet = r.fleet",
+        "print('pandas' in sys.modules, fleet['connections'].max(), r.fleet is fleet)",
+        "import pickle; sys.stdout.buffer.write(pickle.dumps([r.fleet, r.servers, r.balancers]))"])
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True)
+    lines = out.stdout.split(b"\n", 3)
+    peak = result.summary["connections"]["peak"]
+    assert [line.decode() for line in lines[:3]] == [f"{peak} False", "False", f"True {peak} True"]
+    fleet, servers, balancers = pickle.loads(lines[3])
+    pd.testing.assert_frame_equal(fleet, result.fleet)
+    pd.testing.assert_frame_equal(servers, result.servers)
+    pd.testing.assert_frame_equal(balancers, result.balancers)
+
+
+def test_a_loaded_run_pickles_with_its_frames(result: wsfleet.RunResult, tmp_path: Path) -> None:
+    loaded = wsfleet.load(result.save(tmp_path / "run"))  # no frame read yet
+    again = pickle.loads(pickle.dumps(loaded))
+    assert again.summary == loaded.summary
+    pd.testing.assert_frame_equal(again.fleet, loaded.fleet)
+    pd.testing.assert_frame_equal(again.servers, loaded.servers)
 
 
 # ------------------------------------------------------------------------------------------------

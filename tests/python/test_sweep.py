@@ -343,7 +343,7 @@ def test_workers_do_not_load_scipy_and_give_the_in_process_table(tmp_path: Path)
     result = wsfleet.Sweep(sampled, AXES, replications=2).run(tmp_path / "w", workers=2,
                                                               _task_fn=sweep_helpers.report_modules).frame
     assert result["steady_state.connections.reliable"].all()  # the steady-state figures were computed
-    flags = ["worker.pandas", "worker.pyarrow", "worker.scipy"]
+    flags = ["worker.pandas", "worker.pyarrow", "worker.scipy", "worker.numpy"]
     assert not result["worker.scipy"].any(), result[flags]
     assert result["verdict.status"].notna().all()  # the verdict was measured in the worker
     reference = wsfleet.sweep(sampled, AXES, out=tmp_path / "ref", replications=2, workers=0).frame
