@@ -131,8 +131,20 @@ struct ClientPresetInfo {
   std::string name;     ///< its registry name (also in backoff_policies())
   std::string library;  ///< the library and version it reproduces
   std::string source;   ///< the file(s) it was checked against
+  /// Whether the library waits for a shedding server's Retry-After (or its own equivalent advice)
+  /// before its next attempt after a refused connect (models/backoff/presets/registry.cpp names the
+  /// source read for each).
+  bool honours_retry_after = false;
 };
 /// The client presets among backoff_policies(), in listing order.
 const std::vector<ClientPresetInfo>& backoff_client_presets();
+
+/// Whether the generic policies (every backoff policy that is not a client preset) honour a
+/// shedding server's Retry-After: they stand for reconnect code the application writes itself, which
+/// can read the hint (RFC 9110 section 10.2.3).
+inline constexpr bool kGenericHonoursRetryAfter = true;
+/// Whether clients of backoff policy `name` honour a shedding server's Retry-After by default: the
+/// library's behaviour for a client preset, kGenericHonoursRetryAfter otherwise.
+bool backoff_honours_retry_after(const std::string& name);
 
 }  // namespace wsfleet::models

@@ -51,7 +51,7 @@ struct AdmissionSection {
   double max_handshakes_per_s = 0.0;    ///< per server, beyond it new connections are refused; 0 = unlimited
   double reject_above_backlog_ms = 0.0; ///< refuse new connections while the CPU queue is longer than this; 0 = never
   double reject_us = 20.0;              ///< CPU time to refuse one (no TLS, no auth: cheap), microseconds of one core
-  double retry_after_s = 0.0;           ///< the refusal's Retry-After hint: clients wait at least this long; 0 = none
+  double retry_after_s = 0.0;           ///< the refusal's Retry-After hint: clients that honour it (clients.honour_retry_after) wait at least this long; 0 = none
   /// Member-wise equality (exact for doubles).
   bool operator==(const AdmissionSection&) const = default;
 };
@@ -123,6 +123,14 @@ enum class PusherFallback {
   Off,     ///< WebSocket only (pusher-js with enabledTransports: ["ws"], or outside a browser)
 };
 
+/// clients.honour_retry_after: does a client refused by a shedding server ([fleet.admission]) wait for
+/// its Retry-After (retry_after_s) before its next attempt?
+enum class HonourRetryAfter {
+  Preset,  ///< as the backoff preset's library does (ClientPresetInfo::honours_retry_after); yes for the generic policies
+  On,      ///< every client waits at least retry_after_s (or its backoff, if longer)
+  Off,     ///< no client reads the hint: its backoff alone decides
+};
+
 /// clients.pusher_fallback_transport: the HTTP transport pusher-js falls back to.
 enum class PusherFallbackTransport {
   XhrStreaming,  ///< xhr_streaming (a held HTTP response stream, messages as POSTs): the project's SSE transport
@@ -165,6 +173,7 @@ struct ClientsSection {
   double pusher_fallback_delay_s = 2.0;                  ///< the fallback starts this long after the attempt (useTLS: 2 s; non-TLS 5 s)
   PusherFallbackTransport pusher_fallback_transport = PusherFallbackTransport::XhrStreaming;
   double pusher_transport_cache_ttl_s = 1800.0;          ///< how long the transport that connected last is tried first; 0 = no cache
+  HonourRetryAfter honour_retry_after = HonourRetryAfter::Preset;  ///< wait for a shedding server's Retry-After
   /// Member-wise equality (exact for doubles).
   bool operator==(const ClientsSection&) const = default;
 };

@@ -174,7 +174,8 @@ Action add_list(CLI::App& app) {
         presets.push_back({{"name", p.name},
                            {"library", p.library},
                            {"source", p.source},
-                           {"connect_timeout_s", timeout ? nlohmann::ordered_json(timeout->timeout_s) : nullptr}});
+                           {"connect_timeout_s", timeout ? nlohmann::ordered_json(timeout->timeout_s) : nullptr},
+                           {"honours_retry_after", p.honours_retry_after}});
       }
       j["backoff_client_presets"] = presets;
       j["autoscaling"] = policies_json(models::autoscaling_policies());

@@ -33,7 +33,7 @@ struct RunOptions {
   std::uint64_t seed = 0;  // used only when --seed is given
   bool quiet = false;
   bool report = false;
-  bool json = false;  // machine-readable stdout: summary.json for run, an object for check
+  bool json = false;  // machine-readable stdout: {"summary", "verdict"} for run (Python's), an object for check
   std::string format = "csv";  // run --out: the time series as timeseries.csv, or also timeseries.parquet
   // A replicated run (--precision): handed to the Python package (wsfleet._run_cli), which checks them.
   std::string precision;
@@ -43,7 +43,7 @@ struct RunOptions {
   std::string scheduler;  // --scheduler ADDRESS: a Dask cluster running them instead
 };
 
-/// `wsfleet run ... --precision R`: the arguments for wsfleet._run_cli.main, as the user gave them.
+/// `wsfleet run ... --precision R` or `--json`: the arguments for wsfleet._run_cli.main, as the user gave them.
 std::vector<std::string> replicated_run_args(const RunOptions& o, bool seed_given) {
   std::vector<std::string> args = {"-c",
                                    "import sys; from wsfleet._run_cli import main; "
@@ -232,7 +232,9 @@ Action add_run(CLI::App& app) {
   cmd->add_option("--set", opts->sets, "Override a scenario key, e.g. --set clients.count=5000 (repeatable)");
   cmd->add_flag("--quiet,-q", opts->quiet, "No progress line");
   cmd->add_flag("--report", opts->report, "Also write DIR/report.html (needs --out)");
-  cmd->add_flag("--json", opts->json, "Print summary.json on stdout instead of the summary (implies --quiet)");
+  cmd->add_flag("--json", opts->json,
+                "Print {\"summary\": summary.json, \"verdict\": the report's verdict (status, words, limit, figure, "
+                "text)} on stdout instead of the summary (implies --quiet)");
   cmd->add_option("--format", opts->format,
                   "Time series format with --out: csv (timeseries.csv), or parquet (timeseries.parquet beside it)")
       ->check(CLI::IsMember({"csv", "parquet"}));
@@ -257,8 +259,10 @@ Action add_run(CLI::App& app) {
                         ->type_name("ADDRESS");
   return [opts, seed, precision, metric, cap, workers, scheduler]() -> int {
     if (precision->count() > 0 || metric->count() > 0 || cap->count() > 0 || workers->count() > 0 ||
-        scheduler->count() > 0) {
-      // Every check (values, metric names, --report/--format without --out) is the Python side's.
+        scheduler->count() > 0 || opts->json) {
+      // Every check (values, metric names, --report/--format without --out) is the Python side's. --json
+      // goes there too: its answer carries the verdict, which only the Python package computes
+      // (wsfleet._limits); the run is the same loader and engine.
       return run_python("run", replicated_run_args(*opts, seed->count() > 0));
     }
     if (opts->report && opts->out.empty()) {
@@ -287,7 +291,7 @@ Action add_run(CLI::App& app) {
       return kExitBadInput;
     }
     if (!opts->out.empty()) experiments::check_run_directory(opts->out);  // I/O error (exit 1) before the run, not after
-    ProgressLine progress(cfg.run.duration_s, !opts->quiet && !opts->json);
+    ProgressLine progress(cfg.run.duration_s, !opts->quiet);
     models::RunResult result;
     try {
       result = fleet->run([&](sim::SimTime now, std::uint64_t n) { progress.update(now, n); });
@@ -297,15 +301,10 @@ Action add_run(CLI::App& app) {
       return kExitConservation;
     }
     progress.finish();
-    if (opts->json) {
-      std::cout << experiments::summary_json_text(result.summary);
-    } else {
-      print_summary(result.summary);
-    }
+    print_summary(result.summary);
     if (!opts->out.empty()) {
       experiments::write_run_directory(opts->out, cfg, result);
-      (opts->json ? std::cerr : std::cout) << "results written to " << opts->out
-                                           << "/ (summary.json, timeseries.csv, scenario.toml)\n";
+      std::cout << "results written to " << opts->out << "/ (summary.json, timeseries.csv, scenario.toml)\n";
       if (opts->format == "parquet") {
         // The Parquet file is the CSV's table, written by the Python package (pyarrow).
         if (const int rc = run_python("run", {"-m", "wsfleet._timeseries_parquet", opts->out}); rc != 0) return rc;

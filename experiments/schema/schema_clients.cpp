@@ -78,7 +78,11 @@ Section clients() {
                   "the fallback: xhr_streaming runs as an SSE connection, xhr_polling as long polling ([transport])"),
            number("pusher_transport_cache_ttl_s", &C::pusher_transport_cache_ttl_s, between(0.0, kMaxDurationS),
                   "the transport that connected last is tried first, fail-fast, for this long (CachedStrategy ttl "
-                  "1800 s); 0 = no cache (no localStorage)")},
+                  "1800 s); 0 = no cache (no localStorage)"),
+           choice("honour_retry_after", &C::honour_retry_after, {"preset", "on", "off"},
+                  "a client refused by a shedding server waits for its Retry-After (fleet.admission.retry_after_s) "
+                  "before its next attempt: \"preset\" = as the backoff preset's library does (only aws_standard "
+                  "does; docs/client_presets.md), yes for the generic policies; \"on\" = every client; \"off\" = none")},
           false, ""};
 }
 

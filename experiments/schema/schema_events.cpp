@@ -13,8 +13,10 @@ Section faults() {
   Key type = manual("type", KeyType::Choice, "the kind of fault");
   for (const models::FaultType* kind : models::fault_types()) type.choices.emplace_back(kind->name());
   type.required = true;
-  Key server = by_hand(integer("server", &F::server, 0, kIntMax, "type = \"crash\": the 0-based server index (< servers ever in the fleet; with "
-                                                          "[autoscaler] and sites: of the scenario's own servers, site by site)"));
+  Key server = by_hand(integer("server", &F::server, 0, kIntMax, "type = \"crash\" (and the other faults of one server): the 0-based server index (< servers "
+                                                          "ever in the fleet; with [autoscaler] and sites: of the scenario's own "
+                                                          "servers, site by site); after a [[deploys]] rollout replaced it: its "
+                                                          "replacement (docs/operations.md)"));
   Key balancer = by_hand(integer("balancer", &F::balancer, 0, kIntMax,
                                  "type = \"balancer_crash\": the 0-based balancer index (< balancer.count x sites)"));
   Key site = by_hand(text("site", &F::site, "type = \"site_crash\": the name of a [[topology.sites]] entry"));

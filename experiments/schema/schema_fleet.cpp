@@ -60,7 +60,8 @@ Section admission() {
                   "refuse new connections while the CPU queue is longer than this; 0 = never"),
            number("reject_us", &A::reject_us, between(0.0, kMaxCpuCostUs), "CPU time to refuse one connection"),
            number("retry_after_s", &A::retry_after_s, between(0.0, kMaxDurationS),
-                  "the refusal's Retry-After hint: clients wait at least this long; 0 = none")},
+                  "the refusal's Retry-After hint: clients that honour it (clients.honour_retry_after) wait at least this "
+                  "long; 0 = none")},
           false, ""};
 }
 

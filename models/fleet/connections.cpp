@@ -61,7 +61,11 @@ Connections::Connections(FleetState& state)
   const bool rebalancing = st_.duration(cfg.fleet.rebalance.interval_s) > 0;
   track_activity_ = idle_pings_ || idle_cuts_ || cfg.clients.vanish_share > 0.0 || rebalancing;
   if (track_activity_) heartbeat_tag_ = kHeartbeatTracked;
-  retry_after_ = st_.duration(cfg.fleet.admission.retry_after_s);
+  // A shed refusal's Retry-After counts only for clients whose library reads it (clients.honour_retry_after).
+  const bool honours = cfg.clients.honour_retry_after == HonourRetryAfter::Preset
+                           ? backoff_honours_retry_after(cfg.backoff.policy)
+                           : cfg.clients.honour_retry_after == HonourRetryAfter::On;
+  retry_after_ = honours ? st_.duration(cfg.fleet.admission.retry_after_s) : 0;
   // clients.connect_timeout_s when given; else each attempt gets the backoff preset's own timeout
   // (attempt_timeout), or kDefaultConnectTimeoutS for a policy without one.
   connect_timeout_ = st_.duration(cfg.clients.connect_timeout_s.value_or(kDefaultConnectTimeoutS));

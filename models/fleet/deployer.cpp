@@ -30,6 +30,7 @@ Deployer::Deployer(FleetState& state)
       phase_(state.servers.size(), Phase::None),
       deploy_of_(state.servers.size(), 0),
       unit_of_(state.servers.size(), 0),
+      replaced_by_(state.servers.size(), kNone),
       pending_pos_(state.cfg.clients.count, kNone),
       reconnect_s_(state.cfg.deploys.size()),
       away_(state.cfg.deploys.size(), 0) {
@@ -237,6 +238,7 @@ void Deployer::start_server(std::uint32_t d, std::uint32_t u) {
   const std::uint32_t b = st_.parts.autoscaler ? st_.parts.autoscaler->claim_slot(site_for_new(r)) : run.next_slot++;
   if (b >= st_.servers.size()) throw std::logic_error("Deployer: no server slot left");
   r.new_rs.push_back(b);
+  pair_replacements(r);
   phase_[b] = Phase::Starting;
   deploy_of_[b] = d;
   unit_of_[b] = u;
@@ -245,6 +247,15 @@ void Deployer::start_server(std::uint32_t d, std::uint32_t u) {
   if (cfg.ready_jitter_s > 0.0) delay += cfg.ready_jitter_s * rng_ready_.uniform01();
   const sim::SimTime at = st_.sim.now() + st_.duration(delay);
   if (at <= st_.end) st_.sim.schedule_at(at, self_, kReady, b);
+}
+
+void Deployer::pair_replacements(Unit& r) {
+  for (; r.paired < std::min(r.deleted.size(), r.new_rs.size()); ++r.paired) replaced_by_[r.deleted[r.paired]] = r.new_rs[r.paired];
+}
+
+std::uint32_t Deployer::holder_of_slot(std::uint32_t b) const {
+  while (b < replaced_by_.size() && replaced_by_[b] != kNone) b = replaced_by_[b];
+  return b;
 }
 
 std::int32_t Deployer::site_for_new(const Unit& r) const {
@@ -306,6 +317,9 @@ void Deployer::terminate(std::uint32_t d, std::uint32_t b) {
   Server& s = st_.servers[b];
   phase_[b] = Phase::Terminating;
   deploy_of_[b] = d;
+  Unit& unit = r.units[unit_of_[b]];
+  unit.deleted.push_back(b);
+  pair_replacements(unit);
   if (st_.parts.autoscaler) st_.parts.autoscaler->release(b);
   ++r.terminating;
   ++out_[d].servers_terminated;

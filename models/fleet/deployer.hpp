@@ -44,6 +44,12 @@ class Deployer : public sim::EventHandler {
   /// autoscaler, of its scale-ins: `scaling_drained`) + those it closed.
   void conservation(RunSummary& summary, std::uint64_t scaling_drained) const;
 
+  /// The server that holds slot `server` now: `server` itself, or, once a rollout has deleted it and
+  /// started a new server in its place, that replacement (and so on through later rollouts). A
+  /// Deployment's deleted servers and its new ones are paired in order: the first deleted with the
+  /// first started, and so on. The faults that name a server hit this one (docs/operations.md).
+  std::uint32_t holder_of_slot(std::uint32_t server) const;
+
   /// Per server: where it is in a deploy's life.
   enum class Phase : std::uint8_t { None, Old, Starting, Ready, Available, Terminating, Gone };
 
@@ -56,6 +62,8 @@ class Deployer : public sim::EventHandler {
     std::uint32_t replicas = 0, surge = 0, unavailable = 0, target_new = 0;
     std::vector<std::uint32_t> old_rs;   ///< old servers still in the old ReplicaSet (not terminating)
     std::vector<std::uint32_t> new_rs;   ///< new servers started, in start order
+    std::vector<std::uint32_t> deleted;  ///< old servers deleted, in deletion order (paired with new_rs)
+    std::size_t paired = 0;              ///< deleted[i] is replaced by new_rs[i] for i < paired
     std::uint32_t new_available = 0;
     /// One fleet-wide Deployment over per-site autoscalers: per site, the replicas it had when the
     /// rollout started (its old servers and those its autoscaler was starting), which its new servers
@@ -75,6 +83,8 @@ class Deployer : public sim::EventHandler {
   /// One Deployment's rolloutRolling (or blue/green), one sync after another until nothing changes.
   void reconcile_unit(std::uint32_t d, std::uint32_t u);
   void start_server(std::uint32_t d, std::uint32_t u);
+  /// Records each deleted old server of a Deployment that has a started new one as replaced by it.
+  void pair_replacements(Unit& unit);
   /// The site of a Deployment's next new server: its own; over per-site autoscalers, the site most
   /// missing (its quota less the new servers it has; ties: the first site); -1 otherwise.
   std::int32_t site_for_new(const Unit& unit) const;
@@ -108,6 +118,7 @@ class Deployer : public sim::EventHandler {
   std::vector<Phase> phase_;            ///< per server
   std::vector<std::uint32_t> deploy_of_;  ///< per server: the deploy that started or terminates it
   std::vector<std::uint32_t> unit_of_;    ///< per server: its Deployment in that deploy (Run::units)
+  std::vector<std::uint32_t> replaced_by_;  ///< per server: the new server that took its slot, or kNone
   std::int32_t active_ = -1;            ///< the deploy in progress, -1 = none
   std::vector<std::uint32_t> queued_;   ///< deploys whose time came while another was in progress
   // Clients whose connection a deploy closed and that are not connected again yet.

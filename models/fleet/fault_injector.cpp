@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "models/fleet/deployer.hpp"
+
 namespace wsfleet::models {
 
 FaultInjector::FaultInjector(FleetState& state) : st_(state) {
@@ -37,7 +39,15 @@ void FaultInjector::start() {
 void FaultInjector::handle(const sim::Event& e) {
   const auto fault = static_cast<std::uint32_t>(e.data);
   switch (e.tag) {
-    case kStart: types_[fault]->start(st_, fault); return;
+    case kStart:
+      // A fault that names a server hits the server in that slot now: the original, or the server a
+      // rollout started in its place (Deployer::holder_of_slot). Its outcome names the one hit.
+      if (types_[fault]->target_key() == "server" && st_.parts.deployer) {
+        FaultOutcome& hit = st_.faults[fault].outcome;
+        hit.server = st_.parts.deployer->holder_of_slot(hit.server);
+      }
+      types_[fault]->start(st_, fault);
+      return;
     case kEnd: types_[fault]->end(st_, fault); return;
     default: throw std::logic_error("FaultInjector: unknown event tag");
   }

@@ -48,14 +48,15 @@ void GrayFailures::handle(const sim::Event& e) {
   const auto fault = static_cast<std::uint32_t>(e.data);
   if (!active_[fault]) return;  // ended
   const CrashFault& f = st_.cfg.faults[fault];
-  Server& s = st_.servers[f.server];
+  const std::uint32_t hit = st_.faults[fault].outcome.server;  // the server hit (a rollout may have replaced the one named)
+  Server& s = st_.servers[hit];
   const sim::SimTime now = st_.sim.now();
   switch (e.tag) {
     case kSlice: {
       // Each core loses 1 - 1/factor of every slice: the work queues behind it, as behind a
       // throttled or shared CPU (the slices show as busy CPU in the time series).
       if (s.up) {
-        st_.parts.servers->catch_up(f.server);  // the heartbeats due by now go first (the queue's times only grow)
+        st_.parts.servers->catch_up(hit);  // the heartbeats due by now go first (the queue's times only grow)
         const auto take = static_cast<sim::SimTime>(static_cast<double>(kSliceNs) * (1.0 - 1.0 / f.factor));
         for (std::uint32_t k = 0; k < s.cpu.cores() && take > 0; ++k) {
           s.cpu.submit(now, take, CpuQueue::kUntracked);
@@ -102,7 +103,7 @@ void GrayFailures::flap_start(std::uint32_t fault) {
 
 void GrayFailures::flap_end(std::uint32_t fault) {
   active_[fault] = 0;
-  st_.servers[st_.cfg.faults[fault].server].health_failing = false;
+  st_.servers[st_.faults[fault].outcome.server].health_failing = false;
 }
 
 std::vector<std::uint32_t> GrayFailures::servers_of(std::uint32_t fault) const {

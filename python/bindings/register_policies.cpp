@@ -80,11 +80,17 @@ void register_policies(py::module_& m) {
           // The library's per-attempt connect timeout (s), None when it has none of its own.
           const auto timeout = models::preset_connect_timeout(p.name, models::Params{});
           d["connect_timeout_s"] = timeout ? py::cast(timeout->timeout_s) : py::none();
+          d["honours_retry_after"] = p.honours_retry_after;
           out.append(d);
         }
         return out;
       },
-      "The backoff policies that reproduce a client library: name, library, source, connect_timeout_s");
+      "The backoff policies that reproduce a client library: name, library, source, connect_timeout_s, "
+      "honours_retry_after");
+
+  m.def("backoff_honours_retry_after", &models::backoff_honours_retry_after, py::arg("name"),
+        "Whether clients of backoff policy `name` wait for a shedding server's Retry-After by default "
+        "(clients.honour_retry_after = \"preset\")");
 
   py::class_<PyBalancingPolicy>(m, "BalancingPolicy")
       .def(py::init([](const std::string& name, const models::Params& params, std::uint64_t seed) {

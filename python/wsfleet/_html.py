@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from ._limits import STATUS_WORDS  # the verdict's words, by status, declared with the statuses
 
-__all__ = ["CSS", "STATUS_WORDS", "TEMPLATES", "data_url", "environment", "esc", "render"]
+__all__ = ["CSS", "STATUS_WORDS", "TEMPLATES", "data_url", "environment", "esc", "render", "snippet"]
 
 #: The folder of the report templates (packaged with the wheel beside this module).
 TEMPLATES = Path(__file__).with_name("templates")
@@ -62,3 +62,9 @@ def render(template: str, **context: Any) -> Markup:
     """The template `template` (a file of wsfleet/templates/) rendered with `context`, as markup that
     another template includes as it is."""
     return Markup(environment().get_template(template).render(**context))
+
+
+def snippet(name: str, **context: Any) -> str:
+    """The notebook view `name` (a macro of templates/notebook.html.j2: run, plan, sweep, policy)
+    rendered with `context`: what a result's or a policy's _repr_html_ returns."""
+    return str(getattr(environment().get_template("notebook.html.j2").module, name)(**context))

@@ -14,6 +14,7 @@ from typing import Any, List, Mapping, Optional
 
 import pandas as pd
 
+from .policies import backoff_honours_retry_after
 from .views import Scenario, Summary, View
 from ._describe import as_float, fmt_int, fmt_mib, fmt_ms, fmt_num, fmt_pct, fmt_seconds, fmt_share, pluralise
 from .views import COLUMNS as C
@@ -180,7 +181,7 @@ def _idle(s: View, sc: View) -> Optional[Topic]:
     if cut > 0:
         timeout = as_float(sc.balancer.idle_timeout_s)
         interval = as_float(sc.clients.heartbeat_interval_s)
-        why = (f"no heartbeat keeps them busy" if not interval else
+        why = ("no heartbeat keeps them busy" if not interval else
                f"heartbeats every {fmt_seconds(interval)} are not more frequent than the timeout")
         t.sentences.append(
             f"The balancer cut {fmt_int(cut)} connections that carried no frame for "
@@ -194,6 +195,14 @@ def _idle(s: View, sc: View) -> Optional[Topic]:
             f"{fmt_seconds(limit) if limit else 'the idle limit'} (heartbeats do not count); their clients "
             "reconnected.")
     return t
+
+
+def _honours_retry_after(sc: View) -> bool:
+    """Whether the scenario's clients wait for a shedding server's Retry-After (clients.honour_retry_after)."""
+    mode = sc.clients.honour_retry_after
+    if mode in ("on", "off"):
+        return mode == "on"
+    return bool(backoff_honours_retry_after(str(sc.backoff.policy)))
 
 
 def _shedding(s: View, sc: View) -> Optional[Topic]:
@@ -221,8 +230,11 @@ def _shedding(s: View, sc: View) -> Optional[Topic]:
         if cost is not None:
             text += f", at {fmt_num(cost)} µs of CPU each instead of a full handshake"
         text += "."
-        if retry:
+        if retry and _honours_retry_after(sc):
             text += f" The refused clients waited at least the Retry-After of {fmt_seconds(retry)} before retrying."
+        elif retry:
+            text += (f" The refused clients did not wait for the Retry-After of {fmt_seconds(retry)}: their library "
+                     "does not read it (clients.honour_retry_after); their backoff alone set their next attempt.")
         t.sentences.append(text)
     if rebalanced > 0:
         tol = as_float(sc.fleet.rebalance.tolerance)

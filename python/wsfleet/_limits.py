@@ -11,199 +11,35 @@ in words (`figure`), what hitting it did (`effect`: refused attempts, dropped co
 it bound, came near (less than `MARGIN` left) or kept its margin, and advice whose numbers are
 computed from the run (`advice`). `verdict(limits)` names the binding constraint.
 
+What a Limit and a Verdict are, and the readings of the run every limit shares, are in
+wsfleet._limit; the limits that are settings, and the MISCONFIGURED verdict they give, in
+wsfleet._setting_limits (imports run _limit <- _setting_limits <- _limits).
+
 Numbers the engine does not export are derived here from what it does (summary.json,
 timeseries.csv, scenario.toml); each such derivation says so in its docstring.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, List, Mapping, Sequence, Tuple
 
 import pandas as pd
 
 from ._describe import as_float, fmt_int, fmt_mib, fmt_ms, fmt_num, fmt_pct, fmt_seconds, fmt_share
 from ._life import num
+from ._limit import (CONFIGURATION, DELIVERY_P99_MS, HANDSHAKE_STALLS, MARGIN, OUTCOMES, RECOVERY_S, SATURATED,
+                     STATES, STATUS_WORDS, Limit, Verdict, autoscaled_peak, category, class_of, crashed_servers,
+                     peak_demand, faults, peak_row, per_server, slowed_rows, state_of, this_run_servers, where_words)
+from ._setting_limits import backend_cap, misconfigured, new_connection_rate, source_ports, sticky_sessions
 from .views import Scenario, Summary, View
 from .views import COLUMNS as C
 
 __all__ = ["Limit", "Verdict", "evaluate_limits", "verdict", "MARGIN", "DELIVERY_P99_MS", "RECOVERY_S",
-           "STATES", "STATUS_WORDS", "CONFIGURATION"]
-
-#: A limit with less than this share left at the worst moment is "near".
-MARGIN = 0.20
-#: Fault kinds that make handshakes time out on their own (docs/operations.md).
-HANDSHAKE_STALLS = ("handshake_blackhole", "link_down", "link_loss", "site_partition")
-#: A sampled CPU utilisation from which handshake timeouts may be the CPU's queue.
-SATURATED = 0.95
-#: p99 pub/sub delivery latency above which a live feed no longer reads as live (ms).
-DELIVERY_P99_MS = 1000.0
-#: Time for a crash's clients to be back above which the recovery counts as slow (s).
-RECOVERY_S = 60.0
-#: The states of a limit, worst first.
-STATES = ("bound", "near", "ok", "n/a")
-#: Limits that are outcomes (what clients saw), not resources: a bound resource explains them, so
-#: the binding constraint is a resource whenever one bound.
-OUTCOMES = ("delivery_latency", "delivery_loss", "continuity", "recovery")
-#: Limits that are settings, not capacity: the balancer or the clients stop work that the servers have
-#: room for. When one binds and no capacity resource does, the verdict is "misconfigured" (adding
-#: servers is not the fix; the limit's `setting` is), not "fail". A bound capacity resource ranks first.
-CONFIGURATION = ("sticky_sessions", "source_ports", "new_connection_rate", "backend_cap")
-#: The verdict's words, by status (every report, the command line, `--json`).
-STATUS_WORDS = {"ok": "ENOUGH CAPACITY", "warn": "TIGHT", "fail": "NOT ENOUGH CAPACITY",
-                "misconfigured": "MISCONFIGURED"}
-
-
-@dataclass
-class Limit:
-    """One limit of the model and what the run used of it."""
-    key: str                     # "connections", "source_ports", "cpu", ...
-    name: str                    # "per-server connection limit"
-    state: str                   # "bound" (it stopped work), "near" (< MARGIN left), "ok", "n/a" (not set)
-    used: Optional[float]        # fraction of the limit used at the worst moment (None: not measurable)
-    figure: str                  # "19,950 of 20,000 connections (server 3 at 35 s)"
-    limit: str = ""              # "20,000 connections per server"
-    effect: str = ""             # what reaching it did, measured ("1,234 attempts refused: server full")
-    advice: str = ""             # what to change, with numbers computed from the run
-    severity: float = 0.0        # how much work it stopped (for ranking bound limits)
-    shown: bool = True           # False: the run has no such mechanism (no pub/sub), left out of the table
-    setting: str = ""            # a configuration limit (CONFIGURATION): the keys that move it
-    used_text: str = ""          # over replications: "62% ± 3% (55% to 70%)" (wsfleet._replicated_verdict)
-
-    @property
-    def used_words(self) -> str:
-        """The table's "Used" cell: the share used, or over replications the mean ± half-width (range)."""
-        return self.used_text or (fmt_share(self.used) if self.used is not None else "—")
-
-    @property
-    def configuration(self) -> bool:
-        """A setting, not capacity (CONFIGURATION)."""
-        return self.key in CONFIGURATION
-
-    @property
-    def headroom(self) -> Optional[float]:
-        return None if self.used is None else 1.0 - self.used
-
-
-@dataclass
-class Verdict:
-    """The status ("ok", "warn", "fail", "misconfigured"; STATUS_WORDS), the binding (or closest) limit
-    and the sentences."""
-    status: str
-    binding: Optional[Limit]
-    text: str
-    actions: List[str]
-
-    @property
-    def words(self) -> str:
-        """"ENOUGH CAPACITY", "TIGHT", "NOT ENOUGH CAPACITY" or "MISCONFIGURED"."""
-        return STATUS_WORDS[self.status]
-
-    def document(self) -> Dict[str, Any]:
-        """The verdict as `--json` prints it: status, words, the binding (or closest) limit's key,
-        name and figure, the setting to change for a misconfigured run, the sentence and the actions."""
-        b = self.binding
-        return {"status": self.status, "words": self.words, "limit": b.key if b is not None else None,
-                "limit_name": b.name if b is not None else None, "figure": b.figure if b is not None else None,
-                "setting": b.setting if b is not None and self.status == "misconfigured" else None,
-                "text": self.text, "actions": list(self.actions)}
-
-
-def _state(used: Optional[float], effect: float) -> str:
-    if effect > 0 or (used is not None and used >= 1.0):
-        return "bound"
-    if used is not None and used > 1.0 - MARGIN:
-        return "near"
-    return "ok"
-
-
-def _peak_row(frame: pd.DataFrame, values: pd.Series) -> Tuple[Optional[float], Optional[float], Optional[int]]:
-    """(max of values, its time, its server) over the rows of frame, ignoring NaN."""
-    if frame.empty or not values.notna().any():
-        return None, None, None
-    idx = values.idxmax()
-    server = as_float(frame.at[idx, C.server]) if C.server in frame.columns else None
-    return float(values[idx]), float(frame.at[idx, C.time_s]), int(server) if server is not None else None
-
-
-def _where(server: Optional[int], time_s: Optional[float]) -> str:
-    parts = []
-    if server is not None and server >= 0:
-        parts.append(f"server {server}")
-    if time_s is not None:
-        parts.append(f"at {fmt_seconds(time_s)}")
-    return f" ({' '.join(parts)})" if parts else ""
-
-
-def _class_of(s: View) -> Tuple[Dict[str, View], List[str]]:
-    """The server classes as the engine wrote them (by name), and each server slot's class name."""
-    return {str(c.name): c for c in s.fleet.classes}, [str(n) for n in s.fleet.server_class or []]
-
-
-def _per_server(s: View, servers: pd.DataFrame, key: str, default: Optional[float]) -> pd.Series:
-    """Each server row's own class value of `key` (e.g. max_connections), else `default`."""
-    classes, names = _class_of(s)
-    by_server = {b: as_float(getattr(classes[n], key)) if n in classes else None for b, n in enumerate(names)}
-    return servers[C.server].map(lambda b: by_server.get(int(b)) if by_server.get(int(b)) is not None
-                                 else default).astype(float)
-
-
-def _demand(fleet: pd.DataFrame) -> Tuple[Optional[float], Optional[float]]:
-    """Peak clients that wanted a connection (open + waiting in backoff) and its time. The engine
-    exports open and waiting separately; their sum per sample is the demand the fleet had to hold."""
-    if fleet.empty or C.connections not in fleet.columns:
-        return None, None
-    wanted = fleet[C.connections].fillna(0)
-    if C.waiting in fleet.columns:
-        wanted = wanted + fleet[C.waiting].fillna(0)
-    idx = wanted.idxmax()
-    return float(wanted[idx]), float(fleet.at[idx, C.time_s])
-
-
-def autoscaled_peak(summary: Any) -> Optional[int]:
-    """The most servers an [autoscaler] ran at once, or None without one (summary.json or its view)."""
-    autoscaler = Summary(summary).autoscaler
-    peak = as_float(autoscaler.replicas.peak) if autoscaler is not None else None
-    return int(peak) if peak is not None else None
-
-
-def this_run_servers(summary: Any, n: float) -> str:
-    """"2", or "2 at the start; the autoscaler ran up to 8" for an autoscaled fleet."""
-    peak = autoscaled_peak(summary)
-    if peak is not None and peak != n:
-        return f"{fmt_int(n)} at the start; the autoscaler ran up to {fmt_int(peak)}"
-    return fmt_int(n)
-
-
-def _faults(s: View, *kinds: str) -> List[View]:
-    """The summary's fault outcomes of these kinds (every one without kinds)."""
-    return [f for f in s.faults if not kinds or f.type in kinds]
-
-
-def _slowed_rows(s: View, servers: pd.DataFrame) -> pd.Series:
-    """The rows of the per-server samples taken while a slow_server fault slowed their server (a sample
-    covers the interval that ends at its time, so the one that holds the fault's end counts too)."""
-    rows = pd.Series(False, index=servers.index)
-    if C.server not in servers.columns or C.time_s not in servers.columns:
-        return rows
-    times = servers[C.time_s].drop_duplicates().sort_values()
-    step = float(times.diff().median()) if len(times) > 1 else 0.0
-    for f in _faults(s, "slow_server"):
-        at = as_float(f.at_s)
-        recover = as_float(f.recover_after_s)
-        if at is None or f.server is None:
-            continue
-        end = at + recover + step if recover is not None else math.inf
-        rows |= (servers[C.server] == f.server) & (servers[C.time_s] > at) & (servers[C.time_s] <= end)
-    return rows
-
-
-def _crashed_servers(s: View) -> int:
-    return len(_faults(s, "crash"))
+           "STATES", "STATUS_WORDS", "CONFIGURATION", "autoscaled_peak", "this_run_servers"]
 
 
 # --------------------------------------------------------------------------------------------
-# One function per limit
+# One function per capacity resource and outcome (the settings' are in wsfleet._setting_limits)
 
 
 def _connections(s: View, servers: pd.DataFrame, fleet: pd.DataFrame) -> Limit:
@@ -213,28 +49,28 @@ def _connections(s: View, servers: pd.DataFrame, fleet: pd.DataFrame) -> Limit:
     if servers.empty or C.connections not in servers.columns or not default:
         peak = as_float(s.connections.peak_per_server)
         used = peak / default if peak is not None and default else None
-        return Limit("connections", name, _state(used, refused), used,
+        return Limit("connections", name, state_of(used, refused), used,
                      f"{fmt_int(peak)} of {fmt_int(default)} connections" if used is not None else "n/a",
                      f"{fmt_int(default)} connections per server", severity=refused)
-    limits = _per_server(s, servers, "max_connections", default)
+    limits = per_server(s, servers, "max_connections", default)
     share = servers[C.connections] / limits.where(limits > 0)
-    used, t, server = _peak_row(servers, share)
+    used, t, server = peak_row(servers, share)
     peak = float(servers.at[share.idxmax(), C.connections]) if used is not None else None
     own = float(limits[share.idxmax()]) if used is not None else default
     effect = f"{fmt_int(refused)} connection attempts refused because the server was full" if refused else ""
-    classes, names = _class_of(s)
+    classes, names = class_of(s)
     of_class = ""
     if len(classes) > 1 and server is not None and 0 <= server < len(names):
         of_class = f" of class {names[server]}"
-    where = _where(server, t).replace(f"server {server}", f"server {server}{of_class}", 1)
-    lim = Limit("connections", name, _state(used, refused), used,
+    where = where_words(server, t).replace(f"server {server}", f"server {server}{of_class}", 1)
+    lim = Limit("connections", name, state_of(used, refused), used,
                 f"{fmt_int(peak)} of {fmt_int(own)} connections{where}",
                 f"{fmt_int(own)} connections per server", effect, severity=refused)
     if lim.state in ("bound", "near"):
-        demand, _ = _demand(fleet)
+        demand, _ = peak_demand(fleet)
         n = as_float(s.fleet.servers) or 0
         if demand and own:
-            crashed = _crashed_servers(s)
+            crashed = crashed_servers(s)
             need = math.ceil(demand / (own * (1 - MARGIN)))
             spare = (f" plus {crashed} for the crashed {'server' if crashed == 1 else 'servers'}: {need + crashed}"
                      if crashed else "")
@@ -245,42 +81,6 @@ def _connections(s: View, servers: pd.DataFrame, fleet: pd.DataFrame) -> Limit:
     return lim
 
 
-def _source_ports(s: View, sc: View, fleet: pd.DataFrame) -> Limit:
-    name = "balancer source ports"
-    ports = as_float(sc.balancer.source_ports)
-    addresses = as_float(sc.balancer.source_addresses) or 1.0
-    failed = num(s.connections.failed_by.source_ports)
-    peaks = [(num(b.peak_ports_per_backend), int(b.index if b.index is not None else i))
-             for i, b in enumerate(s.balancers)]
-    if not ports or not peaks:
-        return Limit("source_ports", name, "bound" if failed else "n/a", None,
-                     "no source-port limit set" if not ports else "n/a", severity=failed,
-                     effect=f"{fmt_int(failed)} attempts failed: balancer out of source ports" if failed else "")
-    per_backend = ports * addresses
-    peak, index = max(peaks)
-    used = peak / per_backend
-    who = f"balancer {index}" if len(peaks) > 1 else "the balancer"
-    effect = (f"{fmt_int(failed)} connection attempts failed with \"Cannot assign requested address\" "
-              "(balancer out of source ports)") if failed else ""
-    lim = Limit("source_ports", name, _state(used, failed), used,
-                f"{fmt_int(peak)} of {fmt_int(per_backend)} ports from {who} to one server",
-                f"{fmt_int(ports)} ports × {fmt_int(addresses)} source "
-                f"{'address' if addresses == 1 else 'addresses'} per server", effect, severity=failed,
-                setting="balancer.source_addresses")
-    if lim.state in ("bound", "near"):
-        demand, _ = _demand(fleet)
-        n = as_float(s.fleet.servers) or 1.0
-        if demand:
-            per_server = demand / max(n - _crashed_servers(s), 1) / max(len(peaks), 1)
-            need = math.ceil(per_server / (ports * (1 - MARGIN)))
-            lim.advice = (f"Each server needs about {fmt_int(per_server)} connections from each balancer "
-                          f"({fmt_int(demand)} clients at peak over {fmt_int(n)} servers and {len(peaks)} "
-                          f"{'balancer' if len(peaks) == 1 else 'balancers'}); with {fmt_share(MARGIN)} margin "
-                          f"that takes balancer.source_addresses = {need} (this run: {fmt_int(addresses)}), "
-                          "or more servers or balancers. Raising the servers' connection limit does not help.")
-    return lim
-
-
 def _cpu(s: View, servers: pd.DataFrame) -> Limit:
     name = "CPU"
     timeouts = num(s.connections.failed_by.timeout)
@@ -288,19 +88,19 @@ def _cpu(s: View, servers: pd.DataFrame) -> Limit:
     slowed = ""
     if not servers.empty and C.cpu_utilisation in servers.columns:
         util = servers[C.cpu_utilisation]
-        healthy = util.where(~_slowed_rows(s, servers))
-        used, t, server = _peak_row(servers, util)
+        healthy = util.where(~slowed_rows(s, servers))
+        used, t, server = peak_row(servers, util)
         if healthy.notna().any() and float(healthy.max()) < used:
             # The peak is a server a slow_server fault had slowed: what it says of the fault is in the
             # gray failures' section; the capacity question is how busy the healthy servers were.
             slowed = (f"; {fmt_share(used)} on server {server} at {fmt_seconds(t)} while a slow_server fault "
                       "slowed it (not counted)")
-            used, t, server = _peak_row(servers, healthy)
+            used, t, server = peak_row(servers, healthy)
     if used is None:
         used = as_float(s.cpu.peak_utilisation)
     effect = (f"{fmt_int(timeouts)} handshakes timed out waiting for the CPU "
               f"(client connect timeout)") if timeouts else ""
-    stalls = sorted({str(f.type) for f in _faults(s, *HANDSHAKE_STALLS)})
+    stalls = sorted({str(f.type) for f in faults(s, *HANDSHAKE_STALLS)})
     if timeouts and stalls:
         # A server that never completes handshakes, or a path that loses them, times them out whatever
         # the CPU does; a CPU that never came near saturation held none of them for a connect timeout.
@@ -313,13 +113,13 @@ def _cpu(s: View, servers: pd.DataFrame) -> Limit:
             effect = (f"{fmt_int(timeouts)} handshakes timed out: a {kinds} fault stalled some and the CPU was "
                       f"saturated ({fmt_share(used)} busy)")
     # The busiest server's cores, as the engine wrote its class (the first class's without a server).
-    classes, names = _class_of(s)
+    classes, names = class_of(s)
     cls = classes.get(names[server]) if server is not None and 0 <= server < len(names) else None
     if cls is None and classes:
         cls = next(iter(classes.values()))
     cores = (as_float(cls.cpu_cores) if cls is not None else None) or 1.0
-    lim = Limit("cpu", name, _state(used, timeouts), used,
-                f"{fmt_share(used)} busy{_where(server, t)}{slowed}" if used is not None else "n/a",
+    lim = Limit("cpu", name, state_of(used, timeouts), used,
+                f"{fmt_share(used)} busy{where_words(server, t)}{slowed}" if used is not None else "n/a",
                 f"{fmt_int(cores)} {'core' if cores == 1 else 'cores'} per server", effect, severity=timeouts)
     if lim.state in ("bound", "near") and used is not None:
         need = math.ceil(used * cores / (1 - MARGIN))
@@ -336,9 +136,9 @@ def _cpu(s: View, servers: pd.DataFrame) -> Limit:
 
 def _memory(s: View, servers: pd.DataFrame) -> Limit:
     name = "server memory"
-    kills = _faults(s, "out_of_memory")
+    kills = faults(s, "out_of_memory")
     default = None
-    classes, _ = _class_of(s)
+    classes, _ = class_of(s)
     limits = {as_float(c.memory_limit_mib) or 0.0 for c in classes.values()}
     peak_mib = as_float(s.memory.peak_server_mib)
     effect = (f"{len(kills)} {'server' if len(kills) == 1 else 'servers'} killed for running out of memory, "
@@ -348,84 +148,21 @@ def _memory(s: View, servers: pd.DataFrame) -> Limit:
         return Limit("memory", name, "bound" if kills else "n/a", None,
                      f"peak {fmt_mib(peak_mib)} per server; no memory limit set" if not any(limits) else fmt_mib(peak_mib),
                      effect=effect, severity=float(len(kills)))
-    per = _per_server(s, servers, "memory_limit_mib", default)
+    per = per_server(s, servers, "memory_limit_mib", default)
     share = servers[C.memory_mib] / per.where(per > 0)
-    used, t, server = _peak_row(servers, share)
+    used, t, server = peak_row(servers, share)
     if used is None:
         return Limit("memory", name, "bound" if kills else "n/a", None, fmt_mib(peak_mib), effect=effect,
                      severity=float(len(kills)))
     own = float(per[share.idxmax()])
     mib = float(servers.at[share.idxmax(), C.memory_mib])
-    lim = Limit("memory", name, _state(used, float(len(kills))), used,
-                f"{fmt_mib(mib)} of {fmt_mib(own)}{_where(server, t)}", f"{fmt_mib(own)} per server", effect,
+    lim = Limit("memory", name, state_of(used, float(len(kills))), used,
+                f"{fmt_mib(mib)} of {fmt_mib(own)}{where_words(server, t)}", f"{fmt_mib(own)} per server", effect,
                 severity=float(len(kills)))
     if lim.state in ("bound", "near"):
         lim.advice = (f"With {fmt_share(MARGIN)} margin the busiest server needs a memory limit of "
                       f"{fmt_mib(math.ceil(mib / (1 - MARGIN)))} (this run: {fmt_mib(own)}); if slow readers' send "
                       "buffers grew it, a smaller buffer limit per connection caps it instead.")
-    return lim
-
-
-def _rate(s: View, sc: View, fleet: pd.DataFrame, dt: float) -> Limit:
-    name = "balancer new-connection rate"
-    per_balancer = as_float(sc.balancer.max_new_connections_per_s) or 0.0
-    refused = num(s.connections.rejected_by.rate_limited)
-    count = max(len(s.balancers), 1)
-    peak = t = None
-    if not fleet.empty and C.attempts in fleet.columns and fleet[C.attempts].notna().any():
-        idx = fleet[C.attempts].idxmax()
-        peak, t = float(fleet.at[idx, C.attempts]) / dt, float(fleet.at[idx, C.time_s])
-    effect = f"{fmt_int(refused)} connection attempts refused by the balancer's rate limit" if refused else ""
-    if per_balancer <= 0:
-        return Limit("new_connection_rate", name, "bound" if refused else "n/a", None,
-                     f"peak {fmt_num(peak)} attempts/s; no rate limit set" if peak is not None else "no rate limit set",
-                     effect=effect, severity=refused)
-    total = per_balancer * count
-    used = peak / total if peak is not None else None
-    lim = Limit("new_connection_rate", name, _state(used, refused), used,
-                f"{fmt_num(peak)} of {fmt_num(total)} new connections/s{_where(None, t)}",
-                f"{fmt_num(per_balancer)} new connections/s per balancer", effect, severity=refused,
-                setting="balancer.max_new_connections_per_s")
-    if lim.state in ("bound", "near") and peak is not None:
-        lim.advice = (f"The peak of {fmt_num(peak)} attempts/s (a {fmt_seconds(dt)} sample) needs "
-                      f"balancer.max_new_connections_per_s = {fmt_int(math.ceil(peak / count / (1 - MARGIN)))} "
-                      f"(this run: {fmt_num(per_balancer)}), or a longer backoff to spread the attempts.")
-    return lim
-
-
-def _backend_cap(s: View, sc: View, servers: pd.DataFrame) -> Limit:
-    """balancer.max_connections_per_backend (NGINX max_conns, HAProxy maxconn) is per balancer: a
-    server takes at most that many from each balancer. Once every server is at it, attempts are
-    refused with no_backend ("no live upstreams"), whatever room the servers have. The engine counts
-    those refusals with an outage's (rejected_by.no_backend); the peak per-server connections against
-    the cap tell the two apart."""
-    name = "balancer connections per server (max_conns)"
-    cap = as_float(sc.balancer.max_connections_per_backend) or 0.0
-    if cap <= 0:
-        return Limit("backend_cap", name, "n/a", None, "no cap set", shown=False)
-    count = max(len(s.balancers), 1)
-    per_server = cap * count
-    refused = num(s.connections.rejected_by.no_backend)
-    peak = t = server = None
-    if not servers.empty and C.connections in servers.columns:
-        peak, t, server = _peak_row(servers, servers[C.connections])
-    if peak is None:
-        peak = as_float(s.connections.peak_per_server)
-    used = peak / per_server if peak is not None else None
-    at_cap = used is not None and used >= 1.0
-    own = as_float(s.fleet.max_connections_per_server)
-    state = "bound" if at_cap and refused else _state(min(used, 0.999) if used is not None else None, 0.0)
-    effect = (f"{fmt_int(refused)} connection attempts refused with no live backend: every server at the "
-              "balancers' cap" + (f", below the servers' own {fmt_int(own)}" if own and own > per_server else "")
-              if state == "bound" else "")
-    lim = Limit("backend_cap", name, state, used,
-                f"{fmt_int(peak)} of {fmt_int(per_server)} connections{_where(server, t)}",
-                f"{fmt_int(cap)} per server from each of {count} {'balancer' if count == 1 else 'balancers'}",
-                effect, severity=refused if state == "bound" else 0.0, setting="balancer.max_connections_per_backend")
-    if state in ("bound", "near") and own:
-        lim.advice = (f"The servers take {fmt_int(own)} connections each: balancer.max_connections_per_backend = "
-                      f"{math.ceil(own / count)} (this run: {fmt_int(cap)}) lets the balancers fill them, "
-                      "or 0 for no cap.")
     return lim
 
 
@@ -448,8 +185,8 @@ def _broker(s: View, sc: View, fleet: pd.DataFrame, dt: float) -> Limit:
         seconds = as_float(s.simulated_seconds)
         peak = forwards / seconds if seconds else None
     used = peak / capacity if peak is not None else None
-    lim = Limit("broker", name, _state(used, 0.0), used,
-                f"{fmt_num(peak)} of {fmt_num(capacity)} forwards/s{_where(None, t)}",
+    lim = Limit("broker", name, state_of(used, 0.0), used,
+                f"{fmt_num(peak)} of {fmt_num(capacity)} forwards/s{where_words(None, t)}",
                 f"{fmt_num(capacity)} forwards/s")
     if lim.state in ("bound", "near") and peak is not None:
         lim.effect = "publications queue in the broker, so every delivery waits longer" if used >= 1 else ""
@@ -493,7 +230,7 @@ def _delivery_latency(s: View) -> Limit:
         return Limit("delivery_latency", name, "n/a", None, "no pub/sub", shown=False)
     p99 = as_float(pubsub.latency_ms.p99)
     used = p99 / DELIVERY_P99_MS if p99 is not None else None
-    state = "bound" if used is not None and used > 1.0 else _state(used, 0.0) if used is not None else "n/a"
+    state = "bound" if used is not None and used > 1.0 else state_of(used, 0.0) if used is not None else "n/a"
     lim = Limit("delivery_latency", name, state, used, f"p99 {fmt_ms(p99)}",
                 f"{fmt_ms(DELIVERY_P99_MS)} for a live feed")
     if state == "bound":
@@ -529,36 +266,6 @@ def _delivery_loss(s: View) -> Limit:
     return lim
 
 
-def _sticky_sessions(s: View) -> Limit:
-    """socket.io's polling-then-upgrade and SignalR's negotiate need every request of an attempt on
-    one server: without sticky sessions the attempt fails with "Session ID unknown", whatever the
-    capacity."""
-    name = "sticky sessions"
-    opening = s.session_opening
-    if opening is None:
-        return Limit("sticky_sessions", name, "n/a", None, "no requests before the WebSocket", shown=False)
-    unknown = num(s.connections.failed_by.session_unknown)
-    attempted = num(s.connections.attempted)
-    library = "socket.io (engine.io)" if opening.library == "engine.io" else "SignalR"
-    figure = (f"{fmt_int(unknown)} of {fmt_int(attempted)} attempts failed with Session ID unknown"
-              + (f" ({fmt_pct(unknown, attempted)})" if attempted else ""))
-    effect = ""
-    if unknown:
-        effect = (f"{library}'s requests before the WebSocket reached servers without the session"
-                  + ("; no client connected" if num(s.connections.established) == 0 else "")
-                  + "; more servers would not help")
-    lim = Limit("sticky_sessions", name, "bound" if unknown else "ok", None, figure,
-                f"{fmt_int(opening.requests_per_open)} requests and the upgrade on the server that holds the session",
-                effect, severity=unknown)
-    if unknown:
-        skip = ('clients.upgrade_from_polling = "off"' if opening.library == "engine.io"
-                else "clients.skip_negotiation = true")
-        lim.setting = f"balancer.sticky, or {skip.split(' =', 1)[0]}"
-        lim.advice = ('Make the balancer sticky (balancer.sticky = "cookie" or "source_ip"), or let the clients '
-                      f"open on the WebSocket directly ({skip}).")
-    return lim
-
-
 def _continuity(s: View) -> Limit:
     name = "message continuity"
     pubsub = s.pubsub
@@ -591,7 +298,7 @@ def _continuity(s: View) -> Limit:
 
 def _recovery(s: View, fleet: pd.DataFrame) -> Limit:
     name = "recovery after a crash"
-    crashes = _faults(s, "crash", "site_crash", "out_of_memory", "balancer_crash", "site_partition")
+    crashes = faults(s, "crash", "site_crash", "out_of_memory", "balancer_crash", "site_partition")
     gave_up = num(s.connections.gave_up)
     outage = None
     if not fleet.empty and C.up in fleet.columns:
@@ -616,7 +323,7 @@ def _recovery(s: View, fleet: pd.DataFrame) -> Limit:
     what = _fault_label(worst) if worst is not None else ""
     figure = (f"all {fmt_int(worst.connections_dropped)} clients of {what} back within {fmt_seconds(worst_t)}"
               if worst is not None else "no crash dropped a connection" if not stranded else "not all back")
-    state = "bound" if parts or (used is not None and used > 1.0) else _state(used, 0.0)
+    state = "bound" if parts or (used is not None and used > 1.0) else state_of(used, 0.0)
     lim = Limit("recovery", name, state, used, figure, f"{fmt_seconds(RECOVERY_S)} to be back",
                 "; ".join(parts) or (f"recovery took {fmt_seconds(worst_t)}" if state == "bound" else ""),
                 severity=gave_up + sum(num(f.connections_dropped) for f in stranded))
@@ -654,39 +361,23 @@ def evaluate_limits(summary: Mapping[str, Any], scenario: Mapping[str, Any], ser
     s, sc = Summary(summary), Scenario(scenario)
     return [
         _connections(s, servers, fleet),
-        _source_ports(s, sc, fleet),
+        source_ports(s, sc, fleet),
         _cpu(s, servers),
         _memory(s, servers),
-        _rate(s, sc, fleet, dt),
-        _backend_cap(s, sc, servers),
+        new_connection_rate(s, sc, fleet, dt),
+        backend_cap(s, sc, servers),
         _broker(s, sc, fleet, dt),
         _send_buffers(s, sc),
         _delivery_latency(s),
         _delivery_loss(s),
         _continuity(s),
-        _sticky_sessions(s),
+        sticky_sessions(s),
         _recovery(s, fleet),
     ]
 
 
-def _category(limit: Limit) -> int:
-    """0: a capacity resource, 1: a setting (CONFIGURATION), 2: an outcome (OUTCOMES)."""
-    return 2 if limit.key in OUTCOMES else 1 if limit.configuration else 0
-
-
 def _rank(limit: Limit) -> Tuple[int, int, float, float]:
-    return (STATES.index(limit.state), _category(limit), -limit.severity, -(limit.used or 0.0))
-
-
-def _room(limits: Sequence[Limit]) -> str:
-    """"the per-server connection limit: 6,000 of 8,000 connections, 25% left": the capacity resource
-    that came closest, for a verdict that says the servers had room."""
-    resources = sorted([l for l in limits if _category(l) == 0 and l.state != "n/a" and l.used is not None],
-                       key=lambda l: -(l.used or 0.0))
-    if not resources:
-        return ""
-    top = resources[0]
-    return f"the {top.name}: {top.figure}, {fmt_share(max(top.headroom or 0.0, 0.0))} left"
+    return (STATES.index(limit.state), category(limit), -limit.severity, -(limit.used or 0.0))
 
 
 def verdict(limits: Sequence[Limit]) -> Verdict:
@@ -702,18 +393,15 @@ def verdict(limits: Sequence[Limit]) -> Verdict:
             text += " Also reached: " + "; ".join(f"the {l.name}, {l.effect or l.figure}" for l in others) + "."
         actions = [l.advice for l in bound + near if l.advice]
         if top.configuration:
-            room = _room(measured)
-            text += (" It is a setting, not a lack of capacity: "
-                     + (f"the servers had room (the closest capacity limit is {room}); " if room else "")
-                     + f"change {top.setting}.")
-            return Verdict("misconfigured", top, text, actions)
+            return misconfigured(top, measured, text, actions)
         return Verdict("fail", top, text, actions)
     if near:
         top = near[0]
         text = (f"No limit stopped any work, but the {top.name} came within {fmt_share(MARGIN)}: "
                 f"{top.figure}, {fmt_share(max(top.headroom or 0.0, 0.0))} left.")
         return Verdict("warn", top, text, [l.advice for l in near if l.advice])
-    with_use = sorted([l for l in measured if l.used is not None], key=lambda l: (l.key in OUTCOMES, -(l.used or 0.0)))
+    with_use = sorted([l for l in measured if l.used is not None],
+                      key=lambda l: (l.key in OUTCOMES, -(l.used or 0.0)))
     top = with_use[0] if with_use else None
     if top is None:
         return Verdict("ok", None, "No limit was reached.", [])

@@ -204,15 +204,12 @@ class PlanResult:
                 f"evaluated x {self.replications} replications, in {str(self.directory)!r})")
 
     def _repr_html_(self) -> str:
-        import html as _html
+        from wsfleet._html import snippet
 
-        rows = "".join(
-            f"<tr><td>{_html.escape(c.name or 'scenario settings')}</td><td>{c.minimum if c.minimum is not None else '—'}"
-            f"</td><td>{_html.escape(', '.join(f'{e.value}{chr(10003) if e.passed else chr(10007)}' for e in c.evaluations))}"
-            f"</td></tr>" for c in self.candidates)
-        return (f"<div><strong>Plan for {_html.escape(self.variable)}</strong>: {_html.escape(self.summary())}"
-                f"<table><tr><th>candidate</th><th>minimum</th><th>sizes (✓ met, ✗ failed)</th></tr>{rows}</table>"
-                f"<p>.report() writes the full report; .frame has every run.</p></div>")
+        candidates = [(c.name or "scenario settings", c.minimum if c.minimum is not None else "—",
+                       ", ".join(f"{e.value}{chr(10003) if e.passed else chr(10007)}" for e in c.evaluations))
+                      for c in self.candidates]
+        return snippet("plan", variable=self.variable, summary=self.summary(), candidates=candidates)
 
     def summary(self) -> str:
         if self.best is None:

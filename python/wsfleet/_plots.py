@@ -136,13 +136,18 @@ def style_axes(ax, ylabel: str, xlabel: Optional[str] = "time (s)") -> None:
         ax.spines[side].set_visible(False)
 
 
+def thousands_label(x: float, top: float) -> str:
+    """A tick value on an axis whose largest value is `top`: whole numbers with thousands separators
+    ("8,000", "12,000") on every axis, in millions ("1.5M") on an axis that reaches a million, so
+    every tick of every figure is written one way."""
+    if abs(top) >= 1e6:
+        return f"{x / 1e6:g}M"
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:g}"
+
+
 def thousands_axis(ax) -> None:
     def fmt(x: float, _pos: int) -> str:
-        if abs(x) >= 1e6:
-            return f"{x / 1e6:g}M"
-        if abs(x) >= 1e4:
-            return f"{x / 1e3:g}k"
-        return f"{x:,.0f}" if float(x).is_integer() else f"{x:g}"
+        return thousands_label(x, max(abs(v) for v in ax.get_ylim()))
     ax.yaxis.set_major_formatter(FuncFormatter(fmt))
 
 

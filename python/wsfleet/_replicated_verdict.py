@@ -66,8 +66,9 @@ def _used_words(mean: Optional[float], half: float, low: Optional[float], high: 
         return "—"
     if n < 2 or not math.isfinite(half):
         return fmt_share(mean)
-    spread = f"{fmt_share(low)}" if low == high else f"{fmt_share(low)} to {fmt_share(high)}"
-    return f"{fmt_share(mean)} ± {fmt_share(half)} ({spread})"
+    if low == high:
+        return f"{fmt_share(low)} in each of the {n} replications"
+    return f"{fmt_share(mean)} ± {fmt_share(half)} ({fmt_share(low)} to {fmt_share(high)})"
 
 
 def _across(per_rep: Sequence[Limit], confidence: float) -> LimitAcross:

@@ -1,7 +1,12 @@
 """`wsfleet run SCENARIO --precision R [--metric NAME]... [--max-replications N] [--workers N | --scheduler
-ADDRESS]`: the command line of a
-replicated run (wsfleet._replicated). The compiled `wsfleet run` hands its arguments here when one
-of the three options is given; without them it runs as before, in C++.
+ADDRESS]`: the command line of a replicated run (wsfleet._replicated); and `wsfleet run SCENARIO --json`,
+whose answer carries the verdict, which is computed in Python (wsfleet._limits). The compiled
+`wsfleet run` hands its arguments here when one of these options is given; without them it runs as
+before, in C++.
+
+`--json` prints one object: {"summary": summary.json, "verdict": the verdict (Verdict.document():
+status, words, limit, limit_name, figure, setting, text, actions)}, and with --precision also
+"precision", the verdict then being the one over the replications.
 
 Exit statuses as `wsfleet run`'s: 0 ok, 1 an output that could not be written, 2 bad input,
 3 a failed conservation check.
@@ -18,7 +23,7 @@ from typing import NoReturn, Optional, Sequence
 from wsfleet import _core
 from wsfleet._limits import Verdict
 from wsfleet._replicated import CLI_NAMES, RUNS_DIR, outcome_words
-from wsfleet._run import ReplicatedRunResult, replicated_run
+from wsfleet._run import ReplicatedRunResult, replicated_run, run
 from wsfleet.views import Summary
 
 __all__ = ["main", "summary_lines"]
@@ -88,8 +93,10 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress")
     parser.add_argument("--report", action="store_true", help="also write DIR/report.html (needs --out)")
     parser.add_argument("--json", action="store_true",
-                        help="print {\"summary\": replication 0's summary.json, \"precision\": ..., \"verdict\": the verdict over "
-                             "the replications} instead of the text")
+                        help="print {\"summary\": summary.json, \"verdict\": the report's verdict} instead of the "
+                             "text; "
+                             "with --precision: replication 0's summary.json, \"precision\" and the verdict over the "
+                             "replications")
     parser.add_argument("--format", choices=("csv", "parquet"), default="csv", help="time series format with --out")
     parser.add_argument("--precision", type=float, metavar="R",
                         help="replicate until the 95%% confidence interval of every chosen metric's mean is within "
@@ -118,23 +125,33 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
     if args.format != "csv" and not args.out:
         print(f"{parser.prog}: --format needs --out DIR", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if not replicated and not args.json:
+        print(f"{parser.prog}: error: this module runs a replicated run (--precision, --metric, --max-replications) "
+              "or prints a run's summary with its verdict (--json)", file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
-        result = replicated_run(args.scenario, args.overrides, args.seed, False if (args.quiet or args.json) else None,
-                                args.precision, args.metrics, args.max_replications, CLI_NAMES,
-                                workers=args.workers, scheduler=args.scheduler)
+        if replicated:
+            result = replicated_run(args.scenario, args.overrides, args.seed,
+                                    False if (args.quiet or args.json) else None, args.precision, args.metrics,
+                                    args.max_replications, CLI_NAMES, workers=args.workers, scheduler=args.scheduler)
+        else:  # --json alone: one run, as the compiled command runs it (the same loader and engine)
+            result = run(args.scenario, overrides=args.overrides, seed=args.seed, progress=False)
     except _core.ConservationError as exc:
         print(f"{parser.prog}: {exc}", file=sys.stderr)
         return EXIT_CONSERVATION
-    except ValueError as exc:  # ScenarioError is one
-        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+    except ValueError as exc:  # ScenarioError is one: FILE:LINE:COL: message
+        print(f"{parser.prog}: error: {exc}" if replicated else str(exc), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print(f"{parser.prog}: interrupted", file=sys.stderr)
         return 130
     verdict = result.verdict()
     if args.json:
-        print(json.dumps({"summary": result.summary, "precision": result.precision_document(),
-                          "verdict": verdict.document()}, indent=2))
+        document = {"summary": result.summary}
+        if replicated:
+            document["precision"] = result.precision_document()
+        document["verdict"] = verdict.document()
+        print(json.dumps(document, indent=2))
     else:
         print("\n".join(summary_lines(result, verdict)))
     if args.out:
@@ -143,14 +160,16 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
         except OSError as exc:
             print(f"{parser.prog}: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
             return 1
-        print(f"results written to {args.out}/ (replication 0: summary.json, timeseries.csv, scenario.toml; "
-              f"replication K's own files: {RUNS_DIR}/K/; one row per replication: replications.parquet; the rule "
-              f"and what it reached: precision.json)", file=sys.stderr if args.json else sys.stdout)
+        files = (f"replication 0: summary.json, timeseries.csv, scenario.toml; replication K's own files: "
+                 f"{RUNS_DIR}/K/; one row per replication: replications.parquet; the rule and what it reached: "
+                 "precision.json" if replicated else "summary.json, timeseries.csv, scenario.toml")
+        out = sys.stderr if args.json else sys.stdout
+        print(f"results written to {args.out}/ ({files})", file=out)
         if args.report:
             from wsfleet.report import ReportError, write_report
 
             try:
-                print(f"wrote {write_report(Path(args.out))}")
+                print(f"wrote {write_report(Path(args.out))}", file=out)
             except ReportError as exc:
                 print(f"{parser.prog}: error: {exc}", file=sys.stderr)
                 return 1

@@ -30,6 +30,7 @@ from wsfleet._describe import capitalise, describe_scenario
 from wsfleet._task import steady_flag
 from wsfleet._html import render
 from wsfleet._metrics import P99_LATENCY, RECOVERY, REJECTED_FRACTION
+from wsfleet._point_verdicts import PointVerdict, point_verdicts
 from wsfleet._precision import Precision, describe_outcome, point_status, precision_status
 from wsfleet._run_dir import load_run
 from wsfleet._stats import mean_ci
@@ -251,6 +252,29 @@ def _early_words(plan: View, slos: Sequence[View], cand_label: Any) -> List[str]
 # Plan
 
 
+#: How the sweep's verdict per point is reached, above its table.
+_VERDICT_RULE = ("Every limit of the model is measured on each run's time series, as in the run report's verdict "
+                 "(docs/reports.md). Over a point's replications each limit is judged at the upper bound of the 95% "
+                 "confidence interval of its mean use, and binds when it stopped work in any replication; the "
+                 "binding (or closest) limit's use is then the mean ± half-width (lowest to highest replication).")
+
+
+def _verdict_at(frame: pd.DataFrame, verdicts: Mapping[int, PointVerdict], variable: str, value: int,
+                candidate: Mapping[str, Any]) -> str:
+    """"At fleet.servers = 4: NOT ENOUGH CAPACITY; the binding constraint is the per-server
+    connection limit, ...": the verdict over the runs of one size (wsfleet._point_verdicts)."""
+    runs = _runs_at(frame, variable, value, candidate)
+    pv = verdicts.get(int(runs["point"].iloc[0])) if not runs.empty else None
+    if pv is None:
+        return f"{variable} = {value} was not evaluated by the search." if runs.empty else ""
+    if pv.limit is None:
+        return f"At {variable} = {value}: {pv.words}; no limit was measured."
+    kind = "binding constraint" if pv.status in ("fail", "misconfigured") else "closest limit"
+    what = pv.used if len(pv.statuses) > 1 else pv.limit.figure
+    tail = f" over {len(pv.statuses)} replications" if len(pv.statuses) > 1 else ""
+    return f"At {variable} = {value}: {pv.words}{tail}; the {kind} is the {pv.limit.name}, {what}."
+
+
 def _plan_report(directory: Path, plots: bool) -> str:
     plan = PlanFile(json.loads((directory / "plan.json").read_text(encoding="utf-8")))
     scenario = _scenario(directory)
@@ -343,7 +367,10 @@ def _plan_report(directory: Path, plots: bool) -> str:
             margin.append([slo.label, _num(threshold, slo.scale, slo.unit), _num(here.mean, slo.scale, slo.unit) + ci,
                            _num(bound, slo.scale, slo.unit), f"{headroom:.0%}" if headroom is not None else "n/a",
                            below_text])
+        verdicts = point_verdicts(frame, confidence)
+        limits = [_verdict_at(frame, verdicts, variable, v, best) for v in (recommended, recommended - 1)]
         rec = {"recommended": recommended, "minimum": minimum, "with_text": f" with {cand_label(best)}" if best else "",
+               "limits": [s for s in limits if s] if verdicts else [],
                "extra": f" (the minimum {minimum} that meets every objective, plus {spare} spare)" if spare else "",
                "lose_site": plan.lose_site or "",
                "cost": _num(plan.recommended_cost_per_hour) if plan.recommended_cost_per_hour else "",
@@ -458,8 +485,10 @@ def _sweep_report(directory: Path, plots: bool, confidence: float = 0.95) -> str
 
     metrics = [m for m in KEY_METRICS if m in frame.columns]
     agg = _aggregate(frame, axes, metrics, confidence) if not frame.empty else pd.DataFrame()
-    # 2. Table: key metrics per point.
+    verdicts = point_verdicts(frame, confidence)
+    # 2. Tables: each point's verdict, and its key metrics.
     rows = []
+    verdict_rows: List[List[Tuple[Any, Optional[str]]]] = []
     if not agg.empty:
         for (point,), g in agg.groupby(["point"], sort=True):
             first = g.iloc[0]
@@ -472,18 +501,25 @@ def _sweep_report(directory: Path, plots: bool, confidence: float = 0.95) -> str
                 r = r.iloc[0]
                 label, unit, scale = KEY_METRICS[m]
                 half = r["ci_half_width"]
-                ci = f" ± {_num(half, scale)}" if isinstance(half, float) and math.isfinite(half) else ""
-                cells.append((_num(r['mean'], scale, unit) + ci, "num"))
+                # "1.26 % ± 0.546 %": each figure keeps its unit, and a wide table may wrap at the ±
+                ci = (" ±\u00a0" + _num(half, scale, unit).replace(" ", "\u00a0")
+                      if isinstance(half, float) and math.isfinite(half) else "")
+                cells.append((_num(r['mean'], scale, unit).replace(" ", "\u00a0") + ci, "num wrap"))
             if precision_by_point:
                 status = precision_by_point.get(int(point))
                 why = status.stopped if status is None or status.met else (
                     f"{status.stopped} ({status.worst_metric} ±{status.worst_relative_half_width:.1%})")
                 cells += ([(status.n, "num"), (why, None)] if status is not None else [("", None), ("", None)])
             rows.append(cells)
+            pv = verdicts.get(int(point))
+            if pv is not None:
+                tone = {"misconfigured": "fail"}.get(pv.status, pv.status)
+                verdict_rows.append(cells[:len(axes)] + [(pv.words, f"verdict-cell tag-{tone}"),
+                                                         (pv.cell.split(": ", 1)[1], None)])
     head = list(axes) + [KEY_METRICS[m][0] for m in metrics]
     if precision_by_point:
         head += ["Replications", "Stopped because"]
-    over = (f"over each point's replications (the Replications column)" if precision_by_point
+    over = ("over each point's replications (the Replications column)" if precision_by_point
             else f"over {reps} replications")
 
     # 3. Figures: each key metric against the first numeric axis, one line per combination of the others.
@@ -544,6 +580,8 @@ def _sweep_report(directory: Path, plots: bool, confidence: float = 0.95) -> str
                   axes_words="; ".join(axis_words(a) for a in spec.axes), common=common, axes=axes, points=points,
                   n_points=n_points, reps_words=reps_words, confidence=f"{confidence:.0%}", crn=crn,
                   precision=precision_text, over=over, results_head=head, results=rows,
+                  verdict_rule=_VERDICT_RULE, verdicts=verdict_rows,
+                  verdict_head=list(axes) + ["Verdict", "Binding or closest limit"],
                   causes=_causes_table(frame, axes), steady=_steady_table(frame, axes, confidence), figures=figures,
                   sensitivity=sens)
 

@@ -1,9 +1,11 @@
 """One unit of sweep work, run in a worker process: one replication of one point.
 
 A Task carries everything a worker needs (the scenario text, not its path, so a Dask worker on
-another machine needs only the wsfleet package). run_task returns the run's flat metrics row; the
-driver gathers the rows of finished points and writes them in groups (wsfleet._store), so a worker
-imports neither pandas nor pyarrow.
+another machine needs only the wsfleet package). run_task returns the run's flat metrics row with
+its verdict, measured on the run's time series here, where they are (wsfleet._point_verdicts: the
+limits read them as pandas frames, so a worker loads pandas, and with it pyarrow: about 0.3 s once
+per worker); the driver gathers the rows of finished points and writes them in groups
+(wsfleet._store). A worker does not import SciPy.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from typing import Any, Dict, Optional, Tuple
 from wsfleet.views import COLUMNS as C
 
 __all__ = ["Task", "run_task", "steady_state_metrics", "steady_flag", "STEADY_COLUMNS", "ReplicaTask", "run_replica",
-           "replica_row"]
+           "replica_row", "verdict_of"]
 
 
 @dataclass(frozen=True)
@@ -34,14 +36,29 @@ class Task:
 
 
 def run_task(task: Task) -> Dict[str, Any]:
-    """Runs the task's scenario and returns its metrics (see wsfleet._metrics.flatten_summary)."""
+    """Runs the task's scenario and returns its metrics (see wsfleet._metrics.flatten_summary), its
+    steady-state figures and its verdict (wsfleet._point_verdicts.verdict_columns)."""
     from wsfleet import _core
     from wsfleet._metrics import flatten_summary
 
     native = _core.run_text(task.scenario_text, task.source, list(task.overrides))
-    row = flatten_summary(json.loads(native.summary_json()))
-    row.update(steady_state_metrics(native.fleet_columns()))
+    summary = json.loads(native.summary_json())
+    row = flatten_summary(summary)
+    fleet_columns = native.fleet_columns()
+    row.update(steady_state_metrics(fleet_columns))
+    row.update(verdict_of(native, summary, fleet_columns))
     return row
+
+
+def verdict_of(native: Any, summary: Dict[str, Any], fleet_columns: Any) -> Dict[str, Any]:
+    """The run's verdict columns (wsfleet._point_verdicts.verdict_columns), from every limit of the
+    model measured on its time series (RunResult.limits())."""
+    from wsfleet._point_verdicts import verdict_columns
+    from wsfleet._run import _result
+
+    result = _result(fleet_columns, native.server_columns(), native.balancer_columns(), summary,
+                     native.scenario_toml(), None)
+    return verdict_columns(result.limits())
 
 
 #: Fleet time-series columns whose steady state (after MSER-5's warm-up) every study row records.
@@ -134,7 +151,9 @@ def run_replica(task: ReplicaTask, progress: Any = None) -> Dict[str, Any]:
         native.write(task.files)
     summary_text = native.summary_json()
     fleet = native.fleet_columns()
-    out = {"row": replica_row(task.replication, task.seed, json.loads(summary_text), fleet),
+    row = replica_row(task.replication, task.seed, json.loads(summary_text), fleet)
+    row.update(verdict_of(native, json.loads(summary_text), fleet))  # as a sweep's row has it
+    out = {"row": row,
            "summary_json": summary_text, "scenario_toml": native.scenario_toml(), "fleet": dict(fleet),
            "servers": dict(native.server_columns()), "balancers": dict(native.balancer_columns()),
            "sites": dict(native.site_columns()), "classes": dict(native.class_columns())}

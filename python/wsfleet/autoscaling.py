@@ -8,6 +8,7 @@ from typing import Dict, List, Mapping, Optional, Union
 
 from wsfleet._core import AutoscalingPolicy
 from wsfleet._core import autoscaling_policies as _autoscaling_policies
+from wsfleet._notebook import policy_html
 
 __all__ = ["AutoscalingPolicy", "autoscale", "autoscaling_policies"]
 
@@ -66,4 +67,4 @@ def _autoscaling_repr(self: AutoscalingPolicy) -> str:
 
 
 AutoscalingPolicy.__repr__ = _autoscaling_repr  # type: ignore[method-assign]
-AutoscalingPolicy._repr_html_ = lambda self: f"<code>{_autoscaling_repr(self)}</code>"  # type: ignore[attr-defined]
+AutoscalingPolicy._repr_html_ = lambda self: policy_html(_autoscaling_repr(self))  # type: ignore[attr-defined]

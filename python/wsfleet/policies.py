@@ -6,13 +6,16 @@ from typing import Dict, List
 
 from wsfleet._core import BackoffPolicy, BalancingPolicy, LoadBalancer
 from wsfleet._core import backoff_client_presets as _backoff_client_presets
+from wsfleet._core import backoff_honours_retry_after as _backoff_honours_retry_after
 from wsfleet._core import buffer_presets as _buffer_presets
 from wsfleet._core import heartbeat_presets as _heartbeat_presets
 from wsfleet._core import backoff_policies as _backoff_policies
 from wsfleet._core import balancing_policies as _balancing_policies
 from wsfleet._core import balancing_presets as _balancing_presets
+from wsfleet._notebook import policy_html
 
-__all__ = ["BackoffPolicy", "BalancingPolicy", "LoadBalancer", "backoff_client_presets", "backoff_policies",
+__all__ = ["BackoffPolicy", "BalancingPolicy", "LoadBalancer", "backoff_client_presets", "backoff_honours_retry_after",
+           "backoff_policies",
            "balancing_policies", "balancing_presets", "buffer_presets", "heartbeat_presets"]
 
 
@@ -44,9 +47,17 @@ def buffer_presets() -> List[Dict]:
 
 def backoff_client_presets() -> List[Dict]:
     """The backoff policies that reproduce a client library: [{"name", "library", "source",
-    "connect_timeout_s"}] (each name is also in backoff_policies(); connect_timeout_s is the library's own
-    per-attempt timeout, None when it has none)."""
+    "connect_timeout_s", "honours_retry_after"}] (each name is also in backoff_policies(); connect_timeout_s
+    is the library's own per-attempt timeout, None when it has none; honours_retry_after: whether the
+    library waits for a shedding server's Retry-After, clients.honour_retry_after = "preset")."""
     return list(_backoff_client_presets())
+
+
+def backoff_honours_retry_after(name: str) -> bool:
+    """Whether clients of backoff policy `name` wait for a shedding server's Retry-After when the scenario
+    leaves clients.honour_retry_after at "preset": the library's behaviour for a client preset
+    (docs/client_presets.md), True for the generic policies."""
+    return bool(_backoff_honours_retry_after(name))
 
 
 # Docstrings and short representations for the compiled classes (pybind11 heap types accept both).
@@ -81,15 +92,13 @@ def _backoff_repr(self: BackoffPolicy) -> str:
 
 
 def _backoff_html(self: BackoffPolicy) -> str:
-    import html
-
     delays = ", ".join(f"{d / 1000:.3g} s" for d in self.sequence_ms(6))
-    return f"<div><strong>{html.escape(repr(self))}</strong>: one client's first delays {html.escape(delays)}</div>"
+    return policy_html(repr(self), f"one client's first delays {delays}")
 
 
 BalancingPolicy.__repr__ = _balancing_repr  # type: ignore[method-assign]
-BalancingPolicy._repr_html_ = lambda self: f"<code>{_balancing_repr(self)}</code>"  # type: ignore[attr-defined]
+BalancingPolicy._repr_html_ = lambda self: policy_html(_balancing_repr(self))  # type: ignore[attr-defined]
 LoadBalancer.__repr__ = _load_balancer_repr  # type: ignore[method-assign]
-LoadBalancer._repr_html_ = lambda self: f"<code>{_load_balancer_repr(self)}</code>"  # type: ignore[attr-defined]
+LoadBalancer._repr_html_ = lambda self: policy_html(_load_balancer_repr(self))  # type: ignore[attr-defined]
 BackoffPolicy.__repr__ = _backoff_repr  # type: ignore[method-assign]
 BackoffPolicy._repr_html_ = _backoff_html  # type: ignore[attr-defined]

@@ -42,7 +42,7 @@ import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Union
 
 import pandas as pd
 
@@ -51,6 +51,9 @@ from ._html import render
 from ._plots import new_figure, style_axes, to_png
 from .views import Scenario, Summary
 from .views import COLUMNS as C
+
+if TYPE_CHECKING:  # _run imports this module's users; the run itself is imported where it is used
+    from ._run import Overrides
 
 __all__ = ["storm_map", "StormMap", "main", "STORM_KEYS", "TRIGGERS"]
 
@@ -248,12 +251,13 @@ def _outcome(fleet: pd.DataFrame, at_s: float, end_of_trigger: float, threshold:
 def storm_map(scenario: Union[PathLike, Mapping[str, Any]], sizes: Optional[Sequence[float]] = None,
               durations: Optional[Sequence[float]] = None, *, at_s: Optional[float] = None,
               horizon_s: Optional[float] = None, threshold: Optional[float] = None, tail_s: Optional[float] = None,
-              trigger: Optional[str] = None, overrides: Optional[Mapping[str, Any]] = None, seed: Optional[int] = None,
-              progress: bool = False) -> StormMap:
+              trigger: Optional[str] = None, factor: Optional[float] = None, loss: Optional[float] = None,
+              overrides: Overrides = None, seed: Optional[int] = None, progress: bool = False) -> StormMap:
     """Runs `scenario` once per (size, duration) trigger and returns the map. The scenario's own
     [[faults]] are replaced by the trigger; run.duration_s becomes at_s + duration + horizon_s.
     Arguments left out come from the scenario's [storm] table, else the defaults (at 60 s, 120 s to
-    recover, 99 %, a 20 s tail, a crash)."""
+    recover, 99 %, a 20 s tail, a crash). `factor` (slow_server) and `loss` (dropped_messages) are the
+    trigger's parameter, else the fault's default."""
     from ._run import run
 
     if isinstance(scenario, Mapping):
@@ -277,6 +281,7 @@ def storm_map(scenario: Union[PathLike, Mapping[str, Any]], sizes: Optional[Sequ
     if trigger not in TRIGGERS:
         raise ValueError(f"storm_map: trigger must be one of {', '.join(TRIGGERS)} (got {trigger!r})")
     params = {k: storm_table[k] for k in ("factor", "loss") if k in storm_table}
+    params.update({k: float(v) for k, v in (("factor", factor), ("loss", loss)) if v is not None})
     for s in sizes:
         if not 0.0 < float(s) <= 1.0:
             raise ValueError(f"storm_map: every size must be a share of the servers in (0, 1] (got {s})")
@@ -296,7 +301,7 @@ def storm_map(scenario: Union[PathLike, Mapping[str, Any]], sizes: Optional[Sequ
             doc["faults"] = _trigger_faults(trigger, lost, at_s, duration, params)
             doc.setdefault("run", {})
             doc["run"]["duration_s"] = at_s + duration + horizon_s
-            result = run(doc, overrides=dict(overrides or {}), seed=seed)
+            result = run(doc, overrides=overrides, seed=seed)
             if not Summary(result.summary).conservation.ok:
                 raise RuntimeError(f"storm_map: conservation failed for size {size}, duration {duration}")
             row = {"size": size, "servers_lost": lost, "duration_s": duration}
@@ -330,21 +335,29 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
                         help="time after the trigger to recover, s (default: [storm] horizon_s, else 120)")
     parser.add_argument("--trigger", choices=list(TRIGGERS), default=None,
                         help="what hits the servers (default: [storm] trigger, else crash)")
+    parser.add_argument("--factor", type=float, default=None,
+                        help="--trigger slow_server: the servers run at 1/factor of their speed (default: [storm] factor)")
+    parser.add_argument("--loss", type=float, default=None,
+                        help="--trigger dropped_messages: the share of frames dropped (default: [storm] loss)")
+    parser.add_argument("--threshold", type=float, default=None,
+                        help="share of the connections before the trigger that counts as recovered (default: [storm] "
+                             "threshold, else 0.99)")
+    parser.add_argument("--tail", type=float, default=None,
+                        help="the last seconds whose mean CPU decides 'overloaded' (default: [storm] tail_s, else 20)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a scenario key")
     parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args(argv)
-    overrides: Dict[str, Any] = {}
     for item in args.set:
         if "=" not in item:
             print(f"{parser.prog}: --set takes KEY=VALUE (got {item!r})", file=sys.stderr)
             return 2
-        key, value = item.split("=", 1)
-        overrides[key] = value
     try:
+        # The overrides go through as KEY=VALUE text, parsed as TOML values exactly as `wsfleet run --set` does.
         m = storm_map(args.scenario, _numbers(args.sizes, "sizes") if args.sizes else None,
                       _numbers(args.durations, "durations") if args.durations else None,
-                      at_s=args.at, horizon_s=args.horizon, trigger=args.trigger, overrides=overrides, seed=args.seed,
-                      progress=True)
+                      at_s=args.at, horizon_s=args.horizon, threshold=args.threshold, tail_s=args.tail,
+                      trigger=args.trigger, factor=args.factor, loss=args.loss, overrides=list(args.set),
+                      seed=args.seed, progress=True)
     except (ValueError, OSError, tomllib.TOMLDecodeError) as e:
         print(f"{parser.prog}: {e}", file=sys.stderr)
         return 2

@@ -1,7 +1,7 @@
 """The vocabulary of a study directory's JSON files: study.json (what a sweep or plan was asked,
 written by wsfleet._store for both) and plan.json (what a plan found, written by
-wsfleet._plan_search), every key declared once here with its type, unit and one line of
-documentation.
+wsfleet._plan_search), and the verdict columns of its results rows (wsfleet._point_verdicts), every
+key declared once here with its type, unit and one line of documentation.
 
 From these tables come the JSON Schemas (`wsfleet schema --study`, `wsfleet schema --plan`;
 docs/study.schema.json, docs/plan.schema.json), the typed views wsfleet.views.StudyFile and
@@ -176,10 +176,37 @@ PLAN_FIELDS: Tuple[Field, ...] = (
                                                        "it; null otherwise", nullable=True),
 )
 
+#: The verdict columns of one row of a sweep's or plan's results (results/part-*.parquet): the run's
+#: verdict from every limit of the model, measured by the worker on the run's time series
+#: (wsfleet._point_verdicts). Declared nested; a row has them flat, joined with dots, as it has
+#: summary.json's keys ("verdict.status", "verdict.limits.cpu.used"). In `wsfleet schema --study`
+#: under definitions.results_row.
+RESULT_ROW_FIELDS: Tuple[Field, ...] = (
+    Field("verdict", "object", "the run's verdict from every limit of the model (docs/reports.md)"),
+    Field("verdict.status", "string", '"ok", "warn", "fail" or "misconfigured" (ENOUGH CAPACITY, TIGHT, '
+                                      'NOT ENOUGH CAPACITY, MISCONFIGURED)'),
+    Field("verdict.limit", "string", "the binding (or closest) limit's key; empty when no limit was measured"),
+    Field("verdict.figure", "string", "the binding (or closest) limit's figure in words"),
+    Field("verdict.limits", "map", "every limit of the model, by key (connections, source_ports, cpu, ...)"),
+    Field("verdict.limits.*", "object", "one limit in this run"),
+    Field("verdict.limits.*.name", "string", "its name in words"),
+    Field("verdict.limits.*.state", "string", '"bound" (it stopped work), "near" (less than 20 % left), "ok" '
+                                              'or "n/a" (not set, or not measurable)'),
+    Field("verdict.limits.*.used", "number", "the fraction of it the worst moment used; NaN when not measurable",
+          "share"),
+    Field("verdict.limits.*.severity", "number", "the work it stopped (refused attempts, dropped copies, ...): "
+                                                 "it ranks the bound limits"),
+    Field("verdict.limits.*.figure", "string", "the figure behind its use, in words"),
+    Field("verdict.limits.*.effect", "string", "what reaching it did; empty when it stopped nothing"),
+    Field("verdict.limits.*.setting", "string", "a setting's (not capacity's) keys that move it; empty otherwise"),
+)
+
 #: Each file: (its name, its title, its rows).
 FILES: Dict[str, Tuple[str, str, Tuple[Field, ...]]] = {
     "study": ("study.json", "what a wsfleet sweep or plan was asked", STUDY_FIELDS),
     "plan": ("plan.json", "what a wsfleet capacity plan found", PLAN_FIELDS),
+    "row": ("results/part-*.parquet", "the verdict columns of one row of a sweep's or plan's results",
+            RESULT_ROW_FIELDS),
 }
 
 
@@ -249,13 +276,20 @@ def _schema_of(f: Field, children: Mapping[str, List[Field]]) -> Dict[str, Any]:
 
 
 def json_schema(which: str) -> Dict[str, Any]:
-    """The JSON Schema (draft-07) of "study" (study.json) or "plan" (plan.json): every object closed,
-    every key not marked optional required, units as "x-unit"."""
+    """The JSON Schema (draft-07) of "study" (study.json), "plan" (plan.json) or "row" (a results
+    row's verdict columns, nested): every object closed, every key not marked optional required,
+    units as "x-unit". The study's carries the row's as definitions.results_row."""
     name, title, fields = FILES[which]
     _, children = _index(fields)
     body = _schema_of(Field("", "object", f"{name}: {title}"), children)
-    return {"$schema": "http://json-schema.org/draft-07/schema#", "$id": f"https://wsfleet.invalid/{which}.schema.json",
-            "title": f"wsfleet {name}", **body}
+    schema = {"$schema": "http://json-schema.org/draft-07/schema#",
+              "$id": f"https://wsfleet.invalid/{which}.schema.json", "title": f"wsfleet {name}", **body}
+    if which == "study":
+        row_name, row_title, row_fields = FILES["row"]
+        schema["definitions"] = {"results_row": _schema_of(Field("", "object", f"{row_name}: {row_title} (flat "
+                                                                 "in the row, joined with dots)"),
+                                                           _index(row_fields)[1])}
+    return schema
 
 
 def _of_type(value: Any, f: Field) -> bool:
@@ -311,7 +345,7 @@ def undeclared(which: str, data: Any) -> List[str]:
 
 def check(which: str, data: Any) -> None:
     """Raises SchemaViolation when `data` does not conform to the table of `which` (the writers call
-    it on every study.json and plan.json before writing it)."""
+    it on every study.json and plan.json before writing it, and the workers on every row's verdict)."""
     bad = undeclared(which, data)
     if bad:
         raise SchemaViolation(f"{FILES[which][0]} does not conform to wsfleet/study_schema.py: {', '.join(bad)}")

@@ -318,13 +318,14 @@ class SweepResult:
                 f"{'.precision(), ' if self.precision_rule is not None else ''}.report())")
 
     def _repr_html_(self) -> str:
-        import html as _html
+        from wsfleet._html import snippet
 
-        outcome = ""
+        outcome = None
         if self.precision_rule is not None and not self.frame.empty:
-            outcome = f"<p>{_html.escape(describe_outcome(self.precision(), self.precision_rule))}</p>"
-        return (f"<div><strong>{_html.escape(repr(self))}</strong>{outcome}"
-                + self.aggregate().head(12).to_html(index=False, max_cols=10) + "</div>")
+            outcome = describe_outcome(self.precision(), self.precision_rule)
+        table = self.aggregate().head(12)
+        cells = [[f"{v:.4g}" if isinstance(v, float) else str(v) for v in row] for row in table.itertuples(index=False)]
+        return snippet("sweep", title=repr(self), outcome=outcome, head=list(table.columns), rows=cells)
 
     def aggregate(self, metrics: Optional[Sequence[str]] = None, confidence: float = 0.95) -> pd.DataFrame:
         return aggregate(self.frame, axes=self.axes, metrics=metrics, confidence=confidence)

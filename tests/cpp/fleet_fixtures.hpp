@@ -48,6 +48,20 @@ inline models::CrashFault fault(models::FaultTarget target, double at_s, std::op
   return f;
 }
 
+/// A [[deploys]] rolling update one server at a time (maxSurge 1, maxUnavailable 0) from `at_s`, each
+/// new server ready `ready_after_s` after it starts, no preStop hook.
+inline models::DeployEvent one_at_a_time_deploy(double at_s, double ready_after_s) {
+  models::DeployEvent d;
+  d.at_s = at_s;
+  d.max_surge = 1;
+  d.max_surge_percent = false;
+  d.max_unavailable = 0;
+  d.max_unavailable_percent = false;
+  d.ready_after_s = ready_after_s;
+  d.prestop_s = 0.0;
+  return d;
+}
+
 /// Every conservation check of a run holds.
 inline bool conserved(const models::RunResult& r) {
   for (const auto& chk : r.summary.conservation) {

@@ -192,16 +192,7 @@ TEST_CASE("autoscaler with a rolling deploy: the rollout replaces the replicas t
   // the rollout runs and manages the new servers after it.
   models::FleetConfig cfg = wave(20.0);
   cfg.clients.messages_per_minute = 0.0;
-  models::DeployEvent d;
-  d.at_s = 200.0;
-  d.max_surge = 1;
-  d.max_surge_percent = false;
-  d.max_unavailable = 0;
-  d.max_unavailable_percent = false;
-  d.ready_after_s = 10.0;
-  d.prestop_s = 0.0;
-  d.grace_s = 30.0;
-  cfg.deploys.push_back(d);
+  cfg.deploys.push_back(wsfleet::testing::one_at_a_time_deploy(200.0, 10.0));
   const auto r = models::Fleet(cfg).run();
   REQUIRE(conserved(r));
   const auto& a = r.summary.autoscaler;

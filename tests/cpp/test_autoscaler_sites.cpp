@@ -361,14 +361,7 @@ TEST_CASE("autoscaler per site: one Deployment over the sites replaces each site
   cfg.autoscaler.policy = "kubernetes_hpa";
   cfg.autoscaler.metric = models::AutoscalerMetric::Connections;
   cfg.autoscaler.params = hpa_params(2, 4);
-  models::DeployEvent d;
-  d.at_s = 60.0;
-  d.max_surge = 1.0;
-  d.max_surge_percent = false;
-  d.max_unavailable = 0.0;
-  d.max_unavailable_percent = false;
-  d.ready_after_s = 5.0;
-  d.prestop_s = 0.0;
+  models::DeployEvent d = wsfleet::testing::one_at_a_time_deploy(60.0, 5.0);
   d.per_site = false;
   cfg.deploys.push_back(d);
   CHECK(cfg.total_servers() == 20);  // the sites' slots take the new servers: no set reserved per deploy

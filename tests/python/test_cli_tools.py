@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+import wsfleet
 from wsfleet_testing import assert_clean_failure, cli
 
 
@@ -44,8 +45,9 @@ def test_json_on_run_check_and_plan(tmp_path: Path) -> None:
     assert cli("init", scenario).returncode == 0
     run = cli("run", scenario, "--json", "--out", tmp_path / "r", "--set", "clients.count=2000")
     assert run.returncode == 0, run.stderr
-    summary = json.loads(run.stdout)
-    assert summary == json.loads((tmp_path / "r" / "summary.json").read_text(encoding="utf-8"))
+    answer = json.loads(run.stdout)
+    assert answer["summary"] == json.loads((tmp_path / "r" / "summary.json").read_text(encoding="utf-8"))
+    assert answer["verdict"] == wsfleet.load(tmp_path / "r").verdict().document()
     ok = json.loads(cli("check", scenario, "--json").stdout)
     assert ok["ok"] is True and ok["servers"] == 4 and ok["clients"] == 20000
     bad = cli("check", scenario, "--json", "--set", "clients.count=-1")

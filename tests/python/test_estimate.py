@@ -28,7 +28,7 @@ def test_the_estimate_is_within_a_factor_of_two_of_the_events_run(scenario: Path
     estimate = json.loads(check.stdout)
     run = cli("run", str(scenario), *SMALL, *extra, "--json", "--quiet")
     assert run.returncode == 0, run.stderr
-    events = json.loads(run.stdout)["events_processed"]
+    events = json.loads(run.stdout)["summary"]["events_processed"]
     ratio = estimate["estimated_events"] / events
     print(f"{scenario.stem}: estimated {estimate['estimated_events']:.0f}, processed {events}, ratio {ratio:.2f}")
     assert 0.5 <= ratio <= 2.0, (estimate, events)

@@ -271,7 +271,7 @@ def test_client_presets_are_listed_with_their_library() -> None:
     assert PRESETS == ["socketio", "signalr", "ably", "phoenix", "reconnecting_websocket", "centrifuge", "pusher",
                        "grpc", "aws_standard"]
     for preset in wsfleet.backoff_client_presets():
-        assert set(preset) == {"name", "library", "source", "connect_timeout_s"}
+        assert set(preset) == {"name", "library", "source", "connect_timeout_s", "honours_retry_after"}
         assert preset["library"] and preset["source"]
         assert preset["name"] in BACKOFFS
     # The libraries' own per-attempt connect timeouts (issue 14, deviation 1), None where there is none.
@@ -279,6 +279,8 @@ def test_client_presets_are_listed_with_their_library() -> None:
     assert timeouts == {"socketio": 20.0, "signalr": None, "ably": 10.0, "phoenix": None,
                         "reconnecting_websocket": 4.0, "centrifuge": 5.0, "pusher": 15.0, "grpc": 20.0,
                         "aws_standard": None}
+    # Only the AWS SDK waits for a shedding server's Retry-After (docs/client_presets.md).
+    assert [p["name"] for p in wsfleet.backoff_client_presets() if p["honours_retry_after"]] == ["aws_standard"]
 
 
 def test_signalr_fixed_list_then_gives_up() -> None:

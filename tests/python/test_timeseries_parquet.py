@@ -73,7 +73,7 @@ def test_cli_run_format_parquet_and_report(tmp_path: Path) -> None:
     proc = cli("run", scenario, "--out", out, "--quiet", "--set", "clients.count=500")
     assert proc.returncode == 0, proc.stderr
     assert not (out / "timeseries.parquet").exists()
-    # --json keeps stdout for summary.json alone.
+    # --json keeps stdout for its one object (summary.json and the verdict).
     proc = cli("run", scenario, "--out", tmp_path / "j", "--format", "parquet", "--json")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.lstrip().startswith("{") and proc.stdout.rstrip().endswith("}")

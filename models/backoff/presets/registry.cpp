@@ -149,19 +149,51 @@ const std::vector<BackoffEntry>& client_preset_entries() {
 }
 
 const std::vector<ClientPresetInfo>& backoff_client_presets() {
+  // The last field: does the library wait for a shedding server's Retry-After (or its own equivalent
+  // advice) after a refused connect? Read in each library's source (docs/client_presets.md).
   static const std::vector<ClientPresetInfo> infos = {
-      {"socketio", "socket.io-client 4.x", "socketio/socket.io-client lib/contrib/backo2.ts, lib/manager.ts"},
-      {"signalr", "ASP.NET Core SignalR JavaScript client", "dotnet/aspnetcore DefaultReconnectPolicy.ts, HubConnection.ts"},
-      {"ably", "ably-js 2.x", "ably/ably-js src/common/lib/util/utils.ts, transport/connectionmanager.ts, util/defaults.ts"},
-      {"phoenix", "Phoenix JS client", "phoenixframework/phoenix assets/js/phoenix/socket.js, timer.js"},
-      {"reconnecting_websocket", "reconnecting-websocket 4.4", "pladaria/reconnecting-websocket reconnecting-websocket.ts"},
-      {"centrifuge", "centrifuge-js 5.x", "centrifugal/centrifuge-js src/utils.ts, src/centrifuge.ts"},
-      {"pusher", "pusher-js 8.x", "pusher/pusher-js connection_manager.ts, sequential_strategy.ts, default_strategy.ts"},
-      {"grpc", "gRPC connection backoff", "grpc/grpc doc/connection-backoff.md"},
+      // No: Manager.reconnect() (lib/manager.ts) waits backoff.duration() only; engine.io-client's
+      // transports report a refused handshake as a bare error (a browser WebSocket shows no status).
+      {"socketio", "socket.io-client 4.x", "socketio/socket.io-client lib/contrib/backo2.ts, lib/manager.ts", false},
+      // No: HubConnection._reconnect() asks IRetryPolicy.nextRetryDelayInMilliseconds(retryContext), whose
+      // context holds previousRetryCount, elapsedMilliseconds and retryReason; HttpError keeps the status only.
+      {"signalr", "ASP.NET Core SignalR JavaScript client", "dotnet/aspnetcore DefaultReconnectPolicy.ts, HubConnection.ts",
+       false},
+      // No: a failed connect goes to the disconnected state and retries after
+      // getRetryTime(disconnectedRetryTimeout, count) (connectionmanager.ts); no header is read.
+      {"ably", "ably-js 2.x", "ably/ably-js src/common/lib/util/utils.ts, transport/connectionmanager.ts, util/defaults.ts",
+       false},
+      // No: reconnectTimer = new Timer(..., reconnectAfterMs) (socket.js); a browser WebSocket.
+      {"phoenix", "Phoenix JS client", "phoenixframework/phoenix assets/js/phoenix/socket.js, timer.js", false},
+      // No: _getNextDelay() (reconnecting-websocket.ts) from its options only; a browser WebSocket.
+      {"reconnecting_websocket", "reconnecting-websocket 4.4", "pladaria/reconnecting-websocket reconnecting-websocket.ts",
+       false},
+      // No: _getReconnectDelay() is backoff(step, min, max) (src/centrifuge.ts, src/utils.ts); a server's
+      // disconnect advice says whether to reconnect (by its code), never when.
+      {"centrifuge", "centrifuge-js 5.x", "centrifugal/centrifuge-js src/utils.ts, src/centrifuge.ts", false},
+      // No: its own advice is a close code (protocol.ts getCloseAction: 4100-4199 "backoff", 4200-4299
+      // "retry"), on which connection_manager.ts waits a fixed retryIn(1000) or retryIn(0), not a
+      // server-given time; a refused WebSocket handshake shows nothing.
+      {"pusher", "pusher-js 8.x", "pusher/pusher-js connection_manager.ts, sequential_strategy.ts, default_strategy.ts",
+       false},
+      // No: connection backoff takes no input from the server (doc/connection-backoff.md); retry
+      // pushback (grpc-retry-pushback-ms, gRFC A6) applies to the retries of an RPC, not to connecting.
+      {"grpc", "gRPC connection backoff", "grpc/grpc doc/connection-backoff.md", false},
+      // Yes: StandardRetryStrategy.refreshRetryTokenForRetry() waits max(retryAfterHint - now, its
+      // backoff) (util-retry StandardRetryStrategy.ts); middleware-retry parseRetryAfterHeader.ts reads
+      // Retry-After (seconds or a date) and x-amz-retry-after.
       {"aws_standard", "AWS SDK for JavaScript v3, standard retry mode",
-       "smithy-lang/smithy-typescript util-retry StandardRetryStrategy.ts, DefaultRetryBackoffStrategy.ts, constants.ts"},
+       "smithy-lang/smithy-typescript util-retry StandardRetryStrategy.ts, DefaultRetryBackoffStrategy.ts, constants.ts",
+       true},
   };
   return infos;
+}
+
+bool backoff_honours_retry_after(const std::string& name) {
+  for (const ClientPresetInfo& p : backoff_client_presets()) {
+    if (p.name == name) return p.honours_retry_after;
+  }
+  return kGenericHonoursRetryAfter;
 }
 
 }  // namespace wsfleet::models
