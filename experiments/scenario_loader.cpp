@@ -309,6 +309,13 @@ void ScenarioReader::read_clients(models::ClientsSection& clients) const {
   if (table == nullptr) return;
   read_all(*table, section("clients"), "[clients]", "clients.", clients);
   read_session(*table, clients);
+  const toml::node* transport = table->get("signalr_transport");
+  if (transport != nullptr && clients.skip_negotiation && clients.signalr_transport != models::SignalRTransport::WebSockets) {
+    // HttpConnection.startInternal: "Negotiation can only be skipped when using the WebSocket transport directly."
+    fail(*transport, "clients.signalr_transport",
+         "clients.signalr_transport must be \"websockets\" with clients.skip_negotiation = true (SignalR skips "
+         "the negotiation only for the WebSocket transport)");
+  }
 }
 
 // clients.session: "never", or a table {distribution = "...", <its parameters>}.

@@ -5,6 +5,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "models/fleet/attempt_steps.hpp"
 #include "models/fleet/deployer.hpp"
 #include "models/fleet/gray_failures.hpp"
 #include "models/pubsub/channel_joins.hpp"
@@ -12,6 +13,7 @@
 #include "models/transport/fallback_transports.hpp"
 #include "models/transport/pusher_fallback.hpp"
 #include "models/transport/session_opening.hpp"
+#include "models/transport/signalr_fallback.hpp"
 
 namespace wsfleet::models {
 
@@ -57,6 +59,14 @@ Fleet::Fleet(const FleetConfig& config) : cfg_(config), st_(cfg_, sim_) {
     opening_ = std::make_unique<SessionOpening>(st_);
     parts.opening = opening_.get();
   }
+  if (SignalRFallback::needed(cfg_)) {
+    signalr_ = std::make_unique<SignalRFallback>(st_);
+    parts.signalr = signalr_.get();
+  }
+  if (AttemptSteps::needed(st_)) {
+    steps_ = std::make_unique<AttemptSteps>(st_);
+    parts.steps = steps_.get();
+  }
   if (GrayFailures::needed(cfg_)) {
     gray_ = std::make_unique<GrayFailures>(st_);
     parts.gray = gray_.get();
@@ -82,6 +92,7 @@ Fleet::Fleet(const FleetConfig& config) : cfg_(config), st_(cfg_, sim_) {
   if (joins_) st_.listeners.connections.push_back(joins_.get());
   if (transports_) st_.listeners.connections.push_back(transports_.get());
   if (race_) st_.listeners.connections.push_back(race_.get());
+  if (signalr_) st_.listeners.connections.push_back(signalr_.get());
   if (opening_ && cfg_.clients.remember_upgrade) st_.listeners.connections.push_back(opening_.get());  // priorWebsocketSuccess  // after the transports: the connection's transport is set
 }
 
@@ -113,6 +124,7 @@ RunResult Fleet::run(const ProgressFn& progress, std::uint64_t progress_every_ev
   if (joins_) joins_->summarise(result.summary);
   if (opening_) opening_->summarise(result.summary);
   if (race_) race_->summarise(result.summary);
+  if (signalr_) signalr_->summarise(result.summary);
   result.summary.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   check_conservation(result.summary);
   sampler_->take_series(result);
@@ -187,6 +199,7 @@ void Fleet::check_conservation(RunSummary& summary) const {
   if (joins_) joins_->conservation(summary);
   if (opening_) opening_->conservation(summary);
   if (race_) race_->conservation(summary);
+  if (signalr_) signalr_->conservation(summary);
   if (deployer_) deployer_->conservation(summary, autoscaler_ ? autoscaler_->drained() : scaling_->drained());
   if (autoscaler_) autoscaler_->conservation(summary);
   if (gray_) gray_->conservation(summary);

@@ -67,6 +67,8 @@ class Fleet {
   std::unique_ptr<Sampler> sampler_;
   std::unique_ptr<PusherFallbackRace> race_;        ///< null unless the clients race pusher-js's HTTP fallback
   std::unique_ptr<SessionOpening> opening_;         ///< null unless the clients' library sends HTTP requests before its WebSocket
+  std::unique_ptr<AttemptSteps> steps_;             ///< null unless opening_ or race_ is set
+  std::unique_ptr<SignalRFallback> signalr_;        ///< null unless SignalR clients may fall back to SSE and long polling
   std::unique_ptr<FallbackTransports> transports_;  ///< null unless a fallback share or a websocket_block fault is configured
 };
 

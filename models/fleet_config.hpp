@@ -137,6 +137,19 @@ enum class PusherFallbackTransport {
   XhrPolling,    ///< xhr_polling (long polling): the project's long-polling transport
 };
 
+/// clients.signalr_transport: the transports a SignalR client allows (its `transport` option, a mask
+/// of HttpTransportType flags WebSockets = 1, ServerSentEvents = 2, LongPolling = 4): the value's
+/// index + 1 is the mask (models/transport/signalr_fallback.hpp).
+enum class SignalRTransport : std::uint8_t {
+  WebSockets,                   ///< 1
+  ServerSentEvents,             ///< 2
+  WebSocketsServerSentEvents,   ///< 1 | 2
+  LongPolling,                  ///< 4
+  WebSocketsLongPolling,        ///< 1 | 4
+  ServerSentEventsLongPolling,  ///< 2 | 4
+  All,                          ///< 1 | 2 | 4: the option left unset (every transport the server offers)
+};
+
 /// The connect timeout of a client whose backoff policy brings none and whose scenario gives none, s.
 inline constexpr double kDefaultConnectTimeoutS = 10.0;
 
@@ -167,6 +180,9 @@ struct ClientsSection {
   UpgradeFromPolling upgrade_from_polling = UpgradeFromPolling::Preset;
   bool skip_negotiation = false;                         ///< SignalR (backoff.policy = signalr): no POST /negotiate
                                                          ///< before the WebSocket (skipNegotiation, WebSockets only)
+  /// SignalR (backoff.policy = signalr): the transports the client tries, in the server's order
+  /// WebSockets, ServerSentEvents, LongPolling, each after the previous one failed to start.
+  SignalRTransport signalr_transport = SignalRTransport::All;
   bool remember_upgrade = false;                         ///< socket.io (engine.io-client rememberUpgrade): after a successful
                                                          ///< upgrade, the next connection goes straight to WebSocket
   PusherFallback pusher_fallback = PusherFallback::Preset;  ///< race pusher-js's HTTP fallback against the WebSocket

@@ -339,6 +339,7 @@ struct RunSummary {
   TransportOutcome transport;              ///< clients per transport, polls, POSTs
   PusherFallbackOutcome pusher_fallback;   ///< pusher-js's HTTP fallback raced against the WebSocket
   SessionOpeningOutcome session_opening;   ///< the HTTP requests before each WebSocket (socketio polling, signalr negotiate)
+  SignalRFallbackOutcome signalr_fallback;  ///< SignalR's fallback to Server-Sent Events and long polling
   std::vector<SiteOutcome> sites;          ///< empty without a [topology]
   std::vector<RegionOutcome> regions;      ///< empty without a [topology]
   std::vector<ConservationCheck> conservation;

@@ -63,6 +63,13 @@ Section clients() {
            flag("skip_negotiation", &C::skip_negotiation,
                 "backoff.policy = \"signalr\": connect the WebSocket without the POST /negotiate first (skipNegotiation, "
                 "WebSockets only)"),
+           choice("signalr_transport", &C::signalr_transport,
+                  {"websockets", "server_sent_events", "websockets|server_sent_events", "long_polling", "websockets|long_polling",
+                   "server_sent_events|long_polling", "websockets|server_sent_events|long_polling"},
+                  "backoff.policy = \"signalr\": the transports the client allows (its `transport` option, "
+                  "HttpTransportType flags joined by |); it tries them in the server's order WebSockets, "
+                  "ServerSentEvents, LongPolling, negotiating again before each one after a transport fails to start "
+                  "(HttpConnection._createTransport); with skip_negotiation only \"websockets\""),
            flag("remember_upgrade", &C::remember_upgrade,
                 "socket.io (engine.io-client rememberUpgrade, default false): after a connection that upgraded to "
                 "WebSocket, the next attempt goes straight to WebSocket without the polling requests; an attempt that "

@@ -263,7 +263,7 @@ inline Rows<models::RunSummary> summary_rows(std::vector<Field>& table) {
 void run_rows(std::vector<Field>& table);          // wsfleet_version, scenario, seed, ... events_per_second
 void fleet_rows(std::vector<Field>& table);        // fleet (classes, server_class), clients
 void connection_rows(std::vector<Field>& table);   // connections, messages, heartbeats
-void transport_rows(std::vector<Field>& table);    // transport, session_opening, pusher_fallback
+void transport_rows(std::vector<Field>& table);    // transport, session_opening, pusher_fallback, signalr_fallback
 void handshake_rows(std::vector<Field>& table);    // handshake_latency_ms
 void pubsub_rows(std::vector<Field>& table);       // pubsub
 void autoscaler_rows(std::vector<Field>& table);   // autoscaler

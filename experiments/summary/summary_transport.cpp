@@ -1,5 +1,6 @@
 // Clients per transport, long polls and POSTs ([transport]); the HTTP requests a client library
-// sends before its WebSocket (session_opening); pusher-js's raced fallback (pusher_fallback).
+// sends before its WebSocket (session_opening); pusher-js's raced fallback (pusher_fallback);
+// SignalR's transport fallback (signalr_fallback).
 #include "experiments/summary/summary_rows.hpp"
 
 namespace wsfleet::experiments::summary {
@@ -103,6 +104,42 @@ void pusher_fallback(Rows<R>& t) {
   o.integer("pusher_fallback.not_raced_held", &O::not_raced_held, "attempts", "fallbacks not started because the WebSocket waited at its balancer");
 }
 
+void signalr_fallback(Rows<R>& t) {
+  using O = models::SignalRFallbackOutcome;
+  using K = models::TransportClients;
+  auto o = t.of(&R::signalr_fallback);
+  t.object("signalr_fallback",
+           "SignalR's transport fallback: after a transport fails to start, a new negotiate and the next allowed transport "
+           "(backoff.policy = \"signalr\" unless clients.skip_negotiation or clients.signalr_transport = \"websockets\")",
+           [](const R& s) { return s.signalr_fallback.enabled; });
+  o.text("signalr_fallback.transports", &O::transports, "clients.signalr_transport: the transports the client allows, joined by |");
+  t.object("signalr_fallback.starts",
+           "transport connects started after their negotiate was answered (all = connections + fallbacks + exhausted + starting_at_end)");
+  t.object("signalr_fallback.connections", "connections established, by transport (all = connections.established)");
+  for (const bool starts : {true, false}) {
+    const std::string at = starts ? "signalr_fallback.starts" : "signalr_fallback.connections";
+    auto k = o.of(starts ? &O::starts : &O::connections);
+    k.integer(at + ".websocket", &K::websocket, "attempts", "WebSocket");
+    k.integer(at + ".long_polling", &K::long_polling, "attempts", "HTTP long polling");
+    k.integer(at + ".sse", &K::sse, "attempts", "Server-Sent Events");
+  }
+  o.integer("signalr_fallback.fallbacks", &O::fallbacks, "attempts",
+            "starts that failed with a transport left: the client negotiated again and started the next (= sum of fallbacks_by = "
+            "sum of fallbacks_from; session_opening.opens = connections.attempted + fallbacks)");
+  t.object("signalr_fallback.fallbacks_from", "the transport that failed");
+  o.integer("signalr_fallback.fallbacks_from.websocket", &O::fallbacks_from_websocket, "attempts", "the WebSocket");
+  o.integer("signalr_fallback.fallbacks_from.sse", &O::fallbacks_from_sse, "attempts", "Server-Sent Events");
+  t.object("signalr_fallback.fallbacks_by", "why it failed");
+  o.integer("signalr_fallback.fallbacks_by.blocked", &O::fallbacks_blocked, "attempts", "the WebSocket was blocked for the client (websocket_block)");
+  o.integer("signalr_fallback.fallbacks_by.refused", &O::fallbacks_refused, "attempts",
+            "refused or failed at the balancer or the server, or its handshake cut by a crash or a drain");
+  o.integer("signalr_fallback.fallbacks_by.timed_out", &O::fallbacks_timed_out, "attempts", "not connected within the timeout");
+  o.integer("signalr_fallback.fallbacks_by.session_unknown", &O::fallbacks_session_unknown, "attempts",
+            "reached a server without the negotiated connection (404; counted in session_opening.upgrades.session_unknown)");
+  o.integer("signalr_fallback.exhausted", &O::exhausted, "attempts", "starts of the last allowed transport that failed: start() failed (the attempt failed)");
+  o.integer("signalr_fallback.starting_at_end", &O::starting_at_end, "attempts", "starts still connecting at the end");
+}
+
 }  // namespace
 
 void transport_rows(std::vector<Field>& table) {
@@ -110,6 +147,7 @@ void transport_rows(std::vector<Field>& table) {
   transport(t);
   session_opening(t);
   pusher_fallback(t);
+  signalr_fallback(t);
 }
 
 }  // namespace wsfleet::experiments::summary

@@ -4,18 +4,18 @@
 #include <limits>
 #include <optional>
 #include <stdexcept>
-#include <string>
-#include <utility>
 
+#include "models/fleet/attempt_steps.hpp"
 #include "models/fleet/balancer_tier.hpp"
+#include "models/fleet/client_arrivals.hpp"
+#include "models/fleet/connection_checks.hpp"
 #include "models/fleet/gray_failures.hpp"
+#include "models/fleet/half_open.hpp"
+#include "models/fleet/link_down_syns.hpp"
 #include "models/fleet/server_pool.hpp"
 #include "models/fleet/summary_helpers.hpp"
-#include "models/fleet/syn_retransmissions.hpp"
 #include "models/pubsub/pubsub.hpp"
 #include "models/transport/fallback_transports.hpp"
-#include "models/transport/pusher_fallback.hpp"
-#include "models/transport/session_opening.hpp"
 
 namespace wsfleet::models {
 
@@ -44,14 +44,14 @@ Connections::Connections(FleetState& state)
       rng_messages_(state.streams.stream("clients.messages")),
       rng_backoff_(state.streams.stream("clients.backoff")),
       rng_vanish_(state.streams.stream("clients.vanish")),
-      rng_offline_(state.streams.stream("clients.offline")) {
+      rng_offline_(state.streams.stream("clients.offline")),
+      syns_(std::make_unique<LinkDownSyns>(state)),
+      half_open_(std::make_unique<HalfOpenConnections>(state)) {
   const FleetConfig& cfg = st_.cfg;
   cost_handshake_ = sim::from_micros(cfg.fleet.cpu.handshake_us);
   cost_message_ = sim::from_micros(cfg.fleet.cpu.inbound_message_us + cfg.clients.replies_per_message * cfg.fleet.cpu.outbound_message_us);
   cost_heartbeat_ = sim::from_micros(cfg.fleet.cpu.heartbeat_us);
   heartbeat_interval_ = st_.duration(cfg.clients.heartbeat_interval_s);
-  hb_timeout_ = st_.duration(cfg.heartbeat.timeout_s);
-  hb_peer_timeout_ = st_.duration(cfg.heartbeat.peer_timeout_s);
   idle_timeout_ = st_.duration(cfg.balancer.idle_timeout_s);
   idle_pings_ = cfg.heartbeat.mode == HeartbeatMode::WhenIdle && heartbeat_interval_ > 0;
   // The balancer cuts idle connections only if pings do not keep them busy: pings (periodic, or after
@@ -72,8 +72,6 @@ Connections::Connections(FleetState& state)
   preset_timeout_ = !cfg.clients.connect_timeout_s.has_value();
   message_mean_gap_s_ = cfg.clients.messages_per_minute > 0 ? 60.0 / cfg.clients.messages_per_minute : 0.0;
 
-  // First connection times: a Poisson process over [0, ramp] conditioned on `count` arrivals,
-  // i.e. sorted uniform times.
   st_.clients.resize(cfg.clients.count);
   if (track_activity_) activity_.assign(cfg.clients.count, 0);
   idle_close_ = st_.duration(cfg.fleet.idle_close_s);
@@ -84,22 +82,13 @@ Connections::Connections(FleetState& state)
     for (std::uint32_t c = 0; c < st_.clients.size(); ++c) st_.clients[c].region = static_cast<std::uint8_t>(st_.topo.region_of(c));
   }
   st_.gens.assign(cfg.clients.count, 0);
-  arrival_times_.resize(cfg.clients.count);
-  sim::Rng rng_arrivals = st_.streams.stream("clients.arrivals");
-  const sim::SimTime ramp = st_.duration(cfg.clients.ramp_s);
-  for (auto& t : arrival_times_) t = static_cast<sim::SimTime>(rng_arrivals.uniform01() * static_cast<double>(ramp));
-  if (cfg.clients.wave_share > 0.0) {
-    // A wave (a push notification): a share of the clients make their first connection within
-    // wave_window_s of wave_at_s instead of during the ramp.
-    sim::Rng rng_wave = st_.streams.stream("clients.wave");
-    const sim::SimTime at = st_.duration(cfg.clients.wave_at_s), window = st_.duration(cfg.clients.wave_window_s);
-    for (auto& t : arrival_times_) {
-      if (rng_wave.uniform01() < cfg.clients.wave_share) t = at + static_cast<sim::SimTime>(rng_wave.uniform01() * static_cast<double>(window));
-    }
-  }
-  std::sort(arrival_times_.begin(), arrival_times_.end());
+  arrivals_ = std::make_unique<ClientArrivals>(st_);
   self_ = st_.sim.add_handler(this);
 }
+
+Connections::~Connections() = default;
+
+std::uint64_t Connections::syn_pending() const { return syns_->pending(); }
 
 void Connections::start() {
   const FleetConfig& cfg = st_.cfg;
@@ -121,7 +110,7 @@ void Connections::start() {
       message_gen_.assign(st_.servers.size(), 0);
     }
   }
-  if (!arrival_times_.empty() && arrival_times_[0] <= st_.end) st_.sim.schedule_at(arrival_times_[0], self_, kArrive, 0);
+  arrivals_->start();
 }
 
 void Connections::schedule_client(sim::SimTime t, std::uint32_t tag, std::uint32_t c) {
@@ -130,25 +119,10 @@ void Connections::schedule_client(sim::SimTime t, std::uint32_t tag, std::uint32
 }
 
 void Connections::handle(const sim::Event& e) {
-  switch (e.tag) {
-    case kArrive: {
-      const auto c = static_cast<std::uint32_t>(e.data);
-      ++arrived_;
-      if (c + 1 < arrival_times_.size()) {
-        if (arrival_times_[c + 1] <= st_.end) st_.sim.schedule_at(arrival_times_[c + 1], self_, kArrive, c + 1);
-      } else {
-        std::vector<sim::SimTime>().swap(arrival_times_);
-      }
-      attempt(c);
-      return;
-    }
-    case kGhostGone: ghost_gone(static_cast<std::uint32_t>(e.data)); return;
-    case kServerMessage: {
-      const auto server = static_cast<std::uint32_t>(e.data & 0xFFFFFFFFu);
-      if (message_gen_[server] == static_cast<std::uint32_t>(e.data >> 32)) server_message(server);
-      return;
-    }
-    default: break;
+  if (e.tag == kServerMessage) {
+    const auto server = static_cast<std::uint32_t>(e.data & 0xFFFFFFFFu);
+    if (message_gen_[server] == static_cast<std::uint32_t>(e.data >> 32)) server_message(server);
+    return;
   }
   const auto c = static_cast<std::uint32_t>(e.data & 0xFFFFFFFFu);
   const auto gen = static_cast<std::uint32_t>(e.data >> 32);
@@ -164,8 +138,6 @@ void Connections::handle(const sim::Event& e) {
       break;
     }
     case kHandshakeTimeout: handshake_timeout(c); break;
-    case kSynRetry: syn_retry(c); break;
-    case kSynGiveUp: syn_give_up(c); break;
     case kHeartbeat: heartbeat<false>(c, server_of_tag(e.tag)); break;
     case kHeartbeatTracked: heartbeat<true>(c, server_of_tag(e.tag)); break;
     case kMessage: message<false>(c, server_of_tag(e.tag)); break;
@@ -190,135 +162,41 @@ void Connections::attempt(std::uint32_t c) {
     ++st_.conn.retries;
     ++st_.iv.retries;
   }
-  // pusher-js: the cached fallback transport may take the attempt over; else its fallback is scheduled.
-  if (st_.parts.race && st_.parts.race->attempt_started(c, now + attempt_timeout(cl))) return;
-  if (st_.parts.opening && !st_.parts.opening->straight_to_websocket(c)) {
-    // The library's HTTP requests before its WebSocket (engine.io's polling handshake, SignalR's
-    // negotiate), one after the other: the WebSocket follows the last reply (opening_done).
-    cl.state = ClientState::Connecting;
-    cl.server = kOpening;
-    ++st_.connecting;
-    schedule_client(now + attempt_timeout(cl), kHandshakeTimeout, c);
-    return st_.parts.opening->open(c);
-  }
+  // The steps client libraries add (requests before the WebSocket, pusher-js's cached fallback) may take it.
+  if (st_.parts.steps && st_.parts.steps->attempt_started(c, now + attempt_timeout(cl))) return;
   route_websocket(c);
 }
 
-void Connections::opening_done(std::uint32_t c) {
-  --st_.connecting;
-  st_.clients[c].server = -1;
-  ++st_.gens[c];  // its timeout is scheduled again by the handshake (or the refusal retries)
-  route_websocket(c);
+void Connections::hold(std::uint32_t c, std::int32_t placeholder, sim::SimTime deadline) {
+  Client& cl = st_.clients[c];
+  cl.state = ClientState::Connecting;
+  cl.server = placeholder;
+  ++st_.connecting;
+  if (deadline >= 0) schedule_client(deadline, kHandshakeTimeout, c);
 }
 
 void Connections::route_websocket(std::uint32_t c) {
-  const Client& cl = st_.clients[c];
   const Route route = st_.parts.balancers->connect(c);
   if (route.refusal) return refuse(c, *route.refusal);
-  if (route.unreachable) {
-    if (syn_sent_.empty()) syn_sent_.assign(st_.clients.size(), 0);
-    syn_sent_[c] = 0;
-    return syn_blocked(c, route);
-  }
-  routed(c, route, cl.attempt_at + attempt_timeout(cl));
+  if (route.unreachable) return syns_->blocked(c, route, true);
+  routed(c, route, deadline(c));
 }
 
 void Connections::routed(std::uint32_t c, const Route& route, sim::SimTime deadline) {
-  Client& cl = st_.clients[c];
   if (route.refusal) return refuse(c, *route.refusal);
-  if (route.unreachable) return syn_blocked(c, route);
+  if (route.unreachable) return syns_->blocked(c, route, false);
   if (route.held) {  // waiting at the balancer (HAProxy's queue or retry): on no server yet
-    cl.state = ClientState::Connecting;
-    cl.server = -1;
-    cl.balancer = static_cast<std::uint8_t>(route.balancer);
-    ++st_.connecting;
-    schedule_client(deadline, kHandshakeTimeout, c);
-    return;
+    st_.clients[c].balancer = static_cast<std::uint8_t>(route.balancer);
+    return hold(c, -1, deadline);
   }
   start_handshake(c, route, deadline);
-}
-
-void Connections::syn_blocked(std::uint32_t c, const Route& route) {
-  Client& cl = st_.clients[c];
-  if (syn_fault_.empty()) {
-    syn_fault_.assign(st_.clients.size(), 0);
-    syn_site_.assign(st_.clients.size(), 0);
-  }
-  const std::int32_t fault = st_.parts.gray->down_fault(cl.region, route.site);
-  if (fault < 0) throw std::logic_error("Connections: a SYN blocked on a link that is up");
-  cl.state = ClientState::Connecting;
-  cl.server = kSynPending;
-  cl.balancer = static_cast<std::uint8_t>(route.balancer);
-  ++st_.connecting;
-  ++syn_pending_;
-  syn_fault_[c] = static_cast<std::uint32_t>(fault);
-  syn_site_[c] = route.site;
-  ++st_.faults[static_cast<std::size_t>(fault)].outcome.attempts_blocked;
-  syn_schedule(c);
-}
-
-void Connections::syn_schedule(std::uint32_t c) {
-  const Client& cl = st_.clients[c];
-  // Linux's SYN retransmissions (syn_retransmissions.hpp) until the client's connect timeout or ETIMEDOUT.
-  const std::uint8_t sent = ++syn_sent_[c];
-  const sim::SimTime give_up = std::min(cl.attempt_at + attempt_timeout(cl), cl.attempt_at + kSynGiveUpAfter);
-  if (const std::optional<sim::SimTime> next = next_syn_retransmission(cl.attempt_at, sent, give_up)) {
-    schedule_client(*next, kSynRetry, c);
-  } else {
-    schedule_client(give_up, kSynGiveUp, c);
-  }
-}
-
-void Connections::syn_retry(std::uint32_t c) {
-  Client& cl = st_.clients[c];
-  const std::uint32_t fault = syn_fault_[c];
-  ++st_.faults[fault].outcome.syn_retransmissions;
-  if (st_.parts.gray->down_fault(cl.region, syn_site_[c]) >= 0) return syn_schedule(c);  // lost again
-  // The link is back: this SYN reaches the balancer, which routes it now (within the same attempt).
-  ++st_.faults[fault].outcome.attempts_through_after_link_back;
-  --st_.connecting;
-  --syn_pending_;
-  cl.server = -1;
-  const Route route = st_.parts.balancers->connect(c);
-  routed(c, route, cl.attempt_at + attempt_timeout(cl));
-}
-
-void Connections::syn_give_up(std::uint32_t c) {
-  // The connect timeout (or ETIMEDOUT) ends the attempt: nothing was held anywhere.
-  Client& cl = st_.clients[c];
-  ++st_.faults[syn_fault_[c]].outcome.handshakes_failed;
-  ++st_.faults[syn_fault_[c]].outcome.syn_timeouts;
-  --st_.connecting;
-  --syn_pending_;
-  cl.server = -1;
-  refuse(c, Refusal::Timeout);
-}
-
-void Connections::opening_failed(std::uint32_t c, SessionOpening::Failure why) {
-  const SessionOpening& o = *st_.parts.opening;
-  --st_.connecting;
-  st_.clients[c].server = -1;
-  ++st_.gens[c];  // its timeout is void
-  switch (why) {
-    case SessionOpening::Failure::SessionUnknown: return session_unknown(c);
-    case SessionOpening::Failure::BackendDown:
-      st_.refusals.routed(c, o.failed_server(), o.failed_balancer());
-      return refuse(c, Refusal::BackendDown);
-    case SessionOpening::Failure::NoBackend:
-      st_.refusals.routed(c, -1, o.failed_balancer());
-      return refuse(c, Refusal::NoBackend);
-    case SessionOpening::Failure::BalancerDown:
-      st_.refusals.routed(c, -1, o.failed_balancer());
-      return refuse(c, Refusal::BalancerDown);
-    case SessionOpening::Failure::None: break;
-  }
-  throw std::logic_error("Connections: an opening that did not fail");
 }
 
 void Connections::session_unknown(std::uint32_t c) {
   // A request of the attempt (or its WebSocket upgrade) reached a server without the session: the
   // library takes the error response as a failed attempt (engine.io-client: a transport error,
-  // then the Manager's backoff; SignalR: start() or the reconnect attempt fails).
+  // then the Manager's backoff; SignalR: its next transport, or start() fails after the last one).
+  if (st_.parts.steps && st_.parts.steps->falls_back(c, std::nullopt)) return;
   ++st_.iv.failed;
   ++st_.conn.failed;
   ++st_.conn.failed_session_unknown;
@@ -326,15 +204,8 @@ void Connections::session_unknown(std::uint32_t c) {
 }
 
 void Connections::start_handshake(std::uint32_t c, const Route& route, sim::SimTime deadline) {
-  Client& cl = st_.clients[c];
-  if (st_.parts.opening && !st_.parts.opening->upgrade_reaches(c, route.server)) {
-    // The WebSocket upgrade carries the session (sid, connection token) to a server that does not
-    // hold it: answered at once with an error; the balancer's upstream connection closes.
-    st_.parts.balancers->connection_closed(route.balancer, route.server, route.worker);
-    ++st_.servers[route.server].interval.failed;
-    cl.server = -1;
-    return session_unknown(c);
-  }
+  const Client& cl = st_.clients[c];
+  if (st_.parts.steps && !st_.parts.steps->handshake_reaches(c, route)) return;  // the session is on another server
   Server& s = place_connecting(st_, c, route);
   // The handshake takes one network round trip plus the server's work.
   if (s.unreachable) {  // site_partition through an L4 forwarder: the SYN never reaches the server, the client times out
@@ -349,7 +220,7 @@ void Connections::start_handshake(std::uint32_t c, const Route& route, sim::SimT
     hole = hole || extra < 0;
     done += std::max<sim::SimTime>(extra, 0);
   }
-  if (st_.parts.race) st_.parts.race->websocket_due(c, done <= deadline && !hole ? done : PusherFallbackRace::kNever);
+  if (st_.parts.steps) st_.parts.steps->handshake_due(c, done <= deadline && !hole ? done : AttemptSteps::kNever);
   if (done <= deadline && !hole) {
     schedule_client(done, kHandshakeDone, c);
   } else {
@@ -357,29 +228,16 @@ void Connections::start_handshake(std::uint32_t c, const Route& route, sim::SimT
   }
 }
 
-void Connections::fallback_takeover(std::uint32_t c, const Route& route, sim::SimTime done, bool fresh) {
-  Client& cl = st_.clients[c];
-  if (!fresh) {
-    if (cl.state == ClientState::Connecting) {  // the WebSocket handshake still in flight: the client closes it
-      release_slot(c);
-      --st_.connecting;
-    } else {  // its WebSocket failed and the loop waits out its timeout: the fallback's connect is an attempt of its own
-      --st_.waiting;
-      ++st_.conn.attempted;
-      ++st_.iv.attempts;
-    }
-  }
-  ++st_.gens[c];  // the WebSocket's timers (its handshake, its timeout, the loop's next turn) are void
+void Connections::connect_at(std::uint32_t c, const Route& route, sim::SimTime done) {
   place_connecting(st_, c, route);
   schedule_client(done, kHandshakeDone, c);
 }
 
 void Connections::held_routed(std::uint32_t c, const Route& route) {
-  Client& cl = st_.clients[c];
   --st_.connecting;
   ++st_.gens[c];  // its pending handshake timeout is scheduled again (or the refusal retries)
   if (route.refusal) return refuse(c, *route.refusal);
-  start_handshake(c, route, cl.attempt_at + attempt_timeout(cl));
+  start_handshake(c, route, deadline(c));
 }
 
 sim::SimTime Connections::attempt_timeout(const Client& cl) const {
@@ -394,6 +252,7 @@ sim::SimTime Connections::attempt_timeout(const Client& cl) const {
 }
 
 void Connections::refuse(std::uint32_t c, Refusal why) {
+  if (st_.parts.steps && st_.parts.steps->falls_back(c, why)) return;  // SignalR tries its next transport
   st_.refusals.refused(c, why);  // the monitoring series by server / balancer and cause
   ++(is_rejection(why) ? st_.iv.rejected : st_.iv.failed);
   ConnectionCounts& k = st_.conn;
@@ -433,7 +292,7 @@ void Connections::handshake_done(std::uint32_t c) {
     }
   }
   const sim::SimTime now = st_.sim.now();
-  handshake_latency_ms_.record(sim::to_millis(now - cl.attempt_at));
+  handshake_latency_ms_.record(sim::to_millis(now - (st_.parts.steps ? st_.parts.steps->attempt_start(c) : cl.attempt_at)));
   const double session_s = st_.cfg.clients.session_s.sample(rng_sessions_);
   schedule_client(now + st_.duration(session_s), kSessionEnd, c);  // `never` (inf) saturates past the end
   const auto server = static_cast<std::uint32_t>(cl.server);
@@ -459,12 +318,7 @@ void Connections::handshake_done(std::uint32_t c) {
 }
 
 void Connections::handshake_timeout(std::uint32_t c) {
-  if (st_.clients[c].server == kOpening) {  // the library's requests before the WebSocket took too long
-    st_.parts.opening->abandon(c);
-    --st_.connecting;
-    st_.clients[c].server = -1;
-    return refuse(c, Refusal::Timeout);
-  }
+  if (st_.clients[c].server == AttemptSteps::kOpening) return st_.parts.steps->opening_timed_out(c);  // its requests took too long
   if (st_.clients[c].server < 0) {  // still waiting at its balancer (HAProxy): the client gives up first
     st_.parts.balancers->abandon(c);
     --st_.connecting;
@@ -586,74 +440,17 @@ void Connections::session_end(std::uint32_t c) {
     attempt(c);
   } else {
     cl.state = ClientState::Left;
-    ++left_;
   }
 }
 
 void Connections::vanish(std::uint32_t c) {
   // The client's network dropped without a close: the client is gone, but its server (and the
-  // balancer's proxied socket) keep the connection, a slot and its memory until a heartbeat timeout
-  // notices. The ghost is counted per server; the client record is free to connect again.
+  // balancer's proxied socket) keep the connection until something notices (HalfOpenConnections);
+  // the client record is free to connect again.
   ++st_.conn.vanished;
-  Client& cl = st_.clients[c];
-  const auto server = static_cast<std::uint32_t>(cl.server);
-  Server& s = st_.servers[server];
   leave_members(c);  // the balancer keeps counting it: its proxied socket is still open
-  ++s.ghosts;
-  const std::uint32_t balancer = cl.balancer;
-  const std::uint8_t worker = cl.worker;
-  cl.server = -1;
-  // When does the server notice?
-  const sim::SimTime now = st_.sim.now();
-  const HeartbeatSection& hb = st_.cfg.heartbeat;
-  std::optional<sim::SimTime> delay;
-  if (hb.sender == HeartbeatSender::Server && heartbeat_interval_ > 0) {
-    // Its next ping goes unanswered: the ping is due at a uniformly random point of the interval
-    // (periodic), or one interval after the last frame (when idle); then the pong timeout runs out.
-    const sim::SimTime to_ping =
-        idle_pings_ ? std::max<sim::SimTime>(0, activity_[c] + heartbeat_interval_ - now)
-                    : static_cast<sim::SimTime>(rng_vanish_.uniform01() * static_cast<double>(heartbeat_interval_));
-    delay = to_ping + hb_timeout_;
-  } else if (hb_peer_timeout_ > 0) {
-    // The server's own timer: no ping (or frame) from the client for peer_timeout.
-    const sim::SimTime last_ping =
-        hb.sender == HeartbeatSender::Client && heartbeat_interval_ > 0 && !idle_pings_
-            ? now - static_cast<sim::SimTime>(rng_vanish_.uniform01() * static_cast<double>(heartbeat_interval_))
-            : activity_[c];
-    delay = std::max<sim::SimTime>(0, last_ping + hb_peer_timeout_ - now);
-  }
-  // A balancer with an idle timeout cuts the proxied connection when no frame has crossed it for
-  // that long (ALB idle timeout, NGINX proxy_read_timeout): nothing crosses it unless the server
-  // pings the vanished client. The cut closes the server's side too.
-  if (idle_timeout_ > 0 && !(hb.sender == HeartbeatSender::Server && heartbeat_interval_ > 0)) {
-    const sim::SimTime cut = std::max<sim::SimTime>(0, activity_[c] + idle_timeout_ - now);
-    delay = delay ? std::min(*delay, cut) : cut;
-  }
-  // Without any of these, nothing ever notices: the ghost holds its slot for good (TCP keepalive's
-  // two hours aside).
-  if (delay && now + *delay <= st_.end) {
-    std::uint32_t index = 0;
-    if (ghost_free_.empty()) {
-      index = static_cast<std::uint32_t>(ghost_table_.size());
-      ghost_table_.emplace_back();
-    } else {
-      index = ghost_free_.back();
-      ghost_free_.pop_back();
-    }
-    ghost_table_[index] = {now, server, s.ghost_gen, static_cast<std::uint8_t>(balancer), worker};
-    st_.sim.schedule_at(now + *delay, self_, kGhostGone, index);
-  }
-}
-
-void Connections::ghost_gone(std::uint32_t index) {
-  const Ghost g = ghost_table_[index];
-  ghost_free_.push_back(index);
-  Server& s = st_.servers[g.server];
-  if (g.gen != s.ghost_gen || s.ghosts == 0) return;  // a crash or drain already cleared it
-  --s.ghosts;
-  ++ghosts_detected_;
-  ghost_detection_s_.record(sim::to_seconds(st_.sim.now() - g.since));
-  st_.parts.balancers->connection_closed(g.balancer, g.server, g.worker);
+  half_open_->vanished(c, activity_[c], rng_vanish_);
+  st_.clients[c].server = -1;
 }
 
 void Connections::leave_members(std::uint32_t c) {
@@ -779,70 +576,16 @@ void Connections::retry_later(std::uint32_t c, RetryCause cause, sim::SimTime at
 
 void Connections::summarise(RunSummary& s) const {
   s.handshake_latency = stats_of(handshake_latency_ms_);
-  s.heartbeat.ghosts_detected = ghosts_detected_;
-  s.heartbeat.detection_s = stats_of(ghost_detection_s_);
+  half_open_->summarise(s);
 }
 
 void Connections::conservation(RunSummary& summary) const {
-  auto check = [&](std::string name, std::string eq, std::uint64_t lhs, const std::vector<std::uint64_t>& rhs) {
-    add_conservation_check(summary, std::move(name), std::move(eq), lhs, rhs);
-  };
-  if (!syn_fault_.empty()) {
-    // Every attempt a link_down swallowed timed out, got through once the link was back, or still waits.
-    std::vector<std::uint64_t> pending(st_.faults.size(), 0);
-    for (std::uint32_t c = 0; c < st_.clients.size(); ++c) {
-      const Client& cl = st_.clients[c];
-      if (cl.state == ClientState::Connecting && cl.server == kSynPending) ++pending[syn_fault_[c]];
-    }
-    for (std::size_t f = 0; f < st_.faults.size(); ++f) {
-      const FaultOutcome& o = st_.faults[f].outcome;
-      if (o.attempts_blocked == 0) continue;
-      check("link_down_syn_" + std::to_string(f),
-            "attempts_blocked = syn_timeouts + attempts_through_after_link_back + blocked_at_end", o.attempts_blocked,
-            {o.syn_timeouts, o.attempts_through_after_link_back, pending[f]});
-    }
-  }
-  const auto& k = summary.connections;
-  check("attempts", "attempted = established + rejected + failed + pending_at_end", k.attempted,
-        {k.established, k.rejected, k.failed, k.pending_at_end});
-  check("connections", "established = active_at_end + closed", k.established, {k.active_at_end, k.closed});
-  check("closes",
-        "closed = ended + dropped + drained + vanished + idle_cut + idle_closed + rebalanced + slow_consumer + session_unknown + poll_failed",
-        k.closed,
-        {k.ended, k.dropped, k.drained, k.vanished, k.idle_cut, k.idle_closed, k.rebalanced, k.slow_consumer, k.session_unknown,
-         k.poll_failed});
-  check("rejections", "rejected = rejected_server_full + no_backend + rejected_rate_limited + rejected_shed", k.rejected,
-        {k.rejected_server_full, k.no_backend, k.rejected_rate_limited, k.rejected_shed});
-  if (st_.parts.opening) {
-    check("failures",
-          "failed = failed_timeout + failed_backend_down + failed_source_ports + failed_balancer_down + failed_crash + "
-          "failed_session_unknown",
-          k.failed,
-          {k.failed_timeout, k.failed_backend_down, k.failed_source_ports, k.failed_balancer_down, k.failed_crash,
-           k.failed_session_unknown});
-  } else {
-    check("failures",
-          "failed = failed_timeout + failed_backend_down + failed_source_ports + failed_balancer_down + failed_crash",
-          k.failed, {k.failed_timeout, k.failed_backend_down, k.failed_source_ports, k.failed_balancer_down, k.failed_crash});
-  }
-  std::uint64_t slots = 0, server_connected = 0, ghosts = 0;
-  for (const auto& srv : st_.servers) {
-    slots += srv.members.size() + srv.ghosts;
-    server_connected += srv.connected;
-    ghosts += srv.ghosts;
-  }
-  slots += st_.parts.balancers->held_now();  // HAProxy: pending attempts still waiting at a balancer hold no slot yet
-  slots += syn_pending_;                      // link_down: pending attempts whose SYN never arrived hold none either
-  slots += st_.parts.balancers->connect_waits_now();
-  if (st_.parts.opening) slots += st_.parts.opening->in_flight();  // their requests before the WebSocket run, on no server yet  // site_partition: waiting for the balancer's connect, on no server
-  check("server slots", "slots held on servers = active_at_end + pending_at_end + half_open_at_end", slots,
-        {k.active_at_end, k.pending_at_end, ghosts});
-  check("server connections", "connections counted by servers = active_at_end", server_connected, {k.active_at_end});
-  std::uint64_t census[6] = {0, 0, 0, 0, 0, 0};
-  for (const auto& c : st_.clients) ++census[static_cast<int>(c.state)];
-  check("clients", "clients = not_arrived + connecting + connected + waiting + left + gave_up", st_.clients.size(),
-        {census[0], census[1], census[2], census[3], census[4], census[5]});
-  check("waiting", "clients in backoff = waiting_at_end", census[3], {k.waiting_at_end});
+  syns_->conservation(summary);
+  std::uint64_t held = st_.parts.balancers->held_now();  // HAProxy: pending attempts still waiting at a balancer hold no slot yet
+  held += syns_->pending();                              // link_down: pending attempts whose SYN never arrived hold none either
+  held += st_.parts.balancers->connect_waits_now();      // site_partition: waiting for the balancer's connect, on no server
+  if (st_.parts.steps) held += st_.parts.steps->held_now();  // their requests before the WebSocket run, on no server yet
+  add_connection_checks(summary, st_, held);
 }
 
 }  // namespace wsfleet::models

@@ -2,9 +2,12 @@
 // The clients' connections as a component: arrivals, attempts through the balancer tier, handshakes
 // and their timeouts, sessions, heartbeats and messages (the hot path), idle timeouts, half-open
 // connections left by vanished clients, closes and cuts, and retries through the backoff policy.
-// Its random streams: "clients.arrivals", "clients.sessions", "clients.messages",
-// "clients.backoff", "clients.vanish", "clients.offline" (offline times after a silent drop) and
-// "clients.wave" (which clients a wave brings, and when).
+// Its random streams: "clients.sessions", "clients.messages", "clients.backoff", "clients.vanish"
+// and "clients.offline" (offline times after a silent drop). Its parts, each in its own file: the
+// first arrivals (ClientArrivals), SYNs a downed link swallows (LinkDownSyns), half-open connections
+// (HalfOpenConnections) and the conservation checks (connection_checks.hpp); the steps client
+// libraries add around the WebSocket handshake are a component of their own (AttemptSteps), which
+// drives an attempt through the public attempt interface below.
 //
 // Unless run.per_connection_timers asks for one event per heartbeat and per message timer (the
 // reference model), and where no feature needs a connection's own frame times:
@@ -22,19 +25,22 @@
 #include "models/backoff_policy.hpp"
 #include "models/fleet/fleet_state.hpp"
 #include "models/fleet/refusal.hpp"
-#include "models/transport/session_opening.hpp"
 #include "sim/event_handler.hpp"
 #include "sim/histogram.hpp"
 
 namespace wsfleet::models {
 
 struct Route;
+class ClientArrivals;
+class HalfOpenConnections;
+class LinkDownSyns;
 
 /// The connections of one run.
 class Connections : public sim::EventHandler {
  public:
   /// Creates the clients and draws their first connection times.
   explicit Connections(FleetState& state);
+  ~Connections() override;
 
   void handle(const sim::Event& e) override;
 
@@ -52,17 +58,34 @@ class Connections : public sim::EventHandler {
   /// server (the handshake starts, within the attempt's own timeout) or its refusal.
   void held_routed(std::uint32_t c, const Route& route);
 
-  /// pusher-js's fallback transport (PusherFallbackRace), routed by `route`, will connect client `c`
-  /// at `done`, first: the WebSocket's handshake still in flight is closed (or, when it already
-  /// failed, the fallback counts as an attempt of its own) and the client connects on route.server.
-  /// `fresh`: the attempt started with the cached fallback (it has no WebSocket).
-  void fallback_takeover(std::uint32_t c, const Route& route, sim::SimTime done, bool fresh);
+  /// Client `c` arrives for its first connection (ClientArrivals): its first attempt starts now.
+  void arrive(std::uint32_t c) { attempt(c); }
 
-  /// Client `c`'s library's requests before the WebSocket (SessionOpening) were all answered: its
-  /// WebSocket handshake is routed now, within the attempt's timeout.
-  void opening_done(std::uint32_t c);
-  /// One of them failed: counted, then the backoff.
-  void opening_failed(std::uint32_t c, SessionOpening::Failure why);
+  // The attempt interface, for the steps around an attempt's WebSocket handshake (AttemptSteps,
+  // LinkDownSyns):
+  /// Holds client `c`'s attempt as connecting on no server (Client::server = `placeholder`, < -1);
+  /// it times out at `deadline` (< 0: the caller times it).
+  void hold(std::uint32_t c, std::int32_t placeholder, sim::SimTime deadline);
+  /// Ends that hold (a timeout it scheduled stays until the client's generation moves on).
+  void unhold(std::uint32_t c) {
+    --st_.connecting;
+    st_.clients[c].server = -1;
+  }
+  /// The deadline of client `c`'s current attempt (its start plus its timeout).
+  sim::SimTime deadline(std::uint32_t c) const { return st_.clients[c].attempt_at + attempt_timeout(st_.clients[c]); }
+  /// Routes client `c`'s WebSocket connection now, within the attempt's timeout.
+  void route_websocket(std::uint32_t c);
+  /// What an attempt does with the balancer's answer (a refusal, a wait at the balancer, a handshake,
+  /// or a SYN that a link_down fault swallows), the handshake failing at `deadline`.
+  void routed(std::uint32_t c, const Route& route, sim::SimTime deadline);
+  /// The attempt fails, counted under `why`; the client backs off.
+  void refuse(std::uint32_t c, Refusal why);
+  /// The attempt failed because a request or the upgrade reached a server without its session.
+  void session_unknown(std::uint32_t c);
+  /// Client `c` connects on route.server at `done` (a handshake its library started: pusher-js's fallback).
+  void connect_at(std::uint32_t c, const Route& route, sim::SimTime done);
+  /// leave_members, and the balancer stops counting the connection.
+  void release_slot(std::uint32_t c);
 
   /// Time of the last frame on each client's connection (empty unless a feature needs it).
   const std::vector<sim::SimTime>& activity() const { return activity_; }
@@ -82,14 +105,13 @@ class Connections : public sim::EventHandler {
   /// Fills the summary's client-side figures.
   void summarise(RunSummary& summary) const;
   /// Attempts pending whose SYN a link_down swallowed (they hold no balancer or server slot).
-  std::uint64_t syn_pending() const { return syn_pending_; }
+  std::uint64_t syn_pending() const;
   /// Adds its conservation checks: every attempt, connection, close, refusal, server slot and client.
   void conservation(RunSummary& summary) const;
 
  private:
-  enum Tag : std::uint32_t { kArrive, kAttempt, kHandshakeDone, kHandshakeTimeout, kHeartbeat, kMessage,
-                             kSessionEnd, kIdleCheck, kGhostGone, kIdleClose, kHeartbeatTracked, kMessageTracked,
-                             kServerMessage, kSynRetry, kSynGiveUp };
+  enum Tag : std::uint32_t { kAttempt, kHandshakeDone, kHandshakeTimeout, kHeartbeat, kMessage, kSessionEnd,
+                             kIdleCheck, kIdleClose, kHeartbeatTracked, kMessageTracked, kServerMessage };
   // Connection timers carry their server in the tag's upper bits: kind | (server + 1) << 8.
   static constexpr std::uint32_t kKindMask = 0xFFu;
   /// The shortest time between a client's attempts: a refusal takes at least a round trip (1 ms).
@@ -99,24 +121,6 @@ class Connections : public sim::EventHandler {
 
   void schedule_client(sim::SimTime t, std::uint32_t tag, std::uint32_t c);
   void attempt(std::uint32_t c);
-  /// What an attempt does with the balancer's answer (a refusal, a wait at the balancer, a handshake,
-  /// or a SYN that a link_down fault swallows).
-  void routed(std::uint32_t c, const Route& route, sim::SimTime deadline);
-  // A SYN through a link that is down (link_down) never arrives: the balancer holds nothing. The
-  // client's kernel retransmits it after TCP's initial timeout, doubling (Linux TCP_TIMEOUT_INIT 1 s,
-  // tcp_syn_retries 6: at +1, 3, 7, 15, 31 and 63 s, ETIMEDOUT at +127 s); the client's connect
-  // timeout ends it first when shorter. A retransmission after the link is back gets through.
-  void syn_blocked(std::uint32_t c, const Route& route);
-  void syn_schedule(std::uint32_t c);
-  void syn_retry(std::uint32_t c);
-  void syn_give_up(std::uint32_t c);
-  static constexpr std::int32_t kSynPending = -2;
-  static constexpr std::int32_t kOpening = -3;  ///< Client::server while its library's requests before the WebSocket run
-  /// Routes client `c`'s WebSocket connection now, within the attempt's timeout.
-  void route_websocket(std::uint32_t c);  ///< Client::server while its SYN is swallowed by a link that is down
-  void refuse(std::uint32_t c, Refusal why);
-  /// The attempt failed because a request or the upgrade reached a server without its session.
-  void session_unknown(std::uint32_t c);
   /// The handshake of client `c` on the server `route` chose, failing at `deadline` if not done by then.
   void start_handshake(std::uint32_t c, const Route& route, sim::SimTime deadline);
   /// The timeout of the attempt client `cl` starts now (clients.connect_timeout_s, or its preset's own).
@@ -143,14 +147,11 @@ class Connections : public sim::EventHandler {
   void idle_check(std::uint32_t c);
   void idle_close(std::uint32_t c);
   void vanish(std::uint32_t c);
-  void ghost_gone(std::uint32_t index);
   /// Schedules the client's next attempt through its backoff policy (not before `at_least` from now),
   /// or makes it give up.
   void retry_later(std::uint32_t c, RetryCause cause, sim::SimTime at_least = 0);
   /// Removes the client from its server's member list (its slot), nothing else.
   void leave_members(std::uint32_t c);
-  /// leave_members, and the balancer stops counting the connection.
-  void release_slot(std::uint32_t c);
   /// Client `c`'s established connection on `server` ends: its heartbeats stop and the connection
   /// listeners are told (while the client still holds its server).
   void connection_ends(std::uint32_t c, std::uint32_t server, bool session_over);
@@ -159,18 +160,13 @@ class Connections : public sim::EventHandler {
   std::uint32_t self_ = 0;
   std::unique_ptr<BackoffPolicy> backoff_;
   sim::Rng rng_sessions_, rng_messages_, rng_backoff_, rng_vanish_, rng_offline_;
-  std::vector<sim::SimTime> arrival_times_;
   std::vector<sim::SimTime> activity_;       ///< per client: time of the last frame on its connection (when needed)
   std::vector<sim::SimTime> data_activity_;  ///< per client: time of its last data message (when fleet.idle_close_s is set)
-  std::vector<std::uint32_t> syn_fault_;     ///< per client (sized at the first SYN a link_down swallows): that fault
-  std::vector<std::uint8_t> syn_sent_;       ///< per client: SYNs sent in its attempt (the first, then retransmissions)
-  std::vector<std::uint32_t> syn_site_;      ///< per client: the site its SYN goes to
-  std::uint64_t syn_pending_ = 0;            ///< clients whose SYN is swallowed now
   // Converted configuration, ns.
   sim::SimTime cost_handshake_ = 0, cost_message_ = 0, cost_heartbeat_ = 0;
   sim::SimTime heartbeat_interval_ = 0, connect_timeout_ = 0, retry_after_ = 0;
   bool preset_timeout_ = false;  ///< clients.connect_timeout_s left out: the backoff policy's own per attempt
-  sim::SimTime hb_timeout_ = 0, hb_peer_timeout_ = 0, idle_timeout_ = 0, idle_close_ = 0;
+  sim::SimTime idle_timeout_ = 0, idle_close_ = 0;
   double message_mean_gap_s_ = 0.0;
   bool idle_pings_ = false, track_activity_ = false, idle_cuts_ = false;
   Tag heartbeat_tag_ = kHeartbeat, message_tag_ = kMessage;  ///< plain, or *Tracked when activity is needed
@@ -180,18 +176,10 @@ class Connections : public sim::EventHandler {
   bool pool_messages_ = false;     ///< the per-server streams are the server pool's load, not events
   std::vector<std::uint32_t> message_gen_;  ///< per server: generation of its message stream
 
-  /// A half-open connection whose detection is scheduled.
-  struct Ghost {
-    sim::SimTime since;       ///< when the client vanished
-    std::uint32_t server;
-    std::uint32_t gen;        ///< the server's ghost_gen then
-    std::uint8_t balancer;
-    std::uint8_t worker;      ///< the balancer's worker that accepted it
-  };
-  std::vector<Ghost> ghost_table_;
-  std::vector<std::uint32_t> ghost_free_;
-  sim::LogHistogram ghost_detection_s_, handshake_latency_ms_;
-  std::uint64_t ghosts_detected_ = 0, left_ = 0, arrived_ = 0;
+  sim::LogHistogram handshake_latency_ms_;
+  std::unique_ptr<ClientArrivals> arrivals_;
+  std::unique_ptr<LinkDownSyns> syns_;
+  std::unique_ptr<HalfOpenConnections> half_open_;
 };
 
 }  // namespace wsfleet::models

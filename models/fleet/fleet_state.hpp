@@ -29,6 +29,8 @@ class PubSub;
 class FallbackTransports;
 class SessionOpening;
 class PusherFallbackRace;
+class AttemptSteps;
+class SignalRFallback;
 class Deployer;
 class GrayFailures;
 class Autoscaler;
@@ -67,6 +69,8 @@ struct Components {
   FallbackTransports* transports = nullptr;  ///< null without fallback clients or websocket_block faults
   PusherFallbackRace* race = nullptr;        ///< null unless the clients race pusher-js's HTTP fallback (clients.pusher_fallback)
   SessionOpening* opening = nullptr;         ///< null unless the clients' library sends HTTP requests before its WebSocket
+  AttemptSteps* steps = nullptr;             ///< null unless `opening` or `race` is set (the steps around the WebSocket handshake)
+  SignalRFallback* signalr = nullptr;        ///< null unless SignalR clients may fall back to SSE and long polling
   Deployer* deployer = nullptr;              ///< null without [[deploys]]
   GrayFailures* gray = nullptr;              ///< null without slow_server or health_flap faults
   Autoscaler* autoscaler = nullptr;          ///< null without [autoscaler]

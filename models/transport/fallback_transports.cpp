@@ -14,6 +14,7 @@
 #include "models/fleet/server_pool.hpp"
 #include "models/fleet/summary_helpers.hpp"
 #include "models/transport/pusher_fallback.hpp"
+#include "models/transport/signalr_fallback.hpp"
 
 namespace wsfleet::models {
 
@@ -25,7 +26,7 @@ constexpr std::uint64_t kBlockSalt = 0xB10C'4ED0'0000'0000ull;
 }  // namespace
 
 bool FallbackTransports::needed(const FleetConfig& config) {
-  if (config.transport.any_share() || PusherFallbackRace::needed(config)) return true;
+  if (config.transport.any_share() || PusherFallbackRace::needed(config) || SignalRFallback::needed(config)) return true;
   for (const CrashFault& f : config.faults) {
     if (f.target == FaultTarget::WebSocketBlock) return true;
   }
@@ -74,7 +75,7 @@ void FallbackTransports::connection_opened(std::uint32_t c) {
   Transport t = base_[c];
   // WebSocket is blocked for this client: its session opens on polling and the upgrade probe fails.
   if (t == Transport::WebSocket && blocked_[c] > 0) t = Transport::LongPolling;
-  if (!next_.empty() && next_[c] != 0) {  // pusher-js's fallback won the race for this connection
+  if (!next_.empty() && next_[c] != 0) {  // pusher-js's fallback won the race, or SignalR fell back, for this connection
     t = static_cast<Transport>(next_[c] - 1u);
     next_[c] = 0;
   }

@@ -60,6 +60,13 @@ class FallbackTransports : public sim::EventHandler, public ConnectionListener {
     if (next_.empty()) next_.assign(st_.clients.size(), 0);
     next_[c] = static_cast<std::uint8_t>(static_cast<std::uint8_t>(t) + 1u);
   }
+  /// Client `c`'s next connection runs on its own transport again (SignalR: the transport it was
+  /// started for failed).
+  void forget_next(std::uint32_t c) {
+    if (!next_.empty()) next_[c] = 0;
+  }
+  /// True when WebSocket is blocked for client `c` now (a websocket_block fault; its own transport is WebSocket).
+  bool websocket_blocked(std::uint32_t c) const { return base_[c] == Transport::WebSocket && blocked_[c] > 0; }
   /// The transport of client `c`'s current connection (WebSocket when it has none).
   Transport current(std::uint32_t c) const { return current_[c]; }
   /// A websocket_block fault starts: WebSocket breaks for its share of the clients.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "models/fleet/attempt_steps.hpp"
 #include "models/fleet/balancer_tier.hpp"
 #include "models/fleet/connections.hpp"
 #include "models/fleet/server_pool.hpp"
@@ -120,7 +121,7 @@ bool PusherFallbackRace::race(std::uint32_t c, sim::SimTime deadline, bool fresh
   ++out_.fallback_took_over;
   via_fallback_[c] = 1;
   st_.parts.transports->next_connection_on(c, transport_);
-  st_.parts.connections->fallback_takeover(c, r, done, fresh);
+  st_.parts.steps->fallback_takeover(c, r, done, fresh);
   return true;
 }
 

@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "models/fleet/attempt_steps.hpp"
 #include "models/fleet/balancer_tier.hpp"
 #include "models/fleet/connections.hpp"
 #include "models/fleet/server_pool.hpp"
@@ -105,7 +106,7 @@ void SessionOpening::send_next(std::uint32_t c) {
     session_[c] = -1;
     --in_flight_;
     ++out_.sequences_failed;
-    return st_.parts.connections->opening_failed(c, f);
+    return st_.parts.steps->opening_failed(c, f);
   }
   // The next request (or the WebSocket) leaves when this reply arrives.
   st_.sim.schedule_at(std::max(reply_at, st_.sim.now()), self_, kReply, FleetState::pack(c, seq_[c]));
@@ -118,7 +119,7 @@ void SessionOpening::handle(const sim::Event& e) {
   if (++step_[c] < requests_per_open(library_)) return send_next(c);
   --in_flight_;
   ++out_.sequences_completed;
-  st_.parts.connections->opening_done(c);
+  st_.parts.steps->opening_done(c);
 }
 
 bool SessionOpening::straight_to_websocket(std::uint32_t c) {
@@ -172,9 +173,17 @@ void SessionOpening::conservation(RunSummary& summary) const {
   add_conservation_check(summary, "session opening sequences",
                          "opens = sequences_completed + sequences_failed + sequences_timed_out + sequences_in_flight_at_end",
                          o.opens, {o.sequences_completed, o.sequences_failed, o.sequences_timed_out, o.sequences_in_flight_at_end});
-  add_conservation_check(summary, "session unknown attempts",
-                         "connections.failed_session_unknown = failed_session_unknown + upgrades_session_unknown",
-                         summary.connections.failed_session_unknown, {o.failed_session_unknown, o.upgrades_session_unknown});
+  if (summary.signalr_fallback.enabled) {  // a 404 on a transport that is not the last one falls back instead
+    add_conservation_check(summary, "session unknown attempts",
+                           "connections.failed_session_unknown + signalr_fallback.fallbacks_by.session_unknown = "
+                           "failed_session_unknown + upgrades_session_unknown",
+                           summary.connections.failed_session_unknown + summary.signalr_fallback.fallbacks_session_unknown,
+                           {o.failed_session_unknown, o.upgrades_session_unknown});
+  } else {
+    add_conservation_check(summary, "session unknown attempts",
+                           "connections.failed_session_unknown = failed_session_unknown + upgrades_session_unknown",
+                           summary.connections.failed_session_unknown, {o.failed_session_unknown, o.upgrades_session_unknown});
+  }
   // CPU: every request that reached a server, and every upgrade that reached the wrong one, cost request_us.
   const std::uint64_t reached = o.requests_answered + o.failed_session_unknown + o.upgrades_session_unknown;
   if (cost_ > 0) add_conservation_check(summary, "session opening cpu", "cpu_seconds / request_us = requests reaching a server",

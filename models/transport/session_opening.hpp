@@ -32,7 +32,7 @@
 // In time, as the libraries send them: the first request leaves at the attempt's start and each
 // next one when the previous reply arrives, i.e. after its server's queueing and work and one
 // round trip (2 x the client region's latency to the server's site); the WebSocket handshake
-// starts when the last reply arrives (Connections::opening_done), so the attempt's handshake
+// starts when the last reply arrives (AttemptSteps::opening_done), so the attempt's handshake
 // latency includes the sequence, and a least-connections balancer sees the fleet as it is when
 // each request leaves. The attempt's timeout runs from its start over the whole sequence (a
 // sequence still running then is abandoned: `timed_out`).
@@ -79,7 +79,7 @@ class SessionOpening : public sim::EventHandler, public ConnectionListener {
 
   /// Client `c` starts an attempt (Connections holds it as opening): sends the first request now,
   /// each next one when the previous reply arrives. The first request that fails ends it through
-  /// Connections::opening_failed; the last reply hands it to Connections::opening_done (the
+  /// AttemptSteps::opening_failed; the last reply hands it to AttemptSteps::opening_done (the
   /// WebSocket handshake, whose server must hold the session).
   void open(std::uint32_t c);
   /// engine.io-client rememberUpgrade (clients.remember_upgrade): true when client `c`'s last

@@ -80,6 +80,28 @@ struct PusherFallbackOutcome {
   std::uint64_t not_raced_held = 0;               ///< fallbacks not started: the WebSocket waited at its balancer (not modelled)
 };
 
+/// SignalR JS's transport fallback over one run (models/transport/signalr_fallback.hpp). A "start" is
+/// one transport's connect after its negotiate was answered. Conservation: the starts of all three =
+/// the connections of all three + fallbacks + exhausted + starting_at_end; fallbacks = the sum of
+/// fallbacks_by (cause) = the sum of fallbacks_from (transport); connections.established = the
+/// connections of all three; session_opening.opens = connections.attempted + fallbacks (one more
+/// negotiate per fallback).
+struct SignalRFallbackOutcome {
+  bool enabled = false;
+  std::string transports;                      ///< clients.signalr_transport: the transports the client allows
+  TransportClients starts;                     ///< transport connects started, per transport
+  TransportClients connections;                ///< connections established, per transport
+  std::uint64_t fallbacks = 0;                 ///< starts that failed with a transport left: the client negotiated again and tried it
+  std::uint64_t fallbacks_from_websocket = 0;  ///< of fallbacks, after the WebSocket failed
+  std::uint64_t fallbacks_from_sse = 0;        ///< of fallbacks, after Server-Sent Events failed
+  std::uint64_t fallbacks_blocked = 0;         ///< the WebSocket was blocked for the client (websocket_block)
+  std::uint64_t fallbacks_refused = 0;         ///< refused or failed at the balancer or server, or cut by a crash or drain
+  std::uint64_t fallbacks_timed_out = 0;       ///< not connected within the timeout
+  std::uint64_t fallbacks_session_unknown = 0; ///< reached a server without the negotiated connection (404)
+  std::uint64_t exhausted = 0;                 ///< starts of the last allowed transport that failed: start() failed, the attempt failed
+  std::uint64_t starting_at_end = 0;           ///< starts still connecting at the end
+};
+
 /// The fallback transports over one run.
 struct TransportOutcome {
   TransportClients at_end;                ///< established connections (sessions) per transport at the end

@@ -41,7 +41,7 @@ std::string known_names(const std::vector<wsfleet::models::PolicyInfo>& registry
 const std::string kClientsAllowed =
     "Allowed: count, ramp_s, session, on_session_end, messages_per_minute, replies_per_message, "
     "message_bytes, heartbeat_interval_s, connect_timeout_s, vanish_share, offline_mean_s, wave_share, wave_at_s, "
-    "wave_window_s, upgrade_from_polling, skip_negotiation, remember_upgrade, pusher_fallback, pusher_fallback_delay_s, "
+    "wave_window_s, upgrade_from_polling, skip_negotiation, signalr_transport, remember_upgrade, pusher_fallback, pusher_fallback_delay_s, "
     "pusher_fallback_transport, pusher_transport_cache_ttl_s, honour_retry_after";
 
 }  // namespace

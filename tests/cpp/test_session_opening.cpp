@@ -141,6 +141,7 @@ TEST_CASE("socket.io behind round robin with sticky sessions (cookie or source I
 
 TEST_CASE("SignalR negotiates, then the WebSocket: round robin sends it to the other server (404)", "[opening]") {
   auto cfg = lone_client("signalr", "round_robin", 2);
+  cfg.clients.signalr_transport = models::SignalRTransport::WebSockets;  // no fallback (test_signalr_fallback.cpp has it)
   auto r = models::Fleet(cfg).run();
   REQUIRE(testing::conserved(r));
   const auto* o = &r.summary.session_opening;

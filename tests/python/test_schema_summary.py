@@ -86,6 +86,9 @@ def summaries() -> Dict[str, Dict[str, Any]]:
     out["envoy-outlier"] = wsfleet.run(BASE + '[balancer]\npolicy = "envoy_round_robin"\nconsecutive_5xx = 5\n').summary
     # pusher-js races its HTTP fallback in a browser: pusher_fallback.
     out["pusher"] = wsfleet.run(BASE + '[backoff]\npolicy = "pusher"\n').summary
+    # SignalR falls back to SSE and long polling when its WebSocket fails to start: signalr_fallback.
+    out["signalr"] = wsfleet.run(BASE + '[backoff]\npolicy = "signalr"\n[[faults]]\ntype = "websocket_block"\nat_s = 10.0\n'
+                                 'share = 0.5\n').summary
     return out
 
 

@@ -317,6 +317,8 @@ EXTRA = {
               '[[faults]]\ntype = "link_down"\nsite = "dc"\nat_s = 20.0\nrecover_after_s = 5.0\n',
     "pusher": '[backoff]\npolicy = "pusher"\n[[faults]]\ntype = "handshake_blackhole"\nserver = 0\nat_s = 0.0\n'
               'recover_after_s = 10.0\n',
+    # SignalR falls back to SSE and long polling when its WebSocket fails to start: signalr_fallback.
+    "signalr": '[backoff]\npolicy = "signalr"\n[[faults]]\ntype = "websocket_block"\nat_s = 10.0\nshare = 0.5\n',
 }
 
 
