@@ -9,8 +9,8 @@
 
 namespace wsfleet::experiments {
 
-/// The summary as the text written to summary.json (2-space indented, keys in a fixed order, NaN
-/// as null). wall_seconds and events_per_second are the only fields that differ between two runs
+/// The summary as the text written to summary.json: the keys of experiments/summary/ read from it
+/// (2-space indented, in the table's order, NaN as null). wall_seconds and events_per_second are the only fields that differ between two runs
 /// with the same scenario and seed.
 std::string summary_json_text(const models::RunSummary& summary);
 

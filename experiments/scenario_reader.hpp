@@ -3,7 +3,8 @@
 // problem with the position of the offending key or value. The keys, their types and ranges are the
 // schema's (experiments/schema/); the checks that involve several keys are here. Private to the
 // loader; split over scenario_loader.cpp (top level, run, fleet, clients, policies, heartbeat),
-// scenario_read_events.cpp (faults, scaling, topology) and scenario_read_pubsub.cpp (pubsub, transport).
+// scenario_read_events.cpp (faults, scaling, topology), scenario_read_pubsub.cpp (pubsub, transport)
+// and scenario_read_autoscaler.cpp (autoscaler and its sites).
 #include <functional>
 #include <string>
 

@@ -189,6 +189,7 @@ class BalancerTier : public sim::EventHandler, public ServerListener {
   void rebuild_resolvable();
   /// A try to `server` failed: the policy's reaction and passive failure counting (NGINX max_fails).
   void try_failed(BalancerNode& node, std::uint32_t server);
+  // Health checks and slow start (balancer_tier_health.cpp).
   void mark_health(std::uint32_t balancer, std::uint32_t server, bool up);
   void start_warmup(std::uint32_t balancer, std::uint32_t server);
   void warm_step(std::uint32_t balancer, std::uint32_t server, std::uint32_t gen);

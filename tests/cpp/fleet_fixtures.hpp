@@ -1,5 +1,6 @@
 #pragma once
-// Small fleets shared by the balancer scenario tests.
+// Small fleets, faults and readers of results shared by the fleet scenario tests.
+#include <optional>
 #include <string>
 
 #include "models/fleet.hpp"
@@ -25,6 +26,28 @@ inline models::FleetConfig small_fleet() {
   return cfg;
 }
 
+/// small_fleet() on two sites, ams (nearest, 5 ms one way) and fra (15 ms), with `ams` and `fra`
+/// servers; one client region, eu.
+inline models::FleetConfig two_sites(std::uint32_t ams = 2, std::uint32_t fra = 2) {
+  models::FleetConfig cfg = small_fleet();
+  cfg.topology.links = {{"eu", "ams", 5.0}, {"eu", "fra", 15.0}};
+  cfg.topology.sites = {{"ams", ams}, {"fra", fra}};
+  cfg.topology.regions = {{"eu", 1.0}};
+  return cfg;
+}
+
+/// A fault of kind `target` at `at_s`, over `recover_after_s` later (empty: never), on `site` (the
+/// site kinds; "" for the others, which name their server or balancer themselves).
+inline models::CrashFault fault(models::FaultTarget target, double at_s, std::optional<double> recover_after_s = std::nullopt,
+                                std::string site = "") {
+  models::CrashFault f;
+  f.target = target;
+  f.at_s = at_s;
+  f.recover_after_s = recover_after_s;
+  f.site = std::move(site);
+  return f;
+}
+
 /// A [[deploys]] rolling update one server at a time (maxSurge 1, maxUnavailable 0) from `at_s`, each
 /// new server ready `ready_after_s` after it starts, no preStop hook.
 inline models::DeployEvent one_at_a_time_deploy(double at_s, double ready_after_s) {
@@ -45,6 +68,14 @@ inline bool conserved(const models::RunResult& r) {
     if (!chk.ok) return false;
   }
   return !r.summary.conservation.empty();
+}
+
+/// The run's conservation check named `name` (nullptr when it has none).
+inline const models::ConservationCheck* conservation_check(const models::RunResult& r, const std::string& name) {
+  for (const auto& c : r.summary.conservation) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
 }
 
 /// The value of the fleet's `column` in the last sample at or before `time_s` (-1 before the first).

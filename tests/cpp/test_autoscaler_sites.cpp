@@ -13,14 +13,36 @@
 #include "models/fleet.hpp"
 #include "catch.hpp"
 #include "fleet_fixtures.hpp"
+#include "scenario_fixtures.hpp"
 #include "models/topology.hpp"
 
 using namespace wsfleet;
 using wsfleet::testing::conserved;
+using wsfleet::testing::error_message;
 using wsfleet::testing::fleet_at;
 using wsfleet::testing::server_at;
 
 namespace {
+
+/// Two sites of one server each, a (5 ms) and b (9 ms), one client region eu: as TOML.
+const std::string kTwoSites = R"(
+[topology]
+[[topology.links]]
+between = ["eu", "a"]
+latency_ms = 5
+[[topology.links]]
+between = ["eu", "b"]
+latency_ms = 9
+[[topology.sites]]
+name = "a"
+servers = 1
+[[topology.sites]]
+name = "b"
+servers = 1
+[[topology.regions]]
+name = "eu"
+share = 1.0
+)";
 
 models::Params hpa_params(double min, double max) {
   const auto* info = models::find_policy(models::autoscaling_policies(), "kubernetes_hpa");
@@ -201,50 +223,25 @@ servers = 2
 count = 10
 )";
   const std::string hpa = "\n[autoscaler]\npolicy = \"kubernetes_hpa\"\nmin_replicas = 2\nmax_replicas = 6\n";
-  auto error_of = [](const std::string& text) -> std::string {
-    try {
-      experiments::load_scenario_string(text, "t.toml");
-    } catch (const experiments::ScenarioError& e) {
-      return e.what();
-    }
-    return "";
-  };
   // A manual scale under an HPA: refused with the reason and what to give instead.
-  const std::string add = error_of(base + hpa + "\n[[scaling]]\nat_s = 10\nadd = 2\n");
+  const std::string add = error_message(base + hpa + "\n[[scaling]]\nat_s = 10\nadd = 2\n");
   CHECK(add.find("scaling.0.add cannot be used with [autoscaler]") != std::string::npos);
   CHECK(add.find("min_replicas and/or max_replicas") != std::string::npos);
   // Bounds without an autoscaler.
-  CHECK(error_of(base + "\n[[scaling]]\nat_s = 10\nmin_replicas = 3\n").find("scaling.0.min_replicas needs [autoscaler]") !=
+  CHECK(error_message(base + "\n[[scaling]]\nat_s = 10\nmin_replicas = 3\n").find("scaling.0.min_replicas needs [autoscaler]") !=
         std::string::npos);
   // Bounds that cross, carried over from the section.
-  CHECK(error_of(base + hpa + "\n[[scaling]]\nat_s = 10\nmin_replicas = 7\n").find("min 7 > max 6") != std::string::npos);
-  CHECK(error_of(base + hpa + "\n[[scaling]]\nat_s = 10\nmin_replicas = 2.5\n").find("whole count") != std::string::npos);
+  CHECK(error_message(base + hpa + "\n[[scaling]]\nat_s = 10\nmin_replicas = 7\n").find("min 7 > max 6") != std::string::npos);
+  CHECK(error_message(base + hpa + "\n[[scaling]]\nat_s = 10\nmin_replicas = 2.5\n").find("whole count") != std::string::npos);
   // A site name without sites; per-site bounds without sites.
-  CHECK(error_of(base + hpa + "\n[[scaling]]\nat_s = 10\nmin_replicas = 3\nsite = \"x\"\n").find("needs [[topology.sites]]") !=
+  CHECK(error_message(base + hpa + "\n[[scaling]]\nat_s = 10\nmin_replicas = 3\nsite = \"x\"\n").find("needs [[topology.sites]]") !=
         std::string::npos);
-  CHECK(error_of(base + hpa + "\n[[autoscaler.sites]]\nsite = \"x\"\nmin_replicas = 3\n").find("needs [[topology.sites]]") !=
+  CHECK(error_message(base + hpa + "\n[[autoscaler.sites]]\nsite = \"x\"\nmin_replicas = 3\n").find("needs [[topology.sites]]") !=
         std::string::npos);
-  const std::string sites = R"(
-[topology]
-[[topology.links]]
-between = ["eu", "a"]
-latency_ms = 5
-[[topology.links]]
-between = ["eu", "b"]
-latency_ms = 9
-[[topology.sites]]
-name = "a"
-servers = 1
-[[topology.sites]]
-name = "b"
-servers = 1
-[[topology.regions]]
-name = "eu"
-share = 1.0
-)";
-  CHECK(error_of(base + hpa + sites + "\n[[autoscaler.sites]]\nsite = \"c\"\n").find("'c' is not a [[topology.sites]] name") !=
+  const std::string& sites = kTwoSites;
+  CHECK(error_message(base + hpa + sites + "\n[[autoscaler.sites]]\nsite = \"c\"\n").find("'c' is not a [[topology.sites]] name") !=
         std::string::npos);
-  CHECK(error_of(base + hpa + sites + "\n[[autoscaler.sites]]\nsite = \"a\"\nmin_replicas = 9\n").find("min_replicas") !=
+  CHECK(error_message(base + hpa + sites + "\n[[autoscaler.sites]]\nsite = \"a\"\nmin_replicas = 9\n").find("min_replicas") !=
         std::string::npos);
   // A valid one loads: per-site bounds, a scheduled action for one site.
   const models::FleetConfig ok = experiments::load_scenario_string(
@@ -627,35 +624,10 @@ servers = 2
 [clients]
 count = 10
 )";
-  const std::string sites = R"(
-[topology]
-[[topology.links]]
-between = ["eu", "a"]
-latency_ms = 5
-[[topology.links]]
-between = ["eu", "b"]
-latency_ms = 9
-[[topology.sites]]
-name = "a"
-servers = 1
-[[topology.sites]]
-name = "b"
-servers = 1
-[[topology.regions]]
-name = "eu"
-share = 1.0
-)";
-  auto error_of = [](const std::string& text) -> std::string {
-    try {
-      experiments::load_scenario_string(text, "t.toml");
-    } catch (const experiments::ScenarioError& e) {
-      return e.what();
-    }
-    return "";
-  };
+  const std::string& sites = kTwoSites;
   const std::string hpa = "\n[autoscaler]\npolicy = \"kubernetes_hpa\"\nmin_replicas = 1\nmax_replicas = 6\n";
   // The HPA at zero: refused with the reason, at the key that set it (FILE:LINE:COL).
-  const std::string hpa_zero = error_of(base + hpa + sites + "\n[[autoscaler.sites]]\nsite = \"b\"\nmin_replicas = 0\n");
+  const std::string hpa_zero = error_message(base + hpa + sites + "\n[[autoscaler.sites]]\nsite = \"b\"\nmin_replicas = 0\n");
   CHECK(hpa_zero.find("autoscaler.sites.0.min_replicas") != std::string::npos);
   CHECK(hpa_zero.find("HPAScaleToZero") != std::string::npos);
   CHECK(hpa_zero.find("policy = \"keda\"") != std::string::npos);
@@ -665,7 +637,7 @@ share = 1.0
   CHECK(hpa_zero.find("t.toml:" + std::to_string(line) + ":") == 0);
   // With the gate on but only the per-pod metric: refused, naming the External metric it needs.
   const std::string gate_only =
-      error_of(base + hpa + "scale_to_zero = 1\n" + sites + "\n[[autoscaler.sites]]\nsite = \"b\"\nmin_replicas = 0\n");
+      error_message(base + hpa + "scale_to_zero = 1\n" + sites + "\n[[autoscaler.sites]]\nsite = \"b\"\nmin_replicas = 0\n");
   CHECK(gate_only.find("autoscaler.sites.0.min_replicas") != std::string::npos);
   CHECK(gate_only.find("needs an Object or External metric") != std::string::npos);
   CHECK(gate_only.find("external_target_per_s > 0") != std::string::npos);
@@ -676,9 +648,9 @@ share = 1.0
       "t.toml");
   CHECK(zero_ok.autoscaler.sites.at(0).min_replicas == 0.0);
   // A scheduled action to 0 for an HPA site: refused too.
-  CHECK(error_of(base + hpa + sites + "\n[[scaling]]\nat_s = 10\nmin_replicas = 0\nsite = \"a\"\n").find("HPAScaleToZero") !=
+  CHECK(error_message(base + hpa + sites + "\n[[scaling]]\nat_s = 10\nmin_replicas = 0\nsite = \"a\"\n").find("HPAScaleToZero") !=
         std::string::npos);
-  CHECK(error_of(base + "\n[autoscaler]\npolicy = \"step_scaling\"\nmin_replicas = 0\nmax_replicas = 4\n" + sites)
+  CHECK(error_message(base + "\n[autoscaler]\npolicy = \"step_scaling\"\nmin_replicas = 0\nmax_replicas = 4\n" + sites)
             .find("no instance reports the metric") != std::string::npos);
   // KEDA may take a site to zero (its minReplicaCount defaults to 0).
   const std::string keda = "\n[autoscaler]\npolicy = \"keda\"\nmetric = \"connections\"\nmax_replicas = 4\n";
@@ -686,7 +658,7 @@ share = 1.0
   CHECK(k.autoscaler_site_slots() == std::vector<std::uint32_t>{8, 8});
   // [[deploys]] with sites: needs the per-site autoscalers; with them it loads.
   const std::string deploy = "\n[[deploys]]\nat_s = 30\n";
-  CHECK(error_of(base + sites + deploy).find("[[deploys]] with [[topology.sites]] needs [autoscaler]") != std::string::npos);
+  CHECK(error_message(base + sites + deploy).find("[[deploys]] with [[topology.sites]] needs [autoscaler]") != std::string::npos);
   const models::FleetConfig dk = experiments::load_scenario_string(base + hpa + sites + deploy, "t.toml");
   CHECK(dk.deploys.size() == 1);
   CHECK(dk.total_servers() == 2 + 12 + 12);
@@ -694,7 +666,7 @@ share = 1.0
   const models::FleetConfig fk =
       experiments::load_scenario_string(base + hpa + sites + "\n[[faults]]\ntype = \"crash\"\nserver = 1\nat_s = 10\n", "t.toml");
   CHECK(fk.faults.at(0).server == 1);
-  const std::string past = error_of(base + hpa + sites + "\n[[faults]]\ntype = \"crash\"\nserver = 5\nat_s = 10\n");
+  const std::string past = error_message(base + hpa + sites + "\n[[faults]]\ntype = \"crash\"\nserver = 5\nat_s = 10\n");
   CHECK(past.find("faults.0.server") != std::string::npos);
   CHECK(past.find("t.toml:") == 0);
 }

@@ -1,39 +1,20 @@
 // The balancer tier as a component, alone: no clients, no connections, no faults — a FleetState, the
 // servers and the balancers on one simulator. Health checks, passive detection and slow start are
 // observed on the tier's own view of its backends.
-#include <memory>
-
-#include "models/fleet/balancer_tier.hpp"
-#include "models/fleet/server_pool.hpp"
-#include "models/server_classes.hpp"
 #include "tests/cpp/catch.hpp"
 #include "tests/cpp/fleet_fixtures.hpp"
+#include "tests/cpp/tier_fixture.hpp"
 
 using namespace wsfleet;
 
 namespace {
 
 /// Servers and balancers of a small fleet, and nothing else.
-struct TierAlone {
-  explicit TierAlone(const models::FleetConfig& config) : cfg(config), st(cfg, sim) {
-    st.specs = models::server_specs(cfg);
-    st.latency_ns.assign(st.topo.regions() * st.topo.sites(), 0.0);
-    st.clients.resize(8);
-    st.gens.assign(8, 0);
-    pool = std::make_unique<models::ServerPool>(st);
-    st.parts.servers = pool.get();
-    tier = std::make_unique<models::BalancerTier>(st);
-    st.parts.balancers = tier.get();
-  }
+struct TierAlone : testing::PoolAndTier {
+  using PoolAndTier::PoolAndTier;
   /// Balancer 0's blocks on backend `b`.
   unsigned blocks(int b) const { return tier->nodes()[0].lb->blocks(b); }
   bool down(int b) const { return (blocks(b) & models::LoadBalancer::kBlockDown) != 0; }
-
-  models::FleetConfig cfg;
-  sim::Simulator sim;
-  models::FleetState st;
-  std::unique_ptr<models::ServerPool> pool;
-  std::unique_ptr<models::BalancerTier> tier;
 };
 
 models::FleetConfig checked_fleet() {

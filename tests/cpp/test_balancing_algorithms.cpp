@@ -13,6 +13,7 @@
 #include "models/balancing/maglev.hpp"
 #include "models/balancing_policy.hpp"
 #include "sim/random.hpp"
+#include "tests/cpp/balancing_fixtures.hpp"
 #include "tests/cpp/catch.hpp"
 
 using wsfleet::models::BackendState;
@@ -21,29 +22,10 @@ using wsfleet::models::kNoBackend;
 using wsfleet::models::make_balancing_policy;
 using wsfleet::models::ParamError;
 using wsfleet::sim::Rng;
+using wsfleet::testing::open_picks;
+using wsfleet::testing::weighted;
 
 namespace {
-
-std::vector<BackendState> weighted(const std::vector<double>& weights) {
-  std::vector<BackendState> out(weights.size());
-  for (std::size_t i = 0; i < weights.size(); ++i) {
-    out[i].weight = weights[i];
-    out[i].id = i;
-  }
-  return out;
-}
-
-// Picks `count` times, each pick opening a connection that stays open (as `wsfleet balance`).
-std::vector<int> open_picks(BalancingPolicy& policy, std::vector<BackendState>& backends, int count, Rng& rng) {
-  policy.on_backends_changed(backends);
-  std::vector<int> out;
-  for (int i = 0; i < count; ++i) {
-    const int b = policy.pick(backends, {wsfleet::sim::mix64(static_cast<std::uint64_t>(i))}, rng);
-    out.push_back(b);
-    if (b >= 0) ++backends[static_cast<std::size_t>(b)].active_connections;
-  }
-  return out;
-}
 
 // Backend chosen for each of `keys` keys over `backends` (no connections opened).
 std::vector<int> assignment(BalancingPolicy& policy, const std::vector<BackendState>& backends, int keys) {

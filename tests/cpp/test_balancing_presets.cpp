@@ -9,6 +9,7 @@
 #include "models/balancing/nginx_round_robin.hpp"
 #include "models/balancing_policy.hpp"
 #include "sim/random.hpp"
+#include "tests/cpp/balancing_fixtures.hpp"
 #include "tests/cpp/catch.hpp"
 
 using wsfleet::models::BackendState;
@@ -16,32 +17,18 @@ using wsfleet::models::BalancingPolicy;
 using wsfleet::models::kNoBackend;
 using wsfleet::models::make_balancing_policy;
 using wsfleet::sim::Rng;
+using wsfleet::testing::open_picks;
+using wsfleet::testing::weighted;
 
 namespace {
-
-std::vector<BackendState> weighted(const std::vector<double>& weights) {
-  std::vector<BackendState> out(weights.size());
-  for (std::size_t i = 0; i < weights.size(); ++i) {
-    out[i].weight = weights[i];
-    out[i].id = i;
-  }
-  return out;
-}
 
 // What `wsfleet balance NAME --weights ... --picks N` prints: each pick opens a connection that stays open.
 std::vector<int> balance(const std::string& name, const std::vector<double>& weights, int picks,
                          const wsfleet::models::Params& params = {}) {
   auto policy = make_balancing_policy(name, params);
   auto backends = weighted(weights);
-  policy->on_backends_changed(backends);
   Rng rng(1);
-  std::vector<int> out;
-  for (int i = 0; i < picks; ++i) {
-    const int b = policy->pick(backends, {wsfleet::sim::mix64(static_cast<std::uint64_t>(i))}, rng);
-    out.push_back(b);
-    if (b >= 0) ++backends[static_cast<std::size_t>(b)].active_connections;
-  }
-  return out;
+  return open_picks(*policy, backends, picks, rng);
 }
 
 constexpr std::uint64_t kIp10_1_2_3 = 0x0A010203u;

@@ -6,6 +6,7 @@
 #include "experiments/scenario_error.hpp"
 #include "experiments/scenario_loader.hpp"
 #include "fleet_fixtures.hpp"
+#include "scenario_fixtures.hpp"
 #include "models/fleet.hpp"
 
 using namespace wsfleet;
@@ -198,14 +199,7 @@ TEST_CASE("a deploy is off by default and its keys load, write back and fail cle
   CHECK(cfg.deploys[0].max_unavailable == 50.0);
   CHECK(cfg.deploys[0].max_unavailable_percent);
   CHECK(cfg.total_servers() == 8);
-  auto error_of = [&](const std::string& extra) {
-    try {
-      experiments::load_scenario_string(base + extra, "t.toml");
-    } catch (const experiments::ScenarioError& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
+  auto error_of = [&](const std::string& extra) { return testing::error_message(base + extra); };
   CHECK_THAT(error_of("[[deploys]]\nat_s = 1\nmax_surge = 0\nmax_unavailable = \"0%\"\n"),
              Catch::Matchers::Contains("t.toml:") && Catch::Matchers::Contains("deploys.0.max_unavailable may not be 0 when max_surge is 0"));
   CHECK_THAT(error_of("[[deploys]]\nat_s = 1\nmax_surge = \"25 %\"\n"),

@@ -9,34 +9,20 @@
 #include "experiments/scenario_error.hpp"
 #include "experiments/scenario_loader.hpp"
 #include "fleet_fixtures.hpp"
+#include "scenario_fixtures.hpp"
 #include "models/fleet.hpp"
 #include "models/fleet/gray_failures.hpp"
 
 using namespace wsfleet;
 using wsfleet::testing::conserved;
+using wsfleet::testing::fault;
 using wsfleet::testing::fleet_at;
 using wsfleet::testing::fleet_sum;
 using wsfleet::testing::server_at;
 using wsfleet::testing::server_sum;
+using wsfleet::testing::two_sites;
 
 namespace {
-
-models::CrashFault frame_fault(models::FaultTarget target, double at_s, double recover_after_s) {
-  models::CrashFault f;
-  f.target = target;
-  f.at_s = at_s;
-  f.recover_after_s = recover_after_s;
-  return f;
-}
-
-/// Two sites, ams (nearest, 5 ms) and fra (15 ms), two servers each; one region, eu.
-models::FleetConfig two_sites() {
-  models::FleetConfig cfg = wsfleet::testing::small_fleet();
-  cfg.topology.links = {{"eu", "ams", 5.0}, {"eu", "fra", 15.0}};
-  cfg.topology.sites = {{"ams", 2}, {"fra", 2}};
-  cfg.topology.regions = {{"eu", 1.0}};
-  return cfg;
-}
 
 bool has_check(const models::RunResult& r, const std::string& prefix) {
   for (const auto& c : r.summary.conservation) {
@@ -68,7 +54,7 @@ TEST_CASE("dropped_messages: every lost ping closes its connection one heartbeat
   // connecting, after the fault: no more losses.
   models::FleetConfig cfg = wsfleet::testing::small_fleet();
   cfg.clients.messages_per_minute = 0.0;
-  models::CrashFault f = frame_fault(models::FaultTarget::DroppedMessages, 40.0, 30.0);
+  models::CrashFault f = fault(models::FaultTarget::DroppedMessages, 40.0, 30.0);
   f.server = 0;
   f.loss = 1.0;
   cfg.faults.push_back(f);
@@ -102,7 +88,7 @@ TEST_CASE("dropped_messages: the share of messages lost is the configured share"
   models::FleetConfig cfg = wsfleet::testing::small_fleet();
   cfg.clients.heartbeat_interval_s = 0.0;
   cfg.clients.messages_per_minute = 30.0;
-  models::CrashFault f = frame_fault(models::FaultTarget::DroppedMessages, 40.0, 60.0);
+  models::CrashFault f = fault(models::FaultTarget::DroppedMessages, 40.0, 60.0);
   f.server = 1;
   f.loss = 0.25;
   cfg.faults.push_back(f);
@@ -127,7 +113,7 @@ TEST_CASE("link_down: attempts time out, stalled connections close at their hear
   // Their reconnections go to ams again (DNS does not know) and time out until the link is back.
   models::FleetConfig cfg = two_sites();
   cfg.clients.messages_per_minute = 6.0;
-  models::CrashFault f = frame_fault(models::FaultTarget::LinkDown, 30.0, 60.0);
+  models::CrashFault f = fault(models::FaultTarget::LinkDown, 30.0, 60.0);
   f.site = "ams";
   f.region = "eu";
   cfg.faults.push_back(f);
@@ -157,7 +143,7 @@ TEST_CASE("link_down shorter than the heartbeat timeout: stalled connections sur
   // pings fall in [30, 40) for t in [5, 10]: about half of them.
   models::FleetConfig cfg = two_sites();
   cfg.clients.messages_per_minute = 0.0;
-  models::CrashFault f = frame_fault(models::FaultTarget::LinkDown, 30.0, 10.0);
+  models::CrashFault f = fault(models::FaultTarget::LinkDown, 30.0, 10.0);
   f.site = "ams";
   cfg.faults.push_back(f);
   const models::RunResult r = models::Fleet(cfg).run();
@@ -183,7 +169,7 @@ TEST_CASE("link_loss: handshakes take TCP's retransmissions, as computed from th
   cfg.clients.messages_per_minute = 0.0;
   cfg.run.duration_s = 60.0;
   const double p = 0.2;
-  models::CrashFault f = frame_fault(models::FaultTarget::LinkLoss, 0.0, 1e9);
+  models::CrashFault f = fault(models::FaultTarget::LinkLoss, 0.0, 1e9);
   f.site = "ams";
   f.loss = p;
   cfg.faults.push_back(f);
@@ -236,7 +222,7 @@ TEST_CASE("link_loss: a heartbeat exchange retransmitted past the timeout closes
   cfg.clients.count = 2000;
   cfg.run.duration_s = 200.0;
   const double p = 0.5;
-  models::CrashFault f = frame_fault(models::FaultTarget::LinkLoss, 0.0, 1e9);
+  models::CrashFault f = fault(models::FaultTarget::LinkLoss, 0.0, 1e9);
   f.site = "ams";
   f.loss = p;
   cfg.faults.push_back(f);
@@ -280,14 +266,7 @@ TEST_CASE("frame-fault keys load, belong to their kind and fail clearly", "[fram
   CHECK(cfg.faults[1].loss == 0.02);
   CHECK(cfg.faults[2].target == models::FaultTarget::LinkDown);
   CHECK(cfg.faults[2].region == "eu");
-  auto error_of = [&](const std::string& extra) {
-    try {
-      experiments::load_scenario_string(base + extra, "t.toml");
-    } catch (const experiments::ScenarioError& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
+  auto error_of = [&](const std::string& extra) { return testing::error_message(base + extra); };
   CHECK_THAT(error_of("[[faults]]\ntype = \"crash\"\nserver = 1\nloss = 0.5\n"),
              Catch::Matchers::Contains("faults.0.loss is for type = \"dropped_messages\" or type = \"link_loss\", not \"crash\""));
   CHECK_THAT(error_of("[[faults]]\ntype = \"link_loss\"\nsite = \"ams\"\nloss = 1.0\n"),

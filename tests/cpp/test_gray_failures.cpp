@@ -6,6 +6,7 @@
 #include "experiments/scenario_error.hpp"
 #include "experiments/scenario_loader.hpp"
 #include "fleet_fixtures.hpp"
+#include "scenario_fixtures.hpp"
 #include "models/fleet.hpp"
 
 using namespace wsfleet;
@@ -110,14 +111,7 @@ TEST_CASE("gray-failure keys load, belong to their kind and fail clearly", "[gra
   CHECK(cfg.faults[0].target == models::FaultTarget::SlowServer);
   CHECK(cfg.faults[0].factor == 3.0);
   CHECK(cfg.faults[1].period_s == 8.0);
-  auto error_of = [&](const std::string& extra) {
-    try {
-      experiments::load_scenario_string(base + extra, "t.toml");
-    } catch (const experiments::ScenarioError& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
+  auto error_of = [&](const std::string& extra) { return testing::error_message(base + extra); };
   CHECK_THAT(error_of("[[faults]]\ntype = \"slow_server\"\nserver = 1\nfactor = 1\n"),
              Catch::Matchers::Contains("faults.0.factor") && Catch::Matchers::Contains("> 1"));
   CHECK_THAT(error_of("[[faults]]\ntype = \"crash\"\nserver = 1\nfactor = 2\n"),

@@ -13,30 +13,10 @@
 
 using namespace wsfleet;
 using wsfleet::testing::conserved;
+using wsfleet::testing::fault;
 using wsfleet::testing::fleet_at;
 using wsfleet::testing::server_at;
-
-namespace {
-
-/// Two sites, ams (nearest, 5 ms one way) and fra (15 ms), two servers each; one region, eu.
-models::FleetConfig two_sites() {
-  models::FleetConfig cfg = wsfleet::testing::small_fleet();
-  cfg.topology.links = {{"eu", "ams", 5.0}, {"eu", "fra", 15.0}};
-  cfg.topology.sites = {{"ams", 2}, {"fra", 2}};
-  cfg.topology.regions = {{"eu", 1.0}};
-  return cfg;
-}
-
-models::CrashFault link_fault(models::FaultTarget target, double at_s, double recover_after_s) {
-  models::CrashFault f;
-  f.target = target;
-  f.at_s = at_s;
-  f.recover_after_s = recover_after_s;
-  f.site = "ams";
-  return f;
-}
-
-}  // namespace
+using wsfleet::testing::two_sites;
 
 TEST_CASE("link_loss: a message's retransmission delay is in its latency, as theory gives", "[frames][link_timing]") {
   // Every client is in eu and connects to ams (10 ms round trip); no heartbeats; 60 messages per
@@ -48,7 +28,7 @@ TEST_CASE("link_loss: a message's retransmission delay is in its latency, as the
   cfg.clients.heartbeat_interval_s = 0.0;
   cfg.clients.messages_per_minute = 60.0;
   const double p = 0.2;
-  models::CrashFault f = link_fault(models::FaultTarget::LinkLoss, 20.0, 1e9);
+  models::CrashFault f = fault(models::FaultTarget::LinkLoss, 20.0, 1e9, "ams");
   f.loss = p;
   cfg.faults.push_back(f);
   const models::RunResult r = models::Fleet(cfg).run();
@@ -97,7 +77,7 @@ TEST_CASE("link_down: SYNs are retransmitted 1, 3, 7, 15 s after the first and o
   cfg.clients.messages_per_minute = 0.0;
   cfg.clients.heartbeat_interval_s = 0.0;
   cfg.run.sample_interval_s = 0.5;
-  cfg.faults.push_back(link_fault(models::FaultTarget::LinkDown, 0.0, 10.0));
+  cfg.faults.push_back(fault(models::FaultTarget::LinkDown, 0.0, 10.0, "ams"));
   const models::RunResult r = models::Fleet(cfg).run();
   REQUIRE(conserved(r));
   const models::FaultOutcome& out = r.summary.faults[0];
@@ -125,7 +105,7 @@ TEST_CASE("link_down: the connect timeout ends an attempt that holds no slot", "
   cfg.clients.count = 200;
   cfg.clients.connect_timeout_s = 5.0;
   cfg.clients.messages_per_minute = 0.0;
-  cfg.faults.push_back(link_fault(models::FaultTarget::LinkDown, 0.0, 1e9));
+  cfg.faults.push_back(fault(models::FaultTarget::LinkDown, 0.0, 1e9, "ams"));
   const models::RunResult r = models::Fleet(cfg).run();
   REQUIRE(conserved(r));
   const models::FaultOutcome& out = r.summary.faults[0];

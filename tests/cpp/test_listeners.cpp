@@ -7,12 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "models/fleet/balancer_tier.hpp"
 #include "models/fleet/listeners.hpp"
-#include "models/fleet/server_pool.hpp"
-#include "models/server_classes.hpp"
 #include "tests/cpp/catch.hpp"
 #include "tests/cpp/fleet_fixtures.hpp"
+#include "tests/cpp/tier_fixture.hpp"
 
 using namespace wsfleet;
 
@@ -39,16 +37,9 @@ struct Recorder : models::ServerListener {
   std::vector<std::string> told;
 };
 
-struct PoolAndTier {
-  explicit PoolAndTier(const models::FleetConfig& config) : cfg(config), st(cfg, sim) {
-    st.specs = models::server_specs(cfg);
-    st.latency_ns.assign(st.topo.regions() * st.topo.sites(), 0.0);
-    st.clients.resize(16);
-    st.gens.assign(16, 0);
-    pool = std::make_unique<models::ServerPool>(st);
-    st.parts.servers = pool.get();
-    tier = std::make_unique<models::BalancerTier>(st);
-    st.parts.balancers = tier.get();
+/// The pool and the tier alone, the tier and then a Recorder its server listeners.
+struct PoolAndTier : testing::PoolAndTier {
+  explicit PoolAndTier(const models::FleetConfig& config) : testing::PoolAndTier(config, 16) {
     recorder = std::make_unique<Recorder>(*tier);
     st.listeners.servers = {tier.get(), recorder.get()};
   }
@@ -63,11 +54,6 @@ struct PoolAndTier {
     return to;
   }
 
-  models::FleetConfig cfg;
-  sim::Simulator sim;
-  models::FleetState st;
-  std::unique_ptr<models::ServerPool> pool;
-  std::unique_ptr<models::BalancerTier> tier;
   std::unique_ptr<Recorder> recorder;
 };
 

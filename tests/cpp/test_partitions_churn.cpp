@@ -8,26 +8,16 @@
 #include "models/fleet.hpp"
 
 using namespace wsfleet;
+using wsfleet::testing::conservation_check;
 using wsfleet::testing::conserved;
-using wsfleet::testing::fleet_sum;
-
-namespace {
-
+using wsfleet::testing::fault;
 using wsfleet::testing::fleet_at;
-
-}  // namespace
+using wsfleet::testing::fleet_sum;
+using wsfleet::testing::two_sites;
 
 TEST_CASE("a site partition cuts its connections, its balancers take the servers out, clients fail over", "[partition]") {
-  models::FleetConfig cfg = wsfleet::testing::small_fleet();
-  cfg.topology.links = {{"eu", "ams", 5.0}, {"eu", "fra", 15.0}};
-  cfg.topology.sites = {{"ams", 2}, {"fra", 2}};
-  cfg.topology.regions = {{"eu", 1.0}};
-  models::CrashFault f;
-  f.target = models::FaultTarget::SitePartition;
-  f.site = "ams";
-  f.at_s = 30.0;
-  f.recover_after_s = 60.0;
-  cfg.faults.push_back(f);
+  models::FleetConfig cfg = two_sites();
+  cfg.faults.push_back(fault(models::FaultTarget::SitePartition, 30.0, 60.0, "ams"));
   const models::RunResult r = models::Fleet(cfg).run();
   REQUIRE(conserved(r));
   const models::FaultOutcome& out = r.summary.faults[0];
@@ -114,7 +104,7 @@ namespace {
 /// (from 10 s on). The client retries 1 s after every failure (constant backoff) and gives an attempt
 /// 30 s (clients.connect_timeout_s).
 models::FleetConfig one_client_partition() {
-  models::FleetConfig cfg = wsfleet::testing::small_fleet();
+  models::FleetConfig cfg = two_sites(2, 1);
   cfg.run.duration_s = 57.0;
   cfg.fleet.servers = 3;
   cfg.clients.count = 1;
@@ -126,14 +116,7 @@ models::FleetConfig one_client_partition() {
   cfg.balancer.policy = "round_robin";
   cfg.balancer.tries = 2;
   cfg.balancer.health_check.mode = models::HealthCheckMode::None;
-  cfg.topology.links = {{"eu", "ams", 5.0}, {"eu", "fra", 15.0}};
-  cfg.topology.sites = {{"ams", 2}, {"fra", 1}};
-  cfg.topology.regions = {{"eu", 1.0}};
-  models::CrashFault f;
-  f.target = models::FaultTarget::SitePartition;
-  f.site = "ams";
-  f.at_s = 10.0;
-  cfg.faults.push_back(f);
+  cfg.faults.push_back(fault(models::FaultTarget::SitePartition, 10.0, std::nullopt, "ams"));
   return cfg;
 }
 
@@ -141,13 +124,6 @@ std::uint64_t connect_timeouts(const models::RunResult& r) {
   std::uint64_t n = 0;
   for (const auto& b : r.summary.balancers) n += b.connect_timeouts.value_or(0);
   return n;
-}
-
-const models::ConservationCheck* check_named(const models::RunResult& r, const std::string& name) {
-  for (const auto& c : r.summary.conservation) {
-    if (c.name == name) return &c;
-  }
-  return nullptr;
 }
 
 }  // namespace
@@ -168,7 +144,7 @@ TEST_CASE("a partitioned server's connect times out at the balancer, which frees
     CHECK(r.summary.connections.failed_timeout == 0);
     CHECK(connect_timeouts(r) == 8);
     CHECK(r.summary.connections.pending_at_end == 1);
-    const models::ConservationCheck* held = check_named(r, "balancer connects");
+    const models::ConservationCheck* held = conservation_check(r, "balancer connects");
     REQUIRE(held != nullptr);
     CHECK(held->values == "9 = 8 + 0 + 0 + 0 + 1");
   }
@@ -183,7 +159,7 @@ TEST_CASE("a partitioned server's connect times out at the balancer, which frees
     CHECK(r.summary.connections.failed_timeout == 1);
     CHECK(r.summary.connections.failed_backend_down == 0);
     CHECK(connect_timeouts(r) == 0);
-    const models::ConservationCheck* held = check_named(r, "balancer connects");
+    const models::ConservationCheck* held = conservation_check(r, "balancer connects");
     REQUIRE(held != nullptr);
     CHECK(held->values == "2 = 0 + 0 + 1 + 0 + 1");
   }
@@ -254,7 +230,7 @@ TEST_CASE("a partition that heals while the balancer connects: the next SYN retr
     CHECK(connect_timeouts(after) == 0);
     CHECK(after.summary.connections.active_at_end == 1);
     CHECK(after.summary.sites[0].active_at_end == 1);
-    const models::ConservationCheck* held = check_named(after, "balancer connects");
+    const models::ConservationCheck* held = conservation_check(after, "balancer connects");
     REQUIRE(held != nullptr);
     CHECK(held->values == "1 = 0 + 1 + 0 + 0 + 0");
     // Reconnected 16 s after the cut (at 26 s) plus the handshake: under a second more.

@@ -11,7 +11,10 @@
 #include "models/balancing_policy.hpp"
 #include "sim/random.hpp"
 #include "tests/cpp/catch.hpp"
+#include "tests/cpp/scenario_fixtures.hpp"
 
+using wsfleet::testing::error_of;
+using wsfleet::testing::has;
 using wsfleet::experiments::load_scenario_file;
 using wsfleet::experiments::load_scenario_string;
 using wsfleet::experiments::scenario_to_toml;
@@ -22,21 +25,6 @@ using wsfleet::models::SessionEnd;
 using wsfleet::sim::Distribution;
 
 namespace {
-
-// The error loading `toml` (named "t.toml") with `overrides` raises; fails the test if none.
-ScenarioError error_of(const std::string& toml, const std::vector<std::string>& overrides = {}) {
-  std::optional<ScenarioError> caught;
-  try {
-    load_scenario_string(toml, "t.toml", overrides);
-  } catch (const ScenarioError& e) {
-    caught = e;
-  }
-  INFO("scenario:\n" << toml);
-  REQUIRE(caught.has_value());
-  return *caught;
-}
-
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 FleetConfig load(const std::string& toml, const std::vector<std::string>& overrides = {}) {
   return load_scenario_string(toml, "t.toml", overrides);

@@ -15,10 +15,13 @@
 #include "models/topology.hpp"
 #include "tests/cpp/catch.hpp"
 #include "tests/cpp/fleet_fixtures.hpp"
+#include "tests/cpp/scenario_fixtures.hpp"
 
 using namespace wsfleet;
 using experiments::ScenarioError;
 using testing::conserved;
+using testing::error_of;
+using testing::has;
 using testing::server_at;
 
 namespace {
@@ -46,20 +49,6 @@ models::FleetConfig mixed_fleet() {
   cfg.backoff.params = {{"base_s", 0.5}, {"cap_s", 5.0}};
   return cfg;
 }
-
-ScenarioError error_of(const std::string& toml, const std::vector<std::string>& overrides = {}) {
-  std::optional<ScenarioError> caught;
-  try {
-    experiments::load_scenario_string(toml, "t.toml", overrides);
-  } catch (const ScenarioError& e) {
-    caught = e;
-  }
-  INFO("scenario:\n" << toml);
-  REQUIRE(caught.has_value());
-  return *caught;
-}
-
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 const std::string kClasses = R"(
 [fleet]

@@ -5,30 +5,15 @@
 
 #include "experiments/scenario_loader.hpp"
 #include "tests/cpp/catch.hpp"
+#include "tests/cpp/scenario_fixtures.hpp"
 
+using wsfleet::testing::error_of;
+using wsfleet::testing::has;
 using wsfleet::experiments::load_scenario_string;
 using wsfleet::experiments::scenario_to_toml;
 using wsfleet::experiments::ScenarioError;
 using wsfleet::models::FaultTarget;
 using wsfleet::models::FleetConfig;
-
-namespace {
-
-ScenarioError error_of(const std::string& toml, const std::vector<std::string>& overrides = {}) {
-  std::optional<ScenarioError> caught;
-  try {
-    load_scenario_string(toml, "t.toml", overrides);
-  } catch (const ScenarioError& e) {
-    caught = e;
-  }
-  INFO("scenario:\n" << toml);
-  REQUIRE(caught.has_value());
-  return *caught;
-}
-
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-}  // namespace
 
 TEST_CASE("[transport] and its subtables are read, and --set reaches every key", "[scenario][transport]") {
   const FleetConfig c = load_scenario_string(

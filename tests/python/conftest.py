@@ -185,7 +185,7 @@ def write_synthetic_run(
                     "recover_after_s": f.get("recover_after_s"),
                     "connections_dropped": int(f["dropped"]),
                     "reconnected_within_s": f["reconnected"]} for f in fault_state],
-        # The shape the engine writes (experiments/result_writer.cpp).
+        # The shape the engine writes (experiments/summary/summary_conservation.cpp).
         "conservation": {"ok": True, "checks": {
             "attempts": {"equation": "attempted = established + rejected + failed + pending_at_end",
                          "values": "100 = 100 + 0 + 0 + 0", "ok": True},

@@ -1,5 +1,5 @@
 """`wsfleet schema --summary`: the JSON Schema of summary.json, generated from the one C++ table
-that declares every key (experiments/summary_schema.cpp). The summary of every bundled scenario
+that declares every key (experiments/summary/). The summary of every bundled scenario
 (shrunk) validates against it, every declared key is written by some run, the committed copy is up
 to date, and the typed views (wsfleet.views) read what the engine wrote."""
 from __future__ import annotations
@@ -156,7 +156,7 @@ def test_every_declared_key_is_written_by_some_run(schema: Dict[str, Any],
     for s in summaries.values():
         written.update(paths(s))
     missing = sorted(set(declared(schema)) - written)
-    assert missing == [], "declared in experiments/summary_schema.cpp but never written"
+    assert missing == [], "declared in experiments/summary/ but never written"
 
 
 def test_the_summary_view_reads_what_the_engine_wrote(summaries: Dict[str, Dict[str, Any]]) -> None:

@@ -1,6 +1,6 @@
 """The package reads summary.json, scenario files, study.json and plan.json only through the typed
 views of wsfleet.views, which are made from the schemas that declare those files once (the engine's
-experiments/summary_schema.cpp and experiments/schema/, the package's wsfleet/study_schema.py) and
+experiments/summary/ and experiments/schema/, the package's wsfleet/study_schema.py) and
 refuse a key those schemas do not declare.
 
 Two guards, one static and one at run time:
@@ -266,7 +266,7 @@ def test_a_summary_view_refuses_an_undeclared_key() -> None:
 
 def test_optional_sections_are_none_and_every_run_s_sections_are_views() -> None:
     s = Summary({})
-    # Written only by some runs (declared optional in summary_schema.cpp): None, said so.
+    # Written only by some runs (declared optional in experiments/summary/): None, said so.
     assert s.pubsub is None and s.autoscaler is None and s.topology is None and s.deploys is None
     # Written by every run: a view even of a hand-made summary that lacks it, its numbers None.
     assert s.connections.attempted is None and s.messages.latency_ms.p99 is None and s.faults == []
@@ -317,6 +317,8 @@ EXTRA = {
               '[[faults]]\ntype = "link_down"\nsite = "dc"\nat_s = 20.0\nrecover_after_s = 5.0\n',
     "pusher": '[backoff]\npolicy = "pusher"\n[[faults]]\ntype = "handshake_blackhole"\nserver = 0\nat_s = 0.0\n'
               'recover_after_s = 10.0\n',
+    # SignalR falls back to SSE and long polling when its WebSocket fails to start: signalr_fallback.
+    "signalr": '[backoff]\npolicy = "signalr"\n[[faults]]\ntype = "websocket_block"\nat_s = 10.0\nshare = 0.5\n',
 }
 
 
