@@ -15,7 +15,7 @@ from typing import Any, Optional
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from ._limits import STATUS_WORDS  # the verdict's words, by status, declared with the statuses
+from ._status import STATUS_WORDS  # the verdict's words, by status
 
 __all__ = ["CSS", "STATUS_WORDS", "TEMPLATES", "data_url", "environment", "esc", "render", "snippet"]
 

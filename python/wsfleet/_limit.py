@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import pandas as pd
 
 from ._describe import as_float, fmt_int, fmt_seconds, fmt_share
+from ._status import STATUS_WORDS
 from .views import Summary, View
 from .views import COLUMNS as C
 
@@ -39,9 +40,6 @@ OUTCOMES = ("delivery_latency", "delivery_loss", "continuity", "recovery")
 #: room for. When one binds and no capacity resource does, the verdict is "misconfigured" (adding
 #: servers is not the fix; the limit's `setting` is), not "fail". A bound capacity resource ranks first.
 CONFIGURATION = ("sticky_sessions", "source_ports", "new_connection_rate", "backend_cap")
-#: The verdict's words, by status (every report, the command line, `--json`).
-STATUS_WORDS = {"ok": "ENOUGH CAPACITY", "warn": "TIGHT", "fail": "NOT ENOUGH CAPACITY",
-                "misconfigured": "MISCONFIGURED"}
 
 
 @dataclass

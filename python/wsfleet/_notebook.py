@@ -23,9 +23,5 @@ def run_html(result: Any) -> str:
 
     title, rows = result._headline()
     v = result.verdict()
-    outcome = None
-    if hasattr(result, "precision_document"):
-        from wsfleet._replicated import outcome_words
-
-        outcome = outcome_words(result.precision_document())
+    outcome = result._outcome_words() if hasattr(result, "_outcome_words") else None
     return snippet("run", title=title, rows=rows, words=v.words, text=v.text, outcome=outcome)

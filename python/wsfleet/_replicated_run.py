@@ -123,6 +123,12 @@ class ReplicatedRunResult(RunResult):
 
         return precision_document(self.frame, self.rule, self.pilot, self.seed)
 
+    def _outcome_words(self) -> str:
+        """What the precision rule reached, in words (the notebook view's last line)."""
+        from wsfleet._replicated import outcome_words
+
+        return outcome_words(self.precision_document())
+
     def save(self, directory: Union[str, "os.PathLike[str]"], *, format: str = "csv") -> Path:
         """Replication 0's files (as RunResult.save), every replication's run directory in
         replications/K (K = 0, 1, ...: summary.json, timeseries.csv, scenario.toml, and with

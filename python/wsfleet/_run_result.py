@@ -7,14 +7,9 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
-try:  # Python 3.11+
-    import tomllib
-except ImportError:  # pragma: no cover - Python 3.9/3.10
-    import tomli as tomllib  # type: ignore[no-redef]
-
-from wsfleet.views import Scenario as ScenarioView
+from wsfleet._run_frames import frame, run_limits, server_frame
 from wsfleet.views import COLUMNS as C
 from wsfleet.views import Summary
 
@@ -178,11 +173,7 @@ class RunResult:
 
     def limits(self) -> list:
         """Every limit of the model measured in this run (wsfleet._limits.Limit)."""
-        from wsfleet._limits import evaluate_limits
-
-        scenario = tomllib.loads(self.scenario_toml)
-        dt = float(ScenarioView(scenario).run.sample_interval_s or 1.0)
-        return evaluate_limits(self.summary, scenario, self.servers, self.fleet, dt)
+        return run_limits(self.summary, self.scenario_toml, self.servers, self.fleet)
 
     def verdict(self) -> "Verdict":
         """The report's verdict: the status ("ok", "warn", "fail", "misconfigured"; .words gives
@@ -216,27 +207,6 @@ class RunResult:
         return run_html(self)
 
 
-def _frame(columns: Mapping[str, Any], integer_columns: Sequence[str]) -> "pd.DataFrame":
-    import pandas as pd
-
-    frame = pd.DataFrame({name: values for name, values in columns.items()})
-    for name in integer_columns:
-        if name in frame:
-            frame[name] = frame[name].astype("int64")
-    return frame
-
-
-def _server_frame(columns: Mapping[str, Any], classes: List[str]) -> "pd.DataFrame":
-    servers = _frame(columns, C.whole("server"))
-    if classes and not servers.empty:
-        import pandas as pd
-
-        # Each server's class ([[fleet.classes]] name, "default" without classes), after "server".
-        servers.insert(servers.columns.get_loc(C.server) + 1, "class",
-                       pd.Categorical([classes[i] for i in servers[C.server]], categories=list(dict.fromkeys(classes))))
-    return servers
-
-
 def result_of_columns(fleet_columns: dict, server_columns: dict, balancer_columns: dict, summary: dict,
                       scenario_toml: str, native: Any, site_columns: Optional[dict] = None,
                       class_columns: Optional[dict] = None) -> RunResult:
@@ -245,11 +215,11 @@ def result_of_columns(fleet_columns: dict, server_columns: dict, balancer_column
     classes = Summary(summary).fleet.server_class or []
     return RunResult(
         summary=summary,
-        fleet=Pending(lambda: _frame(fleet_columns, C.whole("fleet"))),
-        servers=Pending(lambda: _server_frame(server_columns, classes)),
-        balancers=Pending(lambda: _frame(balancer_columns, C.whole("balancer"))),
+        fleet=Pending(lambda: frame(fleet_columns, C.whole("fleet"))),
+        servers=Pending(lambda: server_frame(server_columns, classes)),
+        balancers=Pending(lambda: frame(balancer_columns, C.whole("balancer"))),
         scenario_toml=scenario_toml,
         _native=native,
-        sites=Pending(lambda: _frame(site_columns or {}, C.whole("site"))),
-        classes=Pending(lambda: _frame(class_columns or {}, C.whole("class"))),
+        sites=Pending(lambda: frame(site_columns or {}, C.whole("site"))),
+        classes=Pending(lambda: frame(class_columns or {}, C.whole("class"))),
     )

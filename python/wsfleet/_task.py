@@ -54,11 +54,12 @@ def verdict_of(native: Any, summary: Dict[str, Any]) -> Dict[str, Any]:
     """The run's verdict columns (wsfleet._point_verdicts.verdict_columns), from every limit of the
     model measured on its time series (RunResult.limits())."""
     from wsfleet._point_verdicts import verdict_columns
-    from wsfleet._run_result import result_of_columns
+    from wsfleet._run_frames import frame, run_limits, server_frame
+    from wsfleet.views import Summary
 
-    result = result_of_columns(native.fleet_columns(), native.server_columns(), native.balancer_columns(), summary,
-                               native.scenario_toml(), None)
-    return verdict_columns(result.limits())
+    servers = server_frame(native.server_columns(), Summary(summary).fleet.server_class or [])
+    fleet = frame(native.fleet_columns(), C.whole("fleet"))
+    return verdict_columns(run_limits(summary, native.scenario_toml(), servers, fleet))
 
 
 #: Fleet time-series columns whose steady state (after MSER-5's warm-up) every study row records.

@@ -95,8 +95,9 @@ def test_a_sweep_on_a_full_disk_fails_clearly_and_resumes_once_space_is_freed(tm
     scenario = tmp_path / "tiny.toml"
     scenario.write_text(TINY, encoding="utf-8")
     # Room for the study files and the first part (one point, committed at once: the first group),
-    # not for the group of the 11 others (the parts are about 32 KiB and 35 KiB).
-    filler = fill(small_disk, 64 * 1024)
+    # not for the group of the 11 others (the parts are about 56 KiB and 60 KiB with the verdict's
+    # columns; the study files about 11 KiB).
+    filler = fill(small_disk, 96 * 1024)
     out = small_disk / "sw"
     args = ["sweep", str(scenario), "--out", str(out), "--axis", AXIS, "--workers", "0", "-q"]
     full = cli(*args)

@@ -15,8 +15,9 @@ from wsfleet import _progress
 
 from test_sweep import TINY
 
-#: About 0.4 s of wall time (the hook reaches Python every 50 ms).
-BUSY = {"clients.count": 20000, "fleet.servers": 20, "fleet.max_connections": 2000,
+#: About 0.4 s of wall time on a quiet machine (the hook reaches Python every 50 ms; 20,000 clients
+#: took 0.09 s, too few hooks to tell).
+BUSY = {"clients.count": 100000, "fleet.servers": 100, "fleet.max_connections": 2000,
         "clients.messages_per_minute": 60, "run.duration_s": 300, "run.sample_interval_s": 5}
 
 

@@ -437,7 +437,7 @@ def test_cli_sweep_killed_mid_run_resumes(tmp_path: Path) -> None:
     path = write_tiny(tmp_path, "\n[sweep]\nreplications = 3\n[sweep.axes]\n"
                                 "\"clients.count\" = {low = 4000, high = 12000, steps = 12}\n")
     out = tmp_path / "out"
-    slow = ["--set", "run.duration_s=400"]  # runs of 25-120 ms: a few groups of a second
+    slow = ["--set", "run.duration_s=3000"]  # runs of 0.1-0.4 s: the sweep outlasts its first group commit (1 s) several times
     env = dict(os.environ, WSFLEET_PYTHON=sys.executable)
     proc = subprocess.Popen([wsfleet_exe(), "sweep", str(path), "--out", str(out), "--workers", "1", "-q", *slow],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
