@@ -467,7 +467,7 @@ void BalancerTier::load_report() {
 void BalancerTier::summarise(RunSummary& s) const {
   for (std::uint32_t n = 0; n < nodes_.size(); ++n) {
     const BalancerCounts& k = nodes_[n].counts;
-    BalancerOutcome out{n, k.routed, k.rate_limited, k.port_exhausted, k.failed_tries, k.marked_down, k.peak_ports, {}, {}, {}};
+    BalancerOutcome out{n, k.routed, k.rate_limited, k.port_exhausted, k.failed_tries, k.marked_down, k.peak_ports, {}, {}, {}, {}};
     if (has_partition()) {
       out.connect_timeouts = k.connect_timeouts;
       out.connect_completions = k.connect_completions;

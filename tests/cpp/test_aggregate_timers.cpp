@@ -51,7 +51,7 @@ Stats stats(const std::vector<double>& v) {
 /// Two samples' means agree: |difference| within 4 standard errors of the difference.
 bool same_mean(const std::vector<double>& a, const std::vector<double>& b) {
   const Stats x = stats(a), y = stats(b);
-  const double se = std::sqrt(x.sd * x.sd / a.size() + y.sd * y.sd / b.size());
+  const double se = std::sqrt(x.sd * x.sd / static_cast<double>(a.size()) + y.sd * y.sd / static_cast<double>(b.size()));
   return std::abs(x.mean - y.mean) <= 4.0 * se + 1e-12;
 }
 

@@ -189,15 +189,15 @@ TEST_CASE("a socket.io storm: Session ID unknown with round robin, none with a s
   CHECK(k.failed_session_unknown + k.established + k.failed_crash == k.attempted - k.pending_at_end);
   CHECK(rr.summary.session_opening.failed_session_unknown > 4000);
   for (const auto* r : {&cookie, &hashed}) {
-    const auto& k = r->summary.connections;
+    const auto& kr = r->summary.connections;
     const auto& o = r->summary.session_opening;
-    CHECK(k.failed_session_unknown == 0);
+    CHECK(kr.failed_session_unknown == 0);
     CHECK(o.failed_session_unknown == 0);
     CHECK(o.upgrades_session_unknown == 0);
-    CHECK(k.active_at_end == 4000);  // everyone is back after the crash
+    CHECK(kr.active_at_end == 4000);  // everyone is back after the crash
     // Every connection cost 4 answered requests first (a handshake the crash cut had cost them too).
-    CHECK(o.requests_answered >= 4 * k.established);
-    CHECK(o.requests_answered <= 4 * (k.established + k.failed));
+    CHECK(o.requests_answered >= 4 * kr.established);
+    CHECK(o.requests_answered <= 4 * (kr.established + kr.failed));
     CHECK(o.requests_sent == o.requests_answered + o.requests_failed);
   }
 }
