@@ -14,13 +14,22 @@ __all__ = ["frame", "server_frame", "run_limits"]
 
 
 def frame(columns: Mapping[str, Any], integer_columns: Sequence[str]) -> "pd.DataFrame":
+    import numpy as np
     import pandas as pd
 
-    out = pd.DataFrame({name: values for name, values in columns.items()})
-    for name in integer_columns:
-        if name in out:
-            out[name] = out[name].astype("int64")
-    return out
+    # Whole-number columns are cast before the frame is built (one cast per column, not one frame
+    # update each); a column holding a NaN or an infinity raises as pandas' astype would.
+    whole = set(integer_columns)
+    data = {}
+    for name, values in columns.items():
+        if name in whole:
+            array = np.asarray(values, dtype=float)
+            if not np.isfinite(array).all():
+                raise ValueError(f"column {name!r} is declared whole but holds a NaN or an infinity")
+            data[name] = array.astype("int64")
+        else:
+            data[name] = values
+    return pd.DataFrame(data)
 
 
 def server_frame(columns: Mapping[str, Any], classes: List[str]) -> "pd.DataFrame":
