@@ -39,18 +39,6 @@ py::dict columns_of(const sim::TimeSeries& ts) {
   return out;
 }
 
-/// The named columns that `ts` has (others are left out), as Python lists: no numpy, which a sweep's
-/// worker would otherwise load for the two fleet columns its steady-state figures read.
-py::dict lists_of(const sim::TimeSeries& ts, const std::vector<std::string>& names) {
-  py::dict out;
-  for (const auto& name : names) {
-    for (std::size_t c = 0; c < ts.columns().size(); ++c) {
-      if (ts.columns()[c] == name) out[py::str(name)] = py::cast(ts.column(c));
-    }
-  }
-  return out;
-}
-
 /// The engine calls the hook every kHookEveryEvents events; the hook goes to Python (takes the GIL)
 /// only when kHookInterval has passed since it last did. An event of this engine can stand for
 /// many messages (from ~10k to ~10M events per second of wall time, by scenario), so only a clock
@@ -96,9 +84,6 @@ void register_run(py::module_& m) {
            "summary.json's text")
       .def("fleet_columns", [](const PyRunResult& r) { return columns_of(r.result.fleet); },
            "Fleet time series: column name -> numpy array")
-      .def("fleet_lists", [](const PyRunResult& r, const std::vector<std::string>& names) {
-        return lists_of(r.result.fleet, names);
-      }, py::arg("names"), "The named fleet columns the run has: column name -> list of floats (no numpy)")
       .def("server_columns", [](const PyRunResult& r) { return columns_of(r.result.servers); },
            "Per-server time series: column name -> numpy array")
       .def("balancer_columns", [](const PyRunResult& r) { return columns_of(r.result.balancers); },

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 from wsfleet.views import COLUMNS as C
 
@@ -43,22 +43,23 @@ def run_task(task: Task) -> Dict[str, Any]:
 
     native = _core.run_text(task.scenario_text, task.source, list(task.overrides))
     summary = json.loads(native.summary_json())
+    fleet = native.fleet_columns()  # read once: the steady-state figures and the verdict use them
     row = flatten_summary(summary)
-    # (the three columns as lists: MSER-5 needs no numpy)
-    row.update(steady_state_metrics(native.fleet_lists([C.time_s, *STEADY_COLUMNS])))
-    row.update(verdict_of(native, summary))
+    row.update(steady_state_metrics(fleet))
+    row.update(verdict_of(native, summary, fleet, native.server_columns()))
     return row
 
 
-def verdict_of(native: Any, summary: Dict[str, Any]) -> Dict[str, Any]:
+def verdict_of(native: Any, summary: Dict[str, Any], fleet_columns: Mapping[str, Any],
+               server_columns: Mapping[str, Any]) -> Dict[str, Any]:
     """The run's verdict columns (wsfleet._point_verdicts.verdict_columns), from every limit of the
     model measured on its time series (RunResult.limits())."""
     from wsfleet._point_verdicts import verdict_columns
     from wsfleet._run_frames import frame, run_limits, server_frame
     from wsfleet.views import Summary
 
-    servers = server_frame(native.server_columns(), Summary(summary).fleet.server_class or [])
-    fleet = frame(native.fleet_columns(), C.whole("fleet"))
+    servers = server_frame(server_columns, Summary(summary).fleet.server_class or [])
+    fleet = frame(fleet_columns, C.whole("fleet"))
     return verdict_columns(run_limits(summary, native.scenario_toml(), servers, fleet))
 
 
@@ -150,12 +151,13 @@ def run_replica(task: ReplicaTask, progress: Any = None) -> Dict[str, Any]:
     elif task.files:
         native.write(task.files)
     summary_text = native.summary_json()
-    fleet = native.fleet_columns()
-    row = replica_row(task.replication, task.seed, json.loads(summary_text), fleet)
-    row.update(verdict_of(native, json.loads(summary_text)))  # as a sweep's row has it
+    summary = json.loads(summary_text)
+    fleet, servers = native.fleet_columns(), native.server_columns()
+    row = replica_row(task.replication, task.seed, summary, fleet)
+    row.update(verdict_of(native, summary, fleet, servers))  # as a sweep's row has it
     out = {"row": row,
            "summary_json": summary_text, "scenario_toml": native.scenario_toml(), "fleet": dict(fleet),
-           "servers": dict(native.server_columns()), "balancers": dict(native.balancer_columns()),
+           "servers": dict(servers), "balancers": dict(native.balancer_columns()),
            "sites": dict(native.site_columns()), "classes": dict(native.class_columns())}
     if task.ship_files:
         out["files"] = shipped
