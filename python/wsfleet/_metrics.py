@@ -16,11 +16,11 @@ Derived metrics, named for what planners ask:
 from __future__ import annotations
 
 import math
-from typing import Any, Dict, Mapping
+from typing import AbstractSet, Any, Dict, Mapping
 
 from wsfleet.views import Summary
 
-__all__ = ["flatten_summary", "REJECTED_FRACTION", "RECOVERY", "P99_LATENCY", "NONDETERMINISTIC"]
+__all__ = ["flatten", "flatten_summary", "REJECTED_FRACTION", "RECOVERY", "P99_LATENCY", "NONDETERMINISTIC"]
 
 REJECTED_FRACTION = "connections.rejected_fraction"
 RECOVERY = "recovery_s"
@@ -28,29 +28,36 @@ P99_LATENCY = "messages.latency_ms.p99"
 #: Columns that differ between two runs of the same point and replication.
 NONDETERMINISTIC = ("wall_seconds",)
 
-_SKIP = {"wsfleet_version", "scenario", "seed", "replication", "events_per_second", "fleet.server_class"}
+_SKIP = frozenset({"wsfleet_version", "scenario", "seed", "replication", "events_per_second", "fleet.server_class",
+                   "conservation.checks"})
 #: Fault types whose clients' reconnection recovery_s measures.
 _CRASHES = ("crash", "site_crash")
 
 
-def _walk(prefix: str, value: Any, out: Dict[str, Any]) -> None:
+def _walk(prefix: str, value: Any, out: Dict[str, Any], skip: AbstractSet[str]) -> None:
     if isinstance(value, Mapping):
         for key, inner in value.items():
             path = f"{prefix}.{key}" if prefix else str(key)
-            if path in _SKIP or path == "conservation.checks":
-                continue
-            _walk(path, inner, out)
+            if path not in skip:
+                _walk(path, inner, out, skip)
     elif isinstance(value, (list, tuple)):
         for index, inner in enumerate(value):
-            _walk(f"{prefix}.{index}", inner, out)
+            _walk(f"{prefix}.{index}", inner, out, skip)
     elif value is None or isinstance(value, (bool, int, float, str)):
         out[prefix] = value
+
+
+def flatten(nested: Mapping[str, Any]) -> Dict[str, Any]:
+    """The scalar leaves of nested mappings (and lists), keyed by their dotted path ("a.b.0.c")."""
+    out: Dict[str, Any] = {}
+    _walk("", nested, out, frozenset())
+    return out
 
 
 def flatten_summary(summary: Mapping[str, Any]) -> Dict[str, Any]:
     """The scalar metrics of one run, flat, with the derived ones added."""
     row: Dict[str, Any] = {}
-    _walk("", summary, row)
+    _walk("", summary, row, _SKIP)
     s = Summary(summary)
     attempted = s.connections.attempted or 0
     rejected = s.connections.rejected or 0

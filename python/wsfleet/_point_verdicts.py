@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from wsfleet._limits import STATUS_WORDS, Limit, verdict
+from wsfleet._metrics import flatten
 
 __all__ = ["verdict_columns", "PointVerdict", "point_verdicts", "LIMIT_FIELDS", "STATUS", "LIMIT", "FIGURE"]
 
@@ -48,17 +49,7 @@ def verdict_columns(limits: Sequence[Limit]) -> Dict[str, Any]:
 
     nested = _nested(limits)
     study_schema.check("row", nested)  # the declaration (wsfleet.study_schema) is this writer's contract
-    out: Dict[str, Any] = {}
-
-    def walk(prefix: str, value: Any) -> None:
-        if isinstance(value, Mapping):
-            for key, inner in value.items():
-                walk(f"{prefix}.{key}" if prefix else str(key), inner)
-        else:
-            out[prefix] = value
-
-    walk("", nested)
-    return out
+    return flatten(nested)
 
 
 @dataclass
