@@ -91,6 +91,17 @@ def _storm_table(base: Mapping[str, Any], where: str) -> Dict[str, Any]:
     return out
 
 
+def _check_range(key: str, value: float, low: float, high: float, low_open: bool = True) -> None:
+    """`value` (the argument, or storm.KEY of the scenario) within (low, high] ([low, high] when not
+    low_open); a ValueError naming both places otherwise."""
+    if not (value > low if low_open else value >= low) or not value <= high:
+        bound = "" if math.isinf(high) else (f"horizon_s = {high:g}" if key == "tail_s" else f"{high:g}")
+        allowed = (f"{'>' if low_open else '>='} {low:g}" if not bound else
+                   f"in {'(' if low_open else '['}{low:g}, {bound}]")
+        raise ValueError(f"storm_map: {key} (its argument, or storm.{key} in the scenario) must be {allowed} "
+                         f"(got {value:g})")
+
+
 def _name(base: Mapping[str, Any], otherwise: str) -> str:
     """The scenario's name, else `otherwise`."""
     identity = Scenario(base).scenario
@@ -256,8 +267,9 @@ def storm_map(scenario: Union[PathLike, Mapping[str, Any]], sizes: Optional[Sequ
     """Runs `scenario` once per (size, duration) trigger and returns the map. The scenario's own
     [[faults]] are replaced by the trigger; run.duration_s becomes at_s + duration + horizon_s.
     Arguments left out come from the scenario's [storm] table, else the defaults (at 60 s, 120 s to
-    recover, 99 %, a 20 s tail, a crash). `factor` (slow_server) and `loss` (dropped_messages) are the
-    trigger's parameter, else the fault's default."""
+    recover, 99 %, a 20 s tail (at most the horizon), a crash). `factor` (slow_server) and `loss`
+    (dropped_messages) are the trigger's parameter, else the fault's default. A value out of its
+    range, or a parameter the trigger does not take, raises ValueError."""
     from ._run import run
 
     if isinstance(scenario, Mapping):
@@ -276,12 +288,21 @@ def storm_map(scenario: Union[PathLike, Mapping[str, Any]], sizes: Optional[Sequ
     at_s = float(at_s if at_s is not None else storm_table.get("at_s", 60.0))
     horizon_s = float(horizon_s if horizon_s is not None else storm_table.get("horizon_s", 120.0))
     threshold = float(threshold if threshold is not None else storm_table.get("threshold", 0.99))
-    tail_s = float(tail_s if tail_s is not None else storm_table.get("tail_s", 20.0))
+    # (the default tail, 20 s, is cut to the horizon: a tail longer than it would reach into the trigger)
+    tail_s = float(tail_s if tail_s is not None else storm_table.get("tail_s", min(20.0, horizon_s)))
     trigger = trigger if trigger is not None else storm_table.get("trigger", "crash")
     if trigger not in TRIGGERS:
         raise ValueError(f"storm_map: trigger must be one of {', '.join(TRIGGERS)} (got {trigger!r})")
     params = {k: storm_table[k] for k in ("factor", "loss") if k in storm_table}
     params.update({k: float(v) for k, v in (("factor", factor), ("loss", loss)) if v is not None})
+    for key, given in (("factor", factor), ("loss", loss)):
+        if given is not None and TRIGGERS[trigger] != key:
+            raise ValueError(f"storm_map: {key} applies to the trigger "
+                             f"{next(t for t, k in TRIGGERS.items() if k == key)}, not {trigger}")
+    _check_range("at_s", at_s, 0.0, math.inf, low_open=False)
+    _check_range("horizon_s", horizon_s, 0.0, math.inf)
+    _check_range("threshold", threshold, 0.0, 1.0)
+    _check_range("tail_s", tail_s, 0.0, horizon_s)
     for s in sizes:
         if not 0.0 < float(s) <= 1.0:
             raise ValueError(f"storm_map: every size must be a share of the servers in (0, 1] (got {s})")
@@ -343,7 +364,7 @@ def main(argv: Optional[Sequence[str]] = None, prog: Optional[str] = None) -> in
                         help="share of the connections before the trigger that counts as recovered (default: [storm] "
                              "threshold, else 0.99)")
     parser.add_argument("--tail", type=float, default=None,
-                        help="the last seconds whose mean CPU decides 'overloaded' (default: [storm] tail_s, else 20)")
+                        help="the last seconds whose mean CPU decides 'overloaded' (default: [storm] tail_s, else 20, or the horizon if shorter; at most the horizon)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a scenario key")
     parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args(argv)

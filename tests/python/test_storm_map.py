@@ -48,6 +48,20 @@ def test_the_cli_checks_its_arguments(tmp_path: Path) -> None:
     assert "every size must be a share of the servers in (0, 1]" in err
     with pytest.raises(ValueError, match="every duration must be > 0 s"):
         wsfleet.storm_map(SCENARIO, sizes=[0.5], durations=[0.0])
+    # The outcome's settings: each out of its range is refused before anything runs, with what is allowed.
+    for kwargs, allowed in (({"threshold": 0.0}, r"threshold .* must be in \(0, 1\] \(got 0\)"),
+                            ({"threshold": 1.5}, r"threshold .* must be in \(0, 1\]"),
+                            ({"tail_s": -5.0}, r"tail_s .* must be in \(0, horizon_s = 120\] \(got -5\)"),
+                            ({"tail_s": 200.0, "horizon_s": 90.0}, r"tail_s .* must be in \(0, horizon_s = 90\]"),
+                            ({"horizon_s": -5.0}, r"horizon_s .* must be > 0 \(got -5\)"),
+                            ({"at_s": -1.0}, r"at_s .* must be >= 0 \(got -1\)"),
+                            ({"factor": -1.0}, "factor applies to the trigger slow_server, not crash"),
+                            ({"loss": 2.0, "trigger": "slow_server"}, "loss applies to the trigger dropped_messages, not slow_server")):
+        with pytest.raises(ValueError, match=allowed):
+            wsfleet.storm_map(SCENARIO, sizes=[0.5], durations=[1.0], **kwargs)
+    err = assert_clean_failure(cli("storm-map", SCENARIO, "--sizes", "0.5", "--durations", "1", "--threshold", "0",
+                                   "--out", tmp_path / "y"))
+    assert "threshold (its argument, or storm.threshold in the scenario) must be in (0, 1] (got 0)" in err
 
 
 def test_a_storm_table_gives_the_triggers_and_a_gray_trigger_cuts_nothing(tmp_path: Path) -> None:
