@@ -234,9 +234,19 @@ class LocalExecutor:
                 # The worker processes, taken before shutdown forgets them (the standard library's
                 # own table: Python 3.14's terminate_workers() does the same).
                 running = list((pool._processes or {}).values()) if kill_running else []
+                results = pool._result_queue if kill_running else None
                 pool.shutdown(wait=False, cancel_futures=True)
                 for process in running:
                     process.kill()
+                if results is not None:
+                    # A worker killed while it wrote its result leaves half a message in the result
+                    # pipe: the pool's manager thread would wait for the rest for ever, and the
+                    # interpreter with it at exit. With every worker gone, closing this process's
+                    # own write end makes that wait an end of file, which the manager thread takes
+                    # as a broken pool, and ends.
+                    for process in running:
+                        process.join()
+                    results._writer.close()
                 pool = None
             self._pool = pool
 
