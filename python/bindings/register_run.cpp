@@ -30,11 +30,20 @@ struct PyRunResult {
   models::RunResult result;
 };
 
-py::dict columns_of(const sim::TimeSeries& ts) {
+/// Column name -> values: numpy arrays, or with numpy = false the standard library's array('d'),
+/// for a process that reads a few values and should not load numpy (a sweep's worker).
+py::dict columns_of(const sim::TimeSeries& ts, bool numpy) {
   py::dict out;
+  const py::object std_array = numpy ? py::object() : py::module_::import("array").attr("array");
   for (std::size_t c = 0; c < ts.columns().size(); ++c) {
     const auto& v = ts.column(c);
-    out[py::str(ts.columns()[c])] = py::array_t<double>(static_cast<py::ssize_t>(v.size()), v.data());
+    if (numpy) {
+      out[py::str(ts.columns()[c])] = py::array_t<double>(static_cast<py::ssize_t>(v.size()), v.data());
+    } else {
+      py::object column = std_array("d");
+      column.attr("frombytes")(py::bytes(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(double)));
+      out[py::str(ts.columns()[c])] = column;
+    }
   }
   return out;
 }
@@ -82,16 +91,16 @@ void register_run(py::module_& m) {
   py::class_<PyRunResult, std::shared_ptr<PyRunResult>>(m, "RunResult", "A finished run (use wsfleet.run)")
       .def("summary_json", [](const PyRunResult& r) { return experiments::summary_json_text(r.result.summary); },
            "summary.json's text")
-      .def("fleet_columns", [](const PyRunResult& r) { return columns_of(r.result.fleet); },
-           "Fleet time series: column name -> numpy array")
-      .def("server_columns", [](const PyRunResult& r) { return columns_of(r.result.servers); },
-           "Per-server time series: column name -> numpy array")
-      .def("balancer_columns", [](const PyRunResult& r) { return columns_of(r.result.balancers); },
-           "Per-balancer time series: column name -> numpy array")
-      .def("site_columns", [](const PyRunResult& r) { return columns_of(r.result.sites); },
-           "Per-site time series (only with two or more sites): column name -> numpy array")
-      .def("class_columns", [](const PyRunResult& r) { return columns_of(r.result.classes); },
-           "Per-class time series (only with two or more [[fleet.classes]]): column name -> numpy array")
+      .def("fleet_columns", [](const PyRunResult& r, bool numpy) { return columns_of(r.result.fleet, numpy); },
+           py::arg("numpy") = true, "Fleet time series: column name -> numpy array (array('d') with numpy=False)")
+      .def("server_columns", [](const PyRunResult& r, bool numpy) { return columns_of(r.result.servers, numpy); },
+           py::arg("numpy") = true, "Per-server time series: column name -> numpy array (array('d') with numpy=False)")
+      .def("balancer_columns", [](const PyRunResult& r, bool numpy) { return columns_of(r.result.balancers, numpy); },
+           py::arg("numpy") = true, "Per-balancer time series: column name -> numpy array (array('d') with numpy=False)")
+      .def("site_columns", [](const PyRunResult& r, bool numpy) { return columns_of(r.result.sites, numpy); },
+           py::arg("numpy") = true, "Per-site time series (only with two or more sites): column name -> numpy array (array('d') with numpy=False)")
+      .def("class_columns", [](const PyRunResult& r, bool numpy) { return columns_of(r.result.classes, numpy); },
+           py::arg("numpy") = true, "Per-class time series (only with two or more [[fleet.classes]]): column name -> numpy array (array('d') with numpy=False)")
       .def("scenario_toml", [](const PyRunResult& r) { return experiments::scenario_to_toml(r.config); },
            "The effective scenario as TOML")
       .def("write", [](const PyRunResult& r, const std::string& dir) {

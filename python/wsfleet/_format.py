@@ -1,12 +1,13 @@
 """Number formatting for the reports: counts with thousands separators, seconds, milliseconds,
-MiB, shares and percentages, and `as_float` that reads a JSON or TOML value as a finite float or
-None. Pure Python; `_describe` re-exports these for its readers."""
+MiB, shares and percentages, `as_float` that reads a JSON or TOML value as a finite float or
+None, and `num` that reads a count (0 when absent). Pure Python; `_describe` re-exports these for
+its readers."""
 from __future__ import annotations
 
 import math
 from typing import Any, Optional
 
-__all__ = ["as_float", "fmt_int", "fmt_num", "fmt_seconds", "fmt_duration", "fmt_ms", "fmt_mib", "fmt_share", "fmt_pct",
+__all__ = ["as_float", "num", "fmt_int", "fmt_num", "fmt_seconds", "fmt_duration", "fmt_ms", "fmt_mib", "fmt_share", "fmt_pct",
            "pluralise"]
 
 
@@ -19,6 +20,11 @@ def as_float(value: Any) -> Optional[float]:
     except (TypeError, ValueError):
         return None
     return x if math.isfinite(x) else None
+
+
+def num(value: Any) -> float:
+    """A summary's number as a float; 0 when absent or null (a count the run did not write)."""
+    return as_float(value) or 0.0
 
 
 def fmt_int(value: Any) -> str:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from .policies import backoff_honours_retry_after
 from .views import Scenario, Summary, View
+from ._format import num
 from ._describe import as_float, fmt_int, fmt_mib, fmt_ms, fmt_num, fmt_pct, fmt_seconds, fmt_share, pluralise
 from .views import COLUMNS as C
 
@@ -37,11 +38,6 @@ def bits_per_second(bits: float) -> str:
         if abs(bits) >= scale:
             return f"{fmt_num(bits / scale)} {unit}"
     return f"{fmt_num(bits)} bit/s"
-
-
-def num(value: Any) -> float:
-    """A summary's number as a float; 0 when absent or null (a count the run did not write)."""
-    return as_float(value) or 0.0
 
 
 def heartbeat_cpu_seconds(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> Optional[float]:

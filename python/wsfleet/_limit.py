@@ -1,23 +1,22 @@
 """A limit of the model (wsfleet._limits measures every one): the record of what a run used of it
 (`Limit`), the verdict the limits give (`Verdict`), their states and status words, and the
 readings of a run's figures the limits share (the peak of a per-server column, the demand, the
-faults of a kind).
+faults of a kind). The time series are read as wsfleet._rows.Rows: plain Python, no pandas.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-import pandas as pd
-
-from ._describe import as_float, fmt_int, fmt_seconds, fmt_share
+from ._format import as_float, fmt_int, fmt_seconds, fmt_share
+from ._rows import NAN, Rows, argmax
 from ._status import STATUS_WORDS
 from .views import Summary, View
 from .views import COLUMNS as C
 
 __all__ = ["Limit", "Verdict", "MARGIN", "HANDSHAKE_STALLS", "SATURATED", "DELIVERY_P99_MS", "RECOVERY_S", "STATES",
-           "OUTCOMES", "CONFIGURATION", "STATUS_WORDS", "state_of", "category", "peak_row", "where_words",
+           "OUTCOMES", "CONFIGURATION", "STATUS_WORDS", "state_of", "category", "peak_row", "share_of", "where_words",
            "class_of", "per_server", "peak_demand", "autoscaled_peak", "this_run_servers", "faults", "slowed_rows",
            "crashed_servers"]
 
@@ -105,13 +104,18 @@ def state_of(used: Optional[float], effect: float) -> str:
     return "ok"
 
 
-def peak_row(frame: pd.DataFrame, values: pd.Series) -> Tuple[Optional[float], Optional[float], Optional[int]]:
-    """(max of values, its time, its server) over the rows of frame, ignoring NaN."""
-    if frame.empty or not values.notna().any():
+def peak_row(rows: Rows, values: Sequence[float]) -> Tuple[Optional[float], Optional[float], Optional[int]]:
+    """(max of values, its time, its server) over the rows, ignoring NaN."""
+    i = argmax(values) if not rows.empty else None
+    if i is None:
         return None, None, None
-    idx = values.idxmax()
-    server = as_float(frame.at[idx, C.server]) if C.server in frame.columns else None
-    return float(values[idx]), float(frame.at[idx, C.time_s]), int(server) if server is not None else None
+    server = as_float(rows[C.server][i]) if C.server in rows else None
+    return float(values[i]), float(rows[C.time_s][i]), int(server) if server is not None else None
+
+
+def share_of(values: Sequence[float], limits: Sequence[float]) -> List[float]:
+    """Each row's value over its limit; NaN where the limit is not positive (or unknown)."""
+    return [v / limit if limit > 0 else NAN for v, limit in zip(values, limits)]
 
 
 def where_words(server: Optional[int], time_s: Optional[float]) -> str:
@@ -128,24 +132,29 @@ def class_of(s: View) -> Tuple[Dict[str, View], List[str]]:
     return {str(c.name): c for c in s.fleet.classes}, [str(n) for n in s.fleet.server_class or []]
 
 
-def per_server(s: View, servers: pd.DataFrame, key: str, default: Optional[float]) -> pd.Series:
-    """Each server row's own class value of `key` (e.g. max_connections), else `default`."""
+def per_server(s: View, servers: Rows, key: str, default: Optional[float]) -> List[float]:
+    """Each server row's own class value of `key` (e.g. max_connections), else `default` (NaN
+    without one)."""
     classes, names = class_of(s)
     by_server = {b: as_float(getattr(classes[n], key)) if n in classes else None for b, n in enumerate(names)}
-    return servers[C.server].map(lambda b: by_server.get(int(b)) if by_server.get(int(b)) is not None
-                                 else default).astype(float)
+    fallback = NAN if default is None else float(default)
+    out = []
+    for b in servers[C.server]:
+        own = by_server.get(int(b))
+        out.append(float(own) if own is not None else fallback)
+    return out
 
 
-def peak_demand(fleet: pd.DataFrame) -> Tuple[Optional[float], Optional[float]]:
+def peak_demand(fleet: Rows) -> Tuple[Optional[float], Optional[float]]:
     """Peak clients that wanted a connection (open + waiting in backoff) and its time. The engine
     exports open and waiting separately; their sum per sample is the demand the fleet had to hold."""
-    if fleet.empty or C.connections not in fleet.columns:
+    if fleet.empty or C.connections not in fleet:
         return None, None
-    wanted = fleet[C.connections].fillna(0)
-    if C.waiting in fleet.columns:
-        wanted = wanted + fleet[C.waiting].fillna(0)
-    idx = wanted.idxmax()
-    return float(wanted[idx]), float(fleet.at[idx, C.time_s])
+    wanted = [c if c == c else 0 for c in fleet[C.connections]]  # c == c: not NaN
+    if C.waiting in fleet:
+        wanted = [c + (w if w == w else 0) for c, w in zip(wanted, fleet[C.waiting])]
+    i = argmax(wanted)
+    return float(wanted[i]), float(fleet[C.time_s][i])
 
 
 def autoscaled_peak(summary: Any) -> Optional[int]:
@@ -168,22 +177,32 @@ def faults(s: View, *kinds: str) -> List[View]:
     return [f for f in s.faults if not kinds or f.type in kinds]
 
 
-def slowed_rows(s: View, servers: pd.DataFrame) -> pd.Series:
+def slowed_rows(s: View, servers: Rows) -> List[bool]:
     """The rows of the per-server samples taken while a slow_server fault slowed their server (a sample
     covers the interval that ends at its time, so the one that holds the fault's end counts too)."""
-    rows = pd.Series(False, index=servers.index)
-    if C.server not in servers.columns or C.time_s not in servers.columns:
+    rows = [False] * len(servers)
+    if C.server not in servers or C.time_s not in servers:
         return rows
-    times = servers[C.time_s].drop_duplicates().sort_values()
-    step = float(times.diff().median()) if len(times) > 1 else 0.0
-    for f in faults(s, "slow_server"):
-        at = as_float(f.at_s)
-        recover = as_float(f.recover_after_s)
-        if at is None or f.server is None:
-            continue
+    slow = [(f.server, as_float(f.at_s), as_float(f.recover_after_s)) for f in faults(s, "slow_server")]
+    slow = [(server, at, recover) for server, at, recover in slow if at is not None and server is not None]
+    if not slow:
+        return rows
+    times = sorted(set(servers[C.time_s]))
+    step = _median([b - a for a, b in zip(times, times[1:])]) if len(times) > 1 else 0.0
+    for server, at, recover in slow:
         end = at + recover + step if recover is not None else math.inf
-        rows |= (servers[C.server] == f.server) & (servers[C.time_s] > at) & (servers[C.time_s] <= end)
+        for i, (b, t) in enumerate(zip(servers[C.server], servers[C.time_s])):
+            if b == server and at < t <= end:
+                rows[i] = True
     return rows
+
+
+def _median(values: List[float]) -> float:
+    """The median as pandas takes it (the mean of the two middle values of an even count), without
+    loading the statistics module in a sweep's worker."""
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return float(ordered[mid]) if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 def crashed_servers(s: View) -> int:

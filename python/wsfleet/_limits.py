@@ -23,13 +23,12 @@ from __future__ import annotations
 import math
 from typing import Any, List, Mapping, Sequence, Tuple
 
-import pandas as pd
-
-from ._describe import as_float, fmt_int, fmt_mib, fmt_ms, fmt_num, fmt_pct, fmt_seconds, fmt_share
-from ._life import num
+from ._format import as_float, fmt_int, fmt_mib, fmt_ms, fmt_num, fmt_pct, fmt_seconds, fmt_share, num
 from ._limit import (CONFIGURATION, DELIVERY_P99_MS, HANDSHAKE_STALLS, MARGIN, OUTCOMES, RECOVERY_S, SATURATED,
                      STATES, STATUS_WORDS, Limit, Verdict, autoscaled_peak, category, class_of, crashed_servers,
-                     peak_demand, faults, peak_row, per_server, slowed_rows, state_of, this_run_servers, where_words)
+                     peak_demand, faults, peak_row, per_server, share_of, slowed_rows, state_of, this_run_servers,
+                     where_words)
+from ._rows import NAN, Rows, argmax, nan_max
 from ._setting_limits import backend_cap, misconfigured, new_connection_rate, source_ports, sticky_sessions
 from .views import Scenario, Summary, View
 from .views import COLUMNS as C
@@ -42,21 +41,22 @@ __all__ = ["Limit", "Verdict", "evaluate_limits", "verdict", "MARGIN", "DELIVERY
 # One function per capacity resource and outcome (the settings' are in wsfleet._setting_limits)
 
 
-def _connections(s: View, servers: pd.DataFrame, fleet: pd.DataFrame) -> Limit:
+def _connections(s: View, servers: Rows, fleet: Rows) -> Limit:
     default = as_float(s.fleet.max_connections_per_server)
     refused = num(s.connections.rejected_by.server_full)
     name = "per-server connection limit"
-    if servers.empty or C.connections not in servers.columns or not default:
+    if servers.empty or C.connections not in servers or not default:
         peak = as_float(s.connections.peak_per_server)
         used = peak / default if peak is not None and default else None
         return Limit("connections", name, state_of(used, refused), used,
                      f"{fmt_int(peak)} of {fmt_int(default)} connections" if used is not None else "n/a",
                      f"{fmt_int(default)} connections per server", severity=refused)
     limits = per_server(s, servers, "max_connections", default)
-    share = servers[C.connections] / limits.where(limits > 0)
+    share = share_of(servers[C.connections], limits)
     used, t, server = peak_row(servers, share)
-    peak = float(servers.at[share.idxmax(), C.connections]) if used is not None else None
-    own = float(limits[share.idxmax()]) if used is not None else default
+    at = argmax(share)
+    peak = float(servers[C.connections][at]) if used is not None else None
+    own = float(limits[at]) if used is not None else default
     effect = f"{fmt_int(refused)} connection attempts refused because the server was full" if refused else ""
     classes, names = class_of(s)
     of_class = ""
@@ -81,16 +81,17 @@ def _connections(s: View, servers: pd.DataFrame, fleet: pd.DataFrame) -> Limit:
     return lim
 
 
-def _cpu(s: View, servers: pd.DataFrame) -> Limit:
+def _cpu(s: View, servers: Rows) -> Limit:
     name = "CPU"
     timeouts = num(s.connections.failed_by.timeout)
     used = t = server = None
     slowed = ""
-    if not servers.empty and C.cpu_utilisation in servers.columns:
+    if not servers.empty and C.cpu_utilisation in servers:
         util = servers[C.cpu_utilisation]
-        healthy = util.where(~slowed_rows(s, servers))
+        healthy = [NAN if slowed else u for u, slowed in zip(util, slowed_rows(s, servers))]
         used, t, server = peak_row(servers, util)
-        if healthy.notna().any() and float(healthy.max()) < used:
+        top_healthy = nan_max(healthy)
+        if top_healthy is not None and float(top_healthy) < used:
             # The peak is a server a slow_server fault had slowed: what it says of the fault is in the
             # gray failures' section; the capacity question is how busy the healthy servers were.
             slowed = (f"; {fmt_share(used)} on server {server} at {fmt_seconds(t)} while a slow_server fault "
@@ -134,7 +135,7 @@ def _cpu(s: View, servers: pd.DataFrame) -> Limit:
     return lim
 
 
-def _memory(s: View, servers: pd.DataFrame) -> Limit:
+def _memory(s: View, servers: Rows) -> Limit:
     name = "server memory"
     kills = faults(s, "out_of_memory")
     default = None
@@ -144,18 +145,19 @@ def _memory(s: View, servers: pd.DataFrame) -> Limit:
     effect = (f"{len(kills)} {'server' if len(kills) == 1 else 'servers'} killed for running out of memory, "
               f"{fmt_int(sum(num(f.connections_dropped) for f in kills))} connections dropped"
               if kills else "")
-    if not any(limits) or servers.empty or C.memory_mib not in servers.columns:
+    if not any(limits) or servers.empty or C.memory_mib not in servers:
         return Limit("memory", name, "bound" if kills else "n/a", None,
                      f"peak {fmt_mib(peak_mib)} per server; no memory limit set" if not any(limits) else fmt_mib(peak_mib),
                      effect=effect, severity=float(len(kills)))
     per = per_server(s, servers, "memory_limit_mib", default)
-    share = servers[C.memory_mib] / per.where(per > 0)
+    share = share_of(servers[C.memory_mib], per)
     used, t, server = peak_row(servers, share)
     if used is None:
         return Limit("memory", name, "bound" if kills else "n/a", None, fmt_mib(peak_mib), effect=effect,
                      severity=float(len(kills)))
-    own = float(per[share.idxmax()])
-    mib = float(servers.at[share.idxmax(), C.memory_mib])
+    at = argmax(share)
+    own = float(per[at])
+    mib = float(servers[C.memory_mib][at])
     lim = Limit("memory", name, state_of(used, float(len(kills))), used,
                 f"{fmt_mib(mib)} of {fmt_mib(own)}{where_words(server, t)}", f"{fmt_mib(own)} per server", effect,
                 severity=float(len(kills)))
@@ -166,7 +168,7 @@ def _memory(s: View, servers: pd.DataFrame) -> Limit:
     return lim
 
 
-def _broker(s: View, sc: View, fleet: pd.DataFrame, dt: float) -> Limit:
+def _broker(s: View, sc: View, fleet: Rows, dt: float) -> Limit:
     """Broker load per second = publications per second (time series) x forwards per publication
     (fanouts.dispatched / publications.published); the engine exports no broker queue length."""
     name = "pub/sub broker capacity"
@@ -178,9 +180,9 @@ def _broker(s: View, sc: View, fleet: pd.DataFrame, dt: float) -> Limit:
     forwards = num(pubsub.fanouts.dispatched)
     per_pub = forwards / published if published else 0.0
     peak = t = None
-    if not fleet.empty and C.published in fleet.columns and fleet[C.published].notna().any():
-        idx = fleet[C.published].idxmax()
-        peak, t = float(fleet.at[idx, C.published]) / dt * per_pub, float(fleet.at[idx, C.time_s])
+    at = argmax(fleet[C.published]) if not fleet.empty and C.published in fleet else None
+    if at is not None:
+        peak, t = float(fleet[C.published][at]) / dt * per_pub, float(fleet[C.time_s][at])
     else:
         seconds = as_float(s.simulated_seconds)
         peak = forwards / seconds if seconds else None
@@ -296,15 +298,15 @@ def _continuity(s: View) -> Limit:
     return lim
 
 
-def _recovery(s: View, fleet: pd.DataFrame) -> Limit:
+def _recovery(s: View, fleet: Rows) -> Limit:
     name = "recovery after a crash"
     crashes = faults(s, "crash", "site_crash", "out_of_memory", "balancer_crash", "site_partition")
     gave_up = num(s.connections.gave_up)
     outage = None
-    if not fleet.empty and C.up in fleet.columns:
-        down = fleet[fleet[C.up] <= 0]
-        if not down.empty:
-            outage = float(down[C.time_s].iloc[0])
+    if not fleet.empty and C.up in fleet:
+        down = next((i for i, up in enumerate(fleet[C.up]) if up <= 0), None)
+        if down is not None:
+            outage = float(fleet[C.time_s][down])
     if not crashes and not gave_up and outage is None:
         return Limit("recovery", name, "n/a", None, "no crash in this run")
     stranded = [f for f in crashes if num(f.connections_dropped) > 0 and as_float(f.reconnected_within_s) is None]
@@ -355,10 +357,13 @@ def _fault_label(fault: View) -> str:
     return f"the crash of server {fault.server}"
 
 
-def evaluate_limits(summary: Mapping[str, Any], scenario: Mapping[str, Any], servers: pd.DataFrame,
-                    fleet: pd.DataFrame, dt: float) -> List[Limit]:
-    """Every limit of the model, measured (see the module docstring)."""
+def evaluate_limits(summary: Mapping[str, Any], scenario: Mapping[str, Any], servers: Any, fleet: Any,
+                    dt: float) -> List[Limit]:
+    """Every limit of the model, measured (see the module docstring). `servers` and `fleet` are the
+    per-server and fleet rows of the time series: wsfleet._rows.Rows, the engine's columns (name ->
+    values) or pandas frames."""
     s, sc = Summary(summary), Scenario(scenario)
+    servers, fleet = Rows.of(servers), Rows.of(fleet)
     return [
         _connections(s, servers, fleet),
         source_ports(s, sc, fleet),

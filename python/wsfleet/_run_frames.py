@@ -1,6 +1,6 @@
-"""A run's time series as pandas frames, built from the engine's columns (name -> values), and the
-limits of the model measured on them: what a RunResult builds when a frame is first read, and what a
-sweep worker builds for a point's verdict without a RunResult (wsfleet._task)."""
+"""A run's time series as pandas frames, built from the engine's columns (name -> values), what a
+RunResult builds when a frame is first read; and the limits of the model measured on a run, from
+its frames or, in a sweep's worker (wsfleet._task), from the engine's columns without frames."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, List, Mapping, Sequence
@@ -43,9 +43,10 @@ def server_frame(columns: Mapping[str, Any], classes: List[str]) -> "pd.DataFram
     return servers
 
 
-def run_limits(summary: Mapping[str, Any], scenario_toml: str, servers: "pd.DataFrame", fleet: "pd.DataFrame") -> list:
+def run_limits(summary: Mapping[str, Any], scenario_toml: str, servers: Any, fleet: Any) -> list:
     """Every limit of the model (wsfleet._limits.Limit) measured on a run's summary, effective
-    scenario and per-server and fleet time series."""
+    scenario and per-server and fleet time series (pandas frames, or the engine's columns:
+    wsfleet._rows.Rows reads either)."""
     try:  # Python 3.11+
         import tomllib
     except ImportError:  # pragma: no cover - Python 3.9/3.10

@@ -9,19 +9,17 @@ from __future__ import annotations
 import math
 from typing import List, Sequence
 
-import pandas as pd
-
-from ._describe import as_float, fmt_int, fmt_num, fmt_pct, fmt_seconds, fmt_share
-from ._life import num
+from ._format import as_float, fmt_int, fmt_num, fmt_pct, fmt_seconds, fmt_share, num
 from ._limit import (MARGIN, Limit, Verdict, category, crashed_servers, peak_demand, peak_row, state_of,
                      where_words)
+from ._rows import Rows, argmax
 from .views import View
 from .views import COLUMNS as C
 
 __all__ = ["source_ports", "new_connection_rate", "backend_cap", "sticky_sessions", "misconfigured"]
 
 
-def source_ports(s: View, sc: View, fleet: pd.DataFrame) -> Limit:
+def source_ports(s: View, sc: View, fleet: Rows) -> Limit:
     name = "balancer source ports"
     ports = as_float(sc.balancer.source_ports)
     addresses = as_float(sc.balancer.source_addresses) or 1.0
@@ -57,15 +55,15 @@ def source_ports(s: View, sc: View, fleet: pd.DataFrame) -> Limit:
     return lim
 
 
-def new_connection_rate(s: View, sc: View, fleet: pd.DataFrame, dt: float) -> Limit:
+def new_connection_rate(s: View, sc: View, fleet: Rows, dt: float) -> Limit:
     name = "balancer new-connection rate"
     per_balancer = as_float(sc.balancer.max_new_connections_per_s) or 0.0
     refused = num(s.connections.rejected_by.rate_limited)
     count = max(len(s.balancers), 1)
     peak = t = None
-    if not fleet.empty and C.attempts in fleet.columns and fleet[C.attempts].notna().any():
-        idx = fleet[C.attempts].idxmax()
-        peak, t = float(fleet.at[idx, C.attempts]) / dt, float(fleet.at[idx, C.time_s])
+    at = argmax(fleet[C.attempts]) if not fleet.empty and C.attempts in fleet else None
+    if at is not None:
+        peak, t = float(fleet[C.attempts][at]) / dt, float(fleet[C.time_s][at])
     effect = f"{fmt_int(refused)} connection attempts refused by the balancer's rate limit" if refused else ""
     if per_balancer <= 0:
         return Limit("new_connection_rate", name, "bound" if refused else "n/a", None,
@@ -84,7 +82,7 @@ def new_connection_rate(s: View, sc: View, fleet: pd.DataFrame, dt: float) -> Li
     return lim
 
 
-def backend_cap(s: View, sc: View, servers: pd.DataFrame) -> Limit:
+def backend_cap(s: View, sc: View, servers: Rows) -> Limit:
     """balancer.max_connections_per_backend (NGINX max_conns, HAProxy maxconn) is per balancer: a
     server takes at most that many from each balancer. Once every server is at it, attempts are
     refused with no_backend ("no live upstreams"), whatever room the servers have. The engine counts
@@ -98,7 +96,7 @@ def backend_cap(s: View, sc: View, servers: pd.DataFrame) -> Limit:
     per_server = cap * count
     refused = num(s.connections.rejected_by.no_backend)
     peak = t = server = None
-    if not servers.empty and C.connections in servers.columns:
+    if not servers.empty and C.connections in servers:
         peak, t, server = peak_row(servers, servers[C.connections])
     if peak is None:
         peak = as_float(s.connections.peak_per_server)

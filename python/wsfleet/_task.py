@@ -2,10 +2,10 @@
 
 A Task carries everything a worker needs (the scenario text, not its path, so a Dask worker on
 another machine needs only the wsfleet package). run_task returns the run's flat metrics row with
-its verdict, measured on the run's time series here, where they are (wsfleet._point_verdicts: the
-limits read them as pandas frames, so a worker loads pandas, and with it pyarrow: about 0.3 s once
-per worker); the driver gathers the rows of finished points and writes them in groups
-(wsfleet._store). A worker does not import SciPy.
+its verdict, measured on the run's time series here, where they are (wsfleet._point_verdicts; the
+limits read the engine's columns as plain Python lists, wsfleet._rows); the driver gathers the rows
+of finished points and writes them in groups (wsfleet._store). A worker imports neither pandas nor
+numpy nor SciPy.
 """
 from __future__ import annotations
 
@@ -43,24 +43,23 @@ def run_task(task: Task) -> Dict[str, Any]:
 
     native = _core.run_text(task.scenario_text, task.source, list(task.overrides))
     summary = json.loads(native.summary_json())
-    fleet = native.fleet_columns()  # read once: the steady-state figures and the verdict use them
+    # Read once, as array('d') columns (no numpy): the steady-state figures and the verdict use them.
+    fleet = native.fleet_columns(numpy=False)
     row = flatten_summary(summary)
     row.update(steady_state_metrics(fleet))
-    row.update(verdict_of(native, summary, fleet, native.server_columns()))
+    row.update(verdict_of(native, summary, fleet, native.server_columns(numpy=False)))
     return row
 
 
 def verdict_of(native: Any, summary: Dict[str, Any], fleet_columns: Mapping[str, Any],
                server_columns: Mapping[str, Any]) -> Dict[str, Any]:
     """The run's verdict columns (wsfleet._point_verdicts.verdict_columns), from every limit of the
-    model measured on its time series (RunResult.limits())."""
+    model measured on its time series, as RunResult.limits() measures them, read from the engine's
+    columns (wsfleet._rows) without building frames."""
     from wsfleet._point_verdicts import verdict_columns
-    from wsfleet._run_frames import frame, run_limits, server_frame
-    from wsfleet.views import Summary
+    from wsfleet._run_frames import run_limits
 
-    servers = server_frame(server_columns, Summary(summary).fleet.server_class or [])
-    fleet = frame(fleet_columns, C.whole("fleet"))
-    return verdict_columns(run_limits(summary, native.scenario_toml(), servers, fleet))
+    return verdict_columns(run_limits(summary, native.scenario_toml(), server_columns, fleet_columns))
 
 
 #: Fleet time-series columns whose steady state (after MSER-5's warm-up) every study row records.

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, List, Mapping, Optional
 
 from ._describe import as_float, fmt_int, fmt_ms, fmt_num, fmt_pct, fmt_share
-from ._life import num
+from ._format import num
 from .views import Scenario, Summary, View
 
 __all__ = ["erlang_b", "engset", "erlang_c", "Comparison", "theory"]

@@ -20,7 +20,6 @@ does not apply (a plan without a winner has no minimum); `optional`: written onl
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from dataclasses import dataclass
@@ -352,6 +351,8 @@ def check(which: str, data: Any) -> None:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    import argparse  # here: a sweep's worker imports this module to check its rows, not to parse arguments
+
     parser = argparse.ArgumentParser(prog="wsfleet schema",
                                      description="Print the JSON Schema of a study directory's study.json or plan.json")
     group = parser.add_mutually_exclusive_group(required=True)
