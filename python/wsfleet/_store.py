@@ -43,7 +43,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from wsfleet import study_schema
-from wsfleet._parts import encode, infer_type, merge_type, to_table
+from wsfleet._parts import columns, encode, infer_type, merge_type, to_table
 from wsfleet.views import StudyFile
 
 __all__ = ["ResultStore", "StoreError", "EXTRA_SEP", "STUDY_FILE", "RESULTS_DIR", "is_study_dir", "read_study", "write_error"]
@@ -219,21 +219,25 @@ class ResultStore:
     def _write_part(self, name: str, rows: List[Dict[str, Any]]) -> None:
         names: List[str] = list(self.schema)
         seen = set(names)
+        last: Tuple[str, ...] = ()
         for row in rows:
-            for column in row:
+            keys = tuple(row)
+            if keys == last:  # rows from one worker function mostly share their columns
+                continue
+            last = keys
+            for column in keys:
                 if column not in seen:
                     seen.add(column)
                     names.append(column)
         # Each column's type: inferred when new; widened when these rows have a value the known type
         # cannot hold (a float where only integers were: converting would truncate it silently).
         changed = False
-        for column in names:
-            values = [row.get(column) for row in rows]
+        for column, values in zip(names, columns(rows, names)):
             known = self.schema.get(column)
             if known is None:
                 self.schema[column] = infer_type(values)
                 changed = True
-            elif any(v is not None for v in values):
+            elif values.count(None) < len(values):  # a value present
                 merged = merge_type(known, infer_type(values))
                 if merged != known:
                     self.schema[column] = merged

@@ -312,8 +312,9 @@ def execute(study: Any, store: ResultStore, todo: Sequence[int], *, workers: Opt
                     errors.append((task, value))
                     failed_points.add(task.point)
                     continue
-                row = study.row_prefix(task.point, task.replication, task.seed)
-                row.update({k: v for k, v in value.items() if k not in row})
+                prefix = study.row_prefix(task.point, task.replication, task.seed)
+                row = {**prefix, **value}  # the prefix's columns first, and its values kept
+                row.update(prefix)
                 reps = pending[task.point]
                 reps[task.replication] = row
                 start, stop = span[task.point]

@@ -72,6 +72,21 @@ def test_rows_convert_as_from_pylist_does() -> None:
             _parts.to_table(bad, schema)
 
 
+def test_column_types_and_values_read_from_rows() -> None:
+    """A commit reads each column over its rows (transposed at once when every row has the same
+    columns in the same order) and infers its type: bool, int64 (bools count as whole numbers),
+    float64, string when a value is one; double when every value is missing."""
+    cases = {pa.bool_(): [True, None, False], pa.int64(): [1, True, None], pa.float64(): [1, 2.5, None],
+             pa.string(): [1.5, "x", None]}
+    for kind, values in cases.items():
+        assert _parts.infer_type(values) == kind, values
+    assert _parts.infer_type([None, None]) == _parts.infer_type([]) == pa.float64()
+    same = [{"a": 1, "b": "x"}, {"a": 2, "b": None}]
+    assert [list(c) for c in _parts.columns(same, ["a", "b"])] == [[1, 2], ["x", None]]
+    ragged = [{"a": 1, "b": "x"}, {"b": "y"}, {"b": "z", "a": 3}]  # a column missing, another order
+    assert [list(c) for c in _parts.columns(ragged, ["a", "b"])] == [[1, None, 3], ["x", "y", "z"]]
+
+
 def parts_in(directory: Path) -> list:
     return sorted(p.name for p in (directory / "results").glob("part-*.parquet"))
 
