@@ -27,7 +27,7 @@ from wsfleet._executors import make_executor
 from wsfleet._store import EXTRA_SEP, GROUP_DELAY_S, ResultStore
 from wsfleet._precision import Precision, missing_metrics, next_total
 from wsfleet._progress import interactive, tqdm_class
-from wsfleet._task import Task, run_task
+from wsfleet._task import Task
 
 PathLike = Union[str, "os.PathLike[str]"]
 _RANGE_FIELDS = {"low", "high", "min", "max", "steps", "log", "integer"}
