@@ -150,6 +150,19 @@ enum class SignalRTransport : std::uint8_t {
   All,                          ///< 1 | 2 | 4: the option left unset (every transport the server offers)
 };
 
+/// clients.signalr_transport's values, by SignalRTransport: the scenario key's choices and the
+/// summary's signalr_fallback.transports.
+inline const std::vector<std::string>& signalr_transport_names() {
+  static const std::vector<std::string> names = {"websockets",
+                                                 "server_sent_events",
+                                                 "websockets|server_sent_events",
+                                                 "long_polling",
+                                                 "websockets|long_polling",
+                                                 "server_sent_events|long_polling",
+                                                 "websockets|server_sent_events|long_polling"};
+  return names;
+}
+
 /// The connect timeout of a client whose backoff policy brings none and whose scenario gives none, s.
 inline constexpr double kDefaultConnectTimeoutS = 10.0;
 

@@ -63,9 +63,7 @@ Section clients() {
            flag("skip_negotiation", &C::skip_negotiation,
                 "backoff.policy = \"signalr\": connect the WebSocket without the POST /negotiate first (skipNegotiation, "
                 "WebSockets only)"),
-           choice("signalr_transport", &C::signalr_transport,
-                  {"websockets", "server_sent_events", "websockets|server_sent_events", "long_polling", "websockets|long_polling",
-                   "server_sent_events|long_polling", "websockets|server_sent_events|long_polling"},
+           choice("signalr_transport", &C::signalr_transport, models::signalr_transport_names(),
                   "backoff.policy = \"signalr\": the transports the client allows (its `transport` option, "
                   "HttpTransportType flags joined by |); it tries them in the server's order WebSockets, "
                   "ServerSentEvents, LongPolling, negotiating again before each one after a transport fails to start "

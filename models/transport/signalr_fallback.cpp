@@ -44,11 +44,8 @@ SignalRFallback::SignalRFallback(FleetState& state) : st_(state), order_(allowed
   stage_.assign(n, 0);
   starting_.assign(n, 0);
   started_.assign(n, 0);
-  static const char* const kNames[] = {"websockets", "server_sent_events", "websockets|server_sent_events", "long_polling",
-                                       "websockets|long_polling", "server_sent_events|long_polling",
-                                       "websockets|server_sent_events|long_polling"};
   out_.enabled = true;
-  out_.transports = kNames[static_cast<std::size_t>(st_.cfg.clients.signalr_transport)];
+  out_.transports = signalr_transport_names().at(static_cast<std::size_t>(st_.cfg.clients.signalr_transport));
 }
 
 void SignalRFallback::attempt_started(std::uint32_t c) {

@@ -23,12 +23,14 @@ import math
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
-from wsfleet._warmup import BATCH, as_floats, mean_std, mser5
+from wsfleet._warmup import BATCH, Warmup, as_floats, mean_std, mser5
 
-__all__ = ["BATCHES", "END_CONFIDENCE", "SteadyFigure", "steady_figure"]
+__all__ = ["BATCHES", "END_CONFIDENCE", "NEED", "SteadyFigure", "steady_figure", "steady_after"]
 
 #: Batches of the batch-means interval.
 BATCHES = 10
+#: Finite samples a steady-state figure needs: two MSER-5 batches, and two samples per batch mean.
+NEED = max(2 * BATCH, BATCHES * 2)
 #: The prediction interval's level for "the end of the run is not the steady state".
 END_CONFIDENCE = 0.99
 #: scipy.stats.t.ppf(0.975, BATCHES - 1) and scipy.stats.t.ppf(0.995, BATCHES - 2), written out so
@@ -80,10 +82,16 @@ def steady_figure(values: Sequence[float], times: Optional[Sequence[float]] = No
     keep = [math.isfinite(v) for v in x]
     x = [v for v, k in zip(x, keep) if k]
     t = [v for v, k in zip(t, keep) if k] if t is not None else None
-    need = max(2 * BATCH, BATCHES * 2)
-    if len(x) < need:
-        return _too_short(len(x), f"the run has {len(x)} samples; at least {need} are needed")
-    w = mser5(x, t)
+    if len(x) < NEED:
+        return _too_short(len(x), f"the run has {len(x)} samples; at least {NEED} are needed")
+    return steady_after(mser5(x, t), x, confidence)
+
+
+def steady_after(w: Warmup, x: Sequence[float], confidence: float = 0.95) -> SteadyFigure:
+    """The steady-state figure of the finite series `x` whose warm-up MSER-5 has cut (w = mser5(x, times)),
+    for a caller that has w already (a sweep's worker records both)."""
+    if len(x) < NEED:
+        return _too_short(len(x), f"the run has {len(x)} samples; at least {NEED} are needed")
     b = len(x) // BATCH
     tail = x[w.truncated:b * BATCH]
     m = len(tail) // BATCHES

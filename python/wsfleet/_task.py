@@ -74,7 +74,7 @@ def steady_state_metrics(fleet_columns: Dict[str, Any]) -> Dict[str, Any]:
     20 samples: wsfleet._steady). NaN (reliable False) when the run has too few samples (fewer than 10)."""
     import math
 
-    from wsfleet._steady import steady_figure
+    from wsfleet._steady import steady_after
     from wsfleet._warmup import as_floats, mser5
 
     out: Dict[str, Any] = {}
@@ -94,7 +94,7 @@ def steady_state_metrics(fleet_columns: Dict[str, Any]) -> Dict[str, Any]:
         out.update({f"{prefix}.mean": w.steady_mean,
                     f"{prefix}.warmup_s": w.warmup_end_s if w.warmup_end_s is not None else math.nan,
                     f"{prefix}.reliable": w.reliable,
-                    f"{prefix}.steady": steady_figure(kept, kept_times).steady})
+                    f"{prefix}.steady": steady_after(w, kept).steady})
     return out
 
 

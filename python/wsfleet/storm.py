@@ -91,11 +91,11 @@ def _storm_table(base: Mapping[str, Any], where: str) -> Dict[str, Any]:
     return out
 
 
-def _check_range(key: str, value: float, low: float, high: float, low_open: bool = True) -> None:
+def _check_range(key: str, value: float, low: float, high: float, low_open: bool = True, high_name: str = "") -> None:
     """`value` (the argument, or storm.KEY of the scenario) within (low, high] ([low, high] when not
-    low_open); a ValueError naming both places otherwise."""
+    low_open); a ValueError naming both places otherwise. high_name: the key the upper bound comes from."""
     if not (value > low if low_open else value >= low) or not value <= high:
-        bound = "" if math.isinf(high) else (f"horizon_s = {high:g}" if key == "tail_s" else f"{high:g}")
+        bound = "" if math.isinf(high) else (f"{high_name} = {high:g}" if high_name else f"{high:g}")
         allowed = (f"{'>' if low_open else '>='} {low:g}" if not bound else
                    f"in {'(' if low_open else '['}{low:g}, {bound}]")
         raise ValueError(f"storm_map: {key} (its argument, or storm.{key} in the scenario) must be {allowed} "
@@ -302,7 +302,7 @@ def storm_map(scenario: Union[PathLike, Mapping[str, Any]], sizes: Optional[Sequ
     _check_range("at_s", at_s, 0.0, math.inf, low_open=False)
     _check_range("horizon_s", horizon_s, 0.0, math.inf)
     _check_range("threshold", threshold, 0.0, 1.0)
-    _check_range("tail_s", tail_s, 0.0, horizon_s)
+    _check_range("tail_s", tail_s, 0.0, horizon_s, high_name="horizon_s")
     for s in sizes:
         if not 0.0 < float(s) <= 1.0:
             raise ValueError(f"storm_map: every size must be a share of the servers in (0, 1] (got {s})")

@@ -21,12 +21,7 @@ using wsfleet::testing::hpa_params;
 using wsfleet::testing::kTwoSites;
 using wsfleet::testing::site;
 using wsfleet::testing::error_message;
-using wsfleet::testing::fleet_at;
 using wsfleet::testing::server_at;
-
-namespace {
-
-}  // namespace
 
 namespace {
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "backoff_fixtures.hpp"
 #include "fleet_fixtures.hpp"
 #include "models/backoff_policy.hpp"
 #include "models/fleet.hpp"
@@ -23,19 +24,17 @@ using wsfleet::models::backoff_sequence;
 using wsfleet::models::make_backoff_policy;
 using wsfleet::models::ParamError;
 using wsfleet::models::RetryCause;
-using wsfleet::models::RetryContext;
 using wsfleet::models::sample_backoff_delays;
 using wsfleet::sim::Rng;
 using wsfleet::sim::SimTime;
+using wsfleet::testing::kS;
+using wsfleet::testing::kMs;
+using wsfleet::testing::lost;
+using wsfleet::testing::failed;
+using wsfleet::testing::failed_at;
+using wsfleet::testing::retry;
 
 namespace {
-
-constexpr SimTime kS = wsfleet::sim::kNanosPerSecond;
-constexpr SimTime kMs = wsfleet::sim::kNanosPerMilli;
-
-RetryContext lost(SimTime now) { return {now, now, RetryCause::ConnectionLost}; }
-RetryContext failed(SimTime now, SimTime started) { return {now, started, RetryCause::AttemptFailed}; }
-RetryContext failed_at(SimTime now) { return failed(now, now); }
 
 // Delays of one client whose connection (up for an hour) is lost at 0 and whose attempts then fail
 // as they start, in ms.
@@ -46,11 +45,6 @@ std::vector<double> sequence_ms(const BackoffPolicy& policy, std::uint32_t retri
   return out;
 }
 
-SimTime retry(const BackoffPolicy& policy, BackoffState& state, Rng& rng, const RetryContext& context) {
-  const std::optional<SimTime> d = policy.retry_delay(state, rng, context);
-  REQUIRE(d.has_value());
-  return *d;
-}
 
 }  // namespace
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "backoff_fixtures.hpp"
 #include "fleet_fixtures.hpp"
 #include "models/backoff/presets/connect_timeout.hpp"
 #include "models/backoff_policy.hpp"
@@ -18,29 +19,15 @@
 #include "sim/time.hpp"
 #include "tests/cpp/catch.hpp"
 
-using wsfleet::models::BackoffPolicy;
 using wsfleet::models::BackoffState;
 using wsfleet::models::make_backoff_policy;
 using wsfleet::models::preset_connect_timeout;
 using wsfleet::models::RetryCause;
-using wsfleet::models::RetryContext;
 using wsfleet::sim::Rng;
 using wsfleet::sim::SimTime;
-
-namespace {
-
-constexpr SimTime kS = wsfleet::sim::kNanosPerSecond;
-constexpr SimTime kMs = wsfleet::sim::kNanosPerMilli;
-
-RetryContext lost(SimTime now) { return {now, now, RetryCause::ConnectionLost}; }
-
-SimTime retry(const BackoffPolicy& policy, BackoffState& state, Rng& rng, const RetryContext& context) {
-  const std::optional<SimTime> d = policy.retry_delay(state, rng, context);
-  REQUIRE(d.has_value());
-  return *d;
-}
-
-}  // namespace
+using wsfleet::testing::kS;
+using wsfleet::testing::lost;
+using wsfleet::testing::retry;
 
 // ------------------------------------------------------------------------------------------------
 // In a fleet run

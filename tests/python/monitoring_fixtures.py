@@ -1,18 +1,22 @@
 """What the monitoring tests share (test_monitoring.py, test_monitoring_series.py): promtool, the
-export's start time, and the two runs they read (a small crash and a quiet run)."""
+export's start time, the two runs they read (a small crash and a quiet run) and the writer of the
+synthetic run directories whose burn rates they compute by hand."""
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any, Dict, List
 
 import pytest
 
 from wsfleet_testing import STORM_TOML, cli, write_scenario
 
-__all__ = ["PROMTOOL", "RULES_DOWN", "needs_promtool", "START", "START_MS", "QUIET_TOML", "promtool_major", "storm_run", "quiet_run"]
+__all__ = ["PROMTOOL", "RULES_DOWN", "needs_promtool", "START", "START_MS", "QUIET_TOML", "promtool_major", "storm_run", "quiet_run",
+           "write_synthetic_run"]
 
 PROMTOOL = shutil.which("promtool")
 needs_promtool = pytest.mark.skipif(PROMTOOL is None, reason="promtool not installed (Debian package prometheus; "
@@ -29,23 +33,36 @@ def promtool_major() -> int:
     return int(match.group(1)) if match else 2
 
 
+def _run_of(tmp_path_factory, name: str, toml: str) -> Path:
+    base = tmp_path_factory.mktemp(name)
+    proc = cli("run", write_scenario(base, toml), "--out", base / "run")
+    assert proc.returncode == 0, proc.stderr
+    return base / "run"
+
+
 @pytest.fixture(scope="module")
 def storm_run(tmp_path_factory) -> Path:
     """The small crash scenario of the engine tests: server 1 crashes at 30 s, back at 45 s."""
-    base = tmp_path_factory.mktemp("storm")
-    scenario = write_scenario(base, STORM_TOML)
-    proc = cli("run", scenario, "--out", base / "run")
-    assert proc.returncode == 0, proc.stderr
-    return base / "run"
+    return _run_of(tmp_path_factory, "storm", STORM_TOML)
 
 
 @pytest.fixture(scope="module")
 def quiet_run(tmp_path_factory) -> Path:
-    base = tmp_path_factory.mktemp("quiet")
-    scenario = write_scenario(base, QUIET_TOML)
-    proc = cli("run", scenario, "--out", base / "run")
-    assert proc.returncode == 0, proc.stderr
-    return base / "run"
+    return _run_of(tmp_path_factory, "quiet", QUIET_TOML)
+
+
+def write_synthetic_run(directory: Path, rows: List[str], fault: Dict[str, Any]) -> Path:
+    """A run directory of 300 s sampled every second, 1,000 clients, one server of 5,000 connections
+    and one fault: timeseries.csv from `rows` (its header first), summary.json and scenario.toml."""
+    directory.mkdir(parents=True)
+    (directory / "timeseries.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    summary = {"simulated_seconds": 300.0, "seed": 1, "replication": 0, "clients": {"count": 1000},
+               "fleet": {"server_class": ["default"], "classes": [{"name": "default", "max_connections": 5000}]},
+               "faults": [fault]}
+    (directory / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    (directory / "scenario.toml").write_text("[run]\nduration_s = 300.0\nsample_interval_s = 1.0\nseed = 1\n",
+                                             encoding="utf-8")
+    return directory
 
 
 # A user's rules file: a server that was up and is down now pages after 5 s (the alert tests).

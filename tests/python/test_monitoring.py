@@ -24,7 +24,7 @@ from wsfleet.export import main as export_main
 
 from wsfleet_testing import ROOT, STORM_TOML, assert_clean_failure, cli, located, write_scenario
 from monitoring_fixtures import (PROMTOOL, RULES_DOWN, START, START_MS, needs_promtool, promtool_major,  # noqa: F401
-                                 quiet_run, storm_run)
+                                 quiet_run, storm_run, write_synthetic_run)
 
 # --------------------------------------------------------------------------------------------
 # Export
@@ -231,20 +231,12 @@ def test_the_default_crash_pages_within_a_second_and_server_down_fires_5_s_later
 def _synthetic_slo_run(directory: Path) -> Path:
     """300 s at 1 s: 2,000 attempts a second, 1 failure a second throughout, 70 refusals a second
     from 100 s to 200 s (the interval (t-1, t] is written at t)."""
-    directory.mkdir(parents=True)
     rows = ["time_s,scope,server,up,connections,attempts,established,rejected,failed,waiting"]
     for t in range(1, 301):
         rejected = 70 if 101 <= t <= 200 else 0
         rows.append(f"{t},fleet,-1,1,1000,2000,{2000 - rejected - 1},{rejected},1,0")
         rows.append(f"{t},server,0,1,1000,2000,{2000 - rejected - 1},{rejected},1,")
-    (directory / "timeseries.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    summary = {"simulated_seconds": 300.0, "seed": 1, "replication": 0, "clients": {"count": 1000},
-               "fleet": {"server_class": ["default"], "classes": [{"name": "default", "max_connections": 5000}]},
-               "faults": [{"type": "crash", "server": 0, "at_s": 100.0, "recover_after_s": 100.0}]}
-    (directory / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
-    (directory / "scenario.toml").write_text("[run]\nduration_s = 300.0\nsample_interval_s = 1.0\nseed = 1\n",
-                                             encoding="utf-8")
-    return directory
+    return write_synthetic_run(directory, rows, {"type": "crash", "server": 0, "at_s": 100.0, "recover_after_s": 100.0})
 
 
 @needs_promtool

@@ -19,7 +19,7 @@ from wsfleet.alerting import bundled_rules
 
 from wsfleet_testing import ROOT, STORM_TOML, cli, write_scenario
 from monitoring_fixtures import (QUIET_TOML, RULES_DOWN, START, START_MS, needs_promtool, promtool_major,  # noqa: F401
-                                 storm_run)
+                                 storm_run, write_synthetic_run)
 
 # --------------------------------------------------------------------------------------------
 # Refusals by cause over time, source ports, planned removals, the latency histogram
@@ -225,7 +225,6 @@ def test_latency_histogram_through_promtool_agrees_with_the_engines_p99(tmp_path
 def _synthetic_latency_run(directory: Path) -> Path:
     """300 s at 1 s: 1,000 messages a second, 5 of them slower than 0.5 s, and 300 slower from 100 s
     to 200 s (30 %)."""
-    directory.mkdir(parents=True)
     rows = ["time_s,scope,server,up,connections,attempts,established,rejected,failed,waiting,"
             "latency_le_ms_100,latency_le_ms_500,latency_le_ms_1000,latency_count,latency_sum_ms"]
     for t in range(1, 301):
@@ -233,14 +232,7 @@ def _synthetic_latency_run(directory: Path) -> Path:
         rows.append(f"{t},fleet,-1,1,1000,10,10,0,0,0,{1000 - slow - 10},{1000 - slow},1000,1000,"
                     f"{(1000 - slow) * 50 + slow * 800}")
         rows.append(f"{t},server,0,1,1000,10,10,0,0,,,,,,")
-    (directory / "timeseries.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    summary = {"simulated_seconds": 300.0, "seed": 1, "replication": 0, "clients": {"count": 1000},
-               "fleet": {"server_class": ["default"], "classes": [{"name": "default", "max_connections": 5000}]},
-               "faults": [{"type": "slow_server", "server": 0, "at_s": 100.0, "recover_after_s": 100.0}]}
-    (directory / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
-    (directory / "scenario.toml").write_text("[run]\nduration_s = 300.0\nsample_interval_s = 1.0\nseed = 1\n",
-                                             encoding="utf-8")
-    return directory
+    return write_synthetic_run(directory, rows, {"type": "slow_server", "server": 0, "at_s": 100.0, "recover_after_s": 100.0})
 
 
 @needs_promtool
