@@ -15,12 +15,6 @@
 // Objects (`object`) hold the rows declared after them under their path; `of(&S::member)` declares
 // rows that read a member struct; `array` and `map` declare a row per item and return the rows of
 // the item (they read the item). A fault kind, a feature's section: `object(..., when)` and its rows.
-//
-// A key written by hand in the former style (the writer's `j["x"]["y"] = s.a.b;` plus the table's
-// `t.add("x.y", I, "unit", "doc")`) becomes the one row `t.integer("x.y", [](const R& s) { return
-// s.a.b; }, "unit", "doc")` (or `a.integer("x.y", &A::b, ...)` with `auto a = t.of(&R::a)`); the
-// add's type picks the builder (I integer, N number, S text, B flag, O object, A array, M map), and
-// a key written under an `if` gets that condition as its `when` (the add's `true` / `opt`).
 #include <cmath>
 #include <functional>
 #include <optional>

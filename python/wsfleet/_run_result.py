@@ -144,7 +144,7 @@ class RunResult:
         import numpy as np
         import pandas as pd
 
-        from wsfleet._steady import steady_figure
+        from wsfleet._steady import steady_after
         from wsfleet._warmup import mser5
 
         rows = []
@@ -155,7 +155,7 @@ class RunResult:
             values = self.fleet[column].to_numpy(dtype=float)
             keep = np.isfinite(values)
             w = mser5(values[keep], times[keep] if times is not None else None)
-            f = steady_figure(values[keep], times[keep] if times is not None else None)
+            f = steady_after(w, values[keep])
             rows.append({"column": column, "warmup_samples": w.truncated, "warmup_end_s": w.warmup_end_s,
                          "steady_mean": w.steady_mean, "steady_std": w.steady_std,
                          "whole_run_mean": float(values[keep].mean()), "reliable": w.reliable,
