@@ -5,7 +5,7 @@ result, or the exception it raised. The local executor also yields None every ti
 without an outcome when asked to (`ticks` is True), so that its caller can commit what it gathered
 on time (wsfleet._store's group commits). An exception raised by the task itself (a conservation check
 failing, say) is deterministic and is not retried. A worker that dies (killed, out of memory,
-crashed) takes its tasks with it; those are run again, and a task that kills its worker more than
+crashed) takes its task with it; it is run again, and a task that kills its worker more than
 `retries` times is reported as WorkerLost while every other task completes.
 
 Instead of a list, every executor (local, serial, Dask) also takes a feed (an object with take(room) ->
@@ -15,27 +15,24 @@ sequential stopping rule, wsfleet._replicated). Closing the generator early (the
 Ctrl-C) cancels what is queued; with kill_running=True the runs still going in the workers are
 killed too instead of being left to finish.
 
-Local execution uses the standard library's ProcessPoolExecutor with the "spawn" start method:
-no scheduler to start, no ports opened, no threads inherited by fork, and a dead worker surfaces
-as BrokenProcessPool, after which the pool is replaced. Dask is used only when the user points
-at a cluster (a scheduler address or a dask.distributed.Client); its scheduler already reassigns
-the tasks of a lost worker and raises KilledWorker only for a task that kept killing workers.
+Local execution uses worker processes of this package's own (wsfleet._workers): each a fresh
+Python fed tasks over its own pipes, which imports nothing of the script that started the study. No scheduler to start, no ports opened, no threads, and the one task a dead worker was
+running is known: that task is charged a try and the worker replaced. Dask is used only when the
+user points at a cluster (a scheduler address or a dask.distributed.Client); its scheduler already
+reassigns the tasks of a lost worker and raises KilledWorker only for a task that kept killing
+workers.
 """
 from __future__ import annotations
 
 import functools
 import math
-import multiprocessing
 import os
 import signal
-import sys
 from collections import deque
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Callable, Deque, Dict, Iterable, Iterator, Optional, Tuple
+from typing import Any, Callable, Deque, Dict, Iterable, Iterator, List, Optional, Tuple
 
-from wsfleet._main_guard import GUARD_HINT, unguarded_call_line
 from wsfleet._task import Task
+from wsfleet._workers import Worker, readable, reap
 
 __all__ = ["WorkerLost", "LocalExecutor", "SerialExecutor", "DaskExecutor", "make_executor"]
 
@@ -90,26 +87,6 @@ class SerialExecutor:
         pass
 
 
-def _die_with_parent(parent_pid: int) -> None:
-    """In each worker: the kernel kills it when the driver dies, even by kill -9 (which runs no
-    cleanup), instead of leaving it blocked forever on a queue nobody reads (Linux
-    PR_SET_PDEATHSIG; elsewhere a no-op). It also ignores Ctrl-C, which the terminal sends to the
-    whole process group: the driver handles it (saves what is done, ends the pool), and a worker
-    would only print a KeyboardInterrupt traceback."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-
-    pr_set_pdeathsig = 1
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != parent_pid:  # the driver died before prctl took effect
-        os._exit(1)
-
-
 def _is_feed(tasks: Any) -> bool:
     """A feed hands out tasks as the caller allows them (take(room) -> list), instead of all at once."""
     return hasattr(tasks, "take")
@@ -127,17 +104,9 @@ def _feed_iter(tasks: Any) -> Iterator[Task]:
         yield from batch
 
 
-def _submit(pool: ProcessPoolExecutor, fn: TaskFn, task: Task, inflight: Dict[Future, Task]) -> bool:
-    """Submits one task; False if the pool is already broken (a worker died)."""
-    try:
-        inflight[pool.submit(fn, task)] = task
-    except BrokenProcessPool:
-        return False
-    return True
-
-
 class LocalExecutor:
-    """Worker processes on this machine (concurrent.futures, spawn start method)."""
+    """Worker processes on this machine (wsfleet._workers), each running one task at a time, with
+    a second waiting in its pipe while more tasks wait than there are workers."""
 
     name = "local"
     ticks = True
@@ -149,113 +118,87 @@ class LocalExecutor:
         if workers < 1:
             raise ValueError(f"workers must be >= 1 (got {workers})")
         self.workers = workers
-        self._pool: Optional[ProcessPoolExecutor] = None  # kept between run() calls until close()
+        self._idle: List[Worker] = []  # started and waiting for a task; kept between run() calls until close()
 
     def run(self, fn: TaskFn, tasks: Iterable[Task], retries: int = 3,
             tick_s: Optional[float] = None, kill_running: bool = False) -> Iterator[Optional[Outcome]]:
         fn = _guard(fn, self.timeout_s)
-        context = multiprocessing.get_context("spawn")
         feed = tasks if _is_feed(tasks) else None
         pending: Deque[Task] = deque() if feed is not None else deque(tasks)
-        # Tasks that were in the pool when a worker died. Which one killed it is unknown, so each is
-        # run again alone: one that kills its worker while alone is the culprit, and is charged a try.
-        suspects: Deque[Task] = deque()
         tries: Dict[Tuple[str, int], int] = {}
-        inflight: Dict[Future, Task] = {}
-        pool = self._pool
+        idle, busy = self._idle, []  # busy: the workers with tasks (worker.tasks)
         finished = False
-        limit = 2 * self.workers  # a few queued per worker keeps them busy; an interrupt cancels the rest
+        limit = 2 * self.workers  # tasks handed out and waiting here; an interrupt drops those waiting
+
+        def handed() -> int:
+            return sum(len(w.tasks) for w in busy)
 
         def refill() -> None:
-            if feed is not None and not suspects:
-                room = limit - len(inflight) - len(pending)
+            if feed is not None:
+                room = limit - handed() - len(pending)
                 if room > 0:
                     pending.extend(feed.take(room))
 
+        def dispatch() -> None:
+            """Hands waiting tasks to idle workers, starting workers up to self.workers; then, while
+            more tasks wait than there are workers, one more to each busy worker, run as soon as it
+            is done with the one it runs (not after the driver has gathered and committed its
+            outcome). Near the end, tasks wait here for the first worker free instead."""
+            while pending and (idle or len(busy) < self.workers):
+                worker = idle.pop() if idle else Worker()
+                worker.send(fn, pending.popleft())
+                busy.append(worker)
+            for worker in busy:
+                if len(pending) <= self.workers:
+                    break
+                if len(worker.tasks) < 2:
+                    worker.send(fn, pending.popleft())
+
         try:
             refill()
-            while pending or suspects or inflight:
-                if pool is None:
-                    pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
-                                               initializer=_die_with_parent, initargs=(os.getpid(),))
-                # A worker that dies while results are handed out breaks the pool before wait() says
-                # so: submit() then raises BrokenProcessPool, and the task goes back where it was.
-                submit_failed = False
-                if suspects:
-                    if not inflight:
-                        task = suspects.popleft()
-                        if not _submit(pool, fn, task, inflight):
-                            suspects.appendleft(task)
-                            submit_failed = True
-                else:
-                    while pending and len(inflight) < limit:
-                        task = pending.popleft()
-                        if not _submit(pool, fn, task, inflight):
-                            pending.appendleft(task)
-                            submit_failed = True
-                            break
-                alone = len(inflight) == 1 and not submit_failed
-                done = set() if submit_failed else wait(list(inflight), timeout=tick_s,
-                                                        return_when=FIRST_COMPLETED)[0]
-                if not done and not submit_failed:
+            while pending or busy:
+                dispatch()
+                ready = readable(busy, tick_s)
+                if not ready:
                     yield None  # a tick: nothing finished within tick_s
                     refill()
                     continue
-                broken = submit_failed
-                for future in done:
-                    task = inflight.pop(future)
-                    try:
-                        result = future.result()
-                    except BrokenProcessPool:
-                        broken = True
-                        inflight[future] = task  # handled with the others below
-                    except Exception as exc:  # noqa: BLE001 - the task's own error
-                        yield task, False, exc
-                    else:
-                        yield task, True, result
-                if broken:
-                    lost = list(inflight.values())
-                    inflight.clear()
-                    pool.shutdown(wait=True, cancel_futures=True)
-                    pool = None
-                    if alone:
-                        task = lost[0]
+                for worker in ready:
+                    task = worker.tasks[0]
+                    outcome = worker.receive()
+                    if outcome is None:  # the worker died running `task`; the others never started
+                        busy.remove(worker)
+                        worker.kill()
+                        pending.extendleft(reversed(list(worker.tasks)[1:]))
                         tries[task.key] = tries.get(task.key, 0) + 1
                         if tries[task.key] > retries:
                             yield task, False, _lost(task, tries[task.key], _why(self.timeout_s))
                         else:
-                            suspects.appendleft(task)
-                    else:
-                        suspects.extend(lost)
+                            pending.appendleft(task)
+                        continue
+                    if not worker.tasks:
+                        busy.remove(worker)
+                        idle.append(worker)
+                    dispatch()  # its next task before this outcome is handed out
+                    yield (task, *outcome)
                 refill()
             finished = True
         finally:
-            if pool is not None and not finished:  # interrupted: drop what is queued
-                # The worker processes, taken before shutdown forgets them (the standard library's
-                # own table: Python 3.14's terminate_workers() does the same).
-                running = list((pool._processes or {}).values()) if kill_running else []
-                results = pool._result_queue if kill_running else None
-                pool.shutdown(wait=False, cancel_futures=True)
-                for process in running:
-                    process.kill()
-                if results is not None:
-                    # A worker killed while it wrote its result leaves half a message in the result
-                    # pipe: the pool's manager thread would wait for the rest for ever, and the
-                    # interpreter with it at exit. With every worker gone, closing this process's
-                    # own write end makes that wait an end of file, which the manager thread takes
-                    # as a broken pool, and ends.
-                    for process in running:
-                        process.join()
-                    results._writer.close()
-                pool = None
-            self._pool = pool
+            if not finished:  # interrupted: drop what is waiting; end or abandon what runs
+                for worker in busy:
+                    if kill_running:
+                        worker.kill()
+                    else:
+                        worker.stop()  # it finishes its run, then exits; the outcome is dropped
+                busy.clear()
 
     def close(self) -> None:
-        if self._pool is not None:
-            # Every task has finished: the workers are told to exit and do so while the study assembles
-            # its table (waiting for them cost 0.1-0.2 s at the end of every sweep).
-            self._pool.shutdown(wait=False)
-            self._pool = None
+        # Every task has finished: the workers are told to exit and do so while the study assembles
+        # its table (waiting for them cost 0.1-0.2 s at the end of every sweep).
+        for worker in self._idle:
+            worker.stop()
+        self._idle.clear()
+        reap()
 
 
 class DaskExecutor:
@@ -342,7 +285,4 @@ def make_executor(workers: Optional[int] = None, scheduler: Any = None, timeout_
             raise ValueError("a time limit needs worker processes (workers >= 1 or a Dask scheduler), "
                              "not workers=0")
         return SerialExecutor()
-    unguarded = unguarded_call_line()
-    if unguarded is not None:
-        raise ValueError(f"{unguarded[0]}:{unguarded[1]}: {GUARD_HINT}")
     return LocalExecutor(workers, timeout_s)

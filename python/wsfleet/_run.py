@@ -54,8 +54,8 @@ def run(
     worker processes that run the replications (default: one per core, as sweeps; 0: one after
     another in this process). The result is the same whatever their number, bit for bit: the rule
     decides on replications 0, 1, ... in order, and a replication started beyond its stop is dropped.
-    Worker processes re-import a script that starts them: call from `if __name__ == "__main__":` (or a
-    notebook), or pass workers=0. scheduler: with precision, run the replications on a Dask cluster
+    A worker process imports wsfleet only, never the script or notebook that starts it (no
+    `if __name__ == "__main__":` guard is needed). scheduler: with precision, run the replications on a Dask cluster
     instead (an address such as "tcp://host:8786" or a dask.distributed.Client, as a sweep's
     scheduler=); the result is the same, bit for bit.
     Raises ScenarioError (a ValueError) on bad input, with .file, .line, .column and .key.

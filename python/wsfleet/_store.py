@@ -160,10 +160,10 @@ class ResultStore:
         self._group: List[Tuple[str, List[Dict[str, Any]]]] = []
         self._group_rows = 0
         self._group_since = 0.0  # when the oldest point of the group finished (time.monotonic())
-        # The rows (and columns) of the parts this store wrote, by part name, up to ROWS_IN_MEMORY rows:
-        # load() takes them from memory instead of reading their files back (parsing a part's footer
-        # costs more than writing it).
-        self._written: Dict[str, Tuple[List[Dict[str, Any]], pa.Schema]] = {}
+        # The tables of the parts this store wrote, by part name, up to ROWS_IN_MEMORY rows: load()
+        # takes them from memory instead of reading their files back (parsing a part's footer costs
+        # more than writing it).
+        self._written: Dict[str, pa.Table] = {}
         self._rows_in_memory = 0
         self._arrow_schema: Optional[pa.Schema] = None  # the columns of the last part written
 
@@ -247,7 +247,8 @@ class ResultStore:
         if changed:
             atomic_write(self.directory / SCHEMA_FILE,
                          json.dumps([[n, str(self.schema[n])] for n in names]).encode())
-        data = encode(to_table(rows, self._arrow_schema))
+        table = to_table(rows, self._arrow_schema)
+        data = encode(table)
         part = self._part(name)
         checksum = self._checksum_file(part)
         # The checksum first: a part is never in place without the checksum that verifies it, and
@@ -261,9 +262,9 @@ class ResultStore:
         # One flush of the group: the part and its checksum, and the folder that now names them.
         _fsync_all([part, checksum, self.results])
         if name in self._written:  # rewritten (a part computed again)
-            self._rows_in_memory -= len(self._written.pop(name)[0])
+            self._rows_in_memory -= self._written.pop(name).num_rows
         if self._rows_in_memory + len(rows) <= ROWS_IN_MEMORY:
-            self._written[name] = (rows, self._arrow_schema)
+            self._written[name] = table
             self._rows_in_memory += len(rows)
 
     def _clear(self) -> None:
@@ -364,10 +365,10 @@ def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
 
 
 def load_results(directory: os.PathLike, schema: Optional[Dict[str, pa.DataType]] = None, *,
-                 written: Optional[Mapping[str, Tuple[List[Dict[str, Any]], pa.Schema]]] = None) -> pd.DataFrame:
+                 written: Optional[Mapping[str, pa.Table]] = None) -> pd.DataFrame:
     """Every part of a study directory as one DataFrame, in (point, replication) order. `written`:
-    the rows and columns of parts (by point id) known to hold what their files hold, taken instead
-    of reading the files."""
+    the tables of parts (by point id) known to hold what their files hold, taken instead of
+    reading the files."""
     directory = Path(directory)
     results = directory / RESULTS_DIR
     if schema is None:
@@ -381,15 +382,13 @@ def load_results(directory: os.PathLike, schema: Optional[Dict[str, pa.DataType]
         return frame
     arrow_schema = pa.schema(list(schema.items()))
     written = written or {}
-    groups: Dict[int, Tuple[pa.Schema, List[Dict[str, Any]]]] = {}  # the rows written with the same columns
-    on_disk = []
+    tables, on_disk = [], []
     for p in parts:
-        entry = written.get(p.stem[len("part-"):])
-        if entry is None:
+        table = written.get(p.stem[len("part-"):])
+        if table is None:
             on_disk.append(str(p))
         else:
-            groups.setdefault(id(entry[1]), (entry[1], []))[1].extend(entry[0])
-    tables = [_conform(to_table(rows, columns), arrow_schema) for columns, rows in groups.values()]
+            tables.append(_conform(table, arrow_schema))
     if on_disk:
         tables.append(ds.dataset(on_disk, format="parquet", schema=arrow_schema).to_table())
     frame = pa.concat_tables(tables).combine_chunks().to_pandas()

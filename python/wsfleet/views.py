@@ -43,7 +43,7 @@ from __future__ import annotations
 import json
 import keyword
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Type
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Mapping, Optional, Type
 
 from wsfleet import _core
 
@@ -206,6 +206,18 @@ class _Builder:
         namespace["__doc__"] = "\n".join(lines)
         return type(name, (View,), namespace)
 
+    def later(self, name: str, node: Mapping[str, Any], where: str) -> Callable[[], Type[View]]:
+        """The nested view class, made when first read: a summary has some sixty tables, and a
+        sweep's worker reads a handful of them."""
+        made: List[Type[View]] = []
+
+        def cls() -> Type[View]:
+            if not made:
+                made.append(self.make(name, node, where))
+            return made[0]
+
+        return cls
+
     def accessor(self, owner: str, key: str, node: Mapping[str, Any], required: bool, where: str) -> property:
         doc = _doc(node) + (f" [{node['x-unit']}]" if node.get("x-unit") else "")
         child_name = owner + "".join(p.capitalize() for p in key.split("_"))
@@ -213,46 +225,48 @@ class _Builder:
         # every run writes it (a hand-made summary), None when only some runs do.
         empty_when_absent = self.defaults or required
         if _is_object(node):
-            cls = self.make(child_name, node, where)
+            cls = self.later(child_name, node, where)
 
             def get_object(self: View) -> Optional[View]:
                 value = self._data.get(key)
                 if isinstance(value, Mapping):
-                    return cls(value)
+                    return cls()(value)
                 if value is None and key in self._data:  # written as null: it does not apply
                     return None
-                return cls({}) if empty_when_absent else None
+                return cls()({}) if empty_when_absent else None
 
             return property(get_object, doc=doc)
         items = node.get("items") if _has_type(node, "array") else None
         if isinstance(items, Mapping) and _is_object(items):
-            cls = self.make(child_name + "Item", items, where + "[]")
+            cls = self.later(child_name + "Item", items, where + "[]")
 
             def get_list(self: View) -> Optional[List[View]]:
                 value = self._data.get(key)
                 if isinstance(value, list):
-                    return [cls(v) for v in value]
+                    item = cls()
+                    return [item(v) for v in value]
                 return [] if empty_when_absent else None
 
             return property(get_list, doc=doc)
         extra = node.get("additionalProperties")
         if _has_type(node, "object") and isinstance(extra, Mapping) and _is_object(extra):
-            cls = self.make(child_name + "Entry", extra, where + ".*")
+            cls = self.later(child_name + "Entry", extra, where + ".*")
 
             def get_map(self: View) -> Dict[str, View]:
                 value = self._data.get(key)
-                return {k: cls(v) for k, v in value.items()} if isinstance(value, Mapping) else {}
+                entry = cls()
+                return {k: entry(v) for k, v in value.items()} if isinstance(value, Mapping) else {}
 
             return property(get_map, doc=doc)
         default = node.get("default") if self.defaults else None
         tables = [n for n in node.get("oneOf", []) if isinstance(n, Mapping) and _is_object(n)]
         if tables:  # a name or a table (clients.session: "never" or a distribution's table)
-            cls = self.make(child_name + "Table", tables[0], where)
+            cls = self.later(child_name + "Table", tables[0], where)
 
             def get_either(self: View) -> Any:
                 value = self._data.get(key)
                 if isinstance(value, Mapping):
-                    return cls(value)
+                    return cls()(value)
                 return default if value is None else value
 
             return property(get_either, doc=doc)

@@ -25,7 +25,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 SCENARIO = """
@@ -79,6 +78,13 @@ def once(workers: int, points: int) -> dict:
         wall = end - start
         for child in multiprocessing.active_children():  # the workers exit after the sweep returns:
             child.join()                                 # their CPU time counts once they are reaped
+        try:  # wsfleet's own worker processes, in versions that have them
+            from wsfleet import _workers
+        except ImportError:
+            pass
+        else:
+            for process in _workers._exiting:
+                process.wait()
         after = os.times()
         rows = len(result.frame)
     return {"workers": workers, "points_per_s": rows / wall, "driver_cpu_ms": (time.process_time() - cpu) / rows * 1e3,
@@ -149,10 +155,13 @@ def main() -> None:
         _core.run_text(task.scenario_text, task.source, list(task.overrides)).summary_json()
     bare = (time.perf_counter() - start) / len(sweep)
     print(f"{'plain loop of runs':>24}: {1 / bare:7.1f} runs/s ({bare * 1e3:.1f} ms per run)")
-    # What starting a worker costs (spawn a Python, import what a run needs): paid once per worker per sweep.
+    # What starting a worker costs (a fresh Python, the imports a run needs): paid once per worker per sweep.
+    from wsfleet._executors import LocalExecutor
+
     start = time.perf_counter()
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        pool.submit(exec, "import wsfleet._task, wsfleet._core, wsfleet._metrics, wsfleet._warmup").result()
+    executor = LocalExecutor(1)
+    list(executor.run(exec, ["import wsfleet._task, wsfleet._core, wsfleet._metrics, wsfleet._warmup"]))
+    executor.close()
     print(f"{'worker start-up':>24}: {(time.perf_counter() - start) * 1e3:.0f} ms")
     rates = {}
     for label, workers in (("sweep, in-process", 0), ("sweep, 1 worker", 1), ("sweep, 2 workers", 2)):

@@ -1,5 +1,5 @@
-"""Task functions for the sweep tests. They run in worker processes (spawned, or Dask's), so they
-live in an importable module; the marker directory comes through the environment, which spawned
+"""Task functions for the sweep tests. They run in worker processes (wsfleet._workers, or Dask's),
+so they live in an importable module; the marker directory comes through the environment, which
 workers inherit."""
 from __future__ import annotations
 
@@ -55,3 +55,35 @@ def report_modules(task: Task) -> Dict[str, Any]:
     row = run_task(task)
     row.update({f"worker.{name}": name in sys.modules for name in ("pandas", "pyarrow", "scipy", "numpy")})
     return row
+
+
+def half_an_outcome(task: Task) -> Dict[str, Any]:
+    """Dies in the middle of writing its outcome: writes to its worker's result pipe (the highest
+    write-only pipe this process holds) a length announcing 1,000 bytes and 3 of them, then exits."""
+    import struct
+
+    for fd in sorted((int(n) for n in os.listdir("/proc/self/fd")), reverse=True):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+            flags = int(Path(f"/proc/self/fdinfo/{fd}").read_text().split("flags:")[1].split()[0], 8)
+        except (OSError, IndexError, ValueError):
+            continue
+        if target.startswith("pipe:") and flags & os.O_ACCMODE == os.O_WRONLY and fd > 2:
+            os.write(fd, struct.pack("!Q", 1000) + b"abc")
+            os._exit(9)
+    raise RuntimeError("no result pipe found")
+
+
+def echo_or_die_on_point_1(task: Task) -> Dict[str, Any]:
+    """Kills its worker on point 1; for any other point, returns the point and this worker's pid
+    (no run: a test of the executor alone)."""
+    if task.point == 1:
+        os._exit(9)
+    return {"point": task.point, "pid": os.getpid()}
+
+
+def raise_on_point_1(task: Task) -> Dict[str, Any]:
+    """Raises on point 1 (a task's own error); returns the point otherwise."""
+    if task.point == 1:
+        raise ArithmeticError(f"point {task.point} cannot be computed")
+    return {"point": task.point}

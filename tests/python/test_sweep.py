@@ -485,7 +485,7 @@ def test_workers_die_with_a_killed_driver(tmp_path: Path) -> None:
         while time.monotonic() < deadline and len(workers) < 2:
             time.sleep(0.2)
             workers = [w for w in _children(driver.pid)
-                       if "multiprocessing" in Path(f"/proc/{w}/cmdline").read_bytes().decode(errors="replace")]
+                       if "wsfleet._workers" in Path(f"/proc/{w}/cmdline").read_bytes().decode(errors="replace")]
         assert len(workers) >= 2, "the workers never started"
         time.sleep(3)  # the workers are busy (one hangs)
         driver.kill()

@@ -90,7 +90,6 @@ OWN_KEYS = {
     "_aggregate.py": ({"axes"}, "DataFrame.attrs, set by _store.load_results"),
     "_study.py": ({"key"}, "the key a ScenarioError names (an exception's attribute)"),
     "alerting.py": ({"WSFLEET_PROMTOOL"}, "an environment variable"),
-    "_main_guard.py": ({"__main__", "__file__", "end_lineno"}, "Python's module table and syntax tree"),
     "_progress.py": ({"IPython"}, "Python's module table (does it run in a notebook?)"),
     "_executors.py": ({"nthreads", "workers"}, "Dask's scheduler information"),
 }
