@@ -69,6 +69,21 @@ def _why(timeout_s: Optional[float]) -> str:
     return f"the worker process exited abruptly: killed, out of memory{limit}"
 
 
+def _why_exited(status: int, timeout_s: Optional[float]) -> str:
+    """Why a local worker died, from its exit status (negative: the signal that ended it)."""
+    if status < 0:
+        if -status == signal.SIGALRM and timeout_s is not None:
+            return f"the run took longer than the {timeout_s:g} s time limit"
+        if -status == signal.SIGKILL:
+            return "the worker process was killed (SIGKILL: by hand, or by the kernel when memory ran out)"
+        try:
+            name = signal.Signals(-status).name
+        except ValueError:
+            name = f"signal {-status}"
+        return f"the worker process was killed by {name}"
+    return f"the worker process exited with status {status} (what it printed, if anything, is above)"
+
+
 class SerialExecutor:
     """Runs tasks one after the other in this process (workers=0): for debugging and tiny studies."""
 
@@ -168,11 +183,11 @@ class LocalExecutor:
                     outcome = worker.receive()
                     if outcome is None:  # the worker died running `task`; the others never started
                         busy.remove(worker)
-                        worker.kill()
+                        status = worker.ended()
                         pending.extendleft(reversed(list(worker.tasks)[1:]))
                         tries[task.key] = tries.get(task.key, 0) + 1
                         if tries[task.key] > retries:
-                            yield task, False, _lost(task, tries[task.key], _why(self.timeout_s))
+                            yield task, False, _lost(task, tries[task.key], _why_exited(status, self.timeout_s))
                         else:
                             pending.appendleft(task)
                         continue

@@ -131,6 +131,20 @@ class Worker:
         if self.process.poll() is None:
             _exiting.append(self.process)
 
+    def ended(self) -> int:
+        """After its result pipe ended: the worker's exit status (negative: the signal that ended
+        it), waited for; a worker still there seconds later (it cannot be: the pipe ends when it
+        exits) is killed."""
+        import subprocess
+
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:  # pragma: no cover - see above
+            self.process.kill()
+            self.process.wait()
+        self._close()
+        return self.process.returncode
+
     def kill(self) -> None:
         """Ends the worker now and waits for it (no half-written outcome is read)."""
         self.process.kill()

@@ -87,3 +87,12 @@ def raise_on_point_1(task: Task) -> Dict[str, Any]:
     if task.point == 1:
         raise ArithmeticError(f"point {task.point} cannot be computed")
     return {"point": task.point}
+
+
+def sigkill_on_point_1(task: Task) -> Dict[str, Any]:
+    """Its worker is killed with SIGKILL on point 1 (as by hand, or by the kernel out of memory)."""
+    if task.point == 1:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
+    return {"point": task.point}

@@ -73,6 +73,7 @@ def test_a_dead_worker_charges_the_task_it_ran_not_those_waiting_behind_it() -> 
     lost = [(t, value) for t, ok, value in outcomes if not ok]
     assert [t.point for t, _ in lost] == [1]
     assert isinstance(lost[0][1], WorkerLost) and "its worker died 1 time(s)" in str(lost[0][1])
+    assert "the worker process exited with status 9" in str(lost[0][1])  # os._exit(9)
     assert sorted(t.point for t, ok, _ in outcomes if ok) == [2, 3, 4, 5]
 
 
@@ -111,3 +112,12 @@ def test_stopping_early_with_kill_running_ends_the_running_workers() -> None:
     outcomes.close()  # the consumer stops: the interrupted path kills the running workers
     assert not [p for p in pids if _alive(p)], "workers left running"
     executor.close()
+
+
+def test_a_lost_task_says_how_its_worker_ended() -> None:
+    executor = LocalExecutor(workers=1)
+    outcomes = _outcomes(executor, sweep_helpers.sigkill_on_point_1, [1, 2], retries=0)
+    executor.close()
+    [(task, value)] = [(t, v) for t, ok, v in outcomes if not ok]
+    assert task.point == 1
+    assert "the worker process was killed (SIGKILL: by hand, or by the kernel when memory ran out)" in str(value)
