@@ -166,8 +166,8 @@ class LocalExecutor:
             for worker in busy:
                 if len(pending) <= self.workers:
                     break
-                if len(worker.tasks) < 2:
-                    worker.send(fn, pending.popleft())
+                if len(worker.tasks) < 2 and worker.send(fn, pending[0]):
+                    pending.popleft()
 
         try:
             refill()

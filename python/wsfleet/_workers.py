@@ -6,9 +6,9 @@ wsfleet's worker loop and nothing of the script or notebook that started the stu
 its top level does not do so again in every worker. It reads one task at a time (the task function
 and its argument, pickled, after an 8-byte length) from its task pipe, runs it, and writes the
 outcome (ok, value, the traceback's text when it raised) to its result pipe. The driver hands a
-worker its next task as soon as its outcome is read and waits on the result pipes itself: no
-threads, no shared queue, and a worker that dies (killed, out of memory, a time limit) is seen as
-the end of its result pipe, with the one task it was running known.
+worker its next task as soon as its outcome is read, or before (one waiting in its pipe), and waits
+on the result pipes itself: no threads, no shared queue, and a worker that dies (killed, out of
+memory, a time limit) is seen as the end of its result pipe, with the task it was running known.
 
 An end of file on its task pipe tells a worker to exit; it also dies with the driver (Linux
 PR_SET_PDEATHSIG), even when the driver is killed with SIGKILL, and ignores Ctrl-C, which the
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 __all__ = ["Worker", "serve", "readable", "reap"]
 
 _HEADER = struct.Struct("!Q")  # a message's length, then the pickled message
+#: The buffer asked for each pipe (Linux's default limit for an unprivileged process, 1 MiB).
+PIPE_BYTES = 1 << 20
 
 #: Workers told to exit, not yet waited for: reaped when the next worker starts, or when a study ends.
 _exiting: List["subprocess.Popen"] = []
@@ -84,6 +86,8 @@ class Worker:
         finally:
             os.close(task_read)
             os.close(result_write)
+        self._room = _enlarge(self._task_write)
+        _enlarge(self._result_read)
         # The tasks handed to it and not answered yet, in order: the first is the one it runs (or is
         # about to), the others wait in its task pipe.
         self.tasks: Deque[Any] = deque()
@@ -91,15 +95,22 @@ class Worker:
     def fileno(self) -> int:
         return self._result_read
 
-    def send(self, fn: Callable[[Any], Any], task: Any) -> None:
+    def send(self, fn: Callable[[Any], Any], task: Any) -> bool:
         """Hands the worker `task`, run after those it has. A worker that has died (while idle, or at
-        its start) is seen as the end of its result pipe, as one that dies running a task is."""
+        its start) is seen as the end of its result pipe, as one that dies running a task is.
+
+        To a busy worker only a task that fits in its task pipe's buffer is handed (False otherwise,
+        and nothing is sent): writing more would wait for the worker to read it, while the worker,
+        done with its task, may be waiting for the driver to read its outcome."""
         data = pickle.dumps((fn, task), pickle.HIGHEST_PROTOCOL)
+        if self.tasks and len(data) + _HEADER.size > self._room:
+            return False
         self.tasks.append(task)
         try:
             _write_all(self._task_write, _HEADER.pack(len(data)) + data)
         except OSError:  # EPIPE: the worker is gone
             pass
+        return True
 
     def receive(self) -> Optional[Tuple[bool, Any]]:
         """The outcome of its first task (ok, value), which leaves self.tasks: (False, the exception)
@@ -158,6 +169,20 @@ class Worker:
             except OSError:
                 pass
         self._task_write = self._result_read = -1
+
+
+def _enlarge(fd: int) -> int:
+    """Asks for a PIPE_BYTES buffer on the pipe of `fd` (Linux); returns the pipe's buffer size."""
+    try:
+        import fcntl
+
+        try:
+            fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+        except OSError:  # above this system's limit (fs.pipe-max-size): the pipe keeps its own
+            pass
+        return fcntl.fcntl(fd, fcntl.F_GETPIPE_SZ)
+    except (ImportError, AttributeError, OSError):  # not Linux
+        return 4096  # what any pipe holds at the least (POSIX PIPE_BUF)
 
 
 def readable(workers: Sequence[Worker], timeout_s: Optional[float]) -> List[Worker]:

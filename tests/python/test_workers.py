@@ -121,3 +121,23 @@ def test_a_lost_task_says_how_its_worker_ended() -> None:
     [(task, value)] = [(t, v) for t, ok, v in outcomes if not ok]
     assert task.point == 1
     assert "the worker process was killed (SIGKILL: by hand, or by the kernel when memory ran out)" in str(value)
+
+
+def test_a_busy_worker_is_handed_only_a_task_its_pipe_holds() -> None:
+    """A task waiting in a busy worker's pipe must fit in the pipe's buffer: writing more would wait
+    for the worker, which may be waiting for the driver to read its outcome (a deadlock)."""
+    from wsfleet._workers import Worker, readable
+
+    worker = Worker()
+    try:
+        assert worker._room >= 64 * 1024  # the buffer asked for (1 MiB on Linux by default)
+        assert worker.send(sweep_helpers.echo_or_die_on_point_1, _task(2))  # idle: always handed
+        worker._room = 100  # as a pipe of 100 bytes would be
+        assert not worker.send(sweep_helpers.echo_or_die_on_point_1, _task(3))
+        assert [t.point for t in worker.tasks] == [2]
+        assert readable([worker], 30) == [worker]
+        assert worker.receive()[1]["point"] == 2
+        assert worker.send(sweep_helpers.echo_or_die_on_point_1, _task(4))  # idle again
+        assert readable([worker], 30) == [worker] and worker.receive()[1]["point"] == 4
+    finally:
+        worker.kill()
