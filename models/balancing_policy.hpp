@@ -77,7 +77,8 @@ class BalancingPolicy {
   virtual int pick(std::span<const BackendState> backends, const PickRequest& request, sim::Rng& rng) = 0;
   /// Called when backends are added or removed or weights change (before the next pick).
   /// The default does nothing; table-based policies rebuild here. Eligibility changes are not
-  /// signalled: policies skip ineligible backends at pick time (hash policies walk on to the next
+  /// signalled here (on_backend_changed tells a policy that tracks its balancer's backends):
+  /// policies skip ineligible backends at pick time (hash policies walk on to the next
   /// candidate, or rebuild over the eligible set, as the software they mirror does). A call with
   /// unchanged weights and ids is harmless: stateful policies keep their state.
   virtual void on_backends_changed(std::span<const BackendState> backends) { (void)backends; }
@@ -86,6 +87,15 @@ class BalancingPolicy {
   /// effective weight here (`effective_weight -= weight / max_fails`). Marking the backend down
   /// (fails/fail_timeout) is the balancer's business, through BackendState::eligible.
   virtual void on_failure(std::size_t backend) { (void)backend; }
+  /// Called once by the LoadBalancer that owns this policy, with its backends: from then on it calls
+  /// on_backend_changed after every change of one backend's connections or eligibility (weights go
+  /// through on_backends_changed), so that a policy may keep an index of them (least_connections
+  /// does). A pick given any other span must not use it. The defaults ignore both.
+  virtual void track(std::span<const BackendState> backends) { (void)backends; }
+  virtual void on_backend_changed(std::span<const BackendState> backends, std::size_t backend) {
+    (void)backends;
+    (void)backend;
+  }
 };
 
 /// Every registered balancing policy, in listing order: the generic algorithms, then the presets

@@ -18,7 +18,10 @@ LoadBalancer::LoadBalancer(std::unique_ptr<BalancingPolicy> policy, const std::v
     backends_[i].id = i;  // distinct identities for the hashing policies
   }
   policy_->on_backends_changed(backends_);
+  policy_->track(backends_);
 }
+
+void LoadBalancer::changed(int b) { policy_->on_backend_changed(backends_, static_cast<std::size_t>(b)); }
 
 int LoadBalancer::pick(std::uint64_t key) {
   if (!more_.empty()) {
@@ -83,6 +86,7 @@ void LoadBalancer::connection_opened(int b) {
   ++at(b).active_connections;
   if (!more_.empty()) ++per_worker_[static_cast<std::size_t>(worker_) * backends_.size() + static_cast<std::size_t>(b)];
   update_cap(b);
+  changed(b);
 }
 
 void LoadBalancer::connection_closed(int b, std::uint32_t worker) {
@@ -96,6 +100,7 @@ void LoadBalancer::connection_closed(int b, std::uint32_t worker) {
   }
   --s.active_connections;
   update_cap(b);
+  changed(b);
 }
 
 void LoadBalancer::drop_all(int b) {
@@ -104,6 +109,7 @@ void LoadBalancer::drop_all(int b) {
     for (std::uint32_t w = 0; w < workers(); ++w) per_worker_[static_cast<std::size_t>(w) * backends_.size() + static_cast<std::size_t>(b)] = 0;
   }
   update_cap(b);
+  changed(b);
 }
 
 std::uint8_t LoadBalancer::blocks_everywhere(int b) const {
@@ -153,6 +159,7 @@ void LoadBalancer::block(int b, Block reason) {
   if (s.eligible) --eligible_;
   blocks_[static_cast<std::size_t>(b)] |= reason;
   s.eligible = false;
+  changed(b);
 }
 
 void LoadBalancer::unblock(int b, Block reason) {
@@ -161,6 +168,7 @@ void LoadBalancer::unblock(int b, Block reason) {
   mask = static_cast<std::uint8_t>(mask & ~reason);
   if (!s.eligible && mask == 0) ++eligible_;
   s.eligible = mask == 0;
+  changed(b);
 }
 
 void LoadBalancer::failure(int b) {

@@ -102,6 +102,8 @@ class LoadBalancer {
  private:
   BackendState& at(int b);
   void update_cap(int b);
+  /// Tells the policy that backend b's connections or eligibility changed (BalancingPolicy::track).
+  void changed(int b);
   /// The policy of worker `w`.
   BalancingPolicy& policy_of(std::uint32_t w) { return w == 0 ? *policy_ : *more_[w - 1]; }
   std::unique_ptr<BalancingPolicy> policy_;

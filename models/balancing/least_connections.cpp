@@ -4,11 +4,36 @@
 
 namespace wsfleet::models {
 
+void LeastConnections::track(std::span<const BackendState> backends) {
+  tracked_ = backends.data();
+  index_.rebuild(backends);
+}
+
+void LeastConnections::on_backends_changed(std::span<const BackendState> backends) {
+  if (tracked_ != nullptr && backends.data() == tracked_) index_.rebuild(backends);
+}
+
+void LeastConnections::on_backend_changed(std::span<const BackendState> backends, std::size_t backend) {
+  if (tracked_ == nullptr || backends.data() != tracked_) return;
+  if (backends.size() != index_.size()) return index_.rebuild(backends);
+  index_.update(backend, backends[backend]);
+}
+
 int LeastConnections::pick(std::span<const BackendState> backends, const PickRequest& request, sim::Rng& rng) {
   (void)request;
   (void)rng;
   const std::size_t n = backends.size();
   if (n == 0) return kNoBackend;
+  if (tracked_ != nullptr && backends.data() == tracked_ && n == index_.size() && index_.usable()) {
+    const int best = index_.pick(start_ % n);
+    if (best != kNoBackend) start_ = static_cast<std::size_t>(best) + 1;
+    return best;
+  }
+  return scan(backends);
+}
+
+int LeastConnections::scan(std::span<const BackendState> backends) {
+  const std::size_t n = backends.size();
   const std::size_t start = start_ % n;
   // The scan runs from the rotating start to the end, then from 0 to the start (no division per
   // candidate), the best so far held in locals: a fleet of hundreds of servers picks once per
@@ -16,7 +41,7 @@ int LeastConnections::pick(std::span<const BackendState> backends, const PickReq
   std::size_t best = n;
   double best_conns = 0.0;
   double best_weight = 1.0;
-  auto scan = [&](std::size_t from, std::size_t to) {
+  auto over = [&](std::size_t from, std::size_t to) {
     for (std::size_t index = from; index < to; ++index) {
       const BackendState& candidate = backends[index];
       if (!candidate.eligible) continue;
@@ -29,8 +54,8 @@ int LeastConnections::pick(std::span<const BackendState> backends, const PickReq
       }
     }
   };
-  scan(start, n);
-  scan(0, start);
+  over(start, n);
+  over(0, start);
   if (best == n) return kNoBackend;
   start_ = best + 1;
   return static_cast<int>(best);
