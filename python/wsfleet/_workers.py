@@ -23,6 +23,7 @@ import select
 import signal
 import struct
 import sys
+import weakref
 from collections import deque
 from typing import TYPE_CHECKING, Any, Callable, Deque, List, Optional, Sequence, Tuple
 
@@ -38,6 +39,8 @@ PIPE_BYTES = 1 << 20
 #: Workers told to exit, not yet waited for: reaped when the next worker starts, or when a study ends.
 _exiting: List["subprocess.Popen"] = []
 _at_exit = False  # _reap_at_exit registered
+#: Workers not yet told to exit (an executor never closed still has its workers ended at exit).
+_live: "weakref.WeakSet[Worker]" = weakref.WeakSet()
 
 
 class RemoteTraceback(Exception):
@@ -91,6 +94,7 @@ class Worker:
         # The tasks handed to it and not answered yet, in order: the first is the one it runs (or is
         # about to), the others wait in its task pipe.
         self.tasks: Deque[Any] = deque()
+        _live.add(self)
 
     def fileno(self) -> int:
         return self._result_read
@@ -132,7 +136,10 @@ class Worker:
 
     def __del__(self) -> None:  # a worker dropped without stop() or kill() still exits
         if self._task_write >= 0:
-            self.stop()
+            try:
+                self.stop()
+            except Exception:  # noqa: BLE001 - at the interpreter's exit, modules may be gone already
+                pass
 
     def stop(self) -> None:
         """Tells the worker to exit once its running task is done (an end of file on its task pipe);
@@ -203,8 +210,11 @@ def reap() -> None:
 
 
 def _reap_at_exit() -> None:
-    """At the driver's exit: the workers told to exit are waited for (they are ending), and killed
-    if one is not gone within seconds."""
+    """At the driver's exit: every worker is told to exit (those of an executor never closed too)
+    and waited for (they are ending), and killed if one is not gone within seconds."""
+    for worker in list(_live):
+        if worker._task_write >= 0:
+            worker.stop()
     for process in _exiting:
         try:
             process.wait(timeout=5)

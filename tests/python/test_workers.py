@@ -141,3 +141,27 @@ def test_a_busy_worker_is_handed_only_a_task_its_pipe_holds() -> None:
         assert readable([worker], 30) == [worker] and worker.receive()[1]["point"] == 4
     finally:
         worker.kill()
+
+
+def test_an_executor_never_closed_still_has_its_workers_end_quietly_at_exit() -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sweep_helpers\n"
+            "from wsfleet._executors import LocalExecutor\n"
+            "from wsfleet._task import Task\n"
+            "ex = LocalExecutor(2)\n"
+            "tasks = [Task(point=p, point_id=f'p{p}', replication=0, seed=1, scenario_text='', source='<t>',"
+            " overrides=()) for p in (2, 3, 4)]\n"
+            "outcomes = [o for o in ex.run(sweep_helpers.echo_or_die_on_point_1, tasks) if o]\n"
+            "print(sorted(o[2]['pid'] for o in outcomes)[0], sorted(o[2]['pid'] for o in outcomes)[-1])\n")
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).parent) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    done = subprocess.run([sys.executable, "-W", "error::ResourceWarning", "-c", code], capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    pids = [int(p) for p in done.stdout.split()]
+    deadline = time.monotonic() + 20
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [p for p in pids if _alive(p)]
