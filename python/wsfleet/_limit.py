@@ -16,7 +16,7 @@ from .views import Summary, View
 from .views import COLUMNS as C
 
 __all__ = ["Limit", "Verdict", "MARGIN", "HANDSHAKE_STALLS", "SATURATED", "DELIVERY_P99_MS", "RECOVERY_S", "STATES",
-           "OUTCOMES", "CONFIGURATION", "STATUS_WORDS", "state_of", "category", "peak_row", "share_of", "where_words",
+           "OUTCOMES", "CONFIGURATION", "STATUS_WORDS", "state_of", "category", "peak_row", "row_at", "share_of", "where_words",
            "class_of", "per_server", "peak_demand", "autoscaled_peak", "this_run_servers", "faults", "slowed_rows",
            "crashed_servers"]
 
@@ -106,7 +106,11 @@ def state_of(used: Optional[float], effect: float) -> str:
 
 def peak_row(rows: Rows, values: Sequence[float]) -> Tuple[Optional[float], Optional[float], Optional[int]]:
     """(max of values, its time, its server) over the rows, ignoring NaN."""
-    i = argmax(values) if not rows.empty else None
+    return row_at(rows, values, argmax(values) if not rows.empty else None)
+
+
+def row_at(rows: Rows, values: Sequence[float], i: Optional[int]) -> Tuple[Optional[float], Optional[float], Optional[int]]:
+    """(values[i], row i's time, its server); Nones when i is None (no row, or every value NaN)."""
     if i is None:
         return None, None, None
     server = as_float(rows[C.server][i]) if C.server in rows else None

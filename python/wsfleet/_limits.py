@@ -26,8 +26,8 @@ from typing import Any, List, Mapping, Sequence, Tuple
 from ._format import as_float, fmt_int, fmt_mib, fmt_ms, fmt_num, fmt_pct, fmt_seconds, fmt_share, num
 from ._limit import (CONFIGURATION, DELIVERY_P99_MS, HANDSHAKE_STALLS, MARGIN, OUTCOMES, RECOVERY_S, SATURATED,
                      STATES, STATUS_WORDS, Limit, Verdict, autoscaled_peak, category, class_of, crashed_servers,
-                     peak_demand, faults, peak_row, per_server, share_of, slowed_rows, state_of, this_run_servers,
-                     where_words)
+                     peak_demand, faults, peak_row, per_server, row_at, share_of, slowed_rows, state_of,
+                     this_run_servers, where_words)
 from ._rows import NAN, Rows, argmax, nan_max
 from ._setting_limits import backend_cap, misconfigured, new_connection_rate, source_ports, sticky_sessions
 from .views import Scenario, Summary, View
@@ -53,8 +53,8 @@ def _connections(s: View, servers: Rows, fleet: Rows) -> Limit:
                      f"{fmt_int(default)} connections per server", severity=refused)
     limits = per_server(s, servers, "max_connections", default)
     share = share_of(servers[C.connections], limits)
-    used, t, server = peak_row(servers, share)
     at = argmax(share)
+    used, t, server = row_at(servers, share, at)
     peak = float(servers[C.connections][at]) if used is not None else None
     own = float(limits[at]) if used is not None else default
     effect = f"{fmt_int(refused)} connection attempts refused because the server was full" if refused else ""
@@ -151,11 +151,11 @@ def _memory(s: View, servers: Rows) -> Limit:
                      effect=effect, severity=float(len(kills)))
     per = per_server(s, servers, "memory_limit_mib", default)
     share = share_of(servers[C.memory_mib], per)
-    used, t, server = peak_row(servers, share)
+    at = argmax(share)
+    used, t, server = row_at(servers, share, at)
     if used is None:
         return Limit("memory", name, "bound" if kills else "n/a", None, fmt_mib(peak_mib), effect=effect,
                      severity=float(len(kills)))
-    at = argmax(share)
     own = float(per[at])
     mib = float(servers[C.memory_mib][at])
     lim = Limit("memory", name, state_of(used, float(len(kills))), used,

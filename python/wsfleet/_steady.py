@@ -74,6 +74,10 @@ def _too_short(n: int, why: str) -> SteadyFigure:
     return SteadyFigure(n, 0, None, nan, nan, 0, 0, 0.95, False, nan, nan, nan, False, why)
 
 
+def _too_few(n: int) -> SteadyFigure:
+    return _too_short(n, f"the run has {n} samples; at least {NEED} are needed")
+
+
 def steady_figure(values: Sequence[float], times: Optional[Sequence[float]] = None,
                   confidence: float = 0.95) -> SteadyFigure:
     """The steady-state figure of `values` (in time order; NaN and infinite samples are left out)."""
@@ -83,7 +87,7 @@ def steady_figure(values: Sequence[float], times: Optional[Sequence[float]] = No
     x = [v for v, k in zip(x, keep) if k]
     t = [v for v, k in zip(t, keep) if k] if t is not None else None
     if len(x) < NEED:
-        return _too_short(len(x), f"the run has {len(x)} samples; at least {NEED} are needed")
+        return _too_few(len(x))
     return steady_after(mser5(x, t), x, confidence)
 
 
@@ -91,7 +95,7 @@ def steady_after(w: Warmup, x: Sequence[float], confidence: float = 0.95) -> Ste
     """The steady-state figure of the finite series `x` whose warm-up MSER-5 has cut (w = mser5(x, times)),
     for a caller that has w already (a sweep's worker records both)."""
     if len(x) < NEED:
-        return _too_short(len(x), f"the run has {len(x)} samples; at least {NEED} are needed")
+        return _too_few(len(x))
     b = len(x) // BATCH
     tail = x[w.truncated:b * BATCH]
     m = len(tail) // BATCHES

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import json
 import keyword
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Mapping, Optional, Type
 
 from wsfleet import _core
@@ -209,14 +209,7 @@ class _Builder:
     def later(self, name: str, node: Mapping[str, Any], where: str) -> Callable[[], Type[View]]:
         """The nested view class, made when first read: a summary has some sixty tables, and a
         sweep's worker reads a handful of them."""
-        made: List[Type[View]] = []
-
-        def cls() -> Type[View]:
-            if not made:
-                made.append(self.make(name, node, where))
-            return made[0]
-
-        return cls
+        return lru_cache(maxsize=None)(partial(self.make, name, node, where))
 
     def accessor(self, owner: str, key: str, node: Mapping[str, Any], required: bool, where: str) -> property:
         doc = _doc(node) + (f" [{node['x-unit']}]" if node.get("x-unit") else "")

@@ -12,6 +12,24 @@ from wsfleet._task import Task, run_task
 MARKERS = "WSFLEET_TEST_MARKERS"
 
 
+def alive(pid: int) -> bool:
+    """Whether process `pid` runs (exists and is not a zombie), from /proc."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def still_alive(pids, within_s: float = 20.0) -> list:
+    """The processes among `pids` still running after waiting up to within_s for them to end."""
+    import time
+
+    deadline = time.monotonic() + within_s
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return [p for p in pids if alive(p)]
+
+
 def _marker(task: Task, kind: str) -> Path:
     return Path(os.environ[MARKERS]) / f"{kind}-{task.point}-{task.replication}"
 

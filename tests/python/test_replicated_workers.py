@@ -27,6 +27,7 @@ from wsfleet._run_dir import ReportError
 from wsfleet._stats import mean_ci
 from wsfleet._task import Task
 
+import sweep_helpers
 from test_sweep import TINY
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -409,13 +410,6 @@ def _descendants(pid: int) -> List[int]:
     return found
 
 
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 def test_ctrl_c_stops_the_replications_cleanly(tmp_path: Path) -> None:
     """Ctrl-C (SIGINT to the terminal's process group) while two workers run replications: exit 130 with
     one line, no traceback, no worker left behind, nothing written."""
@@ -440,7 +434,8 @@ def test_ctrl_c_stops_the_replications_cleanly(tmp_path: Path) -> None:
         while time.monotonic() < deadline:
             time.sleep(0.2)
             seen = sorted(set(seen) | set(_descendants(proc.pid)))
-            workers = [p for p in seen if _alive(p) and b"wsfleet._workers" in Path(f"/proc/{p}/cmdline").read_bytes()]
+            workers = [p for p in seen
+                       if sweep_helpers.alive(p) and b"wsfleet._workers" in Path(f"/proc/{p}/cmdline").read_bytes()]
             if len(workers) >= 2:
                 break
         assert len(workers) >= 2, "the workers never started"
@@ -450,13 +445,13 @@ def test_ctrl_c_stops_the_replications_cleanly(tmp_path: Path) -> None:
         assert proc.returncode == 130, stderr
         assert stderr.strip() == "wsfleet run: interrupted"
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and any(_alive(p) for p in seen):
+        while time.monotonic() < deadline and any(sweep_helpers.alive(p) for p in seen):
             time.sleep(0.2)
-        assert not [p for p in seen if _alive(p)], "worker processes left behind"
+        assert not [p for p in seen if sweep_helpers.alive(p)], "worker processes left behind"
         assert not out.exists()
     finally:
         proc.kill()
-        for p in [p for p in seen if _alive(p)]:  # never leave one behind, even when the test fails
+        for p in [p for p in seen if sweep_helpers.alive(p)]:  # never leave one behind, even when the test fails
             try:
                 os.kill(p, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):

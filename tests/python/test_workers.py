@@ -26,13 +26,6 @@ def _outcomes(executor: LocalExecutor, fn, points, **kw):
     return [o for o in executor.run(fn, [_task(p) for p in points], tick_s=0.05, **kw) if o is not None]
 
 
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 def test_every_task_is_answered_once_by_workers_that_exit_when_the_study_is_done() -> None:
     executor = LocalExecutor(workers=2)
     outcomes = _outcomes(executor, sweep_helpers.echo_or_die_on_point_1, range(2, 42))
@@ -44,10 +37,7 @@ def test_every_task_is_answered_once_by_workers_that_exit_when_the_study_is_done
     again = _outcomes(executor, sweep_helpers.echo_or_die_on_point_1, [50, 51])
     assert {value["pid"] for _, _, value in again} <= pids
     executor.close()
-    deadline = time.monotonic() + 20
-    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not [p for p in pids if _alive(p)], "workers still running after close()"
+    assert not sweep_helpers.still_alive(pids), "workers still running after close()"
 
 
 def test_a_task_error_comes_back_with_its_traceback_and_is_not_retried() -> None:
@@ -108,9 +98,9 @@ def test_stopping_early_with_kill_running_ends_the_running_workers() -> None:
         busy = outcomes.gi_frame.f_locals["busy"]
         assert time.monotonic() < deadline
     pids = [w.process.pid for w in busy]
-    assert all(_alive(p) for p in pids)
+    assert all(sweep_helpers.alive(p) for p in pids)
     outcomes.close()  # the consumer stops: the interrupted path kills the running workers
-    assert not [p for p in pids if _alive(p)], "workers left running"
+    assert not [p for p in pids if sweep_helpers.alive(p)], "workers left running"
     executor.close()
 
 
@@ -161,7 +151,4 @@ def test_an_executor_never_closed_still_has_its_workers_end_quietly_at_exit() ->
                           env=env, timeout=120)
     assert done.returncode == 0 and done.stderr == "", done.stderr
     pids = [int(p) for p in done.stdout.split()]
-    deadline = time.monotonic() + 20
-    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not [p for p in pids if _alive(p)]
+    assert not sweep_helpers.still_alive(pids)
